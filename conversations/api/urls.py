@@ -1,0 +1,18 @@
+from django.urls import path
+
+from conversations.api import views
+
+urlpatterns = [
+    path("auth/token/", views.AuthTokenApi.as_view()),
+    path("widget/conversations/", views.WidgetConversationCreateApi.as_view()),
+    path("widget/conversations/<str:conversation_id>/", views.WidgetConversationDetailApi.as_view()),
+    path("widget/conversations/<str:conversation_id>/messages/", views.WidgetMessagesApi.as_view()),
+    path("conversations/", views.ConversationListApi.as_view()),
+    path("conversations/<str:conversation_id>/", views.ConversationDetailApi.as_view()),
+    path("conversations/<str:conversation_id>/messages/", views.ConversationMessagesApi.as_view()),
+    path("conversations/<str:conversation_id>/assign/", views.ConversationAssignApi.as_view()),
+    path("conversations/<str:conversation_id>/unassign/", views.ConversationUnassignApi.as_view()),
+    path("conversations/<str:conversation_id>/resolve/", views.ConversationResolveApi.as_view()),
+    path("handoffs/<str:handoff_id>/acknowledge/", views.HandoffAcknowledgeApi.as_view()),
+    path("handoffs/<str:handoff_id>/cancel/", views.HandoffCancelApi.as_view()),
+]

@@ -1,0 +1,84 @@
+"""The knowledge base as the assistant sees it: index building (Celery) and a per-process cache."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+
+from django.db import transaction
+
+from conversations import assistant
+from conversations.models import KnowledgeArticle, KnowledgeIndex, Workspace
+from routing.models import HandoffPolicy
+
+logger = logging.getLogger(__name__)
+
+_cache: dict[int, tuple[str, assistant.Assistant]] = {}
+_cache_lock = threading.Lock()
+
+
+def article_url(article: KnowledgeArticle) -> str:
+    return f"/help/{article.workspace_id}/{article.pk}/"
+
+
+def articles_for(workspace: Workspace) -> list[assistant.Article]:
+    return [
+        assistant.Article(id=str(a.pk), title=a.title, body=a.body, tags=tuple(a.tags or ()), url=article_url(a))
+        for a in KnowledgeArticle.objects.filter(workspace=workspace, published=True).order_by("pk")
+    ]
+
+
+def knowledge_reindex(*, workspace: Workspace) -> KnowledgeIndex:
+    """Rebuild the workspace's index from its published articles (a Celery task calls this on save)."""
+    index = assistant.build_knowledge_index(articles_for(workspace))
+    data = index.to_bytes()
+    with transaction.atomic():
+        row, _ = KnowledgeIndex.objects.select_for_update().get_or_create(workspace=workspace, defaults={"data": b""})
+        row.version += 1
+        row.data = data
+        row.article_count = KnowledgeArticle.objects.filter(workspace=workspace, published=True).count()
+        row.save()
+    logger.info("Reindexed knowledge base of workspace %s: %s articles, v%s", workspace.pk, row.article_count, row.version)
+    return row
+
+
+def _topics_for(policy: HandoffPolicy) -> list[assistant.Topic]:
+    return [assistant.Topic(name=t.name, keywords=tuple(t.keywords or ()), examples=tuple(t.examples or ()))
+            for t in policy.restricted_topics.all()]
+
+
+def assistant_for(*, workspace: Workspace, policy: HandoffPolicy) -> assistant.Assistant:
+    """The workspace's assistant, rebuilt only when its index or topics changed.
+
+    Never indexes during a visitor's turn: with no index yet, the assistant knows nothing
+    and says so (a reindex task is queued).
+    """
+    row = KnowledgeIndex.objects.filter(workspace=workspace).only("version").first()
+    topics = _topics_for(policy)
+    key = "|".join([
+        str(row.version if row else 0),
+        hashlib.sha256(json.dumps([(t.name, t.keywords, t.examples) for t in topics]).encode()).hexdigest(),
+        str(policy.kb_threshold),
+    ])
+    with _cache_lock:
+        cached = _cache.get(workspace.pk)
+    if cached and cached[0] == key:
+        return cached[1]
+    if row is None:
+        from conversations.tasks import reindex_knowledge_task  # tasks import this module: breaks the cycle
+        transaction.on_commit(lambda: reindex_knowledge_task.delay(workspace.pk))
+        index = assistant.build_knowledge_index([])
+    else:
+        data = KnowledgeIndex.objects.filter(pk=row.pk).values_list("data", flat=True).first()
+        index = assistant.KnowledgeIndex.from_bytes(bytes(data))
+    built = assistant.Assistant(index, topics, kb_threshold=policy.kb_threshold)
+    with _cache_lock:
+        _cache[workspace.pk] = (key, built)
+    return built
+
+
+def knowledge_schedule_reindex(*, workspace: Workspace) -> None:
+    """After articles change: rebuild the index in a worker once the change is committed."""
+    from conversations.tasks import reindex_knowledge_task  # tasks import this module: breaks the cycle
+    transaction.on_commit(lambda: reindex_knowledge_task.delay(workspace.pk))

@@ -1,0 +1,232 @@
+"""Contacts, conversations, messages and handoff records."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from routing.models import HandoffTarget
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True)
+    greeting = models.TextField(blank=True, default="Hi! I'm the virtual assistant. Ask me anything — I can also get you a person.",
+                                help_text="First message of every new widget conversation. Empty: no greeting.")
+    assistant_name = models.CharField(max_length=60, default="AI assistant", help_text="Shown to visitors next to AI messages.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Contact(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    attributes = models.JSONField(default=dict, blank=True, help_text='Free attributes, e.g. {"plan": "pro", "vip": true}.')
+    visitor_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or f"Visitor #{self.pk}"
+
+    def issue_visitor_token(self) -> str:
+        """A new bearer token for this contact; only its hash is stored."""
+        token = secrets.token_urlsafe(32)
+        self.visitor_token_hash = hash_token(token)
+        return token
+
+    @property
+    def is_vip(self) -> bool:
+        return bool(self.attributes.get("vip"))
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open (AI or flow)"
+        PENDING_HUMAN = "pending_human", "Waiting for a human"
+        ASSIGNED = "assigned", "Assigned to a human"
+        RESOLVED = "resolved", "Resolved"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web chat"
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        SLACK = "slack", "Slack"
+        PHONE = "phone", "Phone"
+
+    class Resolution(models.TextChoices):
+        RESOLVED = "resolved", "Resolved"
+        NO_ACTION_NEEDED = "no_action_needed", "No action needed"
+        DUPLICATE = "duplicate", "Duplicate"
+        SPAM = "spam", "Spam"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    class ResolvedBy(models.TextChoices):
+        AGENT = "agent", "Agent"
+        AI = "ai", "AI"
+        FLOW = "flow", "Flow"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_conversations")
+    team = models.ForeignKey("routing.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    needs_agent = models.BooleanField(default=False, help_text="Highlighted in the inbox until an agent acknowledges.")
+    priority = models.CharField(max_length=8, choices=Priority.choices, blank=True, default="")
+    tags = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=8, blank=True, default="")
+    ai_offered_human = models.BooleanField(default=False, help_text="The AI offered a person once already.")
+    # The assistant's memory between turns: fields gathered before a handoff, the pending
+    # handoff it is gathering for, how often the visitor insisted on a human.
+    assistant_state = models.JSONField(default=dict, blank=True)
+    external_thread_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True, default="")
+    resolved_by_kind = models.CharField(max_length=8, choices=ResolvedBy.choices, blank=True, default="")
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_activity_at = models.DateTimeField(auto_now_add=True)
+    last_visitor_message_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "-last_activity_at"], name="conv_ws_activity"),
+            models.Index(fields=["workspace", "status", "-last_activity_at"], name="conv_ws_status_activity"),
+            models.Index(fields=["assignee", "status"], name="conv_assignee_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation #{self.pk} with {self.contact}"
+
+    @property
+    def ai_active(self) -> bool:
+        """The AI (or a flow) answers only while no human owns the conversation."""
+        return self.status in (self.Status.OPEN, self.Status.RESOLVED)
+
+
+class Message(models.Model):
+    class SenderType(models.TextChoices):
+        VISITOR = "visitor", "Visitor"
+        AI = "ai", "AI"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    sender_type = models.CharField(max_length=8, choices=SenderType.choices)
+    sender_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sender_name = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    metadata = models.JSONField(default=dict, blank=True)
+    external_id = models.CharField(max_length=255, null=True, blank=True,
+                                   help_text="Provider id (or a client retry key): a retried webhook creates no duplicate.")
+    # Set by the turn worker: a redelivered Celery task sees it and does nothing.
+    turn_processed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "external_id"], condition=Q(external_id__isnull=False),
+                                    name="message_unique_external_id"),
+        ]
+        indexes = [models.Index(fields=["conversation", "id"], name="message_conv_id")]
+
+    def __str__(self) -> str:
+        return f"{self.sender_type} message #{self.pk}"
+
+
+class Handoff(HandoffTarget):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Trigger(models.TextChoices):
+        USER_REQUEST = "user_request", "Visitor asked for a human"
+        AI_DECISION = "ai_decision", "AI decided"
+        RESTRICTED_TOPIC = "restricted_topic", "Restricted topic"
+        FLOW = "flow", "Flow"
+        AGENT = "agent", "Agent took over"
+
+    OPEN_STATUSES = (Status.PENDING, Status.ACKNOWLEDGED)
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="handoffs")
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    summary = models.TextField(blank=True)
+    priority = models.CharField(max_length=8, choices=Conversation.Priority.choices, blank=True, default="")
+    priority_reasons = models.JSONField(default=list, blank=True)
+    gathered = models.JSONField(default=dict, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    first_human_reply_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=100, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When the assignee was notified (exactly once).")
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation"], condition=Q(status__in=["pending", "acknowledged"]),
+                                    name="handoff_one_open_per_conversation"),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="handoff_status_requested")]
+
+    def __str__(self) -> str:
+        return f"Handoff #{self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class KnowledgeArticle(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="articles")
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Plain text; blank lines separate the passages the assistant quotes.")
+    tags = models.JSONField(default=list, blank=True)
+    published = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class KnowledgeIndex(models.Model):
+    """The assistant's index of a workspace's articles, rebuilt by a Celery task on save."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="knowledge_index")
+    version = models.PositiveIntegerField(default=0)
+    data = models.BinaryField()
+    article_count = models.PositiveIntegerField(default=0)
+    built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Knowledge index v{self.version} of {self.workspace}"

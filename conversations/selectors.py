@@ -1,0 +1,71 @@
+"""Conversation reads, with visibility built in: what may this viewer see?"""
+from __future__ import annotations
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from conversations.models import Conversation, Handoff, Message, hash_token
+from routing.selectors import agent_profile_for
+
+STATUS_VALUES = set(Conversation.Status.values)
+
+
+def conversation_list(*, viewer, status: str | None = None, assignee: str | None = None, team: str | None = None,
+                      needs_agent: bool | None = None) -> QuerySet[Conversation]:
+    """The conversations of the viewer's workspace (every agent sees them all), newest activity first.
+
+    `status` may be comma-separated; `assignee` is "me", "unassigned" or a user id.
+    """
+    profile = agent_profile_for(viewer)
+    if profile is None:
+        return Conversation.objects.none()
+    qs = Conversation.objects.filter(workspace_id=profile.workspace_id)
+    if status:
+        qs = qs.filter(status__in=[s for s in status.split(",") if s in STATUS_VALUES])
+    if assignee == "me":
+        qs = qs.filter(assignee=viewer)
+    elif assignee == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee:
+        qs = qs.filter(assignee_id=assignee) if assignee.isdigit() else qs.none()
+    if team:
+        qs = qs.filter(team_id=team) if team.isdigit() else qs.none()
+    if needs_agent is not None:
+        qs = qs.filter(needs_agent=needs_agent)
+    last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
+    return (qs.select_related("contact", "assignee", "team")
+            .annotate(last_body=Subquery(last.values("body")[:1]),
+                      last_sender_type=Subquery(last.values("sender_type")[:1]),
+                      last_created_at=Subquery(last.values("created_at")[:1]))
+            .prefetch_related(Prefetch("handoffs", queryset=Handoff.objects.select_related(
+                "target_user", "target_team", "target_specialty", "assigned_to").order_by("-id"),
+                to_attr="prefetched_handoffs"))
+            .order_by("-last_activity_at", "-id"))
+
+
+def conversation_for_agent(*, viewer, conversation_id) -> Conversation | None:
+    if not str(conversation_id).isdigit():
+        return None
+    return conversation_list(viewer=viewer).filter(pk=conversation_id).first()
+
+
+def conversation_for_visitor(*, conversation_id, token: str | None) -> Conversation | None:
+    """The visitor's own conversation, or None (not theirs looks exactly like not found)."""
+    if not token or not str(conversation_id).isdigit():
+        return None
+    return (Conversation.objects.select_related("contact", "assignee", "workspace")
+            .filter(pk=conversation_id, contact__visitor_token_hash=hash_token(token)).first())
+
+
+def message_list(*, conversation: Conversation, after: str | None = None) -> QuerySet[Message]:
+    qs = Message.objects.filter(conversation=conversation).order_by("id")
+    if after and str(after).isdigit():
+        qs = qs.filter(id__gt=int(after))
+    return qs
+
+
+def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
+    profile = agent_profile_for(viewer)
+    if profile is None or not str(handoff_id).isdigit():
+        return None
+    return (Handoff.objects.select_related("conversation", "conversation__contact")
+            .filter(pk=handoff_id, conversation__workspace_id=profile.workspace_id).first())

@@ -1,0 +1,283 @@
+"""Every way a handoff changes: request, assign from the queue, acknowledge, cancel, expire."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import realtime
+from conversations.assistant.phrases import phrase
+from conversations.models import Conversation, Handoff, Message
+from conversations.payloads import user_name
+from conversations.services.messages import lock_conversation, system_message
+from helpdesk.errors import DomainError
+from routing import selectors as routing_selectors
+from routing import services as routing_services
+from routing.models import AgentProfile, Specialty, TargetKind, Team
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a handoff should go. kind "" means the workspace's default target."""
+
+    kind: str = ""
+    user: object | None = None
+    team: Team | None = None
+    specialty: Specialty | None = None
+
+    @classmethod
+    def of(cls, holder) -> Target:
+        """The target configured on a policy, restricted topic or handoff row."""
+        return cls(holder.target_kind, holder.target_user, holder.target_team, holder.target_specialty)
+
+
+@dataclass(frozen=True)
+class HandoffRequest:
+    trigger: str
+    reason: str
+    target: Target = Target()
+    summary: str = ""
+    priority: str = ""
+    priority_reasons: tuple[str, ...] = ()
+    gathered: dict = field(default_factory=dict)
+    language: str = "en"
+
+
+def open_handoff(conversation: Conversation, *, lock: bool = False) -> Handoff | None:
+    qs = Handoff.objects.filter(conversation=conversation, status__in=Handoff.OPEN_STATUSES)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.select_related("target_user", "target_team", "target_specialty", "assigned_to").first()
+
+
+def _queue_position(handoff: Handoff) -> int:
+    """1 + pending unassigned handoffs of the same workspace requested earlier."""
+    return Handoff.objects.filter(
+        conversation__workspace_id=handoff.conversation.workspace_id, status=Handoff.Status.PENDING,
+        assigned_to__isnull=True, requested_at__lt=handoff.requested_at,
+    ).count() + 1
+
+
+def _resolve_target(conversation: Conversation, target: Target) -> Target:
+    if target.kind:
+        return target
+    policy = routing_selectors.policy_for(workspace=conversation.workspace)
+    return Target.of(policy)
+
+
+def _is_workspace_agent(user, workspace_id: int) -> bool:
+    return AgentProfile.objects.filter(user=user, workspace_id=workspace_id, user__is_active=True).exists()
+
+
+@transaction.atomic
+def handoff_request(*, conversation: Conversation, request: HandoffRequest,
+                    turn_message_id: int | None = None) -> Handoff | None:
+    """Hand the conversation to a human, atomically: assign, stop the AI, notify, flag.
+
+    Idempotent: an open handoff is returned as it is. With `turn_message_id`, a turn that
+    a newer visitor message overtook hands nothing off (returns None): that message's own
+    turn decides with fuller context.
+    """
+    conversation = lock_conversation(conversation)
+    if turn_message_id is not None and conversation.messages.filter(
+            sender_type=Message.SenderType.VISITOR, id__gt=turn_message_id).exists():
+        logger.info("Skipping stale handoff for conversation %s", conversation.pk)
+        return None
+    existing = open_handoff(conversation, lock=True)
+    if existing is not None:
+        return existing
+
+    target = _resolve_target(conversation, request.target)
+    handoff = Handoff(conversation=conversation, trigger=request.trigger, reason=request.reason[:300],
+                      summary=request.summary, priority=request.priority,
+                      priority_reasons=list(request.priority_reasons), gathered=dict(request.gathered),
+                      target_kind=target.kind, target_user=target.user, target_team=target.team,
+                      target_specialty=target.specialty)
+    assignee = None
+    if target.kind == TargetKind.USER and target.user and _is_workspace_agent(target.user, conversation.workspace_id):
+        assignee = target.user
+    elif target.kind == TargetKind.SPECIALTY and target.specialty:
+        assignee = routing_services.assignment_pick_in_specialty(workspace=conversation.workspace,
+                                                                 specialty=target.specialty)
+    handoff.assigned_to = assignee
+    handoff.assigned_at = timezone.now() if assignee else None
+    handoff.save()
+
+    conversation.status = Conversation.Status.PENDING_HUMAN
+    conversation.assignee = assignee
+    conversation.team = target.team if target.kind == TargetKind.TEAM else conversation.team
+    conversation.needs_agent = True
+    conversation.priority = request.priority or conversation.priority
+    conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "priority"])
+
+    recipients = _notify_recipients(conversation, handoff)
+    _notify(handoff, recipients)
+    realtime.publish_ai_typing(conversation, False)
+    realtime.publish_handoff_updated(handoff)
+    realtime.publish_conversation_updated(conversation)
+    _tell_visitor(conversation, handoff, someone_there=bool(recipients), language=request.language)
+    return handoff
+
+
+def _notify_recipients(conversation: Conversation, handoff: Handoff) -> list[int]:
+    if handoff.assigned_to_id:
+        return [handoff.assigned_to_id]
+    if handoff.target_kind == TargetKind.TEAM and handoff.target_team:
+        if not routing_selectors.team_is_open(handoff.target_team):
+            return []
+        return routing_selectors.team_online_member_ids(team=handoff.target_team)
+    if not handoff.target_kind:  # no target configured: every online agent of the workspace
+        return list(AgentProfile.objects.filter(workspace_id=conversation.workspace_id, available=True,
+                                                user__is_active=True).values_list("user_id", flat=True))
+    return []  # a specialty with nobody free: it waits in the queue
+
+
+def _notify(handoff: Handoff, recipients: list[int]) -> None:
+    """The handoff_assigned notification, exactly once per handoff and assignee."""
+    if not recipients:
+        return
+    handoff.notified_at = timezone.now()
+    handoff.save(update_fields=["notified_at", "updated_at"])
+    conversation = handoff.conversation
+    realtime.publish_notification(recipients, kind="handoff_assigned", conversation=conversation,
+                                  reason=handoff.reason, priority=handoff.priority,
+                                  title=f"Handoff: {conversation.contact}")
+
+
+def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str) -> None:
+    if someone_there:
+        system_message(conversation=conversation, body=phrase("handoff_requested", language),
+                       metadata={"handoff": str(handoff.id)})
+        return
+    minutes = routing_selectors.expected_reply_minutes(
+        team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace)
+    position = _queue_position(handoff)
+    system_message(conversation=conversation,
+                   body=phrase("handoff_queued", language, minutes=minutes, position=position),
+                   metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
+
+
+@transaction.atomic
+def handoff_assign_waiting(*, handoff: Handoff) -> Handoff:
+    """Give a queued handoff to an eligible agent if one is free now; notify them. Safe to repeat."""
+    conversation = lock_conversation(handoff.conversation)
+    handoff = Handoff.objects.select_for_update(of=("self",)).select_related("target_team", "target_specialty").get(
+        pk=handoff.pk)
+    if handoff.status != Handoff.Status.PENDING or handoff.assigned_to_id:
+        return handoff
+    recipients: list[int] = []
+    if handoff.target_kind == TargetKind.SPECIALTY and handoff.target_specialty:
+        agent = routing_services.assignment_pick_in_specialty(workspace=conversation.workspace,
+                                                              specialty=handoff.target_specialty)
+        if agent is None:
+            return handoff
+        handoff.assigned_to, handoff.assigned_at = agent, timezone.now()
+        handoff.save(update_fields=["assigned_to", "assigned_at", "updated_at"])
+        conversation.assignee = agent
+        conversation.save(update_fields=["assignee"])
+        recipients = [agent.pk]
+    elif handoff.notified_at is None:  # a team or default queue that had nobody online before
+        recipients = _notify_recipients(conversation, handoff)
+    if recipients:
+        _notify(handoff, recipients)
+        realtime.publish_handoff_updated(handoff)
+        realtime.publish_conversation_updated(conversation)
+    return handoff
+
+
+def mark_acknowledged(*, handoff: Handoff, conversation: Conversation, agent) -> None:
+    """Under the caller's locks: the agent owns the conversation from now on."""
+    now = timezone.now()
+    handoff.status = Handoff.Status.ACKNOWLEDGED
+    handoff.acknowledged_by = agent
+    handoff.acknowledged_at = now
+    if handoff.assigned_to_id != agent.pk:
+        handoff.assigned_to, handoff.assigned_at = agent, now
+    handoff.save()
+    conversation.status = Conversation.Status.ASSIGNED
+    conversation.assignee = agent
+    conversation.needs_agent = False
+    conversation.save(update_fields=["status", "assignee", "needs_agent"])
+    realtime.publish_handoff_updated(handoff)
+
+
+def start_agent_takeover(*, conversation: Conversation, agent) -> Handoff:
+    """An agent steps into a conversation the AI had: an acknowledged handoff with trigger `agent`."""
+    if conversation.status == Conversation.Status.RESOLVED:
+        from conversations.services.lifecycle import conversation_reopen  # sibling module importing this one
+        conversation_reopen(conversation=conversation)
+    now = timezone.now()
+    handoff = Handoff.objects.create(
+        conversation=conversation, trigger=Handoff.Trigger.AGENT, reason=f"{user_name(agent)} took over",
+        status=Handoff.Status.ACKNOWLEDGED, target_kind=TargetKind.USER, target_user=agent, assigned_to=agent,
+        assigned_at=now, acknowledged_by=agent, acknowledged_at=now, notified_at=now)
+    conversation.status = Conversation.Status.ASSIGNED
+    conversation.assignee = agent
+    conversation.needs_agent = False
+    conversation.save(update_fields=["status", "assignee", "needs_agent"])
+    realtime.publish_ai_typing(conversation, False)
+    realtime.publish_handoff_updated(handoff)
+    return handoff
+
+
+@transaction.atomic
+def handoff_acknowledge(*, handoff: Handoff, agent) -> Handoff:
+    """Mark a pending handoff as taken by `agent` (a reply or a claim). A repeat by the same agent is a no-op;
+    a claim after another agent's is refused (409)."""
+    conversation = lock_conversation(handoff.conversation)
+    handoff = Handoff.objects.select_for_update(of=("self",)).get(pk=handoff.pk)
+    if handoff.status == Handoff.Status.ACKNOWLEDGED:
+        if handoff.acknowledged_by_id == agent.pk:
+            return handoff
+        raise DomainError("handoff_already_claimed",
+                          f"{user_name(handoff.acknowledged_by)} already took this conversation.")
+    if handoff.status != Handoff.Status.PENDING:
+        raise DomainError("handoff_closed", f"This handoff is already {handoff.status}.")
+    mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
+    realtime.publish_conversation_updated(conversation)
+    return handoff
+
+
+@transaction.atomic
+def handoff_cancel(*, handoff: Handoff, reason: str, by=None, tell_visitor: bool = True) -> Handoff:
+    """Return the conversation to the AI. Repeating it is a no-op; a resolved handoff can't be cancelled (409)."""
+    conversation = lock_conversation(handoff.conversation)
+    handoff = Handoff.objects.select_for_update(of=("self",)).get(pk=handoff.pk)
+    if handoff.status == Handoff.Status.CANCELLED:
+        return handoff
+    if handoff.status == Handoff.Status.RESOLVED:
+        raise DomainError("handoff_closed", "This handoff is already resolved.")
+    handoff.status = Handoff.Status.CANCELLED
+    handoff.cancelled_at = timezone.now()
+    handoff.cancel_reason = reason[:100]
+    handoff.save()
+    conversation.status = Conversation.Status.OPEN
+    conversation.assignee = None
+    conversation.team = None
+    conversation.needs_agent = False
+    conversation.assistant_state = {}
+    conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "assistant_state"])
+    realtime.publish_handoff_updated(handoff)
+    realtime.publish_conversation_updated(conversation)
+    if tell_visitor:
+        system_message(conversation=conversation, body=phrase("handed_back", conversation.language or "en"))
+    return handoff
+
+
+@transaction.atomic
+def handoff_resolve_open(*, conversation: Conversation) -> Handoff | None:
+    """Under a resolve: the open handoff, if any, ends as resolved."""
+    handoff = open_handoff(conversation, lock=True)
+    if handoff is None:
+        return None
+    handoff.status = Handoff.Status.RESOLVED
+    handoff.resolved_at = timezone.now()
+    handoff.save()
+    realtime.publish_handoff_updated(handoff)
+    return handoff

@@ -1,0 +1,144 @@
+"""Conversation ownership and closing: assign, hand back to AI, resolve, reopen."""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import realtime
+from conversations.models import Conversation, Handoff
+from conversations.payloads import user_name
+from conversations.services import handoffs
+from conversations.services.messages import lock_conversation
+from helpdesk.errors import DomainError
+from routing.models import AgentProfile, TargetKind, Team
+
+
+def conversation_reopen(*, conversation: Conversation) -> None:
+    """Under the caller's lock: a resolved conversation opens again, with the AI in charge."""
+    conversation.status = Conversation.Status.OPEN
+    conversation.assignee = None
+    conversation.team = None
+    conversation.needs_agent = False
+    conversation.resolution = ""
+    conversation.resolved_at = None
+    conversation.resolved_by = None
+    conversation.resolved_by_kind = ""
+    conversation.assistant_state = {}
+    conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "resolution", "resolved_at",
+                                     "resolved_by", "resolved_by_kind", "assistant_state"])
+    _on_reopen(conversation)
+    realtime.publish_conversation_updated(conversation)
+
+
+def _on_reopen(conversation: Conversation) -> None:
+    """A survey not yet sent is pointless once the visitor writes again."""
+    try:
+        from csat import services as csat_services  # csat depends on conversations, not the reverse
+    except ImportError:
+        return
+    cancel = getattr(csat_services, "survey_cancel_pending", None)
+    if cancel:
+        cancel(conversation=conversation)
+
+
+@transaction.atomic
+def conversation_assign(*, conversation: Conversation, by, user=None, team: Team | None = None) -> Conversation:
+    """Manual assignment to an agent or a team. The new owner must acknowledge (unless they assigned themselves)."""
+    if (user is None) == (team is None):
+        raise DomainError("invalid", "Give exactly one of user_id or team_id.", status=400)
+    conversation = lock_conversation(conversation)
+    if user is not None and not AgentProfile.objects.filter(user=user, workspace_id=conversation.workspace_id,
+                                                            user__is_active=True).exists():
+        raise DomainError("not_found", "No such agent in this workspace.", status=404, fields={"user_id": ["Unknown agent."]})
+    if team is not None and team.workspace_id != conversation.workspace_id:
+        raise DomainError("not_found", "No such team in this workspace.", status=404, fields={"team_id": ["Unknown team."]})
+    if conversation.status == Conversation.Status.RESOLVED:
+        conversation_reopen(conversation=conversation)
+
+    handoff = handoffs.open_handoff(conversation, lock=True)
+    self_assigned = user is not None and user.pk == by.pk
+    now = timezone.now()
+    if handoff is None:
+        handoff = Handoff(conversation=conversation, trigger=Handoff.Trigger.AGENT,
+                          reason=f"Assigned by {user_name(by)}")
+    handoff.target_kind = TargetKind.USER if user else TargetKind.TEAM
+    handoff.target_user, handoff.target_team, handoff.target_specialty = user, team, None
+    handoff.assigned_to, handoff.assigned_at = user, now if user else None
+    if self_assigned:
+        handoff.status, handoff.acknowledged_by, handoff.acknowledged_at = Handoff.Status.ACKNOWLEDGED, by, now
+    else:
+        handoff.status, handoff.acknowledged_by, handoff.acknowledged_at = Handoff.Status.PENDING, None, None
+    handoff.notified_at = None
+    handoff.save()
+
+    conversation.assignee = user
+    conversation.team = team if team else conversation.team
+    conversation.status = Conversation.Status.ASSIGNED if self_assigned else Conversation.Status.PENDING_HUMAN
+    conversation.needs_agent = not self_assigned
+    conversation.save(update_fields=["assignee", "team", "status", "needs_agent"])
+
+    if not self_assigned:
+        recipients = handoffs._notify_recipients(conversation, handoff)
+        handoffs._notify(handoff, recipients)
+    realtime.publish_ai_typing(conversation, False)
+    realtime.publish_handoff_updated(handoff)
+    realtime.publish_conversation_updated(conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversation_unassign(*, conversation: Conversation, by) -> Conversation:
+    """Hand back to the AI: the open handoff is cancelled and the AI answers the next message."""
+    conversation = lock_conversation(conversation)
+    if conversation.status == Conversation.Status.RESOLVED:
+        raise DomainError("conversation_resolved", "A resolved conversation has nobody to unassign.")
+    handoff = handoffs.open_handoff(conversation, lock=True)
+    if handoff is not None:
+        handoffs.handoff_cancel(handoff=handoff, reason="handed_back", by=by)
+    elif conversation.status != Conversation.Status.OPEN:
+        conversation.status, conversation.assignee, conversation.team = Conversation.Status.OPEN, None, None
+        conversation.needs_agent = False
+        conversation.save(update_fields=["status", "assignee", "team", "needs_agent"])
+        realtime.publish_conversation_updated(conversation)
+    conversation.refresh_from_db()
+    return conversation
+
+
+@transaction.atomic
+def conversation_resolve(*, conversation: Conversation, resolution: str, by=None,
+                         by_kind: str = Conversation.ResolvedBy.AGENT, csat: bool | None = None,
+                         csat_delay_seconds: int | None = None) -> Conversation:
+    """Close the conversation with a resolution type. Resolving a resolved conversation is a no-op.
+
+    CSAT follows the policy unless `csat` says otherwise; spam and duplicates never get a survey.
+    """
+    if resolution not in Conversation.Resolution.values:
+        raise DomainError("invalid", f"Unknown resolution {resolution!r}.", status=400,
+                          fields={"resolution": [f"One of {', '.join(Conversation.Resolution.values)}."]})
+    conversation = lock_conversation(conversation)
+    if conversation.status == Conversation.Status.RESOLVED:
+        return conversation
+    handoffs.handoff_resolve_open(conversation=conversation)
+    conversation.status = Conversation.Status.RESOLVED
+    conversation.resolution = resolution
+    conversation.resolved_at = timezone.now()
+    conversation.resolved_by = by
+    conversation.resolved_by_kind = by_kind
+    conversation.needs_agent = False
+    conversation.assistant_state = {}
+    conversation.save(update_fields=["status", "resolution", "resolved_at", "resolved_by", "resolved_by_kind",
+                                     "needs_agent", "assistant_state"])
+    realtime.publish_ai_typing(conversation, False)
+    realtime.publish_conversation_updated(conversation)
+    _after_resolve(conversation, csat=csat, csat_delay_seconds=csat_delay_seconds)
+    return conversation
+
+
+def _after_resolve(conversation: Conversation, *, csat: bool | None, csat_delay_seconds: int | None) -> None:
+    try:
+        from csat import services as csat_services  # csat depends on conversations, not the reverse
+    except ImportError:
+        return
+    schedule = getattr(csat_services, "survey_schedule", None)
+    if schedule:
+        schedule(conversation=conversation, override=csat, delay_seconds=csat_delay_seconds)

@@ -1,0 +1,161 @@
+"""Messages in and out: every message of every channel is written here."""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations import realtime
+from conversations.models import Contact, Conversation, Handoff, Message, Workspace
+from conversations.payloads import user_name
+from helpdesk.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def clean_body(body: object) -> str:
+    """The text of a message, or a DomainError the API shows as 400 / 413."""
+    if not isinstance(body, str):
+        raise DomainError("invalid", "The message body must be text.", status=400, fields={"body": ["Must be a string."]})
+    body = body.rstrip()
+    if not body.strip():
+        raise DomainError("empty_message", "A message needs some text.", status=400,
+                          fields={"body": ["This field may not be blank."]})
+    limit = settings.MESSAGE_MAX_CHARS
+    if len(body) > limit:
+        raise DomainError("message_too_large", f"A message may have at most {limit} characters (this one has {len(body)}).",
+                          status=413, fields={"body": [f"At most {limit} characters."]})
+    return body
+
+
+def lock_conversation(conversation: Conversation) -> Conversation:
+    return (Conversation.objects.select_for_update(of=("self",)).select_related("contact", "assignee", "team", "workspace")
+            .get(pk=conversation.pk))
+
+
+def _append(conversation: Conversation, **fields) -> Message:
+    message = Message.objects.create(conversation=conversation, **fields)
+    conversation.last_activity_at = message.created_at
+    update = ["last_activity_at"]
+    if message.sender_type == Message.SenderType.VISITOR:
+        conversation.last_visitor_message_at = message.created_at
+        update.append("last_visitor_message_at")
+    conversation.save(update_fields=update)
+    realtime.publish_message_created(message)
+    return message
+
+
+@transaction.atomic
+def widget_conversation_start(*, workspace: Workspace, name: str = "", email: str = "",
+                              attributes: dict | None = None) -> tuple[Conversation, str]:
+    """A new visitor and their conversation; returns it with the visitor's bearer token (shown once)."""
+    contact = Contact(workspace=workspace, name=name, email=email, attributes=attributes or {})
+    token = contact.issue_visitor_token()
+    contact.save()
+    conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=Conversation.Channel.WEB)
+    if workspace.greeting:
+        _append(conversation, sender_type=Message.SenderType.AI, sender_name=workspace.assistant_name,
+                body=workspace.greeting, metadata={"greeting": True})
+    realtime.publish_conversation_created(conversation)
+    from conversations.tasks import start_conversation_task  # tasks import services: breaks that cycle
+    transaction.on_commit(lambda: start_conversation_task.delay(conversation.id))
+    return conversation, token
+
+
+def receive_message(*, conversation: Conversation, body: str, external_id: str | None = None,
+                    sender_name: str = "", metadata: dict | None = None) -> Message:
+    """A visitor's message from any channel. Idempotent on `external_id`.
+
+    The message is committed before anything else happens; then the AI turn is queued
+    (or, when a human owns the conversation, the assignee is notified instead).
+    """
+    body = clean_body(body)
+    try:
+        return _receive(conversation=conversation, body=body, external_id=external_id,
+                        sender_name=sender_name, metadata=metadata or {})
+    except IntegrityError:
+        # Two deliveries of one provider message raced past the lookup: keep the first.
+        existing = Message.objects.filter(conversation=conversation, external_id=external_id).first()
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _receive(*, conversation: Conversation, body: str, external_id: str | None, sender_name: str,
+             metadata: dict) -> Message:
+    conversation = lock_conversation(conversation)
+    if external_id:
+        existing = Message.objects.filter(conversation=conversation, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    if conversation.status == Conversation.Status.RESOLVED:
+        from conversations.services.lifecycle import conversation_reopen  # sibling module that imports this one
+        conversation_reopen(conversation=conversation)
+    message = _append(conversation, sender_type=Message.SenderType.VISITOR, body=body, external_id=external_id,
+                      sender_name=sender_name or str(conversation.contact), metadata=metadata)
+    if conversation.ai_active:
+        realtime.publish_ai_typing(conversation, True)  # on at once; the turn always clears it
+        from conversations.tasks import process_turn_task  # tasks import services: breaks that cycle
+        transaction.on_commit(lambda: process_turn_task.delay(message.id))
+    else:
+        _notify_owner_of_message(conversation, message)
+    return message
+
+
+def _notify_owner_of_message(conversation: Conversation, message: Message) -> None:
+    if conversation.assignee_id:
+        recipients = [conversation.assignee_id]
+    elif conversation.team_id:
+        from routing.selectors import team_online_member_ids
+        recipients = team_online_member_ids(team=conversation.team)
+    else:
+        return
+    realtime.publish_notification(recipients, kind="visitor_message", conversation=conversation,
+                                  title=f"New message from {conversation.contact}")
+
+
+@transaction.atomic
+def agent_reply(*, conversation: Conversation, agent, body: str) -> Message:
+    """An agent's reply. It acknowledges a pending handoff; into an AI conversation it is a takeover."""
+    from conversations.services import handoffs  # sibling module that imports this one
+
+    body = clean_body(body)
+    conversation = lock_conversation(conversation)
+    handoff = handoffs.open_handoff(conversation, lock=True)
+    if handoff is None:
+        handoff = handoffs.start_agent_takeover(conversation=conversation, agent=agent)
+    elif handoff.status == Handoff.Status.PENDING:
+        handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
+    message = _append(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
+                      sender_name=user_name(agent), body=body)
+    if handoff.first_human_reply_at is None:
+        handoff.first_human_reply_at = message.created_at
+        handoff.save(update_fields=["first_human_reply_at", "updated_at"])
+    if conversation.needs_agent:
+        conversation.needs_agent = False
+        conversation.save(update_fields=["needs_agent"])
+    realtime.publish_conversation_updated(conversation)
+    return message
+
+
+@transaction.atomic
+def ai_reply(*, conversation: Conversation, body: str, metadata: dict | None = None) -> Message:
+    conversation = lock_conversation(conversation)
+    return _append(conversation, sender_type=Message.SenderType.AI, sender_name=conversation.workspace.assistant_name,
+                   body=body, metadata=metadata or {})
+
+
+@transaction.atomic
+def system_message(*, conversation: Conversation, body: str, metadata: dict | None = None) -> Message:
+    """A notice in the conversation (handoff queued, handed back, flow steps) seen by both sides."""
+    conversation = lock_conversation(conversation)
+    return _append(conversation, sender_type=Message.SenderType.SYSTEM, sender_name="", body=body,
+                   metadata=metadata or {})
+
+
+def touch(conversation: Conversation) -> None:
+    conversation.last_activity_at = timezone.now()
+    conversation.save(update_fields=["last_activity_at"])

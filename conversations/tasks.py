@@ -1,0 +1,104 @@
+"""Celery entry points for conversations: thin, idempotent, passed ids."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import knowledge, services, turns
+from conversations.models import Conversation, Handoff, Message, Workspace
+from helpdesk.errors import ProviderUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, autoretry_for=(ProviderUnavailable,), retry_backoff=True,
+             max_retries=5)
+def process_turn_task(message_id: int) -> None:
+    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    if message is None or message.turn_processed_at:  # gone, or a redelivery
+        return
+    turns.process_turn(message=message)
+
+
+@shared_task(acks_late=True, soft_time_limit=60)
+def start_conversation_task(conversation_id: int) -> None:
+    """Flows triggered by "conversation started" run here, out of the request."""
+    conversation = Conversation.objects.select_related("workspace", "contact").filter(pk=conversation_id).first()
+    if conversation is None:
+        return
+    try:
+        from flows import services as flow_services  # optional until flows ship their services
+    except ImportError:
+        return
+    start = getattr(flow_services, "flow_start_for_new_conversation", None)
+    if start:
+        start(conversation=conversation)
+
+
+@shared_task(acks_late=True, soft_time_limit=300)
+def reindex_knowledge_task(workspace_id: int) -> None:
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is not None:
+        knowledge.knowledge_reindex(workspace=workspace)
+
+
+@shared_task(acks_late=True, soft_time_limit=120)
+def assign_waiting_handoffs_task() -> int:
+    """Queued handoffs go to agents who became available (or whose office hours began). Sweep and kick."""
+    assigned = 0
+    waiting = (Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=True)
+               .order_by("requested_at").values_list("pk", flat=True)[:500])
+    for handoff_id in waiting:
+        handoff = Handoff.objects.select_related("conversation").get(pk=handoff_id)
+        if services.handoff_assign_waiting(handoff=handoff).assigned_to_id:
+            assigned += 1
+    return assigned
+
+
+@shared_task(acks_late=True, soft_time_limit=120)
+def expire_handoffs_task() -> int:
+    """Pending handoffs whose visitor has been gone past the policy's expiry go back to the AI."""
+    from routing.models import HandoffPolicy
+
+    expired = 0
+    for policy in HandoffPolicy.objects.all():
+        cutoff = timezone.now() - timedelta(minutes=policy.expiry_minutes)
+        with transaction.atomic():
+            stale = list(Handoff.objects.select_for_update(skip_locked=True).filter(
+                status=Handoff.Status.PENDING, conversation__workspace_id=policy.workspace_id,
+                requested_at__lt=cutoff, conversation__last_visitor_message_at__lt=cutoff)[:200])
+        for handoff in stale:
+            services.handoff_cancel(handoff=handoff, reason="expired", tell_visitor=False)
+            expired += 1
+    return expired
+
+
+@shared_task(acks_late=True, soft_time_limit=120)
+def remind_handoffs_task() -> int:
+    """Email the assignee once when a pending handoff waits past the policy's reminder time."""
+    from django.core.mail import send_mail
+
+    from routing.models import HandoffPolicy
+
+    sent = 0
+    for policy in HandoffPolicy.objects.filter(reminder_minutes__gt=0):
+        cutoff = timezone.now() - timedelta(minutes=policy.reminder_minutes)
+        with transaction.atomic():
+            due = list(Handoff.objects.select_for_update(skip_locked=True, of=("self",))
+                       .select_related("assigned_to", "conversation__contact")
+                       .filter(status=Handoff.Status.PENDING, reminded_at__isnull=True, assigned_to__isnull=False,
+                               conversation__workspace_id=policy.workspace_id, requested_at__lt=cutoff)[:200])
+            for handoff in due:
+                handoff.reminded_at = timezone.now()
+                handoff.save(update_fields=["reminded_at", "updated_at"])
+                if handoff.assigned_to.email:
+                    transaction.on_commit(lambda h=handoff: send_mail(
+                        subject=f"Waiting for you: {h.conversation.contact}",
+                        message=f"A handoff has waited {policy.reminder_minutes}+ minutes.\nReason: {h.reason}\n\n{h.summary}",
+                        from_email=None, recipient_list=[h.assigned_to.email]))
+                    sent += 1
+    return sent

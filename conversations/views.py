@@ -1,0 +1,35 @@
+"""Server-rendered pages: the demo site with the widget, the agents' inbox, public help articles."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseForbidden
+from django.shortcuts import get_object_or_404, render
+
+from conversations.models import KnowledgeArticle
+from conversations.payloads import user_name
+from routing.selectors import agent_profile_for
+
+
+def demo_site(request):
+    snippet = f'<script src="{request.build_absolute_uri("/static/widget/widget.js")}" async></script>'
+    return render(request, "demo_site.html", {"embed_snippet": snippet})
+
+
+@login_required
+def inbox(request):
+    profile = agent_profile_for(request.user)
+    if profile is None:
+        return HttpResponseForbidden("The inbox is for agents. Ask an admin to add you to a workspace.")
+    config = {
+        "user": {"id": str(request.user.pk), "username": request.user.get_username(), "name": user_name(request.user),
+                 "is_staff": request.user.is_staff},
+        "workspace": {"id": str(profile.workspace_id), "name": profile.workspace.name},
+        "api_base": "/api/v1/",
+        "ws_url": "/ws/inbox/",
+    }
+    return render(request, "inbox/index.html", {"inbox_config": config})
+
+
+def help_article(request, workspace_id: int, article_id: int):
+    article = get_object_or_404(KnowledgeArticle, pk=article_id, workspace_id=workspace_id, published=True)
+    return render(request, "help_article.html", {"article": article})

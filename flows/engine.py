@@ -1,0 +1,593 @@
+"""The flow engine: a pure step function.
+
+    advance(graph, state, inbound) -> Step(state, effects)
+
+It reads nothing but its arguments (no clock, no randomness, no I/O), so the same
+(graph, state, inbound) always gives the same Step. That is what lets
+`flows/services.py` guarantee that no node runs twice when two messages arrive at once:
+it locks the run row, calls `advance`, and saves the new state only if `steps` is still
+what it read. The builder's test panel runs the very same function on in-memory state.
+
+A run moves through nodes until it must wait: for the visitor's answer to a Collect
+Input (`waiting_input`), or for the service to perform an effect whose result the flow
+needs, an AI Action or a webhook (`waiting_effect`; the service calls `advance` again
+with `Inbound(effect_result=...)`). Handoff and Resolve end the run, as does reaching a
+node with no way on. Effects are returned in the order they must be applied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Literal, TypeAlias
+
+from flows.graph import FlowGraph, Node
+from flows.nodes import (
+    RETRY_HINTS,
+    ActionConfig,
+    AIActionConfig,
+    AIAnswerConfig,
+    BranchConfig,
+    CollectInputConfig,
+    Condition,
+    HandoffConfig,
+    Json,
+    MessageConfig,
+    NodeConfig,
+    ResolveConfig,
+    WebhookConfig,
+    as_text,
+    check_answer,
+    json_path,
+    parse_node,
+    render,
+)
+
+RunStatus = Literal["running", "waiting_input", "waiting_effect", "finished"]
+
+
+# --- state and input -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Where one run stands. `RunState()` is a run about to start at the entry node.
+
+    `node_id` is the node to run next (`running`), the node waiting for an answer or an
+    effect result (`waiting_*`), or the last node reached (`finished`). `steps` counts
+    node executions over the whole run and only grows: every Step that changes
+    anything raises it, so the service can use it as a compare-and-swap version.
+    `retries` counts re-asks per Collect Input node; `last_message` is the latest
+    visitor message the run saw (Branch "message" conditions and AI Actions read it).
+    `passed_inputs` lists the Collect Inputs the run got past: one reached again
+    through a loop asks again even if its variable is known, so such a loop waits.
+    """
+
+    node_id: str | None = None
+    status: RunStatus = "running"
+    variables: Mapping[str, Json] = field(default_factory=dict)
+    steps: int = 0
+    retries: Mapping[str, int] = field(default_factory=dict)
+    last_message: str | None = None
+    passed_inputs: tuple[str, ...] = ()  # Collect Inputs already answered or skipped
+    end_reason: str = ""  # set when finished: completed, handed_off, resolved, step_limit, ...
+
+    @property
+    def awaiting(self) -> str | None:
+        """The node waiting for input or an effect result, if any."""
+        return self.node_id if self.status in ("waiting_input", "waiting_effect") else None
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "finished"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable snapshot for the run row."""
+        return {
+            "node_id": self.node_id,
+            "status": self.status,
+            "variables": dict(self.variables),
+            "steps": self.steps,
+            "retries": dict(self.retries),
+            "last_message": self.last_message,
+            "passed_inputs": list(self.passed_inputs),
+            "end_reason": self.end_reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunState:
+        return cls(
+            node_id=data.get("node_id"),
+            status=data.get("status", "running"),
+            variables=dict(data.get("variables") or {}),
+            steps=int(data.get("steps") or 0),
+            retries=dict(data.get("retries") or {}),
+            last_message=data.get("last_message"),
+            passed_inputs=tuple(data.get("passed_inputs") or ()),
+            end_reason=data.get("end_reason") or "",
+        )
+
+
+@dataclass(frozen=True)
+class EffectResult:
+    """The outcome of a CallWebhook or RunAIAction, handed back to `advance`.
+
+    `json` is the webhook's parsed response body, or the AI's answer (the chosen label
+    for classify, the extracted value for extract). `step` is optional: when given it
+    must equal the run's `steps` when the effect was issued, so a late or duplicated
+    delivery is ignored rather than applied to a run that has moved on.
+    """
+
+    ok: bool
+    json: Json = None
+    error: str = ""
+    step: int | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What happened this turn, as the service snapshots it.
+
+    `text` is the visitor's message, or None when there is none (a run started by
+    "conversation started", or a resumed effect). `contact_fields` are the contact's
+    own fields (name, email, phone); `contact_attributes` its custom attributes.
+    """
+
+    text: str | None = None
+    contact_attributes: Mapping[str, Json] = field(default_factory=dict)
+    contact_fields: Mapping[str, Json] = field(default_factory=dict)
+    in_office_hours: bool = True
+    effect_result: EffectResult | None = None
+
+
+# --- effects ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    text: str
+    quick_replies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LetAIAnswer:
+    pass
+
+
+@dataclass(frozen=True)
+class RunAIAction:
+    task: str  # "classify" | "extract"
+    variable: str
+    labels: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class RequestHandoff:
+    target_kind: str  # "user" | "team" | "specialty"
+    target_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    resolution: str
+    csat: bool | None  # None: per workspace policy
+    csat_delay_seconds: int | None  # None: the workspace's delay
+
+
+@dataclass(frozen=True)
+class UpdateTags:
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetAttributes:
+    values: Mapping[str, Json]
+
+
+@dataclass(frozen=True)
+class CallWebhook:
+    url: str
+    secret: str
+    timeout_seconds: int
+    retries: int
+    payload: Mapping[str, Json]
+
+
+@dataclass(frozen=True)
+class Log:
+    text: str
+
+
+Effect: TypeAlias = (
+    SendMessage
+    | LetAIAnswer
+    | RunAIAction
+    | RequestHandoff
+    | Resolve
+    | UpdateTags
+    | SetAttributes
+    | CallWebhook
+    | Log
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    state: RunState
+    effects: tuple[Effect, ...] = ()
+
+
+# --- the step function ------------------------------------------------------------------
+
+
+def advance(
+    graph: FlowGraph,
+    state: RunState,
+    inbound: Inbound,
+    *,
+    flow_name: str = "",
+    max_steps: int = 50,
+) -> Step:
+    """Run the flow from `state` until it waits or ends; return the new state and effects.
+
+    An inbound that the run cannot use (a message while it waits for a webhook, an
+    effect result it is not waiting for, anything once finished) returns `state`
+    unchanged and no effects. `max_steps` bounds the nodes run in one call, so a loop
+    that never waits for the visitor ends the run ("step_limit") instead of spinning.
+    """
+    if max_steps < 1:
+        raise ValueError("max_steps must be at least 1")
+    run = _Run(graph, state, inbound, flow_name)
+    if not run.begin():
+        return Step(state, ())
+    executed = 1 if state.status != "running" else 0  # a resume runs the waiting node
+    while run.status == "running":
+        if executed >= max_steps:
+            run.finish(
+                "step_limit",
+                f"stopped after {executed} steps without waiting for the visitor; "
+                "the flow probably loops",
+            )
+            break
+        executed += 1
+        run.execute()
+    return Step(run.snapshot(), tuple(run.effects))
+
+
+class _Run:
+    """The mutable working copy of one `advance` call; never escapes it."""
+
+    def __init__(self, graph: FlowGraph, state: RunState, inbound: Inbound, flow_name: str):
+        self.graph = graph
+        self.state = state
+        self.inbound = inbound
+        self.prefix = f"flow {flow_name}: " if flow_name else "flow: "
+        self.flow_name = flow_name
+        self.node_id = state.node_id
+        self.status: RunStatus = state.status
+        self.variables: dict[str, Json] = dict(state.variables)
+        self.retries: dict[str, int] = dict(state.retries)
+        self.steps = state.steps
+        self.last_message = state.last_message
+        self.passed_inputs = list(state.passed_inputs)
+        self.end_reason = state.end_reason
+        # Attributes set by an Action earlier in this call are visible to later nodes.
+        self.attributes: dict[str, Json] = dict(inbound.contact_attributes)
+        self.effects: list[Effect] = []
+
+    # -- bookkeeping --
+
+    def snapshot(self) -> RunState:
+        return replace(
+            self.state,
+            node_id=self.node_id,
+            status=self.status,
+            variables=MappingProxyType(self.variables),
+            steps=self.steps,
+            retries=MappingProxyType(self.retries),
+            last_message=self.last_message,
+            passed_inputs=tuple(self.passed_inputs),
+            end_reason=self.end_reason,
+        )
+
+    def emit(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    def log(self, text: str) -> None:
+        self.effects.append(Log(self.prefix + text))
+
+    def contact(self) -> dict[str, Json]:
+        return {**self.attributes, **self.inbound.contact_fields}
+
+    def follow(self, node: Node, when: str = "next") -> bool:
+        """Move along the `when` edge; with none, the flow is over. True if it moved."""
+        edge = self.graph.edge_from(node.id, when)
+        if edge is None:
+            if when in ("next", "else"):
+                self.finish("completed", "finished")
+            return False
+        self.node_id = edge.target
+        self.status = "running"
+        return True
+
+    def wait(self, node: Node, status: RunStatus) -> None:
+        self.node_id = node.id
+        self.status = status
+
+    def finish(self, reason: str, line: str) -> None:
+        self.status = "finished"
+        self.end_reason = reason
+        self.log(line)
+
+    # -- driving --
+
+    def begin(self) -> bool:
+        """Prepare and run any resumed node; False when the inbound gives nothing to do."""
+        text, result = self.inbound.text, self.inbound.effect_result
+        if self.status == "finished":
+            return False
+        if self.status == "waiting_input":
+            if text is None:
+                return False
+            self.last_message = text
+            loaded = self._load()
+            if loaded and isinstance(loaded[1], CollectInputConfig):
+                _answer_collect_input(self, loaded[0], loaded[1], text)
+            elif loaded:
+                self.finish("missing_node", f"node {loaded[0].id} no longer asks; stopped")
+            return True
+        if self.status == "waiting_effect":
+            if result is None or (result.step is not None and result.step != self.steps):
+                return False  # not what the run waits for, or a late duplicate
+            loaded = self._load()
+            if loaded and isinstance(loaded[1], AIActionConfig):
+                _resume_ai_action(self, loaded[0], loaded[1], result)
+            elif loaded and isinstance(loaded[1], WebhookConfig):
+                _resume_webhook(self, loaded[0], loaded[1], result)
+            elif loaded:
+                self.finish("missing_node", f"node {loaded[0].id} no longer waits; stopped")
+            return True
+        if text is not None:
+            self.last_message = text
+        if self.node_id is None:
+            entry = self.graph.entry
+            if entry is None:
+                self.finish("empty_flow", "the flow has no nodes")
+                return True
+            self.node_id = entry.id
+        return True
+
+    def execute(self) -> None:
+        loaded = self._load()
+        if loaded:
+            _ENTER[type(loaded[1])](self, *loaded)
+
+    def _load(self) -> tuple[Node, NodeConfig] | None:
+        """Count a step and read the current node; a missing or broken node ends the run."""
+        self.steps += 1
+        node = self.graph.node(self.node_id or "")
+        if node is None:
+            self.finish("missing_node", f"node {self.node_id} is not in the flow; stopped")
+            return None
+        parsed = parse_node(node)
+        if parsed.config is None or parsed.problems:
+            problem = parsed.problems[0].message
+            self.finish(
+                "misconfigured", f"node {node.id} is not set up correctly ({problem}); stopped"
+            )
+            return None
+        return node, parsed.config
+
+
+# --- node behaviour --------------------------------------------------------------------
+
+
+def _enter_message(run: _Run, node: Node, config: MessageConfig) -> None:
+    run.emit(SendMessage(render(config.text, run.variables, run.contact())))
+    run.log(f"sent message {node.id}")
+    run.follow(node)
+
+
+def _known_value(run: _Run, config: CollectInputConfig) -> Json | None:
+    """A value for the variable from the run or the contact, if it passes the check."""
+    for source in (run.variables, run.inbound.contact_fields, run.attributes):
+        value = source.get(config.variable)
+        checked = None if value in (None, "") else check_answer(config, as_text(value))
+        if checked is not None:
+            return checked
+    return None
+
+
+def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> None:
+    known = None if node.id in run.passed_inputs else _known_value(run, config)
+    if known is not None:
+        run.variables[config.variable] = known
+        run.passed_inputs.append(node.id)
+        run.log(f"{config.variable} already known, skipped the question")
+        run.follow(node)
+        return
+    run.emit(SendMessage(render(config.question, run.variables, run.contact()), config.choices))
+    run.log(f"asked for {config.variable}")
+    run.wait(node, "waiting_input")
+
+
+def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, text: str) -> None:
+    value = check_answer(config, text)
+    if value is not None:
+        run.variables[config.variable] = value
+        run.retries.pop(node.id, None)
+        if node.id not in run.passed_inputs:
+            run.passed_inputs.append(node.id)
+        run.log(f"collected {config.variable}")
+        run.follow(node)
+        return
+    tries = run.retries.get(node.id, 0) + 1
+    if tries > config.max_retries:
+        run.retries.pop(node.id, None)
+        if run.follow(node, "error"):
+            run.log(f"no valid {config.variable} after {tries} tries; took the error edge")
+        else:
+            run.finish("input_invalid", f"no valid {config.variable} after {tries} tries; stopped")
+        return
+    run.retries[node.id] = tries
+    question = render(config.question, run.variables, run.contact())
+    retry = config.retry_text or f"{RETRY_HINTS[config.kind]} {question}"
+    run.emit(SendMessage(render(retry, run.variables, run.contact()), config.choices))
+    run.log(f"{config.variable} was not valid, asked again ({tries}/{config.max_retries})")
+    run.wait(node, "waiting_input")
+
+
+def _condition_holds(run: _Run, condition: Condition) -> bool:
+    if condition.op == "in_office_hours":
+        return run.inbound.in_office_hours is bool(condition.value)
+    if condition.source == "variable":
+        actual = run.variables.get(condition.key)
+    elif condition.source == "attribute":
+        actual = run.contact().get(condition.key)
+    else:
+        actual = run.last_message
+    if actual is None:
+        return False
+    expected = as_text(condition.value).strip().casefold()
+    if condition.op == "eq":
+        return as_text(actual).strip().casefold() == expected
+    if condition.op == "contains":
+        if isinstance(actual, list):
+            return any(as_text(item).strip().casefold() == expected for item in actual)
+        return expected in as_text(actual).casefold()
+    try:
+        return re.search(as_text(condition.value), as_text(actual), re.IGNORECASE) is not None
+    except re.error:
+        return False
+
+
+def _enter_branch(run: _Run, node: Node, config: BranchConfig) -> None:
+    label = next((c.label for c in config.conditions if _condition_holds(run, c)), None)
+    if label is None:
+        if run.graph.edge_from(node.id, "else") is None:
+            run.finish("no_branch", f"branch {node.id}: nothing matched and no else edge; stopped")
+            return
+        run.log(f"branch {node.id}: no condition matched, took else")
+        run.follow(node, "else")
+        return
+    run.log(f"branch {node.id}: took “{label}”")
+    if not run.follow(node, label):
+        run.finish("completed", "finished")
+
+
+def _enter_ai_answer(run: _Run, node: Node, config: AIAnswerConfig) -> None:
+    run.emit(LetAIAnswer())
+    run.log("let the AI answer")
+    run.follow(node)
+
+
+def _enter_ai_action(run: _Run, node: Node, config: AIActionConfig) -> None:
+    run.emit(RunAIAction(config.task, config.variable, config.labels, run.last_message or ""))
+    run.log(f"asked the AI to {config.task} into {config.variable}")
+    run.wait(node, "waiting_effect")
+
+
+def _resume_ai_action(run: _Run, node: Node, config: AIActionConfig, result: EffectResult) -> None:
+    value = result.json if result.ok else None
+    if config.task == "classify" and value is not None:
+        wanted = as_text(value).strip().casefold()
+        value = next((label for label in config.labels if label.casefold() == wanted), None)
+    if value in (None, ""):
+        # An AI that cannot decide should not strand the visitor: without an error edge
+        # the flow goes on with the variable unset (a Branch's else catches it).
+        failed = f"the AI could not {config.task} {config.variable} ({result.error or 'no answer'})"
+        if run.follow(node, "error"):
+            run.log(f"{failed}; took the error edge")
+        else:
+            run.log(f"{failed}; continued")
+            run.follow(node)
+        return
+    run.variables[config.variable] = value
+    run.log(f"the AI set {config.variable}")
+    run.follow(node)
+
+
+def _enter_handoff(run: _Run, node: Node, config: HandoffConfig) -> None:
+    reason = config.reason or f"Requested by flow {run.flow_name}".rstrip()
+    run.emit(RequestHandoff(config.target_kind, config.target_name, reason))
+    run.finish("handed_off", f"handed off to {config.target_kind} {config.target_name}")
+
+
+def _enter_resolve(run: _Run, node: Node, config: ResolveConfig) -> None:
+    run.emit(Resolve(config.resolution, config.csat, config.csat_delay_seconds))
+    run.finish("resolved", f"resolved as {config.resolution}")
+
+
+def _enter_action(run: _Run, node: Node, config: ActionConfig) -> None:
+    done = []
+    if config.add_tags or config.remove_tags:
+        run.emit(UpdateTags(config.add_tags, config.remove_tags))
+        done += [f"tagged {', '.join(config.add_tags)}"] if config.add_tags else []
+        done += [f"untagged {', '.join(config.remove_tags)}"] if config.remove_tags else []
+    if config.set_attributes:
+        contact = run.contact()
+        values = {
+            key: render(value, run.variables, contact) if isinstance(value, str) else value
+            for key, value in config.set_attributes.items()
+        }
+        run.attributes.update(values)
+        run.emit(SetAttributes(MappingProxyType(values)))
+        done.append(f"set {', '.join(values)}")
+    run.log("; ".join(done))
+    run.follow(node)
+
+
+def _enter_webhook(run: _Run, node: Node, config: WebhookConfig) -> None:
+    payload = {
+        "flow": run.flow_name,
+        "node": node.id,
+        "variables": dict(run.variables),
+        "contact": {**run.inbound.contact_fields, "attributes": dict(run.attributes)},
+        "message": run.last_message,
+    }
+    run.emit(
+        CallWebhook(config.url, config.secret, config.timeout_seconds, config.retries, payload)
+    )
+    run.log(f"called webhook {config.url.split('?')[0]}")  # a query may carry a token
+    run.wait(node, "waiting_effect")
+
+
+def _resume_webhook(run: _Run, node: Node, config: WebhookConfig, result: EffectResult) -> None:
+    if not result.ok:
+        why = result.error or "failed"
+        if run.follow(node, "error"):
+            run.log(f"webhook failed ({why}); took the error edge")
+        else:
+            run.finish("webhook_failed", f"webhook failed ({why}) and has no error edge; stopped")
+        return
+    set_names, missing = [], []
+    for variable, path in config.map.items():
+        found, value = json_path(result.json, path)
+        if found:
+            run.variables[variable] = value
+            set_names.append(variable)
+        else:
+            missing.append(path)
+    line = "webhook succeeded"
+    line += f"; set {', '.join(set_names)}" if set_names else ""
+    line += f"; not in the response: {', '.join(missing)}" if missing else ""
+    run.log(line)
+    run.follow(node)
+
+
+_ENTER: Mapping[type, Any] = {
+    MessageConfig: _enter_message,
+    CollectInputConfig: _enter_collect_input,
+    BranchConfig: _enter_branch,
+    AIAnswerConfig: _enter_ai_answer,
+    AIActionConfig: _enter_ai_action,
+    HandoffConfig: _enter_handoff,
+    ResolveConfig: _enter_resolve,
+    ActionConfig: _enter_action,
+    WebhookConfig: _enter_webhook,
+}

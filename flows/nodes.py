@@ -1,0 +1,516 @@
+"""Node types: their config (API.md's table), its defaults, and what it means.
+
+`parse_node` is the single reading of a node's raw config. It never raises: it returns
+a typed config with defaults filled in plus the problems found, so the validator can
+show every problem in the builder and the engine can refuse to run a broken node with
+a clear reason instead of guessing. Also here: answer checking for Collect Input,
+`{{placeholder}}` rendering, and dotted JSON paths for webhook mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal, TypeAlias, cast, get_args
+
+from flows.graph import Node
+
+Json: TypeAlias = Any  # a JSON value: str | int | float | bool | None | list | dict
+
+InputKind = Literal["text", "email", "phone", "number", "choice"]
+ConditionOp = Literal["eq", "contains", "matches", "in_office_hours"]
+ConditionSource = Literal["variable", "attribute", "message", "office_hours"]
+AITask = Literal["classify", "extract"]
+TargetKind = Literal["user", "team", "specialty"]
+Resolution = Literal["resolved", "no_action_needed", "duplicate", "spam"]
+
+VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?)\s*\}\}")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+_PHONE = re.compile(r"^\+?\d{7,15}$")
+
+
+# --- typed configs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageConfig:
+    text: str
+
+
+@dataclass(frozen=True)
+class CollectInputConfig:
+    variable: str
+    question: str
+    kind: InputKind = "text"
+    choices: tuple[str, ...] = ()
+    retry_text: str = ""  # empty: a kind-specific hint followed by the question again
+    max_retries: int = 3  # re-asks before giving up (the "error" edge, or the run ends)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One Branch condition. `key` names the variable/attribute ("" for message/office hours).
+
+    Comparisons forgive what visitors and admins type: `eq` and `contains` ignore case
+    (and `eq` surrounding spaces; `contains` on a list means "has this item"), and
+    `matches` is a case-insensitive regex search.
+    """
+
+    label: str
+    op: ConditionOp
+    source: ConditionSource
+    key: str = ""
+    value: Json = None
+
+
+@dataclass(frozen=True)
+class BranchConfig:
+    conditions: tuple[Condition, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.label for c in self.conditions))
+
+
+@dataclass(frozen=True)
+class AIAnswerConfig:
+    pass
+
+
+@dataclass(frozen=True)
+class AIActionConfig:
+    task: AITask
+    variable: str
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HandoffConfig:
+    target_kind: TargetKind
+    target_name: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ResolveConfig:
+    resolution: Resolution = "resolved"
+    csat: bool | None = None  # None: the workspace's CSAT policy decides
+    csat_delay_seconds: int | None = None  # None: the workspace's CSAT delay
+
+
+@dataclass(frozen=True)
+class ActionConfig:
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    set_attributes: Mapping[str, Json] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str
+    secret: str = ""
+    timeout_seconds: int = 10
+    retries: int = 2
+    map: Mapping[str, str] = field(default_factory=dict)  # variable -> dotted JSON path
+
+
+NodeConfig: TypeAlias = (
+    MessageConfig
+    | CollectInputConfig
+    | BranchConfig
+    | AIAnswerConfig
+    | AIActionConfig
+    | HandoffConfig
+    | ResolveConfig
+    | ActionConfig
+    | WebhookConfig
+)
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """A config mistake, worded for the admin reading it next to the node."""
+
+    code: str  # "missing_config" | "invalid_config" | "invalid_webhook_url" | "unknown_node_type"
+    message: str
+
+
+@dataclass(frozen=True)
+class ParsedNode:
+    config: NodeConfig | None  # None only for an unknown node type
+    problems: tuple[ConfigProblem, ...] = ()
+
+
+# --- reading raw config ---------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one raw config object, filling defaults and collecting problems."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.problems: list[ConfigProblem] = []
+
+    def missing(self, message: str) -> None:
+        self.problems.append(ConfigProblem("missing_config", message))
+
+    def invalid(self, message: str, code: str = "invalid_config") -> None:
+        self.problems.append(ConfigProblem(code, message))
+
+    def text(self, key: str, *, required: str = "") -> str:
+        value = self.raw.get(key)
+        text = value.strip() if isinstance(value, str) else ""
+        if value is not None and not isinstance(value, str):
+            self.invalid(f"“{key}” must be text.")
+        elif not text and required:
+            self.missing(required)
+        return text
+
+    def variable(self, key: str, *, required: str) -> str:
+        name = self.text(key, required=required)
+        if name and not VARIABLE_NAME.match(name):
+            self.invalid(
+                f"“{name}” is not a usable variable name: use letters, digits and "
+                "underscores, starting with a letter (e.g. order_number)."
+            )
+        return name
+
+    def one_of(self, key: str, options: tuple[str, ...], default: str) -> str:
+        value = self.raw.get(key)
+        if value is None or value == "":
+            return default
+        if value not in options:
+            self.invalid(f"“{key}” must be one of {', '.join(options)} (got “{value}”).")
+            return default
+        return str(value)
+
+    def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
+        value = self.raw.get(key)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            self.invalid(f"“{key}” must be a whole number.")
+            return default
+        if not low <= value <= high:
+            self.invalid(f"“{key}” must be between {low} and {high}.")
+            return default
+        return int(value)
+
+    def boolean(self, key: str) -> bool | None:
+        value = self.raw.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.invalid(f"“{key}” must be true or false.")
+        return None
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.raw.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            self.invalid(f"“{key}” must be a list of texts.")
+            return ()
+        return tuple(v.strip() for v in value if v.strip())
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self.raw.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.invalid(f"“{key}” must be an object.")
+            return {}
+        return dict(value)
+
+
+def _message(r: _Reader) -> MessageConfig:
+    return MessageConfig(text=r.text("text", required="Write the message to send."))
+
+
+def _collect_input(r: _Reader) -> CollectInputConfig:
+    variable = r.variable("variable", required="Choose the variable the answer is saved in.")
+    question = r.text("question", required="Write the question to ask the visitor.")
+    kind = r.one_of("kind", get_args(InputKind), "text")
+    choices = r.strings("choices")
+    if kind == "choice" and not choices:
+        r.missing("A choice question needs at least one choice to offer.")
+    return CollectInputConfig(
+        variable=variable,
+        question=question,
+        kind=cast(InputKind, kind),
+        choices=choices,
+        retry_text=r.text("retry_text"),
+        max_retries=r.integer("max_retries", 3, 0, 10) or 0,
+    )
+
+
+def _stripped(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _condition(r: _Reader, raw: Any, number: int) -> Condition | None:
+    where = f"Condition {number}"
+    if not isinstance(raw, Mapping):
+        r.invalid(f"{where} must be an object.")
+        return None
+    label = _stripped(raw.get("label"))
+    if not label:
+        r.missing(f"{where} needs a label: it names the edge taken when the condition holds.")
+    elif label in ("else", "next", "error"):
+        r.invalid(f"{where}: “{label}” is reserved for edges; choose another label.")
+    op = cast(ConditionOp, raw.get("op"))
+    if op not in get_args(ConditionOp):
+        r.invalid(f"{where}: the operator must be eq, contains, matches or in_office_hours.")
+        op = "eq"  # keep the label, so its edges are not reported as unknown too
+    if op == "in_office_hours":
+        value = raw.get("value", True)
+        if not isinstance(value, bool):
+            r.invalid(f"{where}: an office-hours condition's value must be true or false.")
+        return Condition(label, "in_office_hours", "office_hours", "", value is not False)
+    source: ConditionSource
+    if raw.get("variable"):
+        source, key = "variable", str(raw["variable"]).strip()
+    elif raw.get("attribute"):
+        source, key = "attribute", str(raw["attribute"]).strip()
+    elif "message" in raw:
+        source, key = "message", ""
+    else:
+        r.missing(f"{where}: choose what to test: a variable, a contact attribute or the message.")
+        source, key = "variable", ""  # keep the label, so its edges are not reported as unknown
+    value = raw.get("value")
+    if value is None or (isinstance(value, str) and not value.strip() and op != "eq"):
+        r.missing(f"{where}: enter the value to compare with.")
+    elif op == "matches":
+        try:
+            re.compile(str(value))
+        except re.error as exc:
+            r.invalid(f"{where}: “{value}” is not a valid regular expression ({exc}).")
+    return Condition(label, op, source, key, value)
+
+
+def _branch(r: _Reader) -> BranchConfig:
+    raw = r.raw.get("conditions")
+    if raw is not None and not isinstance(raw, list | tuple):
+        r.invalid("“conditions” must be a list.")
+        raw = None
+    if not raw:
+        r.missing("Add at least one condition; otherwise only the “else” edge is ever taken.")
+        return BranchConfig(conditions=())
+    parsed = (_condition(r, c, i) for i, c in enumerate(raw, start=1))
+    return BranchConfig(conditions=tuple(c for c in parsed if c is not None))
+
+
+def _ai_answer(r: _Reader) -> AIAnswerConfig:
+    return AIAnswerConfig()
+
+
+def _ai_action(r: _Reader) -> AIActionConfig:
+    task = r.one_of("task", get_args(AITask), "")
+    if not task:
+        r.missing("Choose the task: classify or extract.")
+    variable = r.variable("variable", required="Choose the variable the result is saved in.")
+    labels = r.strings("labels")
+    if task == "classify" and not labels:
+        r.missing("Classifying needs the labels to choose from.")
+    return AIActionConfig(task=cast(AITask, task or "extract"), variable=variable, labels=labels)
+
+
+def _handoff(r: _Reader) -> HandoffConfig:
+    target = r.mapping("target")
+    kind = target.get("kind")
+    name = _stripped(target.get("name"))
+    if not target or not kind or not name:
+        r.missing("Choose who to hand off to: a user, a team or a specialty, by name.")
+    elif kind not in get_args(TargetKind):
+        r.invalid(f"The handoff target must be a user, a team or a specialty (got “{kind}”).")
+    return HandoffConfig(
+        target_kind=cast(TargetKind, kind if kind in get_args(TargetKind) else "team"),
+        target_name=name,
+        reason=r.text("reason"),
+    )
+
+
+def _resolve(r: _Reader) -> ResolveConfig:
+    return ResolveConfig(
+        resolution=cast(Resolution, r.one_of("resolution", get_args(Resolution), "resolved")),
+        csat=r.boolean("csat"),
+        csat_delay_seconds=r.integer("csat_delay_seconds", None, 0, 7 * 24 * 3600),
+    )
+
+
+def _action(r: _Reader) -> ActionConfig:
+    config = ActionConfig(
+        add_tags=r.strings("add_tags"),
+        remove_tags=r.strings("remove_tags"),
+        set_attributes=MappingProxyType(r.mapping("set_attributes")),
+    )
+    if not (config.add_tags or config.remove_tags or config.set_attributes) and not r.problems:
+        r.missing("Add a tag, remove a tag or set an attribute; this action does nothing yet.")
+    return config
+
+
+def _webhook(r: _Reader) -> WebhookConfig:
+    url = r.text("url", required="Enter the URL the webhook is sent to.")
+    if url and not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
+        r.invalid("The webhook URL must start with http:// or https://.", "invalid_webhook_url")
+    mapping = r.mapping("map")
+    for variable, path in mapping.items():
+        if not VARIABLE_NAME.match(str(variable)):
+            r.invalid(f"“{variable}” in the response mapping is not a usable variable name.")
+        if not isinstance(path, str) or not path.strip():
+            r.invalid(f"The response path for “{variable}” must be text like “order.id”.")
+    return WebhookConfig(
+        url=url,
+        secret=r.text("secret"),
+        timeout_seconds=r.integer("timeout_seconds", 10, 1, 60) or 10,
+        retries=r.integer("retries", 2, 0, 10) or 0,
+        map=MappingProxyType({str(k): str(v).strip() for k, v in mapping.items()}),
+    )
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """What the engine and the validator need to know about a node type."""
+
+    title: str  # as the builder names it
+    edges: frozenset[str]  # outcomes it can leave by; a Branch adds its condition labels
+    parse: Callable[[_Reader], NodeConfig]
+    ends_run: bool = False  # Handoff and Resolve: nothing runs after them
+    waits_for_input: bool = False  # the only kind of node that lets a loop pause
+
+
+NODE_TYPES: Mapping[str, NodeType] = MappingProxyType(
+    {
+        "message": NodeType("Message", frozenset({"next"}), _message),
+        "collect_input": NodeType(
+            "Collect Input", frozenset({"next", "error"}), _collect_input, waits_for_input=True
+        ),
+        "branch": NodeType("Branch", frozenset({"else"}), _branch),
+        "ai_answer": NodeType("Let AI Answer", frozenset({"next"}), _ai_answer),
+        "ai_action": NodeType("AI Action", frozenset({"next", "error"}), _ai_action),
+        "handoff": NodeType("Human Handoff", frozenset(), _handoff, ends_run=True),
+        "resolve": NodeType("Resolve", frozenset(), _resolve, ends_run=True),
+        "action": NodeType("Action", frozenset({"next"}), _action),
+        "webhook": NodeType("Send to Webhook", frozenset({"next", "error"}), _webhook),
+    }
+)
+
+
+def parse_node(node: Node) -> ParsedNode:
+    """Read `node.config` into its typed config; problems are listed, never raised."""
+    node_type = NODE_TYPES.get(node.type)
+    if node_type is None:
+        known = ", ".join(NODE_TYPES)
+        problem = ConfigProblem(
+            "unknown_node_type", f"“{node.type}” is not a node type (known: {known})."
+        )
+        return ParsedNode(config=None, problems=(problem,))
+    reader = _Reader(node.config)
+    config = node_type.parse(reader)
+    return ParsedNode(config=config, problems=tuple(reader.problems))
+
+
+def edge_labels(node: Node, config: NodeConfig | None) -> frozenset[str]:
+    """The `when` values an edge leaving `node` may carry."""
+    node_type = NODE_TYPES.get(node.type)
+    if node_type is None:
+        return frozenset()
+    if isinstance(config, BranchConfig):
+        return node_type.edges | frozenset(config.labels)
+    return node_type.edges
+
+
+# --- Collect Input answers ---------------------------------------------------------------
+
+RETRY_HINTS: Mapping[str, str] = MappingProxyType(
+    {
+        "text": "Sorry, I didn't get an answer.",
+        "email": "That doesn't look like an email address.",
+        "phone": "That doesn't look like a phone number.",
+        "number": "Please answer with a number.",
+        "choice": "Please pick one of the options.",
+    }
+)
+
+
+def check_answer(config: CollectInputConfig, text: str) -> Json | None:
+    """The value to store for this answer, normalised; None when it is not acceptable."""
+    text = text.strip()
+    if not text:
+        return None
+    if config.kind == "email":
+        return text if _EMAIL.match(text) else None
+    if config.kind == "phone":
+        compact = re.sub(r"[\s().\-/]", "", text)
+        return compact if _PHONE.match(compact) else None
+    if config.kind == "number":
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")  # a decimal comma, as in "3,5"
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        if not math.isfinite(number):
+            return None
+        return int(number) if number.is_integer() else number
+    if config.kind == "choice":
+        for choice in config.choices:
+            if choice.casefold() == text.casefold():
+                return choice
+        if text.isdigit() and 1 <= int(text) <= len(config.choices):
+            return config.choices[int(text) - 1]  # "2" picks the second option
+        return None
+    return text
+
+
+# --- placeholders and paths ------------------------------------------------------------
+
+
+def as_text(value: Json) -> str:
+    """How a value reads inside a message or a comparison."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def render(text: str, variables: Mapping[str, Json], contact: Mapping[str, Json]) -> str:
+    """Fill `{{variable}}` and `{{contact.field}}` placeholders; unknown ones become ""."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.startswith("contact."):
+            return as_text(contact.get(name.removeprefix("contact.")))
+        return as_text(variables.get(name))
+
+    return _PLACEHOLDER.sub(fill, text)
+
+
+_MISSING = object()
+
+
+def json_path(data: Json, path: str) -> tuple[bool, Json]:
+    """Follow a dotted path such as `items.0.status` (or `items[0].status`) into `data`.
+
+    Returns (found, value); an empty path is the whole document.
+    """
+    path = re.sub(r"\[(-?\d+)\]", r".\1", path.strip()).strip(".")
+    current: Json = data
+    for part in path.split(".") if path else ():
+        if isinstance(current, Mapping):
+            current = current.get(part, _MISSING)
+        elif isinstance(current, list) and re.fullmatch(r"-?\d+", part):
+            index = int(part)
+            current = current[index] if -len(current) <= index < len(current) else _MISSING
+        else:
+            current = _MISSING
+        if current is _MISSING:
+            return False, None
+    return True, current

@@ -1,0 +1,80 @@
+"""API plumbing shared by every app: the error envelope and agent permissions."""
+from __future__ import annotations
+
+from django.http import Http404
+from rest_framework import exceptions, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from helpdesk.errors import DomainError
+
+_CODES = {
+    status.HTTP_400_BAD_REQUEST: "invalid",
+    status.HTTP_401_UNAUTHORIZED: "not_authenticated",
+    status.HTTP_403_FORBIDDEN: "forbidden",
+    status.HTTP_404_NOT_FOUND: "not_found",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_409_CONFLICT: "conflict",
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "too_large",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    status.HTTP_429_TOO_MANY_REQUESTS: "rate_limited",
+}
+
+
+def error_response(code: str, message: str, http_status: int, fields: dict | None = None, headers=None) -> Response:
+    return Response({"error": {"code": code, "message": message, "fields": fields or {}}}, status=http_status,
+                    headers=headers)
+
+
+def exception_handler(exc, context):
+    """Every API error as {"error": {"code", "message", "fields"}} (API.md)."""
+    if isinstance(exc, DomainError):
+        return error_response(exc.code, exc.message, exc.status, exc.fields)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        first = next(iter(fields.items()), None)
+        message = "Invalid input."
+        if first:
+            name, errors = first
+            text = errors[0] if isinstance(errors, list) and errors else errors
+            message = f"{name}: {text}" if name != "non_field_errors" else str(text)
+        return error_response("invalid", message, 400, _plain(fields), response.headers)
+    if isinstance(exc, exceptions.ParseError):
+        return error_response("malformed_request", f"The request body could not be parsed: {exc.detail}", 400,
+                              headers=response.headers)
+    code = getattr(exc, "default_code", None) or _CODES.get(response.status_code, "error")
+    detail = getattr(exc, "detail", None)
+    message = str(detail) if detail else "Error."
+    return error_response(_CODES.get(response.status_code, code), message, response.status_code,
+                          headers=response.headers)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+class IsAgent(permissions.BasePermission):
+    """An active user with an agent profile in a workspace."""
+
+    message = "Only agents of this workspace may do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and getattr(user, "is_active", False)
+                    and getattr(user, "_meta", None) is not None and hasattr(user, "agent"))
+
+
+class IsWorkspaceAdmin(IsAgent):
+    message = "Only workspace admins may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and request.user.is_staff

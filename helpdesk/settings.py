@@ -1,0 +1,223 @@
+"""Helpdesk settings: one module, driven by the environment, safe by default.
+
+With no DATABASE_URL / REDIS_URL the app talks to the embedded PostgreSQL and Redis
+that `python -m helpdesk.embedded` runs on unix sockets under the state folder
+(`.state/` in the checkout), so `manage.py` commands reach the running app's data
+with no extra environment.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+
+from helpdesk import embedded_paths
+
+BASE_DIR: Path = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+# --- Core --------------------------------------------------------------------------
+DEBUG: bool = env.bool("DJANGO_DEBUG", default=False)
+# Demo mode seeds the demo workspace (admin/agent1..3) and is never on in production.
+DEMO_MODE: bool = env.bool("HELPDESK_DEMO", default=False)
+SECRET_KEY: str = env("SECRET_KEY", default=env("DJANGO_SECRET_KEY", default=""))
+if not SECRET_KEY:
+    if not (DEBUG or DEMO_MODE):
+        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG and HELPDESK_DEMO are off.")
+    SECRET_KEY = embedded_paths.local_secret_key() or get_random_secret_key()
+
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if (DEBUG or DEMO_MODE) else [])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Public base URL used in links we send out (email CSAT links, widget embed snippet).
+PUBLIC_BASE_URL: str = env("HELPDESK_PUBLIC_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "channels",
+    "django_celery_beat",
+    "helpdesk",
+    "conversations",
+    "routing",
+    "flows",
+    "csat",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "helpdesk.urls"
+ASGI_APPLICATION = "helpdesk.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: PostgreSQL only (psycopg 3) ------------------------------------------
+DATABASE_URL: str = env("DATABASE_URL", default="")
+if DATABASE_URL:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+else:
+    DATABASES = {"default": embedded_paths.database_settings()}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: channel layer, Celery broker --------------------------------------------
+REDIS_URL: str = env("REDIS_URL", default="") or embedded_paths.redis_url()
+
+CHANNEL_LAYERS = {
+    "default": {
+        # Pub/sub layer: measured faster than RedisChannelLayer for group broadcasts.
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": env("HELPDESK_CHANNEL_PREFIX", default="helpdesk")},
+    }
+}
+
+CELERY_BROKER_URL: str = env("CELERY_BROKER_URL", default="") or embedded_paths.celery_redis_url(REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE: str = env("HELPDESK_CELERY_QUEUE", default="helpdesk")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE: dict = {
+    "expire-stale-handoffs": {"task": "conversations.tasks.expire_handoffs_task", "schedule": 60.0},
+    "assign-waiting-handoffs": {"task": "conversations.tasks.assign_waiting_handoffs_task", "schedule": 30.0},
+    "remind-unacknowledged-handoffs": {"task": "conversations.tasks.remind_handoffs_task", "schedule": 60.0},
+}
+
+# --- Auth and security ----------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/inbox/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+# Behind TLS (the production default) cookies are secure; plain-HTTP local runs opt out.
+SECURE_COOKIES: bool = env.bool("HELPDESK_SECURE_COOKIES", default=not (DEBUG or DEMO_MODE))
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("HELPDESK_BEHIND_PROXY", default=False) else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if SECURE_COOKIES:
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+
+# --- Internationalisation --------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files: project static + the npm packages the pages use ------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+for _name, _sub in (("drawflow", "drawflow/dist"), ("chart.js", "chart.js/dist")):
+    if (NODE_MODULES / _sub).is_dir():
+        STATICFILES_DIRS.append((f"vendor/{_name}", NODE_MODULES / _sub))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve straight from the source folders; no stale collectstatic
+
+# --- REST API -------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"visitor_create": env("HELPDESK_VISITOR_CREATE_RATE", default="30/min")},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "DESCRIPTION": "Widget, agent, webhook and workspace APIs of Helpdesk (contract v1).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# The widget runs on customers' sites: its endpoints accept any origin. They use a
+# bearer visitor token, never cookies, so this exposes nothing of an agent's session.
+CORS_URLS_REGEX = r"^/api/v1/(widget|csat)/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key")
+
+# --- Helpdesk behaviour ---------------------------------------------------------------
+MESSAGE_MAX_CHARS: int = 10_000
+LLM_BASE_URL: str = env("HELPDESK_LLM_BASE_URL", default="")  # empty: the local assistant
+LLM_API_KEY: str = env("HELPDESK_LLM_API_KEY", default="")
+LLM_MODEL: str = env("HELPDESK_LLM_MODEL", default="gpt-4o-mini")
+LLM_TIMEOUT_SECONDS: float = env.float("HELPDESK_LLM_TIMEOUT", default=15.0)
+
+# --- Email ----------------------------------------------------------------------------
+EMAIL_BACKEND: str = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend" if not (DEBUG or DEMO_MODE) else "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST: str = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT: int = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER: str = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD: str = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS: bool = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL: str = env("DEFAULT_FROM_EMAIL", default="support@helpdesk.local")
+
+# --- Logging: never log message bodies or tokens ---------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+}

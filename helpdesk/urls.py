@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from conversations import views as pages
+from helpdesk.health import healthz
+from helpdesk.workspace_api import WorkspaceDocumentApi
+
+urlpatterns = [
+    path("", pages.demo_site, name="demo-site"),
+    path("healthz", healthz, name="healthz"),
+    path("inbox/", pages.inbox, name="inbox"),
+    path("help/<int:workspace_id>/<int:article_id>/", pages.help_article, name="help-article"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("flows/", include("flows.urls")),
+    path("", include("csat.urls")),
+    path("api/v1/", include("conversations.api.urls")),
+    path("api/v1/", include("routing.api.urls")),
+    path("api/v1/", include("flows.api.urls")),
+    path("api/v1/", include("csat.api.urls")),
+    path("api/v1/workspace/", WorkspaceDocumentApi.as_view(), name="workspace-document"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,66 @@
+"""Office hours: pure helpers over a team's weekly schedule."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _parse(hhmm: str) -> time:
+    hours, minutes = hhmm.split(":")
+    return time(int(hours) % 24, int(minutes)) if hhmm != "24:00" else time(23, 59, 59)
+
+
+def validate_weekly(weekly: dict) -> list[str]:
+    """Problems with a weekly schedule, as readable strings (empty list: valid)."""
+    problems = []
+    if not isinstance(weekly, dict):
+        return ["must be an object of day -> [[start, end], ...]"]
+    for day, spans in weekly.items():
+        if day not in DAYS:
+            problems.append(f"{day}: unknown day (use {', '.join(DAYS)})")
+            continue
+        if not isinstance(spans, list):
+            problems.append(f"{day}: must be a list of [start, end] pairs")
+            continue
+        for span in spans:
+            try:
+                start, end = span
+                if _parse(start) >= _parse(end):
+                    problems.append(f"{day}: {start}-{end} ends before it starts")
+            except (TypeError, ValueError):
+                problems.append(f"{day}: {span!r} is not [\"HH:MM\", \"HH:MM\"]")
+    return problems
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def is_open(weekly: dict, tz: str, now: datetime) -> bool:
+    """Empty schedule means always open."""
+    if not weekly:
+        return True
+    local = now.astimezone(zone(tz))
+    for start, end in weekly.get(DAYS[local.weekday()], []):
+        if _parse(start) <= local.time() < _parse(end):
+            return True
+    return False
+
+
+def next_opening(weekly: dict, tz: str, now: datetime) -> datetime | None:
+    """When the schedule next opens (now if open); None if it never opens."""
+    if is_open(weekly, tz, now):
+        return now
+    local = now.astimezone(zone(tz))
+    for offset in range(0, 8):
+        day = local + timedelta(days=offset)
+        for start, _end in sorted(weekly.get(DAYS[day.weekday()], [])):
+            opening = datetime.combine(day.date(), _parse(start), tzinfo=local.tzinfo)
+            if opening > local:
+                return opening
+    return None

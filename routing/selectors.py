@@ -1,0 +1,60 @@
+"""Reads for routing: policies, agents, teams and who is eligible right now."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from routing import hours
+from routing.models import AgentProfile, HandoffPolicy, Team
+
+if TYPE_CHECKING:
+    from conversations.models import Workspace
+
+User = get_user_model()
+
+
+def policy_for(*, workspace: Workspace) -> HandoffPolicy:
+    policy, _ = HandoffPolicy.objects.select_related("target_user", "target_team", "target_specialty").get_or_create(
+        workspace=workspace)
+    return policy
+
+
+def agent_profile_for(user) -> AgentProfile | None:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    try:
+        return AgentProfile.objects.select_related("workspace", "user").get(user=user)
+    except AgentProfile.DoesNotExist:
+        return None
+
+
+def agent_list(*, workspace: Workspace) -> QuerySet[AgentProfile]:
+    return (AgentProfile.objects.filter(workspace=workspace, user__is_active=True)
+            .select_related("user").prefetch_related("teams", "specialties").order_by("user__username"))
+
+
+def team_list(*, workspace: Workspace) -> QuerySet[Team]:
+    return Team.objects.filter(workspace=workspace).order_by("name")
+
+
+def team_online_member_ids(*, team: Team) -> list[int]:
+    return list(team.members.filter(available=True, user__is_active=True).values_list("user_id", flat=True))
+
+
+def team_is_open(team: Team | None) -> bool:
+    return team is None or hours.is_open(team.office_hours, team.timezone, timezone.now())
+
+
+def expected_reply_minutes(*, team: Team | None, workspace: Workspace) -> int:
+    """Minutes a waiting visitor is told: the team's reply time, plus the wait until it opens."""
+    if team is None:
+        team = Team.objects.filter(workspace=workspace).order_by("reply_time_minutes").first()
+    if team is None:
+        return 10
+    now = timezone.now()
+    opening = hours.next_opening(team.office_hours, team.timezone, now)
+    wait = 0 if opening is None else max(0, int((opening - now).total_seconds() // 60))
+    return wait + team.reply_time_minutes

@@ -1,0 +1,78 @@
+"""Routing writes: picking an agent under locks, availability."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from celery import current_app
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from routing.models import AgentProfile, Specialty
+from routing.strategies import AgentLoad, RoundRobin
+
+if TYPE_CHECKING:
+    from conversations.models import Workspace
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+# Conversations that count against an agent's capacity.
+OWNED_STATUSES = ("pending_human", "assigned")
+
+
+def assignment_pick_in_specialty(*, workspace: Workspace, specialty: Specialty) -> User | None:
+    """Round-robin within a specialty: the eligible agent with the fewest open conversations.
+
+    Must run inside the caller's transaction. Locks every candidate's profile row (in id
+    order, so concurrent pickers never deadlock): concurrent handoffs to the same specialty
+    are serialised, so nobody is handed two in a row while another eligible agent has fewer,
+    and nobody goes over capacity — across any number of Daphne and Celery processes.
+    """
+    assert transaction.get_connection().in_atomic_block, "assignment_pick_in_specialty needs a transaction"
+    candidates = list(
+        AgentProfile.objects.select_for_update(of=("self",))
+        .filter(workspace=workspace, specialties=specialty, user__is_active=True)
+        .order_by("id")
+    )
+    if not candidates:
+        return None
+    counts = dict(
+        User.objects.filter(pk__in=[c.user_id for c in candidates])
+        .annotate(n=Count("assigned_conversations", filter=Q(assigned_conversations__status__in=OWNED_STATUSES)))
+        .values_list("pk", "n")
+    )
+    loads = [
+        AgentLoad(agent_id=c.user_id, online=c.available, open_count=counts.get(c.user_id, 0), capacity=c.capacity,
+                  last_assigned_ts=c.last_assigned_at.timestamp() if c.last_assigned_at else 0.0)
+        for c in candidates
+    ]
+    agent_id = RoundRobin().pick(loads)
+    if agent_id is None:
+        return None
+    AgentProfile.objects.filter(user_id=agent_id).update(last_assigned_at=timezone.now())
+    return User.objects.get(pk=agent_id)
+
+
+def agent_has_room(*, user) -> bool:
+    """Call under the profile's row lock when the answer decides an assignment."""
+    profile = AgentProfile.objects.filter(user=user).first()
+    if profile is None:
+        return False
+    open_count = user.assigned_conversations.filter(status__in=OWNED_STATUSES).count()
+    return profile.available and open_count < profile.capacity
+
+
+@transaction.atomic
+def agent_set_availability(*, user, available: bool) -> AgentProfile:
+    """Toggle routing availability. Becoming available pulls waiting handoffs from the queue."""
+    profile = AgentProfile.objects.select_for_update().get(user=user)
+    if profile.available != available:
+        profile.available = available
+        profile.save(update_fields=["available"])
+    if available:
+        # By task name: conversations imports routing, not the other way round.
+        transaction.on_commit(lambda: current_app.send_task("conversations.tasks.assign_waiting_handoffs_task"))
+    return profile

@@ -1,0 +1,89 @@
+"""Shared fixtures: factories, API clients, captured real-time events, a real Celery worker."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_test_queue():
+    """Tasks enqueued by earlier runs' unit tests must not reach this run's workers."""
+    from helpdesk.celery import app
+
+    app.control.purge()
+    yield
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[dict]:
+    """Every real-time event sent, in order (captured at the transport, after commit)."""
+    from conversations import realtime
+
+    events: list[dict] = []
+    monkeypatch.setattr(realtime, "_send", lambda group, event: events.append({**event, "_group": group}))
+    return events
+
+
+@pytest.fixture
+def no_tasks(monkeypatch) -> list[tuple[str, tuple]]:
+    """Record tasks instead of sending them to the broker, for tests of the enqueuing side."""
+    sent: list[tuple[str, tuple]] = []
+    from conversations import tasks
+
+    for name in ("process_turn_task", "start_conversation_task", "reindex_knowledge_task"):
+        task = getattr(tasks, name)
+        monkeypatch.setattr(task, "delay", lambda *args, _n=name: sent.append((_n, args)))
+    return sent
+
+
+@pytest.fixture
+def workspace(db):
+    from tests import factories
+
+    ws = factories.WorkspaceFactory()
+    factories.PolicyFactory(workspace=ws)
+    return ws
+
+
+@pytest.fixture
+def agent(workspace):
+    from tests import factories
+
+    return factories.AgentFactory(workspace=workspace, user__username="ana", user__first_name="Ana").user
+
+
+@pytest.fixture
+def admin_agent(workspace):
+    from tests import factories
+
+    user = factories.UserFactory(username="boss", is_staff=True)
+    factories.AgentFactory(workspace=workspace, user=user)
+    return user
+
+
+def client_for(user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def agent_client(agent):
+    return client_for(agent)
+
+
+@pytest.fixture
+def visitor(workspace, no_tasks, django_capture_on_commit_callbacks):
+    """A widget conversation and its visitor token, as the widget gets them."""
+    from rest_framework.test import APIClient
+
+    from conversations import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation, token = services.widget_conversation_start(workspace=workspace)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Visitor {token}")
+    return conversation, token, client

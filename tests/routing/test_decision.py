@@ -1,0 +1,100 @@
+"""The handoff decision, level by level and trigger by trigger (no database)."""
+import pytest
+
+from routing.decision import INSIST_LIMIT, HandoffLevel, TurnSignals, decide
+
+ALL = list(HandoffLevel)
+ONE_REQUEST = {"asked_for_human": True, "human_requests": 1}
+
+# (signals, expected action per level) — quick, balanced, ai_first; ai_only is checked below.
+CASES = {
+    "explicit human request, problem unknown": (
+        ONE_REQUEST, {"quick": ("handoff", "user_request"), "balanced": ("handoff", "user_request"),
+                      "ai_first": ("ask_problem", None)}),
+    "explicit human request, problem stated, AI can answer, not tried": (
+        {**ONE_REQUEST, "has_problem_statement": True}, {"quick": ("handoff", "user_request"),
+                                                         "balanced": ("handoff", "user_request"),
+                                                         "ai_first": ("answer", None)}),
+    "explicit human request after the AI tried": (
+        {**ONE_REQUEST, "has_problem_statement": True, "ai_attempted": True},
+        {"quick": ("handoff", "user_request"), "balanced": ("handoff", "user_request"),
+         "ai_first": ("handoff", "user_request")}),
+    "frustration": (
+        {"frustrated": True}, {"quick": ("handoff", "ai_decision"), "balanced": ("offer_human", None),
+                               "ai_first": ("answer", None)}),
+    "frustration after the human was offered": (
+        {"frustrated": True, "ai_offered_human": True}, {"quick": ("handoff", "ai_decision"),
+                                                         "balanced": ("answer", None), "ai_first": ("answer", None)}),
+    "restricted topic": (
+        {"restricted_topic": "Billing disputes"}, {"quick": ("handoff", "restricted_topic"),
+                                                   "balanced": ("handoff", "restricted_topic"),
+                                                   "ai_first": ("handoff", "restricted_topic")}),
+    "knowledge base cannot answer, problem stated": (
+        {"kb_can_answer": False, "has_problem_statement": True},
+        {"quick": ("handoff", "ai_decision"), "balanced": ("handoff", "ai_decision"),
+         "ai_first": ("handoff", "ai_decision")}),
+    "knowledge base cannot answer, no problem statement": (
+        {"kb_can_answer": False}, {"quick": ("handoff", "ai_decision"), "balanced": ("handoff", "ai_decision"),
+                                   "ai_first": ("ask_problem", None)}),
+    "answer did not help": (
+        {"said_not_helpful": True, "has_problem_statement": True},
+        {"quick": ("handoff", "ai_decision"), "balanced": ("handoff", "ai_decision"),
+         "ai_first": ("handoff", "ai_decision")}),
+    "repeated failure (a loop)": (
+        {"repeated_failure": True, "has_problem_statement": True},
+        {"quick": ("handoff", "ai_decision"), "balanced": ("handoff", "ai_decision"),
+         "ai_first": ("handoff", "ai_decision")}),
+    "flow node": ({"flow_handoff": True}, {"quick": ("handoff", "flow"), "balanced": ("handoff", "flow"),
+                                           "ai_first": ("handoff", "flow")}),
+    "agent takeover": ({"agent_takeover": True}, {"quick": ("handoff", "agent"), "balanced": ("handoff", "agent"),
+                                                  "ai_first": ("handoff", "agent")}),
+    "assistant error": ({"assistant_error": True}, {"quick": ("handoff", "ai_decision"),
+                                                    "balanced": ("handoff", "ai_decision"),
+                                                    "ai_first": ("handoff", "ai_decision")}),
+    "nothing special": ({}, {"quick": ("answer", None), "balanced": ("answer", None), "ai_first": ("answer", None)}),
+}
+
+
+@pytest.mark.parametrize("level", ["quick", "balanced", "ai_first"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_level_and_trigger(case, level):
+    signals, expected = CASES[case]
+    decision = decide(level, TurnSignals(**signals))
+    assert (decision.action, decision.trigger) == expected[level], decision.why
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_ai_only_hands_off_only_for_flows_and_agents(case):
+    signals, _ = CASES[case]
+    decision = decide(HandoffLevel.AI_ONLY, TurnSignals(**signals))
+    if case in ("flow node", "agent takeover"):
+        assert decision.action == "handoff"
+    else:
+        assert decision.action in ("answer", "cannot_answer")
+
+
+def test_disabled_handoff_never_hands_off_on_its_own():
+    decision = decide("balanced", TurnSignals(asked_for_human=True, human_requests=1, handoff_enabled=False))
+    assert decision.action == "answer"
+
+
+def test_missing_information_is_gathered_before_the_handoff():
+    decision = decide("balanced", TurnSignals(**ONE_REQUEST, missing_fields=("email", "order")))
+    assert (decision.action, decision.field, decision.trigger) == ("ask_field", "email", "user_request")
+
+
+def test_insisting_three_times_hands_off_with_what_was_gathered():
+    decision = decide("balanced", TurnSignals(asked_for_human=True, human_requests=INSIST_LIMIT,
+                                              missing_fields=("email",)))
+    assert decision.action == "handoff"
+
+
+def test_ai_first_gives_in_to_a_visitor_who_insists():
+    decision = decide("ai_first", TurnSignals(asked_for_human=True, human_requests=INSIST_LIMIT))
+    assert (decision.action, decision.trigger) == ("handoff", "user_request")
+
+
+def test_restricted_topic_beats_a_confident_answer():
+    decision = decide("balanced", TurnSignals(restricted_topic="Refunds", kb_can_answer=True))
+    assert decision.trigger == "restricted_topic"
+    assert "Refunds" in decision.reason
