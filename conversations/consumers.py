@@ -6,6 +6,8 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
 from rest_framework.authtoken.models import Token
 
 from conversations import realtime, selectors, services
@@ -17,6 +19,17 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+
+
+def same_site_origin(scope) -> bool:
+    """A cookie-authenticated socket must come from our own pages (no cross-site socket hijacking)."""
+    origin = dict(scope.get("headers", [])).get(b"origin", b"").decode()
+    if not origin:
+        return False
+    host = origin.split("://", 1)[-1]
+    domain, _port = split_domain_port(host)
+    allowed = settings.ALLOWED_HOSTS or ["127.0.0.1", "localhost"]
+    return bool(domain) and validate_host(domain, allowed)
 
 
 def query_token(scope) -> str | None:
@@ -98,6 +111,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         token = query_token(self.scope)
         if token:
             user = await database_sync_to_async(_user_for_token)(token)
+        elif user is not None and user.is_authenticated and not same_site_origin(self.scope):
+            return await self.close(code=CLOSE_FORBIDDEN)
         if user is None or not user.is_authenticated:
             return await self.close(code=CLOSE_UNAUTHENTICATED)
         profile = await database_sync_to_async(agent_profile_for)(user)

@@ -8,7 +8,6 @@ django_asgi_app = get_asgi_application()  # set up Django before importing consu
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import OriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from conversations import consumers  # noqa: E402
@@ -20,7 +19,7 @@ websocket_urlpatterns = [
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,
-    # The widget is embedded on any site, so origins are not restricted: visitor sockets
-    # authenticate with their token, and the inbox checks the session or an agent token.
-    "websocket": OriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), ["*"]),
+    # The widget is embedded on any site, so origins are not restricted here: visitor sockets
+    # authenticate with their token; the inbox checks the Origin of cookie-authenticated sockets.
+    "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
 })

@@ -92,6 +92,8 @@ if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 else:
     DATABASES = {"default": embedded_paths.database_settings()}
+# Lets a test harness point Daphne and Celery subprocesses at the test database.
+DATABASES["default"]["NAME"] = env("HELPDESK_DB_NAME", default=DATABASES["default"]["NAME"])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
@@ -99,6 +101,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, Celery broker --------------------------------------------
 REDIS_URL: str = env("REDIS_URL", default="") or embedded_paths.redis_url()
+
+# Shared by every Daphne process: throttling counts and cached data agree across them.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": env("HELPDESK_CHANNEL_PREFIX", default="helpdesk")}}
 
 CHANNEL_LAYERS = {
     "default": {
@@ -177,7 +183,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"visitor_create": env("HELPDESK_VISITOR_CREATE_RATE", default="30/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "visitor_create": env("HELPDESK_VISITOR_CREATE_RATE", default="30/min"),
+        "login": env("HELPDESK_LOGIN_RATE", default="20/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

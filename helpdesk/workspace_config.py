@@ -153,7 +153,12 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            path = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
+            if isinstance(key, int):  # DRF reports list items by index
+                path = f"{prefix}[{key}]"
+            elif key == "non_field_errors":
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             out.update(_flatten(value, path))
     elif isinstance(detail, list):
         if detail and all(not isinstance(v, (dict, list)) for v in detail):

@@ -43,11 +43,14 @@ def _not_found() -> Response:
 
 
 # --- Auth -------------------------------------------------------------------------------
+class LoginThrottle(AnonRateThrottle):
+    scope = "login"
+
+
 class AuthTokenApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
-    throttle_scope = "visitor_create"
+    throttle_classes = [LoginThrottle]
 
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField()

@@ -1,0 +1,208 @@
+"""The REST contract of API.md: widget, agents, errors, health and schema."""
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from conversations import services
+from conversations.models import Conversation, Handoff, Message
+from tests import factories
+from tests.conftest import client_for
+
+
+def error_of(response):
+    body = response.json()
+    assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"]), body
+    return body["error"]
+
+
+# --- widget ----------------------------------------------------------------------------------------
+def test_widget_conversation_lifecycle(workspace, no_tasks):
+    anon = APIClient()
+    created = anon.post("/api/v1/widget/conversations/", {"name": "Rosa", "email": "rosa@example.org"}, format="json")
+    assert created.status_code == 201
+    body = created.json()
+    assert set(body) >= {"id", "visitor_token", "status"} and body["status"] == "open"
+
+    visitor = APIClient()
+    visitor.credentials(HTTP_AUTHORIZATION=f"Visitor {body['visitor_token']}")
+    detail = visitor.get(f"/api/v1/widget/conversations/{body['id']}/").json()
+    assert detail == {"id": body["id"], "status": "open", "ai_active": True, "handoff": None, "assignee_name": ""}
+
+    greeting = visitor.get(f"/api/v1/widget/conversations/{body['id']}/messages/").json()
+    assert [m["sender_type"] for m in greeting] == ["ai"], "the greeting is the first message"
+    sent = visitor.post(f"/api/v1/widget/conversations/{body['id']}/messages/", {"body": "Do you ship to Norway?"},
+                        format="json")
+    assert sent.status_code == 201
+    message = sent.json()
+    assert set(message) >= {"id", "conversation", "sender_type", "sender_name", "body", "created_at"}
+    assert message["sender_type"] == "visitor" and message["body"] == "Do you ship to Norway?"
+
+    after = visitor.get(f"/api/v1/widget/conversations/{body['id']}/messages/?after={greeting[0]['id']}").json()
+    assert [m["id"] for m in after] == [message["id"]]
+
+
+def test_visitor_errors(workspace, visitor):
+    conversation, token, client = visitor
+    url = f"/api/v1/widget/conversations/{conversation.pk}/messages/"
+
+    empty = client.post(url, {"body": ""}, format="json")
+    assert empty.status_code == 400 and error_of(empty)["fields"]["body"]
+    too_long = client.post(url, {"body": "y" * 10_001}, format="json")
+    assert too_long.status_code == 413 and error_of(too_long)["code"] == "message_too_large"
+    malformed = client.post(url, data="{not json", content_type="application/json")
+    assert malformed.status_code == 400 and error_of(malformed)["code"] == "malformed_request"
+    assert not conversation.messages.filter(sender_type="visitor").exists(), "nothing was written"
+
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Visitor not-a-real-token")
+    assert bad.get(url).status_code == 401
+    assert APIClient().get(url).status_code == 401
+
+    other = factories.ConversationFactory(workspace=workspace)
+    response = client.get(f"/api/v1/widget/conversations/{other.pk}/messages/")
+    assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+    assert client.post(f"/api/v1/widget/conversations/{other.pk}/messages/", {"body": "hi"},
+                       format="json").status_code == 404
+    assert not other.messages.exists()
+
+
+def test_a_visitor_token_opens_no_agent_endpoint(visitor):
+    conversation, _, client = visitor
+    assert client.get("/api/v1/conversations/").status_code in (401, 403)
+    assert client.get(f"/api/v1/conversations/{conversation.pk}/").status_code in (401, 403)
+
+
+def test_widget_endpoints_allow_other_sites(visitor):
+    conversation, token, _ = visitor
+    response = APIClient().options(f"/api/v1/widget/conversations/{conversation.pk}/messages/",
+                                   HTTP_ORIGIN="https://shop.example.com",
+                                   HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert response.headers.get("access-control-allow-origin") == "*"
+
+
+# --- agents ------------------------------------------------------------------------------------------------
+def test_token_auth(agent):
+    agent.set_password("s3cret-pass")
+    agent.save()
+    ok = APIClient().post("/api/v1/auth/token/", {"username": agent.username, "password": "s3cret-pass"}, format="json")
+    assert ok.status_code == 200 and ok.json()["token"]
+    bad = APIClient().post("/api/v1/auth/token/", {"username": agent.username, "password": "nope"}, format="json")
+    assert bad.status_code == 401 and error_of(bad)["code"] == "bad_credentials"
+    assert APIClient().get("/api/v1/conversations/").status_code == 401
+
+
+def test_conversation_list_filters_and_shape(workspace, agent, agent_client):
+    mine = factories.ConversationFactory(workspace=workspace, assignee=agent, status="assigned")
+    waiting = factories.ConversationFactory(workspace=workspace, needs_agent=True, status="pending_human")
+    factories.MessageFactory(conversation=waiting, body="Please, a human")
+    factories.ConversationFactory()  # another workspace: never listed
+
+    everything = agent_client.get("/api/v1/conversations/").json()
+    assert everything["count"] == 2
+    assert {c["id"] for c in agent_client.get("/api/v1/conversations/?assignee=me").json()["results"]} == {str(mine.pk)}
+    needs = agent_client.get("/api/v1/conversations/?needs_agent=true").json()["results"]
+    assert [c["id"] for c in needs] == [str(waiting.pk)]
+    assert needs[0]["last_message"]["body"] == "Please, a human"
+    assert {c["id"] for c in agent_client.get("/api/v1/conversations/?status=assigned").json()["results"]} == {
+        str(mine.pk)}
+
+
+def test_another_workspaces_conversation_is_not_found(agent_client):
+    foreign = factories.ConversationFactory()
+    assert agent_client.get(f"/api/v1/conversations/{foreign.pk}/").status_code == 404
+    assert agent_client.post(f"/api/v1/conversations/{foreign.pk}/messages/", {"body": "hi"},
+                             format="json").status_code == 404
+    assert not foreign.messages.exists()
+
+
+def test_detail_shows_the_handoff(workspace, agent, agent_client):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    services.handoff_request(conversation=conversation, request=services.HandoffRequest(
+        trigger="restricted_topic", reason="Restricted topic: Refunds", summary="Wants a refund for NW-1234",
+        priority="high", gathered={"email": "r@example.org"}, target=services.Target(kind="user", user=agent)))
+    detail = agent_client.get(f"/api/v1/conversations/{conversation.pk}/").json()
+    handoff = detail["handoff"]
+    assert {k: handoff[k] for k in ("status", "trigger", "reason", "summary", "priority", "gathered")} == {
+        "status": "pending", "trigger": "restricted_topic", "reason": "Restricted topic: Refunds",
+        "summary": "Wants a refund for NW-1234", "priority": "high", "gathered": {"email": "r@example.org"}}
+    assert handoff["target"] == {"kind": "user", "id": str(agent.pk), "name": agent.get_full_name()}
+
+
+def test_reply_assign_unassign_resolve(workspace, agent, agent_client, no_tasks):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    colleague = factories.AgentFactory(workspace=workspace).user
+    base = f"/api/v1/conversations/{conversation.pk}"
+
+    reply = agent_client.post(f"{base}/messages/", {"body": "Hello!"}, format="json")
+    assert reply.status_code == 201 and reply.json()["sender_type"] == "agent"
+
+    assigned = agent_client.post(f"{base}/assign/", {"user_id": colleague.pk}, format="json")
+    assert assigned.status_code == 200 and assigned.json()["assignee"]["id"] == str(colleague.pk)
+    both = agent_client.post(f"{base}/assign/", {"user_id": colleague.pk, "team_id": 1}, format="json")
+    assert both.status_code == 400
+
+    unassigned = agent_client.post(f"{base}/unassign/")
+    assert unassigned.status_code == 200 and unassigned.json()["status"] == "open"
+
+    bad = agent_client.post(f"{base}/resolve/", {"resolution": "fixed-it"}, format="json")
+    assert bad.status_code == 400 and "resolution" in error_of(bad)["fields"]
+    resolved = agent_client.post(f"{base}/resolve/", {"resolution": "no_action_needed"}, format="json")
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
+    assert Conversation.objects.get(pk=conversation.pk).resolution == "no_action_needed"
+
+
+def test_handoff_acknowledge_and_cancel_endpoints(workspace, agent, agent_client):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    team = factories.TeamFactory(workspace=workspace)
+    handoff = services.handoff_request(conversation=conversation, request=services.HandoffRequest(
+        trigger="user_request", reason="x", target=services.Target(kind="team", team=team)))
+    other_client = client_for(factories.AgentFactory(workspace=workspace, teams=[team]).user)
+
+    assert agent_client.post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/").status_code == 200
+    second = other_client.post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/")
+    assert second.status_code == 409 and error_of(second)["code"] == "handoff_already_claimed"
+    assert agent_client.post(f"/api/v1/handoffs/{handoff.pk}/cancel/").json()["status"] == "cancelled"
+    assert agent_client.post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/").status_code == 409
+    assert Handoff.objects.get(pk=handoff.pk).status == "cancelled"
+
+
+def test_agent_availability(agent, agent_client):
+    me = agent_client.get("/api/v1/agents/me/").json()
+    assert me["available"] is True and me["username"] == agent.username
+    off = agent_client.patch("/api/v1/agents/me/", {"available": False}, format="json")
+    assert off.status_code == 200 and off.json()["available"] is False
+    assert agent_client.patch("/api/v1/agents/me/", {"available": "maybe"}, format="json").status_code == 400
+
+
+def test_a_user_without_an_agent_profile_is_refused(db):
+    outsider = factories.UserFactory()
+    assert client_for(outsider).get("/api/v1/conversations/").status_code == 403
+
+
+# --- operations ---------------------------------------------------------------------------------------------
+def test_healthz_reports_every_component(db):
+    response = APIClient().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "broker": "ok"}
+
+
+def test_openapi_schema_and_docs(db):
+    schema = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in ("/api/v1/widget/conversations/", "/api/v1/conversations/{conversation_id}/resolve/",
+                 "/api/v1/handoffs/{handoff_id}/acknowledge/", "/api/v1/workspace/"):
+        assert path in paths
+    assert APIClient().get("/api/v1/docs/").status_code == 200
+
+
+def test_message_pipeline_writes_before_anything_else(visitor):
+    conversation, _, client = visitor
+    client.post(f"/api/v1/widget/conversations/{conversation.pk}/messages/", {"body": "hi"}, format="json")
+    assert Message.objects.filter(conversation=conversation, sender_type="visitor").count() == 1
+
+
+@pytest.mark.parametrize("path", ["/inbox/", "/admin/"])
+def test_pages_need_a_login(client, db, path):
+    assert client.get(path).status_code == 302

@@ -1,0 +1,157 @@
+"""Widget and inbox websockets over the real router and the real Redis channel layer."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework.authtoken.models import Token
+
+from conversations import services
+from helpdesk.asgi import application
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def receive_until(communicator, kind: str, timeout: float = 5.0) -> dict:
+    """The next event of `kind`, skipping others."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        event = await communicator.receive_json_from(timeout=max(remaining, 0.01))
+        if event["type"] == kind:
+            return event
+
+
+@database_sync_to_async
+def new_widget_conversation(workspace):
+    return services.widget_conversation_start(workspace=workspace)
+
+
+@database_sync_to_async
+def make_workspace():
+    workspace = factories.WorkspaceFactory()
+    factories.PolicyFactory(workspace=workspace)
+    return workspace
+
+
+@database_sync_to_async
+def make_agent(workspace):
+    profile = factories.AgentFactory(workspace=workspace)
+    return profile.user, Token.objects.create(user=profile.user).key
+
+
+@pytest.fixture(autouse=True)
+def _no_broker_tasks(no_tasks):
+    return no_tasks
+
+
+async def test_widget_socket_streams_the_conversation():
+    workspace = await make_workspace()
+    conversation, token = await new_widget_conversation(workspace)
+    communicator = WebsocketCommunicator(application, f"/ws/widget/{conversation.pk}/?token={token}")
+    connected, _ = await communicator.connect()
+    assert connected
+    try:
+        await communicator.send_json_to({"type": "message.send", "body": "Hello there"})
+        event = await receive_until(communicator, "message.created")
+        assert event["message"]["body"] == "Hello there" and event["message"]["sender_type"] == "visitor"
+        typing = await receive_until(communicator, "ai.typing")
+        assert typing["active"] is True
+
+        await communicator.send_json_to({"type": "message.send", "body": ""})
+        error = await receive_until(communicator, "error")
+        assert error["error"]["code"] == "empty_message"
+        await communicator.send_to(text_data="{broken")
+        assert (await receive_until(communicator, "error"))["error"]["code"] == "unknown_type"
+    finally:
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize("case", ["no token", "bad token", "another conversation"])
+async def test_widget_socket_refuses_strangers(case):
+    workspace = await make_workspace()
+    conversation, token = await new_widget_conversation(workspace)
+    other, other_token = await new_widget_conversation(workspace)
+    path = {
+        "no token": f"/ws/widget/{conversation.pk}/",
+        "bad token": f"/ws/widget/{conversation.pk}/?token=forged",
+        "another conversation": f"/ws/widget/{other.pk}/?token={token}",
+    }[case]
+    communicator = WebsocketCommunicator(application, path)
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == (4404 if case == "another conversation" else 4401)
+
+
+async def test_inbox_socket_gets_its_workspace_events_and_its_own_notifications():
+    workspace = await make_workspace()
+    agent, key = await make_agent(workspace)
+    colleague, colleague_key = await make_agent(workspace)
+    outsider, outsider_key = await make_agent(await make_workspace())
+
+    sockets = {}
+    for name, k in (("agent", key), ("colleague", colleague_key), ("outsider", outsider_key)):
+        sockets[name] = WebsocketCommunicator(application, f"/ws/inbox/?token={k}")
+        assert (await sockets[name].connect())[0]
+    try:
+        conversation, _ = await new_widget_conversation(workspace)
+        created = await receive_until(sockets["agent"], "conversation.created")
+        assert created["conversation"]["id"] == str(conversation.pk)
+
+        await database_sync_to_async(services.handoff_request)(
+            conversation=conversation, request=services.HandoffRequest(
+                trigger="user_request", reason="asked for a person", priority="urgent",
+                target=services.Target(kind="user", user=agent)))
+        note = await receive_until(sockets["agent"], "notification")
+        assert note == {"type": "notification", "kind": "handoff_assigned", "conversation": str(conversation.pk),
+                        "reason": "asked for a person", "priority": "urgent", "title": note["title"]}
+        updated = await receive_until(sockets["colleague"], "conversation.updated")
+        assert updated["needs_agent"] is True and updated["status"] == "pending_human"
+
+        # The colleague sees the conversation but is not notified; the outsider sees nothing at all.
+        colleague_events = []
+        while not await sockets["colleague"].receive_nothing(timeout=0.3):
+            colleague_events.append(await sockets["colleague"].receive_json_from())
+        assert "notification" not in {e["type"] for e in colleague_events}
+        assert await sockets["outsider"].receive_nothing(timeout=0.3)
+    finally:
+        for communicator in sockets.values():
+            await communicator.disconnect()
+
+
+async def test_inbox_socket_refuses_anonymous_and_forged_tokens():
+    anonymous = WebsocketCommunicator(application, "/ws/inbox/")
+    connected, code = await anonymous.connect()
+    assert not connected and code == 4401
+    forged = WebsocketCommunicator(application, "/ws/inbox/?token=forged")
+    connected, code = await forged.connect()
+    assert not connected and code == 4401
+
+
+@database_sync_to_async
+def session_cookie_for(user) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+@pytest.mark.parametrize("origin, accepted", [("http://127.0.0.1:8000", True), ("https://evil.example", False),
+                                              (None, False)])
+async def test_session_sockets_only_from_our_own_pages(origin, accepted):
+    workspace = await make_workspace()
+    agent, _ = await make_agent(workspace)
+    headers = [(b"cookie", f"sessionid={await session_cookie_for(agent)}".encode())]
+    if origin:
+        headers.append((b"origin", origin.encode()))
+    communicator = WebsocketCommunicator(application, "/ws/inbox/", headers=headers)
+    connected, code = await communicator.connect()
+    assert connected is accepted
+    if accepted:
+        await communicator.disconnect()
+    else:
+        assert code == 4403

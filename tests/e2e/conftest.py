@@ -1,0 +1,156 @@
+"""Real-browser tests: Daphne and a Celery worker on the test database, driven by Debian's Chromium.
+
+`live_stack` starts the real processes once per session against pytest-django's test
+database. Tests that use it take `transactional_db` (their rows must be committed for
+the other processes to see them) and are marked `e2e`.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stack_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test",
+        "HELPDESK_DB_NAME": settings.DATABASES["default"]["NAME"],  # the test database pytest-django made
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Daphne + one Celery worker, real Redis and PostgreSQL, for the whole session."""
+    port = _free_port()
+    logs = tmp_path_factory.mktemp("stack")
+    env = _stack_env()
+    bin_dir = Path(sys.executable).parent
+    procs = {
+        "daphne": subprocess.Popen(
+            [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
+            cwd=ROOT, env=env, stdout=open(logs / "daphne.log", "wb"), stderr=subprocess.STDOUT),
+        "celery": subprocess.Popen(
+            [str(bin_dir / "celery"), "-A", "helpdesk", "worker", "-l", "info", "--concurrency", "2",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=open(logs / "celery.log", "wb"), stderr=subprocess.STDOUT),
+    }
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited: {(logs / (name + '.log')).read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the stack did not answer /healthz within 60 s")
+            time.sleep(0.3)
+        yield {"url": url, "logs": logs}
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if os.environ.get("CI"):
+            for name in procs:
+                log = logs / f"{name}.log"
+                if log.exists():
+                    print(f"\n--- {name} log (tail) ---\n{log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser, request):
+    """Fresh browser contexts (separate cookies/storage); screenshots of each page on failure."""
+    contexts = []
+
+    def make(**kwargs):
+        context = browser.new_context(**kwargs)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for i, context in enumerate(contexts):
+            for j, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{i}-{j}.png"), full_page=True)
+                except Exception:  # a crashed page has nothing to show; the assertion already failed
+                    continue
+    for context in contexts:
+        context.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def login(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def seed_demo_workspace():
+    """The demo workspace (agents agent1..3 with their passwords, policy Balanced, knowledge base)."""
+    import json
+
+    from conversations import knowledge
+    from conversations.models import Workspace
+    from helpdesk.workspace_config import workspace_import
+
+    document = json.loads((ROOT / "helpdesk" / "demo_workspace.json").read_text())
+    workspace = Workspace.objects.create(name="Northwind Outfitters", slug="demo")
+    workspace_import(document=document, workspace=workspace)
+    knowledge.knowledge_reindex(workspace=workspace)  # ready before the visitor's first question
+    return workspace

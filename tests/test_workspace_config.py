@@ -1,0 +1,111 @@
+"""The workspace configuration document: round trip, validation by path, all-or-nothing import."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from conversations.models import KnowledgeArticle
+from helpdesk.workspace_config import WorkspaceDocumentError, workspace_export, workspace_import
+from routing.models import AgentProfile, HandoffPolicy, Team
+from tests.conftest import client_for
+
+DEMO = json.loads((Path(__file__).resolve().parents[1] / "helpdesk" / "demo_workspace.json").read_text())
+
+
+@pytest.fixture
+def demo_doc():
+    return copy.deepcopy(DEMO)
+
+
+def test_import_then_export_round_trips(workspace, demo_doc, no_tasks, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        workspace_import(document=demo_doc, workspace=workspace)
+    exported = workspace_export(workspace=workspace)
+    assert exported["policy"]["level"] == "balanced"
+    assert exported["policy"]["default_target"] == {"kind": "specialty", "name": "general"}
+    assert [t["target"] for t in exported["policy"]["restricted_topics"]][:2] == [
+        {"kind": "team", "name": "Billing"}, {"kind": "specialty", "name": "refunds"}]
+    assert {a["username"] for a in exported["agents"]} == {"admin", "agent1", "agent2", "agent3"}
+    assert len(exported["knowledge_base"]) == len(demo_doc["knowledge_base"])
+    # A second import of the export changes nothing.
+    workspace_import(document=exported, workspace=workspace)
+    assert workspace_export(workspace=workspace) == exported
+    assert ("reindex_knowledge_task", (workspace.pk,)) in no_tasks, "articles are reindexed in a worker"
+
+
+def test_passwords_only_when_given_and_absent_agents_are_deactivated(workspace, demo_doc, no_tasks):
+    workspace_import(document=demo_doc, workspace=workspace)
+    profile = AgentProfile.objects.get(user__username="agent1")
+    assert profile.user.check_password("agent1")
+    demo_doc["agents"] = [a for a in demo_doc["agents"] if a["username"] != "agent3"]
+    for a in demo_doc["agents"]:
+        a.pop("password", None)
+    demo_doc["policy"]["restricted_topics"] = []
+    workspace_import(document=demo_doc, workspace=workspace)
+    profile.user.refresh_from_db()
+    assert profile.user.check_password("agent1"), "no password in the document keeps the old one"
+    assert not AgentProfile.objects.get(user__username="agent3").user.is_active
+
+
+@pytest.mark.parametrize("mutate, path", [
+    (lambda d: d["policy"]["restricted_topics"][2].update(target={"kind": "team", "name": "Nope"}),
+     "policy.restricted_topics[2].target"),
+    (lambda d: d["policy"].update(level="sometimes"), "policy.level"),
+    (lambda d: d["agents"][1]["teams"].append("Ghosts"), "agents[1].teams[1]"),
+    (lambda d: d["teams"][0]["office_hours"]["weekly"].update(mon=[["18:00", "09:00"]]), "teams[0].office_hours.weekly"),
+    (lambda d: d["policy"].update(default_target={"kind": "specialty", "name": "unused"}) or d["specialties"].append(
+        {"name": "unused"}), "policy.default_target"),
+    (lambda d: d["policy"]["gather"].append({"name": "code", "kind": "regex", "regex": "[A-Z]{3}", "required": True}),
+     "policy.gather[2].question"),
+    (lambda d: d["knowledge_base"].append(dict(d["knowledge_base"][0])), "knowledge_base[11].title"),
+])
+def test_an_invalid_document_changes_nothing_and_names_the_path(workspace, demo_doc, no_tasks, mutate, path):
+    workspace_import(document=DEMO, workspace=workspace)
+    before = workspace_export(workspace=workspace)
+    mutate(demo_doc)
+    demo_doc["workspace"]["name"] = "Changed"
+    with pytest.raises(WorkspaceDocumentError) as error:
+        workspace_import(document=demo_doc, workspace=workspace)
+    assert path in error.value.errors, error.value.errors
+    assert workspace_export(workspace=workspace) == before
+
+
+def test_workspace_api_for_admins_only(workspace, agent, admin_agent, demo_doc, no_tasks):
+    demo_doc["agents"].append({"username": "boss", "name": "The Boss", "admin": True})
+    admin = client_for(admin_agent)
+    assert client_for(agent).get("/api/v1/workspace/").status_code == 403
+    put = admin.put("/api/v1/workspace/", demo_doc, format="json")
+    assert put.status_code == 200, put.json()
+    assert Team.objects.filter(workspace=workspace).count() == 2
+    assert HandoffPolicy.objects.get(workspace=workspace).target_kind == "specialty"
+
+    demo_doc["policy"]["restricted_topics"][0]["target"] = {"kind": "user", "name": "nobody"}
+    bad = admin.put("/api/v1/workspace/", demo_doc, format="json")
+    assert bad.status_code == 400
+    assert "policy.restricted_topics[0].target" in bad.json()["error"]["fields"]
+    assert admin.get("/api/v1/workspace/").json()["policy"]["restricted_topics"][0]["target"] == {
+        "kind": "team", "name": "Billing"}
+
+    without_me = copy.deepcopy(demo_doc)
+    without_me["agents"] = [a for a in without_me["agents"] if a["username"] != "boss"]
+    assert admin.put("/api/v1/workspace/", without_me, format="json").status_code == 400
+
+
+def test_export_and_import_commands(workspace, demo_doc, tmp_path, no_tasks):
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(demo_doc))
+    call_command("import_workspace", str(source), "--workspace", workspace.slug)
+    out = tmp_path / "out.json"
+    call_command("export_workspace", str(out), "--workspace", workspace.slug)
+    assert json.loads(out.read_text())["policy"]["fallback_phone"] == "+34 910 000 000"
+
+    demo_doc["policy"]["csat"]["delay_seconds"] = -5
+    source.write_text(json.dumps(demo_doc))
+    with pytest.raises(CommandError, match=r"policy\.csat\.delay_seconds"):
+        call_command("import_workspace", str(source), "--workspace", workspace.slug)
+    assert KnowledgeArticle.objects.filter(workspace=workspace).count() == len(DEMO["knowledge_base"])
