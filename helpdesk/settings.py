@@ -22,13 +22,19 @@ env = environ.Env()
 DEBUG: bool = env.bool("DJANGO_DEBUG", default=False)
 # Demo mode seeds the demo workspace (admin/agent1..3) and is never on in production.
 DEMO_MODE: bool = env.bool("HELPDESK_DEMO", default=False)
+# A local install: debug, demo, or the embedded database (no DATABASE_URL). Production runs
+# against DATABASE_URL and gets the strict defaults: required SECRET_KEY, secure cookies.
+LOCAL_INSTALL: bool = DEBUG or DEMO_MODE or not env("DATABASE_URL", default="")
 SECRET_KEY: str = env("SECRET_KEY", default=env("DJANGO_SECRET_KEY", default=""))
 if not SECRET_KEY:
-    if not (DEBUG or DEMO_MODE):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG and HELPDESK_DEMO are off.")
-    SECRET_KEY = embedded_paths.local_secret_key() or get_random_secret_key()
+    if LOCAL_INSTALL:
+        # Local runs (debug, demo, or the embedded database) keep a key in the state folder,
+        # so `manage.py` works with no extra environment and sessions survive restarts.
+        SECRET_KEY = embedded_paths.local_secret_key() or get_random_secret_key()
+    else:
+        raise ImproperlyConfigured("SECRET_KEY must be set when running against DATABASE_URL without demo/debug mode.")
 
-ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if (DEBUG or DEMO_MODE) else [])
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if LOCAL_INSTALL else [])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Public base URL used in links we send out (email CSAT links, widget embed snippet).
 PUBLIC_BASE_URL: str = env("HELPDESK_PUBLIC_URL", default="http://127.0.0.1:8000")
@@ -142,7 +148,7 @@ LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/login/"
 
 # Behind TLS (the production default) cookies are secure; plain-HTTP local runs opt out.
-SECURE_COOKIES: bool = env.bool("HELPDESK_SECURE_COOKIES", default=not (DEBUG or DEMO_MODE))
+SECURE_COOKIES: bool = env.bool("HELPDESK_SECURE_COOKIES", default=not LOCAL_INSTALL)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
@@ -213,7 +219,7 @@ LLM_MODEL: str = env("HELPDESK_LLM_MODEL", default="gpt-4o-mini")
 LLM_TIMEOUT_SECONDS: float = env.float("HELPDESK_LLM_TIMEOUT", default=15.0)
 
 # --- Email ----------------------------------------------------------------------------
-EMAIL_BACKEND: str = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend" if not (DEBUG or DEMO_MODE) else "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND: str = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend" if LOCAL_INSTALL else "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST: str = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT: int = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER: str = env("EMAIL_HOST_USER", default="")
