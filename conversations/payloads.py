@@ -104,6 +104,8 @@ def conversation_detail_payload(conversation: Conversation) -> dict[str, Any]:
     data["language"] = conversation.language
     data["resolved_at"] = iso(conversation.resolved_at)
     data["resolved_by"] = conversation.resolved_by_kind or None
+    from flows.selectors import flow_log_for  # flows import conversations: breaks that cycle
+    data["flow_log"] = flow_log_for(conversation)
     return data
 
 

@@ -162,6 +162,7 @@ class RunAIAction:
     variable: str
     labels: tuple[str, ...]
     text: str
+    kind: str = ""  # extract: the kind of value to find ("" guesses from the variable's name)
 
 
 @dataclass(frozen=True)
@@ -218,8 +219,11 @@ Effect: TypeAlias = (
 
 @dataclass(frozen=True)
 class Step:
+    """The new state, the effects to apply in order, and the node ids run by this call."""
+
     state: RunState
     effects: tuple[Effect, ...] = ()
+    path: tuple[str, ...] = ()
 
 
 # --- the step function ------------------------------------------------------------------
@@ -256,7 +260,7 @@ def advance(
             break
         executed += 1
         run.execute()
-    return Step(run.snapshot(), tuple(run.effects))
+    return Step(run.snapshot(), tuple(run.effects), tuple(run.path))
 
 
 class _Run:
@@ -279,6 +283,7 @@ class _Run:
         # Attributes set by an Action earlier in this call are visible to later nodes.
         self.attributes: dict[str, Json] = dict(inbound.contact_attributes)
         self.effects: list[Effect] = []
+        self.path: list[str] = []  # node ids executed (or resumed) by this call, in order
 
     # -- bookkeeping --
 
@@ -374,6 +379,7 @@ class _Run:
         if node is None:
             self.finish("missing_node", f"node {self.node_id} is not in the flow; stopped")
             return None
+        self.path.append(node.id)
         parsed = parse_node(node)
         if parsed.config is None or parsed.problems:
             problem = parsed.problems[0].message
@@ -487,7 +493,9 @@ def _enter_ai_answer(run: _Run, node: Node, config: AIAnswerConfig) -> None:
 
 
 def _enter_ai_action(run: _Run, node: Node, config: AIActionConfig) -> None:
-    run.emit(RunAIAction(config.task, config.variable, config.labels, run.last_message or ""))
+    run.emit(
+        RunAIAction(config.task, config.variable, config.labels, run.last_message or "", config.kind)
+    )
     run.log(f"asked the AI to {config.task} into {config.variable}")
     run.wait(node, "waiting_effect")
 

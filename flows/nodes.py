@@ -82,11 +82,15 @@ class AIAnswerConfig:
     pass
 
 
+ExtractKind = Literal["name", "email", "phone", "order_number", "text"]
+
+
 @dataclass(frozen=True)
 class AIActionConfig:
     task: AITask
     variable: str
     labels: tuple[str, ...] = ()
+    kind: str = ""  # extract: what to look for; "" guesses from the variable's name
 
 
 @dataclass(frozen=True)
@@ -316,7 +320,8 @@ def _ai_action(r: _Reader) -> AIActionConfig:
     labels = r.strings("labels")
     if task == "classify" and not labels:
         r.missing("Classifying needs the labels to choose from.")
-    return AIActionConfig(task=cast(AITask, task or "extract"), variable=variable, labels=labels)
+    kind = r.one_of("kind", get_args(ExtractKind), "")
+    return AIActionConfig(task=cast(AITask, task or "extract"), variable=variable, labels=labels, kind=kind)
 
 
 def _handoff(r: _Reader) -> HandoffConfig:

@@ -136,6 +136,12 @@ def conversation_resolve(*, conversation: Conversation, resolution: str, by=None
 
 def _after_resolve(conversation: Conversation, *, csat: bool | None, csat_delay_seconds: int | None) -> None:
     try:
+        from flows import services as flow_services  # flows depend on conversations, not the reverse
+    except ImportError:
+        flow_services = None
+    if flow_services is not None:
+        flow_services.flow_end_runs(conversation=conversation, reason="resolved")
+    try:
         from csat import services as csat_services  # csat depends on conversations, not the reverse
     except ImportError:
         return

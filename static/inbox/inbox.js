@@ -88,6 +88,7 @@ const dom = {
   contactDetails: $("contact-details"),
   contactAttributes: $("contact-attributes"),
   tags: $("conversation-tags"),
+  flowLog: $("flow-log"),
   toasts: $("toasts"),
 };
 
@@ -586,6 +587,12 @@ function renderDetails(c) {
   const tags = Array.isArray(c.tags) ? c.tags : [];
   if (!tags.length) dom.tags.append(el("li", "tags__empty", "No tags."));
   tags.forEach((tag) => dom.tags.append(el("li", "chip", tag)));
+
+  // What flows did in this conversation, for the agent only (visitors never see these lines).
+  dom.flowLog.replaceChildren();
+  const steps = Array.isArray(c.flow_log) ? c.flow_log : [];
+  if (!steps.length) dom.flowLog.append(el("li", "tags__empty", "No flow has run."));
+  steps.forEach((step) => dom.flowLog.append(el("li", "flow-log__item", step.text || String(step))));
 }
 
 function appendMessage(m) {

@@ -93,7 +93,7 @@ def test_handoff_to_a_user_assigns_stops_the_ai_and_notifies_once(
     notes = events_of(published, "notification")
     assert len(notes) == 1 and notes[0]["_group"] == f"agent.{agent.pk}" and notes[0]["priority"] == "high"
     system = conversation.messages.get(sender_type="system")
-    assert "person" in system.body.lower()
+    assert "team" in system.body.lower()
 
 
 def test_handoff_round_robin_picks_the_agent_with_fewest_open_conversations(workspace, specialty_agents):

@@ -34,6 +34,11 @@ class Command(BaseCommand):
         if workspace is None:
             workspace = Workspace.objects.create(name="Northwind Outfitters", slug="demo")
         document = json.loads(DEMO_DOCUMENT.read_text(encoding="utf-8"))
+        for flow in document.get("flows", []):  # the demo order lookup lives on this very server
+            for node in flow["nodes"]:
+                if node["type"] == "webhook":
+                    node["config"]["url"] = node["config"]["url"].replace(
+                        "http://127.0.0.1:8000", settings.PUBLIC_BASE_URL.rstrip("/"))
         workspace_import(document=document, workspace=workspace)
         self.stdout.write(self.style.SUCCESS(
             "Seeded the demo workspace: admin/admin, agent1/agent1, agent2/agent2, agent3/agent3."))

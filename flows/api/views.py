@@ -1,0 +1,219 @@
+"""The flow builder's API (workspace admins) and the agents' view of a conversation's flow log.
+
+| call | does |
+|---|---|
+| `GET /api/v1/flows/` | the workspace's flows (summaries) |
+| `POST /api/v1/flows/` `{"name", "trigger"?, "nodes"?, "edges"?, "layout"?, "enabled"?, "priority"?}` | 201 |
+| `GET /api/v1/flows/{id}/` | the draft, its issues and the published version |
+| `PUT /api/v1/flows/{id}/` (same body as POST) | save the draft (saved even with errors; `issues` lists them) |
+| `DELETE /api/v1/flows/{id}/` | 204 |
+| `POST /api/v1/flows/{id}/publish/` | snapshot the draft as a version; 400 `flow_invalid`, `fields.issues` |
+| `POST /api/v1/flows/{id}/unpublish/` | stop the flow from starting |
+| `POST /api/v1/flows/{id}/validate/` `{"trigger"?, "nodes"?, "edges"?}` | `{"issues"}` (default: the saved draft) |
+| `POST /api/v1/flows/test-run/` | one turn of the test panel (see `flows.services.flow_test_run`) |
+| `GET /api/v1/conversations/{id}/flow-log/` | agents: the flow steps taken on the conversation |
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversations import selectors as conversation_selectors
+from flows import selectors, services
+from flows.document import TRIGGER_KINDS, issue_payload
+from flows.models import Flow
+from helpdesk.api import IsAgent, IsWorkspaceAdmin, error_response
+
+NOT_FOUND = ("not_found", "Flow not found.")
+
+
+def flow_summary(flow: Flow) -> dict[str, Any]:
+    version = flow.published_version
+    return {
+        "id": str(flow.pk),
+        "name": flow.name,
+        "enabled": flow.enabled,
+        "priority": flow.priority,
+        "trigger": flow.trigger or {},
+        "published": version is not None,
+        "published_version": version.number if version else None,
+        "draft_differs": flow.draft_differs,
+        "updated_at": flow.updated_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def flow_detail(flow: Flow) -> dict[str, Any]:
+    version = flow.published_version
+    graph = flow.graph or {}
+    return {
+        **flow_summary(flow),
+        "nodes": graph.get("nodes", []),
+        "edges": graph.get("edges", []),
+        "layout": flow.layout or {},
+        "issues": [issue_payload(i) for i in selectors.flow_issues_for(flow)],
+        "version": None if version is None else {
+            "number": version.number,
+            "published_at": version.published_at.isoformat().replace("+00:00", "Z"),
+            "trigger": version.trigger,
+            "nodes": version.graph.get("nodes", []),
+            "edges": version.graph.get("edges", []),
+        },
+    }
+
+
+class FlowInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    enabled = serializers.BooleanField(required=False)
+    priority = serializers.IntegerField(required=False, min_value=-1000, max_value=1000)
+    trigger = serializers.DictField(required=False, help_text=f"{{\"kind\": one of {', '.join(TRIGGER_KINDS)}, ...}}")
+    nodes = serializers.ListField(child=serializers.DictField(), required=False)
+    edges = serializers.ListField(child=serializers.DictField(), required=False)
+    layout = serializers.DictField(required=False)
+
+
+def _workspace(request):
+    return request.user.agent.workspace
+
+
+class FlowListApi(APIView):
+    permission_classes = [IsWorkspaceAdmin]
+
+    @extend_schema(operation_id="flows_list", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({"results": [flow_summary(f) for f in selectors.flow_list(workspace=_workspace(request))]})
+
+    @extend_schema(request=FlowInput, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        data = FlowInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        flow = services.flow_create(workspace=_workspace(request), **data.validated_data)
+        return Response(flow_detail(flow), status=status.HTTP_201_CREATED)
+
+
+class FlowDetailApi(APIView):
+    permission_classes = [IsWorkspaceAdmin]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, flow_id: str):
+        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
+        if flow is None:
+            return error_response(*NOT_FOUND, 404)
+        return Response(flow_detail(flow))
+
+    @extend_schema(request=FlowInput, responses={200: OpenApiTypes.OBJECT})
+    def put(self, request, flow_id: str):
+        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
+        if flow is None:
+            return error_response(*NOT_FOUND, 404)
+        data = FlowInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        flow = services.flow_update_draft(flow=flow, **data.validated_data)
+        return Response(flow_detail(flow))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, flow_id: str):
+        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
+        if flow is None:
+            return error_response(*NOT_FOUND, 404)
+        services.flow_delete(flow=flow)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FlowPublishApi(APIView):
+    permission_classes = [IsWorkspaceAdmin]
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request, flow_id: str):
+        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
+        if flow is None:
+            return error_response(*NOT_FOUND, 404)
+        services.flow_publish(flow=flow, by=request.user)
+        return Response(flow_detail(selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)))
+
+
+class FlowUnpublishApi(APIView):
+    permission_classes = [IsWorkspaceAdmin]
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request, flow_id: str):
+        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
+        if flow is None:
+            return error_response(*NOT_FOUND, 404)
+        services.flow_unpublish(flow=flow)
+        return Response(flow_detail(selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)))
+
+
+class FlowValidateInput(serializers.Serializer):
+    trigger = serializers.DictField(required=False)
+    nodes = serializers.ListField(child=serializers.DictField(), required=False)
+    edges = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class FlowValidateApi(APIView):
+    permission_classes = [IsWorkspaceAdmin]
+
+    @extend_schema(request=FlowValidateInput, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request, flow_id: str):
+        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
+        if flow is None:
+            return error_response(*NOT_FOUND, 404)
+        data = FlowValidateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data
+        graph = flow.graph or {}
+        issues = selectors.draft_issues(
+            workspace=flow.workspace, trigger=given.get("trigger", flow.trigger),
+            graph={"nodes": given.get("nodes", graph.get("nodes", [])),
+                   "edges": given.get("edges", graph.get("edges", []))})
+        return Response({"issues": [issue_payload(i) for i in issues]})
+
+
+class FlowTestRunInput(serializers.Serializer):
+    nodes = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    edges = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    name = serializers.CharField(required=False, default="test", max_length=100)
+    state = serializers.DictField(required=False, allow_null=True, default=None)
+    message = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
+                                    max_length=5000, trim_whitespace=False)
+    contact = serializers.DictField(required=False, default=dict)
+    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    in_office_hours = serializers.BooleanField(required=False, default=True)
+    webhook = serializers.DictField(required=False, default=dict,
+                                    help_text='The simulated webhook outcome: {"ok": bool, "response": JSON}.')
+
+
+class FlowTestRunApi(APIView):
+    """One turn of the builder's test conversation; nothing is written."""
+
+    permission_classes = [IsWorkspaceAdmin]
+
+    @extend_schema(request=FlowTestRunInput, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        data = FlowTestRunInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        contact = d["contact"]
+        if not isinstance(contact.get("attributes", {}), dict):
+            return error_response("invalid", "contact.attributes must be an object.", 400,
+                                  {"contact": ["attributes must be an object."]})
+        result = services.flow_test_run(
+            workspace=_workspace(request), graph={"nodes": d["nodes"], "edges": d["edges"]}, state=d["state"],
+            message=d["message"], contact=contact, tags=d["tags"], in_office_hours=d["in_office_hours"],
+            webhook=d["webhook"], flow_name=d["name"])
+        return Response(result)
+
+
+class ConversationFlowLogApi(APIView):
+    permission_classes = [IsAgent]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, conversation_id: str):
+        conversation = conversation_selectors.conversation_for_agent(viewer=request.user,
+                                                                     conversation_id=conversation_id)
+        if conversation is None:
+            return error_response("not_found", "Conversation not found.", 404)
+        return Response({"results": selectors.flow_log_for(conversation)})

@@ -1,0 +1,108 @@
+"""Reads for flows: the builder's lists and checks, the runtime's candidates, the agents' run log."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from conversations.payloads import iso
+from flows.document import TargetNames, flow_issues
+from flows.graph import FlowDocumentError, FlowGraph
+from flows.models import Flow, FlowRun, FlowStepLog
+from flows.validation import FlowIssue
+from routing import hours
+from routing.models import AgentProfile, Specialty, Team
+
+if TYPE_CHECKING:
+    from conversations.models import Conversation, Workspace
+
+
+def flow_list(*, workspace: Workspace) -> QuerySet[Flow]:
+    return Flow.objects.filter(workspace=workspace).select_related("published_version").order_by("-priority", "id")
+
+
+def flow_get(*, workspace: Workspace, flow_id: Any) -> Flow | None:
+    """The workspace's flow with this id; another workspace's flow is None, like a missing one."""
+    if not str(flow_id).isdigit():
+        return None
+    return flow_list(workspace=workspace).filter(pk=flow_id).first()
+
+
+def target_names(*, workspace: Workspace) -> TargetNames:
+    """Who a Handoff node of this workspace may name."""
+    return TargetNames(
+        usernames=frozenset(AgentProfile.objects.filter(workspace=workspace, user__is_active=True)
+                            .values_list("user__username", flat=True)),
+        teams=frozenset(Team.objects.filter(workspace=workspace).values_list("name", flat=True)),
+        specialties=frozenset(Specialty.objects.filter(workspace=workspace).values_list("name", flat=True)),
+    )
+
+
+def draft_issues(*, workspace: Workspace, trigger: Any, graph: dict) -> list[FlowIssue]:
+    """Everything wrong with a draft, checked against this workspace's agents, teams and specialties."""
+    try:
+        parsed = FlowGraph.from_document(graph)
+    except FlowDocumentError as exc:
+        return [FlowIssue(None, "invalid_document", f"{exc.path} {exc.message}.")]
+    return flow_issues(trigger=trigger, graph=parsed, targets=target_names(workspace=workspace))
+
+
+def flow_issues_for(flow: Flow) -> list[FlowIssue]:
+    return draft_issues(workspace=flow.workspace, trigger=flow.trigger, graph=flow.graph)
+
+
+def triggerable_flows(*, workspace: Workspace) -> QuerySet[Flow]:
+    """Enabled, published flows in the order their triggers are tried (highest priority first)."""
+    return (Flow.objects.filter(workspace=workspace, enabled=True, published_version__isnull=False)
+            .select_related("published_version").order_by("-priority", "id"))
+
+
+def active_run_for(*, conversation: Conversation, lock: bool = False) -> FlowRun | None:
+    qs = FlowRun.objects.filter(conversation=conversation, active=True)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.select_related("flow", "version").first()
+
+
+def workspace_in_office_hours(*, workspace: Workspace, now: datetime | None = None) -> bool:
+    """A Branch's office-hours condition: some team of the workspace is open (no teams: always open)."""
+    now = now or timezone.now()
+    teams = list(Team.objects.filter(workspace=workspace).only("office_hours", "timezone"))
+    return not teams or any(hours.is_open(t.office_hours, t.timezone, now) for t in teams)
+
+
+def flow_log_for(conversation: Conversation) -> list[dict]:
+    """The flow steps taken on a conversation, oldest first, for the agent's view of it.
+
+    [{"id", "flow", "run", "text", "created_at"}]: the text already names the flow
+    ("flow Billing: collected email").
+    """
+    rows = (FlowStepLog.objects.filter(conversation=conversation).select_related("run__flow")
+            .order_by("id")[:500])
+    return [{"id": str(r.pk), "flow": r.run.flow.name, "run": str(r.run_id), "text": r.text,
+             "created_at": iso(r.created_at)} for r in rows]
+
+
+def flow_documents(*, workspace: Workspace) -> list[dict]:
+    """The workspace's flows as workspace-document entries (flows.document's shape)."""
+    out = []
+    for flow in flow_list(workspace=workspace):
+        version = flow.published_version
+        live_trigger, live_graph = (version.trigger, version.graph) if version else (flow.trigger, flow.graph)
+        item = {
+            "name": flow.name,
+            "enabled": flow.enabled,
+            "published": version is not None,
+            "priority": flow.priority,
+            "trigger": live_trigger or {},
+            "nodes": (live_graph or {}).get("nodes", []),
+            "edges": (live_graph or {}).get("edges", []),
+            "layout": flow.layout or {},
+        }
+        if version is not None and flow.draft_differs:
+            item["draft"] = {"trigger": flow.trigger or {}, "nodes": (flow.graph or {}).get("nodes", []),
+                             "edges": (flow.graph or {}).get("edges", [])}
+        out.append(item)
+    return out

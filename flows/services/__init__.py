@@ -1,0 +1,30 @@
+"""Flow writes and the flow runtime. `grep -rn "def flow_" flows/services` lists every use case.
+
+- builder: `flow_create`, `flow_update_draft`, `flow_publish`, `flow_unpublish`, `flow_delete`,
+  `flow_replace_all` (the workspace document's import);
+- runtime, called by `conversations.turns` and `conversations.tasks`:
+  `flow_handle_message`, `flow_start_for_new_conversation`, `flow_resume_effect` (the
+  webhook task), `flow_end_runs`;
+- the builder's test panel: `flow_test_run` (reads only).
+"""
+from flows.services.builder import (
+    flow_create,
+    flow_delete,
+    flow_publish,
+    flow_replace_all,
+    flow_unpublish,
+    flow_update_draft,
+)
+from flows.services.runs import (
+    flow_end_runs,
+    flow_handle_message,
+    flow_resume_effect,
+    flow_start_for_new_conversation,
+)
+from flows.services.simulate import flow_test_run
+
+__all__ = [
+    "flow_create", "flow_delete", "flow_end_runs", "flow_handle_message", "flow_publish", "flow_replace_all",
+    "flow_resume_effect", "flow_start_for_new_conversation", "flow_test_run", "flow_unpublish",
+    "flow_update_draft",
+]

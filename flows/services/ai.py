@@ -1,0 +1,125 @@
+"""What the assistant does for a flow: AI Action (classify, extract) and Let AI Answer.
+
+Classify and extract are pure and cheap (label matching, the assistant's field
+extractors), so the runtime and the builder's test panel run them inline, in order,
+instead of queueing them. Answering uses the workspace's assistant and knowledge base.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rapidfuzz import fuzz
+
+from conversations import knowledge
+from conversations.assistant.extract import extract_field
+from conversations.assistant.types import Turn
+from flows.engine import EffectResult, RunAIAction
+from routing import selectors as routing_selectors
+
+if TYPE_CHECKING:
+    from conversations.models import Workspace
+
+logger = logging.getLogger(__name__)
+
+CLASSIFY_THRESHOLD = 70  # rapidfuzz partial token-set similarity of a label to the message
+_KIND_HINTS = (("email", "email"), ("mail", "email"), ("phone", "phone"), ("mobile", "phone"),
+               ("order", "order_number"), ("name", "name"))
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def classify(labels: tuple[str, ...], text: str) -> str | None:
+    """The label the message is about: a label named in it, else the closest one, else None."""
+    folded = _fold(text)
+    if not folded.strip():
+        return None
+    for label in labels:
+        words = [re.escape(w) for w in re.split(r"[\s_-]+", _fold(label)) if w]
+        if words and re.search(r"(?<!\w)" + r"[\s_-]+".join(words) + r"(?!\w)", folded):
+            return label
+    scored = [(fuzz.partial_token_set_ratio(_fold(label.replace("_", " ")), folded), -i, label)
+              for i, label in enumerate(labels)]
+    best = max(scored, default=None)
+    return best[2] if best and best[0] >= CLASSIFY_THRESHOLD else None
+
+
+def extract_kind(kind: str, variable: str) -> str:
+    """What an extract looks for: the node's kind, else a guess from the variable's name."""
+    if kind:
+        return kind
+    lowered = variable.casefold()
+    return next((k for hint, k in _KIND_HINTS if hint in lowered), "text")
+
+
+def extract(kind: str, text: str) -> str | None:
+    return extract_field(kind, text)
+
+
+def ai_action_result(effect: RunAIAction) -> EffectResult:
+    """Run an AI Action on the message it names; never raises (a failure is a result)."""
+    try:
+        if effect.task == "classify":
+            value: Any = classify(effect.labels, effect.text)
+            why = "no label fits the message"
+        else:
+            kind = extract_kind(effect.kind, effect.variable)
+            value = extract(kind, effect.text)
+            why = f"no {kind.replace('_', ' ')} in the message"
+    except Exception as exc:  # an assistant bug must not strand the visitor: the engine takes the error edge
+        logger.exception("AI action %s failed", effect.task)
+        return EffectResult(ok=False, error=f"the assistant failed ({type(exc).__name__})")
+    if value in (None, ""):
+        return EffectResult(ok=False, error=why)
+    return EffectResult(ok=True, json=value)
+
+
+@dataclass(frozen=True)
+class AIAnswer:
+    text: str
+    metadata: dict
+
+
+def ai_answer(*, workspace: Workspace, text: str, history: list | None = None) -> AIAnswer | None:
+    """The assistant's knowledge-base answer to `text`, or None when it has none. Reads only."""
+
+    policy = routing_selectors.policy_for(workspace=workspace)
+    bot = knowledge.assistant_for(workspace=workspace, policy=policy)
+    turns = [Turn(sender=s, text=t) for s, t in (history or [])]
+    analysis = bot.analyze(text, turns)
+    answer = analysis.answer
+    if answer is None:
+        return None
+    return AIAnswer(text=answer.text, metadata={
+        "article": {"id": answer.article_id, "title": answer.title, "url": answer.url},
+        "confidence": round(float(answer.confidence), 3),
+    })
+
+
+def detected_intents(*, workspace: Workspace, text: str, history: list | None = None) -> set[str]:
+    """The assistant's built-in intents in `text` (see flows.document.BUILTIN_INTENTS)."""
+
+    try:
+        policy = routing_selectors.policy_for(workspace=workspace)
+        bot = knowledge.assistant_for(workspace=workspace, policy=policy)
+        turns = [Turn(sender=s, text=t) for s, t in (history or [])]
+        analysis = bot.analyze(text, turns)
+    except Exception:
+        logger.exception("Intent detection failed for workspace %s", workspace.pk)
+        return set()
+    found = set()
+    if analysis.human_request.fired:
+        found.add("human_request")
+    if analysis.frustration.fired:
+        found.add("frustration")
+    if analysis.complaint.fired:
+        found.add("complaint")
+    if analysis.smalltalk:
+        found.add(analysis.smalltalk)
+    return found

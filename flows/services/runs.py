@@ -1,0 +1,465 @@
+"""Flows on real conversations: start a run, resume it on a message or a webhook result, apply effects.
+
+Concurrency: every entry point locks the conversation row, then the run row, reads the
+run's state, calls the pure `flows.engine.advance`, and saves the new state with a
+compare-and-swap on `steps` before applying any effect, all in one transaction. Two
+messages arriving at once are therefore applied one after the other, each to the state
+the other left: no node runs twice, and an effect is applied only with the state that
+produced it. Side effects outside the database (the webhook call, real-time events)
+happen after commit.
+
+Let AI Answer: when nothing the visitor would see follows it in the same step (the
+usual case: the flow ends, or only tags/attributes follow), `flow_handle_message`
+saves the run and returns False, so the turn's assistant answers that message with its
+whole machinery (knowledge base, LLM, handoff policy). When a message or question
+follows it, the assistant's knowledge-base answer is sent right there instead, so the
+visitor reads the answer before the flow's next question.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import realtime
+from conversations import services as conversation_services
+from conversations.assistant.phrases import phrase
+from conversations.models import Contact, Conversation, Handoff, Message
+from flows import selectors
+from flows.document import (
+    BUILTIN_INTENTS,
+    Trigger,
+    attribute_matches,
+    examples_match,
+    keywords_match,
+    parse_trigger,
+)
+from flows.engine import (
+    CallWebhook,
+    Effect,
+    EffectResult,
+    Inbound,
+    LetAIAnswer,
+    Log,
+    RequestHandoff,
+    Resolve,
+    RunAIAction,
+    RunState,
+    SendMessage,
+    SetAttributes,
+    Step,
+    UpdateTags,
+    advance,
+)
+from flows.graph import FlowGraph
+from flows.models import Flow, FlowRun, FlowStepLog, FlowVersion
+from flows.nodes import as_text
+from flows.services import ai
+from routing.models import Specialty, Team
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+RUN_IDLE_LIMIT = timedelta(hours=24)  # a run untouched this long is over; the visitor moved on
+HISTORY_TURNS = 20
+
+
+def max_steps() -> int:
+    """Nodes one call may run without waiting for the visitor (a loop ends the run instead)."""
+    return int(getattr(settings, "FLOWS_MAX_STEPS", 50))
+
+
+class _RunMoved(Exception):
+    """The run's state changed under us; never expected while the row is locked."""
+
+
+# --- entry points --------------------------------------------------------------------------
+
+
+def flow_start_for_new_conversation(*, conversation: Conversation) -> bool:
+    """Start the highest-priority flow triggered by a new conversation ("conversation started", or a
+    contact attribute the visitor came with). At most once per conversation: a redelivered task
+    finds the run and does nothing. True when a flow started.
+    """
+    with transaction.atomic():
+        conversation = _lock_conversation(conversation)
+        if not conversation.ai_active or FlowRun.objects.filter(conversation=conversation).exists():
+            return False
+        attributes = conversation.contact.attributes or {}
+
+        def fires(flow: Flow, trigger: Trigger) -> str | None:
+            if trigger.kind == "conversation_started":
+                return "the conversation started"
+            if trigger.kind == "attribute" and attribute_matches(trigger, attributes):
+                return f"the contact's {trigger.attribute} matched"
+            return None
+
+        picked = _pick_flow(conversation, fires)
+        if picked is None:
+            return False
+        run = _start_run(conversation, *picked)
+        _drive(run, conversation, inbound=_inbound(conversation), message=None)
+        return True
+
+
+def flow_handle_message(*, conversation: Conversation, message: Message) -> bool:
+    """Give a visitor message to the conversation's flow: the active run, else a flow it triggers.
+
+    True when a flow consumed the message (the assistant must not answer it too); False when
+    no flow wants it, or a Let AI Answer leaves this message to the assistant. Safe to call
+    twice with one message (the second call changes nothing) and concurrently with others.
+    """
+    with transaction.atomic():
+        conversation = _lock_conversation(conversation)
+        if not conversation.ai_active:
+            return False
+        run = selectors.active_run_for(conversation=conversation, lock=True)
+        if run is not None and run.last_message_id is not None and message.pk <= run.last_message_id:
+            return True  # this run already took this message (a redelivery, or a late duplicate turn)
+        if run is not None:
+            stale = _stale_reason(run, conversation)
+            if stale:
+                _end_run(run, conversation, reason="superseded", line=stale)
+                run = None
+        if run is None:
+            picked = _pick_flow(conversation, _message_trigger(conversation, message))
+            if picked is None:
+                return False
+            run = _start_run(conversation, *picked)
+        return _drive(run, conversation, inbound=_inbound(conversation, text=message.body), message=message)
+
+
+def flow_resume_effect(*, run_id: int, result: EffectResult) -> bool:
+    """Hand a webhook's outcome back to its run (the webhook task calls this). True if applied.
+
+    A result for a step the run is no longer waiting on (a redelivered task, a run that
+    ended meanwhile) is ignored.
+    """
+    with transaction.atomic():
+        conversation_id = FlowRun.objects.filter(pk=run_id).values_list("conversation_id", flat=True).first()
+        if conversation_id is None:
+            return False
+        conversation = _lock_conversation(Conversation(pk=conversation_id))
+        run = (FlowRun.objects.select_for_update(of=("self",)).select_related("flow", "version")
+               .filter(pk=run_id, active=True).first())
+        if run is None or run.pending_effect.get("step") != result.step:
+            return False
+        if not conversation.ai_active:
+            _end_run(run, conversation, reason="superseded",
+                     line="a person took over while the webhook ran; stopped")
+            return False
+        _drive(run, conversation, inbound=_inbound(conversation, effect_result=result), message=None)
+        return True
+
+
+@transaction.atomic
+def flow_end_runs(*, conversation: Conversation, reason: str = "ended") -> int:
+    """End the conversation's active run, e.g. when an agent resolves it. Safe to repeat."""
+    ended = 0
+    conversation = _lock_conversation(conversation)  # the same lock order as every other entry point
+    run = selectors.active_run_for(conversation=conversation, lock=True)
+    if run is not None:
+        _end_run(run, conversation, reason=reason, line=f"ended ({reason})")
+        ended = 1
+    return ended
+
+
+# --- choosing and starting a flow ----------------------------------------------------------------
+
+
+def _lock_conversation(conversation: Conversation) -> Conversation:
+    return (Conversation.objects.select_for_update(of=("self",)).select_related("workspace", "contact")
+            .get(pk=conversation.pk))
+
+
+def _pick_flow(conversation: Conversation,
+               fires: Callable[[Flow, Trigger], str | None]) -> tuple[Flow, FlowVersion, str] | None:
+    """The first flow, by priority, whose published trigger fires: (flow, version, why)."""
+    flows: QuerySet[Flow] = selectors.triggerable_flows(workspace=conversation.workspace)
+    for flow in flows:
+        version = flow.published_version
+        trigger, problems = parse_trigger(version.trigger)
+        if trigger is None or problems:
+            continue
+        why = fires(flow, trigger)
+        if why:
+            return flow, version, why
+    return None
+
+
+def _message_trigger(conversation: Conversation, message: Message) -> Callable[[Flow, Trigger], str | None]:
+    detected: set[str] | None = None
+    attributes = conversation.contact.attributes or {}
+
+    def fires(flow: Flow, trigger: Trigger) -> str | None:
+        nonlocal detected
+        if trigger.kind == "keywords":
+            keyword = keywords_match(trigger.keywords, message.body)
+            return f"the message mentions “{keyword}”" if keyword else None
+        if trigger.kind == "intent":
+            if trigger.examples and examples_match(trigger.examples, message.body):
+                return f"the message matches the intent “{trigger.intent}”"
+            if trigger.intent in BUILTIN_INTENTS:
+                if detected is None:
+                    detected = ai.detected_intents(workspace=conversation.workspace, text=message.body,
+                                                   history=_history(conversation, before=message.pk))
+                if trigger.intent in detected:
+                    return f"the assistant detected “{trigger.intent}”"
+            return None
+        if trigger.kind == "attribute" and attribute_matches(trigger, attributes):
+            # An attribute is a standing fact, not an event: its flow runs once per conversation.
+            if not FlowRun.objects.filter(conversation=conversation, flow=flow).exists():
+                return f"the contact's {trigger.attribute} matched"
+        return None
+
+    return fires
+
+
+def _start_run(conversation: Conversation, flow: Flow, version: FlowVersion, why: str) -> FlowRun:
+    run = FlowRun.objects.create(conversation=conversation, flow=flow, version=version,
+                                 state=RunState().to_dict(), steps=0)
+    run.flow, run.version = flow, version
+    FlowStepLog.objects.create(run=run, conversation=conversation, step=0,
+                               text=f"flow {flow.name}: started (v{version.number}) because {why}"[:500])
+    return run
+
+
+def _stale_reason(run: FlowRun, conversation: Conversation) -> str:
+    """Why a still-active run should not take this message, or ""."""
+    if run.updated_at < timezone.now() - RUN_IDLE_LIMIT:
+        return "idle for too long; stopped"
+    if Handoff.objects.filter(conversation=conversation, requested_at__gt=run.updated_at).exists():
+        return "a person handled the conversation since; stopped"
+    return ""
+
+
+def _end_run(run: FlowRun, conversation: Conversation, *, reason: str, line: str) -> None:
+    state = replace(RunState.from_dict(run.state), status="finished", end_reason=reason)
+    now = timezone.now()
+    FlowRun.objects.filter(pk=run.pk).update(active=False, state=state.to_dict(), end_reason=reason,
+                                             pending_effect={}, updated_at=now, finished_at=now)
+    FlowStepLog.objects.create(run=run, conversation=conversation, step=state.steps,
+                               text=f"flow {run.flow.name}: {line}"[:500])
+
+
+# --- running -----------------------------------------------------------------------------------------
+
+
+def _inbound(conversation: Conversation, *, text: str | None = None,
+             effect_result: EffectResult | None = None) -> Inbound:
+    contact: Contact = conversation.contact
+    fields = {k: v for k, v in (("name", contact.name), ("email", contact.email), ("phone", contact.phone)) if v}
+    return Inbound(text=text, contact_attributes=dict(contact.attributes or {}), contact_fields=fields,
+                   in_office_hours=selectors.workspace_in_office_hours(workspace=conversation.workspace),
+                   effect_result=effect_result)
+
+
+def run_to_rest(graph: FlowGraph, state: RunState, inbound: Inbound, *, flow_name: str,
+                on_ai_action: Callable[[RunAIAction], EffectResult],
+                on_webhook: Callable[[CallWebhook], EffectResult] | None = None) -> tuple[Step, list[Effect]]:
+    """`advance`, then feed back the results of inline effects until the run waits or ends.
+
+    AI Actions are always answered inline; webhooks only when `on_webhook` is given (the
+    test panel); otherwise the run is left waiting for the webhook task. Returns the last
+    Step (its `path` covers every call) and every effect, in order.
+    """
+    limit = max_steps()
+    step = advance(graph, state, inbound, flow_name=flow_name, max_steps=limit)
+    effects, path = list(step.effects), list(step.path)
+    attributes = dict(inbound.contact_attributes)
+    for _ in range(limit):
+        if step.state.status != "waiting_effect":
+            break
+        pending = _pending(step.effects)
+        if isinstance(pending, RunAIAction):
+            result = on_ai_action(pending)
+        elif isinstance(pending, CallWebhook) and on_webhook is not None:
+            result = on_webhook(pending)
+        else:
+            break
+        for effect in step.effects:
+            if isinstance(effect, SetAttributes):
+                attributes.update(effect.values)
+        resumed = replace(inbound, text=None, contact_attributes=attributes,
+                          effect_result=replace(result, step=step.state.steps))
+        step = advance(graph, step.state, resumed, flow_name=flow_name, max_steps=limit)
+        effects += step.effects
+        # The resumed node was already listed when the run stopped there.
+        path += step.path[1:] if path and step.path[:1] == (path[-1],) else step.path
+    else:
+        if step.state.status == "waiting_effect":  # AI Actions chained past the step limit
+            line = Log(f"flow {flow_name}: stopped after {limit} AI actions in a row; the flow probably loops")
+            step = replace(step, state=replace(step.state, status="finished", end_reason="step_limit"))
+            effects.append(line)
+    return replace(step, path=tuple(path)), effects
+
+
+def _pending(effects: tuple[Effect, ...]) -> Effect | None:
+    return next((e for e in reversed(effects) if isinstance(e, RunAIAction | CallWebhook)), None)
+
+
+def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, message: Message | None) -> bool:
+    """Advance the run, save it (compare-and-swap on steps), then apply its effects in order."""
+    graph = FlowGraph.from_document(run.version.graph)
+    before = RunState.from_dict(run.state)
+    step, effects = run_to_rest(graph, before, inbound, flow_name=run.flow.name, on_ai_action=ai.ai_action_result)
+    state = step.state
+    now = timezone.now()
+    if state == before:
+        # Nothing to do with this input (e.g. a message while the run waits for its webhook).
+        if message is not None:
+            FlowRun.objects.filter(pk=run.pk).update(last_message_id=message.pk)
+            FlowStepLog.objects.create(run=run, conversation=conversation, step=state.steps,
+                                       text=f"flow {run.flow.name}: a message arrived while waiting; kept"[:500])
+        return True
+    pending: dict[str, Any] = {}
+    hook = _pending(step.effects) if state.status == "waiting_effect" else None
+    if isinstance(hook, CallWebhook):
+        pending = {"step": state.steps, "node": state.node_id,
+                   "payload": {**hook.payload, "conversation": _conversation_payload(conversation)}}
+    changes: dict[str, Any] = {
+        "state": state.to_dict(), "steps": state.steps, "active": not state.finished,
+        "end_reason": state.end_reason, "pending_effect": pending, "updated_at": now,
+        "finished_at": now if state.finished else None,
+    }
+    if message is not None:
+        changes["last_message_id"] = message.pk
+    if not FlowRun.objects.filter(pk=run.pk, steps=before.steps, active=True).update(**changes):
+        raise _RunMoved(f"run {run.pk} moved on from step {before.steps}")
+    consumed = _apply(run, conversation, effects, state=state, message=message)
+    if pending:
+        from flows.tasks import call_webhook_task  # tasks import this module: breaks that cycle
+
+        run_id, at = run.pk, state.steps
+        # robust: a broker hiccup must not fail the visitor's turn; the sweep re-sends stuck calls.
+        transaction.on_commit(lambda: call_webhook_task.delay(run_id, at), robust=True)
+    return consumed
+
+
+def _visible(effect: Effect) -> bool:
+    return isinstance(effect, SendMessage | RequestHandoff | Resolve | LetAIAnswer)
+
+
+def _apply(run: FlowRun, conversation: Conversation, effects: list[Effect], *, state: RunState,
+           message: Message | None) -> bool:
+    """Apply the effects in order; False when a Let AI Answer leaves the message to the assistant."""
+    consumed = True
+    name = run.flow.name
+    for index, effect in enumerate(effects):
+        if isinstance(effect, SendMessage):
+            if effect.text.strip():
+                metadata: dict[str, Any] = {"flow": name, "flow_run": str(run.pk)}
+                if effect.quick_replies:
+                    metadata["quick_replies"] = list(effect.quick_replies)
+                conversation_services.ai_reply(conversation=conversation, body=effect.text, metadata=metadata)
+        elif isinstance(effect, Log):
+            FlowStepLog.objects.create(run=run, conversation=conversation, step=state.steps, text=effect.text[:500])
+        elif isinstance(effect, LetAIAnswer):
+            text = message.body if message is not None else state.last_message
+            later = any(_visible(e) for e in effects[index + 1:])
+            if message is not None and not later:
+                consumed = False  # the turn's assistant answers this very message next
+            elif text:
+                _answer_now(run, conversation, text)
+            else:
+                _log(run, conversation, state, "no visitor message for the AI to answer yet")
+        elif isinstance(effect, RequestHandoff):
+            _handoff(run, conversation, effect, state)
+        elif isinstance(effect, Resolve):
+            conversation_services.conversation_resolve(
+                conversation=conversation, resolution=effect.resolution, by_kind=Conversation.ResolvedBy.FLOW,
+                csat=effect.csat, csat_delay_seconds=effect.csat_delay_seconds)
+        elif isinstance(effect, UpdateTags):
+            _update_tags(conversation, effect)
+        elif isinstance(effect, SetAttributes):
+            contact = Contact.objects.select_for_update().get(pk=conversation.contact_id)
+            contact.attributes = {**(contact.attributes or {}), **dict(effect.values)}
+            contact.save(update_fields=["attributes"])
+            conversation.contact = contact
+        # RunAIAction was answered inline; CallWebhook is queued by the caller after commit.
+    return consumed
+
+
+def _log(run: FlowRun, conversation: Conversation, state: RunState, line: str) -> None:
+    FlowStepLog.objects.create(run=run, conversation=conversation, step=state.steps,
+                               text=f"flow {run.flow.name}: {line}"[:500])
+
+
+def _history(conversation: Conversation, *, before: int | None = None) -> list[tuple[str, str]]:
+    qs = conversation.messages.all()
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    rows = list(qs.order_by("-id").values_list("sender_type", "body")[:HISTORY_TURNS])
+    return list(reversed(rows))
+
+
+def _answer_now(run: FlowRun, conversation: Conversation, text: str) -> None:
+    lang = conversation.language or "en"
+    try:
+        answer = ai.ai_answer(workspace=conversation.workspace, text=text, history=_history(conversation))
+    except Exception:  # the flow goes on; the visitor is told the AI cannot answer
+        logger.exception("Let AI Answer failed on conversation %s", conversation.pk)
+        answer = None
+    if answer is None:
+        conversation_services.ai_reply(conversation=conversation, body=phrase("cannot_answer", lang),
+                                       metadata={"flow": run.flow.name})
+        return
+    conversation_services.ai_reply(conversation=conversation, body=answer.text,
+                                   metadata={**answer.metadata, "flow": run.flow.name})
+
+
+def _target(conversation: Conversation, kind: str, name: str) -> conversation_services.Target | None:
+    workspace = conversation.workspace
+    if kind == "team":
+        team = Team.objects.filter(workspace=workspace, name=name).first()
+        return conversation_services.Target(kind, team=team) if team else None
+    if kind == "specialty":
+        specialty = Specialty.objects.filter(workspace=workspace, name=name).first()
+        return conversation_services.Target(kind, specialty=specialty) if specialty else None
+    user = User.objects.filter(username=name, is_active=True, agent__workspace=workspace).first()
+    return conversation_services.Target(kind, user=user) if user else None
+
+
+def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, state: RunState) -> None:
+    target = _target(conversation, effect.target_kind, effect.target_name)
+    if target is None:
+        _log(run, conversation, state, f"no {effect.target_kind} named {effect.target_name} any more; "
+                                       "handed off to the workspace's default target")
+        target = conversation_services.Target()
+    gathered = {k: as_text(v) for k, v in state.variables.items()}
+    lines = [f"Flow “{run.flow.name}” handed off: {effect.reason}."]
+    if gathered:
+        lines.append("Collected: " + "; ".join(f"{k}: {v}" for k, v in gathered.items()) + ".")
+    if state.last_message:
+        lines.append(f"Last visitor message: “{state.last_message[:300]}”")
+    request = conversation_services.HandoffRequest(
+        trigger=Handoff.Trigger.FLOW, reason=effect.reason, target=target, summary="\n".join(lines),
+        gathered=gathered, language=conversation.language or "en")
+    conversation_services.handoff_request(conversation=conversation, request=request)
+
+
+def _update_tags(conversation: Conversation, effect: UpdateTags) -> None:
+    locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
+    tags = [t for t in (locked.tags or []) if t not in effect.remove]
+    tags += [t for t in effect.add if t not in tags]
+    if tags != (locked.tags or []):
+        locked.tags = tags
+        locked.save(update_fields=["tags"])
+        conversation.tags = tags
+        realtime.publish_conversation_updated(locked)
+
+
+def _conversation_payload(conversation: Conversation) -> dict[str, Any]:
+    """What a webhook learns about the conversation (no message history, no tokens)."""
+    return {"id": str(conversation.pk), "channel": conversation.channel, "status": conversation.status,
+            "tags": list(conversation.tags or []), "language": conversation.language or ""}

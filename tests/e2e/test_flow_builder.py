@@ -1,0 +1,157 @@
+"""The flow builder in a real browser: build a three-node flow, see its errors, test it, publish it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conversations.models import Contact, Conversation, Message
+from flows.models import Flow
+from tests import factories
+from tests.e2e.conftest import login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def drag_connect(page: Page, source_node: str, target_node: str, output: str = "output_1") -> None:
+    """Drag from a node's output dot to another node's input dot, as a person would."""
+    source = page.locator(f"[data-testid=flow-node][data-node-id={source_node}] .outputs .{output}")
+    target = page.locator(f"[data-testid=flow-node][data-node-id={target_node}] .inputs .input_1")
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move((start["x"] + end["x"]) / 2, (start["y"] + end["y"]) / 2, steps=5)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=5)
+    page.mouse.up()
+
+
+def test_build_test_and_publish_a_three_node_flow(live_stack, new_context):
+    base = live_stack["url"]
+    workspace = factories.WorkspaceFactory(name="Northwind")
+    factories.PolicyFactory(workspace=workspace)
+    factories.TeamFactory(workspace=workspace, name="Billing")
+    admin = factories.UserFactory(username="flowadmin", is_staff=True)  # password "pw"
+    factories.AgentFactory(workspace=workspace, user=admin)
+    rows_before = (Conversation.objects.count(), Contact.objects.count(), Message.objects.count())
+
+    page = new_context(viewport={"width": 1500, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, base, "flowadmin", "pw")
+    page.goto(f"{base}/flows/")
+    expect(page.locator("body")).to_have_attribute("data-builder-ready", "true")
+
+    # A new flow, started by the keyword "refund".
+    page.get_by_test_id("new-flow-name").fill("Refund helper")
+    page.get_by_test_id("new-flow-create").click()
+    expect(page.get_by_test_id("flow-title")).to_have_text("Refund helper")
+    page.get_by_test_id("trigger-kind").select_option("keywords")
+    page.get_by_test_id("trigger-keywords").fill("refund, money back")
+
+    # 1. Collect Input: the palette adds it and opens its config.
+    page.get_by_test_id("palette-collect_input").click()
+    config = page.get_by_test_id("node-config")
+    expect(config).to_be_visible()
+    config.get_by_test_id("config-question").fill("What's the email of your order?")
+    config.get_by_test_id("config-variable").fill("email")
+    config.get_by_test_id("config-kind").select_option("email")
+
+    # 2. Message, added after the selected node (connected to its "next").
+    page.get_by_test_id("palette-message").click()
+    config.get_by_test_id("config-text").fill("Thanks {{email}}! A refund specialist will take it from here.")
+    expect(config.get_by_test_id("connect-next")).to_have_value("")
+
+    # 3. Handoff, added with nothing selected: it is not connected yet, so the builder shows the error on it.
+    page.get_by_test_id("canvas").click(position={"x": 700, "y": 600})
+    expect(config).to_be_hidden()
+    page.get_by_test_id("palette-handoff").click()
+    config.get_by_test_id("config-target-kind").select_option("team")
+    config.get_by_test_id("config-target-name").fill("Billing")
+    config.get_by_test_id("config-reason").fill("Refund request")
+    handoff_node = page.locator("[data-testid=flow-node][data-node-id=n3]")
+    expect(handoff_node).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(handoff_node.get_by_test_id("node-issues")).to_contain_text("No path from the start node")
+    problems = page.get_by_test_id("validation-errors")
+    expect(problems.locator("[data-code=unreachable_node]")).to_have_count(1)
+
+    # Publishing with an error is refused, and says why.
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("notice")).to_contain_text("Not published")
+    assert Flow.objects.get(name="Refund helper").published_version is None
+
+    # Connect Message -> Handoff by dragging between the dots: the error goes away.
+    drag_connect(page, "n2", "n3")
+    expect(handoff_node).not_to_have_class(re.compile(r"\bhas-error\b"))
+    expect(problems).to_contain_text("No problems")
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_test_id("flow-status")).to_have_text("Draft, not published")
+
+    # The test panel runs the draft: question, re-ask, answer, the would-be handoff.
+    page.get_by_test_id("tab-test").click()
+    transcript = page.get_by_test_id("test-transcript")
+    page.get_by_test_id("test-input").fill("I want my money back")
+    page.get_by_test_id("test-send").click()
+    expect(transcript).to_contain_text("What's the email of your order?")
+    page.get_by_test_id("test-input").fill("not an email")
+    page.get_by_test_id("test-send").click()
+    expect(transcript).to_contain_text("That doesn't look like an email address.")
+    page.get_by_test_id("test-input").fill("rosa@example.org")
+    page.get_by_test_id("test-send").click()
+    expect(transcript).to_contain_text("Thanks rosa@example.org! A refund specialist will take it from here.")
+    expect(transcript).to_contain_text("Would hand off to team Billing: Refund request")
+    path = page.get_by_test_id("test-path")
+    expect(path.locator("li").last).to_contain_text("n1 · Collect Input")
+    expect(path.locator("li").last).to_contain_text("n3 · Human Handoff")
+    expect(page.get_by_test_id("test-variables").locator("[data-variable=email]")).to_have_text("rosa@example.org")
+    expect(page.get_by_test_id("test-status")).to_contain_text("handed off")
+
+    # Publish: version 1, exactly the three nodes built here.
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("flow-status")).to_have_text("Published v1")
+    flow = Flow.objects.select_related("published_version").get(name="Refund helper")
+    graph = flow.published_version.graph
+    assert [(n["id"], n["type"]) for n in graph["nodes"]] == [
+        ("n1", "collect_input"), ("n2", "message"), ("n3", "handoff")]
+    assert sorted((e["from"], e["to"], e["when"]) for e in graph["edges"]) == [
+        ("n1", "n2", "next"), ("n2", "n3", "next")]
+    assert flow.published_version.trigger == {"kind": "keywords", "keywords": ["refund", "money back"]}
+    assert graph["nodes"][2]["config"] == {"target": {"kind": "team", "name": "Billing"}, "reason": "Refund request"}
+
+    # The test conversation touched no real data.
+    assert (Conversation.objects.count(), Contact.objects.count(), Message.objects.count()) == rows_before
+    assert errors == []
+
+
+def test_a_published_flow_talks_to_a_visitor_in_the_widget(live_stack, new_context):
+    from flows import services
+    from flows.models import FlowStepLog
+
+    base = live_stack["url"]
+    workspace = factories.WorkspaceFactory(name="Northwind", slug="demo")
+    factories.PolicyFactory(workspace=workspace)
+    factories.TeamFactory(workspace=workspace, name="Billing")
+    flow = services.flow_create(
+        workspace=workspace, name="Billing", trigger={"kind": "keywords", "keywords": ["invoice"]},
+        nodes=[{"id": "ask", "type": "collect_input",
+                "config": {"variable": "email", "kind": "email", "question": "Which email is the invoice for?"}},
+               {"id": "calm", "type": "message", "config": {"text": "Thanks {{email}}, Billing will reply here."}},
+               {"id": "handoff", "type": "handoff",
+                "config": {"target": {"kind": "team", "name": "Billing"}, "reason": "Invoice question"}}],
+        edges=[{"from": "ask", "to": "calm", "when": "next"}, {"from": "calm", "to": "handoff", "when": "next"}])
+    services.flow_publish(flow=flow)
+
+    visitor = new_context().new_page()
+    visitor.goto(f"{base}/")
+    visitor.locator("[data-testid=widget-launcher]").click()
+    visitor.locator("[data-testid=widget-input]").fill("I need a copy of my invoice")
+    visitor.locator("[data-testid=widget-send]").click()
+    ai = visitor.locator("[data-testid=widget-message][data-sender-type=ai]")
+    expect(ai.last).to_have_text(re.compile("Which email is the invoice for"), timeout=30_000)
+    visitor.locator("[data-testid=widget-input]").fill("rosa@example.org")
+    visitor.locator("[data-testid=widget-send]").click()
+    expect(ai.last).to_have_text(re.compile("Thanks rosa@example.org, Billing will reply here."), timeout=30_000)
+
+    conversation = Conversation.objects.get(workspace=workspace)
+    assert conversation.status == "pending_human" and conversation.team.name == "Billing"
+    assert "flow Billing: handed off to team Billing" in FlowStepLog.objects.values_list("text", flat=True)

@@ -1,0 +1,225 @@
+"""Flows in the workspace document: validation messages and paths, import, export, the demo flows."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from conversations.models import Workspace
+from flows.document import (
+    attribute_matches,
+    examples_match,
+    export_flows,
+    keywords_match,
+    parse_trigger,
+    validate_flows,
+)
+from flows.models import Flow, FlowRun, FlowVersion
+from helpdesk.workspace_config import WorkspaceDocumentError, workspace_export, workspace_import
+from tests import factories
+from tests.conftest import client_for
+from tests.flows.conftest import graph_document
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_FLOWS = json.loads((ROOT / "flows" / "demo_flows.json").read_text())
+NAMES = {"usernames": {"ana"}, "teams": {"Billing", "Support"}, "specialties": {"refunds"}}
+
+
+def billing_flow(**changes) -> dict:
+    doc = {
+        "name": "Billing",
+        "enabled": True,
+        "published": True,
+        "priority": 3,
+        "trigger": {"kind": "keywords", "keywords": ["invoice"]},
+        **graph_document([
+            ("ask", "collect_input", {"variable": "email", "question": "Email?", "kind": "email"}),
+            ("calm", "message", {"text": "Thanks, Billing will reply here."}),
+            ("handoff", "handoff", {"target": {"kind": "team", "name": "Billing"}, "reason": "Billing"}),
+        ]),
+    }
+    doc.update(changes)
+    return doc
+
+
+def document(*flows: dict) -> dict:
+    return {
+        "agents": [{"username": "ana", "name": "Ana", "teams": ["Billing"], "specialties": ["refunds"]}],
+        "teams": [{"name": "Billing"}, {"name": "Support"}],
+        "specialties": [{"name": "refunds"}],
+        "flows": list(flows),
+    }
+
+
+# --- triggers (pure) --------------------------------------------------------------------------
+
+
+def test_triggers_parse_and_match():
+    keywords, problems = parse_trigger({"kind": "keywords", "keywords": ["order status", "factura"]})
+    assert problems == []
+    assert keywords_match(keywords.keywords, "What's my ORDER   status?") == "order status"
+    assert keywords_match(keywords.keywords, "mi fáctura") == "factura"
+    assert keywords_match(keywords.keywords, "reorder statuses") is None
+    assert examples_match(("where is my parcel",), "Where is my parcel please") is True
+    assert examples_match(("where is my parcel",), "do you sell hats") is False
+    vip, _ = parse_trigger({"kind": "attribute", "attribute": "vip"})
+    assert attribute_matches(vip, {"vip": True}) and not attribute_matches(vip, {"vip": False})
+    assert parse_trigger({"kind": "intent", "intent": "order_status"})[1]  # a custom intent needs examples
+    assert parse_trigger({"kind": "intent", "intent": "human_request"})[1] == []
+    assert parse_trigger({"kind": "nope"})[0] is None
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def test_the_demo_flows_are_valid_against_the_demo_teams():
+    assert validate_flows(DEMO_FLOWS, usernames={"admin"}, teams={"Support", "Billing"}, specialties=set()) == {}
+
+
+def test_an_error_names_the_flow_the_node_and_the_rule():
+    flow = billing_flow()
+    flow["nodes"][2]["config"]["target"]["name"] = "Accounts"
+
+    errors = validate_flows([billing_flow(name="Other"), flow], **NAMES)
+
+    assert list(errors) == ["flows[1].nodes[2].config.target"]
+    message = errors["flows[1].nodes[2].config.target"]
+    assert "Flow “Billing”" in message and "node “handoff” (Human Handoff)" in message
+    assert "unknown_target" in message and "no team named “Accounts” in the document" in message
+
+
+def test_message_after_handoff_is_refused_on_the_message_node():
+    flow = billing_flow()
+    flow["edges"] = [{"from": "ask", "to": "handoff", "when": "next"},
+                     {"from": "handoff", "to": "calm", "when": "next"}]
+
+    errors = validate_flows([flow], **NAMES)
+
+    assert "message_after_handoff" in errors["flows[0].nodes[1]"]
+
+
+def test_shape_trigger_and_duplicate_names():
+    errors = validate_flows([
+        billing_flow(trigger={"kind": "keywords", "keywords": []}),
+        billing_flow(priority="high"),
+        {"name": "Broken", "nodes": "nope"},
+        billing_flow(name="billing "),
+    ], **NAMES)
+
+    assert "invalid_trigger" in errors["flows[0].trigger"]
+    assert "priority" in errors["flows[1].priority"]
+    assert errors["flows[2].nodes"].startswith("Flow “Broken”")
+    assert "same name" in errors["flows[3].name"]
+
+
+def test_warnings_do_not_block_a_flow():
+    flow = billing_flow(**graph_document(
+        [("b", "branch", {"conditions": [{"label": "vip", "attribute": "vip", "op": "eq", "value": True}]}),
+         ("x", "message", {"text": "Hi"})], [("b", "x", "else")]))
+
+    assert validate_flows([flow], **NAMES) == {}  # "vip" has no edge: a warning only
+
+
+# --- import / export --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ws(db):
+    workspace = factories.WorkspaceFactory()
+    factories.PolicyFactory(workspace=workspace)
+    return workspace
+
+
+def test_import_publishes_and_export_round_trips(ws):
+    workspace_import(document=document(billing_flow(), billing_flow(name="Draft only", published=False,
+                                                                    enabled=False)), workspace=ws)
+
+    billing = Flow.objects.get(workspace=ws, name="Billing")
+    assert billing.published_version.number == 1 and billing.priority == 3
+    assert Flow.objects.get(name="Draft only").published_version is None
+    exported = export_flows(workspace=ws)
+    by_name = {f["name"]: f for f in exported}
+    assert by_name["Billing"] == {**billing_flow(), "layout": {}}
+    assert by_name["Draft only"]["published"] is False and by_name["Draft only"]["enabled"] is False
+    assert workspace_export(workspace=ws)["flows"] == exported
+
+    workspace_import(document=document(*exported), workspace=ws)  # the same document again
+    assert FlowVersion.objects.filter(flow__name="Billing").count() == 1  # no new version for no change
+
+
+def test_import_replaces_flows_and_keeps_running_conversations(ws):
+    workspace_import(document=document(billing_flow(), billing_flow(name="Gone")), workspace=ws)
+    billing = Flow.objects.get(name="Billing")
+    conversation = factories.ConversationFactory(workspace=ws)
+    run = FlowRun.objects.create(conversation=conversation, flow=billing, version=billing.published_version)
+    changed = billing_flow()
+    changed["nodes"][1]["config"]["text"] = "New reassurance"
+
+    workspace_import(document=document(changed), workspace=ws)
+
+    assert list(Flow.objects.filter(workspace=ws).values_list("name", flat=True)) == ["Billing"]
+    billing.refresh_from_db()
+    assert billing.published_version.number == 2
+    run.refresh_from_db()
+    assert run.version.number == 1  # the conversation finishes on the version it started
+
+
+def test_an_unpublished_draft_travels_in_the_document(ws):
+    workspace_import(document=document(billing_flow()), workspace=ws)
+    flow = Flow.objects.get(name="Billing")
+    flow.trigger = {"kind": "keywords", "keywords": ["invoices"]}
+    flow.save()
+
+    exported = export_flows(workspace=ws)
+
+    assert exported[0]["trigger"]["keywords"] == ["invoice"]
+    assert exported[0]["draft"]["trigger"]["keywords"] == ["invoices"]
+    other = factories.WorkspaceFactory()
+    workspace_import(document=document(*exported), workspace=other)
+    copied = Flow.objects.get(workspace=other)
+    assert copied.published_version.trigger["keywords"] == ["invoice"]
+    assert copied.trigger["keywords"] == ["invoices"] and copied.draft_differs
+
+
+def test_an_invalid_flow_refuses_the_whole_document(ws):
+    workspace_import(document=document(billing_flow()), workspace=ws)
+    before = workspace_export(workspace=ws)
+    bad = billing_flow(name="Refunds")
+    bad["nodes"][2]["config"]["target"] = {"kind": "specialty", "name": "nope"}
+    doc = document(billing_flow(priority=9), bad)
+    doc["teams"].append({"name": "New team"})
+
+    with pytest.raises(WorkspaceDocumentError) as caught:
+        workspace_import(document=doc, workspace=ws)
+
+    assert list(caught.value.errors) == ["flows[1].nodes[2].config.target"]
+    assert "Flow “Refunds”" in caught.value.errors["flows[1].nodes[2].config.target"]
+    assert workspace_export(workspace=ws) == before  # nothing was written, not even the new team
+
+
+def test_the_workspace_api_refuses_an_invalid_flow(ws):
+    user = factories.UserFactory(username="ana", is_staff=True)
+    factories.AgentFactory(workspace=ws, user=user)
+    doc = document(billing_flow(edges=[{"from": "ask", "to": "missing", "when": "next"}]))
+
+    response = client_for(user).put("/api/v1/workspace/", doc, format="json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_document"
+    assert "dangling_edge" in error["message"] and "Flow “Billing”" in error["message"]
+    assert not Flow.objects.filter(workspace=ws).exists()
+
+
+def test_the_demo_document_with_its_flows_imports(ws):
+    demo = json.loads((ROOT / "helpdesk" / "demo_workspace.json").read_text())
+    demo["flows"] = copy.deepcopy(DEMO_FLOWS)
+
+    workspace_import(document=demo, workspace=ws)
+
+    flows = {f.name: f for f in Flow.objects.filter(workspace=ws)}
+    assert set(flows) == {"Order status", "Billing"}
+    assert all(f.published_version is not None for f in flows.values())
+    assert Workspace.objects.get(pk=ws.pk).flows.count() == 2

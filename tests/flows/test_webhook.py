@@ -1,0 +1,283 @@
+"""Send to Webhook against a real local HTTP server: success, timeout, 500 with retries, bad JSON."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conversations.models import Handoff
+from flows import tasks
+from flows.models import FlowRun
+from tests import factories
+from tests.flows.conftest import bot_texts, log_texts
+
+SECRET = "s3cret"
+
+
+class Hooks:
+    """A local webhook receiver: per-path behaviour, every request recorded."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.flaky_failures = 0
+        hooks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                hooks.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
+                if self.path == "/slow":
+                    time.sleep(2.5)
+                    return self._send(200, b'{"status": "late"}')
+                if self.path == "/fail":
+                    return self._send(500, b'{"error": "boom"}')
+                if self.path == "/bad":
+                    return self._send(200, b"<html>not json</html>")
+                if self.path == "/flaky" and hooks.flaky_failures < 2:
+                    hooks.flaky_failures += 1
+                    return self._send(503, b"busy")
+                return self._send(200, json.dumps({"found": True, "order": {"status": "shipped"}}).encode())
+
+            def _send(self, status: int, body: bytes) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (the timeout test)
+                    pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def hits(self, path: str) -> int:
+        return sum(1 for r in self.requests if r["path"] == path)
+
+
+@pytest.fixture
+def hooks():
+    server = Hooks()
+    server.thread.start()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[tuple]:
+    calls: list[tuple] = []
+    monkeypatch.setattr(tasks.call_webhook_task, "delay", lambda *args: calls.append(args))
+    return calls
+
+
+@pytest.fixture
+def backoffs(monkeypatch) -> list[int]:
+    seen: list[int] = []
+    real = tasks.backoff_seconds
+
+    def record(retries_done: int) -> float:
+        seen.append(retries_done)
+        return real(retries_done)
+
+    monkeypatch.setattr(tasks, "backoff_seconds", record)
+    return seen
+
+
+@pytest.fixture
+def order_flow(make_flow):
+    def make(url: str, **config):
+        nodes = [
+            ("ask", "collect_input", {"variable": "order_number", "question": "Order number?"}),
+            ("hook", "webhook", {"url": url, "secret": SECRET, "timeout_seconds": 5, "retries": 2,
+                                 "map": {"order_status": "order.status", "found": "found"}, **config}),
+            ("ok", "message", {"text": "Order {{order_number}} is {{order_status}}."}),
+            ("failed", "message", {"text": "The lookup failed."}),
+        ]
+        edges = [("ask", "hook", "next"), ("hook", "ok", "next"), ("hook", "failed", "error")]
+        return make_flow(nodes, edges, trigger={"kind": "keywords", "keywords": ["order"]})
+
+    return make
+
+
+def waiting_run(conversation, deliver, queued) -> tuple[int, int]:
+    deliver(conversation, "where is my order")
+    deliver(conversation, "NW-10001")
+    assert len(queued) == 1
+    return queued[0]
+
+
+def run_task(run_id: int, step: int) -> str:
+    return tasks.call_webhook_task.apply(args=(run_id, step)).get()
+
+
+def test_success_is_signed_and_maps_the_response_into_variables(conversation, deliver, order_flow, hooks, queued):
+    order_flow(f"{hooks.url}/ok")
+    run_id, step = waiting_run(conversation, deliver, queued)
+
+    assert run_task(run_id, step) == "ok"
+
+    [request] = hooks.requests
+    expected = "sha256=" + hmac.new(SECRET.encode(), request["body"], hashlib.sha256).hexdigest()
+    assert request["headers"]["X-Helpdesk-Signature"] == expected
+    assert request["headers"]["Content-Type"] == "application/json"
+    assert request["headers"]["X-Helpdesk-Delivery"] == f"{run_id}-{step}"
+    body = json.loads(request["body"])
+    assert body["variables"] == {"order_number": "NW-10001"}
+    assert body["conversation"]["id"] == str(conversation.pk) and body["flow"] == "Billing"
+    assert bot_texts(conversation)[-1] == "Order NW-10001 is shipped."
+    run = FlowRun.objects.get()
+    assert run.state["variables"] == {"order_number": "NW-10001", "order_status": "shipped", "found": True}
+    assert (run.active, run.end_reason, run.pending_effect) == (False, "completed", {})
+    assert "flow Billing: webhook succeeded; set found, order_status" in log_texts(conversation)
+
+
+def test_a_redelivered_task_does_nothing(conversation, deliver, order_flow, hooks, queued):
+    order_flow(f"{hooks.url}/ok")
+    run_id, step = waiting_run(conversation, deliver, queued)
+    run_task(run_id, step)
+
+    assert run_task(run_id, step) == "stale"
+
+    assert hooks.hits("/ok") == 1
+    assert bot_texts(conversation).count("Order NW-10001 is shipped.") == 1
+
+
+def test_timeout_takes_the_error_edge(conversation, deliver, order_flow, hooks, queued):
+    order_flow(f"{hooks.url}/slow", timeout_seconds=1, retries=0)
+    run_id, step = waiting_run(conversation, deliver, queued)
+    started = time.monotonic()
+
+    assert run_task(run_id, step) == "failed"
+
+    assert time.monotonic() - started < 2.4  # gave up at the timeout, not when the server answered
+    assert bot_texts(conversation)[-1] == "The lookup failed."
+    assert "flow Billing: webhook failed (timed out after 1 s); took the error edge" in log_texts(conversation)
+
+
+def test_500_is_retried_with_backoff_then_takes_the_error_edge(conversation, deliver, order_flow, hooks, queued,
+                                                               backoffs):
+    order_flow(f"{hooks.url}/fail", retries=2)
+    run_id, step = waiting_run(conversation, deliver, queued)
+
+    assert run_task(run_id, step) == "failed"
+
+    assert hooks.hits("/fail") == 3  # the first try and two retries
+    assert backoffs == [0, 1]
+    assert [tasks.backoff_seconds(n) for n in (0, 1, 2)] == [2.0, 4.0, 8.0]
+    assert bot_texts(conversation)[-1] == "The lookup failed."
+    assert "flow Billing: webhook failed (HTTP 500, after 3 tries); took the error edge" in log_texts(conversation)
+    assert FlowRun.objects.get().end_reason == "completed"
+
+
+def test_a_retry_that_succeeds_continues_on_the_next_edge(conversation, deliver, order_flow, hooks, queued):
+    order_flow(f"{hooks.url}/flaky", retries=2)
+    run_id, step = waiting_run(conversation, deliver, queued)
+
+    assert run_task(run_id, step) == "ok"
+
+    assert hooks.hits("/flaky") == 3
+    assert bot_texts(conversation)[-1] == "Order NW-10001 is shipped."
+
+
+def test_bad_json_is_a_failure_without_retries(conversation, deliver, order_flow, hooks, queued):
+    order_flow(f"{hooks.url}/bad", retries=3)
+    run_id, step = waiting_run(conversation, deliver, queued)
+
+    assert run_task(run_id, step) == "failed"
+
+    assert hooks.hits("/bad") == 1
+    assert bot_texts(conversation)[-1] == "The lookup failed."
+    assert "flow Billing: webhook failed (the response was not JSON); took the error edge" in log_texts(conversation)
+
+
+def test_failure_without_an_error_edge_ends_the_run(conversation, deliver, make_flow, hooks, queued):
+    make_flow([("ask", "collect_input", {"variable": "order_number", "question": "Order number?"}),
+               ("hook", "webhook", {"url": f"{hooks.url}/fail", "retries": 0}),
+               ("ok", "message", {"text": "ok"})], trigger={"kind": "keywords", "keywords": ["order"]})
+    run_id, step = waiting_run(conversation, deliver, queued)
+
+    assert run_task(run_id, step) == "failed"
+
+    run = FlowRun.objects.get()
+    assert (run.active, run.end_reason) == (False, "webhook_failed")
+    assert "X-Helpdesk-Signature" not in hooks.requests[0]["headers"]  # no secret, no signature
+
+
+def test_no_server_at_all_is_retried_then_fails(conversation, deliver, order_flow, queued):
+    order_flow("http://127.0.0.1:9/nothing-listens-here", retries=1)
+    run_id, step = waiting_run(conversation, deliver, queued)
+
+    assert run_task(run_id, step) == "failed"
+
+    assert bot_texts(conversation)[-1] == "The lookup failed."
+    assert any("could not connect" in line and "after 2 tries" in line for line in log_texts(conversation))
+
+
+# --- the demo order-status flow against the app's own demo endpoint ------------------------------------------
+
+
+@pytest.fixture
+def demo_order_flow(workspace, live_server):
+    """The demo's Order status flow, pointed at this test's server instead of 127.0.0.1:8000."""
+    from pathlib import Path
+
+    from flows.document import import_flows
+
+    factories.TeamFactory(workspace=workspace, name="Support")
+    flows = json.loads((Path(__file__).resolve().parents[2] / "flows" / "demo_flows.json").read_text())
+    order = next(f for f in flows if f["name"] == "Order status")
+    for node in order["nodes"]:
+        if node["type"] == "webhook":
+            node["config"]["url"] = node["config"]["url"].replace("http://127.0.0.1:8000", live_server.url)
+    import_flows(workspace=workspace, flows=[order])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_order_status_flow_finds_an_order(workspace, demo_order_flow, deliver, queued):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    run_id, step = waiting_run(conversation, deliver, queued)
+
+    assert run_task(run_id, step) == "ok"
+
+    assert bot_texts(conversation)[-1].startswith("Order NW-10001 is shipped (in 2 working days).")
+    conversation.refresh_from_db()
+    assert conversation.tags == ["order-status"] and conversation.status == "open"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_order_status_flow_hands_off_an_unknown_order(workspace, demo_order_flow, deliver, queued):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    deliver(conversation, "where is my order?")
+    deliver(conversation, "NW-99999")
+    run_id, step = queued[0]
+
+    assert run_task(run_id, step) == "ok"
+
+    assert bot_texts(conversation)[-1].startswith("I couldn't find an order NW-99999.")
+    handoff = Handoff.objects.get(conversation=conversation)
+    assert (handoff.trigger, handoff.target_team.name) == ("flow", "Support")
+
+
+def test_the_sweep_resends_a_lost_webhook_call(conversation, deliver, order_flow, queued):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    order_flow("https://hooks.example.org/orders")
+    run_id, step = waiting_run(conversation, deliver, queued)
+    assert tasks.resend_stuck_webhooks_task() == 0  # waiting for a few minutes is not stuck
+
+    FlowRun.objects.filter(pk=run_id).update(updated_at=timezone.now() - timedelta(hours=2))
+
+    assert tasks.resend_stuck_webhooks_task() == 1
+    assert queued[-1] == (run_id, step)
