@@ -86,6 +86,13 @@ def _assistant_turn(conversation: Conversation, message: Message) -> None:
         _continue_gathering(conversation, message, policy, analysis, state, lang)
         return
 
+    if analysis.smalltalk and not (asked or analysis.restricted_topic or analysis.frustration.fired
+                                   or analysis.answer is not None):
+        # "hi", "thanks", "bye": a friendly word, not a knowledge-base miss that would hand off.
+        services.ai_reply(conversation=conversation, body=phrase(analysis.smalltalk, lang))
+        _save_state(conversation, state)
+        return
+
     if state.get("awaiting_problem") and not asked:
         state["problem"] = message.body[:500]
         state.pop("awaiting_problem", None)
@@ -204,11 +211,7 @@ def _answer(conversation: Conversation, message: Message, policy: HandoffPolicy,
 
 def _question(gather: list[GatherField], field_name: str, lang: str) -> str:
     f = next(g for g in gather if g.name == field_name)
-    return f.question or phrase(f"gather_{_phrase_kind(f.kind)}", lang)
-
-
-def _phrase_kind(kind: str) -> str:
-    return "text" if kind == GatherField.Kind.REGEX else kind
+    return f.question or phrase(f"gather_{f.kind}", lang)
 
 
 def _continue_gathering(conversation: Conversation, message: Message, policy: HandoffPolicy, analysis,
@@ -235,7 +238,7 @@ def _continue_gathering(conversation: Conversation, message: Message, policy: Ha
         return
     nxt = missing[0]
     if current is not None and nxt.name == current.name and gathering.get("attempts"):
-        body = phrase(f"gather_invalid_{_phrase_kind(nxt.kind)}", lang)
+        body = phrase(f"gather_invalid_{nxt.kind}", lang)
         if nxt.question:
             body = f"{body} {nxt.question}"
     else:

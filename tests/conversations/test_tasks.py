@@ -1,0 +1,105 @@
+"""Periodic sweeps and delayed work: expiry, reminders, the queue draining when someone is free."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from conversations import services, tasks
+from conversations.models import Handoff
+from routing import services as routing_services
+from tests import factories
+
+
+def handoff_to(conversation, target):
+    return services.handoff_request(conversation=conversation, request=services.HandoffRequest(
+        trigger="user_request", reason="asked for a person", target=target))
+
+
+def test_pending_handoffs_of_gone_visitors_expire_back_to_the_ai(workspace, agent):
+    policy = workspace.policy
+    policy.expiry_minutes = 30
+    policy.save()
+    stale = factories.ConversationFactory(workspace=workspace)
+    fresh = factories.ConversationFactory(workspace=workspace)
+    old = handoff_to(stale, services.Target(kind="user", user=agent))
+    new = handoff_to(fresh, services.Target(kind="user", user=agent))
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Handoff.objects.filter(pk=old.pk).update(requested_at=an_hour_ago)
+    stale.last_visitor_message_at = an_hour_ago
+    stale.save()
+
+    assert tasks.expire_handoffs_task() == 1
+    assert tasks.expire_handoffs_task() == 0, "a rerun finds nothing"
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.status, old.cancel_reason, new.status) == ("cancelled", "expired", "pending")
+    stale.refresh_from_db()
+    assert stale.status == "open" and stale.assignee is None
+
+
+def test_unacknowledged_handoffs_remind_the_assignee_by_email_once(workspace, agent,
+                                                                   django_capture_on_commit_callbacks):
+    policy = workspace.policy
+    policy.reminder_minutes = 10
+    policy.save()
+    handoff = handoff_to(factories.ConversationFactory(workspace=workspace), services.Target(kind="user", user=agent))
+    Handoff.objects.filter(pk=handoff.pk).update(requested_at=timezone.now() - timedelta(minutes=11))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.remind_handoffs_task() == 1
+        assert tasks.remind_handoffs_task() == 0
+    assert [m.to for m in mail.outbox] == [[agent.email]]
+    assert "asked for a person" in mail.outbox[0].body
+
+
+def test_a_closed_team_queues_and_is_notified_when_it_opens(workspace, published, monkeypatch,
+                                                           django_capture_on_commit_callbacks):
+    team = factories.TeamFactory(workspace=workspace, office_hours={"mon": [["09:00", "10:00"]]}, timezone="UTC",
+                                 reply_time_minutes=15)
+    member = factories.AgentFactory(workspace=workspace, teams=[team]).user
+    closed = {"value": True}
+    monkeypatch.setattr("routing.selectors.team_is_open", lambda t: not closed["value"])
+    conversation = factories.ConversationFactory(workspace=workspace)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff = handoff_to(conversation, services.Target(kind="team", team=team))
+    notice = conversation.messages.get(sender_type="system")
+    assert notice.metadata["expected_minutes"] >= 15, "the visitor is told when to expect a reply"
+    assert not [e for e in published if e["type"] == "notification"]
+
+    closed["value"] = False
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.assign_waiting_handoffs_task()
+        tasks.assign_waiting_handoffs_task()
+    notes = [e for e in published if e["type"] == "notification"]
+    assert [n["_group"] for n in notes] == [f"agent.{member.pk}"], "notified once, when the team opened"
+    handoff.refresh_from_db()
+    assert handoff.notified_at is not None
+
+
+def test_becoming_available_pulls_from_the_queue(workspace, django_capture_on_commit_callbacks, monkeypatch):
+    specialty = factories.SpecialtyFactory(workspace=workspace)
+    profile = factories.AgentFactory(workspace=workspace, available=False, specialties=[specialty])
+    conversation = factories.ConversationFactory(workspace=workspace)
+    handoff = handoff_to(conversation, services.Target(kind="specialty", specialty=specialty))
+    assert handoff.assigned_to is None
+
+    kicked = []
+    monkeypatch.setattr("routing.services.current_app.send_task", lambda name, *a, **k: kicked.append(name))
+    with django_capture_on_commit_callbacks(execute=True):
+        routing_services.agent_set_availability(user=profile.user, available=True)
+    assert kicked == ["conversations.tasks.assign_waiting_handoffs_task"]
+    assert tasks.assign_waiting_handoffs_task() == 1
+    handoff.refresh_from_db()
+    assert handoff.assigned_to == profile.user
+
+
+@pytest.mark.parametrize("status", ["acknowledged", "cancelled"])
+def test_sweeps_leave_handled_handoffs_alone(workspace, agent, status):
+    handoff = handoff_to(factories.ConversationFactory(workspace=workspace), services.Target(kind="user", user=agent))
+    Handoff.objects.filter(pk=handoff.pk).update(status=status, requested_at=timezone.now() - timedelta(days=3))
+    assert tasks.expire_handoffs_task() == 0
+    assert tasks.remind_handoffs_task() == 0

@@ -1,0 +1,42 @@
+"""Admin refuses a policy that cannot work, with a message saying why."""
+from __future__ import annotations
+
+from django.forms.models import model_to_dict
+
+from routing.admin import GatherFieldForm, PolicyForm
+from tests import factories
+
+
+def policy_data(policy, **changes):
+    data = {k: v for k, v in model_to_dict(policy).items() if v is not None}
+    data.update(changes)
+    return data
+
+
+def test_round_robin_on_a_specialty_nobody_has_is_refused(workspace):
+    lonely = factories.SpecialtyFactory(workspace=workspace, name="lonely")
+    form = PolicyForm(data=policy_data(workspace.policy, target_kind="specialty", target_specialty=lonely.pk),
+                      instance=workspace.policy)
+    assert not form.is_valid()
+    assert "no agent has it" in form.errors["target_specialty"][0]
+
+    factories.AgentFactory(workspace=workspace, specialties=[lonely])
+    form = PolicyForm(data=policy_data(workspace.policy, target_kind="specialty", target_specialty=lonely.pk),
+                      instance=workspace.policy)
+    assert form.is_valid(), form.errors
+
+
+def test_an_agent_of_another_workspace_is_refused(workspace):
+    stranger = factories.AgentFactory().user
+    form = PolicyForm(data=policy_data(workspace.policy, target_kind="user", target_user=stranger.pk),
+                      instance=workspace.policy)
+    assert not form.is_valid() and "not an active agent of this workspace" in form.errors["target_user"][0]
+
+
+def test_a_required_custom_field_needs_a_question(workspace):
+    base = {"policy": workspace.policy.pk, "name": "code", "kind": "regex", "regex": "[A-Z]{3}-\\d+", "position": 0}
+    form = GatherFieldForm(data={**base, "required": True, "question": ""})
+    assert not form.is_valid() and "needs a question" in form.errors["question"][0]
+    bad_regex = GatherFieldForm(data={**base, "regex": "([", "required": False, "question": ""})
+    assert not bad_regex.is_valid() and "regular expression" in bad_regex.errors["regex"][0]
+    assert GatherFieldForm(data={**base, "required": True, "question": "Your code?"}).is_valid()
