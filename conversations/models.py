@@ -110,6 +110,9 @@ class Conversation(models.Model):
             models.Index(fields=["workspace", "-last_activity_at"], name="conv_ws_activity"),
             models.Index(fields=["workspace", "status", "-last_activity_at"], name="conv_ws_status_activity"),
             models.Index(fields=["assignee", "status"], name="conv_assignee_status"),
+            models.Index(fields=["workspace", "created_at"], name="conv_ws_created"),  # analytics date range
+            models.Index(fields=["workspace", "-last_activity_at"], condition=Q(needs_agent=True),
+                         name="conv_ws_needs_agent_activity"),  # the inbox's "needs agent" tab
         ]
 
     def __str__(self) -> str:
@@ -146,7 +149,11 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["conversation", "external_id"], condition=Q(external_id__isnull=False),
                                     name="message_unique_external_id"),
         ]
-        indexes = [models.Index(fields=["conversation", "id"], name="message_conv_id")]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="message_conv_id"),
+            # analytics "closed without any human message" looks at agent messages only
+            models.Index(fields=["conversation"], condition=Q(sender_type="agent"), name="message_agent_conv"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender_type} message #{self.pk}"

@@ -106,6 +106,8 @@ def conversation_detail_payload(conversation: Conversation) -> dict[str, Any]:
     data["resolved_by"] = conversation.resolved_by_kind or None
     from flows.selectors import flow_log_for  # flows import conversations: breaks that cycle
     data["flow_log"] = flow_log_for(conversation)
+    from csat.selectors import conversation_csat  # csat imports conversations: breaks that cycle
+    data["csat"] = conversation_csat(conversation=conversation)
     return data
 
 

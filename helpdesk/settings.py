@@ -134,6 +134,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-stale-handoffs": {"task": "conversations.tasks.expire_handoffs_task", "schedule": 60.0},
     "assign-waiting-handoffs": {"task": "conversations.tasks.assign_waiting_handoffs_task", "schedule": 30.0},
     "remind-unacknowledged-handoffs": {"task": "conversations.tasks.remind_handoffs_task", "schedule": 60.0},
+    "send-due-surveys": {"task": "csat.tasks.send_due_surveys_task", "schedule": 10.0},
     "resend-stuck-flow-webhooks": {"task": "flows.tasks.resend_stuck_webhooks_task", "schedule": 600.0},
 }
 

@@ -60,6 +60,7 @@ const dom = {
   status: $("conversation-status"),
   assignee: $("conversation-assignee"),
   team: $("conversation-team"),
+  csat: $("conversation-csat"),
   channel: $("conversation-channel"),
   detailsToggle: $("details-toggle"),
   claim: $("claim"),
@@ -518,6 +519,7 @@ function renderThread() {
   dom.status.title = STATUS_LABELS[c.status] || "";
   setText(dom.assignee, c.assignee ? c.assignee.name : "Unassigned");
   setText(dom.team, c.team ? c.team.name : "—");
+  setText(dom.csat, csatLabel(c.csat));
   setText(dom.channel, c.channel || "web");
 
   renderHandoff(c.handoff);
@@ -859,10 +861,24 @@ function onConversationUpdated(event) {
   upsertConversation(patch);
 }
 
+const CSAT_LABELS = { positive: "👍 Positive", neutral: "😐 Neutral", negative: "👎 Negative" };
+
+function csatLabel(survey) {
+  if (!survey) return "—";
+  if (survey.status === "answered") {
+    const label = CSAT_LABELS[survey.rating] || survey.rating;
+    return survey.comment ? `${label}: “${survey.comment}”` : label;
+  }
+  return { scheduled: "Survey scheduled", sent: "Survey sent, no answer yet", cancelled: "Survey cancelled" }[survey.status]
+    || survey.status;
+}
+
 function onMessageCreated(m) {
   if (!m || m.conversation === undefined || m.conversation === null) return;
   const id = String(m.conversation);
   if (id === state.openId) appendMessage(m);
+  // A rating or a survey just landed on the open conversation: refresh its header.
+  if (id === state.openId && m.metadata && (m.metadata.csat_result || m.metadata.csat)) refreshOpen(id);
   const lastMessage = { body: m.body, sender_type: m.sender_type, created_at: m.created_at };
   if (state.conversations.has(id) || (state.open && id === state.openId)) {
     upsertConversation({ id, last_message: lastMessage, last_activity_at: m.created_at });

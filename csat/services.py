@@ -1,0 +1,247 @@
+"""CSAT surveys: planned at resolve time, sent once when due, answered once (plus an optional comment).
+
+Lock order: a survey row, then its conversation. Paths that already hold the conversation
+(reopen) only ever take survey rows with SKIP LOCKED, so the two orders never wait on each
+other; a send that loses that race sees the reopened conversation and cancels itself.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from typing import Literal
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from conversations import realtime
+from conversations import services as conversation_services
+from conversations.models import Conversation, Message
+from csat.models import Survey
+from helpdesk.errors import DomainError, ProviderUnavailable
+from routing.selectors import policy_for
+
+logger = logging.getLogger(__name__)
+
+NO_SURVEY_RESOLUTIONS = frozenset({Conversation.Resolution.SPAM, Conversation.Resolution.DUPLICATE})
+COMMENT_MAX_CHARS = 2000
+SendOutcome = Literal["sent", "not_due", "skipped", "cancelled"]
+
+
+class SurveyAlreadyAnswered(DomainError):
+    """A second answer. Carries the recorded rating so callers can show it instead of an error."""
+
+    def __init__(self, rating: str) -> None:
+        super().__init__("already_answered", "This conversation was already rated.", status=409)
+        self.rating = rating
+
+
+# --- scheduling ---------------------------------------------------------------------------
+@transaction.atomic
+def survey_schedule(*, conversation: Conversation, override: bool | None = None,
+                    delay_seconds: int | None = None) -> Survey | None:
+    """Plan the survey of the conversation's current resolution; None when there is none to send.
+
+    Called by `conversation_resolve` inside its transaction, with the conversation locked and
+    resolved. Spam and duplicates never get a survey. `override` (per resolve call or Resolve
+    node) beats the policy's on/off; `delay_seconds` beats the policy's delay. Idempotent: the
+    same resolution always maps to the same survey (a DB constraint guards it).
+    """
+    if conversation.status != Conversation.Status.RESOLVED or conversation.resolved_at is None:
+        return None
+    if conversation.resolution in NO_SURVEY_RESOLUTIONS:
+        return None
+    policy = policy_for(workspace=conversation.workspace)
+    if not (policy.csat_enabled if override is None else override):
+        return None
+    delay = policy.csat_delay_seconds if delay_seconds is None else max(0, int(delay_seconds))
+    existing = Survey.objects.filter(conversation=conversation, resolved_at=conversation.resolved_at).first()
+    if existing is not None:
+        return existing
+    last_human = (Message.objects.filter(conversation=conversation, sender_type=Message.SenderType.AGENT)
+                  .order_by("-id").values_list("sender_user_id", flat=True).first())
+    survey = Survey.objects.create(
+        workspace_id=conversation.workspace_id, conversation=conversation, resolved_at=conversation.resolved_at,
+        resolution=conversation.resolution, channel=conversation.channel,
+        agent_id=conversation.assignee_id or last_human, team_id=conversation.team_id,
+        ai_only=not Message.objects.filter(conversation=conversation, sender_type=Message.SenderType.AGENT).exists(),
+        due_at=conversation.resolved_at + timedelta(seconds=delay))
+    transaction.on_commit(lambda: _enqueue_send(survey.id, delay))
+    return survey
+
+
+def _enqueue_send(survey_id: int, countdown: float) -> None:
+    from csat.tasks import enqueue_send  # tasks import services: breaks that cycle
+
+    enqueue_send(survey_id, countdown)
+
+
+def survey_cancel_pending(*, conversation: Conversation) -> int:
+    """Cancel the conversation's surveys that have not gone out (the visitor wrote again). Returns how many.
+
+    Never waits on a survey being sent at this moment (SKIP LOCKED): that send locks the
+    conversation next, sees it reopened and cancels itself.
+    """
+    with transaction.atomic():
+        pending = list(Survey.objects.select_for_update(skip_locked=True)
+                       .filter(conversation=conversation, status=Survey.Status.SCHEDULED))
+        for survey in pending:
+            _mark_cancelled(survey, "reopened")
+    return len(pending)
+
+
+def _mark_cancelled(survey: Survey, reason: str) -> None:
+    survey.status = Survey.Status.CANCELLED
+    survey.cancelled_at = timezone.now()
+    survey.cancel_reason = reason
+    survey.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+
+
+# --- sending ---------------------------------------------------------------------------------
+def survey_send(*, survey_id: int, now: datetime | None = None) -> SendOutcome:
+    """The one way a survey goes out; both the countdown task and the beat sweep call it.
+
+    Exactly once: the row is claimed with SELECT ... FOR UPDATE SKIP LOCKED and flipped to
+    `sent` in the same transaction as the message it creates, so a concurrent caller skips it,
+    a later caller finds it sent, and a crash before commit leaves it scheduled for the next
+    sweep. Email goes out inside that transaction: an SMTP failure rolls the claim back (and the
+    survey is retried); only a commit failure after a successful SMTP hand-off could repeat it.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        survey = (Survey.objects.select_for_update(skip_locked=True)
+                  .filter(pk=survey_id, status=Survey.Status.SCHEDULED).first())
+        if survey is None:  # already sent/answered/cancelled, gone, or another worker has it right now
+            return "skipped"
+        if survey.due_at > now:
+            return "not_due"
+        conversation = (Conversation.objects.select_for_update(of=("self",)).select_related("contact", "workspace")
+                        .get(pk=survey.conversation_id))
+        if conversation.status != Conversation.Status.RESOLVED or conversation.resolved_at != survey.resolved_at:
+            _mark_cancelled(survey, "reopened")
+            return "cancelled"
+        if survey.channel == Conversation.Channel.EMAIL and not conversation.contact.email:
+            _mark_cancelled(survey, "no_email")
+            return "cancelled"
+        survey.status = Survey.Status.SENT
+        survey.sent_at = now
+        survey.save(update_fields=["status", "sent_at"])
+        _deliver(survey, conversation)
+    logger.info("Survey %s sent on %s", survey.pk, survey.channel)
+    return "sent"
+
+
+def survey_links(survey: Survey) -> dict[str, str]:
+    """The one-click URL of each rating (email and text channels)."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return {rating: base + reverse("csat-link", args=[survey.token, rating]) for rating in Survey.OPTIONS}
+
+
+def _deliver(survey: Survey, conversation: Conversation) -> None:
+    token = survey.token
+    if survey.channel == Conversation.Channel.WEB:
+        # A message carrying the buttons keeps them in the history across reloads; the event
+        # shows them at once to an open widget.
+        conversation_services.system_message(
+            conversation=conversation, body="How did we do? Rate this conversation.",
+            metadata={"csat": {"token": token, "options": Survey.OPTIONS}})
+        realtime.publish_csat_requested(conversation, token=token, options=Survey.OPTIONS)
+    elif survey.channel == Conversation.Channel.EMAIL:
+        _send_email(survey, conversation)
+    else:
+        # SMS, Slack, phone: a text with one link per rating; the channel connectors deliver
+        # system messages (and may render the options as buttons from the metadata).
+        links = survey_links(survey)
+        body = "How did we do? Tap to rate: " + " · ".join(
+            f"{Survey.EMOJI[rating]} {links[rating]}" for rating in Survey.OPTIONS)
+        conversation_services.system_message(
+            conversation=conversation, body=body,
+            metadata={"csat": {"token": token, "options": Survey.OPTIONS, "links": links}})
+
+
+def _send_email(survey: Survey, conversation: Conversation) -> None:
+    links = survey_links(survey)
+    context = {"conversation": conversation, "workspace": conversation.workspace, "contact": conversation.contact,
+               "options": [{"rating": r, "emoji": Survey.EMOJI[r], "label": Survey.Rating(r).label.split(" ", 1)[1],
+                            "url": links[r]} for r in Survey.OPTIONS]}
+    try:
+        send_mail(subject=f"How did we do? — {conversation.workspace.name}",
+                  message=render_to_string("csat/email.txt", context),
+                  html_message=render_to_string("csat/email.html", context),
+                  from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[conversation.contact.email])
+    except (smtplib.SMTPException, OSError) as exc:
+        raise ProviderUnavailable(f"SMTP refused the survey email: {exc.__class__.__name__}") from exc
+
+
+# --- answering --------------------------------------------------------------------------------
+def survey_answer(*, token: str, rating: str, comment: str | None = None) -> Survey:
+    """Record a rating (and optional comment) given the survey's signed token.
+
+    A second answer raises SurveyAlreadyAnswered (409), except that a comment may be added once
+    to an answer with the same rating (the widget asks for it after the rating).
+    """
+    key = Survey.key_from_token(token or "")
+    if key is None:
+        raise DomainError("not_found", "This survey link is not valid.", status=404)
+    return _answer(Survey.objects.filter(key=key), rating=rating, comment=comment)
+
+
+def survey_answer_for_conversation(*, conversation: Conversation, token: str, rating: str,
+                                   comment: str | None = None) -> Survey:
+    """As `survey_answer`, for a visitor's websocket: the survey must belong to their conversation."""
+    key = Survey.key_from_token(token or "")
+    if key is None:
+        raise DomainError("not_found", "This survey link is not valid.", status=404)
+    return _answer(Survey.objects.filter(key=key, conversation=conversation), rating=rating, comment=comment)
+
+
+@transaction.atomic
+def _answer(surveys: QuerySet[Survey], *, rating: str, comment: str | None) -> Survey:
+    if rating not in Survey.OPTIONS:
+        raise DomainError("invalid", f"rating: one of {', '.join(Survey.OPTIONS)}.", status=400,
+                          fields={"rating": [f"One of {', '.join(Survey.OPTIONS)}."]})
+    comment = _clean_comment(comment)
+    survey = surveys.select_for_update().first()
+    if survey is None:
+        raise DomainError("not_found", "This survey link is not valid.", status=404)
+    if survey.status == Survey.Status.ANSWERED:
+        if comment and rating == survey.rating and not survey.comment:
+            survey.comment = comment
+            survey.save(update_fields=["comment"])
+            _record(survey, f"Comment on the rating: {comment}")
+            return survey
+        raise SurveyAlreadyAnswered(survey.rating)
+    if survey.status != Survey.Status.SENT:
+        raise DomainError("survey_closed", "This survey is no longer open.", status=410)
+    survey.status = Survey.Status.ANSWERED
+    survey.rating = rating
+    survey.comment = comment
+    survey.answered_at = timezone.now()
+    survey.save(update_fields=["status", "rating", "comment", "answered_at"])
+    text = f"Rated {Survey.Rating(rating).label}"
+    _record(survey, f"{text} — “{comment}”" if comment else text)
+    return survey
+
+
+def _clean_comment(comment: object) -> str:
+    if comment is None:
+        return ""
+    if not isinstance(comment, str):
+        raise DomainError("invalid", "comment: must be text.", status=400, fields={"comment": ["Must be a string."]})
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX_CHARS:
+        raise DomainError("invalid", f"comment: at most {COMMENT_MAX_CHARS} characters.", status=400,
+                          fields={"comment": [f"At most {COMMENT_MAX_CHARS} characters."]})
+    return comment
+
+
+def _record(survey: Survey, body: str) -> None:
+    """The result in the conversation's history, seen by the inbox and the visitor."""
+    conversation_services.system_message(
+        conversation=survey.conversation, body=body,
+        metadata={"csat_result": {"survey": str(survey.pk), "rating": survey.rating, "comment": survey.comment}})
