@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from csat import selectors, services
 from csat.models import Survey
-from helpdesk.api import IsWorkspaceAdmin, error_response
+from helpdesk.api import IsAgent, error_response
 from routing.selectors import team_list
 
 
@@ -66,7 +66,7 @@ class CsatFiguresOutput(serializers.Serializer):
 class AnalyticsSummaryApi(APIView):
     """GET /api/v1/analytics/summary/?from=&to=&team= — the headline figures of the analytics page."""
 
-    permission_classes = [IsWorkspaceAdmin]
+    permission_classes = [IsAgent]
 
     InputSerializer = type("AnalyticsSummaryInput", (serializers.Serializer,), {
         "from": serializers.DateField(required=False, help_text="First day (ISO date), included. Default: 29 days "

@@ -87,8 +87,11 @@ def test_summary_refuses_bad_queries(admin_agent, query, field):
     assert response.json()["error"]["code"] == "invalid" and field in response.json()["error"]["fields"]
 
 
-def test_summary_is_for_workspace_admins(agent, db):
-    assert client_for(agent).get("/api/v1/analytics/summary/").status_code == 403
+def test_summary_is_for_agents_of_the_workspace(agent, db):
+    from tests import factories
+
+    assert client_for(agent).get("/api/v1/analytics/summary/").status_code == 200
+    assert client_for(factories.UserFactory()).get("/api/v1/analytics/summary/").status_code == 403
     assert APIClient().get("/api/v1/analytics/summary/").status_code == 401
 
 
