@@ -198,12 +198,12 @@ def _answer(conversation: Conversation, message: Message, policy: HandoffPolicy,
     if settings.LLM_BASE_URL:
         from conversations import llm_turn  # only with a provider configured
         reply = llm_turn.respond(conversation=conversation, message=message, policy=policy, analysis=analysis)
-        if reply is not None and reply.handoff:
-            _handoff(conversation, message, policy, "ai_decision", reply.reason, state, lang)
+        if reply.handoff:
+            _handoff(conversation, message, policy, reply.trigger or "ai_decision", reply.reason, state, lang)
             return
-        if reply is not None and reply.text:
+        if reply.text:
             body = reply.text
-            metadata["generated"] = True
+            metadata["generated_by"] = reply.source
     if state.get("problem"):
         state["ai_attempted"] = True
     services.ai_reply(conversation=conversation, body=body, metadata=metadata)
