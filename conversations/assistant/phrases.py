@@ -1,0 +1,203 @@
+"""What the assistant says, in the visitor's language (en, es, fr, de, pt; fallback en)."""
+from __future__ import annotations
+
+import logging
+import string
+
+logger = logging.getLogger(__name__)
+
+_PHRASES: dict[str, dict[str, str]] = {
+    "handoff_requested": {
+        "en": "Of course. I'm passing this conversation to a member of our team; they'll reply here.",
+        "es": "Por supuesto. Paso esta conversación a una persona de nuestro equipo; te responderá aquí.",
+        "fr": "Bien sûr. Je transmets cette conversation à un membre de notre équipe ; il vous répondra ici.",
+        "de": "Natürlich. Ich gebe dieses Gespräch an jemanden aus unserem Team weiter; die Antwort kommt hier.",
+        "pt": "Claro. Estou passando esta conversa para uma pessoa da nossa equipe; ela vai responder aqui.",
+    },
+    "handoff_queued": {
+        "en": "Everyone on our team is busy right now. You are number {position} in the queue; "
+        "expect a reply in about {minutes} minutes. You can leave this page, we'll answer here.",
+        "es": "Ahora mismo todo nuestro equipo está ocupado. Eres el número {position} en la cola; "
+        "espera una respuesta en unos {minutes} minutos. Puedes salir de esta página, responderemos aquí.",
+        "fr": "Toute notre équipe est occupée pour le moment. Vous êtes numéro {position} dans la file ; "
+        "réponse prévue dans environ {minutes} minutes. Vous pouvez quitter cette page, nous répondrons ici.",
+        "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange; "
+        "rechnen Sie mit einer Antwort in etwa {minutes} Minuten. Sie können die Seite verlassen, wir antworten hier.",
+        "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
+        "espere uma resposta em cerca de {minutes} minutos. Pode sair desta página, responderemos aqui.",
+    },
+    "offer_human": {
+        "en": "I'm sorry this is frustrating. Would you like me to bring in a person from our team?",
+        "es": "Siento que esto sea frustrante. ¿Quieres que te pase con una persona de nuestro equipo?",
+        "fr": "Je suis désolé que ce soit frustrant. Voulez-vous que je fasse appel à une personne de notre équipe ?",
+        "de": "Es tut mir leid, dass das frustrierend ist. Soll ich jemanden aus unserem Team dazuholen?",
+        "pt": "Sinto muito que isso seja frustrante. Quer que eu chame uma pessoa da nossa equipe?",
+    },
+    "ask_problem": {
+        "en": "I can connect you with our team. So they can help right away, what is the problem you need help with?",
+        "es": "Puedo ponerte en contacto con nuestro equipo. Para que puedan ayudarte enseguida, ¿cuál es el problema?",
+        "fr": "Je peux vous mettre en relation avec notre équipe. Pour qu'elle vous aide tout de suite, quel est le problème ?",
+        "de": "Ich kann Sie mit unserem Team verbinden. Damit es sofort helfen kann: Worum geht es genau?",
+        "pt": "Posso conectar você com a nossa equipe. Para que possam ajudar logo, qual é o problema?",
+    },
+    "cannot_answer": {
+        "en": "I couldn't find an answer to that in our help articles. Would you like me to bring in a person from our team?",
+        "es": "No he encontrado la respuesta en nuestros artículos de ayuda. ¿Quieres que te pase con una persona de nuestro equipo?",
+        "fr": "Je n'ai pas trouvé de réponse dans nos articles d'aide. Voulez-vous que je fasse appel à une personne de notre équipe ?",
+        "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden. Soll ich jemanden aus unserem Team dazuholen?",
+        "pt": "Não encontrei uma resposta nos nossos artigos de ajuda. Quer que eu chame uma pessoa da nossa equipe?",
+    },
+    "cannot_answer_ai_only": {
+        "en": "I couldn't find an answer to that in our help articles. Could you rephrase it, or ask about something else?",
+        "es": "No he encontrado la respuesta en nuestros artículos de ayuda. ¿Puedes reformular la pregunta o preguntar otra cosa?",
+        "fr": "Je n'ai pas trouvé de réponse dans nos articles d'aide. Pouvez-vous reformuler ou poser une autre question ?",
+        "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden. Können Sie die Frage anders formulieren oder etwas anderes fragen?",
+        "pt": "Não encontrei uma resposta nos nossos artigos de ajuda. Pode reformular a pergunta ou perguntar outra coisa?",
+    },
+    "handed_back": {
+        "en": "Hi again, I'm the assistant and I'm back with you. How can I help?",
+        "es": "Hola de nuevo, soy el asistente y vuelvo a atenderte. ¿En qué puedo ayudarte?",
+        "fr": "Re-bonjour, c'est l'assistant, je reprends la conversation. Comment puis-je vous aider ?",
+        "de": "Hallo nochmal, hier ist wieder der Assistent. Wie kann ich helfen?",
+        "pt": "Olá de novo, sou o assistente e voltei a atender você. Como posso ajudar?",
+    },
+    "kb_source": {
+        "en": "From our article “{title}”",
+        "es": "De nuestro artículo «{title}»",
+        "fr": "Extrait de notre article « {title} »",
+        "de": "Aus unserem Artikel „{title}“",
+        "pt": "Do nosso artigo “{title}”",
+    },
+    "greeting": {
+        "en": "Hello! How can I help you today?",
+        "es": "¡Hola! ¿En qué puedo ayudarte hoy?",
+        "fr": "Bonjour ! Comment puis-je vous aider aujourd'hui ?",
+        "de": "Hallo! Wie kann ich Ihnen heute helfen?",
+        "pt": "Olá! Como posso ajudar hoje?",
+    },
+    "thanks": {
+        "en": "You're welcome! Is there anything else I can help with?",
+        "es": "¡De nada! ¿Puedo ayudarte en algo más?",
+        "fr": "Avec plaisir ! Puis-je vous aider pour autre chose ?",
+        "de": "Gern geschehen! Kann ich sonst noch helfen?",
+        "pt": "De nada! Posso ajudar em mais alguma coisa?",
+    },
+    "goodbye": {
+        "en": "Thanks for reaching out. Have a good day!",
+        "es": "Gracias por escribirnos. ¡Que tengas un buen día!",
+        "fr": "Merci de nous avoir contactés. Bonne journée !",
+        "de": "Danke für Ihre Nachricht. Einen schönen Tag noch!",
+        "pt": "Obrigado pelo contato. Tenha um bom dia!",
+    },
+    # information to gather before a handoff: one question at a time
+    "gather_name": {
+        "en": "Before I connect you, what is your name?",
+        "es": "Antes de pasarte con el equipo, ¿cómo te llamas?",
+        "fr": "Avant de vous mettre en relation, quel est votre nom ?",
+        "de": "Bevor ich Sie verbinde: Wie ist Ihr Name?",
+        "pt": "Antes de transferir, qual é o seu nome?",
+    },
+    "gather_email": {
+        "en": "What email address can our team reach you at?",
+        "es": "¿En qué dirección de correo electrónico puede contactarte nuestro equipo?",
+        "fr": "À quelle adresse e-mail notre équipe peut-elle vous joindre ?",
+        "de": "Unter welcher E-Mail-Adresse kann unser Team Sie erreichen?",
+        "pt": "Em qual endereço de e-mail a nossa equipe pode falar com você?",
+    },
+    "gather_phone": {
+        "en": "What phone number can our team call you on?",
+        "es": "¿A qué número de teléfono puede llamarte nuestro equipo?",
+        "fr": "À quel numéro de téléphone notre équipe peut-elle vous appeler ?",
+        "de": "Unter welcher Telefonnummer kann unser Team Sie anrufen?",
+        "pt": "Em qual número de telefone a nossa equipe pode ligar para você?",
+    },
+    "gather_order_number": {
+        "en": "What is your order number?",
+        "es": "¿Cuál es tu número de pedido?",
+        "fr": "Quel est votre numéro de commande ?",
+        "de": "Wie lautet Ihre Bestellnummer?",
+        "pt": "Qual é o número do seu pedido?",
+    },
+    "gather_text": {
+        "en": "Could you describe the issue in a sentence or two?",
+        "es": "¿Puedes describir el problema en una o dos frases?",
+        "fr": "Pouvez-vous décrire le problème en une ou deux phrases ?",
+        "de": "Können Sie das Problem in ein, zwei Sätzen beschreiben?",
+        "pt": "Pode descrever o problema em uma ou duas frases?",
+    },
+    "gather_regex": {
+        "en": "Could you give me the {label}?",
+        "es": "¿Puedes indicarme {label}?",
+        "fr": "Pouvez-vous m'indiquer {label} ?",
+        "de": "Können Sie mir {label} nennen?",
+        "pt": "Pode me informar {label}?",
+    },
+    "gather_invalid_name": {
+        "en": "Sorry, I didn't catch a name. Please type your name, for example “Maria Silva”.",
+        "es": "Perdona, no he entendido el nombre. Escribe tu nombre, por ejemplo «María García».",
+        "fr": "Désolé, je n'ai pas compris le nom. Tapez votre nom, par exemple « Marie Dupont ».",
+        "de": "Entschuldigung, ich habe keinen Namen erkannt. Bitte geben Sie Ihren Namen ein, z. B. „Anna Müller“.",
+        "pt": "Desculpe, não entendi o nome. Digite o seu nome, por exemplo “Maria Silva”.",
+    },
+    "gather_invalid_email": {
+        "en": "That doesn't look like an email address. Please send one like name@example.com.",
+        "es": "Eso no parece una dirección de correo. Envía una como nombre@ejemplo.com.",
+        "fr": "Cela ne ressemble pas à une adresse e-mail. Envoyez-en une comme nom@exemple.fr.",
+        "de": "Das sieht nicht wie eine E-Mail-Adresse aus. Bitte senden Sie eine wie name@beispiel.de.",
+        "pt": "Isso não parece um endereço de e-mail. Envie um como nome@exemplo.com.",
+    },
+    "gather_invalid_phone": {
+        "en": "That doesn't look like a phone number. Please send it with the country code, e.g. +1 555 123 4567.",
+        "es": "Eso no parece un número de teléfono. Envíalo con el prefijo del país, p. ej. +34 612 345 678.",
+        "fr": "Cela ne ressemble pas à un numéro de téléphone. Envoyez-le avec l'indicatif, p. ex. +33 6 12 34 56 78.",
+        "de": "Das sieht nicht wie eine Telefonnummer aus. Bitte mit Ländervorwahl senden, z. B. +49 151 2345 6789.",
+        "pt": "Isso não parece um número de telefone. Envie com o código do país, por exemplo +55 11 91234 5678.",
+    },
+    "gather_invalid_order_number": {
+        "en": "I couldn't find an order number in that. It's on your confirmation email, e.g. “A12345”.",
+        "es": "No encuentro un número de pedido ahí. Está en tu correo de confirmación, p. ej. «A12345».",
+        "fr": "Je ne trouve pas de numéro de commande. Il figure dans votre e-mail de confirmation, p. ex. « A12345 ».",
+        "de": "Ich finde darin keine Bestellnummer. Sie steht in Ihrer Bestätigungs-E-Mail, z. B. „A12345“.",
+        "pt": "Não encontrei um número de pedido. Ele está no seu e-mail de confirmação, por exemplo “A12345”.",
+    },
+    "gather_invalid_text": {
+        "en": "Could you tell me a bit more? A short sentence about the problem is enough.",
+        "es": "¿Puedes contarme un poco más? Basta con una frase sobre el problema.",
+        "fr": "Pouvez-vous m'en dire un peu plus ? Une courte phrase sur le problème suffit.",
+        "de": "Können Sie etwas mehr dazu sagen? Ein kurzer Satz zum Problem genügt.",
+        "pt": "Pode me contar um pouco mais? Uma frase curta sobre o problema basta.",
+    },
+    "gather_invalid_regex": {
+        "en": "That doesn't match the expected format for {label}. Please check and send it again.",
+        "es": "Eso no coincide con el formato esperado de {label}. Revísalo y envíalo de nuevo.",
+        "fr": "Cela ne correspond pas au format attendu pour {label}. Vérifiez et renvoyez-le.",
+        "de": "Das passt nicht zum erwarteten Format für {label}. Bitte prüfen und erneut senden.",
+        "pt": "Isso não corresponde ao formato esperado para {label}. Verifique e envie novamente.",
+    },
+}
+
+KEYS = frozenset(_PHRASES)
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def phrase(key: str, lang: str, **kwargs: object) -> str:
+    """The phrase `key` in `lang` (falls back to English), formatted with kwargs.
+
+    A placeholder with no matching kwarg is left as written rather than raising: a missing
+    queue position must not break a handoff message.
+    """
+    table = _PHRASES.get(key)
+    if table is None:
+        raise KeyError(f"unknown phrase {key!r}")
+    template = table.get((lang or "en")[:2].lower()) or table["en"]
+    if not kwargs:
+        return template if "{" not in template else string.Formatter().vformat(template, (), _Missing())
+    return string.Formatter().vformat(template, (), _Missing(kwargs))
+
+
+def languages() -> tuple[str, ...]:
+    return ("en", "es", "fr", "de", "pt")

@@ -1,0 +1,107 @@
+"""Text helpers shared by the detectors: normalisation, sentences, language detection."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+LANGUAGES = ("en", "es", "fr", "de", "pt")
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+_SENT = re.compile(r"(?<=[.!?。])\s+|\n+")
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, curly quotes straightened, whitespace collapsed."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return " ".join(strip_accents(text.lower()).split())
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(normalize(text))
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENT.split(text) if s and s.strip()]
+
+
+# --- language ----------------------------------------------------------------------------
+# Short chat messages defeat n-gram identifiers trained on long text ("hola", "merci",
+# "ich brauche hilfe"); a lexicon of function words and chat words of the five supported
+# languages decides most messages in one or two words. Words shared by two languages
+# count for both. Accents are stripped before lookup, so only accent-free keys are needed.
+
+_LEXICON: dict[str, str] = {
+    "en": """the a an and or but is are was were be been am i you he she it we they my your our
+        me him her us them this that these those what which who whom where when why how not no
+        yes do does did don't doesn't didn't can can't cannot could would should will won't
+        have has had with without for from to of in on at by about please thanks thank hello hi
+        hey want need help talk speak someone somebody person human agent order refund account
+        password money back still again just there here it's i'm i've i'd i'll im dont cant
+        wont ok okay if then than some any all get got know tell find make let", """,
+    "es": """el la los las un una unos unas y o pero es son fue era estoy esta estan ser estar
+        yo tu usted el ella nosotros ellos mi mis su sus nuestro que cual quien donde cuando
+        como por para con sin de del al en no si gracias hola buenos buenas dias tardes noches
+        quiero necesito puedo puede hablar persona humano alguien agente pedido reembolso
+        cuenta contrasena dinero todavia otra vez ayuda ayudar favor porque pero muy mas
+        tengo tiene hay esto eso este ese ya nada nunca problema funciona mal quisiera""",
+    "fr": """le la les un une des et ou mais est sont etait suis es etre avoir j'ai je tu il
+        elle nous vous ils elles mon ma mes ton ta tes son sa ses notre votre leur que qui quoi
+        ou quand comment pourquoi pour par avec sans de du au aux en ne pas oui non merci
+        bonjour bonsoir salut veux voudrais besoin peux pouvez parler personne humain quelqu'un
+        conseiller commande remboursement compte mot passe argent encore toujours aide aider
+        s'il plait c'est n'est rien jamais probleme marche fonctionne tres plus j'aimerais
+        aujourd'hui""",
+    "de": """der die das den dem des ein eine einen einem einer und oder aber ist sind war bin
+        bist sein haben habe hat ich du er sie es wir ihr mein meine dein deine unser euer was
+        wer wo wann wie warum fur mit ohne von zu im in an auf nicht kein keine keinen ja nein
+        danke bitte hallo guten tag abend morgen will mochte brauche kann konnen sprechen
+        reden mensch menschen person jemand mitarbeiter bestellung erstattung konto passwort
+        geld noch wieder hilfe helfen schon nichts nie problem funktioniert sehr mehr mir mich
+        ihnen einem einen warum""",
+    "pt": """o a os as um uma uns umas e ou mas e sao foi era estou esta estao ser estar eu
+        voce ele ela nos eles elas meu minha meus minhas seu sua que qual quem onde quando
+        como por para com sem de do da dos das no na nos nas nao sim obrigado obrigada ola oi
+        bom boa dia tarde noite quero preciso posso pode falar pessoa humano alguem atendente
+        agente pedido reembolso conta senha dinheiro ainda outra vez ajuda ajudar favor porque
+        muito mais tenho tem isso isto esse este ja nada nunca problema funciona gostaria""",
+}
+
+_WORD_LANGS: dict[str, frozenset[str]] = {}
+for _lang, _blob in _LEXICON.items():
+    for _w in _blob.replace(",", " ").split():
+        _WORD_LANGS[_w] = _WORD_LANGS.get(_w, frozenset()) | {_lang}
+
+# Letters that only some of the five languages use (checked before accents are stripped).
+_CHAR_HINTS = {
+    "ñ": ("es",), "¿": ("es",), "¡": ("es",),
+    "ã": ("pt",), "õ": ("pt",),
+    "ç": ("fr", "pt"),
+    "è": ("fr",), "ê": ("fr", "pt"), "à": ("fr", "pt"), "ù": ("fr",), "œ": ("fr",), "î": ("fr",),
+    "ä": ("de",), "ö": ("de",), "ü": ("de",), "ß": ("de",),
+}
+
+
+@lru_cache(maxsize=4096)
+def detect_language(text: str, default: str = "en") -> str:
+    """One of LANGUAGES; `default` when nothing decides (empty text, numbers, emoji)."""
+    scores = dict.fromkeys(LANGUAGES, 0.0)
+    low = text.lower()
+    for ch, langs in _CHAR_HINTS.items():
+        if ch in low:
+            for lang in langs:
+                scores[lang] += 1.5 / len(langs)
+    for w in words(text):
+        langs = _WORD_LANGS.get(w)
+        if langs:
+            share = 1.0 / len(langs)
+            for lang in langs:
+                scores[lang] += share
+    best = max(LANGUAGES, key=lambda lang: (scores[lang], lang == default))
+    if scores[best] <= 0:
+        return default
+    return best

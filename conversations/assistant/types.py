@@ -1,0 +1,76 @@
+"""The assistant's contracts: frozen dataclasses in and out, nothing from Django."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Sender = Literal["visitor", "ai", "agent", "system"]
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    body: str
+    tags: tuple[str, ...] = ()
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A workspace's restricted topic: matched by keyword or by meaning of its examples."""
+
+    name: str
+    keywords: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Turn:
+    sender: Sender
+    text: str
+
+
+@dataclass(frozen=True)
+class Signal:
+    score: float  # 0..1
+    fired: bool
+    evidence: str = ""
+
+
+NO_SIGNAL = Signal(0.0, False, "")
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    name: str
+    score: float
+    evidence: str
+
+
+@dataclass(frozen=True)
+class KBAnswer:
+    article_id: str
+    title: str
+    url: str
+    passage: str  # the best passage, verbatim
+    text: str  # the reply for the visitor: the passage quoted or condensed, then the article named
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    language: str  # "en", "es", "fr", "de", "pt" (unknown text is reported as "en")
+    human_request: Signal
+    frustration: Signal  # complaint, angry wording, repeated questions, "that didn't help"
+    not_helpful: Signal  # the visitor says the previous answer did not help
+    repeated_question: Signal
+    restricted_topic: TopicMatch | None
+    out_of_scope: Signal  # fired: the knowledge base cannot answer (answer is None)
+    answer: KBAnswer | None
+    complaint: Signal = NO_SIGNAL  # the visitor wants to file a complaint (part of frustration)
+    anger: Signal = NO_SIGNAL  # angry or exasperated wording (part of frustration)
+    smalltalk: str | None = None  # "greeting", "thanks", "goodbye": nothing to look up
+    kb_confidence: float = 0.0  # best article's confidence, also when below the threshold
+    candidates: tuple[tuple[str, float], ...] = field(default=())  # (article_id, confidence), best first
+    candidate_passages: tuple[str, ...] = field(default=())  # each candidate's passage closest to the message

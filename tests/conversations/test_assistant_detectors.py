@@ -1,0 +1,226 @@
+"""The assistant's detectors on hand-written cases (pure: no database, no Django)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conversations.assistant import Assistant, KnowledgeIndex, Topic, Turn
+from conversations.assistant.extract import extract_field, validate_field
+from conversations.assistant.phrases import KEYS, phrase
+from conversations.assistant.text import detect_language
+
+CHECKSET = Path(__file__).resolve().parents[2] / "conversations/assistant/checksets/human_request_multilingual.jsonl"
+
+
+@pytest.fixture(scope="module")
+def bot() -> Assistant:
+    return Assistant(KnowledgeIndex())
+
+
+# --- human request ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "I want to talk to a human",
+    "Can I speak with a real person please?",
+    "human please",
+    "agent",
+    "transfer me to a representative",
+    "I don't want to talk to a bot, I want a human",
+    "I do not know how to speak with an agent",  # "don't know how" is not a negated request
+    "Quiero hablar con una persona",
+    "Je veux parler à un conseiller",
+    "Kann ich mit einem Mitarbeiter sprechen?",
+    "Quero falar com um atendente",
+])
+def test_human_request_fires(bot: Assistant, text: str) -> None:
+    signal = bot.analyze(text).human_request
+    assert signal.fired, signal
+    assert signal.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "I don't need a human, just tell me the price",
+    "No need for an agent, I found it myself",
+    "What are your customer service hours?",
+    "The delivery person left my parcel at the wrong door",
+    "Someone used my card without permission",
+    "No necesito hablar con nadie, solo dime el precio",
+    "Je n'ai pas besoin d'un humain, donnez-moi juste le prix",
+    "Ich brauche keinen Mitarbeiter, nur den Preis",
+    "Não preciso de um humano, só me diga o preço",
+])
+def test_human_request_does_not_fire(bot: Assistant, text: str) -> None:
+    signal = bot.analyze(text).human_request
+    assert not signal.fired, signal
+
+
+def test_negated_request_says_why(bot: Assistant) -> None:
+    signal = bot.analyze("I don't need a human, just tell me the price").human_request
+    assert "negated" in signal.evidence
+
+
+def test_multilingual_check_set(bot: Assistant) -> None:
+    rows = [json.loads(line) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    wrong = [r["text"] for r in rows if bot.analyze(r["text"]).human_request.fired != r["human"]]
+    assert len(rows) >= 50
+    assert wrong == []
+
+
+# --- complaint, frustration ---------------------------------------------------------------
+
+
+def test_complaint(bot: Assistant) -> None:
+    a = bot.analyze("I want to file a complaint about your service")
+    assert a.complaint.fired and a.frustration.fired
+    assert "complaint" in a.frustration.evidence
+
+
+def test_review_is_not_a_complaint(bot: Assistant) -> None:
+    a = bot.analyze("I'd like to leave a review of the product")
+    assert not a.complaint.fired
+
+
+def test_exasperation_without_keywords_of_sentiment(bot: Assistant) -> None:
+    # VADER scores this neutral; it is the textbook frustrated customer
+    a = bot.analyze("third time I've asked and nothing works!!!")
+    assert a.frustration.fired
+    assert "third time" in a.frustration.evidence
+
+
+@pytest.mark.parametrize("text", ["This is ridiculous, WHY IS NOTHING WORKING", "Estoy harto, es inaceptable",
+                                  "J'en ai marre, c'est inadmissible", "Das ist eine Frechheit",
+                                  "Que palhaçada, inaceitável"])
+def test_anger_in_five_languages(bot: Assistant, text: str) -> None:
+    assert bot.analyze(text).frustration.fired
+
+
+def test_calm_message_is_not_frustrated(bot: Assistant) -> None:
+    a = bot.analyze("Hi, could you tell me how long shipping to Canada takes?")
+    assert not a.frustration.fired and not a.anger.fired
+
+
+def test_not_angry_is_not_anger(bot: Assistant) -> None:
+    assert not bot.analyze("I'm not angry, just curious how refunds work").anger.fired
+
+
+def test_repeated_question(bot: Assistant) -> None:
+    history = [Turn("visitor", "How do I change my delivery address?"),
+               Turn("ai", "You can change it under Orders > Edit."),
+               Turn("visitor", "ok")]
+    a = bot.analyze("how do I change my delivery address??", history)
+    assert a.repeated_question.fired and a.frustration.fired
+    assert "asked before" in a.repeated_question.evidence
+
+
+def test_first_question_is_not_repeated(bot: Assistant) -> None:
+    a = bot.analyze("How do I change my delivery address?", [Turn("visitor", "hello")])
+    assert not a.repeated_question.fired
+
+
+def test_not_helpful_after_an_answer(bot: Assistant) -> None:
+    history = [Turn("visitor", "where is my parcel"), Turn("ai", "Track it under Orders.")]
+    a = bot.analyze("that didn't help at all", history)
+    assert a.not_helpful.fired and a.not_helpful.score >= 0.9
+    assert not bot.analyze("that helped, thanks", history).not_helpful.fired
+
+
+def test_smalltalk(bot: Assistant) -> None:
+    assert bot.analyze("Hello!").smalltalk == "greeting"
+    assert bot.analyze("thanks a lot").smalltalk == "thanks"
+    assert bot.analyze("I need a new password").smalltalk is None
+
+
+# --- restricted topics ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def topic_bot() -> Assistant:
+    topics = [
+        Topic("refunds", keywords=("money back",), examples=("I want a refund for my order", "please refund me")),
+        Topic("legal", keywords=("lawyer",), examples=("I am going to sue your company", "this is a legal matter",
+                                                      "I will take legal action against you")),
+    ]
+    return Assistant(KnowledgeIndex(), topics)
+
+
+def test_topic_by_keyword(topic_bot: Assistant) -> None:
+    m = topic_bot.analyze("I just want my Money Back").restricted_topic
+    assert m is not None and m.name == "refunds" and "keyword" in m.evidence
+
+
+def test_topic_keyword_with_a_typo(topic_bot: Assistant) -> None:
+    m = topic_bot.analyze("my lawyr will call you").restricted_topic
+    assert m is not None and m.name == "legal"
+
+
+def test_topic_by_meaning_without_keyword(topic_bot: Assistant) -> None:
+    m = topic_bot.analyze("return the money I paid for the broken chair").restricted_topic
+    assert m is not None and m.name == "refunds"
+    m = topic_bot.analyze("we will see you in court").restricted_topic
+    assert m is not None and m.name == "legal", m
+
+
+def test_unrelated_message_matches_no_topic(topic_bot: Assistant) -> None:
+    assert topic_bot.analyze("how do I reset my password?").restricted_topic is None
+    assert topic_bot.analyze("what are your opening hours").restricted_topic is None
+
+
+# --- language, phrases, extraction ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text,lang", [("hola", "es"), ("Bonjour, j'ai une question", "fr"),
+                                       ("Hallo, ich brauche Hilfe", "de"), ("Olá, preciso de ajuda", "pt"),
+                                       ("Hi, I need help", "en"), ("12345", "en")])
+def test_language(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
+def test_language_of_a_short_reply_follows_the_conversation(bot: Assistant) -> None:
+    history = [Turn("visitor", "Hola, necesito ayuda con mi pedido")]
+    assert bot.analyze("ok", history).language == "es"
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "de", "pt"])
+def test_every_phrase_in_every_language(lang: str) -> None:
+    for key in KEYS:
+        text = phrase(key, lang, minutes=5, position=2, title="Returns", label="the code")
+        assert text and "{" not in text
+    assert "5" in phrase("handoff_queued", lang, minutes=5, position=2)
+
+
+def test_phrase_fallback_and_missing_kwargs() -> None:
+    assert phrase("ask_problem", "it") == phrase("ask_problem", "en")
+    assert "{minutes}" in phrase("handoff_queued", "en")  # never raises
+    for kind in ("name", "email", "phone", "order_number", "text"):
+        assert phrase(f"gather_{kind}", "de") != phrase(f"gather_invalid_{kind}", "de")
+
+
+@pytest.mark.parametrize("kind,text,value", [
+    ("email", "sure, it's Jane.Doe@Example.org thanks", "jane.doe@example.org"),
+    ("phone", "call me on +1 (555) 123-4567 after 5", "+1 (555) 123-4567"),
+    ("order_number", "my order is #A-10234 and it's late", "A-10234"),
+    ("name", "my name is jane doe", "Jane Doe"),
+    ("name", "Me llamo María García", "María García"),
+    ("text", "The app crashes when I open settings", "The app crashes when I open settings"),
+])
+def test_extract(kind: str, text: str, value: str) -> None:
+    assert extract_field(kind, text) == value
+    assert validate_field(kind, value)
+
+
+@pytest.mark.parametrize("kind,value", [("email", "jane@"), ("email", "not an email"), ("phone", "12"),
+                                        ("order_number", "soon"), ("name", "I'm having trouble with it"),
+                                        ("text", "hm")])
+def test_validate_rejects(kind: str, value: str) -> None:
+    assert not validate_field(kind, value)
+    assert extract_field(kind, value) is None
+
+
+def test_custom_regex_and_bad_regex() -> None:
+    assert extract_field("regex", "my code is XK-99", r"[A-Z]{2}-\d{2}") == "XK-99"
+    assert validate_field("regex", "XK-99", r"[A-Z]{2}-\d{2}")
+    assert not validate_field("regex", "XK-9", r"[A-Z]{2}-\d{2}")
+    assert extract_field("regex", "anything", r"([unclosed") is None

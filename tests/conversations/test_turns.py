@@ -1,0 +1,236 @@
+"""A visitor turn end to end in the worker's code path: the real assistant, policy and handoff services."""
+from __future__ import annotations
+
+import pytest
+
+from conversations import knowledge, services, turns
+from conversations.models import Handoff, Message
+from routing.models import GatherField
+from tests import factories
+
+ARTICLES = [
+    ("Shipping times", "Standard shipping takes 2 to 4 working days in Spain and Portugal. Express shipping arrives "
+                       "the next working day."),
+    ("Returns and exchanges", "You can return unworn items within 30 days of delivery for a full refund or an "
+                              "exchange. Start a return from My account > Orders."),
+    ("Payment methods", "We accept Visa, Mastercard, American Express, PayPal and Apple Pay."),
+]
+
+
+@pytest.fixture
+def shop(workspace, no_tasks):
+    for title, body in ARTICLES:
+        factories.ArticleFactory(workspace=workspace, title=title, body=body)
+    knowledge.knowledge_reindex(workspace=workspace)
+    team = factories.TeamFactory(workspace=workspace, name="Support")
+    agent = factories.AgentFactory(workspace=workspace, teams=[team]).user
+    policy = workspace.policy
+    policy.target_kind, policy.target_user = "user", agent
+    policy.save()
+    return workspace, policy, agent
+
+
+def say(conversation, text: str) -> Message:
+    message = services.receive_message(conversation=conversation, body=text)
+    turns.process_turn(message=message)
+    return message
+
+
+def last_reply(conversation) -> Message:
+    return conversation.messages.exclude(sender_type="visitor").order_by("-id").first()
+
+
+def handoff_of(conversation) -> Handoff | None:
+    return Handoff.objects.filter(conversation=conversation).order_by("-id").first()
+
+
+@pytest.fixture
+def conversation(shop):
+    workspace, _, _ = shop
+    return factories.ConversationFactory(workspace=workspace)
+
+
+def test_the_knowledge_base_answers(conversation, published, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, "How long does standard shipping take?")
+    reply = last_reply(conversation)
+    assert reply.sender_type == "ai" and "working days" in reply.body
+    assert reply.metadata["article"]["title"] == "Shipping times"
+    assert handoff_of(conversation) is None
+    assert [e["active"] for e in published if e["type"] == "ai.typing"][-1] is False
+
+
+def test_a_turn_runs_once_even_if_delivered_twice(conversation):
+    message = say(conversation, "Which payment methods do you accept?")
+    turns.process_turn(message=message)
+    assert conversation.messages.filter(sender_type="ai").count() == 1
+
+
+def test_asking_for_a_human_hands_off_under_balanced(shop, conversation):
+    _, _, agent = shop
+    say(conversation, "I want to talk to a human agent please")
+    handoff = handoff_of(conversation)
+    assert (handoff.trigger, handoff.status, handoff.assigned_to) == ("user_request", "pending", agent)
+    assert handoff.summary
+    conversation.refresh_from_db()
+    assert conversation.status == "pending_human"
+    say(conversation, "hello?")  # a human owns it now: the AI stays quiet
+    assert last_reply(conversation).sender_type == "system"
+
+
+def test_information_is_gathered_one_question_at_a_time_and_validated(shop, conversation):
+    _, policy, _ = shop
+    GatherField.objects.create(policy=policy, name="email", kind="email", question="What's your email?")
+    GatherField.objects.create(policy=policy, name="order", kind="order_number", required=False)
+
+    say(conversation, "Can I speak to a person?")
+    assert last_reply(conversation).body == "What's your email?"
+    say(conversation, "not sure, why?")
+    assert "email" in last_reply(conversation).body.lower() and handoff_of(conversation) is None
+    say(conversation, "it is rosa@example.org")
+    handoff = handoff_of(conversation)
+    assert handoff.gathered == {"email": "rosa@example.org"}
+    assert "rosa@example.org" in handoff.summary
+
+
+def test_known_values_are_not_asked_again(shop, conversation):
+    _, policy, _ = shop
+    GatherField.objects.create(policy=policy, name="email", kind="email", question="What's your email?")
+    conversation.contact.email = "known@example.org"
+    conversation.contact.save()
+    say(conversation, "I need a human please")
+    assert handoff_of(conversation).gathered == {"email": "known@example.org"}
+
+
+def test_insisting_three_times_hands_off_with_what_was_gathered(shop, conversation):
+    _, policy, _ = shop
+    GatherField.objects.create(policy=policy, name="email", kind="email", question="What's your email?")
+    say(conversation, "I want a human")
+    say(conversation, "just give me a human")
+    assert handoff_of(conversation) is None
+    say(conversation, "HUMAN. AGENT. NOW. let me talk to a real person")
+    handoff = handoff_of(conversation)
+    assert handoff is not None and handoff.gathered == {}
+
+
+def test_ai_first_asks_for_the_problem_before_handing_off(shop, conversation):
+    _, policy, _ = shop
+    policy.level = "ai_first"
+    policy.save()
+    say(conversation, "I want to talk to a human")
+    assert handoff_of(conversation) is None
+    assert last_reply(conversation).sender_type == "ai"
+    say(conversation, "How long does standard shipping take to Portugal? I need my order by Friday")
+    assert "working days" in last_reply(conversation).body, "the AI first tries to solve the stated problem"
+    assert handoff_of(conversation) is None
+    say(conversation, "that didn't help, please get me a person")
+    assert handoff_of(conversation).trigger == "user_request"
+
+
+def test_ai_only_never_hands_off_by_itself(shop, conversation):
+    _, policy, _ = shop
+    policy.level = "ai_only"
+    policy.save()
+    say(conversation, "I want to talk to a human")
+    say(conversation, "This is the third time I ask and nothing works!!!")
+    assert handoff_of(conversation) is None
+    assert last_reply(conversation).sender_type == "ai"
+
+
+def test_restricted_topic_goes_to_its_own_target(shop, conversation):
+    workspace, policy, _ = shop
+    billing = factories.TeamFactory(workspace=workspace, name="Billing")
+    factories.AgentFactory(workspace=workspace, teams=[billing])
+    factories.RestrictedTopicFactory(policy=policy, name="Billing disputes", keywords=["chargeback"],
+                                     examples=["I want to dispute a charge"], target_kind="team",
+                                     target_team=billing)
+    say(conversation, "I'm going to file a chargeback with my bank")
+    handoff = handoff_of(conversation)
+    assert (handoff.trigger, handoff.target_kind, handoff.target_team) == ("restricted_topic", "team", billing)
+    assert handoff.priority in ("high", "urgent") and "restricted topic" in handoff.priority_reasons
+
+
+def test_frustration_under_balanced_offers_a_human_once(conversation):
+    say(conversation, "This is ridiculous, third time I've asked and nothing works!!!")
+    first = last_reply(conversation)
+    assert handoff_of(conversation) is None and first.sender_type == "ai"
+    conversation.refresh_from_db()
+    assert conversation.ai_offered_human
+    say(conversation, "yes please")
+    assert handoff_of(conversation) is not None
+
+
+def test_assistant_failure_hands_off_instead_of_leaving_the_visitor_unanswered(
+        conversation, monkeypatch, published, django_capture_on_commit_callbacks):
+    def broken(**kwargs):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(knowledge, "assistant_for", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, "How long does shipping take?")
+    handoff = handoff_of(conversation)
+    assert (handoff.trigger, handoff.reason) == ("ai_decision", "assistant error")
+    assert [e["active"] for e in published if e["type"] == "ai.typing"][-1] is False
+
+
+def test_small_talk_is_answered_not_escalated(conversation):
+    say(conversation, "hi")
+    assert handoff_of(conversation) is None and last_reply(conversation).sender_type == "ai"
+
+
+def test_the_handoff_message_speaks_the_visitors_language(conversation):
+    say(conversation, "Quiero hablar con una persona, por favor")
+    conversation.refresh_from_db()
+    assert conversation.language == "es"
+    notice = conversation.messages.filter(sender_type="system").last()
+    assert "equipo" in notice.body
+
+
+def test_a_conversation_taken_by_a_human_gets_no_ai_reply(shop, conversation):
+    _, _, agent = shop
+    message = services.receive_message(conversation=conversation, body="How long does shipping take?")
+    services.agent_reply(conversation=conversation, agent=agent, body="I'll take this one.")
+    turns.process_turn(message=message)
+    assert not conversation.messages.filter(sender_type="ai").exists()
+
+
+# --- with an LLM provider configured (a local server speaking the OpenAI protocol) ----------------------
+@pytest.fixture
+def llm(settings):
+    from tests.conversations.test_assistant_llm import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        settings.LLM_BASE_URL, settings.LLM_TIMEOUT_SECONDS = fake.url, 1.0
+        yield fake
+
+
+def test_the_model_writes_the_answer_from_the_passages(conversation, llm):
+    say(conversation, "How long does standard shipping take?")
+    reply = last_reply(conversation)
+    assert reply.body.startswith("Standard shipping takes 3 to 5 business days")
+    assert reply.metadata["generated_by"] == "llm"
+    request = llm.requests[-1]["body"]
+    assert "working days" in request["messages"][0]["content"], "the retrieved passage is in the prompt"
+    assert request["tools"][0]["function"]["description"] == conversation.workspace.policy.when_to_use
+
+
+def test_the_models_handoff_tool_hands_off(conversation, llm):
+    llm.mode = "tool"
+    say(conversation, "How long does standard shipping take?")
+    handoff = handoff_of(conversation)
+    assert (handoff.trigger, handoff.reason) == ("ai_decision", "Asks about a custom contract.")
+
+
+def test_a_human_request_never_waits_for_the_model(conversation, llm):
+    say(conversation, "I want to talk to a human agent")
+    assert handoff_of(conversation).trigger == "user_request"
+    assert llm.requests == []
+
+
+@pytest.mark.parametrize("mode", ["error", "slow"])
+def test_a_broken_provider_falls_back_to_the_local_answer(conversation, llm, mode):
+    llm.mode = mode
+    say(conversation, "How long does standard shipping take?")
+    reply = last_reply(conversation)
+    assert "working days" in reply.body and reply.metadata["generated_by"] == "fallback"
+    assert handoff_of(conversation) is None
