@@ -234,3 +234,11 @@ def test_a_broken_provider_falls_back_to_the_local_answer(conversation, llm, mod
     reply = last_reply(conversation)
     assert "working days" in reply.body and reply.metadata["generated_by"] == "fallback"
     assert handoff_of(conversation) is None
+
+
+def test_a_visitor_repeating_the_same_question_is_a_loop_that_hands_off(conversation):
+    for _ in range(3):
+        say(conversation, "How long does standard shipping take?")
+    handoff = handoff_of(conversation)
+    assert handoff is not None and handoff.trigger == "ai_decision"
+    assert "same thing" in handoff.reason
