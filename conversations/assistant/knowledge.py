@@ -17,6 +17,8 @@ far better than either factor alone: the probability is relative to the other ar
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import io
 import logging
 import pickle
@@ -221,6 +223,14 @@ def build_knowledge_index(articles: Sequence[Article]) -> KnowledgeIndex:
     return idx
 
 
+@lru_cache(maxsize=4096)
+def _sentence_embeddings(passage: str) -> np.ndarray | None:
+    """A long passage's sentence embeddings, computed once per process: an answer condenses the
+    same few passages again and again, and encoding them was most of a turn's worst-case time."""
+    encoder = get_encoder()
+    return encoder.encode(sentences(passage)) if encoder is not None else None
+
+
 def condense(passage: str, query_emb: np.ndarray | None, limit: int = 420) -> str:
     """The passage itself when short; otherwise its sentences closest to the question, in order."""
     if len(passage) <= limit:
@@ -228,9 +238,9 @@ def condense(passage: str, query_emb: np.ndarray | None, limit: int = 420) -> st
     sents = sentences(passage)
     if len(sents) <= 1:
         return passage[: limit - 1].rsplit(" ", 1)[0] + "…"
-    encoder = get_encoder()
-    if encoder is not None and query_emb is not None:
-        sims = encoder.encode(sents) @ query_emb
+    sent_emb = _sentence_embeddings(passage) if query_emb is not None else None
+    if sent_emb is not None:
+        sims = sent_emb @ query_emb
     else:
         q = set(normalize(passage).split())
         sims = np.asarray([len(q & set(normalize(s).split())) for s in sents], dtype=float)
