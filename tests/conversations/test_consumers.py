@@ -4,8 +4,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from conversations import services
@@ -46,6 +48,14 @@ def make_agent(workspace):
 @pytest.fixture(autouse=True)
 def _no_broker_tasks(no_tasks):
     return no_tasks
+
+
+@pytest.fixture(autouse=True)
+async def _close_consumer_connections():
+    """A refused socket's last query leaves the connection of asgiref's sync thread open (the
+    consumer is torn down with the test); close it, or the test database cannot be dropped."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 async def test_widget_socket_streams_the_conversation():
