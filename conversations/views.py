@@ -1,6 +1,7 @@
 """Server-rendered pages: the demo site with the widget, the agents' inbox, public help articles."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
@@ -26,6 +27,7 @@ def inbox(request):
         "workspace": {"id": str(profile.workspace_id), "name": profile.workspace.name},
         "api_base": "/api/v1/",
         "ws_url": "/ws/inbox/",
+        "poll_ms": settings.INBOX_POLL_SECONDS * 1000,
     }
     return render(request, "inbox/index.html", {"inbox_config": config})
 

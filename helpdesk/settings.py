@@ -38,6 +38,8 @@ ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "loca
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Public base URL used in links we send out (email CSAT links, widget embed snippet).
 PUBLIC_BASE_URL: str = env("HELPDESK_PUBLIC_URL", default="http://127.0.0.1:8000")
+# While an agent's inbox socket is down (proxy hiccup, laptop waking up) the page refetches this often.
+INBOX_POLL_SECONDS: int = env.int("HELPDESK_INBOX_POLL_SECONDS", default=15)
 
 INSTALLED_APPS = [
     "daphne",

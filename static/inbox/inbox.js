@@ -10,6 +10,7 @@ const ME = config.user || {};
 const OPEN_STATUSES = "open,pending_human,assigned";
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10000;
+const POLL_MS = Math.max(Number(config.poll_ms) || 15000, 1000);
 
 const FILTERS = {
   needs_agent: { params: { needs_agent: "true" }, match: (c) => Boolean(c.needs_agent) },
@@ -40,6 +41,7 @@ const state = {
   everConnected: false,
   backoff: BACKOFF_MIN_MS,
   reconnectTimer: null,
+  pollTimer: null,
   permissionRequest: null,
 };
 
@@ -821,7 +823,27 @@ function scheduleReconnect() {
 
 function setWsState(online) {
   dom.wsState.setAttribute("data-state", online ? "online" : "offline");
-  dom.wsState.querySelector(".ws-state__label").textContent = online ? "Live" : "Reconnecting…";
+  const pollSeconds = Math.round(POLL_MS / 1000);
+  dom.wsState.querySelector(".ws-state__label").textContent = online
+    ? "Live"
+    : `Reconnecting… (refreshing every ${pollSeconds} s)`;
+  if (online) stopPolling();
+  else startPolling();
+}
+
+// Without the socket nothing arrives by itself: refetch the list and the open conversation
+// until it is back, so a handoff made meanwhile still shows up.
+function startPolling() {
+  if (state.pollTimer) return;
+  state.pollTimer = setInterval(() => {
+    loadList();
+    refreshOpen(state.openId);
+  }, POLL_MS);
+}
+
+function stopPolling() {
+  clearInterval(state.pollTimer);
+  state.pollTimer = null;
 }
 
 function handleEvent(event) {

@@ -38,6 +38,7 @@ def _stack_env() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test",
         "HELPDESK_DB_NAME": settings.DATABASES["default"]["NAME"],  # the test database pytest-django made
         "PYTHONUNBUFFERED": "1",
+        "HELPDESK_INBOX_POLL_SECONDS": "2",  # the inbox's fallback when its socket is refused
     })
     return env
 

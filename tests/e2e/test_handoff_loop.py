@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -165,3 +166,33 @@ def test_visitor_text_is_shown_as_text_in_the_inbox(live_stack, new_context):
     expect(agent.locator("[data-testid=inbox-message][data-sender-type=visitor]").last).to_have_text(payload)
     assert agent.evaluate("window.__xss") is None
     assert visitor.evaluate("window.__xss") is None
+
+
+def test_inbox_keeps_up_while_its_socket_is_refused(live_stack, new_context):
+    """Behind a proxy that drops websockets the inbox still shows new conversations and messages."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    agent = new_context().new_page()
+    agent.route_web_socket(re.compile(r".*/ws/inbox/.*"), lambda ws: ws.close())
+    login(agent, base, "agent1", "agent1")
+    agent.goto(f"{base}/inbox/")
+    state = agent.locator("[data-testid=ws-state]")
+    expect(state).to_have_attribute("data-state", "offline")
+    expect(state).to_contain_text("refreshing every 2 s")
+
+    # A visitor writes through the widget API, as a widget that fell back to REST would.
+    api = f"{base}/api/v1/widget/conversations/"
+    created = httpx.post(api, json={}).json()
+    visitor = {"Authorization": f"Visitor {created['visitor_token']}"}
+    httpx.post(f"{api}{created['id']}/messages/", json={"body": "Is anybody reading this?"},
+               headers=visitor).raise_for_status()
+    item = agent.locator(f"[data-testid=conversation-item][data-conversation-id='{created['id']}']")
+    expect(item).to_be_visible(timeout=10_000)
+    item.click()
+    visitor_messages = agent.locator("[data-testid=inbox-message][data-sender-type=visitor]")
+    expect(visitor_messages.first).to_have_text("Is anybody reading this?")
+
+    httpx.post(f"{api}{created['id']}/messages/", json={"body": "Hello? Second message."},
+               headers=visitor).raise_for_status()
+    expect(visitor_messages.last).to_have_text("Hello? Second message.", timeout=10_000)
+    expect(state).to_have_attribute("data-state", "offline")  # all of it came by polling
