@@ -832,13 +832,26 @@ function setWsState(online) {
 }
 
 // Without the socket nothing arrives by itself: refetch the list and the open conversation
-// until it is back, so a handoff made meanwhile still shows up.
+// until it is back, so a handoff made meanwhile still shows up and its assignee is notified.
 function startPolling() {
   if (state.pollTimer) return;
-  state.pollTimer = setInterval(() => {
-    loadList();
-    refreshOpen(state.openId);
-  }, POLL_MS);
+  state.pollTimer = setInterval(pollOnce, POLL_MS);
+}
+
+async function pollOnce() {
+  const known = new Set(Array.from(state.conversations.values()).filter(waitsForMe).map((c) => String(c.id)));
+  await loadList();
+  state.conversations.forEach((c, id) => {
+    if (!waitsForMe(c) || known.has(id)) return;
+    onNotification({ kind: "handoff", conversation: id, title: "Handoff assigned to you",
+                     reason: c.handoff.reason, priority: c.handoff.priority });
+  });
+  refreshOpen(state.openId);
+}
+
+function waitsForMe(c) {
+  const h = c.handoff;
+  return Boolean(c.needs_agent && h && h.status === "pending" && h.assigned_to && String(h.assigned_to.id) === String(ME.id));
 }
 
 function stopPolling() {

@@ -169,10 +169,13 @@ def test_visitor_text_is_shown_as_text_in_the_inbox(live_stack, new_context):
 
 
 def test_inbox_keeps_up_while_its_socket_is_refused(live_stack, new_context):
-    """Behind a proxy that drops websockets the inbox still shows new conversations and messages."""
+    """Behind a proxy that drops websockets the inbox still shows new conversations, messages and
+    handoffs, and notifies the assignee."""
     base = live_stack["url"]
     seed_demo_workspace()
+    AgentProfile.objects.exclude(user__username="agent1").update(available=False)
     agent = new_context().new_page()
+    agent.add_init_script(AGENT_INIT)
     agent.route_web_socket(re.compile(r".*/ws/inbox/.*"), lambda ws: ws.close())
     login(agent, base, "agent1", "agent1")
     agent.goto(f"{base}/inbox/")
@@ -184,15 +187,22 @@ def test_inbox_keeps_up_while_its_socket_is_refused(live_stack, new_context):
     api = f"{base}/api/v1/widget/conversations/"
     created = httpx.post(api, json={}).json()
     visitor = {"Authorization": f"Visitor {created['visitor_token']}"}
-    httpx.post(f"{api}{created['id']}/messages/", json={"body": "Is anybody reading this?"},
-               headers=visitor).raise_for_status()
+
+    def say(body: str) -> None:
+        httpx.post(f"{api}{created['id']}/messages/", json={"body": body}, headers=visitor).raise_for_status()
+
+    say("How long does standard shipping take to Portugal?")
     item = agent.locator(f"[data-testid=conversation-item][data-conversation-id='{created['id']}']")
     expect(item).to_be_visible(timeout=10_000)
     item.click()
     visitor_messages = agent.locator("[data-testid=inbox-message][data-sender-type=visitor]")
-    expect(visitor_messages.first).to_have_text("Is anybody reading this?")
+    expect(visitor_messages.first).to_have_text("How long does standard shipping take to Portugal?")
+    expect(agent.locator("[data-testid=inbox-message][data-sender-type=ai]").last).to_contain_text(
+        "working days", timeout=30_000)
 
-    httpx.post(f"{api}{created['id']}/messages/", json={"body": "Hello? Second message."},
-               headers=visitor).raise_for_status()
-    expect(visitor_messages.last).to_have_text("Hello? Second message.", timeout=10_000)
+    say("I want to talk to a human please, my email is rosa@example.org")
+    expect(visitor_messages.last).to_contain_text("talk to a human", timeout=10_000)
+    expect(item).to_have_attribute("data-needs-agent", "true", timeout=30_000)
+    agent.wait_for_function("window.__notifications.length > 0")
+    assert agent.evaluate("window.__notifications")[0]["title"] == "Handoff assigned to you"
     expect(state).to_have_attribute("data-state", "offline")  # all of it came by polling
