@@ -57,12 +57,10 @@ $(NPM_STAMP): package.json $(wildcard package-lock.json)
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 	@mkdir -p node_modules && touch $@
 
-# The assistant's training step, when the project has one; again only when its sources change.
+# The assistant's training step; again only when its sources change.
 assistant: $(TRAIN_STAMP)
 $(TRAIN_STAMP): $(PIP_STAMP) $(ASSISTANT_SOURCES)
-	@if $(PY) -c "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('conversations.assistant.train') else 1)" 2>/dev/null; then \
-	  echo "$(PY) -m conversations.assistant.train"; $(PY) -m conversations.assistant.train; \
-	fi
+	$(PY) -m conversations.assistant.train
 	@mkdir -p "$(STATE_DIR)" && touch $@
 
 run: install

@@ -93,10 +93,8 @@ def _visitor_token_known(token: str) -> bool:
 
 
 def _answer_csat(conversation, token, rating, comment) -> None:
-    try:
-        from csat import services as csat_services  # csat depends on conversations, not the reverse
-    except ImportError:
-        raise DomainError("not_found", "Surveys are not available.", status=404) from None
+    from csat import services as csat_services  # csat imports conversations: breaks that cycle
+
     csat_services.survey_answer_for_conversation(conversation=conversation, token=token or "", rating=rating or "",
                                                  comment=comment)
 

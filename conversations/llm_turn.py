@@ -6,12 +6,16 @@ this turn is an answer (requests for a human and restricted topics never reach t
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from conversations import knowledge
-from conversations.assistant import Turn
 from conversations.assistant.llm import GeneratedReply, LLMProvider, generate_reply
+
+if TYPE_CHECKING:
+    from conversations.assistant import Analysis, Assistant, Turn
+    from routing.models import HandoffPolicy
 
 _provider: tuple[tuple, LLMProvider] | None = None
 _lock = threading.Lock()
@@ -30,9 +34,10 @@ def provider() -> LLMProvider | None:
         return _provider[1]
 
 
-def respond(*, conversation, message, policy, analysis) -> GeneratedReply:
-    """The model's reply, or the local answer when the provider is down (never an exception for that)."""
-    bot = knowledge.assistant_for(workspace=conversation.workspace, policy=policy)
-    rows = list(conversation.messages.filter(id__lt=message.pk).order_by("-id").values_list("sender_type", "body")[:20])
-    history = [Turn(sender=sender, text=body) for sender, body in reversed(rows)]
-    return generate_reply(bot, analysis, message.body, history, provider(), policy.when_to_use)
+def respond(*, bot: Assistant, analysis: Analysis, question: str, history: Sequence[Turn],
+            policy: HandoffPolicy) -> GeneratedReply:
+    """The model's reply, or the local answer when the provider is down (never an exception for that).
+
+    `bot` and `history` are the ones the turn already analysed the message with.
+    """
+    return generate_reply(bot, analysis, question, history, provider(), policy.when_to_use)

@@ -54,12 +54,9 @@ def _overtaken(conversation: Conversation, message: Message) -> bool:
 
 def _flow_handles(conversation: Conversation, message: Message) -> bool:
     """An active or newly triggered flow gets the message first."""
-    try:
-        from flows import services as flow_services  # optional until flows ship their services
-    except ImportError:
-        return False
-    handle = getattr(flow_services, "flow_handle_message", None)
-    return bool(handle and handle(conversation=conversation, message=message))
+    from flows import services as flow_services  # flows import conversations: breaks that cycle
+
+    return bool(flow_services.flow_handle_message(conversation=conversation, message=message))
 
 
 def _history(conversation: Conversation, message: Message) -> list[assistant.Turn]:
@@ -86,9 +83,9 @@ def _assistant_turn(conversation: Conversation, message: Message) -> None:
         _continue_gathering(conversation, message, policy, analysis, state, lang)
         return
 
-    if analysis.smalltalk and not (asked or analysis.restricted_topic or analysis.frustration.fired
-                                   or analysis.answer is not None):
+    if analysis.smalltalk and not (asked or analysis.frustration.fired):
         # "hi", "thanks", "bye": a friendly word, not a knowledge-base miss that would hand off.
+        # (The assistant never matches a topic or an article on small talk.)
         services.ai_reply(conversation=conversation, body=phrase(analysis.smalltalk, lang))
         _save_state(conversation, state)
         return
@@ -121,7 +118,7 @@ def _assistant_turn(conversation: Conversation, message: Message) -> None:
     decision = decide(policy.level, signals)
     logger.info("Turn on conversation %s: %s (%s)", conversation.pk, decision.action, decision.why)
     state["gathered"] = known
-    _apply(conversation, message, policy, analysis, decision, state, lang, gather)
+    _apply(conversation, message, policy, analysis, decision, state, lang, gather, bot=bot, history=history)
 
 
 def _known_values(conversation: Conversation, gather: list[GatherField], state: dict,
@@ -152,12 +149,13 @@ def _known_values(conversation: Conversation, gather: list[GatherField], state: 
 
 
 def _apply(conversation: Conversation, message: Message, policy: HandoffPolicy, analysis, decision: Decision,
-           state: dict, lang: str, gather: list[GatherField]) -> None:
+           state: dict, lang: str, gather: list[GatherField], *, bot: assistant.Assistant,
+           history: list[assistant.Turn]) -> None:
     if decision.action == "answer":
         if analysis.answer is None:
             services.ai_reply(conversation=conversation, body=phrase("cannot_answer", lang))
         else:
-            _answer(conversation, message, policy, analysis, state, lang)
+            _answer(conversation, message, policy, analysis, state, lang, bot=bot, history=history)
         _save_state(conversation, state)
     elif decision.action == "cannot_answer":
         services.ai_reply(conversation=conversation, body=phrase("cannot_answer_ai_only", lang))
@@ -193,11 +191,11 @@ def _answer_metadata(analysis) -> dict:
 
 
 def _answer(conversation: Conversation, message: Message, policy: HandoffPolicy, analysis, state: dict,
-            lang: str) -> None:
+            lang: str, *, bot: assistant.Assistant, history: list[assistant.Turn]) -> None:
     body, metadata = analysis.answer.text, _answer_metadata(analysis)
     if settings.LLM_BASE_URL:
         from conversations import llm_turn  # only with a provider configured
-        reply = llm_turn.respond(conversation=conversation, message=message, policy=policy, analysis=analysis)
+        reply = llm_turn.respond(bot=bot, analysis=analysis, question=message.body, history=history, policy=policy)
         if reply.handoff:
             _handoff(conversation, message, policy, reply.trigger or "ai_decision", reply.reason, state, lang)
             return

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 
 from conversations.models import KnowledgeArticle
 from conversations.payloads import user_name
@@ -12,7 +13,7 @@ from routing.selectors import agent_profile_for
 
 
 def demo_site(request):
-    snippet = f'<script src="{request.build_absolute_uri("/static/widget/widget.js")}" async></script>'
+    snippet = f'<script src="{request.build_absolute_uri(static("widget/widget.js"))}" async></script>'
     return render(request, "demo_site.html", {"embed_snippet": snippet})
 
 

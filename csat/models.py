@@ -8,7 +8,11 @@ from django.core import signing
 from django.db import models
 from django.db.models import Q
 
+from conversations.models import Conversation
+
 TOKEN_SALT = "csat.survey"
+# Not real resolutions: they never get a survey and never count as AI-resolved.
+NO_SURVEY_RESOLUTIONS = (Conversation.Resolution.SPAM, Conversation.Resolution.DUPLICATE)
 
 
 def new_survey_key() -> str:
@@ -34,7 +38,7 @@ class Survey(models.Model):
         NEUTRAL = "neutral", "😐 Neutral"
         NEGATIVE = "negative", "👎 Negative"
 
-    OPTIONS = [Rating.POSITIVE.value, Rating.NEUTRAL.value, Rating.NEGATIVE.value]
+    OPTIONS = Rating.values
     EMOJI = {"positive": "👍", "neutral": "😐", "negative": "👎"}
 
     workspace = models.ForeignKey("conversations.Workspace", on_delete=models.CASCADE, related_name="surveys")

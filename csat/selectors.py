@@ -25,15 +25,13 @@ from django.utils import timezone
 
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import iso
-from csat.models import Survey
+from csat.models import NO_SURVEY_RESOLUTIONS, Survey
 
 if TYPE_CHECKING:
     from conversations.models import Workspace
     from routing.models import Team
 
 MAX_PERIOD_DAYS = 3 * 366  # the analytics page and API refuse longer periods
-NO_SURVEY_RESOLUTIONS = (Conversation.Resolution.SPAM, Conversation.Resolution.DUPLICATE)
-TRIGGERS = [(value, label) for value, label in Handoff.Trigger.choices]
 # Open handoffs by age: (key, label, lower bound, upper bound) in seconds since the request.
 AGE_BUCKETS: list[tuple[str, str, int, int | None]] = [
     ("lt_5m", "< 5 min", 0, 5 * 60),
@@ -89,6 +87,15 @@ class Period:
         today = today or timezone.localdate()
         return cls(today - dt.timedelta(days=days - 1), today)
 
+    @classmethod
+    def from_query(cls, start: dt.date | None, end: dt.date | None) -> Period:
+        """The page's and the API's from= / to=: `to` defaults to today, `from` to 29 days before `to`.
+
+        Not validated: callers refuse a reversed or too long period in their own words.
+        """
+        end = end or timezone.localdate()
+        return cls(start or cls.last_days(30, today=end).start, end)
+
     @property
     def since(self) -> dt.datetime:
         return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
@@ -135,10 +142,14 @@ def _conversations(workspace: Workspace, period: Period, team: Team | None) -> Q
     return qs.filter(team=team) if team is not None else qs
 
 
-def _ai_resolved_q() -> Q:
+def _volume_counts() -> dict[str, Count]:
+    """Conversations, AI-resolved, handed off: the same definitions for the totals and per day."""
     human = Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AGENT)
-    return (Q(status=Conversation.Status.RESOLVED) & ~Q(resolution__in=NO_SURVEY_RESOLUTIONS)
-            & ~Exists(human))
+    ai_resolved = (Q(status=Conversation.Status.RESOLVED) & ~Q(resolution__in=NO_SURVEY_RESOLUTIONS)
+                   & ~Exists(human))
+    return {"conversations": Count("pk"),
+            "ai_resolved": Count("pk", filter=ai_resolved),
+            "handed_off": Count("pk", filter=Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))}
 
 
 def _answered(workspace: Workspace, period: Period, team: Team | None) -> QuerySet[Survey]:
@@ -158,11 +169,7 @@ def _rating_counts(prefix: str = "", condition: Q | None = None) -> dict[str, Co
 # --- analytics: one query each ------------------------------------------------------------------
 def conversation_counts(*, workspace: Workspace, period: Period, team: Team | None = None) -> dict[str, Any]:
     """Conversations, AI-resolved, handed off and the handoff rate."""
-    figures = _conversations(workspace, period, team).aggregate(
-        conversations=Count("pk"),
-        ai_resolved=Count("pk", filter=_ai_resolved_q()),
-        handed_off=Count("pk", filter=Exists(Handoff.objects.filter(conversation=OuterRef("pk")))),
-    )
+    figures = _conversations(workspace, period, team).aggregate(**_volume_counts())
     figures["handoff_rate"] = rate(figures["handed_off"], figures["conversations"])
     figures["ai_resolution_rate"] = rate(figures["ai_resolved"], figures["conversations"])
     return figures
@@ -177,7 +184,7 @@ def handoffs_by_trigger(*, workspace: Workspace, period: Period, team: Team | No
     counts = dict(Handoff.objects.filter(conversation__in=base).values("trigger")
                   .annotate(n=Count("conversation_id", distinct=True)).values_list("trigger", "n"))
     return [{"trigger": value, "label": label, "conversations": counts.get(value, 0),
-             "rate": rate(counts.get(value, 0), conversations)} for value, label in TRIGGERS]
+             "rate": rate(counts.get(value, 0), conversations)} for value, label in Handoff.Trigger.choices]
 
 
 def csat_overview(*, workspace: Workspace, period: Period, team: Team | None = None) -> dict[str, dict[str, Any]]:
@@ -245,10 +252,7 @@ def open_handoffs_by_age(*, workspace: Workspace, team: Team | None = None,
 def daily_volume(*, workspace: Workspace, period: Period, team: Team | None = None) -> list[dict[str, Any]]:
     """Per day of the period: conversations created, how many were handed off and AI-resolved."""
     rows = (_conversations(workspace, period, team).annotate(day=TruncDate("created_at")).values("day")
-            .annotate(conversations=Count("pk"),
-                      handed_off=Count("pk", filter=Exists(Handoff.objects.filter(conversation=OuterRef("pk")))),
-                      ai_resolved=Count("pk", filter=_ai_resolved_q()))
-            .order_by("day"))
+            .annotate(**_volume_counts()).order_by("day"))
     by_day = {row["day"]: row for row in rows}
     empty = {"conversations": 0, "handed_off": 0, "ai_resolved": 0}
     return [{"date": day.isoformat(), **{k: by_day.get(day, empty)[k] for k in empty}} for day in period.days]

@@ -22,13 +22,12 @@ from django.utils import timezone
 from conversations import realtime
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
-from csat.models import Survey
+from csat.models import NO_SURVEY_RESOLUTIONS, Survey
 from helpdesk.errors import DomainError, ProviderUnavailable
 from routing.selectors import policy_for
 
 logger = logging.getLogger(__name__)
 
-NO_SURVEY_RESOLUTIONS = frozenset({Conversation.Resolution.SPAM, Conversation.Resolution.DUPLICATE})
 COMMENT_MAX_CHARS = 2000
 SendOutcome = Literal["sent", "not_due", "skipped", "cancelled"]
 
@@ -63,14 +62,14 @@ def survey_schedule(*, conversation: Conversation, override: bool | None = None,
     existing = Survey.objects.filter(conversation=conversation, resolved_at=conversation.resolved_at).first()
     if existing is not None:
         return existing
-    last_human = (Message.objects.filter(conversation=conversation, sender_type=Message.SenderType.AGENT)
-                  .order_by("-id").values_list("sender_user_id", flat=True).first())
+    # One query answers both "who wrote last" and "did any human write".
+    last_agent = list(Message.objects.filter(conversation=conversation, sender_type=Message.SenderType.AGENT)
+                      .order_by("-id").values_list("sender_user_id", flat=True)[:1])
     survey = Survey.objects.create(
         workspace_id=conversation.workspace_id, conversation=conversation, resolved_at=conversation.resolved_at,
         resolution=conversation.resolution, channel=conversation.channel,
-        agent_id=conversation.assignee_id or last_human, team_id=conversation.team_id,
-        ai_only=not Message.objects.filter(conversation=conversation, sender_type=Message.SenderType.AGENT).exists(),
-        due_at=conversation.resolved_at + timedelta(seconds=delay))
+        agent_id=conversation.assignee_id or (last_agent[0] if last_agent else None), team_id=conversation.team_id,
+        ai_only=not last_agent, due_at=conversation.resolved_at + timedelta(seconds=delay))
     transaction.on_commit(lambda: _enqueue_send(survey.id, delay))
     return survey
 
@@ -185,19 +184,20 @@ def survey_answer(*, token: str, rating: str, comment: str | None = None) -> Sur
     A second answer raises SurveyAlreadyAnswered (409), except that a comment may be added once
     to an answer with the same rating (the widget asks for it after the rating).
     """
-    key = Survey.key_from_token(token or "")
-    if key is None:
-        raise DomainError("not_found", "This survey link is not valid.", status=404)
-    return _answer(Survey.objects.filter(key=key), rating=rating, comment=comment)
+    return _answer(_surveys_for_token(token), rating=rating, comment=comment)
 
 
 def survey_answer_for_conversation(*, conversation: Conversation, token: str, rating: str,
                                    comment: str | None = None) -> Survey:
     """As `survey_answer`, for a visitor's websocket: the survey must belong to their conversation."""
+    return _answer(_surveys_for_token(token).filter(conversation=conversation), rating=rating, comment=comment)
+
+
+def _surveys_for_token(token: str) -> QuerySet[Survey]:
     key = Survey.key_from_token(token or "")
     if key is None:
         raise DomainError("not_found", "This survey link is not valid.", status=404)
-    return _answer(Survey.objects.filter(key=key, conversation=conversation), rating=rating, comment=comment)
+    return Survey.objects.filter(key=key)
 
 
 @transaction.atomic

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from functools import wraps
 
 from django import forms
@@ -93,17 +92,14 @@ class AnalyticsFilter(forms.Form):
 
     def clean(self):
         data = super().clean()
-        default = selectors.Period.last_days(30)
-        start, end = data.get("start") or None, data.get("end") or None
         if "start" in self.errors or "end" in self.errors:
             return data
-        end = end or default.end
-        start = start or end - dt.timedelta(days=29)
-        if start > end:
+        period = selectors.Period.from_query(data.get("start"), data.get("end"))
+        if period.start > period.end:
             raise forms.ValidationError("“From” must be on or before “To”.")
-        if (end - start).days > selectors.MAX_PERIOD_DAYS:
+        if (period.end - period.start).days > selectors.MAX_PERIOD_DAYS:
             raise forms.ValidationError(f"Choose a period of at most {selectors.MAX_PERIOD_DAYS} days.")
-        data["period"] = selectors.Period(start, end)
+        data["period"] = period
         return data
 
 

@@ -1,6 +1,6 @@
 """A flow as a document: its trigger, its graph and its handoff targets, checked as a whole.
 
-Pure reading and checking lives here (`parse_trigger`, `trigger_matches_text`,
+Pure reading and checking lives here (`parse_trigger`, `keywords_match`,
 `flow_issues`, `validate_flows`), shared by the builder's API, the runtime and the
 workspace document (`helpdesk/workspace_config.py` calls `validate_flows`,
 `import_flows` and `export_flows`). A flow document, as in API.md:
@@ -55,25 +55,6 @@ class Trigger:
     value: Json = None
     has_value: bool = False  # an attribute trigger without "value" fires when the attribute is truthy
 
-    @property
-    def on_message(self) -> bool:
-        return self.kind in ("keywords", "intent", "attribute")
-
-    @property
-    def on_start(self) -> bool:
-        return self.kind in ("conversation_started", "attribute")
-
-    def describe(self) -> str:
-        if self.kind == "conversation_started":
-            return "when a conversation starts"
-        if self.kind == "keywords":
-            return "when a message mentions " + ", ".join(f"“{k}”" for k in self.keywords)
-        if self.kind == "intent":
-            return f"when the intent “{self.intent}” is detected"
-        if self.has_value:
-            return f"when the contact's {self.attribute} is {as_text(self.value)}"
-        return f"when the contact has {self.attribute}"
-
 
 def _strings(value: Any) -> tuple[str, ...] | None:
     if value is None:
@@ -120,16 +101,17 @@ def parse_trigger(raw: Any) -> tuple[Trigger | None, list[str]]:
     return Trigger(kind, attribute=attribute, value=raw.get("value"), has_value="value" in raw), problems
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of `text` for matching."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def keywords_match(keywords: tuple[str, ...], text: str) -> str | None:
     """The first keyword (a word or phrase) found in `text` as whole words, ignoring case and accents."""
-    folded = _fold(text)
+    folded = fold(text)
     for keyword in keywords:
-        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in _fold(keyword).split()) + r"(?!\w)"
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in fold(keyword).split()) + r"(?!\w)"
         if keyword.strip() and re.search(pattern, folded):
             return keyword
     return None
@@ -137,8 +119,8 @@ def keywords_match(keywords: tuple[str, ...], text: str) -> str | None:
 
 def examples_match(examples: tuple[str, ...], text: str) -> bool:
     """The message says what one of the example phrases says (token-set similarity)."""
-    folded = _fold(text)
-    return any(fuzz.token_set_ratio(folded, _fold(example)) >= INTENT_THRESHOLD for example in examples)
+    folded = fold(text)
+    return any(fuzz.token_set_ratio(folded, fold(example)) >= INTENT_THRESHOLD for example in examples)
 
 
 def attribute_matches(trigger: Trigger, attributes: Mapping[str, Json]) -> bool:

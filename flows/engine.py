@@ -18,7 +18,7 @@ node with no way on. Effects are returned in the order they must be applied.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
@@ -183,6 +183,11 @@ class Resolve:
 class UpdateTags:
     add: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+
+    def applied_to(self, tags: Sequence[str]) -> list[str]:
+        """`tags` after this effect, in order: one rule for the runtime and the test panel."""
+        kept = [t for t in tags if t not in self.remove]
+        return kept + [t for t in self.add if t not in kept]
 
 
 @dataclass(frozen=True)

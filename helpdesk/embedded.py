@@ -15,7 +15,7 @@ another server on a loopback port, and their data is kept between runs.
 PostgreSQL refuses to run as root, so under root its initdb, pg_ctl and postgres run as
 an unprivileged user (`nobody`, or HELPDESK_PG_USER) that owns `.state/pg/`.
 
-From Python: `ensure_started() -> bool` (whether it started anything) and `stop()`.
+From Python: `start_missing() -> list[str]` (the servers it started) and `stop()`.
 Imports nothing from Django, like `embedded_paths`.
 """
 from __future__ import annotations
@@ -600,11 +600,6 @@ def start_missing(*, pg: bool = True, redis: bool = True) -> list[str]:
     return started
 
 
-def ensure_started(*, pg: bool = True, redis: bool = True) -> bool:
-    """Make sure the embedded servers run and accept connections; True when this call started one."""
-    return bool(start_missing(pg=pg, redis=redis))
-
-
 def stop(*, pg: bool = True, redis: bool = True) -> list[str]:
     """Stop the embedded servers by PID (a no-op for one that is not running); return those stopped."""
     stopped: list[str] = []
@@ -683,8 +678,10 @@ def _cmd_run(command: list[str]) -> int:
     if not command:
         raise EmbeddedError("run needs a command: python -m helpdesk.embedded run -- CMD [ARGS...]")
     need_pg, need_redis = needed_from_env()
-    started = start_missing(pg=need_pg, redis=need_redis) if (need_pg or need_redis) else []
-    if not (need_pg or need_redis):
+    started: list[str] = []
+    if need_pg or need_redis:
+        started = start_missing(pg=need_pg, redis=need_redis)
+    else:
         _log("DATABASE_URL and REDIS_URL are set: using those servers")
     child = subprocess.Popen(command, env=_command_environ())
     # Ctrl-C reaches the child through the terminal; we only forward a SIGTERM meant for us.

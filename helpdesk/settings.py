@@ -22,9 +22,10 @@ env = environ.Env()
 DEBUG: bool = env.bool("DJANGO_DEBUG", default=False)
 # Demo mode seeds the demo workspace (admin/agent1..3) and is never on in production.
 DEMO_MODE: bool = env.bool("HELPDESK_DEMO", default=False)
+DATABASE_URL: str = env("DATABASE_URL", default="")  # empty: the embedded PostgreSQL
 # A local install: debug, demo, or the embedded database (no DATABASE_URL). Production runs
 # against DATABASE_URL and gets the strict defaults: required SECRET_KEY, secure cookies.
-LOCAL_INSTALL: bool = DEBUG or DEMO_MODE or not env("DATABASE_URL", default="")
+LOCAL_INSTALL: bool = DEBUG or DEMO_MODE or not DATABASE_URL
 SECRET_KEY: str = env("SECRET_KEY", default=env("DJANGO_SECRET_KEY", default=""))
 if not SECRET_KEY:
     if LOCAL_INSTALL:
@@ -95,7 +96,6 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL only (psycopg 3) ------------------------------------------
-DATABASE_URL: str = env("DATABASE_URL", default="")
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 else:
@@ -109,16 +109,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, Celery broker --------------------------------------------
 REDIS_URL: str = env("REDIS_URL", default="") or embedded_paths.redis_url()
+# Keeps the cache and channel keys of parallel test runs apart on one Redis.
+REDIS_KEY_PREFIX: str = env("HELPDESK_CHANNEL_PREFIX", default="helpdesk")
 
 # Shared by every Daphne process: throttling counts and cached data agree across them.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                      "KEY_PREFIX": env("HELPDESK_CHANNEL_PREFIX", default="helpdesk")}}
+                      "KEY_PREFIX": REDIS_KEY_PREFIX}}
 
 CHANNEL_LAYERS = {
     "default": {
         # Pub/sub layer: measured faster than RedisChannelLayer for group broadcasts.
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": env("HELPDESK_CHANNEL_PREFIX", default="helpdesk")},
+        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": REDIS_KEY_PREFIX},
     }
 }
 

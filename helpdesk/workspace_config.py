@@ -6,7 +6,6 @@ field, e.g. "policy.restricted_topics[2].target".
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,6 +16,7 @@ from conversations import knowledge
 from conversations.models import KnowledgeArticle, Workspace
 from routing import hours
 from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
+from routing.validation import gather_problem
 
 User = get_user_model()
 
@@ -92,15 +92,11 @@ class GatherSerializer(serializers.Serializer):
     question = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
     def validate(self, attrs):
-        if attrs["kind"] == GatherField.Kind.REGEX:
-            if not attrs.get("regex"):
-                raise serializers.ValidationError({"regex": "A custom field needs a regular expression."})
-            try:
-                re.compile(attrs["regex"])
-            except re.error as exc:
-                raise serializers.ValidationError({"regex": f"Not a valid regular expression: {exc}."}) from None
-            if attrs["required"] and not attrs["question"]:
-                raise serializers.ValidationError({"question": "A required custom field needs a question to ask."})
+        problem = gather_problem(kind=attrs["kind"], regex=attrs.get("regex") or "", required=attrs["required"],
+                                 question=attrs["question"])
+        if problem:
+            field, message = problem
+            raise serializers.ValidationError({field: message})
         return attrs
 
 

@@ -1,4 +1,5 @@
-"""Checks that a policy can work, shared by the admin forms (the workspace document checks by name)."""
+"""Checks that a policy can work, shared by the admin forms and the workspace document (which
+checks targets by name instead)."""
 from __future__ import annotations
 
 import re
@@ -39,5 +40,5 @@ def gather_problem(*, kind: str, regex: str, required: bool, question: str) -> t
     except re.error as exc:
         return "regex", f"Not a valid regular expression: {exc}."
     if required and not question.strip():
-        return "question", "A required custom field needs a question for the assistant to ask."
+        return "question", "A required custom field needs a question to ask."
     return None

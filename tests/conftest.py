@@ -70,6 +70,14 @@ def client_for(user):
     return client
 
 
+def request_handoff(conversation, **kwargs):
+    """`services.handoff_request` with a plain visitor request unless told otherwise."""
+    from conversations import services
+
+    return services.handoff_request(conversation=conversation, request=services.HandoffRequest(
+        trigger=kwargs.pop("trigger", "user_request"), reason=kwargs.pop("reason", "asked for a person"), **kwargs))
+
+
 @pytest.fixture
 def agent_client(agent):
     return client_for(agent)

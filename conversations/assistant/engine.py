@@ -18,7 +18,7 @@ from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, condense
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import detect_language, normalize
-from .types import Analysis, KBAnswer, Signal, Topic, TopicMatch, Turn
+from .types import Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -96,13 +96,13 @@ class TopicIndex:
         bg_classes = sorted(set(models.bg_intents.tolist()))
         self.intent_classes = [str(c) for c in models.intent.classes_]
         self.models = models
+        self.topic_rows = [np.flatnonzero(self.owner == i) for i in range(len(self.topics))]
         # Which ordinary support intents each topic covers: those its own examples are
         # classified as. A message of a covered intent is that topic; the other intents are
         # the "everything else" its examples must out-score.
         self.topic_intents: list[set[str]] = []
         covered: set[str] = set()
-        for i in range(len(self.topics)):
-            rows = np.flatnonzero(self.owner == i)
+        for rows in self.topic_rows:
             mine: set[str] = set()
             if rows.size:
                 probs = intent_proba(models, self.lex[rows])
@@ -122,7 +122,6 @@ class TopicIndex:
         self.bg_lex = models.bg_lex[keep]
         self.bg_emb = models.bg_emb[keep] if models.bg_emb is not None else None
         self.bg_rows = [np.flatnonzero(self.bg_intents == c) for c in self.bg_classes]
-        self.topic_rows = [np.flatnonzero(self.owner == i) for i in range(len(self.topics))]
 
     @staticmethod
     def _sims(a_emb, a_lex, b_emb, b_lex) -> np.ndarray:
@@ -244,11 +243,9 @@ class Assistant:
             candidates=candidates, candidate_passages=cand_passages,
         )
 
-    def passages_for(self, analysis: Analysis, k: int = 3) -> list:
+    def passages_for(self, analysis: Analysis, k: int = 3) -> list[Passage]:
         """The best passages of the top articles, for a language model to answer from. Articles
         far below the threshold are left out: no passage is better than an unrelated one."""
-        from .llm import Passage
-
         kb = self.knowledge
         if kb.empty:
             return []

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from .types import Analysis, Turn
+from .types import Analysis, Passage, Turn
 
 if TYPE_CHECKING:
     from .engine import Assistant
@@ -36,13 +36,6 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "Germa
 
 class ProviderUnavailable(RuntimeError):
     """The provider timed out, could not be reached, answered an HTTP error or nonsense."""
-
-
-@dataclass(frozen=True)
-class Passage:
-    title: str
-    url: str
-    text: str
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,15 @@ class KBAnswer:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A knowledge-base passage handed to a language model to answer from."""
+
+    title: str
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Analysis:
     language: str  # "en", "es", "fr", "de", "pt" (unknown text is reported as "en")
     human_request: Signal

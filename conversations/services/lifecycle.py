@@ -32,13 +32,9 @@ def conversation_reopen(*, conversation: Conversation) -> None:
 
 def _on_reopen(conversation: Conversation) -> None:
     """A survey not yet sent is pointless once the visitor writes again."""
-    try:
-        from csat import services as csat_services  # csat depends on conversations, not the reverse
-    except ImportError:
-        return
-    cancel = getattr(csat_services, "survey_cancel_pending", None)
-    if cancel:
-        cancel(conversation=conversation)
+    from csat import services as csat_services  # csat imports conversations: breaks that cycle
+
+    csat_services.survey_cancel_pending(conversation=conversation)
 
 
 @transaction.atomic
@@ -135,16 +131,9 @@ def conversation_resolve(*, conversation: Conversation, resolution: str, by=None
 
 
 def _after_resolve(conversation: Conversation, *, csat: bool | None, csat_delay_seconds: int | None) -> None:
-    try:
-        from flows import services as flow_services  # flows depend on conversations, not the reverse
-    except ImportError:
-        flow_services = None
-    if flow_services is not None:
-        flow_services.flow_end_runs(conversation=conversation, reason="resolved")
-    try:
-        from csat import services as csat_services  # csat depends on conversations, not the reverse
-    except ImportError:
-        return
-    schedule = getattr(csat_services, "survey_schedule", None)
-    if schedule:
-        schedule(conversation=conversation, override=csat, delay_seconds=csat_delay_seconds)
+    # flows and csat import conversations: importing them here breaks that cycle
+    from csat import services as csat_services
+    from flows import services as flow_services
+
+    flow_services.flow_end_runs(conversation=conversation, reason="resolved")
+    csat_services.survey_schedule(conversation=conversation, override=csat, delay_seconds=csat_delay_seconds)

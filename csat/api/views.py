@@ -1,8 +1,6 @@
 """CSAT answers (the survey token is the credential) and the analytics summary for workspace admins."""
 from __future__ import annotations
 
-import datetime as dt
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -96,14 +94,12 @@ class AnalyticsSummaryApi(APIView):
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         workspace = request.user.agent.workspace
-        default = selectors.Period.last_days(30)
-        end: dt.date = query.validated_data.get("to") or default.end
-        start: dt.date = query.validated_data.get("from") or end - dt.timedelta(days=29)
-        if start > end:
+        period = selectors.Period.from_query(query.validated_data.get("from"), query.validated_data.get("to"))
+        if period.start > period.end:
             return error_response("invalid", "from: must be on or before `to`.", 400,
                                   {"from": ["Must be on or before `to`."]})
         limit = selectors.MAX_PERIOD_DAYS
-        if (end - start).days > limit:
+        if (period.end - period.start).days > limit:
             return error_response("invalid", f"from: the period may span at most {limit} days.", 400,
                                   {"from": [f"At most {limit} days before `to`."]})
         team = None
@@ -112,5 +108,5 @@ class AnalyticsSummaryApi(APIView):
             if team is None:
                 return error_response("invalid", "team: no such team in this workspace.", 400,
                                       {"team": ["Unknown team."]})
-        summary = selectors.analytics_summary(workspace=workspace, period=selectors.Period(start, end), team=team)
+        summary = selectors.analytics_summary(workspace=workspace, period=period, team=team)
         return Response(self.OutputSerializer(summary).data)

@@ -23,12 +23,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import selectors as conversation_selectors
+from conversations.payloads import iso
 from flows import selectors, services
 from flows.document import TRIGGER_KINDS, issue_payload
 from flows.models import Flow
 from helpdesk.api import IsAgent, IsWorkspaceAdmin, error_response
-
-NOT_FOUND = ("not_found", "Flow not found.")
+from helpdesk.errors import DomainError
 
 
 def flow_summary(flow: Flow) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def flow_summary(flow: Flow) -> dict[str, Any]:
         "published": version is not None,
         "published_version": version.number if version else None,
         "draft_differs": flow.draft_differs,
-        "updated_at": flow.updated_at.isoformat().replace("+00:00", "Z"),
+        "updated_at": iso(flow.updated_at),
     }
 
 
@@ -57,7 +57,7 @@ def flow_detail(flow: Flow) -> dict[str, Any]:
         "issues": [issue_payload(i) for i in selectors.flow_issues_for(flow)],
         "version": None if version is None else {
             "number": version.number,
-            "published_at": version.published_at.isoformat().replace("+00:00", "Z"),
+            "published_at": iso(version.published_at),
             "trigger": version.trigger,
             "nodes": version.graph.get("nodes", []),
             "edges": version.graph.get("edges", []),
@@ -77,6 +77,13 @@ class FlowInput(serializers.Serializer):
 
 def _workspace(request):
     return request.user.agent.workspace
+
+
+def _flow(request, flow_id: str) -> Flow:
+    flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
+    if flow is None:
+        raise DomainError("not_found", "Flow not found.", status=404)
+    return flow
 
 
 class FlowListApi(APIView):
@@ -99,16 +106,12 @@ class FlowDetailApi(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, flow_id: str):
-        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
-        if flow is None:
-            return error_response(*NOT_FOUND, 404)
+        flow = _flow(request, flow_id)
         return Response(flow_detail(flow))
 
     @extend_schema(request=FlowInput, responses={200: OpenApiTypes.OBJECT})
     def put(self, request, flow_id: str):
-        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
-        if flow is None:
-            return error_response(*NOT_FOUND, 404)
+        flow = _flow(request, flow_id)
         data = FlowInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         flow = services.flow_update_draft(flow=flow, **data.validated_data)
@@ -116,9 +119,7 @@ class FlowDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, flow_id: str):
-        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
-        if flow is None:
-            return error_response(*NOT_FOUND, 404)
+        flow = _flow(request, flow_id)
         services.flow_delete(flow=flow)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -128,11 +129,9 @@ class FlowPublishApi(APIView):
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, flow_id: str):
-        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
-        if flow is None:
-            return error_response(*NOT_FOUND, 404)
+        flow = _flow(request, flow_id)
         services.flow_publish(flow=flow, by=request.user)
-        return Response(flow_detail(selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)))
+        return Response(flow_detail(_flow(request, flow_id)))  # re-read: the service changed its version
 
 
 class FlowUnpublishApi(APIView):
@@ -140,11 +139,9 @@ class FlowUnpublishApi(APIView):
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, flow_id: str):
-        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
-        if flow is None:
-            return error_response(*NOT_FOUND, 404)
+        flow = _flow(request, flow_id)
         services.flow_unpublish(flow=flow)
-        return Response(flow_detail(selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)))
+        return Response(flow_detail(_flow(request, flow_id)))  # re-read: the service changed its version
 
 
 class FlowValidateInput(serializers.Serializer):
@@ -158,9 +155,7 @@ class FlowValidateApi(APIView):
 
     @extend_schema(request=FlowValidateInput, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, flow_id: str):
-        flow = selectors.flow_get(workspace=_workspace(request), flow_id=flow_id)
-        if flow is None:
-            return error_response(*NOT_FOUND, 404)
+        flow = _flow(request, flow_id)
         data = FlowValidateInput(data=request.data)
         data.is_valid(raise_exception=True)
         given = data.validated_data

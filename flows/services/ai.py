@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,8 @@ from rapidfuzz import fuzz
 
 from conversations import knowledge
 from conversations.assistant.extract import extract_field
-from conversations.assistant.types import Turn
+from conversations.assistant.types import Analysis, Turn
+from flows.document import fold
 from flows.engine import EffectResult, RunAIAction
 from routing import selectors as routing_selectors
 
@@ -30,21 +30,16 @@ _KIND_HINTS = (("email", "email"), ("mail", "email"), ("phone", "phone"), ("mobi
                ("order", "order_number"), ("name", "name"))
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def classify(labels: tuple[str, ...], text: str) -> str | None:
     """The label the message is about: a label named in it, else the closest one, else None."""
-    folded = _fold(text)
+    folded = fold(text)
     if not folded.strip():
         return None
     for label in labels:
-        words = [re.escape(w) for w in re.split(r"[\s_-]+", _fold(label)) if w]
+        words = [re.escape(w) for w in re.split(r"[\s_-]+", fold(label)) if w]
         if words and re.search(r"(?<!\w)" + r"[\s_-]+".join(words) + r"(?!\w)", folded):
             return label
-    scored = [(fuzz.partial_token_set_ratio(_fold(label.replace("_", " ")), folded), -i, label)
+    scored = [(fuzz.partial_token_set_ratio(fold(label.replace("_", " ")), folded), -i, label)
               for i, label in enumerate(labels)]
     best = max(scored, default=None)
     return best[2] if best and best[0] >= CLASSIFY_THRESHOLD else None
@@ -58,10 +53,6 @@ def extract_kind(kind: str, variable: str) -> str:
     return next((k for hint, k in _KIND_HINTS if hint in lowered), "text")
 
 
-def extract(kind: str, text: str) -> str | None:
-    return extract_field(kind, text)
-
-
 def ai_action_result(effect: RunAIAction) -> EffectResult:
     """Run an AI Action on the message it names; never raises (a failure is a result)."""
     try:
@@ -70,7 +61,7 @@ def ai_action_result(effect: RunAIAction) -> EffectResult:
             why = "no label fits the message"
         else:
             kind = extract_kind(effect.kind, effect.variable)
-            value = extract(kind, effect.text)
+            value = extract_field(kind, effect.text)
             why = f"no {kind.replace('_', ' ')} in the message"
     except Exception as exc:  # an assistant bug must not strand the visitor: the engine takes the error edge
         logger.exception("AI action %s failed", effect.task)
@@ -88,12 +79,7 @@ class AIAnswer:
 
 def ai_answer(*, workspace: Workspace, text: str, history: list | None = None) -> AIAnswer | None:
     """The assistant's knowledge-base answer to `text`, or None when it has none. Reads only."""
-
-    policy = routing_selectors.policy_for(workspace=workspace)
-    bot = knowledge.assistant_for(workspace=workspace, policy=policy)
-    turns = [Turn(sender=s, text=t) for s, t in (history or [])]
-    analysis = bot.analyze(text, turns)
-    answer = analysis.answer
+    answer = _analyze(workspace, text, history).answer
     if answer is None:
         return None
     return AIAnswer(text=answer.text, metadata={
@@ -104,12 +90,8 @@ def ai_answer(*, workspace: Workspace, text: str, history: list | None = None) -
 
 def detected_intents(*, workspace: Workspace, text: str, history: list | None = None) -> set[str]:
     """The assistant's built-in intents in `text` (see flows.document.BUILTIN_INTENTS)."""
-
     try:
-        policy = routing_selectors.policy_for(workspace=workspace)
-        bot = knowledge.assistant_for(workspace=workspace, policy=policy)
-        turns = [Turn(sender=s, text=t) for s, t in (history or [])]
-        analysis = bot.analyze(text, turns)
+        analysis = _analyze(workspace, text, history)
     except Exception:
         logger.exception("Intent detection failed for workspace %s", workspace.pk)
         return set()
@@ -123,3 +105,9 @@ def detected_intents(*, workspace: Workspace, text: str, history: list | None = 
     if analysis.smalltalk:
         found.add(analysis.smalltalk)
     return found
+
+
+def _analyze(workspace: Workspace, text: str, history: list | None) -> Analysis:
+    policy = routing_selectors.policy_for(workspace=workspace)
+    bot = knowledge.assistant_for(workspace=workspace, policy=policy)
+    return bot.analyze(text, [Turn(sender=s, text=t) for s, t in (history or [])])

@@ -21,13 +21,17 @@ logger = logging.getLogger(__name__)
 _UNSET: Any = object()
 
 
-def _graph(nodes: Any, edges: Any) -> dict:
-    """API.md's {"nodes", "edges"} normalised, or a 400 naming the broken part."""
+def parse_graph(document: Any) -> FlowGraph:
+    """API.md's {"nodes", "edges"} as a graph, or a 400 naming the broken part."""
     try:
-        return FlowGraph.from_document({"nodes": nodes or [], "edges": edges or []}).to_document()
+        return FlowGraph.from_document(document)
     except FlowDocumentError as exc:
         raise DomainError("invalid", f"{exc.path} {exc.message}.", status=400,
                           fields={exc.path: [exc.message]}) from None
+
+
+def _graph(nodes: Any, edges: Any) -> dict:
+    return parse_graph({"nodes": nodes or [], "edges": edges or []}).to_document()
 
 
 def _name(workspace: Workspace, name: Any, *, exclude: int | None = None) -> str:

@@ -229,8 +229,7 @@ def _start_run(conversation: Conversation, flow: Flow, version: FlowVersion, why
     run = FlowRun.objects.create(conversation=conversation, flow=flow, version=version,
                                  state=RunState().to_dict(), steps=0)
     run.flow, run.version = flow, version
-    FlowStepLog.objects.create(run=run, conversation=conversation, step=0,
-                               text=f"flow {flow.name}: started (v{version.number}) because {why}"[:500])
+    _log(run, conversation, 0, f"started (v{version.number}) because {why}")
     return run
 
 
@@ -248,8 +247,7 @@ def _end_run(run: FlowRun, conversation: Conversation, *, reason: str, line: str
     now = timezone.now()
     FlowRun.objects.filter(pk=run.pk).update(active=False, state=state.to_dict(), end_reason=reason,
                                              pending_effect={}, updated_at=now, finished_at=now)
-    FlowStepLog.objects.create(run=run, conversation=conversation, step=state.steps,
-                               text=f"flow {run.flow.name}: {line}"[:500])
+    _log(run, conversation, state.steps, line)
 
 
 # --- running -----------------------------------------------------------------------------------------
@@ -319,8 +317,7 @@ def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, messag
         # Nothing to do with this input (e.g. a message while the run waits for its webhook).
         if message is not None:
             FlowRun.objects.filter(pk=run.pk).update(last_message_id=message.pk)
-            FlowStepLog.objects.create(run=run, conversation=conversation, step=state.steps,
-                                       text=f"flow {run.flow.name}: a message arrived while waiting; kept"[:500])
+            _log(run, conversation, state.steps, "a message arrived while waiting; kept")
         return True
     pending: dict[str, Any] = {}
     hook = _pending(step.effects) if state.status == "waiting_effect" else None
@@ -372,7 +369,7 @@ def _apply(run: FlowRun, conversation: Conversation, effects: list[Effect], *, s
             elif text:
                 _answer_now(run, conversation, text)
             else:
-                _log(run, conversation, state, "no visitor message for the AI to answer yet")
+                _log(run, conversation, state.steps, "no visitor message for the AI to answer yet")
         elif isinstance(effect, RequestHandoff):
             _handoff(run, conversation, effect, state)
         elif isinstance(effect, Resolve):
@@ -390,8 +387,8 @@ def _apply(run: FlowRun, conversation: Conversation, effects: list[Effect], *, s
     return consumed
 
 
-def _log(run: FlowRun, conversation: Conversation, state: RunState, line: str) -> None:
-    FlowStepLog.objects.create(run=run, conversation=conversation, step=state.steps,
+def _log(run: FlowRun, conversation: Conversation, step: int, line: str) -> None:
+    FlowStepLog.objects.create(run=run, conversation=conversation, step=step,
                                text=f"flow {run.flow.name}: {line}"[:500])
 
 
@@ -433,8 +430,8 @@ def _target(conversation: Conversation, kind: str, name: str) -> conversation_se
 def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, state: RunState) -> None:
     target = _target(conversation, effect.target_kind, effect.target_name)
     if target is None:
-        _log(run, conversation, state, f"no {effect.target_kind} named {effect.target_name} any more; "
-                                       "handed off to the workspace's default target")
+        _log(run, conversation, state.steps, f"no {effect.target_kind} named {effect.target_name} any more; "
+                                             "handed off to the workspace's default target")
         target = conversation_services.Target()
     gathered = {k: as_text(v) for k, v in state.variables.items()}
     lines = [f"Flow “{run.flow.name}” handed off: {effect.reason}."]
@@ -450,8 +447,7 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
 
 def _update_tags(conversation: Conversation, effect: UpdateTags) -> None:
     locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
-    tags = [t for t in (locked.tags or []) if t not in effect.remove]
-    tags += [t for t in effect.add if t not in tags]
+    tags = effect.applied_to(locked.tags or [])
     if tags != (locked.tags or []):
         locked.tags = tags
         locked.save(update_fields=["tags"])

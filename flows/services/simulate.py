@@ -28,11 +28,11 @@ from flows.engine import (
     SetAttributes,
     UpdateTags,
 )
-from flows.graph import FlowDocumentError, FlowGraph
+from flows.graph import FlowGraph
 from flows.nodes import NODE_TYPES, Json
 from flows.services import ai
+from flows.services.builder import parse_graph
 from flows.services.runs import run_to_rest
-from helpdesk.errors import DomainError
 
 if TYPE_CHECKING:
     from conversations.models import Workspace
@@ -48,11 +48,7 @@ def flow_test_run(*, workspace: Workspace, graph: dict, state: dict | None = Non
     Returns the new state, what the visitor would read, the path taken, the variables and
     the pretend contact/tags as the flow left them.
     """
-    try:
-        parsed = FlowGraph.from_document(graph)
-    except FlowDocumentError as exc:
-        raise DomainError("invalid", f"{exc.path} {exc.message}.", status=400,
-                          fields={exc.path: [exc.message]}) from None
+    parsed = parse_graph(graph)
     contact = dict(contact or {})
     attributes = dict(contact.get("attributes") or {})
     fields = {k: contact[k] for k in ("name", "email", "phone") if contact.get(k)}
@@ -98,8 +94,7 @@ def flow_test_run(*, workspace: Workspace, graph: dict, state: dict | None = Non
                        "csat_delay_seconds": effect.csat_delay_seconds, "text": line}
             transcript.append({"sender": "system", "text": line})
         elif isinstance(effect, UpdateTags):
-            tags_out = [t for t in tags_out if t not in effect.remove]
-            tags_out += [t for t in effect.add if t not in tags_out]
+            tags_out = effect.applied_to(tags_out)
         elif isinstance(effect, SetAttributes):
             attributes.update(effect.values)
         elif isinstance(effect, CallWebhook):

@@ -41,18 +41,19 @@
   }
 
   // Conversations, handoffs and AI resolutions per day.
+  const DAILY = [
+    ["Conversations", "conversations", COLORS.accent],
+    ["Handed off", "handed_off", COLORS.negative],
+    ["AI-resolved", "ai_resolved", COLORS.ai],
+  ];
   draw("chart-daily", {
     type: "line",
     data: {
       labels: report.daily.map((d) => d.date),
-      datasets: [
-        { label: "Conversations", data: report.daily.map((d) => d.conversations), borderColor: COLORS.accent,
-          backgroundColor: COLORS.accent, tension: 0.25, pointRadius: 2 },
-        { label: "Handed off", data: report.daily.map((d) => d.handed_off), borderColor: COLORS.negative,
-          backgroundColor: COLORS.negative, tension: 0.25, pointRadius: 2 },
-        { label: "AI-resolved", data: report.daily.map((d) => d.ai_resolved), borderColor: COLORS.ai,
-          backgroundColor: COLORS.ai, tension: 0.25, pointRadius: 2 },
-      ],
+      datasets: DAILY.map(([label, key, lineColor]) => ({
+        label, data: report.daily.map((d) => d[key]), borderColor: lineColor, backgroundColor: lineColor,
+        tension: 0.25, pointRadius: 2,
+      })),
     },
     options: {
       interaction: { mode: "index", intersect: false },
@@ -86,11 +87,11 @@
   });
 
   // Ratings as stacked bars: one bar per group (overall / AI only / human), agent or team.
-  function ratingBars(id, rows, labelOf) {
+  function ratingBars(id, rows) {
     return draw(id, {
       type: "bar",
       data: {
-        labels: rows.map(labelOf),
+        labels: rows.map((r) => `${r.name} · ${pct(r.score)}`),
         datasets: RATINGS.map(([key, label]) => ({
           label, data: rows.map((r) => r[key]), backgroundColor: COLORS[key], borderRadius: 3,
         })),
@@ -106,10 +107,9 @@
   }
 
   const groups = [["overall", "Overall"], ["ai_only", "AI only"], ["human", "Human-handled"]];
-  ratingBars("chart-csat", groups.map(([key, label]) => ({ ...report.csat[key], name: label })),
-    (r) => `${r.name} · ${pct(r.score)}`);
-  ratingBars("chart-agents", report.csat_by_agent, (r) => `${r.name} · ${pct(r.score)}`);
-  ratingBars("chart-teams", report.csat_by_team, (r) => `${r.name} · ${pct(r.score)}`);
+  ratingBars("chart-csat", groups.map(([key, label]) => ({ ...report.csat[key], name: label })));
+  ratingBars("chart-agents", report.csat_by_agent);
+  ratingBars("chart-teams", report.csat_by_team);
 
   // Open handoffs by age, pending and acknowledged stacked.
   draw("chart-open", {

@@ -150,17 +150,16 @@ function typeTitle(type) {
 }
 
 function outputLabels(type, cfg) {
-  if (type === "branch") {
-    const labels = [];
-    for (const c of (cfg && cfg.conditions) || []) {
-      const label = String((c && c.label) || "").trim();
-      if (label && !labels.includes(label) && !["else", "next", "error"].includes(label)) labels.push(label);
-    }
-    return [...labels, "else"];
+  // Each type's outcomes come from the server's node types (flows/nodes.py); "next" is the first output.
+  const edges = TYPES[type] ? TYPES[type].edges : ["next"];
+  const fixed = edges.includes("next") ? ["next", ...edges.filter((e) => e !== "next")] : edges;
+  if (type !== "branch") return fixed;
+  const labels = [];
+  for (const c of (cfg && cfg.conditions) || []) {
+    const label = String((c && c.label) || "").trim();
+    if (label && !labels.includes(label) && !["else", "next", "error"].includes(label)) labels.push(label);
   }
-  if (type === "handoff" || type === "resolve") return [];
-  if (type === "collect_input" || type === "ai_action" || type === "webhook") return ["next", "error"];
-  return ["next"];
+  return [...labels, ...fixed];
 }
 
 function summary(type, c) {

@@ -35,8 +35,6 @@ const state = {
   messageIds: new Set(),
   drafts: new Map(), // conversation id -> unsent reply text
   fetching: new Set(), // conversation ids being fetched because an event named an unknown one
-  agents: [],
-  teams: [],
   socket: null,
   everConnected: false,
   backoff: BACKOFF_MIN_MS,
@@ -735,8 +733,6 @@ async function loadAssignees() {
     apiAll("agents/").catch(() => []),
     apiAll("teams/").catch(() => []),
   ]);
-  state.agents = agents;
-  state.teams = teams;
   const placeholder = el("option", "", "Assign…");
   placeholder.value = "";
   const options = [placeholder];
@@ -851,7 +847,7 @@ async function pollOnce() {
 
 function waitsForMe(c) {
   const h = c.handoff;
-  return Boolean(c.needs_agent && h && h.status === "pending" && h.assigned_to && String(h.assigned_to.id) === String(ME.id));
+  return Boolean(c.needs_agent && h && h.status === "pending" && h.assigned_to && sameId(h.assigned_to.id, ME.id));
 }
 
 function stopPolling() {
@@ -881,19 +877,9 @@ function handleEvent(event) {
   }
 }
 
+// The inbox's conversation.updated carries the whole list item (realtime.publish_conversation_updated).
 function onConversationUpdated(event) {
-  const nested = event.conversation && typeof event.conversation === "object" ? event.conversation : null;
-  const id = nested ? nested.id : event.conversation !== undefined ? event.conversation : event.id;
-  if (id === undefined || id === null) return;
-  const patch = { ...(nested || {}), id };
-  ["needs_agent", "status", "assignee", "priority"].forEach((key) => {
-    if (key in event && !(key in patch)) patch[key] = event[key];
-  });
-  if (!state.conversations.has(String(id)) && !nested) {
-    fetchAndUpsert(String(id));
-    return;
-  }
-  upsertConversation(patch);
+  upsertConversation(event.conversation);
 }
 
 const CSAT_LABELS = { positive: "👍 Positive", neutral: "😐 Neutral", negative: "👎 Negative" };
@@ -923,17 +909,16 @@ function onMessageCreated(m) {
 }
 
 function onHandoffUpdated(event) {
-  const id = event.conversation && typeof event.conversation === "object" ? event.conversation.id : event.conversation;
-  if (id === undefined || id === null || !event.handoff) return;
-  const key = String(id);
+  if (event.conversation == null || !event.handoff) return;
+  const key = String(event.conversation);
   const current = state.conversations.get(key) || (key === state.openId ? state.open : null);
   const handoff = { ...((current && current.handoff) || {}), ...event.handoff };
   upsertConversation({ id: key, handoff });
 }
 
 function onNotification(event) {
-  const id = event.conversation && typeof event.conversation === "object" ? event.conversation.id : event.conversation;
-  const watching = id !== undefined && id !== null && String(id) === state.openId && document.hasFocus();
+  const id = event.conversation;
+  const watching = id != null && String(id) === state.openId && document.hasFocus();
   if (event.kind === "visitor_message" && watching) return; // the message is already on screen
   const fallback = event.kind === "visitor_message" ? "New message" : "Handoff assigned to you";
   const title = event.title || fallback;
@@ -943,10 +928,10 @@ function onNotification(event) {
     title,
     body,
     actionLabel: "Open",
-    action: id !== undefined && id !== null ? () => openConversation(id) : null,
+    action: id != null ? () => openConversation(id) : null,
     timeout: event.kind === "visitor_message" ? 8000 : 20000,
   });
-  if (id !== undefined && id !== null) {
+  if (id != null) {
     desktopNotify(title, body, String(id));
     if (!state.conversations.has(String(id))) fetchAndUpsert(String(id));
   }

@@ -255,7 +255,6 @@
     if (!data) return;
     if (data.status) state.status = data.status;
     if ("assignee_name" in data) state.assigneeName = data.assignee_name || "";
-    if (!data.status && data.handoff && data.handoff.status === "pending") state.status = "pending_human";
     renderHeader();
   }
 
@@ -430,7 +429,8 @@
       showCsatThanks(block, token, rating, true);
     } catch (err) {
       if (err.status === 409) {
-        const known = recordedRating(err.data);
+        // The 409 carries the rating recorded first, as top-level `rating`.
+        const known = err.data && RATINGS[err.data.rating] ? err.data.rating : "";
         if (known) rememberCsat(token, known);
         showCsatRecorded(block, known);
       } else if (err.status === 0 && state.socket && state.online) {
@@ -446,26 +446,16 @@
 
   async function sendCsatComment(token, rating, comment, form) {
     const button = form.querySelector("button");
-    const error = form.querySelector(".csat__error");
     button.disabled = true;
-    error.hidden = true;
+    setCsatError(form, "");
     try {
       await request(`csat/${enc(token)}/`, { method: "POST", body: { rating, comment }, auth: false });
       const done = el("p", "csat__done", "Thanks, we got your comment.");
       form.replaceWith(done);
     } catch (err) {
-      error.textContent = err.status === 409 ? "Your rating is saved; the comment could not be added." : err.message;
-      error.hidden = false;
+      setCsatError(form, err.status === 409 ? "Your rating is saved; the comment could not be added." : err.message);
       button.disabled = false;
     }
-  }
-
-  function recordedRating(data) {
-    if (!data) return "";
-    const fields = (data.error && data.error.fields) || {};
-    const rating = data.rating || fields.rating || (data.error && data.error.rating);
-    const value = Array.isArray(rating) ? rating[0] : rating;
-    return RATINGS[value] ? value : "";
   }
 
   function rememberCsat(token, rating) {
@@ -776,10 +766,7 @@
       button.addEventListener("click", () => answerCsat(token, rating, block));
       buttons.append(button);
     });
-    const error = el("p", "csat__error");
-    error.hidden = true;
-    error.setAttribute("role", "alert");
-    block.append(buttons, error);
+    block.append(buttons, csatErrorLine());
     state.csat.set(token, block);
     (anchor || ui.log).append(block);
 
@@ -793,6 +780,13 @@
     block.querySelectorAll(".csat__button").forEach((b) => {
       b.disabled = busy;
     });
+  }
+
+  function csatErrorLine() {
+    const error = el("p", "csat__error");
+    error.hidden = true;
+    error.setAttribute("role", "alert");
+    return error;
   }
 
   function setCsatError(block, message) {
@@ -824,10 +818,7 @@
     area.maxLength = 2000;
     const button = el("button", "csat__submit", "Send comment");
     button.type = "submit";
-    const error = el("p", "csat__error");
-    error.hidden = true;
-    error.setAttribute("role", "alert");
-    form.append(label, area, button, error);
+    form.append(label, area, button, csatErrorLine());
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const comment = area.value.trim();

@@ -23,38 +23,39 @@ def small_rows() -> list[dict]:
     return out
 
 
+@pytest.fixture
+def artifact_dir(tmp_path, monkeypatch, small_rows):
+    """An empty artifact directory, no models loaded, and a fast `train` on the small rows.
+    monkeypatch restores the process's real models afterwards, for the other tests."""
+    monkeypatch.setenv("HELPDESK_ASSISTANT_DIR", str(tmp_path))
+    monkeypatch.setattr(models, "_models", None)
+    real_train = models.train
+    monkeypatch.setattr(models, "train", lambda rows=None, **kw: real_train(small_rows, with_embeddings=False))
+    return tmp_path
+
+
 def test_training_data_has_no_test_split() -> None:
     rows = models.load_training_rows()
     assert {r["split"] for r in rows} == {"train", "val"}
     assert len({r["intent"] for r in rows}) == 27
 
 
-def test_missing_artifact_is_trained_and_cached(tmp_path, monkeypatch, caplog, small_rows) -> None:
-    monkeypatch.setenv("HELPDESK_ASSISTANT_DIR", str(tmp_path))
-    monkeypatch.setattr(models, "_models", None)
-    real_train = models.train
-    monkeypatch.setattr(models, "train", lambda rows=None, **kw: real_train(small_rows, with_embeddings=False))
+def test_missing_artifact_is_trained_and_cached(artifact_dir, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="conversations.assistant.models"):
         loaded = models.detector_models()
-    assert (tmp_path / models.ARTIFACT_NAME).exists()
+    assert (artifact_dir / models.ARTIFACT_NAME).exists()
     assert "training now" in caplog.text
     assert models.detector_models() is loaded  # once per process
-    again = models.DetectorModels.from_bytes((tmp_path / models.ARTIFACT_NAME).read_bytes())
+    again = models.DetectorModels.from_bytes((artifact_dir / models.ARTIFACT_NAME).read_bytes())
     x = again.lexical.transform(["I want to speak to a human agent"])
     assert again.human.predict_proba(x)[0, 1] > 0.5
-    monkeypatch.setattr(models, "_models", None)  # leave the real models for other tests
 
 
-def test_corrupt_artifact_is_rebuilt(tmp_path, monkeypatch, caplog, small_rows) -> None:
-    monkeypatch.setenv("HELPDESK_ASSISTANT_DIR", str(tmp_path))
-    monkeypatch.setattr(models, "_models", None)
-    (tmp_path / models.ARTIFACT_NAME).write_bytes(b"HDAM garbage")
-    real_train = models.train
-    monkeypatch.setattr(models, "train", lambda rows=None, **kw: real_train(small_rows, with_embeddings=False))
+def test_corrupt_artifact_is_rebuilt(artifact_dir, caplog) -> None:
+    (artifact_dir / models.ARTIFACT_NAME).write_bytes(b"HDAM garbage")
     with caplog.at_level(logging.WARNING, logger="conversations.assistant.models"):
         models.detector_models()
     assert "cannot load" in caplog.text
-    monkeypatch.setattr(models, "_models", None)
 
 
 def test_artifact_refuses_foreign_pickles() -> None:

@@ -7,6 +7,7 @@ from conversations import services
 from conversations.models import Conversation, Handoff, Message
 from helpdesk.errors import DomainError
 from tests import factories
+from tests.conftest import request_handoff
 
 
 def events_of(published, kind):
@@ -23,11 +24,6 @@ def specialty_agents(workspace):
     specialty = factories.SpecialtyFactory(workspace=workspace, name="general")
     agents = [factories.AgentFactory(workspace=workspace, specialties=[specialty]).user for _ in range(2)]
     return specialty, agents
-
-
-def request_handoff(conversation, **kwargs):
-    return services.handoff_request(conversation=conversation, request=services.HandoffRequest(
-        trigger=kwargs.pop("trigger", "user_request"), reason=kwargs.pop("reason", "asked for a person"), **kwargs))
 
 
 # --- receiving messages -------------------------------------------------------------------

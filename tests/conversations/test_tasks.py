@@ -11,11 +11,7 @@ from conversations import services, tasks
 from conversations.models import Handoff
 from routing import services as routing_services
 from tests import factories
-
-
-def handoff_to(conversation, target):
-    return services.handoff_request(conversation=conversation, request=services.HandoffRequest(
-        trigger="user_request", reason="asked for a person", target=target))
+from tests.conftest import request_handoff
 
 
 def test_pending_handoffs_of_gone_visitors_expire_back_to_the_ai(workspace, agent):
@@ -24,8 +20,8 @@ def test_pending_handoffs_of_gone_visitors_expire_back_to_the_ai(workspace, agen
     policy.save()
     stale = factories.ConversationFactory(workspace=workspace)
     fresh = factories.ConversationFactory(workspace=workspace)
-    old = handoff_to(stale, services.Target(kind="user", user=agent))
-    new = handoff_to(fresh, services.Target(kind="user", user=agent))
+    old = request_handoff(stale, target=services.Target(kind="user", user=agent))
+    new = request_handoff(fresh, target=services.Target(kind="user", user=agent))
     an_hour_ago = timezone.now() - timedelta(hours=1)
     Handoff.objects.filter(pk=old.pk).update(requested_at=an_hour_ago)
     stale.last_visitor_message_at = an_hour_ago
@@ -45,7 +41,8 @@ def test_unacknowledged_handoffs_remind_the_assignee_by_email_once(workspace, ag
     policy = workspace.policy
     policy.reminder_minutes = 10
     policy.save()
-    handoff = handoff_to(factories.ConversationFactory(workspace=workspace), services.Target(kind="user", user=agent))
+    handoff = request_handoff(factories.ConversationFactory(workspace=workspace),
+                              target=services.Target(kind="user", user=agent))
     Handoff.objects.filter(pk=handoff.pk).update(requested_at=timezone.now() - timedelta(minutes=11))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -65,7 +62,7 @@ def test_a_closed_team_queues_and_is_notified_when_it_opens(workspace, published
     conversation = factories.ConversationFactory(workspace=workspace)
 
     with django_capture_on_commit_callbacks(execute=True):
-        handoff = handoff_to(conversation, services.Target(kind="team", team=team))
+        handoff = request_handoff(conversation, target=services.Target(kind="team", team=team))
     notice = conversation.messages.get(sender_type="system")
     assert notice.metadata["expected_minutes"] >= 15, "the visitor is told when to expect a reply"
     assert not [e for e in published if e["type"] == "notification"]
@@ -84,7 +81,7 @@ def test_becoming_available_pulls_from_the_queue(workspace, django_capture_on_co
     specialty = factories.SpecialtyFactory(workspace=workspace)
     profile = factories.AgentFactory(workspace=workspace, available=False, specialties=[specialty])
     conversation = factories.ConversationFactory(workspace=workspace)
-    handoff = handoff_to(conversation, services.Target(kind="specialty", specialty=specialty))
+    handoff = request_handoff(conversation, target=services.Target(kind="specialty", specialty=specialty))
     assert handoff.assigned_to is None
 
     kicked = []
@@ -99,7 +96,8 @@ def test_becoming_available_pulls_from_the_queue(workspace, django_capture_on_co
 
 @pytest.mark.parametrize("status", ["acknowledged", "cancelled"])
 def test_sweeps_leave_handled_handoffs_alone(workspace, agent, status):
-    handoff = handoff_to(factories.ConversationFactory(workspace=workspace), services.Target(kind="user", user=agent))
+    handoff = request_handoff(factories.ConversationFactory(workspace=workspace),
+                              target=services.Target(kind="user", user=agent))
     Handoff.objects.filter(pk=handoff.pk).update(status=status, requested_at=timezone.now() - timedelta(days=3))
     assert tasks.expire_handoffs_task() == 0
     assert tasks.remind_handoffs_task() == 0

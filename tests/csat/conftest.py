@@ -30,6 +30,13 @@ def conversation(workspace, no_tasks):
     return factories.ConversationFactory(workspace=workspace)
 
 
+@pytest.fixture
+def email_conversation(workspace, no_tasks) -> Conversation:
+    """An email conversation whose contact has an address."""
+    contact = factories.ContactFactory(workspace=workspace, name="Zoe", email="zoe@example.org")
+    return factories.ConversationFactory(workspace=workspace, contact=contact, channel="email")
+
+
 def resolve(conversation, resolution: str = "resolved", **kwargs):
     return services.conversation_resolve(conversation=conversation, resolution=resolution, **kwargs)
 

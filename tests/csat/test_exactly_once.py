@@ -25,14 +25,19 @@ from tests.csat.conftest import survey_of
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def due_survey(no_tasks) -> Survey:
-    """A committed web conversation, resolved with no delay: its survey is due now."""
+def resolved_survey(*, delay_seconds: int) -> Survey:
+    """A committed web conversation, resolved: its survey, due `delay_seconds` after the resolve."""
     workspace = factories.WorkspaceFactory()
-    factories.PolicyFactory(workspace=workspace, csat_enabled=True, csat_delay_seconds=0)
+    factories.PolicyFactory(workspace=workspace, csat_enabled=True, csat_delay_seconds=delay_seconds)
     conversation = factories.ConversationFactory(workspace=workspace)
     services.conversation_resolve(conversation=conversation, resolution="resolved")
     return survey_of(conversation)
+
+
+@pytest.fixture
+def due_survey(no_tasks) -> Survey:
+    """Resolved with no delay: the survey is due now."""
+    return resolved_survey(delay_seconds=0)
 
 
 def surveys_delivered(survey: Survey) -> int:
@@ -135,11 +140,7 @@ def test_a_worker_dying_mid_send_leaves_the_survey_for_the_sweep(due_survey, pub
 
 def test_a_lost_countdown_is_covered_by_the_sweep(no_tasks, survey_countdowns, published):
     """The broker lost the countdown (or the worker restarted with it): the row still has its due time."""
-    workspace = factories.WorkspaceFactory()
-    factories.PolicyFactory(workspace=workspace, csat_delay_seconds=30)
-    conversation = factories.ConversationFactory(workspace=workspace)
-    services.conversation_resolve(conversation=conversation, resolution="resolved")
-    survey = survey_of(conversation)
+    survey = resolved_survey(delay_seconds=30)
     assert survey_countdowns == [(survey.pk, 30)]  # enqueued on commit... and never run
 
     assert tasks.send_due_surveys_task.run() == 0, "not before the delay"
@@ -149,15 +150,11 @@ def test_a_lost_countdown_is_covered_by_the_sweep(no_tasks, survey_countdowns, p
 
 
 def test_an_early_countdown_waits_for_the_due_time(no_tasks, survey_countdowns):
-    workspace = factories.WorkspaceFactory()
-    factories.PolicyFactory(workspace=workspace, csat_delay_seconds=30)
-    conversation = factories.ConversationFactory(workspace=workspace)
-    services.conversation_resolve(conversation=conversation, resolution="resolved")
-    survey = survey_of(conversation)
+    survey = resolved_survey(delay_seconds=30)
 
     assert tasks.send_survey_task.run(survey.pk) == "not_due"
     assert survey_countdowns[-1][0] == survey.pk and 1 <= survey_countdowns[-1][1] <= 30
-    assert survey_of(conversation).status == "scheduled"
+    assert survey_of(survey.conversation).status == "scheduled"
 
 
 def test_a_reopen_racing_the_send_cancels_it_without_a_deadlock(due_survey, published):

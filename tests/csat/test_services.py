@@ -146,10 +146,9 @@ def test_web_survey_is_a_message_with_buttons_and_a_csat_requested_event(
     assert any(e["type"] == "message.created" and e["message"]["metadata"].get("csat") for e in published)
 
 
-def test_email_survey_has_one_signed_link_per_rating(workspace, no_tasks, client, settings):
+def test_email_survey_has_one_signed_link_per_rating(email_conversation, client, settings):
     settings.PUBLIC_BASE_URL = "https://help.example.com"
-    contact = factories.ContactFactory(workspace=workspace, name="Zoe", email="zoe@example.org")
-    conversation = factories.ConversationFactory(workspace=workspace, contact=contact, channel="email")
+    conversation = email_conversation
     resolve(conversation)
     survey = survey_of(conversation)
     assert send_now(survey) == "sent"
@@ -174,11 +173,9 @@ def test_email_without_an_address_is_cancelled_not_retried(workspace, no_tasks):
     assert (survey.status, survey.cancel_reason) == ("cancelled", "no_email") and mail.outbox == []
 
 
-def test_an_smtp_failure_rolls_the_claim_back_for_a_retry(workspace, no_tasks, monkeypatch):
-    contact = factories.ContactFactory(workspace=workspace, email="zoe@example.org")
-    conversation = factories.ConversationFactory(workspace=workspace, contact=contact, channel="email")
-    resolve(conversation)
-    survey = survey_of(conversation)
+def test_an_smtp_failure_rolls_the_claim_back_for_a_retry(email_conversation, monkeypatch):
+    resolve(email_conversation)
+    survey = survey_of(email_conversation)
 
     def refuse(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("gone")

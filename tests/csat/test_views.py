@@ -14,11 +14,9 @@ from tests.csat.conftest import resolve, send_now, survey_of
 
 
 @pytest.fixture
-def emailed_survey(workspace, no_tasks) -> Survey:
-    contact = factories.ContactFactory(workspace=workspace, name="Zoe", email="zoe@example.org")
-    conversation = factories.ConversationFactory(workspace=workspace, contact=contact, channel="email")
-    resolve(conversation)
-    survey = survey_of(conversation)
+def emailed_survey(email_conversation) -> Survey:
+    resolve(email_conversation)
+    survey = survey_of(email_conversation)
     assert send_now(survey) == "sent"
     return survey
 

@@ -125,54 +125,47 @@ def test_warnings_do_not_block_a_flow():
 # --- import / export --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def ws(db):
-    workspace = factories.WorkspaceFactory()
-    factories.PolicyFactory(workspace=workspace)
-    return workspace
-
-
-def test_import_publishes_and_export_round_trips(ws):
+def test_import_publishes_and_export_round_trips(workspace):
     workspace_import(document=document(billing_flow(), billing_flow(name="Draft only", published=False,
-                                                                    enabled=False)), workspace=ws)
+                                                                    enabled=False)), workspace=workspace)
 
-    billing = Flow.objects.get(workspace=ws, name="Billing")
+    billing = Flow.objects.get(workspace=workspace, name="Billing")
     assert billing.published_version.number == 1 and billing.priority == 3
     assert Flow.objects.get(name="Draft only").published_version is None
-    exported = export_flows(workspace=ws)
+    exported = export_flows(workspace=workspace)
     by_name = {f["name"]: f for f in exported}
     assert by_name["Billing"] == {**billing_flow(), "layout": {}}
     assert by_name["Draft only"]["published"] is False and by_name["Draft only"]["enabled"] is False
-    assert workspace_export(workspace=ws)["flows"] == exported
+    assert workspace_export(workspace=workspace)["flows"] == exported
 
-    workspace_import(document=document(*exported), workspace=ws)  # the same document again
+    workspace_import(document=document(*exported), workspace=workspace)  # the same document again
     assert FlowVersion.objects.filter(flow__name="Billing").count() == 1  # no new version for no change
 
 
-def test_import_replaces_flows_and_keeps_running_conversations(ws):
-    workspace_import(document=document(billing_flow(), billing_flow(name="Gone")), workspace=ws)
+def test_import_replaces_flows_and_keeps_running_conversations(workspace):
+    workspace_import(document=document(billing_flow(), billing_flow(name="Gone")), workspace=workspace)
     billing = Flow.objects.get(name="Billing")
-    conversation = factories.ConversationFactory(workspace=ws)
+    conversation = factories.ConversationFactory(workspace=workspace)
     run = FlowRun.objects.create(conversation=conversation, flow=billing, version=billing.published_version)
     changed = billing_flow()
     changed["nodes"][1]["config"]["text"] = "New reassurance"
 
-    workspace_import(document=document(changed), workspace=ws)
+    workspace_import(document=document(changed), workspace=workspace)
 
-    assert list(Flow.objects.filter(workspace=ws).values_list("name", flat=True)) == ["Billing"]
+    assert list(Flow.objects.filter(workspace=workspace).values_list("name", flat=True)) == ["Billing"]
     billing.refresh_from_db()
     assert billing.published_version.number == 2
     run.refresh_from_db()
     assert run.version.number == 1  # the conversation finishes on the version it started
 
 
-def test_an_unpublished_draft_travels_in_the_document(ws):
-    workspace_import(document=document(billing_flow()), workspace=ws)
+def test_an_unpublished_draft_travels_in_the_document(workspace):
+    workspace_import(document=document(billing_flow()), workspace=workspace)
     flow = Flow.objects.get(name="Billing")
     flow.trigger = {"kind": "keywords", "keywords": ["invoices"]}
     flow.save()
 
-    exported = export_flows(workspace=ws)
+    exported = export_flows(workspace=workspace)
 
     assert exported[0]["trigger"]["keywords"] == ["invoice"]
     assert exported[0]["draft"]["trigger"]["keywords"] == ["invoices"]
@@ -183,25 +176,25 @@ def test_an_unpublished_draft_travels_in_the_document(ws):
     assert copied.trigger["keywords"] == ["invoices"] and copied.draft_differs
 
 
-def test_an_invalid_flow_refuses_the_whole_document(ws):
-    workspace_import(document=document(billing_flow()), workspace=ws)
-    before = workspace_export(workspace=ws)
+def test_an_invalid_flow_refuses_the_whole_document(workspace):
+    workspace_import(document=document(billing_flow()), workspace=workspace)
+    before = workspace_export(workspace=workspace)
     bad = billing_flow(name="Refunds")
     bad["nodes"][2]["config"]["target"] = {"kind": "specialty", "name": "nope"}
     doc = document(billing_flow(priority=9), bad)
     doc["teams"].append({"name": "New team"})
 
     with pytest.raises(WorkspaceDocumentError) as caught:
-        workspace_import(document=doc, workspace=ws)
+        workspace_import(document=doc, workspace=workspace)
 
     assert list(caught.value.errors) == ["flows[1].nodes[2].config.target"]
     assert "Flow “Refunds”" in caught.value.errors["flows[1].nodes[2].config.target"]
-    assert workspace_export(workspace=ws) == before  # nothing was written, not even the new team
+    assert workspace_export(workspace=workspace) == before  # nothing was written, not even the new team
 
 
-def test_the_workspace_api_refuses_an_invalid_flow(ws):
+def test_the_workspace_api_refuses_an_invalid_flow(workspace):
     user = factories.UserFactory(username="ana", is_staff=True)
-    factories.AgentFactory(workspace=ws, user=user)
+    factories.AgentFactory(workspace=workspace, user=user)
     doc = document(billing_flow(edges=[{"from": "ask", "to": "missing", "when": "next"}]))
 
     response = client_for(user).put("/api/v1/workspace/", doc, format="json")
@@ -210,16 +203,16 @@ def test_the_workspace_api_refuses_an_invalid_flow(ws):
     error = response.json()["error"]
     assert error["code"] == "invalid_document"
     assert "dangling_edge" in error["message"] and "Flow “Billing”" in error["message"]
-    assert not Flow.objects.filter(workspace=ws).exists()
+    assert not Flow.objects.filter(workspace=workspace).exists()
 
 
-def test_the_demo_document_with_its_flows_imports(ws):
+def test_the_demo_document_with_its_flows_imports(workspace):
     demo = json.loads((ROOT / "helpdesk" / "demo_workspace.json").read_text())
     demo["flows"] = copy.deepcopy(DEMO_FLOWS)
 
-    workspace_import(document=demo, workspace=ws)
+    workspace_import(document=demo, workspace=workspace)
 
-    flows = {f.name: f for f in Flow.objects.filter(workspace=ws)}
+    flows = {f.name: f for f in Flow.objects.filter(workspace=workspace)}
     assert set(flows) == {"Order status", "Billing"}
     assert all(f.published_version is not None for f in flows.values())
-    assert Workspace.objects.get(pk=ws.pk).flows.count() == 2
+    assert Workspace.objects.get(pk=workspace.pk).flows.count() == 2

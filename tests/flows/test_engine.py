@@ -24,6 +24,7 @@ from flows.engine import (
 )
 from flows.graph import Edge, FlowGraph, Node
 from flows.nodes import CollectInputConfig, check_answer, json_path, render
+from tests.flows.conftest import graph_document
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -32,14 +33,7 @@ def flow(
     *nodes: tuple[str, str, dict[str, Any]], edges: list[tuple[str, str, str]] | None = None
 ) -> FlowGraph:
     """Nodes as (id, type, config); without `edges`, consecutive nodes are chained by "next"."""
-    if edges is None:
-        edges = [(a[0], b[0], "next") for a, b in zip(nodes, nodes[1:])]
-    return FlowGraph.from_document(
-        {
-            "nodes": [{"id": i, "type": t, "config": c} for i, t, c in nodes],
-            "edges": [{"from": a, "to": b, "when": w} for a, b, w in edges],
-        }
-    )
+    return FlowGraph.from_document(graph_document(list(nodes), edges))
 
 
 def sent(step: Step) -> list[str]:

@@ -10,6 +10,7 @@ from django.db import connection
 from conversations import services
 from conversations.models import Conversation, Handoff
 from tests import factories
+from tests.conftest import request_handoff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,9 +29,8 @@ def fire_concurrently(conversations, specialty, threads: int = 12) -> list[Excep
                     if not todo:
                         return
                     conversation = todo.pop()
-                services.handoff_request(conversation=conversation, request=services.HandoffRequest(
-                    trigger="user_request", reason="load test",
-                    target=services.Target(kind="specialty", specialty=specialty)))
+                request_handoff(conversation, reason="load test",
+                                target=services.Target(kind="specialty", specialty=specialty))
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
         finally:
@@ -44,10 +44,12 @@ def fire_concurrently(conversations, specialty, threads: int = 12) -> list[Excep
     return errors
 
 
-def test_60_concurrent_handoffs_spread_evenly_over_4_agents():
-    workspace = factories.WorkspaceFactory()
-    factories.PolicyFactory(workspace=workspace)
-    specialty = factories.SpecialtyFactory(workspace=workspace)
+@pytest.fixture
+def specialty(workspace):
+    return factories.SpecialtyFactory(workspace=workspace)
+
+
+def test_60_concurrent_handoffs_spread_evenly_over_4_agents(workspace, specialty):
     agents = [factories.AgentFactory(workspace=workspace, capacity=20, specialties=[specialty]).user for _ in range(4)]
     conversations = [factories.ConversationFactory(workspace=workspace) for _ in range(60)]
 
@@ -61,10 +63,7 @@ def test_60_concurrent_handoffs_spread_evenly_over_4_agents():
     assert all(h.assigned_to_id == h.conversation.assignee_id for h in handoffs.select_related("conversation"))
 
 
-def test_capacity_is_never_exceeded_and_the_rest_wait_in_the_queue():
-    workspace = factories.WorkspaceFactory()
-    factories.PolicyFactory(workspace=workspace)
-    specialty = factories.SpecialtyFactory(workspace=workspace)
+def test_capacity_is_never_exceeded_and_the_rest_wait_in_the_queue(workspace, specialty):
     agents = [factories.AgentFactory(workspace=workspace, capacity=5, specialties=[specialty]).user for _ in range(4)]
     offline = factories.AgentFactory(workspace=workspace, capacity=50, available=False, specialties=[specialty]).user
     conversations = [factories.ConversationFactory(workspace=workspace) for _ in range(30)]

@@ -13,6 +13,7 @@ about 40 % of resolutions, open work concentrated in the last few days.
 """
 from __future__ import annotations
 
+import itertools
 import random
 import secrets
 import time
@@ -27,7 +28,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from conversations.models import Contact, Conversation, Handoff, Message, Workspace
-from csat.models import Survey
+from csat.models import NO_SURVEY_RESOLUTIONS, Survey
 from routing.models import AgentProfile, HandoffPolicy, Team
 
 TEAMS = ["Support", "Billing", "Tech", "VIP"]
@@ -215,7 +216,7 @@ class Seeder:
             steps = [rng.randint(15, 180) for _ in range(plan.n_messages)]
             if plan.human_reply and plan.handoff_at + 1 < plan.n_messages:
                 steps[plan.handoff_at + 1] += int(rng.lognormvariate(5.5, 1.0))  # the wait for a human: minutes
-            plan.offsets = list(_accumulate(steps))
+            plan.offsets = list(itertools.accumulate(steps))
             if plan.status != "resolved":  # open work: the last message is recent
                 span = plan.offsets[-1]
                 age = (self.now - plan.created).total_seconds()
@@ -308,7 +309,7 @@ class Seeder:
 
     def survey_row(self, plan: Plan) -> dict | None:
         rng = self.rng
-        if plan.status != "resolved" or plan.resolution in ("spam", "duplicate") or rng.random() > 0.85:
+        if plan.status != "resolved" or plan.resolution in NO_SURVEY_RESOLUTIONS or rng.random() > 0.85:
             return None
         resolved = self.resolved_at(plan)
         due = resolved + timedelta(seconds=30)
@@ -347,10 +348,3 @@ class Seeder:
                 copy.write_row(values)
                 count += 1
         return count
-
-
-def _accumulate(steps):
-    total = 0
-    for step in steps:
-        total += step
-        yield total
