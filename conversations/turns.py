@@ -209,7 +209,12 @@ def _answer(conversation: Conversation, message: Message, policy: HandoffPolicy,
 
 def _question(gather: list[GatherField], field_name: str, lang: str) -> str:
     f = next(g for g in gather if g.name == field_name)
-    return f.question or phrase(f"gather_{f.kind}", lang)
+    return f.question or phrase(f"gather_{f.kind}", lang, label=_label(f))
+
+
+def _label(f: GatherField) -> str:
+    """How a custom field is named to the visitor: "order_ref" -> "order ref"."""
+    return f.name.replace("_", " ")
 
 
 def _continue_gathering(conversation: Conversation, message: Message, policy: HandoffPolicy, analysis,
@@ -236,7 +241,7 @@ def _continue_gathering(conversation: Conversation, message: Message, policy: Ha
         return
     nxt = missing[0]
     if current is not None and nxt.name == current.name and gathering.get("attempts"):
-        body = phrase(f"gather_invalid_{nxt.kind}", lang)
+        body = phrase(f"gather_invalid_{nxt.kind}", lang, label=_label(nxt))
         if nxt.question:
             body = f"{body} {nxt.question}"
     else:

@@ -93,6 +93,19 @@ def test_information_is_gathered_one_question_at_a_time_and_validated(shop, conv
     assert "rosa@example.org" in handoff.summary
 
 
+def test_a_custom_format_field_is_named_when_asked_and_re_asked(shop, conversation):
+    _, policy, _ = shop
+    GatherField.objects.create(policy=policy, name="member_id", kind="regex", regex=r"M-\d{5}")
+
+    say(conversation, "Can I speak to a person?")
+    assert last_reply(conversation).body == "Could you give me the member id?"
+    say(conversation, "I don't have it")
+    assert last_reply(conversation).body.startswith("That doesn't match the expected format for member id.")
+    assert handoff_of(conversation) is None
+    say(conversation, "it's M-12345")
+    assert handoff_of(conversation).gathered == {"member_id": "M-12345"}
+
+
 def test_known_values_are_not_asked_again(shop, conversation):
     _, policy, _ = shop
     GatherField.objects.create(policy=policy, name="email", kind="email", question="What's your email?")
