@@ -1,7 +1,7 @@
 """The optional LLM step of a turn: the model writes the answer from retrieved passages, or calls the handoff tool.
 
-Only used when HELPDESK_LLM_BASE_URL is set. The local detectors have already decided that
-this turn is an answer (requests for a human and restricted topics never reach the model).
+Only used when HELPDESK_LLM_BASE_URL is set. The handoff policy has already decided that this
+turn is an answer; the turn says whether the model may still hand off by its tool.
 """
 from __future__ import annotations
 
@@ -35,9 +35,10 @@ def provider() -> LLMProvider | None:
 
 
 def respond(*, bot: Assistant, analysis: Analysis, question: str, history: Sequence[Turn],
-            policy: HandoffPolicy) -> GeneratedReply:
+            policy: HandoffPolicy, may_hand_off: bool) -> GeneratedReply:
     """The model's reply, or the local answer when the provider is down (never an exception for that).
 
     `bot` and `history` are the ones the turn already analysed the message with.
     """
-    return generate_reply(bot, analysis, question, history, provider(), policy.when_to_use)
+    return generate_reply(bot, analysis, question, history, provider(), policy.when_to_use,
+                          may_hand_off=may_hand_off)

@@ -195,7 +195,12 @@ def _answer(conversation: Conversation, message: Message, policy: HandoffPolicy,
     body, metadata = analysis.answer.text, _answer_metadata(analysis)
     if settings.LLM_BASE_URL:
         from conversations import llm_turn  # only with a provider configured
-        reply = llm_turn.respond(bot=bot, analysis=analysis, question=message.body, history=history, policy=policy)
+        # The policy chose to answer. The model may still hand off by its tool where the AI may
+        # hand off at all, but never to overrule that choice (e.g. AI first answering a request).
+        may_hand_off = (policy.handoff_enabled and policy.level != HandoffPolicy.Level.AI_ONLY
+                        and not analysis.human_request.fired and analysis.restricted_topic is None)
+        reply = llm_turn.respond(bot=bot, analysis=analysis, question=message.body, history=history,
+                                 policy=policy, may_hand_off=may_hand_off)
         if reply.handoff:
             _handoff(conversation, message, policy, reply.trigger or "ai_decision", reply.reason, state, lang)
             return

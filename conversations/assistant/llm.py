@@ -6,7 +6,9 @@ description is the workspace policy's "when to use" text; a handoff is never rea
 the reply text. The local detectors run first: an explicit request for a human or a
 restricted topic hands off without asking the model. Timeouts, connection and HTTP errors
 raise `ProviderUnavailable`; `generate_reply` then falls back to the local answer, or hands
-off when there is none.
+off when there is none. A caller whose policy does not let the AI hand off (AI only, handoff
+disabled, or a decision already taken to answer first) passes `may_hand_off=False`: the model
+is then offered no tool and every path ends in an answer.
 """
 from __future__ import annotations
 
@@ -116,15 +118,16 @@ class LLMProvider:
         return msgs
 
     def respond(self, question: str, passages: Sequence[Passage | str], history: Sequence[Turn] = (),
-                when_to_use: str = "", language: str = "en") -> LLMReply:
+                when_to_use: str | None = "", language: str = "en") -> LLMReply:
+        """`when_to_use=None` offers the model no handoff tool."""
         import openai
 
+        tools = {"tools": [self.handoff_tool(when_to_use)], "tool_choice": "auto"} if when_to_use is not None else {}
         try:
             completion = self.client.chat.completions.create(
                 model=self.model,
                 messages=self.messages(question, passages, history, language),
-                tools=[self.handoff_tool(when_to_use)],
-                tool_choice="auto",
+                **tools,
                 temperature=self.temperature,
                 max_tokens=self.max_tokens,
             )
@@ -174,12 +177,13 @@ def llm_from_env(env: dict[str, str] | None = None) -> LLMProvider | None:
 
 
 def generate_reply(assistant: Assistant, analysis: Analysis, question: str, history: Sequence[Turn] = (),
-                   provider: LLMProvider | None = None, when_to_use: str = "") -> GeneratedReply:
+                   provider: LLMProvider | None = None, when_to_use: str = "", *,
+                   may_hand_off: bool = True) -> GeneratedReply:
     """The turn's reply: local detectors first, then the model (if any), then the fallbacks."""
-    if analysis.human_request.fired:
+    if may_hand_off and analysis.human_request.fired:
         return GeneratedReply("local", handoff=True, trigger="user_request", reason_category="user_request",
                               reason="The visitor asked for a human.")
-    if analysis.restricted_topic is not None:
+    if may_hand_off and analysis.restricted_topic is not None:
         return GeneratedReply("local", handoff=True, trigger="restricted_topic",
                               reason_category="restricted_topic",
                               reason=f"Restricted topic: {analysis.restricted_topic.name}")
@@ -187,14 +191,16 @@ def generate_reply(assistant: Assistant, analysis: Analysis, question: str, hist
     if provider is None:
         return GeneratedReply("local", text=local_text)
     try:
-        reply = provider.respond(question, assistant.passages_for(analysis), history, when_to_use,
-                                 analysis.language)
+        reply = provider.respond(question, assistant.passages_for(analysis), history,
+                                 when_to_use if may_hand_off else None, analysis.language)
     except ProviderUnavailable as exc:
         logger.warning("LLM provider unavailable (%s): falling back to the local assistant", exc)
-        if local_text is not None:
+        if local_text is not None or not may_hand_off:
             return GeneratedReply("fallback", text=local_text, error=str(exc))
         return GeneratedReply("fallback", handoff=True, trigger="ai_decision", reason_category="other",
                               reason="The assistant could not answer (provider unavailable).", error=str(exc))
+    if reply.kind == "handoff" and not may_hand_off:  # a tool it was not offered
+        return GeneratedReply("fallback", text=local_text, error="the model called a tool it was not offered")
     if reply.kind == "handoff":
         return GeneratedReply("llm", handoff=True, trigger="ai_decision", reason_category=reply.reason_category,
                               reason=reply.reason)

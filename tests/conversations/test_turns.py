@@ -240,6 +240,27 @@ def test_a_human_request_never_waits_for_the_model(conversation, llm):
     assert llm.requests == []
 
 
+def test_with_a_model_ai_only_still_never_hands_off(shop, conversation, llm):
+    _, policy, _ = shop
+    policy.level = "ai_only"
+    policy.save()
+    llm.mode = "tool"  # a model that would hand off if it could
+    say(conversation, "I want to talk to a human. How long does standard shipping take?")
+    assert handoff_of(conversation) is None
+    assert last_reply(conversation).sender_type == "ai" and "working days" in last_reply(conversation).body
+    assert "tools" not in llm.requests[-1]["body"], "no handoff tool is offered under AI only"
+
+
+def test_with_a_model_ai_first_still_answers_before_handing_off(shop, conversation, llm):
+    _, policy, _ = shop
+    policy.level = "ai_first"
+    policy.save()
+    say(conversation, "I want to talk to a human")
+    say(conversation, "Please get me a person: how long does standard shipping take to Portugal?")
+    assert handoff_of(conversation) is None, "AI first tries to solve the stated problem first"
+    assert last_reply(conversation).metadata["generated_by"] == "llm"
+
+
 @pytest.mark.parametrize("mode", ["error", "slow"])
 def test_a_broken_provider_falls_back_to_the_local_answer(conversation, llm, mode):
     llm.mode = mode
