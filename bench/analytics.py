@@ -76,7 +76,8 @@ def main() -> None:
 
     from conversations import payloads
     from conversations import selectors as inbox
-    from conversations.models import Conversation, Message, Workspace
+    from conversations.models import Conversation, Message
+    from workspaces.models import Workspace
     from csat import selectors
     from routing.models import AgentProfile
 

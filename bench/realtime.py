@@ -47,7 +47,7 @@ def setup(visitors: int, agents: int) -> tuple[list[tuple[str, str]], list[str]]
     from rest_framework.authtoken.models import Token
 
     from conversations import knowledge, services
-    from conversations.models import Workspace
+    from workspaces.models import Workspace
     from helpdesk.workspace_config import workspace_import
 
     document = json.loads((ROOT / "helpdesk" / "demo_workspace.json").read_text())

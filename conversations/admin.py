@@ -1,13 +1,7 @@
 from django.contrib import admin, messages
 
 from conversations import knowledge, services
-from conversations.models import Contact, Conversation, Handoff, KnowledgeArticle, KnowledgeIndex, Message, Workspace
-
-
-@admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "assistant_name", "created_at")
-    prepopulated_fields = {"slug": ("name",)}
+from conversations.models import Contact, Conversation, Handoff, KnowledgeArticle, KnowledgeIndex, Message
 
 
 @admin.register(Contact)

@@ -11,6 +11,8 @@ from django.http.request import split_domain_port, validate_host
 from rest_framework.authtoken.models import Token
 
 from conversations import realtime, selectors, services
+from conversations.api.auth import contact_for_token
+from csat import services as csat_services
 from helpdesk.errors import DomainError
 from routing.selectors import agent_profile_for
 
@@ -88,13 +90,10 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _visitor_token_known(token: str) -> bool:
-    from conversations.api.auth import contact_for_token
     return contact_for_token(token) is not None
 
 
 def _answer_csat(conversation, token, rating, comment) -> None:
-    from csat import services as csat_services  # csat imports conversations: breaks that cycle
-
     csat_services.survey_answer_for_conversation(conversation=conversation, token=token or "", rating=rating or "",
                                                  comment=comment)
 

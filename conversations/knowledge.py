@@ -9,8 +9,9 @@ import threading
 from django.db import transaction
 
 from conversations import assistant
-from conversations.models import KnowledgeArticle, KnowledgeIndex, Workspace
+from conversations.models import KnowledgeArticle, KnowledgeIndex
 from routing.models import HandoffPolicy
+from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def assistant_for(*, workspace: Workspace, policy: HandoffPolicy) -> assistant.A
     if cached and cached[0] == key:
         return cached[1]
     if row is None:
-        from conversations.tasks import reindex_knowledge_task  # tasks import this module: breaks the cycle
+        from conversations.tasks import reindex_knowledge_task  # Celery: the task module imports this one
         transaction.on_commit(lambda: reindex_knowledge_task.delay(workspace.pk))
         index = assistant.build_knowledge_index([])
     else:
@@ -80,5 +81,5 @@ def assistant_for(*, workspace: Workspace, policy: HandoffPolicy) -> assistant.A
 
 def knowledge_schedule_reindex(*, workspace: Workspace) -> None:
     """After articles change: rebuild the index in a worker once the change is committed."""
-    from conversations.tasks import reindex_knowledge_task  # tasks import this module: breaks the cycle
+    from conversations.tasks import reindex_knowledge_task  # Celery: the task module imports this one
     transaction.on_commit(lambda: reindex_knowledge_task.delay(workspace.pk))

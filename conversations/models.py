@@ -9,18 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from routing.models import HandoffTarget
-
-
-class Workspace(models.Model):
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(unique=True)
-    greeting = models.TextField(blank=True, default="Hi! I'm the virtual assistant. Ask me anything — I can also get you a person.",
-                                help_text="First message of every new widget conversation. Empty: no greeting.")
-    assistant_name = models.CharField(max_length=60, default="AI assistant", help_text="Shown to visitors next to AI messages.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.name
+from workspaces.models import Workspace
 
 
 def hash_token(token: str) -> str:

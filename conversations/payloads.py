@@ -98,16 +98,13 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
 
 
 def conversation_detail_payload(conversation: Conversation) -> dict[str, Any]:
+    """The conversation's own detail; the API view adds the flow log and CSAT (flows and csat sit above)."""
     data = conversation_payload(conversation)
     contact = conversation.contact
     data["contact"].update({"phone": contact.phone, "attributes": contact.attributes, "vip": contact.is_vip})
     data["language"] = conversation.language
     data["resolved_at"] = iso(conversation.resolved_at)
     data["resolved_by"] = conversation.resolved_by_kind or None
-    from flows.selectors import flow_log_for  # flows import conversations: breaks that cycle
-    data["flow_log"] = flow_log_for(conversation)
-    from csat.selectors import conversation_csat  # csat imports conversations: breaks that cycle
-    data["csat"] = conversation_csat(conversation=conversation)
     return data
 
 

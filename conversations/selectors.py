@@ -7,6 +7,16 @@ from conversations.models import Conversation, Handoff, Message, hash_token
 from routing.selectors import agent_profile_for
 
 STATUS_VALUES = set(Conversation.Status.values)
+HISTORY_TURNS = 20  # messages of context the assistant and flows' AI steps see
+
+
+def message_history(*, conversation: Conversation, before: int | None = None) -> list[tuple[str, str]]:
+    """The last HISTORY_TURNS messages (before message id `before`, if given), oldest first: (sender_type, body)."""
+    qs = conversation.messages.all()
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    rows = list(qs.order_by("-id").values_list("sender_type", "body")[:HISTORY_TURNS])
+    return list(reversed(rows))
 
 
 def conversation_list(*, viewer, status: str | None = None, assignee: str | None = None, team: str | None = None,

@@ -5,12 +5,16 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from conversations import knowledge, services, turns
-from conversations.models import Conversation, Handoff, Message, Workspace
+from conversations.models import Conversation, Handoff, Message
+from flows import services as flow_services
 from helpdesk.errors import ProviderUnavailable
+from routing.models import HandoffPolicy
+from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +34,7 @@ def start_conversation_task(conversation_id: int) -> None:
     conversation = Conversation.objects.select_related("workspace", "contact").filter(pk=conversation_id).first()
     if conversation is None:
         return
-    try:
-        from flows import services as flow_services  # optional until flows ship their services
-    except ImportError:
-        return
-    start = getattr(flow_services, "flow_start_for_new_conversation", None)
-    if start:
-        start(conversation=conversation)
+    flow_services.flow_start_for_new_conversation(conversation=conversation)
 
 
 @shared_task(acks_late=True, soft_time_limit=300)
@@ -62,8 +60,6 @@ def assign_waiting_handoffs_task() -> int:
 @shared_task(acks_late=True, soft_time_limit=120)
 def expire_handoffs_task() -> int:
     """Pending handoffs whose visitor has been gone past the policy's expiry go back to the AI."""
-    from routing.models import HandoffPolicy
-
     expired = 0
     for policy in HandoffPolicy.objects.all():
         cutoff = timezone.now() - timedelta(minutes=policy.expiry_minutes)
@@ -80,10 +76,6 @@ def expire_handoffs_task() -> int:
 @shared_task(acks_late=True, soft_time_limit=120)
 def remind_handoffs_task() -> int:
     """Email the assignee once when a pending handoff waits past the policy's reminder time."""
-    from django.core.mail import send_mail
-
-    from routing.models import HandoffPolicy
-
     sent = 0
     for policy in HandoffPolicy.objects.filter(reminder_minutes__gt=0):
         cutoff = timezone.now() - timedelta(minutes=policy.reminder_minutes)

@@ -11,10 +11,11 @@ import re
 from django.conf import settings
 from django.utils import timezone
 
-from conversations import assistant, knowledge, realtime, services
+from conversations import assistant, knowledge, llm_turn, realtime, selectors, services
 from conversations.assistant.extract import extract_field, validate_field
 from conversations.assistant.phrases import phrase
 from conversations.models import Conversation, Message
+from flows import services as flow_services
 from routing import selectors as routing_selectors
 from routing.decision import INSIST_LIMIT, Decision, TurnSignals, decide
 from routing.models import GatherField, HandoffPolicy
@@ -22,7 +23,6 @@ from routing.priority import PriorityFacts, compute_priority
 
 logger = logging.getLogger(__name__)
 
-HISTORY_TURNS = 20
 YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por favor|oui|ja|sim|claro)\b", re.I)
 
 
@@ -54,15 +54,12 @@ def _overtaken(conversation: Conversation, message: Message) -> bool:
 
 def _flow_handles(conversation: Conversation, message: Message) -> bool:
     """An active or newly triggered flow gets the message first."""
-    from flows import services as flow_services  # flows import conversations: breaks that cycle
-
     return bool(flow_services.flow_handle_message(conversation=conversation, message=message))
 
 
 def _history(conversation: Conversation, message: Message) -> list[assistant.Turn]:
-    rows = list(conversation.messages.filter(id__lt=message.pk).order_by("-id")
-                .values_list("sender_type", "body")[:HISTORY_TURNS])
-    return [assistant.Turn(sender=sender, text=body) for sender, body in reversed(rows)]
+    rows = selectors.message_history(conversation=conversation, before=message.pk)
+    return [assistant.Turn(sender=sender, text=body) for sender, body in rows]
 
 
 def _assistant_turn(conversation: Conversation, message: Message) -> None:
@@ -194,7 +191,6 @@ def _answer(conversation: Conversation, message: Message, policy: HandoffPolicy,
             lang: str, *, bot: assistant.Assistant, history: list[assistant.Turn]) -> None:
     body, metadata = analysis.answer.text, _answer_metadata(analysis)
     if settings.LLM_BASE_URL:
-        from conversations import llm_turn  # only with a provider configured
         # The policy chose to answer. The model may still hand off by its tool where the AI may
         # hand off at all, but never to overrule that choice (e.g. AI first answering a request).
         may_hand_off = (policy.handoff_enabled and policy.level != HandoffPolicy.Level.AI_ONLY

@@ -41,7 +41,7 @@ class Survey(models.Model):
     OPTIONS = Rating.values
     EMOJI = {"positive": "👍", "neutral": "😐", "negative": "👎"}
 
-    workspace = models.ForeignKey("conversations.Workspace", on_delete=models.CASCADE, related_name="surveys")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="surveys")
     conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="surveys")
     # A resolution is identified by the conversation's resolved_at: resolving an already resolved
     # conversation is a no-op, so every resolution has its own timestamp.

@@ -28,7 +28,7 @@ from conversations.payloads import iso
 from csat.models import NO_SURVEY_RESOLUTIONS, Survey
 
 if TYPE_CHECKING:
-    from conversations.models import Workspace
+    from workspaces.models import Workspace
     from routing.models import Team
 
 MAX_PERIOD_DAYS = 3 * 366  # the analytics page and API refuse longer periods

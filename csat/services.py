@@ -22,7 +22,9 @@ from django.utils import timezone
 from conversations import realtime
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
+from csat import reopen
 from csat.models import NO_SURVEY_RESOLUTIONS, Survey
+from flows import ending as flow_ending
 from helpdesk.errors import DomainError, ProviderUnavailable
 from routing.selectors import policy_for
 
@@ -40,13 +42,31 @@ class SurveyAlreadyAnswered(DomainError):
         self.rating = rating
 
 
+# --- resolving ----------------------------------------------------------------------------
+@transaction.atomic
+def conversation_resolve(*, conversation: Conversation, resolution: str, by=None,
+                         by_kind: str = Conversation.ResolvedBy.AGENT, csat: bool | None = None,
+                         csat_delay_seconds: int | None = None) -> Conversation:
+    """Close the conversation with a resolution type. Resolving a resolved conversation is a no-op.
+
+    The active flow run ends; CSAT follows the policy unless `csat` says otherwise; spam and
+    duplicates never get a survey.
+    """
+    conversation, closed = conversation_services.conversation_close(conversation=conversation, resolution=resolution,
+                                                                    by=by, by_kind=by_kind)
+    if closed:
+        flow_ending.flow_end_runs(conversation=conversation, reason="resolved")
+        survey_schedule(conversation=conversation, override=csat, delay_seconds=csat_delay_seconds)
+    return conversation
+
+
 # --- scheduling ---------------------------------------------------------------------------
 @transaction.atomic
 def survey_schedule(*, conversation: Conversation, override: bool | None = None,
                     delay_seconds: int | None = None) -> Survey | None:
     """Plan the survey of the conversation's current resolution; None when there is none to send.
 
-    Called by `conversation_resolve` inside its transaction, with the conversation locked and
+    Called by `conversation_resolve` (above) inside its transaction, with the conversation locked and
     resolved. Spam and duplicates never get a survey. `override` (per resolve call or Resolve
     node) beats the policy's on/off; `delay_seconds` beats the policy's delay. Idempotent: the
     same resolution always maps to the same survey (a DB constraint guards it).
@@ -75,30 +95,9 @@ def survey_schedule(*, conversation: Conversation, override: bool | None = None,
 
 
 def _enqueue_send(survey_id: int, countdown: float) -> None:
-    from csat.tasks import enqueue_send  # tasks import services: breaks that cycle
+    from csat.tasks import enqueue_send  # Celery: the task module imports this one
 
     enqueue_send(survey_id, countdown)
-
-
-def survey_cancel_pending(*, conversation: Conversation) -> int:
-    """Cancel the conversation's surveys that have not gone out (the visitor wrote again). Returns how many.
-
-    Never waits on a survey being sent at this moment (SKIP LOCKED): that send locks the
-    conversation next, sees it reopened and cancels itself.
-    """
-    with transaction.atomic():
-        pending = list(Survey.objects.select_for_update(skip_locked=True)
-                       .filter(conversation=conversation, status=Survey.Status.SCHEDULED))
-        for survey in pending:
-            _mark_cancelled(survey, "reopened")
-    return len(pending)
-
-
-def _mark_cancelled(survey: Survey, reason: str) -> None:
-    survey.status = Survey.Status.CANCELLED
-    survey.cancelled_at = timezone.now()
-    survey.cancel_reason = reason
-    survey.save(update_fields=["status", "cancelled_at", "cancel_reason"])
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -122,10 +121,10 @@ def survey_send(*, survey_id: int, now: datetime | None = None) -> SendOutcome:
         conversation = (Conversation.objects.select_for_update(of=("self",)).select_related("contact", "workspace")
                         .get(pk=survey.conversation_id))
         if conversation.status != Conversation.Status.RESOLVED or conversation.resolved_at != survey.resolved_at:
-            _mark_cancelled(survey, "reopened")
+            reopen.mark_cancelled(survey, "reopened")
             return "cancelled"
         if survey.channel == Conversation.Channel.EMAIL and not conversation.contact.email:
-            _mark_cancelled(survey, "no_email")
+            reopen.mark_cancelled(survey, "no_email")
             return "cancelled"
         survey.status = Survey.Status.SENT
         survey.sent_at = now

@@ -2,8 +2,9 @@
 
 Pure reading and checking lives here (`parse_trigger`, `keywords_match`,
 `flow_issues`, `validate_flows`), shared by the builder's API, the runtime and the
-workspace document (`helpdesk/workspace_config.py` calls `validate_flows`,
-`import_flows` and `export_flows`). A flow document, as in API.md:
+workspace document (`helpdesk/workspace_config.py` calls `validate_flows`, then
+`flows.services.flow_replace_all` to import and `flows.selectors.flow_documents` to export).
+A flow document, as in API.md:
 
     {"name", "enabled", "published", "priority", "trigger": {"kind", ...},
      "nodes": [{"id", "type", "config"}], "edges": [{"from", "to", "when"}],
@@ -18,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, get_args
+from typing import Any, get_args
 
 from rapidfuzz import fuzz
 
@@ -26,8 +27,6 @@ from flows.graph import FlowDocumentError, FlowGraph
 from flows.nodes import NODE_TYPES, HandoffConfig, Json, TargetKind, as_text, parse_node
 from flows.validation import FlowIssue, validate_graph
 
-if TYPE_CHECKING:
-    from conversations.models import Workspace
 
 TRIGGER_KINDS = ("conversation_started", "keywords", "intent", "attribute")
 # Intents the assistant detects by itself; any other intent name is defined by its examples.
@@ -287,20 +286,3 @@ def normalized(flow: Mapping[str, Any]) -> dict[str, Any]:
             "graph": FlowGraph.from_document(draft).to_document(),
         },
     }
-
-
-# --- the workspace document --------------------------------------------------------------------
-
-
-def import_flows(*, workspace: Workspace, flows: list[dict]) -> None:
-    """Replace the workspace's flows with `flows` (already validated), inside the caller's transaction."""
-    from flows import services  # services import this module for its checks
-
-    services.flow_replace_all(workspace=workspace, flows=[normalized(f) for f in flows])
-
-
-def export_flows(*, workspace: Workspace) -> list[dict]:
-    """The workspace's flows in API.md's shape (plus priority, layout and any unpublished draft)."""
-    from flows import selectors  # selectors import this module for TargetNames
-
-    return selectors.flow_documents(workspace=workspace)

@@ -19,7 +19,7 @@ class Flow(models.Model):
         INTENT = "intent", "Message matches an intent"
         ATTRIBUTE = "attribute", "Contact attribute"
 
-    workspace = models.ForeignKey("conversations.Workspace", on_delete=models.CASCADE, related_name="flows")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="flows")
     name = models.CharField(max_length=100)
     enabled = models.BooleanField(default=True, help_text="Off: the flow never starts (running conversations finish).")
     priority = models.IntegerField(

@@ -16,7 +16,8 @@ from routing import hours
 from routing.models import AgentProfile, Specialty, Team
 
 if TYPE_CHECKING:
-    from conversations.models import Conversation, Workspace
+    from conversations.models import Conversation
+    from workspaces.models import Workspace
 
 
 def flow_list(*, workspace: Workspace) -> QuerySet[Flow]:

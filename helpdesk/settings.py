@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "helpdesk",
+    "workspaces",
     "conversations",
     "routing",
     "flows",

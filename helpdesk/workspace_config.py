@@ -13,10 +13,14 @@ from django.db import transaction
 from rest_framework import serializers
 
 from conversations import knowledge
-from conversations.models import KnowledgeArticle, Workspace
+from conversations.models import KnowledgeArticle
+from flows import document as flow_document
+from flows import selectors as flow_selectors
+from flows import services as flow_services
 from routing import hours
 from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
 from routing.validation import gather_problem
+from workspaces.models import Workspace
 
 User = get_user_model()
 
@@ -227,10 +231,6 @@ def validate_document(document: Any) -> dict:
 def _validate_flows(flows: list[dict], usernames: set[str], teams: set[str], specialties: set[str]) -> dict[str, str]:
     if not flows:
         return {}
-    try:
-        from flows import document as flow_document  # flows depend on this module's callers, not the reverse
-    except ImportError:
-        return {"flows": "Flows are not supported by this version."}
     return flow_document.validate_flows(flows, usernames=usernames, teams=teams, specialties=specialties)
 
 
@@ -272,17 +272,9 @@ def workspace_export(*, workspace: Workspace) -> dict:
         },
         "knowledge_base": [{"title": a.title, "body": a.body, "tags": a.tags, "published": a.published}
                            for a in KnowledgeArticle.objects.filter(workspace=workspace).order_by("title")],
-        "flows": _export_flows(workspace),
+        "flows": flow_selectors.flow_documents(workspace=workspace),
     }
     return document
-
-
-def _export_flows(workspace: Workspace) -> list[dict]:
-    try:
-        from flows import document as flow_document
-    except ImportError:
-        return []
-    return flow_document.export_flows(workspace=workspace)
 
 
 # --- Import --------------------------------------------------------------------------------------------
@@ -318,12 +310,7 @@ def workspace_import(*, document: Any, workspace: Workspace | None = None, actin
     _apply_policy(workspace, doc.get("policy") or {}, users, teams, specialties)
     _sync_articles(workspace, doc["knowledge_base"])
     if doc["flows"] or "flows" in document:
-        try:
-            from flows import document as flow_document
-        except ImportError:
-            flow_document = None
-        if flow_document is not None:
-            flow_document.import_flows(workspace=workspace, flows=doc["flows"])
+        flow_services.flow_replace_all(workspace=workspace, flows=doc["flows"])
     knowledge.knowledge_schedule_reindex(workspace=workspace)
     return workspace
 

@@ -40,7 +40,7 @@ class HandoffTarget(models.Model):
 
 
 class Team(models.Model):
-    workspace = models.ForeignKey("conversations.Workspace", on_delete=models.CASCADE, related_name="teams")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=100)
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone of the office hours, e.g. Europe/Madrid.")
     office_hours = models.JSONField(
@@ -58,7 +58,7 @@ class Team(models.Model):
 
 
 class Specialty(models.Model):
-    workspace = models.ForeignKey("conversations.Workspace", on_delete=models.CASCADE, related_name="specialties")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="specialties")
     name = models.CharField(max_length=100)
 
     class Meta:
@@ -74,7 +74,7 @@ class AgentProfile(models.Model):
     """An agent's membership of a workspace, availability and capacity for routing."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
-    workspace = models.ForeignKey("conversations.Workspace", on_delete=models.CASCADE, related_name="agents")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="agents")
     available = models.BooleanField(default=True, help_text="Offline agents are skipped by routing.")
     capacity = models.PositiveIntegerField(default=5, help_text="Most open conversations routing gives this agent at once.")
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
@@ -99,7 +99,7 @@ class HandoffPolicy(HandoffTarget):
         BALANCED = "balanced", "Balanced — the AI tries first; requests are always respected"
         AI_FIRST = "ai_first", "AI first — a full problem statement before any handoff"
 
-    workspace = models.OneToOneField("conversations.Workspace", on_delete=models.CASCADE, related_name="policy")
+    workspace = models.OneToOneField("workspaces.Workspace", on_delete=models.CASCADE, related_name="policy")
     handoff_enabled = models.BooleanField(default=True, help_text="Off: the AI never hands off (agents still can).")
     level = models.CharField(max_length=16, choices=Level.choices, default=Level.BALANCED)
     when_to_use = models.TextField(

@@ -11,7 +11,7 @@ from routing import hours
 from routing.models import AgentProfile, HandoffPolicy, Team
 
 if TYPE_CHECKING:
-    from conversations.models import Workspace
+    from workspaces.models import Workspace
 
 User = get_user_model()
 

@@ -14,7 +14,7 @@ from routing.models import AgentProfile, Specialty
 from routing.strategies import AgentLoad, RoundRobin
 
 if TYPE_CHECKING:
-    from conversations.models import Workspace
+    from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 User = get_user_model()

@@ -4,8 +4,9 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 
-from conversations.models import Contact, Conversation, Handoff, KnowledgeArticle, Message, Workspace
+from conversations.models import Contact, Conversation, Handoff, KnowledgeArticle, Message
 from routing.models import AgentProfile, HandoffPolicy, RestrictedTopic, Specialty, Team
+from workspaces.models import Workspace
 
 
 class WorkspaceFactory(factory.django.DjangoModelFactory):

@@ -14,10 +14,14 @@ from rest_framework.views import APIView
 
 from conversations import payloads, selectors, services
 from conversations.api.auth import IsVisitor, VisitorAuthentication
-from conversations.models import Conversation, Workspace
+from conversations.models import Conversation
+from csat import selectors as csat_selectors
+from csat import services as csat_services
+from flows import selectors as flow_selectors
 from helpdesk.api import IsAgent, error_response
 from helpdesk.errors import DomainError
 from routing.models import Team
+from workspaces.models import Workspace
 
 User = get_user_model()
 
@@ -177,7 +181,10 @@ class _AgentConversationApi(APIView):
 
     def detail(self, conversation: Conversation) -> Response:
         fresh = selectors.conversation_for_agent(viewer=self.request.user, conversation_id=conversation.pk)
-        return Response(payloads.conversation_detail_payload(fresh))
+        data = payloads.conversation_detail_payload(fresh)
+        data["flow_log"] = flow_selectors.flow_log_for(fresh)
+        data["csat"] = csat_selectors.conversation_csat(conversation=fresh)
+        return Response(data)
 
 
 class ConversationDetailApi(_AgentConversationApi):
@@ -249,8 +256,8 @@ class ConversationResolveApi(_AgentConversationApi):
         conversation = self.conversation(request, conversation_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        conversation = services.conversation_resolve(conversation=conversation, by=request.user,
-                                                     **data.validated_data)
+        conversation = csat_services.conversation_resolve(conversation=conversation, by=request.user,
+                                                          **data.validated_data)
         return self.detail(conversation)
 
 

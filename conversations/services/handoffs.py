@@ -12,7 +12,7 @@ from conversations import realtime
 from conversations.assistant.phrases import phrase
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
-from conversations.services.messages import lock_conversation, system_message
+from conversations.services.messages import conversation_reopen, lock_conversation, system_message
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
@@ -116,13 +116,20 @@ def handoff_request(*, conversation: Conversation, request: HandoffRequest,
     conversation.priority = request.priority or conversation.priority
     conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "priority"])
 
-    recipients = _notify_recipients(conversation, handoff)
-    _notify(handoff, recipients)
+    recipients = handoff_notify(conversation=conversation, handoff=handoff)
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
     _tell_visitor(conversation, handoff, someone_there=bool(recipients), language=request.language)
     return handoff
+
+
+def handoff_notify(*, conversation: Conversation, handoff: Handoff) -> list[int]:
+    """Tell whoever should take the handoff now (the assignee, the open team, or every online agent);
+    returns who was told (nobody: it waits in the queue)."""
+    recipients = _notify_recipients(conversation, handoff)
+    _notify(handoff, recipients)
+    return recipients
 
 
 def _notify_recipients(conversation: Conversation, handoff: Handoff) -> list[int]:
@@ -210,7 +217,6 @@ def mark_acknowledged(*, handoff: Handoff, conversation: Conversation, agent) ->
 def start_agent_takeover(*, conversation: Conversation, agent) -> Handoff:
     """An agent steps into a conversation the AI had: an acknowledged handoff with trigger `agent`."""
     if conversation.status == Conversation.Status.RESOLVED:
-        from conversations.services.lifecycle import conversation_reopen  # sibling module importing this one
         conversation_reopen(conversation=conversation)
     now = timezone.now()
     handoff = Handoff.objects.create(

@@ -5,36 +5,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations import realtime
-from conversations.models import Conversation, Handoff
+from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import handoffs
-from conversations.services.messages import lock_conversation
+from conversations.services.messages import append_message, clean_body, conversation_reopen, lock_conversation
 from helpdesk.errors import DomainError
 from routing.models import AgentProfile, TargetKind, Team
-
-
-def conversation_reopen(*, conversation: Conversation) -> None:
-    """Under the caller's lock: a resolved conversation opens again, with the AI in charge."""
-    conversation.status = Conversation.Status.OPEN
-    conversation.assignee = None
-    conversation.team = None
-    conversation.needs_agent = False
-    conversation.resolution = ""
-    conversation.resolved_at = None
-    conversation.resolved_by = None
-    conversation.resolved_by_kind = ""
-    conversation.assistant_state = {}
-    conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "resolution", "resolved_at",
-                                     "resolved_by", "resolved_by_kind", "assistant_state"])
-    _on_reopen(conversation)
-    realtime.publish_conversation_updated(conversation)
-
-
-def _on_reopen(conversation: Conversation) -> None:
-    """A survey not yet sent is pointless once the visitor writes again."""
-    from csat import services as csat_services  # csat imports conversations: breaks that cycle
-
-    csat_services.survey_cancel_pending(conversation=conversation)
 
 
 @transaction.atomic
@@ -74,8 +50,7 @@ def conversation_assign(*, conversation: Conversation, by, user=None, team: Team
     conversation.save(update_fields=["assignee", "team", "status", "needs_agent"])
 
     if not self_assigned:
-        recipients = handoffs._notify_recipients(conversation, handoff)
-        handoffs._notify(handoff, recipients)
+        handoffs.handoff_notify(conversation=conversation, handoff=handoff)
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
@@ -100,20 +75,16 @@ def conversation_unassign(*, conversation: Conversation, by) -> Conversation:
     return conversation
 
 
-@transaction.atomic
-def conversation_resolve(*, conversation: Conversation, resolution: str, by=None,
-                         by_kind: str = Conversation.ResolvedBy.AGENT, csat: bool | None = None,
-                         csat_delay_seconds: int | None = None) -> Conversation:
-    """Close the conversation with a resolution type. Resolving a resolved conversation is a no-op.
-
-    CSAT follows the policy unless `csat` says otherwise; spam and duplicates never get a survey.
-    """
+def conversation_close(*, conversation: Conversation, resolution: str, by=None,
+                       by_kind: str = Conversation.ResolvedBy.AGENT) -> tuple[Conversation, bool]:
+    """Under the caller's transaction: mark the conversation resolved. Returns it locked, and whether it changed
+    (closing a resolved conversation is a no-op). The Resolve use case (with CSAT and flows) is csat.services."""
     if resolution not in Conversation.Resolution.values:
         raise DomainError("invalid", f"Unknown resolution {resolution!r}.", status=400,
                           fields={"resolution": [f"One of {', '.join(Conversation.Resolution.values)}."]})
     conversation = lock_conversation(conversation)
     if conversation.status == Conversation.Status.RESOLVED:
-        return conversation
+        return conversation, False
     handoffs.handoff_resolve_open(conversation=conversation)
     conversation.status = Conversation.Status.RESOLVED
     conversation.resolution = resolution
@@ -126,14 +97,26 @@ def conversation_resolve(*, conversation: Conversation, resolution: str, by=None
                                      "needs_agent", "assistant_state"])
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_conversation_updated(conversation)
-    _after_resolve(conversation, csat=csat, csat_delay_seconds=csat_delay_seconds)
-    return conversation
+    return conversation, True
 
 
-def _after_resolve(conversation: Conversation, *, csat: bool | None, csat_delay_seconds: int | None) -> None:
-    # flows and csat import conversations: importing them here breaks that cycle
-    from csat import services as csat_services
-    from flows import services as flow_services
-
-    flow_services.flow_end_runs(conversation=conversation, reason="resolved")
-    csat_services.survey_schedule(conversation=conversation, override=csat, delay_seconds=csat_delay_seconds)
+@transaction.atomic
+def agent_reply(*, conversation: Conversation, agent, body: str) -> Message:
+    """An agent's reply. It acknowledges a pending handoff; into an AI conversation it is a takeover."""
+    body = clean_body(body)
+    conversation = lock_conversation(conversation)
+    handoff = handoffs.open_handoff(conversation, lock=True)
+    if handoff is None:
+        handoff = handoffs.start_agent_takeover(conversation=conversation, agent=agent)
+    elif handoff.status == Handoff.Status.PENDING:
+        handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
+    message = append_message(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
+                      sender_name=user_name(agent), body=body)
+    if handoff.first_human_reply_at is None:
+        handoff.first_human_reply_at = message.created_at
+        handoff.save(update_fields=["first_human_reply_at", "updated_at"])
+    if conversation.needs_agent:
+        conversation.needs_agent = False
+        conversation.save(update_fields=["needs_agent"])
+    realtime.publish_conversation_updated(conversation)
+    return message

@@ -8,9 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations import realtime
-from conversations.models import Contact, Conversation, Handoff, Message, Workspace
-from conversations.payloads import user_name
+from conversations.models import Contact, Conversation, Message
+from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
+from routing.selectors import team_online_member_ids
+from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,26 @@ def lock_conversation(conversation: Conversation) -> Conversation:
             .get(pk=conversation.pk))
 
 
-def _append(conversation: Conversation, **fields) -> Message:
+def conversation_reopen(*, conversation: Conversation) -> None:
+    """Under the caller's lock: a resolved conversation opens again, with the AI in charge."""
+    conversation.status = Conversation.Status.OPEN
+    conversation.assignee = None
+    conversation.team = None
+    conversation.needs_agent = False
+    conversation.resolution = ""
+    conversation.resolved_at = None
+    conversation.resolved_by = None
+    conversation.resolved_by_kind = ""
+    conversation.assistant_state = {}
+    conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "resolution", "resolved_at",
+                                     "resolved_by", "resolved_by_kind", "assistant_state"])
+    # A survey not yet sent is pointless once the visitor writes again.
+    survey_cancel_pending(conversation=conversation)
+    realtime.publish_conversation_updated(conversation)
+
+
+def append_message(conversation: Conversation, **fields) -> Message:
+    """Under the caller's lock: the message, the conversation's activity times, the realtime event."""
     message = Message.objects.create(conversation=conversation, **fields)
     conversation.last_activity_at = message.created_at
     update = ["last_activity_at"]
@@ -56,10 +77,10 @@ def widget_conversation_start(*, workspace: Workspace, name: str = "", email: st
     contact.save()
     conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=Conversation.Channel.WEB)
     if workspace.greeting:
-        _append(conversation, sender_type=Message.SenderType.AI, sender_name=workspace.assistant_name,
+        append_message(conversation, sender_type=Message.SenderType.AI, sender_name=workspace.assistant_name,
                 body=workspace.greeting, metadata={"greeting": True})
     realtime.publish_conversation_created(conversation)
-    from conversations.tasks import start_conversation_task  # tasks import services: breaks that cycle
+    from conversations.tasks import start_conversation_task  # Celery: the task module imports this one
     transaction.on_commit(lambda: start_conversation_task.delay(conversation.id))
     return conversation, token
 
@@ -92,13 +113,12 @@ def _receive(*, conversation: Conversation, body: str, external_id: str | None, 
         if existing is not None:
             return existing
     if conversation.status == Conversation.Status.RESOLVED:
-        from conversations.services.lifecycle import conversation_reopen  # sibling module that imports this one
         conversation_reopen(conversation=conversation)
-    message = _append(conversation, sender_type=Message.SenderType.VISITOR, body=body, external_id=external_id,
+    message = append_message(conversation, sender_type=Message.SenderType.VISITOR, body=body, external_id=external_id,
                       sender_name=sender_name or str(conversation.contact), metadata=metadata)
     if conversation.ai_active:
         realtime.publish_ai_typing(conversation, True)  # on at once; the turn always clears it
-        from conversations.tasks import process_turn_task  # tasks import services: breaks that cycle
+        from conversations.tasks import process_turn_task  # Celery: the task module imports this one
         transaction.on_commit(lambda: process_turn_task.delay(message.id))
     else:
         _notify_owner_of_message(conversation, message)
@@ -109,7 +129,6 @@ def _notify_owner_of_message(conversation: Conversation, message: Message) -> No
     if conversation.assignee_id:
         recipients = [conversation.assignee_id]
     elif conversation.team_id:
-        from routing.selectors import team_online_member_ids
         recipients = team_online_member_ids(team=conversation.team)
     else:
         return
@@ -118,33 +137,9 @@ def _notify_owner_of_message(conversation: Conversation, message: Message) -> No
 
 
 @transaction.atomic
-def agent_reply(*, conversation: Conversation, agent, body: str) -> Message:
-    """An agent's reply. It acknowledges a pending handoff; into an AI conversation it is a takeover."""
-    from conversations.services import handoffs  # sibling module that imports this one
-
-    body = clean_body(body)
-    conversation = lock_conversation(conversation)
-    handoff = handoffs.open_handoff(conversation, lock=True)
-    if handoff is None:
-        handoff = handoffs.start_agent_takeover(conversation=conversation, agent=agent)
-    elif handoff.status == Handoff.Status.PENDING:
-        handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
-    message = _append(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
-                      sender_name=user_name(agent), body=body)
-    if handoff.first_human_reply_at is None:
-        handoff.first_human_reply_at = message.created_at
-        handoff.save(update_fields=["first_human_reply_at", "updated_at"])
-    if conversation.needs_agent:
-        conversation.needs_agent = False
-        conversation.save(update_fields=["needs_agent"])
-    realtime.publish_conversation_updated(conversation)
-    return message
-
-
-@transaction.atomic
 def ai_reply(*, conversation: Conversation, body: str, metadata: dict | None = None) -> Message:
     conversation = lock_conversation(conversation)
-    return _append(conversation, sender_type=Message.SenderType.AI, sender_name=conversation.workspace.assistant_name,
+    return append_message(conversation, sender_type=Message.SenderType.AI, sender_name=conversation.workspace.assistant_name,
                    body=body, metadata=metadata or {})
 
 
@@ -152,7 +147,7 @@ def ai_reply(*, conversation: Conversation, body: str, metadata: dict | None = N
 def system_message(*, conversation: Conversation, body: str, metadata: dict | None = None) -> Message:
     """A notice in the conversation (handoff queued, handed back, flow steps) seen by both sides."""
     conversation = lock_conversation(conversation)
-    return _append(conversation, sender_type=Message.SenderType.SYSTEM, sender_name="", body=body,
+    return append_message(conversation, sender_type=Message.SenderType.SYSTEM, sender_name="", body=body,
                    metadata=metadata or {})
 
 

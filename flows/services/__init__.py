@@ -4,9 +4,11 @@
   `flow_replace_all` (the workspace document's import);
 - runtime, called by `conversations.turns` and `conversations.tasks`:
   `flow_handle_message`, `flow_start_for_new_conversation`, `flow_resume_effect` (the
-  webhook task), `flow_end_runs`;
+  webhook task); `flow_end_runs` lives in `flows.ending` (csat's Resolve calls it) and is
+  re-exported here;
 - the builder's test panel: `flow_test_run` (reads only).
 """
+from flows.ending import flow_end_runs
 from flows.services.builder import (
     flow_create,
     flow_delete,
@@ -16,7 +18,6 @@ from flows.services.builder import (
     flow_update_draft,
 )
 from flows.services.runs import (
-    flow_end_runs,
     flow_handle_message,
     flow_resume_effect,
     flow_start_for_new_conversation,

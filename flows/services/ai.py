@@ -21,7 +21,7 @@ from flows.engine import EffectResult, RunAIAction
 from routing import selectors as routing_selectors
 
 if TYPE_CHECKING:
-    from conversations.models import Workspace
+    from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ from django.db import transaction
 from django.db.models import Max
 
 from flows import selectors
-from flows.document import errors_of, issue_payload
+from flows.document import errors_of, issue_payload, normalized
 from flows.graph import FlowDocumentError, FlowGraph
 from flows.models import Flow, FlowVersion
 from helpdesk.errors import DomainError
 
 if TYPE_CHECKING:
-    from conversations.models import Workspace
+    from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def flow_delete(*, flow: Flow) -> None:
 
 @transaction.atomic
 def flow_replace_all(*, workspace: Workspace, flows: list[dict]) -> None:
-    """The workspace's flows become `flows` (validated, `flows.document.normalized`); absent ones go.
+    """The workspace's flows become `flows` (validated by `flows.document.validate_flows`); absent ones go.
 
     Atomic, and part of the caller's transaction (the workspace import). Flows are matched by name, so
     conversations half-way through a flow keep their run; a new version is published only
@@ -159,7 +159,7 @@ def flow_replace_all(*, workspace: Workspace, flows: list[dict]) -> None:
     existing = {f.name: f for f in Flow.objects.select_for_update(of=("self",)).filter(workspace=workspace)
                 .select_related("published_version")}
     kept = []
-    for doc in flows:
+    for doc in map(normalized, flows):
         flow = existing.get(doc["name"]) or Flow(workspace=workspace, name=doc["name"])
         flow.enabled, flow.priority, flow.layout = doc["enabled"], doc["priority"], _layout(doc["layout"])
         live = {"trigger": doc["trigger"], "graph": doc["graph"]}

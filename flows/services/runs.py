@@ -28,11 +28,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from conversations import realtime
+from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.assistant.phrases import phrase
 from conversations.models import Contact, Conversation, Handoff, Message
-from flows import selectors
+from csat import services as csat_services
+from flows import ending, selectors
 from flows.document import (
     BUILTIN_INTENTS,
     Trigger,
@@ -71,7 +72,6 @@ logger = logging.getLogger(__name__)
 User = get_user_model()
 
 RUN_IDLE_LIMIT = timedelta(hours=24)  # a run untouched this long is over; the visitor moved on
-HISTORY_TURNS = 20
 
 
 def max_steps() -> int:
@@ -92,7 +92,7 @@ def flow_start_for_new_conversation(*, conversation: Conversation) -> bool:
     finds the run and does nothing. True when a flow started.
     """
     with transaction.atomic():
-        conversation = _lock_conversation(conversation)
+        conversation = conversation_services.lock_conversation(conversation)
         if not conversation.ai_active or FlowRun.objects.filter(conversation=conversation).exists():
             return False
         attributes = conversation.contact.attributes or {}
@@ -120,7 +120,7 @@ def flow_handle_message(*, conversation: Conversation, message: Message) -> bool
     twice with one message (the second call changes nothing) and concurrently with others.
     """
     with transaction.atomic():
-        conversation = _lock_conversation(conversation)
+        conversation = conversation_services.lock_conversation(conversation)
         if not conversation.ai_active:
             return False
         run = selectors.active_run_for(conversation=conversation, lock=True)
@@ -129,7 +129,7 @@ def flow_handle_message(*, conversation: Conversation, message: Message) -> bool
         if run is not None:
             stale = _stale_reason(run, conversation)
             if stale:
-                _end_run(run, conversation, reason="superseded", line=stale)
+                ending.end_run(run, conversation, reason="superseded", line=stale)
                 run = None
         if run is None:
             picked = _pick_flow(conversation, _message_trigger(conversation, message))
@@ -149,37 +149,20 @@ def flow_resume_effect(*, run_id: int, result: EffectResult) -> bool:
         conversation_id = FlowRun.objects.filter(pk=run_id).values_list("conversation_id", flat=True).first()
         if conversation_id is None:
             return False
-        conversation = _lock_conversation(Conversation(pk=conversation_id))
+        conversation = conversation_services.lock_conversation(Conversation(pk=conversation_id))
         run = (FlowRun.objects.select_for_update(of=("self",)).select_related("flow", "version")
                .filter(pk=run_id, active=True).first())
         if run is None or run.pending_effect.get("step") != result.step:
             return False
         if not conversation.ai_active:
-            _end_run(run, conversation, reason="superseded",
+            ending.end_run(run, conversation, reason="superseded",
                      line="a person took over while the webhook ran; stopped")
             return False
         _drive(run, conversation, inbound=_inbound(conversation, effect_result=result), message=None)
         return True
 
 
-@transaction.atomic
-def flow_end_runs(*, conversation: Conversation, reason: str = "ended") -> int:
-    """End the conversation's active run, e.g. when an agent resolves it. Safe to repeat."""
-    ended = 0
-    conversation = _lock_conversation(conversation)  # the same lock order as every other entry point
-    run = selectors.active_run_for(conversation=conversation, lock=True)
-    if run is not None:
-        _end_run(run, conversation, reason=reason, line=f"ended ({reason})")
-        ended = 1
-    return ended
-
-
 # --- choosing and starting a flow ----------------------------------------------------------------
-
-
-def _lock_conversation(conversation: Conversation) -> Conversation:
-    return (Conversation.objects.select_for_update(of=("self",)).select_related("workspace", "contact")
-            .get(pk=conversation.pk))
 
 
 def _pick_flow(conversation: Conversation,
@@ -212,7 +195,8 @@ def _message_trigger(conversation: Conversation, message: Message) -> Callable[[
             if trigger.intent in BUILTIN_INTENTS:
                 if detected is None:
                     detected = ai.detected_intents(workspace=conversation.workspace, text=message.body,
-                                                   history=_history(conversation, before=message.pk))
+                                                   history=conversation_selectors.message_history(
+                                                       conversation=conversation, before=message.pk))
                 if trigger.intent in detected:
                     return f"the assistant detected “{trigger.intent}”"
             return None
@@ -229,7 +213,7 @@ def _start_run(conversation: Conversation, flow: Flow, version: FlowVersion, why
     run = FlowRun.objects.create(conversation=conversation, flow=flow, version=version,
                                  state=RunState().to_dict(), steps=0)
     run.flow, run.version = flow, version
-    _log(run, conversation, 0, f"started (v{version.number}) because {why}")
+    ending.log_line(run, conversation, 0, f"started (v{version.number}) because {why}")
     return run
 
 
@@ -240,14 +224,6 @@ def _stale_reason(run: FlowRun, conversation: Conversation) -> str:
     if Handoff.objects.filter(conversation=conversation, requested_at__gt=run.updated_at).exists():
         return "a person handled the conversation since; stopped"
     return ""
-
-
-def _end_run(run: FlowRun, conversation: Conversation, *, reason: str, line: str) -> None:
-    state = replace(RunState.from_dict(run.state), status="finished", end_reason=reason)
-    now = timezone.now()
-    FlowRun.objects.filter(pk=run.pk).update(active=False, state=state.to_dict(), end_reason=reason,
-                                             pending_effect={}, updated_at=now, finished_at=now)
-    _log(run, conversation, state.steps, line)
 
 
 # --- running -----------------------------------------------------------------------------------------
@@ -317,7 +293,7 @@ def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, messag
         # Nothing to do with this input (e.g. a message while the run waits for its webhook).
         if message is not None:
             FlowRun.objects.filter(pk=run.pk).update(last_message_id=message.pk)
-            _log(run, conversation, state.steps, "a message arrived while waiting; kept")
+            ending.log_line(run, conversation, state.steps, "a message arrived while waiting; kept")
         return True
     pending: dict[str, Any] = {}
     hook = _pending(step.effects) if state.status == "waiting_effect" else None
@@ -335,7 +311,7 @@ def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, messag
         raise _RunMoved(f"run {run.pk} moved on from step {before.steps}")
     consumed = _apply(run, conversation, effects, state=state, message=message)
     if pending:
-        from flows.tasks import call_webhook_task  # tasks import this module: breaks that cycle
+        from flows.tasks import call_webhook_task  # Celery: the task module imports this one
 
         run_id, at = run.pk, state.steps
         # robust: a broker hiccup must not fail the visitor's turn; the sweep re-sends stuck calls.
@@ -369,41 +345,28 @@ def _apply(run: FlowRun, conversation: Conversation, effects: list[Effect], *, s
             elif text:
                 _answer_now(run, conversation, text)
             else:
-                _log(run, conversation, state.steps, "no visitor message for the AI to answer yet")
+                ending.log_line(run, conversation, state.steps, "no visitor message for the AI to answer yet")
         elif isinstance(effect, RequestHandoff):
             _handoff(run, conversation, effect, state)
         elif isinstance(effect, Resolve):
-            conversation_services.conversation_resolve(
+            csat_services.conversation_resolve(
                 conversation=conversation, resolution=effect.resolution, by_kind=Conversation.ResolvedBy.FLOW,
                 csat=effect.csat, csat_delay_seconds=effect.csat_delay_seconds)
         elif isinstance(effect, UpdateTags):
-            _update_tags(conversation, effect)
+            conversation.tags = conversation_services.conversation_update_tags(conversation=conversation,
+                                                                               change=effect.applied_to)
         elif isinstance(effect, SetAttributes):
-            contact = Contact.objects.select_for_update().get(pk=conversation.contact_id)
-            contact.attributes = {**(contact.attributes or {}), **dict(effect.values)}
-            contact.save(update_fields=["attributes"])
-            conversation.contact = contact
+            conversation.contact = conversation_services.contact_update_attributes(contact_id=conversation.contact_id,
+                                                                                   values=effect.values)
         # RunAIAction was answered inline; CallWebhook is queued by the caller after commit.
     return consumed
-
-
-def _log(run: FlowRun, conversation: Conversation, step: int, line: str) -> None:
-    FlowStepLog.objects.create(run=run, conversation=conversation, step=step,
-                               text=f"flow {run.flow.name}: {line}"[:500])
-
-
-def _history(conversation: Conversation, *, before: int | None = None) -> list[tuple[str, str]]:
-    qs = conversation.messages.all()
-    if before is not None:
-        qs = qs.filter(id__lt=before)
-    rows = list(qs.order_by("-id").values_list("sender_type", "body")[:HISTORY_TURNS])
-    return list(reversed(rows))
 
 
 def _answer_now(run: FlowRun, conversation: Conversation, text: str) -> None:
     lang = conversation.language or "en"
     try:
-        answer = ai.ai_answer(workspace=conversation.workspace, text=text, history=_history(conversation))
+        history = conversation_selectors.message_history(conversation=conversation)
+        answer = ai.ai_answer(workspace=conversation.workspace, text=text, history=history)
     except Exception:  # the flow goes on; the visitor is told the AI cannot answer
         logger.exception("Let AI Answer failed on conversation %s", conversation.pk)
         answer = None
@@ -430,7 +393,7 @@ def _target(conversation: Conversation, kind: str, name: str) -> conversation_se
 def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, state: RunState) -> None:
     target = _target(conversation, effect.target_kind, effect.target_name)
     if target is None:
-        _log(run, conversation, state.steps, f"no {effect.target_kind} named {effect.target_name} any more; "
+        ending.log_line(run, conversation, state.steps, f"no {effect.target_kind} named {effect.target_name} any more; "
                                              "handed off to the workspace's default target")
         target = conversation_services.Target()
     gathered = {k: as_text(v) for k, v in state.variables.items()}
@@ -443,16 +406,6 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
         trigger=Handoff.Trigger.FLOW, reason=effect.reason, target=target, summary="\n".join(lines),
         gathered=gathered, language=conversation.language or "en")
     conversation_services.handoff_request(conversation=conversation, request=request)
-
-
-def _update_tags(conversation: Conversation, effect: UpdateTags) -> None:
-    locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
-    tags = effect.applied_to(locked.tags or [])
-    if tags != (locked.tags or []):
-        locked.tags = tags
-        locked.save(update_fields=["tags"])
-        conversation.tags = tags
-        realtime.publish_conversation_updated(locked)
 
 
 def _conversation_payload(conversation: Conversation) -> dict[str, Any]:

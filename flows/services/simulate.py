@@ -35,7 +35,7 @@ from flows.services.builder import parse_graph
 from flows.services.runs import run_to_rest
 
 if TYPE_CHECKING:
-    from conversations.models import Workspace
+    from workspaces.models import Workspace
 
 
 def flow_test_run(*, workspace: Workspace, graph: dict, state: dict | None = None, message: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conversations import services
+from csat import services as csat_services
 from conversations.models import Conversation, Handoff, Message
 from helpdesk.errors import DomainError
 from tests import factories
@@ -178,7 +179,7 @@ def test_hand_back_to_ai_cancels_and_the_ai_answers_again(conversation, agent, n
 
 def test_cancelling_a_resolved_handoff_is_refused(conversation, agent):
     handoff = request_handoff(conversation, target=services.Target(kind="user", user=agent))
-    services.conversation_resolve(conversation=conversation, resolution="resolved", by=agent)
+    csat_services.conversation_resolve(conversation=conversation, resolution="resolved", by=agent)
     handoff.refresh_from_db()
     assert handoff.status == "resolved"
     with pytest.raises(DomainError) as error:
@@ -188,7 +189,7 @@ def test_cancelling_a_resolved_handoff_is_refused(conversation, agent):
 
 def test_resolve_then_a_new_visitor_message_reopens_with_the_ai(conversation, agent, no_tasks):
     request_handoff(conversation, target=services.Target(kind="user", user=agent))
-    services.conversation_resolve(conversation=conversation, resolution="resolved", by=agent)
+    csat_services.conversation_resolve(conversation=conversation, resolution="resolved", by=agent)
     conversation.refresh_from_db()
     assert (conversation.status, conversation.resolution, conversation.resolved_by_kind) == (
         "resolved", "resolved", "agent")

@@ -38,7 +38,7 @@ def email_conversation(workspace, no_tasks) -> Conversation:
 
 
 def resolve(conversation, resolution: str = "resolved", **kwargs):
-    return services.conversation_resolve(conversation=conversation, resolution=resolution, **kwargs)
+    return csat_services.conversation_resolve(conversation=conversation, resolution=resolution, **kwargs)
 
 
 def survey_of(conversation) -> Survey | None:

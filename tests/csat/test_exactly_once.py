@@ -30,7 +30,7 @@ def resolved_survey(*, delay_seconds: int) -> Survey:
     workspace = factories.WorkspaceFactory()
     factories.PolicyFactory(workspace=workspace, csat_enabled=True, csat_delay_seconds=delay_seconds)
     conversation = factories.ConversationFactory(workspace=workspace)
-    services.conversation_resolve(conversation=conversation, resolution="resolved")
+    csat_services.conversation_resolve(conversation=conversation, resolution="resolved")
     return survey_of(conversation)
 
 

@@ -6,9 +6,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from conversations.models import Conversation, Handoff, Message, Workspace
+from conversations.models import Conversation, Handoff, Message
 from csat import selectors
 from csat.models import Survey
+from workspaces.models import Workspace
 
 
 def seed(**options) -> str:

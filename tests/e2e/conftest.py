@@ -160,7 +160,7 @@ def seed_demo_workspace():
     import json
 
     from conversations import knowledge
-    from conversations.models import Workspace
+    from workspaces.models import Workspace
     from helpdesk.workspace_config import workspace_import
 
     document = json.loads((ROOT / "helpdesk" / "demo_workspace.json").read_text())

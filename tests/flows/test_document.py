@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from conversations.models import Workspace
 from flows.document import (
     attribute_matches,
     examples_match,
-    export_flows,
     keywords_match,
     parse_trigger,
     validate_flows,
 )
 from flows.models import Flow, FlowRun, FlowVersion
+from flows.selectors import flow_documents as export_flows
 from helpdesk.workspace_config import WorkspaceDocumentError, workspace_export, workspace_import
 from tests import factories
 from tests.conftest import client_for
 from tests.flows.conftest import graph_document
+from workspaces.models import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_FLOWS = json.loads((ROOT / "flows" / "demo_flows.json").read_text())

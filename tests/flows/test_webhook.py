@@ -231,7 +231,7 @@ def demo_order_flow(workspace, live_server):
     """The demo's Order status flow, pointed at this test's server instead of 127.0.0.1:8000."""
     from pathlib import Path
 
-    from flows.document import import_flows
+    from flows.services import flow_replace_all as import_flows
 
     factories.TeamFactory(workspace=workspace, name="Support")
     flows = json.loads((Path(__file__).resolve().parents[2] / "flows" / "demo_flows.json").read_text())

@@ -27,9 +27,10 @@ from django.db.models import JSONField, Model
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from conversations.models import Contact, Conversation, Handoff, Message, Workspace
+from conversations.models import Contact, Conversation, Handoff, Message
 from csat.models import NO_SURVEY_RESOLUTIONS, Survey
 from routing.models import AgentProfile, HandoffPolicy, Team
+from workspaces.models import Workspace
 
 TEAMS = ["Support", "Billing", "Tech", "VIP"]
 TRIGGERS = [("user_request", 45), ("ai_decision", 25), ("restricted_topic", 15), ("flow", 10), ("agent", 5)]

@@ -3,8 +3,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from conversations.models import Workspace
 from helpdesk.workspace_config import workspace_export
+from workspaces.models import Workspace
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from conversations.models import Workspace
 from helpdesk.workspace_config import WorkspaceDocumentError, workspace_import
+from workspaces.models import Workspace
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from conversations.models import Workspace
 from helpdesk.workspace_config import workspace_import
+from workspaces.models import Workspace
 
 DEMO_DOCUMENT = Path(__file__).resolve().parents[2] / "demo_workspace.json"
 

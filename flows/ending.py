@@ -1,0 +1,43 @@
+"""Ending flow runs: the one flows write other apps call (csat's Resolve ends the active run).
+
+Apart from flows.services, which resolves conversations through csat.services, so that csat
+can end runs without an import cycle.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import Conversation
+from conversations.services import lock_conversation
+from flows import selectors
+from flows.engine import RunState
+from flows.models import FlowRun, FlowStepLog
+
+
+@transaction.atomic
+def flow_end_runs(*, conversation: Conversation, reason: str = "ended") -> int:
+    """End the conversation's active run, e.g. when an agent resolves it. Safe to repeat."""
+    ended = 0
+    conversation = lock_conversation(conversation)  # the same lock order as every other entry point
+    run = selectors.active_run_for(conversation=conversation, lock=True)
+    if run is not None:
+        end_run(run, conversation, reason=reason, line=f"ended ({reason})")
+        ended = 1
+    return ended
+
+
+def end_run(run: FlowRun, conversation: Conversation, *, reason: str, line: str) -> None:
+    """Under the caller's lock: the run is over, and its log says why."""
+    state = replace(RunState.from_dict(run.state), status="finished", end_reason=reason)
+    now = timezone.now()
+    FlowRun.objects.filter(pk=run.pk).update(active=False, state=state.to_dict(), end_reason=reason,
+                                             pending_effect={}, updated_at=now, finished_at=now)
+    log_line(run, conversation, state.steps, line)
+
+
+def log_line(run: FlowRun, conversation: Conversation, step: int, line: str) -> None:
+    FlowStepLog.objects.create(run=run, conversation=conversation, step=step,
+                               text=f"flow {run.flow.name}: {line}"[:500])

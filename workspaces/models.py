@@ -1,0 +1,20 @@
+"""The tenant every other row belongs to. It depends on nothing, so every app may point at it."""
+from __future__ import annotations
+
+from django.db import models
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True)
+    greeting = models.TextField(blank=True, default="Hi! I'm the virtual assistant. Ask me anything — I can also get you a person.",
+                                help_text="First message of every new widget conversation. Empty: no greeting.")
+    assistant_name = models.CharField(max_length=60, default="AI assistant", help_text="Shown to visitors next to AI messages.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The table the model had while it lived in conversations: moving the class moved no data.
+        db_table = "conversations_workspace"
+
+    def __str__(self) -> str:
+        return self.name
