@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast, get_args
 
+from conversations import fields
 from flows.graph import Node
 
 Json: TypeAlias = Any  # a JSON value: str | int | float | bool | None | list | dict
@@ -30,8 +31,6 @@ Resolution = Literal["resolved", "no_action_needed", "duplicate", "spam"]
 
 VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?)\s*\}\}")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-_PHONE = re.compile(r"^\+?\d{7,15}$")
 
 
 # --- typed configs -------------------------------------------------------------------
@@ -448,10 +447,9 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
     if not text:
         return None
     if config.kind == "email":
-        return text if _EMAIL.match(text) else None
+        return text if fields.is_email(text) else None
     if config.kind == "phone":
-        compact = re.sub(r"[\s().\-/]", "", text)
-        return compact if _PHONE.match(compact) else None
+        return re.sub(r"[\s().-]", "", text) if fields.is_phone(text) else None
     if config.kind == "number":
         if text.count(",") == 1 and "." not in text:
             text = text.replace(",", ".")  # a decimal comma, as in "3,5"

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
+from conversations.fields import EMAIL, PHONE, PHONE_DIGITS, is_email, is_phone
+from conversations.fields import digits as _digits
+
 from .text import normalize
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
-PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().-]{5,20}\d(?!\w)")
 # An order number mixes digits with optional letters/dashes ("A-10234", "#55231", "ORD123456")
 ORDER = re.compile(r"(?<![\w-])#?((?=[A-Za-z0-9-]*\d)(?:[A-Za-z]{1,4}-?)?\d[\d-]{2,14}[A-Za-z0-9]?)(?![\w-])")
 
@@ -34,10 +35,6 @@ _NOT_NAMES = frozenset(
 _STOP_AFTER_NAME = re.compile(r"\s*(?:[,;:!?()]|\band\b|\bet\b|\bund\b|\by\b|\be\b|\.\s|\.$).*$", re.I)
 
 MIN_TEXT_WORDS = 3
-
-
-def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
 
 
 def _clean_name(candidate: str) -> str | None:
@@ -63,7 +60,7 @@ def extract_field(kind: str, text: str, regex: str | None = None) -> str | None:
     if kind == "phone":
         for m in PHONE.finditer(text):
             value = " ".join(m.group(0).split())
-            if 7 <= len(_digits(value)) <= 15:
+            if len(_digits(value)) in PHONE_DIGITS:
                 return value
         return None
     if kind == "order_number":
@@ -101,10 +98,9 @@ def validate_field(kind: str, value: str, regex: str | None = None) -> bool:
     if not value:
         return False
     if kind == "email":
-        m = EMAIL.fullmatch(value)
-        return m is not None
+        return is_email(value)
     if kind == "phone":
-        return bool(re.fullmatch(r"\+?[\d\s().-]+", value)) and 7 <= len(_digits(value)) <= 15
+        return is_phone(value)
     if kind == "order_number":
         m = ORDER.fullmatch(value.strip())
         return m is not None and len(_digits(value)) >= 3
