@@ -28,7 +28,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo "make run             install, migrate, seed the demo, serve http://127.0.0.1:8000 (Daphne + Celery worker + beat)"
-	@echo "make test            install and run the test suite (PYTEST_ARGS='-k handoff' to narrow it)"
+	@echo "make test            install, check the import layers (lint-imports), run the test suite (PYTEST_ARGS='-k handoff' to narrow it)"
 	@echo "make install         .venv (pip install -e .[dev]) and node_modules, each only when its manifest changed"
 	@echo "make services-start  start the embedded PostgreSQL and Redis (services-stop, services-status)"
 	@echo "make bench           run the scripts in bench/ (BENCH=bench/x.py for one)"
@@ -71,6 +71,8 @@ test: install
 	@chromium="$${HELPDESK_CHROMIUM:-/usr/bin/chromium}"; if [ ! -x "$$chromium" ]; then \
 	  echo "make: note: $$chromium is missing, so the browser tests in tests/e2e cannot run (Debian: apt-get install chromium)" >&2; \
 	fi
+	@# The layers of docs/architecture.md (contracts in pyproject.toml): a broken one fails the run.
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	@rc=0; $(PY) -m helpdesk.embedded run -- $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests (exit 5); that is a failure" >&2; fi; \
 	exit $$rc

@@ -33,7 +33,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from .encoder import DIM, get_encoder
-from .models import _l2
+from .models import l2_rows
+from .serialize import restricted_loads
 from .text import normalize, sentences
 from .types import Article
 
@@ -100,8 +101,6 @@ class KnowledgeIndex:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> KnowledgeIndex:
-        from .serialize import restricted_loads
-
         if not data:
             return cls()
         if bytes(data[:4]) != INDEX_MAGIC:
@@ -119,7 +118,7 @@ class KnowledgeIndex:
         """[(article index, confidence, best passage index, similarity)] best first (top 5)."""
         if self.empty:
             return []
-        q_lex = _l2(self.tfidf.transform([query])) if self.tfidf is not None else None
+        q_lex = l2_rows(self.tfidf.transform([query])) if self.tfidf is not None else None
         if self.emb is not None and query_emb is not None:
             sims = self.emb @ query_emb
         else:
@@ -166,7 +165,7 @@ class KnowledgeIndex:
         if self.emb is not None and query_emb is not None:
             sims = self.emb[cand] @ query_emb
         else:
-            q = _l2(self.tfidf.transform([query]))
+            q = l2_rows(self.tfidf.transform([query]))
             sims = np.asarray((self.lex[cand] @ q.T).todense()).ravel()
         return int(cand[int(np.argmax(sims))])
 
@@ -204,7 +203,7 @@ def build_knowledge_index(articles: Sequence[Article]) -> KnowledgeIndex:
     idx.passage_article = np.asarray(owner, dtype=np.int32)
     idx.passage_is_title = np.asarray(is_title, dtype=bool)
     idx.tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=normalize)
-    idx.lex = _l2(idx.tfidf.fit_transform(passages))
+    idx.lex = l2_rows(idx.tfidf.fit_transform(passages))
     encoder = get_encoder()
     if encoder is not None:
         idx.emb = encoder.encode(passages)

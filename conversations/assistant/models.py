@@ -22,6 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from .encoder import get_encoder
+from .serialize import restricted_loads
 from .text import normalize
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,11 @@ class LexicalFeatures:
 
     def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
         m = sparse.hstack([self.word.fit_transform(texts), self.char.fit_transform(texts)]).tocsr()
-        return _l2(m)
+        return l2_rows(m)
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         m = sparse.hstack([self.word.transform(texts), self.char.transform(texts)]).tocsr()
-        return _l2(m)
+        return l2_rows(m)
 
 
 def intent_proba(models: DetectorModels, x: sparse.csr_matrix) -> np.ndarray:
@@ -76,7 +77,7 @@ def intent_proba(models: DetectorModels, x: sparse.csr_matrix) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
-def _l2(m: sparse.csr_matrix) -> sparse.csr_matrix:
+def l2_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(m.multiply(1.0 / norms[:, None]))
@@ -104,8 +105,6 @@ class DetectorModels:
 
     @staticmethod
     def from_bytes(data: bytes) -> DetectorModels:
-        from .serialize import restricted_loads
-
         if data[:4] != b"HDAM":
             raise ValueError("not a detector artifact")
         obj = restricted_loads(data[4:])

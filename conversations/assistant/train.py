@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 from . import models
+from .engine import Assistant
+from .knowledge import KnowledgeIndex
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,9 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MB) from {trained.rows} rows in "
           f"{trained.trained_seconds:.1f}s; sentence embeddings: {'yes' if trained.bg_emb is not None else 'NO'}")
     if args.check:
-        from .engine import Assistant
-        from .knowledge import KnowledgeIndex
-
         loaded = models.DetectorModels.from_bytes(path.read_bytes())
         a = Assistant(KnowledgeIndex(), models=loaded).analyze("I want to talk to a human")
         if not a.human_request.fired:
