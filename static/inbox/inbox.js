@@ -21,6 +21,20 @@ const FILTERS = {
 };
 
 const STATUS_LABELS = { open: "AI", pending_human: "Waiting", assigned: "Assigned", resolved: "Resolved" };
+const STATUS_TITLES = {
+  open: "The AI (or a flow) is handling it",
+  pending_human: "Waiting for a human",
+  assigned: "Assigned to a human",
+  resolved: "Resolved",
+};
+const HANDOFF_LABELS = { pending: "Waiting for an agent", acknowledged: "Taken", resolved: "Resolved", cancelled: "Back with the AI" };
+const TRIGGER_LABELS = {
+  user_request: "the visitor's request",
+  ai_decision: "the AI",
+  restricted_topic: "a restricted topic",
+  flow: "a flow",
+  agent: "an agent",
+};
 const SENDER_PREFIX = { ai: "AI: ", agent: "Agent: ", system: "", visitor: "" };
 const RESOLUTION_LABELS = { resolved: "Resolved", no_action_needed: "No action needed", duplicate: "Duplicate", spam: "Spam" };
 
@@ -514,9 +528,9 @@ function renderThread() {
   setText(dom.contactName, contactName(c));
   setText(dom.contactEmail, (c.contact && c.contact.email) || "");
   dom.contactEmail.hidden = !(c.contact && c.contact.email);
-  setText(dom.status, c.status);
+  setText(dom.status, STATUS_LABELS[c.status] || humanize(c.status || ""));
   dom.status.className = `badge badge--status badge--${c.status}`;
-  dom.status.title = STATUS_LABELS[c.status] || "";
+  dom.status.title = STATUS_TITLES[c.status] || "";
   setText(dom.assignee, c.assignee ? c.assignee.name : "Unassigned");
   setText(dom.team, c.team ? c.team.name : "—");
   setText(dom.csat, csatLabel(c.csat));
@@ -531,12 +545,12 @@ function renderHandoff(h) {
   dom.handoff.hidden = !h;
   if (!h) return;
   setText(dom.handoffReason, h.reason || "—");
-  setText(dom.handoffPriority, h.priority || "normal");
+  setText(dom.handoffPriority, humanize(h.priority || "normal"));
   dom.handoffPriority.className = `badge badge--priority badge--${h.priority || "normal"}`;
-  setText(dom.handoffStatus, h.status);
+  setText(dom.handoffStatus, HANDOFF_LABELS[h.status] || humanize(h.status || ""));
   dom.handoffStatus.className = `badge badge--outline badge--handoff-${h.status}`;
   const target = h.target ? `${humanize(h.target.kind || "")}: ${h.target.name || h.target.id || ""}` : "";
-  const trigger = h.trigger ? `Triggered by ${humanize(h.trigger).toLowerCase()}` : "";
+  const trigger = h.trigger ? `Triggered by ${TRIGGER_LABELS[h.trigger] || humanize(h.trigger).toLowerCase()}` : "";
   setText(dom.handoffTarget, [trigger, target && `routed to ${target}`].filter(Boolean).join(" · "));
   setText(dom.handoffSummary, h.summary || "No summary yet.");
   renderKeyValues(dom.handoffGathered, h.gathered || {}, "Nothing gathered.");

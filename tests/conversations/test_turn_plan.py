@@ -377,3 +377,69 @@ def test_the_fail_safe_hands_off_with_the_problem_and_what_is_known():
     plan = chat.say("hello?", failed=True)
     assert plan.handoff is not None and plan.handoff.cause == "assistant_error"
     assert plan.handoff.summary.startswith("Problem: “My invoice shows the wrong VAT number”")
+
+
+# --- the same planner with the real assistant's analysis (still no database) ---------------------
+
+
+@pytest.fixture(scope="module")
+def bot():
+    from conversations.assistant import Article, Assistant, Topic, build_knowledge_index
+
+    articles = [
+        Article("shipping", "Shipping times", "Standard shipping takes 2 to 4 working days in Spain and Portugal. "
+                                              "Express shipping arrives the next working day."),
+        Article("returns", "Returns and exchanges", "You can return unworn items within 30 days of delivery for a "
+                                                    "full refund or an exchange. Start a return from My account."),
+    ]
+    return Assistant(build_knowledge_index(articles),
+                     topics=[Topic("Billing disputes", keywords=("chargeback",), examples=("I want to dispute a charge",))])
+
+
+@dataclass
+class RealChat(Chat):
+    bot: object = None
+
+    def say(self, text: str, **_) -> TurnPlan:  # type: ignore[override]
+        assert self.handoff is None
+        facts = TurnFacts(history=tuple(self.history), contact=dict(self.contact))
+        plan = plan_turn(self.policy, self.memory, self.bot.analyze(text, self.history), text, facts)
+        assert plan.replies or plan.handoff
+        self.memory = TurnMemory.from_dict(json.loads(json.dumps(plan.memory.to_dict())))
+        self.history.append(Turn("visitor", text))
+        self.history.extend(Turn("ai", r.text) for r in plan.replies)
+        self.plans.append(plan)
+        return plan
+
+
+def test_the_reported_conversation_with_the_real_assistant(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert "working days" in reply(chat.say("How long does standard shipping take?"))
+    plan = chat.say("I want a human")
+    assert "email" in reply(plan).lower()
+    plan = chat.say("I'd rather not")
+    assert plan.handoff is not None, "a refusal moves on instead of re-asking forever"
+    assert plan.handoff.cause == "user_request"
+    assert "Problem: not described yet" in plan.handoff.summary
+
+
+def test_the_real_assistant_a_question_then_frustration_while_gathering(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say("What's the capital of Australia?")
+    assert reply(plan).startswith("I couldn't find an answer to that") and "email" in reply(plan)
+    plan = chat.say("Can I return items I bought last week?")
+    assert "30 days" in reply(plan) and "email" in reply(plan), "answered, and gathering resumes"
+    plan = chat.say("This is ridiculous, I'm really frustrated!!!")
+    assert plan.handoff is not None and plan.handoff.cause == "frustration"
+    assert plan.handoff.notice == "sorry"
+
+
+def test_the_real_assistant_in_spanish_never_mixes(bot):
+    custom = FieldSpec("email", "email", question="So the team can follow up, what email did you order with?")
+    chat = RealChat(balanced(custom), bot=bot)
+    chat.say("Quiero hablar con una persona, por favor")
+    chat.say("hola??")
+    plan = chat.say("no quiero")
+    assert plan.handoff is not None and plan.handoff.language == "es"
+    for text in chat.ai_texts:
+        assert detect_language(text) == "es", text
