@@ -249,8 +249,8 @@ class _Turn:
         if a.answer is None:  # the rules only answer what the knowledge base can; never send nothing
             return self._reply(decision, phrase("cannot_answer_ai_only", self.lang))
         body, metadata = a.answer.text, _answer_metadata(a)
-        if model is not None and model.text:
-            body, metadata = model.text, {**metadata, "generated_by": model.source}
+        if model is not None:  # the model wrote it, or failed and the local answer stands ("fallback")
+            body, metadata = model.text or body, {**metadata, "generated_by": model.source}
         m = self.memory
         if m.problem:
             m = replace(m, ai_attempted=True, problem_answered=m.problem == self.text or m.problem_answered)
