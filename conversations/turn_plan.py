@@ -190,7 +190,7 @@ class _Turn:
         asked = analysis.human_request.fired or (memory.offered_human and bool(YES.match(text)))
         memory = replace(memory, language=lang, human_requests=memory.human_requests + int(asked),
                          request=text[:300] if asked else memory.request,
-                         frustration=text[:300] if analysis.frustration.fired else memory.frustration,
+                         frustration=text[:300] if _upset(analysis) else memory.frustration,
                          distressed=memory.distressed or _distress(text))
         topic = analysis.restricted_topic.name if analysis.restricted_topic else None
         return cls(policy, memory, analysis, text, facts, lang, asked, topic)
@@ -453,7 +453,7 @@ class _Turn:
         if cause == "restricted_topic":
             return f"Restricted topic {self.topic}: “{_clip(self.text, 120)}”"
         if cause == "frustration":
-            words = self.text if self.analysis.frustration.fired else m.frustration
+            words = self.text if _upset(self.analysis) else m.frustration
             return f"The visitor is frustrated: “{_clip(words, 120)}”"
         return f"{REASON.get(cause or '', 'Handoff')}: “{_clip(self.text, 120)}”"
 
@@ -515,6 +515,12 @@ def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest
     if not_given:
         lines.append("Not given: " + ", ".join(not_given))
     return "\n".join(lines)
+
+
+def _upset(analysis: Analysis) -> bool:
+    """Frustrated in words (a complaint, anger), not only by asking the same thing again."""
+    a = analysis
+    return a.frustration.fired and (a.complaint.fired or a.anger.fired or not a.repeated_question.fired)
 
 
 def _distress(text: str) -> bool:

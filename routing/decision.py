@@ -119,7 +119,8 @@ def decide(level: HandoffLevel | str, s: TurnSignals) -> Decision:
         return Decision("small_talk", why="small talk is answered, not escalated")
 
     # Naming looks at the whole conversation: an earlier request or frustration outranks "cannot answer".
-    frustration = "frustration" if s.frustrated or s.was_frustrated else None
+    # Asking the same thing again also reads as frustration; the loop itself names that handoff.
+    frustration = "frustration" if (s.frustrated and not s.repeated_failure) or s.was_frustrated else None
     request = "user_request" if s.asked_for_human or s.human_requests else None
     cannot_answer = not s.kb_can_answer or s.said_not_helpful or s.repeated_failure
     failure = "cannot_answer" if cannot_answer else None

@@ -443,3 +443,12 @@ def test_the_real_assistant_in_spanish_never_mixes(bot):
     assert plan.handoff is not None and plan.handoff.language == "es"
     for text in chat.ai_texts:
         assert detect_language(text) == "es", text
+
+
+def test_asking_the_same_thing_again_names_the_loop_not_frustration():
+    chat = Chat(balanced())
+    chat.say("How long does shipping take?", answer="shipping")
+    plan = chat.say("How long does shipping take?", answer="shipping", repeated=True, frustrated=True)
+    assert plan.handoff is None and "Would you like me to bring in a person" in reply(plan)
+    h = chat.say("How long does shipping take??", answer="shipping", repeated=True, frustrated=True).handoff
+    assert h.cause == "cannot_answer" and "keeps asking the same thing" in h.reason
