@@ -452,3 +452,22 @@ def test_asking_the_same_thing_again_names_the_loop_not_frustration():
     assert plan.handoff is None and "Would you like me to bring in a person" in reply(plan)
     h = chat.say("How long does shipping take??", answer="shipping", repeated=True, frustrated=True).handoff
     assert h.cause == "cannot_answer" and "keeps asking the same thing" in h.reason
+
+
+def test_topic_changes_keep_the_unresolved_problem_for_the_agent():
+    chat = Chat(balanced(EMAIL, ORDER))
+    chat.say("hello", smalltalk="greeting")
+    chat.say("How long does shipping take?", answer="shipping")
+    chat.say("ok thanks", smalltalk="thanks")
+    plan = chat.say("Why was I charged twice for order A-55231?")
+    assert "email" in reply(plan) and "order number" not in reply(plan), "the order number was just given"
+    plan = chat.say("By the way, can I return shoes I wore once?", answer="returns")
+    assert "30 days" in reply(plan) and "email" in reply(plan)
+    plan = chat.say("Also how long does shipping take again?", answer="shipping")
+    assert "working days" in reply(plan), "answered first"
+    h = plan.handoff
+    assert h is not None, "email was asked twice: the handoff goes on without it"
+    assert h.summary.splitlines()[0] == "Problem: “Why was I charged twice for order A-55231?”"
+    assert h.gathered == {"order": "A-55231"}
+    assert "answered “By the way, can I return shoes I wore once?” from the article “Returns”" in h.summary
+    assert h.reason == "The AI could not answer “Why was I charged twice for order A-55231?”"
