@@ -1,7 +1,9 @@
 """Conversation reads, with visibility built in: what may this viewer see?"""
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from conversations.models import Conversation, Handoff, Message, hash_token
 from routing.selectors import agent_profile_for
@@ -17,6 +19,26 @@ def message_history(*, conversation: Conversation, before: int | None = None) ->
         qs = qs.filter(id__lt=before)
     rows = list(qs.order_by("-id").values_list("sender_type", "body")[:HISTORY_TURNS])
     return list(reversed(rows))
+
+
+def messages_awaiting_turn(*, now: datetime, lease_seconds: float, window_seconds: float,
+                           limit: int = 200) -> list[int]:
+    """Visitor messages with no outcome whose claim, if any, has lapsed: a dead worker's, or never
+    queued because the broker was down. Only those younger than `window_seconds`: a message from
+    days ago is not answered out of the blue."""
+    return list(Message.objects.filter(
+        sender_type=Message.SenderType.VISITOR, turn_processed_at__isnull=True,
+        created_at__lt=now - timedelta(seconds=lease_seconds), created_at__gte=now - timedelta(seconds=window_seconds))
+        .filter(Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now))
+        .order_by("id").values_list("pk", flat=True)[:limit])
+
+
+def conversations_with_turns_settled_since(*, since: datetime, limit: int = 500) -> list[Conversation]:
+    """Conversations where a visitor message got its outcome after `since`, with no turn still running."""
+    pending = Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.VISITOR,
+                                     turn_processed_at__isnull=True)
+    return list(Conversation.objects.filter(messages__turn_processed_at__gte=since)
+                .exclude(Exists(pending)).distinct().order_by("id")[:limit])
 
 
 def conversation_list(*, viewer, status: str | None = None, assignee: str | None = None, team: str | None = None,

@@ -141,7 +141,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "remind-unacknowledged-handoffs": {"task": "conversations.tasks.remind_handoffs_task", "schedule": 60.0},
     "send-due-surveys": {"task": "csat.tasks.send_due_surveys_task", "schedule": 10.0},
     "resend-stuck-flow-webhooks": {"task": "flows.tasks.resend_stuck_webhooks_task", "schedule": 600.0},
+    "sweep-turns": {"task": "conversations.tasks.sweep_turns_task",
+                    "schedule": env.float("HELPDESK_TURN_SWEEP_SECONDS", default=15.0)},
 }
+# A visitor message's turn: a worker that dies mid-turn holds it this long before the sweep queues
+# it again (longer than a turn takes, the LLM's timeout included); messages older than the window
+# are not taken up again.
+TURN_LEASE_SECONDS: float = env.float("HELPDESK_TURN_LEASE_SECONDS", default=120.0)
+TURN_SWEEP_SECONDS: float = CELERY_BEAT_SCHEDULE["sweep-turns"]["schedule"]
+TURN_SWEEP_WINDOW_SECONDS: float = env.float("HELPDESK_TURN_SWEEP_WINDOW_SECONDS", default=24 * 3600.0)
 
 # --- Auth and security ----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,13 +7,6 @@ import string
 logger = logging.getLogger(__name__)
 
 _PHRASES: dict[str, dict[str, str]] = {
-    "handoff_requested": {
-        "en": "Of course. I'm passing this conversation to a member of our team; they'll reply here.",
-        "es": "Por supuesto. Paso esta conversación a una persona de nuestro equipo; te responderá aquí.",
-        "fr": "Bien sûr. Je transmets cette conversation à un membre de notre équipe ; il vous répondra ici.",
-        "de": "Natürlich. Ich gebe dieses Gespräch an jemanden aus unserem Team weiter; die Antwort kommt hier.",
-        "pt": "Claro. Estou passando esta conversa para uma pessoa da nossa equipe; ela vai responder aqui.",
-    },
     "handoff_queued": {
         "en": "Everyone on our team is busy right now. You are number {position} in the queue; "
         "expect a reply in about {minutes} minutes. You can leave this page, we'll answer here.",

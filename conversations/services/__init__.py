@@ -1,5 +1,5 @@
 """Conversation writes: `grep -rn "def handoff_" conversations/services` lists every way a handoff changes."""
-from conversations.services.attributes import contact_update_attributes, conversation_update_tags
+from conversations.services.attributes import contact_fill_details, contact_update_attributes, conversation_update_tags
 from conversations.services.handoffs import (
     HandoffRequest,
     Target,
@@ -25,9 +25,18 @@ from conversations.services.messages import (
     system_message,
     widget_conversation_start,
 )
+from conversations.services.turn_outcomes import (
+    conversation_remember,
+    message_turn_claim,
+    message_turn_lock,
+    message_turn_pass_flows,
+    message_turn_settle,
+)
 
 __all__ = [
-    "HandoffRequest", "Target", "agent_reply", "ai_reply", "clean_body", "contact_update_attributes",
+    "HandoffRequest", "Target", "agent_reply", "ai_reply", "clean_body", "contact_fill_details",
+    "contact_update_attributes", "conversation_remember", "message_turn_claim", "message_turn_lock",
+    "message_turn_pass_flows", "message_turn_settle",
     "conversation_assign", "conversation_close", "conversation_update_tags", "conversation_reopen", "conversation_unassign", "handoff_acknowledge",
     "handoff_assign_waiting", "handoff_cancel", "handoff_notify", "handoff_request", "lock_conversation",
     "open_handoff", "receive_message", "system_message", "widget_conversation_start",

@@ -47,6 +47,9 @@ class HandoffRequest:
     priority_reasons: tuple[str, ...] = ()
     gathered: dict = field(default_factory=dict)
     language: str = "en"
+    # How the visitor's notice opens: "of_course" after a calm request for a person, "sorry" after a
+    # complaint, anger or an accident, "plain" otherwise (conversations/turn_plan.py decides).
+    notice: str = "plain"
 
 
 def open_handoff(conversation: Conversation, *, lock: bool = False) -> Handoff | None:
@@ -120,7 +123,8 @@ def handoff_request(*, conversation: Conversation, request: HandoffRequest,
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
-    _tell_visitor(conversation, handoff, someone_there=bool(recipients), language=request.language)
+    _tell_visitor(conversation, handoff, someone_there=bool(recipients), language=request.language,
+                  notice=request.notice)
     return handoff
 
 
@@ -157,16 +161,22 @@ def _notify(handoff: Handoff, recipients: list[int]) -> None:
                                   title=f"Handoff: {conversation.contact}")
 
 
-def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str) -> None:
+def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str,
+                  notice: str) -> None:
+    """The handoff notice, in the visitor's language, opening as the situation asks."""
+    opener = {"of_course": "opener_of_course", "sorry": "opener_sorry"}.get(notice)
     if someone_there:
-        system_message(conversation=conversation, body=phrase("handoff_requested", language),
+        parts = [phrase(opener, language) if opener else "", phrase("handoff_passing", language)]
+        system_message(conversation=conversation, body=" ".join(p for p in parts if p),
                        metadata={"handoff": str(handoff.id)})
         return
     minutes = routing_selectors.expected_reply_minutes(
         team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace)
     position = _queue_position(handoff)
-    system_message(conversation=conversation,
-                   body=phrase("handoff_queued", language, minutes=minutes, position=position),
+    queued = phrase("handoff_queued", language, minutes=minutes, position=position)
+    if notice == "sorry":  # "Of course." is no opener for a queue
+        queued = f"{phrase('opener_sorry', language)} {queued}"
+    system_message(conversation=conversation, body=queued,
                    metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
 
 

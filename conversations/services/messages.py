@@ -111,18 +111,31 @@ def _receive(*, conversation: Conversation, body: str, external_id: str | None, 
     if external_id:
         existing = Message.objects.filter(conversation=conversation, external_id=external_id).first()
         if existing is not None:
+            if existing.sender_type == Message.SenderType.VISITOR and existing.turn_processed_at is None and not (
+                    existing.turn_lease_until and existing.turn_lease_until > timezone.now()):
+                _queue_turn(existing)  # stored while the broker was down: the client's retry brings its turn
             return existing
     if conversation.status == Conversation.Status.RESOLVED:
         conversation_reopen(conversation=conversation)
+    owned = not conversation.ai_active
     message = append_message(conversation, sender_type=Message.SenderType.VISITOR, body=body, external_id=external_id,
-                      sender_name=sender_name or str(conversation.contact), metadata=metadata)
-    if conversation.ai_active:
-        realtime.publish_ai_typing(conversation, True)  # on at once; the turn always clears it
-        from conversations.tasks import process_turn_task  # Celery: the task module imports this one
-        transaction.on_commit(lambda: process_turn_task.delay(message.id))
-    else:
+                             sender_name=sender_name or str(conversation.contact), metadata=metadata,
+                             # a human owns the conversation: the AI has no turn to take
+                             turn_processed_at=timezone.now() if owned else None,
+                             turn_outcome=Message.TurnOutcome.HUMAN if owned else "")
+    if owned:
         _notify_owner_of_message(conversation, message)
+    else:
+        realtime.publish_ai_typing(conversation, True)  # on at once; the turn's outcome clears it
+        _queue_turn(message)
     return message
+
+
+def _queue_turn(message: Message) -> None:
+    from conversations.tasks import process_turn_task  # Celery: the task module imports this one
+
+    # robust: with the broker down the message is stored all the same; the sweep queues its turn later.
+    transaction.on_commit(lambda: process_turn_task.delay(message.id), robust=True)
 
 
 def _notify_owner_of_message(conversation: Conversation, message: Message) -> None:
