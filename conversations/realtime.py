@@ -66,7 +66,8 @@ def publish_conversation_updated(conversation: Conversation) -> None:
     }
     widget = payloads.widget_conversation_payload(conversation)
     widget_event = {"type": "conversation.updated", "status": widget["status"],
-                    "assignee_name": widget["assignee_name"], "ai_active": widget["ai_active"]}
+                    "assignee_name": widget["assignee_name"], "ai_active": widget["ai_active"],
+                    "language": widget["language"]}
     _publish([inbox_group(conversation.workspace_id)], inbox_event)
     _publish([conversation_group(conversation.id)], widget_event)
 

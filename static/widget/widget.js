@@ -58,6 +58,7 @@
     conversation: null, // {id, token}
     status: null, // open | pending_human | assigned | resolved
     assigneeName: "",
+    language: "", // the conversation's language, as the assistant detected it
     items: [], // messages in display order: {id, t, el}
     byId: new Map(),
     csat: new Map(), // survey token -> block element
@@ -202,6 +203,7 @@
     state.conversation = null;
     state.status = null;
     state.assigneeName = "";
+    state.language = "";
     state.items = [];
     state.byId.clear();
     state.csat.clear();
@@ -254,6 +256,7 @@
   function applyConversation(data) {
     if (!data) return;
     if (data.status) state.status = data.status;
+    if (data.language) state.language = data.language;
     if ("assignee_name" in data) state.assigneeName = data.assignee_name || "";
     renderHeader();
   }
@@ -609,16 +612,36 @@
 
   // --- UI: rendering ---------------------------------------------------------------------------
 
+  // What the header says about who answers, in the conversation's language (the assistant's five).
+  const HEADER_TEXT = {
+    en: { ai: "AI assistant", waiting: "Waiting for an agent\u2026", agent: "Support agent",
+      pending: "We've asked a person to join. You'll get their reply right here.",
+      resolved: "This conversation is resolved. Send a message if you need anything else." },
+    es: { ai: "Asistente virtual", waiting: "Esperando a un agente\u2026", agent: "Agente de soporte",
+      pending: "Hemos pedido que se una una persona. Recibirás su respuesta aquí mismo.",
+      resolved: "Esta conversación está resuelta. Escribe si necesitas algo más." },
+    fr: { ai: "Assistant virtuel", waiting: "En attente d'un conseiller\u2026", agent: "Conseiller",
+      pending: "Nous avons demandé à une personne de vous rejoindre. Sa réponse arrivera ici.",
+      resolved: "Cette conversation est résolue. Écrivez-nous si vous avez besoin d'autre chose." },
+    de: { ai: "KI-Assistent", waiting: "Warten auf einen Mitarbeiter\u2026", agent: "Support-Mitarbeiter",
+      pending: "Wir haben eine Person dazugebeten. Ihre Antwort erscheint hier.",
+      resolved: "Dieses Gespräch ist erledigt. Schreiben Sie, wenn Sie noch etwas brauchen." },
+    pt: { ai: "Assistente virtual", waiting: "Aguardando um atendente\u2026", agent: "Atendente",
+      pending: "Pedimos que uma pessoa participe. Você receberá a resposta aqui mesmo.",
+      resolved: "Esta conversa foi resolvida. Envie uma mensagem se precisar de mais alguma coisa." },
+  };
+
   function renderHeader() {
-    let answering = "AI assistant";
+    const text = HEADER_TEXT[(state.language || "").slice(0, 2)] || HEADER_TEXT.en;
+    let answering = text.ai;
     let status = "";
     if (state.status === "pending_human") {
-      answering = "Waiting for an agent\u2026";
-      status = "We've asked a person to join. You'll get their reply right here.";
+      answering = text.waiting;
+      status = text.pending;
     } else if (state.status === "assigned") {
-      answering = state.assigneeName || "Support agent";
+      answering = state.assigneeName || text.agent;
     } else if (state.status === "resolved") {
-      status = "This conversation is resolved. Send a message if you need anything else.";
+      status = text.resolved;
     }
     ui.answering.textContent = answering;
     ui.status.textContent = status;

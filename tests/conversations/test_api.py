@@ -27,7 +27,8 @@ def test_widget_conversation_lifecycle(workspace, no_tasks):
     visitor = APIClient()
     visitor.credentials(HTTP_AUTHORIZATION=f"Visitor {body['visitor_token']}")
     detail = visitor.get(f"/api/v1/widget/conversations/{body['id']}/").json()
-    assert detail == {"id": body["id"], "status": "open", "ai_active": True, "handoff": None, "assignee_name": ""}
+    assert detail == {"id": body["id"], "status": "open", "ai_active": True, "handoff": None, "assignee_name": "",
+                      "language": ""}
 
     greeting = visitor.get(f"/api/v1/widget/conversations/{body['id']}/messages/").json()
     assert [m["sender_type"] for m in greeting] == ["ai"], "the greeting is the first message"

@@ -207,12 +207,16 @@ def test_small_talk_is_answered_not_escalated(conversation):
     assert handoff_of(conversation) is None and last_reply(conversation).sender_type == "ai"
 
 
-def test_the_handoff_message_speaks_the_visitors_language(conversation):
-    say(conversation, "Quiero hablar con una persona, por favor")
+def test_the_handoff_message_speaks_the_visitors_language(conversation, published,
+                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, "Quiero hablar con una persona, por favor")
     conversation.refresh_from_db()
     assert conversation.language == "es"
     notice = conversation.messages.filter(sender_type="system").last()
-    assert "equipo" in notice.body
+    assert notice.body == "Por supuesto. Paso esta conversación a una persona de nuestro equipo; te responderá aquí."
+    widget_updates = [e for e in published if e["type"] == "conversation.updated" and "language" in e]
+    assert widget_updates[-1]["language"] == "es", "the widget's own wording follows the conversation's language"
 
 
 def test_a_conversation_taken_by_a_human_gets_no_ai_reply(shop, conversation):
