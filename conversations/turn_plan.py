@@ -107,6 +107,7 @@ class TurnFacts:
 class Reply:
     text: str
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    kb_answer: bool = False  # a knowledge-base answer (the widget may ask whether it helped)
 
 
 @dataclass(frozen=True)
@@ -256,8 +257,9 @@ class _Turn:
             m = replace(m, ai_attempted=True, problem_answered=m.problem == self.text or m.problem_answered)
         self.memory = m.with_tried(f"answered “{_clip(self.text, 80)}” from the article “{a.answer.title}”")
         consult = self.policy.uses_model and model is None
-        return replace(self._reply(decision, body, metadata), consult_model=consult,
-                       model_may_hand_off=consult and decision.model_may_hand_off)
+        return TurnPlan(memory=self.memory, language=self.lang, decision=decision,
+                        replies=(Reply(body, metadata, kb_answer=True),), consult_model=consult,
+                        model_may_hand_off=consult and decision.model_may_hand_off)
 
     # -- a turn while information is gathered for a handoff --
 
