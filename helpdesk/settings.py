@@ -208,6 +208,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": False,  # the one PATCH (agents/me) takes its whole body, not a partial one
+    # Several models have a `status` (and `priority`) choice set: name each enum after its owner.
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "HandoffStatusEnum": "conversations.models.Handoff.Status",
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
