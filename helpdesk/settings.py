@@ -8,12 +8,13 @@ with no extra environment.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
-from helpdesk import embedded_paths
+from helpdesk import embedded_paths, site_paths
 
 BASE_DIR: Path = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -84,7 +85,7 @@ WSGI_APPLICATION = None
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": site_paths.template_dirs(),  # the checkout's templates/, or the wheel's copy
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -99,6 +100,9 @@ TEMPLATES = [
 # --- Database: PostgreSQL only (psycopg 3) ------------------------------------------
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    # A unix-socket server is spelled URL-encoded (postgres://user@%2Frun%2Fpostgresql/db); django-environ
+    # leaves the host encoded.
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 else:
     DATABASES = {"default": embedded_paths.database_settings()}
 # Lets a test harness point Daphne and Celery subprocesses at the test database.
@@ -172,6 +176,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if SECURE_COOKIES:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Usually the TLS proxy redirects http -> https; set this when Daphne should do it.
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=False)
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -181,17 +189,19 @@ USE_TZ = True
 
 # --- Static files: project static + the npm packages the pages use ------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-NODE_MODULES = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [BASE_DIR / "static"]
-for _name, _sub in (("drawflow", "drawflow/dist"), ("chart.js", "chart.js/dist")):
-    if (NODE_MODULES / _sub).is_dir():
-        STATICFILES_DIRS.append((f"vendor/{_name}", NODE_MODULES / _sub))
+STATIC_ROOT = env("STATIC_ROOT", default=str(site_paths.default_static_root()))
+STATICFILES_DIRS = site_paths.static_dirs()  # static/ + npm's vendor files, or the wheel's copy of them
+# Production serves what `collectstatic` wrote: content-hashed names (cached for ever by browsers)
+# listed in a manifest, compressed, and nothing from the source folders. A local install (demo,
+# debug, the embedded database, the tests) serves straight from the source folders instead, so
+# there is no stale collectstatic to forget.
+HASHED_STATIC: bool = env.bool("HELPDESK_HASHED_STATIC", default=not LOCAL_INSTALL)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if HASHED_STATIC
+                    else "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True  # serve straight from the source folders; no stale collectstatic
+WHITENOISE_USE_FINDERS = not HASHED_STATIC
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -216,6 +226,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": False,
+    # Clients send JSON (API.md). Form bodies still parse, but are not part of the contract: a
+    # malformed multipart body is refused by Daphne's HTTP layer (Twisted) before Django sees it.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],  # the one PATCH (agents/me) takes its whole body, not a partial one
+    # Several models have a `status` (and `priority`) choice set: name each enum after its owner.
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "HandoffStatusEnum": "conversations.models.Handoff.Status",
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -4,6 +4,9 @@ import os
 os.environ.setdefault("SECRET_KEY", "insecure-test-key-never-used-in-production")
 os.environ.setdefault("HELPDESK_CHANNEL_PREFIX", "helpdesk-test")
 os.environ.setdefault("HELPDESK_CELERY_QUEUE", "helpdesk-test")
+# Tests (and the e2e stack) serve static files from the source folders, even when CI sets DATABASE_URL;
+# tests/packaging checks the production storage (hashed names, no finders) from the installed wheel.
+os.environ.setdefault("HELPDESK_HASHED_STATIC", "false")
 
 from helpdesk.settings import *  # noqa: E402,F401,F403
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.api import IsAgent
+from helpdesk.api import AGENT_ERRORS, IsAgent, error_responses
 from routing import selectors, services
 from routing.models import AgentProfile
 
@@ -25,16 +25,49 @@ def agent_payload(profile: AgentProfile) -> dict:
     }
 
 
+class RefOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "AgentGroupRef"
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AgentOutput(serializers.Serializer):
+    """The schema of `agent_payload`."""
+
+    id = serializers.CharField(help_text="The user id.")
+    username = serializers.CharField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+    available = serializers.BooleanField()
+    capacity = serializers.IntegerField()
+    is_admin = serializers.BooleanField()
+    teams = RefOutput(many=True)
+    specialties = RefOutput(many=True)
+
+
+class TeamOutput(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    reply_time_minutes = serializers.IntegerField()
+    open_now = serializers.BooleanField(help_text="Within the team's office hours now.")
+
+
+class AvailabilityInput(serializers.Serializer):
+    available = serializers.BooleanField()
+
+
 class AgentMeApi(APIView):
     permission_classes = [IsAgent]
 
-    class InputSerializer(serializers.Serializer):
-        available = serializers.BooleanField()
+    InputSerializer = AvailabilityInput
 
+    @extend_schema(responses={200: AgentOutput, **error_responses(*AGENT_ERRORS)})
     def get(self, request):
         return Response(agent_payload(selectors.agent_profile_for(request.user)))
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=AvailabilityInput, responses={200: AgentOutput, **error_responses(400, *AGENT_ERRORS, 415)})
     def patch(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -45,6 +78,7 @@ class AgentMeApi(APIView):
 class AgentListApi(APIView):
     permission_classes = [IsAgent]
 
+    @extend_schema(responses={200: AgentOutput(many=True), **error_responses(*AGENT_ERRORS)})
     def get(self, request):
         workspace = request.user.agent.workspace
         return Response([agent_payload(p) for p in selectors.agent_list(workspace=workspace)])
@@ -53,6 +87,7 @@ class AgentListApi(APIView):
 class TeamListApi(APIView):
     permission_classes = [IsAgent]
 
+    @extend_schema(responses={200: TeamOutput(many=True), **error_responses(*AGENT_ERRORS)})
     def get(self, request):
         teams = selectors.team_list(workspace=request.user.agent.workspace)
         return Response([{"id": str(t.pk), "name": t.name, "reply_time_minutes": t.reply_time_minutes,
