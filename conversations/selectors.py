@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from conversations.models import Conversation, Handoff, Message, hash_token
+from routing import presence
 from routing.selectors import agent_profile_for
 
 STATUS_VALUES = set(Conversation.Status.values)
@@ -79,3 +80,13 @@ def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
         return None
     return (Handoff.objects.select_related("conversation", "conversation__contact")
             .filter(pk=handoff_id, conversation__workspace_id=profile.workspace_id).first())
+
+
+def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
+    """Pending handoffs assigned to an agent who is no longer there: offline, away or deactivated.
+
+    A hint for the sweep, read without locks: `handoff_reroute` re-checks each under its locks.
+    """
+    return list(Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=False)
+                .exclude(presence.eligible_q("assigned_to__agent__"))
+                .select_related("conversation").order_by("requested_at")[:limit])

@@ -9,7 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from conversations import knowledge, services, turns
+from conversations import knowledge, selectors, services, turns
 from conversations.models import Conversation, Handoff, Message
 from flows import services as flow_services
 from helpdesk.errors import ProviderUnavailable
@@ -55,6 +55,17 @@ def assign_waiting_handoffs_task() -> int:
         if services.handoff_assign_waiting(handoff=handoff).assigned_to_id:
             assigned += 1
     return assigned
+
+
+@shared_task(acks_late=True, soft_time_limit=60)
+def reroute_handoffs_task() -> int:
+    """Beat sweep: pending handoffs whose assignee went offline go to someone who is there (or back to the
+    queue). Returns how many moved."""
+    moved = 0
+    for handoff in selectors.handoffs_to_reroute():
+        if services.handoff_reroute(handoff=handoff).assigned_to_id != handoff.assigned_to_id:
+            moved += 1
+    return moved
 
 
 @shared_task(acks_late=True, soft_time_limit=120)

@@ -8,6 +8,7 @@ from conversations.services.handoffs import (
     handoff_cancel,
     handoff_notify,
     handoff_request,
+    handoff_reroute,
     open_handoff,
 )
 from conversations.services.lifecycle import (
@@ -29,6 +30,7 @@ from conversations.services.messages import (
 __all__ = [
     "HandoffRequest", "Target", "agent_reply", "ai_reply", "clean_body", "contact_update_attributes",
     "conversation_assign", "conversation_close", "conversation_update_tags", "conversation_reopen", "conversation_unassign", "handoff_acknowledge",
-    "handoff_assign_waiting", "handoff_cancel", "handoff_notify", "handoff_request", "lock_conversation",
+    "handoff_assign_waiting", "handoff_cancel", "handoff_notify", "handoff_request", "handoff_reroute",
+    "lock_conversation",
     "open_handoff", "receive_message", "system_message", "widget_conversation_start",
 ]
