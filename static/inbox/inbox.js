@@ -741,7 +741,9 @@ async function loadAssignees() {
     group.label = "Agents";
     agents.forEach((a) => {
       const name = a.name || a.username;
-      const label = sameId(a.id, ME.id) ? `${name} (me)` : a.available === false ? `${name} (away)` : name;
+      const label = sameId(a.id, ME.id) ? `${name} (me)`
+        : a.available === false ? `${name} (away)`
+        : a.online === false ? `${name} (offline)` : name;
       const option = el("option", "", label);
       option.value = `user:${a.id}`;
       group.append(option);
@@ -871,6 +873,9 @@ function handleEvent(event) {
       break;
     case "notification":
       onNotification(event);
+      break;
+    case "agent.presence": // someone opened the inbox: their "(offline)" mark goes
+      loadAssignees();
       break;
     default:
       break;
