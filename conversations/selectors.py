@@ -1,10 +1,14 @@
 """Conversation reads, with visibility built in: what may this viewer see?"""
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from datetime import timedelta
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from conversations.models import Conversation, Handoff, Message, hash_token
 from routing import presence
+from routing.models import HandoffPolicy
 from routing.selectors import agent_profile_for
 
 STATUS_VALUES = set(Conversation.Status.values)
@@ -83,10 +87,19 @@ def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
 
 
 def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
-    """Pending handoffs assigned to an agent who is no longer there: offline, away or deactivated.
+    """Pending handoffs to move: their assignee is no longer there (offline, away or deactivated), or has not
+    acknowledged within the policy's `reassign_after_minutes`.
 
     A hint for the sweep, read without locks: `handoff_reroute` re-checks each under its locks.
     """
-    return list(Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=False)
-                .exclude(presence.eligible_q("assigned_to__agent__"))
-                .select_related("conversation").order_by("requested_at")[:limit])
+    pending = Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=False)
+    absent = list(pending.exclude(presence.eligible_q("assigned_to__agent__"))
+                  .select_related("conversation").order_by("requested_at")[:limit])
+    now = timezone.now()
+    late = Q(pk__in=[])
+    for workspace_id, minutes in HandoffPolicy.objects.filter(reassign_after_minutes__gt=0).values_list(
+            "workspace_id", "reassign_after_minutes"):
+        late |= Q(conversation__workspace_id=workspace_id, assigned_at__lte=now - timedelta(minutes=minutes))
+    overdue = list(pending.filter(late).exclude(pk__in=[h.pk for h in absent])
+                   .select_related("conversation").order_by("assigned_at")[:max(0, limit - len(absent))])
+    return absent + overdue

@@ -193,6 +193,35 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "A pessoa que estava com a sua conversa não está disponível, então passei para outra pessoa "
         "da nossa equipe; ela vai responder aqui.",
     },
+    "answer_check_question": {
+        "en": "Did that answer your question?",
+        "es": "¿Eso responde a tu pregunta?",
+        "fr": "Cela répond-il à votre question ?",
+        "de": "Hat das Ihre Frage beantwortet?",
+        "pt": "Isso respondeu à sua pergunta?",
+    },
+    "answer_check_yes": {
+        "en": "Yes, thanks",
+        "es": "Sí, gracias",
+        "fr": "Oui, merci",
+        "de": "Ja, danke",
+        "pt": "Sim, obrigado",
+    },
+    # Worded so the assistant's not-helpful detector recognises it: "no" takes the usual path.
+    "answer_check_no": {
+        "en": "No, that didn't answer my question",
+        "es": "No, eso no responde a mi pregunta",
+        "fr": "Non, ça ne répond pas à ma question",
+        "de": "Nein, das beantwortet meine Frage nicht",
+        "pt": "Não, isso não me ajudou",
+    },
+    "answer_confirmed": {
+        "en": "Great, glad I could help! If anything else comes up, just write here.",
+        "es": "¡Genial, me alegra haber ayudado! Si necesitas algo más, escribe aquí.",
+        "fr": "Parfait, ravi d'avoir pu vous aider ! Pour toute autre question, écrivez ici.",
+        "de": "Super, freut mich, dass ich helfen konnte! Wenn noch etwas ist, schreiben Sie einfach hier.",
+        "pt": "Ótimo, que bom que pude ajudar! Se precisar de mais alguma coisa, é só escrever aqui.",
+    },
 }
 
 KEYS = frozenset(_PHRASES)

@@ -202,11 +202,12 @@ def handoff_assign_waiting(*, handoff: Handoff) -> Handoff:
 
 
 @transaction.atomic
-def handoff_reroute(*, handoff: Handoff, ack_timeout: timedelta | None = None) -> Handoff:
+def handoff_reroute(*, handoff: Handoff) -> Handoff:
     """A pending handoff whose assignee is no longer there (offline, or switched to away), or who has not
-    acknowledged it within `ack_timeout`, goes to another eligible agent of its target, or back to the
-    queue; the visitor is told either way. Re-checked under the locks, so repeating it (or racing an
-    acknowledgement) is harmless. A late handoff whose agent is still there stays put when nobody else is."""
+    acknowledged it within the policy's `reassign_after_minutes`, goes to another eligible agent of its
+    target, or back to the queue; the visitor is told either way. Re-checked under the locks, so repeating
+    it (or racing an acknowledgement) is harmless. A late handoff whose agent is still there stays put when
+    nobody else is."""
     conversation = lock_conversation(handoff.conversation)
     handoff = Handoff.objects.select_for_update(of=("self",)).select_related(
         "target_user", "target_team", "target_specialty").get(pk=handoff.pk)
@@ -214,8 +215,9 @@ def handoff_reroute(*, handoff: Handoff, ack_timeout: timedelta | None = None) -
         return handoff
     previous = handoff.assigned_to_id
     still_there = previous in routing_selectors.workspace_online_agent_ids(workspace_id=conversation.workspace_id)
-    overdue = ack_timeout is not None and handoff.assigned_at is not None and (
-        handoff.assigned_at <= timezone.now() - ack_timeout)
+    minutes = routing_selectors.policy_for(workspace=conversation.workspace).reassign_after_minutes
+    overdue = bool(minutes) and handoff.assigned_at is not None and (
+        handoff.assigned_at <= timezone.now() - timedelta(minutes=minutes))
     if still_there and not overdue:
         return handoff
     agent = _pick_assignee(conversation, Target.of(handoff), exclude={previous})

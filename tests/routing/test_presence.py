@@ -213,3 +213,40 @@ def test_pending_handoffs_never_assigned_are_not_rerouted(workspace):
     request_handoff(factories.ConversationFactory(workspace=workspace))  # the default target: a broadcast
     assert Handoff.objects.filter(status="pending").count() == 1
     assert selectors.handoffs_to_reroute() == []
+
+
+def test_a_handoff_nobody_acknowledges_in_the_policys_time_goes_to_another_agent(workspace, specialty):
+    workspace.policy.reassign_after_minutes = 10
+    workspace.policy.save()
+    ana = specialty_agent(workspace, specialty, "ana")
+    conversation = factories.ConversationFactory(workspace=workspace, language="es")
+    handoff = request_handoff(conversation, target=services.Target(kind="specialty", specialty=specialty))
+    bo = specialty_agent(workspace, specialty, "bo")
+
+    Handoff.objects.filter(pk=handoff.pk).update(assigned_at=timezone.now() - timedelta(minutes=9))
+    assert tasks.reroute_handoffs_task() == 0, "not late yet"
+
+    Handoff.objects.filter(pk=handoff.pk).update(assigned_at=timezone.now() - timedelta(minutes=11))
+    assert tasks.reroute_handoffs_task() == 1
+    handoff.refresh_from_db()
+    assert handoff.assigned_to == bo and handoff.status == "pending"
+    assert system_bodies(conversation)[-1] == phrase("handoff_rerouted", "es")
+
+    Handoff.objects.filter(pk=handoff.pk).update(assigned_at=timezone.now() - timedelta(minutes=11))
+    AgentProfile.objects.filter(user=ana).update(last_seen_at=None)
+    assert tasks.reroute_handoffs_task() == 0, "Bo is still there and nobody else is: it stays with him"
+    handoff.refresh_from_db()
+    assert handoff.assigned_to == bo
+
+
+def test_reassigning_late_handoffs_can_be_turned_off(workspace, specialty):
+    workspace.policy.reassign_after_minutes = 0
+    workspace.policy.save()
+    specialty_agent(workspace, specialty, "ana")
+    handoff = request_handoff(factories.ConversationFactory(workspace=workspace),
+                              target=services.Target(kind="specialty", specialty=specialty))
+    specialty_agent(workspace, specialty, "bo")
+    Handoff.objects.filter(pk=handoff.pk).update(assigned_at=timezone.now() - timedelta(days=1))
+
+    assert selectors.handoffs_to_reroute() == []
+    assert services.handoff_reroute(handoff=handoff).assigned_to.username == "ana"
