@@ -205,7 +205,7 @@ def _answer(conversation: Conversation, message: Message, policy: HandoffPolicy,
             metadata["generated_by"] = reply.source
     if state.get("problem"):
         state["ai_attempted"] = True
-    services.ai_reply(conversation=conversation, body=body, metadata=metadata)
+    services.ai_reply(conversation=conversation, body=body, metadata=metadata, ask_if_helpful=True)
 
 
 def _question(gather: list[GatherField], field_name: str, lang: str) -> str:

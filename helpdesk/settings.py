@@ -144,6 +144,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reroute-handoffs-of-absent-agents": {"task": "conversations.tasks.reroute_handoffs_task", "schedule": 10.0},
     "remind-unacknowledged-handoffs": {"task": "conversations.tasks.remind_handoffs_task", "schedule": 60.0},
     "send-due-surveys": {"task": "csat.tasks.send_due_surveys_task", "schedule": 10.0},
+    "resolve-idle-ai-conversations": {"task": "csat.tasks.resolve_idle_ai_conversations_task", "schedule": 60.0},
     "resend-stuck-flow-webhooks": {"task": "flows.tasks.resend_stuck_webhooks_task", "schedule": 600.0},
 }
 

@@ -146,6 +146,28 @@ class WidgetMessagesApi(_VisitorApi):
         return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
 
 
+class WidgetAnswerFeedbackApi(_VisitorApi):
+    """POST /api/v1/widget/conversations/{id}/answer-feedback/ — the visitor's answer to "Did that answer your
+    question?" under an AI answer. Yes resolves the conversation as confirmed by the visitor; no takes the
+    policy's not-helpful path. 201 with the visitor's message (their choice, in their words)."""
+
+    class InputSerializer(serializers.Serializer):
+        message = serializers.CharField(help_text="The id of the AI answer being rated.")
+        helpful = serializers.BooleanField()
+
+    @extend_schema(request=InputSerializer, responses={201: inline_serializer(
+        "AnswerFeedbackOut", {"message": MessageOutput()})})
+    def post(self, request, conversation_id):
+        conversation = self.conversation(request, conversation_id)
+        if conversation is None:
+            return _not_found()
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = csat_services.ai_answer_feedback(conversation=conversation, message_id=data.validated_data["message"],
+                                                   helpful=data.validated_data["helpful"])
+        return Response({"message": payloads.message_payload(message)}, status=status.HTTP_201_CREATED)
+
+
 # --- Agents ---------------------------------------------------------------------------------
 class ConversationListApi(ListAPIView):
     permission_classes = [IsAgent]
