@@ -48,9 +48,10 @@ def conversation_reopen(*, conversation: Conversation) -> None:
     conversation.resolved_at = None
     conversation.resolved_by = None
     conversation.resolved_by_kind = ""
+    conversation.ai_resolution = ""
     conversation.assistant_state = {}
     conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "resolution", "resolved_at",
-                                     "resolved_by", "resolved_by_kind", "assistant_state"])
+                                     "resolved_by", "resolved_by_kind", "ai_resolution", "assistant_state"])
     # A survey not yet sent is pointless once the visitor writes again.
     survey_cancel_pending(conversation=conversation)
     realtime.publish_conversation_updated(conversation)
