@@ -104,7 +104,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     """/ws/inbox/ — the session's agent, or ?token=<agent API token>. While it is open the agent is online."""
 
     groups_joined: list[str] = []
-    agent: dict | None = None
+    profile = None
     heartbeat: asyncio.Task | None = None
 
     async def connect(self):
@@ -123,8 +123,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        self.agent = {"id": user.pk, "name": profile.display_name, "workspace_id": profile.workspace_id}
-        await database_sync_to_async(_agent_seen)(self.agent)
+        self.profile = profile
+        await database_sync_to_async(services.agent_seen)(profile=profile)
         self.heartbeat = asyncio.create_task(self._keep_online())
 
     async def _keep_online(self):
@@ -132,9 +132,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         while True:
             await asyncio.sleep(presence.heartbeat_seconds())
             try:
-                await database_sync_to_async(_agent_seen)(self.agent)
+                await database_sync_to_async(services.agent_seen)(profile=self.profile)
             except Exception:  # a database hiccup: the next beat tries again, well within the grace period
-                logger.warning("Presence heartbeat failed for agent %s", self.agent["id"], exc_info=True)
+                logger.warning("Presence heartbeat failed for agent %s", self.profile.user_id, exc_info=True)
 
     async def disconnect(self, code):
         for group in self.groups_joined:
@@ -142,7 +142,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if self.heartbeat is not None:
             self.heartbeat.cancel()
             # Seen once more at close: the grace period covers a reload from now on.
-            await database_sync_to_async(_agent_seen)(self.agent)
+            await database_sync_to_async(services.agent_seen)(profile=self.profile)
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":
@@ -156,12 +156,6 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def relay(self, message):
         await self.send_json(message["event"])
-
-
-def _agent_seen(agent: dict) -> None:
-    if presence.presence_seen(user_id=agent["id"]):
-        realtime.publish_agent_presence(agent["workspace_id"], online=True,
-                                        agent={"id": str(agent["id"]), "name": agent["name"]})
 
 
 def _user_for_token(key: str):

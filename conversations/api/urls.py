@@ -16,4 +16,5 @@ urlpatterns = [
     path("conversations/<str:conversation_id>/resolve/", views.ConversationResolveApi.as_view()),
     path("handoffs/<str:handoff_id>/acknowledge/", views.HandoffAcknowledgeApi.as_view()),
     path("handoffs/<str:handoff_id>/cancel/", views.HandoffCancelApi.as_view()),
+    path("agents/me/heartbeat/", views.AgentHeartbeatApi.as_view()),
 ]

@@ -21,6 +21,7 @@ from flows import selectors as flow_selectors
 from helpdesk.api import IsAgent, error_response
 from helpdesk.errors import DomainError
 from routing.models import Team
+from routing.selectors import agent_profile_for
 from workspaces.models import Workspace
 
 User = get_user_model()
@@ -169,6 +170,18 @@ class WidgetAnswerFeedbackApi(_VisitorApi):
 
 
 # --- Agents ---------------------------------------------------------------------------------
+class AgentHeartbeatApi(APIView):
+    """POST /api/v1/agents/me/heartbeat/ — an inbox whose socket cannot connect (a proxy that drops
+    websockets) polls instead and calls this at least every 30 s, so its agent still counts as online. 204."""
+
+    permission_classes = [IsAgent]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.agent_seen(profile=agent_profile_for(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class ConversationListApi(ListAPIView):
     permission_classes = [IsAgent]
 

@@ -17,6 +17,7 @@ from conversations.services.lifecycle import (
     conversation_close,
     conversation_unassign,
 )
+from conversations.services.presence import agent_seen
 from conversations.services.messages import (
     ai_reply,
     answer_check_record,
@@ -29,7 +30,7 @@ from conversations.services.messages import (
 )
 
 __all__ = [
-    "HandoffRequest", "Target", "agent_reply", "ai_reply", "answer_check_record", "clean_body", "contact_update_attributes",
+    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "answer_check_record", "clean_body", "contact_update_attributes",
     "conversation_assign", "conversation_close", "conversation_update_tags", "conversation_reopen", "conversation_unassign", "handoff_acknowledge",
     "handoff_assign_waiting", "handoff_cancel", "handoff_notify", "handoff_request", "handoff_reroute",
     "lock_conversation",

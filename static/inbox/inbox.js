@@ -11,6 +11,7 @@ const OPEN_STATUSES = "open,pending_human,assigned";
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10000;
 const POLL_MS = Math.max(Number(config.poll_ms) || 15000, 1000);
+const HEARTBEAT_MS = 10000;
 
 const FILTERS = {
   needs_agent: { params: { needs_agent: "true" }, match: (c) => Boolean(c.needs_agent) },
@@ -40,6 +41,7 @@ const state = {
   backoff: BACKOFF_MIN_MS,
   reconnectTimer: null,
   pollTimer: null,
+  heartbeatTimer: null,
   permissionRequest: null,
 };
 
@@ -834,6 +836,13 @@ function setWsState(online) {
 function startPolling() {
   if (state.pollTimer) return;
   state.pollTimer = setInterval(pollOnce, POLL_MS);
+  // Without its socket the inbox keeps its agent online for routing (the server's grace period is 30 s).
+  sendHeartbeat();
+  state.heartbeatTimer = setInterval(sendHeartbeat, HEARTBEAT_MS);
+}
+
+function sendHeartbeat() {
+  api("agents/me/heartbeat/", { method: "POST" }).catch(() => {});
 }
 
 async function pollOnce() {
@@ -855,6 +864,8 @@ function waitsForMe(c) {
 function stopPolling() {
   clearInterval(state.pollTimer);
   state.pollTimer = null;
+  clearInterval(state.heartbeatTimer); // the socket refreshes presence itself
+  state.heartbeatTimer = null;
 }
 
 function handleEvent(event) {
