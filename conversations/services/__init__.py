@@ -17,7 +17,6 @@ from conversations.services.lifecycle import (
     conversation_close,
     conversation_unassign,
 )
-from conversations.services.presence import agent_seen
 from conversations.services.messages import (
     ai_reply,
     answer_check_record,
@@ -28,11 +27,12 @@ from conversations.services.messages import (
     system_message,
     widget_conversation_start,
 )
+from conversations.services.presence import agent_seen
 
 __all__ = [
-    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "answer_check_record", "clean_body", "contact_update_attributes",
-    "conversation_assign", "conversation_close", "conversation_update_tags", "conversation_reopen", "conversation_unassign", "handoff_acknowledge",
-    "handoff_assign_waiting", "handoff_cancel", "handoff_notify", "handoff_request", "handoff_reroute",
-    "lock_conversation",
-    "open_handoff", "receive_message", "system_message", "widget_conversation_start",
+    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "answer_check_record", "clean_body",
+    "contact_update_attributes", "conversation_assign", "conversation_close", "conversation_update_tags",
+    "conversation_reopen", "conversation_unassign", "handoff_acknowledge", "handoff_assign_waiting",
+    "handoff_cancel", "handoff_notify", "handoff_request", "handoff_reroute", "lock_conversation", "open_handoff",
+    "receive_message", "system_message", "widget_conversation_start",
 ]
