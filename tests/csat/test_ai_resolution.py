@@ -3,10 +3,8 @@ answered it" resolves as confirmed; both count as AI-resolved in analytics, each
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from conversations import services
@@ -16,7 +14,7 @@ from conversations.models import Conversation, Message
 from csat import selectors, tasks
 from csat.models import Survey
 from tests import factories
-from tests.conftest import request_handoff
+from tests.conftest import request_handoff, run_together
 
 IDLE = 1800  # the policy's default ai_idle_resolve_seconds
 ARTICLE = {"article": {"id": 1, "title": "Shipping times", "url": ""}, "confidence": 0.9}
@@ -127,25 +125,9 @@ def test_the_policy_time_decides(workspace, no_tasks):
 @pytest.mark.parametrize("attempt", range(3))
 def test_a_visitor_writing_while_the_sweep_runs_always_ends_with_an_open_conversation(workspace, no_tasks, attempt):
     conversation = answered(workspace)
-    start = threading.Barrier(3)
-    errors: list[Exception] = []
 
-    def run(job):
-        start.wait()
-        try:
-            job()
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in (
-        lambda: services.receive_message(conversation=conversation, body="Wait, one more thing"),
-        tasks.resolve_idle_ai_conversations_task, tasks.resolve_idle_ai_conversations_task)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_together(lambda: services.receive_message(conversation=conversation, body="Wait, one more thing"),
+                          tasks.resolve_idle_ai_conversations_task, tasks.resolve_idle_ai_conversations_task)
 
     assert errors == []
     conversation.refresh_from_db()
@@ -158,20 +140,8 @@ def test_a_visitor_writing_while_the_sweep_runs_always_ends_with_an_open_convers
 def test_concurrent_sweeps_resolve_each_conversation_once(workspace, no_tasks):
     conversations = [answered(workspace) for _ in range(6)]
     counts: list[int] = []
-    start = threading.Barrier(4)
 
-    def sweep():
-        start.wait()
-        try:
-            counts.append(tasks.resolve_idle_ai_conversations_task())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_together(lambda: counts.append(tasks.resolve_idle_ai_conversations_task()), repeat=4) == []
 
     assert sum(counts) == 6
     assert Conversation.objects.filter(pk__in=[c.pk for c in conversations], ai_resolution="idle").count() == 6

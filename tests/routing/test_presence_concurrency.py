@@ -1,12 +1,10 @@
 """Presence and re-routing under concurrency, on the real database with real threads."""
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from conversations import services, tasks
@@ -15,31 +13,9 @@ from conversations.models import Conversation, Handoff, Message
 from routing import presence
 from routing.models import AgentProfile
 from tests import factories
-from tests.conftest import request_handoff
+from tests.conftest import request_handoff, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*jobs, repeat: int = 1) -> list[Exception]:
-    """Each job in its own thread, released at once; each thread closes its database connection."""
-    errors: list[Exception] = []
-    start = threading.Barrier(len(jobs) * repeat)
-
-    def run(job):
-        start.wait()
-        try:
-            job()
-        except Exception as exc:  # surfaced by the caller's assertion
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs for _ in range(repeat)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 @pytest.fixture
