@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from conversations import services
-from conversations.assistant.detectors import detect_not_helpful, detect_smalltalk
+from conversations.assistant.detectors import detect_not_helpful
 from conversations.assistant.phrases import languages, phrase
 from conversations.models import Conversation, Message
 from csat import selectors, tasks
@@ -47,7 +47,7 @@ def idle_ids() -> list[int]:
 
 # --- the language of the check ----------------------------------------------------------------------
 @pytest.mark.parametrize("lang", languages())
-def test_the_no_reply_is_heard_as_not_helpful_and_the_yes_is_not_small_talk(lang):
+def test_the_no_reply_is_heard_as_not_helpful_and_the_yes_is_not(lang):
     assert detect_not_helpful(phrase("answer_check_no", lang), []).fired
     assert not detect_not_helpful(phrase("answer_check_yes", lang), []).fired
 
