@@ -160,10 +160,9 @@ def _notify(handoff: Handoff, recipients: list[int]) -> None:
                                   title=f"Handoff: {conversation.contact}")
 
 
-def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str,
-                  phrase_key: str = "handoff_requested") -> None:
+def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str) -> None:
     if someone_there:
-        system_message(conversation=conversation, body=phrase(phrase_key, language),
+        system_message(conversation=conversation, body=phrase("handoff_requested", language),
                        metadata={"handoff": str(handoff.id)})
         return
     minutes = routing_selectors.expected_reply_minutes(
@@ -196,8 +195,7 @@ def handoff_assign_waiting(*, handoff: Handoff) -> Handoff:
         _notify(handoff, recipients)
         realtime.publish_handoff_updated(handoff)
         realtime.publish_conversation_updated(conversation)
-        _tell_visitor(conversation, handoff, someone_there=True, language=conversation.language or "en",
-                      phrase_key="handoff_dequeued")
+        _tell_visitor_someone_has_it(conversation, handoff, "handoff_dequeued")
     return handoff
 
 
@@ -225,20 +223,25 @@ def handoff_reroute(*, handoff: Handoff) -> Handoff:
         return handoff
     logger.info("Re-routing handoff %s away from agent %s (%s)", handoff.pk, previous,
                 "not acknowledged" if still_there else "offline")
-    language = conversation.language or "en"
     if agent is not None:
         _assign(handoff, conversation, agent)
         _notify(handoff, [agent.pk])
+        _tell_visitor_someone_has_it(conversation, handoff, "handoff_rerouted")
     else:
         handoff.assigned_to, handoff.assigned_at, handoff.notified_at = None, None, None
         handoff.save(update_fields=["assigned_to", "assigned_at", "notified_at", "updated_at"])
         conversation.assignee = None
         conversation.save(update_fields=["assignee"])
+        _tell_visitor(conversation, handoff, someone_there=False, language=conversation.language or "en")
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
-    _tell_visitor(conversation, handoff, someone_there=agent is not None, language=language,
-                  phrase_key="handoff_rerouted")
     return handoff
+
+
+def _tell_visitor_someone_has_it(conversation: Conversation, handoff: Handoff, phrase_key: str) -> None:
+    """A waiting visitor's handoff went to someone who is there (from the queue, or from an absent agent)."""
+    system_message(conversation=conversation, body=phrase(phrase_key, conversation.language or "en"),
+                   metadata={"handoff": str(handoff.id)})
 
 
 def _assign(handoff: Handoff, conversation: Conversation, agent) -> None:
