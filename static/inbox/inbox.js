@@ -42,6 +42,7 @@ const state = {
   reconnectTimer: null,
   pollTimer: null,
   heartbeatTimer: null,
+  announcedHandoffs: new Set(), // handoff ids the polling fallback has notified (or found waiting at start)
   permissionRequest: null,
 };
 
@@ -846,14 +847,23 @@ function sendHeartbeat() {
 }
 
 async function pollOnce() {
-  const known = new Set(Array.from(state.conversations.values()).filter(waitsForMe).map((c) => String(c.id)));
   await loadList();
+  // Keyed by handoff, not by "new since the last poll": the open conversation's refresh may have
+  // brought the handoff in first, and it must still be announced once.
   state.conversations.forEach((c, id) => {
-    if (!waitsForMe(c) || known.has(id)) return;
+    if (!waitsForMe(c) || state.announcedHandoffs.has(String(c.handoff.id))) return;
+    state.announcedHandoffs.add(String(c.handoff.id));
     onNotification({ kind: "handoff", conversation: id, title: "Handoff assigned to you",
                      reason: c.handoff.reason, priority: c.handoff.priority });
   });
   refreshOpen(state.openId);
+}
+
+function rememberWaitingHandoffs() {
+  // Handoffs already waiting when the page opens are in the list, not announced again.
+  state.conversations.forEach((c) => {
+    if (waitsForMe(c)) state.announcedHandoffs.add(String(c.handoff.id));
+  });
 }
 
 function waitsForMe(c) {
@@ -1025,7 +1035,7 @@ function start() {
   connect();
   loadMe();
   loadAssignees();
-  loadList();
+  loadList().then(rememberWaitingHandoffs);
   const match = location.hash.match(/conversation=([^&]+)/);
   if (match) openConversation(decodeURIComponent(match[1]));
 }
