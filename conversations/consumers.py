@@ -1,6 +1,7 @@
 """Websockets: authenticate from the scope, subscribe through `realtime`, turn frames into service calls."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import parse_qs
 
@@ -14,6 +15,7 @@ from conversations import realtime, selectors, services
 from conversations.api.auth import contact_for_token
 from csat import services as csat_services
 from helpdesk.errors import DomainError
+from routing import presence
 from routing.selectors import agent_profile_for
 
 logger = logging.getLogger(__name__)
@@ -99,9 +101,11 @@ def _answer_csat(conversation, token, rating, comment) -> None:
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
-    """/ws/inbox/ — the session's agent, or ?token=<agent API token>."""
+    """/ws/inbox/ — the session's agent, or ?token=<agent API token>. While it is open the agent is online."""
 
     groups_joined: list[str] = []
+    profile = None
+    heartbeat: asyncio.Task | None = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -119,10 +123,26 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        self.profile = profile
+        await database_sync_to_async(services.agent_seen)(profile=profile)
+        self.heartbeat = asyncio.create_task(self._keep_online())
+
+    async def _keep_online(self):
+        """Refresh presence while the socket is open; if this process dies, the agent lapses offline."""
+        while True:
+            await asyncio.sleep(presence.heartbeat_seconds())
+            try:
+                await database_sync_to_async(services.agent_seen)(profile=self.profile)
+            except Exception:  # a database hiccup: the next beat tries again, well within the grace period
+                logger.warning("Presence heartbeat failed for agent %s", self.profile.user_id, exc_info=True)
 
     async def disconnect(self, code):
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            # Seen once more at close: the grace period covers a reload from now on.
+            await database_sync_to_async(services.agent_seen)(profile=self.profile)
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":

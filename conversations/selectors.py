@@ -4,8 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from conversations.models import Conversation, Handoff, Message, hash_token
+from routing import presence
+from routing.models import HandoffPolicy
 from routing.selectors import agent_profile_for
 
 STATUS_VALUES = set(Conversation.Status.values)
@@ -101,3 +104,22 @@ def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
         return None
     return (Handoff.objects.select_related("conversation", "conversation__contact")
             .filter(pk=handoff_id, conversation__workspace_id=profile.workspace_id).first())
+
+
+def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
+    """Pending handoffs to move: their assignee is no longer there (offline, away or deactivated), or has not
+    acknowledged within the policy's `reassign_after_minutes`.
+
+    A hint for the sweep, read without locks: `handoff_reroute` re-checks each under its locks.
+    """
+    pending = Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=False)
+    absent = list(pending.exclude(presence.eligible_q("assigned_to__agent__"))
+                  .select_related("conversation").order_by("requested_at")[:limit])
+    now = timezone.now()
+    late = Q(pk__in=[])
+    for workspace_id, minutes in HandoffPolicy.objects.filter(reassign_after_minutes__gt=0).values_list(
+            "workspace_id", "reassign_after_minutes"):
+        late |= Q(conversation__workspace_id=workspace_id, assigned_at__lte=now - timedelta(minutes=minutes))
+    overdue = list(pending.filter(late).exclude(pk__in=[h.pk for h in absent])
+                   .select_related("conversation").order_by("assigned_at")[:max(0, limit - len(absent))])
+    return absent + overdue

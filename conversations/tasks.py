@@ -73,6 +73,17 @@ def assign_waiting_handoffs_task() -> int:
     return assigned
 
 
+@shared_task(acks_late=True, soft_time_limit=60)
+def reroute_handoffs_task() -> int:
+    """Beat sweep: pending handoffs whose assignee went offline, or did not acknowledge in the policy's time,
+    go to someone who is there (or back to the queue). Returns how many moved."""
+    moved = 0
+    for handoff in selectors.handoffs_to_reroute():
+        if services.handoff_reroute(handoff=handoff).assigned_to_id != handoff.assigned_to_id:
+            moved += 1
+    return moved
+
+
 @shared_task(acks_late=True, soft_time_limit=120)
 def expire_handoffs_task() -> int:
     """Pending handoffs whose visitor has been gone past the policy's expiry go back to the AI."""

@@ -42,6 +42,9 @@ CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL: str = env("HELPDESK_PUBLIC_URL", default="http://127.0.0.1:8000")
 # While an agent's inbox socket is down (proxy hiccup, laptop waking up) the page refetches this often.
 INBOX_POLL_SECONDS: int = env.int("HELPDESK_INBOX_POLL_SECONDS", default=15)
+# An agent is online while an inbox socket is connected and this long after it closes (a reload) or its
+# process dies without closing it (API.md: 30 s). Tests that kill a process shorten it.
+PRESENCE_GRACE_SECONDS: float = env.float("HELPDESK_PRESENCE_GRACE_SECONDS", default=30.0)
 
 INSTALLED_APPS = [
     "daphne",
@@ -142,8 +145,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-stale-handoffs": {"task": "conversations.tasks.expire_handoffs_task", "schedule": 60.0},
     "assign-waiting-handoffs": {"task": "conversations.tasks.assign_waiting_handoffs_task", "schedule": 30.0},
+    "reroute-handoffs-of-absent-agents": {"task": "conversations.tasks.reroute_handoffs_task", "schedule": 10.0},
     "remind-unacknowledged-handoffs": {"task": "conversations.tasks.remind_handoffs_task", "schedule": 60.0},
     "send-due-surveys": {"task": "csat.tasks.send_due_surveys_task", "schedule": 10.0},
+    "resolve-idle-ai-conversations": {"task": "csat.tasks.resolve_idle_ai_conversations_task", "schedule": 60.0},
     "resend-stuck-flow-webhooks": {"task": "flows.tasks.resend_stuck_webhooks_task", "schedule": 600.0},
     "sweep-turns": {"task": "conversations.tasks.sweep_turns_task",
                     "schedule": env.float("HELPDESK_TURN_SWEEP_SECONDS", default=15.0)},

@@ -1,7 +1,10 @@
 """Shared fixtures: factories, API clients, captured real-time events, a real Celery worker."""
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -68,6 +71,29 @@ def client_for(user):
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def run_together(*jobs, repeat: int = 1) -> list[Exception]:
+    """Each job `repeat` times, each in its own thread, all released at once; returns what they raised.
+    Each thread closes its database connection (concurrency tests run on the real database)."""
+    errors: list[Exception] = []
+    start = threading.Barrier(len(jobs) * repeat)
+
+    def run(job):
+        start.wait()
+        try:
+            job()
+        except Exception as exc:  # surfaced by the caller's assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs for _ in range(repeat)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 def request_handoff(conversation, **kwargs):

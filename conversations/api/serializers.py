@@ -173,3 +173,12 @@ class ConversationDetailOutput(ConversationOutput):
     resolved_by = serializers.ChoiceField(choices=Conversation.ResolvedBy.choices, allow_null=True)
     flow_log = FlowLogEntryOutput(many=True)
     csat = ConversationCsatOutput(allow_null=True, help_text="The latest survey; null when none.")
+
+
+class AnswerFeedbackInput(serializers.Serializer):
+    message = serializers.CharField(help_text="The id of the AI answer being rated.")
+    helpful = serializers.BooleanField()
+
+
+class AnswerFeedbackOutput(serializers.Serializer):
+    message = MessageOutput(help_text="The visitor's answer, as a message in their words.")

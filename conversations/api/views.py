@@ -14,6 +14,8 @@ from rest_framework.views import APIView
 from conversations import payloads, selectors, services
 from conversations.api.auth import IsVisitor, VisitorAuthentication
 from conversations.api.serializers import (
+    AnswerFeedbackInput,
+    AnswerFeedbackOutput,
     AssignInput,
     AuthTokenInput,
     ConversationDetailOutput,
@@ -34,6 +36,7 @@ from flows import selectors as flow_selectors
 from helpdesk.api import AGENT_ERRORS, IsAgent, error_response, error_responses
 from helpdesk.errors import DomainError
 from routing.models import Team
+from routing.selectors import agent_profile_for
 from workspaces.models import Workspace
 
 User = get_user_model()
@@ -136,7 +139,37 @@ class WidgetMessagesApi(_VisitorApi):
         return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
 
 
+class WidgetAnswerFeedbackApi(_VisitorApi):
+    """POST /api/v1/widget/conversations/{id}/answer-feedback/ — the visitor's answer to "Did that answer your
+    question?" under an AI answer. Yes resolves the conversation as confirmed by the visitor; no takes the
+    policy's not-helpful path. 201 with the visitor's message (their choice, in their words)."""
+
+    @extend_schema(request=AnswerFeedbackInput,
+                   responses={201: AnswerFeedbackOutput, **error_responses(400, 401, 404, 409)})
+    def post(self, request, conversation_id):
+        conversation = self.conversation(request, conversation_id)
+        if conversation is None:
+            return _not_found()
+        data = AnswerFeedbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = csat_services.ai_answer_feedback(conversation=conversation, message_id=data.validated_data["message"],
+                                                   helpful=data.validated_data["helpful"])
+        return Response({"message": payloads.message_payload(message)}, status=status.HTTP_201_CREATED)
+
+
 # --- Agents ---------------------------------------------------------------------------------
+class AgentHeartbeatApi(APIView):
+    """POST /api/v1/agents/me/heartbeat/ — an inbox whose socket cannot connect (a proxy that drops
+    websockets) polls instead and calls this at least every 30 s, so its agent still counts as online. 204."""
+
+    permission_classes = [IsAgent]
+
+    @extend_schema(request=None, responses={204: None, **error_responses(*AGENT_ERRORS)})
+    def post(self, request):
+        services.agent_seen(profile=agent_profile_for(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class ConversationListApi(ListAPIView):
     permission_classes = [IsAgent]
     serializer_class = ConversationOutput  # the schema of conversation_payload (list() builds the dicts)

@@ -88,6 +88,10 @@ class AnalyticsSummaryApi(APIView):
 
         conversations = serializers.IntegerField(help_text="Conversations created in the period.")
         ai_resolved = serializers.IntegerField(help_text="Resolved (not spam/duplicate) without any human message.")
+        ai_resolved_confirmed = serializers.IntegerField(
+            help_text="Of those, resolved by the AI after the visitor confirmed its answer helped.")
+        ai_resolved_idle = serializers.IntegerField(
+            help_text="Of those, resolved by the AI after the visitor went quiet (policy.ai_idle_resolve_seconds).")
         handed_off = serializers.IntegerField(help_text="Conversations with at least one handoff.")
         handoff_rate = serializers.FloatField(allow_null=True, help_text="handed_off / conversations, 0..1.")
         csat = CsatFiguresOutput(help_text="Answered surveys of resolutions in the period.")

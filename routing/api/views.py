@@ -1,13 +1,14 @@
 """Agents and teams: who is there and whether they take conversations."""
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.api import AGENT_ERRORS, IsAgent, error_responses
-from routing import selectors, services
+from routing import presence, selectors, services
 from routing.models import AgentProfile
 
 
@@ -18,6 +19,8 @@ def agent_payload(profile: AgentProfile) -> dict:
         "name": profile.display_name,
         "email": profile.user.email,
         "available": profile.available,
+        # an inbox socket connected now or within the grace period; routing needs both flags
+        "online": presence.is_online(profile.last_seen_at, timezone.now()),
         "capacity": profile.capacity,
         "is_admin": profile.user.is_staff,
         "teams": [{"id": str(t.pk), "name": t.name} for t in profile.teams.all()],
