@@ -59,8 +59,9 @@ def ai_idle_conversation_ids(*, now: dt.datetime, limit: int = 500, conversation
     """
     ai = Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AI)
     answers = ai.filter(metadata__has_key="article")
-    qs = (Conversation.objects.filter(status=Conversation.Status.OPEN, ai_offered_human=False,
+    qs = (Conversation.objects.filter(status=Conversation.Status.OPEN,
                                       workspace__policy__ai_idle_resolve_seconds__isnull=False)
+          .exclude(assistant_state__contains={"offered_human": True})  # the turn's memory (conversations.turn_memory)
           .filter(Exists(answers))
           .exclude(Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))
           .exclude(Exists(Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AGENT)))

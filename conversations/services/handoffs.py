@@ -242,7 +242,8 @@ def handoff_reroute(*, handoff: Handoff) -> Handoff:
         handoff.save(update_fields=["assigned_to", "assigned_at", "notified_at", "updated_at"])
         conversation.assignee = None
         conversation.save(update_fields=["assignee"])
-        _tell_visitor(conversation, handoff, someone_there=False, language=conversation.language or "en")
+        _tell_visitor(conversation, handoff, someone_there=False, language=conversation.language or "en",
+                      notice="plain")
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
     return handoff

@@ -103,7 +103,7 @@ def test_conversations_the_ai_did_not_handle_alone_stay_open(workspace, agent, n
     elif case == "no answer, only a miss":
         conversation.messages.filter(sender_type="ai").update(metadata={})
     elif case == "the AI offered a person":
-        Conversation.objects.filter(pk=conversation.pk).update(ai_offered_human=True)
+        Conversation.objects.filter(pk=conversation.pk).update(assistant_state={"offered_human": True})
     elif case == "the visitor said no":
         conversation.messages.filter(sender_type="ai").update(metadata={**ARTICLE, "answer_check": {"answer": "no"}})
 
