@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -402,17 +402,23 @@ def _pg_initdb(user: _PgUser) -> None:
         raise EmbeddedError(f"initdb failed (exit {code}):\n{out.strip()}")
 
 
-def _pg_start() -> bool:
-    """Start PostgreSQL unless it already runs; True when this call started it."""
-    if pg_pid():
-        _wait_for(pg_accepts_connections, "PostgreSQL", pg_log_file())
-        return False
+def _pg_prepare() -> _PgUser:
+    """Folders, a cleared crash, the cluster and our config: all a postmaster needs to start."""
     user = _pg_user()
     _prepare_pg_dirs(user)
     _pg_clear_stale()
     if not (paths.pg_data_dir() / "PG_VERSION").exists():
         _pg_initdb(user)
     _write_pg_conf(user)
+    return user
+
+
+def _pg_start() -> bool:
+    """Start PostgreSQL unless it already runs; True when this call started it."""
+    if pg_pid():
+        _wait_for(pg_accepts_connections, "PostgreSQL", pg_log_file())
+        return False
+    user = _pg_prepare()
     code, out = _run_pg_tool(
         [
             str(pg_bin_dir() / "pg_ctl"), "start", "-D", str(paths.pg_data_dir()),
@@ -503,10 +509,7 @@ def _write_redis_conf() -> None:
     )
 
 
-def _redis_start() -> bool:
-    if redis_pid():
-        _wait_for(redis_accepts_connections, "Redis", redis_log_file())
-        return False
+def _redis_prepare() -> Path:
     folder = paths.redis_dir()
     _check_socket_path(paths.redis_socket())
     folder.mkdir(parents=True, exist_ok=True)
@@ -515,6 +518,14 @@ def _redis_start() -> bool:
         _log(f"removing stale {redis_pid_file()} (PID {_read_pid(redis_pid_file())} is not our redis-server)")
     _unlink(redis_pid_file(), paths.redis_socket())
     _write_redis_conf()
+    return folder
+
+
+def _redis_start() -> bool:
+    if redis_pid():
+        _wait_for(redis_accepts_connections, "Redis", redis_log_file())
+        return False
+    folder = _redis_prepare()
     binary = redis_server_bin()
     with tempfile.TemporaryFile("w+") as out:
         # daemonize yes: redis-server forks, writes its pidfile and this call returns.
@@ -598,6 +609,51 @@ def start_missing(*, pg: bool = True, redis: bool = True) -> list[str]:
         if redis and _redis_start():
             started.append("redis")
     return started
+
+
+@dataclass(frozen=True)
+class ForegroundServer:
+    """How to run one embedded server as a supervised child that stays in the foreground."""
+
+    name: str  # "postgres" or "redis"
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str] | None
+    popen_kwargs: dict  # who it runs as (PostgreSQL never as root)
+    accepts_connections: Callable[[], bool]
+    log_file: Path
+
+    def wait_ready(self) -> None:
+        _wait_for(self.accepts_connections, self.name, self.log_file)
+        if self.name == "postgres":
+            _pg_create_database()
+
+
+def foreground_server(name: str) -> ForegroundServer:
+    """Prepare `name` ("postgres" or "redis") to be started in the foreground by a supervisor
+    (the launcher), which then owns the process: it restarts it and it dies with it.
+
+    Call with the lock held (`locked()`), and only when `running(name)` is None.
+    """
+    if name == "postgres":
+        user = _pg_prepare()
+        return ForegroundServer(
+            name, [str(pg_bin_dir() / "postgres"), "-D", str(paths.pg_data_dir())], paths.pg_dir(), _pg_env(),
+            user.subprocess_kwargs(), pg_accepts_connections, pg_log_file())
+    if name == "redis":
+        folder = _redis_prepare()
+        # Command-line options override the file, which `start` shares (it daemonizes).
+        argv = [str(redis_server_bin()), str(redis_conf_file()), "--daemonize", "no", "--logfile", ""]
+        return ForegroundServer(name, argv, folder, None, {}, redis_accepts_connections, redis_log_file())
+    raise ValueError(f"unknown embedded server {name!r}")
+
+
+def running(name: str) -> int | None:
+    """PID of the embedded server `name` when it runs (started by anyone), else None."""
+    return pg_pid() if name == "postgres" else redis_pid()
+
+
+locked = _locked
 
 
 def stop(*, pg: bool = True, redis: bool = True) -> list[str]:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
@@ -18,6 +19,7 @@ from conversations.models import Conversation
 from csat import selectors as csat_selectors
 from csat import services as csat_services
 from flows import selectors as flow_selectors
+from helpdesk import ratelimit
 from helpdesk.api import IsAgent, error_response
 from helpdesk.errors import DomainError
 from routing.models import Team
@@ -56,6 +58,7 @@ class AuthTokenApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
 
+    @extend_schema_serializer(component_name="LoginInput")
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
@@ -65,6 +68,9 @@ class AuthTokenApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        wait = ratelimit.login_wait(request, data.validated_data["username"])
+        if wait is not None:
+            return ratelimit.login_locked_response(wait)
         user = authenticate(request, **data.validated_data)
         if user is None or not user.is_active:
             return error_response("bad_credentials", "Unable to log in with those credentials.", 401)
@@ -82,6 +88,7 @@ class WidgetConversationCreateApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [VisitorCreateThrottle]
 
+    @extend_schema_serializer(component_name="WidgetConversationInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(required=False, allow_blank=True, max_length=200)
         email = serializers.EmailField(required=False, allow_blank=True)
@@ -125,6 +132,8 @@ class WidgetConversationDetailApi(_VisitorApi):
 
 
 class WidgetMessagesApi(_VisitorApi):
+    throttle_classes = [ratelimit.VisitorMessageThrottle]
+
     @extend_schema(parameters=[OpenApiParameter("after", str, description="Only messages after this id.")],
                    responses={200: MessageOutput(many=True)})
     def get(self, request, conversation_id):
@@ -141,8 +150,9 @@ class WidgetMessagesApi(_VisitorApi):
             return _not_found()
         data = MessageBodySerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        key = services.clean_idempotency_key(request.headers.get("Idempotency-Key"))
         message = services.receive_message(conversation=conversation, body=data.validated_data["body"],
-                                           external_id=request.headers.get("Idempotency-Key") or None)
+                                           external_id=key)
         return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
 
 
@@ -150,7 +160,7 @@ class WidgetMessagesApi(_VisitorApi):
 class ConversationListApi(ListAPIView):
     permission_classes = [IsAgent]
 
-    @extend_schema(parameters=[
+    @extend_schema(operation_id="conversations_list", responses={200: OpenApiTypes.OBJECT}, parameters=[
         OpenApiParameter("status", str, description="open, pending_human, assigned, resolved (comma-separated)"),
         OpenApiParameter("assignee", str, description="me, unassigned or a user id"),
         OpenApiParameter("team", str), OpenApiParameter("needs_agent", bool)])
@@ -188,6 +198,7 @@ class _AgentConversationApi(APIView):
 
 
 class ConversationDetailApi(_AgentConversationApi):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, conversation_id):
         return self.detail(self.conversation(request, conversation_id))
 
@@ -209,6 +220,7 @@ class ConversationMessagesApi(_AgentConversationApi):
 
 
 class ConversationAssignApi(_AgentConversationApi):
+    @extend_schema_serializer(component_name="AssignInput")
     class InputSerializer(serializers.Serializer):
         user_id = serializers.IntegerField(required=False)
         team_id = serializers.IntegerField(required=False)
@@ -218,7 +230,7 @@ class ConversationAssignApi(_AgentConversationApi):
                 raise serializers.ValidationError("Give exactly one of user_id or team_id.")
             return attrs
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
         data = self.InputSerializer(data=request.data)
@@ -239,7 +251,7 @@ class ConversationAssignApi(_AgentConversationApi):
 
 
 class ConversationUnassignApi(_AgentConversationApi):
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, conversation_id):
         conversation = services.conversation_unassign(conversation=self.conversation(request, conversation_id),
                                                       by=request.user)
@@ -247,11 +259,12 @@ class ConversationUnassignApi(_AgentConversationApi):
 
 
 class ConversationResolveApi(_AgentConversationApi):
+    @extend_schema_serializer(component_name="ResolveInput")
     class InputSerializer(serializers.Serializer):
         resolution = serializers.ChoiceField(choices=Conversation.Resolution.choices)
         csat = serializers.BooleanField(required=False, allow_null=True, default=None)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
         data = self.InputSerializer(data=request.data)
@@ -272,14 +285,14 @@ class _HandoffApi(APIView):
 
 
 class HandoffAcknowledgeApi(_HandoffApi):
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, handoff_id):
         handoff = services.handoff_acknowledge(handoff=self.handoff(request, handoff_id), agent=request.user)
         return Response(payloads.handoff_payload(handoff))
 
 
 class HandoffCancelApi(_HandoffApi):
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, handoff_id):
         handoff = services.handoff_cancel(handoff=self.handoff(request, handoff_id), reason="cancelled_by_agent",
                                           by=request.user)

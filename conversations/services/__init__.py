@@ -6,6 +6,7 @@ from conversations.services.handoffs import (
     handoff_acknowledge,
     handoff_assign_waiting,
     handoff_cancel,
+    handoff_expire,
     handoff_notify,
     handoff_request,
     open_handoff,
@@ -19,6 +20,7 @@ from conversations.services.lifecycle import (
 from conversations.services.messages import (
     ai_reply,
     clean_body,
+    clean_idempotency_key,
     conversation_reopen,
     lock_conversation,
     receive_message,
@@ -27,8 +29,8 @@ from conversations.services.messages import (
 )
 
 __all__ = [
-    "HandoffRequest", "Target", "agent_reply", "ai_reply", "clean_body", "contact_update_attributes",
+    "HandoffRequest", "Target", "agent_reply", "ai_reply", "clean_body", "clean_idempotency_key", "contact_update_attributes",
     "conversation_assign", "conversation_close", "conversation_update_tags", "conversation_reopen", "conversation_unassign", "handoff_acknowledge",
-    "handoff_assign_waiting", "handoff_cancel", "handoff_notify", "handoff_request", "lock_conversation",
+    "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_request", "lock_conversation",
     "open_handoff", "receive_message", "system_message", "widget_conversation_start",
 ]

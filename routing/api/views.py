@@ -1,7 +1,8 @@
 """Agents and teams: who is there and whether they take conversations."""
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,13 +29,15 @@ def agent_payload(profile: AgentProfile) -> dict:
 class AgentMeApi(APIView):
     permission_classes = [IsAgent]
 
+    @extend_schema_serializer(component_name="AgentAvailabilityInput")
     class InputSerializer(serializers.Serializer):
         available = serializers.BooleanField()
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(agent_payload(selectors.agent_profile_for(request.user)))
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: OpenApiTypes.OBJECT})
     def patch(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -45,6 +48,7 @@ class AgentMeApi(APIView):
 class AgentListApi(APIView):
     permission_classes = [IsAgent]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         workspace = request.user.agent.workspace
         return Response([agent_payload(p) for p in selectors.agent_list(workspace=workspace)])
@@ -53,6 +57,7 @@ class AgentListApi(APIView):
 class TeamListApi(APIView):
     permission_classes = [IsAgent]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         teams = selectors.team_list(workspace=request.user.agent.workspace)
         return Response([{"id": str(t.pk), "name": t.name, "reply_time_minutes": t.reply_time_minutes,
