@@ -78,6 +78,9 @@ class Stack:
         state = tempfile.mkdtemp(prefix="hd-faults-")
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
+        trained = ROOT / ".state" / "assistant"  # what `make install` trained; else the launcher trains it
+        if trained.is_dir() and "HELPDESK_ASSISTANT_DIR" not in env:
+            env["HELPDESK_ASSISTANT_DIR"] = str(trained)
         env.update(HELPDESK_STATE_DIR=state, HELPDESK_DEMO="1", PORT=str(port), NO_COLOR="1",
                    HELPDESK_STOP_TIMEOUT="10",
                    # the bench is one address sending many messages: keep the abuse limits out of the way

@@ -47,8 +47,13 @@ def _worker() -> None:
 
 
 def _assistant() -> None:
-    from conversations.knowledge import workspaces_without_ready_index  # an app module; health is plumbing
+    # App modules: health is plumbing that asks them, nothing imports health.
+    from conversations.assistant.models import ARTIFACT_NAME, default_artifact_dir
+    from conversations.knowledge import workspaces_without_ready_index
 
+    artifact = default_artifact_dir() / ARTIFACT_NAME
+    if not artifact.exists():
+        raise NotReady(f"the assistant's models are not trained ({artifact} is missing)")
     missing = workspaces_without_ready_index()
     if missing:
         raise NotReady(f"knowledge index missing or stale for {', '.join(w.slug for w in missing)}")

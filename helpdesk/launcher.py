@@ -341,14 +341,7 @@ class Launcher:
             self.out.say("using " + ", ".join(
                 n for n, ext in (("DATABASE_URL", not need_pg), ("REDIS_URL", not need_redis)) if ext))
 
-        steps = []
-        if self.setup:
-            steps = [("migrate", [str(MANAGE), "migrate", "--noinput"]),
-                     ("migrate", [str(MANAGE), "collectstatic", "--noinput", "-v", "0"]),
-                     # Visitors' first questions must find the knowledge base: index it before serving.
-                     ("migrate", [str(MANAGE), "build_knowledge_index"])]
-            if self.demo:
-                steps.insert(2, ("seed", [str(MANAGE), "seed_demo"]))
+        steps = self._setup_steps() if self.setup else []
         for name, args in steps:
             if self.stop_requested.is_set():
                 return 0
@@ -356,7 +349,7 @@ class Launcher:
             if code is None:
                 return 0
             if code != 0:
-                self.out.say(f"error: `manage.py {' '.join(args[1:])}` failed with exit code {code}")
+                self.out.say(f"error: `{' '.join(args)}` failed with exit code {code}")
                 return 1
 
         if "web" in self.wanted and not self._port_free():
@@ -376,6 +369,18 @@ class Launcher:
         self.out.say(f"received {self.stop_reason}: stopping")
         return 0
 
+    def _setup_steps(self) -> list[tuple[str, list[str]]]:
+        steps = []
+        if not _assistant_trained():  # `make install` trains it; a state folder of its own needs it too
+            steps.append(("migrate", ["-m", "conversations.assistant.train"]))
+        steps += [("migrate", [str(MANAGE), "migrate", "--noinput"]),
+                  ("migrate", [str(MANAGE), "collectstatic", "--noinput", "-v", "0"])]
+        if self.demo:
+            steps.append(("seed", [str(MANAGE), "seed_demo"]))
+        # Visitors' first questions must find the knowledge base: index it before serving.
+        steps.append(("migrate", [str(MANAGE), "build_knowledge_index"]))
+        return steps
+
     def _shutdown(self) -> None:
         # A second Ctrl-C during shutdown must not leave servers half-stopped.
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -385,6 +390,12 @@ class Launcher:
         if self.servers:
             self._terminate(self.servers)
             self.out.say(f"stopped embedded {' and '.join(c.name for c in self.servers)}")
+
+
+def _assistant_trained() -> bool:
+    from conversations.assistant.models import ARTIFACT_NAME, default_artifact_dir
+
+    return (default_artifact_dir() / ARTIFACT_NAME).exists()
 
 
 def _describe_exit(code: int | None) -> str:

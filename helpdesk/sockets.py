@@ -8,19 +8,16 @@ from __future__ import annotations
 import json
 import logging
 
-import kombu.exceptions
-import redis.exceptions
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.db import DatabaseError, DataError
+from django.db import DataError
 
 from helpdesk.errors import DomainError
+from helpdesk.middleware import OUTAGES
 from helpdesk.text import json_problem
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_CHARS = 64 * 1024
-_OUTAGES = (DatabaseError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-            kombu.exceptions.OperationalError, ConnectionError)
 
 
 class JsonSocketConsumer(AsyncJsonWebsocketConsumer):
@@ -44,7 +41,7 @@ class JsonSocketConsumer(AsyncJsonWebsocketConsumer):
         except DataError as exc:
             logger.info("Refused a value the database cannot store: %s", exc)
             await self.send_error("invalid", "A value in the frame is out of range or malformed.")
-        except _OUTAGES as exc:
+        except OUTAGES as exc:
             logger.error("Socket frame failed, service unavailable: %s: %s", type(exc).__name__, exc)
             await self.send_error("unavailable", "The service is briefly unavailable; send it again shortly.")
         except Exception:

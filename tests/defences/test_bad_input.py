@@ -137,3 +137,12 @@ async def test_a_bad_frame_gets_an_error_frame_and_the_socket_stays_usable(frame
     finally:
         await communicator.disconnect()
         await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.parametrize("query", ["assignee=abc", "assignee=99999999999999999999", "team=abc", "team=%00",
+                                   "q=%00", "q=a%01b", "tag=%00", "status=%00", "needs_agent=%00",
+                                   "page=abc", "page=99999999999999999999"])
+def test_bad_query_parameters_of_the_agent_list_are_never_a_500(agent_client, query):
+    response = agent_client.get(f"/api/v1/conversations/?{query}")
+    assert response.status_code < 500, (query, response.status_code, response.content[:200])
+    assert response["Content-Type"].startswith("application/json")

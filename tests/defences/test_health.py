@@ -74,3 +74,11 @@ def test_api_answers_json_503_with_retry_after_while_the_database_is_down(worker
     assert health.status_code == 503
     assert health.json()["database"] == "down"
     assert APIClient().get("/healthz/live").status_code == 200
+
+
+def test_not_ready_while_the_assistant_is_untrained(db, worker_heartbeat, monkeypatch, tmp_path):
+    monkeypatch.setenv("HELPDESK_ASSISTANT_DIR", str(tmp_path))  # no trained models there
+    body = APIClient().get("/healthz/ready").json()
+    assert body["assistant"] == "not_ready"
+    monkeypatch.delenv("HELPDESK_ASSISTANT_DIR")
+    assert APIClient().get("/healthz/ready").json()["assistant"] == "ok"
