@@ -10,9 +10,11 @@ PostgreSQL and Redis in a temporary state folder, on --port) and stops it at the
 
 Each fault, in turn:
 1. a few visitors open a conversation and keep a widget socket open (reconnecting, like the widget);
-2. the fault is injected, and each visitor sends a knowledge-base question at once, retrying
+2. half of them send a knowledge-base question, and 0.7 s later (their turns running) the fault
+   is injected; then the other half send theirs; every send is retried with its Idempotency-Key
    (as the widget does) until the API accepts it or 90 s pass;
-3. /healthz/ready is polled until 200: "recovered" and the seconds since the fault;
+3. /healthz/ready is polled until 200: "recovered" and the seconds since the fault (for
+   terminate-db-connections, since the connections were terminated);
 4. after the outcomes settle: visitor messages lost (accepted, or retried to the end, but not
    stored), AI outcomes lost (no AI message after the question) or doubled (more than one), and
    "responding" indicators left on (the last ai.typing event a socket saw was active).
@@ -47,6 +49,7 @@ FAULTS = ("kill-web", "kill-worker", "kill-redis", "kill-postgres", "restart-red
 RECOVERY_TIMEOUT = 120.0
 SEND_TIMEOUT = 90.0
 SETTLE_TIMEOUT = 60.0
+IN_FLIGHT_SECONDS = 0.7  # after the first visitors wrote: their turns are being worked on
 
 
 @dataclass
@@ -219,7 +222,11 @@ class Visitor:
                         if frame.get("type") == "ai.typing":
                             self.typing = bool(frame.get("active"))
             except Exception:  # the server went away: reconnect, like the widget
-                self.stop.wait(0.5)
+                pass
+            # Like the widget: an ai.typing{false} sent while offline never arrives, so a closed
+            # socket clears the indicator; only one switched on after reconnecting can stay on.
+            self.typing = False
+            self.stop.wait(0.5)
 
     def send(self) -> bool:
         key = uuid.uuid4().hex  # one key for every retry: the message is stored once
@@ -251,12 +258,18 @@ def run_fault(stack: Stack, fault: str, visitors: int) -> Result:
     result = Result(fault, visitors=visitors)
     people = [Visitor(stack.url) for _ in range(visitors)]
     time.sleep(1.0)  # sockets connected
-    started = time.monotonic()
+    # Half write just before the fault (their turns are running when it hits), half just after.
+    before, after = people[: visitors // 2], people[visitors // 2:]
+    senders = [threading.Thread(target=p.send) for p in before]
+    for t in senders:
+        t.start()
+    time.sleep(IN_FLIGHT_SECONDS)
     note = inject(stack, fault)
+    started = time.monotonic()
     if note:
         result.notes.append(note)
-    senders = [threading.Thread(target=p.send) for p in people]
-    for t in senders:
+    senders += [threading.Thread(target=p.send) for p in after]
+    for t in senders[len(before):]:
         t.start()
     recovered_at = None
     deadline = started + RECOVERY_TIMEOUT
@@ -306,7 +319,8 @@ def main() -> int:
     parser.add_argument("--url", help="a running stack (else one is started on --port)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8500))
     parser.add_argument("--faults", default=",".join(FAULTS))
-    parser.add_argument("--visitors", type=int, default=3, help="visitors writing during each fault")
+    parser.add_argument("--visitors", type=int, default=4,
+                        help="visitors per fault: half write just before it, half just after")
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args()
     faults = [f for f in args.faults.split(",") if f]
