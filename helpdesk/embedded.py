@@ -9,7 +9,8 @@ another server on a loopback port, and their data is kept between runs.
     python -m helpdesk.embedded start      # idempotent; waits until both accept connections
     python -m helpdesk.embedded status     # exit 0 when both run, 3 otherwise
     python -m helpdesk.embedded stop       # pg_ctl stop -m fast; SIGTERM to redis
-    python -m helpdesk.embedded run -- CMD # start what DATABASE_URL/REDIS_URL leave out, run CMD, stop again
+    python -m helpdesk.embedded run -- CMD # start what DATABASE_URL/REDIS_URL leave out (as children
+                                           # that die with it), run CMD, stop them again
     python -m helpdesk.embedded psql       # a psql shell on the embedded database
 
 PostgreSQL refuses to run as root, so under root its initdb, pg_ctl and postgres run as
@@ -41,6 +42,7 @@ import psycopg
 import redis
 
 from helpdesk import embedded_paths as paths
+from helpdesk import lifeline
 
 START_TIMEOUT = 60.0  # seconds for either server to accept connections
 STOP_TIMEOUT = 60.0
@@ -734,12 +736,13 @@ def _cmd_run(command: list[str]) -> int:
     if not command:
         raise EmbeddedError("run needs a command: python -m helpdesk.embedded run -- CMD [ARGS...]")
     need_pg, need_redis = needed_from_env()
-    started: list[str] = []
+    owned: list[tuple[str, subprocess.Popen]] = []
     if need_pg or need_redis:
-        started = start_missing(pg=need_pg, redis=need_redis)
+        owned = _start_owned([n for n, need in (("postgres", need_pg), ("redis", need_redis)) if need])
     else:
         _log("DATABASE_URL and REDIS_URL are set: using those servers")
-    child = subprocess.Popen(command, env=_command_environ())
+    # The command dies with us too: without us its servers are gone.
+    child = subprocess.Popen(command, env=_command_environ(), preexec_fn=lifeline.preexec(signal.SIGTERM))
     # Ctrl-C reaches the child through the terminal; we only forward a SIGTERM meant for us.
     previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     previous_term = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
@@ -748,10 +751,48 @@ def _cmd_run(command: list[str]) -> int:
     finally:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)
-        if started:
-            stop(pg="postgres" in started, redis="redis" in started)
-            _log(f"stopped {' and '.join(started)} (started for this command)")
+        if owned:
+            _stop_owned(owned)
+            _log(f"stopped {' and '.join(name for name, _ in owned)} (started for this command)")
     return code if code >= 0 else 128 - code
+
+
+def _start_owned(names: Sequence[str]) -> list[tuple[str, subprocess.Popen]]:
+    """Start the servers of `names` that are not running as our own children, in the
+    foreground: they die with this process even if it is killed (no server of a finished or
+    killed command lingers). Servers that already run are used as they are."""
+
+    owned: list[tuple[str, subprocess.Popen]] = []
+    try:
+        for name in names:
+            with _locked():
+                if running(name):
+                    continue
+                server = foreground_server(name)
+                stop_signal = signal.SIGINT if name == "postgres" else signal.SIGTERM
+                with open(server.log_file, "ab") as log:
+                    proc = subprocess.Popen(server.argv, cwd=server.cwd, env=server.env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                            preexec_fn=lifeline.preexec(stop_signal), **server.popen_kwargs)
+                owned.append((name, proc))
+                server.wait_ready()
+    except BaseException:
+        _stop_owned(owned)
+        raise
+    return owned
+
+
+def _stop_owned(owned: Sequence[tuple[str, subprocess.Popen]]) -> None:
+    for name, proc in reversed(owned):
+        proc.send_signal(signal.SIGINT if name == "postgres" else signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _log(f"{name} did not stop within {STOP_TIMEOUT:.0f} s: SIGKILL")
+            proc.kill()
+            proc.wait()
+            if name == "postgres":
+                _pg_clear_stale()  # its backends, pidfile and socket
 
 
 def main(argv: Sequence[str] | None = None) -> int:

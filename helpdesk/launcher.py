@@ -2,7 +2,7 @@
 
 1. Without DATABASE_URL / REDIS_URL, runs the embedded PostgreSQL / Redis (`helpdesk.embedded`)
    as its own children, in the foreground; one that already runs (`make services-start`) is
-   used as it is and left running.
+   used and left running, and replaced by our own if it stops.
 2. `manage.py migrate`, `collectstatic`, `seed_demo` when HELPDESK_DEMO is on, and
    `build_knowledge_index`: the assistant has its index before the first visitor.
 3. Starts and supervises Daphne (HOST/PORT, default 127.0.0.1:8000), a Celery worker and
@@ -109,6 +109,8 @@ class Launcher:
         self.wanted = list(processes)
         self.out = _Output()
         self.servers: list[Child] = []  # embedded PostgreSQL / Redis we run ourselves
+        self.borrowed: list[str] = []  # embedded servers another command started (make services-start)
+        self._next_borrowed_check = 0.0
         self.children: list[Child] = []  # Daphne, Celery worker, Celery beat
         self.stop_requested = threading.Event()
         self.stop_reason = ""
@@ -249,7 +251,8 @@ class Launcher:
         for name in names:
             pid = embedded.running(name)
             if pid:
-                self.out.say(f"using the embedded {name} already running (pid {pid}); it is not ours to restart")
+                self.out.say(f"using the embedded {name} already running (pid {pid}); if it stops, we start our own")
+                self.borrowed.append(name)
                 continue
             self._start_server(name)
 
@@ -272,6 +275,22 @@ class Launcher:
             except embedded.EmbeddedError:
                 self._terminate([child])
                 raise
+
+    def _take_over_borrowed(self) -> None:
+        if not self.borrowed or time.monotonic() < self._next_borrowed_check:
+            return
+        self._next_borrowed_check = time.monotonic() + 1.0
+        for name in list(self.borrowed):
+            if embedded.running(name):
+                continue
+            self.out.say(f"the embedded {name} we did not start has stopped: starting our own")
+            try:
+                self._start_server(name)
+            except embedded.EmbeddedError as exc:
+                self.out.say(f"error: {exc}; trying again in {MAX_BACKOFF:.0f} s")
+                self._next_borrowed_check = time.monotonic() + MAX_BACKOFF
+                continue
+            self.borrowed.remove(name)
 
     # --- checks -----------------------------------------------------------------------
 
@@ -361,6 +380,7 @@ class Launcher:
 
         announced = "web" not in self.wanted
         while not self.stop_requested.wait(0.2):
+            self._take_over_borrowed()
             self._supervise(self.servers)
             self._supervise(self.children)
             if not announced and self._port_open():
