@@ -44,6 +44,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from helpdesk import lifeline  # noqa: E402
+
 QUESTION = "How long does standard shipping take to Portugal?"
 FAULTS = ("kill-web", "kill-worker", "kill-redis", "kill-postgres", "restart-redis", "terminate-db-connections")
 RECOVERY_TIMEOUT = 120.0
@@ -91,7 +93,8 @@ class Stack:
                    HELPDESK_VISITOR_CREATE_RATE="100000/min")
         log = open(Path(state) / "launcher.log", "wb")
         proc = subprocess.Popen([sys.executable, "-m", "helpdesk.launcher", "run"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=lifeline.preexec(signal.SIGTERM))  # an interrupted bench stops it
         stack = cls(f"http://127.0.0.1:{port}", psutil.Process(proc.pid), proc, state)
         print(f"starting a stack on port {port} (state {state}) ...", flush=True)
         if not stack.wait_ready(600):
