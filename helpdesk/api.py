@@ -1,16 +1,12 @@
 """API plumbing shared by every app: the error envelope and agent permissions."""
 from __future__ import annotations
 
-import json
-
-from django.conf import settings
 from django.http import Http404
-from rest_framework import exceptions, parsers, permissions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from helpdesk.errors import DomainError
-from helpdesk.text import json_problem
 
 _CODES = {
     status.HTTP_400_BAD_REQUEST: "invalid",
@@ -56,43 +52,6 @@ def exception_handler(exc, context):
     message = str(detail) if detail else "Error."
     return error_response(_CODES.get(response.status_code, code), message, response.status_code,
                           headers=response.headers)
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
-
-
-def body_too_large_message() -> str:
-    return f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
-
-
-class StrictJSONParser(parsers.JSONParser):
-    """JSON bodies within the size limit, strictly UTF-8, without NaN, control characters,
-    unpaired surrogates or deep nesting: each a 400 (or 413) naming the problem."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read(limit + 1) if stream is not None else b""
-        if len(raw) > limit:
-            raise RequestTooLarge(body_too_large_message())
-        try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-        except UnicodeDecodeError:
-            raise exceptions.ParseError("the body is not valid UTF-8.") from None
-        except RecursionError:
-            raise exceptions.ParseError("the JSON is nested too deeply.") from None
-        except ValueError as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
-        problem = json_problem(data)
-        if problem:
-            path, why = problem
-            raise exceptions.ParseError(f"{path} {why}.")
-        return data
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
 
 
 def _plain(value):

@@ -4,6 +4,8 @@ import os
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
+from helpdesk import heartbeat, lifeline
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 app = Celery("helpdesk")
@@ -17,20 +19,14 @@ _MAIN_PID = os.getpid()
 
 @worker_process_init.connect
 def _die_with_worker(**_kwargs) -> None:
-    from helpdesk.lifeline import die_with_parent
-
-    die_with_parent(parent_pid=_MAIN_PID)
+    lifeline.die_with_parent(parent_pid=_MAIN_PID)
 
 
 @worker_ready.connect
 def _start_heartbeat(sender=None, **_kwargs) -> None:
-    from helpdesk import heartbeat
-
     heartbeat.start(getattr(sender, "hostname", "") or "worker")
 
 
 @worker_shutdown.connect
 def _stop_heartbeat(**_kwargs) -> None:
-    from helpdesk import heartbeat
-
     heartbeat.stop()

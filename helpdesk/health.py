@@ -15,6 +15,8 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import JsonResponse
 
+from conversations.assistant.models import ARTIFACT_NAME, default_artifact_dir
+from conversations.knowledge import workspaces_without_ready_index
 from helpdesk import heartbeat
 from helpdesk.celery import app as celery_app
 
@@ -47,10 +49,6 @@ def _worker() -> None:
 
 
 def _assistant() -> None:
-    # App modules: health is plumbing that asks them, nothing imports health.
-    from conversations.assistant.models import ARTIFACT_NAME, default_artifact_dir
-    from conversations.knowledge import workspaces_without_ready_index
-
     artifact = default_artifact_dir() / ARTIFACT_NAME
     if not artifact.exists():
         raise NotReady(f"the assistant's models are not trained ({artifact} is missing)")

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conversations.assistant.models import ARTIFACT_NAME, default_artifact_dir
 from helpdesk import embedded, lifeline
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -413,8 +414,6 @@ class Launcher:
 
 
 def _assistant_trained() -> bool:
-    from conversations.assistant.models import ARTIFACT_NAME, default_artifact_dir
-
     return (default_artifact_dir() / ARTIFACT_NAME).exists()
 
 

@@ -6,9 +6,12 @@ import logging
 
 import kombu.exceptions
 import redis.exceptions
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, DataError
 from django.http import HttpResponse, JsonResponse
+
+from helpdesk.parsers import body_too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -33,21 +36,17 @@ class RequestLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
         if _is_api(request):
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 return api_error("invalid", "The Content-Length header is not a number.", 400)
             if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-                from helpdesk.api import body_too_large_message
                 return api_error("too_large", body_too_large_message(), 413)
         return self.get_response(request)
 
     def process_exception(self, request, exception):
         if isinstance(exception, RequestDataTooBig) and _is_api(request):
-            from helpdesk.api import body_too_large_message
             return api_error("too_large", body_too_large_message(), 413)
         if isinstance(exception, DataError):
             # A value the database refuses (out of range, too long): bad input, not a crash.
