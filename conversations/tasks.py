@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations import knowledge, realtime, selectors, services, turns
-from conversations.models import Conversation, Handoff, Message
+from conversations.models import Conversation, Handoff
 from flows import services as flow_services
 from routing.models import HandoffPolicy
 from workspaces.models import Workspace
@@ -90,13 +90,11 @@ def expire_handoffs_task() -> int:
     expired = 0
     for policy in HandoffPolicy.objects.all():
         cutoff = timezone.now() - timedelta(minutes=policy.expiry_minutes)
-        with transaction.atomic():
-            stale = list(Handoff.objects.select_for_update(skip_locked=True).filter(
-                status=Handoff.Status.PENDING, conversation__workspace_id=policy.workspace_id,
-                requested_at__lt=cutoff, conversation__last_visitor_message_at__lt=cutoff)[:200])
-        for handoff in stale:
-            services.handoff_cancel(handoff=handoff, reason="expired", tell_visitor=False)
-            expired += 1
+        candidates = list(Handoff.objects.select_related("conversation").filter(
+            status=Handoff.Status.PENDING, conversation__workspace_id=policy.workspace_id,
+            requested_at__lt=cutoff, conversation__last_visitor_message_at__lt=cutoff)[:200])
+        for handoff in candidates:  # each decided again under its locks: it may have been taken meanwhile
+            expired += services.handoff_expire(handoff=handoff, cutoff=cutoff)
     return expired
 
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "corsheaders",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -71,14 +72,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "helpdesk.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "helpdesk.ratelimit.LoginLockoutMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -167,6 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["helpdesk.ratelimit.LockoutModelBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -179,12 +184,36 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("HELPDESK_BEHIND_PROXY", default=False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if SECURE_COOKIES:
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-# Usually the TLS proxy redirects http -> https; set this when Daphne should do it.
-SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Production (TLS) redirects plain HTTP and pins HTTPS with HSTS. Behind a proxy that ends TLS,
+# set HELPDESK_BEHIND_PROXY=1 (or the redirect would loop). Health probes may come over plain HTTP.
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=env.bool("HELPDESK_SSL_REDIRECT", default=SECURE_COOKIES))
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
+SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if SECURE_COOKIES else 0)
+# Strict by default; a domain whose subdomains are not all HTTPS sets these to 0.
+SECURE_HSTS_INCLUDE_SUBDOMAINS: bool = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=bool(SECURE_HSTS_SECONDS))
+SECURE_HSTS_PRELOAD: bool = env.bool("SECURE_HSTS_PRELOAD", default=bool(SECURE_HSTS_SECONDS))
+
+# Content-Security-Policy on every response (django-csp): our pages load scripts and styles
+# from our own origin only and run no inline script. The widget script runs on other sites
+# under their policy; it styles its shadow root with a constructed stylesheet (no <style>).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # CSP 3: also the same host's ws: / wss: (the sockets)
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The API docs page loads Swagger UI from its CDN (views: helpdesk/urls.py).
+API_DOCS_CSP = {"script-src": ["'self'", "https://cdn.jsdelivr.net"],
+                "style-src": ["'self'", "https://cdn.jsdelivr.net", "'unsafe-inline'"],
+                "img-src": ["'self'", "data:", "https://cdn.jsdelivr.net"]}
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -219,12 +248,31 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "helpdesk.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "visitor_create": env("HELPDESK_VISITOR_CREATE_RATE", default="30/min"),
         "login": env("HELPDESK_LOGIN_RATE", default="20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": None,  # set below from HELPDESK_TRUSTED_PROXIES; None would trust any X-Forwarded-For
 }
+
+# --- Abuse limits (helpdesk/ratelimit.py), counted in Redis ------------------------------
+# How many reverse proxies in front of Daphne append to X-Forwarded-For. 0: the header is
+# ignored and the peer address counts (never trust a header a client can send).
+HELPDESK_TRUSTED_PROXIES: int = env.int("HELPDESK_TRUSTED_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = HELPDESK_TRUSTED_PROXIES
+# Each visitor message may cost an LLM call: per visitor and per address, REST and socket together.
+HELPDESK_VISITOR_MESSAGE_RATE: str = env("HELPDESK_VISITOR_MESSAGE_RATE", default="20/min")
+HELPDESK_ADDRESS_MESSAGE_RATE: str = env("HELPDESK_ADDRESS_MESSAGE_RATE", default="120/min")
+# Failed logins before the login is locked until the window ends (API token, login page, admin).
+HELPDESK_LOGIN_FAILURES_PER_USER: str = env("HELPDESK_LOGIN_FAILURES_PER_USER", default="5/15min")
+HELPDESK_LOGIN_FAILURES_PER_ADDRESS: str = env("HELPDESK_LOGIN_FAILURES_PER_ADDRESS", default="30/15min")
+HELPDESK_LOGIN_PATHS: tuple[str, ...] = ("/login/", "/admin/login/")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Helpdesk API",
     "DESCRIPTION": "Widget, agent, webhook and workspace APIs of Helpdesk (contract v1).",

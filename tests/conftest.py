@@ -17,6 +17,16 @@ def _empty_test_queue():
 
 
 @pytest.fixture
+def worker_heartbeat():
+    """A live worker's heartbeat in Redis, as readiness expects it; gone again after the test."""
+    from helpdesk import heartbeat
+
+    heartbeat.beat("test-worker")
+    yield
+    heartbeat.stop()
+
+
+@pytest.fixture
 def published(monkeypatch) -> list[dict]:
     """Every real-time event sent, in order (captured at the transport, after commit)."""
     from conversations import realtime

@@ -33,6 +33,7 @@ from conversations.models import Conversation
 from csat import selectors as csat_selectors
 from csat import services as csat_services
 from flows import selectors as flow_selectors
+from helpdesk import ratelimit
 from helpdesk.api import AGENT_ERRORS, IsAgent, error_response, error_responses
 from helpdesk.errors import DomainError
 from routing.models import Team
@@ -63,6 +64,9 @@ class AuthTokenApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        wait = ratelimit.login_wait(request, data.validated_data["username"])
+        if wait is not None:
+            return ratelimit.login_locked_response(wait)
         user = authenticate(request, **data.validated_data)
         if user is None or not user.is_active:
             return error_response("bad_credentials", "Unable to log in with those credentials.", 401)
@@ -116,6 +120,8 @@ class WidgetConversationDetailApi(_VisitorApi):
 
 
 class WidgetMessagesApi(_VisitorApi):
+    throttle_classes = [ratelimit.VisitorMessageThrottle]
+
     @extend_schema(parameters=[OpenApiParameter("after", str, description="Only messages after this id.")],
                    responses={200: MessageOutput(many=True), **error_responses(401, 404)})
     def get(self, request, conversation_id):
@@ -134,8 +140,9 @@ class WidgetMessagesApi(_VisitorApi):
             return _not_found()
         data = MessageBodyInput(data=request.data)
         data.is_valid(raise_exception=True)
+        key = services.clean_idempotency_key(request.headers.get("Idempotency-Key"))
         message = services.receive_message(conversation=conversation, body=data.validated_data["body"],
-                                           external_id=request.headers.get("Idempotency-Key") or None)
+                                           external_id=key)
         return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
 
 

@@ -6,6 +6,7 @@ from conversations.services.handoffs import (
     handoff_acknowledge,
     handoff_assign_waiting,
     handoff_cancel,
+    handoff_expire,
     handoff_notify,
     handoff_request,
     handoff_reroute,
@@ -21,6 +22,7 @@ from conversations.services.messages import (
     ai_reply,
     answer_check_record,
     clean_body,
+    clean_idempotency_key,
     conversation_reopen,
     lock_conversation,
     receive_message,
@@ -37,10 +39,10 @@ from conversations.services.turn_outcomes import (
 )
 
 __all__ = [
-    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "answer_check_record", "clean_body",
+    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "answer_check_record", "clean_body", "clean_idempotency_key",
     "contact_fill_details", "contact_update_attributes", "conversation_assign", "conversation_close",
     "conversation_remember", "conversation_reopen", "conversation_unassign", "conversation_update_tags",
-    "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_notify", "handoff_reroute",
+    "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_reroute",
     "handoff_request", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
     "message_turn_settle", "open_handoff", "receive_message", "system_message", "widget_conversation_start",
 ]

@@ -343,6 +343,23 @@ def handoff_cancel(*, handoff: Handoff, reason: str, by=None, tell_visitor: bool
 
 
 @transaction.atomic
+def handoff_expire(*, handoff: Handoff, cutoff) -> bool:
+    """Hand a pending handoff back to the AI when its visitor has been silent since before `cutoff`.
+
+    Decided under the locks that acknowledging takes (conversation, then handoff): an agent
+    who took it, or a visitor who wrote, after the sweep picked it keeps it. True when expired.
+    """
+    conversation = lock_conversation(handoff.conversation)
+    handoff = Handoff.objects.select_for_update(of=("self",)).get(pk=handoff.pk)
+    last_heard = conversation.last_visitor_message_at
+    if (handoff.status != Handoff.Status.PENDING or handoff.requested_at >= cutoff
+            or last_heard is None or last_heard >= cutoff):
+        return False
+    handoff_cancel(handoff=handoff, reason="expired", tell_visitor=False)
+    return True
+
+
+@transaction.atomic
 def handoff_resolve_open(*, conversation: Conversation) -> Handoff | None:
     """Under a resolve: the open handoff, if any, ends as resolved."""
     handoff = open_handoff(conversation, lock=True)

@@ -12,6 +12,7 @@ from conversations.assistant.phrases import phrase
 from conversations.models import Contact, Conversation, Message
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
+from helpdesk.text import strip_refused, text_problem
 from routing.selectors import team_online_member_ids
 from workspaces.models import Workspace
 
@@ -22,7 +23,7 @@ def clean_body(body: object) -> str:
     """The text of a message, or a DomainError the API shows as 400 / 413."""
     if not isinstance(body, str):
         raise DomainError("invalid", "The message body must be text.", status=400, fields={"body": ["Must be a string."]})
-    body = body.rstrip()
+    body = strip_refused(body).rstrip()  # widgets refuse them outright; mail and SMS keep the rest of the text
     if not body.strip():
         raise DomainError("empty_message", "A message needs some text.", status=400,
                           fields={"body": ["This field may not be blank."]})
@@ -31,6 +32,24 @@ def clean_body(body: object) -> str:
         raise DomainError("message_too_large", f"A message may have at most {limit} characters (this one has {len(body)}).",
                           status=413, fields={"body": [f"At most {limit} characters."]})
     return body
+
+
+IDEMPOTENCY_KEY_MAX_CHARS = 255  # Message.external_id
+
+
+def clean_idempotency_key(value: object, *, field: str = "Idempotency-Key") -> str | None:
+    """A client's key for "this message, once" (header or `client_id`), or a DomainError (400)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise DomainError("invalid", f"{field} must be a string.", status=400, fields={field: ["Must be a string."]})
+    if len(value) > IDEMPOTENCY_KEY_MAX_CHARS:
+        raise DomainError("invalid", f"{field} may have at most {IDEMPOTENCY_KEY_MAX_CHARS} characters.", status=400,
+                          fields={field: [f"At most {IDEMPOTENCY_KEY_MAX_CHARS} characters."]})
+    problem = text_problem(value)
+    if problem:
+        raise DomainError("invalid", f"{field} {problem}.", status=400, fields={field: [problem]})
+    return value
 
 
 def lock_conversation(conversation: Conversation) -> Conversation:

@@ -1,7 +1,7 @@
 """CSAT answers (the survey token is the credential) and the analytics summary for workspace admins."""
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -26,6 +26,7 @@ class SurveyAnswerApi(APIView):
     authentication_classes: list = []  # the signed survey token is the credential; no cookies, no CSRF
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="CsatAnswerInput")
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "SurveyAnswerInput"

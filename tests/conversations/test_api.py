@@ -182,10 +182,11 @@ def test_a_user_without_an_agent_profile_is_refused(db):
 
 
 # --- operations ---------------------------------------------------------------------------------------------
-def test_healthz_reports_every_component(db):
+def test_healthz_reports_every_component(db, worker_heartbeat):
     response = APIClient().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channel_layer": "ok", "broker": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "broker": "ok", "worker": "ok",
+                               "assistant": "ok"}
 
 
 def test_openapi_schema_and_docs(db):
