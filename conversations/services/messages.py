@@ -212,8 +212,10 @@ def answer_check_record(*, conversation: Conversation, message_id: object, helpf
     answer.save(update_fields=["metadata"])
     body = check["yes"] if helpful else check["no"]
     if helpful:
+        # Settled at once: the AI's closing word is its reply, and the turn sweep must not take it up later.
         return append_message(conversation, sender_type=Message.SenderType.VISITOR, body=body,
-                              sender_name=str(conversation.contact), metadata={"answer_check": "yes"})
+                              sender_name=str(conversation.contact), metadata={"answer_check": "yes"},
+                              turn_processed_at=timezone.now(), turn_outcome=Message.TurnOutcome.REPLY)
     return _receive(conversation=conversation, body=body, external_id=None, sender_name="",
                     metadata={"answer_check": "no"})
 
