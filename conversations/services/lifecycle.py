@@ -1,4 +1,8 @@
-"""Conversation ownership and closing: assign, hand back to AI, resolve, reopen."""
+"""Who owns a conversation and closing it: assign, hand back to the AI, an agent's reply, close.
+
+Reopening lives with the messages that cause it (services/messages.py); the Resolve use case, which
+closes and then ends flow runs and plans the survey, is csat.services.conversation_resolve.
+"""
 from __future__ import annotations
 
 from django.db import transaction
@@ -123,7 +127,7 @@ def agent_reply(*, conversation: Conversation, agent, body: str) -> Message:
     elif handoff.status == Handoff.Status.PENDING:
         handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
     message = append_message(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
-                      sender_name=user_name(agent), body=body)
+                             sender_name=user_name(agent), body=body)
     if handoff.first_human_reply_at is None:
         handoff.first_human_reply_at = message.created_at
         handoff.save(update_fields=["first_human_reply_at", "updated_at"])

@@ -100,7 +100,7 @@ def widget_conversation_start(*, workspace: Workspace, name: str = "", email: st
     conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=Conversation.Channel.WEB)
     if workspace.greeting:
         append_message(conversation, sender_type=Message.SenderType.AI, sender_name=workspace.assistant_name,
-                body=workspace.greeting, metadata={"greeting": True})
+                       body=workspace.greeting, metadata={"greeting": True})
     realtime.publish_conversation_created(conversation)
     from conversations.tasks import start_conversation_task  # Celery: the task module imports this one
     transaction.on_commit(lambda: start_conversation_task.delay(conversation.id))
@@ -225,7 +225,7 @@ def system_message(*, conversation: Conversation, body: str, metadata: dict | No
     """A notice in the conversation (handoff queued, handed back, flow steps) seen by both sides."""
     conversation = lock_conversation(conversation)
     return append_message(conversation, sender_type=Message.SenderType.SYSTEM, sender_name="", body=body,
-                   metadata=metadata or {})
+                          metadata=metadata or {})
 
 
 def touch(conversation: Conversation) -> None:
