@@ -279,10 +279,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "COMPONENT_SPLIT_PATCH": False,
+    "COMPONENT_SPLIT_PATCH": False,  # the one PATCH (agents/me) takes its whole body, not a partial one
     # Clients send JSON (API.md). Form bodies still parse, but are not part of the contract: a
     # malformed multipart body is refused by Daphne's HTTP layer (Twisted) before Django sees it.
-    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],  # the one PATCH (agents/me) takes its whole body, not a partial one
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Several models have a `status` (and `priority`) choice set: name each enum after its owner.
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.models.Conversation.Status",
