@@ -25,6 +25,8 @@ from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from rest_framework.throttling import BaseThrottle
 
+from helpdesk.middleware import api_error
+
 logger = logging.getLogger(__name__)
 
 _PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -78,22 +80,26 @@ def hit(name: str, ident: str, rate: Rate) -> float | None:
     slip through on the last slot.
     """
     now = time.time()
-    window = int(now // rate.seconds)
-    key = f"ratelimit:{name}:{ident}:{window}"
+    key = _key(name, ident, rate, now)
     cache.add(key, 0, timeout=rate.seconds + 1)
     count = cache.incr(key)
     if count <= rate.limit:
         return None
-    return max(1.0, (window + 1) * rate.seconds - now)
+    return _seconds_left(rate, now)
+
+
+def _key(name: str, ident: str, rate: Rate, now: float) -> str:
+    """The counter of `ident` in the window of `rate` that holds `now`."""
+    return f"ratelimit:{name}:{ident}:{int(now // rate.seconds)}"
+
+
+def _seconds_left(rate: Rate, now: float) -> float:
+    """Until the window that holds `now` ends (at least a second: a Retry-After of 0 invites a loop)."""
+    return max(1.0, (int(now // rate.seconds) + 1) * rate.seconds - now)
 
 
 def _count(name: str, ident: str, rate: Rate) -> int:
-    return cache.get(f"ratelimit:{name}:{ident}:{int(time.time() // rate.seconds)}") or 0
-
-
-def _wait(rate: Rate) -> float:
-    now = time.time()
-    return max(1.0, (int(now // rate.seconds) + 1) * rate.seconds - now)
+    return cache.get(_key(name, ident, rate, time.time())) or 0
 
 
 def retry_after(seconds: float) -> str:
@@ -148,9 +154,9 @@ def login_wait(request, username: str | None) -> float | None:
     """Seconds until this address or username may try to log in again; None when it may now."""
     per_user, per_address = _login_rates()
     if _count("login-user", _username_key(username), per_user) >= per_user.limit:
-        return _wait(per_user)
+        return _seconds_left(per_user, time.time())
     if request is not None and _count("login-address", client_address(request), per_address) >= per_address.limit:
-        return _wait(per_address)
+        return _seconds_left(per_address, time.time())
     return None
 
 
@@ -165,7 +171,7 @@ def _count_failed_login(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_in)
 def _forget_failed_logins(sender, request, user, **kwargs):
     per_user, _ = _login_rates()
-    cache.delete(f"ratelimit:login-user:{_username_key(user.get_username())}:{int(time.time() // per_user.seconds)}")
+    cache.delete(_key("login-user", _username_key(user.get_username()), per_user, time.time()))
 
 
 class LockoutModelBackend(ModelBackend):
@@ -199,5 +205,5 @@ class LoginLockoutMiddleware:
 
 
 def login_locked_response(wait: float) -> JsonResponse:
-    return JsonResponse({"error": {"code": "rate_limited", "message": "Too many failed logins; try again later.",
-                                   "fields": {}}}, status=429, headers={"Retry-After": retry_after(wait)})
+    return api_error("rate_limited", "Too many failed logins; try again later.", 429,
+                     **{"Retry-After": retry_after(wait)})
