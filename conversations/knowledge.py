@@ -47,7 +47,7 @@ def knowledge_reindex(*, workspace: Workspace) -> KnowledgeIndex:
 def knowledge_index_ready(workspace: Workspace) -> bool:
     """True when the workspace's index exists and was built after its articles last changed.
 
-    Readiness (/healthz/ready) and a turn that must not answer from a missing index ask this.
+    Readiness (/healthz/ready) and `manage.py build_knowledge_index` ask this.
     """
     row = KnowledgeIndex.objects.filter(workspace=workspace).only("built_at", "article_count").first()
     if row is None:

@@ -87,7 +87,7 @@ class ModelVerdict:
     text: str | None = None
     handoff: bool = False
     reason: str = ""
-    source: str = "llm"  # "llm", or "fallback" when the provider failed and the local answer stands
+    source: str = "llm"  # "llm"; "fallback" when the provider failed and the local answer stands; "local" with no provider
 
 
 @dataclass(frozen=True)

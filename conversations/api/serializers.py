@@ -1,7 +1,7 @@
 """The conversation API's input and output shapes, as the OpenAPI schema documents them.
 
 The output serializers describe what `conversations.payloads` builds (the views return those
-dicts; these classes are the schema of them, and `tests/conversations/test_api_schema.py`
+dicts; these classes are the schema of them, and `tests/e2e/test_api_contract.py`
 checks real answers against the generated schema). Choices come from the models, so a new
 status or trigger appears in the schema by itself.
 """
@@ -69,6 +69,7 @@ class WidgetConversationOutput(serializers.Serializer):
     ai_active = serializers.BooleanField()
     handoff = WidgetHandoffOutput(allow_null=True)
     assignee_name = serializers.CharField(help_text="Empty while no human has the conversation.")
+    language = serializers.CharField(help_text="The conversation's language (en, es, ...); empty until detected.")
 
 
 class MessageOutput(serializers.Serializer):

@@ -44,6 +44,7 @@ class AgentOutput(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.CharField()
     available = serializers.BooleanField()
+    online = serializers.BooleanField(help_text="An inbox socket (or the polling heartbeat) was seen within 30 s.")
     capacity = serializers.IntegerField()
     is_admin = serializers.BooleanField()
     teams = RefOutput(many=True)
