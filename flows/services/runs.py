@@ -156,7 +156,7 @@ def flow_resume_effect(*, run_id: int, result: EffectResult) -> bool:
             return False
         if not conversation.ai_active:
             ending.end_run(run, conversation, reason="superseded",
-                     line="a person took over while the webhook ran; stopped")
+                           line="a person took over while the webhook ran; stopped")
             return False
         _drive(run, conversation, inbound=_inbound(conversation, effect_result=result), message=None)
         return True
@@ -394,7 +394,7 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
     target = _target(conversation, effect.target_kind, effect.target_name)
     if target is None:
         ending.log_line(run, conversation, state.steps, f"no {effect.target_kind} named {effect.target_name} any more; "
-                                             "handed off to the workspace's default target")
+                                                        "handed off to the workspace's default target")
         target = conversation_services.Target()
     gathered = {k: as_text(v) for k, v in state.variables.items()}
     lines = [f"Flow “{run.flow.name}” handed off: {effect.reason}."]
