@@ -265,8 +265,7 @@ class Launcher:
                 raise embedded.EmbeddedError(f"another process started the embedded {name} meanwhile")
             server = embedded.foreground_server(name)
             if child is None:
-                # PostgreSQL: SIGINT is its fast shutdown; Redis saves and exits on SIGTERM.
-                signals = signal.SIGINT if name == "postgres" else signal.SIGTERM
+                signals = embedded.stop_signal(name)
                 child = Child(name, server.argv, grace=self.stop_timeout, stop_signal=signals, death_signal=signals,
                               cwd=server.cwd, env=server.env, popen_kwargs=server.popen_kwargs)
                 self.servers.append(child)
