@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from conversations.models import Conversation, Handoff, Message, hash_token
+from conversations.models import Contact, Conversation, Handoff, Message, hash_token
 from routing.selectors import agent_profile_for
 
 STATUS_VALUES = set(Conversation.Status.values)
@@ -101,3 +101,25 @@ def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
         return None
     return (Handoff.objects.select_related("conversation", "conversation__contact")
             .filter(pk=handoff_id, conversation__workspace_id=profile.workspace_id).first())
+
+
+def contact_by_phone(*, workspace, phone: str) -> Contact | None:
+    return Contact.objects.filter(workspace=workspace, phone=phone).order_by("id").first()
+
+
+def recent_conversation_ids(*, contact: Contact, channel: str, limit: int = 5) -> list[int]:
+    """The contact's newest conversations on one channel (an SMS rating answers the latest survey among them)."""
+    return list(contact.conversations.filter(channel=channel).order_by("-id").values_list("id", flat=True)[:limit])
+
+
+def unspoken_replies_after(*, conversation: Conversation, message_id: int) -> list[Message]:
+    """The assistant's and the system's messages after a caller's turn that the call has not spoken yet."""
+    return list(conversation.messages.filter(id__gt=message_id, sender_type__in=[
+        Message.SenderType.AI, Message.SenderType.SYSTEM]).exclude(metadata__delivery__status="sent")
+        .exclude(metadata__has_key="csat").order_by("id"))
+
+
+def message_in(*, conversation: Conversation, message_id) -> Message | None:
+    if not str(message_id).isdigit():
+        return None
+    return conversation.messages.select_related("conversation").filter(pk=int(message_id)).first()

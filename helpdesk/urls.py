@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("flows/", include("flows.urls")),
     path("", include("csat.urls")),
+    path("api/v1/hooks/", include("conversations.connectors.urls")),
     path("api/v1/", include("conversations.api.urls")),
     path("api/v1/", include("routing.api.urls")),
     path("api/v1/", include("flows.api.urls")),

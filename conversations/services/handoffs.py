@@ -12,6 +12,7 @@ from conversations import realtime
 from conversations.assistant.phrases import phrase
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
+from conversations.services import delivery
 from conversations.services.messages import conversation_reopen, lock_conversation, system_message
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
@@ -120,6 +121,7 @@ def handoff_request(*, conversation: Conversation, request: HandoffRequest,
     conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "priority"])
 
     recipients = handoff_notify(conversation=conversation, handoff=handoff)
+    delivery.handoff_announce(handoff)
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)

@@ -113,8 +113,9 @@ def conversation_close(*, conversation: Conversation, resolution: str, by=None,
 
 
 @transaction.atomic
-def agent_reply(*, conversation: Conversation, agent, body: str) -> Message:
-    """An agent's reply. It acknowledges a pending handoff; into an AI conversation it is a takeover."""
+def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict | None = None) -> Message:
+    """An agent's reply. It acknowledges a pending handoff; into an AI conversation it is a takeover.
+    `metadata` says where it was written when not in the inbox (e.g. {"via": "slack"})."""
     body = clean_body(body)
     conversation = lock_conversation(conversation)
     handoff = handoffs.open_handoff(conversation, lock=True)
@@ -123,7 +124,7 @@ def agent_reply(*, conversation: Conversation, agent, body: str) -> Message:
     elif handoff.status == Handoff.Status.PENDING:
         handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
     message = append_message(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
-                      sender_name=user_name(agent), body=body)
+                      sender_name=user_name(agent), body=body, metadata=metadata or {})
     if handoff.first_human_reply_at is None:
         handoff.first_human_reply_at = message.created_at
         handoff.save(update_fields=["first_human_reply_at", "updated_at"])

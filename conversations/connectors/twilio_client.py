@@ -1,0 +1,42 @@
+"""The official `twilio` client, pointed at TWILIO_API_BASE_URL (a local stand-in in tests)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+TWILIO_API = "https://api.twilio.com"
+TIMEOUT_SECONDS = 10
+
+
+class BaseUrlHttpClient(TwilioHttpClient):
+    """Twilio's own HTTP client, sending what it would send to api.twilio.com to the configured base URL."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(timeout=TIMEOUT_SECONDS)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):
+        if url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API):]
+        return super().request(method, url, *args, **kwargs)
+
+
+def configured() -> bool:
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM_NUMBER)
+
+
+def client() -> Client:
+    return Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN,
+                  http_client=BaseUrlHttpClient(settings.TWILIO_API_BASE_URL))
+
+
+def signature_valid(request: HttpRequest) -> bool:
+    """X-Twilio-Signature over HELPDESK_PUBLIC_URL + path + query string and the form fields (API.md)."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not settings.TWILIO_AUTH_TOKEN or not signature:
+        return False
+    url = settings.PUBLIC_BASE_URL.rstrip("/") + request.get_full_path()
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.POST.dict(), signature)
