@@ -115,7 +115,8 @@ def recent_conversation_ids(*, contact: Contact, channel: str, limit: int = 5) -
 def unspoken_replies_after(*, conversation: Conversation, message_id: int) -> list[Message]:
     """The assistant's and the system's messages after a caller's turn that the call has not spoken yet."""
     return list(conversation.messages.filter(id__gt=message_id, sender_type__in=[
-        Message.SenderType.AI, Message.SenderType.SYSTEM]).exclude(metadata__delivery__status="sent")
+        Message.SenderType.AI, Message.SenderType.SYSTEM])
+        .filter(Q(metadata__delivery__isnull=True) | ~Q(metadata__delivery__status="sent"))
         .exclude(metadata__has_key="csat").order_by("id"))
 
 

@@ -88,14 +88,15 @@ def test_a_second_mail_from_the_sender_matches_the_contact_case_insensitively(wo
     assert Contact.objects.filter(workspace=workspace).count() == 1
 
 
-def test_a_provider_retry_creates_nothing_twice(workspace, client, no_tasks):
+def test_a_provider_retry_creates_nothing_twice(workspace, client, no_tasks, django_capture_on_commit_callbacks):
     raw = make_mail()
-    first = post_mail(client, raw)
-    again = post_mail(client, raw)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post_mail(client, raw)
+        again = post_mail(client, raw)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == {**first.json(), "duplicate": True}
     assert Message.objects.count() == 1 and Conversation.objects.count() == 1
-    assert [name for name, _ in no_tasks].count("process_turn_task") <= 1
+    assert [name for name, _ in no_tasks].count("process_turn_task") == 1
 
 
 def test_a_mail_without_message_id_is_still_recognised_when_retried(workspace, client, no_tasks):
