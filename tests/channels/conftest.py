@@ -84,11 +84,18 @@ class StandIn:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                path, _, query = self.path.partition("?")
+                self.answer({"method": "GET", "path": path, "body": "", "headers": dict(self.headers),
+                             "form": {k: v[0] for k, v in parse_qs(query).items()}})
+
+            def do_POST(self):  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
-                record = {"path": self.path, "body": body, "headers": dict(self.headers),
-                          "form": {k: v[0] for k, v in parse_qs(body).items()}}
+                self.answer({"method": "POST", "path": self.path, "body": body, "headers": dict(self.headers),
+                             "form": {k: v[0] for k, v in parse_qs(body).items()}})
+
+            def answer(self, record):
                 stand_in.requests.append(record)
                 status, payload = ((stand_in.fail_status, {"message": "unavailable", "status": stand_in.fail_status})
                                    if stand_in.fail_status else stand_in.respond(record))
@@ -140,6 +147,8 @@ def slack_api(settings):
     emails = {"UANA": "ana@example.org"}
 
     def respond(record):
+        if record["headers"].get("Authorization") != "Bearer xoxb-test":
+            return 200, {"ok": False, "error": "invalid_auth"}
         if record["path"] == "/api/chat.postMessage":
             sent = json.loads(record["body"]) if record["body"].startswith("{") else record["form"]
             return 200, {"ok": True, "channel": sent.get("channel"), "ts": f"1700000000.{next(counter):06d}"}
