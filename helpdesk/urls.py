@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from conversations import views as pages
+from conversations.connectors.setup_page import channels_page
 from helpdesk.health import healthz
 from helpdesk.workspace_api import WorkspaceDocumentApi
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("help/<int:workspace_id>/<int:article_id>/", pages.help_article, name="help-article"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/channels/", channels_page, name="admin-channels"),
     path("admin/", admin.site.urls),
     path("flows/", include("flows.urls")),
     path("", include("csat.urls")),

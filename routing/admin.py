@@ -58,7 +58,7 @@ class GatherFieldForm(forms.ModelForm):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "workspace", "timezone", "reply_time_minutes")
+    list_display = ("name", "workspace", "timezone", "reply_time_minutes", "slack_channel")
     list_filter = ("workspace",)
 
 

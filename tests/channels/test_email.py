@@ -318,3 +318,19 @@ def test_channel_refs_are_unique_per_workspace(workspace):
     ChannelRef.objects.create(workspace=workspace, kind="email", value="<a@b>", conversation=conversation)
     with pytest.raises(IntegrityError), transaction.atomic():
         ChannelRef.objects.create(workspace=workspace, kind="email", value="<a@b>", conversation=conversation)
+
+
+def test_agents_download_an_attachment_and_strangers_cannot(workspace, agent, client, no_tasks):
+    from tests import factories
+    from tests.conftest import client_for
+
+    response = post_mail(client, make_mail(attachment=("invoice.pdf", b"%PDF-1.4 fake")))
+    message = Message.objects.get(pk=response.json()["message"])
+    attachment = Attachment.objects.get(message=message, filename="invoice.pdf")
+    url = f"/api/v1/conversations/{message.conversation_id}/messages/{message.pk}/attachments/{attachment.pk}/"
+    download = client_for(agent).get(url)
+    assert download.status_code == 200 and download.content == b"%PDF-1.4 fake"
+    assert download["Content-Disposition"] == 'attachment; filename="invoice.pdf"'
+    stranger = factories.AgentFactory(workspace=factories.WorkspaceFactory()).user
+    assert client_for(stranger).get(url).status_code == 404
+    assert client_for(agent).get(url.replace(f"/{attachment.pk}/", "/999999/")).status_code == 404
