@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
 from conversations import selectors
 from conversations.connectors import twilio_client
-from conversations.connectors.common import hook_error, hook_workspace
+from conversations.connectors.common import hook_error
 from conversations.models import ChannelRef, Conversation, Message
 from conversations.services import channels, contact_update_attributes
 from csat import selectors as csat_selectors
@@ -36,14 +34,8 @@ def twiml(text: str = "") -> HttpResponse:
     return HttpResponse(str(response), content_type="text/xml")
 
 
-@csrf_exempt
-@require_POST
-def sms_hook(request: HttpRequest) -> HttpResponse:
-    if not twilio_client.signature_valid(request):
-        return hook_error(403, "bad_signature", "X-Twilio-Signature is missing or wrong.")
-    workspace = hook_workspace(request)
-    if workspace is None:
-        return hook_error(404, "not_found", "No such workspace.")
+@twilio_client.twilio_hook
+def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
     phone, body, sid = (request.POST.get(k, "").strip() for k in ("From", "Body", "MessageSid"))
     if not phone or not sid:
         return hook_error(400, "malformed", "A Twilio message needs From and MessageSid.")

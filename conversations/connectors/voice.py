@@ -12,13 +12,11 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from conversations import selectors
 from conversations.connectors import twilio_client
-from conversations.connectors.common import hook_error, hook_workspace
+from conversations.connectors.common import hook_error
 from conversations.models import ChannelRef, Conversation
 from conversations.services import channels, delivery
 from helpdesk.errors import DomainError
@@ -48,14 +46,8 @@ def _gather(response: VoiceResponse, *, turn: int, workspace_slug: str | None, s
     return response
 
 
-@csrf_exempt
-@require_POST
-def voice_hook(request: HttpRequest) -> HttpResponse:
-    if not twilio_client.signature_valid(request):
-        return hook_error(403, "bad_signature", "X-Twilio-Signature is missing or wrong.")
-    workspace = hook_workspace(request)
-    if workspace is None:
-        return hook_error(404, "not_found", "No such workspace.")
+@twilio_client.twilio_hook
+def voice_hook(request: HttpRequest, workspace) -> HttpResponse:
     call_sid, phone = request.POST.get("CallSid", "").strip(), request.POST.get("From", "").strip()
     if not call_sid or not phone:
         return hook_error(400, "malformed", "A Twilio call needs CallSid and From.")
