@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0004_workspace_moved'),
+        ('conversations', '0005_message_turn_outcome'),
         ('workspaces', '0001_initial'),
     ]
 
