@@ -245,6 +245,7 @@ EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=20)
 
 # --- Channels (docs/channels.md): secrets from the environment, base URLs for local stand-ins ---
 HELPDESK_EMAIL_WEBHOOK_SECRET: str = env("HELPDESK_EMAIL_WEBHOOK_SECRET", default="")
+HELPDESK_EMAIL_MAX_BYTES: int = env.int("HELPDESK_EMAIL_MAX_BYTES", default=30 * 1024 * 1024)  # the whole mail
 HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES: int = env.int("HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 TWILIO_ACCOUNT_SID: str = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN: str = env("TWILIO_AUTH_TOKEN", default="")

@@ -74,19 +74,36 @@ def email_hook(request: HttpRequest) -> HttpResponse:
     secret = settings.HELPDESK_EMAIL_WEBHOOK_SECRET
     if not secret:
         return hook_error(403, "not_configured", "The email channel has no webhook secret configured.")
+    raw = _raw_body(request)
+    if raw is None:
+        return hook_error(413, "too_large", f"A mail may have at most {settings.HELPDESK_EMAIL_MAX_BYTES} bytes.")
     signature = request.headers.get("X-Helpdesk-Signature", "")
-    if not hmac_sha256_valid(secret, request.body, signature.removeprefix("sha256=")):
+    if not hmac_sha256_valid(secret, raw, signature.removeprefix("sha256=")):
         return hook_error(401, "bad_signature", "X-Helpdesk-Signature is missing or wrong.")
     workspace = hook_workspace(request)
     if workspace is None:
         return hook_error(404, "not_found", "No such workspace.")
     try:
-        inbound = parse_email(request.body)
+        inbound = parse_email(raw)
     except MalformedEmail as exc:
         return hook_error(400, "malformed_email", str(exc))
     message, created = channels.channel_receive(workspace=workspace, inbound=inbound)
     return JsonResponse({"message": str(message.id), "conversation": str(message.conversation_id),
                          "duplicate": not created}, status=201 if created else 200)
+
+
+def _raw_body(request: HttpRequest) -> bytes | None:
+    """The posted mail, up to HELPDESK_EMAIL_MAX_BYTES (None above it). Read from the stream: Django's
+    request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), less than a mail with attachments."""
+    limit = settings.HELPDESK_EMAIL_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None
+    raw = request.read(limit + 1)
+    return None if len(raw) > limit else raw
 
 
 def parse_email(raw: bytes) -> channels.Inbound:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from conversations import realtime
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
-from conversations.services import handoffs
+from conversations.services import delivery, handoffs
 from conversations.services.messages import append_message, clean_body, conversation_reopen, lock_conversation
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import handoff_summary
@@ -54,6 +54,8 @@ def conversation_assign(*, conversation: Conversation, by, user=None, team: Team
 
     if not self_assigned:
         handoffs.handoff_notify(conversation=conversation, handoff=handoff)
+    if team is not None:
+        delivery.handoff_announce(handoff)  # a team's Slack channel hears of it, as for an AI handoff
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)

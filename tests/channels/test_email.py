@@ -334,3 +334,16 @@ def test_agents_download_an_attachment_and_strangers_cannot(workspace, agent, cl
     stranger = factories.AgentFactory(workspace=factories.WorkspaceFactory()).user
     assert client_for(stranger).get(url).status_code == 404
     assert client_for(agent).get(url.replace(f"/{attachment.pk}/", "/999999/")).status_code == 404
+
+
+def test_a_mail_above_djangos_body_limit_is_kept_and_one_above_the_mail_limit_is_a_413(workspace, client, no_tasks,
+                                                                                        settings):
+    big = b"%PDF" + b"x" * (3 * 1024 * 1024)  # more than DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = post_mail(client, make_mail(attachment=("scan.pdf", big)))
+    assert response.status_code == 201, response.content
+    assert bytes(Attachment.objects.get(filename="scan.pdf").data) == big
+
+    settings.HELPDESK_EMAIL_MAX_BYTES = 1000
+    response = post_mail(client, make_mail(message_id="<other@example.org>", attachment=("scan.pdf", b"y" * 2000)))
+    assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
+    assert Message.objects.count() == 1

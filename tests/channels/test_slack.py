@@ -138,3 +138,16 @@ def test_a_signed_body_that_is_not_json_is_a_400(client, slack_api, db):
     body = b"{not json"
     response = client.post(HOOK, data=body, content_type="application/json", **slack_headers(body))
     assert response.status_code == 400
+
+
+def test_an_agent_assigning_to_a_team_posts_to_its_channel(workspace, team, agent, slack_api, announcements, no_tasks,
+                                                          django_capture_on_commit_callbacks):
+    from tests.conftest import client_for
+
+    conversation = factories.ConversationFactory(workspace=workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(agent).post(f"/api/v1/conversations/{conversation.pk}/assign/", {"team_id": team.pk},
+                                          format="json")
+    assert response.status_code == 200, response.content
+    [handoff_id] = announcements
+    assert slack.post_handoff(handoff_id=handoff_id).startswith("C0123ABC:")
