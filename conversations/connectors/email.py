@@ -210,7 +210,9 @@ def send(message: Message) -> str:
     last_inbound = (ChannelRef.objects.filter(conversation=conversation, kind=ChannelRef.Kind.EMAIL,
                                               message__sender_type=Message.SenderType.VISITOR)
                     .order_by("-id").values_list("value", flat=True).first())
-    headers = {"Message-ID": message_id, "Auto-Submitted": "auto-replied" if message.sender_type == "ai" else "no"}
+    headers = {"Message-ID": message_id}
+    if message.sender_type != Message.SenderType.AGENT:  # RFC 3834: vacation responders must not answer these
+        headers["Auto-Submitted"] = "auto-replied"
     if thread:
         headers["In-Reply-To"] = last_inbound or thread[-1]
         headers["References"] = " ".join(thread)
@@ -246,8 +248,9 @@ def _render(message: Message) -> tuple[str, str]:
         context = {"conversation": conversation, "workspace": conversation.workspace, "contact": conversation.contact,
                    "options": csat_options(csat)}
         return render_to_string("csat/email.txt", context), render_to_string("csat/email.html", context)
-    signed_by = message.sender_name or conversation.workspace.name
-    return f"{message.body}\n\n— {signed_by}, {conversation.workspace.name}\n", ""
+    workspace = conversation.workspace.name
+    signature = f"{message.sender_name}, {workspace}" if message.sender_name else workspace
+    return f"{message.body}\n\n— {signature}\n", ""
 
 
 def csat_options(csat: dict) -> list[dict]:

@@ -213,7 +213,9 @@ def test_the_handoff_notice_and_agent_replies_go_out_and_notes_never(
         services.system_message(conversation=conversation, body="internal", metadata={"private": True})
     assert run_deliveries(deliveries) == ["sent", "sent"]
     bodies = [m.get_body(("plain",)).get_content() for m in smtp_server.received]
-    assert "Hi Zoe, Ana here." in bodies[1] and "Ana" in bodies[1]
+    assert "Hi Zoe, Ana here." in bodies[1] and f"— Ana, {workspace.name}" in bodies[1]
+    assert f"— {workspace.name}" in bodies[0].splitlines(), "a notice is signed by the workspace, once"
+    assert [m["Auto-Submitted"] for m in smtp_server.received] == ["auto-replied", None]
     notice = conversation.messages.filter(sender_type="system", metadata__has_key="handoff").get()
     assert notice.body in bodies[0]
     assert not any("internal" in body for body in bodies)
