@@ -65,6 +65,10 @@ class Conversation(models.Model):
         HIGH = "high", "High"
         URGENT = "urgent", "Urgent"
 
+    class AiResolution(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed: the visitor said the answer helped"
+        IDLE = "idle", "Idle: the visitor went quiet after the AI's answer"
+
     class ResolvedBy(models.TextChoices):
         AGENT = "agent", "Agent"
         AI = "ai", "AI"
@@ -89,6 +93,8 @@ class Conversation(models.Model):
     resolved_by_kind = models.CharField(max_length=8, choices=ResolvedBy.choices, blank=True, default="")
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # How the AI's resolution came about, for analytics; empty unless resolved by the AI.
+    ai_resolution = models.CharField(max_length=12, choices=AiResolution.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(auto_now_add=True)
     last_visitor_message_at = models.DateTimeField(null=True, blank=True)

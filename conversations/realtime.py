@@ -95,6 +95,11 @@ def publish_notification(user_ids: Iterable[int], *, kind: str, conversation: Co
     _publish([agent_group(uid) for uid in user_ids], event)
 
 
+def publish_agent_presence(workspace_id: int, *, agent: dict, online: bool) -> None:
+    """An agent came online (an inbox socket connected after they had none): the inbox's agent lists update."""
+    _publish([inbox_group(workspace_id)], {"type": "agent.presence", "agent": agent, "online": online})
+
+
 def publish_csat_requested(conversation: Conversation, *, token: str, options: list[str]) -> None:
     event = {"type": "csat.requested", "survey": {"token": token, "options": options}}
     _publish([conversation_group(conversation.id)], event)

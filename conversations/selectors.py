@@ -4,8 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from conversations.models import Contact, Conversation, Handoff, Message, hash_token
+from routing import presence
+from routing.models import HandoffPolicy
 from routing.selectors import agent_profile_for
 
 STATUS_VALUES = set(Conversation.Status.values)
@@ -58,9 +61,9 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
     elif assignee == "unassigned":
         qs = qs.filter(assignee__isnull=True)
     elif assignee:
-        qs = qs.filter(assignee_id=assignee) if assignee.isdigit() else qs.none()
+        qs = qs.filter(assignee_id=assignee) if assignee.isdecimal() else qs.none()
     if team:
-        qs = qs.filter(team_id=team) if team.isdigit() else qs.none()
+        qs = qs.filter(team_id=team) if team.isdecimal() else qs.none()
     if needs_agent is not None:
         qs = qs.filter(needs_agent=needs_agent)
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
@@ -75,14 +78,14 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
 
 
 def conversation_for_agent(*, viewer, conversation_id) -> Conversation | None:
-    if not str(conversation_id).isdigit():
+    if not str(conversation_id).isdecimal():
         return None
     return conversation_list(viewer=viewer).filter(pk=conversation_id).first()
 
 
 def conversation_for_visitor(*, conversation_id, token: str | None) -> Conversation | None:
     """The visitor's own conversation, or None (not theirs looks exactly like not found)."""
-    if not token or not str(conversation_id).isdigit():
+    if not token or not str(conversation_id).isdecimal():
         return None
     return (Conversation.objects.select_related("contact", "assignee", "workspace")
             .filter(pk=conversation_id, contact__visitor_token_hash=hash_token(token)).first())
@@ -90,14 +93,14 @@ def conversation_for_visitor(*, conversation_id, token: str | None) -> Conversat
 
 def message_list(*, conversation: Conversation, after: str | None = None) -> QuerySet[Message]:
     qs = Message.objects.filter(conversation=conversation).order_by("id")
-    if after and str(after).isdigit():
+    if after and str(after).isdecimal():
         qs = qs.filter(id__gt=int(after))
     return qs
 
 
 def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
     profile = agent_profile_for(viewer)
-    if profile is None or not str(handoff_id).isdigit():
+    if profile is None or not str(handoff_id).isdecimal():
         return None
     return (Handoff.objects.select_related("conversation", "conversation__contact")
             .filter(pk=handoff_id, conversation__workspace_id=profile.workspace_id).first())
@@ -121,6 +124,25 @@ def unspoken_replies_after(*, conversation: Conversation, message_id: int) -> li
 
 
 def message_in(*, conversation: Conversation, message_id) -> Message | None:
-    if not str(message_id).isdigit():
+    if not str(message_id).isdecimal():
         return None
     return conversation.messages.select_related("conversation").filter(pk=int(message_id)).first()
+
+
+def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
+    """Pending handoffs to move: their assignee is no longer there (offline, away or deactivated), or has not
+    acknowledged within the policy's `reassign_after_minutes`.
+
+    A hint for the sweep, read without locks: `handoff_reroute` re-checks each under its locks.
+    """
+    pending = Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=False)
+    absent = list(pending.exclude(presence.eligible_q("assigned_to__agent__"))
+                  .select_related("conversation").order_by("requested_at")[:limit])
+    now = timezone.now()
+    late = Q(pk__in=[])
+    for workspace_id, minutes in HandoffPolicy.objects.filter(reassign_after_minutes__gt=0).values_list(
+            "workspace_id", "reassign_after_minutes"):
+        late |= Q(conversation__workspace_id=workspace_id, assigned_at__lte=now - timedelta(minutes=minutes))
+    overdue = list(pending.filter(late).exclude(pk__in=[h.pk for h in absent])
+                   .select_related("conversation").order_by("assigned_at")[:max(0, limit - len(absent))])
+    return absent + overdue

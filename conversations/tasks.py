@@ -75,19 +75,28 @@ def assign_waiting_handoffs_task() -> int:
     return assigned
 
 
+@shared_task(acks_late=True, soft_time_limit=60)
+def reroute_handoffs_task() -> int:
+    """Beat sweep: pending handoffs whose assignee went offline, or did not acknowledge in the policy's time,
+    go to someone who is there (or back to the queue). Returns how many moved."""
+    moved = 0
+    for handoff in selectors.handoffs_to_reroute():
+        if services.handoff_reroute(handoff=handoff).assigned_to_id != handoff.assigned_to_id:
+            moved += 1
+    return moved
+
+
 @shared_task(acks_late=True, soft_time_limit=120)
 def expire_handoffs_task() -> int:
     """Pending handoffs whose visitor has been gone past the policy's expiry go back to the AI."""
     expired = 0
     for policy in HandoffPolicy.objects.all():
         cutoff = timezone.now() - timedelta(minutes=policy.expiry_minutes)
-        with transaction.atomic():
-            stale = list(Handoff.objects.select_for_update(skip_locked=True).filter(
-                status=Handoff.Status.PENDING, conversation__workspace_id=policy.workspace_id,
-                requested_at__lt=cutoff, conversation__last_visitor_message_at__lt=cutoff)[:200])
-        for handoff in stale:
-            services.handoff_cancel(handoff=handoff, reason="expired", tell_visitor=False)
-            expired += 1
+        candidates = list(Handoff.objects.select_related("conversation").filter(
+            status=Handoff.Status.PENDING, conversation__workspace_id=policy.workspace_id,
+            requested_at__lt=cutoff, conversation__last_visitor_message_at__lt=cutoff)[:200])
+        for handoff in candidates:  # each decided again under its locks: it may have been taken meanwhile
+            expired += services.handoff_expire(handoff=handoff, cutoff=cutoff)
     return expired
 
 

@@ -207,6 +207,9 @@ class _Turn:
             problem, answered = problem or self.text, False
         elif self._substantive():
             problem, answered = self.text, False
+        elif not problem:
+            # Messages sent in a quick burst are answered by the last one's turn: the problem may be in an earlier one.
+            problem = next((t for t in reversed(_unanswered(self.facts.history)) if len(t.split()) >= 4), "")
         self.memory = replace(m, problem=problem[:500], problem_answered=answered, awaiting_problem=awaiting)
         known = self._known()
         signals = self._signals(known, gathering_for=None)
@@ -503,7 +506,7 @@ def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest
     else:
         lines.append("Problem: not described yet")
     latest = latest.strip()
-    if latest and latest != memory.problem and len(latest.split()) >= 3:
+    if latest and latest != memory.problem and len(latest.split()) >= 4 and not DECLINE.match(normalize(latest)):
         lines.append(f"Latest from the visitor: “{_clip(latest, 200)}”")
     for question in memory.unanswered:
         if question != latest:
@@ -517,6 +520,14 @@ def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest
     if not_given:
         lines.append("Not given: " + ", ".join(not_given))
     return "\n".join(lines)
+
+
+def _unanswered(history: tuple[Turn, ...]) -> list[str]:
+    """The visitor's messages since the last message of anyone else."""
+    texts: list[str] = []
+    for turn in history:
+        texts = [*texts, turn.text] if turn.sender == "visitor" else []
+    return texts
 
 
 def _upset(analysis: Analysis) -> bool:

@@ -155,7 +155,8 @@ def _apply(conversation: Conversation, message: Message, plan: TurnPlan) -> None
             services.contact_fill_details(contact=conversation.contact, details=[
                 (u.kind, u.name, u.value) for u in plan.contact_updates])
         for reply in plan.replies:
-            services.ai_reply(conversation=conversation, body=reply.text, metadata=dict(reply.metadata))
+            services.ai_reply(conversation=conversation, body=reply.text, metadata=dict(reply.metadata),
+                              ask_if_helpful=reply.kb_answer)
         if plan.handoff is not None:
             services.handoff_request(conversation=conversation, request=_handoff_request(conversation, plan),
                                      turn_message_id=locked.pk)

@@ -26,7 +26,7 @@ def flow_list(*, workspace: Workspace) -> QuerySet[Flow]:
 
 def flow_get(*, workspace: Workspace, flow_id: Any) -> Flow | None:
     """The workspace's flow with this id; another workspace's flow is None, like a missing one."""
-    if not str(flow_id).isdigit():
+    if not str(flow_id).isdecimal():
         return None
     return flow_list(workspace=workspace).filter(pk=flow_id).first()
 

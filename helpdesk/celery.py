@@ -2,9 +2,31 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
+
+from helpdesk import heartbeat, lifeline
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The worker's pool processes die with the worker's main process, even one killed with
+# SIGKILL (the launcher restarts it, and an orphaned pool would keep running tasks).
+_MAIN_PID = os.getpid()
+
+
+@worker_process_init.connect
+def _die_with_worker(**_kwargs) -> None:
+    lifeline.die_with_parent(parent_pid=_MAIN_PID)
+
+
+@worker_ready.connect
+def _start_heartbeat(sender=None, **_kwargs) -> None:
+    heartbeat.start(getattr(sender, "hostname", "") or "worker")
+
+
+@worker_shutdown.connect
+def _stop_heartbeat(**_kwargs) -> None:
+    heartbeat.stop()

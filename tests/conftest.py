@@ -1,7 +1,10 @@
 """Shared fixtures: factories, API clients, captured real-time events, a real Celery worker."""
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -11,6 +14,16 @@ def _empty_test_queue():
 
     app.control.purge()
     yield
+
+
+@pytest.fixture
+def worker_heartbeat():
+    """A live worker's heartbeat in Redis, as readiness expects it; gone again after the test."""
+    from helpdesk import heartbeat
+
+    heartbeat.beat("test-worker")
+    yield
+    heartbeat.stop()
 
 
 @pytest.fixture
@@ -68,6 +81,29 @@ def client_for(user):
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def run_together(*jobs, repeat: int = 1) -> list[Exception]:
+    """Each job `repeat` times, each in its own thread, all released at once; returns what they raised.
+    Each thread closes its database connection (concurrency tests run on the real database)."""
+    errors: list[Exception] = []
+    start = threading.Barrier(len(jobs) * repeat)
+
+    def run(job):
+        start.wait()
+        try:
+            job()
+        except Exception as exc:  # surfaced by the caller's assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs for _ in range(repeat)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 def request_handoff(conversation, **kwargs):

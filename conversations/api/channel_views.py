@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads, selectors
-from conversations.api.views import MessageOutput
+from conversations.api.serializers import MessageOutput
 from conversations.services import delivery
-from helpdesk.api import IsAgent
+from helpdesk.api import AGENT_ERRORS, IsAgent, error_responses
 from helpdesk.errors import DomainError
 
 
@@ -26,7 +27,7 @@ class MessageRetryApi(APIView):
 
     permission_classes = [IsAgent]
 
-    @extend_schema(request=None, responses={200: MessageOutput})
+    @extend_schema(request=None, responses={200: MessageOutput, **error_responses(*AGENT_ERRORS, 404, 409)})
     def post(self, request, conversation_id, message_id):
         message = delivery.delivery_retry(message=_message_for_agent(request, conversation_id, message_id))
         return Response(payloads.message_payload(message))
@@ -37,10 +38,11 @@ class AttachmentDownloadApi(APIView):
 
     permission_classes = [IsAgent]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                              **error_responses(*AGENT_ERRORS, 404)})
     def get(self, request, conversation_id, message_id, attachment_id):
         message = _message_for_agent(request, conversation_id, message_id)
-        attachment = message.attachments.filter(pk=attachment_id).first() if str(attachment_id).isdigit() else None
+        attachment = message.attachments.filter(pk=attachment_id).first() if str(attachment_id).isdecimal() else None
         if attachment is None:
             raise DomainError("not_found", "Attachment not found.", status=404)
         response = HttpResponse(bytes(attachment.data), content_type="application/octet-stream")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("widget/conversations/", views.WidgetConversationCreateApi.as_view()),
     path("widget/conversations/<str:conversation_id>/", views.WidgetConversationDetailApi.as_view()),
     path("widget/conversations/<str:conversation_id>/messages/", views.WidgetMessagesApi.as_view()),
+    path("widget/conversations/<str:conversation_id>/answer-feedback/", views.WidgetAnswerFeedbackApi.as_view()),
     path("conversations/", views.ConversationListApi.as_view()),
     path("conversations/<str:conversation_id>/", views.ConversationDetailApi.as_view()),
     path("conversations/<str:conversation_id>/messages/", views.ConversationMessagesApi.as_view()),
@@ -18,4 +19,5 @@ urlpatterns = [
     path("conversations/<str:conversation_id>/messages/<str:message_id>/retry/", channel_views.MessageRetryApi.as_view()),
     path("conversations/<str:conversation_id>/messages/<str:message_id>/attachments/<str:attachment_id>/",
          channel_views.AttachmentDownloadApi.as_view()),
+    path("agents/me/heartbeat/", views.AgentHeartbeatApi.as_view()),
 ]

@@ -238,6 +238,54 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Das passt nicht zum erwarteten Format für {label}. Bitte prüfen und erneut senden.",
         "pt": "Isso não corresponde ao formato esperado para {label}. Verifique e envie novamente.",
     },
+    "handoff_dequeued": {
+        "en": "A member of our team is available now and will reply here shortly.",
+        "es": "Ya hay una persona de nuestro equipo disponible; te responderá aquí en breve.",
+        "fr": "Un membre de notre équipe est maintenant disponible et vous répondra ici sous peu.",
+        "de": "Jetzt ist jemand aus unserem Team verfügbar und antwortet Ihnen hier in Kürze.",
+        "pt": "Uma pessoa da nossa equipe já está disponível e vai responder aqui em breve.",
+    },
+    "handoff_rerouted": {
+        "en": "The teammate who had your conversation isn't available, so I've passed it to another member "
+        "of our team; they'll reply here.",
+        "es": "La persona que tenía tu conversación no está disponible, así que la he pasado a otra persona "
+        "de nuestro equipo; te responderá aquí.",
+        "fr": "La personne qui suivait votre conversation n'est pas disponible ; je l'ai transmise à un autre "
+        "membre de notre équipe, qui vous répondra ici.",
+        "de": "Die Person, die Ihr Gespräch hatte, ist nicht erreichbar. Ich habe es an jemand anderen aus "
+        "unserem Team weitergegeben; die Antwort kommt hier.",
+        "pt": "A pessoa que estava com a sua conversa não está disponível, então passei para outra pessoa "
+        "da nossa equipe; ela vai responder aqui.",
+    },
+    "answer_check_question": {
+        "en": "Did that answer your question?",
+        "es": "¿Eso responde a tu pregunta?",
+        "fr": "Cela répond-il à votre question ?",
+        "de": "Hat das Ihre Frage beantwortet?",
+        "pt": "Isso respondeu à sua pergunta?",
+    },
+    "answer_check_yes": {
+        "en": "Yes, thanks",
+        "es": "Sí, gracias",
+        "fr": "Oui, merci",
+        "de": "Ja, danke",
+        "pt": "Sim, obrigado",
+    },
+    # Worded so the assistant's not-helpful detector recognises it: "no" takes the usual path.
+    "answer_check_no": {
+        "en": "No, that didn't answer my question",
+        "es": "No, eso no responde a mi pregunta",
+        "fr": "Non, ça ne répond pas à ma question",
+        "de": "Nein, das beantwortet meine Frage nicht",
+        "pt": "Não, isso não me ajudou",
+    },
+    "answer_confirmed": {
+        "en": "Great, glad I could help! If anything else comes up, just write here.",
+        "es": "¡Genial, me alegra haber ayudado! Si necesitas algo más, escribe aquí.",
+        "fr": "Parfait, ravi d'avoir pu vous aider ! Pour toute autre question, écrivez ici.",
+        "de": "Super, freut mich, dass ich helfen konnte! Wenn noch etwas ist, schreiben Sie einfach hier.",
+        "pt": "Ótimo, que bom que pude ajudar! Se precisar de mais alguma coisa, é só escrever aqui.",
+    },
 }
 
 KEYS = frozenset(_PHRASES)

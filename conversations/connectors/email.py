@@ -27,7 +27,8 @@ from mailparser_reply import EmailReplyParser
 from conversations.connectors.common import hook_error, hook_workspace, hmac_sha256_valid
 from conversations.models import ChannelRef, Conversation, Message
 from conversations.services import channels
-from helpdesk.errors import DeliveryRefused, ProviderUnavailable
+from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
+from helpdesk.middleware import body_limit
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 REPLY_TOKEN = re.compile(r"\+r(\d+)-([0-9a-f]{16})@", re.I)
@@ -67,6 +68,7 @@ class MalformedEmail(ValueError):
     pass
 
 
+@body_limit("HELPDESK_EMAIL_MAX_BYTES")
 @csrf_exempt
 @require_POST
 def email_hook(request: HttpRequest) -> HttpResponse:
@@ -87,7 +89,10 @@ def email_hook(request: HttpRequest) -> HttpResponse:
         inbound = parse_email(raw)
     except MalformedEmail as exc:
         return hook_error(400, "malformed_email", str(exc))
-    message, created = channels.channel_receive(workspace=workspace, inbound=inbound)
+    try:
+        message, created = channels.channel_receive(workspace=workspace, inbound=inbound)
+    except DomainError as exc:  # e.g. a text of nothing but refused characters: the sender's problem, not a 500
+        return hook_error(exc.status, exc.code, exc.message)
     return JsonResponse({"message": str(message.id), "conversation": str(message.conversation_id),
                          "duplicate": not created}, status=201 if created else 200)
 

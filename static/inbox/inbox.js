@@ -11,6 +11,7 @@ const OPEN_STATUSES = "open,pending_human,assigned";
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10000;
 const POLL_MS = Math.max(Number(config.poll_ms) || 15000, 1000);
+const HEARTBEAT_MS = 10000;
 
 const FILTERS = {
   needs_agent: { params: { needs_agent: "true" }, match: (c) => Boolean(c.needs_agent) },
@@ -54,6 +55,8 @@ const state = {
   backoff: BACKOFF_MIN_MS,
   reconnectTimer: null,
   pollTimer: null,
+  heartbeatTimer: null,
+  announcedHandoffs: new Set(), // handoff ids the polling fallback has notified (or found waiting at start)
   permissionRequest: null,
 };
 
@@ -798,7 +801,9 @@ async function loadAssignees() {
     group.label = "Agents";
     agents.forEach((a) => {
       const name = a.name || a.username;
-      const label = sameId(a.id, ME.id) ? `${name} (me)` : a.available === false ? `${name} (away)` : name;
+      const label = sameId(a.id, ME.id) ? `${name} (me)`
+        : a.available === false ? `${name} (away)`
+        : a.online === false ? `${name} (offline)` : name;
       const option = el("option", "", label);
       option.value = `user:${a.id}`;
       group.append(option);
@@ -889,17 +894,33 @@ function setWsState(online) {
 function startPolling() {
   if (state.pollTimer) return;
   state.pollTimer = setInterval(pollOnce, POLL_MS);
+  // Without its socket the inbox keeps its agent online for routing (the server's grace period is 30 s).
+  sendHeartbeat();
+  state.heartbeatTimer = setInterval(sendHeartbeat, HEARTBEAT_MS);
+}
+
+function sendHeartbeat() {
+  api("agents/me/heartbeat/", { method: "POST" }).catch(() => {});
 }
 
 async function pollOnce() {
-  const known = new Set(Array.from(state.conversations.values()).filter(waitsForMe).map((c) => String(c.id)));
   await loadList();
+  // Keyed by handoff, not by "new since the last poll": the open conversation's refresh may have
+  // brought the handoff in first, and it must still be announced once.
   state.conversations.forEach((c, id) => {
-    if (!waitsForMe(c) || known.has(id)) return;
+    if (!waitsForMe(c) || state.announcedHandoffs.has(String(c.handoff.id))) return;
+    state.announcedHandoffs.add(String(c.handoff.id));
     onNotification({ kind: "handoff", conversation: id, title: "Handoff assigned to you",
                      reason: c.handoff.reason, priority: c.handoff.priority });
   });
   refreshOpen(state.openId);
+}
+
+function rememberWaitingHandoffs() {
+  // Handoffs already waiting when the page opens are in the list, not announced again.
+  state.conversations.forEach((c) => {
+    if (waitsForMe(c)) state.announcedHandoffs.add(String(c.handoff.id));
+  });
 }
 
 function waitsForMe(c) {
@@ -910,6 +931,8 @@ function waitsForMe(c) {
 function stopPolling() {
   clearInterval(state.pollTimer);
   state.pollTimer = null;
+  clearInterval(state.heartbeatTimer); // the socket refreshes presence itself
+  state.heartbeatTimer = null;
 }
 
 function handleEvent(event) {
@@ -931,6 +954,9 @@ function handleEvent(event) {
       break;
     case "notification":
       onNotification(event);
+      break;
+    case "agent.presence": // someone opened the inbox: their "(offline)" mark goes
+      loadAssignees();
       break;
     default:
       break;
@@ -1069,7 +1095,7 @@ function start() {
   connect();
   loadMe();
   loadAssignees();
-  loadList();
+  loadList().then(rememberWaitingHandoffs);
   const match = location.hash.match(/conversation=([^&]+)/);
   if (match) openConversation(decodeURIComponent(match[1]));
 }

@@ -778,7 +778,10 @@
     const replies = Array.isArray(metadata.quick_replies)
       ? metadata.quick_replies.filter((r) => typeof r === "string" && r.trim()).slice(0, 10)
       : [];
-    if (replies.length) {
+    const check = metadata.answer_check;
+    if (type === "ai" && check && typeof check === "object" && !check.answer && check.yes && check.no) {
+      node.append(buildAnswerCheck(message, check));
+    } else if (replies.length) {
       const group = el("div", "quick-replies");
       group.setAttribute("role", "group");
       group.setAttribute("aria-label", "Suggested replies");
@@ -798,6 +801,47 @@
       node.append(time);
     }
     return node;
+  }
+
+  // "Did that answer your question?" under a knowledge-base answer: yes closes the conversation as
+  // resolved by the AI; no takes the not-helpful path (a person, per the workspace's policy).
+  function buildAnswerCheck(message, check) {
+    const group = testid(el("div", "quick-replies answer-check"), "answer-check");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", String(check.question || ""));
+    group.append(testid(el("p", "answer-check__question", String(check.question || "")), "answer-check-question"));
+    [[true, check.yes], [false, check.no]].forEach(([helpful, label]) => {
+      const button = testid(el("button", "quick-reply", String(label)), helpful ? "answer-yes" : "answer-no");
+      button.type = "button";
+      button.addEventListener("click", () => answerCheck(message, helpful, group));
+      group.append(button);
+    });
+    group.append(el("p", "answer-check__error"));
+    return group;
+  }
+
+  async function answerCheck(message, helpful, group) {
+    const conv = state.conversation;
+    if (!conv || group.classList.contains("is-busy")) return;
+    group.classList.add("is-busy");
+    group.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    group.querySelector(".answer-check__error").textContent = "";
+    try {
+      const reply = await request(`widget/conversations/${enc(conv.id)}/answer-feedback/`, {
+        method: "POST",
+        body: { message: String(message.id), helpful },
+      });
+      group.remove(); // answered: the visitor's choice shows as their message
+      if (conv === state.conversation && reply && reply.message) addMessage(reply.message);
+    } catch (err) {
+      if (err.status === 409) {
+        group.remove(); // already answered (another tab) or the conversation moved on
+        return;
+      }
+      group.classList.remove("is-busy");
+      group.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+      group.querySelector(".answer-check__error").textContent = err.message;
+    }
   }
 
   function refreshQuickReplies() {
@@ -1068,6 +1112,10 @@ button:disabled { cursor: default; opacity: .55; }
 .quick-replies { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 4px; }
 .quick-reply { border: 1px solid var(--accent); color: var(--accent); background: #fff; border-radius: 999px; padding: 5px 12px; font-size: 13px; }
 .quick-reply:hover { background: color-mix(in srgb, var(--accent) 10%, white); }
+.answer-check { align-items: center; }
+.answer-check__question { flex-basis: 100%; margin: 4px 0 0; font-size: 13px; color: #475569; }
+.answer-check__error { flex-basis: 100%; margin: 0; color: #b91c1c; font-size: 13px; }
+.answer-check__error:empty { display: none; }
 
 .csat { align-self: stretch; margin: 4px 0; padding: 12px; background: #fff; border: 1px solid #e2e8f0; border-radius: 12px; text-align: center; }
 .msg .csat { margin-top: 6px; }

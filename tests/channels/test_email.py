@@ -338,6 +338,13 @@ def test_agents_download_an_attachment_and_strangers_cannot(workspace, agent, cl
     assert client_for(agent).get(url.replace(f"/{attachment.pk}/", "/999999/")).status_code == 404
 
 
+def test_a_mail_of_nothing_but_refused_characters_is_a_400_not_a_crash(workspace, client, no_tasks):
+    response = post_mail(client, make_mail(body="\x00\x01\x7f"))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "empty_message"
+    assert Message.objects.count() == 0 and Conversation.objects.count() == 0  # nothing half-stored
+
+
 def test_a_mail_above_djangos_body_limit_is_kept_and_one_above_the_mail_limit_is_a_413(workspace, client, no_tasks,
                                                                                         settings):
     big = b"%PDF" + b"x" * (3 * 1024 * 1024)  # more than DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -75,7 +75,7 @@ async def test_widget_socket_streams_the_conversation():
         error = await receive_until(communicator, "error")
         assert error["error"]["code"] == "empty_message"
         await communicator.send_to(text_data="{broken")
-        assert (await receive_until(communicator, "error"))["error"]["code"] == "unknown_type"
+        assert (await receive_until(communicator, "error"))["error"]["code"] == "malformed"
     finally:
         await communicator.disconnect()
 

@@ -473,3 +473,19 @@ def test_topic_changes_keep_the_unresolved_problem_for_the_agent():
     assert h.gathered == {"order": "A-55231"}
     assert "answered “By the way, can I return shoes I wore once?” from the article “Returns”" in h.summary
     assert h.reason == "The AI could not answer “Why was I charged twice for order A-55231?”"
+
+
+def test_a_problem_sent_in_a_burst_before_the_request_is_the_agents_problem():
+    chat = Chat(balanced())
+    chat.history.extend([Turn("ai", "Hi! How can I help?"), Turn("visitor", "What's the capital of Australia?"),
+                         Turn("visitor", "hello?")])  # answered together with the next message (merged turns)
+    h = chat.say("let me talk to a person", human=True).handoff
+    assert h.summary.startswith("Problem: “What's the capital of Australia?”")
+    assert "Latest from the visitor: “let me talk to a person”" in h.summary
+
+
+def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
+    chat = Chat(balanced(EMAIL))
+    chat.say("My invoice shows the wrong VAT number")
+    plan = chat.say("I'd rather not share it")
+    assert plan.handoff is not None and "Latest from the visitor" not in plan.handoff.summary

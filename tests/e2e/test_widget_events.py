@@ -23,6 +23,10 @@ for (const name of ["handoff", "message", "open", "close", "csat"]) {
 """
 
 
+# Predicates as functions, not expression strings: Playwright re-evaluates an expression with eval() while it
+# polls, which the page's CSP (script-src 'self', no 'unsafe-eval') refuses.
+
+
 def events(page, key: str = "__windowEvents") -> list:
     return page.evaluate(f"window.{key}")
 
@@ -40,7 +44,7 @@ def test_the_host_page_hears_open_messages_handoff_close_and_csat(live_stack, ne
     page = new_context().new_page()
     page.add_init_script(HOST_PAGE)
     page.goto(f"{base}/")
-    page.wait_for_function("window.Helpdesk && typeof window.Helpdesk.on === 'function'")
+    page.wait_for_function("() => window.Helpdesk && typeof window.Helpdesk.on === 'function'")
     # Callbacks through the API; one registered and removed again must never run.
     page.evaluate("""() => {
       window.__callbacks = [];
@@ -54,7 +58,7 @@ def test_the_host_page_hears_open_messages_handoff_close_and_csat(live_stack, ne
 
     page.locator("[data-testid=widget-launcher]").click()
     expect(page.locator("[data-testid=widget-panel]")).to_be_visible()
-    page.wait_for_function("window.__windowEvents.some(([n]) => n === 'open')")
+    page.wait_for_function("() => window.__windowEvents.some(([n]) => n === 'open')")
 
     page.locator("[data-testid=widget-input]").fill("I want to talk to a human agent please")
     page.locator("[data-testid=widget-send]").click()
@@ -63,7 +67,7 @@ def test_the_host_page_hears_open_messages_handoff_close_and_csat(live_stack, ne
     expect(ai.last).to_contain_text("email", timeout=30_000)
     page.locator("[data-testid=widget-input]").fill("it's rosa@example.org")
     page.locator("[data-testid=widget-send]").click()
-    page.wait_for_function("window.__windowEvents.some(([n, d]) => n === 'handoff' && d.status === 'pending')",
+    page.wait_for_function("() => window.__windowEvents.some(([n, d]) => n === 'handoff' && d.status === 'pending')",
                            timeout=30_000)
     handoffs = [detail for name, detail in events(page) if name == "handoff"]
     assert handoffs[0] == {"status": "pending"}
@@ -74,7 +78,7 @@ def test_the_host_page_hears_open_messages_handoff_close_and_csat(live_stack, ne
     assert ["dropped"] not in callbacks
 
     page.locator("button[aria-label='Close chat']").click()
-    page.wait_for_function("window.__windowEvents.some(([n]) => n === 'close')")
+    page.wait_for_function("() => window.__windowEvents.some(([n]) => n === 'close')")
     assert names(page).count("open") == 1 and names(page).count("close") == 1
 
     # Resolved with a survey: the visitor's rating is an event too.
@@ -84,7 +88,7 @@ def test_the_host_page_hears_open_messages_handoff_close_and_csat(live_stack, ne
     assert response.status_code == 200, response.text
     page.locator("[data-testid=widget-launcher]").click()
     page.locator("[data-testid=csat-positive]").click(timeout=20_000)
-    page.wait_for_function("window.__windowEvents.some(([n]) => n === 'csat')")
+    page.wait_for_function("() => window.__windowEvents.some(([n]) => n === 'csat')")
     assert [detail for name, detail in events(page) if name == "csat"] == [{"rating": "positive"}]
     assert [d for n, d in events(page) if n == "handoff"][-1] == {"status": "resolved"}
     assert ["dropped"] not in events(page, "__callbacks")

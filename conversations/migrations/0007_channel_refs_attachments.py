@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0005_message_turn_outcome'),
+        ('conversations', '0006_conversation_ai_resolution'),
         ('workspaces', '0001_initial'),
     ]
 
