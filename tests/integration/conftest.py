@@ -142,7 +142,7 @@ class Stack:
 
         def up() -> bool:
             try:
-                return httpx.get(f"{self.url}/healthz", timeout=2).status_code < 500
+                return httpx.get(f"{self.url}/healthz/live", timeout=2).status_code < 500
             except httpx.HTTPError:
                 return False
 
