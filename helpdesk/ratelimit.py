@@ -39,7 +39,7 @@ class Rate:
     def parse(cls, text: str) -> Rate:
         """"20/min", "5/15min", "100/hour"."""
         count, _, period = text.partition("/")
-        digits = "".join(c for c in period if c.isdecimal())
+        digits = "".join(c for c in period if c.isdigit())
         unit = period[len(digits):].strip().lower()
         return cls(int(count), int(digits or 1) * _PERIODS[unit])
 

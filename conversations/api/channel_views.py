@@ -42,7 +42,7 @@ class AttachmentDownloadApi(APIView):
                               **error_responses(*AGENT_ERRORS, 404)})
     def get(self, request, conversation_id, message_id, attachment_id):
         message = _message_for_agent(request, conversation_id, message_id)
-        attachment = message.attachments.filter(pk=attachment_id).first() if str(attachment_id).isdecimal() else None
+        attachment = selectors.attachment_of(message=message, attachment_id=attachment_id)
         if attachment is None:
             raise DomainError("not_found", "Attachment not found.", status=404)
         response = HttpResponse(bytes(attachment.data), content_type="application/octet-stream")

@@ -28,6 +28,7 @@ from conversations.connectors.common import hook_error, hook_workspace, hmac_sha
 from conversations.models import ChannelRef, Conversation, Message
 from conversations.services import channels
 from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
+from helpdesk.ids import parse_id
 from helpdesk.middleware import body_limit
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -57,8 +58,8 @@ def reply_address(conversation_id: int) -> str:
 def _token_conversation_id(texts: list[str], pattern: re.Pattern) -> int | None:
     for text in texts:
         for match in pattern.finditer(text or ""):
-            conversation_id, signature = int(match.group(1)), match.group(2).lower()
-            if constant_time_compare(signature, reply_signature(conversation_id)):
+            conversation_id, signature = parse_id(match.group(1)), match.group(2).lower()
+            if conversation_id and constant_time_compare(signature, reply_signature(conversation_id)):
                 return conversation_id
     return None
 

@@ -20,6 +20,7 @@ from conversations.connectors.common import hook_error
 from conversations.models import ChannelRef, Conversation
 from conversations.services import channels, delivery
 from helpdesk.errors import DomainError
+from helpdesk.ids import parse_id
 from routing.selectors import policy_for
 
 POLL_LIMIT = 20  # one-second pauses before the call says it is still working
@@ -51,12 +52,13 @@ def voice_hook(request: HttpRequest, workspace) -> HttpResponse:
     call_sid, phone = request.POST.get("CallSid", "").strip(), request.POST.get("From", "").strip()
     if not call_sid or not phone:
         return hook_error(400, "malformed", "A Twilio call needs CallSid and From.")
-    try:
-        turn = int(request.GET.get("turn", "0"))
-        poll = int(request.GET["poll"]) if "poll" in request.GET else None
-        polls = int(request.GET.get("n", "0"))
+    try:  # counters of this call's own redirects
+        turn, polls = int(request.GET.get("turn", "0")), int(request.GET.get("n", "0"))
     except ValueError:
-        return hook_error(400, "malformed", "turn, poll and n are numbers.")
+        return hook_error(400, "malformed", "turn and n are numbers.")
+    poll = parse_id(request.GET["poll"]) if "poll" in request.GET else None  # the caller's message being answered
+    if "poll" in request.GET and poll is None:
+        return hook_error(400, "malformed", "poll is a message id.")
     slug = request.GET.get("workspace")
     conversation = channels.call_conversation(workspace=workspace, call_sid=call_sid, phone=phone)
     response = VoiceResponse()

@@ -107,9 +107,11 @@ def test_unsigned_or_mis_signed_calls_are_refused(workspace, client, no_tasks, t
     assert Conversation.objects.count() == 0
 
 
-def test_a_signed_request_without_a_call_sid_or_with_a_bad_turn_is_a_400(workspace, client, twilio_api):
+def test_a_signed_request_without_a_call_sid_or_with_a_bad_turn_or_poll_is_a_400(workspace, client, twilio_api):
     form = {"From": CALLER}
     response = client.post(HOOK, form, HTTP_X_TWILIO_SIGNATURE=twilio_signature("https://help.example.com" + HOOK, form))
     assert response.status_code == 400
     assert post_call(client, HOOK + "?turn=abc", SpeechResult="hi").status_code == 400
+    for poll in ("%C2%B2", "99999999999999999999", "0"):  # a message id: ASCII digits within bigint
+        assert post_call(client, HOOK + f"?turn=1&poll={poll}").status_code == 400
     assert Conversation.objects.count() == 0
