@@ -1,6 +1,10 @@
 """The outbound dispatcher in a real Celery worker: a mail hook's AI answer leaves by SMTP, and an SMTP
 server that keeps failing is retried with back-off until the message is marked failed; then an agent's
-retry sends it. The worker's SMTP settings point at an aiosmtpd server in this process."""
+retry sends it. The worker's SMTP settings point at an aiosmtpd server in this process.
+
+The worker serves a queue of its own, and this module sends its tasks there: any other worker on the
+suite's Redis (the e2e stack's, another run's, one a killed run left behind) mails with other settings,
+and taking this test's tasks it made the test wait for a mail that never came."""
 from __future__ import annotations
 
 import os
@@ -16,6 +20,8 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 
 from conversations import services
+from helpdesk import lifeline
+from helpdesk.celery import app as celery_app
 from conversations.models import Message
 from tests import factories
 from tests.channels.conftest import EMAIL_SECRET, SmtpHandler, email_signature, free_port
@@ -41,21 +47,31 @@ def worker(smtp, django_db_setup, django_db_blocker, tmp_path_factory):
 
     detector_models()  # trained and cached on disk once, so the worker's first turn is quick
     _, port = smtp
+    queue = f"helpdesk-test-worker-{os.getpid()}-{port}"
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="helpdesk.settings_test", PYTHONUNBUFFERED="1",
-               HELPDESK_DB_NAME=settings.DATABASES["default"]["NAME"],
+               HELPDESK_DB_NAME=settings.DATABASES["default"]["NAME"], HELPDESK_CELERY_QUEUE=queue,
                HELPDESK_TEST_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
                EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port), DEFAULT_FROM_EMAIL="Support <support@northwind.test>",
                HELPDESK_DELIVERY_MAX_RETRIES=str(MAX_RETRIES), HELPDESK_DELIVERY_RETRY_SECONDS="0.5")
     log = tmp_path_factory.mktemp("worker") / "celery.log"
     proc = subprocess.Popen([str(Path(sys.executable).parent / "celery"), "-A", "helpdesk", "worker", "-l", "info",
-                             "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                            cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-    yield log
-    proc.terminate()
+                             "-n", f"{queue}@%h", "--concurrency", "1", "--without-gossip", "--without-mingle",
+                             "--without-heartbeat"],
+                            cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+                            preexec_fn=lifeline.preexec())  # no stray worker if this run is killed
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue  # this module's enqueues reach this worker only
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        wait_for(lambda: proc.poll() is not None or " ready." in log.read_text(errors="replace"), timeout=120)
+        assert proc.poll() is None, f"the worker exited:\n{log.read_text()[-3000:]}"
+        yield log
+    finally:
+        celery_app.conf.task_default_queue = default_queue
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def wait_for(predicate, timeout: float = 60, log: Path | None = None):
