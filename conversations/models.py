@@ -170,6 +170,18 @@ class Message(models.Model):
         return f"{self.sender_type} message #{self.pk}"
 
 
+# Who the visitor hears from: the widget shows these senders' messages and the other channels deliver
+# them. An allow-list on purpose: a sender type added later (an internal note, say) stays in the inbox
+# until someone decides here that visitors see it.
+VISITOR_FACING_SENDERS = frozenset({Message.SenderType.AI, Message.SenderType.AGENT, Message.SenderType.SYSTEM})
+
+
+def meant_for_visitor(sender_type: str, metadata: dict) -> bool:
+    """Whether a message (its sender type and metadata, before or after it is saved) may reach the visitor.
+    A note (API.md: `"private": true`) never does, on any channel."""
+    return sender_type in VISITOR_FACING_SENDERS and not (metadata or {}).get("private")
+
+
 class Handoff(HandoffTarget):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations import realtime
-from conversations.models import Conversation, Handoff, Message
+from conversations.models import Conversation, Handoff, Message, meant_for_visitor
 from helpdesk.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -24,16 +24,16 @@ QUEUED, SENT, FAILED = "queued", "sent", "failed"
 def needs_delivery(conversation: Conversation, sender_type: str, metadata: dict) -> bool:
     """Whether a new message must leave on the conversation's channel.
 
-    The web widget hears every message on its socket; other channels need a send. The visitor's
-    own messages came in on it, notes are private, and a rating's receipt is for the inbox.
-    A phone conversation's agent replies and survey go to the caller's number by text.
+    Only messages meant for the visitor (`meant_for_visitor`: not the visitor's own, never a note)
+    leave; the web widget hears them on its socket, other channels need a send. A rating's receipt
+    is for the inbox. A phone conversation's agent replies and survey go to the caller's number by text.
     """
-    if conversation.channel == Conversation.Channel.WEB or sender_type == Message.SenderType.VISITOR:
+    if conversation.channel == Conversation.Channel.WEB or not meant_for_visitor(sender_type, metadata):
         return False
     if (conversation.channel == Conversation.Channel.PHONE and sender_type != Message.SenderType.AGENT
             and not metadata.get("csat")):
         return False  # on a call the assistant's and the system's words are spoken by the voice hook
-    return not (metadata.get("private") or metadata.get("csat_result"))
+    return not metadata.get("csat_result")
 
 
 def queued_metadata(conversation: Conversation, sender_type: str, metadata: dict) -> dict:
