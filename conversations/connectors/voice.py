@@ -15,6 +15,7 @@ from django.urls import reverse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from conversations import selectors
+from conversations.assistant.phrases import phrase
 from conversations.connectors import twilio_client
 from conversations.connectors.common import hook_error
 from conversations.models import ChannelRef, Conversation
@@ -105,12 +106,14 @@ def _answer(response: VoiceResponse, conversation: Conversation, poll: int, *, t
 
 
 def _transfer(response: VoiceResponse, conversation: Conversation, *, told: bool = False) -> VoiceResponse:
+    """Put the call through to the fallback phone, or hang up: a person will text. `told`: the handoff
+    notice (worded for a call by services.handoffs) was just spoken."""
     fallback = policy_for(workspace=conversation.workspace).fallback_phone
+    if not told:
+        response.say(phrase("call_transfer" if fallback else "call_text_back", conversation.language or "en"))
     if fallback:
-        if not told:
-            response.say("Connecting you to a member of our team.")
         response.dial(fallback)
     else:
-        response.say("A member of our team will get back to you by text message. Goodbye.")
+        response.say("Goodbye.")
         response.hangup()
     return response

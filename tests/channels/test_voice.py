@@ -91,14 +91,28 @@ def test_a_handoff_transfers_the_call_to_the_fallback_phone(workspace, client, n
     assert transferred.find("Dial").text == "+34910000000"
     notice = Message.objects.get(sender_type="system", metadata__has_key="handoff")
     assert notice.body in [say.text for say in transferred.iter("Say")]
+    assert "stay on the line" in notice.body and "page" not in notice.body, "worded for a call, not the widget"
 
 
 def test_without_a_fallback_phone_the_caller_is_told_we_will_text(workspace, client, no_tasks, twilio_api):
     call(client)
     request_handoff(Conversation.objects.get())
+    notice = Message.objects.get(sender_type="system", metadata__has_key="handoff")
+    assert "text message at this number" in notice.body and "page" not in notice.body
     twiml = call(client, call_sid="CA2")  # a new call while a human owns the conversation
     assert twiml.find("Dial") is None and twiml.find("Hangup") is not None
     assert "text message" in " ".join(say.text for say in twiml.iter("Say"))
+
+
+def test_a_queued_caller_hears_the_queue_and_that_we_will_text(workspace, client, no_tasks, twilio_api):
+    action = call(client).find("Gather").get("action")
+    waiting = call(client, action, SpeechResult="I want to talk to a person")
+    request_handoff(Conversation.objects.get())  # nobody online: the handoff waits in the queue
+    spoken = [say.text for say in call(client, waiting.find("Redirect").text).iter("Say")]
+    notice = Message.objects.get(sender_type="system", metadata__has_key="handoff")
+    assert notice.body == spoken[0] and "number 1 in the queue" in notice.body
+    assert "text message at this number" in notice.body and "page" not in notice.body
+    assert spoken[1:] == ["Goodbye."], "the notice already said what happens next"
 
 
 @pytest.mark.parametrize("signature", ["", "d3Jvbmc="])
