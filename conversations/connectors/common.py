@@ -3,10 +3,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
+from django.conf import settings
 from django.http import JsonResponse
 
 from workspaces.models import Workspace
+
+
+# The assistant cites help articles by their path on this site (knowledge.article_url): the widget's
+# page resolves it, but a mail or a text message needs the whole address.
+SITE_PATH = re.compile(r"(?<![\w/.:])/help/\d+/\d+/")
+
+
+def absolute_links(text: str) -> str:
+    return SITE_PATH.sub(lambda m: settings.PUBLIC_BASE_URL.rstrip("/") + m.group(0), text)
 
 
 def hook_error(status: int, code: str, message: str) -> JsonResponse:

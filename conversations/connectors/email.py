@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from mailparser_reply import EmailReplyParser
 
-from conversations.connectors.common import hook_error, hook_workspace, hmac_sha256_valid
+from conversations.connectors.common import absolute_links, hook_error, hook_workspace, hmac_sha256_valid
 from conversations.models import ChannelRef, Conversation, Message
 from conversations.services import channels
 from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
@@ -256,7 +256,7 @@ def _render(message: Message) -> tuple[str, str]:
         return render_to_string("csat/email.txt", context), render_to_string("csat/email.html", context)
     workspace = conversation.workspace.name
     signature = f"{message.sender_name}, {workspace}" if message.sender_name else workspace
-    return f"{message.body}\n\n— {signature}\n", ""
+    return f"{absolute_links(message.body)}\n\n— {signature}\n", ""
 
 
 def csat_options(csat: dict) -> list[dict]:

@@ -13,7 +13,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from conversations import selectors
 from conversations.connectors import twilio_client
-from conversations.connectors.common import hook_error
+from conversations.connectors.common import absolute_links, hook_error
 from conversations.models import ChannelRef, Conversation, Message
 from conversations.services import channels, contact_update_attributes
 from csat import selectors as csat_selectors
@@ -69,7 +69,7 @@ def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
 
 def send(message: Message) -> str:
     """Text one message to the contact's number (a survey's text asks for 1/2/3); returns Twilio's message sid."""
-    return send_text(message.conversation.contact, message.body)
+    return send_text(message.conversation.contact, absolute_links(message.body))
 
 
 def send_text(contact, body: str) -> str:

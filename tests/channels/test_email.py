@@ -157,11 +157,12 @@ def open_mail_conversation(client, django_capture_on_commit_callbacks, **mail) -
 
 
 def test_the_ai_answer_goes_out_by_smtp_threaded_under_the_customer_mail(
-        workspace, client, no_tasks, smtp_server, deliveries, django_capture_on_commit_callbacks):
+        workspace, client, no_tasks, smtp_server, deliveries, settings, django_capture_on_commit_callbacks):
     inbound, inbound_id = open_mail_conversation(client, django_capture_on_commit_callbacks)
     conversation = inbound.conversation
+    settings.PUBLIC_BASE_URL = "https://help.example.com"
     with django_capture_on_commit_callbacks(execute=True):
-        answer = services.ai_reply(conversation=conversation, body="It ships tomorrow.")
+        answer = services.ai_reply(conversation=conversation, body="It ships tomorrow.\n\nFrom our article: /help/1/2/")
     assert answer.metadata["delivery"]["status"] == "queued"
     assert deliveries == [answer.pk]
     assert run_deliveries(deliveries) == ["sent"]
@@ -172,6 +173,7 @@ def test_the_ai_answer_goes_out_by_smtp_threaded_under_the_customer_mail(
     assert mail["In-Reply-To"] == inbound_id and inbound_id in mail["References"]
     assert f"+r{email_connector.reply_token(conversation.pk)}@northwind.test" in mail["Reply-To"]
     assert "It ships tomorrow." in mail.get_body(("plain",)).get_content()
+    assert "From our article: https://help.example.com/help/1/2/" in mail.get_body(("plain",)).get_content()
     answer.refresh_from_db()
     assert answer.metadata["delivery"]["status"] == "sent"
     assert answer.metadata["delivery"]["provider_id"] == mail["Message-ID"]

@@ -48,6 +48,12 @@ def test_a_text_opens_a_conversation_and_the_reply_goes_out_through_twilio(
     assert answer.metadata["delivery"]["status"] == "sent"
     assert answer.metadata["delivery"]["provider_id"].startswith("SM")
 
+    # An answer citing a help article: the text carries its whole address (the widget's page resolves the path).
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ai_reply(conversation=conversation, body="See our article “Returns”: /help/1/7/")
+    run_deliveries(deliveries)
+    assert twilio_api.requests[-1]["form"]["Body"] == "See our article “Returns”: https://help.example.com/help/1/7/"
+
 
 def test_one_conversation_per_number_while_it_is_open(workspace, client, no_tasks):
     post_sms(client, "Hello", sid="SM1")
