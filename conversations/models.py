@@ -176,10 +176,10 @@ class Message(models.Model):
 VISITOR_FACING_SENDERS = frozenset({Message.SenderType.AI, Message.SenderType.AGENT, Message.SenderType.SYSTEM})
 
 
-def meant_for_visitor(sender_type: str, metadata: dict) -> bool:
-    """Whether a message (its sender type and metadata, before or after it is saved) may reach the visitor.
-    A note (API.md: `"private": true`) never does, on any channel."""
-    return sender_type in VISITOR_FACING_SENDERS and not (metadata or {}).get("private")
+def meant_for_visitor(sender_type: str, *, private: bool) -> bool:
+    """Whether a message may reach the visitor: from a sender they hear from, and never an agents'
+    internal note (`private`, API.md), on any channel."""
+    return sender_type in VISITOR_FACING_SENDERS and not private
 
 
 class Handoff(HandoffTarget):

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from conversations.connectors import email, sms
-from conversations.models import Conversation, Message, meant_for_visitor
+from conversations.models import Conversation, Message
 from conversations.services import delivery
 from helpdesk.errors import DeliveryRefused, ProviderUnavailable
 
@@ -31,7 +31,7 @@ def deliver(*, message_id: int, last_attempt: bool) -> str:
     state = (message.metadata or {}).get("delivery", {}) if message else {}
     if state.get("status") != delivery.QUEUED:
         return "skipped"  # gone, already sent (a redelivered task) or failed and not retried
-    if not meant_for_visitor(message.sender_type, message.metadata):
+    if not delivery.needs_delivery(message.conversation, message.sender_type, message.metadata):
         delivery.delivery_record(message_id=message.pk, status=delivery.FAILED, counts_attempt=False,
                                  error="Not sent: this message is not meant for the visitor.")
         return delivery.FAILED

@@ -21,14 +21,15 @@ logger = logging.getLogger(__name__)
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 
 
-def needs_delivery(conversation: Conversation, sender_type: str, metadata: dict) -> bool:
+def needs_delivery(conversation: Conversation, sender_type: str, metadata: dict, *, private: bool = False) -> bool:
     """Whether a new message must leave on the conversation's channel.
 
     Only messages meant for the visitor (`meant_for_visitor`: not the visitor's own, never a note)
     leave; the web widget hears them on its socket, other channels need a send. A rating's receipt
     is for the inbox. A phone conversation's agent replies and survey go to the caller's number by text.
     """
-    if conversation.channel == Conversation.Channel.WEB or not meant_for_visitor(sender_type, metadata):
+    private = private or bool(metadata.get("private"))
+    if conversation.channel == Conversation.Channel.WEB or not meant_for_visitor(sender_type, private=private):
         return False
     if (conversation.channel == Conversation.Channel.PHONE and sender_type != Message.SenderType.AGENT
             and not metadata.get("csat")):
@@ -36,9 +37,9 @@ def needs_delivery(conversation: Conversation, sender_type: str, metadata: dict)
     return not metadata.get("csat_result")
 
 
-def queued_metadata(conversation: Conversation, sender_type: str, metadata: dict) -> dict:
+def queued_metadata(conversation: Conversation, sender_type: str, metadata: dict, *, private: bool = False) -> dict:
     """The metadata a new message is created with: marked queued when it must be delivered."""
-    if not needs_delivery(conversation, sender_type, metadata):
+    if not needs_delivery(conversation, sender_type, metadata, private=private):
         return metadata
     return {**metadata, "delivery": {"status": QUEUED, "channel": conversation.channel, "attempts": 0}}
 

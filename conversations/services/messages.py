@@ -81,7 +81,8 @@ def conversation_reopen(*, conversation: Conversation) -> None:
 def append_message(conversation: Conversation, **fields) -> Message:
     """Under the caller's lock: the message, the conversation's activity times, the realtime event,
     and (on the channels that need a send) the outbound delivery."""
-    fields["metadata"] = delivery.queued_metadata(conversation, fields["sender_type"], fields.get("metadata") or {})
+    fields["metadata"] = delivery.queued_metadata(conversation, fields["sender_type"], fields.get("metadata") or {},
+                                                  private=fields.get("private", False))
     message = Message.objects.create(conversation=conversation, **fields)
     conversation.last_activity_at = message.created_at
     update = ["last_activity_at"]
