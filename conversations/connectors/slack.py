@@ -22,7 +22,7 @@ from conversations.connectors.common import hook_error
 from conversations.models import ChannelRef, Conversation, Handoff
 from conversations.services import channels
 from helpdesk.errors import DomainError, ProviderUnavailable
-from routing.selectors import agent_profile_for
+from routing.selectors import agent_by_slack_user, agent_profile_for
 
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
@@ -123,7 +123,7 @@ def thread_reply(event: dict, *, event_id: str) -> dict:
         return {"duplicate": True}
     agent = _agent_for(event.get("user", ""), conversation)
     if agent is None:
-        return {"ignored": "the Slack user is no agent of this workspace (matched by email)"}
+        return {"ignored": "the Slack user is no agent of this workspace (by Slack member id or email)"}
     try:
         message = channels.slack_reply_receive(conversation=conversation, agent=agent, body=text, ref=message_key,
                                                metadata={"via": "slack", "slack": {"channel": channel,
@@ -134,9 +134,13 @@ def thread_reply(event: dict, *, event_id: str) -> dict:
 
 
 def _agent_for(slack_user: str, conversation: Conversation):
-    """The workspace agent whose email is the Slack user's (Slack's users.info)."""
+    """The workspace agent with this Slack member id, else the one whose email is the Slack user's
+    (Slack's users.info)."""
     if not slack_user:
         return None
+    agent = agent_by_slack_user(workspace_id=conversation.workspace_id, slack_user_id=slack_user)
+    if agent is not None:
+        return agent
     try:
         profile = client().users_info(user=slack_user)["user"].get("profile", {})
     except (SlackClientError, OSError, KeyError):

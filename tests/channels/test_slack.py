@@ -151,3 +151,19 @@ def test_an_agent_assigning_to_a_team_posts_to_its_channel(workspace, team, agen
     assert response.status_code == 200, response.content
     [handoff_id] = announcements
     assert slack.post_handoff(handoff_id=handoff_id).startswith("C0123ABC:")
+
+
+def test_an_agent_is_matched_by_their_slack_member_id_when_their_slack_email_differs(
+        workspace, team, client, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks):
+    bob = factories.AgentFactory(workspace=workspace, user__email="bob@northwind.test", slack_user_id="UBOB").user
+    handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
+                           django_capture_on_commit_callbacks)
+    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    response = post_event(client, thread_reply(thread_ts, user="UBOB", text="On it."))  # Slack knows no email for UBOB
+    assert response.status_code == 200 and "message" in response.json(), response.content
+    assert Message.objects.get(sender_type="agent").sender_user == bob
+    assert not [r for r in slack_api.requests if r["path"] == "/api/users.info"], "no lookup needed"
+
+    factories.AgentFactory(user__email="eve@example.org", slack_user_id="UEVE")  # another workspace's agent
+    response = post_event(client, thread_reply(thread_ts, user="UEVE", ts="1700000002.000001"))
+    assert "ignored" in response.json()
