@@ -170,6 +170,18 @@ class Message(models.Model):
         return f"{self.sender_type} message #{self.pk}"
 
 
+# Who the visitor hears from: the widget shows these senders' messages and the other channels deliver
+# them. An allow-list on purpose: a sender type added later (an internal note, say) stays in the inbox
+# until someone decides here that visitors see it.
+VISITOR_FACING_SENDERS = frozenset({Message.SenderType.AI, Message.SenderType.AGENT, Message.SenderType.SYSTEM})
+
+
+def meant_for_visitor(sender_type: str, *, private: bool) -> bool:
+    """Whether a message may reach the visitor: from a sender they hear from, and never an agents'
+    internal note (`private`, API.md), on any channel."""
+    return sender_type in VISITOR_FACING_SENDERS and not private
+
+
 class Handoff(HandoffTarget):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -248,3 +260,50 @@ class KnowledgeIndex(models.Model):
 
     def __str__(self) -> str:
         return f"Knowledge index v{self.version} of {self.workspace}"
+
+
+class ChannelRef(models.Model):
+    """An id a provider gave a message or thread, and the conversation it belongs to.
+
+    Inbound ids (an email's Message-ID, a Twilio MessageSid, a Slack event) make a retried hook
+    create nothing twice: the unique constraint admits each once. Outbound ids (the Message-ID of
+    a mail we sent, the Slack thread of a handoff) let a reply find its conversation.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email Message-ID"
+        SMS = "sms", "Twilio MessageSid"
+        CALL = "call", "Twilio CallSid (one per speech turn)"
+        SLACK_THREAD = "slack_thread", "Slack thread of a handoff"
+        SLACK_MESSAGE = "slack_message", "Slack message in a handoff thread"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(max_length=500)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="channel_refs")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="channel_refs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "kind", "value"], name="channel_ref_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+
+class Attachment(models.Model):
+    """A file that came with an inbound message (email), kept within the size limit; the raw mail too."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    is_raw_message = models.BooleanField(default=False, help_text="The whole message as received (e.g. the .eml).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename

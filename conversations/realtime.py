@@ -44,6 +44,13 @@ def publish_message_created(message: Message) -> None:
     _publish([conversation_group(conversation.id), inbox_group(conversation.workspace_id)], event)
 
 
+def publish_message_updated(message: Message) -> None:
+    """A message's delivery changed (queued, sent, failed): the inbox updates it in place."""
+    event = {"type": "message.updated", "message": payloads.message_payload(message),
+             "conversation": str(message.conversation_id)}
+    _publish([inbox_group(message.conversation.workspace_id)], event)
+
+
 def publish_ai_typing(conversation: Conversation, active: bool) -> None:
     event = {"type": "ai.typing", "active": active, "conversation": str(conversation.id)}
     _publish([conversation_group(conversation.id), inbox_group(conversation.workspace_id)], event)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from conversations.models import Conversation, Handoff, Message, hash_token
+from conversations.models import Attachment, Contact, Conversation, Handoff, Message, hash_token
 from helpdesk.ids import parse_id
 from routing import presence
 from routing.models import HandoffPolicy
@@ -105,6 +105,35 @@ def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
         return None
     return (Handoff.objects.select_related("conversation", "conversation__contact")
             .filter(pk=pk, conversation__workspace_id=profile.workspace_id).first())
+
+
+def contact_by_phone(*, workspace, phone: str) -> Contact | None:
+    return Contact.objects.filter(workspace=workspace, phone=phone).order_by("id").first()
+
+
+def recent_conversation_ids(*, contact: Contact, channel: str, limit: int = 5) -> list[int]:
+    """The contact's newest conversations on one channel (an SMS rating answers the latest survey among them)."""
+    return list(contact.conversations.filter(channel=channel).order_by("-id").values_list("id", flat=True)[:limit])
+
+
+def unspoken_replies_after(*, conversation: Conversation, message_id: int) -> list[Message]:
+    """The assistant's and the system's messages after a caller's turn that the call has not spoken yet."""
+    return list(conversation.messages.filter(id__gt=message_id, sender_type__in=[
+        Message.SenderType.AI, Message.SenderType.SYSTEM])
+        .filter(Q(metadata__delivery__isnull=True) | ~Q(metadata__delivery__status="sent"))
+        .exclude(metadata__has_key="csat").order_by("id"))
+
+
+def message_in(*, conversation: Conversation, message_id) -> Message | None:
+    if (pk := parse_id(message_id)) is None:
+        return None
+    return conversation.messages.select_related("conversation").filter(pk=pk).first()
+
+
+def attachment_of(*, message: Message, attachment_id) -> Attachment | None:
+    if (pk := parse_id(attachment_id)) is None:
+        return None
+    return message.attachments.filter(pk=pk).first()
 
 
 def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:

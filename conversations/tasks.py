@@ -11,8 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations import knowledge, realtime, selectors, services, turns
-from conversations.models import Conversation, Handoff
+from conversations.connectors import dispatch, slack
+from conversations.models import Conversation, Handoff, Message
 from flows import services as flow_services
+from helpdesk.errors import ProviderUnavailable
 from routing.models import HandoffPolicy
 from workspaces.models import Workspace
 
@@ -119,3 +121,21 @@ def remind_handoffs_task() -> int:
                         from_email=None, recipient_list=[h.assigned_to.email]))
                     sent += 1
     return sent
+
+
+@shared_task(bind=True, acks_late=True, soft_time_limit=60)
+def deliver_message_task(self, message_id: int) -> str:
+    """Send one message on its conversation's channel; a failing provider is retried with back-off."""
+    last_attempt = self.request.retries >= settings.HELPDESK_DELIVERY_MAX_RETRIES
+    try:
+        return dispatch.deliver(message_id=message_id, last_attempt=last_attempt)
+    except ProviderUnavailable as exc:
+        raise self.retry(exc=exc, max_retries=settings.HELPDESK_DELIVERY_MAX_RETRIES,
+                         countdown=settings.HELPDESK_DELIVERY_RETRY_SECONDS * 2 ** self.request.retries) from exc
+
+
+@shared_task(acks_late=True, soft_time_limit=60, autoretry_for=(ProviderUnavailable,), retry_backoff=True,
+             max_retries=5)
+def announce_handoff_task(handoff_id: int) -> str:
+    """Post a handoff to its team's Slack channel (once; Slack being down is retried with back-off)."""
+    return slack.post_handoff(handoff_id=handoff_id)

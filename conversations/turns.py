@@ -70,6 +70,10 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
         if not conversation.ai_active:  # a human took over while the turn waited in the queue
             services.message_turn_settle(message=message, outcome=Message.TurnOutcome.HUMAN)
             return True
+        if _opens_a_channel_conversation(conversation, message):
+            # Flows triggered by "conversation started" start first (the widget starts them when it opens
+            # a conversation, before the visitor writes); the message then goes to them like any other.
+            flow_services.flow_start_for_new_conversation(conversation=conversation)
         if _overtaken(conversation, message):  # the newer message's turn answers with the fuller context
             services.message_turn_settle(message=message, outcome=Message.TurnOutcome.MERGED)
             return True
@@ -78,6 +82,12 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
             return True
         services.message_turn_pass_flows(message=message)
     return False
+
+
+def _opens_a_channel_conversation(conversation: Conversation, message: Message) -> bool:
+    """An email, SMS or phone conversation opens with the visitor's first message."""
+    return conversation.channel != Conversation.Channel.WEB and not conversation.messages.filter(
+        sender_type=Message.SenderType.VISITOR, id__lt=message.pk).exists()
 
 
 def _overtaken(conversation: Conversation, message: Message) -> bool:

@@ -98,6 +98,12 @@ def survey_for_token(*, token: str) -> Survey | None:
     return Survey.objects.select_related("conversation", "workspace").filter(key=key).first()
 
 
+def survey_awaiting_answer(*, conversation_ids: list[int]) -> Survey | None:
+    """The newest survey sent and not yet answered among these conversations (an SMS "1/2/3" answers it)."""
+    return (Survey.objects.filter(conversation_id__in=conversation_ids, status=Survey.Status.SENT)
+            .order_by("-sent_at").first())
+
+
 def conversation_csat(*, conversation: Conversation) -> dict[str, Any] | None:
     """The latest survey of a conversation for its header: status, rating, comment; None when none."""
     survey = (Survey.objects.filter(conversation=conversation).exclude(status=Survey.Status.CANCELLED)

@@ -313,6 +313,22 @@ EMAIL_HOST_USER: str = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD: str = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS: bool = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL: str = env("DEFAULT_FROM_EMAIL", default="support@helpdesk.local")
+EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=20)
+
+# --- Channels (docs/channels.md): secrets from the environment, base URLs for local stand-ins ---
+HELPDESK_EMAIL_WEBHOOK_SECRET: str = env("HELPDESK_EMAIL_WEBHOOK_SECRET", default="")
+HELPDESK_EMAIL_MAX_BYTES: int = env.int("HELPDESK_EMAIL_MAX_BYTES", default=30 * 1024 * 1024)  # the whole mail
+HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES: int = env.int("HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+TWILIO_ACCOUNT_SID: str = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN: str = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER: str = env("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE_URL: str = env("TWILIO_API_BASE_URL", default="https://api.twilio.com")
+SLACK_SIGNING_SECRET: str = env("SLACK_SIGNING_SECRET", default="")
+SLACK_BOT_TOKEN: str = env("SLACK_BOT_TOKEN", default="")
+SLACK_API_BASE_URL: str = env("SLACK_API_BASE_URL", default="https://slack.com/api/")
+# The outbound dispatcher retries a failing provider this many times, waiting base * 2^n seconds.
+HELPDESK_DELIVERY_MAX_RETRIES: int = env.int("HELPDESK_DELIVERY_MAX_RETRIES", default=5)
+HELPDESK_DELIVERY_RETRY_SECONDS: float = env.float("HELPDESK_DELIVERY_RETRY_SECONDS", default=10.0)
 
 # --- Logging: never log message bodies or tokens ---------------------------------------
 LOGGING = {

@@ -6,6 +6,7 @@ from django.conf import settings
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from conversations import views as pages
+from conversations.connectors.setup_page import channels_page
 from helpdesk import health
 from helpdesk.workspace_api import WorkspaceDocumentApi
 
@@ -18,9 +19,11 @@ urlpatterns = [
     path("help/<int:workspace_id>/<int:article_id>/", pages.help_article, name="help-article"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/channels/", channels_page, name="admin-channels"),
     path("admin/", admin.site.urls),
     path("flows/", include("flows.urls")),
     path("", include("csat.urls")),
+    path("api/v1/hooks/", include("conversations.connectors.urls")),
     path("api/v1/", include("conversations.api.urls")),
     path("api/v1/", include("routing.api.urls")),
     path("api/v1/", include("flows.api.urls")),

@@ -58,7 +58,7 @@ class GatherFieldForm(forms.ModelForm):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "workspace", "timezone", "reply_time_minutes")
+    list_display = ("name", "workspace", "timezone", "reply_time_minutes", "slack_channel")
     list_filter = ("workspace",)
 
 
@@ -69,7 +69,7 @@ class SpecialtyAdmin(admin.ModelAdmin):
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "workspace", "available", "capacity", "last_assigned_at")
+    list_display = ("user", "workspace", "available", "capacity", "slack_user_id", "last_assigned_at")
     list_filter = ("workspace", "available", "teams", "specialties")
     filter_horizontal = ("teams", "specialties")
     raw_id_fields = ("user",)

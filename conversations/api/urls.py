@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conversations.api import views
+from conversations.api import channel_views, views
 
 urlpatterns = [
     path("auth/token/", views.AuthTokenApi.as_view()),
@@ -16,5 +16,8 @@ urlpatterns = [
     path("conversations/<str:conversation_id>/resolve/", views.ConversationResolveApi.as_view()),
     path("handoffs/<str:handoff_id>/acknowledge/", views.HandoffAcknowledgeApi.as_view()),
     path("handoffs/<str:handoff_id>/cancel/", views.HandoffCancelApi.as_view()),
+    path("conversations/<str:conversation_id>/messages/<str:message_id>/retry/", channel_views.MessageRetryApi.as_view()),
+    path("conversations/<str:conversation_id>/messages/<str:message_id>/attachments/<str:attachment_id>/",
+         channel_views.AttachmentDownloadApi.as_view()),
     path("agents/me/heartbeat/", views.AgentHeartbeatApi.as_view()),
 ]

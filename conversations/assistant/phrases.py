@@ -245,6 +245,33 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Jetzt ist jemand aus unserem Team verfügbar und antwortet Ihnen hier in Kürze.",
         "pt": "Uma pessoa da nossa equipe já está disponível e vai responder aqui em breve.",
     },
+    # --- the same notices on a phone call: heard, not read, and no page to leave ---
+    "call_transfer": {
+        "en": "I'm putting you through to a member of our team now. Please stay on the line.",
+        "es": "Te paso ahora con una persona de nuestro equipo. Por favor, no cuelgues.",
+        "fr": "Je vous passe maintenant un membre de notre équipe. Merci de rester en ligne.",
+        "de": "Ich verbinde Sie jetzt mit jemandem aus unserem Team. Bitte bleiben Sie dran.",
+        "pt": "Vou transferir você agora para uma pessoa da nossa equipe. Por favor, não desligue.",
+    },
+    "call_text_back": {
+        "en": "I've passed your call to a member of our team. They'll send you a text message at this number.",
+        "es": "He pasado tu llamada a una persona de nuestro equipo. Te escribirá un mensaje de texto a este número.",
+        "fr": "J'ai transmis votre appel à un membre de notre équipe. Il vous enverra un SMS à ce numéro.",
+        "de": "Ich habe Ihren Anruf an jemanden aus unserem Team weitergegeben. Sie bekommen eine SMS an diese Nummer.",
+        "pt": "Passei a sua chamada para uma pessoa da nossa equipe. Ela vai enviar uma mensagem de texto para este número.",
+    },
+    "call_queued_text_back": {
+        "en": "Everyone on our team is busy right now. You are number {position} in the queue. "
+        "A member of our team will send you a text message at this number in about {minutes} minutes.",
+        "es": "Ahora mismo todo nuestro equipo está ocupado. Eres el número {position} en la cola. "
+        "Una persona de nuestro equipo te escribirá a este número en unos {minutes} minutos.",
+        "fr": "Toute notre équipe est occupée pour le moment. Vous êtes numéro {position} dans la file. "
+        "Un membre de notre équipe vous enverra un SMS à ce numéro dans environ {minutes} minutes.",
+        "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange. "
+        "Jemand aus unserem Team schickt Ihnen in etwa {minutes} Minuten eine SMS an diese Nummer.",
+        "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila. "
+        "Uma pessoa da nossa equipe vai enviar uma mensagem de texto para este número em cerca de {minutes} minutos.",
+    },
     "handoff_rerouted": {
         "en": "The teammate who had your conversation isn't available, so I've passed it to another member "
         "of our team; they'll reply here.",

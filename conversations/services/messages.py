@@ -10,6 +10,7 @@ from django.utils import timezone
 from conversations import realtime
 from conversations.assistant.phrases import phrase
 from conversations.models import Contact, Conversation, Message
+from conversations.services import delivery
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
 from helpdesk.ids import parse_id
@@ -78,7 +79,10 @@ def conversation_reopen(*, conversation: Conversation) -> None:
 
 
 def append_message(conversation: Conversation, **fields) -> Message:
-    """Under the caller's lock: the message, the conversation's activity times, the realtime event."""
+    """Under the caller's lock: the message, the conversation's activity times, the realtime event,
+    and (on the channels that need a send) the outbound delivery."""
+    fields["metadata"] = delivery.queued_metadata(conversation, fields["sender_type"], fields.get("metadata") or {},
+                                                  private=fields.get("private", False))
     message = Message.objects.create(conversation=conversation, **fields)
     conversation.last_activity_at = message.created_at
     update = ["last_activity_at"]
@@ -87,6 +91,7 @@ def append_message(conversation: Conversation, **fields) -> Message:
         update.append("last_visitor_message_at")
     conversation.save(update_fields=update)
     realtime.publish_message_created(message)
+    delivery.delivery_enqueue(message)
     return message
 
 

@@ -641,6 +641,7 @@ function renderMessage(m) {
     const fallback = { visitor: "Visitor", ai: "Assistant", agent: "Agent" }[type];
     head.append(el("span", "imsg__sender", m.sender_name || fallback));
     if (type === "ai") head.append(el("span", "tag tag--ai", "AI"));
+    if ((m.metadata || {}).via === "slack") head.append(el("span", "tag tag--slack", "via Slack"));
     head.append(timeElement(m.created_at, "imsg__time"));
     row.append(head);
   }
@@ -658,7 +659,49 @@ function renderMessage(m) {
   if (Array.isArray(metadata.quick_replies) && metadata.quick_replies.length) {
     row.append(el("p", "imsg__note", `Quick replies: ${metadata.quick_replies.join(" · ")}`));
   }
+  if (Array.isArray(metadata.attachments) && metadata.attachments.length) {
+    const names = metadata.attachments.map((a) => `${a.filename} (${Math.ceil((a.size || 0) / 1024)} KB)`);
+    row.append(el("p", "imsg__note", `Attachments: ${names.join(" · ")}`));
+  }
+  if (metadata.delivery) row.append(renderDelivery(m));
+  row.dataset.messageRow = String(m.id);
   return row;
+}
+
+// Messages that leave on email, SMS or phone show how their delivery went; a failed one can be retried.
+const DELIVERY_LABELS = { queued: "Sending…", sent: "Delivered to the provider", failed: "Not delivered" };
+
+function renderDelivery(m) {
+  const delivery = m.metadata.delivery;
+  const line = el("p", `imsg__delivery imsg__delivery--${delivery.status}`,
+    `${DELIVERY_LABELS[delivery.status] || delivery.status} (${delivery.channel || "channel"})`);
+  line.setAttribute("data-testid", "delivery-status");
+  line.setAttribute("data-status", delivery.status);
+  if (delivery.status === "failed") {
+    if (delivery.error) line.append(el("span", "imsg__delivery-error", `: ${delivery.error}`));
+    const retry = el("button", "btn btn--small", "Retry");
+    retry.type = "button";
+    retry.setAttribute("data-testid", "delivery-retry");
+    retry.addEventListener("click", async () => {
+      retry.disabled = true;
+      try {
+        replaceMessage(await api(`conversations/${enc(m.conversation)}/messages/${enc(m.id)}/retry/`, { method: "POST" }));
+      } catch (err) {
+        retry.disabled = false;
+        toastError(err);
+      }
+    });
+    line.append(" ", retry);
+  }
+  return line;
+}
+
+function replaceMessage(m) {
+  const old = dom.history.querySelector(`[data-message-row="${CSS.escape(String(m.id))}"]`);
+  if (!old) return;
+  const node = renderMessage(m);
+  node.dataset.t = old.dataset.t;
+  old.replaceWith(node);
 }
 
 function scrollHistory(force) {
@@ -902,6 +945,9 @@ function handleEvent(event) {
       break;
     case "message.created":
       onMessageCreated(event.message);
+      break;
+    case "message.updated":
+      if (event.message && String(event.message.conversation) === state.openId) replaceMessage(event.message);
       break;
     case "handoff.updated":
       onHandoffUpdated(event);

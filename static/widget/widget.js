@@ -6,7 +6,10 @@
  * Optional attributes on that tag: data-title, data-color, data-workspace.
  * The API lives on the origin the script was loaded from, so the widget works
  * cross-origin. Visitors authenticate with `Authorization: Visitor <token>`; no cookies.
- * Host pages may call window.HelpdeskWidget.open() / .close() / .reset().
+ * Host pages may call window.HelpdeskWidget.open() / .close() / .reset(), and listen with
+ * window.Helpdesk.on(name, callback) / .off(name, callback) for "handoff" {status},
+ * "message" {message}, "open", "close" and "csat" {rating}; the same events are dispatched
+ * on window as CustomEvents named "helpdesk:<name>" with the payload in `detail`.
  * The file stays ASCII-only (\u escapes): host pages may declare any charset.
  */
 (() => {
@@ -64,6 +67,7 @@
     csat: new Map(), // survey token -> block element
     lastSeenId: null,
     historyLoaded: false,
+    lastHandoffStatus: "", // the host page hears each handoff status once
     isOpen: false,
     unread: 0,
     sending: false,
@@ -261,8 +265,39 @@
     renderHeader();
   }
 
+  // --- script events for the host page ---------------------------------------------------------
+
+  const listeners = new Map(); // event name -> Set of callbacks
+  const EVENT_NAMES = ["handoff", "message", "open", "close", "csat"];
+
+  function on(name, callback) {
+    if (!EVENT_NAMES.includes(name) || typeof callback !== "function") return;
+    if (!listeners.has(name)) listeners.set(name, new Set());
+    listeners.get(name).add(callback);
+  }
+
+  function off(name, callback) {
+    const set = listeners.get(name);
+    if (set) set.delete(callback);
+  }
+
+  function emit(name, detail) {
+    for (const callback of Array.from(listeners.get(name) || [])) {
+      try {
+        callback(detail);
+      } catch (err) {
+        console.error("Helpdesk: a host page's", name, "listener failed", err); // never break the widget
+      }
+    }
+    window.dispatchEvent(new CustomEvent(`helpdesk:${name}`, { detail }));
+  }
+
   function applyHandoffStatus(status) {
     // conversation.updated normally follows; this keeps the header right if it is late.
+    if (status && status !== state.lastHandoffStatus) {
+      state.lastHandoffStatus = status;
+      emit("handoff", { status });
+    }
     const next = { pending: "pending_human", acknowledged: "assigned", resolved: "resolved" }[status];
     if (next) state.status = next;
     else if (status === "cancelled" && state.status !== "resolved") state.status = "open";
@@ -430,6 +465,7 @@
       await request(`csat/${enc(token)}/`, { method: "POST", body: { rating }, auth: false });
       rememberCsat(token, rating);
       showCsatThanks(block, token, rating, true);
+      emit("csat", { rating });
     } catch (err) {
       if (err.status === 409) {
         // The 409 carries the rating recorded first, as top-level `rating`.
@@ -440,6 +476,7 @@
         state.socket.send(JSON.stringify({ type: "csat.answer", token, rating }));
         rememberCsat(token, rating);
         showCsatThanks(block, token, rating, false);
+        emit("csat", { rating });
       } else {
         setCsatError(block, err.message);
         setCsatBusy(block, false);
@@ -694,6 +731,7 @@
     insertSorted({ id, t: Date.parse(message.created_at) || Date.now(), el: node });
     state.byId.set(id, node);
     state.lastSeenId = state.items[state.items.length - 1].id;
+    if (state.historyLoaded) emit("message", { message }); // new messages, not the history replayed on load
 
     const metadata = message.metadata || {};
     if (metadata.csat && metadata.csat.token) showCsat(metadata.csat, node);
@@ -906,6 +944,7 @@
   // --- open / close / reset ----------------------------------------------------------------------
 
   function open() {
+    const wasOpen = state.isOpen;
     state.isOpen = true;
     ui.panel.hidden = false;
     ui.launcher.setAttribute("aria-expanded", "true");
@@ -916,15 +955,18 @@
     scrollToBottom(true);
     ui.input.focus({ preventScroll: true });
     ensureConversation().catch((err) => showError(err.message));
+    if (!wasOpen) emit("open", {});
   }
 
   function close() {
+    const wasOpen = state.isOpen;
     const hadFocus = ui.root.activeElement && ui.panel.contains(ui.root.activeElement);
     state.isOpen = false;
     ui.panel.hidden = true;
     ui.launcher.setAttribute("aria-expanded", "false");
     ui.launcher.classList.remove("is-open");
     if (hadFocus) ui.launcher.focus();
+    if (wasOpen) emit("close", {});
   }
 
   function reset() {
@@ -983,6 +1025,7 @@
   }
 
   window.HelpdeskWidget = Object.freeze({ open, close, reset });
+  window.Helpdesk = Object.freeze({ on, off, open, close });
 
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount, { once: true });

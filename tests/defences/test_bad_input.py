@@ -153,10 +153,13 @@ def test_bad_query_parameters_of_the_agent_list_are_never_a_500(agent_client, qu
                          ids=["superscript-two", "arabic-three", "past-bigint", "zero", "negative"])
 def test_ids_that_are_not_plain_row_ids_are_404_not_500(visitor, admin_agent, bad_id):
     conversation, _token, widget_client = visitor
+    first = Message.objects.create(conversation=conversation, sender_type=Message.SenderType.VISITOR, body="hi")
     agent_client = client_for(admin_agent)
     for url in (f"/api/v1/conversations/{bad_id}/", f"/api/v1/flows/{bad_id}/",
-                f"/api/v1/handoffs/{bad_id}/acknowledge/"):
-        method = agent_client.post if url.endswith("acknowledge/") else agent_client.get
+                f"/api/v1/conversations/{bad_id}/flow-log/", f"/api/v1/handoffs/{bad_id}/acknowledge/",
+                f"/api/v1/conversations/{conversation.pk}/messages/{bad_id}/retry/",
+                f"/api/v1/conversations/{conversation.pk}/messages/{first.pk}/attachments/{bad_id}/"):
+        method = agent_client.post if url.endswith(("acknowledge/", "retry/")) else agent_client.get
         assert_json_error(method(url, {}, format="json"), 404)
     assert_json_error(agent_client.post(f"/api/v1/flows/{bad_id}/validate/", {"edges": []}, format="json"), 404)
     assert_json_error(widget_client.get(f"/api/v1/widget/conversations/{bad_id}/"), 404)

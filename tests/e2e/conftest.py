@@ -17,6 +17,8 @@ import httpx
 import pytest
 from django.conf import settings
 
+from helpdesk import lifeline
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,11 +58,13 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
     procs = {
         "daphne": subprocess.Popen(
             [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
-            cwd=ROOT, env=env, stdout=open(logs / "daphne.log", "wb"), stderr=subprocess.STDOUT),
+            cwd=ROOT, env=env, stdout=open(logs / "daphne.log", "wb"), stderr=subprocess.STDOUT,
+            preexec_fn=lifeline.preexec()),  # none outlives a killed run (a stray worker takes the next run's tasks)
         "celery": subprocess.Popen(
             [str(bin_dir / "celery"), "-A", "helpdesk", "worker", "-l", "info", "--concurrency", "2",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=open(logs / "celery.log", "wb"), stderr=subprocess.STDOUT),
+            cwd=ROOT, env=env, stdout=open(logs / "celery.log", "wb"), stderr=subprocess.STDOUT,
+            preexec_fn=lifeline.preexec()),
     }
     url = f"http://127.0.0.1:{port}"
     try:

@@ -25,6 +25,8 @@ import httpx
 import pytest
 from django.conf import settings
 
+from helpdesk import lifeline
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -122,7 +124,7 @@ class Stack:
     def _start(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "ab")
         proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=lifeline.preexec())  # dies with a killed run
         self.procs[name] = proc
         return proc
 
