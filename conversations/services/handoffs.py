@@ -167,7 +167,7 @@ def _notify(handoff: Handoff, recipients: list[int]) -> None:
 def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str,
                   notice: str) -> None:
     """The handoff notice, in the visitor's language, opening as the situation asks."""
-    opener = {"of_course": "opener_of_course", "sorry": "opener_sorry"}.get(notice)
+    opener = {"of_course": "opener_of_course", "sorry": "opener_sorry", "ai_disclosed": "opener_ai_disclosed"}.get(notice)
     if someone_there:
         parts = [phrase(opener, language) if opener else "", phrase("handoff_passing", language)]
         system_message(conversation=conversation, body=" ".join(p for p in parts if p),
@@ -177,8 +177,8 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
         team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace)
     position = _queue_position(handoff)
     queued = phrase("handoff_queued", language, minutes=minutes, position=position)
-    if notice == "sorry":  # "Of course." is no opener for a queue
-        queued = f"{phrase('opener_sorry', language)} {queued}"
+    if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
+        queued = f"{phrase(opener, language)} {queued}"
     system_message(conversation=conversation, body=queued,
                    metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
 
