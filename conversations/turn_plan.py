@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from conversations.assistant.detectors import asks_if_bot
 from conversations.assistant.extract import extract_field, validate_field
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
@@ -48,7 +49,7 @@ DISTRESS = re.compile(
     r"unfall|rauch|fogo|queimad\w*|ferid\w*|acidente|fumaca)\b")
 PERSON_KINDS = ("name", "email", "phone")  # gathered values of these kinds fill the contact's own fields
 
-Notice = Literal["of_course", "sorry", "plain"]
+Notice = Literal["of_course", "sorry", "plain", "ai_disclosed"]
 
 
 # --- the snapshot in -------------------------------------------------------------------
@@ -427,11 +428,14 @@ class _Turn:
                         handoff=handoff, contact_updates=self._contact_updates(gathered))
 
     def _notice(self, cause: str) -> Notice:
-        """No cheerful opener after a complaint, anger, an accident or an urgent problem."""
+        """No cheerful opener after a complaint, anger, an accident or an urgent problem; asked "are you a
+        bot?", the AI says what it is ("Of course." would read as a yes to "are you human?")."""
         m = self.memory
         if m.frustrated or m.distressed or self.analysis.complaint.fired or self.analysis.anger.fired \
                 or _distress(m.problem):
             return "sorry"
+        if asks_if_bot(self.text):
+            return "ai_disclosed"
         return "of_course" if cause == "user_request" else "plain"
 
     def _reason(self, decision: Decision, cause: str) -> str:

@@ -73,6 +73,24 @@ _BOT_REJECTION = re.compile(
     r"|pas\s+(?:a\s+|avec\s+)?(?:un\s+)?(?:bot|robot)|keine?n?\s+(?:bot|roboter|maschine)"
     r"|nao\s+(?:quero\s+)?(?:falar\s+com\s+)?(?:um\s+)?(?:bot|robo))"
 )
+# "Are you a bot?", "am I talking to a real person?": the visitor asks what they are talking to.
+# Matched on normalized text (lower case, no accents); the AI must say what it is, never "Of course."
+_BOT_WORDS = (r"(?:a\s+|an\s+|un\s+|una\s+|une\s+|um\s+|uma\s+|ein\s+|eine\s+|einem\s+|einer\s+)?(?:real\s+)?"
+              r"(?:bot|chatbot|robot|robo|roboter|ai|ia|ki|human|humano|humana|"
+              r"humain|humaine|mensch|menschen|person|persona|personne|pessoa)\b")
+_BOT_QUESTION = re.compile(
+    r"\b(?:(?:are|r)\s+(?:you|u)|am\s+i\s+(?:talking|speaking|chatting|writing)\s+(?:to|with)|is\s+(?:this|that|it)|"
+    r"eres|es\s+usted|(?:estoy\s+)?habl(?:o|ando)\s+con|"
+    r"etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|(?:est[\s-]+ce\s+que\s+)?je\s+parle\s+(?:a|avec)|"
+    r"bist\s+du|sind\s+sie|(?:spreche|rede|schreibe|chatte)\s+ich\s+mit|"
+    r"voce\s+e|e\s+voce|(?:estou\s+)?fal(?:o|ando)\s+com)\s+" + _BOT_WORDS)
+
+
+def asks_if_bot(text: str) -> bool:
+    """The visitor asks whether they are talking to a bot or a person (in any of the five languages)."""
+    return bool(_BOT_QUESTION.search(normalize(text)))
+
+
 _CLAUSE_SPLIT = re.compile(r"[,.;!?]|\b(?:but|just|only|pero|solo|mais|juste|aber|nur|mas|apenas|so)\b")
 
 
@@ -150,6 +168,9 @@ def human_patterns(text: str) -> tuple[float, str, bool]:
         bot = _BOT_REJECTION.search(norm)
         if bot and not negated_seen:
             return 0.8, f"rejects the bot: {bot.group(0)!r}", False
+        bot = _BOT_QUESTION.search(norm)
+        if bot and not negated_seen:
+            return 0.8, f"asks if it is a bot: {bot.group(0)!r}", False
     if best[0] == 0.0 and negated_seen:
         return 0.0, negated_seen, True
     return best
@@ -366,6 +387,6 @@ def top_k_mean(sims: np.ndarray, k: int) -> float:
 
 
 __all__ = [
-    "FIRE", "combine_frustration", "detect_anger", "detect_complaint", "detect_human_request",
+    "FIRE", "asks_if_bot", "combine_frustration", "detect_anger", "detect_complaint", "detect_human_request",
     "detect_not_helpful", "detect_repeated", "detect_smalltalk", "human_patterns", "words",
 ]

@@ -83,6 +83,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Das tut mir leid.",
         "pt": "Sinto muito pelo ocorrido.",
     },
+    "opener_ai_disclosed": {
+        "en": "I'm an AI assistant, not a person.",
+        "es": "Soy un asistente de IA, no una persona.",
+        "fr": "Je suis un assistant IA, pas une personne.",
+        "de": "Ich bin ein KI-Assistent, kein Mensch.",
+        "pt": "Sou um assistente de IA, não uma pessoa.",
+    },
     "cannot_answer_plain": {
         "en": "I couldn't find an answer to that in our help articles.",
         "es": "No he encontrado la respuesta en nuestros artículos de ayuda.",
@@ -110,6 +117,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "fr": "Je fais appel à un membre de notre équipe.",
         "de": "Ich hole jemanden aus unserem Team dazu.",
         "pt": "Vou chamar uma pessoa da nossa equipe.",
+    },
+    "gather_intro_ai_disclosed": {
+        "en": "I'm an AI assistant, not a person. I'll bring in a member of our team.",
+        "es": "Soy un asistente de IA, no una persona. Te paso con una persona de nuestro equipo.",
+        "fr": "Je suis un assistant IA, pas une personne. Je fais appel à un membre de notre équipe.",
+        "de": "Ich bin ein KI-Assistent, kein Mensch. Ich hole jemanden aus unserem Team dazu.",
+        "pt": "Sou um assistente de IA, não uma pessoa. Vou chamar uma pessoa da nossa equipe.",
     },
     "gather_skipped": {
         "en": "No problem, we'll go on without it.",

@@ -171,7 +171,7 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
     """The handoff notice, in the visitor's language, opening as the situation asks. On a phone call it is
     spoken (conversations/connectors/voice.py): the call is put through to the policy's fallback phone,
     whoever has the handoff, or the caller hears that a person will text them."""
-    opener = {"of_course": "opener_of_course", "sorry": "opener_sorry"}.get(notice)
+    opener = {"of_course": "opener_of_course", "sorry": "opener_sorry", "ai_disclosed": "opener_ai_disclosed"}.get(notice)
     calling = conversation.channel == Conversation.Channel.PHONE
     transferred = calling and bool(routing_selectors.policy_for(workspace=conversation.workspace).fallback_phone)
     if someone_there or transferred:
@@ -185,8 +185,8 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
     position = _queue_position(handoff)
     queued = phrase("call_queued_text_back" if calling else "handoff_queued", language, minutes=minutes,
                     position=position)
-    if notice == "sorry":  # "Of course." is no opener for a queue
-        queued = f"{phrase('opener_sorry', language)} {queued}"
+    if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
+        queued = f"{phrase(opener, language)} {queued}"
     system_message(conversation=conversation, body=queued,
                    metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
 

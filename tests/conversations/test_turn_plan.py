@@ -447,6 +447,29 @@ def test_the_real_assistant_in_spanish_never_mixes(bot):
         assert detect_language(text) == "es", text
 
 
+@pytest.mark.parametrize("question, lang, says", [
+    ("are you a bot?", "en", "I'm an AI assistant, not a person."),
+    ("Are you human?", "en", "I'm an AI assistant, not a person."),
+    ("Am I talking to a real person?", "en", "I'm an AI assistant, not a person."),
+    ("¿Eres un bot?", "es", "Soy un asistente de IA, no una persona."),
+    ("Êtes-vous un robot ?", "fr", "Je suis un assistant IA, pas une personne."),
+    ("Bist du ein Bot?", "de", "Ich bin ein KI-Assistent, kein Mensch."),
+    ("Você é um robô?", "pt", "Sou um assistente de IA, não uma pessoa."),
+])
+def test_asked_if_it_is_a_bot_the_real_assistant_says_what_it_is_then_brings_in_a_person(bot, question, lang, says):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say(question)
+    assert reply(plan).startswith(says), "never \"Of course\" (a yes to \"are you human?\") nor \"I couldn't find an answer\""
+    assert plan.language == lang and plan.memory.pending is not None, "then the handoff begins: the email is asked"
+    plan = chat.say("skip")
+    assert plan.handoff is not None and plan.handoff.cause == "user_request"
+
+
+def test_a_question_about_a_machine_washable_jacket_is_not_asking_for_a_person(bot):
+    plan = RealChat(balanced(EMAIL), bot=bot).say("Is this jacket machine washable?")
+    assert not reply(plan).startswith("I'm an AI assistant")
+
+
 def test_asking_the_same_thing_again_names_the_loop_not_frustration():
     chat = Chat(balanced())
     chat.say("How long does shipping take?", answer="shipping")

@@ -219,6 +219,18 @@ def test_the_handoff_message_speaks_the_visitors_language(conversation, publishe
     assert widget_updates[-1]["language"] == "es", "the widget's own wording follows the conversation's language"
 
 
+@pytest.mark.parametrize("question, notice", [
+    ("Are you human?", "I'm an AI assistant, not a person. I'm passing this conversation to a member of our team; "
+                       "they'll reply here."),
+    ("¿Estoy hablando con un robot?", "Soy un asistente de IA, no una persona. Paso esta conversación a una persona "
+                                      "de nuestro equipo; te responderá aquí."),
+])
+def test_asked_if_it_is_a_bot_the_handoff_notice_says_it_is_an_ai(conversation, question, notice):
+    say(conversation, question)
+    assert handoff_of(conversation).trigger == "user_request"
+    assert conversation.messages.filter(sender_type="system").last().body == notice
+
+
 def test_a_conversation_taken_by_a_human_gets_no_ai_reply(shop, conversation):
     _, _, agent = shop
     message = services.receive_message(conversation=conversation, body="How long does shipping take?")
