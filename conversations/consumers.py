@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
@@ -12,6 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from conversations import realtime, selectors, services
 from conversations.api.auth import contact_for_token
+from conversations.socket_db import database_sync_to_async
 from csat import services as csat_services
 from helpdesk.errors import DomainError
 from routing.selectors import agent_profile_for

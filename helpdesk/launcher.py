@@ -30,7 +30,7 @@ from helpdesk import embedded
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = BASE_DIR / "manage.py"
 TRUE_VALUES = {"1", "true", "yes", "on", "y", "t"}
-COLOURS = {"migrate": "36", "seed": "36", "web": "32", "worker": "33", "beat": "35", "launcher": "1"}
+COLOURS = {"migrate": "36", "seed": "36", "web": "32", "worker": "33", "jobs": "33", "beat": "35", "launcher": "1"}
 DEMO_LOGINS = "admin/admin (superuser), agent1/agent1, agent2/agent2, agent3/agent3"
 
 
@@ -121,11 +121,17 @@ class Launcher:
         return [sys.executable, *args]
 
     def processes(self) -> list[Child]:
+        queue = self.env.get("HELPDESK_CELERY_QUEUE") or "helpdesk"
         return [
             Child("web", self._python("-m", "daphne", "-b", self.host, "-p", str(self.port),
                                       "helpdesk.asgi:application")),
-            Child("worker", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info",
-                                         "--concurrency", str(self.concurrency))),
+            # Visitors' turns are short: a few children, each handed the next task as soon as it is free.
+            # Long jobs (reindex, webhooks) have their own queue and worker, so they never hold a turn up.
+            Child("worker", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info", "-n", "turns@%h",
+                                         "-Q", queue, "--concurrency", str(self.concurrency),
+                                         "--prefetch-multiplier", "4", "-O", "fair")),
+            Child("jobs", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info", "-n", "jobs@%h",
+                                       "-Q", f"{queue}.long", "--concurrency", "1")),
             Child("beat", self._python("-m", "celery", "-A", "helpdesk", "beat", "-l", "info")),
         ]
 

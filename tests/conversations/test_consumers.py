@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections
 from rest_framework.authtoken.models import Token
 
-from conversations import services
+from conversations import services, socket_db
 from helpdesk.asgi import application
 from tests import factories
 
@@ -52,10 +52,12 @@ def _no_broker_tasks(no_tasks):
 
 @pytest.fixture(autouse=True)
 async def _close_consumer_connections():
-    """A refused socket's last query leaves the connection of asgiref's sync thread open (the
-    consumer is torn down with the test); close it, or the test database cannot be dropped."""
+    """A refused socket's last query leaves its thread's connection open (the consumer is torn
+    down with the test); close those of asgiref's sync thread and of the consumers' pool, or the
+    test database cannot be dropped."""
     yield
     await sync_to_async(connections.close_all)()
+    await sync_to_async(socket_db.close_connections)()
 
 
 async def test_widget_socket_streams_the_conversation():
