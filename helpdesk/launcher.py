@@ -330,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         demo=_env_flag("HELPDESK_DEMO"),
         stop_timeout=float(os.environ.get("HELPDESK_STOP_TIMEOUT") or 30),
-        concurrency=int(os.environ.get("HELPDESK_WORKER_CONCURRENCY") or 2),
+        concurrency=int(os.environ.get("HELPDESK_WORKER_CONCURRENCY") or 4),  # turns wait on the database half the time
     )
     return launcher.run()
 

@@ -113,19 +113,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Daphne serves every socket and request on threads; opening a PostgreSQL connection per call
 # (CONN_MAX_AGE=0 without a pool) cost more than the queries. Django's psycopg pool hands each
 # call a ready connection and takes it back when the call ends. Budget against PostgreSQL's
-# max_connections (200 embedded and in CI): a process holds at most DB_POOL_MAX_SIZE (16);
-# Daphne uses up to WEBSOCKET_DB_THREADS (8) for sockets plus its HTTP requests; a Celery
-# child, beat or manage.py command runs one task at a time, so uses one. `make run` (Daphne +
-# 2+1 worker children + beat) stays under 40; the test suite's stacks (two Daphnes, two
-# workers, a beat, the e2e stack and pytest) under 130. DB_POOL=0 goes back to one
-# connection per call (CONN_MAX_AGE then applies).
+# max_connections (200 embedded and in CI): a process holds at most DB_POOL_MAX_SIZE (20);
+# Daphne uses up to WEBSOCKET_DB_THREADS (12) for sockets plus its HTTP requests; a Celery
+# child, beat or manage.py command runs one task at a time, so uses one. `make run` (Daphne,
+# 4+1 worker children, beat) stays under 30; the test suite (pytest, the e2e stack, the
+# scale-out test's two Daphnes, 2×2 worker children and beat) under 100. DB_POOL=0 goes back
+# to one connection per call (CONN_MAX_AGE then applies).
 DB_POOL: bool = env.bool("DB_POOL", default=True)
-WEBSOCKET_DB_THREADS: int = env.int("HELPDESK_WEBSOCKET_DB_THREADS", default=8)
+WEBSOCKET_DB_THREADS: int = env.int("HELPDESK_WEBSOCKET_DB_THREADS", default=12)
 if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django refuses both
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
-        "max_size": env.int("DB_POOL_MAX_SIZE", default=16),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
         "max_idle": 60,  # idle connections above min_size are closed after a minute
         "timeout": 10,  # a call waits this long for a free connection, then fails loudly
     }

@@ -47,7 +47,7 @@ def scale_out(django_db_setup, django_db_blocker, tmp_path_factory):
                                     stderr=subprocess.STDOUT) for name, argv in commands.items()}
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # a loaded CI machine starts five processes slowly
         for url in urls:
             while True:
                 try:
@@ -59,7 +59,7 @@ def scale_out(django_db_setup, django_db_blocker, tmp_path_factory):
                 if dead:
                     raise RuntimeError(f"{dead[0]} exited: {(logs / (dead[0] + '.log')).read_text()[-3000:]}")
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{url}/healthz did not answer within 90 s")
+                    raise RuntimeError(f"{url}/healthz did not answer within 180 s")
                 time.sleep(0.3)
         yield {"urls": urls, "logs": logs, "procs": procs}
     finally:
