@@ -44,6 +44,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asgiref.sync import sync_to_async
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
@@ -257,12 +259,14 @@ async def paced(rate: float, duration: float, send) -> int:
     return total
 
 
-async def sweep_rate(ws_bases: list[str], workspace, agent_tokens: list[str], rate: float, step: float,
-                     drain: float) -> dict:
-    from asgiref.sync import sync_to_async
+def visitors_for(rate: float) -> int:
+    return int(min(2000, max(200, 5 * rate)))
 
-    visitors = int(min(2000, max(200, 5 * rate)))
-    conversations = await sync_to_async(new_conversations)(workspace, visitors)
+
+async def sweep_rate(ws_bases: list[str], all_conversations: list[tuple[str, str]], agent_tokens: list[str],
+                     rate: float, step: float, drain: float) -> dict:
+    visitors = visitors_for(rate)
+    conversations = all_conversations[:visitors]
     tracker_ref = [Tracker()]
     agent_urls = [f"{ws_bases[0]}/ws/inbox/?token={t}" for t in agent_tokens]
     visitor_urls = [f"{ws_bases[i % len(ws_bases)]}/ws/widget/{cid}/?token={tok}"
@@ -393,7 +397,6 @@ async def floor_group_send(rate: float, duration: float) -> dict:
 
 # --- sockets and handoffs --------------------------------------------------------------
 async def socket_count(ws_base: str, port: int, workspace, total: int) -> dict:
-    from asgiref.sync import sync_to_async
     import psutil
 
     conversations = await sync_to_async(new_conversations)(workspace, total)
@@ -421,8 +424,6 @@ async def socket_count(ws_base: str, port: int, workspace, total: int) -> dict:
 
 
 async def simultaneous_handoffs(ws_base: str, count: int, timeout: float) -> dict:
-    from asgiref.sync import sync_to_async
-
     workspace, agent_tokens = await sync_to_async(setup_workspace)("load-bench-handoffs", agents=6, handoffs=True)
     conversations = await sync_to_async(new_conversations)(workspace, count)
     assigned_at: dict[str, float] = {}
@@ -448,12 +449,12 @@ async def simultaneous_handoffs(ws_base: str, count: int, timeout: float) -> dic
 # --- the run ----------------------------------------------------------------------------
 async def sweep(ws_bases: list[str], rates: list[float], step: float, drain: float, agents: int,
                 floor_port: int, label: str) -> dict:
-    from asgiref.sync import sync_to_async
-
     workspace, agent_tokens = await sync_to_async(setup_workspace)("load-bench", agents=agents, handoffs=False)
+    # One set of conversations for the whole sweep (each rate uses the first N): creating them is slow.
+    conversations = await sync_to_async(new_conversations)(workspace, max(visitors_for(r) for r in rates))
     rows = []
     for rate in rates:
-        row = await sweep_rate(ws_bases, workspace, agent_tokens, rate, step, drain)
+        row = await sweep_rate(ws_bases, conversations, agent_tokens, rate, step, drain)
         row["floor_websockets_ms"] = await floor_websockets(floor_port, rate, min(step, 5), row["visitors"])
         row["floor_group_send_ms"] = await floor_group_send(rate, min(step, 5))
         print_row(label, row)
@@ -500,8 +501,6 @@ async def run_all(args, url: str, port: int) -> dict:
             print(f"capacity with {count} Daphne process(es): {result['capacity']} messages/s "
                   f"(p99 visitor→inbox ≤ {INBOX_P99_LIMIT_MS:.0f} ms, nothing lost)", flush=True)
     if args.parts in ("all", "sockets"):
-        from asgiref.sync import sync_to_async
-
         workspace, _ = await sync_to_async(setup_workspace)("load-bench", agents=args.agents, handoffs=False)
         report["sockets"] = await socket_count(ws_base, port, workspace, args.sockets)
         s = report["sockets"]
