@@ -2,7 +2,7 @@
 
 One command (starts its own stack with the launcher on --port, runs everything, stops it):
 
-    .venv/bin/python bench/load.py --json bench-load.json
+    .venv/bin/python bench/load.py --json bench/results/load.json
 
 or against a running stack: `--url http://127.0.0.1:8000` (run from its checkout: the bench
 creates its workspace, agents and conversations through manage.py's database).
@@ -485,6 +485,18 @@ async def run_all(args, url: str, port: int) -> dict:
     report: dict = {"started_load_average": load_average(), "cpus": os.cpu_count(), "url": url,
                     "inbox_p99_limit_ms": INBOX_P99_LIMIT_MS, "sweeps": []}
     processes = [int(p) for p in args.processes.split(",")]
+    # Sockets and handoffs first: a saturated sweep leaves turns queued in the worker for minutes.
+    if args.parts in ("all", "sockets"):
+        workspace, _ = await sync_to_async(setup_workspace)("load-bench", agents=args.agents, handoffs=False)
+        report["sockets"] = await socket_count(ws_base, port, workspace, args.sockets)
+        s = report["sockets"]
+        print(f"sockets: {s['open_and_answering_ping']}/{s['sockets']} open, burst of 200: {s['burst_accepted']} "
+              f"accepted in {s['burst_seconds']} s, Daphne RSS {s['daphne_rss_mb_before']} → {s['daphne_rss_mb']} MB,"
+              f" load {s['load_average'][0]}", flush=True)
+        report["handoffs"] = await simultaneous_handoffs(ws_base, 60, args.handoff_timeout)
+        h = report["handoffs"]
+        print(f"handoffs: {h['assigned']}/{h['handoffs']} assigned, last after {h['last_assigned_s']} s "
+              f"(p50 {h['p50_assigned_s']} s), load {h['load_average'][0]}", flush=True)
     if args.parts in ("all", "sweep"):
         header()
         for count in processes:
@@ -500,17 +512,6 @@ async def run_all(args, url: str, port: int) -> dict:
             report["sweeps"].append(result)
             print(f"capacity with {count} Daphne process(es): {result['capacity']} messages/s "
                   f"(p99 visitor→inbox ≤ {INBOX_P99_LIMIT_MS:.0f} ms, nothing lost)", flush=True)
-    if args.parts in ("all", "sockets"):
-        workspace, _ = await sync_to_async(setup_workspace)("load-bench", agents=args.agents, handoffs=False)
-        report["sockets"] = await socket_count(ws_base, port, workspace, args.sockets)
-        s = report["sockets"]
-        print(f"sockets: {s['open_and_answering_ping']}/{s['sockets']} open, burst of 200: {s['burst_accepted']} "
-              f"accepted in {s['burst_seconds']} s, Daphne RSS {s['daphne_rss_mb_before']} → {s['daphne_rss_mb']} MB,"
-              f" load {s['load_average'][0]}", flush=True)
-        report["handoffs"] = await simultaneous_handoffs(ws_base, 60, args.handoff_timeout)
-        h = report["handoffs"]
-        print(f"handoffs: {h['assigned']}/{h['handoffs']} assigned, last after {h['last_assigned_s']} s "
-              f"(p50 {h['p50_assigned_s']} s), load {h['load_average'][0]}", flush=True)
     report["finished_load_average"] = load_average()
     return report
 
