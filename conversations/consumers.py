@@ -1,10 +1,10 @@
 """Websockets: authenticate from the scope, subscribe through `realtime`, turn frames into service calls."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import parse_qs
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from rest_framework.authtoken.models import Token
@@ -13,7 +13,9 @@ from conversations import realtime, selectors, services
 from conversations.api.auth import contact_for_token
 from conversations.socket_db import database_sync_to_async
 from csat import services as csat_services
-from helpdesk.errors import DomainError
+from helpdesk import ratelimit
+from helpdesk.sockets import JsonSocketConsumer
+from routing import presence
 from routing.selectors import agent_profile_for
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ def query_token(scope) -> str | None:
     return values[0] if values else None
 
 
-class WidgetConsumer(AsyncJsonWebsocketConsumer):
+class WidgetConsumer(JsonSocketConsumer):
     """/ws/widget/{conversation_id}/?token=<visitor_token>"""
 
     conversation = None
@@ -64,26 +66,20 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
-        try:
-            if kind == "message.send":
-                await database_sync_to_async(services.receive_message)(
-                    conversation=self.conversation, body=content.get("body"),
-                    external_id=content.get("client_id") or None)
-            elif kind == "csat.answer":
-                await database_sync_to_async(_answer_csat)(self.conversation, content.get("token"),
-                                                           content.get("rating"), content.get("comment"))
-            else:
-                await self.send_json({"type": "error", "error": {"code": "unknown_type",
-                                                                 "message": f"Unknown frame type {kind!r}."}})
-        except DomainError as exc:
-            await self.send_json({"type": "error", "error": {"code": exc.code, "message": exc.message,
-                                                             "fields": exc.fields}})
-
-    async def decode_json(self, text_data):
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return {"type": "__malformed__"}
+        if kind == "message.send":
+            wait = await database_sync_to_async(ratelimit.visitor_message_wait)(
+                contact_id=self.conversation.contact_id, address=ratelimit.scope_address(self.scope))
+            if wait is not None:
+                return await self.send_error("rate_limited", "Too many messages; wait a moment before sending more.",
+                                             retry_after=int(ratelimit.retry_after(wait)))
+            await database_sync_to_async(services.receive_message)(
+                conversation=self.conversation, body=content.get("body"),
+                external_id=services.clean_idempotency_key(content.get("client_id"), field="client_id"))
+        elif kind == "csat.answer":
+            await database_sync_to_async(_answer_csat)(self.conversation, content.get("token"),
+                                                       content.get("rating"), content.get("comment"))
+        else:
+            await self.send_error("unknown_type", f"Unknown frame type {str(kind)[:50]!r}.")
 
     async def relay(self, message):
         await self.send_json(message["event"])
@@ -98,10 +94,12 @@ def _answer_csat(conversation, token, rating, comment) -> None:
                                                  comment=comment)
 
 
-class InboxConsumer(AsyncJsonWebsocketConsumer):
-    """/ws/inbox/ — the session's agent, or ?token=<agent API token>."""
+class InboxConsumer(JsonSocketConsumer):
+    """/ws/inbox/ — the session's agent, or ?token=<agent API token>. While it is open the agent is online."""
 
     groups_joined: list[str] = []
+    profile = None
+    heartbeat: asyncio.Task | None = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -118,21 +116,33 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = [realtime.inbox_group(profile.workspace_id), realtime.agent_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        # Seen before the socket opens: once the inbox is open the agent is online (the call runs on
+        # the consumers' thread pool, so nothing else would order it before the agent's next request).
+        self.profile = profile
+        await database_sync_to_async(services.agent_seen)(profile=profile)
         await self.accept()
+        self.heartbeat = asyncio.create_task(self._keep_online())
+
+    async def _keep_online(self):
+        """Refresh presence while the socket is open; if this process dies, the agent lapses offline."""
+        while True:
+            await asyncio.sleep(presence.heartbeat_seconds())
+            try:
+                await database_sync_to_async(services.agent_seen)(profile=self.profile)
+            except Exception:  # a database hiccup: the next beat tries again, well within the grace period
+                logger.warning("Presence heartbeat failed for agent %s", self.profile.user_id, exc_info=True)
 
     async def disconnect(self, code):
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            # Seen once more at close: the grace period covers a reload from now on.
+            await database_sync_to_async(services.agent_seen)(profile=self.profile)
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
-
-    async def decode_json(self, text_data):
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return {}
 
     async def relay(self, message):
         await self.send_json(message["event"])

@@ -44,6 +44,23 @@ def knowledge_reindex(*, workspace: Workspace) -> KnowledgeIndex:
     return row
 
 
+def knowledge_index_ready(workspace: Workspace) -> bool:
+    """True when the workspace's index exists and was built after its articles last changed.
+
+    Readiness (/healthz/ready) and a turn that must not answer from a missing index ask this.
+    """
+    row = KnowledgeIndex.objects.filter(workspace=workspace).only("built_at", "article_count").first()
+    if row is None:
+        return False
+    articles = KnowledgeArticle.objects.filter(workspace=workspace)
+    latest = articles.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    return (latest is None or latest <= row.built_at) and row.article_count == articles.filter(published=True).count()
+
+
+def workspaces_without_ready_index() -> list[Workspace]:
+    return [w for w in Workspace.objects.order_by("pk") if not knowledge_index_ready(w)]
+
+
 def _topics_for(policy: HandoffPolicy) -> list[assistant.Topic]:
     return [assistant.Topic(name=t.name, keywords=tuple(t.keywords or ()), examples=tuple(t.examples or ()))
             for t in policy.restricted_topics.all()]

@@ -65,6 +65,10 @@ class Conversation(models.Model):
         HIGH = "high", "High"
         URGENT = "urgent", "Urgent"
 
+    class AiResolution(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed: the visitor said the answer helped"
+        IDLE = "idle", "Idle: the visitor went quiet after the AI's answer"
+
     class ResolvedBy(models.TextChoices):
         AGENT = "agent", "Agent"
         AI = "ai", "AI"
@@ -81,15 +85,16 @@ class Conversation(models.Model):
     priority = models.CharField(max_length=8, choices=Priority.choices, blank=True, default="")
     tags = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=8, blank=True, default="")
-    ai_offered_human = models.BooleanField(default=False, help_text="The AI offered a person once already.")
-    # The assistant's memory between turns: fields gathered before a handoff, the pending
-    # handoff it is gathering for, how often the visitor insisted on a human.
+    # The assistant's memory between turns (conversations.turn_memory.TurnMemory): the problem in the
+    # visitor's words, what the AI tried, what it gathered for a handoff, whether it offered a person.
     assistant_state = models.JSONField(default=dict, blank=True)
     external_thread_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True, default="")
     resolved_by_kind = models.CharField(max_length=8, choices=ResolvedBy.choices, blank=True, default="")
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # How the AI's resolution came about, for analytics; empty unless resolved by the AI.
+    ai_resolution = models.CharField(max_length=12, choices=AiResolution.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(auto_now_add=True)
     last_visitor_message_at = models.DateTimeField(null=True, blank=True)
@@ -128,8 +133,22 @@ class Message(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     external_id = models.CharField(max_length=255, null=True, blank=True,
                                    help_text="Provider id (or a client retry key): a retried webhook creates no duplicate.")
-    # Set by the turn worker: a redelivered Celery task sees it and does nothing.
-    turn_processed_at = models.DateTimeField(null=True, blank=True)
+    # A visitor message's turn (conversations/turns.py): claimed as a lease, then settled with
+    # exactly one outcome in the transaction that writes it. A dead worker's lease lapses and
+    # the sweep queues the turn again; a settled message is never taken up twice.
+    class TurnOutcome(models.TextChoices):
+        REPLY = "reply", "AI reply"
+        HANDOFF = "handoff", "Handoff"
+        FLOW = "flow", "Flow step"
+        MERGED = "merged", "Answered with the next message"
+        HUMAN = "human", "A human owns the conversation"
+
+    turn_processed_at = models.DateTimeField(null=True, blank=True, help_text="When the turn's outcome committed.")
+    turn_outcome = models.CharField(max_length=8, choices=TurnOutcome.choices, blank=True, default="")
+    turn_claim = models.CharField(max_length=64, blank=True, default="", help_text="The attempt holding the turn.")
+    turn_lease_until = models.DateTimeField(null=True, blank=True)
+    turn_attempts = models.PositiveSmallIntegerField(default=0)
+    turn_flow_done = models.BooleanField(default=False, help_text="Flows passed on it: a retry goes to the assistant.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -142,6 +161,9 @@ class Message(models.Model):
             models.Index(fields=["conversation", "id"], name="message_conv_id"),
             # analytics "closed without any human message" looks at agent messages only
             models.Index(fields=["conversation"], condition=Q(sender_type="agent"), name="message_agent_conv"),
+            # the sweep: visitor messages still without an outcome
+            models.Index(fields=["created_at"], condition=Q(sender_type="visitor", turn_processed_at__isnull=True),
+                         name="message_turn_unsettled"),
         ]
 
     def __str__(self) -> str:

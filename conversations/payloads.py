@@ -117,4 +117,5 @@ def widget_conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "ai_active": conversation.ai_active,
         "handoff": {"status": handoff.status} if handoff else None,
         "assignee_name": user_name(conversation.assignee) if conversation.assignee_id else "",
+        "language": conversation.language or "",  # the widget tells the visitor what happens in it
     }

@@ -68,7 +68,8 @@ def publish_conversation_updated(conversation: Conversation) -> None:
     }
     widget = payloads.widget_conversation_payload(conversation)
     widget_event = {"type": "conversation.updated", "status": widget["status"],
-                    "assignee_name": widget["assignee_name"], "ai_active": widget["ai_active"]}
+                    "assignee_name": widget["assignee_name"], "ai_active": widget["ai_active"],
+                    "language": widget["language"]}
     _publish([inbox_group(conversation.workspace_id)], inbox_event)
     _publish([conversation_group(conversation.id)], widget_event)
 
@@ -87,6 +88,11 @@ def publish_notification(user_ids: Iterable[int], *, kind: str, conversation: Co
     event = {"type": "notification", "kind": kind, "conversation": str(conversation.id),
              "reason": reason, "priority": priority or None, "title": title}
     _publish([agent_group(uid) for uid in user_ids], event)
+
+
+def publish_agent_presence(workspace_id: int, *, agent: dict, online: bool) -> None:
+    """An agent came online (an inbox socket connected after they had none): the inbox's agent lists update."""
+    _publish([inbox_group(workspace_id)], {"type": "agent.presence", "agent": agent, "online": online})
 
 
 def publish_csat_requested(conversation: Conversation, *, token: str, options: list[str]) -> None:

@@ -1,9 +1,14 @@
 """Conversation reads, with visibility built in: what may this viewer see?"""
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from conversations.models import Conversation, Handoff, Message, hash_token
+from routing import presence
+from routing.models import HandoffPolicy
 from routing.selectors import agent_profile_for
 
 STATUS_VALUES = set(Conversation.Status.values)
@@ -17,6 +22,26 @@ def message_history(*, conversation: Conversation, before: int | None = None) ->
         qs = qs.filter(id__lt=before)
     rows = list(qs.order_by("-id").values_list("sender_type", "body")[:HISTORY_TURNS])
     return list(reversed(rows))
+
+
+def messages_awaiting_turn(*, now: datetime, lease_seconds: float, window_seconds: float,
+                           limit: int = 200) -> list[int]:
+    """Visitor messages with no outcome whose claim, if any, has lapsed: a dead worker's, or never
+    queued because the broker was down. Only those younger than `window_seconds`: a message from
+    days ago is not answered out of the blue."""
+    return list(Message.objects.filter(
+        sender_type=Message.SenderType.VISITOR, turn_processed_at__isnull=True,
+        created_at__lt=now - timedelta(seconds=lease_seconds), created_at__gte=now - timedelta(seconds=window_seconds))
+        .filter(Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now))
+        .order_by("id").values_list("pk", flat=True)[:limit])
+
+
+def conversations_with_turns_settled_since(*, since: datetime, limit: int = 500) -> list[Conversation]:
+    """Conversations where a visitor message got its outcome after `since`, with no turn still running."""
+    pending = Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.VISITOR,
+                                     turn_processed_at__isnull=True)
+    return list(Conversation.objects.filter(messages__turn_processed_at__gte=since)
+                .exclude(Exists(pending)).distinct().order_by("id")[:limit])
 
 
 def conversation_list(*, viewer, status: str | None = None, assignee: str | None = None, team: str | None = None,
@@ -79,3 +104,22 @@ def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
         return None
     return (Handoff.objects.select_related("conversation", "conversation__contact")
             .filter(pk=handoff_id, conversation__workspace_id=profile.workspace_id).first())
+
+
+def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
+    """Pending handoffs to move: their assignee is no longer there (offline, away or deactivated), or has not
+    acknowledged within the policy's `reassign_after_minutes`.
+
+    A hint for the sweep, read without locks: `handoff_reroute` re-checks each under its locks.
+    """
+    pending = Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=False)
+    absent = list(pending.exclude(presence.eligible_q("assigned_to__agent__"))
+                  .select_related("conversation").order_by("requested_at")[:limit])
+    now = timezone.now()
+    late = Q(pk__in=[])
+    for workspace_id, minutes in HandoffPolicy.objects.filter(reassign_after_minutes__gt=0).values_list(
+            "workspace_id", "reassign_after_minutes"):
+        late |= Q(conversation__workspace_id=workspace_id, assigned_at__lte=now - timedelta(minutes=minutes))
+    overdue = list(pending.filter(late).exclude(pk__in=[h.pk for h in absent])
+                   .select_related("conversation").order_by("assigned_at")[:max(0, limit - len(absent))])
+    return absent + overdue

@@ -5,27 +5,43 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from conversations import knowledge, services, turns
-from conversations.models import Conversation, Handoff, Message
+from conversations import knowledge, realtime, selectors, services, turns
+from conversations.models import Conversation, Handoff
 from flows import services as flow_services
-from helpdesk.errors import ProviderUnavailable
 from routing.models import HandoffPolicy
 from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, soft_time_limit=60, autoretry_for=(ProviderUnavailable,), retry_backoff=True,
-             max_retries=5)
-def process_turn_task(message_id: int) -> None:
-    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
-    if message is None or message.turn_processed_at:  # gone, or a redelivery
-        return
-    turns.process_turn(message=message)
+@shared_task(bind=True, acks_late=True, soft_time_limit=90, autoretry_for=turns.TRANSIENT_ERRORS, retry_backoff=1,
+             retry_backoff_max=30, retry_jitter=False, max_retries=8)
+def process_turn_task(self, message_id: int) -> None:
+    """One visitor message's turn. The task id names the claim: a retry of this task keeps it."""
+    turns.process_turn(message_id=message_id, claim=self.request.id or f"local-{message_id}")
+
+
+@shared_task(acks_late=True, soft_time_limit=60)
+def sweep_turns_task() -> int:
+    """Queue again the turns of visitor messages left without an outcome (their worker died, or the
+    broker was down when they arrived), and say "not responding" again where a turn ended lately:
+    an indicator switched off while Redis was away would otherwise stay on."""
+    now = timezone.now()
+    waiting = selectors.messages_awaiting_turn(now=now, lease_seconds=settings.TURN_LEASE_SECONDS,
+                                               window_seconds=settings.TURN_SWEEP_WINDOW_SECONDS)
+    for message_id in waiting:
+        process_turn_task.delay(message_id)
+    if waiting:
+        logger.warning("Queued %s turn(s) again that had no outcome", len(waiting))
+    for conversation in selectors.conversations_with_turns_settled_since(
+            since=now - timedelta(seconds=2 * settings.TURN_SWEEP_SECONDS)):
+        realtime.publish_ai_typing(conversation, False)
+    return len(waiting)
 
 
 @shared_task(acks_late=True, soft_time_limit=60)
@@ -57,19 +73,28 @@ def assign_waiting_handoffs_task() -> int:
     return assigned
 
 
+@shared_task(acks_late=True, soft_time_limit=60)
+def reroute_handoffs_task() -> int:
+    """Beat sweep: pending handoffs whose assignee went offline, or did not acknowledge in the policy's time,
+    go to someone who is there (or back to the queue). Returns how many moved."""
+    moved = 0
+    for handoff in selectors.handoffs_to_reroute():
+        if services.handoff_reroute(handoff=handoff).assigned_to_id != handoff.assigned_to_id:
+            moved += 1
+    return moved
+
+
 @shared_task(acks_late=True, soft_time_limit=120)
 def expire_handoffs_task() -> int:
     """Pending handoffs whose visitor has been gone past the policy's expiry go back to the AI."""
     expired = 0
     for policy in HandoffPolicy.objects.all():
         cutoff = timezone.now() - timedelta(minutes=policy.expiry_minutes)
-        with transaction.atomic():
-            stale = list(Handoff.objects.select_for_update(skip_locked=True).filter(
-                status=Handoff.Status.PENDING, conversation__workspace_id=policy.workspace_id,
-                requested_at__lt=cutoff, conversation__last_visitor_message_at__lt=cutoff)[:200])
-        for handoff in stale:
-            services.handoff_cancel(handoff=handoff, reason="expired", tell_visitor=False)
-            expired += 1
+        candidates = list(Handoff.objects.select_related("conversation").filter(
+            status=Handoff.Status.PENDING, conversation__workspace_id=policy.workspace_id,
+            requested_at__lt=cutoff, conversation__last_visitor_message_at__lt=cutoff)[:200])
+        for handoff in candidates:  # each decided again under its locks: it may have been taken meanwhile
+            expired += services.handoff_expire(handoff=handoff, cutoff=cutoff)
     return expired
 
 

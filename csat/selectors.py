@@ -5,6 +5,8 @@ query. Definitions (shown on the page and in the API schema):
 
 - conversations: conversations created in the period (the team filter: the conversation's team);
 - AI-resolved: of those, resolved (not as spam or duplicate) without any human (agent) message;
+  apart, the AI's own resolutions: confirmed (the visitor said its answer helped) and idle (the
+  visitor went quiet after its answer for the policy's `ai_idle_resolve_seconds`);
 - handed off: of those, the ones with at least one handoff (any trigger, agent takeovers included);
   handoff rate = handed off / conversations; per trigger, conversations with a handoff of that trigger;
 - CSAT: answered surveys of resolutions in the period (the team and agent are those of the
@@ -19,7 +21,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
+from django.db.models import (
+    Aggregate, Count, DateTimeField, DurationField, Exists, ExpressionWrapper, F, FloatField, Func, OuterRef, Q,
+    QuerySet, Subquery, Value,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -41,6 +46,36 @@ AGE_BUCKETS: list[tuple[str, str, int, int | None]] = [
     ("4h_24h", "4–24 h", 4 * 3600, 24 * 3600),
     ("gt_24h", "> 24 h", 24 * 3600, None),
 ]
+
+
+# --- AI resolution -----------------------------------------------------------------------------
+def ai_idle_conversation_ids(*, now: dt.datetime, limit: int = 500, conversation_id: int | None = None) -> list[int]:
+    """Open conversations the AI handled alone whose visitor has been silent for the policy's
+    `ai_idle_resolve_seconds` since the AI last wrote, oldest silence first.
+
+    Handled alone: no handoff ever, no agent message, at least one knowledge-base answer, the AI never
+    offered a person, and the visitor did not say "no" to the latest answer's check. With
+    `conversation_id`, the same test for that one conversation (the resolve re-checks it under its lock).
+    """
+    ai = Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AI)
+    answers = ai.filter(metadata__has_key="article")
+    qs = (Conversation.objects.filter(status=Conversation.Status.OPEN,
+                                      workspace__policy__ai_idle_resolve_seconds__isnull=False)
+          .exclude(assistant_state__contains={"offered_human": True})  # the turn's memory (conversations.turn_memory)
+          .filter(Exists(answers))
+          .exclude(Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))
+          .exclude(Exists(Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AGENT)))
+          .annotate(last_ai_at=Subquery(ai.order_by("-id").values("created_at")[:1]),
+                    latest_answer_id=Subquery(answers.order_by("-id").values("id")[:1]))
+          .filter(Q(last_visitor_message_at__isnull=True) | Q(last_visitor_message_at__lt=F("last_ai_at")))
+          .exclude(Exists(Message.objects.filter(pk=OuterRef("latest_answer_id"),
+                                                 metadata__answer_check__answer="no")))
+          .alias(idle=ExpressionWrapper(F("workspace__policy__ai_idle_resolve_seconds") * dt.timedelta(seconds=1),
+                                        output_field=DurationField()))
+          .filter(last_ai_at__lte=ExpressionWrapper(Value(now) - F("idle"), output_field=DateTimeField())))
+    if conversation_id is not None:
+        qs = qs.filter(pk=conversation_id)
+    return list(qs.order_by("last_ai_at").values_list("pk", flat=True)[:limit])
 
 
 # --- surveys ----------------------------------------------------------------------------------
@@ -149,6 +184,9 @@ def _volume_counts() -> dict[str, Count]:
                    & ~Exists(human))
     return {"conversations": Count("pk"),
             "ai_resolved": Count("pk", filter=ai_resolved),
+            # The AI's own resolutions, apart: the visitor said "yes, that answered it", or went quiet after it.
+            "ai_resolved_confirmed": Count("pk", filter=ai_resolved & Q(ai_resolution=Conversation.AiResolution.CONFIRMED)),
+            "ai_resolved_idle": Count("pk", filter=ai_resolved & Q(ai_resolution=Conversation.AiResolution.IDLE)),
             "handed_off": Count("pk", filter=Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))}
 
 
@@ -267,6 +305,8 @@ def analytics_summary(*, workspace: Workspace, period: Period, team: Team | None
     return {
         "conversations": counts["conversations"],
         "ai_resolved": counts["ai_resolved"],
+        "ai_resolved_confirmed": counts["ai_resolved_confirmed"],
+        "ai_resolved_idle": counts["ai_resolved_idle"],
         "handed_off": counts["handed_off"],
         "handoff_rate": counts["handoff_rate"],
         "csat": {k: overall[k] for k in ("positive", "neutral", "negative", "score")},

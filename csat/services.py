@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from conversations import realtime
 from conversations import services as conversation_services
+from conversations.assistant.phrases import phrase
 from conversations.models import Conversation, Message
-from csat import reopen
+from csat import reopen, selectors
 from csat.models import NO_SURVEY_RESOLUTIONS, Survey
 from flows import ending as flow_ending
 from helpdesk.errors import DomainError, ProviderUnavailable
@@ -244,3 +245,42 @@ def _record(survey: Survey, body: str) -> None:
     conversation_services.system_message(
         conversation=survey.conversation, body=body,
         metadata={"csat_result": {"survey": str(survey.pk), "rating": survey.rating, "comment": survey.comment}})
+
+
+# --- the AI's own resolutions ---------------------------------------------------------------
+@transaction.atomic
+def conversation_resolve_by_ai(*, conversation_id: int, how: str, now: datetime | None = None) -> Conversation | None:
+    """The AI closes a conversation it is in charge of: `idle` when the visitor went quiet after its answer
+    (the beat sweep; see `selectors.ai_idle_conversation_ids`), `confirmed` when the visitor said it helped.
+    Both count as AI-resolved in analytics, each apart; CSAT follows the policy as for any resolve.
+
+    Claims the row with SKIP LOCKED (a visitor message being stored right now wins; the next sweep looks
+    again) and re-checks under the lock, so a visitor who wrote, an agent or a handoff in between makes
+    it a no-op (None), and so does a repeat.
+    """
+    conversation = (Conversation.objects.select_for_update(of=("self",), skip_locked=True)
+                    .filter(pk=conversation_id, status=Conversation.Status.OPEN).first())
+    if conversation is None:
+        return None
+    if how == Conversation.AiResolution.IDLE and not selectors.ai_idle_conversation_ids(
+            now=now or timezone.now(), conversation_id=conversation.pk):
+        return None
+    conversation = conversation_resolve(
+        conversation=conversation, resolution=Conversation.Resolution.RESOLVED, by_kind=Conversation.ResolvedBy.AI)
+    conversation.ai_resolution = how
+    conversation.save(update_fields=["ai_resolution"])
+    logger.info("Conversation %s resolved by the AI (%s)", conversation.pk, how)
+    return conversation
+
+
+@transaction.atomic
+def ai_answer_feedback(*, conversation: Conversation, message_id: object, helpful: bool) -> Message:
+    """The visitor answered "Did that answer your question?": yes resolves the conversation as confirmed by the
+    visitor (with a closing word); no takes the policy's not-helpful path. Returns the visitor's message."""
+    reply = conversation_services.answer_check_record(conversation=conversation, message_id=message_id,
+                                                      helpful=helpful)
+    if helpful:
+        conversation_services.ai_reply(conversation=conversation,
+                                       body=phrase("answer_confirmed", reply.conversation.language or "en"))
+        conversation_resolve_by_ai(conversation_id=conversation.pk, how=Conversation.AiResolution.CONFIRMED)
+    return reply

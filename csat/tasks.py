@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from conversations.models import Conversation
 from csat import selectors, services
 from helpdesk.errors import ProviderUnavailable
 
@@ -52,3 +53,17 @@ def send_due_surveys_task() -> int:
         except ProviderUnavailable:  # stays scheduled; the next sweep tries again
             logger.warning("Survey %s could not be sent yet", survey_id, exc_info=True)
     return sent
+
+
+@shared_task(acks_late=True, soft_time_limit=120)
+def resolve_idle_ai_conversations_task() -> int:
+    """The beat sweep: conversations the AI handled alone whose visitor went quiet past the policy's
+    `ai_idle_resolve_seconds` are resolved by the AI. Returns how many."""
+    now = timezone.now()
+    resolved = 0
+    for conversation_id in selectors.ai_idle_conversation_ids(now=now, limit=SWEEP_BATCH):
+        done = services.conversation_resolve_by_ai(conversation_id=conversation_id,
+                                                   how=Conversation.AiResolution.IDLE, now=now)
+        if done is not None:
+            resolved += 1
+    return resolved

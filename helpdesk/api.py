@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from django.http import Http404
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -52,6 +53,41 @@ def exception_handler(exc, context):
     message = str(detail) if detail else "Error."
     return error_response(_CODES.get(response.status_code, code), message, response.status_code,
                           headers=response.headers)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable: `invalid`, `not_found`, `not_authenticated`, ...")
+    message = serializers.CharField(help_text="For people; names the first problem.")
+    fields = serializers.DictField(help_text="Field name -> its messages (a list of strings, or nested objects "
+                                             "for nested input); empty when the error is not about one field.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """API.md's error body, the same for every status."""
+
+    error = ErrorDetailSerializer()
+
+
+# What each status means across the API; a view lists the ones it can answer.
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input (`invalid`, with `fields`) or a body that is not parseable (`malformed_request`).",
+    401: "No or invalid credentials (`not_authenticated`, `authentication_failed`, `bad_credentials`).",
+    403: "Authenticated, but not allowed (`forbidden`): not an agent, or not a workspace admin.",
+    404: "No such resource in the caller's workspace, or not the caller's (`not_found`).",
+    409: "The resource's state does not allow this now (a business rule, e.g. already resolved).",
+    410: "No longer open (`survey_closed`).",
+    413: "Too large (`too_large`, `message_too_long`).",
+    415: "Unsupported content type (`unsupported_media_type`).",
+    429: "Too many requests (`rate_limited`); `Retry-After` says when to try again.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """The documented error answers of an operation: each with API.md's error body."""
+    return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code]) for code in statuses}
+
+
+AGENT_ERRORS = (401, 403)  # every agent endpoint: no token, or a user who is not an agent
 
 
 def _plain(value):

@@ -9,7 +9,8 @@ another server on a loopback port, and their data is kept between runs.
     python -m helpdesk.embedded start      # idempotent; waits until both accept connections
     python -m helpdesk.embedded status     # exit 0 when both run, 3 otherwise
     python -m helpdesk.embedded stop       # pg_ctl stop -m fast; SIGTERM to redis
-    python -m helpdesk.embedded run -- CMD # start what DATABASE_URL/REDIS_URL leave out, run CMD, stop again
+    python -m helpdesk.embedded run -- CMD # start what DATABASE_URL/REDIS_URL leave out (as children
+                                           # that die with it), run CMD, stop them again
     python -m helpdesk.embedded psql       # a psql shell on the embedded database
 
 PostgreSQL refuses to run as root, so under root its initdb, pg_ctl and postgres run as
@@ -32,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ import psycopg
 import redis
 
 from helpdesk import embedded_paths as paths
+from helpdesk import lifeline
 
 START_TIMEOUT = 60.0  # seconds for either server to accept connections
 STOP_TIMEOUT = 60.0
@@ -402,17 +404,23 @@ def _pg_initdb(user: _PgUser) -> None:
         raise EmbeddedError(f"initdb failed (exit {code}):\n{out.strip()}")
 
 
-def _pg_start() -> bool:
-    """Start PostgreSQL unless it already runs; True when this call started it."""
-    if pg_pid():
-        _wait_for(pg_accepts_connections, "PostgreSQL", pg_log_file())
-        return False
+def _pg_prepare() -> _PgUser:
+    """Folders, a cleared crash, the cluster and our config: all a postmaster needs to start."""
     user = _pg_user()
     _prepare_pg_dirs(user)
     _pg_clear_stale()
     if not (paths.pg_data_dir() / "PG_VERSION").exists():
         _pg_initdb(user)
     _write_pg_conf(user)
+    return user
+
+
+def _pg_start() -> bool:
+    """Start PostgreSQL unless it already runs; True when this call started it."""
+    if pg_pid():
+        _wait_for(pg_accepts_connections, "PostgreSQL", pg_log_file())
+        return False
+    user = _pg_prepare()
     code, out = _run_pg_tool(
         [
             str(pg_bin_dir() / "pg_ctl"), "start", "-D", str(paths.pg_data_dir()),
@@ -503,10 +511,7 @@ def _write_redis_conf() -> None:
     )
 
 
-def _redis_start() -> bool:
-    if redis_pid():
-        _wait_for(redis_accepts_connections, "Redis", redis_log_file())
-        return False
+def _redis_prepare() -> Path:
     folder = paths.redis_dir()
     _check_socket_path(paths.redis_socket())
     folder.mkdir(parents=True, exist_ok=True)
@@ -515,6 +520,14 @@ def _redis_start() -> bool:
         _log(f"removing stale {redis_pid_file()} (PID {_read_pid(redis_pid_file())} is not our redis-server)")
     _unlink(redis_pid_file(), paths.redis_socket())
     _write_redis_conf()
+    return folder
+
+
+def _redis_start() -> bool:
+    if redis_pid():
+        _wait_for(redis_accepts_connections, "Redis", redis_log_file())
+        return False
+    folder = _redis_prepare()
     binary = redis_server_bin()
     with tempfile.TemporaryFile("w+") as out:
         # daemonize yes: redis-server forks, writes its pidfile and this call returns.
@@ -600,6 +613,51 @@ def start_missing(*, pg: bool = True, redis: bool = True) -> list[str]:
     return started
 
 
+@dataclass(frozen=True)
+class ForegroundServer:
+    """How to run one embedded server as a supervised child that stays in the foreground."""
+
+    name: str  # "postgres" or "redis"
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str] | None
+    popen_kwargs: dict  # who it runs as (PostgreSQL never as root)
+    accepts_connections: Callable[[], bool]
+    log_file: Path
+
+    def wait_ready(self) -> None:
+        _wait_for(self.accepts_connections, self.name, self.log_file)
+        if self.name == "postgres":
+            _pg_create_database()
+
+
+def foreground_server(name: str) -> ForegroundServer:
+    """Prepare `name` ("postgres" or "redis") to be started in the foreground by a supervisor
+    (the launcher), which then owns the process: it restarts it and it dies with it.
+
+    Call with the lock held (`locked()`), and only when `running(name)` is None.
+    """
+    if name == "postgres":
+        user = _pg_prepare()
+        return ForegroundServer(
+            name, [str(pg_bin_dir() / "postgres"), "-D", str(paths.pg_data_dir())], paths.pg_dir(), _pg_env(),
+            user.subprocess_kwargs(), pg_accepts_connections, pg_log_file())
+    if name == "redis":
+        folder = _redis_prepare()
+        # Command-line options override the file, which `start` shares (it daemonizes).
+        argv = [str(redis_server_bin()), str(redis_conf_file()), "--daemonize", "no", "--logfile", ""]
+        return ForegroundServer(name, argv, folder, None, {}, redis_accepts_connections, redis_log_file())
+    raise ValueError(f"unknown embedded server {name!r}")
+
+
+def running(name: str) -> int | None:
+    """PID of the embedded server `name` when it runs (started by anyone), else None."""
+    return pg_pid() if name == "postgres" else redis_pid()
+
+
+locked = _locked
+
+
 def stop(*, pg: bool = True, redis: bool = True) -> list[str]:
     """Stop the embedded servers by PID (a no-op for one that is not running); return those stopped."""
     stopped: list[str] = []
@@ -678,12 +736,13 @@ def _cmd_run(command: list[str]) -> int:
     if not command:
         raise EmbeddedError("run needs a command: python -m helpdesk.embedded run -- CMD [ARGS...]")
     need_pg, need_redis = needed_from_env()
-    started: list[str] = []
+    owned: list[tuple[str, subprocess.Popen]] = []
     if need_pg or need_redis:
-        started = start_missing(pg=need_pg, redis=need_redis)
+        owned = _start_owned([n for n, need in (("postgres", need_pg), ("redis", need_redis)) if need])
     else:
         _log("DATABASE_URL and REDIS_URL are set: using those servers")
-    child = subprocess.Popen(command, env=_command_environ())
+    # The command dies with us too: without us its servers are gone.
+    child = subprocess.Popen(command, env=_command_environ(), preexec_fn=lifeline.preexec(signal.SIGTERM))
     # Ctrl-C reaches the child through the terminal; we only forward a SIGTERM meant for us.
     previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     previous_term = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
@@ -692,10 +751,48 @@ def _cmd_run(command: list[str]) -> int:
     finally:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)
-        if started:
-            stop(pg="postgres" in started, redis="redis" in started)
-            _log(f"stopped {' and '.join(started)} (started for this command)")
+        if owned:
+            _stop_owned(owned)
+            _log(f"stopped {' and '.join(name for name, _ in owned)} (started for this command)")
     return code if code >= 0 else 128 - code
+
+
+def _start_owned(names: Sequence[str]) -> list[tuple[str, subprocess.Popen]]:
+    """Start the servers of `names` that are not running as our own children, in the
+    foreground: they die with this process even if it is killed (no server of a finished or
+    killed command lingers). Servers that already run are used as they are."""
+
+    owned: list[tuple[str, subprocess.Popen]] = []
+    try:
+        for name in names:
+            with _locked():
+                if running(name):
+                    continue
+                server = foreground_server(name)
+                stop_signal = signal.SIGINT if name == "postgres" else signal.SIGTERM
+                with open(server.log_file, "ab") as log:
+                    proc = subprocess.Popen(server.argv, cwd=server.cwd, env=server.env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                            preexec_fn=lifeline.preexec(stop_signal), **server.popen_kwargs)
+                owned.append((name, proc))
+                server.wait_ready()
+    except BaseException:
+        _stop_owned(owned)
+        raise
+    return owned
+
+
+def _stop_owned(owned: Sequence[tuple[str, subprocess.Popen]]) -> None:
+    for name, proc in reversed(owned):
+        proc.send_signal(signal.SIGINT if name == "postgres" else signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _log(f"{name} did not stop within {STOP_TIMEOUT:.0f} s: SIGKILL")
+            proc.kill()
+            proc.wait()
+            if name == "postgres":
+                _pg_clear_stale()  # its backends, pidfile and socket
 
 
 def main(argv: Sequence[str] | None = None) -> int:

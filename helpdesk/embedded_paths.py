@@ -1,7 +1,8 @@
 """Where the embedded PostgreSQL and Redis live, shared by settings and the launcher.
 
 Imports nothing from Django: settings import it before Django is configured.
-The state folder defaults to `.state/` in the checkout; HELPDESK_STATE_DIR moves it.
+The state folder defaults to `.state/` in the checkout (for an installed wheel, in the working
+folder); HELPDESK_STATE_DIR moves it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ PG_PORT = 5432  # only names the socket file (.s.PGSQL.5432); no TCP listener
 
 
 def state_dir() -> Path:
-    return Path(os.environ.get("HELPDESK_STATE_DIR") or BASE_DIR / ".state").resolve()
+    """HELPDESK_STATE_DIR, else `.state/` in the checkout (an installed wheel: in the working folder)."""
+    default = BASE_DIR / ".state" if (BASE_DIR / "manage.py").is_file() else Path.cwd() / ".state"
+    return Path(os.environ.get("HELPDESK_STATE_DIR") or default).resolve()
 
 
 def pg_dir() -> Path:

@@ -1,4 +1,10 @@
-"""GET /healthz: is every part the app needs reachable?"""
+"""Health endpoints for operators and orchestrators.
+
+- `/healthz/live`: the web process answers (a liveness probe: restart it only if this fails).
+- `/healthz/ready`: a visitor would get a real answer now: database, Redis (channel layer),
+  the Celery broker, a live worker (its heartbeat) and every workspace's knowledge index.
+- `/healthz`: the same checks and status as ready, with today's fields (API.md).
+"""
 from __future__ import annotations
 
 import logging
@@ -9,9 +15,16 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import JsonResponse
 
+from conversations.assistant.models import ARTIFACT_NAME, default_artifact_dir
+from conversations.knowledge import workspaces_without_ready_index
+from helpdesk import heartbeat
 from helpdesk.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
+
+
+class NotReady(Exception):
+    """A component that is reachable but not ready (no worker heartbeat, index missing)."""
 
 
 def _database() -> None:
@@ -30,15 +43,51 @@ def _broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=3)
 
 
-def healthz(request):
-    checks = {"database": _database, "channel_layer": _channel_layer, "broker": _broker}
+def _worker() -> None:
+    if heartbeat.last_beat() is None:
+        raise NotReady(f"no Celery worker heartbeat within {heartbeat.TTL_SECONDS:.0f} s")
+
+
+def _assistant() -> None:
+    artifact = default_artifact_dir() / ARTIFACT_NAME
+    if not artifact.exists():
+        raise NotReady(f"the assistant's models are not trained ({artifact} is missing)")
+    missing = workspaces_without_ready_index()
+    if missing:
+        raise NotReady(f"knowledge index missing or stale for {', '.join(w.slug for w in missing)}")
+
+
+CHECKS = {"database": _database, "channel_layer": _channel_layer, "broker": _broker,
+          "worker": _worker, "assistant": _assistant}
+
+
+def readiness() -> dict[str, str]:
     results = {}
-    for name, check in checks.items():
+    for name, check in CHECKS.items():
+        if name == "assistant" and results["database"] != "ok":
+            results[name] = "down"  # it reads the database: no second timeout for the same outage
+            continue
         try:
             check()
             results[name] = "ok"
+        except NotReady as exc:
+            logger.info("Health check %s: not ready: %s", name, exc)
+            results[name] = "not_ready"
         except Exception as exc:  # report, never raise: this page exists to say what is down
             logger.warning("Health check %s failed: %s", name, exc)
             results[name] = "down"
+    return results
+
+
+def healthz(request):
+    results = readiness()
     ok = all(v == "ok" for v in results.values())
-    return JsonResponse(results, status=200 if ok else 503)
+    response = JsonResponse(results, status=200 if ok else 503)
+    if not ok:
+        response["Retry-After"] = "5"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def live(request):
+    return JsonResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})

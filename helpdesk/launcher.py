@@ -1,19 +1,25 @@
 """Runs the whole app in one terminal: `python -m helpdesk.launcher run` (what `make run` does).
 
-1. Without DATABASE_URL / REDIS_URL, starts the embedded PostgreSQL / Redis
-   (`helpdesk.embedded`), and stops them again on exit only if it started them.
-2. `manage.py migrate --noinput`, then `manage.py seed_demo` when HELPDESK_DEMO is on.
-3. Starts and supervises Daphne (HOST/PORT, default 127.0.0.1:8000), a Celery worker and
+1. Without DATABASE_URL / REDIS_URL, runs the embedded PostgreSQL / Redis (`helpdesk.embedded`)
+   as its own children, in the foreground; one that already runs (`make services-start`) is
+   used and left running, and replaced by our own if it stops.
+2. `manage.py migrate`, `collectstatic`, `seed_demo` when HELPDESK_DEMO is on, and
+   `build_knowledge_index`: the assistant has its index before the first visitor.
+3. Starts and supervises Daphne (HOST/PORT, default 127.0.0.1:8000), a Celery worker for
+   visitors' turns, a Celery worker for long jobs (reindex, webhooks: `<queue>.long`) and
    Celery beat, printing their output with a name prefix.
-4. On SIGINT/SIGTERM/SIGHUP, or when any of them dies, stops them all (SIGTERM, then
-   SIGKILL after HELPDESK_STOP_TIMEOUT seconds) and exits: 0 after a requested stop,
-   1 when a process died on its own or a setup step failed.
+4. A child that dies on its own (Daphne, a worker, beat, embedded PostgreSQL or Redis) is
+   restarted with a log line, after 1 s, then 2, 4 ... up to 30 s while it keeps crashing.
+5. Only SIGINT/SIGTERM/SIGHUP stop everything: each child gets its stop signal, then SIGKILL
+   after its grace period (HELPDESK_STOP_TIMEOUT, default 30 s; Daphne and beat at most 10 s).
+   Exit code 0 after a requested stop, 1 when a setup step failed.
+6. No child outlives the launcher, even one killed with SIGKILL: each child (and each Celery
+   pool process) carries a parent-death signal (`helpdesk.lifeline`).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -21,17 +27,21 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpdesk import embedded
+from conversations.assistant.models import ARTIFACT_NAME, default_artifact_dir
+from helpdesk import embedded, lifeline
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = BASE_DIR / "manage.py"
 TRUE_VALUES = {"1", "true", "yes", "on", "y", "t"}
 COLOURS = {"migrate": "36", "seed": "36", "web": "32", "worker": "33", "jobs": "33", "beat": "35", "launcher": "1"}
 DEMO_LOGINS = "admin/admin (superuser), agent1/agent1, agent2/agent2, agent3/agent3"
+APP_PROCESSES = ("web", "worker", "jobs", "beat")
+MIN_BACKOFF, MAX_BACKOFF = 1.0, 30.0  # seconds before restarting a crashed child; doubles per quick crash
+STABLE_SECONDS = 60.0  # a child that ran this long starts its back-off afresh
 
 
 def _env_flag(name: str, default: bool = False) -> bool:
@@ -65,28 +75,24 @@ class _Output:
             self.line("launcher", row.encode())
 
 
-def _parent_death_signal() -> Callable[[], None] | None:
-    """A preexec_fn asking Linux to SIGTERM the child if the launcher itself is killed (-9)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        prctl = libc.prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def preexec() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
-
-    return preexec
-
-
 @dataclass
 class Child:
+    """One supervised process: started, watched, restarted with back-off, stopped."""
+
     name: str
     argv: list[str]
+    grace: float  # seconds between SIGTERM and SIGKILL when stopping
+    stop_signal: int = signal.SIGTERM
+    death_signal: int = signal.SIGKILL  # what the kernel sends it if the launcher dies
+    cwd: Path = BASE_DIR
+    env: dict[str, str] | None = None
+    popen_kwargs: dict = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     reader: threading.Thread | None = None
-    stopping: bool = field(default=False)
+    started_at: float = 0.0
+    restart_at: float | None = None  # when a crashed child is due to start again
+    backoff: float = 0.0
+    restarts: int = 0
 
     @property
     def alive(self) -> bool:
@@ -94,19 +100,23 @@ class Child:
 
 
 class Launcher:
-    def __init__(self, *, host: str, port: int, demo: bool, stop_timeout: float, concurrency: int) -> None:
+    def __init__(self, *, host: str, port: int, demo: bool, stop_timeout: float, concurrency: int,
+                 setup: bool = True, processes: Sequence[str] = APP_PROCESSES) -> None:
         self.host = host
         self.port = port
         self.demo = demo
         self.stop_timeout = stop_timeout
         self.concurrency = concurrency
+        self.setup = setup
+        self.wanted = list(processes)
         self.out = _Output()
-        self.children: list[Child] = []
+        self.servers: list[Child] = []  # embedded PostgreSQL / Redis we run ourselves
+        self.borrowed: list[str] = []  # embedded servers another command started (make services-start)
+        self._next_borrowed_check = 0.0
+        self.children: list[Child] = []  # Daphne, the Celery workers, Celery beat
         self.stop_requested = threading.Event()
         self.stop_reason = ""
-        self.started_servers: list[str] = []
         self.env = self._child_env()
-        self._preexec = _parent_death_signal()
 
     # --- environment and commands ----------------------------------------------------
 
@@ -121,19 +131,29 @@ class Launcher:
         return [sys.executable, *args]
 
     def processes(self) -> list[Child]:
+        grace = min(self.stop_timeout, 10.0)
         queue = self.env.get("HELPDESK_CELERY_QUEUE") or "helpdesk"
-        return [
-            Child("web", self._python("-m", "daphne", "-b", self.host, "-p", str(self.port),
-                                      "helpdesk.asgi:application")),
+        # Long jobs (reindex, webhooks) have their own queue and worker, so they never hold up a
+        # visitor's turn; without the jobs worker, the turns worker serves that queue too.
+        turn_queues = queue if "jobs" in self.wanted else f"{queue},{queue}.long"
+        every = {
+            # helpdesk.web: Daphne that cannot hang on exit; open sockets get a bounded close.
+            "web": Child("web", self._python("-m", "helpdesk.web", "-b", self.host, "-p", str(self.port),
+                                             "--application-close-timeout", "3", "helpdesk.asgi:application"),
+                         grace=grace),
+            # The workers finish their running tasks on SIGTERM (late acks requeue any they cannot).
             # Visitors' turns are short: a few children, each handed the next task as soon as it is free.
-            # Long jobs (reindex, webhooks) have their own queue and worker, so they never hold a turn up.
-            Child("worker", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info", "-n", "turns@%h",
-                                         "-Q", queue, "--concurrency", str(self.concurrency),
-                                         "--prefetch-multiplier", "4", "-O", "fair")),
-            Child("jobs", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info", "-n", "jobs@%h",
-                                       "-Q", f"{queue}.long", "--concurrency", "1")),
-            Child("beat", self._python("-m", "celery", "-A", "helpdesk", "beat", "-l", "info")),
-        ]
+            "worker": Child("worker", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info",
+                                                   "-n", "turns@%h", "-Q", turn_queues,
+                                                   "--concurrency", str(self.concurrency),
+                                                   "--prefetch-multiplier", "4", "-O", "fair"),
+                            grace=self.stop_timeout),
+            "jobs": Child("jobs", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info",
+                                               "-n", "jobs@%h", "-Q", f"{queue}.long", "--concurrency", "1"),
+                          grace=self.stop_timeout),
+            "beat": Child("beat", self._python("-m", "celery", "-A", "helpdesk", "beat", "-l", "info"), grace=grace),
+        }
+        return [every[name] for name in self.wanted]
 
     # --- signals ----------------------------------------------------------------------
 
@@ -150,13 +170,16 @@ class Launcher:
     # --- children ---------------------------------------------------------------------
 
     def _spawn(self, child: Child) -> None:
-        # Own session: a Ctrl-C in the terminal reaches only us, and we stop the children
-        # in order instead of every process getting the signal at once.
+        # Own session: a Ctrl-C in the terminal reaches only us, and we stop the children in
+        # order. The parent-death signal stops them if we are killed before we can.
+        # Always called from the main thread: the kernel ties the child to the forking thread.
         child.proc = subprocess.Popen(
-            child.argv, cwd=BASE_DIR, env=self.env, stdin=subprocess.DEVNULL,
+            child.argv, cwd=child.cwd, env=child.env or self.env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=self._preexec,
+            preexec_fn=lifeline.preexec(child.death_signal), **child.popen_kwargs,
         )
+        child.started_at = time.monotonic()
+        child.restart_at = None
         child.reader = threading.Thread(target=self._pump, args=(child,), daemon=True, name=f"pump-{child.name}")
         child.reader.start()
 
@@ -168,15 +191,14 @@ class Launcher:
     def _terminate(self, children: Sequence[Child]) -> None:
         live = [c for c in children if c.alive]
         for child in live:
-            child.stopping = True
             with contextlib.suppress(ProcessLookupError):
-                child.proc.send_signal(signal.SIGTERM)  # the main process; it stops its own workers
-        deadline = time.monotonic() + self.stop_timeout
+                child.proc.send_signal(child.stop_signal)  # the main process; it stops its own workers
+        start = time.monotonic()
         for child in live:
             try:
-                child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+                child.proc.wait(timeout=max(0.0, start + child.grace - time.monotonic()))
             except subprocess.TimeoutExpired:
-                self.out.say(f"{child.name} did not stop within {self.stop_timeout:.0f} s: SIGKILL")
+                self.out.say(f"{child.name} did not stop within {child.grace:.0f} s: SIGKILL")
         for child in children:
             if child.proc is None:
                 continue
@@ -188,9 +210,43 @@ class Launcher:
             if child.reader is not None:
                 child.reader.join(timeout=2)
 
+    def _supervise(self, children: Sequence[Child]) -> None:
+        """Restart each child that died on its own, waiting longer after each quick crash."""
+        now = time.monotonic()
+        for child in children:
+            if child.alive:
+                if child.backoff and now - child.started_at >= STABLE_SECONDS:
+                    child.backoff = 0.0  # it ran long enough: the next crash restarts at once
+                continue
+            if child.restart_at is None:
+                code = child.proc.returncode if child.proc is not None else None
+                # Release the group: a pool process of a killed worker must not hold the queue.
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(child.proc.pid, signal.SIGKILL)
+                child.backoff = min(MAX_BACKOFF, child.backoff * 2 or MIN_BACKOFF)
+                child.restart_at = now + child.backoff
+                self.out.say(f"error: {child.name} exited unexpectedly ({_describe_exit(code)}); "
+                             f"restarting it in {child.backoff:.0f} s")
+            elif now >= child.restart_at:
+                child.restarts += 1
+                self._restart(child)
+
+    def _restart(self, child: Child) -> None:
+        if child in self.servers:
+            try:
+                self._start_server(child.name)
+            except embedded.EmbeddedError as exc:
+                child.backoff = min(MAX_BACKOFF, child.backoff * 2 or MIN_BACKOFF)
+                child.restart_at = time.monotonic() + child.backoff
+                self.out.say(f"error: {child.name} did not come back ({exc}); trying again in {child.backoff:.0f} s")
+                return
+        else:
+            self._spawn(child)
+        self.out.say(f"restarted {child.name} (restart #{child.restarts}, pid {child.proc.pid})")
+
     def _run_step(self, name: str, argv: list[str]) -> int | None:
         """Run a setup command to completion; None when a stop was requested meanwhile."""
-        child = Child(name, argv)
+        child = Child(name, argv, grace=self.stop_timeout)
         self.children.append(child)
         self._spawn(child)
         while child.proc.poll() is None:
@@ -200,6 +256,53 @@ class Launcher:
         child.reader.join(timeout=2)
         self.children.remove(child)
         return child.proc.returncode
+
+    # --- embedded servers ---------------------------------------------------------------
+
+    def _start_servers(self, names: Sequence[str]) -> None:
+        for name in names:
+            pid = embedded.running(name)
+            if pid:
+                self.out.say(f"using the embedded {name} already running (pid {pid}); if it stops, we start our own")
+                self.borrowed.append(name)
+                continue
+            self._start_server(name)
+
+    def _start_server(self, name: str) -> None:
+        """Run embedded PostgreSQL or Redis as our child: in the foreground, restarted, dying with us."""
+        child = next((c for c in self.servers if c.name == name), None)
+        with embedded.locked():
+            if embedded.running(name):
+                raise embedded.EmbeddedError(f"another process started the embedded {name} meanwhile")
+            server = embedded.foreground_server(name)
+            if child is None:
+                # PostgreSQL: SIGINT is its fast shutdown; Redis saves and exits on SIGTERM.
+                signals = signal.SIGINT if name == "postgres" else signal.SIGTERM
+                child = Child(name, server.argv, grace=self.stop_timeout, stop_signal=signals, death_signal=signals,
+                              cwd=server.cwd, env=server.env, popen_kwargs=server.popen_kwargs)
+                self.servers.append(child)
+            self._spawn(child)
+            try:
+                server.wait_ready()
+            except embedded.EmbeddedError:
+                self._terminate([child])
+                raise
+
+    def _take_over_borrowed(self) -> None:
+        if not self.borrowed or time.monotonic() < self._next_borrowed_check:
+            return
+        self._next_borrowed_check = time.monotonic() + 1.0
+        for name in list(self.borrowed):
+            if embedded.running(name):
+                continue
+            self.out.say(f"the embedded {name} we did not start has stopped: starting our own")
+            try:
+                self._start_server(name)
+            except embedded.EmbeddedError as exc:
+                self.out.say(f"error: {exc}; trying again in {MAX_BACKOFF:.0f} s")
+                self._next_borrowed_check = time.monotonic() + MAX_BACKOFF
+                continue
+            self.borrowed.remove(name)
 
     # --- checks -----------------------------------------------------------------------
 
@@ -264,15 +367,12 @@ class Launcher:
         if need_pg or need_redis:
             which = " and ".join(n for n, need in (("PostgreSQL", need_pg), ("Redis", need_redis)) if need)
             self.out.say(f"starting embedded {which} under {embedded.paths.state_dir()}")
-            self.started_servers = embedded.start_missing(pg=need_pg, redis=need_redis)
+            self._start_servers([n for n, need in (("postgres", need_pg), ("redis", need_redis)) if need])
         if not (need_pg and need_redis):
             self.out.say("using " + ", ".join(
                 n for n, ext in (("DATABASE_URL", not need_pg), ("REDIS_URL", not need_redis)) if ext))
 
-        steps = [("migrate", [str(MANAGE), "migrate", "--noinput"]),
-                 ("migrate", [str(MANAGE), "collectstatic", "--noinput", "-v", "0"])]
-        if self.demo:
-            steps.append(("seed", [str(MANAGE), "seed_demo"]))
+        steps = self._setup_steps() if self.setup else []
         for name, args in steps:
             if self.stop_requested.is_set():
                 return 0
@@ -280,29 +380,38 @@ class Launcher:
             if code is None:
                 return 0
             if code != 0:
-                self.out.say(f"error: `manage.py {' '.join(args[1:])}` failed with exit code {code}")
+                self.out.say(f"error: `{' '.join(args)}` failed with exit code {code}")
                 return 1
 
-        if not self._port_free():
+        if "web" in self.wanted and not self._port_free():
             self.out.say(f"error: {self.host}:{self.port} is already in use; set PORT (and/or HOST) to another one")
             return 1
         self.children = self.processes()
         for child in self.children:
             self._spawn(child)
 
-        announced = False
+        announced = "web" not in self.wanted
         while not self.stop_requested.wait(0.2):
-            dead = [c for c in self.children if not c.alive]
-            if dead:
-                for child in dead:
-                    self.out.say(f"error: {child.name} exited unexpectedly with code {child.proc.returncode}")
-                self.out.say("stopping the others")
-                return 1
+            self._take_over_borrowed()
+            self._supervise(self.servers)
+            self._supervise(self.children)
             if not announced and self._port_open():
                 announced = True
                 self._banner()
         self.out.say(f"received {self.stop_reason}: stopping")
         return 0
+
+    def _setup_steps(self) -> list[tuple[str, list[str]]]:
+        steps = []
+        if not _assistant_trained():  # `make install` trains it; a state folder of its own needs it too
+            steps.append(("migrate", ["-m", "conversations.assistant.train"]))
+        steps += [("migrate", [str(MANAGE), "migrate", "--noinput"]),
+                  ("migrate", [str(MANAGE), "collectstatic", "--noinput", "-v", "0"])]
+        if self.demo:
+            steps.append(("seed", [str(MANAGE), "seed_demo"]))
+        # Visitors' first questions must find the knowledge base: index it before serving.
+        steps.append(("migrate", [str(MANAGE), "build_knowledge_index"]))
+        return steps
 
     def _shutdown(self) -> None:
         # A second Ctrl-C during shutdown must not leave servers half-stopped.
@@ -310,27 +419,46 @@ class Launcher:
             signal.signal(sig, signal.SIG_IGN)
         if self.children:
             self._terminate(self.children)
-        if self.started_servers:
-            try:
-                embedded.stop(pg="postgres" in self.started_servers, redis="redis" in self.started_servers)
-                self.out.say(f"stopped embedded {' and '.join(self.started_servers)}")
-            except embedded.EmbeddedError as exc:
-                self.out.say(f"error stopping the embedded servers: {exc}")
+        if self.servers:
+            self._terminate(self.servers)
+            self.out.say(f"stopped embedded {' and '.join(c.name for c in self.servers)}")
+
+
+def _assistant_trained() -> bool:
+    return (default_artifact_dir() / ARTIFACT_NAME).exists()
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "gone"
+    if code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpdesk.launcher", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="migrate, seed (demo), and run Daphne + Celery worker + beat")
+    run = sub.add_parser("run", help="migrate, seed (demo), and run Daphne + Celery workers + beat")
     run.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    run.add_argument("--no-setup", dest="setup", action="store_false",
+                     help="skip migrate, collectstatic, seeding and indexing (the database is ready)")
+    run.add_argument("--processes", default=",".join(APP_PROCESSES),
+                     help="which of web,worker,jobs,beat to run (default: all; empty: only the embedded servers)")
     args = parser.parse_args(argv)
+    wanted = [p for p in args.processes.split(",") if p]
+    unknown = set(wanted) - set(APP_PROCESSES)
+    if unknown:
+        parser.error(f"unknown process(es): {', '.join(sorted(unknown))}; choose from {','.join(APP_PROCESSES)}")
     launcher = Launcher(
         host=args.host,
         port=args.port,
         demo=_env_flag("HELPDESK_DEMO"),
         stop_timeout=float(os.environ.get("HELPDESK_STOP_TIMEOUT") or 30),
         concurrency=int(os.environ.get("HELPDESK_WORKER_CONCURRENCY") or 4),  # turns wait on the database half the time
+        setup=args.setup,
+        processes=wanted,
     )
     return launcher.run()
 

@@ -8,13 +8,14 @@ with no extra environment.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from kombu import Queue
 
-from helpdesk import embedded_paths
+from helpdesk import embedded_paths, site_paths
 
 BASE_DIR: Path = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -42,6 +43,9 @@ CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL: str = env("HELPDESK_PUBLIC_URL", default="http://127.0.0.1:8000")
 # While an agent's inbox socket is down (proxy hiccup, laptop waking up) the page refetches this often.
 INBOX_POLL_SECONDS: int = env.int("HELPDESK_INBOX_POLL_SECONDS", default=15)
+# An agent is online while an inbox socket is connected and this long after it closes (a reload) or its
+# process dies without closing it (API.md: 30 s). Tests that kill a process shorten it.
+PRESENCE_GRACE_SECONDS: float = env.float("HELPDESK_PRESENCE_GRACE_SECONDS", default=30.0)
 
 INSTALLED_APPS = [
     "daphne",
@@ -53,6 +57,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "corsheaders",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -68,14 +73,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "helpdesk.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "helpdesk.ratelimit.LoginLockoutMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -85,7 +93,7 @@ WSGI_APPLICATION = None
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": site_paths.template_dirs(),  # the checkout's templates/, or the wheel's copy
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -100,6 +108,9 @@ TEMPLATES = [
 # --- Database: PostgreSQL only (psycopg 3) ------------------------------------------
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    # A unix-socket server is spelled URL-encoded (postgres://user@%2Frun%2Fpostgresql/db); django-environ
+    # leaves the host encoded.
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 else:
     DATABASES = {"default": embedded_paths.database_settings()}
 # Lets a test harness point Daphne and Celery subprocesses at the test database.
@@ -168,10 +179,20 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-stale-handoffs": {"task": "conversations.tasks.expire_handoffs_task", "schedule": 60.0},
     "assign-waiting-handoffs": {"task": "conversations.tasks.assign_waiting_handoffs_task", "schedule": 30.0},
+    "reroute-handoffs-of-absent-agents": {"task": "conversations.tasks.reroute_handoffs_task", "schedule": 10.0},
     "remind-unacknowledged-handoffs": {"task": "conversations.tasks.remind_handoffs_task", "schedule": 60.0},
     "send-due-surveys": {"task": "csat.tasks.send_due_surveys_task", "schedule": 10.0},
+    "resolve-idle-ai-conversations": {"task": "csat.tasks.resolve_idle_ai_conversations_task", "schedule": 60.0},
     "resend-stuck-flow-webhooks": {"task": "flows.tasks.resend_stuck_webhooks_task", "schedule": 600.0},
+    "sweep-turns": {"task": "conversations.tasks.sweep_turns_task",
+                    "schedule": env.float("HELPDESK_TURN_SWEEP_SECONDS", default=15.0)},
 }
+# A visitor message's turn: a worker that dies mid-turn holds it this long before the sweep queues
+# it again (longer than a turn takes, the LLM's timeout included); messages older than the window
+# are not taken up again.
+TURN_LEASE_SECONDS: float = env.float("HELPDESK_TURN_LEASE_SECONDS", default=120.0)
+TURN_SWEEP_SECONDS: float = CELERY_BEAT_SCHEDULE["sweep-turns"]["schedule"]
+TURN_SWEEP_WINDOW_SECONDS: float = env.float("HELPDESK_TURN_SWEEP_WINDOW_SECONDS", default=24 * 3600.0)
 
 # --- Auth and security ----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -180,6 +201,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["helpdesk.ratelimit.LockoutModelBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -192,8 +214,36 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("HELPDESK_BEHIND_PROXY", default=False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if SECURE_COOKIES:
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+# Production (TLS) redirects plain HTTP and pins HTTPS with HSTS. Behind a proxy that ends TLS,
+# set HELPDESK_BEHIND_PROXY=1 (or the redirect would loop). Health probes may come over plain HTTP.
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=env.bool("HELPDESK_SSL_REDIRECT", default=SECURE_COOKIES))
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
+SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if SECURE_COOKIES else 0)
+# Strict by default; a domain whose subdomains are not all HTTPS sets these to 0.
+SECURE_HSTS_INCLUDE_SUBDOMAINS: bool = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=bool(SECURE_HSTS_SECONDS))
+SECURE_HSTS_PRELOAD: bool = env.bool("SECURE_HSTS_PRELOAD", default=bool(SECURE_HSTS_SECONDS))
+
+# Content-Security-Policy on every response (django-csp): our pages load scripts and styles
+# from our own origin only and run no inline script. The widget script runs on other sites
+# under their policy; it styles its shadow root with a constructed stylesheet (no <style>).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # CSP 3: also the same host's ws: / wss: (the sockets)
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The API docs page loads Swagger UI from its CDN (views: helpdesk/urls.py).
+API_DOCS_CSP = {"script-src": ["'self'", "https://cdn.jsdelivr.net"],
+                "style-src": ["'self'", "https://cdn.jsdelivr.net", "'unsafe-inline'"],
+                "img-src": ["'self'", "data:", "https://cdn.jsdelivr.net"]}
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -203,17 +253,19 @@ USE_TZ = True
 
 # --- Static files: project static + the npm packages the pages use ------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-NODE_MODULES = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [BASE_DIR / "static"]
-for _name, _sub in (("drawflow", "drawflow/dist"), ("chart.js", "chart.js/dist")):
-    if (NODE_MODULES / _sub).is_dir():
-        STATICFILES_DIRS.append((f"vendor/{_name}", NODE_MODULES / _sub))
+STATIC_ROOT = env("STATIC_ROOT", default=str(site_paths.default_static_root()))
+STATICFILES_DIRS = site_paths.static_dirs()  # static/ + npm's vendor files, or the wheel's copy of them
+# Production serves what `collectstatic` wrote: content-hashed names (cached for ever by browsers)
+# listed in a manifest, compressed, and nothing from the source folders. A local install (demo,
+# debug, the embedded database, the tests) serves straight from the source folders instead, so
+# there is no stale collectstatic to forget.
+HASHED_STATIC: bool = env.bool("HELPDESK_HASHED_STATIC", default=not LOCAL_INSTALL)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if HASHED_STATIC
+                    else "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True  # serve straight from the source folders; no stale collectstatic
+WHITENOISE_USE_FINDERS = not HASHED_STATIC
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -226,18 +278,46 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "helpdesk.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "visitor_create": env("HELPDESK_VISITOR_CREATE_RATE", default="30/min"),
         "login": env("HELPDESK_LOGIN_RATE", default="20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": None,  # set below from HELPDESK_TRUSTED_PROXIES; None would trust any X-Forwarded-For
 }
+
+# --- Abuse limits (helpdesk/ratelimit.py), counted in Redis ------------------------------
+# How many reverse proxies in front of Daphne append to X-Forwarded-For. 0: the header is
+# ignored and the peer address counts (never trust a header a client can send).
+HELPDESK_TRUSTED_PROXIES: int = env.int("HELPDESK_TRUSTED_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = HELPDESK_TRUSTED_PROXIES
+# Each visitor message may cost an LLM call: per visitor and per address, REST and socket together.
+HELPDESK_VISITOR_MESSAGE_RATE: str = env("HELPDESK_VISITOR_MESSAGE_RATE", default="20/min")
+HELPDESK_ADDRESS_MESSAGE_RATE: str = env("HELPDESK_ADDRESS_MESSAGE_RATE", default="120/min")
+# Failed logins before the login is locked until the window ends (API token, login page, admin).
+HELPDESK_LOGIN_FAILURES_PER_USER: str = env("HELPDESK_LOGIN_FAILURES_PER_USER", default="5/15min")
+HELPDESK_LOGIN_FAILURES_PER_ADDRESS: str = env("HELPDESK_LOGIN_FAILURES_PER_ADDRESS", default="30/15min")
+HELPDESK_LOGIN_PATHS: tuple[str, ...] = ("/login/", "/admin/login/")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Helpdesk API",
     "DESCRIPTION": "Widget, agent, webhook and workspace APIs of Helpdesk (contract v1).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": False,
+    # Clients send JSON (API.md). Form bodies still parse, but are not part of the contract: a
+    # malformed multipart body is refused by Daphne's HTTP layer (Twisted) before Django sees it.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],  # the one PATCH (agents/me) takes its whole body, not a partial one
+    # Several models have a `status` (and `priority`) choice set: name each enum after its owner.
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "HandoffStatusEnum": "conversations.models.Handoff.Status",
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

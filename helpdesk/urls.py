@@ -1,15 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from csp.decorators import csp_update
+from django.conf import settings
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from conversations import views as pages
-from helpdesk.health import healthz
+from helpdesk import health
 from helpdesk.workspace_api import WorkspaceDocumentApi
 
 urlpatterns = [
     path("", pages.demo_site, name="demo-site"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/ready", health.healthz, name="healthz-ready"),
+    path("healthz/live", health.live, name="healthz-live"),
     path("inbox/", pages.inbox, name="inbox"),
     path("help/<int:workspace_id>/<int:article_id>/", pages.help_article, name="help-article"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -23,5 +27,6 @@ urlpatterns = [
     path("api/v1/", include("csat.api.urls")),
     path("api/v1/workspace/", WorkspaceDocumentApi.as_view(), name="workspace-document"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/docs/", csp_update(settings.API_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+         name="api-docs"),
 ]

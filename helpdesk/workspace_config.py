@@ -122,6 +122,8 @@ class PolicySerializer(serializers.Serializer):
     kb_threshold = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True, default=None)
     expiry_minutes = serializers.IntegerField(min_value=1, required=False, default=24 * 60)
     reminder_minutes = serializers.IntegerField(min_value=0, required=False, default=15)
+    reassign_after_minutes = serializers.IntegerField(min_value=0, required=False, default=10)
+    ai_idle_resolve_seconds = serializers.IntegerField(min_value=10, required=False, allow_null=True, default=1800)
 
 
 class ArticleSerializer(serializers.Serializer):
@@ -268,7 +270,8 @@ def workspace_export(*, workspace: Workspace) -> dict:
             "auto_priority": policy.auto_priority, "fallback_phone": policy.fallback_phone,
             "csat": {"enabled": policy.csat_enabled, "delay_seconds": policy.csat_delay_seconds},
             "kb_threshold": policy.kb_threshold, "expiry_minutes": policy.expiry_minutes,
-            "reminder_minutes": policy.reminder_minutes,
+            "reminder_minutes": policy.reminder_minutes, "reassign_after_minutes": policy.reassign_after_minutes,
+            "ai_idle_resolve_seconds": policy.ai_idle_resolve_seconds,
         },
         "knowledge_base": [{"title": a.title, "body": a.body, "tags": a.tags, "published": a.published}
                            for a in KnowledgeArticle.objects.filter(workspace=workspace).order_by("title")],
@@ -372,7 +375,7 @@ def _apply_policy(workspace: Workspace, p: dict, users: dict, teams: dict, speci
     defaults.is_valid()
     p = {**defaults.validated_data, **p}
     for field in ("handoff_enabled", "level", "when_to_use", "auto_priority", "fallback_phone", "kb_threshold",
-                  "expiry_minutes", "reminder_minutes"):
+                  "expiry_minutes", "reminder_minutes", "reassign_after_minutes", "ai_idle_resolve_seconds"):
         setattr(policy, field, p[field])
     csat = p.get("csat") or {"enabled": True, "delay_seconds": 30}
     policy.csat_enabled, policy.csat_delay_seconds = csat["enabled"], csat["delay_seconds"]

@@ -105,6 +105,7 @@ class HandoffPolicyAdmin(admin.ModelAdmin):
         ("Default target", {"fields": ("target_kind", "target_user", "target_team", "target_specialty")}),
         ("Priority and phone", {"fields": ("auto_priority", "fallback_phone")}),
         ("Assistant", {"fields": ("kb_threshold",)}),
-        ("Timing", {"fields": ("expiry_minutes", "reminder_minutes")}),
+        ("Timing", {"fields": ("expiry_minutes", "reminder_minutes", "reassign_after_minutes",
+                               "ai_idle_resolve_seconds")}),
         ("Satisfaction survey", {"fields": ("csat_enabled", "csat_delay_seconds")}),
     )

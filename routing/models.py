@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 
 
@@ -115,6 +116,13 @@ class HandoffPolicy(HandoffTarget):
         default=24 * 60, help_text="A pending handoff whose visitor has been silent this long is cancelled.")
     reminder_minutes = models.PositiveIntegerField(
         default=15, help_text="Email the assignee when a pending handoff is not acknowledged within this time (0: never).")
+    reassign_after_minutes = models.PositiveIntegerField(
+        default=10, help_text="A pending handoff its assignee has not acknowledged within this time goes to another "
+        "available, online agent of its target, when there is one (0: never).")
+    ai_idle_resolve_seconds = models.PositiveIntegerField(
+        null=True, blank=True, default=1800, validators=[MinValueValidator(10)],
+        help_text="A conversation the AI handled alone (no handoff, no agent) is resolved by the AI once the visitor "
+        "has been silent this long after its last answer. Empty: never. At least 10.")
 
     class Meta:
         verbose_name_plural = "handoff policies"

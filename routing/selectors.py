@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from routing import hours
+from routing import hours, presence
 from routing.models import AgentProfile, HandoffPolicy, Team
 
 if TYPE_CHECKING:
@@ -41,7 +41,14 @@ def team_list(*, workspace: Workspace) -> QuerySet[Team]:
 
 
 def team_online_member_ids(*, team: Team) -> list[int]:
-    return list(team.members.filter(available=True, user__is_active=True).values_list("user_id", flat=True))
+    """Members routing may reach now: available and online."""
+    return list(team.members.filter(presence.eligible_q()).values_list("user_id", flat=True))
+
+
+def workspace_online_agent_ids(*, workspace_id: int) -> list[int]:
+    """The workspace's agents routing may reach now: available and online."""
+    return list(AgentProfile.objects.filter(presence.eligible_q(), workspace_id=workspace_id)
+                .values_list("user_id", flat=True))
 
 
 def team_is_open(team: Team | None) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from celery import current_app
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from routing import presence
 from routing.models import AgentProfile, Specialty
 from routing.strategies import AgentLoad, RoundRobin
 
@@ -23,8 +25,10 @@ User = get_user_model()
 OWNED_STATUSES = ("pending_human", "assigned")
 
 
-def assignment_pick_in_specialty(*, workspace: Workspace, specialty: Specialty) -> User | None:
-    """Round-robin within a specialty: the eligible agent with the fewest open conversations.
+def assignment_pick_in_specialty(*, workspace: Workspace, specialty: Specialty,
+                                 exclude: Collection[int] = ()) -> User | None:
+    """Round-robin within a specialty: the eligible agent (available, online, with room) with the fewest
+    open conversations; agents in `exclude` are passed over (a re-route away from them).
 
     Must run inside the caller's transaction. Locks every candidate's profile row (in id
     order, so concurrent pickers never deadlock): concurrent handoffs to the same specialty
@@ -35,6 +39,7 @@ def assignment_pick_in_specialty(*, workspace: Workspace, specialty: Specialty) 
     candidates = list(
         AgentProfile.objects.select_for_update(of=("self",))
         .filter(workspace=workspace, specialties=specialty, user__is_active=True)
+        .exclude(user_id__in=list(exclude))
         .order_by("id")
     )
     if not candidates:
@@ -44,25 +49,31 @@ def assignment_pick_in_specialty(*, workspace: Workspace, specialty: Specialty) 
         .annotate(n=Count("assigned_conversations", filter=Q(assigned_conversations__status__in=OWNED_STATUSES)))
         .values_list("pk", "n")
     )
+    now = timezone.now()
     loads = [
-        AgentLoad(agent_id=c.user_id, online=c.available, open_count=counts.get(c.user_id, 0), capacity=c.capacity,
+        AgentLoad(agent_id=c.user_id, available=c.available, online=presence.is_online(c.last_seen_at, now),
+                  open_count=counts.get(c.user_id, 0), capacity=c.capacity,
                   last_assigned_ts=c.last_assigned_at.timestamp() if c.last_assigned_at else 0.0)
         for c in candidates
     ]
     agent_id = RoundRobin().pick(loads)
     if agent_id is None:
         return None
-    AgentProfile.objects.filter(user_id=agent_id).update(last_assigned_at=timezone.now())
+    AgentProfile.objects.filter(user_id=agent_id).update(last_assigned_at=now)
     return User.objects.get(pk=agent_id)
 
 
-def agent_has_room(*, user) -> bool:
-    """Call under the profile's row lock when the answer decides an assignment."""
-    profile = AgentProfile.objects.filter(user=user).first()
-    if profile is None:
-        return False
-    open_count = user.assigned_conversations.filter(status__in=OWNED_STATUSES).count()
-    return profile.available and open_count < profile.capacity
+def assignment_take_agent(*, workspace: Workspace, user) -> User | None:
+    """A handoff aimed at one agent: theirs if they are in the workspace, available and online, else None.
+
+    Must run inside the caller's transaction: locks the agent's profile row, so the answer holds
+    until the assignment commits (a concurrent heartbeat or availability switch waits for it).
+    """
+    assert transaction.get_connection().in_atomic_block, "assignment_take_agent needs a transaction"
+    profile = (AgentProfile.objects.select_for_update(of=("self",))
+               .filter(workspace=workspace, user=user, user__is_active=True).first())
+    eligible = profile is not None and profile.available and presence.is_online(profile.last_seen_at, timezone.now())
+    return user if eligible else None
 
 
 @transaction.atomic

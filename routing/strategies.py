@@ -9,14 +9,15 @@ from typing import Protocol
 @dataclass(frozen=True)
 class AgentLoad:
     agent_id: int
-    online: bool
+    available: bool  # the agent's routing switch
+    online: bool  # an inbox socket connected (routing.presence)
     open_count: int
     capacity: int
     last_assigned_ts: float  # 0 when never assigned: those go first
 
     @property
     def has_room(self) -> bool:
-        return self.online and self.open_count < self.capacity
+        return self.available and self.online and self.open_count < self.capacity
 
 
 class Strategy(Protocol):

@@ -1,7 +1,10 @@
 """Shared fixtures: factories, API clients, captured real-time events, a real Celery worker."""
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -14,6 +17,16 @@ def _empty_test_queue():
 
 
 @pytest.fixture
+def worker_heartbeat():
+    """A live worker's heartbeat in Redis, as readiness expects it; gone again after the test."""
+    from helpdesk import heartbeat
+
+    heartbeat.beat("test-worker")
+    yield
+    heartbeat.stop()
+
+
+@pytest.fixture
 def published(monkeypatch) -> list[dict]:
     """Every real-time event sent, in order (captured at the transport, after commit)."""
     from conversations import realtime
@@ -21,6 +34,19 @@ def published(monkeypatch) -> list[dict]:
     events: list[dict] = []
     monkeypatch.setattr(realtime, "_send", lambda group, event: events.append({**event, "_group": group}))
     return events
+
+
+async def close_socket_connections() -> None:
+    """Consumers' queries leave connections checked out by asgiref's sync thread and by the consumers'
+    pool threads (`socket_db`) after a test's sockets are gone; hand them back, or the test database
+    cannot be dropped."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    from conversations import socket_db
+
+    await sync_to_async(connections.close_all)()
+    await sync_to_async(socket_db.close_connections)()
 
 
 @pytest.fixture
@@ -68,6 +94,29 @@ def client_for(user):
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def run_together(*jobs, repeat: int = 1) -> list[Exception]:
+    """Each job `repeat` times, each in its own thread, all released at once; returns what they raised.
+    Each thread closes its database connection (concurrency tests run on the real database)."""
+    errors: list[Exception] = []
+    start = threading.Barrier(len(jobs) * repeat)
+
+    def run(job):
+        start.wait()
+        try:
+            job()
+        except Exception as exc:  # surfaced by the caller's assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs for _ in range(repeat)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 def request_handoff(conversation, **kwargs):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from conversations.models import Contact, Conversation, Handoff, KnowledgeArticle, Message
 from routing.models import AgentProfile, HandoffPolicy, RestrictedTopic, Specialty, Team
@@ -71,6 +72,9 @@ class AgentFactory(factory.django.DjangoModelFactory):
     workspace = factory.SubFactory(WorkspaceFactory)
     available = True
     capacity = 5
+    # Online: as if an inbox socket of theirs had just refreshed presence. Pass None for an agent
+    # with no inbox open.
+    last_seen_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def teams(obj, create, extracted, **kwargs):

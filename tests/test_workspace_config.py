@@ -63,6 +63,8 @@ def test_passwords_only_when_given_and_absent_agents_are_deactivated(workspace, 
     (lambda d: d["policy"]["gather"].append({"name": "code", "kind": "regex", "regex": "[A-Z]{3}", "required": True}),
      "policy.gather[2].question"),
     (lambda d: d["knowledge_base"].append(dict(d["knowledge_base"][0])), "knowledge_base[11].title"),
+    (lambda d: d["policy"].update(ai_idle_resolve_seconds=5), "policy.ai_idle_resolve_seconds"),
+    (lambda d: d["policy"].update(reassign_after_minutes=-1), "policy.reassign_after_minutes"),
 ])
 def test_an_invalid_document_changes_nothing_and_names_the_path(workspace, demo_doc, no_tasks, mutate, path):
     workspace_import(document=DEMO, workspace=workspace)
@@ -94,6 +96,19 @@ def test_workspace_api_for_admins_only(workspace, agent, admin_agent, demo_doc, 
     without_me = copy.deepcopy(demo_doc)
     without_me["agents"] = [a for a in without_me["agents"] if a["username"] != "boss"]
     assert admin.put("/api/v1/workspace/", without_me, format="json").status_code == 400
+
+
+def test_ai_idle_resolve_and_reassign_times_round_trip_and_null_turns_idle_resolve_off(workspace, demo_doc, no_tasks):
+    workspace_import(document=demo_doc, workspace=workspace)
+    policy = workspace_export(workspace=workspace)["policy"]
+    assert (policy["ai_idle_resolve_seconds"], policy["reassign_after_minutes"]) == (1800, 10), "the defaults"
+
+    demo_doc["policy"].update(ai_idle_resolve_seconds=None, reassign_after_minutes=3)
+    workspace_import(document=demo_doc, workspace=workspace)
+    policy = workspace_export(workspace=workspace)["policy"]
+    assert (policy["ai_idle_resolve_seconds"], policy["reassign_after_minutes"]) == (None, 3)
+    stored = HandoffPolicy.objects.get(workspace=workspace)
+    assert (stored.ai_idle_resolve_seconds, stored.reassign_after_minutes) == (None, 3)
 
 
 def test_export_and_import_commands(workspace, demo_doc, tmp_path, no_tasks):

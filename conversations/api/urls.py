@@ -7,6 +7,7 @@ urlpatterns = [
     path("widget/conversations/", views.WidgetConversationCreateApi.as_view()),
     path("widget/conversations/<str:conversation_id>/", views.WidgetConversationDetailApi.as_view()),
     path("widget/conversations/<str:conversation_id>/messages/", views.WidgetMessagesApi.as_view()),
+    path("widget/conversations/<str:conversation_id>/answer-feedback/", views.WidgetAnswerFeedbackApi.as_view()),
     path("conversations/", views.ConversationListApi.as_view()),
     path("conversations/<str:conversation_id>/", views.ConversationDetailApi.as_view()),
     path("conversations/<str:conversation_id>/messages/", views.ConversationMessagesApi.as_view()),
@@ -15,4 +16,5 @@ urlpatterns = [
     path("conversations/<str:conversation_id>/resolve/", views.ConversationResolveApi.as_view()),
     path("handoffs/<str:handoff_id>/acknowledge/", views.HandoffAcknowledgeApi.as_view()),
     path("handoffs/<str:handoff_id>/cancel/", views.HandoffCancelApi.as_view()),
+    path("agents/me/heartbeat/", views.AgentHeartbeatApi.as_view()),
 ]

@@ -1,10 +1,9 @@
 """Widget (visitor) and agent REST endpoints: authenticate, validate, call a service, shape the output."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -14,32 +13,34 @@ from rest_framework.views import APIView
 
 from conversations import payloads, selectors, services
 from conversations.api.auth import IsVisitor, VisitorAuthentication
+from conversations.api.serializers import (
+    AnswerFeedbackInput,
+    AnswerFeedbackOutput,
+    AssignInput,
+    AuthTokenInput,
+    ConversationDetailOutput,
+    ConversationOutput,
+    HandoffOutput,
+    MessageBodyInput,
+    MessageOutput,
+    ResolveInput,
+    TokenOutput,
+    WidgetConversationCreatedOutput,
+    WidgetConversationInput,
+    WidgetConversationOutput,
+)
 from conversations.models import Conversation
 from csat import selectors as csat_selectors
 from csat import services as csat_services
 from flows import selectors as flow_selectors
-from helpdesk.api import IsAgent, error_response
+from helpdesk import ratelimit
+from helpdesk.api import AGENT_ERRORS, IsAgent, error_response, error_responses
 from helpdesk.errors import DomainError
 from routing.models import Team
+from routing.selectors import agent_profile_for
 from workspaces.models import Workspace
 
 User = get_user_model()
-
-
-class MessageBodySerializer(serializers.Serializer):
-    # Length is checked by the service (413 with a clear message), not here (which would be a 400).
-    body = serializers.CharField(trim_whitespace=False, allow_blank=True,
-                                 help_text=f"At most {settings.MESSAGE_MAX_CHARS} characters.")
-
-
-class MessageOutput(serializers.Serializer):
-    id = serializers.CharField()
-    conversation = serializers.CharField()
-    sender_type = serializers.ChoiceField(choices=["visitor", "ai", "agent", "system"])
-    sender_name = serializers.CharField()
-    body = serializers.CharField()
-    metadata = serializers.DictField()
-    created_at = serializers.DateTimeField()
 
 
 def _not_found() -> Response:
@@ -56,15 +57,16 @@ class AuthTokenApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
 
-    class InputSerializer(serializers.Serializer):
-        username = serializers.CharField()
-        password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    InputSerializer = AuthTokenInput
 
-    @extend_schema(request=InputSerializer, responses={200: inline_serializer("TokenOut", {"token": serializers.CharField()})},
+    @extend_schema(request=AuthTokenInput, responses={200: TokenOutput, **error_responses(400, 401, 415, 429)},
                    auth=[])
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        wait = ratelimit.login_wait(request, data.validated_data["username"])
+        if wait is not None:
+            return ratelimit.login_locked_response(wait)
         user = authenticate(request, **data.validated_data)
         if user is None or not user.is_active:
             return error_response("bad_credentials", "Unable to log in with those credentials.", 401)
@@ -82,15 +84,10 @@ class WidgetConversationCreateApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [VisitorCreateThrottle]
 
-    class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-        email = serializers.EmailField(required=False, allow_blank=True)
-        attributes = serializers.DictField(required=False)
-        workspace = serializers.SlugField(required=False, help_text="Workspace slug; the default workspace when absent.")
+    InputSerializer = WidgetConversationInput
 
-    @extend_schema(request=InputSerializer, auth=[], responses={201: inline_serializer(
-        "WidgetConversationCreated", {"id": serializers.CharField(), "visitor_token": serializers.CharField(),
-                                      "status": serializers.CharField()})})
+    @extend_schema(request=WidgetConversationInput, auth=[],
+                   responses={201: WidgetConversationCreatedOutput, **error_responses(400, 404, 415, 429)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -114,9 +111,7 @@ class _VisitorApi(APIView):
 
 
 class WidgetConversationDetailApi(_VisitorApi):
-    @extend_schema(responses={200: inline_serializer("WidgetConversation", {
-        "id": serializers.CharField(), "status": serializers.CharField(), "ai_active": serializers.BooleanField(),
-        "handoff": serializers.DictField(allow_null=True), "assignee_name": serializers.CharField()})})
+    @extend_schema(responses={200: WidgetConversationOutput, **error_responses(401, 404)})
     def get(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
         if conversation is None:
@@ -125,8 +120,10 @@ class WidgetConversationDetailApi(_VisitorApi):
 
 
 class WidgetMessagesApi(_VisitorApi):
+    throttle_classes = [ratelimit.VisitorMessageThrottle]
+
     @extend_schema(parameters=[OpenApiParameter("after", str, description="Only messages after this id.")],
-                   responses={200: MessageOutput(many=True)})
+                   responses={200: MessageOutput(many=True), **error_responses(401, 404)})
     def get(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
         if conversation is None:
@@ -134,26 +131,61 @@ class WidgetMessagesApi(_VisitorApi):
         messages = selectors.message_list(conversation=conversation, after=request.query_params.get("after"))
         return Response([payloads.message_payload(m) for m in messages])
 
-    @extend_schema(request=MessageBodySerializer, responses={201: MessageOutput})
+    @extend_schema(request=MessageBodyInput, parameters=[OpenApiParameter(
+        "Idempotency-Key", str, OpenApiParameter.HEADER, description="A retry with the same key stores one message.")],
+        responses={201: MessageOutput, **error_responses(400, 401, 404, 409, 413, 415)})
     def post(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
         if conversation is None:
             return _not_found()
-        data = MessageBodySerializer(data=request.data)
+        data = MessageBodyInput(data=request.data)
         data.is_valid(raise_exception=True)
+        key = services.clean_idempotency_key(request.headers.get("Idempotency-Key"))
         message = services.receive_message(conversation=conversation, body=data.validated_data["body"],
-                                           external_id=request.headers.get("Idempotency-Key") or None)
+                                           external_id=key)
         return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
 
 
+class WidgetAnswerFeedbackApi(_VisitorApi):
+    """POST /api/v1/widget/conversations/{id}/answer-feedback/ — the visitor's answer to "Did that answer your
+    question?" under an AI answer. Yes resolves the conversation as confirmed by the visitor; no takes the
+    policy's not-helpful path. 201 with the visitor's message (their choice, in their words)."""
+
+    @extend_schema(request=AnswerFeedbackInput,
+                   responses={201: AnswerFeedbackOutput, **error_responses(400, 401, 404, 409)})
+    def post(self, request, conversation_id):
+        conversation = self.conversation(request, conversation_id)
+        if conversation is None:
+            return _not_found()
+        data = AnswerFeedbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = csat_services.ai_answer_feedback(conversation=conversation, message_id=data.validated_data["message"],
+                                                   helpful=data.validated_data["helpful"])
+        return Response({"message": payloads.message_payload(message)}, status=status.HTTP_201_CREATED)
+
+
 # --- Agents ---------------------------------------------------------------------------------
+class AgentHeartbeatApi(APIView):
+    """POST /api/v1/agents/me/heartbeat/ — an inbox whose socket cannot connect (a proxy that drops
+    websockets) polls instead and calls this at least every 30 s, so its agent still counts as online. 204."""
+
+    permission_classes = [IsAgent]
+
+    @extend_schema(request=None, responses={204: None, **error_responses(*AGENT_ERRORS)})
+    def post(self, request):
+        services.agent_seen(profile=agent_profile_for(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class ConversationListApi(ListAPIView):
     permission_classes = [IsAgent]
+    serializer_class = ConversationOutput  # the schema of conversation_payload (list() builds the dicts)
 
     @extend_schema(parameters=[
         OpenApiParameter("status", str, description="open, pending_human, assigned, resolved (comma-separated)"),
         OpenApiParameter("assignee", str, description="me, unassigned or a user id"),
-        OpenApiParameter("team", str), OpenApiParameter("needs_agent", bool)])
+        OpenApiParameter("team", str), OpenApiParameter("needs_agent", bool)],
+        responses={200: ConversationOutput(many=True), **error_responses(*AGENT_ERRORS, 404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -188,37 +220,34 @@ class _AgentConversationApi(APIView):
 
 
 class ConversationDetailApi(_AgentConversationApi):
+    @extend_schema(responses={200: ConversationDetailOutput, **error_responses(*AGENT_ERRORS, 404)})
     def get(self, request, conversation_id):
         return self.detail(self.conversation(request, conversation_id))
 
 
 class ConversationMessagesApi(_AgentConversationApi):
-    @extend_schema(parameters=[OpenApiParameter("after", str)], responses={200: MessageOutput(many=True)})
+    @extend_schema(parameters=[OpenApiParameter("after", str, description="Only messages after this id.")],
+                   responses={200: MessageOutput(many=True), **error_responses(*AGENT_ERRORS, 404)})
     def get(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
         messages = selectors.message_list(conversation=conversation, after=request.query_params.get("after"))
         return Response([payloads.message_payload(m) for m in messages])
 
-    @extend_schema(request=MessageBodySerializer, responses={201: MessageOutput})
+    @extend_schema(request=MessageBodyInput,
+                   responses={201: MessageOutput, **error_responses(400, *AGENT_ERRORS, 404, 409, 413, 415)})
     def post(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
-        data = MessageBodySerializer(data=request.data)
+        data = MessageBodyInput(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.agent_reply(conversation=conversation, agent=request.user, body=data.validated_data["body"])
         return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
 
 
 class ConversationAssignApi(_AgentConversationApi):
-    class InputSerializer(serializers.Serializer):
-        user_id = serializers.IntegerField(required=False)
-        team_id = serializers.IntegerField(required=False)
+    InputSerializer = AssignInput
 
-        def validate(self, attrs):
-            if ("user_id" in attrs) == ("team_id" in attrs):
-                raise serializers.ValidationError("Give exactly one of user_id or team_id.")
-            return attrs
-
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=AssignInput,
+                   responses={200: ConversationDetailOutput, **error_responses(400, *AGENT_ERRORS, 404, 409, 415)})
     def post(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
         data = self.InputSerializer(data=request.data)
@@ -239,7 +268,7 @@ class ConversationAssignApi(_AgentConversationApi):
 
 
 class ConversationUnassignApi(_AgentConversationApi):
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: ConversationDetailOutput, **error_responses(*AGENT_ERRORS, 404, 409)})
     def post(self, request, conversation_id):
         conversation = services.conversation_unassign(conversation=self.conversation(request, conversation_id),
                                                       by=request.user)
@@ -247,11 +276,10 @@ class ConversationUnassignApi(_AgentConversationApi):
 
 
 class ConversationResolveApi(_AgentConversationApi):
-    class InputSerializer(serializers.Serializer):
-        resolution = serializers.ChoiceField(choices=Conversation.Resolution.choices)
-        csat = serializers.BooleanField(required=False, allow_null=True, default=None)
+    InputSerializer = ResolveInput
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=ResolveInput,
+                   responses={200: ConversationDetailOutput, **error_responses(400, *AGENT_ERRORS, 404, 409, 415)})
     def post(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
         data = self.InputSerializer(data=request.data)
@@ -272,14 +300,14 @@ class _HandoffApi(APIView):
 
 
 class HandoffAcknowledgeApi(_HandoffApi):
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: HandoffOutput, **error_responses(*AGENT_ERRORS, 404, 409)})
     def post(self, request, handoff_id):
         handoff = services.handoff_acknowledge(handoff=self.handoff(request, handoff_id), agent=request.user)
         return Response(payloads.handoff_payload(handoff))
 
 
 class HandoffCancelApi(_HandoffApi):
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: HandoffOutput, **error_responses(*AGENT_ERRORS, 404, 409)})
     def post(self, request, handoff_id):
         handoff = services.handoff_cancel(handoff=self.handoff(request, handoff_id), reason="cancelled_by_agent",
                                           by=request.user)

@@ -7,13 +7,6 @@ import string
 logger = logging.getLogger(__name__)
 
 _PHRASES: dict[str, dict[str, str]] = {
-    "handoff_requested": {
-        "en": "Of course. I'm passing this conversation to a member of our team; they'll reply here.",
-        "es": "Por supuesto. Paso esta conversación a una persona de nuestro equipo; te responderá aquí.",
-        "fr": "Bien sûr. Je transmets cette conversation à un membre de notre équipe ; il vous répondra ici.",
-        "de": "Natürlich. Ich gebe dieses Gespräch an jemanden aus unserem Team weiter; die Antwort kommt hier.",
-        "pt": "Claro. Estou passando esta conversa para uma pessoa da nossa equipe; ela vai responder aqui.",
-    },
     "handoff_queued": {
         "en": "Everyone on our team is busy right now. You are number {position} in the queue; "
         "expect a reply in about {minutes} minutes. You can leave this page, we'll answer here.",
@@ -67,6 +60,77 @@ _PHRASES: dict[str, dict[str, str]] = {
         "fr": "Extrait de notre article « {title} »",
         "de": "Aus unserem Artikel „{title}“",
         "pt": "Do nosso artigo “{title}”",
+    },
+    # --- what happens next, said in a way that fits the situation ---
+    "handoff_passing": {
+        "en": "I'm passing this conversation to a member of our team; they'll reply here.",
+        "es": "Paso esta conversación a una persona de nuestro equipo; te responderá aquí.",
+        "fr": "Je transmets cette conversation à un membre de notre équipe ; il vous répondra ici.",
+        "de": "Ich gebe dieses Gespräch an jemanden aus unserem Team weiter; die Antwort kommt hier.",
+        "pt": "Estou passando esta conversa para uma pessoa da nossa equipe; ela vai responder aqui.",
+    },
+    "opener_of_course": {
+        "en": "Of course.",
+        "es": "Por supuesto.",
+        "fr": "Bien sûr.",
+        "de": "Natürlich.",
+        "pt": "Claro.",
+    },
+    "opener_sorry": {
+        "en": "I'm sorry about this.",
+        "es": "Siento mucho lo ocurrido.",
+        "fr": "Je suis désolé de ce qui se passe.",
+        "de": "Das tut mir leid.",
+        "pt": "Sinto muito pelo ocorrido.",
+    },
+    "cannot_answer_plain": {
+        "en": "I couldn't find an answer to that in our help articles.",
+        "es": "No he encontrado la respuesta en nuestros artículos de ayuda.",
+        "fr": "Je n'ai pas trouvé de réponse dans nos articles d'aide.",
+        "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden.",
+        "pt": "Não encontrei uma resposta nos nossos artigos de ajuda.",
+    },
+    "gather_intro_of_course": {
+        "en": "Of course, I'll bring in a member of our team.",
+        "es": "Por supuesto, te paso con una persona de nuestro equipo.",
+        "fr": "Bien sûr, je fais appel à un membre de notre équipe.",
+        "de": "Natürlich, ich hole jemanden aus unserem Team dazu.",
+        "pt": "Claro, vou chamar uma pessoa da nossa equipe.",
+    },
+    "gather_intro_sorry": {
+        "en": "I'm sorry about this. I'll bring in a member of our team.",
+        "es": "Siento mucho lo ocurrido. Te paso con una persona de nuestro equipo.",
+        "fr": "Je suis désolé de ce qui se passe. Je fais appel à un membre de notre équipe.",
+        "de": "Das tut mir leid. Ich hole jemanden aus unserem Team dazu.",
+        "pt": "Sinto muito pelo ocorrido. Vou chamar uma pessoa da nossa equipe.",
+    },
+    "gather_intro_plain": {
+        "en": "I'll bring in a member of our team.",
+        "es": "Te paso con una persona de nuestro equipo.",
+        "fr": "Je fais appel à un membre de notre équipe.",
+        "de": "Ich hole jemanden aus unserem Team dazu.",
+        "pt": "Vou chamar uma pessoa da nossa equipe.",
+    },
+    "gather_skipped": {
+        "en": "No problem, we'll go on without it.",
+        "es": "No pasa nada, seguimos sin ese dato.",
+        "fr": "Pas de souci, on continue sans.",
+        "de": "Kein Problem, dann geht es ohne weiter.",
+        "pt": "Sem problema, seguimos sem essa informação.",
+    },
+    "question_passed_on": {
+        "en": "I couldn't find an answer to that in our help articles; I'll pass your question on to our team.",
+        "es": "No he encontrado la respuesta en nuestros artículos de ayuda; pasaré tu pregunta a nuestro equipo.",
+        "fr": "Je n'ai pas trouvé de réponse dans nos articles d'aide ; je transmets votre question à notre équipe.",
+        "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden; ich gebe Ihre Frage an unser Team weiter.",
+        "pt": "Não encontrei uma resposta nos nossos artigos de ajuda; vou passar a sua pergunta para a nossa equipe.",
+    },
+    "assistant_trouble": {
+        "en": "Sorry, something went wrong on my side. Please try again in a moment.",
+        "es": "Lo siento, algo ha fallado por mi parte. Inténtalo de nuevo en un momento.",
+        "fr": "Désolé, un problème est survenu de mon côté. Réessayez dans un instant.",
+        "de": "Entschuldigung, bei mir ist etwas schiefgelaufen. Bitte versuchen Sie es gleich noch einmal.",
+        "pt": "Desculpe, algo deu errado do meu lado. Tente novamente daqui a pouco.",
     },
     "greeting": {
         "en": "Hello! How can I help you today?",
@@ -173,6 +237,54 @@ _PHRASES: dict[str, dict[str, str]] = {
         "fr": "Cela ne correspond pas au format attendu pour {label}. Vérifiez et renvoyez-le.",
         "de": "Das passt nicht zum erwarteten Format für {label}. Bitte prüfen und erneut senden.",
         "pt": "Isso não corresponde ao formato esperado para {label}. Verifique e envie novamente.",
+    },
+    "handoff_dequeued": {
+        "en": "A member of our team is available now and will reply here shortly.",
+        "es": "Ya hay una persona de nuestro equipo disponible; te responderá aquí en breve.",
+        "fr": "Un membre de notre équipe est maintenant disponible et vous répondra ici sous peu.",
+        "de": "Jetzt ist jemand aus unserem Team verfügbar und antwortet Ihnen hier in Kürze.",
+        "pt": "Uma pessoa da nossa equipe já está disponível e vai responder aqui em breve.",
+    },
+    "handoff_rerouted": {
+        "en": "The teammate who had your conversation isn't available, so I've passed it to another member "
+        "of our team; they'll reply here.",
+        "es": "La persona que tenía tu conversación no está disponible, así que la he pasado a otra persona "
+        "de nuestro equipo; te responderá aquí.",
+        "fr": "La personne qui suivait votre conversation n'est pas disponible ; je l'ai transmise à un autre "
+        "membre de notre équipe, qui vous répondra ici.",
+        "de": "Die Person, die Ihr Gespräch hatte, ist nicht erreichbar. Ich habe es an jemand anderen aus "
+        "unserem Team weitergegeben; die Antwort kommt hier.",
+        "pt": "A pessoa que estava com a sua conversa não está disponível, então passei para outra pessoa "
+        "da nossa equipe; ela vai responder aqui.",
+    },
+    "answer_check_question": {
+        "en": "Did that answer your question?",
+        "es": "¿Eso responde a tu pregunta?",
+        "fr": "Cela répond-il à votre question ?",
+        "de": "Hat das Ihre Frage beantwortet?",
+        "pt": "Isso respondeu à sua pergunta?",
+    },
+    "answer_check_yes": {
+        "en": "Yes, thanks",
+        "es": "Sí, gracias",
+        "fr": "Oui, merci",
+        "de": "Ja, danke",
+        "pt": "Sim, obrigado",
+    },
+    # Worded so the assistant's not-helpful detector recognises it: "no" takes the usual path.
+    "answer_check_no": {
+        "en": "No, that didn't answer my question",
+        "es": "No, eso no responde a mi pregunta",
+        "fr": "Non, ça ne répond pas à ma question",
+        "de": "Nein, das beantwortet meine Frage nicht",
+        "pt": "Não, isso não me ajudou",
+    },
+    "answer_confirmed": {
+        "en": "Great, glad I could help! If anything else comes up, just write here.",
+        "es": "¡Genial, me alegra haber ayudado! Si necesitas algo más, escribe aquí.",
+        "fr": "Parfait, ravi d'avoir pu vous aider ! Pour toute autre question, écrivez ici.",
+        "de": "Super, freut mich, dass ich helfen konnte! Wenn noch etwas ist, schreiben Sie einfach hier.",
+        "pt": "Ótimo, que bom que pude ajudar! Se precisar de mais alguma coisa, é só escrever aqui.",
     },
 }
 

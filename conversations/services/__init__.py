@@ -1,13 +1,15 @@
 """Conversation writes: `grep -rn "def handoff_" conversations/services` lists every way a handoff changes."""
-from conversations.services.attributes import contact_update_attributes, conversation_update_tags
+from conversations.services.attributes import contact_fill_details, contact_update_attributes, conversation_update_tags
 from conversations.services.handoffs import (
     HandoffRequest,
     Target,
     handoff_acknowledge,
     handoff_assign_waiting,
     handoff_cancel,
+    handoff_expire,
     handoff_notify,
     handoff_request,
+    handoff_reroute,
     open_handoff,
 )
 from conversations.services.lifecycle import (
@@ -18,17 +20,29 @@ from conversations.services.lifecycle import (
 )
 from conversations.services.messages import (
     ai_reply,
+    answer_check_record,
     clean_body,
+    clean_idempotency_key,
     conversation_reopen,
     lock_conversation,
     receive_message,
     system_message,
     widget_conversation_start,
 )
+from conversations.services.presence import agent_seen
+from conversations.services.turn_outcomes import (
+    conversation_remember,
+    message_turn_claim,
+    message_turn_lock,
+    message_turn_pass_flows,
+    message_turn_settle,
+)
 
 __all__ = [
-    "HandoffRequest", "Target", "agent_reply", "ai_reply", "clean_body", "contact_update_attributes",
-    "conversation_assign", "conversation_close", "conversation_update_tags", "conversation_reopen", "conversation_unassign", "handoff_acknowledge",
-    "handoff_assign_waiting", "handoff_cancel", "handoff_notify", "handoff_request", "lock_conversation",
-    "open_handoff", "receive_message", "system_message", "widget_conversation_start",
+    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "answer_check_record", "clean_body", "clean_idempotency_key",
+    "contact_fill_details", "contact_update_attributes", "conversation_assign", "conversation_close",
+    "conversation_remember", "conversation_reopen", "conversation_unassign", "conversation_update_tags",
+    "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_reroute",
+    "handoff_request", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
+    "message_turn_settle", "open_handoff", "receive_message", "system_message", "widget_conversation_start",
 ]

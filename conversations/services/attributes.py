@@ -1,7 +1,7 @@
-"""Tags and contact attributes: the writes other apps (flows' Action nodes) make to these rows."""
+"""Tags and contact details: the writes other apps (flows' Action nodes) and the turn make to these rows."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.db import transaction
 
@@ -28,4 +28,27 @@ def contact_update_attributes(*, contact_id: int, values: Mapping[str, object]) 
     contact = Contact.objects.select_for_update().get(pk=contact_id)
     contact.attributes = {**(contact.attributes or {}), **dict(values)}
     contact.save(update_fields=["attributes"])
+    return contact
+
+
+PERSON_FIELDS = {"name": 200, "email": 254, "phone": 40}  # the contact's own fields and their lengths
+
+
+@transaction.atomic
+def contact_fill_details(*, contact: Contact, details: Iterable[tuple[str, str, str]]) -> Contact:
+    """Details the visitor gave while talking to the AI, as (kind, name, value): a name, email or
+    phone fills the contact's own field when empty; anything else its attribute `name` when absent.
+    Never overwrites what the contact already has."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    changed: set[str] = set()
+    for kind, name, value in details:
+        if kind in PERSON_FIELDS:
+            if not getattr(contact, kind):
+                setattr(contact, kind, value[: PERSON_FIELDS[kind]])
+                changed.add(kind)
+        elif name not in (contact.attributes or {}):
+            contact.attributes = {**(contact.attributes or {}), name: value}
+            changed.add("attributes")
+    if changed:
+        contact.save(update_fields=sorted(changed))
     return contact

@@ -1,8 +1,10 @@
-"""Every way a handoff changes: request, assign from the queue, acknowledge, cancel, expire."""
+"""Every way a handoff changes: request, assign from the queue, re-route, acknowledge, cancel, expire."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -16,7 +18,7 @@ from conversations.services.messages import conversation_reopen, lock_conversati
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
-from routing.models import AgentProfile, Specialty, TargetKind, Team
+from routing.models import Specialty, TargetKind, Team
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -47,6 +49,9 @@ class HandoffRequest:
     priority_reasons: tuple[str, ...] = ()
     gathered: dict = field(default_factory=dict)
     language: str = "en"
+    # How the visitor's notice opens: "of_course" after a calm request for a person, "sorry" after a
+    # complaint, anger or an accident, "plain" otherwise (conversations/turn_plan.py decides).
+    notice: str = "plain"
 
 
 def open_handoff(conversation: Conversation, *, lock: bool = False) -> Handoff | None:
@@ -71,8 +76,15 @@ def _resolve_target(conversation: Conversation, target: Target) -> Target:
     return Target.of(policy)
 
 
-def _is_workspace_agent(user, workspace_id: int) -> bool:
-    return AgentProfile.objects.filter(user=user, workspace_id=workspace_id, user__is_active=True).exists()
+def _pick_assignee(conversation: Conversation, target: Target, exclude: Collection[int] = ()):
+    """Who takes a handoff aimed at one agent or a specialty: an agent available and online, else None
+    (it waits in the queue). Team and default targets are not assigned: their online members are notified."""
+    if target.kind == TargetKind.USER and target.user and target.user.pk not in exclude:
+        return routing_services.assignment_take_agent(workspace=conversation.workspace, user=target.user)
+    if target.kind == TargetKind.SPECIALTY and target.specialty:
+        return routing_services.assignment_pick_in_specialty(workspace=conversation.workspace,
+                                                             specialty=target.specialty, exclude=exclude)
+    return None
 
 
 @transaction.atomic
@@ -99,12 +111,7 @@ def handoff_request(*, conversation: Conversation, request: HandoffRequest,
                       priority_reasons=list(request.priority_reasons), gathered=dict(request.gathered),
                       target_kind=target.kind, target_user=target.user, target_team=target.team,
                       target_specialty=target.specialty)
-    assignee = None
-    if target.kind == TargetKind.USER and target.user and _is_workspace_agent(target.user, conversation.workspace_id):
-        assignee = target.user
-    elif target.kind == TargetKind.SPECIALTY and target.specialty:
-        assignee = routing_services.assignment_pick_in_specialty(workspace=conversation.workspace,
-                                                                 specialty=target.specialty)
+    assignee = _pick_assignee(conversation, target)
     handoff.assigned_to = assignee
     handoff.assigned_at = timezone.now() if assignee else None
     handoff.save()
@@ -120,7 +127,8 @@ def handoff_request(*, conversation: Conversation, request: HandoffRequest,
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
-    _tell_visitor(conversation, handoff, someone_there=bool(recipients), language=request.language)
+    _tell_visitor(conversation, handoff, someone_there=bool(recipients), language=request.language,
+                  notice=request.notice)
     return handoff
 
 
@@ -140,8 +148,7 @@ def _notify_recipients(conversation: Conversation, handoff: Handoff) -> list[int
             return []
         return routing_selectors.team_online_member_ids(team=handoff.target_team)
     if not handoff.target_kind:  # no target configured: every online agent of the workspace
-        return list(AgentProfile.objects.filter(workspace_id=conversation.workspace_id, available=True,
-                                                user__is_active=True).values_list("user_id", flat=True))
+        return routing_selectors.workspace_online_agent_ids(workspace_id=conversation.workspace_id)
     return []  # a specialty with nobody free: it waits in the queue
 
 
@@ -157,37 +164,40 @@ def _notify(handoff: Handoff, recipients: list[int]) -> None:
                                   title=f"Handoff: {conversation.contact}")
 
 
-def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str) -> None:
+def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str,
+                  notice: str) -> None:
+    """The handoff notice, in the visitor's language, opening as the situation asks."""
+    opener = {"of_course": "opener_of_course", "sorry": "opener_sorry"}.get(notice)
     if someone_there:
-        system_message(conversation=conversation, body=phrase("handoff_requested", language),
+        parts = [phrase(opener, language) if opener else "", phrase("handoff_passing", language)]
+        system_message(conversation=conversation, body=" ".join(p for p in parts if p),
                        metadata={"handoff": str(handoff.id)})
         return
     minutes = routing_selectors.expected_reply_minutes(
         team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace)
     position = _queue_position(handoff)
-    system_message(conversation=conversation,
-                   body=phrase("handoff_queued", language, minutes=minutes, position=position),
+    queued = phrase("handoff_queued", language, minutes=minutes, position=position)
+    if notice == "sorry":  # "Of course." is no opener for a queue
+        queued = f"{phrase('opener_sorry', language)} {queued}"
+    system_message(conversation=conversation, body=queued,
                    metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
 
 
 @transaction.atomic
 def handoff_assign_waiting(*, handoff: Handoff) -> Handoff:
-    """Give a queued handoff to an eligible agent if one is free now; notify them. Safe to repeat."""
+    """Give a queued handoff to an eligible agent if one is there now; notify them and tell the visitor.
+    Safe to repeat."""
     conversation = lock_conversation(handoff.conversation)
-    handoff = Handoff.objects.select_for_update(of=("self",)).select_related("target_team", "target_specialty").get(
-        pk=handoff.pk)
+    handoff = Handoff.objects.select_for_update(of=("self",)).select_related(
+        "target_user", "target_team", "target_specialty").get(pk=handoff.pk)
     if handoff.status != Handoff.Status.PENDING or handoff.assigned_to_id:
         return handoff
     recipients: list[int] = []
-    if handoff.target_kind == TargetKind.SPECIALTY and handoff.target_specialty:
-        agent = routing_services.assignment_pick_in_specialty(workspace=conversation.workspace,
-                                                              specialty=handoff.target_specialty)
+    if handoff.target_kind in (TargetKind.USER, TargetKind.SPECIALTY):
+        agent = _pick_assignee(conversation, Target.of(handoff))
         if agent is None:
             return handoff
-        handoff.assigned_to, handoff.assigned_at = agent, timezone.now()
-        handoff.save(update_fields=["assigned_to", "assigned_at", "updated_at"])
-        conversation.assignee = agent
-        conversation.save(update_fields=["assignee"])
+        _assign(handoff, conversation, agent)
         recipients = [agent.pk]
     elif handoff.notified_at is None:  # a team or default queue that had nobody online before
         recipients = _notify_recipients(conversation, handoff)
@@ -195,7 +205,63 @@ def handoff_assign_waiting(*, handoff: Handoff) -> Handoff:
         _notify(handoff, recipients)
         realtime.publish_handoff_updated(handoff)
         realtime.publish_conversation_updated(conversation)
+        _tell_visitor_someone_has_it(conversation, handoff, "handoff_dequeued")
     return handoff
+
+
+@transaction.atomic
+def handoff_reroute(*, handoff: Handoff) -> Handoff:
+    """A pending handoff whose assignee is no longer there (offline, or switched to away), or who has not
+    acknowledged it within the policy's `reassign_after_minutes`, goes to another eligible agent of its
+    target, or back to the queue; the visitor is told either way. Re-checked under the locks, so repeating
+    it (or racing an acknowledgement) is harmless. A late handoff whose agent is still there stays put when
+    nobody else is."""
+    conversation = lock_conversation(handoff.conversation)
+    handoff = Handoff.objects.select_for_update(of=("self",)).select_related(
+        "target_user", "target_team", "target_specialty").get(pk=handoff.pk)
+    if handoff.status != Handoff.Status.PENDING or not handoff.assigned_to_id:
+        return handoff
+    previous = handoff.assigned_to_id
+    still_there = previous in routing_selectors.workspace_online_agent_ids(workspace_id=conversation.workspace_id)
+    minutes = routing_selectors.policy_for(workspace=conversation.workspace).reassign_after_minutes
+    overdue = bool(minutes) and handoff.assigned_at is not None and (
+        handoff.assigned_at <= timezone.now() - timedelta(minutes=minutes))
+    if still_there and not overdue:
+        return handoff
+    agent = _pick_assignee(conversation, Target.of(handoff), exclude={previous})
+    if agent is None and still_there:
+        return handoff
+    logger.info("Re-routing handoff %s away from agent %s (%s)", handoff.pk, previous,
+                "not acknowledged" if still_there else "offline")
+    if agent is not None:
+        _assign(handoff, conversation, agent)
+        _notify(handoff, [agent.pk])
+        _tell_visitor_someone_has_it(conversation, handoff, "handoff_rerouted")
+    else:
+        handoff.assigned_to, handoff.assigned_at, handoff.notified_at = None, None, None
+        handoff.save(update_fields=["assigned_to", "assigned_at", "notified_at", "updated_at"])
+        conversation.assignee = None
+        conversation.save(update_fields=["assignee"])
+        _tell_visitor(conversation, handoff, someone_there=False, language=conversation.language or "en",
+                      notice="plain")
+    realtime.publish_handoff_updated(handoff)
+    realtime.publish_conversation_updated(conversation)
+    return handoff
+
+
+def _tell_visitor_someone_has_it(conversation: Conversation, handoff: Handoff, phrase_key: str) -> None:
+    """A waiting visitor's handoff went to someone who is there (from the queue, or from an absent agent)."""
+    system_message(conversation=conversation, body=phrase(phrase_key, conversation.language or "en"),
+                   metadata={"handoff": str(handoff.id)})
+
+
+def _assign(handoff: Handoff, conversation: Conversation, agent) -> None:
+    """Under the caller's locks: `agent` is the pending handoff's assignee from now on."""
+    handoff.assigned_to, handoff.assigned_at = agent, timezone.now()
+    handoff.reminded_at = None  # the reminder email is per assignee
+    handoff.save(update_fields=["assigned_to", "assigned_at", "reminded_at", "updated_at"])
+    conversation.assignee = agent
+    conversation.save(update_fields=["assignee"])
 
 
 def mark_acknowledged(*, handoff: Handoff, conversation: Conversation, agent) -> None:
@@ -274,6 +340,23 @@ def handoff_cancel(*, handoff: Handoff, reason: str, by=None, tell_visitor: bool
     if tell_visitor:
         system_message(conversation=conversation, body=phrase("handed_back", conversation.language or "en"))
     return handoff
+
+
+@transaction.atomic
+def handoff_expire(*, handoff: Handoff, cutoff) -> bool:
+    """Hand a pending handoff back to the AI when its visitor has been silent since before `cutoff`.
+
+    Decided under the locks that acknowledging takes (conversation, then handoff): an agent
+    who took it, or a visitor who wrote, after the sweep picked it keeps it. True when expired.
+    """
+    conversation = lock_conversation(handoff.conversation)
+    handoff = Handoff.objects.select_for_update(of=("self",)).get(pk=handoff.pk)
+    last_heard = conversation.last_visitor_message_at
+    if (handoff.status != Handoff.Status.PENDING or handoff.requested_at >= cutoff
+            or last_heard is None or last_heard >= cutoff):
+        return False
+    handoff_cancel(handoff=handoff, reason="expired", tell_visitor=False)
+    return True
 
 
 @transaction.atomic

@@ -9,6 +9,8 @@ from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import handoffs
 from conversations.services.messages import append_message, clean_body, conversation_reopen, lock_conversation
+from conversations.turn_memory import TurnMemory
+from conversations.turn_plan import handoff_summary
 from helpdesk.errors import DomainError
 from routing.models import AgentProfile, TargetKind, Team
 
@@ -31,8 +33,9 @@ def conversation_assign(*, conversation: Conversation, by, user=None, team: Team
     self_assigned = user is not None and user.pk == by.pk
     now = timezone.now()
     if handoff is None:
+        summary, gathered = _context_so_far(conversation)
         handoff = Handoff(conversation=conversation, trigger=Handoff.Trigger.AGENT,
-                          reason=f"Assigned by {user_name(by)}")
+                          reason=f"Assigned by {user_name(by)}", summary=summary, gathered=gathered)
     handoff.target_kind = TargetKind.USER if user else TargetKind.TEAM
     handoff.target_user, handoff.target_team, handoff.target_specialty = user, team, None
     handoff.assigned_to, handoff.assigned_at = user, now if user else None
@@ -55,6 +58,15 @@ def conversation_assign(*, conversation: Conversation, by, user=None, team: Team
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
     return conversation
+
+
+def _context_so_far(conversation: Conversation) -> tuple[str, dict]:
+    """The summary a new owner reads: what the AI learnt in this episode, else the last handoff's."""
+    memory = TurnMemory.from_dict(conversation.assistant_state)
+    if memory.problem or memory.tried:
+        return handoff_summary(memory, ()), dict(memory.gathered)
+    previous = conversation.handoffs.exclude(summary="").order_by("-id").first()
+    return (previous.summary, dict(previous.gathered or {})) if previous else ("", {})
 
 
 @transaction.atomic

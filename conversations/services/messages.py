@@ -8,9 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations import realtime
+from conversations.assistant.phrases import phrase
 from conversations.models import Contact, Conversation, Message
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
+from helpdesk.text import strip_refused, text_problem
 from routing.selectors import team_online_member_ids
 from workspaces.models import Workspace
 
@@ -21,7 +23,7 @@ def clean_body(body: object) -> str:
     """The text of a message, or a DomainError the API shows as 400 / 413."""
     if not isinstance(body, str):
         raise DomainError("invalid", "The message body must be text.", status=400, fields={"body": ["Must be a string."]})
-    body = body.rstrip()
+    body = strip_refused(body).rstrip()  # widgets refuse them outright; mail and SMS keep the rest of the text
     if not body.strip():
         raise DomainError("empty_message", "A message needs some text.", status=400,
                           fields={"body": ["This field may not be blank."]})
@@ -30,6 +32,24 @@ def clean_body(body: object) -> str:
         raise DomainError("message_too_large", f"A message may have at most {limit} characters (this one has {len(body)}).",
                           status=413, fields={"body": [f"At most {limit} characters."]})
     return body
+
+
+IDEMPOTENCY_KEY_MAX_CHARS = 255  # Message.external_id
+
+
+def clean_idempotency_key(value: object, *, field: str = "Idempotency-Key") -> str | None:
+    """A client's key for "this message, once" (header or `client_id`), or a DomainError (400)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise DomainError("invalid", f"{field} must be a string.", status=400, fields={field: ["Must be a string."]})
+    if len(value) > IDEMPOTENCY_KEY_MAX_CHARS:
+        raise DomainError("invalid", f"{field} may have at most {IDEMPOTENCY_KEY_MAX_CHARS} characters.", status=400,
+                          fields={field: [f"At most {IDEMPOTENCY_KEY_MAX_CHARS} characters."]})
+    problem = text_problem(value)
+    if problem:
+        raise DomainError("invalid", f"{field} {problem}.", status=400, fields={field: [problem]})
+    return value
 
 
 def lock_conversation(conversation: Conversation) -> Conversation:
@@ -47,9 +67,10 @@ def conversation_reopen(*, conversation: Conversation) -> None:
     conversation.resolved_at = None
     conversation.resolved_by = None
     conversation.resolved_by_kind = ""
+    conversation.ai_resolution = ""
     conversation.assistant_state = {}
     conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "resolution", "resolved_at",
-                                     "resolved_by", "resolved_by_kind", "assistant_state"])
+                                     "resolved_by", "resolved_by_kind", "ai_resolution", "assistant_state"])
     # A survey not yet sent is pointless once the visitor writes again.
     survey_cancel_pending(conversation=conversation)
     realtime.publish_conversation_updated(conversation)
@@ -111,18 +132,31 @@ def _receive(*, conversation: Conversation, body: str, external_id: str | None, 
     if external_id:
         existing = Message.objects.filter(conversation=conversation, external_id=external_id).first()
         if existing is not None:
+            if existing.sender_type == Message.SenderType.VISITOR and existing.turn_processed_at is None and not (
+                    existing.turn_lease_until and existing.turn_lease_until > timezone.now()):
+                _queue_turn(existing)  # stored while the broker was down: the client's retry brings its turn
             return existing
     if conversation.status == Conversation.Status.RESOLVED:
         conversation_reopen(conversation=conversation)
+    owned = not conversation.ai_active
     message = append_message(conversation, sender_type=Message.SenderType.VISITOR, body=body, external_id=external_id,
-                      sender_name=sender_name or str(conversation.contact), metadata=metadata)
-    if conversation.ai_active:
-        realtime.publish_ai_typing(conversation, True)  # on at once; the turn always clears it
-        from conversations.tasks import process_turn_task  # Celery: the task module imports this one
-        transaction.on_commit(lambda: process_turn_task.delay(message.id))
-    else:
+                             sender_name=sender_name or str(conversation.contact), metadata=metadata,
+                             # a human owns the conversation: the AI has no turn to take
+                             turn_processed_at=timezone.now() if owned else None,
+                             turn_outcome=Message.TurnOutcome.HUMAN if owned else "")
+    if owned:
         _notify_owner_of_message(conversation, message)
+    else:
+        realtime.publish_ai_typing(conversation, True)  # on at once; the turn's outcome clears it
+        _queue_turn(message)
     return message
+
+
+def _queue_turn(message: Message) -> None:
+    from conversations.tasks import process_turn_task  # Celery: the task module imports this one
+
+    # robust: with the broker down the message is stored all the same; the sweep queues its turn later.
+    transaction.on_commit(lambda: process_turn_task.delay(message.id), robust=True)
 
 
 def _notify_owner_of_message(conversation: Conversation, message: Message) -> None:
@@ -137,10 +171,50 @@ def _notify_owner_of_message(conversation: Conversation, message: Message) -> No
 
 
 @transaction.atomic
-def ai_reply(*, conversation: Conversation, body: str, metadata: dict | None = None) -> Message:
+def ai_reply(*, conversation: Conversation, body: str, metadata: dict | None = None,
+             ask_if_helpful: bool = False) -> Message:
+    """The AI's message. With `ask_if_helpful` (a knowledge-base answer) the widget asks "Did that answer your
+    question?" under it, in the conversation's language (see `answer_check_record`)."""
     conversation = lock_conversation(conversation)
-    return append_message(conversation, sender_type=Message.SenderType.AI, sender_name=conversation.workspace.assistant_name,
-                   body=body, metadata=metadata or {})
+    metadata = dict(metadata or {})
+    if ask_if_helpful:
+        lang = conversation.language or "en"
+        metadata["answer_check"] = {"question": phrase("answer_check_question", lang),
+                                    "yes": phrase("answer_check_yes", lang), "no": phrase("answer_check_no", lang)}
+    return append_message(conversation, sender_type=Message.SenderType.AI,
+                          sender_name=conversation.workspace.assistant_name, body=body, metadata=metadata)
+
+
+@transaction.atomic
+def answer_check_record(*, conversation: Conversation, message_id: object, helpful: bool) -> Message:
+    """The visitor's answer to "Did that answer your question?" under an AI answer, shown as their message.
+
+    "No" is an ordinary visitor message worded for the not-helpful signal, so the turn takes the
+    not-helpful path of the policy. "Yes" gets no turn: the caller (csat's `ai_answer_feedback`) closes
+    the conversation. Refused with 409 when the check was answered already or the conversation moved
+    on (a newer message, a handoff, an agent, a resolve); 404 when there is no such check.
+    """
+    conversation = lock_conversation(conversation)
+    answer = None
+    if str(message_id).isdigit():
+        answer = conversation.messages.filter(pk=int(str(message_id)), sender_type=Message.SenderType.AI).first()
+    check = (answer.metadata or {}).get("answer_check") if answer is not None else None
+    if not isinstance(check, dict):
+        raise DomainError("not_found", "No such answer to rate in this conversation.", status=404)
+    if check.get("answer"):
+        raise DomainError("already_answered", "This answer was already rated.", status=409)
+    moved_on = (conversation.status != Conversation.Status.OPEN
+                or conversation.messages.filter(id__gt=answer.id).exclude(sender_type=Message.SenderType.SYSTEM).exists())
+    if moved_on:
+        raise DomainError("conversation_moved_on", "The conversation has moved on since this answer.", status=409)
+    answer.metadata = {**answer.metadata, "answer_check": {**check, "answer": "yes" if helpful else "no"}}
+    answer.save(update_fields=["metadata"])
+    body = check["yes"] if helpful else check["no"]
+    if helpful:
+        return append_message(conversation, sender_type=Message.SenderType.VISITOR, body=body,
+                              sender_name=str(conversation.contact), metadata={"answer_check": "yes"})
+    return _receive(conversation=conversation, body=body, external_id=None, sender_name="",
+                    metadata={"answer_check": "no"})
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """CSAT answers (the survey token is the credential) and the analytics summary for workspace admins."""
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -9,8 +9,15 @@ from rest_framework.views import APIView
 
 from csat import selectors, services
 from csat.models import Survey
-from helpdesk.api import IsAgent, error_response
+from helpdesk.api import AGENT_ERRORS, ErrorDetailSerializer, IsAgent, error_response, error_responses
 from routing.selectors import team_list
+
+
+class SurveyAlreadyAnsweredOutput(serializers.Serializer):
+    """409 `already_answered`: the error body plus the rating recorded first."""
+
+    error = ErrorDetailSerializer()
+    rating = serializers.ChoiceField(choices=Survey.OPTIONS)
 
 
 class SurveyAnswerApi(APIView):
@@ -19,6 +26,7 @@ class SurveyAnswerApi(APIView):
     authentication_classes: list = []  # the signed survey token is the credential; no cookies, no CSRF
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="CsatAnswerInput")
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "SurveyAnswerInput"
@@ -36,7 +44,9 @@ class SurveyAnswerApi(APIView):
         comment = serializers.CharField()
         answered_at = serializers.DateTimeField()
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, auth=[],
+    @extend_schema(request=InputSerializer, auth=[], responses={
+        200: OutputSerializer, **error_responses(400, 404, 410, 415),
+        409: OpenApiResponse(SurveyAlreadyAnsweredOutput, description="Already answered; `rating` is the first one.")},
                    description="200 with the recorded answer. A second answer is 409 `already_answered`, with the "
                                "recorded rating as top-level `rating`; the same rating with a first `comment` adds "
                                "the comment (200). 404 for an unknown token, 410 for a survey no longer open.")
@@ -79,6 +89,10 @@ class AnalyticsSummaryApi(APIView):
 
         conversations = serializers.IntegerField(help_text="Conversations created in the period.")
         ai_resolved = serializers.IntegerField(help_text="Resolved (not spam/duplicate) without any human message.")
+        ai_resolved_confirmed = serializers.IntegerField(
+            help_text="Of those, resolved by the AI after the visitor confirmed its answer helped.")
+        ai_resolved_idle = serializers.IntegerField(
+            help_text="Of those, resolved by the AI after the visitor went quiet (policy.ai_idle_resolve_seconds).")
         handed_off = serializers.IntegerField(help_text="Conversations with at least one handoff.")
         handoff_rate = serializers.FloatField(allow_null=True, help_text="handed_off / conversations, 0..1.")
         csat = CsatFiguresOutput(help_text="Answered surveys of resolutions in the period.")
@@ -89,7 +103,7 @@ class AnalyticsSummaryApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("from", OpenApiTypes.DATE), OpenApiParameter("to", OpenApiTypes.DATE),
                     OpenApiParameter("team", OpenApiTypes.INT)],
-        responses={200: OutputSerializer})
+        responses={200: OutputSerializer, **error_responses(400, *AGENT_ERRORS)})
     def get(self, request) -> Response:
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

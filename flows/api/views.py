@@ -17,17 +17,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import selectors as conversation_selectors
+from conversations.api.serializers import FlowLogEntryOutput
 from conversations.payloads import iso
 from flows import selectors, services
 from flows.document import TRIGGER_KINDS, issue_payload
 from flows.models import Flow
-from helpdesk.api import IsAgent, IsWorkspaceAdmin, error_response
+from helpdesk.api import AGENT_ERRORS, IsAgent, IsWorkspaceAdmin, error_response, error_responses
 from helpdesk.errors import DomainError
 
 
@@ -65,6 +66,60 @@ def flow_detail(flow: Flow) -> dict[str, Any]:
     }
 
 
+class FlowIssueOutput(serializers.Serializer):
+    node_id = serializers.CharField(allow_null=True, help_text="null for an issue of the whole flow")
+    code = serializers.CharField()
+    message = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+
+
+class FlowSummaryOutput(serializers.Serializer):
+    """The schema of `flow_summary`."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    enabled = serializers.BooleanField()
+    priority = serializers.IntegerField()
+    trigger = serializers.DictField()
+    published = serializers.BooleanField()
+    published_version = serializers.IntegerField(allow_null=True)
+    draft_differs = serializers.BooleanField(help_text="The draft has changes not yet published.")
+    updated_at = serializers.DateTimeField()
+
+
+class FlowVersionOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    trigger = serializers.DictField()
+    nodes = serializers.ListField(child=serializers.DictField())
+    edges = serializers.ListField(child=serializers.DictField())
+
+
+class FlowDetailOutput(FlowSummaryOutput):
+    """The schema of `flow_detail`: the draft, its issues and the published version."""
+
+    nodes = serializers.ListField(child=serializers.DictField())
+    edges = serializers.ListField(child=serializers.DictField())
+    layout = serializers.DictField()
+    issues = FlowIssueOutput(many=True)
+    version = FlowVersionOutput(allow_null=True)
+
+
+class FlowListOutput(serializers.Serializer):
+    results = FlowSummaryOutput(many=True)
+
+
+class FlowIssuesOutput(serializers.Serializer):
+    issues = FlowIssueOutput(many=True)
+
+
+class FlowLogOutput(serializers.Serializer):
+    results = FlowLogEntryOutput(many=True)
+
+
+ADMIN_ERRORS = AGENT_ERRORS  # 401 without a token; 403 for an agent who is not a workspace admin
+
+
 class FlowInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     enabled = serializers.BooleanField(required=False)
@@ -89,11 +144,12 @@ def _flow(request, flow_id: str) -> Flow:
 class FlowListApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(operation_id="flows_list", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="flows_list", responses={200: FlowListOutput, **error_responses(*ADMIN_ERRORS)})
     def get(self, request):
         return Response({"results": [flow_summary(f) for f in selectors.flow_list(workspace=_workspace(request))]})
 
-    @extend_schema(request=FlowInput, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=FlowInput,
+                   responses={201: FlowDetailOutput, **error_responses(400, *ADMIN_ERRORS, 409, 415)})
     def post(self, request):
         data = FlowInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -104,12 +160,13 @@ class FlowListApi(APIView):
 class FlowDetailApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: FlowDetailOutput, **error_responses(*ADMIN_ERRORS, 404)})
     def get(self, request, flow_id: str):
         flow = _flow(request, flow_id)
         return Response(flow_detail(flow))
 
-    @extend_schema(request=FlowInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=FlowInput,
+                   responses={200: FlowDetailOutput, **error_responses(400, *ADMIN_ERRORS, 404, 409, 415)})
     def put(self, request, flow_id: str):
         flow = _flow(request, flow_id)
         data = FlowInput(data=request.data, partial=True)
@@ -117,7 +174,7 @@ class FlowDetailApi(APIView):
         flow = services.flow_update_draft(flow=flow, **data.validated_data)
         return Response(flow_detail(flow))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **error_responses(*ADMIN_ERRORS, 404)})
     def delete(self, request, flow_id: str):
         flow = _flow(request, flow_id)
         services.flow_delete(flow=flow)
@@ -127,7 +184,8 @@ class FlowDetailApi(APIView):
 class FlowPublishApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: FlowDetailOutput, **error_responses(400, *ADMIN_ERRORS, 404, 409)},
+                   description="400 `flow_invalid` when the draft has errors; `fields.issues` lists them.")
     def post(self, request, flow_id: str):
         flow = _flow(request, flow_id)
         services.flow_publish(flow=flow, by=request.user)
@@ -137,7 +195,7 @@ class FlowPublishApi(APIView):
 class FlowUnpublishApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: FlowDetailOutput, **error_responses(*ADMIN_ERRORS, 404)})
     def post(self, request, flow_id: str):
         flow = _flow(request, flow_id)
         services.flow_unpublish(flow=flow)
@@ -153,7 +211,8 @@ class FlowValidateInput(serializers.Serializer):
 class FlowValidateApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(request=FlowValidateInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=FlowValidateInput,
+                   responses={200: FlowIssuesOutput, **error_responses(400, *ADMIN_ERRORS, 404, 415)})
     def post(self, request, flow_id: str):
         flow = _flow(request, flow_id)
         data = FlowValidateInput(data=request.data)
@@ -186,7 +245,11 @@ class FlowTestRunApi(APIView):
 
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(request=FlowTestRunInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=FlowTestRunInput,
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description=(
+                       "The turn: the transcript so far, the state to send back with the next turn, and what the "
+                       "run did (see `flows.services.flow_test_run`).")),
+                              **error_responses(400, *ADMIN_ERRORS, 415)})
     def post(self, request):
         data = FlowTestRunInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -205,7 +268,7 @@ class FlowTestRunApi(APIView):
 class ConversationFlowLogApi(APIView):
     permission_classes = [IsAgent]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: FlowLogOutput, **error_responses(*AGENT_ERRORS, 404)})
     def get(self, request, conversation_id: str):
         conversation = conversation_selectors.conversation_for_agent(viewer=request.user,
                                                                      conversation_id=conversation_id)

@@ -108,6 +108,10 @@
 
   const groups = [["overall", "Overall"], ["ai_only", "AI only"], ["human", "Human-handled"]];
   ratingBars("chart-csat", groups.map(([key, label]) => ({ ...report.csat[key], name: label })));
+  // The chart's height follows its row count (set here: the page's CSP allows no inline styles).
+  for (const chart of document.querySelectorAll(".panel__chart[data-rows]")) {
+    chart.style.setProperty("--rows", chart.dataset.rows);
+  }
   ratingBars("chart-agents", report.csat_by_agent);
   ratingBars("chart-teams", report.csat_by_team);
 

@@ -11,6 +11,7 @@ const OPEN_STATUSES = "open,pending_human,assigned";
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10000;
 const POLL_MS = Math.max(Number(config.poll_ms) || 15000, 1000);
+const HEARTBEAT_MS = 10000;
 
 const FILTERS = {
   needs_agent: { params: { needs_agent: "true" }, match: (c) => Boolean(c.needs_agent) },
@@ -21,6 +22,20 @@ const FILTERS = {
 };
 
 const STATUS_LABELS = { open: "AI", pending_human: "Waiting", assigned: "Assigned", resolved: "Resolved" };
+const STATUS_TITLES = {
+  open: "The AI (or a flow) is handling it",
+  pending_human: "Waiting for a human",
+  assigned: "Assigned to a human",
+  resolved: "Resolved",
+};
+const HANDOFF_LABELS = { pending: "Waiting for an agent", acknowledged: "Taken", resolved: "Resolved", cancelled: "Back with the AI" };
+const TRIGGER_LABELS = {
+  user_request: "the visitor's request",
+  ai_decision: "the AI",
+  restricted_topic: "a restricted topic",
+  flow: "a flow",
+  agent: "an agent",
+};
 const SENDER_PREFIX = { ai: "AI: ", agent: "Agent: ", system: "", visitor: "" };
 const RESOLUTION_LABELS = { resolved: "Resolved", no_action_needed: "No action needed", duplicate: "Duplicate", spam: "Spam" };
 
@@ -40,6 +55,8 @@ const state = {
   backoff: BACKOFF_MIN_MS,
   reconnectTimer: null,
   pollTimer: null,
+  heartbeatTimer: null,
+  announcedHandoffs: new Set(), // handoff ids the polling fallback has notified (or found waiting at start)
   permissionRequest: null,
 };
 
@@ -514,9 +531,9 @@ function renderThread() {
   setText(dom.contactName, contactName(c));
   setText(dom.contactEmail, (c.contact && c.contact.email) || "");
   dom.contactEmail.hidden = !(c.contact && c.contact.email);
-  setText(dom.status, c.status);
+  setText(dom.status, STATUS_LABELS[c.status] || humanize(c.status || ""));
   dom.status.className = `badge badge--status badge--${c.status}`;
-  dom.status.title = STATUS_LABELS[c.status] || "";
+  dom.status.title = STATUS_TITLES[c.status] || "";
   setText(dom.assignee, c.assignee ? c.assignee.name : "Unassigned");
   setText(dom.team, c.team ? c.team.name : "—");
   setText(dom.csat, csatLabel(c.csat));
@@ -531,12 +548,12 @@ function renderHandoff(h) {
   dom.handoff.hidden = !h;
   if (!h) return;
   setText(dom.handoffReason, h.reason || "—");
-  setText(dom.handoffPriority, h.priority || "normal");
+  setText(dom.handoffPriority, humanize(h.priority || "normal"));
   dom.handoffPriority.className = `badge badge--priority badge--${h.priority || "normal"}`;
-  setText(dom.handoffStatus, h.status);
+  setText(dom.handoffStatus, HANDOFF_LABELS[h.status] || humanize(h.status || ""));
   dom.handoffStatus.className = `badge badge--outline badge--handoff-${h.status}`;
   const target = h.target ? `${humanize(h.target.kind || "")}: ${h.target.name || h.target.id || ""}` : "";
-  const trigger = h.trigger ? `Triggered by ${humanize(h.trigger).toLowerCase()}` : "";
+  const trigger = h.trigger ? `Triggered by ${TRIGGER_LABELS[h.trigger] || humanize(h.trigger).toLowerCase()}` : "";
   setText(dom.handoffTarget, [trigger, target && `routed to ${target}`].filter(Boolean).join(" · "));
   setText(dom.handoffSummary, h.summary || "No summary yet.");
   renderKeyValues(dom.handoffGathered, h.gathered || {}, "Nothing gathered.");
@@ -741,7 +758,9 @@ async function loadAssignees() {
     group.label = "Agents";
     agents.forEach((a) => {
       const name = a.name || a.username;
-      const label = sameId(a.id, ME.id) ? `${name} (me)` : a.available === false ? `${name} (away)` : name;
+      const label = sameId(a.id, ME.id) ? `${name} (me)`
+        : a.available === false ? `${name} (away)`
+        : a.online === false ? `${name} (offline)` : name;
       const option = el("option", "", label);
       option.value = `user:${a.id}`;
       group.append(option);
@@ -832,17 +851,33 @@ function setWsState(online) {
 function startPolling() {
   if (state.pollTimer) return;
   state.pollTimer = setInterval(pollOnce, POLL_MS);
+  // Without its socket the inbox keeps its agent online for routing (the server's grace period is 30 s).
+  sendHeartbeat();
+  state.heartbeatTimer = setInterval(sendHeartbeat, HEARTBEAT_MS);
+}
+
+function sendHeartbeat() {
+  api("agents/me/heartbeat/", { method: "POST" }).catch(() => {});
 }
 
 async function pollOnce() {
-  const known = new Set(Array.from(state.conversations.values()).filter(waitsForMe).map((c) => String(c.id)));
   await loadList();
+  // Keyed by handoff, not by "new since the last poll": the open conversation's refresh may have
+  // brought the handoff in first, and it must still be announced once.
   state.conversations.forEach((c, id) => {
-    if (!waitsForMe(c) || known.has(id)) return;
+    if (!waitsForMe(c) || state.announcedHandoffs.has(String(c.handoff.id))) return;
+    state.announcedHandoffs.add(String(c.handoff.id));
     onNotification({ kind: "handoff", conversation: id, title: "Handoff assigned to you",
                      reason: c.handoff.reason, priority: c.handoff.priority });
   });
   refreshOpen(state.openId);
+}
+
+function rememberWaitingHandoffs() {
+  // Handoffs already waiting when the page opens are in the list, not announced again.
+  state.conversations.forEach((c) => {
+    if (waitsForMe(c)) state.announcedHandoffs.add(String(c.handoff.id));
+  });
 }
 
 function waitsForMe(c) {
@@ -853,6 +888,8 @@ function waitsForMe(c) {
 function stopPolling() {
   clearInterval(state.pollTimer);
   state.pollTimer = null;
+  clearInterval(state.heartbeatTimer); // the socket refreshes presence itself
+  state.heartbeatTimer = null;
 }
 
 function handleEvent(event) {
@@ -871,6 +908,9 @@ function handleEvent(event) {
       break;
     case "notification":
       onNotification(event);
+      break;
+    case "agent.presence": // someone opened the inbox: their "(offline)" mark goes
+      loadAssignees();
       break;
     default:
       break;
@@ -1009,7 +1049,7 @@ function start() {
   connect();
   loadMe();
   loadAssignees();
-  loadList();
+  loadList().then(rememberWaitingHandoffs);
   const match = location.hash.match(/conversation=([^&]+)/);
   if (match) openConversation(decodeURIComponent(match[1]));
 }

@@ -58,6 +58,7 @@
     conversation: null, // {id, token}
     status: null, // open | pending_human | assigned | resolved
     assigneeName: "",
+    language: "", // the conversation's language, as the assistant detected it
     items: [], // messages in display order: {id, t, el}
     byId: new Map(),
     csat: new Map(), // survey token -> block element
@@ -202,6 +203,7 @@
     state.conversation = null;
     state.status = null;
     state.assigneeName = "";
+    state.language = "";
     state.items = [];
     state.byId.clear();
     state.csat.clear();
@@ -254,6 +256,7 @@
   function applyConversation(data) {
     if (!data) return;
     if (data.status) state.status = data.status;
+    if (data.language) state.language = data.language;
     if ("assignee_name" in data) state.assigneeName = data.assignee_name || "";
     renderHeader();
   }
@@ -609,16 +612,36 @@
 
   // --- UI: rendering ---------------------------------------------------------------------------
 
+  // What the header says about who answers, in the conversation's language (the assistant's five).
+  const HEADER_TEXT = {
+    en: { ai: "AI assistant", waiting: "Waiting for an agent\u2026", agent: "Support agent",
+      pending: "We've asked a person to join. You'll get their reply right here.",
+      resolved: "This conversation is resolved. Send a message if you need anything else." },
+    es: { ai: "Asistente virtual", waiting: "Esperando a un agente\u2026", agent: "Agente de soporte",
+      pending: "Hemos pedido que se una una persona. Recibirás su respuesta aquí mismo.",
+      resolved: "Esta conversación está resuelta. Escribe si necesitas algo más." },
+    fr: { ai: "Assistant virtuel", waiting: "En attente d'un conseiller\u2026", agent: "Conseiller",
+      pending: "Nous avons demandé à une personne de vous rejoindre. Sa réponse arrivera ici.",
+      resolved: "Cette conversation est résolue. Écrivez-nous si vous avez besoin d'autre chose." },
+    de: { ai: "KI-Assistent", waiting: "Warten auf einen Mitarbeiter\u2026", agent: "Support-Mitarbeiter",
+      pending: "Wir haben eine Person dazugebeten. Ihre Antwort erscheint hier.",
+      resolved: "Dieses Gespräch ist erledigt. Schreiben Sie, wenn Sie noch etwas brauchen." },
+    pt: { ai: "Assistente virtual", waiting: "Aguardando um atendente\u2026", agent: "Atendente",
+      pending: "Pedimos que uma pessoa participe. Você receberá a resposta aqui mesmo.",
+      resolved: "Esta conversa foi resolvida. Envie uma mensagem se precisar de mais alguma coisa." },
+  };
+
   function renderHeader() {
-    let answering = "AI assistant";
+    const text = HEADER_TEXT[(state.language || "").slice(0, 2)] || HEADER_TEXT.en;
+    let answering = text.ai;
     let status = "";
     if (state.status === "pending_human") {
-      answering = "Waiting for an agent\u2026";
-      status = "We've asked a person to join. You'll get their reply right here.";
+      answering = text.waiting;
+      status = text.pending;
     } else if (state.status === "assigned") {
-      answering = state.assigneeName || "Support agent";
+      answering = state.assigneeName || text.agent;
     } else if (state.status === "resolved") {
-      status = "This conversation is resolved. Send a message if you need anything else.";
+      status = text.resolved;
     }
     ui.answering.textContent = answering;
     ui.status.textContent = status;
@@ -717,7 +740,10 @@
     const replies = Array.isArray(metadata.quick_replies)
       ? metadata.quick_replies.filter((r) => typeof r === "string" && r.trim()).slice(0, 10)
       : [];
-    if (replies.length) {
+    const check = metadata.answer_check;
+    if (type === "ai" && check && typeof check === "object" && !check.answer && check.yes && check.no) {
+      node.append(buildAnswerCheck(message, check));
+    } else if (replies.length) {
       const group = el("div", "quick-replies");
       group.setAttribute("role", "group");
       group.setAttribute("aria-label", "Suggested replies");
@@ -737,6 +763,47 @@
       node.append(time);
     }
     return node;
+  }
+
+  // "Did that answer your question?" under a knowledge-base answer: yes closes the conversation as
+  // resolved by the AI; no takes the not-helpful path (a person, per the workspace's policy).
+  function buildAnswerCheck(message, check) {
+    const group = testid(el("div", "quick-replies answer-check"), "answer-check");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", String(check.question || ""));
+    group.append(testid(el("p", "answer-check__question", String(check.question || "")), "answer-check-question"));
+    [[true, check.yes], [false, check.no]].forEach(([helpful, label]) => {
+      const button = testid(el("button", "quick-reply", String(label)), helpful ? "answer-yes" : "answer-no");
+      button.type = "button";
+      button.addEventListener("click", () => answerCheck(message, helpful, group));
+      group.append(button);
+    });
+    group.append(el("p", "answer-check__error"));
+    return group;
+  }
+
+  async function answerCheck(message, helpful, group) {
+    const conv = state.conversation;
+    if (!conv || group.classList.contains("is-busy")) return;
+    group.classList.add("is-busy");
+    group.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    group.querySelector(".answer-check__error").textContent = "";
+    try {
+      const reply = await request(`widget/conversations/${enc(conv.id)}/answer-feedback/`, {
+        method: "POST",
+        body: { message: String(message.id), helpful },
+      });
+      group.remove(); // answered: the visitor's choice shows as their message
+      if (conv === state.conversation && reply && reply.message) addMessage(reply.message);
+    } catch (err) {
+      if (err.status === 409) {
+        group.remove(); // already answered (another tab) or the conversation moved on
+        return;
+      }
+      group.classList.remove("is-busy");
+      group.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+      group.querySelector(".answer-check__error").textContent = err.message;
+    }
   }
 
   function refreshQuickReplies() {
@@ -1002,6 +1069,10 @@ button:disabled { cursor: default; opacity: .55; }
 .quick-replies { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 4px; }
 .quick-reply { border: 1px solid var(--accent); color: var(--accent); background: #fff; border-radius: 999px; padding: 5px 12px; font-size: 13px; }
 .quick-reply:hover { background: color-mix(in srgb, var(--accent) 10%, white); }
+.answer-check { align-items: center; }
+.answer-check__question { flex-basis: 100%; margin: 4px 0 0; font-size: 13px; color: #475569; }
+.answer-check__error { flex-basis: 100%; margin: 0; color: #b91c1c; font-size: 13px; }
+.answer-check__error:empty { display: none; }
 
 .csat { align-self: stretch; margin: 4px 0; padding: 12px; background: #fff; border: 1px solid #e2e8f0; border-radius: 12px; text-align: center; }
 .msg .csat { margin-top: 6px; }

@@ -27,7 +27,8 @@ def test_widget_conversation_lifecycle(workspace, no_tasks):
     visitor = APIClient()
     visitor.credentials(HTTP_AUTHORIZATION=f"Visitor {body['visitor_token']}")
     detail = visitor.get(f"/api/v1/widget/conversations/{body['id']}/").json()
-    assert detail == {"id": body["id"], "status": "open", "ai_active": True, "handoff": None, "assignee_name": ""}
+    assert detail == {"id": body["id"], "status": "open", "ai_active": True, "handoff": None, "assignee_name": "",
+                      "language": ""}
 
     greeting = visitor.get(f"/api/v1/widget/conversations/{body['id']}/messages/").json()
     assert [m["sender_type"] for m in greeting] == ["ai"], "the greeting is the first message"
@@ -181,10 +182,11 @@ def test_a_user_without_an_agent_profile_is_refused(db):
 
 
 # --- operations ---------------------------------------------------------------------------------------------
-def test_healthz_reports_every_component(db):
+def test_healthz_reports_every_component(db, worker_heartbeat):
     response = APIClient().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channel_layer": "ok", "broker": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "broker": "ok", "worker": "ok",
+                               "assistant": "ok"}
 
 
 def test_openapi_schema_and_docs(db):

@@ -4,15 +4,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from rest_framework.authtoken.models import Token
 
-from conversations import services, socket_db
+from conversations import services
 from helpdesk.asgi import application
 from tests import factories
+from tests.conftest import close_socket_connections
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,12 +51,9 @@ def _no_broker_tasks(no_tasks):
 
 @pytest.fixture(autouse=True)
 async def _close_consumer_connections():
-    """A refused socket's last query leaves its thread's connection open (the consumer is torn
-    down with the test); close those of asgiref's sync thread and of the consumers' pool, or the
-    test database cannot be dropped."""
+    """A refused socket's last query leaves its thread's connection open (the consumer is torn down with the test)."""
     yield
-    await sync_to_async(connections.close_all)()
-    await sync_to_async(socket_db.close_connections)()
+    await close_socket_connections()
 
 
 async def test_widget_socket_streams_the_conversation():
@@ -77,7 +73,7 @@ async def test_widget_socket_streams_the_conversation():
         error = await receive_until(communicator, "error")
         assert error["error"]["code"] == "empty_message"
         await communicator.send_to(text_data="{broken")
-        assert (await receive_until(communicator, "error"))["error"]["code"] == "unknown_type"
+        assert (await receive_until(communicator, "error"))["error"]["code"] == "malformed"
     finally:
         await communicator.disconnect()
 

@@ -216,3 +216,35 @@ def test_assigning_an_agent_of_another_workspace_is_refused(conversation, agent)
         services.conversation_assign(conversation=conversation, by=agent, user=stranger)
     assert error.value.status == 404
     assert not Handoff.objects.filter(conversation=conversation).exists()
+
+
+# --- the agent's context survives a reassignment ------------------------------------------------------
+
+
+def test_assigning_after_a_hand_back_keeps_the_summary_and_the_gathered_details(workspace, agent, admin_agent):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    first = request_handoff(conversation, summary="Problem: “The zipper broke”", gathered={"email": "a@b.co"})
+    services.handoff_cancel(handoff=first, reason="handed_back", tell_visitor=False)
+    services.conversation_assign(conversation=conversation, by=admin_agent, user=agent)
+    handoff = services.open_handoff(conversation)
+    assert handoff.pk != first.pk
+    assert (handoff.summary, handoff.gathered) == ("Problem: “The zipper broke”", {"email": "a@b.co"})
+
+
+def test_assigning_an_ai_conversation_gives_the_agent_what_the_ai_learnt(workspace, agent, admin_agent):
+    conversation = factories.ConversationFactory(workspace=workspace, assistant_state={
+        "problem": "My invoice shows the wrong VAT number", "tried": ["could not answer “VAT number”"]})
+    services.conversation_assign(conversation=conversation, by=admin_agent, user=agent)
+    summary = services.open_handoff(conversation).summary
+    assert summary.startswith("Problem: “My invoice shows the wrong VAT number”")
+    assert "AI tried: could not answer “VAT number”" in summary
+
+
+def test_details_given_to_the_ai_fill_the_contact_without_overwriting_it(workspace):
+    contact = factories.ContactFactory(workspace=workspace, email="kept@example.org", attributes={"plan": "pro"})
+    services.contact_fill_details(contact=contact, details=[
+        ("email", "email", "new@example.org"), ("phone", "phone", "+34 612 345 678"), ("regex", "plan", "free"),
+        ("order_number", "order", "A-10234")])
+    contact.refresh_from_db()
+    assert (contact.email, contact.phone) == ("kept@example.org", "+34 612 345 678")
+    assert contact.attributes == {"plan": "pro", "order": "A-10234"}

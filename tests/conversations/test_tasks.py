@@ -101,3 +101,59 @@ def test_sweeps_leave_handled_handoffs_alone(workspace, agent, status):
     Handoff.objects.filter(pk=handoff.pk).update(status=status, requested_at=timezone.now() - timedelta(days=3))
     assert tasks.expire_handoffs_task() == 0
     assert tasks.remind_handoffs_task() == 0
+
+
+# --- turns: a visitor message without an outcome is taken up again ---------------------------------
+
+
+def test_the_sweep_queues_again_only_messages_without_an_outcome_whose_lease_lapsed(workspace, no_tasks, published,
+                                                                                    settings):
+    from conversations.models import Message
+
+    settings.TURN_LEASE_SECONDS = 60
+    conversation = factories.ConversationFactory(workspace=workspace)
+    two_minutes_ago = timezone.now() - timedelta(minutes=2)
+
+    def visitor_message(**fields):
+        message = Message.objects.create(conversation=conversation, sender_type="visitor", body="hello?", **fields)
+        Message.objects.filter(pk=message.pk).update(created_at=two_minutes_ago)
+        return message
+
+    never_queued = visitor_message()
+    dead_worker = visitor_message(turn_claim="gone", turn_lease_until=timezone.now() - timedelta(seconds=1))
+    visitor_message(turn_claim="busy", turn_lease_until=timezone.now() + timedelta(seconds=30))  # still thinking
+    visitor_message(turn_processed_at=timezone.now(), turn_outcome="reply")  # answered
+    Message.objects.create(conversation=conversation, sender_type="visitor", body="just now")  # its turn is queued
+
+    assert tasks.sweep_turns_task() == 2
+    assert no_tasks == [("process_turn_task", (never_queued.pk,)), ("process_turn_task", (dead_worker.pk,))]
+
+
+def test_the_sweep_switches_the_indicator_off_again_where_a_turn_just_ended(workspace, no_tasks, published,
+                                                                          django_capture_on_commit_callbacks):
+    from conversations.models import Message
+
+    answered = factories.ConversationFactory(workspace=workspace)
+    Message.objects.create(conversation=answered, sender_type="visitor", body="hi", turn_processed_at=timezone.now(),
+                           turn_outcome="reply")
+    waiting = factories.ConversationFactory(workspace=workspace)
+    Message.objects.create(conversation=waiting, sender_type="visitor", body="hi")  # its turn runs: stays on
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.sweep_turns_task()
+    typing = [e for e in published if e["type"] == "ai.typing"]
+    assert {e["_group"] for e in typing} >= {f"conversation.{answered.pk}"}
+    assert f"conversation.{waiting.pk}" not in {e["_group"] for e in typing}
+    assert all(e["active"] is False for e in typing)
+
+
+def test_a_claim_is_a_lease_a_second_worker_waits_for(workspace):
+    from conversations.models import Message
+
+    conversation = factories.ConversationFactory(workspace=workspace)
+    message = Message.objects.create(conversation=conversation, sender_type="visitor", body="hello")
+    assert services.message_turn_claim(message_id=message.pk, claim="a", lease_seconds=60) is not None
+    assert services.message_turn_claim(message_id=message.pk, claim="b", lease_seconds=60) is None, "leased to a"
+    assert services.message_turn_claim(message_id=message.pk, claim="a", lease_seconds=60) is not None, "a's retry"
+    Message.objects.filter(pk=message.pk).update(turn_lease_until=timezone.now() - timedelta(seconds=1))
+    taken = services.message_turn_claim(message_id=message.pk, claim="b", lease_seconds=60)
+    assert taken is not None and taken.turn_attempts == 2, "the lapsed lease goes to the next attempt"

@@ -32,7 +32,7 @@ def shop(workspace, no_tasks):
 
 def say(conversation, text: str) -> Message:
     message = services.receive_message(conversation=conversation, body=text)
-    turns.process_turn(message=message)
+    turns.process_turn(message_id=message.pk, claim=f"test-{message.pk}")
     return message
 
 
@@ -62,8 +62,10 @@ def test_the_knowledge_base_answers(conversation, published, django_capture_on_c
 
 def test_a_turn_runs_once_even_if_delivered_twice(conversation):
     message = say(conversation, "Which payment methods do you accept?")
-    turns.process_turn(message=message)
+    turns.process_turn(message_id=message.pk, claim="a-second-delivery")
     assert conversation.messages.filter(sender_type="ai").count() == 1
+    message.refresh_from_db()
+    assert message.turn_outcome == "reply" and message.turn_processed_at is not None
 
 
 def test_asking_for_a_human_hands_off_under_balanced(shop, conversation):
@@ -84,7 +86,7 @@ def test_information_is_gathered_one_question_at_a_time_and_validated(shop, conv
     GatherField.objects.create(policy=policy, name="order", kind="order_number", required=False)
 
     say(conversation, "Can I speak to a person?")
-    assert last_reply(conversation).body == "What's your email?"
+    assert last_reply(conversation).body == "Of course, I'll bring in a member of our team. What's your email?"
     say(conversation, "not sure, why?")
     assert "email" in last_reply(conversation).body.lower() and handoff_of(conversation) is None
     say(conversation, "it is rosa@example.org")
@@ -98,8 +100,8 @@ def test_a_custom_format_field_is_named_when_asked_and_re_asked(shop, conversati
     GatherField.objects.create(policy=policy, name="member_id", kind="regex", regex=r"M-\d{5}")
 
     say(conversation, "Can I speak to a person?")
-    assert last_reply(conversation).body == "Could you give me the member id?"
-    say(conversation, "I don't have it")
+    assert last_reply(conversation).body.endswith("Could you give me the member id?")
+    say(conversation, "it's M-123")
     assert last_reply(conversation).body.startswith("That doesn't match the expected format for member id.")
     assert handoff_of(conversation) is None
     say(conversation, "it's M-12345")
@@ -115,15 +117,29 @@ def test_known_values_are_not_asked_again(shop, conversation):
     assert handoff_of(conversation).gathered == {"email": "known@example.org"}
 
 
-def test_insisting_three_times_hands_off_with_what_was_gathered(shop, conversation):
+def test_asking_again_for_a_person_while_gathering_hands_off_at_once(shop, conversation):
     _, policy, _ = shop
     GatherField.objects.create(policy=policy, name="email", kind="email", question="What's your email?")
     say(conversation, "I want a human")
-    say(conversation, "just give me a human")
     assert handoff_of(conversation) is None
-    say(conversation, "HUMAN. AGENT. NOW. let me talk to a real person")
+    say(conversation, "just give me a human")
     handoff = handoff_of(conversation)
     assert handoff is not None and handoff.gathered == {}
+    assert handoff.reason == "The visitor asked for a human: “I want a human”"
+
+
+def test_a_refusal_moves_on_and_the_email_given_is_saved_on_the_contact(shop, conversation):
+    _, policy, _ = shop
+    GatherField.objects.create(policy=policy, name="email", kind="email")
+    GatherField.objects.create(policy=policy, name="order", kind="order_number")
+    say(conversation, "I want a human")
+    say(conversation, "I'd rather not")
+    assert "order number" in last_reply(conversation).body and handoff_of(conversation) is None
+    say(conversation, "A-10234, and my email is ines@example.org")
+    assert handoff_of(conversation).gathered == {"email": "ines@example.org", "order": "A-10234"}
+    conversation.contact.refresh_from_db()
+    assert conversation.contact.email == "ines@example.org"
+    assert conversation.contact.attributes["order"] == "A-10234"
 
 
 def test_ai_first_asks_for_the_problem_before_handing_off(shop, conversation):
@@ -168,7 +184,7 @@ def test_frustration_under_balanced_offers_a_human_once(conversation):
     first = last_reply(conversation)
     assert handoff_of(conversation) is None and first.sender_type == "ai"
     conversation.refresh_from_db()
-    assert conversation.ai_offered_human
+    assert conversation.assistant_state["offered_human"]
     say(conversation, "yes please")
     assert handoff_of(conversation) is not None
 
@@ -191,20 +207,26 @@ def test_small_talk_is_answered_not_escalated(conversation):
     assert handoff_of(conversation) is None and last_reply(conversation).sender_type == "ai"
 
 
-def test_the_handoff_message_speaks_the_visitors_language(conversation):
-    say(conversation, "Quiero hablar con una persona, por favor")
+def test_the_handoff_message_speaks_the_visitors_language(conversation, published,
+                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, "Quiero hablar con una persona, por favor")
     conversation.refresh_from_db()
     assert conversation.language == "es"
     notice = conversation.messages.filter(sender_type="system").last()
-    assert "equipo" in notice.body
+    assert notice.body == "Por supuesto. Paso esta conversación a una persona de nuestro equipo; te responderá aquí."
+    widget_updates = [e for e in published if e["type"] == "conversation.updated" and "language" in e]
+    assert widget_updates[-1]["language"] == "es", "the widget's own wording follows the conversation's language"
 
 
 def test_a_conversation_taken_by_a_human_gets_no_ai_reply(shop, conversation):
     _, _, agent = shop
     message = services.receive_message(conversation=conversation, body="How long does shipping take?")
     services.agent_reply(conversation=conversation, agent=agent, body="I'll take this one.")
-    turns.process_turn(message=message)
+    turns.process_turn(message_id=message.pk, claim="late")
     assert not conversation.messages.filter(sender_type="ai").exists()
+    message.refresh_from_db()
+    assert message.turn_outcome == "human"
 
 
 # --- with an LLM provider configured (a local server speaking the OpenAI protocol) ----------------------
@@ -231,7 +253,7 @@ def test_the_models_handoff_tool_hands_off(conversation, llm):
     llm.mode = "tool"
     say(conversation, "How long does standard shipping take?")
     handoff = handoff_of(conversation)
-    assert (handoff.trigger, handoff.reason) == ("ai_decision", "Asks about a custom contract.")
+    assert (handoff.trigger, handoff.reason) == ("ai_decision", "The AI decided to hand off: Asks about a custom contract.")
 
 
 def test_a_human_request_never_waits_for_the_model(conversation, llm):

@@ -82,8 +82,9 @@ class Dataset:
 
 
 def make_conversation(workspace, created: dt.datetime, *, status="open", resolution="", team=None, assignee=None,
-                 senders=("visitor", "ai")) -> Conversation:
+                 senders=("visitor", "ai"), ai_resolution="") -> Conversation:
     conv = factories.ConversationFactory(workspace=workspace, status=status, resolution=resolution, team=team,
+                                         ai_resolution=ai_resolution,
                                          assignee=assignee, resolved_at=created + dt.timedelta(hours=1)
                                          if status == "resolved" else None)
     Conversation.objects.filter(pk=conv.pk).update(created_at=created, last_activity_at=created)
@@ -113,7 +114,7 @@ def make_survey(conv, rating: str, *, ai_only: bool, agent=None, team=None, comm
 def analytics_data(workspace) -> Dataset:
     """Nine conversations in the week of 1–7 March 2026, one before it, one in another workspace.
 
-    c1  1 Mar  AI resolved (resolved)            👍 AI only
+    c1  1 Mar  AI resolved (resolved)            👍 AI only   the visitor confirmed the AI's answer
     c2  1 Mar  AI resolved (no action needed)    😐 AI only
     c3  2 Mar  spam, no human                    —            (not AI-resolved: spam)
     c4  3 Mar  user_request → Ana 120 s, Billing 👍 Ana/Billing
@@ -130,7 +131,7 @@ def analytics_data(workspace) -> Dataset:
     ana = factories.AgentFactory(workspace=ws, user__username="ana", user__first_name="Ana").user
     ben = factories.AgentFactory(workspace=ws, user__username="ben", user__first_name="Ben").user
 
-    c1 = make_conversation(ws, at(1, 9), status="resolved", resolution="resolved")
+    c1 = make_conversation(ws, at(1, 9), status="resolved", resolution="resolved", ai_resolution="confirmed")
     make_survey(c1, "positive", ai_only=True)
     c2 = make_conversation(ws, at(1, 15), status="resolved", resolution="no_action_needed")
     make_survey(c2, "neutral", ai_only=True)

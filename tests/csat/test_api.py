@@ -61,7 +61,8 @@ def test_summary_has_the_api_md_figures(analytics_data, admin_agent):
     response = client_for(admin_agent).get("/api/v1/analytics/summary/?from=2026-03-01&to=2026-03-07")
     assert response.status_code == 200
     assert response.json() == {
-        "conversations": 9, "ai_resolved": 2, "handed_off": 5, "handoff_rate": 0.5556,
+        "conversations": 9, "ai_resolved": 2, "ai_resolved_confirmed": 1, "ai_resolved_idle": 0, "handed_off": 5,
+        "handoff_rate": 0.5556,
         "csat": {"positive": 3, "neutral": 1, "negative": 1, "score": 0.6}, "median_first_human_reply_s": 90.0}
 
     response = client_for(admin_agent).get(

@@ -16,7 +16,7 @@ def data(analytics_data):
 
 def test_conversation_counts(data):
     assert selectors.conversation_counts(workspace=data.workspace, period=PERIOD) == {
-        "conversations": 9, "ai_resolved": 2, "handed_off": 5,
+        "conversations": 9, "ai_resolved": 2, "ai_resolved_confirmed": 1, "ai_resolved_idle": 0, "handed_off": 5,
         "handoff_rate": 0.5556, "ai_resolution_rate": 0.2222,
     }
 
@@ -69,7 +69,8 @@ def test_the_team_filter(data):
     team = data.billing  # c4, c6, c7
     assert selectors.conversation_counts(workspace=data.workspace, period=PERIOD, team=team)["conversations"] == 3
     assert selectors.analytics_summary(workspace=data.workspace, period=PERIOD, team=team) == {
-        "conversations": 3, "ai_resolved": 0, "handed_off": 3, "handoff_rate": 1.0,
+        "conversations": 3, "ai_resolved": 0, "ai_resolved_confirmed": 0, "ai_resolved_idle": 0, "handed_off": 3,
+        "handoff_rate": 1.0,
         "csat": {"positive": 1, "neutral": 0, "negative": 0, "score": 1.0}, "median_first_human_reply_s": 90.0}
     rows = {r["bucket"]: (r["pending"], r["acknowledged"])
             for r in selectors.open_handoffs_by_age(workspace=data.workspace, team=data.tech, now=NOW)}
@@ -78,14 +79,15 @@ def test_the_team_filter(data):
 
 def test_the_summary_of_api_md(data):
     assert selectors.analytics_summary(workspace=data.workspace, period=PERIOD) == {
-        "conversations": 9, "ai_resolved": 2, "handed_off": 5, "handoff_rate": 0.5556,
-        "csat": {"positive": 3, "neutral": 1, "negative": 1, "score": 0.6}, "median_first_human_reply_s": 90.0}
+        "conversations": 9, "ai_resolved": 2, "ai_resolved_confirmed": 1, "ai_resolved_idle": 0, "handed_off": 5,
+        "handoff_rate": 0.5556, "csat": {"positive": 3, "neutral": 1, "negative": 1, "score": 0.6}, "median_first_human_reply_s": 90.0}
 
 
 def test_an_empty_period_has_zeros_and_no_rates(data):
     empty = selectors.Period(dt.date(2025, 1, 1), dt.date(2025, 1, 2))
     assert selectors.analytics_summary(workspace=data.workspace, period=empty) == {
-        "conversations": 0, "ai_resolved": 0, "handed_off": 0, "handoff_rate": None,
+        "conversations": 0, "ai_resolved": 0, "ai_resolved_confirmed": 0, "ai_resolved_idle": 0, "handed_off": 0,
+        "handoff_rate": None,
         "csat": {"positive": 0, "neutral": 0, "negative": 0, "score": None}, "median_first_human_reply_s": None}
 
 

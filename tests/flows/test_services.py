@@ -592,7 +592,8 @@ def test_the_turn_gives_the_message_to_the_flow_first(conversation, make_flow, m
     from conversations import tasks, turns
 
     answered = []
-    monkeypatch.setattr(turns, "_assistant_turn", lambda conversation, message: answered.append(message.body))
+    monkeypatch.setattr(turns, "_plan", lambda conversation, message: answered.append(message.body))
+    monkeypatch.setattr(turns, "_apply", lambda conversation, message, plan: None)
     make_flow([ASK_EMAIL, ("ai", "ai_answer", {})], edges=[("ask", "ai", "next")])
 
     for body in ("hello", "billing", "me@example.org"):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.forms.models import model_to_dict
+from django.test import Client
 
 from routing.admin import GatherFieldForm, PolicyForm
 from tests import factories
@@ -40,3 +41,19 @@ def test_a_required_custom_field_needs_a_question(workspace):
     bad_regex = GatherFieldForm(data={**base, "regex": "([", "required": False, "question": ""})
     assert not bad_regex.is_valid() and "regular expression" in bad_regex.errors["regex"][0]
     assert GatherFieldForm(data={**base, "required": True, "question": "Your code?"}).is_valid()
+
+
+def test_the_ai_idle_resolve_time_is_set_in_the_admin_at_least_10_seconds_or_empty_for_never(workspace, admin_agent):
+    client = Client()
+    client.force_login(admin_agent)
+    admin_agent.is_superuser = True
+    admin_agent.save()
+    page = client.get(f"/admin/routing/handoffpolicy/{workspace.policy.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="ai_idle_resolve_seconds"' in page.content and b'name="reassign_after_minutes"' in page.content
+
+    too_short = PolicyForm(data=policy_data(workspace.policy, ai_idle_resolve_seconds=5), instance=workspace.policy)
+    assert not too_short.is_valid() and "ai_idle_resolve_seconds" in too_short.errors
+    form = PolicyForm(data=policy_data(workspace.policy, ai_idle_resolve_seconds=""), instance=workspace.policy)
+    assert form.is_valid(), form.errors
+    assert form.save().ai_idle_resolve_seconds is None

@@ -5,43 +5,29 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from conversations import services
 from conversations.models import Conversation, Handoff
 from tests import factories
-from tests.conftest import request_handoff
+from tests.conftest import request_handoff, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def fire_concurrently(conversations, specialty, threads: int = 12) -> list[Exception]:
-    errors: list[Exception] = []
     todo = list(conversations)
     lock = threading.Lock()
-    start = threading.Barrier(threads)
 
     def worker():
-        start.wait()
-        try:
-            while True:
-                with lock:
-                    if not todo:
-                        return
-                    conversation = todo.pop()
-                request_handoff(conversation, reason="load test",
-                                target=services.Target(kind="specialty", specialty=specialty))
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
+        while True:
+            with lock:
+                if not todo:
+                    return
+                conversation = todo.pop()
+            request_handoff(conversation, reason="load test",
+                            target=services.Target(kind="specialty", specialty=specialty))
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return errors
+    return run_together(worker, repeat=threads)
 
 
 @pytest.fixture

@@ -69,8 +69,11 @@ def test_ai_only_hands_off_only_for_flows_and_agents(case):
     decision = decide(HandoffLevel.AI_ONLY, TurnSignals(**signals))
     if case in ("flow node", "agent takeover"):
         assert decision.action == "handoff"
+    elif case == "assistant error":
+        assert decision.action == "apologize", "the visitor is told, nobody is called"
     else:
         assert decision.action in ("answer", "cannot_answer")
+    assert not decision.model_may_hand_off
 
 
 def test_disabled_handoff_never_hands_off_on_its_own():
@@ -98,3 +101,51 @@ def test_restricted_topic_beats_a_confident_answer():
     decision = decide("balanced", TurnSignals(restricted_topic="Refunds", kb_can_answer=True))
     assert decision.trigger == "restricted_topic"
     assert "Refunds" in decision.reason
+
+
+@pytest.mark.parametrize("signals, cause", [
+    ({"asked_for_human": True, "human_requests": 1, "frustrated": True, "restricted_topic": "Legal",
+      "kb_can_answer": False}, "user_request"),
+    ({"frustrated": True, "restricted_topic": "Legal", "kb_can_answer": False}, "restricted_topic"),
+    ({"frustrated": True, "kb_can_answer": False}, "frustration"),
+    ({"was_frustrated": True, "kb_can_answer": False}, "frustration"),
+    ({"human_requests": 1, "kb_can_answer": False}, "user_request"),
+    ({"kb_can_answer": False}, "cannot_answer"),
+])
+def test_a_handoff_is_named_after_the_strongest_cause(signals, cause):
+    decision = decide("quick", TurnSignals(**signals))
+    assert (decision.action, decision.cause) == ("handoff", cause)
+
+
+@pytest.mark.parametrize("signals, action", [
+    ({"asked_for_human": True, "human_requests": 1, "missing_fields": ("email",)}, "handoff"),
+    ({"frustrated": True, "missing_fields": ("email",)}, "handoff"),
+    ({"missing_fields": ("email",)}, "gather"),
+    ({"kb_can_answer": False, "missing_fields": ("email",)}, "gather"),
+    ({}, "handoff"),
+])
+@pytest.mark.parametrize("level", ["quick", "balanced", "ai_first"])
+def test_gathering_never_traps_a_visitor(level, signals, action):
+    decision = decide(level, TurnSignals(gathering_for="cannot_answer", **signals))
+    assert decision.action == action
+
+
+def test_gathering_for_a_restricted_topic_then_asked_for_a_person_is_named_after_the_request():
+    decision = decide("balanced", TurnSignals(gathering_for="restricted_topic", asked_for_human=True,
+                                              human_requests=1, missing_fields=("email",)))
+    assert (decision.action, decision.cause, decision.trigger) == ("handoff", "user_request", "user_request")
+
+
+def test_a_language_model_may_hand_off_only_where_the_policy_chose_to_answer():
+    assert decide("balanced", TurnSignals()).model_may_hand_off
+    ai_first_answering = decide("ai_first", TurnSignals(asked_for_human=True, human_requests=1,
+                                                        has_problem_statement=True))
+    assert ai_first_answering.action == "answer" and not ai_first_answering.model_may_hand_off
+    assert not decide("ai_only", TurnSignals()).model_may_hand_off
+    assert not decide("balanced", TurnSignals(handoff_enabled=False)).model_may_hand_off
+
+
+def test_the_models_handoff_goes_through_the_same_gathering():
+    decision = decide("balanced", TurnSignals(model_handoff=True, missing_fields=("email",)))
+    assert (decision.action, decision.cause, decision.trigger) == ("ask_field", "model", "ai_decision")
+    assert decide("ai_only", TurnSignals(model_handoff=True)).action == "answer"

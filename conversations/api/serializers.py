@@ -1,0 +1,184 @@
+"""The conversation API's input and output shapes, as the OpenAPI schema documents them.
+
+The output serializers describe what `conversations.payloads` builds (the views return those
+dicts; these classes are the schema of them, and `tests/conversations/test_api_schema.py`
+checks real answers against the generated schema). Choices come from the models, so a new
+status or trigger appears in the schema by itself.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from conversations.models import Conversation, Handoff, Message
+
+
+# --- Inputs ---------------------------------------------------------------------------------
+class AuthTokenInput(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+
+
+class WidgetConversationInput(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    attributes = serializers.DictField(required=False)
+    workspace = serializers.SlugField(required=False, help_text="Workspace slug; the default workspace when absent.")
+
+
+class MessageBodyInput(serializers.Serializer):
+    # Length is checked by the service (413 with a clear message), not here (which would be a 400).
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True,
+                                 help_text=f"At most {settings.MESSAGE_MAX_CHARS} characters.")
+
+
+class AssignInput(serializers.Serializer):
+    user_id = serializers.IntegerField(required=False)
+    team_id = serializers.IntegerField(required=False)
+
+    def validate(self, attrs):
+        if ("user_id" in attrs) == ("team_id" in attrs):
+            raise serializers.ValidationError("Give exactly one of user_id or team_id.")
+        return attrs
+
+
+class ResolveInput(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=Conversation.Resolution.choices)
+    csat = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                    help_text="Send a CSAT survey; null: the workspace's default.")
+
+
+# --- Outputs --------------------------------------------------------------------------------
+class WidgetConversationCreatedOutput(serializers.Serializer):
+    id = serializers.CharField()
+    visitor_token = serializers.CharField(help_text="Send as `Authorization: Visitor <visitor_token>`.")
+    status = serializers.ChoiceField(choices=Conversation.Status.choices)
+
+
+class WidgetHandoffOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Handoff.Status.choices)
+
+
+class WidgetConversationOutput(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.ChoiceField(choices=Conversation.Status.choices)
+    ai_active = serializers.BooleanField()
+    handoff = WidgetHandoffOutput(allow_null=True)
+    assignee_name = serializers.CharField(help_text="Empty while no human has the conversation.")
+
+
+class MessageOutput(serializers.Serializer):
+    id = serializers.CharField()
+    conversation = serializers.CharField()
+    sender_type = serializers.ChoiceField(choices=Message.SenderType.choices)
+    sender_name = serializers.CharField()
+    body = serializers.CharField()
+    metadata = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+
+class RefOutput(serializers.Serializer):
+    """A user or team named by id."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class HandoffTargetOutput(serializers.Serializer):
+    kind = serializers.CharField(help_text="user, team or specialty")
+    id = serializers.CharField(allow_null=True, help_text="null when the target was deleted")
+    name = serializers.CharField()
+
+
+class HandoffOutput(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.ChoiceField(choices=Handoff.Status.choices)
+    trigger = serializers.ChoiceField(choices=Handoff.Trigger.choices)
+    reason = serializers.CharField()
+    summary = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Conversation.Priority.choices, allow_null=True)
+    priority_reasons = serializers.ListField(child=serializers.CharField())
+    gathered = serializers.DictField(help_text="What the assistant gathered before the handoff.")
+    target = HandoffTargetOutput(allow_null=True)
+    assigned_to = RefOutput(allow_null=True)
+    requested_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+
+class ContactOutput(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+
+
+class ContactDetailOutput(ContactOutput):
+    phone = serializers.CharField()
+    attributes = serializers.DictField()
+    vip = serializers.BooleanField()
+
+
+class LastMessageOutput(serializers.Serializer):
+    body = serializers.CharField(help_text="The first 200 characters.")
+    sender_type = serializers.ChoiceField(choices=Message.SenderType.choices)
+    created_at = serializers.DateTimeField()
+
+
+class ConversationOutput(serializers.Serializer):
+    """An inbox list item."""
+
+    id = serializers.CharField()
+    contact = ContactOutput()
+    channel = serializers.ChoiceField(choices=Conversation.Channel.choices)
+    status = serializers.ChoiceField(choices=Conversation.Status.choices)
+    needs_agent = serializers.BooleanField()
+    priority = serializers.ChoiceField(choices=Conversation.Priority.choices, allow_null=True)
+    assignee = RefOutput(allow_null=True)
+    team = RefOutput(allow_null=True)
+    last_message = LastMessageOutput(allow_null=True)
+    last_activity_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    tags = serializers.ListField(child=serializers.CharField())
+    resolution = serializers.ChoiceField(choices=Conversation.Resolution.choices, allow_null=True)
+    handoff = HandoffOutput(allow_null=True, help_text="The open handoff, else the latest one.")
+
+
+class FlowLogEntryOutput(serializers.Serializer):
+    id = serializers.CharField()
+    flow = serializers.CharField(help_text="The flow's name.")
+    run = serializers.CharField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ConversationCsatOutput(serializers.Serializer):
+    status = serializers.CharField()
+    rating = serializers.CharField(allow_null=True)
+    comment = serializers.CharField()
+    channel = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    sent_at = serializers.DateTimeField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConversationDetailOutput(ConversationOutput):
+    contact = ContactDetailOutput()
+    language = serializers.CharField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_by = serializers.ChoiceField(choices=Conversation.ResolvedBy.choices, allow_null=True)
+    flow_log = FlowLogEntryOutput(many=True)
+    csat = ConversationCsatOutput(allow_null=True, help_text="The latest survey; null when none.")
+
+
+class AnswerFeedbackInput(serializers.Serializer):
+    message = serializers.CharField(help_text="The id of the AI answer being rated.")
+    helpful = serializers.BooleanField()
+
+
+class AnswerFeedbackOutput(serializers.Serializer):
+    message = MessageOutput(help_text="The visitor's answer, as a message in their words.")

@@ -1,0 +1,72 @@
+"""A visitor message's turn: claimed as a lease, settled with exactly one outcome.
+
+The turn (conversations/turns.py) claims the message, thinks without holding any lock,
+then writes its outcome and `message_turn_settle` in one transaction under
+`message_turn_lock`. A worker that dies keeps the claim only until the lease expires;
+`sweep_turns_task` then queues the turn again.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import realtime
+from conversations.models import Conversation, Message
+from conversations.services.messages import lock_conversation
+
+
+@transaction.atomic
+def message_turn_claim(*, message_id: int, claim: str, lease_seconds: float) -> Message | None:
+    """Take the visitor message's turn for `lease_seconds`. None when it is settled already or
+    another claim's lease is still running. The same claim (a retried task) takes it again."""
+    message = (Message.objects.select_for_update(of=("self",))
+               .select_related("conversation__workspace", "conversation__contact")
+               .filter(pk=message_id, sender_type=Message.SenderType.VISITOR).first())
+    if message is None or message.turn_processed_at is not None:
+        return None
+    now = timezone.now()
+    held = message.turn_claim and message.turn_claim != claim
+    if held and message.turn_lease_until and message.turn_lease_until > now:
+        return None
+    if message.turn_claim != claim:
+        message.turn_attempts += 1
+    message.turn_claim = claim
+    message.turn_lease_until = now + timedelta(seconds=lease_seconds)
+    message.save(update_fields=["turn_claim", "turn_lease_until", "turn_attempts"])
+    return message
+
+
+def message_turn_lock(*, message: Message) -> Message | None:
+    """Under the caller's transaction: lock the conversation, then the message. None when settled."""
+    conversation = lock_conversation(message.conversation)
+    locked = Message.objects.select_for_update(of=("self",)).filter(pk=message.pk).first()
+    if locked is None or locked.turn_processed_at is not None:
+        return None
+    locked.conversation = conversation
+    return locked
+
+
+def message_turn_pass_flows(*, message: Message) -> None:
+    """No flow takes this message: a retried turn goes straight to the assistant."""
+    Message.objects.filter(pk=message.pk).update(turn_flow_done=True)
+
+
+def message_turn_settle(*, message: Message, outcome: str) -> None:
+    """Under `message_turn_lock`: the message has its outcome; the "responding" indicator goes off."""
+    message.turn_processed_at = timezone.now()
+    message.turn_outcome = outcome
+    message.turn_lease_until = None
+    message.save(update_fields=["turn_processed_at", "turn_outcome", "turn_lease_until"])
+    realtime.publish_ai_typing(message.conversation, False)
+
+
+def conversation_remember(*, conversation: Conversation, memory: dict, language: str) -> None:
+    """Under the conversation's lock: the assistant's memory after a turn, and the visitor's language."""
+    conversation.assistant_state = memory
+    fields = ["assistant_state"]
+    if language and language != conversation.language:
+        conversation.language = language
+        fields.append("language")
+    conversation.save(update_fields=fields)

@@ -1,0 +1,563 @@
+"""Plan one visitor turn: a pure function from what is known to what happens.
+
+    plan_turn(policy, memory, analysis, text, facts) -> TurnPlan
+
+Imports nothing from Django. `routing/decision.py` is the rule table (answer, ask, gather,
+offer a person, hand off, whether a language model may still hand off, the fail-safe);
+this module turns its decision into what the visitor is told, in their language, and what
+the agent who takes over is told: a reason that names what the visitor said and a summary
+of the unresolved problem. The turn (conversations/turns.py) builds the snapshot, calls
+`plan_turn` and applies the plan; a configured language model is consulted in between
+(`TurnPlan.consult_model`) and its verdict planned again through the same function.
+
+Gathering information before a handoff is never a trap: each field is asked at most
+`ASK_LIMIT` times; "skip" or a refusal moves on without it; a request for a person or
+frustration hands off at once with what is known; a real question is answered and the
+gathering resumes; what the conversation or the contact already says is never asked.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from conversations.assistant.extract import extract_field, validate_field
+from conversations.assistant.phrases import phrase
+from conversations.assistant.text import detect_language, normalize
+from conversations.assistant.types import Analysis, Turn
+from conversations.turn_memory import PendingHandoff, TurnMemory
+from routing.decision import ASK_LIMIT, REASON, TRIGGER, Decision, TurnSignals, decide, strongest_cause
+from routing.priority import URGENT_WORDS
+
+# "yes" to the AI's offer of a person
+YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por favor|oui|ja|sim|claro)\b", re.I)
+# Declining a question while information is gathered (matched on normalized text: no accents, lower case)
+DECLINE = re.compile(
+    r"^\s*(?:skip|pass|no|nope|nah|n/?a|none|no thanks|not now|later|rather not|i'?d rather not|i would rather not|"
+    r"prefer not|i'?d prefer not|i prefer not|i don'?t (?:want|have|know|remember)|i do not (?:want|have|know)|"
+    r"i can'?t|i cannot|dunno|why do you need|"
+    r"omitir|saltar|paso|prefiero no|no tengo|no lo se|no quiero|no se|"
+    r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux) pas|non|aucun|"
+    r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich weiss nicht|ich mochte nicht|nein|keine|"
+    r"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao)\b")
+# An accident, injury or danger: no cheerful opener before the handoff notice
+DISTRESS = re.compile(
+    r"\b(?:fire|caught fire|on fire|burn\w*|smoke|injur\w*|hurt|bleed\w*|accident|emergency|danger\w*|explo\w*|"
+    r"shock|fuego|incendio|quemad\w*|herid\w*|accidente|feu|brule\w*|blesse\w*|incendie|feuer|brand|verletz\w*|"
+    r"unfall|rauch|fogo|queimad\w*|ferid\w*|acidente|fumaca)\b")
+PERSON_KINDS = ("name", "email", "phone")  # gathered values of these kinds fill the contact's own fields
+
+Notice = Literal["of_course", "sorry", "plain"]
+
+
+# --- the snapshot in -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One piece of information to gather before a handoff (routing.GatherField)."""
+
+    name: str
+    kind: str  # name, email, phone, order_number, text, regex
+    required: bool = True
+    question: str = ""  # the workspace's own wording, else the built-in question of the kind
+    regex: str = ""
+
+    @property
+    def label(self) -> str:
+        """How a custom field is named to the visitor: "order_ref" -> "order ref"."""
+        return self.name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class TurnPolicy:
+    """The workspace's handoff policy as a turn needs it."""
+
+    level: str = "balanced"
+    handoff_enabled: bool = True
+    fields: tuple[FieldSpec, ...] = ()
+    uses_model: bool = False  # a language model writes the answers (HELPDESK_LLM_BASE_URL)
+
+
+@dataclass(frozen=True)
+class ModelVerdict:
+    """What the language model said when asked to write the answer."""
+
+    text: str | None = None
+    handoff: bool = False
+    reason: str = ""
+    source: str = "llm"  # "llm", or "fallback" when the provider failed and the local answer stands
+
+
+@dataclass(frozen=True)
+class TurnFacts:
+    """What the turn knows besides its memory: the messages before this one and the contact."""
+
+    history: tuple[Turn, ...] = ()
+    contact: Mapping[str, str] = field(default_factory=dict)  # name/email/phone and attribute names -> value
+    model: ModelVerdict | None = None
+    assistant_failed: bool = False
+
+
+# --- the plan out ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    kb_answer: bool = False  # a knowledge-base answer (the widget may ask whether it helped)
+
+
+@dataclass(frozen=True)
+class HandoffPlan:
+    trigger: str
+    cause: str
+    reason: str  # names what the visitor said
+    summary: str  # the unresolved problem in the visitor's words and what the AI tried
+    gathered: Mapping[str, str]
+    topic: str | None  # the restricted topic whose target the handoff goes to
+    frustrated: bool
+    notice: Notice  # how the handoff notice opens: "Of course." only after a calm request
+    language: str
+
+
+@dataclass(frozen=True)
+class ContactUpdate:
+    """A gathered value the contact does not have yet: name/email/phone fill the contact's
+    own field, anything else its attribute `name`."""
+
+    kind: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class TurnPlan:
+    """Exactly one outcome: replies to send, or a handoff (possibly after a reply saying why)."""
+
+    memory: TurnMemory
+    language: str
+    decision: Decision
+    replies: tuple[Reply, ...] = ()
+    handoff: HandoffPlan | None = None
+    consult_model: bool = False  # ask the language model to write the answer, then plan again with its verdict
+    model_may_hand_off: bool = False
+    contact_updates: tuple[ContactUpdate, ...] = ()
+
+    @property
+    def outcome(self) -> Literal["reply", "handoff"]:
+        return "handoff" if self.handoff is not None else "reply"
+
+
+# --- planning --------------------------------------------------------------------------
+
+
+def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None, text: str,
+              facts: TurnFacts = TurnFacts()) -> TurnPlan:
+    """What to do about the visitor's message `text`, given everything known before it.
+
+    `analysis` is the assistant's analysis of `text`, or None when the assistant failed
+    (the fail-safe). Deterministic: the same arguments always give the same plan.
+    """
+    text = text or ""
+    if analysis is None or facts.assistant_failed:
+        return _fail_safe(policy, memory, text, facts)
+    turn = _Turn.start(policy, memory, analysis, text, facts)
+    if memory.gathering:
+        return turn.continue_gathering()
+    return turn.plan()
+
+
+@dataclass
+class _Turn:
+    """One planning pass (mutable scratch; the inputs and the plan are frozen)."""
+
+    policy: TurnPolicy
+    memory: TurnMemory
+    analysis: Analysis
+    text: str
+    facts: TurnFacts
+    lang: str
+    asked: bool
+    topic: str | None
+
+    @classmethod
+    def start(cls, policy: TurnPolicy, memory: TurnMemory, analysis: Analysis, text: str, facts: TurnFacts) -> _Turn:
+        lang = analysis.language or "en"
+        if memory.language and len(text.split()) < 3:  # "skip", "ok", an email address: the conversation's language
+            lang = memory.language
+        asked = analysis.human_request.fired or (memory.offered_human and bool(YES.match(text)))
+        memory = replace(memory, language=lang, human_requests=memory.human_requests + int(asked),
+                         request=text[:300] if asked else memory.request,
+                         frustration=text[:300] if _upset(analysis) else memory.frustration,
+                         distressed=memory.distressed or _distress(text))
+        topic = analysis.restricted_topic.name if analysis.restricted_topic else None
+        return cls(policy, memory, analysis, text, facts, lang, asked, topic)
+
+    # -- a turn outside gathering --
+
+    def plan(self) -> TurnPlan:
+        a, m = self.analysis, self.memory
+        problem, answered, awaiting = m.problem, m.problem_answered, m.awaiting_problem
+        if awaiting and not self.asked:
+            problem, answered, awaiting = self.text, False, False
+        elif a.not_helpful.fired or a.repeated_question.fired:
+            problem, answered = problem or self.text, False
+        elif self._substantive():
+            problem, answered = self.text, False
+        elif not problem:
+            # Messages sent in a quick burst are answered by the last one's turn: the problem may be in an earlier one.
+            problem = next((t for t in reversed(_unanswered(self.facts.history)) if len(t.split()) >= 4), "")
+        self.memory = replace(m, problem=problem[:500], problem_answered=answered, awaiting_problem=awaiting)
+        known = self._known()
+        signals = self._signals(known, gathering_for=None)
+        decision = decide(self.policy.level, signals)
+        action = decision.action
+        if action == "small_talk":
+            return self._reply(decision, phrase(a.smalltalk or "greeting", self.lang))
+        if action == "answer":
+            return self._answer(decision)
+        if action == "cannot_answer":
+            self.memory = self.memory.with_tried(f"could not answer “{_clip(self.text, 80)}”")
+            return self._reply(decision, phrase("cannot_answer_ai_only", self.lang))
+        if action == "apologize":
+            return self._reply(decision, phrase("assistant_trouble", self.lang))
+        if action == "ask_problem":
+            self.memory = replace(self.memory, awaiting_problem=True).with_tried("asked what the problem is")
+            return self._reply(decision, phrase("ask_problem", self.lang))
+        if action == "offer_human":
+            self.memory = replace(self.memory, offered_human=True).with_tried("offered a person")
+            body, metadata = phrase("offer_human", self.lang), {}
+            if a.answer is not None:
+                body, metadata = f"{a.answer.text}\n\n{body}", _answer_metadata(a)
+            return self._reply(decision, body, metadata)
+        cause = decision.cause or "cannot_answer"
+        pending = PendingHandoff(cause=cause, reason=self._reason(decision, cause), topic=self.topic)
+        if action == "ask_field":
+            return self._ask(decision, pending, decision.field or "", lead_in=True, known=known)
+        return self._handoff(decision, pending, known, fresh=True)
+
+    def _substantive(self) -> bool:
+        """A message that states a problem: not small talk, not only a request for a person."""
+        a = self.analysis
+        if a.smalltalk:
+            return False
+        if self.asked and a.answer is None and a.restricted_topic is None:
+            return False
+        return a.answer is not None or a.restricted_topic is not None or len(self.text.split()) >= 4
+
+    def _answer(self, decision: Decision) -> TurnPlan:
+        a, model = self.analysis, self.facts.model
+        if a.answer is None:  # the rules only answer what the knowledge base can; never send nothing
+            return self._reply(decision, phrase("cannot_answer_ai_only", self.lang))
+        body, metadata = a.answer.text, _answer_metadata(a)
+        if model is not None:  # the model wrote it, or failed and the local answer stands ("fallback")
+            body, metadata = model.text or body, {**metadata, "generated_by": model.source}
+        m = self.memory
+        if m.problem:
+            m = replace(m, ai_attempted=True, problem_answered=m.problem == self.text or m.problem_answered)
+        self.memory = m.with_tried(f"answered “{_clip(self.text, 80)}” from the article “{a.answer.title}”")
+        consult = self.policy.uses_model and model is None
+        return TurnPlan(memory=self.memory, language=self.lang, decision=decision,
+                        replies=(Reply(body, metadata, kb_answer=True),), consult_model=consult,
+                        model_may_hand_off=consult and decision.model_may_hand_off)
+
+    # -- a turn while information is gathered for a handoff --
+
+    def continue_gathering(self) -> TurnPlan:
+        a, m = self.analysis, self.memory
+        pending = m.pending
+        assert pending is not None
+        current = self._field(pending.field)
+        gathered, skipped = dict(m.gathered), list(m.skipped)
+        frustrated = a.frustration.fired
+        declined = bool(DECLINE.match(normalize(self.text)))
+        question = not declined and self._is_question()
+        took = False
+        if current is not None and current.name not in gathered:
+            value = _value_in_answer(current, self.text,
+                                     bare_name=not (self.asked or frustrated or declined or question))
+            if value:
+                gathered[current.name], took = value, True
+        if current is not None and not took and declined and current.name not in skipped:
+            skipped.append(current.name)
+        self.memory = replace(m, gathered=gathered, skipped=tuple(skipped))
+        if question and not took:
+            self._note_question()
+        known = self._known()
+        cause = strongest_cause("restricted_topic" if self.topic else None, pending.cause)
+        if cause != pending.cause:  # a restricted topic outranks what the handoff was decided for
+            pending = replace(pending, cause=cause, reason=self._cause_reason(cause), topic=self.topic)
+        decision = decide(self.policy.level, self._signals(known, gathering_for=pending.cause))
+        if decision.action == "handoff":
+            if decision.cause != pending.cause:  # asked for a person or frustrated: named after what they said
+                pending = replace(pending, cause=decision.cause, reason=self._cause_reason(decision.cause))
+            return self._handoff(decision, pending, known, answered_question=question and not took)
+        if decision.action != "gather":  # AI only or handoff disabled meanwhile: nothing to gather for
+            self.memory = replace(self.memory, pending=None)
+            return _Turn.plan(self)
+        nxt = decision.field or ""
+        prefix = self._question_reply() if question and not took else ""
+        if declined:
+            prefix = phrase("gather_skipped", self.lang)
+        retry = nxt == pending.field and not (took or question or declined)
+        return self._ask(decision, pending, nxt, known=known, retry=retry, prefix=prefix)
+
+    def _is_question(self) -> bool:
+        """A real question, not an attempt at the answer asked for."""
+        a, n = self.analysis, len(self.text.split())
+        return a.answer is not None or a.restricted_topic is not None or ("?" in self.text and n >= 4) or n >= 7
+
+    def _note_question(self) -> None:
+        if self.analysis.answer is not None:
+            self.memory = self.memory.with_tried(
+                f"answered “{_clip(self.text, 80)}” from the article “{self.analysis.answer.title}”")
+        else:
+            unanswered = tuple(q for q in self.memory.unanswered if q != self.text) + (self.text[:300],)
+            self.memory = replace(self.memory, unanswered=unanswered[-3:])
+
+    def _question_reply(self) -> str:
+        if self.analysis.answer is not None:
+            return self.analysis.answer.text
+        return phrase("question_passed_on", self.lang)
+
+    # -- shared steps --
+
+    def _signals(self, known: Mapping[str, str], *, gathering_for: str | None) -> TurnSignals:
+        a, m = self.analysis, self.memory
+        missing = tuple(f.name for f in self.policy.fields
+                        if f.required and f.name not in known and f.name not in m.skipped
+                        and m.asks.get(f.name, 0) < ASK_LIMIT)
+        return TurnSignals(
+            asked_for_human=self.asked,
+            frustrated=a.frustration.fired,
+            restricted_topic=self.topic,
+            kb_can_answer=a.answer is not None,
+            said_not_helpful=a.not_helpful.fired,
+            repeated_failure=a.repeated_question.fired,
+            has_problem_statement=bool(m.problem),
+            ai_attempted=m.ai_attempted,
+            human_requests=m.human_requests,
+            ai_offered_human=m.offered_human,
+            missing_fields=missing,
+            handoff_enabled=self.policy.handoff_enabled,
+            smalltalk=bool(a.smalltalk),
+            gathering_for=gathering_for,  # type: ignore[arg-type]
+            model_handoff=bool(self.facts.model and self.facts.model.handoff),
+            was_frustrated=m.frustrated,
+        )
+
+    def _known(self) -> dict[str, str]:
+        """What the memory, the contact and the conversation already say: never asked again."""
+        m, contact = self.memory, self.facts.contact
+        known = dict(m.gathered)
+        visitor_texts = [t.text for t in self.facts.history if t.sender == "visitor"] + [self.text]
+        for f in self.policy.fields:
+            if f.name in known:
+                continue
+            on_contact = contact.get(f.kind if f.kind in PERSON_KINDS else f.name, "")
+            if on_contact and validate_field(f.kind, on_contact, f.regex or None):
+                known[f.name] = on_contact
+            elif f.kind == "text":
+                if m.problem:
+                    known[f.name] = m.problem
+            elif f.kind != "name":  # a name is asked, not guessed from free text
+                for past in reversed(visitor_texts):
+                    value = extract_field(f.kind, past, f.regex or None)
+                    if value and validate_field(f.kind, value, f.regex or None):
+                        known[f.name] = value
+                        break
+        return known
+
+    def _field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.policy.fields if f.name == name), None)
+
+    def _ask(self, decision: Decision, pending: PendingHandoff, name: str, *, known: Mapping[str, str],
+             lead_in: bool = False, retry: bool = False, prefix: str = "") -> TurnPlan:
+        spec = self._field(name)
+        assert spec is not None
+        asks = {**self.memory.asks, name: self.memory.asks.get(name, 0) + 1}
+        gathered = {f.name: known[f.name] for f in self.policy.fields if f.name in known}
+        self.memory = replace(self.memory, pending=replace(pending, field=name), asks=asks, gathered=gathered)
+        question = self._question(spec)
+        if retry:
+            question = phrase(f"gather_invalid_{spec.kind}", self.lang, label=spec.label)
+            if spec.question and self._speaks(spec.question):
+                question = f"{question} {spec.question}"
+        parts: list[str] = []
+        if lead_in:
+            if pending.cause == "cannot_answer":
+                parts.append(phrase("cannot_answer_plain", self.lang))  # says so, then what happens next
+            parts.append(phrase(f"gather_intro_{self._notice(pending.cause)}", self.lang))
+        parts.append(question)
+        body = " ".join(parts)
+        if prefix:  # an answer to a question asked meanwhile, or "no problem" after a refusal
+            body = f"{prefix}\n\n{body}" if "\n" in prefix or len(prefix) > 80 else f"{prefix} {body}"
+        return replace(self._reply(decision, body), contact_updates=self._contact_updates(gathered))
+
+    def _question(self, spec: FieldSpec) -> str:
+        if spec.question and self._speaks(spec.question):
+            return spec.question
+        return phrase(f"gather_{spec.kind}", self.lang, label=spec.label)
+
+    def _speaks(self, wording: str) -> bool:
+        """Whether the workspace's own wording is in the visitor's language (never mix two in one message)."""
+        return detect_language(wording, default=self.lang) == self.lang
+
+    def _handoff(self, decision: Decision, pending: PendingHandoff, known: Mapping[str, str], *,
+                 answered_question: bool = False, fresh: bool = False) -> TurnPlan:
+        gathered = {f.name: known[f.name] for f in self.policy.fields if f.name in known}
+        cause = decision.cause or pending.cause
+        self.memory = replace(self.memory, pending=None, gathered=gathered)
+        replies: list[Reply] = []
+        if answered_question and self.analysis.answer is not None:
+            replies.append(Reply(self.analysis.answer.text, _answer_metadata(self.analysis)))
+        elif answered_question:
+            replies.append(Reply(phrase("question_passed_on", self.lang)))
+        elif fresh and cause == "cannot_answer":
+            replies.append(Reply(phrase("cannot_answer_plain", self.lang)))  # says so, then the handoff notice
+        handoff = HandoffPlan(
+            trigger=decision.trigger or TRIGGER[cause], cause=cause, reason=pending.reason,
+            summary=handoff_summary(self.memory, self.policy.fields, latest=self.text),
+            gathered=gathered, topic=pending.topic or self.topic, frustrated=self.memory.frustrated,
+            notice=self._notice(cause), language=self.lang)
+        return TurnPlan(memory=self.memory, language=self.lang, decision=decision, replies=tuple(replies),
+                        handoff=handoff, contact_updates=self._contact_updates(gathered))
+
+    def _notice(self, cause: str) -> Notice:
+        """No cheerful opener after a complaint, anger, an accident or an urgent problem."""
+        m = self.memory
+        if m.frustrated or m.distressed or self.analysis.complaint.fired or self.analysis.anger.fired \
+                or _distress(m.problem):
+            return "sorry"
+        return "of_course" if cause == "user_request" else "plain"
+
+    def _reason(self, decision: Decision, cause: str) -> str:
+        if cause == "restricted_topic" and not self.topic:
+            return self.memory.pending.reason if self.memory.pending else REASON[cause]
+        if cause == "cannot_answer":
+            a = self.analysis
+            problem = _clip(self.memory.problem or self.text, 120)
+            if a.not_helpful.fired:
+                return f"The AI's answer did not help with “{problem}”"
+            if a.repeated_question.fired:
+                return f"The visitor keeps asking the same thing: “{_clip(self.text, 120)}”"
+            return f"The AI could not answer “{problem}”"
+        if cause == "model":
+            model = self.facts.model
+            return f"The AI decided to hand off: {model.reason}" if model and model.reason else REASON["model"]
+        return self._cause_reason(cause)
+
+    def _cause_reason(self, cause: str | None) -> str:
+        """The reason, quoting the words that caused it (an earlier message's, if that one did)."""
+        m = self.memory
+        if cause == "user_request":
+            return f"The visitor asked for a human: “{_clip(self.text if self.asked else m.request, 120)}”"
+        if cause == "restricted_topic":
+            return f"Restricted topic {self.topic}: “{_clip(self.text, 120)}”"
+        if cause == "frustration":
+            words = self.text if _upset(self.analysis) else m.frustration
+            return f"The visitor is frustrated: “{_clip(words, 120)}”"
+        return f"{REASON.get(cause or '', 'Handoff')}: “{_clip(self.text, 120)}”"
+
+    def _contact_updates(self, gathered: Mapping[str, str]) -> tuple[ContactUpdate, ...]:
+        contact, out = self.facts.contact, []
+        for f in self.policy.fields:
+            value = gathered.get(f.name)
+            if not value or f.kind == "text":
+                continue
+            key = f.kind if f.kind in PERSON_KINDS else f.name
+            if not contact.get(key):
+                out.append(ContactUpdate(f.kind, f.name, value))
+        return tuple(out)
+
+    def _reply(self, decision: Decision, body: str, metadata: Mapping[str, Any] | None = None) -> TurnPlan:
+        return TurnPlan(memory=self.memory, language=self.lang, decision=decision,
+                        replies=(Reply(body, dict(metadata or {})),))
+
+
+def _fail_safe(policy: TurnPolicy, memory: TurnMemory, text: str, facts: TurnFacts) -> TurnPlan:
+    """The assistant broke: a human takes over, or under AI only the visitor is told to try again."""
+    lang = memory.language or "en"
+    decision = decide(policy.level, TurnSignals(assistant_error=True, handoff_enabled=policy.handoff_enabled))
+    if decision.action != "handoff":
+        return TurnPlan(memory=memory, language=lang, decision=decision,
+                        replies=(Reply(phrase("assistant_trouble", lang)),))
+    topic = memory.pending.topic if memory.pending else None
+    if not memory.problem or memory.problem_answered:
+        memory = replace(memory, problem=text[:500], problem_answered=False)
+    memory = replace(memory, pending=None)
+    handoff = HandoffPlan(
+        trigger=decision.trigger or "ai_decision", cause="assistant_error", reason=REASON["assistant_error"],
+        summary=handoff_summary(memory, policy.fields, latest=text), gathered=dict(memory.gathered),
+        topic=topic, frustrated=memory.frustrated,
+        notice="sorry" if memory.frustrated else "plain", language=lang)
+    return TurnPlan(memory=memory, language=lang, decision=decision, handoff=handoff)
+
+
+def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest: str = "") -> str:
+    """For the agent who takes over: the unresolved problem in the visitor's words, what the AI
+    tried, what was gathered. Never the assistant's own prompts."""
+    lines: list[str] = []
+    if memory.problem and not memory.problem_answered:
+        lines.append(f"Problem: “{_clip(memory.problem, 240)}”")
+    else:
+        lines.append("Problem: not described yet")
+    latest = latest.strip()
+    if latest and latest != memory.problem and len(latest.split()) >= 4 and not DECLINE.match(normalize(latest)):
+        lines.append(f"Latest from the visitor: “{_clip(latest, 200)}”")
+    for question in memory.unanswered:
+        if question != latest:
+            lines.append(f"Also asked: “{_clip(question, 160)}”")
+    lines.append("AI tried: " + ("; ".join(memory.tried) if memory.tried else "nothing yet"))
+    labels = {f.name: f.label for f in fields}
+    if memory.gathered:
+        lines.append("Gathered: " + "; ".join(f"{labels.get(k, k)}: {v}" for k, v in memory.gathered.items()))
+    not_given = [labels.get(f.name, f.name) for f in fields
+                 if f.required and f.name not in memory.gathered and (f.name in memory.skipped or memory.asks.get(f.name))]
+    if not_given:
+        lines.append("Not given: " + ", ".join(not_given))
+    return "\n".join(lines)
+
+
+def _unanswered(history: tuple[Turn, ...]) -> list[str]:
+    """The visitor's messages since the last message of anyone else."""
+    texts: list[str] = []
+    for turn in history:
+        texts = [*texts, turn.text] if turn.sender == "visitor" else []
+    return texts
+
+
+def _upset(analysis: Analysis) -> bool:
+    """Frustrated in words (a complaint, anger), not only by asking the same thing again."""
+    a = analysis
+    return a.frustration.fired and (a.complaint.fired or a.anger.fired or not a.repeated_question.fired)
+
+
+def _distress(text: str) -> bool:
+    words = normalize(text)
+    return bool(DISTRESS.search(words) or URGENT_WORDS.search(words))
+
+
+def _value_in_answer(spec: FieldSpec, text: str, *, bare_name: bool) -> str | None:
+    """The value of the field asked for in the visitor's answer, if it holds a valid one."""
+    if spec.kind == "name" and not bare_name and not re.search(r"\b(?:name|llamo|nombre|appelle|nom|heisse|heiße|chamo|nome)\b", text, re.I):
+        return None
+    if spec.kind == "text" and not bare_name:
+        return None
+    value = extract_field(spec.kind, text, spec.regex or None)
+    return value if value and validate_field(spec.kind, value, spec.regex or None) else None
+
+
+def _answer_metadata(analysis: Analysis) -> dict[str, Any]:
+    a = analysis.answer
+    if a is None:
+        return {}
+    return {"article": {"id": a.article_id, "title": a.title, "url": a.url}, "confidence": round(a.confidence, 3)}
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,53 @@
+"""The base of every JSON websocket consumer: whatever a client sends, it gets an error
+frame and the socket stays open; only the server's own shutdown closes it.
+
+Error frame: `{"type": "error", "error": {"code", "message", "fields"}}`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DataError
+
+from helpdesk.errors import DomainError
+from helpdesk.middleware import OUTAGES
+from helpdesk.text import json_problem
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_CHARS = 64 * 1024
+
+
+class JsonSocketConsumer(AsyncJsonWebsocketConsumer):
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            return await self.send_error("binary_frame", "Frames must be JSON text, not binary.")
+        if len(text_data) > MAX_FRAME_CHARS:
+            return await self.send_error("too_large", f"A frame may have at most {MAX_FRAME_CHARS} characters.")
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            return await self.send_error("malformed", "The frame is not valid JSON.")
+        problem = json_problem(content)
+        if problem:
+            path, why = problem
+            return await self.send_error("invalid_text", f"{path} {why}.", {path: [why]})
+        try:
+            await self.receive_json(content, **kwargs)
+        except DomainError as exc:
+            await self.send_error(exc.code, exc.message, exc.fields)
+        except DataError as exc:
+            logger.info("Refused a value the database cannot store: %s", exc)
+            await self.send_error("invalid", "A value in the frame is out of range or malformed.")
+        except OUTAGES as exc:
+            logger.error("Socket frame failed, service unavailable: %s: %s", type(exc).__name__, exc)
+            await self.send_error("unavailable", "The service is briefly unavailable; send it again shortly.")
+        except Exception:
+            logger.exception("Socket frame failed")
+            await self.send_error("internal_error", "Something went wrong on our side.")
+
+    async def send_error(self, code: str, message: str, fields: dict | None = None, **extra) -> None:
+        await self.send_json({"type": "error",
+                              "error": {"code": code, "message": message, "fields": fields or {}, **extra}})

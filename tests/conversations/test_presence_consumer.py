@@ -1,0 +1,107 @@
+"""An agent is online while an inbox of theirs is open: the inbox socket over the real router and channel
+layer, and the heartbeat its polling fallback calls."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from helpdesk.asgi import application
+from routing import presence
+from routing.models import AgentProfile
+from tests import factories
+from tests.conftest import client_for, close_socket_connections
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(monkeypatch, no_tasks):
+    monkeypatch.setattr(presence, "_pull_waiting_handoffs", lambda: None)
+
+
+@pytest.fixture(autouse=True)
+async def _close_consumer_connections():
+    yield
+    await close_socket_connections()
+
+
+@database_sync_to_async
+def offline_agent(workspace=None):
+    workspace = workspace or factories.WorkspaceFactory()
+    if not hasattr(workspace, "policy"):
+        factories.PolicyFactory(workspace=workspace)
+    profile = factories.AgentFactory(workspace=workspace, last_seen_at=None)
+    return profile.user, Token.objects.create(user=profile.user).key, workspace
+
+
+@database_sync_to_async
+def last_seen(user):
+    return AgentProfile.objects.get(user=user).last_seen_at
+
+
+async def next_of(communicator, kind: str) -> dict:
+    while True:
+        event = await communicator.receive_json_from(timeout=5)
+        if event["type"] == kind:
+            return event
+
+
+async def test_an_open_inbox_socket_makes_the_agent_online_and_colleagues_hear_it():
+    agent, key, workspace = await offline_agent()
+    _colleague, colleague_key, _ = await offline_agent(workspace)
+    colleague = WebsocketCommunicator(application, f"/ws/inbox/?token={colleague_key}")
+    assert (await colleague.connect())[0]
+    socket = WebsocketCommunicator(application, f"/ws/inbox/?token={key}")
+    try:
+        assert (await socket.connect())[0]
+        assert presence.is_online(await last_seen(agent), timezone.now())
+        event = await next_of(colleague, "agent.presence")
+        if event["agent"]["id"] != str(agent.pk):  # the colleague's own arrival came first
+            event = await next_of(colleague, "agent.presence")
+        assert event == {"type": "agent.presence", "agent": {"id": str(agent.pk), "name": agent.get_full_name()},
+                         "online": True}
+    finally:
+        await socket.disconnect()
+        await colleague.disconnect()
+    # Closed just now: still online through the grace period, so a reload is not a departure.
+    assert presence.is_online(await last_seen(agent), timezone.now())
+    assert not presence.is_online(await last_seen(agent), timezone.now() + timedelta(seconds=31))
+
+
+@override_settings(PRESENCE_GRACE_SECONDS=0.6)
+async def test_the_socket_keeps_refreshing_presence_while_it_stays_open():
+    agent, key, _ = await offline_agent()
+    socket = WebsocketCommunicator(application, f"/ws/inbox/?token={key}")
+    assert (await socket.connect())[0]
+    try:
+        first = await last_seen(agent)
+        await asyncio.sleep(1.0)  # several heartbeats (every 0.2 s here)
+        assert await last_seen(agent) > first
+        assert presence.is_online(await last_seen(agent), timezone.now()), "online as long as the socket is open"
+    finally:
+        await socket.disconnect()
+
+
+async def test_a_refused_socket_does_not_make_anyone_online():
+    agent, _, _ = await offline_agent()
+    socket = WebsocketCommunicator(application, "/ws/inbox/?token=forged")
+    assert not (await socket.connect())[0]
+    assert await last_seen(agent) is None
+
+
+def test_an_inbox_that_polls_keeps_its_agent_online_with_the_heartbeat(workspace, visitor):
+    profile = factories.AgentFactory(workspace=workspace, last_seen_at=None)
+    response = client_for(profile.user).post("/api/v1/agents/me/heartbeat/")
+    assert response.status_code == 204
+    profile.refresh_from_db()
+    assert presence.is_online(profile.last_seen_at, timezone.now())
+
+    _conversation, _token, visitor_client = visitor
+    assert visitor_client.post("/api/v1/agents/me/heartbeat/").status_code in (401, 403)

@@ -1,0 +1,491 @@
+"""Whole conversations against the pure turn planner: no database, no Django.
+
+Each visitor message is given with the signals the assistant would report for it (so the
+rules, not the detectors, are under test); a later test runs the real assistant.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from conversations.assistant.text import detect_language
+from conversations.assistant.types import NO_SIGNAL, Analysis, KBAnswer, Signal, TopicMatch, Turn
+from conversations.turn_memory import TurnMemory
+from conversations.turn_plan import FieldSpec, ModelVerdict, TurnFacts, TurnPlan, TurnPolicy, plan_turn
+
+ON = Signal(0.9, True, "test")
+EMAIL = FieldSpec("email", "email")
+ORDER = FieldSpec("order", "order_number")
+ARTICLES = {
+    "shipping": ("Shipping times", "Standard shipping takes 2 to 4 working days."),
+    "returns": ("Returns", "You can return unworn items within 30 days."),
+    "envios": ("Envíos", "El envío estándar tarda de 2 a 4 días laborables."),
+}
+
+
+def analysis(text: str, *, lang: str = "en", human: bool = False, frustrated: bool = False, complaint: bool = False,
+             not_helpful: bool = False, repeated: bool = False, topic: str | None = None, answer: str | None = None,
+             smalltalk: str | None = None) -> Analysis:
+    kb = None
+    if answer:
+        title, body = ARTICLES[answer]
+        kb = KBAnswer(article_id=answer, title=title, url="", passage=body, text=f"{body}\n\nFrom our article “{title}”",
+                      confidence=0.8)
+    return Analysis(
+        language=lang, human_request=ON if human else NO_SIGNAL,
+        frustration=ON if (frustrated or complaint) else NO_SIGNAL, not_helpful=ON if not_helpful else NO_SIGNAL,
+        repeated_question=ON if repeated else NO_SIGNAL,
+        restricted_topic=TopicMatch(topic, 0.9, "test") if topic else None,
+        out_of_scope=NO_SIGNAL if kb or smalltalk else ON, answer=kb, complaint=ON if complaint else NO_SIGNAL,
+        smalltalk=smalltalk)
+
+
+@dataclass
+class Chat:
+    """A conversation as the turn runs it: plan, send, remember (the memory goes through JSON)."""
+
+    policy: TurnPolicy
+    contact: dict[str, str] = field(default_factory=dict)
+    memory: TurnMemory = field(default_factory=TurnMemory)
+    history: list[Turn] = field(default_factory=list)
+    plans: list[TurnPlan] = field(default_factory=list)
+
+    def say(self, text: str, *, model: ModelVerdict | None = None, failed: bool = False, **signals) -> TurnPlan:
+        assert self.handoff is None, "a human owns the conversation: the AI plans nothing more"
+        facts = TurnFacts(history=tuple(self.history), contact=dict(self.contact), model=model,
+                          assistant_failed=failed)
+        plan = plan_turn(self.policy, self.memory, None if failed else analysis(text, **signals), text, facts)
+        assert plan.replies or plan.handoff, "every visitor message gets an outcome"
+        assert all(r.text.strip() for r in plan.replies)
+        saved = json.loads(json.dumps(plan.memory.to_dict()))
+        assert TurnMemory.from_dict(saved) == plan.memory, "the memory survives being saved"
+        self.memory = TurnMemory.from_dict(saved)
+        self.history.append(Turn("visitor", text))
+        self.history.extend(Turn("ai", r.text) for r in plan.replies)
+        for update in plan.contact_updates:
+            self.contact.setdefault(update.kind if update.kind in ("name", "email", "phone") else update.name,
+                                    update.value)
+        self.plans.append(plan)
+        return plan
+
+    @property
+    def handoff(self):
+        return next((p.handoff for p in self.plans if p.handoff), None)
+
+    @property
+    def ai_texts(self) -> list[str]:
+        return [t.text for t in self.history if t.sender == "ai"]
+
+    def hand_back(self) -> None:
+        """An agent hands the conversation back to the AI: its memory starts over."""
+        self.plans, self.memory = [p for p in self.plans if not p.handoff], TurnMemory()
+
+
+def reply(plan: TurnPlan) -> str:
+    return " ".join(r.text for r in plan.replies)
+
+
+def balanced(*fields: FieldSpec, **kw) -> TurnPolicy:
+    return TurnPolicy(level="balanced", fields=tuple(fields), **kw)
+
+
+# --- gathering is never a trap --------------------------------------------------------------
+
+
+def test_the_reported_trap_a_long_conversation_where_the_visitor_declines_and_asks_questions():
+    chat = Chat(balanced(EMAIL, ORDER))
+    assert "help" in reply(chat.say("hi", smalltalk="greeting"))
+    answered = chat.say("How long does shipping take?", answer="shipping")
+    assert "working days" in reply(answered) and answered.replies[0].kb_answer
+    assert reply(chat.say("thanks", smalltalk="thanks"))
+    plan = chat.say("I want a human", human=True)
+    assert not plan.replies[0].kb_answer
+    assert plan.handoff is None and "email" in reply(plan)
+    assert reply(plan).startswith("Of course"), "a calm request gets a friendly opener"
+
+    plan = chat.say("I'd rather not")
+    assert plan.handoff is None
+    assert reply(plan).startswith("No problem") and "order number" in reply(plan), "a refusal moves on"
+
+    plan = chat.say("Wait, can I return unworn shoes after two weeks?", answer="returns")
+    assert "30 days" in reply(plan) and "order number" in reply(plan), "answered, then gathering resumes"
+    assert plan.handoff is None
+
+    plan = chat.say("skip")
+    assert plan.handoff is not None and plan.replies == ()
+    h = plan.handoff
+    assert (h.trigger, h.cause) == ("user_request", "user_request")
+    assert h.reason == "The visitor asked for a human: “I want a human”"
+    assert h.gathered == {}
+    assert "Not given: email, order" in h.summary
+    assert "email address" not in h.summary and "order number?" not in h.summary, "no assistant prompts"
+    assert "Problem: not described yet" in h.summary, "an answered question is not the problem"
+    assert "answered “How long does shipping take?”" in h.summary
+    assert len(chat.plans) == 7
+
+
+def test_a_request_for_a_person_while_gathering_hands_off_at_once_with_what_is_known():
+    chat = Chat(balanced(EMAIL, ORDER))
+    plan = chat.say("My parcel never arrived and it's been two weeks")
+    assert reply(plan).startswith("I couldn't find an answer to that"), "says it cannot answer"
+    assert "email" in reply(plan)
+    assert "order number" in reply(chat.say("sure, it's ana@example.org"))
+    plan = chat.say("let me talk to a person", human=True)
+    h = plan.handoff
+    assert h is not None and h.cause == "user_request", "explicit request outranks cannot answer"
+    assert h.reason == "The visitor asked for a human: “let me talk to a person”"
+    assert h.gathered == {"email": "ana@example.org"}
+    assert h.summary.startswith("Problem: “My parcel never arrived and it's been two weeks”")
+    assert chat.contact == {"email": "ana@example.org"}, "the email given is saved on the contact"
+
+
+def test_frustration_while_gathering_hands_off_at_once_named_after_it():
+    chat = Chat(balanced(EMAIL))
+    chat.say("The app crashes every time I open my invoices")
+    plan = chat.say("I'm really frustrated", frustrated=True)
+    h = plan.handoff
+    assert h is not None and (h.cause, h.trigger) == ("frustration", "ai_decision")
+    assert h.reason == "The visitor is frustrated: “I'm really frustrated”"
+    assert h.notice == "sorry"
+    assert "Problem: “The app crashes every time I open my invoices”" in h.summary
+
+
+def test_each_field_is_asked_at_most_twice():
+    chat = Chat(balanced(EMAIL))
+    chat.say("I need a person", human=True)
+    plan = chat.say("hmm")
+    assert reply(plan).startswith("That doesn't look like an email address"), "asked a second time"
+    plan = chat.say("x at y")
+    assert plan.handoff is not None, "never a third time"
+    assert "Not given: email" in plan.handoff.summary
+    assert sum("email" in t.lower() for t in chat.ai_texts) == 2
+
+
+def test_fields_given_earlier_or_on_the_contact_are_never_asked():
+    chat = Chat(balanced(EMAIL, ORDER), contact={"email": "known@example.org"})
+    chat.say("Order A-10234 arrived broken, the box was crushed")
+    plan = chat.plans[-1]
+    assert plan.handoff is not None, "email on the contact, order number in the message: nothing to ask"
+    assert plan.handoff.gathered == {"email": "known@example.org", "order": "A-10234"}
+    assert [(u.kind, u.name, u.value) for u in plan.contact_updates] == [("order_number", "order", "A-10234")]
+
+
+def test_a_field_mentioned_in_an_earlier_message_is_not_asked():
+    chat = Chat(balanced(EMAIL))
+    chat.say("Hello, I'm writing from bo@example.org", smalltalk="greeting")
+    assert chat.say("I want to talk to a human", human=True).handoff.gathered == {"email": "bo@example.org"}
+
+
+def test_a_question_the_ai_cannot_answer_while_gathering_is_passed_on_and_gathering_resumes():
+    chat = Chat(balanced(EMAIL))
+    chat.say("I want a human", human=True)
+    plan = chat.say("What's the capital of Australia, by the way?")
+    assert "pass your question on" in reply(plan) and "email" in reply(plan)
+    h = chat.say("my email is lu@example.org").handoff
+    assert h.gathered == {"email": "lu@example.org"}
+    assert "Also asked: “What's the capital of Australia, by the way?”" in h.summary
+
+
+def test_a_restricted_topic_while_gathering_takes_over_the_target_and_the_reason():
+    chat = Chat(balanced(EMAIL))
+    chat.say("This page does not load on my phone at all")
+    plan = chat.say("Also I want to dispute a charge on my card", topic="Billing disputes")
+    assert plan.handoff is None and "email" in reply(plan)
+    h = chat.say("ok ana@example.org").handoff
+    assert (h.cause, h.topic, h.trigger) == ("restricted_topic", "Billing disputes", "restricted_topic")
+    assert h.reason == "Restricted topic Billing disputes: “Also I want to dispute a charge on my card”"
+
+
+def test_a_name_is_taken_from_the_answer_but_skip_is_not_a_name():
+    chat = Chat(balanced(FieldSpec("name", "name")))
+    chat.say("I want a human", human=True)
+    plan = chat.say("skip")
+    assert plan.handoff is not None and plan.handoff.gathered == {}
+    chat = Chat(balanced(FieldSpec("name", "name")))
+    chat.say("I want a human", human=True)
+    plan = chat.say("Maria Silva")
+    assert plan.handoff.gathered == {"name": "Maria Silva"}
+    assert [(u.kind, u.value) for u in plan.contact_updates] == [("name", "Maria Silva")]
+
+
+# --- the visitor is told what happens, in their language --------------------------------------
+
+
+def test_the_ai_says_when_it_cannot_answer_before_the_handoff():
+    chat = Chat(balanced())
+    plan = chat.say("What's the capital of Australia?")
+    assert plan.handoff is not None
+    assert reply(plan) == "I couldn't find an answer to that in our help articles."
+    assert plan.handoff.reason == "The AI could not answer “What's the capital of Australia?”"
+    assert plan.handoff.notice == "plain"
+
+
+def test_no_cheerful_opener_after_an_accident():
+    chat = Chat(balanced(EMAIL))
+    plan = chat.say("My stove caught fire, I need to talk to someone", human=True)
+    assert not reply(plan).startswith("Of course")
+    assert reply(plan).startswith("I'm sorry about this.")
+    assert chat.say("it's rui@example.org").handoff.notice == "sorry"
+
+
+def test_a_complaint_gets_no_cheerful_opener_either():
+    plan = Chat(balanced()).say("This is unacceptable, I want to file a complaint with a manager", human=True,
+                                complaint=True)
+    assert plan.handoff.notice == "sorry"
+
+
+@pytest.mark.parametrize("lang, text, declined", [
+    ("es", "Quiero hablar con una persona", "no sé"),
+    ("fr", "Je veux parler à un conseiller", "je ne sais pas"),
+    ("de", "Ich möchte mit einem Mitarbeiter sprechen", "weiß ich nicht"),
+    ("pt", "Quero falar com um atendente", "não sei"),
+])
+def test_every_message_is_in_the_visitors_language_never_mixed(lang, text, declined):
+    custom = FieldSpec("email", "email", question="So the team can follow up, what email did you order with?")
+    member = FieldSpec("member_id", "regex", regex=r"M-\d{5}", question="What is your member id?")
+    chat = Chat(balanced(custom, member))
+    chat.say(text, lang=lang, human=True)
+    assert chat.say("???", lang=lang).handoff is None
+    chat.say(declined, lang=lang)
+    chat.say("M-1", lang=lang)
+    chat.say("M-12345", lang=lang)
+    assert chat.handoff is not None and chat.handoff.language == lang
+    assert chat.handoff.gathered == {"member_id": "M-12345"}
+    for text in chat.ai_texts:
+        assert "email did you order" not in text and "What is your" not in text, "the English wording is not mixed in"
+        assert detect_language(text.replace("member id", "")) == lang, text
+
+
+# --- the agent gets the right context ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signals, cause", [
+    ({"human": True, "frustrated": True, "topic": "Legal"}, "user_request"),
+    ({"frustrated": True, "topic": "Legal"}, "restricted_topic"),
+    ({"frustrated": True}, "frustration"),
+    ({}, "cannot_answer"),
+])
+def test_the_reason_follows_the_precedence(signals, cause):
+    plan = Chat(TurnPolicy(level="quick")).say("Nothing works and I have been waiting for a week", **signals)
+    assert plan.handoff.cause == cause
+    assert "“Nothing works and I have been waiting for a week”" in plan.handoff.reason
+
+
+def test_the_summary_is_the_unresolved_problem_in_the_visitors_words():
+    chat = Chat(balanced())
+    chat.say("How long does shipping take?", answer="shipping")
+    chat.say("that didn't help at all, it's been 10 days", not_helpful=True)
+    h = chat.handoff
+    assert h.summary.splitlines()[0] == "Problem: “How long does shipping take?”"
+    assert h.reason == "The AI's answer did not help with “How long does shipping take?”"
+    assert "AI tried: answered “How long does shipping take?” from the article “Shipping times”" in h.summary
+    assert "From our article" not in h.summary, "no assistant boilerplate"
+
+
+# --- each level, in conversations of ten turns and more ------------------------------------------
+
+SCRIPT = [
+    ("hello", {"smalltalk": "greeting"}),
+    ("How long does shipping take?", {"answer": "shipping"}),
+    ("thanks!", {"smalltalk": "thanks"}),
+    ("Can I return shoes I wore once?", {"answer": "returns"}),
+    ("This is ridiculous, the shoes fell apart", {"frustrated": True}),
+    ("What's the capital of Australia?", {}),
+    ("I want a human", {"human": True}),
+    ("I said I want a human", {"human": True}),
+    ("HUMAN NOW", {"human": True}),
+    ("hello??", {}),
+    ("anyone there", {}),
+]
+
+
+@pytest.mark.parametrize("level, handed_off_at, cause", [
+    ("quick", 4, "frustration"),
+    ("balanced", 5, "frustration"),  # offered a person first; named after the earlier frustration
+    ("ai_first", 4, "frustration"),  # the stated problem was tried; this one it cannot answer
+    ("ai_only", None, None),
+])
+def test_the_same_conversation_under_each_level(level, handed_off_at, cause):
+    chat = Chat(TurnPolicy(level=level))
+    for n, (text, signals) in enumerate(SCRIPT):
+        plan = chat.say(text, **signals)
+        if plan.handoff:
+            assert (n, plan.handoff.cause) == (handed_off_at, cause)
+            break
+    else:
+        assert handed_off_at is None and len(chat.plans) == len(SCRIPT)
+    if level == "balanced":
+        assert "Would you like me to bring in a person" in chat.ai_texts[4], "balanced offers a person once"
+        assert chat.handoff.notice == "sorry"
+
+
+def test_ai_first_asks_for_the_problem_tries_it_then_hands_off_after_repeated_requests():
+    chat = Chat(TurnPolicy(level="ai_first", fields=(EMAIL,)))
+    assert "what is the problem" in reply(chat.say("I want a human", human=True))
+    assert "working days" in reply(chat.say("How long does shipping take to Portugal?", answer="shipping"))
+    plan = chat.say("I still want a person", human=True)
+    assert plan.handoff is None and "email" in reply(plan)
+    h = chat.say("me@example.org").handoff
+    assert h.cause == "user_request" and h.gathered == {"email": "me@example.org"}
+    chat.hand_back()
+    assert "help" in reply(chat.say("hi again", smalltalk="greeting"))
+    assert "what is the problem" in reply(chat.say("agent", human=True))
+    assert "what is the problem" in reply(chat.say("AGENT", human=True))
+    plan = chat.say("AGENT!!!", human=True)
+    assert plan.handoff is not None and plan.handoff.cause == "user_request", "insisting three times is enough"
+    assert plan.handoff.gathered == {"email": "me@example.org"}, "the earlier message still counts"
+
+
+def test_ai_only_answers_every_message_of_a_long_conversation_and_never_hands_off():
+    chat = Chat(TurnPolicy(level="ai_only", fields=(EMAIL,)))
+    for text, signals in SCRIPT + [("my email is a@b.co", {}), ("I'm angry", {"frustrated": True}),
+                                   ("broken", {"failed": True})]:
+        plan = chat.say(text, **signals) if "failed" not in signals else chat.say(text, failed=True)
+        assert plan.handoff is None and plan.replies
+    assert chat.ai_texts[-1].startswith("Sorry, something went wrong")
+
+
+# --- the language model and the fail-safe take their rules from the same table -------------------
+
+
+def test_the_model_is_consulted_only_where_it_may_hand_off_and_its_handoff_is_planned_the_same_way():
+    chat = Chat(balanced(EMAIL, uses_model=True))
+    plan = plan_turn(chat.policy, chat.memory, analysis("How long does shipping take?", answer="shipping"),
+                     "How long does shipping take?")
+    assert plan.consult_model and plan.model_may_hand_off
+    plan = chat.say("How long does shipping take?", answer="shipping",
+                    model=ModelVerdict(handoff=True, reason="Asks about a custom contract."))
+    assert plan.handoff is None and "email" in reply(plan), "the model's handoff gathers like any other"
+    h = chat.say("x@example.org").handoff
+    assert (h.cause, h.reason) == ("model", "The AI decided to hand off: Asks about a custom contract.")
+
+
+def test_ai_first_answering_a_request_gives_the_model_no_handoff_tool():
+    policy = TurnPolicy(level="ai_first", uses_model=True)
+    memory = TurnMemory(problem="How long does shipping take?", awaiting_problem=False)
+    plan = plan_turn(policy, memory, analysis("get me a person: shipping time?", human=True, answer="shipping"),
+                     "get me a person: shipping time?")
+    assert plan.decision.action == "answer" and plan.consult_model and not plan.model_may_hand_off
+    written = plan_turn(policy, memory, analysis("get me a person: shipping time?", human=True, answer="shipping"),
+                        "get me a person: shipping time?", TurnFacts(model=ModelVerdict(text="Two to four days.")))
+    assert reply(written) == "Two to four days." and written.replies[0].metadata["generated_by"] == "llm"
+
+
+def test_the_fail_safe_hands_off_with_the_problem_and_what_is_known():
+    chat = Chat(balanced(EMAIL))
+    chat.say("My invoice shows the wrong VAT number")
+    plan = chat.say("hello?", failed=True)
+    assert plan.handoff is not None and plan.handoff.cause == "assistant_error"
+    assert plan.handoff.summary.startswith("Problem: “My invoice shows the wrong VAT number”")
+
+
+# --- the same planner with the real assistant's analysis (still no database) ---------------------
+
+
+@pytest.fixture(scope="module")
+def bot():
+    from conversations.assistant import Article, Assistant, Topic, build_knowledge_index
+
+    articles = [
+        Article("shipping", "Shipping times", "Standard shipping takes 2 to 4 working days in Spain and Portugal. "
+                                              "Express shipping arrives the next working day."),
+        Article("returns", "Returns and exchanges", "You can return unworn items within 30 days of delivery for a "
+                                                    "full refund or an exchange. Start a return from My account."),
+    ]
+    return Assistant(build_knowledge_index(articles),
+                     topics=[Topic("Billing disputes", keywords=("chargeback",), examples=("I want to dispute a charge",))])
+
+
+@dataclass
+class RealChat(Chat):
+    bot: object = None
+
+    def say(self, text: str, **_) -> TurnPlan:  # type: ignore[override]
+        assert self.handoff is None
+        facts = TurnFacts(history=tuple(self.history), contact=dict(self.contact))
+        plan = plan_turn(self.policy, self.memory, self.bot.analyze(text, self.history), text, facts)
+        assert plan.replies or plan.handoff
+        self.memory = TurnMemory.from_dict(json.loads(json.dumps(plan.memory.to_dict())))
+        self.history.append(Turn("visitor", text))
+        self.history.extend(Turn("ai", r.text) for r in plan.replies)
+        self.plans.append(plan)
+        return plan
+
+
+def test_the_reported_conversation_with_the_real_assistant(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert "working days" in reply(chat.say("How long does standard shipping take?"))
+    plan = chat.say("I want a human")
+    assert "email" in reply(plan).lower()
+    plan = chat.say("I'd rather not")
+    assert plan.handoff is not None, "a refusal moves on instead of re-asking forever"
+    assert plan.handoff.cause == "user_request"
+    assert "Problem: not described yet" in plan.handoff.summary
+
+
+def test_the_real_assistant_a_question_then_frustration_while_gathering(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say("What's the capital of Australia?")
+    assert reply(plan).startswith("I couldn't find an answer to that") and "email" in reply(plan)
+    plan = chat.say("Can I return items I bought last week?")
+    assert "30 days" in reply(plan) and "email" in reply(plan), "answered, and gathering resumes"
+    plan = chat.say("This is ridiculous, I'm really frustrated!!!")
+    assert plan.handoff is not None and plan.handoff.cause == "frustration"
+    assert plan.handoff.notice == "sorry"
+
+
+def test_the_real_assistant_in_spanish_never_mixes(bot):
+    custom = FieldSpec("email", "email", question="So the team can follow up, what email did you order with?")
+    chat = RealChat(balanced(custom), bot=bot)
+    chat.say("Quiero hablar con una persona, por favor")
+    chat.say("hola??")
+    plan = chat.say("no quiero")
+    assert plan.handoff is not None and plan.handoff.language == "es"
+    for text in chat.ai_texts:
+        assert detect_language(text) == "es", text
+
+
+def test_asking_the_same_thing_again_names_the_loop_not_frustration():
+    chat = Chat(balanced())
+    chat.say("How long does shipping take?", answer="shipping")
+    plan = chat.say("How long does shipping take?", answer="shipping", repeated=True, frustrated=True)
+    assert plan.handoff is None and "Would you like me to bring in a person" in reply(plan)
+    h = chat.say("How long does shipping take??", answer="shipping", repeated=True, frustrated=True).handoff
+    assert h.cause == "cannot_answer" and "keeps asking the same thing" in h.reason
+
+
+def test_topic_changes_keep_the_unresolved_problem_for_the_agent():
+    chat = Chat(balanced(EMAIL, ORDER))
+    chat.say("hello", smalltalk="greeting")
+    chat.say("How long does shipping take?", answer="shipping")
+    chat.say("ok thanks", smalltalk="thanks")
+    plan = chat.say("Why was I charged twice for order A-55231?")
+    assert "email" in reply(plan) and "order number" not in reply(plan), "the order number was just given"
+    plan = chat.say("By the way, can I return shoes I wore once?", answer="returns")
+    assert "30 days" in reply(plan) and "email" in reply(plan)
+    plan = chat.say("Also how long does shipping take again?", answer="shipping")
+    assert "working days" in reply(plan), "answered first"
+    h = plan.handoff
+    assert h is not None, "email was asked twice: the handoff goes on without it"
+    assert h.summary.splitlines()[0] == "Problem: “Why was I charged twice for order A-55231?”"
+    assert h.gathered == {"order": "A-55231"}
+    assert "answered “By the way, can I return shoes I wore once?” from the article “Returns”" in h.summary
+    assert h.reason == "The AI could not answer “Why was I charged twice for order A-55231?”"
+
+
+def test_a_problem_sent_in_a_burst_before_the_request_is_the_agents_problem():
+    chat = Chat(balanced())
+    chat.history.extend([Turn("ai", "Hi! How can I help?"), Turn("visitor", "What's the capital of Australia?"),
+                         Turn("visitor", "hello?")])  # answered together with the next message (merged turns)
+    h = chat.say("let me talk to a person", human=True).handoff
+    assert h.summary.startswith("Problem: “What's the capital of Australia?”")
+    assert "Latest from the visitor: “let me talk to a person”" in h.summary
+
+
+def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
+    chat = Chat(balanced(EMAIL))
+    chat.say("My invoice shows the wrong VAT number")
+    plan = chat.say("I'd rather not share it")
+    assert plan.handoff is not None and "Latest from the visitor" not in plan.handoff.summary
