@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from conversations.models import Conversation, Handoff, Message, hash_token
+from helpdesk.ids import parse_id
 from routing import presence
 from routing.models import HandoffPolicy
 from routing.selectors import agent_profile_for
@@ -61,9 +62,9 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
     elif assignee == "unassigned":
         qs = qs.filter(assignee__isnull=True)
     elif assignee:
-        qs = qs.filter(assignee_id=assignee) if assignee.isdigit() else qs.none()
+        qs = qs.filter(assignee_id=assignee_id) if (assignee_id := parse_id(assignee)) else qs.none()
     if team:
-        qs = qs.filter(team_id=team) if team.isdigit() else qs.none()
+        qs = qs.filter(team_id=team_id) if (team_id := parse_id(team)) else qs.none()
     if needs_agent is not None:
         qs = qs.filter(needs_agent=needs_agent)
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
@@ -78,32 +79,32 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
 
 
 def conversation_for_agent(*, viewer, conversation_id) -> Conversation | None:
-    if not str(conversation_id).isdigit():
+    if (pk := parse_id(conversation_id)) is None:
         return None
-    return conversation_list(viewer=viewer).filter(pk=conversation_id).first()
+    return conversation_list(viewer=viewer).filter(pk=pk).first()
 
 
 def conversation_for_visitor(*, conversation_id, token: str | None) -> Conversation | None:
     """The visitor's own conversation, or None (not theirs looks exactly like not found)."""
-    if not token or not str(conversation_id).isdigit():
+    if not token or (pk := parse_id(conversation_id)) is None:
         return None
     return (Conversation.objects.select_related("contact", "assignee", "workspace")
-            .filter(pk=conversation_id, contact__visitor_token_hash=hash_token(token)).first())
+            .filter(pk=pk, contact__visitor_token_hash=hash_token(token)).first())
 
 
 def message_list(*, conversation: Conversation, after: str | None = None) -> QuerySet[Message]:
     qs = Message.objects.filter(conversation=conversation).order_by("id")
-    if after and str(after).isdigit():
-        qs = qs.filter(id__gt=int(after))
+    if after and (after_id := parse_id(after)) is not None:
+        qs = qs.filter(id__gt=after_id)
     return qs
 
 
 def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
     profile = agent_profile_for(viewer)
-    if profile is None or not str(handoff_id).isdigit():
+    if profile is None or (pk := parse_id(handoff_id)) is None:
         return None
     return (Handoff.objects.select_related("conversation", "conversation__contact")
-            .filter(pk=handoff_id, conversation__workspace_id=profile.workspace_id).first())
+            .filter(pk=pk, conversation__workspace_id=profile.workspace_id).first())
 
 
 def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:

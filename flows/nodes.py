@@ -464,7 +464,7 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
         for choice in config.choices:
             if choice.casefold() == text.casefold():
                 return choice
-        if text.isdigit() and 1 <= int(text) <= len(config.choices):
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= len(config.choices):
             return config.choices[int(text) - 1]  # "2" picks the second option
         return None
     return text

@@ -12,6 +12,7 @@ from flows.document import TargetNames, flow_issues
 from flows.graph import FlowDocumentError, FlowGraph
 from flows.models import Flow, FlowRun, FlowStepLog
 from flows.validation import FlowIssue
+from helpdesk.ids import parse_id
 from routing import hours
 from routing.models import AgentProfile, Specialty, Team
 
@@ -26,9 +27,9 @@ def flow_list(*, workspace: Workspace) -> QuerySet[Flow]:
 
 def flow_get(*, workspace: Workspace, flow_id: Any) -> Flow | None:
     """The workspace's flow with this id; another workspace's flow is None, like a missing one."""
-    if not str(flow_id).isdigit():
+    if (pk := parse_id(flow_id)) is None:
         return None
-    return flow_list(workspace=workspace).filter(pk=flow_id).first()
+    return flow_list(workspace=workspace).filter(pk=pk).first()
 
 
 def target_names(*, workspace: Workspace) -> TargetNames:

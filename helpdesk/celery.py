@@ -19,8 +19,8 @@ _MAIN_PID = os.getpid()
 
 @worker_process_init.connect
 def _die_with_worker(**_kwargs) -> None:
-    if os.getpid() == _MAIN_PID:
-        return  # the solo pool runs tasks in the worker itself: it has no worker parent to die with
+    if os.getpid() == _MAIN_PID:  # the solo pool runs tasks in the main process: nothing to tie
+        return
     lifeline.die_with_parent(parent_pid=_MAIN_PID)
 
 

@@ -14,6 +14,8 @@ import math
 import time
 from dataclasses import dataclass
 
+import redis.exceptions
+
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -102,9 +104,17 @@ def retry_after(seconds: float) -> str:
 
 
 def visitor_message_wait(*, contact_id: int, address: str) -> float | None:
-    """Count a visitor's message; None when allowed, else seconds to wait (per visitor, per address)."""
-    waits = [hit("message-visitor", str(contact_id), Rate.parse(settings.HELPDESK_VISITOR_MESSAGE_RATE)),
-             hit("message-address", address, Rate.parse(settings.HELPDESK_ADDRESS_MESSAGE_RATE))]
+    """Count a visitor's message; None when allowed, else seconds to wait (per visitor, per address).
+
+    With Redis down the message is let through: the visitor's words are stored (their turn comes
+    when the broker is back), and a limit that cannot count must not lose them.
+    """
+    try:
+        waits = [hit("message-visitor", str(contact_id), Rate.parse(settings.HELPDESK_VISITOR_MESSAGE_RATE)),
+                 hit("message-address", address, Rate.parse(settings.HELPDESK_ADDRESS_MESSAGE_RATE))]
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        logger.warning("Message limits not counted (Redis unavailable): %s", exc)
+        return None
     blocked = [w for w in waits if w is not None]
     return max(blocked) if blocked else None
 

@@ -12,6 +12,7 @@ from conversations.assistant.phrases import phrase
 from conversations.models import Contact, Conversation, Message
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
+from helpdesk.ids import parse_id
 from helpdesk.text import strip_refused, text_problem
 from routing.selectors import team_online_member_ids
 from workspaces.models import Workspace
@@ -196,8 +197,8 @@ def answer_check_record(*, conversation: Conversation, message_id: object, helpf
     """
     conversation = lock_conversation(conversation)
     answer = None
-    if str(message_id).isdigit():
-        answer = conversation.messages.filter(pk=int(str(message_id)), sender_type=Message.SenderType.AI).first()
+    if (answer_id := parse_id(message_id)) is not None:
+        answer = conversation.messages.filter(pk=answer_id, sender_type=Message.SenderType.AI).first()
     check = (answer.metadata or {}).get("answer_check") if answer is not None else None
     if not isinstance(check, dict):
         raise DomainError("not_found", "No such answer to rate in this conversation.", status=404)

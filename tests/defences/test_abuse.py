@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import secrets
+import time
+from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -15,6 +17,16 @@ from helpdesk.asgi import application
 from tests import factories
 from tests.conftest import close_socket_connections
 from tests.conversations.test_consumers import make_workspace, new_widget_conversation, receive_until
+
+
+@pytest.fixture(autouse=True)
+def steady_clock(monkeypatch):
+    """The limits count in fixed windows (a minute, 15 minutes): each test runs 10 s into windows
+    of its own, so it never straddles a window's end (where a count starts again from zero) and
+    never meets counts left in Redis by earlier tests or runs."""
+    start = (time.time() // 900 + 1 + secrets.randbelow(10**6)) * 900 + 10
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: start))
+
 
 def fresh_address() -> str:
     """Counters live in Redis across tests and runs: each test gets addresses of its own."""

@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 
 from conversations.models import Contact, Message
 from helpdesk.asgi import application
-from tests.conftest import close_socket_connections
+from tests.conftest import client_for, close_socket_connections
 from tests.conversations.test_consumers import make_workspace, new_widget_conversation, receive_until
 
 CREATE = "/api/v1/widget/conversations/"
@@ -145,3 +145,20 @@ def test_bad_query_parameters_of_the_agent_list_are_never_a_500(agent_client, qu
     response = agent_client.get(f"/api/v1/conversations/?{query}")
     assert response.status_code < 500, (query, response.status_code, response.content[:200])
     assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("bad_id", ["%C2%B2", "%D9%A3", "99999999999999999999", "0", "-1"],
+                         ids=["superscript-two", "arabic-three", "past-bigint", "zero", "negative"])
+def test_ids_that_are_not_plain_row_ids_are_404_not_500(visitor, admin_agent, bad_id):
+    conversation, _token, widget_client = visitor
+    agent_client = client_for(admin_agent)
+    for url in (f"/api/v1/conversations/{bad_id}/", f"/api/v1/flows/{bad_id}/",
+                f"/api/v1/handoffs/{bad_id}/acknowledge/"):
+        method = agent_client.post if url.endswith("acknowledge/") else agent_client.get
+        assert_json_error(method(url, {}, format="json"), 404)
+    assert_json_error(agent_client.post(f"/api/v1/flows/{bad_id}/validate/", {"edges": []}, format="json"), 404)
+    assert_json_error(widget_client.get(f"/api/v1/widget/conversations/{bad_id}/"), 404)
+    listed = agent_client.get(f"/api/v1/conversations/?assignee={bad_id}&team={bad_id}")
+    assert listed.status_code == 200 and listed.json()["results"] == []
+    messages = widget_client.get(f"/api/v1/widget/conversations/{conversation.pk}/messages/?after={bad_id}")
+    assert messages.status_code == 200

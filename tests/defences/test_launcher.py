@@ -179,6 +179,8 @@ def test_sigterm_stops_everything_cleanly_with_a_websocket_open(launched, no_tas
     launcher.wait_for("the web process answers", lambda: launcher.answers("/healthz/live"))
     launcher.wait_for("beat", lambda: launcher.child("beat"))
     launcher.wait_for("the jobs worker", lambda: launcher.child("jobs@"))
+    # Beat has loaded its schedule: a SIGTERM in the middle of its start-up may still need the SIGKILL.
+    launcher.wait_for("beat sending its first task", lambda: launcher.said("Scheduler: Sending due task"))
     with contextlib.ExitStack() as sockets:
         for _ in range(3):
             sockets.enter_context(connect(f"ws://127.0.0.1:{launcher.port}/ws/widget/{conversation.pk}/?token={token}",

@@ -148,7 +148,7 @@ class Stack:
         def up() -> bool:
             try:
                 # Liveness: /healthz is 503 (not ready) until the test starts a worker.
-                return httpx.get(f"{self.url}/healthz/live", timeout=2).status_code == 200
+                return httpx.get(f"{self.url}/healthz/live", timeout=2).status_code < 500
             except httpx.HTTPError:
                 return False
 

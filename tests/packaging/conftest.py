@@ -66,6 +66,8 @@ def production_env(django_db_setup, installed) -> dict[str, str]:
     database and Redis, with a queue and key prefix of its own."""
     from django.conf import settings
 
+    from conversations.assistant.models import default_artifact_dir
+
     db = settings.DATABASES["default"]
     host = quote(db["HOST"], safe="") if db["HOST"].startswith("/") else db["HOST"]
     password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
@@ -82,6 +84,11 @@ def production_env(django_db_setup, installed) -> dict[str, str]:
         "HELPDESK_CHANNEL_PREFIX": f"helpdesk-package-{suffix}",
         "STATIC_ROOT": str(installed.workdir / "staticfiles"),
         "HELPDESK_STATE_DIR": str(installed.workdir / "state"),
+        # The assistant trained by `make install` (a deployment trains it once: python -m
+        # conversations.assistant.train); readiness needs it.
+        "HELPDESK_ASSISTANT_DIR": str(default_artifact_dir()),
+        # Plain HTTP on loopback: TLS ends at a proxy in production.
+        "SECURE_SSL_REDIRECT": "false",
     }
 
 

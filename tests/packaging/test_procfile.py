@@ -70,7 +70,8 @@ def test_procfile_runs_web_worker_and_beat_from_the_wheel(procfile_stack):
         return response if response.status_code == 200 else None
 
     health = _wait_for(healthy, "a healthy /healthz", proc, log)
-    assert health.json() == {"database": "ok", "channel_layer": "ok", "broker": "ok"}
+    assert {k: health.json()[k] for k in ("database", "channel_layer", "broker")} == {
+        "database": "ok", "channel_layer": "ok", "broker": "ok"}
     _wait_for(lambda: re.search(r"worker\.1\s*\|.*celery@\S+ ready", log.read_text(errors="replace"), re.M),
               "a ready Celery worker", proc, log)
     _wait_for(lambda: re.search(r"beat\.1\s*\|.*beat: Starting", log.read_text(errors="replace"), re.M),
