@@ -134,6 +134,10 @@ DB_POOL: bool = env.bool("DB_POOL", default=True)
 WEBSOCKET_DB_THREADS: int = env.int("HELPDESK_WEBSOCKET_DB_THREADS", default=12)
 if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django refuses both
+    # The pool checks a connection (one empty query) before handing it out: after a PostgreSQL
+    # restart, or a session terminated by an operator, the idle connections it holds are dead,
+    # and without the check each would fail the next request or turn that borrowed it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
