@@ -102,20 +102,23 @@ def publish_csat_requested(conversation: Conversation, *, token: str, options: l
 
 # --- transport ------------------------------------------------------------------------
 def _publish(groups: list[str], event: dict) -> None:
-    def send_all() -> None:
-        for group in groups:
-            _send(group, event)
-
-    transaction.on_commit(send_all)
+    transaction.on_commit(lambda: _send(groups, event))
 
 
-def _send(group: str, event: dict) -> None:
+def _send(groups: list[str], event: dict) -> None:
+    """The event to every group at once (one group's events still go out in order: each publish
+    waits for the one before)."""
     try:
-        future = asyncio.run_coroutine_threadsafe(
-            get_channel_layer().group_send(group, {"type": "relay", "event": event}), _publisher_loop())
+        future = asyncio.run_coroutine_threadsafe(_group_send_all(groups, {"type": "relay", "event": event}),
+                                                  _publisher_loop())
         future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
     except Exception:  # a Redis hiccup must not fail the committed business action
-        logger.exception("Could not publish %s to %s", event.get("type"), group)
+        logger.exception("Could not publish %s to %s", event.get("type"), ", ".join(groups))
+
+
+async def _group_send_all(groups: list[str], message: dict) -> None:
+    layer = get_channel_layer()
+    await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
 
 PUBLISH_TIMEOUT_SECONDS = 5.0

@@ -32,7 +32,7 @@ def published(monkeypatch) -> list[dict]:
     from conversations import realtime
 
     events: list[dict] = []
-    monkeypatch.setattr(realtime, "_send", lambda group, event: events.append({**event, "_group": group}))
+    monkeypatch.setattr(realtime, "_send", lambda groups, event: events.extend({**event, "_group": g} for g in groups))
     return events
 
 
