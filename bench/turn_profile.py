@@ -6,8 +6,8 @@ Runs in-process on the embedded PostgreSQL and Redis (migrated: `make run` once,
 `manage.py migrate`), in the bench's workspace (the demo knowledge base, level "ai_only",
 no flows, as bench/load.py sets it up). Per step it counts, for each of --turns messages:
 
-- the visitor's message as Daphne takes it (`services.receive_message`: store, publish,
-  enqueue the turn);
+- the visitor's message as Daphne takes it from a socket (the visitor's limits, then
+  `services.receive_message`: store, publish, enqueue the turn);
 - the AI turn as the worker runs it (`turns.process_turn`: claim, flow check, plan, apply,
   publish), the enqueued task purged so that no worker takes it too.
 
@@ -90,6 +90,7 @@ def main() -> None:
     from bench.load import load_average, purge_turns, setup_workspace
     from conversations import services, turns
     from conversations.models import Conversation
+    from helpdesk import ratelimit
 
     trips = RedisRoundTrips()
     workspace, _ = setup_workspace("turn-profile", agents=1, handoffs=False)
@@ -99,8 +100,12 @@ def main() -> None:
         conversation, _ = services.widget_conversation_start(workspace=workspace)
         conversation = Conversation.objects.select_related("workspace", "contact").get(pk=conversation.pk)
         received: list = []
-        message_sample = measure(lambda: received.append(services.receive_message(
-            conversation=conversation, body=f"How long does shipping take? #{i}")), trips)
+
+        def take_message() -> None:
+            assert ratelimit.visitor_message_wait(contact_id=conversation.contact_id, address="127.0.0.1") is None
+            received.append(services.receive_message(conversation=conversation, body=f"How long does shipping take? #{i}"))
+
+        message_sample = measure(take_message, trips)
         purge_turns()  # no worker may take the turn: this process runs it
         turn_sample = measure(lambda: turns.process_turn(message_id=received[0].pk, claim=uuid.uuid4().hex), trips)
         if i:  # the first pays for loading the assistant and opening connections
