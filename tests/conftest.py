@@ -1,7 +1,9 @@
 """Shared fixtures: factories, API clients, captured real-time events, a real Celery worker."""
 from __future__ import annotations
 
+import subprocess
 import threading
+from collections.abc import Iterable
 
 import pytest
 from django.db import connection
@@ -34,6 +36,18 @@ def published(monkeypatch) -> list[dict]:
     events: list[dict] = []
     monkeypatch.setattr(realtime, "_send", lambda groups, event: events.extend({**event, "_group": g} for g in groups))
     return events
+
+
+def stop_processes(procs: Iterable[subprocess.Popen], grace: float = 15) -> None:
+    """SIGTERM to all, then each gets `grace` seconds before SIGKILL (a test's servers and workers)."""
+    procs = list(procs)
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 async def close_socket_connections() -> None:

@@ -30,6 +30,8 @@ import httpx
 import pytest
 from django.conf import settings
 
+from tests.conftest import stop_processes
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -287,13 +289,7 @@ def scale_out(django_db_setup, django_db_blocker, tmp_path_factory):
             wait_for(lambda: worker_ready(name), timeout=180, what=f"{name} to be ready", every=0.3)
         yield {"urls": urls, "logs": logs, "procs": procs}
     finally:
-        for proc in procs.values():
-            proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(procs.values())
 
 
 def pytest_configure(config) -> None:
