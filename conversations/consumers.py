@@ -5,13 +5,13 @@ import asyncio
 import logging
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from rest_framework.authtoken.models import Token
 
 from conversations import realtime, selectors, services
 from conversations.api.auth import contact_for_token
+from conversations.socket_db import database_sync_to_async
 from csat import services as csat_services
 from helpdesk import ratelimit
 from helpdesk.sockets import JsonSocketConsumer
@@ -67,14 +67,11 @@ class WidgetConsumer(JsonSocketConsumer):
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "message.send":
-            wait = await database_sync_to_async(ratelimit.visitor_message_wait)(
-                contact_id=self.conversation.contact_id, address=ratelimit.scope_address(self.scope))
+            wait = await database_sync_to_async(_receive_within_limits)(
+                self.conversation, content, ratelimit.scope_address(self.scope))
             if wait is not None:
                 return await self.send_error("rate_limited", "Too many messages; wait a moment before sending more.",
                                              retry_after=int(ratelimit.retry_after(wait)))
-            await database_sync_to_async(services.receive_message)(
-                conversation=self.conversation, body=content.get("body"),
-                external_id=services.clean_idempotency_key(content.get("client_id"), field="client_id"))
         elif kind == "csat.answer":
             await database_sync_to_async(_answer_csat)(self.conversation, content.get("token"),
                                                        content.get("rating"), content.get("comment"))
@@ -83,6 +80,15 @@ class WidgetConsumer(JsonSocketConsumer):
 
     async def relay(self, message):
         await self.send_json(message["event"])
+
+
+def _receive_within_limits(conversation, content: dict, address: str) -> float | None:
+    """The visitor's message, unless over their limits (then the seconds to wait): one trip to a socket thread."""
+    wait = ratelimit.visitor_message_wait(contact_id=conversation.contact_id, address=address)
+    if wait is None:
+        services.receive_message(conversation=conversation, body=content.get("body"),
+                                 external_id=services.clean_idempotency_key(content.get("client_id"), field="client_id"))
+    return wait
 
 
 def _visitor_token_known(token: str) -> bool:
@@ -116,9 +122,11 @@ class InboxConsumer(JsonSocketConsumer):
         self.groups_joined = [realtime.inbox_group(profile.workspace_id), realtime.agent_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        # Seen before the socket opens: once the inbox is open the agent is online (the call runs on
+        # the consumers' thread pool, so nothing else would order it before the agent's next request).
         self.profile = profile
         await database_sync_to_async(services.agent_seen)(profile=profile)
+        await self.accept()
         self.heartbeat = asyncio.create_task(self._keep_online())
 
     async def _keep_online(self):

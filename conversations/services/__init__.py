@@ -20,6 +20,7 @@ from conversations.services.lifecycle import (
 )
 from conversations.services.messages import (
     ai_reply,
+    ai_reply_locked,
     answer_check_record,
     clean_body,
     clean_idempotency_key,
@@ -39,7 +40,7 @@ from conversations.services.turn_outcomes import (
 )
 
 __all__ = [
-    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "answer_check_record", "clean_body", "clean_idempotency_key",
+    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "ai_reply_locked", "answer_check_record", "clean_body", "clean_idempotency_key",
     "contact_fill_details", "contact_update_attributes", "conversation_assign", "conversation_close",
     "conversation_remember", "conversation_reopen", "conversation_unassign", "conversation_update_tags",
     "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_reroute",

@@ -181,7 +181,12 @@ def ai_reply(*, conversation: Conversation, body: str, metadata: dict | None = N
              ask_if_helpful: bool = False) -> Message:
     """The AI's message. With `ask_if_helpful` (a knowledge-base answer) the widget asks "Did that answer your
     question?" under it, in the conversation's language (see `answer_check_record`)."""
-    conversation = lock_conversation(conversation)
+    return ai_reply_locked(lock_conversation(conversation), body=body, metadata=metadata, ask_if_helpful=ask_if_helpful)
+
+
+def ai_reply_locked(conversation: Conversation, *, body: str, metadata: dict | None = None,
+                    ask_if_helpful: bool = False) -> Message:
+    """`ai_reply` under the caller's lock of the conversation (a turn's outcome): no second lock, no savepoint."""
     metadata = dict(metadata or {})
     if ask_if_helpful:
         lang = conversation.language or "en"

@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 
 from helpdesk import lifeline
+from tests.conftest import stop_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
@@ -85,13 +86,7 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
             time.sleep(0.3)
         yield {"url": url, "logs": logs}
     finally:
-        for proc in procs.values():
-            proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(procs.values())
         if os.environ.get("CI"):
             for name in procs:
                 log = logs / f"{name}.log"
