@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from conversations.models import Conversation, Handoff, Message, hash_token
+from conversations.models import Contact, Conversation, Handoff, Message, hash_token
 from helpdesk.ids import parse_id
 from routing import presence
 from routing.models import HandoffPolicy
@@ -46,10 +46,10 @@ def conversations_with_turns_settled_since(*, since: datetime, limit: int = 500)
 
 
 def conversation_list(*, viewer, status: str | None = None, assignee: str | None = None, team: str | None = None,
-                      needs_agent: bool | None = None) -> QuerySet[Conversation]:
+                      needs_agent: bool | None = None, contact: str | None = None) -> QuerySet[Conversation]:
     """The conversations of the viewer's workspace (every agent sees them all), newest activity first.
 
-    `status` may be comma-separated; `assignee` is "me", "unassigned" or a user id.
+    `status` may be comma-separated; `assignee` is "me", "unassigned" or a user id; `contact` a contact id.
     """
     profile = agent_profile_for(viewer)
     if profile is None:
@@ -67,6 +67,8 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
         qs = qs.filter(team_id=team_id) if (team_id := parse_id(team)) else qs.none()
     if needs_agent is not None:
         qs = qs.filter(needs_agent=needs_agent)
+    if contact:
+        qs = qs.filter(contact_id=contact_id) if (contact_id := parse_id(contact)) else qs.none()
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
     return (qs.select_related("contact", "assignee", "team")
             .annotate(last_body=Subquery(last.values("body")[:1]),
@@ -124,3 +126,12 @@ def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
     overdue = list(pending.filter(late).exclude(pk__in=[h.pk for h in absent])
                    .select_related("conversation").order_by("assigned_at")[:max(0, limit - len(absent))])
     return absent + overdue
+
+
+def contact_for_agent(*, viewer, contact_id) -> Contact | None:
+    """The contact, if it belongs to the viewer's workspace."""
+    profile = agent_profile_for(viewer)
+    pk = parse_id(contact_id)
+    if profile is None or pk is None:
+        return None
+    return Contact.objects.filter(pk=pk, workspace_id=profile.workspace_id).first()

@@ -1,5 +1,10 @@
 """Conversation writes: `grep -rn "def handoff_" conversations/services` lists every way a handoff changes."""
-from conversations.services.attributes import contact_fill_details, contact_update_attributes, conversation_update_tags
+from conversations.services.attributes import (
+    contact_edit,
+    contact_fill_details,
+    contact_update_attributes,
+    conversation_update_tags,
+)
 from conversations.services.handoffs import (
     HandoffRequest,
     Target,
