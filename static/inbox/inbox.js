@@ -190,12 +190,12 @@ function markSeen(c) {
   }
 }
 
-/** Unread: the visitor spoke last, after the agent last had the conversation open. */
+/** Unread: something new (from the visitor, the AI or the system) since the agent last had it open. */
 function isUnread(c) {
   const id = String(c.id);
   if (id === state.openId) return false;
   const last = c.last_message;
-  if (!last || last.sender_type !== "visitor") return false;
+  if (!last || last.sender_type === "agent") return false;
   const seen = Date.parse(state.seen[id] || "");
   return Number.isNaN(seen) || (Date.parse(c.last_activity_at) || 0) > seen;
 }
@@ -566,9 +566,10 @@ function renderThread() {
     return;
   }
   dom.detailsBody.hidden = false;
+  const email = (c.contact && c.contact.email) || "";
   dom.contactName.textContent = contactName(c);
-  dom.contactEmail.textContent = (c.contact && c.contact.email) || "";
-  dom.contactEmail.hidden = !(c.contact && c.contact.email);
+  dom.contactEmail.textContent = email;
+  dom.contactEmail.hidden = !email || email === contactName(c);
 
   render(html`
     <div><dt>Status</dt><dd><span class="badge badge--status badge--${c.status}" id="conversation-status"
@@ -613,7 +614,8 @@ function renderHandoff(h) {
             aria-controls="handoff-body" @click=${toggleHandoff}>
       <span class="handoff__title">Handoff</span>
       <span class="badge badge--outline badge--handoff-${h.status}" id="handoff-status" data-testid="handoff-status">${HANDOFF_LABELS[h.status] || humanize(h.status || "")}</span>
-      <span class="badge badge--priority badge--${h.priority || "normal"}" id="handoff-priority" data-testid="handoff-priority">${PRIORITY_LABELS[h.priority || "normal"] || humanize(h.priority)}</span>
+      ${h.priority && h.priority !== "normal" ? html`<span class="badge badge--priority badge--${h.priority}" id="handoff-priority"
+          data-testid="handoff-priority">${PRIORITY_LABELS[h.priority] || humanize(h.priority)}</span>` : nothing}
       <span class="handoff__reason" id="handoff-reason" data-testid="handoff-reason">${h.reason || "No reason given"}</span>
       <span class="handoff__chevron" aria-hidden="true">${open ? "▴" : "▾"}</span>
       <span class="sr-only">${open ? "Hide details" : "Show details"}</span>
@@ -1102,7 +1104,8 @@ function renderDetails() {
         </div>
       </form>` : html`
       <dl class="kv" id="contact-details" data-testid="contact-details">
-        ${fields.map(([key, label]) => html`<div class="kv__row"><dt>${label}</dt><dd>${contact[key] || "—"}</dd></div>`)}
+        ${fields.map(([key, label]) => html`<div class="kv__row"><dt>${label}</dt>
+          <dd>${(key === "name" ? contact.name_on_file ?? contact.name : contact[key]) || "—"}</dd></div>`)}
       </dl>
       ${contact.id != null ? html`<button type="button" class="btn btn--small details__edit" data-testid="contact-edit"
           @click=${() => { state.editingContact = true; renderDetails(); }}>Edit contact</button>` : nothing}`}

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from conversations.models import Conversation
+from flows.models import Flow
 from routing.models import AgentProfile
 from tests.e2e.conftest import ROOT, login, seed_demo_workspace
 
@@ -36,16 +37,18 @@ def context_for_axe(new_context, **kwargs):
     return new_context(bypass_csp=True, **kwargs)
 
 
-def test_no_serious_violations_on_the_widget_inbox_builder_and_analytics(live_stack, new_context):
-    base = live_stack["url"]
-    seed_demo_workspace()
+def seed_with_staff():
+    workspace = seed_demo_workspace()
     AgentProfile.objects.exclude(user__username="agent1").update(available=False)
     admin = get_user_model().objects.get(username="admin")
     admin.is_staff = admin.is_superuser = True
     admin.set_password("admin")
     admin.save()
+    return workspace
 
-    # The widget, open, after an answer and a handoff (timestamps, system lines, "Powered by").
+
+def handed_off(new_context, base: str):
+    """The widget, open, after a handoff (timestamps, system lines, "Powered by")."""
     visitor = context_for_axe(new_context).new_page()
     visitor.goto(f"{base}/")
     visitor.locator("[data-testid=widget-launcher]").click()
@@ -53,10 +56,22 @@ def test_no_serious_violations_on_the_widget_inbox_builder_and_analytics(live_st
     visitor.locator("[data-testid=widget-send]").click()
     expect(visitor.locator("[data-testid=widget-message][data-sender-type=system]").last).to_contain_text(
         re.compile("team|person", re.I), timeout=30_000)
+    return visitor
+
+
+def test_the_widget(live_stack, new_context):
+    seed_with_staff()
+    visitor = handed_off(new_context, live_stack["url"])
     assert axe_violations(visitor) == []
+
+
+def test_the_inbox_on_a_desktop_and_a_phone(live_stack, new_context):
+    base = live_stack["url"]
+    seed_with_staff()
+    handed_off(new_context, base)
     conversation = Conversation.objects.get()
 
-    # The inbox with that conversation open, its handoff details shown and a note written.
+    # That conversation open, its handoff details shown and a note written.
     agent = context_for_axe(new_context, viewport={"width": 1366, "height": 800}).new_page()
     login(agent, base, "agent1", "agent1")
     agent.goto(f"{base}/inbox/#conversation={conversation.pk}")
@@ -71,17 +86,23 @@ def test_no_serious_violations_on_the_widget_inbox_builder_and_analytics(live_st
     expect(agent.get_by_test_id("shortcuts-sheet")).to_be_visible()
     assert axe_violations(agent) == []
 
-    # The same inbox on a phone.
     phone = context_for_axe(new_context, viewport={"width": 390, "height": 844}).new_page()
     login(phone, base, "agent1", "agent1")
     phone.goto(f"{base}/inbox/")
     expect(phone.get_by_test_id("conversation-item").first).to_be_visible()
     assert axe_violations(phone) == []
+    phone.get_by_test_id("conversation-item").first.click()
+    expect(phone.get_by_test_id("history")).to_be_visible()
+    assert axe_violations(phone) == []
 
-    # The flow builder with the demo's first flow on the canvas, and analytics.
+
+def test_the_flow_builder_and_analytics(live_stack, new_context):
+    base = live_stack["url"]
+    workspace = seed_with_staff()
+    flow = Flow.objects.filter(workspace=workspace).order_by("id").first()
     staff = context_for_axe(new_context, viewport={"width": 1500, "height": 900}).new_page()
     login(staff, base, "admin", "admin")
-    staff.goto(f"{base}/flows/")
+    staff.goto(f"{base}/flows/?flow={flow.pk}")
     expect(staff.locator("body")).to_have_attribute("data-builder-ready", "true")
     expect(staff.get_by_test_id("flow-node").first).to_be_visible()
     assert axe_violations(staff) == []

@@ -59,6 +59,11 @@ def agent_page(new_context, base: str, username: str, viewport=DESKTOP, events=N
     return page
 
 
+def dismiss_toasts(page) -> None:
+    while page.get_by_role("button", name="Dismiss").count():
+        page.get_by_role("button", name="Dismiss").first.click()
+
+
 def token_for(base: str, username: str) -> dict[str, str]:
     token = httpx.post(f"{base}/api/v1/auth/token/", json={"username": username, "password": username}).json()["token"]
     return {"Authorization": f"Token {token}"}
@@ -193,6 +198,7 @@ def test_the_shift_layout_handoff_line_unread_shortcuts_and_contact_panel(live_s
     # The handoff is one line; the history gets most of the height.
     panel = ana.get_by_test_id("handoff-panel")
     history = ana.get_by_test_id("history")
+    expect(panel).to_be_visible()
     expect(ana.get_by_test_id("handoff-summary")).to_be_hidden()
     assert panel.bounding_box()["height"] < 50
     assert history.bounding_box()["height"] > 0.45 * DESKTOP["height"], history.bounding_box()
@@ -229,6 +235,7 @@ def test_the_shift_layout_handoff_line_unread_shortcuts_and_contact_panel(live_s
     expect(ana.get_by_test_id("past-conversations")).to_contain_text("first conversation")
 
     # Assigning it to herself: no toast for her own action.
+    dismiss_toasts(ana)  # the handoff's own notification, from before
     ana.get_by_test_id("assign-select").select_option(label=re.compile(r"^Ana Ortiz"))
     ana.get_by_test_id("assign-submit").click()
     expect(ana.get_by_test_id("conversation-assignee")).to_have_text("Ana Ortiz")
@@ -257,6 +264,7 @@ def test_the_phone_layout_is_one_column(live_stack, new_context):
     desktop = agent_page(new_context, base, "agent1")
     desktop.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']").click()
     expect(desktop.locator("[data-testid=inbox-message][data-sender-type=visitor]").last).to_contain_text("NW-1234")
+    dismiss_toasts(desktop)
     desktop.screenshot(path=str(shots / "inbox-1366x800.png"))
 
     phone = agent_page(new_context, base, "agent1", viewport=PHONE)
