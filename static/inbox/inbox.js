@@ -1414,6 +1414,7 @@ function wire() {
     stopMyTyping();
   });
   document.addEventListener("keydown", onShortcut);
+  window.addEventListener("hashchange", openFromHash);
   window.addEventListener("focus", () => {
     if (!state.open) return;
     markSeen(state.open);
@@ -1440,8 +1441,13 @@ function start() {
   loadMe();
   loadAssignees();
   loadList().then(rememberWaitingHandoffs);
+  openFromHash();
+}
+
+/** A link to /inbox/#conversation=<id> opens that conversation, on load or while the page is open. */
+function openFromHash() {
   const match = location.hash.match(/conversation=([^&]+)/);
-  if (match) openConversation(decodeURIComponent(match[1]));
+  if (match && decodeURIComponent(match[1]) !== state.openId) openConversation(decodeURIComponent(match[1]));
 }
 
 start();
