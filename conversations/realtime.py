@@ -39,9 +39,13 @@ def agent_group(user_id: int | str) -> str:
 
 # --- events -------------------------------------------------------------------------
 def publish_message_created(message: Message) -> None:
+    """To the agents' inboxes; to the visitor's widget only what the visitor may see (no notes)."""
     event = {"type": "message.created", "message": payloads.message_payload(message)}
     conversation = message.conversation
-    _publish([conversation_group(conversation.id), inbox_group(conversation.workspace_id)], event)
+    groups = [inbox_group(conversation.workspace_id)]
+    if message.visible_to_visitor:
+        groups.insert(0, conversation_group(conversation.id))
+    _publish(groups, event)
 
 
 def publish_ai_typing(conversation: Conversation, active: bool) -> None:
@@ -91,6 +95,25 @@ def publish_notification(user_ids: Iterable[int], *, kind: str, conversation: Co
 def publish_agent_presence(workspace_id: int, *, agent: dict, online: bool) -> None:
     """An agent came online (an inbox socket connected after they had none): the inbox's agent lists update."""
     _publish([inbox_group(workspace_id)], {"type": "agent.presence", "agent": agent, "online": online})
+
+
+def publish_typing(conversation: Conversation, *, who: str, active: bool, agent: dict | None = None,
+                   to_visitor: bool = False) -> None:
+    """Someone types in the conversation: "visitor", or "agent" with `agent` {"id","name"}. The widget hears
+    an agent's typing as `agent.typing` when `to_visitor` (never while the agent writes a note)."""
+    event = {"type": "typing", "conversation": str(conversation.id), "who": who, "active": active}
+    if agent is not None:
+        event["agent"] = agent
+    _publish([inbox_group(conversation.workspace_id)], event)
+    if to_visitor and agent is not None:
+        _publish([conversation_group(conversation.id)],
+                 {"type": "agent.typing", "active": active, "name": agent["name"]})
+
+
+def publish_presence(workspace_id: int, *, conversation_id: int, viewers: list[dict]) -> None:
+    """Who has the conversation open in an inbox now: [{"id","name"}]."""
+    _publish([inbox_group(workspace_id)],
+             {"type": "presence", "conversation": str(conversation_id), "viewers": viewers})
 
 
 def publish_csat_requested(conversation: Conversation, *, token: str, options: list[str]) -> None:

@@ -395,7 +395,8 @@ function conversationRow(c) {
   const active = id === state.openId;
   const unread = isUnread(c);
   const last = c.last_message;
-  const preview = last ? `${SENDER_PREFIX[last.sender_type] || ""}${last.body || ""}` : "No messages yet";
+  const prefix = last && last.private ? "Note: " : last ? SENDER_PREFIX[last.sender_type] || "" : "";
+  const preview = last ? `${prefix}${last.body || ""}` : "No messages yet";
   const owner = c.assignee ? c.assignee.name : c.team ? c.team.name : "";
   const viewers = (state.presence.get(id) || []).filter((v) => !sameId(v.id, ME.id));
   const classes = ["conv-item", c.needs_agent ? "is-needs-agent" : "", active ? "is-active" : "", unread ? "is-unread" : ""].join(" ");
@@ -725,7 +726,7 @@ function setMode(mode) {
   dom.replyInput.placeholder = note
     ? "Write a private note… only agents see it (Enter adds it)"
     : "Write a reply… Enter sends, Shift+Enter for a new line, / for canned responses";
-  if (note) stopMyTyping();
+  stopMyTyping(); // a typed note is shown to colleagues only: start again with the right flag
   renderComposerHint();
 }
 
@@ -867,12 +868,13 @@ function onComposerKeydown(event) {
 function onComposerInput() {
   saveDraft();
   updateCanned();
-  if (state.mode !== "reply" || !state.openId) return;
-  // The visitor sees "Ana is typing…": say so at most every few seconds, and stop after a pause.
+  if (!state.openId) return;
+  // The visitor sees "Ana is typing…" (colleagues only, for a note): say so at most every few
+  // seconds while typing, and stop after a pause.
   const now = Date.now();
   const mine = state.myTyping;
   if (mine.conversation !== state.openId || now - mine.sentAt > TYPING_RESEND_MS) {
-    if (live.send({ type: "typing", conversation: state.openId, active: true })) {
+    if (live.send({ type: "typing", conversation: state.openId, active: true, private: state.mode === "note" })) {
       mine.conversation = state.openId;
       mine.sentAt = now;
     }
@@ -1259,8 +1261,7 @@ function onMessageCreated(m) {
   }
   // A rating or a survey just landed on the open conversation: refresh its header.
   if (id === state.openId && m.metadata && (m.metadata.csat_result || m.metadata.csat)) refreshOpen(id);
-  if (m.private) return; // a note is not the conversation's last word to the visitor
-  const lastMessage = { body: m.body, sender_type: m.sender_type, created_at: m.created_at };
+  const lastMessage = { body: m.body, sender_type: m.sender_type, created_at: m.created_at, private: Boolean(m.private) };
   if (state.conversations.has(id) || (state.open && id === state.openId)) {
     upsertConversation({ id, last_message: lastMessage, last_activity_at: m.created_at });
   } else if (!searching()) {

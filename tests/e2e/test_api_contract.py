@@ -61,12 +61,15 @@ def world(workspace):
     conversation, visitor_token = services.widget_conversation_start(workspace=workspace, name="Vera")
     handoff = request_handoff(conversation)
     flow = flow_services.flow_create(workspace=workspace, name="Greeting")
+    canned = services.canned_response_create(workspace=workspace, by=admin, shortcut="hello", title="Hello",
+                                             body="Hi {{contact.name}}!")
     return {
         "headers": {
             "agent": {"Authorization": f"Token {Token.objects.create(user=admin).key}"},
             "visitor": {"Authorization": f"Visitor {visitor_token}"},
         },
-        "ids": {"conversation_id": str(conversation.pk), "handoff_id": str(handoff.pk), "flow_id": str(flow.pk)},
+        "ids": {"conversation_id": str(conversation.pk), "handoff_id": str(handoff.pk), "flow_id": str(flow.pk),
+                "canned_id": str(canned.pk)},
     }
 
 
