@@ -1054,7 +1054,7 @@ button:disabled { cursor: default; opacity: .55; }
 .msg { max-width: 82%; display: flex; flex-direction: column; gap: 3px; }
 .msg__body { padding: 9px 13px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg__sender { font-size: 12px; font-weight: 600; color: #64748b; padding-left: 4px; }
-.msg__time { font-size: 11px; color: #94a3b8; padding: 0 4px; }
+.msg__time { font-size: 11px; color: #64748b; padding: 0 4px; }
 .msg__time::after { content: attr(data-time); }
 .msg--visitor { align-self: flex-end; align-items: flex-end; }
 .msg--visitor .msg__body { background: var(--accent); color: #fff; border-bottom-right-radius: 4px; }
@@ -1108,9 +1108,9 @@ button:disabled { cursor: default; opacity: .55; }
 .composer__send { width: 40px; height: 40px; flex: none; border: 0; border-radius: 10px; background: var(--accent); color: #fff; display: grid; place-items: center; }
 .composer__send svg { width: 20px; height: 20px; fill: currentColor; }
 .composer.is-sending .composer__send { opacity: .6; }
-.composer__counter { position: absolute; right: 62px; bottom: 2px; font-size: 11px; color: #94a3b8; }
+.composer__counter { position: absolute; right: 62px; bottom: 2px; font-size: 11px; color: #64748b; }
 .composer__counter.is-near { color: #b91c1c; font-weight: 600; }
-.footer { margin: 0; padding: 0 0 8px; text-align: center; font-size: 11px; color: #94a3b8; background: #fff; }
+.footer { margin: 0; padding: 0 0 8px; text-align: center; font-size: 11px; color: #64748b; background: #fff; }
 `;
   }
 })();
