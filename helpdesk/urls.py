@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from csp.decorators import csp_update
 from django.conf import settings
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from conversations import views as pages
 from helpdesk import health
@@ -29,4 +29,6 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", csp_update(settings.API_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")),
          name="api-docs"),
+    path("api/v1/redoc/", csp_update(settings.API_DOCS_CSP)(SpectacularRedocView.as_view(
+        url_name="schema", template_name="api/redoc.html")), name="api-redoc"),
 ]
