@@ -164,11 +164,10 @@ class InboxConsumer(JsonSocketConsumer):
         if kind == "ping":
             await self.send_json({"type": "pong"})
         elif kind == "typing":
-            active = _typing_active(content)
+            active, private = _typing_active(content), content.get("private") is True
             key = str(content.get("conversation"))
-            if self.typing.should_send(key, active, time.monotonic()):
-                await database_sync_to_async(_agent_typing)(self.profile, content.get("conversation"), active,
-                                                            content.get("private") is True)
+            if self.typing.should_send(key, active, time.monotonic(), mode="note" if private else "reply"):
+                await database_sync_to_async(_agent_typing)(self.profile, content.get("conversation"), active, private)
         elif kind == "viewing":
             await database_sync_to_async(_agent_viewing)(self.profile, content.get("conversation"), self.channel_name)
         else:

@@ -274,6 +274,9 @@ class KnowledgeIndex(models.Model):
     article_count = models.PositiveIntegerField(default=0)
     built_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name_plural = "knowledge indexes"
+
     def __str__(self) -> str:
         return f"Knowledge index v{self.version} of {self.workspace}"
 

@@ -50,6 +50,13 @@ from workspaces.models import Workspace
 User = get_user_model()
 
 
+def _found(row, what: str):
+    """`row`, or the 404 of API.md when the selector found none (not there, or not the caller's)."""
+    if row is None:
+        raise DomainError("not_found", f"{what} not found.", status=404)
+    return row
+
+
 def _not_found() -> Response:
     return error_response("not_found", "Conversation not found.", status.HTTP_404_NOT_FOUND)
 
@@ -218,10 +225,16 @@ class _AgentConversationApi(APIView):
     permission_classes = [IsAgent]
 
     def conversation(self, request, conversation_id) -> Conversation:
-        conversation = selectors.conversation_for_agent(viewer=request.user, conversation_id=conversation_id)
-        if conversation is None:
-            raise DomainError("not_found", "Conversation not found.", status=404)
-        return conversation
+        return _found(selectors.conversation_for_agent(viewer=request.user, conversation_id=conversation_id),
+                      "Conversation")
+
+    def write_message(self, request, conversation_id, write) -> Response:
+        """A {"body"} written into the conversation by `write` (a reply or a note): 201 with the message."""
+        conversation = self.conversation(request, conversation_id)
+        data = MessageBodyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = write(conversation=conversation, agent=request.user, body=data.validated_data["body"])
+        return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
 
     def detail(self, conversation: Conversation) -> Response:
         fresh = selectors.conversation_for_agent(viewer=self.request.user, conversation_id=conversation.pk)
@@ -248,11 +261,7 @@ class ConversationMessagesApi(_AgentConversationApi):
     @extend_schema(request=MessageBodyInput,
                    responses={201: MessageOutput, **error_responses(400, *AGENT_ERRORS, 404, 409, 413, 415)})
     def post(self, request, conversation_id):
-        conversation = self.conversation(request, conversation_id)
-        data = MessageBodyInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.agent_reply(conversation=conversation, agent=request.user, body=data.validated_data["body"])
-        return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
+        return self.write_message(request, conversation_id, services.agent_reply)
 
 
 class ConversationNotesApi(_AgentConversationApi):
@@ -261,11 +270,7 @@ class ConversationNotesApi(_AgentConversationApi):
     @extend_schema(request=MessageBodyInput,
                    responses={201: MessageOutput, **error_responses(400, *AGENT_ERRORS, 404, 413, 415)})
     def post(self, request, conversation_id):
-        conversation = self.conversation(request, conversation_id)
-        data = MessageBodyInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.note_add(conversation=conversation, agent=request.user, body=data.validated_data["body"])
-        return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
+        return self.write_message(request, conversation_id, services.note_add)
 
 
 class ConversationTagsApi(_AgentConversationApi):
@@ -331,10 +336,7 @@ class _HandoffApi(APIView):
     permission_classes = [IsAgent]
 
     def handoff(self, request, handoff_id):
-        handoff = selectors.handoff_for_agent(viewer=request.user, handoff_id=handoff_id)
-        if handoff is None:
-            raise DomainError("not_found", "Handoff not found.", status=404)
-        return handoff
+        return _found(selectors.handoff_for_agent(viewer=request.user, handoff_id=handoff_id), "Handoff")
 
 
 class HandoffAcknowledgeApi(_HandoffApi):
@@ -413,10 +415,7 @@ class CannedResponseDetailApi(APIView):
     permission_classes = [IsAgent]
 
     def canned_response(self, request, canned_id):
-        canned_response = selectors.canned_response_for_agent(viewer=request.user, canned_id=canned_id)
-        if canned_response is None:
-            raise DomainError("not_found", "Canned response not found.", status=404)
-        return canned_response
+        return _found(selectors.canned_response_for_agent(viewer=request.user, canned_id=canned_id), "Canned response")
 
     @extend_schema(request=CannedResponsePatchInput,
                    responses={200: CannedResponseOutput, **error_responses(400, *AGENT_ERRORS, 404, 409, 415)})

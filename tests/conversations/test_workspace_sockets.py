@@ -175,3 +175,7 @@ def test_the_typing_throttle():
     assert not throttle.should_send("c1", False, now=REPEAT_SECONDS + 0.3)
     assert not throttle.should_send("c2", False, now=0.0)  # never announced: nothing to stop
     assert throttle.should_send("c2", True, now=0.0) and throttle.active_keys() == ["c2"]
+    # from writing a note to writing a reply: the change goes out at once
+    assert throttle.should_send("c3", True, now=0.0, mode="note")
+    assert throttle.should_send("c3", True, now=0.5, mode="reply")
+    assert not throttle.should_send("c3", True, now=1.0, mode="reply")
