@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from conversations.models import Conversation, Handoff, Message
+    from conversations.models import Contact, Conversation, Handoff, Message
 
 
 def iso(dt) -> str | None:
@@ -99,11 +99,17 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+def contact_payload(contact: Contact) -> dict[str, Any]:
+    """A contact as agents see it; `name` falls back to email, phone or "Visitor #id", `name_on_file` does not."""
+    return {"id": str(contact.id), "name": str(contact), "name_on_file": contact.name, "email": contact.email,
+            "phone": contact.phone, "attributes": contact.attributes, "vip": contact.is_vip}
+
+
 def conversation_detail_payload(conversation: Conversation) -> dict[str, Any]:
     """The conversation's own detail; the API view adds the flow log and CSAT (flows and csat sit above)."""
     data = conversation_payload(conversation)
     contact = conversation.contact
-    data["contact"].update({"phone": contact.phone, "attributes": contact.attributes, "vip": contact.is_vip})
+    data["contact"] = contact_payload(contact)
     data["language"] = conversation.language
     data["resolved_at"] = iso(conversation.resolved_at)
     data["resolved_by"] = conversation.resolved_by_kind or None

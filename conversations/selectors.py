@@ -50,11 +50,12 @@ def conversations_with_turns_settled_since(*, since: datetime, limit: int = 500)
 
 def conversation_list(*, viewer, status: str | None = None, assignee: str | None = None, team: str | None = None,
                       needs_agent: bool | None = None, q: str | None = None,
-                      tag: str | None = None) -> QuerySet[Conversation]:
+                      tag: str | None = None, contact: str | None = None) -> QuerySet[Conversation]:
     """The conversations of the viewer's workspace (every agent sees them all), newest activity first.
 
     `status` may be comma-separated; `assignee` is "me", "unassigned" or a user id; `q` is a full-text
-    search (conversations.search); `tag` keeps the conversations carrying that tag.
+    search (conversations.search); `tag` keeps the conversations carrying that tag; `contact` is a
+    contact id (the inbox's "past conversations").
     """
     profile = agent_profile_for(viewer)
     if profile is None:
@@ -72,6 +73,8 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
         qs = qs.filter(team_id=team_id) if (team_id := parse_id(team)) else qs.none()
     if needs_agent is not None:
         qs = qs.filter(needs_agent=needs_agent)
+    if contact:
+        qs = qs.filter(contact_id=contact_id) if (contact_id := parse_id(contact)) else qs.none()
     if tag:
         qs = qs.filter(tags__contains=[strip_refused(tag)])  # jsonb cannot hold a NUL
     if q and (found := search.matches(q)) is not None:
@@ -191,3 +194,12 @@ def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
     overdue = list(pending.filter(late).exclude(pk__in=[h.pk for h in absent])
                    .select_related("conversation").order_by("assigned_at")[:max(0, limit - len(absent))])
     return absent + overdue
+
+
+def contact_for_agent(*, viewer, contact_id) -> Contact | None:
+    """The contact, if it belongs to the viewer's workspace."""
+    profile = agent_profile_for(viewer)
+    pk = parse_id(contact_id)
+    if profile is None or pk is None:
+        return None
+    return Contact.objects.filter(pk=pk, workspace_id=profile.workspace_id).first()

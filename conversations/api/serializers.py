@@ -157,6 +157,7 @@ class ContactOutput(serializers.Serializer):
 
 
 class ContactDetailOutput(ContactOutput):
+    name_on_file = serializers.CharField(help_text="The name as saved (may be blank); `name` falls back to email, phone or 'Visitor #id'.")
     phone = serializers.CharField()
     attributes = serializers.DictField()
     vip = serializers.BooleanField()
@@ -222,6 +223,15 @@ class AnswerFeedbackInput(serializers.Serializer):
 
 class AnswerFeedbackOutput(serializers.Serializer):
     message = MessageOutput(help_text="The visitor's answer, as a message in their words.")
+
+
+class ContactEditInput(serializers.Serializer):
+    """An agent's correction of a contact; absent fields stay as they are, blank clears one."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.RegexField(r"^[0-9+()\-. ]*$", max_length=40, required=False, allow_blank=True,
+                                   error_messages={"invalid": "Use digits, spaces and + ( ) - . only."})
 
 
 class TagsOutput(serializers.Serializer):

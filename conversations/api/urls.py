@@ -9,6 +9,7 @@ urlpatterns = [
     path("widget/conversations/<str:conversation_id>/messages/", views.WidgetMessagesApi.as_view()),
     path("widget/conversations/<str:conversation_id>/answer-feedback/", views.WidgetAnswerFeedbackApi.as_view()),
     path("conversations/", views.ConversationListApi.as_view()),
+    path("contacts/<str:contact_id>/", views.ContactDetailApi.as_view()),
     path("conversations/<str:conversation_id>/", views.ConversationDetailApi.as_view()),
     path("conversations/<str:conversation_id>/messages/", views.ConversationMessagesApi.as_view()),
     path("conversations/<str:conversation_id>/notes/", views.ConversationNotesApi.as_view()),

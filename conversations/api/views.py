@@ -21,6 +21,8 @@ from conversations.api.serializers import (
     CannedResponseInput,
     CannedResponseOutput,
     CannedResponsePatchInput,
+    ContactDetailOutput,
+    ContactEditInput,
     ConversationDetailOutput,
     ConversationOutput,
     HandoffOutput,
@@ -198,6 +200,7 @@ class ConversationListApi(ListAPIView):
         OpenApiParameter("status", str, description="open, pending_human, assigned, resolved (comma-separated)"),
         OpenApiParameter("assignee", str, description="me, unassigned or a user id"),
         OpenApiParameter("team", str), OpenApiParameter("needs_agent", bool),
+        OpenApiParameter("contact", str, description="a contact id: that contact's conversations"),
         OpenApiParameter("q", str, description="Full-text search over messages (notes included) and the contact's "
                          "name, email and phone; every word must match, as a prefix."),
         OpenApiParameter("tag", str, description="Only conversations with this tag.")],
@@ -210,7 +213,7 @@ class ConversationListApi(ListAPIView):
         needs_agent = params.get("needs_agent")
         return selectors.conversation_list(
             viewer=self.request.user, status=params.get("status"), assignee=params.get("assignee"),
-            team=params.get("team"), q=params.get("q"), tag=params.get("tag"),
+            team=params.get("team"), q=params.get("q"), tag=params.get("tag"), contact=params.get("contact"),
             needs_agent=None if needs_agent in (None, "") else needs_agent.lower() in ("true", "1", "yes"))
 
     def list(self, request, *args, **kwargs):
@@ -349,6 +352,24 @@ class HandoffCancelApi(_HandoffApi):
         handoff = services.handoff_cancel(handoff=self.handoff(request, handoff_id), reason="cancelled_by_agent",
                                           by=request.user)
         return Response(payloads.handoff_payload(handoff))
+
+
+class ContactDetailApi(APIView):
+    """PATCH /contacts/{id}/: an agent corrects a contact's name, email or phone from the inbox."""
+
+    permission_classes = [IsAgent]
+    InputSerializer = ContactEditInput
+
+    @extend_schema(request=ContactEditInput,
+                   responses={200: ContactDetailOutput, **error_responses(400, *AGENT_ERRORS, 404, 415)})
+    def patch(self, request, contact_id):
+        contact = selectors.contact_for_agent(viewer=request.user, contact_id=contact_id)
+        if contact is None:
+            raise DomainError("not_found", "Contact not found.", status=404)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_edit(contact=contact, changes=data.validated_data)
+        return Response(payloads.contact_payload(contact))
 
 
 # --- Canned responses -------------------------------------------------------------------------

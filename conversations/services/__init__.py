@@ -1,6 +1,7 @@
 """Conversation writes: `grep -rn "def handoff_" conversations/services` lists every way a handoff changes."""
 from conversations.services.attributes import (
     clean_tags,
+    contact_edit,
     contact_fill_details,
     contact_update_attributes,
     conversation_tag,

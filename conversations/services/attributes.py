@@ -91,3 +91,18 @@ def contact_fill_details(*, contact: Contact, details: Iterable[tuple[str, str, 
     if changed:
         contact.save(update_fields=sorted(changed))
     return contact
+
+
+@transaction.atomic
+def contact_edit(*, contact: Contact, changes: Mapping[str, str]) -> Contact:
+    """An agent corrects the contact's name, email or phone (already validated; blank clears a field).
+    The inbox rows of the contact's conversations show the new name at once."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    changed = sorted(k for k, v in changes.items() if k in PERSON_FIELDS and getattr(contact, k) != v)
+    for key in changed:
+        setattr(contact, key, changes[key])
+    if changed:
+        contact.save(update_fields=changed)
+        for conversation in contact.conversations.select_related("contact", "assignee", "team").order_by("-id")[:20]:
+            realtime.publish_conversation_updated(conversation)
+    return contact

@@ -316,7 +316,7 @@ def handoff_acknowledge(*, handoff: Handoff, agent) -> Handoff:
         if handoff.acknowledged_by_id == agent.pk:
             return handoff
         raise DomainError("handoff_already_claimed",
-                          f"{user_name(handoff.acknowledged_by)} already took this conversation.")
+                          f"{user_name(handoff.acknowledged_by)} took this conversation first.")
     if handoff.status != Handoff.Status.PENDING:
         raise DomainError("handoff_closed", f"This handoff is already {handoff.status}.")
     mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
