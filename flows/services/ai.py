@@ -128,7 +128,8 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
         wants_person=analysis.human_request.fired,
         upset=analysis.anger.fired or analysis.complaint.fired
         or (analysis.frustration.fired and not analysis.repeated_question.fired),
-        declined=bool(DECLINE.match(normalize(text))),
+        # normalize keeps "ß", which DECLINE spells "ss" ("ich weiß nicht")
+        declined=bool(DECLINE.match(normalize(text).replace("ß", "ss"))),
         language=analysis.language,
     )
 
