@@ -33,14 +33,15 @@ from routing.priority import URGENT_WORDS
 
 # "yes" to the AI's offer of a person
 YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por favor|oui|ja|sim|claro)\b", re.I)
-# Declining a question while information is gathered (matched on normalized text: no accents, lower case)
+# Declining a question while information is gathered (matched on normalized text: no accents, lower case;
+# normalize keeps "ß")
 DECLINE = re.compile(
     r"^\s*(?:skip|pass|no|nope|nah|n/?a|none|no thanks|not now|later|rather not|i'?d rather not|i would rather not|"
     r"prefer not|i'?d prefer not|i prefer not|i don'?t (?:want|have|know|remember)|i do not (?:want|have|know)|"
     r"i can'?t|i cannot|dunno|why do you need|"
     r"omitir|saltar|paso|prefiero no|no tengo|no lo se|no quiero|no se|"
     r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux) pas|non|aucun|"
-    r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich weiss nicht|ich mochte nicht|nein|keine|"
+    r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich wei(?:ss|ß) nicht|ich mochte nicht|nein|keine|"
     r"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao)\b")
 # An accident, injury or danger: no cheerful opener before the handoff notice
 DISTRESS = re.compile(

@@ -128,8 +128,7 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
         wants_person=analysis.human_request.fired,
         upset=analysis.anger.fired or analysis.complaint.fired
         or (analysis.frustration.fired and not analysis.repeated_question.fired),
-        # normalize keeps "ß", which DECLINE spells "ss" ("ich weiß nicht")
-        declined=bool(DECLINE.match(normalize(text).replace("ß", "ss"))),
+        declined=bool(DECLINE.match(normalize(text))),
         language=analysis.language,
     )
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conversations.assistant.text import detect_language
+from conversations.assistant.text import detect_language, normalize
 from conversations.assistant.types import NO_SIGNAL, Analysis, KBAnswer, Signal, TopicMatch, Turn
 from conversations.turn_memory import TurnMemory
-from conversations.turn_plan import FieldSpec, ModelVerdict, TurnFacts, TurnPlan, TurnPolicy, plan_turn
+from conversations.turn_plan import DECLINE, FieldSpec, ModelVerdict, TurnFacts, TurnPlan, TurnPolicy, plan_turn
 
 ON = Signal(0.9, True, "test")
 EMAIL = FieldSpec("email", "email")
@@ -256,6 +256,12 @@ def test_every_message_is_in_the_visitors_language_never_mixed(lang, text, decli
     for text in chat.ai_texts:
         assert "email did you order" not in text and "What is your" not in text, "the English wording is not mixed in"
         assert detect_language(text.replace("member id", "")) == lang, text
+
+
+@pytest.mark.parametrize("text", ["Ich weiß nicht", "ich weiss nicht", "No lo sé", "Je ne sais pas", "Não sei",
+                                  "I don't know"])
+def test_not_knowing_the_answer_declines_the_question_in_every_language(text):
+    assert DECLINE.match(normalize(text)), "a visitor who does not know is not asked again and again"
 
 
 # --- the agent gets the right context ------------------------------------------------------------
