@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +23,9 @@ _cache_lock = threading.Lock()
 
 
 def article_url(article: KnowledgeArticle) -> str:
-    return f"/help/{article.workspace_id}/{article.pk}/"
+    """The article's full address: answers are read in a widget on the customer's own site, in mail and texts,
+    where a path alone would point elsewhere."""
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/help/{article.workspace_id}/{article.pk}/"
 
 
 def articles_for(workspace: Workspace) -> list[assistant.Article]:

@@ -60,6 +60,20 @@ def test_the_knowledge_base_answers(conversation, published, django_capture_on_c
     assert [e["active"] for e in published if e["type"] == "ai.typing"][-1] is False
 
 
+@pytest.fixture
+def public_url(settings):
+    settings.PUBLIC_BASE_URL = "https://help.example.com"
+
+
+def test_an_answer_links_its_article_by_full_address(public_url, conversation, django_capture_on_commit_callbacks):
+    """The widget runs on the customer's own site: a bare /help/… path would open a page of theirs."""
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, "How long does standard shipping take?")
+    reply = last_reply(conversation)
+    url = reply.metadata["article"]["url"]
+    assert url.startswith("https://help.example.com/help/") and url in reply.body
+
+
 def test_a_turn_runs_once_even_if_delivered_twice(conversation):
     message = say(conversation, "Which payment methods do you accept?")
     turns.process_turn(message_id=message.pk, claim="a-second-delivery")
