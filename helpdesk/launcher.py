@@ -136,9 +136,10 @@ class Launcher:
             "web": Child("web", self._python("-m", "helpdesk.web", "-b", self.host, "-p", str(self.port),
                                              "--application-close-timeout", "3", "helpdesk.asgi:application"),
                          grace=grace),
-            # The worker finishes its running tasks on SIGTERM (late acks requeue any it cannot).
+            # The worker finishes its running tasks on SIGTERM (late acks requeue any it cannot). Its node
+            # name stays the same across restarts: a restarted worker releases the turns it held at once.
             "worker": Child("worker", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info",
-                                                   "--concurrency", str(self.concurrency)),
+                                                   "-n", "worker@%h", "--concurrency", str(self.concurrency)),
                             grace=self.stop_timeout),
             "beat": Child("beat", self._python("-m", "celery", "-A", "helpdesk", "beat", "-l", "info"), grace=grace),
         }

@@ -36,6 +36,8 @@ from conversations.services.turn_outcomes import (
     message_turn_lock,
     message_turn_pass_flows,
     message_turn_settle,
+    message_turns_release_orphans,
+    messages_turn_requeued,
 )
 
 __all__ = [
@@ -44,5 +46,5 @@ __all__ = [
     "conversation_remember", "conversation_reopen", "conversation_unassign", "conversation_update_tags",
     "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_reroute",
     "handoff_request", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
-    "message_turn_settle", "open_handoff", "receive_message", "system_message", "widget_conversation_start",
+    "message_turn_settle", "message_turns_release_orphans", "messages_turn_requeued", "open_handoff", "receive_message", "system_message", "widget_conversation_start",
 ]
