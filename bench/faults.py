@@ -203,7 +203,7 @@ def inject(stack: Stack, fault: str) -> str:
     if fault == "kill-web":
         stack.child("helpdesk.web").kill()
     elif fault == "kill-worker":
-        stack.child("celery -A helpdesk worker").kill()
+        stack.child("-n turns@").kill()  # the turns worker, not the jobs worker
     elif fault == "kill-redis":
         stack.child("redis-server").kill()
     elif fault == "restart-redis":

@@ -26,6 +26,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "sender_type": message.sender_type,
         "sender_name": message.sender_name,
         "body": message.body,
+        "private": message.private,
         "metadata": message.metadata or {},
         "created_at": iso(message.created_at),
     }
@@ -73,10 +74,11 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
     contact = conversation.contact
     if hasattr(conversation, "last_body"):  # annotated by selectors.conversation_list: no query per row
         last_message = {"body": (conversation.last_body or "")[:200], "sender_type": conversation.last_sender_type,
+                        "private": bool(conversation.last_private),
                         "created_at": iso(conversation.last_created_at)} if conversation.last_created_at else None
     else:
         last = conversation.messages.order_by("-id").first()
-        last_message = {"body": last.body[:200], "sender_type": last.sender_type,
+        last_message = {"body": last.body[:200], "sender_type": last.sender_type, "private": last.private,
                         "created_at": iso(last.created_at)} if last else None
     handoff = current_handoff(conversation)
     return {

@@ -6,8 +6,11 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from conversations.models import Attachment, Contact, Conversation, Handoff, Message, hash_token
+from conversations import search
+from conversations.models import (Attachment, CannedResponse, Contact, Conversation, ConversationViewer, Handoff, Message,
+                                  hash_token)
 from helpdesk.ids import parse_id
+from helpdesk.text import strip_refused
 from routing import presence
 from routing.models import HandoffPolicy
 from routing.selectors import agent_profile_for
@@ -18,7 +21,7 @@ HISTORY_TURNS = 20  # messages of context the assistant and flows' AI steps see
 
 def message_history(*, conversation: Conversation, before: int | None = None) -> list[tuple[str, str]]:
     """The last HISTORY_TURNS messages (before message id `before`, if given), oldest first: (sender_type, body)."""
-    qs = conversation.messages.all()
+    qs = conversation.messages.visible_to_visitor()  # the AI never reads the agents' notes
     if before is not None:
         qs = qs.filter(id__lt=before)
     rows = list(qs.order_by("-id").values_list("sender_type", "body")[:HISTORY_TURNS])
@@ -52,10 +55,12 @@ def conversations_with_turns_settled_since(*, since: datetime, limit: int = 500)
 
 
 def conversation_list(*, viewer, status: str | None = None, assignee: str | None = None, team: str | None = None,
-                      needs_agent: bool | None = None) -> QuerySet[Conversation]:
+                      needs_agent: bool | None = None, q: str | None = None,
+                      tag: str | None = None) -> QuerySet[Conversation]:
     """The conversations of the viewer's workspace (every agent sees them all), newest activity first.
 
-    `status` may be comma-separated; `assignee` is "me", "unassigned" or a user id.
+    `status` may be comma-separated; `assignee` is "me", "unassigned" or a user id; `q` is a full-text
+    search (conversations.search); `tag` keeps the conversations carrying that tag.
     """
     profile = agent_profile_for(viewer)
     if profile is None:
@@ -73,10 +78,15 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
         qs = qs.filter(team_id=team_id) if (team_id := parse_id(team)) else qs.none()
     if needs_agent is not None:
         qs = qs.filter(needs_agent=needs_agent)
+    if tag:
+        qs = qs.filter(tags__contains=[strip_refused(tag)])  # jsonb cannot hold a NUL
+    if q and (found := search.matches(q)) is not None:
+        qs = qs.filter(found)
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
     return (qs.select_related("contact", "assignee", "team")
             .annotate(last_body=Subquery(last.values("body")[:1]),
                       last_sender_type=Subquery(last.values("sender_type")[:1]),
+                      last_private=Subquery(last.values("private")[:1]),
                       last_created_at=Subquery(last.values("created_at")[:1]))
             .prefetch_related(Prefetch("handoffs", queryset=Handoff.objects.select_related(
                 "target_user", "target_team", "target_specialty", "assigned_to").order_by("-id"),
@@ -99,10 +109,38 @@ def conversation_for_visitor(*, conversation_id, token: str | None) -> Conversat
 
 
 def message_list(*, conversation: Conversation, after: str | None = None) -> QuerySet[Message]:
+    """The whole history, notes included: for agents."""
     qs = Message.objects.filter(conversation=conversation).order_by("id")
     if after and (after_id := parse_id(after)) is not None:
         qs = qs.filter(id__gt=after_id)
     return qs
+
+
+def message_list_for_visitor(*, conversation: Conversation, after: str | None = None) -> QuerySet[Message]:
+    """What the visitor's widget may show: the history without the agents' notes."""
+    return message_list(conversation=conversation, after=after).visible_to_visitor()
+
+
+def canned_response_list(*, viewer) -> QuerySet[CannedResponse]:
+    """The viewer's workspace's canned responses (shared by its agents), by shortcut."""
+    profile = agent_profile_for(viewer)
+    if profile is None:
+        return CannedResponse.objects.none()
+    return CannedResponse.objects.filter(workspace_id=profile.workspace_id).order_by("shortcut", "id")
+
+
+def canned_response_for_agent(*, viewer, canned_id) -> CannedResponse | None:
+    if (pk := parse_id(canned_id)) is None:
+        return None
+    return canned_response_list(viewer=viewer).filter(pk=pk).first()
+
+
+def conversation_viewers(*, conversation_id: int) -> list[dict]:
+    """The agents with the conversation open in an inbox now, as {"id", "name"}, by name."""
+    rows = (ConversationViewer.objects.filter(conversation_id=conversation_id,
+                                              seen_at__gte=timezone.now() - presence.grace())
+            .select_related("user").order_by("user__first_name", "user__username"))
+    return [{"id": str(row.user_id), "name": row.user.get_full_name() or row.user.get_username()} for row in rows]
 
 
 def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:

@@ -31,6 +31,7 @@ from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import FieldSpec, TurnFacts, TurnPlan, TurnPolicy, plan_turn
+from flows import selectors as flow_selectors
 from flows import services as flow_services
 from helpdesk.errors import ProviderUnavailable
 from routing import selectors as routing_selectors
@@ -62,6 +63,12 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
     """Settle the message without the assistant when a human owns the conversation, a newer
     message overtook it, or a flow takes it. Returns True when settled."""
     if message.turn_flow_done:
+        return False
+    if (conversation.ai_active and not _overtaken(conversation, message)
+            and not flow_selectors.flows_may_take_messages(conversation=conversation)):
+        # Nothing to settle before thinking: unlocked reads instead of the locked check. A human or a
+        # newer message arriving meanwhile is caught by `_apply` under the lock, as after the locked
+        # check; a flow published or started meanwhile does not take this message, as after it.
         return False
     with transaction.atomic():
         locked = services.message_turn_lock(message=message)
@@ -166,8 +173,8 @@ def _apply(conversation: Conversation, message: Message, plan: TurnPlan) -> None
             services.contact_fill_details(contact=conversation.contact, details=[
                 (u.kind, u.name, u.value) for u in plan.contact_updates])
         for reply in plan.replies:
-            services.ai_reply(conversation=conversation, body=reply.text, metadata=dict(reply.metadata),
-                              ask_if_helpful=reply.kb_answer)
+            services.ai_reply_locked(conversation, body=reply.text, metadata=dict(reply.metadata),
+                                     ask_if_helpful=reply.kb_answer)
         if plan.handoff is not None:
             services.handoff_request(conversation=conversation, request=_handoff_request(conversation, plan),
                                      turn_message_id=locked.pk)

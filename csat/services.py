@@ -81,7 +81,8 @@ def survey_schedule(*, conversation: Conversation, override: bool | None = None,
     if existing is not None:
         return existing
     # One query answers both "who wrote last" and "did any human write".
-    last_agent = list(Message.objects.filter(conversation=conversation, sender_type=Message.SenderType.AGENT)
+    last_agent = list(Message.objects.visible_to_visitor()  # a note is not a reply the visitor got
+                      .filter(conversation=conversation, sender_type=Message.SenderType.AGENT)
                       .order_by("-id").values_list("sender_user_id", flat=True)[:1])
     survey = Survey.objects.create(
         workspace_id=conversation.workspace_id, conversation=conversation, resolved_at=conversation.resolved_at,

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+from kombu import Queue
 
 from helpdesk import embedded_paths, site_paths
 
@@ -55,11 +56,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "corsheaders",
     "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "django_celery_beat",
     "helpdesk",
@@ -119,6 +122,31 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Connections at scale (issue 14) ---------------------------------------------------
+# Daphne serves every socket and request on threads; opening a PostgreSQL connection per call
+# (CONN_MAX_AGE=0 without a pool) cost more than the queries. Django's psycopg pool hands each
+# call a ready connection and takes it back when the call ends. Budget against PostgreSQL's
+# max_connections (200 embedded and in CI): a process holds at most DB_POOL_MAX_SIZE (20);
+# Daphne uses up to WEBSOCKET_DB_THREADS (12) for sockets plus its HTTP requests; a Celery
+# child, beat or manage.py command runs one task at a time, so uses one. `make run` (Daphne,
+# 4+1 worker children, beat) stays under 30; the test suite (pytest, the e2e stack, the
+# scale-out test's two Daphnes, 2×2 worker children and beat) under 100. DB_POOL=0 goes back
+# to one connection per call (CONN_MAX_AGE then applies).
+DB_POOL: bool = env.bool("DB_POOL", default=True)
+WEBSOCKET_DB_THREADS: int = env.int("HELPDESK_WEBSOCKET_DB_THREADS", default=12)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django refuses both
+    # The pool checks a connection (one empty query) before handing it out: after a PostgreSQL
+    # restart, or a session terminated by an operator, the idle connections it holds are dead,
+    # and without the check each would fail the next request or turn that borrowed it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
+        "max_idle": 60,  # idle connections above min_size are closed after a minute
+        "timeout": 10,  # a call waits this long for a free connection, then fails loudly
+    }
+
 # --- Redis: channel layer, Celery broker --------------------------------------------
 REDIS_URL: str = env("REDIS_URL", default="") or embedded_paths.redis_url()
 # Keeps the cache and channel keys of parallel test runs apart on one Redis.
@@ -145,6 +173,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Long jobs (knowledge reindex, flow webhooks, which wait on someone else's server) go to their
+# own queue, served by their own worker (`-Q <queue>.long`, as the launcher starts it), so they
+# never hold a child that a visitor's turn is waiting for. A worker started without -Q serves both.
+CELERY_LONG_QUEUE: str = f"{CELERY_TASK_DEFAULT_QUEUE}.long"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_LONG_QUEUE))
+CELERY_TASK_ROUTES = {name: {"queue": CELERY_LONG_QUEUE} for name in (
+    "conversations.tasks.reindex_knowledge_task", "flows.tasks.call_webhook_task",
+    "flows.tasks.resend_stuck_webhooks_task")}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-stale-handoffs": {"task": "conversations.tasks.expire_handoffs_task", "schedule": 60.0},
@@ -213,10 +249,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
-# The API docs page loads Swagger UI from its CDN (views: helpdesk/urls.py).
-API_DOCS_CSP = {"script-src": ["'self'", "https://cdn.jsdelivr.net"],
-                "style-src": ["'self'", "https://cdn.jsdelivr.net", "'unsafe-inline'"],
-                "img-src": ["'self'", "data:", "https://cdn.jsdelivr.net"]}
+# The API docs pages (helpdesk/urls.py) serve Swagger UI and Redoc from our own static files
+# (drf-spectacular-sidecar), so they work offline and load nothing from a CDN. Both style
+# themselves with inline styles; Redoc's search runs in a worker made from a blob.
+API_DOCS_CSP = {"style-src": ["'self'", "'unsafe-inline'"],
+                "worker-src": ["'self'", "blob:"]}
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -291,6 +328,10 @@ SPECTACULAR_SETTINGS = {
         "ConversationStatusEnum": "conversations.models.Conversation.Status",
         "HandoffStatusEnum": "conversations.models.Handoff.Status",
     },
+    # Swagger UI and Redoc from the app's static files (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

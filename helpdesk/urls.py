@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from csp.decorators import csp_update
 from django.conf import settings
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from conversations import views as pages
 from conversations.connectors.setup_page import channels_page
@@ -44,4 +44,6 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", csp_update(settings.API_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="schema")),
          name="api-docs"),
+    path("api/v1/redoc/", csp_update(settings.API_DOCS_CSP)(SpectacularRedocView.as_view(
+        url_name="schema", template_name="api/redoc.html")), name="api-redoc"),
 ]

@@ -11,6 +11,8 @@ urlpatterns = [
     path("conversations/", views.ConversationListApi.as_view()),
     path("conversations/<str:conversation_id>/", views.ConversationDetailApi.as_view()),
     path("conversations/<str:conversation_id>/messages/", views.ConversationMessagesApi.as_view()),
+    path("conversations/<str:conversation_id>/notes/", views.ConversationNotesApi.as_view()),
+    path("conversations/<str:conversation_id>/tags/", views.ConversationTagsApi.as_view()),
     path("conversations/<str:conversation_id>/assign/", views.ConversationAssignApi.as_view()),
     path("conversations/<str:conversation_id>/unassign/", views.ConversationUnassignApi.as_view()),
     path("conversations/<str:conversation_id>/resolve/", views.ConversationResolveApi.as_view()),
@@ -19,5 +21,7 @@ urlpatterns = [
     path("conversations/<str:conversation_id>/messages/<str:message_id>/retry/", channel_views.MessageRetryApi.as_view()),
     path("conversations/<str:conversation_id>/messages/<str:message_id>/attachments/<str:attachment_id>/",
          channel_views.AttachmentDownloadApi.as_view()),
+    path("canned-responses/", views.CannedResponseListApi.as_view()),
+    path("canned-responses/<str:canned_id>/", views.CannedResponseDetailApi.as_view()),
     path("agents/me/heartbeat/", views.AgentHeartbeatApi.as_view()),
 ]

@@ -31,7 +31,8 @@ def deliver(*, message_id: int, last_attempt: bool) -> str:
     state = (message.metadata or {}).get("delivery", {}) if message else {}
     if state.get("status") != delivery.QUEUED:
         return "skipped"  # gone, already sent (a redelivered task) or failed and not retried
-    if not delivery.needs_delivery(message.conversation, message.sender_type, message.metadata):
+    if not delivery.needs_delivery(message.conversation, message.sender_type, message.metadata,
+                                   private=message.private):
         delivery.delivery_record(message_id=message.pk, status=delivery.FAILED, counts_attempt=False,
                                  error="Not sent: this message is not meant for the visitor.")
         return delivery.FAILED

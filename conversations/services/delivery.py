@@ -28,7 +28,6 @@ def needs_delivery(conversation: Conversation, sender_type: str, metadata: dict,
     leave; the web widget hears them on its socket, other channels need a send. A rating's receipt
     is for the inbox. A phone conversation's agent replies and survey go to the caller's number by text.
     """
-    private = private or bool(metadata.get("private"))
     if conversation.channel == Conversation.Channel.WEB or not meant_for_visitor(sender_type, private=private):
         return False
     if (conversation.channel == Conversation.Channel.PHONE and sender_type != Message.SenderType.AGENT

@@ -10,6 +10,7 @@ from django.utils import timezone
 from conversations import realtime
 from conversations.assistant.phrases import phrase
 from conversations.models import Contact, Conversation, Message
+from conversations.payloads import user_name
 from conversations.services import delivery
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
@@ -181,7 +182,12 @@ def ai_reply(*, conversation: Conversation, body: str, metadata: dict | None = N
              ask_if_helpful: bool = False) -> Message:
     """The AI's message. With `ask_if_helpful` (a knowledge-base answer) the widget asks "Did that answer your
     question?" under it, in the conversation's language (see `answer_check_record`)."""
-    conversation = lock_conversation(conversation)
+    return ai_reply_locked(lock_conversation(conversation), body=body, metadata=metadata, ask_if_helpful=ask_if_helpful)
+
+
+def ai_reply_locked(conversation: Conversation, *, body: str, metadata: dict | None = None,
+                    ask_if_helpful: bool = False) -> Message:
+    """`ai_reply` under the caller's lock of the conversation (a turn's outcome): no second lock, no savepoint."""
     metadata = dict(metadata or {})
     if ask_if_helpful:
         lang = conversation.language or "en"
@@ -210,7 +216,8 @@ def answer_check_record(*, conversation: Conversation, message_id: object, helpf
     if check.get("answer"):
         raise DomainError("already_answered", "This answer was already rated.", status=409)
     moved_on = (conversation.status != Conversation.Status.OPEN
-                or conversation.messages.filter(id__gt=answer.id).exclude(sender_type=Message.SenderType.SYSTEM).exists())
+                or conversation.messages.visible_to_visitor().filter(id__gt=answer.id)
+                .exclude(sender_type=Message.SenderType.SYSTEM).exists())
     if moved_on:
         raise DomainError("conversation_moved_on", "The conversation has moved on since this answer.", status=409)
     answer.metadata = {**answer.metadata, "answer_check": {**check, "answer": "yes" if helpful else "no"}}
@@ -223,6 +230,17 @@ def answer_check_record(*, conversation: Conversation, message_id: object, helpf
                               turn_processed_at=timezone.now(), turn_outcome=Message.TurnOutcome.REPLY)
     return _receive(conversation=conversation, body=body, external_id=None, sender_name="",
                     metadata={"answer_check": "no"})
+
+
+@transaction.atomic
+def note_add(*, conversation: Conversation, agent, body: str) -> Message:
+    """An agent's internal note. Only agents see it (Message.visible_to_visitor): it goes to the inboxes,
+    never to the widget or a channel. It changes nothing else: no handoff is acknowledged, it is no human
+    reply, and the AI never reads it (selectors.message_history)."""
+    body = clean_body(body)
+    conversation = lock_conversation(conversation)
+    return append_message(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
+                          sender_name=user_name(agent), body=body, private=True)
 
 
 @transaction.atomic

@@ -43,7 +43,7 @@ class AgentOutput(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.CharField()
     email = serializers.CharField()
-    available = serializers.BooleanField()
+    available = serializers.BooleanField(help_text="The routing switch.")
     online = serializers.BooleanField(help_text="An inbox socket (or the polling heartbeat) was seen within 30 s.")
     capacity = serializers.IntegerField()
     is_admin = serializers.BooleanField()

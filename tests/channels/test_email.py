@@ -212,7 +212,7 @@ def test_the_handoff_notice_and_agent_replies_go_out_and_notes_never(
     with django_capture_on_commit_callbacks(execute=True):
         request_handoff(conversation)
         services.agent_reply(conversation=conversation, agent=agent, body="Hi Zoe, Ana here.")
-        services.system_message(conversation=conversation, body="internal", metadata={"private": True})
+        services.note_add(conversation=conversation, agent=agent, body="internal")
     assert run_deliveries(deliveries) == ["sent", "sent"]
     bodies = [m.get_body(("plain",)).get_content() for m in smtp_server.received]
     assert "Hi Zoe, Ana here." in bodies[1] and f"— Ana, {workspace.name}" in bodies[1]

@@ -67,8 +67,7 @@ def test_only_messages_meant_for_the_visitor_leave_and_a_note_never_does(
     conversation = conversations_by_channel[channel]
     with django_capture_on_commit_callbacks(execute=True):
         reply = services.agent_reply(conversation=conversation, agent=agent, body="Hi, Ana here.")
-        note = append_message(conversation, sender_type="agent", sender_user=agent, body="VIP, be kind",
-                                       metadata={"private": True})
+        note = append_message(conversation, sender_type="agent", sender_user=agent, body="VIP, be kind", private=True)
         unknown = append_message(conversation, sender_type="note", body="a sender type added later")
     assert deliveries == [reply.pk]
     assert "delivery" in reply.metadata and "delivery" not in note.metadata and "delivery" not in unknown.metadata
@@ -79,7 +78,7 @@ def test_the_dispatcher_refuses_a_queued_message_that_is_not_meant_for_the_visit
     conversation = conversations_by_channel["email"]
     with django_capture_on_commit_callbacks(execute=True):
         reply = services.agent_reply(conversation=conversation, agent=agent, body="Internal: refund approved")
-    Message.objects.filter(pk=reply.pk).update(metadata={**reply.metadata, "private": True})  # made a note after
+    Message.objects.filter(pk=reply.pk).update(private=True)  # made a note after it was queued
     assert run_deliveries(deliveries) == ["failed"]
     assert smtp_server.received == []
     assert "not meant for the visitor" in Message.objects.get(pk=reply.pk).metadata["delivery"]["error"]

@@ -7,12 +7,10 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
-from asgiref.sync import sync_to_async
 
 from conversations.models import Contact, Message
 from helpdesk.asgi import application
-from tests.conftest import client_for
+from tests.conftest import client_for, close_socket_connections
 from tests.conversations.test_consumers import make_workspace, new_widget_conversation, receive_until
 
 CREATE = "/api/v1/widget/conversations/"
@@ -137,7 +135,7 @@ async def test_a_bad_frame_gets_an_error_frame_and_the_socket_stays_usable(frame
         assert event["message"]["body"] == "still here"
     finally:
         await communicator.disconnect()
-        await sync_to_async(connections.close_all)()
+        await close_socket_connections()
 
 
 @pytest.mark.parametrize("query", ["assignee=abc", "assignee=99999999999999999999", "team=abc", "team=%00",

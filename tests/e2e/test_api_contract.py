@@ -65,13 +65,15 @@ def world(workspace):
     message = factories.MessageFactory(conversation=conversation, body="My invoice is attached.")
     attachment = Attachment.objects.create(message=message, filename="invoice.pdf", content_type="application/pdf",
                                            size=4, data=b"%PDF")
+    canned = services.canned_response_create(workspace=workspace, by=admin, shortcut="hello", title="Hello",
+                                             body="Hi {{contact.name}}!")
     return {
         "headers": {
             "agent": {"Authorization": f"Token {Token.objects.create(user=admin).key}"},
             "visitor": {"Authorization": f"Visitor {visitor_token}"},
         },
         "ids": {"conversation_id": str(conversation.pk), "handoff_id": str(handoff.pk), "flow_id": str(flow.pk),
-                "message_id": str(message.pk), "attachment_id": str(attachment.pk)},
+                "message_id": str(message.pk), "attachment_id": str(attachment.pk), "canned_id": str(canned.pk)},
     }
 
 

@@ -1,10 +1,15 @@
-"""Real processes for fault tests: a private Redis, Daphne and Celery workers on the test database.
+"""Real processes for integration tests, on pytest-django's test database.
+
+Fault tests: a private Redis, Daphne and Celery workers.
 
 A test gets a `Stack` it can break: kill a worker with SIGKILL, restart Redis, terminate the
 workers' database connections. Everything runs against pytest-django's test database
 (tests take `transactional_db`: rows must be committed for the other processes to see them)
 and a redis-server of its own, so restarting it never disturbs the rest of the suite.
 Every wait is bounded; a process that outlives its test is killed by the fixture.
+
+Scale-out: `scale_out` starts two Daphne processes, two Celery workers and one beat on the
+suite's PostgreSQL and Redis, once per module (tests take `transactional_db` too).
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import pytest
 from django.conf import settings
 
 from helpdesk import lifeline
+from tests.conftest import stop_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -147,6 +153,7 @@ class Stack:
 
         def up() -> bool:
             try:
+                # Liveness: /healthz is 503 (not ready) until the test starts a worker.
                 return httpx.get(f"{self.url}/healthz/live", timeout=2).status_code < 500
             except httpx.HTTPError:
                 return False
@@ -240,6 +247,56 @@ def make_stack(transactional_db, tmp_path):
             if os.environ.get("CI"):
                 for name in ("daphne", "worker", "worker-2", "redis"):
                     print(f"\n--- {name} log (tail) ---\n{stack.log(name)}")
+
+
+@pytest.fixture(scope="module")
+def scale_out(django_db_setup, django_db_blocker, tmp_path_factory):
+    """{"urls": [daphne A, daphne B], "logs": folder}; every process stopped afterwards."""
+    from conversations.assistant.models import detector_models
+
+    detector_models()  # trained and cached on disk once, so a worker's first turn is not a training run
+    logs = tmp_path_factory.mktemp("scale-out")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test", "PYTHONUNBUFFERED": "1",
+           "HELPDESK_DB_NAME": settings.DATABASES["default"]["NAME"]}
+    ports = [free_port(), free_port()]
+    celery = [sys.executable, "-m", "celery", "-A", "helpdesk"]
+    commands = {
+        **{f"daphne{i}": [sys.executable, "-m", "helpdesk.web", "-b", "127.0.0.1", "-p", str(port),
+                          "helpdesk.asgi:application"] for i, port in enumerate(ports)},
+        **{f"worker{i}": [*celery, "worker", "-l", "info", "-n", f"scale{i}@%h", "--concurrency", "2",
+                          "--without-gossip", "--without-mingle", "--without-heartbeat"] for i in range(2)},
+        "beat": [*celery, "beat", "-l", "info", "-s", str(logs / "beat-schedule")],
+    }
+    procs = {name: subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(logs / f"{name}.log", "wb"),
+                                    stderr=subprocess.STDOUT, preexec_fn=lifeline.preexec())  # die with a killed run
+             for name, argv in commands.items()}
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+
+    def none_exited() -> None:
+        dead = [name for name, proc in procs.items() if proc.poll() is not None]
+        if dead:
+            raise RuntimeError(f"{dead[0]} exited: {(logs / (dead[0] + '.log')).read_text()[-3000:]}")
+
+    def answers(url: str) -> bool:
+        none_exited()
+        try:
+            return httpx.get(f"{url}/healthz/live", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def worker_ready(name: str) -> bool:
+        none_exited()
+        return b"ready." in (logs / f"{name}.log").read_bytes()
+
+    try:
+        # Bounds for a loaded CI machine that starts five processes slowly.
+        for url in urls:
+            wait_for(lambda: answers(url), timeout=180, what=f"{url}/healthz/live", every=0.3)
+        for name in ("worker0", "worker1"):
+            wait_for(lambda: worker_ready(name), timeout=180, what=f"{name} to be ready", every=0.3)
+        yield {"urls": urls, "logs": logs, "procs": procs}
+    finally:
+        stop_processes(procs.values())
 
 
 def pytest_configure(config) -> None:

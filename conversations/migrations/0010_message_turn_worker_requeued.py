@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0007_channel_refs_attachments'),
+        ('conversations', '0009_merge_channels_and_workspace'),
     ]
 
     operations = [
