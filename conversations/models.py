@@ -166,6 +166,11 @@ class Message(models.Model):
     turn_outcome = models.CharField(max_length=8, choices=TurnOutcome.choices, blank=True, default="")
     turn_claim = models.CharField(max_length=64, blank=True, default="", help_text="The attempt holding the turn.")
     turn_lease_until = models.DateTimeField(null=True, blank=True)
+    turn_claim_worker = models.CharField(
+        max_length=255, blank=True, default="",
+        help_text="The worker holding the claim: its node name and a per-start id (a restart releases it).")
+    turn_requeued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last queued the turn again (a backlog is queued once).")
     turn_attempts = models.PositiveSmallIntegerField(default=0)
     turn_flow_done = models.BooleanField(default=False, help_text="Flows passed on it: a retry goes to the assistant.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

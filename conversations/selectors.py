@@ -28,15 +28,21 @@ def message_history(*, conversation: Conversation, before: int | None = None) ->
     return list(reversed(rows))
 
 
-def messages_awaiting_turn(*, now: datetime, lease_seconds: float, window_seconds: float,
-                           limit: int = 200) -> list[int]:
-    """Visitor messages with no outcome whose claim, if any, has lapsed: a dead worker's, or never
-    queued because the broker was down. Only those younger than `window_seconds`: a message from
+def messages_awaiting_turn(*, now: datetime, grace_seconds: float, requeue_every_seconds: float,
+                           window_seconds: float, limit: int = 200) -> list[int]:
+    """Visitor messages with no outcome and no live claim: a dead worker's claim lapsed, or no worker
+    ever claimed it within `grace_seconds` (its task was never queued because the broker was down, or
+    Redis lost it). One the sweep queued again lately (`requeue_every_seconds`) is left alone: a backlog
+    is queued again once, not on every sweep. Only those younger than `window_seconds`: a message from
     days ago is not answered out of the blue."""
+    lapsed = Q(turn_lease_until__lt=now)
+    never_claimed = Q(turn_lease_until__isnull=True, created_at__lt=now - timedelta(seconds=grace_seconds))
+    not_lately_queued = Q(turn_requeued_at__isnull=True) | Q(
+        turn_requeued_at__lt=now - timedelta(seconds=requeue_every_seconds))
     return list(Message.objects.filter(
         sender_type=Message.SenderType.VISITOR, turn_processed_at__isnull=True,
-        created_at__lt=now - timedelta(seconds=lease_seconds), created_at__gte=now - timedelta(seconds=window_seconds))
-        .filter(Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now))
+        created_at__gte=now - timedelta(seconds=window_seconds))
+        .filter(lapsed | never_claimed).filter(not_lately_queued)
         .order_by("id").values_list("pk", flat=True)[:limit])
 
 

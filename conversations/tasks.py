@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,24 +22,50 @@ from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
+# This start of the worker (set in its main process, inherited by the pool processes it forks). A
+# claim names "node start": when the node starts again, claims naming an earlier start are orphans.
+WORKER_START = uuid.uuid4().hex[:12]
+
+
+def _worker_name(node: str | None) -> str:
+    return f"{node} {WORKER_START}" if node else ""
+
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=90, autoretry_for=turns.TRANSIENT_ERRORS, retry_backoff=1,
              retry_backoff_max=30, retry_jitter=False, max_retries=8)
 def process_turn_task(self, message_id: int) -> None:
     """One visitor message's turn. The task id names the claim: a retry of this task keeps it."""
-    turns.process_turn(message_id=message_id, claim=self.request.id or f"local-{message_id}")
+    turns.process_turn(message_id=message_id, claim=self.request.id or f"local-{message_id}",
+                       worker=_worker_name(self.request.hostname))
+
+
+@worker_ready.connect
+def release_orphaned_turns(sender=None, **_kwargs) -> list[int]:
+    """A worker (re)started: queue at once the turns its previous start had claimed when it died
+    (SIGKILL, OOM), instead of leaving the visitor waiting out the lease."""
+    node = getattr(sender, "hostname", "")
+    if not node:
+        return []
+    orphans = services.message_turns_release_orphans(node=node, worker=_worker_name(node))
+    for message_id in orphans:
+        process_turn_task.delay(message_id)
+    if orphans:
+        logger.warning("Queued %s turn(s) again that %s held when it stopped", len(orphans), node)
+    return orphans
 
 
 @shared_task(acks_late=True, soft_time_limit=60)
 def sweep_turns_task() -> int:
-    """Queue again the turns of visitor messages left without an outcome (their worker died, or the
-    broker was down when they arrived), and say "not responding" again where a turn ended lately:
+    """Queue again the turns of visitor messages left without an outcome (their worker died, or their
+    task never reached a worker: the broker was down, or Redis lost it), and say "not responding" again where a turn ended lately:
     an indicator switched off while Redis was away would otherwise stay on."""
     now = timezone.now()
-    waiting = selectors.messages_awaiting_turn(now=now, lease_seconds=settings.TURN_LEASE_SECONDS,
+    waiting = selectors.messages_awaiting_turn(now=now, grace_seconds=settings.TURN_REQUEUE_GRACE_SECONDS,
+                                               requeue_every_seconds=settings.TURN_LEASE_SECONDS,
                                                window_seconds=settings.TURN_SWEEP_WINDOW_SECONDS)
     for message_id in waiting:
         process_turn_task.delay(message_id)
+    services.messages_turn_requeued(message_ids=waiting, at=now)  # after queueing: a failed send is retried
     if waiting:
         logger.warning("Queued %s turn(s) again that had no outcome", len(waiting))
     for conversation in selectors.conversations_with_turns_settled_since(

@@ -46,9 +46,10 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, kombu.exceptions.Operation
                     redis.exceptions.ConnectionError, ProviderUnavailable)
 
 
-def process_turn(*, message_id: int, claim: str) -> None:
-    """Give the visitor message its one outcome. `claim` names this attempt (the task id: a retry keeps it)."""
-    message = services.message_turn_claim(message_id=message_id, claim=claim,
+def process_turn(*, message_id: int, claim: str, worker: str = "") -> None:
+    """Give the visitor message its one outcome. `claim` names this attempt (the task id: a retry keeps it);
+    `worker` the worker process taking it (a restart of that worker releases the claim)."""
+    message = services.message_turn_claim(message_id=message_id, claim=claim, worker=worker,
                                           lease_seconds=settings.TURN_LEASE_SECONDS)
     if message is None:
         return  # settled already, or another worker holds a live lease on it

@@ -143,6 +143,7 @@ class Launcher:
                          grace=grace),
             # The workers finish their running tasks on SIGTERM (late acks requeue any they cannot).
             # Visitors' turns are short: a few children, each handed the next task as soon as it is free.
+            # Node names stay the same across restarts: a restarted worker releases the turns it held at once.
             "worker": Child("worker", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info",
                                                    "-n", "turns@%h", "-Q", turn_queues,
                                                    "--concurrency", str(self.concurrency),

@@ -194,9 +194,12 @@ CELERY_BEAT_SCHEDULE: dict = {
                     "schedule": env.float("HELPDESK_TURN_SWEEP_SECONDS", default=15.0)},
 }
 # A visitor message's turn: a worker that dies mid-turn holds it this long before the sweep queues
-# it again (longer than a turn takes, the LLM's timeout included); messages older than the window
+# it again (a worker restarted under the same node name releases its earlier start's turns at once) (longer than a turn takes, the LLM's timeout included); messages older than the window
 # are not taken up again.
 TURN_LEASE_SECONDS: float = env.float("HELPDESK_TURN_LEASE_SECONDS", default=120.0)
+# A visitor message that no worker claimed this long after it was stored (its task never reached the
+# broker, or Redis lost it) is queued again by the sweep; then at most once per lease while unclaimed.
+TURN_REQUEUE_GRACE_SECONDS: float = env.float("HELPDESK_TURN_REQUEUE_GRACE_SECONDS", default=30.0)
 TURN_SWEEP_SECONDS: float = CELERY_BEAT_SCHEDULE["sweep-turns"]["schedule"]
 TURN_SWEEP_WINDOW_SECONDS: float = env.float("HELPDESK_TURN_SWEEP_WINDOW_SECONDS", default=24 * 3600.0)
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from csp.decorators import csp_update
 from django.conf import settings
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
@@ -10,7 +12,17 @@ from conversations.connectors.setup_page import channels_page
 from helpdesk import health
 from helpdesk.workspace_api import WorkspaceDocumentApi
 
+
+class FaviconView(RedirectView):
+    """/favicon.ico, which browsers ask for on pages that link no icon (the admin's): our static icon.
+    Not a permanent redirect: the static file's hashed name changes with its content."""
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.svg")
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("", pages.demo_site, name="demo-site"),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/ready", health.healthz, name="healthz-ready"),

@@ -58,6 +58,8 @@ from conversations.services.turn_outcomes import (
     message_turn_lock,
     message_turn_pass_flows,
     message_turn_settle,
+    message_turns_release_orphans,
+    messages_turn_requeued,
 )
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "conversation_update_tags",
     "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_reroute",
     "handoff_request", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
-    "message_turn_settle", "note_add", "open_handoff", "receive_message", "system_message", "typing_by_agent",
-    "typing_by_visitor", "viewing_leave", "viewing_refresh", "viewing_set", "widget_conversation_start",
+    "message_turn_settle", "message_turns_release_orphans", "messages_turn_requeued", "note_add", "open_handoff",
+    "receive_message", "system_message", "typing_by_agent", "typing_by_visitor", "viewing_leave", "viewing_refresh",
+    "viewing_set", "widget_conversation_start",
 ]

@@ -38,6 +38,7 @@ BIN = Path(sys.executable).parent
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 LEASE_SECONDS = 4  # a turn whose worker died is taken up again after this long
 SWEEP_SECONDS = 1  # how often beat looks for visitor messages without an outcome
+GRACE_SECONDS = 3  # a message no worker claimed is queued again after this long
 
 
 def wait_for(check: Callable[[], object], *, timeout: float, what: str, every: float = 0.2):
@@ -107,7 +108,8 @@ class SlowModel:
 class Stack:
     """Daphne, Celery workers (with beat) and a private Redis; each can be stopped and started again."""
 
-    def __init__(self, tmp: Path, *, model_url: str = "") -> None:
+    def __init__(self, tmp: Path, *, model_url: str = "", lease_seconds: float = LEASE_SECONDS,
+                 grace_seconds: float = GRACE_SECONDS) -> None:
         self.tmp = tmp
         self.redis_socket = tmp / "redis.sock"
         self.port = free_port()
@@ -121,7 +123,8 @@ class Stack:
                     "CELERY_BROKER_URL": "",
                     "HELPDESK_CELERY_QUEUE": tag, "HELPDESK_CHANNEL_PREFIX": tag,
                     "HELPDESK_LLM_BASE_URL": model_url, "HELPDESK_LLM_TIMEOUT": "60",
-                    "HELPDESK_TURN_LEASE_SECONDS": str(LEASE_SECONDS),
+                    "HELPDESK_TURN_LEASE_SECONDS": str(lease_seconds),
+                    "HELPDESK_TURN_REQUEUE_GRACE_SECONDS": str(grace_seconds),
                     "HELPDESK_TURN_SWEEP_SECONDS": str(SWEEP_SECONDS),
                     "PYTHONUNBUFFERED": "1"}
 
@@ -157,9 +160,10 @@ class Stack:
 
         wait_for(up, timeout=60, what="Daphne to answer")
 
-    def start_worker(self, name: str = "worker") -> subprocess.Popen:
-        """One worker process doing turns one at a time (solo pool: killing it kills the turn), with beat."""
-        proc = self._start(name, [str(BIN / "celery"), "-A", "helpdesk", "worker", "--pool", "solo", "-B",
+    def start_worker(self, name: str = "worker", *, node: str = "worker@faults") -> subprocess.Popen:
+        """One worker process doing turns one at a time (solo pool: killing it kills the turn), with beat.
+        `node` is its Celery node name: a worker started again under the same name is the same worker."""
+        proc = self._start(name, [str(BIN / "celery"), "-A", "helpdesk", "worker", "--pool", "solo", "-B", "-n", node,
                                   "-s", str(self.tmp / f"{name}-beat-schedule"), "-l", "info",
                                   "--without-gossip", "--without-mingle", "--without-heartbeat"])
         wait_for(lambda: b"ready." in (self.tmp / f"{name}.log").read_bytes(), timeout=90,
@@ -227,8 +231,9 @@ def make_stack(transactional_db, tmp_path):
     """`make_stack(model_url=...)` starts Redis and Daphne; the test starts its workers."""
     stacks: list[Stack] = []
 
-    def make(*, model_url: str = "") -> Stack:
-        stack = Stack(tmp_path, model_url=model_url)
+    def make(*, model_url: str = "", lease_seconds: float = LEASE_SECONDS,
+             grace_seconds: float = GRACE_SECONDS) -> Stack:
+        stack = Stack(tmp_path, model_url=model_url, lease_seconds=lease_seconds, grace_seconds=grace_seconds)
         stacks.append(stack)
         stack.start_redis()
         stack.start_web()
