@@ -60,7 +60,7 @@ def post_handoff(*, handoff_id: int) -> str:
     if not channel or ChannelRef.objects.filter(conversation=conversation, kind=ChannelRef.Kind.SLACK_THREAD,
                                                 created_at__gte=handoff.requested_at).exists():
         return ""  # no Slack for this team, or posted already (a redelivered task)
-    link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/inbox/#conversation-{conversation.pk}"
+    link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/inbox/#conversation={conversation.pk}"
     gathered = "\n".join(f"• {name}: {value}" for name, value in (handoff.gathered or {}).items())
     lines = [f"*Handoff* ({conversation.get_channel_display()}) from {conversation.contact}",
              f"Reason: {handoff.reason or '—'}" + (f" · priority {handoff.priority}" if handoff.priority else ""),

@@ -53,7 +53,7 @@ def test_a_handoff_is_posted_once_to_the_team_channel_with_summary_gathered_and_
     sent = json.loads(post["body"])
     assert sent["channel"] == "C0123ABC"
     assert "Wants a refund for order 1234" in sent["text"] and "email: zoe@example.org" in sent["text"]
-    assert f"https://help.example.com/inbox/#conversation-{conversation.pk}" in sent["text"]
+    assert f"https://help.example.com/inbox/#conversation={conversation.pk}" in sent["text"]
     assert key.startswith("C0123ABC:")
     assert slack.post_handoff(handoff_id=handoff.pk) == "" and len(slack_api.requests) == 1, "posted once"
 

@@ -297,3 +297,36 @@ def test_the_phone_layout_is_one_column(live_stack, new_context):
     phone.get_by_test_id("thread-back").click()
     expect(phone.get_by_test_id("conversation-list")).to_be_visible()
     assert not phone.errors and not desktop.errors, phone.errors + desktop.errors
+
+
+def test_a_failed_sms_reply_shows_as_not_delivered_and_the_agent_can_retry_it(live_stack, new_context):
+    base = live_stack["url"]
+    workspace = seed_demo_workspace()
+    agent = AgentProfile.objects.get(user__username="agent1").user
+    contact = factories.ContactFactory(workspace=workspace, name="Sam", phone="+15550100")
+    conversation = factories.ConversationFactory(workspace=workspace, contact=contact, channel="sms", assignee=agent)
+    factories.MessageFactory(conversation=conversation, body="Where is my parcel?")
+    failed = factories.MessageFactory(
+        conversation=conversation, sender_type="agent", sender_user=agent, sender_name="Ana Ortiz",
+        body="It left our warehouse today.",
+        metadata={"delivery": {"status": "failed", "channel": "sms", "attempts": 3, "error": "Twilio answered 503"}})
+
+    page = agent_page(new_context, base, "agent1")
+    page.goto(f"{base}/inbox/#conversation={conversation.pk}")
+    status = page.get_by_test_id("delivery-status")
+    expect(status).to_have_attribute("data-status", "failed")
+    expect(status).to_contain_text("Not delivered (sms)")
+    expect(status).to_contain_text("Twilio answered 503")
+
+    page.get_by_test_id("delivery-retry").click()
+    # Queued again at once; the worker's new attempt then fails too (no SMS provider here) and the
+    # line follows the message's updates in place: one line for the one message, never a toast.
+    for _ in range(100):
+        failed.refresh_from_db()
+        if failed.metadata["delivery"].get("retried_at"):
+            break
+        page.wait_for_timeout(100)
+    assert failed.metadata["delivery"].get("retried_at"), "the retry reached the server"
+    expect(page.locator(f"[data-testid=inbox-message][data-message-id='{failed.pk}']")).to_have_count(1)
+    expect(page.get_by_test_id("delivery-status")).to_have_count(1)
+    assert page.errors == []
