@@ -91,7 +91,10 @@ def conversation_remember(*, conversation: Conversation, memory: dict, language:
     """Under the conversation's lock: the assistant's memory after a turn, and the visitor's language."""
     conversation.assistant_state = memory
     fields = ["assistant_state"]
-    if language and language != conversation.language:
+    changed = bool(language) and language != conversation.language
+    if changed:
         conversation.language = language
         fields.append("language")
     conversation.save(update_fields=fields)
+    if changed:
+        realtime.publish_conversation_updated(conversation)  # the widget's own words follow the visitor's language

@@ -60,6 +60,20 @@ def test_the_knowledge_base_answers(conversation, published, django_capture_on_c
     assert [e["active"] for e in published if e["type"] == "ai.typing"][-1] is False
 
 
+def test_the_widget_hears_the_language_the_assistant_detected(conversation, published, django_capture_on_commit_callbacks):
+    """A Spanish browser on an English conversation: the widget's own words follow the conversation."""
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, "How long does standard shipping take?")
+    widget_updates = [e for e in published if e["type"] == "conversation.updated" and "language" in e
+                      and e["_group"].startswith("conversation")]
+    assert widget_updates and widget_updates[-1]["language"] == "en"
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, "¿Cuánto tarda el envío estándar?")
+    widget_updates = [e for e in published if e["type"] == "conversation.updated" and "language" in e]
+    assert widget_updates and {e["language"] for e in widget_updates} == {"es"}
+
+
 @pytest.fixture
 def public_url(settings):
     settings.PUBLIC_BASE_URL = "https://help.example.com"
