@@ -120,7 +120,7 @@ class GatherFieldForm(forms.ModelForm):
         # one row of the policy page: short inputs (the model's help texts say what goes in them)
         widgets = {"name": forms.TextInput(attrs={"size": 12}), "regex": forms.TextInput(attrs={"size": 16}),
                    "question": forms.TextInput(attrs={"size": 32}),
-                   "position": forms.NumberInput(attrs={"style": "width: 4em"})}
+                   "position": forms.NumberInput(attrs={"class": "vIntegerField"})}  # admin CSS; no inline style (CSP)
 
     def clean(self):
         cleaned = super().clean()

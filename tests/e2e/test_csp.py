@@ -46,7 +46,11 @@ def test_every_page_runs_under_its_policy_without_violations(live_stack, new_con
     expect(page.locator("[data-testid=widget-connection]")).to_have_attribute("data-state", "online")
     pages = ["/", f"/help/{workspace.pk}/{article.pk}/", "/login/"]
     login(page, base, "admin", "admin")
-    pages += ["/inbox/", "/analytics/", "/flows/", "/admin/", "/admin/conversations/conversation/", "/admin/channels/"]
+    from routing.models import HandoffPolicy
+
+    policy_id = HandoffPolicy.objects.get(workspace=workspace).pk  # its inlines: topics, gather fields
+    pages += ["/inbox/", "/analytics/", "/flows/", "/admin/", "/admin/conversations/conversation/", "/admin/channels/",
+              f"/admin/routing/handoffpolicy/{policy_id}/change/", "/admin/routing/handoffpolicy/add/"]
     for path in pages:
         response = page.goto(f"{base}{path}")
         assert response.status == 200, path
