@@ -153,7 +153,7 @@ REDIS_URL: str = env("REDIS_URL", default="") or embedded_paths.redis_url()
 REDIS_KEY_PREFIX: str = env("HELPDESK_CHANNEL_PREFIX", default="helpdesk")
 
 # Shared by every Daphne process: throttling counts and cached data agree across them.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+CACHES = {"default": {"BACKEND": "helpdesk.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": REDIS_KEY_PREFIX}}
 
 CHANNEL_LAYERS = {
