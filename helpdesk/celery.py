@@ -18,10 +18,20 @@ _MAIN_PID = os.getpid()
 
 
 @worker_process_init.connect
-def _die_with_worker(**_kwargs) -> None:
+def _prepare_pool_process(**_kwargs) -> None:
+    lower_task_priority()
     if os.getpid() == _MAIN_PID:  # the solo pool runs tasks in the main process: nothing to tie
         return
     lifeline.die_with_parent(parent_pid=_MAIN_PID)
+
+
+def lower_task_priority() -> None:
+    # Tasks (AI turns, reindexing) are CPU work that can wait a few milliseconds; a visitor's frame
+    # reaching the inbox cannot. On a shared machine the scheduler would otherwise split the CPU
+    # evenly between Daphne and every pool child, and a burst of turns would delay live delivery.
+    niceness = int(os.environ.get("HELPDESK_WORKER_NICE") or 10)
+    if niceness > 0:
+        os.nice(niceness)
 
 
 _BEATING = False
