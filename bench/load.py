@@ -13,7 +13,7 @@ Parts, each bounded in time:
    the visitors (each one writes every ~5 s), and measures per message visitor → inbox (the
    agent socket's `message.created`) and visitor → AI reply (the visitor's socket), then waits
    up to --drain seconds for stragglers. Lost = messages the inbox never showed. AI turns still
-   queued after the drain are counted as pending and purged, so they do not load the next rate.
+   queued after the drain are counted as pending and abandoned, so they do not load the next rate.
    Floors in the same run, at the same rate: a bare `websockets` relay (a subprocess relaying
    each visitor frame to the agent socket, no Django) and a bare Channels group_send over the
    same Redis (no Daphne, no database).
@@ -176,10 +176,42 @@ def new_conversations(workspace, count: int) -> list[tuple[str, str]]:
                                                 for _ in range(count))]
 
 
+def wait_for_empty_queue(timeout: float = 300) -> float:
+    """Until the workers have taken every queued task (e.g. the start of the conversations just
+    created): the clock of a measurement starts on an empty queue. Returns the seconds waited."""
+    from django.conf import settings
+
+    from helpdesk.celery import app
+
+    began = time.monotonic()
+    with app.connection_for_read() as connection:
+        client = connection.default_channel.client
+        while client.llen(settings.CELERY_TASK_DEFAULT_QUEUE) and time.monotonic() - began < timeout:
+            time.sleep(0.2)
+    time.sleep(1)  # the last prefetched tasks finish
+    return round(time.monotonic() - began, 1)
+
+
 def purge_turns() -> int:
     from helpdesk.celery import app
 
     return app.control.purge() or 0
+
+
+def abandon_turns() -> int:
+    """Purge the queued turns and mark the bench's unanswered visitor messages settled. A purge alone
+    is not enough: the product's turn sweep queues every turn without an outcome again (nothing
+    is lost), so a saturated rate's turns came back 30 s later, 200 at a time, into the next
+    measurement. Returns how many turns were abandoned."""
+    from django.utils import timezone
+
+    from conversations.models import Message
+
+    purge_turns()
+    return Message.objects.filter(
+        conversation__workspace__slug__startswith="load-bench", sender_type=Message.SenderType.VISITOR,
+        turn_processed_at__isnull=True,
+    ).update(turn_processed_at=timezone.now(), turn_outcome=Message.TurnOutcome.MERGED, turn_lease_until=None)
 
 
 # --- sockets --------------------------------------------------------------------------
@@ -297,7 +329,7 @@ async def sweep_rate(ws_bases: list[str], all_conversations: list[tuple[str, str
         await asyncio.sleep(0.2)
     ai_pending = len(tracker.waiting_ai)
     await close_all([*agents, *widgets], tasks)
-    await sync_to_async(purge_turns)()
+    await sync_to_async(abandon_turns)()
     return {
         "rate": rate, "achieved_rate": round(achieved, 1), "visitors": visitors, "agents": len(agent_tokens),
         "sockets_refused": refused + agents_refused, "sent": total,
@@ -425,7 +457,9 @@ async def socket_count(ws_base: str, port: int, workspace, total: int) -> dict:
 
 async def simultaneous_handoffs(ws_base: str, count: int, timeout: float) -> dict:
     workspace, agent_tokens = await sync_to_async(setup_workspace)("load-bench-handoffs", agents=6, handoffs=True)
+    await sync_to_async(abandon_turns)()
     conversations = await sync_to_async(new_conversations)(workspace, count)
+    await sync_to_async(wait_for_empty_queue)()
     assigned_at: dict[str, float] = {}
     agents, _ = await open_sockets([f"{ws_base}/ws/inbox/?token={agent_tokens[0]}"])
     reader = asyncio.create_task(agent_reader(agents[0], [Tracker()], handoff_seen=assigned_at))
@@ -451,7 +485,9 @@ async def sweep(ws_bases: list[str], rates: list[float], step: float, drain: flo
                 floor_port: int, label: str) -> dict:
     workspace, agent_tokens = await sync_to_async(setup_workspace)("load-bench", agents=agents, handoffs=False)
     # One set of conversations for the whole sweep (each rate uses the first N): creating them is slow.
+    await sync_to_async(abandon_turns)()  # an earlier run's leftovers
     conversations = await sync_to_async(new_conversations)(workspace, max(visitors_for(r) for r in rates))
+    await sync_to_async(wait_for_empty_queue)()
     rows = []
     for rate in rates:
         row = await sweep_rate(ws_bases, conversations, agent_tokens, rate, step, drain)
