@@ -128,6 +128,20 @@ def extra_daphne(port: int, log_path: Path):
                 proc.kill()
 
 
+def daphne_cpu_seconds(ws_bases: list[str]) -> float | None:
+    """User + system CPU seconds of the Daphne processes behind these addresses (None if not local)."""
+    import psutil
+
+    total = 0.0
+    for base in ws_bases:
+        pid = daphne_pid(int(base.rsplit(":", 1)[-1]))
+        if pid is None:
+            return None
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
 def daphne_pid(port: int) -> int | None:
     import psutil
 
@@ -321,12 +335,14 @@ async def sweep_rate(ws_bases: list[str], all_conversations: list[tuple[str, str
         tracker.waiting_ai[cid] = tag
         await ws.send(json.dumps({"type": "message.send", "body": f"{QUESTION} #{tag}"}))
 
+    cpu_before = daphne_cpu_seconds(ws_bases)
     began = time.perf_counter()
     total = await paced(rate, step, send)
     achieved = total / (time.perf_counter() - began)
     deadline = time.monotonic() + drain
     while time.monotonic() < deadline and (len(tracker.inbox_ms) < total or tracker.waiting_ai):
         await asyncio.sleep(0.2)
+    cpu_after = daphne_cpu_seconds(ws_bases)
     ai_pending = len(tracker.waiting_ai)
     await close_all([*agents, *widgets], tasks)
     await sync_to_async(abandon_turns)()
@@ -337,6 +353,10 @@ async def sweep_rate(ws_bases: list[str], all_conversations: list[tuple[str, str
         "ai_reply_ms": percentiles(list(tracker.ai_ms.values())),
         "lost": total - len(tracker.inbox_ms), "ai_pending_after_drain": ai_pending,
         "ai_superseded": tracker.superseded, "error_frames": tracker.errors, "load_average": load_average(),
+        # Daphne's CPU per visitor message (taking it, the inbox and visitor frames, the AI reply's
+        # frames): with one process, 1000 / this is the most messages a second one core can carry.
+        "daphne_cpu_ms_per_message": (round((cpu_after - cpu_before) * 1000 / total, 2)
+                                      if cpu_before is not None and cpu_after is not None and total else None),
     }
 
 
@@ -506,13 +526,15 @@ def fmt(p: dict) -> str:
 def print_row(label: str, r: dict) -> None:
     print(f"{label:<10}{r['rate']:>6g}{r['achieved_rate']:>8}{r['visitors']:>6}{fmt(r['inbox_ms']):>18}"
           f"{fmt(r['ai_reply_ms']):>20}{r['lost']:>6}{r['error_frames']:>6}{r['ai_pending_after_drain']:>8}"
-          f"{fmt(r['floor_websockets_ms']):>14}{fmt(r['floor_group_send_ms']):>14}   {r['load_average'][0]}",
+          f"{fmt(r['floor_websockets_ms']):>14}{fmt(r['floor_group_send_ms']):>14}"
+          f"{r['daphne_cpu_ms_per_message'] if r['daphne_cpu_ms_per_message'] is not None else '-':>10}"
+          f"   {r['load_average'][0]}",
           flush=True)
 
 
 def header() -> None:
     print(f"{'':<10}{'rate':>6}{'sent/s':>8}{'vis':>6}{'inbox p50/95/99':>18}{'AI reply p50/95/99':>20}"
-          f"{'lost':>6}{'err':>6}{'AIpend':>8}{'ws floor':>14}{'group_send':>14}   load1")
+          f"{'lost':>6}{'err':>6}{'AIpend':>8}{'ws floor':>14}{'group_send':>14}{'CPU ms':>10}   load1")
 
 
 async def run_all(args, url: str, port: int) -> dict:
