@@ -167,3 +167,10 @@ def deliver_message_task(self, message_id: int) -> str:
 def announce_handoff_task(handoff_id: int) -> str:
     """Post a handoff to its team's Slack channel (once; Slack being down is retried with back-off)."""
     return slack.post_handoff(handoff_id=handoff_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, autoretry_for=(ProviderUnavailable,), retry_backoff=True,
+             max_retries=5)
+def mirror_to_slack_task(message_id: int) -> str:
+    """Copy a message into its conversation's Slack handoff thread (once; retried while Slack is down)."""
+    return slack.mirror_message(message_id=message_id)

@@ -173,13 +173,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-# Long jobs (knowledge reindex, flow webhooks, which wait on someone else's server) go to their
+# Long jobs (knowledge reindex, flow webhooks, Slack thread copies: they wait on someone else's server) go to their
 # own queue, served by their own worker (`-Q <queue>.long`, as the launcher starts it), so they
 # never hold a child that a visitor's turn is waiting for. A worker started without -Q serves both.
 CELERY_LONG_QUEUE: str = f"{CELERY_TASK_DEFAULT_QUEUE}.long"
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_LONG_QUEUE))
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_LONG_QUEUE} for name in (
-    "conversations.tasks.reindex_knowledge_task", "flows.tasks.call_webhook_task",
+    "conversations.tasks.reindex_knowledge_task", "conversations.tasks.mirror_to_slack_task",
+    "flows.tasks.call_webhook_task",
     "flows.tasks.resend_stuck_webhooks_task")}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 
 from conversations.connectors.common import hook_error
-from conversations.models import ChannelRef, Conversation, Handoff
+from conversations.models import ChannelRef, Conversation, Handoff, Message
 from conversations.services import channels
 from helpdesk.errors import DomainError, ProviderUnavailable
 from routing.selectors import agent_by_slack_user, agent_profile_for
@@ -42,6 +42,27 @@ def thread_key(channel: str, ts: str) -> str:
     return f"{channel}:{ts}"
 
 
+def escape(text: str) -> str:
+    """Customer text as Slack shows it, not as Slack reads it: "<!channel>" or "<https://x|click>"
+    written by a visitor must not notify the channel or become a disguised link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _post(*, channel: str, text: str, thread_ts: str = "", what: str) -> dict | None:
+    """chat.postMessage; None when Slack refuses for good (logged), ProviderUnavailable when it is down."""
+    try:
+        return client().chat_postMessage(channel=channel, text=text, unfurl_links=False, unfurl_media=False,
+                                         **({"thread_ts": thread_ts} if thread_ts else {}))
+    except SlackApiError as exc:
+        status = exc.response.status_code
+        if status == 429 or status >= 500:
+            raise ProviderUnavailable(f"Slack answered {status}") from exc
+        logger.warning("Slack refused %s: %s", what, exc.response.get("error"))
+        return None
+    except (SlackClientError, OSError) as exc:
+        raise ProviderUnavailable(f"Slack unreachable: {exc.__class__.__name__}") from exc
+
+
 # --- out: the handoff, posted to the team's channel ------------------------------------------------
 def handoff_channel(handoff: Handoff) -> str:
     """The Slack channel of the handoff's team (its target, else the conversation's team), or ""."""
@@ -61,26 +82,44 @@ def post_handoff(*, handoff_id: int) -> str:
                                                 created_at__gte=handoff.requested_at).exists():
         return ""  # no Slack for this team, or posted already (a redelivered task)
     link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/inbox/#conversation={conversation.pk}"
-    gathered = "\n".join(f"• {name}: {value}" for name, value in (handoff.gathered or {}).items())
-    lines = [f"*Handoff* ({conversation.get_channel_display()}) from {conversation.contact}",
-             f"Reason: {handoff.reason or '—'}" + (f" · priority {handoff.priority}" if handoff.priority else ""),
-             f"Summary: {handoff.summary or '—'}"]
+    gathered = "\n".join(f"• {escape(name)}: {escape(str(value))}" for name, value in (handoff.gathered or {}).items())
+    lines = [f"*Handoff* ({conversation.get_channel_display()}) from {escape(str(conversation.contact))}",
+             f"Reason: {escape(handoff.reason) or '—'}" + (f" · priority {handoff.priority}" if handoff.priority else ""),
+             f"Summary: {escape(handoff.summary) or '—'}"]
     if gathered:
         lines.append(f"Gathered:\n{gathered}")
     lines.append(f"<{link}|Open in the inbox> · reply in this thread to answer the customer")
-    try:
-        posted = client().chat_postMessage(channel=channel, text="\n".join(lines), unfurl_links=False)
-    except SlackApiError as exc:
-        status = exc.response.status_code
-        if status == 429 or status >= 500:
-            raise ProviderUnavailable(f"Slack answered {status}") from exc
-        logger.warning("Slack refused the handoff post of conversation %s: %s", conversation.pk, exc.response.get("error"))
+    posted = _post(channel=channel, text="\n".join(lines), what=f"the handoff post of conversation {conversation.pk}")
+    if posted is None:
         return ""
-    except (SlackClientError, OSError) as exc:
-        raise ProviderUnavailable(f"Slack unreachable: {exc.__class__.__name__}") from exc
     key = thread_key(channel, posted["ts"])
     channels.channel_ref_record(conversation=conversation, kind=ChannelRef.Kind.SLACK_THREAD, value=key)
     return key
+
+
+def mirror_message(*, message_id: int) -> str:
+    """Copy a visitor's message or an inbox agent's reply into the conversation's latest handoff
+    thread, once. Returns the Slack ts of the copy, or "" when there is nothing to do."""
+    message = Message.objects.select_related("conversation__contact").filter(pk=message_id).first()
+    if message is None or not settings.SLACK_BOT_TOKEN:
+        return ""
+    conversation = message.conversation
+    thread = (ChannelRef.objects.filter(conversation=conversation, kind=ChannelRef.Kind.SLACK_THREAD)
+              .order_by("-created_at", "-pk").first())
+    copied = f"copy:{message.pk}"
+    if thread is None or ChannelRef.objects.filter(workspace_id=conversation.workspace_id,
+                                                   kind=ChannelRef.Kind.SLACK_MESSAGE, value=copied).exists():
+        return ""  # no thread, or copied already (a redelivered task)
+    channel, thread_ts = thread.value.split(":", 1)
+    who = (f"{message.sender_name or conversation.contact} (customer)" if message.sender_type == Message.SenderType.VISITOR
+           else f"{message.sender_name or 'Agent'} (in the inbox)")
+    posted = _post(channel=channel, thread_ts=thread_ts, text=f"*{escape(who)}*: {escape(message.body)}",
+                   what=f"the copy of message {message.pk}")
+    if posted is None:
+        return ""
+    channels.channel_ref_record(conversation=conversation, kind=ChannelRef.Kind.SLACK_MESSAGE, value=copied,
+                                message=message)
+    return posted["ts"]
 
 
 # --- in: the Events API ------------------------------------------------------------------------------

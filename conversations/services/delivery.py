@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations import realtime
-from conversations.models import Conversation, Handoff, Message, meant_for_visitor
+from conversations.models import ChannelRef, Conversation, Handoff, Message, meant_for_visitor
 from helpdesk.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -87,6 +87,19 @@ def delivery_retry(*, message: Message) -> Message:
     realtime.publish_message_updated(message)
     delivery_enqueue(message)
     return message
+
+
+def slack_mirror_enqueue(message: Message) -> None:
+    """On commit, copy a visitor's message or an inbox agent's reply into the conversation's Slack
+    handoff thread, so whoever answers from Slack sees the whole exchange, not only the handoff."""
+    if not settings.SLACK_BOT_TOKEN or message.private or message.sender_type not in (
+            Message.SenderType.VISITOR, Message.SenderType.AGENT) or (message.metadata or {}).get("via") == "slack":
+        return
+    if not ChannelRef.objects.filter(conversation_id=message.conversation_id, kind=ChannelRef.Kind.SLACK_THREAD).exists():
+        return
+    from conversations.tasks import mirror_to_slack_task  # Celery: the task module imports this one
+
+    transaction.on_commit(lambda: mirror_to_slack_task.delay(message.id))
 
 
 def handoff_announce(handoff: Handoff) -> None:

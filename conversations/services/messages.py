@@ -93,6 +93,7 @@ def append_message(conversation: Conversation, **fields) -> Message:
     conversation.save(update_fields=update)
     realtime.publish_message_created(message)
     delivery.delivery_enqueue(message)
+    delivery.slack_mirror_enqueue(message)
     return message
 
 

@@ -210,6 +210,16 @@ def announcements(monkeypatch) -> list[int]:
     return queued
 
 
+@pytest.fixture
+def slack_copies(monkeypatch) -> list[int]:
+    """The messages queued to be copied into a Slack handoff thread."""
+    from conversations import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.mirror_to_slack_task, "delay", lambda message_id: queued.append(message_id))
+    return queued
+
+
 def run_deliveries(queued: list[int], *, last_attempt: bool = False) -> list[str]:
     """What the worker does with each queued message: the dispatcher's outcome for each."""
     from conversations.connectors import dispatch

@@ -167,3 +167,63 @@ def test_an_agent_is_matched_by_their_slack_member_id_when_their_slack_email_dif
     factories.AgentFactory(user__email="eve@example.org", slack_user_id="UEVE")  # another workspace's agent
     response = post_event(client, thread_reply(thread_ts, user="UEVE", ts="1700000002.000001"))
     assert "ignored" in response.json()
+
+
+def test_the_customer_and_inbox_replies_are_copied_into_the_handoff_thread_once(
+        workspace, team, agent, client, slack_api, announcements, slack_copies, no_tasks, deliveries,
+        django_capture_on_commit_callbacks):
+    contact = factories.ContactFactory(workspace=workspace, name="Zoe", email="zoe@example.org")
+    conversation = factories.ConversationFactory(workspace=workspace, contact=contact, channel="email")
+    handoff = hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks)
+    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    slack_api.requests.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        from_customer = services.receive_message(conversation=conversation, body="Also, it arrived <b>broken</b> & late")
+        from_inbox = services.agent_reply(conversation=conversation, agent=agent, body="Sorry Zoe, refund on its way")
+        services.note_add(conversation=conversation, agent=agent, body="checked the courier")  # a private note
+        post_event(client, thread_reply(thread_ts, text="Done from Slack"))  # written in Slack: not copied back
+    assert slack_copies == [from_customer.pk, from_inbox.pk]
+
+    assert [slack.mirror_message(message_id=pk) for pk in slack_copies]
+    posts = [json.loads(r["body"]) for r in slack_api.requests if r["path"] == "/api/chat.postMessage"]
+    assert [(p["channel"], p["thread_ts"]) for p in posts] == [("C0123ABC", thread_ts)] * 2
+    assert posts[0]["text"] == "*Zoe (customer)*: Also, it arrived &lt;b&gt;broken&lt;/b&gt; &amp; late"
+    assert posts[1]["text"].endswith("(in the inbox)*: Sorry Zoe, refund on its way")
+    assert slack.mirror_message(message_id=from_customer.pk) == "", "a redelivered task posts nothing twice"
+    assert len([r for r in slack_api.requests if r["path"] == "/api/chat.postMessage"]) == 2
+
+
+def test_a_conversation_without_a_slack_thread_queues_no_copy(workspace, agent, slack_api, slack_copies, no_tasks,
+                                                               django_capture_on_commit_callbacks):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.receive_message(conversation=conversation, body="hello?")
+    assert slack_copies == [] and slack_api.requests == []
+
+
+def test_customer_text_cannot_ping_the_channel_or_hide_a_link_in_the_handoff_post(
+        workspace, team, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks):
+    contact = factories.ContactFactory(workspace=workspace, name="<!channel>")
+    conversation = factories.ConversationFactory(workspace=workspace, contact=contact)
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff = request_handoff(conversation, target=services.Target(kind="team", team=team),
+                                  summary="<https://evil.example|your invoice> <!here>")
+    slack.post_handoff(handoff_id=handoff.pk)
+    text = json.loads(slack_api.requests[0]["body"])["text"]
+    assert "<!channel>" not in text and "<!here>" not in text and "<https://evil" not in text
+    assert "&lt;!here&gt;" in text and "from &lt;!channel&gt;" in text
+
+
+def test_slack_down_while_copying_is_retried(workspace, team, slack_api, announcements, slack_copies, no_tasks,
+                                             django_capture_on_commit_callbacks):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    handoff = hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks)
+    slack.post_handoff(handoff_id=handoff.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.receive_message(conversation=conversation, body="still there?")
+    slack_api.fail_status = 503
+    with pytest.raises(ProviderUnavailable):
+        slack.mirror_message(message_id=message.pk)
+    slack_api.fail_status = None
+    assert slack.mirror_message(message_id=message.pk)
