@@ -1,9 +1,8 @@
 """The Celery app: Redis broker, tasks discovered from the Django apps."""
 import os
-from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 from helpdesk import heartbeat, lifeline
 
@@ -19,35 +18,10 @@ _MAIN_PID = os.getpid()
 
 
 @worker_process_init.connect
-def _prepare_pool_process(**_kwargs) -> None:
-    lower_task_priority()
+def _die_with_worker(**_kwargs) -> None:
     if os.getpid() == _MAIN_PID:  # the solo pool runs tasks in the main process: nothing to tie
         return
     lifeline.die_with_parent(parent_pid=_MAIN_PID)
-
-
-def _worker_niceness() -> int:
-    return int(os.environ.get("HELPDESK_WORKER_NICE") or 10)
-
-
-def lower_task_priority() -> None:
-    # Tasks (AI turns, reindexing) are CPU work that can wait a few milliseconds; a visitor's frame
-    # reaching the inbox cannot. On a shared machine the scheduler would otherwise split the CPU
-    # evenly between Daphne and every pool child, and a burst of turns would delay live delivery.
-    if _worker_niceness() > 0:
-        os.nice(_worker_niceness())
-
-
-@worker_init.connect
-def lower_session_priority(**_kwargs) -> None:
-    # Linux's autogroup scheduler shares the CPU between sessions before it looks at nice values,
-    # and the launcher starts each process in a session of its own: a worker that leads its
-    # session lowers the session's share too (its pool processes are in it).
-    if _worker_niceness() > 0 and os.getsid(0) == os.getpid():
-        try:
-            Path("/proc/self/autogroup").write_text(str(_worker_niceness()))
-        except OSError:  # not Linux, or autogroup scheduling is off
-            pass
 
 
 _BEATING = False

@@ -1,25 +1,22 @@
 """The Django cache on Redis: one connection pool per process, however many sockets are open."""
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import secrets
 
-from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
 from helpdesk import ratelimit
 
 
-async def test_every_socket_counts_its_limits_on_the_process_pool_not_a_connection_of_its_own():
-    # Each websocket consumer runs in an async context of its own, like these tasks: Django gives
-    # each context its own cache object, which used to open its own Redis connection.
+def test_every_socket_counts_its_limits_on_the_process_pool_not_a_connection_of_its_own():
+    # Each websocket consumer runs in an async context of its own, as each of these calls does:
+    # Django gives each context its own cache object, which used to open its own Redis connection.
     def count_a_message(visitor: int):
         ratelimit.hit("cache-test", str(visitor), ratelimit.Rate(100, 60))
         return cache._cache._get_connection_pool(write=True)
 
-    pools = await asyncio.gather(*(asyncio.create_task(sync_to_async(count_a_message)(v), context=contextvars.Context())
-                                   for v in range(40)))
+    pools = [contextvars.Context().run(count_a_message, visitor) for visitor in range(40)]
 
     assert len({id(pool) for pool in pools}) == 1
     opened = len(pools[0]._available_connections) + len(pools[0]._in_use_connections)

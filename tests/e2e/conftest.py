@@ -43,9 +43,6 @@ def _stack_env() -> dict[str, str]:
         "HELPDESK_DB_NAME": settings.DATABASES["default"]["NAME"],  # the test database pytest-django made
         "PYTHONUNBUFFERED": "1",
         "HELPDESK_INBOX_POLL_SECONDS": "2",  # the inbox's fallback when its socket is refused
-        # The worker shares its session with this process and Chromium, at full priority: a browser
-        # test waits on the AI's reply, so the worker must not give way to them.
-        "HELPDESK_WORKER_NICE": "0",
     })
     return env
 
