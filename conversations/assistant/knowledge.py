@@ -15,7 +15,7 @@ Measured on CLINC150 val (docs/assistant.md), the product separates out-of-scope
 far better than either factor alone: the probability is relative to the other articles
 (any question is "most like" some article), the similarity is absolute.
 
-The reply quotes one body passage of the chosen article (`choose_passages`): the one whose
+The reply quotes one body passage of the chosen article (`best_passage_for`): the one whose
 meaning is closest to the question, helped by the share of the question's content words it
 contains (IDF-weighted, stemmed) and, when the question is about the article's subject as a
 whole ("What is your return policy?"), by being the article's opening passage.
@@ -59,8 +59,6 @@ EMB_WEIGHT = 1.0  # relative weight of the embedding block next to TF-IDF in the
 # changes no article, only which of its passages is quoted.
 TERMS_WEIGHT = 0.5
 LEAD_WEIGHT = 0.3
-TITLE_TERMS_WEIGHT = 0.0
-MARGIN_WEIGHT = 0.0
 
 _stemmer = snowballstemmer.stemmer("english")
 # English function words and question words. Not scikit-learn's ENGLISH_STOP_WORDS: it also drops
@@ -193,22 +191,15 @@ class KnowledgeIndex:
         n_articles = len(self.article_ids)
         # passages are stored grouped by article, in article order
         starts = np.searchsorted(self.passage_article, np.arange(n_articles))
-        coverage = self._coverage(query)
-        match = sims.astype(np.float64)
-        if coverage is not None and TITLE_TERMS_WEIGHT:
-            match = match + TITLE_TERMS_WEIGHT * coverage * self.passage_is_title
-        best_sim = np.maximum.reduceat(match, starts)
+        best_sim = np.maximum.reduceat(sims, starts).astype(np.float64)
         if self.classifier is not None:
             probs = np.zeros(n_articles)
             probs[self.classifier.classes_] = self._article_proba(q_lex, query_emb)
         else:
             probs = np.ones(n_articles)
-        raw = np.sqrt(probs) * np.clip(best_sim, 0.0, None)
-        top = np.argsort(-raw)[:5]
-        conf = raw
-        if MARGIN_WEIGHT and n_articles > 1:
-            runner_up = np.where(np.arange(n_articles) == top[0], raw[top[1]], raw[top[0]])
-            conf = np.clip(raw - MARGIN_WEIGHT * runner_up, 0.0, 1.0)
+        conf = np.sqrt(probs) * np.clip(best_sim, 0.0, 1.0)
+        top = np.argsort(-conf)[:5]
+        coverage = self._coverage(query)
         return [(int(a), float(conf[a]), self._choose(int(a), sims, coverage), float(best_sim[a])) for a in top]
 
     def _article_proba(self, q_lex, q_emb) -> np.ndarray:
