@@ -1,7 +1,9 @@
 """Knowledge-base answers: index build/serialise/load, quoting, the confidence threshold."""
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -204,3 +206,20 @@ def test_blank_and_repeated_example_questions_are_ignored() -> None:
     index = build_knowledge_index([Article("1", "Gift cards", "Gift cards never expire.",
                                            questions=("", "  ", "do gift cards expire?", "do  gift cards expire?"))])
     assert index.passages == ["Gift cards", "do gift cards expire?", "Gift cards never expire."]
+
+
+def test_the_demo_shop_answers_its_visitors_three_known_questions_from_the_right_passage() -> None:
+    """The questions a visitor tried on the demo shop (issue 15): each from the right article, quoting the
+    passage that answers rather than the refund-timing sentence or the sizing guide."""
+    doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
+    articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/1/{i}/",
+                        tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
+    bot = Assistant(build_knowledge_index(articles), kb_threshold=doc["policy"]["kb_threshold"])
+    expected = {"What is your return policy?": ("Returns and exchanges", "within 30 days"),
+                "How do returns work if a jacket doesn't fit?": ("Returns and exchanges", "exchange"),
+                "How long does shipping take to Germany?": ("Shipping times", "rest of the EU")}
+    for question, (title, words) in expected.items():
+        a = bot.analyze(question)
+        assert a.answer is not None and a.answer.title == title, (question, a.candidates)
+        assert words in a.answer.passage and "Refunds go back" not in a.answer.passage, (question, a.answer.passage)
+        assert a.answer.text.endswith(a.answer.url) and a.answer.url.startswith("https://")
