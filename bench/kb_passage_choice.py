@@ -8,9 +8,9 @@
    opening passage, conversations/assistant/knowledge.py) against MiniLM cosine alone, with and
    without the demo articles' example questions. The weights were chosen on these questions: a
    regression check, not an unbiased measurement.
-2. Cost, in-process CPU time (the machine is shared): KnowledgeIndex.score (ranking + the passage choice for the top 5 articles) with
-   and without the term index, on 600 CLINC150 val questions over the CLINC index (15,150 passages;
-   built from CLINC train, or read from --clinc-index).
+2. Cost, in-process CPU time (the machine is shared): KnowledgeIndex.score (ranking + the passage
+   choice for the top 5 articles) with and without the term index, on 600 CLINC150 val questions
+   over the CLINC index (15,150 passages; built from CLINC train, or read from --clinc-index).
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.assistant_eval import DATA, clinc_articles, load  # noqa: E402
-from conversations.assistant import Article, KnowledgeIndex, build_knowledge_index  # noqa: E402
+from bench.assistant_eval import DATA, clinc_index, load  # noqa: E402
+from conversations.assistant import Article, build_knowledge_index  # noqa: E402
 from conversations.assistant import knowledge  # noqa: E402
 from conversations.assistant.encoder import get_encoder  # noqa: E402
 
@@ -57,13 +57,8 @@ def passage_choice(with_questions: bool) -> dict:
     return out
 
 
-def cost(clinc_index: Path | None) -> dict:
-    if clinc_index and clinc_index.exists():
-        index = KnowledgeIndex.from_bytes(clinc_index.read_bytes())
-    else:
-        index = build_knowledge_index(clinc_articles(load(DATA / "clinc150" / "train.jsonl")))
-        if clinc_index:
-            clinc_index.write_bytes(index.to_bytes())
+def cost(cache: Path | None) -> dict:
+    index = clinc_index(cache)
     if getattr(index, "terms", None) is None:  # an index stored before the term index: add it
         index.terms = knowledge.TermIndex.build(index.passages)
     terms = index.terms

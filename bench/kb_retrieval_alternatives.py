@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 
 from bench.assistant_eval import (  # noqa: E402
-    DATA, FAQ, FAQ_MAX_WRONG, FAQ_MIN_DECLINED, VAL_MIN_ACCURACY, clinc_articles, load,
+    DATA, FAQ, FAQ_MAX_WRONG, FAQ_MIN_DECLINED, VAL_MIN_ACCURACY, clinc_index, load,
 )
 from conversations.assistant import Article, KnowledgeIndex, build_knowledge_index  # noqa: E402
 from conversations.assistant.encoder import get_encoder  # noqa: E402
@@ -134,12 +134,7 @@ def alternatives(index: KnowledgeIndex) -> dict[str, Callable[[dict], tuple[np.n
 
 def clinc_margins(index_cache: Path | None) -> dict:
     """The shipped score and its margin variants on CLINC150 val (slow: 3,100 questions over 15,150 passages)."""
-    if index_cache and index_cache.exists():
-        index = KnowledgeIndex.from_bytes(index_cache.read_bytes())
-    else:
-        index = build_knowledge_index(clinc_articles(load(DATA / "clinc150" / "train.jsonl")))
-        if index_cache:
-            index_cache.write_bytes(index.to_bytes())
+    index = clinc_index(index_cache)
     encoder = get_encoder()
     rows = load(DATA / "clinc150" / "val.jsonl")
     ranked = [index.score(r["text"], encoder.encode_one(r["text"])) for r in rows]
