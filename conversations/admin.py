@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -12,6 +13,7 @@ from conversations.models import (
     KnowledgeIndex,
     Message,
 )
+from helpdesk.admin_fields import ListTextField
 from workspaces.models import Workspace
 
 
@@ -68,11 +70,24 @@ class HandoffAdmin(admin.ModelAdmin):
         self.message_user(request, f"Cancelled {cancelled} handoff(s).", messages.SUCCESS)
 
 
+class KnowledgeArticleForm(forms.ModelForm):
+    questions = ListTextField(
+        commas=False, rows=5, label="Questions it answers",
+        help_text="Questions visitors ask that this article answers, one a line, in their own words "
+                  "(\"can I send back a jacket that doesn't fit?\"). The assistant matches them like the "
+                  "title and never quotes them.")
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = ("workspace", "title", "body", "tags", "questions", "published")
+
+
 @admin.register(KnowledgeArticle)
 class KnowledgeArticleAdmin(admin.ModelAdmin):
+    form = KnowledgeArticleForm
     list_display = ("title", "workspace", "published", "updated_at")
     list_filter = ("workspace", "published")
-    search_fields = ("title", "body")
+    search_fields = ("title", "body", "questions")
     actions = ["reindex_now"]
 
     @admin.action(description="Reindex now (the knowledge bases of the selected articles)")

@@ -30,7 +30,8 @@ def article_url(article: KnowledgeArticle) -> str:
 
 def articles_for(workspace: Workspace) -> list[assistant.Article]:
     return [
-        assistant.Article(id=str(a.pk), title=a.title, body=a.body, tags=tuple(a.tags or ()), url=article_url(a))
+        assistant.Article(id=str(a.pk), title=a.title, body=a.body, tags=tuple(a.tags or ()), url=article_url(a),
+                          questions=tuple(a.questions or ()))
         for a in KnowledgeArticle.objects.filter(workspace=workspace, published=True).order_by("pk")
     ]
 

@@ -272,6 +272,9 @@ class KnowledgeArticle(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="Plain text; blank lines separate the passages the assistant quotes.")
     tags = models.JSONField(default=list, blank=True)
+    questions = models.JSONField(
+        default=list, blank=True,
+        help_text="Questions visitors ask that this article answers: matched like the title, never quoted.")
     published = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -130,6 +130,10 @@ class ArticleSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    questions = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, default=list,
+        help_text="Questions visitors ask that this article answers: the assistant matches them like the title "
+                  "and never quotes them.")
     published = serializers.BooleanField(required=False, default=True)
 
 
@@ -273,7 +277,8 @@ def workspace_export(*, workspace: Workspace) -> dict:
             "reminder_minutes": policy.reminder_minutes, "reassign_after_minutes": policy.reassign_after_minutes,
             "ai_idle_resolve_seconds": policy.ai_idle_resolve_seconds,
         },
-        "knowledge_base": [{"title": a.title, "body": a.body, "tags": a.tags, "published": a.published}
+        "knowledge_base": [{"title": a.title, "body": a.body, "tags": a.tags, "questions": a.questions,
+                            "published": a.published}
                            for a in KnowledgeArticle.objects.filter(workspace=workspace).order_by("title")],
         "flows": flow_selectors.flow_documents(workspace=workspace),
     }
@@ -397,7 +402,8 @@ def _sync_articles(workspace: Workspace, articles: list[dict]) -> None:
     kept = []
     for d in articles:
         article = existing.get(d["title"]) or KnowledgeArticle(workspace=workspace, title=d["title"])
-        article.body, article.tags, article.published = d["body"], d["tags"], d["published"]
+        article.body, article.tags, article.questions, article.published = (
+            d["body"], d["tags"], d["questions"], d["published"])
         article.save()
         kept.append(article.pk)
     KnowledgeArticle.objects.filter(workspace=workspace).exclude(pk__in=kept).delete()

@@ -224,9 +224,9 @@ class Assistant:
             candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)
             cand_passages = tuple(self.knowledge.passages[p] for _, _, p, _ in ranked)
             if ranked:
-                a, conf, _, _ = ranked[0]
+                a, conf, p, _ = ranked[0]
                 if conf >= self.kb_threshold and not smalltalk:
-                    answer = self._answer(a, conf, text, q_emb, lang)
+                    answer = self._answer(a, conf, p, q_emb, lang)
         if answer is not None:
             oos = Signal(round(1 - conf, 4), False, f"answered from {self.knowledge.titles[ranked[0][0]]!r} ({conf:.2f})")
         elif smalltalk:
@@ -267,9 +267,9 @@ class Assistant:
             out.append(Passage(kb.titles[a], kb.urls[a], text))
         return out
 
-    def _answer(self, a: int, conf: float, text: str, q_emb: np.ndarray | None, lang: str) -> KBAnswer:
+    def _answer(self, a: int, conf: float, p: int, q_emb: np.ndarray | None, lang: str) -> KBAnswer:
+        """The reply quoting passage `p` of article `a` (the passage the knowledge index chose)."""
         kb = self.knowledge
-        p = kb.best_passage_for(a, text, q_emb)
         passage = kb.passages[p]
         quote = condense(passage, q_emb)
         source = phrase("kb_source", lang, title=kb.titles[a])

@@ -14,6 +14,8 @@ class Article:
     body: str
     tags: tuple[str, ...] = ()
     url: str = ""
+    # Questions visitors ask that this article answers: matched like the title, never quoted.
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,4 +84,4 @@ class Analysis:
     smalltalk: str | None = None  # "greeting", "thanks", "goodbye": nothing to look up
     kb_confidence: float = 0.0  # best article's confidence, also when below the threshold
     candidates: tuple[tuple[str, float], ...] = field(default=())  # (article_id, confidence), best first
-    candidate_passages: tuple[str, ...] = field(default=())  # each candidate's passage closest to the message
+    candidate_passages: tuple[str, ...] = field(default=())  # each candidate's passage that answers the message
