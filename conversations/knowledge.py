@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 
+from django.conf import settings
 from django.db import transaction
 
 from conversations import assistant
@@ -20,7 +21,9 @@ _cache_lock = threading.Lock()
 
 
 def article_url(article: KnowledgeArticle) -> str:
-    return f"/help/{article.workspace_id}/{article.pk}/"
+    """The article's public page as a full link (HELPDESK_PUBLIC_URL): answers also travel by
+    email and SMS, where a bare "/help/1/1/" path is no link; the widget links it as it is."""
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/help/{article.workspace_id}/{article.pk}/"
 
 
 def articles_for(workspace: Workspace) -> list[assistant.Article]:

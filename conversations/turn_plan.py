@@ -216,6 +216,8 @@ class _Turn:
         decision = decide(self.policy.level, signals)
         action = decision.action
         if action == "small_talk":
+            if a.smalltalk == "bot_question":  # the honest answer offers a person: a "yes" now hands off
+                self.memory = replace(self.memory, offered_human=True).with_tried("said it is the AI assistant")
             return self._reply(decision, phrase(a.smalltalk or "greeting", self.lang))
         if action == "answer":
             return self._answer(decision)

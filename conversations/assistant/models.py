@@ -21,15 +21,21 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from .encoder import get_encoder
+from .encoder import get_encoder, get_multilingual_encoder
 from .serialize import restricted_loads
 from .text import normalize
 
 logger = logging.getLogger(__name__)
 
-ARTIFACT_VERSION = 4
+ARTIFACT_VERSION = 5
 ARTIFACT_NAME = "detectors.pkl"
-TRAINING_FILE = Path(__file__).resolve().parent / "training_data" / "bitext_train_val.jsonl"
+TRAINING_DIR = Path(__file__).resolve().parent / "training_data"
+TRAINING_FILE = TRAINING_DIR / "bitext_train_val.jsonl"
+# The human-request classifier's rows beside Bitext (training_data/README.md)
+HUMAN_REQUEST_FILES = (TRAINING_DIR / "external_human_request_train.jsonl",
+                       TRAINING_DIR / "human_request_project_written.jsonl")
+HUMAN_BITEXT_PER_INTENT = 150  # Bitext is templated: a sample of each other intent teaches as much as all of it
+HUMAN_C = 100.0  # inverse regularisation, chosen with HUMAN_FIRE on the external val split (docs/assistant.md)
 BACKGROUND_PER_INTENT = 60  # rows of each Bitext intent kept as the "everything else" for topics
 SEED = 7
 
@@ -94,6 +100,9 @@ class DetectorModels:
     bg_intents: np.ndarray
     bg_lex: sparse.csr_matrix
     bg_emb: np.ndarray | None  # None when the sentence encoder was unavailable at training
+    # request for a person vs anything else, on multilingual sentence embeddings (None when that
+    # encoder was unavailable at training: `human` above decides then, English only)
+    human_ml: LogisticRegression | None = None
     trained_seconds: float = 0.0
     rows: int = 0
 
@@ -118,6 +127,32 @@ def load_training_rows(path: Path = TRAINING_FILE) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def human_request_rows(bitext_rows: list[dict]) -> list[tuple[str, bool]]:
+    """Bitext (every contact_human_agent row, a seeded sample of the other intents) and the
+    public + project-written rows of training_data/ for the human-request classifier."""
+    rng = np.random.default_rng(SEED)
+    by_intent: dict[str, list[str]] = {}
+    for r in bitext_rows:
+        by_intent.setdefault(r["intent"], []).append(r["text"])
+    out: list[tuple[str, bool]] = []
+    for name in sorted(by_intent):
+        texts = by_intent[name]
+        if name != "contact_human_agent" and len(texts) > HUMAN_BITEXT_PER_INTENT:
+            texts = [texts[i] for i in sorted(rng.choice(len(texts), HUMAN_BITEXT_PER_INTENT, replace=False))]
+        out.extend((t, name == "contact_human_agent") for t in texts)
+    for path in HUMAN_REQUEST_FILES:
+        out.extend((r["text"], bool(r["human_request"])) for r in load_training_rows(path))
+    return out
+
+
+def train_human_request(rows: list[tuple[str, bool]]) -> LogisticRegression | None:
+    encoder = get_multilingual_encoder()
+    if encoder is None:
+        return None
+    x = encoder.encode([t for t, _ in rows])
+    return LogisticRegression(C=HUMAN_C, max_iter=5000).fit(x, [y for _, y in rows])
+
+
 def train(rows: list[dict] | None = None, *, with_embeddings: bool = True) -> DetectorModels:
     t0 = time.perf_counter()
     rows = rows if rows is not None else load_training_rows()
@@ -140,6 +175,7 @@ def train(rows: list[dict] | None = None, *, with_embeddings: bool = True) -> De
     models = DetectorModels(
         version=ARTIFACT_VERSION, lexical=lexical, human=human, complaint=complaint, intent=intent,
         bg_texts=bg_texts, bg_intents=intents[keep], bg_lex=x[keep], bg_emb=bg_emb,
+        human_ml=train_human_request(human_request_rows(rows)) if with_embeddings else None,
         rows=len(rows),
     )
     models.trained_seconds = time.perf_counter() - t0
@@ -177,7 +213,9 @@ def detector_models() -> DetectorModels:
                     logger.warning("assistant artifact %s is version %s, want %s: retraining",
                                    path, loaded.version, ARTIFACT_VERSION)
                     loaded = None
-                elif loaded.bg_emb is None and get_encoder() is not None:
+                elif (loaded.bg_emb is None and get_encoder() is not None) or (
+                    loaded.human_ml is None and get_multilingual_encoder() is not None
+                ):
                     logger.warning("assistant artifact %s has no embeddings: retraining", path)
                     loaded = None
             except Exception as exc:  # a corrupt or foreign file is rebuilt, never trusted

@@ -132,6 +132,18 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Entschuldigung, bei mir ist etwas schiefgelaufen. Bitte versuchen Sie es gleich noch einmal.",
         "pt": "Desculpe, algo deu errado do meu lado. Tente novamente daqui a pouco.",
     },
+    "bot_question": {
+        "en": "I'm the AI assistant, not a person. I can try to help you here, or bring in a person from our team: "
+        "would you like me to do that?",
+        "es": "Soy el asistente de IA, no una persona. Puedo intentar ayudarte aquí o pasarte con una persona de "
+        "nuestro equipo: ¿quieres que lo haga?",
+        "fr": "Je suis l'assistant IA, pas une personne. Je peux essayer de vous aider ici ou faire appel à une "
+        "personne de notre équipe : voulez-vous que je le fasse ?",
+        "de": "Ich bin der KI-Assistent, kein Mensch. Ich kann versuchen, Ihnen hier zu helfen, oder jemanden aus "
+        "unserem Team dazuholen: Möchten Sie das?",
+        "pt": "Sou o assistente de IA, não uma pessoa. Posso tentar ajudar aqui ou chamar uma pessoa da nossa "
+        "equipe: quer que eu faça isso?",
+    },
     "greeting": {
         "en": "Hello! How can I help you today?",
         "es": "¡Hola! ¿En qué puedo ayudarte hoy?",

