@@ -30,7 +30,7 @@ _PERSON = (
     r"|mensch\w*|mitarbeiter\w*|berater\w*|jemand\w*|niemand\w*|ansprechpartner\w*|weiterleit\w*|weiterzuleiten|verbind\w*|durchstell\w*"
     r"|pessoa\w*|atendente\w*|alguem|ninguem|consultor\w*|transferi\w*|passar"
 )
-_BOT = r"bot|bots|robot\w*|robo|machine|maquina|ia|ai|ki|chatbot|automat\w*|computer|ordinateur"
+_BOT = r"bot|bots|robot\w*|robo|machine|maquina|maschine|ia|ai|ki|chatbot|automat\w*|computer|ordinateur"
 
 # A negation that governs what follows, per language (Spanish/Portuguese "no"/"nao" only there:
 # an English "No, I want a person" is a request).
@@ -43,11 +43,12 @@ _NEGATION = {
 }
 _NEGATED = {
     # ... through the last person word nearby: "don't need to transfer me to a real person"
-    lang: re.compile(rf"\b(?:{neg})\b(?P<gap>(?:\s+\S+){{0,6}}?)\s*\b(?:{_PERSON})\b(?:(?:\s+\S+){{0,4}}?\s+(?:{_PERSON})\b)*")
+    lang: re.compile(rf"\b(?:{neg})\b(?P<gap>\S*(?:\s+\S+){{0,6}}?)\s*\b(?:{_PERSON})\b(?:(?:\s+\S+){{0,4}}?\s+(?:{_PERSON})\b)*")
     for lang, neg in _NEGATION.items()
 }
 _NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b")  # "je ne veux parler à personne"
-_BOT_WORD = re.compile(rf"\b(?:{_BOT})\b")
+# (without "ai"/"ia": French "j'ai", Spanish "ia" are words of their own)
+_BOT_WORD = re.compile(r"\b(?:bots?|robot\w*|robo|machine|maquina|maschine|ki|chatbot|automat\w*|computer|ordinateur)\b")
 # "I don't know how to reach an agent" does not decline one: a negated *knowing* is no refusal.
 _NOT_A_REFUSAL = re.compile(
     r"\b(?:know|sure|understand|idea|how|where|why|what|find|se|sais|sait|sei|weiss|sabe|sabia|como|comment|ou|wie|wo|onde|donde)\b")

@@ -298,3 +298,28 @@ def test_a_visitor_repeating_the_same_question_is_a_loop_that_hands_off(conversa
     handoff = handoff_of(conversation)
     assert handoff is not None and handoff.trigger == "ai_decision"
     assert "same thing" in handoff.reason
+
+
+def test_are_you_a_bot_gets_an_honest_answer_and_a_yes_brings_a_person(shop, conversation):
+    _, _, agent = shop
+    say(conversation, "Am I talking to a bot or a real person?")
+    reply = last_reply(conversation)
+    assert reply.sender_type == "ai" and "AI assistant, not a person" in reply.body
+    assert handoff_of(conversation) is None, "a question about the bot is not a request for a person"
+    say(conversation, "yes please")
+    handoff = handoff_of(conversation)
+    assert handoff is not None and handoff.assigned_to == agent
+
+
+def test_declining_a_person_is_not_a_handoff(conversation):
+    say(conversation, "I don't need an agent, how long does standard shipping take?")
+    assert handoff_of(conversation) is None
+    assert "working days" in last_reply(conversation).body
+
+
+def test_an_answer_links_its_article_with_a_full_url(conversation, settings):
+    say(conversation, "How long does standard shipping take?")
+    reply = last_reply(conversation)
+    url = reply.metadata["article"]["url"]
+    assert url.startswith(settings.PUBLIC_BASE_URL.rstrip("/") + "/help/"), url
+    assert url in reply.body, "email and SMS readers get the link in the text"
