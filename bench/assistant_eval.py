@@ -307,7 +307,7 @@ def main() -> int:
     res: dict = {"split": args.split, "parts": parts}
     timings: list[float] = []
 
-    needs_clinc_index = "clinc" in parts or "bitext" in parts
+    needs_clinc_index = "clinc" in parts
     index = KnowledgeIndex()
     t = time.perf_counter()
     if needs_clinc_index:

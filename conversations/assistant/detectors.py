@@ -246,8 +246,19 @@ def detect_smalltalk(text: str) -> str | None:
     return None
 
 
-def combine_frustration(complaint: Signal, anger: Signal, repeated: Signal) -> Signal:
-    parts = [(complaint, "complaint"), (anger, "anger"), (repeated, "repeated question")]
+def detect_dissatisfaction(models: DetectorModels, emb=None) -> Signal:
+    """Plain-words dissatisfaction, insults, sarcasm ("Wow, thanks for nothing"): a classifier on
+    the multilingual embedding (models.py), firing at the common 0.5 (not tuned on any eval set)."""
+    if models.frustration_ml is None or emb is None:
+        return Signal(0.0, False, "")
+    p = float(models.frustration_ml.predict_proba(emb[None, :])[0, 1])
+    return Signal(round(p, 4), p >= FIRE, f"dissatisfied wording (classifier {p:.2f})" if p >= FIRE else "")
+
+
+def combine_frustration(complaint: Signal, anger: Signal, repeated: Signal,
+                        dissatisfied: Signal = Signal(0.0, False, "")) -> Signal:
+    parts = [(complaint, "complaint"), (anger, "anger"), (repeated, "repeated question"),
+             (dissatisfied, "dissatisfaction")]
     fired = [(s, name) for s, name in parts if s.fired]
     score = max(s.score for s, _ in parts)
     if len(fired) >= 2:
@@ -265,6 +276,6 @@ def top_k_mean(sims: np.ndarray, k: int) -> float:
 
 
 __all__ = [
-    "FIRE", "HUMAN_FIRE", "combine_frustration", "detect_anger", "detect_complaint",
+    "FIRE", "HUMAN_FIRE", "combine_frustration", "detect_anger", "detect_complaint", "detect_dissatisfaction",
     "detect_human_request", "detect_not_helpful", "detect_repeated", "detect_smalltalk", "words",
 ]

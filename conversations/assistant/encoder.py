@@ -287,23 +287,27 @@ def _single_blas_thread():
 
 
 _lock = threading.Lock()
-_encoder: MiniLMEncoder | None = None
-_failed = False
+_instances: dict[str, object] = {}
+
+
+def _process_wide(name: str, factory, fallback: str):
+    """One instance per process of what `factory` builds, or None when its files are missing
+    (logged once, with what the engine does instead)."""
+    if name in _instances:
+        return _instances[name]
+    with _lock:
+        if name not in _instances:
+            try:
+                _instances[name] = factory()
+            except EncoderUnavailable as exc:
+                logger.warning("%s unavailable, %s: %s", name, fallback, exc)
+                _instances[name] = None
+    return _instances[name]
 
 
 def get_encoder() -> MiniLMEncoder | None:
-    """The process-wide encoder, or None when the model package is missing (logged once)."""
-    global _encoder, _failed
-    if _encoder is not None or _failed:
-        return _encoder
-    with _lock:
-        if _encoder is None and not _failed:
-            try:
-                _encoder = MiniLMEncoder()
-            except EncoderUnavailable as exc:
-                logger.warning("sentence encoder unavailable, using lexical features only: %s", exc)
-                _failed = True
-    return _encoder
+    """The process-wide MiniLM encoder, or None when the model package is missing."""
+    return _process_wide("sentence encoder", MiniLMEncoder, "using lexical features only")
 
 
 # --- multilingual sentence embeddings (USE multilingual v3) ---------------------------------
@@ -339,20 +343,6 @@ class MultilingualEncoder:
             return self.encode([text[:1000]])[0]
 
 
-_ml_encoder: MultilingualEncoder | None = None
-_ml_failed = False
-
-
 def get_multilingual_encoder() -> MultilingualEncoder | None:
-    """The process-wide multilingual encoder, or None when its package is missing (logged once)."""
-    global _ml_encoder, _ml_failed
-    if _ml_encoder is not None or _ml_failed:
-        return _ml_encoder
-    with _lock:
-        if _ml_encoder is None and not _ml_failed:
-            try:
-                _ml_encoder = MultilingualEncoder()
-            except EncoderUnavailable as exc:
-                logger.warning("multilingual encoder unavailable: %s", exc)
-                _ml_failed = True
-    return _ml_encoder
+    """The process-wide multilingual encoder, or None when its package is missing."""
+    return _process_wide("multilingual encoder", MultilingualEncoder, "English word features decide")

@@ -217,7 +217,7 @@ class Assistant:
         anger = d.detect_anger(text)
         repeated = d.detect_repeated(text, history)
         not_helpful = d.detect_not_helpful(text, history)
-        frustration = d.combine_frustration(complaint, anger, repeated)
+        frustration = d.combine_frustration(complaint, anger, repeated, d.detect_dissatisfaction(self.models, m_emb))
         smalltalk = d.detect_smalltalk(text)
         bot_clause = asks_if_bot(text)
         asked_if_bot = Signal(1.0, True, f"asks whether this is a bot: {bot_clause[:80]!r}") if bot_clause else NO_SIGNAL

@@ -27,7 +27,7 @@ from .text import normalize
 
 logger = logging.getLogger(__name__)
 
-ARTIFACT_VERSION = 5
+ARTIFACT_VERSION = 6
 ARTIFACT_NAME = "detectors.pkl"
 TRAINING_DIR = Path(__file__).resolve().parent / "training_data"
 TRAINING_FILE = TRAINING_DIR / "bitext_train_val.jsonl"
@@ -35,6 +35,8 @@ TRAINING_FILE = TRAINING_DIR / "bitext_train_val.jsonl"
 HUMAN_REQUEST_FILES = (TRAINING_DIR / "external_human_request_train.jsonl",
                        TRAINING_DIR / "human_request_project_written.jsonl")
 HUMAN_BITEXT_PER_INTENT = 150  # Bitext is templated: a sample of each other intent teaches as much as all of it
+FRUSTRATION_FILE = TRAINING_DIR / "frustration_project_written.jsonl"
+FRUSTRATION_BITEXT = (300, 100)  # Bitext complaint rows, and rows of each other intent, sampled (seeded)
 HUMAN_C = 100.0  # inverse regularisation, chosen with HUMAN_FIRE on the external val split (docs/assistant.md)
 BACKGROUND_PER_INTENT = 60  # rows of each Bitext intent kept as the "everything else" for topics
 SEED = 7
@@ -103,6 +105,8 @@ class DetectorModels:
     # request for a person vs anything else, on multilingual sentence embeddings (None when that
     # encoder was unavailable at training: `human` above decides then, English only)
     human_ml: LogisticRegression | None = None
+    # dissatisfied / insulting / sarcastic vs calm, on the same embeddings (None likewise)
+    frustration_ml: LogisticRegression | None = None
     trained_seconds: float = 0.0
     rows: int = 0
 
@@ -127,9 +131,8 @@ def load_training_rows(path: Path = TRAINING_FILE) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def human_request_rows(bitext_rows: list[dict]) -> list[tuple[str, bool]]:
-    """Bitext (every contact_human_agent row, a seeded sample of the other intents) and the
-    public + project-written rows of training_data/ for the human-request classifier."""
+def _bitext_sample(bitext_rows: list[dict], positive: str, n_positive: int | None, n_other: int) -> list[tuple[str, bool]]:
+    """Bitext rows labelled `positive` or not: at most n of each intent, seeded (None: all)."""
     rng = np.random.default_rng(SEED)
     by_intent: dict[str, list[str]] = {}
     for r in bitext_rows:
@@ -137,20 +140,38 @@ def human_request_rows(bitext_rows: list[dict]) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for name in sorted(by_intent):
         texts = by_intent[name]
-        if name != "contact_human_agent" and len(texts) > HUMAN_BITEXT_PER_INTENT:
-            texts = [texts[i] for i in sorted(rng.choice(len(texts), HUMAN_BITEXT_PER_INTENT, replace=False))]
-        out.extend((t, name == "contact_human_agent") for t in texts)
+        n = n_positive if name == positive else n_other
+        if n is not None and len(texts) > n:
+            texts = [texts[i] for i in sorted(rng.choice(len(texts), n, replace=False))]
+        out.extend((t, name == positive) for t in texts)
+    return out
+
+
+def human_request_rows(bitext_rows: list[dict]) -> list[tuple[str, bool]]:
+    """Bitext (every contact_human_agent row, a seeded sample of the other intents) and the
+    public + project-written rows of training_data/ for the human-request classifier."""
+    out = _bitext_sample(bitext_rows, "contact_human_agent", None, HUMAN_BITEXT_PER_INTENT)
     for path in HUMAN_REQUEST_FILES:
         out.extend((r["text"], bool(r["human_request"])) for r in load_training_rows(path))
     return out
 
 
-def train_human_request(rows: list[tuple[str, bool]]) -> LogisticRegression | None:
+def frustration_rows(bitext_rows: list[dict]) -> list[tuple[str, bool]]:
+    """Bitext complaints against its other intents (seeded samples), the calm rows of the external
+    train split, and the project-written dissatisfied / insulting / sarcastic / calm rows."""
+    out = _bitext_sample(bitext_rows, "complaint", *FRUSTRATION_BITEXT)
+    calm = [r["text"] for r in load_training_rows(HUMAN_REQUEST_FILES[0]) if not r["human_request"]]
+    out.extend((t, False) for t in calm[::3])
+    out.extend((r["text"], bool(r["frustrated"])) for r in load_training_rows(FRUSTRATION_FILE))
+    return out
+
+
+def train_on_embeddings(rows: list[tuple[str, bool]], **params) -> LogisticRegression | None:
     encoder = get_multilingual_encoder()
     if encoder is None:
         return None
     x = encoder.encode([t for t, _ in rows])
-    return LogisticRegression(C=HUMAN_C, max_iter=5000).fit(x, [y for _, y in rows])
+    return LogisticRegression(max_iter=5000, **params).fit(x, [y for _, y in rows])
 
 
 def train(rows: list[dict] | None = None, *, with_embeddings: bool = True) -> DetectorModels:
@@ -175,7 +196,10 @@ def train(rows: list[dict] | None = None, *, with_embeddings: bool = True) -> De
     models = DetectorModels(
         version=ARTIFACT_VERSION, lexical=lexical, human=human, complaint=complaint, intent=intent,
         bg_texts=bg_texts, bg_intents=intents[keep], bg_lex=x[keep], bg_emb=bg_emb,
-        human_ml=train_human_request(human_request_rows(rows)) if with_embeddings else None,
+        human_ml=train_on_embeddings(human_request_rows(rows), C=HUMAN_C) if with_embeddings else None,
+        # class_weight: dissatisfied rows are 1 in 12; C and the 0.5 threshold were fixed, not tuned
+        frustration_ml=(train_on_embeddings(frustration_rows(rows), C=16.0, class_weight="balanced")
+                        if with_embeddings else None),
         rows=len(rows),
     )
     models.trained_seconds = time.perf_counter() - t0
