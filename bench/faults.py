@@ -15,9 +15,13 @@ Each fault, in turn:
    (as the widget does) until the API accepts it or 90 s pass;
 3. /healthz/ready is polled until 200: "recovered" and the seconds since the fault (for
    terminate-db-connections, since the connections were terminated);
-4. after the outcomes settle: visitor messages lost (accepted, or retried to the end, but not
-   stored), AI outcomes lost (no AI message after the question) or doubled (more than one), and
-   "responding" indicators left on (the last ai.typing event a socket saw was active).
+4. outcomes are awaited as long as the product's own bound for a stalled turn (the stack's
+   lease + two sweeps + a minute for the turn itself; the settings are read from the stack):
+   visitor messages lost (accepted, or retried to the end, but not stored), AI outcomes lost
+   (never answered within that bound), late (answered, but more than the prompt bound after the
+   stack was ready again: requeue grace + two sweeps + 30 s) or doubled (more than one), the
+   slowest answer (seconds after the fault), and "responding" indicators left on (the last
+   ai.typing event a socket saw was active).
 
 Faults: kill-web, kill-worker (the worker's main process), kill-redis, kill-postgres (SIGKILL
 each), restart-redis (SIGTERM: a clean stop the launcher restarts), terminate-db-connections
@@ -50,7 +54,7 @@ QUESTION = "How long does standard shipping take to Portugal?"
 FAULTS = ("kill-web", "kill-worker", "kill-redis", "kill-postgres", "restart-redis", "terminate-db-connections")
 RECOVERY_TIMEOUT = 120.0
 SEND_TIMEOUT = 90.0
-SETTLE_TIMEOUT = 60.0
+TURN_SECONDS = 30.0  # a turn's own time on a loaded machine, on top of the product's bounds
 IN_FLIGHT_SECONDS = 0.7  # after the first visitors wrote: their turns are being worked on
 
 
@@ -62,7 +66,9 @@ class Result:
     visitors: int = 0
     messages_lost: int = 0
     outcomes_lost: int = 0
+    outcomes_late: int = 0
     outcomes_doubled: int = 0
+    slowest_answer_seconds: float | None = None
     indicators_left_on: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -162,11 +168,42 @@ class Stack:
         return int(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else -1
 
 
+    def turn_bounds(self) -> Bounds:
+        """The stack's own settings for stalled turns (its environment: an attached stack shares ours)."""
+        code = ("from django.conf import settings as s\n"
+                "print(s.TURN_LEASE_SECONDS, s.TURN_SWEEP_SECONDS, s.TURN_REQUEUE_GRACE_SECONDS)\n")
+        out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.env(),
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            sys.exit(f"could not read the stack's turn settings:\n{out.stderr[-2000:]}")
+        lease, sweep, grace = (float(x) for x in out.stdout.split()[-3:])
+        return Bounds(lease=lease, sweep=sweep, grace=grace)
+
+
+@dataclass
+class Bounds:
+    """How long a stalled turn may take, by the product's own settings."""
+    lease: float
+    sweep: float
+    grace: float
+
+    @property
+    def settle(self) -> float:
+        """The longest wait for an outcome: a dead claim's lease lapses, a sweep queues it, the turn runs."""
+        return self.lease + 2 * self.sweep + 2 * TURN_SECONDS
+
+    @property
+    def prompt(self) -> float:
+        """An outcome later than this after the stack is ready again is late (a restarted worker
+        releases its claims at once; an unclaimed message is queued after the grace)."""
+        return self.grace + 2 * self.sweep + TURN_SECONDS
+
+
 def inject(stack: Stack, fault: str) -> str:
     if fault == "kill-web":
         stack.child("helpdesk.web").kill()
     elif fault == "kill-worker":
-        stack.child("celery -A helpdesk worker").kill()
+        stack.child("-n turns@").kill()  # the turns worker, not the jobs worker
     elif fault == "kill-redis":
         stack.child("redis-server").kill()
     elif fault == "restart-redis":
@@ -257,7 +294,7 @@ class Visitor:
         self.client.close()
 
 
-def run_fault(stack: Stack, fault: str, visitors: int) -> Result:
+def run_fault(stack: Stack, fault: str, visitors: int, bounds: Bounds) -> Result:
     result = Result(fault, visitors=visitors)
     people = [Visitor(stack.url) for _ in range(visitors)]
     time.sleep(1.0)  # sockets connected
@@ -287,20 +324,34 @@ def run_fault(stack: Stack, fault: str, visitors: int) -> Result:
     result.recovered = recovered_at is not None
     result.recovery_seconds = round(recovered_at - started, 1) if recovered_at else None
 
-    settle = time.monotonic() + SETTLE_TIMEOUT
-    outcomes = [p.outcome() for p in people]
+    settle = time.monotonic() + bounds.settle
+    answered_at: dict[int, float] = {}
+
+    def poll() -> list[tuple[int, int]]:
+        found = [p.outcome() for p in people]
+        now = time.monotonic()
+        for i, (_questions, answers) in enumerate(found):
+            if answers and i not in answered_at:
+                answered_at[i] = now
+        return found
+
+    outcomes = poll()
     while time.monotonic() < settle and any(a == 0 or p.typing for p, (_q, a) in zip(people, outcomes)):
         time.sleep(1.0)
-        outcomes = [p.outcome() for p in people]
+        outcomes = poll()
     time.sleep(2.0)  # a late duplicate would show up now
-    outcomes = [p.outcome() for p in people]
-    for person, (questions, answers) in zip(people, outcomes):
+    outcomes = poll()
+    ready_again = recovered_at if recovered_at is not None else started
+    for i, (person, (questions, answers)) in enumerate(zip(people, outcomes)):
         if questions == 0:
             result.messages_lost += 1
             continue
         result.outcomes_lost += answers == 0
+        result.outcomes_late += bool(answers) and answered_at[i] - ready_again > bounds.prompt
         result.outcomes_doubled += answers > 1
         result.indicators_left_on += bool(person.typing)
+    if answered_at:
+        result.slowest_answer_seconds = round(max(answered_at.values()) - started, 1)
     for person in people:
         person.close()
     return result
@@ -308,12 +359,13 @@ def run_fault(stack: Stack, fault: str, visitors: int) -> Result:
 
 def print_table(results: list[Result]) -> None:
     head = f"{'fault':26} {'recovered':>9} {'seconds':>8} {'visitors':>8} {'msgs lost':>9} " \
-           f"{'AI lost':>7} {'AI twice':>8} {'typing on':>9}"
+           f"{'AI lost':>7} {'AI late':>7} {'AI twice':>8} {'slowest s':>9} {'typing on':>9}"
     print(head)
     print("-" * len(head))
     for r in results:
         print(f"{r.fault:26} {'yes' if r.recovered else 'NO':>9} {r.recovery_seconds if r.recovered else '-':>8} "
-              f"{r.visitors:>8} {r.messages_lost:>9} {r.outcomes_lost:>7} {r.outcomes_doubled:>8} "
+              f"{r.visitors:>8} {r.messages_lost:>9} {r.outcomes_lost:>7} {r.outcomes_late:>7} "
+              f"{r.outcomes_doubled:>8} {r.slowest_answer_seconds if r.slowest_answer_seconds is not None else '-':>9} "
               f"{r.indicators_left_on:>9}  {'; '.join(r.notes)}")
 
 
@@ -334,18 +386,24 @@ def main() -> int:
     stack = Stack.attach(args.url) if args.url else Stack.start(args.port)
     results = []
     try:
+        bounds = stack.turn_bounds()
+        print(f"outcomes awaited {bounds.settle:.0f} s (lease {bounds.lease:.0f} + 2 sweeps of {bounds.sweep:.0f} "
+              f"+ 2 x {TURN_SECONDS:.0f}); late: answered over {bounds.prompt:.0f} s after the stack was ready "
+              f"(grace {bounds.grace:.0f} + 2 sweeps + {TURN_SECONDS:.0f})", flush=True)
         for fault in faults:
             if not stack.wait_ready(RECOVERY_TIMEOUT):
                 print(f"the stack is not ready before {fault}; skipping it", flush=True)
                 results.append(Result(fault, notes=["not ready before the fault"]))
                 continue
             print(f"fault {fault} ...", flush=True)
-            results.append(run_fault(stack, fault, args.visitors))
+            results.append(run_fault(stack, fault, args.visitors, bounds))
     finally:
         stack.stop()
     print_table(results)
     if args.json:
-        Path(args.json).write_text(json.dumps([asdict(r) for r in results], indent=2))
+        Path(args.json).write_text(json.dumps({"bounds": {**asdict(bounds), "settle": bounds.settle,
+                                                          "prompt": bounds.prompt},
+                                               "faults": [asdict(r) for r in results]}, indent=2))
     return 0
 
 

@@ -1,7 +1,26 @@
 from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from conversations import knowledge, services
-from conversations.models import Contact, Conversation, Handoff, KnowledgeArticle, KnowledgeIndex, Message
+from conversations.models import (
+    CannedResponse,
+    Contact,
+    Conversation,
+    Handoff,
+    KnowledgeArticle,
+    KnowledgeIndex,
+    Message,
+)
+from workspaces.models import Workspace
+
+
+def _reindex(modeladmin, request, workspaces) -> None:
+    for workspace in workspaces:
+        knowledge.knowledge_schedule_reindex(workspace=workspace)
+    names = ", ".join(str(w) for w in workspaces)
+    modeladmin.message_user(request, f"Reindex queued for {names}. Its progress shows in Knowledge indexes.",
+                            messages.SUCCESS)
 
 
 @admin.register(Contact)
@@ -13,7 +32,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 class MessageInline(admin.TabularInline):
     model = Message
-    fields = ("created_at", "sender_type", "sender_name", "body")
+    fields = ("created_at", "sender_type", "sender_name", "private", "body")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -54,6 +73,11 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
     list_display = ("title", "workspace", "published", "updated_at")
     list_filter = ("workspace", "published")
     search_fields = ("title", "body")
+    actions = ["reindex_now"]
+
+    @admin.action(description="Reindex now (the knowledge bases of the selected articles)")
+    def reindex_now(self, request, queryset):
+        _reindex(self, request, list(Workspace.objects.filter(articles__in=queryset).distinct()))
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -73,6 +97,31 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
 
 @admin.register(KnowledgeIndex)
 class KnowledgeIndexAdmin(admin.ModelAdmin):
-    list_display = ("workspace", "version", "article_count", "built_at")
+    list_display = ("workspace", "progress", "built_at", "version", "article_count")
     exclude = ("data",)
-    readonly_fields = ("workspace", "version", "article_count", "built_at")
+    readonly_fields = ("workspace", "progress", "version", "article_count", "built_at")
+    actions = ["reindex_now"]
+
+    @admin.display(description="Progress")
+    def progress(self, obj: KnowledgeIndex) -> str:
+        state = knowledge.knowledge_reindex_progress(workspace_id=obj.workspace_id)
+        if state is None:
+            return "Up to date" if knowledge.knowledge_index_ready(obj.workspace) else "Out of date: reindex it"
+        since = parse_datetime(state.get("since") or "")
+        when = f" since {timezone.localtime(since):%H:%M:%S}" if since else ""
+        return {"queued": f"Queued{when}", "building": f"Building{when}\u2026"}.get(state.get("state"), "")
+
+    @admin.action(description="Reindex now")
+    def reindex_now(self, request, queryset):
+        _reindex(self, request, list(Workspace.objects.filter(knowledge_index__in=queryset)))
+
+    def has_add_permission(self, request) -> bool:
+        return False  # built by the reindex, never typed in
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ("shortcut", "title", "workspace", "updated_at")
+    list_filter = ("workspace",)
+    search_fields = ("shortcut", "title", "body")
+    raw_id_fields = ("created_by",)

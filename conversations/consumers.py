@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from rest_framework.authtoken.models import Token
 
 from conversations import realtime, selectors, services
 from conversations.api.auth import contact_for_token
+from conversations.socket_db import database_sync_to_async
+from conversations.typing import TypingThrottle
 from csat import services as csat_services
 from helpdesk import ratelimit
+from helpdesk.errors import DomainError
 from helpdesk.sockets import JsonSocketConsumer
 from routing import presence
 from routing.selectors import agent_profile_for
@@ -57,32 +60,52 @@ class WidgetConsumer(JsonSocketConsumer):
             known = await database_sync_to_async(_visitor_token_known)(token)
             return await self.close(code=CLOSE_NOT_FOUND if known else CLOSE_UNAUTHENTICATED)
         self.group = realtime.conversation_group(self.conversation.id)
+        self.typing = TypingThrottle()
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
         if self.conversation is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            if self.typing.active_keys():  # the visitor closed the page mid-sentence
+                await database_sync_to_async(services.typing_by_visitor)(conversation=self.conversation, active=False)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "message.send":
-            wait = await database_sync_to_async(ratelimit.visitor_message_wait)(
-                contact_id=self.conversation.contact_id, address=ratelimit.scope_address(self.scope))
+            wait = await database_sync_to_async(_receive_within_limits)(
+                self.conversation, content, ratelimit.scope_address(self.scope))
             if wait is not None:
                 return await self.send_error("rate_limited", "Too many messages; wait a moment before sending more.",
                                              retry_after=int(ratelimit.retry_after(wait)))
-            await database_sync_to_async(services.receive_message)(
-                conversation=self.conversation, body=content.get("body"),
-                external_id=services.clean_idempotency_key(content.get("client_id"), field="client_id"))
         elif kind == "csat.answer":
             await database_sync_to_async(_answer_csat)(self.conversation, content.get("token"),
                                                        content.get("rating"), content.get("comment"))
+        elif kind == "typing":
+            active = _typing_active(content)
+            if self.typing.should_send("visitor", active, time.monotonic()):
+                await database_sync_to_async(services.typing_by_visitor)(conversation=self.conversation, active=active)
         else:
             await self.send_error("unknown_type", f"Unknown frame type {str(kind)[:50]!r}.")
 
     async def relay(self, message):
         await self.send_json(message["event"])
+
+
+def _receive_within_limits(conversation, content: dict, address: str) -> float | None:
+    """The visitor's message, unless over their limits (then the seconds to wait): one trip to a socket thread."""
+    wait = ratelimit.visitor_message_wait(contact_id=conversation.contact_id, address=address)
+    if wait is None:
+        services.receive_message(conversation=conversation, body=content.get("body"),
+                                 external_id=services.clean_idempotency_key(content.get("client_id"), field="client_id"))
+    return wait
+
+
+def _typing_active(content: dict) -> bool:
+    active = content.get("active")
+    if not isinstance(active, bool):
+        raise DomainError("invalid", "typing: active must be true or false.", fields={"active": ["Must be a boolean."]})
+    return active
 
 
 def _visitor_token_known(token: str) -> bool:
@@ -116,9 +139,12 @@ class InboxConsumer(JsonSocketConsumer):
         self.groups_joined = [realtime.inbox_group(profile.workspace_id), realtime.agent_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        # Seen before the socket opens: once the inbox is open the agent is online (the call runs on
+        # the consumers' thread pool, so nothing else would order it before the agent's next request).
         self.profile = profile
+        self.typing = TypingThrottle()
         await database_sync_to_async(services.agent_seen)(profile=profile)
+        await self.accept()
         self.heartbeat = asyncio.create_task(self._keep_online())
 
     async def _keep_online(self):
@@ -127,6 +153,8 @@ class InboxConsumer(JsonSocketConsumer):
             await asyncio.sleep(presence.heartbeat_seconds())
             try:
                 await database_sync_to_async(services.agent_seen)(profile=self.profile)
+                await database_sync_to_async(services.viewing_refresh)(user_id=self.profile.user_id,
+                                                                       socket=self.channel_name)
             except Exception:  # a database hiccup: the next beat tries again, well within the grace period
                 logger.warning("Presence heartbeat failed for agent %s", self.profile.user_id, exc_info=True)
 
@@ -137,13 +165,50 @@ class InboxConsumer(JsonSocketConsumer):
             self.heartbeat.cancel()
             # Seen once more at close: the grace period covers a reload from now on.
             await database_sync_to_async(services.agent_seen)(profile=self.profile)
+            await database_sync_to_async(_leave)(self.profile, self.channel_name, self.typing.active_keys())
 
     async def receive_json(self, content, **kwargs):
-        if isinstance(content, dict) and content.get("type") == "ping":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
             await self.send_json({"type": "pong"})
+        elif kind == "typing":
+            active, private = _typing_active(content), content.get("private") is True
+            key = str(content.get("conversation"))
+            if self.typing.should_send(key, active, time.monotonic(), mode="note" if private else "reply"):
+                await database_sync_to_async(_agent_typing)(self.profile, content.get("conversation"), active, private)
+        elif kind == "viewing":
+            await database_sync_to_async(_agent_viewing)(self.profile, content.get("conversation"), self.channel_name)
+        else:
+            await self.send_error("unknown_type", f"Unknown frame type {str(kind)[:50]!r}.")
 
     async def relay(self, message):
         await self.send_json(message["event"])
+
+
+def _agent_conversation(profile, conversation_id):
+    conversation = selectors.conversation_for_agent(viewer=profile.user, conversation_id=conversation_id)
+    if conversation is None:
+        raise DomainError("not_found", "Conversation not found.", fields={"conversation": ["Unknown conversation."]})
+    return conversation
+
+
+def _agent_typing(profile, conversation_id, active: bool, private: bool) -> None:
+    services.typing_by_agent(conversation=_agent_conversation(profile, conversation_id), profile=profile,
+                             active=active, private=private)
+
+
+def _agent_viewing(profile, conversation_id, socket: str) -> None:
+    conversation = None if conversation_id is None else _agent_conversation(profile, conversation_id)
+    services.viewing_set(profile=profile, conversation=conversation, socket=socket)
+
+
+def _leave(profile, socket: str, typing_in: list[str]) -> None:
+    """A closing inbox socket: it stops typing where it was, and leaves the conversation it had open."""
+    for conversation_id in typing_in:
+        conversation = selectors.conversation_for_agent(viewer=profile.user, conversation_id=conversation_id)
+        if conversation is not None:
+            services.typing_by_agent(conversation=conversation, profile=profile, active=False, private=False)
+    services.viewing_leave(profile=profile, socket=socket)
 
 
 def _user_for_token(key: str):

@@ -7,7 +7,9 @@ import logging
 import threading
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from conversations import assistant
 from conversations.models import KnowledgeArticle, KnowledgeIndex
@@ -33,8 +35,44 @@ def articles_for(workspace: Workspace) -> list[assistant.Article]:
     ]
 
 
+# A reindex's progress, for the admin: "queued" (a task is on its way), "building" (a worker is on it);
+# none when done. Kept in the cache (Redis) with a time limit, so a worker that died does not leave
+# "building" up for good.
+_PROGRESS_SECONDS = 15 * 60
+
+
+def _progress_key(workspace_id: int) -> str:
+    return f"knowledge-reindex:{workspace_id}"
+
+
+def _set_progress(workspace_id: int, state: str) -> None:
+    try:
+        cache.set(_progress_key(workspace_id), {"state": state, "since": timezone.now().isoformat()}, _PROGRESS_SECONDS)
+    except Exception:  # Redis away: the reindex itself matters more than its progress line
+        logger.warning("Could not record reindex progress of workspace %s", workspace_id, exc_info=True)
+
+
+def knowledge_reindex_progress(*, workspace_id: int) -> dict | None:
+    """{"state": "queued" | "building", "since": ISO time} while a reindex is on its way, else None."""
+    try:
+        return cache.get(_progress_key(workspace_id))
+    except Exception:
+        return None
+
+
 def knowledge_reindex(*, workspace: Workspace) -> KnowledgeIndex:
     """Rebuild the workspace's index from its published articles (a Celery task calls this on save)."""
+    _set_progress(workspace.pk, "building")
+    try:
+        return _rebuild(workspace)
+    finally:
+        try:
+            cache.delete(_progress_key(workspace.pk))
+        except Exception:
+            logger.warning("Could not clear reindex progress of workspace %s", workspace.pk, exc_info=True)
+
+
+def _rebuild(workspace: Workspace) -> KnowledgeIndex:
     index = assistant.build_knowledge_index(articles_for(workspace))
     data = index.to_bytes()
     with transaction.atomic():
@@ -50,7 +88,7 @@ def knowledge_reindex(*, workspace: Workspace) -> KnowledgeIndex:
 def knowledge_index_ready(workspace: Workspace) -> bool:
     """True when the workspace's index exists and was built after its articles last changed.
 
-    Readiness (/healthz/ready) and a turn that must not answer from a missing index ask this.
+    Readiness (/healthz/ready) and `manage.py build_knowledge_index` ask this.
     """
     row = KnowledgeIndex.objects.filter(workspace=workspace).only("built_at", "article_count").first()
     if row is None:
@@ -100,6 +138,12 @@ def assistant_for(*, workspace: Workspace, policy: HandoffPolicy) -> assistant.A
 
 
 def knowledge_schedule_reindex(*, workspace: Workspace) -> None:
-    """After articles change: rebuild the index in a worker once the change is committed."""
+    """After articles change (or an admin's "Reindex now"): rebuild the index in a worker once the change
+    is committed."""
     from conversations.tasks import reindex_knowledge_task  # Celery: the task module imports this one
-    transaction.on_commit(lambda: reindex_knowledge_task.delay(workspace.pk))
+
+    def enqueue() -> None:
+        _set_progress(workspace.pk, "queued")
+        reindex_knowledge_task.delay(workspace.pk)
+
+    transaction.on_commit(enqueue)

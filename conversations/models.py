@@ -5,8 +5,11 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from routing.models import HandoffTarget
 from workspaces.models import Workspace
@@ -24,6 +27,10 @@ class Contact(models.Model):
     attributes = models.JSONField(default=dict, blank=True, help_text='Free attributes, e.g. {"plan": "pro", "vip": true}.')
     visitor_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # the inbox's search: the same expression as conversations.search.contact_vector()
+        indexes = [GinIndex(SearchVector("name", "email", "phone", config="simple"), name="contact_search")]
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone or f"Visitor #{self.pk}"
@@ -107,6 +114,7 @@ class Conversation(models.Model):
             models.Index(fields=["workspace", "created_at"], name="conv_ws_created"),  # analytics date range
             models.Index(fields=["workspace", "-last_activity_at"], condition=Q(needs_agent=True),
                          name="conv_ws_needs_agent_activity"),  # the inbox's "needs agent" tab
+            GinIndex(fields=["tags"], name="conv_tags_gin"),  # the inbox's tag filter (jsonb @>)
         ]
 
     def __str__(self) -> str:
@@ -116,6 +124,16 @@ class Conversation(models.Model):
     def ai_active(self) -> bool:
         """The AI (or a flow) answers only while no human owns the conversation."""
         return self.status in (self.Status.OPEN, self.Status.RESOLVED)
+
+
+# The one rule for what a visitor may see of their conversation: everything but the agents' internal
+# notes. The widget's history and socket and every outbound channel go through it.
+VISIBLE_TO_VISITOR = Q(private=False)
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to_visitor(self) -> MessageQuerySet:
+        return self.filter(VISIBLE_TO_VISITOR)
 
 
 class Message(models.Model):
@@ -130,6 +148,7 @@ class Message(models.Model):
     sender_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sender_name = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    private = models.BooleanField(default=False, help_text="An agents' internal note: never shown or sent to the visitor.")
     metadata = models.JSONField(default=dict, blank=True)
     external_id = models.CharField(max_length=255, null=True, blank=True,
                                    help_text="Provider id (or a client retry key): a retried webhook creates no duplicate.")
@@ -147,9 +166,16 @@ class Message(models.Model):
     turn_outcome = models.CharField(max_length=8, choices=TurnOutcome.choices, blank=True, default="")
     turn_claim = models.CharField(max_length=64, blank=True, default="", help_text="The attempt holding the turn.")
     turn_lease_until = models.DateTimeField(null=True, blank=True)
+    turn_claim_worker = models.CharField(
+        max_length=255, blank=True, default="",
+        help_text="The worker holding the claim: its node name and a per-start id (a restart releases it).")
+    turn_requeued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last queued the turn again (a backlog is queued once).")
     turn_attempts = models.PositiveSmallIntegerField(default=0)
     turn_flow_done = models.BooleanField(default=False, help_text="Flows passed on it: a retry goes to the assistant.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -164,10 +190,29 @@ class Message(models.Model):
             # the sweep: visitor messages still without an outcome
             models.Index(fields=["created_at"], condition=Q(sender_type="visitor", turn_processed_at__isnull=True),
                          name="message_turn_unsettled"),
+            # the inbox's search: the same expression as conversations.search.message_vector()
+            GinIndex(SearchVector("body", config="simple"), name="message_body_search"),
         ]
 
     def __str__(self) -> str:
         return f"{self.sender_type} message #{self.pk}"
+
+    @property
+    def visible_to_visitor(self) -> bool:
+        """The instance side of VISIBLE_TO_VISITOR, for a message in hand (publishing, delivery)."""
+        return not self.private
+
+
+# Who the visitor hears from: the widget shows these senders' messages and the other channels deliver
+# them. An allow-list on purpose: a sender type added later (an internal note, say) stays in the inbox
+# until someone decides here that visitors see it.
+VISITOR_FACING_SENDERS = frozenset({Message.SenderType.AI, Message.SenderType.AGENT, Message.SenderType.SYSTEM})
+
+
+def meant_for_visitor(sender_type: str, *, private: bool) -> bool:
+    """Whether a message must reach the visitor: from a sender they hear from, and never an agents'
+    internal note (`private`, API.md; the queryset side is VISIBLE_TO_VISITOR), on any channel."""
+    return sender_type in VISITOR_FACING_SENDERS and not private
 
 
 class Handoff(HandoffTarget):
@@ -246,5 +291,92 @@ class KnowledgeIndex(models.Model):
     article_count = models.PositiveIntegerField(default=0)
     built_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name_plural = "knowledge indexes"
+
     def __str__(self) -> str:
         return f"Knowledge index v{self.version} of {self.workspace}"
+
+
+class ChannelRef(models.Model):
+    """An id a provider gave a message or thread, and the conversation it belongs to.
+
+    Inbound ids (an email's Message-ID, a Twilio MessageSid, a Slack event) make a retried hook
+    create nothing twice: the unique constraint admits each once. Outbound ids (the Message-ID of
+    a mail we sent, the Slack thread of a handoff) let a reply find its conversation.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email Message-ID"
+        SMS = "sms", "Twilio MessageSid"
+        CALL = "call", "Twilio CallSid (one per speech turn)"
+        SLACK_THREAD = "slack_thread", "Slack thread of a handoff"
+        SLACK_MESSAGE = "slack_message", "Slack message in a handoff thread"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(max_length=500)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="channel_refs")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="channel_refs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "kind", "value"], name="channel_ref_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+
+class Attachment(models.Model):
+    """A file that came with an inbound message (email), kept within the size limit; the raw mail too."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    is_raw_message = models.BooleanField(default=False, help_text="The whole message as received (e.g. the .eml).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class CannedResponse(models.Model):
+    """A saved reply the workspace's agents insert with "/shortcut"; `body` may hold {{contact.name}},
+    {{contact.email}} and {{agent.name}} (filled in by conversations.canned.render)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="canned_responses")
+    shortcut = models.CharField(max_length=50, help_text='Typed after "/" in the composer, e.g. refund.')
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+        constraints = [models.UniqueConstraint(Lower("shortcut"), "workspace", name="canned_unique_shortcut")]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+
+class ConversationViewer(models.Model):
+    """Which conversation an agent has open in the inbox now (one per agent), for "Ben is viewing".
+
+    `socket` is the inbox socket that opened it: closing another socket of the agent leaves it.
+    A row whose `seen_at` is older than the presence grace period is stale (its Daphne died).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewing")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="viewers")
+    socket = models.CharField(max_length=200)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} viewing conversation #{self.conversation_id}"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from conversations.models import Conversation, Handoff, Message
+    from conversations.models import Contact, Conversation, Handoff, Message
 
 
 def iso(dt) -> str | None:
@@ -26,6 +26,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "sender_type": message.sender_type,
         "sender_name": message.sender_name,
         "body": message.body,
+        "private": message.private,
         "metadata": message.metadata or {},
         "created_at": iso(message.created_at),
     }
@@ -73,10 +74,11 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
     contact = conversation.contact
     if hasattr(conversation, "last_body"):  # annotated by selectors.conversation_list: no query per row
         last_message = {"body": (conversation.last_body or "")[:200], "sender_type": conversation.last_sender_type,
+                        "private": bool(conversation.last_private),
                         "created_at": iso(conversation.last_created_at)} if conversation.last_created_at else None
     else:
         last = conversation.messages.order_by("-id").first()
-        last_message = {"body": last.body[:200], "sender_type": last.sender_type,
+        last_message = {"body": last.body[:200], "sender_type": last.sender_type, "private": last.private,
                         "created_at": iso(last.created_at)} if last else None
     handoff = current_handoff(conversation)
     return {
@@ -97,11 +99,17 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+def contact_payload(contact: Contact) -> dict[str, Any]:
+    """A contact as agents see it; `name` falls back to email, phone or "Visitor #id", `name_on_file` does not."""
+    return {"id": str(contact.id), "name": str(contact), "name_on_file": contact.name, "email": contact.email,
+            "phone": contact.phone, "attributes": contact.attributes, "vip": contact.is_vip}
+
+
 def conversation_detail_payload(conversation: Conversation) -> dict[str, Any]:
     """The conversation's own detail; the API view adds the flow log and CSAT (flows and csat sit above)."""
     data = conversation_payload(conversation)
     contact = conversation.contact
-    data["contact"].update({"phone": contact.phone, "attributes": contact.attributes, "vip": contact.is_vip})
+    data["contact"] = contact_payload(contact)
     data["language"] = conversation.language
     data["resolved_at"] = iso(conversation.resolved_at)
     data["resolved_by"] = conversation.resolved_by_kind or None

@@ -6,8 +6,11 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from conversations.models import Conversation, Handoff, Message, hash_token
+from conversations import search
+from conversations.models import (Attachment, CannedResponse, Contact, Conversation, ConversationViewer, Handoff, Message,
+                                  hash_token)
 from helpdesk.ids import parse_id
+from helpdesk.text import strip_refused
 from routing import presence
 from routing.models import HandoffPolicy
 from routing.selectors import agent_profile_for
@@ -18,22 +21,28 @@ HISTORY_TURNS = 20  # messages of context the assistant and flows' AI steps see
 
 def message_history(*, conversation: Conversation, before: int | None = None) -> list[tuple[str, str]]:
     """The last HISTORY_TURNS messages (before message id `before`, if given), oldest first: (sender_type, body)."""
-    qs = conversation.messages.all()
+    qs = conversation.messages.visible_to_visitor()  # the AI never reads the agents' notes
     if before is not None:
         qs = qs.filter(id__lt=before)
     rows = list(qs.order_by("-id").values_list("sender_type", "body")[:HISTORY_TURNS])
     return list(reversed(rows))
 
 
-def messages_awaiting_turn(*, now: datetime, lease_seconds: float, window_seconds: float,
-                           limit: int = 200) -> list[int]:
-    """Visitor messages with no outcome whose claim, if any, has lapsed: a dead worker's, or never
-    queued because the broker was down. Only those younger than `window_seconds`: a message from
+def messages_awaiting_turn(*, now: datetime, grace_seconds: float, requeue_every_seconds: float,
+                           window_seconds: float, limit: int = 200) -> list[int]:
+    """Visitor messages with no outcome and no live claim: a dead worker's claim lapsed, or no worker
+    ever claimed it within `grace_seconds` (its task was never queued because the broker was down, or
+    Redis lost it). One the sweep queued again lately (`requeue_every_seconds`) is left alone: a backlog
+    is queued again once, not on every sweep. Only those younger than `window_seconds`: a message from
     days ago is not answered out of the blue."""
+    lapsed = Q(turn_lease_until__lt=now)
+    never_claimed = Q(turn_lease_until__isnull=True, created_at__lt=now - timedelta(seconds=grace_seconds))
+    not_lately_queued = Q(turn_requeued_at__isnull=True) | Q(
+        turn_requeued_at__lt=now - timedelta(seconds=requeue_every_seconds))
     return list(Message.objects.filter(
         sender_type=Message.SenderType.VISITOR, turn_processed_at__isnull=True,
-        created_at__lt=now - timedelta(seconds=lease_seconds), created_at__gte=now - timedelta(seconds=window_seconds))
-        .filter(Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now))
+        created_at__gte=now - timedelta(seconds=window_seconds))
+        .filter(lapsed | never_claimed).filter(not_lately_queued)
         .order_by("id").values_list("pk", flat=True)[:limit])
 
 
@@ -46,10 +55,13 @@ def conversations_with_turns_settled_since(*, since: datetime, limit: int = 500)
 
 
 def conversation_list(*, viewer, status: str | None = None, assignee: str | None = None, team: str | None = None,
-                      needs_agent: bool | None = None) -> QuerySet[Conversation]:
+                      needs_agent: bool | None = None, q: str | None = None,
+                      tag: str | None = None, contact: str | None = None) -> QuerySet[Conversation]:
     """The conversations of the viewer's workspace (every agent sees them all), newest activity first.
 
-    `status` may be comma-separated; `assignee` is "me", "unassigned" or a user id.
+    `status` may be comma-separated; `assignee` is "me", "unassigned" or a user id; `q` is a full-text
+    search (conversations.search); `tag` keeps the conversations carrying that tag; `contact` is a
+    contact id (the inbox's "past conversations").
     """
     profile = agent_profile_for(viewer)
     if profile is None:
@@ -67,10 +79,17 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
         qs = qs.filter(team_id=team_id) if (team_id := parse_id(team)) else qs.none()
     if needs_agent is not None:
         qs = qs.filter(needs_agent=needs_agent)
+    if contact:
+        qs = qs.filter(contact_id=contact_id) if (contact_id := parse_id(contact)) else qs.none()
+    if tag:
+        qs = qs.filter(tags__contains=[strip_refused(tag)])  # jsonb cannot hold a NUL
+    if q and (found := search.matches(q)) is not None:
+        qs = qs.filter(found)
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
     return (qs.select_related("contact", "assignee", "team")
             .annotate(last_body=Subquery(last.values("body")[:1]),
                       last_sender_type=Subquery(last.values("sender_type")[:1]),
+                      last_private=Subquery(last.values("private")[:1]),
                       last_created_at=Subquery(last.values("created_at")[:1]))
             .prefetch_related(Prefetch("handoffs", queryset=Handoff.objects.select_related(
                 "target_user", "target_team", "target_specialty", "assigned_to").order_by("-id"),
@@ -93,10 +112,38 @@ def conversation_for_visitor(*, conversation_id, token: str | None) -> Conversat
 
 
 def message_list(*, conversation: Conversation, after: str | None = None) -> QuerySet[Message]:
+    """The whole history, notes included: for agents."""
     qs = Message.objects.filter(conversation=conversation).order_by("id")
     if after and (after_id := parse_id(after)) is not None:
         qs = qs.filter(id__gt=after_id)
     return qs
+
+
+def message_list_for_visitor(*, conversation: Conversation, after: str | None = None) -> QuerySet[Message]:
+    """What the visitor's widget may show: the history without the agents' notes."""
+    return message_list(conversation=conversation, after=after).visible_to_visitor()
+
+
+def canned_response_list(*, viewer) -> QuerySet[CannedResponse]:
+    """The viewer's workspace's canned responses (shared by its agents), by shortcut."""
+    profile = agent_profile_for(viewer)
+    if profile is None:
+        return CannedResponse.objects.none()
+    return CannedResponse.objects.filter(workspace_id=profile.workspace_id).order_by("shortcut", "id")
+
+
+def canned_response_for_agent(*, viewer, canned_id) -> CannedResponse | None:
+    if (pk := parse_id(canned_id)) is None:
+        return None
+    return canned_response_list(viewer=viewer).filter(pk=pk).first()
+
+
+def conversation_viewers(*, conversation_id: int) -> list[dict]:
+    """The agents with the conversation open in an inbox now, as {"id", "name"}, by name."""
+    rows = (ConversationViewer.objects.filter(conversation_id=conversation_id,
+                                              seen_at__gte=timezone.now() - presence.grace())
+            .select_related("user").order_by("user__first_name", "user__username"))
+    return [{"id": str(row.user_id), "name": row.user.get_full_name() or row.user.get_username()} for row in rows]
 
 
 def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
@@ -105,6 +152,35 @@ def handoff_for_agent(*, viewer, handoff_id) -> Handoff | None:
         return None
     return (Handoff.objects.select_related("conversation", "conversation__contact")
             .filter(pk=pk, conversation__workspace_id=profile.workspace_id).first())
+
+
+def contact_by_phone(*, workspace, phone: str) -> Contact | None:
+    return Contact.objects.filter(workspace=workspace, phone=phone).order_by("id").first()
+
+
+def recent_conversation_ids(*, contact: Contact, channel: str, limit: int = 5) -> list[int]:
+    """The contact's newest conversations on one channel (an SMS rating answers the latest survey among them)."""
+    return list(contact.conversations.filter(channel=channel).order_by("-id").values_list("id", flat=True)[:limit])
+
+
+def unspoken_replies_after(*, conversation: Conversation, message_id: int) -> list[Message]:
+    """The assistant's and the system's messages after a caller's turn that the call has not spoken yet."""
+    return list(conversation.messages.filter(id__gt=message_id, sender_type__in=[
+        Message.SenderType.AI, Message.SenderType.SYSTEM])
+        .filter(Q(metadata__delivery__isnull=True) | ~Q(metadata__delivery__status="sent"))
+        .exclude(metadata__has_key="csat").order_by("id"))
+
+
+def message_in(*, conversation: Conversation, message_id) -> Message | None:
+    if (pk := parse_id(message_id)) is None:
+        return None
+    return conversation.messages.select_related("conversation").filter(pk=pk).first()
+
+
+def attachment_of(*, message: Message, attachment_id) -> Attachment | None:
+    if (pk := parse_id(attachment_id)) is None:
+        return None
+    return message.attachments.filter(pk=pk).first()
 
 
 def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
@@ -124,3 +200,12 @@ def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
     overdue = list(pending.filter(late).exclude(pk__in=[h.pk for h in absent])
                    .select_related("conversation").order_by("assigned_at")[:max(0, limit - len(absent))])
     return absent + overdue
+
+
+def contact_for_agent(*, viewer, contact_id) -> Contact | None:
+    """The contact, if it belongs to the viewer's workspace."""
+    profile = agent_profile_for(viewer)
+    pk = parse_id(contact_id)
+    if profile is None or pk is None:
+        return None
+    return Contact.objects.filter(pk=pk, workspace_id=profile.workspace_id).first()

@@ -2,40 +2,70 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from conversations import knowledge, realtime, selectors, services, turns
-from conversations.models import Conversation, Handoff
+from conversations.connectors import dispatch, slack
+from conversations.models import Conversation, Handoff, Message
 from flows import services as flow_services
+from helpdesk.errors import ProviderUnavailable
 from routing.models import HandoffPolicy
 from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
+
+# This start of the worker (set in its main process, inherited by the pool processes it forks). A
+# claim names "node start": when the node starts again, claims naming an earlier start are orphans.
+WORKER_START = uuid.uuid4().hex[:12]
+
+
+def _worker_name(node: str | None) -> str:
+    return f"{node} {WORKER_START}" if node else ""
 
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=90, autoretry_for=turns.TRANSIENT_ERRORS, retry_backoff=1,
              retry_backoff_max=30, retry_jitter=False, max_retries=8)
 def process_turn_task(self, message_id: int) -> None:
     """One visitor message's turn. The task id names the claim: a retry of this task keeps it."""
-    turns.process_turn(message_id=message_id, claim=self.request.id or f"local-{message_id}")
+    turns.process_turn(message_id=message_id, claim=self.request.id or f"local-{message_id}",
+                       worker=_worker_name(self.request.hostname))
+
+
+@worker_ready.connect
+def release_orphaned_turns(sender=None, **_kwargs) -> list[int]:
+    """A worker (re)started: queue at once the turns its previous start had claimed when it died
+    (SIGKILL, OOM), instead of leaving the visitor waiting out the lease."""
+    node = getattr(sender, "hostname", "")
+    if not node:
+        return []
+    orphans = services.message_turns_release_orphans(node=node, worker=_worker_name(node))
+    for message_id in orphans:
+        process_turn_task.delay(message_id)
+    if orphans:
+        logger.warning("Queued %s turn(s) again that %s held when it stopped", len(orphans), node)
+    return orphans
 
 
 @shared_task(acks_late=True, soft_time_limit=60)
 def sweep_turns_task() -> int:
-    """Queue again the turns of visitor messages left without an outcome (their worker died, or the
-    broker was down when they arrived), and say "not responding" again where a turn ended lately:
+    """Queue again the turns of visitor messages left without an outcome (their worker died, or their
+    task never reached a worker: the broker was down, or Redis lost it), and say "not responding" again where a turn ended lately:
     an indicator switched off while Redis was away would otherwise stay on."""
     now = timezone.now()
-    waiting = selectors.messages_awaiting_turn(now=now, lease_seconds=settings.TURN_LEASE_SECONDS,
+    waiting = selectors.messages_awaiting_turn(now=now, grace_seconds=settings.TURN_REQUEUE_GRACE_SECONDS,
+                                               requeue_every_seconds=settings.TURN_LEASE_SECONDS,
                                                window_seconds=settings.TURN_SWEEP_WINDOW_SECONDS)
     for message_id in waiting:
         process_turn_task.delay(message_id)
+    services.messages_turn_requeued(message_ids=waiting, at=now)  # after queueing: a failed send is retried
     if waiting:
         logger.warning("Queued %s turn(s) again that had no outcome", len(waiting))
     for conversation in selectors.conversations_with_turns_settled_since(
@@ -119,3 +149,21 @@ def remind_handoffs_task() -> int:
                         from_email=None, recipient_list=[h.assigned_to.email]))
                     sent += 1
     return sent
+
+
+@shared_task(bind=True, acks_late=True, soft_time_limit=60)
+def deliver_message_task(self, message_id: int) -> str:
+    """Send one message on its conversation's channel; a failing provider is retried with back-off."""
+    last_attempt = self.request.retries >= settings.HELPDESK_DELIVERY_MAX_RETRIES
+    try:
+        return dispatch.deliver(message_id=message_id, last_attempt=last_attempt)
+    except ProviderUnavailable as exc:
+        raise self.retry(exc=exc, max_retries=settings.HELPDESK_DELIVERY_MAX_RETRIES,
+                         countdown=settings.HELPDESK_DELIVERY_RETRY_SECONDS * 2 ** self.request.retries) from exc
+
+
+@shared_task(acks_late=True, soft_time_limit=60, autoretry_for=(ProviderUnavailable,), retry_backoff=True,
+             max_retries=5)
+def announce_handoff_task(handoff_id: int) -> str:
+    """Post a handoff to its team's Slack channel (once; Slack being down is retried with back-off)."""
+    return slack.post_handoff(handoff_id=handoff_id)

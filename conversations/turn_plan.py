@@ -32,14 +32,15 @@ from routing.priority import URGENT_WORDS
 
 # "yes" to the AI's offer of a person
 YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por favor|oui|ja|sim|claro)\b", re.I)
-# Declining a question while information is gathered (matched on normalized text: no accents, lower case)
+# Declining a question while information is gathered (matched on normalized text: no accents, lower case;
+# normalize keeps "ß")
 DECLINE = re.compile(
     r"^\s*(?:skip|pass|no|nope|nah|n/?a|none|no thanks|not now|later|rather not|i'?d rather not|i would rather not|"
     r"prefer not|i'?d prefer not|i prefer not|i don'?t (?:want|have|know|remember)|i do not (?:want|have|know)|"
     r"i can'?t|i cannot|dunno|why do you need|"
     r"omitir|saltar|paso|prefiero no|no tengo|no lo se|no quiero|no se|"
     r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux) pas|non|aucun|"
-    r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich weiss nicht|ich mochte nicht|nein|keine|"
+    r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich wei(?:ss|ß) nicht|ich mochte nicht|nein|keine|"
     r"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao)\b")
 # An accident, injury or danger: no cheerful opener before the handoff notice
 DISTRESS = re.compile(
@@ -48,7 +49,7 @@ DISTRESS = re.compile(
     r"unfall|rauch|fogo|queimad\w*|ferid\w*|acidente|fumaca)\b")
 PERSON_KINDS = ("name", "email", "phone")  # gathered values of these kinds fill the contact's own fields
 
-Notice = Literal["of_course", "sorry", "plain"]
+Notice = Literal["of_course", "sorry", "plain", "ai_disclosed"]
 
 
 # --- the snapshot in -------------------------------------------------------------------
@@ -87,7 +88,7 @@ class ModelVerdict:
     text: str | None = None
     handoff: bool = False
     reason: str = ""
-    source: str = "llm"  # "llm", or "fallback" when the provider failed and the local answer stands
+    source: str = "llm"  # "llm"; "fallback" when the provider failed and the local answer stands; "local" with no provider
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,10 @@ class _Turn:
         lang = analysis.language or "en"
         if memory.language and len(text.split()) < 3:  # "skip", "ok", an email address: the conversation's language
             lang = memory.language
-        asked = analysis.human_request.fired or (memory.offered_human and bool(YES.match(text)))
+        # "Are you a bot?" is no request for a person (the detector says so), but the AI answers it by
+        # saying what it is and bringing one in (_notice), as a visitor asking it usually wants.
+        asked = analysis.human_request.fired or analysis.asked_if_bot.fired \
+            or (memory.offered_human and bool(YES.match(text)))
         memory = replace(memory, language=lang, human_requests=memory.human_requests + int(asked),
                          request=text[:300] if asked else memory.request,
                          frustration=text[:300] if _upset(analysis) else memory.frustration,
@@ -216,8 +220,8 @@ class _Turn:
         decision = decide(self.policy.level, signals)
         action = decision.action
         if action == "small_talk":
-            if a.smalltalk == "bot_question":  # the honest answer offers a person: a "yes" now hands off
-                self.memory = replace(self.memory, offered_human=True).with_tried("said it is the AI assistant")
+            if a.smalltalk == "bot_question":  # AI only: no person to bring in, the honest answer alone
+                return self._reply(decision, phrase("opener_ai_disclosed", self.lang))
             return self._reply(decision, phrase(a.smalltalk or "greeting", self.lang))
         if action == "answer":
             return self._answer(decision)
@@ -429,11 +433,14 @@ class _Turn:
                         handoff=handoff, contact_updates=self._contact_updates(gathered))
 
     def _notice(self, cause: str) -> Notice:
-        """No cheerful opener after a complaint, anger, an accident or an urgent problem."""
+        """No cheerful opener after a complaint, anger, an accident or an urgent problem; asked "are you a
+        bot?", the AI says what it is ("Of course." would read as a yes to "are you human?")."""
         m = self.memory
         if m.frustrated or m.distressed or self.analysis.complaint.fired or self.analysis.anger.fired \
                 or _distress(m.problem):
             return "sorry"
+        if self.analysis.asked_if_bot.fired:
+            return "ai_disclosed"
         return "of_course" if cause == "user_request" else "plain"
 
     def _reason(self, decision: Decision, cause: str) -> str:

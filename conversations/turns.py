@@ -31,6 +31,7 @@ from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import FieldSpec, TurnFacts, TurnPlan, TurnPolicy, plan_turn
+from flows import selectors as flow_selectors
 from flows import services as flow_services
 from helpdesk.errors import ProviderUnavailable
 from routing import selectors as routing_selectors
@@ -45,9 +46,10 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, kombu.exceptions.Operation
                     redis.exceptions.ConnectionError, ProviderUnavailable)
 
 
-def process_turn(*, message_id: int, claim: str) -> None:
-    """Give the visitor message its one outcome. `claim` names this attempt (the task id: a retry keeps it)."""
-    message = services.message_turn_claim(message_id=message_id, claim=claim,
+def process_turn(*, message_id: int, claim: str, worker: str = "") -> None:
+    """Give the visitor message its one outcome. `claim` names this attempt (the task id: a retry keeps it);
+    `worker` the worker process taking it (a restart of that worker releases the claim)."""
+    message = services.message_turn_claim(message_id=message_id, claim=claim, worker=worker,
                                           lease_seconds=settings.TURN_LEASE_SECONDS)
     if message is None:
         return  # settled already, or another worker holds a live lease on it
@@ -62,6 +64,12 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
     message overtook it, or a flow takes it. Returns True when settled."""
     if message.turn_flow_done:
         return False
+    if (conversation.ai_active and not _overtaken(conversation, message)
+            and not flow_selectors.flows_may_take_messages(conversation=conversation)):
+        # Nothing to settle before thinking: unlocked reads instead of the locked check. A human or a
+        # newer message arriving meanwhile is caught by `_apply` under the lock, as after the locked
+        # check; a flow published or started meanwhile does not take this message, as after it.
+        return False
     with transaction.atomic():
         locked = services.message_turn_lock(message=message)
         if locked is None:
@@ -70,6 +78,10 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
         if not conversation.ai_active:  # a human took over while the turn waited in the queue
             services.message_turn_settle(message=message, outcome=Message.TurnOutcome.HUMAN)
             return True
+        if _opens_a_channel_conversation(conversation, message):
+            # Flows triggered by "conversation started" start first (the widget starts them when it opens
+            # a conversation, before the visitor writes); the message then goes to them like any other.
+            flow_services.flow_start_for_new_conversation(conversation=conversation)
         if _overtaken(conversation, message):  # the newer message's turn answers with the fuller context
             services.message_turn_settle(message=message, outcome=Message.TurnOutcome.MERGED)
             return True
@@ -78,6 +90,12 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
             return True
         services.message_turn_pass_flows(message=message)
     return False
+
+
+def _opens_a_channel_conversation(conversation: Conversation, message: Message) -> bool:
+    """An email, SMS or phone conversation opens with the visitor's first message."""
+    return conversation.channel != Conversation.Channel.WEB and not conversation.messages.filter(
+        sender_type=Message.SenderType.VISITOR, id__lt=message.pk).exists()
 
 
 def _overtaken(conversation: Conversation, message: Message) -> bool:
@@ -155,8 +173,8 @@ def _apply(conversation: Conversation, message: Message, plan: TurnPlan) -> None
             services.contact_fill_details(contact=conversation.contact, details=[
                 (u.kind, u.name, u.value) for u in plan.contact_updates])
         for reply in plan.replies:
-            services.ai_reply(conversation=conversation, body=reply.text, metadata=dict(reply.metadata),
-                              ask_if_helpful=reply.kb_answer)
+            services.ai_reply_locked(conversation, body=reply.text, metadata=dict(reply.metadata),
+                                     ask_if_helpful=reply.kb_answer)
         if plan.handoff is not None:
             services.handoff_request(conversation=conversation, request=_handoff_request(conversation, plan),
                                      turn_message_id=locked.pk)

@@ -64,7 +64,8 @@ def ai_idle_conversation_ids(*, now: dt.datetime, limit: int = 500, conversation
           .exclude(assistant_state__contains={"offered_human": True})  # the turn's memory (conversations.turn_memory)
           .filter(Exists(answers))
           .exclude(Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))
-          .exclude(Exists(Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AGENT)))
+          .exclude(Exists(Message.objects.visible_to_visitor()  # notes are not an agent's reply
+                          .filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AGENT)))
           .annotate(last_ai_at=Subquery(ai.order_by("-id").values("created_at")[:1]),
                     latest_answer_id=Subquery(answers.order_by("-id").values("id")[:1]))
           .filter(Q(last_visitor_message_at__isnull=True) | Q(last_visitor_message_at__lt=F("last_ai_at")))
@@ -96,6 +97,12 @@ def survey_for_token(*, token: str) -> Survey | None:
     if key is None:
         return None
     return Survey.objects.select_related("conversation", "workspace").filter(key=key).first()
+
+
+def survey_awaiting_answer(*, conversation_ids: list[int]) -> Survey | None:
+    """The newest survey sent and not yet answered among these conversations (an SMS "1/2/3" answers it)."""
+    return (Survey.objects.filter(conversation_id__in=conversation_ids, status=Survey.Status.SENT)
+            .order_by("-sent_at").first())
 
 
 def conversation_csat(*, conversation: Conversation) -> dict[str, Any] | None:
@@ -179,7 +186,8 @@ def _conversations(workspace: Workspace, period: Period, team: Team | None) -> Q
 
 def _volume_counts() -> dict[str, Count]:
     """Conversations, AI-resolved, handed off: the same definitions for the totals and per day."""
-    human = Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AGENT)
+    # an internal note is no human reply: a conversation the AI closed stays the AI's
+    human = Message.objects.visible_to_visitor().filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AGENT)
     ai_resolved = (Q(status=Conversation.Status.RESOLVED) & ~Q(resolution__in=NO_SURVEY_RESOLUTIONS)
                    & ~Exists(human))
     return {"conversations": Count("pk"),

@@ -7,15 +7,12 @@ other; a send that loses that race sees the reopened conversation and cancels it
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +23,7 @@ from conversations.models import Conversation, Message
 from csat import reopen, selectors
 from csat.models import NO_SURVEY_RESOLUTIONS, Survey
 from flows import ending as flow_ending
-from helpdesk.errors import DomainError, ProviderUnavailable
+from helpdesk.errors import DomainError
 from routing.selectors import policy_for
 
 logger = logging.getLogger(__name__)
@@ -84,7 +81,8 @@ def survey_schedule(*, conversation: Conversation, override: bool | None = None,
     if existing is not None:
         return existing
     # One query answers both "who wrote last" and "did any human write".
-    last_agent = list(Message.objects.filter(conversation=conversation, sender_type=Message.SenderType.AGENT)
+    last_agent = list(Message.objects.visible_to_visitor()  # a note is not a reply the visitor got
+                      .filter(conversation=conversation, sender_type=Message.SenderType.AGENT)
                       .order_by("-id").values_list("sender_user_id", flat=True)[:1])
     survey = Survey.objects.create(
         workspace_id=conversation.workspace_id, conversation=conversation, resolved_at=conversation.resolved_at,
@@ -108,8 +106,8 @@ def survey_send(*, survey_id: int, now: datetime | None = None) -> SendOutcome:
     Exactly once: the row is claimed with SELECT ... FOR UPDATE SKIP LOCKED and flipped to
     `sent` in the same transaction as the message it creates, so a concurrent caller skips it,
     a later caller finds it sent, and a crash before commit leaves it scheduled for the next
-    sweep. Email goes out inside that transaction: an SMTP failure rolls the claim back (and the
-    survey is retried); only a commit failure after a successful SMTP hand-off could repeat it.
+    sweep. The survey's message leaves on the conversation's channel through the outbound dispatcher
+    (retried there, and shown as failed in the inbox if the provider keeps failing).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -141,7 +139,14 @@ def survey_links(survey: Survey) -> dict[str, str]:
     return {rating: base + reverse("csat-link", args=[survey.token, rating]) for rating in Survey.OPTIONS}
 
 
+# The survey's text on a channel without buttons or links that open a page.
+TEXT_REPLY_SURVEY = "How did we do? Reply 1 for 👍 good, 2 for 😐 okay, 3 for 👎 bad."
+TEXT_REPLY_CHANNELS = (Conversation.Channel.SMS, Conversation.Channel.PHONE)
+
+
 def _deliver(survey: Survey, conversation: Conversation) -> None:
+    """The survey as a message of the conversation; the channel's dispatcher sends it (email: a mail with one
+    link per rating to a confirmation page; SMS and phone: a text answered with 1/2/3)."""
     token = survey.token
     if survey.channel == Conversation.Channel.WEB:
         # A message carrying the buttons keeps them in the history across reloads; the event
@@ -150,31 +155,15 @@ def _deliver(survey: Survey, conversation: Conversation) -> None:
             conversation=conversation, body="How did we do? Rate this conversation.",
             metadata={"csat": {"token": token, "options": Survey.OPTIONS}})
         realtime.publish_csat_requested(conversation, token=token, options=Survey.OPTIONS)
-    elif survey.channel == Conversation.Channel.EMAIL:
-        _send_email(survey, conversation)
+        return
+    links = survey_links(survey)
+    if survey.channel in TEXT_REPLY_CHANNELS:
+        body = TEXT_REPLY_SURVEY
     else:
-        # SMS, Slack, phone: a text with one link per rating; the channel connectors deliver
-        # system messages (and may render the options as buttons from the metadata).
-        links = survey_links(survey)
         body = "How did we do? Tap to rate: " + " · ".join(
             f"{Survey.EMOJI[rating]} {links[rating]}" for rating in Survey.OPTIONS)
-        conversation_services.system_message(
-            conversation=conversation, body=body,
-            metadata={"csat": {"token": token, "options": Survey.OPTIONS, "links": links}})
-
-
-def _send_email(survey: Survey, conversation: Conversation) -> None:
-    links = survey_links(survey)
-    context = {"conversation": conversation, "workspace": conversation.workspace, "contact": conversation.contact,
-               "options": [{"rating": r, "emoji": Survey.EMOJI[r], "label": Survey.Rating(r).label.split(" ", 1)[1],
-                            "url": links[r]} for r in Survey.OPTIONS]}
-    try:
-        send_mail(subject=f"How did we do? — {conversation.workspace.name}",
-                  message=render_to_string("csat/email.txt", context),
-                  html_message=render_to_string("csat/email.html", context),
-                  from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[conversation.contact.email])
-    except (smtplib.SMTPException, OSError) as exc:
-        raise ProviderUnavailable(f"SMTP refused the survey email: {exc.__class__.__name__}") from exc
+    conversation_services.system_message(
+        conversation=conversation, body=body, metadata={"csat": {"token": token, "options": Survey.OPTIONS, "links": links}})
 
 
 # --- answering --------------------------------------------------------------------------------

@@ -23,9 +23,12 @@ from routing.selectors import agent_profile_for, team_list
 @csrf_exempt  # the signed token in the URL authorises this, not a session: there is nothing to forge
 @require_http_methods(["GET", "POST"])
 def survey_link(request, token: str, rating: str):
-    """GET records the rating and thanks; a second click shows the recorded answer. POST adds the comment."""
+    """GET shows a one-tap confirmation and records nothing (mail scanners follow links); POST records the
+    rating once (with an optional comment, or adds the comment later); a second answer shows the first."""
     if rating not in Survey.OPTIONS:
         return _link_page(request, "invalid", status=404)
+    if request.method == "GET":
+        return _confirmation(request, token, rating)
     comment = request.POST.get("comment", "") if request.method == "POST" else None
     try:
         survey = services.survey_answer(token=token, rating=rating, comment=comment)
@@ -45,6 +48,17 @@ def survey_link(request, token: str, rating: str):
     return _link_page(request, state, survey=survey, rating=survey.rating, token=token)
 
 
+def _confirmation(request, token: str, rating: str) -> HttpResponse:
+    survey = selectors.survey_for_token(token=token)
+    if survey is None:
+        return _link_page(request, "invalid", status=404)
+    if survey.status == Survey.Status.ANSWERED:
+        return _link_page(request, "already", survey=survey, rating=survey.rating)
+    if survey.status != Survey.Status.SENT:
+        return _link_page(request, "closed", status=410)
+    return _link_page(request, "confirm", survey=survey, rating=rating, token=token)
+
+
 def _link_page(request, state: str, *, survey: Survey | None = None, rating: str = "", token: str = "",
                error: str = "", status: int = 200) -> HttpResponse:
     context = {
@@ -54,7 +68,8 @@ def _link_page(request, state: str, *, survey: Survey | None = None, rating: str
         "emoji": Survey.EMOJI.get(rating, ""),
         "label": Survey.Rating(rating).label.split(" ", 1)[1] if rating in Survey.OPTIONS else "",
         "comment": survey.comment if survey else "",
-        "can_comment": bool(survey and token and not survey.comment and state == "thanks"),
+        "can_comment": bool(survey and token and not survey.comment and state in ("thanks", "confirm")),
+        "others": [{"rating": r, "emoji": Survey.EMOJI[r]} for r in Survey.OPTIONS if r != rating],
         "error": error,
         "comment_max": services.COMMENT_MAX_CHARS,
     }

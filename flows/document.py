@@ -270,7 +270,7 @@ def _issue_path(index: int, issue: FlowIssue, positions: dict[str, int]) -> str:
 
 
 def normalized(flow: Mapping[str, Any]) -> dict[str, Any]:
-    """A validated flow document with defaults filled in, as `import_flows` applies it."""
+    """A validated flow document with defaults filled in, as `flows.services.flow_replace_all` applies it."""
     graph = FlowGraph.from_document(flow).to_document()
     draft = flow.get("draft")
     return {

@@ -1,4 +1,4 @@
-"""Ending flow runs: the one flows write other apps call (csat's Resolve ends the active run).
+"""Ending flow runs: the one write of flows that other apps call (csat's Resolve ends the active run).
 
 Apart from flows.services, which resolves conversations through csat.services, so that csat
 can end runs without an import cycle.
@@ -19,14 +19,14 @@ from flows.models import FlowRun, FlowStepLog
 
 @transaction.atomic
 def flow_end_runs(*, conversation: Conversation, reason: str = "ended") -> int:
-    """End the conversation's active run, e.g. when an agent resolves it. Safe to repeat."""
-    ended = 0
+    """End the conversation's active run, e.g. when an agent resolves it; returns how many ended (0 or 1).
+    Safe to repeat."""
     conversation = lock_conversation(conversation)  # the same lock order as every other entry point
     run = selectors.active_run_for(conversation=conversation, lock=True)
-    if run is not None:
-        end_run(run, conversation, reason=reason, line=f"ended ({reason})")
-        ended = 1
-    return ended
+    if run is None:
+        return 0
+    end_run(run, conversation, reason=reason, line=f"ended ({reason})")
+    return 1
 
 
 def end_run(run: FlowRun, conversation: Conversation, *, reason: str, line: str) -> None:

@@ -40,10 +40,13 @@ from flows.nodes import (
     WebhookConfig,
     as_text,
     check_answer,
+    expects_specific_value,
     json_path,
+    looks_like_value,
     parse_node,
     render,
 )
+from routing.decision import ASK_LIMIT, REASON, TRIGGER
 
 RunStatus = Literal["running", "waiting_input", "waiting_effect", "finished"]
 
@@ -127,12 +130,32 @@ class EffectResult:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What the assistant made of the visitor's message: the facts a Collect Input's escapes need.
+
+    A visitor waiting on a question is not trapped by it: a real question is answered
+    (`kb_answer`, the knowledge base's confident answer) and the question asked again; a
+    request for a person or anger hands off at once; a refusal ("skip", "I don't know it")
+    takes the node's no-answer path. The service reads the message with the workspace's
+    assistant (five languages); without a reading the message is taken as written.
+    """
+
+    kb_answer: str | None = None
+    kb_metadata: Mapping[str, Json] = field(default_factory=dict)
+    wants_person: bool = False
+    upset: bool = False  # frustrated or angry wording
+    declined: bool = False  # a refusal, "skip", "I don't know it"
+    language: str = ""  # the message's language: the handoff notice is said in it
+
+
+@dataclass(frozen=True)
 class Inbound:
     """What happened this turn, as the service snapshots it.
 
     `text` is the visitor's message, or None when there is none (a run started by
     "conversation started", or a resumed effect). `contact_fields` are the contact's
-    own fields (name, email, phone); `contact_attributes` its custom attributes.
+    own fields (name, email, phone); `contact_attributes` its custom attributes;
+    `reading` the assistant's reading of `text`, for a waiting Collect Input.
     """
 
     text: str | None = None
@@ -140,6 +163,7 @@ class Inbound:
     contact_fields: Mapping[str, Json] = field(default_factory=dict)
     in_office_hours: bool = True
     effect_result: EffectResult | None = None
+    reading: Reading | None = None
 
 
 # --- effects ------------------------------------------------------------------------
@@ -149,6 +173,7 @@ class Inbound:
 class SendMessage:
     text: str
     quick_replies: tuple[str, ...] = ()
+    metadata: Mapping[str, Json] = field(default_factory=dict)  # a knowledge-base answer names its article
 
 
 @dataclass(frozen=True)
@@ -167,9 +192,12 @@ class RunAIAction:
 
 @dataclass(frozen=True)
 class RequestHandoff:
-    target_kind: str  # "user" | "team" | "specialty"
+    target_kind: str  # "user" | "team" | "specialty"; "" the workspace's own routing
     target_name: str
     reason: str
+    trigger: str = "flow"  # a visitor who escaped a question: "user_request" or "ai_decision" (frustration)
+    notice: str = "plain"  # how the visitor's handoff notice opens (conversations.services.HandoffRequest)
+    language: str = ""  # the notice's language; "" the conversation's
 
 
 @dataclass(frozen=True)
@@ -428,7 +456,11 @@ def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> N
 
 
 def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, text: str) -> None:
-    value = check_answer(config, text)
+    reading = run.inbound.reading or Reading()
+    value = _answer_value(config, text, reading)
+    if reading.wants_person or reading.upset:
+        _escape_to_person(run, node, config, text, reading, value)
+        return
     if value is not None:
         run.variables[config.variable] = value
         run.retries.pop(node.id, None)
@@ -437,7 +469,21 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
         run.log(f"collected {config.variable}")
         run.follow(node)
         return
+    if reading.declined and _counts_as_refusal(config, text):
+        _no_answer(run, node, config, "the visitor declined to give it")
+        return
     tries = run.retries.get(node.id, 0) + 1
+    if reading.kb_answer:
+        run.emit(SendMessage(reading.kb_answer, metadata=reading.kb_metadata))
+        run.log(f"answered the visitor's question while waiting for {config.variable}")
+        if tries > min(config.max_retries, ASK_LIMIT - 1):  # the question is asked at most ASK_LIMIT times
+            _no_answer(run, node, config, f"asked {tries} times, the visitor asked something else")
+            return
+        run.retries[node.id] = tries
+        run.emit(SendMessage(render(config.question, run.variables, run.contact()), config.choices))
+        run.log(f"asked for {config.variable} again ({tries}/{config.max_retries})")
+        run.wait(node, "waiting_input")
+        return
     if tries > config.max_retries:
         run.retries.pop(node.id, None)
         if run.follow(node, "error"):
@@ -451,6 +497,60 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
     run.emit(SendMessage(render(retry, run.variables, run.contact()), config.choices))
     run.log(f"{config.variable} was not valid, asked again ({tries}/{config.max_retries})")
     run.wait(node, "waiting_input")
+
+
+def _answer_value(config: CollectInputConfig, text: str, reading: Reading) -> Json | None:
+    """The value the message gives, or None when it is not an answer to the question.
+
+    Email, phone, number and choice answers are checked by their kind, so a question or a
+    refusal never passes. Any text passes a text question, so there the reading decides:
+    a question that expects a specific value (an order number, a code) does not take a
+    message that holds none and that the assistant reads as a question, a refusal, a
+    request for a person or anger. A free-text question (the issue, in a sentence) takes
+    questions as the answer: a visitor often describes a problem as one.
+    """
+    value = check_answer(config, text)
+    if value is None or config.kind != "text":
+        return value
+    if expects_specific_value(config):
+        escaping = reading.kb_answer or reading.declined or reading.wants_person or reading.upset
+        return None if escaping and not looks_like_value(text, bare_word=not reading.declined) else value
+    if reading.wants_person or reading.upset or (reading.declined and _counts_as_refusal(config, text)):
+        return None
+    return value
+
+
+def _counts_as_refusal(config: CollectInputConfig, text: str) -> bool:
+    """A refusal of a free-text question is short ("no", "rather not"): "No refund came yet" is an answer."""
+    return expects_specific_value(config) or config.kind != "text" or len(text.split()) <= 3
+
+
+def _no_answer(run: _Run, node: Node, config: CollectInputConfig, why: str) -> None:
+    """Go on without the value: the error edge when the flow has one, else the next node."""
+    run.retries.pop(node.id, None)
+    if node.id not in run.passed_inputs:
+        run.passed_inputs.append(node.id)
+    if run.follow(node, "error"):
+        run.log(f"no {config.variable}: {why}; took the error edge")
+        return
+    run.log(f"no {config.variable}: {why}; went on without it")
+    run.follow(node)
+
+
+def _escape_to_person(run: _Run, node: Node, config: CollectInputConfig, text: str, reading: Reading,
+                      value: Json | None) -> None:
+    """Asked for a person, or angry, while a question waits: hand off at once with what is known."""
+    if value is not None and (config.kind != "text" or expects_specific_value(config)):
+        run.variables[config.variable] = value
+    cause = "user_request" if reading.wants_person else "frustration"  # an explicit request comes first
+    words = " ".join(text.split())
+    words = words if len(words) <= 120 else words[:119].rsplit(" ", 1)[0] + "…"
+    notice = "sorry" if reading.upset else "of_course"
+    run.emit(RequestHandoff("", "", f"{REASON[cause]}: “{words}”", trigger=TRIGGER[cause], notice=notice,
+                              language=reading.language))
+    run.retries.pop(node.id, None)
+    what = "asked for a person" if reading.wants_person else "is frustrated"
+    run.finish("handed_off", f"the visitor {what} instead of giving {config.variable}; handed off")
 
 
 def _condition_holds(run: _Run, condition: Condition) -> bool:

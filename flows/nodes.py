@@ -470,6 +470,33 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
     return text
 
 
+# Variable names whose answer is one specific value (an order number, a code), not a sentence
+_SPECIFIC_WORDS = frozenset({
+    "order", "number", "num", "no", "nr", "id", "code", "ref", "reference", "tracking", "account", "invoice",
+    "zip", "postcode", "postal", "sku", "serial", "ticket", "booking", "reservation", "confirmation", "pin",
+    "policy", "member", "membership", "customer", "case"})
+_FREE_TEXT_WORDS = frozenset({
+    "issue", "problem", "description", "details", "detail", "message", "comment", "comments", "feedback",
+    "reason", "question", "notes", "note", "text", "summary", "request", "story"})
+
+
+def expects_specific_value(config: CollectInputConfig) -> bool:
+    """Whether a text question asks for one value (order_number, booking_ref) rather than free text."""
+    if config.kind != "text":
+        return True
+    words = {w.casefold() for w in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", config.variable) if w}
+    return bool(words & _SPECIFIC_WORDS) and not words & _FREE_TEXT_WORDS
+
+
+def looks_like_value(text: str, *, bare_word: bool = True) -> bool:
+    """Whether a message holds a specific value: a token with a digit ("A1234", "it's 55512"), or
+    (with `bare_word`) one word alone ("ABCDEF"; not when the word is a refusal such as "skip")."""
+    tokens = text.split()
+    if any(re.search(r"\d", token) for token in tokens):
+        return True
+    return bare_word and len(tokens) == 1 and "?" not in text
+
+
 # --- placeholders and paths ------------------------------------------------------------
 
 

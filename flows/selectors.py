@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from conversations.payloads import iso
@@ -15,10 +15,10 @@ from flows.validation import FlowIssue
 from helpdesk.ids import parse_id
 from routing import hours
 from routing.models import AgentProfile, Specialty, Team
+from workspaces.models import Workspace
 
 if TYPE_CHECKING:
     from conversations.models import Conversation
-    from workspaces.models import Workspace
 
 
 def flow_list(*, workspace: Workspace) -> QuerySet[Flow]:
@@ -59,6 +59,14 @@ def triggerable_flows(*, workspace: Workspace) -> QuerySet[Flow]:
     """Enabled, published flows in the order their triggers are tried (highest priority first)."""
     return (Flow.objects.filter(workspace=workspace, enabled=True, published_version__isnull=False)
             .select_related("published_version").order_by("-priority", "id"))
+
+
+def flows_may_take_messages(*, conversation: Conversation) -> bool:
+    """Whether a visitor message of this conversation could go to a flow: it has an active run, or its
+    workspace an enabled, published flow. Unlocked: a visitor's turn skips the locked flow check when not."""
+    runs = FlowRun.objects.filter(conversation=conversation, active=True)
+    flows = Flow.objects.filter(workspace_id=conversation.workspace_id, enabled=True, published_version__isnull=False)
+    return Workspace.objects.filter(Exists(runs) | Exists(flows), pk=conversation.workspace_id).exists()  # one query
 
 
 def active_run_for(*, conversation: Conversation, lock: bool = False) -> FlowRun | None:

@@ -76,7 +76,7 @@ _ERROR_DESCRIPTIONS = {
     404: "No such resource in the caller's workspace, or not the caller's (`not_found`).",
     409: "The resource's state does not allow this now (a business rule, e.g. already resolved).",
     410: "No longer open (`survey_closed`).",
-    413: "Too large (`too_large`, `message_too_long`).",
+    413: "Too large (`too_large`, `message_too_large`).",
     415: "Unsupported content type (`unsupported_media_type`).",
     429: "Too many requests (`rate_limited`); `Retry-After` says when to try again.",
 }

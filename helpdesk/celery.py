@@ -24,11 +24,21 @@ def _die_with_worker(**_kwargs) -> None:
     lifeline.die_with_parent(parent_pid=_MAIN_PID)
 
 
+_BEATING = False
+
+
 @worker_ready.connect
 def _start_heartbeat(sender=None, **_kwargs) -> None:
+    # Readiness means visitors' turns get served: only a worker of the default queue beats,
+    # not the jobs worker that serves only the long queue.
+    global _BEATING
+    if app.conf.task_default_queue not in app.amqp.queues.consume_from:
+        return
+    _BEATING = True
     heartbeat.start(getattr(sender, "hostname", "") or "worker")
 
 
 @worker_shutdown.connect
 def _stop_heartbeat(**_kwargs) -> None:
-    heartbeat.stop()
+    if _BEATING:
+        heartbeat.stop()

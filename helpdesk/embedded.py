@@ -650,6 +650,12 @@ def foreground_server(name: str) -> ForegroundServer:
     raise ValueError(f"unknown embedded server {name!r}")
 
 
+def stop_signal(name: str) -> int:
+    """How a foreground server of ours is asked to stop: SIGINT is PostgreSQL's fast shutdown;
+    Redis saves and exits on SIGTERM."""
+    return signal.SIGINT if name == "postgres" else signal.SIGTERM
+
+
 def running(name: str) -> int | None:
     """PID of the embedded server `name` when it runs (started by anyone), else None."""
     return pg_pid() if name == "postgres" else redis_pid()
@@ -769,11 +775,10 @@ def _start_owned(names: Sequence[str]) -> list[tuple[str, subprocess.Popen]]:
                 if running(name):
                     continue
                 server = foreground_server(name)
-                stop_signal = signal.SIGINT if name == "postgres" else signal.SIGTERM
                 with open(server.log_file, "ab") as log:
                     proc = subprocess.Popen(server.argv, cwd=server.cwd, env=server.env, stdin=subprocess.DEVNULL,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                            preexec_fn=lifeline.preexec(stop_signal), **server.popen_kwargs)
+                                            preexec_fn=lifeline.preexec(stop_signal(name)), **server.popen_kwargs)
                 owned.append((name, proc))
                 server.wait_ready()
     except BaseException:
@@ -784,7 +789,7 @@ def _start_owned(names: Sequence[str]) -> list[tuple[str, subprocess.Popen]]:
 
 def _stop_owned(owned: Sequence[tuple[str, subprocess.Popen]]) -> None:
     for name, proc in reversed(owned):
-        proc.send_signal(signal.SIGINT if name == "postgres" else signal.SIGTERM)
+        proc.send_signal(stop_signal(name))
         try:
             proc.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:

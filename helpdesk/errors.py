@@ -15,3 +15,7 @@ class DomainError(Exception):
 
 class ProviderUnavailable(Exception):
     """An external provider (LLM, SMS, Slack, SMTP) timed out or failed; callers retry or fall back."""
+
+
+class DeliveryRefused(Exception):
+    """A provider refused a message for good (no address, unknown number, opted out): retrying cannot help."""

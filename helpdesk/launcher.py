@@ -5,9 +5,10 @@
    used and left running, and replaced by our own if it stops.
 2. `manage.py migrate`, `collectstatic`, `seed_demo` when HELPDESK_DEMO is on, and
    `build_knowledge_index`: the assistant has its index before the first visitor.
-3. Starts and supervises Daphne (HOST/PORT, default 127.0.0.1:8000), a Celery worker and
+3. Starts and supervises Daphne (HOST/PORT, default 127.0.0.1:8000), a Celery worker for
+   visitors' turns, a Celery worker for long jobs (reindex, webhooks: `<queue>.long`) and
    Celery beat, printing their output with a name prefix.
-4. A child that dies on its own (Daphne, worker, beat, embedded PostgreSQL or Redis) is
+4. A child that dies on its own (Daphne, a worker, beat, embedded PostgreSQL or Redis) is
    restarted with a log line, after 1 s, then 2, 4 ... up to 30 s while it keeps crashing.
 5. Only SIGINT/SIGTERM/SIGHUP stop everything: each child gets its stop signal, then SIGKILL
    after its grace period (HELPDESK_STOP_TIMEOUT, default 30 s; Daphne and beat at most 10 s).
@@ -36,9 +37,9 @@ from helpdesk import embedded, lifeline
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = BASE_DIR / "manage.py"
 TRUE_VALUES = {"1", "true", "yes", "on", "y", "t"}
-COLOURS = {"migrate": "36", "seed": "36", "web": "32", "worker": "33", "beat": "35", "launcher": "1"}
+COLOURS = {"migrate": "36", "seed": "36", "web": "32", "worker": "33", "jobs": "33", "beat": "35", "launcher": "1"}
 DEMO_LOGINS = "admin/admin (superuser), agent1/agent1, agent2/agent2, agent3/agent3"
-APP_PROCESSES = ("web", "worker", "beat")
+APP_PROCESSES = ("web", "worker", "jobs", "beat")
 MIN_BACKOFF, MAX_BACKOFF = 1.0, 30.0  # seconds before restarting a crashed child; doubles per quick crash
 STABLE_SECONDS = 60.0  # a child that ran this long starts its back-off afresh
 
@@ -112,7 +113,7 @@ class Launcher:
         self.servers: list[Child] = []  # embedded PostgreSQL / Redis we run ourselves
         self.borrowed: list[str] = []  # embedded servers another command started (make services-start)
         self._next_borrowed_check = 0.0
-        self.children: list[Child] = []  # Daphne, Celery worker, Celery beat
+        self.children: list[Child] = []  # Daphne, the Celery workers, Celery beat
         self.stop_requested = threading.Event()
         self.stop_reason = ""
         self.env = self._child_env()
@@ -131,15 +132,26 @@ class Launcher:
 
     def processes(self) -> list[Child]:
         grace = min(self.stop_timeout, 10.0)
+        queue = self.env.get("HELPDESK_CELERY_QUEUE") or "helpdesk"
+        # Long jobs (reindex, webhooks) have their own queue and worker, so they never hold up a
+        # visitor's turn; without the jobs worker, the turns worker serves that queue too.
+        turn_queues = queue if "jobs" in self.wanted else f"{queue},{queue}.long"
         every = {
             # helpdesk.web: Daphne that cannot hang on exit; open sockets get a bounded close.
             "web": Child("web", self._python("-m", "helpdesk.web", "-b", self.host, "-p", str(self.port),
                                              "--application-close-timeout", "3", "helpdesk.asgi:application"),
                          grace=grace),
-            # The worker finishes its running tasks on SIGTERM (late acks requeue any it cannot).
+            # The workers finish their running tasks on SIGTERM (late acks requeue any they cannot).
+            # Visitors' turns are short: a few children, each handed the next task as soon as it is free.
+            # Node names stay the same across restarts: a restarted worker releases the turns it held at once.
             "worker": Child("worker", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info",
-                                                   "--concurrency", str(self.concurrency)),
+                                                   "-n", "turns@%h", "-Q", turn_queues,
+                                                   "--concurrency", str(self.concurrency),
+                                                   "--prefetch-multiplier", "4", "-O", "fair"),
                             grace=self.stop_timeout),
+            "jobs": Child("jobs", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info",
+                                               "-n", "jobs@%h", "-Q", f"{queue}.long", "--concurrency", "1"),
+                          grace=self.stop_timeout),
             "beat": Child("beat", self._python("-m", "celery", "-A", "helpdesk", "beat", "-l", "info"), grace=grace),
         }
         return [every[name] for name in self.wanted]
@@ -265,8 +277,7 @@ class Launcher:
                 raise embedded.EmbeddedError(f"another process started the embedded {name} meanwhile")
             server = embedded.foreground_server(name)
             if child is None:
-                # PostgreSQL: SIGINT is its fast shutdown; Redis saves and exits on SIGTERM.
-                signals = signal.SIGINT if name == "postgres" else signal.SIGTERM
+                signals = embedded.stop_signal(name)
                 child = Child(name, server.argv, grace=self.stop_timeout, stop_signal=signals, death_signal=signals,
                               cwd=server.cwd, env=server.env, popen_kwargs=server.popen_kwargs)
                 self.servers.append(child)
@@ -428,13 +439,13 @@ def _describe_exit(code: int | None) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpdesk.launcher", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="migrate, seed (demo), and run Daphne + Celery worker + beat")
+    run = sub.add_parser("run", help="migrate, seed (demo), and run Daphne + Celery workers + beat")
     run.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
     run.add_argument("--no-setup", dest="setup", action="store_false",
                      help="skip migrate, collectstatic, seeding and indexing (the database is ready)")
     run.add_argument("--processes", default=",".join(APP_PROCESSES),
-                     help="which of web,worker,beat to run (default: all; empty: only the embedded servers)")
+                     help="which of web,worker,jobs,beat to run (default: all; empty: only the embedded servers)")
     args = parser.parse_args(argv)
     wanted = [p for p in args.processes.split(",") if p]
     unknown = set(wanted) - set(APP_PROCESSES)
@@ -445,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         demo=_env_flag("HELPDESK_DEMO"),
         stop_timeout=float(os.environ.get("HELPDESK_STOP_TIMEOUT") or 30),
-        concurrency=int(os.environ.get("HELPDESK_WORKER_CONCURRENCY") or 2),
+        concurrency=int(os.environ.get("HELPDESK_WORKER_CONCURRENCY") or 4),  # turns wait on the database half the time
         setup=args.setup,
         processes=wanted,
     )

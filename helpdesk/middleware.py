@@ -29,8 +29,18 @@ def api_error(code: str, message: str, status: int, **headers) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status, headers=headers)
 
 
+def body_limit(setting_name: str):
+    """Let one view take bodies up to another setting than DATA_UPLOAD_MAX_MEMORY_SIZE (a raw mail with
+    attachments is larger than any JSON body); the view reads and bounds its body itself."""
+    def decorate(view):
+        view.body_limit_setting = setting_name
+        return view
+    return decorate
+
+
 class RequestLimitsMiddleware:
-    """An API body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused with JSON 413 before it is read."""
+    """An API body over its view's limit (DATA_UPLOAD_MAX_MEMORY_SIZE unless the view names another with
+    `body_limit`) is refused with JSON 413 before it is read."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -38,12 +48,22 @@ class RequestLimitsMiddleware:
     def __call__(self, request):
         if _is_api(request):
             try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
+                request.declared_length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 return api_error("invalid", "The Content-Length header is not a number.", 400)
-            if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-                return api_error("too_large", body_too_large_message(), 413)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not _is_api(request):
+            return None
+        setting_name = getattr(view_func, "body_limit_setting", None)
+        if setting_name is None:
+            if request.declared_length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                return api_error("too_large", body_too_large_message(), 413)
+        elif request.declared_length > getattr(settings, setting_name):
+            return api_error("too_large", f"The request body is larger than {getattr(settings, setting_name)} "
+                             "bytes.", 413)
+        return None
 
     def process_exception(self, request, exception):
         if isinstance(exception, RequestDataTooBig) and _is_api(request):

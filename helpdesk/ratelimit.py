@@ -25,6 +25,8 @@ from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from rest_framework.throttling import BaseThrottle
 
+from helpdesk.middleware import api_error
+
 logger = logging.getLogger(__name__)
 
 _PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -72,28 +74,41 @@ def scope_address(scope) -> str:
 
 
 def hit(name: str, ident: str, rate: Rate) -> float | None:
-    """Count one event; None while within `rate`, else the seconds until the window ends.
+    """Count one event; None while within `rate`, else the seconds until the window ends."""
+    return hit_all([(name, ident, rate)])[0]
+
+
+def hit_all(limits: list[tuple[str, str, Rate]]) -> list[float | None]:
+    """Count one event against each (name, ident, rate) in one round trip to Redis; per limit,
+    None while within its rate, else the seconds until its window ends.
 
     A fixed window per key: INCR is atomic in Redis, so concurrent processes never both
-    slip through on the last slot.
+    slip through on the last slot. Django's cache API has no pipeline (`cache.add` and
+    `cache.incr` took three round trips per key, on every visitor message), so this uses its
+    client's; integers are stored unpickled, as `cache.get` reads them back.
     """
     now = time.time()
-    window = int(now // rate.seconds)
-    key = f"ratelimit:{name}:{ident}:{window}"
-    cache.add(key, 0, timeout=rate.seconds + 1)
-    count = cache.incr(key)
-    if count <= rate.limit:
-        return None
-    return max(1.0, (window + 1) * rate.seconds - now)
+    keyed = [(cache.make_and_validate_key(_key(name, ident, rate, now)), rate) for name, ident, rate in limits]
+    with cache._cache.get_client(write=True).pipeline(transaction=False) as pipe:
+        for key, rate in keyed:
+            pipe.set(key, 0, nx=True, ex=rate.seconds + 1)
+            pipe.incr(key)
+        counts = pipe.execute()[1::2]
+    return [None if count <= rate.limit else _seconds_left(rate, now) for count, (_, rate) in zip(counts, keyed)]
+
+
+def _key(name: str, ident: str, rate: Rate, now: float) -> str:
+    """The counter of `ident` in the window of `rate` that holds `now`."""
+    return f"ratelimit:{name}:{ident}:{int(now // rate.seconds)}"
+
+
+def _seconds_left(rate: Rate, now: float) -> float:
+    """Until the window that holds `now` ends (at least a second: a Retry-After of 0 invites a loop)."""
+    return max(1.0, (int(now // rate.seconds) + 1) * rate.seconds - now)
 
 
 def _count(name: str, ident: str, rate: Rate) -> int:
-    return cache.get(f"ratelimit:{name}:{ident}:{int(time.time() // rate.seconds)}") or 0
-
-
-def _wait(rate: Rate) -> float:
-    now = time.time()
-    return max(1.0, (int(now // rate.seconds) + 1) * rate.seconds - now)
+    return cache.get(_key(name, ident, rate, time.time())) or 0
 
 
 def retry_after(seconds: float) -> str:
@@ -110,8 +125,8 @@ def visitor_message_wait(*, contact_id: int, address: str) -> float | None:
     when the broker is back), and a limit that cannot count must not lose them.
     """
     try:
-        waits = [hit("message-visitor", str(contact_id), Rate.parse(settings.HELPDESK_VISITOR_MESSAGE_RATE)),
-                 hit("message-address", address, Rate.parse(settings.HELPDESK_ADDRESS_MESSAGE_RATE))]
+        waits = hit_all([("message-visitor", str(contact_id), Rate.parse(settings.HELPDESK_VISITOR_MESSAGE_RATE)),
+                         ("message-address", address, Rate.parse(settings.HELPDESK_ADDRESS_MESSAGE_RATE))])
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
         logger.warning("Message limits not counted (Redis unavailable): %s", exc)
         return None
@@ -148,9 +163,9 @@ def login_wait(request, username: str | None) -> float | None:
     """Seconds until this address or username may try to log in again; None when it may now."""
     per_user, per_address = _login_rates()
     if _count("login-user", _username_key(username), per_user) >= per_user.limit:
-        return _wait(per_user)
+        return _seconds_left(per_user, time.time())
     if request is not None and _count("login-address", client_address(request), per_address) >= per_address.limit:
-        return _wait(per_address)
+        return _seconds_left(per_address, time.time())
     return None
 
 
@@ -165,7 +180,7 @@ def _count_failed_login(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_in)
 def _forget_failed_logins(sender, request, user, **kwargs):
     per_user, _ = _login_rates()
-    cache.delete(f"ratelimit:login-user:{_username_key(user.get_username())}:{int(time.time() // per_user.seconds)}")
+    cache.delete(_key("login-user", _username_key(user.get_username()), per_user, time.time()))
 
 
 class LockoutModelBackend(ModelBackend):
@@ -199,5 +214,5 @@ class LoginLockoutMiddleware:
 
 
 def login_locked_response(wait: float) -> JsonResponse:
-    return JsonResponse({"error": {"code": "rate_limited", "message": "Too many failed logins; try again later.",
-                                   "fields": {}}}, status=429, headers={"Retry-After": retry_after(wait)})
+    return api_error("rate_limited", "Too many failed logins; try again later.", 429,
+                     **{"Retry-After": retry_after(wait)})

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+from kombu import Queue
 
 from helpdesk import embedded_paths, site_paths
 
@@ -55,11 +56,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "corsheaders",
     "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "django_celery_beat",
     "helpdesk",
@@ -119,6 +122,31 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Connections at scale (issue 14) ---------------------------------------------------
+# Daphne serves every socket and request on threads; opening a PostgreSQL connection per call
+# (CONN_MAX_AGE=0 without a pool) cost more than the queries. Django's psycopg pool hands each
+# call a ready connection and takes it back when the call ends. Budget against PostgreSQL's
+# max_connections (200 embedded and in CI): a process holds at most DB_POOL_MAX_SIZE (20);
+# Daphne uses up to WEBSOCKET_DB_THREADS (12) for sockets plus its HTTP requests; a Celery
+# child, beat or manage.py command runs one task at a time, so uses one. `make run` (Daphne,
+# 4+1 worker children, beat) stays under 30; the test suite (pytest, the e2e stack, the
+# scale-out test's two Daphnes, 2×2 worker children and beat) under 100. DB_POOL=0 goes back
+# to one connection per call (CONN_MAX_AGE then applies).
+DB_POOL: bool = env.bool("DB_POOL", default=True)
+WEBSOCKET_DB_THREADS: int = env.int("HELPDESK_WEBSOCKET_DB_THREADS", default=12)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django refuses both
+    # The pool checks a connection (one empty query) before handing it out: after a PostgreSQL
+    # restart, or a session terminated by an operator, the idle connections it holds are dead,
+    # and without the check each would fail the next request or turn that borrowed it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
+        "max_idle": 60,  # idle connections above min_size are closed after a minute
+        "timeout": 10,  # a call waits this long for a free connection, then fails loudly
+    }
+
 # --- Redis: channel layer, Celery broker --------------------------------------------
 REDIS_URL: str = env("REDIS_URL", default="") or embedded_paths.redis_url()
 # Keeps the cache and channel keys of parallel test runs apart on one Redis.
@@ -145,6 +173,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Long jobs (knowledge reindex, flow webhooks, which wait on someone else's server) go to their
+# own queue, served by their own worker (`-Q <queue>.long`, as the launcher starts it), so they
+# never hold a child that a visitor's turn is waiting for. A worker started without -Q serves both.
+CELERY_LONG_QUEUE: str = f"{CELERY_TASK_DEFAULT_QUEUE}.long"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_LONG_QUEUE))
+CELERY_TASK_ROUTES = {name: {"queue": CELERY_LONG_QUEUE} for name in (
+    "conversations.tasks.reindex_knowledge_task", "flows.tasks.call_webhook_task",
+    "flows.tasks.resend_stuck_webhooks_task")}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-stale-handoffs": {"task": "conversations.tasks.expire_handoffs_task", "schedule": 60.0},
@@ -158,9 +194,12 @@ CELERY_BEAT_SCHEDULE: dict = {
                     "schedule": env.float("HELPDESK_TURN_SWEEP_SECONDS", default=15.0)},
 }
 # A visitor message's turn: a worker that dies mid-turn holds it this long before the sweep queues
-# it again (longer than a turn takes, the LLM's timeout included); messages older than the window
+# it again (a worker restarted under the same node name releases its earlier start's turns at once) (longer than a turn takes, the LLM's timeout included); messages older than the window
 # are not taken up again.
 TURN_LEASE_SECONDS: float = env.float("HELPDESK_TURN_LEASE_SECONDS", default=120.0)
+# A visitor message that no worker claimed this long after it was stored (its task never reached the
+# broker, or Redis lost it) is queued again by the sweep; then at most once per lease while unclaimed.
+TURN_REQUEUE_GRACE_SECONDS: float = env.float("HELPDESK_TURN_REQUEUE_GRACE_SECONDS", default=30.0)
 TURN_SWEEP_SECONDS: float = CELERY_BEAT_SCHEDULE["sweep-turns"]["schedule"]
 TURN_SWEEP_WINDOW_SECONDS: float = env.float("HELPDESK_TURN_SWEEP_WINDOW_SECONDS", default=24 * 3600.0)
 
@@ -210,10 +249,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
-# The API docs page loads Swagger UI from its CDN (views: helpdesk/urls.py).
-API_DOCS_CSP = {"script-src": ["'self'", "https://cdn.jsdelivr.net"],
-                "style-src": ["'self'", "https://cdn.jsdelivr.net", "'unsafe-inline'"],
-                "img-src": ["'self'", "data:", "https://cdn.jsdelivr.net"]}
+# The API docs pages (helpdesk/urls.py) serve Swagger UI and Redoc from our own static files
+# (drf-spectacular-sidecar), so they work offline and load nothing from a CDN. Both style
+# themselves with inline styles; Redoc's search runs in a worker made from a blob.
+API_DOCS_CSP = {"style-src": ["'self'", "'unsafe-inline'"],
+                "worker-src": ["'self'", "blob:"]}
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -279,15 +319,19 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "COMPONENT_SPLIT_PATCH": False,
+    "COMPONENT_SPLIT_PATCH": False,  # the one PATCH (agents/me) takes its whole body, not a partial one
     # Clients send JSON (API.md). Form bodies still parse, but are not part of the contract: a
     # malformed multipart body is refused by Daphne's HTTP layer (Twisted) before Django sees it.
-    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],  # the one PATCH (agents/me) takes its whole body, not a partial one
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Several models have a `status` (and `priority`) choice set: name each enum after its owner.
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.models.Conversation.Status",
         "HandoffStatusEnum": "conversations.models.Handoff.Status",
     },
+    # Swagger UI and Redoc from the app's static files (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -313,6 +357,22 @@ EMAIL_HOST_USER: str = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD: str = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS: bool = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL: str = env("DEFAULT_FROM_EMAIL", default="support@helpdesk.local")
+EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=20)
+
+# --- Channels (docs/channels.md): secrets from the environment, base URLs for local stand-ins ---
+HELPDESK_EMAIL_WEBHOOK_SECRET: str = env("HELPDESK_EMAIL_WEBHOOK_SECRET", default="")
+HELPDESK_EMAIL_MAX_BYTES: int = env.int("HELPDESK_EMAIL_MAX_BYTES", default=30 * 1024 * 1024)  # the whole mail
+HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES: int = env.int("HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+TWILIO_ACCOUNT_SID: str = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN: str = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER: str = env("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE_URL: str = env("TWILIO_API_BASE_URL", default="https://api.twilio.com")
+SLACK_SIGNING_SECRET: str = env("SLACK_SIGNING_SECRET", default="")
+SLACK_BOT_TOKEN: str = env("SLACK_BOT_TOKEN", default="")
+SLACK_API_BASE_URL: str = env("SLACK_API_BASE_URL", default="https://slack.com/api/")
+# The outbound dispatcher retries a failing provider this many times, waiting base * 2^n seconds.
+HELPDESK_DELIVERY_MAX_RETRIES: int = env.int("HELPDESK_DELIVERY_MAX_RETRIES", default=5)
+HELPDESK_DELIVERY_RETRY_SECONDS: float = env.float("HELPDESK_DELIVERY_RETRY_SECONDS", default=10.0)
 
 # --- Logging: never log message bodies or tokens ---------------------------------------
 LOGGING = {

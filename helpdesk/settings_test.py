@@ -11,7 +11,8 @@ os.environ.setdefault("HELPDESK_HASHED_STATIC", "false")
 from helpdesk.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests create many users
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory, unless a test runs a worker that must talk to a real SMTP server (tests/channels/test_worker.py).
+EMAIL_BACKEND = os.environ.get("HELPDESK_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 SECURE_COOKIES = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 SECURE_SSL_REDIRECT = False  # the test client and the live test stack speak plain HTTP

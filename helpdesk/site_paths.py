@@ -13,7 +13,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_DIR = PACKAGE_DIR.parent
 PACKAGED_SITE_DIR = PACKAGE_DIR / "site"
 # npm package -> its folder served as static `vendor/<package>/` (templates use e.g. vendor/chart.js/chart.umd.js)
-VENDOR = {"drawflow": "drawflow/dist", "chart.js": "chart.js/dist"}
+VENDOR = {"drawflow": "drawflow/dist", "chart.js": "chart.js/dist", "lit-html": "lit-html"}
 
 
 def in_checkout() -> bool:

@@ -1,39 +1,110 @@
+import re
+
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
-from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, Team
+from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
 from routing.validation import gather_problem, target_problem
+
+TARGET_FIELDS = {TargetKind.USER: "target_user", TargetKind.TEAM: "target_team", TargetKind.SPECIALTY: "target_specialty"}
+
+
+class ListTextField(forms.CharField):
+    """A list of short texts, edited as plain text: one a line (with `commas`, commas separate them too),
+    so an admin types `fire, burned` instead of JSON. Blank entries and repeats are dropped."""
+
+    def __init__(self, *, commas: bool, rows: int = 3, **kwargs) -> None:
+        self.commas = commas
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows, "cols": 60}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list):
+            return value
+        items: list[str] = []
+        for part in re.split(r"[,\n]" if self.commas else r"\n", super().to_python(value) or ""):
+            part = part.strip()
+            if part and part not in items:
+                items.append(part)
+        return items
 
 
 class TargetForm(forms.ModelForm):
-    """Refuses a target that cannot work (an agent of another workspace, a specialty nobody has)."""
+    """One target picker: the agents, teams and specialties of the workspace, grouped by kind, so the
+    choice names its kind too. Refuses a target that cannot work (an agent of another workspace, a
+    specialty nobody has)."""
+
+    target = forms.ChoiceField(required=False, label="Hand off to",
+                               help_text="An agent, a team (any member may claim) or round-robin within a specialty.")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = self.target_choices()
+        obj = self.instance.target_object if self.instance.target_kind else None
+        if obj is not None:
+            self.initial["target"] = f"{self.instance.target_kind}:{obj.pk}"
 
     def workspace_id(self) -> int | None:
-        return self.cleaned_data.get("workspace").pk if self.cleaned_data.get("workspace") else None
+        workspace = self.cleaned_data.get("workspace") if hasattr(self, "cleaned_data") else None
+        return workspace.pk if workspace else getattr(self.instance, "workspace_id", None)
+
+    def default_label(self) -> str:
+        return "Any available agent (no target)"
+
+    def target_choices(self) -> list:
+        workspace_id = self.workspace_id()
+        agents = AgentProfile.objects.select_related("user").filter(user__is_active=True)
+        teams, specialties = Team.objects.all(), Specialty.objects.all()
+        if workspace_id is not None:
+            agents, teams = agents.filter(workspace_id=workspace_id), teams.filter(workspace_id=workspace_id)
+            specialties = specialties.filter(workspace_id=workspace_id)
+        return [("", self.default_label()),
+                ("Agents", [(f"user:{a.user_id}", a.display_name) for a in agents.order_by("user__username")]),
+                ("Teams", [(f"team:{t.pk}", t.name) for t in teams.order_by("name")]),
+                ("Specialties (round-robin)", [(f"specialty:{s.pk}", s.name) for s in specialties.order_by("name")])]
 
     def clean(self):
         cleaned = super().clean()
-        problem = target_problem(kind=cleaned.get("target_kind", ""), user=cleaned.get("target_user"),
-                                 team=cleaned.get("target_team"), specialty=cleaned.get("target_specialty"),
+        kind, _, pk = (cleaned.get("target") or "").partition(":")
+        models = {TargetKind.USER: get_user_model(), TargetKind.TEAM: Team, TargetKind.SPECIALTY: Specialty}
+        chosen = models[kind].objects.filter(pk=pk).first() if kind in models else None
+        self.instance.target_kind = kind if chosen is not None else ""
+        for target_kind, field in TARGET_FIELDS.items():
+            setattr(self.instance, field, chosen if target_kind == kind else None)
+        problem = target_problem(kind=self.instance.target_kind, user=self.instance.target_user,
+                                 team=self.instance.target_team, specialty=self.instance.target_specialty,
                                  workspace_id=self.workspace_id())
         if problem:
-            self.add_error(*problem)
+            self.add_error("target", problem[1])
         return cleaned
 
 
 class PolicyForm(TargetForm):
     class Meta:
         model = HandoffPolicy
-        fields = "__all__"
+        exclude = list(TARGET_FIELDS.values()) + ["target_kind"]
 
 
 class RestrictedTopicForm(TargetForm):
+    keywords = ListTextField(commas=True, help_text="Words that signal the topic, separated by commas or one a line, "
+                                                    "e.g. chargeback, dispute.")
+    examples = ListTextField(commas=False, rows=4, help_text="Example phrases, one a line; matched by meaning, "
+                                                              "not only by words.")
+
     class Meta:
         model = RestrictedTopic
-        fields = "__all__"
+        exclude = list(TARGET_FIELDS.values()) + ["target_kind"]
 
     def workspace_id(self) -> int | None:
         return self.instance.policy.workspace_id if self.instance.policy_id else getattr(self, "parent_workspace_id", None)
+
+    def default_label(self) -> str:
+        return "The workspace's default target"
 
     def clean(self):
         cleaned = super().clean()
@@ -46,6 +117,10 @@ class GatherFieldForm(forms.ModelForm):
     class Meta:
         model = GatherField
         fields = "__all__"
+        # one row of the policy page: short inputs (the model's help texts say what goes in them)
+        widgets = {"name": forms.TextInput(attrs={"size": 12}), "regex": forms.TextInput(attrs={"size": 16}),
+                   "question": forms.TextInput(attrs={"size": 32}),
+                   "position": forms.NumberInput(attrs={"class": "vIntegerField"})}  # admin CSS; no inline style (CSP)
 
     def clean(self):
         cleaned = super().clean()
@@ -58,7 +133,7 @@ class GatherFieldForm(forms.ModelForm):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "workspace", "timezone", "reply_time_minutes")
+    list_display = ("name", "workspace", "timezone", "reply_time_minutes", "slack_channel")
     list_filter = ("workspace",)
 
 
@@ -69,7 +144,7 @@ class SpecialtyAdmin(admin.ModelAdmin):
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "workspace", "available", "capacity", "last_assigned_at")
+    list_display = ("user", "workspace", "available", "capacity", "slack_user_id", "last_assigned_at")
     list_filter = ("workspace", "available", "teams", "specialties")
     filter_horizontal = ("teams", "specialties")
     raw_id_fields = ("user",)
@@ -85,7 +160,7 @@ class RestrictedTopicInline(admin.StackedInline):
         formset.form = type("BoundRestrictedTopicForm", (RestrictedTopicForm,), {"parent_workspace_id": workspace_id})
         return formset
     extra = 0
-    fields = ("name", "keywords", "examples", "target_kind", "target_user", "target_team", "target_specialty", "position")
+    fields = ("name", "keywords", "examples", "target", "position")
 
 
 class GatherFieldInline(admin.TabularInline):
@@ -102,7 +177,7 @@ class HandoffPolicyAdmin(admin.ModelAdmin):
     inlines = [RestrictedTopicInline, GatherFieldInline]
     fieldsets = (
         (None, {"fields": ("workspace", "handoff_enabled", "level", "when_to_use")}),
-        ("Default target", {"fields": ("target_kind", "target_user", "target_team", "target_specialty")}),
+        ("Default target", {"fields": ("target",)}),
         ("Priority and phone", {"fields": ("auto_priority", "fallback_phone")}),
         ("Assistant", {"fields": ("kb_threshold",)}),
         ("Timing", {"fields": ("expiry_minutes", "reminder_minutes", "reassign_after_minutes",

@@ -9,7 +9,7 @@ turns the decision into what the visitor is told.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Literal
 
@@ -181,8 +181,7 @@ def _handoff(cause: Cause, *, why: str) -> Decision:
 
 
 def _with_reason(decision: Decision, reason: str) -> Decision:
-    return Decision(decision.action, decision.trigger, reason, decision.field, decision.why, decision.gather_first,
-                    decision.cause, decision.model_may_hand_off)
+    return replace(decision, reason=reason)
 
 
 def _handoff_after_gathering(s: TurnSignals, cause: Cause, why: str) -> Decision:

@@ -82,6 +82,9 @@ class AgentProfile(models.Model):
     specialties = models.ManyToManyField(Specialty, blank=True, related_name="agents")
     last_assigned_at = models.DateTimeField(null=True, blank=True, help_text="Round-robin fairness: who waited longest.")
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    slack_user_id = models.CharField(max_length=32, blank=True, default="", help_text=(
+        "The agent's Slack member id (U…): their replies in handoff threads are theirs even when their "
+        "Slack email is not their email here."))
 
     def __str__(self) -> str:
         return self.display_name

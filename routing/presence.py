@@ -23,7 +23,6 @@ from routing.models import AgentProfile
 logger = logging.getLogger(__name__)
 
 
-
 def grace() -> timedelta:
     """How long an agent stays online after their last socket refreshed presence (API.md: 30 s)."""
     return timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)

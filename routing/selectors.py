@@ -22,6 +22,15 @@ def policy_for(*, workspace: Workspace) -> HandoffPolicy:
     return policy
 
 
+def agent_by_slack_user(*, workspace_id: int, slack_user_id: str):
+    """The active agent of the workspace whose Slack member id this is, or None."""
+    if not slack_user_id:
+        return None
+    profile = (AgentProfile.objects.select_related("user")
+               .filter(workspace_id=workspace_id, slack_user_id=slack_user_id, user__is_active=True).first())
+    return profile.user if profile is not None else None
+
+
 def agent_profile_for(user) -> AgentProfile | None:
     if user is None or not user.is_authenticated or not user.is_active:
         return None

@@ -1,7 +1,9 @@
 """Shared fixtures: factories, API clients, captured real-time events, a real Celery worker."""
 from __future__ import annotations
 
+import subprocess
 import threading
+from collections.abc import Iterable
 
 import pytest
 from django.db import connection
@@ -32,8 +34,33 @@ def published(monkeypatch) -> list[dict]:
     from conversations import realtime
 
     events: list[dict] = []
-    monkeypatch.setattr(realtime, "_send", lambda group, event: events.append({**event, "_group": group}))
+    monkeypatch.setattr(realtime, "_send", lambda groups, event: events.extend({**event, "_group": g} for g in groups))
     return events
+
+
+def stop_processes(procs: Iterable[subprocess.Popen], grace: float = 15) -> None:
+    """SIGTERM to all, then each gets `grace` seconds before SIGKILL (a test's servers and workers)."""
+    procs = list(procs)
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def close_socket_connections() -> None:
+    """Consumers' queries leave connections checked out by asgiref's sync thread and by the consumers'
+    pool threads (`socket_db`) after a test's sockets are gone; hand them back, or the test database
+    cannot be dropped."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    from conversations import socket_db
+
+    await sync_to_async(connections.close_all)()
+    await sync_to_async(socket_db.close_connections)()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The conversation API's input and output shapes, as the OpenAPI schema documents them.
 
 The output serializers describe what `conversations.payloads` builds (the views return those
-dicts; these classes are the schema of them, and `tests/conversations/test_api_schema.py`
+dicts; these classes are the schema of them, and `tests/e2e/test_api_contract.py`
 checks real answers against the generated schema). Choices come from the models, so a new
 status or trigger appears in the schema by itself.
 """
@@ -46,6 +46,43 @@ class AssignInput(serializers.Serializer):
         return attrs
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would take 5 or 1.5 and make a string of it."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TagsInput(serializers.Serializer):
+    add = serializers.ListField(child=StrictCharField(max_length=50), required=False, default=list, max_length=50,
+                                help_text="Tags to add (1-50 characters each); one it has already is kept once.")
+    remove = serializers.ListField(child=StrictCharField(max_length=50), required=False, default=list,
+                                   max_length=50, help_text="Tags to remove; one it does not have is a no-op.")
+
+    def validate(self, attrs):
+        both = set(attrs["add"]) & set(attrs["remove"])
+        if both:
+            raise serializers.ValidationError({"remove": [f"Also in add: {', '.join(sorted(both))}."]})
+        return attrs
+
+
+class CannedResponseInput(serializers.Serializer):
+    shortcut = serializers.CharField(max_length=51, help_text='Without the leading "/": letters, digits, - and _.')
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=5000, help_text="May use {{contact.name}}, {{contact.email}}, "
+                                 "{{agent.name}}; a fallback for an empty value: {{contact.name|there}}.")
+
+
+class CannedResponsePatchInput(serializers.Serializer):
+    """Any of the fields; the others stay as they are."""
+
+    shortcut = serializers.CharField(max_length=51, required=False)
+    title = serializers.CharField(max_length=200, required=False)
+    body = serializers.CharField(max_length=5000, required=False)
+
+
 class ResolveInput(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Conversation.Resolution.choices)
     csat = serializers.BooleanField(required=False, allow_null=True, default=None,
@@ -69,6 +106,7 @@ class WidgetConversationOutput(serializers.Serializer):
     ai_active = serializers.BooleanField()
     handoff = WidgetHandoffOutput(allow_null=True)
     assignee_name = serializers.CharField(help_text="Empty while no human has the conversation.")
+    language = serializers.CharField(help_text="The conversation's language (en, es, ...); empty until detected.")
 
 
 class MessageOutput(serializers.Serializer):
@@ -77,6 +115,7 @@ class MessageOutput(serializers.Serializer):
     sender_type = serializers.ChoiceField(choices=Message.SenderType.choices)
     sender_name = serializers.CharField()
     body = serializers.CharField()
+    private = serializers.BooleanField(help_text="An internal note: agents only, never sent to the visitor.")
     metadata = serializers.DictField()
     created_at = serializers.DateTimeField()
 
@@ -118,6 +157,7 @@ class ContactOutput(serializers.Serializer):
 
 
 class ContactDetailOutput(ContactOutput):
+    name_on_file = serializers.CharField(help_text="The name as saved (may be blank); `name` falls back to email, phone or 'Visitor #id'.")
     phone = serializers.CharField()
     attributes = serializers.DictField()
     vip = serializers.BooleanField()
@@ -126,6 +166,7 @@ class ContactDetailOutput(ContactOutput):
 class LastMessageOutput(serializers.Serializer):
     body = serializers.CharField(help_text="The first 200 characters.")
     sender_type = serializers.ChoiceField(choices=Message.SenderType.choices)
+    private = serializers.BooleanField(help_text="An internal note.")
     created_at = serializers.DateTimeField()
 
 
@@ -182,3 +223,25 @@ class AnswerFeedbackInput(serializers.Serializer):
 
 class AnswerFeedbackOutput(serializers.Serializer):
     message = MessageOutput(help_text="The visitor's answer, as a message in their words.")
+
+
+class ContactEditInput(serializers.Serializer):
+    """An agent's correction of a contact; absent fields stay as they are, blank clears one."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.RegexField(r"^[0-9+()\-. ]*$", max_length=40, required=False, allow_blank=True,
+                                   error_messages={"invalid": "Use digits, spaces and + ( ) - . only."})
+
+
+class TagsOutput(serializers.Serializer):
+    tags = serializers.ListField(child=serializers.CharField(), help_text="The conversation's tags now.")
+
+
+class CannedResponseOutput(serializers.Serializer):
+    id = serializers.CharField()
+    shortcut = serializers.CharField(help_text='Without the leading "/".')
+    title = serializers.CharField()
+    body = serializers.CharField(help_text="As written, placeholders included.")
+    rendered = serializers.CharField(required=False, help_text="With `?conversation=`: the body with the "
+                                     "conversation's contact and the asking agent filled in.")

@@ -18,12 +18,19 @@ from conversations.api.serializers import (
     AnswerFeedbackOutput,
     AssignInput,
     AuthTokenInput,
+    CannedResponseInput,
+    CannedResponseOutput,
+    CannedResponsePatchInput,
+    ContactDetailOutput,
+    ContactEditInput,
     ConversationDetailOutput,
     ConversationOutput,
     HandoffOutput,
     MessageBodyInput,
     MessageOutput,
     ResolveInput,
+    TagsInput,
+    TagsOutput,
     TokenOutput,
     WidgetConversationCreatedOutput,
     WidgetConversationInput,
@@ -41,6 +48,13 @@ from routing.selectors import agent_profile_for
 from workspaces.models import Workspace
 
 User = get_user_model()
+
+
+def _found(row, what: str):
+    """`row`, or the 404 of API.md when the selector found none (not there, or not the caller's)."""
+    if row is None:
+        raise DomainError("not_found", f"{what} not found.", status=404)
+    return row
 
 
 def _not_found() -> Response:
@@ -128,7 +142,8 @@ class WidgetMessagesApi(_VisitorApi):
         conversation = self.conversation(request, conversation_id)
         if conversation is None:
             return _not_found()
-        messages = selectors.message_list(conversation=conversation, after=request.query_params.get("after"))
+        messages = selectors.message_list_for_visitor(conversation=conversation,
+                                                      after=request.query_params.get("after"))
         return Response([payloads.message_payload(m) for m in messages])
 
     @extend_schema(request=MessageBodyInput, parameters=[OpenApiParameter(
@@ -184,7 +199,11 @@ class ConversationListApi(ListAPIView):
     @extend_schema(parameters=[
         OpenApiParameter("status", str, description="open, pending_human, assigned, resolved (comma-separated)"),
         OpenApiParameter("assignee", str, description="me, unassigned or a user id"),
-        OpenApiParameter("team", str), OpenApiParameter("needs_agent", bool)],
+        OpenApiParameter("team", str), OpenApiParameter("needs_agent", bool),
+        OpenApiParameter("contact", str, description="a contact id: that contact's conversations"),
+        OpenApiParameter("q", str, description="Full-text search over messages (notes included) and the contact's "
+                         "name, email and phone; every word must match, as a prefix."),
+        OpenApiParameter("tag", str, description="Only conversations with this tag.")],
         responses={200: ConversationOutput(many=True), **error_responses(*AGENT_ERRORS, 404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -194,7 +213,7 @@ class ConversationListApi(ListAPIView):
         needs_agent = params.get("needs_agent")
         return selectors.conversation_list(
             viewer=self.request.user, status=params.get("status"), assignee=params.get("assignee"),
-            team=params.get("team"),
+            team=params.get("team"), q=params.get("q"), tag=params.get("tag"), contact=params.get("contact"),
             needs_agent=None if needs_agent in (None, "") else needs_agent.lower() in ("true", "1", "yes"))
 
     def list(self, request, *args, **kwargs):
@@ -206,10 +225,16 @@ class _AgentConversationApi(APIView):
     permission_classes = [IsAgent]
 
     def conversation(self, request, conversation_id) -> Conversation:
-        conversation = selectors.conversation_for_agent(viewer=request.user, conversation_id=conversation_id)
-        if conversation is None:
-            raise DomainError("not_found", "Conversation not found.", status=404)
-        return conversation
+        return _found(selectors.conversation_for_agent(viewer=request.user, conversation_id=conversation_id),
+                      "Conversation")
+
+    def write_message(self, request, conversation_id, write) -> Response:
+        """A {"body"} written into the conversation by `write` (a reply or a note): 201 with the message."""
+        conversation = self.conversation(request, conversation_id)
+        data = MessageBodyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = write(conversation=conversation, agent=request.user, body=data.validated_data["body"])
+        return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
 
     def detail(self, conversation: Conversation) -> Response:
         fresh = selectors.conversation_for_agent(viewer=self.request.user, conversation_id=conversation.pk)
@@ -236,11 +261,29 @@ class ConversationMessagesApi(_AgentConversationApi):
     @extend_schema(request=MessageBodyInput,
                    responses={201: MessageOutput, **error_responses(400, *AGENT_ERRORS, 404, 409, 413, 415)})
     def post(self, request, conversation_id):
+        return self.write_message(request, conversation_id, services.agent_reply)
+
+
+class ConversationNotesApi(_AgentConversationApi):
+    """POST /api/v1/conversations/{id}/notes/ — an internal note: agents see it, the visitor never does."""
+
+    @extend_schema(request=MessageBodyInput,
+                   responses={201: MessageOutput, **error_responses(400, *AGENT_ERRORS, 404, 413, 415)})
+    def post(self, request, conversation_id):
+        return self.write_message(request, conversation_id, services.note_add)
+
+
+class ConversationTagsApi(_AgentConversationApi):
+    """POST /api/v1/conversations/{id}/tags/ — add and remove tags; 200 with the tags now."""
+
+    @extend_schema(request=TagsInput, responses={200: TagsOutput, **error_responses(400, *AGENT_ERRORS, 404, 415)})
+    def post(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
-        data = MessageBodyInput(data=request.data)
+        data = TagsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.agent_reply(conversation=conversation, agent=request.user, body=data.validated_data["body"])
-        return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
+        add = services.clean_tags(data.validated_data["add"], field="add")
+        remove = services.clean_tags(data.validated_data["remove"], field="remove")
+        return Response({"tags": services.conversation_tag(conversation=conversation, add=add, remove=remove)})
 
 
 class ConversationAssignApi(_AgentConversationApi):
@@ -293,10 +336,7 @@ class _HandoffApi(APIView):
     permission_classes = [IsAgent]
 
     def handoff(self, request, handoff_id):
-        handoff = selectors.handoff_for_agent(viewer=request.user, handoff_id=handoff_id)
-        if handoff is None:
-            raise DomainError("not_found", "Handoff not found.", status=404)
-        return handoff
+        return _found(selectors.handoff_for_agent(viewer=request.user, handoff_id=handoff_id), "Handoff")
 
 
 class HandoffAcknowledgeApi(_HandoffApi):
@@ -312,3 +352,81 @@ class HandoffCancelApi(_HandoffApi):
         handoff = services.handoff_cancel(handoff=self.handoff(request, handoff_id), reason="cancelled_by_agent",
                                           by=request.user)
         return Response(payloads.handoff_payload(handoff))
+
+
+class ContactDetailApi(APIView):
+    """PATCH /contacts/{id}/: an agent corrects a contact's name, email or phone from the inbox."""
+
+    permission_classes = [IsAgent]
+    InputSerializer = ContactEditInput
+
+    @extend_schema(request=ContactEditInput,
+                   responses={200: ContactDetailOutput, **error_responses(400, *AGENT_ERRORS, 404, 415)})
+    def patch(self, request, contact_id):
+        contact = selectors.contact_for_agent(viewer=request.user, contact_id=contact_id)
+        if contact is None:
+            raise DomainError("not_found", "Contact not found.", status=404)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_edit(contact=contact, changes=data.validated_data)
+        return Response(payloads.contact_payload(contact))
+
+
+# --- Canned responses -------------------------------------------------------------------------
+def _canned_payload(canned_response, rendered: str | None = None) -> dict:
+    data = {"id": str(canned_response.pk), "shortcut": canned_response.shortcut, "title": canned_response.title,
+            "body": canned_response.body}
+    if rendered is not None:
+        data["rendered"] = rendered
+    return data
+
+
+class CannedResponseListApi(APIView):
+    """The workspace's canned responses (every agent may use and edit them)."""
+
+    permission_classes = [IsAgent]
+
+    @extend_schema(parameters=[OpenApiParameter(
+        "conversation", str, description="A conversation id: each answer gets `rendered` for it.")],
+        responses={200: CannedResponseOutput(many=True), **error_responses(*AGENT_ERRORS, 404)})
+    def get(self, request):
+        items = selectors.canned_response_list(viewer=request.user)
+        conversation_id = request.query_params.get("conversation")
+        if conversation_id is None:
+            return Response([_canned_payload(c) for c in items])
+        conversation = selectors.conversation_for_agent(viewer=request.user, conversation_id=conversation_id)
+        if conversation is None:
+            raise DomainError("not_found", "Conversation not found.", status=404,
+                              fields={"conversation": ["Unknown conversation."]})
+        return Response([_canned_payload(c, services.canned_response_render(
+            canned_response=c, conversation=conversation, agent=request.user)) for c in items])
+
+    @extend_schema(request=CannedResponseInput,
+                   responses={201: CannedResponseOutput, **error_responses(400, *AGENT_ERRORS, 409, 415)})
+    def post(self, request):
+        data = CannedResponseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        canned_response = services.canned_response_create(
+            workspace=agent_profile_for(request.user).workspace, by=request.user, **data.validated_data)
+        return Response(_canned_payload(canned_response), status=status.HTTP_201_CREATED)
+
+
+class CannedResponseDetailApi(APIView):
+    permission_classes = [IsAgent]
+
+    def canned_response(self, request, canned_id):
+        return _found(selectors.canned_response_for_agent(viewer=request.user, canned_id=canned_id), "Canned response")
+
+    @extend_schema(request=CannedResponsePatchInput,
+                   responses={200: CannedResponseOutput, **error_responses(400, *AGENT_ERRORS, 404, 409, 415)})
+    def patch(self, request, canned_id):
+        canned_response = self.canned_response(request, canned_id)
+        data = CannedResponsePatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        canned_response = services.canned_response_update(canned_response=canned_response, **data.validated_data)
+        return Response(_canned_payload(canned_response))
+
+    @extend_schema(request=None, responses={204: None, **error_responses(*AGENT_ERRORS, 404)})
+    def delete(self, request, canned_id):
+        services.canned_response_delete(canned_response=self.canned_response(request, canned_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -222,7 +222,7 @@ class Assistant:
         bot_clause = asks_if_bot(text)
         asked_if_bot = Signal(1.0, True, f"asks whether this is a bot: {bot_clause[:80]!r}") if bot_clause else NO_SIGNAL
         if bot_clause and not human.fired and not smalltalk and len(text.split()) - len(bot_clause.split()) <= 2:
-            smalltalk = "bot_question"  # only that question: answered honestly, with a person offered (turn_plan)
+            smalltalk = "bot_question"  # only that question: nothing to look up (turn_plan answers it)
         topic = self.topics.match(text, q_lex, q_emb) if not smalltalk else None
 
         answer, conf, candidates, cand_passages = None, 0.0, (), ()

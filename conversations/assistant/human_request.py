@@ -6,7 +6,8 @@ human?" next to "I want a human": the words are the same, the meaning is not. So
 classifier scores a message, clauses that *decline* a person (a negation in front of a person or
 a transfer) and clauses that *ask whether the assistant is a bot* are taken out, and what is left
 is scored. "Are you a bot? I want a person" still asks for a person; "Are you a bot?" alone is
-answered honestly (engine: small talk "bot_question") and offers a person, without a handoff.
+no request: the engine reports it as `asked_if_bot`, and the turn says it is an AI assistant
+before it brings in a person (turn_plan: the "ai_disclosed" notice).
 
 Everything else — indirect phrasings, other languages, "someone" in other senses — is the
 classifier's job, learnt from data (models.py, training_data/README.md), not listed here.

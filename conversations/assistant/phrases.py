@@ -83,6 +83,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Das tut mir leid.",
         "pt": "Sinto muito pelo ocorrido.",
     },
+    "opener_ai_disclosed": {
+        "en": "I'm an AI assistant, not a person.",
+        "es": "Soy un asistente de IA, no una persona.",
+        "fr": "Je suis un assistant IA, pas une personne.",
+        "de": "Ich bin ein KI-Assistent, kein Mensch.",
+        "pt": "Sou um assistente de IA, não uma pessoa.",
+    },
     "cannot_answer_plain": {
         "en": "I couldn't find an answer to that in our help articles.",
         "es": "No he encontrado la respuesta en nuestros artículos de ayuda.",
@@ -111,6 +118,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich hole jemanden aus unserem Team dazu.",
         "pt": "Vou chamar uma pessoa da nossa equipe.",
     },
+    "gather_intro_ai_disclosed": {
+        "en": "I'm an AI assistant, not a person. I'll bring in a member of our team.",
+        "es": "Soy un asistente de IA, no una persona. Te paso con una persona de nuestro equipo.",
+        "fr": "Je suis un assistant IA, pas une personne. Je fais appel à un membre de notre équipe.",
+        "de": "Ich bin ein KI-Assistent, kein Mensch. Ich hole jemanden aus unserem Team dazu.",
+        "pt": "Sou um assistente de IA, não uma pessoa. Vou chamar uma pessoa da nossa equipe.",
+    },
     "gather_skipped": {
         "en": "No problem, we'll go on without it.",
         "es": "No pasa nada, seguimos sin ese dato.",
@@ -131,18 +145,6 @@ _PHRASES: dict[str, dict[str, str]] = {
         "fr": "Désolé, un problème est survenu de mon côté. Réessayez dans un instant.",
         "de": "Entschuldigung, bei mir ist etwas schiefgelaufen. Bitte versuchen Sie es gleich noch einmal.",
         "pt": "Desculpe, algo deu errado do meu lado. Tente novamente daqui a pouco.",
-    },
-    "bot_question": {
-        "en": "I'm the AI assistant, not a person. I can try to help you here, or bring in a person from our team: "
-        "would you like me to do that?",
-        "es": "Soy el asistente de IA, no una persona. Puedo intentar ayudarte aquí o pasarte con una persona de "
-        "nuestro equipo: ¿quieres que lo haga?",
-        "fr": "Je suis l'assistant IA, pas une personne. Je peux essayer de vous aider ici ou faire appel à une "
-        "personne de notre équipe : voulez-vous que je le fasse ?",
-        "de": "Ich bin der KI-Assistent, kein Mensch. Ich kann versuchen, Ihnen hier zu helfen, oder jemanden aus "
-        "unserem Team dazuholen: Möchten Sie das?",
-        "pt": "Sou o assistente de IA, não uma pessoa. Posso tentar ajudar aqui ou chamar uma pessoa da nossa "
-        "equipe: quer que eu faça isso?",
     },
     "greeting": {
         "en": "Hello! How can I help you today?",
@@ -256,6 +258,33 @@ _PHRASES: dict[str, dict[str, str]] = {
         "fr": "Un membre de notre équipe est maintenant disponible et vous répondra ici sous peu.",
         "de": "Jetzt ist jemand aus unserem Team verfügbar und antwortet Ihnen hier in Kürze.",
         "pt": "Uma pessoa da nossa equipe já está disponível e vai responder aqui em breve.",
+    },
+    # --- the same notices on a phone call: heard, not read, and no page to leave ---
+    "call_transfer": {
+        "en": "I'm putting you through to a member of our team now. Please stay on the line.",
+        "es": "Te paso ahora con una persona de nuestro equipo. Por favor, no cuelgues.",
+        "fr": "Je vous passe maintenant un membre de notre équipe. Merci de rester en ligne.",
+        "de": "Ich verbinde Sie jetzt mit jemandem aus unserem Team. Bitte bleiben Sie dran.",
+        "pt": "Vou transferir você agora para uma pessoa da nossa equipe. Por favor, não desligue.",
+    },
+    "call_text_back": {
+        "en": "I've passed your call to a member of our team. They'll send you a text message at this number.",
+        "es": "He pasado tu llamada a una persona de nuestro equipo. Te escribirá un mensaje de texto a este número.",
+        "fr": "J'ai transmis votre appel à un membre de notre équipe. Il vous enverra un SMS à ce numéro.",
+        "de": "Ich habe Ihren Anruf an jemanden aus unserem Team weitergegeben. Sie bekommen eine SMS an diese Nummer.",
+        "pt": "Passei a sua chamada para uma pessoa da nossa equipe. Ela vai enviar uma mensagem de texto para este número.",
+    },
+    "call_queued_text_back": {
+        "en": "Everyone on our team is busy right now. You are number {position} in the queue. "
+        "A member of our team will send you a text message at this number in about {minutes} minutes.",
+        "es": "Ahora mismo todo nuestro equipo está ocupado. Eres el número {position} en la cola. "
+        "Una persona de nuestro equipo te escribirá a este número en unos {minutes} minutos.",
+        "fr": "Toute notre équipe est occupée pour le moment. Vous êtes numéro {position} dans la file. "
+        "Un membre de notre équipe vous enverra un SMS à ce numéro dans environ {minutes} minutes.",
+        "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange. "
+        "Jemand aus unserem Team schickt Ihnen in etwa {minutes} Minuten eine SMS an diese Nummer.",
+        "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila. "
+        "Uma pessoa da nossa equipe vai enviar uma mensagem de texto para este número em cerca de {minutes} minutos.",
     },
     "handoff_rerouted": {
         "en": "The teammate who had your conversation isn't available, so I've passed it to another member "

@@ -1,5 +1,18 @@
 """Conversation writes: `grep -rn "def handoff_" conversations/services` lists every way a handoff changes."""
-from conversations.services.attributes import contact_fill_details, contact_update_attributes, conversation_update_tags
+from conversations.services.attributes import (
+    clean_tags,
+    contact_edit,
+    contact_fill_details,
+    contact_update_attributes,
+    conversation_tag,
+    conversation_update_tags,
+)
+from conversations.services.canned_responses import (
+    canned_response_create,
+    canned_response_delete,
+    canned_response_render,
+    canned_response_update,
+)
 from conversations.services.handoffs import (
     HandoffRequest,
     Target,
@@ -20,29 +33,44 @@ from conversations.services.lifecycle import (
 )
 from conversations.services.messages import (
     ai_reply,
+    ai_reply_locked,
     answer_check_record,
     clean_body,
     clean_idempotency_key,
     conversation_reopen,
     lock_conversation,
+    note_add,
     receive_message,
     system_message,
     widget_conversation_start,
 )
-from conversations.services.presence import agent_seen
+from conversations.services.presence import (
+    agent_seen,
+    typing_by_agent,
+    typing_by_visitor,
+    viewing_leave,
+    viewing_refresh,
+    viewing_set,
+)
 from conversations.services.turn_outcomes import (
     conversation_remember,
     message_turn_claim,
     message_turn_lock,
     message_turn_pass_flows,
     message_turn_settle,
+    message_turns_release_orphans,
+    messages_turn_requeued,
 )
 
 __all__ = [
-    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "answer_check_record", "clean_body", "clean_idempotency_key",
-    "contact_fill_details", "contact_update_attributes", "conversation_assign", "conversation_close",
-    "conversation_remember", "conversation_reopen", "conversation_unassign", "conversation_update_tags",
+    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "ai_reply_locked", "answer_check_record",
+    "canned_response_create", "canned_response_delete", "canned_response_render", "canned_response_update", "clean_body",
+    "clean_idempotency_key", "clean_tags", "contact_fill_details", "contact_update_attributes", "conversation_assign",
+    "conversation_close", "conversation_remember", "conversation_reopen", "conversation_tag", "conversation_unassign",
+    "conversation_update_tags",
     "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_reroute",
     "handoff_request", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
-    "message_turn_settle", "open_handoff", "receive_message", "system_message", "widget_conversation_start",
+    "message_turn_settle", "message_turns_release_orphans", "messages_turn_requeued", "note_add", "open_handoff",
+    "receive_message", "system_message", "typing_by_agent", "typing_by_visitor", "viewing_leave", "viewing_refresh",
+    "viewing_set", "widget_conversation_start",
 ]

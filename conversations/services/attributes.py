@@ -7,6 +7,8 @@ from django.db import transaction
 
 from conversations import realtime
 from conversations.models import Contact, Conversation
+from helpdesk.errors import DomainError
+from helpdesk.text import text_problem
 
 
 @transaction.atomic
@@ -20,6 +22,43 @@ def conversation_update_tags(*, conversation: Conversation, change: Callable[[li
         locked.save(update_fields=["tags"])
         realtime.publish_conversation_updated(locked)
     return tags
+
+
+TAG_MAX_CHARS = 50
+TAGS_PER_CHANGE = 50
+
+
+def clean_tags(values: object, *, field: str) -> list[str]:
+    """A list of tags from outside (API.md: strings of 1-50 characters, surrounding spaces dropped),
+    or a DomainError (400) naming the first bad one."""
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        raise DomainError("invalid", f"{field}: a list of tags is expected.", status=400, fields={field: ["Must be a list."]})
+    if len(values) > TAGS_PER_CHANGE:
+        raise DomainError("invalid", f"{field}: at most {TAGS_PER_CHANGE} tags at once.", status=400,
+                          fields={field: [f"At most {TAGS_PER_CHANGE} tags."]})
+    tags: list[str] = []
+    for i, value in enumerate(values):
+        tag = value.strip() if isinstance(value, str) else None
+        problem = ("must be text" if tag is None else "may not be blank" if not tag
+                   else f"may have at most {TAG_MAX_CHARS} characters" if len(tag) > TAG_MAX_CHARS
+                   else text_problem(tag))
+        if problem:
+            raise DomainError("invalid", f"{field}[{i}]: a tag {problem}.", status=400, fields={field: [f"Tag {i + 1} {problem}."]})
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def conversation_tag(*, conversation: Conversation, add: list[str], remove: list[str]) -> list[str]:
+    """Add and remove tags (clean them first with `clean_tags`). Adding a tag it has, or removing one it lacks,
+    changes nothing; concurrent calls are applied one after the other (row lock), so none is lost."""
+    def change(current: list[str]) -> list[str]:
+        kept = [t for t in current if t not in remove]
+        return kept + [t for t in add if t not in kept and t not in remove]
+
+    return conversation_update_tags(conversation=conversation, change=change)
 
 
 @transaction.atomic
@@ -51,4 +90,19 @@ def contact_fill_details(*, contact: Contact, details: Iterable[tuple[str, str, 
             changed.add("attributes")
     if changed:
         contact.save(update_fields=sorted(changed))
+    return contact
+
+
+@transaction.atomic
+def contact_edit(*, contact: Contact, changes: Mapping[str, str]) -> Contact:
+    """An agent corrects the contact's name, email or phone (already validated; blank clears a field).
+    The inbox rows of the contact's conversations show the new name at once."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    changed = sorted(k for k, v in changes.items() if k in PERSON_FIELDS and getattr(contact, k) != v)
+    for key in changed:
+        setattr(contact, key, changes[key])
+    if changed:
+        contact.save(update_fields=changed)
+        for conversation in contact.conversations.select_related("contact", "assignee", "team").order_by("-id")[:20]:
+            realtime.publish_conversation_updated(conversation)
     return contact

@@ -14,6 +14,7 @@ from conversations import realtime
 from conversations.assistant.phrases import phrase
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
+from conversations.services import delivery
 from conversations.services.messages import conversation_reopen, lock_conversation, system_message
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
@@ -124,6 +125,7 @@ def handoff_request(*, conversation: Conversation, request: HandoffRequest,
     conversation.save(update_fields=["status", "assignee", "team", "needs_agent", "priority"])
 
     recipients = handoff_notify(conversation=conversation, handoff=handoff)
+    delivery.handoff_announce(handoff)
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
@@ -166,19 +168,25 @@ def _notify(handoff: Handoff, recipients: list[int]) -> None:
 
 def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str,
                   notice: str) -> None:
-    """The handoff notice, in the visitor's language, opening as the situation asks."""
-    opener = {"of_course": "opener_of_course", "sorry": "opener_sorry"}.get(notice)
-    if someone_there:
-        parts = [phrase(opener, language) if opener else "", phrase("handoff_passing", language)]
+    """The handoff notice, in the visitor's language, opening as the situation asks. On a phone call it is
+    spoken (conversations/connectors/voice.py): the call is put through to the policy's fallback phone,
+    whoever has the handoff, or the caller hears that a person will text them."""
+    opener = {"of_course": "opener_of_course", "sorry": "opener_sorry", "ai_disclosed": "opener_ai_disclosed"}.get(notice)
+    calling = conversation.channel == Conversation.Channel.PHONE
+    transferred = calling and bool(routing_selectors.policy_for(workspace=conversation.workspace).fallback_phone)
+    if someone_there or transferred:
+        next_step = "call_transfer" if transferred else "call_text_back" if calling else "handoff_passing"
+        parts = [phrase(opener, language) if opener else "", phrase(next_step, language)]
         system_message(conversation=conversation, body=" ".join(p for p in parts if p),
                        metadata={"handoff": str(handoff.id)})
         return
     minutes = routing_selectors.expected_reply_minutes(
         team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace)
     position = _queue_position(handoff)
-    queued = phrase("handoff_queued", language, minutes=minutes, position=position)
-    if notice == "sorry":  # "Of course." is no opener for a queue
-        queued = f"{phrase('opener_sorry', language)} {queued}"
+    queued = phrase("call_queued_text_back" if calling else "handoff_queued", language, minutes=minutes,
+                    position=position)
+    if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
+        queued = f"{phrase(opener, language)} {queued}"
     system_message(conversation=conversation, body=queued,
                    metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
 
@@ -308,7 +316,7 @@ def handoff_acknowledge(*, handoff: Handoff, agent) -> Handoff:
         if handoff.acknowledged_by_id == agent.pk:
             return handoff
         raise DomainError("handoff_already_claimed",
-                          f"{user_name(handoff.acknowledged_by)} already took this conversation.")
+                          f"{user_name(handoff.acknowledged_by)} took this conversation first.")
     if handoff.status != Handoff.Status.PENDING:
         raise DomainError("handoff_closed", f"This handoff is already {handoff.status}.")
     mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)

@@ -1,4 +1,8 @@
-"""Conversation ownership and closing: assign, hand back to AI, resolve, reopen."""
+"""Who owns a conversation and closing it: assign, hand back to the AI, an agent's reply, close.
+
+Reopening lives with the messages that cause it (services/messages.py); the Resolve use case, which
+closes and then ends flow runs and plans the survey, is csat.services.conversation_resolve.
+"""
 from __future__ import annotations
 
 from django.db import transaction
@@ -7,7 +11,7 @@ from django.utils import timezone
 from conversations import realtime
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
-from conversations.services import handoffs
+from conversations.services import delivery, handoffs
 from conversations.services.messages import append_message, clean_body, conversation_reopen, lock_conversation
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import handoff_summary
@@ -54,6 +58,8 @@ def conversation_assign(*, conversation: Conversation, by, user=None, team: Team
 
     if not self_assigned:
         handoffs.handoff_notify(conversation=conversation, handoff=handoff)
+    if team is not None:
+        delivery.handoff_announce(handoff)  # a team's Slack channel hears of it, as for an AI handoff
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
@@ -113,8 +119,9 @@ def conversation_close(*, conversation: Conversation, resolution: str, by=None,
 
 
 @transaction.atomic
-def agent_reply(*, conversation: Conversation, agent, body: str) -> Message:
-    """An agent's reply. It acknowledges a pending handoff; into an AI conversation it is a takeover."""
+def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict | None = None) -> Message:
+    """An agent's reply. It acknowledges a pending handoff; into an AI conversation it is a takeover.
+    `metadata` says where it was written when not in the inbox (e.g. {"via": "slack"})."""
     body = clean_body(body)
     conversation = lock_conversation(conversation)
     handoff = handoffs.open_handoff(conversation, lock=True)
@@ -123,7 +130,7 @@ def agent_reply(*, conversation: Conversation, agent, body: str) -> Message:
     elif handoff.status == Handoff.Status.PENDING:
         handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
     message = append_message(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
-                      sender_name=user_name(agent), body=body)
+                      sender_name=user_name(agent), body=body, metadata=metadata or {})
     if handoff.first_human_reply_at is None:
         handoff.first_human_reply_at = message.created_at
         handoff.save(update_fields=["first_human_reply_at", "updated_at"])

@@ -10,6 +10,8 @@ from django.utils import timezone
 from conversations import realtime
 from conversations.assistant.phrases import phrase
 from conversations.models import Contact, Conversation, Message
+from conversations.payloads import user_name
+from conversations.services import delivery
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
 from helpdesk.ids import parse_id
@@ -78,7 +80,10 @@ def conversation_reopen(*, conversation: Conversation) -> None:
 
 
 def append_message(conversation: Conversation, **fields) -> Message:
-    """Under the caller's lock: the message, the conversation's activity times, the realtime event."""
+    """Under the caller's lock: the message, the conversation's activity times, the realtime event,
+    and (on the channels that need a send) the outbound delivery."""
+    fields["metadata"] = delivery.queued_metadata(conversation, fields["sender_type"], fields.get("metadata") or {},
+                                                  private=fields.get("private", False))
     message = Message.objects.create(conversation=conversation, **fields)
     conversation.last_activity_at = message.created_at
     update = ["last_activity_at"]
@@ -87,6 +92,7 @@ def append_message(conversation: Conversation, **fields) -> Message:
         update.append("last_visitor_message_at")
     conversation.save(update_fields=update)
     realtime.publish_message_created(message)
+    delivery.delivery_enqueue(message)
     return message
 
 
@@ -100,7 +106,7 @@ def widget_conversation_start(*, workspace: Workspace, name: str = "", email: st
     conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=Conversation.Channel.WEB)
     if workspace.greeting:
         append_message(conversation, sender_type=Message.SenderType.AI, sender_name=workspace.assistant_name,
-                body=workspace.greeting, metadata={"greeting": True})
+                       body=workspace.greeting, metadata={"greeting": True})
     realtime.publish_conversation_created(conversation)
     from conversations.tasks import start_conversation_task  # Celery: the task module imports this one
     transaction.on_commit(lambda: start_conversation_task.delay(conversation.id))
@@ -176,7 +182,12 @@ def ai_reply(*, conversation: Conversation, body: str, metadata: dict | None = N
              ask_if_helpful: bool = False) -> Message:
     """The AI's message. With `ask_if_helpful` (a knowledge-base answer) the widget asks "Did that answer your
     question?" under it, in the conversation's language (see `answer_check_record`)."""
-    conversation = lock_conversation(conversation)
+    return ai_reply_locked(lock_conversation(conversation), body=body, metadata=metadata, ask_if_helpful=ask_if_helpful)
+
+
+def ai_reply_locked(conversation: Conversation, *, body: str, metadata: dict | None = None,
+                    ask_if_helpful: bool = False) -> Message:
+    """`ai_reply` under the caller's lock of the conversation (a turn's outcome): no second lock, no savepoint."""
     metadata = dict(metadata or {})
     if ask_if_helpful:
         lang = conversation.language or "en"
@@ -205,17 +216,31 @@ def answer_check_record(*, conversation: Conversation, message_id: object, helpf
     if check.get("answer"):
         raise DomainError("already_answered", "This answer was already rated.", status=409)
     moved_on = (conversation.status != Conversation.Status.OPEN
-                or conversation.messages.filter(id__gt=answer.id).exclude(sender_type=Message.SenderType.SYSTEM).exists())
+                or conversation.messages.visible_to_visitor().filter(id__gt=answer.id)
+                .exclude(sender_type=Message.SenderType.SYSTEM).exists())
     if moved_on:
         raise DomainError("conversation_moved_on", "The conversation has moved on since this answer.", status=409)
     answer.metadata = {**answer.metadata, "answer_check": {**check, "answer": "yes" if helpful else "no"}}
     answer.save(update_fields=["metadata"])
     body = check["yes"] if helpful else check["no"]
     if helpful:
+        # Settled at once: the AI's closing word is its reply, and the turn sweep must not take it up later.
         return append_message(conversation, sender_type=Message.SenderType.VISITOR, body=body,
-                              sender_name=str(conversation.contact), metadata={"answer_check": "yes"})
+                              sender_name=str(conversation.contact), metadata={"answer_check": "yes"},
+                              turn_processed_at=timezone.now(), turn_outcome=Message.TurnOutcome.REPLY)
     return _receive(conversation=conversation, body=body, external_id=None, sender_name="",
                     metadata={"answer_check": "no"})
+
+
+@transaction.atomic
+def note_add(*, conversation: Conversation, agent, body: str) -> Message:
+    """An agent's internal note. Only agents see it (Message.visible_to_visitor): it goes to the inboxes,
+    never to the widget or a channel. It changes nothing else: no handoff is acknowledged, it is no human
+    reply, and the AI never reads it (selectors.message_history)."""
+    body = clean_body(body)
+    conversation = lock_conversation(conversation)
+    return append_message(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
+                          sender_name=user_name(agent), body=body, private=True)
 
 
 @transaction.atomic
@@ -223,7 +248,7 @@ def system_message(*, conversation: Conversation, body: str, metadata: dict | No
     """A notice in the conversation (handoff queued, handed back, flow steps) seen by both sides."""
     conversation = lock_conversation(conversation)
     return append_message(conversation, sender_type=Message.SenderType.SYSTEM, sender_name="", body=body,
-                   metadata=metadata or {})
+                          metadata=metadata or {})
 
 
 def touch(conversation: Conversation) -> None:

@@ -15,9 +15,11 @@ from rapidfuzz import fuzz
 
 from conversations import knowledge
 from conversations.assistant.extract import extract_field
-from conversations.assistant.types import Analysis, Turn
+from conversations.assistant.text import normalize
+from conversations.assistant.types import Analysis, KBAnswer, Turn
+from conversations.turn_plan import DECLINE
 from flows.document import fold
-from flows.engine import EffectResult, RunAIAction
+from flows.engine import EffectResult, Reading, RunAIAction
 from routing import selectors as routing_selectors
 
 if TYPE_CHECKING:
@@ -82,10 +84,12 @@ def ai_answer(*, workspace: Workspace, text: str, history: list | None = None) -
     answer = _analyze(workspace, text, history).answer
     if answer is None:
         return None
-    return AIAnswer(text=answer.text, metadata={
-        "article": {"id": answer.article_id, "title": answer.title, "url": answer.url},
-        "confidence": round(float(answer.confidence), 3),
-    })
+    return AIAnswer(text=answer.text, metadata=_answer_metadata(answer))
+
+
+def _answer_metadata(answer: KBAnswer) -> dict:
+    return {"article": {"id": answer.article_id, "title": answer.title, "url": answer.url},
+            "confidence": round(float(answer.confidence), 3)}
 
 
 def detected_intents(*, workspace: Workspace, text: str, history: list | None = None) -> set[str]:
@@ -105,6 +109,28 @@ def detected_intents(*, workspace: Workspace, text: str, history: list | None = 
     if analysis.smalltalk:
         found.add(analysis.smalltalk)
     return found
+
+
+def reading(*, workspace: Workspace, text: str, history: list | None = None) -> Reading | None:
+    """The assistant's reading of a message that answers a flow's question (flows.engine.Reading).
+
+    None when the assistant fails: the flow then takes the message as written, as before.
+    """
+    try:
+        analysis = _analyze(workspace, text, history)
+    except Exception:
+        logger.exception("Reading a flow answer failed for workspace %s", workspace.pk)
+        return None
+    answer = analysis.answer
+    return Reading(
+        kb_answer=answer.text if answer is not None else None,
+        kb_metadata=_answer_metadata(answer) if answer is not None else {},
+        wants_person=analysis.human_request.fired,
+        upset=analysis.anger.fired or analysis.complaint.fired
+        or (analysis.frustration.fired and not analysis.repeated_question.fired),
+        declined=bool(DECLINE.match(normalize(text))),
+        language=analysis.language,
+    )
 
 
 def _analyze(workspace: Workspace, text: str, history: list | None) -> Analysis:

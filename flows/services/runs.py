@@ -49,6 +49,7 @@ from flows.engine import (
     Inbound,
     LetAIAnswer,
     Log,
+    Reading,
     RequestHandoff,
     Resolve,
     RunAIAction,
@@ -136,7 +137,16 @@ def flow_handle_message(*, conversation: Conversation, message: Message) -> bool
             if picked is None:
                 return False
             run = _start_run(conversation, *picked)
-        return _drive(run, conversation, inbound=_inbound(conversation, text=message.body), message=message)
+        inbound = replace(_inbound(conversation, text=message.body), reading=_reading(run, conversation, message))
+        return _drive(run, conversation, inbound=inbound, message=message)
+
+
+def _reading(run: FlowRun, conversation: Conversation, message: Message) -> Reading | None:
+    """The assistant's reading of an answer to a waiting Collect Input (its escapes need it)."""
+    if RunState.from_dict(run.state).status != "waiting_input":
+        return None
+    history = conversation_selectors.message_history(conversation=conversation, before=message.pk)
+    return ai.reading(workspace=conversation.workspace, text=message.body, history=history)
 
 
 def flow_resume_effect(*, run_id: int, result: EffectResult) -> bool:
@@ -156,7 +166,7 @@ def flow_resume_effect(*, run_id: int, result: EffectResult) -> bool:
             return False
         if not conversation.ai_active:
             ending.end_run(run, conversation, reason="superseded",
-                     line="a person took over while the webhook ran; stopped")
+                           line="a person took over while the webhook ran; stopped")
             return False
         _drive(run, conversation, inbound=_inbound(conversation, effect_result=result), message=None)
         return True
@@ -331,7 +341,7 @@ def _apply(run: FlowRun, conversation: Conversation, effects: list[Effect], *, s
     for index, effect in enumerate(effects):
         if isinstance(effect, SendMessage):
             if effect.text.strip():
-                metadata: dict[str, Any] = {"flow": name, "flow_run": str(run.pk)}
+                metadata: dict[str, Any] = {**effect.metadata, "flow": name, "flow_run": str(run.pk)}
                 if effect.quick_replies:
                     metadata["quick_replies"] = list(effect.quick_replies)
                 conversation_services.ai_reply(conversation=conversation, body=effect.text, metadata=metadata)
@@ -391,10 +401,11 @@ def _target(conversation: Conversation, kind: str, name: str) -> conversation_se
 
 
 def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, state: RunState) -> None:
-    target = _target(conversation, effect.target_kind, effect.target_name)
+    target = _target(conversation, effect.target_kind, effect.target_name) if effect.target_kind else \
+        conversation_services.Target()  # the visitor left the flow for a person: the workspace's routing
     if target is None:
         ending.log_line(run, conversation, state.steps, f"no {effect.target_kind} named {effect.target_name} any more; "
-                                             "handed off to the workspace's default target")
+                                                        "handed off to the workspace's default target")
         target = conversation_services.Target()
     gathered = {k: as_text(v) for k, v in state.variables.items()}
     lines = [f"Flow “{run.flow.name}” handed off: {effect.reason}."]
@@ -403,8 +414,8 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
     if state.last_message:
         lines.append(f"Last visitor message: “{state.last_message[:300]}”")
     request = conversation_services.HandoffRequest(
-        trigger=Handoff.Trigger.FLOW, reason=effect.reason, target=target, summary="\n".join(lines),
-        gathered=gathered, language=conversation.language or "en")
+        trigger=effect.trigger, reason=effect.reason, target=target, summary="\n".join(lines),
+        gathered=gathered, language=effect.language or conversation.language or "en", notice=effect.notice)
     conversation_services.handoff_request(conversation=conversation, request=request)
 
 

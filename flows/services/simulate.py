@@ -54,7 +54,9 @@ def flow_test_run(*, workspace: Workspace, graph: dict, state: dict | None = Non
     fields = {k: contact[k] for k in ("name", "email", "phone") if contact.get(k)}
     text = message if message is None else str(message)
     run_state = RunState.from_dict(state) if state else RunState()
-    inbound = Inbound(text=text, contact_attributes=attributes, contact_fields=fields, in_office_hours=in_office_hours)
+    reading = ai.reading(workspace=workspace, text=text) if text and run_state.status == "waiting_input" else None
+    inbound = Inbound(text=text, contact_attributes=attributes, contact_fields=fields, in_office_hours=in_office_hours,
+                      reading=reading)
     simulated = webhook or {}
 
     def on_webhook(effect: CallWebhook) -> EffectResult:
@@ -78,9 +80,11 @@ def flow_test_run(*, workspace: Workspace, graph: dict, state: dict | None = Non
         elif isinstance(effect, LetAIAnswer):
             transcript.append({"sender": "ai", "text": _ai_preview(workspace, step.state.last_message)})
         elif isinstance(effect, RequestHandoff):
-            exists = targets.has(effect.target_kind, effect.target_name)
+            exists = not effect.target_kind or targets.has(effect.target_kind, effect.target_name)
             line = f"Would hand off to {effect.target_kind} {effect.target_name}: {effect.reason}"
-            if not exists:
+            if not effect.target_kind:
+                line = f"Would hand off through the workspace's routing: {effect.reason}"
+            elif not exists:
                 line += (f" (there is no {effect.target_kind} named “{effect.target_name}” in this workspace, "
                          "so the default target would be used)")
             handoff = {"kind": effect.target_kind, "name": effect.target_name, "reason": effect.reason,

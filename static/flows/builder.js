@@ -9,9 +9,11 @@
  * came from a user is put in the page with textContent or escaped, never as raw HTML.
  */
 /* global Drawflow */
+import { apiClient, pageConfig } from "../shared/api.js";
+import { byId, esc } from "../shared/dom.js";
 
-const config = JSON.parse(document.getElementById("builder-config").textContent || "{}");
-const API = config.api_base || "/api/v1/";
+const config = pageConfig("builder-config");
+const { request } = apiClient(config.api_base || "/api/v1/");
 const TYPES = config.node_types || {};
 const TARGETS = config.targets || { user: [], team: [], specialty: [] };
 
@@ -28,7 +30,7 @@ const DEFAULTS = {
 };
 const COLUMN = 320;
 
-const $ = (id) => document.getElementById(id);
+const $ = byId;
 const dom = {
   flowSelect: $("flow-select"),
   newFlowForm: $("new-flow-form"),
@@ -92,34 +94,8 @@ const state = {
 
 // --- helpers ------------------------------------------------------------------------------
 
-function esc(text) {
-  return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
-
 function clone(value) {
   return JSON.parse(JSON.stringify(value ?? null));
-}
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
-  const res = await fetch(API + path, {
-    method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) {
-    const error = new Error((data && data.error && data.error.message) || `HTTP ${res.status}`);
-    error.status = res.status;
-    error.payload = data && data.error;
-    throw error;
-  }
-  return data;
 }
 
 function notify(text, kind = "info") {
@@ -802,7 +778,7 @@ async function validateNow() {
   const seq = ++state.validateSeq;
   const doc = toDocument();
   try {
-    const res = await api("POST", `flows/${state.flow.id}/validate/`, { trigger: currentTrigger(), nodes: doc.nodes, edges: doc.edges });
+    const res = await request(`flows/${state.flow.id}/validate/`, { method: "POST", body: { trigger: currentTrigger(), nodes: doc.nodes, edges: doc.edges } });
     if (seq === state.validateSeq) setIssues(res.issues);
   } catch (err) {
     if (seq === state.validateSeq) notify(`Could not check the flow: ${err.message}`, "error");
@@ -895,7 +871,7 @@ async function save() {
   if (!state.flow) return false;
   dom.save.disabled = true;
   try {
-    const detail = await api("PUT", `flows/${state.flow.id}/`, flowBody());
+    const detail = await request(`flows/${state.flow.id}/`, { method: "PUT", body: flowBody() });
     state.flow = detail;
     state.dirty = false;
     setIssues(detail.issues);
@@ -916,13 +892,13 @@ async function publish() {
   if (state.dirty && !(await save())) return;
   dom.publish.disabled = true;
   try {
-    const detail = await api("POST", `flows/${state.flow.id}/publish/`);
+    const detail = await request(`flows/${state.flow.id}/publish/`, { method: "POST" });
     state.flow = detail;
     setIssues(detail.issues);
     notify(`Published version ${detail.published_version}. New conversations use it; running ones keep theirs.`, "success");
     await refreshList(detail.id);
   } catch (err) {
-    if (err.payload && err.payload.fields && err.payload.fields.issues) setIssues(err.payload.fields.issues);
+    if (err.error && err.error.fields && err.error.fields.issues) setIssues(err.error.fields.issues);
     notify(`Not published: ${err.message}`, "error");
   } finally {
     renderStatus();
@@ -930,7 +906,7 @@ async function publish() {
 }
 
 async function refreshList(selectId) {
-  const res = await api("GET", "flows/");
+  const res = await request("flows/");
   state.flows = res.results;
   dom.flowSelect.replaceChildren();
   const none = document.createElement("option");
@@ -948,7 +924,7 @@ async function refreshList(selectId) {
 
 async function openFlow(id) {
   if (!id) return;
-  const detail = await api("GET", `flows/${id}/`);
+  const detail = await request(`flows/${id}/`);
   state.flow = detail;
   loadSettings(detail);
   loadGraph(detail);
@@ -976,7 +952,7 @@ dom.newFlowForm.addEventListener("submit", async (e) => {
   dom.newFlowError.hidden = true;
   if (state.dirty && !window.confirm("Discard the unsaved changes of this flow?")) return;
   try {
-    const detail = await api("POST", "flows/", { name: dom.newFlowName.value.trim(), trigger: {}, nodes: [], edges: [] });
+    const detail = await request("flows/", { method: "POST", body: { name: dom.newFlowName.value.trim(), trigger: {}, nodes: [], edges: [] } });
     dom.newFlowName.value = "";
     await refreshList(detail.id);
     await openFlow(detail.id);
@@ -988,7 +964,7 @@ dom.newFlowForm.addEventListener("submit", async (e) => {
 
 dom.deleteFlow.addEventListener("click", async () => {
   if (!state.flow || !window.confirm(`Delete the flow “${state.flow.name}” and its versions?`)) return;
-  await api("DELETE", `flows/${state.flow.id}/`);
+  await request(`flows/${state.flow.id}/`, { method: "DELETE" });
   state.flow = null;
   state.dirty = false;
   quietly(() => editor.clear());
@@ -1134,7 +1110,7 @@ async function testTurn(message) {
   dom.testSend.disabled = true;
   const doc = toDocument();
   try {
-    const result = await api("POST", "flows/test-run/", {
+    const result = await request("flows/test-run/", { method: "POST", body: {
       name: dom.name.value.trim() || state.flow.name,
       nodes: doc.nodes,
       edges: doc.edges,
@@ -1144,7 +1120,7 @@ async function testTurn(message) {
       tags: state.test.tags,
       in_office_hours: dom.testHours.checked,
       webhook: { ok: dom.testHookOk.checked, response: webhookResponse },
-    });
+    } });
     state.test.state = result.state;
     state.test.contact = result.contact;
     state.test.tags = result.tags;

@@ -1,34 +1,49 @@
 /*
- * The agent inbox: conversation list, the selected conversation, live updates.
- * Talks to the REST API with the session cookie and listens on /ws/inbox/.
- * Every piece of customer text goes through textContent, never innerHTML.
+ * The agent inbox: conversation list (filters, search, unread markers), the selected
+ * conversation (history with private notes, the handoff line, reply / note composer with the
+ * "/" canned-response picker, typing and presence), and the contact panel.
+ *
+ * State lives in `state`; the parts of the page that follow it are lit-html templates, so user
+ * text is always bound as text (lit-html escapes it), never parsed as markup. The REST client,
+ * DOM helpers and the websocket with its reconnects are the shared modules in ../shared/.
  */
+import { html, nothing, render } from "../vendor/lit-html/lit-html.js";
+import { repeat } from "../vendor/lit-html/directives/repeat.js";
+import { ApiError, apiClient, enc, pageConfig, query } from "../shared/api.js";
+import { byId, humanize, isTyping, relativeTime } from "../shared/dom.js";
+import { LiveConnection } from "../shared/live.js";
 
-const config = JSON.parse(document.getElementById("inbox-config").textContent || "{}");
-const API_BASE = config.api_base || "/api/v1/";
+const config = pageConfig("inbox-config");
 const ME = config.user || {};
+const { request: api, all: apiAll } = apiClient(config.api_base || "/api/v1/");
 const OPEN_STATUSES = "open,pending_human,assigned";
-const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 10000;
 const POLL_MS = Math.max(Number(config.poll_ms) || 15000, 1000);
 const HEARTBEAT_MS = 10000;
+const TYPING_LAPSE_MS = 10000; // the server's lapse too: without a new frame, typing has stopped
+const TYPING_RESEND_MS = 3000;
+const TYPING_IDLE_MS = 4000;
+const OWN_ACTION_MS = 15000; // a notification this soon after the agent's own action on it is theirs
+const SEEN_KEY = `helpdesk.inbox.seen.${ME.id}`;
 
 const FILTERS = {
-  needs_agent: { params: { needs_agent: "true" }, match: (c) => Boolean(c.needs_agent) },
-  mine: { params: { assignee: "me", status: OPEN_STATUSES }, match: (c) => !isResolved(c) && sameId(c.assignee && c.assignee.id, ME.id) },
-  unassigned: { params: { assignee: "unassigned", status: OPEN_STATUSES }, match: (c) => !isResolved(c) && !c.assignee },
-  open: { params: { status: OPEN_STATUSES }, match: (c) => !isResolved(c) },
-  resolved: { params: { status: "resolved" }, match: (c) => isResolved(c) },
+  needs_agent: { params: { needs_agent: "true" }, match: (c) => Boolean(c.needs_agent), empty: "Nobody is waiting for an agent." },
+  mine: { params: { assignee: "me", status: OPEN_STATUSES }, match: (c) => !isResolved(c) && sameId(c.assignee && c.assignee.id, ME.id), empty: "Nothing assigned to you." },
+  unassigned: { params: { assignee: "unassigned", status: OPEN_STATUSES }, match: (c) => !isResolved(c) && !c.assignee, empty: "Every open conversation has an owner." },
+  open: { params: { status: OPEN_STATUSES }, match: (c) => !isResolved(c), empty: "No open conversations." },
+  resolved: { params: { status: "resolved" }, match: (c) => isResolved(c), empty: "No resolved conversations yet." },
 };
+const FILTER_KEYS = ["needs_agent", "mine", "unassigned", "open", "resolved"];
 
-const STATUS_LABELS = { open: "AI", pending_human: "Waiting", assigned: "Assigned", resolved: "Resolved" };
+// Words an agent reads, never the API's enum values.
+const STATUS_LABELS = { open: "With the AI", pending_human: "Waiting for an agent", assigned: "With an agent", resolved: "Resolved" };
 const STATUS_TITLES = {
   open: "The AI (or a flow) is handling it",
-  pending_human: "Waiting for a human",
-  assigned: "Assigned to a human",
-  resolved: "Resolved",
+  pending_human: "Handed off, nobody has taken it yet",
+  assigned: "A person owns it",
+  resolved: "Closed",
 };
-const HANDOFF_LABELS = { pending: "Waiting for an agent", acknowledged: "Taken", resolved: "Resolved", cancelled: "Back with the AI" };
+const HANDOFF_LABELS = { pending: "Waiting for an agent", acknowledged: "Taken", resolved: "Done", cancelled: "Back with the AI" };
+const PRIORITY_LABELS = { low: "Low priority", normal: "Normal priority", high: "High priority", urgent: "Urgent" };
 const TRIGGER_LABELS = {
   user_request: "the visitor's request",
   ai_decision: "the AI",
@@ -36,78 +51,87 @@ const TRIGGER_LABELS = {
   flow: "a flow",
   agent: "an agent",
 };
+const TARGET_LABELS = { user: "agent", team: "team", specialty: "specialty" };
 const SENDER_PREFIX = { ai: "AI: ", agent: "Agent: ", system: "", visitor: "" };
-const RESOLUTION_LABELS = { resolved: "Resolved", no_action_needed: "No action needed", duplicate: "Duplicate", spam: "Spam" };
+const RESOLUTION_LABELS = { resolved: "Solved", no_action_needed: "No action needed", duplicate: "Duplicate", spam: "Spam" };
+const CHANNEL_LABELS = { web: "Web chat", email: "Email", sms: "SMS", voice: "Phone", phone: "Phone", slack: "Slack" };
+const CSAT_LABELS = { positive: "👍 Positive", neutral: "😐 Neutral", negative: "👎 Negative" };
 
 const state = {
   filter: "open",
-  conversations: new Map(), // id -> list item, only those matching the filter
+  search: { q: "", tag: "" },
+  conversations: new Map(), // id -> list item, only those matching the filter (or the search)
   next: null,
   listRequest: 0,
+  listLoaded: false,
   openId: null,
   open: null, // detail of the selected conversation
   openRequest: 0,
-  messageIds: new Set(),
+  messages: new Map(), // message id -> message, of the open conversation
+  pastConversations: null, // the open contact's other conversations
   drafts: new Map(), // conversation id -> unsent reply text
   fetching: new Set(), // conversation ids being fetched because an event named an unknown one
-  socket: null,
-  everConnected: false,
-  backoff: BACKOFF_MIN_MS,
-  reconnectTimer: null,
+  seen: loadSeen(), // conversation id -> last activity the agent has seen (unread markers)
+  handoffExpanded: false,
+  mode: "reply", // or "note"
+  canned: { items: null, conversation: null, open: false, matches: [], index: 0 },
+  typing: new Map(), // conversation id -> Map(who key -> {name, until})
+  presence: new Map(), // conversation id -> [{id, name}]
+  myTyping: { conversation: null, sentAt: 0, idleTimer: null },
+  ownActions: new Map(), // conversation id -> when this agent last acted on it
+  editingContact: false,
   pollTimer: null,
   heartbeatTimer: null,
   announcedHandoffs: new Set(), // handoff ids the polling fallback has notified (or found waiting at start)
   permissionRequest: null,
 };
 
-const $ = (id) => document.getElementById(id);
 const dom = {
-  availability: $("availability-toggle"),
-  myTeams: $("my-teams"),
+  availability: byId("availability-toggle"),
+  myTeams: byId("my-teams"),
   wsState: document.querySelector("[data-testid=ws-state]"),
   notify: document.querySelector("[data-testid=enable-notifications]"),
+  shortcutsOpen: byId("shortcuts-open"),
+  shortcuts: byId("shortcuts"),
+  searchForm: byId("search-form"),
+  searchInput: byId("search-input"),
+  searchClear: byId("search-clear"),
+  searchStatus: byId("search-status"),
   tabs: Array.from(document.querySelectorAll(".filters__tab")),
-  list: $("conversation-list"),
-  listEmpty: $("conversation-empty"),
-  loadMore: $("load-more"),
-  placeholder: $("thread-placeholder"),
-  view: $("thread-view"),
-  contactName: $("contact-name"),
-  contactEmail: $("contact-email"),
-  status: $("conversation-status"),
-  assignee: $("conversation-assignee"),
-  team: $("conversation-team"),
-  csat: $("conversation-csat"),
-  channel: $("conversation-channel"),
-  detailsToggle: $("details-toggle"),
-  claim: $("claim"),
-  assignGroup: $("assign-group"),
-  assignSelect: $("assign-select"),
-  assignSubmit: $("assign-submit"),
-  unassign: $("unassign"),
-  resolveGroup: $("resolve-group"),
-  resolveType: $("resolve-type"),
-  resolve: $("resolve"),
-  resolvedNote: $("resolved-note"),
-  handoff: $("handoff"),
-  handoffPriority: $("handoff-priority"),
-  handoffStatus: $("handoff-status"),
-  handoffReason: $("handoff-reason"),
-  handoffTarget: $("handoff-target"),
-  handoffSummary: $("handoff-summary"),
-  handoffGathered: $("handoff-gathered"),
-  history: $("history"),
-  replyForm: $("reply-form"),
-  replyInput: $("reply-input"),
-  replySend: $("reply-send"),
-  replyHint: $("reply-hint"),
-  details: $("details"),
-  detailsBody: $("details-body"),
-  contactDetails: $("contact-details"),
-  contactAttributes: $("contact-attributes"),
-  tags: $("conversation-tags"),
-  flowLog: $("flow-log"),
-  toasts: $("toasts"),
+  list: byId("conversation-list"),
+  listEmpty: byId("conversation-empty"),
+  loadMore: byId("load-more"),
+  placeholder: byId("thread-placeholder"),
+  view: byId("thread-view"),
+  back: byId("thread-back"),
+  contactName: byId("contact-name"),
+  contactEmail: byId("contact-email"),
+  meta: byId("thread-meta"),
+  presence: byId("presence"),
+  detailsToggle: byId("details-toggle"),
+  claim: byId("claim"),
+  assignGroup: byId("assign-group"),
+  assignSelect: byId("assign-select"),
+  assignSubmit: byId("assign-submit"),
+  unassign: byId("unassign"),
+  resolveGroup: byId("resolve-group"),
+  resolveType: byId("resolve-type"),
+  resolve: byId("resolve"),
+  resolvedNote: byId("resolved-note"),
+  handoff: byId("handoff"),
+  history: byId("history"),
+  typing: byId("typing"),
+  replyForm: byId("reply-form"),
+  modes: Array.from(document.querySelectorAll(".reply__mode")),
+  canned: byId("canned"),
+  cannedList: byId("canned-list"),
+  replyLabel: byId("reply-label"),
+  replyInput: byId("reply-input"),
+  replySend: byId("reply-send"),
+  replyHint: byId("reply-hint"),
+  details: byId("details"),
+  detailsBody: byId("details-body"),
+  toasts: byId("toasts"),
 };
 
 // --- small helpers ------------------------------------------------------------------------
@@ -118,18 +142,6 @@ function sameId(a, b) {
 
 function isResolved(c) {
   return c.status === "resolved";
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function humanize(key) {
-  const text = String(key).replace(/_/g, " ");
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function displayValue(value) {
@@ -143,128 +155,83 @@ function contactName(c) {
   return contact.name || contact.email || contact.phone || `Visitor ${String(contact.id || c.id).slice(0, 8)}`;
 }
 
-function relativeTime(iso) {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return "";
-  const seconds = Math.round((Date.now() - t) / 1000);
-  if (seconds < 45) return "just now";
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes}m ago`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 24) return `${hours}h ago`;
-  const days = Math.round(hours / 24);
-  if (days < 7) return `${days}d ago`;
-  return new Date(t).toLocaleDateString();
+function timeTemplate(iso, className) {
+  if (!iso) return nothing;
+  return html`<time class=${className} datetime=${iso} title=${new Date(iso).toLocaleString()}>${relativeTime(iso)}</time>`;
 }
 
-function timeElement(iso, className) {
-  const node = el("time", className, relativeTime(iso));
-  if (iso) {
-    node.dateTime = iso;
-    node.title = new Date(iso).toLocaleString();
-    node.dataset.relative = "true";
-  }
-  return node;
+function statusLabel(status) {
+  return STATUS_LABELS[status] || humanize(status || "");
 }
 
-function setText(node, text) {
-  node.textContent = text === undefined || text === null ? "" : String(text);
+function isNarrow() {
+  return window.matchMedia("(max-width: 767.98px)").matches;
 }
 
-// --- API ------------------------------------------------------------------------------------
+// --- unread markers -------------------------------------------------------------------------
 
-class ApiError extends Error {
-  constructor(status, message, error) {
-    super(message);
-    this.status = status;
-    this.error = error || {};
-  }
-}
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  if (match) return decodeURIComponent(match[1]);
-  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-  return input ? input.value : "";
-}
-
-async function api(path, { method = "GET", body } = {}) {
-  const url = /^(https?:)?\//.test(path) ? path : API_BASE + path;
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (!["GET", "HEAD", "OPTIONS"].includes(method)) headers["X-CSRFToken"] = csrfToken();
-  let res;
+function loadSeen() {
   try {
-    res = await fetch(url, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    return JSON.parse(localStorage.getItem(SEEN_KEY) || "{}") || {};
   } catch {
-    throw new ApiError(0, "Can't reach the server. Check your connection.");
+    return {};
   }
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) {
-    const error = (data && data.error) || {};
-    if (res.status === 401 || error.code === "not_authenticated") {
-      location.assign(`/login/?next=${encodeURIComponent(location.pathname + location.hash)}`);
-    }
-    throw new ApiError(res.status, error.message || `Request failed (${res.status}).`, error);
-  }
-  return data;
 }
 
-async function apiAll(path) {
-  let data = await api(path);
-  if (Array.isArray(data)) return data;
-  const out = [...((data && data.results) || [])];
-  for (let page = 0; data && data.next && page < 50; page += 1) {
-    data = await api(data.next);
-    out.push(...((data && data.results) || []));
+function markSeen(c) {
+  if (!c || !c.last_activity_at) return;
+  const id = String(c.id);
+  if (state.seen[id] === c.last_activity_at) return;
+  state.seen[id] = c.last_activity_at;
+  try {
+    localStorage.setItem(SEEN_KEY, JSON.stringify(state.seen));
+  } catch {
+    /* private mode: markers last for this page only */
   }
-  return out;
 }
 
-function query(params) {
-  const search = new URLSearchParams(params).toString();
-  return search ? `?${search}` : "";
+/** Unread: something new (from the visitor, the AI or the system) since the agent last had it open. */
+function isUnread(c) {
+  const id = String(c.id);
+  if (id === state.openId) return false;
+  const last = c.last_message;
+  if (!last || last.sender_type === "agent") return false;
+  const seen = Date.parse(state.seen[id] || "");
+  return Number.isNaN(seen) || (Date.parse(c.last_activity_at) || 0) > seen;
 }
-
-const enc = encodeURIComponent;
 
 // --- toasts and desktop notifications -------------------------------------------------------
 
 function toast({ kind = "info", title, body, actionLabel, action, timeout = 8000 }) {
-  const node = el("div", `toast toast--${kind}`);
-  node.setAttribute("data-testid", "toast");
-  node.setAttribute("data-kind", kind);
+  const node = document.createElement("div");
+  const dismiss = () => {
+    render(nothing, node);
+    node.remove();
+  };
+  node.className = `toast toast--${kind}`;
+  node.dataset.testid = "toast";
+  node.dataset.kind = kind;
   node.setAttribute("role", kind === "error" ? "alert" : "status");
-  const text = el("div", "toast__text");
-  if (title) text.append(el("strong", "toast__title", title));
-  if (body) text.append(el("p", "toast__body", body));
-  node.append(text);
-  if (action) {
-    const button = el("button", "btn btn--small btn--primary", actionLabel || "Open");
-    button.type = "button";
-    button.addEventListener("click", () => {
-      action();
-      node.remove();
-    });
-    node.append(button);
-  }
-  const close = el("button", "toast__close", "×");
-  close.type = "button";
-  close.setAttribute("aria-label", "Dismiss");
-  close.addEventListener("click", () => node.remove());
-  node.append(close);
+  render(html`
+    <div class="toast__text">
+      ${title ? html`<strong class="toast__title">${title}</strong>` : nothing}
+      ${body ? html`<p class="toast__body">${body}</p>` : nothing}
+    </div>
+    ${action ? html`<button type="button" class="btn btn--small btn--primary" @click=${() => { action(); dismiss(); }}>${actionLabel || "Open"}</button>` : nothing}
+    <button type="button" class="toast__close" aria-label="Dismiss" @click=${dismiss}>×</button>`, node);
   dom.toasts.append(node);
-  if (timeout) setTimeout(() => node.remove(), timeout);
+  if (timeout) setTimeout(dismiss, timeout);
   return node;
 }
 
-function toastError(err) {
-  toast({ kind: "error", title: "Something went wrong", body: err && err.message ? err.message : String(err) });
+/** An action failed: say what did not happen and why, in words the agent can act on. */
+function toastError(err, what = "That didn't work") {
+  if (err instanceof ApiError && err.status === 409) {
+    // A race with a colleague is normal in a shared inbox, not an error: the server's message says who won.
+    toast({ kind: "info", title: err.message });
+    return;
+  }
+  toast({ kind: "error", title: what, body: err && err.message ? err.message : String(err) });
 }
 
 function notificationsSupported() {
@@ -324,7 +291,7 @@ async function loadMe() {
     dom.myTeams.textContent = teams.length ? `Teams: ${teams.join(", ")}` : "";
     dom.myTeams.hidden = !teams.length;
   } catch (err) {
-    if (err.status !== 401) toastError(err);
+    if (err.status !== 401) toastError(err, "Couldn't load your profile");
   }
 }
 
@@ -336,7 +303,7 @@ async function setAvailability() {
     dom.availability.checked = me && "available" in me ? Boolean(me.available) : wanted;
   } catch (err) {
     dom.availability.checked = !wanted;
-    toastError(err);
+    toastError(err, "Couldn't change your availability");
   } finally {
     dom.availability.disabled = false;
   }
@@ -344,19 +311,35 @@ async function setAvailability() {
 
 // --- conversation list ----------------------------------------------------------------------
 
+function searching() {
+  return Boolean(state.search.q || state.search.tag);
+}
+
+function listParams() {
+  // A search looks through every conversation, whatever the tab.
+  if (searching()) return { q: state.search.q, tag: state.search.tag };
+  return FILTERS[state.filter].params;
+}
+
+function matchesList(c) {
+  if (searching()) return state.conversations.has(String(c.id)); // results stay; events don't add to them
+  return FILTERS[state.filter].match(c);
+}
+
 async function loadList() {
   const request = ++state.listRequest;
   dom.list.setAttribute("aria-busy", "true");
   try {
-    const data = await api(`conversations/${query(FILTERS[state.filter].params)}`);
-    if (request !== state.listRequest) return; // a newer filter won
+    const data = await api(`conversations/${query(listParams())}`);
+    if (request !== state.listRequest) return; // a newer filter or search won
     const results = Array.isArray(data) ? data : (data && data.results) || [];
-    state.conversations = new Map();
-    results.forEach((c) => addToList(c));
+    state.conversations = new Map(results.filter((c) => c && c.id != null).map((c) => [String(c.id), c]));
+    if (!searching()) state.conversations.forEach((c, id) => !FILTERS[state.filter].match(c) && state.conversations.delete(id));
     state.next = Array.isArray(data) ? null : data && data.next;
+    state.listLoaded = true;
     renderList();
   } catch (err) {
-    if (request === state.listRequest) toastError(err);
+    if (request === state.listRequest) toastError(err, "Couldn't load the conversations");
   } finally {
     if (request === state.listRequest) dom.list.setAttribute("aria-busy", "false");
   }
@@ -369,18 +352,14 @@ async function loadMore() {
   try {
     const data = await api(state.next);
     if (request !== state.listRequest) return;
-    ((data && data.results) || []).forEach((c) => addToList(c));
+    ((data && data.results) || []).forEach((c) => state.conversations.set(String(c.id), c));
     state.next = data && data.next;
     renderList();
   } catch (err) {
-    toastError(err);
+    toastError(err, "Couldn't load more conversations");
   } finally {
     dom.loadMore.disabled = false;
   }
-}
-
-function addToList(c) {
-  if (c && c.id !== undefined && FILTERS[state.filter].match(c)) state.conversations.set(String(c.id), c);
 }
 
 function mergeConversation(existing, patch) {
@@ -395,11 +374,12 @@ function upsertConversation(patch) {
   if (!patch || patch.id === undefined || patch.id === null) return;
   const id = String(patch.id);
   const merged = mergeConversation(state.conversations.get(id), patch);
-  if (FILTERS[state.filter].match(merged)) state.conversations.set(id, merged);
+  if (matchesList(merged)) state.conversations.set(id, merged);
   else state.conversations.delete(id);
   renderList();
   if (id === state.openId && state.open) {
     state.open = mergeConversation(state.open, patch);
+    if (document.hasFocus()) markSeen(state.open);
     renderThread();
   }
 }
@@ -410,72 +390,114 @@ function sortedConversations() {
   );
 }
 
+function conversationRow(c) {
+  const id = String(c.id);
+  const active = id === state.openId;
+  const unread = isUnread(c);
+  const last = c.last_message;
+  const prefix = last && last.private ? "Note: " : last ? SENDER_PREFIX[last.sender_type] || "" : "";
+  const preview = last ? `${prefix}${last.body || ""}` : "No messages yet";
+  const owner = c.assignee ? c.assignee.name : c.team ? c.team.name : "";
+  const viewers = (state.presence.get(id) || []).filter((v) => !sameId(v.id, ME.id));
+  const classes = ["conv-item", c.needs_agent ? "is-needs-agent" : "", active ? "is-active" : "", unread ? "is-unread" : ""].join(" ");
+  return html`<li class="conv-list__row">
+    <button type="button" class=${classes} data-testid="conversation-item" data-conversation-id=${id}
+            data-needs-agent=${c.needs_agent ? "true" : "false"} data-status=${c.status || ""} data-unread=${unread ? "true" : "false"}
+            aria-current=${active ? "true" : nothing} @click=${() => openConversation(id)}>
+      <span class="conv-item__top">
+        ${unread ? html`<span class="unread-dot" data-testid="unread-marker"></span><span class="sr-only">Unread: </span>` : nothing}
+        <span class="conv-item__name">${contactName(c)}</span>
+        ${timeTemplate(c.last_activity_at, "conv-item__time")}
+      </span>
+      <span class="conv-item__preview">${preview.length > 140 ? `${preview.slice(0, 140)}…` : preview}</span>
+      <span class="conv-item__meta">
+        ${c.needs_agent ? html`<span class="badge badge--alert">Needs agent</span>` : nothing}
+        ${c.needs_agent ? nothing : html`<span class="badge badge--status badge--${c.status}">${statusLabel(c.status)}</span>`}
+        ${c.priority && c.priority !== "normal" ? html`<span class="badge badge--priority badge--${c.priority}">${PRIORITY_LABELS[c.priority] || humanize(c.priority)}</span>` : nothing}
+        <span class="chip">${CHANNEL_LABELS[c.channel] || humanize(c.channel || "web")}</span>
+        ${viewers.length ? html`<span class="conv-item__viewers">👁 ${viewers.map((v) => v.name).join(", ")}</span>` : nothing}
+        ${owner ? html`<span class="conv-item__assignee">${owner}</span>` : nothing}
+      </span>
+    </button>
+  </li>`;
+}
+
 function renderList() {
   const items = sortedConversations();
-  const existing = new Map(Array.from(dom.list.children).map((li) => [li.dataset.id, li]));
-  const wanted = items.map((c) => {
-    const id = String(c.id);
-    const li = existing.get(id) || createRow(id);
-    renderItem(li.firstElementChild, c);
-    existing.delete(id);
-    return li;
-  });
-  existing.forEach((li) => li.remove());
-  // Move rows only when the order changed, so a focused row keeps focus.
-  wanted.forEach((li, index) => {
-    if (dom.list.children[index] !== li) dom.list.insertBefore(li, dom.list.children[index] || null);
-  });
-  dom.listEmpty.hidden = items.length > 0;
+  render(repeat(items, (c) => String(c.id), conversationRow), dom.list);
+  const empty = state.listLoaded && !items.length;
+  dom.listEmpty.hidden = !empty;
+  if (empty) {
+    dom.listEmpty.textContent = searching()
+      ? "Nothing matches. Try fewer words, or a whole email address."
+      : FILTERS[state.filter].empty;
+  }
   dom.loadMore.hidden = !state.next;
-}
-
-function createRow(id) {
-  const li = el("li", "conv-list__row");
-  li.dataset.id = id;
-  const button = el("button", "conv-item");
-  button.type = "button";
-  button.setAttribute("data-testid", "conversation-item");
-  button.setAttribute("data-conversation-id", id);
-  button.addEventListener("click", () => openConversation(id));
-  li.append(button);
-  return li;
-}
-
-function renderItem(button, c) {
-  const id = String(c.id);
-  button.setAttribute("data-needs-agent", c.needs_agent ? "true" : "false");
-  button.setAttribute("data-status", c.status || "");
-  button.classList.toggle("is-needs-agent", Boolean(c.needs_agent));
-  button.classList.toggle("is-active", id === state.openId);
-  if (id === state.openId) button.setAttribute("aria-current", "true");
-  else button.removeAttribute("aria-current");
-
-  const top = el("div", "conv-item__top");
-  top.append(el("span", "conv-item__name", contactName(c)), timeElement(c.last_activity_at, "conv-item__time"));
-
-  const last = c.last_message;
-  const preview = last ? `${SENDER_PREFIX[last.sender_type] || ""}${last.body || ""}` : "No messages yet";
-  const previewNode = el("p", "conv-item__preview", preview.length > 140 ? `${preview.slice(0, 140)}…` : preview);
-
-  const meta = el("div", "conv-item__meta");
-  if (c.needs_agent) meta.append(el("span", "badge badge--alert", "Needs agent"));
-  meta.append(el("span", `badge badge--status badge--${c.status}`, STATUS_LABELS[c.status] || c.status || ""));
-  if (c.priority) meta.append(el("span", `badge badge--priority badge--${c.priority}`, humanize(c.priority)));
-  meta.append(el("span", "chip", c.channel || "web"));
-  const owner = c.assignee ? c.assignee.name : c.team ? c.team.name : "";
-  if (owner) meta.append(el("span", "conv-item__assignee", owner));
-
-  button.replaceChildren(top, previewNode, meta);
+  const unread = items.filter(isUnread).length;
+  dom.searchForm.classList.toggle("search--active", searching());
+  document.title = `${unread ? `(${unread}) ` : ""}Inbox · Helpdesk`;
+  if (searching()) {
+    dom.searchStatus.hidden = false;
+    const what = [state.search.q && `“${state.search.q}”`, state.search.tag && `tag #${state.search.tag}`].filter(Boolean).join(" and ");
+    dom.searchStatus.textContent = `${items.length}${state.next ? "+" : ""} result${items.length === 1 ? "" : "s"} for ${what} in all conversations`;
+  } else {
+    dom.searchStatus.hidden = true;
+  }
 }
 
 function setFilter(filter) {
   if (!FILTERS[filter]) return;
   state.filter = filter;
+  clearSearch({ reload: false });
   dom.tabs.forEach((tab) => tab.setAttribute("aria-selected", tab.dataset.filter === filter ? "true" : "false"));
+  resetList();
+}
+
+function resetList() {
   state.conversations = new Map();
   state.next = null;
+  state.listLoaded = false;
   renderList();
   loadList();
+}
+
+// --- search ---------------------------------------------------------------------------------
+
+/** "refund #vip" -> {q: "refund", tag: "vip"}; the API takes one tag. */
+function parseSearch(text) {
+  const words = String(text).trim().split(/\s+/).filter(Boolean);
+  const tag = (words.find((w) => w.startsWith("#") && w.length > 1) || "").slice(1);
+  const q = words.filter((w) => !w.startsWith("#")).join(" ");
+  return { q, tag };
+}
+
+let searchTimer = null;
+function onSearchInput() {
+  clearTimeout(searchTimer);
+  dom.searchClear.hidden = !dom.searchInput.value;
+  searchTimer = setTimeout(runSearch, 300);
+}
+
+function runSearch() {
+  clearTimeout(searchTimer);
+  const next = parseSearch(dom.searchInput.value);
+  if (next.q === state.search.q && next.tag === state.search.tag) return;
+  state.search = next;
+  resetList();
+}
+
+function clearSearch({ reload = true } = {}) {
+  dom.searchInput.value = "";
+  dom.searchClear.hidden = true;
+  const was = searching();
+  state.search = { q: "", tag: "" };
+  if (reload && was) resetList();
+}
+
+function searchByTag(tag) {
+  dom.searchInput.value = `#${tag}`;
+  dom.searchClear.hidden = false;
+  runSearch();
 }
 
 // --- the selected conversation -------------------------------------------------------------
@@ -485,12 +507,19 @@ async function openConversation(id, { silent = false } = {}) {
   const switching = id !== state.openId;
   if (switching) {
     saveDraft();
+    stopMyTyping();
     state.openId = id;
     state.open = null;
-    state.messageIds = new Set();
-    dom.history.replaceChildren();
+    state.messages = new Map();
+    state.pastConversations = null;
+    state.editingContact = false;
+    state.handoffExpanded = false;
+    state.canned.open = false;
     dom.replyInput.value = state.drafts.get(id) || "";
     history.replaceState(null, "", `#conversation=${enc(id)}`);
+    document.body.classList.add("is-thread-open");
+    live.send({ type: "viewing", conversation: id });
+    renderHistory();
     renderList();
   }
   const request = ++state.openRequest;
@@ -501,22 +530,29 @@ async function openConversation(id, { silent = false } = {}) {
     ]);
     if (request !== state.openRequest) return;
     state.open = detail;
-    messages.forEach(appendMessage);
+    messages.forEach((m) => m && m.id != null && state.messages.set(String(m.id), m));
+    markSeen(detail);
     renderThread();
-    if (switching) scrollHistory(true);
+    renderHistory({ scroll: switching ? "bottom" : "auto" });
     // The list may be filtered; keep its row in step with the fresh detail.
     if (state.conversations.has(id)) upsertConversation(detail);
+    if (switching) loadPastConversations(detail);
   } catch (err) {
     if (request !== state.openRequest) return;
     if (err.status === 404) closeConversation();
-    if (!silent || err.status === 404) toastError(err);
+    if (!silent || err.status === 404) toastError(err, "Couldn't open the conversation");
   }
 }
 
 function closeConversation() {
+  saveDraft();
+  stopMyTyping();
   state.openId = null;
   state.open = null;
+  state.messages = new Map();
+  document.body.classList.remove("is-thread-open");
   history.replaceState(null, "", location.pathname + location.search);
+  live.send({ type: "viewing", conversation: null });
   renderThread();
   renderList();
 }
@@ -525,53 +561,88 @@ function renderThread() {
   const c = state.open;
   dom.placeholder.hidden = Boolean(state.openId);
   dom.view.hidden = !state.openId;
-  dom.detailsBody.hidden = !c;
-  if (!c) return;
+  if (!c) {
+    render(nothing, dom.detailsBody);
+    dom.detailsBody.hidden = true;
+    return;
+  }
+  dom.detailsBody.hidden = false;
+  const email = (c.contact && c.contact.email) || "";
+  dom.contactName.textContent = contactName(c);
+  dom.contactEmail.textContent = email;
+  dom.contactEmail.hidden = !email || email === contactName(c);
 
-  setText(dom.contactName, contactName(c));
-  setText(dom.contactEmail, (c.contact && c.contact.email) || "");
-  dom.contactEmail.hidden = !(c.contact && c.contact.email);
-  setText(dom.status, STATUS_LABELS[c.status] || humanize(c.status || ""));
-  dom.status.className = `badge badge--status badge--${c.status}`;
-  dom.status.title = STATUS_TITLES[c.status] || "";
-  setText(dom.assignee, c.assignee ? c.assignee.name : "Unassigned");
-  setText(dom.team, c.team ? c.team.name : "—");
-  setText(dom.csat, csatLabel(c.csat));
-  setText(dom.channel, c.channel || "web");
+  render(html`
+    <div><dt>Status</dt><dd><span class="badge badge--status badge--${c.status}" id="conversation-status"
+        data-testid="conversation-status" title=${STATUS_TITLES[c.status] || ""}>${statusLabel(c.status)}</span></dd></div>
+    <div><dt>Assignee</dt><dd id="conversation-assignee" data-testid="conversation-assignee">${c.assignee ? c.assignee.name : "Nobody yet"}</dd></div>
+    ${c.team ? html`<div><dt>Team</dt><dd id="conversation-team" data-testid="conversation-team">${c.team.name}</dd></div>` : nothing}
+    <div><dt>Channel</dt><dd id="conversation-channel">${CHANNEL_LABELS[c.channel] || humanize(c.channel || "web")}</dd></div>
+    ${c.csat ? html`<div><dt>CSAT</dt><dd id="conversation-csat" data-testid="conversation-csat">${csatLabel(c.csat)}</dd></div>` : nothing}
+  `, dom.meta);
 
   renderHandoff(c.handoff);
   renderActions(c);
-  renderDetails(c);
+  renderPresence();
+  renderDetails();
 }
 
+function csatLabel(survey) {
+  if (!survey) return "—";
+  if (survey.status === "answered") {
+    const label = CSAT_LABELS[survey.rating] || survey.rating;
+    return survey.comment ? `${label}: “${survey.comment}”` : label;
+  }
+  return { scheduled: "Survey scheduled", sent: "Survey sent, no answer yet", cancelled: "Survey cancelled" }[survey.status]
+    || survey.status;
+}
+
+/** The handoff is one line (status, priority, reason); its summary and gathered fields open below it. */
 function renderHandoff(h) {
   dom.handoff.hidden = !h;
-  if (!h) return;
-  setText(dom.handoffReason, h.reason || "—");
-  setText(dom.handoffPriority, humanize(h.priority || "normal"));
-  dom.handoffPriority.className = `badge badge--priority badge--${h.priority || "normal"}`;
-  setText(dom.handoffStatus, HANDOFF_LABELS[h.status] || humanize(h.status || ""));
-  dom.handoffStatus.className = `badge badge--outline badge--handoff-${h.status}`;
-  const target = h.target ? `${humanize(h.target.kind || "")}: ${h.target.name || h.target.id || ""}` : "";
-  const trigger = h.trigger ? `Triggered by ${TRIGGER_LABELS[h.trigger] || humanize(h.trigger).toLowerCase()}` : "";
-  setText(dom.handoffTarget, [trigger, target && `routed to ${target}`].filter(Boolean).join(" · "));
-  setText(dom.handoffSummary, h.summary || "No summary yet.");
-  renderKeyValues(dom.handoffGathered, h.gathered || {}, "Nothing gathered.");
-  dom.handoff.classList.toggle("is-pending", h.status === "pending");
-}
-
-function renderKeyValues(container, object, emptyText) {
-  const entries = Object.entries(object || {});
-  container.replaceChildren();
-  if (!entries.length) {
-    container.append(el("div", "kv__empty", emptyText));
+  if (!h) {
+    render(nothing, dom.handoff);
     return;
   }
-  entries.forEach(([key, value]) => {
-    const row = el("div", "kv__row");
-    row.append(el("dt", "", humanize(key)), el("dd", "", displayValue(value)));
-    container.append(row);
-  });
+  const open = state.handoffExpanded;
+  const target = h.target ? `${TARGET_LABELS[h.target.kind] || h.target.kind} ${h.target.name || h.target.id || ""}` : "";
+  const trigger = h.trigger ? `Asked for by ${TRIGGER_LABELS[h.trigger] || humanize(h.trigger).toLowerCase()}` : "";
+  const gathered = Object.entries(h.gathered || {});
+  dom.handoff.classList.toggle("is-pending", h.status === "pending");
+  dom.handoff.classList.toggle("is-open", open);
+  render(html`
+    <button type="button" class="handoff__line" data-testid="handoff-toggle" aria-expanded=${open ? "true" : "false"}
+            aria-controls="handoff-body" @click=${toggleHandoff}>
+      <span class="handoff__title">Handoff</span>
+      <span class="badge badge--outline badge--handoff-${h.status}" id="handoff-status" data-testid="handoff-status">${HANDOFF_LABELS[h.status] || humanize(h.status || "")}</span>
+      ${h.priority && h.priority !== "normal" ? html`<span class="badge badge--priority badge--${h.priority}" id="handoff-priority"
+          data-testid="handoff-priority">${PRIORITY_LABELS[h.priority] || humanize(h.priority)}</span>` : nothing}
+      <span class="handoff__reason" id="handoff-reason" data-testid="handoff-reason">${h.reason || "No reason given"}</span>
+      <span class="handoff__chevron" aria-hidden="true">${open ? "▴" : "▾"}</span>
+      <span class="sr-only">${open ? "Hide details" : "Show details"}</span>
+    </button>
+    <div class="handoff__body" id="handoff-body" ?hidden=${!open}>
+      ${trigger || target ? html`<p class="handoff__target">${[trigger, target && `routed to the ${target}`].filter(Boolean).join(" · ")}</p>` : nothing}
+      <div class="handoff__cols">
+        <div>
+          <h2 class="handoff__label">AI summary</h2>
+          <p class="handoff__summary" id="handoff-summary" data-testid="handoff-summary">${h.summary || "No summary yet."}</p>
+        </div>
+        <div>
+          <h2 class="handoff__label">Gathered information</h2>
+          <dl class="kv" id="handoff-gathered" data-testid="handoff-gathered">
+            ${gathered.length ? gathered.map(([k, v]) => html`<div class="kv__row"><dt>${humanize(k)}</dt><dd>${displayValue(v)}</dd></div>`)
+              : html`<div class="kv__empty">Nothing gathered.</div>`}
+          </dl>
+        </div>
+      </div>
+    </div>`, dom.handoff);
+}
+
+function toggleHandoff() {
+  if (!state.open || !state.open.handoff) return;
+  state.handoffExpanded = !state.handoffExpanded;
+  renderHandoff(state.open.handoff);
 }
 
 function renderActions(c) {
@@ -584,85 +655,105 @@ function renderActions(c) {
   dom.assignGroup.hidden = resolved;
   dom.resolveGroup.hidden = resolved;
   dom.resolvedNote.hidden = !resolved;
-  if (resolved) setText(dom.resolvedNote, `Resolved${c.resolution ? ` · ${RESOLUTION_LABELS[c.resolution] || c.resolution}` : ""}`);
-  dom.replyHint.textContent = c.status === "open" ? "The AI is handling this conversation; replying takes it over." : "";
+  if (resolved) {
+    const how = c.resolution && c.resolution !== "resolved" ? ` as ${(RESOLUTION_LABELS[c.resolution] || humanize(c.resolution)).toLowerCase()}` : "";
+    dom.resolvedNote.textContent = `Resolved${how}. A new message from the visitor reopens it.`;
+  }
+  renderComposerHint();
 }
 
-function renderDetails(c) {
-  const contact = c.contact || {};
-  const known = {
-    name: contact.name,
-    email: contact.email,
-    phone: contact.phone,
-    channel: c.channel,
-    priority: c.priority,
-  };
-  Object.keys(known).forEach((k) => {
-    if (!known[k]) delete known[k];
+function renderComposerHint() {
+  const c = state.open;
+  if (state.mode === "note") dom.replyHint.textContent = "Only agents see notes; the visitor never does.";
+  else dom.replyHint.textContent = c && c.status === "open" ? "The AI is handling this conversation; replying takes it over." : "";
+}
+
+// --- history --------------------------------------------------------------------------------
+
+function sortedMessages() {
+  return Array.from(state.messages.values()).sort((a, b) => {
+    const ta = Date.parse(a.created_at) || 0;
+    const tb = Date.parse(b.created_at) || 0;
+    return ta - tb || Number(a.id) - Number(b.id);
   });
-  renderKeyValues(dom.contactDetails, known, "No contact details.");
-  renderKeyValues(dom.contactAttributes, contact.attributes || {}, "None.");
-  dom.tags.replaceChildren();
-  const tags = Array.isArray(c.tags) ? c.tags : [];
-  if (!tags.length) dom.tags.append(el("li", "tags__empty", "No tags."));
-  tags.forEach((tag) => dom.tags.append(el("li", "chip", tag)));
-
-  // What flows did in this conversation, for the agent only (visitors never see these lines).
-  dom.flowLog.replaceChildren();
-  const steps = Array.isArray(c.flow_log) ? c.flow_log : [];
-  if (!steps.length) dom.flowLog.append(el("li", "tags__empty", "No flow has run."));
-  steps.forEach((step) => dom.flowLog.append(el("li", "flow-log__item", step.text || String(step))));
 }
 
-function appendMessage(m) {
-  if (!m || m.id === undefined || m.id === null) return;
-  const id = String(m.id);
-  if (state.messageIds.has(id)) return; // our reply comes back as the POST answer and as an event
-  state.messageIds.add(id);
-  const nearBottom = dom.history.scrollHeight - dom.history.scrollTop - dom.history.clientHeight < 120;
-  const node = renderMessage(m);
-  // Events can overtake a POST answer; keep server time order.
-  const t = Date.parse(m.created_at) || Date.now();
-  node.dataset.t = String(t);
-  let before = null;
-  for (let child = dom.history.lastElementChild; child; child = child.previousElementSibling) {
-    if (Number(child.dataset.t) <= t) break;
-    before = child;
-  }
-  dom.history.insertBefore(node, before);
-  scrollHistory(nearBottom || m.sender_type === "agent");
-}
-
-function renderMessage(m) {
+function messageTemplate(m) {
   const type = ["visitor", "ai", "agent", "system"].includes(m.sender_type) ? m.sender_type : "system";
-  const row = el("article", `imsg imsg--${type}`);
-  if (type !== "system") {
-    const head = el("header", "imsg__head");
-    const fallback = { visitor: "Visitor", ai: "Assistant", agent: "Agent" }[type];
-    head.append(el("span", "imsg__sender", m.sender_name || fallback));
-    if (type === "ai") head.append(el("span", "tag tag--ai", "AI"));
-    head.append(timeElement(m.created_at, "imsg__time"));
-    row.append(head);
-  }
-  // The hook is on the bubble alone, so its text is exactly what was said.
-  const bubble = el("div", "imsg__body", m.body || "");
-  bubble.setAttribute("data-testid", "inbox-message");
-  bubble.setAttribute("data-sender-type", type);
-  bubble.setAttribute("data-message-id", String(m.id));
-  row.append(bubble);
-
+  const note = Boolean(m.private);
   const metadata = m.metadata || {};
-  if (metadata.article && metadata.article.title) {
-    row.append(el("p", "imsg__note", `Suggested article: ${metadata.article.title}`));
-  }
-  if (Array.isArray(metadata.quick_replies) && metadata.quick_replies.length) {
-    row.append(el("p", "imsg__note", `Quick replies: ${metadata.quick_replies.join(" · ")}`));
-  }
-  return row;
+  const fallback = { visitor: "Visitor", ai: "Assistant", agent: "Agent" }[type];
+  return html`<article class="imsg imsg--${type} ${note ? "imsg--private" : ""}">
+    ${type !== "system" ? html`<header class="imsg__head">
+      <span class="imsg__sender">${m.sender_name || fallback}</span>
+      ${type === "ai" ? html`<span class="tag tag--ai">AI</span>` : nothing}
+      ${note ? html`<span class="tag tag--note">Private note</span>` : nothing}
+      ${metadata.via === "slack" ? html`<span class="tag tag--slack">via Slack</span>` : nothing}
+      ${timeTemplate(m.created_at, "imsg__time")}
+    </header>` : nothing}
+    <div class="imsg__body" data-testid="inbox-message" data-sender-type=${type} data-message-id=${String(m.id)}
+         data-private=${note ? "true" : "false"}>${m.body || ""}</div>
+    ${metadata.article && metadata.article.title ? html`<p class="imsg__note">Suggested article: ${metadata.article.title}</p>` : nothing}
+    ${Array.isArray(metadata.quick_replies) && metadata.quick_replies.length
+      ? html`<p class="imsg__note">Quick replies: ${metadata.quick_replies.join(" · ")}</p>` : nothing}
+    ${Array.isArray(metadata.attachments) && metadata.attachments.length
+      ? html`<p class="imsg__note">Attachments: ${metadata.attachments.map((a) => `${a.filename} (${Math.ceil((a.size || 0) / 1024)} KB)`).join(" · ")}</p>` : nothing}
+    ${metadata.delivery ? deliveryTemplate(m) : nothing}
+  </article>`;
 }
 
-function scrollHistory(force) {
-  if (force) dom.history.scrollTop = dom.history.scrollHeight;
+// Messages that leave on email, SMS or phone show how their delivery went; a failed one can be retried.
+const DELIVERY_LABELS = { queued: "Sending…", sent: "Delivered to the provider", failed: "Not delivered" };
+
+function deliveryTemplate(m) {
+  const delivery = m.metadata.delivery;
+  const retry = async (event) => {
+    const button = event.currentTarget;
+    button.disabled = true;
+    try {
+      addMessage(await api(`conversations/${enc(m.conversation)}/messages/${enc(m.id)}/retry/`, { method: "POST" }));
+    } catch (err) {
+      button.disabled = false;
+      toastError(err, "Couldn't retry the delivery");
+    }
+  };
+  const failed = delivery.status === "failed";
+  return html`<p class="imsg__delivery imsg__delivery--${delivery.status}" data-testid="delivery-status"
+      data-status=${delivery.status}>${DELIVERY_LABELS[delivery.status] || delivery.status} (${delivery.channel || "channel"})${
+    failed && delivery.error ? html`<span class="imsg__delivery-error">: ${delivery.error}</span>` : nothing}${
+    failed ? html` <button type="button" class="btn btn--small" data-testid="delivery-retry" @click=${retry}>Retry</button>` : nothing}</p>`;
+}
+
+/** scroll: "bottom" always, "auto" only when the agent was already reading the end. */
+function renderHistory({ scroll = "auto" } = {}) {
+  const box = dom.history;
+  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+  const items = sortedMessages();
+  render(items.length || !state.open ? repeat(items, (m) => String(m.id), messageTemplate)
+    : html`<p class="history__empty">No messages yet.</p>`, box);
+  if (scroll === "bottom" || nearBottom) box.scrollTop = box.scrollHeight;
+}
+
+function addMessage(m, { scroll = "auto" } = {}) {
+  if (!m || m.id === undefined || m.id === null) return;
+  state.messages.set(String(m.id), m); // our reply comes back as the POST answer and as an event: one entry
+  renderHistory({ scroll });
+}
+
+// --- composer: reply or note, canned responses, typing ---------------------------------------
+
+function setMode(mode) {
+  state.mode = mode === "note" ? "note" : "reply";
+  const note = state.mode === "note";
+  dom.replyForm.dataset.mode = state.mode;
+  dom.modes.forEach((b) => b.setAttribute("aria-checked", b.dataset.mode === state.mode ? "true" : "false"));
+  dom.replySend.textContent = note ? "Add note" : "Send";
+  dom.replyLabel.textContent = note ? "Private note for agents" : "Reply to the visitor";
+  dom.replyInput.placeholder = note
+    ? "Write a private note… only agents see it (Enter adds it)"
+    : "Write a reply… Enter sends, Shift+Enter for a new line, / for canned responses";
+  stopMyTyping(); // a typed note is shown to colleagues only: start again with the right flag
+  renderComposerHint();
 }
 
 function saveDraft() {
@@ -673,18 +764,22 @@ async function sendReply() {
   const id = state.openId;
   const text = dom.replyInput.value;
   if (!id || !text.trim() || dom.replySend.disabled) return;
+  const note = state.mode === "note";
   dom.replySend.disabled = true;
+  stopMyTyping();
   try {
-    const message = await api(`conversations/${enc(id)}/messages/`, { method: "POST", body: { body: text.trim() } });
+    const path = note ? `conversations/${enc(id)}/notes/` : `conversations/${enc(id)}/messages/`;
+    const message = await api(path, { method: "POST", body: { body: text.trim() } });
     if (state.openId === id) {
-      appendMessage(message);
+      addMessage(message, { scroll: "bottom" });
       if (dom.replyInput.value === text) dom.replyInput.value = "";
     }
     state.drafts.delete(id);
+    state.ownActions.set(id, Date.now());
     // A reply acknowledges a pending handoff; don't wait for the event to show it.
-    refreshOpen(id);
+    if (!note) refreshOpen(id);
   } catch (err) {
-    toastError(err); // the text stays in the box
+    toastError(err, note ? "The note was not added" : "The reply was not sent"); // the text stays in the box
   } finally {
     dom.replySend.disabled = false;
   }
@@ -694,21 +789,203 @@ function refreshOpen(id) {
   if (id && id === state.openId) openConversation(id, { silent: true });
 }
 
+/** The "/word" being typed just before the caret, if any. */
+function slashToken() {
+  const input = dom.replyInput;
+  const before = input.value.slice(0, input.selectionStart);
+  const match = before.match(/(^|\s)\/([\w-]*)$/);
+  return match ? { query: match[2].toLowerCase(), start: before.length - match[2].length - 1, end: input.selectionStart } : null;
+}
+
+async function loadCanned() {
+  const id = state.openId;
+  if (state.canned.items && state.canned.conversation === id) return;
+  try {
+    // ?conversation= fills {{contact.name}} and friends for this conversation ("rendered").
+    const items = await apiAll(`canned-responses/${query({ conversation: id })}`);
+    state.canned = { ...state.canned, items, conversation: id };
+  } catch (err) {
+    state.canned = { ...state.canned, items: [], conversation: id };
+    toastError(err, "Couldn't load the canned responses");
+  }
+}
+
+async function updateCanned() {
+  const token = state.mode === "reply" || state.mode === "note" ? slashToken() : null;
+  if (!token) {
+    closeCanned();
+    return;
+  }
+  await loadCanned();
+  const again = slashToken(); // the agent may have typed on while the list loaded
+  if (!again) {
+    closeCanned();
+    return;
+  }
+  const q = again.query;
+  const items = state.canned.items || [];
+  const matches = items.filter((r) => !q || String(r.shortcut).toLowerCase().includes(q) || String(r.title || "").toLowerCase().includes(q));
+  matches.sort((a, b) => Number(!String(a.shortcut).toLowerCase().startsWith(q)) - Number(!String(b.shortcut).toLowerCase().startsWith(q)));
+  state.canned = { ...state.canned, open: true, matches, index: Math.min(state.canned.index, Math.max(matches.length - 1, 0)) };
+  renderCanned();
+}
+
+function closeCanned() {
+  if (!state.canned.open) return;
+  state.canned = { ...state.canned, open: false, matches: [], index: 0 };
+  renderCanned();
+}
+
+function renderCanned() {
+  const { open, matches, index, items } = state.canned;
+  dom.canned.hidden = !open;
+  dom.replyInput.setAttribute("aria-expanded", open ? "true" : "false");
+  if (open && matches.length) dom.replyInput.setAttribute("aria-activedescendant", `canned-${matches[index].id}`);
+  else dom.replyInput.removeAttribute("aria-activedescendant");
+  if (!open) {
+    render(nothing, dom.cannedList);
+    return;
+  }
+  render(matches.length ? matches.map((r, i) => html`<li class="canned__item ${i === index ? "is-active" : ""}" role="option"
+        id=${`canned-${r.id}`} aria-selected=${i === index ? "true" : "false"} data-testid="canned-option" data-shortcut=${r.shortcut}
+        @mousedown=${(event) => { event.preventDefault(); pickCanned(i); }}>
+      <span class="canned__shortcut">/${r.shortcut}</span> <span class="canned__name">${r.title || ""}</span>
+      <span class="canned__preview">${r.rendered || r.body}</span></li>`)
+    : html`<li class="canned__none">${items && items.length ? "No canned response matches." : "No canned responses yet: an admin adds them."}</li>`,
+  dom.cannedList);
+}
+
+function pickCanned(index) {
+  const item = state.canned.matches[index];
+  const token = slashToken();
+  if (!item || !token) return;
+  const input = dom.replyInput;
+  const text = item.rendered || item.body || "";
+  input.value = input.value.slice(0, token.start) + text + input.value.slice(token.end);
+  const caret = token.start + text.length;
+  input.setSelectionRange(caret, caret);
+  input.focus();
+  closeCanned();
+  saveDraft();
+}
+
+function onComposerKeydown(event) {
+  const { open, matches, index } = state.canned;
+  if (open && matches.length && ["ArrowDown", "ArrowUp", "Enter", "Tab"].includes(event.key)) {
+    event.preventDefault();
+    if (event.key === "ArrowDown") state.canned.index = (index + 1) % matches.length;
+    else if (event.key === "ArrowUp") state.canned.index = (index - 1 + matches.length) % matches.length;
+    else pickCanned(index);
+    renderCanned();
+    return;
+  }
+  if (event.key === "Escape") {
+    event.preventDefault();
+    if (open) closeCanned();
+    else dom.replyInput.blur();
+    return;
+  }
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    sendReply();
+  }
+}
+
+function onComposerInput() {
+  saveDraft();
+  updateCanned();
+  if (!state.openId) return;
+  // The visitor sees "Ana is typing…" (colleagues only, for a note): say so at most every few
+  // seconds while typing, and stop after a pause.
+  const now = Date.now();
+  const mine = state.myTyping;
+  if (mine.conversation !== state.openId || now - mine.sentAt > TYPING_RESEND_MS) {
+    if (live.send({ type: "typing", conversation: state.openId, active: true, private: state.mode === "note" })) {
+      mine.conversation = state.openId;
+      mine.sentAt = now;
+    }
+  }
+  clearTimeout(mine.idleTimer);
+  mine.idleTimer = setTimeout(stopMyTyping, TYPING_IDLE_MS);
+}
+
+function stopMyTyping() {
+  const mine = state.myTyping;
+  clearTimeout(mine.idleTimer);
+  if (mine.conversation) live.send({ type: "typing", conversation: mine.conversation, active: false });
+  mine.conversation = null;
+  mine.sentAt = 0;
+}
+
+// --- typing and presence from others -------------------------------------------------------
+
+function onTyping(event) {
+  if (event.conversation == null) return;
+  const id = String(event.conversation);
+  const who = event.who === "agent" && event.agent ? `agent:${event.agent.id}` : "visitor";
+  if (event.who === "agent" && event.agent && sameId(event.agent.id, ME.id)) return; // my other tab
+  const name = event.who === "agent" ? (event.agent && event.agent.name) || "An agent" : "The visitor";
+  const typers = state.typing.get(id) || new Map();
+  if (event.active) typers.set(who, { name, agent: event.who === "agent", until: Date.now() + TYPING_LAPSE_MS });
+  else typers.delete(who);
+  state.typing.set(id, typers);
+  renderPresence();
+  setTimeout(renderPresence, TYPING_LAPSE_MS + 100); // lapse without a new frame
+}
+
+function typersOf(id) {
+  const typers = state.typing.get(id);
+  if (!typers) return [];
+  const now = Date.now();
+  typers.forEach((t, key) => t.until < now && typers.delete(key));
+  return Array.from(typers.values());
+}
+
+function onPresence(event) {
+  if (event.conversation == null) return;
+  const id = String(event.conversation);
+  const viewers = Array.isArray(event.viewers) ? event.viewers : [];
+  // An agent listed here is viewing this one; drop them from any other conversation.
+  const ids = new Set(viewers.map((v) => String(v.id)));
+  state.presence.forEach((list, other) => {
+    if (other !== id) state.presence.set(other, list.filter((v) => !ids.has(String(v.id))));
+  });
+  state.presence.set(id, viewers);
+  renderPresence();
+  renderList();
+}
+
+function renderPresence() {
+  const id = state.openId;
+  if (!id) return;
+  const typers = typersOf(id);
+  const typingAgents = new Set(typers.filter((t) => t.agent).map((t) => t.name));
+  const others = (state.presence.get(id) || []).filter((v) => !sameId(v.id, ME.id));
+  const parts = others.map((v) => `${v.name} is ${typingAgents.has(v.name) ? "typing…" : "viewing"}`);
+  typingAgents.forEach((name) => !others.some((v) => v.name === name) && parts.push(`${name} is typing…`));
+  dom.presence.textContent = parts.join(" · ");
+  dom.presence.hidden = !parts.length;
+  const visitor = typers.find((t) => !t.agent);
+  dom.typing.textContent = visitor ? "The visitor is typing…" : "";
+}
+
 // --- actions --------------------------------------------------------------------------------
 
 /** Run an action on the open conversation; `returnsConversation` says whether the answer is one. */
-async function runAction(button, call, { returnsConversation = true } = {}) {
+async function runAction(button, call, what, { returnsConversation = true } = {}) {
   const id = state.openId;
   if (!id) return false;
   button.disabled = true;
+  state.ownActions.set(id, Date.now());
   try {
     const result = await call(id);
     if (returnsConversation && result && sameId(result.id, id) && result.status) upsertConversation(result);
     refreshOpen(id);
-    if (!state.conversations.has(id)) loadList();
+    if (!state.conversations.has(id) && !searching()) loadList();
     return true;
   } catch (err) {
-    toastError(err);
+    toastError(err, what);
+    if (err.status === 409) refreshOpen(id); // show who has it now
     return false;
   } finally {
     button.disabled = false;
@@ -717,8 +994,8 @@ async function runAction(button, call, { returnsConversation = true } = {}) {
 
 function claim() {
   const h = state.open && state.open.handoff;
-  if (!h) return;
-  runAction(dom.claim, () => api(`handoffs/${enc(h.id)}/acknowledge/`, { method: "POST", body: {} }), {
+  if (!h || dom.claim.hidden) return;
+  runAction(dom.claim, () => api(`handoffs/${enc(h.id)}/acknowledge/`, { method: "POST", body: {} }), "Couldn't claim it", {
     returnsConversation: false,
   });
 }
@@ -727,22 +1004,24 @@ function assign() {
   const value = dom.assignSelect.value;
   if (!value) {
     toast({ kind: "error", title: "Choose an agent or a team first" });
+    dom.assignSelect.focus();
     return;
   }
   const [kind, targetId] = [value.slice(0, value.indexOf(":")), value.slice(value.indexOf(":") + 1)];
   const body = kind === "team" ? { team_id: targetId } : { user_id: targetId };
-  runAction(dom.assignSubmit, (id) => api(`conversations/${enc(id)}/assign/`, { method: "POST", body })).then((done) => {
+  runAction(dom.assignSubmit, (id) => api(`conversations/${enc(id)}/assign/`, { method: "POST", body }), "Couldn't assign it").then((done) => {
     if (done) dom.assignSelect.value = "";
   });
 }
 
 function unassign() {
-  runAction(dom.unassign, (id) => api(`conversations/${enc(id)}/unassign/`, { method: "POST", body: {} }));
+  runAction(dom.unassign, (id) => api(`conversations/${enc(id)}/unassign/`, { method: "POST", body: {} }), "Couldn't hand it back");
 }
 
 function resolve() {
+  if (dom.resolveGroup.hidden) return;
   const resolution = dom.resolveType.value;
-  runAction(dom.resolve, (id) => api(`conversations/${enc(id)}/resolve/`, { method: "POST", body: { resolution } }));
+  runAction(dom.resolve, (id) => api(`conversations/${enc(id)}/resolve/`, { method: "POST", body: { resolution } }), "Couldn't resolve it");
 }
 
 async function loadAssignees() {
@@ -750,91 +1029,168 @@ async function loadAssignees() {
     apiAll("agents/").catch(() => []),
     apiAll("teams/").catch(() => []),
   ]);
-  const placeholder = el("option", "", "Assign…");
-  placeholder.value = "";
-  const options = [placeholder];
-  if (agents.length) {
-    const group = document.createElement("optgroup");
-    group.label = "Agents";
-    agents.forEach((a) => {
-      const name = a.name || a.username;
-      const label = sameId(a.id, ME.id) ? `${name} (me)`
-        : a.available === false ? `${name} (away)`
-        : a.online === false ? `${name} (offline)` : name;
-      const option = el("option", "", label);
-      option.value = `user:${a.id}`;
-      group.append(option);
-    });
-    options.push(group);
+  const agentLabel = (a) => {
+    const name = a.name || a.username;
+    if (sameId(a.id, ME.id)) return `${name} (me)`;
+    if (a.available === false) return `${name} (away)`;
+    return a.online === false ? `${name} (offline)` : `${name} (online)`;
+  };
+  const keep = dom.assignSelect.value;
+  render(html`<option value="">Assign…</option>
+    ${agents.length ? html`<optgroup label="Agents">${agents.map((a) => html`<option value=${`user:${a.id}`}>${agentLabel(a)}</option>`)}</optgroup>` : nothing}
+    ${teams.length ? html`<optgroup label="Teams">${teams.map((t) => html`<option value=${`team:${t.id}`}>${t.name}</option>`)}</optgroup>` : nothing}`,
+  dom.assignSelect);
+  dom.assignSelect.value = keep;
+}
+
+// --- contact panel: details, tags, past conversations ---------------------------------------
+
+async function loadPastConversations(detail) {
+  const contact = detail && detail.contact;
+  if (!contact || contact.id == null) return;
+  try {
+    const data = await api(`conversations/${query({ contact: contact.id })}`);
+    if (!state.open || !sameId(state.open.id, detail.id)) return;
+    const results = Array.isArray(data) ? data : (data && data.results) || [];
+    state.pastConversations = results.filter((c) => !sameId(c.id, detail.id));
+  } catch {
+    state.pastConversations = [];
   }
-  if (teams.length) {
-    const group = document.createElement("optgroup");
-    group.label = "Teams";
-    teams.forEach((t) => {
-      const option = el("option", "", t.name);
-      option.value = `team:${t.id}`;
-      group.append(option);
-    });
-    options.push(group);
+  renderDetails();
+}
+
+async function saveContact(event) {
+  event.preventDefault();
+  const c = state.open;
+  if (!c || !c.contact) return;
+  const form = event.currentTarget;
+  const body = Object.fromEntries(["name", "email", "phone"].map((k) => [k, form.elements[k].value.trim()]));
+  const button = form.querySelector("[type=submit]");
+  button.disabled = true;
+  try {
+    const contact = await api(`contacts/${enc(c.contact.id)}/`, { method: "PATCH", body });
+    state.editingContact = false;
+    upsertConversation({ id: c.id, contact });
+  } catch (err) {
+    toastError(err, "The contact was not saved");
+  } finally {
+    button.disabled = false;
   }
-  dom.assignSelect.replaceChildren(...options);
+}
+
+async function changeTags(change) {
+  const id = state.openId;
+  if (!id) return false;
+  try {
+    const { tags } = await api(`conversations/${enc(id)}/tags/`, { method: "POST", body: change });
+    state.ownActions.set(id, Date.now());
+    upsertConversation({ id, tags });
+    return true;
+  } catch (err) {
+    toastError(err, "The tags were not changed");
+    return false;
+  }
+}
+
+async function addTag(event) {
+  event.preventDefault();
+  const input = event.currentTarget.elements.tag;
+  const tags = input.value.split(",").map((t) => t.trim().replace(/^#/, "")).filter(Boolean);
+  if (tags.length && (await changeTags({ add: tags }))) input.value = "";
+}
+
+function toggleDetails() {
+  // Wide screens show the panel unless hidden; narrower ones open it over the conversation.
+  document.body.classList.toggle("details-toggled");
+  renderDetailsToggle();
+}
+
+function renderDetailsToggle() {
+  const shown = getComputedStyle(dom.details).display !== "none";
+  dom.detailsToggle.setAttribute("aria-expanded", shown ? "true" : "false");
+}
+
+function renderDetails() {
+  const c = state.open;
+  if (!c) return;
+  const contact = c.contact || {};
+  const tags = Array.isArray(c.tags) ? c.tags : [];
+  const steps = Array.isArray(c.flow_log) ? c.flow_log : [];
+  const attributes = Object.entries(contact.attributes || {});
+  const past = state.pastConversations;
+  const fields = [["name", "Name", "text"], ["email", "Email", "email"], ["phone", "Phone", "tel"]];
+  render(html`
+    <button type="button" class="btn btn--ghost btn--small details__close" @click=${toggleDetails}>Close</button>
+    <h2 class="details__title">Contact</h2>
+    ${state.editingContact ? html`
+      <form class="contact-form" data-testid="contact-form" @submit=${saveContact}>
+        ${fields.map(([key, label, type]) => html`<label class="contact-form__field">${label}
+          <input type=${type} name=${key} .value=${(key === "name" ? contact.name_on_file ?? contact.name : contact[key]) || ""} maxlength="200" autocomplete="off"></label>`)}
+        <div class="contact-form__bar">
+          <button type="submit" class="btn btn--primary btn--small" data-testid="contact-save">Save</button>
+          <button type="button" class="btn btn--ghost btn--small" @click=${() => { state.editingContact = false; renderDetails(); }}>Cancel</button>
+        </div>
+      </form>` : html`
+      <dl class="kv" id="contact-details" data-testid="contact-details">
+        ${fields.map(([key, label]) => html`<div class="kv__row"><dt>${label}</dt>
+          <dd>${(key === "name" ? contact.name_on_file ?? contact.name : contact[key]) || "—"}</dd></div>`)}
+      </dl>
+      ${contact.id != null ? html`<button type="button" class="btn btn--small details__edit" data-testid="contact-edit"
+          @click=${() => { state.editingContact = true; renderDetails(); }}>Edit contact</button>` : nothing}`}
+
+    <h2 class="details__title">Tags</h2>
+    <ul class="tags" id="conversation-tags" data-testid="conversation-tags">
+      ${tags.length ? tags.map((tag) => html`<li class="chip chip--tag" data-testid="tag">
+          <button type="button" class="chip__link" title="Show conversations tagged #${tag}" @click=${() => searchByTag(tag)}>#${tag}</button>
+          <button type="button" class="chip__remove" aria-label=${`Remove the tag ${tag}`} data-testid="tag-remove"
+                  @click=${() => changeTags({ remove: [tag] })}>×</button></li>`)
+        : html`<li class="tags__empty">No tags yet.</li>`}
+    </ul>
+    <form class="tag-form" @submit=${addTag}>
+      <label class="sr-only" for="tag-input">Add a tag</label>
+      <input type="text" id="tag-input" name="tag" data-testid="tag-input" maxlength="50" placeholder="Add a tag" autocomplete="off">
+      <button type="submit" class="btn btn--small" data-testid="tag-add">Add</button>
+    </form>
+
+    <h2 class="details__title">Past conversations</h2>
+    <ul class="past" data-testid="past-conversations">
+      ${past === null ? html`<li class="tags__empty">Loading…</li>`
+        : past.length ? past.map((p) => html`<li><button type="button" class="past__item" @click=${() => openConversation(p.id)}>
+            <span class="past__top"><span class="badge badge--status badge--${p.status}">${statusLabel(p.status)}</span>
+              ${timeTemplate(p.last_activity_at, "past__time")}</span>
+            <span class="past__preview">${(p.last_message && p.last_message.body) || "No messages"}</span></button></li>`)
+        : html`<li class="tags__empty">This is their first conversation.</li>`}
+    </ul>
+
+    ${attributes.length ? html`<h2 class="details__title">Attributes</h2>
+      <dl class="kv" id="contact-attributes">${attributes.map(([k, v]) => html`<div class="kv__row"><dt>${humanize(k)}</dt><dd>${displayValue(v)}</dd></div>`)}</dl>` : nothing}
+
+    <h2 class="details__title">Flow steps</h2>
+    <ol class="flow-log" id="flow-log" data-testid="flow-log">
+      ${steps.length ? steps.map((step) => html`<li class="flow-log__item">${step.text || String(step)}</li>`)
+        : html`<li class="tags__empty">No flow has run.</li>`}
+    </ol>`, dom.detailsBody);
 }
 
 // --- live updates ---------------------------------------------------------------------------
 
-function wsUrl() {
-  const path = config.ws_url || "/ws/inbox/";
-  if (/^wss?:/.test(path)) return path;
-  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
-}
-
-function connect() {
-  clearTimeout(state.reconnectTimer);
-  if (state.socket) return;
-  let ws;
-  try {
-    ws = new WebSocket(wsUrl());
-  } catch {
-    scheduleReconnect();
-    return;
-  }
-  state.socket = ws;
-  ws.onopen = () => {
-    if (state.socket !== ws) return;
-    const reconnected = state.everConnected;
-    state.everConnected = true;
-    state.backoff = BACKOFF_MIN_MS;
+const live = new LiveConnection(config.ws_url || "/ws/inbox/", {
+  onOpen(reconnected) {
     setWsState(true);
+    // Presence is per socket: a new one says again what this agent is looking at.
+    if (state.openId) live.send({ type: "viewing", conversation: state.openId });
     // Events sent while we were away are lost; the REST state is the truth.
     if (reconnected) {
       loadList();
       refreshOpen(state.openId);
     }
-  };
-  ws.onmessage = (event) => {
-    let data;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    handleEvent(data);
-  };
-  ws.onclose = (event) => {
-    if (state.socket !== ws) return;
-    state.socket = null;
+  },
+  onClose(event) {
     setWsState(false);
     if (event.code >= 4000) loadMe(); // an expired session redirects to the login page from there
-    scheduleReconnect();
-  };
-}
-
-function scheduleReconnect() {
-  clearTimeout(state.reconnectTimer);
-  const delay = state.backoff;
-  state.backoff = Math.min(state.backoff * 2, BACKOFF_MAX_MS);
-  state.reconnectTimer = setTimeout(connect, delay);
-}
+  },
+  onEvent: handleEvent,
+});
 
 function setWsState(online) {
   dom.wsState.setAttribute("data-state", online ? "online" : "offline");
@@ -895,19 +1251,30 @@ function stopPolling() {
 function handleEvent(event) {
   switch (event.type) {
     case "conversation.created":
-      upsertConversation(event.conversation);
-      break;
-    case "conversation.updated":
-      onConversationUpdated(event);
+    case "conversation.updated": // the inbox's carries the whole list item (realtime.publish_conversation_updated)
+      if (!searching()) upsertConversation(event.conversation);
+      else if (event.conversation && state.conversations.has(String(event.conversation.id))) upsertConversation(event.conversation);
       break;
     case "message.created":
       onMessageCreated(event.message);
+      break;
+    case "message.updated":
+      // a delivery status changed: the message is shown again, in place
+      if (event.message && String(event.message.conversation) === state.openId && state.messages.has(String(event.message.id))) {
+        addMessage(event.message);
+      }
       break;
     case "handoff.updated":
       onHandoffUpdated(event);
       break;
     case "notification":
       onNotification(event);
+      break;
+    case "typing":
+      onTyping(event);
+      break;
+    case "presence":
+      onPresence(event);
       break;
     case "agent.presence": // someone opened the inbox: their "(offline)" mark goes
       loadAssignees();
@@ -917,33 +1284,19 @@ function handleEvent(event) {
   }
 }
 
-// The inbox's conversation.updated carries the whole list item (realtime.publish_conversation_updated).
-function onConversationUpdated(event) {
-  upsertConversation(event.conversation);
-}
-
-const CSAT_LABELS = { positive: "👍 Positive", neutral: "😐 Neutral", negative: "👎 Negative" };
-
-function csatLabel(survey) {
-  if (!survey) return "—";
-  if (survey.status === "answered") {
-    const label = CSAT_LABELS[survey.rating] || survey.rating;
-    return survey.comment ? `${label}: “${survey.comment}”` : label;
-  }
-  return { scheduled: "Survey scheduled", sent: "Survey sent, no answer yet", cancelled: "Survey cancelled" }[survey.status]
-    || survey.status;
-}
-
 function onMessageCreated(m) {
   if (!m || m.conversation === undefined || m.conversation === null) return;
   const id = String(m.conversation);
-  if (id === state.openId) appendMessage(m);
+  if (id === state.openId) {
+    addMessage(m);
+    if (m.sender_type === "visitor") onTyping({ conversation: id, who: "visitor", active: false });
+  }
   // A rating or a survey just landed on the open conversation: refresh its header.
   if (id === state.openId && m.metadata && (m.metadata.csat_result || m.metadata.csat)) refreshOpen(id);
-  const lastMessage = { body: m.body, sender_type: m.sender_type, created_at: m.created_at };
+  const lastMessage = { body: m.body, sender_type: m.sender_type, created_at: m.created_at, private: Boolean(m.private) };
   if (state.conversations.has(id) || (state.open && id === state.openId)) {
     upsertConversation({ id, last_message: lastMessage, last_activity_at: m.created_at });
-  } else {
+  } else if (!searching()) {
     fetchAndUpsert(id);
   }
 }
@@ -958,22 +1311,25 @@ function onHandoffUpdated(event) {
 
 function onNotification(event) {
   const id = event.conversation;
-  const watching = id != null && String(id) === state.openId && document.hasFocus();
+  const key = id != null ? String(id) : null;
+  const watching = key !== null && key === state.openId && document.hasFocus();
   if (event.kind === "visitor_message" && watching) return; // the message is already on screen
+  // The agent just assigned or claimed it themselves: nothing to tell them.
+  if (key !== null && Date.now() - (state.ownActions.get(key) || 0) < OWN_ACTION_MS && event.kind !== "visitor_message") return;
   const fallback = event.kind === "visitor_message" ? "New message" : "Handoff assigned to you";
   const title = event.title || fallback;
-  const body = [event.reason, event.priority && `Priority: ${event.priority}`].filter(Boolean).join(" · ");
+  const body = [event.reason, event.priority && PRIORITY_LABELS[event.priority]].filter(Boolean).join(" · ");
   toast({
     kind: "notification",
     title,
     body,
     actionLabel: "Open",
-    action: id != null ? () => openConversation(id) : null,
+    action: key !== null ? () => openConversation(key) : null,
     timeout: event.kind === "visitor_message" ? 8000 : 20000,
   });
-  if (id != null) {
-    desktopNotify(title, body, String(id));
-    if (!state.conversations.has(String(id))) fetchAndUpsert(String(id));
+  if (key !== null) {
+    desktopNotify(title, body, key);
+    if (!state.conversations.has(key) && !searching()) fetchAndUpsert(key);
   }
 }
 
@@ -989,6 +1345,50 @@ async function fetchAndUpsert(id) {
   }
 }
 
+// --- keyboard -------------------------------------------------------------------------------
+
+function moveSelection(step) {
+  const ids = sortedConversations().map((c) => String(c.id));
+  if (!ids.length) return;
+  const at = ids.indexOf(state.openId);
+  const next = at === -1 ? (step > 0 ? 0 : ids.length - 1) : Math.min(Math.max(at + step, 0), ids.length - 1);
+  openConversation(ids[next]);
+  const row = dom.list.querySelector(`[data-conversation-id="${CSS.escape(ids[next])}"]`);
+  if (row) row.scrollIntoView({ block: "nearest" });
+}
+
+function focusComposer(mode) {
+  if (!state.openId) return;
+  setMode(mode);
+  dom.replyInput.focus();
+}
+
+const SHORTCUTS = {
+  j: () => moveSelection(1),
+  k: () => moveSelection(-1),
+  r: () => focusComposer("reply"),
+  n: () => focusComposer("note"),
+  s: () => dom.searchInput.focus(),
+  c: () => claim(),
+  e: () => resolve(),
+  h: () => toggleHandoff(),
+  "?": () => (dom.shortcuts.open ? dom.shortcuts.close() : dom.shortcuts.showModal()),
+  1: () => setFilter(FILTER_KEYS[0]),
+  2: () => setFilter(FILTER_KEYS[1]),
+  3: () => setFilter(FILTER_KEYS[2]),
+  4: () => setFilter(FILTER_KEYS[3]),
+  5: () => setFilter(FILTER_KEYS[4]),
+};
+
+function onShortcut(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented || isTyping(event)) return;
+  if (dom.shortcuts.open && event.key !== "?") return; // the dialog handles Esc itself
+  const action = SHORTCUTS[event.key];
+  if (!action) return;
+  event.preventDefault();
+  action();
+}
+
 // --- wiring ---------------------------------------------------------------------------------
 
 function wire() {
@@ -1002,42 +1402,64 @@ function wire() {
       next.click();
     }),
   );
+  dom.searchInput.addEventListener("input", onSearchInput);
+  dom.searchInput.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      clearSearch();
+      dom.searchInput.blur();
+    }
+  });
+  dom.searchForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    runSearch();
+  });
+  dom.searchClear.addEventListener("click", () => {
+    clearSearch();
+    dom.searchInput.focus();
+  });
   dom.loadMore.addEventListener("click", loadMore);
   dom.availability.addEventListener("change", setAvailability);
   dom.notify.addEventListener("click", async () => {
     if (notificationsSupported() && Notification.permission === "default") await requestNotificationPermission();
     else renderNotifyButton();
   });
+  dom.shortcutsOpen.addEventListener("click", () => dom.shortcuts.showModal());
+  dom.back.addEventListener("click", closeConversation);
   dom.claim.addEventListener("click", claim);
   dom.assignSubmit.addEventListener("click", assign);
   dom.unassign.addEventListener("click", unassign);
   dom.resolve.addEventListener("click", resolve);
-  dom.detailsToggle.addEventListener("click", () => {
-    const hidden = document.body.classList.toggle("details-collapsed");
-    dom.detailsToggle.setAttribute("aria-expanded", hidden ? "false" : "true");
-  });
+  dom.detailsToggle.addEventListener("click", toggleDetails);
+  window.matchMedia("(max-width: 1100px)").addEventListener("change", renderDetailsToggle);
+  dom.modes.forEach((b) => b.addEventListener("click", () => {
+    setMode(b.dataset.mode);
+    dom.replyInput.focus();
+  }));
   dom.replyForm.addEventListener("submit", (event) => {
     event.preventDefault();
     sendReply();
   });
-  dom.replyInput.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      sendReply();
-    }
+  dom.replyInput.addEventListener("keydown", onComposerKeydown);
+  dom.replyInput.addEventListener("input", onComposerInput);
+  dom.replyInput.addEventListener("click", updateCanned);
+  dom.replyInput.addEventListener("blur", () => {
+    closeCanned();
+    stopMyTyping();
+  });
+  document.addEventListener("keydown", onShortcut);
+  window.addEventListener("hashchange", openFromHash);
+  window.addEventListener("focus", () => {
+    if (!state.open) return;
+    markSeen(state.open);
+    renderList();
   });
   // Browsers only show the permission prompt after a user gesture; the first click anywhere counts.
   document.addEventListener("click", requestNotificationPermission, { once: true, capture: true });
-  window.addEventListener("online", () => {
-    if (!state.socket) {
-      state.backoff = BACKOFF_MIN_MS;
-      connect();
-    }
-  });
+  window.addEventListener("beforeunload", () => live.send({ type: "viewing", conversation: null }));
+  // "just now" becomes "2m ago": lit-html owns those nodes, so re-render rather than edit them.
   setInterval(() => {
-    document.querySelectorAll("time[data-relative]").forEach((node) => {
-      node.textContent = relativeTime(node.dateTime);
-    });
+    renderList();
+    if (state.open) renderHistory();
   }, 30000);
 }
 
@@ -1045,13 +1467,20 @@ function start() {
   wire();
   renderNotifyButton();
   requestNotificationPermission();
+  setMode("reply");
   renderThread();
-  connect();
+  renderDetailsToggle();
+  live.connect();
   loadMe();
   loadAssignees();
   loadList().then(rememberWaitingHandoffs);
+  openFromHash();
+}
+
+/** A link to /inbox/#conversation=<id> opens that conversation, on load or while the page is open. */
+function openFromHash() {
   const match = location.hash.match(/conversation=([^&]+)/);
-  if (match) openConversation(decodeURIComponent(match[1]));
+  if (match && decodeURIComponent(match[1]) !== state.openId) openConversation(decodeURIComponent(match[1]));
 }
 
 start();

@@ -6,7 +6,10 @@
  * Optional attributes on that tag: data-title, data-color, data-workspace.
  * The API lives on the origin the script was loaded from, so the widget works
  * cross-origin. Visitors authenticate with `Authorization: Visitor <token>`; no cookies.
- * Host pages may call window.HelpdeskWidget.open() / .close() / .reset().
+ * Host pages may call window.HelpdeskWidget.open() / .close() / .reset(), and listen with
+ * window.Helpdesk.on(name, callback) / .off(name, callback) for "handoff" {status},
+ * "message" {message}, "open", "close" and "csat" {rating}; the same events are dispatched
+ * on window as CustomEvents named "helpdesk:<name>" with the payload in `detail`.
  * The file stays ASCII-only (\u escapes): host pages may declare any charset.
  */
 (() => {
@@ -19,10 +22,58 @@
   const BACKOFF_MIN_MS = 500;
   const BACKOFF_MAX_MS = 10000;
   const DEFAULT_COLOR = "#4f46e5";
-  const RATINGS = {
-    positive: { emoji: "\u{1F44D}", label: "Good" },
-    neutral: { emoji: "\u{1F610}", label: "Okay" },
-    negative: { emoji: "\u{1F44E}", label: "Bad" },
+  const RATINGS = { positive: "\u{1F44D}", neutral: "\u{1F610}", negative: "\u{1F44E}" }; // their emoji
+  const TYPING_REPEAT_MS = 3000; // the visitor's "typing" is sent again this often while they type...
+  const TYPING_IDLE_MS = 4000; // ...and "stopped" after this long without a key
+  const TYPING_LAPSE_MS = 10000; // an agent's "typing" shown this long without a new frame (API.md)
+
+  // --- the widget's own words, in the assistant's five languages ----------------------------
+  // One phrase a line, its translations in LANGUAGES order. The visitor's language is the
+  // conversation's (as the assistant detected it), else the browser's first of the five, else English.
+  const LANGUAGES = ["en", "es", "fr", "de", "pt"];
+  const PHRASES = {
+    title: ["Chat with us", "Chatea con nosotros", "Discutons", "Chatten Sie mit uns", "Fale conosco"],
+    ai: ["AI assistant", "Asistente virtual", "Assistant virtuel", "KI-Assistent", "Assistente virtual"],
+    agent: ["Support agent", "Agente de soporte", "Conseiller", "Support-Mitarbeiter", "Atendente"],
+    waiting: ["Waiting for an agent\u2026", "Esperando a un agente\u2026", "En attente d'un conseiller\u2026", "Warten auf einen Mitarbeiter\u2026", "Aguardando um atendente\u2026"],
+    pending: ["We've asked a person to join. You'll get their reply right here.", "Hemos pedido que se una una persona. Recibir\u00E1s su respuesta aqu\u00ED mismo.", "Nous avons demand\u00E9 \u00E0 une personne de vous rejoindre. Sa r\u00E9ponse arrivera ici.", "Wir haben eine Person dazugebeten. Ihre Antwort erscheint hier.", "Pedimos que uma pessoa participe. Voc\u00EA receber\u00E1 a resposta aqui mesmo."],
+    resolved: ["This conversation is resolved. Send a message if you need anything else.", "Esta conversaci\u00F3n est\u00E1 resuelta. Escribe si necesitas algo m\u00E1s.", "Cette conversation est r\u00E9solue. \u00C9crivez-nous si vous avez besoin d'autre chose.", "Dieses Gespr\u00E4ch ist erledigt. Schreiben Sie, wenn Sie noch etwas brauchen.", "Esta conversa foi resolvida. Envie uma mensagem se precisar de mais alguma coisa."],
+    online: ["Online", "En l\u00EDnea", "En ligne", "Online", "Online"],
+    offline: ["Offline", "Sin conexi\u00F3n", "Hors ligne", "Offline", "Offline"],
+    connected: ["Connected", "Conectado", "Connect\u00E9", "Verbunden", "Conectado"],
+    reconnecting: ["Reconnecting\u2026", "Reconectando\u2026", "Reconnexion\u2026", "Verbindung wird wiederhergestellt\u2026", "Reconectando\u2026"],
+    notConnected: ["Not connected", "Sin conectar", "Non connect\u00E9", "Nicht verbunden", "N\u00E3o conectado"],
+    openChat: ["Open chat", "Abrir chat", "Ouvrir la discussion", "Chat \u00F6ffnen", "Abrir chat"],
+    openChatUnread: ["Open chat ({n} new)", "Abrir chat ({n} nuevos)", "Ouvrir la discussion ({n} nouveaux)", "Chat \u00F6ffnen ({n} neu)", "Abrir chat ({n} novas)"],
+    closeChat: ["Close chat", "Cerrar chat", "Fermer la discussion", "Chat schlie\u00DFen", "Fechar chat"],
+    messages: ["Messages", "Mensajes", "Messages", "Nachrichten", "Mensagens"],
+    aiTyping: ["AI is responding\u2026", "La IA est\u00E1 respondiendo\u2026", "L'IA r\u00E9pond\u2026", "Die KI antwortet\u2026", "A IA est\u00E1 respondendo\u2026"],
+    agentTyping: ["{name} is typing\u2026", "{name} est\u00E1 escribiendo\u2026", "{name} est en train d'\u00E9crire\u2026", "{name} schreibt\u2026", "{name} est\u00E1 digitando\u2026"],
+    yourMessage: ["Your message", "Tu mensaje", "Votre message", "Ihre Nachricht", "Sua mensagem"],
+    placeholder: ["Type your message\u2026", "Escribe tu mensaje\u2026", "\u00C9crivez votre message\u2026", "Schreiben Sie Ihre Nachricht\u2026", "Digite sua mensagem\u2026"],
+    send: ["Send message", "Enviar mensaje", "Envoyer le message", "Nachricht senden", "Enviar mensagem"],
+    poweredBy: ["Powered by Helpdesk", "Con la tecnolog\u00EDa de Helpdesk", "Propuls\u00E9 par Helpdesk", "Bereitgestellt von Helpdesk", "Desenvolvido por Helpdesk"],
+    unreachable: ["We couldn't reach the server. Check your connection and try again.", "No pudimos conectar con el servidor. Revisa tu conexi\u00F3n e int\u00E9ntalo de nuevo.", "Impossible de joindre le serveur. V\u00E9rifiez votre connexion et r\u00E9essayez.", "Der Server ist nicht erreichbar. Pr\u00FCfen Sie Ihre Verbindung und versuchen Sie es erneut.", "N\u00E3o conseguimos falar com o servidor. Verifique sua conex\u00E3o e tente de novo."],
+    tooLong: ["That message is too long.", "Ese mensaje es demasiado largo.", "Ce message est trop long.", "Diese Nachricht ist zu lang.", "Essa mensagem \u00E9 longa demais."],
+    maxLength: ["Messages can be at most {n} characters.", "Los mensajes pueden tener como m\u00E1ximo {n} caracteres.", "Un message peut compter au plus {n} caract\u00E8res.", "Nachrichten d\u00FCrfen h\u00F6chstens {n} Zeichen lang sein.", "As mensagens podem ter no m\u00E1ximo {n} caracteres."],
+    tooFast: ["You're sending messages too quickly. Please wait a moment.", "Est\u00E1s enviando mensajes demasiado r\u00E1pido. Espera un momento.", "Vous envoyez des messages trop vite. Patientez un instant.", "Sie senden zu schnell. Bitte warten Sie einen Moment.", "Voc\u00EA est\u00E1 enviando mensagens r\u00E1pido demais. Aguarde um momento."],
+    serverError: ["Something went wrong on our side. Please try again.", "Algo sali\u00F3 mal por nuestra parte. Int\u00E9ntalo de nuevo.", "Un probl\u00E8me est survenu de notre c\u00F4t\u00E9. Veuillez r\u00E9essayer.", "Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.", "Algo deu errado do nosso lado. Tente de novo."],
+    notSent: ["Your message could not be sent. Please try again.", "No se pudo enviar tu mensaje. Int\u00E9ntalo de nuevo.", "Votre message n'a pas pu \u00EAtre envoy\u00E9. Veuillez r\u00E9essayer.", "Ihre Nachricht konnte nicht gesendet werden. Bitte versuchen Sie es erneut.", "Sua mensagem n\u00E3o p\u00F4de ser enviada. Tente de novo."],
+    suggested: ["Suggested replies", "Respuestas sugeridas", "R\u00E9ponses sugg\u00E9r\u00E9es", "Antwortvorschl\u00E4ge", "Respostas sugeridas"],
+    read: ["Read: {title}", "Leer: {title}", "Lire : {title}", "Lesen: {title}", "Ler: {title}"],
+    howDidWeDo: ["How did we do?", "\u00BFQu\u00E9 tal lo hicimos?", "Comment s'est pass\u00E9 l'\u00E9change ?", "Wie waren wir?", "Como nos sa\u00EDmos?"],
+    rateConversation: ["Rate this conversation", "Valora esta conversaci\u00F3n", "\u00C9valuez cette conversation", "Bewerten Sie dieses Gespr\u00E4ch", "Avalie esta conversa"],
+    rate: ["Rate: {label}", "Valorar: {label}", "Note : {label}", "Bewertung: {label}", "Avaliar: {label}"],
+    positive: ["Good", "Bien", "Bien", "Gut", "Bom"],
+    neutral: ["Okay", "Regular", "Correct", "Okay", "Razo\u00E1vel"],
+    negative: ["Bad", "Mal", "Mauvais", "Schlecht", "Ruim"],
+    thanks: ["Thanks for your feedback", "Gracias por tu opini\u00F3n", "Merci pour votre avis", "Danke f\u00FCr Ihr Feedback", "Obrigado pela sua opini\u00E3o"],
+    alreadyRated: ["You already rated this conversation: {rating}", "Ya valoraste esta conversaci\u00F3n: {rating}", "Vous avez d\u00E9j\u00E0 \u00E9valu\u00E9 cette conversation : {rating}", "Sie haben dieses Gespr\u00E4ch bereits bewertet: {rating}", "Voc\u00EA j\u00E1 avaliou esta conversa: {rating}"],
+    alreadyRatedThanks: ["You already rated this conversation. Thank you!", "Ya valoraste esta conversaci\u00F3n. \u00A1Gracias!", "Vous avez d\u00E9j\u00E0 \u00E9valu\u00E9 cette conversation. Merci !", "Sie haben dieses Gespr\u00E4ch bereits bewertet. Danke!", "Voc\u00EA j\u00E1 avaliou esta conversa. Obrigado!"],
+    commentLabel: ["Anything to add? (optional)", "\u00BFAlgo m\u00E1s que a\u00F1adir? (opcional)", "Quelque chose \u00E0 ajouter ? (facultatif)", "M\u00F6chten Sie etwas erg\u00E4nzen? (optional)", "Algo a acrescentar? (opcional)"],
+    sendComment: ["Send comment", "Enviar comentario", "Envoyer le commentaire", "Kommentar senden", "Enviar coment\u00E1rio"],
+    commentThanks: ["Thanks, we got your comment.", "Gracias, hemos recibido tu comentario.", "Merci, nous avons bien re\u00E7u votre commentaire.", "Danke, wir haben Ihren Kommentar erhalten.", "Obrigado, recebemos seu coment\u00E1rio."],
+    commentFailed: ["Your rating is saved; the comment could not be added.", "Tu valoraci\u00F3n est\u00E1 guardada; no se pudo a\u00F1adir el comentario.", "Votre note est enregistr\u00E9e ; le commentaire n'a pas pu \u00EAtre ajout\u00E9.", "Ihre Bewertung ist gespeichert; der Kommentar konnte nicht hinzugef\u00FCgt werden.", "Sua avalia\u00E7\u00E3o foi salva; n\u00E3o foi poss\u00EDvel adicionar o coment\u00E1rio."],
   };
 
   // --- configuration from the script tag -------------------------------------------
@@ -31,7 +82,7 @@
   const apiOrigin = new URL(script && script.src ? script.src : location.href).origin;
   const wsOrigin = apiOrigin.replace(/^http/, "ws");
   const options = {
-    title: dataAttr("title") || "Chat with us",
+    title: dataAttr("title"), // empty: "Chat with us" in the visitor's language
     color: validColor(dataAttr("color")) || DEFAULT_COLOR,
     workspace: dataAttr("workspace"),
   };
@@ -59,11 +110,17 @@
     status: null, // open | pending_human | assigned | resolved
     assigneeName: "",
     language: "", // the conversation's language, as the assistant detected it
+    aiTyping: false,
+    agentTyping: "", // the name of the agent typing now
+    agentTypingTimer: null,
+    typingSentAt: 0, // when the visitor's "typing" frame last went out (0: not typing)
+    typingIdleTimer: null,
     items: [], // messages in display order: {id, t, el}
     byId: new Map(),
     csat: new Map(), // survey token -> block element
     lastSeenId: null,
     historyLoaded: false,
+    lastHandoffStatus: "", // the host page hears each handoff status once
     isOpen: false,
     unread: 0,
     sending: false,
@@ -78,6 +135,22 @@
     catchingUp: false,
     catchUpAgain: false,
   };
+
+  function languageIndex() {
+    const wanted = [state.language, ...(navigator.languages || [navigator.language])];
+    for (const tag of wanted) {
+      const index = LANGUAGES.indexOf(String(tag || "").slice(0, 2).toLowerCase());
+      if (index >= 0) return index;
+    }
+    return 0;
+  }
+
+  /** The phrase `key` in the visitor's language, with its {placeholders} filled from `values`. */
+  function t(key, values) {
+    const row = PHRASES[key];
+    const text = row[languageIndex()] || row[0];
+    return values ? text.replace(/\{(\w+)\}/g, (m, name) => (name in values ? String(values[name]) : m)) : text;
+  }
 
   const store = {
     load() {
@@ -136,7 +209,7 @@
         mode: "cors",
       });
     } catch {
-      throw new WidgetError(0, "We couldn't reach the server. Check your connection and try again.");
+      throw new WidgetError(0, t("unreachable"));
     }
     const data = await res.json().catch(() => null);
     if (!res.ok) throw new WidgetError(res.status, errorMessage(res.status, data), data);
@@ -144,12 +217,12 @@
   }
 
   function errorMessage(status, data) {
+    if (status === 413) return t("tooLong");
+    if (status === 429) return t("tooFast");
+    if (status >= 500) return t("serverError");
+    // The server explains other refusals in English; in another language the widget's own words.
     const message = data && data.error && data.error.message;
-    if (message) return message;
-    if (status === 413) return "That message is too long.";
-    if (status === 429) return "You're sending messages too quickly. Please wait a moment.";
-    if (status >= 500) return "Something went wrong on our side. Please try again.";
-    return "Your message could not be sent. Please try again.";
+    return message && languageIndex() === 0 ? message : t("notSent");
   }
 
   async function getAll(path) {
@@ -212,6 +285,7 @@
     state.unread = 0;
     ui.log.replaceChildren();
     setTyping(false);
+    setAgentTyping(false, "");
     renderHeader();
     renderUnread();
   }
@@ -256,13 +330,48 @@
   function applyConversation(data) {
     if (!data) return;
     if (data.status) state.status = data.status;
-    if (data.language) state.language = data.language;
     if ("assignee_name" in data) state.assigneeName = data.assignee_name || "";
-    renderHeader();
+    if (data.language && data.language !== state.language) {
+      state.language = data.language;
+      renderWords(); // the assistant detected the visitor's language: the widget follows it
+    } else {
+      renderHeader();
+    }
+  }
+
+  // --- script events for the host page ---------------------------------------------------------
+
+  const listeners = new Map(); // event name -> Set of callbacks
+  const EVENT_NAMES = ["handoff", "message", "open", "close", "csat"];
+
+  function on(name, callback) {
+    if (!EVENT_NAMES.includes(name) || typeof callback !== "function") return;
+    if (!listeners.has(name)) listeners.set(name, new Set());
+    listeners.get(name).add(callback);
+  }
+
+  function off(name, callback) {
+    const set = listeners.get(name);
+    if (set) set.delete(callback);
+  }
+
+  function emit(name, detail) {
+    for (const callback of Array.from(listeners.get(name) || [])) {
+      try {
+        callback(detail);
+      } catch (err) {
+        console.error("Helpdesk: a host page's", name, "listener failed", err); // never break the widget
+      }
+    }
+    window.dispatchEvent(new CustomEvent(`helpdesk:${name}`, { detail }));
   }
 
   function applyHandoffStatus(status) {
     // conversation.updated normally follows; this keeps the header right if it is late.
+    if (status && status !== state.lastHandoffStatus) {
+      state.lastHandoffStatus = status;
+      emit("handoff", { status });
+    }
     const next = { pending: "pending_human", acknowledged: "assigned", resolved: "resolved" }[status];
     if (next) state.status = next;
     else if (status === "cancelled" && state.status !== "resolved") state.status = "open";
@@ -309,8 +418,10 @@
       if (state.socket !== ws) return;
       state.socket = null;
       setOnline(false);
-      // An ai.typing{false} sent while we were offline would never arrive.
+      // An ai.typing{false} sent while we were offline would never arrive; the server stopped our own typing.
       setTyping(false);
+      setAgentTyping(false, "");
+      state.typingSentAt = 0;
       if (state.conversation === conv) {
         startPolling();
         scheduleReconnect();
@@ -357,6 +468,9 @@
       case "ai.typing":
         setTyping(Boolean(event.active));
         break;
+      case "agent.typing":
+        setAgentTyping(Boolean(event.active), String(event.name || ""));
+        break;
       case "handoff.updated":
         applyHandoffStatus(event.status);
         break;
@@ -377,10 +491,11 @@
     const body = text.trim();
     if (!body || state.sending) return false;
     if (body.length > MAX_LENGTH) {
-      showError(`Messages can be at most ${MAX_LENGTH.toLocaleString()} characters.`);
+      showError(t("maxLength", { n: MAX_LENGTH.toLocaleString() }));
       return false;
     }
     state.sending = true;
+    stopTyping();
     showError("");
     renderComposer();
     try {
@@ -415,6 +530,30 @@
     }
   }
 
+  /** A frame on the socket, when it is up; returns whether it went. */
+  function sendFrame(frame) {
+    if (!state.socket || !state.online) return false;
+    state.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  // The visitor is typing: the agents see it (sent again now and then, so theirs does not lapse).
+  function noteTyping() {
+    if (!ui.input.value.trim()) return stopTyping();
+    const now = Date.now();
+    if (now - state.typingSentAt > TYPING_REPEAT_MS && sendFrame({ type: "typing", active: true })) {
+      state.typingSentAt = now;
+    }
+    clearTimeout(state.typingIdleTimer);
+    state.typingIdleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function stopTyping() {
+    clearTimeout(state.typingIdleTimer);
+    if (state.typingSentAt) sendFrame({ type: "typing", active: false });
+    state.typingSentAt = 0;
+  }
+
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
@@ -430,16 +569,17 @@
       await request(`csat/${enc(token)}/`, { method: "POST", body: { rating }, auth: false });
       rememberCsat(token, rating);
       showCsatThanks(block, token, rating, true);
+      emit("csat", { rating });
     } catch (err) {
       if (err.status === 409) {
         // The 409 carries the rating recorded first, as top-level `rating`.
         const known = err.data && RATINGS[err.data.rating] ? err.data.rating : "";
         if (known) rememberCsat(token, known);
         showCsatRecorded(block, known);
-      } else if (err.status === 0 && state.socket && state.online) {
-        state.socket.send(JSON.stringify({ type: "csat.answer", token, rating }));
+      } else if (err.status === 0 && sendFrame({ type: "csat.answer", token, rating })) {
         rememberCsat(token, rating);
         showCsatThanks(block, token, rating, false);
+        emit("csat", { rating });
       } else {
         setCsatError(block, err.message);
         setCsatBusy(block, false);
@@ -453,10 +593,10 @@
     setCsatError(form, "");
     try {
       await request(`csat/${enc(token)}/`, { method: "POST", body: { rating, comment }, auth: false });
-      const done = el("p", "csat__done", "Thanks, we got your comment.");
+      const done = el("p", "csat__done", t("commentThanks"));
       form.replaceWith(done);
     } catch (err) {
-      setCsatError(form, err.status === 409 ? "Your rating is saved; the comment could not be added." : err.message);
+      setCsatError(form, err.status === 409 ? t("commentFailed") : err.message);
       button.disabled = false;
     }
   }
@@ -526,21 +666,19 @@
     const panel = testid(el("section", "panel"), "widget-panel");
     panel.hidden = true;
     panel.setAttribute("role", "dialog");
-    panel.setAttribute("aria-label", options.title);
 
     const head = el("header", "head");
     const headText = el("div", "head__text");
-    const title = el("h2", "head__title", options.title);
+    const title = el("h2", "head__title");
     const sub = el("p", "head__sub");
     const connection = testid(el("span", "conn"), "widget-connection");
     connection.setAttribute("data-state", "offline");
-    connection.append(el("span", "conn__dot"), el("span", "sr-only conn__label", "Offline"));
-    const answering = testid(el("span", "head__answering", "AI assistant"), "widget-answering");
+    connection.append(el("span", "conn__dot"), el("span", "sr-only conn__label"));
+    const answering = testid(el("span", "head__answering"), "widget-answering");
     sub.append(connection, answering);
     headText.append(title, sub);
     const closeButton = el("button", "head__close");
     closeButton.type = "button";
-    closeButton.setAttribute("aria-label", "Close chat");
     closeButton.append(svg(ICON_CLOSE));
     head.append(headText, closeButton);
 
@@ -551,7 +689,6 @@
     const log = testid(el("div", "log"), "widget-messages");
     log.setAttribute("role", "log");
     log.setAttribute("aria-live", "polite");
-    log.setAttribute("aria-label", "Messages");
     log.tabIndex = 0;
 
     const typing = testid(el("div", "typing"), "widget-typing");
@@ -560,7 +697,8 @@
     const dots = el("span", "typing__dots");
     dots.setAttribute("aria-hidden", "true");
     dots.append(el("i"), el("i"), el("i"));
-    typing.append(dots, el("span", "", "AI is responding\u2026"));
+    const typingText = el("span", "typing__text");
+    typing.append(dots, typingText);
 
     const error = testid(el("p", "error"), "widget-error");
     error.hidden = true;
@@ -568,28 +706,25 @@
 
     const form = el("form", "composer");
     form.noValidate = true;
-    const label = el("label", "sr-only", "Your message");
+    const label = el("label", "sr-only");
     label.htmlFor = "hd-input";
     const input = testid(el("textarea", "composer__input"), "widget-input");
     input.id = "hd-input";
     input.rows = 1;
     input.maxLength = MAX_LENGTH;
-    input.placeholder = "Type your message\u2026";
     input.setAttribute("aria-describedby", "hd-counter");
     const sendButton = testid(el("button", "composer__send"), "widget-send");
     sendButton.type = "submit";
-    sendButton.setAttribute("aria-label", "Send message");
     sendButton.append(svg(ICON_SEND));
     const counter = el("span", "composer__counter");
     counter.id = "hd-counter";
     form.append(label, input, sendButton, counter);
 
-    const footer = el("p", "footer", "Powered by Helpdesk");
+    const footer = el("p", "footer");
     panel.append(head, status, log, typing, error, form, footer);
 
     const launcher = testid(el("button", "launcher"), "widget-launcher");
     launcher.type = "button";
-    launcher.setAttribute("aria-label", "Open chat");
     launcher.setAttribute("aria-expanded", "false");
     const badge = el("span", "launcher__badge");
     badge.hidden = true;
@@ -597,7 +732,8 @@
     launcher.append(svg(ICON_CHAT), badge);
 
     root.append(panel, launcher);
-    return { host, root, panel, answering, connection, status, log, typing, error, form, input, sendButton, counter, launcher, badge, closeButton };
+    return { host, root, panel, title, answering, connection, status, log, typing, typingText, error, form, label, input,
+      sendButton, counter, footer, launcher, badge, closeButton };
   }
 
   function applyStyles(root) {
@@ -612,36 +748,35 @@
 
   // --- UI: rendering ---------------------------------------------------------------------------
 
-  // What the header says about who answers, in the conversation's language (the assistant's five).
-  const HEADER_TEXT = {
-    en: { ai: "AI assistant", waiting: "Waiting for an agent\u2026", agent: "Support agent",
-      pending: "We've asked a person to join. You'll get their reply right here.",
-      resolved: "This conversation is resolved. Send a message if you need anything else." },
-    es: { ai: "Asistente virtual", waiting: "Esperando a un agente\u2026", agent: "Agente de soporte",
-      pending: "Hemos pedido que se una una persona. Recibirás su respuesta aquí mismo.",
-      resolved: "Esta conversación está resuelta. Escribe si necesitas algo más." },
-    fr: { ai: "Assistant virtuel", waiting: "En attente d'un conseiller\u2026", agent: "Conseiller",
-      pending: "Nous avons demandé à une personne de vous rejoindre. Sa réponse arrivera ici.",
-      resolved: "Cette conversation est résolue. Écrivez-nous si vous avez besoin d'autre chose." },
-    de: { ai: "KI-Assistent", waiting: "Warten auf einen Mitarbeiter\u2026", agent: "Support-Mitarbeiter",
-      pending: "Wir haben eine Person dazugebeten. Ihre Antwort erscheint hier.",
-      resolved: "Dieses Gespräch ist erledigt. Schreiben Sie, wenn Sie noch etwas brauchen." },
-    pt: { ai: "Assistente virtual", waiting: "Aguardando um atendente\u2026", agent: "Atendente",
-      pending: "Pedimos que uma pessoa participe. Você receberá a resposta aqui mesmo.",
-      resolved: "Esta conversa foi resolvida. Envie uma mensagem se precisar de mais alguma coisa." },
-  };
+  /** Every fixed word of the widget, in the visitor's language (again when the language becomes known). */
+  function renderWords() {
+    const title = options.title || t("title");
+    ui.panel.lang = LANGUAGES[languageIndex()];
+    ui.panel.setAttribute("aria-label", title);
+    ui.title.textContent = title;
+    ui.closeButton.setAttribute("aria-label", t("closeChat"));
+    ui.log.setAttribute("aria-label", t("messages"));
+    ui.label.textContent = t("yourMessage");
+    ui.input.setAttribute("aria-label", t("yourMessage")); // named by more than its placeholder
+    ui.input.placeholder = t("placeholder");
+    ui.sendButton.setAttribute("aria-label", t("send"));
+    ui.footer.textContent = t("poweredBy");
+    renderHeader();
+    renderTyping();
+    renderUnread();
+    setOnline(state.online);
+  }
 
   function renderHeader() {
-    const text = HEADER_TEXT[(state.language || "").slice(0, 2)] || HEADER_TEXT.en;
-    let answering = text.ai;
+    let answering = t("ai");
     let status = "";
     if (state.status === "pending_human") {
-      answering = text.waiting;
-      status = text.pending;
+      answering = t("waiting");
+      status = t("pending");
     } else if (state.status === "assigned") {
-      answering = state.assigneeName || text.agent;
+      answering = state.assigneeName || t("agent");
     } else if (state.status === "resolved") {
-      status = text.resolved;
+      status = t("resolved");
     }
     ui.answering.textContent = answering;
     ui.status.textContent = status;
@@ -651,13 +786,30 @@
   function setOnline(online) {
     state.online = online;
     ui.connection.setAttribute("data-state", online ? "online" : "offline");
-    ui.connection.querySelector(".conn__label").textContent = online ? "Online" : "Offline";
-    ui.connection.title = online ? "Connected" : state.conversation ? "Reconnecting\u2026" : "Not connected";
+    ui.connection.querySelector(".conn__label").textContent = t(online ? "online" : "offline");
+    ui.connection.title = t(online ? "connected" : state.conversation ? "reconnecting" : "notConnected");
   }
 
   function setTyping(active) {
+    state.aiTyping = active;
+    renderTyping();
+  }
+
+  function setAgentTyping(active, name) {
+    clearTimeout(state.agentTypingTimer);
+    state.agentTyping = active ? name || t("agent") : "";
+    // A lost "stopped" (a closed tab, a dropped socket) must not leave it on for good.
+    if (active) state.agentTypingTimer = setTimeout(() => setAgentTyping(false, ""), TYPING_LAPSE_MS);
+    renderTyping();
+  }
+
+  function renderTyping() {
+    const active = Boolean(state.agentTyping) || state.aiTyping;
+    const wasHidden = ui.typing.hidden;
     ui.typing.hidden = !active;
-    if (active) scrollToBottom(true);
+    ui.typing.setAttribute("data-who", state.agentTyping ? "agent" : "ai");
+    ui.typingText.textContent = state.agentTyping ? t("agentTyping", { name: state.agentTyping }) : t("aiTyping");
+    if (active && wasHidden) scrollToBottom(true);
   }
 
   function showError(message) {
@@ -679,7 +831,7 @@
   function renderUnread() {
     ui.badge.hidden = state.unread === 0;
     ui.badge.textContent = state.unread > 9 ? "9+" : String(state.unread);
-    ui.launcher.setAttribute("aria-label", state.unread ? `Open chat (${state.unread} new)` : "Open chat");
+    ui.launcher.setAttribute("aria-label", state.unread ? t("openChatUnread", { n: state.unread }) : t("openChat"));
   }
 
   function addMessage(message) {
@@ -694,6 +846,7 @@
     insertSorted({ id, t: Date.parse(message.created_at) || Date.now(), el: node });
     state.byId.set(id, node);
     state.lastSeenId = state.items[state.items.length - 1].id;
+    if (state.historyLoaded) emit("message", { message }); // new messages, not the history replayed on load
 
     const metadata = message.metadata || {};
     if (metadata.csat && metadata.csat.token) showCsat(metadata.csat, node);
@@ -722,7 +875,7 @@
     node.setAttribute("data-message-id", String(message.id));
 
     if (type === "ai" || type === "agent") {
-      const fallback = type === "ai" ? "AI assistant" : "Support agent";
+      const fallback = t(type === "ai" ? "ai" : "agent");
       node.append(testid(el("div", "msg__sender", message.sender_name || fallback), "widget-sender"));
     }
     node.append(el("div", "msg__body", message.body || ""));
@@ -731,7 +884,7 @@
     const article = metadata.article;
     const href = article && safeUrl(article.url);
     if (href) {
-      const link = el("a", "msg__article", `Read: ${article.title || href}`);
+      const link = el("a", "msg__article", t("read", { title: article.title || href }));
       link.href = href;
       link.target = "_blank";
       link.rel = "noopener noreferrer";
@@ -746,7 +899,7 @@
     } else if (replies.length) {
       const group = el("div", "quick-replies");
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Suggested replies");
+      group.setAttribute("aria-label", t("suggested"));
       replies.forEach((text) => {
         const button = testid(el("button", "quick-reply", text), "quick-reply");
         button.type = "button";
@@ -819,17 +972,17 @@
     if (!token || state.csat.has(token)) return;
     const ratings = (Array.isArray(survey.options) ? survey.options : Object.keys(RATINGS)).filter((r) => RATINGS[r]);
     const block = testid(el("div", "csat"), "widget-csat");
-    block.append(el("p", "csat__question", "How did we do?"));
+    block.append(el("p", "csat__question", t("howDidWeDo")));
     const buttons = el("div", "csat__buttons");
     buttons.setAttribute("role", "group");
-    buttons.setAttribute("aria-label", "Rate this conversation");
+    buttons.setAttribute("aria-label", t("rateConversation"));
     ratings.forEach((rating) => {
       const button = testid(el("button", "csat__button"), `csat-${rating}`);
       button.type = "button";
-      button.setAttribute("aria-label", `Rate: ${RATINGS[rating].label}`);
-      const emoji = el("span", "csat__emoji", RATINGS[rating].emoji);
+      button.setAttribute("aria-label", t("rate", { label: t(rating) }));
+      const emoji = el("span", "csat__emoji", RATINGS[rating]);
       emoji.setAttribute("aria-hidden", "true");
-      button.append(emoji, el("span", "csat__caption", RATINGS[rating].label));
+      button.append(emoji, el("span", "csat__caption", t(rating)));
       button.addEventListener("click", () => answerCsat(token, rating, block));
       buttons.append(button);
     });
@@ -863,27 +1016,25 @@
   }
 
   function showCsatThanks(block, token, rating, askComment) {
-    const thanks = testid(el("p", "csat__thanks", `${RATINGS[rating].emoji} Thanks for your feedback`), "csat-thanks");
+    const thanks = testid(el("p", "csat__thanks", `${RATINGS[rating]} ${t("thanks")}`), "csat-thanks");
     block.replaceChildren(thanks);
     if (askComment) block.append(buildCommentForm(token, rating));
   }
 
   function showCsatRecorded(block, rating) {
-    const text = rating
-      ? `You already rated this conversation: ${RATINGS[rating].emoji} ${RATINGS[rating].label}`
-      : "You already rated this conversation. Thank you!";
+    const text = rating ? t("alreadyRated", { rating: `${RATINGS[rating]} ${t(rating)}` }) : t("alreadyRatedThanks");
     block.replaceChildren(testid(el("p", "csat__thanks", text), "csat-recorded"));
   }
 
   function buildCommentForm(token, rating) {
     const form = el("form", "csat__comment");
-    const label = el("label", "csat__label", "Anything to add? (optional)");
+    const label = el("label", "csat__label", t("commentLabel"));
     label.htmlFor = `hd-csat-${token}`;
     const area = el("textarea", "csat__textarea");
     area.id = label.htmlFor;
     area.rows = 2;
     area.maxLength = 2000;
-    const button = el("button", "csat__submit", "Send comment");
+    const button = el("button", "csat__submit", t("sendComment"));
     button.type = "submit";
     form.append(label, area, button, csatErrorLine());
     form.addEventListener("submit", (event) => {
@@ -906,6 +1057,7 @@
   // --- open / close / reset ----------------------------------------------------------------------
 
   function open() {
+    const wasOpen = state.isOpen;
     state.isOpen = true;
     ui.panel.hidden = false;
     ui.launcher.setAttribute("aria-expanded", "true");
@@ -916,15 +1068,18 @@
     scrollToBottom(true);
     ui.input.focus({ preventScroll: true });
     ensureConversation().catch((err) => showError(err.message));
+    if (!wasOpen) emit("open", {});
   }
 
   function close() {
+    const wasOpen = state.isOpen;
     const hadFocus = ui.root.activeElement && ui.panel.contains(ui.root.activeElement);
     state.isOpen = false;
     ui.panel.hidden = true;
     ui.launcher.setAttribute("aria-expanded", "false");
     ui.launcher.classList.remove("is-open");
     if (hadFocus) ui.launcher.focus();
+    if (wasOpen) emit("close", {});
   }
 
   function reset() {
@@ -953,7 +1108,9 @@
   });
   ui.input.addEventListener("input", () => {
     renderComposer();
-    if (ui.input.value.length < MAX_LENGTH && ui.error.textContent.includes("at most")) showError("");
+    noteTyping();
+    const tooLong = t("maxLength", { n: MAX_LENGTH.toLocaleString() });
+    if (ui.input.value.length < MAX_LENGTH && ui.error.textContent === tooLong) showError("");
   });
   window.addEventListener("online", () => {
     if (state.conversation && !state.socket) {
@@ -972,9 +1129,8 @@
 
   function mount() {
     document.body.append(ui.host);
-    renderHeader();
+    renderWords();
     renderComposer();
-    setOnline(false);
     const saved = store.load();
     if (saved && saved.id && saved.visitor_token) {
       state.conversation = { id: String(saved.id), token: saved.visitor_token };
@@ -983,6 +1139,7 @@
   }
 
   window.HelpdeskWidget = Object.freeze({ open, close, reset });
+  window.Helpdesk = Object.freeze({ on, off, open, close });
 
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount, { once: true });
@@ -1054,7 +1211,7 @@ button:disabled { cursor: default; opacity: .55; }
 .msg { max-width: 82%; display: flex; flex-direction: column; gap: 3px; }
 .msg__body { padding: 9px 13px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg__sender { font-size: 12px; font-weight: 600; color: #64748b; padding-left: 4px; }
-.msg__time { font-size: 11px; color: #94a3b8; padding: 0 4px; }
+.msg__time { font-size: 11px; color: #475569; padding: 0 4px; }
 .msg__time::after { content: attr(data-time); }
 .msg--visitor { align-self: flex-end; align-items: flex-end; }
 .msg--visitor .msg__body { background: var(--accent); color: #fff; border-bottom-right-radius: 4px; }
@@ -1108,9 +1265,9 @@ button:disabled { cursor: default; opacity: .55; }
 .composer__send { width: 40px; height: 40px; flex: none; border: 0; border-radius: 10px; background: var(--accent); color: #fff; display: grid; place-items: center; }
 .composer__send svg { width: 20px; height: 20px; fill: currentColor; }
 .composer.is-sending .composer__send { opacity: .6; }
-.composer__counter { position: absolute; right: 62px; bottom: 2px; font-size: 11px; color: #94a3b8; }
+.composer__counter { position: absolute; right: 62px; bottom: 2px; font-size: 11px; color: #475569; }
 .composer__counter.is-near { color: #b91c1c; font-weight: 600; }
-.footer { margin: 0; padding: 0 0 8px; text-align: center; font-size: 11px; color: #94a3b8; background: #fff; }
+.footer { margin: 0; padding: 0 0 8px; text-align: center; font-size: 11px; color: #475569; background: #fff; }
 `;
   }
 })();

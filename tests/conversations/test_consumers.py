@@ -4,15 +4,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from conversations import services
 from helpdesk.asgi import application
 from tests import factories
+from tests.conftest import close_socket_connections
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,10 +51,9 @@ def _no_broker_tasks(no_tasks):
 
 @pytest.fixture(autouse=True)
 async def _close_consumer_connections():
-    """A refused socket's last query leaves the connection of asgiref's sync thread open (the
-    consumer is torn down with the test); close it, or the test database cannot be dropped."""
+    """A refused socket's last query leaves its thread's connection open (the consumer is torn down with the test)."""
     yield
-    await sync_to_async(connections.close_all)()
+    await close_socket_connections()
 
 
 async def test_widget_socket_streams_the_conversation():

@@ -6,10 +6,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -18,7 +16,7 @@ from helpdesk.asgi import application
 from routing import presence
 from routing.models import AgentProfile
 from tests import factories
-from tests.conftest import client_for
+from tests.conftest import client_for, close_socket_connections
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +29,7 @@ def _no_broker(monkeypatch, no_tasks):
 @pytest.fixture(autouse=True)
 async def _close_consumer_connections():
     yield
-    await sync_to_async(connections.close_all)()
+    await close_socket_connections()
 
 
 @database_sync_to_async

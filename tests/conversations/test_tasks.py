@@ -129,6 +129,80 @@ def test_the_sweep_queues_again_only_messages_without_an_outcome_whose_lease_lap
     assert no_tasks == [("process_turn_task", (never_queued.pk,)), ("process_turn_task", (dead_worker.pk,))]
 
 
+def test_the_sweep_queues_a_message_nobody_claimed_after_the_grace_and_a_backlog_only_once(
+        workspace, no_tasks, published, settings):
+    from conversations.models import Message
+
+    settings.TURN_REQUEUE_GRACE_SECONDS = 30
+    settings.TURN_LEASE_SECONDS = 120
+    conversation = factories.ConversationFactory(workspace=workspace)
+    lost = Message.objects.create(conversation=conversation, sender_type="visitor", body="hello?")
+    fresh = Message.objects.create(conversation=conversation, sender_type="visitor", body="still queued")
+    Message.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(seconds=31))
+    Message.objects.filter(pk=fresh.pk).update(created_at=timezone.now() - timedelta(seconds=20))
+
+    assert tasks.sweep_turns_task() == 1, "the fresh one's task may still be on its way"
+    assert no_tasks == [("process_turn_task", (lost.pk,))]
+    for _ in range(3):  # its task waits in a backlog: later sweeps do not queue it over and over
+        assert lost.pk not in [args[0] for _name, args in no_tasks[1:]]
+        tasks.sweep_turns_task()
+    assert [args[0] for _name, args in no_tasks].count(lost.pk) == 1
+
+    Message.objects.filter(pk=lost.pk).update(turn_requeued_at=timezone.now() - timedelta(seconds=121))
+    no_tasks.clear()
+    tasks.sweep_turns_task()
+    assert ("process_turn_task", (lost.pk,)) in no_tasks, "still unclaimed a lease later: queued again"
+
+
+def test_a_restarted_worker_queues_at_once_the_turns_its_earlier_start_held(workspace, no_tasks):
+    from types import SimpleNamespace
+
+    from conversations.models import Message
+
+    conversation = factories.ConversationFactory(workspace=workspace)
+
+    def claimed(worker: str, claim: str) -> Message:
+        message = Message.objects.create(conversation=conversation, sender_type="visitor", body="hello")
+        assert services.message_turn_claim(message_id=message.pk, claim=claim, lease_seconds=600, worker=worker)
+        return message
+
+    orphan = claimed("worker@host 0ld5tart", "t1")
+    mine = claimed(tasks._worker_name("worker@host"), "t2")  # claimed by this start already
+    other_node = claimed("worker2@host 0ld5tart", "t3")
+    settled = claimed("worker@host 0ld5tart", "t4")
+    Message.objects.filter(pk=settled.pk).update(turn_processed_at=timezone.now(), turn_outcome="reply")
+
+    assert tasks.release_orphaned_turns(sender=SimpleNamespace(hostname="worker@host")) == [orphan.pk]
+    assert no_tasks == [("process_turn_task", (orphan.pk,))]
+    assert services.message_turn_claim(message_id=orphan.pk, claim="t5", lease_seconds=600) is not None, \
+        "its lease lapsed: the queued turn takes it"
+    for message in (mine, other_node):
+        assert services.message_turn_claim(message_id=message.pk, claim="t6", lease_seconds=600) is None, "held"
+    assert Message.objects.get(pk=orphan.pk).turn_requeued_at is not None, "the sweep does not queue it too"
+
+
+def test_two_live_workers_with_one_node_name_still_settle_a_turn_once(workspace, no_tasks, published):
+    """Celery only warns about a duplicate node name: the second one's start releases the first one's
+    running claim, both think about the turn, and the outcome still commits once."""
+    from django.db import transaction
+
+    from conversations.models import Message
+
+    conversation = factories.ConversationFactory(workspace=workspace)
+    message = Message.objects.create(conversation=conversation, sender_type="visitor", body="hello")
+    first = services.message_turn_claim(message_id=message.pk, claim="a", lease_seconds=600, worker="w@h start-1")
+    assert services.message_turns_release_orphans(node="w@h", worker="w@h start-2") == [message.pk]
+    second = services.message_turn_claim(message_id=message.pk, claim="b", lease_seconds=600, worker="w@h start-2")
+    assert first is not None and second is not None
+
+    with transaction.atomic():
+        locked = services.message_turn_lock(message=second)
+        services.message_turn_settle(message=locked, outcome=Message.TurnOutcome.REPLY)
+    with transaction.atomic():
+        assert services.message_turn_lock(message=first) is None, "the first worker's outcome must not commit"
+    assert Message.objects.get(pk=message.pk).turn_outcome == "reply"
+
+
 def test_the_sweep_switches_the_indicator_off_again_where_a_turn_just_ended(workspace, no_tasks, published,
                                                                           django_capture_on_commit_callbacks):
     from conversations.models import Message

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conversations.assistant.text import detect_language
+from conversations.assistant.text import detect_language, normalize
 from conversations.assistant.types import NO_SIGNAL, Analysis, KBAnswer, Signal, TopicMatch, Turn
 from conversations.turn_memory import TurnMemory
-from conversations.turn_plan import FieldSpec, ModelVerdict, TurnFacts, TurnPlan, TurnPolicy, plan_turn
+from conversations.turn_plan import DECLINE, FieldSpec, ModelVerdict, TurnFacts, TurnPlan, TurnPolicy, plan_turn
 
 ON = Signal(0.9, True, "test")
 EMAIL = FieldSpec("email", "email")
@@ -258,6 +258,12 @@ def test_every_message_is_in_the_visitors_language_never_mixed(lang, text, decli
         assert detect_language(text.replace("member id", "")) == lang, text
 
 
+@pytest.mark.parametrize("text", ["Ich weiß nicht", "ich weiss nicht", "No lo sé", "Je ne sais pas", "Não sei",
+                                  "I don't know"])
+def test_not_knowing_the_answer_declines_the_question_in_every_language(text):
+    assert DECLINE.match(normalize(text)), "a visitor who does not know is not asked again and again"
+
+
 # --- the agent gets the right context ------------------------------------------------------------
 
 
@@ -445,6 +451,29 @@ def test_the_real_assistant_in_spanish_never_mixes(bot):
     assert plan.handoff is not None and plan.handoff.language == "es"
     for text in chat.ai_texts:
         assert detect_language(text) == "es", text
+
+
+@pytest.mark.parametrize("question, lang, says", [
+    ("are you a bot?", "en", "I'm an AI assistant, not a person."),
+    ("Are you human?", "en", "I'm an AI assistant, not a person."),
+    ("Am I talking to a real person?", "en", "I'm an AI assistant, not a person."),
+    ("¿Eres un bot?", "es", "Soy un asistente de IA, no una persona."),
+    ("Êtes-vous un robot ?", "fr", "Je suis un assistant IA, pas une personne."),
+    ("Bist du ein Bot?", "de", "Ich bin ein KI-Assistent, kein Mensch."),
+    ("Você é um robô?", "pt", "Sou um assistente de IA, não uma pessoa."),
+])
+def test_asked_if_it_is_a_bot_the_real_assistant_says_what_it_is_then_brings_in_a_person(bot, question, lang, says):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say(question)
+    assert reply(plan).startswith(says), "never \"Of course\" (a yes to \"are you human?\") nor \"I couldn't find an answer\""
+    assert plan.language == lang and plan.memory.pending is not None, "then the handoff begins: the email is asked"
+    plan = chat.say("skip")
+    assert plan.handoff is not None and plan.handoff.cause == "user_request"
+
+
+def test_a_question_about_a_machine_washable_jacket_is_not_asking_for_a_person(bot):
+    plan = RealChat(balanced(EMAIL), bot=bot).say("Is this jacket machine washable?")
+    assert not reply(plan).startswith("I'm an AI assistant")
 
 
 def test_asking_the_same_thing_again_names_the_loop_not_frustration():

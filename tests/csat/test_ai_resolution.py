@@ -200,6 +200,24 @@ def test_yes_resolves_as_confirmed_by_the_visitor(kb_answer, no_tasks, django_ca
 
 
 @pytest.mark.django_db
+def test_the_yes_is_never_taken_up_as_a_turn_later(kb_answer, no_tasks, settings, django_capture_on_commit_callbacks):
+    """The turn sweep queues visitor messages without an outcome: the yes must not look like one, or
+    the AI would answer "Sí, gracias" in the closed conversation minutes later."""
+    from conversations import tasks as conversation_tasks
+
+    conversation, client, answer = kb_answer
+    with django_capture_on_commit_callbacks(execute=True):
+        yes_id = int(feedback(client, conversation, answer, True).json()["message"]["id"])
+    later = timezone.now() - dt.timedelta(seconds=settings.TURN_LEASE_SECONDS + 60)
+    Message.objects.filter(pk=yes_id).update(created_at=later)
+
+    conversation_tasks.sweep_turns_task()
+
+    assert ("process_turn_task", (yes_id,)) not in no_tasks
+    assert Message.objects.get(pk=yes_id).turn_processed_at is not None
+
+
+@pytest.mark.django_db
 def test_no_is_the_visitors_message_and_goes_through_a_turn(kb_answer, no_tasks, django_capture_on_commit_callbacks):
     conversation, client, answer = kb_answer
     with django_capture_on_commit_callbacks(execute=True):

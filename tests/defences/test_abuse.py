@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -16,6 +15,7 @@ from conversations.models import Message
 from helpdesk import ratelimit
 from helpdesk.asgi import application
 from tests import factories
+from tests.conftest import close_socket_connections
 from tests.conversations.test_consumers import make_workspace, new_widget_conversation, receive_until
 
 
@@ -116,7 +116,7 @@ async def test_socket_messages_share_the_visitor_limit_and_get_an_error_frame(no
         assert (await receive_until(communicator, "error"))["error"]["code"] == "unknown_type"
     finally:
         await communicator.disconnect()
-        await sync_to_async(connections.close_all)()
+        await close_socket_connections()
 
 
 @pytest.fixture

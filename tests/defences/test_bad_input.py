@@ -7,12 +7,10 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
-from asgiref.sync import sync_to_async
 
 from conversations.models import Contact, Message
 from helpdesk.asgi import application
-from tests.conftest import client_for
+from tests.conftest import client_for, close_socket_connections
 from tests.conversations.test_consumers import make_workspace, new_widget_conversation, receive_until
 
 CREATE = "/api/v1/widget/conversations/"
@@ -137,7 +135,7 @@ async def test_a_bad_frame_gets_an_error_frame_and_the_socket_stays_usable(frame
         assert event["message"]["body"] == "still here"
     finally:
         await communicator.disconnect()
-        await sync_to_async(connections.close_all)()
+        await close_socket_connections()
 
 
 @pytest.mark.parametrize("query", ["assignee=abc", "assignee=99999999999999999999", "team=abc", "team=%00",
@@ -153,10 +151,13 @@ def test_bad_query_parameters_of_the_agent_list_are_never_a_500(agent_client, qu
                          ids=["superscript-two", "arabic-three", "past-bigint", "zero", "negative"])
 def test_ids_that_are_not_plain_row_ids_are_404_not_500(visitor, admin_agent, bad_id):
     conversation, _token, widget_client = visitor
+    first = Message.objects.create(conversation=conversation, sender_type=Message.SenderType.VISITOR, body="hi")
     agent_client = client_for(admin_agent)
     for url in (f"/api/v1/conversations/{bad_id}/", f"/api/v1/flows/{bad_id}/",
-                f"/api/v1/handoffs/{bad_id}/acknowledge/"):
-        method = agent_client.post if url.endswith("acknowledge/") else agent_client.get
+                f"/api/v1/conversations/{bad_id}/flow-log/", f"/api/v1/handoffs/{bad_id}/acknowledge/",
+                f"/api/v1/conversations/{conversation.pk}/messages/{bad_id}/retry/",
+                f"/api/v1/conversations/{conversation.pk}/messages/{first.pk}/attachments/{bad_id}/"):
+        method = agent_client.post if url.endswith(("acknowledge/", "retry/")) else agent_client.get
         assert_json_error(method(url, {}, format="json"), 404)
     assert_json_error(agent_client.post(f"/api/v1/flows/{bad_id}/validate/", {"edges": []}, format="json"), 404)
     assert_json_error(widget_client.get(f"/api/v1/widget/conversations/{bad_id}/"), 404)

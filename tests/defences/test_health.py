@@ -58,15 +58,19 @@ def test_api_answers_json_503_with_retry_after_while_the_database_is_down(worker
 
     client = client_for(agent)
     connection.close()
-    real_port = connection.settings_dict["PORT"]
-    real_host = connection.settings_dict["HOST"]
-    connection.settings_dict.update(HOST="127.0.0.1", PORT="9")  # nothing listens: connection refused
+    real = {key: connection.settings_dict[key] for key in ("HOST", "PORT", "OPTIONS")}
+    options = real["OPTIONS"]
+    if "pool" in options:  # a pool that gives up waiting for a connection after 1 s instead of 10
+        options = {**options, "pool": {**options["pool"], "timeout": 1}}
+    connection.settings_dict.update(HOST="127.0.0.1", PORT="9", OPTIONS=options)  # nothing listens: refused
+    connection.close_pool()  # the pool's connections go to the real server: the next pool uses the dead address
     try:
         response = client.get("/api/v1/conversations/")
         health = APIClient().get("/healthz/ready")
     finally:
         connection.close()
-        connection.settings_dict.update(HOST=real_host, PORT=real_port)
+        connection.close_pool()
+        connection.settings_dict.update(real)
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
     assert response["Retry-After"] == "5"

@@ -131,10 +131,12 @@ def launched(request):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_web_or_worker_is_restarted_and_nothing_outlives_a_killed_launcher(launched):
-    launcher = launched("--no-setup", "--processes", "web,worker", env=app_env())
+    launcher = launched("--no-setup", "--processes", "web,worker,jobs",
+                        env={**app_env(), "HELPDESK_WORKER_CONCURRENCY": "2"})
     launcher.wait_for("the web process answers", lambda: launcher.answers("/healthz/live"))
     web = launcher.wait_for("the web child", lambda: launcher.child("helpdesk.web"))
-    worker = launcher.wait_for("the worker child", lambda: launcher.child("celery"))
+    worker = launcher.wait_for("the worker child", lambda: launcher.child("turns@"))
+    jobs = launcher.wait_for("the jobs worker child", lambda: launcher.child("jobs@"))
     pool = launcher.wait_for("the worker's pool processes", lambda: worker.children())
 
     web.kill()
@@ -145,12 +147,18 @@ def test_a_killed_web_or_worker_is_restarted_and_nothing_outlives_a_killed_launc
     worker.kill()
     launcher.wait_for("the worker restart is logged", lambda: launcher.said("restarted worker"))
     launcher.wait_for("the killed worker's pool processes exit", lambda: gone(pool))
-    new_worker = launcher.child("celery")
+    new_worker = launcher.child("turns@")
     assert new_worker is not None and new_worker.pid != worker.pid
     launcher.wait_for("the new worker's pool", lambda: len(new_worker.children()) == 2)
 
+    jobs.kill()  # the long-jobs worker is supervised like the others
+    launcher.wait_for("the jobs worker restart is logged", lambda: launcher.said("restarted jobs"))
+    new_jobs = launcher.wait_for("the new jobs worker", lambda: launcher.child("jobs@"))
+    assert new_jobs.pid != jobs.pid
+    launcher.wait_for("the new jobs worker's pool", lambda: len(new_jobs.children()) == 1)
+
     tree = launcher.tree()
-    assert len(tree) >= 4, launcher.log()  # web, worker and its pool
+    assert len(tree) >= 6, launcher.log()  # web, both workers and their pools
     launcher.proc.kill()  # SIGKILL: the launcher cannot stop anything itself
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not gone(tree):
@@ -168,9 +176,10 @@ def test_sigterm_stops_everything_cleanly_with_a_websocket_open(launched, no_tas
     workspace = factories.WorkspaceFactory()
     factories.PolicyFactory(workspace=workspace)
     conversation, token = services.widget_conversation_start(workspace=workspace)
-    launcher = launched("--no-setup", "--processes", "web,worker,beat", env=app_env())
+    launcher = launched("--no-setup", env=app_env())  # every process make run starts: web, worker, jobs, beat
     launcher.wait_for("the web process answers", lambda: launcher.answers("/healthz/live"))
     launcher.wait_for("beat", lambda: launcher.child("beat"))
+    launcher.wait_for("the jobs worker", lambda: launcher.child("jobs@"))
     # Beat has loaded its schedule: a SIGTERM in the middle of its start-up may still need the SIGKILL.
     launcher.wait_for("beat sending its first task", lambda: launcher.said("Scheduler: Sending due task"))
     with contextlib.ExitStack() as sockets:

@@ -33,3 +33,16 @@ def test_every_page_has_a_content_security_policy(client, db, path):
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
     assert "'unsafe-inline'" not in directives["script-src"]
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.parametrize("path", ["/", "/login/"])
+def test_pages_link_the_icon_and_favicon_ico_leads_to_it(client, db, path):
+    """Browsers ask for /favicon.ico on pages that link no icon (the admin's): it must not be a 404."""
+    page = client.get(path)
+    assert page.status_code == 200
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 302
+    assert f'<link rel="icon" href="{icon["Location"]}" type="image/svg+xml">' in page.content.decode()
+    served = client.get(icon["Location"])
+    assert served.status_code == 200 and served["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in b"".join(served.streaming_content if served.streaming else [served.content])

@@ -17,6 +17,9 @@ import httpx
 import pytest
 from django.conf import settings
 
+from helpdesk import lifeline
+from tests.conftest import stop_processes
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+E2E_WORKER = "e2e"
 
 
 def _free_port() -> int:
@@ -43,6 +47,38 @@ def _stack_env() -> dict[str, str]:
     return env
 
 
+def _wait_until_worker_idle(timeout: float = 60.0) -> None:
+    """Until the live worker has nothing running, reserved or queued (in the broker's Redis lists). Emptying the database under a task
+    that holds row locks deadlocks (TRUNCATE against the task's UPDATE), so a test is over when the work
+    it queued is over."""
+    from helpdesk.celery import app
+
+    inspect = app.control.inspect(timeout=1.0, pattern=f"{E2E_WORKER}@*", matcher="glob")
+    deadline = time.monotonic() + timeout
+    with app.connection_for_read() as connection:
+        channel = connection.default_channel
+        while time.monotonic() < deadline:
+            if not any(channel.client.llen(name)
+                       for name in (settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_LONG_QUEUE)):
+                active, reserved = inspect.active(), inspect.reserved()
+                if active is not None and reserved is not None and not any(active.values()) \
+                        and not any(reserved.values()):
+                    return
+            time.sleep(0.2)
+
+
+@pytest.fixture(autouse=True)
+def _live_worker_idle_before_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    if "live_stack" not in request.fixturenames or not transactional:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # pytest-django's: set up before this fixture, flushed after it
+    yield
+    _wait_until_worker_idle()
+
+
 @pytest.fixture(scope="session")
 def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
     """Daphne + one Celery worker, real Redis and PostgreSQL, for the whole session."""
@@ -56,11 +92,13 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
     procs = {
         "daphne": subprocess.Popen(
             [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
-            cwd=ROOT, env=env, stdout=open(logs / "daphne.log", "wb"), stderr=subprocess.STDOUT),
+            cwd=ROOT, env=env, stdout=open(logs / "daphne.log", "wb"), stderr=subprocess.STDOUT,
+            preexec_fn=lifeline.preexec()),  # none outlives a killed run (a stray worker takes the next run's tasks)
         "celery": subprocess.Popen(
             [str(bin_dir / "celery"), "-A", "helpdesk", "worker", "-l", "info", "--concurrency", "2",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=open(logs / "celery.log", "wb"), stderr=subprocess.STDOUT),
+             "-n", f"{E2E_WORKER}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=open(logs / "celery.log", "wb"), stderr=subprocess.STDOUT,
+            preexec_fn=lifeline.preexec()),
     }
     url = f"http://127.0.0.1:{port}"
     try:
@@ -81,13 +119,7 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
             time.sleep(0.3)
         yield {"url": url, "logs": logs}
     finally:
-        for proc in procs.values():
-            proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(procs.values())
         if os.environ.get("CI"):
             for name in procs:
                 log = logs / f"{name}.log"

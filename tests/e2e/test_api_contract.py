@@ -23,6 +23,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
 from conversations import services
+from conversations.models import Attachment
 from flows import services as flow_services
 from tests import factories
 from tests.conftest import request_handoff
@@ -53,20 +54,26 @@ def test_the_app_serves_this_schema(live_stack):
 @pytest.fixture
 def world(workspace):
     """Rows for the generated requests to land on: an admin agent, a visitor's conversation with a
-    handoff, a flow. Path ids are swapped for these about half the time, so both the found and
-    the not-found answers are exercised."""
+    handoff, a message with an attachment, a flow. Path ids are swapped for these about half the time, so
+    both the found and the not-found answers are exercised."""
     admin = factories.UserFactory(username="boss", is_staff=True)
     factories.AgentFactory(workspace=workspace, user=admin)
     factories.TeamFactory(workspace=workspace, name="Billing")
     conversation, visitor_token = services.widget_conversation_start(workspace=workspace, name="Vera")
     handoff = request_handoff(conversation)
     flow = flow_services.flow_create(workspace=workspace, name="Greeting")
+    message = factories.MessageFactory(conversation=conversation, body="My invoice is attached.")
+    attachment = Attachment.objects.create(message=message, filename="invoice.pdf", content_type="application/pdf",
+                                           size=4, data=b"%PDF")
+    canned = services.canned_response_create(workspace=workspace, by=admin, shortcut="hello", title="Hello",
+                                             body="Hi {{contact.name}}!")
     return {
         "headers": {
             "agent": {"Authorization": f"Token {Token.objects.create(user=admin).key}"},
             "visitor": {"Authorization": f"Visitor {visitor_token}"},
         },
-        "ids": {"conversation_id": str(conversation.pk), "handoff_id": str(handoff.pk), "flow_id": str(flow.pk)},
+        "ids": {"conversation_id": str(conversation.pk), "handoff_id": str(handoff.pk), "flow_id": str(flow.pk),
+                "message_id": str(message.pk), "attachment_id": str(attachment.pk), "canned_id": str(canned.pk)},
     }
 
 

@@ -46,7 +46,11 @@ def test_every_page_runs_under_its_policy_without_violations(live_stack, new_con
     expect(page.locator("[data-testid=widget-connection]")).to_have_attribute("data-state", "online")
     pages = ["/", f"/help/{workspace.pk}/{article.pk}/", "/login/"]
     login(page, base, "admin", "admin")
-    pages += ["/inbox/", "/analytics/", "/flows/", "/admin/", "/admin/conversations/conversation/"]
+    from routing.models import HandoffPolicy
+
+    policy_id = HandoffPolicy.objects.get(workspace=workspace).pk  # its inlines: topics, gather fields
+    pages += ["/inbox/", "/analytics/", "/flows/", "/admin/", "/admin/conversations/conversation/", "/admin/channels/",
+              f"/admin/routing/handoffpolicy/{policy_id}/change/", "/admin/routing/handoffpolicy/add/"]
     for path in pages:
         response = page.goto(f"{base}{path}")
         assert response.status == 200, path
@@ -56,6 +60,34 @@ def test_every_page_runs_under_its_policy_without_violations(live_stack, new_con
         assert page.evaluate("window.__csp") == [], (path, page.evaluate("window.__csp"))
     expect(page.locator("body")).not_to_be_empty()
     assert console == []
+
+
+def test_the_periodic_task_admin_form_runs_its_script_under_the_policy(live_stack, new_context):
+    """django-celery-beat's add/change form: its crontab help says the schedule in words, and the
+    read-only translation field is hidden, from a static script (its inline one is refused)."""
+    from django.contrib.auth import get_user_model
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    base = live_stack["url"]
+    get_user_model().objects.create_superuser("beatadmin", "beat@example.com", "beat-admin-pw")
+    nightly = CrontabSchedule.objects.create(minute="0", hour="4")
+    task = PeriodicTask.objects.create(name="nightly check", task="conversations.tasks.sweep_turns_task",
+                                       crontab=nightly)
+    page, console = watched_page(new_context())
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    login(page, base, "beatadmin", "beat-admin-pw")
+
+    for path in ("/admin/django_celery_beat/periodictask/add/",
+                 f"/admin/django_celery_beat/periodictask/{task.pk}/change/"):
+        response = page.goto(f"{base}{path}")
+        assert response.status == 200, path
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__csp") == [], (path, page.evaluate("window.__csp"))
+        expect(page.locator(".field-crontab_translation")).to_be_hidden()
+        page.select_option("#id_crontab", str(nightly.pk))
+        expect(page.locator(".field-crontab .help")).to_contain_text(f"Translation: {nightly.human_readable}")
+    assert console == [] and missing == [], (console, missing)
 
 
 def test_the_widget_works_embedded_on_another_site_with_its_own_csp(live_stack, new_context):

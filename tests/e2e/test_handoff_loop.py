@@ -94,7 +94,7 @@ def test_visitor_ai_agent_and_back(live_stack, new_context):
     # 3. The inbox highlights it live and notifies the assignee.
     item = agent.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
     expect(item).to_have_attribute("data-needs-agent", "true", timeout=15_000)
-    agent.wait_for_function("window.__notifications.length > 0")
+    agent.wait_for_function("() => window.__notifications.length > 0")
     assert any("Handoff" in n["title"] or n["body"] for n in agent.evaluate("window.__notifications"))
     item.click()
     expect(agent.locator("[data-testid=handoff-reason]")).to_contain_text("asked for a human")
@@ -203,6 +203,6 @@ def test_inbox_keeps_up_while_its_socket_is_refused(live_stack, new_context):
     say("I want to talk to a human please, my email is rosa@example.org")
     expect(visitor_messages.last).to_contain_text("talk to a human", timeout=10_000)
     expect(item).to_have_attribute("data-needs-agent", "true", timeout=30_000)
-    agent.wait_for_function("window.__notifications.length > 0")
+    agent.wait_for_function("() => window.__notifications.length > 0")
     assert agent.evaluate("window.__notifications")[0]["title"] == "Handoff assigned to you"
     expect(state).to_have_attribute("data-state", "offline")  # all of it came by polling

@@ -1,10 +1,15 @@
-"""Real processes for fault tests: a private Redis, Daphne and Celery workers on the test database.
+"""Real processes for integration tests, on pytest-django's test database.
+
+Fault tests: a private Redis, Daphne and Celery workers.
 
 A test gets a `Stack` it can break: kill a worker with SIGKILL, restart Redis, terminate the
 workers' database connections. Everything runs against pytest-django's test database
 (tests take `transactional_db`: rows must be committed for the other processes to see them)
 and a redis-server of its own, so restarting it never disturbs the rest of the suite.
 Every wait is bounded; a process that outlives its test is killed by the fixture.
+
+Scale-out: `scale_out` starts two Daphne processes, two Celery workers and one beat on the
+suite's PostgreSQL and Redis, once per module (tests take `transactional_db` too).
 """
 from __future__ import annotations
 
@@ -25,11 +30,15 @@ import httpx
 import pytest
 from django.conf import settings
 
+from helpdesk import lifeline
+from tests.conftest import stop_processes
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 LEASE_SECONDS = 4  # a turn whose worker died is taken up again after this long
 SWEEP_SECONDS = 1  # how often beat looks for visitor messages without an outcome
+GRACE_SECONDS = 3  # a message no worker claimed is queued again after this long
 
 
 def wait_for(check: Callable[[], object], *, timeout: float, what: str, every: float = 0.2):
@@ -99,7 +108,8 @@ class SlowModel:
 class Stack:
     """Daphne, Celery workers (with beat) and a private Redis; each can be stopped and started again."""
 
-    def __init__(self, tmp: Path, *, model_url: str = "") -> None:
+    def __init__(self, tmp: Path, *, model_url: str = "", lease_seconds: float = LEASE_SECONDS,
+                 grace_seconds: float = GRACE_SECONDS) -> None:
         self.tmp = tmp
         self.redis_socket = tmp / "redis.sock"
         self.port = free_port()
@@ -113,7 +123,8 @@ class Stack:
                     "CELERY_BROKER_URL": "",
                     "HELPDESK_CELERY_QUEUE": tag, "HELPDESK_CHANNEL_PREFIX": tag,
                     "HELPDESK_LLM_BASE_URL": model_url, "HELPDESK_LLM_TIMEOUT": "60",
-                    "HELPDESK_TURN_LEASE_SECONDS": str(LEASE_SECONDS),
+                    "HELPDESK_TURN_LEASE_SECONDS": str(lease_seconds),
+                    "HELPDESK_TURN_REQUEUE_GRACE_SECONDS": str(grace_seconds),
                     "HELPDESK_TURN_SWEEP_SECONDS": str(SWEEP_SECONDS),
                     "PYTHONUNBUFFERED": "1"}
 
@@ -122,7 +133,7 @@ class Stack:
     def _start(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "ab")
         proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=lifeline.preexec())  # dies with a killed run
         self.procs[name] = proc
         return proc
 
@@ -142,15 +153,17 @@ class Stack:
 
         def up() -> bool:
             try:
+                # Liveness: /healthz is 503 (not ready) until the test starts a worker.
                 return httpx.get(f"{self.url}/healthz/live", timeout=2).status_code < 500
             except httpx.HTTPError:
                 return False
 
         wait_for(up, timeout=60, what="Daphne to answer")
 
-    def start_worker(self, name: str = "worker") -> subprocess.Popen:
-        """One worker process doing turns one at a time (solo pool: killing it kills the turn), with beat."""
-        proc = self._start(name, [str(BIN / "celery"), "-A", "helpdesk", "worker", "--pool", "solo", "-B",
+    def start_worker(self, name: str = "worker", *, node: str = "worker@faults") -> subprocess.Popen:
+        """One worker process doing turns one at a time (solo pool: killing it kills the turn), with beat.
+        `node` is its Celery node name: a worker started again under the same name is the same worker."""
+        proc = self._start(name, [str(BIN / "celery"), "-A", "helpdesk", "worker", "--pool", "solo", "-B", "-n", node,
                                   "-s", str(self.tmp / f"{name}-beat-schedule"), "-l", "info",
                                   "--without-gossip", "--without-mingle", "--without-heartbeat"])
         wait_for(lambda: b"ready." in (self.tmp / f"{name}.log").read_bytes(), timeout=90,
@@ -218,8 +231,9 @@ def make_stack(transactional_db, tmp_path):
     """`make_stack(model_url=...)` starts Redis and Daphne; the test starts its workers."""
     stacks: list[Stack] = []
 
-    def make(*, model_url: str = "") -> Stack:
-        stack = Stack(tmp_path, model_url=model_url)
+    def make(*, model_url: str = "", lease_seconds: float = LEASE_SECONDS,
+             grace_seconds: float = GRACE_SECONDS) -> Stack:
+        stack = Stack(tmp_path, model_url=model_url, lease_seconds=lease_seconds, grace_seconds=grace_seconds)
         stacks.append(stack)
         stack.start_redis()
         stack.start_web()
@@ -233,6 +247,56 @@ def make_stack(transactional_db, tmp_path):
             if os.environ.get("CI"):
                 for name in ("daphne", "worker", "worker-2", "redis"):
                     print(f"\n--- {name} log (tail) ---\n{stack.log(name)}")
+
+
+@pytest.fixture(scope="module")
+def scale_out(django_db_setup, django_db_blocker, tmp_path_factory):
+    """{"urls": [daphne A, daphne B], "logs": folder}; every process stopped afterwards."""
+    from conversations.assistant.models import detector_models
+
+    detector_models()  # trained and cached on disk once, so a worker's first turn is not a training run
+    logs = tmp_path_factory.mktemp("scale-out")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test", "PYTHONUNBUFFERED": "1",
+           "HELPDESK_DB_NAME": settings.DATABASES["default"]["NAME"]}
+    ports = [free_port(), free_port()]
+    celery = [sys.executable, "-m", "celery", "-A", "helpdesk"]
+    commands = {
+        **{f"daphne{i}": [sys.executable, "-m", "helpdesk.web", "-b", "127.0.0.1", "-p", str(port),
+                          "helpdesk.asgi:application"] for i, port in enumerate(ports)},
+        **{f"worker{i}": [*celery, "worker", "-l", "info", "-n", f"scale{i}@%h", "--concurrency", "2",
+                          "--without-gossip", "--without-mingle", "--without-heartbeat"] for i in range(2)},
+        "beat": [*celery, "beat", "-l", "info", "-s", str(logs / "beat-schedule")],
+    }
+    procs = {name: subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(logs / f"{name}.log", "wb"),
+                                    stderr=subprocess.STDOUT, preexec_fn=lifeline.preexec())  # die with a killed run
+             for name, argv in commands.items()}
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+
+    def none_exited() -> None:
+        dead = [name for name, proc in procs.items() if proc.poll() is not None]
+        if dead:
+            raise RuntimeError(f"{dead[0]} exited: {(logs / (dead[0] + '.log')).read_text()[-3000:]}")
+
+    def answers(url: str) -> bool:
+        none_exited()
+        try:
+            return httpx.get(f"{url}/healthz/live", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def worker_ready(name: str) -> bool:
+        none_exited()
+        return b"ready." in (logs / f"{name}.log").read_bytes()
+
+    try:
+        # Bounds for a loaded CI machine that starts five processes slowly.
+        for url in urls:
+            wait_for(lambda: answers(url), timeout=180, what=f"{url}/healthz/live", every=0.3)
+        for name in ("worker0", "worker1"):
+            wait_for(lambda: worker_ready(name), timeout=180, what=f"{name} to be ready", every=0.3)
+        yield {"urls": urls, "logs": logs, "procs": procs}
+    finally:
+        stop_processes(procs.values())
 
 
 def pytest_configure(config) -> None:

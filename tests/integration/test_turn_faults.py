@@ -103,7 +103,7 @@ def test_a_worker_killed_mid_turn_leaves_no_message_unanswered(make_stack, slow_
     assert typing.on
 
     slow_model.delay = 0
-    stack.start_worker("worker-2")
+    stack.start_worker("worker-2", node="another@faults")  # not the dead one started again: the lease lapses
     wait_for(lambda: settled(message_id), timeout=60 + LEASE_SECONDS, what="the turn to be taken up again")
     time.sleep(3 * SWEEP_SECONDS)  # a duplicate turn would land meanwhile
     replies = outcomes_for(message_id)
@@ -112,6 +112,49 @@ def test_a_worker_killed_mid_turn_leaves_no_message_unanswered(make_stack, slow_
     assert settled(message_id).turn_outcome == "reply"
     wait_for(lambda: not typing.on, timeout=10, what="the responding indicator to go off")
     typing.close()
+
+
+def test_a_worker_started_again_after_sigkill_answers_its_turn_without_waiting_out_the_lease(make_stack, slow_model):
+    stack = make_stack(model_url=slow_model.url, lease_seconds=600)  # only the restart can answer in time
+    workspace = shop()
+    stack.start_worker("worker")
+    visitor = stack.widget(workspace.slug)
+    typing = TypingWatch(stack, visitor)
+    slow_model.delay = 120
+    message_id = int(visitor.send(QUESTION).json()["id"])
+    wait_for(slow_model.started.is_set, timeout=90, what="the turn to reach the model")
+    claimed = Message.objects.get(pk=message_id)
+    assert claimed.turn_claim_worker.startswith("worker@faults ")
+
+    stack.kill("worker")  # SIGKILL mid-turn; the supervisor starts it again under its node name
+    slow_model.delay = 0
+    stack.start_worker("worker-restarted", node="worker@faults")
+    answered = wait_for(lambda: settled(message_id), timeout=120, what="the restarted worker to take the turn")
+    assert answered.turn_processed_at < claimed.turn_lease_until, "answered before the dead claim's lease lapsed"
+    time.sleep(3 * SWEEP_SECONDS)  # a duplicate turn would land meanwhile
+    replies = outcomes_for(message_id)
+    assert len(replies) == 1 and "working days" in replies[0].body, [m.body for m in replies]
+    wait_for(lambda: not typing.on, timeout=10, what="the responding indicator to go off")
+    typing.close()
+
+
+def test_a_turn_whose_task_redis_lost_is_queued_again_after_the_grace_once(make_stack):
+    stack = make_stack(lease_seconds=600)
+    workspace = shop()
+    visitor = stack.widget(workspace.slug)
+    response = visitor.send(QUESTION)  # stored, its task queued in Redis; no worker runs yet
+    assert response.status_code == 201, response.text
+    message_id = int(response.json()["id"])
+    stack.stop_redis()  # SIGKILL, no persistence: the queued task is gone
+    stack.start_redis()
+    stack.start_worker("worker")
+
+    answered = wait_for(lambda: settled(message_id), timeout=120, what="the sweep to queue the lost turn")
+    time.sleep(3 * SWEEP_SECONDS)  # later sweeps must not queue it again
+    assert len(outcomes_for(message_id)) == 1
+    assert answered.turn_attempts == 1
+    log = (stack.tmp / "worker.log").read_text(errors="replace")
+    assert log.count("Queued 1 turn(s) again that had no outcome") == 1, log[-3000:]
 
 
 def test_a_message_sent_while_redis_is_down_is_answered_once_redis_is_back(make_stack):

@@ -30,7 +30,8 @@ def test_the_wheel_carries_templates_static_files_and_data(installed):
     missing = [f for f in site_files if f"helpdesk/site/{f}" not in names]
     assert not missing, f"not in the wheel: {missing}"
     for vendored in ("vendor/drawflow/drawflow.min.js", "vendor/drawflow/drawflow.min.css",
-                     "vendor/chart.js/chart.umd.js"):
+                     "vendor/chart.js/chart.umd.js", "vendor/lit-html/lit-html.js",
+                     "vendor/lit-html/directives/repeat.js"):
         assert f"helpdesk/site/static/{vendored}" in names
     assert not [f for f in DATA_FILES if f not in names]
     assert any(n.startswith("routing/migrations/0001") for n in names)

@@ -16,22 +16,22 @@ def policy_data(policy, **changes):
 
 def test_round_robin_on_a_specialty_nobody_has_is_refused(workspace):
     lonely = factories.SpecialtyFactory(workspace=workspace, name="lonely")
-    form = PolicyForm(data=policy_data(workspace.policy, target_kind="specialty", target_specialty=lonely.pk),
-                      instance=workspace.policy)
+    form = PolicyForm(data=policy_data(workspace.policy, target=f"specialty:{lonely.pk}"), instance=workspace.policy)
     assert not form.is_valid()
-    assert "no agent has it" in form.errors["target_specialty"][0]
+    assert "no agent has it" in form.errors["target"][0]
 
     factories.AgentFactory(workspace=workspace, specialties=[lonely])
-    form = PolicyForm(data=policy_data(workspace.policy, target_kind="specialty", target_specialty=lonely.pk),
-                      instance=workspace.policy)
+    form = PolicyForm(data=policy_data(workspace.policy, target=f"specialty:{lonely.pk}"), instance=workspace.policy)
     assert form.is_valid(), form.errors
+    policy = form.save()
+    assert (policy.target_kind, policy.target_specialty, policy.target_user, policy.target_team) == (
+        "specialty", lonely, None, None)
 
 
 def test_an_agent_of_another_workspace_is_refused(workspace):
     stranger = factories.AgentFactory().user
-    form = PolicyForm(data=policy_data(workspace.policy, target_kind="user", target_user=stranger.pk),
-                      instance=workspace.policy)
-    assert not form.is_valid() and "not an active agent of this workspace" in form.errors["target_user"][0]
+    form = PolicyForm(data=policy_data(workspace.policy, target=f"user:{stranger.pk}"), instance=workspace.policy)
+    assert not form.is_valid() and "not one of the available choices" in form.errors["target"][0]  # not even offered
 
 
 def test_a_required_custom_field_needs_a_question(workspace):
@@ -57,3 +57,64 @@ def test_the_ai_idle_resolve_time_is_set_in_the_admin_at_least_10_seconds_or_emp
     form = PolicyForm(data=policy_data(workspace.policy, ai_idle_resolve_seconds=""), instance=workspace.policy)
     assert form.is_valid(), form.errors
     assert form.save().ai_idle_resolve_seconds is None
+
+
+def test_one_target_picker_lists_the_workspaces_targets_grouped_by_kind(workspace, admin_agent):
+    team = factories.TeamFactory(workspace=workspace, name="Billing")
+    factories.TeamFactory(name="Elsewhere")  # another workspace's
+    form = PolicyForm(instance=workspace.policy)
+    groups = dict(form.fields["target"].choices[1:])
+    assert [label for _value, label in groups["Teams"]] == ["Billing"]
+    assert (f"user:{admin_agent.pk}", admin_agent.agent.display_name) in groups["Agents"]
+
+    form = PolicyForm(data=policy_data(workspace.policy, target=f"team:{team.pk}"), instance=workspace.policy)
+    policy = form.save() if form.is_valid() else None
+    assert policy is not None, form.errors
+    assert (policy.target_kind, policy.target_team) == ("team", team)
+    assert PolicyForm(instance=policy).initial["target"] == f"team:{team.pk}"
+    cleared = PolicyForm(data=policy_data(policy, target=""), instance=policy)
+    assert cleared.is_valid() and cleared.save().target_kind == ""
+
+
+def test_restricted_topic_keywords_and_examples_are_typed_as_plain_lists(workspace):
+    from routing.admin import RestrictedTopicForm
+
+    data = {"policy": workspace.policy.pk, "name": "Injury", "position": 0, "target": "",
+            "keywords": "fire, burned\nburnt ,  fire", "examples": "My charger caught fire, and I burned my hand\n\nSmoke came out"}
+    form = RestrictedTopicForm(data=data)
+    assert form.is_valid(), form.errors
+    topic = form.save()
+    assert topic.keywords == ["fire", "burned", "burnt"]
+    assert topic.examples == ["My charger caught fire, and I burned my hand", "Smoke came out"]  # commas kept
+    assert "fire\nburned\nburnt" in str(RestrictedTopicForm(instance=topic)["keywords"])
+
+    empty = RestrictedTopicForm(data={**data, "keywords": " , ", "examples": ""})
+    assert not empty.is_valid() and "never matches" in empty.errors["keywords"][0]
+
+
+def test_the_admin_pages_read_well(workspace, admin_agent, no_tasks, django_capture_on_commit_callbacks):
+    from conversations import knowledge
+    from conversations.models import KnowledgeArticle
+
+    admin_agent.is_superuser = True
+    admin_agent.save()
+    client = Client()
+    client.force_login(admin_agent)
+    page = client.get(f"/admin/routing/handoffpolicy/{workspace.policy.pk}/change/").content.decode()
+    assert 'name="target"' in page and '<optgroup label="Teams">' in page
+    assert 'name="target_user"' not in page and 'name="target_team"' not in page
+    assert "Knowledge indexes" in client.get("/admin/").content.decode()
+
+    article = KnowledgeArticle.objects.create(workspace=workspace, title="Shipping", body="Three days.")
+    index = knowledge.knowledge_reindex(workspace=workspace)
+    listing = client.get("/admin/conversations/knowledgeindex/").content.decode()
+    assert "Up to date" in listing and "Reindex now" in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post("/admin/conversations/knowledgeindex/", {
+            "action": "reindex_now", "_selected_action": [index.pk]}, follow=True)
+    assert "Reindex queued" in answer.content.decode()
+    assert ("reindex_knowledge_task", (workspace.pk,)) in no_tasks
+    assert "Queued since" in client.get("/admin/conversations/knowledgeindex/").content.decode()
+    knowledge.knowledge_reindex(workspace=workspace)  # the worker's run: progress cleared, the time shown
+    assert "Up to date" in client.get("/admin/conversations/knowledgeindex/").content.decode()
+    assert article.pk

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from conversations import knowledge
-from conversations.models import Workspace
+from workspaces.models import Workspace
 
 
 class Command(BaseCommand):

@@ -1,0 +1,57 @@
+"""The outbound dispatcher: how a message leaves for its conversation's channel.
+
+`deliver_message_task` calls `deliver` for every message `services.delivery` queued. A provider
+that is down raises ProviderUnavailable: the task retries with back-off and, after the last
+try, the message is marked failed (the inbox shows it; an agent can retry). A provider that
+refuses for good (DeliveryRefused) fails at once.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from conversations.connectors import email, sms
+from conversations.models import Conversation, Message
+from conversations.services import delivery
+from helpdesk.errors import DeliveryRefused, ProviderUnavailable
+
+logger = logging.getLogger(__name__)
+
+SENDERS: dict[str, Callable[[Message], str]] = {
+    Conversation.Channel.EMAIL: email.send,
+    Conversation.Channel.SMS: sms.send,
+    Conversation.Channel.PHONE: sms.send,  # after a call, a reply reaches the caller's number by text
+}
+
+
+def deliver(*, message_id: int, last_attempt: bool) -> str:
+    """Send a queued message once. Returns the outcome; raises ProviderUnavailable to be retried."""
+    message = Message.objects.select_related("conversation__contact", "conversation__workspace").filter(
+        pk=message_id).first()
+    state = (message.metadata or {}).get("delivery", {}) if message else {}
+    if state.get("status") != delivery.QUEUED:
+        return "skipped"  # gone, already sent (a redelivered task) or failed and not retried
+    if not delivery.needs_delivery(message.conversation, message.sender_type, message.metadata,
+                                   private=message.private):
+        delivery.delivery_record(message_id=message.pk, status=delivery.FAILED, counts_attempt=False,
+                                 error="Not sent: this message is not meant for the visitor.")
+        return delivery.FAILED
+    sender = SENDERS.get(message.conversation.channel)
+    if sender is None:
+        delivery.delivery_record(message_id=message.pk, status=delivery.FAILED,
+                                 error=f"No sender for the {message.conversation.channel} channel.")
+        return delivery.FAILED
+    try:
+        provider_id = sender(message)
+    except DeliveryRefused as exc:
+        delivery.delivery_record(message_id=message.pk, status=delivery.FAILED, error=str(exc))
+        return delivery.FAILED
+    except ProviderUnavailable as exc:
+        logger.warning("Delivery of message %s failed%s: %s", message.pk, " for good" if last_attempt else "", exc)
+        delivery.delivery_record(message_id=message.pk, status=delivery.FAILED if last_attempt else delivery.QUEUED,
+                                 error=str(exc))
+        if last_attempt:
+            return delivery.FAILED
+        raise
+    delivery.delivery_record(message_id=message.pk, status=delivery.SENT, provider_id=provider_id or "")
+    return delivery.SENT

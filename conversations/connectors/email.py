@@ -1,0 +1,266 @@
+"""Email: the inbound hook (raw MIME, HMAC-signed) and the outbound send through Django's email backend.
+
+Threading (API.md): a reply finds its conversation by `In-Reply-To` / `References` (every
+Message-ID we received or sent is a ChannelRef), else by the reply token we put in the
+Reply-To address (`support+r12-<sig>@...`) and the subject (`[#12-<sig>]`).
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import re
+import smtplib
+from email.message import EmailMessage as MimeMessage
+from email.utils import getaddresses, make_msgid, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.html import strip_tags
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from mailparser_reply import EmailReplyParser
+
+from conversations.connectors.common import absolute_links, hook_error, hook_workspace, hmac_sha256_valid
+from conversations.models import ChannelRef, Conversation, Message
+from conversations.services import channels
+from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
+from helpdesk.ids import parse_id
+from helpdesk.middleware import body_limit
+
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+REPLY_TOKEN = re.compile(r"\+r(\d+)-([0-9a-f]{16})@", re.I)
+SUBJECT_TOKEN = re.compile(r"\[#(\d+)-([0-9a-f]{16})\]", re.I)
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl"]
+REFERENCES_KEPT = 20  # the References header names the newest ids of the thread
+
+
+# --- reply token --------------------------------------------------------------------------------
+def reply_signature(conversation_id: int) -> str:
+    return salted_hmac("helpdesk.email.reply-token", str(conversation_id)).hexdigest()[:16]
+
+
+def reply_token(conversation_id: int) -> str:
+    return f"{conversation_id}-{reply_signature(conversation_id)}"
+
+
+def reply_address(conversation_id: int) -> str:
+    """DEFAULT_FROM_EMAIL with the plus-addressed reply token: replies find the thread without headers."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    local, _, domain = address.partition("@")
+    tagged = f"{local}+r{reply_token(conversation_id)}@{domain}"
+    return f"{name} <{tagged}>" if name else tagged
+
+
+def _token_conversation_id(texts: list[str], pattern: re.Pattern) -> int | None:
+    for text in texts:
+        for match in pattern.finditer(text or ""):
+            conversation_id, signature = parse_id(match.group(1)), match.group(2).lower()
+            if conversation_id and constant_time_compare(signature, reply_signature(conversation_id)):
+                return conversation_id
+    return None
+
+
+# --- inbound ------------------------------------------------------------------------------------
+class MalformedEmail(ValueError):
+    pass
+
+
+@body_limit("HELPDESK_EMAIL_MAX_BYTES")
+@csrf_exempt
+@require_POST
+def email_hook(request: HttpRequest) -> HttpResponse:
+    """POST raw MIME signed with HELPDESK_EMAIL_WEBHOOK_SECRET; 200 with the message id (also on a retry)."""
+    secret = settings.HELPDESK_EMAIL_WEBHOOK_SECRET
+    if not secret:
+        return hook_error(403, "not_configured", "The email channel has no webhook secret configured.")
+    raw = _raw_body(request)
+    if raw is None:
+        return hook_error(413, "too_large", f"A mail may have at most {settings.HELPDESK_EMAIL_MAX_BYTES} bytes.")
+    signature = request.headers.get("X-Helpdesk-Signature", "")
+    if not hmac_sha256_valid(secret, raw, signature.removeprefix("sha256=")):
+        return hook_error(401, "bad_signature", "X-Helpdesk-Signature is missing or wrong.")
+    workspace = hook_workspace(request)
+    if workspace is None:
+        return hook_error(404, "not_found", "No such workspace.")
+    try:
+        inbound = parse_email(raw)
+    except MalformedEmail as exc:
+        return hook_error(400, "malformed_email", str(exc))
+    try:
+        message, created = channels.channel_receive(workspace=workspace, inbound=inbound)
+    except DomainError as exc:  # e.g. a text of nothing but refused characters: the sender's problem, not a 500
+        return hook_error(exc.status, exc.code, exc.message)
+    return JsonResponse({"message": str(message.id), "conversation": str(message.conversation_id),
+                         "duplicate": not created}, status=201 if created else 200)
+
+
+def _raw_body(request: HttpRequest) -> bytes | None:
+    """The posted mail, up to HELPDESK_EMAIL_MAX_BYTES (None above it). Read from the stream: Django's
+    request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), less than a mail with attachments."""
+    limit = settings.HELPDESK_EMAIL_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None
+    raw = request.read(limit + 1)
+    return None if len(raw) > limit else raw
+
+
+def parse_email(raw: bytes) -> channels.Inbound:
+    """The parts of a mail the conversation needs; the raw mail is kept as an attachment."""
+    if not raw.strip():
+        raise MalformedEmail("The body is empty; expected a raw MIME message.")
+    try:
+        mime: MimeMessage = email.message_from_bytes(raw, policy=email.policy.default)
+        sender_name, sender = parseaddr(str(mime.get("From", "")))
+    except Exception as exc:  # the parser raises many kinds on broken headers
+        raise MalformedEmail(f"Unreadable MIME: {exc.__class__.__name__}") from exc
+    if "@" not in sender:
+        raise MalformedEmail("The mail has no From address.")
+    message_id = (MESSAGE_ID.findall(str(mime.get("Message-ID", ""))) or [""])[0]
+    if not message_id:  # a stable stand-in, so a retried delivery is still recognised
+        message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@helpdesk.invalid>"
+    in_reply_to = MESSAGE_ID.findall(str(mime.get("In-Reply-To", "")))
+    references = MESSAGE_ID.findall(str(mime.get("References", "")))
+    subject = str(mime.get("Subject", "")).strip()
+    recipients = [address for _, address in getaddresses(
+        [str(v) for h in ("To", "Cc", "Delivered-To") for v in mime.get_all(h, [])])]
+    try:
+        full_text = _text_of(mime)
+        files = _attachments_of(mime)
+    except (LookupError, ValueError, AttributeError) as exc:
+        raise MalformedEmail(f"Unreadable MIME body: {exc.__class__.__name__}") from exc
+    reply = strip_quoted(full_text)
+    listed = [f for f in files if not f.is_raw_message]
+    body = reply or (f"(no text; {len(listed)} attachment(s))" if listed else "")
+    if not body:
+        raise MalformedEmail("The mail has neither text nor attachments.")
+    body = _clip(body)
+    limit = settings.HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES
+    metadata = {
+        "email": {"message_id": message_id, "subject": subject[:300], "from": sender,
+                  "stripped": reply != full_text.strip(), "full_text": _clip(full_text.strip())},
+        "attachments": [{"filename": f.filename, "content_type": f.content_type, "size": len(f.data)} for f in listed],
+    }
+    skipped = [name for name, size in _oversized(mime, limit)]
+    if skipped:
+        metadata["attachments_skipped"] = skipped
+    return channels.Inbound(
+        channel=Conversation.Channel.EMAIL, ref_kind=ChannelRef.Kind.EMAIL, ref=message_id[:500], body=body,
+        sender_name=sender_name or sender, email=sender.lower(),
+        thread_refs=tuple(reversed(in_reply_to + references)),
+        conversation_id=(_token_conversation_id(recipients, REPLY_TOKEN)
+                         or _token_conversation_id([subject], SUBJECT_TOKEN)),
+        metadata=metadata,
+        files=tuple(listed) + (channels.InboundFile("message.eml", "message/rfc822", raw, is_raw_message=True),))
+
+
+def strip_quoted(text: str) -> str:
+    """What the sender wrote: quoted history and signatures removed (mail-parser-reply)."""
+    text = text.strip()
+    if not text:
+        return ""
+    replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=text).replies
+    first = replies[0].body.strip() if replies else ""
+    return first or text
+
+
+def _text_of(mime: MimeMessage) -> str:
+    part = mime.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    content = part.get_content()
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", "replace")
+    return strip_tags(content) if part.get_content_type() == "text/html" else content
+
+
+def _attachments_of(mime: MimeMessage) -> list[channels.InboundFile]:
+    limit = settings.HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES
+    files = []
+    for part in mime.iter_attachments():
+        data = part.get_payload(decode=True) or b""
+        if len(data) <= limit:
+            files.append(channels.InboundFile(part.get_filename() or "attachment", part.get_content_type(), data))
+    return files
+
+
+def _oversized(mime: MimeMessage, limit: int) -> list[tuple[str, int]]:
+    sizes = [(part.get_filename() or "attachment", len(part.get_payload(decode=True) or b""))
+             for part in mime.iter_attachments()]
+    return [(name, size) for name, size in sizes if size > limit]
+
+
+def _clip(text: str) -> str:
+    limit = settings.MESSAGE_MAX_CHARS
+    return text if len(text) <= limit else text[: limit - 40].rstrip() + "\n[… cut; the full mail is attached]"
+
+
+# --- outbound -----------------------------------------------------------------------------------
+def send(message: Message) -> str:
+    """Send one message by SMTP, threaded under the conversation's mail. Returns its Message-ID."""
+    conversation = message.conversation
+    contact = conversation.contact
+    if not contact.email:
+        raise DeliveryRefused("The contact has no email address.")
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].partition("@")[2] or "helpdesk.local"
+    message_id = make_msgid(idstring=f"m{message.pk}", domain=domain)
+    thread = list(ChannelRef.objects.filter(conversation=conversation, kind=ChannelRef.Kind.EMAIL)
+                  .order_by("-id").values_list("value", flat=True)[:REFERENCES_KEPT])[::-1]
+    last_inbound = (ChannelRef.objects.filter(conversation=conversation, kind=ChannelRef.Kind.EMAIL,
+                                              message__sender_type=Message.SenderType.VISITOR)
+                    .order_by("-id").values_list("value", flat=True).first())
+    headers = {"Message-ID": message_id}
+    if message.sender_type != Message.SenderType.AGENT:  # RFC 3834: vacation responders must not answer these
+        headers["Auto-Submitted"] = "auto-replied"
+    if thread:
+        headers["In-Reply-To"] = last_inbound or thread[-1]
+        headers["References"] = " ".join(thread)
+    text, html = _render(message)
+    mail = EmailMultiAlternatives(subject=_subject(conversation), body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+                                  to=[contact.email], reply_to=[reply_address(conversation.pk)], headers=headers)
+    if html:
+        mail.attach_alternative(html, "text/html")
+    try:
+        get_connection().send_messages([mail])
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryRefused(f"The mail server refused {contact.email}.") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise ProviderUnavailable(f"SMTP: {exc.__class__.__name__}: {exc}") from exc
+    channels.channel_ref_record(conversation=conversation, kind=ChannelRef.Kind.EMAIL, value=message_id, message=message)
+    return message_id
+
+
+def _subject(conversation: Conversation) -> str:
+    first = (Message.objects.filter(conversation=conversation, metadata__email__subject__isnull=False)
+             .order_by("id").values_list("metadata__email__subject", flat=True).first())
+    subject = SUBJECT_TOKEN.sub("", first or "").strip() or f"Your conversation with {conversation.workspace.name}"
+    if not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    return f"{subject} [#{reply_token(conversation.pk)}]"
+
+
+def _render(message: Message) -> tuple[str, str]:
+    """The text (and for a survey, the HTML) of the mail."""
+    conversation = message.conversation
+    csat = (message.metadata or {}).get("csat")
+    if csat and csat.get("links"):
+        context = {"conversation": conversation, "workspace": conversation.workspace, "contact": conversation.contact,
+                   "options": csat_options(csat)}
+        return render_to_string("csat/email.txt", context), render_to_string("csat/email.html", context)
+    workspace = conversation.workspace.name
+    signature = f"{message.sender_name}, {workspace}" if message.sender_name else workspace
+    return f"{absolute_links(message.body)}\n\n— {signature}\n", ""
+
+
+def csat_options(csat: dict) -> list[dict]:
+    labels = {"positive": "Positive", "neutral": "Neutral", "negative": "Negative"}
+    emoji = {"positive": "👍", "neutral": "😐", "negative": "👎"}
+    return [{"rating": r, "emoji": emoji.get(r, ""), "label": labels.get(r, r), "url": url}
+            for r, url in csat["links"].items()]

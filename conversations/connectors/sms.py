@@ -1,0 +1,90 @@
+"""SMS through Twilio: the messaging webhook in, the Messages API out.
+
+One conversation per number while it is open. Keywords: STOP (and Twilio's synonyms) opts the
+number out, so nothing more is sent to it; START opts back in; HELP answers with who we are.
+After a survey, a reply of 1, 2 or 3 is the rating.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.twiml.messaging_response import MessagingResponse
+
+from conversations import selectors
+from conversations.connectors import twilio_client
+from conversations.connectors.common import absolute_links, hook_error
+from conversations.models import ChannelRef, Conversation, Message
+from conversations.services import channels, contact_update_attributes
+from csat import selectors as csat_selectors
+from csat import services as csat_services
+from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
+
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"}
+START_WORDS = {"start", "unstop", "yes"}
+HELP_WORDS = {"help", "info"}
+RATING_REPLIES = {"1": "positive", "2": "neutral", "3": "negative"}
+OPTED_OUT = "sms_opted_out"
+
+
+def twiml(text: str = "") -> HttpResponse:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return HttpResponse(str(response), content_type="text/xml")
+
+
+@twilio_client.twilio_hook
+def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
+    phone, body, sid = (request.POST.get(k, "").strip() for k in ("From", "Body", "MessageSid"))
+    if not phone or not sid:
+        return hook_error(400, "malformed", "A Twilio message needs From and MessageSid.")
+    keyword = body.lower().strip(" .!")
+    contact = selectors.contact_by_phone(workspace=workspace, phone=phone)
+    if keyword in STOP_WORDS or keyword in START_WORDS:
+        if contact is not None:
+            contact_update_attributes(contact_id=contact.pk, values={OPTED_OUT: keyword in STOP_WORDS})
+        return twiml()  # Twilio's own opt-out handling answers the sender
+    if keyword in HELP_WORDS:
+        return twiml(f"{workspace.name} support: write your question here and we will answer. Reply STOP to opt out.")
+    if keyword in RATING_REPLIES and contact is not None:
+        survey = csat_selectors.survey_awaiting_answer(conversation_ids=selectors.recent_conversation_ids(
+            contact=contact, channel=Conversation.Channel.SMS))
+        if survey is not None:
+            try:
+                csat_services.survey_answer(token=survey.token, rating=RATING_REPLIES[keyword])
+            except DomainError:
+                pass  # answered meanwhile: the thanks is still right
+            return twiml("Thanks for your rating!")
+    if not body:
+        return hook_error(400, "malformed", "The message has no text.")
+    inbound = channels.Inbound(channel=Conversation.Channel.SMS, ref_kind=ChannelRef.Kind.SMS, ref=sid, body=body,
+                               sender_name=phone, phone=phone, metadata={"sms": {"sid": sid, "from": phone}})
+    try:
+        channels.channel_receive(workspace=workspace, inbound=inbound)
+    except DomainError as exc:
+        return hook_error(exc.status, exc.code, exc.message)
+    return twiml()
+
+
+def send(message: Message) -> str:
+    """Text one message to the contact's number (a survey's text asks for 1/2/3); returns Twilio's message sid."""
+    return send_text(message.conversation.contact, absolute_links(message.body))
+
+
+def send_text(contact, body: str) -> str:
+    if not contact.phone:
+        raise DeliveryRefused("The contact has no phone number.")
+    if (contact.attributes or {}).get(OPTED_OUT):
+        raise DeliveryRefused("The number opted out (STOP).")
+    if not twilio_client.configured():
+        raise DeliveryRefused("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER).")
+    try:
+        sent = twilio_client.client().messages.create(to=contact.phone, from_=settings.TWILIO_FROM_NUMBER, body=body)
+    except TwilioRestException as exc:
+        if exc.status == 429 or exc.status >= 500:
+            raise ProviderUnavailable(f"Twilio answered {exc.status}") from exc
+        raise DeliveryRefused(f"Twilio refused the message ({exc.status}, code {exc.code}).") from exc
+    except (TwilioException, OSError) as exc:
+        raise ProviderUnavailable(f"Twilio unreachable: {exc.__class__.__name__}") from exc
+    return sent.sid

@@ -1,0 +1,360 @@
+"""Email: the signed MIME hook in, SMTP out (a real aiosmtpd server), threading both ways."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+
+from conversations import services
+from conversations.connectors import email as email_connector
+from conversations.models import Attachment, ChannelRef, Contact, Conversation, Message
+from csat import services as csat_services
+from csat.models import Survey
+from tests.channels.conftest import EMAIL_SECRET, email_signature, run_deliveries
+
+HOOK = "/api/v1/hooks/email/"
+
+
+@pytest.fixture(autouse=True)
+def email_secret(settings):
+    settings.HELPDESK_EMAIL_WEBHOOK_SECRET = EMAIL_SECRET
+
+
+def make_mail(*, body: str = "Where is my order #1234?", subject: str = "Order question", sender: str = "Zoe <zoe@example.org>",
+              to: str = "support@northwind.test", message_id: str | None = None, in_reply_to: str = "",
+              references: str = "", attachment: tuple[str, bytes] | None = None) -> bytes:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = sender, to, subject
+    mail["Message-ID"] = message_id or make_msgid(domain="example.org")
+    if in_reply_to:
+        mail["In-Reply-To"] = in_reply_to
+    if references:
+        mail["References"] = references
+    mail.set_content(body)
+    if attachment:
+        name, data = attachment
+        mail.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    return mail.as_bytes()
+
+
+def post_mail(client, raw: bytes, *, signature: str | None = None):
+    return client.post(HOOK, data=raw, content_type="message/rfc822",
+                       HTTP_X_HELPDESK_SIGNATURE=email_signature(raw) if signature is None else signature)
+
+
+QUOTED = """Thanks, the tracking link works now.
+
+But the parcel says "returned to sender", what happens next?
+
+--
+Zoe Example
+Example Corp, Product Lead
+
+On Mon, Nov 30, 2026 at 10:00 AM Northwind Support <support@northwind.test> wrote:
+> Hello Zoe,
+> here is your tracking link.
+"""
+
+
+def test_a_new_mail_opens_a_conversation_the_sender_becomes_the_contact(workspace, client, no_tasks,
+                                                                        django_capture_on_commit_callbacks):
+    raw = make_mail(body=QUOTED, attachment=("invoice.pdf", b"%PDF-1.4 fake"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_mail(client, raw)
+    assert response.status_code == 201, response.content
+    message = Message.objects.get(pk=response.json()["message"])
+    conversation = message.conversation
+    assert conversation.channel == "email" and conversation.workspace == workspace
+    assert (conversation.contact.email, conversation.contact.name) == ("zoe@example.org", "Zoe")
+    # What the agent sees: the new text only, no quoted history, no signature; the full text is kept.
+    assert message.body.startswith("Thanks, the tracking link works now.")
+    assert "returned to sender" in message.body
+    assert "here is your tracking link" not in message.body and "Product Lead" not in message.body
+    assert "here is your tracking link" in message.metadata["email"]["full_text"]
+    assert message.metadata["attachments"] == [{"filename": "invoice.pdf", "content_type": "application/pdf",
+                                                "size": len(b"%PDF-1.4 fake")}]
+    files = {a.filename: a for a in Attachment.objects.filter(message=message)}
+    assert bytes(files["invoice.pdf"].data) == b"%PDF-1.4 fake"
+    assert files["message.eml"].is_raw_message and bytes(files["message.eml"].data) == raw
+    assert ("process_turn_task", (message.id,)) in no_tasks, "the AI answers the mail"
+
+
+def test_a_second_mail_from_the_sender_matches_the_contact_case_insensitively(workspace, client, no_tasks):
+    existing = Contact.objects.create(workspace=workspace, name="Zoe", email="Zoe@Example.org")
+    response = post_mail(client, make_mail(sender="ZOE@example.org"))
+    assert response.status_code == 201
+    assert Message.objects.get(pk=response.json()["message"]).conversation.contact == existing
+    assert Contact.objects.filter(workspace=workspace).count() == 1
+
+
+def test_a_provider_retry_creates_nothing_twice(workspace, client, no_tasks, django_capture_on_commit_callbacks):
+    raw = make_mail()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post_mail(client, raw)
+        again = post_mail(client, raw)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == {**first.json(), "duplicate": True}
+    assert Message.objects.count() == 1 and Conversation.objects.count() == 1
+    assert [name for name, _ in no_tasks].count("process_turn_task") == 1
+
+
+def test_a_mail_without_message_id_is_still_recognised_when_retried(workspace, client, no_tasks):
+    raw = make_mail().replace(b"Message-ID:", b"X-Old-Message-ID:")
+    assert post_mail(client, raw).status_code == 201
+    assert post_mail(client, raw).status_code == 200
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize("signature", ["", "sha256=" + "0" * 64, "sha256=deadbeef", "not-a-signature"])
+def test_unsigned_or_mis_signed_mail_is_refused_and_stores_nothing(workspace, client, no_tasks, signature):
+    response = post_mail(client, make_mail(), signature=signature)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "bad_signature"
+    assert Message.objects.count() == Conversation.objects.count() == Contact.objects.count() == 0
+
+
+def test_a_mail_signed_with_another_secret_is_refused(workspace, client, no_tasks):
+    raw = make_mail()
+    assert post_mail(client, raw, signature=email_signature(raw, "other-secret")).status_code == 401
+    assert Message.objects.count() == 0
+
+
+def test_without_a_configured_secret_the_hook_refuses_everything(workspace, client, no_tasks, settings):
+    settings.HELPDESK_EMAIL_WEBHOOK_SECRET = ""
+    raw = make_mail()
+    assert post_mail(client, raw, signature=email_signature(raw, "")).status_code == 403
+    assert Message.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", [
+    b"",
+    b"just some text, not a mail at all",
+    b"Subject: no sender\r\n\r\nhello",
+    b"From: zoe@example.org\r\nSubject: empty\r\n\r\n   \r\n",
+])
+def test_malformed_mime_is_a_400_and_stores_nothing(workspace, client, no_tasks, raw):
+    response = post_mail(client, raw)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "malformed_email"
+    assert Message.objects.count() == 0
+
+
+def test_an_oversized_attachment_is_listed_as_skipped_not_kept(workspace, client, no_tasks, settings):
+    settings.HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES = 10
+    response = post_mail(client, make_mail(attachment=("huge.pdf", b"x" * 11)))
+    message = Message.objects.get(pk=response.json()["message"])
+    assert message.metadata["attachments"] == [] and message.metadata["attachments_skipped"] == ["huge.pdf"]
+    assert not Attachment.objects.filter(message=message, is_raw_message=False).exists()
+
+
+# --- out by SMTP, and the thread both ways -----------------------------------------------------------
+def open_mail_conversation(client, django_capture_on_commit_callbacks, **mail) -> tuple[Message, str]:
+    message_id = make_msgid(domain="example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_mail(client, make_mail(message_id=message_id, **mail))
+    return Message.objects.get(pk=response.json()["message"]), message_id
+
+
+def test_the_ai_answer_goes_out_by_smtp_threaded_under_the_customer_mail(
+        workspace, client, no_tasks, smtp_server, deliveries, settings, django_capture_on_commit_callbacks):
+    inbound, inbound_id = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    conversation = inbound.conversation
+    settings.PUBLIC_BASE_URL = "https://help.example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.ai_reply(conversation=conversation, body="It ships tomorrow.\n\nFrom our article: /help/1/2/")
+    assert answer.metadata["delivery"]["status"] == "queued"
+    assert deliveries == [answer.pk]
+    assert run_deliveries(deliveries) == ["sent"]
+
+    [mail] = smtp_server.received
+    assert mail["To"] == "zoe@example.org"
+    assert mail["Subject"] == f"Re: Order question [#{email_connector.reply_token(conversation.pk)}]"
+    assert mail["In-Reply-To"] == inbound_id and inbound_id in mail["References"]
+    assert f"+r{email_connector.reply_token(conversation.pk)}@northwind.test" in mail["Reply-To"]
+    assert "It ships tomorrow." in mail.get_body(("plain",)).get_content()
+    assert "From our article: https://help.example.com/help/1/2/" in mail.get_body(("plain",)).get_content()
+    answer.refresh_from_db()
+    assert answer.metadata["delivery"]["status"] == "sent"
+    assert answer.metadata["delivery"]["provider_id"] == mail["Message-ID"]
+
+    # The customer's reply to it (a mail client sets In-Reply-To) lands in the same conversation.
+    reply = post_mail(client, make_mail(body="Great, thanks!", subject="Re: Order question",
+                                        in_reply_to=mail["Message-ID"], references=f"{inbound_id} {mail['Message-ID']}"))
+    assert Message.objects.get(pk=reply.json()["message"]).conversation == conversation
+    assert Conversation.objects.count() == 1
+
+
+def test_a_reply_without_headers_threads_by_the_token_in_the_address_or_subject(workspace, client, no_tasks):
+    first = Message.objects.get(pk=post_mail(client, make_mail()).json()["message"])
+    conversation = first.conversation
+    token = email_connector.reply_token(conversation.pk)
+    by_address = post_mail(client, make_mail(body="One more thing", to=f"support+r{token}@northwind.test"))
+    by_subject = post_mail(client, make_mail(body="And another", subject=f"Re: Order question [#{token}]"))
+    for response in (by_address, by_subject):
+        assert Message.objects.get(pk=response.json()["message"]).conversation == conversation
+
+
+def test_a_forged_reply_token_opens_a_new_conversation(workspace, client, no_tasks):
+    victim = Message.objects.get(pk=post_mail(client, make_mail()).json()["message"]).conversation
+    forged = f"{victim.pk}-{'0' * 16}"
+    response = post_mail(client, make_mail(sender="mallory@example.net", to=f"support+r{forged}@northwind.test",
+                                           subject=f"Re: [#{forged}]"))
+    assert Message.objects.get(pk=response.json()["message"]).conversation != victim
+
+
+def test_the_handoff_notice_and_agent_replies_go_out_and_notes_never(
+        workspace, agent, client, no_tasks, smtp_server, deliveries, django_capture_on_commit_callbacks):
+    from tests.conftest import request_handoff
+
+    inbound, _ = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    conversation = inbound.conversation
+    with django_capture_on_commit_callbacks(execute=True):
+        request_handoff(conversation)
+        services.agent_reply(conversation=conversation, agent=agent, body="Hi Zoe, Ana here.")
+        services.note_add(conversation=conversation, agent=agent, body="internal")
+    assert run_deliveries(deliveries) == ["sent", "sent"]
+    bodies = [m.get_body(("plain",)).get_content() for m in smtp_server.received]
+    assert "Hi Zoe, Ana here." in bodies[1] and f"— Ana, {workspace.name}" in bodies[1]
+    assert f"— {workspace.name}" in bodies[0].splitlines(), "a notice is signed by the workspace, once"
+    assert [m["Auto-Submitted"] for m in smtp_server.received] == ["auto-replied", None]
+    notice = conversation.messages.filter(sender_type="system", metadata__has_key="handoff").get()
+    assert notice.body in bodies[0]
+    assert not any("internal" in body for body in bodies)
+    references = [m["References"] for m in smtp_server.received]
+    assert references[0] in references[1], "each mail references the thread so far"
+
+
+def test_a_failing_smtp_server_is_retried_then_the_failure_shows_and_an_agent_retries(
+        workspace, agent, client, no_tasks, smtp_server, deliveries, published, django_capture_on_commit_callbacks):
+    from tests.conftest import client_for
+
+    inbound, _ = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    conversation = inbound.conversation
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.ai_reply(conversation=conversation, body="It ships tomorrow.")
+    smtp_server.fail_with = "451 4.3.0 Try again later"
+    from helpdesk.errors import ProviderUnavailable
+    with pytest.raises(ProviderUnavailable):  # the task retries on this, with back-off
+        run_deliveries(list(deliveries))
+    answer.refresh_from_db()
+    assert answer.metadata["delivery"]["status"] == "queued" and answer.metadata["delivery"]["attempts"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_deliveries(deliveries, last_attempt=True) == ["failed"]
+    answer.refresh_from_db()
+    assert answer.metadata["delivery"]["status"] == "failed" and "SMTP" in answer.metadata["delivery"]["error"]
+    updated = [e for e in published if e["type"] == "message.updated"]
+    assert updated and updated[-1]["message"]["metadata"]["delivery"]["status"] == "failed"
+    assert updated[-1]["_group"] == f"inbox.{workspace.pk}", "the inbox hears of it, not the customer"
+    assert smtp_server.received == []
+
+    # The inbox's retry button.
+    api = client_for(agent)
+    url = f"/api/v1/conversations/{conversation.pk}/messages/{answer.pk}/retry/"
+    smtp_server.fail_with = None
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(url)
+    assert response.status_code == 200 and response.json()["metadata"]["delivery"]["status"] == "queued"
+    assert run_deliveries(deliveries) == ["sent"]
+    assert len(smtp_server.received) == 1
+    assert api.post(url).status_code == 409, "only a failed delivery can be retried"
+
+
+def test_a_refused_recipient_fails_at_once(workspace, client, no_tasks, smtp_server, deliveries,
+                                           django_capture_on_commit_callbacks):
+    inbound, _ = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.ai_reply(conversation=inbound.conversation, body="Hello")
+    smtp_server.refuse_rcpt = True
+    assert run_deliveries(deliveries) == ["failed"]
+    answer.refresh_from_db()
+    assert answer.metadata["delivery"]["attempts"] == 1 and "refused" in answer.metadata["delivery"]["error"]
+
+
+def test_retry_is_for_the_conversation_agents_only(workspace, client, no_tasks, deliveries,
+                                                   django_capture_on_commit_callbacks):
+    from tests import factories
+    from tests.conftest import client_for
+
+    inbound, _ = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    stranger = factories.AgentFactory(workspace=factories.WorkspaceFactory()).user
+    url = f"/api/v1/conversations/{inbound.conversation_id}/messages/{inbound.pk}/retry/"
+    assert client_for(stranger).post(url).status_code == 404
+    assert client.post(url).status_code in (401, 403)
+
+
+def test_the_csat_survey_mail_links_to_a_confirmation_page_that_records_only_on_post(
+        workspace, client, no_tasks, smtp_server, deliveries, django_capture_on_commit_callbacks, settings):
+    settings.PUBLIC_BASE_URL = "https://help.example.com"
+    inbound, inbound_id = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    conversation = inbound.conversation
+    with django_capture_on_commit_callbacks(execute=True):
+        csat_services.conversation_resolve(conversation=conversation, resolution="resolved", csat=True,
+                                           csat_delay_seconds=0)
+    survey = Survey.objects.get(conversation=conversation)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert csat_services.survey_send(survey_id=survey.pk) == "sent"
+    assert run_deliveries(deliveries) == ["sent"]
+    [mail] = smtp_server.received
+    assert mail["In-Reply-To"] == inbound_id
+    links = csat_services.survey_links(survey)
+    html = mail.get_body(("html",)).get_content()
+    assert all(url in html for url in links.values())
+
+    path = links["positive"].removeprefix("https://help.example.com")
+    page = client.get(path)  # what a mail scanner does
+    assert page.status_code == 200 and 'data-state="confirm"' in page.content.decode()
+    survey.refresh_from_db()
+    assert survey.status == "sent" and survey.rating == "", "a GET records nothing"
+    assert client.post(path, {"comment": ""}).status_code == 200
+    survey.refresh_from_db()
+    assert (survey.status, survey.rating) == ("answered", "positive")
+    again = client.get(links["negative"].removeprefix("https://help.example.com"))
+    assert 'data-state="already"' in again.content.decode()
+
+
+def test_channel_refs_are_unique_per_workspace(workspace):
+    from django.db import IntegrityError, transaction
+
+    from tests import factories
+
+    conversation = factories.ConversationFactory(workspace=workspace, channel="email")
+    ChannelRef.objects.create(workspace=workspace, kind="email", value="<a@b>", conversation=conversation)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChannelRef.objects.create(workspace=workspace, kind="email", value="<a@b>", conversation=conversation)
+
+
+def test_agents_download_an_attachment_and_strangers_cannot(workspace, agent, client, no_tasks):
+    from tests import factories
+    from tests.conftest import client_for
+
+    response = post_mail(client, make_mail(attachment=("invoice.pdf", b"%PDF-1.4 fake")))
+    message = Message.objects.get(pk=response.json()["message"])
+    attachment = Attachment.objects.get(message=message, filename="invoice.pdf")
+    url = f"/api/v1/conversations/{message.conversation_id}/messages/{message.pk}/attachments/{attachment.pk}/"
+    download = client_for(agent).get(url)
+    assert download.status_code == 200 and download.content == b"%PDF-1.4 fake"
+    assert download["Content-Disposition"] == 'attachment; filename="invoice.pdf"'
+    stranger = factories.AgentFactory(workspace=factories.WorkspaceFactory()).user
+    assert client_for(stranger).get(url).status_code == 404
+    assert client_for(agent).get(url.replace(f"/{attachment.pk}/", "/999999/")).status_code == 404
+
+
+def test_a_mail_of_nothing_but_refused_characters_is_a_400_not_a_crash(workspace, client, no_tasks):
+    response = post_mail(client, make_mail(body="\x00\x01\x7f"))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "empty_message"
+    assert Message.objects.count() == 0 and Conversation.objects.count() == 0  # nothing half-stored
+
+
+def test_a_mail_above_djangos_body_limit_is_kept_and_one_above_the_mail_limit_is_a_413(workspace, client, no_tasks,
+                                                                                        settings):
+    big = b"%PDF" + b"x" * (3 * 1024 * 1024)  # more than DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = post_mail(client, make_mail(attachment=("scan.pdf", big)))
+    assert response.status_code == 201, response.content
+    assert bytes(Attachment.objects.get(filename="scan.pdf").data) == big
+
+    settings.HELPDESK_EMAIL_MAX_BYTES = 1000
+    response = post_mail(client, make_mail(message_id="<other@example.org>", attachment=("scan.pdf", b"y" * 2000)))
+    assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
+    assert Message.objects.count() == 1

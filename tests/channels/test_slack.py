@@ -1,0 +1,169 @@
+"""Slack: a handoff is posted to the team's channel (slack_sdk against a local Web API stand-in); a reply in
+its thread is an agent reply that reaches the customer on their own channel."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conversations import services
+from conversations.connectors import slack
+from conversations.models import Message
+from helpdesk.errors import ProviderUnavailable
+from tests import factories
+from tests.channels.conftest import run_deliveries, slack_headers
+from tests.conftest import request_handoff
+
+HOOK = "/api/v1/hooks/slack/events/"
+
+
+@pytest.fixture
+def team(workspace, agent):
+    team = factories.TeamFactory(workspace=workspace, name="Billing", slack_channel="C0123ABC")
+    agent.agent.teams.add(team)
+    return team
+
+
+def hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff = request_handoff(conversation, target=services.Target(kind="team", team=team),
+                                  summary="Wants a refund for order 1234", gathered={"email": "zoe@example.org"})
+    assert announcements == [handoff.pk]
+    return handoff
+
+
+def post_event(client, payload: dict, *, headers: dict | None = None):
+    body = json.dumps(payload).encode()
+    return client.post(HOOK, data=body, content_type="application/json", **(headers or slack_headers(body)))
+
+
+def thread_reply(thread_ts: str, *, text: str = "Refund issued, Zoe!", user: str = "UANA", ts: str = "1700000001.000001",
+                 **extra) -> dict:
+    return {"type": "event_callback", "event_id": f"Ev{ts}", "event": {
+        "type": "message", "channel": "C0123ABC", "user": user, "text": text, "ts": ts, "thread_ts": thread_ts, **extra}}
+
+
+def test_a_handoff_is_posted_once_to_the_team_channel_with_summary_gathered_and_link(
+        workspace, team, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks):
+    conversation = factories.ConversationFactory(workspace=workspace, channel="email")
+    handoff = hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks)
+    key = slack.post_handoff(handoff_id=handoff.pk)
+    [post] = slack_api.requests
+    assert post["path"] == "/api/chat.postMessage"
+    sent = json.loads(post["body"])
+    assert sent["channel"] == "C0123ABC"
+    assert "Wants a refund for order 1234" in sent["text"] and "email: zoe@example.org" in sent["text"]
+    assert f"https://help.example.com/inbox/#conversation={conversation.pk}" in sent["text"]
+    assert key.startswith("C0123ABC:")
+    assert slack.post_handoff(handoff_id=handoff.pk) == "" and len(slack_api.requests) == 1, "posted once"
+
+
+def test_no_slack_channel_no_post(workspace, agent, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks):
+    quiet = factories.TeamFactory(workspace=workspace, name="Quiet", slack_channel="")
+    conversation = factories.ConversationFactory(workspace=workspace)
+    handoff = hand_to_team(conversation, quiet, announcements, django_capture_on_commit_callbacks)
+    assert slack.post_handoff(handoff_id=handoff.pk) == "" and slack_api.requests == []
+
+
+def test_slack_down_is_retried(workspace, team, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks):
+    handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
+                           django_capture_on_commit_callbacks)
+    slack_api.fail_status = 503
+    with pytest.raises(ProviderUnavailable):
+        slack.post_handoff(handoff_id=handoff.pk)
+    slack_api.fail_status = None
+    assert slack.post_handoff(handoff_id=handoff.pk)
+
+
+def test_a_thread_reply_is_an_agent_reply_delivered_on_the_customer_channel(
+        workspace, team, agent, client, slack_api, announcements, no_tasks, deliveries, smtp_server,
+        django_capture_on_commit_callbacks):
+    contact = factories.ContactFactory(workspace=workspace, name="Zoe", email="zoe@example.org")
+    conversation = factories.ConversationFactory(workspace=workspace, contact=contact, channel="email")
+    handoff = hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks)
+    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    deliveries.clear()  # the handoff notice's mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_event(client, thread_reply(thread_ts))
+    assert response.status_code == 200, response.content
+    reply = Message.objects.get(sender_type="agent")
+    assert (reply.body, reply.sender_user, reply.metadata["via"]) == ("Refund issued, Zoe!", agent, "slack")
+    handoff.refresh_from_db()
+    assert handoff.status == "acknowledged" and handoff.first_human_reply_at is not None
+    assert deliveries == [reply.pk]
+    assert run_deliveries(deliveries) == ["sent"]
+    assert "Refund issued, Zoe!" in smtp_server.received[-1].get_body(("plain",)).get_content()
+
+    # Slack retries the event: nothing twice.
+    assert post_event(client, thread_reply(thread_ts)).status_code == 200
+    assert Message.objects.filter(sender_type="agent").count() == 1
+
+
+@pytest.mark.parametrize("extra,user", [({"bot_id": "B1"}, "UANA"), ({"subtype": "message_changed"}, "UANA"),
+                                        ({}, "USTRANGER")])
+def test_the_app_own_messages_edits_and_non_agents_are_ignored(
+        workspace, team, client, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks, extra, user):
+    handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
+                           django_capture_on_commit_callbacks)
+    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    response = post_event(client, thread_reply(thread_ts, user=user, **extra))
+    assert response.status_code == 200 and "ignored" in response.json()
+    assert not Message.objects.filter(sender_type="agent").exists()
+
+
+def test_a_message_outside_a_handoff_thread_is_ignored(workspace, client, slack_api, no_tasks):
+    response = post_event(client, thread_reply("1600000000.000001"))
+    assert response.json()["ignored"] == "not a handoff thread"
+    assert Message.objects.count() == 0
+
+
+def test_url_verification_is_answered(client, slack_api, db):
+    response = post_event(client, {"type": "url_verification", "challenge": "abc123"})
+    assert response.status_code == 200 and response.json() == {"challenge": "abc123"}
+
+
+def test_unsigned_mis_signed_or_stale_events_are_refused(workspace, team, client, slack_api, announcements, no_tasks,
+                                                         django_capture_on_commit_callbacks):
+    handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
+                           django_capture_on_commit_callbacks)
+    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    body = json.dumps(thread_reply(thread_ts)).encode()
+    for headers in ({}, slack_headers(body, secret="wrong"), slack_headers(body, timestamp=1_600_000_000)):
+        assert post_event(client, thread_reply(thread_ts), headers=headers or {"HTTP_X_NONE": "1"}).status_code == 401
+    assert not Message.objects.filter(sender_type="agent").exists()
+
+
+def test_a_signed_body_that_is_not_json_is_a_400(client, slack_api, db):
+    body = b"{not json"
+    response = client.post(HOOK, data=body, content_type="application/json", **slack_headers(body))
+    assert response.status_code == 400
+
+
+def test_an_agent_assigning_to_a_team_posts_to_its_channel(workspace, team, agent, slack_api, announcements, no_tasks,
+                                                          django_capture_on_commit_callbacks):
+    from tests.conftest import client_for
+
+    conversation = factories.ConversationFactory(workspace=workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(agent).post(f"/api/v1/conversations/{conversation.pk}/assign/", {"team_id": team.pk},
+                                          format="json")
+    assert response.status_code == 200, response.content
+    [handoff_id] = announcements
+    assert slack.post_handoff(handoff_id=handoff_id).startswith("C0123ABC:")
+
+
+def test_an_agent_is_matched_by_their_slack_member_id_when_their_slack_email_differs(
+        workspace, team, client, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks):
+    bob = factories.AgentFactory(workspace=workspace, user__email="bob@northwind.test", slack_user_id="UBOB").user
+    handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
+                           django_capture_on_commit_callbacks)
+    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    response = post_event(client, thread_reply(thread_ts, user="UBOB", text="On it."))  # Slack knows no email for UBOB
+    assert response.status_code == 200 and "message" in response.json(), response.content
+    assert Message.objects.get(sender_type="agent").sender_user == bob
+    assert not [r for r in slack_api.requests if r["path"] == "/api/users.info"], "no lookup needed"
+
+    factories.AgentFactory(user__email="eve@example.org", slack_user_id="UEVE")  # another workspace's agent
+    response = post_event(client, thread_reply(thread_ts, user="UEVE", ts="1700000002.000001"))
+    assert "ignored" in response.json()

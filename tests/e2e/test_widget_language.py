@@ -1,0 +1,96 @@
+"""The widget in the visitor's language, with a real accessible name, and typing both ways in a real browser:
+the widget (visitor) and an agent's inbox socket, through Daphne and Redis."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from conversations import realtime
+from conversations.models import Conversation
+from tests.e2e.conftest import login, seed_demo_workspace
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# Opened from the inbox page (its session): records what the inbox socket hears; sends typing frames.
+INBOX_SOCKET = """() => new Promise((resolve) => {
+  window.__heard = [];
+  const ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws/inbox/");
+  ws.onmessage = (e) => window.__heard.push(JSON.parse(e.data));
+  ws.onopen = () => { window.__inbox = ws; resolve(true); };
+})"""
+
+
+def open_widget(page, base: str):
+    page.goto(f"{base}/")
+    page.locator("[data-testid=widget-launcher]").click()
+    expect(page.locator("[data-testid=widget-connection]")).to_have_attribute("data-state", "online", timeout=15_000)
+
+
+def test_the_widget_speaks_the_browsers_language_and_then_the_conversations(live_stack, new_context):
+    base = live_stack["url"]
+    workspace = seed_demo_workspace()
+    page = new_context(locale="fr-FR").new_page()
+    page.goto(f"{base}/")
+    expect(page.get_by_role("button", name="Ouvrir la discussion")).to_be_visible()
+    open_widget(page, base)
+    box = page.get_by_role("textbox", name="Votre message")  # its own name, not only a placeholder
+    expect(box).to_have_attribute("placeholder", "\u00c9crivez votre message\u2026")
+    expect(page.get_by_role("button", name="Fermer la discussion")).to_be_visible()
+    expect(page.locator("[data-testid=widget-answering]")).to_have_text("Assistant virtuel")
+    expect(page.locator("[data-testid=widget-panel]")).to_have_attribute("lang", "fr")
+
+    # The assistant decides the conversation is in German: the widget follows it, live.
+    conversation = Conversation.objects.get(workspace=workspace)
+    conversation.language = "de"
+    conversation.save(update_fields=["language"])
+    # (from a thread of its own: Playwright's event loop runs in this one)
+    publisher = threading.Thread(target=realtime.publish_conversation_updated, args=(conversation,))
+    publisher.start()
+    publisher.join()
+    expect(page.get_by_role("textbox", name="Ihre Nachricht")).to_be_visible()
+    expect(page.locator("[data-testid=widget-answering]")).to_have_text("KI-Assistent")
+    expect(page.get_by_role("button", name="Chat schlie\u00dfen")).to_be_visible()
+
+
+def test_an_english_browser_gets_english_and_an_unknown_language_falls_back_to_it(live_stack, new_context):
+    base = live_stack["url"]
+    seed_demo_workspace()
+    page = new_context(locale="ja-JP").new_page()
+    open_widget(page, base)
+    expect(page.get_by_role("textbox", name="Your message")).to_be_visible()
+    expect(page.locator("helpdesk-widget .footer")).to_have_text("Powered by Helpdesk")
+
+
+def test_typing_goes_both_ways_between_widget_and_inbox(live_stack, new_context):
+    base = live_stack["url"]
+    workspace = seed_demo_workspace()
+    agent = get_user_model().objects.get(username="agent1")
+    visitor = new_context(locale="es-ES").new_page()
+    open_widget(visitor, base)
+    conversation = Conversation.objects.get(workspace=workspace)
+
+    inbox = new_context().new_page()
+    login(inbox, base, "agent1", "agent1")
+    inbox.goto(f"{base}/inbox/")
+    assert inbox.evaluate(INBOX_SOCKET)
+
+    # the visitor types: the inbox hears it
+    visitor.get_by_role("textbox", name="Tu mensaje").press_sequentially("hola, necesito", delay=30)
+    inbox.wait_for_function("""(id) => window.__heard.some((e) => e.type === "typing" && e.who === "visitor"
+                                 && e.conversation === id && e.active)""", arg=str(conversation.pk))
+
+    # the agent types a note: the visitor sees nothing; then a reply: "<name> está escribiendo…"
+    frame = {"type": "typing", "conversation": str(conversation.pk), "active": True, "private": True}
+    inbox.evaluate("(frame) => window.__inbox.send(JSON.stringify(frame))", frame)
+    inbox.wait_for_function("""() => window.__heard.some((e) => e.type === "typing" && e.who === "agent")""")
+    expect(visitor.locator("[data-testid=widget-typing]")).to_be_hidden()
+    inbox.evaluate("(frame) => window.__inbox.send(JSON.stringify(frame))", {**frame, "private": False})
+    typing = visitor.locator("[data-testid=widget-typing]")
+    name = agent.get_full_name() or agent.get_username()
+    expect(typing).to_be_visible()
+    expect(typing).to_have_text(f"{name} est\u00e1 escribiendo\u2026")
+    inbox.evaluate("(frame) => window.__inbox.send(JSON.stringify(frame))", {**frame, "private": False, "active": False})
+    expect(typing).to_be_hidden()

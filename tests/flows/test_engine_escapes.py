@@ -1,0 +1,174 @@
+"""A flow's Collect Input is never a trap: the escapes, decided by the pure engine from the
+assistant's reading of the visitor's message (no database)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.engine import Inbound, Reading, RequestHandoff, RunState, SendMessage, Step, advance
+from flows.graph import FlowGraph
+from flows.nodes import CollectInputConfig, expects_specific_value, looks_like_value
+from tests.flows.conftest import graph_document
+
+ASK_ORDER = ("ask", "collect_input", {"variable": "order_number", "kind": "text",
+                                      "question": "What's your order number?"})
+LOOKUP = ("lookup", "message", {"text": "Looking up {{order_number}}."})
+NO_NUMBER = ("no_number", "message", {"text": "No problem, someone will look it up."})
+RETURNS = Reading(kb_answer="You can return items within 30 days.", kb_metadata={"article": {"id": "7"}})
+
+
+def flow(*nodes: tuple[str, str, dict[str, Any]], edges: list[tuple[str, str, str]] | None = None) -> FlowGraph:
+    return FlowGraph.from_document(graph_document(list(nodes), edges))
+
+
+def sent(step: Step) -> list[str]:
+    return [e.text for e in step.effects if isinstance(e, SendMessage)]
+
+
+def handoffs(step: Step) -> list[RequestHandoff]:
+    return [e for e in step.effects if isinstance(e, RequestHandoff)]
+
+
+def waiting(graph: FlowGraph) -> RunState:
+    state = advance(graph, RunState(), Inbound(), flow_name="Orders").state
+    assert state.status == "waiting_input"
+    return state
+
+
+def answer(graph: FlowGraph, state: RunState, text: str, reading: Reading | None = None) -> Step:
+    return advance(graph, state, Inbound(text=text, reading=reading), flow_name="Orders")
+
+
+ORDERS = flow(ASK_ORDER, LOOKUP)
+ORDERS_WITH_FALLBACK = flow(ASK_ORDER, LOOKUP, NO_NUMBER,
+                            edges=[("ask", "lookup", "next"), ("ask", "no_number", "error")])
+
+
+def test_a_question_is_answered_and_the_flow_asks_again() -> None:
+    step = answer(ORDERS, waiting(ORDERS), "What is your return policy?", RETURNS)
+
+    assert sent(step) == ["You can return items within 30 days.", "What's your order number?"]
+    assert step.effects[0].metadata == {"article": {"id": "7"}}  # the reply names its article
+    assert step.state.status == "waiting_input"
+    assert "order_number" not in step.state.variables
+
+    after = answer(ORDERS, step.state, "A1234", Reading())
+    assert after.state.variables["order_number"] == "A1234"
+    assert sent(after) == ["Looking up A1234."]
+
+
+def test_the_question_is_asked_at_most_twice_then_the_fallback_path() -> None:
+    first = answer(ORDERS_WITH_FALLBACK, waiting(ORDERS_WITH_FALLBACK), "What is your return policy?", RETURNS)
+    second = answer(ORDERS_WITH_FALLBACK, first.state, "And how long does shipping take?",
+                    Reading(kb_answer="Shipping takes 3 days."))
+
+    assert sent(second) == ["Shipping takes 3 days.", "No problem, someone will look it up."]
+    assert second.state.passed_inputs == ("ask",)
+    assert "order_number" not in second.state.variables
+
+
+def test_without_a_fallback_path_the_flow_goes_on_without_the_value() -> None:
+    first = answer(ORDERS, waiting(ORDERS), "What is your return policy?", RETURNS)
+    second = answer(ORDERS, first.state, "How long does shipping take?", Reading(kb_answer="3 days."))
+
+    assert sent(second) == ["3 days.", "Looking up ."]
+    assert "order_number" not in second.state.variables
+
+
+def test_a_request_for_a_person_hands_off_at_once_with_what_is_known() -> None:
+    graph = flow(("intro", "collect_input", {"variable": "email", "kind": "email", "question": "Email?"}),
+                 ASK_ORDER, LOOKUP)
+    state = answer(graph, waiting(graph), "ann@example.org", Reading()).state
+    assert state.variables == {"email": "ann@example.org"}
+
+    step = answer(graph, state, "I want to talk to a person", Reading(wants_person=True, language="es"))
+
+    (handoff,) = handoffs(step)
+    assert (handoff.target_kind, handoff.trigger, handoff.notice) == ("", "user_request", "of_course")
+    assert handoff.reason == "The visitor asked for a human: “I want to talk to a person”"
+    assert handoff.language == "es"
+    assert step.state.end_reason == "handed_off"
+    assert step.state.variables == {"email": "ann@example.org"}
+    assert sent(step) == []  # the normal handoff path tells the visitor, not the flow
+
+
+def test_anger_hands_off_with_a_sorry_notice_and_keeps_a_value_given_with_it() -> None:
+    step = answer(ORDERS, waiting(ORDERS), "A1234 and this is ridiculous, I've waited two weeks",
+                  Reading(upset=True))
+
+    (handoff,) = handoffs(step)
+    assert (handoff.trigger, handoff.notice) == ("ai_decision", "sorry")
+    assert handoff.reason.startswith("The visitor is frustrated: “A1234 and this is ridiculous")
+    assert step.state.variables["order_number"] == "A1234 and this is ridiculous, I've waited two weeks"
+
+
+def test_an_explicit_request_outranks_frustration() -> None:
+    step = answer(ORDERS, waiting(ORDERS), "This is useless, get me a human", Reading(wants_person=True, upset=True))
+    (handoff,) = handoffs(step)
+    assert (handoff.trigger, handoff.notice) == ("user_request", "sorry")
+
+
+def test_a_refusal_takes_the_no_answer_path_instead_of_becoming_the_value() -> None:
+    step = answer(ORDERS_WITH_FALLBACK, waiting(ORDERS_WITH_FALLBACK), "I don't know it", Reading(declined=True))
+
+    assert sent(step) == ["No problem, someone will look it up."]
+    assert "order_number" not in step.state.variables
+
+    skipped = answer(ORDERS, waiting(ORDERS), "skip", Reading(declined=True))
+    assert sent(skipped) == ["Looking up ."]
+    assert "order_number" not in skipped.state.variables
+
+
+def test_values_that_look_like_answers_are_still_accepted() -> None:
+    for text in ("A1234", "it's 55512", "NW-10001", "No, it's A1234"):
+        step = answer(ORDERS, waiting(ORDERS), text, Reading(declined=text.startswith("No"),
+                                                             kb_answer="an unrelated article"))
+        assert step.state.variables["order_number"] == text, text
+
+
+def test_without_a_reading_the_message_is_taken_as_written() -> None:
+    step = answer(ORDERS, waiting(ORDERS), "What is your return policy?", None)
+    assert step.state.variables["order_number"] == "What is your return policy?"
+
+
+def test_a_free_text_question_takes_a_question_as_the_answer_but_not_a_short_refusal() -> None:
+    issue = flow(("ask", "collect_input", {"variable": "issue", "kind": "text", "question": "What's the issue?"}),
+                 ("done", "message", {"text": "Noted: {{issue}}"}))
+
+    described = answer(issue, waiting(issue), "Why was I charged twice?", Reading(kb_answer="Refunds take 5 days."))
+    assert described.state.variables["issue"] == "Why was I charged twice?"
+
+    no_refund = answer(issue, waiting(issue), "No refund came through yet", Reading(declined=True))
+    assert no_refund.state.variables["issue"] == "No refund came through yet"
+
+    refused = answer(issue, waiting(issue), "rather not", Reading(declined=True))
+    assert "issue" not in refused.state.variables
+
+
+def test_validated_kinds_keep_rejecting_and_their_re_ask_has_the_escapes() -> None:
+    graph = flow(("ask", "collect_input", {"variable": "email", "kind": "email", "question": "Email?"}),
+                 ("done", "message", {"text": "Thanks {{email}}"}))
+    invalid = answer(graph, waiting(graph), "nope@", Reading())
+    assert sent(invalid) == ["That doesn't look like an email address. Email?"]
+
+    question = answer(graph, invalid.state, "What are your opening hours?", Reading(kb_answer="9 to 5."))
+    assert sent(question) == ["9 to 5.", "Thanks "]  # asked twice already: the flow goes on without it
+
+    refused = answer(graph, invalid.state, "I'd rather not", Reading(declined=True))
+    assert sent(refused) == ["Thanks "]
+    person = answer(graph, invalid.state, "let me talk to a person", Reading(wants_person=True))
+    assert [h.trigger for h in handoffs(person)] == ["user_request"]
+
+    choice = flow(("ask", "collect_input", {"variable": "plan", "kind": "choice", "question": "Plan?",
+                                            "choices": ["yes", "no"]}), ("done", "message", {"text": "{{plan}}"}))
+    assert answer(choice, waiting(choice), "no", Reading(declined=True)).state.variables["plan"] == "no"
+
+
+def test_which_questions_expect_one_specific_value() -> None:
+    def specific(variable: str, kind: str = "text") -> bool:
+        return expects_specific_value(CollectInputConfig(variable=variable, question="?", kind=kind))
+
+    assert specific("order_number") and specific("bookingRef") and specific("email", "email")
+    assert not specific("issue") and not specific("order_issue") and not specific("name")
+    assert looks_like_value("A1234") and looks_like_value("it's 55512") and looks_like_value("ABCDEF")
+    assert not looks_like_value("What is your return policy?") and not looks_like_value("I don't know it")
