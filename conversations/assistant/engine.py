@@ -196,6 +196,7 @@ class Assistant:
         self.topics = TopicIndex(topics, self.models)
         self.encoder = get_encoder()
         self.ml_encoder = get_multilingual_encoder() if self.models.human_ml is not None else None
+        self.encoders = d.Encoders(self.encoder, self.ml_encoder)
 
     def analyze(self, text: str, history: Sequence[Turn] = ()) -> Analysis:
         # Our inputs are strings into fitted vectorizers: sklearn's per-call parameter and
@@ -212,12 +213,13 @@ class Assistant:
         q_emb = self.encoder.encode_one(text) if self.encoder is not None else None
 
         m_emb = self.ml_encoder.encode_one(text) if self.ml_encoder is not None else None
-        human = d.detect_human_request(text, lang, self.models, q_lex, m_emb, self.ml_encoder)
+        human = d.detect_human_request(text, lang, self.models, self.encoders, q_lex, q_emb, m_emb)
         complaint = d.detect_complaint(text, lang, self.models, q_lex)
         anger = d.detect_anger(text)
         repeated = d.detect_repeated(text, history)
         not_helpful = d.detect_not_helpful(text, history)
-        frustration = d.combine_frustration(complaint, anger, repeated, d.detect_dissatisfaction(self.models, m_emb))
+        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb)
+        frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
         smalltalk = d.detect_smalltalk(text)
         bot_clause = asks_if_bot(text)
         asked_if_bot = Signal(1.0, True, f"asks whether this is a bot: {bot_clause[:80]!r}") if bot_clause else NO_SIGNAL

@@ -27,7 +27,7 @@ from .text import normalize
 
 logger = logging.getLogger(__name__)
 
-ARTIFACT_VERSION = 6
+ARTIFACT_VERSION = 7
 ARTIFACT_NAME = "detectors.pkl"
 TRAINING_DIR = Path(__file__).resolve().parent / "training_data"
 TRAINING_FILE = TRAINING_DIR / "bitext_train_val.jsonl"
@@ -38,6 +38,7 @@ HUMAN_BITEXT_PER_INTENT = 150  # Bitext is templated: a sample of each other int
 FRUSTRATION_FILE = TRAINING_DIR / "frustration_project_written.jsonl"
 FRUSTRATION_BITEXT = (300, 100)  # Bitext complaint rows, and rows of each other intent, sampled (seeded)
 HUMAN_C = 100.0  # inverse regularisation, chosen with HUMAN_FIRE on the external val split (docs/assistant.md)
+HUMAN_LEX_C = 16.0  # the same for the second voter, on MiniLM + n-grams
 BACKGROUND_PER_INTENT = 60  # rows of each Bitext intent kept as the "everything else" for topics
 SEED = 7
 
@@ -107,6 +108,10 @@ class DetectorModels:
     human_ml: LogisticRegression | None = None
     # dissatisfied / insulting / sarcastic vs calm, on the same embeddings (None likewise)
     frustration_ml: LogisticRegression | None = None
+    # the second voter on a request for a person: MiniLM embedding + `lexical` n-grams, the features
+    # the engine computes anyway (None when MiniLM was unavailable at training)
+    human_lex: LogisticRegression | None = None
+    frustration_lex: LogisticRegression | None = None  # the same second voter for dissatisfaction
     trained_seconds: float = 0.0
     rows: int = 0
 
@@ -174,6 +179,14 @@ def train_on_embeddings(rows: list[tuple[str, bool]], **params) -> LogisticRegre
     return LogisticRegression(max_iter=5000, **params).fit(x, [y for _, y in rows])
 
 
+def train_on_minilm_and_ngrams(rows: list[tuple[str, bool]], lexical: LexicalFeatures, encoder, **params):
+    if encoder is None:
+        return None
+    texts = [t for t, _ in rows]
+    x = sparse.hstack([sparse.csr_matrix(encoder.encode(texts)), lexical.transform(texts)]).tocsr()
+    return LogisticRegression(max_iter=5000, **params).fit(x, [y for _, y in rows])
+
+
 def train(rows: list[dict] | None = None, *, with_embeddings: bool = True) -> DetectorModels:
     t0 = time.perf_counter()
     rows = rows if rows is not None else load_training_rows()
@@ -193,13 +206,16 @@ def train(rows: list[dict] | None = None, *, with_embeddings: bool = True) -> De
     bg_texts = [texts[i] for i in keep]
     encoder = get_encoder() if with_embeddings else None
     bg_emb = encoder.encode(bg_texts) if encoder is not None else None
+    human_rows, frustration = human_request_rows(rows), frustration_rows(rows)
     models = DetectorModels(
         version=ARTIFACT_VERSION, lexical=lexical, human=human, complaint=complaint, intent=intent,
         bg_texts=bg_texts, bg_intents=intents[keep], bg_lex=x[keep], bg_emb=bg_emb,
-        human_ml=train_on_embeddings(human_request_rows(rows), C=HUMAN_C) if with_embeddings else None,
+        human_ml=train_on_embeddings(human_rows, C=HUMAN_C) if with_embeddings else None,
+        human_lex=train_on_minilm_and_ngrams(human_rows, lexical, encoder, C=HUMAN_LEX_C),
         # class_weight: dissatisfied rows are 1 in 12; C and the 0.5 threshold were fixed, not tuned
-        frustration_ml=(train_on_embeddings(frustration_rows(rows), C=16.0, class_weight="balanced")
+        frustration_ml=(train_on_embeddings(frustration, C=16.0, class_weight="balanced")
                         if with_embeddings else None),
+        frustration_lex=train_on_minilm_and_ngrams(frustration, lexical, encoder, C=16.0, class_weight="balanced"),
         rows=len(rows),
     )
     models.trained_seconds = time.perf_counter() - t0
