@@ -38,6 +38,7 @@ import numpy as np  # noqa: E402
 from conversations.assistant import (  # noqa: E402
     DEFAULT_KB_THRESHOLD, Article, Assistant, KnowledgeIndex, Topic, build_knowledge_index,
 )
+from conversations.assistant import detectors  # noqa: E402
 from conversations.assistant.encoder import get_encoder  # noqa: E402
 from conversations.assistant.models import detector_models, load_training_rows, train  # noqa: E402
 from conversations.assistant.text import detect_language  # noqa: E402
@@ -277,7 +278,43 @@ def complaint_eval(bot: Assistant, timings: list[float]) -> dict:
                                  / max(1, sum(r["kind"] == k for r in comp)), 4) for k in ("plain", "insult", "sarcasm")}}
 
 
-PARTS = ("bitext", "clinc", "external", "check", "complaint", "faq")
+def component_costs(bot: Assistant, texts: list[str]) -> dict:
+    """Milliseconds per message of each part of the decision, measured in this process one message
+    at a time (p50 / p99 over `texts`): what the second encoder and the second voters add, apart
+    from the machine's load on the whole decision."""
+    m, enc = bot.models, bot.encoders
+    steps = {
+        "lexical n-grams": lambda t: m.lexical.transform([t]),
+        "MiniLM embedding": lambda t: enc.minilm.encode_one(t),
+        "USE embedding (second encoder)": lambda t: enc.multilingual.encode_one(t),
+    }
+    cost: dict[str, list[float]] = {name: [] for name in steps}
+    cost.update({"human request (rules + both voters)": [], "  of which the MiniLM+n-gram voter": [],
+                 "dissatisfaction (both voters)": [], "whole decision (analyze)": []})
+    for t in texts:
+        feats = {}
+        for name, step in steps.items():
+            t0 = time.perf_counter()
+            feats[name] = step(t)
+            cost[name].append((time.perf_counter() - t0) * 1000)
+        x, emb, ml_emb = feats["lexical n-grams"], feats["MiniLM embedding"], feats["USE embedding (second encoder)"]
+        t0 = time.perf_counter()
+        detectors.detect_human_request(t, detect_language(t), m, enc, x, emb, ml_emb)
+        cost["human request (rules + both voters)"].append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        detectors.human_request_proba(m, [t], detectors.Encoders(enc.minilm, None), (x, emb, None))
+        cost["  of which the MiniLM+n-gram voter"].append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        detectors.detect_dissatisfaction(m, ml_emb, x, emb)
+        cost["dissatisfaction (both voters)"].append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        bot.analyze(t)
+        cost["whole decision (analyze)"].append((time.perf_counter() - t0) * 1000)
+    return {"messages": len(texts), **{name: {"p50": round(float(np.percentile(v, 50)), 2),
+                                              "p99": round(float(np.percentile(v, 99)), 2)} for name, v in cost.items()}}
+
+
+PARTS = ("bitext", "clinc", "external", "check", "complaint", "faq", "cost")
 
 
 def main() -> int:
@@ -345,6 +382,8 @@ def main() -> int:
         res["complaint_set"] = complaint_eval(bot, timings)
     if "faq" in parts:
         res["kb_faq"] = faq_eval(args.split, args.limit, models, timings)
+    if "cost" in parts:  # the check set's messages, in no split: the same 500 for val and test
+        res["component_ms"] = component_costs(bot, [r["text"] for r in load(CHECKSET)][:500])
 
     lat = np.asarray(timings) if timings else np.zeros(1)
     res["latency_ms"] = {"p50": round(float(np.percentile(lat, 50)), 2), "p99": round(float(np.percentile(lat, 99)), 2),
@@ -425,6 +464,10 @@ def print_table(res: dict) -> None:
         rows.append((f"  at the default threshold {d['threshold']:.2f}",
                      f"right {100 * d['right']:.1f}% wrong {100 * d['wrong']:.1f}% OOS declined {100 * d['oos_declined']:.1f}%", ""))
         rows.append(("  top-1 article right (no threshold)", f"{100 * kb['top1_any_threshold']:.1f}%", ""))
+    if "component_ms" in res:
+        c = res["component_ms"]
+        rows.append((f"Cost per message, in-process, one thread ({c['messages']} messages)", "p50 / p99 ms", ""))
+        rows += [(f"  {name}", f"{v['p50']:.2f} / {v['p99']:.2f}", "") for name, v in c.items() if name != "messages"]
     lat = res["latency_ms"]
     rows += [
         (f"Decision latency over {lat['messages']} messages", f"p50 {lat['p50']:.1f} ms  p99 {lat['p99']:.1f} ms",

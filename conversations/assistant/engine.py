@@ -218,13 +218,15 @@ class Assistant:
         anger = d.detect_anger(text)
         repeated = d.detect_repeated(text, history)
         not_helpful = d.detect_not_helpful(text, history)
-        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb)
-        frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
         smalltalk = d.detect_smalltalk(text)
         bot_clause = asks_if_bot(text)
         asked_if_bot = Signal(1.0, True, f"asks whether this is a bot: {bot_clause[:80]!r}") if bot_clause else NO_SIGNAL
         if bot_clause and not human.fired and not smalltalk and len(text.split()) - len(bot_clause.split()) <= 2:
             smalltalk = "bot_question"  # only that question: nothing to look up (turn_plan answers it)
+        # "¿Eres un bot?" alone reads as impatient to the classifiers; it is a question, answered honestly
+        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb) if smalltalk != "bot_question" \
+            else NO_SIGNAL
+        frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
         topic = self.topics.match(text, q_lex, q_emb) if not smalltalk else None
 
         answer, conf, candidates, cand_passages = None, 0.0, (), ()
