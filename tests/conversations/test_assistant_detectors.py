@@ -65,8 +65,8 @@ def test_negated_request_says_why(bot: Assistant) -> None:
 @pytest.mark.parametrize("lang", ["en", "es", "fr", "de", "pt"])
 def test_multilingual_check_set(bot: Assistant, lang: str) -> None:
     """Each language of the check set (checksets/README.md): at least 40 requests and 40
-    non-requests. A floor against regressions: the issue's bar is recall >= 0.90, which German
-    misses (0.89: bench/assistant_eval.py reports each language against it)."""
+    non-requests, recall >= 0.90 each (the issue's bar; bench/assistant_eval.py reports each
+    language against it)."""
     rows = [r for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()
             for r in [json.loads(line)] if r["lang"] == lang]
     requests = [r["text"] for r in rows if r["human"]]
@@ -74,7 +74,7 @@ def test_multilingual_check_set(bot: Assistant, lang: str) -> None:
     assert len(requests) >= 40 and len(others) >= 40
     missed = [t for t in requests if not bot.analyze(t).human_request.fired]
     false_alarms = [t for t in others if bot.analyze(t).human_request.fired]
-    assert len(missed) <= 0.12 * len(requests), missed
+    assert len(missed) <= 0.10 * len(requests), missed
     assert len(false_alarms) <= 0.05 * len(others), false_alarms
 
 
