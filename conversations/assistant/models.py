@@ -21,15 +21,24 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from .encoder import get_encoder
+from .encoder import get_encoder, get_multilingual_encoder
 from .serialize import restricted_loads
 from .text import normalize
 
 logger = logging.getLogger(__name__)
 
-ARTIFACT_VERSION = 4
+ARTIFACT_VERSION = 7
 ARTIFACT_NAME = "detectors.pkl"
-TRAINING_FILE = Path(__file__).resolve().parent / "training_data" / "bitext_train_val.jsonl"
+TRAINING_DIR = Path(__file__).resolve().parent / "training_data"
+TRAINING_FILE = TRAINING_DIR / "bitext_train_val.jsonl"
+# The human-request classifier's rows beside Bitext (training_data/README.md)
+HUMAN_REQUEST_FILES = (TRAINING_DIR / "external_human_request_train.jsonl",
+                       TRAINING_DIR / "human_request_project_written.jsonl")
+HUMAN_BITEXT_PER_INTENT = 150  # Bitext is templated: a sample of each other intent teaches as much as all of it
+FRUSTRATION_FILE = TRAINING_DIR / "frustration_project_written.jsonl"
+FRUSTRATION_BITEXT = (300, 100)  # Bitext complaint rows, and rows of each other intent, sampled (seeded)
+HUMAN_C = 100.0  # inverse regularisation, chosen with HUMAN_FIRE on the external val split (docs/assistant.md)
+HUMAN_LEX_C = 16.0  # the same for the second voter, on MiniLM + n-grams
 BACKGROUND_PER_INTENT = 60  # rows of each Bitext intent kept as the "everything else" for topics
 SEED = 7
 
@@ -94,6 +103,15 @@ class DetectorModels:
     bg_intents: np.ndarray
     bg_lex: sparse.csr_matrix
     bg_emb: np.ndarray | None  # None when the sentence encoder was unavailable at training
+    # request for a person vs anything else, on multilingual sentence embeddings (None when that
+    # encoder was unavailable at training: `human` above decides then, English only)
+    human_ml: LogisticRegression | None = None
+    # dissatisfied / insulting / sarcastic vs calm, on the same embeddings (None likewise)
+    frustration_ml: LogisticRegression | None = None
+    # the second voter on a request for a person: MiniLM embedding + `lexical` n-grams, the features
+    # the engine computes anyway (None when MiniLM was unavailable at training)
+    human_lex: LogisticRegression | None = None
+    frustration_lex: LogisticRegression | None = None  # the same second voter for dissatisfaction
     trained_seconds: float = 0.0
     rows: int = 0
 
@@ -118,6 +136,57 @@ def load_training_rows(path: Path = TRAINING_FILE) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def _bitext_sample(bitext_rows: list[dict], positive: str, n_positive: int | None, n_other: int) -> list[tuple[str, bool]]:
+    """Bitext rows labelled `positive` or not: at most n of each intent, seeded (None: all)."""
+    rng = np.random.default_rng(SEED)
+    by_intent: dict[str, list[str]] = {}
+    for r in bitext_rows:
+        by_intent.setdefault(r["intent"], []).append(r["text"])
+    out: list[tuple[str, bool]] = []
+    for name in sorted(by_intent):
+        texts = by_intent[name]
+        n = n_positive if name == positive else n_other
+        if n is not None and len(texts) > n:
+            texts = [texts[i] for i in sorted(rng.choice(len(texts), n, replace=False))]
+        out.extend((t, name == positive) for t in texts)
+    return out
+
+
+def human_request_rows(bitext_rows: list[dict]) -> list[tuple[str, bool]]:
+    """Bitext (every contact_human_agent row, a seeded sample of the other intents) and the
+    public + project-written rows of training_data/ for the human-request classifier."""
+    out = _bitext_sample(bitext_rows, "contact_human_agent", None, HUMAN_BITEXT_PER_INTENT)
+    for path in HUMAN_REQUEST_FILES:
+        out.extend((r["text"], bool(r["human_request"])) for r in load_training_rows(path))
+    return out
+
+
+def frustration_rows(bitext_rows: list[dict]) -> list[tuple[str, bool]]:
+    """Bitext complaints against its other intents (seeded samples), the calm rows of the external
+    train split, and the project-written dissatisfied / insulting / sarcastic / calm rows."""
+    out = _bitext_sample(bitext_rows, "complaint", *FRUSTRATION_BITEXT)
+    calm = [r["text"] for r in load_training_rows(HUMAN_REQUEST_FILES[0]) if not r["human_request"]]
+    out.extend((t, False) for t in calm[::3])
+    out.extend((r["text"], bool(r["frustrated"])) for r in load_training_rows(FRUSTRATION_FILE))
+    return out
+
+
+def train_on_embeddings(rows: list[tuple[str, bool]], **params) -> LogisticRegression | None:
+    encoder = get_multilingual_encoder()
+    if encoder is None:
+        return None
+    x = encoder.encode([t for t, _ in rows])
+    return LogisticRegression(max_iter=5000, **params).fit(x, [y for _, y in rows])
+
+
+def train_on_minilm_and_ngrams(rows: list[tuple[str, bool]], lexical: LexicalFeatures, encoder, **params):
+    if encoder is None:
+        return None
+    texts = [t for t, _ in rows]
+    x = sparse.hstack([sparse.csr_matrix(encoder.encode(texts)), lexical.transform(texts)]).tocsr()
+    return LogisticRegression(max_iter=5000, **params).fit(x, [y for _, y in rows])
+
+
 def train(rows: list[dict] | None = None, *, with_embeddings: bool = True) -> DetectorModels:
     t0 = time.perf_counter()
     rows = rows if rows is not None else load_training_rows()
@@ -137,9 +206,16 @@ def train(rows: list[dict] | None = None, *, with_embeddings: bool = True) -> De
     bg_texts = [texts[i] for i in keep]
     encoder = get_encoder() if with_embeddings else None
     bg_emb = encoder.encode(bg_texts) if encoder is not None else None
+    human_rows, frustration = human_request_rows(rows), frustration_rows(rows)
     models = DetectorModels(
         version=ARTIFACT_VERSION, lexical=lexical, human=human, complaint=complaint, intent=intent,
         bg_texts=bg_texts, bg_intents=intents[keep], bg_lex=x[keep], bg_emb=bg_emb,
+        human_ml=train_on_embeddings(human_rows, C=HUMAN_C) if with_embeddings else None,
+        human_lex=train_on_minilm_and_ngrams(human_rows, lexical, encoder, C=HUMAN_LEX_C),
+        # class_weight: dissatisfied rows are 1 in 12; C and the 0.5 threshold were fixed, not tuned
+        frustration_ml=(train_on_embeddings(frustration, C=16.0, class_weight="balanced")
+                        if with_embeddings else None),
+        frustration_lex=train_on_minilm_and_ngrams(frustration, lexical, encoder, C=16.0, class_weight="balanced"),
         rows=len(rows),
     )
     models.trained_seconds = time.perf_counter() - t0
@@ -177,7 +253,9 @@ def detector_models() -> DetectorModels:
                     logger.warning("assistant artifact %s is version %s, want %s: retraining",
                                    path, loaded.version, ARTIFACT_VERSION)
                     loaded = None
-                elif loaded.bg_emb is None and get_encoder() is not None:
+                elif (loaded.bg_emb is None and get_encoder() is not None) or (
+                    loaded.human_ml is None and get_multilingual_encoder() is not None
+                ):
                     logger.warning("assistant artifact %s has no embeddings: retraining", path)
                     loaded = None
             except Exception as exc:  # a corrupt or foreign file is rebuilt, never trusted

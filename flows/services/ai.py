@@ -18,7 +18,7 @@ from conversations.assistant.extract import extract_field
 from conversations.assistant.text import normalize
 from conversations.assistant.types import Analysis, KBAnswer, Turn
 from conversations.turn_plan import DECLINE
-from flows.document import fold
+from flows.document import BUILTIN_INTENTS, fold
 from flows.engine import EffectResult, Reading, RunAIAction
 from routing import selectors as routing_selectors
 
@@ -100,13 +100,13 @@ def detected_intents(*, workspace: Workspace, text: str, history: list | None = 
         logger.exception("Intent detection failed for workspace %s", workspace.pk)
         return set()
     found = set()
-    if analysis.human_request.fired:
+    if analysis.human_request.fired or analysis.asked_if_bot.fired:  # "are you a bot?" brings in a person
         found.add("human_request")
     if analysis.frustration.fired:
         found.add("frustration")
     if analysis.complaint.fired:
         found.add("complaint")
-    if analysis.smalltalk:
+    if analysis.smalltalk in BUILTIN_INTENTS:
         found.add(analysis.smalltalk)
     return found
 
@@ -125,7 +125,7 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
     return Reading(
         kb_answer=answer.text if answer is not None else None,
         kb_metadata=_answer_metadata(answer) if answer is not None else {},
-        wants_person=analysis.human_request.fired,
+        wants_person=analysis.human_request.fired or analysis.asked_if_bot.fired,
         upset=analysis.anger.fired or analysis.complaint.fired
         or (analysis.frustration.fired and not analysis.repeated_question.fired),
         declined=bool(DECLINE.match(normalize(text))),

@@ -59,14 +59,23 @@ def test_human_request_does_not_fire(bot: Assistant, text: str) -> None:
 
 def test_negated_request_says_why(bot: Assistant) -> None:
     signal = bot.analyze("I don't need a human, just tell me the price").human_request
-    assert "negated" in signal.evidence
+    assert "declines a person" in signal.evidence
 
 
-def test_multilingual_check_set(bot: Assistant) -> None:
-    rows = [json.loads(line) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    wrong = [r["text"] for r in rows if bot.analyze(r["text"]).human_request.fired != r["human"]]
-    assert len(rows) >= 50
-    assert wrong == []
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "de", "pt"])
+def test_multilingual_check_set(bot: Assistant, lang: str) -> None:
+    """Each language of the check set (checksets/README.md): at least 40 requests and 40
+    non-requests, recall >= 0.90 each (the issue's bar; bench/assistant_eval.py reports each
+    language against it)."""
+    rows = [r for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()
+            for r in [json.loads(line)] if r["lang"] == lang]
+    requests = [r["text"] for r in rows if r["human"]]
+    others = [r["text"] for r in rows if not r["human"]]
+    assert len(requests) >= 40 and len(others) >= 40
+    missed = [t for t in requests if not bot.analyze(t).human_request.fired]
+    false_alarms = [t for t in others if bot.analyze(t).human_request.fired]
+    assert len(missed) <= 0.10 * len(requests), missed
+    assert len(false_alarms) <= 0.05 * len(others), false_alarms
 
 
 # --- complaint, frustration ---------------------------------------------------------------

@@ -338,3 +338,9 @@ def test_a_visitor_repeating_the_same_question_is_a_loop_that_hands_off(conversa
     handoff = handoff_of(conversation)
     assert handoff is not None and handoff.trigger == "ai_decision"
     assert "same thing" in handoff.reason
+
+
+def test_declining_a_person_is_not_a_handoff(conversation):
+    say(conversation, "I don't need an agent, how long does standard shipping take?")
+    assert handoff_of(conversation) is None
+    assert "working days" in last_reply(conversation).body

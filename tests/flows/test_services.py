@@ -96,6 +96,14 @@ def test_builtin_intent_uses_the_assistant(conversation, deliver, make_flow, mon
     assert bot_texts(conversation) == ["A person will help."]
 
 
+def test_asked_if_it_is_a_bot_a_flow_hears_a_wish_for_a_person(conversation):
+    """As in the assistant's own turns, "are you a bot?" brings in a person (the real assistant reads it)."""
+    workspace = conversation.workspace
+    assert "human_request" in ai.detected_intents(workspace=workspace, text="Sind Sie ein Roboter?")
+    assert ai.reading(workspace=workspace, text="am I writing to a real human?").wants_person
+    assert not ai.reading(workspace=workspace, text="Is this jacket machine washable?").wants_person
+
+
 def test_attribute_trigger_runs_once_per_conversation(conversation, deliver, make_flow):
     conversation.contact.attributes = {"plan": "Pro"}
     conversation.contact.save()

@@ -1,0 +1,145 @@
+"""Does the visitor ask for a person? A classifier on multilingual sentence embeddings decides;
+two small rules handle what such a classifier is known to get wrong.
+
+Sentence embeddings place "I don't need an agent" next to "I need an agent" and "are you a
+human?" next to "I want a human": the words are the same, the meaning is not. So, before the
+classifier scores a message, clauses that *decline* a person (a negation in front of a person or
+a transfer) and clauses that *ask whether the assistant is a bot* are taken out, and what is left
+is scored. "Are you a bot? I want a person" still asks for a person; "Are you a bot?" alone is
+no request: the engine reports it as `asked_if_bot`, and the turn says it is an AI assistant
+before it brings in a person (turn_plan: the "ai_disclosed" notice).
+
+Everything else — indirect phrasings, other languages, "someone" in other senses — is the
+classifier's job, learnt from data (models.py, training_data/README.md), not listed here.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+# Clause boundaries: punctuation, and the conjunctions that turn a sentence around.
+_CLAUSE_SPLIT = re.compile(r"[.;!?¿¡\n]+|,|\s+(?=(?:but|pero|mais|aber|mas|porem|sondern)\b)", re.IGNORECASE)
+
+# Who or what a visitor asks to be handed to, in the five languages (normalised: no accents).
+_PERSON = (
+    r"human\w*|person|people|agent\w*|representative\w*|rep|operator\w*|someone|somebody|anyone|anybody|staff|employee\w*"
+    r"|advisor\w*|adviser\w*|manager\w*|supervisor\w*|transfer\w*|connect\w*|forward\w*|escalat\w*|put\s+me\s+through"
+    r"|humano\w*|persona\w*|agente\w*|alguien|nadie|asesor\w*|operador\w*|representante\w*|encargad\w*|gerente\w*|pases|pasarme|pasar|transferir\w*|comuniques?"
+    r"|humain\w*|personne\w*|conseill\w*|quelqu.un|interlocuteur\w*|responsable\w*|transfer\w*|passer"
+    r"|mensch\w*|mitarbeiter\w*|berater\w*|jemand\w*|niemand\w*|ansprechpartner\w*|weiterleit\w*|weiterzuleiten|verbind\w*|durchstell\w*"
+    r"|pessoa\w*|atendente\w*|alguem|ninguem|consultor\w*|transferi\w*|passar"
+)
+_BOT = r"bot|bots|robot\w*|robo|machine|maquina|maschine|ia|ai|ki|chatbot|automat\w*|computer|ordinateur"
+
+# A negation that governs what follows, per language (Spanish/Portuguese "no"/"nao" only there:
+# an English "No, I want a person" is a request).
+_NEGATION = {
+    "en": r"don'?t|do\s+not|does\s+not|doesn'?t|didn'?t|did\s+not|never|no\s+need|not\s+necessary|rather\s+not|won'?t|no\s+one|nobody",
+    "es": r"no|nunca|ni|sin|tampoco|nadie",
+    "fr": r"ne|n'|pas|jamais|sans",
+    "de": r"nicht|kein\w*|nie|niemals|niemand\w*|ohne",
+    "pt": r"nao|nunca|sem|ninguem|nem",
+}
+_NEGATED = {
+    # ... through the last person word nearby: "don't need to transfer me to a real person"
+    lang: re.compile(rf"\b(?:{neg})\b(?P<gap>\S*(?:\s+\S+){{0,6}}?)\s*\b(?:{_PERSON})\b(?:(?:\s+\S+){{0,4}}?\s+(?:{_PERSON})\b)*")
+    for lang, neg in _NEGATION.items()
+}
+_NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b")  # "je ne veux parler à personne"
+# (without "ai"/"ia": French "j'ai", Spanish "ia" are words of their own)
+_BOT_WORD = re.compile(r"\b(?:bots?|robot\w*|robo|machine|maquina|maschine|ki|chatbot|automat\w*|computer|ordinateur)\b")
+# "I don't know how to reach an agent" does not decline one: a negated *knowing* is no refusal.
+_NOT_A_REFUSAL = re.compile(
+    r"\b(?:know|sure|understand|idea|how|where|why|what|find|se|sais|sait|sei|weiss|sabe|sabia|como|comment|ou|wie|wo|onde|donde)\b")
+
+# "Are you a bot?", "am I talking to a real person?", "who am I chatting with?" (not "is there
+# a real person?", which asks for one, nor "are you able to connect me to a human?"): the verb
+# first, then only articles and words like "real" before what the visitor asks about.
+_FILLER = r"(?:\s+(?:a|an|just|only|really|actually|even|still|real|actual|live|un|una|une|um|uma|ein|eine|einem|einer|echte[mnr]?|vrai|vraie|de|du|da|do|mit|con|com|avec|a|to|with|talking|speaking|chatting|actually))*"
+_BEING = rf"(?:{_BOT}|human\w*|person\w*|mensch\w*|humain\w*|humano\w*|pessoa\w*|real\s+person|persona\s+real)"
+_BOT_QUESTION = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|so|ok|okay|wait|sorry|hola|oye|bueno|pues|perdon|salut|bonjour|alors|pardon|hallo|also|oi|ola|entao)\W+)?"
+    r"(?:are\s+you|r\s+u|am\s+i\s+(?:talking|chatting|speaking|writing)\s+(?:to|with)|is\s+(?:this|it|that)"
+    r"|eres|es\s+usted|estoy\s+(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
+    r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|c'est"
+    r"|bist\s+du|sind\s+sie|spreche\s+ich\s+mit|rede\s+ich\s+mit|schreibe\s+ich\s+mit|chatte\s+ich\s+mit|ist\s+das"
+    r"|voce\s+e|vc\s+e|e\s+voce|estou\s+(?:falando|conversando)\s+com|falo\s+com|isso\s+e)"
+    rf"{_FILLER}\s+{_BEING}\b"
+    r"|^\W*(?:who\s+am\s+i\s+(?:talking|chatting|speaking|writing)|con\s+quien\s+(?:hablo|estoy\s+hablando)"
+    r"|a\s+qui\s+(?:je\s+parle|suis-je)|mit\s+wem\s+(?:spreche|schreibe|rede|chatte)|com\s+quem\s+(?:falo|estou\s+falando))\b"
+)
+
+
+@dataclass(frozen=True)
+class Clauses:
+    """A message cut at its clause boundaries, with the clauses the rules take out."""
+
+    kept: str  # the message without the declining and bot-question clauses
+    negated: tuple[str, ...]  # clauses that decline a person ("I don't need an agent")
+    bot_questions: tuple[str, ...]  # clauses asking whether the assistant is a bot
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.negated or self.bot_questions)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, one character for one (so positions map back to the text)."""
+    out = []
+    for ch in text.replace("\u2019", "'").replace("\u2018", "'"):
+        base = unicodedata.normalize("NFD", ch)[0].lower()
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+def _declining_spans(clause: str, lang: str) -> list[tuple[int, int]]:
+    """Where `clause` (folded) declines a person: from the negation to the person it governs."""
+    if lang == "fr" and _NEGATED_FR_PERSONNE.search(clause):
+        return [(0, len(clause))]
+    patterns = [_NEGATED[lang]] if lang in _NEGATED else list(_NEGATED.values())
+    spans = []
+    for pat in patterns:
+        for m in pat.finditer(clause):
+            gap = m.group("gap") or ""
+            if not _BOT_WORD.search(gap) and not _NOT_A_REFUSAL.search(gap):  # "don't want a bot, I want a human"
+                spans.append(m.span())
+    return spans
+
+
+def split_clauses(text: str, lang: str) -> Clauses:
+    kept: list[str] = []
+    negated: list[str] = []
+    bot_questions: list[str] = []
+    for raw in _CLAUSE_SPLIT.split(text):
+        clause = raw.strip()
+        if not clause:
+            continue
+        folded = _fold(clause)
+        if _BOT_QUESTION.search(folded):
+            bot_questions.append(clause)
+            continue
+        spans = _declining_spans(folded, lang)
+        if not spans:
+            kept.append(clause)
+            continue
+        rest, last = [], 0
+        for start, end in sorted(spans):
+            if start >= last:
+                negated.append(clause[start:end])
+                rest.append(clause[last:start])
+                last = end
+        rest.append(clause[last:])
+        remainder = " ".join(" ".join(rest).split())
+        if len(remainder.split()) >= 2:
+            kept.append(remainder)
+    return Clauses(", ".join(kept), tuple(negated), tuple(bot_questions))
+
+
+def asks_if_bot(text: str) -> str | None:
+    """The clause asking whether the assistant is a bot, if there is one."""
+    for raw in _CLAUSE_SPLIT.split(text):
+        if raw.strip() and _BOT_QUESTION.search(_fold(raw)):
+            return raw.strip()
+    return None
