@@ -103,6 +103,11 @@ def workspaces_without_ready_index() -> list[Workspace]:
     return [w for w in Workspace.objects.order_by("pk") if not knowledge_index_ready(w)]
 
 
+def load_assistant_models() -> None:
+    """Load the detector models and the sentence encoders into this process (kept process-wide)."""
+    assistant.Assistant(assistant.build_knowledge_index([])).analyze("Hello, is anyone there?")
+
+
 def _topics_for(policy: HandoffPolicy) -> list[assistant.Topic]:
     return [assistant.Topic(name=t.name, keywords=tuple(t.keywords or ()), examples=tuple(t.examples or ()))
             for t in policy.restricted_topics.all()]

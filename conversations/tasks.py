@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -37,6 +37,16 @@ def process_turn_task(self, message_id: int) -> None:
     """One visitor message's turn. The task id names the claim: a retry of this task keeps it."""
     turns.process_turn(message_id=message_id, claim=self.request.id or f"local-{message_id}",
                        worker=_worker_name(self.request.hostname))
+
+
+@worker_init.connect
+def load_the_assistant_before_forking(**_kwargs) -> None:
+    """The pool's processes are forked from the worker's main process: the assistant's models and
+    sentence encoders are loaded there, once, before the fork. Otherwise each child loaded them
+    (~3.5 s) inside the first visitor turn it took after every (re)start, and 60 simultaneous
+    handoffs right after a start waited for four children loading at once. The children also share
+    the models' memory."""
+    knowledge.load_assistant_models()
 
 
 @worker_ready.connect

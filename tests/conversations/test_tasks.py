@@ -1,7 +1,11 @@
 """Periodic sweeps and delayed work: expiry, reminders, the queue draining when someone is free."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -12,6 +16,8 @@ from conversations.models import Handoff
 from routing import services as routing_services
 from tests import factories
 from tests.conftest import request_handoff
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pending_handoffs_of_gone_visitors_expire_back_to_the_ai(workspace, agent):
@@ -231,3 +237,26 @@ def test_a_claim_is_a_lease_a_second_worker_waits_for(workspace):
     Message.objects.filter(pk=message.pk).update(turn_lease_until=timezone.now() - timedelta(seconds=1))
     taken = services.message_turn_claim(message_id=message.pk, claim="b", lease_seconds=60)
     assert taken is not None and taken.turn_attempts == 2, "the lapsed lease goes to the next attempt"
+
+
+def test_a_starting_worker_loads_the_assistant_before_its_pool_forks():
+    """worker_init runs in the worker's main process, which forks the pool: the models and encoders
+    loaded there are every child's from its first turn (no child loads them inside a visitor's turn)."""
+    script = """
+import os, django
+django.setup()
+from conversations import tasks
+from conversations.assistant import encoder, models
+assert models._models is None and not encoder._instances
+tasks.load_the_assistant_before_forking()
+loaded_before_fork = (id(models._models), id(encoder.get_encoder()), id(encoder.get_multilingual_encoder()))
+pid = os.fork()
+if pid == 0:
+    in_child = (id(models.detector_models()), id(encoder.get_encoder()), id(encoder.get_multilingual_encoder()))
+    os._exit(0 if in_child == loaded_before_fork and None not in (models._models, encoder.get_encoder()) else 3)
+_, status = os.waitpid(pid, 0)
+raise SystemExit(os.waitstatus_to_exitcode(status))
+"""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
