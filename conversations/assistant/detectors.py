@@ -63,7 +63,7 @@ def human_request_proba(models: DetectorModels, texts: list[str], encoders: Enco
         lexs, embs = ([lex], [emb[None, :]]) if first is not None else ([], [])
         if rest:
             lexs.append(models.lexical.transform(rest))
-            embs.append(np.vstack([encoders.minilm.encode_one(t) for t in rest]))
+            embs.append(encoders.minilm.encode_parts(list(rest)))
         x = sparse.hstack([sparse.csr_matrix(np.vstack(embs)), sparse.vstack(lexs)]).tocsr()
         votes.append(models.human_lex.predict_proba(x)[:, 1])
     if not votes:  # no sentence encoder at all: the English Bitext classifier on word features

@@ -260,6 +260,19 @@ class MiniLMEncoder:
             out[idx] = self._forward(ids, mask)
         return out
 
+    def encode_parts(self, texts: list[str], max_tokens: int = QUERY_TOKENS) -> np.ndarray:
+        """Parts of one message (its sentences, what is left after a refusal), each embedded as
+        `encode_one` would, in one forward pass: the pass costs mostly a fixed read of the weights,
+        so three short sentences cost little more than one instead of three times as much."""
+        tok = [self.tokenizer.encode(t, max_tokens) for t in texts]
+        ids = np.zeros((len(tok), max(len(t) for t in tok)), dtype=np.int64)
+        mask = np.zeros(ids.shape, dtype=np.float32)
+        for r, t in enumerate(tok):
+            ids[r, : len(t)] = t
+            mask[r, : len(t)] = 1.0
+        with _single_blas_thread():
+            return self._forward(ids, mask)
+
     def encode_one(self, text: str, max_tokens: int = QUERY_TOKENS) -> np.ndarray:
         """One message, unbatched. Capped at `max_tokens` word pieces: the forward pass costs
         ~0.5 ms a token on this CPU, and the opening of a message carries its request."""

