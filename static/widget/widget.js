@@ -252,6 +252,9 @@
           state.conversation = { id: String(data.id), token: data.visitor_token };
           store.save({ id: state.conversation.id, visitor_token: data.visitor_token, csat: {} });
           applyConversation(data);
+          // Nothing to replay in a conversation this page just created: the visitor's first message
+          // (answered by the POST before the first catch-up ends) is news to the host page too.
+          state.historyLoaded = true;
           startLive();
           return state.conversation;
         })
