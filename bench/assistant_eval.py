@@ -48,7 +48,7 @@ DATA = Path(os.environ.get("HELPDESK_EVAL_DATA", ROOT.parent / "shared" / "data"
 CHECKSET = ROOT / "conversations" / "assistant" / "checksets" / "human_request_multilingual.jsonl"
 COMPLAINT_SET = ROOT / "conversations" / "assistant" / "checksets" / "complaint_frustration.jsonl"
 EXTERNAL = DATA / "external"
-KB_THRESHOLD_FAQ = None  # chosen on the FAQ's val split by the same rule as CLINC (see kb_faq below)
+FAQ = EXTERNAL / "kb_qa"
 TOPICS = ("cancel_order", "get_refund", "payment_issue", "delete_account")
 # What an admin would type as keywords: specific phrases, never bare words like "refund"
 # that also cover "where is my refund" or "what is your refund policy".
@@ -187,12 +187,22 @@ def faq_metrics(scored, threshold: float) -> dict:
             "oos_declined": round(declined / max(1, len(oos)), 4), "top1_any_threshold": round(top1 / max(1, len(ins)), 4)}
 
 
+def faq_rule_threshold(scored, *, min_declined: float = FAQ_MIN_DECLINED) -> float | None:
+    """The lowest threshold at which a wrong article answers <= FAQ_MAX_WRONG of the in-scope questions
+    and >= min_declined of the out-of-scope ones are declined; None when no threshold does."""
+    for th in np.unique(np.round([c for _, _, c in scored], 4)):
+        m = faq_metrics(scored, float(th))
+        if m["wrong"] <= FAQ_MAX_WRONG and m["oos_declined"] >= min_declined:
+            return float(th)
+    return None
+
+
 def faq_eval(split: str, limit: int | None, models, timings: list[float], *, with_questions: bool = False) -> dict:
     """The public FAQ loaded as the workspace's only articles; its threshold is the lowest one
     meeting the wrong/declined rule on val (else the lowest with wrong <= 5%, else the project
     default), then applied to `split`. with_questions: each article also carries the *train* split's
     questions it answers as example questions (never a val or test question)."""
-    folder = EXTERNAL / "kb_qa"
+    folder = FAQ
     questions: dict[str, list[str]] = defaultdict(list)
     if with_questions:
         for r in load(folder / "train.jsonl"):
@@ -202,13 +212,11 @@ def faq_eval(split: str, limit: int | None, models, timings: list[float], *, wit
                         questions=tuple(questions[a["id"]])) for a in load(folder / "articles.jsonl")]
     bot = Assistant(build_knowledge_index(articles), models=models)
     val = faq_scores(bot, load(folder / "val.jsonl")[:limit], timings if split == "val" else [])
-    candidates = [float(th) for th in np.unique(np.round([c for _, _, c in val], 4))]
-    metrics = {th: faq_metrics(val, th) for th in candidates}
-    meets = [th for th in candidates if metrics[th]["wrong"] <= FAQ_MAX_WRONG and metrics[th]["oos_declined"] >= FAQ_MIN_DECLINED]
-    safe = [th for th in candidates if metrics[th]["wrong"] <= FAQ_MAX_WRONG]
-    threshold = meets[0] if meets else safe[0] if safe else DEFAULT_KB_THRESHOLD
+    meets = faq_rule_threshold(val)
+    safe = faq_rule_threshold(val, min_declined=0.0)
+    threshold = meets if meets is not None else safe if safe is not None else DEFAULT_KB_THRESHOLD
     scored = val if split == "val" else faq_scores(bot, load(folder / f"{split}.jsonl")[:limit], timings)
-    return {**faq_metrics(scored, threshold), "threshold": threshold, "val_rule_met": bool(meets),
+    return {**faq_metrics(scored, threshold), "threshold": threshold, "val_rule_met": meets is not None,
             "at_default_threshold": {**faq_metrics(scored, DEFAULT_KB_THRESHOLD), "threshold": DEFAULT_KB_THRESHOLD},
             "articles": len(articles), "passages": len(bot.knowledge.passages),
             "example_questions": sum(len(q) for q in questions.values())}

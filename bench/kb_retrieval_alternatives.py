@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 
 from bench.assistant_eval import (  # noqa: E402
-    DATA, FAQ, FAQ_MAX_WRONG, FAQ_MIN_DECLINED, VAL_MIN_ACCURACY, clinc_index, load,
+    DATA, FAQ, VAL_MIN_ACCURACY, clinc_index, faq_metrics, faq_rule_threshold, load,
 )
 from conversations.assistant import Article, KnowledgeIndex, build_knowledge_index  # noqa: E402
 from conversations.assistant.encoder import get_encoder  # noqa: E402
@@ -91,17 +91,13 @@ def faq_features(index: KnowledgeIndex, rows: list[dict]) -> list[dict]:
 
 
 def rule(scored: list[tuple[dict, str, float]]) -> dict:
-    ins = [x for x in scored if x[0]["in_scope"]]
-    oos = [x for x in scored if not x[0]["in_scope"]]
-    top1 = sum(a in r["article_ids"] for r, a, _ in ins) / len(ins)
-    for th in sorted({round(c, 4) for _, _, c in scored}):
-        right = sum(1 for r, a, c in ins if c >= th and a in r["article_ids"]) / len(ins)
-        wrong = sum(1 for r, a, c in ins if c >= th and a not in r["article_ids"]) / len(ins)
-        declined = sum(1 for _, _, c in oos if c < th) / len(oos)
-        if wrong <= FAQ_MAX_WRONG and declined >= FAQ_MIN_DECLINED:
-            return {"top1": round(top1, 4), "threshold": th, "right": round(right, 4), "wrong": round(wrong, 4),
-                    "oos_declined": round(declined, 4)}
-    return {"top1": round(top1, 4), "threshold": None}
+    """bench/assistant_eval.py's FAQ rule on one split's scored questions."""
+    threshold = faq_rule_threshold(scored)
+    m = faq_metrics(scored, threshold if threshold is not None else 0.0)
+    if threshold is None:
+        return {"top1": m["top1_any_threshold"], "threshold": None}
+    return {"top1": m["top1_any_threshold"], "threshold": threshold, "right": m["right"], "wrong": m["wrong"],
+            "oos_declined": m["oos_declined"]}
 
 
 def margin(scores: np.ndarray, k: float) -> float:

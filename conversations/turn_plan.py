@@ -191,8 +191,7 @@ class _Turn:
             lang = memory.language
         # "Are you a bot?" is no request for a person (the detector says so), but the AI answers it by
         # saying what it is and bringing one in (_notice), as a visitor asking it usually wants.
-        asked = analysis.human_request.fired or analysis.asked_if_bot.fired \
-            or (memory.offered_human and bool(YES.match(text)))
+        asked = analysis.wants_person or (memory.offered_human and bool(YES.match(text)))
         memory = replace(memory, language=lang, human_requests=memory.human_requests + int(asked),
                          request=text[:300] if asked else memory.request,
                          frustration=text[:300] if _upset(analysis) else memory.frustration,

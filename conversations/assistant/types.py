@@ -87,3 +87,8 @@ class Analysis:
     kb_confidence: float = 0.0  # best article's confidence, also when below the threshold
     candidates: tuple[tuple[str, float], ...] = field(default=())  # (article_id, confidence), best first
     candidate_passages: tuple[str, ...] = field(default=())  # each candidate's passage that answers the message
+
+    @property
+    def wants_person(self) -> bool:
+        """Bring a person in: asked for one, or asked "are you a bot?" (the honest answer offers one)."""
+        return self.human_request.fired or self.asked_if_bot.fired

@@ -100,7 +100,7 @@ def detected_intents(*, workspace: Workspace, text: str, history: list | None = 
         logger.exception("Intent detection failed for workspace %s", workspace.pk)
         return set()
     found = set()
-    if analysis.human_request.fired or analysis.asked_if_bot.fired:  # "are you a bot?" brings in a person
+    if analysis.wants_person:
         found.add("human_request")
     if analysis.frustration.fired:
         found.add("frustration")
@@ -125,7 +125,7 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
     return Reading(
         kb_answer=answer.text if answer is not None else None,
         kb_metadata=_answer_metadata(answer) if answer is not None else {},
-        wants_person=analysis.human_request.fired or analysis.asked_if_bot.fired,
+        wants_person=analysis.wants_person,
         upset=analysis.anger.fired or analysis.complaint.fired
         or (analysis.frustration.fired and not analysis.repeated_question.fired),
         declined=bool(DECLINE.match(normalize(text))),

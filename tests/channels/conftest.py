@@ -191,23 +191,27 @@ def basic_auth_user(record: dict) -> str:
     return base64.b64decode(auth.split()[-1]).decode().split(":")[0] if auth else ""
 
 
+def record_delays(monkeypatch, task) -> list[int]:
+    """Replace `task.delay` by a list of what it was called with: what the worker would have been given."""
+    queued: list[int] = []
+    monkeypatch.setattr(task, "delay", queued.append)
+    return queued
+
+
 @pytest.fixture
 def deliveries(monkeypatch) -> list[int]:
     """Message ids handed to the dispatcher task (run them with `run_deliveries`)."""
     from conversations import tasks
 
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.deliver_message_task, "delay", lambda message_id: queued.append(message_id))
-    return queued
+    return record_delays(monkeypatch, tasks.deliver_message_task)
 
 
 @pytest.fixture
 def announcements(monkeypatch) -> list[int]:
+    """The handoffs queued to be announced (mail, Slack)."""
     from conversations import tasks
 
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.announce_handoff_task, "delay", lambda handoff_id: queued.append(handoff_id))
-    return queued
+    return record_delays(monkeypatch, tasks.announce_handoff_task)
 
 
 @pytest.fixture
@@ -215,9 +219,7 @@ def slack_copies(monkeypatch) -> list[int]:
     """The messages queued to be copied into a Slack handoff thread."""
     from conversations import tasks
 
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.mirror_to_slack_task, "delay", lambda message_id: queued.append(message_id))
-    return queued
+    return record_delays(monkeypatch, tasks.mirror_to_slack_task)
 
 
 def run_deliveries(queued: list[int], *, last_attempt: bool = False) -> list[str]:

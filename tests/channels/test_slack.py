@@ -24,12 +24,23 @@ def team(workspace, agent):
     return team
 
 
+def zoe_by_email(workspace):
+    """A customer who wrote by email, so that replies reach her by mail."""
+    contact = factories.ContactFactory(workspace=workspace, name="Zoe", email="zoe@example.org")
+    return factories.ConversationFactory(workspace=workspace, contact=contact, channel="email")
+
+
 def hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         handoff = request_handoff(conversation, target=services.Target(kind="team", team=team),
                                   summary="Wants a refund for order 1234", gathered={"email": "zoe@example.org"})
     assert announcements == [handoff.pk]
     return handoff
+
+
+def posted_thread(handoff) -> str:
+    """Post the handoff to its team's channel; the thread's ts, where replies to it land."""
+    return slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
 
 
 def post_event(client, payload: dict, *, headers: dict | None = None):
@@ -78,10 +89,9 @@ def test_slack_down_is_retried(workspace, team, slack_api, announcements, no_tas
 def test_a_thread_reply_is_an_agent_reply_delivered_on_the_customer_channel(
         workspace, team, agent, client, slack_api, announcements, no_tasks, deliveries, smtp_server,
         django_capture_on_commit_callbacks):
-    contact = factories.ContactFactory(workspace=workspace, name="Zoe", email="zoe@example.org")
-    conversation = factories.ConversationFactory(workspace=workspace, contact=contact, channel="email")
+    conversation = zoe_by_email(workspace)
     handoff = hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks)
-    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    thread_ts = posted_thread(handoff)
     deliveries.clear()  # the handoff notice's mail
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -106,7 +116,7 @@ def test_the_app_own_messages_edits_and_non_agents_are_ignored(
         workspace, team, client, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks, extra, user):
     handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
                            django_capture_on_commit_callbacks)
-    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    thread_ts = posted_thread(handoff)
     response = post_event(client, thread_reply(thread_ts, user=user, **extra))
     assert response.status_code == 200 and "ignored" in response.json()
     assert not Message.objects.filter(sender_type="agent").exists()
@@ -127,7 +137,7 @@ def test_unsigned_mis_signed_or_stale_events_are_refused(workspace, team, client
                                                          django_capture_on_commit_callbacks):
     handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
                            django_capture_on_commit_callbacks)
-    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    thread_ts = posted_thread(handoff)
     body = json.dumps(thread_reply(thread_ts)).encode()
     for headers in ({}, slack_headers(body, secret="wrong"), slack_headers(body, timestamp=1_600_000_000)):
         assert post_event(client, thread_reply(thread_ts), headers=headers or {"HTTP_X_NONE": "1"}).status_code == 401
@@ -158,7 +168,7 @@ def test_an_agent_is_matched_by_their_slack_member_id_when_their_slack_email_dif
     bob = factories.AgentFactory(workspace=workspace, user__email="bob@northwind.test", slack_user_id="UBOB").user
     handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
                            django_capture_on_commit_callbacks)
-    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    thread_ts = posted_thread(handoff)
     response = post_event(client, thread_reply(thread_ts, user="UBOB", text="On it."))  # Slack knows no email for UBOB
     assert response.status_code == 200 and "message" in response.json(), response.content
     assert Message.objects.get(sender_type="agent").sender_user == bob
@@ -172,10 +182,9 @@ def test_an_agent_is_matched_by_their_slack_member_id_when_their_slack_email_dif
 def test_the_customer_and_inbox_replies_are_copied_into_the_handoff_thread_once(
         workspace, team, agent, client, slack_api, announcements, slack_copies, no_tasks, deliveries,
         django_capture_on_commit_callbacks):
-    contact = factories.ContactFactory(workspace=workspace, name="Zoe", email="zoe@example.org")
-    conversation = factories.ConversationFactory(workspace=workspace, contact=contact, channel="email")
+    conversation = zoe_by_email(workspace)
     handoff = hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks)
-    thread_ts = slack.post_handoff(handoff_id=handoff.pk).split(":")[1]
+    thread_ts = posted_thread(handoff)
     slack_api.requests.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
