@@ -189,9 +189,9 @@ class _Turn:
         lang = analysis.language or "en"
         if memory.language and len(text.split()) < 3:  # "skip", "ok", an email address: the conversation's language
             lang = memory.language
-        # "Are you a bot?" is no request for a person (the detector says so), but the AI answers it by
-        # saying what it is and bringing one in (_notice), as a visitor asking it usually wants.
-        asked = analysis.wants_person or (memory.offered_human and bool(YES.match(text)))
+        # "Are you a bot?" is no request for a person: the AI says what it is and offers one (decide);
+        # a "yes" to that offer is the request.
+        asked = analysis.human_request.fired or (memory.offered_human and bool(YES.match(text)))
         memory = replace(memory, language=lang, human_requests=memory.human_requests + int(asked),
                          request=text[:300] if asked else memory.request,
                          frustration=text[:300] if _upset(analysis) else memory.frustration,
@@ -234,7 +234,7 @@ class _Turn:
             return self._reply(decision, phrase("ask_problem", self.lang))
         if action == "offer_human":
             self.memory = replace(self.memory, offered_human=True).with_tried("offered a person")
-            body, metadata = phrase("offer_human", self.lang), {}
+            body, metadata = phrase("bot_offer_human" if a.asked_if_bot.fired else "offer_human", self.lang), {}
             if a.answer is not None:
                 body, metadata = f"{a.answer.text}\n\n{body}", _answer_metadata(a)
             return self._reply(decision, body, metadata)
@@ -352,6 +352,7 @@ class _Turn:
             gathering_for=gathering_for,  # type: ignore[arg-type]
             model_handoff=bool(self.facts.model and self.facts.model.handoff),
             was_frustrated=m.frustrated,
+            asked_if_bot=a.asked_if_bot.fired,
         )
 
     def _known(self) -> dict[str, str]:

@@ -54,6 +54,7 @@ class TurnSignals:
     gathering_for: Cause | None = None  # a handoff is waiting for information; the cause it was decided for
     model_handoff: bool = False  # the language model, asked to write the answer, called its handoff tool
     was_frustrated: bool = False  # frustrated earlier in the conversation: names a handoff, never causes one
+    asked_if_bot: bool = False  # "are you a bot?": no request for a person, but a reason to offer one
 
 
 Action = Literal["answer", "cannot_answer", "ask_problem", "ask_field", "gather", "offer_human", "handoff",
@@ -114,6 +115,9 @@ def decide(level: HandoffLevel | str, s: TurnSignals) -> Decision:
 
     if s.gathering_for is not None:
         return _while_gathering(s)
+
+    if s.asked_if_bot and not (s.asked_for_human or s.frustrated or s.restricted_topic):
+        return Decision("offer_human", why="a bot question gets an honest answer and the offer of a person, not a handoff")
 
     if s.smalltalk and not (s.asked_for_human or s.frustrated or s.restricted_topic):
         return Decision("small_talk", why="small talk is answered, not escalated")

@@ -26,6 +26,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Es tut mir leid, dass das frustrierend ist. Soll ich jemanden aus unserem Team dazuholen?",
         "pt": "Sinto muito que isso seja frustrante. Quer que eu chame uma pessoa da nossa equipe?",
     },
+    "bot_offer_human": {  # the answer to "are you a bot?" (opener_ai_disclosed), and the offer
+        "en": "I'm an AI assistant, not a person. Would you like me to bring in a person from our team?",
+        "es": "Soy un asistente de IA, no una persona. ¿Quieres que te pase con una persona de nuestro equipo?",
+        "fr": "Je suis un assistant IA, pas une personne. Voulez-vous que je fasse appel à une personne de notre équipe ?",
+        "de": "Ich bin ein KI-Assistent, kein Mensch. Soll ich jemanden aus unserem Team dazuholen?",
+        "pt": "Sou um assistente de IA, não uma pessoa. Quer que eu chame uma pessoa da nossa equipe?",
+    },
     "ask_problem": {
         "en": "I can connect you with our team. So they can help right away, what is the problem you need help with?",
         "es": "Puedo ponerte en contacto con nuestro equipo. Para que puedan ayudarte enseguida, ¿cuál es el problema?",

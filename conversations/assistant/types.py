@@ -90,5 +90,6 @@ class Analysis:
 
     @property
     def wants_person(self) -> bool:
-        """Bring a person in: asked for one, or asked "are you a bot?" (the honest answer offers one)."""
+        """For a flow, which cannot offer a person: asked for one, or asked "are you a bot?". The assistant's
+        own turn answers a bot question honestly and offers a person (routing.decision)."""
         return self.human_request.fired or self.asked_if_bot.fired

@@ -462,13 +462,27 @@ def test_the_real_assistant_in_spanish_never_mixes(bot):
     ("Bist du ein Bot?", "de", "Ich bin ein KI-Assistent, kein Mensch."),
     ("Você é um robô?", "pt", "Sou um assistente de IA, não uma pessoa."),
 ])
-def test_asked_if_it_is_a_bot_the_real_assistant_says_what_it_is_then_brings_in_a_person(bot, question, lang, says):
+def test_asked_if_it_is_a_bot_the_real_assistant_says_what_it_is_and_offers_a_person(bot, question, lang, says):
     chat = RealChat(balanced(EMAIL), bot=bot)
     plan = chat.say(question)
     assert reply(plan).startswith(says), "never \"Of course\" (a yes to \"are you human?\") nor \"I couldn't find an answer\""
-    assert plan.language == lang and plan.memory.pending is not None, "then the handoff begins: the email is asked"
+    assert plan.language == lang and plan.handoff is None and plan.memory.pending is None, "an offer, not a handoff"
+    assert plan.memory.offered_human and reply(plan) != says, "the offer of a person follows the answer"
+    plan = chat.say("yes")
+    assert plan.memory.pending is not None, "accepted: the handoff begins, the email is asked"
     plan = chat.say("skip")
     assert plan.handoff is not None and plan.handoff.cause == "user_request"
+
+
+def test_a_bot_question_is_no_handoff_under_the_quick_level_either(bot):
+    plan = RealChat(TurnPolicy(level="quick", fields=(EMAIL,)), bot=bot).say("am I chatting with a machine?")
+    assert plan.handoff is None and plan.memory.pending is None and plan.memory.offered_human
+
+
+def test_a_bot_question_with_a_request_for_a_person_is_a_request(bot):
+    plan = RealChat(balanced(EMAIL), bot=bot).say("Are you a bot? I want to talk to a person")
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "user_request"
+    assert reply(plan).startswith("I'm an AI assistant, not a person.")
 
 
 def test_a_question_about_a_machine_washable_jacket_is_not_asking_for_a_person(bot):

@@ -248,15 +248,24 @@ def test_the_handoff_message_speaks_the_visitors_language(conversation, publishe
 
 
 @pytest.mark.parametrize("question, notice", [
-    ("Are you human?", "I'm an AI assistant, not a person. I'm passing this conversation to a member of our team; "
-                       "they'll reply here."),
-    ("¿Estoy hablando con un robot?", "Soy un asistente de IA, no una persona. Paso esta conversación a una persona "
-                                      "de nuestro equipo; te responderá aquí."),
+    ("Are you human? Get me someone", "I'm an AI assistant, not a person. I'm passing this conversation to a member "
+                                      "of our team; they'll reply here."),
+    ("¿Estoy hablando con un robot? Quiero una persona", "Soy un asistente de IA, no una persona. Paso esta "
+                                                         "conversación a una persona de nuestro equipo; te responderá aquí."),
 ])
-def test_asked_if_it_is_a_bot_the_handoff_notice_says_it_is_an_ai(conversation, question, notice):
+def test_asked_if_it_is_a_bot_and_for_a_person_the_handoff_notice_says_it_is_an_ai(conversation, question, notice):
     say(conversation, question)
     assert handoff_of(conversation).trigger == "user_request"
     assert conversation.messages.filter(sender_type="system").last().body == notice
+
+
+def test_asked_only_if_it_is_a_bot_the_visitor_is_offered_a_person_and_a_yes_brings_one(conversation):
+    say(conversation, "Are you human?")
+    assert not conversation.handoffs.exists()
+    assert conversation.messages.filter(sender_type="ai").last().body == (
+        "I'm an AI assistant, not a person. Would you like me to bring in a person from our team?")
+    say(conversation, "yes please")
+    assert handoff_of(conversation).trigger == "user_request"
 
 
 def test_a_conversation_taken_by_a_human_gets_no_ai_reply(shop, conversation):

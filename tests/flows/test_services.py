@@ -97,7 +97,7 @@ def test_builtin_intent_uses_the_assistant(conversation, deliver, make_flow, mon
 
 
 def test_asked_if_it_is_a_bot_a_flow_hears_a_wish_for_a_person(conversation):
-    """As in the assistant's own turns, "are you a bot?" brings in a person (the real assistant reads it)."""
+    """A flow cannot offer a person as the assistant's own turn does: "are you a bot?" brings one in."""
     workspace = conversation.workspace
     assert "human_request" in ai.detected_intents(workspace=workspace, text="Sind Sie ein Roboter?")
     assert ai.reading(workspace=workspace, text="am I writing to a real human?").wants_person

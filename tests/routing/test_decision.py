@@ -52,6 +52,12 @@ CASES = {
                                                     "balanced": ("handoff", "ai_decision"),
                                                     "ai_first": ("handoff", "ai_decision")}),
     "nothing special": ({}, {"quick": ("answer", None), "balanced": ("answer", None), "ai_first": ("answer", None)}),
+    "are you a bot? (no request)": (
+        {"asked_if_bot": True, "smalltalk": True}, {"quick": ("offer_human", None), "balanced": ("offer_human", None),
+                                                    "ai_first": ("offer_human", None)}),
+    "are you a bot? and a request": (
+        {**ONE_REQUEST, "asked_if_bot": True}, {"quick": ("handoff", "user_request"),
+                                                "balanced": ("handoff", "user_request"), "ai_first": ("ask_problem", None)}),
 }
 
 
@@ -71,6 +77,8 @@ def test_ai_only_hands_off_only_for_flows_and_agents(case):
         assert decision.action == "handoff"
     elif case == "assistant error":
         assert decision.action == "apologize", "the visitor is told, nobody is called"
+    elif case == "are you a bot? (no request)":
+        assert decision.action == "small_talk", "the honest answer alone: there is nobody to offer"
     else:
         assert decision.action in ("answer", "cannot_answer")
     assert not decision.model_may_hand_off
