@@ -1,7 +1,8 @@
 """Detectors: each returns a score in 0..1, whether it fired, and the evidence for it.
 
 The request for a person is two classifiers voting (multilingual sentence embeddings; the
-engine's MiniLM embedding + n-grams), with two rules for what embeddings get wrong (human_request.py: negation, "are you a bot?"). Complaint and
+engine's MiniLM embedding + n-grams), with rules for what embeddings get wrong (human_request.py: negation,
+"are you a bot?", a message that is only "agent" or "operador"). Complaint and
 anger: a classifier on the Bitext rows (English) and hand-written patterns in en/es/fr/de/pt,
 on `normalize`d text (lower case, accents stripped).
 """
@@ -15,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 
-from .human_request import split_clauses
+from .human_request import asks_in_a_word, split_clauses
 from .models import DetectorModels
 from .text import normalize, sentences, words
 from .types import Signal, Turn
@@ -78,6 +79,8 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
     computed them. The encoders run again when a rule took a clause out (the rest is scored on its
     own) and for a message of several sentences (each is scored too: "That's not good. Can I talk
     to someone?")."""
+    if asks_in_a_word(text):
+        return Signal(1.0, True, "names a person and nothing else")
     clauses = split_clauses(text, language)
     notes = []
     if clauses.negated:

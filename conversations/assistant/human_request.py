@@ -1,5 +1,5 @@
 """Does the visitor ask for a person? A classifier on multilingual sentence embeddings decides;
-two small rules handle what such a classifier is known to get wrong.
+three small rules handle what such a classifier is known to get wrong.
 
 Sentence embeddings place "I don't need an agent" next to "I need an agent" and "are you a
 human?" next to "I want a human": the words are the same, the meaning is not. So, before the
@@ -7,7 +7,8 @@ classifier scores a message, clauses that *decline* a person (a negation in fron
 a transfer) and clauses that *ask whether the assistant is a bot* are taken out, and what is left
 is scored. "Are you a bot? I want a person" still asks for a person; "Are you a bot?" alone is
 no request: the engine reports it as `asked_if_bot`, and the turn says it is an AI assistant
-before it brings in a person (turn_plan: the "ai_disclosed" notice).
+and offers a person (routing.decision). A message that is only a name for a person ("agent",
+"representative please", "opérateur") is a request whatever the classifier makes of one word.
 
 Everything else — indirect phrasings, other languages, "someone" in other senses — is the
 classifier's job, learnt from data (models.py, training_data/README.md), not listed here.
@@ -70,6 +71,23 @@ _BOT_QUESTION = re.compile(
     r"|^\W*(?:who\s+am\s+i\s+(?:talking|chatting|speaking|writing)|con\s+quien\s+(?:hablo|estoy\s+hablando)"
     r"|a\s+qui\s+(?:je\s+parle|suis-je)|mit\s+wem\s+(?:spreche|schreibe|rede|chatte)|com\s+quem\s+(?:falo|estou\s+falando))\b"
 )
+
+
+# A message that is only a name for a person, maybe with "please" ("agent", "representative
+# please", "operador", "Mensch bitte", "live agent"): what visitors type to get past a bot. One
+# word gives the classifier too little to be sure of; as a whole message it means one thing.
+_COURTESY = (r"please|pls|plz|now|asap|thanks|a|an|the|live|real|human|talk\s+to|speak\s+to|por\s+favor|porfa|ya|un|una"
+             r"|s'il\s+vous\s+plait|svp|stp|merci|bitte|sofort|einen?|agora|um|uma|obrigad[oa]")
+_PERSON_NOUN = (r"agents?|representative|rep|operator|human|person|someone|somebody|supervisor|manager"
+                r"|humano|persona|agente|operador(?:a)?|asesor(?:a)?|representante"
+                r"|humain|conseill(?:er|ere)|operat(?:eur|rice)|mensch(?:en)?|mitarbeiter(?:in)?|berater(?:in)?"
+                r"|kundendienst|kundenservice|atendente|pessoa|consultor(?:a)?")
+_IN_A_WORD = re.compile(rf"^\W*(?:(?:{_COURTESY})\W+)*(?:{_PERSON_NOUN})(?:\W+(?:{_COURTESY}))*\W*$")
+
+
+def asks_in_a_word(text: str) -> bool:
+    """The whole message names a person to be handed to ("agent", "operador por favor")."""
+    return len(text) <= 60 and bool(_IN_A_WORD.match(_fold(text)))
 
 
 @dataclass(frozen=True)
