@@ -1,30 +1,22 @@
 """Optional LLM provider (any OpenAI-compatible server, via the official `openai` client).
 
-Used only when HELPDESK_LLM_BASE_URL is set. The model writes the answer from the passages
-the local index retrieved, and may hand off by calling the `handoff_to_human` tool whose
-description is the workspace policy's "when to use" text; a handoff is never read out of
-the reply text. The local detectors run first: an explicit request for a human or a
-restricted topic hands off without asking the model. Timeouts, connection and HTTP errors
-raise `ProviderUnavailable`; `generate_reply` then falls back to the local answer, or hands
-off when there is none. A caller whose policy does not let the AI hand off (AI only, handoff
-disabled, or a decision already taken to answer first) passes `may_hand_off=False`: the model
-is then offered no tool and every path ends in an answer.
+Used only when HELPDESK_LLM_BASE_URL is set (conversations/llm_turn.py builds one client per
+process from settings and asks it only when the turn's plan has chosen to answer). The model
+writes the answer from the passages the local index retrieved, and may hand off by calling the
+`handoff_to_human` tool whose description is the workspace policy's "when to use" text; a handoff
+is never read out of the reply text. `when_to_use=None` offers the model no tool (AI only,
+handoff disabled, or a decision already taken to answer first). Timeouts, connection and HTTP
+errors raise `ProviderUnavailable`; the turn then keeps its local answer.
 """
 from __future__ import annotations
 
 import json
-import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from .types import Analysis, Passage, Turn
+from .types import Passage, Turn
 
-if TYPE_CHECKING:
-    from .engine import Assistant
-
-logger = logging.getLogger(__name__)
 
 HANDOFF_TOOL = "handoff_to_human"
 REASON_CATEGORIES = ("user_request", "cannot_answer", "frustration", "restricted_topic", "policy", "other")
@@ -46,19 +38,6 @@ class LLMReply:
     text: str = ""
     reason_category: str = ""
     reason: str = ""
-
-
-@dataclass(frozen=True)
-class GeneratedReply:
-    """What to do with this turn once the provider (if any) has had its say."""
-
-    source: Literal["local", "llm", "fallback"]
-    text: str | None = None  # the reply to send; None with handoff, or when nothing can be answered
-    handoff: bool = False
-    trigger: str | None = None  # "user_request", "restricted_topic", "ai_decision"
-    reason_category: str = ""
-    reason: str = ""
-    error: str = ""
 
 
 class LLMProvider:
@@ -160,48 +139,3 @@ class LLMProvider:
         if not text:
             raise ProviderUnavailable("empty reply")
         return LLMReply(kind="answer", text=text)
-
-
-def llm_from_env(env: dict[str, str] | None = None) -> LLMProvider | None:
-    """The configured provider, or None when HELPDESK_LLM_BASE_URL is empty (local assistant)."""
-    env = dict(os.environ) if env is None else env
-    base_url = env.get("HELPDESK_LLM_BASE_URL", "").strip()
-    if not base_url:
-        return None
-    return LLMProvider(
-        base_url=base_url,
-        api_key=env.get("HELPDESK_LLM_API_KEY", ""),
-        model=env.get("HELPDESK_LLM_MODEL", "gpt-4o-mini"),
-        timeout=float(env.get("HELPDESK_LLM_TIMEOUT", "15")),
-    )
-
-
-def generate_reply(assistant: Assistant, analysis: Analysis, question: str, history: Sequence[Turn] = (),
-                   provider: LLMProvider | None = None, when_to_use: str = "", *,
-                   may_hand_off: bool = True) -> GeneratedReply:
-    """The turn's reply: local detectors first, then the model (if any), then the fallbacks."""
-    if may_hand_off and analysis.human_request.fired:
-        return GeneratedReply("local", handoff=True, trigger="user_request", reason_category="user_request",
-                              reason="The visitor asked for a human.")
-    if may_hand_off and analysis.restricted_topic is not None:
-        return GeneratedReply("local", handoff=True, trigger="restricted_topic",
-                              reason_category="restricted_topic",
-                              reason=f"Restricted topic: {analysis.restricted_topic.name}")
-    local_text = analysis.answer.text if analysis.answer is not None else None
-    if provider is None:
-        return GeneratedReply("local", text=local_text)
-    try:
-        reply = provider.respond(question, assistant.passages_for(analysis), history,
-                                 when_to_use if may_hand_off else None, analysis.language)
-    except ProviderUnavailable as exc:
-        logger.warning("LLM provider unavailable (%s): falling back to the local assistant", exc)
-        if local_text is not None or not may_hand_off:
-            return GeneratedReply("fallback", text=local_text, error=str(exc))
-        return GeneratedReply("fallback", handoff=True, trigger="ai_decision", reason_category="other",
-                              reason="The assistant could not answer (provider unavailable).", error=str(exc))
-    if reply.kind == "handoff" and not may_hand_off:  # a tool it was not offered
-        return GeneratedReply("fallback", text=local_text, error="the model called a tool it was not offered")
-    if reply.kind == "handoff":
-        return GeneratedReply("llm", handoff=True, trigger="ai_decision", reason_category=reply.reason_category,
-                              reason=reply.reason)
-    return GeneratedReply("llm", text=reply.text)

@@ -1,4 +1,5 @@
-"""The optional LLM provider against a local OpenAI-compatible server, and its fallbacks."""
+"""The optional LLM provider against a local OpenAI-compatible server: what it sends, what it reads back,
+and how it fails. How a turn uses it (local detectors first, fallbacks) is in test_turns.py."""
 from __future__ import annotations
 
 import json
@@ -11,9 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conversations.assistant import Article, Assistant, Topic, build_knowledge_index
-from conversations.assistant.llm import (
-    HANDOFF_TOOL, LLMProvider, Passage, ProviderUnavailable, generate_reply, llm_from_env,
-)
+from conversations.assistant.llm import HANDOFF_TOOL, LLMProvider, Passage, ProviderUnavailable
 
 
 class FakeOpenAI:
@@ -101,12 +100,11 @@ def free_port() -> int:
 WHEN = "Hand off when the visitor asks about contracts or anything the passages do not cover."
 
 
-def test_answer_is_generated_from_retrieved_passages(server: FakeOpenAI, bot: Assistant) -> None:
+def test_the_answer_is_written_from_the_retrieved_passages(server: FakeOpenAI, bot: Assistant) -> None:
     provider = LLMProvider(server.url, api_key="k", model="small", timeout=5)
     q = "how long does shipping take?"
-    a = bot.analyze(q)
-    reply = generate_reply(bot, a, q, (), provider, WHEN)
-    assert reply.source == "llm" and not reply.handoff and "3 to 5 business days" in reply.text
+    reply = provider.respond(q, bot.passages_for(bot.analyze(q)), (), WHEN)
+    assert reply.kind == "answer" and "3 to 5 business days" in reply.text
     req = server.requests[-1]
     assert req["path"] == "/v1/chat/completions" and req["body"]["model"] == "small"
     assert "Standard shipping takes 3 to 5 business days." in req["body"]["messages"][0]["content"]
@@ -116,46 +114,23 @@ def test_answer_is_generated_from_retrieved_passages(server: FakeOpenAI, bot: As
     assert req["body"]["messages"][-1] == {"role": "user", "content": q}
 
 
+def test_no_tool_is_offered_when_the_model_may_not_hand_off(server: FakeOpenAI) -> None:
+    server.mode = "tool"  # a model that would hand off if it could
+    LLMProvider(server.url, timeout=5).respond("q", [Passage("t", "", "text")], (), None)
+    assert "tools" not in server.requests[-1]["body"]
+
+
 def test_handoff_is_a_tool_call(server: FakeOpenAI, bot: Assistant) -> None:
     server.mode = "tool"
     q = "can you change the terms of my enterprise contract?"
-    reply = generate_reply(bot, bot.analyze(q), q, (), LLMProvider(server.url, timeout=5), WHEN)
-    assert reply.handoff and reply.trigger == "ai_decision" and reply.source == "llm"
+    reply = LLMProvider(server.url, timeout=5).respond(q, bot.passages_for(bot.analyze(q)), (), WHEN)
+    assert reply.kind == "handoff" and reply.text == ""
     assert reply.reason_category == "cannot_answer" and reply.reason == "Asks about a custom contract."
-    assert reply.text is None
 
 
 def test_a_magic_word_in_the_text_is_not_a_handoff(server: FakeOpenAI) -> None:
     reply = LLMProvider(server.url, timeout=5).respond("q", [Passage("t", "", "HANDOFF")], (), WHEN)
     assert reply.kind == "answer"
-
-
-@pytest.mark.parametrize("text,trigger", [("I want to talk to a human", "user_request"),
-                                          ("my lawyer will contact you", "restricted_topic")])
-def test_local_detectors_decide_before_the_model(server: FakeOpenAI, bot: Assistant, text: str, trigger: str) -> None:
-    reply = generate_reply(bot, bot.analyze(text), text, (), LLMProvider(server.url, timeout=5), WHEN)
-    assert reply.handoff and reply.trigger == trigger and reply.source == "local"
-    assert server.requests == []  # the model was never asked
-
-
-@pytest.mark.parametrize("mode", ["error", "slow", "empty"])
-def test_provider_failure_falls_back_to_the_local_answer(server: FakeOpenAI, bot: Assistant, mode: str) -> None:
-    server.mode = mode
-    q = "how long does shipping take?"
-    a = bot.analyze(q)
-    assert a.answer is not None
-    reply = generate_reply(bot, a, q, (), LLMProvider(server.url, timeout=0.5), WHEN)
-    assert reply.source == "fallback" and not reply.handoff and reply.text == a.answer.text
-    assert reply.error
-
-
-def test_provider_failure_without_a_local_answer_hands_off(bot: Assistant) -> None:
-    q = "what is the meaning of life?"
-    a = bot.analyze(q)
-    assert a.answer is None
-    reply = generate_reply(bot, a, q, (), LLMProvider(f"http://127.0.0.1:{free_port()}/v1", timeout=1), WHEN)
-    assert reply.handoff and reply.trigger == "ai_decision" and reply.source == "fallback"
-    assert "cannot reach" in reply.error
 
 
 @pytest.mark.parametrize("mode,message", [("error", "HTTP 500"), ("slow", "timeout"), ("empty", "empty")])
@@ -165,15 +140,6 @@ def test_respond_raises_provider_unavailable(server: FakeOpenAI, mode: str, mess
         LLMProvider(server.url, timeout=0.5).respond("q", [], (), WHEN)
 
 
-def test_without_provider_the_local_assistant_answers(bot: Assistant) -> None:
-    q = "how long does shipping take?"
-    a = bot.analyze(q)
-    reply = generate_reply(bot, a, q, (), None, WHEN)
-    assert reply.source == "local" and reply.text == a.answer.text
-
-
-def test_provider_from_environment() -> None:
-    assert llm_from_env({}) is None
-    p = llm_from_env({"HELPDESK_LLM_BASE_URL": "http://127.0.0.1:9/v1", "HELPDESK_LLM_MODEL": "m",
-                      "HELPDESK_LLM_TIMEOUT": "3"})
-    assert p is not None and p.model == "m" and p.timeout == 3.0
+def test_a_provider_nobody_listens_on_is_unavailable() -> None:
+    with pytest.raises(ProviderUnavailable, match="cannot reach"):
+        LLMProvider(f"http://127.0.0.1:{free_port()}/v1", timeout=1).respond("q", [], (), WHEN)
