@@ -20,6 +20,8 @@ Parts, each bounded in time:
    Capacity = the highest rate with p99 visitor → inbox ≤ 250 ms and nothing lost.
    With --processes 1,2 the sweep runs again with a second Daphne (visitors split between the
    two, the agent on the first), reporting the capacity of one process against two.
+   Diagnostic: `--parts sweep --without-ai` runs the stack without its turns worker (turns are
+   queued, never taken): the inbox path alone, without the AI's CPU on the same cores.
 2. Sockets: 2,000 widget sockets on one Daphne (the first 200 as one simultaneous burst: all
    accepted?), its RSS with them all open; then 60 simultaneous handoffs (a restricted topic
    routed to a team of available agents): how many were assigned, and how long the last took.
@@ -78,29 +80,32 @@ def capacity(rows: list[dict]) -> int | None:
 
 
 # --- the stack ----------------------------------------------------------------------
-def _wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+def _wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, probe: str = "/healthz") -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}{probe}", timeout=2).status_code == 200:
                 return
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"the stack exited with code {proc.returncode} before answering {url}/healthz")
         time.sleep(0.5)
-    raise RuntimeError(f"{url}/healthz did not answer within {timeout:.0f} s")
+    raise RuntimeError(f"{url}{probe} did not answer within {timeout:.0f} s")
 
 
 @contextlib.contextmanager
-def launched_stack(port: int, log_path: Path):
-    """`python -m helpdesk.launcher run` on our port (Daphne, workers, beat), stopped on exit."""
+def launched_stack(port: int, log_path: Path, *, with_ai: bool = True):
+    """`python -m helpdesk.launcher run` on our port (Daphne, workers, beat), stopped on exit.
+    Without the AI: no turns worker (readiness then says "worker: not_ready"; only liveness is awaited)."""
     env = {**os.environ, "HELPDESK_DEMO": "0", "PORT": str(port), "HOST": "127.0.0.1"}
+    processes = "web,worker,jobs,beat" if with_ai else "web,jobs,beat"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "helpdesk.launcher", "run", "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "helpdesk.launcher", "run", "--port", str(port),
+                                 "--processes", processes],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            _wait_http(f"http://127.0.0.1:{port}", 300, proc)
+            _wait_http(f"http://127.0.0.1:{port}", 300, proc, probe="/healthz" if with_ai else "/healthz/live")
             yield proc
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -310,7 +315,7 @@ def visitors_for(rate: float) -> int:
 
 
 async def sweep_rate(ws_bases: list[str], all_conversations: list[tuple[str, str]], agent_tokens: list[str],
-                     rate: float, step: float, drain: float) -> dict:
+                     rate: float, step: float, drain: float, with_ai: bool = True) -> dict:
     visitors = visitors_for(rate)
     conversations = all_conversations[:visitors]
     tracker_ref = [Tracker()]
@@ -340,14 +345,14 @@ async def sweep_rate(ws_bases: list[str], all_conversations: list[tuple[str, str
     total = await paced(rate, step, send)
     achieved = total / (time.perf_counter() - began)
     deadline = time.monotonic() + drain
-    while time.monotonic() < deadline and (len(tracker.inbox_ms) < total or tracker.waiting_ai):
+    while time.monotonic() < deadline and (len(tracker.inbox_ms) < total or (with_ai and tracker.waiting_ai)):
         await asyncio.sleep(0.2)
     cpu_after = daphne_cpu_seconds(ws_bases)
-    ai_pending = len(tracker.waiting_ai)
+    ai_pending = len(tracker.waiting_ai) if with_ai else None
     await close_all([*agents, *widgets], tasks)
     await sync_to_async(abandon_turns)()
     return {
-        "rate": rate, "achieved_rate": round(achieved, 1), "visitors": visitors, "agents": len(agent_tokens),
+        "rate": rate, "with_ai": with_ai, "achieved_rate": round(achieved, 1), "visitors": visitors, "agents": len(agent_tokens),
         "sockets_refused": refused + agents_refused, "sent": total,
         "inbox_ms": percentiles(list(tracker.inbox_ms.values())),
         "ai_reply_ms": percentiles(list(tracker.ai_ms.values())),
@@ -502,21 +507,21 @@ async def simultaneous_handoffs(ws_base: str, count: int, timeout: float) -> dic
 
 # --- the run ----------------------------------------------------------------------------
 async def sweep(ws_bases: list[str], rates: list[float], step: float, drain: float, agents: int,
-                floor_port: int, label: str) -> dict:
+                floor_port: int, label: str, with_ai: bool = True) -> dict:
     workspace, agent_tokens = await sync_to_async(setup_workspace)("load-bench", agents=agents, handoffs=False)
     # One set of conversations for the whole sweep (each rate uses the first N): creating them is slow.
     await sync_to_async(abandon_turns)()  # an earlier run's leftovers
     conversations = await sync_to_async(new_conversations)(workspace, max(visitors_for(r) for r in rates))
-    await sync_to_async(wait_for_empty_queue)()
+    await sync_to_async(wait_for_empty_queue if with_ai else purge_turns)()
     rows = []
     for rate in rates:
-        row = await sweep_rate(ws_bases, conversations, agent_tokens, rate, step, drain)
+        row = await sweep_rate(ws_bases, conversations, agent_tokens, rate, step, drain, with_ai)
         row["floor_websockets_ms"] = await floor_websockets(floor_port, rate, min(step, 5), row["visitors"])
         row["floor_group_send_ms"] = await floor_group_send(rate, min(step, 5))
         print_row(label, row)
         rows.append(row)
         await asyncio.sleep(2)
-    return {"processes": len(ws_bases), "rows": rows, "capacity": capacity(rows)}
+    return {"processes": len(ws_bases), "with_ai": with_ai, "rows": rows, "capacity": capacity(rows)}
 
 
 def fmt(p: dict) -> str:
@@ -525,11 +530,15 @@ def fmt(p: dict) -> str:
 
 def print_row(label: str, r: dict) -> None:
     print(f"{label:<10}{r['rate']:>6g}{r['achieved_rate']:>8}{r['visitors']:>6}{fmt(r['inbox_ms']):>18}"
-          f"{fmt(r['ai_reply_ms']):>20}{r['lost']:>6}{r['error_frames']:>6}{r['ai_pending_after_drain']:>8}"
+          f"{fmt(r['ai_reply_ms']):>20}{r['lost']:>6}{r['error_frames']:>6}{_dash(r['ai_pending_after_drain']):>8}"
           f"{fmt(r['floor_websockets_ms']):>14}{fmt(r['floor_group_send_ms']):>14}"
-          f"{r['daphne_cpu_ms_per_message'] if r['daphne_cpu_ms_per_message'] is not None else '-':>10}"
+          f"{_dash(r['daphne_cpu_ms_per_message']):>10}"
           f"   {r['load_average'][0]}",
           flush=True)
+
+
+def _dash(value) -> str:
+    return "-" if value is None else str(value)
 
 
 def header() -> None:
@@ -559,14 +568,16 @@ async def run_all(args, url: str, port: int) -> dict:
         header()
         for count in processes:
             if count == 1:
-                result = await sweep([ws_base], rates, args.step, args.drain, args.agents, port + 50, "1 daphne")
+                result = await sweep([ws_base], rates, args.step, args.drain, args.agents, port + 50,
+                                     "1 daphne" if args.with_ai else "1 (no AI)", args.with_ai)
             else:
                 if args.url:
                     print("skipping the 2-process sweep: it needs the stack started by the bench (no --url)")
                     continue
                 with extra_daphne(port + 1, Path(args.logs) / "daphne2.log"):
                     bases = [ws_base, f"ws://127.0.0.1:{port + 1}"]
-                    result = await sweep(bases, rates, args.step, args.drain, args.agents, port + 50, "2 daphne")
+                    result = await sweep(bases, rates, args.step, args.drain, args.agents, port + 50,
+                                         "2 daphne" if args.with_ai else "2 (no AI)", args.with_ai)
             report["sweeps"].append(result)
             print(f"capacity with {count} Daphne process(es): {result['capacity']} messages/s "
                   f"(p99 visitor→inbox ≤ {INBOX_P99_LIMIT_MS:.0f} ms, nothing lost)", flush=True)
@@ -588,7 +599,12 @@ def main() -> None:
     parser.add_argument("--handoff-timeout", type=float, default=30.0)
     parser.add_argument("--logs", default=str(ROOT / ".state" / "bench-load"))
     parser.add_argument("--json", dest="json_path")
+    parser.add_argument("--without-ai", dest="with_ai", action="store_false",
+                        help="diagnostic: no turns worker (the turns are queued and never taken), so the sweep "
+                             "measures what Daphne carries without the AI's CPU on the same cores; sweep only")
     args = parser.parse_args()
+    if not args.with_ai and (args.parts != "sweep" or args.url):
+        parser.error("--without-ai starts its own stack and runs the sweep only: add --parts sweep, no --url")
 
     # Every bench visitor writes from 127.0.0.1: the per-address message limit (120/min by default)
     # would refuse most of them. Real visitors come from many addresses; the per-visitor limit stays
@@ -604,7 +620,7 @@ def main() -> None:
         if args.url:
             url, port = args.url.rstrip("/"), int(args.url.rsplit(":", 1)[-1].split("/")[0])
         else:
-            stack.enter_context(launched_stack(args.port, Path(args.logs) / "stack.log"))
+            stack.enter_context(launched_stack(args.port, Path(args.logs) / "stack.log", with_ai=args.with_ai))
             url, port = f"http://127.0.0.1:{args.port}", args.port
         import logging
 

@@ -55,8 +55,13 @@ def clean_idempotency_key(value: object, *, field: str = "Idempotency-Key") -> s
     return value
 
 
-def lock_conversation(conversation: Conversation) -> Conversation:
-    return (Conversation.objects.select_for_update(of=("self",)).select_related("contact", "assignee", "team", "workspace")
+LOCK_RELATED = ("contact", "assignee", "team", "workspace")
+
+
+def lock_conversation(conversation: Conversation, *, related: tuple[str, ...] = LOCK_RELATED) -> Conversation:
+    """The conversation's row, fresh and locked until the transaction ends, with `related` joined in
+    (any other relation loads when first read)."""
+    return (Conversation.objects.select_for_update(of=("self",)).select_related(*related)
             .get(pk=conversation.pk))
 
 
@@ -136,7 +141,9 @@ def receive_message(*, conversation: Conversation, body: str, external_id: str |
 @transaction.atomic
 def _receive(*, conversation: Conversation, body: str, external_id: str | None, sender_name: str,
              metadata: dict) -> Message:
-    conversation = lock_conversation(conversation)
+    # Joined: only the contact (the sender's name). Every visitor message takes this lock, and
+    # compiling the four joins cost more CPU than running the query (~1.2 of 2.1 ms).
+    conversation = lock_conversation(conversation, related=("contact",))
     if external_id:
         existing = Message.objects.filter(conversation=conversation, external_id=external_id).first()
         if existing is not None:

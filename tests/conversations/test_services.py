@@ -42,6 +42,41 @@ def test_visitor_message_is_committed_published_and_queued_for_the_ai(
     assert no_tasks == [("process_turn_task", (message.pk,))]
 
 
+def test_a_visitor_message_publishes_exactly_these_events_in_order_after_commit(
+        conversation, published, no_tasks, django_capture_on_commit_callbacks):
+    """What the widget and the inbox hear of a visitor's message, and the turn it queues: nothing
+    before the commit, then the message to both groups, "the AI is typing" to both, one turn."""
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.receive_message(conversation=conversation, body="Where is my order?")
+        assert published == [] and no_tasks == []
+
+    message = Message.objects.get(pk=message.pk)
+    widget, inbox = f"conversation.{conversation.pk}", f"inbox.{conversation.workspace_id}"
+    payload = {"id": str(message.pk), "conversation": str(conversation.pk), "sender_type": "visitor",
+               "sender_name": str(conversation.contact), "body": "Where is my order?", "private": False,
+               "metadata": {}, "created_at": message.created_at.isoformat().replace("+00:00", "Z")}
+    typing = {"type": "ai.typing", "active": True, "conversation": str(conversation.pk)}
+    assert published == [{"type": "message.created", "message": payload, "_group": widget},
+                         {"type": "message.created", "message": payload, "_group": inbox},
+                         {**typing, "_group": widget}, {**typing, "_group": inbox}]
+    assert no_tasks == [("process_turn_task", (message.pk,))]
+
+
+def test_a_message_to_a_team_owned_conversation_notifies_the_team_online(
+        conversation, workspace, published, no_tasks, django_capture_on_commit_callbacks):
+    """The visitor's path locks the conversation without joining its team: the team still loads."""
+    team = factories.TeamFactory(workspace=workspace)
+    online = factories.AgentFactory(workspace=workspace, teams=[team]).user
+    factories.AgentFactory(workspace=workspace, teams=[team], last_seen_at=None)  # no inbox open
+    conversation.status, conversation.team = Conversation.Status.ASSIGNED, team
+    conversation.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.receive_message(conversation=conversation, body="anyone?")
+    assert no_tasks == []
+    assert [(n["_group"], n["kind"]) for n in events_of(published, "notification")] == [
+        (f"agent.{online.pk}", "visitor_message")]
+
+
 def test_a_provider_retry_creates_no_duplicate(conversation, no_tasks):
     first = services.receive_message(conversation=conversation, body="hello", external_id="SM123")
     again = services.receive_message(conversation=conversation, body="hello", external_id="SM123")
