@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conversations.assistant import Assistant, KnowledgeIndex
+from conversations.assistant import detectors
 from conversations.assistant import models as assistant_models
 
 CHECKSET = Path(__file__).resolve().parents[2] / "conversations/assistant/checksets/human_request_multilingual.jsonl"
@@ -116,6 +117,55 @@ def test_a_question_about_a_person_being_there_is_a_request(bot: Assistant) -> N
 def test_a_message_of_several_sentences_is_heard_in_each(bot: Assistant) -> None:
     text = "My card was charged twice for the same order last week. That is not ok. Can I talk to somebody?"
     assert bot.analyze(text).human_request.fired
+
+
+class _Counting:
+    """An encoder that counts the texts it is asked to embed (what a decision costs)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.texts = inner, []
+
+    def encode(self, texts):
+        self.texts += list(texts)
+        return self.inner.encode(texts)
+
+    def encode_one(self, text):
+        self.texts.append(text)
+        return self.inner.encode_one(text)
+
+    def encode_parts(self, texts):
+        self.texts += list(texts)
+        return self.inner.encode_parts(texts)
+
+
+def _counted_request(bot: Assistant, text: str):
+    """detect_human_request as the engine calls it (the message already embedded), counting what
+    the encoders are asked to embed again."""
+    minilm, multilingual = _Counting(bot.encoder), _Counting(bot.ml_encoder)
+    signal = detectors.detect_human_request(
+        text, "en", bot.models, detectors.Encoders(minilm, multilingual), bot.models.lexical.transform([text]),
+        bot.encoder.encode_one(text), bot.ml_encoder.encode_one(text))
+    return signal, minilm.texts, multilingual.texts
+
+
+def test_a_message_that_asks_as_a_whole_is_not_read_again_sentence_by_sentence(bot: Assistant) -> None:
+    signal, minilm, multilingual = _counted_request(bot, "Good morning. I would like to talk to a human agent, please.")
+    assert signal.fired and "scored on" not in signal.evidence
+    assert minilm == [] and multilingual == []
+
+
+def test_sentences_that_do_not_lean_towards_a_request_are_not_read_by_the_costly_encoder(bot: Assistant) -> None:
+    """Each sentence of a message that is no request as a whole gets the multilingual vote (one
+    batch); only one that vote gives some weight is read by MiniLM too (detectors.REREAD_GATE)."""
+    text = "My parcel is late. It was due on Monday. Where is it now?"
+    signal, minilm, multilingual = _counted_request(bot, text)
+    assert not signal.fired
+    assert multilingual == ["My parcel is late.", "It was due on Monday.", "Where is it now?"]
+    assert minilm == []
+    text = "My card was charged twice for the same order last week. That is not ok. Can I talk to somebody?"
+    signal, minilm, _ = _counted_request(bot, text)
+    assert signal.fired and "Can I talk to somebody?" in minilm
+    assert "My card was charged twice for the same order last week." not in minilm
 
 
 # --- dissatisfaction, insults, sarcasm ------------------------------------------------------
