@@ -139,6 +139,8 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
         notes.append("declines a person: " + "; ".join(repr(c[:60]) for c in clauses.negated))
     if clauses.bot_questions:
         notes.append("asks whether this is a bot: " + "; ".join(repr(c[:60]) for c in clauses.bot_questions))
+    if clauses.payments:
+        notes.append("sends money to someone: " + "; ".join(repr(c[:60]) for c in clauses.payments))
     base = clauses.kept if clauses.changed else text
     if clauses.changed and len(base.split()) < 2:
         p, best = 0.0, ""

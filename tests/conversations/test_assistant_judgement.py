@@ -41,6 +41,18 @@ NOT_REQUESTS = {
     "de": ["Ich brauche keinen Berater, die Antwort habe ich gefunden", "Mein Nachbar kann das Paket annehmen"],
     "pt": ["Não preciso de atendente, já achei a resposta", "Meu vizinho pode receber o pacote"],
 }
+# Money sent to someone is no transfer to a person (human_request.py: payments), in five languages;
+# a transfer of the visitor to a person still is.
+PAYMENTS = {
+    "en": ["I need to transfer money to a person", "How do I wire 300 dollars to my landlord?",
+           "i want to make a transfer to my cousin"],
+    "es": ["Necesito mandar dinero a mi hermano"],
+    "fr": ["Comment virer de l'argent à mon fils ?"],
+    "de": ["Wie kann ich meinem Vermieter 300 Euro überweisen?"],
+    "pt": ["Preciso transferir dinheiro para minha mãe"],
+}
+TRANSFERS_TO_A_PERSON = ["can you transfer me to a person", "Please transfer my call to an agent",
+                         "I sent money to the wrong account and want to talk to a person"]
 BOT_QUESTIONS = {
     "en": ["Hey, am I chatting with a machine?", "are you an actual human?"],
     "es": ["¿Estoy hablando con una máquina?", "¿Eres una persona real?"],
@@ -63,7 +75,8 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     bitext = assistant_models.load_training_rows()
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
-    ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS) for texts in group.values() for t in texts]
+    ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, PAYMENTS) for texts in group.values() for t in texts]
+    ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
 
 
@@ -82,6 +95,18 @@ def test_indirect_and_foreign_requests_for_a_person_fire(bot: Assistant, lang: s
 @pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in NOT_REQUESTS.items() for t in texts])
 def test_refusals_and_other_senses_do_not_fire(bot: Assistant, lang: str, text: str) -> None:
     assert not bot.analyze(text).human_request.fired, bot.analyze(text).human_request
+
+
+@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in PAYMENTS.items() for t in texts])
+def test_sending_money_to_someone_is_no_request_for_a_person(bot: Assistant, lang: str, text: str) -> None:
+    signal = bot.analyze(text).human_request
+    assert not signal.fired, signal
+    assert "sends money to someone" in signal.evidence
+
+
+@pytest.mark.parametrize("text", TRANSFERS_TO_A_PERSON)
+def test_a_transfer_of_the_visitor_to_a_person_is_a_request(bot: Assistant, text: str) -> None:
+    assert bot.analyze(text).human_request.fired, bot.analyze(text).human_request
 
 
 def test_a_refusal_says_why(bot: Assistant) -> None:
