@@ -52,7 +52,8 @@ _NEGATED = {
 # embeddings put these next to "transfer me to a person" (the known false alarms of the voters,
 # docs/assistant.md). A verb of paying or sending with money as its object (or "a transfer" as a
 # noun), and the payee if one follows within a few words, is taken out; the rest is scored.
-_MONEY = (r"money|funds?|cash|dollars?|euros?|pounds?|bucks|payments?|[$€£]\S*|\d[\d.,]*\S*"
+# (a number is money only with its currency: "transfer me to level 2 support" is a request)
+_MONEY = (r"money|funds?|cash|[$€£]\S*|(?:\d[\d.,]*\s*)?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp|reais)|payments?"
           r"|dinero|plata|fondos|pago|argent|fonds|paiement|virement|geld|betrag|zahlung|dinheiro|grana|pagamento|pix")
 _PAYING = (r"transfer\w*|send\w*|sent|wir(?:e|ed|ing)|pay|paying|paid|mov(?:e|ed|ing)"
            r"|transferir\w*|enviar|envie|mandar|pagar|transferer|virer|envoyer|payer|uberw(?:ei|ie)s\w*|schick\w*|zahl\w*")

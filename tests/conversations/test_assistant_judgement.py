@@ -52,7 +52,8 @@ PAYMENTS = {
     "pt": ["Preciso transferir dinheiro para minha mãe"],
 }
 TRANSFERS_TO_A_PERSON = ["can you transfer me to a person", "Please transfer my call to an agent",
-                         "I sent money to the wrong account and want to talk to a person"]
+                         "I sent money to the wrong account and want to talk to a person",
+                         "Please transfer me to a level 2 support agent"]  # a number without a currency is no money
 BOT_QUESTIONS = {
     "en": ["Hey, am I chatting with a machine?", "are you an actual human?"],
     "es": ["¿Estoy hablando con una máquina?", "¿Eres una persona real?"],
@@ -106,7 +107,9 @@ def test_sending_money_to_someone_is_no_request_for_a_person(bot: Assistant, lan
 
 @pytest.mark.parametrize("text", TRANSFERS_TO_A_PERSON)
 def test_a_transfer_of_the_visitor_to_a_person_is_a_request(bot: Assistant, text: str) -> None:
-    assert bot.analyze(text).human_request.fired, bot.analyze(text).human_request
+    signal = bot.analyze(text).human_request
+    assert signal.fired, signal
+    assert "sends money" not in signal.evidence or "sent money" in text
 
 
 def test_a_refusal_says_why(bot: Assistant) -> None:
