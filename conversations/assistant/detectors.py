@@ -48,6 +48,14 @@ class Encoders:
     multilingual: object | None = None
 
 
+def dense_and_sparse_proba(clf, emb: np.ndarray, x) -> float:
+    """P(positive) of a logistic regression fitted on [embedding | sparse n-grams] for one message,
+    from the embedding and the row's non-zero columns: no sparse matrix is built for it."""
+    w = clf.coef_[0]
+    z = float(w[: emb.shape[0]] @ emb + w[emb.shape[0] + x.indices] @ x.data + clf.intercept_[0])
+    return 1.0 / (1.0 + np.exp(-z)) if z > -30 else 0.0
+
+
 def human_request_proba(models: DetectorModels, texts: list[str], encoders: Encoders, first=None) -> np.ndarray:
     """P(asks for a person) for each text: the mean of the classifiers that can run. `first`:
     (lexical row, MiniLM embedding, USE embedding) of texts[0], already computed by the engine."""
@@ -55,30 +63,77 @@ def human_request_proba(models: DetectorModels, texts: list[str], encoders: Enco
     rest = texts[1:] if first is not None else texts
     votes = []
     if models.human_ml is not None and encoders.multilingual is not None:
-        vecs = [ml_emb[None, :]] if first is not None else []
-        if rest:
-            ml = encoders.multilingual
-            vecs.append(ml.encode(rest) if len(rest) > 1 else ml.encode_one(rest[0])[None, :])
-        votes.append(models.human_ml.predict_proba(np.vstack(vecs))[:, 1])
+        votes.append(_multilingual_votes(models, encoders, rest, ml_emb if first is not None else None))
     if models.human_lex is not None and encoders.minilm is not None:
-        lexs, embs = ([lex], [emb[None, :]]) if first is not None else ([], [])
-        if rest:
-            lexs.append(models.lexical.transform(rest))
-            embs.append(encoders.minilm.encode_parts(list(rest)))
-        x = sparse.hstack([sparse.csr_matrix(np.vstack(embs)), sparse.vstack(lexs)]).tocsr()
-        votes.append(models.human_lex.predict_proba(x)[:, 1])
+        votes.append(_minilm_votes(models, encoders, rest, (lex, emb) if first is not None else None))
     if not votes:  # no sentence encoder at all: the English Bitext classifier on word features
         x = lex if first is not None and not rest else models.lexical.transform(texts)
         return np.array([positive_proba(models.human, x[i]) ** 3.106 for i in range(x.shape[0])])
     return np.mean(votes, axis=0)
 
 
+def _multilingual_votes(models: DetectorModels, encoders: Encoders, texts: list[str], first=None) -> np.ndarray:
+    """The USE voter on `texts` (one batch), after the already embedded `first` if given."""
+    vecs = [first[None, :]] if first is not None else []
+    if texts:
+        ml = encoders.multilingual
+        vecs.append(ml.encode(texts) if len(texts) > 1 else ml.encode_one(texts[0])[None, :])
+    return models.human_ml.predict_proba(np.vstack(vecs))[:, 1]
+
+
+def _minilm_votes(models: DetectorModels, encoders: Encoders, texts: list[str], first=None) -> np.ndarray:
+    """The MiniLM + n-gram voter on `texts` (one forward pass), after `first` = (lexical row,
+    MiniLM embedding) of a text the engine already embedded, if given."""
+    votes = [dense_and_sparse_proba(models.human_lex, first[1], first[0])] if first is not None else []
+    if texts:
+        x = sparse.hstack([sparse.csr_matrix(encoders.minilm.encode_parts(list(texts))),
+                           models.lexical.transform(texts)]).tocsr()
+        votes.extend(models.human_lex.predict_proba(x)[:, 1])
+    return np.asarray(votes, dtype=np.float64)
+
+
+# The encoders run again on what the engine did not embed: what is left when a rule took a clause out,
+# and the sentences of a message that is not a request as a whole (the highest counts: "That's not
+# good. Can I talk to someone?"). The MiniLM voter's forward pass is the costly one, and a text it
+# could lift to a request is one the multilingual voter already gives some weight: so it reads only
+# texts whose multilingual vote is >= REREAD_GATE; for the others it counts as 0. Among the 448
+# sentences of several-sentence messages (external train/val, the check, complaint and FAQ-train sets)
+# and the 39 texts left by a rule (the same sets and the training rows), none whose vote mean was
+# >= 0.5 had a multilingual vote below 0.5; 19 and 2 had one >= 0.1.
+REREAD_GATE = 0.1
+
+
+def request_scores(models: DetectorModels, base: str, parts: list[str], encoders: Encoders,
+                   first=None) -> list[tuple[str, float]]:
+    """[(text, P(asks for a person))] for the message `base` and its `parts`. `first`: (lexical
+    row, MiniLM embedding, USE embedding) of `base` if the engine has them; parts are then read
+    only when the message itself is not a request (the highest counts)."""
+    use = models.human_ml is not None and encoders.multilingual is not None
+    minilm = models.human_lex is not None and encoders.minilm is not None
+    if not (use and minilm):  # one voter or none: every text goes through what there is
+        texts = [base, *parts]
+        return list(zip(texts, human_request_proba(models, texts, encoders, first).tolist()))
+    out: list[tuple[str, float]] = []
+    texts = [base, *parts]
+    if first is not None:
+        lex, emb, ml_emb = first
+        whole = (_multilingual_votes(models, encoders, [], ml_emb)[0] + dense_and_sparse_proba(models.human_lex, emb, lex)) / 2
+        out.append((base, float(whole)))
+        if whole >= HUMAN_FIRE or not parts:
+            return out
+        texts = parts
+    ml_votes = _multilingual_votes(models, encoders, texts)  # one batch
+    reread = [i for i, v in enumerate(ml_votes) if v >= REREAD_GATE]
+    lex_votes = dict(zip(reread, _minilm_votes(models, encoders, [texts[i] for i in reread])))  # one pass
+    return out + [(t, float((ml_votes[i] + lex_votes.get(i, 0.0)) / 2)) for i, t in enumerate(texts)]
+
+
 def detect_human_request(text: str, language: str, models: DetectorModels, encoders: Encoders = Encoders(),
                          x=None, emb=None, ml_emb=None) -> Signal:
     """`x`, `emb`, `ml_emb`: the message's lexical row, MiniLM and USE embeddings, as the engine
     computed them. The encoders run again when a rule took a clause out (the rest is scored on its
-    own) and for a message of several sentences (each is scored too: "That's not good. Can I talk
-    to someone?")."""
+    own) and for a message of several sentences that is not a request as a whole (its sentences
+    may be: "That's not good. Can I talk to someone?")."""
     if asks_in_a_word(text):
         return Signal(1.0, True, "names a person and nothing else")
     clauses = split_clauses(text, language)
@@ -87,18 +142,19 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
         notes.append("declines a person: " + "; ".join(repr(c[:60]) for c in clauses.negated))
     if clauses.bot_questions:
         notes.append("asks whether this is a bot: " + "; ".join(repr(c[:60]) for c in clauses.bot_questions))
+    if clauses.payments:
+        notes.append("sends money to someone: " + "; ".join(repr(c[:60]) for c in clauses.payments))
     base = clauses.kept if clauses.changed else text
     if clauses.changed and len(base.split()) < 2:
         p, best = 0.0, ""
     else:
         parts = [s for s in sentences(base) if len(s.split()) >= 2]
-        texts = [base] + (parts if len(parts) > 1 else [])
         computed = x is not None and (emb is not None or encoders.minilm is None) \
             and (ml_emb is not None or encoders.multilingual is None)
         first = (x, emb, ml_emb) if computed and not clauses.changed else None
-        probs = human_request_proba(models, texts, encoders, first)
-        i = int(np.argmax(probs))
-        p, best = float(probs[i]), texts[i]
+        scored = request_scores(models, base, parts if len(parts) > 1 else [], encoders, first)
+        i = max(range(len(scored)), key=lambda j: scored[j][1])
+        best, p = scored[i]
         if clauses.changed or i > 0:
             notes.append(f"scored on {best[:60]!r}")
     fired = p >= HUMAN_FIRE
@@ -290,8 +346,7 @@ def detect_dissatisfaction(models: DetectorModels, ml_emb=None, x=None, emb=None
     if models.frustration_ml is not None and ml_emb is not None:
         votes.append(float(models.frustration_ml.predict_proba(ml_emb[None, :])[0, 1]))
     if models.frustration_lex is not None and emb is not None and x is not None:
-        features = sparse.hstack([sparse.csr_matrix(emb[None, :]), x]).tocsr()
-        votes.append(float(models.frustration_lex.predict_proba(features)[0, 1]))
+        votes.append(dense_and_sparse_proba(models.frustration_lex, emb, x))
     if not votes:
         return Signal(0.0, False, "")
     p = sum(votes) / len(votes)

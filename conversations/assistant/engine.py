@@ -15,7 +15,7 @@ from sklearn import config_context
 from . import detectors as d
 from .encoder import get_encoder, get_multilingual_encoder
 from .human_request import asks_if_bot
-from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, condense
+from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import detect_language, normalize
@@ -283,7 +283,7 @@ class Assistant:
         """The reply quoting passage `p` of article `a` (the passage the knowledge index chose)."""
         kb = self.knowledge
         passage = kb.passages[p]
-        quote = condense(passage, q_emb)
+        quote = kb.condensed(p, q_emb)
         source = phrase("kb_source", lang, title=kb.titles[a])
         if kb.urls[a]:
             source = f"{source}: {kb.urls[a]}"

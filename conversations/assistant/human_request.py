@@ -1,5 +1,5 @@
 """Does the visitor ask for a person? A classifier on multilingual sentence embeddings decides;
-three small rules handle what such a classifier is known to get wrong.
+a few small rules handle what such a classifier is known to get wrong.
 
 Sentence embeddings place "I don't need an agent" next to "I need an agent" and "are you a
 human?" next to "I want a human": the words are the same, the meaning is not. So, before the
@@ -7,8 +7,9 @@ classifier scores a message, clauses that *decline* a person (a negation in fron
 a transfer) and clauses that *ask whether the assistant is a bot* are taken out, and what is left
 is scored. "Are you a bot? I want a person" still asks for a person; "Are you a bot?" alone is
 no request: the engine reports it as `asked_if_bot`, and the turn says it is an AI assistant
-and offers a person (routing.decision). A message that is only a name for a person ("agent",
-"representative please", "opérateur") is a request whatever the classifier makes of one word.
+and offers a person (routing.decision). Money sent to someone ("transfer money to a person") is
+taken out too. A message that is only a name for a person ("agent", "representative please",
+"opérateur") is a request whatever the classifier makes of one word.
 
 Everything else — indirect phrasings, other languages, "someone" in other senses — is the
 classifier's job, learnt from data (models.py, training_data/README.md), not listed here.
@@ -48,6 +49,24 @@ _NEGATED = {
     lang: re.compile(rf"\b(?:{neg})\b(?P<gap>\S*(?:\s+\S+){{0,6}}?)\s*\b(?:{_PERSON})\b(?:(?:\s+\S+){{0,4}}?\s+(?:{_PERSON})\b)*")
     for lang, neg in _NEGATION.items()
 }
+# Money sent to someone: "transfer money to a person", "make a transfer to a new person", "quiero
+# transferir dinero a otra persona". The person is a payee, not someone to talk to; sentence
+# embeddings put these next to "transfer me to a person" (the known false alarms of the voters,
+# docs/assistant.md). A verb of paying or sending with money as its object (or "a transfer" as a
+# noun), and the payee if one follows within a few words, is taken out; the rest is scored.
+# (a number is money only with its currency: "transfer me to level 2 support" is a request)
+_MONEY = (r"money|funds?|cash|[$€£]\S*|(?:\d[\d.,]*\s*)?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp|reais)|payments?"
+          r"|dinero|plata|fondos|pago|argent|fonds|paiement|virement|geld|betrag|zahlung|dinheiro|grana|pagamento|pix")
+_PAYING = (r"transfer\w*|send\w*|sent|wir(?:e|ed|ing)|pay|paying|paid|mov(?:e|ed|ing)"
+           r"|transferir\w*|enviar|envie|mandar|pagar|transferer|virer|envoyer|payer|uberw(?:ei|ie)s\w*|schick\w*|zahl\w*")
+_TRANSFER_NOUN = (r"(?:make|do|send|set\s+up|schedule|initiate|hacer|realizar|faire|effectuer|tatigen|machen|fazer)"
+                  r"\s+(?:a|an|the|my|this|that|una|la|un|le|mon|ma|eine|die|uma|a)\s+(?:\w+\s+)?"
+                  r"(?:transfer|transferencia|virement|uberweisung|transferencia)")
+_PAYEE = rf"(?:\s+(?:to|for|a|para|pra|à|an|fur)\s+(?:\S+\s+){{0,3}}?(?:{_PERSON})\b)?"
+_PAYMENT = re.compile(
+    rf"\b(?:(?:{_PAYING})\s+(?:\S+\s+){{0,3}}?(?:[a-z]')?(?:{_MONEY})(?!\w)|{_TRANSFER_NOUN}\b){_PAYEE}"
+    # German puts the verb last: "jemandem 50 Euro überweisen", "meiner Schwester Geld schicken"
+    rf"|\b(?:(?:{_PERSON})\s+|\w+\s+)?(?:{_MONEY})\s+(?:\w+\s+)?(?:uberw(?:ei|ie)s\w*|schick\w*|send\w*|zahl\w*)\b")
 _NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b")  # "je ne veux parler à personne"
 # (without "ai"/"ia": French "j'ai", Spanish "ia" are words of their own)
 _BOT_WORD = re.compile(r"\b(?:bots?|robot\w*|robo|machine|maquina|maschine|ki|chatbot|automat\w*|computer|ordinateur)\b")
@@ -94,13 +113,14 @@ def asks_in_a_word(text: str) -> bool:
 class Clauses:
     """A message cut at its clause boundaries, with the clauses the rules take out."""
 
-    kept: str  # the message without the declining and bot-question clauses
+    kept: str  # the message without the declining and bot-question clauses and the payments
     negated: tuple[str, ...]  # clauses that decline a person ("I don't need an agent")
     bot_questions: tuple[str, ...]  # clauses asking whether the assistant is a bot
+    payments: tuple[str, ...] = ()  # money sent to someone ("transfer money to a person")
 
     @property
     def changed(self) -> bool:
-        return bool(self.negated or self.bot_questions)
+        return bool(self.negated or self.bot_questions or self.payments)
 
 
 def _fold(text: str) -> str:
@@ -130,6 +150,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
     kept: list[str] = []
     negated: list[str] = []
     bot_questions: list[str] = []
+    payments: list[str] = []
     for raw in _CLAUSE_SPLIT.split(text):
         clause = raw.strip()
         if not clause:
@@ -138,21 +159,22 @@ def split_clauses(text: str, lang: str) -> Clauses:
         if _BOT_QUESTION.search(folded):
             bot_questions.append(clause)
             continue
-        spans = _declining_spans(folded, lang)
+        spans = [(start, end, negated) for start, end in _declining_spans(folded, lang)]
+        spans += [(m.start(), m.end(), payments) for m in _PAYMENT.finditer(folded)]
         if not spans:
             kept.append(clause)
             continue
         rest, last = [], 0
-        for start, end in sorted(spans):
+        for start, end, taken in sorted(spans):
             if start >= last:
-                negated.append(clause[start:end])
+                taken.append(clause[start:end])
                 rest.append(clause[last:start])
                 last = end
         rest.append(clause[last:])
         remainder = " ".join(" ".join(rest).split())
         if len(remainder.split()) >= 2:
             kept.append(remainder)
-    return Clauses(", ".join(kept), tuple(negated), tuple(bot_questions))
+    return Clauses(", ".join(kept), tuple(negated), tuple(bot_questions), tuple(payments))
 
 
 def asks_if_bot(text: str) -> str | None:

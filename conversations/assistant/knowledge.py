@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 INDEX_MAGIC = b"HDKI"
 INDEX_VERSION = 2
 MAX_PASSAGE_CHARS = 600
+CONDENSE_LIMIT = 420  # an answer quoting a longer passage gives its sentences closest to the question
 # The tuned default: on CLINC150 val it keeps in-scope accuracy >= 95% (see docs/assistant.md).
 DEFAULT_KB_THRESHOLD = 0.3
 EMB_WEIGHT = 1.0  # relative weight of the embedding block next to TF-IDF in the article classifier
@@ -146,6 +147,9 @@ class KnowledgeIndex:
     lex: sparse.csr_matrix | None = None
     classifier: LogisticRegression | None = None  # passage -> article index; None below 2 articles
     terms: TermIndex | None = None  # content terms per passage, for the passage choice (None in older indexes)
+    # sentence embeddings of each passage long enough to be condensed (passage index -> (sentences, 384)),
+    # computed at build time so that an answer never runs the encoder on a passage (None in older indexes)
+    sentence_emb: dict[int, np.ndarray] | None = None
     version: int = INDEX_VERSION
     build_seconds: float = 0.0
 
@@ -217,6 +221,12 @@ class KnowledgeIndex:
             z += coef[:, offset + q_lex.indices] @ q_lex.data
         z = np.exp(z - z.max())
         return z / z.sum()
+
+    def condensed(self, passage: int, query_emb: np.ndarray | None) -> str:
+        """Passage `passage` as an answer quotes it (`condense`), from the sentence embeddings stored
+        at build time when the index has them."""
+        stored = getattr(self, "sentence_emb", None)  # indexes pickled before it have no such attribute
+        return condense(self.passages[passage], query_emb, stored.get(passage) if stored else None)
 
     def best_passage_for(self, article: int, query: str, query_emb: np.ndarray | None) -> int:
         """The body passage of `article` that answers the question (the title only if no body)."""
@@ -292,6 +302,12 @@ def build_knowledge_index(articles: Sequence[Article]) -> KnowledgeIndex:
     encoder = get_encoder()
     if encoder is not None:
         idx.emb = encoder.encode(passages)
+        long = [i for i, p in enumerate(passages) if not is_title[i] and len(p) > CONDENSE_LIMIT and len(sentences(p)) > 1]
+        flat = encoder.encode([s for i in long for s in sentences(passages[i])])
+        idx.sentence_emb, at = {}, 0
+        for i in long:
+            n = len(sentences(passages[i]))
+            idx.sentence_emb[i], at = flat[at : at + n], at + n
     if len(idx.article_ids) >= 2:
         blocks = []
         if idx.emb is not None:
@@ -315,14 +331,21 @@ def _sentence_embeddings(passage: str) -> np.ndarray | None:
     return encoder.encode(sentences(passage)) if encoder is not None else None
 
 
-def condense(passage: str, query_emb: np.ndarray | None, limit: int = 420) -> str:
-    """The passage itself when short; otherwise its sentences closest to the question, in order."""
+def condense(passage: str, query_emb: np.ndarray | None, sentence_emb: np.ndarray | None = None,
+             limit: int = CONDENSE_LIMIT) -> str:
+    """The passage itself when short; otherwise its sentences closest to the question, in order.
+    `sentence_emb`: the passage's sentence embeddings if known (else computed, once a process)."""
     if len(passage) <= limit:
         return passage
     sents = sentences(passage)
     if len(sents) <= 1:
         return passage[: limit - 1].rsplit(" ", 1)[0] + "…"
-    sent_emb = _sentence_embeddings(passage) if query_emb is not None else None
+    if query_emb is None:
+        sent_emb = None
+    elif sentence_emb is not None and len(sentence_emb) == len(sents):
+        sent_emb = sentence_emb
+    else:
+        sent_emb = _sentence_embeddings(passage)
     if sent_emb is not None:
         sims = sent_emb @ query_emb
     else:

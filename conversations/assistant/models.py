@@ -27,7 +27,7 @@ from .text import normalize
 
 logger = logging.getLogger(__name__)
 
-ARTIFACT_VERSION = 7
+ARTIFACT_VERSION = 9
 ARTIFACT_NAME = "detectors.pkl"
 TRAINING_DIR = Path(__file__).resolve().parent / "training_data"
 TRAINING_FILE = TRAINING_DIR / "bitext_train_val.jsonl"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conversations.assistant import Assistant, KnowledgeIndex
+from conversations.assistant import detectors
 from conversations.assistant import models as assistant_models
 
 CHECKSET = Path(__file__).resolve().parents[2] / "conversations/assistant/checksets/human_request_multilingual.jsonl"
@@ -50,6 +51,19 @@ CUSTOMER_CARE = {True: ["Would you mind transferring me to your customer service
 # A whole message that only names a person: what visitors type to get past a bot.
 IN_A_WORD = {"en": ["REPRESENTATIVE NOW", "agent pls"], "es": ["operadora, por favor"], "fr": ["Opérateur svp"],
              "de": ["Mitarbeiterin bitte"], "pt": ["atendente"]}
+# Money sent to someone is no transfer to a person (human_request.py: payments), in five languages;
+# a transfer of the visitor to a person still is.
+PAYMENTS = {
+    "en": ["I need to transfer money to a person", "How do I wire 300 dollars to my landlord?",
+           "i want to make a transfer to my cousin"],
+    "es": ["Necesito mandar dinero a mi hermano"],
+    "fr": ["Comment virer de l'argent à mon fils ?"],
+    "de": ["Wie kann ich meinem Vermieter 300 Euro überweisen?"],
+    "pt": ["Preciso transferir dinheiro para minha mãe"],
+}
+TRANSFERS_TO_A_PERSON = ["can you transfer me to a person", "Please transfer my call to an agent",
+                         "I sent money to the wrong account and want to talk to a person",
+                         "Please transfer me to a level 2 support agent"]  # a number without a currency is no money
 BOT_QUESTIONS = {
     "en": ["Hey, am I chatting with a machine?", "are you an actual human?"],
     "es": ["¿Estoy hablando con una máquina?", "¿Eres una persona real?"],
@@ -72,8 +86,9 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     bitext = assistant_models.load_training_rows()
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
-    ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, IN_A_WORD)
+    ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, IN_A_WORD, PAYMENTS)
             for texts in group.values() for t in texts]
+    ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
 
 
@@ -106,6 +121,20 @@ def test_a_message_that_only_names_a_person_is_a_request(bot: Assistant, text: s
 
 def test_a_person_word_in_a_longer_message_is_left_to_the_classifier(bot: Assistant) -> None:
     assert not bot.analyze("agent of change").human_request.fired
+
+
+@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in PAYMENTS.items() for t in texts])
+def test_sending_money_to_someone_is_no_request_for_a_person(bot: Assistant, lang: str, text: str) -> None:
+    signal = bot.analyze(text).human_request
+    assert not signal.fired, signal
+    assert "sends money to someone" in signal.evidence
+
+
+@pytest.mark.parametrize("text", TRANSFERS_TO_A_PERSON)
+def test_a_transfer_of_the_visitor_to_a_person_is_a_request(bot: Assistant, text: str) -> None:
+    signal = bot.analyze(text).human_request
+    assert signal.fired, signal
+    assert "sends money" not in signal.evidence or "sent money" in text
 
 
 def test_a_refusal_says_why(bot: Assistant) -> None:
@@ -141,6 +170,55 @@ def test_a_question_about_a_person_being_there_is_a_request(bot: Assistant) -> N
 def test_a_message_of_several_sentences_is_heard_in_each(bot: Assistant) -> None:
     text = "My card was charged twice for the same order last week. That is not ok. Can I talk to somebody?"
     assert bot.analyze(text).human_request.fired
+
+
+class _Counting:
+    """An encoder that counts the texts it is asked to embed (what a decision costs)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.texts = inner, []
+
+    def encode(self, texts):
+        self.texts += list(texts)
+        return self.inner.encode(texts)
+
+    def encode_one(self, text):
+        self.texts.append(text)
+        return self.inner.encode_one(text)
+
+    def encode_parts(self, texts):
+        self.texts += list(texts)
+        return self.inner.encode_parts(texts)
+
+
+def _counted_request(bot: Assistant, text: str):
+    """detect_human_request as the engine calls it (the message already embedded), counting what
+    the encoders are asked to embed again."""
+    minilm, multilingual = _Counting(bot.encoder), _Counting(bot.ml_encoder)
+    signal = detectors.detect_human_request(
+        text, "en", bot.models, detectors.Encoders(minilm, multilingual), bot.models.lexical.transform([text]),
+        bot.encoder.encode_one(text), bot.ml_encoder.encode_one(text))
+    return signal, minilm.texts, multilingual.texts
+
+
+def test_a_message_that_asks_as_a_whole_is_not_read_again_sentence_by_sentence(bot: Assistant) -> None:
+    signal, minilm, multilingual = _counted_request(bot, "Good morning. I would like to talk to a human agent, please.")
+    assert signal.fired and "scored on" not in signal.evidence
+    assert minilm == [] and multilingual == []
+
+
+def test_sentences_that_do_not_lean_towards_a_request_are_not_read_by_the_costly_encoder(bot: Assistant) -> None:
+    """Each sentence of a message that is no request as a whole gets the multilingual vote (one
+    batch); only one that vote gives some weight is read by MiniLM too (detectors.REREAD_GATE)."""
+    text = "My parcel is late. It was due on Monday. Where is it now?"
+    signal, minilm, multilingual = _counted_request(bot, text)
+    assert not signal.fired
+    assert multilingual == ["My parcel is late.", "It was due on Monday.", "Where is it now?"]
+    assert minilm == []
+    text = "My card was charged twice for the same order last week. That is not ok. Can I talk to somebody?"
+    signal, minilm, _ = _counted_request(bot, text)
+    assert signal.fired and "Can I talk to somebody?" in minilm
+    assert "My card was charged twice for the same order last week." not in minilm
 
 
 # --- dissatisfaction, insults, sarcasm ------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from conversations.assistant import (
     DEFAULT_KB_THRESHOLD, Article, Assistant, KnowledgeIndex, Turn, build_knowledge_index, summarize,
 )
+from conversations.assistant import knowledge
 from conversations.assistant.knowledge import content_terms, split_passages
 
 ARTICLES = [
@@ -94,6 +95,24 @@ def test_long_passage_is_condensed() -> None:
     assert a.answer is not None and a.answer.article_id == "g"
     quote = a.answer.text.split("\n\n")[0]
     assert len(quote) < len(a.answer.passage) and "Gift cards never expire" in quote
+
+
+def test_a_long_passage_is_condensed_from_sentence_embeddings_stored_in_the_index() -> None:
+    """Answering never runs the encoder over a passage: its sentences were embedded when the index
+    was built (an older index without them condenses the same, embedding once a process)."""
+    body = " ".join(f"Sentence number {i} talks about topic {i}." for i in range(40))
+    body += " Vouchers stay valid for two years and work on every order."
+    built = build_knowledge_index([Article("v", "Vouchers", body), ARTICLES[1]])
+    stored = KnowledgeIndex.from_bytes(built.to_bytes())
+    assert stored.sentence_emb and all(len(v) > 1 for v in stored.sentence_emb.values())
+    knowledge._sentence_embeddings.cache_clear()
+    a = Assistant(stored, kb_threshold=0.0).analyze("how long are vouchers valid?")
+    assert a.answer is not None and "Vouchers stay valid for two years" in a.answer.text
+    assert knowledge._sentence_embeddings.cache_info().misses == 0
+    del stored.__dict__["sentence_emb"]
+    again = Assistant(stored, kb_threshold=0.0).analyze("how long are vouchers valid?")
+    assert again.answer.text == a.answer.text
+    assert knowledge._sentence_embeddings.cache_info().misses == 1
 
 
 def test_split_passages_on_blank_lines_and_long_paragraphs() -> None:
