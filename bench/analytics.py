@@ -16,7 +16,6 @@ the slowest run mostly measures the neighbours).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.report import write_json  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 os.environ.setdefault("HELPDESK_DEMO", "1")
 
@@ -154,8 +155,8 @@ def main() -> None:
               f"{target:>7}  {ok}")
 
     if args.json_path:
-        Path(args.json_path).write_text(json.dumps({"workspace": args.slug, "sizes": sizes, "postgresql": server,
-                                                    "runs": args.runs, "results": results}, indent=2))
+        write_json(args.json_path, {"workspace": args.slug, "sizes": sizes, "postgresql": server,
+                                    "runs": args.runs, "results": results})
         print(f"\nWrote {args.json_path}")
 
 

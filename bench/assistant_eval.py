@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_json  # noqa: E402
+
 import numpy as np  # noqa: E402
 
 from conversations.assistant import (  # noqa: E402
@@ -420,8 +422,7 @@ def main() -> int:
                     "encoder": get_encoder() is not None, "multilingual_encoder": models.human_ml is not None}
     print_table(res)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(res, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+        write_json(args.json, res)
     return 0
 
 

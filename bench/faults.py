@@ -48,6 +48,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_json  # noqa: E402
+
 from helpdesk import lifeline  # noqa: E402
 
 QUESTION = "How long does standard shipping take to Portugal?"
@@ -401,9 +403,8 @@ def main() -> int:
         stack.stop()
     print_table(results)
     if args.json:
-        Path(args.json).write_text(json.dumps({"bounds": {**asdict(bounds), "settle": bounds.settle,
-                                                          "prompt": bounds.prompt},
-                                               "faults": [asdict(r) for r in results]}, indent=2))
+        write_json(args.json, {"bounds": {**asdict(bounds), "settle": bounds.settle, "prompt": bounds.prompt},
+                               "faults": [asdict(r) for r in results]})
     return 0
 
 

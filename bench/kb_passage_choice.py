@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_json  # noqa: E402
+
 import numpy as np  # noqa: E402
 
 from bench.assistant_eval import DATA, clinc_index, load  # noqa: E402
@@ -106,7 +108,7 @@ def main() -> int:
           f"{c['without']['mean_ms']} ms (p99 {c['without']['p99_ms']}), with it mean {c['with']['mean_ms']} ms "
           f"(p99 {c['with']['p99_ms']}): {c['added_mean_ms']:+.3f} ms a message")
     if args.json:
-        args.json.write_text(json.dumps(res, indent=2))
+        write_json(args.json, res)
     return 0
 
 

@@ -20,7 +20,6 @@ threshold keeping in-scope accuracy >= 95%, as in bench/assistant_eval.py).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -28,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.report import write_json  # noqa: E402
 
 import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
@@ -180,7 +181,7 @@ def main() -> int:
             print(f"CLINC150 val, confidence = {name:<22} th {m['threshold']:.3f}: in-scope acc "
                   f"{100 * m['in_scope_accuracy']:.1f}%, OOS recall {100 * m['oos_recall']:.1f}%")
     if args.json:
-        args.json.write_text(json.dumps(res, indent=2))
+        write_json(args.json, res)
     return 0
 
 

@@ -50,6 +50,8 @@ from asgiref.sync import sync_to_async
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.report import write_json  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 INBOX_P99_LIMIT_MS = 250.0
@@ -632,7 +634,7 @@ def main() -> None:
     report["command"] = " ".join([Path(sys.executable).name, *sys.argv])
     print(f"load average at the end {report['finished_load_average']}")
     if args.json_path:
-        Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n")
+        write_json(args.json_path, report)
 
 
 if __name__ == "__main__":

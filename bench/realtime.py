@@ -24,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.report import write_json  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 os.environ.setdefault("HELPDESK_DEMO", "1")
 
@@ -190,7 +192,7 @@ def main() -> None:
           f"missing inbox events={result['missing_inbox_events']} missing AI replies={result['missing_ai_replies']} "
           f"inbox/baseline p50 ratio={figures['ratio_inbox_p50_to_baseline_p50']}")
     if args.json_path:
-        Path(args.json_path).write_text(json.dumps(figures, indent=2) + "\n")
+        write_json(args.json_path, figures)
 
 
 if __name__ == "__main__":

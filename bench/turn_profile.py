@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
 import statistics
 import sys
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.report import write_json  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 
@@ -132,7 +133,7 @@ def main() -> None:
             for q in report[name]:
                 print(q[:220])
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2))
+        write_json(args.json, report)
 
 
 if __name__ == "__main__":
