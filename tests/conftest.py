@@ -1,9 +1,11 @@
 """Shared fixtures: factories, API clients, captured real-time events, a real Celery worker."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -36,6 +38,15 @@ def published(monkeypatch) -> list[dict]:
     events: list[dict] = []
     monkeypatch.setattr(realtime, "_send", lambda groups, event: events.extend({**event, "_group": g} for g in groups))
     return events
+
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def redis_server_argv(socket: Path, folder: Path) -> list[str]:
+    """A throwaway redis-server on a unix socket only, saving nothing: for tests that kill and restart Redis."""
+    return [REDIS_SERVER, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
+            "--save", "", "--appendonly", "no", "--dir", str(folder)]
 
 
 def stop_processes(procs: Iterable[subprocess.Popen], grace: float = 15) -> None:

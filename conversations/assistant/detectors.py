@@ -110,11 +110,10 @@ def request_scores(models: DetectorModels, base: str, parts: list[str], encoders
     only when the message itself is not a request (the highest counts)."""
     use = models.human_ml is not None and encoders.multilingual is not None
     minilm = models.human_lex is not None and encoders.minilm is not None
+    texts = [base, *parts]
     if not (use and minilm):  # one voter or none: every text goes through what there is
-        texts = [base, *parts]
         return list(zip(texts, human_request_proba(models, texts, encoders, first).tolist()))
     out: list[tuple[str, float]] = []
-    texts = [base, *parts]
     if first is not None:
         lex, emb, ml_emb = first
         whole = (_multilingual_votes(models, encoders, [], ml_emb)[0] + dense_and_sparse_proba(models.human_lex, emb, lex)) / 2

@@ -302,12 +302,12 @@ def build_knowledge_index(articles: Sequence[Article]) -> KnowledgeIndex:
     encoder = get_encoder()
     if encoder is not None:
         idx.emb = encoder.encode(passages)
-        long = [i for i, p in enumerate(passages) if not is_title[i] and len(p) > CONDENSE_LIMIT and len(sentences(p)) > 1]
-        flat = encoder.encode([s for i in long for s in sentences(passages[i])])
+        split = {i: sentences(p) for i, p in enumerate(passages) if not is_title[i] and len(p) > CONDENSE_LIMIT}
+        long = {i: sents for i, sents in split.items() if len(sents) > 1}
+        flat = encoder.encode([sent for sents in long.values() for sent in sents])
         idx.sentence_emb, at = {}, 0
-        for i in long:
-            n = len(sentences(passages[i]))
-            idx.sentence_emb[i], at = flat[at : at + n], at + n
+        for i, sents in long.items():
+            idx.sentence_emb[i], at = flat[at : at + len(sents)], at + len(sents)
     if len(idx.article_ids) >= 2:
         blocks = []
         if idx.emb is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import signal
 import subprocess
 import time
@@ -16,9 +15,7 @@ import redis
 from channels.layers import get_channel_layer
 
 from conversations import realtime
-
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
+from tests.conftest import redis_server_argv
 
 def test_an_event_reaches_a_member_of_the_group_through_the_channel_layer():
     """The payload and the group's Redis channel are the layer's own: a consumer subscribed with
@@ -55,9 +52,8 @@ class PrivateRedis:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([REDIS_SERVER, "--port", "0", "--unixsocket", str(self.socket),
-                                      "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-                                      "--dir", str(self.tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(redis_server_argv(self.socket, self.tmp),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while not self.socket.exists():
             assert time.monotonic() < deadline, "redis-server did not start"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -31,11 +30,10 @@ import pytest
 from django.conf import settings
 
 from helpdesk import lifeline
-from tests.conftest import stop_processes
+from tests.conftest import redis_server_argv, stop_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 LEASE_SECONDS = 4  # a turn whose worker died is taken up again after this long
 SWEEP_SECONDS = 1  # how often beat looks for visitor messages without an outcome
 GRACE_SECONDS = 3  # a message no worker claimed is queued again after this long
@@ -138,9 +136,7 @@ class Stack:
         return proc
 
     def start_redis(self) -> None:
-        self._start("redis", [REDIS_SERVER, "--port", "0", "--unixsocket", str(self.redis_socket),
-                              "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-                              "--dir", str(self.tmp)])
+        self._start("redis", redis_server_argv(self.redis_socket, self.tmp))
         wait_for(self.redis_socket.exists, timeout=20, what="redis-server's socket")
 
     def stop_redis(self) -> None:
