@@ -48,6 +48,7 @@ from conversations.assistant.text import detect_language  # noqa: E402
 
 DATA = Path(os.environ.get("HELPDESK_EVAL_DATA", ROOT.parent / "shared" / "data"))
 CHECKSET = ROOT / "conversations" / "assistant" / "checksets" / "human_request_multilingual.jsonl"
+PROBE = ROOT / "conversations" / "assistant" / "checksets" / "human_request_probe.jsonl"
 COMPLAINT_SET = ROOT / "conversations" / "assistant" / "checksets" / "complaint_frustration.jsonl"
 EXTERNAL = DATA / "external"
 FAQ = EXTERNAL / "kb_qa"
@@ -296,6 +297,14 @@ def check_eval(bot: Assistant, timings: list[float]) -> dict:
             "errors": [(r["lang"], r["human"], r["text"]) for r, p in zip(check, pred) if p != r["human"]][:60]}
 
 
+def probe_eval(bot: Assistant, timings: list[float]) -> dict:
+    """The 30 Nov probe (checksets/README.md): indirect requests and look-alikes in five languages."""
+    probe = load(PROBE)
+    pred = [timed(bot, r["text"], timings).human_request.fired for r in probe]
+    return {**prf([r["human"] for r in probe], pred), "rows": len(probe),
+            "errors": [(r["lang"], r["human"], r["text"]) for r, p in zip(probe, pred) if p != r["human"]]}
+
+
 def complaint_eval(bot: Assistant, timings: list[float]) -> dict:
     comp = load(COMPLAINT_SET)
     pred = [timed(bot, r["text"], timings).frustration.fired for r in comp]
@@ -342,7 +351,7 @@ def component_costs(bot: Assistant, texts: list[str]) -> dict:
                                               "p99": round(float(np.percentile(v, 99)), 2)} for name, v in cost.items()}}
 
 
-PARTS = ("bitext", "clinc", "external", "check", "complaint", "faq", "cost")
+PARTS = ("bitext", "clinc", "external", "check", "probe", "complaint", "faq", "cost")
 
 
 def main() -> int:
@@ -402,6 +411,8 @@ def main() -> int:
             bot, load(EXTERNAL / "human_request" / f"{args.split}.jsonl")[: args.limit], timings)
     if "check" in parts:
         res["human_request_check"] = check_eval(bot, timings)
+    if "probe" in parts:
+        res["human_request_probe"] = probe_eval(bot, timings)
     if "complaint" in parts:
         res["complaint_set"] = complaint_eval(bot, timings)
     if "faq" in parts:
@@ -477,6 +488,9 @@ def print_table(res: dict) -> None:
         bq = ck["bot_questions"]
         rows.append(("  'are you a bot?' answered as a bot question, not a request",
                      f"{bq['answered_as_bot_question_not_request']} / {bq['rows']}", ""))
+    if "human_request_probe" in res:
+        pr = res["human_request_probe"]
+        rows.append((f"Human-request probe, 30 Nov ({pr['rows']} rows, written before its training rows)", _prf(pr), ""))
     if "complaint_set" in res:
         cs = res["complaint_set"]
         rows.append((f"Complaint/frustration set ({cs['rows']} rows)", _prf(cs), TARGETS["complaint_set"]))

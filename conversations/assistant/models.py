@@ -27,14 +27,15 @@ from .text import normalize
 
 logger = logging.getLogger(__name__)
 
-ARTIFACT_VERSION = 9
+ARTIFACT_VERSION = 10
 ARTIFACT_NAME = "detectors.pkl"
 TRAINING_DIR = Path(__file__).resolve().parent / "training_data"
 TRAINING_FILE = TRAINING_DIR / "bitext_train_val.jsonl"
 # The human-request classifier's rows beside Bitext (training_data/README.md)
 HUMAN_REQUEST_FILES = (TRAINING_DIR / "external_human_request_train.jsonl",
                        TRAINING_DIR / "human_request_project_written.jsonl",
-                       TRAINING_DIR / "human_request_customer_care.jsonl")
+                       TRAINING_DIR / "human_request_customer_care.jsonl",
+                       TRAINING_DIR / "human_request_departments.jsonl")
 HUMAN_BITEXT_PER_INTENT = 150  # Bitext is templated: a sample of each other intent teaches as much as all of it
 FRUSTRATION_FILE = TRAINING_DIR / "frustration_project_written.jsonl"
 FRUSTRATION_BITEXT = (300, 100)  # Bitext complaint rows, and rows of each other intent, sampled (seeded)

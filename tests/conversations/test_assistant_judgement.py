@@ -17,22 +17,22 @@ from conversations.assistant import models as assistant_models
 CHECKSET = Path(__file__).resolve().parents[2] / "conversations/assistant/checksets/human_request_multilingual.jsonl"
 
 REQUESTS = {
-    # Written before the classifier was run on them; two more were missed and are listed in
-    # docs/assistant.md ("Is anybody from your company there to take this over?", "Me passa para
-    # alguém do financeiro, por favor"): a measured miss is reported there, not hidden by a test.
-    # Two more were missed once a second classifier voted (third attempt; listed there too): "I'd
-    # like this passed to somebody in accounts", "Kann bitte jemand aus Ihrer Firma übernehmen?".
-    # Retrained with the customer-care rows (30 Nov), "Páseme con alguien de contabilidad, por
-    # favor" fell from fired to 0.42; it is listed there too.
+    # Written before the classifier was run on them. Measured misses are reported in
+    # docs/assistant.md, not hidden by a test; still missed: "Is anybody from your company there to
+    # take this over?", "Kann bitte jemand aus Ihrer Firma übernehmen?". Three earlier misses are
+    # caught since the department rows (30 Nov, second set) and are back here.
     "en": ["Could you get a colleague of yours on the line?",
            "Let a real human handle my case please",
-           "Can you route this chat to a person at your help desk?"],
-    "es": ["¿Me puede atender alguien de su empresa?", "Quiero que un humano revise mi caso"],
+           "Can you route this chat to a person at your help desk?",
+           "I'd like this passed to somebody in accounts"],
+    "es": ["¿Me puede atender alguien de su empresa?", "Quiero que un humano revise mi caso",
+           "Páseme con alguien de contabilidad, por favor"],
     "fr": ["Est-ce que quelqu'un de votre société peut reprendre la conversation ?",
            "Je voudrais qu'un être humain regarde mon dossier", "Passez-moi quelqu'un de la comptabilité"],
     "de": ["Ich möchte, dass ein Mensch meinen Fall prüft",
            "Verbinden Sie mich bitte mit jemandem aus der Buchhaltung"],
-    "pt": ["Alguém da empresa pode assumir a conversa?", "Quero que um humano veja o meu caso"],
+    "pt": ["Alguém da empresa pode assumir a conversa?", "Quero que um humano veja o meu caso",
+           "Me passa para alguém do financeiro, por favor"],
 }
 NOT_REQUESTS = {
     "en": ["Thanks, but I won't need an agent, the article was enough", "Please don't pass me to anyone, I'm sorted",
@@ -48,6 +48,18 @@ CUSTOMER_CARE = {True: ["Would you mind transferring me to your customer service
                         "Could this chat be passed on to customer care?"],
                  False: ["What number do I ring for customer care?", "Can I transfer store credit to my partner?",
                          "Customer support sorted it out on the phone, cheers"]}
+# Being put through to a department or a service, and asking whether anyone real is there, in five
+# languages; asking for its hours is not (training_data/human_request_departments.jsonl; the requests
+# here from Spanish to German were missed before those rows, docs/assistant.md).
+DEPARTMENTS = {
+    True: ["connect me with your support team please", "¿Hay una persona real?", "Comunícame con atención al cliente",
+           "¿Me comunicas con soporte técnico?", "Y a-t-il quelqu'un de réel ?", "Je voudrais parler au service client",
+           "Gibt es da jemanden, der echt ist?", "Bitte verbinden Sie mich mit dem Support",
+           "Me coloca em contato com o atendimento ao cliente", "Preciso que alguém da equipe me ligue"],
+    False: ["I need the customer service opening hours", "¿Cuál es el horario de atención al cliente?",
+            "À quelle heure ferme le service client ?", "Wie lautet die E-Mail des Kundendienstes?",
+            "Qual é o horário do atendimento?"],
+}
 # A whole message that only names a person: what visitors type to get past a bot.
 IN_A_WORD = {"en": ["REPRESENTATIVE NOW", "agent pls"], "es": ["operadora, por favor"], "fr": ["Opérateur svp"],
              "de": ["Mitarbeiterin bitte"], "pt": ["atendente"]}
@@ -86,7 +98,7 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     bitext = assistant_models.load_training_rows()
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
-    ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, IN_A_WORD, PAYMENTS)
+    ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, DEPARTMENTS, IN_A_WORD, PAYMENTS)
             for texts in group.values() for t in texts]
     ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
@@ -111,6 +123,12 @@ def test_refusals_and_other_senses_do_not_fire(bot: Assistant, lang: str, text: 
 
 @pytest.mark.parametrize("text,asks", [(t, asks) for asks, texts in CUSTOMER_CARE.items() for t in texts])
 def test_being_put_through_to_customer_care_is_a_request_reaching_it_is_not(bot: Assistant, text: str, asks: bool) -> None:
+    assert bot.analyze(text).human_request.fired == asks, bot.analyze(text).human_request
+
+
+@pytest.mark.parametrize("text,asks", [(t, asks) for asks, texts in DEPARTMENTS.items() for t in texts])
+def test_being_put_through_to_a_department_or_asking_if_anyone_real_is_there_is_a_request(
+        bot: Assistant, text: str, asks: bool) -> None:
     assert bot.analyze(text).human_request.fired == asks, bot.analyze(text).human_request
 
 
