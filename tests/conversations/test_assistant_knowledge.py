@@ -242,3 +242,15 @@ def test_the_demo_shop_answers_its_visitors_three_known_questions_from_the_right
         assert a.answer is not None and a.answer.title == title, (question, a.candidates)
         assert words in a.answer.passage and "Refunds go back" not in a.answer.passage, (question, a.answer.passage)
         assert a.answer.text.endswith(a.answer.url) and a.answer.url.startswith("https://")
+
+
+def test_the_demo_shop_does_not_answer_what_its_articles_do_not_cover() -> None:
+    """Off-topic questions a visitor tried on the demo shop (30 Nov): "send money to another person" was
+    answered with the returns article's "send it back the same way" at the old threshold (0.2)."""
+    doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
+    articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/1/{i}/",
+                        tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
+    bot = Assistant(build_knowledge_index(articles), kb_threshold=doc["policy"]["kb_threshold"])
+    for question in ("how do I send money to another person?", "what's the weather in Madrid?"):
+        a = bot.analyze(question)
+        assert a.answer is None and a.out_of_scope.fired, (question, a.candidates)
