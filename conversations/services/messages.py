@@ -252,12 +252,15 @@ def _receive_together(cleaned: list[tuple[int, Conversation, str, str | None]]) 
             if external_id:
                 fresh[conversation.pk, external_id] = message
     Message.objects.bulk_create(new)  # ids and created_at filled in, in order
-    touched = {}
-    for message in new:
-        conversation = message.conversation
-        conversation.last_activity_at = conversation.last_visitor_message_at = message.created_at
-        touched[conversation.pk] = conversation
-    Conversation.objects.bulk_update(list(touched.values()), ["last_activity_at", "last_visitor_message_at"])
+    if new:
+        # The batch's conversations had their latest activity when the batch was written: one UPDATE with
+        # the last message's time for all (the others' own times are earlier by a fraction of a
+        # millisecond). bulk_update's CASE per row cost a fifth of Daphne's CPU at 200 messages/s.
+        written = new[-1].created_at
+        touched = {message.conversation_id: message.conversation for message in new}
+        Conversation.objects.filter(pk__in=touched).update(last_activity_at=written, last_visitor_message_at=written)
+        for conversation in touched.values():
+            conversation.last_activity_at = conversation.last_visitor_message_at = written
     for message in new:
         realtime.publish_message_created(message)
         realtime.publish_ai_typing(message.conversation, True)  # on at once; the turn's outcome clears it

@@ -13,7 +13,7 @@ from django.db import connections
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from conversations import consumers, realtime, services
+from conversations import consumers, realtime, services, tasks
 from conversations.models import Conversation, Message
 from conversations.socket_batch import GroupCommit
 from helpdesk.asgi import application
@@ -57,8 +57,10 @@ def test_a_batch_stores_each_message_in_order_and_publishes_and_queues_like_one_
     assert [stored[m.pk].body for m in results] == ["two-a", "one", "two-b", "three"]
     assert list(second.messages.filter(sender_type="visitor").values_list("body", flat=True)) == ["two-a", "two-b"]
     assert all(stored[m.pk].sender_name == str(m.conversation.contact) for m in results)
-    second.refresh_from_db()
-    assert second.last_visitor_message_at == second.last_activity_at == stored[results[2].pk].created_at
+    for conversation in conversations:
+        conversation.refresh_from_db()
+        assert conversation.last_visitor_message_at == conversation.last_activity_at == stored[results[3].pk].created_at, (
+            "the conversations' latest activity: when the batch was written")
 
     inbox = f"inbox.{workspace.pk}"
     for message in results:
@@ -314,3 +316,27 @@ async def drain(communicator) -> list[dict]:
     while not await communicator.receive_nothing(timeout=0.3):
         events.append(await communicator.receive_json_from())
     return events
+
+
+# --- the batch's turns in the worker -------------------------------------------------------------
+def test_a_batchs_task_gives_each_message_its_one_turn_and_a_redelivery_changes_nothing(
+        workspace, conversations, no_tasks, monkeypatch):
+    batch = services.receive_messages([incoming(c, "hello, what are your opening hours?") for c in conversations])
+    ids = [m.pk for m in batch]
+
+    tasks.process_turns_task(ids)
+    tasks.process_turns_task(ids)  # delivered twice (a worker died before acknowledging it)
+
+    for message in Message.objects.filter(pk__in=ids):
+        assert message.turn_processed_at is not None and message.turn_outcome and message.turn_attempts == 1
+        answers = Message.objects.filter(conversation_id=message.conversation_id, id__gt=message.pk,
+                                         sender_type="ai")
+        assert answers.count() == 1, "exactly one outcome each"
+
+    monkeypatch.setattr(tasks, "TURN_BATCH_SECONDS", 0.0)  # a slow assistant: the rest go to other workers
+    others = [factories.ConversationFactory(workspace=workspace) for _ in range(3)]
+    slow = services.receive_messages([incoming(c, "and on Sundays?") for c in others])
+    no_tasks.clear()
+    tasks.process_turns_task([m.pk for m in slow])
+    assert Message.objects.get(pk=slow[0].pk).turn_processed_at is not None
+    assert no_tasks == [("process_turn_task", (slow[1].pk,)), ("process_turn_task", (slow[2].pk,))]
