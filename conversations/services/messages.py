@@ -224,7 +224,7 @@ def _receive_together(cleaned: list[tuple[int, Conversation, str, str | None]]) 
     if keys:
         candidates = Message.objects.filter(conversation_id__in={pk for pk, _ in keys},
                                             external_id__in={key for _, key in keys})
-        stored = {(m.conversation_id, m.external_id): m for m in candidates if (m.conversation_id, m.external_id) in keys}
+        stored = {key: m for m in candidates if (key := (m.conversation_id, m.external_id)) in keys}
     outcomes: dict[int, Message | Exception] = {}
     fresh: dict[tuple[int, str], Message] = {}
     new: list[Message] = []

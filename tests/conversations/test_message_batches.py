@@ -59,7 +59,8 @@ def test_a_batch_stores_each_message_in_order_and_publishes_and_queues_like_one_
     assert all(stored[m.pk].sender_name == str(m.conversation.contact) for m in results)
     for conversation in conversations:
         conversation.refresh_from_db()
-        assert conversation.last_visitor_message_at == conversation.last_activity_at == stored[results[3].pk].created_at, (
+        written = stored[results[3].pk].created_at
+        assert conversation.last_visitor_message_at == conversation.last_activity_at == written, (
             "the conversations' latest activity: when the batch was written")
 
     inbox = f"inbox.{workspace.pk}"
