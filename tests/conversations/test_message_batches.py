@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -203,7 +204,18 @@ def test_a_batchs_events_go_to_redis_in_one_pipeline_in_order(monkeypatch, no_ta
 
 
 # --- the group commit itself (no database) -------------------------------------------------------
-async def test_frames_arriving_during_a_write_go_together_in_the_next_batch_each_with_its_own_outcome():
+def on_a_loop_of_its_own(scenario):
+    """Runs `scenario()` on a new event loop in a thread of its own: the suite's browser tests keep a loop
+    running in the main thread."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, scenario()).result(timeout=60)
+
+
+def test_frames_arriving_during_a_write_go_together_in_the_next_batch_each_with_its_own_outcome():
+    on_a_loop_of_its_own(_frames_arriving_during_a_write)
+
+
+async def _frames_arriving_during_a_write():
     batches: list[list[str]] = []
     release = asyncio.Event()
 
@@ -227,7 +239,11 @@ async def test_frames_arriving_during_a_write_go_together_in_the_next_batch_each
     assert isinstance(outcomes[2], ValueError) and str(outcomes[2]) == "bad bad c", "only its sender sees its error"
 
 
-async def test_a_failed_write_fails_its_batch_only_and_batches_run_side_by_side_up_to_the_bound():
+def test_a_failed_write_fails_its_batch_only_and_batches_run_side_by_side_up_to_the_bound():
+    on_a_loop_of_its_own(_a_failed_write)
+
+
+async def _a_failed_write():
     running, most = 0, 0
 
     async def write(items):
