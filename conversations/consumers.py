@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from django.conf import settings
@@ -12,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from conversations import realtime, selectors, services
 from conversations.api.auth import contact_for_token
+from conversations.socket_batch import GroupCommit
 from conversations.socket_db import database_sync_to_async
 from conversations.typing import TypingThrottle
 from csat import services as csat_services
@@ -73,8 +76,8 @@ class WidgetConsumer(JsonSocketConsumer):
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "message.send":
-            wait = await database_sync_to_async(_receive_within_limits)(
-                self.conversation, content, ratelimit.scope_address(self.scope))
+            wait = await _visitor_messages().submit(
+                VisitorFrame(self.conversation, content, ratelimit.scope_address(self.scope)))
             if wait is not None:
                 return await self.send_error("rate_limited", "Too many messages; wait a moment before sending more.",
                                              retry_after=int(ratelimit.retry_after(wait)))
@@ -92,13 +95,42 @@ class WidgetConsumer(JsonSocketConsumer):
         await self.send_json(message["event"])
 
 
-def _receive_within_limits(conversation, content: dict, address: str) -> float | None:
-    """The visitor's message, unless over their limits (then the seconds to wait): one trip to a socket thread."""
-    wait = ratelimit.visitor_message_wait(contact_id=conversation.contact_id, address=address)
-    if wait is None:
-        services.receive_message(conversation=conversation, body=content.get("body"),
-                                 external_id=services.clean_idempotency_key(content.get("client_id"), field="client_id"))
-    return wait
+@dataclass(frozen=True)
+class VisitorFrame:
+    """A widget's `message.send` frame, with the address it came from."""
+    conversation: object
+    content: dict
+    address: str
+
+
+def receive_visitor_frames(frames: list[VisitorFrame]) -> list[float | None | Exception]:
+    """Widget messages that arrived together, on one trip to a socket thread: their limits counted in one
+    round trip to Redis, the ones within them written together (`services.receive_messages`). Per frame,
+    in order: None (stored), the seconds its sender must wait (over a limit: nothing stored), or the
+    exception that refused it."""
+    waits = ratelimit.visitor_message_waits([(f.conversation.contact_id, f.address) for f in frames])
+    allowed = [index for index, wait in enumerate(waits) if wait is None]
+    stored = services.receive_messages([
+        services.IncomingMessage(frames[index].conversation, frames[index].content.get("body"),
+                                 frames[index].content.get("client_id")) for index in allowed])
+    outcomes: list[float | None | Exception] = list(waits)
+    for index, outcome in zip(allowed, stored):
+        outcomes[index] = outcome if isinstance(outcome, Exception) else None
+    return outcomes
+
+
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit] = weakref.WeakKeyDictionary()
+
+
+def _visitor_messages() -> GroupCommit:
+    """The process's group commit of widget messages (one per event loop: Daphne has one)."""
+    loop = asyncio.get_running_loop()
+    batcher = _batchers.get(loop)
+    if batcher is None:
+        batcher = _batchers[loop] = GroupCommit(database_sync_to_async(receive_visitor_frames),
+                                                max_batch=settings.WEBSOCKET_BATCH_MAX,
+                                                max_in_flight=settings.WEBSOCKET_BATCHES_IN_FLIGHT)
+    return batcher
 
 
 def _typing_active(content: dict) -> bool:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import redis
@@ -138,8 +139,38 @@ def _publish(groups: list[str], event: dict) -> None:
     transaction.on_commit(lambda: _send(groups, event))
 
 
+_together = threading.local()
+
+
+@contextmanager
+def published_together() -> Iterator[None]:
+    """The events this thread publishes in the block (each on its commit) go to Redis at the block's
+    end, in order, in one pipelined round trip: a batch of visitor messages written together
+    (`services.receive_messages`) publishes its few dozen events at once instead of one trip each.
+    Events committed before an error in the block are still sent. Nested blocks send at the outermost."""
+    if getattr(_together, "events", None) is not None:
+        yield
+        return
+    _together.events = []
+    try:
+        yield
+    finally:
+        events, _together.events = _together.events, None
+        if events:
+            _send_all(events)
+
+
 def _send(groups: list[str], event: dict) -> None:
-    """The event to its groups: one PUBLISH per group, pipelined in one round trip to Redis, from
+    """The event to its groups now, or at the end of the thread's `published_together` block."""
+    waiting = getattr(_together, "events", None)
+    if waiting is not None:
+        waiting.append((groups, event))
+    else:
+        _send_all([(groups, event)])
+
+
+def _send_all(events: list[tuple[list[str], dict]]) -> None:
+    """Each event to its groups: one PUBLISH per group, all pipelined in one round trip to Redis, from
     the calling thread. Each call returns once Redis has them, so a thread's events go out in order.
 
     The payload and the Redis channel of each group are the channel layer's own (`serialize`, and
@@ -150,13 +181,16 @@ def _send(groups: list[str], event: dict) -> None:
     CPU per visitor message (its two events); this is one synchronous pipeline.
     """
     try:
-        payload = get_channel_layer().serialize({"type": "relay", "event": event})
+        layer = get_channel_layer()
         with _redis().pipeline(transaction=False) as pipe:
-            for group in groups:
-                pipe.publish(_group_channel(group), payload)
+            for groups, event in events:
+                payload = layer.serialize({"type": "relay", "event": event})
+                for group in groups:
+                    pipe.publish(_group_channel(group), payload)
             pipe.execute()
     except Exception:  # a Redis hiccup must not fail the committed business action
-        logger.exception("Could not publish %s to %s", event.get("type"), ", ".join(groups))
+        logger.exception("Could not publish %s", ", ".join(
+            f"{event.get('type')} to {', '.join(groups)}" for groups, event in events))
 
 
 PUBLISH_TIMEOUT_SECONDS = 5.0

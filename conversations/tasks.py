@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -37,6 +38,28 @@ def process_turn_task(self, message_id: int) -> None:
     """One visitor message's turn. The task id names the claim: a retry of this task keeps it."""
     turns.process_turn(message_id=message_id, claim=self.request.id or f"local-{message_id}",
                        worker=_worker_name(self.request.hostname))
+
+
+# A batch's turns run one after another in one task while they are quick; past this, the rest are
+# queued as tasks of their own so other pool processes take them (a slow assistant or LLM provider).
+TURN_BATCH_SECONDS = 1.0
+
+
+@shared_task(bind=True, acks_late=True, soft_time_limit=90, autoretry_for=turns.TRANSIENT_ERRORS, retry_backoff=1,
+             retry_backoff_max=30, retry_jitter=False, max_retries=8)
+def process_turns_task(self, message_ids: list[int]) -> None:
+    """The turns of visitor messages written together (`services.receive_messages`): one task message
+    for the batch instead of one each, on the real-time path's CPU. Each turn is `process_turn` with its
+    own claim, as in `process_turn_task`: a retry skips the turns settled already, and a turn whose task
+    was lost (a killed worker past its lease, the broker down) is queued again by the sweep."""
+    started = time.monotonic()
+    for position, message_id in enumerate(message_ids):
+        if position and time.monotonic() - started > TURN_BATCH_SECONDS:
+            for rest in message_ids[position:]:
+                process_turn_task.delay(rest)
+            return
+        turns.process_turn(message_id=message_id, claim=self.request.id or f"local-{message_id}",
+                           worker=_worker_name(self.request.hostname))
 
 
 @worker_init.connect

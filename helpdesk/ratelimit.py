@@ -124,14 +124,24 @@ def visitor_message_wait(*, contact_id: int, address: str) -> float | None:
     With Redis down the message is let through: the visitor's words are stored (their turn comes
     when the broker is back), and a limit that cannot count must not lose them.
     """
+    return visitor_message_waits([(contact_id, address)])[0]
+
+
+def visitor_message_waits(senders: list[tuple[int, str]]) -> list[float | None]:
+    """`visitor_message_wait` for several messages at once, (contact id, address) each, counted in
+    order in one round trip to Redis (a sender twice counts twice); per message, None or the wait."""
+    visitor_rate = Rate.parse(settings.HELPDESK_VISITOR_MESSAGE_RATE)
+    address_rate = Rate.parse(settings.HELPDESK_ADDRESS_MESSAGE_RATE)
+    limits = []
+    for contact_id, address in senders:
+        limits += [("message-visitor", str(contact_id), visitor_rate), ("message-address", address, address_rate)]
     try:
-        waits = hit_all([("message-visitor", str(contact_id), Rate.parse(settings.HELPDESK_VISITOR_MESSAGE_RATE)),
-                         ("message-address", address, Rate.parse(settings.HELPDESK_ADDRESS_MESSAGE_RATE))])
+        waits = hit_all(limits)
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
         logger.warning("Message limits not counted (Redis unavailable): %s", exc)
-        return None
-    blocked = [w for w in waits if w is not None]
-    return max(blocked) if blocked else None
+        return [None] * len(senders)
+    per_message = zip(waits[0::2], waits[1::2])
+    return [max((w for w in pair if w is not None), default=None) for pair in per_message]
 
 
 class VisitorMessageThrottle(BaseThrottle):

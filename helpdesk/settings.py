@@ -134,6 +134,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # to one connection per call (CONN_MAX_AGE then applies).
 DB_POOL: bool = env.bool("DB_POOL", default=True)
 WEBSOCKET_DB_THREADS: int = env.int("HELPDESK_WEBSOCKET_DB_THREADS", default=12)
+# Widget messages are written in batches (group commit, conversations/socket_batch.py): while this many
+# batches are being written, the messages that arrive wait and go together in the next, up to the max.
+WEBSOCKET_BATCHES_IN_FLIGHT: int = env.int("HELPDESK_WEBSOCKET_BATCHES_IN_FLIGHT", default=2)
+WEBSOCKET_BATCH_MAX: int = env.int("HELPDESK_WEBSOCKET_BATCH_MAX", default=32)
 if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django refuses both
     # The pool checks a connection (one empty query) before handing it out: after a PostgreSQL

@@ -80,7 +80,7 @@ def no_tasks(monkeypatch) -> list[tuple[str, tuple]]:
     sent: list[tuple[str, tuple]] = []
     from conversations import tasks
 
-    for name in ("process_turn_task", "start_conversation_task", "reindex_knowledge_task"):
+    for name in ("process_turn_task", "process_turns_task", "start_conversation_task", "reindex_knowledge_task"):
         task = getattr(tasks, name)
         monkeypatch.setattr(task, "delay", lambda *args, _n=name: sent.append((_n, args)))
     return sent

@@ -32,6 +32,7 @@ from conversations.services.lifecycle import (
     conversation_unassign,
 )
 from conversations.services.messages import (
+    IncomingMessage,
     ai_reply,
     ai_reply_locked,
     answer_check_record,
@@ -41,6 +42,7 @@ from conversations.services.messages import (
     lock_conversation,
     note_add,
     receive_message,
+    receive_messages,
     system_message,
     widget_conversation_start,
 )
@@ -63,7 +65,7 @@ from conversations.services.turn_outcomes import (
 )
 
 __all__ = [
-    "HandoffRequest", "Target", "agent_reply", "agent_seen", "ai_reply", "ai_reply_locked", "answer_check_record",
+    "HandoffRequest", "IncomingMessage", "Target", "agent_reply", "agent_seen", "ai_reply", "ai_reply_locked", "answer_check_record",
     "canned_response_create", "canned_response_delete", "canned_response_render", "canned_response_update", "clean_body",
     "clean_idempotency_key", "clean_tags", "contact_fill_details", "contact_update_attributes", "conversation_assign",
     "conversation_close", "conversation_remember", "conversation_reopen", "conversation_tag", "conversation_unassign",
@@ -71,6 +73,6 @@ __all__ = [
     "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_reroute",
     "handoff_request", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
     "message_turn_settle", "message_turns_release_orphans", "messages_turn_requeued", "note_add", "open_handoff",
-    "receive_message", "system_message", "typing_by_agent", "typing_by_visitor", "viewing_leave", "viewing_refresh",
+    "receive_message", "receive_messages", "system_message", "typing_by_agent", "typing_by_visitor", "viewing_leave", "viewing_refresh",
     "viewing_set", "widget_conversation_start",
 ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -147,8 +148,7 @@ def _receive(*, conversation: Conversation, body: str, external_id: str | None, 
     if external_id:
         existing = Message.objects.filter(conversation=conversation, external_id=external_id).first()
         if existing is not None:
-            if existing.sender_type == Message.SenderType.VISITOR and existing.turn_processed_at is None and not (
-                    existing.turn_lease_until and existing.turn_lease_until > timezone.now()):
+            if _retry_brings_turn(existing):
                 _queue_turn(existing)  # stored while the broker was down: the client's retry brings its turn
             return existing
     if conversation.status == Conversation.Status.RESOLVED:
@@ -165,6 +165,124 @@ def _receive(*, conversation: Conversation, body: str, external_id: str | None, 
         realtime.publish_ai_typing(conversation, True)  # on at once; the turn's outcome clears it
         _queue_turn(message)
     return message
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A visitor's message as it arrived (a widget frame), not yet cleaned."""
+    conversation: Conversation
+    body: object
+    client_id: object = None
+
+
+def receive_messages(incoming: list[IncomingMessage]) -> list[Message | Exception]:
+    """Visitors' messages that arrived together, written together (group commit): per message, in
+    order, what `receive_message` returns for it, or the exception it raises (a DomainError for a bad
+    body or client_id). One refused message never fails the others.
+
+    Several messages share one transaction: their conversations locked in one query in id order (no
+    deadlock between two batches), the messages inserted in one statement, the conversations' times in
+    one, the events of all of them published in one pipeline after the commit, and their AI turns
+    queued as one task (`process_turns_task`, a turn each with its own claim; the sweep still queues
+    any turn whose task was lost). The same semantics as `receive_message`, which takes the unusual
+    cases: a resolved conversation, one a human owns, a lone message. Should the shared transaction
+    fail (a value the database refuses), each message is tried again on its own.
+    """
+    results: list[Message | Exception | None] = [None] * len(incoming)
+    cleaned = []
+    for index, item in enumerate(incoming):
+        try:
+            external_id = clean_idempotency_key(item.client_id, field="client_id")
+            cleaned.append((index, item.conversation, clean_body(item.body), external_id))
+        except DomainError as exc:
+            results[index] = exc
+    try:
+        if len(cleaned) > 1:
+            with realtime.published_together():
+                results_of = _receive_together(cleaned)
+            for index, outcome in results_of.items():
+                results[index] = outcome
+            cleaned = []
+    except Exception:
+        logger.warning("A batch of %s visitor messages failed together; each is tried alone", len(cleaned),
+                       exc_info=True)
+    for index, conversation, body, external_id in cleaned:
+        try:
+            results[index] = receive_message(conversation=conversation, body=body, external_id=external_id)
+        except Exception as exc:
+            results[index] = exc
+    return results
+
+
+@transaction.atomic
+def _receive_together(cleaned: list[tuple[int, Conversation, str, str | None]]) -> dict[int, Message | Exception]:
+    """`receive_messages`' shared transaction: `cleaned` is (index, conversation, body, external id)."""
+    locked = {c.pk: c for c in Conversation.objects.select_for_update(of=("self",)).select_related("contact")
+              .filter(pk__in={conversation.pk for _, conversation, _, _ in cleaned}).order_by("pk")}
+    keys = {(conversation.pk, external_id) for _, conversation, _, external_id in cleaned if external_id}
+    stored = {}
+    if keys:
+        candidates = Message.objects.filter(conversation_id__in={pk for pk, _ in keys},
+                                            external_id__in={key for _, key in keys})
+        stored = {key: m for m in candidates if (key := (m.conversation_id, m.external_id)) in keys}
+    outcomes: dict[int, Message | Exception] = {}
+    fresh: dict[tuple[int, str], Message] = {}
+    new: list[Message] = []
+    turns: list[int] = []
+    for index, given, body, external_id in cleaned:
+        conversation = locked.get(given.pk)
+        if conversation is None:
+            outcomes[index] = Conversation.DoesNotExist(f"Conversation {given.pk} does not exist.")
+        elif conversation.status == Conversation.Status.RESOLVED or not conversation.ai_active:
+            # Reopening, notifying an owner: the one-message path, under the lock held already.
+            outcomes[index] = _receive(conversation=conversation, body=body, external_id=external_id,
+                                       sender_name="", metadata={})
+        elif external_id and (conversation.pk, external_id) in stored:
+            existing = outcomes[index] = stored[conversation.pk, external_id]
+            if _retry_brings_turn(existing) and existing.pk not in turns:
+                turns.append(existing.pk)
+        elif external_id and (conversation.pk, external_id) in fresh:
+            outcomes[index] = fresh[conversation.pk, external_id]  # sent twice in one batch: stored once
+        else:
+            message = Message(conversation=conversation, sender_type=Message.SenderType.VISITOR, body=body,
+                              external_id=external_id, sender_name=str(conversation.contact),
+                              metadata=delivery.queued_metadata(conversation, Message.SenderType.VISITOR, {}))
+            outcomes[index] = message
+            new.append(message)
+            if external_id:
+                fresh[conversation.pk, external_id] = message
+    Message.objects.bulk_create(new)  # ids and created_at filled in, in order
+    if new:
+        # The batch's conversations had their latest activity when the batch was written: one UPDATE with
+        # the last message's time for all (the others' own times are earlier by a fraction of a
+        # millisecond). bulk_update's CASE per row cost a fifth of Daphne's CPU at 200 messages/s.
+        written = new[-1].created_at
+        touched = {message.conversation_id: message.conversation for message in new}
+        Conversation.objects.filter(pk__in=touched).update(last_activity_at=written, last_visitor_message_at=written)
+        for conversation in touched.values():
+            conversation.last_activity_at = conversation.last_visitor_message_at = written
+    for message in new:
+        realtime.publish_message_created(message)
+        realtime.publish_ai_typing(message.conversation, True)  # on at once; the turn's outcome clears it
+        delivery.slack_mirror_enqueue(message)
+        turns.append(message.pk)
+    if turns:
+        _queue_turns(turns)
+    return outcomes
+
+
+def _retry_brings_turn(existing: Message) -> bool:
+    """A client's retry of a stored message queues its turn again when it has none running: it was
+    stored while the broker was down."""
+    return existing.sender_type == Message.SenderType.VISITOR and existing.turn_processed_at is None and not (
+        existing.turn_lease_until and existing.turn_lease_until > timezone.now())
+
+
+def _queue_turns(message_ids: list[int]) -> None:
+    from conversations.tasks import process_turns_task  # Celery: the task module imports this one
+
+    # robust: with the broker down the messages are stored all the same; the sweep queues their turns later.
+    transaction.on_commit(lambda: process_turns_task.delay(message_ids), robust=True)
 
 
 def _queue_turn(message: Message) -> None:

@@ -12,11 +12,13 @@ import threading
 import time
 
 import pytest
+from celery import Celery
 from django.db import connection
 from websockets.sync.client import connect
 
-from conversations import knowledge
+from conversations import knowledge, services
 from conversations.models import Message
+from helpdesk import embedded_paths
 from tests import factories
 from tests.integration.conftest import LEASE_SECONDS, SWEEP_SECONDS, wait_for
 
@@ -211,3 +213,31 @@ def test_terminated_database_connections_mid_turn_are_retried_to_one_outcome(mak
     replies = outcomes_for(message_id)
     assert len(replies) == 1 and "working days" in replies[0].body
     assert stack.procs["worker"].poll() is None, "the worker survived the lost connection"
+
+
+def test_a_worker_killed_in_the_middle_of_a_batchs_turns_leaves_none_of_them_unanswered(make_stack, slow_model,
+                                                                                         no_tasks):
+    """Visitor messages written together queue their turns as one task (`process_turns_task`): the worker
+    dies in the first turn; the others were never claimed. Each still gets exactly one outcome."""
+    stack = make_stack(model_url=slow_model.url)
+    workspace = shop()
+    conversations = [factories.ConversationFactory(workspace=workspace) for _ in range(3)]
+    batch = services.receive_messages([services.IncomingMessage(c, QUESTION) for c in conversations])
+    queued = [args for name, args in no_tasks if name == "process_turns_task"]
+    assert queued == [([m.pk for m in batch],)], "one task message for the batch's turns"
+    broker = Celery(broker=embedded_paths.celery_redis_url(f"unix://{stack.redis_socket}"), set_as_current=False)
+    stack.start_worker("worker")
+    slow_model.delay = 120  # the first turn waits on the model: that is when the worker dies
+    broker.send_task("conversations.tasks.process_turns_task", args=queued[0], queue=stack.env["HELPDESK_CELERY_QUEUE"])
+    wait_for(slow_model.started.is_set, timeout=90, what="the batch's first turn to reach the model")
+
+    stack.kill("worker")
+    assert [settled(m.pk) for m in batch] == [None, None, None], "nothing half-done was committed"
+    slow_model.delay = 0
+    stack.start_worker("worker-2", node="another@faults")
+    for message in batch:
+        wait_for(lambda: settled(message.pk), timeout=60 + LEASE_SECONDS, what="every turn of the batch answered")
+    time.sleep(3 * SWEEP_SECONDS)  # a duplicate turn would land meanwhile
+    for message in batch:
+        replies = outcomes_for(message.pk)
+        assert len(replies) == 1 and "working days" in replies[0].body, [m.body for m in replies]
