@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import unicodedata
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
@@ -270,21 +271,21 @@ class MiniLMEncoder:
         for r, t in enumerate(tok):
             ids[r, : len(t)] = t
             mask[r, : len(t)] = 1.0
-        with _single_blas_thread():
+        with single_blas_thread():
             return self._forward(ids, mask)
 
     def encode_one(self, text: str, max_tokens: int = QUERY_TOKENS) -> np.ndarray:
         """One message, unbatched. Capped at `max_tokens` word pieces: the forward pass costs
         ~0.5 ms a token on this CPU, and the opening of a message carries its request."""
         ids = np.asarray([self.tokenizer.encode(text, max_tokens)], dtype=np.int64)
-        with _single_blas_thread():
+        with single_blas_thread():
             return self._forward(ids, np.ones(ids.shape, dtype=np.float32))[0]
 
 
 _blas = None
 
 
-def _single_blas_thread():
+def single_blas_thread():
     """One BLAS thread for a single message. Two threads are ~25% faster on an idle machine,
     but when the other core is busy (a second Celery worker, the web server) OpenBLAS threads
     wait on each other and a 10 ms message takes hundreds of ms; a worker process per core
@@ -300,6 +301,33 @@ def _single_blas_thread():
 
 
 _lock = threading.Lock()
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def in_background(fn, *args) -> Future:
+    """`fn(*args)` on a second thread of this process, when it may use two cores (else at once, in
+    this thread): the decision runs the multilingual encoder there while this thread runs MiniLM.
+    Both are single-threaded numpy/BLAS work that releases the interpreter lock, so on an idle
+    second core the decision waits for the slower of the two instead of their sum; on a busy one they
+    take turns, as before. (Unlike two BLAS threads on one product, neither waits for the other
+    mid-product: see `single_blas_thread`.) The caller holds `single_blas_thread()` around both, so
+    that neither thread's BLAS limit is undone by the other's. One pool a process: a forked worker
+    makes its own."""
+    global _pool
+    if len(os.sched_getaffinity(0)) < 2:
+        done: Future = Future()
+        try:
+            done.set_result(fn(*args))
+        except Exception as exc:  # re-raised by .result(), as from the pool
+            done.set_exception(exc)
+        return done
+    if _pool is None or _pool[0] != os.getpid():
+        with _lock:
+            if _pool is None or _pool[0] != os.getpid():
+                _pool = (os.getpid(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="encoder"))
+    return _pool[1].submit(fn, *args)
+
+
 _instances: dict[str, object] = {}
 
 
@@ -352,8 +380,35 @@ class MultilingualEncoder:
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
-        with _single_blas_thread():
+        with single_blas_thread():
             return self.encode([text[:1000]])[0]
+
+    def encode_message(self, text: str, parts: list[str]) -> tuple[np.ndarray, "Embedded"]:
+        """A message (as `encode_one`) and its `parts` in one batch, for the decision: the forward
+        pass streams its weights once a batch, so the parts add ~half of what a batch of their own
+        costs. Returns the message's vector and this encoder with the parts already embedded (a
+        detector that reads them again looks them up)."""
+        with single_blas_thread():
+            vecs = self.encode([text[:1000], *parts])
+        return vecs[0], Embedded(self, dict(zip(parts, vecs[1:])))
+
+
+class Embedded:
+    """An encoder with some texts already embedded: those are looked up, the others encoded."""
+
+    def __init__(self, inner, known: dict[str, np.ndarray]) -> None:
+        self.inner, self.known = inner, known
+
+    def encode(self, texts: list[str] | tuple[str, ...]) -> np.ndarray:
+        if not texts:
+            return self.inner.encode(texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in self.known]
+        fresh = dict(zip(missing, self.inner.encode(missing))) if missing else {}
+        return np.stack([self.known[t] if t in self.known else fresh[t] for t in texts])
+
+    def encode_one(self, text: str) -> np.ndarray:
+        # (the inner encode_one reads the first 1,000 characters; the parts were embedded whole)
+        return self.known[text] if text in self.known and len(text) <= 1000 else self.inner.encode_one(text)
 
 
 def get_multilingual_encoder() -> MultilingualEncoder | None:
