@@ -307,28 +307,38 @@ _lock = threading.Lock()
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
-def in_background(fn, *args) -> Future:
-    """`fn(*args)` on a second thread of this process, when it may use two cores (else at once, in
-    this thread): the decision runs the multilingual encoder there while this thread runs MiniLM.
-    Both are single-threaded numpy/BLAS work that releases the interpreter lock, so on an idle
-    second core the decision waits for the slower of the two instead of their sum; on a busy one they
-    take turns, as before. (Unlike two BLAS threads on one product, neither waits for the other
-    mid-product: see `single_blas_thread`.) The caller holds `single_blas_thread()` around both, so
-    that neither thread's BLAS limit is undone by the other's. One pool a process: a forked worker
-    makes its own."""
+class Job:
+    """Work handed to a second thread, or done by whoever asks for its result first: if no pool
+    thread has picked it up by then (the other core is busy), the caller does it itself instead of
+    waiting for a turn, so a decision is never slower than doing both parts one after the other
+    by more than the hand-over."""
+
+    def __init__(self, fn, args: tuple, future: Future | None = None) -> None:
+        self._fn, self._args, self._future = fn, args, future
+
+    def result(self):
+        if self._future is None or self._future.cancel():
+            return self._fn(*self._args)
+        return self._future.result()
+
+
+def in_background(fn, *args) -> Job:
+    """`fn(*args)` on a second thread of this process, when it may use two cores (else in this
+    thread, when its result is asked for): the decision runs the multilingual encoder and the
+    n-grams there while this thread runs MiniLM. Both are single-threaded numpy/BLAS work that
+    mostly releases the interpreter lock, so on an idle second core the decision waits for the
+    slower of the two instead of their sum. (Unlike two BLAS threads on one product, neither waits
+    for the other mid-product: see `single_blas_thread`.) The caller holds `single_blas_thread()`
+    around both, so that neither thread's BLAS limit is undone by the other's. One pool a process:
+    a forked worker makes its own."""
     global _pool
     if len(os.sched_getaffinity(0)) < 2:
-        done: Future = Future()
-        try:
-            done.set_result(fn(*args))
-        except Exception as exc:  # re-raised by .result(), as from the pool
-            done.set_exception(exc)
-        return done
+        return Job(fn, args)
     if _pool is None or _pool[0] != os.getpid():
         with _lock:
             if _pool is None or _pool[0] != os.getpid():
                 _pool = (os.getpid(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="encoder"))
-    return _pool[1].submit(fn, *args)
+    return Job(fn, args, _pool[1].submit(fn, *args))
 
 
 _instances: dict[str, object] = {}

@@ -113,7 +113,15 @@ def test_work_in_background_returns_its_result_or_raises_its_error(monkeypatch) 
     assert encoder.in_background(sum, [1, 2, 3]).result() == 6
     with pytest.raises(ZeroDivisionError):
         encoder.in_background(lambda: 1 / 0).result()
-    # one core: no second thread to gain from, the work runs at once in the caller's thread
+    # work no pool thread has started when its result is asked for is done by the caller
+    release = threading.Event()
+    busy = [encoder.in_background(release.wait, 30) for _ in range(4)]  # every pool thread waits
+    try:
+        assert encoder.in_background(threading.get_ident).result() == threading.get_ident()
+    finally:
+        release.set()
+    assert all(job.result() for job in busy)
+    # one core: no second thread to gain from, the work runs in the caller's thread
     monkeypatch.setattr(encoder.os, "sched_getaffinity", lambda pid: {0})
     assert encoder.in_background(threading.get_ident).result() == threading.get_ident()
     with pytest.raises(ZeroDivisionError):
