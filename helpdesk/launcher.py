@@ -456,7 +456,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         demo=_env_flag("HELPDESK_DEMO"),
         stop_timeout=float(os.environ.get("HELPDESK_STOP_TIMEOUT") or 30),
-        concurrency=int(os.environ.get("HELPDESK_WORKER_CONCURRENCY") or 4),  # turns wait on the database half the time
+        # One turns child per core: a turn's encoder is CPU work, and children beyond the cores only take
+        # CPU from Daphne on the same machine (docs/performance.md, change 16).
+        concurrency=int(os.environ.get("HELPDESK_WORKER_CONCURRENCY") or max(2, os.cpu_count() or 2)),
         setup=args.setup,
         processes=wanted,
     )
