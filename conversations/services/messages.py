@@ -97,10 +97,16 @@ def append_message(conversation: Conversation, **fields) -> Message:
         conversation.last_visitor_message_at = message.created_at
         update.append("last_visitor_message_at")
     conversation.save(update_fields=update)
+    _announce(message)
+    return message
+
+
+def _announce(message: Message) -> None:
+    """A stored message's effects on commit: the realtime event, the outbound delivery (on the channels
+    that need a send) and the Slack handoff thread's copy."""
     realtime.publish_message_created(message)
     delivery.delivery_enqueue(message)
     delivery.slack_mirror_enqueue(message)
-    return message
 
 
 @transaction.atomic
@@ -262,9 +268,8 @@ def _receive_together(cleaned: list[tuple[int, Conversation, str, str | None]]) 
         for conversation in touched.values():
             conversation.last_activity_at = conversation.last_visitor_message_at = written
     for message in new:
-        realtime.publish_message_created(message)
+        _announce(message)
         realtime.publish_ai_typing(message.conversation, True)  # on at once; the turn's outcome clears it
-        delivery.slack_mirror_enqueue(message)
         turns.append(message.pk)
     if turns:
         _queue_turns(turns)
