@@ -41,6 +41,10 @@ COLOURS = {"migrate": "36", "seed": "36", "web": "32", "worker": "33", "jobs": "
 DEMO_LOGINS = "admin/admin (superuser), agent1/agent1, agent2/agent2, agent3/agent3"
 APP_PROCESSES = ("web", "worker", "jobs", "beat")
 MIN_BACKOFF, MAX_BACKOFF = 1.0, 30.0  # seconds before restarting a crashed child; doubles per quick crash
+# When the AI's turns take every core (a burst beyond what they can answer), the visitors' and
+# agents' messages must still go through at once: the Celery workers run at a lower CPU priority
+# than Daphne, PostgreSQL and Redis (docs/performance.md, change 17).
+DEFAULT_WORKER_NICE = 5
 STABLE_SECONDS = 60.0  # a child that ran this long starts its back-off afresh
 
 
@@ -87,6 +91,7 @@ class Child:
     cwd: Path = BASE_DIR
     env: dict[str, str] | None = None
     popen_kwargs: dict = field(default_factory=dict)
+    nice: int = 0  # CPU priority below Daphne's (lifeline.lower_priority); 0 = as the launcher
     proc: subprocess.Popen | None = None
     reader: threading.Thread | None = None
     started_at: float = 0.0
@@ -101,12 +106,13 @@ class Child:
 
 class Launcher:
     def __init__(self, *, host: str, port: int, demo: bool, stop_timeout: float, concurrency: int,
-                 setup: bool = True, processes: Sequence[str] = APP_PROCESSES) -> None:
+                 setup: bool = True, processes: Sequence[str] = APP_PROCESSES, worker_nice: int = 0) -> None:
         self.host = host
         self.port = port
         self.demo = demo
         self.stop_timeout = stop_timeout
         self.concurrency = concurrency
+        self.worker_nice = worker_nice
         self.setup = setup
         self.wanted = list(processes)
         self.out = _Output()
@@ -148,10 +154,10 @@ class Launcher:
                                                    "-n", "turns@%h", "-Q", turn_queues,
                                                    "--concurrency", str(self.concurrency),
                                                    "--prefetch-multiplier", "4", "-O", "fair"),
-                            grace=self.stop_timeout),
+                            grace=self.stop_timeout, nice=self.worker_nice),
             "jobs": Child("jobs", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info",
                                                "-n", "jobs@%h", "-Q", f"{queue}.long", "--concurrency", "1"),
-                          grace=self.stop_timeout),
+                          grace=self.stop_timeout, nice=self.worker_nice),
             "beat": Child("beat", self._python("-m", "celery", "-A", "helpdesk", "beat", "-l", "info"), grace=grace),
         }
         return [every[name] for name in self.wanted]
@@ -177,8 +183,10 @@ class Launcher:
         child.proc = subprocess.Popen(
             child.argv, cwd=child.cwd, env=child.env or self.env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=lifeline.preexec(child.death_signal), **child.popen_kwargs,
+            preexec_fn=lifeline.preexec(child.death_signal, nice=child.nice), **child.popen_kwargs,
         )
+        if child.nice:
+            lifeline.lower_session_priority(child.proc.pid, child.nice)
         child.started_at = time.monotonic()
         child.restart_at = None
         child.reader = threading.Thread(target=self._pump, args=(child,), daemon=True, name=f"pump-{child.name}")
@@ -461,6 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         concurrency=int(os.environ.get("HELPDESK_WORKER_CONCURRENCY") or max(2, os.cpu_count() or 2)),
         setup=args.setup,
         processes=wanted,
+        worker_nice=int(os.environ.get("HELPDESK_WORKER_NICE") or DEFAULT_WORKER_NICE),
     )
     return launcher.run()
 

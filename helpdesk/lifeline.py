@@ -30,11 +30,33 @@ def die_with_parent(sig: int = signal.SIGKILL, *, parent_pid: int | None = None)
     return True
 
 
-def preexec(sig: int = signal.SIGKILL):
-    """A `subprocess.Popen(preexec_fn=...)` that ties the child to the calling process.
+def preexec(sig: int = signal.SIGKILL, *, nice: int = 0):
+    """A `subprocess.Popen(preexec_fn=...)` that ties the child to the calling process and,
+    with `nice`, lowers its CPU priority (inherited by the processes it forks).
 
     The kernel sends the signal when the *thread* that forked exits, so call Popen from a
     thread that lives as long as the child should (the launcher's main thread).
     """
     parent = os.getpid()
-    return lambda: die_with_parent(sig, parent_pid=parent)
+
+    def child_setup() -> None:
+        die_with_parent(sig, parent_pid=parent)
+        if nice:
+            os.nice(nice)
+
+    return child_setup
+
+
+def lower_session_priority(pid: int, nice: int) -> bool:
+    """Give the session led by `pid` the CPU weight of `nice`; False where unsupported.
+
+    With Linux's autogroup scheduling (on by default on desktop and many server kernels) each
+    session shares the CPU as one group, so a process's own nice value only ranks it within its
+    session: the session's (`/proc/PID/autogroup`) is what ranks it against the other sessions.
+    """
+    try:
+        with open(f"/proc/{pid}/autogroup", "w") as group:
+            group.write(str(nice))
+    except OSError:
+        return False
+    return True

@@ -21,6 +21,8 @@ import psutil
 import pytest
 from django.conf import settings
 
+from helpdesk.launcher import DEFAULT_WORKER_NICE
+
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 90.0  # seconds: an upper bound on a loaded machine, never a speed target
 
@@ -138,6 +140,16 @@ def test_a_killed_web_or_worker_is_restarted_and_nothing_outlives_a_killed_launc
     worker = launcher.wait_for("the worker child", lambda: launcher.child("turns@"))
     jobs = launcher.wait_for("the jobs worker child", lambda: launcher.child("jobs@"))
     pool = launcher.wait_for("the worker's pool processes", lambda: worker.children())
+
+    # The AI's CPU work yields to the web process: the workers and their pools run at a lower
+    # priority, and so does their session (which is what Linux's autogroup scheduling weighs).
+    base = psutil.Process(launcher.proc.pid).nice()
+    assert web.nice() == base
+    assert {p.nice() for p in (worker, jobs, *pool)} == {min(19, base + DEFAULT_WORKER_NICE)}
+    autogroup = Path(f"/proc/{worker.pid}/autogroup")
+    if autogroup.exists():  # Linux built with autogroup scheduling
+        assert autogroup.read_text().split()[-1] == str(DEFAULT_WORKER_NICE)
+        assert Path(f"/proc/{web.pid}/autogroup").read_text().split()[-1] == "0"
 
     web.kill()
     launcher.wait_for("the restart is logged", lambda: launcher.said("restarted web"))
