@@ -152,19 +152,30 @@ def test_without_onnxruntime_minilm_runs_on_numpy(monkeypatch, numpy_encoder, ca
 def test_a_worker_forked_after_loading_the_encoder_gets_the_same_vectors() -> None:
     """Celery's pool processes are forked from a main process that loaded the encoder (and ran a
     decision) first: the onnxruntime session built there must give the children the same vectors."""
-    import multiprocessing
+    import os
 
     enc = get_encoder()
     text = "Can I talk to a person about my order?"
     here = enc.encode_one(text)
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(1) as pool:
-        there = pool.apply(_encode_in_this_process, (text,))
+    read, write = os.pipe()
+    pid = os.fork()  # a bare fork, as the worker's pool does (no multiprocessing after-fork hooks)
+    if pid == 0:
+        try:
+            os.write(write, get_encoder().encode_one(text).astype(np.float32).tobytes())
+        finally:
+            os._exit(0)
+    os.close(write)
+    import select
+    import signal
+
+    with os.fdopen(read, "rb") as pipe:
+        ready, _, _ = select.select([pipe], [], [], 120)
+        if not ready:  # a child stuck on a lock held at fork time fails the test instead of hanging it
+            os.kill(pid, signal.SIGKILL)
+        there = np.frombuffer(pipe.read(), dtype=np.float32) if ready else None
+    os.waitpid(pid, 0)
+    assert there is not None, "the forked child did not answer within 120 s"
     assert np.array_equal(here, there)
-
-
-def _encode_in_this_process(text: str) -> np.ndarray:
-    return get_encoder().encode_one(text)  # in a forked child: the instance loaded before the fork
 
 
 def test_batches_keep_every_text_once_within_the_token_budget() -> None:
