@@ -315,8 +315,9 @@ BATCH_TOKENS = 512
 
 def _batches(order: np.ndarray, lengths: list[int], batch_size: int) -> list[np.ndarray]:
     """`order` (texts by increasing length) cut into batches of at most `batch_size` texts and
-    BATCH_TOKENS padded tokens: a batch's activations stay ~12 MB, which malloc reuses from one
-    batch to the next (64 passages of 128 tokens held ~50 MB each, and the process kept them)."""
+    BATCH_TOKENS padded tokens: a batch's activations stay a few MB, which malloc reuses from one
+    batch to the next (64 passages of 128 tokens took ~50 MB a product, and the process kept them:
+    +144 MB for the public FAQ's index at 2,048 tokens a batch, +70 MB at 512; docs/assistant.md)."""
     out, start = [], 0
     for end in range(1, len(order) + 1):
         if end - start > batch_size or (end - start) * lengths[order[end - 1]] > BATCH_TOKENS:
