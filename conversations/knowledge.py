@@ -62,7 +62,8 @@ def knowledge_reindex_progress(*, workspace_id: int) -> dict | None:
 
 
 def knowledge_reindex(*, workspace: Workspace) -> KnowledgeIndex:
-    """Rebuild the workspace's index from its published articles (a Celery task calls this on save)."""
+    """Rebuild the workspace's index from its published articles and the questions it does not answer (a Celery
+    task calls this when either changes)."""
     _set_progress(workspace.pk, "building")
     try:
         return _rebuild(workspace)
@@ -73,8 +74,13 @@ def knowledge_reindex(*, workspace: Workspace) -> KnowledgeIndex:
             logger.warning("Could not clear reindex progress of workspace %s", workspace.pk, exc_info=True)
 
 
+def not_covered_for(workspace: Workspace) -> list[str]:
+    """The questions the workspace says its knowledge base does not answer (its policy's list)."""
+    return list(HandoffPolicy.objects.filter(workspace=workspace).values_list("kb_not_covered", flat=True).first() or [])
+
+
 def _rebuild(workspace: Workspace) -> KnowledgeIndex:
-    index = assistant.build_knowledge_index(articles_for(workspace))
+    index = assistant.build_knowledge_index(articles_for(workspace), not_covered=not_covered_for(workspace))
     data = index.to_bytes()
     with transaction.atomic():
         row, _ = KnowledgeIndex.objects.select_for_update().get_or_create(workspace=workspace, defaults={"data": b""})
@@ -144,8 +150,8 @@ def assistant_for(*, workspace: Workspace, policy: HandoffPolicy) -> assistant.A
 
 
 def knowledge_schedule_reindex(*, workspace: Workspace) -> None:
-    """After articles change (or an admin's "Reindex now"): rebuild the index in a worker once the change
-    is committed."""
+    """After articles or the questions not covered change (or an admin's "Reindex now"): rebuild the index in
+    a worker once the change is committed."""
     from conversations.tasks import reindex_knowledge_task  # Celery: the task module imports this one
 
     def enqueue() -> None:

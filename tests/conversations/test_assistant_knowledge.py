@@ -235,7 +235,7 @@ def test_the_demo_shop_answers_its_visitors_three_known_questions_from_the_right
     doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
     articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/1/{i}/",
                         tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
-    bot = Assistant(build_knowledge_index(articles), kb_threshold=doc["policy"]["kb_threshold"])
+    bot = Assistant(build_knowledge_index(articles, doc["policy"]["kb_not_covered"]), kb_threshold=doc["policy"]["kb_threshold"])
     expected = {"What is your return policy?": ("Returns and exchanges", "within 30 days"),
                 "How do returns work if a jacket doesn't fit?": ("Returns and exchanges", "exchange"),
                 "How long does shipping take to Germany?": ("Shipping times", "rest of the EU")}
@@ -252,8 +252,9 @@ def test_the_demo_shop_does_not_answer_what_its_articles_do_not_cover() -> None:
     doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
     articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/1/{i}/",
                         tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
-    bot = Assistant(build_knowledge_index(articles), kb_threshold=doc["policy"]["kb_threshold"])
-    for question in ("how do I send money to another person?", "what's the weather in Madrid?"):
+    bot = Assistant(build_knowledge_index(articles, doc["policy"]["kb_not_covered"]), kb_threshold=doc["policy"]["kb_threshold"])
+    for question in ("how do I send money to another person?", "what's the weather in Madrid?",
+                     "I'd like to open a savings account", "what's my current balance?"):
         a = bot.analyze(question)
         assert a.answer is None and a.out_of_scope.fired, (question, a.candidates)
 
