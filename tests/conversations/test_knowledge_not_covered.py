@@ -32,11 +32,13 @@ def ask(workspace, question: str):
 def test_an_admin_sets_them_through_the_api_and_a_question_like_one_is_no_longer_answered(
         workspace, admin_agent, no_tasks, django_capture_on_commit_callbacks):
     shop(workspace)
-    HandoffPolicy.objects.filter(workspace=workspace).update(kb_threshold=0.28)
+    HandoffPolicy.objects.filter(workspace=workspace).update(kb_threshold=0.2)
     knowledge.knowledge_reindex(workspace=workspace)
-    asked = "can I send money to my sister?"  # worded unlike either question not covered
+    # worded unlike either question not covered; answered from wrong articles without them
+    asked, savings = "how do I send money to another person?", "I would like to open a savings account"
     before = ask(workspace, asked)
-    assert before.answer is not None and before.answer.title == "Returns and exchanges", "the wrong answer it fixes"
+    assert before.answer is not None and before.answer.title == "Returns and exchanges", before.candidates
+    assert ask(workspace, savings).answer is not None
 
     admin = client_for(admin_agent)
     document = admin.get("/api/v1/workspace/").json()
@@ -51,8 +53,8 @@ def test_an_admin_sets_them_through_the_api_and_a_question_like_one_is_no_longer
     knowledge.knowledge_reindex(workspace=workspace)  # the worker's run
 
     after = ask(workspace, asked)
-    assert after.answer is None and after.kb_confidence < 0.28, after.candidates
-    assert ask(workspace, "I would like to open a savings account").answer is None
+    assert after.answer is None and after.kb_confidence < 0.2, after.candidates
+    assert ask(workspace, savings).answer is None
     covered = ask(workspace, "how do I send back a jacket that doesn't fit?")
     assert covered.answer is not None and covered.answer.title == "Returns and exchanges"
     password = ask(workspace, "I forgot my password")
