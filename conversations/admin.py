@@ -116,7 +116,7 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
 class KnowledgeIndexAdmin(admin.ModelAdmin):
     list_display = ("workspace", "progress", "built_at", "version", "article_count")
     exclude = ("data",)
-    readonly_fields = ("workspace", "progress", "version", "article_count", "built_at")
+    readonly_fields = ("workspace", "progress", "version", "article_count", "not_covered", "built_at")
     actions = ["reindex_now"]
 
     @admin.display(description="Progress")

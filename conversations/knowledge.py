@@ -80,25 +80,28 @@ def not_covered_for(workspace: Workspace) -> list[str]:
 
 
 def _rebuild(workspace: Workspace) -> KnowledgeIndex:
-    index = assistant.build_knowledge_index(articles_for(workspace), not_covered=not_covered_for(workspace))
+    not_covered = not_covered_for(workspace)
+    index = assistant.build_knowledge_index(articles_for(workspace), not_covered=not_covered)
     data = index.to_bytes()
     with transaction.atomic():
         row, _ = KnowledgeIndex.objects.select_for_update().get_or_create(workspace=workspace, defaults={"data": b""})
         row.version += 1
         row.data = data
         row.article_count = KnowledgeArticle.objects.filter(workspace=workspace, published=True).count()
+        row.not_covered = not_covered
         row.save()
     logger.info("Reindexed knowledge base of workspace %s: %s articles, v%s", workspace.pk, row.article_count, row.version)
     return row
 
 
 def knowledge_index_ready(workspace: Workspace) -> bool:
-    """True when the workspace's index exists and was built after its articles last changed.
+    """True when the workspace's index exists, was built after its articles last changed and from the policy's
+    questions not covered as they are now.
 
     Readiness (/healthz/ready) and `manage.py build_knowledge_index` ask this.
     """
-    row = KnowledgeIndex.objects.filter(workspace=workspace).only("built_at", "article_count").first()
-    if row is None:
+    row = KnowledgeIndex.objects.filter(workspace=workspace).only("built_at", "article_count", "not_covered").first()
+    if row is None or row.not_covered != not_covered_for(workspace):
         return False
     articles = KnowledgeArticle.objects.filter(workspace=workspace)
     latest = articles.order_by("-updated_at").values_list("updated_at", flat=True).first()

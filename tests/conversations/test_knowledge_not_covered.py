@@ -50,7 +50,9 @@ def test_an_admin_sets_them_through_the_api_and_a_question_like_one_is_no_longer
     assert put.status_code == 200, put.json()
     assert put.json()["policy"]["kb_not_covered"] == NOT_COVERED, "trimmed, repeats dropped"
     assert ("reindex_knowledge_task", (workspace.pk,)) in no_tasks
+    assert not knowledge.knowledge_index_ready(workspace), "readiness waits for the index of the new list"
     knowledge.knowledge_reindex(workspace=workspace)  # the worker's run
+    assert knowledge.knowledge_index_ready(workspace)
 
     after = ask(workspace, asked)
     assert after.answer is None and after.kb_confidence < 0.2, after.candidates
