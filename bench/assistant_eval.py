@@ -16,8 +16,9 @@ Training and tuning touch only train and val rows:
   shared/data/external/human_request and project-written rows (training_data/README.md); its
   threshold was chosen on that folder's *val* split;
 - the public FAQ (shared/data/external/kb_qa) is loaded as the only articles, once with article text
-  alone and once with the *train* split's questions as the articles' example questions; its
-  threshold is chosen on its *val* split by a rule fixed in advance (FAQ_MAX_WRONG / FAQ_MIN_DECLINED).
+  alone, once with the *train* split's questions as the articles' example questions, and once with
+  those plus the *train* split's out-of-scope questions as questions the knowledge base does not
+  answer (build_knowledge_index's not_covered); its threshold is chosen on its *val* split by a rule fixed in advance (FAQ_MAX_WRONG / FAQ_MIN_DECLINED).
 With --split test the same configuration is scored once on the test files. Every part's
 messages count towards the decision latency; --only runs some parts.
 """
@@ -196,20 +197,25 @@ def faq_rule_threshold(scored, *, min_declined: float = FAQ_MIN_DECLINED) -> flo
     return None
 
 
-def faq_eval(split: str, limit: int | None, models, timings: list[float], *, with_questions: bool = False) -> dict:
+def faq_eval(split: str, limit: int | None, models, timings: list[float], *, with_questions: bool = False,
+             with_not_covered: bool = False) -> dict:
     """The public FAQ loaded as the workspace's only articles; its threshold is the lowest one
     meeting the wrong/declined rule on val (else the lowest with wrong <= 5%, else the project
     default), then applied to `split`. with_questions: each article also carries the *train* split's
-    questions it answers as example questions (never a val or test question)."""
+    questions it answers as example questions (never a val or test question). with_not_covered: the
+    *train* split's out-of-scope questions are the questions the knowledge base does not answer."""
     folder = FAQ
     questions: dict[str, list[str]] = defaultdict(list)
-    if with_questions:
-        for r in load(folder / "train.jsonl"):
-            for article_id in r["article_ids"] if r["in_scope"] else ():
+    not_covered: list[str] = []
+    for r in load(folder / "train.jsonl"):
+        if r["in_scope"] and with_questions:
+            for article_id in r["article_ids"]:
                 questions[article_id].append(r["text"])
+        elif not r["in_scope"] and with_not_covered:
+            not_covered.append(r["text"])
     articles = [Article(id=a["id"], title=a["title"], body=a["body"], url=f"https://help.example.com/help/{a['id']}/",
                         questions=tuple(questions[a["id"]])) for a in load(folder / "articles.jsonl")]
-    bot = Assistant(build_knowledge_index(articles), models=models)
+    bot = Assistant(build_knowledge_index(articles, not_covered), models=models)
     val = faq_scores(bot, load(folder / "val.jsonl")[:limit], timings if split == "val" else [])
     meets = faq_rule_threshold(val)
     safe = faq_rule_threshold(val, min_declined=0.0)
@@ -218,7 +224,7 @@ def faq_eval(split: str, limit: int | None, models, timings: list[float], *, wit
     return {**faq_metrics(scored, threshold), "threshold": threshold, "val_rule_met": meets is not None,
             "at_default_threshold": {**faq_metrics(scored, DEFAULT_KB_THRESHOLD), "threshold": DEFAULT_KB_THRESHOLD},
             "articles": len(articles), "passages": len(bot.knowledge.passages),
-            "example_questions": sum(len(q) for q in questions.values())}
+            "example_questions": sum(len(q) for q in questions.values()), "not_covered": len(not_covered)}
 
 
 def timed(bot: Assistant, text: str, timings: list[tuple[float, float, float]]):
@@ -420,7 +426,9 @@ def main() -> int:
         res["complaint_set"] = complaint_eval(bot, timings)
     if "faq" in parts:
         res["kb_faq"] = {"articles_only": faq_eval(args.split, args.limit, models, timings),
-                         "with_train_questions": faq_eval(args.split, args.limit, models, [], with_questions=True)}
+                         "with_train_questions": faq_eval(args.split, args.limit, models, [], with_questions=True),
+                         "with_train_questions_and_not_covered": faq_eval(args.split, args.limit, models, [],
+                                                                          with_questions=True, with_not_covered=True)}
     if "cost" in parts:  # the check set's messages, in no split: the same 500 for val and test
         res["component_ms"] = component_costs(bot, [r["text"] for r in load(CHECKSET)][:500])
 
@@ -503,6 +511,8 @@ def print_table(res: dict) -> None:
                      " / ".join(f"{cs['by_kind'][k]:.2f}" for k in ("plain", "insult", "sarcasm")), ""))
     for name, kb in res.get("kb_faq", {}).items():
         label = "articles only" if name == "articles_only" else f"+ {kb['example_questions']} train questions"
+        if kb.get("not_covered"):
+            label += f" + {kb['not_covered']} not covered"
         rows.append((f"Public FAQ, {label} ({kb['in_scope']} in scope + {kb['out_of_scope']} OOS, th {kb['threshold']:.3f})",
                      f"right {100 * kb['right']:.1f}% wrong {100 * kb['wrong']:.1f}% OOS declined {100 * kb['oos_declined']:.1f}%",
                      TARGETS["kb_faq"]))

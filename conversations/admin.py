@@ -14,6 +14,8 @@ from conversations.models import (
     Message,
 )
 from helpdesk.admin_fields import ListTextField
+from routing.admin import HandoffPolicyAdmin
+from routing.models import HandoffPolicy
 from workspaces.models import Workspace
 
 
@@ -114,7 +116,7 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
 class KnowledgeIndexAdmin(admin.ModelAdmin):
     list_display = ("workspace", "progress", "built_at", "version", "article_count")
     exclude = ("data",)
-    readonly_fields = ("workspace", "progress", "version", "article_count", "built_at")
+    readonly_fields = ("workspace", "progress", "version", "article_count", "not_covered", "built_at")
     actions = ["reindex_now"]
 
     @admin.display(description="Progress")
@@ -140,3 +142,18 @@ class CannedResponseAdmin(admin.ModelAdmin):
     list_filter = ("workspace",)
     search_fields = ("shortcut", "title", "body")
     raw_id_fields = ("created_by",)
+
+
+class KnowledgePolicyAdmin(HandoffPolicyAdmin):
+    """Routing's policy page, which also holds the questions the knowledge base does not answer: changing them
+    reindexes the knowledge base, as saving an article does. Registered from here because routing never
+    imports conversations."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "kb_not_covered" in form.changed_data:
+            knowledge.knowledge_schedule_reindex(workspace=obj.workspace)
+
+
+admin.site.unregister(HandoffPolicy)
+admin.site.register(HandoffPolicy, KnowledgePolicyAdmin)

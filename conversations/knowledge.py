@@ -62,7 +62,8 @@ def knowledge_reindex_progress(*, workspace_id: int) -> dict | None:
 
 
 def knowledge_reindex(*, workspace: Workspace) -> KnowledgeIndex:
-    """Rebuild the workspace's index from its published articles (a Celery task calls this on save)."""
+    """Rebuild the workspace's index from its published articles and the questions it does not answer (a Celery
+    task calls this when either changes)."""
     _set_progress(workspace.pk, "building")
     try:
         return _rebuild(workspace)
@@ -73,26 +74,34 @@ def knowledge_reindex(*, workspace: Workspace) -> KnowledgeIndex:
             logger.warning("Could not clear reindex progress of workspace %s", workspace.pk, exc_info=True)
 
 
+def not_covered_for(workspace: Workspace) -> list[str]:
+    """The questions the workspace says its knowledge base does not answer (its policy's list)."""
+    return list(HandoffPolicy.objects.filter(workspace=workspace).values_list("kb_not_covered", flat=True).first() or [])
+
+
 def _rebuild(workspace: Workspace) -> KnowledgeIndex:
-    index = assistant.build_knowledge_index(articles_for(workspace))
+    not_covered = not_covered_for(workspace)
+    index = assistant.build_knowledge_index(articles_for(workspace), not_covered=not_covered)
     data = index.to_bytes()
     with transaction.atomic():
         row, _ = KnowledgeIndex.objects.select_for_update().get_or_create(workspace=workspace, defaults={"data": b""})
         row.version += 1
         row.data = data
         row.article_count = KnowledgeArticle.objects.filter(workspace=workspace, published=True).count()
+        row.not_covered = not_covered
         row.save()
     logger.info("Reindexed knowledge base of workspace %s: %s articles, v%s", workspace.pk, row.article_count, row.version)
     return row
 
 
 def knowledge_index_ready(workspace: Workspace) -> bool:
-    """True when the workspace's index exists and was built after its articles last changed.
+    """True when the workspace's index exists, was built after its articles last changed and from the policy's
+    questions not covered as they are now.
 
     Readiness (/healthz/ready) and `manage.py build_knowledge_index` ask this.
     """
-    row = KnowledgeIndex.objects.filter(workspace=workspace).only("built_at", "article_count").first()
-    if row is None:
+    row = KnowledgeIndex.objects.filter(workspace=workspace).only("built_at", "article_count", "not_covered").first()
+    if row is None or row.not_covered != not_covered_for(workspace):
         return False
     articles = KnowledgeArticle.objects.filter(workspace=workspace)
     latest = articles.order_by("-updated_at").values_list("updated_at", flat=True).first()
@@ -144,8 +153,8 @@ def assistant_for(*, workspace: Workspace, policy: HandoffPolicy) -> assistant.A
 
 
 def knowledge_schedule_reindex(*, workspace: Workspace) -> None:
-    """After articles change (or an admin's "Reindex now"): rebuild the index in a worker once the change
-    is committed."""
+    """After articles or the questions not covered change (or an admin's "Reindex now"): rebuild the index in
+    a worker once the change is committed."""
     from conversations.tasks import reindex_knowledge_task  # Celery: the task module imports this one
 
     def enqueue() -> None:

@@ -292,6 +292,8 @@ class KnowledgeIndex(models.Model):
     version = models.PositiveIntegerField(default=0)
     data = models.BinaryField()
     article_count = models.PositiveIntegerField(default=0)
+    not_covered = models.JSONField(default=list, blank=True,
+                                   help_text="The policy's questions not covered this index was built from.")
     built_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -19,7 +19,7 @@ from flows import selectors as flow_selectors
 from flows import services as flow_services
 from routing import hours
 from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
-from routing.validation import gather_problem
+from routing.validation import NOT_COVERED_MAX_LENGTH, NOT_COVERED_MAX_QUESTIONS, gather_problem, not_covered_questions
 from workspaces.models import Workspace
 
 User = get_user_model()
@@ -120,10 +120,19 @@ class PolicySerializer(serializers.Serializer):
     fallback_phone = serializers.RegexField(r"^$|^\+?[0-9 ()-]{6,20}$", required=False, allow_blank=True, default="")
     csat = CsatSerializer(required=False)
     kb_threshold = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True, default=None)
+    kb_not_covered = serializers.ListField(
+        child=serializers.CharField(max_length=NOT_COVERED_MAX_LENGTH), max_length=NOT_COVERED_MAX_QUESTIONS,
+        required=False, default=list,
+        help_text="Questions visitors ask that the knowledge base does not answer: a question like one of them is "
+                  "not answered from an article (the AI says it cannot answer, or hands off per the policy). "
+                  "Trimmed; repeats dropped.")
     expiry_minutes = serializers.IntegerField(min_value=1, required=False, default=24 * 60)
     reminder_minutes = serializers.IntegerField(min_value=0, required=False, default=15)
     reassign_after_minutes = serializers.IntegerField(min_value=0, required=False, default=10)
     ai_idle_resolve_seconds = serializers.IntegerField(min_value=10, required=False, allow_null=True, default=1800)
+
+    def validate_kb_not_covered(self, value: list[str]) -> list[str]:
+        return not_covered_questions(value)[0]
 
 
 class ArticleSerializer(serializers.Serializer):
@@ -273,7 +282,8 @@ def workspace_export(*, workspace: Workspace) -> dict:
                         "question": g.question} for g in policy.gather_fields.all()],
             "auto_priority": policy.auto_priority, "fallback_phone": policy.fallback_phone,
             "csat": {"enabled": policy.csat_enabled, "delay_seconds": policy.csat_delay_seconds},
-            "kb_threshold": policy.kb_threshold, "expiry_minutes": policy.expiry_minutes,
+            "kb_threshold": policy.kb_threshold, "kb_not_covered": policy.kb_not_covered,
+            "expiry_minutes": policy.expiry_minutes,
             "reminder_minutes": policy.reminder_minutes, "reassign_after_minutes": policy.reassign_after_minutes,
             "ai_idle_resolve_seconds": policy.ai_idle_resolve_seconds,
         },
@@ -380,7 +390,7 @@ def _apply_policy(workspace: Workspace, p: dict, users: dict, teams: dict, speci
     defaults.is_valid()
     p = {**defaults.validated_data, **p}
     for field in ("handoff_enabled", "level", "when_to_use", "auto_priority", "fallback_phone", "kb_threshold",
-                  "expiry_minutes", "reminder_minutes", "reassign_after_minutes", "ai_idle_resolve_seconds"):
+                  "kb_not_covered", "expiry_minutes", "reminder_minutes", "reassign_after_minutes", "ai_idle_resolve_seconds"):
         setattr(policy, field, p[field])
     csat = p.get("csat") or {"enabled": True, "delay_seconds": 30}
     policy.csat_enabled, policy.csat_delay_seconds = csat["enabled"], csat["delay_seconds"]

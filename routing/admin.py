@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 
 from helpdesk.admin_fields import ListTextField
 from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
-from routing.validation import gather_problem, target_problem
+from routing.validation import gather_problem, not_covered_questions, target_problem
 
 TARGET_FIELDS = {TargetKind.USER: "target_user", TargetKind.TEAM: "target_team", TargetKind.SPECIALTY: "target_specialty"}
 
@@ -60,9 +60,21 @@ class TargetForm(forms.ModelForm):
 
 
 class PolicyForm(TargetForm):
+    kb_not_covered = ListTextField(
+        commas=False, rows=6, label="Questions the knowledge base does not answer",
+        help_text="Questions visitors ask that no article answers, one a line, in their own words (\"can I open a "
+                  "bank account?\"). A question like one of them is not answered from an article: the AI says it "
+                  "cannot answer (or hands off, per the level). Saving reindexes the knowledge base.")
+
     class Meta:
         model = HandoffPolicy
         exclude = list(TARGET_FIELDS.values()) + ["target_kind"]
+
+    def clean_kb_not_covered(self) -> list[str]:
+        questions, problem = not_covered_questions(self.cleaned_data.get("kb_not_covered") or [])
+        if problem:
+            raise forms.ValidationError(problem)
+        return questions
 
 
 class RestrictedTopicForm(TargetForm):
@@ -154,7 +166,7 @@ class HandoffPolicyAdmin(admin.ModelAdmin):
         (None, {"fields": ("workspace", "handoff_enabled", "level", "when_to_use")}),
         ("Default target", {"fields": ("target",)}),
         ("Priority and phone", {"fields": ("auto_priority", "fallback_phone")}),
-        ("Assistant", {"fields": ("kb_threshold",)}),
+        ("Assistant", {"fields": ("kb_threshold", "kb_not_covered")}),
         ("Timing", {"fields": ("expiry_minutes", "reminder_minutes", "reassign_after_minutes",
                                "ai_idle_resolve_seconds")}),
         ("Satisfaction survey", {"fields": ("csat_enabled", "csat_delay_seconds")}),

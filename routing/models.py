@@ -113,6 +113,10 @@ class HandoffPolicy(HandoffTarget):
     fallback_phone = models.CharField(max_length=32, blank=True, help_text="Phone calls are transferred here on handoff.")
     kb_threshold = models.FloatField(
         null=True, blank=True, help_text="Knowledge-base confidence below which the AI says it cannot answer. Empty: the assistant's tuned default.")
+    kb_not_covered = models.JSONField(
+        default=list, blank=True,
+        help_text="Questions visitors ask that the knowledge base does not answer: a question like one of them gets a "
+                  "low confidence, so the AI says it cannot answer instead of quoting a wrong article.")
     csat_enabled = models.BooleanField(default=True, help_text="Send a satisfaction survey after a resolve.")
     csat_delay_seconds = models.PositiveIntegerField(default=30, help_text="Wait this long after the resolve before sending the survey.")
     expiry_minutes = models.PositiveIntegerField(

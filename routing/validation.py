@@ -42,3 +42,27 @@ def gather_problem(*, kind: str, regex: str, required: bool, question: str) -> t
     if required and not question.strip():
         return "question", "A required custom field needs a question to ask."
     return None
+
+
+# Questions the knowledge base does not answer: each one is one more example of the index's "not covered"
+# class, embedded at every reindex, so the list is bounded like an article's questions.
+NOT_COVERED_MAX_QUESTIONS = 200
+NOT_COVERED_MAX_LENGTH = 300
+
+
+def not_covered_questions(questions: list[str]) -> tuple[list[str], str | None]:
+    """(the questions trimmed, blanks and repeats dropped, in order; a message when the list is too long or a
+    question is), for the admin form and the workspace document alike."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for question in questions:
+        question = " ".join(str(question).split())
+        if question and question.casefold() not in seen:
+            seen.add(question.casefold())
+            kept.append(question)
+    long = next((q for q in kept if len(q) > NOT_COVERED_MAX_LENGTH), None)
+    if long is not None:
+        return kept, f"Keep each question under {NOT_COVERED_MAX_LENGTH} characters: {long[:40]!r}… has {len(long)}."
+    if len(kept) > NOT_COVERED_MAX_QUESTIONS:
+        return kept, f"At most {NOT_COVERED_MAX_QUESTIONS} questions; this list has {len(kept)}."
+    return kept, None

@@ -15,6 +15,14 @@ Measured on CLINC150 val (docs/assistant.md), the product separates out-of-scope
 far better than either factor alone: the probability is relative to the other articles
 (any question is "most like" some article), the similarity is absolute.
 
+A workspace may also list questions its knowledge base does *not* answer (visitors' questions an
+agent found uncovered: "how many cases in Quebec", "can my dog get it"). They are indexed as one
+more class of the article classifier, never returned and never quoted: a question like them takes
+its probability from every article, so its confidence falls. Questions near an article's subject
+but outside it ("why is it named COVID?" beside "What is COVID-19?") are the ones the similarity
+cannot tell apart (docs/assistant.md, "Questions the knowledge base does not answer"). With none
+listed, the index and its confidences are exactly as before.
+
 The reply quotes one body passage of the chosen article (`best_passage_for`): the one whose
 meaning is closest to the question, helped by the share of the question's content words it
 contains (IDF-weighted, stemmed) and, when the question is about the article's subject as a
@@ -150,6 +158,9 @@ class KnowledgeIndex:
     # sentence embeddings of each passage long enough to be condensed (passage index -> (sentences, 384)),
     # computed at build time so that an answer never runs the encoder on a passage (None in older indexes)
     sentence_emb: dict[int, np.ndarray] | None = None
+    # how many passages, stored last with passage_article == len(article_ids), are questions the knowledge
+    # base does not answer (a class of the classifier, never an answer); 0 in indexes pickled before them
+    not_covered: int = 0
     version: int = INDEX_VERSION
     build_seconds: float = 0.0
 
@@ -193,12 +204,14 @@ class KnowledgeIndex:
         else:
             sims = np.asarray((self.lex @ q_lex.T).todense()).ravel() if q_lex is not None else np.zeros(len(self.passages))
         n_articles = len(self.article_ids)
-        # passages are stored grouped by article, in article order
-        starts = np.searchsorted(self.passage_article, np.arange(n_articles))
-        best_sim = np.maximum.reduceat(sims, starts).astype(np.float64)
+        # passages are stored grouped by article, in article order, then the questions not covered (a last group)
+        groups = n_articles + (1 if self.not_covered else 0)
+        starts = np.searchsorted(self.passage_article, np.arange(groups))
+        best_sim = np.maximum.reduceat(sims, starts).astype(np.float64)[:n_articles]
         if self.classifier is not None:
-            probs = np.zeros(n_articles)
+            probs = np.zeros(groups)
             probs[self.classifier.classes_] = self._article_proba(q_lex, query_emb)
+            probs = probs[:n_articles]  # what the questions not covered took is no article's
         else:
             probs = np.ones(n_articles)
         conf = np.sqrt(probs) * np.clip(best_sim, 0.0, 1.0)
@@ -219,6 +232,8 @@ class KnowledgeIndex:
                 z += coef[:, :DIM] @ (q_emb.astype(np.float64) * EMB_WEIGHT)
         if q_lex is not None and q_lex.nnz:
             z += coef[:, offset + q_lex.indices] @ q_lex.data
+        if len(z) == 1:  # two classes: scikit-learn keeps one row of weights, the second class's logit
+            z = np.array([0.0, z[0]])
         z = np.exp(z - z.max())
         return z / z.sum()
 
@@ -259,9 +274,11 @@ class KnowledgeIndex:
         return int(body[int(np.argmax(relevance))])
 
 
-def build_knowledge_index(articles: Sequence[Article]) -> KnowledgeIndex:
+def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str] = ()) -> KnowledgeIndex:
     """Passages, embeddings, TF-IDF and the article classifier. Seconds for a few hundred
-    articles; ~40 s for 15,000 passages on 2 cores. Run it in a worker, never in a request."""
+    articles; ~40 s for 15,000 passages on 2 cores. Run it in a worker, never in a request.
+    `not_covered`: questions visitors asked that no article answers; questions like them get a lower
+    confidence (the module's docstring). Ignored without an article."""
     t0 = time.perf_counter()
     idx = KnowledgeIndex()
     passages: list[str] = []
@@ -293,6 +310,12 @@ def build_knowledge_index(articles: Sequence[Article]) -> KnowledgeIndex:
             is_title.append(False)
     if not passages:
         return idx
+    for q in dict.fromkeys(" ".join(q.split()) for q in not_covered):
+        if q:
+            passages.append(q)
+            owner.append(len(idx.article_ids))
+            is_title.append(True)
+            idx.not_covered += 1
     idx.passages = passages
     idx.passage_article = np.asarray(owner, dtype=np.int32)
     idx.passage_is_title = np.asarray(is_title, dtype=bool)
@@ -308,7 +331,7 @@ def build_knowledge_index(articles: Sequence[Article]) -> KnowledgeIndex:
         idx.sentence_emb, at = {}, 0
         for i, sents in long.items():
             idx.sentence_emb[i], at = flat[at : at + len(sents)], at + len(sents)
-    if len(idx.article_ids) >= 2:
+    if len(idx.article_ids) + (1 if idx.not_covered else 0) >= 2:
         blocks = []
         if idx.emb is not None:
             blocks.append(sparse.csr_matrix(idx.emb * EMB_WEIGHT))

@@ -5,6 +5,7 @@ import json
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conversations.assistant import (
@@ -12,6 +13,7 @@ from conversations.assistant import (
 )
 from conversations.assistant import knowledge
 from conversations.assistant.knowledge import content_terms, split_passages
+from conversations.assistant.models import l2_rows
 
 ARTICLES = [
     Article("1", "Returns and refunds",
@@ -233,7 +235,7 @@ def test_the_demo_shop_answers_its_visitors_three_known_questions_from_the_right
     doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
     articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/1/{i}/",
                         tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
-    bot = Assistant(build_knowledge_index(articles), kb_threshold=doc["policy"]["kb_threshold"])
+    bot = Assistant(build_knowledge_index(articles, doc["policy"]["kb_not_covered"]), kb_threshold=doc["policy"]["kb_threshold"])
     expected = {"What is your return policy?": ("Returns and exchanges", "within 30 days"),
                 "How do returns work if a jacket doesn't fit?": ("Returns and exchanges", "exchange"),
                 "How long does shipping take to Germany?": ("Shipping times", "rest of the EU")}
@@ -250,7 +252,84 @@ def test_the_demo_shop_does_not_answer_what_its_articles_do_not_cover() -> None:
     doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
     articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/1/{i}/",
                         tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
-    bot = Assistant(build_knowledge_index(articles), kb_threshold=doc["policy"]["kb_threshold"])
-    for question in ("how do I send money to another person?", "what's the weather in Madrid?"):
+    bot = Assistant(build_knowledge_index(articles, doc["policy"]["kb_not_covered"]), kb_threshold=doc["policy"]["kb_threshold"])
+    for question in ("how do I send money to another person?", "what's the weather in Madrid?",
+                     "I'd like to open a savings account", "what's my current balance?"):
         a = bot.analyze(question)
         assert a.answer is None and a.out_of_scope.fired, (question, a.candidates)
+
+
+# --- Questions the knowledge base does not answer: a question like them is handed off, never answered ---
+# Written for these tests: what visitors of the shop above ask that none of its articles answers.
+NOT_COVERED = ("do you deliver on sundays", "is delivery possible on a Saturday?", "can I collect my order from your shop in Milan?",
+               "do you sell gift cards?")
+
+
+@pytest.fixture(scope="module")
+def shop_with_gaps() -> KnowledgeIndex:
+    return KnowledgeIndex.from_bytes(build_knowledge_index(SHOP, NOT_COVERED).to_bytes())
+
+
+def test_a_question_like_one_the_knowledge_base_does_not_cover_is_not_answered(
+        shop: KnowledgeIndex, shop_with_gaps: KnowledgeIndex) -> None:
+    asked = "Will my parcel come on a Sunday?"  # not one of NOT_COVERED: worded differently
+    before = Assistant(shop).analyze(asked)
+    after = Assistant(shop_with_gaps).analyze(asked)
+    assert before.answer is not None and before.answer.article_id == "delivery"  # the delivery times, wrongly
+    assert after.answer is None and after.out_of_scope.fired and after.kb_confidence < before.kb_confidence
+
+
+def test_questions_the_articles_answer_still_get_their_answer_beside_questions_not_covered(
+        shop_with_gaps: KnowledgeIndex) -> None:
+    bot = Assistant(shop_with_gaps)
+    for question, (article, words) in {"How long does delivery take to Germany?": ("delivery", "rest of Europe"),
+                                       "What is your return policy?": ("returns", "within 45 days"),
+                                       "How long until my refund arrives?": ("returns", "5 working days"),
+                                       "is there a size chart in cm?": ("sizes", "size chart")}.items():
+        a = bot.analyze(question)
+        assert a.answer is not None and a.answer.article_id == article, (question, a.candidates)
+        assert words in a.answer.passage
+
+
+def test_a_question_not_covered_is_never_an_answer_nor_a_candidate(shop_with_gaps: KnowledgeIndex) -> None:
+    a = Assistant(shop_with_gaps, kb_threshold=0.0).analyze("do you sell gift cards?")
+    assert {article for article, _ in a.candidates} <= {"returns", "sizes", "delivery"}
+    assert a.answer is None or "gift cards" not in a.answer.text
+    assert shop_with_gaps.not_covered == len(NOT_COVERED) and len(shop_with_gaps) == len(SHOP)
+
+
+def test_one_article_with_questions_not_covered_is_less_sure_of_questions_like_them() -> None:
+    """One article alone has no classifier (every question is "most like" it); questions not covered give it one."""
+    alone = Assistant(build_knowledge_index([SHOP[2]]))
+    bot = Assistant(build_knowledge_index([SHOP[2]], NOT_COVERED))
+    assert bot.knowledge.classifier is not None
+    asked = "Will my parcel come on a Sunday?"
+    assert bot.analyze(asked).kb_confidence < alone.analyze(asked).kb_confidence
+    a = bot.analyze("How much does delivery cost?")
+    assert a.answer is not None and "80 euros" in a.answer.passage
+
+
+def test_questions_not_covered_without_articles_make_an_empty_knowledge_base() -> None:
+    index = build_knowledge_index([], NOT_COVERED)
+    assert index.empty and Assistant(index).analyze("do you sell gift cards?").candidates == ()
+
+
+def test_an_index_stored_before_questions_not_covered_scores_as_it_did(shop: KnowledgeIndex) -> None:
+    """Indexes stored before this release have no `not_covered` attribute: they load and score unchanged."""
+    old = KnowledgeIndex.from_bytes(build_knowledge_index(SHOP).to_bytes())
+    del old.__dict__["not_covered"]
+    question = "Will my parcel come on a Sunday?"
+    assert Assistant(old).analyze(question).candidates == Assistant(shop).analyze(question).candidates
+
+
+def test_two_articles_share_the_probability_as_scikit_learn_computes_it() -> None:
+    """With two classes scikit-learn keeps one row of weights; the per-question softmax must read it as a
+    sigmoid (it once gave both articles probability 1, so a two-article base ranked by similarity alone)."""
+    index = build_knowledge_index(SHOP[1:])
+    question = "How much does delivery cost?"
+    q_emb = Assistant(index).encoder.encode_one(question)
+    x = np.hstack([q_emb, l2_rows(index.tfidf.transform([question])).toarray().ravel()])[None, :]
+    ours = index._article_proba(l2_rows(index.tfidf.transform([question])), q_emb)
+    assert np.allclose(ours, index.classifier.predict_proba(x)[0], atol=1e-6)
+    confidence = dict(Assistant(index).analyze(question).candidates)
+    assert confidence["delivery"] > 0.4 > confidence["sizes"]

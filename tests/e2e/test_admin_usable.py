@@ -26,6 +26,11 @@ def test_an_admin_sets_up_a_restricted_topic_without_json(live_stack, new_contex
     login(page, base, "admin", "admin")
     page.goto(f"{base}/admin/routing/handoffpolicy/{policy.pk}/change/")
 
+    assert policy.kb_not_covered, "the demo lists questions its knowledge base does not answer"
+    not_covered = page.locator("textarea[name=kb_not_covered]")  # the demo's questions, one a line
+    expect(not_covered).to_be_visible()
+    expect(not_covered).to_have_value("\n".join(policy.kb_not_covered))
+
     gather = page.locator("#gather_fields-group table")
     expect(gather).to_be_visible()
     assert gather.bounding_box()["width"] <= 1366 - 40  # it fits beside the admin's margins: no sideways scroll
