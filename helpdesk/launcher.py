@@ -155,8 +155,9 @@ class Launcher:
                                                    "--concurrency", str(self.concurrency),
                                                    "--prefetch-multiplier", "4", "-O", "fair"),
                             grace=self.stop_timeout, nice=self.worker_nice),
+            # Two children: a long reindex or a slow webhook never holds up the handoff sweeps.
             "jobs": Child("jobs", self._python("-m", "celery", "-A", "helpdesk", "worker", "-l", "info",
-                                               "-n", "jobs@%h", "-Q", f"{queue}.long", "--concurrency", "1"),
+                                               "-n", "jobs@%h", "-Q", f"{queue}.long", "--concurrency", "2"),
                           grace=self.stop_timeout, nice=self.worker_nice),
             "beat": Child("beat", self._python("-m", "celery", "-A", "helpdesk", "beat", "-l", "info"), grace=grace),
         }

@@ -180,12 +180,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Long jobs (knowledge reindex, flow webhooks, Slack thread copies: they wait on someone else's server) go to their
 # own queue, served by their own worker (`-Q <queue>.long`, as the launcher starts it), so they
 # never hold a child that a visitor's turn is waiting for. A worker started without -Q serves both.
+# So do the handoff and CSAT sweeps: their work grows with what is waiting (500 queued handoffs
+# and no agent free took 1.7 s a run), time a turns child would not be answering visitors.
 CELERY_LONG_QUEUE: str = f"{CELERY_TASK_DEFAULT_QUEUE}.long"
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_LONG_QUEUE))
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_LONG_QUEUE} for name in (
     "conversations.tasks.reindex_knowledge_task", "conversations.tasks.mirror_to_slack_task",
     "flows.tasks.call_webhook_task",
-    "flows.tasks.resend_stuck_webhooks_task")}
+    "flows.tasks.resend_stuck_webhooks_task",
+    "conversations.tasks.expire_handoffs_task", "conversations.tasks.assign_waiting_handoffs_task",
+    "conversations.tasks.reroute_handoffs_task", "conversations.tasks.remind_handoffs_task",
+    "csat.tasks.send_due_surveys_task", "csat.tasks.resolve_idle_ai_conversations_task")}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-stale-handoffs": {"task": "conversations.tasks.expire_handoffs_task", "schedule": 60.0},
