@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from conversations import search
@@ -12,7 +12,7 @@ from conversations.models import (Attachment, CannedResponse, Contact, Conversat
 from helpdesk.ids import parse_id
 from helpdesk.text import strip_refused
 from routing import presence
-from routing.models import HandoffPolicy
+from routing.models import AgentProfile, HandoffPolicy
 from routing.selectors import agent_profile_for
 
 STATUS_VALUES = set(Conversation.Status.values)
@@ -194,9 +194,15 @@ def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
                   .select_related("conversation").order_by("requested_at")[:limit])
     now = timezone.now()
     late = Q(pk__in=[])
+    # A late handoff whose agent is still there moves only to another agent routing may reach: with
+    # fewer than two of those online, nobody else could take it, so the sweep does not look again
+    # (every 10 s, ~30 ms each, for handoffs left unacknowledged while one agent is on duty).
+    staffed = set(AgentProfile.objects.filter(presence.eligible_q()).values("workspace_id")
+                  .annotate(online=Count("pk")).filter(online__gte=2).values_list("workspace_id", flat=True))
     for workspace_id, minutes in HandoffPolicy.objects.filter(reassign_after_minutes__gt=0).values_list(
             "workspace_id", "reassign_after_minutes"):
-        late |= Q(conversation__workspace_id=workspace_id, assigned_at__lte=now - timedelta(minutes=minutes))
+        if workspace_id in staffed:
+            late |= Q(conversation__workspace_id=workspace_id, assigned_at__lte=now - timedelta(minutes=minutes))
     overdue = list(pending.filter(late).exclude(pk__in=[h.pk for h in absent])
                    .select_related("conversation").order_by("assigned_at")[:max(0, limit - len(absent))])
     return absent + overdue

@@ -239,6 +239,22 @@ def test_a_handoff_nobody_acknowledges_in_the_policys_time_goes_to_another_agent
     assert handoff.assigned_to == bo
 
 
+def test_the_sweep_leaves_a_late_handoff_alone_while_its_agent_is_the_only_one_on_duty(workspace, specialty):
+    workspace.policy.reassign_after_minutes = 10
+    workspace.policy.save()
+    specialty_agent(workspace, specialty, "ana")
+    handoff = request_handoff(factories.ConversationFactory(workspace=workspace),
+                              target=services.Target(kind="specialty", specialty=specialty))
+    Handoff.objects.filter(pk=handoff.pk).update(assigned_at=timezone.now() - timedelta(minutes=30))
+
+    assert selectors.handoffs_to_reroute() == [], "nobody else could take it: not looked at every 10 s"
+    bo = specialty_agent(workspace, specialty, "bo")
+    assert [h.pk for h in selectors.handoffs_to_reroute()] == [handoff.pk], "Bo came online: now it can move"
+    assert tasks.reroute_handoffs_task() == 1
+    handoff.refresh_from_db()
+    assert handoff.assigned_to == bo
+
+
 def test_reassigning_late_handoffs_can_be_turned_off(workspace, specialty):
     workspace.policy.reassign_after_minutes = 0
     workspace.policy.save()
