@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from conversations import search
@@ -12,8 +12,8 @@ from conversations.models import (Attachment, CannedResponse, Contact, Conversat
 from helpdesk.ids import parse_id
 from helpdesk.text import strip_refused
 from routing import presence
-from routing.models import AgentProfile, HandoffPolicy
-from routing.selectors import agent_profile_for
+from routing.models import HandoffPolicy
+from routing.selectors import agent_profile_for, workspaces_with_online_agents
 
 STATUS_VALUES = set(Conversation.Status.values)
 HISTORY_TURNS = 20  # messages of context the assistant and flows' AI steps see
@@ -197,8 +197,7 @@ def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
     # A late handoff whose agent is still there moves only to another agent routing may reach: with
     # fewer than two of those online, nobody else could take it, so the sweep does not look again
     # (every 10 s, ~30 ms each, for handoffs left unacknowledged while one agent is on duty).
-    staffed = set(AgentProfile.objects.filter(presence.eligible_q()).values("workspace_id")
-                  .annotate(online=Count("pk")).filter(online__gte=2).values_list("workspace_id", flat=True))
+    staffed = workspaces_with_online_agents(at_least=2)
     for workspace_id, minutes in HandoffPolicy.objects.filter(reassign_after_minutes__gt=0).values_list(
             "workspace_id", "reassign_after_minutes"):
         if workspace_id in staffed:

@@ -91,7 +91,7 @@ class Child:
     cwd: Path = BASE_DIR
     env: dict[str, str] | None = None
     popen_kwargs: dict = field(default_factory=dict)
-    nice: int = 0  # CPU priority below Daphne's (lifeline.lower_priority); 0 = as the launcher
+    nice: int = 0  # CPU priority below Daphne's (lifeline.preexec, lifeline.lower_session_priority); 0 = as the launcher
     proc: subprocess.Popen | None = None
     reader: threading.Thread | None = None
     started_at: float = 0.0

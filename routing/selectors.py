@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from routing import hours, presence
@@ -52,6 +52,12 @@ def team_list(*, workspace: Workspace) -> QuerySet[Team]:
 def team_online_member_ids(*, team: Team) -> list[int]:
     """Members routing may reach now: available and online."""
     return list(team.members.filter(presence.eligible_q()).values_list("user_id", flat=True))
+
+
+def workspaces_with_online_agents(*, at_least: int) -> set[int]:
+    """Workspaces with at least `at_least` agents routing may reach now: available and online."""
+    return set(AgentProfile.objects.filter(presence.eligible_q()).values("workspace_id")
+               .annotate(online=Count("pk")).filter(online__gte=at_least).values_list("workspace_id", flat=True))
 
 
 def workspace_online_agent_ids(*, workspace_id: int) -> list[int]:

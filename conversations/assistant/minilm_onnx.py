@@ -22,7 +22,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-GELU_K = 0.7978845608  # sqrt(2 / pi), as encoder._gelu
+GELU_K = 0.7978845608  # sqrt(2 / pi); the tanh GELU of both passes (encoder._gelu and this graph)
 GELU_A = 0.044715
 
 
@@ -47,13 +47,13 @@ def layers_graph(layers: Sequence[tuple[np.ndarray, ...]], heads: int, dim: int)
     head_dim = dim // heads
     f32 = np.float32
     # padding keys get -1e9 before the softmax, as in the numpy pass: (batch, 1, 1, keys)
-    key_bias = op("Unsqueeze", op("Mul", op("Sub", const("one", f32(1.0)), "mask"), const("minus_1e9", f32(-1e9))),
+    one = const("one", f32(1.0))
+    key_bias = op("Unsqueeze", op("Mul", op("Sub", one, "mask"), const("minus_1e9", f32(-1e9))),
                   const("axes_1_2", np.array([1, 2], dtype=np.int64)))
     scale = const("scale", f32(1.0 / np.sqrt(head_dim)))
     split_heads = const("split_heads", np.array([0, 0, 3, heads, head_dim], dtype=np.int64))
     join_heads = const("join_heads", np.array([0, 0, dim], dtype=np.int64))
-    half, one, gelu_k, gelu_a = (const(n, f32(v)) for n, v in
-                                 (("half", 0.5), ("one_", 1.0), ("gelu_k", GELU_K), ("gelu_a", GELU_A)))
+    half, gelu_k, gelu_a = (const(n, f32(v)) for n, v in (("half", 0.5), ("gelu_k", GELU_K), ("gelu_a", GELU_A)))
     which = [const(f"qkv_{i}", np.array(i, dtype=np.int64)) for i in range(3)]
     h = "hidden"
     for i, (qkv_w, qkv_b, o_w, o_b, ln1_g, ln1_b, i_w, i_b, f_w, f_b, ln2_g, ln2_b) in enumerate(layers):

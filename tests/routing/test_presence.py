@@ -239,13 +239,19 @@ def test_a_handoff_nobody_acknowledges_in_the_policys_time_goes_to_another_agent
     assert handoff.assigned_to == bo
 
 
-def test_the_sweep_leaves_a_late_handoff_alone_while_its_agent_is_the_only_one_on_duty(workspace, specialty):
-    workspace.policy.reassign_after_minutes = 10
+def late_specialty_handoff(workspace, specialty, *, reassign_after_minutes: int, late_by: timedelta) -> Handoff:
+    """A handoff to the specialty, taken by Ana (its only agent then), assigned `late_by` ago."""
+    workspace.policy.reassign_after_minutes = reassign_after_minutes
     workspace.policy.save()
     specialty_agent(workspace, specialty, "ana")
     handoff = request_handoff(factories.ConversationFactory(workspace=workspace),
                               target=services.Target(kind="specialty", specialty=specialty))
-    Handoff.objects.filter(pk=handoff.pk).update(assigned_at=timezone.now() - timedelta(minutes=30))
+    Handoff.objects.filter(pk=handoff.pk).update(assigned_at=timezone.now() - late_by)
+    return handoff
+
+
+def test_the_sweep_leaves_a_late_handoff_alone_while_its_agent_is_the_only_one_on_duty(workspace, specialty):
+    handoff = late_specialty_handoff(workspace, specialty, reassign_after_minutes=10, late_by=timedelta(minutes=30))
 
     assert selectors.handoffs_to_reroute() == [], "nobody else could take it: not looked at every 10 s"
     bo = specialty_agent(workspace, specialty, "bo")
@@ -256,13 +262,8 @@ def test_the_sweep_leaves_a_late_handoff_alone_while_its_agent_is_the_only_one_o
 
 
 def test_reassigning_late_handoffs_can_be_turned_off(workspace, specialty):
-    workspace.policy.reassign_after_minutes = 0
-    workspace.policy.save()
-    specialty_agent(workspace, specialty, "ana")
-    handoff = request_handoff(factories.ConversationFactory(workspace=workspace),
-                              target=services.Target(kind="specialty", specialty=specialty))
+    handoff = late_specialty_handoff(workspace, specialty, reassign_after_minutes=0, late_by=timedelta(days=1))
     specialty_agent(workspace, specialty, "bo")
-    Handoff.objects.filter(pk=handoff.pk).update(assigned_at=timezone.now() - timedelta(days=1))
 
     assert selectors.handoffs_to_reroute() == []
     assert services.handoff_reroute(handoff=handoff).assigned_to.username == "ana"
