@@ -235,6 +235,18 @@ def abandon_turns() -> int:
     ).update(turn_processed_at=timezone.now(), turn_outcome=Message.TurnOutcome.MERGED, turn_lease_until=None)
 
 
+def close_earlier_handoffs(slug: str) -> int:
+    """Close the handoffs an earlier run left open in the bench's handoff workspace. Nobody takes them,
+    so every run added 60 to the queue the product's sweeps work through, and the sweeps (rightly)
+    assigned them to the one agent this run brings online, during the measurement. Returns how many."""
+    from conversations.models import Conversation, Handoff
+
+    Conversation.objects.filter(workspace__slug=slug).exclude(status=Conversation.Status.RESOLVED).update(
+        status=Conversation.Status.RESOLVED, assignee=None, needs_agent=False)
+    return Handoff.objects.filter(conversation__workspace__slug=slug, status=Handoff.Status.PENDING).update(
+        status=Handoff.Status.CANCELLED)
+
+
 # --- sockets --------------------------------------------------------------------------
 @dataclass
 class Tracker:
@@ -485,6 +497,7 @@ async def socket_count(ws_base: str, port: int, workspace, total: int) -> dict:
 async def simultaneous_handoffs(ws_base: str, count: int, timeout: float) -> dict:
     workspace, agent_tokens = await sync_to_async(setup_workspace)("load-bench-handoffs", agents=6, handoffs=True)
     await sync_to_async(abandon_turns)()
+    await sync_to_async(close_earlier_handoffs)("load-bench-handoffs")
     conversations = await sync_to_async(new_conversations)(workspace, count)
     await sync_to_async(wait_for_empty_queue)()
     assigned_at: dict[str, float] = {}

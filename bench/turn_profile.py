@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,18 +87,30 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--json", help="write the figures (and one turn's SQL) to this file")
     parser.add_argument("--sql", action="store_true", help="print the SQL of the last message and turn")
+    parser.add_argument("--handoff", action="store_true",
+                        help="each message asks about a restricted topic: the turn hands off to a specialty "
+                             "(round-robin over 6 agents online), as in bench/load.py's simultaneous handoffs")
     args = parser.parse_args()
 
     import django
 
     django.setup()
-    from bench.load import load_average, purge_turns, setup_workspace
+    from bench.load import HANDOFF_TEXT, QUESTION, load_average, purge_turns, setup_workspace
     from conversations import services, turns
     from conversations.models import Conversation
     from helpdesk import ratelimit
 
     trips = RedisRoundTrips()
-    workspace, _ = setup_workspace("turn-profile", agents=1, handoffs=False)
+    if args.handoff:
+        from django.utils import timezone
+
+        from routing.models import AgentProfile
+
+        workspace, _ = setup_workspace("turn-profile-handoffs", agents=6, handoffs=True)
+        AgentProfile.objects.filter(workspace=workspace).update(last_seen_at=timezone.now() + timedelta(hours=1))
+    else:
+        workspace, _ = setup_workspace("turn-profile", agents=1, handoffs=False)
+    body = HANDOFF_TEXT if args.handoff else QUESTION
     load_before = load_average()
     messages, turn_samples = [], []
     address = f"10.{os.getpid() % 250}.{int(time.time()) % 250}.1"  # a fresh per-address message limit each run
@@ -108,7 +121,7 @@ def main() -> None:
 
         def take_message() -> None:
             assert ratelimit.visitor_message_wait(contact_id=conversation.contact_id, address=address) is None
-            received.append(services.receive_message(conversation=conversation, body=f"How long does shipping take? #{i}"))
+            received.append(services.receive_message(conversation=conversation, body=f"{body} #{i}"))
 
         message_sample = measure(take_message, trips)
         purge_turns()  # no worker may take the turn: this process runs it

@@ -12,7 +12,7 @@ from conversations.models import (Attachment, CannedResponse, Contact, Conversat
 from helpdesk.ids import parse_id
 from helpdesk.text import strip_refused
 from routing import presence
-from routing.models import HandoffPolicy
+from routing.models import HandoffPolicy, TargetKind
 from routing.selectors import agent_profile_for, workspaces_with_online_agents
 
 STATUS_VALUES = set(Conversation.Status.values)
@@ -181,6 +181,24 @@ def attachment_of(*, message: Message, attachment_id) -> Attachment | None:
     if (pk := parse_id(attachment_id)) is None:
         return None
     return message.attachments.filter(pk=pk).first()
+
+
+def handoffs_to_assign(*, limit: int = 500) -> list[tuple[int, tuple]]:
+    """The queue the assign-waiting sweep may act on, oldest first: (handoff id, routing key) pairs.
+
+    Only handoffs in workspaces where routing may reach somebody now, and, for a team or the default
+    queue, only those whose online agents were never told (told once, they wait to be taken). A night's
+    queue with nobody on duty costs one query, not a locked look at each handoff every 30 s. The key is
+    what the assignment depends on (workspace and target): `assign_waiting_handoffs_task` stops trying a
+    key once a handoff with it found nobody free.
+    """
+    rows = (Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=True,
+                                   conversation__workspace_id__in=workspaces_with_online_agents(at_least=1))
+            .filter(Q(target_kind__in=[TargetKind.USER, TargetKind.SPECIALTY]) | Q(notified_at__isnull=True))
+            .order_by("requested_at")
+            .values_list("pk", "conversation__workspace_id", "target_kind", "target_user_id", "target_team_id",
+                         "target_specialty_id")[:limit])
+    return [(pk, tuple(key)) for pk, *key in rows]
 
 
 def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:

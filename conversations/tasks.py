@@ -127,12 +127,16 @@ def reindex_knowledge_task(workspace_id: int) -> None:
 def assign_waiting_handoffs_task() -> int:
     """Queued handoffs go to agents who became available (or whose office hours began). Sweep and kick."""
     assigned = 0
-    waiting = (Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=True)
-               .order_by("requested_at").values_list("pk", flat=True)[:500])
-    for handoff_id in waiting:
-        handoff = Handoff.objects.select_related("conversation").get(pk=handoff_id)
-        if services.handoff_assign_waiting(handoff=handoff).assigned_to_id:
+    nobody_free: set[tuple] = set()  # routing keys that found nobody this run: the same answer for the rest
+    for handoff_id, key in selectors.handoffs_to_assign():
+        if key in nobody_free:
+            continue
+        queued = Handoff.objects.select_related("conversation").get(pk=handoff_id)
+        handoff = services.handoff_assign_waiting(handoff=queued)
+        if handoff.assigned_to_id:
             assigned += 1
+        elif handoff.status == Handoff.Status.PENDING and handoff.notified_at is None:
+            nobody_free.add(key)  # neither assigned nor (a team's queue) announced: nobody is free for it
     return assigned
 
 

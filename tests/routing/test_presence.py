@@ -141,6 +141,57 @@ def test_a_handoff_waiting_for_one_agent_is_theirs_when_they_come_online(workspa
     assert handoff.assigned_to == agent
 
 
+def test_a_night_queue_with_nobody_on_duty_costs_the_sweep_a_query_or_two(workspace, specialty,
+                                                                          django_assert_max_num_queries):
+    specialty_agent(workspace, specialty, "ana", last_seen_at=None)
+    AgentProfile.objects.filter(workspace=workspace).update(last_seen_at=None)  # nobody has an inbox open
+    for _ in range(12):
+        request_handoff(factories.ConversationFactory(workspace=workspace),
+                        target=services.Target(kind="specialty", specialty=specialty))
+
+    with django_assert_max_num_queries(2):
+        assert tasks.assign_waiting_handoffs_task() == 0
+    assert Handoff.objects.filter(assigned_to__isnull=True, status="pending").count() == 12, "all still queued"
+
+
+def test_the_sweep_fills_a_free_agent_oldest_first_and_stops_asking_for_that_target(workspace, specialty, monkeypatch):
+    ana = specialty_agent(workspace, specialty, "ana", last_seen_at=None, capacity=3)
+    queued = [request_handoff(factories.ConversationFactory(workspace=workspace),
+                              target=services.Target(kind="specialty", specialty=specialty)) for _ in range(8)]
+    bo = factories.AgentFactory(workspace=workspace, user__username="bo", last_seen_at=None).user
+    for_bo = request_handoff(factories.ConversationFactory(workspace=workspace),
+                             target=services.Target(kind="user", user=bo))
+    seen_ago(ana, timedelta(0))
+    seen_ago(bo, timedelta(0))
+    looked_at = []
+    assign = services.handoff_assign_waiting
+    monkeypatch.setattr(services, "handoff_assign_waiting", lambda handoff: looked_at.append(handoff.pk) or assign(
+        handoff=handoff))
+
+    assert tasks.assign_waiting_handoffs_task() == 4
+
+    assert [h.pk for h in queued if Handoff.objects.get(pk=h.pk).assigned_to == ana] == [h.pk for h in queued[:3]]
+    assert Handoff.objects.get(pk=for_bo.pk).assigned_to == bo, "another target is not held up by a full one"
+    assert looked_at == [h.pk for h in queued[:4]] + [for_bo.pk], "once Ana is full, her queue is not walked"
+
+
+def test_a_team_queue_is_announced_once_when_a_member_comes_online(workspace, published,
+                                                                   django_capture_on_commit_callbacks):
+    team = factories.TeamFactory(workspace=workspace)
+    member = factories.AgentFactory(workspace=workspace, teams=[team], user__username="cy", last_seen_at=None).user
+    handoff = request_handoff(factories.ConversationFactory(workspace=workspace),
+                              target=services.Target(kind="team", team=team))
+    assert not [e for e in published if e["type"] == "notification"], "nobody of the team was there"
+
+    seen_ago(member, timedelta(0))
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.assign_waiting_handoffs_task()
+    assert [e["_group"] for e in published if e["type"] == "notification"] == [f"agent.{member.pk}"]
+    assert selectors.handoffs_to_assign() == [], "announced: it waits to be taken, the sweep leaves it"
+    handoff.refresh_from_db()
+    assert handoff.assigned_to is None and handoff.status == "pending"
+
+
 # --- re-routing -------------------------------------------------------------------------
 def test_a_pending_handoff_whose_agent_went_offline_moves_to_one_who_is_there(
         workspace, specialty, published, django_capture_on_commit_callbacks):
