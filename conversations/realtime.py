@@ -81,11 +81,16 @@ def publish_conversation_updated(conversation: Conversation) -> None:
         "assignee": item["assignee"],
         "priority": item["priority"],
     }
+    _publish([inbox_group(conversation.workspace_id)], inbox_event)
+    publish_widget_conversation_updated(conversation)
+
+
+def publish_widget_conversation_updated(conversation: Conversation) -> None:
+    """The widget's side alone: what changed is only the visitor's to see (the language the widget speaks)."""
     widget = payloads.widget_conversation_payload(conversation)
     widget_event = {"type": "conversation.updated", "status": widget["status"],
                     "assignee_name": widget["assignee_name"], "ai_active": widget["ai_active"],
                     "language": widget["language"]}
-    _publish([inbox_group(conversation.workspace_id)], inbox_event)
     _publish([conversation_group(conversation.id)], widget_event)
 
 

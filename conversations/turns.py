@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from conversations import knowledge, llm_turn, selectors, services
+from conversations import knowledge, llm_turn, realtime, selectors, services
 from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
@@ -56,7 +56,9 @@ def process_turn(*, message_id: int, claim: str, worker: str = "") -> None:
     conversation = message.conversation
     if _flow_step(conversation, message):
         return
-    _apply(conversation, message, _plan(conversation, message))
+    plan = _plan(conversation, message)
+    with realtime.published_together():  # the outcome's events (typing off, the reply, a handoff's) in one trip
+        _apply(conversation, message, plan)
 
 
 def _flow_step(conversation: Conversation, message: Message) -> bool:
@@ -175,9 +177,8 @@ def _apply(conversation: Conversation, message: Message, plan: TurnPlan) -> None
         for reply in plan.replies:
             services.ai_reply_locked(conversation, body=reply.text, metadata=dict(reply.metadata),
                                      ask_if_helpful=reply.kb_answer)
-        if plan.handoff is not None:
-            services.handoff_request(conversation=conversation, request=_handoff_request(conversation, plan),
-                                     turn_message_id=locked.pk)
+        if plan.handoff is not None:  # not overtaken (checked above, under the same lock)
+            services.handoff_request_locked(conversation, request=_handoff_request(conversation, plan))
         services.message_turn_settle(message=locked, outcome=Message.TurnOutcome(plan.outcome))
 
 

@@ -22,6 +22,7 @@ from conversations.services.handoffs import (
     handoff_expire,
     handoff_notify,
     handoff_request,
+    handoff_request_locked,
     handoff_reroute,
     open_handoff,
 )
@@ -71,7 +72,7 @@ __all__ = [
     "conversation_close", "conversation_remember", "conversation_reopen", "conversation_tag", "conversation_unassign",
     "conversation_update_tags",
     "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_reroute",
-    "handoff_request", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
+    "handoff_request", "handoff_request_locked", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
     "message_turn_settle", "message_turns_release_orphans", "messages_turn_requeued", "note_add", "open_handoff",
     "receive_message", "receive_messages", "system_message", "typing_by_agent", "typing_by_visitor", "viewing_leave", "viewing_refresh",
     "viewing_set", "widget_conversation_start",

@@ -15,7 +15,8 @@ from conversations.assistant.phrases import phrase
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery
-from conversations.services.messages import conversation_reopen, lock_conversation, system_message
+from conversations.services.messages import (conversation_reopen, lock_conversation, system_message,
+                                             system_message_locked)
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
@@ -102,6 +103,12 @@ def handoff_request(*, conversation: Conversation, request: HandoffRequest,
             sender_type=Message.SenderType.VISITOR, id__gt=turn_message_id).exists():
         logger.info("Skipping stale handoff for conversation %s", conversation.pk)
         return None
+    return handoff_request_locked(conversation, request=request)
+
+
+def handoff_request_locked(conversation: Conversation, *, request: HandoffRequest) -> Handoff:
+    """`handoff_request` under the caller's lock of the conversation (a turn's outcome, which has checked
+    that no newer message overtook it): no second lock, no savepoint."""
     existing = open_handoff(conversation, lock=True)
     if existing is not None:
         return existing
@@ -177,7 +184,7 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
     if someone_there or transferred:
         next_step = "call_transfer" if transferred else "call_text_back" if calling else "handoff_passing"
         parts = [phrase(opener, language) if opener else "", phrase(next_step, language)]
-        system_message(conversation=conversation, body=" ".join(p for p in parts if p),
+        system_message_locked(conversation, body=" ".join(p for p in parts if p),
                        metadata={"handoff": str(handoff.id)})
         return
     minutes = routing_selectors.expected_reply_minutes(
@@ -187,7 +194,7 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
                     position=position)
     if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
         queued = f"{phrase(opener, language)} {queued}"
-    system_message(conversation=conversation, body=queued,
+    system_message_locked(conversation, body=queued,
                    metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
 
 
@@ -259,7 +266,7 @@ def handoff_reroute(*, handoff: Handoff) -> Handoff:
 
 def _tell_visitor_someone_has_it(conversation: Conversation, handoff: Handoff, phrase_key: str) -> None:
     """A waiting visitor's handoff went to someone who is there (from the queue, or from an absent agent)."""
-    system_message(conversation=conversation, body=phrase(phrase_key, conversation.language or "en"),
+    system_message_locked(conversation, body=phrase(phrase_key, conversation.language or "en"),
                    metadata={"handoff": str(handoff.id)})
 
 

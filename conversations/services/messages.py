@@ -377,7 +377,11 @@ def note_add(*, conversation: Conversation, agent, body: str) -> Message:
 @transaction.atomic
 def system_message(*, conversation: Conversation, body: str, metadata: dict | None = None) -> Message:
     """A notice in the conversation (handoff queued, handed back, flow steps) seen by both sides."""
-    conversation = lock_conversation(conversation)
+    return system_message_locked(lock_conversation(conversation), body=body, metadata=metadata)
+
+
+def system_message_locked(conversation: Conversation, *, body: str, metadata: dict | None = None) -> Message:
+    """`system_message` under the caller's lock of the conversation: no second lock, no savepoint."""
     return append_message(conversation, sender_type=Message.SenderType.SYSTEM, sender_name="", body=body,
                           metadata=metadata or {})
 

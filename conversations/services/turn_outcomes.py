@@ -96,5 +96,5 @@ def conversation_remember(*, conversation: Conversation, memory: dict, language:
         conversation.language = language
         fields.append("language")
     conversation.save(update_fields=fields)
-    if changed:
-        realtime.publish_conversation_updated(conversation)  # the widget's own words follow the visitor's language
+    if changed:  # the widget's own words follow the visitor's language (the inbox's list item has none)
+        realtime.publish_widget_conversation_updated(conversation)
