@@ -11,6 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from conversations import consumers  # noqa: E402
+from helpdesk import gc_tuning  # noqa: E402
 
 websocket_urlpatterns = [
     path("ws/widget/<str:conversation_id>/", consumers.WidgetConsumer.as_asgi()),
@@ -23,3 +24,6 @@ application = ProtocolTypeRouter({
     # authenticate with their token; the inbox checks the Origin of cookie-authenticated sockets.
     "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
 })
+
+# Built once per Daphne process: what exists now lives as long as the process (helpdesk/gc_tuning.py).
+gc_tuning.tune_for_latency()
