@@ -235,8 +235,8 @@ def abandon_turns() -> int:
     ).update(turn_processed_at=timezone.now(), turn_outcome=Message.TurnOutcome.MERGED, turn_lease_until=None)
 
 
-def close_earlier_handoffs(slug: str) -> int:
-    """Close the handoffs left open in the bench's handoff workspace. Nobody takes them: left open, every
+def close_bench_handoffs(slug: str) -> int:
+    """Close the handoffs open in the bench's handoff workspace. Nobody takes them: left open, every
     run added 60 to the queue the product's sweeps work through, and the sweeps (rightly) re-routed them,
     or assigned them to the one agent a later run brings online, during a measurement. Returns how many."""
     from conversations.models import Conversation, Handoff
@@ -497,7 +497,7 @@ async def socket_count(ws_base: str, port: int, workspace, total: int) -> dict:
 async def simultaneous_handoffs(ws_base: str, count: int, timeout: float) -> dict:
     workspace, agent_tokens = await sync_to_async(setup_workspace)("load-bench-handoffs", agents=6, handoffs=True)
     await sync_to_async(abandon_turns)()
-    await sync_to_async(close_earlier_handoffs)("load-bench-handoffs")
+    await sync_to_async(close_bench_handoffs)("load-bench-handoffs")
     conversations = await sync_to_async(new_conversations)(workspace, count)
     await sync_to_async(wait_for_empty_queue)()
     assigned_at: dict[str, float] = {}
@@ -515,7 +515,7 @@ async def simultaneous_handoffs(ws_base: str, count: int, timeout: float) -> dic
     await close_all([*agents, *widgets], [reader])
     # Left open, the 60 would be re-routed by the product once their agent's socket has been gone 30 s:
     # ~2 s of the jobs worker's CPU in the middle of the sweep's first rate.
-    await sync_to_async(close_earlier_handoffs)("load-bench-handoffs")
+    await sync_to_async(close_bench_handoffs)("load-bench-handoffs")
     times = [(assigned_at[c] - started) for c in wanted if c in assigned_at]
     return {"handoffs": count, "assigned": len(times), "refused_sockets": refused,
             "last_assigned_s": round(max(times), 2) if times else None,

@@ -107,6 +107,7 @@ def main() -> None:
         from routing.models import AgentProfile
 
         workspace, _ = setup_workspace("turn-profile-handoffs", agents=6, handoffs=True)
+        # Online for the whole run: presence lapses 30 s after the last heartbeat, and no inbox socket is open here.
         AgentProfile.objects.filter(workspace=workspace).update(last_seen_at=timezone.now() + timedelta(hours=1))
     else:
         workspace, _ = setup_workspace("turn-profile", agents=1, handoffs=False)

@@ -2,8 +2,8 @@
 
 A full collection (generation 2) walks every container object the process holds and stops the
 event loop and every socket thread while it does: with 1,000 widget sockets open a Daphne process
-tracks ~350,000 objects, and at 200 messages/s each full collection took 90–520 ms (four of them in
-a 10 s step), holding ~20–100 visitor messages behind it. That was the inbox's p99 at 200/s.
+tracks ~350,000 objects, and at 200 messages/s each full collection took ~180 ms to ~1 s (once or
+twice in a 10 s step), holding 40–200 visitor messages behind it. That was the inbox's p99 at 200/s.
 
 Two settings, applied once when the ASGI application is built:
 - `gc.freeze()`: the ~230,000 objects of the imports and Django's setup (modules, classes, URL
@@ -20,14 +20,15 @@ Two settings, applied once when the ASGI application is built:
 from __future__ import annotations
 
 import gc
-import os
+
+from django.conf import settings
 
 FULL_COLLECTION_EVERY = 100  # collections of generation 1 between full ones (Python's default: 10)
 
 
 def tune_for_latency() -> bool:
     """Freeze what exists now and make full collections rarer; False when turned off by the environment."""
-    if os.environ.get("HELPDESK_DAPHNE_GC", "tuned") == "python":
+    if settings.DAPHNE_GC == "python":
         return False
     gc.freeze()
     young, middle, _ = gc.get_threshold()

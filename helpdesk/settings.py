@@ -134,6 +134,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # to one connection per call (CONN_MAX_AGE then applies).
 DB_POOL: bool = env.bool("DB_POOL", default=True)
 WEBSOCKET_DB_THREADS: int = env.int("HELPDESK_WEBSOCKET_DB_THREADS", default=12)
+# Daphne's garbage collector: "tuned" (startup frozen, full collections rarer; helpdesk/gc_tuning.py) or "python".
+DAPHNE_GC: str = env.str("HELPDESK_DAPHNE_GC", default="tuned")
 # Widget messages are written in batches (group commit, conversations/socket_batch.py): while this many
 # batches are being written, the messages that arrive wait and go together in the next, up to the max.
 WEBSOCKET_BATCHES_IN_FLIGHT: int = env.int("HELPDESK_WEBSOCKET_BATCHES_IN_FLIGHT", default=2)

@@ -15,8 +15,7 @@ from conversations.assistant.phrases import phrase
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery
-from conversations.services.messages import (conversation_reopen, lock_conversation, system_message,
-                                             system_message_locked)
+from conversations.services.messages import conversation_reopen, lock_conversation, system_message_locked
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
@@ -184,8 +183,7 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
     if someone_there or transferred:
         next_step = "call_transfer" if transferred else "call_text_back" if calling else "handoff_passing"
         parts = [phrase(opener, language) if opener else "", phrase(next_step, language)]
-        system_message_locked(conversation, body=" ".join(p for p in parts if p),
-                       metadata={"handoff": str(handoff.id)})
+        system_message_locked(conversation, body=" ".join(p for p in parts if p), metadata={"handoff": str(handoff.id)})
         return
     minutes = routing_selectors.expected_reply_minutes(
         team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace)
@@ -195,7 +193,7 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
     if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
         queued = f"{phrase(opener, language)} {queued}"
     system_message_locked(conversation, body=queued,
-                   metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
+                          metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
 
 
 @transaction.atomic
@@ -267,7 +265,7 @@ def handoff_reroute(*, handoff: Handoff) -> Handoff:
 def _tell_visitor_someone_has_it(conversation: Conversation, handoff: Handoff, phrase_key: str) -> None:
     """A waiting visitor's handoff went to someone who is there (from the queue, or from an absent agent)."""
     system_message_locked(conversation, body=phrase(phrase_key, conversation.language or "en"),
-                   metadata={"handoff": str(handoff.id)})
+                          metadata={"handoff": str(handoff.id)})
 
 
 def _assign(handoff: Handoff, conversation: Conversation, agent) -> None:
@@ -353,7 +351,7 @@ def handoff_cancel(*, handoff: Handoff, reason: str, by=None, tell_visitor: bool
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
     if tell_visitor:
-        system_message(conversation=conversation, body=phrase("handed_back", conversation.language or "en"))
+        system_message_locked(conversation, body=phrase("handed_back", conversation.language or "en"))
     return handoff
 
 
