@@ -51,6 +51,9 @@ DATA = Path(os.environ.get("HELPDESK_EVAL_DATA", ROOT.parent / "shared" / "data"
 CHECKSET = ROOT / "conversations" / "assistant" / "checksets" / "human_request_multilingual.jsonl"
 PROBE = ROOT / "conversations" / "assistant" / "checksets" / "human_request_probe.jsonl"
 COMPLAINT_SET = ROOT / "conversations" / "assistant" / "checksets" / "complaint_frustration.jsonl"
+KB_DEMO_QUESTIONS = ROOT / "conversations" / "assistant" / "checksets" / "kb_passages_demo.jsonl"
+KB_LANGUAGES = ROOT / "conversations" / "assistant" / "checksets" / "kb_questions_multilingual.jsonl"
+DEMO_WORKSPACE = ROOT / "helpdesk" / "demo_workspace.json"
 EXTERNAL = DATA / "external"
 FAQ = EXTERNAL / "kb_qa"
 TOPICS = ("cancel_order", "get_refund", "payment_issue", "delete_account")
@@ -322,6 +325,32 @@ def complaint_eval(bot: Assistant, timings: list[float]) -> dict:
                                  / max(1, sum(r["kind"] == k for r in comp)), 4) for k in ("plain", "insult", "sarcasm")}}
 
 
+def kb_languages_eval(models, timings: list[float]) -> dict:
+    """The demo shop's English knowledge base asked in five languages (checksets/README.md): the 38
+    questions of kb_passages_demo.jsonl and their translations, plus 8 questions it does not answer per
+    language; at the demo's own threshold, how many get the right article, a wrong one, or none."""
+    doc = json.loads(DEMO_WORKSPACE.read_text())
+    articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/{i}/",
+                        tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
+    bot = Assistant(build_knowledge_index(articles, doc["policy"]["kb_not_covered"]),
+                    kb_threshold=doc["policy"]["kb_threshold"], models=models)
+    rows = load(KB_LANGUAGES) + [{"lang": "en", "article": r["article"], "question": r["question"]}
+                                 for r in load(KB_DEMO_QUESTIONS)]
+    per: dict[str, dict] = {}
+    for r in rows:
+        a = timed(bot, r["question"], timings)
+        got = a.answer.title if a.answer is not None else None
+        m = per.setdefault(r["lang"], {"in_scope": 0, "right": 0, "wrong": 0, "out_of_scope": 0, "oos_answered": 0})
+        if r["article"] is None:
+            m["out_of_scope"] += 1
+            m["oos_answered"] += got is not None
+        else:
+            m["in_scope"] += 1
+            m["right"] += got == r["article"]
+            m["wrong"] += got is not None and got != r["article"]
+    return {"threshold": doc["policy"]["kb_threshold"], "per_language": per}
+
+
 def component_costs(bot: Assistant, texts: list[str]) -> dict:
     """Milliseconds per message of each part of the decision, measured in this process one message
     at a time (p50 / p99 over `texts`): what the second encoder and the second voters add, apart
@@ -360,7 +389,7 @@ def component_costs(bot: Assistant, texts: list[str]) -> dict:
                                               "p99": round(float(np.percentile(v, 99)), 2)} for name, v in cost.items()}}
 
 
-PARTS = ("bitext", "clinc", "external", "check", "probe", "complaint", "faq", "cost")
+PARTS = ("bitext", "clinc", "external", "check", "probe", "complaint", "faq", "kb_languages", "cost")
 
 
 def main() -> int:
@@ -429,6 +458,8 @@ def main() -> int:
                          "with_train_questions": faq_eval(args.split, args.limit, models, [], with_questions=True),
                          "with_train_questions_and_not_covered": faq_eval(args.split, args.limit, models, [],
                                                                           with_questions=True, with_not_covered=True)}
+    if "kb_languages" in parts:
+        res["kb_languages"] = kb_languages_eval(models, timings)
     if "cost" in parts:  # the check set's messages, in no split: the same 500 for val and test
         res["component_ms"] = component_costs(bot, [r["text"] for r in load(CHECKSET)][:500])
 
@@ -520,6 +551,13 @@ def print_table(res: dict) -> None:
         rows.append((f"  at the default threshold {d['threshold']:.2f}",
                      f"right {100 * d['right']:.1f}% wrong {100 * d['wrong']:.1f}% OOS declined {100 * d['oos_declined']:.1f}%", ""))
         rows.append(("  top-1 article right (no threshold)", f"{100 * kb['top1_any_threshold']:.1f}%", ""))
+    if "kb_languages" in res:
+        kl = res["kb_languages"]
+        rows.append((f"Demo shop's English knowledge base asked in 5 languages (th {kl['threshold']:.2f})",
+                     "right / wrong of in-scope; OOS answered", ""))
+        for lang, m in kl["per_language"].items():
+            rows.append((f"  {lang}", f"{m['right']}/{m['in_scope']} right, {m['wrong']} wrong; "
+                                      f"{m['oos_answered']}/{m['out_of_scope']} OOS answered", ""))
     if "component_ms" in res:
         c = res["component_ms"]
         rows.append((f"Cost per message, in-process, one thread ({c['messages']} messages)", "p50 / p99 ms", ""))

@@ -237,7 +237,7 @@ class Assistant:
 
         answer, conf, candidates, cand_passages = None, 0.0, (), ()
         if not self.knowledge.empty and text.strip():
-            ranked = self.knowledge.score(text, q_emb)
+            ranked = self.knowledge.score(text, q_emb, m_emb, lang)
             candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)
             cand_passages = tuple(self.knowledge.passages[p] for _, _, p, _ in ranked)
             if ranked:

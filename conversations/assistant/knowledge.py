@@ -23,6 +23,13 @@ but outside it ("why is it named COVID?" beside "What is COVID-19?") are the one
 cannot tell apart (docs/assistant.md, "Questions the knowledge base does not answer"). With none
 listed, the index and its confidences are exactly as before.
 
+A question in another language than English (es, fr, de, pt...) is also ranked on the multilingual
+encoder (USE multilingual, one space for 16 languages), with an article classifier of its own on
+those vectors: MiniLM is English-only, so "¿Cuánto tarda el envío?" found no article in an English
+knowledge base. Its confidence is the same formula on the multilingual vectors, and the higher of
+the two readings wins (a message misread as German, "will coronavirus die in summer", keeps its
+English score). English questions are scored exactly as before.
+
 The reply quotes one body passage of the chosen article (`best_passage_for`): the one whose
 meaning is closest to the question, helped by the share of the question's content words it
 contains (IDF-weighted, stemmed) and, when the question is about the article's subject as a
@@ -46,7 +53,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from .encoder import DIM, get_encoder
+from .encoder import DIM, get_encoder, get_multilingual_encoder
 from .models import l2_rows
 from .serialize import restricted_loads
 from .text import normalize, sentences, words
@@ -161,6 +168,10 @@ class KnowledgeIndex:
     # how many passages, stored last with passage_article == len(article_ids), are questions the knowledge
     # base does not answer (a class of the classifier, never an answer); 0 in indexes pickled before them
     not_covered: int = 0
+    # the passages on the multilingual encoder, L2-normalised, and an article classifier on them alone, for
+    # questions not in English (None in indexes built before them, or without the encoder: English scoring)
+    emb_multi: np.ndarray | None = None
+    multi_classifier: LogisticRegression | None = None
     version: int = INDEX_VERSION
     build_seconds: float = 0.0
 
@@ -194,8 +205,11 @@ class KnowledgeIndex:
 
     # --- retrieval ---
 
-    def score(self, query: str, query_emb: np.ndarray | None) -> list[tuple[int, float, int, float]]:
-        """[(article index, confidence, best passage index, similarity)] best first (top 5)."""
+    def score(self, query: str, query_emb: np.ndarray | None, multi_emb: np.ndarray | None = None,
+              lang: str = "en") -> list[tuple[int, float, int, float]]:
+        """[(article index, confidence, best passage index, similarity)] best first (top 5).
+        `multi_emb`, `lang`: the question on the multilingual encoder and its language; a question not in
+        English is also read on those vectors (the module's docstring)."""
         if self.empty:
             return []
         q_lex = l2_rows(self.tfidf.transform([query])) if self.tfidf is not None else None
@@ -204,20 +218,39 @@ class KnowledgeIndex:
         else:
             sims = np.asarray((self.lex @ q_lex.T).todense()).ravel() if q_lex is not None else np.zeros(len(self.passages))
         n_articles = len(self.article_ids)
-        # passages are stored grouped by article, in article order, then the questions not covered (a last group)
-        groups = n_articles + (1 if self.not_covered else 0)
-        starts = np.searchsorted(self.passage_article, np.arange(groups))
-        best_sim = np.maximum.reduceat(sims, starts).astype(np.float64)[:n_articles]
         if self.classifier is not None:
-            probs = np.zeros(groups)
-            probs[self.classifier.classes_] = self._article_proba(q_lex, query_emb)
-            probs = probs[:n_articles]  # what the questions not covered took is no article's
+            probs = self._group_probs(self.classifier.classes_, self._article_proba(q_lex, query_emb))
         else:
             probs = np.ones(n_articles)
-        conf = np.sqrt(probs) * np.clip(best_sim, 0.0, 1.0)
+        conf, best_sim = self._confidence(probs, sims)
+        emb_multi = getattr(self, "emb_multi", None)  # indexes pickled before it have no such attribute
+        if lang != "en" and emb_multi is not None and multi_emb is not None:
+            q = (multi_emb / max(float(np.linalg.norm(multi_emb)), 1e-9)).astype(np.float32)
+            m_sims = emb_multi @ q
+            clf = self.multi_classifier
+            m_probs = self._group_probs(clf.classes_, _class_proba(clf.intercept_ + clf.coef_ @ q.astype(np.float64))) \
+                if clf is not None else np.ones(n_articles)
+            m_conf, m_best = self._confidence(m_probs, m_sims)
+            if m_conf.max() > conf.max():  # the multilingual reading is the surer one: it ranks and quotes
+                conf, best_sim, sims = m_conf, m_best, m_sims
         top = np.argsort(-conf)[:5]
         coverage = self._coverage(query)
         return [(int(a), float(conf[a]), self._choose(int(a), sims, coverage), float(best_sim[a])) for a in top]
+
+    def _group_probs(self, classes: np.ndarray, proba: np.ndarray) -> np.ndarray:
+        """Per article, the classifier's probability; what the questions not covered took is no article's."""
+        n_articles = len(self.article_ids)
+        probs = np.zeros(n_articles + (1 if self.not_covered else 0))
+        probs[classes] = proba
+        return probs[:n_articles]
+
+    def _confidence(self, probs: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sqrt(P) x the best passage's similarity, that similarity) per article."""
+        # passages are stored grouped by article, in article order, then the questions not covered (a last group)
+        n_articles = len(self.article_ids)
+        starts = np.searchsorted(self.passage_article, np.arange(n_articles + (1 if self.not_covered else 0)))
+        best_sim = np.maximum.reduceat(sims, starts).astype(np.float64)[:n_articles]
+        return np.sqrt(probs) * np.clip(best_sim, 0.0, 1.0), best_sim
 
     def _article_proba(self, q_lex, q_emb) -> np.ndarray:
         """The classifier's softmax for one question, computed from the few non-zero columns:
@@ -232,10 +265,7 @@ class KnowledgeIndex:
                 z += coef[:, :DIM] @ (q_emb.astype(np.float64) * EMB_WEIGHT)
         if q_lex is not None and q_lex.nnz:
             z += coef[:, offset + q_lex.indices] @ q_lex.data
-        if len(z) == 1:  # two classes: scikit-learn keeps one row of weights, the second class's logit
-            z = np.array([0.0, z[0]])
-        z = np.exp(z - z.max())
-        return z / z.sum()
+        return _class_proba(z)
 
     def condensed(self, passage: int, query_emb: np.ndarray | None) -> str:
         """Passage `passage` as an answer quotes it (`condense`), from the sentence embeddings stored
@@ -272,6 +302,14 @@ class KnowledgeIndex:
         if heads.size:
             relevance[0] += LEAD_WEIGHT * max(0.0, float(sims[heads].max()))
         return int(body[int(np.argmax(relevance))])
+
+
+def _class_proba(z: np.ndarray) -> np.ndarray:
+    """A logistic regression's class probabilities from its logits (one row of logits: two classes)."""
+    if len(z) == 1:  # two classes: scikit-learn keeps one row of weights, the second class's logit
+        z = np.array([0.0, z[0]])
+    z = np.exp(z - z.max())
+    return z / z.sum()
 
 
 def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str] = ()) -> KnowledgeIndex:
@@ -331,7 +369,14 @@ def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str
         idx.sentence_emb, at = {}, 0
         for i, sents in long.items():
             idx.sentence_emb[i], at = flat[at : at + len(sents)], at + len(sents)
+    multilingual = get_multilingual_encoder()
+    if multilingual is not None:
+        # in batches: one call over thousands of passages holds every activation at once (~200 MB for 15,000)
+        vecs = np.concatenate([multilingual.encode(passages[i:i + 64]) for i in range(0, len(passages), 64)])
+        idx.emb_multi = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
     if len(idx.article_ids) + (1 if idx.not_covered else 0) >= 2:
+        if idx.emb_multi is not None:
+            idx.multi_classifier = LogisticRegression(C=10, max_iter=3000).fit(idx.emb_multi, idx.passage_article)
         blocks = []
         if idx.emb is not None:
             blocks.append(sparse.csr_matrix(idx.emb * EMB_WEIGHT))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -333,3 +334,45 @@ def test_two_articles_share_the_probability_as_scikit_learn_computes_it() -> Non
     assert np.allclose(ours, index.classifier.predict_proba(x)[0], atol=1e-6)
     confidence = dict(Assistant(index).analyze(question).candidates)
     assert confidence["delivery"] > 0.4 > confidence["sizes"]
+
+
+# --- Questions in other languages than the knowledge base's English ---------------------------------------
+
+def test_a_question_in_another_language_is_answered_from_the_english_article(shop: KnowledgeIndex) -> None:
+    """MiniLM is English-only: "¿Cuánto tarda el envío?" found no article (issue 15). The multilingual
+    encoder ranks a question not in English; the reply introduces the article in the visitor's language.
+    (Its confidences run lower than English ones: the Portuguese question ranks right but, at 0.29, stays
+    under the default threshold; docs/assistant.md.)"""
+    bot = Assistant(shop)
+    cases = {"¿Cuánto tarda el envío?": "delivery", "Combien coûte la livraison ?": "delivery",
+             "Wie kann ich etwas zurückschicken?": "returns", "Os vossos casacos são grandes?": "sizes"}
+    for question, article in cases.items():
+        a = bot.analyze(question)
+        assert a.language != "en" and a.candidates[0][0] == article, (question, a.candidates)
+    a = bot.analyze("¿Cuánto tarda el envío?")
+    assert a.language == "es" and a.answer is not None and a.answer.article_id == "delivery"
+    assert "De nuestro artículo «Delivery times»" in a.answer.text and a.answer.text.endswith(a.answer.url)
+    assert Assistant(replace(shop, emb_multi=None)).analyze("¿Cuánto tarda el envío?").answer is None
+
+
+def test_a_question_in_another_language_that_no_article_answers_is_not_answered(shop: KnowledgeIndex) -> None:
+    bot = Assistant(shop)
+    for question in ("¿Cuál es la capital de Australia?", "Je voudrais ouvrir un compte bancaire",
+                     "Wie wird das Wetter morgen?"):
+        a = bot.analyze(question)
+        assert a.answer is None and a.out_of_scope.fired, (question, a.candidates)
+
+
+def test_english_questions_are_scored_as_before_the_multilingual_vectors(shop: KnowledgeIndex) -> None:
+    """The multilingual reading only ever adds to a question not in English; an index built before it
+    (no multilingual vectors) scores every question as it did, a Spanish one included."""
+    older = replace(shop, emb_multi=None, multi_classifier=None)
+    bot = Assistant(shop)
+    for question in ("how long does delivery take?", "do your coats run large?", "how do I return a coat?"):
+        q_emb = bot.encoder.encode_one(question)
+        m_emb = bot.ml_encoder.encode_one(question)
+        assert shop.score(question, q_emb, m_emb, "en") == older.score(question, q_emb, m_emb, "en") \
+            == older.score(question, q_emb)
+    spanish = "¿Cuánto tarda el envío?"
+    assert Assistant(older).analyze(spanish).answer is None
+    assert Assistant(shop).analyze(spanish).answer is not None
