@@ -223,10 +223,10 @@ class KnowledgeIndex:
         else:
             probs = np.ones(n_articles)
         conf, best_sim = self._confidence(probs, sims)
-        emb_multi = getattr(self, "emb_multi", None)  # indexes pickled before it have no such attribute
-        if lang != "en" and emb_multi is not None and multi_emb is not None:
+        # (an index pickled before the multilingual vectors reads the class default, None)
+        if lang != "en" and self.emb_multi is not None and multi_emb is not None:
             q = (multi_emb / max(float(np.linalg.norm(multi_emb)), 1e-9)).astype(np.float32)
-            m_sims = emb_multi @ q
+            m_sims = self.emb_multi @ q
             clf = self.multi_classifier
             m_probs = self._group_probs(clf.classes_, _class_proba(clf.intercept_ + clf.coef_ @ q.astype(np.float64))) \
                 if clf is not None else np.ones(n_articles)
