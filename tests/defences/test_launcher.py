@@ -167,7 +167,7 @@ def test_a_killed_web_or_worker_is_restarted_and_nothing_outlives_a_killed_launc
     launcher.wait_for("the jobs worker restart is logged", lambda: launcher.said("restarted jobs"))
     new_jobs = launcher.wait_for("the new jobs worker", lambda: launcher.child("jobs@"))
     assert new_jobs.pid != jobs.pid
-    launcher.wait_for("the new jobs worker's pool", lambda: len(new_jobs.children()) == 1)
+    launcher.wait_for("the new jobs worker's pool", lambda: len(new_jobs.children()) == 2)  # --concurrency 2
 
     tree = launcher.tree()
     assert len(tree) >= 6, launcher.log()  # web, both workers and their pools
