@@ -127,10 +127,22 @@ def request_scores(models: DetectorModels, base: str, parts: list[str], encoders
     return out + [(t, float((ml_votes[i] + lex_votes.get(i, 0.0)) / 2)) for i, t in enumerate(texts)]
 
 
+# Where a sentence turns from one thing to another: "I want those 30 pounds back, put me through
+# with a bank worker!", "Nothing works any more, just fix it or let me speak with another agent".
+# A clause of three words or more is read on its own (chosen on out-of-fold scores of the external
+# train + val rows, docs/assistant.md).
+_CLAUSE_TURN = re.compile(r"\s*[,;:]\s+|\s+(?:or|but|and|so)\s+(?=(?:can|could|let|put|get|just|i|please|may|would"
+                          r"|transfer|connect)\b)", re.IGNORECASE)
+
+
 def message_parts(text: str) -> list[str]:
-    """The sentences of a message that it is read again in when it is no request as a whole (none
-    for a message of one sentence)."""
-    parts = [s for s in sentences(text) if len(s.split()) >= 2]
+    """The sentences of a message, and the clauses of a sentence that turns, that it is read again
+    in when it is no request as a whole (none for a message of one plain sentence)."""
+    parts: list[str] = []
+    for sentence in sentences(text):
+        clauses = [c for c in _CLAUSE_TURN.split(sentence) if len(c.split()) >= 3]
+        parts.extend([sentence, *clauses] if len(clauses) > 1 else [sentence])
+    parts = [p for p in dict.fromkeys(parts) if len(p.split()) >= 2 and p != text.strip()]
     return parts if len(parts) > 1 else []
 
 

@@ -64,10 +64,16 @@ _TRANSFER_NOUN = (r"(?:make|do|send|set\s+up|schedule|initiate|hacer|realizar|fa
                   r"(?:transfer|transferencia|virement|uberweisung|transferencia)")
 _PAYEE = rf"(?:\s+(?:to|for|a|para|pra|à|an|fur)\s+(?:\S+\s+){{0,3}}?(?:{_PERSON})\b)?"
 _PAYMENT = re.compile(
-    rf"\b(?:(?:{_PAYING})\s+(?:\S+\s+){{0,3}}?(?:[a-z]')?(?:{_MONEY})(?!\w)|{_TRANSFER_NOUN}\b){_PAYEE}"
+    # (with the payer when a person word is the subject: "can someone transfer funds into my account")
+    rf"\b(?:(?:{_PERSON})\s+)?(?:(?:{_PAYING})\s+(?:\S+\s+){{0,3}}?(?:[a-z]')?(?:{_MONEY})(?!\w)|{_TRANSFER_NOUN}\b){_PAYEE}"
     # German puts the verb last: "jemandem 50 Euro überweisen", "meiner Schwester Geld schicken"
-    rf"|\b(?:(?:{_PERSON})\s+|\w+\s+)?(?:{_MONEY})\s+(?:\w+\s+)?(?:uberw(?:ei|ie)s\w*|schick\w*|send\w*|zahl\w*)\b")
+    # ("Geld an eine andere Person senden": the payee may come between)
+    rf"|\b(?:(?:{_PERSON})\s+|\w+\s+)?(?:{_MONEY})\s+(?:\w+\s+){{0,4}}?(?:uberw(?:ei|ie)s\w*|schick\w*|send\w*|zahl\w*)\b")
 _NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b")  # "je ne veux parler à personne"
+# The negation is the person itself, after a wish: "Ich will mit niemandem sprechen", "I want to talk
+# to nobody" (Spanish and Portuguese put a "no"/"não" first, which _NEGATED takes).
+_WANTS_NOBODY = re.compile(r"\b(?:want|need|wish|like|will|mochte|moechte|brauche|wollen|mochten|muss)\b(?:\s+\S+){0,4}?"
+                           r"\s+(?:nobody|no\s+one|no-one|niemand\w*)\b")
 # (without "ai"/"ia": French "j'ai", Spanish "ia" are words of their own)
 _BOT_WORD = re.compile(r"\b(?:bots?|robot\w*|robo|machine|maquina|maschine|ki|chatbot|automat\w*|computer|ordinateur)\b")
 # "I don't know how to reach an agent" does not decline one: a negated *knowing* is no refusal.
@@ -135,6 +141,8 @@ def _fold(text: str) -> str:
 def _declining_spans(clause: str, lang: str) -> list[tuple[int, int]]:
     """Where `clause` (folded) declines a person: from the negation to the person it governs."""
     if lang == "fr" and _NEGATED_FR_PERSONNE.search(clause):
+        return [(0, len(clause))]
+    if _WANTS_NOBODY.search(clause):
         return [(0, len(clause))]
     patterns = [_NEGATED[lang]] if lang in _NEGATED else list(_NEGATED.values())
     spans = []

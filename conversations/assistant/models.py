@@ -154,11 +154,11 @@ def _bitext_sample(bitext_rows: list[dict], positive: str, n_positive: int | Non
     return out
 
 
-def human_request_rows(bitext_rows: list[dict]) -> list[tuple[str, bool]]:
+def human_request_rows(bitext_rows: list[dict], files: tuple[Path, ...] = HUMAN_REQUEST_FILES) -> list[tuple[str, bool]]:
     """Bitext (every contact_human_agent row, a seeded sample of the other intents) and the
     public + project-written rows of training_data/ for the human-request classifier."""
     out = _bitext_sample(bitext_rows, "contact_human_agent", None, HUMAN_BITEXT_PER_INTENT)
-    for path in HUMAN_REQUEST_FILES:
+    for path in files:
         out.extend((r["text"], bool(r["human_request"])) for r in load_training_rows(path))
     return out
 

@@ -36,10 +36,12 @@ REQUESTS = {
 }
 NOT_REQUESTS = {
     "en": ["Thanks, but I won't need an agent, the article was enough", "Please don't pass me to anyone, I'm sorted",
+           "I want to speak to nobody, just tell me the status",
            "My neighbour can sign for the parcel if I'm out", "How do I list my brother as a second contact?"],
     "es": ["No hace falta ningún agente, ya encontré la respuesta", "Mi vecino puede firmar la entrega"],
     "fr": ["Je n'ai besoin de personne, j'ai trouvé la réponse", "Mon voisin peut signer à ma place"],
-    "de": ["Ich brauche keinen Berater, die Antwort habe ich gefunden", "Mein Nachbar kann das Paket annehmen"],
+    "de": ["Ich brauche keinen Berater, die Antwort habe ich gefunden", "Mein Nachbar kann das Paket annehmen",
+           "Ich möchte mit niemandem reden, sagen Sie mir nur den Status"],
     "pt": ["Não preciso de atendente, já achei a resposta", "Meu vizinho pode receber o pacote"],
 }
 # Being put through to customer care is a request; asking how to reach it, or moving money, is not.
@@ -67,11 +69,22 @@ IN_A_WORD = {"en": ["REPRESENTATIVE NOW", "agent pls"], "es": ["operadora, por f
 # a transfer of the visitor to a person still is.
 PAYMENTS = {
     "en": ["I need to transfer money to a person", "How do I wire 300 dollars to my landlord?",
-           "i want to make a transfer to my cousin"],
+           "i want to make a transfer to my cousin", "Can someone transfer funds into my account?"],
     "es": ["Necesito mandar dinero a mi hermano"],
     "fr": ["Comment virer de l'argent à mon fils ?"],
-    "de": ["Wie kann ich meinem Vermieter 300 Euro überweisen?"],
+    "de": ["Wie kann ich meinem Vermieter 300 Euro überweisen?", "Ich möchte Geld an eine andere Person senden, wie geht das?"],
     "pt": ["Preciso transferir dinheiro para minha mãe"],
+}
+# A sentence that turns from a complaint to a request is heard clause by clause; one that only turns
+# between two statements is no request (detectors.message_parts).
+TURNING_SENTENCES = {
+    True: ["The app keeps crashing, put me through to one of your staff",
+           "My card was declined twice, can I talk to somebody from billing",
+           "La aplicación no funciona, pásame con alguien de soporte",
+           "Ça ne marche toujours pas, passez-moi un conseiller",
+           "Ainda não funciona, me passa para um atendente"],
+    False: ["I waited two weeks for the refund, it still hasn't arrived",
+            "My brother set up the account, he is the main contact"],
 }
 TRANSFERS_TO_A_PERSON = ["can you transfer me to a person", "Please transfer my call to an agent",
                          "I sent money to the wrong account and want to talk to a person",
@@ -98,7 +111,8 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     bitext = assistant_models.load_training_rows()
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
-    ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, DEPARTMENTS, IN_A_WORD, PAYMENTS)
+    ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, DEPARTMENTS, IN_A_WORD, PAYMENTS,
+                            TURNING_SENTENCES)
             for texts in group.values() for t in texts]
     ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
@@ -188,6 +202,14 @@ def test_a_question_about_a_person_being_there_is_a_request(bot: Assistant) -> N
 def test_a_message_of_several_sentences_is_heard_in_each(bot: Assistant) -> None:
     text = "My card was charged twice for the same order last week. That is not ok. Can I talk to somebody?"
     assert bot.analyze(text).human_request.fired
+
+
+@pytest.mark.parametrize("text,asks", [(t, asks) for asks, texts in TURNING_SENTENCES.items() for t in texts])
+def test_a_sentence_that_turns_to_a_request_is_heard_in_its_clause(bot: Assistant, text: str, asks: bool) -> None:
+    signal = bot.analyze(text).human_request
+    assert signal.fired is asks, signal
+    if asks:  # the message as a whole reads as a complaint: the clause is what asks
+        assert "scored on" in signal.evidence and text.split(", ")[1][:20] in signal.evidence
 
 
 class _Counting:
