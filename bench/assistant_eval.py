@@ -14,11 +14,14 @@ Training and tuning touch only train and val rows:
   highest threshold keeping val in-scope accuracy >= 95%), then applied unchanged.
 - the human-request classifier is trained on Bitext, the *train* split of
   shared/data/external/human_request and project-written rows (training_data/README.md); its
-  threshold was chosen on that folder's *val* split;
+  threshold was chosen on that folder's *val* split (and its clause reading on out-of-fold
+  scores of train + val, bench/human_request_folds.py);
 - the public FAQ (shared/data/external/kb_qa) is loaded as the only articles, once with article text
   alone, once with the *train* split's questions as the articles' example questions, and once with
   those plus the *train* split's out-of-scope questions as questions the knowledge base does not
   answer (build_knowledge_index's not_covered); its threshold is chosen on its *val* split by a rule fixed in advance (FAQ_MAX_WRONG / FAQ_MIN_DECLINED).
+  A fourth configuration uses every development question (train for val, train + val for test) and
+  takes the rule's threshold on their out-of-fold scores (faq_pooled_eval).
 With --split test the same configuration is scored once on the test files. Every part's
 messages count towards the decision latency; --only runs some parts.
 """
@@ -75,6 +78,7 @@ TARGETS = {
 }
 FAQ_MAX_WRONG = 0.05  # the FAQ threshold rule, fixed before any test row: the lowest threshold whose
 FAQ_MIN_DECLINED = 0.90  # val wrong-article share <= 5% and val out-of-scope declined >= 90%
+FAQ_FOLDS, FAQ_SEED = 5, 7  # the pooled configuration's threshold: out-of-fold scores of the development rows
 
 
 def load(path: Path) -> list[dict]:
@@ -200,6 +204,34 @@ def faq_rule_threshold(scored, *, min_declined: float = FAQ_MIN_DECLINED) -> flo
     return None
 
 
+def faq_bot(question_rows: list[dict], models, *, with_questions: bool, with_not_covered: bool) -> tuple[Assistant, dict]:
+    """The public FAQ's articles as the workspace's only articles; question_rows' in-scope questions
+    become the example questions of the articles they are labelled with (with_questions), their
+    out-of-scope ones the questions the knowledge base does not answer (with_not_covered). Also
+    returns the counts the report shows."""
+    questions: dict[str, list[str]] = defaultdict(list)
+    not_covered: list[str] = []
+    for r in question_rows:
+        if r["in_scope"] and with_questions:
+            for article_id in r["article_ids"]:
+                questions[article_id].append(r["text"])
+        elif not r["in_scope"] and with_not_covered:
+            not_covered.append(r["text"])
+    articles = [Article(id=a["id"], title=a["title"], body=a["body"], url=f"https://help.example.com/help/{a['id']}/",
+                        questions=tuple(questions[a["id"]])) for a in load(FAQ / "articles.jsonl")]
+    bot = Assistant(build_knowledge_index(articles, not_covered), models=models)
+    return bot, {"articles": len(articles), "passages": len(bot.knowledge.passages),
+                 "example_questions": sum(len(q) for q in questions.values()), "not_covered": len(not_covered)}
+
+
+def faq_threshold(scored) -> tuple[float, bool]:
+    """The rule's threshold on these scores (else the lowest with wrong <= 5%, else the project
+    default), and whether the rule itself was met."""
+    meets = faq_rule_threshold(scored)
+    safe = faq_rule_threshold(scored, min_declined=0.0)
+    return (meets if meets is not None else safe if safe is not None else DEFAULT_KB_THRESHOLD), meets is not None
+
+
 def faq_eval(split: str, limit: int | None, models, timings: list[float], *, with_questions: bool = False,
              with_not_covered: bool = False) -> dict:
     """The public FAQ loaded as the workspace's only articles; its threshold is the lowest one
@@ -207,27 +239,33 @@ def faq_eval(split: str, limit: int | None, models, timings: list[float], *, wit
     default), then applied to `split`. with_questions: each article also carries the *train* split's
     questions it answers as example questions (never a val or test question). with_not_covered: the
     *train* split's out-of-scope questions are the questions the knowledge base does not answer."""
-    folder = FAQ
-    questions: dict[str, list[str]] = defaultdict(list)
-    not_covered: list[str] = []
-    for r in load(folder / "train.jsonl"):
-        if r["in_scope"] and with_questions:
-            for article_id in r["article_ids"]:
-                questions[article_id].append(r["text"])
-        elif not r["in_scope"] and with_not_covered:
-            not_covered.append(r["text"])
-    articles = [Article(id=a["id"], title=a["title"], body=a["body"], url=f"https://help.example.com/help/{a['id']}/",
-                        questions=tuple(questions[a["id"]])) for a in load(folder / "articles.jsonl")]
-    bot = Assistant(build_knowledge_index(articles, not_covered), models=models)
-    val = faq_scores(bot, load(folder / "val.jsonl")[:limit], timings if split == "val" else [])
-    meets = faq_rule_threshold(val)
-    safe = faq_rule_threshold(val, min_declined=0.0)
-    threshold = meets if meets is not None else safe if safe is not None else DEFAULT_KB_THRESHOLD
-    scored = val if split == "val" else faq_scores(bot, load(folder / f"{split}.jsonl")[:limit], timings)
-    return {**faq_metrics(scored, threshold), "threshold": threshold, "val_rule_met": meets is not None,
+    bot, counts = faq_bot(load(FAQ / "train.jsonl"), models, with_questions=with_questions, with_not_covered=with_not_covered)
+    val = faq_scores(bot, load(FAQ / "val.jsonl")[:limit], timings if split == "val" else [])
+    threshold, met = faq_threshold(val)
+    scored = val if split == "val" else faq_scores(bot, load(FAQ / f"{split}.jsonl")[:limit], timings)
+    return {**faq_metrics(scored, threshold), "threshold": threshold, "val_rule_met": met,
             "at_default_threshold": {**faq_metrics(scored, DEFAULT_KB_THRESHOLD), "threshold": DEFAULT_KB_THRESHOLD},
-            "articles": len(articles), "passages": len(bot.knowledge.passages),
-            "example_questions": sum(len(q) for q in questions.values()), "not_covered": len(not_covered)}
+            **counts}
+
+
+def faq_pooled_eval(split: str, limit: int | None, models, *, folds: int = FAQ_FOLDS) -> dict:
+    """Every development question used, as a workspace would use every question it has: the rows
+    before `split` (train for val; train + val for test) are the example questions and the questions
+    not covered, and the threshold is the rule's on their out-of-fold scores (each of `folds` seeded
+    folds scored against an index built from the others), then applied unchanged to `split`."""
+    dev = load(FAQ / "train.jsonl") + (load(FAQ / "val.jsonl") if split == "test" else [])
+    fold_of = np.random.default_rng(FAQ_SEED).permutation(len(dev)) % folds
+    out_of_fold = []
+    for k in range(folds):
+        bot, _ = faq_bot([r for r, f in zip(dev, fold_of) if f != k], models, with_questions=True, with_not_covered=True)
+        out_of_fold += faq_scores(bot, [r for r, f in zip(dev, fold_of) if f == k], [])
+    threshold, met = faq_threshold(out_of_fold)
+    bot, counts = faq_bot(dev, models, with_questions=True, with_not_covered=True)
+    scored = faq_scores(bot, load(FAQ / f"{split}.jsonl")[:limit], [])
+    return {**faq_metrics(scored, threshold), "threshold": threshold, "rule_met_out_of_fold": met,
+            "out_of_fold": faq_metrics(out_of_fold, threshold), "folds": folds, "development_rows": len(dev),
+            "at_default_threshold": {**faq_metrics(scored, DEFAULT_KB_THRESHOLD), "threshold": DEFAULT_KB_THRESHOLD},
+            **counts}
 
 
 def timed(bot: Assistant, text: str, timings: list[tuple[float, float, float]]):
@@ -457,7 +495,8 @@ def main() -> int:
         res["kb_faq"] = {"articles_only": faq_eval(args.split, args.limit, models, timings),
                          "with_train_questions": faq_eval(args.split, args.limit, models, [], with_questions=True),
                          "with_train_questions_and_not_covered": faq_eval(args.split, args.limit, models, [],
-                                                                          with_questions=True, with_not_covered=True)}
+                                                                          with_questions=True, with_not_covered=True),
+                         "all_development_questions": faq_pooled_eval(args.split, args.limit, models)}
     if "kb_languages" in parts:
         res["kb_languages"] = kb_languages_eval(models, timings)
     if "cost" in parts:  # the check set's messages, in no split: the same 500 for val and test
@@ -542,6 +581,9 @@ def print_table(res: dict) -> None:
                      " / ".join(f"{cs['by_kind'][k]:.2f}" for k in ("plain", "insult", "sarcasm")), ""))
     for name, kb in res.get("kb_faq", {}).items():
         label = "articles only" if name == "articles_only" else f"+ {kb['example_questions']} train questions"
+        if name == "all_development_questions":
+            label = (f"+ {kb['example_questions']} development questions, threshold from {kb['folds']} folds"
+                     f" of {kb['development_rows']} rows")
         if kb.get("not_covered"):
             label += f" + {kb['not_covered']} not covered"
         rows.append((f"Public FAQ, {label} ({kb['in_scope']} in scope + {kb['out_of_scope']} OOS, th {kb['threshold']:.3f})",
