@@ -71,9 +71,12 @@ _PAYMENT = re.compile(
     rf"|\b(?:(?:{_PERSON})\s+|\w+\s+)?(?:{_MONEY})\s+(?:\w+\s+){{0,4}}?(?:uberw(?:ei|ie)s\w*|schick\w*|send\w*|zahl\w*)\b")
 _NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b")  # "je ne veux parler à personne"
 # The negation is the person itself, after a wish: "Ich will mit niemandem sprechen", "I want to talk
-# to nobody" (Spanish and Portuguese put a "no"/"não" first, which _NEGATED takes).
-_WANTS_NOBODY = re.compile(r"\b(?:want|need|wish|like|will|mochte|moechte|brauche|wollen|mochten|muss)\b(?:\s+\S+){0,4}?"
-                           r"\s+(?:nobody|no\s+one|no-one|niemand\w*)\b")
+# to nobody" (Spanish and Portuguese put a "no"/"não" first, which _NEGATED takes). Not "Will nobody
+# help me?", which asks for someone.
+_WANTS_NOBODY = {
+    "en": re.compile(r"\b(?:want|need|wish)\b(?:\s+\S+){0,4}?\s+(?:nobody|no\s+one|no-one)\b"),
+    "de": re.compile(r"\b(?:will|mochte|moechte|brauche|wollen|mochten|muss)\b(?:\s+\S+){0,4}?\s+niemand\w*"),
+}
 # (without "ai"/"ia": French "j'ai", Spanish "ia" are words of their own)
 _BOT_WORD = re.compile(r"\b(?:bots?|robot\w*|robo|machine|maquina|maschine|ki|chatbot|automat\w*|computer|ordinateur)\b")
 # "I don't know how to reach an agent" does not decline one: a negated *knowing* is no refusal.
@@ -142,7 +145,7 @@ def _declining_spans(clause: str, lang: str) -> list[tuple[int, int]]:
     """Where `clause` (folded) declines a person: from the negation to the person it governs."""
     if lang == "fr" and _NEGATED_FR_PERSONNE.search(clause):
         return [(0, len(clause))]
-    if _WANTS_NOBODY.search(clause):
+    if lang in _WANTS_NOBODY and _WANTS_NOBODY[lang].search(clause):
         return [(0, len(clause))]
     patterns = [_NEGATED[lang]] if lang in _NEGATED else list(_NEGATED.values())
     spans = []
