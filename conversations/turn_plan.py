@@ -32,6 +32,8 @@ from routing.priority import URGENT_WORDS
 
 # "yes" to the AI's offer of a person
 YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por favor|oui|ja|sim|claro)\b", re.I)
+# "no" to the AI's offer of a person (a short message; normalized text)
+NO_THANKS = re.compile(r"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|nein|nao)\b")
 # Declining a question while information is gathered (matched on normalized text: no accents, lower case;
 # normalize keeps "ß")
 DECLINE = re.compile(
@@ -183,6 +185,7 @@ class _Turn:
     lang: str
     asked: bool
     topic: str | None
+    declined_offer: bool = False  # "no thanks" to the offer of a person: the AI stays, nothing is escalated
 
     @classmethod
     def start(cls, policy: TurnPolicy, memory: TurnMemory, analysis: Analysis, text: str, facts: TurnFacts) -> _Turn:
@@ -197,7 +200,9 @@ class _Turn:
                          frustration=text[:300] if _upset(analysis) else memory.frustration,
                          distressed=memory.distressed or _distress(text))
         topic = analysis.restricted_topic.name if analysis.restricted_topic else None
-        return cls(policy, memory, analysis, text, facts, lang, asked, topic)
+        declined_offer = memory.offered_human and not asked and len(text.split()) <= 4 \
+            and bool(NO_THANKS.match(normalize(text)))
+        return cls(policy, memory, analysis, text, facts, lang, asked, topic, declined_offer)
 
     # -- a turn outside gathering --
 
@@ -219,6 +224,8 @@ class _Turn:
         decision = decide(self.policy.level, signals)
         action = decision.action
         if action == "small_talk":
+            if self.declined_offer:
+                return self._reply(decision, phrase("offer_declined", self.lang))
             if a.smalltalk == "bot_question":  # AI only: no person to bring in, the honest answer alone
                 return self._reply(decision, phrase("opener_ai_disclosed", self.lang))
             return self._reply(decision, phrase(a.smalltalk or "greeting", self.lang))
@@ -234,7 +241,9 @@ class _Turn:
             return self._reply(decision, phrase("ask_problem", self.lang))
         if action == "offer_human":
             self.memory = replace(self.memory, offered_human=True).with_tried("offered a person")
-            body, metadata = phrase("bot_offer_human" if a.asked_if_bot.fired else "offer_human", self.lang), {}
+            offer = ("bot_offer_human" if a.asked_if_bot.fired
+                     else "cannot_answer" if a.declined_human.fired and a.answer is None else "offer_human")
+            body, metadata = phrase(offer, self.lang), {}
             if a.answer is not None:
                 body, metadata = f"{a.answer.text}\n\n{body}", _answer_metadata(a)
             return self._reply(decision, body, metadata)
@@ -353,6 +362,8 @@ class _Turn:
             model_handoff=bool(self.facts.model and self.facts.model.handoff),
             was_frustrated=m.frustrated,
             asked_if_bot=a.asked_if_bot.fired,
+            declined_human=a.declined_human.fired,
+            declined_offer=self.declined_offer,
         )
 
     def _known(self) -> dict[str, str]:

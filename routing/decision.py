@@ -55,6 +55,8 @@ class TurnSignals:
     model_handoff: bool = False  # the language model, asked to write the answer, called its handoff tool
     was_frustrated: bool = False  # frustrated earlier in the conversation: names a handoff, never causes one
     asked_if_bot: bool = False  # "are you a bot?": no request for a person, but a reason to offer one
+    declined_human: bool = False  # "I don't want to talk to anyone": the AI offers a person, never brings one in unasked
+    declined_offer: bool = False  # "no thanks" to the AI's offer of a person
 
 
 Action = Literal["answer", "cannot_answer", "ask_problem", "ask_field", "gather", "offer_human", "handoff",
@@ -119,6 +121,9 @@ def decide(level: HandoffLevel | str, s: TurnSignals) -> Decision:
     if s.asked_if_bot and not (s.asked_for_human or s.frustrated or s.restricted_topic):
         return Decision("offer_human", why="a bot question gets an honest answer and the offer of a person, not a handoff")
 
+    if s.declined_offer and not (s.asked_for_human or s.frustrated or s.restricted_topic):
+        return Decision("small_talk", why="the visitor said no to the offer of a person: the AI stays with them")
+
     if s.smalltalk and not (s.asked_for_human or s.frustrated or s.restricted_topic):
         return Decision("small_talk", why="small talk is answered, not escalated")
 
@@ -154,6 +159,8 @@ def decide(level: HandoffLevel | str, s: TurnSignals) -> Decision:
         what = ("the visitor said the answer did not help" if s.said_not_helpful
                 else "the visitor keeps asking the same thing" if s.repeated_failure
                 else "the knowledge base has no confident answer")
+        if s.declined_human:
+            return Decision("offer_human", why=f"{what}, but the visitor declined a person: offered, not brought in")
         if level is HandoffLevel.AI_FIRST and not s.has_problem_statement:
             return Decision("ask_problem", why=f"AI first: {what}, but the problem is not stated yet")
         cause = strongest_cause(request, frustration, failure)

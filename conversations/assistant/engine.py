@@ -14,7 +14,7 @@ from sklearn import config_context
 
 from . import detectors as d
 from .encoder import get_encoder, get_multilingual_encoder, in_background, single_blas_thread
-from .human_request import asks_if_bot
+from .human_request import asks_if_bot, declines_a_person
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
@@ -227,6 +227,8 @@ class Assistant:
         smalltalk = d.detect_smalltalk(text)
         bot_clause = asks_if_bot(text)
         asked_if_bot = Signal(1.0, True, f"asks whether this is a bot: {bot_clause[:80]!r}") if bot_clause else NO_SIGNAL
+        declined_clause = declines_a_person(text, lang) if not human.fired else None
+        declined = Signal(1.0, True, f"declines a person: {declined_clause[:80]!r}") if declined_clause else NO_SIGNAL
         if bot_clause and not human.fired and not smalltalk and len(text.split()) - len(bot_clause.split()) <= 2:
             smalltalk = "bot_question"  # only that question: nothing to look up (turn_plan answers it)
         # "¿Eres un bot?" alone reads as impatient to the classifiers; it is a question, answered honestly
@@ -257,7 +259,7 @@ class Assistant:
             language=lang, human_request=human, frustration=frustration, not_helpful=not_helpful,
             repeated_question=repeated, restricted_topic=topic, out_of_scope=oos, answer=answer,
             complaint=complaint, anger=anger, smalltalk=smalltalk, asked_if_bot=asked_if_bot,
-            kb_confidence=round(conf, 4),
+            declined_human=declined, kb_confidence=round(conf, 4),
             candidates=candidates, candidate_passages=cand_passages,
         )
 

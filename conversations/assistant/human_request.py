@@ -188,6 +188,12 @@ def split_clauses(text: str, lang: str) -> Clauses:
     return Clauses(", ".join(kept), tuple(negated), tuple(bot_questions), tuple(payments))
 
 
+def declines_a_person(text: str, lang: str) -> str | None:
+    """The clause declining a person ("I don't want to talk to anyone"), if there is one."""
+    negated = split_clauses(text, lang).negated
+    return negated[0] if negated else None
+
+
 def asks_if_bot(text: str) -> str | None:
     """The clause asking whether the assistant is a bot, if there is one."""
     for raw in _CLAUSE_SPLIT.split(text):

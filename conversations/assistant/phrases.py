@@ -26,6 +26,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Es tut mir leid, dass das frustrierend ist. Soll ich jemanden aus unserem Team dazuholen?",
         "pt": "Sinto muito que isso seja frustrante. Quer que eu chame uma pessoa da nossa equipe?",
     },
+    "offer_declined": {  # "no thanks" to the offer of a person
+        "en": "No problem. What else can I help you with?",
+        "es": "De acuerdo. ¿En qué más puedo ayudarte?",
+        "fr": "D'accord. Puis-je vous aider pour autre chose ?",
+        "de": "In Ordnung. Wobei kann ich Ihnen sonst helfen?",
+        "pt": "Tudo bem. Em que mais posso ajudar?",
+    },
     "bot_offer_human": {  # the answer to "are you a bot?" (opener_ai_disclosed), and the offer
         "en": "I'm an AI assistant, not a person. Would you like me to bring in a person from our team?",
         "es": "Soy un asistente de IA, no una persona. ¿Quieres que te pase con una persona de nuestro equipo?",

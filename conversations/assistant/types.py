@@ -84,6 +84,8 @@ class Analysis:
     smalltalk: str | None = None  # "greeting", "thanks", "goodbye", "bot_question": nothing to look up
     # "are you a bot?": not a request for a person, but the AI says what it is and brings one in (turn_plan)
     asked_if_bot: Signal = NO_SIGNAL
+    # "I don't want to talk to anyone, just tell me ...": a handoff the AI would start by itself becomes an offer
+    declined_human: Signal = NO_SIGNAL
     kb_confidence: float = 0.0  # best article's confidence, also when below the threshold
     candidates: tuple[tuple[str, float], ...] = field(default=())  # (article_id, confidence), best first
     candidate_passages: tuple[str, ...] = field(default=())  # each candidate's passage that answers the message

@@ -485,6 +485,47 @@ def test_a_bot_question_with_a_request_for_a_person_is_a_request(bot):
     assert reply(plan).startswith("I'm an AI assistant, not a person.")
 
 
+@pytest.mark.parametrize("text, lang, says", [
+    ("I don't want to talk to anyone, just tell me if you sell gift cards", "en", "I couldn't find an answer"),
+    ("Ich möchte mit niemandem reden, verkaufen Sie Gutscheine?", "de", "Dazu habe ich in unseren Hilfeartikeln"),
+    ("No quiero hablar con nadie, ¿venden tarjetas regalo?", "es", "No he encontrado la respuesta"),
+])
+def test_a_visitor_who_declined_a_person_is_offered_one_not_handed_off_when_the_ai_cannot_answer(bot, text, lang, says):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say(text)
+    assert plan.language == lang and reply(plan).startswith(says)
+    assert plan.handoff is None and plan.memory.pending is None and plan.memory.offered_human
+    plan = chat.say("yes" if lang == "en" else "ja" if lang == "de" else "sí")
+    assert plan.memory.pending is not None, "accepted: the handoff begins"
+
+
+@pytest.mark.parametrize("first, no, says", [
+    ("are you a bot?", "no thanks", "No problem."),
+    ("I don't want to talk to anyone, just tell me if you sell gift cards", "nope", "No problem."),
+    ("¿Eres un bot?", "no, gracias", "De acuerdo."),
+    ("Ich möchte mit niemandem reden, verkaufen Sie Gutscheine?", "nein danke", "In Ordnung."),
+])
+def test_no_to_the_offer_of_a_person_keeps_the_assistant_and_starts_no_handoff(bot, first, no, says):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say(first).memory.offered_human
+    plan = chat.say(no)
+    assert plan.handoff is None and plan.memory.pending is None, "declined: nobody is brought in"
+    assert reply(plan).startswith(says)
+    plan = chat.say("How long does shipping take?")
+    assert "2 to 4 working days" in reply(plan), "the assistant goes on answering"
+
+
+def test_no_with_a_request_for_a_person_after_the_offer_is_a_request(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("are you a bot?")
+    assert chat.say("no, I want a human").memory.pending is not None
+
+
+def test_the_same_question_without_declining_a_person_goes_to_the_team(bot):
+    plan = RealChat(balanced(EMAIL), bot=bot).say("Do you sell gift cards?")
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "cannot_answer"
+
+
 def test_a_question_about_a_machine_washable_jacket_is_not_asking_for_a_person(bot):
     plan = RealChat(balanced(EMAIL), bot=bot).say("Is this jacket machine washable?")
     assert not reply(plan).startswith("I'm an AI assistant")

@@ -36,6 +36,9 @@ CASES = {
     "knowledge base cannot answer, no problem statement": (
         {"kb_can_answer": False}, {"quick": ("handoff", "ai_decision"), "balanced": ("handoff", "ai_decision"),
                                    "ai_first": ("ask_problem", None)}),
+    "knowledge base cannot answer, the visitor declined a person": (
+        {"kb_can_answer": False, "declined_human": True},
+        {"quick": ("offer_human", None), "balanced": ("offer_human", None), "ai_first": ("offer_human", None)}),
     "answer did not help": (
         {"said_not_helpful": True, "has_problem_statement": True},
         {"quick": ("handoff", "ai_decision"), "balanced": ("handoff", "ai_decision"),
