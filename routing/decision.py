@@ -50,7 +50,7 @@ class TurnSignals:
     flow_handoff: bool = False  # a flow's Human Handoff node
     agent_takeover: bool = False  # an agent took the conversation
     assistant_error: bool = False  # the assistant or its provider failed this turn
-    smalltalk: bool = False  # "hi", "thanks", "bye": nothing to look up
+    smalltalk: bool = False  # "hi", "thanks", "bye", "ok": nothing to look up
     gathering_for: Cause | None = None  # a handoff is waiting for information; the cause it was decided for
     model_handoff: bool = False  # the language model, asked to write the answer, called its handoff tool
     was_frustrated: bool = False  # frustrated earlier in the conversation: names a handoff, never causes one

@@ -361,6 +361,13 @@ _BYE = re.compile(
     r"tchau|ate\s+logo)[\s!.,]*$"
 )
 
+# A bare "yes", "ok", "no", "got it", "vale", "d'accord", "alles klar", "beleza": an acknowledgment, not a
+# question the knowledge base fails to answer (which would hand the visitor off). A "yes" or "no" to the
+# AI's offer of a person is read by the turn before this (turn_plan: YES, NO_THANKS).
+_ACK_WORDS = frozenset("""yes yeah yep yup no nope nah ok okay k alright all right sure fine got it i see understood
+    cool great perfect noted si vale claro de acuerdo entendido oui non d'accord compris parfait ja nein alles klar
+    verstanden gut sim nao certo entendi beleza ta bom""".split())
+
 
 def detect_smalltalk(text: str) -> str | None:
     norm = normalize(text).strip()
@@ -372,6 +379,9 @@ def detect_smalltalk(text: str) -> str | None:
         return "thanks"
     if _BYE.match(norm):
         return "goodbye"
+    tokens = re.findall(r"[\w']+", norm)
+    if 1 <= len(tokens) <= 3 and all(t in _ACK_WORDS for t in tokens):
+        return "acknowledgment"
     return None
 
 

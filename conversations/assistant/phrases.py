@@ -174,6 +174,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Gern geschehen! Kann ich sonst noch helfen?",
         "pt": "De nada! Posso ajudar em mais alguma coisa?",
     },
+    "acknowledgment": {  # a bare "ok", "yes", "no": nothing to look up, nobody to bring in
+        "en": "All right. What can I help you with?",
+        "es": "De acuerdo. ¿En qué puedo ayudarte?",
+        "fr": "D'accord. En quoi puis-je vous aider ?",
+        "de": "In Ordnung. Wobei kann ich Ihnen helfen?",
+        "pt": "Tudo bem. Em que posso ajudar?",
+    },
     "goodbye": {
         "en": "Thanks for reaching out. Have a good day!",
         "es": "Gracias por escribirnos. ¡Que tengas un buen día!",

@@ -140,6 +140,10 @@ def test_smalltalk(bot: Assistant) -> None:
     assert bot.analyze("Hello!").smalltalk == "greeting"
     assert bot.analyze("thanks a lot").smalltalk == "thanks"
     assert bot.analyze("I need a new password").smalltalk is None
+    for ack in ("ok", "Yes.", "no", "got it", "vale", "d'accord", "alles klar", "beleza"):
+        assert bot.analyze(ack).smalltalk == "acknowledgment", ack
+    for not_ack in ("no refund yet", "yes I need help with my order", "ok where is my parcel"):
+        assert bot.analyze(not_ack).smalltalk is None, not_ack
 
 
 # --- restricted topics ---------------------------------------------------------------------

@@ -515,6 +515,18 @@ def test_no_to_the_offer_of_a_person_keeps_the_assistant_and_starts_no_handoff(b
     assert "2 to 4 working days" in reply(plan), "the assistant goes on answering"
 
 
+@pytest.mark.parametrize("first, ack, says", [
+    ("How long does shipping take?", "ok", "All right."), ("How long does shipping take?", "yes", "All right."),
+    ("How long does shipping take?", "no", "All right."), ("¿Cuánto tarda el envío a Portugal?", "vale", "De acuerdo."),
+])
+def test_a_bare_ok_yes_or_no_after_an_answer_is_acknowledged_not_handed_off(bot, first, ack, says):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say(first)
+    plan = chat.say(ack)
+    assert plan.handoff is None and plan.memory.pending is None, "nothing to answer is no reason to bring someone in"
+    assert reply(plan).startswith(says)
+
+
 def test_no_with_a_request_for_a_person_after_the_offer_is_a_request(bot):
     chat = RealChat(balanced(EMAIL), bot=bot)
     chat.say("are you a bot?")
