@@ -52,6 +52,7 @@ class TurnMemory:
     awaiting_problem: bool = False  # AI first asked what the problem is
     human_requests: int = 0
     offered_human: bool = False
+    offer_open: bool = False  # the AI's last reply offered a person: only the next message can accept or decline it
     ai_attempted: bool = False  # the AI tried to solve the stated problem
     frustration: str = ""  # the visitor's words the last time they were frustrated
     request: str = ""  # the visitor's words the last time they asked for a person
@@ -80,7 +81,7 @@ class TurnMemory:
         return {
             "language": self.language, "problem": self.problem, "problem_answered": self.problem_answered,
             "awaiting_problem": self.awaiting_problem, "human_requests": self.human_requests,
-            "offered_human": self.offered_human, "ai_attempted": self.ai_attempted, "frustration": self.frustration,
+            "offered_human": self.offered_human, "offer_open": self.offer_open, "ai_attempted": self.ai_attempted, "frustration": self.frustration,
             "request": self.request, "distressed": self.distressed,
             "tried": list(self.tried), "unanswered": list(self.unanswered), "gathered": dict(self.gathered),
             "asks": dict(self.asks), "skipped": list(self.skipped),
@@ -99,6 +100,8 @@ class TurnMemory:
             awaiting_problem=bool(data.get("awaiting_problem")),
             human_requests=_int(data.get("human_requests")),
             offered_human=bool(data.get("offered_human")),
+            # saved before offer_open existed: an offer made then may be the one being answered
+            offer_open=bool(data.get("offer_open", data.get("offered_human"))),
             ai_attempted=bool(data.get("ai_attempted")),
             frustration=str(data.get("frustration") or ""),
             request=str(data.get("request") or ""),

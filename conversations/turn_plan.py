@@ -193,15 +193,16 @@ class _Turn:
         if memory.language and len(text.split()) < 3:  # "skip", "ok", an email address: the conversation's language
             lang = memory.language
         # "Are you a bot?" is no request for a person: the AI says what it is and offers one (decide);
-        # a "yes" to that offer is the request.
-        asked = analysis.human_request.fired or (memory.offered_human and bool(YES.match(text)))
-        memory = replace(memory, language=lang, human_requests=memory.human_requests + int(asked),
+        # a "yes" to that offer is the request, a "no" declines it, and only the message right after it
+        # answers it ("ok" to a later answer accepts nothing).
+        asked = analysis.human_request.fired or (memory.offer_open and bool(YES.match(text)))
+        declined_offer = memory.offer_open and not asked and len(text.split()) <= 4 \
+            and bool(NO_THANKS.match(normalize(text)))
+        memory = replace(memory, language=lang, offer_open=False, human_requests=memory.human_requests + int(asked),
                          request=text[:300] if asked else memory.request,
                          frustration=text[:300] if _upset(analysis) else memory.frustration,
                          distressed=memory.distressed or _distress(text))
         topic = analysis.restricted_topic.name if analysis.restricted_topic else None
-        declined_offer = memory.offered_human and not asked and len(text.split()) <= 4 \
-            and bool(NO_THANKS.match(normalize(text)))
         return cls(policy, memory, analysis, text, facts, lang, asked, topic, declined_offer)
 
     # -- a turn outside gathering --
@@ -240,7 +241,7 @@ class _Turn:
             self.memory = replace(self.memory, awaiting_problem=True).with_tried("asked what the problem is")
             return self._reply(decision, phrase("ask_problem", self.lang))
         if action == "offer_human":
-            self.memory = replace(self.memory, offered_human=True).with_tried("offered a person")
+            self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
             offer = ("bot_offer_human" if a.asked_if_bot.fired
                      else "cannot_answer" if a.declined_human.fired and a.answer is None else "offer_human")
             body, metadata = phrase(offer, self.lang), {}

@@ -527,6 +527,16 @@ def test_a_bare_ok_yes_or_no_after_an_answer_is_acknowledged_not_handed_off(bot,
     assert reply(plan).startswith(says)
 
 
+@pytest.mark.parametrize("first", ["are you a bot?", "I don't want to talk to anyone, can I pay with bitcoin?"])
+def test_only_the_message_right_after_an_offer_can_accept_it(bot, first):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say(first)
+    chat.say("How long does shipping take?")  # moved on: the offer is no longer open
+    plan = chat.say("ok")
+    assert plan.handoff is None and plan.memory.pending is None, "\"ok\" to an answer accepts no earlier offer"
+    assert reply(plan).startswith("All right.")
+
+
 def test_no_with_a_request_for_a_person_after_the_offer_is_a_request(bot):
     chat = RealChat(balanced(EMAIL), bot=bot)
     chat.say("are you a bot?")
