@@ -463,15 +463,21 @@ def test_the_real_assistant_in_spanish_never_mixes(bot):
     ("Você é um robô?", "pt", "Sou um assistente de IA, não uma pessoa."),
 ])
 def test_asked_if_it_is_a_bot_the_real_assistant_says_what_it_is_and_offers_a_person(bot, question, lang, says):
-    chat = RealChat(balanced(EMAIL), bot=bot)
-    plan = chat.say(question)
-    assert reply(plan).startswith(says), "never \"Of course\" (a yes to \"are you human?\") nor \"I couldn't find an answer\""
-    assert plan.language == lang and plan.handoff is None and plan.memory.pending is None, "an offer, not a handoff"
-    assert plan.memory.offered_human and reply(plan) != says, "the offer of a person follows the answer"
-    plan = chat.say("yes")
-    assert plan.memory.pending is not None, "accepted: the handoff begins, the email is asked"
+    # never "Of course" (a yes to "are you human?") nor "I couldn't find an answer"
+    chat, offer = _offer_accepted(bot, question, says)
+    assert offer.language == lang and reply(offer) != says, "the offer of a person follows the answer"
     plan = chat.say("skip")
     assert plan.handoff is not None and plan.handoff.cause == "user_request"
+
+
+def _offer_accepted(bot, first: str, says: str, yes: str = "yes"):
+    """`first` gets the offer of a person (a reply starting with `says`), which `yes` accepts."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    offer = chat.say(first)
+    assert reply(offer).startswith(says)
+    assert offer.handoff is None and offer.memory.pending is None and offer.memory.offered_human, "an offer, not a handoff"
+    assert chat.say(yes).memory.pending is not None, "accepted: the handoff begins, the email is asked"
+    return chat, offer
 
 
 def test_a_bot_question_is_no_handoff_under_the_quick_level_either(bot):
@@ -491,12 +497,8 @@ def test_a_bot_question_with_a_request_for_a_person_is_a_request(bot):
     ("No quiero hablar con nadie, ¿venden tarjetas regalo?", "es", "No he encontrado la respuesta"),
 ])
 def test_a_visitor_who_declined_a_person_is_offered_one_not_handed_off_when_the_ai_cannot_answer(bot, text, lang, says):
-    chat = RealChat(balanced(EMAIL), bot=bot)
-    plan = chat.say(text)
-    assert plan.language == lang and reply(plan).startswith(says)
-    assert plan.handoff is None and plan.memory.pending is None and plan.memory.offered_human
-    plan = chat.say("yes" if lang == "en" else "ja" if lang == "de" else "sí")
-    assert plan.memory.pending is not None, "accepted: the handoff begins"
+    _, offer = _offer_accepted(bot, text, says, yes={"en": "yes", "de": "ja", "es": "sí"}[lang])
+    assert offer.language == lang
 
 
 @pytest.mark.parametrize("first, no, says", [
