@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,15 +43,11 @@ def sentence_parts(text: str) -> list[str]:
 
 
 def stratified_folds(rows: list[dict]) -> np.ndarray:
-    rng = np.random.default_rng(SEED)
+    """Each row's fold, stratified by (label, language)."""
+    strata = [f"{r['human_request']}/{r['lang']}" for r in rows]
     fold = np.zeros(len(rows), dtype=int)
-    strata: dict[tuple, list[int]] = {}
-    for i, r in enumerate(rows):
-        strata.setdefault((r["human_request"], r["lang"]), []).append(i)
-    for key in sorted(strata, key=str):
-        idx = strata[key]
-        rng.shuffle(idx)
-        fold[idx] = np.arange(len(idx)) % FOLDS
+    for k, (_, held_out) in enumerate(StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(rows, strata)):
+        fold[held_out] = k
     return fold
 
 
