@@ -65,7 +65,11 @@ class WidgetConsumer(JsonSocketConsumer):
         self.group = realtime.conversation_group(self.conversation.id)
         self.typing = TypingThrottle()
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # Asked after joining the group: an outcome that settles after this answer still reaches us.
+        working = await database_sync_to_async(selectors.ai_turn_outstanding)(conversation=self.conversation)
         await self.accept()
+        if working:
+            await self.send_json(realtime.ai_typing_event(self.conversation, True))
 
     async def disconnect(self, code):
         if self.conversation is not None:

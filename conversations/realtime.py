@@ -61,9 +61,13 @@ def publish_message_updated(message: Message) -> None:
     _publish([inbox_group(message.conversation.workspace_id)], event)
 
 
+def ai_typing_event(conversation: Conversation, active: bool) -> dict:
+    return {"type": "ai.typing", "active": active, "conversation": str(conversation.id)}
+
+
 def publish_ai_typing(conversation: Conversation, active: bool) -> None:
-    event = {"type": "ai.typing", "active": active, "conversation": str(conversation.id)}
-    _publish([conversation_group(conversation.id), inbox_group(conversation.workspace_id)], event)
+    _publish([conversation_group(conversation.id), inbox_group(conversation.workspace_id)],
+             ai_typing_event(conversation, active))
 
 
 def publish_conversation_created(conversation: Conversation) -> None:

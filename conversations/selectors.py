@@ -111,6 +111,14 @@ def conversation_for_visitor(*, conversation_id, token: str | None) -> Conversat
             .filter(pk=pk, contact__visitor_token_hash=hash_token(token)).first())
 
 
+def ai_turn_outstanding(*, conversation: Conversation) -> bool:
+    """Whether the AI is working on a visitor message now: a socket that joins mid-turn (the widget's
+    first message is posted while its socket still connects; a reconnect) missed the `ai.typing` that
+    turned the indicator on, and the turn's outcome will turn it off."""
+    return conversation.ai_active and Message.objects.filter(
+        conversation=conversation, sender_type=Message.SenderType.VISITOR, turn_processed_at__isnull=True).exists()
+
+
 def message_list(*, conversation: Conversation, after: str | None = None) -> QuerySet[Message]:
     """The whole history, notes included: for agents."""
     qs = Message.objects.filter(conversation=conversation).order_by("id")

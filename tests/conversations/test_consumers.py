@@ -78,6 +78,43 @@ async def test_widget_socket_streams_the_conversation():
         await communicator.disconnect()
 
 
+@database_sync_to_async
+def visitor_says(conversation, body):
+    return services.receive_message(conversation=conversation, body=body)
+
+
+@database_sync_to_async
+def settle(message):
+    services.message_turn_settle(message=message, outcome="reply")
+
+
+async def test_a_socket_that_joins_mid_turn_shows_the_ai_working():
+    """The widget posts its first message while its socket still connects (and a reconnect can come
+    mid-turn): the "responding" indicator that went out before it joined is sent to it on connect."""
+    workspace = await make_workspace()
+    conversation, token = await new_widget_conversation(workspace)
+    message = await visitor_says(conversation, "How long does shipping take?")
+    communicator = WebsocketCommunicator(application, f"/ws/widget/{conversation.pk}/?token={token}")
+    connected, _ = await communicator.connect()
+    assert connected
+    try:
+        assert await communicator.receive_json_from(timeout=5) == {
+            "type": "ai.typing", "active": True, "conversation": str(conversation.pk)}
+        await settle(message)
+        assert (await receive_until(communicator, "ai.typing"))["active"] is False
+    finally:
+        await communicator.disconnect()
+
+    # Once the turn has its outcome, a new socket is not told the AI is working.
+    communicator = WebsocketCommunicator(application, f"/ws/widget/{conversation.pk}/?token={token}")
+    connected, _ = await communicator.connect()
+    assert connected
+    try:
+        assert await communicator.receive_nothing(timeout=0.5)
+    finally:
+        await communicator.disconnect()
+
+
 @pytest.mark.parametrize("case", ["no token", "bad token", "another conversation"])
 async def test_widget_socket_refuses_strangers(case):
     workspace = await make_workspace()
