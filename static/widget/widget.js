@@ -20,6 +20,7 @@
   const MAX_LENGTH = 10000;
   const POLL_MS = 3000;
   const BACKOFF_MIN_MS = 500;
+  const FIRST_SOCKET_WAIT_MS = 1500; // a new chat's first message waits this long at most for the socket
   const BACKOFF_MAX_MS = 10000;
   const DEFAULT_COLOR = "#4f46e5";
   const RATINGS = { positive: "\u{1F44D}", neutral: "\u{1F610}", negative: "\u{1F44E}" }; // their emoji
@@ -256,13 +257,32 @@
           // (answered by the POST before the first catch-up ends) is news to the host page too.
           state.historyLoaded = true;
           startLive();
-          return state.conversation;
+          const conv = state.conversation;
+          return socketOpen(FIRST_SOCKET_WAIT_MS).then(() => conv);
         })
         .finally(() => {
           state.creating = null;
         });
     }
     return state.creating;
+  }
+
+  // The first message waits briefly for the socket, so the visitor sees the assistant start on it
+  // (ai.typing) and not only its answer; a socket that cannot open holds it up no longer than this.
+  function socketOpen(timeoutMs) {
+    const ws = state.socket;
+    if (!ws || ws.readyState !== WebSocket.CONNECTING) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        ws.removeEventListener("open", done);
+        ws.removeEventListener("close", done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      ws.addEventListener("open", done);
+      ws.addEventListener("close", done);
+    });
   }
 
   function startLive() {
