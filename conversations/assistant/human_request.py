@@ -20,6 +20,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .text import sentences
+
 
 # Clause boundaries: punctuation, and the conjunctions that turn a sentence around.
 _CLAUSE_SPLIT = re.compile(r"[.;!?¿¡\n]+|,|\s+(?=(?:but|pero|mais|aber|mas|porem|sondern)\b)", re.IGNORECASE)
@@ -110,12 +112,15 @@ _PERSON_NOUN = (r"agents?|representative|rep|operator|human|person|someone|someb
                 r"|humano|persona|agente|operador(?:a)?|asesor(?:a)?|representante"
                 r"|humain|conseill(?:er|ere)|operat(?:eur|rice)|mensch(?:en)?|mitarbeiter(?:in)?|berater(?:in)?"
                 r"|kundendienst|kundenservice|atendente|pessoa|consultor(?:a)?")
-_IN_A_WORD = re.compile(rf"^\W*(?:(?:{_COURTESY})\W+)*(?:{_PERSON_NOUN})(?:\W+(?:{_COURTESY}))*\W*$")
+# "Escalate" alone asks the same thing: the visitor wants it taken past the assistant.
+_ESCALATE = r"escalat(?:e|ion)(?:\s+(?:this|it|me|my\s+(?:case|issue|ticket)))?"
+_IN_A_WORD = re.compile(rf"^\W*(?:(?:{_COURTESY})\W+)*(?:{_PERSON_NOUN}|{_ESCALATE})(?:\W+(?:{_COURTESY}))*\W*$")
 
 
 def asks_in_a_word(text: str) -> bool:
-    """The whole message names a person to be handed to ("agent", "operador por favor")."""
-    return len(text) <= 60 and bool(_IN_A_WORD.match(_fold(text)))
+    """The whole message, or one of its sentences, names a person to be handed to ("agent",
+    "operador por favor", "I've asked three times. Human. Now.")."""
+    return any(len(part) <= 60 and _IN_A_WORD.match(_fold(part)) for part in [text, *sentences(text)])
 
 
 @dataclass(frozen=True)

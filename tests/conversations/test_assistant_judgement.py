@@ -63,7 +63,9 @@ DEPARTMENTS = {
             "Qual é o horário do atendimento?"],
 }
 # A whole message that only names a person: what visitors type to get past a bot.
-IN_A_WORD = {"en": ["REPRESENTATIVE NOW", "agent pls"], "es": ["operadora, por favor"], "fr": ["Opérateur svp"],
+IN_A_WORD = {"en": ["REPRESENTATIVE NOW", "agent pls", "Escalate this please",
+                    "I've asked you three times. Human. Now."],
+             "es": ["operadora, por favor", "Ya te lo dije. Operador."], "fr": ["Opérateur svp"],
              "de": ["Mitarbeiterin bitte"], "pt": ["atendente"]}
 # Money sent to someone is no transfer to a person (human_request.py: payments), in five languages;
 # a transfer of the visitor to a person still is.
@@ -153,6 +155,8 @@ def test_a_message_that_only_names_a_person_is_a_request(bot: Assistant, text: s
 
 def test_a_person_word_in_a_longer_message_is_left_to_the_classifier(bot: Assistant) -> None:
     assert not bot.analyze("agent of change").human_request.fired
+    assert not bot.analyze("How do I escalate a ticket in your app?").human_request.fired
+    assert not bot.analyze("My travel agent booked it. Can I change the date?").human_request.fired
 
 
 @pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in PAYMENTS.items() for t in texts])
