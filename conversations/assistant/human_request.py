@@ -71,6 +71,20 @@ _PAYMENT = re.compile(
     # German puts the verb last: "jemandem 50 Euro überweisen", "meiner Schwester Geld schicken"
     # ("Geld an eine andere Person senden": the payee may come between)
     rf"|\b(?:(?:{_PERSON})\s+|\w+\s+)?(?:{_MONEY})\s+(?:\w+\s+){{0,4}}?(?:uberw(?:ei|ie)s\w*|schick\w*|send\w*|zahl\w*)\b")
+# Jobs: "are you hiring customer service agents?", "¿están contratando agentes?", "vous recrutez des
+# conseillers ?", "I want to become a sales agent". The staff are people to be hired, not someone to
+# talk to; a hiring verb and the staff it names (within a few words) are taken out, the rest scored.
+_STAFF = (r"agents?|representatives?|reps|staff|employees?|advisou?rs?|advisers?|operators?|consultants?|people|workers?"
+          r"|agentes?|asesor(?:es|as?)?|operador(?:es|as?)?|representantes?|personal|empleados?"
+          r"|conseill(?:er|ere)s?|operat(?:eur|rice)s?|employes?|mitarbeiter(?:in|innen)?|berater(?:in|innen)?"
+          r"|personal|atendentes?|consultor(?:es|as?)?|funcionarios?")
+_HIRING_VERB = (r"hir(?:e|es|ed|ing)|recruit\w*|becom(?:e|ing)\s+(?:a|an|one\s+of\s+your)|(?:jobs?|openings?|vacanc(?:y|ies)|positions?)\s+for|work\s+as"
+                r"|contrat(?:ando|an|ais|a|ar|am)|reclut\w*|vacantes?\s+(?:de|para)|trabajar\s+como|convertirme\s+en"
+                r"|recrut\w*|embauch\w*|devenir\s+(?:un|une)|travailler\s+comme"
+                r"|such(?:t|en)\s+(?:ihr|sie)|einstell\w*|arbeiten\s+als|vagas?\s+(?:de|para)|trabalhar\s+como|tornar-me")
+_HIRING = re.compile(rf"\b(?:{_HIRING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\b"
+                     # German "stellen Sie … Mitarbeiter ein" (not "stellen Sie mich zu einem Mitarbeiter durch")
+                     rf"|\bstell(?:t|en)\s+(?:ihr|sie)\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\s+ein\b")
 _NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b")  # "je ne veux parler à personne"
 # The negation is the person itself, after a wish: "Ich will mit niemandem sprechen", "I want to talk
 # to nobody" (Spanish and Portuguese put a "no"/"não" first, which _NEGATED takes). Not "Will nobody
@@ -131,10 +145,11 @@ class Clauses:
     negated: tuple[str, ...]  # clauses that decline a person ("I don't need an agent")
     bot_questions: tuple[str, ...]  # clauses asking whether the assistant is a bot
     payments: tuple[str, ...] = ()  # money sent to someone ("transfer money to a person")
+    hiring: tuple[str, ...] = ()  # staff to be hired ("are you hiring agents?")
 
     @property
     def changed(self) -> bool:
-        return bool(self.negated or self.bot_questions or self.payments)
+        return bool(self.negated or self.bot_questions or self.payments or self.hiring)
 
 
 def _fold(text: str) -> str:
@@ -167,6 +182,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
     negated: list[str] = []
     bot_questions: list[str] = []
     payments: list[str] = []
+    hiring: list[str] = []
     for raw in _CLAUSE_SPLIT.split(text):
         clause = raw.strip()
         if not clause:
@@ -177,6 +193,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
             continue
         spans = [(start, end, negated) for start, end in _declining_spans(folded, lang)]
         spans += [(m.start(), m.end(), payments) for m in _PAYMENT.finditer(folded)]
+        spans += [(m.start(), m.end(), hiring) for m in _HIRING.finditer(folded)]
         if not spans:
             kept.append(clause)
             continue
@@ -190,7 +207,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
         remainder = " ".join(" ".join(rest).split())
         if len(remainder.split()) >= 2:
             kept.append(remainder)
-    return Clauses(", ".join(kept), tuple(negated), tuple(bot_questions), tuple(payments))
+    return Clauses(", ".join(kept), tuple(negated), tuple(bot_questions), tuple(payments), tuple(hiring))
 
 
 def declines_a_person(text: str, lang: str) -> str | None:

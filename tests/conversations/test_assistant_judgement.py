@@ -77,6 +77,15 @@ PAYMENTS = {
     "de": ["Wie kann ich meinem Vermieter 300 Euro überweisen?", "Ich möchte Geld an eine andere Person senden, wie geht das?"],
     "pt": ["Preciso transferir dinheiro para minha mãe"],
 }
+# Staff to be hired are no one to talk to (human_request.py: jobs), in five languages.
+HIRING = {
+    "en": ["Are you hiring customer service agents?", "Do you have job openings for support staff?",
+           "I want to become a sales agent for you"],
+    "es": ["¿Están contratando agentes de atención al cliente?"],
+    "fr": ["Vous recrutez des conseillers ?"],
+    "de": ["Stellen Sie gerade Mitarbeiter ein? Sucht ihr Berater im Vertrieb?"],
+    "pt": ["Vocês estão contratando atendentes?"],
+}
 # A sentence that turns from a complaint to a request is heard clause by clause; one that only turns
 # between two statements is no request (detectors.message_parts).
 TURNING_SENTENCES = {
@@ -114,7 +123,7 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
     ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, DEPARTMENTS, IN_A_WORD, PAYMENTS,
-                            TURNING_SENTENCES)
+                            HIRING, TURNING_SENTENCES)
             for texts in group.values() for t in texts]
     ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
@@ -164,6 +173,18 @@ def test_sending_money_to_someone_is_no_request_for_a_person(bot: Assistant, lan
     signal = bot.analyze(text).human_request
     assert not signal.fired, signal
     assert "sends money to someone" in signal.evidence
+
+
+@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in HIRING.items() for t in texts])
+def test_asking_about_jobs_is_no_request_for_a_person(bot: Assistant, lang: str, text: str) -> None:
+    signal = bot.analyze(text).human_request
+    assert not signal.fired, signal
+    assert "talks of hiring staff" in signal.evidence
+
+
+def test_a_request_beside_a_job_question_is_still_heard(bot: Assistant) -> None:
+    signal = bot.analyze("I saw you are hiring agents. Anyway, can I talk to a person about my refund?").human_request
+    assert signal.fired, signal
 
 
 @pytest.mark.parametrize("text", TRANSFERS_TO_A_PERSON)
