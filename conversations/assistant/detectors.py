@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 
-from .human_request import asks_in_a_word, split_clauses
+from .human_request import asks_in_a_word, names_a_person, split_clauses
 from .models import DetectorModels
 from .text import normalize, sentences, words
 from .types import Signal, Turn
@@ -135,15 +135,37 @@ _CLAUSE_TURN = re.compile(r"\s*[,;:]\s+|\s+(?:or|but|and|so)\s+(?=(?:can|could|l
                           r"|transfer|connect)\b)", re.IGNORECASE)
 
 
+# What a request is about can outweigh the request: "I want to talk to a representative about my bill"
+# reads as a billing question (0.33) where "I want to talk to a representative" is a request (0.84).
+# The words before the topic are read on their own as well, when they ask or wish for something and
+# name a person ("I talked to an agent about my refund" tells of one, "Can I talk about my order?"
+# names none; alone, "I talked to an agent" and "Can I talk" read as requests).
+_ASKING = re.compile(r"\b(?:want|wanna|like|need|can|could|may|let|please|how|quiero|quisiera|necesito|puedo|puede"
+                     r"|podr[ií]a|gustar[ií]a|veux|voudrais|aimerais|peux|pouvez|puis|besoin|m[öo]chte|will|kann|k[öo]nnen"
+                     r"|k[öo]nnte|brauche|quero|queria|preciso|posso|pode|poderia|gostaria)\b", re.IGNORECASE)
+_TOPIC = re.compile(r"\s+(?:about|regarding|concerning|sobre|acerca\s+de|respecto\s+a|[aà]\s+prop[oó]s\s+d(?:e|u|es)"
+                    r"|au\s+sujet\s+d(?:e|u|es)|concernant|über|wegen|bezüglich|a\s+respeito\s+d[eoa]s?"
+                    r"|referente\s+a)\s+", re.IGNORECASE)
+
+
 def message_parts(text: str) -> list[str]:
-    """The sentences of a message, and the clauses of a sentence that turns, that it is read again
-    in when it is no request as a whole (none for a message of one plain sentence)."""
+    """The sentences of a message, the clauses of a sentence that turns, and what comes before the
+    topic a sentence names, that it is read again in when it is no request as a whole (none for a
+    message of one plain sentence without a topic)."""
     parts: list[str] = []
+    heads: list[str] = []
     for sentence in sentences(text):
         clauses = [c for c in _CLAUSE_TURN.split(sentence) if len(c.split()) >= 3]
-        parts.extend([sentence, *clauses] if len(clauses) > 1 else [sentence])
+        pieces = [sentence, *clauses] if len(clauses) > 1 else [sentence]
+        parts.extend(pieces)
+        for piece in pieces:
+            head = _TOPIC.split(piece, maxsplit=1)[0]
+            if head != piece and len(head.split()) >= 3 and _ASKING.search(head) and names_a_person(head):
+                heads.append(head)
     parts = [p for p in dict.fromkeys(parts) if len(p.split()) >= 2 and p != text.strip()]
-    return parts if len(parts) > 1 else []
+    heads = [h for h in dict.fromkeys(heads) if h not in parts]
+    # (a lone sentence is the message itself, already read; a lone topic-free head is not)
+    return parts + heads if len(parts) > 1 or heads else []
 
 
 def _left_to_score(text: str, clauses) -> str | None:

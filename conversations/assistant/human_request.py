@@ -121,7 +121,9 @@ _BOT_QUESTION = re.compile(
 # please", "operador", "Mensch bitte", "live agent"): what visitors type to get past a bot. One
 # word gives the classifier too little to be sure of; as a whole message it means one thing.
 _COURTESY = (r"please|pls|plz|now|asap|thanks|a|an|the|live|real|human|talk\s+to|speak\s+to|por\s+favor|porfa|ya|un|una"
-             r"|s'il\s+vous\s+plait|svp|stp|merci|bitte|sofort|einen?|agora|um|uma|obrigad[oa]")
+             r"|s'il\s+vous\s+plait|svp|stp|merci|bitte|sofort|einen?|agora|um|uma|obrigad[oa]"
+             # what makes the person a real one: "echter Mensch bitte", "un vrai humain", "humano de verdad"
+             r"|echte[rnms]?|vrai|vraie|reel|reelle|de\s+verdad|de\s+verdade|verdadeir[oa]|real(?:es)?|en\s+vivo|ao\s+vivo")
 _PERSON_NOUN = (r"agents?|representative|rep|operator|human|person|someone|somebody|supervisor|manager"
                 r"|humano|persona|agente|operador(?:a)?|asesor(?:a)?|representante"
                 r"|humain|conseill(?:er|ere)|operat(?:eur|rice)|mensch(?:en)?|mitarbeiter(?:in)?|berater(?:in)?"
@@ -214,6 +216,14 @@ def declines_a_person(text: str, lang: str) -> str | None:
     """The clause declining a person ("I don't want to talk to anyone"), if there is one."""
     negated = split_clauses(text, lang).negated
     return negated[0] if negated else None
+
+
+_NAMES_A_PERSON = re.compile(rf"\b(?:{_PERSON})\b")
+
+
+def names_a_person(text: str) -> bool:
+    """A word for someone to be handed to ("agent", "alguien", "Mitarbeiter") or for handing over."""
+    return bool(_NAMES_A_PERSON.search(_fold(text)))
 
 
 def asks_if_bot(text: str) -> str | None:

@@ -65,8 +65,9 @@ DEPARTMENTS = {
 # A whole message that only names a person: what visitors type to get past a bot.
 IN_A_WORD = {"en": ["REPRESENTATIVE NOW", "agent pls", "Escalate this please",
                     "I've asked you three times. Human. Now."],
-             "es": ["operadora, por favor", "Ya te lo dije. Operador."], "fr": ["Opérateur svp"],
-             "de": ["Mitarbeiterin bitte"], "pt": ["atendente"]}
+             "es": ["operadora, por favor", "Ya te lo dije. Operador.", "humano de verdad por favor"],
+             "fr": ["Opérateur svp", "un vrai humain svp"], "de": ["Mitarbeiterin bitte", "echter Mensch bitte"],
+             "pt": ["atendente", "atendente de verdade"]}
 # Money sent to someone is no transfer to a person (human_request.py: payments), in five languages;
 # a transfer of the visitor to a person still is.
 PAYMENTS = {
@@ -76,6 +77,14 @@ PAYMENTS = {
     "fr": ["Comment virer de l'argent à mon fils ?"],
     "de": ["Wie kann ich meinem Vermieter 300 Euro überweisen?", "Ich möchte Geld an eine andere Person senden, wie geht das?"],
     "pt": ["Preciso transferir dinheiro para minha mãe"],
+}
+# A request that names its topic is heard without it; a story about a person, or a wish that names
+# nobody, is not made a request by dropping the topic.
+WITH_A_TOPIC = {
+    True: ["I want to talk to a representative about my bill", "Can I speak to someone about my refund?",
+           "Je veux parler à un conseiller à propos de ma facture"],
+    False: ["I talked to an agent about my refund last week", "Could I talk about my delivery in this chat?",
+            "My manager asked me about the invoice"],
 }
 # Staff to be hired are no one to talk to (human_request.py: jobs), in five languages.
 HIRING = {
@@ -123,7 +132,7 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
     ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, DEPARTMENTS, IN_A_WORD, PAYMENTS,
-                            HIRING, TURNING_SENTENCES)
+                            HIRING, WITH_A_TOPIC, TURNING_SENTENCES)
             for texts in group.values() for t in texts]
     ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
@@ -173,6 +182,12 @@ def test_sending_money_to_someone_is_no_request_for_a_person(bot: Assistant, lan
     signal = bot.analyze(text).human_request
     assert not signal.fired, signal
     assert "sends money to someone" in signal.evidence
+
+
+@pytest.mark.parametrize("text,asks", [(t, asks) for asks, texts in WITH_A_TOPIC.items() for t in texts])
+def test_a_request_is_heard_past_its_topic(bot: Assistant, text: str, asks: bool) -> None:
+    signal = bot.analyze(text).human_request
+    assert signal.fired is asks, signal
 
 
 @pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in HIRING.items() for t in texts])
