@@ -140,7 +140,7 @@ _CLAUSE_TURN = re.compile(r"\s*[,;:]\s+|\s+(?:or|but|and|so)\s+(?=(?:can|could|l
 # The words before the topic are read on their own as well, when they ask or wish for something and
 # name a person ("I talked to an agent about my refund" tells of one, "Can I talk about my order?"
 # names none; alone, "I talked to an agent" and "Can I talk" read as requests).
-_ASKING = re.compile(r"\b(?:want|wanna|like|need|can|could|may|let|please|how|quiero|quisiera|necesito|puedo|puede"
+_ASKING = re.compile(r"\b(?:want|wanna|(?:would|'d)\s+like|like\s+to|need|can|could|may|let|please|how|quiero|quisiera|necesito|puedo|puede"
                      r"|podr[ií]a|gustar[ií]a|veux|voudrais|aimerais|peux|pouvez|puis|besoin|m[öo]chte|will|kann|k[öo]nnen"
                      r"|k[öo]nnte|brauche|quero|queria|preciso|posso|pode|poderia|gostaria)\b", re.IGNORECASE)
 _TOPIC = re.compile(r"\s+(?:about|regarding|concerning|sobre|acerca\s+de|respecto\s+a|[aà]\s+prop[oó]s\s+d(?:e|u|es)"

@@ -77,7 +77,7 @@ _PAYMENT = re.compile(
 _STAFF = (r"agents?|representatives?|reps|staff|employees?|advisou?rs?|advisers?|operators?|consultants?|people|workers?"
           r"|agentes?|asesor(?:es|as?)?|operador(?:es|as?)?|representantes?|personal|empleados?"
           r"|conseill(?:er|ere)s?|operat(?:eur|rice)s?|employes?|mitarbeiter(?:in|innen)?|berater(?:in|innen)?"
-          r"|personal|atendentes?|consultor(?:es|as?)?|funcionarios?")
+          r"|atendentes?|consultor(?:es|as?)?|funcionarios?")
 _HIRING_VERB = (r"hir(?:e|es|ed|ing)|recruit\w*|becom(?:e|ing)\s+(?:a|an|one\s+of\s+your)|(?:jobs?|openings?|vacanc(?:y|ies)|positions?)\s+for|work\s+as"
                 r"|contrat(?:ando|an|ais|a|ar|am)|reclut\w*|vacantes?\s+(?:de|para)|trabajar\s+como|convertirme\s+en"
                 r"|recrut\w*|embauch\w*|devenir\s+(?:un|une)|travailler\s+comme"
