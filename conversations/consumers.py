@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from conversations import realtime, selectors, services
@@ -66,7 +67,8 @@ class WidgetConsumer(JsonSocketConsumer):
         self.typing = TypingThrottle()
         await self.channel_layer.group_add(self.group, self.channel_name)
         # Asked after joining the group: an outcome that settles after this answer still reaches us.
-        working = await database_sync_to_async(selectors.ai_turn_outstanding)(conversation=self.conversation)
+        working = await database_sync_to_async(selectors.ai_turn_outstanding)(
+            conversation=self.conversation, now=timezone.now(), window_seconds=settings.TURN_SWEEP_WINDOW_SECONDS)
         await self.accept()
         if working:
             await self.send_json(realtime.ai_typing_event(self.conversation, True))

@@ -111,12 +111,14 @@ def conversation_for_visitor(*, conversation_id, token: str | None) -> Conversat
             .filter(pk=pk, contact__visitor_token_hash=hash_token(token)).first())
 
 
-def ai_turn_outstanding(*, conversation: Conversation) -> bool:
+def ai_turn_outstanding(*, conversation: Conversation, now: datetime, window_seconds: float) -> bool:
     """Whether the AI is working on a visitor message now: a socket that joins mid-turn (the widget's
     first message is posted while its socket still connects; a reconnect) missed the `ai.typing` that
-    turned the indicator on, and the turn's outcome will turn it off."""
+    turned the indicator on, and the turn's outcome will turn it off. Only a message the sweep still
+    brings to an outcome counts (`messages_awaiting_turn`'s window): an older one never turns it off."""
     return conversation.ai_active and Message.objects.filter(
-        conversation=conversation, sender_type=Message.SenderType.VISITOR, turn_processed_at__isnull=True).exists()
+        conversation=conversation, sender_type=Message.SenderType.VISITOR, turn_processed_at__isnull=True,
+        created_at__gte=now - timedelta(seconds=window_seconds)).exists()
 
 
 def message_list(*, conversation: Conversation, after: str | None = None) -> QuerySet[Message]:

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from conversations import services
+from conversations.models import Message
 from helpdesk.asgi import application
 from tests import factories
 from tests.conftest import close_socket_connections
@@ -84,6 +87,12 @@ def visitor_says(conversation, body):
 
 
 @database_sync_to_async
+def visitor_says_long_ago(conversation, body, *, days: int):
+    message = services.receive_message(conversation=conversation, body=body)
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(days=days))
+
+
+@database_sync_to_async
 def settle(message):
     services.message_turn_settle(message=message, outcome="reply")
 
@@ -105,7 +114,9 @@ async def test_a_socket_that_joins_mid_turn_shows_the_ai_working():
     finally:
         await communicator.disconnect()
 
-    # Once the turn has its outcome, a new socket is not told the AI is working.
+    # Once the turn has its outcome, a new socket is not told the AI is working; nor for a message
+    # older than the sweep's window, which will never get one.
+    await visitor_says_long_ago(conversation, "Anyone?", days=2)
     communicator = WebsocketCommunicator(application, f"/ws/widget/{conversation.pk}/?token={token}")
     connected, _ = await communicator.connect()
     assert connected
