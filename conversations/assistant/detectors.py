@@ -207,6 +207,8 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
         notes.append("sends money to someone: " + "; ".join(repr(c[:60]) for c in clauses.payments))
     if clauses.hiring:
         notes.append("talks of hiring staff: " + "; ".join(repr(c[:60]) for c in clauses.hiring))
+    if clauses.thanks:
+        notes.append("thanks the staff: " + "; ".join(repr(c[:60]) for c in clauses.thanks))
     base = _left_to_score(text, clauses)
     if base is None:
         p, best = 0.0, ""

@@ -85,6 +85,19 @@ _HIRING_VERB = (r"hir(?:e|es|ed|ing)|recruit\w*|becom(?:e|ing)\s+(?:a|an|one\s+o
 _HIRING = re.compile(rf"\b(?:{_HIRING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\b"
                      # German "stellen Sie … Mitarbeiter ein" (not "stellen Sie mich zu einem Mitarbeiter durch")
                      rf"|\bstell(?:t|en)\s+(?:ihr|sie)\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\s+ein\b")
+# Thanks for the staff: "I want to thank the agent who helped me", "a compliment to one of your staff",
+# "felicitar a la persona que me atendió", "remercier le conseiller", "mich bei dem Mitarbeiter bedanken".
+# The person is praised, not asked for. Only verbs of thanking (not "merci"/"gracias", which often open a
+# request: "merci, un conseiller svp"), and only articles and the like between them and the person.
+_THANKED = rf"(?:{_STAFF})|person|persona|personne|pessoa|team|equipo|equipe|colleague|manager|supervisor|gerente|responsable"
+_THANKING = (r"thank|thanking|compliment\w*|prais\w*|commend\w*|kudos|felicitar\w*|agradecer\w*|agradezco|agradeco"
+             r"|elogi(?:ar|o)\w*|remerci(?:er|e|ons)|feliciter|felicite|parabenizar")
+_DETERMINERS = (r"to|the|your|that|this|our|a|an|one|of|for|all|nice|kind|lovely|helpful|great|wonderful|support|customer"
+                r"|service|sales|el|la|los|las|al|del|de|su|sus|le|les|au|aux|du|des|votre|vos|ce|cette|o|os|ao|aos|da|do"
+                r"|seu|sua|vosso|vossa")
+_THANKS = re.compile(rf"\b(?:{_THANKING})(?:\s+(?:{_DETERMINERS}))*\s+(?:{_THANKED})\b"
+                     # German puts the verb last: "mich bei dem Mitarbeiter bedanken", "Ihr Team loben"
+                     rf"|\b(?:{_THANKED})\b(?:\s+\S+){{0,4}}?\s+(?:bedank\w*|danken|loben)\b")
 _NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b")  # "je ne veux parler à personne"
 # The negation is the person itself, after a wish: "Ich will mit niemandem sprechen", "I want to talk
 # to nobody" (Spanish and Portuguese put a "no"/"não" first, which _NEGATED takes). Not "Will nobody
@@ -148,10 +161,11 @@ class Clauses:
     bot_questions: tuple[str, ...]  # clauses asking whether the assistant is a bot
     payments: tuple[str, ...] = ()  # money sent to someone ("transfer money to a person")
     hiring: tuple[str, ...] = ()  # staff to be hired ("are you hiring agents?")
+    thanks: tuple[str, ...] = ()  # staff thanked ("I want to thank the agent who helped me")
 
     @property
     def changed(self) -> bool:
-        return bool(self.negated or self.bot_questions or self.payments or self.hiring)
+        return bool(self.negated or self.bot_questions or self.payments or self.hiring or self.thanks)
 
 
 def _fold(text: str) -> str:
@@ -185,6 +199,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
     bot_questions: list[str] = []
     payments: list[str] = []
     hiring: list[str] = []
+    thanks: list[str] = []
     for raw in _CLAUSE_SPLIT.split(text):
         clause = raw.strip()
         if not clause:
@@ -196,6 +211,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
         spans = [(start, end, negated) for start, end in _declining_spans(folded, lang)]
         spans += [(m.start(), m.end(), payments) for m in _PAYMENT.finditer(folded)]
         spans += [(m.start(), m.end(), hiring) for m in _HIRING.finditer(folded)]
+        spans += [(m.start(), m.end(), thanks) for m in _THANKS.finditer(folded)]
         if not spans:
             kept.append(clause)
             continue
@@ -209,7 +225,8 @@ def split_clauses(text: str, lang: str) -> Clauses:
         remainder = " ".join(" ".join(rest).split())
         if len(remainder.split()) >= 2:
             kept.append(remainder)
-    return Clauses(", ".join(kept), tuple(negated), tuple(bot_questions), tuple(payments), tuple(hiring))
+    return Clauses(", ".join(kept), tuple(negated), tuple(bot_questions), tuple(payments), tuple(hiring),
+                   tuple(thanks))
 
 
 def declines_a_person(text: str, lang: str) -> str | None:

@@ -95,6 +95,14 @@ HIRING = {
     "de": ["Stellen Sie gerade Mitarbeiter ein? Sucht ihr Berater im Vertrieb?"],
     "pt": ["Vocês estão contratando atendentes?"],
 }
+# Staff thanked or praised are not asked for (human_request.py: thanks).
+THANKS = {
+    "en": ["I want to give a compliment to one of your staff", "I want to thank the agent who helped me yesterday"],
+    "es": ["Quiero felicitar a la persona que me atendió"],
+    "fr": ["Je voudrais remercier le conseiller qui m'a aidé"],
+    "de": ["Ich möchte mich bei dem Mitarbeiter bedanken, der mir geholfen hat"],
+    "pt": ["Quero agradecer à atendente que me ajudou"],
+}
 # A sentence that turns from a complaint to a request is heard clause by clause; one that only turns
 # between two statements is no request (detectors.message_parts).
 TURNING_SENTENCES = {
@@ -132,7 +140,7 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
     ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, DEPARTMENTS, IN_A_WORD, PAYMENTS,
-                            HIRING, WITH_A_TOPIC, TURNING_SENTENCES)
+                            HIRING, THANKS, WITH_A_TOPIC, TURNING_SENTENCES)
             for texts in group.values() for t in texts]
     ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
@@ -200,6 +208,19 @@ def test_asking_about_jobs_is_no_request_for_a_person(bot: Assistant, lang: str,
 def test_a_request_beside_a_job_question_is_still_heard(bot: Assistant) -> None:
     signal = bot.analyze("I saw you are hiring agents. Anyway, can I talk to a person about my refund?").human_request
     assert signal.fired, signal
+
+
+@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in THANKS.items() for t in texts])
+def test_thanking_the_staff_is_no_request_for_a_person(bot: Assistant, lang: str, text: str) -> None:
+    signal = bot.analyze(text).human_request
+    assert not signal.fired, signal
+    assert "thanks the staff" in signal.evidence
+
+
+def test_a_request_after_thanks_is_still_heard(bot: Assistant) -> None:
+    for text in ("I want to thank the agent, now put me through to a manager", "merci, un conseiller svp",
+                 "I would appreciate an agent contacting me"):
+        assert bot.analyze(text).human_request.fired, text
 
 
 @pytest.mark.parametrize("text", TRANSFERS_TO_A_PERSON)
