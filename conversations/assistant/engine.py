@@ -14,7 +14,7 @@ from sklearn import config_context
 
 from . import detectors as d
 from .encoder import get_encoder, get_multilingual_encoder, in_background, single_blas_thread
-from .human_request import asks_if_bot, declines_a_person
+from .human_request import asks_if_bot, declines_a_person, thanks_the_staff
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
@@ -32,6 +32,7 @@ COVER_SHARE = 0.3  # a Bitext intent that >= 30% of a topic's examples are class
 COVER_CONFIDENCE = 0.6  # ... with this mean probability (a few examples loosely like "complaint" are not)
 INTENT_FIRE = 0.5  # a message classified as a covered intent with this probability is the topic
 INTENT_VETO = 0.8  # a message this surely an uncovered intent is not matched by example similarity
+THANKS_REST_WORDS = 10  # thanks for the staff with at most this many other words (no question) is small talk
 
 _emb_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 _emb_lock = threading.Lock()
@@ -235,6 +236,10 @@ class Assistant:
         dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb) if smalltalk != "bot_question" \
             else NO_SIGNAL
         frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
+        thanked = thanks_the_staff(text, lang) if not (human.fired or smalltalk or frustration.fired or "?" in text) \
+            else None  # (sarcasm, "thank the agent for losing my parcel", reads as frustration)
+        if thanked and len(text.split()) - len(thanked.split()) <= THANKS_REST_WORDS:
+            smalltalk = "thanks_staff"  # "I want to thank the agent who helped me": nothing to look up, nobody to call
         topic = self.topics.match(text, q_lex, q_emb) if not smalltalk else None
 
         answer, conf, candidates, cand_passages = None, 0.0, (), ()

@@ -235,6 +235,12 @@ def declines_a_person(text: str, lang: str) -> str | None:
     return negated[0] if negated else None
 
 
+def thanks_the_staff(text: str, lang: str) -> str | None:
+    """The words thanking or praising someone of the staff ("thank the agent"), if there are any."""
+    thanks = split_clauses(text, lang).thanks
+    return thanks[0] if thanks else None
+
+
 _NAMES_A_PERSON = re.compile(rf"\b(?:{_PERSON})\b")
 
 

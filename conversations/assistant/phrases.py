@@ -174,6 +174,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Gern geschehen! Kann ich sonst noch helfen?",
         "pt": "De nada! Posso ajudar em mais alguma coisa?",
     },
+    "thanks_staff": {  # thanks for the person who helped: the team sees the conversation in its inbox
+        "en": "Thank you, that's kind! The team will see your message. Is there anything else I can help with?",
+        "es": "¡Gracias, qué amable! El equipo verá tu mensaje. ¿Puedo ayudarte en algo más?",
+        "fr": "Merci, c'est gentil ! L'équipe verra votre message. Puis-je vous aider pour autre chose ?",
+        "de": "Danke, das ist nett! Das Team sieht Ihre Nachricht. Kann ich sonst noch helfen?",
+        "pt": "Obrigado, que gentileza! A equipe vai ver a sua mensagem. Posso ajudar em mais alguma coisa?",
+    },
     "acknowledgment": {  # a bare "ok", "yes", "no": nothing to look up, nobody to bring in
         "en": "All right. What can I help you with?",
         "es": "De acuerdo. ¿En qué puedo ayudarte?",

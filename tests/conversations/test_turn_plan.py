@@ -529,6 +529,24 @@ def test_a_bare_ok_yes_or_no_after_an_answer_is_acknowledged_not_handed_off(bot,
     assert reply(plan).startswith(says)
 
 
+@pytest.mark.parametrize("thanks, says", [
+    ("I want to thank the agent who helped me yesterday", "Thank you, that's kind!"),
+    ("Quiero felicitar al agente que me ayudó ayer", "¡Gracias, qué amable!"),
+    ("Ich möchte mich bei dem Mitarbeiter bedanken, der mir geholfen hat", "Danke, das ist nett!"),
+])
+def test_thanks_for_the_staff_are_taken_as_thanks_not_handed_off(bot, thanks, says):
+    """Not a request for a person, not a question the knowledge base fails, not frustration."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say(thanks)
+    assert plan.handoff is None and plan.memory.pending is None and not plan.memory.offered_human
+    assert reply(plan).startswith(says)
+
+
+def test_sarcastic_thanks_are_not_taken_as_thanks(bot):
+    plan = RealChat(balanced(EMAIL), bot=bot).say("Please thank the agent for losing my parcel")
+    assert "kind" not in reply(plan)
+
+
 @pytest.mark.parametrize("first", ["are you a bot?", "I don't want to talk to anyone, can I pay with bitcoin?"])
 def test_only_the_message_right_after_an_offer_can_accept_it(bot, first):
     chat = RealChat(balanced(EMAIL), bot=bot)
