@@ -198,29 +198,19 @@ def test_a_request_is_heard_past_its_topic(bot: Assistant, text: str, asks: bool
     assert signal.fired is asks, signal
 
 
-@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in HIRING.items() for t in texts])
-def test_asking_about_jobs_is_no_request_for_a_person(bot: Assistant, lang: str, text: str) -> None:
+@pytest.mark.parametrize("text,why", [(t, "talks of hiring staff") for texts in HIRING.values() for t in texts]
+                         + [(t, "thanks the staff") for texts in THANKS.values() for t in texts])
+def test_staff_hired_or_thanked_are_not_asked_for(bot: Assistant, text: str, why: str) -> None:
     signal = bot.analyze(text).human_request
     assert not signal.fired, signal
-    assert "talks of hiring staff" in signal.evidence
+    assert why in signal.evidence
 
 
-def test_a_request_beside_a_job_question_is_still_heard(bot: Assistant) -> None:
-    signal = bot.analyze("I saw you are hiring agents. Anyway, can I talk to a person about my refund?").human_request
-    assert signal.fired, signal
-
-
-@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in THANKS.items() for t in texts])
-def test_thanking_the_staff_is_no_request_for_a_person(bot: Assistant, lang: str, text: str) -> None:
-    signal = bot.analyze(text).human_request
-    assert not signal.fired, signal
-    assert "thanks the staff" in signal.evidence
-
-
-def test_a_request_after_thanks_is_still_heard(bot: Assistant) -> None:
-    for text in ("I want to thank the agent, now put me through to a manager", "merci, un conseiller svp",
-                 "I would appreciate an agent contacting me"):
-        assert bot.analyze(text).human_request.fired, text
+@pytest.mark.parametrize("text", ["I saw you are hiring agents. Anyway, can I talk to a person about my refund?",
+                                  "I want to thank the agent, now put me through to a manager",
+                                  "merci, un conseiller svp", "I would appreciate an agent contacting me"])
+def test_a_request_beside_jobs_or_thanks_is_still_heard(bot: Assistant, text: str) -> None:
+    assert bot.analyze(text).human_request.fired, text
 
 
 @pytest.mark.parametrize("text", TRANSFERS_TO_A_PERSON)
