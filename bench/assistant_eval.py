@@ -232,6 +232,12 @@ def faq_threshold(scored) -> tuple[float, bool]:
     return (meets if meets is not None else safe if safe is not None else DEFAULT_KB_THRESHOLD), meets is not None
 
 
+def faq_result(scored, threshold: float, **extra) -> dict:
+    """The figures at `threshold`, and at the project's default threshold for comparison."""
+    return {**faq_metrics(scored, threshold), "threshold": threshold, **extra,
+            "at_default_threshold": {**faq_metrics(scored, DEFAULT_KB_THRESHOLD), "threshold": DEFAULT_KB_THRESHOLD}}
+
+
 def faq_eval(split: str, limit: int | None, models, timings: list[float], *, with_questions: bool = False,
              with_not_covered: bool = False) -> dict:
     """The public FAQ loaded as the workspace's only articles; its threshold is the lowest one
@@ -243,9 +249,7 @@ def faq_eval(split: str, limit: int | None, models, timings: list[float], *, wit
     val = faq_scores(bot, load(FAQ / "val.jsonl")[:limit], timings if split == "val" else [])
     threshold, met = faq_threshold(val)
     scored = val if split == "val" else faq_scores(bot, load(FAQ / f"{split}.jsonl")[:limit], timings)
-    return {**faq_metrics(scored, threshold), "threshold": threshold, "val_rule_met": met,
-            "at_default_threshold": {**faq_metrics(scored, DEFAULT_KB_THRESHOLD), "threshold": DEFAULT_KB_THRESHOLD},
-            **counts}
+    return faq_result(scored, threshold, val_rule_met=met, **counts)
 
 
 def faq_pooled_eval(split: str, limit: int | None, models, *, folds: int = FAQ_FOLDS) -> dict:
@@ -262,10 +266,8 @@ def faq_pooled_eval(split: str, limit: int | None, models, *, folds: int = FAQ_F
     threshold, met = faq_threshold(out_of_fold)
     bot, counts = faq_bot(dev, models, with_questions=True, with_not_covered=True)
     scored = faq_scores(bot, load(FAQ / f"{split}.jsonl")[:limit], [])
-    return {**faq_metrics(scored, threshold), "threshold": threshold, "rule_met_out_of_fold": met,
-            "out_of_fold": faq_metrics(out_of_fold, threshold), "folds": folds, "development_rows": len(dev),
-            "at_default_threshold": {**faq_metrics(scored, DEFAULT_KB_THRESHOLD), "threshold": DEFAULT_KB_THRESHOLD},
-            **counts}
+    return faq_result(scored, threshold, rule_met_out_of_fold=met, out_of_fold=faq_metrics(out_of_fold, threshold),
+                      folds=folds, development_rows=len(dev), **counts)
 
 
 def timed(bot: Assistant, text: str, timings: list[tuple[float, float, float]]):

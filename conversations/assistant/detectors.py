@@ -198,17 +198,10 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
     if asks_in_a_word(text):
         return Signal(1.0, True, "names a person and nothing else")
     clauses = split_clauses(text, language)
-    notes = []
-    if clauses.negated:
-        notes.append("declines a person: " + "; ".join(repr(c[:60]) for c in clauses.negated))
-    if clauses.bot_questions:
-        notes.append("asks whether this is a bot: " + "; ".join(repr(c[:60]) for c in clauses.bot_questions))
-    if clauses.payments:
-        notes.append("sends money to someone: " + "; ".join(repr(c[:60]) for c in clauses.payments))
-    if clauses.hiring:
-        notes.append("talks of hiring staff: " + "; ".join(repr(c[:60]) for c in clauses.hiring))
-    if clauses.thanks:
-        notes.append("thanks the staff: " + "; ".join(repr(c[:60]) for c in clauses.thanks))
+    notes = [f"{why}: " + "; ".join(repr(c[:60]) for c in taken) for taken, why in (
+        (clauses.negated, "declines a person"), (clauses.bot_questions, "asks whether this is a bot"),
+        (clauses.payments, "sends money to someone"), (clauses.hiring, "talks of hiring staff"),
+        (clauses.thanks, "thanks the staff")) if taken]
     base = _left_to_score(text, clauses)
     if base is None:
         p, best = 0.0, ""

@@ -14,7 +14,7 @@ from sklearn import config_context
 
 from . import detectors as d
 from .encoder import get_encoder, get_multilingual_encoder, in_background, single_blas_thread
-from .human_request import asks_if_bot, declines_a_person, thanks_the_staff
+from .human_request import split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
@@ -226,9 +226,10 @@ class Assistant:
         repeated = d.detect_repeated(text, history)
         not_helpful = d.detect_not_helpful(text, history)
         smalltalk = d.detect_smalltalk(text)
-        bot_clause = asks_if_bot(text)
+        clauses = split_clauses(text, lang)  # (the detector's own, computed once)
+        bot_clause = clauses.bot_questions[0] if clauses.bot_questions else None
         asked_if_bot = Signal(1.0, True, f"asks whether this is a bot: {bot_clause[:80]!r}") if bot_clause else NO_SIGNAL
-        declined_clause = declines_a_person(text, lang) if not human.fired else None
+        declined_clause = clauses.negated[0] if clauses.negated and not human.fired else None
         declined = Signal(1.0, True, f"declines a person: {declined_clause[:80]!r}") if declined_clause else NO_SIGNAL
         if bot_clause and not human.fired and not smalltalk and len(text.split()) - len(bot_clause.split()) <= 2:
             smalltalk = "bot_question"  # only that question: nothing to look up (turn_plan answers it)
@@ -236,8 +237,9 @@ class Assistant:
         dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb) if smalltalk != "bot_question" \
             else NO_SIGNAL
         frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
-        thanked = thanks_the_staff(text, lang) if not (human.fired or smalltalk or frustration.fired or "?" in text) \
-            else None  # (sarcasm, "thank the agent for losing my parcel", reads as frustration)
+        # (sarcasm, "thank the agent for losing my parcel", reads as frustration)
+        thanked = clauses.thanks[0] if clauses.thanks and not (
+            human.fired or smalltalk or frustration.fired or "?" in text) else None
         if thanked and len(text.split()) - len(thanked.split()) <= THANKS_REST_WORDS:
             smalltalk = "thanks_staff"  # "I want to thank the agent who helped me": nothing to look up, nobody to call
         topic = self.topics.match(text, q_lex, q_emb) if not smalltalk else None

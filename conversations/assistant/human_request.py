@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .text import sentences
 
@@ -193,6 +194,9 @@ def _declining_spans(clause: str, lang: str) -> list[tuple[int, int]]:
     return spans
 
 
+# The engine and the detector ask for the same message's clauses (what it declines, thanks, asks):
+# computed once per message and language (Clauses is immutable).
+@lru_cache(maxsize=256)
 def split_clauses(text: str, lang: str) -> Clauses:
     kept: list[str] = []
     negated: list[str] = []
@@ -229,29 +233,9 @@ def split_clauses(text: str, lang: str) -> Clauses:
                    tuple(thanks))
 
 
-def declines_a_person(text: str, lang: str) -> str | None:
-    """The clause declining a person ("I don't want to talk to anyone"), if there is one."""
-    negated = split_clauses(text, lang).negated
-    return negated[0] if negated else None
-
-
-def thanks_the_staff(text: str, lang: str) -> str | None:
-    """The words thanking or praising someone of the staff ("thank the agent"), if there are any."""
-    thanks = split_clauses(text, lang).thanks
-    return thanks[0] if thanks else None
-
-
 _NAMES_A_PERSON = re.compile(rf"\b(?:{_PERSON})\b")
 
 
 def names_a_person(text: str) -> bool:
     """A word for someone to be handed to ("agent", "alguien", "Mitarbeiter") or for handing over."""
     return bool(_NAMES_A_PERSON.search(_fold(text)))
-
-
-def asks_if_bot(text: str) -> str | None:
-    """The clause asking whether the assistant is a bot, if there is one."""
-    for raw in _CLAUSE_SPLIT.split(text):
-        if raw.strip() and _BOT_QUESTION.search(_fold(raw)):
-            return raw.strip()
-    return None
