@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 
-from .human_request import asks_in_a_word, names_a_person, split_clauses
+from .human_request import asks_for_a_real_person, asks_if_someone_is_there, asks_in_a_word, names_a_person, split_clauses
 from .models import DetectorModels
 from .text import normalize, sentences, words
 from .types import Signal, Turn
@@ -180,11 +180,11 @@ def texts_read_again(text: str, language: str) -> list[str]:
     """What `detect_human_request` may embed besides the message itself: what is left when a rule
     took a clause out, and the sentences of the message or of what is left. The engine embeds them
     with the message, in one batch."""
-    if asks_in_a_word(text):
+    if asks_in_a_word(text) or asks_if_someone_is_there(text):
         return []
     clauses = split_clauses(text, language)
     base = _left_to_score(text, clauses)
-    if base is None:
+    if base is None or asks_for_a_real_person(base):
         return []
     return [base, *message_parts(base)] if clauses.changed else message_parts(base)
 
@@ -197,12 +197,16 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
     may be: "That's not good. Can I talk to someone?")."""
     if asks_in_a_word(text):
         return Signal(1.0, True, "names a person and nothing else")
+    if asks_if_someone_is_there(text):
+        return Signal(1.0, True, "asks whether a person is there")
     clauses = split_clauses(text, language)
     notes = [f"{why}: " + "; ".join(repr(c[:60]) for c in taken) for taken, why in (
         (clauses.negated, "declines a person"), (clauses.bot_questions, "asks whether this is a bot"),
         (clauses.payments, "sends money to someone"), (clauses.hiring, "talks of hiring staff"),
         (clauses.thanks, "thanks the staff")) if taken]
     base = _left_to_score(text, clauses)
+    if base is not None and asks_for_a_real_person(base):
+        return Signal(1.0, True, "; ".join(["asks for a real person", *notes]))
     if base is None:
         p, best = 0.0, ""
     else:

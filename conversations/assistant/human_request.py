@@ -104,7 +104,9 @@ _NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b")  # "je ne 
 # to nobody" (Spanish and Portuguese put a "no"/"não" first, which _NEGATED takes). Not "Will nobody
 # help me?", which asks for someone.
 _WANTS_NOBODY = {
-    "en": re.compile(r"\b(?:want|need|wish)\b(?:\s+\S+){0,4}?\s+(?:nobody|no\s+one|no-one)\b"),
+    "en": re.compile(r"\b(?:want|need|wish)\b(?:\s+\S+){0,4}?\s+(?:nobody|no\s+one|no-one)\b"
+                     # ... or says none is needed: "no real person needed"
+                     rf"|\bno\s+(?:\S+\s+){{0,2}}?(?:{_PERSON})\s+(?:is\s+)?(?:needed|necessary|required)\b"),
     "de": re.compile(r"\b(?:will|mochte|moechte|brauche|wollen|mochten|muss)\b(?:\s+\S+){0,4}?\s+niemand\w*"),
 }
 # (without "ai"/"ia": French "j'ai", Spanish "ia" are words of their own)
@@ -117,12 +119,14 @@ _NOT_A_REFUSAL = re.compile(
 # a real person?", which asks for one, nor "are you able to connect me to a human?"): the verb
 # first, then only articles and words like "real" before what the visitor asks about.
 _FILLER = r"(?:\s+(?:a|an|just|only|really|actually|even|still|real|actual|live|un|una|une|um|uma|ein|eine|einem|einer|echte[mnr]?|vrai|vraie|de|du|da|do|mit|con|com|avec|a|to|with|talking|speaking|chatting|actually))*"
-_BEING = rf"(?:{_BOT}|human\w*|person\w*|mensch\w*|humain\w*|humano\w*|pessoa\w*|real\s+person|persona\s+real)"
+_BEING = (rf"(?:{_BOT}|human\w*|person\w*|mensch\w*|humain\w*|humano\w*|pessoa\w*|real\s+person|persona\s+real"
+          # "am I chatting with a live agent?" asks what the assistant is, like "are you a human?"
+          r"|agents?|agente|representative|operator|operador|rep|conseiller|mitarbeiter\w*|atendente)")
 _BOT_QUESTION = re.compile(
     r"^\W*(?:(?:hi|hello|hey|so|ok|okay|wait|sorry|hola|oye|bueno|pues|perdon|salut|bonjour|alors|pardon|hallo|also|oi|ola|entao)\W+)?"
     r"(?:are\s+you|r\s+u|am\s+i\s+(?:talking|chatting|speaking|writing)\s+(?:to|with)|is\s+(?:this|it|that)"
-    r"|eres|es\s+usted|estoy\s+(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
-    r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|c'est"
+    r"|eres|es\s+usted|es|estoy\s+(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
+    r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|est-ce\s+que\s+(?:vous\s+etes|tu\s+es|c'est)|c'est"
     r"|bist\s+du|sind\s+sie|spreche\s+ich\s+mit|rede\s+ich\s+mit|schreibe\s+ich\s+mit|chatte\s+ich\s+mit|ist\s+das"
     r"|voce\s+e|vc\s+e|e\s+voce|estou\s+(?:falando|conversando)\s+com|falo\s+com|isso\s+e)"
     rf"{_FILLER}\s+{_BEING}\b"
@@ -151,6 +155,62 @@ def asks_in_a_word(text: str) -> bool:
     """The whole message, or one of its sentences, names a person to be handed to ("agent",
     "operador por favor", "I've asked three times. Human. Now.")."""
     return any(len(part) <= 60 and _IN_A_WORD.match(_fold(part)) for part in [text, *sentences(text)])
+
+
+# "Is anyone there?", "Is a real person reading this?", "¿Hay alguien ahí?", "Ist da jemand?": asking
+# whether a person is there at all is asking for one (not "Is anyone else having this problem?", "Is
+# there a fee per person?", nor "Is this a real person?", which asks what the assistant is). A person
+# is there (here, on the other end, online), reads or answers these messages, or the sentence ends.
+_SOMEONE = (r"(?:(?:a|an|any|some|one)\s+)?(?:(?:real|actual|live|living|human)\s+)?"
+            r"(?:person|persons|people|humans?|human\s+beings?|someone|somebody|anyone|anybody|agents?|staff)")
+_THERE = (r"(?:there|here|around|on\s+the\s+(?:other\s+end|line)|online|available|reading|listening|behind\s+(?:this|the)"
+          r"|working\s+(?:here|there)|in\s+(?:this|the)\s+chat)")
+_READS = r"(?:ever\s+|actually\s+|really\s+|even\s+)*(?:read|reads|reading|see|sees|look\s+at|answer|answers)\s+(?:this|these|it|my|the)"
+_FROM_YOU = r"(?:\s+(?:from|at|of|on)\s+(?:your|the)\s+(?:team|company|support|staff|side|end))?"
+_SOMEONE_THERE = {
+    "en": re.compile(
+        rf"\b(?:is|are)\s+(?:there\s+)?{_SOMEONE}{_FROM_YOU}\s+(?:(?:real|actually|really|even|still|alive)\s+)*{_THERE}\b"
+        rf"|\b(?:is|are|does|do|will|would|can)\s+(?:there\s+)?{_SOMEONE}{_FROM_YOU}\s+{_READS}\b"
+        rf"|^\W*(?:(?:hello|hi|hey|helo)\W+)*(?:is\s+|are\s+)?(?:there\s+)?{_SOMEONE}(?:\s+(?:real|alive))?(?:\s+(?:there|here|home|out\s+there))?\W*$"),
+    "es": re.compile(
+        r"\bhay\s+(?:alguien|(?:alguna|una|algun|un)\s+(?:persona|humano|agente|ser\s+humano)|personas|humanos)"
+        r"(?:\s+(?:real|reales|de\s+verdad))?(?:\s+(?:ahi|alli|aqui|disponible|leyendo|detras|al\s+otro\s+lado|en\s+linea)\b|\W*$)"),
+    "fr": re.compile(
+        r"\b(?:il\s+y\s+a|y\s*'?\s*a[\s-]+t[\s-]+il|est-ce\s+qu'il\s+y\s+a)\s+(?:quelqu'un|une\s+(?:vraie\s+)?personne"
+        r"|un\s+(?:vrai\s+)?(?:etre\s+)?humain|des\s+humains)(?:\s+(?:de\s+reel|de\s+vrai|la|ici|en\s+ligne|derriere\s+\S+(?:\s+\S+)?))?\W*$"
+        r"|^\W*(?:(?:allo|bonjour|salut)\W+)*quelqu'un\s+(?:est\s+)?la\W*$"),
+    "de": re.compile(
+        r"\b(?:ist|sind)\s+(?:da|hier|dort)\s+(?:(?:ein|eine|irgendein|uberhaupt|wirklich|auch)\s+)*(?:echte[rnms]?\s+)?"
+        r"(?:jemand|mensch|menschen|mitarbeiter\w*|person)(?:\s+(?:da|hier|online))?\W*$"
+        r"|\bliest\s+(?:das|dies|diese\s+nachricht)\s+(?:(?:uberhaupt|wirklich|auch|jemals)\s+)*(?:(?:ein|eine)\s+)?"
+        r"(?:echte[rnms]?\s+)?(?:mensch|person|jemand|mitarbeiter\w*)\b"),
+    "pt": re.compile(
+        r"\b(?:tem|ha|existe)\s+(?:alguem|(?:alguma|uma|algum|um)\s+(?:pessoa|humano|atendente|ser\s+humano)|pessoas|humanos)"
+        r"(?:\s+(?:real|reais|de\s+verdade))?(?:\s+(?:ai|ali|aqui|disponivel|lendo|online|do\s+outro\s+lado)\b|\W*$)"),
+}
+
+
+# A person made real ("a live rep", "una persona de verdad", "un vrai conseiller", "einen echten
+# Menschen"): said to a bot, it asks for one. Read only in what the rules leave (bot questions and
+# refusals are out by then), in a clause without a negation ("no live agent needed").
+_MADE_REAL = re.compile(
+    r"\b(?:live|real|actual)\s+(?:reps?|agents?|persons?|humans?|human\s+beings?|representatives?|operators?|support\s+agents?)\b"
+    r"|\b(?:persona|humano|agente|operador|asesor|pessoa|atendente)\s+(?:real|de\s+verdad|de\s+verdade|en\s+vivo|ao\s+vivo)\b"
+    r"|\b(?:vrai|vraie|veritable|reel|reelle)\s+(?:personne|humain|conseiller|conseillere|agent|operateur)\b"
+    r"|\b(?:echte[nrms]?|richtige[nrms]?)\s+(?:mensch\w*|person\w*|mitarbeiter\w*|berater\w*)\b")
+_NEGATION_WORD = re.compile(r"\b(?:no|not|never|without|n't|dont|nobody|sin|nunca|pas|jamais|sans|kein\w*|nicht|nie|nao|sem)\b|n't\b")
+
+
+def asks_for_a_real_person(kept: str) -> bool:
+    """What the rules leave of a message names a person made real ("I need help from a live rep")."""
+    return any(_MADE_REAL.search(c) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(_fold(kept)))
+
+
+def asks_if_someone_is_there(text: str) -> bool:
+    """A sentence of the message asks whether a person is there at all ("Is anyone there?",
+    "Il y a quelqu'un ?"); every language's wording is tried, as a short question's language is
+    often misread."""
+    return any(pattern.search(_fold(part)) for part in sentences(text) for pattern in _SOMEONE_THERE.values())
 
 
 @dataclass(frozen=True)

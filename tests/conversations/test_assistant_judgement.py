@@ -117,10 +117,26 @@ TURNING_SENTENCES = {
 TRANSFERS_TO_A_PERSON = ["can you transfer me to a person", "Please transfer my call to an agent",
                          "I sent money to the wrong account and want to talk to a person",
                          "Please transfer me to a level 2 support agent"]  # a number without a currency is no money
+# Asking whether anyone is there at all asks for someone; "anyone" and "person" in other senses do not.
+SOMEONE_THERE = {
+    True: ["Hello?? Is anybody there", "Is there an actual human here?", "Does anyone from your staff read these?",
+           "Are there any real people around?", "¿Hay alguien disponible?", "Y a-t-il quelqu'un là ?",
+           "Hallo, ist da jemand?", "Ist hier überhaupt ein Mensch?", "Olá, tem alguém aí?"],
+    False: ["Is anybody else seeing double charges?", "Is there anyone who repairs bikes near me?",
+            "Is there a charge per person for delivery?", "¿Hay alguien más esperando su reembolso?",
+            "Ist da jemand anderes zuständig für Rechnungen?", "Há desconto por pessoa?"],
+}
+# A person made real asks for one; not when declined, nor when asked what the assistant is.
+REAL_PERSON = {
+    True: ["I could use some help from a live agent", "Necesito hablar con un humano de verdad",
+           "Je préfère un vrai conseiller pour ça", "Ich hätte gern einen echten Mitarbeiter",
+           "Queria um atendente de verdade"],
+    False: ["I don't want a live agent, only the tracking link", "Ok, no real person needed"],
+}
 BOT_QUESTIONS = {
-    "en": ["Hey, am I chatting with a machine?", "are you an actual human?"],
-    "es": ["¿Estoy hablando con una máquina?", "¿Eres una persona real?"],
-    "fr": ["Est-ce que je parle à une machine ?", "Tu es un robot ?"],
+    "en": ["Hey, am I chatting with a machine?", "are you an actual human?", "Am I talking to a live agent right now?"],
+    "es": ["¿Estoy hablando con una máquina?", "¿Eres una persona real?", "¿Es un humano de verdad?"],
+    "fr": ["Est-ce que je parle à une machine ?", "Tu es un robot ?", "Est-ce que vous êtes un vrai conseiller ?"],
     "de": ["Spreche ich mit einer Maschine?", "Sind Sie ein echter Mensch?"],
     "pt": ["Estou falando com uma máquina?", "Você é uma pessoa de verdade?"],
 }
@@ -140,7 +156,7 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
     ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, DEPARTMENTS, IN_A_WORD, PAYMENTS,
-                            HIRING, THANKS, WITH_A_TOPIC, TURNING_SENTENCES)
+                            HIRING, THANKS, WITH_A_TOPIC, TURNING_SENTENCES, SOMEONE_THERE, REAL_PERSON)
             for texts in group.values() for t in texts]
     ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
@@ -172,6 +188,14 @@ def test_being_put_through_to_customer_care_is_a_request_reaching_it_is_not(bot:
 def test_being_put_through_to_a_department_or_asking_if_anyone_real_is_there_is_a_request(
         bot: Assistant, text: str, asks: bool) -> None:
     assert bot.analyze(text).human_request.fired == asks, bot.analyze(text).human_request
+
+
+@pytest.mark.parametrize("text,asks", [(t, asks) for group in (SOMEONE_THERE, REAL_PERSON)
+                                       for asks, texts in group.items() for t in texts])
+def test_asking_if_anyone_is_there_or_for_a_real_person_is_a_request(bot: Assistant, text: str, asks: bool) -> None:
+    a = bot.analyze(text)
+    assert a.human_request.fired == asks, a.human_request
+    assert not a.asked_if_bot.fired
 
 
 @pytest.mark.parametrize("text", [t for texts in IN_A_WORD.values() for t in texts])
