@@ -86,6 +86,19 @@ _HIRING_VERB = (r"hir(?:e|es|ed|ing)|recruit\w*|becom(?:e|ing)\s+(?:a|an|one\s+o
 _HIRING = re.compile(rf"\b(?:{_HIRING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\b"
                      # German "stellen Sie … Mitarbeiter ein" (not "stellen Sie mich zu einem Mitarbeiter durch")
                      rf"|\bstell(?:t|en)\s+(?:ihr|sie)\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\s+ein\b")
+# People added to an account and human resources: "Can I invite a colleague to my workspace?", "Kann ich
+# einen Kollegen hinzufügen?", "contact human resources about a job". A colleague, a user or a member is
+# added, not asked for (not "someone", "an agent" or "a human": "add someone from billing to this chat" asks)
+# ("add a person to this chat" may ask for one, so persons are left to the classifiers, but for German's
+# "eine weitere Person hinzufügen", where the verb comes last)
+_MEMBER = (r"colleagues?|co-?workers?|teammates?|team\s+members?|members?|users?|friends?"
+           r"|companer[oa]s?|colegas?|usuari[oa]s?|collegues?|utilisat(?:eur|rice)s?|membres?|membros?|amig[oa]s?")
+_ADDING_VERB = (r"add|adding|invite|inviting|remove|removing|agregar|agrego|anadir|anado|invitar|invito|eliminar|quitar"
+                r"|ajouter|ajoute|inviter|invite|supprimer|retirer|adicionar|adiciono|convidar|convido|remover|tirar")
+_OTHER_SENSES = re.compile(
+    rf"\b(?:{_ADDING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_MEMBER})\b"
+    r"|\b(?:kolleg\w*|person|personen|benutzer\w*|nutzer\w*|mitglied\w*|mitarbeiter\w*)\s+(?:\S+\s+){0,3}?(?:hinzu\w*|ein(?:zu)?lad\w*|entfern\w*)"
+    r"|\bhuman\s+resources?\b|\brecursos\s+humanos\b|\bressources\s+humaines\b|\bpersonalabteilung\b")
 # Thanks for the staff: "I want to thank the agent who helped me", "a compliment to one of your staff",
 # "felicitar a la persona que me atendió", "remercier le conseiller", "mich bei dem Mitarbeiter bedanken".
 # The person is praised, not asked for. Only verbs of thanking (not "merci"/"gracias", which often open a
@@ -223,10 +236,12 @@ class Clauses:
     payments: tuple[str, ...] = ()  # money sent to someone ("transfer money to a person")
     hiring: tuple[str, ...] = ()  # staff to be hired ("are you hiring agents?")
     thanks: tuple[str, ...] = ()  # staff thanked ("I want to thank the agent who helped me")
+    other_senses: tuple[str, ...] = ()  # people added to an account, human resources
 
     @property
     def changed(self) -> bool:
-        return bool(self.negated or self.bot_questions or self.payments or self.hiring or self.thanks)
+        return bool(self.negated or self.bot_questions or self.payments or self.hiring or self.thanks
+                    or self.other_senses)
 
 
 def _fold(text: str) -> str:
@@ -264,6 +279,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
     payments: list[str] = []
     hiring: list[str] = []
     thanks: list[str] = []
+    other_senses: list[str] = []
     for raw in _CLAUSE_SPLIT.split(text):
         clause = raw.strip()
         if not clause:
@@ -276,6 +292,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
         spans += [(m.start(), m.end(), payments) for m in _PAYMENT.finditer(folded)]
         spans += [(m.start(), m.end(), hiring) for m in _HIRING.finditer(folded)]
         spans += [(m.start(), m.end(), thanks) for m in _THANKS.finditer(folded)]
+        spans += [(m.start(), m.end(), other_senses) for m in _OTHER_SENSES.finditer(folded)]
         if not spans:
             kept.append(clause)
             continue
@@ -290,7 +307,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
         if len(remainder.split()) >= 2:
             kept.append(remainder)
     return Clauses(", ".join(kept), tuple(negated), tuple(bot_questions), tuple(payments), tuple(hiring),
-                   tuple(thanks))
+                   tuple(thanks), tuple(other_senses))
 
 
 _NAMES_A_PERSON = re.compile(rf"\b(?:{_PERSON})\b")

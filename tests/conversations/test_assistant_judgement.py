@@ -133,6 +133,14 @@ REAL_PERSON = {
            "Queria um atendente de verdade"],
     False: ["I don't want a live agent, only the tracking link", "Ok, no real person needed"],
 }
+# A colleague added to an account, human resources: people in another sense, taken out before scoring.
+OTHER_SENSES = {
+    "en": ["How can I invite my coworkers to the dashboard?", "Where is the human resources office?"],
+    "es": ["¿Cómo invito a mis colegas a la cuenta?"],
+    "fr": ["Est-ce que je peux ajouter un utilisateur à mon abonnement ?"],
+    "de": ["Wie kann ich Kollegen zu meinem Team einladen?"],
+    "pt": ["Como convido meus colegas para a conta?"],
+}
 BOT_QUESTIONS = {
     "en": ["Hey, am I chatting with a machine?", "are you an actual human?", "Am I talking to a live agent right now?"],
     "es": ["¿Estoy hablando con una máquina?", "¿Eres una persona real?", "¿Es un humano de verdad?"],
@@ -156,7 +164,7 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
     ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, DEPARTMENTS, IN_A_WORD, PAYMENTS,
-                            HIRING, THANKS, WITH_A_TOPIC, TURNING_SENTENCES, SOMEONE_THERE, REAL_PERSON)
+                            HIRING, THANKS, WITH_A_TOPIC, TURNING_SENTENCES, SOMEONE_THERE, REAL_PERSON, OTHER_SENSES)
             for texts in group.values() for t in texts]
     ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
@@ -228,6 +236,16 @@ def test_staff_hired_or_thanked_are_not_asked_for(bot: Assistant, text: str, why
     signal = bot.analyze(text).human_request
     assert not signal.fired, signal
     assert why in signal.evidence
+
+
+@pytest.mark.parametrize("text", [t for texts in OTHER_SENSES.values() for t in texts])
+def test_colleagues_added_to_an_account_or_human_resources_are_not_asked_for(bot: Assistant, text: str) -> None:
+    signal = bot.analyze(text).human_request
+    assert not signal.fired and "names people in another sense" in signal.evidence, signal
+
+
+def test_someone_added_to_the_chat_is_still_asked_for(bot: Assistant) -> None:
+    assert bot.analyze("Could you add a person from your billing team to this chat?").human_request.fired
 
 
 @pytest.mark.parametrize("text", ["I saw you are hiring agents. Anyway, can I talk to a person about my refund?",
