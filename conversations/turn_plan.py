@@ -25,7 +25,7 @@ from typing import Any, Literal
 from conversations.assistant.extract import extract_field, validate_field
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
-from conversations.assistant.types import Analysis, Turn
+from conversations.assistant.types import NO_SIGNAL, Analysis, Signal, Turn
 from conversations.turn_memory import PendingHandoff, TurnMemory
 from routing.decision import ASK_LIMIT, REASON, TRIGGER, Decision, TurnSignals, decide, strongest_cause
 from routing.priority import URGENT_WORDS
@@ -44,6 +44,19 @@ DECLINE = re.compile(
     r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux) pas|non|aucun|"
     r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich wei(?:ss|ß) nicht|ich mochte nicht|nein|keine|"
     r"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao)\b")
+# Withdrawing a handoff being prepared, or the offer of one: "never mind", "cancel", "forget it", "I found it",
+# "I don't need anyone anymore" (normalized text). The phrase ends the message or a sentence of it ("never
+# mind, how long is the warranty?" withdraws, then asks); "cancel my order" is no withdrawal.
+WITHDRAW = re.compile(
+    r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm)\W+)*"
+    r"(?:never\s*mind|nvm|cancel(?:\s+(?:that|it|this|the\s+(?:request|handoff|transfer)))?|forget\s+(?:it|that|about\s+it)"
+    r"|no\s+need(?:\s+any\s*more)?|don'?t\s+bother|i\s+(?:found|figured)\s+(?:it|the\s+answer|it\s+out)(?:\s+myself)?"
+    r"|i\s+(?:don'?t|do\s+not)\s+need\s+(?:anyone|anybody|a\s+person|an?\s+(?:agent|human)|help|it)(?:\s+any\s*more)?"
+    r"|olvida(?:lo|le)?|olvidelo|da\s+igual|no\s+importa|dejalo|cancela(?:r|lo)?|ya\s+(?:lo\s+)?encontre"
+    r"|ya\s+no\s+(?:hace\s+falta|lo\s+necesito)|laisse[zr]?\s+tomber|oublie[zr]?(?:\s+ca)?|annule[rz]?|pas\s+la\s+peine"
+    r"|vergiss\s+es|vergessen\s+sie\s+es|schon\s+gut|abbrechen|nicht\s+mehr\s+notig"
+    r"|deixa\s+(?:pra|para)\s+la|esquece|nao\s+precisa(?:\s+mais)?)"
+    r"(?:\s+(?:please|thanks|thank\s+you|por\s+favor|gracias|merci|danke|obrigad[oa]))?(?=\s*(?:[,.;!?]|$))")
 # An accident, injury or danger: no cheerful opener before the handoff notice
 DISTRESS = re.compile(
     r"\b(?:fire|caught fire|on fire|burn\w*|smoke|injur\w*|hurt|bleed\w*|accident|emergency|danger\w*|explo\w*|"
@@ -148,6 +161,7 @@ class TurnPlan:
     consult_model: bool = False  # ask the language model to write the answer, then plan again with its verdict
     model_may_hand_off: bool = False
     contact_updates: tuple[ContactUpdate, ...] = ()
+    resolve: bool = False  # the visitor confirmed the AI's answer: the conversation is resolved at once
 
     @property
     def outcome(self) -> Literal["reply", "handoff"]:
@@ -167,10 +181,28 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     text = text or ""
     if analysis is None or facts.assistant_failed:
         return _fail_safe(policy, memory, text, facts)
+    if (memory.gathering or memory.awaiting_problem) and _withdraws(text) and not analysis.human_request.fired:
+        return _Turn.start(policy, _withdrawn(memory), _calm(analysis), text, facts).after_withdrawal()
     turn = _Turn.start(policy, memory, analysis, text, facts)
     if memory.gathering:
         return turn.continue_gathering()
     return turn.plan()
+
+
+def _withdraws(text: str) -> bool:
+    return bool(WITHDRAW.match(normalize(text)))
+
+
+def _withdrawn(memory: TurnMemory) -> TurnMemory:
+    """The handoff being prepared, and what asked for it, are dropped; what was gathered stays known."""
+    return replace(memory, pending=None, asks={}, skipped=(), awaiting_problem=False, human_requests=0, request="",
+                   frustration="", offered_human=False, offer_open=False).with_tried("the visitor withdrew the handoff")
+
+
+def _calm(analysis: Analysis) -> Analysis:
+    """The withdrawing message read as declining a person: what follows it is answered, never handed off."""
+    return replace(analysis, frustration=NO_SIGNAL, complaint=NO_SIGNAL, anger=NO_SIGNAL, not_helpful=NO_SIGNAL,
+                   repeated_question=NO_SIGNAL, declined_human=Signal(1.0, True, "withdrew the handoff"))
 
 
 @dataclass
@@ -196,14 +228,23 @@ class _Turn:
         # a "yes" to that offer is the request, a "no" declines it, and only the message right after it
         # answers it ("ok" to a later answer accepts nothing).
         asked = analysis.human_request.fired or (memory.offer_open and bool(YES.match(text)))
-        declined_offer = memory.offer_open and not asked and len(text.split()) <= 4 \
-            and bool(NO_THANKS.match(normalize(text)))
+        declined_offer = memory.offer_open and not asked and (
+            (len(text.split()) <= 4 and bool(NO_THANKS.match(normalize(text)))) or _withdraws(text))
         memory = replace(memory, language=lang, offer_open=False, human_requests=memory.human_requests + int(asked),
                          request=text[:300] if asked else memory.request,
                          frustration=text[:300] if _upset(analysis) else memory.frustration,
                          distressed=memory.distressed or _distress(text))
         topic = analysis.restricted_topic.name if analysis.restricted_topic else None
         return cls(policy, memory, analysis, text, facts, lang, asked, topic, declined_offer)
+
+    # -- a turn that withdraws the handoff being prepared --
+
+    def after_withdrawal(self) -> TurnPlan:
+        rest = WITHDRAW.sub("", normalize(self.text), count=1).strip(" ,.;!?")
+        if len(rest.split()) >= 2:  # "never mind, how long is the warranty?": the question is answered
+            return self.plan()
+        return self._reply(Decision("small_talk", why="the visitor withdrew the handoff being prepared"),
+                           phrase("handoff_withdrawn", self.lang))
 
     # -- a turn outside gathering --
 
@@ -229,6 +270,8 @@ class _Turn:
                 return self._reply(decision, phrase("offer_declined", self.lang))
             if a.smalltalk == "bot_question":  # AI only: no person to bring in, the honest answer alone
                 return self._reply(decision, phrase("opener_ai_disclosed", self.lang))
+            if a.smalltalk == "confirmed":
+                return self._confirmed(decision)
             return self._reply(decision, phrase(a.smalltalk or "greeting", self.lang))
         if action == "answer":
             return self._answer(decision)
@@ -253,6 +296,13 @@ class _Turn:
         if action == "ask_field":
             return self._ask(decision, pending, decision.field or "", lead_in=True, known=known)
         return self._handoff(decision, pending, known, fresh=True)
+
+    def _confirmed(self, decision: Decision) -> TurnPlan:
+        """"That answered my question" after an answer resolves the conversation at once; before any, it is thanks."""
+        if not any(t.startswith("answered") for t in self.memory.tried):
+            return self._reply(decision, phrase("thanks", self.lang))
+        self.memory = replace(self.memory, problem_answered=True).with_tried("the visitor confirmed the answer")
+        return replace(self._reply(decision, phrase("answer_confirmed", self.lang)), resolve=True)
 
     def _substantive(self) -> bool:
         """A message that states a problem: not small talk, not only a request for a person."""
@@ -289,7 +339,8 @@ class _Turn:
         gathered, skipped = dict(m.gathered), list(m.skipped)
         frustrated = a.frustration.fired
         declined = bool(DECLINE.match(normalize(self.text)))
-        question = not declined and self._is_question()
+        bot_question = a.asked_if_bot.fired and not self.asked
+        question = not declined and not bot_question and self._is_question()
         took = False
         if current is not None and current.name not in gathered:
             value = _value_in_answer(current, self.text,
@@ -317,7 +368,9 @@ class _Turn:
         prefix = self._question_reply() if question and not took else ""
         if declined:
             prefix = phrase("gather_skipped", self.lang)
-        retry = nxt == pending.field and not (took or question or declined)
+        if bot_question:  # the honest answer, then the same question again
+            prefix = phrase("opener_ai_disclosed", self.lang)
+        retry = nxt == pending.field and not (took or question or declined or bot_question)
         return self._ask(decision, pending, nxt, known=known, retry=retry, prefix=prefix)
 
     def _is_question(self) -> bool:

@@ -31,6 +31,7 @@ from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import FieldSpec, TurnFacts, TurnPlan, TurnPolicy, plan_turn
+from csat import services as csat_services
 from flows import selectors as flow_selectors
 from flows import services as flow_services
 from helpdesk.errors import ProviderUnavailable
@@ -180,6 +181,9 @@ def _apply(conversation: Conversation, message: Message, plan: TurnPlan) -> None
         if plan.handoff is not None:  # not overtaken (checked above, under the same lock)
             services.handoff_request_locked(conversation, request=_handoff_request(conversation, plan))
         services.message_turn_settle(message=locked, outcome=Message.TurnOutcome(plan.outcome))
+        if plan.resolve:  # "that answered my question": resolved by the AI, confirmed (CSAT per the policy)
+            csat_services.conversation_resolve_by_ai(conversation_id=conversation.pk,
+                                                     how=Conversation.AiResolution.CONFIRMED)
 
 
 def _handoff_request(conversation: Conversation, plan: TurnPlan) -> services.HandoffRequest:

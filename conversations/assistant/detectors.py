@@ -392,8 +392,33 @@ _ACK_WORDS = frozenset("""yes yeah yep yup no nope nah ok okay k alright all rig
     verstanden gut sim nao certo entendi beleza ta bom""".split())
 
 
+# "That answered my question", "that's all I needed", "problem solved": the visitor confirms the answer, so
+# the conversation is resolved at once (DESIGN.md, "Resolve and CSAT"). Not "that didn't answer my question".
+_CONFIRMED = re.compile(
+    r"^(?:(?:ok(?:ay)?|great|perfect|cool|awesome|excellent|yes|yep|thanks?|thank\s+you|genial|perfecto|gracias|si|vale"
+    r"|parfait|super|merci|oui|prima|danke|ja|perfeito|obrigad[oa]|sim|otimo)[\s,!.]+)*"
+    r"(?:that|this|it|that's|this\s+is|it's|that\s+is)?\s*"
+    r"(?:answer(?:s|ed)\s+(?:my\s+question|it)|help(?:s|ed)(?:\s+(?:a\s+lot|me))?|solve[sd]\s+(?:it|my\s+problem)"
+    r"|(?:all|exactly\s+what|everything|what)\s+i\s+(?:needed|wanted)(?:\s+to\s+know)?|problem\s+solved|all\s+sorted"
+    r"|eso\s+(?:es\s+todo|responde\s+a\s+mi\s+pregunta|me\s+(?:ayudo|sirve|sirvio))|(?:problema|todo)\s+resuelto"
+    r"|ca\s+(?:repond\s+a\s+ma\s+question|m'aide|m'a\s+aide)|c'est\s+tout\s+ce\s+qu'il\s+me\s+fallait|probleme\s+resolu"
+    r"|das\s+(?:beantwortet\s+meine\s+frage|hat\s+(?:mir\s+)?geholfen|war\s+(?:alles|es))|problem\s+gelost"
+    r"|isso\s+(?:responde\s+(?:a\s+)?minha\s+pergunta|(?:me\s+)?ajudou|resolve)|era\s+(?:so\s+)?isso|problema\s+resolvido)"
+    r"(?:[\s,!.]+(?:thanks?|thank\s+you|gracias|merci|danke|obrigad[oa]))?[\s!.,]*$"
+)
+# Nothing but punctuation or symbols ("?", "...", an emoji): nothing to answer, nobody to bring in.
+_ONLY_SYMBOLS = re.compile(r"^[\W_]+$")
+_APPROVING = re.compile("[\U0001F44D\U0001F44C\U0001F64F\u2705\u2714\U0001F642\U0001F60A\U0001F600]")  # 👍 👌 🙏 ✅ ✔ 🙂 😊 😀
+
+
 def detect_smalltalk(text: str) -> str | None:
     norm = normalize(text).strip()
+    if _ONLY_SYMBOLS.match(norm):
+        return "acknowledgment" if _APPROVING.search(norm) else "unclear"
+    if len(norm.split()) > 9:
+        return None
+    if _CONFIRMED.match(norm):
+        return "confirmed"
     if len(norm.split()) > 6:
         return None
     if _GREETING.match(norm):

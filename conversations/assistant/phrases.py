@@ -188,6 +188,20 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "In Ordnung. Wobei kann ich Ihnen helfen?",
         "pt": "Tudo bem. Em que posso ajudar?",
     },
+    "handoff_withdrawn": {  # "never mind" while a handoff was being prepared: nobody is brought in
+        "en": "All right, I won't bring anyone in. What else can I help you with?",
+        "es": "De acuerdo, no avisaré a nadie del equipo. ¿En qué más puedo ayudarte?",
+        "fr": "D'accord, je ne fais appel à personne. En quoi puis-je encore vous aider ?",
+        "de": "In Ordnung, ich hole niemanden dazu. Wobei kann ich sonst noch helfen?",
+        "pt": "Tudo bem, não vou chamar ninguém. Em que mais posso ajudar?",
+    },
+    "unclear": {  # "?", "...", an emoji: nothing to answer and no reason to bring anyone in
+        "en": "Sorry, I didn't quite get that. Could you tell me in a few words what you need?",
+        "es": "Perdona, no lo he entendido. ¿Puedes contarme en pocas palabras qué necesitas?",
+        "fr": "Désolé, je n'ai pas bien compris. Pouvez-vous me dire en quelques mots ce dont vous avez besoin ?",
+        "de": "Entschuldigung, das habe ich nicht verstanden. Können Sie mir in ein paar Worten sagen, was Sie brauchen?",
+        "pt": "Desculpe, não entendi. Pode me dizer em poucas palavras do que precisa?",
+    },
     "goodbye": {
         "en": "Thanks for reaching out. Have a good day!",
         "es": "Gracias por escribirnos. ¡Que tengas un buen día!",

@@ -68,7 +68,8 @@ _LEXICON: dict[str, str] = {
         como por para com sem de do da dos das no na nos nas nao sim obrigado obrigada ola oi
         bom boa dia tarde noite quero preciso posso pode falar pessoa humano alguem atendente
         agente pedido reembolso conta senha dinheiro ainda outra vez ajuda ajudar favor porque
-        muito mais tenho tem isso isto esse este ja nada nunca problema funciona gostaria""",
+        muito mais tenho tem isso isto esse este ja nada nunca problema funciona gostaria
+        pra deixa esquece valeu tchau""",
 }
 
 _WORD_LANGS: dict[str, frozenset[str]] = {}

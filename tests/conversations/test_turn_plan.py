@@ -615,3 +615,96 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     chat.say("My invoice shows the wrong VAT number")
     plan = chat.say("I'd rather not share it")
     assert plan.handoff is not None and "Latest from the visitor" not in plan.handoff.summary
+
+
+# --- a visitor who changes their mind, confirms, or sends nothing to answer -----------------------
+
+
+@pytest.mark.parametrize("withdraw, lang, says", [
+    ("never mind", "en", "All right, I won't bring anyone in."),
+    ("Actually, forget it.", "en", "All right, I won't bring anyone in."),
+    ("I don't need anyone anymore", "en", "All right, I won't bring anyone in."),
+    ("olvídalo", "es", "De acuerdo, no avisaré a nadie"),
+    ("laissez tomber", "fr", "D'accord, je ne fais appel à personne."),
+    ("schon gut", "de", "In Ordnung, ich hole niemanden dazu."),
+    ("deixa pra lá", "pt", "Tudo bem, não vou chamar ninguém."),
+])
+def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
+    first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",
+             "de": "Ich möchte mit einem Mitarbeiter sprechen", "pt": "Quero falar com um atendente"}[lang]
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say(first).memory.pending is not None
+    plan = chat.say(withdraw)
+    assert plan.handoff is None and plan.memory.pending is None, "nobody is brought in"
+    assert reply(plan).startswith(says) and plan.language == lang
+    assert plan.memory.human_requests == 0 and not plan.memory.frustrated
+    plan = chat.say("How long does shipping take?")
+    assert plan.handoff is None and plan.memory.pending is None, "the withdrawn request does not come back"
+    plan = chat.say("What's the capital of Australia?")  # a miss is the balanced policy's own handoff, named after it
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "cannot_answer"
+
+
+def test_never_mind_then_a_question_withdraws_and_answers_it(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("I want to talk to a human")
+    plan = chat.say("never mind, how long does shipping take?")
+    assert plan.handoff is None and plan.memory.pending is None
+    assert "2 to 4 working days" in reply(plan) and "email" not in reply(plan)
+
+
+def test_cancel_my_order_while_the_email_is_asked_is_no_withdrawal(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("I want to talk to a human")
+    plan = chat.say("cancel my order")
+    assert plan.memory.pending is not None or plan.handoff is not None, "the handoff goes on"
+
+
+def test_never_mind_to_the_offer_of_a_person_declines_it(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say("are you a bot?").memory.offer_open
+    plan = chat.say("never mind")
+    assert plan.handoff is None and plan.memory.pending is None and reply(plan).startswith("No problem.")
+
+
+@pytest.mark.parametrize("confirm, lang, says", [
+    ("that answered my question", "en", "Great, glad I could help!"),
+    ("great, that's all I needed", "en", "Great, glad I could help!"),
+    ("Perfecto, eso responde a mi pregunta", "es", "¡Genial, me alegra haber ayudado!"),
+    ("Das hat geholfen, danke", "de", "Super, freut mich"),
+])
+def test_confirming_an_answer_resolves_the_conversation(bot, confirm, lang, says):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    first = "¿Cuánto tarda el envío?" if lang == "es" else "How long does shipping take?"
+    chat.say(first)
+    plan = chat.say(confirm)
+    assert plan.resolve and plan.handoff is None and plan.memory.pending is None
+    assert reply(plan).startswith(says)
+
+
+def test_that_did_not_help_is_no_confirmation(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("How long does shipping take?")
+    plan = chat.say("that didn't answer my question")
+    assert not plan.resolve
+
+
+def test_a_confirmation_before_any_answer_resolves_nothing(bot):
+    plan = RealChat(balanced(EMAIL), bot=bot).say("that answered my question")
+    assert not plan.resolve and plan.handoff is None and plan.memory.pending is None
+
+
+@pytest.mark.parametrize("text, says", [("?", "Sorry, I didn't quite get that."), ("...", "Sorry, I didn't quite get that."),
+                                        ("👍", "All right.")])
+def test_a_message_of_only_symbols_is_no_reason_to_hand_off(bot, text, says):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say(text)
+    assert plan.handoff is None and plan.memory.pending is None and reply(plan).startswith(says)
+
+
+def test_are_you_a_bot_while_the_email_is_asked_gets_the_honest_answer_and_the_question_again(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("I want to talk to a human")
+    plan = chat.say("are you a bot?")
+    assert reply(plan).startswith("I'm an AI assistant, not a person.") and "email" in reply(plan)
+    assert "couldn't find an answer" not in reply(plan)
+    assert plan.memory.pending is not None and plan.memory.unanswered == ()

@@ -353,3 +353,23 @@ def test_declining_a_person_is_not_a_handoff(conversation):
     say(conversation, "I don't need an agent, how long does standard shipping take?")
     assert handoff_of(conversation) is None
     assert "working days" in last_reply(conversation).body
+
+
+def test_that_answered_my_question_resolves_the_conversation_by_the_ai_at_once(conversation, no_tasks):
+    say(conversation, "How long does standard shipping take?")
+    say(conversation, "Great, that answered my question")
+    conversation.refresh_from_db()
+    assert conversation.status == "resolved" and conversation.ai_resolution == "confirmed"
+    assert last_reply(conversation).body.startswith("Great, glad I could help!")
+    assert handoff_of(conversation) is None
+
+
+def test_never_mind_while_the_email_is_asked_starts_no_handoff(shop, conversation):
+    _, policy, _ = shop
+    GatherField.objects.create(policy=policy, name="email", kind="email", required=True)
+    say(conversation, "I want to talk to a person")
+    assert "email" in last_reply(conversation).body.lower()
+    say(conversation, "never mind")
+    conversation.refresh_from_db()
+    assert handoff_of(conversation) is None and conversation.ai_active and conversation.status == "open"
+    assert last_reply(conversation).body.startswith("All right, I won't bring anyone in.")
