@@ -240,8 +240,9 @@ class _Turn:
     # -- a turn that withdraws the handoff being prepared --
 
     def after_withdrawal(self) -> TurnPlan:
-        rest = WITHDRAW.sub("", normalize(self.text), count=1).strip(" ,.;!?")
-        if len(rest.split()) >= 2:  # "never mind, how long is the warranty?": the question is answered
+        rest = WITHDRAW.sub("", normalize(self.text), count=1).strip(" ,.;")
+        # "never mind, how long is the warranty?": the question is answered ("never mind, I found it" asks nothing)
+        if len(rest.split()) >= 2 and (self.analysis.answer is not None or "?" in rest or self.topic):
             return self.plan()
         return self._reply(Decision("small_talk", why="the visitor withdrew the handoff being prepared"),
                            phrase("handoff_withdrawn", self.lang))

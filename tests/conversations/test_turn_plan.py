@@ -708,3 +708,11 @@ def test_are_you_a_bot_while_the_email_is_asked_gets_the_honest_answer_and_the_q
     assert reply(plan).startswith("I'm an AI assistant, not a person.") and "email" in reply(plan)
     assert "couldn't find an answer" not in reply(plan)
     assert plan.memory.pending is not None and plan.memory.unanswered == ()
+
+
+def test_never_mind_with_a_reason_asks_nothing_more(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("I want to talk to a human")
+    plan = chat.say("actually never mind, I found the answer myself")
+    assert plan.handoff is None and plan.memory.pending is None
+    assert reply(plan).startswith("All right, I won't bring anyone in.")
