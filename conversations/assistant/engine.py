@@ -253,6 +253,14 @@ class Assistant:
                 a, conf, p, _ = ranked[0]
                 if conf >= self.kb_threshold and not smalltalk:
                     answer = self._answer(a, conf, p, q_emb, lang)
+            if answer is None and declined_clause and not smalltalk and len(clauses.kept.split()) >= 3:
+                # "I do NOT want to talk to a person, just tell me the return window": the refusal drowns the
+                # question in the message's embedding, so the question is also looked up alone
+                kept_emb = self.encoder.encode_one(clauses.kept) if self.encoder is not None else None
+                alone = self.knowledge.score(clauses.kept, kept_emb, None, lang)
+                if alone and alone[0][1] >= self.kb_threshold:
+                    a, conf, p, _ = alone[0]
+                    answer = self._answer(a, conf, p, kept_emb, lang)
         if answer is not None:
             oos = Signal(round(1 - conf, 4), False, f"answered from {self.knowledge.titles[ranked[0][0]]!r} ({conf:.2f})")
         elif smalltalk:

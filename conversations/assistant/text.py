@@ -48,28 +48,33 @@ _LEXICON: dict[str, str] = {
         como por para con sin de del al en no si gracias hola buenos buenas dias tardes noches
         quiero necesito puedo puede hablar persona humano alguien agente pedido reembolso
         cuenta contrasena dinero todavia otra vez ayuda ayudar favor porque pero muy mas
-        tengo tiene hay esto eso este ese ya nada nunca problema funciona mal quisiera""",
+        tengo tiene hay esto eso este ese ya nada nunca problema funciona mal quisiera
+        cuanto cuanta tarda tiempo envio envios devolucion devoluciones politica pago pagar precio talla
+        paquete recibir puedes podeis ustedes""",
     "fr": """le la les un une des et ou mais est sont etait suis es etre avoir j'ai je tu il
         elle nous vous ils elles mon ma mes ton ta tes son sa ses notre votre leur que qui quoi
         ou quand comment pourquoi pour par avec sans de du au aux en ne pas oui non merci
         bonjour bonsoir salut veux voudrais besoin peux pouvez parler personne humain quelqu'un
         conseiller commande remboursement compte mot passe argent encore toujours aide aider
         s'il plait c'est n'est rien jamais probleme marche fonctionne tres plus j'aimerais
-        aujourd'hui""",
+        aujourd'hui combien temps prend livraison coute quel quels quelle quelles moyens paiement
+        acceptez retour retours delai colis taille prix frais recevoir puis-je est-ce avez""",
     "de": """der die das den dem des ein eine einen einem einer und oder aber ist sind war bin
         bist sein haben habe hat ich du er sie es wir ihr mein meine dein deine unser euer was
         wer wo wann wie warum fur mit ohne von zu im in an auf nicht kein keine keinen ja nein
         danke bitte hallo guten tag abend morgen will mochte brauche kann konnen sprechen
         reden mensch menschen person jemand mitarbeiter bestellung erstattung konto passwort
         geld noch wieder hilfe helfen schon nichts nie problem funktioniert sehr mehr mir mich
-        ihnen einem einen warum""",
+        ihnen einem einen warum lange dauert versand lieferung kostet zahlen bezahlen rucksendung
+        zuruckschicken paket grosse konnen welche""",
     "pt": """o a os as um uma uns umas e ou mas e sao foi era estou esta estao ser estar eu
         voce ele ela nos eles elas meu minha meus minhas seu sua que qual quem onde quando
         como por para com sem de do da dos das no na nos nas nao sim obrigado obrigada ola oi
         bom boa dia tarde noite quero preciso posso pode falar pessoa humano alguem atendente
         agente pedido reembolso conta senha dinheiro ainda outra vez ajuda ajudar favor porque
         muito mais tenho tem isso isto esse este ja nada nunca problema funciona gostaria
-        pra deixa esquece valeu tchau""",
+        pra deixa esquece valeu tchau quanto demora entrega devolver devolucao frete tamanho pacote
+        receber voces""",
 }
 
 _WORD_LANGS: dict[str, frozenset[str]] = {}
