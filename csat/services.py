@@ -139,28 +139,27 @@ def survey_links(survey: Survey) -> dict[str, str]:
     return {rating: base + reverse("csat-link", args=[survey.token, rating]) for rating in Survey.OPTIONS}
 
 
-# The survey's text on a channel without buttons or links that open a page.
-TEXT_REPLY_SURVEY = "How did we do? Reply 1 for 👍 good, 2 for 😐 okay, 3 for 👎 bad."
+# Channels without buttons or links that open a page: the survey is answered with 1, 2 or 3.
 TEXT_REPLY_CHANNELS = (Conversation.Channel.SMS, Conversation.Channel.PHONE)
 
 
 def _deliver(survey: Survey, conversation: Conversation) -> None:
     """The survey as a message of the conversation; the channel's dispatcher sends it (email: a mail with one
     link per rating to a confirmation page; SMS and phone: a text answered with 1/2/3)."""
-    token = survey.token
+    token, lang = survey.token, conversation.language or "en"
     if survey.channel == Conversation.Channel.WEB:
         # A message carrying the buttons keeps them in the history across reloads; the event
         # shows them at once to an open widget.
         conversation_services.system_message(
-            conversation=conversation, body="How did we do? Rate this conversation.",
+            conversation=conversation, body=phrase("csat_widget", lang),
             metadata={"csat": {"token": token, "options": Survey.OPTIONS}})
         realtime.publish_csat_requested(conversation, token=token, options=Survey.OPTIONS)
         return
     links = survey_links(survey)
     if survey.channel in TEXT_REPLY_CHANNELS:
-        body = TEXT_REPLY_SURVEY
+        body = phrase("csat_text_reply", lang)
     else:
-        body = "How did we do? Tap to rate: " + " · ".join(
+        body = phrase("csat_links", lang) + " " + " · ".join(
             f"{Survey.EMOJI[rating]} {links[rating]}" for rating in Survey.OPTIONS)
     conversation_services.system_message(
         conversation=conversation, body=body, metadata={"csat": {"token": token, "options": Survey.OPTIONS, "links": links}})

@@ -362,6 +362,27 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Nein, das beantwortet meine Frage nicht",
         "pt": "Não, isso não me ajudou",
     },
+    "csat_widget": {  # above the rating buttons in the widget
+        "en": "How did we do? Rate this conversation.",
+        "es": "¿Qué tal lo hicimos? Valora esta conversación.",
+        "fr": "Comment s'est passé l'échange ? Notez cette conversation.",
+        "de": "Wie waren wir? Bewerten Sie dieses Gespräch.",
+        "pt": "Como nos saímos? Avalie esta conversa.",
+    },
+    "csat_text_reply": {  # SMS and phone: answered with 1, 2 or 3
+        "en": "How did we do? Reply 1 for 👍 good, 2 for 😐 okay, 3 for 👎 bad.",
+        "es": "¿Qué tal lo hicimos? Responde 1 si fue 👍 bien, 2 si fue 😐 regular, 3 si fue 👎 mal.",
+        "fr": "Comment s'est passé l'échange ? Répondez 1 pour 👍 bien, 2 pour 😐 moyen, 3 pour 👎 mauvais.",
+        "de": "Wie waren wir? Antworten Sie 1 für 👍 gut, 2 für 😐 okay, 3 für 👎 schlecht.",
+        "pt": "Como nos saímos? Responda 1 para 👍 bom, 2 para 😐 razoável, 3 para 👎 ruim.",
+    },
+    "csat_links": {  # email and Slack: one link per rating follows
+        "en": "How did we do? Tap to rate:",
+        "es": "¿Qué tal lo hicimos? Toca para valorar:",
+        "fr": "Comment s'est passé l'échange ? Touchez pour noter :",
+        "de": "Wie waren wir? Zum Bewerten tippen:",
+        "pt": "Como nos saímos? Toque para avaliar:",
+    },
     "answer_confirmed": {
         "en": "Great, glad I could help! If anything else comes up, just write here.",
         "es": "¡Genial, me alegra haber ayudado! Si necesitas algo más, escribe aquí.",

@@ -200,6 +200,17 @@ def test_text_channels_get_a_survey_answered_by_replying_1_2_or_3(workspace, no_
     assert message.metadata["delivery"]["status"] == "queued"
 
 
+@pytest.mark.parametrize("channel, language, words", [("web", "es", "¿Qué tal lo hicimos?"),
+                                                     ("sms", "de", "Antworten Sie 1"), ("email", "fr", "pour noter")])
+def test_the_survey_speaks_the_conversations_language(workspace, no_tasks, channel, language, words):
+    contact = factories.ContactFactory(workspace=workspace, email="ana@example.com", phone="+34612345678")
+    conversation = factories.ConversationFactory(workspace=workspace, channel=channel, language=language, contact=contact)
+    resolve(conversation)
+    assert send_now(survey_of(conversation)) == "sent"
+    body = conversation.messages.get(sender_type="system").body
+    assert words in body and "How did we do" not in body
+
+
 # --- cancellation and one survey per resolution -------------------------------------------------
 def test_the_visitor_writing_again_before_the_delay_cancels_the_survey(conversation, published,
                                                                       django_capture_on_commit_callbacks):
