@@ -14,7 +14,7 @@ from sklearn import config_context
 
 from . import detectors as d
 from .encoder import get_encoder, get_multilingual_encoder, in_background, single_blas_thread
-from .human_request import split_clauses
+from .human_request import asks_if_someone_is_there, split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
@@ -233,9 +233,10 @@ class Assistant:
         declined = Signal(1.0, True, f"declines a person: {declined_clause[:80]!r}") if declined_clause else NO_SIGNAL
         if bot_clause and not human.fired and not smalltalk and len(text.split()) - len(bot_clause.split()) <= 2:
             smalltalk = "bot_question"  # only that question: nothing to look up (turn_plan answers it)
-        # "¿Eres un bot?" alone reads as impatient to the classifiers; it is a question, answered honestly
-        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb) if smalltalk != "bot_question" \
-            else NO_SIGNAL
+        # "¿Eres un bot?" or "is a real person reading this?" alone reads as impatient to the classifiers; it is
+        # a question, answered honestly (anger and a complaint still count)
+        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb) \
+            if smalltalk != "bot_question" and not asks_if_someone_is_there(text) else NO_SIGNAL
         frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
         # (sarcasm, "thank the agent for losing my parcel", reads as frustration)
         thanked = clauses.thanks[0] if clauses.thanks and not (

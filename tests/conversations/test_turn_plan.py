@@ -716,3 +716,12 @@ def test_never_mind_with_a_reason_asks_nothing_more(bot):
     plan = chat.say("actually never mind, I found the answer myself")
     assert plan.handoff is None and plan.memory.pending is None
     assert reply(plan).startswith("All right, I won't bring anyone in.")
+
+
+@pytest.mark.parametrize("question", ["so is a real person reading this?", "Is anybody there?"])
+def test_asking_if_anyone_is_there_starts_the_handoff_without_an_apology(bot, question):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("are you a bot?")
+    plan = chat.say(question)
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "user_request"
+    assert reply(plan).startswith("Of course") and not plan.memory.frustrated
