@@ -50,8 +50,8 @@ DECLINE = re.compile(
 WITHDRAW = re.compile(
     r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm)\W+)*"
     r"(?:never\s*mind|nvm|cancel(?:\s+(?:that|it|this|the\s+(?:request|handoff|transfer)))?|forget\s+(?:it|that|about\s+it)"
-    r"|no\s+need(?:\s+any\s*more)?|don'?t\s+bother|i\s+(?:found|figured)\s+(?:it|the\s+answer|it\s+out)(?:\s+myself)?"
-    r"|i\s+(?:don'?t|do\s+not)\s+need\s+(?:anyone|anybody|a\s+person|an?\s+(?:agent|human)|help|it)(?:\s+any\s*more)?"
+    r"|don'?t\s+bother|i\s+(?:found|figured)\s+(?:it|the\s+answer|it\s+out)(?:\s+myself)?"
+    r"|i\s+(?:don'?t|do\s+not)\s+need\s+(?:anyone|anybody|a\s+person|an?\s+(?:agent|human)|help)(?:\s+any\s*more)?"
     r"|olvida(?:lo|le)?|olvidelo|da\s+igual|no\s+importa|dejalo|cancela(?:r|lo)?|ya\s+(?:lo\s+)?encontre"
     r"|ya\s+no\s+(?:hace\s+falta|lo\s+necesito)|laisse[zr]?\s+tomber|oublie[zr]?(?:\s+ca)?|annule[rz]?|pas\s+la\s+peine"
     r"|vergiss\s+es|vergessen\s+sie\s+es|schon\s+gut|abbrechen|nicht\s+mehr\s+notig"
@@ -63,6 +63,7 @@ DISTRESS = re.compile(
     r"shock|fuego|incendio|quemad\w*|herid\w*|accidente|feu|brule\w*|blesse\w*|incendie|feuer|brand|verletz\w*|"
     r"unfall|rauch|fogo|queimad\w*|ferid\w*|acidente|fumaca)\b")
 PERSON_KINDS = ("name", "email", "phone")  # gathered values of these kinds fill the contact's own fields
+ANSWERED = "answered"  # how the memory's list of what was tried notes an answer from the knowledge base
 
 Notice = Literal["of_course", "sorry", "plain", "ai_disclosed"]
 
@@ -300,7 +301,7 @@ class _Turn:
 
     def _confirmed(self, decision: Decision) -> TurnPlan:
         """"That answered my question" after an answer resolves the conversation at once; before any, it is thanks."""
-        if not any(t.startswith("answered") for t in self.memory.tried):
+        if not any(t.startswith(ANSWERED) for t in self.memory.tried):
             return self._reply(decision, phrase("thanks", self.lang))
         self.memory = replace(self.memory, problem_answered=True).with_tried("the visitor confirmed the answer")
         return replace(self._reply(decision, phrase("answer_confirmed", self.lang)), resolve=True)
@@ -324,7 +325,7 @@ class _Turn:
         m = self.memory
         if m.problem:
             m = replace(m, ai_attempted=True, problem_answered=m.problem == self.text or m.problem_answered)
-        self.memory = m.with_tried(f"answered “{_clip(self.text, 80)}” from the article “{a.answer.title}”")
+        self.memory = m.with_tried(f"{ANSWERED} “{_clip(self.text, 80)}” from the article “{a.answer.title}”")
         consult = self.policy.uses_model and model is None
         return TurnPlan(memory=self.memory, language=self.lang, decision=decision,
                         replies=(Reply(body, metadata, kb_answer=True),), consult_model=consult,
@@ -382,7 +383,7 @@ class _Turn:
     def _note_question(self) -> None:
         if self.analysis.answer is not None:
             self.memory = self.memory.with_tried(
-                f"answered “{_clip(self.text, 80)}” from the article “{self.analysis.answer.title}”")
+                f"{ANSWERED} “{_clip(self.text, 80)}” from the article “{self.analysis.answer.title}”")
         else:
             unanswered = tuple(q for q in self.memory.unanswered if q != self.text) + (self.text[:300],)
             self.memory = replace(self.memory, unanswered=unanswered[-3:])
