@@ -177,6 +177,27 @@
     },
   };
 
+  // Whether the panel was open, for this tab only: a reload (or the next page of the site) shows the chat
+  // as the visitor left it, and a new tab starts with the launcher.
+  const panelState = {
+    key: `${storageKey}:open`,
+    wasOpen() {
+      try {
+        return sessionStorage.getItem(this.key) === "1";
+      } catch {
+        return false;
+      }
+    },
+    remember(isOpen) {
+      try {
+        if (isOpen) sessionStorage.setItem(this.key, "1");
+        else sessionStorage.removeItem(this.key);
+      } catch {
+        /* storage disabled: the panel starts closed */
+      }
+    },
+  };
+
   // --- HTTP ----------------------------------------------------------------------------
 
   class WidgetError extends Error {
@@ -1091,6 +1112,7 @@
     scrollToBottom(true);
     ui.input.focus({ preventScroll: true });
     ensureConversation().catch((err) => showError(err.message));
+    panelState.remember(true);
     if (!wasOpen) emit("open", {});
   }
 
@@ -1102,6 +1124,7 @@
     ui.launcher.setAttribute("aria-expanded", "false");
     ui.launcher.classList.remove("is-open");
     if (hadFocus) ui.launcher.focus();
+    panelState.remember(false);
     if (wasOpen) emit("close", {});
   }
 
@@ -1158,6 +1181,7 @@
     if (saved && saved.id && saved.visitor_token) {
       state.conversation = { id: String(saved.id), token: saved.visitor_token };
       startLive();
+      if (panelState.wasOpen()) open();
     }
   }
 

@@ -46,8 +46,8 @@ def test_yes_closes_the_conversation_as_resolved_by_the_ai(live_stack, new_conte
     assert (conversation.status, conversation.resolved_by_kind, conversation.ai_resolution) == (
         "resolved", "ai", "confirmed")
 
-    page.reload()  # answered once: the buttons do not come back
-    page.locator("[data-testid=widget-launcher]").click()
+    page.reload()  # answered once: the buttons do not come back; the panel left open is open again
+    expect(page.locator("[data-testid=widget-panel]")).to_be_visible()
     expect(widget_messages(page, "ai").first).to_be_visible()
     expect(page.locator("[data-testid=answer-check]")).to_have_count(0)
 

@@ -67,8 +67,8 @@ def test_widget_survey_buttons_after_the_delay(live_stack, new_context):
     assert survey.comment == "Fast and friendly, thanks!"
 
     # History survives a reload: the survey shows as answered, not as buttons to press again.
-    visitor.reload()
-    visitor.locator("[data-testid=widget-launcher]").click()
+    visitor.reload()  # the panel the visitor left open is open again
+    expect(visitor.locator("[data-testid=widget-panel]")).to_be_visible()
     expect(visitor.locator("[data-testid=csat-thanks]")).to_be_visible()
     expect(visitor.locator("[data-testid=csat-positive]")).to_have_count(0)
     assert Survey.objects.filter(conversation=conversation).count() == 1

@@ -141,8 +141,8 @@ def test_visitor_ai_agent_and_back(live_stack, new_context):
 
     # 9. A reload brings the history back.
     count = visitor.locator("[data-testid=widget-message]").count()
-    visitor.reload()
-    visitor.locator("[data-testid=widget-launcher]").click()
+    visitor.reload()  # the panel the visitor left open is open again
+    expect(visitor.locator("[data-testid=widget-panel]")).to_be_visible()
     expect(visitor.locator("[data-testid=widget-message]")).to_have_count(count)
 
 
