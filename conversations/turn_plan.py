@@ -48,8 +48,9 @@ DECLINE = re.compile(
 # "I don't need anyone anymore" (normalized text). The phrase ends the message or a sentence of it ("never
 # mind, how long is the warranty?" withdraws, then asks); "cancel my order" is no withdrawal.
 WITHDRAW = re.compile(
-    r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm)\W+)*"
-    r"(?:never\s*mind|nvm|cancel(?:\s+(?:that|it|this|the\s+(?:request|handoff|transfer)))?|forget\s+(?:it|that|about\s+it)"
+    r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere)\W+)*"
+    r"(?:never\s*mind|nvm|(?:i(?:'?ve)?\s+)?changed\s+my\s+mind|he\s+cambiado\s+de\s+opinion|j'ai\s+change\s+d'avis"
+    r"|mudei\s+de\s+ideia|cancel(?:\s+(?:that|it|this|the\s+(?:request|handoff|transfer)))?|forget\s+(?:it|that|about\s+it)"
     r"|don'?t\s+bother|i\s+(?:found|figured)\s+(?:it|the\s+answer|it\s+out)(?:\s+myself)?"
     r"|i\s+(?:don'?t|do\s+not)\s+need\s+(?:anyone|anybody|a\s+person|an?\s+(?:agent|human)|help)(?:\s+any\s*more)?"
     r"|olvida(?:lo|le)?|olvidelo|da\s+igual|no\s+importa|dejalo|cancela(?:r|lo)?|ya\s+(?:lo\s+)?encontre"
@@ -182,8 +183,12 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     text = text or ""
     if analysis is None or facts.assistant_failed:
         return _fail_safe(policy, memory, text, facts)
-    if (memory.gathering or memory.awaiting_problem) and _withdraws(text) and not analysis.human_request.fired:
-        return _Turn.start(policy, _withdrawn(memory), _calm(analysis), text, facts).after_withdrawal()
+    if _withdraws(text) and not analysis.human_request.fired:
+        if memory.gathering or memory.awaiting_problem:
+            return _Turn.start(policy, _withdrawn(memory), _calm(analysis), text, facts).after_withdrawal()
+        if analysis.answer is None and not memory.offer_open and len(_after_withdrawal(text).split()) < 2:
+            # "never mind" with nothing being prepared: nothing to look up, nobody to bring in
+            analysis = replace(_calm(analysis), smalltalk="acknowledgment")
     turn = _Turn.start(policy, memory, analysis, text, facts)
     if memory.gathering:
         return turn.continue_gathering()
@@ -192,6 +197,10 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
 
 def _withdraws(text: str) -> bool:
     return bool(WITHDRAW.match(normalize(text)))
+
+
+def _after_withdrawal(text: str) -> str:
+    return WITHDRAW.sub("", normalize(text), count=1).strip(" ,.;")
 
 
 def _withdrawn(memory: TurnMemory) -> TurnMemory:
@@ -241,7 +250,7 @@ class _Turn:
     # -- a turn that withdraws the handoff being prepared --
 
     def after_withdrawal(self) -> TurnPlan:
-        rest = WITHDRAW.sub("", normalize(self.text), count=1).strip(" ,.;")
+        rest = _after_withdrawal(self.text)
         # "never mind, how long is the warranty?": the question is answered ("never mind, I found it" asks nothing)
         if len(rest.split()) >= 2 and (self.analysis.answer is not None or "?" in rest or self.topic):
             return self.plan()

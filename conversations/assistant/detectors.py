@@ -325,6 +325,8 @@ _NOT_HELPFUL_RE = re.compile(
 
 def detect_not_helpful(text: str, history: Sequence[Turn]) -> Signal:
     m = _NOT_HELPFUL_RE.search(normalize(text))
+    if not m and _ONLY_SYMBOLS.match(text.strip() or "x") and _DISPLEASED.search(text):
+        m = _DISPLEASED.search(text)  # a thumbs down (or an angry face) alone, said of the answer
     if not m:
         return Signal(0.0, False, "")
     after_ai = any(t.sender == "ai" for t in history[-3:])
@@ -399,21 +401,26 @@ _CONFIRMED = re.compile(
     r"|parfait|super|merci|oui|prima|danke|ja|perfeito|obrigad[oa]|sim|otimo)[\s,!.]+)*"
     r"(?:that|this|it|that's|this\s+is|it's|that\s+is)?\s*"
     r"(?:answer(?:s|ed)\s+(?:my\s+question|it)|help(?:s|ed)(?:\s+(?:a\s+lot|me))?|solve[sd]\s+(?:it|my\s+problem)"
-    r"|(?:all|exactly\s+what|everything|what)\s+i\s+(?:needed|wanted)(?:\s+to\s+know)?|problem\s+solved|all\s+sorted"
+    r"|(?:all|exactly\s+what|everything|what)\s+i\s+(?:needed|wanted)(?:\s+to\s+know)?|(?:problem\s+)?solved|all\s+sorted"
+    r"|(?:eso\s+es\s+todo|c'est\s+parfait|c'est\s+tout|das\s+wars|e\s+isso|era\s+isso)"
     r"|eso\s+(?:es\s+todo|responde\s+a\s+mi\s+pregunta|me\s+(?:ayudo|sirve|sirvio))|(?:problema|todo)\s+resuelto"
     r"|ca\s+(?:repond\s+a\s+ma\s+question|m'aide|m'a\s+aide)|c'est\s+tout\s+ce\s+qu'il\s+me\s+fallait|probleme\s+resolu"
     r"|das\s+(?:beantwortet\s+meine\s+frage|hat\s+(?:mir\s+)?geholfen|war\s+(?:alles|es))|problem\s+gelost"
     r"|isso\s+(?:responde\s+(?:a\s+)?minha\s+pergunta|(?:me\s+)?ajudou|resolve)|era\s+(?:so\s+)?isso|problema\s+resolvido)"
-    r"(?:[\s,!.]+(?:thanks?|thank\s+you|gracias|merci|danke|obrigad[oa]))?[\s!.,]*$"
+    r"(?:[\s,!.]+(?:thanks?|thank\s+you|cheers|gracias|merci|danke|obrigad[oa]))?[\s!.,]*$"
 )
 # Nothing but punctuation or symbols ("?", "...", an emoji): nothing to answer, nobody to bring in.
 _ONLY_SYMBOLS = re.compile(r"^[\W_]+$")
+# 👎 😡 😠 🤬 😤 😞 🙁 ☹: displeasure, left to the frustration and not-helpful detectors, never "unclear"
+_DISPLEASED = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F92C\U0001F624\U0001F61E\U0001F641\u2639]")
 _APPROVING = re.compile("[\U0001F44D\U0001F44C\U0001F64F\u2705\u2714\U0001F642\U0001F60A\U0001F600]")  # 👍 👌 🙏 ✅ ✔ 🙂 😊 😀
 
 
 def detect_smalltalk(text: str) -> str | None:
     norm = normalize(text).strip()
     if _ONLY_SYMBOLS.match(norm):
+        if _DISPLEASED.search(norm):
+            return None
         return "acknowledgment" if _APPROVING.search(norm) else "unclear"
     if len(norm.split()) > 9:
         return None

@@ -628,6 +628,8 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("laissez tomber", "fr", "D'accord, je ne fais appel à personne."),
     ("schon gut", "de", "In Ordnung, ich hole niemanden dazu."),
     ("deixa pra lá", "pt", "Tudo bem, não vou chamar ninguém."),
+    ("no wait, forget it", "en", "All right, I won't bring anyone in."),
+    ("I changed my mind", "en", "All right, I won't bring anyone in."),
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
     first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",
@@ -671,6 +673,7 @@ def test_never_mind_to_the_offer_of_a_person_declines_it(bot):
     ("great, that's all I needed", "en", "Great, glad I could help!"),
     ("Perfecto, eso responde a mi pregunta", "es", "¡Genial, me alegra haber ayudado!"),
     ("Das hat geholfen, danke", "de", "Super, freut mich"),
+    ("solved, cheers", "en", "Great, glad I could help!"),
 ])
 def test_confirming_an_answer_resolves_the_conversation(bot, confirm, lang, says):
     chat = RealChat(balanced(EMAIL), bot=bot)
@@ -725,3 +728,17 @@ def test_asking_if_anyone_is_there_starts_the_handoff_without_an_apology(bot, qu
     plan = chat.say(question)
     assert plan.memory.pending is not None and plan.memory.pending.cause == "user_request"
     assert reply(plan).startswith("Of course") and not plan.memory.frustrated
+
+
+@pytest.mark.parametrize("text", ["never mind", "forget it"])
+def test_never_mind_with_nothing_being_prepared_is_acknowledged_not_handed_off(bot, text):
+    plan = RealChat(balanced(EMAIL), bot=bot).say(text)
+    assert plan.handoff is None and plan.memory.pending is None and reply(plan).startswith("All right.")
+
+
+def test_a_thumbs_down_after_an_answer_says_it_did_not_help(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("How long does shipping take?")
+    plan = chat.say("👎")
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "cannot_answer"
+    assert "did not help" in plan.memory.pending.reason
