@@ -48,9 +48,10 @@ DECLINE = re.compile(
 # "I don't need anyone anymore" (normalized text). The phrase ends the message or a sentence of it ("never
 # mind, how long is the warranty?" withdraws, then asks); "cancel my order" is no withdrawal.
 WITHDRAW = re.compile(
-    r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere)\W+)*"
+    r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere"
+    r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa])\W+)*"
     r"(?:never\s*mind|nvm|(?:i(?:'?ve)?\s+)?changed\s+my\s+mind|he\s+cambiado\s+de\s+opinion|j'ai\s+change\s+d'avis"
-    r"|mudei\s+de\s+ideia|cancel(?:\s+(?:that|it|this|the\s+(?:request|handoff|transfer)))?|forget\s+(?:it|that|about\s+it)"
+    r"|mudei\s+de\s+ideia|that'?s\s+(?:all|it)|eso\s+es\s+todo|c'est\s+tout|das\s+war'?s|e\s+isso|era\s+isso|cancel(?:\s+(?:that|it|this|the\s+(?:request|handoff|transfer)))?|forget\s+(?:it|that|about\s+it)"
     r"|don'?t\s+bother|i\s+(?:found|figured)\s+(?:it|the\s+answer|it\s+out)(?:\s+myself)?"
     r"|i\s+(?:don'?t|do\s+not)\s+need\s+(?:anyone|anybody|a\s+person|an?\s+(?:agent|human)|help)(?:\s+any\s*more)?"
     r"|olvida(?:lo|le)?|olvidelo|da\s+igual|no\s+importa|dejalo|cancela(?:r|lo)?|ya\s+(?:lo\s+)?encontre"
@@ -188,7 +189,7 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
             return _Turn.start(policy, _withdrawn(memory), _calm(analysis), text, facts).after_withdrawal()
         if analysis.answer is None and not memory.offer_open and len(_after_withdrawal(text).split()) < 2:
             # "never mind" with nothing being prepared: nothing to look up, nobody to bring in
-            analysis = replace(_calm(analysis), smalltalk="acknowledgment")
+            analysis = replace(_calm(analysis), smalltalk=analysis.smalltalk or "acknowledgment")
     turn = _Turn.start(policy, memory, analysis, text, facts)
     if memory.gathering:
         return turn.continue_gathering()
@@ -471,7 +472,7 @@ class _Turn:
         parts: list[str] = []
         if lead_in:
             if pending.cause == "cannot_answer":
-                parts.append(phrase("cannot_answer_plain", self.lang))  # says so, then what happens next
+                parts.append(phrase(self._miss_phrase(), self.lang))  # says so, then what happens next
             parts.append(phrase(f"gather_intro_{self._notice(pending.cause)}", self.lang))
         parts.append(question)
         body = " ".join(parts)
@@ -499,7 +500,7 @@ class _Turn:
         elif answered_question:
             replies.append(Reply(phrase("question_passed_on", self.lang)))
         elif fresh and cause == "cannot_answer":
-            replies.append(Reply(phrase("cannot_answer_plain", self.lang)))  # says so, then the handoff notice
+            replies.append(Reply(phrase(self._miss_phrase(), self.lang)))  # says so, then the handoff notice
         handoff = HandoffPlan(
             trigger=decision.trigger or TRIGGER[cause], cause=cause, reason=pending.reason,
             summary=handoff_summary(self.memory, self.policy.fields, latest=self.text),
@@ -507,6 +508,10 @@ class _Turn:
             notice=self._notice(cause), language=self.lang)
         return TurnPlan(memory=self.memory, language=self.lang, decision=decision, replies=tuple(replies),
                         handoff=handoff, contact_updates=self._contact_updates(gathered))
+
+    def _miss_phrase(self) -> str:
+        """Why the AI hands off what it could not solve: the answer did not help, or there was none."""
+        return "not_helpful_plain" if self.analysis.not_helpful.fired else "cannot_answer_plain"
 
     def _notice(self, cause: str) -> Notice:
         """No cheerful opener after a complaint, anger, an accident or an urgent problem; asked "are you a

@@ -104,6 +104,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich bin ein KI-Assistent, kein Mensch.",
         "pt": "Sou um assistente de IA, não uma pessoa.",
     },
+    "not_helpful_plain": {  # the visitor said the answer did not help: said so, then what happens next
+        "en": "Sorry that didn't help.",
+        "es": "Siento que eso no te haya servido.",
+        "fr": "Désolé que cela ne vous ait pas aidé.",
+        "de": "Schade, dass das nicht geholfen hat.",
+        "pt": "Sinto muito que isso não tenha ajudado.",
+    },
     "cannot_answer_plain": {
         "en": "I couldn't find an answer to that in our help articles.",
         "es": "No he encontrado la respuesta en nuestros artículos de ayuda.",

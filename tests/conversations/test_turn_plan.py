@@ -630,6 +630,7 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("deixa pra lá", "pt", "Tudo bem, não vou chamar ninguém."),
     ("no wait, forget it", "en", "All right, I won't bring anyone in."),
     ("I changed my mind", "en", "All right, I won't bring anyone in."),
+    ("gracias, eso es todo", "es", "De acuerdo, no avisaré a nadie"),
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
     first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",
@@ -674,6 +675,7 @@ def test_never_mind_to_the_offer_of_a_person_declines_it(bot):
     ("Perfecto, eso responde a mi pregunta", "es", "¡Genial, me alegra haber ayudado!"),
     ("Das hat geholfen, danke", "de", "Super, freut mich"),
     ("solved, cheers", "en", "Great, glad I could help!"),
+    ("thanks, that's all", "en", "Great, glad I could help!"),
 ])
 def test_confirming_an_answer_resolves_the_conversation(bot, confirm, lang, says):
     chat = RealChat(balanced(EMAIL), bot=bot)
@@ -742,3 +744,4 @@ def test_a_thumbs_down_after_an_answer_says_it_did_not_help(bot):
     plan = chat.say("👎")
     assert plan.memory.pending is not None and plan.memory.pending.cause == "cannot_answer"
     assert "did not help" in plan.memory.pending.reason
+    assert reply(plan).startswith("Sorry that didn't help."), "not \"I couldn't find an answer\" after an answer"
