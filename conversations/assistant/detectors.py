@@ -325,9 +325,8 @@ _NOT_HELPFUL_RE = re.compile(
 
 
 def detect_not_helpful(text: str, history: Sequence[Turn]) -> Signal:
-    m = _NOT_HELPFUL_RE.search(normalize(text))
-    if not m and _ONLY_SYMBOLS.match(text.strip() or "x") and _DISPLEASED.search(text):
-        m = _DISPLEASED.search(text)  # a thumbs down (or an angry face) alone, said of the answer
+    # (or a thumbs down, an angry face, alone: said of the answer)
+    m = _NOT_HELPFUL_RE.search(normalize(text)) or (_DISPLEASED.search(text) if _ONLY_SYMBOLS.match(text.strip()) else None)
     if not m:
         return Signal(0.0, False, "")
     after_ai = any(t.sender == "ai" for t in history[-3:])
@@ -403,7 +402,7 @@ _CONFIRMED = re.compile(
     r"(?:that|this|it|that's|this\s+is|it's|that\s+is)?\s*"
     r"(?:answer(?:s|ed)\s+(?:my\s+question|it)|help(?:s|ed)(?:\s+(?:a\s+lot|me))?|solve[sd]\s+(?:it|my\s+problem)"
     r"|(?:all|exactly\s+what|everything|what)\s+i\s+(?:needed|wanted)(?:\s+to\s+know)?|(?:problem\s+)?solved|all\s+sorted|that'?s\s+(?:all|it)"
-    r"|(?:eso\s+es\s+todo|c'est\s+parfait|c'est\s+tout|das\s+wars|e\s+isso|era\s+isso)"
+    r"|c'est\s+parfait|c'est\s+tout|das\s+wars|e\s+isso"
     r"|eso\s+(?:es\s+todo|responde\s+a\s+mi\s+pregunta|me\s+(?:ayudo|sirve|sirvio))|(?:problema|todo)\s+resuelto"
     r"|ca\s+(?:repond\s+a\s+ma\s+question|m'aide|m'a\s+aide)|c'est\s+tout\s+ce\s+qu'il\s+me\s+fallait|probleme\s+resolu"
     r"|das\s+(?:beantwortet\s+meine\s+frage|hat\s+(?:mir\s+)?geholfen|war\s+(?:alles|es))|problem\s+gelost"

@@ -263,7 +263,7 @@ class Assistant:
                     a, conf, p, _ = alone[0]
                     answer = self._answer(a, conf, p, kept_emb, lang)
         if answer is not None:
-            oos = Signal(round(1 - conf, 4), False, f"answered from {self.knowledge.titles[ranked[0][0]]!r} ({conf:.2f})")
+            oos = Signal(round(1 - conf, 4), False, f"answered from {answer.title!r} ({conf:.2f})")
         elif smalltalk:
             oos = Signal(round(1 - conf, 4), False, f"small talk: {smalltalk}")
         elif self.knowledge.empty:

@@ -211,7 +211,7 @@ _MADE_REAL = re.compile(
     r"|\b(?:persona|humano|agente|operador|asesor|pessoa|atendente)\s+(?:real|de\s+verdad|de\s+verdade|en\s+vivo|ao\s+vivo)\b"
     r"|\b(?:vrai|vraie|veritable|reel|reelle)\s+(?:personne|humain|conseiller|conseillere|agent|operateur)\b"
     r"|\b(?:echte[nrms]?|richtige[nrms]?)\s+(?:mensch\w*|person\w*|mitarbeiter\w*|berater\w*)\b")
-_NEGATION_WORD = re.compile(r"\b(?:no|not|never|without|n't|dont|nobody|sin|nunca|pas|jamais|sans|kein\w*|nicht|nie|nao|sem)\b|n't\b")
+_NEGATION_WORD = re.compile(r"\b(?:no|not|never|without|dont|nobody|sin|nunca|pas|jamais|sans|kein\w*|nicht|nie|nao|sem)\b|n't\b")
 
 
 def asks_for_a_real_person(kept: str) -> bool:
@@ -219,11 +219,13 @@ def asks_for_a_real_person(kept: str) -> bool:
     return any(_MADE_REAL.search(c) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(_fold(kept)))
 
 
+@lru_cache(maxsize=256)  # asked by the detector, what it re-reads and the dissatisfaction check, per message
 def asks_if_someone_is_there(text: str) -> bool:
     """A sentence of the message asks whether a person is there at all ("Is anyone there?",
     "Il y a quelqu'un ?"); every language's wording is tried, as a short question's language is
     often misread."""
-    return any(pattern.search(_fold(part)) for part in sentences(text) for pattern in _SOMEONE_THERE.values())
+    folded = [_fold(part) for part in sentences(text)]
+    return any(pattern.search(part) for part in folded for pattern in _SOMEONE_THERE.values())
 
 
 @dataclass(frozen=True)

@@ -230,18 +230,13 @@ def test_a_request_is_heard_past_its_topic(bot: Assistant, text: str, asks: bool
     assert signal.fired is asks, signal
 
 
-@pytest.mark.parametrize("text,why", [(t, "talks of hiring staff") for texts in HIRING.values() for t in texts]
-                         + [(t, "thanks the staff") for texts in THANKS.values() for t in texts])
-def test_staff_hired_or_thanked_are_not_asked_for(bot: Assistant, text: str, why: str) -> None:
+@pytest.mark.parametrize("text,why", [(t, why) for group, why in (
+    (HIRING, "talks of hiring staff"), (THANKS, "thanks the staff"), (OTHER_SENSES, "names people in another sense"))
+    for texts in group.values() for t in texts])
+def test_staff_hired_or_thanked_and_colleagues_added_are_not_asked_for(bot: Assistant, text: str, why: str) -> None:
     signal = bot.analyze(text).human_request
     assert not signal.fired, signal
     assert why in signal.evidence
-
-
-@pytest.mark.parametrize("text", [t for texts in OTHER_SENSES.values() for t in texts])
-def test_colleagues_added_to_an_account_or_human_resources_are_not_asked_for(bot: Assistant, text: str) -> None:
-    signal = bot.analyze(text).human_request
-    assert not signal.fired and "names people in another sense" in signal.evidence, signal
 
 
 def test_someone_added_to_the_chat_is_still_asked_for(bot: Assistant) -> None:
