@@ -230,6 +230,7 @@ class Handoff(HandoffTarget):
         AGENT = "agent", "Agent took over"
 
     OPEN_STATUSES = (Status.PENDING, Status.ACKNOWLEDGED)
+    VISITOR_WITHDREW = "withdrawn_by_visitor"  # a cancel_reason: "never mind" before any person answered
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="handoffs")
     trigger = models.CharField(max_length=20, choices=Trigger.choices)

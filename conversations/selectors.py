@@ -28,6 +28,13 @@ def message_history(*, conversation: Conversation, before: int | None = None) ->
     return list(reversed(rows))
 
 
+def handoff_withdrawn_by(*, message: Message) -> bool:
+    """Whether the visitor's `message` took back a handoff that was waiting for a person (it was cancelled
+    for it: `services.handoff_withdraw_waiting`). Read again by a retried turn."""
+    return Handoff.objects.filter(conversation_id=message.conversation_id, status=Handoff.Status.CANCELLED,
+                                  cancel_reason=Handoff.VISITOR_WITHDREW, cancelled_at__gte=message.created_at).exists()
+
+
 def messages_awaiting_turn(*, now: datetime, grace_seconds: float, requeue_every_seconds: float,
                            window_seconds: float, limit: int = 200) -> list[int]:
     """Visitor messages with no outcome and no live claim: a dead worker's claim lapsed, or no worker

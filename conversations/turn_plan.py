@@ -117,6 +117,7 @@ class TurnFacts:
     contact: Mapping[str, str] = field(default_factory=dict)  # name/email/phone and attribute names -> value
     model: ModelVerdict | None = None
     assistant_failed: bool = False
+    withdrew_handoff: bool = False  # this message took back a handoff still waiting for a person (it was cancelled)
 
 
 # --- the plan out ----------------------------------------------------------------------
@@ -184,8 +185,8 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     text = text or ""
     if analysis is None or facts.assistant_failed:
         return _fail_safe(policy, memory, text, facts)
-    if _withdraws(text) and not analysis.human_request.fired:
-        if memory.gathering or memory.awaiting_problem:
+    if withdraws(text) and not analysis.human_request.fired:
+        if memory.gathering or memory.awaiting_problem or facts.withdrew_handoff:
             return _Turn.start(policy, _withdrawn(memory), _calm(analysis), text, facts).after_withdrawal()
         if analysis.answer is None and not memory.offer_open and len(_after_withdrawal(text).split()) < 2:
             # "never mind" with nothing being prepared: nothing to look up, nobody to bring in
@@ -196,7 +197,8 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     return turn.plan()
 
 
-def _withdraws(text: str) -> bool:
+def withdraws(text: str) -> bool:
+    """Whether the message withdraws a handoff (or the offer of one): "never mind", "I found it", "olvídalo"."""
     return bool(WITHDRAW.match(normalize(text)))
 
 
@@ -240,7 +242,7 @@ class _Turn:
         # answers it ("ok" to a later answer accepts nothing).
         asked = analysis.human_request.fired or (memory.offer_open and bool(YES.match(text)))
         declined_offer = memory.offer_open and not asked and (
-            (len(text.split()) <= 4 and bool(NO_THANKS.match(normalize(text)))) or _withdraws(text))
+            (len(text.split()) <= 4 and bool(NO_THANKS.match(normalize(text)))) or withdraws(text))
         memory = replace(memory, language=lang, offer_open=False, human_requests=memory.human_requests + int(asked),
                          request=text[:300] if asked else memory.request,
                          frustration=text[:300] if _upset(analysis) else memory.frustration,

@@ -78,7 +78,9 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
         if locked is None:
             return True
         conversation, message = locked.conversation, locked
-        if not conversation.ai_active:  # a human took over while the turn waited in the queue
+        if not conversation.ai_active and not services.handoff_withdraw_waiting(conversation=conversation,
+                                                                                 message=message):
+            # a human took over while the turn waited in the queue (or the handoff no longer waits)
             services.message_turn_settle(message=message, outcome=Message.TurnOutcome.HUMAN)
             return True
         if _opens_a_channel_conversation(conversation, message):
@@ -102,7 +104,9 @@ def _opens_a_channel_conversation(conversation: Conversation, message: Message) 
 
 
 def _overtaken(conversation: Conversation, message: Message) -> bool:
-    return conversation.messages.filter(sender_type=Message.SenderType.VISITOR, id__gt=message.pk).exists()
+    """A newer visitor message has a turn of its own (one a human owned has none: this turn still answers)."""
+    return conversation.messages.filter(sender_type=Message.SenderType.VISITOR, id__gt=message.pk).exclude(
+        turn_outcome=Message.TurnOutcome.HUMAN).exists()
 
 
 # --- snapshot and plan -----------------------------------------------------------------------
@@ -114,7 +118,10 @@ def _plan(conversation: Conversation, message: Message) -> TurnPlan:
     memory = TurnMemory.from_dict(conversation.assistant_state)
     history = _history(conversation, message)
     facts = TurnFacts(history=tuple(history), contact=_contact(conversation),
-                      assistant_failed=message.turn_attempts > MAX_TURN_ATTEMPTS)
+                      assistant_failed=message.turn_attempts > MAX_TURN_ATTEMPTS,
+                      withdrew_handoff=selectors.handoff_withdrawn_by(message=message))
+    if facts.withdrew_handoff and not memory.language:  # the cancelled handoff took the memory with it
+        memory = replace(memory, language=conversation.language)
     if facts.assistant_failed:
         logger.error("Turn on message %s taken up %s times: fail-safe", message.pk, message.turn_attempts)
         return plan_turn(policy, memory, None, message.body, facts)

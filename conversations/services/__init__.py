@@ -24,6 +24,7 @@ from conversations.services.handoffs import (
     handoff_request,
     handoff_request_locked,
     handoff_reroute,
+    handoff_withdraw_waiting,
     open_handoff,
 )
 from conversations.services.lifecycle import (
@@ -72,6 +73,7 @@ __all__ = [
     "conversation_close", "conversation_remember", "conversation_reopen", "conversation_tag", "conversation_unassign",
     "conversation_update_tags",
     "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_reroute",
+    "handoff_withdraw_waiting",
     "handoff_request", "handoff_request_locked", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
     "message_turn_settle", "message_turns_release_orphans", "messages_turn_requeued", "note_add", "open_handoff",
     "receive_message", "receive_messages", "system_message", "typing_by_agent", "typing_by_visitor", "viewing_leave", "viewing_refresh",

@@ -16,6 +16,7 @@ from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery
 from conversations.services.messages import conversation_reopen, lock_conversation, system_message_locked
+from conversations.turn_plan import withdraws
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
@@ -353,6 +354,19 @@ def handoff_cancel(*, handoff: Handoff, reason: str, by=None, tell_visitor: bool
     if tell_visitor:
         system_message_locked(conversation, body=phrase("handed_back", conversation.language or "en"))
     return handoff
+
+
+@transaction.atomic
+def handoff_withdraw_waiting(*, conversation: Conversation, message: Message) -> bool:
+    """Under the turn's lock: the visitor's `message` takes back the handoff still waiting for a person
+    ("never mind"): it is cancelled and the AI answers the message. False when no handoff waits (an agent
+    took it meanwhile) or the message withdraws nothing."""
+    handoff = open_handoff(conversation, lock=True)
+    if handoff is None or handoff.status != Handoff.Status.PENDING or not withdraws(message.body):
+        return False
+    handoff_cancel(handoff=handoff, reason=Handoff.VISITOR_WITHDREW, tell_visitor=False)
+    conversation.refresh_from_db(fields=["status", "assignee", "team", "needs_agent", "assistant_state"])
+    return True
 
 
 @transaction.atomic

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from conversations import realtime
 from conversations.assistant.phrases import phrase
-from conversations.models import Contact, Conversation, Message
+from conversations.models import Contact, Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery
+from conversations.turn_plan import withdraws
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
 from helpdesk.ids import parse_id
@@ -159,7 +160,8 @@ def _receive(*, conversation: Conversation, body: str, external_id: str | None, 
             return existing
     if conversation.status == Conversation.Status.RESOLVED:
         conversation_reopen(conversation=conversation)
-    owned = not conversation.ai_active
+    # "never mind" while the handoff still waits for a person: the turn takes it back (turns._flow_step)
+    owned = not conversation.ai_active and not _withdraws_waiting_handoff(conversation, body)
     message = append_message(conversation, sender_type=Message.SenderType.VISITOR, body=body, external_id=external_id,
                              sender_name=sender_name or str(conversation.contact), metadata=metadata,
                              # a human owns the conversation: the AI has no turn to take
@@ -274,6 +276,11 @@ def _receive_together(cleaned: list[tuple[int, Conversation, str, str | None]]) 
     if turns:
         _queue_turns(turns)
     return outcomes
+
+
+def _withdraws_waiting_handoff(conversation: Conversation, body: str) -> bool:
+    """The visitor takes back a handoff nobody has answered yet ("never mind", "I found it")."""
+    return withdraws(body) and Handoff.objects.filter(conversation=conversation, status=Handoff.Status.PENDING).exists()
 
 
 def _retry_brings_turn(existing: Message) -> bool:

@@ -373,3 +373,55 @@ def test_never_mind_while_the_email_is_asked_starts_no_handoff(shop, conversatio
     conversation.refresh_from_db()
     assert handoff_of(conversation) is None and conversation.ai_active and conversation.status == "open"
     assert last_reply(conversation).body.startswith("All right, I won't bring anyone in.")
+
+
+@pytest.mark.parametrize("withdrawal, lang, says", [
+    ("never mind", "en", "All right, I won't bring anyone in."),
+    ("actually I found it, thanks", "en", "All right, I won't bring anyone in."),
+    ("olvídalo", "es", "De acuerdo, no avisaré a nadie del equipo."),
+])
+def test_never_mind_while_the_handoff_waits_for_a_person_takes_it_back(shop, conversation, published, withdrawal,
+                                                                      lang, says, django_capture_on_commit_callbacks):
+    say(conversation, "Quiero hablar con una persona" if lang == "es" else "I want to talk to a person")
+    waiting = handoff_of(conversation)
+    assert waiting.status == "pending"
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = say(conversation, withdrawal)
+    waiting.refresh_from_db()
+    conversation.refresh_from_db()
+    assert (waiting.status, waiting.cancel_reason) == ("cancelled", Handoff.VISITOR_WITHDREW)
+    assert conversation.ai_active and conversation.status == "open" and not conversation.needs_agent
+    assert last_reply(conversation).sender_type == "ai" and last_reply(conversation).body.startswith(says)
+    message.refresh_from_db()
+    assert message.turn_outcome == "reply"
+    # the inbox hears that the handoff is back with the AI
+    assert any(e["type"] == "handoff.updated" and e.get("status") == "cancelled" for e in published)
+    say(conversation, "How long does standard shipping take?")  # the AI answers again
+    assert "working days" in last_reply(conversation).body
+
+
+def test_never_mind_then_a_question_while_waiting_takes_the_handoff_back_and_answers(shop, conversation):
+    say(conversation, "I want to talk to a person")
+    say(conversation, "never mind, how long does standard shipping take?")
+    assert handoff_of(conversation).status == "cancelled"
+    reply = last_reply(conversation)
+    assert reply.sender_type == "ai" and "working days" in reply.body
+
+
+def test_never_mind_after_an_agent_answered_goes_to_the_agent(shop, conversation):
+    _, _, agent = shop
+    say(conversation, "I want to talk to a person")
+    services.agent_reply(conversation=conversation, agent=agent, body="Hi, I'm here. How can I help?")
+    message = say(conversation, "never mind")
+    handoff = handoff_of(conversation)
+    message.refresh_from_db()
+    assert handoff.status == "acknowledged" and message.turn_outcome == "human"
+    assert last_reply(conversation).sender_type == "agent"
+
+
+def test_a_message_while_waiting_that_withdraws_nothing_goes_to_the_queue(shop, conversation):
+    say(conversation, "I want to talk to a person")
+    message = say(conversation, "cancel my order please")
+    message.refresh_from_db()
+    assert handoff_of(conversation).status == "pending" and message.turn_outcome == "human"
