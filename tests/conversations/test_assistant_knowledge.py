@@ -254,6 +254,23 @@ def test_the_demo_shop_answers_its_visitors_three_known_questions_from_the_right
         assert a.answer.text.endswith(a.answer.url) and a.answer.url.startswith("https://")
 
 
+@pytest.mark.parametrize("question, quotes", [
+    ("how much is shipping to Portugal?", "4.95 euros"),  # not the delivery times, though they name Portugal
+    ("What will delivery to Lisbon cost me?", "4.95 euros"),
+    ("¿Cuánto cuesta el envío exprés a Madrid?", "9.95 euros"),
+    ("Est-ce que la livraison est payante ?", "free on orders over 60 euros"),
+    ("Wie viele Tage braucht ein Paket nach Österreich?", "3 to 6 working days"),  # not the same-day dispatch
+    ("combien de temps pour recevoir un colis en Belgique ?", "3 to 6 working days"),
+    ("quanto tempo demora a entrega em Lisboa?", "2 to 4 working days"),
+])
+def test_the_demo_shop_quotes_the_passage_with_the_price_or_the_time_asked_for(question: str, quotes: str) -> None:
+    """A question about cost quotes the prices, one about time the delivery times, in any of the five languages
+    (trials of 1 Dec: the delivery times answered a price question, and across languages the opening passage won)."""
+    a = demo_shop().analyze(question)
+    assert a.answer is not None and a.answer.title == "Shipping times", (question, a.candidates)
+    assert quotes in a.answer.passage, (question, a.answer.passage)
+
+
 def test_the_demo_shop_does_not_answer_what_its_articles_do_not_cover() -> None:
     """Off-topic questions a visitor tried on the demo shop (30 Nov): "send money to another person" was
     answered with the returns article's "send it back the same way" at the old threshold (0.2)."""
