@@ -16,7 +16,8 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 
-from .human_request import asks_for_a_real_person, asks_if_someone_is_there, asks_in_a_word, names_a_person, split_clauses
+from .human_request import (asks_for_a_real_person, asks_for_someone_else, asks_if_someone_is_there, asks_in_a_word,
+                            names_a_person, split_clauses)
 from .models import DetectorModels
 from .text import normalize, sentences, words
 from .types import Signal, Turn
@@ -184,7 +185,7 @@ def texts_read_again(text: str, language: str) -> list[str]:
         return []
     clauses = split_clauses(text, language)
     base = _left_to_score(text, clauses)
-    if base is None or asks_for_a_real_person(base):
+    if base is None or asks_for_a_real_person(base) or asks_for_someone_else(base):
         return []
     return [base, *message_parts(base)] if clauses.changed else message_parts(base)
 
@@ -207,6 +208,8 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
     base = _left_to_score(text, clauses)
     if base is not None and asks_for_a_real_person(base):
         return Signal(1.0, True, "; ".join(["asks for a real person", *notes]))
+    if base is not None and asks_for_someone_else(base):
+        return Signal(1.0, True, "; ".join(["asks for someone else, someone to talk to or a department", *notes]))
     if base is None:
         p, best = 0.0, ""
     else:

@@ -219,6 +219,37 @@ def asks_for_a_real_person(kept: str) -> bool:
     return any(_MADE_REAL.search(c) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(_fold(kept)))
 
 
+# Someone else, someone to talk to, a department, "manual" service: said to a bot, each asks for a person.
+# "Can somebody else take a look at my refund claim?", "I want another agent", "do you have someone there to talk
+# to", "i need manual customer service" (a literal rendering of "human service"), "spa team please", "I want to
+# speak to the restaurant". Not "someone else used my card" or "Is anyone else having this problem?" (no wish,
+# no helping verb). Read, like a person made real, in what the rules leave and in clauses without a negation.
+_ANOTHER = (r"(?:somebody|someone)\s+else|(?:another|a\s+different)\s+(?:person|agent|human|representative|rep|operator)"
+            r"|otra\s+persona|otro\s+(?:agente|asesor|operador)|alguien\s+mas|quelqu'un\s+d'autre|une\s+autre\s+personne"
+            r"|un\s+autre\s+(?:conseiller|agent|interlocuteur)|jemand(?:en)?\s+ander\w*|eine[nm]?\s+andere[nm]?\s+"
+            r"(?:person|mitarbeiter\w*|berater\w*)|outra\s+pessoa|outro\s+(?:atendente|agente)|alguem\s+mais")
+_ELSEWHERE = re.compile(
+    rf"\b(?:can|could|would|will|may|puede|podria|peut|pourrait|kann|konnte|pode|poderia)\s+(?:{_ANOTHER})\s+(?:\S+\s+){{0,2}}?"
+    r"(?:help|look|take|check|handle|deal|assist|review|call|contact|answer|ayudar\w*|revisar|atender\w*|aider|regarder"
+    r"|helfen|ansehen|schauen|ajudar|ver|olhar|atender)\b"
+    rf"|\b(?:want|need|like|get|speak\s+(?:to|with)|talk\s+(?:to|with)|quiero|necesito|hablar\s+con|pasame\s+con"
+    rf"|veux|voudrais|parler\s+a|passez-moi|will|mochte|brauche|sprechen|mit|quero|preciso|falar\s+com)\s+"
+    rf"(?:to\s+(?:speak|talk)\s+(?:to|with)\s+)?(?:{_ANOTHER})\b"
+    r"|\b(?:someone|somebody|a\s+(?:real\s+)?(?:person|human))\s+(?:\S+\s+){0,2}?(?:i\s+(?:can|could)\s+)?(?:to\s+)?"
+    r"(?:talk|speak|chat)\s+(?:to|with)\b"
+    r"|\bmanual\s+(?:customer\s+)?(?:service|support|assistance|help|agent|operator)\b"
+    r"|\b(?:servicio|atencion|soporte|asistencia)\s+(?:al\s+cliente\s+)?manual\b|\b(?:service|assistance|support)\s+(?:client\s+)?manuel\b"
+    r"|\bmanuelle[nr]?\s+(?:kundenservice|kundendienst|support|service)\b|\b(?:atendimento|suporte|servico)\s+(?:ao\s+cliente\s+)?manual\b"
+    r"|^\W*(?:the\s+)?\w+(?:\s+\w+)?\s+(?:team|department|desk|dept)\s+(?:please|pls|plz|now)\W*$"
+    r"|\b(?:want|need|like|let\s+me|can\s+i|could\s+i|may\s+i)\s+(?:to\s+)?(?:speak|talk)\s+(?:to|with)\s+(?:the|your)\s+"
+    r"(?!bot\b|robot|ai\b|assistant|chatbot|machine)\w+(?:\s+(?:team|department|desk|office))?\W*$")
+
+
+def asks_for_someone_else(kept: str) -> bool:
+    """What the rules leave of a message asks for someone else, someone to talk to or a department."""
+    return any(_ELSEWHERE.search(c.strip()) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(_fold(kept)))
+
+
 @lru_cache(maxsize=256)  # asked by the detector, what it re-reads and the dissatisfaction check, per message
 def asks_if_someone_is_there(text: str) -> bool:
     """A sentence of the message asks whether a person is there at all ("Is anyone there?",

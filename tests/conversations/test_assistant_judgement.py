@@ -133,6 +133,15 @@ REAL_PERSON = {
            "Queria um atendente de verdade"],
     False: ["I don't want a live agent, only the tracking link", "Ok, no real person needed"],
 }
+# Someone else, someone to talk to, a department, "manual" service; and look-alikes that ask for nobody.
+ELSEWHERE = {
+    True: ["Could someone else please look into my order?", "I'd like a different agent", "Is there somebody I could chat with?",
+           "reception desk please", "I'd like to talk to your accounts department", "I need manual support for this",
+           "¿Podría otra persona atender mi reclamación?", "Je voudrais un autre conseiller",
+           "Kann jemand anderes mir helfen?", "Preciso falar com outro atendente"],
+    False: ["Someone else ordered it for me", "Does anyone else get this error?", "Please ship it to someone else",
+            "Where can I download the manual?", "I don't need someone else, you are doing fine"],
+}
 # A colleague added to an account, human resources: people in another sense, taken out before scoring.
 OTHER_SENSES = {
     "en": ["How can I invite my coworkers to the dashboard?", "Where is the human resources office?"],
@@ -164,7 +173,8 @@ def test_the_sentences_here_are_not_training_or_check_rows() -> None:
     seen = {_fold(t) for t, _ in assistant_models.human_request_rows(bitext) + assistant_models.frustration_rows(bitext)}
     seen |= {_fold(json.loads(line)["text"]) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()}
     ours = [t for group in (REQUESTS, NOT_REQUESTS, BOT_QUESTIONS, CUSTOMER_CARE, DEPARTMENTS, IN_A_WORD, PAYMENTS,
-                            HIRING, THANKS, WITH_A_TOPIC, TURNING_SENTENCES, SOMEONE_THERE, REAL_PERSON, OTHER_SENSES)
+                            HIRING, THANKS, WITH_A_TOPIC, TURNING_SENTENCES, SOMEONE_THERE, REAL_PERSON, OTHER_SENSES,
+                            ELSEWHERE)
             for texts in group.values() for t in texts]
     ours += TRANSFERS_TO_A_PERSON
     assert [t for t in ours if _fold(t) in seen] == []
@@ -198,7 +208,7 @@ def test_being_put_through_to_a_department_or_asking_if_anyone_real_is_there_is_
     assert bot.analyze(text).human_request.fired == asks, bot.analyze(text).human_request
 
 
-@pytest.mark.parametrize("text,asks", [(t, asks) for group in (SOMEONE_THERE, REAL_PERSON)
+@pytest.mark.parametrize("text,asks", [(t, asks) for group in (SOMEONE_THERE, REAL_PERSON, ELSEWHERE)
                                        for asks, texts in group.items() for t in texts])
 def test_asking_if_anyone_is_there_or_for_a_real_person_is_a_request(bot: Assistant, text: str, asks: bool) -> None:
     a = bot.analyze(text)
