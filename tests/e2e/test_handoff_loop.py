@@ -146,6 +146,38 @@ def test_visitor_ai_agent_and_back(live_stack, new_context):
     expect(visitor.locator("[data-testid=widget-message]")).to_have_count(count)
 
 
+def test_a_visitor_takes_back_a_handoff_nobody_has_answered_yet(live_stack, new_context):
+    """"Never mind" while waiting in the queue: the AI says so and takes the conversation back, and the
+    agent's inbox stops asking for someone, live."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    AgentProfile.objects.exclude(user__username="agent1").update(available=False)
+    agent = new_context().new_page()
+    login(agent, base, "agent1", "agent1")
+    agent.goto(f"{base}/inbox/")
+    expect(agent.locator("[data-testid=ws-state]")).to_have_attribute("data-state", "online")
+
+    visitor = new_context().new_page()
+    visitor.goto(f"{base}/")
+    visitor.locator("[data-testid=widget-launcher]").click()
+    send_as_visitor(visitor, "Can I speak to someone from your team?")
+    expect(widget_messages(visitor, "ai").last).to_contain_text("email", timeout=30_000)
+    send_as_visitor(visitor, "rosa@example.org")
+    expect(widget_messages(visitor, "system").last).to_contain_text(re.compile("team|person", re.I), timeout=30_000)
+    conversation = Conversation.objects.get()
+    item = agent.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
+    expect(item).to_have_attribute("data-needs-agent", "true", timeout=15_000)
+
+    send_as_visitor(visitor, "actually never mind, I found it")
+    expect(widget_messages(visitor, "ai").last).to_contain_text("I won't bring anyone in", timeout=30_000)
+    expect(visitor.locator("[data-testid=widget-answering]")).to_contain_text(re.compile("assistant", re.I))
+    expect(item).to_have_attribute("data-needs-agent", "false", timeout=15_000)
+    handoff = Handoff.objects.get(conversation=conversation)
+    assert (handoff.status, handoff.cancel_reason) == ("cancelled", Handoff.VISITOR_WITHDREW)
+    send_as_visitor(visitor, "Do you ship to Norway?")  # the AI answers again
+    expect(widget_messages(visitor, "ai").last).to_contain_text("Norway", timeout=30_000)
+
+
 def test_visitor_text_is_shown_as_text_in_the_inbox(live_stack, new_context):
     base = live_stack["url"]
     seed_demo_workspace()
