@@ -86,7 +86,7 @@ _HIRING_VERB = (r"hir(?:e|es|ed|ing)|recruit\w*|becom(?:e|ing)\s+(?:a|an|one\s+o
 _HIRING = re.compile(rf"\b(?:{_HIRING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\b"
                      # German "stellen Sie … Mitarbeiter ein" (not "stellen Sie mich zu einem Mitarbeiter durch")
                      rf"|\bstell(?:t|en)\s+(?:ihr|sie)\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\s+ein\b")
-# People added to an account and human resources: "Can I invite a colleague to my workspace?", "Kann ich
+# People added to an account, human resources and a helping hand: "Can I invite a colleague to my workspace?", "Kann ich
 # einen Kollegen hinzufügen?", "contact human resources about a job". A colleague, a user or a member is
 # added, not asked for (not "someone", "an agent" or "a human": "add someone from billing to this chat" asks)
 # ("add a person to this chat" may ask for one, so persons are left to the classifiers, but for German's
@@ -98,7 +98,10 @@ _ADDING_VERB = (r"add|adding|invite|inviting|remove|removing|agregar|agrego|anad
 _OTHER_SENSES = re.compile(
     rf"\b(?:{_ADDING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_MEMBER})\b"
     r"|\b(?:kolleg\w*|person|personen|benutzer\w*|nutzer\w*|mitglied\w*|mitarbeiter\w*)\s+(?:\S+\s+){0,3}?(?:hinzu\w*|ein(?:zu)?lad\w*|entfern\w*)"
-    r"|\bhuman\s+resources?\b|\brecursos\s+humanos\b|\bressources\s+humaines\b|\bpersonalabteilung\b")
+    r"|\bhuman\s+resources?\b|\brecursos\s+humanos\b|\bressources\s+humaines\b|\bpersonalabteilung\b"
+    # "can you give me a hand?": help asked of whoever answers, the assistant included (not a hand-over)
+    r"|\b(?:give|lend|gimme)\s+(?:me|us)\s+a\s+hand\b|\becha(?:r|rme|me|s|n|rias?)?\s+una\s+mano\b|\bdonner\s+un\s+coup\s+de\s+main\b"
+    r"|\bdar\s+uma\s+(?:mao|maozinha|forca)\b")
 # Thanks for the staff: "I want to thank the agent who helped me", "a compliment to one of your staff",
 # "felicitar a la persona que me atendió", "remercier le conseiller", "mich bei dem Mitarbeiter bedanken".
 # The person is praised, not asked for. Only verbs of thanking (not "merci"/"gracias", which often open a

@@ -144,8 +144,9 @@ ELSEWHERE = {
 }
 # A colleague added to an account, human resources: people in another sense, taken out before scoring.
 OTHER_SENSES = {
-    "en": ["How can I invite my coworkers to the dashboard?", "Where is the human resources office?"],
-    "es": ["¿Cómo invito a mis colegas a la cuenta?"],
+    "en": ["How can I invite my coworkers to the dashboard?", "Where is the human resources office?",
+           "Could you give me a hand with the checkout?"],
+    "es": ["¿Cómo invito a mis colegas a la cuenta?", "¿Me echas una mano con el pedido?"],
     "fr": ["Est-ce que je peux ajouter un utilisateur à mon abonnement ?"],
     "de": ["Wie kann ich Kollegen zu meinem Team einladen?"],
     "pt": ["Como convido meus colegas para a conta?"],
