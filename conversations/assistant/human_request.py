@@ -235,7 +235,7 @@ _ELSEWHERE = re.compile(
     rf"\b(?:can|could|would|will|may|puede|podria|peut|pourrait|kann|konnte|pode|poderia)\s+(?:{_ANOTHER})\s+(?:\S+\s+){{0,2}}?"
     r"(?:help|look|take|check|handle|deal|assist|review|call|contact|answer|ayudar\w*|revisar|atender\w*|aider|regarder"
     r"|helfen|ansehen|schauen|ajudar|ver|olhar|atender)\b"
-    rf"|\b(?:want|need|like|get|speak\s+(?:to|with)|talk\s+(?:to|with)|quiero|necesito|hablar\s+con|pasame\s+con"
+    rf"|\b(?:want|need|(?:would|'d)\s+like|get|speak\s+(?:to|with)|talk\s+(?:to|with)|quiero|necesito|hablar\s+con|pasame\s+con"
     rf"|veux|voudrais|parler\s+a|passez-moi|will|mochte|brauche|sprechen|mit|quero|preciso|falar\s+com)\s+"
     rf"(?:to\s+(?:speak|talk)\s+(?:to|with)\s+)?(?:{_ANOTHER})\b"
     r"|\b(?:someone|somebody|a\s+(?:real\s+)?(?:person|human))\s+(?:\S+\s+){0,2}?(?:i\s+(?:can|could)\s+)?(?:to\s+)?"

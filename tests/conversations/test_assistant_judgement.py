@@ -140,6 +140,7 @@ ELSEWHERE = {
            "¿Podría otra persona atender mi reclamación?", "Je voudrais un autre conseiller",
            "Kann jemand anderes mir helfen?", "Preciso falar com outro atendente"],
     False: ["Someone else ordered it for me", "Does anyone else get this error?", "Please ship it to someone else",
+            "It seems like someone else logged into my account",
             "Where can I download the manual?", "I don't need someone else, you are doing fine"],
 }
 # A colleague added to an account, human resources: people in another sense, taken out before scoring.
