@@ -388,6 +388,20 @@ _BYE = re.compile(
     r"^(?:bye|goodbye|see\s+you|adios|hasta\s+luego|chao|au\s+revoir|a\s+bientot|tschuss|auf\s+wiedersehen|"
     r"tchau|ate\s+logo)[\s!.,]*$"
 )
+# A sign-off made of thanks, goodbyes and acknowledgments: "thanks, bye!", "ok thank you, have a nice day",
+# "merci, au revoir", "gracias, adiós", "danke und tschüss". Each piece alone is small talk; together too.
+_THANKS_PIECE = (r"thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty"
+                 r"|cheers|many\s+thanks|(?:muchas\s+)?gracias|merci(?:\s+beaucoup)?|danke(?:\s+schon|\s+sehr)?|vielen\s+dank"
+                 r"|(?:muito\s+)?obrigad[oa]|valeu")
+_BYE_PIECE = (r"bye(?:\s+bye)?|good\s*bye|see\s+you(?:\s+(?:later|soon|around))?|take\s+care|have\s+a\s+(?:nice|good|great|lovely)"
+              r"\s+(?:day|one|evening|weekend|night)|adios|hasta\s+(?:luego|pronto)|chao|que\s+tengas?\s+(?:un\s+)?buen\s+dia"
+              r"|au\s+revoir|a\s+bientot|bonne\s+(?:journee|soiree)|tschuss|auf\s+wiedersehen|schonen\s+tag(?:\s+noch)?"
+              r"|tchau|ate\s+logo|tenha\s+um\s+bom\s+dia")
+_ACK_PIECE = (r"ok(?:ay)?|great|perfect|cool|awesome|super|nice|alright|all\s+right|got\s+it|genial|perfecto|vale|parfait"
+              r"|d'accord|prima|alles\s+klar|perfeito|beleza|that'?s\s+(?:all|it)|eso\s+es\s+todo|c'est\s+tout|das\s+wars|e\s+isso")
+_SIGN_OFF = re.compile(rf"^(?:(?:{_THANKS_PIECE}|{_BYE_PIECE}|{_ACK_PIECE})(?:[\s,!.;:)]+(?:(?:and|y|et|und|e)\s+)?|$))+$")
+_BYE_IN = re.compile(rf"\b(?:{_BYE_PIECE})\b")
+_THANKS_IN = re.compile(rf"\b(?:{_THANKS_PIECE})\b")
 
 # A bare "yes", "ok", "no", "got it", "vale", "d'accord", "alles klar", "beleza": an acknowledgment, not a
 # question the knowledge base fails to answer (which would hand the visitor off). A "yes" or "no" to the
@@ -400,7 +414,7 @@ _ACK_WORDS = frozenset("""yes yeah yep yup no nope nah ok okay k alright all rig
 # "That answered my question", "that's all I needed", "problem solved": the visitor confirms the answer, so
 # the conversation is resolved at once (DESIGN.md, "Resolve and CSAT"). Not "that didn't answer my question".
 _CONFIRMED = re.compile(
-    r"^(?:(?:ok(?:ay)?|great|perfect|cool|awesome|excellent|yes|yep|thanks?|thank\s+you|genial|perfecto|gracias|si|vale"
+    r"^(?:(?:ok(?:ay)?|great|perfect|cool|awesome|excellent|yes|yep|thanks?|thank\s+you|cheers|genial|perfecto|gracias|si|vale"
     r"|parfait|super|merci|oui|prima|danke|ja|perfeito|obrigad[oa]|sim|otimo)[\s,!.]+)*"
     r"(?:that|this|it|that's|this\s+is|it's|that\s+is)?\s*"
     r"(?:answer(?:s|ed)\s+(?:my\s+question|it)|help(?:s|ed)(?:\s+(?:a\s+lot|me))?|solve[sd]\s+(?:it|my\s+problem)"
@@ -429,6 +443,10 @@ def detect_smalltalk(text: str) -> str | None:
         return None
     if _CONFIRMED.match(norm):
         return "confirmed"
+    if _SIGN_OFF.match(norm) and _BYE_IN.search(norm):
+        return "goodbye"
+    if _SIGN_OFF.match(norm) and _THANKS_IN.search(norm):
+        return "thanks"
     if len(norm.split()) > 6:
         return None
     if _GREETING.match(norm):

@@ -146,6 +146,18 @@ def test_smalltalk(bot: Assistant) -> None:
         assert bot.analyze(not_ack).smalltalk is None, not_ack
 
 
+@pytest.mark.parametrize("text, kind", [
+    ("thanks, bye!", "goodbye"), ("ok thank you, have a nice day", "goodbye"), ("merci, au revoir", "goodbye"),
+    ("gracias, adiós", "goodbye"), ("danke und tschüss", "goodbye"), ("obrigado, tchau", "goodbye"),
+    ("got it, thanks", "thanks"), ("perfect, thank you so much!", "thanks"),
+])
+def test_a_sign_off_is_small_talk_not_a_question_to_look_up(bot: Assistant, text: str, kind: str) -> None:
+    """Thanks and goodbye together got "I couldn't find an answer" and a handoff (trial of 1 Dec, night)."""
+    a = bot.analyze(text)
+    assert a.smalltalk == kind and not a.human_request.fired, a
+    assert bot.analyze("thanks but where is my order?").smalltalk is None
+
+
 # --- restricted topics ---------------------------------------------------------------------
 
 
