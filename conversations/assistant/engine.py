@@ -221,8 +221,9 @@ class Assistant:
         q_lex, (m_emb, ml_encoder) = second.result()
         encoders = d.Encoders(self.encoder, ml_encoder)
         human = d.detect_human_request(text, lang, self.models, encoders, q_lex, q_emb, m_emb)
-        complaint = d.detect_complaint(text, lang, self.models, q_lex)
-        anger = d.detect_anger(text)
+        details_only = d.only_contact_details(text)  # "it's claire@example.com": no mood to read in it
+        complaint = d.detect_complaint(text, lang, self.models, q_lex) if not details_only else NO_SIGNAL
+        anger = d.detect_anger(d.without_contact_details(text))
         repeated = d.detect_repeated(text, history)
         not_helpful = d.detect_not_helpful(text, history)
         smalltalk = d.detect_smalltalk(text)
@@ -236,7 +237,7 @@ class Assistant:
         # "¿Eres un bot?" or "is a real person reading this?" alone reads as impatient to the classifiers; it is
         # a question, answered honestly (anger and a complaint still count)
         dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb) \
-            if smalltalk != "bot_question" and not asks_if_someone_is_there(text) else NO_SIGNAL
+            if smalltalk != "bot_question" and not asks_if_someone_is_there(text) and not details_only else NO_SIGNAL
         frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
         # (sarcasm, "thank the agent for losing my parcel", reads as frustration)
         thanked = clauses.thanks[0] if clauses.thanks and not (

@@ -425,3 +425,19 @@ def test_a_message_while_waiting_that_withdraws_nothing_goes_to_the_queue(shop, 
     message = say(conversation, "cancel my order please")
     message.refresh_from_db()
     assert handoff_of(conversation).status == "pending" and message.turn_outcome == "human"
+
+
+@pytest.mark.parametrize("answer", ["angry.bird@example.com", "it's claire@example.com", "claire@exemple.fr"])
+def test_an_email_given_when_asked_is_no_sign_of_frustration(shop, conversation, answer):
+    """The complaint classifier read addresses as complaints: the handoff apologised and went out as a frustrated
+    visitor's, high priority (trial of 1 Dec, night)."""
+    _, policy, _ = shop
+    policy.auto_priority = True
+    policy.save()
+    GatherField.objects.create(policy=policy, name="email", kind="email", required=True)
+    say(conversation, "Can I talk to a person please?")
+    say(conversation, answer)
+    handoff = handoff_of(conversation)
+    assert handoff is not None and handoff.gathered["email"] in answer
+    assert "frustrat" not in handoff.reason.lower() and "frustrat" not in " ".join(handoff.priority_reasons).lower()
+    assert "sorry" not in last_reply(conversation).body.lower()
