@@ -153,13 +153,15 @@ class WorkspaceInfoSerializer(serializers.Serializer):
 
 
 class DocumentSerializer(serializers.Serializer):
+    # Every section a PUT replaces is required: a section left out would remove all its objects (an empty
+    # list says that on purpose). `workspace` (name, greeting) is left unchanged when absent.
     workspace = WorkspaceInfoSerializer(required=False)
-    agents = AgentSerializer(many=True, required=False, default=list)
-    teams = TeamSerializer(many=True, required=False, default=list)
-    specialties = NamedSerializer(many=True, required=False, default=list)
-    policy = PolicySerializer(required=False)
-    knowledge_base = ArticleSerializer(many=True, required=False, default=list)
-    flows = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    agents = AgentSerializer(many=True)
+    teams = TeamSerializer(many=True)
+    specialties = NamedSerializer(many=True)
+    policy = PolicySerializer()
+    knowledge_base = ArticleSerializer(many=True)
+    flows = serializers.ListField(child=serializers.DictField())
 
 
 # --- Validation --------------------------------------------------------------------------------
@@ -196,13 +198,37 @@ def _duplicates(items: list[dict], key: str, path: str, errors: dict[str, str]) 
         seen.add(value)
 
 
+def _unknown_fields(serializer: serializers.BaseSerializer, data: Any, prefix: str = "") -> dict[str, str]:
+    """Keys the document's schema does not have ("handoff_levle"), by path: DRF ignores them, so a typo
+    would be accepted and change nothing. Flows are checked by their own validation."""
+    if isinstance(serializer, serializers.ListSerializer):
+        if not isinstance(data, list):
+            return {}
+        out: dict[str, str] = {}
+        for i, item in enumerate(data):
+            out.update(_unknown_fields(serializer.child, item, f"{prefix}[{i}]"))
+        return out
+    if not isinstance(serializer, serializers.Serializer) or not isinstance(data, dict):
+        return {}
+    fields = serializer.fields
+    out = {}
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if key not in fields:
+            out[path] = f"Unknown field {key!r}: expected one of {', '.join(sorted(fields))}."
+        else:
+            out.update(_unknown_fields(fields[key], value, path))
+    return out
+
+
 def validate_document(document: Any) -> dict:
     """The validated document, or WorkspaceDocumentError naming every offending path."""
     if not isinstance(document, dict):
         raise WorkspaceDocumentError({"document": "Must be a JSON object."})
     serializer = DocumentSerializer(data=document)
-    if not serializer.is_valid():
-        raise WorkspaceDocumentError(_flatten(serializer.errors))
+    unknown = _unknown_fields(DocumentSerializer(), document)
+    if not serializer.is_valid() or unknown:
+        raise WorkspaceDocumentError({**unknown, **(_flatten(serializer.errors) if serializer.errors else {})})
     doc = serializer.validated_data
     errors: dict[str, str] = {}
     _duplicates(doc["agents"], "username", "agents", errors)
@@ -237,6 +263,7 @@ def validate_document(document: Any) -> dict:
     for i, topic in enumerate(policy.get("restricted_topics", [])):
         check_target(topic.get("target"), f"policy.restricted_topics[{i}].target")
     _duplicates(policy.get("gather", []), "name", "policy.gather", errors)
+    _duplicates(policy.get("restricted_topics", []), "name", "policy.restricted_topics", errors)
     errors.update(_validate_flows(doc["flows"], usernames, team_names, specialty_names))
     if errors:
         raise WorkspaceDocumentError(errors)

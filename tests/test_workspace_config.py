@@ -65,6 +65,13 @@ def test_passwords_only_when_given_and_absent_agents_are_deactivated(workspace, 
     (lambda d: d["knowledge_base"].append(dict(d["knowledge_base"][0])), "knowledge_base[11].title"),
     (lambda d: d["policy"].update(ai_idle_resolve_seconds=5), "policy.ai_idle_resolve_seconds"),
     (lambda d: d["policy"].update(reassign_after_minutes=-1), "policy.reassign_after_minutes"),
+    # a section left out would have removed all its objects; a misspelt key changed nothing and said 200
+    (lambda d: d.pop("knowledge_base"), "knowledge_base"),
+    (lambda d: d.pop("policy"), "policy"),
+    (lambda d: d["policy"].update(handoff_levle="quick"), "policy.handoff_levle"),
+    (lambda d: d["agents"][0].update(nmae="Ana"), "agents[0].nmae"),
+    (lambda d: d["policy"]["restricted_topics"].append(dict(d["policy"]["restricted_topics"][0])),
+     f"policy.restricted_topics[{len(DEMO['policy']['restricted_topics'])}].name"),
 ])
 def test_an_invalid_document_changes_nothing_and_names_the_path(workspace, demo_doc, no_tasks, mutate, path):
     workspace_import(document=DEMO, workspace=workspace)

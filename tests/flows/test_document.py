@@ -49,6 +49,8 @@ def document(*flows: dict) -> dict:
         "agents": [{"username": "ana", "name": "Ana", "teams": ["Billing"], "specialties": ["refunds"]}],
         "teams": [{"name": "Billing"}, {"name": "Support"}],
         "specialties": [{"name": "refunds"}],
+        "policy": {},
+        "knowledge_base": [],
         "flows": list(flows),
     }
 
