@@ -18,7 +18,8 @@ from flows import document as flow_document
 from flows import selectors as flow_selectors
 from flows import services as flow_services
 from routing import hours
-from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
+from routing.models import (FALLBACK_PHONE_PATTERN, AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty,
+                            TargetKind, Team)
 from routing.validation import NOT_COVERED_MAX_LENGTH, NOT_COVERED_MAX_QUESTIONS, gather_problem, not_covered_questions
 from workspaces.models import Workspace
 
@@ -117,7 +118,7 @@ class PolicySerializer(serializers.Serializer):
     restricted_topics = TopicSerializer(many=True, required=False, default=list)
     gather = GatherSerializer(many=True, required=False, default=list)
     auto_priority = serializers.BooleanField(required=False, default=True)
-    fallback_phone = serializers.RegexField(r"^$|^\+?[0-9 ()-]{6,20}$", required=False, allow_blank=True, default="")
+    fallback_phone = serializers.RegexField(FALLBACK_PHONE_PATTERN, required=False, allow_blank=True, default="")
     csat = CsatSerializer(required=False)
     kb_threshold = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True, default=None)
     kb_not_covered = serializers.ListField(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 
@@ -94,6 +94,9 @@ class AgentProfile(models.Model):
         return self.user.get_full_name() or self.user.get_username()
 
 
+FALLBACK_PHONE_PATTERN = r"^\+?[0-9 ()-]{6,20}$"  # policy.fallback_phone, in the admin and the workspace document
+
+
 class HandoffPolicy(HandoffTarget):
     """The workspace's rules for when and how the AI hands a conversation to a human."""
 
@@ -110,17 +113,21 @@ class HandoffPolicy(HandoffTarget):
         blank=True, default="Hand off when the customer asks for a person, is upset, or the question needs account access.",
         help_text="When to hand off, in plain words. An LLM provider receives it verbatim as the handoff tool's description.")
     auto_priority = models.BooleanField(default=True, help_text="Give each handoff a priority from explainable rules.")
-    fallback_phone = models.CharField(max_length=32, blank=True, help_text="Phone calls are transferred here on handoff.")
+    fallback_phone = models.CharField(
+        max_length=32, blank=True, validators=[RegexValidator(FALLBACK_PHONE_PATTERN, "A phone number: digits, spaces, "
+                                                                                     "( ) - and a leading +, 6 to 20 of them.")],
+        help_text="Phone calls are transferred here on handoff.")
+    # (the same bounds as the workspace document's: the admin's policy page and an import agree on what is valid)
     kb_threshold = models.FloatField(
-        null=True, blank=True, help_text="Knowledge-base confidence below which the AI says it cannot answer. Empty: the assistant's tuned default.")
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)], help_text="Knowledge-base confidence below which the AI says it cannot answer. Empty: the assistant's tuned default.")
     kb_not_covered = models.JSONField(
         default=list, blank=True,
         help_text="Questions visitors ask that the knowledge base does not answer: a question like one of them gets a "
                   "low confidence, so the AI says it cannot answer instead of quoting a wrong article.")
     csat_enabled = models.BooleanField(default=True, help_text="Send a satisfaction survey after a resolve.")
-    csat_delay_seconds = models.PositiveIntegerField(default=30, help_text="Wait this long after the resolve before sending the survey.")
+    csat_delay_seconds = models.PositiveIntegerField(default=30, validators=[MaxValueValidator(7 * 24 * 3600)], help_text="Wait this long after the resolve before sending the survey.")
     expiry_minutes = models.PositiveIntegerField(
-        default=24 * 60, help_text="A pending handoff whose visitor has been silent this long is cancelled.")
+        default=24 * 60, validators=[MinValueValidator(1)], help_text="A pending handoff whose visitor has been silent this long is cancelled.")
     reminder_minutes = models.PositiveIntegerField(
         default=15, help_text="Email the assignee when a pending handoff is not acknowledged within this time (0: never).")
     reassign_after_minutes = models.PositiveIntegerField(

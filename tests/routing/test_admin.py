@@ -59,6 +59,18 @@ def test_the_ai_idle_resolve_time_is_set_in_the_admin_at_least_10_seconds_or_emp
     assert form.save().ai_idle_resolve_seconds is None
 
 
+def test_the_policy_page_refuses_what_the_workspace_document_refuses(workspace):
+    """A threshold of 7 handed every question off, and the page saved it; the document refused it (trial of 1 Dec)."""
+    for field, value in (("kb_threshold", 7), ("kb_threshold", -1), ("fallback_phone", "call us maybe"),
+                         ("expiry_minutes", 0), ("csat_delay_seconds", 8 * 24 * 3600)):
+        form = PolicyForm(data=policy_data(workspace.policy, **{field: value}), instance=workspace.policy)
+        assert not form.is_valid() and field in form.errors, (field, value)
+        workspace.policy.refresh_from_db()  # (an invalid form still sets its values on the instance)
+    form = PolicyForm(data=policy_data(workspace.policy, kb_threshold=0.35, fallback_phone="+34 912 345 678"),
+                      instance=workspace.policy)
+    assert form.is_valid(), form.errors
+
+
 def test_one_target_picker_lists_the_workspaces_targets_grouped_by_kind(workspace, admin_agent):
     team = factories.TeamFactory(workspace=workspace, name="Billing")
     factories.TeamFactory(name="Elsewhere")  # another workspace's
