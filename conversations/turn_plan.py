@@ -97,6 +97,7 @@ class TurnPolicy:
     handoff_enabled: bool = True
     fields: tuple[FieldSpec, ...] = ()
     uses_model: bool = False  # a language model writes the answers (HELPDESK_LLM_BASE_URL)
+    fallback_phone: str = ""  # where the team can be called when no person can join the chat
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,12 @@ class _Turn:
             return self._reply(decision, phrase("cannot_answer_ai_only", self.lang))
         if action == "apologize":
             return self._reply(decision, phrase("assistant_trouble", self.lang))
+        if action == "no_person_here":
+            self.memory = self.memory.with_tried("told the visitor no person can join this chat")
+            body = phrase("no_person_here", self.lang)
+            if self.policy.fallback_phone:
+                body = f"{body} {phrase('call_the_team', self.lang, phone=self.policy.fallback_phone)}"
+            return self._reply(decision, body)
         if action == "ask_problem":
             self.memory = replace(self.memory, awaiting_problem=True).with_tried("asked what the problem is")
             return self._reply(decision, phrase("ask_problem", self.lang))

@@ -146,7 +146,7 @@ def _policy(policy: HandoffPolicy) -> TurnPolicy:
     fields = tuple(FieldSpec(name=f.name, kind=f.kind, required=f.required, question=f.question, regex=f.regex)
                    for f in policy.gather_fields.all())
     return TurnPolicy(level=policy.level, handoff_enabled=policy.handoff_enabled, fields=fields,
-                      uses_model=bool(settings.LLM_BASE_URL))
+                      uses_model=bool(settings.LLM_BASE_URL), fallback_phone=policy.fallback_phone)
 
 
 def _contact(conversation: Conversation) -> dict[str, str]:

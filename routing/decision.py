@@ -60,7 +60,7 @@ class TurnSignals:
 
 
 Action = Literal["answer", "cannot_answer", "ask_problem", "ask_field", "gather", "offer_human", "handoff",
-                 "small_talk", "apologize"]
+                 "small_talk", "apologize", "no_person_here"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,8 @@ def decide(level: HandoffLevel | str, s: TurnSignals) -> Decision:
             return Decision("apologize", why=f"{why}; the assistant failed, so it says so")
         if s.smalltalk and s.gathering_for is None:
             return Decision("small_talk", why=why)
+        if s.asked_for_human and not s.kb_can_answer:  # said plainly, with the other ways to reach the team
+            return Decision("no_person_here", why=f"{why}; the visitor asked for a person, who cannot join this chat")
         return Decision("answer" if s.kb_can_answer else "cannot_answer", why=why)
 
     if s.assistant_error:

@@ -61,6 +61,25 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden. Können Sie die Frage anders formulieren oder etwas anderes fragen?",
         "pt": "Não encontrei uma resposta nos nossos artigos de ajuda. Pode reformular a pergunta ou perguntar outra coisa?",
     },
+    "no_person_here": {  # AI only, or handoff turned off: a request for a person is answered plainly
+        "en": "I'm the virtual assistant, and no one from the team can join this chat. I'm happy to keep helping "
+              "here: tell me what you need.",
+        "es": "Soy el asistente virtual y nadie del equipo puede unirse a este chat. Con gusto sigo ayudándote aquí: "
+              "cuéntame qué necesitas.",
+        "fr": "Je suis l'assistant virtuel, et personne de l'équipe ne peut rejoindre cette conversation. Je peux "
+              "continuer à vous aider ici : dites-moi ce dont vous avez besoin.",
+        "de": "Ich bin der virtuelle Assistent, und niemand aus dem Team kann diesem Chat beitreten. Ich helfe gern "
+              "hier weiter: Sagen Sie mir, was Sie brauchen.",
+        "pt": "Sou o assistente virtual e ninguém da equipa pode entrar nesta conversa. Posso continuar a ajudar "
+              "aqui: diga-me do que precisa.",
+    },
+    "call_the_team": {  # after no_person_here, when the policy has a fallback phone
+        "en": "To speak with someone, call us at {phone}.",
+        "es": "Para hablar con alguien, llámanos al {phone}.",
+        "fr": "Pour parler à quelqu'un, appelez-nous au {phone}.",
+        "de": "Wenn Sie mit jemandem sprechen möchten, rufen Sie uns an: {phone}.",
+        "pt": "Para falar com alguém, ligue-nos para {phone}.",
+    },
     "handed_back": {
         "en": "Hi again, I'm the assistant and I'm back with you. How can I help?",
         "es": "Hola de nuevo, soy el asistente y vuelvo a atenderte. ¿En qué puedo ayudarte?",

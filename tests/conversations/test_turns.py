@@ -194,6 +194,20 @@ def test_ai_only_never_hands_off_by_itself(shop, conversation):
     assert last_reply(conversation).sender_type == "ai"
 
 
+@pytest.mark.parametrize("level, enabled", [("ai_only", True), ("balanced", False)])
+def test_with_no_person_to_bring_in_a_request_for_one_is_answered_plainly(shop, conversation, level, enabled):
+    """It was "I couldn't find an answer… Could you rephrase it?" (trial of 1 Dec, night)."""
+    _, policy, _ = shop
+    policy.level, policy.handoff_enabled, policy.fallback_phone = level, enabled, "+34 910 000 000"
+    policy.save()
+    say(conversation, "Can I talk to someone from your team?")
+    body = last_reply(conversation).body
+    assert handoff_of(conversation) is None and "rephrase" not in body
+    assert "no one from the team can join this chat" in body and "+34 910 000 000" in body
+    say(conversation, "Quiero hablar con una persona")
+    assert "nadie del equipo puede unirse" in last_reply(conversation).body
+
+
 def test_restricted_topic_goes_to_its_own_target(shop, conversation):
     workspace, policy, _ = shop
     billing = factories.TeamFactory(workspace=workspace, name="Billing")
