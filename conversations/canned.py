@@ -2,7 +2,9 @@
 
 `{{contact.name}}`, `{{contact.email}}` and `{{agent.name}}`, spaces inside the braces allowed, with an
 optional fallback for an empty value: `{{contact.name|there}}` gives "there" when the contact has no
-name. An unknown placeholder stays as written, so a typo shows in the composer instead of vanishing.
+name; with none, the placeholder goes and the space before the punctuation after it too ("Hi {{contact.name}},"
+gives "Hi,", not "Hi ,"). An unknown placeholder is refused when the response is saved (`unknown_placeholders`),
+and one saved before stays as written, so it shows in the composer instead of vanishing.
 """
 from __future__ import annotations
 
@@ -13,11 +15,22 @@ PLACEHOLDERS = ("contact.name", "contact.email", "agent.name")
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z]+\.[a-z]+)\s*(?:\|([^{}]*))?\}\}")
 
 
+_EMPTY = "\x00"  # where a placeholder had no value, until the spacing around it is tidied
+
+
 def render(body: str, values: Mapping[str, str]) -> str:
     def fill(match: re.Match) -> str:
         key, fallback = match.group(1), match.group(2)
         if key not in PLACEHOLDERS:
             return match.group(0)
-        return values.get(key) or (fallback.strip() if fallback is not None else "")
+        return values.get(key) or (fallback.strip() if fallback is not None else "") or _EMPTY
 
-    return _PLACEHOLDER.sub(fill, body)
+    text = _PLACEHOLDER.sub(fill, body)
+    text = re.sub(rf"[ \t]*{_EMPTY}(?=[,.!?;:])", "", text)  # "Hi {{contact.name}}, I'm Ana" -> "Hi, I'm Ana"
+    return re.sub(rf"[ \t]*{_EMPTY}", "", text)
+
+
+def unknown_placeholders(body: str) -> list[str]:
+    """The placeholders in `body` that `render` does not know ("{{contact.phone}}"), as written."""
+    return [m.group(0) for m in _PLACEHOLDER.finditer(body) if m.group(1) not in PLACEHOLDERS] + \
+        [m.group(0) for m in re.finditer(r"\{\{[^{}]*\}\}", body) if not _PLACEHOLDER.fullmatch(m.group(0))]

@@ -36,6 +36,10 @@ def _clean(values: dict) -> dict:
                               fields={name: [f"At most {FIELD_LIMITS[name]} characters."]})
         if problem := text_problem(value):
             raise DomainError("invalid", f"{name}: {problem}.", status=400, fields={name: [problem]})
+        if name == "body" and (unknown := canned.unknown_placeholders(value)):
+            known = ", ".join(f"{{{{{p}}}}}" for p in canned.PLACEHOLDERS)
+            problem = f"Unknown placeholder {unknown[0]}: use {known} (with an optional fallback: {{{{contact.name|there}}}})."
+            raise DomainError("invalid", f"body: {problem}", status=400, fields={name: [problem]})
         cleaned[name] = value
     return cleaned
 

@@ -1,5 +1,5 @@
 """Canned responses' placeholders: the pure renderer, no database."""
-from conversations.canned import render
+from conversations.canned import render, unknown_placeholders
 
 VALUES = {"contact.name": "Vera", "contact.email": "", "agent.name": "Ana"}
 
@@ -10,10 +10,18 @@ def test_placeholders_are_filled_in():
 
 def test_an_empty_value_takes_its_fallback_or_nothing():
     assert render("Mail: {{contact.email|none given}}.", VALUES) == "Mail: none given."
-    assert render("Mail: {{contact.email}}.", VALUES) == "Mail: ."
+    assert render("Mail: {{contact.email}}.", VALUES) == "Mail:."
+    # no name and no fallback: the greeting reads "Hi, I'm Ana", not "Hi , I'm Ana" (trial of 1 Dec, night)
+    assert render("Hi {{contact.email}}, I'm {{agent.name}}.", VALUES) == "Hi, I'm Ana."
+    assert render("Write to {{contact.email}} today", VALUES) == "Write to today"
     assert render("Hi {{contact.name|there}}", VALUES) == "Hi Vera"
 
 
 def test_unknown_or_malformed_placeholders_stay_as_written():
     text = "{{order.id}} {{contact.name} {{ Contact.Name }} {{{contact.name}}}"
     assert render(text, VALUES) == "{{order.id}} {{contact.name} {{ Contact.Name }} {Vera}"
+
+
+def test_unknown_placeholders_are_found_to_be_refused_when_saved():
+    assert unknown_placeholders("Hi {{contact.name|there}}, {{ agent.name }}") == []
+    assert unknown_placeholders("Call {{contact.phone}} about {{order}}") == ["{{contact.phone}}", "{{order}}"]
