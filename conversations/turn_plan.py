@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from conversations.assistant.extract import extract_field, validate_field
+from conversations.assistant.human_request import asks_if_someone_is_there, asks_in_a_word
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
 from conversations.assistant.types import NO_SIGNAL, Analysis, Signal, Turn
@@ -196,6 +197,12 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     if memory.gathering:
         return turn.continue_gathering()
     return turn.plan()
+
+
+def nudges(text: str) -> bool:
+    """Whether the message asks whether anyone is there, or names a person and nothing else ("hello?? anyone?",
+    "agent please"): said while waiting for a person, it asks where the handoff stands."""
+    return asks_if_someone_is_there(text) or asks_in_a_word(text)
 
 
 def withdraws(text: str) -> bool:

@@ -80,7 +80,9 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
         conversation, message = locked.conversation, locked
         if not conversation.ai_active and not services.handoff_withdraw_waiting(conversation=conversation,
                                                                                  message=message):
-            # a human took over while the turn waited in the queue (or the handoff no longer waits)
+            # a human took over while the turn waited in the queue, or the turn is about the waiting handoff:
+            # "anyone there?" is told where it stands; the message is the team's
+            services.handoff_reassure_waiting(conversation=conversation, message=message)
             services.message_turn_settle(message=message, outcome=Message.TurnOutcome.HUMAN)
             return True
         if _opens_a_channel_conversation(conversation, message):

@@ -95,6 +95,25 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "Do nosso artigo “{title}”",
     },
     # --- what happens next, said in a way that fits the situation ---
+    "still_waiting_assigned": {  # "anyone there?" while the handoff waits for its assignee's first reply
+        "en": "Yes, a member of our team has your conversation and will reply here as soon as they can.",
+        "es": "Sí, una persona de nuestro equipo tiene tu conversación y te responderá aquí en cuanto pueda.",
+        "fr": "Oui, un membre de notre équipe a votre conversation et vous répondra ici dès que possible.",
+        "de": "Ja, jemand aus unserem Team hat Ihr Gespräch und antwortet hier, sobald es geht.",
+        "pt": "Sim, uma pessoa da nossa equipa tem a sua conversa e vai responder aqui assim que puder.",
+    },
+    "still_waiting_queued": {  # "anyone there?" while the handoff waits in the queue
+        "en": "You're still in the queue, number {position}; expect a reply in about {minutes} minutes. "
+              "Everything you write here is kept for the team.",
+        "es": "Sigues en la cola, con el número {position}; espera una respuesta en unos {minutes} minutos. "
+              "Todo lo que escribas aquí se guarda para el equipo.",
+        "fr": "Vous êtes toujours dans la file, numéro {position} ; réponse prévue dans environ {minutes} minutes. "
+              "Tout ce que vous écrivez ici est gardé pour l'équipe.",
+        "de": "Sie sind noch in der Warteschlange, Nummer {position}; rechnen Sie mit einer Antwort in etwa {minutes} "
+              "Minuten. Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
+        "pt": "Continua na fila, com o número {position}; espere uma resposta dentro de cerca de {minutes} minutos. "
+              "Tudo o que escrever aqui fica guardado para a equipa.",
+    },
     "handoff_passing": {
         "en": "I'm passing this conversation to a member of our team; they'll reply here.",
         "es": "Paso esta conversación a una persona de nuestro equipo; te responderá aquí.",

@@ -16,7 +16,7 @@ from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery
 from conversations.services.messages import conversation_reopen, lock_conversation, system_message_locked
-from conversations.turn_plan import withdraws
+from conversations.turn_plan import nudges, withdraws
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
@@ -366,6 +366,34 @@ def handoff_withdraw_waiting(*, conversation: Conversation, message: Message) ->
         return False
     handoff_cancel(handoff=handoff, reason=Handoff.VISITOR_WITHDREW, tell_visitor=False)
     conversation.refresh_from_db(fields=["status", "assignee", "team", "needs_agent", "assistant_state"])
+    return True
+
+
+REASSURE_EVERY = timedelta(minutes=2)  # "anyone there?" asked again sooner gets no second answer
+
+
+@transaction.atomic
+def handoff_reassure_waiting(*, conversation: Conversation, message: Message) -> bool:
+    """Under the turn's lock: "hello?? anyone there?" while the handoff waits for a person gets where it
+    stands (with its assignee, or its place in the queue and the expected wait), at most every
+    REASSURE_EVERY. The message itself stays the team's. True when the visitor was answered."""
+    handoff = open_handoff(conversation, lock=True)
+    if handoff is None or handoff.status != Handoff.Status.PENDING or not nudges(message.body):
+        return False
+    if conversation.messages.filter(sender_type=Message.SenderType.SYSTEM, metadata__reassured=True,
+                                    created_at__gte=timezone.now() - REASSURE_EVERY).exists():
+        return False
+    language = conversation.language or "en"
+    metadata: dict = {"handoff": str(handoff.id), "reassured": True}
+    if handoff.assigned_to_id:
+        body = phrase("still_waiting_assigned", language)
+    else:
+        minutes = routing_selectors.expected_reply_minutes(
+            team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace)
+        position = _queue_position(handoff)
+        body = phrase("still_waiting_queued", language, minutes=minutes, position=position)
+        metadata.update(queue_position=position, expected_minutes=minutes)
+    system_message_locked(conversation, body=body, metadata=metadata)
     return True
 
 

@@ -13,7 +13,7 @@ from conversations.assistant.phrases import phrase
 from conversations.models import Contact, Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery
-from conversations.turn_plan import withdraws
+from conversations.turn_plan import nudges, withdraws
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
 from helpdesk.ids import parse_id
@@ -160,17 +160,19 @@ def _receive(*, conversation: Conversation, body: str, external_id: str | None, 
             return existing
     if conversation.status == Conversation.Status.RESOLVED:
         conversation_reopen(conversation=conversation)
-    # "never mind" while the handoff still waits for a person: the turn takes it back (turns._flow_step)
-    owned = not conversation.ai_active and not _withdraws_waiting_handoff(conversation, body)
+    owned = not conversation.ai_active
+    # A human owns the conversation: the AI has no turn to take, unless the handoff still waits for a person and
+    # the visitor takes it back ("never mind") or asks where it stands ("anyone there?"): turns._flow_step.
+    takes_turn = not owned or _about_the_waiting_handoff(conversation, body)
     message = append_message(conversation, sender_type=Message.SenderType.VISITOR, body=body, external_id=external_id,
                              sender_name=sender_name or str(conversation.contact), metadata=metadata,
-                             # a human owns the conversation: the AI has no turn to take
-                             turn_processed_at=timezone.now() if owned else None,
-                             turn_outcome=Message.TurnOutcome.HUMAN if owned else "")
+                             turn_processed_at=None if takes_turn else timezone.now(),
+                             turn_outcome="" if takes_turn else Message.TurnOutcome.HUMAN)
     if owned:
         _notify_owner_of_message(conversation, message)
     else:
         realtime.publish_ai_typing(conversation, True)  # on at once; the turn's outcome clears it
+    if takes_turn:
         _queue_turn(message)
     return message
 
@@ -278,9 +280,11 @@ def _receive_together(cleaned: list[tuple[int, Conversation, str, str | None]]) 
     return outcomes
 
 
-def _withdraws_waiting_handoff(conversation: Conversation, body: str) -> bool:
-    """The visitor takes back a handoff nobody has answered yet ("never mind", "I found it")."""
-    return withdraws(body) and Handoff.objects.filter(conversation=conversation, status=Handoff.Status.PENDING).exists()
+def _about_the_waiting_handoff(conversation: Conversation, body: str) -> bool:
+    """The visitor takes back a handoff nobody has answered yet ("never mind", "I found it"), or asks whether
+    anyone is there."""
+    return (withdraws(body) or nudges(body)) and Handoff.objects.filter(
+        conversation=conversation, status=Handoff.Status.PENDING).exists()
 
 
 def _retry_brings_turn(existing: Message) -> bool:

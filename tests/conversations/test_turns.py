@@ -455,3 +455,25 @@ def test_an_email_given_when_asked_is_no_sign_of_frustration(shop, conversation,
     assert handoff is not None and handoff.gathered["email"] in answer
     assert "frustrat" not in handoff.reason.lower() and "frustrat" not in " ".join(handoff.priority_reasons).lower()
     assert "sorry" not in last_reply(conversation).body.lower()
+
+
+def test_anyone_there_while_waiting_for_a_person_is_told_where_the_handoff_stands(shop, conversation):
+    """It got no reply at all (trial of 1 Dec, night); now an answer, at most every two minutes, and the message
+    still goes to the team."""
+    _, _, agent = shop
+    say(conversation, "I want to talk to a person")
+    handoff = handoff_of(conversation)
+    assert handoff.status == "pending"
+    message = say(conversation, "hello?? is anyone there?")
+    told = last_reply(conversation)
+    message.refresh_from_db()
+    assert told.sender_type == "system" and told.metadata.get("reassured") is True
+    assert message.turn_outcome == "human" and handoff_of(conversation).status == "pending"
+    assert ("has your conversation" in told.body) if handoff.assigned_to_id else ("still in the queue" in told.body)
+    say(conversation, "anyone???")  # again at once: no second answer
+    assert conversation.messages.filter(metadata__reassured=True).count() == 1
+    services.agent_reply(conversation=conversation, agent=agent, body="Hi, Ana here.")
+    say(conversation, "is anyone there?")  # a person answered: the conversation is theirs
+    assert last_reply(conversation).sender_type == "agent"
+    assert not conversation.messages.filter(sender_type="ai").exclude(body__icontains="email").filter(
+        id__gt=told.id).exists()
