@@ -87,6 +87,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Hallo nochmal, hier ist wieder der Assistent. Wie kann ich helfen?",
         "pt": "Olá de novo, sou o assistente e voltei a atender você. Como posso ajudar?",
     },
+    "handed_back_to_question": {  # handed back with the visitor's last message unanswered: the AI answers it next
+        "en": "Hi again, I'm the assistant and I'm back with you. About your last message:",
+        "es": "Hola de nuevo, soy el asistente y vuelvo a atenderte. Sobre tu último mensaje:",
+        "fr": "Re-bonjour, c'est l'assistant, je reprends la conversation. À propos de votre dernier message :",
+        "de": "Hallo nochmal, hier ist wieder der Assistent. Zu Ihrer letzten Nachricht:",
+        "pt": "Olá de novo, sou o assistente e voltei a atender você. Sobre a sua última mensagem:",
+    },
     "kb_source": {
         "en": "From our article “{title}”",
         "es": "De nuestro artículo «{title}»",

@@ -9,10 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations import realtime
+from conversations.assistant.phrases import phrase
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery, handoffs
-from conversations.services.messages import append_message, clean_body, conversation_reopen, lock_conversation
+from conversations.services.messages import (append_message, clean_body, conversation_reopen, lock_conversation,
+                                             message_back_to_the_ai_locked, system_message_locked)
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import handoff_summary
 from helpdesk.errors import DomainError
@@ -83,13 +85,19 @@ def conversation_unassign(*, conversation: Conversation, by) -> Conversation:
         raise DomainError("conversation_resolved", "A resolved conversation has nobody to unassign.")
     handoff = handoffs.open_handoff(conversation, lock=True)
     if handoff is not None:
-        handoffs.handoff_cancel(handoff=handoff, reason="handed_back", by=by)
+        handoffs.handoff_cancel(handoff=handoff, reason="handed_back", by=by, tell_visitor=False)
     elif conversation.status != Conversation.Status.OPEN:
         conversation.status, conversation.assignee, conversation.team = Conversation.Status.OPEN, None, None
         conversation.needs_agent = False
         conversation.save(update_fields=["status", "assignee", "team", "needs_agent"])
         realtime.publish_conversation_updated(conversation)
     conversation.refresh_from_db()
+    # the visitor's last message, if nobody answered it, is the AI's to answer now ("how long does shipping take?"
+    # asked while waiting); else the AI says it is back and asks how it can help
+    language = conversation.language or "en"
+    unanswered = message_back_to_the_ai_locked(conversation)
+    if unanswered is not None or handoff is not None:
+        system_message_locked(conversation, body=phrase("handed_back_to_question" if unanswered else "handed_back", language))
     return conversation
 
 

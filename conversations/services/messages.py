@@ -287,6 +287,19 @@ def _about_the_waiting_handoff(conversation: Conversation, body: str) -> bool:
         conversation=conversation, status=Handoff.Status.PENDING).exists()
 
 
+def message_back_to_the_ai_locked(conversation: Conversation) -> Message | None:
+    """Under the caller's lock, once the AI answers again (a hand-back): the visitor's last message, when it went
+    to the team and nobody has answered it since, gets an AI turn. Returns it, or None."""
+    last = conversation.messages.exclude(sender_type=Message.SenderType.SYSTEM).exclude(private=True).order_by("-id").first()
+    if last is None or last.sender_type != Message.SenderType.VISITOR or last.turn_outcome != Message.TurnOutcome.HUMAN:
+        return None
+    Message.objects.filter(pk=last.pk).update(turn_processed_at=None, turn_outcome="", turn_claim="", turn_lease_until=None,
+                                              turn_attempts=0, turn_flow_done=False)
+    realtime.publish_ai_typing(conversation, True)  # on at once; the turn's outcome clears it
+    _queue_turn(last)
+    return last
+
+
 def _retry_brings_turn(existing: Message) -> bool:
     """A client's retry of a stored message queues its turn again when it has none running: it was
     stored while the broker was down."""

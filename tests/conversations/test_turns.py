@@ -477,3 +477,29 @@ def test_anyone_there_while_waiting_for_a_person_is_told_where_the_handoff_stand
     assert last_reply(conversation).sender_type == "agent"
     assert not conversation.messages.filter(sender_type="ai").exclude(body__icontains="email").filter(
         id__gt=told.id).exists()
+
+
+def test_handing_back_to_the_ai_answers_the_question_nobody_answered(shop, conversation, django_capture_on_commit_callbacks):
+    """It said "How can I help?" and left the question asked while waiting unanswered (trial of 1 Dec, night)."""
+    _, _, agent = shop
+    say(conversation, "I want to talk to a person")
+    asked = say(conversation, "How long does standard shipping take?")
+    asked.refresh_from_db()
+    assert asked.turn_outcome == "human"
+    with django_capture_on_commit_callbacks() as queued:
+        services.conversation_unassign(conversation=conversation, by=agent)
+    assert last_reply(conversation).body.startswith("Hi again") and "last message" in last_reply(conversation).body
+    assert queued, "the unanswered message's turn is queued"
+    turns.process_turn(message_id=asked.pk, claim="handed-back")
+    reply = last_reply(conversation)
+    assert reply.sender_type == "ai" and "working days" in reply.body
+
+
+def test_handing_back_after_the_agent_answered_asks_how_to_help(shop, conversation):
+    _, _, agent = shop
+    say(conversation, "I want to talk to a person")
+    say(conversation, "How long does standard shipping take?")
+    services.agent_reply(conversation=conversation, agent=agent, body="2 to 4 working days.")
+    services.conversation_unassign(conversation=conversation, by=agent)
+    assert last_reply(conversation).body == "Hi again, I'm the assistant and I'm back with you. How can I help?"
+    assert not conversation.messages.filter(sender_type="visitor", turn_processed_at__isnull=True).exists()
