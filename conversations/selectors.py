@@ -28,6 +28,18 @@ def message_history(*, conversation: Conversation, before: int | None = None) ->
     return list(reversed(rows))
 
 
+def visitor_messages_unanswered_before(*, message: Message, limit: int) -> list[str]:
+    """The visitor's messages sent since the last reply and before `message` that had their turn merged into this
+    one (sent together: the newer message's turn answers them), oldest first, at most `limit`. Messages that went
+    to a person are theirs."""
+    last_reply = (Message.objects.filter(conversation_id=message.conversation_id, id__lt=message.pk, private=False)
+                  .exclude(sender_type=Message.SenderType.VISITOR).order_by("-id").values_list("id", flat=True).first())
+    earlier = (Message.objects.filter(conversation_id=message.conversation_id, sender_type=Message.SenderType.VISITOR,
+                                      id__lt=message.pk, id__gt=last_reply or 0)
+               .exclude(turn_outcome=Message.TurnOutcome.HUMAN).order_by("-id").values_list("body", flat=True)[:limit])
+    return list(reversed(earlier))
+
+
 def handoff_withdrawn_by(*, message: Message) -> bool:
     """Whether the visitor's `message` took back a handoff that was waiting for a person (it was cancelled
     for it: `services.handoff_withdraw_waiting`). Read again by a retried turn."""

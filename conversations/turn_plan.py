@@ -120,6 +120,9 @@ class TurnFacts:
     model: ModelVerdict | None = None
     assistant_failed: bool = False
     withdrew_handoff: bool = False  # this message took back a handoff still waiting for a person (it was cancelled)
+    # the analyses of the visitor's messages sent just before this one that no reply answered (two sent at once:
+    # the newer message's turn answers for both, so each question the knowledge base answers gets its answer)
+    earlier: tuple[Analysis, ...] = ()
 
 
 # --- the plan out ----------------------------------------------------------------------
@@ -196,7 +199,23 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     turn = _Turn.start(policy, memory, analysis, text, facts)
     if memory.gathering:
         return turn.continue_gathering()
-    return turn.plan()
+    return _with_earlier_answers(turn.plan(), facts.earlier)
+
+
+def _with_earlier_answers(plan: TurnPlan, earlier: tuple[Analysis, ...]) -> TurnPlan:
+    """The plan's replies after the answers to the questions sent just before, each article once ("how long does
+    shipping take?" and "can I pay with PayPal?" sent together get both answers). A handoff takes them all to
+    a person instead; a language model writing the answer sees only the last message, so it is left as it is."""
+    if not earlier or plan.handoff is not None or plan.consult_model:
+        return plan
+    quoted = {str((r.metadata.get("article") or {}).get("id")) for r in plan.replies if r.metadata.get("article")}
+    extra: list[Reply] = []
+    for a in earlier:
+        if a.answer is None or a.smalltalk or a.answer.article_id in quoted:
+            continue
+        quoted.add(a.answer.article_id)
+        extra.append(Reply(a.answer.text, _answer_metadata(a), kb_answer=True))
+    return replace(plan, replies=(*extra, *plan.replies)) if extra else plan
 
 
 def nudges(text: str) -> bool:

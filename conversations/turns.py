@@ -41,6 +41,7 @@ from routing.priority import PriorityFacts, compute_priority
 
 logger = logging.getLogger(__name__)
 
+EARLIER_QUESTIONS = 2  # a turn also answers at most this many questions sent just before its message
 MAX_TURN_ATTEMPTS = 3  # taken up this often without an outcome: the fail-safe answers
 # Errors that pass: the task retries them (and the lease keeps the turn this attempt's meanwhile).
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, kombu.exceptions.OperationalError,
@@ -130,6 +131,9 @@ def _plan(conversation: Conversation, message: Message) -> TurnPlan:
     try:
         bot = knowledge.assistant_for(workspace=conversation.workspace, policy=policy_row)
         analysis = bot.analyze(message.body, history)
+        earlier = selectors.visitor_messages_unanswered_before(message=message, limit=EARLIER_QUESTIONS)
+        if earlier:
+            facts = replace(facts, earlier=tuple(bot.analyze(text, history) for text in earlier))
         plan = plan_turn(policy, memory, analysis, message.body, facts)
         if plan.consult_model:
             verdict = llm_turn.verdict(bot=bot, analysis=analysis, question=message.body, history=history,

@@ -503,3 +503,25 @@ def test_handing_back_after_the_agent_answered_asks_how_to_help(shop, conversati
     services.conversation_unassign(conversation=conversation, by=agent)
     assert last_reply(conversation).body == "Hi again, I'm the assistant and I'm back with you. How can I help?"
     assert not conversation.messages.filter(sender_type="visitor", turn_processed_at__isnull=True).exists()
+
+
+def test_two_questions_sent_together_each_get_their_answer(conversation):
+    """The newer message's turn answers for both; it answered only its own (trial of 1 Dec, night: 4 of 4 tries)."""
+    first = services.receive_message(conversation=conversation, body="How long does standard shipping take?")
+    second = services.receive_message(conversation=conversation, body="Which payment methods do you accept?")
+    turns.process_turn(message_id=first.pk, claim="first")
+    turns.process_turn(message_id=second.pk, claim="second")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.turn_outcome, second.turn_outcome) == ("merged", "reply")
+    answers = [m.body for m in conversation.messages.filter(sender_type="ai").order_by("id")]
+    assert len(answers) == 2 and "working days" in answers[0] and "PayPal" in answers[1]
+
+
+def test_a_greeting_and_a_question_sent_together_get_one_reply(conversation):
+    first = services.receive_message(conversation=conversation, body="hi")
+    second = services.receive_message(conversation=conversation, body="How long does standard shipping take?")
+    turns.process_turn(message_id=first.pk, claim="first")
+    turns.process_turn(message_id=second.pk, claim="second")
+    assert [m.body[:30] for m in conversation.messages.filter(sender_type="ai")] == [last_reply(conversation).body[:30]]
+    assert "working days" in last_reply(conversation).body
