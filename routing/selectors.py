@@ -1,6 +1,9 @@
 """Reads for routing: policies, agents, teams and who is eligible right now."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -70,13 +73,25 @@ def team_is_open(team: Team | None) -> bool:
     return team is None or hours.is_open(team.office_hours, team.timezone, timezone.now())
 
 
-def expected_reply_minutes(*, team: Team | None, workspace: Workspace) -> int:
-    """Minutes a waiting visitor is told: the team's reply time, plus the wait until it opens."""
+@dataclass(frozen=True)
+class ExpectedReply:
+    """What a waiting visitor is told: the wait in minutes and, when the team is out of office hours now,
+    when it opens (in its time zone)."""
+
+    minutes: int
+    opens_at: datetime | None = None
+
+
+def expected_reply(*, team: Team | None, workspace: Workspace, position: int = 1) -> ExpectedReply:
+    """Out of office hours: the wait until the team opens plus its reply time. Open: its reply time for each
+    visitor in the queue up to this one (number 7 in the queue does not wait as long as number 1)."""
     if team is None:
         team = Team.objects.filter(workspace=workspace).order_by("reply_time_minutes").first()
     if team is None:
-        return 10
+        return ExpectedReply(minutes=10 * max(1, position))
     now = timezone.now()
     opening = hours.next_opening(team.office_hours, team.timezone, now)
-    wait = 0 if opening is None else max(0, int((opening - now).total_seconds() // 60))
-    return wait + team.reply_time_minutes
+    if opening is not None and opening > now:
+        return ExpectedReply(minutes=int((opening - now).total_seconds() // 60) + team.reply_time_minutes,
+                             opens_at=opening)
+    return ExpectedReply(minutes=max(1, team.reply_time_minutes) * max(1, position))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import string
+from datetime import datetime
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,32 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "Do nosso artigo “{title}”",
     },
     # --- what happens next, said in a way that fits the situation ---
+    "handoff_after_hours": {  # queued while the team is out of office hours: when it is back, not "busy"
+        "en": "Our team is out of office right now and back {when}; they'll reply here then. You are number "
+              "{position} in the queue, and you can leave this page.",
+        "es": "Nuestro equipo está fuera de horario y vuelve {when}; te responderá aquí. Eres el número {position} "
+              "en la cola y puedes salir de esta página.",
+        "fr": "Notre équipe est absente pour le moment et revient {when} ; elle vous répondra ici. Vous êtes "
+              "numéro {position} dans la file, et vous pouvez quitter cette page.",
+        "de": "Unser Team ist gerade nicht im Dienst und ab {when} wieder da; die Antwort kommt dann hier. Sie sind "
+              "Nummer {position} in der Warteschlange und können die Seite verlassen.",
+        "pt": "A nossa equipa está fora do horário e volta {when}; vai responder aqui. É o número {position} na "
+              "fila e pode sair desta página.",
+    },
+    "still_waiting_after_hours": {  # "anyone there?" while queued out of office hours
+        "en": "You're still in the queue, number {position}. Our team is back {when} and will reply here.",
+        "es": "Sigues en la cola, con el número {position}. Nuestro equipo vuelve {when} y te responderá aquí.",
+        "fr": "Vous êtes toujours dans la file, numéro {position}. Notre équipe revient {when} et vous répondra ici.",
+        "de": "Sie sind noch in der Warteschlange, Nummer {position}. Unser Team ist ab {when} wieder da und "
+              "antwortet hier.",
+        "pt": "Continua na fila, com o número {position}. A nossa equipa volta {when} e vai responder aqui.",
+    },
+    "when_today": {"en": "today at {time}", "es": "hoy a las {time}", "fr": "aujourd'hui à {time}",
+                   "de": "heute um {time}", "pt": "hoje às {time}"},
+    "when_tomorrow": {"en": "tomorrow at {time}", "es": "mañana a las {time}", "fr": "demain à {time}",
+                      "de": "morgen um {time}", "pt": "amanhã às {time}"},
+    "when_on_day": {"en": "on {day} at {time}", "es": "el {day} a las {time}", "fr": "{day} à {time}",
+                    "de": "{day} um {time}", "pt": "{day} às {time}"},
     "still_waiting_assigned": {  # "anyone there?" while the handoff waits for its assignee's first reply
         "en": "Yes, a member of our team has your conversation and will reply here as soon as they can.",
         "es": "Sí, una persona de nuestro equipo tiene tu conversación y te responderá aquí en cuanto pueda.",
@@ -445,6 +472,26 @@ _PHRASES: dict[str, dict[str, str]] = {
 }
 
 KEYS = frozenset(_PHRASES)
+WEEKDAYS = {  # Monday first, as datetime.weekday()
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+    "pt": ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo"),
+}
+
+
+def when(opens_at: datetime, now: datetime, lang: str) -> str:
+    """"today at 09:00 (Europe/Madrid)", "mañana a las 09:00 (Europe/Madrid)", "lundi à 09:00 (…)": when a
+    team opens, in its own time zone (`opens_at` carries it), said in `lang`."""
+    lang = (lang or "en")[:2].lower()
+    local_now = now.astimezone(opens_at.tzinfo)
+    days = (opens_at.date() - local_now.date()).days
+    time = opens_at.strftime("%H:%M")
+    key = "when_today" if days <= 0 else "when_tomorrow" if days == 1 else "when_on_day"
+    day = WEEKDAYS.get(lang, WEEKDAYS["en"])[opens_at.weekday()]
+    zone = getattr(opens_at.tzinfo, "key", "") or str(opens_at.tzinfo)
+    return f"{phrase(key, lang, time=time, day=day)} ({zone})"
 
 
 class _Missing(dict):

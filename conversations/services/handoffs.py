@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations import realtime
-from conversations.assistant.phrases import phrase
+from conversations.assistant.phrases import phrase, when
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery
@@ -61,6 +61,12 @@ def open_handoff(conversation: Conversation, *, lock: bool = False) -> Handoff |
     if lock:
         qs = qs.select_for_update(of=("self",))
     return qs.select_related("target_user", "target_team", "target_specialty", "assigned_to").first()
+
+
+def _expected_reply(conversation: Conversation, handoff: Handoff, position: int) -> routing_selectors.ExpectedReply:
+    return routing_selectors.expected_reply(
+        team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace,
+        position=position)
 
 
 def _queue_position(handoff: Handoff) -> int:
@@ -186,11 +192,15 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
         parts = [phrase(opener, language) if opener else "", phrase(next_step, language)]
         system_message_locked(conversation, body=" ".join(p for p in parts if p), metadata={"handoff": str(handoff.id)})
         return
-    minutes = routing_selectors.expected_reply_minutes(
-        team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace)
     position = _queue_position(handoff)
-    queued = phrase("call_queued_text_back" if calling else "handoff_queued", language, minutes=minutes,
-                    position=position)
+    expected = _expected_reply(conversation, handoff, position)
+    minutes = expected.minutes
+    if expected.opens_at is not None and not calling:  # out of office hours: when the team is back, not "busy"
+        queued = phrase("handoff_after_hours", language, position=position,
+                        when=when(expected.opens_at, timezone.now(), language))
+    else:
+        queued = phrase("call_queued_text_back" if calling else "handoff_queued", language, minutes=minutes,
+                        position=position)
     if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
         queued = f"{phrase(opener, language)} {queued}"
     system_message_locked(conversation, body=queued,
@@ -388,11 +398,13 @@ def handoff_reassure_waiting(*, conversation: Conversation, message: Message) ->
     if handoff.assigned_to_id:
         body = phrase("still_waiting_assigned", language)
     else:
-        minutes = routing_selectors.expected_reply_minutes(
-            team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace)
         position = _queue_position(handoff)
-        body = phrase("still_waiting_queued", language, minutes=minutes, position=position)
-        metadata.update(queue_position=position, expected_minutes=minutes)
+        expected = _expected_reply(conversation, handoff, position)
+        body = phrase("still_waiting_queued", language, minutes=expected.minutes, position=position) \
+            if expected.opens_at is None else \
+            phrase("still_waiting_after_hours", language, position=position,
+                   when=when(expected.opens_at, timezone.now(), language))
+        metadata.update(queue_position=position, expected_minutes=expected.minutes)
     system_message_locked(conversation, body=body, metadata=metadata)
     return True
 

@@ -1,0 +1,40 @@
+"""What a waiting visitor is told about the wait: when the team is back out of office hours, and a wait that
+grows with the queue (trial of 1 Dec, night: "Everyone on our team is busy… about 851 minutes" after hours, and
+"about 5 minutes" for number 7 in the queue)."""
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from conversations.assistant.phrases import phrase, when
+from routing import selectors
+from tests import factories
+
+MADRID = ZoneInfo("Europe/Madrid")
+WEEKDAYS_9_TO_18 = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def test_when_a_team_opens_is_said_in_the_visitors_language_and_the_teams_time_zone():
+    tuesday_evening = datetime(2026, 12, 1, 19, 19, tzinfo=MADRID)
+    assert when(datetime(2026, 12, 2, 9, 0, tzinfo=MADRID), tuesday_evening, "en") == "tomorrow at 09:00 (Europe/Madrid)"
+    assert when(datetime(2026, 12, 1, 21, 0, tzinfo=MADRID), tuesday_evening, "es") == "hoy a las 21:00 (Europe/Madrid)"
+    assert when(datetime(2026, 12, 7, 9, 0, tzinfo=MADRID), tuesday_evening, "fr") == "lundi à 09:00 (Europe/Madrid)"
+    assert "Montag um 09:00" in when(datetime(2026, 12, 7, 9, 0, tzinfo=MADRID), tuesday_evening, "de")
+    said = phrase("handoff_after_hours", "en", position=2, when="tomorrow at 09:00 (Europe/Madrid)")
+    assert "busy" not in said and "back tomorrow at 09:00" in said and "number 2" in said
+
+
+def test_out_of_office_hours_the_wait_runs_to_the_opening(workspace, monkeypatch):
+    team = factories.TeamFactory(workspace=workspace, office_hours=WEEKDAYS_9_TO_18, timezone="Europe/Madrid",
+                                 reply_time_minutes=10)
+    monkeypatch.setattr(selectors, "timezone", SimpleNamespace(now=lambda: datetime(2026, 12, 1, 19, 19, tzinfo=MADRID)))
+    expected = selectors.expected_reply(team=team, workspace=workspace, position=3)
+    assert expected.opens_at == datetime(2026, 12, 2, 9, 0, tzinfo=MADRID)
+    assert expected.minutes == 13 * 60 + 41 + 10
+
+
+def test_in_office_hours_the_wait_grows_with_the_queue(workspace):
+    team = factories.TeamFactory(workspace=workspace, office_hours={}, reply_time_minutes=5)  # always open
+    assert selectors.expected_reply(team=team, workspace=workspace, position=1) == selectors.ExpectedReply(5)
+    assert selectors.expected_reply(team=team, workspace=workspace, position=7) == selectors.ExpectedReply(35)
