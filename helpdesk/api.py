@@ -38,12 +38,11 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        first = next(iter(fields.items()), None)
+        found = _first_problem(fields)
         message = "Invalid input."
-        if first:
-            name, errors = first
-            text = errors[0] if isinstance(errors, list) and errors else errors
-            message = f"{name}: {text}" if name != "non_field_errors" else str(text)
+        if found:
+            path, text = found
+            message = f"{path}: {text}" if path and path != "non_field_errors" else text
         return error_response("invalid", message, 400, _plain(fields), response.headers)
     if isinstance(exc, exceptions.ParseError):
         return error_response("malformed_request", f"The request body could not be parsed: {exc.detail}", 400,
@@ -53,6 +52,24 @@ def exception_handler(exc, context):
     message = str(detail) if detail else "Error."
     return error_response(_CODES.get(response.status_code, code), message, response.status_code,
                           headers=response.headers)
+
+
+def _first_problem(detail, path: str = "") -> tuple[str, str] | None:
+    """The first message in DRF's nested errors and where it is ("add[0]", "Ensure this field has no more
+    than 50 characters."), never the repr of its ErrorDetail objects."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            where = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
+            if (found := _first_problem(value, where)) is not None:
+                return found
+        return None
+    if isinstance(detail, list):
+        for i, value in enumerate(detail):
+            nested = isinstance(value, (dict, list))
+            if (found := _first_problem(value, f"{path}[{i}]" if nested else path)) is not None:
+                return found
+        return None
+    return path, str(detail)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

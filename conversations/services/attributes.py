@@ -46,7 +46,7 @@ def clean_tags(values: object, *, field: str) -> list[str]:
                    else text_problem(tag))
         if problem:
             raise DomainError("invalid", f"{field}[{i}]: a tag {problem}.", status=400, fields={field: [f"Tag {i + 1} {problem}."]})
-        if tag not in tags:
+        if tag.casefold() not in {t.casefold() for t in tags}:
             tags.append(tag)
     return tags
 
@@ -54,9 +54,17 @@ def clean_tags(values: object, *, field: str) -> list[str]:
 def conversation_tag(*, conversation: Conversation, add: list[str], remove: list[str]) -> list[str]:
     """Add and remove tags (clean them first with `clean_tags`). Adding a tag it has, or removing one it lacks,
     changes nothing; concurrent calls are applied one after the other (row lock), so none is lost."""
+    # letter case does not make another tag: "VIP" added to "vip" keeps "vip", and removing "Vip" removes it
+    removed = {t.casefold() for t in remove}
+
     def change(current: list[str]) -> list[str]:
-        kept = [t for t in current if t not in remove]
-        return kept + [t for t in add if t not in kept and t not in remove]
+        kept = [t for t in current if t.casefold() not in removed]
+        have = {t.casefold() for t in kept}
+        for t in add:
+            if t.casefold() not in have and t.casefold() not in removed:
+                kept.append(t)
+                have.add(t.casefold())
+        return kept
 
     return conversation_update_tags(conversation=conversation, change=change)
 

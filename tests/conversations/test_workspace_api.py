@@ -109,6 +109,9 @@ def test_tags_are_added_once_and_removed_quietly(agent_client, visitor, publishe
     assert agent_client.post(url, {"add": ["vip"], "remove": ["absent"]}, format="json").json() == {
         "tags": ["refund", "vip"]}
     assert agent_client.post(url, {"remove": ["refund"]}, format="json").json() == {"tags": ["vip"]}
+    # letter case makes no other tag (trial of 1 Dec, night: "vip" and "VIP" were kept as two)
+    assert agent_client.post(url, {"add": ["VIP", "Refund", "refund"]}, format="json").json() == {"tags": ["vip", "Refund"]}
+    assert agent_client.post(url, {"remove": ["REFUND"]}, format="json").json() == {"tags": ["vip"]}
     updated = [e for e in published if e["type"] == "conversation.updated" and e["_group"].startswith("inbox.")]
     assert updated and updated[0]["conversation"]["tags"] == ["refund", "vip"]
 
@@ -122,6 +125,7 @@ def test_a_bad_tag_is_refused_and_changes_nothing(agent_client, visitor, body):
     services.conversation_tag(conversation=conversation, add=["kept"], remove=[])
     answer = agent_client.post(f"/api/v1/conversations/{conversation.pk}/tags/", body, format="json")
     assert answer.status_code == 400 and answer.json()["error"]["code"] in ("invalid", "malformed_request")
+    assert "ErrorDetail" not in answer.json()["error"]["message"], "a message for people, not DRF's internals"
     conversation.refresh_from_db()
     assert conversation.tags == ["kept"]
 
