@@ -13,6 +13,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from conversations import knowledge
+from conversations import services as conversation_services
 from conversations.models import KnowledgeArticle
 from flows import document as flow_document
 from flows import selectors as flow_selectors
@@ -352,8 +353,10 @@ def workspace_import(*, document: Any, workspace: Workspace | None = None, actin
 
     teams = _sync_named(Team, workspace, doc["teams"], lambda team, d: _apply_team(team, d))
     specialties = _sync_named(Specialty, workspace, doc["specialties"], lambda s, d: None)
-    users = _sync_agents(workspace, doc["agents"], teams, specialties)
+    users, leaving = _sync_agents(workspace, doc["agents"], teams, specialties)
     _apply_policy(workspace, doc.get("policy") or {}, users, teams, specialties)
+    for user in leaving:  # their open conversations to the new policy's queue (routing no longer picks them)
+        conversation_services.conversations_back_to_the_queue(agent=user)
     _sync_articles(workspace, doc["knowledge_base"])
     if doc["flows"] or "flows" in document:
         flow_services.flow_replace_all(workspace=workspace, flows=doc["flows"])
@@ -381,7 +384,7 @@ def _sync_named(model, workspace: Workspace, items: list[dict], apply) -> dict[s
     return kept
 
 
-def _sync_agents(workspace: Workspace, agents: list[dict], teams: dict, specialties: dict) -> dict[str, Any]:
+def _sync_agents(workspace: Workspace, agents: list[dict], teams: dict, specialties: dict) -> tuple[dict[str, Any], list]:
     users: dict[str, Any] = {}
     for a in agents:
         user = User.objects.filter(username=a["username"]).first() or User(username=a["username"])
@@ -401,8 +404,9 @@ def _sync_agents(workspace: Workspace, agents: list[dict], teams: dict, specialt
         profile.specialties.set([specialties[n] for n in a["specialties"]])
         users[user.username] = user
     absent = AgentProfile.objects.filter(workspace=workspace).exclude(user__username__in=list(users))
-    User.objects.filter(pk__in=absent.values("user_id"), is_superuser=False).update(is_active=False)
-    return users
+    leaving = list(User.objects.filter(pk__in=absent.values("user_id"), is_superuser=False, is_active=True))
+    User.objects.filter(pk__in=[u.pk for u in leaving]).update(is_active=False)
+    return users, leaving
 
 
 def _set_target(holder, target: dict | None, users: dict, teams: dict, specialties: dict) -> None:

@@ -84,6 +84,32 @@ def test_an_invalid_document_changes_nothing_and_names_the_path(workspace, demo_
     assert workspace_export(workspace=workspace) == before
 
 
+def test_a_removed_agents_open_conversations_go_back_to_the_queue(workspace, demo_doc, no_tasks):
+    """They stayed assigned to someone who could no longer log in, and nobody was prompted (trial of 1 Dec)."""
+    from conversations import services
+    from conversations.models import Handoff
+    from tests import factories
+
+    workspace_import(document=demo_doc, workspace=workspace)
+    leaving = AgentProfile.objects.get(user__username="agent3").user
+    staying = AgentProfile.objects.get(user__username="agent1").user
+    taken = factories.ConversationFactory(workspace=workspace)
+    services.conversation_assign(conversation=taken, by=leaving, user=leaving)  # acknowledged: theirs
+    other = factories.ConversationFactory(workspace=workspace)
+    services.conversation_assign(conversation=other, by=leaving, user=staying)  # someone else's: untouched
+    demo_doc["agents"] = [a for a in demo_doc["agents"] if a["username"] != "agent3"]
+    workspace_import(document=demo_doc, workspace=workspace)
+
+    taken.refresh_from_db()
+    assert taken.assignee_id != leaving.pk and taken.needs_agent and taken.status == "pending_human"
+    handoff = Handoff.objects.filter(conversation=taken).order_by("-id").first()
+    assert handoff.status == "pending" and "no longer on the team" in handoff.reason
+    assert Handoff.objects.filter(conversation=taken, cancel_reason="agent_removed").exists()
+    assert taken.messages.filter(sender_type="system").exists(), "the visitor is told"
+    other.refresh_from_db()
+    assert other.assignee_id == staying.pk
+
+
 def test_workspace_api_for_admins_only(workspace, agent, admin_agent, demo_doc, no_tasks):
     demo_doc["agents"].append({"username": "boss", "name": "The Boss", "admin": True})
     admin = client_for(admin_agent)

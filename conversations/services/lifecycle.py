@@ -77,6 +77,31 @@ def _context_so_far(conversation: Conversation) -> tuple[str, dict]:
     return (previous.summary, dict(previous.gathered or {})) if previous else ("", {})
 
 
+def conversations_back_to_the_queue(*, agent) -> int:
+    """The open conversations `agent` holds go back to the queue (the agent was removed from the workspace): each
+    gets a new handoff to the policy's default target with what was known, and its visitor is told who has it now
+    or where it waits. Returns how many. Each conversation under its own lock, so a failure leaves the others done."""
+    moved = 0
+    for pk in Conversation.objects.filter(assignee=agent).exclude(
+            status__in=(Conversation.Status.OPEN, Conversation.Status.RESOLVED)).values_list("pk", flat=True):
+        with transaction.atomic():
+            conversation = lock_conversation(Conversation(pk=pk))
+            if conversation.assignee_id != agent.pk:
+                continue
+            summary, gathered = _context_so_far(conversation)
+            handoff = handoffs.open_handoff(conversation, lock=True)
+            trigger = Handoff.Trigger.AGENT
+            if handoff is not None:
+                summary, gathered, trigger = handoff.summary or summary, handoff.gathered or gathered, handoff.trigger
+                handoffs.handoff_cancel(handoff=handoff, reason="agent_removed", tell_visitor=False)
+            conversation.refresh_from_db()
+            handoffs.handoff_request_locked(conversation, request=handoffs.HandoffRequest(
+                trigger=trigger, reason=f"{user_name(agent)} is no longer on the team: back in the queue",
+                summary=summary, gathered=gathered, language=conversation.language or "en"))
+            moved += 1
+    return moved
+
+
 @transaction.atomic
 def conversation_unassign(*, conversation: Conversation, by) -> Conversation:
     """Hand back to the AI: the open handoff is cancelled and the AI answers the next message."""
