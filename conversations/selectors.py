@@ -32,12 +32,17 @@ def visitor_messages_unanswered_before(*, message: Message, limit: int) -> list[
     """The visitor's messages sent since the last reply and before `message` that had their turn merged into this
     one (sent together: the newer message's turn answers them), oldest first, at most `limit`. Messages that went
     to a person are theirs."""
-    last_reply = (Message.objects.filter(conversation_id=message.conversation_id, id__lt=message.pk, private=False)
-                  .exclude(sender_type=Message.SenderType.VISITOR).order_by("-id").values_list("id", flat=True).first())
-    earlier = (Message.objects.filter(conversation_id=message.conversation_id, sender_type=Message.SenderType.VISITOR,
-                                      id__lt=message.pk, id__gt=last_reply or 0)
-               .exclude(turn_outcome=Message.TurnOutcome.HUMAN).order_by("-id").values_list("body", flat=True)[:limit])
-    return list(reversed(earlier))
+    earlier: list[str] = []
+    # one query on the conversation's latest messages (a turn runs it on every message)
+    for sender, private, outcome, body in (Message.objects.filter(conversation_id=message.conversation_id,
+                                                                  id__lt=message.pk).order_by("-id")
+                                           .values_list("sender_type", "private", "turn_outcome", "body")[:limit + 4]):
+        if private:
+            continue
+        if sender != Message.SenderType.VISITOR or outcome == Message.TurnOutcome.HUMAN or len(earlier) == limit:
+            break
+        earlier.append(body)
+    return earlier[::-1]
 
 
 def handoff_withdrawn_by(*, message: Message) -> bool:

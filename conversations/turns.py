@@ -30,7 +30,7 @@ from conversations import knowledge, llm_turn, realtime, selectors, services
 from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
-from conversations.turn_plan import FieldSpec, TurnFacts, TurnPlan, TurnPolicy, plan_turn
+from conversations.turn_plan import FieldSpec, TurnFacts, TurnPlan, TurnPolicy, plan_turn, withdraws
 from csat import services as csat_services
 from flows import selectors as flow_selectors
 from flows import services as flow_services
@@ -122,7 +122,7 @@ def _plan(conversation: Conversation, message: Message) -> TurnPlan:
     history = _history(conversation, message)
     facts = TurnFacts(history=tuple(history), contact=_contact(conversation),
                       assistant_failed=message.turn_attempts > MAX_TURN_ATTEMPTS,
-                      withdrew_handoff=selectors.handoff_withdrawn_by(message=message))
+                      withdrew_handoff=withdraws(message.body) and selectors.handoff_withdrawn_by(message=message))
     if facts.withdrew_handoff and not memory.language:  # the cancelled handoff took the memory with it
         memory = replace(memory, language=conversation.language)
     if facts.assistant_failed:
