@@ -12,6 +12,16 @@ def _parse(hhmm: str) -> time:
     return time(int(hours) % 24, int(minutes)) if hhmm != "24:00" else time(23, 59, 59)
 
 
+def _is_clock_time(hhmm: object) -> bool:
+    """"09:00", "23:59", "24:00"; not "25:00" or "9:75" (which _parse would wrap round to another hour)."""
+    if not isinstance(hhmm, str) or hhmm.count(":") != 1:
+        return False
+    hours, minutes = hhmm.split(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        return False
+    return hhmm == "24:00" or (int(hours) < 24 and int(minutes) < 60)
+
+
 def validate_weekly(weekly: dict) -> list[str]:
     """Problems with a weekly schedule, as readable strings (empty list: valid)."""
     problems = []
@@ -27,7 +37,10 @@ def validate_weekly(weekly: dict) -> list[str]:
         for span in spans:
             try:
                 start, end = span
-                if _parse(start) >= _parse(end):
+                wrong = [t for t in (start, end) if not _is_clock_time(t)]
+                if wrong:
+                    problems.append(f"{day}: {wrong[0]} is not a time of day (00:00 to 24:00)")
+                elif _parse(start) >= _parse(end):
                     problems.append(f"{day}: {start}-{end} ends before it starts")
             except (TypeError, ValueError):
                 problems.append(f"{day}: {span!r} is not [\"HH:MM\", \"HH:MM\"]")

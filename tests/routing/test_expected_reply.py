@@ -38,3 +38,13 @@ def test_in_office_hours_the_wait_grows_with_the_queue(workspace):
     team = factories.TeamFactory(workspace=workspace, office_hours={}, reply_time_minutes=5)  # always open
     assert selectors.expected_reply(team=team, workspace=workspace, position=1) == selectors.ExpectedReply(5)
     assert selectors.expected_reply(team=team, workspace=workspace, position=7) == selectors.ExpectedReply(35)
+
+
+def test_office_hours_refuse_a_time_that_is_no_time_of_day():
+    """"25:00" was read as 01:00 and reported as "ends before it starts" (trial of 1 Dec, night)."""
+    from routing.hours import validate_weekly
+
+    assert validate_weekly({"mon": [["09:00", "25:00"]]}) == ["mon: 25:00 is not a time of day (00:00 to 24:00)"]
+    assert validate_weekly({"tue": [["9:75", "18:00"]]}) == ["tue: 9:75 is not a time of day (00:00 to 24:00)"]
+    assert validate_weekly({"wed": [["18:00", "09:00"]]}) == ["wed: 18:00-09:00 ends before it starts"]
+    assert validate_weekly({"thu": [["00:00", "24:00"]], "fri": [["9:00", "17:30"]]}) == []
