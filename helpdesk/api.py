@@ -7,7 +7,7 @@ from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from helpdesk.errors import DomainError
+from helpdesk.errors import DomainError, error_paths
 
 _CODES = {
     status.HTTP_400_BAD_REQUEST: "invalid",
@@ -38,11 +38,11 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        found = _first_problem(fields)
+        paths = error_paths(fields, root="")
         message = "Invalid input."
-        if found:
-            path, text = found
-            message = f"{path}: {text}" if path and path != "non_field_errors" else text
+        if paths:  # the first problem and where it is ("add[0]: Ensure this field has no more than 50 characters.")
+            path, text = next(iter(paths.items()))
+            message = f"{path}: {text}" if path else text
         return error_response("invalid", message, 400, _plain(fields), response.headers)
     if isinstance(exc, exceptions.ParseError):
         return error_response("malformed_request", f"The request body could not be parsed: {exc.detail}", 400,
@@ -52,24 +52,6 @@ def exception_handler(exc, context):
     message = str(detail) if detail else "Error."
     return error_response(_CODES.get(response.status_code, code), message, response.status_code,
                           headers=response.headers)
-
-
-def _first_problem(detail, path: str = "") -> tuple[str, str] | None:
-    """The first message in DRF's nested errors and where it is ("add[0]", "Ensure this field has no more
-    than 50 characters."), never the repr of its ErrorDetail objects."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            where = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
-            if (found := _first_problem(value, where)) is not None:
-                return found
-        return None
-    if isinstance(detail, list):
-        for i, value in enumerate(detail):
-            nested = isinstance(value, (dict, list))
-            if (found := _first_problem(value, f"{path}[{i}]" if nested else path)) is not None:
-                return found
-        return None
-    return path, str(detail)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

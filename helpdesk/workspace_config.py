@@ -18,6 +18,7 @@ from conversations.models import KnowledgeArticle
 from flows import document as flow_document
 from flows import selectors as flow_selectors
 from flows import services as flow_services
+from helpdesk.errors import error_paths
 from routing import hours
 from routing.models import (FALLBACK_PHONE_PATTERN, AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty,
                             TargetKind, Team)
@@ -167,30 +168,6 @@ class DocumentSerializer(serializers.Serializer):
 
 
 # --- Validation --------------------------------------------------------------------------------
-def _flatten(detail: Any, prefix: str = "") -> dict[str, str]:
-    """DRF's nested error structure as {"policy.restricted_topics[2].target": "message"}."""
-    out: dict[str, str] = {}
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            if isinstance(key, int):  # DRF reports list items by index
-                path = f"{prefix}[{key}]"
-            elif key == "non_field_errors":
-                path = prefix
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            out.update(_flatten(value, path))
-    elif isinstance(detail, list):
-        if detail and all(not isinstance(v, (dict, list)) for v in detail):
-            out[prefix or "document"] = " ".join(str(v) for v in detail)
-        else:
-            for i, value in enumerate(detail):
-                if value:
-                    out.update(_flatten(value, f"{prefix}[{i}]"))
-    else:
-        out[prefix or "document"] = str(detail)
-    return out
-
-
 def _duplicates(items: list[dict], key: str, path: str, errors: dict[str, str]) -> None:
     seen: set[str] = set()
     for i, item in enumerate(items):
@@ -230,7 +207,7 @@ def validate_document(document: Any) -> dict:
     serializer = DocumentSerializer(data=document)
     unknown = _unknown_fields(DocumentSerializer(), document)
     if not serializer.is_valid() or unknown:
-        raise WorkspaceDocumentError({**unknown, **(_flatten(serializer.errors) if serializer.errors else {})})
+        raise WorkspaceDocumentError({**unknown, **(error_paths(serializer.errors) if serializer.errors else {})})
     doc = serializer.validated_data
     errors: dict[str, str] = {}
     _duplicates(doc["agents"], "username", "agents", errors)

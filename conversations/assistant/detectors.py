@@ -400,10 +400,6 @@ _THANKS = re.compile(
     r"danke(?:\s+schon|\s+sehr)?|vielen\s+dank|obrigad[oa]|muito\s+obrigad[oa]|valeu)"
     r"(?:\s+(?:a\s+lot|so\s+much|very\s+much|again|mil|beaucoup|\w+))?[\s!.,]*$"
 )
-_BYE = re.compile(
-    r"^(?:bye|goodbye|see\s+you|adios|hasta\s+luego|chao|au\s+revoir|a\s+bientot|tschuss|auf\s+wiedersehen|"
-    r"tchau|ate\s+logo)[\s!.,]*$"
-)
 # A sign-off made of thanks, goodbyes and acknowledgments: "thanks, bye!", "ok thank you, have a nice day",
 # "merci, au revoir", "gracias, adiós", "danke und tschüss". Each piece alone is small talk; together too.
 _THANKS_PIECE = (r"thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty"
@@ -469,8 +465,6 @@ def detect_smalltalk(text: str) -> str | None:
         return "greeting"
     if _THANKS.match(norm):
         return "thanks"
-    if _BYE.match(norm):
-        return "goodbye"
     tokens = re.findall(r"[\w']+", norm)
     if 1 <= len(tokens) <= 3 and all(t in _ACK_WORDS for t in tokens):
         return "acknowledgment"

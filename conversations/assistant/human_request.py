@@ -219,7 +219,11 @@ _NEGATION_WORD = re.compile(r"\b(?:no|not|never|without|dont|nobody|sin|nunca|pa
 
 def asks_for_a_real_person(kept: str) -> bool:
     """What the rules leave of a message names a person made real ("I need help from a live rep")."""
-    return any(_MADE_REAL.search(c) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(_fold(kept)))
+    return _in_a_clause_without_negation(_MADE_REAL, kept)
+
+
+def _in_a_clause_without_negation(pattern: re.Pattern, kept: str) -> bool:
+    return any(pattern.search(c.strip()) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(_fold(kept)))
 
 
 # Someone else, someone to talk to, a department, "manual" service: said to a bot, each asks for a person.
@@ -250,7 +254,7 @@ _ELSEWHERE = re.compile(
 
 def asks_for_someone_else(kept: str) -> bool:
     """What the rules leave of a message asks for someone else, someone to talk to or a department."""
-    return any(_ELSEWHERE.search(c.strip()) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(_fold(kept)))
+    return _in_a_clause_without_negation(_ELSEWHERE, kept)
 
 
 @lru_cache(maxsize=256)  # asked by the detector, what it re-reads and the dissatisfaction check, per message

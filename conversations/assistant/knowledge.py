@@ -343,14 +343,14 @@ class KnowledgeIndex:
 
 
 def asks(question: str) -> frozenset[str]:
-    """What kind of amount the question asks for: "money", "time", both or neither (ASKS)."""
+    """What the question asks for (ASKS): "money", "duration", "when", several or none."""
     text = normalize(question)
     return frozenset(kind for kind, cue in ASKS.items() if cue.search(text))
 
 
 @lru_cache(maxsize=8192)
 def _gives(passage: str) -> frozenset[str]:
-    """What kind of amount the passage gives (GIVES): prices, durations."""
+    """What the passage gives (GIVES): "money", "duration", "when"."""
     text = passage.lower()
     return frozenset(kind for kind, amount in GIVES.items() if amount.search(text))
 

@@ -63,12 +63,6 @@ def open_handoff(conversation: Conversation, *, lock: bool = False) -> Handoff |
     return qs.select_related("target_user", "target_team", "target_specialty", "assigned_to").first()
 
 
-def _expected_reply(conversation: Conversation, handoff: Handoff, position: int) -> routing_selectors.ExpectedReply:
-    return routing_selectors.expected_reply(
-        team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace,
-        position=position)
-
-
 def _queue_position(handoff: Handoff) -> int:
     """1 + pending unassigned handoffs of the same workspace requested earlier."""
     return Handoff.objects.filter(
@@ -192,19 +186,28 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
         parts = [phrase(opener, language) if opener else "", phrase(next_step, language)]
         system_message_locked(conversation, body=" ".join(p for p in parts if p), metadata={"handoff": str(handoff.id)})
         return
-    position = _queue_position(handoff)
-    expected = _expected_reply(conversation, handoff, position)
-    minutes = expected.minutes
-    if expected.opens_at is not None and not calling:  # out of office hours: when the team is back, not "busy"
-        queued = phrase("handoff_after_hours", language, position=position,
-                        when=when(expected.opens_at, timezone.now(), language))
-    else:
-        queued = phrase("call_queued_text_back" if calling else "handoff_queued", language, minutes=minutes,
-                        position=position)
+    # (a caller hears the wait in minutes, a text back to come)
+    queued, where = _where_in_the_queue(conversation, handoff, language,
+                                        open_key="call_queued_text_back" if calling else "handoff_queued",
+                                        closed_key=None if calling else "handoff_after_hours")
     if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
         queued = f"{phrase(opener, language)} {queued}"
-    system_message_locked(conversation, body=queued,
-                          metadata={"handoff": str(handoff.id), "queue_position": position, "expected_minutes": minutes})
+    system_message_locked(conversation, body=queued, metadata={"handoff": str(handoff.id), **where})
+
+
+def _where_in_the_queue(conversation: Conversation, handoff: Handoff, language: str, *, open_key: str,
+                        closed_key: str | None) -> tuple[str, dict]:
+    """The visitor's place in the queue and the wait, in words (phrase `open_key`), or out of office hours when
+    the team is back (`closed_key`, "back tomorrow at 09:00 (Europe/Madrid)"); and the same as message metadata."""
+    position = _queue_position(handoff)
+    expected = routing_selectors.expected_reply(
+        team=handoff.target_team if handoff.target_kind == TargetKind.TEAM else None, workspace=conversation.workspace,
+        position=position)
+    if expected.opens_at is None or closed_key is None:
+        body = phrase(open_key, language, minutes=expected.minutes, position=position)
+    else:
+        body = phrase(closed_key, language, position=position, when=when(expected.opens_at, timezone.now(), language))
+    return body, {"queue_position": position, "expected_minutes": expected.minutes}
 
 
 @transaction.atomic
@@ -366,13 +369,19 @@ def handoff_cancel(*, handoff: Handoff, reason: str, by=None, tell_visitor: bool
     return handoff
 
 
+def _waiting_handoff(conversation: Conversation) -> Handoff | None:
+    """Under the caller's lock: the open handoff, locked, when no person has answered it yet (pending)."""
+    handoff = open_handoff(conversation, lock=True)
+    return handoff if handoff is not None and handoff.status == Handoff.Status.PENDING else None
+
+
 @transaction.atomic
 def handoff_withdraw_waiting(*, conversation: Conversation, message: Message) -> bool:
     """Under the turn's lock: the visitor's `message` takes back the handoff still waiting for a person
     ("never mind"): it is cancelled and the AI answers the message. False when no handoff waits (an agent
     took it meanwhile) or the message withdraws nothing."""
-    handoff = open_handoff(conversation, lock=True)
-    if handoff is None or handoff.status != Handoff.Status.PENDING or not withdraws(message.body):
+    handoff = _waiting_handoff(conversation)
+    if handoff is None or not withdraws(message.body):
         return False
     handoff_cancel(handoff=handoff, reason=Handoff.VISITOR_WITHDREW, tell_visitor=False)
     conversation.refresh_from_db(fields=["status", "assignee", "team", "needs_agent", "assistant_state"])
@@ -387,8 +396,8 @@ def handoff_reassure_waiting(*, conversation: Conversation, message: Message) ->
     """Under the turn's lock: "hello?? anyone there?" while the handoff waits for a person gets where it
     stands (with its assignee, or its place in the queue and the expected wait), at most every
     REASSURE_EVERY. The message itself stays the team's. True when the visitor was answered."""
-    handoff = open_handoff(conversation, lock=True)
-    if handoff is None or handoff.status != Handoff.Status.PENDING or not nudges(message.body):
+    handoff = _waiting_handoff(conversation)
+    if handoff is None or not nudges(message.body):
         return False
     if conversation.messages.filter(sender_type=Message.SenderType.SYSTEM, metadata__reassured=True,
                                     created_at__gte=timezone.now() - REASSURE_EVERY).exists():
@@ -398,13 +407,9 @@ def handoff_reassure_waiting(*, conversation: Conversation, message: Message) ->
     if handoff.assigned_to_id:
         body = phrase("still_waiting_assigned", language)
     else:
-        position = _queue_position(handoff)
-        expected = _expected_reply(conversation, handoff, position)
-        body = phrase("still_waiting_queued", language, minutes=expected.minutes, position=position) \
-            if expected.opens_at is None else \
-            phrase("still_waiting_after_hours", language, position=position,
-                   when=when(expected.opens_at, timezone.now(), language))
-        metadata.update(queue_position=position, expected_minutes=expected.minutes)
+        body, where = _where_in_the_queue(conversation, handoff, language, open_key="still_waiting_queued",
+                                          closed_key="still_waiting_after_hours")
+        metadata.update(where)
     system_message_locked(conversation, body=body, metadata=metadata)
     return True
 
