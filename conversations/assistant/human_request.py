@@ -41,7 +41,8 @@ _BOT = r"bot|bots|robot\w*|robo|machine|maquina|maschine|ia|ai|ki|chatbot|automa
 # A negation that governs what follows, per language (Spanish/Portuguese "no"/"nao" only there:
 # an English "No, I want a person" is a request).
 _NEGATION = {
-    "en": r"don'?t|do\s+not|does\s+not|doesn'?t|didn'?t|did\s+not|never|no\s+need|not\s+necessary|rather\s+not|won'?t|no\s+one|nobody",
+    "en": r"don'?t|do\s+not|does\s+not|doesn'?t|didn'?t|did\s+not|never|no\s+need|not\s+necessary|rather\s+not|won'?t|no\s+one|nobody"
+          r"|not\s+(?:looking|asking|searching)\s+for",
     "es": r"no|nunca|ni|sin|tampoco|nadie",
     "fr": r"ne|n'|pas|jamais|sans",
     "de": r"nicht|kein\w*|nie|niemals|niemand\w*|ohne",
@@ -95,13 +96,31 @@ _MEMBER = (r"colleagues?|co-?workers?|teammates?|team\s+members?|members?|users?
            r"|companer[oa]s?|colegas?|usuari[oa]s?|collegues?|utilisat(?:eur|rice)s?|membres?|membros?|amig[oa]s?")
 _ADDING_VERB = (r"add|adding|invite|inviting|remove|removing|agregar|agrego|anadir|anado|invitar|invito|eliminar|quitar"
                 r"|ajouter|ajoute|inviter|invite|supprimer|retirer|adicionar|adiciono|convidar|convido|remover|tirar")
+_DESCRIBED_SUBJECT = (r"i\s+am|i'?m|im|i\s+was|(?:my|our)\s+\w+\s+(?:is|was)|(?:he|she)\s+is|(?:he|she)'s"
+                      r"|(?:yo\s+)?soy|mis?\s+\w+\s+es|je\s+suis|(?:mon|ma)\s+\w+\s+est|ich\s+bin|meine?\s+\w+\s+ist"
+                      r"|(?:eu\s+)?sou|(?:meu|minha)\s+\w+\s+e")
+_DESCRIBED_ARTICLE = r"a|an|one|the|una|la|un|une|ein|eine|die|uma"
+_DESCRIBED_NOUN = r"person|persona|personne|pessoa"
+_DESCRIBED_NOUN_WITH_ARTICLE = r"the\s+(?:\w+\s+)?person|la\s+persona|la\s+personne|die\s+person|a\s+pessoa"
+_DESCRIBED_PAST = (r"was|were|did|didn'?t|said|told|gave|hung\s+up|promised|fue|era|dijo|colgo|prometio"
+                   r"|etait|a\s+ete|a\s+dit|m'a\s+dit|a\s+raccroche|war|hat|sagte|foi|disse|desligou|prometeu")
+_TALK_VERB = r"talk|speak|chat|hablar|charlar|conversar|parler|discuter|sprechen|reden|falar|conversar"
 _OTHER_SENSES = re.compile(
     rf"\b(?:{_ADDING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_MEMBER})\b"
     r"|\b(?:kolleg\w*|person|personen|benutzer\w*|nutzer\w*|mitglied\w*|mitarbeiter\w*)\s+(?:\S+\s+){0,3}?(?:hinzu\w*|ein(?:zu)?lad\w*|entfern\w*)"
     r"|\bhuman\s+resources?\b|\brecursos\s+humanos\b|\bressources\s+humaines\b|\bpersonalabteilung\b"
     # "can you give me a hand?": help asked of whoever answers, the assistant included (not a hand-over)
     r"|\b(?:give|lend|gimme)\s+(?:me|us)\s+a\s+hand\b|\becha(?:r|rme|me|s|n|rias?)?\s+una\s+mano\b|\bdonner\s+un\s+coup\s+de\s+main\b"
-    r"|\bdar\s+uma\s+(?:mao|maozinha|forca)\b")
+    r"|\bdar\s+uma\s+(?:mao|maozinha|forca)\b"
+    # A person described, not asked for: the visitor or a relative ("I'm a disabled person", "soy una persona
+    # mayor", "ma mère est une personne âgée"), and staff met before ("the person at the desk was rude").
+    # The copula comes straight before the article: "I'm looking for a person" still asks.
+    rf"|\b(?:{_DESCRIBED_SUBJECT})\s+(?:not\s+|no\s+|pas\s+|nicht\s+|nao\s+)?(?:{_DESCRIBED_ARTICLE})\s+(?:[\w-]+\s+){{0,2}}?(?:{_DESCRIBED_NOUN})\b"
+    # Talking about something, with nobody named: "I'd like to talk about my order" is said to whoever answers
+    # ("… about my order with an agent" names one and is left to the classifiers)
+    rf"|^(?!.*\b(?:{_PERSON})\b).*?\b(?:{_TALK_VERB})\s+(?:about|of|sobre|de|du|des|uber)\b"
+    # (staff only at the clause's start: "can I talk to the person who was helping me?" asks for them)
+    rf"|^\W*(?:(?:and|but|also|y|et|und|e)\s+)?(?:{_DESCRIBED_NOUN_WITH_ARTICLE})\s+(?:\S+\s+){{0,5}}?(?:{_DESCRIBED_PAST})(?!\w)")
 # Thanks for the staff: "I want to thank the agent who helped me", "a compliment to one of your staff",
 # "felicitar a la persona que me atendió", "remercier le conseiller", "mich bei dem Mitarbeiter bedanken".
 # The person is praised, not asked for. Only verbs of thanking (not "merci"/"gracias", which often open a
@@ -235,6 +254,12 @@ _ANOTHER = (r"(?:somebody|someone)\s+else|(?:another|a\s+different)\s+(?:person|
             r"|otra\s+persona|otro\s+(?:agente|asesor|operador)|alguien\s+mas|quelqu'un\s+d'autre|une\s+autre\s+personne"
             r"|un\s+autre\s+(?:conseiller|agent|interlocuteur)|jemand(?:en)?\s+ander\w*|eine[nm]?\s+andere[nm]?\s+"
             r"(?:person|mitarbeiter\w*|berater\w*)|outra\s+pessoa|outro\s+(?:atendente|agente)|alguem\s+mais")
+_SEEKING = r"looking\s+for|searching\s+for|need|want|busco|necesito|cherche|besoin\s+d'|suche|brauche|procuro|preciso\s+de"
+_SOMEONE_SOUGHT = (r"someone|somebody|a\s+(?:real\s+)?(?:person|human)|an\s+(?:agent|actual\s+person)|(?:a\s+)?alguien"
+                   r"|una\s+persona|quelqu'un|une\s+personne|jemand\w*|eine\s+person|alguem|uma\s+pessoa")
+_HELPING = (r"help|fix|sort|look|check|handle|deal|assist|explain|answer|call|resolve|solve|ayud\w*|revis\w*|atiend\w*"
+            r"|soluci\w*|resuelv\w*|aide\w*|aider|regarde\w*|trait\w*|resou\w*|helf\w*|hilft|kummer\w*|ajud\w*|resolv\w*"
+            r"|atend\w*")
 _ELSEWHERE = re.compile(
     rf"\b(?:can|could|would|will|may|puede|podria|peut|pourrait|kann|konnte|pode|poderia)\s+(?:{_ANOTHER})\s+(?:\S+\s+){{0,2}}?"
     r"(?:help|look|take|check|handle|deal|assist|review|call|contact|answer|ayudar\w*|revisar|atender\w*|aider|regarder"
@@ -244,6 +269,8 @@ _ELSEWHERE = re.compile(
     rf"(?:to\s+(?:speak|talk)\s+(?:to|with)\s+)?(?:{_ANOTHER})\b"
     r"|\b(?:someone|somebody|a\s+(?:real\s+)?(?:person|human))\s+(?:\S+\s+){0,2}?(?:i\s+(?:can|could)\s+)?(?:to\s+)?"
     r"(?:talk|speak|chat)\s+(?:to|with)\b"
+    # someone sought to help: "I'm looking for someone who can fix my booking", "busco a alguien que me ayude"
+    rf"|\b(?:{_SEEKING})\s+(?:{_SOMEONE_SOUGHT})\s+(?:who|that|to|que|qui|der|die|para|pour)\s+(?:\S+\s+){{0,2}}?(?:[a-z]')?(?:{_HELPING})"
     r"|\bmanual\s+(?:customer\s+)?(?:service|support|assistance|help|agent|operator)\b"
     r"|\b(?:servicio|atencion|soporte|asistencia)\s+(?:al\s+cliente\s+)?manual\b|\b(?:service|assistance|support)\s+(?:client\s+)?manuel\b"
     r"|\bmanuelle[nr]?\s+(?:kundenservice|kundendienst|support|service)\b|\b(?:atendimento|suporte|servico)\s+(?:ao\s+cliente\s+)?manual\b"

@@ -152,6 +152,15 @@ OTHER_SENSES = {
     "de": ["Wie kann ich Kollegen zu meinem Team einladen?"],
     "pt": ["Como convido meus colegas para a conta?"],
 }
+# A person described (the visitor, a relative, staff met before) and talk about a topic with nobody named.
+DESCRIBED_OR_TALKED_ABOUT = {
+    "en": ["I'm a very anxious person, is the ground floor room step-free?",
+           "The person at the check-in desk was really kind", "I'd like to talk about my order from last week"],
+    "es": ["Soy una persona mayor y no veo bien la pantalla", "La persona que me atendió ayer fue muy amable"],
+    "fr": ["Je suis une personne malvoyante, le site est-il accessible ?", "Je voudrais parler de ma facture"],
+    "de": ["Ich bin eine ältere Person und brauche große Schrift"],
+    "pt": ["Sou uma pessoa com deficiência, o quarto tem acesso?", "A pessoa do caixa foi muito simpática"],
+}
 BOT_QUESTIONS = {
     "en": ["Hey, am I chatting with a machine?", "are you an actual human?", "Am I talking to a live agent right now?"],
     "es": ["¿Estoy hablando con una máquina?", "¿Eres una persona real?", "¿Es un humano de verdad?"],
@@ -243,7 +252,8 @@ def test_a_request_is_heard_past_its_topic(bot: Assistant, text: str, asks: bool
 
 
 @pytest.mark.parametrize("text,why", [(t, why) for group, why in (
-    (HIRING, "talks of hiring staff"), (THANKS, "thanks the staff"), (OTHER_SENSES, "names people in another sense"))
+    (HIRING, "talks of hiring staff"), (THANKS, "thanks the staff"), (OTHER_SENSES, "names people in another sense"),
+    (DESCRIBED_OR_TALKED_ABOUT, "names people in another sense"))
     for texts in group.values() for t in texts])
 def test_staff_hired_or_thanked_and_colleagues_added_are_not_asked_for(bot: Assistant, text: str, why: str) -> None:
     signal = bot.analyze(text).human_request
@@ -253,6 +263,24 @@ def test_staff_hired_or_thanked_and_colleagues_added_are_not_asked_for(bot: Assi
 
 def test_someone_added_to_the_chat_is_still_asked_for(bot: Assistant) -> None:
     assert bot.analyze("Could you add a person from your billing team to this chat?").human_request.fired
+
+
+@pytest.mark.parametrize("text", ["Can I talk to the person who was helping me this morning?",
+                                  "I want to talk about my refund with a real agent",
+                                  "Soy cliente, quiero hablar con una persona"])
+def test_a_person_looked_for_or_named_beside_a_topic_is_still_asked_for(bot: Assistant, text: str) -> None:
+    assert bot.analyze(text).human_request.fired, text
+
+
+# Someone sought to help: an indirect request in each language; not looking for one declines.
+@pytest.mark.parametrize("text,asks", [
+    ("I'm looking for somebody who can sort out my booking", True), ("Busco a alguien que revise mi factura", True),
+    ("Je cherche quelqu'un pour m'aider avec ma commande", True), ("Ich suche jemanden, der sich das ansieht", True),
+    ("Procuro alguém para resolver o meu problema", True),
+    ("I'm not looking for someone to fix it, just tell me where the form is", False),
+    ("I need someone to sign for the parcel while I'm away", False)])
+def test_someone_sought_to_help_is_a_request(bot: Assistant, text: str, asks: bool) -> None:
+    assert bot.analyze(text).human_request.fired is asks, text
 
 
 @pytest.mark.parametrize("text", ["I saw you are hiring agents. Anyway, can I talk to a person about my refund?",
