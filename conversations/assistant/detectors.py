@@ -203,7 +203,7 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
     clauses = split_clauses(text, language)
     notes = [f"{why}: " + "; ".join(repr(c[:60]) for c in taken) for taken, why in (
         (clauses.negated, "declines a person"), (clauses.bot_questions, "asks whether this is a bot"),
-        (clauses.payments, "sends money to someone"), (clauses.hiring, "talks of hiring staff"),
+        (clauses.payments, "sends money or a booking to someone"), (clauses.hiring, "talks of hiring staff"),
         (clauses.thanks, "thanks the staff"), (clauses.other_senses, "names people in another sense")) if taken]
     base = _left_to_score(text, clauses)
     if base is not None and asks_for_a_real_person(base):

@@ -61,6 +61,13 @@ _NEGATED = {
 # (a number is money only with its currency: "transfer me to level 2 support" is a request)
 _MONEY = (r"money|funds?|cash|[$€£]\S*|(?:\d[\d.,]*\s*)?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp|reais)|payments?"
           r"|dinero|plata|fondos|pago|argent|fonds|paiement|virement|geld|betrag|zahlung|dinheiro|grana|pagamento|pix")
+# ... or what was bought: "transfer my booking to another person", "pasar la reserva a otra persona"
+_GOODS = (r"(?:booking|reservation|ticket|order|subscription|membership|points|miles|voucher|gift\s+card|licen[cs]e|seat|room)s?"
+          r"|reservas?|billetes?|entradas?|pedidos?|suscripcion|reservations?|billets?|commandes?|abonnements?"
+          r"|buchung\w*|tickets?|bestellung\w*|abo\w*|bilhetes?|ingressos?|assinatura")
+_RECIPIENT = (r"person|persona|personne|pessoa|someone|somebody|alguien|quelqu'un|jemand\w*|alguem|friends?|amig[oa]s?|amie?s?"
+              r"|freund\w*|wife|husband|partner|son|daughter|mother|father|brother|sister|colleague|name|esposa|esposo|marido"
+              r"|mujer|hij[oa]|femme|mari|fils|fille|frau|mann|sohn|tochter|mulher|filh[oa]")
 _PAYING = (r"transfer\w*|send\w*|sent|wir(?:e|ed|ing)|pay|paying|paid|mov(?:e|ed|ing)"
            r"|transferir\w*|enviar|envie|mandar|pagar|transferer|virer|envoyer|payer|uberw(?:ei|ie)s\w*|schick\w*|zahl\w*")
 _TRANSFER_NOUN = (r"(?:make|do|send|set\s+up|schedule|initiate|hacer|realizar|faire|effectuer|tatigen|machen|fazer)"
@@ -70,6 +77,10 @@ _PAYEE = rf"(?:\s+(?:to|for|a|para|pra|à|an|fur)\s+(?:\S+\s+){{0,3}}?(?:{_PERSO
 _PAYMENT = re.compile(
     # (with the payer when a person word is the subject: "can someone transfer funds into my account")
     rf"\b(?:(?:{_PERSON})\s+)?(?:(?:{_PAYING})\s+(?:\S+\s+){{0,3}}?(?:[a-z]')?(?:{_MONEY})(?!\w)|{_TRANSFER_NOUN}\b){_PAYEE}"
+    # a booking passed on to someone else (not "transfer my order to an agent", a hand-over with its topic)
+    rf"|\b(?:{_PAYING}|pasar|passer|passar|ubertragen|give)\s+(?:\S+\s+){{0,2}}?(?:{_GOODS})\s+(?:to|a|para|pra|an|auf)\s+"
+    rf"(?:\S+\s+){{0,2}}?(?:{_RECIPIENT})\b"
+    rf"|\b(?:{_GOODS})\s+(?:auf|an)\s+(?:\S+\s+){{0,2}}?(?:{_RECIPIENT})\s+(?:ubertrag\w*|umschreib\w*|weitergeb\w*)"
     # German puts the verb last: "jemandem 50 Euro überweisen", "meiner Schwester Geld schicken"
     # ("Geld an eine andere Person senden": the payee may come between)
     rf"|\b(?:(?:{_PERSON})\s+|\w+\s+)?(?:{_MONEY})\s+(?:\w+\s+){{0,4}}?(?:uberw(?:ei|ie)s\w*|schick\w*|send\w*|zahl\w*)\b")
@@ -269,6 +280,9 @@ _ELSEWHERE = re.compile(
     rf"(?:to\s+(?:speak|talk)\s+(?:to|with)\s+)?(?:{_ANOTHER})\b"
     r"|\b(?:someone|somebody|a\s+(?:real\s+)?(?:person|human))\s+(?:\S+\s+){0,2}?(?:i\s+(?:can|could)\s+)?(?:to\s+)?"
     r"(?:talk|speak|chat)\s+(?:to|with)\b"
+    # a contact person asked for: "gibt es einen Ansprechpartner für mein Problem?"
+    r"|\b(?:gibt\s+es|is\s+there|hay|y\s+a-t-il|il\s+y\s+a|existe|tem)\s+(?:(?:einen?|a|an|un|une|uma|um|alguna?|algum|alguma)\s+)?"
+    r"(?:ansprechpartner\w*|contact\s+person|persona\s+de\s+contacto|interlocuteur|pessoa\s+de\s+contato)\b"
     # someone sought to help: "I'm looking for someone who can fix my booking", "busco a alguien que me ayude"
     rf"|\b(?:{_SEEKING})\s+(?:{_SOMEONE_SOUGHT})\s+(?:who|that|to|que|qui|der|die|para|pour)\s+(?:\S+\s+){{0,2}}?(?:[a-z]')?(?:{_HELPING})"
     r"|\bmanual\s+(?:customer\s+)?(?:service|support|assistance|help|agent|operator)\b"
