@@ -513,6 +513,8 @@ def _answer_value(config: CollectInputConfig, text: str, reading: Reading) -> Js
     if value is None or config.kind != "text":
         return value
     if expects_specific_value(config):
+        if not re.search(r"\w", text):  # emoji or punctuation alone ("🙂🙂🙂", "?") hold no order number
+            return None
         escaping = reading.kb_answer or reading.declined or reading.wants_person or reading.upset
         return None if escaping and not looks_like_value(text, bare_word=not reading.declined) else value
     if reading.wants_person or reading.upset or (reading.declined and _counts_as_refusal(config, text)):

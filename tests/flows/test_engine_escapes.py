@@ -57,6 +57,14 @@ def test_a_question_is_answered_and_the_flow_asks_again() -> None:
     assert sent(after) == ["Looking up A1234."]
 
 
+def test_emoji_or_punctuation_alone_is_no_order_number_and_the_question_is_asked_again() -> None:
+    for text in ("🙂🙂🙂", "??", "👍"):
+        step = answer(ORDERS, waiting(ORDERS), text, Reading())
+        assert step.state.status == "waiting_input", text
+        assert "order_number" not in step.state.variables
+        assert sent(step) == ["Sorry, I didn't get an answer. What's your order number?"]
+
+
 def test_the_question_is_asked_at_most_twice_then_the_fallback_path() -> None:
     first = answer(ORDERS_WITH_FALLBACK, waiting(ORDERS_WITH_FALLBACK), "What is your return policy?", RETURNS)
     second = answer(ORDERS_WITH_FALLBACK, first.state, "And how long does shipping take?",
