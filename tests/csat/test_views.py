@@ -152,7 +152,10 @@ def test_csv_cells_cannot_become_formulas(analytics_data, admin_agent, client):
 def test_analytics_is_for_staff_agents(agent, client, db):
     assert client.get("/analytics/").status_code == 302  # to the login page
     client.force_login(agent)
-    assert client.get("/analytics/").status_code == 403
+    page = client.get("/analytics/")
+    assert page.status_code == 403
+    # a page that says why and leads back, not a bare "403 Forbidden"
+    assert "Analytics are for workspace admins." in page.content.decode() and 'href="/inbox/"' in page.content.decode()
     assert client.get("/analytics/export.csv").status_code == 403
     staff_without_workspace = factories.UserFactory(username="root", is_staff=True)
     client.force_login(staff_without_workspace)
