@@ -441,16 +441,27 @@ RETRY_HINTS: Mapping[str, str] = MappingProxyType(
 )
 
 
+_NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)?(?![\w.,]*\d)")
+
+
 def check_answer(config: CollectInputConfig, text: str) -> Json | None:
     """The value to store for this answer, normalised; None when it is not acceptable."""
     text = text.strip()
     if not text:
         return None
+    # an answer in a sentence counts when it holds exactly one value: "my email is ana@example.com",
+    # "Mi correo es <ana@example.es>.", "call me on +34 600 123 456", "about 3 nights"
     if config.kind == "email":
-        return text if fields.is_email(text) else None
+        found = {m.group(0) for m in fields.EMAIL.finditer(text)}
+        return found.pop() if len(found) == 1 else None
     if config.kind == "phone":
-        return re.sub(r"[\s().-]", "", text) if fields.is_phone(text) else None
+        found = {m.group(0).strip() for m in fields.PHONE.finditer(text) if len(fields.digits(m.group(0))) in fields.PHONE_DIGITS}
+        return re.sub(r"[\s().-]", "", found.pop()) if len(found) == 1 else None
     if config.kind == "number":
+        numbers = _NUMBER.findall(text)
+        if len(numbers) != 1 or (numbers[0] != text and "?" in text):  # "is it 5 a night?" asks, it doesn't answer
+            return None
+        text = numbers[0]
         if text.count(",") == 1 and "." not in text:
             text = text.replace(",", ".")  # a decimal comma, as in "3,5"
         try:

@@ -239,6 +239,14 @@ def test_choice_offers_quick_replies_and_accepts_label_or_number() -> None:
         ("number", "3,5", 3.5),
         ("number", "many", None),
         ("number", "nan", None),
+        # an answer in a sentence, when it holds exactly one value
+        ("email", "my email is carlos@example.com", "carlos@example.com"),
+        ("email", "Mi correo es <carlos@example.es>.", "carlos@example.es"),
+        ("email", "either a@b.co or c@d.co", None),
+        ("phone", "call me on +34 600 123 456 please", "+34600123456"),
+        ("number", "about 3 nights", 3),
+        ("number", "2 adults and 1 child", None),
+        ("number", "is it 5 a night?", None),
     ],
 )
 def test_answer_checks_per_kind(kind: str, text: str, value: Any) -> None:
