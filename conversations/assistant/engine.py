@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 TOPIC_K = 3  # a class's score is the mean of its 3 most similar examples (the best one below 10 examples)
 TOPIC_MIN = 0.5  # below this nothing is close enough to be that topic
 TOPIC_MARGIN = 0.05  # the topic must beat every "everything else" class by this much
+TOPIC_MIN_ACROSS = 0.45  # the same two bounds on the multilingual vectors, for a message not in English
+TOPIC_MARGIN_ACROSS = 0.03  # (P 0.988 on Bitext val read this way with 3 examples a topic, 1.000 with 10)
 TOPIC_EMB_WEIGHT = 1.0  # similarity = w * embedding cosine + (1 - w) * TF-IDF cosine (TF-IDF without encoder)
 COVER_SHARE = 0.3  # a Bitext intent that >= 30% of a topic's examples are classified as is that topic
 COVER_CONFIDENCE = 0.6  # ... with this mean probability (a few examples loosely like "complaint" are not)
@@ -35,6 +37,7 @@ INTENT_VETO = 0.8  # a message this surely an uncovered intent is not matched by
 THANKS_REST_WORDS = 10  # thanks for the staff with at most this many other words (no question) is small talk
 
 _emb_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+_ml_emb_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 _emb_lock = threading.Lock()
 _EMB_CACHE_SIZE = 20_000
 
@@ -43,19 +46,31 @@ def embed_texts(texts: Sequence[str]) -> np.ndarray | None:
     """Embeddings for topic examples, cached per process: building an Assistant for a
     workspace whose topics did not change costs no model time."""
     encoder = get_encoder()
-    if encoder is None:
+    return _cached_embeddings(texts, encoder, _emb_cache) if encoder is not None else None
+
+
+def embed_texts_across_languages(texts: Sequence[str]) -> np.ndarray | None:
+    """The multilingual encoder's unit vectors for topic examples and the ordinary requests they compete
+    with (cached per process like `embed_texts`), or None without that encoder."""
+    encoder = get_multilingual_encoder()
+    if encoder is None or not texts:
         return None
+    vecs = _cached_embeddings(texts, encoder, _ml_emb_cache)
+    return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+
+
+def _cached_embeddings(texts: Sequence[str], encoder, cache: OrderedDict[str, np.ndarray]) -> np.ndarray:
     with _emb_lock:
-        missing = [t for t in dict.fromkeys(texts) if t not in _emb_cache]
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
     if missing:
-        vecs = encoder.encode(missing)
+        vecs = np.concatenate([encoder.encode(missing[i:i + 64]) for i in range(0, len(missing), 64)])
         with _emb_lock:
             for t, v in zip(missing, vecs):
-                _emb_cache[t] = v
-            while len(_emb_cache) > _EMB_CACHE_SIZE:
-                _emb_cache.popitem(last=False)
+                cache[t] = v
+            while len(cache) > _EMB_CACHE_SIZE:
+                cache.popitem(last=False)
     with _emb_lock:
-        return np.stack([_emb_cache[t] if t in _emb_cache else encoder.encode([t])[0] for t in texts])
+        return np.stack([cache[t] if t in cache else encoder.encode([t])[0] for t in texts])
 
 
 def _keyword_pattern(keyword: str) -> re.Pattern[str] | None:
@@ -74,7 +89,7 @@ class TopicIndex:
     on are dropped, so a "refunds" topic is not out-voted by the Bitext refund intents.
     """
 
-    def __init__(self, topics: Sequence[Topic], models: DetectorModels) -> None:
+    def __init__(self, topics: Sequence[Topic], models: DetectorModels, *, multilingual: bool = False) -> None:
         self.topics = [t for t in topics if t.name]
         self.keywords: list[list[tuple[str, re.Pattern[str]]]] = []
         for t in self.topics:
@@ -124,6 +139,22 @@ class TopicIndex:
         self.bg_lex = models.bg_lex[keep]
         self.bg_emb = models.bg_emb[keep] if models.bg_emb is not None else None
         self.bg_rows = [np.flatnonzero(self.bg_intents == c) for c in self.bg_classes]
+        # A message in another language is also read on the multilingual encoder's vectors, where
+        # "Quiero que me devolváis el dinero" sits near "I want my money back" (`_match_across_languages`)
+        # (its examples only, where a topic has some: a keyword is matched as a word, and "gdpr" or "reembolso"
+        # alone would dilute the examples' best three)
+        self.ex_multi = self.bg_multi = None
+        self.multi_texts: list[str] = []
+        self.multi_rows: list[np.ndarray] = []
+        if texts and multilingual:
+            owner_multi: list[int] = []
+            for i, t in enumerate(self.topics):
+                own = [e for e in t.examples if e.strip()] or [k for k in t.keywords if k.strip()]
+                self.multi_texts += own
+                owner_multi += [i] * len(own)
+            self.multi_rows = [np.flatnonzero(np.asarray(owner_multi) == i) for i in range(len(self.topics))]
+            self.ex_multi = embed_texts_across_languages(self.multi_texts)
+            self.bg_multi = embed_texts_across_languages([str(t) for t in np.asarray(models.bg_texts)[keep]])
 
     @staticmethod
     def _sims(a_emb, a_lex, b_emb, b_lex) -> np.ndarray:
@@ -138,7 +169,35 @@ class TopicIndex:
             return lex
         return TOPIC_EMB_WEIGHT * (a_emb @ b_emb.T) + (1 - TOPIC_EMB_WEIGHT) * lex
 
-    def match(self, text: str, q_lex: sparse.csr_matrix, q_emb: np.ndarray | None) -> TopicMatch | None:
+    def match(self, text: str, q_lex: sparse.csr_matrix, q_emb: np.ndarray | None,
+              m_emb: np.ndarray | None = None, lang: str = "en") -> TopicMatch | None:
+        """The topic of a message: a keyword, a covered intent, or its closeness to the examples (for a
+        message not in English, on the multilingual vectors `m_emb` as well)."""
+        # (MiniLM reads English: on two Spanish sentences its cosine follows their shared words, not their meaning)
+        across = lang != "en" and m_emb is not None and self.ex_multi is not None
+        found = self._match_in_english(text, q_lex, None if across else q_emb)
+        if found is None and across:
+            found = self._match_across_languages(m_emb)
+        return found
+
+    def _match_across_languages(self, m_emb: np.ndarray) -> TopicMatch | None:
+        """The examples' rule (closest class, close enough, ahead of every ordinary request) on the
+        multilingual vectors, with its own bounds: their cosines run lower across languages."""
+        q = m_emb / max(float(np.linalg.norm(m_emb)), 1e-9)
+        ex, bg = self.ex_multi @ q, self.bg_multi @ q
+        topic_scores = [d.top_k_mean(ex[rows], TOPIC_K if rows.size >= 10 else 1) for rows in self.multi_rows]
+        best_t = int(np.argmax(topic_scores))
+        s_t = topic_scores[best_t]
+        s_b = max((d.top_k_mean(bg[rows], TOPIC_K) for rows in self.bg_rows), default=0.0)
+        if s_t >= TOPIC_MIN_ACROSS and s_t >= s_b + TOPIC_MARGIN_ACROSS:
+            rows = self.multi_rows[best_t]
+            nearest = self.multi_texts[int(rows[np.argmax(ex[rows])])]
+            return TopicMatch(self.topics[best_t].name, round(float(s_t), 4),
+                              f"similar across languages to example {nearest[:80]!r} ({s_t:.2f}; closest other request {s_b:.2f})")
+        return None
+
+    def _match_in_english(self, text: str, q_lex: sparse.csr_matrix, q_emb: np.ndarray | None) -> TopicMatch | None:
+        """Keywords, covered intents, then (with `q_emb`, MiniLM's vector) closeness to the examples."""
         if not self.topics:
             return None
         norm = normalize(text)
@@ -166,6 +225,8 @@ class TopicIndex:
                                       f"classified as {intent!r} ({p_int:.2f}), which this topic's examples are")
         if p_int >= INTENT_VETO and intent not in self.covered:
             return None  # surely an ordinary request of another kind
+        if q_emb is None and self.emb is not None:
+            return None
         emb = q_emb if (q_emb is not None and self.emb is not None) else None
         ex = self._sims(emb[None, :] if emb is not None else None, q_lex, self.emb, self.lex)[0]
         bg = self._sims(emb[None, :] if emb is not None else None, q_lex, self.bg_emb, self.bg_lex)[0]
@@ -194,7 +255,7 @@ class Assistant:
         self.knowledge = knowledge
         self.models = models or detector_models()
         self.kb_threshold = DEFAULT_KB_THRESHOLD if kb_threshold is None else float(kb_threshold)
-        self.topics = TopicIndex(topics, self.models)
+        self.topics = TopicIndex(topics, self.models, multilingual=self.models.human_ml is not None)
         self.encoder = get_encoder()
         self.ml_encoder = get_multilingual_encoder() if self.models.human_ml is not None else None
         self.encoders = d.Encoders(self.encoder, self.ml_encoder)
@@ -244,7 +305,7 @@ class Assistant:
             human.fired or smalltalk or frustration.fired or "?" in text) else None
         if thanked and len(text.split()) - len(thanked.split()) <= THANKS_REST_WORDS:
             smalltalk = "thanks_staff"  # "I want to thank the agent who helped me": nothing to look up, nobody to call
-        topic = self.topics.match(text, q_lex, q_emb) if not smalltalk else None
+        topic = self.topics.match(text, q_lex, q_emb, m_emb, lang) if not smalltalk else None
 
         answer, conf, candidates, cand_passages = None, 0.0, (), ()
         if not self.knowledge.empty and text.strip():

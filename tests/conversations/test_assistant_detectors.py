@@ -193,6 +193,19 @@ def test_unrelated_message_matches_no_topic(topic_bot: Assistant) -> None:
     assert topic_bot.analyze("what are your opening hours").restricted_topic is None
 
 
+# Topics configured in English, messages in the other four languages: read on the multilingual vectors.
+@pytest.mark.parametrize("text,topic", [
+    ("Quiero que me reembolséis la compra, por favor", "refunds"), ("Remboursez-moi cette commande s'il vous plaît", "refunds"),
+    ("Ich verklage Ihre Firma", "legal"), ("Vou entrar com uma ação judicial contra vocês", "legal"),
+    ("¿Cuánto tarda el envío a Canarias?", None), ("Comment changer mon mot de passe ?", None),
+    ("Welche Zahlungsarten akzeptieren Sie?", None), ("Vocês entregam no sábado?", None),
+])
+def test_a_topic_is_matched_in_other_languages(topic_bot: Assistant, text: str, topic: str | None) -> None:
+    m = topic_bot.analyze(text).restricted_topic
+    assert (m.name if m else None) == topic, m
+    assert m is None or "across languages" in m.evidence
+
+
 # --- language, phrases, extraction ------------------------------------------------------------
 
 
