@@ -548,11 +548,23 @@ def _escape_to_person(run: _Run, node: Node, config: CollectInputConfig, text: s
     words = " ".join(text.split())
     words = words if len(words) <= 120 else words[:119].rsplit(" ", 1)[0] + "…"
     notice = "sorry" if reading.upset else "of_course"
-    run.emit(RequestHandoff("", "", f"{REASON[cause]}: “{words}”", trigger=TRIGGER[cause], notice=notice,
+    run.emit(RequestHandoff(*_the_flows_own_target(run.graph), f"{REASON[cause]}: “{words}”", trigger=TRIGGER[cause], notice=notice,
                               language=reading.language))
     run.retries.pop(node.id, None)
     what = "asked for a person" if reading.wants_person else "is frustrated"
     run.finish("handed_off", f"the visitor {what} instead of giving {config.variable}; handed off")
+
+
+def _the_flows_own_target(graph: FlowGraph) -> tuple[str, str]:
+    """Where the flow itself hands off, when all its Handoff nodes agree ("team", "Billing"): a visitor who
+    leaves the Billing flow for a person wants the Billing team. ("", "") for the workspace's routing."""
+    targets = set()
+    for node in graph.nodes:
+        if node.type == "handoff":
+            config = parse_node(node).config
+            if isinstance(config, HandoffConfig):
+                targets.add((config.target_kind, config.target_name))
+    return targets.pop() if len(targets) == 1 else ("", "")
 
 
 def _condition_holds(run: _Run, condition: Condition) -> bool:

@@ -402,7 +402,7 @@ def _target(conversation: Conversation, kind: str, name: str) -> conversation_se
 
 def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, state: RunState) -> None:
     target = _target(conversation, effect.target_kind, effect.target_name) if effect.target_kind else \
-        conversation_services.Target()  # the visitor left the flow for a person: the workspace's routing
+        conversation_services.Target()  # no target of its own: the workspace's routing
     if target is None:
         ending.log_line(run, conversation, state.steps, f"no {effect.target_kind} named {effect.target_name} any more; "
                                                         "handed off to the workspace's default target")

@@ -100,6 +100,19 @@ def test_a_request_for_a_person_hands_off_at_once_with_what_is_known() -> None:
     assert sent(step) == []  # the normal handoff path tells the visitor, not the flow
 
 
+def test_a_visitor_who_leaves_the_flow_for_a_person_goes_where_the_flow_hands_off() -> None:
+    to_billing = ("to_billing", "handoff", {"target": {"kind": "team", "name": "Billing"}, "reason": "Billing question"})
+    graph = flow(ASK_ORDER, to_billing)
+    (handoff,) = handoffs(answer(graph, waiting(graph), "can I talk to someone?", Reading(wants_person=True)))
+    assert (handoff.target_kind, handoff.target_name, handoff.trigger) == ("team", "Billing", "user_request")
+
+    # two Handoff nodes with different targets: the workspace's routing decides
+    to_support = ("to_support", "handoff", {"target": {"kind": "team", "name": "Support"}})
+    graph = flow(ASK_ORDER, to_billing, to_support, edges=[("ask", "to_billing", "next"), ("ask", "to_support", "error")])
+    (handoff,) = handoffs(answer(graph, waiting(graph), "this is useless", Reading(upset=True)))
+    assert (handoff.target_kind, handoff.target_name) == ("", "")
+
+
 def test_anger_hands_off_with_a_sorry_notice_and_keeps_a_value_given_with_it() -> None:
     step = answer(ORDERS, waiting(ORDERS), "A1234 and this is ridiculous, I've waited two weeks",
                   Reading(upset=True))
