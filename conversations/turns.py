@@ -204,11 +204,10 @@ def _handoff_request(conversation: Conversation, plan: TurnPlan) -> services.Han
     assert h is not None
     policy = routing_selectors.policy_for(workspace=conversation.workspace)
     target = services.Target()
-    if h.topic:
-        restricted = policy.restricted_topics.filter(name=h.topic).select_related(
-            "target_user", "target_team", "target_specialty").first()
-        if restricted is not None and restricted.target_kind:
-            target = services.Target.of(restricted)
+    restricted = routing_selectors.restricted_topic_with_target(workspace=conversation.workspace, name=h.topic) \
+        if h.topic else None
+    if restricted is not None:
+        target = services.Target.of(restricted)
     priority, reasons = "", ()
     if policy.auto_priority:
         visitor_texts = list(conversation.messages.filter(sender_type=Message.SenderType.VISITOR)

@@ -146,6 +146,7 @@ class Reading:
     upset: bool = False  # frustrated or angry wording
     declined: bool = False  # a refusal, "skip", "I don't know it"
     language: str = ""  # the message's language: the handoff notice is said in it
+    topic: str = ""  # a restricted topic the workspace's policy hands off ("Refunds"), when the message is one
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,10 @@ class RequestHandoff:
     target_kind: str  # "user" | "team" | "specialty"; "" the workspace's own routing
     target_name: str
     reason: str
-    trigger: str = "flow"  # a visitor who escaped a question: "user_request" or "ai_decision" (frustration)
+    trigger: str = "flow"  # a visitor who escaped a question: "user_request", "restricted_topic" or "ai_decision"
     notice: str = "plain"  # how the visitor's handoff notice opens (conversations.services.HandoffRequest)
     language: str = ""  # the notice's language; "" the conversation's
+    topic: str = ""  # the restricted topic the visitor wrote of: its own target, when it has one, comes first
 
 
 @dataclass(frozen=True)
@@ -458,7 +460,9 @@ def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> N
 def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, text: str) -> None:
     reading = run.inbound.reading or Reading()
     value = _answer_value(config, text, reading)
-    if reading.wants_person or reading.upset:
+    # (a restricted topic is the answer to a free-text question, "what's the billing issue?", not an escape)
+    on_a_topic = bool(reading.topic) and (config.kind != "text" or expects_specific_value(config))
+    if reading.wants_person or reading.upset or on_a_topic:
         _escape_to_person(run, node, config, text, reading, value)
         return
     if value is not None:
@@ -515,7 +519,7 @@ def _answer_value(config: CollectInputConfig, text: str, reading: Reading) -> Js
     if expects_specific_value(config):
         if not re.search(r"\w", text):  # emoji or punctuation alone ("🙂🙂🙂", "?") hold no order number
             return None
-        escaping = reading.kb_answer or reading.declined or reading.wants_person or reading.upset
+        escaping = reading.kb_answer or reading.declined or reading.wants_person or reading.upset or reading.topic
         return None if escaping and not looks_like_value(text, bare_word=not reading.declined) else value
     if reading.wants_person or reading.upset or (reading.declined and _counts_as_refusal(config, text)):
         return None
@@ -541,17 +545,20 @@ def _no_answer(run: _Run, node: Node, config: CollectInputConfig, why: str) -> N
 
 def _escape_to_person(run: _Run, node: Node, config: CollectInputConfig, text: str, reading: Reading,
                       value: Json | None) -> None:
-    """Asked for a person, or angry, while a question waits: hand off at once with what is known."""
+    """Asked for a person, angry, or on a restricted topic instead of answering, while a question waits: hand
+    off at once with what is known (a restricted topic to its own target, which the service looks up)."""
     if value is not None and (config.kind != "text" or expects_specific_value(config)):
         run.variables[config.variable] = value
-    cause = "user_request" if reading.wants_person else "frustration"  # an explicit request comes first
+    # an explicit request comes first, as in a turn without a flow (routing.decision)
+    cause = "user_request" if reading.wants_person else "restricted_topic" if reading.topic else "frustration"
     words = " ".join(text.split())
     words = words if len(words) <= 120 else words[:119].rsplit(" ", 1)[0] + "…"
     notice = "sorry" if reading.upset else "of_course"
-    run.emit(RequestHandoff(*_the_flows_own_target(run.graph), f"{REASON[cause]}: “{words}”", trigger=TRIGGER[cause], notice=notice,
-                              language=reading.language))
+    about = f" “{reading.topic}”" if cause == "restricted_topic" else ""
+    run.emit(RequestHandoff(*_the_flows_own_target(run.graph), f"{REASON[cause]}{about}: “{words}”",
+                            trigger=TRIGGER[cause], notice=notice, language=reading.language, topic=reading.topic))
     run.retries.pop(node.id, None)
-    what = "asked for a person" if reading.wants_person else "is frustrated"
+    what = {"user_request": "asked for a person", "frustration": "is frustrated"}.get(cause, f"wrote of {reading.topic}")
     run.finish("handed_off", f"the visitor {what} instead of giving {config.variable}; handed off")
 
 

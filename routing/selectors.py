@@ -25,6 +25,13 @@ def policy_for(*, workspace: Workspace) -> HandoffPolicy:
     return policy
 
 
+def restricted_topic_with_target(*, workspace: Workspace, name: str):
+    """The workspace's restricted topic `name` when it has a target of its own (it routes there), else None."""
+    topic = policy_for(workspace=workspace).restricted_topics.filter(name=name).select_related(
+        "target_user", "target_team", "target_specialty").first()
+    return topic if topic is not None and topic.target_kind else None
+
+
 def agent_by_slack_user(*, workspace_id: int, slack_user_id: str):
     """The active agent of the workspace whose Slack member id this is, or None."""
     if not slack_user_id:

@@ -122,6 +122,8 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
         logger.exception("Reading a flow answer failed for workspace %s", workspace.pk)
         return None
     answer = analysis.answer
+    policy = routing_selectors.policy_for(workspace=workspace)
+    hands_off_topics = policy.handoff_enabled and policy.level != policy.Level.AI_ONLY
     return Reading(
         kb_answer=answer.text if answer is not None else None,
         kb_metadata=_answer_metadata(answer) if answer is not None else {},
@@ -130,6 +132,7 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
         or (analysis.frustration.fired and not analysis.repeated_question.fired),
         declined=bool(DECLINE.match(normalize(text))),
         language=analysis.language,
+        topic=analysis.restricted_topic.name if analysis.restricted_topic and hands_off_topics else "",
     )
 
 

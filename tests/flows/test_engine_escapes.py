@@ -113,6 +113,24 @@ def test_a_visitor_who_leaves_the_flow_for_a_person_goes_where_the_flow_hands_of
     assert (handoff.target_kind, handoff.target_name) == ("", "")
 
 
+def test_a_restricted_topic_instead_of_the_answer_hands_off_with_the_topic() -> None:
+    graph = flow(("intro", "collect_input", {"variable": "email", "kind": "email", "question": "Email?"}), LOOKUP)
+    step = answer(graph, waiting(graph), "forget it, I want a refund", Reading(topic="Refunds", upset=True))
+    (handoff,) = handoffs(step)
+    assert (handoff.trigger, handoff.topic, handoff.notice) == ("restricted_topic", "Refunds", "sorry")
+    assert handoff.reason == "Restricted topic “Refunds”: “forget it, I want a refund”"
+
+    # an order number given with it is kept, and no lookup runs on the sentence
+    step = answer(ORDERS, waiting(ORDERS), "A1234, you charged me twice for it", Reading(topic="Billing disputes"))
+    assert handoffs(step) and sent(step) == []
+
+    # the free-text answer of a flow about that very topic is an answer, not an escape
+    issue = flow(("issue", "collect_input", {"variable": "issue", "kind": "text", "question": "What's the issue?"}),
+                 ("thanks", "message", {"text": "Thanks: {{issue}}"}))
+    step = answer(issue, waiting(issue), "you charged me twice for my order", Reading(topic="Billing disputes"))
+    assert not handoffs(step) and sent(step) == ["Thanks: you charged me twice for my order"]
+
+
 def test_anger_hands_off_with_a_sorry_notice_and_keeps_a_value_given_with_it() -> None:
     step = answer(ORDERS, waiting(ORDERS), "A1234 and this is ridiculous, I've waited two weeks",
                   Reading(upset=True))

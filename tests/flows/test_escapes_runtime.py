@@ -50,3 +50,21 @@ def test_a_german_refusal_takes_the_no_answer_path(waiting, deliver):
 def test_an_order_number_is_still_taken(waiting, deliver):
     deliver(waiting, "es el A1234")
     assert bot_texts(waiting)[-1] == "Pedido es el A1234."
+
+
+@pytest.mark.django_db
+def test_a_restricted_topic_instead_of_the_order_number_goes_to_the_topics_target(waiting, deliver, workspace,
+                                                                                   billing_team):
+    from routing.selectors import policy_for
+    from tests import factories
+
+    factories.RestrictedTopicFactory(policy=policy_for(workspace=workspace), name="Billing disputes",
+                                     keywords=["chargeback"], examples=["I want to dispute a charge"],
+                                     target_kind="team", target_team=billing_team)
+    _, consumed = deliver(waiting, "olvídalo, voy a hacer un chargeback con mi banco")
+
+    assert consumed
+    handoff = Handoff.objects.get(conversation=waiting)
+    assert (handoff.trigger, handoff.target_team) == ("restricted_topic", billing_team)
+    assert handoff.reason.startswith("Restricted topic “Billing disputes”: “olvídalo")
+    assert FlowRun.objects.get(conversation=waiting).end_reason == "handed_off"
