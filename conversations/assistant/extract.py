@@ -64,9 +64,14 @@ def extract_field(kind: str, text: str, regex: str | None = None) -> str | None:
                 return value
         return None
     if kind == "order_number":
+        # (digits of a phone number are no order: "+44 20 7946 0000" in a signature; a bare "12345678" may be either)
+        phones = [p.span() for p in PHONE.finditer(text)
+                  if len(_digits(p.group(0))) in PHONE_DIGITS and re.search(r"^\+|[\s().]", p.group(0))]
         for m in ORDER.finditer(text):
             value = m.group(1)
             if EMAIL.search(text) and value in text.split("@")[-1]:
+                continue
+            if any(start <= m.start(1) and m.end(1) <= end for start, end in phones):
                 continue
             if len(_digits(value)) >= 3:
                 return value.upper()

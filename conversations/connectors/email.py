@@ -19,9 +19,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.html import strip_tags
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from bs4 import BeautifulSoup
 from mailparser_reply import EmailReplyParser
 
 from conversations.connectors.common import absolute_links, hook_error, hook_workspace, hmac_sha256_valid
@@ -178,7 +178,38 @@ def _text_of(mime: MimeMessage) -> str:
     content = part.get_content()
     if isinstance(content, bytes):
         content = content.decode("utf-8", "replace")
-    return strip_tags(content) if part.get_content_type() == "text/html" else content
+    return text_of_html(content) if part.get_content_type() == "text/html" else content
+
+
+# Where mail clients put the quoted history in HTML: Gmail, Yahoo, Thunderbird's cite, Apple Mail's and every
+# client's blockquote, and Outlook's "From: … Sent: …" block (after which everything is the old mail)
+_QUOTED_HTML = "blockquote, .gmail_quote, .gmail_attr, .yahoo_quoted, .moz-cite-prefix"
+_OUTLOOK_QUOTE = "#divRplyFwdMsg, #appendonsend"
+_BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "ul", "ol", "pre")
+
+
+def text_of_html(html: str) -> str:
+    """The text of an HTML-only mail as its reader saw it: paragraphs and line breaks kept, no style, script
+    or head, entities decoded (&nbsp; a space), and without the quoted history."""
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup(["script", "style", "head", "title", "template", "noscript"]):
+        element.decompose()
+    for quote in soup.select(_OUTLOOK_QUOTE):
+        for later in list(quote.find_all_next()):
+            later.decompose()
+        previous = quote.find_previous_sibling()
+        if previous is not None and previous.name == "hr":
+            previous.decompose()
+        quote.decompose()
+    for element in soup.select(_QUOTED_HTML):
+        element.decompose()
+    for element in soup.find_all("br"):
+        element.replace_with("\n")
+    for element in soup.find_all(_BLOCKS):
+        element.insert_before("\n")
+        element.insert_after("\n")
+    lines = (" ".join(line.replace("\xa0", " ").split()) for line in soup.get_text().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _attachments_of(mime: MimeMessage) -> list[channels.InboundFile]:

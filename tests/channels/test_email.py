@@ -80,6 +80,27 @@ def test_a_new_mail_opens_a_conversation_the_sender_becomes_the_contact(workspac
     assert ("process_turn_task", (message.id,)) in no_tasks, "the AI answers the mail"
 
 
+OUTLOOK_HTML = """<html><head><style>p.MsoNormal{margin:0}</style><script>alert(1)</script></head><body>
+<div><p class="MsoNormal">Hello,<br><br>Which payment methods do you accept?&nbsp;Can I use PayPal?</p>
+<p class="MsoNormal">Kind regards,<br>Olga</p></div><hr>
+<div id="divRplyFwdMsg"><b>From:</b> Northwind Support<br><b>Sent:</b> Monday</div>
+<div>Our earlier answer about shipping times</div></body></html>"""
+
+
+def test_an_html_only_mail_reads_as_its_sender_wrote_it(workspace, client, no_tasks):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "Olga <olga@example.org>", "support@northwind.test", "Payment"
+    mail["Message-ID"] = make_msgid(domain="example.org")
+    mail.set_content(OUTLOOK_HTML, subtype="html")
+    response = post_mail(client, mail.as_bytes())
+    assert response.status_code == 201, response.content
+    body = Message.objects.get(pk=response.json()["message"]).body
+    # paragraphs kept, no style or script text, &nbsp; a space, no quoted history
+    assert body.startswith("Hello,\n\nWhich payment methods do you accept? Can I use PayPal?"), body
+    assert "MsoNormal" not in body and "alert" not in body and "&nbsp;" not in body
+    assert "shipping times" not in body and "From:" not in body
+
+
 def test_a_second_mail_from_the_sender_matches_the_contact_case_insensitively(workspace, client, no_tasks):
     existing = Contact.objects.create(workspace=workspace, name="Zoe", email="Zoe@Example.org")
     response = post_mail(client, make_mail(sender="ZOE@example.org"))

@@ -258,6 +258,13 @@ def test_validate_rejects(kind: str, value: str) -> None:
     assert extract_field(kind, value) is None
 
 
+@pytest.mark.parametrize("text,value", [("Olga Smith\nNorthwind Ltd\n+44 20 7946 0000", None),
+                                        ("order A-10234, call me on +34 600 123 456", "A-10234"),
+                                        ("my order number is 12345678", "12345678")])
+def test_the_digits_of_a_phone_number_are_no_order_number(text: str, value: str | None) -> None:
+    assert extract_field("order_number", text) == value
+
+
 def test_custom_regex_and_bad_regex() -> None:
     assert extract_field("regex", "my code is XK-99", r"[A-Z]{2}-\d{2}") == "XK-99"
     assert validate_field("regex", "XK-99", r"[A-Z]{2}-\d{2}")
