@@ -20,6 +20,18 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
         "espere uma resposta em cerca de {minutes} minutos. Pode sair desta página, responderemos aqui.",
     },
+    "handoff_queued_thread": {  # the same by email, SMS or Slack: there is no page to leave
+        "en": "Everyone on our team is busy right now. You are number {position} in the queue; "
+        "expect a reply in about {minutes} minutes. We'll answer in this conversation.",
+        "es": "Ahora mismo todo nuestro equipo está ocupado. Eres el número {position} en la cola; "
+        "espera una respuesta en unos {minutes} minutos. Te responderemos en esta conversación.",
+        "fr": "Toute notre équipe est occupée pour le moment. Vous êtes numéro {position} dans la file ; "
+        "réponse prévue dans environ {minutes} minutes. Nous vous répondrons dans cette conversation.",
+        "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange; "
+        "rechnen Sie mit einer Antwort in etwa {minutes} Minuten. Wir antworten Ihnen in dieser Unterhaltung.",
+        "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
+        "espere uma resposta em cerca de {minutes} minutos. Responderemos nesta conversa.",
+    },
     "offer_human": {
         "en": "I'm sorry this is frustrating. Would you like me to bring in a person from our team?",
         "es": "Siento que esto sea frustrante. ¿Quieres que te pase con una persona de nuestro equipo?",
@@ -114,6 +126,18 @@ _PHRASES: dict[str, dict[str, str]] = {
               "Nummer {position} in der Warteschlange und können die Seite verlassen.",
         "pt": "A nossa equipa está fora do horário e volta {when}; vai responder aqui. É o número {position} na "
               "fila e pode sair desta página.",
+    },
+    "handoff_after_hours_thread": {  # the same by email, SMS or Slack
+        "en": "Our team is out of office right now and back {when}; they'll reply in this conversation then. You "
+              "are number {position} in the queue.",
+        "es": "Nuestro equipo está fuera de horario y vuelve {when}; te responderá en esta conversación. Eres el "
+              "número {position} en la cola.",
+        "fr": "Notre équipe est absente pour le moment et revient {when} ; elle vous répondra dans cette conversation. "
+              "Vous êtes numéro {position} dans la file.",
+        "de": "Unser Team ist gerade nicht im Dienst und ab {when} wieder da; die Antwort kommt dann in dieser "
+              "Unterhaltung. Sie sind Nummer {position} in der Warteschlange.",
+        "pt": "A nossa equipa está fora do horário e volta {when}; vai responder nesta conversa. É o número "
+              "{position} na fila.",
     },
     "still_waiting_after_hours": {  # "anyone there?" while queued out of office hours
         "en": "You're still in the queue, number {position}. Our team is back {when} and will reply here.",

@@ -187,9 +187,11 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
         system_message_locked(conversation, body=" ".join(p for p in parts if p), metadata={"handoff": str(handoff.id)})
         return
     # (a caller hears the wait in minutes, a text back to come)
-    queued, where = _where_in_the_queue(conversation, handoff, language,
-                                        open_key="call_queued_text_back" if calling else "handoff_queued",
-                                        closed_key=None if calling else "handoff_after_hours")
+    on_the_page = conversation.channel == Conversation.Channel.WEB  # by email, SMS or Slack no page to leave
+    queued, where = _where_in_the_queue(
+        conversation, handoff, language,
+        open_key="call_queued_text_back" if calling else "handoff_queued" if on_the_page else "handoff_queued_thread",
+        closed_key=None if calling else "handoff_after_hours" if on_the_page else "handoff_after_hours_thread")
     if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
         queued = f"{phrase(opener, language)} {queued}"
     system_message_locked(conversation, body=queued, metadata={"handoff": str(handoff.id), **where})

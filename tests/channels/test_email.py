@@ -246,6 +246,18 @@ def test_the_handoff_notice_and_agent_replies_go_out_and_notes_never(
     assert references[0] in references[1], "each mail references the thread so far"
 
 
+def test_a_queued_mail_is_told_its_place_without_a_page_to_leave(workspace, client, no_tasks,
+                                                                 django_capture_on_commit_callbacks):
+    from tests.conftest import request_handoff
+
+    inbound, _ = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_handoff(inbound.conversation)  # nobody online: the conversation waits in the queue
+    notice = inbound.conversation.messages.filter(sender_type="system", metadata__has_key="handoff").get()
+    assert "queue_position" in notice.metadata
+    assert "in this conversation" in notice.body and "page" not in notice.body, notice.body
+
+
 def test_a_failing_smtp_server_is_retried_then_the_failure_shows_and_an_agent_retries(
         workspace, agent, client, no_tasks, smtp_server, deliveries, published, django_capture_on_commit_callbacks):
     from tests.conftest import client_for
