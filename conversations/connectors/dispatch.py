@@ -25,7 +25,20 @@ SENDERS: dict[str, Callable[[Message], str]] = {
 
 
 def deliver(*, message_id: int, last_attempt: bool) -> str:
-    """Send a queued message once. Returns the outcome; raises ProviderUnavailable to be retried."""
+    """Send a queued message once, after the conversation's messages queued before it (two tasks run at once
+    would send the answer and the handoff notice in either order). Returns the outcome; raises
+    ProviderUnavailable to be retried (an earlier message's failure too: the order holds)."""
+    conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    if conversation_id is None:
+        return "skipped"
+    with delivery.one_delivery_at_a_time(conversation_id):
+        message = Message.objects.get(pk=message_id)
+        for earlier_id in delivery.queued_before(message):
+            _deliver_one(earlier_id, last_attempt=False)
+        return _deliver_one(message_id, last_attempt=last_attempt)
+
+
+def _deliver_one(message_id: int, *, last_attempt: bool) -> str:
     message = Message.objects.select_related("conversation__contact", "conversation__workspace").filter(
         pk=message_id).first()
     state = (message.metadata or {}).get("delivery", {}) if message else {}

@@ -7,9 +7,11 @@ The state lives in the message's `metadata["delivery"]` (`queued`, `sent`, `fail
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from conversations import realtime
@@ -50,6 +52,30 @@ def delivery_enqueue(message: Message) -> None:
     from conversations.tasks import deliver_message_task  # Celery: the task module imports this one
 
     transaction.on_commit(lambda: deliver_message_task.delay(message.id))
+
+
+DELIVERY_LOCK_SPACE = 7401  # the first key of the advisory locks below: deliveries, not another use
+
+
+@contextmanager
+def one_delivery_at_a_time(conversation_id: int) -> Iterator[None]:
+    """Deliveries of one conversation, one at a time: a session advisory lock, held outside any transaction
+    so that each outcome is recorded at once, and released with the connection if the worker dies."""
+    key = [DELIVERY_LOCK_SPACE, conversation_id % 2**31]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+def queued_before(message: Message) -> list[int]:
+    """The conversation's messages still queued that were written before `message`, oldest first: they
+    leave first, so that a mail or a text never overtakes the one before it."""
+    return list(Message.objects.filter(conversation_id=message.conversation_id, pk__lt=message.pk,
+                                       metadata__delivery__status=QUEUED).order_by("pk").values_list("pk", flat=True))
 
 
 @transaction.atomic

@@ -246,6 +246,19 @@ def test_the_handoff_notice_and_agent_replies_go_out_and_notes_never(
     assert references[0] in references[1], "each mail references the thread so far"
 
 
+def test_mails_leave_in_the_order_they_were_written_whichever_task_runs_first(
+        workspace, client, no_tasks, smtp_server, deliveries, django_capture_on_commit_callbacks):
+    inbound, _ = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ai_reply(conversation=inbound.conversation, body="The answer comes first.")
+        services.ai_reply(conversation=inbound.conversation, body="Then the notice.")
+    first, second = deliveries
+    # the second mail's task runs first: it sends the first mail before its own, and the first task finds it sent
+    assert run_deliveries([second, first]) == ["sent", "skipped"]
+    bodies = [m.get_body(("plain",)).get_content() for m in smtp_server.received]
+    assert "The answer comes first." in bodies[0] and "Then the notice." in bodies[1]
+
+
 def test_a_queued_mail_is_told_its_place_without_a_page_to_leave(workspace, client, no_tasks,
                                                                  django_capture_on_commit_callbacks):
     from tests.conftest import request_handoff
