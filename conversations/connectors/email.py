@@ -27,6 +27,7 @@ from mailparser_reply import EmailReplyParser
 from conversations.connectors.common import absolute_links, hook_error, hook_workspace, hmac_sha256_valid
 from conversations.models import ChannelRef, Conversation, Message
 from conversations.services import channels
+from csat.models import Survey
 from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
 from helpdesk.ids import parse_id
 from helpdesk.middleware import body_limit
@@ -293,5 +294,7 @@ def _render(message: Message) -> tuple[str, str]:
 def csat_options(csat: dict) -> list[dict]:
     labels = {"positive": "Positive", "neutral": "Neutral", "negative": "Negative"}
     emoji = {"positive": "👍", "neutral": "😐", "negative": "👎"}
-    return [{"rating": r, "emoji": emoji.get(r, ""), "label": labels.get(r, r), "url": url}
-            for r, url in csat["links"].items()]
+    # best first, whatever order the links came back in (PostgreSQL's jsonb orders keys by length)
+    links = csat["links"]
+    order = [r for r in Survey.OPTIONS if r in links] + [r for r in links if r not in Survey.OPTIONS]
+    return [{"rating": r, "emoji": emoji.get(r, ""), "label": labels.get(r, r), "url": links[r]} for r in order]

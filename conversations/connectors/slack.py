@@ -83,9 +83,12 @@ def post_handoff(*, handoff_id: int) -> str:
         return ""  # no Slack for this team, or posted already (a redelivered task)
     link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/inbox/#conversation={conversation.pk}"
     gathered = "\n".join(f"• {escape(name)}: {escape(str(value))}" for name, value in (handoff.gathered or {}).items())
+    # (the summary's own "Gathered:" line would list the same values again)
+    summary = "\n".join(line for line in (handoff.summary or "").splitlines()
+                        if not (gathered and line.startswith("Gathered: ")))
     lines = [f"*Handoff* ({conversation.get_channel_display()}) from {escape(str(conversation.contact))}",
              f"Reason: {escape(handoff.reason) or '—'}" + (f" · priority {handoff.priority}" if handoff.priority else ""),
-             f"Summary: {escape(handoff.summary) or '—'}"]
+             f"Summary: {escape(summary) or '—'}"]
     if gathered:
         lines.append(f"Gathered:\n{gathered}")
     lines.append(f"<{link}|Open in the inbox> · reply in this thread to answer the customer")

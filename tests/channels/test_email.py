@@ -346,6 +346,8 @@ def test_the_csat_survey_mail_links_to_a_confirmation_page_that_records_only_on_
     links = csat_services.survey_links(survey)
     html = mail.get_body(("html",)).get_content()
     assert all(url in html for url in links.values())
+    text = mail.get_body(("plain",)).get_content()
+    assert text.index("Positive") < text.index("Neutral") < text.index("Negative"), "best first, in mail as on the web"
 
     path = links["positive"].removeprefix("https://help.example.com")
     page = client.get(path)  # what a mail scanner does

@@ -33,7 +33,8 @@ def zoe_by_email(workspace):
 def hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         handoff = request_handoff(conversation, target=services.Target(kind="team", team=team),
-                                  summary="Wants a refund for order 1234", gathered={"email": "zoe@example.org"})
+                                  summary="Wants a refund for order 1234\nGathered: email: zoe@example.org",
+                                  gathered={"email": "zoe@example.org"})  # (the summary as turn_plan writes it)
     assert announcements == [handoff.pk]
     return handoff
 
@@ -64,6 +65,7 @@ def test_a_handoff_is_posted_once_to_the_team_channel_with_summary_gathered_and_
     sent = json.loads(post["body"])
     assert sent["channel"] == "C0123ABC"
     assert "Wants a refund for order 1234" in sent["text"] and "email: zoe@example.org" in sent["text"]
+    assert sent["text"].count("zoe@example.org") == 1, "the gathered values are listed once"
     assert f"https://help.example.com/inbox/#conversation={conversation.pk}" in sent["text"]
     assert key.startswith("C0123ABC:")
     assert slack.post_handoff(handoff_id=handoff.pk) == "" and len(slack_api.requests) == 1, "posted once"
