@@ -89,9 +89,15 @@ def _receive(workspace: Workspace, inbound: Inbound) -> Message:
                               external_id=f"{inbound.ref_kind}:{inbound.ref}"[:255], metadata=inbound.metadata)
     ChannelRef.objects.create(workspace=workspace, kind=inbound.ref_kind, value=inbound.ref,
                               conversation=conversation, message=message)
-    for file in inbound.files:
-        Attachment.objects.create(message=message, filename=file.filename[:255], content_type=file.content_type[:255],
-                                  size=len(file.data), data=file.data, is_raw_message=file.is_raw_message)
+    stored = [Attachment.objects.create(message=message, filename=file.filename[:255],
+                                        content_type=file.content_type[:255], size=len(file.data), data=file.data,
+                                        is_raw_message=file.is_raw_message) for file in inbound.files]
+    listed = [a for a in stored if not a.is_raw_message]
+    if listed:  # with their ids, so that the inbox links each file to its download
+        message.metadata = {**message.metadata, "attachments": [
+            {"id": str(a.pk), "filename": a.filename, "content_type": a.content_type, "size": a.size} for a in listed]}
+        message.save(update_fields=["metadata"])
+        realtime.publish_message_updated(message)
     return message
 
 

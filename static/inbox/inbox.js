@@ -697,9 +697,18 @@ function messageTemplate(m) {
     ${Array.isArray(metadata.quick_replies) && metadata.quick_replies.length
       ? html`<p class="imsg__note">Quick replies: ${metadata.quick_replies.join(" · ")}</p>` : nothing}
     ${Array.isArray(metadata.attachments) && metadata.attachments.length
-      ? html`<p class="imsg__note">Attachments: ${metadata.attachments.map((a) => `${a.filename} (${Math.ceil((a.size || 0) / 1024)} KB)`).join(" · ")}</p>` : nothing}
+      ? html`<p class="imsg__note" data-testid="attachments">Attachments: ${metadata.attachments.map((a, i) => html`${i ? " · " : ""}${attachmentTemplate(m, a)}`)}</p>` : nothing}
     ${metadata.delivery ? deliveryTemplate(m) : nothing}
   </article>`;
+}
+
+// A file that came with a mail or a text: a download link (the agent's session may fetch it), or its name alone
+// for a message stored before attachments had ids.
+function attachmentTemplate(m, a) {
+  const label = `${a.filename} (${Math.ceil((a.size || 0) / 1024)} KB)`;
+  if (!a.id) return label;
+  const url = `/api/v1/conversations/${encodeURIComponent(m.conversation)}/messages/${encodeURIComponent(m.id)}/attachments/${encodeURIComponent(a.id)}/`;
+  return html`<a href=${url} target="_blank" rel="noopener" download=${a.filename}>${label}</a>`;
 }
 
 // Messages that leave on email, SMS or phone show how their delivery went; a failed one can be retried.

@@ -72,9 +72,10 @@ def test_a_new_mail_opens_a_conversation_the_sender_becomes_the_contact(workspac
     assert "returned to sender" in message.body
     assert "here is your tracking link" not in message.body and "Product Lead" not in message.body
     assert "here is your tracking link" in message.metadata["email"]["full_text"]
-    assert message.metadata["attachments"] == [{"filename": "invoice.pdf", "content_type": "application/pdf",
-                                                "size": len(b"%PDF-1.4 fake")}]
     files = {a.filename: a for a in Attachment.objects.filter(message=message)}
+    # listed with its id, for the inbox's download link (the raw mail is kept but not listed)
+    assert message.metadata["attachments"] == [{"id": str(files["invoice.pdf"].pk), "filename": "invoice.pdf",
+                                                "content_type": "application/pdf", "size": len(b"%PDF-1.4 fake")}]
     assert bytes(files["invoice.pdf"].data) == b"%PDF-1.4 fake"
     assert files["message.eml"].is_raw_message and bytes(files["message.eml"].data) == raw
     assert ("process_turn_task", (message.id,)) in no_tasks, "the AI answers the mail"
@@ -381,6 +382,8 @@ def test_agents_download_an_attachment_and_strangers_cannot(workspace, agent, cl
     attachment = Attachment.objects.get(message=message, filename="invoice.pdf")
     url = f"/api/v1/conversations/{message.conversation_id}/messages/{message.pk}/attachments/{attachment.pk}/"
     download = client_for(agent).get(url)
+    client.force_login(agent)  # the inbox's link: the agent's session
+    assert client.get(url).status_code == 200
     assert download.status_code == 200 and download.content == b"%PDF-1.4 fake"
     assert download["Content-Disposition"] == 'attachment; filename="invoice.pdf"'
     stranger = factories.AgentFactory(workspace=factories.WorkspaceFactory()).user

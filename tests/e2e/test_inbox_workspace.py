@@ -331,3 +331,27 @@ def test_a_failed_sms_reply_shows_as_not_delivered_and_the_agent_can_retry_it(li
     expect(page.locator(f"[data-testid=inbox-message][data-message-id='{failed.pk}']")).to_have_count(1)
     expect(page.get_by_test_id("delivery-status")).to_have_count(1)
     assert page.errors == []
+
+
+def test_an_agent_opens_the_photo_a_customer_mailed(live_stack, new_context):
+    from conversations.models import Attachment
+
+    base = live_stack["url"]
+    workspace = seed_demo_workspace()
+    agent = AgentProfile.objects.get(user__username="agent1").user
+    contact = factories.ContactFactory(workspace=workspace, name="Kim", email="kim@example.org")
+    conversation = factories.ConversationFactory(workspace=workspace, contact=contact, channel="email", assignee=agent)
+    message = factories.MessageFactory(conversation=conversation, body="The zip broke, photo attached.")
+    photo = Attachment.objects.create(message=message, filename="zip.jpg", content_type="image/jpeg", size=6,
+                                      data=b"\xff\xd8\xff\xe0ok")
+    message.metadata = {"attachments": [{"id": str(photo.pk), "filename": "zip.jpg", "content_type": "image/jpeg",
+                                         "size": 6}]}
+    message.save(update_fields=["metadata"])
+
+    page = agent_page(new_context, base, "agent1")
+    page.goto(f"{base}/inbox/#conversation={conversation.pk}")
+    link = page.get_by_test_id("attachments").get_by_role("link", name=re.compile("zip.jpg"))
+    with page.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == b"\xff\xd8\xff\xe0ok"
+    assert page.errors == []
