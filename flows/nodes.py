@@ -478,7 +478,17 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
         if text.isascii() and text.isdigit() and 1 <= int(text) <= len(config.choices):
             return config.choices[int(text) - 1]  # "2" picks the second option
         return None
+    if expects_specific_value(config) and len(text.split()) > 1:
+        # "my order number is NW 10002", "es el A1234": the one code in the sentence, as written
+        codes = {m.group(1) for m in _CODE.finditer(text) if sum(c.isdigit() for c in m.group(1)) >= 3}
+        if len(codes) == 1:
+            return codes.pop()
     return text
+
+
+# A code in a sentence: digits, with letters or dashes in it, and an upper-case prefix of up to four letters
+# ("NW 10002", "A-10234", "ORD123456", "28001"); at least three digits, so "3 weeks ago" holds none
+_CODE = re.compile(r"(?<![\w-])#?((?:[A-Z]{1,4} |[A-Za-z]{1,4}-?)?\d[\w-]*)(?![\w-])")
 
 
 # Variable names whose answer is one specific value (an order number, a code), not a sentence

@@ -70,7 +70,7 @@ def demo_order_status(request: HttpRequest) -> JsonResponse:
     except ValueError:
         return JsonResponse({"error": "body is not JSON"}, status=400)
     variables = payload.get("variables") if isinstance(payload, dict) else None
-    number = str((variables or {}).get("order_number") or "").strip().upper().lstrip("#")
+    number = "".join(str((variables or {}).get("order_number") or "").split()).upper().lstrip("#")  # "NW 10002"
     if not _ORDER.match(number):
         return JsonResponse({"found": False, "order": None, "error": "not an order number"})
     number = number if "-" in number else re.sub(r"^([A-Z]+)", r"\1-", number)

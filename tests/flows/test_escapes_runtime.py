@@ -49,7 +49,7 @@ def test_a_german_refusal_takes_the_no_answer_path(waiting, deliver):
 @pytest.mark.django_db
 def test_an_order_number_is_still_taken(waiting, deliver):
     deliver(waiting, "es el A1234")
-    assert bot_texts(waiting)[-1] == "Pedido es el A1234."
+    assert bot_texts(waiting)[-1] == "Pedido A1234."
 
 
 @pytest.mark.django_db

@@ -255,6 +255,19 @@ def test_demo_order_status_flow_finds_an_order(workspace, demo_order_flow, deliv
 
 
 @pytest.mark.django_db(transaction=True)
+def test_demo_order_status_flow_finds_an_order_given_in_a_sentence(workspace, demo_order_flow, deliver, queued):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    deliver(conversation, "where is my order?")
+    deliver(conversation, "my order number is NW 10002")
+    run_id, step = queued[0]
+
+    assert run_task(run_id, step) == "ok"
+
+    assert bot_texts(conversation)[-1].startswith("Order NW 10002 is "), bot_texts(conversation)
+    assert not Handoff.objects.filter(conversation=conversation).exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_demo_order_status_flow_hands_off_an_unknown_order(workspace, demo_order_flow, deliver, queued):
     conversation = factories.ConversationFactory(workspace=workspace)
     deliver(conversation, "where is my order?")
