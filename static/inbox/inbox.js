@@ -79,6 +79,7 @@ const state = {
   presence: new Map(), // conversation id -> [{id, name}]
   myTyping: { conversation: null, sentAt: 0, idleTimer: null },
   ownActions: new Map(), // conversation id -> when this agent last acted on it
+  notificationToasts: {}, // "handoffs" / "messages" -> { node, count }: the toast on screen that counts them
   editingContact: false,
   pollTimer: null,
   heartbeatTimer: null,
@@ -1325,17 +1326,25 @@ function onNotification(event) {
   if (event.kind === "visitor_message" && watching) return; // the message is already on screen
   // The agent just assigned or claimed it themselves: nothing to tell them.
   if (key !== null && Date.now() - (state.ownActions.get(key) || 0) < OWN_ACTION_MS && event.kind !== "visitor_message") return;
-  const fallback = event.kind === "visitor_message" ? "New message" : "Handoff assigned to you";
+  const messages = event.kind === "visitor_message";
+  const fallback = messages ? "New message" : "Handoff assigned to you";
   const title = event.title || fallback;
   const body = [event.reason, event.priority && PRIORITY_LABELS[event.priority]].filter(Boolean).join(" · ");
-  toast({
+  // Several at once (the queue handed to an agent who just came online): one toast that counts them, not a
+  // stack that hides the list. The count's toast opens the latest.
+  const group = messages ? "messages" : "handoffs";
+  const previous = state.notificationToasts[group];
+  const count = previous && previous.node.isConnected ? previous.count + 1 : 1;
+  if (count > 1) previous.node.remove();
+  const node = toast({
     kind: "notification",
-    title,
-    body,
-    actionLabel: "Open",
+    title: count > 1 ? `${count} ${messages ? "new messages" : "handoffs assigned to you"}` : title,
+    body: count > 1 ? `Latest: ${title}${body ? ` · ${body}` : ""}` : body,
+    actionLabel: count > 1 ? "Open latest" : "Open",
     action: key !== null ? () => openConversation(key) : null,
-    timeout: event.kind === "visitor_message" ? 8000 : 20000,
+    timeout: messages ? 8000 : 20000,
   });
+  state.notificationToasts[group] = { node, count };
   if (key !== null) {
     desktopNotify(title, body, key);
     if (!state.conversations.has(key) && !searching()) fetchAndUpsert(key);

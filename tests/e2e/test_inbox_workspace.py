@@ -355,3 +355,22 @@ def test_an_agent_opens_the_photo_a_customer_mailed(live_stack, new_context):
         link.click()
     assert Path(download.value.path()).read_bytes() == b"\xff\xd8\xff\xe0ok"
     assert page.errors == []
+
+
+def test_handoffs_that_arrive_together_are_one_toast_that_counts_them(live_stack, new_context):
+    from conversations import services
+    from tests.conftest import request_handoff
+
+    base = live_stack["url"]
+    workspace = seed_demo_workspace()
+    agent = AgentProfile.objects.get(user__username="agent1").user
+    page = agent_page(new_context, base, "agent1")
+    for name in ("Ada", "Bo", "Cy"):  # the queue handed over as the agent comes online
+        contact = factories.ContactFactory(workspace=workspace, name=name)
+        request_handoff(factories.ConversationFactory(workspace=workspace, contact=contact),
+                        target=services.Target(kind="user", user=agent), reason=f"{name} asked for a person")
+    toast = page.get_by_test_id("toast")
+    expect(toast).to_contain_text("3 handoffs assigned to you")
+    expect(toast).to_have_count(1)
+    expect(toast).to_contain_text("Cy asked for a person")
+    assert page.errors == []
