@@ -18,7 +18,7 @@ from .human_request import asks_if_someone_is_there, split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
-from .text import detect_language, normalize
+from .text import detect_language, normalize, sentences
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,11 @@ COVER_SHARE = 0.3  # a Bitext intent that >= 30% of a topic's examples are class
 COVER_CONFIDENCE = 0.6  # ... with this mean probability (a few examples loosely like "complaint" are not)
 INTENT_FIRE = 0.5  # a message classified as a covered intent with this probability is the topic
 INTENT_VETO = 0.8  # a message this surely an uncovered intent is not matched by example similarity
+# A follow-up says so: it opens with "and", "what about", or points back ("is it free?", "¿y eso cuánto cuesta?")
+_FOLLOW_UP = re.compile(r"^\W*(?:and|also|so|but|what about|how about|y|e|et|und|also|aber|pero|mais|mas|entonces|alors)\b"
+                        r"|\b(?:it|that|this|they|them|those|eso|esto|ello|ca|cela|das|dies|isso|isto)\b")
+FOLLOW_PARTS = 2  # a long message's last questions looked up on their own
+FOLLOW_UP_WORDS = 6  # a message this short may follow up the question before it ("And is it free?")
 THANKS_REST_WORDS = 10  # thanks for the staff with at most this many other words (no question) is small talk
 
 _emb_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -324,6 +329,15 @@ class Assistant:
                 if alone and alone[0][1] >= self.kb_threshold:
                     a, conf, p, _ = alone[0]
                     answer = self._answer(a, conf, p, kept_emb, lang)
+            if answer is None and not smalltalk:
+                for part, part_emb, part_m, follow_up in self._parts_to_look_up(text, history, lang, q_emb, m_emb):
+                    alone = self.knowledge.score(part, part_emb, part_m, lang)
+                    if alone and alone[0][1] >= self.kb_threshold:
+                        a, conf, p, _ = alone[0]
+                        if follow_up:  # the passage that answers the follow-up ("is it free?": the prices)
+                            p, part_emb = self.knowledge.best_passage_for(a, text, q_emb), q_emb
+                        answer = self._answer(a, conf, p, part_emb, lang)
+                        break
         if answer is not None:
             oos = Signal(round(1 - conf, 4), False, f"answered from {answer.title!r} ({conf:.2f})")
         elif smalltalk:
@@ -340,6 +354,33 @@ class Assistant:
             declined_human=declined, kb_confidence=round(conf, 4),
             candidates=candidates, candidate_passages=cand_passages,
         )
+
+    def _parts_to_look_up(self, text: str, history: Sequence[Turn], lang: str, q_emb=None, m_emb=None):
+        """What else to look up when the message as a whole finds no answer, with its two embeddings:
+        - the question a long message ends with ("…many years a customer… Anyway: what are the opening hours
+          of the Lisbon store?"), drowned in the message's embedding: its last two questions, or its last sentence;
+        - a short follow-up read with the question before it ("And is it free?" after "How long does shipping
+          take to Portugal?"), kept only when both find the same article first (the follow-up stays on it)."""
+        def embedded(part: str):
+            q = self.encoder.encode_one(part) if self.encoder is not None else None
+            m = self.ml_encoder.encode_one(part) if self.ml_encoder is not None and lang != "en" else None
+            return part, q, m
+
+        parts = sentences(text)
+        if len(parts) >= 2:
+            for part in ([p for p in parts if "?" in p][-FOLLOW_PARTS:] or parts[-1:])[::-1]:
+                if len(part.split()) >= 3:
+                    yield (*embedded(part), False)
+        before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
+        if before and len(text.split()) <= FOLLOW_UP_WORDS and len(parts) <= 1 and _FOLLOW_UP.search(normalize(text)):
+            together = embedded(f"{before} {text}")
+            # the article the question before found first, the follow-up alone ranks first too ("and to
+            # Switzerland?" after a question on shipping times ranks international shipping: not a follow-up)
+            tops = {ranked[0][0] if ranked else None for ranked in (
+                self.knowledge.score(*embedded(before), lang), self.knowledge.score(text, q_emb, m_emb, lang),
+                self.knowledge.score(*together, lang))}
+            if len(tops) == 1 and None not in tops:
+                yield (*together, True)
 
     def _second_features(self, text: str, lang: str):
         """(n-gram row, (multilingual embedding, the multilingual encoder with the texts the

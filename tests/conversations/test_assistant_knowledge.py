@@ -303,6 +303,27 @@ def test_a_question_in_another_language_is_not_drawn_to_the_article_whose_exampl
     assert a.answer is None or a.answer.title != "Payment methods", (question, a.candidates)
 
 
+def test_the_question_a_long_message_ends_with_is_answered() -> None:
+    """A long message drowns its question in the message's embedding (trial of 1 Dec, late night)."""
+    story = "I have been a loyal customer for years and I really love your jackets and boots. " * 12
+    a = demo_shop().analyze(story + "Anyway, when is the Lisbon store open on Sundays?")
+    assert a.answer is not None and a.answer.title == "Store opening hours", a.candidates
+    assert "Lisbon" in a.answer.passage
+
+
+def test_a_short_follow_up_is_read_with_the_question_before_it_and_stays_on_its_article() -> None:
+    asked = [Turn("visitor", "How long does standard shipping take to Portugal?"),
+             Turn("ai", "Standard shipping takes 2 to 4 working days in Spain and Portugal…")]
+    a = demo_shop().analyze("And is it free?", asked)
+    assert a.answer is not None and a.answer.title == "Shipping times", a.candidates
+    assert "free on orders over 60 euros" in a.answer.passage  # the passage that answers the follow-up
+    # a new place is no follow-up on shipping times: the rest of the EU's days are not Switzerland's
+    b = demo_shop().analyze("and to Switzerland?", asked)
+    assert b.answer is None or b.answer.title != "Shipping times", b.answer
+    # without the question before it, "is it free?" is answered from nothing
+    assert demo_shop().analyze("And is it free?").answer is None
+
+
 # --- Questions the knowledge base does not answer: a question like them is handed off, never answered ---
 # Written for these tests: what visitors of the shop above ask that none of its articles answers.
 NOT_COVERED = ("do you deliver on sundays", "is delivery possible on a Saturday?", "can I collect my order from your shop in Milan?",
