@@ -189,17 +189,25 @@ class TopicIndex:
         """The examples' rule (closest class, close enough, ahead of every ordinary request) on the
         multilingual vectors, with its own bounds: their cosines run lower across languages."""
         q = m_emb / max(float(np.linalg.norm(m_emb)), 1e-9)
-        ex, bg = self.ex_multi @ q, self.bg_multi @ q
-        topic_scores = [d.top_k_mean(ex[rows], TOPIC_K if rows.size >= 10 else 1) for rows in self.multi_rows]
+        return self._closest_topic(self.ex_multi @ q, self.bg_multi @ q, self.multi_rows, self.multi_texts,
+                                   minimum=TOPIC_MIN_ACROSS, margin=TOPIC_MARGIN_ACROSS,
+                                   how="similar across languages to example")
+
+    def _closest_topic(self, ex: np.ndarray, bg: np.ndarray, rows_per_topic: list[np.ndarray], texts: list[str], *,
+                       minimum: float, margin: float, how: str) -> TopicMatch | None:
+        """The examples' rule, given the message's similarity to every example (`ex`) and to every ordinary
+        request (`bg`): the closest topic (its best three examples, its best one below ten), close enough, and
+        ahead of every ordinary request by `margin`."""
+        topic_scores = [d.top_k_mean(ex[rows], TOPIC_K if rows.size >= 10 else 1) for rows in rows_per_topic]
         best_t = int(np.argmax(topic_scores))
         s_t = topic_scores[best_t]
-        s_b = max((d.top_k_mean(bg[rows], TOPIC_K) for rows in self.bg_rows), default=0.0)
-        if s_t >= TOPIC_MIN_ACROSS and s_t >= s_b + TOPIC_MARGIN_ACROSS:
-            rows = self.multi_rows[best_t]
-            nearest = self.multi_texts[int(rows[np.argmax(ex[rows])])]
-            return TopicMatch(self.topics[best_t].name, round(float(s_t), 4),
-                              f"similar across languages to example {nearest[:80]!r} ({s_t:.2f}; closest other request {s_b:.2f})")
-        return None
+        s_b = max([0.0, *(d.top_k_mean(bg[rows], TOPIC_K) for rows in self.bg_rows)])
+        if s_t < minimum or s_t < s_b + margin:
+            return None
+        rows = rows_per_topic[best_t]
+        nearest = texts[int(rows[np.argmax(ex[rows])])]
+        return TopicMatch(self.topics[best_t].name, round(float(s_t), 4),
+                          f"{how} {nearest[:80]!r} ({s_t:.2f}; closest other request {s_b:.2f})")
 
     def _match_in_english(self, text: str, q_lex: sparse.csr_matrix, q_emb: np.ndarray | None) -> TopicMatch | None:
         """Keywords, covered intents, then (with `q_emb`, MiniLM's vector) closeness to the examples."""
@@ -235,20 +243,8 @@ class TopicIndex:
         emb = q_emb if (q_emb is not None and self.emb is not None) else None
         ex = self._sims(emb[None, :] if emb is not None else None, q_lex, self.emb, self.lex)[0]
         bg = self._sims(emb[None, :] if emb is not None else None, q_lex, self.bg_emb, self.bg_lex)[0]
-        topic_scores = [d.top_k_mean(ex[rows], TOPIC_K if rows.size >= 10 else 1) for rows in self.topic_rows]
-        best_t = int(np.argmax(topic_scores))
-        s_t = topic_scores[best_t]
-        s_b, best_b = 0.0, ""
-        for c, rows in zip(self.bg_classes, self.bg_rows):
-            v = d.top_k_mean(bg[rows], TOPIC_K)
-            if v > s_b:
-                s_b, best_b = v, c
-        if s_t >= TOPIC_MIN and s_t >= s_b + TOPIC_MARGIN:
-            rows = self.topic_rows[best_t]
-            nearest = self.example_texts[int(rows[np.argmax(ex[rows])])]
-            return TopicMatch(self.topics[best_t].name, round(float(s_t), 4),
-                              f"similar to example {nearest[:80]!r} ({s_t:.2f}; closest other request {s_b:.2f})")
-        return None
+        return self._closest_topic(ex, bg, self.topic_rows, self.example_texts, minimum=TOPIC_MIN, margin=TOPIC_MARGIN,
+                                   how="similar to example")
 
 
 class Assistant:
