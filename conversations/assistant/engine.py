@@ -35,7 +35,7 @@ COVER_CONFIDENCE = 0.6  # ... with this mean probability (a few examples loosely
 INTENT_FIRE = 0.5  # a message classified as a covered intent with this probability is the topic
 INTENT_VETO = 0.8  # a message this surely an uncovered intent is not matched by example similarity
 # A follow-up says so: it opens with "and", "what about", or points back ("is it free?", "¿y eso cuánto cuesta?")
-_FOLLOW_UP = re.compile(r"^\W*(?:and|also|so|but|what about|how about|y|e|et|und|also|aber|pero|mais|mas|entonces|alors)\b"
+_FOLLOW_UP = re.compile(r"^\W*(?:and|also|so|but|what about|how about|y|e|et|und|aber|pero|mais|mas|entonces|alors)\b"
                         r"|\b(?:it|that|this|they|them|those|eso|esto|ello|ca|cela|das|dies|isso|isto)\b")
 FOLLOW_PARTS = 2  # a long message's last questions looked up on their own
 FOLLOW_UP_WORDS = 6  # a message this short may follow up the question before it ("And is it free?")
@@ -356,7 +356,8 @@ class Assistant:
         - the question a long message ends with ("…many years a customer… Anyway: what are the opening hours
           of the Lisbon store?"), drowned in the message's embedding: its last two questions, or its last sentence;
         - a short follow-up read with the question before it ("And is it free?" after "How long does shipping
-          take to Portugal?"), kept only when both find the same article first (the follow-up stays on it)."""
+          take to Portugal?"), kept only when the question before, the follow-up alone and the two together find
+          the same article first (the follow-up stays on it)."""
         def embedded(part: str):
             q = self.encoder.encode_one(part) if self.encoder is not None else None
             m = self.ml_encoder.encode_one(part) if self.ml_encoder is not None and lang != "en" else None
