@@ -319,6 +319,7 @@ class _Run:
         self.attributes: dict[str, Json] = dict(inbound.contact_attributes)
         self.effects: list[Effect] = []
         self.path: list[str] = []  # node ids executed (or resumed) by this call, in order
+        self.started_now = state.steps == 0 and state.node_id is None  # this call's message started the run
 
     # -- bookkeeping --
 
@@ -435,13 +436,27 @@ def _enter_message(run: _Run, node: Node, config: MessageConfig) -> None:
 
 
 def _known_value(run: _Run, config: CollectInputConfig) -> Json | None:
-    """A value for the variable from the run or the contact, if it passes the check."""
+    """A value for the variable from the run or the contact, if it passes the check, or given with the message
+    that started the flow."""
     for source in (run.variables, run.inbound.contact_fields, run.attributes):
         value = source.get(config.variable)
         checked = None if value in (None, "") else check_answer(config, as_text(value))
         if checked is not None:
             return checked
-    return None
+    return _given_with_the_trigger(run, config)
+
+
+def _given_with_the_trigger(run: _Run, config: CollectInputConfig) -> Json | None:
+    """What the message that started the flow already says ("Where is my order NW-10001?"): its one email or
+    phone number, or the one code a question that expects one finds in it. Not a number or a choice ("a room
+    for 2" answers no question about guests), nor free text."""
+    text = (run.inbound.text or "").strip()
+    if not run.started_now or not text or config.kind not in ("email", "phone", "text"):
+        return None
+    if config.kind == "text" and not expects_specific_value(config):
+        return None
+    value = check_answer(config, text)
+    return None if config.kind == "text" and value == text else value  # (no code in it: the sentence itself)
 
 
 def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> None:

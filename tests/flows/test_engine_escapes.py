@@ -65,6 +65,16 @@ def test_emoji_or_punctuation_alone_is_no_order_number_and_the_question_is_asked
         assert sent(step) == ["Sorry, I didn't get an answer. What's your order number?"]
 
 
+def test_what_the_message_that_started_the_flow_gives_is_not_asked_for() -> None:
+    started = advance(ORDERS, RunState(), Inbound(text="Where is my order NW-10001?"), flow_name="Orders")
+    assert sent(started) == ["Looking up NW-10001."] and started.state.variables["order_number"] == "NW-10001"
+    # without a code in it, the question is asked; a number or free text is never taken from it
+    asked = advance(ORDERS, RunState(), Inbound(text="Where is my order?"), flow_name="Orders")
+    assert sent(asked) == ["What's your order number?"]
+    guests = flow(("n", "collect_input", {"variable": "guests", "kind": "number", "question": "How many guests?"}))
+    assert sent(advance(guests, RunState(), Inbound(text="a room for 2 please"), flow_name="Rooms")) == ["How many guests?"]
+
+
 def test_the_question_is_asked_at_most_twice_then_the_fallback_path() -> None:
     first = answer(ORDERS_WITH_FALLBACK, waiting(ORDERS_WITH_FALLBACK), "What is your return policy?", RETURNS)
     second = answer(ORDERS_WITH_FALLBACK, first.state, "And how long does shipping take?",

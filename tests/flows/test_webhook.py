@@ -268,6 +268,19 @@ def test_demo_order_status_flow_finds_an_order_given_in_a_sentence(workspace, de
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_order_number_given_with_the_question_is_not_asked_for_again(workspace, demo_order_flow, deliver, queued):
+    conversation = factories.ConversationFactory(workspace=workspace)
+    deliver(conversation, "Where is my order NW-10001?")
+    run_id, step = queued[0]
+
+    assert run_task(run_id, step) == "ok"
+
+    texts = bot_texts(conversation)
+    assert not any("What's your order number?" in t for t in texts), texts
+    assert texts[-1].startswith("Order NW-10001 is shipped"), texts
+
+
+@pytest.mark.django_db(transaction=True)
 def test_demo_order_status_flow_hands_off_an_unknown_order(workspace, demo_order_flow, deliver, queued):
     conversation = factories.ConversationFactory(workspace=workspace)
     deliver(conversation, "where is my order?")
