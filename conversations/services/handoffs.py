@@ -184,7 +184,8 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
     if someone_there or transferred:
         next_step = "call_transfer" if transferred else "call_text_back" if calling else "handoff_passing"
         parts = [phrase(opener, language) if opener else "", phrase(next_step, language)]
-        system_message_locked(conversation, body=" ".join(p for p in parts if p), metadata={"handoff": str(handoff.id)})
+        system_message_locked(conversation, body=" ".join(p for p in parts if p),
+                              metadata={"handoff": str(handoff.id), "notice": SOMEONE_HAS_IT})
         return
     # (a caller hears the wait in minutes, a text back to come)
     on_the_page = conversation.channel == Conversation.Channel.WEB  # by email, SMS or Slack no page to leave
@@ -194,7 +195,7 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
         closed_key=None if calling else "handoff_after_hours" if on_the_page else "handoff_after_hours_thread")
     if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
         queued = f"{phrase(opener, language)} {queued}"
-    system_message_locked(conversation, body=queued, metadata={"handoff": str(handoff.id), **where})
+    system_message_locked(conversation, body=queued, metadata={"handoff": str(handoff.id), "notice": QUEUED, **where})
 
 
 def _where_in_the_queue(conversation: Conversation, handoff: Handoff, language: str, *, open_key: str,
@@ -271,17 +272,29 @@ def handoff_reroute(*, handoff: Handoff) -> Handoff:
         handoff.save(update_fields=["assigned_to", "assigned_at", "notified_at", "updated_at"])
         conversation.assignee = None
         conversation.save(update_fields=["assignee"])
-        _tell_visitor(conversation, handoff, someone_there=False, language=conversation.language or "en",
-                      notice="plain")
+        if not _told(conversation, handoff, QUEUED):  # back in the queue: the visitor knows the queue already
+            _tell_visitor(conversation, handoff, someone_there=False, language=conversation.language or "en",
+                          notice="plain")
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)
     return handoff
 
 
 def _tell_visitor_someone_has_it(conversation: Conversation, handoff: Handoff, phrase_key: str) -> None:
-    """A waiting visitor's handoff went to someone who is there (from the queue, or from an absent agent)."""
+    """A waiting visitor's handoff went to someone who is there (from the queue, or from an absent agent): said
+    once a handoff, however often agents come and go (each notice is a mail or a text on those channels)."""
+    if _told(conversation, handoff, SOMEONE_HAS_IT):
+        return
     system_message_locked(conversation, body=phrase(phrase_key, conversation.language or "en"),
-                          metadata={"handoff": str(handoff.id)})
+                          metadata={"handoff": str(handoff.id), "notice": SOMEONE_HAS_IT})
+
+
+QUEUED, SOMEONE_HAS_IT = "queued", "someone_has_it"  # the visitor notices of a handoff, each said at most once
+
+
+def _told(conversation: Conversation, handoff: Handoff, notice: str) -> bool:
+    return conversation.messages.filter(sender_type=Message.SenderType.SYSTEM, metadata__handoff=str(handoff.id),
+                                        metadata__notice=notice).exists()
 
 
 def _assign(handoff: Handoff, conversation: Conversation, agent) -> None:
