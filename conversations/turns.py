@@ -24,7 +24,6 @@ import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.utils import timezone
 
 from conversations import knowledge, llm_turn, realtime, selectors, services
 from conversations.assistant.types import Turn
@@ -37,7 +36,6 @@ from flows import services as flow_services
 from helpdesk.errors import ProviderUnavailable
 from routing import selectors as routing_selectors
 from routing.models import HandoffPolicy
-from routing.priority import PriorityFacts, compute_priority
 
 logger = logging.getLogger(__name__)
 
@@ -202,20 +200,13 @@ def _apply(conversation: Conversation, message: Message, plan: TurnPlan) -> None
 def _handoff_request(conversation: Conversation, plan: TurnPlan) -> services.HandoffRequest:
     h = plan.handoff
     assert h is not None
-    policy = routing_selectors.policy_for(workspace=conversation.workspace)
     target = services.Target()
     restricted = routing_selectors.restricted_topic_with_target(workspace=conversation.workspace, name=h.topic) \
         if h.topic else None
     if restricted is not None:
         target = services.Target.of(restricted)
-    priority, reasons = "", ()
-    if policy.auto_priority:
-        visitor_texts = list(conversation.messages.filter(sender_type=Message.SenderType.VISITOR)
-                             .order_by("id").values_list("body", "created_at"))
-        waited = (timezone.now() - visitor_texts[0][1]).total_seconds() / 60 if visitor_texts else 0
-        priority, reasons = compute_priority(PriorityFacts(
-            vip=conversation.contact.is_vip, restricted_topic=bool(h.topic), frustrated=h.frustrated,
-            text=" ".join(body for body, _ in visitor_texts[-selectors.HISTORY_TURNS:]), waiting_minutes=waited))
+    priority, reasons = services.handoff_priority(conversation=conversation, restricted_topic=bool(h.topic),
+                                                 frustrated=h.frustrated)
     return services.HandoffRequest(trigger=h.trigger, reason=h.reason, target=target, summary=h.summary,
                                    priority=priority, priority_reasons=reasons, gathered=dict(h.gathered),
                                    language=h.language, notice=h.notice)

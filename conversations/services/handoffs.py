@@ -14,6 +14,7 @@ from conversations import realtime
 from conversations.assistant.phrases import phrase, when
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
+from conversations.selectors import HISTORY_TURNS
 from conversations.services import delivery
 from conversations.services.messages import conversation_reopen, lock_conversation, system_message_locked
 from conversations.turn_plan import nudges, withdraws
@@ -21,6 +22,7 @@ from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
 from routing.models import Specialty, TargetKind, Team
+from routing.priority import PriorityFacts, compute_priority
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -139,6 +141,20 @@ def handoff_request_locked(conversation: Conversation, *, request: HandoffReques
     _tell_visitor(conversation, handoff, someone_there=bool(recipients), language=request.language,
                   notice=request.notice)
     return handoff
+
+
+def handoff_priority(*, conversation: Conversation, restricted_topic: bool, frustrated: bool) -> tuple[str, tuple]:
+    """The priority a new handoff gets when the workspace sets it automatically (routing.priority), and why:
+    from the contact, the topic, the visitor's mood, their recent words and how long they have waited.
+    ("", ()) when the policy leaves priority to the agents."""
+    if not routing_selectors.policy_for(workspace=conversation.workspace).auto_priority:
+        return "", ()
+    visitor_texts = list(conversation.messages.filter(sender_type=Message.SenderType.VISITOR)
+                         .order_by("id").values_list("body", "created_at"))
+    waited = (timezone.now() - visitor_texts[0][1]).total_seconds() / 60 if visitor_texts else 0
+    return compute_priority(PriorityFacts(
+        vip=conversation.contact.is_vip, restricted_topic=restricted_topic, frustrated=frustrated,
+        text=" ".join(body for body, _ in visitor_texts[-HISTORY_TURNS:]), waiting_minutes=waited))
 
 
 def handoff_notify(*, conversation: Conversation, handoff: Handoff) -> list[int]:

@@ -422,9 +422,13 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
         lines.append("Collected: " + "; ".join(f"{k}: {v}" for k, v in gathered.items()) + ".")
     if state.last_message:
         lines.append(f"Last visitor message: “{state.last_message[:300]}”")
+    # (a visitor who escaped the flow is prioritised like one outside it: a restricted topic or anger counts)
+    priority, reasons = conversation_services.handoff_priority(
+        conversation=conversation, restricted_topic=bool(effect.topic), frustrated=effect.notice == "sorry")
     request = conversation_services.HandoffRequest(
-        trigger=effect.trigger, reason=effect.reason, target=target, summary="\n".join(lines),
-        gathered=gathered, language=effect.language or conversation.language or "en", notice=effect.notice)
+        trigger=effect.trigger, reason=effect.reason, target=target, summary="\n".join(lines), priority=priority,
+        priority_reasons=reasons, gathered=gathered, language=effect.language or conversation.language or "en",
+        notice=effect.notice)
     conversation_services.handoff_request(conversation=conversation, request=request)
 
 

@@ -66,5 +66,6 @@ def test_a_restricted_topic_instead_of_the_order_number_goes_to_the_topics_targe
     assert consumed
     handoff = Handoff.objects.get(conversation=waiting)
     assert (handoff.trigger, handoff.target_team) == ("restricted_topic", billing_team)
+    assert handoff.priority in ("high", "urgent") and "restricted topic" in handoff.priority_reasons  # as outside a flow
     assert handoff.reason.startswith("Restricted topic “Billing disputes”: “olvídalo")
     assert FlowRun.objects.get(conversation=waiting).end_reason == "handed_off"
