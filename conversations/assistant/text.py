@@ -74,7 +74,8 @@ _LEXICON: dict[str, str] = {
         agente pedido reembolso conta senha dinheiro ainda outra vez ajuda ajudar favor porque
         muito mais tenho tem isso isto esse este ja nada nunca problema funciona gostaria
         pra deixa esquece valeu tchau quanto demora entrega devolver devolucao frete tamanho pacote
-        receber voces custa custam""",
+        receber voces custa custam fui pela pelo vezes duas mesma mesmo encomenda encomendas cobranca
+        cartao recebi comprei troca trocar loja""",
 }
 
 _WORD_LANGS: dict[str, frozenset[str]] = {}

@@ -211,7 +211,9 @@ def test_a_topic_is_matched_in_other_languages(topic_bot: Assistant, text: str, 
 
 @pytest.mark.parametrize("text,lang", [("hola", "es"), ("Bonjour, j'ai une question", "fr"),
                                        ("Hallo, ich brauche Hilfe", "de"), ("Olá, preciso de ajuda", "pt"),
-                                       ("Hi, I need help", "en"), ("12345", "en")])
+                                       ("Hi, I need help", "en"), ("12345", "en"),
+                                       # no word of the lexicon before: read as English (re-trial of 1 Dec)
+                                       ("Fui cobrado duas vezes pela mesma encomenda", "pt")])
 def test_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
 
