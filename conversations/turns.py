@@ -200,11 +200,7 @@ def _apply(conversation: Conversation, message: Message, plan: TurnPlan) -> None
 def _handoff_request(conversation: Conversation, plan: TurnPlan) -> services.HandoffRequest:
     h = plan.handoff
     assert h is not None
-    target = services.Target()
-    restricted = routing_selectors.restricted_topic_with_target(workspace=conversation.workspace, name=h.topic) \
-        if h.topic else None
-    if restricted is not None:
-        target = services.Target.of(restricted)
+    target = services.restricted_topic_target(workspace=conversation.workspace, topic=h.topic) or services.Target()
     priority, reasons = services.handoff_priority(conversation=conversation, restricted_topic=bool(h.topic),
                                                  frustrated=h.frustrated)
     return services.HandoffRequest(trigger=h.trigger, reason=h.reason, target=target, summary=h.summary,

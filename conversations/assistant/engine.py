@@ -240,7 +240,7 @@ class TopicIndex:
             return None  # surely an ordinary request of another kind
         if q_emb is None and self.emb is not None:
             return None
-        emb = q_emb if (q_emb is not None and self.emb is not None) else None
+        emb = q_emb if self.emb is not None else None  # (q_emb is None only without an encoder: TF-IDF alone)
         ex = self._sims(emb[None, :] if emb is not None else None, q_lex, self.emb, self.lex)[0]
         bg = self._sims(emb[None, :] if emb is not None else None, q_lex, self.bg_emb, self.bg_lex)[0]
         return self._closest_topic(ex, bg, self.topic_rows, self.example_texts, minimum=TOPIC_MIN, margin=TOPIC_MARGIN,

@@ -293,7 +293,7 @@ def _render(message: Message) -> tuple[str, str]:
 
 def csat_options(csat: dict) -> list[dict]:
     labels = {"positive": "Positive", "neutral": "Neutral", "negative": "Negative"}
-    emoji = {"positive": "👍", "neutral": "😐", "negative": "👎"}
+    emoji = Survey.EMOJI
     # best first, whatever order the links came back in (PostgreSQL's jsonb orders keys by length)
     links = csat["links"]
     order = [r for r in Survey.OPTIONS if r in links] + [r for r in links if r not in Survey.OPTIONS]

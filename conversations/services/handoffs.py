@@ -143,6 +143,12 @@ def handoff_request_locked(conversation: Conversation, *, request: HandoffReques
     return handoff
 
 
+def restricted_topic_target(*, workspace, topic: str) -> Target | None:
+    """Where a restricted topic hands off when it has a target of its own, else None (the workspace's routing)."""
+    restricted = routing_selectors.restricted_topic_with_target(workspace=workspace, name=topic) if topic else None
+    return Target.of(restricted) if restricted is not None else None
+
+
 def handoff_priority(*, conversation: Conversation, restricted_topic: bool, frustrated: bool) -> tuple[str, tuple]:
     """The priority a new handoff gets when the workspace sets it automatically (routing.priority), and why:
     from the contact, the topic, the visitor's mood, their recent words and how long they have waited.

@@ -64,7 +64,6 @@ from flows.graph import FlowGraph
 from flows.models import Flow, FlowRun, FlowStepLog, FlowVersion
 from flows.nodes import as_text
 from flows.services import ai
-from routing import selectors as routing_selectors
 from routing.models import Specialty, Team
 
 if TYPE_CHECKING:
@@ -401,14 +400,8 @@ def _target(conversation: Conversation, kind: str, name: str) -> conversation_se
     return conversation_services.Target(kind, user=user) if user else None
 
 
-def _topic_target(conversation: Conversation, topic: str) -> conversation_services.Target | None:
-    """The restricted topic's own target, or None when it has none (or no longer exists)."""
-    restricted = routing_selectors.restricted_topic_with_target(workspace=conversation.workspace, name=topic)
-    return conversation_services.Target.of(restricted) if restricted is not None else None
-
-
 def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, state: RunState) -> None:
-    target = _topic_target(conversation, effect.topic) if effect.topic else None
+    target = conversation_services.restricted_topic_target(workspace=conversation.workspace, topic=effect.topic)
     if target is None:
         target = _target(conversation, effect.target_kind, effect.target_name) if effect.target_kind else \
             conversation_services.Target()  # no target of its own: the workspace's routing

@@ -120,6 +120,16 @@ def run_task(run_id: int, step: int) -> str:
     return tasks.call_webhook_task.apply(args=(run_id, step)).get()
 
 
+def ask_the_demo_flow(workspace, deliver, queued, *messages: str):
+    """A new conversation says `messages` to the demo's order flow, whose lookup then runs: the conversation."""
+    conversation = factories.ConversationFactory(workspace=workspace)
+    for text in messages:
+        deliver(conversation, text)
+    run_id, step = queued[0]
+    assert run_task(run_id, step) == "ok"
+    return conversation
+
+
 def test_success_is_signed_and_maps_the_response_into_variables(conversation, deliver, order_flow, hooks, queued):
     order_flow(f"{hooks.url}/ok")
     run_id, step = waiting_run(conversation, deliver, queued)
@@ -256,12 +266,7 @@ def test_demo_order_status_flow_finds_an_order(workspace, demo_order_flow, deliv
 
 @pytest.mark.django_db(transaction=True)
 def test_demo_order_status_flow_finds_an_order_given_in_a_sentence(workspace, demo_order_flow, deliver, queued):
-    conversation = factories.ConversationFactory(workspace=workspace)
-    deliver(conversation, "where is my order?")
-    deliver(conversation, "my order number is NW 10002")
-    run_id, step = queued[0]
-
-    assert run_task(run_id, step) == "ok"
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "where is my order?", "my order number is NW 10002")
 
     assert bot_texts(conversation)[-1].startswith("Order NW 10002 is "), bot_texts(conversation)
     assert not Handoff.objects.filter(conversation=conversation).exists()
@@ -269,11 +274,7 @@ def test_demo_order_status_flow_finds_an_order_given_in_a_sentence(workspace, de
 
 @pytest.mark.django_db(transaction=True)
 def test_an_order_number_given_with_the_question_is_not_asked_for_again(workspace, demo_order_flow, deliver, queued):
-    conversation = factories.ConversationFactory(workspace=workspace)
-    deliver(conversation, "Where is my order NW-10001?")
-    run_id, step = queued[0]
-
-    assert run_task(run_id, step) == "ok"
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "Where is my order NW-10001?")
 
     texts = bot_texts(conversation)
     assert not any("What's your order number?" in t for t in texts), texts
@@ -282,12 +283,7 @@ def test_an_order_number_given_with_the_question_is_not_asked_for_again(workspac
 
 @pytest.mark.django_db(transaction=True)
 def test_demo_order_status_flow_hands_off_an_unknown_order(workspace, demo_order_flow, deliver, queued):
-    conversation = factories.ConversationFactory(workspace=workspace)
-    deliver(conversation, "where is my order?")
-    deliver(conversation, "NW-99999")
-    run_id, step = queued[0]
-
-    assert run_task(run_id, step) == "ok"
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "where is my order?", "NW-99999")
 
     assert bot_texts(conversation)[-1].startswith("I couldn't find an order NW-99999.")
     handoff = Handoff.objects.get(conversation=conversation)
