@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from conversations.assistant.detectors import venting_only
 from conversations.assistant.extract import extract_field, validate_field
 from conversations.assistant.human_request import asks_if_someone_is_there, asks_in_a_word
 from conversations.assistant.phrases import phrase
@@ -329,7 +330,7 @@ class _Turn:
             return self._reply(decision, body)
         if action == "ask_problem":
             self.memory = replace(self.memory, awaiting_problem=True).with_tried("asked what the problem is")
-            return self._reply(decision, phrase("ask_problem", self.lang))
+            return self._reply(decision, phrase("ask_problem_sorry" if self._venting() else "ask_problem", self.lang))
         if action == "offer_human":
             self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
             offer = ("bot_offer_human" if a.asked_if_bot.fired
@@ -358,7 +359,15 @@ class _Turn:
             return False
         if self.asked and a.answer is None and a.restricted_topic is None:
             return False
+        if self._venting():  # AI first asks what went wrong; an earlier problem stays the one to solve
+            return False
         return a.answer is not None or a.restricted_topic is not None or len(self.text.split()) >= 4
+
+    def _venting(self) -> bool:
+        """Anger or a complaint and nothing else: no answer, no topic, no detail, no word naming a problem."""
+        a = self.analysis
+        return (a.frustration.fired and a.answer is None and a.restricted_topic is None
+                and venting_only(self.text))
 
     def _answer(self, decision: Decision) -> TurnPlan:
         a, model = self.analysis, self.facts.model

@@ -326,6 +326,44 @@ def detect_anger(text: str) -> Signal:
     return Signal(round(score, 4), score >= FIRE, "angry wording: " + ", ".join(evidence) if evidence else "")
 
 
+
+# Words that carry no problem: function words, and what venting is about (the company, its people, time,
+# writing and waiting) in the five languages. A frustrated message made of them and angry wording alone
+# ("This is ridiculous. Third time I write and nobody helps. Your service is a joke!!!") states no problem
+# yet; "this is ridiculous, the shoes fell apart" does (shoes, fell, apart).
+_VENTING_WORDS = frozenset("""
+    i i'm im me my mine you you're your yours we us our it it's its this that these those there here they them their
+    is are was were be been being am do does did doing have has had can could will would shall should may might must
+    a an the and or but so if then than as of to in on at by for from with about again still just even only really
+    so very too such much more most all any anyone anybody nobody no one none nothing never ever always every not no
+    what why how who when where which
+    right now today anymore already yet
+    service services company companies business shop store firm support customer customers team staff people
+    everyone somebody someone person people guys
+    help helps helping helped answer answers answered reply replies replied respond responds responded care cares
+    write wrote written writing message messages email emails mail mails call calls called calling contact contacted
+    wait waited waiting time times day days week weeks month months hour hours minute minutes
+    joke kidding serious seriously absolutely totally completely utterly really honestly literally
+    bad worse good nice great experience treatment treated way thing things stuff anything something everything
+    am angry mad upset unhappy happy disappointed shame shameful disgrace joke believe unbelievable
+    first second third fourth fifth last bot chatbot robot machine
+    esto eso es son una un el la los las de del que y me mi mis nadie nada nunca siempre otra vez ya ayuda ayudan
+    ayudar servicio empresa tienda atencion cliente clientes estoy muy tan vuestro vuestra su sus responde contesta
+    responden contestan escribo escrito vez veces tercera
+    c'est est je me mon ma mes vous votre vos personne rien jamais toujours encore aide aider service entreprise
+    client clients suis tres si ca fait fois trois deux j'ecris ecris ecrit repond repondez personne
+    ich bin das ist es ein eine euer eure ihr ihre mir mich niemand nichts nie immer wieder hilfe hilft helfen
+    service firma kunde kunden total sehr so antwortet antwortest schreibe geschrieben mal zum dritten
+    isto isso e um uma o a os as de do da que eu estou me meu minha voces seu sua ninguem nada nunca sempre
+    ajuda ajudar servico empresa loja cliente clientes muito tao responde escrevo vezes terceira
+    """.split())
+
+
+def venting_only(text: str) -> bool:
+    """Angry wording with nothing else: no word left that names a thing, an action or a problem."""
+    norm = _ANGER_RE.sub(" ", normalize(without_contact_details(text)))
+    return all(w in _VENTING_WORDS for w in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", norm))
+
 # --- not helpful, repeated question ---------------------------------------------------------
 
 _NOT_HELPFUL_RE = re.compile(

@@ -60,6 +60,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich kann Sie mit unserem Team verbinden. Damit es sofort helfen kann: Worum geht es genau?",
         "pt": "Posso conectar você com a nossa equipe. Para que possam ajudar logo, qual é o problema?",
     },
+    "ask_problem_sorry": {
+        "en": "I'm sorry about this. Tell me what went wrong, and I'll do my best to sort it out or bring in the right person from our team.",
+        "es": "Siento mucho lo ocurrido. Cuéntame qué ha pasado y haré lo posible por resolverlo o pasarte con la persona adecuada de nuestro equipo.",
+        "fr": "Je suis désolé. Dites-moi ce qui ne va pas : je ferai de mon mieux pour régler le problème ou faire appel à la bonne personne de notre équipe.",
+        "de": "Das tut mir leid. Erzählen Sie mir, was passiert ist – ich versuche, es zu lösen, oder hole die richtige Person aus unserem Team dazu.",
+        "pt": "Lamento muito. Conte-me o que aconteceu e farei o possível para resolver ou chamar a pessoa certa da nossa equipe.",
+    },
     "cannot_answer": {
         "en": "I couldn't find an answer to that in our help articles. Would you like me to bring in a person from our team?",
         "es": "No he encontrado la respuesta en nuestros artículos de ayuda. ¿Quieres que te pase con una persona de nuestro equipo?",

@@ -453,6 +453,26 @@ def test_the_real_assistant_in_spanish_never_mixes(bot):
         assert detect_language(text) == "es", text
 
 
+@pytest.mark.parametrize("vent, lang, says", [
+    ("This is ridiculous. Third time I write and nobody helps. Your service is a joke!!!", "en", "I'm sorry about this."),
+    ("Esto es una vergüenza, nadie me responde", "es", "Siento mucho lo ocurrido."),
+    ("Ich bin total sauer, euer Service ist eine Katastrophe", "de", "Das tut mir leid."),
+])
+def test_ai_first_asks_what_went_wrong_after_anger_alone_then_hands_off_the_problem(bot, vent, lang, says):
+    chat = RealChat(TurnPolicy(level="ai_first"), bot=bot)
+    plan = chat.say(vent)
+    assert plan.handoff is None and plan.language == lang and reply(plan).startswith(says), "anger is no problem statement"
+    plan = chat.say("My parcel arrived with the zip of the jacket torn off, I need a new one")
+    assert plan.handoff is not None and plan.handoff.cause == "frustration"
+    assert "Problem: “My parcel arrived with the zip" in plan.handoff.summary
+
+
+def test_ai_first_hands_off_an_angry_message_that_states_its_problem(bot):
+    plan = RealChat(TurnPolicy(level="ai_first"), bot=bot).say(
+        "This is ridiculous, the heel of my new boots came off after two days")
+    assert plan.handoff is not None and plan.handoff.cause == "frustration"
+
+
 @pytest.mark.parametrize("question, lang, says", [
     ("are you a bot?", "en", "I'm an AI assistant, not a person."),
     ("Are you human?", "en", "I'm an AI assistant, not a person."),
