@@ -171,8 +171,17 @@ def thread_reply(event: dict, *, event_id: str) -> dict:
                                                metadata={"via": "slack", "slack": {"channel": channel,
                                                                                    "ts": event.get("ts", "")}})
     except DomainError as exc:
+        _tell_only_them(channel, thread_ts, event.get("user", ""), f"Not sent to the customer: {exc.message}")
         return {"ignored": exc.message}
     return {"message": str(message.pk)} if message else {"duplicate": True}
+
+
+def _tell_only_them(channel: str, thread_ts: str, slack_user: str, text: str) -> None:
+    """A note in the thread that only the Slack user sees (chat.postEphemeral): why their reply went nowhere."""
+    try:
+        client().chat_postEphemeral(channel=channel, user=slack_user, thread_ts=thread_ts, text=text)
+    except (SlackClientError, OSError):
+        logger.warning("Could not tell Slack user %s why their reply was not sent", slack_user)
 
 
 def _agent_for(slack_user: str, conversation: Conversation):

@@ -375,9 +375,21 @@ def handoff_acknowledge(*, handoff: Handoff, agent) -> Handoff:
                           f"{user_name(handoff.acknowledged_by)} took this conversation first.")
     if handoff.status != Handoff.Status.PENDING:
         raise DomainError("handoff_closed", f"This handoff is already {handoff.status}.")
+    check_may_take(handoff, agent)
     mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
     realtime.publish_conversation_updated(conversation)
     return handoff
+
+
+def check_may_take(handoff: Handoff, agent) -> None:
+    """A team's waiting handoff is for its members (DESIGN: "any member may claim it"): someone outside the team
+    takes it only when an admin assigns it to them, or as an admin."""
+    if (handoff.target_kind != TargetKind.TEAM or handoff.target_team_id is None or agent.is_staff
+            or handoff.assigned_to_id == agent.pk
+            or Team.objects.filter(pk=handoff.target_team_id, members__user=agent).exists()):
+        return
+    raise DomainError("not_team_member", f"This conversation waits for the {handoff.target_team.name} team: one of "
+                      "its members takes it, or an admin assigns it to you.", status=403)
 
 
 @transaction.atomic

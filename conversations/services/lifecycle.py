@@ -161,6 +161,7 @@ def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict 
     if handoff is None:
         handoff = handoffs.start_agent_takeover(conversation=conversation, agent=agent)
     elif handoff.status == Handoff.Status.PENDING:
+        handoffs.check_may_take(handoff, agent)
         handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
     message = append_message(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
                       sender_name=user_name(agent), body=body, metadata=metadata or {})

@@ -152,6 +152,8 @@ def slack_api(settings):
         if record["path"] == "/api/chat.postMessage":
             sent = json.loads(record["body"]) if record["body"].startswith("{") else record["form"]
             return 200, {"ok": True, "channel": sent.get("channel"), "ts": f"1700000000.{next(counter):06d}"}
+        if record["path"] == "/api/chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": f"1700000000.{next(counter):06d}"}
         if record["path"] == "/api/users.info":
             user = record["form"].get("user") or ""
             if user not in emails:

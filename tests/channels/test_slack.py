@@ -167,7 +167,8 @@ def test_an_agent_assigning_to_a_team_posts_to_its_channel(workspace, team, agen
 
 def test_an_agent_is_matched_by_their_slack_member_id_when_their_slack_email_differs(
         workspace, team, client, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks):
-    bob = factories.AgentFactory(workspace=workspace, user__email="bob@northwind.test", slack_user_id="UBOB").user
+    bob = factories.AgentFactory(workspace=workspace, user__email="bob@northwind.test", slack_user_id="UBOB",
+                                 teams=[team]).user
     handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
                            django_capture_on_commit_callbacks)
     thread_ts = posted_thread(handoff)
@@ -238,3 +239,22 @@ def test_slack_down_while_copying_is_retried(workspace, team, slack_api, announc
         slack.mirror_message(message_id=message.pk)
     slack_api.fail_status = None
     assert slack.mirror_message(message_id=message.pk)
+
+
+def test_someone_outside_the_team_cannot_take_its_waiting_handoff_from_slack_and_is_told_why(
+        workspace, team, client, slack_api, announcements, no_tasks, django_capture_on_commit_callbacks):
+    factories.AgentFactory(workspace=workspace, user__first_name="Carl", slack_user_id="UCARL")  # Support, not Billing
+    handoff = hand_to_team(factories.ConversationFactory(workspace=workspace), team, announcements,
+                           django_capture_on_commit_callbacks)
+    thread_ts = posted_thread(handoff)
+    response = post_event(client, thread_reply(thread_ts, user="UCARL", text="I'll take it"))
+    assert "ignored" in response.json() and not Message.objects.filter(sender_type="agent").exists()
+    handoff.refresh_from_db()
+    assert handoff.status == "pending" and handoff.assigned_to is None, "still waiting for the Billing team"
+    told = [json.loads(r["body"]) if r["body"].startswith("{") else r["form"] for r in slack_api.requests
+            if r["path"] == "/api/chat.postEphemeral"]
+    assert [(t["user"], t["thread_ts"]) for t in told] == [("UCARL", thread_ts)]
+    assert "waits for the Billing team" in told[0]["text"]
+
+    response = post_event(client, thread_reply(thread_ts, text="On it", ts="1700000003.000001"))  # Ana, a member
+    assert "message" in response.json()

@@ -159,6 +159,7 @@ def test_handoff_acknowledge_and_cancel_endpoints(workspace, agent, agent_client
     handoff = services.handoff_request(conversation=conversation, request=services.HandoffRequest(
         trigger="user_request", reason="x", target=services.Target(kind="team", team=team)))
     other_client = client_for(factories.AgentFactory(workspace=workspace, teams=[team]).user)
+    agent.agent.teams.add(team)
 
     assert agent_client.post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/").status_code == 200
     second = other_client.post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/")
@@ -166,6 +167,34 @@ def test_handoff_acknowledge_and_cancel_endpoints(workspace, agent, agent_client
     assert agent_client.post(f"/api/v1/handoffs/{handoff.pk}/cancel/").json()["status"] == "cancelled"
     assert agent_client.post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/").status_code == 409
     assert Handoff.objects.get(pk=handoff.pk).status == "cancelled"
+
+
+def test_a_teams_waiting_handoff_is_taken_by_its_members_or_an_admin_not_by_another_agent(workspace, agent, admin_agent):
+    team = factories.TeamFactory(workspace=workspace, name="Billing")
+    member = factories.AgentFactory(workspace=workspace, teams=[team]).user
+
+    def waiting():
+        return services.handoff_request(conversation=factories.ConversationFactory(workspace=workspace),
+                                        request=services.HandoffRequest(trigger="user_request", reason="x",
+                                                                        target=services.Target(kind="team", team=team)))
+    handoff = waiting()
+    refused = client_for(agent).post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/")
+    assert refused.status_code == 403 and error_of(refused)["code"] == "not_team_member"
+    assert "waits for the Billing team" in error_of(refused)["message"]
+    reply = client_for(agent).post(f"/api/v1/conversations/{handoff.conversation_id}/messages/", {"body": "Hi!"},
+                                   format="json")
+    assert reply.status_code == 403 and not Message.objects.filter(sender_type="agent").exists(), "nothing sent"
+    assert Handoff.objects.get(pk=handoff.pk).status == "pending"
+    assert client_for(member).post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/").status_code == 200
+
+    admin = admin_agent
+    for taker in (admin, agent):
+        handoff = waiting()
+        if taker == agent:  # an admin assigns it to them: then it is theirs to take
+            client_for(admin).post(f"/api/v1/conversations/{handoff.conversation_id}/assign/", {"user_id": agent.pk},
+                                   format="json")
+            handoff = Handoff.objects.filter(conversation_id=handoff.conversation_id).latest("id")
+        assert client_for(taker).post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/").status_code == 200
 
 
 def test_agent_availability(agent, agent_client):

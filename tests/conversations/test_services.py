@@ -189,6 +189,7 @@ def test_an_agent_replying_to_an_ai_conversation_takes_it_over(conversation, age
 def test_a_second_claim_is_refused(workspace, conversation, agent):
     team = factories.TeamFactory(workspace=workspace)
     other = factories.AgentFactory(workspace=workspace, teams=[team]).user
+    agent.agent.teams.add(team)
     handoff = request_handoff(conversation, target=services.Target(kind="team", team=team))
     services.handoff_acknowledge(handoff=handoff, agent=agent)
     services.handoff_acknowledge(handoff=handoff, agent=agent)  # the same agent again: harmless
