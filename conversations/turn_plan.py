@@ -689,7 +689,10 @@ def _answer_metadata(analysis: Analysis) -> dict[str, Any]:
     a = analysis.answer
     if a is None:
         return {}
-    return {"article": {"id": a.article_id, "title": a.title, "url": a.url}, "confidence": round(a.confidence, 3)}
+    metadata = {"article": {"id": a.article_id, "title": a.title, "url": a.url}, "confidence": round(a.confidence, 3)}
+    if a.also:  # the message asked several things: each answer's article
+        metadata["more_articles"] = [{"id": x.article_id, "title": x.title, "url": x.url} for x in a.also]
+    return metadata
 
 
 def _clip(text: str, n: int) -> str:

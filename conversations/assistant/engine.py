@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from dataclasses import replace
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
@@ -38,6 +39,12 @@ INTENT_VETO = 0.8  # a message this surely an uncovered intent is not matched by
 _FOLLOW_UP = re.compile(r"^\W*(?:and|also|so|but|what about|how about|y|e|et|und|aber|pero|mais|mas|entonces|alors)\b"
                         r"|\b(?:it|that|this|they|them|those|eso|esto|ello|ca|cela|das|dies|isso|isto)\b")
 FOLLOW_PARTS = 2  # a long message's last questions looked up on their own
+MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of at most this many
+# "How long does shipping take and what is your return policy?": a second question joined by "and" (normalised text)
+_AND_ASKS = re.compile(
+    r",?\s+(?:and|y|e|et|und)\s+(?=(?:what|what's|how|when|where|which|who|why|can|could|do|does|is|are|will|would"
+    r"|que|como|cuando|donde|cual|cuanto|cuanta|puedo|puede|se puede|hay|quel|quelle|comment|quand|ou|combien|est-ce"
+    r"|puis-je|was|wie|wann|wo|welche|welcher|kann|konnen|gibt|o que|qual|quanto|posso|pode|tem)\b)")
 FOLLOW_UP_WORDS = 6  # a message this short may follow up the question before it ("And is it free?")
 THANKS_REST_WORDS = 10  # thanks for the staff with at most this many other words (no question) is small talk
 
@@ -334,6 +341,8 @@ class Assistant:
                             p, part_emb = self.knowledge.best_passage_for(a, text, q_emb), q_emb
                         answer = self._answer(a, conf, p, part_emb, lang)
                         break
+        if not smalltalk and not self.knowledge.empty:
+            answer = self._each_question_answered(text, lang) or answer
         if answer is not None:
             oos = Signal(round(1 - conf, 4), False, f"answered from {answer.title!r} ({conf:.2f})")
         elif smalltalk:
@@ -378,6 +387,28 @@ class Assistant:
                 self.knowledge.score(*together, lang))}
             if len(tops) == 1 and None not in tops:
                 yield (*together, True)
+
+    def _each_question_answered(self, text: str, lang: str) -> KBAnswer | None:
+        """A message asking two or three things ("How long does shipping take to Germany? And what is your return
+        policy?") answered from as many articles, each question looked up alone, in the message's order; None
+        unless at least two questions each find a different article above the threshold."""
+        questions = [q for sentence in sentences(text) if "?" in sentence
+                     for q in _AND_ASKS.split(normalize(sentence)) if len(q.split()) >= 3]
+        if len(questions) < 2:
+            return None
+        found: dict[int, KBAnswer] = {}
+        for question in questions[:MORE_QUESTIONS]:
+            q_emb = self.encoder.encode_one(question) if self.encoder is not None else None
+            m_emb = self.ml_encoder.encode_one(question) if self.ml_encoder is not None and lang != "en" else None
+            ranked = self.knowledge.score(question, q_emb, m_emb, lang)
+            if ranked and ranked[0][1] >= self.kb_threshold and ranked[0][0] not in found:
+                a, conf, p, _ = ranked[0]
+                found[a] = self._answer(a, conf, p, q_emb, lang)
+        if len(found) < 2:
+            return None
+        first, *rest = found.values()
+        return replace(first, text="\n\n".join(x.text for x in found.values()),
+                       confidence=min(x.confidence for x in found.values()), also=tuple(rest))
 
     def _second_features(self, text: str, lang: str):
         """(n-gram row, (multilingual embedding, the multilingual encoder with the texts the

@@ -58,6 +58,7 @@ class KBAnswer:
     passage: str  # the best passage, verbatim
     text: str  # the reply for the visitor: the passage quoted or condensed, then the article named
     confidence: float
+    also: tuple[KBAnswer, ...] = ()  # a message asking several things: the other questions' answers (in `text` too)
 
 
 @dataclass(frozen=True)

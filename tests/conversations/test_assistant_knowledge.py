@@ -254,6 +254,34 @@ def test_the_demo_shop_answers_its_visitors_three_known_questions_from_the_right
         assert a.answer.text.endswith(a.answer.url) and a.answer.url.startswith("https://")
 
 
+@pytest.mark.parametrize("message, answers", [
+    ("How long does shipping take to Germany? And what is your return policy?",
+     [("Shipping times", "rest of the EU"), ("Returns and exchanges", "within 30 days")]),
+    ("How long does shipping take to Germany and what is your return policy?",
+     [("Shipping times", "rest of the EU"), ("Returns and exchanges", "within 30 days")]),
+    ("What sizes do the boots come in? How much is express shipping?",
+     [("Sizing guide", "half a size"), ("Shipping times", "9.95 euros")]),
+    ("¿Cuánto tarda el envío a Alemania? ¿Puedo devolver unas botas?",
+     [("Shipping times", "rest of the EU"), ("Returns and exchanges", "")]),
+])
+def test_a_message_asking_two_things_gets_both_answers_each_with_its_article(message, answers) -> None:
+    """Trial of 1 Dec: a message with two questions got one answer. Each question is answered from its own
+    article, in the message's order, each quote followed by its article's link."""
+    a = demo_shop().analyze(message)
+    assert a.answer is not None and [(x.title) for x in (a.answer, *a.answer.also)] == [t for t, _ in answers]
+    at = 0
+    for x, (_, words) in zip((a.answer, *a.answer.also), answers):
+        assert words in x.passage, (message, x.passage)
+        at = a.answer.text.index(x.url, at)  # each article named after its own quote, in order
+    assert a.answer.text.index(a.answer.also[0].url) > a.answer.text.index(a.answer.url)
+
+
+def test_one_question_or_two_about_the_same_article_get_one_answer() -> None:
+    for message in ("Hi! I ordered last week. Where is my parcel?", "Can I return a gift? Can I return worn boots?"):
+        a = demo_shop().analyze(message)
+        assert a.answer is not None and a.answer.also == () and a.answer.text.count("https://") == 1, message
+
+
 @pytest.mark.parametrize("question, quotes", [
     ("how much is shipping to Portugal?", "4.95 euros"),  # not the delivery times, though they name Portugal
     ("What will delivery to Lisbon cost me?", "4.95 euros"),
