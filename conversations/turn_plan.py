@@ -41,11 +41,24 @@ NO_THANKS = re.compile(r"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|ne
 DECLINE = re.compile(
     r"^\s*(?:skip|pass|no|nope|nah|n/?a|none|no thanks|not now|later|rather not|i'?d rather not|i would rather not|"
     r"prefer not|i'?d prefer not|i prefer not|i don'?t (?:want|have|know|remember)|i do not (?:want|have|know)|"
-    r"i can'?t|i cannot|dunno|why do you need|"
+    r"i can'?t|i cannot|dunno|"
     r"omitir|saltar|paso|prefiero no|no tengo|no lo se|no quiero|no se|"
     r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux) pas|non|aucun|"
     r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich wei(?:ss|ß) nicht|ich mochte nicht|nein|keine|"
     r"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao)\b")
+# Asking back why the information is needed ("why do you need my email?", "¿para qué lo necesitan?", "wozu?"): not a
+# refusal, not an answer; the AI says why and asks once more (normalized text)
+WHY_ASKED = re.compile(
+    r"^\W*(?:(?:but|and|y|pero|mais|et|aber|und|mas|e)\s+)?(?:why|what for|how come|por que|para que|pourquoi"
+    r"|a quoi bon|pour quoi faire|warum|wozu|wieso|weshalb|porque|pra que)\W*$"
+    r"|\bwhy\s+(?:do|would|does|should|did)\s+(?:you|u|they|we)\s+(?:guys\s+)?(?:need|want|ask|require|have\s+to\s+know)"
+    r"|\bwhat\s+do\s+you\s+need\s+(?:it|that|this|my\s+\w+)\s+for\b"
+    r"|\bwhy\s+(?:is\s+(?:it|that|this)\s+)?(?:needed|necessary|required)\b"
+    r"|\b(?:por\s+que|para\s+que)\s+(?:me\s+)?(?:lo\s+|la\s+|los\s+|las\s+)?(?:necesit|quier|pid|pregunt)\w*"
+    r"|\bpourquoi\s+(?:vous\s+en\s+avez\s+besoin|en\s+avez-vous\s+besoin|me\s+(?:le|la|les)\s+demande\w*"
+    r"|vous\s+(?:le\s+|la\s+)?(?:demandez|voulez))"
+    r"|\b(?:warum|wozu|wieso|weshalb)\s+(?:brauchen|wollen|benotigen)\s+sie\b"
+    r"|\b(?:por\s+que|pra\s+que|para\s+que)\s+(?:voces?\s+)?(?:precis|quer|ped)\w*")
 # Withdrawing a handoff being prepared, or the offer of one: "never mind", "cancel", "forget it", "I found it",
 # "I don't need anyone anymore" (normalized text). The phrase ends the message or a sentence of it ("never
 # mind, how long is the warranty?" withdraws, then asks); "cancel my order" is no withdrawal.
@@ -394,9 +407,10 @@ class _Turn:
         current = self._field(pending.field)
         gathered, skipped = dict(m.gathered), list(m.skipped)
         frustrated = a.frustration.fired
-        declined = bool(DECLINE.match(normalize(self.text)))
+        why_asked = bool(WHY_ASKED.search(normalize(self.text)))
+        declined = not why_asked and bool(DECLINE.match(normalize(self.text)))
         bot_question = a.asked_if_bot.fired and not self.asked
-        question = not declined and not bot_question and self._is_question()
+        question = not declined and not bot_question and not why_asked and self._is_question()
         took = False
         if current is not None and current.name not in gathered:
             value = _value_in_answer(current, self.text,
@@ -426,7 +440,9 @@ class _Turn:
             prefix = phrase("gather_skipped", self.lang)
         if bot_question:  # the honest answer, then the same question again
             prefix = phrase("opener_ai_disclosed", self.lang)
-        retry = nxt == pending.field and not (took or question or declined or bot_question)
+        if why_asked and not took:  # why we ask, then the same question again (asked at most ASK_LIMIT times)
+            prefix = phrase("why_we_ask", self.lang)
+        retry = nxt == pending.field and not (took or question or declined or bot_question or why_asked)
         return self._ask(decision, pending, nxt, known=known, retry=retry, prefix=prefix)
 
     def _is_question(self) -> bool:
@@ -640,7 +656,8 @@ def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest
     else:
         lines.append("Problem: not described yet")
     latest = latest.strip()
-    if latest and latest != memory.problem and len(latest.split()) >= 4 and not DECLINE.match(normalize(latest)):
+    if latest and latest != memory.problem and len(latest.split()) >= 4 and not DECLINE.match(normalize(latest)) \
+            and not WHY_ASKED.search(normalize(latest)):
         lines.append(f"Latest from the visitor: “{_clip(latest, 200)}”")
     for question in memory.unanswered:
         if question != latest:

@@ -26,6 +26,7 @@ from typing import Any, Literal, TypeAlias
 from flows.graph import FlowGraph, Node
 from flows.nodes import (
     RETRY_HINTS,
+    WHY_WE_ASK,
     ActionConfig,
     AIActionConfig,
     AIAnswerConfig,
@@ -145,6 +146,7 @@ class Reading:
     wants_person: bool = False
     upset: bool = False  # frustrated or angry wording
     declined: bool = False  # a refusal, "skip", "I don't know it"
+    why_asked: bool = False  # "why do you need it?": told why, then asked again
     language: str = ""  # the message's language: the handoff notice is said in it
     topic: str = ""  # a restricted topic the workspace's policy hands off ("Refunds"), when the message is one
 
@@ -474,7 +476,7 @@ def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> N
 
 def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, text: str) -> None:
     reading = run.inbound.reading or Reading()
-    value = _answer_value(config, text, reading)
+    value = None if reading.why_asked else _answer_value(config, text, reading)
     # (a restricted topic is the answer to a free-text question, "what's the billing issue?", not an escape)
     on_a_topic = bool(reading.topic) and (config.kind != "text" or expects_specific_value(config))
     if reading.wants_person or reading.upset or on_a_topic:
@@ -492,10 +494,15 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
         _no_answer(run, node, config, "the visitor declined to give it")
         return
     tries = run.retries.get(node.id, 0) + 1
-    if reading.kb_answer:
-        run.emit(SendMessage(reading.kb_answer, metadata=reading.kb_metadata))
-        run.log(f"answered the visitor's question while waiting for {config.variable}")
-        if tries > min(config.max_retries, ASK_LIMIT - 1):  # the question is asked at most ASK_LIMIT times
+    if reading.kb_answer or reading.why_asked:
+        asked_enough = tries > min(config.max_retries, ASK_LIMIT - 1)  # the question is asked at most ASK_LIMIT times
+        if reading.kb_answer:
+            run.emit(SendMessage(reading.kb_answer, metadata=reading.kb_metadata))
+            run.log(f"answered the visitor's question while waiting for {config.variable}")
+        elif not asked_enough:  # why it is asked, before asking again
+            run.emit(SendMessage(WHY_WE_ASK))
+            run.log(f"said why {config.variable} is asked")
+        if asked_enough:
             _no_answer(run, node, config, f"asked {tries} times, the visitor asked something else")
             return
         run.retries[node.id] = tries

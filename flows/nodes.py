@@ -430,6 +430,8 @@ def edge_labels(node: Node, config: NodeConfig | None) -> frozenset[str]:
 
 # --- Collect Input answers ---------------------------------------------------------------
 
+# Said when the visitor asks why a question is asked ("why do you need my email?"), before the question again
+WHY_WE_ASK = "We ask so that our team has what it needs to help you right away, without asking you again."
 RETRY_HINTS: Mapping[str, str] = MappingProxyType(
     {
         "text": "Sorry, I didn't get an answer.",

@@ -67,6 +67,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Das tut mir leid. Erzählen Sie mir, was passiert ist – ich versuche, es zu lösen, oder hole die richtige Person aus unserem Team dazu.",
         "pt": "Lamento muito. Conte-me o que aconteceu e farei o possível para resolver ou chamar a pessoa certa da nossa equipe.",
     },
+    "why_we_ask": {
+        "en": "We ask so that our team has what it needs to help you right away, without asking you again.",
+        "es": "Te lo pedimos para que nuestro equipo tenga lo necesario para ayudarte enseguida, sin volver a preguntarte.",
+        "fr": "Nous vous le demandons pour que notre équipe ait ce qu'il faut pour vous aider tout de suite, sans vous le redemander.",
+        "de": "Wir fragen, damit unser Team alles hat, um Ihnen gleich zu helfen, ohne noch einmal nachzufragen.",
+        "pt": "Pedimos para que a nossa equipe tenha o necessário para ajudar logo, sem precisar perguntar de novo.",
+    },
     "cannot_answer": {
         "en": "I couldn't find an answer to that in our help articles. Would you like me to bring in a person from our team?",
         "es": "No he encontrado la respuesta en nuestros artículos de ayuda. ¿Quieres que te pase con una persona de nuestro equipo?",

@@ -17,7 +17,7 @@ from conversations import knowledge
 from conversations.assistant.extract import extract_field
 from conversations.assistant.text import normalize
 from conversations.assistant.types import Analysis, KBAnswer, Turn
-from conversations.turn_plan import DECLINE
+from conversations.turn_plan import DECLINE, WHY_ASKED
 from flows.document import BUILTIN_INTENTS, fold
 from flows.engine import EffectResult, Reading, RunAIAction
 from routing import selectors as routing_selectors
@@ -130,7 +130,8 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
         wants_person=analysis.wants_person,
         upset=analysis.anger.fired or analysis.complaint.fired
         or (analysis.frustration.fired and not analysis.repeated_question.fired),
-        declined=bool(DECLINE.match(normalize(text))),
+        declined=bool(DECLINE.match(normalize(text))) and not WHY_ASKED.search(normalize(text)),
+        why_asked=bool(WHY_ASKED.search(normalize(text))),
         language=analysis.language,
         topic=analysis.restricted_topic.name if analysis.restricted_topic and hands_off_topics else "",
     )

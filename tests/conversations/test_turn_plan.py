@@ -152,6 +152,22 @@ def test_frustration_while_gathering_hands_off_at_once_named_after_it():
     assert "Problem: “The app crashes every time I open my invoices”" in h.summary
 
 
+@pytest.mark.parametrize("why, lang, says", [
+    ("why do you need my email?", "en", "We ask so that our team"),
+    ("¿Para qué lo necesitan?", "es", "Te lo pedimos para que"),
+    ("Wozu brauchen Sie das?", "de", "Wir fragen, damit"),
+])
+def test_asked_why_the_ai_says_why_then_asks_once_more_and_then_goes_on(why, lang, says):
+    chat = Chat(balanced(EMAIL))
+    chat.say({"en": "I want a human", "es": "Quiero hablar con una persona", "de": "Ich will einen Menschen"}[lang],
+             human=True, lang=lang)
+    plan = chat.say(why, lang=lang)
+    assert plan.handoff is None and reply(plan).startswith(says) and plan.memory.skipped == (), "not a refusal"
+    assert plan.memory.asks == {"email": 2}
+    plan = chat.say(why, lang=lang)
+    assert plan.handoff is not None and plan.handoff.gathered == {}, "asked twice: the handoff goes on without it"
+
+
 def test_each_field_is_asked_at_most_twice():
     chat = Chat(balanced(EMAIL))
     chat.say("I need a person", human=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flows.engine import Inbound, Reading, RequestHandoff, RunState, SendMessage, Step, advance
 from flows.graph import FlowGraph
-from flows.nodes import CollectInputConfig, expects_specific_value, looks_like_value
+from flows.nodes import WHY_WE_ASK, CollectInputConfig, expects_specific_value, looks_like_value
 from tests.flows.conftest import graph_document
 
 ASK_ORDER = ("ask", "collect_input", {"variable": "order_number", "kind": "text",
@@ -55,6 +55,20 @@ def test_a_question_is_answered_and_the_flow_asks_again() -> None:
     after = answer(ORDERS, step.state, "A1234", Reading())
     assert after.state.variables["order_number"] == "A1234"
     assert sent(after) == ["Looking up A1234."]
+
+
+def test_asked_why_the_flow_says_why_and_asks_again_once_then_goes_on_without_it() -> None:
+    issue = flow(("ask", "collect_input", {"variable": "issue", "kind": "text", "question": "What's the billing issue?"}),
+                 ("thanks", "message", {"text": "Thanks: {{issue}}"}), NO_NUMBER,
+                 edges=[("ask", "thanks", "next"), ("ask", "no_number", "error")])
+    why = Reading(why_asked=True)
+    step = answer(issue, waiting(issue), "why do you need it?", why)
+    assert sent(step) == [WHY_WE_ASK, "What's the billing issue?"] and "issue" not in step.state.variables, \
+        "a question back is not the billing issue"
+    assert sent(answer(issue, step.state, "I was charged twice for one order", Reading())) == [
+        "Thanks: I was charged twice for one order"]
+    again = answer(issue, step.state, "but why?", why)
+    assert sent(again) == ["No problem, someone will look it up."] and "issue" not in again.state.variables
 
 
 def test_emoji_or_punctuation_alone_is_no_order_number_and_the_question_is_asked_again() -> None:
