@@ -488,6 +488,10 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
         if node.id not in run.passed_inputs:
             run.passed_inputs.append(node.id)
         run.log(f"collected {config.variable}")
+        if reading.kb_answer and "?" in text and (config.kind != "text" or expects_specific_value(config)):
+            # "NW-10001, and can I also return it?": the value, and a question answered on the way
+            run.emit(SendMessage(reading.kb_answer, metadata=reading.kb_metadata))
+            run.log("answered the question asked with it")
         run.follow(node)
         return
     if reading.declined and _counts_as_refusal(config, text):

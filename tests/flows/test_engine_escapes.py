@@ -71,6 +71,16 @@ def test_asked_why_the_flow_says_why_and_asks_again_once_then_goes_on_without_it
     assert sent(again) == ["No problem, someone will look it up."] and "issue" not in again.state.variables
 
 
+def test_a_question_asked_with_the_value_is_answered_and_the_flow_goes_on() -> None:
+    step = answer(ORDERS, waiting(ORDERS), "NW-10001 please, and can I also return it?", RETURNS)
+    assert step.state.variables["order_number"] == "NW-10001"
+    assert sent(step) == ["You can return items within 30 days.", "Looking up NW-10001."]
+    issue = flow(("ask", "collect_input", {"variable": "issue", "kind": "text", "question": "What's the issue?"}),
+                 ("thanks", "message", {"text": "Thanks."}))
+    step = answer(issue, waiting(issue), "Can I return boots I wore once?", RETURNS)
+    assert sent(step) == ["Thanks."], "a free-text question's answer is the question itself, not answered here"
+
+
 def test_emoji_or_punctuation_alone_is_no_order_number_and_the_question_is_asked_again() -> None:
     for text in ("🙂🙂🙂", "??", "👍"):
         step = answer(ORDERS, waiting(ORDERS), text, Reading())
