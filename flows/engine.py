@@ -26,6 +26,7 @@ from typing import Any, Literal, TypeAlias
 from flows.graph import FlowGraph, Node
 from flows.nodes import (
     RETRY_HINTS,
+    SEVERAL_HINTS,
     WHY_WE_ASK,
     ActionConfig,
     AIActionConfig,
@@ -46,6 +47,7 @@ from flows.nodes import (
     looks_like_value,
     parse_node,
     render,
+    several_values,
 )
 from routing.decision import ASK_LIMIT, REASON, TRIGGER
 
@@ -523,7 +525,8 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
         return
     run.retries[node.id] = tries
     question = render(config.question, run.variables, run.contact())
-    retry = config.retry_text or f"{RETRY_HINTS[config.kind]} {question}"
+    hint = SEVERAL_HINTS[config.kind] if several_values(config, text) else f"{RETRY_HINTS[config.kind]} {question}"
+    retry = config.retry_text or hint
     run.emit(SendMessage(render(retry, run.variables, run.contact()), config.choices))
     run.log(f"{config.variable} was not valid, asked again ({tries}/{config.max_retries})")
     run.wait(node, "waiting_input")

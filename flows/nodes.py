@@ -446,6 +446,28 @@ RETRY_HINTS: Mapping[str, str] = MappingProxyType(
 _NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)?(?![\w.,]*\d)")
 
 
+# Said instead of the retry hint when the answer holds several values of the kind asked for ("a@x.com or b@y.com")
+SEVERAL_HINTS: Mapping[str, str] = MappingProxyType(
+    {
+        "email": "I see more than one email address there: which one should we use?",
+        "phone": "I see more than one phone number there: which one should we use?",
+        "number": "I see more than one number there: which one do you mean?",
+    }
+)
+
+
+def several_values(config: CollectInputConfig, text: str) -> bool:
+    """The answer holds more than one value of the kind asked for (so none is taken)."""
+    if config.kind == "email":
+        return len({m.group(0).lower() for m in fields.EMAIL.finditer(text)}) > 1
+    if config.kind == "phone":
+        return len({fields.digits(m.group(0)) for m in fields.PHONE.finditer(text)
+                    if len(fields.digits(m.group(0))) in fields.PHONE_DIGITS}) > 1
+    if config.kind == "number":
+        return len(_NUMBER.findall(text)) > 1
+    return False
+
+
 def check_answer(config: CollectInputConfig, text: str) -> Json | None:
     """The value to store for this answer, normalised; None when it is not acceptable."""
     text = text.strip()

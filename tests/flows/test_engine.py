@@ -157,6 +157,18 @@ def test_collect_input_re_asks_with_retry_text_on_invalid_input() -> None:
     assert "email" not in step.state.variables
 
 
+@pytest.mark.parametrize("kind, text, hint", [
+    ("email", "ana@example.org or ana.work@example.com", "I see more than one email address there"),
+    ("phone", "+34 600 123 456 or +34 611 222 333", "I see more than one phone number there"),
+    ("number", "2 or 3", "I see more than one number there"),
+])
+def test_an_answer_with_two_values_is_asked_which_one(kind: str, text: str, hint: str) -> None:
+    graph = flow(("n", "collect_input", {"variable": "v", "kind": kind, "question": "Which?"}))
+    step = run(graph, text)
+    assert sent(step)[-1].startswith(hint) and "v" not in step.state.variables
+    assert step.state.status == "waiting_input"
+
+
 def test_collect_input_default_re_ask_repeats_the_question() -> None:
     step = run(flow(ASK_EMAIL, THANKS), "nope")
     assert sent(step) == ["That doesn't look like an email address. Your email?"]
