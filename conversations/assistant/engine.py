@@ -49,6 +49,8 @@ _AND_ASKS = re.compile(
     r"|que|como|cuando|donde|cual|cuanto|cuanta|puedo|puede|se puede|hay|quel|quelle|comment|quand|ou|combien|est-ce"
     r"|puis-je|was|wie|wann|wo|welche|welcher|kann|konnen|gibt|o que|qual|quanto|posso|pode|tem)\b)")
 FOLLOW_UP_WORDS = 6  # a message this short may follow up the question before it ("And is it free?")
+FOLLOW_UP_VAGUE = 0.5  # a follow-up whose best article is below this share of the threshold names nothing itself
+FOLLOW_UP_NEAR = 0.7  # ... and stays on the article before when that one is this close to its best (_stays_on)
 THANKS_REST_WORDS = 10  # thanks for the staff with at most this many other words (no question) is small talk
 
 _emb_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -341,7 +343,7 @@ class Assistant:
                     if alone and alone[0][1] >= self.kb_threshold:
                         a, conf, p, _ = alone[0]
                         if follow_up:  # the passage that answers the follow-up ("is it free?": the prices)
-                            p, part_emb = self.knowledge.best_passage_for(a, text, q_emb), q_emb
+                            p, part_emb = self.knowledge.best_passage_for(a, text, q_emb, lang, m_emb), q_emb
                         answer = self._answer(a, conf, p, part_emb, lang)
                         break
         if not smalltalk and len(candidates) >= 2 and candidates[1][1] >= self.kb_threshold * RUNNER_UP_SHARE:
@@ -383,12 +385,9 @@ class Assistant:
         before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
         if before and len(text.split()) <= FOLLOW_UP_WORDS and len(parts) <= 1 and _FOLLOW_UP.search(normalize(text)):
             together = embedded(f"{before} {text}")
-            # the article the question before found first, the follow-up alone ranks first too ("and to
-            # Switzerland?" after a question on shipping times ranks international shipping: not a follow-up)
-            tops = {ranked[0][0] if ranked else None for ranked in (
-                self.knowledge.score(*embedded(before), lang), self.knowledge.score(text, q_emb, m_emb, lang),
-                self.knowledge.score(*together, lang))}
-            if len(tops) == 1 and None not in tops:
+            first, alone, both = (self.knowledge.score(*embedded(before), lang),
+                                  self.knowledge.score(text, q_emb, m_emb, lang), self.knowledge.score(*together, lang))
+            if first and alone and both and first[0][0] == both[0][0] and _stays_on(first[0][0], alone, self.kb_threshold):
                 yield (*together, True)
 
     def _each_question_answered(self, text: str, lang: str) -> KBAnswer | None:
@@ -458,6 +457,17 @@ class Assistant:
             source = f"{source}: {kb.urls[a]}"
         return KBAnswer(article_id=kb.article_ids[a], title=kb.titles[a], url=kb.urls[a], passage=passage,
                         text=f"{quote}\n\n{source}", confidence=round(conf, 4))
+
+
+def _stays_on(article: int, alone: list, threshold: float) -> bool:
+    """Whether a follow-up stays on the article the question before it found: alone it ranks that article first
+    too, or it names nothing of its own (its best article below FOLLOW_UP_VAGUE x the threshold: "¿Y es gratis?",
+    "is it free?") and that article is about as close as any (FOLLOW_UP_NEAR x the best). "and to Switzerland?"
+    after a question on shipping times ranks international shipping first, clearly: not a follow-up."""
+    if alone[0][0] == article:
+        return True
+    conf = {a: c for a, c, _, _ in alone}
+    return alone[0][1] < FOLLOW_UP_VAGUE * threshold and conf.get(article, 0.0) >= FOLLOW_UP_NEAR * alone[0][1]
 
 
 def summarize(history: Sequence[Turn], gathered: Mapping[str, str], reason: str) -> str:

@@ -88,7 +88,8 @@ LEAD_WEIGHT_ACROSS = 0.0
 KIND_WEIGHT = 0.1
 ASKS = {
     "money": re.compile(
-        r"\b(?:how much|costs?|costing|price[sd]?|pricing|fees?|charge[sd]?|expensive|cheap(?:er|est)?"
+        r"\b(?:how much|costs?|costing|price[sd]?|pricing|fees?|charge[sd]?|expensive|cheap(?:er|est)?|free|gratis"
+        r"|gratuit\w*|kostenlos|gratuito|gratuita"
         r"|cuanto cuesta\w*|cuesta\w*|precios?|coste|costo|cobr\w+|combien (?:coute|ca coute)\w*|coute\w*|prix|couts?|frais"
         r"|wie ?viel kostet|kostet|kosten|preise?|gebuhr\w*|quanto custa\w*|custa\w*|custos?|precos?|taxas?)\b"),
     "duration": re.compile(
@@ -307,8 +308,13 @@ class KnowledgeIndex:
         stored = getattr(self, "sentence_emb", None)  # indexes pickled before it have no such attribute
         return condense(self.passages[passage], query_emb, stored.get(passage) if stored else None)
 
-    def best_passage_for(self, article: int, query: str, query_emb: np.ndarray | None) -> int:
-        """The body passage of `article` that answers the question (the title only if no body)."""
+    def best_passage_for(self, article: int, query: str, query_emb: np.ndarray | None, lang: str = "en",
+                         multi_emb: np.ndarray | None = None) -> int:
+        """The body passage of `article` that answers the question (the title only if no body); a question in
+        another language is read on the multilingual vectors, with no lead for the opening passage, as in `score`."""
+        if lang != "en" and self.emb_multi is not None and multi_emb is not None:
+            sims = self.emb_multi @ (multi_emb / max(float(np.linalg.norm(multi_emb)), 1e-9)).astype(np.float32)
+            return self._choose(article, sims, self._coverage(query), asks(query), LEAD_WEIGHT_ACROSS)
         return self._choose(article, self._similarities(query, query_emb), self._coverage(query), asks(query))
 
     def _similarities(self, query: str, query_emb: np.ndarray | None) -> np.ndarray:
