@@ -97,8 +97,8 @@ _PHRASES: dict[str, dict[str, str]] = {
               "continuer à vous aider ici : dites-moi ce dont vous avez besoin.",
         "de": "Ich bin der virtuelle Assistent, und niemand aus dem Team kann diesem Chat beitreten. Ich helfe gern "
               "hier weiter: Sagen Sie mir, was Sie brauchen.",
-        "pt": "Sou o assistente virtual e ninguém da equipa pode entrar nesta conversa. Posso continuar a ajudar "
-              "aqui: diga-me do que precisa.",
+        "pt": "Sou o assistente virtual e ninguém da equipe pode entrar nesta conversa. Posso continuar ajudando "
+              "aqui: me diga do que você precisa.",
     },
     "call_the_team": {  # after no_person_here, when the policy has a fallback phone
         "en": "To speak with someone, call us at {phone}.",
@@ -138,7 +138,7 @@ _PHRASES: dict[str, dict[str, str]] = {
               "numéro {position} dans la file, et vous pouvez quitter cette page.",
         "de": "Unser Team ist gerade nicht im Dienst und ab {when} wieder da; die Antwort kommt dann hier. Sie sind "
               "Nummer {position} in der Warteschlange und können die Seite verlassen.",
-        "pt": "A nossa equipa está fora do horário e volta {when}; vai responder aqui. É o número {position} na "
+        "pt": "Nossa equipe está fora do horário e volta {when}; vai responder aqui. Você é o número {position} na "
               "fila e pode sair desta página.",
     },
     "handoff_after_hours_thread": {  # the same by email, SMS or Slack
@@ -150,7 +150,7 @@ _PHRASES: dict[str, dict[str, str]] = {
               "Vous êtes numéro {position} dans la file.",
         "de": "Unser Team ist gerade nicht im Dienst und ab {when} wieder da; die Antwort kommt dann in dieser "
               "Unterhaltung. Sie sind Nummer {position} in der Warteschlange.",
-        "pt": "A nossa equipa está fora do horário e volta {when}; vai responder nesta conversa. É o número "
+        "pt": "Nossa equipe está fora do horário e volta {when}; vai responder nesta conversa. Você é o número "
               "{position} na fila.",
     },
     "still_waiting_after_hours": {  # "anyone there?" while queued out of office hours
@@ -159,7 +159,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "fr": "Vous êtes toujours dans la file, numéro {position}. Notre équipe revient {when} et vous répondra ici.",
         "de": "Sie sind noch in der Warteschlange, Nummer {position}. Unser Team ist ab {when} wieder da und "
               "antwortet hier.",
-        "pt": "Continua na fila, com o número {position}. A nossa equipa volta {when} e vai responder aqui.",
+        "pt": "Você continua na fila, com o número {position}. Nossa equipe volta {when} e vai responder aqui.",
     },
     "when_today": {"en": "today at {time}", "es": "hoy a las {time}", "fr": "aujourd'hui à {time}",
                    "de": "heute um {time}", "pt": "hoje às {time}"},
@@ -172,7 +172,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Sí, una persona de nuestro equipo tiene tu conversación y te responderá aquí en cuanto pueda.",
         "fr": "Oui, un membre de notre équipe a votre conversation et vous répondra ici dès que possible.",
         "de": "Ja, jemand aus unserem Team hat Ihr Gespräch und antwortet hier, sobald es geht.",
-        "pt": "Sim, uma pessoa da nossa equipa tem a sua conversa e vai responder aqui assim que puder.",
+        "pt": "Sim, uma pessoa da nossa equipe está com a sua conversa e vai responder aqui assim que puder.",
     },
     "still_waiting_queued": {  # "anyone there?" while the handoff waits in the queue
         "en": "You're still in the queue, number {position}; expect a reply in about {minutes} minutes. "
@@ -183,8 +183,8 @@ _PHRASES: dict[str, dict[str, str]] = {
               "Tout ce que vous écrivez ici est gardé pour l'équipe.",
         "de": "Sie sind noch in der Warteschlange, Nummer {position}; rechnen Sie mit einer Antwort in etwa {minutes} "
               "Minuten. Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
-        "pt": "Continua na fila, com o número {position}; espere uma resposta dentro de cerca de {minutes} minutos. "
-              "Tudo o que escrever aqui fica guardado para a equipa.",
+        "pt": "Você continua na fila, com o número {position}; a resposta deve chegar em cerca de {minutes} minutos. "
+              "Tudo o que você escrever aqui fica guardado para a equipe.",
     },
     "handoff_passing": {
         "en": "I'm passing this conversation to a member of our team; they'll reply here.",
