@@ -322,13 +322,17 @@ class Assistant:
 
         answer, conf, candidates, cand_passages = None, 0.0, (), ()
         if not self.knowledge.empty and text.strip():
-            ranked = self.knowledge.score(text, q_emb, m_emb, lang)
+            kb_text, kb_emb = text, q_emb
+            if lang == "en" and self.encoder is not None:  # "a refnud for my boots": the knowledge base's "refund"
+                kb_text = self.knowledge.corrected(text, self.encoder.tokenizer.vocab)
+                kb_emb = q_emb if kb_text == text else self.encoder.encode_one(kb_text)
+            ranked = self.knowledge.score(kb_text, kb_emb, m_emb, lang)
             candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)
             cand_passages = tuple(self.knowledge.passages[p] for _, _, p, _ in ranked)
             if ranked:
                 a, conf, p, _ = ranked[0]
                 if conf >= self.kb_threshold and not smalltalk:
-                    answer = self._answer(a, conf, p, q_emb, lang)
+                    answer = self._answer(a, conf, p, kb_emb, lang)
             if answer is None and declined_clause and not smalltalk and len(clauses.kept.split()) >= 3:
                 # "I do NOT want to talk to a person, just tell me the return window": the refusal drowns the
                 # question in the message's embedding, so the question is also looked up alone

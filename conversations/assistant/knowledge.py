@@ -44,13 +44,15 @@ import logging
 import pickle
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import snowballstemmer
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from sklearn.linear_model import LogisticRegression
 
 from .encoder import DIM, get_encoder, get_multilingual_encoder
@@ -86,6 +88,7 @@ LEAD_WEIGHT_ACROSS = 0.0
 #     time). Demo shop's 188 questions (38 and their translations): 131 -> 135 right passages alone, 156 with no lead
 #     across languages (bench/kb_passage_choice.py).
 KIND_WEIGHT = 0.1
+TYPO_MIN_LETTERS = 4  # shorter words are not corrected ("ur", "wat": too many words are one edit away)
 ASKS = {
     "money": re.compile(
         r"\b(?:how much|costs?|costing|price[sd]?|pricing|fees?|charge[sd]?|expensive|cheap(?:er|est)?|free|gratis"
@@ -159,6 +162,40 @@ class TermIndex:
         return (self.matrix[:, known] @ self.idf[known]) / total
 
 
+@dataclass
+class Spelling:
+    """The knowledge base's own words, most used first: a visitor's typo ("refnud", "payement") is read as the
+    closest of them. Only words of four letters or more, and only in English (the passages are English)."""
+
+    words: list[str]
+    known: frozenset[str]
+
+    @classmethod
+    def build(cls, passages: Sequence[str]) -> Spelling:
+        counts: dict[str, int] = {}
+        for p in passages:
+            for w in words(p):
+                if w.isalpha() and len(w) >= TYPO_MIN_LETTERS:
+                    counts[w] = counts.get(w, 0) + 1
+        ranked = sorted(counts, key=lambda w: -counts[w])
+        return cls(ranked, frozenset(ranked))
+
+    def corrected(self, query: str, known: Container[str]) -> str:
+        """`query` with each word that is neither the knowledge base's nor in `known` (the encoder's vocabulary)
+        replaced by the knowledge base's closest word one edit away (two for words of seven letters or more),
+        the most used on a tie; the query itself when nothing changes."""
+        changed = False
+        out = []
+        for token in re.findall(r"\S+|\s+", query):
+            w = normalize(token).strip(".,;:!?¿¡()\"'")
+            if len(w) >= TYPO_MIN_LETTERS and w.isalpha() and w not in self.known and w not in known:
+                best = process.extractOne(w, self.words, scorer=OSA.distance, score_cutoff=1 if len(w) < 7 else 2)
+                if best is not None:
+                    token, changed = token.replace(token.strip(".,;:!?¿¡()\"'"), best[0]), True
+            out.append(token)
+        return "".join(out) if changed else query
+
+
 def split_passages(article: Article) -> list[str]:
     """Body paragraphs (blank-line separated); long ones cut at sentence ends."""
     out: list[str] = []
@@ -203,6 +240,7 @@ class KnowledgeIndex:
     # questions not in English (None in indexes built before them, or without the encoder: English scoring)
     emb_multi: np.ndarray | None = None
     multi_classifier: LogisticRegression | None = None
+    spelling: Spelling | None = None  # the knowledge base's words, for typos (None in indexes built before it)
     version: int = INDEX_VERSION
     build_seconds: float = 0.0
 
@@ -271,6 +309,11 @@ class KnowledgeIndex:
         asked = asks(query)
         return [(int(a), float(conf[a]), self._choose(int(a), sims, coverage, asked, lead), float(best_sim[a]))
                 for a in top]
+
+    def corrected(self, query: str, known: Container[str]) -> str:
+        """The query with its typos read as the knowledge base's words (`Spelling`); as given without them."""
+        spelling = getattr(self, "spelling", None)  # indexes pickled before it have no such attribute
+        return spelling.corrected(query, known) if spelling is not None else query
 
     def _group_probs(self, classes: np.ndarray, proba: np.ndarray) -> np.ndarray:
         """Per article, the classifier's probability; what the questions not covered took is no article's."""
@@ -417,6 +460,7 @@ def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str
     idx.tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=normalize)
     idx.lex = l2_rows(idx.tfidf.fit_transform(passages))
     idx.terms = TermIndex.build(passages)
+    idx.spelling = Spelling.build(passages)
     encoder = get_encoder()
     if encoder is not None:
         idx.emb = encoder.encode(passages)

@@ -282,6 +282,30 @@ def test_one_question_or_two_about_the_same_article_get_one_answer() -> None:
         assert a.answer is not None and a.answer.also == () and a.answer.text.count("https://") == 1, message
 
 
+@pytest.mark.parametrize("typo, title", [
+    ("wat r ur payement methds", "Payment methods"),
+    ("I want a refnud for my boots", "Returns and exchanges"),  # picked the sizing guide
+    ("how do i retrun my jacket", "Returns and exchanges"),
+])
+def test_a_typo_is_read_as_the_knowledge_bases_own_word(typo: str, title: str) -> None:
+    """Trial of 1 Dec, night. Words the knowledge base and the encoder both do not know are read as the closest
+    word of the articles; known words, short ones and other languages are left as written."""
+    bot = demo_shop()
+    a = bot.analyze(typo)
+    assert bot.knowledge.titles[bot.knowledge.article_ids.index(a.candidates[0][0])] == title, a.candidates
+    vocab = bot.encoder.tokenizer.vocab
+    assert bot.knowledge.corrected("I want a refnud, please!", vocab) == "I want a refund, please!"
+    for as_written in ("wat r ur methods", "How long does shipping take?", "¿Cuánto tarda el envío?", "blorptastic"):
+        assert bot.knowledge.corrected(as_written, vocab) == as_written
+
+
+def test_an_index_pickled_before_the_spelling_reads_queries_as_written() -> None:
+    index = demo_shop().knowledge
+    older = KnowledgeIndex.from_bytes(index.to_bytes())
+    del older.__dict__["spelling"]
+    assert older.corrected("a refnud", {}) == "a refnud"
+
+
 @pytest.mark.parametrize("question, quotes", [
     ("how much is shipping to Portugal?", "4.95 euros"),  # not the delivery times, though they name Portugal
     ("What will delivery to Lisbon cost me?", "4.95 euros"),
