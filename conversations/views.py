@@ -24,7 +24,9 @@ def inbox(request):
         return HttpResponseForbidden("The inbox is for agents. Ask an admin to add you to a workspace.")
     config = {
         "user": {"id": str(request.user.pk), "username": request.user.get_username(), "name": user_name(request.user),
-                 "is_staff": request.user.is_staff},
+                 "is_staff": request.user.is_staff,
+                 # a team's conversation is for its members: the inbox offers the others a note, not a claim
+                 "team_ids": [str(pk) for pk in profile.teams.values_list("pk", flat=True)]},
         "workspace": {"id": str(profile.workspace_id), "name": profile.workspace.name},
         "api_base": "/api/v1/",
         "ws_url": "/ws/inbox/",

@@ -382,14 +382,20 @@ def handoff_acknowledge(*, handoff: Handoff, agent) -> Handoff:
 
 
 def check_may_take(handoff: Handoff, agent) -> None:
-    """A team's waiting handoff is for its members (DESIGN: "any member may claim it"): someone outside the team
-    takes it only when an admin assigns it to them, or as an admin."""
+    """A team's conversation (its open handoff targets the team, waiting or taken) is for the team's members
+    (DESIGN: "any member may claim it"): someone else claims, replies, assigns or hands it back only as an admin
+    or when it is theirs (an admin assigned it to them). Notes and tags stay open to every agent."""
     if (handoff.target_kind != TargetKind.TEAM or handoff.target_team_id is None or agent.is_staff
             or handoff.assigned_to_id == agent.pk
             or Team.objects.filter(pk=handoff.target_team_id, members__user=agent).exists()):
         return
-    raise DomainError("not_team_member", f"This conversation waits for the {handoff.target_team.name} team: one of "
-                      "its members takes it, or an admin assigns it to you.", status=403)
+    team = handoff.target_team.name
+    if handoff.status == Handoff.Status.PENDING:
+        raise DomainError("not_team_member", f"This conversation waits for the {team} team: one of its members takes "
+                          "it, or an admin assigns it to you.", status=403)
+    raise DomainError("not_team_member", f"This conversation is with the {team} team "
+                      f"({user_name(handoff.assigned_to) if handoff.assigned_to else 'a member'} has it): add a note "
+                      "for them, or ask an admin to assign it to you.", status=403)
 
 
 @transaction.atomic

@@ -36,6 +36,8 @@ def conversation_assign(*, conversation: Conversation, by, user=None, team: Team
         conversation_reopen(conversation=conversation)
 
     handoff = handoffs.open_handoff(conversation, lock=True)
+    if handoff is not None:  # a team's conversation is its members' to pass on ("Assign → me" included)
+        handoffs.check_may_take(handoff, by)
     self_assigned = user is not None and user.pk == by.pk
     now = timezone.now()
     if handoff is None:
@@ -110,6 +112,7 @@ def conversation_unassign(*, conversation: Conversation, by) -> Conversation:
         raise DomainError("conversation_resolved", "A resolved conversation has nobody to unassign.")
     handoff = handoffs.open_handoff(conversation, lock=True)
     if handoff is not None:
+        handoffs.check_may_take(handoff, by)
         handoffs.handoff_cancel(handoff=handoff, reason="handed_back", by=by, tell_visitor=False)
     elif conversation.status != Conversation.Status.OPEN:
         conversation.status, conversation.assignee, conversation.team = Conversation.Status.OPEN, None, None
@@ -136,6 +139,9 @@ def conversation_close(*, conversation: Conversation, resolution: str, by=None,
     conversation = lock_conversation(conversation)
     if conversation.status == Conversation.Status.RESOLVED:
         return conversation, False
+    handoff = handoffs.open_handoff(conversation, lock=True) if by is not None else None
+    if handoff is not None:
+        handoffs.check_may_take(handoff, by)
     handoffs.handoff_resolve_open(conversation=conversation)
     conversation.status = Conversation.Status.RESOLVED
     conversation.resolution = resolution
@@ -158,10 +164,11 @@ def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict 
     body = clean_body(body)
     conversation = lock_conversation(conversation)
     handoff = handoffs.open_handoff(conversation, lock=True)
+    if handoff is not None:
+        handoffs.check_may_take(handoff, agent)
     if handoff is None:
         handoff = handoffs.start_agent_takeover(conversation=conversation, agent=agent)
     elif handoff.status == Handoff.Status.PENDING:
-        handoffs.check_may_take(handoff, agent)
         handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
     message = append_message(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
                       sender_name=user_name(agent), body=body, metadata=metadata or {})

@@ -651,7 +651,7 @@ function renderActions(c) {
   const resolved = isResolved(c);
   const mine = sameId(c.assignee && c.assignee.id, ME.id);
   const targetsGroup = h && h.target && h.target.kind !== "user";
-  dom.claim.hidden = !(h && h.status === "pending" && (targetsGroup || !mine));
+  dom.claim.hidden = !(h && h.status === "pending" && (targetsGroup || !mine)) || outsider(c);
   dom.unassign.hidden = resolved || !(c.status === "pending_human" || c.status === "assigned" || c.assignee || c.team);
   dom.assignGroup.hidden = resolved;
   dom.resolveGroup.hidden = resolved;
@@ -663,9 +663,18 @@ function renderActions(c) {
   renderComposerHint();
 }
 
+// A team's conversation is for its members (the server refuses the others' claims and replies): they add notes.
+function outsider(c) {
+  const h = c && c.handoff;
+  if (!h || !h.target || h.target.kind !== "team" || ME.is_staff) return false;
+  if (!["pending", "acknowledged"].includes(h.status) || sameId(c.assignee && c.assignee.id, ME.id)) return false;
+  return !(ME.team_ids || []).some((id) => sameId(id, h.target.id));
+}
+
 function renderComposerHint() {
   const c = state.open;
   if (state.mode === "note") dom.replyHint.textContent = "Only agents see notes; the visitor never does.";
+  else if (outsider(c)) dom.replyHint.textContent = "This conversation is for another team: add a note for them, or ask an admin to assign it to you.";
   else dom.replyHint.textContent = c && c.status === "open" ? "The AI is handling this conversation; replying takes it over." : "";
 }
 

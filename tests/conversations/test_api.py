@@ -169,7 +169,7 @@ def test_handoff_acknowledge_and_cancel_endpoints(workspace, agent, agent_client
     assert Handoff.objects.get(pk=handoff.pk).status == "cancelled"
 
 
-def test_a_teams_waiting_handoff_is_taken_by_its_members_or_an_admin_not_by_another_agent(workspace, agent, admin_agent):
+def test_a_teams_conversation_is_taken_and_worked_by_its_members_or_an_admin_not_by_another_agent(workspace, agent, admin_agent):
     team = factories.TeamFactory(workspace=workspace, name="Billing")
     member = factories.AgentFactory(workspace=workspace, teams=[team]).user
 
@@ -185,7 +185,20 @@ def test_a_teams_waiting_handoff_is_taken_by_its_members_or_an_admin_not_by_anot
                                    format="json")
     assert reply.status_code == 403 and not Message.objects.filter(sender_type="agent").exists(), "nothing sent"
     assert Handoff.objects.get(pk=handoff.pk).status == "pending"
+    base = f"/api/v1/conversations/{handoff.conversation_id}"
+    for path, body in (("assign/", {"user_id": agent.pk}), ("assign/", {"team_id": factories.TeamFactory(
+            workspace=workspace).pk}), ("unassign/", {}), ("resolve/", {"resolution": "resolved"})):
+        refused = client_for(agent).post(f"{base}/{path}", body, format="json")  # "Assign → me" was a way round it
+        assert refused.status_code == 403 and error_of(refused)["code"] == "not_team_member", (path, body)
+    assert Handoff.objects.get(pk=handoff.pk).status == "pending" and Conversation.objects.get(
+        pk=handoff.conversation_id).team_id in (None, team.pk)
     assert client_for(member).post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/").status_code == 200
+
+    # once a member has it, the others of the workspace add notes for them, and do not write to the customer
+    late = client_for(agent).post(f"{base}/messages/", {"body": "I'll take it"}, format="json")
+    assert late.status_code == 403 and "add a note" in error_of(late)["message"]
+    assert client_for(agent).post(f"{base}/notes/", {"body": "Customer called too"}, format="json").status_code == 201
+    assert client_for(member).post(f"{base}/messages/", {"body": "On it"}, format="json").status_code == 201
 
     admin = admin_agent
     for taker in (admin, agent):
