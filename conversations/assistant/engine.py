@@ -337,7 +337,8 @@ class Assistant:
                 # "I do NOT want to talk to a person, just tell me the return window": the refusal drowns the
                 # question in the message's embedding, so the question is also looked up alone
                 kept_emb = self.encoder.encode_one(clauses.kept) if self.encoder is not None else None
-                alone = self.knowledge.score(clauses.kept, kept_emb, None, lang)
+                kept_m = self.ml_encoder.encode_one(clauses.kept) if self.ml_encoder is not None and lang != "en" else None
+                alone = self.knowledge.score(clauses.kept, kept_emb, kept_m, lang)
                 if alone and alone[0][1] >= self.kb_threshold:
                     a, conf, p, _ = alone[0]
                     answer = self._answer(a, conf, p, kept_emb, lang)

@@ -338,6 +338,8 @@ def test_the_demo_shop_does_not_answer_what_its_articles_do_not_cover() -> None:
     ("I don't want an agent, only tell me the return window", "Returns and exchanges"),
     ("¿Se puede pagar con PayPal?", "Payment methods"),
     ("Est-ce que je peux payer avec PayPal ?", "Payment methods"),
+    # the refusal in another language: the question alone is read on the multilingual vectors (trial of 2 Dec)
+    ("No necesito hablar con una persona, solo dime cuánto tarda el envío a Francia", "Shipping times"),
 ])
 def test_the_demo_shop_answers_past_a_refusal_and_in_other_languages(question: str, title: str) -> None:
     """A refusal of a person drowned the question in the message's embedding, so the question is also read alone;
