@@ -349,13 +349,16 @@ _VENTING_WORDS = frozenset("""
     first second third fourth fifth last bot chatbot robot machine
     esto eso es son una un el la los las de del que y me mi mis nadie nada nunca siempre otra vez ya ayuda ayudan
     ayudar servicio empresa tienda atencion cliente clientes estoy muy tan vuestro vuestra su sus responde contesta
-    responden contestan escribo escrito vez veces tercera
+    responden contestan escribo escrito vez veces tercera broma chiste nadie ayuda ayudais
     c'est est je me mon ma mes vous votre vos personne rien jamais toujours encore aide aider service entreprise
-    client clients suis tres si ca fait fois trois deux j'ecris ecris ecrit repond repondez personne
+    client clients suis tres si ca fait fois trois deux j'ecris ecris ecrit repond repondez personne une un le la les
+    blague n'aide aide n'aidez ne n'est plaisanterie
     ich bin das ist es ein eine euer eure ihr ihre mir mich niemand nichts nie immer wieder hilfe hilft helfen
-    service firma kunde kunden total sehr so antwortet antwortest schreibe geschrieben mal zum dritten
+    service firma kunde kunden total sehr so antwortet antwortest schreibe geschrieben mal zum dritten witz hilft
+    niemand keiner
     isto isso e um uma o a os as de do da que eu estou me meu minha voces seu sua ninguem nada nunca sempre
-    ajuda ajudar servico empresa loja cliente clientes muito tao responde escrevo vezes terceira
+    ajuda ajudar servico empresa loja cliente clientes muito tao responde escrevo vezes terceira piada vosso vossa
+    brincadeira
     """.split())
 
 

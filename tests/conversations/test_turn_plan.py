@@ -473,6 +473,8 @@ def test_the_real_assistant_in_spanish_never_mixes(bot):
     ("This is ridiculous. Third time I write and nobody helps. Your service is a joke!!!", "en", "I'm sorry about this."),
     ("Esto es una vergüenza, nadie me responde", "es", "Siento mucho lo ocurrido."),
     ("Ich bin total sauer, euer Service ist eine Katastrophe", "de", "Das tut mir leid."),
+    ("C'est ridicule, personne n'aide, votre service est une blague !!!", "fr", "Je suis désolé."),  # trial of 2 Dec
+    ("Isso é ridículo, ninguém ajuda, o vosso serviço é uma piada!!!", "pt", "Lamento muito."),
 ])
 def test_ai_first_asks_what_went_wrong_after_anger_alone_then_hands_off_the_problem(bot, vent, lang, says):
     chat = RealChat(TurnPolicy(level="ai_first"), bot=bot)
