@@ -35,6 +35,9 @@ from routing.priority import URGENT_WORDS
 # "yes" to the AI's offer of a person
 YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por favor|oui|ja|sim|claro)\b", re.I)
 # "no" to the AI's offer of a person (a short message; normalized text)
+# A question at least 60% like one asked before is that question put another way (detect_repeated scores a question
+# not asked again at half its similarity to the closest earlier one)
+ANOTHER_WAY = 0.3
 NO_THANKS = re.compile(r"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|nein|nao)\b")
 # Declining a question while information is gathered (matched on normalized text: no accents, lower case;
 # normalize keeps "ß")
@@ -420,6 +423,14 @@ class _Turn:
         if current is not None and not took and declined and current.name not in skipped:
             skipped.append(current.name)
         self.memory = replace(m, gathered=gathered, skipped=tuple(skipped))
+        put_another_way = a.repeated_question.fired or a.repeated_question.score >= ANOTHER_WAY
+        if (pending.cause == "cannot_answer" and put_another_way and a.answer is not None and not took
+                and not declined and not (self.asked or self.topic or a.anger.fired or a.complaint.fired
+                                          or a.not_helpful.fired)):
+            # "wat is ur retrun polcy" found nothing, "What is your return policy?" does: the handoff was only for
+            # the answer the AI lacked, and asking again is no frustration
+            self.memory = replace(self.memory, pending=None, asks={}, skipped=())
+            return self._answer(Decision("answer", why="put another way, the question has an answer: nobody to bring in"))
         if question and not took:
             self._note_question()
         known = self._known()
@@ -609,6 +620,8 @@ class _Turn:
             return f"Restricted topic {self.topic}: “{_clip(self.text, 120)}”"
         if cause == "frustration":
             words = self.text if _upset(self.analysis) else m.frustration
+            if not words:  # the same question asked again: no angry words to quote
+                return f"The visitor is frustrated: asked again “{_clip(self.text, 120)}”"
             return f"The visitor is frustrated: “{_clip(words, 120)}”"
         return f"{REASON.get(cause or '', 'Handoff')}: “{_clip(self.text, 120)}”"
 

@@ -204,6 +204,22 @@ def test_a_question_the_ai_cannot_answer_while_gathering_is_passed_on_and_gather
     assert "Also asked: “What's the capital of Australia, by the way?”" in h.summary
 
 
+def test_a_question_put_another_way_that_the_ai_can_answer_needs_nobody(bot):
+    """Trial of 2 Dec: "wat is ur retrun polcy" found nothing and the handoff began; "What is your return policy?"
+    got its answer and was queued all the same, as "frustrated"."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say("wat is the policy 4 sending stuf bak")
+    assert plan.memory.pending is not None and "email" in reply(plan)
+    plan = chat.say("What is your policy for sending items back?")
+    assert plan.handoff is None and plan.memory.pending is None and "30 days" in reply(plan)
+    assert "email" not in reply(plan), "nothing more is asked for a handoff that is not needed"
+    # a new question answered meanwhile leaves the unanswered one waiting for the team
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("Do you sell gift cards in your Berlin shop?")
+    plan = chat.say("How long does standard shipping take?")
+    assert "working days" in reply(plan) and plan.memory.pending is not None and "email" in reply(plan)
+
+
 def test_a_restricted_topic_while_gathering_takes_over_the_target_and_the_reason():
     chat = Chat(balanced(EMAIL))
     chat.say("This page does not load on my phone at all")
