@@ -925,9 +925,11 @@
     node.append(el("div", "msg__body", message.body || ""));
 
     const metadata = message.metadata || {};
-    const article = metadata.article;
-    const href = article && safeUrl(article.url);
-    if (href) {
+    // the answer's article, and the others' when the message asked several things
+    const articles = [metadata.article, ...(Array.isArray(metadata.more_articles) ? metadata.more_articles : [])];
+    for (const article of articles.slice(0, 4)) {
+      const href = article && safeUrl(article.url);
+      if (!href) continue;
       const link = el("a", "msg__article", t("read", { title: article.title || href }));
       link.href = href;
       link.target = "_blank";

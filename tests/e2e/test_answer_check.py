@@ -70,3 +70,17 @@ def test_no_takes_the_not_helpful_path_to_a_person(live_stack, new_context):
     assert conversation.status == "pending_human" and conversation.ai_resolution == ""
     no = Message.objects.get(conversation=conversation, body="No, that didn't answer my question")
     assert no.sender_type == "visitor"
+
+
+def test_a_message_asking_two_things_shows_both_answers_and_both_articles(live_stack, new_context):
+    """Trial of 2 Dec: the widget showed one "Read:" link when the answer quoted two articles."""
+    seed_demo_workspace()
+    page = open_widget(new_context, live_stack["url"])
+    send_as_visitor(page, "How long does shipping take to Germany and what is your return policy?")
+    answer = widget_messages(page, "ai").last
+    expect(answer).to_contain_text("rest of the EU", timeout=30_000)
+    expect(answer).to_contain_text("within 30 days")
+    links = answer.locator(".msg__article")
+    expect(links).to_have_count(2)
+    expect(links.nth(0)).to_contain_text("Shipping times")
+    expect(links.nth(1)).to_contain_text("Returns and exchanges")
