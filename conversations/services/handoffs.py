@@ -407,6 +407,8 @@ def handoff_cancel(*, handoff: Handoff, reason: str, by=None, tell_visitor: bool
         return handoff
     if handoff.status == Handoff.Status.RESOLVED:
         raise DomainError("handoff_closed", "This handoff is already resolved.")
+    if by is not None:  # an agent handing it back: a team's conversation is its members'
+        check_may_take(handoff, by)
     handoff.status = Handoff.Status.CANCELLED
     handoff.cancelled_at = timezone.now()
     handoff.cancel_reason = reason[:100]

@@ -112,7 +112,6 @@ def conversation_unassign(*, conversation: Conversation, by) -> Conversation:
         raise DomainError("conversation_resolved", "A resolved conversation has nobody to unassign.")
     handoff = handoffs.open_handoff(conversation, lock=True)
     if handoff is not None:
-        handoffs.check_may_take(handoff, by)
         handoffs.handoff_cancel(handoff=handoff, reason="handed_back", by=by, tell_visitor=False)
     elif conversation.status != Conversation.Status.OPEN:
         conversation.status, conversation.assignee, conversation.team = Conversation.Status.OPEN, None, None

@@ -652,9 +652,10 @@ function renderActions(c) {
   const mine = sameId(c.assignee && c.assignee.id, ME.id);
   const targetsGroup = h && h.target && h.target.kind !== "user";
   dom.claim.hidden = !(h && h.status === "pending" && (targetsGroup || !mine)) || outsider(c);
-  dom.unassign.hidden = resolved || !(c.status === "pending_human" || c.status === "assigned" || c.assignee || c.team);
-  dom.assignGroup.hidden = resolved;
-  dom.resolveGroup.hidden = resolved;
+  const theirs = outsider(c); // another team's: notes only (the server refuses the rest)
+  dom.unassign.hidden = resolved || theirs || !(c.status === "pending_human" || c.status === "assigned" || c.assignee || c.team);
+  dom.assignGroup.hidden = resolved || theirs;
+  dom.resolveGroup.hidden = resolved || theirs;
   dom.resolvedNote.hidden = !resolved;
   if (resolved) {
     const how = c.resolution && c.resolution !== "resolved" ? ` as ${(RESOLUTION_LABELS[c.resolution] || humanize(c.resolution)).toLowerCase()}` : "";

@@ -190,6 +190,8 @@ def test_a_teams_conversation_is_taken_and_worked_by_its_members_or_an_admin_not
             workspace=workspace).pk}), ("unassign/", {}), ("resolve/", {"resolution": "resolved"})):
         refused = client_for(agent).post(f"{base}/{path}", body, format="json")  # "Assign → me" was a way round it
         assert refused.status_code == 403 and error_of(refused)["code"] == "not_team_member", (path, body)
+    refused = client_for(agent).post(f"/api/v1/handoffs/{handoff.pk}/cancel/")  # and cancelling it (trial of 2 Dec)
+    assert refused.status_code == 403 and error_of(refused)["code"] == "not_team_member"
     assert Handoff.objects.get(pk=handoff.pk).status == "pending" and Conversation.objects.get(
         pk=handoff.conversation_id).team_id in (None, team.pk)
     assert client_for(member).post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/").status_code == 200
