@@ -339,11 +339,7 @@ class _Turn:
         if action == "apologize":
             return self._reply(decision, phrase("assistant_trouble", self.lang))
         if action == "no_person_here":
-            self.memory = self.memory.with_tried("told the visitor no person can join this chat")
-            body = phrase("no_person_here", self.lang)
-            if self.policy.fallback_phone:
-                body = f"{body} {phrase('call_the_team', self.lang, phone=self.policy.fallback_phone)}"
-            return self._reply(decision, body)
+            return self._no_person_here(decision)
         if action == "ask_problem":
             self.memory = replace(self.memory, awaiting_problem=True).with_tried("asked what the problem is")
             return self._reply(decision, phrase("ask_problem_sorry" if self._venting() else "ask_problem", self.lang))
@@ -360,6 +356,14 @@ class _Turn:
         if action == "ask_field":
             return self._ask(decision, pending, decision.field or "", lead_in=True, known=known)
         return self._handoff(decision, pending, known, fresh=True)
+
+    def _no_person_here(self, decision: Decision) -> TurnPlan:
+        """Said plainly: no person can join this chat, with the other way to reach the team when there is one."""
+        self.memory = self.memory.with_tried("told the visitor no person can join this chat")
+        body = phrase("no_person_here", self.lang)
+        if self.policy.fallback_phone:
+            body = f"{body} {phrase('call_the_team', self.lang, phone=self.policy.fallback_phone)}"
+        return self._reply(decision, body)
 
     def _confirmed(self, decision: Decision) -> TurnPlan:
         """"That answered my question" after an answer resolves the conversation at once; before any, it is thanks."""
@@ -444,7 +448,11 @@ class _Turn:
             return self._handoff(decision, pending, known, answered_question=question and not took)
         if decision.action != "gather":  # AI only or handoff disabled meanwhile: nothing to gather for
             self.memory = replace(self.memory, pending=None)
-            return _Turn.plan(self)
+            if question and not took:
+                return _Turn.plan(self)
+            # the email just given was for a person who will not come now: say so, not "I couldn't find an answer"
+            return self._no_person_here(Decision("no_person_here", why="handoffs were switched off while information "
+                                                 "was gathered: the visitor is told no person can join"))
         nxt = decision.field or ""
         prefix = self._question_reply() if question and not took else ""
         if declined:

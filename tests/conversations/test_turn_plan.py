@@ -168,6 +168,18 @@ def test_asked_why_the_ai_says_why_then_asks_once_more_and_then_goes_on(why, lan
     assert plan.handoff is not None and plan.handoff.gathered == {}, "asked twice: the handoff goes on without it"
 
 
+def test_switched_to_ai_only_while_the_email_is_asked_the_visitor_is_told_no_person_will_come():
+    """Re-trial of 2 Dec: the email given for the promised person got "I couldn't find an answer… rephrase it"."""
+    chat = Chat(balanced(EMAIL, fallback_phone="+34 900 123 456"))
+    assert "email" in reply(chat.say("I want a human", human=True))
+    chat.policy = TurnPolicy(level="ai_only", fields=(EMAIL,), fallback_phone="+34 900 123 456")
+    plan = chat.say("ana@example.org")
+    assert plan.handoff is None and plan.memory.pending is None
+    assert "no one from the team can join this chat" in reply(plan) and "+34 900 123 456" in reply(plan)
+    plan = chat.say("How long does shipping take?", answer="shipping")
+    assert "working days" in reply(plan), "the AI goes on helping"
+
+
 def test_each_field_is_asked_at_most_twice():
     chat = Chat(balanced(EMAIL))
     chat.say("I need a person", human=True)
