@@ -332,7 +332,7 @@ def detect_anger(text: str) -> Signal:
 # ("This is ridiculous. Third time I write and nobody helps. Your service is a joke!!!") states no problem
 # yet; "this is ridiculous, the shoes fell apart" does (shoes, fell, apart).
 _VENTING_WORDS = frozenset("""
-    i i'm im me my mine you you're your yours we us our it it's its this that these those there here they them their
+    i i'm im i've ive i'd i'll me my mine you you're your yours we us our it it's its this that these those there here they them their
     is are was were be been being am do does did doing have has had can could will would shall should may might must
     a an the and or but so if then than as of to in on at by for from with about again still just even only really
     so very too such much more most all any anyone anybody nobody no one none nothing never ever always every not no
@@ -349,16 +349,19 @@ _VENTING_WORDS = frozenset("""
     first second third fourth fifth last bot chatbot robot machine
     esto eso es son una un el la los las de del que y me mi mis nadie nada nunca siempre otra vez ya ayuda ayudan
     ayudar servicio empresa tienda atencion cliente clientes estoy muy tan vuestro vuestra su sus responde contesta
-    responden contestan escribo escrito vez veces tercera broma chiste nadie ayuda ayudais
+    responden contestan escribo escrito vez veces tercera broma chiste nadie ayuda ayudais llevo semana semanas dia dias
+    hora horas mes meses esperando espero esperar contesta contestais que de qué
     c'est est je me mon ma mes vous votre vos personne rien jamais toujours encore aide aider service entreprise
     client clients suis tres si ca fait fois trois deux j'ecris ecris ecrit repond repondez personne une un le la les
-    blague n'aide aide n'aidez ne n'est plaisanterie
+    blague n'aide aide n'aidez ne n'est plaisanterie que semaine semaines jour jours heure heures mois j'attends
+    attends attendre depuis
     ich bin das ist es ein eine euer eure ihr ihre mir mich niemand nichts nie immer wieder hilfe hilft helfen
     service firma kunde kunden total sehr so antwortet antwortest schreibe geschrieben mal zum dritten witz hilft
-    niemand keiner
+    niemand keiner habe hab die der nase voll seit einer einem woche wochen tag tagen tage stunde stunden monat warte
+    warten
     isto isso e um uma o a os as de do da que eu estou me meu minha voces seu sua ninguem nada nunca sempre
     ajuda ajudar servico empresa loja cliente clientes muito tao responde escrevo vezes terceira piada vosso vossa
-    brincadeira
+    brincadeira semana semanas dia dias hora horas mes meses esperando espero faz ha
     """.split())
 
 

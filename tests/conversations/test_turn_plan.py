@@ -503,6 +503,9 @@ def test_the_real_assistant_in_spanish_never_mixes(bot):
     ("Ich bin total sauer, euer Service ist eine Katastrophe", "de", "Das tut mir leid."),
     ("C'est ridicule, personne n'aide, votre service est une blague !!!", "fr", "Je suis désolé."),  # trial of 2 Dec
     ("Isso é ridículo, ninguém ajuda, o vosso serviço é uma piada!!!", "pt", "Lamento muito."),
+    ("J'en ai marre, ça fait une semaine que j'attends, c'est honteux", "fr", "Je suis désolé."),  # re-trial of 2 Dec
+    ("Ich habe die Nase voll, seit einer Woche warte ich, unverschämt", "de", "Das tut mir leid."),
+    ("I've been waiting a week and nobody answers, this is ridiculous", "en", "I'm sorry about this."),
 ])
 def test_ai_first_asks_what_went_wrong_after_anger_alone_then_hands_off_the_problem(bot, vent, lang, says):
     chat = RealChat(TurnPolicy(level="ai_first"), bot=bot)
