@@ -34,10 +34,10 @@ from routing.priority import URGENT_WORDS
 
 # "yes" to the AI's offer of a person
 YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por favor|oui|ja|sim|claro)\b", re.I)
-# "no" to the AI's offer of a person (a short message; normalized text)
 # A question at least 60% like one asked before is that question put another way (detect_repeated scores a question
 # not asked again at half its similarity to the closest earlier one)
 ANOTHER_WAY = 0.3
+# "no" to the AI's offer of a person (a short message; normalized text)
 NO_THANKS = re.compile(r"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|nein|nao)\b")
 # Declining a question while information is gathered (matched on normalized text: no accents, lower case;
 # normalize keeps "ß")
