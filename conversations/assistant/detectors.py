@@ -9,7 +9,7 @@ on `normalize`d text (lower case, accents stripped).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -487,6 +487,26 @@ _ONLY_SYMBOLS = re.compile(r"^[\W_]+$")
 # 👎 😡 😠 🤬 😤 😞 🙁 ☹: displeasure, left to the frustration and not-helpful detectors, never "unclear"
 _DISPLEASED = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F92C\U0001F624\U0001F61E\U0001F641\u2639]")
 _APPROVING = re.compile("[\U0001F44D\U0001F44C\U0001F64F\u2705\u2714\U0001F642\U0001F60A\U0001F600]")  # 👍 👌 🙏 ✅ ✔ 🙂 😊 😀
+
+
+_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY_AT = {key: (row, column) for row, keys in enumerate(_KEY_ROWS) for column, key in enumerate(keys)}
+
+
+def keyboard_mash(text: str, known: Container[str]) -> bool:
+    """Only letters typed along a keyboard row ("asdfghjkl", "qwerty", "sdfsdf"): three in four of each word's
+    letters are next to the one before, and the word is not a known one (`known`: "power", "fewer" qualify)."""
+    tokens = re.findall(r"[^\W\d_]+", normalize(text))
+    if not tokens or re.search(r"\d", text):
+        return False
+    for token in tokens:
+        if len(token) < 5 or token in known or not all(c in _KEY_AT for c in token):
+            return False
+        pairs = list(zip(token, token[1:]))
+        beside = sum(1 for a, b in pairs if _KEY_AT[a][0] == _KEY_AT[b][0] and abs(_KEY_AT[a][1] - _KEY_AT[b][1]) == 1)
+        if beside < 0.75 * len(pairs):
+            return False
+    return True
 
 
 def detect_smalltalk(text: str) -> str | None:

@@ -303,6 +303,8 @@ class Assistant:
         repeated = d.detect_repeated(text, history)
         not_helpful = d.detect_not_helpful(text, history)
         smalltalk = d.detect_smalltalk(text)
+        if smalltalk is None and self.encoder is not None and d.keyboard_mash(text, self.encoder.tokenizer.vocab):
+            smalltalk = "unclear"  # "asdfghjkl": asked to say what they need, not handed off
         clauses = split_clauses(text, lang)  # (the detector's own, computed once)
         bot_clause = clauses.bot_questions[0] if clauses.bot_questions else None
         asked_if_bot = Signal(1.0, True, f"asks whether this is a bot: {bot_clause[:80]!r}") if bot_clause else NO_SIGNAL

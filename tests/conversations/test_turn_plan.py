@@ -768,7 +768,10 @@ def test_a_confirmation_before_any_answer_resolves_nothing(bot):
 
 
 @pytest.mark.parametrize("text, says", [("?", "Sorry, I didn't quite get that."), ("...", "Sorry, I didn't quite get that."),
-                                        ("👍", "All right.")])
+                                        ("👍", "All right."),
+                                        # keys typed along a row (re-trial of 2 Dec: handed off)
+                                        ("asdfghjkl", "Sorry, I didn't quite get that."),
+                                        ("sdfsdf qwerty", "Sorry, I didn't quite get that.")])
 def test_a_message_of_only_symbols_is_no_reason_to_hand_off(bot, text, says):
     chat = RealChat(balanced(EMAIL), bot=bot)
     plan = chat.say(text)
@@ -814,3 +817,12 @@ def test_a_thumbs_down_after_an_answer_says_it_did_not_help(bot):
     assert plan.memory.pending is not None and plan.memory.pending.cause == "cannot_answer"
     assert "did not help" in plan.memory.pending.reason
     assert reply(plan).startswith("Sorry that didn't help."), "not \"I couldn't find an answer\" after an answer"
+
+
+def test_keyboard_mash_is_letters_along_a_row_and_never_a_known_word():
+    from conversations.assistant.detectors import keyboard_mash
+
+    known = {"power", "fewer", "newer"}
+    assert keyboard_mash("asdfghjkl", known) and keyboard_mash("jkjkjk!!", known)
+    for text in ("power", "fewer newer", "asdfghjkl refund", "asdf", "asdf 123", "NW-10001", "Bizum", ""):
+        assert not keyboard_mash(text, known), text
