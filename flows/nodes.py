@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast, get_args
 
 from conversations import fields
+from conversations.assistant.phrases import phrase
 from flows.graph import Node
 
 Json: TypeAlias = Any  # a JSON value: str | int | float | bool | None | list | dict
@@ -431,7 +432,7 @@ def edge_labels(node: Node, config: NodeConfig | None) -> frozenset[str]:
 # --- Collect Input answers ---------------------------------------------------------------
 
 # Said when the visitor asks why a question is asked ("why do you need my email?"), before the question again
-WHY_WE_ASK = "We ask so that our team has what it needs to help you right away, without asking you again."
+WHY_WE_ASK = phrase("why_we_ask", "en")  # (flows are written in one language, as RETRY_HINTS)
 RETRY_HINTS: Mapping[str, str] = MappingProxyType(
     {
         "text": "Sorry, I didn't get an answer.",
@@ -456,16 +457,26 @@ SEVERAL_HINTS: Mapping[str, str] = MappingProxyType(
 )
 
 
+def _given(kind: str, text: str) -> list[str]:
+    """The emails, phone numbers or numbers the answer holds, as written ([] for the other kinds)."""
+    if kind == "email":
+        return [m.group(0) for m in fields.EMAIL.finditer(text)]
+    if kind == "phone":
+        return [m.group(0).strip() for m in fields.PHONE.finditer(text)
+                if len(fields.digits(m.group(0))) in fields.PHONE_DIGITS]
+    if kind == "number":
+        return _NUMBER.findall(text)
+    return []
+
+
+_SAME_VALUE: Mapping[str, Callable[[str], str]] = MappingProxyType(
+    {"email": str.lower, "phone": fields.digits, "number": str})
+
+
 def several_values(config: CollectInputConfig, text: str) -> bool:
     """The answer holds more than one value of the kind asked for (so none is taken)."""
-    if config.kind == "email":
-        return len({m.group(0).lower() for m in fields.EMAIL.finditer(text)}) > 1
-    if config.kind == "phone":
-        return len({fields.digits(m.group(0)) for m in fields.PHONE.finditer(text)
-                    if len(fields.digits(m.group(0))) in fields.PHONE_DIGITS}) > 1
-    if config.kind == "number":
-        return len(_NUMBER.findall(text)) > 1
-    return False
+    same = _SAME_VALUE.get(config.kind)
+    return same is not None and len({same(v) for v in _given(config.kind, text)}) > 1
 
 
 def check_answer(config: CollectInputConfig, text: str) -> Json | None:
@@ -476,13 +487,13 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
     # an answer in a sentence counts when it holds exactly one value: "my email is ana@example.com",
     # "Mi correo es <ana@example.es>.", "call me on +34 600 123 456", "about 3 nights"
     if config.kind == "email":
-        found = {m.group(0) for m in fields.EMAIL.finditer(text)}
+        found = set(_given("email", text))
         return found.pop() if len(found) == 1 else None
     if config.kind == "phone":
-        found = {m.group(0).strip() for m in fields.PHONE.finditer(text) if len(fields.digits(m.group(0))) in fields.PHONE_DIGITS}
+        found = set(_given("phone", text))
         return re.sub(r"[\s().-]", "", found.pop()) if len(found) == 1 else None
     if config.kind == "number":
-        numbers = _NUMBER.findall(text)
+        numbers = _given("number", text)
         if len(numbers) != 1 or (numbers[0] != text and "?" in text):  # "is it 5 a night?" asks, it doesn't answer
             return None
         text = numbers[0]

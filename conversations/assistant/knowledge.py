@@ -162,6 +162,9 @@ class TermIndex:
         return (self.matrix[:, known] @ self.idf[known]) / total
 
 
+_AROUND_A_WORD = ".,;:!?¿¡()\"'‘’“”«»"  # punctuation a word is written with ("refnud,", "(payement)")
+
+
 @dataclass
 class Spelling:
     """The knowledge base's own words, most used first: a visitor's typo ("refnud", "payement") is read as the
@@ -187,11 +190,12 @@ class Spelling:
         changed = False
         out = []
         for token in re.findall(r"\S+|\s+", query):
-            w = normalize(token).strip(".,;:!?¿¡()\"'")
+            bare = token.strip(_AROUND_A_WORD)
+            w = normalize(bare)
             if len(w) >= TYPO_MIN_LETTERS and w.isalpha() and w not in self.known and w not in known:
                 best = process.extractOne(w, self.words, scorer=OSA.distance, score_cutoff=1 if len(w) < 7 else 2)
                 if best is not None:
-                    token, changed = token.replace(token.strip(".,;:!?¿¡()\"'"), best[0]), True
+                    token, changed = token.replace(bare, best[0]), True
             out.append(token)
         return "".join(out) if changed else query
 
@@ -295,7 +299,7 @@ class KnowledgeIndex:
         conf, best_sim = self._confidence(probs, sims)
         # (an index pickled before the multilingual vectors reads the class default, None)
         if lang != "en" and self.emb_multi is not None and multi_emb is not None:
-            q = (multi_emb / max(float(np.linalg.norm(multi_emb)), 1e-9)).astype(np.float32)
+            q = _unit(multi_emb)
             m_sims = self.emb_multi @ q
             clf = self.multi_classifier
             m_probs = self._group_probs(clf.classes_, _class_proba(clf.intercept_ + clf.coef_ @ q.astype(np.float64))) \
@@ -356,7 +360,7 @@ class KnowledgeIndex:
         """The body passage of `article` that answers the question (the title only if no body); a question in
         another language is read on the multilingual vectors, with no lead for the opening passage, as in `score`."""
         if lang != "en" and self.emb_multi is not None and multi_emb is not None:
-            sims = self.emb_multi @ (multi_emb / max(float(np.linalg.norm(multi_emb)), 1e-9)).astype(np.float32)
+            sims = self.emb_multi @ _unit(multi_emb)
             return self._choose(article, sims, self._coverage(query), asks(query), LEAD_WEIGHT_ACROSS)
         return self._choose(article, self._similarities(query, query_emb), self._coverage(query), asks(query))
 
@@ -402,6 +406,11 @@ def _gives(passage: str) -> frozenset[str]:
     """What the passage gives (GIVES): "money", "duration", "when"."""
     text = passage.lower()
     return frozenset(kind for kind, amount in GIVES.items() if amount.search(text))
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    """`v` scaled to length 1, float32 (a multilingual question vector against the stored passages)."""
+    return (v / max(float(np.linalg.norm(v)), 1e-9)).astype(np.float32)
 
 
 def _class_proba(z: np.ndarray) -> np.ndarray:
