@@ -84,6 +84,7 @@ DISTRESS = re.compile(
     r"unfall|rauch|fogo|queimad\w*|ferid\w*|acidente|fumaca)\b")
 PERSON_KINDS = ("name", "email", "phone")  # gathered values of these kinds fill the contact's own fields
 ANSWERED = "answered"  # how the memory's list of what was tried notes an answer from the knowledge base
+ASKED_WHAT = "asked what the problem is"
 
 Notice = Literal["of_course", "sorry", "plain", "ai_disclosed"]
 
@@ -213,6 +214,9 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
         if analysis.answer is None and not memory.offer_open and len(_after_withdrawal(text).split()) < 2:
             # "never mind" with nothing being prepared: nothing to look up, nobody to bring in
             analysis = replace(_calm(analysis), smalltalk=analysis.smalltalk or "acknowledgment")
+    if analysis.smalltalk == "vague" and ASKED_WHAT in memory.tried:
+        # asked once already what the problem is, and still nothing said of it: a person finds out
+        analysis = replace(analysis, smalltalk=None)
     turn = _Turn.start(policy, memory, analysis, text, facts)
     if memory.gathering:
         return turn.continue_gathering()
@@ -330,6 +334,9 @@ class _Turn:
                 return self._reply(decision, phrase("opener_ai_disclosed", self.lang))
             if a.smalltalk == "confirmed":
                 return self._confirmed(decision)
+            if a.smalltalk == "vague":  # "I have a problem": the next message says what it is
+                self.memory = replace(self.memory, awaiting_problem=True).with_tried(ASKED_WHAT)
+                return self._reply(decision, phrase("ask_what_you_need", self.lang))
             return self._reply(decision, phrase(a.smalltalk or "greeting", self.lang))
         if action == "answer":
             return self._answer(decision)
@@ -341,7 +348,7 @@ class _Turn:
         if action == "no_person_here":
             return self._no_person_here(decision)
         if action == "ask_problem":
-            self.memory = replace(self.memory, awaiting_problem=True).with_tried("asked what the problem is")
+            self.memory = replace(self.memory, awaiting_problem=True).with_tried(ASKED_WHAT)
             return self._reply(decision, phrase("ask_problem_sorry" if self._venting() else "ask_problem", self.lang))
         if action == "offer_human":
             self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")

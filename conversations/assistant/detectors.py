@@ -370,6 +370,45 @@ def venting_only(text: str) -> bool:
     norm = _ANGER_RE.sub(" ", normalize(without_contact_details(text)))
     return all(w in _VENTING_WORDS for w in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", norm))
 
+
+# "I have a problem", "can you help me?", "tengo una pregunta sobre mi pedido": a need with nothing said of it.
+# One of these words says there is a need...
+_NEED_WORDS = frozenset("""
+    problem problems issue issues question questions query queries help assist assistance trouble wrong something
+    problema problemas pregunta preguntas duda dudas consulta ayuda ayudar ayudarme ayudame algo mal
+    probleme problemes question questions souci soucis aide d'aide aider m'aider quelque chose
+    frage fragen hilfe helfen anliegen etwas stimmt
+    pergunta perguntas duvida duvidas ajuda ajudar ajude algo errado
+    """.split())
+# ...and the rest are greetings, function words and what a need is vaguely about (an order, an account).
+_VAGUE_WORDS = _NEED_WORDS | frozenset("""
+    hi hello hey there good morning afternoon evening dear team please pls
+    i i'm im i've ive i'd me my we we've our us you your it this that a an the some any one another
+    with about on for to of in and or but regarding concerning related
+    have has got having need needs needed want wanted would like could can may might will you'd
+    is are was be am do does did just so really quick small little short simple real kind sort
+    ask asking order orders account purchase
+    hola buenas buenos dias tardes noches tengo tenemos tiene tienes un una unos el la los las mi mis con sobre de
+    del al por favor necesito quiero quisiera queria hacer hacerte hacerle hacerles preguntar preguntarte me te le
+    puedes puede podrias podria pueden va pasa hay es esta que y o pequena rapida otra pedido pedidos cuenta compra
+    bonjour salut bonsoir j'ai ai je un une le la les mon ma mes avec sur de du des pour s'il vous plait svp
+    besoin d'aide d'un d'une pouvez pourriez peux tu petite ne va pas qui est il y a commande compte achat
+    concernant poser
+    hallo guten tag morgen abend ich habe hab hatte ein eine einen mit meiner meinem meine zu zur bitte brauche
+    benotige konnen konnten konnen sie mir du kurze nicht gibt es ist bestellung konto kauf wegen zu einer
+    ola oi bom dia boa tarde noite tenho um uma o a meu minha com sobre de do da por favor preciso quero queria
+    pode poderia me voce esta tem pedido conta compra fazer
+    """.split())
+VAGUE_MAX_WORDS = 12
+
+
+def vague_request(text: str) -> bool:
+    """A need for help that says nothing of what it is: the AI asks what it is instead of handing off a
+    question it "cannot answer" (there is none yet). Any other word ("refund", "arrived") is something to go on."""
+    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", normalize(without_contact_details(text)))
+    return (0 < len(tokens) <= VAGUE_MAX_WORDS and not re.search(r"\d", text)
+            and any(t in _NEED_WORDS for t in tokens) and all(t in _VAGUE_WORDS for t in tokens))
+
 # --- not helpful, repeated question ---------------------------------------------------------
 
 _NOT_HELPFUL_RE = re.compile(

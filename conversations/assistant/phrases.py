@@ -60,6 +60,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich kann Sie mit unserem Team verbinden. Damit es sofort helfen kann: Worum geht es genau?",
         "pt": "Posso conectar você com a nossa equipe. Para que possam ajudar logo, qual é o problema?",
     },
+    "ask_what_you_need": {  # "I have a problem", "can you help me?": nothing said yet of what it is
+        "en": "Of course. What do you need help with? Tell me in a sentence or two and I'll look into it.",
+        "es": "Claro. ¿En qué necesitas ayuda? Cuéntamelo en una o dos frases y lo miro.",
+        "fr": "Bien sûr. De quoi avez-vous besoin ? Dites-le-moi en une ou deux phrases et je regarde.",
+        "de": "Gern. Wobei brauchen Sie Hilfe? Beschreiben Sie es mir in ein, zwei Sätzen, dann schaue ich nach.",
+        "pt": "Claro. Com o que você precisa de ajuda? Conte-me em uma ou duas frases e eu verifico.",
+    },
     "ask_problem_sorry": {
         "en": "I'm sorry about this. Tell me what went wrong, and I'll do my best to sort it out or bring in the right person from our team.",
         "es": "Siento mucho lo ocurrido. Cuéntame qué ha pasado y haré lo posible por resolverlo o pasarte con la persona adecuada de nuestro equipo.",

@@ -516,6 +516,44 @@ def test_ai_first_asks_what_went_wrong_after_anger_alone_then_hands_off_the_prob
     assert "Problem: “My parcel arrived with the zip" in plan.handoff.summary
 
 
+@pytest.mark.parametrize("opener, lang, says", [
+    ("Hi, I've got a problem", "en", "Of course. What do you need help with?"),
+    ("could you help me please?", "en", "Of course. What do you need help with?"),
+    ("Buenas tardes, tengo una duda sobre mi pedido", "es", "Claro. ¿En qué necesitas ayuda?"),
+    ("Bonjour, j'ai besoin d'aide", "fr", "Bien sûr. De quoi avez-vous besoin ?"),
+    ("Hallo, ich habe ein Problem mit meinem Konto", "de", "Gern. Wobei brauchen Sie Hilfe?"),
+    ("Oi, tenho uma pergunta", "pt", "Claro. Com o que você precisa de ajuda?"),
+])
+def test_a_need_with_nothing_said_of_it_is_asked_about_not_handed_off_as_unanswerable(bot, opener, lang, says):
+    # before: "I couldn't find an answer to that in our help articles. I'll bring in a member of our team."
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say(opener)
+    assert plan.handoff is None and plan.memory.pending is None and plan.language == lang
+    assert reply(plan).startswith(says)
+    assert "30 days" in reply(chat.say("Can I return a jacket I bought last week?")), "the question that follows is answered"
+
+
+def test_what_follows_a_vague_opener_is_the_problem_an_agent_reads(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("I have an issue with my order")
+    plan = chat.say("The parcel was left at the wrong address and the courier will not answer")
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "cannot_answer"
+    chat.say("ana@example.com")
+    assert "Problem: “The parcel was left at the wrong address" in chat.handoff.summary
+
+
+def test_a_second_vague_message_brings_in_a_person_instead_of_asking_again(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("I need help")
+    plan = chat.say("I told you, I have a problem")
+    assert plan.memory.pending is not None, "asked once; asking again would be a loop"
+
+
+def test_a_vague_opener_with_a_request_for_a_person_is_a_request(bot):
+    plan = RealChat(balanced(EMAIL), bot=bot).say("I have a problem, can I talk to a human?")
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "user_request"
+
+
 def test_ai_first_hands_off_an_angry_message_that_states_its_problem(bot):
     plan = RealChat(TurnPolicy(level="ai_first"), bot=bot).say(
         "This is ridiculous, the heel of my new boots came off after two days")
@@ -826,3 +864,14 @@ def test_keyboard_mash_is_letters_along_a_row_and_never_a_known_word():
     assert keyboard_mash("asdfghjkl", known) and keyboard_mash("jkjkjk!!", known)
     for text in ("power", "fewer newer", "asdfghjkl refund", "asdf", "asdf 123", "NW-10001", "Bizum", ""):
         assert not keyboard_mash(text, known), text
+
+
+def test_a_vague_request_is_a_need_and_nothing_said_of_it():
+    from conversations.assistant.detectors import vague_request
+
+    for text in ("I have a problem", "Good morning, can you help?", "quick question about my account",
+                 "Necesito ayuda, por favor", "J'ai un souci avec ma commande", "Ich brauche Hilfe", "Preciso de ajuda"):
+        assert vague_request(text), text
+    for text in ("I have a problem with my payment", "my order never arrived", "can you help me change my address?",
+                 "question about order 40512", "Hello", "Tengo un problema con la talla", "thanks for the help"):
+        assert not vague_request(text), text
