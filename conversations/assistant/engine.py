@@ -14,7 +14,7 @@ from scipy import sparse
 from sklearn import config_context
 
 from . import detectors as d
-from .encoder import get_encoder, get_multilingual_encoder, in_background, single_blas_thread
+from .encoder import QUERY_TOKENS, get_encoder, get_multilingual_encoder, in_background, single_blas_thread
 from .human_request import asks_if_someone_is_there, split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
@@ -333,10 +333,14 @@ class Assistant:
             ranked = self.knowledge.score(kb_text, kb_emb, m_emb, lang)
             candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)
             cand_passages = tuple(self.knowledge.passages[p] for _, _, p, _ in ranked)
+            whole = None  # a long message's own answer, taken when none of its last questions finds one
             if ranked:
                 a, conf, p, _ = ranked[0]
                 if conf >= self.kb_threshold and not smalltalk:
-                    answer = self._answer(a, conf, p, kb_emb, lang)
+                    if self._beyond_window(text):  # the encoder read its opening only, not the question it ends with
+                        whole = (a, conf, p)
+                    else:
+                        answer = self._answer(a, conf, p, kb_emb, lang)
             if answer is None and declined_clause and not smalltalk and len(clauses.kept.split()) >= 3:
                 # "I do NOT want to talk to a person, just tell me the return window": the refusal drowns the
                 # question in the message's embedding, so the question is also looked up alone
@@ -355,6 +359,9 @@ class Assistant:
                             p, part_emb = self.knowledge.best_passage_for(a, text, q_emb, lang, m_emb), q_emb
                         answer = self._answer(a, conf, p, part_emb, lang)
                         break
+            if answer is None and whole is not None:
+                a, conf, p = whole
+                answer = self._answer(a, conf, p, kb_emb, lang)
         if not smalltalk and len(candidates) >= 2 and candidates[1][1] >= self.kb_threshold * RUNNER_UP_SHARE:
             answer = self._each_question_answered(text, lang) or answer
         if (answer is None and not smalltalk and topic is None and not human.fired and not frustration.fired
@@ -376,6 +383,13 @@ class Assistant:
             declined_human=declined, kb_confidence=round(conf, 4),
             candidates=candidates, candidate_passages=cand_passages,
         )
+
+    def _beyond_window(self, text: str) -> bool:
+        """Whether MiniLM reads only the opening of `text` (QUERY_TOKENS word pieces) and it has more sentences:
+        a 5,000-character story ending "Anyway: how long does shipping take to Germany?" read as its opening
+        about boots got the sizing guide."""
+        return (self.encoder is not None and len(sentences(text)) >= 2
+                and len(self.encoder.tokenizer.encode(text, QUERY_TOKENS + 2)) > QUERY_TOKENS)
 
     def _parts_to_look_up(self, text: str, history: Sequence[Turn], lang: str, q_emb=None, m_emb=None):
         """What else to look up when the message as a whole finds no answer, with its two embeddings:

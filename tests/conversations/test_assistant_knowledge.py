@@ -365,6 +365,16 @@ def test_the_question_a_long_message_ends_with_is_answered() -> None:
     assert "Lisbon" in a.answer.passage
 
 
+def test_a_long_story_is_answered_on_the_question_it_ends_with_not_on_its_opening() -> None:
+    """The encoder reads a message's opening only: a story about boots that ends asking about delivery to Germany
+    got the sizing guide (re-trial of 2 Dec). With no question to look up, the story's own answer stands."""
+    story = "I bought the Trail boots last month for a hike and they fit well, the leather is soft and warm. " * 20
+    a = demo_shop().analyze(story + "Anyway: how many days does delivery to Germany take?")
+    assert a.answer is not None and a.answer.title == "Shipping times", a.candidates
+    b = demo_shop().analyze("How many days does delivery to Germany take? " + story)
+    assert b.answer is not None and b.answer.title == "Shipping times", b.candidates
+
+
 def test_a_short_follow_up_is_read_with_the_question_before_it_and_stays_on_its_article() -> None:
     asked = [Turn("visitor", "How long does standard shipping take to Portugal?"),
              Turn("ai", "Standard shipping takes 2 to 4 working days in Spain and Portugal…")]
