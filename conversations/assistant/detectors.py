@@ -379,6 +379,8 @@ _NEED_WORDS = frozenset("""
     probleme problemes question questions souci soucis aide d'aide aider m'aider quelque chose
     frage fragen hilfe helfen anliegen etwas stimmt
     pergunta perguntas duvida duvidas ajuda ajudar ajude algo errado
+    information informations info infos details informacion informaciones renseignement renseignements auskunft
+    informationen informacao informacoes
     """.split())
 # ...and the rest are greetings, function words and what a need is vaguely about (an order, an account).
 _VAGUE_WORDS = _NEED_WORDS | frozenset("""
@@ -387,7 +389,8 @@ _VAGUE_WORDS = _NEED_WORDS | frozenset("""
     with about on for to of in and or but regarding concerning related
     have has got having need needs needed want wanted would like could can may might will you'd
     is are was be am do does did just so really quick small little short simple real kind sort
-    ask asking order orders account purchase
+    ask asking order orders account purchase more get
+    quisiera querria gustaria voudrais aimerais souhaiterais des hatte hatten gerne mochte gostaria
     hola buenas buenos dias tardes noches tengo tenemos tiene tienes un una unos el la los las mi mis con sobre de
     del al por favor necesito quiero quisiera queria hacer hacerte hacerle hacerles preguntar preguntarte me te le
     puedes puede podrias podria pueden va pasa hay es esta que y o pequena rapida otra pedido pedidos cuenta compra
@@ -477,6 +480,30 @@ _GREETING = re.compile(
     r"ola|oi|bom\s+dia|boa\s+(?:tarde|noite))(?:\s+(?:there|all|team|everyone|equipo|a\s+todos|tout\s+le\s+monde|zusammen))?"
     r"[\s!.,]*$"
 )
+_GREET_WORD = (r"hi|hello|hey|hiya|howdy|good\s+(?:morning|afternoon|evening)|greetings|hola|buenas|buenos\s+dias"
+               r"|buenas\s+(?:tardes|noches)|bonjour|bonsoir|salut|coucou|hallo|guten\s+(?:tag|morgen|abend)|moin|servus"
+               r"|ola|oi|bom\s+dia|boa\s+(?:tarde|noite)")
+_HOW_ARE_YOU = (r"how\s+are\s+you(?:\s+(?:doing|today))?|how'?s\s+it\s+going|que\s+tal|como\s+(?:estas|esta|vai|vais)"
+                r"|(?:comment\s+)?ca\s+va|comment\s+allez[\s-]vous|wie\s+geht(?:'?s|\s+es)(?:\s+(?:ihnen|dir))?|tudo\s+bem")
+_SAYS_NAME = (r"(?:(?P<named>my\s+name\s+is|me\s+llamo|je\s+m'appelle|ich\s+heisse|mein\s+name\s+ist|meu\s+nome\s+e|me\s+chamo)"
+              r"|i'?m|i\s+am|soy|je\s+suis|ich\s+bin|sou\s+(?:o|a))\s+(?P<name>[^\W\d_]+)(?:\s+[^\W\d_]+)?")
+# "Hi, I'm Ana", "hello, how are you?", "Hola, ¿qué tal?", "Bonjour, je m'appelle Luc, ça va ?": a greeting
+_GREETING_MORE = re.compile(
+    rf"^(?:(?:{_GREET_WORD})[\s!.,]*)?(?:(?:{_SAYS_NAME})[\s!.,]*)?(?:(?:and\s+|y\s+|et\s+|und\s+|e\s+)?(?:{_HOW_ARE_YOU})[\s!.,?]*)?$")
+
+# "what can you do?", "who are you?", "what is this?": what the assistant is and does
+_CAPABILITIES = re.compile(
+    r"^(?:(?:hi|hello|hey|ok|so|hola|bonjour|hallo|ola|oi)[\s,!.]+)?"
+    r"(?:what\s+(?:can|do)\s+you\s+do|who\s+are\s+you|what\s+are\s+you|what\s+is\s+this(?:\s+(?:chat|thing|service))?"
+    r"|how\s+does\s+this\s+(?:chat\s+)?work|what\s+can\s+you\s+help\s+(?:me\s+)?with"
+    r"|que\s+(?:puedes|sabes)\s+hacer|quien\s+eres|que\s+eres|que\s+es\s+esto|en\s+que\s+me\s+puedes\s+ayudar"
+    r"|que\s+(?:peux-tu|pouvez-vous|sais-tu)\s+faire|qui\s+(?:es-tu|etes-vous)|c'est\s+quoi|qu'est-ce\s+que\s+c'est"
+    r"|was\s+(?:kannst\s+du|konnen\s+sie)(?:\s+(?:alles|tun|machen))?|wer\s+(?:bist\s+du|sind\s+sie)|was\s+ist\s+das"
+    r"|o\s+que\s+(?:voce\s+)?(?:pode\s+fazer|faz|sabe\s+fazer)|quem\s+(?:e\s+voce|es\s+tu)|o\s+que\s+e\s+isso)"
+    r"[\s?!.]*$"
+)
+# "test", "lol", "hmm": nothing to answer and no reason to bring anyone in
+_FILLER_WORDS = frozenset("test testing tst lol lmao haha hahaha jaja jajaja hmm hmmm hm mmm xd uh um eh ah oh".split())
 _THANKS = re.compile(
     r"^(?:(?:ok(?:ay)?|great|perfect|cool|awesome|super|genial|parfait|perfecto|perfeito|prima)[\s,!.]+)?"
     r"(?:thanks?(?:\s+you)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty|cheers|gracias|muchas\s+gracias|merci(?:\s+beaucoup)?|"
@@ -548,6 +575,14 @@ def keyboard_mash(text: str, known: Container[str]) -> bool:
     return True
 
 
+def _a_name(greeting: re.Match, text: str) -> bool:
+    """The greeting says no name, says it is one ("my name is ana"), or writes it capitalised ("I'm Ana"; not
+    "I'm stuck", "I'm furious")."""
+    name = greeting.group("name")
+    return (name is None or greeting.group("named") is not None
+            or any(w[:1].isupper() and normalize(w) == name for w in re.findall(r"[^\W\d_]+", text)))
+
+
 def detect_smalltalk(text: str) -> str | None:
     norm = normalize(text).strip()
     if _ONLY_SYMBOLS.match(norm):
@@ -562,6 +597,11 @@ def detect_smalltalk(text: str) -> str | None:
         return "goodbye"
     if _SIGN_OFF.match(norm) and _THANKS_IN.search(norm):
         return "thanks"
+    greeting = _GREETING_MORE.match(norm.replace("¿", " ").replace("¡", " "))
+    if greeting and norm.strip(" !.,?¿¡") and _a_name(greeting, text):
+        return "greeting"
+    if _CAPABILITIES.match(norm.replace("¿", " ").strip()):
+        return "capabilities"
     if len(norm.split()) > 6:
         return None
     if _GREETING.match(norm):
@@ -572,6 +612,13 @@ def detect_smalltalk(text: str) -> str | None:
     if 1 <= len(tokens) <= 3 and all(t in _ACK_WORDS for t in tokens):
         return "acknowledgment"
     return None
+
+
+def filler_only(text: str) -> bool:
+    """"test", "lol", "hmm": one to three words that say nothing (read after the knowledge base, which may
+    have an article on testing)."""
+    tokens = re.findall(r"[\w']+", normalize(text))
+    return 1 <= len(tokens) <= 3 and all(t in _FILLER_WORDS for t in tokens)
 
 
 def detect_dissatisfaction(models: DetectorModels, ml_emb=None, x=None, emb=None) -> Signal:

@@ -364,9 +364,11 @@ class Assistant:
                 answer = self._answer(a, conf, p, kb_emb, lang)
         if not smalltalk and len(candidates) >= 2 and candidates[1][1] >= self.kb_threshold * RUNNER_UP_SHARE:
             answer = self._each_question_answered(text, lang) or answer
-        if (answer is None and not smalltalk and topic is None and not human.fired and not frustration.fired
-                and d.vague_request(text)):
-            smalltalk = "vague"  # "I have a problem": asked what it is, not handed off as a question with no answer
+        if answer is None and not smalltalk and topic is None and not human.fired and not frustration.fired:
+            if d.vague_request(text):
+                smalltalk = "vague"  # "I have a problem": asked what it is, not handed off as a question with no answer
+            elif d.filler_only(text):
+                smalltalk = "unclear"  # "test", "lol"
         if answer is not None:
             oos = Signal(round(1 - conf, 4), False, f"answered from {answer.title!r} ({conf:.2f})")
         elif smalltalk:

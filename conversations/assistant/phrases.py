@@ -284,6 +284,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Entschuldigung, bei mir ist etwas schiefgelaufen. Bitte versuchen Sie es gleich noch einmal.",
         "pt": "Desculpe, algo deu errado do meu lado. Tente novamente daqui a pouco.",
     },
+    "capabilities": {  # "what can you do?", "who are you?"
+        "en": "I'm the AI assistant here: I answer questions from our help articles, and I can bring in a person from our team when you need one. What can I help you with?",
+        "es": "Soy el asistente de IA: respondo preguntas con nuestros artículos de ayuda y, si lo necesitas, te paso con una persona de nuestro equipo. ¿En qué puedo ayudarte?",
+        "fr": "Je suis l'assistant IA : je réponds aux questions à partir de nos articles d'aide et, si besoin, je fais appel à une personne de notre équipe. Comment puis-je vous aider ?",
+        "de": "Ich bin der KI-Assistent: Ich beantworte Fragen mit unseren Hilfeartikeln und hole bei Bedarf jemanden aus unserem Team dazu. Wie kann ich helfen?",
+        "pt": "Sou o assistente de IA: respondo a perguntas com os nossos artigos de ajuda e, se precisar, chamo uma pessoa da nossa equipe. Como posso ajudar?",
+    },
     "greeting": {
         "en": "Hello! How can I help you today?",
         "es": "¡Hola! ¿En qué puedo ayudarte hoy?",

@@ -875,3 +875,28 @@ def test_a_vague_request_is_a_need_and_nothing_said_of_it():
     for text in ("I have a problem with my payment", "my order never arrived", "can you help me change my address?",
                  "question about order 40512", "Hello", "Tengo un problema con la talla", "thanks for the help"):
         assert not vague_request(text), text
+
+
+@pytest.mark.parametrize("opener, says", [
+    ("Hello, I'm Priya", "Hello! How can I help you today?"),
+    ("good evening, how are you doing?", "Hello! How can I help you today?"),
+    ("Buenos días, ¿cómo estás?", "¡Hola! ¿En qué puedo ayudarte hoy?"),
+    ("Salut, je m'appelle Camille", "Bonjour ! Comment puis-je vous aider aujourd'hui ?"),
+    ("Was kannst du alles?", "Ich bin der KI-Assistent"),
+    ("what can you help me with?", "I'm the AI assistant here"),
+    ("Quem é você?", "Sou o assistente de IA"),
+    ("testing", "Sorry, I didn't quite get that."),
+    ("I would like more information", "Of course. What do you need help with?"),
+])
+def test_an_opener_that_asks_nothing_is_answered_not_handed_off(bot, opener, says):
+    # before: "I couldn't find an answer to that in our help articles. I'll bring in a member of our team."
+    plan = RealChat(balanced(EMAIL), bot=bot).say(opener)
+    assert plan.handoff is None and plan.memory.pending is None
+    assert reply(plan).startswith(says)
+
+
+@pytest.mark.parametrize("text", ["Hi, I'm furious", "this is unacceptable", "I'm stuck", "hi, I'm having trouble"])
+def test_a_state_after_i_am_is_no_name_to_greet(text):
+    from conversations.assistant.detectors import detect_smalltalk
+
+    assert detect_smalltalk(text) is None
