@@ -429,12 +429,28 @@ _NOT_HELPFUL_RE = re.compile(
 )
 
 
+# "I don't understand", "what do you mean?", "wait, what?", "no entiendo": said of the answer just given, the
+# answer did not help (said first, or of anything else, it is no verdict on an answer)
+_CONFUSED = re.compile(
+    r"^(?:(?:sorry|hmm+|wait|huh|ok|um+|but|pero|mais|aber|mas)[\s,!.?]*)*"
+    r"(?:i\s+(?:still\s+)?(?:don'?t|do\s+not|didn'?t|did\s+not)\s+(?:understand(?:\s+(?:that|this|it))?|get\s+(?:it|that)|follow)"
+    r"|what\s+do\s+you\s+mean|what\s+does\s+(?:that|this)\s+mean|(?:that|this)\s+makes\s+no\s+sense"
+    r"|(?:that|this|it)\s+(?:doesn'?t|does\s+not)\s+make\s+(?:any\s+)?sense|what\?+|huh\?*"
+    r"|no\s+(?:lo\s+)?(?:entiendo|entendi|comprendo)|que\s+quieres\s+decir|no\s+tiene\s+sentido"
+    r"|je\s+(?:ne\s+)?comprends\s+(?:pas|rien)|je\s+n'ai\s+pas\s+compris|j'ai\s+pas\s+compris|ca\s+veut\s+dire\s+quoi"
+    r"|ich\s+verstehe\s+(?:das\s+)?nicht|was\s+(?:meinst\s+du|meinen\s+sie)(?:\s+damit)?|wie\s+meinen\s+sie\s+das"
+    r"|nao\s+(?:entendi|entendo|compreendi)|como\s+assim)[\s!.?]*$"
+)
+
+
 def detect_not_helpful(text: str, history: Sequence[Turn]) -> Signal:
     # (or a thumbs down, an angry face, alone: said of the answer)
     m = _NOT_HELPFUL_RE.search(normalize(text)) or (_DISPLEASED.search(text) if _ONLY_SYMBOLS.match(text.strip()) else None)
+    after_ai = any(t.sender == "ai" for t in history[-3:])
+    if not m and after_ai:
+        m = _CONFUSED.match(normalize(text))
     if not m:
         return Signal(0.0, False, "")
-    after_ai = any(t.sender == "ai" for t in history[-3:])
     score = 0.9 if after_ai else 0.6
     return Signal(score, True, f"says the answer did not help: {m.group(0)!r}")
 
@@ -609,8 +625,9 @@ def detect_smalltalk(text: str) -> str | None:
     if _THANKS.match(norm):
         return "thanks"
     tokens = re.findall(r"[\w']+", norm)
-    if 1 <= len(tokens) <= 3 and all(t in _ACK_WORDS for t in tokens):
-        return "acknowledgment"
+    if 1 <= len(tokens) <= 3 and all(t in _ACK_WORDS or t in _FILLER_WORDS for t in tokens) \
+            and any(t in _ACK_WORDS for t in tokens):
+        return "acknowledgment"  # "ok", "got it", "hmm ok"
     return None
 
 

@@ -38,6 +38,9 @@ INTENT_VETO = 0.8  # a message this surely an uncovered intent is not matched by
 # A follow-up says so: it opens with "and", "what about", or points back ("is it free?", "¿y eso cuánto cuesta?")
 _FOLLOW_UP = re.compile(r"^\W*(?:and|also|so|but|what about|how about|y|e|et|und|aber|pero|mais|mas|entonces|alors)\b"
                         r"|\b(?:it|that|this|they|them|those|eso|esto|ello|ca|cela|das|dies|isso|isto)\b")
+# ... and one that points back at what was asked before ("and how do I start one?", "where do I do that?") with no
+# name of its own stays on it however its words alone rank ("and for Norway?" names a place: it has to rank near)
+_POINTS_BACK = re.compile(r"\b(?:it|one|that|this|them|those|there|eso|esto|ello|ahi|ca|cela|das|dies|dort|isso|isto)\b")
 FOLLOW_PARTS = 2  # a long message's last questions looked up on their own
 MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of at most this many
 # ... looked up only when a second article already ranks this close to answering the whole message: a second
@@ -411,11 +414,16 @@ class Assistant:
                 if len(part.split()) >= 3:
                     yield (*embedded(part), False)
         before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
-        if before and len(text.split()) <= FOLLOW_UP_WORDS and len(parts) <= 1 and _FOLLOW_UP.search(normalize(text)):
-            together = embedded(f"{before} {text}")
-            first, alone, both = (self.knowledge.score(*embedded(before), lang),
-                                  self.knowledge.score(text, q_emb, m_emb, lang), self.knowledge.score(*together, lang))
-            if first and alone and both and first[0][0] == both[0][0] and _stays_on(first[0][0], alone, self.kb_threshold):
+        follow = _after_acknowledgment(parts) or text  # "ok cool. and how do I start one?": the follow-up
+        if before and len(follow.split()) <= FOLLOW_UP_WORDS and len(sentences(follow)) <= 1 \
+                and _FOLLOW_UP.search(normalize(follow)):
+            together = embedded(f"{before} {follow}")
+            alone = self.knowledge.score(follow, q_emb, m_emb, lang) if follow == text \
+                else self.knowledge.score(*embedded(follow), lang)
+            first, both = self.knowledge.score(*embedded(before), lang), self.knowledge.score(*together, lang)
+            points_back = bool(_POINTS_BACK.search(normalize(follow))) and not _names_something(follow)
+            if first and alone and both and first[0][0] == both[0][0] \
+                    and _stays_on(first[0][0], alone, self.kb_threshold, points_back):
                 yield (*together, True)
 
     def _each_question_answered(self, text: str, lang: str) -> KBAnswer | None:
@@ -490,15 +498,22 @@ class Assistant:
                         text=f"{quote}\n\n{source}", confidence=round(conf, 4))
 
 
-def _stays_on(article: int, alone: list, threshold: float) -> bool:
+def _stays_on(article: int, alone: list, threshold: float, points_back: bool = False) -> bool:
     """Whether a follow-up stays on the article the question before it found: alone it ranks that article first
     too, or it names nothing of its own (its best article below FOLLOW_UP_VAGUE x the threshold: "¿Y es gratis?",
-    "is it free?") and that article is about as close as any (FOLLOW_UP_NEAR x the best). "and to Switzerland?"
-    after a question on shipping times ranks international shipping first, clearly: not a follow-up."""
+    "is it free?") and either points back at it (`points_back`: "and how do I start one?") or that article is about
+    as close as any (FOLLOW_UP_NEAR x the best). "and to Switzerland?" after a question on shipping times ranks
+    international shipping first, clearly: not a follow-up."""
     if alone[0][0] == article:
         return True
     conf = {a: c for a, c, _, _ in alone}
-    return alone[0][1] < FOLLOW_UP_VAGUE * threshold and conf.get(article, 0.0) >= FOLLOW_UP_NEAR * alone[0][1]
+    return alone[0][1] < FOLLOW_UP_VAGUE * threshold and (
+        points_back or conf.get(article, 0.0) >= FOLLOW_UP_NEAR * alone[0][1])
+
+
+def _names_something(text: str) -> bool:
+    """A capitalised word after the first ("and to Norway?", "what about the Lisbon store?"): a name of its own."""
+    return any(w[:1].isupper() and len(w) > 1 for w in re.findall(r"[^\W\d_]+", text)[1:])  # (not "I")
 
 
 def summarize(history: Sequence[Turn], gathered: Mapping[str, str], reason: str) -> str:
@@ -528,3 +543,12 @@ def summarize(history: Sequence[Turn], gathered: Mapping[str, str], reason: str)
 def _clip(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _after_acknowledgment(parts: list[str]) -> str:
+    """The message's sentences after the acknowledgments it opens with ("ok cool.", "thanks!"); "" when it opens
+    with none or is nothing else."""
+    at = 0
+    while at < len(parts) and d.detect_smalltalk(parts[at]) in ("acknowledgment", "thanks", "confirmed"):
+        at += 1
+    return " ".join(parts[at:]) if 0 < at < len(parts) else ""

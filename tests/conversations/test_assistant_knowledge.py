@@ -403,6 +403,15 @@ def test_a_follow_up_that_names_nothing_itself_stays_on_the_article_before_in_an
     assert b.answer is None or b.answer.title != "Shipping times", b.answer
 
 
+@pytest.mark.parametrize("follow_up", ["ok thanks. and how do I send one back?", "Great! Where do I do that?"])
+def test_a_follow_up_after_thanks_that_points_back_stays_on_the_article_before(follow_up) -> None:
+    """"ok cool. and how do I start one?" after the return policy was handed off (2 Dec): it opens with thanks, and
+    alone its words rank nothing."""
+    a = demo_shop().analyze(follow_up, [Turn("visitor", "What is your return policy?"),
+                                        Turn("ai", "You can return unworn items within 30 days…")])
+    assert a.answer is not None and a.answer.title == "Returns and exchanges", a.candidates
+
+
 # --- Questions the knowledge base does not answer: a question like them is handed off, never answered ---
 # Written for these tests: what visitors of the shop above ask that none of its articles answers.
 NOT_COVERED = ("do you deliver on sundays", "is delivery possible on a Saturday?", "can I collect my order from your shop in Milan?",

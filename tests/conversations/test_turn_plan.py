@@ -900,3 +900,34 @@ def test_a_state_after_i_am_is_no_name_to_greet(text):
     from conversations.assistant.detectors import detect_smalltalk
 
     assert detect_smalltalk(text) is None
+
+
+@pytest.mark.parametrize("confused, lang, says", [
+    ("Sorry, I don't get it", "en", "Sorry that didn't help."),
+    ("what does that mean?", "en", "Sorry that didn't help."),
+    ("Ich verstehe das nicht", "de", "Schade, dass das nicht geholfen hat."),
+])
+def test_not_understanding_the_answer_is_no_question_the_ai_cannot_answer(bot, confused, lang, says):
+    # before: "I couldn't find an answer to that in our help articles." after an answer was just given
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert "30 days" in reply(chat.say("Can I return shoes?"))
+    plan = chat.say(confused)
+    assert reply(plan).startswith(says) and plan.memory.pending is not None
+    assert "did not help" in plan.memory.pending.reason
+
+
+def test_not_understanding_with_no_answer_before_is_no_verdict_on_an_answer(bot):
+    from conversations.assistant.detectors import detect_not_helpful
+
+    assert not bot.analyze("I don't understand").not_helpful.fired
+    after = [Turn("visitor", "¿Puedo devolverlo?"), Turn("ai", "Sí, en 30 días.")]
+    for text in ("no lo entiendo", "je ne comprends pas", "não entendi", "wait, what?"):
+        assert detect_not_helpful(text, after).fired and not detect_not_helpful(text, []).fired, text
+    assert not detect_not_helpful("I don't understand my invoice", after).fired, "a question of its own"
+
+
+def test_a_thinking_noise_with_ok_is_an_acknowledgment(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("Can I return shoes?")
+    plan = chat.say("hmm ok")
+    assert plan.handoff is None and plan.memory.pending is None
