@@ -85,6 +85,7 @@ DISTRESS = re.compile(
 PERSON_KINDS = ("name", "email", "phone")  # gathered values of these kinds fill the contact's own fields
 ANSWERED = "answered"  # how the memory's list of what was tried notes an answer from the knowledge base
 ASKED_WHAT = "asked what the problem is"
+PHONE_INSTEAD = "phone"  # gathered: the number a visitor gave when asked for an email
 
 Notice = Literal["of_course", "sorry", "plain", "ai_disclosed"]
 
@@ -433,6 +434,11 @@ class _Turn:
                 gathered[current.name], took = value, True
         if current is not None and not took and declined and current.name not in skipped:
             skipped.append(current.name)
+        by_phone = current is not None and not took and _phone_instead_of_email(current, self.text)
+        if by_phone:  # "you can call me on +34 612 345 678": the team reaches them there, no email asked again
+            gathered[PHONE_INSTEAD] = by_phone
+            skipped += [] if current.name in skipped else [current.name]
+            question = False
         self.memory = replace(m, gathered=gathered, skipped=tuple(skipped))
         put_another_way = a.repeated_question.fired or a.repeated_question.score >= ANOTHER_WAY
         if (pending.cause == "cannot_answer" and put_another_way and a.answer is not None and not took
@@ -452,7 +458,8 @@ class _Turn:
         if decision.action == "handoff":
             if decision.cause != pending.cause:  # asked for a person or frustrated: named after what they said
                 pending = replace(pending, cause=decision.cause, reason=self._cause_reason(decision.cause))
-            return self._handoff(decision, pending, known, answered_question=question and not took)
+            return self._handoff(decision, pending, known, answered_question=question and not took,
+                                 lead=phrase("gather_phone_instead", self.lang) if by_phone else "")
         if decision.action != "gather":  # AI only or handoff disabled meanwhile: nothing to gather for
             self.memory = replace(self.memory, pending=None)
             if question and not took:
@@ -468,6 +475,8 @@ class _Turn:
             prefix = phrase("opener_ai_disclosed", self.lang)
         if why_asked and not took:  # why we ask, then the same question again (asked at most ASK_LIMIT times)
             prefix = phrase("why_we_ask", self.lang)
+        if by_phone:
+            prefix = phrase("gather_phone_instead", self.lang)
         retry = nxt == pending.field and not (took or question or declined or bot_question or why_asked)
         return self._ask(decision, pending, nxt, known=known, retry=retry, prefix=prefix)
 
@@ -548,7 +557,7 @@ class _Turn:
         spec = self._field(name)
         assert spec is not None
         asks = {**self.memory.asks, name: self.memory.asks.get(name, 0) + 1}
-        gathered = {f.name: known[f.name] for f in self.policy.fields if f.name in known}
+        gathered = self._gathered(known)
         self.memory = replace(self.memory, pending=replace(pending, field=name), asks=asks, gathered=gathered)
         question = self._question(spec)
         if retry:
@@ -576,11 +585,11 @@ class _Turn:
         return detect_language(wording, default=self.lang) == self.lang
 
     def _handoff(self, decision: Decision, pending: PendingHandoff, known: Mapping[str, str], *,
-                 answered_question: bool = False, fresh: bool = False) -> TurnPlan:
-        gathered = {f.name: known[f.name] for f in self.policy.fields if f.name in known}
+                 answered_question: bool = False, fresh: bool = False, lead: str = "") -> TurnPlan:
+        gathered = self._gathered(known)
         cause = decision.cause or pending.cause
         self.memory = replace(self.memory, pending=None, gathered=gathered)
-        replies: list[Reply] = []
+        replies: list[Reply] = [Reply(lead)] if lead else []
         if answered_question and self.analysis.answer is not None:
             replies.append(Reply(self.analysis.answer.text, _answer_metadata(self.analysis)))
         elif answered_question:
@@ -640,6 +649,13 @@ class _Turn:
             return f"The visitor is frustrated: “{_clip(words, 120)}”"
         return f"{REASON.get(cause or '', 'Handoff')}: “{_clip(self.text, 120)}”"
 
+    def _gathered(self, known: Mapping[str, str]) -> dict[str, str]:
+        """The policy's fields known so far, and a phone number given instead of the email asked for."""
+        gathered = {f.name: known[f.name] for f in self.policy.fields if f.name in known}
+        if self.memory.gathered.get(PHONE_INSTEAD) and PHONE_INSTEAD not in gathered:
+            gathered[PHONE_INSTEAD] = self.memory.gathered[PHONE_INSTEAD]
+        return gathered
+
     def _contact_updates(self, gathered: Mapping[str, str]) -> tuple[ContactUpdate, ...]:
         contact, out = self.facts.contact, []
         for f in self.policy.fields:
@@ -649,6 +665,8 @@ class _Turn:
             key = f.kind if f.kind in PERSON_KINDS else f.name
             if not contact.get(key):
                 out.append(ContactUpdate(f.kind, f.name, value))
+        if gathered.get(PHONE_INSTEAD) and not contact.get("phone") and not any(u.kind == "phone" for u in out):
+            out.append(ContactUpdate("phone", PHONE_INSTEAD, gathered[PHONE_INSTEAD]))
         return tuple(out)
 
     def _reply(self, decision: Decision, body: str, metadata: Mapping[str, Any] | None = None) -> TurnPlan:
@@ -738,6 +756,14 @@ def _answer_metadata(analysis: Analysis) -> dict[str, Any]:
     if a.also:  # the message asked several things: each answer's article
         metadata["more_articles"] = [{"id": x.article_id, "title": x.title, "url": x.url} for x in a.also]
     return metadata
+
+
+def _phone_instead_of_email(spec: FieldSpec, text: str) -> str:
+    """The phone number given in answer to the email asked for ("call me on +34 612 345 678"), else ""."""
+    if spec.kind != "email" or extract_field("email", text):
+        return ""
+    phone = extract_field("phone", text)
+    return phone if phone and validate_field("phone", phone) else ""
 
 
 def _clip(text: str, n: int) -> str:

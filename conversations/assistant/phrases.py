@@ -263,6 +263,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich bin ein KI-Assistent, kein Mensch. Ich hole jemanden aus unserem Team dazu.",
         "pt": "Sou um assistente de IA, não uma pessoa. Vou chamar uma pessoa da nossa equipe.",
     },
+    "gather_phone_instead": {  # asked for an email, the visitor gave a phone number
+        "en": "Thanks, our team can reach you on that number.",
+        "es": "Gracias, nuestro equipo puede contactarte en ese número.",
+        "fr": "Merci, notre équipe pourra vous joindre à ce numéro.",
+        "de": "Danke, unser Team kann Sie unter dieser Nummer erreichen.",
+        "pt": "Obrigado, a nossa equipe pode falar com você nesse número.",
+    },
     "gather_skipped": {
         "en": "No problem, we'll go on without it.",
         "es": "No pasa nada, seguimos sin ese dato.",

@@ -931,3 +931,23 @@ def test_a_thinking_noise_with_ok_is_an_acknowledgment(bot):
     chat.say("Can I return shoes?")
     plan = chat.say("hmm ok")
     assert plan.handoff is None and plan.memory.pending is None
+
+
+def test_a_phone_number_given_for_the_email_reaches_the_team_and_the_email_is_not_asked_again():
+    # before: "I couldn't find an answer to that in our help articles; I'll pass your question on…" and the email again
+    chat = Chat(balanced(EMAIL, ORDER))
+    chat.say("I want to talk to someone", human=True)
+    plan = chat.say("no email sorry, you can ring me on +34 612 345 678 instead")
+    assert reply(plan).startswith("Thanks, our team can reach you on that number.")
+    assert plan.memory.pending is not None and plan.memory.pending.field == "order", "the next field, not the email"
+    assert ("phone", "phone", "+34 612 345 678") in [(u.kind, u.name, u.value) for u in plan.contact_updates]
+    plan = chat.say("NW-10001")
+    assert plan.handoff is not None and plan.handoff.gathered["phone"] == "+34 612 345 678"
+    assert "phone: +34 612 345 678" in plan.handoff.summary and "email" not in plan.handoff.gathered
+
+
+def test_an_email_and_a_phone_together_give_the_email():
+    chat = Chat(balanced(EMAIL))
+    chat.say("I want to talk to someone", human=True)
+    plan = chat.say("ana@example.com or +34 612 345 678")
+    assert plan.handoff is not None and plan.handoff.gathered == {"email": "ana@example.com"}
