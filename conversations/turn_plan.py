@@ -62,6 +62,18 @@ WHY_ASKED = re.compile(
     r"|vous\s+(?:le\s+|la\s+)?(?:demandez|voulez))"
     r"|\b(?:warum|wozu|wieso|weshalb)\s+(?:brauchen|wollen|benotigen)\s+sie\b"
     r"|\b(?:por\s+que|pra\s+que|para\s+que)\s+(?:voces?\s+)?(?:precis|quer|ped)\w*")
+# "How long will I have to wait?", "when will someone answer?" while information is gathered for a person: about the
+# wait for that person, not a question for the knowledge base (its shipping times)
+WAIT_ASKED = re.compile(
+    r"\bhow\s+long\s+(?:will|do|would|must|until|till|before)\s+(?:i|you|someone|somebody|anyone|an?\s+(?:agent|person|human))"
+    r"(?:\s+(?:have\s+to|need\s+to|gonna|going\s+to))?\s+(?:wait|be\s+waiting|take|answer|reply|respond|get\s+back)"
+    r"|\bhow\s+long\s+(?:is|will\s+be)\s+the\s+wait\b"
+    r"|\bwhen\s+(?:will|does|can)\s+(?:someone|somebody|anyone|a\s+(?:person|human)|an\s+agent|they|you)\s+"
+    r"(?:answer|reply|respond|contact|call|write|get\s+back|be\s+(?:here|with\s+me))"
+    r"|\bcuanto\s+(?:tiempo\s+)?(?:tengo\s+que|hay\s+que|voy\s+a\s+tener\s+que)\s+esperar|\bcuando\s+me\s+(?:contesta|responde|atiende)\w*"
+    r"|\bcombien\s+de\s+temps\s+(?:dois-je|je\s+dois|faut-il|vais-je)\s+attendre|\bquand\s+(?:est-ce\s+qu')?(?:quelqu'un|on)\s+(?:va\s+)?(?:me\s+)?repond\w*"
+    r"|\bwie\s+lange\s+(?:muss|soll)\s+ich\s+(?:\w+\s+)?warten|\bwann\s+(?:meldet|antwortet)\s+(?:sich\s+)?(?:jemand|ihr|sie)"
+    r"|\bquanto\s+tempo\s+(?:tenho\s+que|vou\s+ter\s+que|preciso)\s+esperar|\bquando\s+(?:alguem|voces?)\s+(?:vai\s+|vao\s+)?(?:me\s+)?respond\w*")
 # Withdrawing a handoff being prepared, or the offer of one: "never mind", "cancel", "forget it", "I found it",
 # "I don't need anyone anymore" (normalized text). The phrase ends the message or a sentence of it ("never
 # mind, how long is the warranty?" withdraws, then asks); "cancel my order" is no withdrawal.
@@ -423,9 +435,10 @@ class _Turn:
         gathered, skipped = dict(m.gathered), list(m.skipped)
         frustrated = a.frustration.fired
         why_asked = bool(WHY_ASKED.search(normalize(self.text)))
+        wait_asked = not why_asked and bool(WAIT_ASKED.search(normalize(self.text)))
         declined = not why_asked and bool(DECLINE.match(normalize(self.text)))
         bot_question = a.asked_if_bot.fired and not self.asked
-        question = not declined and not bot_question and not why_asked and self._is_question()
+        question = not declined and not bot_question and not why_asked and not wait_asked and self._is_question()
         took = False
         if current is not None and current.name not in gathered:
             value = _value_in_answer(current, self.text,
@@ -475,9 +488,11 @@ class _Turn:
             prefix = phrase("opener_ai_disclosed", self.lang)
         if why_asked and not took:  # why we ask, then the same question again (asked at most ASK_LIMIT times)
             prefix = phrase("why_we_ask", self.lang)
+        if wait_asked and not took:  # the wait is known once the handoff is made: one more step first
+            prefix = phrase("wait_after_gathering", self.lang)
         if by_phone:
             prefix = phrase("gather_phone_instead", self.lang)
-        retry = nxt == pending.field and not (took or question or declined or bot_question or why_asked)
+        retry = nxt == pending.field and not (took or question or declined or bot_question or why_asked or wait_asked)
         return self._ask(decision, pending, nxt, known=known, retry=retry, prefix=prefix)
 
     def _is_question(self) -> bool:

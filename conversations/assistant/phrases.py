@@ -270,6 +270,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Danke, unser Team kann Sie unter dieser Nummer erreichen.",
         "pt": "Obrigado, a nossa equipe pode falar com você nesse número.",
     },
+    "wait_after_gathering": {  # "how long will I have to wait?" while a detail is asked before the handoff
+        "en": "As soon as I have this, you're in the queue and I'll tell you how long the wait is.",
+        "es": "En cuanto tenga este dato, entras en la cola y te digo cuánto hay que esperar.",
+        "fr": "Dès que j'ai cette information, vous êtes dans la file et je vous dis combien de temps il faut attendre.",
+        "de": "Sobald ich das habe, sind Sie in der Warteschlange, und ich sage Ihnen, wie lange es dauert.",
+        "pt": "Assim que eu tiver esse dado, você entra na fila e eu digo quanto tempo é a espera.",
+    },
     "gather_skipped": {
         "en": "No problem, we'll go on without it.",
         "es": "No pasa nada, seguimos sin ese dato.",

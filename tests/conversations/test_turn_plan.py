@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
 from conversations.assistant.types import NO_SIGNAL, Analysis, KBAnswer, Signal, TopicMatch, Turn
 from conversations.turn_memory import TurnMemory
@@ -951,3 +952,17 @@ def test_an_email_and_a_phone_together_give_the_email():
     chat.say("I want to talk to someone", human=True)
     plan = chat.say("ana@example.com or +34 612 345 678")
     assert plan.handoff is not None and plan.handoff.gathered == {"email": "ana@example.com"}
+
+
+@pytest.mark.parametrize("wait, lang", [("so how long until someone answers?", "en"),
+                                        ("¿Y cuánto tiempo tengo que esperar?", "es"),
+                                        ("Wie lange muss ich denn warten?", "de")])
+def test_asked_how_long_the_wait_is_while_a_detail_is_gathered_the_ai_says_when_it_will_know(bot, wait, lang):
+    # before: "how long will I have to wait?" was answered from the shipping times article
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say({"en": "I want to talk to a person", "es": "Quiero hablar con una persona",
+              "de": "Ich möchte mit einem Menschen sprechen"}[lang])
+    plan = chat.say(wait)
+    assert plan.language == lang and reply(plan).startswith(phrase("wait_after_gathering", lang))
+    assert plan.memory.pending is not None and plan.memory.pending.field == "email", "the email is asked again"
+    assert "working days" not in reply(plan)
