@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from conversations.assistant.detectors import venting_only
-from conversations.assistant.extract import extract_field, validate_field
+from conversations.assistant.extract import extract_field, spoken_email, validate_field
 from conversations.assistant.human_request import asks_if_someone_is_there, asks_in_a_word
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
@@ -760,6 +760,8 @@ def _value_in_answer(spec: FieldSpec, text: str, *, bare_name: bool) -> str | No
     if spec.kind == "text" and not bare_name:
         return None
     value = extract_field(spec.kind, text, spec.regex or None)
+    if value is None and spec.kind == "email":
+        value = spoken_email(text)  # "ana at example dot com"
     return value if value and validate_field(spec.kind, value, spec.regex or None) else None
 
 

@@ -36,6 +36,23 @@ _STOP_AFTER_NAME = re.compile(r"\s*(?:[,;:!?()]|\band\b|\bet\b|\bund\b|\by\b|\be
 
 MIN_TEXT_WORDS = 3
 
+# "ana at example dot com", "ana (at) example [dot] co [dot] uk", "ana arroba example punto com": an address
+# spelt out to keep it from bots, read only in answer to the email asked for
+_SPOKEN_AT = r"(?:\s*[\[(]\s*at\s*[\])]\s*|\s+(?:at|arroba|arobase)\s+)"
+_SPOKEN_DOT = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+(?:dot|punto|point|punkt|ponto)\s+|\.)"
+SPOKEN_EMAIL = re.compile(
+    rf"(?<![\w.+-])([\w.+-]+){_SPOKEN_AT}([a-z0-9-]+(?:{_SPOKEN_DOT}[a-z0-9-]+)*){_SPOKEN_DOT}([a-z]{{2,6}})\b", re.I)
+
+
+def spoken_email(text: str) -> str | None:
+    """The address in `text` when it is spelt out ("ana at example dot com" -> "ana@example.com"), else None."""
+    m = SPOKEN_EMAIL.search(text or "")
+    if not m:
+        return None
+    domain = re.sub(_SPOKEN_DOT, ".", m.group(2), flags=re.I)
+    value = f"{m.group(1)}@{domain}.{m.group(3)}".lower()
+    return value if is_email(value) else None
+
 
 def _clean_name(candidate: str) -> str | None:
     candidate = _STOP_AFTER_NAME.sub("", candidate.strip()).strip(" .")

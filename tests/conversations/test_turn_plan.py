@@ -966,3 +966,19 @@ def test_asked_how_long_the_wait_is_while_a_detail_is_gathered_the_ai_says_when_
     assert plan.language == lang and reply(plan).startswith(phrase("wait_after_gathering", lang))
     assert plan.memory.pending is not None and plan.memory.pending.field == "email", "the email is asked again"
     assert "working days" not in reply(plan)
+
+
+def test_an_email_spelt_out_to_keep_it_from_bots_is_taken_when_asked_for():
+    chat = Chat(balanced(EMAIL))
+    chat.say("I want to talk to someone", human=True)
+    plan = chat.say("it's maria.g at example dot org")
+    assert plan.handoff is not None and plan.handoff.gathered == {"email": "maria.g@example.org"}
+
+
+def test_a_spelt_out_address_is_read_only_as_one():
+    from conversations.assistant.extract import spoken_email
+
+    assert spoken_email("luis arroba correo punto es") == "luis@correo.es"
+    assert spoken_email("ana (at) example [dot] co [dot] uk") == "ana@example.co.uk"
+    for text in ("I'm at home dot", "meet me at the cafe", "we arrive at noon. ok"):
+        assert spoken_email(text) is None, text
