@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from conversations import search
@@ -266,3 +266,20 @@ def contact_for_agent(*, viewer, contact_id) -> Contact | None:
     if profile is None or pk is None:
         return None
     return Contact.objects.filter(pk=pk, workspace_id=profile.workspace_id).first()
+
+
+def stalled_gathering_ids(*, now: datetime, quiet_for: timedelta, limit: int = 200,
+                          conversation_id: int | None = None) -> list[int]:
+    """Open conversations whose AI asked for a detail before a handoff (the memory's pending handoff) and whose
+    visitor has said nothing since, for `quiet_for`: the sweep makes their handoff with what is known, oldest
+    first. With `conversation_id`, the same test for that one (the sweep re-checks it under its lock)."""
+    last_ai = (Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AI)
+               .order_by("-id").values("created_at")[:1])
+    qs = (Conversation.objects.filter(status=Conversation.Status.OPEN, assistant_state__has_key="pending")
+          .exclude(assistant_state__pending=None)
+          .annotate(last_ai_at=Subquery(last_ai))
+          .filter(last_ai_at__lte=now - quiet_for)
+          .filter(Q(last_visitor_message_at__isnull=True) | Q(last_visitor_message_at__lt=F("last_ai_at"))))
+    if conversation_id is not None:
+        qs = qs.filter(pk=conversation_id)
+    return list(qs.order_by("last_ai_at").values_list("pk", flat=True)[:limit])

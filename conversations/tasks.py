@@ -166,6 +166,14 @@ def expire_handoffs_task() -> int:
 
 
 @shared_task(acks_late=True, soft_time_limit=120)
+def hand_off_stalled_gathering_task() -> int:
+    """Visitors promised a person who went quiet while a detail was asked: handed off with what is known."""
+    now, quiet_for = timezone.now(), timedelta(seconds=settings.GATHER_WAIT_SECONDS)
+    return sum(turns.hand_off_stalled_gathering(conversation_id=pk, now=now, quiet_for=quiet_for)
+               for pk in selectors.stalled_gathering_ids(now=now, quiet_for=quiet_for))
+
+
+@shared_task(acks_late=True, soft_time_limit=120)
 def remind_handoffs_task() -> int:
     """Email the assignee once when a pending handoff waits past the policy's reminder time."""
     sent = 0

@@ -708,6 +708,31 @@ def _fail_safe(policy: TurnPolicy, memory: TurnMemory, text: str, facts: TurnFac
     return TurnPlan(memory=memory, language=lang, decision=decision, handoff=handoff)
 
 
+def plan_gathering_lapsed(policy: TurnPolicy, memory: TurnMemory) -> TurnPlan | None:
+    """The visitor went quiet while a detail was asked for the person they were promised: the handoff is made
+    with what is known ("Not given: email"), so the promise is kept and agents see it. None when nothing was
+    being gathered; with handoffs switched off meanwhile, only the preparation is dropped."""
+    pending = memory.pending
+    if pending is None:
+        return None
+    lang = memory.language or "en"
+    memory = replace(memory, pending=None).with_tried("asked for details; the visitor went quiet")
+    if not policy.handoff_enabled or policy.level == "ai_only":
+        return TurnPlan(memory=memory, language=lang, decision=Decision("small_talk", why="handoffs are off now"))
+    cause = pending.cause
+    decision = Decision("handoff", TRIGGER[cause], pending.reason, cause=cause,  # type: ignore[arg-type]
+                        why="the visitor went quiet while a detail was asked: handed off with what is known")
+    fields = {f.name for f in policy.fields} | {PHONE_INSTEAD}
+    gathered = {k: v for k, v in memory.gathered.items() if k in fields}
+    notice: Notice = "sorry" if memory.frustrated or memory.distressed else (
+        "of_course" if cause == "user_request" else "plain")
+    handoff = HandoffPlan(trigger=TRIGGER[cause], cause=cause, reason=pending.reason or REASON.get(cause, ""),
+                          summary=handoff_summary(memory, policy.fields, latest=memory.request),
+                          gathered=gathered, topic=pending.topic,
+                          frustrated=memory.frustrated, notice=notice, language=lang)
+    return TurnPlan(memory=memory, language=lang, decision=decision, handoff=handoff)
+
+
 def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest: str = "") -> str:
     """For the agent who takes over: the unresolved problem in the visitor's words, what the AI
     tried, what was gathered. Never the assistant's own prompts."""

@@ -29,7 +29,8 @@ from conversations import knowledge, llm_turn, realtime, selectors, services
 from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
-from conversations.turn_plan import FieldSpec, TurnFacts, TurnPlan, TurnPolicy, plan_turn, withdraws
+from conversations.turn_plan import (FieldSpec, TurnFacts, TurnPlan, TurnPolicy, plan_gathering_lapsed, plan_turn,
+                                     withdraws)
 from csat import services as csat_services
 from flows import selectors as flow_selectors
 from flows import services as flow_services
@@ -208,3 +209,29 @@ def _handoff_request(conversation: Conversation, plan: TurnPlan) -> services.Han
     return services.HandoffRequest(trigger=h.trigger, reason=h.reason, target=target, summary=h.summary,
                                    priority=priority, priority_reasons=reasons, gathered=dict(h.gathered),
                                    language=h.language, notice=h.notice)
+
+
+# --- a visitor who went quiet while a detail was asked -------------------------------------------
+
+
+def hand_off_stalled_gathering(*, conversation_id: int, now, quiet_for) -> bool:
+    """The AI promised a person and asked for a detail first; the visitor left. The handoff is made with what
+    is known, so it shows under "Needs agent" instead of staying an open AI conversation for good. Claimed
+    with SKIP LOCKED and re-checked under the lock: a visitor who wrote meanwhile keeps their turn. True when
+    a handoff was made."""
+    with transaction.atomic():
+        conversation = (Conversation.objects.select_for_update(of=("self",), skip_locked=True)
+                        .filter(pk=conversation_id, status=Conversation.Status.OPEN).first())
+        if conversation is None or not selectors.stalled_gathering_ids(now=now, quiet_for=quiet_for,
+                                                                        conversation_id=conversation.pk):
+            return False
+        policy = _policy(routing_selectors.policy_for(workspace=conversation.workspace))
+        plan = plan_gathering_lapsed(policy, TurnMemory.from_dict(conversation.assistant_state))
+        if plan is None:
+            return False
+        services.conversation_remember(conversation=conversation, memory=plan.memory.to_dict(), language=plan.language)
+        if plan.handoff is None:
+            return False
+        services.handoff_request_locked(conversation, request=_handoff_request(conversation, plan))
+        logger.info("Conversation %s: the visitor went quiet while details were asked; handed off", conversation.pk)
+        return True

@@ -202,6 +202,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "send-due-surveys": {"task": "csat.tasks.send_due_surveys_task", "schedule": 10.0},
     "resolve-idle-ai-conversations": {"task": "csat.tasks.resolve_idle_ai_conversations_task", "schedule": 60.0},
     "resend-stuck-flow-webhooks": {"task": "flows.tasks.resend_stuck_webhooks_task", "schedule": 600.0},
+    "hand-off-stalled-gathering": {"task": "conversations.tasks.hand_off_stalled_gathering_task", "schedule": 30.0},
     "sweep-turns": {"task": "conversations.tasks.sweep_turns_task",
                     "schedule": env.float("HELPDESK_TURN_SWEEP_SECONDS", default=15.0)},
 }
@@ -213,6 +214,9 @@ TURN_LEASE_SECONDS: float = env.float("HELPDESK_TURN_LEASE_SECONDS", default=120
 # broker, or Redis lost it) is queued again by the sweep; then at most once per lease while unclaimed.
 TURN_REQUEUE_GRACE_SECONDS: float = env.float("HELPDESK_TURN_REQUEUE_GRACE_SECONDS", default=30.0)
 TURN_SWEEP_SECONDS: float = CELERY_BEAT_SCHEDULE["sweep-turns"]["schedule"]
+# The AI promised a person and asked for a detail (an email) first: a visitor quiet this long is handed off
+# with what is known, so the promise is kept (the sweep above runs every 30 s).
+GATHER_WAIT_SECONDS: float = env.float("HELPDESK_GATHER_WAIT_SECONDS", default=120.0)
 TURN_SWEEP_WINDOW_SECONDS: float = env.float("HELPDESK_TURN_SWEEP_WINDOW_SECONDS", default=24 * 3600.0)
 
 # --- Auth and security ----------------------------------------------------------------

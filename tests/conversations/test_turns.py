@@ -537,3 +537,43 @@ def test_a_greeting_and_a_question_sent_together_get_one_reply(conversation):
     turns.process_turn(message_id=second.pk, claim="second")
     assert [m.body[:30] for m in conversation.messages.filter(sender_type="ai")] == [last_reply(conversation).body[:30]]
     assert "working days" in last_reply(conversation).body
+
+
+def test_a_visitor_who_goes_quiet_while_asked_for_an_email_still_gets_the_person_promised(shop, conversation, settings):
+    """Trial of 2 Dec: "Could someone from your team get in touch?" -> the email is asked -> the visitor leaves.
+    No handoff was ever made and the conversation stayed an open AI conversation for good."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversations import tasks
+
+    _, policy, agent = shop
+    GatherField.objects.create(policy=policy, name="email", kind="email", question="What's your email?")
+    say(conversation, "Could someone from your team get in touch with me about my refund?")
+    assert last_reply(conversation).body.endswith("What's your email?") and handoff_of(conversation) is None
+    assert tasks.hand_off_stalled_gathering_task() == 0, "the visitor may still answer"
+
+    settings.GATHER_WAIT_SECONDS = 0
+    conversation.messages.filter(sender_type="ai").update(created_at=timezone.now() - timedelta(seconds=5))
+    type(conversation).objects.filter(pk=conversation.pk).update(
+        last_visitor_message_at=timezone.now() - timedelta(seconds=10))
+    assert tasks.hand_off_stalled_gathering_task() == 1
+    handoff = handoff_of(conversation)
+    assert handoff.trigger == "user_request" and handoff.gathered == {}
+    assert "Not given: email" in handoff.summary and "refund" in handoff.summary
+    conversation.refresh_from_db()
+    assert conversation.status == "pending_human" and conversation.needs_agent and conversation.assignee == agent
+    assert conversation.assistant_state["pending"] is None
+    assert tasks.hand_off_stalled_gathering_task() == 0, "a rerun finds nothing"
+
+
+def test_a_visitor_who_answered_meanwhile_is_not_swept(shop, conversation, settings):
+    from conversations import tasks
+
+    _, policy, _ = shop
+    GatherField.objects.create(policy=policy, name="email", kind="email", question="What's your email?")
+    say(conversation, "Can I speak to a person?")
+    services.receive_message(conversation=conversation, body="rosa@example.org")  # its turn not run yet
+    settings.GATHER_WAIT_SECONDS = 0
+    assert tasks.hand_off_stalled_gathering_task() == 0 and handoff_of(conversation) is None
