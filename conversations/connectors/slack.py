@@ -7,6 +7,7 @@ In: the Events API hook, checked with slack_sdk's SignatureVerifier (older than 
 from __future__ import annotations
 
 import json
+import re
 import logging
 
 from django.conf import settings
@@ -147,6 +148,28 @@ def slack_events_hook(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True, **thread_reply(event, event_id=str(payload.get("event_id", "")))})
 
 
+# Slack's markup in a message's text (api.slack.com "Formatting text"): <https://x|label>, <mailto:a@b|a@b>,
+# <@U123> and <#C123|name> mentions, <!here> and <!date^…|fallback>; & < > escaped as &amp; &lt; &gt;
+_SLACK_ANGLED = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def plain(text: str) -> str:
+    """An agent's Slack text as the customer should read it: links as their label (and address when the label
+    is another text), mailto: links as the address, mentions as their name, Slack's escapes undone."""
+    def one(m: re.Match) -> str:
+        target, label = m.group(1), m.group(2)
+        if target.startswith("mailto:"):
+            return label or target[len("mailto:"):]
+        if target.startswith(("@", "#")):
+            return f"{target[0]}{label}" if label else target
+        if target.startswith("!"):  # <!here>, <!date^…|fallback>
+            return label or f"@{target[1:].split('^')[0]}"
+        if label and label != target and label not in target:
+            return f"{label} ({target})"
+        return target
+    return _SLACK_ANGLED.sub(one, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def thread_reply(event: dict, *, event_id: str) -> dict:
     """A human's reply in a handoff thread becomes the agent's reply; everything else is ignored."""
     if event.get("type") != "message" or event.get("bot_id") or event.get("subtype"):
@@ -167,7 +190,7 @@ def thread_reply(event: dict, *, event_id: str) -> dict:
     if agent is None:
         return {"ignored": "the Slack user is no agent of this workspace (by Slack member id or email)"}
     try:
-        message = channels.slack_reply_receive(conversation=conversation, agent=agent, body=text, ref=message_key,
+        message = channels.slack_reply_receive(conversation=conversation, agent=agent, body=plain(text), ref=message_key,
                                                metadata={"via": "slack", "slack": {"channel": channel,
                                                                                    "ts": event.get("ts", "")}})
     except DomainError as exc:

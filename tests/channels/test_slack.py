@@ -112,6 +112,23 @@ def test_a_thread_reply_is_an_agent_reply_delivered_on_the_customer_channel(
     assert Message.objects.filter(sender_type="agent").count() == 1
 
 
+def test_a_thread_reply_reaches_the_customer_as_text_not_as_slack_markup(
+        workspace, team, agent, client, slack_api, announcements, no_tasks, deliveries, smtp_server,
+        django_capture_on_commit_callbacks):
+    """Slack escapes & < > and wraps links in the text it sends (trial of 2 Dec: the customer's SMS read
+    "Refund &amp; reversal done &lt;2 days&gt;. Details: <https://…|refund page>")."""
+    conversation = zoe_by_email(workspace)
+    handoff = hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks)
+    thread_ts = posted_thread(handoff)
+    text = ("Refund &amp; reversal done &lt;2 days&gt;. Details: <https://shop.example/refunds|refund page> "
+            "or mail <mailto:billing@shop.example|billing@shop.example>, see <https://shop.example/faq>")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_event(client, thread_reply(thread_ts, text=text)).status_code == 200
+    assert Message.objects.get(sender_type="agent").body == (
+        "Refund & reversal done <2 days>. Details: refund page (https://shop.example/refunds) "
+        "or mail billing@shop.example, see https://shop.example/faq")
+
+
 @pytest.mark.parametrize("extra,user", [({"bot_id": "B1"}, "UANA"), ({"subtype": "message_changed"}, "UANA"),
                                         ({}, "USTRANGER")])
 def test_the_app_own_messages_edits_and_non_agents_are_ignored(
