@@ -36,6 +36,11 @@ class MessageBodyInput(serializers.Serializer):
                                  help_text=f"At most {settings.MESSAGE_MAX_CHARS} characters.")
 
 
+class ReplyInput(MessageBodyInput):
+    private = serializers.BooleanField(
+        default=False, help_text="true: an internal note (as POST …/notes/), never sent to the visitor.")
+
+
 class AssignInput(serializers.Serializer):
     user_id = serializers.IntegerField(required=False)
     team_id = serializers.IntegerField(required=False)

@@ -28,6 +28,7 @@ from conversations.api.serializers import (
     HandoffOutput,
     MessageBodyInput,
     MessageOutput,
+    ReplyInput,
     ResolveInput,
     TagsInput,
     TagsOutput,
@@ -258,10 +259,14 @@ class ConversationMessagesApi(_AgentConversationApi):
         messages = selectors.message_list(conversation=conversation, after=request.query_params.get("after"))
         return Response([payloads.message_payload(m) for m in messages])
 
-    @extend_schema(request=MessageBodyInput,
+    @extend_schema(request=ReplyInput,
                    responses={201: MessageOutput, **error_responses(400, *AGENT_ERRORS, 404, 409, 413, 415)})
     def post(self, request, conversation_id):
-        return self.write_message(request, conversation_id, services.agent_reply)
+        # {"private": true} is a note here too: a client that says so never has its text sent to the visitor
+        data = ReplyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        write = services.note_add if data.validated_data["private"] else services.agent_reply
+        return self.write_message(request, conversation_id, write)
 
 
 class ConversationNotesApi(_AgentConversationApi):

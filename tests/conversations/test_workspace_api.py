@@ -40,6 +40,21 @@ def test_a_note_reaches_agents_but_never_the_visitor(agent_client, visitor, publ
     assert "refund approved" not in str(widget.get(f"/api/v1/widget/conversations/{conversation.pk}/").json())
 
 
+def test_private_true_on_the_reply_endpoint_is_a_note_never_sent_to_the_visitor(agent_client, visitor, published,
+                                                                              django_capture_on_commit_callbacks):
+    """Trial of 2 Dec: {"private": true} on …/messages/ was ignored and the "note" was emailed to the customer."""
+    conversation, _token, widget = visitor
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = agent_client.post(f"/api/v1/conversations/{conversation.pk}/messages/",
+                                   {"body": "PRIVATE: goodwill refund ok", "private": True}, format="json")
+    assert answer.status_code == 201 and answer.json()["private"] is True
+    assert not [e for e in published if e["type"] == "message.created" and e["_group"].startswith("conversation")]
+    assert "goodwill" not in str(widget.get(f"/api/v1/widget/conversations/{conversation.pk}/messages/").json())
+    bad = agent_client.post(f"/api/v1/conversations/{conversation.pk}/messages/", {"body": "x", "private": "maybe"},
+                            format="json")
+    assert bad.status_code == 400 and "private" in str(bad.json())
+
+
 def test_a_note_neither_acknowledges_a_handoff_nor_counts_as_a_reply(agent, agent_client, visitor,
                                                                      django_capture_on_commit_callbacks):
     conversation, _token, _widget = visitor
