@@ -139,9 +139,12 @@ def parse_email(raw: bytes) -> channels.Inbound:
         raise MalformedEmail(f"Unreadable MIME body: {exc.__class__.__name__}") from exc
     reply = strip_quoted(full_text)
     listed = [f for f in files if not f.is_raw_message]
-    body = reply or (f"(no text; {len(listed)} attachment(s))" if listed else "")
+    # a question written in the subject alone ("Where is my parcel?", empty body) is the message
+    body = reply or _subject_text(subject) or (f"(no text; {len(listed)} attachment(s))" if listed else "")
     if not body:
         raise MalformedEmail("The mail has neither text nor attachments.")
+    if len(body) > settings.MESSAGE_MAX_CHARS:  # its beginning and end are the message; the whole text a file
+        listed.append(channels.InboundFile(FULL_TEXT_FILE, "text/plain; charset=utf-8", full_text.encode()))
     body = _clip(body)
     limit = settings.HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES
     metadata = {
@@ -229,9 +232,25 @@ def _oversized(mime: MimeMessage, limit: int) -> list[tuple[str, int]]:
     return [(name, size) for name, size in sizes if size > limit]
 
 
+FULL_TEXT_FILE = "full-text.txt"
+
+
 def _clip(text: str) -> str:
+    """`text` within the message limit: its beginning and its end (where a long mail's question often is), the
+    middle cut and said so (the whole text is attached as FULL_TEXT_FILE)."""
     limit = settings.MESSAGE_MAX_CHARS
-    return text if len(text) <= limit else text[: limit - 40].rstrip() + "\n[… cut; the full mail is attached]"
+    if len(text) <= limit:
+        return text
+    marker = f"\n\n[… {{}} characters cut here; the whole text is attached as {FULL_TEXT_FILE} …]\n\n"
+    room = limit - len(marker) - 10
+    head, tail = room * 2 // 3, room - room * 2 // 3
+    return text[:head].rstrip() + marker.format(len(text) - head - tail) + text[-tail:].lstrip()
+
+
+def _subject_text(subject: str) -> str:
+    """The subject as a message: without "Re:"/"Fwd:" prefixes and the conversation's token."""
+    subject = SUBJECT_TOKEN.sub("", subject)
+    return re.sub(r"^(?:\s*(?:re|fwd?|aw|wg|tr|rv)\s*:\s*)+", "", subject, flags=re.I).strip()
 
 
 # --- outbound -----------------------------------------------------------------------------------

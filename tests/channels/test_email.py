@@ -153,13 +153,38 @@ def test_without_a_configured_secret_the_hook_refuses_everything(workspace, clie
     b"",
     b"just some text, not a mail at all",
     b"Subject: no sender\r\n\r\nhello",
-    b"From: zoe@example.org\r\nSubject: empty\r\n\r\n   \r\n",
+    b"From: zoe@example.org\r\n\r\n   \r\n",
+    b"From: zoe@example.org\r\nSubject: Re: \r\n\r\n   \r\n",
 ])
 def test_malformed_mime_is_a_400_and_stores_nothing(workspace, client, no_tasks, raw):
     response = post_mail(client, raw)
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == "malformed_email"
     assert Message.objects.count() == 0
+
+
+def test_a_question_written_in_the_subject_alone_is_the_message(workspace, client, no_tasks):
+    """Trial of 2 Dec: "Subject: Where is my parcel?" with an empty body was refused (400), the customer unanswered."""
+    response = post_mail(client, make_mail(subject="Where is my parcel?", body="\n"))
+    assert response.status_code == 201, response.content
+    assert Message.objects.get().body == "Where is my parcel?"
+
+
+def test_a_long_mail_keeps_its_end_and_attaches_its_whole_text(workspace, client, no_tasks, settings):
+    """Trial of 2 Dec: a 447 KB mail was cut after its first 10,000 characters, its question in the last line
+    never seen, and "the full mail is attached" named no attachment the inbox shows."""
+    story = "We went hiking in the Pyrenees and the boots were great on the first day. " * 2000
+    response = post_mail(client, make_mail(body=story + "\nSo: how do I return the boots for an exchange?"))
+    assert response.status_code == 201, response.content
+    message = Message.objects.get()
+    assert len(message.body) <= settings.MESSAGE_MAX_CHARS
+    assert message.body.startswith("We went hiking") and message.body.endswith("how do I return the boots for an exchange?")
+    assert "characters cut here; the whole text is attached as full-text.txt" in message.body
+    [listed] = message.metadata["attachments"]
+    assert listed["filename"] == "full-text.txt"
+    whole = Attachment.objects.get(pk=listed["id"])
+    assert bytes(whole.data).decode().rstrip().endswith("how do I return the boots for an exchange?")
+    assert not whole.is_raw_message
 
 
 def test_an_oversized_attachment_is_listed_as_skipped_not_kept(workspace, client, no_tasks, settings):
