@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from conversations.assistant.detectors import venting_only
-from conversations.assistant.extract import extract_field, spoken_email, validate_field
+from conversations.assistant.detectors import venting_only, without_contact_details
+from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, spoken_email, validate_field
 from conversations.assistant.human_request import asks_if_someone_is_there, asks_in_a_word
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
@@ -296,8 +296,8 @@ class _Turn:
     @classmethod
     def start(cls, policy: TurnPolicy, memory: TurnMemory, analysis: Analysis, text: str, facts: TurnFacts) -> _Turn:
         lang = analysis.language or "en"
-        if memory.language and len(text.split()) < 3:  # "skip", "ok", an email address: the conversation's language
-            lang = memory.language
+        if memory.language and len(_words_besides_details(text)) < 3:
+            lang = memory.language  # "skip", "ok", "hans at gmx punkt de": the conversation's language
         # "Are you a bot?" is no request for a person: the AI says what it is and offers one (decide);
         # a "yes" to that offer is the request, a "no" declines it, and only the message right after it
         # answers it ("ok" to a later answer accepts nothing).
@@ -798,6 +798,12 @@ def _answer_metadata(analysis: Analysis) -> dict[str, Any]:
     if a.also:  # the message asked several things: each answer's article
         metadata["more_articles"] = [{"id": x.article_id, "title": x.title, "url": x.url} for x in a.also]
     return metadata
+
+
+def _words_besides_details(text: str) -> list[str]:
+    """The message's words once its email addresses (also spelt out), links and phone numbers are taken out."""
+    rest = without_contact_details(SPOKEN_EMAIL.sub(" ", text))
+    return re.findall(r"[^\W\d_]+", rest)
 
 
 def _phone_instead_of_email(spec: FieldSpec, text: str) -> str:

@@ -982,3 +982,12 @@ def test_a_spelt_out_address_is_read_only_as_one():
     assert spoken_email("ana (at) example [dot] co [dot] uk") == "ana@example.co.uk"
     for text in ("I'm at home dot", "meet me at the cafe", "we arrive at noon. ok"):
         assert spoken_email(text) is None, text
+
+
+def test_an_address_given_in_a_few_words_keeps_the_conversation_language(bot):
+    """Trial of 2 Dec: "hans at gmx punkt de" turned a German conversation English (its notices and survey too)."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("Mein Paket ist nie angekommen, ich möchte bitte mit einem Menschen sprechen")
+    plan = chat.say("hans at gmx punkt de")
+    assert plan.handoff is not None and plan.handoff.language == "de" and plan.language == "de"
+    assert plan.handoff.gathered == {"email": "hans@gmx.de"}
