@@ -13,6 +13,7 @@ from conversations.assistant.phrases import phrase
 from conversations.models import Contact, Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery
+from conversations.services.attributes import details_given_to_the_team
 from conversations.turn_plan import nudges, withdraws
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
@@ -169,6 +170,7 @@ def _receive(*, conversation: Conversation, body: str, external_id: str | None, 
                              turn_processed_at=None if takes_turn else timezone.now(),
                              turn_outcome="" if takes_turn else Message.TurnOutcome.HUMAN)
     if owned:
+        details_given_to_the_team(conversation=conversation, body=body)
         _notify_owner_of_message(conversation, message)
     else:
         realtime.publish_ai_typing(conversation, True)  # on at once; the turn's outcome clears it

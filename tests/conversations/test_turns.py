@@ -567,6 +567,12 @@ def test_a_visitor_who_goes_quiet_while_asked_for_an_email_still_gets_the_person
     assert conversation.assistant_state["pending"] is None
     assert tasks.hand_off_stalled_gathering_task() == 0, "a rerun finds nothing"
 
+    # back later, the visitor gives the email to the person now in charge: the team has it (trial of 2 Dec: lost)
+    services.receive_message(conversation=conversation, body="sorry, had to run. It's rosa.m@example.org")
+    handoff.refresh_from_db()
+    conversation.contact.refresh_from_db()
+    assert handoff.gathered == {"email": "rosa.m@example.org"} and conversation.contact.email == "rosa.m@example.org"
+
 
 def test_a_visitor_who_answered_meanwhile_is_not_swept(shop, conversation, settings):
     from conversations import tasks
