@@ -209,7 +209,7 @@ def detect_human_request(text: str, language: str, models: DetectorModels, encod
     if base is not None and asks_for_a_real_person(base):
         return Signal(1.0, True, "; ".join(["asks for a real person", *notes]))
     if base is not None and asks_for_someone_else(base):
-        return Signal(1.0, True, "; ".join(["asks for someone else, someone to talk to or a department", *notes]))
+        return Signal(1.0, True, "; ".join(["asks for someone else, someone to talk to, a department or a call", *notes]))
     if base is None:
         p, best = 0.0, ""
     else:
@@ -375,7 +375,7 @@ def venting_only(text: str) -> bool:
 # One of these words says there is a need...
 _NEED_WORDS = frozenset("""
     problem problems issue issues question questions query queries help assist assistance trouble wrong something
-    problema problemas pregunta preguntas duda dudas consulta ayuda ayudar ayudarme ayudame algo mal
+    problema problemas pregunta preguntas duda dudas consulta ayuda ayudar ayudarme ayudame algo
     probleme problemes question questions souci soucis aide d'aide aider m'aider quelque chose
     frage fragen hilfe helfen anliegen etwas stimmt
     pergunta perguntas duvida duvidas ajuda ajudar ajude algo errado
@@ -403,13 +403,15 @@ _VAGUE_WORDS = _NEED_WORDS | frozenset("""
     pode poderia me voce esta tem pedido conta compra fazer
     """.split())
 VAGUE_MAX_WORDS = 12
+_NO_WAY = re.compile(r"\b(?:pas|hors\s+de)\s+question\b|\bni\s+hablar\b|\bkommt\s+nicht\s+in\s+frage\b")  # "no way"
 
 
 def vague_request(text: str) -> bool:
     """A need for help that says nothing of what it is: the AI asks what it is instead of handing off a
     question it "cannot answer" (there is none yet). Any other word ("refund", "arrived") is something to go on."""
-    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", normalize(without_contact_details(text)))
-    return (0 < len(tokens) <= VAGUE_MAX_WORDS and not re.search(r"\d", text)
+    norm = normalize(without_contact_details(text))
+    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", norm)
+    return (0 < len(tokens) <= VAGUE_MAX_WORDS and not re.search(r"\d", text) and not _NO_WAY.search(norm)
             and any(t in _NEED_WORDS for t in tokens) and all(t in _VAGUE_WORDS for t in tokens))
 
 # --- not helpful, repeated question ---------------------------------------------------------

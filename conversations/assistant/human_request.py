@@ -293,9 +293,23 @@ _ELSEWHERE = re.compile(
     r"(?!bot\b|robot|ai\b|assistant|chatbot|machine)\w+(?:\s+(?:team|department|desk|office))?\W*$")
 
 
+# A call asked for: only a person calls back. "Could someone call me back?", "please ring me", "I'd like a
+# callback", "quelqu'un pourrait me rappeler ?", "¿pueden llamarme?", "kann mich jemand zurückrufen?", "podem me
+# ligar?". A wish or a request comes first ("why did you call me?" asks none).
+_CALL_ME = re.compile(
+    r"\b(?:can|could|would|will|please|pls|want|need|like|may)\s+(?:\S+\s+){0,4}?(?:call|ring|phone)\s+me\b"
+    r"|\b(?:like|want|need|request|get|arrange|book|schedule)\s+(?:a\s+)?(?:call\s*back|callback|call\s+from)\b"
+    r"|\b(?:pourr?(?:ait|iez|aient)|peu[tx]|peuvent|pouvez|voudrais|souhaite|souhaiterais|merci\s+de)\s+(?:\S+\s+){0,4}?"
+    r"(?:me\s+rappeler|m'appeler|me\s+telephoner)"
+    r"|\b(?:puede\w*|podri\w*|quiero|quisiera|necesito|por\s+favor)\s+(?:\S+\s+){0,4}?"
+    r"(?:llamarme|me\s+llam(?:e|en|a|as)\b|devolverme\s+la\s+llamada)"
+    r"|\b(?:kann|konnen|konnte\w*|bitte|mochte)\s+(?:\S+\s+){0,4}?(?:zuruckrufen|anrufen)\b|\brufen\s+sie\s+mich\s+(?:bitte\s+)?(?:zuruck|an)\b"
+    r"|\b(?:pode\w*|poderi\w*|quero|queria|preciso|por\s+favor)\s+(?:\S+\s+){0,4}?(?:me\s+ligar|ligar\s+para\s+mim|retornar\s+a\s+ligacao)")
+
+
 def asks_for_someone_else(kept: str) -> bool:
-    """What the rules leave of a message asks for someone else, someone to talk to or a department."""
-    return _in_a_clause_without_negation(_ELSEWHERE, kept)
+    """What the rules leave of a message asks for someone else, someone to talk to, a department or a call."""
+    return _in_a_clause_without_negation(_ELSEWHERE, kept) or _in_a_clause_without_negation(_CALL_ME, kept)
 
 
 @lru_cache(maxsize=256)  # asked by the detector, what it re-reads and the dissatisfaction check, per message
