@@ -8,6 +8,8 @@ is transferred (`<Dial>`) to the policy's fallback phone. The transcript is the 
 """
 from __future__ import annotations
 
+import re
+
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -95,7 +97,7 @@ def _answer(response: VoiceResponse, conversation: Conversation, poll: int, *, t
         response.redirect(_url(poll=poll, turn=turn, n=polls + 1, workspace=slug), method="POST")
         return response
     for reply in replies:
-        response.say(reply.body)
+        response.say(spoken(reply.body))
         delivery.delivery_record(message_id=reply.pk, status=delivery.SENT, provider_id="spoken",
                                  counts_attempt=False)
     if human:
@@ -103,6 +105,11 @@ def _answer(response: VoiceResponse, conversation: Conversation, poll: int, *, t
     if not replies:
         return _gather(response, turn=turn + 1, workspace_slug=slug, say="Sorry, that took too long. Please say it again.")
     return _gather(response, turn=turn + 1, workspace_slug=slug)
+
+
+def spoken(text: str) -> str:
+    """A reply as said on the phone: without its links ("From our article “Shipping times”", not the address)."""
+    return " ".join(re.sub(r"[\s:(]*(?:https?://|www\.)\S+", "", text).split())
 
 
 def _transfer(response: VoiceResponse, conversation: Conversation, *, told: bool = False) -> VoiceResponse:

@@ -129,3 +129,13 @@ def test_a_signed_request_without_a_call_sid_or_with_a_bad_turn_or_poll_is_a_400
     for poll in ("%C2%B2", "99999999999999999999", "0"):  # a message id: ASCII digits within bigint
         assert post_call(client, HOOK + f"?turn=1&poll={poll}").status_code == 400
     assert Conversation.objects.count() == 0
+
+
+def test_an_answer_is_said_without_its_link():
+    """Trial of 2 Dec: the phone read the article's address aloud ("… http://127.0.0.1:8000/help/1/1/")."""
+    from conversations.connectors.voice import spoken
+
+    said = spoken("Standard shipping takes 2 to 4 working days.\n\nFrom our article “Shipping times”: "
+                  "https://help.example.com/help/1/1/")
+    assert said == "Standard shipping takes 2 to 4 working days. From our article “Shipping times”"
+    assert spoken("See www.example.com/returns (our returns page) today") == "See (our returns page) today"
