@@ -105,8 +105,9 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
         qs = qs.filter(needs_agent=needs_agent)
     if contact:
         qs = qs.filter(contact_id=contact_id) if (contact_id := parse_id(contact)) else qs.none()
-    if tag:
-        qs = qs.filter(tags__contains=[strip_refused(tag)])  # jsonb cannot hold a NUL
+    if tag:  # tags are one whatever their case ("Lost-Parcel" finds "lost-parcel"); jsonb cannot hold a NUL
+        qs = qs.extra(where=["EXISTS (SELECT 1 FROM jsonb_array_elements_text(conversations_conversation.tags) AS t(tag)"
+                             " WHERE lower(t.tag) = lower(%s))"], params=[strip_refused(tag)])
     if q and (found := search.matches(q)) is not None:
         qs = qs.filter(found)
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")

@@ -163,6 +163,9 @@ def test_the_list_filters_by_tag(agent_client, workspace):
     answer = agent_client.get("/api/v1/conversations/?tag=refund").json()
     assert [c["id"] for c in answer["results"]] == [str(tagged.pk)]
     assert agent_client.get("/api/v1/conversations/?tag=nothing").json()["results"] == []
+    lost = factories.ConversationFactory(workspace=workspace, tags=["lost-parcel"])
+    answer = agent_client.get("/api/v1/conversations/?tag=Lost-Parcel").json()  # trial of 2 Dec: found nothing
+    assert [c["id"] for c in answer["results"]] == [str(lost.pk)]
 
 
 def test_another_workspaces_conversation_cannot_be_tagged(visitor, other_workspace_agent):
