@@ -53,15 +53,17 @@ def ai_idle_conversation_ids(*, now: dt.datetime, limit: int = 500, conversation
     """Open conversations the AI handled alone whose visitor has been silent for the policy's
     `ai_idle_resolve_seconds` since the AI last wrote, oldest silence first.
 
-    Handled alone: no handoff ever, no agent message, at least one knowledge-base answer, the AI never
-    offered a person, and the visitor did not say "no" to the latest answer's check. With
+    Handled alone: no handoff ever, no agent message, at least one knowledge-base answer, no offer of a person
+    waiting for the visitor's answer, and the visitor did not say "no" to the latest answer's check. With
     `conversation_id`, the same test for that one conversation (the resolve re-checks it under its lock).
     """
     ai = Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AI)
     answers = ai.filter(metadata__has_key="article")
     qs = (Conversation.objects.filter(status=Conversation.Status.OPEN,
                                       workspace__policy__ai_idle_resolve_seconds__isnull=False)
-          .exclude(assistant_state__contains={"offered_human": True})  # the turn's memory (conversations.turn_memory)
+          # an offer of a person still waiting for the visitor's answer (the turn's memory, conversations.turn_memory);
+          # one the visitor declined does not keep the conversation open (trial of 2 Dec)
+          .exclude(assistant_state__contains={"offer_open": True})
           .filter(Exists(answers))
           .exclude(Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))
           .exclude(Exists(Message.objects.visible_to_visitor()  # notes are not an agent's reply

@@ -103,7 +103,7 @@ def test_conversations_the_ai_did_not_handle_alone_stay_open(workspace, agent, n
     elif case == "no answer, only a miss":
         conversation.messages.filter(sender_type="ai").update(metadata={})
     elif case == "the AI offered a person":
-        Conversation.objects.filter(pk=conversation.pk).update(assistant_state={"offered_human": True})
+        Conversation.objects.filter(pk=conversation.pk).update(assistant_state={"offered_human": True, "offer_open": True})
     elif case == "the visitor said no":
         conversation.messages.filter(sender_type="ai").update(metadata={**ARTICLE, "answer_check": {"answer": "no"}})
 
@@ -255,3 +255,11 @@ def test_bad_feedback_is_refused_and_changes_nothing(kb_answer, workspace, no_ta
     assert conversation.status == "open" and conversation.messages.count() == before + 1
     answer.refresh_from_db()
     assert "answer" not in answer.metadata["answer_check"]
+
+
+@pytest.mark.django_db
+def test_an_offer_of_a_person_the_visitor_declined_does_not_keep_the_conversation_open(workspace, no_tasks):
+    """Trial of 2 Dec: "no thanks" to the offer, then an answer, and the conversation never resolved."""
+    conversation = answered(workspace)
+    Conversation.objects.filter(pk=conversation.pk).update(assistant_state={"offered_human": True, "offer_open": False})
+    assert idle_ids() == [conversation.pk]
