@@ -89,7 +89,10 @@ class CannedResponsePatchInput(serializers.Serializer):
 
 
 class ResolveInput(serializers.Serializer):
-    resolution = serializers.ChoiceField(choices=Conversation.Resolution.choices)
+    resolution = serializers.ChoiceField(
+        choices=Conversation.Resolution.choices,
+        error_messages={"invalid_choice": "\"{input}\" is not a resolution: one of "
+                                          + ", ".join(Conversation.Resolution.values) + "."})
     csat = serializers.BooleanField(required=False, allow_null=True, default=None,
                                     help_text="Send a CSAT survey; null: the workspace's default.")
 

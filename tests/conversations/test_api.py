@@ -148,6 +148,7 @@ def test_reply_assign_unassign_resolve(workspace, agent, agent_client, no_tasks)
 
     bad = agent_client.post(f"{base}/resolve/", {"resolution": "fixed-it"}, format="json")
     assert bad.status_code == 400 and "resolution" in error_of(bad)["fields"]
+    assert "resolved, no_action_needed, duplicate, spam" in str(error_of(bad)), "the valid values are named"
     resolved = agent_client.post(f"{base}/resolve/", {"resolution": "no_action_needed"}, format="json")
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     assert Conversation.objects.get(pk=conversation.pk).resolution == "no_action_needed"
