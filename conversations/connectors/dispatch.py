@@ -33,8 +33,19 @@ def deliver(*, message_id: int, last_attempt: bool) -> str:
         return "skipped"
     with delivery.one_delivery_at_a_time(conversation_id):
         message = Message.objects.get(pk=message_id)
-        for earlier_id in delivery.queued_before(message):
-            _deliver_one(earlier_id, last_attempt=False)
+        try:
+            for earlier_id in delivery.queued_before(message):
+                _deliver_one(earlier_id, last_attempt=False)
+        except ProviderUnavailable as exc:
+            # Waiting for the one before it is this message's attempt too: it is counted and, on the last one,
+            # the message is marked failed (the inbox shows it, an agent retries) instead of staying queued
+            # for good, or failing after a single try of its own.
+            if (message.metadata or {}).get("delivery", {}).get("status") == delivery.QUEUED:
+                delivery.delivery_record(message_id=message_id, status=delivery.FAILED if last_attempt else delivery.QUEUED,
+                                         error=f"Waiting for an earlier message: {exc}")
+            if last_attempt:
+                return delivery.FAILED
+            raise
         return _deliver_one(message_id, last_attempt=last_attempt)
 
 

@@ -332,6 +332,31 @@ def test_a_failing_smtp_server_is_retried_then_the_failure_shows_and_an_agent_re
     assert api.post(url).status_code == 409, "only a failed delivery can be retried"
 
 
+def test_a_message_waiting_behind_a_failing_one_counts_its_tries_and_fails_on_its_last(
+        workspace, client, no_tasks, smtp_server, deliveries, django_capture_on_commit_callbacks):
+    """Order holds (a mail never overtakes the one before it), and waiting is the later message's try too: it used
+    to fail after a single try of its own, or stay queued for good when its last try was spent waiting."""
+    from conversations.connectors import dispatch
+    from helpdesk.errors import ProviderUnavailable
+
+    inbound, _ = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.ai_reply(conversation=inbound.conversation, body="It ships tomorrow.")
+        second = services.ai_reply(conversation=inbound.conversation, body="Anything else?")
+    smtp_server.fail_with = "451 4.3.0 Try again later"
+    with pytest.raises(ProviderUnavailable):
+        dispatch.deliver(message_id=second.pk, last_attempt=False)
+    second.refresh_from_db()
+    state = second.metadata["delivery"]
+    assert (state["status"], state["attempts"]) == ("queued", 1) and "Waiting for an earlier message" in state["error"]
+    assert dispatch.deliver(message_id=second.pk, last_attempt=True) == "failed"
+    second.refresh_from_db()
+    assert (second.metadata["delivery"]["status"], second.metadata["delivery"]["attempts"]) == ("failed", 2)
+    first.refresh_from_db()
+    assert first.metadata["delivery"]["status"] == "queued", "the earlier one is its own task's to fail"
+    assert smtp_server.received == []
+
+
 def test_a_refused_recipient_fails_at_once(workspace, client, no_tasks, smtp_server, deliveries,
                                            django_capture_on_commit_callbacks):
     inbound, _ = open_mail_conversation(client, django_capture_on_commit_callbacks)
