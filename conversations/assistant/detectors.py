@@ -496,7 +496,7 @@ _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|howdy|good\s+(?:morning|afternoon|evening)|greetings|yo|hola|buenas|buenos\s+dias|"
     r"buenas\s+(?:tardes|noches)|bonjour|bonsoir|salut|coucou|hallo|guten\s+(?:tag|morgen|abend)|moin|servus|"
     r"ola|oi|bom\s+dia|boa\s+(?:tarde|noite))(?:\s+(?:there|all|team|everyone|equipo|a\s+todos|tout\s+le\s+monde|zusammen))?"
-    r"[\s!.,]*$"
+    r"[\s!.,?]*$"  # "hello?" opening a chat is a greeting (a person it asks for only while a handoff waits: nudges)
 )
 _GREET_WORD = (r"hi|hello|hey|hiya|howdy|good\s+(?:morning|afternoon|evening)|greetings|hola|buenas|buenos\s+dias"
                r"|buenas\s+(?:tardes|noches)|bonjour|bonsoir|salut|coucou|hallo|guten\s+(?:tag|morgen|abend)|moin|servus"

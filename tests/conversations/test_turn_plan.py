@@ -887,6 +887,8 @@ def test_a_vague_request_is_a_need_and_nothing_said_of_it():
     ("what can you help me with?", "I'm the AI assistant here"),
     ("Quem é você?", "Sou o assistente de IA"),
     ("testing", "Sorry, I didn't quite get that."),
+    ("hello?", "Hello! How can I help you today?"),  # re-trial of 2 Dec: handed off
+    ("Hallo?", "Hallo! Wie kann ich Ihnen heute helfen?"),
     ("I would like more information", "Of course. What do you need help with?"),
 ])
 def test_an_opener_that_asks_nothing_is_answered_not_handed_off(bot, opener, says):
