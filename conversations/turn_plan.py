@@ -98,6 +98,7 @@ PERSON_KINDS = ("name", "email", "phone")  # gathered values of these kinds fill
 ANSWERED = "answered"  # how the memory's list of what was tried notes an answer from the knowledge base
 ASKED_WHAT = "asked what the problem is"
 PHONE_INSTEAD = "phone"  # gathered: the number a visitor gave when asked for an email
+NOT_GIVEN = "Not given: "  # the summary's line of the details the visitor did not give
 
 Notice = Literal["of_course", "sorry", "plain", "ai_disclosed"]
 
@@ -755,7 +756,20 @@ def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest
     not_given = [labels.get(f.name, f.name) for f in fields
                  if f.required and f.name not in memory.gathered and (f.name in memory.skipped or memory.asks.get(f.name))]
     if not_given:
-        lines.append("Not given: " + ", ".join(not_given))
+        lines.append(NOT_GIVEN + ", ".join(not_given))
+    return "\n".join(lines)
+
+
+def summary_with_details_given_later(summary: str, given: Mapping[str, str]) -> str:
+    """A handoff's summary once the visitor gave details after it was made: they leave "Not given" and are listed."""
+    lines = []
+    for line in summary.split("\n"):
+        if line.startswith(NOT_GIVEN):
+            left = [label for label in line[len(NOT_GIVEN):].split(", ") if label not in given]
+            line = NOT_GIVEN + ", ".join(left) if left else ""
+        if line:
+            lines.append(line)
+    lines.append("Given later: " + "; ".join(f"{kind}: {value}" for kind, value in given.items()))
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from conversations import realtime
 from conversations.assistant.extract import extract_field, spoken_email, validate_field
 from conversations.models import Contact, Conversation, Handoff
+from conversations.turn_plan import summary_with_details_given_later
 from helpdesk.errors import DomainError
 from helpdesk.text import text_problem
 
@@ -98,7 +99,8 @@ def details_given_to_the_team(*, conversation: Conversation, body: str) -> None:
     added = {kind: value for kind, value in found.items() if handoff is not None and not handoff.gathered.get(kind)}
     if added:
         handoff.gathered = {**handoff.gathered, **added}
-        handoff.save(update_fields=["gathered", "updated_at"])
+        handoff.summary = summary_with_details_given_later(handoff.summary, added)
+        handoff.save(update_fields=["gathered", "summary", "updated_at"])
         realtime.publish_handoff_updated(handoff)
 
 

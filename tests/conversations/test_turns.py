@@ -572,6 +572,7 @@ def test_a_visitor_who_goes_quiet_while_asked_for_an_email_still_gets_the_person
     handoff.refresh_from_db()
     conversation.contact.refresh_from_db()
     assert handoff.gathered == {"email": "rosa.m@example.org"} and conversation.contact.email == "rosa.m@example.org"
+    assert "Not given" not in handoff.summary and "Given later: email: rosa.m@example.org" in handoff.summary
 
 
 def test_a_visitor_who_answered_meanwhile_is_not_swept(shop, conversation, settings):
