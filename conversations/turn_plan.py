@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from conversations.assistant.detectors import venting_only, without_contact_details
+from conversations.assistant.detectors import confused, venting_only, without_contact_details
 from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, spoken_email, validate_field
 from conversations.assistant.human_request import asks_if_someone_is_there, asks_in_a_word
 from conversations.assistant.phrases import phrase
@@ -341,6 +341,13 @@ class _Turn:
         signals = self._signals(known, gathering_for=None)
         decision = decide(self.policy.level, signals)
         action = decision.action
+        if (action in ("ask_field", "handoff") and decision.cause == "cannot_answer" and confused(self.text)
+                and not m.offered_human and self.policy.level != "quick"):
+            # "I don't understand" after an answer: a person is offered, not queued for at once; the visitor may
+            # ask it another way instead
+            self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
+            return self._reply(Decision("offer_human", why="the visitor did not follow the answer: a person is offered"),
+                               phrase("confused_offer", self.lang))
         if action == "small_talk":
             if self.declined_offer:
                 return self._reply(decision, phrase("offer_declined", self.lang))

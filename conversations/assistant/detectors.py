@@ -445,6 +445,11 @@ _CONFUSED = re.compile(
 )
 
 
+def confused(text: str) -> bool:
+    """"I don't understand", "what do you mean?", "wait, what?" (five languages): the visitor did not follow."""
+    return bool(_CONFUSED.match(normalize(text)))
+
+
 def detect_not_helpful(text: str, history: Sequence[Turn]) -> Signal:
     # (or a thumbs down, an angry face, alone: said of the answer)
     m = _NOT_HELPFUL_RE.search(normalize(text)) or (_DISPLEASED.search(text) if _ONLY_SYMBOLS.match(text.strip()) else None)

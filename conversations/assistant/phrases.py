@@ -39,6 +39,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Es tut mir leid, dass das frustrierend ist. Soll ich jemanden aus unserem Team dazuholen?",
         "pt": "Sinto muito que isso seja frustrante. Quer que eu chame uma pessoa da nossa equipe?",
     },
+    "confused_offer": {  # "I don't understand" after an answer
+        "en": "Sorry, that wasn't clear. You can ask it another way, or I can bring in a person from our team. Would you like that?",
+        "es": "Perdona, no ha quedado claro. Puedes preguntarlo de otra forma, o te paso con una persona de nuestro equipo. ¿Quieres?",
+        "fr": "Désolé, ce n'était pas clair. Vous pouvez reformuler, ou je fais appel à une personne de notre équipe. Le voulez-vous ?",
+        "de": "Entschuldigung, das war nicht klar. Sie können es anders fragen, oder ich hole jemanden aus unserem Team dazu. Möchten Sie das?",
+        "pt": "Desculpe, não ficou claro. Pode perguntar de outra forma, ou eu chamo uma pessoa da nossa equipe. Quer?",
+    },
     "offer_declined": {  # "no thanks" to the offer of a person
         "en": "No problem. What else can I help you with?",
         "es": "De acuerdo. ¿En qué más puedo ayudarte?",

@@ -906,17 +906,29 @@ def test_a_state_after_i_am_is_no_name_to_greet(text):
 
 
 @pytest.mark.parametrize("confused, lang, says", [
-    ("Sorry, I don't get it", "en", "Sorry that didn't help."),
-    ("what does that mean?", "en", "Sorry that didn't help."),
-    ("Ich verstehe das nicht", "de", "Schade, dass das nicht geholfen hat."),
+    ("Sorry, I don't get it", "en", "Sorry, that wasn't clear."),
+    ("what does that mean?", "en", "Sorry, that wasn't clear."),
+    ("Ich verstehe das nicht", "de", "Entschuldigung, das war nicht klar."),
 ])
-def test_not_understanding_the_answer_is_no_question_the_ai_cannot_answer(bot, confused, lang, says):
-    # before: "I couldn't find an answer to that in our help articles." after an answer was just given
+def test_not_understanding_the_answer_is_offered_a_person_not_told_there_was_no_answer(bot, confused, lang, says):
+    # first: "I couldn't find an answer to that in our help articles." after an answer was just given; then (re-trial
+    # of 2 Dec) straight into the queue: a person is offered, and the visitor may ask it another way
     chat = RealChat(balanced(EMAIL), bot=bot)
     assert "30 days" in reply(chat.say("Can I return shoes?"))
     plan = chat.say(confused)
-    assert reply(plan).startswith(says) and plan.memory.pending is not None
-    assert "did not help" in plan.memory.pending.reason
+    assert plan.language == lang and reply(plan).startswith(says)
+    assert plan.memory.pending is None and plan.memory.offered_human, "offered, not queued"
+    plan = chat.say("ja" if lang == "de" else "yes")
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "user_request"
+
+
+def test_not_understanding_again_after_the_offer_hands_off_the_answer_that_did_not_help(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("Can I return shoes?")
+    chat.say("what do you mean?")
+    plan = chat.say("I still don't understand")
+    assert plan.memory.pending is not None and "did not help" in plan.memory.pending.reason
+    assert reply(plan).startswith("Sorry that didn't help.")
 
 
 def test_not_understanding_with_no_answer_before_is_no_verdict_on_an_answer(bot):
