@@ -153,15 +153,18 @@ def slack_events_hook(request: HttpRequest) -> HttpResponse:
 _SLACK_ANGLED = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
 
-def plain(text: str) -> str:
+def plain(text: str, name_of=lambda member_id: "") -> str:
     """An agent's Slack text as the customer should read it: links as their label (and address when the label
-    is another text), mailto: links as the address, mentions as their name, Slack's escapes undone."""
+    is another text), mailto: links as the address, mentions as their name (`name_of` a member id: Slack sends
+    "<@U123>" with no label), Slack's escapes undone."""
     def one(m: re.Match) -> str:
         target, label = m.group(1), m.group(2)
         if target.startswith("mailto:"):
             return label or target[len("mailto:"):]
-        if target.startswith(("@", "#")):
-            return f"{target[0]}{label}" if label else target
+        if target.startswith("@"):
+            return label or name_of(target[1:]) or "a colleague"
+        if target.startswith("#"):
+            return f"#{label}" if label else target
         if target.startswith("!"):  # <!here>, <!date^…|fallback>
             return label or f"@{target[1:].split('^')[0]}"
         if label and label != target and label not in target:
@@ -190,7 +193,8 @@ def thread_reply(event: dict, *, event_id: str) -> dict:
     if agent is None:
         return {"ignored": "the Slack user is no agent of this workspace (by Slack member id or email)"}
     try:
-        message = channels.slack_reply_receive(conversation=conversation, agent=agent, body=plain(text), ref=message_key,
+        body = plain(text, name_of=lambda member_id: _mentioned_name(member_id, conversation))
+        message = channels.slack_reply_receive(conversation=conversation, agent=agent, body=body, ref=message_key,
                                                metadata={"via": "slack", "slack": {"channel": channel,
                                                                                    "ts": event.get("ts", "")}})
     except DomainError as exc:
@@ -205,6 +209,12 @@ def _tell_only_them(channel: str, thread_ts: str, slack_user: str, text: str) ->
         client().chat_postEphemeral(channel=channel, user=slack_user, thread_ts=thread_ts, text=text)
     except (SlackClientError, OSError):
         logger.warning("Could not tell Slack user %s why their reply was not sent", slack_user)
+
+
+def _mentioned_name(member_id: str, conversation: Conversation) -> str:
+    """The name of the workspace agent a Slack mention names (their first name, as the customer knows agents)."""
+    agent = _agent_for(member_id, conversation)
+    return (agent.first_name or agent.get_full_name() or agent.get_username()) if agent is not None else ""
 
 
 def _agent_for(slack_user: str, conversation: Conversation):

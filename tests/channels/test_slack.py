@@ -121,12 +121,14 @@ def test_a_thread_reply_reaches_the_customer_as_text_not_as_slack_markup(
     handoff = hand_to_team(conversation, team, announcements, django_capture_on_commit_callbacks)
     thread_ts = posted_thread(handoff)
     text = ("Refund &amp; reversal done &lt;2 days&gt;. Details: <https://shop.example/refunds|refund page> "
-            "or mail <mailto:billing@shop.example|billing@shop.example>, see <https://shop.example/faq>")
+            "or mail <mailto:billing@shop.example|billing@shop.example>, see <https://shop.example/faq>. "
+            "<@UANA> or <@UNOBODY> will follow up")
     with django_capture_on_commit_callbacks(execute=True):
         assert post_event(client, thread_reply(thread_ts, text=text)).status_code == 200
     assert Message.objects.get(sender_type="agent").body == (
         "Refund & reversal done <2 days>. Details: refund page (https://shop.example/refunds) "
-        "or mail billing@shop.example, see https://shop.example/faq")
+        f"or mail billing@shop.example, see https://shop.example/faq. {agent.first_name or agent.get_username()} "
+        "or a colleague will follow up")
 
 
 @pytest.mark.parametrize("extra,user", [({"bot_id": "B1"}, "UANA"), ({"subtype": "message_changed"}, "UANA"),
