@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from conversations.assistant.detectors import confused, venting_only, without_contact_details
-from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, spoken_email, validate_field
+from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, validate_field
 from conversations.assistant.human_request import asks_if_someone_is_there, asks_in_a_word
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
@@ -831,8 +831,7 @@ def _phone_instead_of_email(spec: FieldSpec, text: str) -> str:
     """The phone number given in answer to the email asked for ("call me on +34 612 345 678"), else ""."""
     if spec.kind != "email" or extract_field("email", text):
         return ""
-    phone = extract_field("phone", text)
-    return phone if phone and validate_field("phone", phone) else ""
+    return given_detail("phone", text) or ""
 
 
 def _clip(text: str, n: int) -> str:

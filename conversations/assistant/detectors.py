@@ -365,10 +365,13 @@ _VENTING_WORDS = frozenset("""
     """.split())
 
 
+_LETTER_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # a normalized message's words, "j'en" and "i'm" whole
+
+
 def venting_only(text: str) -> bool:
     """Angry wording with nothing else: no word left that names a thing, an action or a problem."""
     norm = _ANGER_RE.sub(" ", normalize(without_contact_details(text)))
-    return all(w in _VENTING_WORDS for w in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", norm))
+    return all(w in _VENTING_WORDS for w in _LETTER_WORDS.findall(norm))
 
 
 # "I have a problem", "can you help me?", "tengo una pregunta sobre mi pedido": a need with nothing said of it.
@@ -410,7 +413,7 @@ def vague_request(text: str) -> bool:
     """A need for help that says nothing of what it is: the AI asks what it is instead of handing off a
     question it "cannot answer" (there is none yet). Any other word ("refund", "arrived") is something to go on."""
     norm = normalize(without_contact_details(text))
-    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", norm)
+    tokens = _LETTER_WORDS.findall(norm)
     return (0 < len(tokens) <= VAGUE_MAX_WORDS and not re.search(r"\d", text) and not _NO_WAY.search(norm)
             and any(t in _NEED_WORDS for t in tokens) and all(t in _VAGUE_WORDS for t in tokens))
 
@@ -497,15 +500,13 @@ def detect_repeated(text: str, history: Sequence[Turn]) -> Signal:
 
 # --- small talk ---------------------------------------------------------------------------
 
-_GREETING = re.compile(
-    r"^(?:hi|hello|hey|hiya|howdy|good\s+(?:morning|afternoon|evening)|greetings|yo|hola|buenas|buenos\s+dias|"
-    r"buenas\s+(?:tardes|noches)|bonjour|bonsoir|salut|coucou|hallo|guten\s+(?:tag|morgen|abend)|moin|servus|"
-    r"ola|oi|bom\s+dia|boa\s+(?:tarde|noite))(?:\s+(?:there|all|team|everyone|equipo|a\s+todos|tout\s+le\s+monde|zusammen))?"
-    r"[\s!.,?]*$"  # "hello?" opening a chat is a greeting (a person it asks for only while a handoff waits: nudges)
-)
 _GREET_WORD = (r"hi|hello|hey|hiya|howdy|good\s+(?:morning|afternoon|evening)|greetings|hola|buenas|buenos\s+dias"
                r"|buenas\s+(?:tardes|noches)|bonjour|bonsoir|salut|coucou|hallo|guten\s+(?:tag|morgen|abend)|moin|servus"
                r"|ola|oi|bom\s+dia|boa\s+(?:tarde|noite)")
+_GREETING = re.compile(
+    rf"^(?:{_GREET_WORD}|yo)(?:\s+(?:there|all|team|everyone|equipo|a\s+todos|tout\s+le\s+monde|zusammen))?"
+    r"[\s!.,?]*$"  # "hello?" opening a chat is a greeting (a person it asks for only while a handoff waits: nudges)
+)
 _HOW_ARE_YOU = (r"how\s+are\s+you(?:\s+(?:doing|today))?|how'?s\s+it\s+going|que\s+tal|como\s+(?:estas|esta|vai|vais)"
                 r"|(?:comment\s+)?ca\s+va|comment\s+allez[\s-]vous|wie\s+geht(?:'?s|\s+es)(?:\s+(?:ihnen|dir))?|tudo\s+bem")
 _SAYS_NAME = (r"(?:(?P<named>my\s+name\s+is|me\s+llamo|je\s+m'appelle|ich\s+heisse|mein\s+name\s+ist|meu\s+nome\s+e|me\s+chamo)"

@@ -44,6 +44,12 @@ SPOKEN_EMAIL = re.compile(
     rf"(?<![\w.+-])([\w.+-]+){_SPOKEN_AT}([a-z0-9-]+(?:{_SPOKEN_DOT}[a-z0-9-]+)*){_SPOKEN_DOT}([a-z]{{2,6}})\b", re.I)
 
 
+def given_detail(kind: str, text: str) -> str | None:
+    """A valid email (also spelt out) or phone number in `text`, else None."""
+    value = extract_field(kind, text) or (spoken_email(text) if kind == "email" else None)
+    return value if value and validate_field(kind, value) else None
+
+
 def spoken_email(text: str) -> str | None:
     """The address in `text` when it is spelt out ("ana at example dot com" -> "ana@example.com"), else None."""
     m = SPOKEN_EMAIL.search(text or "")

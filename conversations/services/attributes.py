@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from django.db import transaction
 
 from conversations import realtime
-from conversations.assistant.extract import extract_field, spoken_email, validate_field
+from conversations.assistant.extract import given_detail
 from conversations.models import Contact, Conversation, Handoff
 from conversations.turn_plan import summary_with_details_given_later
 from helpdesk.errors import DomainError
@@ -83,14 +83,11 @@ def contact_update_attributes(*, contact_id: int, values: Mapping[str, object]) 
 PERSON_FIELDS = {"name": 200, "email": 254, "phone": 40}  # the contact's own fields and their lengths
 
 
-@transaction.atomic
 def details_given_to_the_team(*, conversation: Conversation, body: str) -> None:
     """Under the conversation's lock, a visitor's message to a person (the handoff made without their email, or an
     address they add later): an email or phone number in it fills the contact's empty field and the open
     handoff's gathered details, so the team has it and never has to ask (trial of 2 Dec: it was lost)."""
-    found = {kind: value for kind in ("email", "phone")
-             if (value := extract_field(kind, body) or (spoken_email(body) if kind == "email" else None))
-             and validate_field(kind, value)}
+    found = {kind: value for kind in ("email", "phone") if (value := given_detail(kind, body))}
     if not found:
         return
     contact_fill_details(contact=conversation.contact, details=[(kind, kind, value) for kind, value in found.items()])
@@ -104,6 +101,7 @@ def details_given_to_the_team(*, conversation: Conversation, body: str) -> None:
         realtime.publish_handoff_updated(handoff)
 
 
+@transaction.atomic
 def contact_fill_details(*, contact: Contact, details: Iterable[tuple[str, str, str]]) -> Contact:
     """Details the visitor gave while talking to the AI, as (kind, name, value): a name, email or
     phone fills the contact's own field when empty; anything else its attribute `name` when absent.
