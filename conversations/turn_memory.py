@@ -24,14 +24,17 @@ class PendingHandoff:
     reason: str = ""
     topic: str | None = None
     field: str = ""  # the field asked for last
+    by_phone: bool = False  # the visitor asked to be called: a phone number is asked instead of an email
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cause": self.cause, "reason": self.reason, "topic": self.topic, "field": self.field}
+        return {"cause": self.cause, "reason": self.reason, "topic": self.topic, "field": self.field,
+                "by_phone": self.by_phone}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PendingHandoff:
         return cls(cause=str(data.get("cause") or "cannot_answer"), reason=str(data.get("reason") or ""),
-                   topic=data.get("topic") or None, field=str(data.get("field") or ""))
+                   topic=data.get("topic") or None, field=str(data.get("field") or ""),
+                   by_phone=bool(data.get("by_phone")))
 
 
 @dataclass(frozen=True)

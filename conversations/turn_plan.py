@@ -380,7 +380,8 @@ class _Turn:
                 body, metadata = f"{a.answer.text}\n\n{body}", _answer_metadata(a)
             return self._reply(decision, body, metadata)
         cause = decision.cause or "cannot_answer"
-        pending = PendingHandoff(cause=cause, reason=self._reason(decision, cause), topic=self.topic)
+        pending = PendingHandoff(cause=cause, reason=self._reason(decision, cause), topic=self.topic,
+                                 by_phone=a.asks_for_call)
         if action == "ask_field":
             return self._ask(decision, pending, decision.field or "", lead_in=True, known=known)
         return self._handoff(decision, pending, known, fresh=True)
@@ -439,6 +440,11 @@ class _Turn:
         a, m = self.analysis, self.memory
         pending = m.pending
         assert pending is not None
+        call_asked = a.asks_for_call and not pending.by_phone  # "can you call me instead?": a number is asked
+        if call_asked:  # a way to be reached, not impatience: the number is asked before the handoff
+            self.asked = False
+            pending = replace(pending, by_phone=True)
+            self.memory = m = replace(m, pending=pending)
         current = self._field(pending.field)
         gathered, skipped = dict(m.gathered), list(m.skipped)
         frustrated = a.frustration.fired
@@ -446,7 +452,8 @@ class _Turn:
         wait_asked = not why_asked and bool(WAIT_ASKED.search(normalize(self.text)))
         declined = not why_asked and bool(DECLINE.match(normalize(self.text)))
         bot_question = a.asked_if_bot.fired and not self.asked
-        question = not declined and not bot_question and not why_asked and not wait_asked and self._is_question()
+        question = (not declined and not bot_question and not why_asked and not wait_asked and not call_asked
+                    and self._is_question())
         took = False
         if current is not None and current.name not in gathered:
             value = _value_in_answer(current, self.text,
@@ -500,7 +507,8 @@ class _Turn:
             prefix = phrase("wait_after_gathering", self.lang)
         if by_phone:
             prefix = phrase("gather_phone_instead", self.lang)
-        retry = nxt == pending.field and not (took or question or declined or bot_question or why_asked or wait_asked)
+        retry = nxt == pending.field and not (took or question or declined or bot_question or why_asked or wait_asked
+                                              or call_asked)
         return self._ask(decision, pending, nxt, known=known, retry=retry, prefix=prefix)
 
     def _is_question(self) -> bool:
@@ -525,9 +533,10 @@ class _Turn:
 
     def _signals(self, known: Mapping[str, str], *, gathering_for: str | None) -> TurnSignals:
         a, m = self.analysis, self.memory
+        called = self._phone_to_call(known)  # a call asked for and a number to call: no email needed
         missing = tuple(f.name for f in self.policy.fields
                         if f.required and f.name not in known and f.name not in m.skipped
-                        and m.asks.get(f.name, 0) < ASK_LIMIT)
+                        and m.asks.get(f.name, 0) < ASK_LIMIT and not (called and f.kind == "email"))
         return TurnSignals(
             asked_for_human=self.asked,
             frustrated=a.frustration.fired,
@@ -572,6 +581,17 @@ class _Turn:
                         break
         return known
 
+    def _phone_to_call(self, known: Mapping[str, str]) -> str:
+        """The number to call a visitor who asked to be called (given meanwhile, asked as a field, or on the
+        contact), else ""."""
+        pending = self.memory.pending
+        if not (self.analysis.asks_for_call or (pending is not None and pending.by_phone)):
+            return ""
+        phones = [self.memory.gathered.get(PHONE_INSTEAD, "")]
+        phones += [value for name, value in known.items() if (spec := self._field(name)) and spec.kind == "phone"]
+        phones.append(self.facts.contact.get("phone", ""))
+        return next((p for p in phones if p and validate_field("phone", p, None)), "")
+
     def _field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.policy.fields if f.name == name), None)
 
@@ -582,10 +602,13 @@ class _Turn:
         asks = {**self.memory.asks, name: self.memory.asks.get(name, 0) + 1}
         gathered = self._gathered(known)
         self.memory = replace(self.memory, pending=replace(pending, field=name), asks=asks, gathered=gathered)
-        question = self._question(spec)
+        by_phone = pending.by_phone and spec.kind == "email"  # "could someone call me back?": their number
+        question = phrase("gather_phone", self.lang) if by_phone else self._question(spec)
         if retry:
-            question = phrase(f"gather_invalid_{spec.kind}", self.lang, label=spec.label)
-            if spec.question and self._speaks(spec.question):
+            question = phrase(f"gather_invalid_{'phone' if by_phone else spec.kind}", self.lang, label=spec.label)
+            if by_phone:
+                question = f"{question} {phrase('gather_phone', self.lang)}"
+            elif spec.question and self._speaks(spec.question):
                 question = f"{question} {spec.question}"
         parts: list[str] = []
         if lead_in:

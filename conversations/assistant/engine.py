@@ -15,7 +15,7 @@ from sklearn import config_context
 
 from . import detectors as d
 from .encoder import QUERY_TOKENS, get_encoder, get_multilingual_encoder, in_background, single_blas_thread
-from .human_request import asks_if_someone_is_there, split_clauses
+from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
@@ -385,8 +385,8 @@ class Assistant:
             language=lang, human_request=human, frustration=frustration, not_helpful=not_helpful,
             repeated_question=repeated, restricted_topic=topic, out_of_scope=oos, answer=answer,
             complaint=complaint, anger=anger, smalltalk=smalltalk, asked_if_bot=asked_if_bot,
-            declined_human=declined, kb_confidence=round(conf, 4),
-            candidates=candidates, candidate_passages=cand_passages,
+            declined_human=declined, asks_for_call=human.fired and asks_for_a_call(text),
+            kb_confidence=round(conf, 4), candidates=candidates, candidate_passages=cand_passages,
         )
 
     def _beyond_window(self, text: str) -> bool:

@@ -307,6 +307,11 @@ _CALL_ME = re.compile(
     r"|\b(?:pode\w*|poderi\w*|quero|queria|preciso|por\s+favor)\s+(?:\S+\s+){0,4}?(?:me\s+ligar|ligar\s+para\s+mim|retornar\s+a\s+ligacao)")
 
 
+def asks_for_a_call(text: str) -> bool:
+    """The message asks to be called ("could someone call me back?"): the team needs a number, not an email."""
+    return _in_a_clause_without_negation(_CALL_ME, text)
+
+
 def asks_for_someone_else(kept: str) -> bool:
     """What the rules leave of a message asks for someone else, someone to talk to, a department or a call."""
     return _in_a_clause_without_negation(_ELSEWHERE, kept) or _in_a_clause_without_negation(_CALL_ME, kept)

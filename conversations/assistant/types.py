@@ -89,6 +89,7 @@ class Analysis:
     asked_if_bot: Signal = NO_SIGNAL
     # "I don't want to talk to anyone, just tell me ...": a handoff the AI would start by itself becomes an offer
     declined_human: Signal = NO_SIGNAL
+    asks_for_call: bool = False  # "could someone call me back?": a person asked for, to be reached by phone
     kb_confidence: float = 0.0  # best article's confidence, also when below the threshold
     candidates: tuple[tuple[str, float], ...] = field(default=())  # (article_id, confidence), best first
     candidate_passages: tuple[str, ...] = field(default=())  # each candidate's passage that answers the message

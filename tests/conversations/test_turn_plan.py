@@ -28,7 +28,7 @@ ARTICLES = {
 
 def analysis(text: str, *, lang: str = "en", human: bool = False, frustrated: bool = False, complaint: bool = False,
              not_helpful: bool = False, repeated: bool = False, topic: str | None = None, answer: str | None = None,
-             smalltalk: str | None = None) -> Analysis:
+             smalltalk: str | None = None, call: bool = False) -> Analysis:
     kb = None
     if answer:
         title, body = ARTICLES[answer]
@@ -40,7 +40,7 @@ def analysis(text: str, *, lang: str = "en", human: bool = False, frustrated: bo
         repeated_question=ON if repeated else NO_SIGNAL,
         restricted_topic=TopicMatch(topic, 0.9, "test") if topic else None,
         out_of_scope=NO_SIGNAL if kb or smalltalk else ON, answer=kb, complaint=ON if complaint else NO_SIGNAL,
-        smalltalk=smalltalk)
+        smalltalk=smalltalk, asks_for_call=call)
 
 
 @dataclass
@@ -959,6 +959,47 @@ def test_a_phone_number_given_for_the_email_reaches_the_team_and_the_email_is_no
     plan = chat.say("NW-10001")
     assert plan.handoff is not None and plan.handoff.gathered["phone"] == "+34 612 345 678"
     assert "phone: +34 612 345 678" in plan.handoff.summary and "email" not in plan.handoff.gathered
+
+
+@pytest.mark.parametrize("ask, number, lang", [("could someone call me back?", "+34 612 345 678", "en"),
+                                                ("¿pueden llamarme, por favor?", "mi número es 612 34 56 78", "es"),
+                                                ("Est-ce que quelqu'un pourrait me rappeler ?", "06 12 34 56 78", "fr")])
+def test_a_visitor_who_asks_to_be_called_is_asked_for_a_number_not_an_email(bot, ask, number, lang):
+    # before: "What email address can our team reach you at?" to a visitor who wants a call
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say(ask)
+    assert plan.handoff is None and plan.language == lang
+    assert reply(plan).endswith(phrase("gather_phone", lang)) and phrase("gather_email", lang) not in reply(plan)
+    plan = chat.say(number)
+    assert plan.handoff is not None and plan.handoff.cause == "user_request"
+    assert "email" not in plan.handoff.gathered and plan.handoff.gathered["phone"].replace(" ", "")[-9:] in \
+        number.replace(" ", "")
+    assert any(u.kind == "phone" for u in plan.contact_updates), "the number is on the contact for the agent"
+
+
+def test_a_visitor_asked_for_an_email_who_asks_for_a_call_instead_is_asked_for_the_number(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("I want to talk to a person")
+    plan = chat.say("can you call me instead?")
+    assert plan.handoff is None, "a way to be reached, not impatience: the team could not call without a number"
+    assert reply(plan) == phrase("gather_phone", "en")
+    plan = chat.say("sure, 0034 612 345 678")
+    assert plan.handoff is not None and plan.handoff.gathered["phone"].endswith("612 345 678")
+
+
+def test_a_call_asked_for_when_the_number_is_known_is_handed_off_without_asking_anything():
+    # an SMS or phone contact: the team already has the number to call
+    chat = Chat(balanced(EMAIL), contact={"phone": "+34612345678"})
+    plan = chat.say("could someone call me back?", human=True, call=True)
+    assert plan.handoff is not None and not any("email" in r.text for r in plan.replies)
+
+
+def test_a_number_that_is_no_number_is_asked_again_as_a_number():
+    chat = Chat(balanced(EMAIL))
+    chat.say("please call me", human=True, call=True)
+    plan = chat.say("tomorrow morning")
+    assert plan.handoff is None and reply(plan).startswith(phrase("gather_invalid_phone", "en"))
+    assert reply(plan).endswith(phrase("gather_phone", "en"))
 
 
 def test_an_email_and_a_phone_together_give_the_email():
