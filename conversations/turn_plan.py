@@ -326,6 +326,8 @@ class _Turn:
 
     def plan(self) -> TurnPlan:
         a, m = self.analysis, self.memory
+        if a.smalltalk == "details" and not self.asked:
+            return self._details_noted()
         problem, answered, awaiting = m.problem, m.problem_answered, m.awaiting_problem
         if awaiting and not self.asked:
             problem, answered, awaiting = self.text, False, False
@@ -400,6 +402,19 @@ class _Turn:
             return self._reply(decision, phrase("thanks", self.lang))
         self.memory = replace(self.memory, problem_answered=True).with_tried("the visitor confirmed the answer")
         return replace(self._reply(decision, phrase("answer_confirmed", self.lang)), resolve=True)
+
+    def _details_noted(self) -> TurnPlan:
+        """An email or a number with nothing asked for it (the answer to a question asked before an agent resolved
+        the conversation, or a first message): it goes on the contact, and the visitor is asked what they need."""
+        given = {f.name: value for f in self.policy.fields
+                 if f.kind in ("email", "phone") and (value := given_detail(f.kind, self.text))}
+        phone = given_detail("phone", self.text)
+        if phone and not any(f.kind == "phone" for f in self.policy.fields):
+            given[PHONE_INSTEAD] = phone
+        self.memory = replace(self.memory, awaiting_problem=not self.memory.problem or self.memory.awaiting_problem)
+        decision = Decision("small_talk", why="contact details with nothing asked: noted, the visitor is asked what they need")
+        return replace(self._reply(decision, phrase("details_noted", self.lang)),
+                       contact_updates=self._contact_updates(given))
 
     def _substantive(self) -> bool:
         """A message that states a problem: not small talk, not only a request for a person."""

@@ -15,6 +15,7 @@ from sklearn import config_context
 
 from . import detectors as d
 from .encoder import QUERY_TOKENS, get_encoder, get_multilingual_encoder, in_background, single_blas_thread
+from .extract import given_detail
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
@@ -291,6 +292,9 @@ class Assistant:
         lang = detect_language(text, default=detect_language(prior) if prior else "en")
         if prior and len(text.split()) <= 2:  # "ok", "yes", "merci": the conversation's language wins
             lang = detect_language(f"{prior} {text}")
+        if d.only_contact_details(text):  # "ana@example.com" read as Portuguese: the words around it decide
+            rest = d.without_contact_details(text)
+            lang = detect_language(f"{prior} {rest}") if prior else detect_language(rest, default="en")
         # MiniLM, the costly pass, runs here; the rest of what the detectors read is computed on a
         # second thread meanwhile (encoder.in_background): the n-grams, and the multilingual encoder
         # on the message and what the human-request detector may read again (what a rule leaves,
@@ -308,6 +312,9 @@ class Assistant:
         smalltalk = d.detect_smalltalk(text)
         if smalltalk is None and self.encoder is not None and d.keyboard_mash(text, self.encoder.tokenizer.vocab):
             smalltalk = "unclear"  # "asdfghjkl": asked to say what they need, not handed off
+        if (smalltalk is None and details_only and not human.fired and "?" not in d.without_contact_details(text)
+                and (given_detail("email", text) or given_detail("phone", text))):  # (a link alone is no detail)
+            smalltalk = "details"  # "my email is ana@example.com" with nothing asked: noted, nothing to look up
         clauses = split_clauses(text, lang)  # (the detector's own, computed once)
         bot_clause = clauses.bot_questions[0] if clauses.bot_questions else None
         asked_if_bot = Signal(1.0, True, f"asks whether this is a bot: {bot_clause[:80]!r}") if bot_clause else NO_SIGNAL

@@ -74,6 +74,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Gern. Wobei brauchen Sie Hilfe? Beschreiben Sie es mir in ein, zwei Sätzen, dann schaue ich nach.",
         "pt": "Claro. Com o que você precisa de ajuda? Conte-me em uma ou duas frases e eu verifico.",
     },
+    "details_noted": {  # an email or a number sent with nothing asked for it: kept for the team
+        "en": "Thanks, I've added that to your details. What can I help you with?",
+        "es": "Gracias, lo he añadido a tus datos. ¿En qué puedo ayudarte?",
+        "fr": "Merci, je l'ai ajouté à vos coordonnées. Comment puis-je vous aider ?",
+        "de": "Danke, ich habe das zu Ihren Angaben hinzugefügt. Wobei kann ich Ihnen helfen?",
+        "pt": "Obrigado, adicionei isso aos seus dados. Como posso ajudar?",
+    },
     "ask_problem_sorry": {
         "en": "I'm sorry about this. Tell me what went wrong, and I'll do my best to sort it out or bring in the right person from our team.",
         "es": "Siento mucho lo ocurrido. Cuéntame qué ha pasado y haré lo posible por resolverlo o pasarte con la persona adecuada de nuestro equipo.",

@@ -84,7 +84,7 @@ class Analysis:
     anger: Signal = NO_SIGNAL  # angry or exasperated wording (part of frustration)
     smalltalk: str | None = None  # "greeting", "thanks", "thanks_staff", "goodbye", "acknowledgment", "confirmed",
     # "unclear", "bot_question", "capabilities" ("what can you do?"), "vague" (a need that says nothing of what it
-    # is): nothing to look up
+    # is), "details" (an email or a number with nothing asked): nothing to look up
     # "are you a bot?": not a request for a person, but the AI says what it is and brings one in (turn_plan)
     asked_if_bot: Signal = NO_SIGNAL
     # "I don't want to talk to anyone, just tell me ...": a handoff the AI would start by itself becomes an offer

@@ -1002,6 +1002,25 @@ def test_a_number_that_is_no_number_is_asked_again_as_a_number():
     assert reply(plan).endswith(phrase("gather_phone", "en"))
 
 
+@pytest.mark.parametrize("text, kind", [("ana@example.com", "email"), ("my email is ana@example.com", "email"),
+                                        ("+34 612 345 678", "phone")])
+def test_a_detail_sent_with_nothing_asked_is_kept_and_the_visitor_asked_what_they_need(bot, text, kind):
+    # before: "Não encontrei uma resposta…" (an address read as Portuguese) and a handoff for an answer nobody asked;
+    # seen when an agent resolved the conversation while the AI was asking for the email, and the email came after
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.history += [Turn("visitor", "I want to talk to a person"), Turn("ai", phrase("gather_email", "en"))]
+    plan = chat.say(text)
+    assert plan.handoff is None and plan.language == "en" and reply(plan) == phrase("details_noted", "en")
+    assert [u.kind for u in plan.contact_updates] == [kind]
+    plan = chat.say("how long does shipping take?")
+    assert plan.handoff is None and "working days" in reply(plan), "the next message is the question"
+
+
+def test_a_link_alone_is_no_detail_to_note(bot):
+    plan = RealChat(balanced(EMAIL), bot=bot).say("https://northwind.example/orders/123")
+    assert reply(plan) != phrase("details_noted", "en")
+
+
 def test_an_email_and_a_phone_together_give_the_email():
     chat = Chat(balanced(EMAIL))
     chat.say("I want to talk to someone", human=True)
