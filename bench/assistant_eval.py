@@ -369,11 +369,7 @@ def kb_languages_eval(models, timings: list[float]) -> dict:
     """The demo shop's English knowledge base asked in five languages (checksets/README.md): the 38
     questions of kb_passages_demo.jsonl and their translations, plus 8 questions it does not answer per
     language; at the demo's own threshold, how many get the right article, a wrong one, or none."""
-    doc = json.loads(DEMO_WORKSPACE.read_text())
-    articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/{i}/",
-                        tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
-    bot = Assistant(build_knowledge_index(articles, doc["policy"]["kb_not_covered"]),
-                    kb_threshold=doc["policy"]["kb_threshold"], models=models)
+    bot, doc = demo_bot(models)
     rows = load(KB_LANGUAGES) + [{"lang": "en", "article": r["article"], "question": r["question"]}
                                  for r in load(KB_DEMO_QUESTIONS)]
     per: dict[str, dict] = {}
@@ -389,6 +385,68 @@ def kb_languages_eval(models, timings: list[float]) -> dict:
             m["right"] += got == r["article"]
             m["wrong"] += got is not None and got != r["article"]
     return {"threshold": doc["policy"]["kb_threshold"], "per_language": per}
+
+
+# Bitext intents the demo shop's articles answer (its article), and intents none of them does (account settings,
+# invoices, newsletters, reviews). Intents an article answers in part (delivery options, refunds, addresses,
+# fees, complaints, contacts) are left out: either outcome could be right.
+DEMO_ANSWERED = {"delivery_period": "Shipping times", "track_order": "Tracking your order",
+                 "check_refund_policy": "Returns and exchanges", "check_payment_methods": "Payment methods",
+                 "change_order": "Changing or cancelling an order", "cancel_order": "Changing or cancelling an order",
+                 "recover_password": "Password and account access"}
+DEMO_OFF_TOPIC = ("create_account", "newsletter_subscription", "get_invoice", "check_invoice", "review", "switch_account",
+                  "edit_account", "delete_account", "registration_problems")
+DEMO_RULE_ROWS, DEMO_RULE_SEED = 60, 3  # rows per intent of Bitext *train* the threshold rule reads
+DEMO_MAX_OFF_TOPIC = 0.005  # the rule: the lowest threshold answering at most 0.5% of off-topic train questions
+
+
+def demo_bot(models, threshold: float | None = None) -> tuple[Assistant, dict]:
+    """The demo shop as `make run` seeds it: its articles, example questions, questions not covered, threshold."""
+    doc = json.loads(DEMO_WORKSPACE.read_text())
+    articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/{i}/",
+                        tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
+    kb_threshold = doc["policy"]["kb_threshold"] if threshold is None else threshold
+    return Assistant(build_knowledge_index(articles, doc["policy"]["kb_not_covered"]), kb_threshold=kb_threshold,
+                     models=models), doc
+
+
+def demo_bitext_eval(split: str, limit: int | None, models, timings: list[float]) -> dict:
+    """The demo shop asked Bitext's public questions: those of intents one of its articles answers, and those of
+    intents none does. Right / wrong article and off-topic answered at the demo's threshold, and the threshold the
+    rule (DEMO_MAX_OFF_TOPIC) finds on a seeded sample of Bitext train, applied to `split`."""
+    bot, doc = demo_bot(models)
+    titles = {str(i): a["title"] for i, a in enumerate(doc["knowledge_base"])}
+
+    def scored(rows: list[dict], clock: list[float]) -> list[tuple[str | None, str | None, float]]:
+        out = []
+        for r in rows:
+            a = timed(bot, r["text"], clock)
+            top = a.candidates[0] if a.candidates else (None, 0.0)
+            out.append((DEMO_ANSWERED.get(r["intent"]), titles.get(top[0]), top[1]))
+        return out
+
+    def figures(res, threshold: float) -> dict:
+        ins = [x for x in res if x[0]]
+        off = [x for x in res if not x[0]]
+        return {"threshold": round(threshold, 4), "in_scope": len(ins), "off_topic": len(off),
+                "right": round(sum(c >= threshold and got == want for want, got, c in ins) / max(1, len(ins)), 4),
+                "wrong": round(sum(c >= threshold and got != want for want, got, c in ins) / max(1, len(ins)), 4),
+                "off_topic_answered": round(sum(c >= threshold for _, _, c in off) / max(1, len(off)), 4),
+                "top1": round(sum(got == want for want, got, _ in ins) / max(1, len(ins)), 4)}
+
+    intents = (*DEMO_ANSWERED, *DEMO_OFF_TOPIC)
+    rng = np.random.default_rng(DEMO_RULE_SEED)
+    train: list[dict] = []
+    for intent in intents:
+        rows = [r for r in load(DATA / "bitext" / "train.jsonl") if r["intent"] == intent]
+        train += [rows[i] for i in rng.permutation(len(rows))[:DEMO_RULE_ROWS]]
+    on_train = scored(train, [])
+    rule = next((float(th) for th in np.unique(np.round([c for *_, c in on_train], 4))
+                 if figures(on_train, float(th))["off_topic_answered"] <= DEMO_MAX_OFF_TOPIC), DEFAULT_KB_THRESHOLD)
+    rows = [r for r in load(DATA / "bitext" / f"{split}.jsonl") if r["intent"] in intents][:limit]
+    res = scored(rows, timings)
+    return {"at_demo_threshold": figures(res, doc["policy"]["kb_threshold"]), "at_rule_threshold": figures(res, rule),
+            "rule_on_train": figures(on_train, rule)}
 
 
 def component_costs(bot: Assistant, texts: list[str]) -> dict:
@@ -429,7 +487,7 @@ def component_costs(bot: Assistant, texts: list[str]) -> dict:
                                               "p99": round(float(np.percentile(v, 99)), 2)} for name, v in cost.items()}}
 
 
-PARTS = ("bitext", "clinc", "external", "check", "probe", "complaint", "faq", "kb_languages", "cost")
+PARTS = ("bitext", "clinc", "external", "check", "probe", "complaint", "faq", "kb_languages", "demo_bitext", "cost")
 
 
 def main() -> int:
@@ -501,6 +559,8 @@ def main() -> int:
                          "all_development_questions": faq_pooled_eval(args.split, args.limit, models)}
     if "kb_languages" in parts:
         res["kb_languages"] = kb_languages_eval(models, timings)
+    if "demo_bitext" in parts:
+        res["demo_bitext"] = demo_bitext_eval(args.split, args.limit, models, timings)
     if "cost" in parts:  # the check set's messages, in no split: the same 500 for val and test
         res["component_ms"] = component_costs(bot, [r["text"] for r in load(CHECKSET)][:500])
 
@@ -602,6 +662,14 @@ def print_table(res: dict) -> None:
         for lang, m in kl["per_language"].items():
             rows.append((f"  {lang}", f"{m['right']}/{m['in_scope']} right, {m['wrong']} wrong; "
                                       f"{m['oos_answered']}/{m['out_of_scope']} OOS answered", ""))
+    if "demo_bitext" in res:
+        for key, label in (("at_demo_threshold", "the demo's threshold"), ("at_rule_threshold", "the rule's threshold"),
+                           ("rule_on_train", "the rule's threshold, on the train rows it was set on")):
+            m = res["demo_bitext"][key]
+            rows.append((f"Demo shop asked Bitext questions, {label} {m['threshold']:.3f}",
+                         f"right {100 * m['right']:.1f}% wrong {100 * m['wrong']:.1f}% of {m['in_scope']}; off-topic "
+                         f"answered {100 * m['off_topic_answered']:.1f}% of {m['off_topic']}", ""))
+        rows.append(("  top-1 article right (no threshold)", f"{100 * res['demo_bitext']['at_demo_threshold']['top1']:.1f}%", ""))
     if "component_ms" in res:
         c = res["component_ms"]
         rows.append((f"Cost per message, in-process, one thread ({c['messages']} messages)", "p50 / p99 ms", ""))
