@@ -13,6 +13,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from conversations import knowledge
+from conversations.assistant.text import LANGUAGES as GREETING_LANGUAGES
 from conversations import services as conversation_services
 from conversations.models import KnowledgeArticle
 from flows import document as flow_document
@@ -152,7 +153,18 @@ class ArticleSerializer(serializers.Serializer):
 class WorkspaceInfoSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     greeting = serializers.CharField(required=False, allow_blank=True)
+    greeting_translations = serializers.DictField(
+        child=serializers.CharField(max_length=1000), required=False,
+        help_text=f"The greeting in other languages, by language code ({', '.join(GREETING_LANGUAGES)}): a visitor "
+                  "whose browser prefers one of them is greeted in it.")
     assistant_name = serializers.CharField(max_length=60, required=False)
+
+    def validate_greeting_translations(self, value: dict) -> dict:
+        unknown = sorted(set(value) - set(GREETING_LANGUAGES))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown language {', '.join(map(repr, unknown))}: use {', '.join(GREETING_LANGUAGES)}.")
+        return {lang: " ".join(text.split()) for lang, text in value.items() if text.strip()}
 
 
 class DocumentSerializer(serializers.Serializer):
@@ -269,7 +281,9 @@ def workspace_export(*, workspace: Workspace) -> dict:
     agents = (AgentProfile.objects.filter(workspace=workspace, user__is_active=True).select_related("user")
               .prefetch_related("teams", "specialties").order_by("user__username"))
     document = {
-        "workspace": {"name": workspace.name, "greeting": workspace.greeting, "assistant_name": workspace.assistant_name},
+        "workspace": {"name": workspace.name, "greeting": workspace.greeting,
+                      "greeting_translations": dict(sorted((workspace.greeting_translations or {}).items())),
+                      "assistant_name": workspace.assistant_name},
         "agents": [{
             "username": p.user.get_username(), "name": p.user.get_full_name(), "email": p.user.email,
             "capacity": p.capacity, "available": p.available, "admin": p.user.is_staff,
@@ -323,7 +337,7 @@ def workspace_import(*, document: Any, workspace: Workspace | None = None, actin
     workspace = workspace or default_workspace()
     workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
     info = doc.get("workspace") or {}
-    for field in ("name", "greeting", "assistant_name"):
+    for field in ("name", "greeting", "greeting_translations", "assistant_name"):
         if field in info:
             setattr(workspace, field, info[field])
     workspace.save()

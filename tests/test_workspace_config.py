@@ -36,6 +36,9 @@ def test_import_then_export_round_trips(workspace, demo_doc, no_tasks, django_ca
     workspace_import(document=exported, workspace=workspace)
     assert workspace_export(workspace=workspace) == exported
     assert ("reindex_knowledge_task", (workspace.pk,)) in no_tasks, "articles are reindexed in a worker"
+    workspace_import(document=demo_doc, workspace=workspace)
+    workspace.refresh_from_db()
+    assert workspace_export(workspace=workspace)["workspace"]["greeting_translations"]["es"].startswith("¡Hola!")
 
 
 def test_passwords_only_when_given_and_absent_agents_are_deactivated(workspace, demo_doc, no_tasks):
@@ -64,6 +67,7 @@ def test_passwords_only_when_given_and_absent_agents_are_deactivated(workspace, 
      "policy.gather[2].question"),
     (lambda d: d["knowledge_base"].append(dict(d["knowledge_base"][0])), "knowledge_base[11].title"),
     (lambda d: d["policy"].update(ai_idle_resolve_seconds=5), "policy.ai_idle_resolve_seconds"),
+    (lambda d: d["workspace"]["greeting_translations"].update(it="Ciao!"), "workspace.greeting_translations"),
     (lambda d: d["policy"].update(reassign_after_minutes=-1), "policy.reassign_after_minutes"),
     # a section left out would have removed all its objects; a misspelt key changed nothing and said 200
     (lambda d: d.pop("knowledge_base"), "knowledge_base"),

@@ -9,12 +9,23 @@ class Workspace(models.Model):
     slug = models.SlugField(unique=True)
     greeting = models.TextField(blank=True, default="Hi! I'm the virtual assistant. Ask me anything — I can also get you a person.",
                                 help_text="First message of every new widget conversation. Empty: no greeting.")
+    # The greeting in other languages ({"es": "¡Hola! …"}): a visitor whose browser asks for one of them gets it
+    greeting_translations = models.JSONField(default=dict, blank=True,
+                                             help_text="The greeting in other languages, by language code (es, fr, de, pt).")
     assistant_name = models.CharField(max_length=60, default="AI assistant", help_text="Shown to visitors next to AI messages.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         # The table the model had while it lived in conversations: moving the class moved no data.
         db_table = "conversations_workspace"
+
+    def greeting_in(self, language: str) -> str:
+        """The greeting for a visitor whose browser prefers `language` ("es-ES", "fr"): its translation when the
+        workspace has one, else the greeting as written."""
+        if not self.greeting:  # no greeting at all: none in any language
+            return ""
+        primary = (language or "").replace("_", "-").split("-")[0].strip().lower()
+        return (self.greeting_translations or {}).get(primary) or self.greeting
 
     def __str__(self) -> str:
         return self.name

@@ -28,6 +28,9 @@ class WidgetConversationInput(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     attributes = serializers.DictField(required=False)
     workspace = serializers.SlugField(required=False, help_text="Workspace slug; the default workspace when absent.")
+    language = serializers.CharField(required=False, allow_blank=True, max_length=35,
+                                     help_text="The browser's preferred language (navigator.language, e.g. \"es-ES\"): "
+                                               "the greeting in it when the workspace has one.")
 
 
 class MessageBodyInput(serializers.Serializer):

@@ -113,15 +113,16 @@ def _announce(message: Message) -> None:
 
 @transaction.atomic
 def widget_conversation_start(*, workspace: Workspace, name: str = "", email: str = "",
-                              attributes: dict | None = None) -> tuple[Conversation, str]:
-    """A new visitor and their conversation; returns it with the visitor's bearer token (shown once)."""
+                              attributes: dict | None = None, language: str = "") -> tuple[Conversation, str]:
+    """A new visitor and their conversation; returns it with the visitor's bearer token (shown once).
+    `language`: the browser's preferred one, for the greeting (the assistant reads the visitor's own words later)."""
     contact = Contact(workspace=workspace, name=name, email=email, attributes=attributes or {})
     token = contact.issue_visitor_token()
     contact.save()
     conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=Conversation.Channel.WEB)
-    if workspace.greeting:
+    if greeting := workspace.greeting_in(language):
         append_message(conversation, sender_type=Message.SenderType.AI, sender_name=workspace.assistant_name,
-                       body=workspace.greeting, metadata={"greeting": True})
+                       body=greeting, metadata={"greeting": True})
     realtime.publish_conversation_created(conversation)
     from conversations.tasks import start_conversation_task  # Celery: the task module imports this one
     transaction.on_commit(lambda: start_conversation_task.delay(conversation.id))

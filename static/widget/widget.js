@@ -267,7 +267,9 @@
     if (state.conversation) return Promise.resolve(state.conversation);
     if (!state.creating) {
       const generation = state.generation;
-      const body = options.workspace ? { workspace: options.workspace } : {};
+      // the browser's language: the workspace's greeting in it, when it has one
+      const body = { language: navigator.language || "" };
+      if (options.workspace) body.workspace = options.workspace;
       state.creating = request("widget/conversations/", { method: "POST", body, auth: false })
         .then((data) => {
           if (generation !== state.generation) throw new WidgetError(0, "The chat was reset.");

@@ -43,6 +43,28 @@ def test_widget_conversation_lifecycle(workspace, no_tasks):
     assert [m["id"] for m in after] == [message["id"]]
 
 
+@pytest.mark.parametrize("browser, expected", [("es-ES", "¡Hola!"), ("es", "¡Hola!"), ("pt_BR", "Olá!"),
+                                               ("ja-JP", "Hi!"), ("", "Hi!")])
+def test_a_visitor_is_greeted_in_their_browsers_language_when_the_workspace_has_that_greeting(
+        workspace, no_tasks, browser, expected):
+    # before: a Spanish browser got the workspace's English greeting (trial of 2 Dec)
+    workspace.greeting = "Hi! Ask me anything."
+    workspace.greeting_translations = {"es": "¡Hola! Pregúntame lo que quieras.", "pt": "Olá! Pergunte o que quiser."}
+    workspace.save()
+    body = APIClient().post("/api/v1/widget/conversations/", {"language": browser}, format="json").json()
+    visitor = APIClient()
+    visitor.credentials(HTTP_AUTHORIZATION=f"Visitor {body['visitor_token']}")
+    messages = visitor.get(f"/api/v1/widget/conversations/{body['id']}/messages/").json()
+    assert len(messages) == 1 and messages[0]["body"].startswith(expected)
+
+
+def test_no_greeting_is_none_in_every_language(workspace, no_tasks):
+    workspace.greeting, workspace.greeting_translations = "", {"es": "¡Hola!"}
+    workspace.save()
+    body = APIClient().post("/api/v1/widget/conversations/", {"language": "es"}, format="json").json()
+    assert not Message.objects.filter(conversation_id=body["id"]).exists()
+
+
 def test_visitor_errors(workspace, visitor):
     conversation, token, client = visitor
     url = f"/api/v1/widget/conversations/{conversation.pk}/messages/"

@@ -41,6 +41,9 @@ def test_the_widget_speaks_the_browsers_language_and_then_the_conversations(live
     expect(page.get_by_role("button", name="Fermer la discussion")).to_be_visible()
     expect(page.locator("[data-testid=widget-answering]")).to_have_text("Assistant virtuel")
     expect(page.locator("[data-testid=widget-panel]")).to_have_attribute("lang", "fr")
+    # the demo shop's greeting in French (it was in English for every browser)
+    expect(page.locator("[data-testid=widget-message][data-sender-type=ai]").first).to_contain_text(
+        "Je suis l'assistant virtuel de Northwind")
 
     # The assistant decides the conversation is in German: the widget follows it, live.
     conversation = Conversation.objects.get(workspace=workspace)
@@ -62,6 +65,8 @@ def test_an_english_browser_gets_english_and_an_unknown_language_falls_back_to_i
     open_widget(page, base)
     expect(page.get_by_role("textbox", name="Your message")).to_be_visible()
     expect(page.locator("helpdesk-widget .footer")).to_have_text("Powered by Helpdesk")
+    expect(page.locator("[data-testid=widget-message][data-sender-type=ai]").first).to_contain_text(
+        "I'm Northwind's virtual assistant")
 
 
 def test_typing_goes_both_ways_between_widget_and_inbox(live_stack, new_context):
