@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from conversations.unaccent import Unaccented
 from routing.models import HandoffTarget
 from workspaces.models import Workspace
 
@@ -30,7 +31,8 @@ class Contact(models.Model):
 
     class Meta:
         # the inbox's search: the same expression as conversations.search.contact_vector()
-        indexes = [GinIndex(SearchVector("name", "email", "phone", config="simple"), name="contact_search")]
+        indexes = [GinIndex(SearchVector(Unaccented(F("name")), Unaccented(F("email")), Unaccented(F("phone")),
+                                         config="simple"), name="contact_search_unaccent")]
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone or f"Visitor #{self.pk}"
@@ -191,7 +193,7 @@ class Message(models.Model):
             models.Index(fields=["created_at"], condition=Q(sender_type="visitor", turn_processed_at__isnull=True),
                          name="message_turn_unsettled"),
             # the inbox's search: the same expression as conversations.search.message_vector()
-            GinIndex(SearchVector("body", config="simple"), name="message_body_search"),
+            GinIndex(SearchVector(Unaccented(F("body")), config="simple"), name="message_body_search_unaccent"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 contact's name, email and phone.
 
 Every word must match somewhere in the conversation (its messages or its contact), as a prefix, so
-"refu" finds "refund" while the agent types. The 'simple' configuration (no stemming, no stop words)
+"refu" finds "refund" while the agent types; accents are folded on both sides ("tres" finds "três"). The 'simple' configuration (no stemming, no stop words)
 because the assistant's five languages share one index; PostgreSQL's parser keeps a whole email
 address as one token, so "ana@example.com" finds exactly that contact. The vectors are built with the
 same expressions as the GIN indexes on Message and Contact, so PostgreSQL can use them.
@@ -10,9 +10,10 @@ same expressions as the GIN indexes on Message and Contact, so PostgreSQL can us
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
 
 from conversations.models import Contact, Message
+from conversations.unaccent import Unaccented
 from helpdesk.text import strip_refused
 
 MAX_WORDS = 8
@@ -21,11 +22,11 @@ CONFIG = "simple"
 
 
 def message_vector() -> SearchVector:
-    return SearchVector("body", config=CONFIG)
+    return SearchVector(Unaccented(F("body")), config=CONFIG)
 
 
 def contact_vector() -> SearchVector:
-    return SearchVector("name", "email", "phone", config=CONFIG)
+    return SearchVector(Unaccented(F("name")), Unaccented(F("email")), Unaccented(F("phone")), config=CONFIG)
 
 
 def search_words(text: str) -> list[str]:
@@ -37,7 +38,7 @@ def search_words(text: str) -> list[str]:
 def prefix_query(word: str) -> SearchQuery:
     """`word` as one quoted tsquery term matched as a prefix; quoting makes its punctuation plain text."""
     quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-    return SearchQuery(f"{quoted}:*", search_type="raw", config=CONFIG)
+    return SearchQuery(Unaccented(Value(f"{quoted}:*")), search_type="raw", config=CONFIG)
 
 
 def matches(text: str) -> Q | None:

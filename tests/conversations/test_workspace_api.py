@@ -203,6 +203,22 @@ def test_search_finds_message_words_notes_and_contacts(agent, agent_client, work
     assert _ids(agent_client, "   ") == {str(refund.pk), str(other.pk)}  # no words: no search
 
 
+def test_search_folds_accents_both_ways(agent_client, workspace):
+    # before: "tres semanas" did not find "três semanas", nor "muller" the contact Müller (trial of 2 Dec)
+    pt = factories.ConversationFactory(workspace=workspace)
+    services.receive_message(conversation=pt, body="A encomenda está atrasada há três semanas")
+    de = factories.ConversationFactory(workspace=workspace,
+                                       contact=factories.ContactFactory(workspace=workspace, name="Jürgen Müller"))
+    services.receive_message(conversation=de, body="Wo ist mein Paket?")
+    plain = factories.ConversationFactory(workspace=workspace)
+    services.receive_message(conversation=plain, body="It took tres days, said the courier")
+    assert _ids(agent_client, "tres semanas") == {str(pt.pk)}
+    assert _ids(agent_client, "três") == {str(pt.pk), str(plain.pk)}
+    assert _ids(agent_client, "ATRASADA esta") == {str(pt.pk)}
+    assert _ids(agent_client, "muller") == {str(de.pk)}
+    assert _ids(agent_client, "Jürg") == {str(de.pk)}
+
+
 @pytest.mark.parametrize("query", ["'", "a'b", "foo & bar", "!(x)", "\\", ":*", "a:b|c", "\u00e9t\u00e9", "😀", "x" * 500])
 def test_search_text_is_plain_words_never_a_server_error(agent_client, workspace, query):
     assert agent_client.get("/api/v1/conversations/", {"q": query}).status_code == 200
