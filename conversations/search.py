@@ -9,8 +9,10 @@ same expressions as the GIN indexes on Message and Contact, so PostgreSQL can us
 """
 from __future__ import annotations
 
+import re
+
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, Func, OuterRef, Q, Value
 
 from conversations.models import Contact, Message
 from conversations.unaccent import Unaccented
@@ -19,6 +21,8 @@ from helpdesk.text import strip_refused
 MAX_WORDS = 8
 MAX_WORD_CHARS = 100
 CONFIG = "simple"
+PHONE_MIN_DIGITS = 6
+PHONE_CHARS = re.compile(r"[\d+().\-]+")
 
 
 def message_vector() -> SearchVector:
@@ -41,6 +45,21 @@ def prefix_query(word: str) -> SearchQuery:
     return SearchQuery(Unaccented(Value(f"{quoted}:*")), search_type="raw", config=CONFIG)
 
 
+def word_query(word: str) -> SearchQuery:
+    """The tsquery for one search word. PostgreSQL's parser reads "NW-24680" as "nw" and the signed number
+    "-24680", and "+34600111222" as one signed number: a word that starts with a digit also matches them."""
+    query = prefix_query(word)
+    if word[:1].isdigit():
+        query = query | prefix_query(f"-{word}") | prefix_query(f"+{word}")
+    return query
+
+
+def phone_digits(word: str) -> str:
+    """The digits of a word typed as a phone number ("600111222", "(555) 0100"), else "" (too short to mean one)."""
+    digits = re.sub(r"\D", "", word)
+    return digits if len(digits) >= PHONE_MIN_DIGITS and PHONE_CHARS.fullmatch(word) else ""
+
+
 def matches(text: str) -> Q | None:
     """A filter on Conversation for `text` (None when it has no words: no search)."""
     words = search_words(text)
@@ -48,8 +67,15 @@ def matches(text: str) -> Q | None:
         return None
     condition = Q()
     for word in words:
-        query = prefix_query(word)
+        query = word_query(word)
         in_messages = Message.objects.annotate(found=message_vector()).filter(conversation=OuterRef("pk"), found=query)
         in_contact = Contact.objects.annotate(found=contact_vector()).filter(pk=OuterRef("contact_id"), found=query)
-        condition &= Q(Exists(in_messages)) | Q(Exists(in_contact))
+        found = Q(Exists(in_messages)) | Q(Exists(in_contact))
+        if digits := phone_digits(word):  # a number without its country code, or written another way
+            on_phone = (Contact.objects.filter(pk=OuterRef("contact_id"))
+                        .annotate(digits=Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
+                                              output_field=CharField()))
+                        .filter(digits__contains=digits))
+            found |= Q(Exists(on_phone))
+        condition &= found
     return condition

@@ -219,6 +219,23 @@ def test_search_folds_accents_both_ways(agent_client, workspace):
     assert _ids(agent_client, "Jürg") == {str(de.pk)}
 
 
+def test_search_finds_order_numbers_and_phone_numbers_as_agents_type_them(agent_client, workspace):
+    # before: "24680" did not find "NW-24680", nor "600111222" the contact +34600111222 (trial of 2 Dec)
+    spain = factories.ConversationFactory(workspace=workspace, contact=factories.ContactFactory(
+        workspace=workspace, name="Lucía", phone="+34600111222"))
+    services.receive_message(conversation=spain, body="Where is order NW-24680?")
+    us = factories.ConversationFactory(workspace=workspace, contact=factories.ContactFactory(
+        workspace=workspace, name="Bo", phone="+1 (555) 010-0199"))
+    services.receive_message(conversation=us, body="Hello")
+    assert _ids(agent_client, "24680") == {str(spain.pk)}
+    assert _ids(agent_client, "NW-24680") == {str(spain.pk)}
+    assert _ids(agent_client, "600111222") == {str(spain.pk)}
+    assert _ids(agent_client, "34600111222") == {str(spain.pk)}
+    assert _ids(agent_client, "5550100199") == {str(us.pk)}
+    assert _ids(agent_client, "111222") == {str(spain.pk)}
+    assert _ids(agent_client, "24681") == set()
+
+
 @pytest.mark.parametrize("query", ["'", "a'b", "foo & bar", "!(x)", "\\", ":*", "a:b|c", "\u00e9t\u00e9", "😀", "x" * 500])
 def test_search_text_is_plain_words_never_a_server_error(agent_client, workspace, query):
     assert agent_client.get("/api/v1/conversations/", {"q": query}).status_code == 200
