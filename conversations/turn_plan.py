@@ -228,10 +228,15 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
         if analysis.answer is None and not memory.offer_open and len(_after_withdrawal(text).split()) < 2:
             # "never mind" with nothing being prepared: nothing to look up, nobody to bring in
             analysis = replace(_calm(analysis), smalltalk=analysis.smalltalk or "acknowledgment")
-    if analysis.smalltalk == "vague" and ASKED_WHAT in memory.tried:
-        # asked once already what the problem is, and still nothing said of it: a person finds out
-        analysis = replace(analysis, smalltalk=None)
+    vague_again = analysis.smalltalk == "vague" and ASKED_WHAT in memory.tried
+    if vague_again:
+        # asked once already what the problem is, and still nothing said of it: a person finds out ("I need help"
+        # twice is no frustration: the repetition is not counted)
+        calm = not (analysis.complaint.fired or analysis.anger.fired)
+        analysis = replace(analysis, smalltalk=None, repeated_question=NO_SIGNAL,
+                           frustration=NO_SIGNAL if calm else analysis.frustration)
     turn = _Turn.start(policy, memory, analysis, text, facts)
+    turn.vague_again = vague_again
     if memory.gathering:
         return turn.continue_gathering()
     return _with_earlier_answers(turn.plan(), facts.earlier)
@@ -293,6 +298,7 @@ class _Turn:
     asked: bool
     topic: str | None
     declined_offer: bool = False  # "no thanks" to the offer of a person: the AI stays, nothing is escalated
+    vague_again: bool = False  # a need said vaguely again after the AI asked what it is: a person finds out
 
     @classmethod
     def start(cls, policy: TurnPolicy, memory: TurnMemory, analysis: Analysis, text: str, facts: TurnFacts) -> _Turn:
@@ -667,6 +673,8 @@ class _Turn:
 
     def _miss_phrase(self) -> str:
         """Why the AI hands off what it could not solve: the answer did not help, or there was none."""
+        if self.vague_again:  # "I need help" again: there was no question to answer
+            return "vague_handoff"
         return "not_helpful_plain" if self.analysis.not_helpful.fired else "cannot_answer_plain"
 
     def _notice(self, cause: str) -> Notice:
@@ -686,6 +694,8 @@ class _Turn:
         if cause == "cannot_answer":
             a = self.analysis
             problem = _clip(self.memory.problem or self.text, 120)
+            if self.vague_again:
+                return f"The visitor needs help and did not say with what: “{_clip(self.text, 120)}”"
             if a.not_helpful.fired:
                 return f"The AI's answer did not help with “{problem}”"
             if a.repeated_question.fired:

@@ -374,7 +374,9 @@ class Assistant:
                 answer = self._answer(a, conf, p, kb_emb, lang)
         if not smalltalk and len(candidates) >= 2 and candidates[1][1] >= self.kb_threshold * RUNNER_UP_SHARE:
             answer = self._each_question_answered(text, lang) or answer
-        if answer is None and not smalltalk and topic is None and not human.fired and not frustration.fired:
+        # (said again, "I need help" is still vague: the repetition alone is no upset; turn_plan brings in a person)
+        upset = complaint.fired or anger.fired or dissatisfied.fired
+        if answer is None and not smalltalk and topic is None and not human.fired and not upset:
             if d.vague_request(text):
                 smalltalk = "vague"  # "I have a problem": asked what it is, not handed off as a question with no answer
             elif d.filler_only(text):

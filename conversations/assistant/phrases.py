@@ -74,6 +74,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Gern. Wobei brauchen Sie Hilfe? Beschreiben Sie es mir in ein, zwei Sätzen, dann schaue ich nach.",
         "pt": "Claro. Com o que você precisa de ajuda? Conte-me em uma ou duas frases e eu verifico.",
     },
+    "vague_handoff": {  # asked what they need, the visitor said again only that they need help
+        "en": "A person from our team can work out with you what you need.",
+        "es": "Una persona de nuestro equipo podrá ver contigo qué necesitas.",
+        "fr": "Une personne de notre équipe pourra voir avec vous ce dont vous avez besoin.",
+        "de": "Eine Person aus unserem Team kann mit Ihnen klären, was Sie brauchen.",
+        "pt": "Uma pessoa da nossa equipe pode ver com você do que você precisa.",
+    },
     "details_noted": {  # an email or a number sent with nothing asked for it: kept for the team
         "en": "Thanks, I've added that to your details. What can I help you with?",
         "es": "Gracias, lo he añadido a tus datos. ¿En qué puedo ayudarte?",

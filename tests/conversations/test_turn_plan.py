@@ -550,6 +550,17 @@ def test_a_second_vague_message_brings_in_a_person_instead_of_asking_again(bot):
     assert plan.memory.pending is not None, "asked once; asking again would be a loop"
 
 
+@pytest.mark.parametrize("vague, lang", [("I need help", "en"), ("necesito ayuda", "es")])
+def test_the_same_vague_message_twice_brings_in_a_person_without_calling_it_frustration(bot, vague, lang):
+    # before: "I'm sorry this is frustrating. Would you like me to bring in a person?" (the repetition read as upset)
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say(vague)
+    plan = chat.say(vague)
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "cannot_answer"
+    assert reply(plan).startswith(phrase("vague_handoff", lang)) and not plan.memory.frustrated
+    assert plan.memory.pending.reason.startswith("The visitor needs help and did not say with what")
+
+
 def test_a_vague_opener_with_a_request_for_a_person_is_a_request(bot):
     plan = RealChat(balanced(EMAIL), bot=bot).say("I have a problem, can I talk to a human?")
     assert plan.memory.pending is not None and plan.memory.pending.cause == "user_request"
