@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from conversations.assistant.detectors import confused, venting_only, without_contact_details
+from conversations.assistant.detectors import confused, doubts, venting_only, without_contact_details
 from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, validate_field
 from conversations.assistant.human_request import asks_if_someone_is_there, asks_in_a_word
 from conversations.assistant.phrases import phrase
@@ -334,12 +334,18 @@ class _Turn:
         a, m = self.analysis, self.memory
         if a.smalltalk == "details" and not self.asked:
             return self._details_noted()
+        # "are you sure?" after an answer is said of the answer: never a new question, whatever the articles find for
+        # it ("is that right?" found the shipping article); after the offer of a person, said again, it did not help
+        doubted = doubts(self.text) and not self.asked and any(t.startswith(ANSWERED) for t in m.tried[-2:])
+        if doubted:
+            self.analysis = a = replace(a, answer=None, not_helpful=Signal(0.9, True, "doubts the answer again")
+                                        if m.offered_human else a.not_helpful)
         problem, answered, awaiting = m.problem, m.problem_answered, m.awaiting_problem
         if awaiting and not self.asked:
             problem, answered, awaiting = self.text, False, False
         elif a.not_helpful.fired or a.repeated_question.fired:
             problem, answered = problem or self.text, False
-        elif self._substantive():
+        elif self._substantive() and not doubted:
             problem, answered = self.text, False
         elif not problem:
             # Messages sent in a quick burst are answered by the last one's turn: the problem may be in an earlier one.
@@ -349,13 +355,13 @@ class _Turn:
         signals = self._signals(known, gathering_for=None)
         decision = decide(self.policy.level, signals)
         action = decision.action
-        if (action in ("ask_field", "handoff") and decision.cause == "cannot_answer" and confused(self.text)
-                and not m.offered_human and self.policy.level != "quick"):
-            # "I don't understand" after an answer: a person is offered, not queued for at once; the visitor may
-            # ask it another way instead
+        if (action in ("ask_field", "handoff") and decision.cause == "cannot_answer"
+                and (confused(self.text) or doubted) and not m.offered_human and self.policy.level != "quick"):
+            # "I don't understand" or "are you sure?" after an answer: a person is offered, not queued for at once; the
+            # visitor may ask it another way instead
             self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
-            return self._reply(Decision("offer_human", why="the visitor did not follow the answer: a person is offered"),
-                               phrase("confused_offer", self.lang))
+            return self._reply(Decision("offer_human", why="the visitor did not follow or doubts the answer: a person "
+                                        "is offered"), phrase("doubt_offer" if doubted else "confused_offer", self.lang))
         if action == "small_talk":
             if self.declined_offer:
                 return self._reply(decision, phrase("offer_declined", self.lang))
@@ -675,7 +681,8 @@ class _Turn:
         """Why the AI hands off what it could not solve: the answer did not help, or there was none."""
         if self.vague_again:  # "I need help" again: there was no question to answer
             return "vague_handoff"
-        return "not_helpful_plain" if self.analysis.not_helpful.fired else "cannot_answer_plain"
+        said_of_the_answer = self.analysis.not_helpful.fired or doubts(self.text)  # "are you sure?" asked again
+        return "not_helpful_plain" if said_of_the_answer else "cannot_answer_plain"
 
     def _notice(self, cause: str) -> Notice:
         """No cheerful opener after a complaint, anger, an accident or an urgent problem; asked "are you a

@@ -453,6 +453,21 @@ def confused(text: str) -> bool:
     return bool(_CONFUSED.match(normalize(text)))
 
 
+# "Are you sure?", "is that right?", "really?" (five languages), said of an answer: doubt, not a new question
+_DOUBT = re.compile(
+    r"^(?:(?:hmm+|um+|but|ok|pero|mais|aber|mas|e|et|y|und)[\s,!.?]*)*"
+    r"(?:are\s+you\s+(?:sure|certain)|you\s+sure|is\s+(?:that|this)\s+(?:right|correct|true|so)|really|for\s+real"
+    r"|(?:estas|esta)\s+segur[oa]|segur[oa]|de\s+verdad|en\s+serio|es\s+(?:eso\s+)?(?:cierto|correcto|asi)"
+    r"|(?:vous\s+etes|tu\s+es|t'es|etes-vous|es-tu)\s+sur(?:e)?|c'est\s+(?:sur|vrai|exact)|vraiment"
+    r"|(?:sind\s+sie|bist\s+du)\s+(?:sicher|sich\s+sicher)|wirklich|stimmt\s+das|ist\s+das\s+(?:richtig|so|sicher)"
+    r"|(?:tem|voce\s+tem)\s+certeza|serio|e\s+mesmo|isso\s+(?:esta\s+)?(?:certo|correto))[\s!.?]*$")
+
+
+def doubts(text: str) -> bool:
+    """"Are you sure?", "¿seguro?", "vraiment ?", "stimmt das?", "tem certeza?": doubt about what was just said."""
+    return bool(_DOUBT.match(normalize(text).replace("¿", " ").replace("¡", " ").strip()))
+
+
 def detect_not_helpful(text: str, history: Sequence[Turn]) -> Signal:
     # (or a thumbs down, an angry face, alone: said of the answer)
     m = _NOT_HELPFUL_RE.search(normalize(text)) or (_DISPLEASED.search(text) if _ONLY_SYMBOLS.match(text.strip()) else None)

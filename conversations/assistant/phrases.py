@@ -46,6 +46,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Entschuldigung, das war nicht klar. Sie können es anders fragen, oder ich hole jemanden aus unserem Team dazu. Möchten Sie das?",
         "pt": "Desculpe, não ficou claro. Pode perguntar de outra forma, ou eu chamo uma pessoa da nossa equipe. Quer?",
     },
+    "doubt_offer": {  # "are you sure?" after an answer
+        "en": "That's what our help article says. If your case is different, tell me more, or I can bring in a person from our team. Would you like that?",
+        "es": "Es lo que dice nuestro artículo de ayuda. Si tu caso es distinto, cuéntame más, o te paso con una persona de nuestro equipo. ¿Quieres?",
+        "fr": "C'est ce que dit notre article d'aide. Si votre cas est différent, dites-m'en plus, ou je fais appel à une personne de notre équipe. Le voulez-vous ?",
+        "de": "So steht es in unserem Hilfeartikel. Wenn es bei Ihnen anders ist, erzählen Sie mir mehr, oder ich hole jemanden aus unserem Team dazu. Möchten Sie das?",
+        "pt": "É o que diz o nosso artigo de ajuda. Se o seu caso for diferente, me conte mais, ou eu chamo uma pessoa da nossa equipe. Quer?",
+    },
     "offer_declined": {  # "no thanks" to the offer of a person
         "en": "No problem. What else can I help you with?",
         "es": "De acuerdo. ¿En qué más puedo ayudarte?",

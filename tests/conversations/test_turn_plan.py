@@ -561,6 +561,32 @@ def test_the_same_vague_message_twice_brings_in_a_person_without_calling_it_frus
     assert plan.memory.pending.reason.startswith("The visitor needs help and did not say with what")
 
 
+@pytest.mark.parametrize("question, doubt, lang", [
+    ("How long does shipping take?", "are you sure?", "en"),
+    ("How long does shipping take?", "is that right?", "en"),
+    ("¿Cuánto tarda el envío?", "¿seguro?", "es"),
+    ("Combien de temps prend la livraison ?", "vraiment ?", "fr"),
+    ("Wie lange dauert der Versand?", "Stimmt das?", "de"),
+    ("Quanto tempo demora o envio?", "tem certeza?", "pt"),
+])
+def test_a_doubt_about_an_answer_gets_a_person_offered_not_a_new_search(bot, question, doubt, lang):
+    # before: "are you sure?" was looked up as a question: "I couldn't find an answer to that", or a shipping passage
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say(question).replies[0].kb_answer
+    plan = chat.say(doubt)
+    assert plan.handoff is None and plan.memory.pending is None and plan.memory.offer_open
+    assert reply(plan) == phrase("doubt_offer", lang)
+    plan = chat.say(doubt)
+    assert plan.memory.pending is not None, "doubted again after the offer: a person"
+    assert reply(plan).startswith(phrase("not_helpful_plain", lang))
+
+
+def test_a_doubt_with_a_question_of_its_own_is_the_question():
+    from conversations.assistant.detectors import doubts
+    assert not doubts("are you sure it takes 4 days to Portugal?") and not doubts("really, is it free?")
+    assert doubts("Hmm, are you sure?") and doubts("¿De verdad?") and doubts("Sind Sie sicher?")
+
+
 def test_a_vague_opener_with_a_request_for_a_person_is_a_request(bot):
     plan = RealChat(balanced(EMAIL), bot=bot).say("I have a problem, can I talk to a human?")
     assert plan.memory.pending is not None and plan.memory.pending.cause == "user_request"
