@@ -42,6 +42,16 @@ _FOLLOW_UP = re.compile(r"^\W*(?:and|also|so|but|what about|how about|y|e|et|und
 # ... and one that points back at what was asked before ("and how do I start one?", "where do I do that?") with no
 # name of its own stays on it however its words alone rank ("and for Norway?" names a place: it has to rank near)
 _POINTS_BACK = re.compile(r"\b(?:it|one|that|this|them|those|there|eso|esto|ello|ahi|ca|cela|das|dies|dort|isso|isto)\b")
+# "and to Germany?", "what about Norway?", "¿y a Alemania?", "et pour la Suisse ?" after a question with a place or a
+# thing after a preposition ("How long does shipping take to Portugal?"): the same question about the new one
+SLOT_PREPOSITIONS = {"en": "to|for|in|into|from|with|of", "es": "a|al|para|en|con|de|desde",
+                     "fr": "à|au|aux|pour|en|avec|de|du|des", "de": "nach|für|in|zu|mit|von|aus",
+                     "pt": "a|ao|para|em|no|na|com|de|do|da"}
+_NEW_SLOT = {lang: re.compile(
+    r"^\W*(?:(?P<connector>and|what about|how about|y qu[eé] tal|y|e quanto a|et|e|und was ist mit|und)\b)?\s*"
+    rf"(?:(?P<prep>{preps})\s+)?(?P<slot>[^?!.,;:]{{2,40}}?)\s*[?!.]*\s*$", re.IGNORECASE)
+    for lang, preps in SLOT_PREPOSITIONS.items()}
+_SLOT_END = re.compile(r"\s*(?:[?!.,;:]|$)")
 FOLLOW_PARTS = 2  # a long message's last questions looked up on their own
 MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of at most this many
 # ... looked up only when a second article already ranks this close to answering the whole message: a second
@@ -265,6 +275,30 @@ class TopicIndex:
                                    how="similar to example")
 
 
+def _with_new_slot(before: str, follow: str, lang: str) -> tuple[str, str] | None:
+    """The question before, asked about the place or thing a short follow-up names instead ("How long does shipping
+    take to Portugal?" + "and to Germany?" -> "How long does shipping take to Germany?"), and that name; None when the follow-up
+    names none, or the question before has no preposition to put it after. Without a preposition of its own the
+    follow-up must name something ("what about Norway?"), not ask ("and is it free?", "and express?")."""
+    m = _NEW_SLOT[lang if lang in _NEW_SLOT else "en"].match(follow)
+    if not m or len(follow.split()) > FOLLOW_UP_WORDS or "?" not in before:
+        return None
+    slot, prep = m.group("slot").strip(), m.group("prep")
+    if not (m.group("connector") or prep) or len(slot.split()) > 4:
+        return None
+    if not prep and not all(w[:1].isupper() for w in slot.split()):
+        return None
+    question = [q for q in sentences(before) if "?" in q][-1]
+    preps = SLOT_PREPOSITIONS.get(lang, SLOT_PREPOSITIONS["en"])
+    at = [p for p in re.finditer(rf"(?<!\w)(?:{preps})\s+(?=\w)", question, re.IGNORECASE) if p.start() > 0]
+    if not at:
+        return None
+    last = at[-1]
+    end = _SLOT_END.search(question, last.end()).start()  # the old place or thing ends at punctuation
+    head = question[:last.start()] + (f"{prep} " if prep else question[last.start():last.end()])
+    return f"{head}{slot}{question[end:]}", slot
+
+
 class Assistant:
     """Analyse visitor messages for one workspace. Cheap to build once the process-wide
     models are loaded (they load on first use); topic examples are embedded once a process."""
@@ -424,6 +458,15 @@ class Assistant:
                     yield (*embedded(part), False)
         before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
         follow = _after_acknowledgment(parts) or text  # "ok cool. and how do I start one?": the follow-up
+        if before and (asked_again := _with_new_slot(before, follow, lang)):
+            question, named = asked_again
+            part, part_q, part_m = embedded(question)
+            ranked = self.knowledge.score(part, part_q, part_m, lang)
+            # "and to Switzerland?" after the EU delivery times: a place only other articles name is theirs (the
+            # rewritten question ranks the delivery times first; the international article lists Switzerland)
+            naming = self.knowledge.articles_naming(named)
+            if ranked and (not naming or ranked[0][0] in naming):
+                yield part, part_q, part_m, False
         if before and len(follow.split()) <= FOLLOW_UP_WORDS and len(sentences(follow)) <= 1 \
                 and _FOLLOW_UP.search(normalize(follow)):
             together = embedded(f"{before} {follow}")

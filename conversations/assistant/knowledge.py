@@ -319,6 +319,16 @@ class KnowledgeIndex:
         spelling = getattr(self, "spelling", None)  # indexes pickled before it have no such attribute
         return spelling.corrected(query, known) if spelling is not None else query
 
+    def articles_naming(self, words: str) -> set[int]:
+        """The articles whose text contains one of `words`' content words of four letters or more, whole
+        ("Switzerland" -> the international shipping article); its example questions and titles count too."""
+        names = [w for w in re.findall(r"\w{4,}", normalize(words)) if w not in FUNCTION_WORDS]
+        if not names:
+            return set()
+        pattern = re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b")
+        return {int(self.passage_article[i]) for i, passage in enumerate(self.passages)
+                if int(self.passage_article[i]) < len(self.article_ids) and pattern.search(normalize(passage))}
+
     def _group_probs(self, classes: np.ndarray, proba: np.ndarray) -> np.ndarray:
         """Per article, the classifier's probability; what the questions not covered took is no article's."""
         n_articles = len(self.article_ids)

@@ -403,6 +403,19 @@ def test_a_follow_up_that_names_nothing_itself_stays_on_the_article_before_in_an
     assert b.answer is None or b.answer.title != "Shipping times", b.answer
 
 
+@pytest.mark.parametrize("before, follow_up, title, says", [
+    ("How long does shipping take to Portugal?", "and to Germany?", "Shipping times", "rest of the EU"),
+    ("¿Cuánto tarda el envío a Portugal?", "¿y a Alemania?", "Shipping times", "rest of the EU"),
+    ("Wie lange dauert der Versand nach Spanien?", "und nach Deutschland?", "Shipping times", "rest of the EU"),
+    ("What are the opening hours of the Lisbon store?", "and in Madrid?", "Store opening hours", "Madrid store"),
+    ("Can I pay with PayPal?", "and with Klarna?", "Payment methods", "Klarna"),
+])
+def test_a_follow_up_naming_another_place_or_thing_is_the_question_before_about_it(before, follow_up, title, says):
+    """"and to Germany?" after the delivery times was handed off as a question with no answer (probes of 2 Dec)."""
+    a = demo_shop().analyze(follow_up, [Turn("visitor", before), Turn("ai", "…")])
+    assert a.answer is not None and a.answer.title == title and says in a.answer.passage, a.candidates
+
+
 @pytest.mark.parametrize("follow_up", ["ok thanks. and how do I send one back?", "Great! Where do I do that?"])
 def test_a_follow_up_after_thanks_that_points_back_stays_on_the_article_before(follow_up) -> None:
     """"ok cool. and how do I start one?" after the return policy was handed off (2 Dec): it opens with thanks, and
