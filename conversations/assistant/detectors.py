@@ -677,6 +677,22 @@ def detect_dissatisfaction(models: DetectorModels, ml_emb=None, x=None, emb=None
     return Signal(round(p, 4), p >= FIRE, f"dissatisfied wording (classifiers {p:.2f})" if p >= FIRE else "")
 
 
+# A question about the remedy ("what can I do?", "is that covered?", "can I get a new one?", "¿qué puedo hacer?"),
+# not "why does it take so long?" or "what is going on?": asking what to do about a problem is not upset by itself
+_ASKS_REMEDY = re.compile(
+    r"\b(?:what\s+(?:can|should|do)\s+i\s+do|what\s+are\s+my\s+options|is\s+(?:that|this|it)\s+covered"
+    r"|(?:can|could|may)\s+i\s+(?:get|have|return|exchange|send|claim|make)|how\s+(?:do|can|should)\s+i"
+    r"|que\s+(?:puedo|debo)\s+hacer|que\s+hago|(?:lo\s+)?cubre\s+la\s+garantia|esta\s+cubiert[oa]|puedo\s+(?:devolver|cambiar)"
+    r"|que\s+(?:puis-je|dois-je)\s+faire|que\s+faire|est-ce\s+(?:couvert|garanti)|(?:c'est|est-il)\s+(?:couvert|garanti)"
+    r"|was\s+(?:kann|soll)\s+ich\s+(?:tun|machen)|ist\s+das\s+(?:abgedeckt|von\s+der\s+garantie)"
+    r"|o\s+que\s+(?:posso|devo)\s+fazer|(?:esta|e)\s+coberto|posso\s+(?:devolver|trocar))\b[^.!]*\?")
+
+
+def asks_about_remedy(text: str) -> bool:
+    """The message asks what to do about a problem or whether it is covered."""
+    return bool(_ASKS_REMEDY.search(normalize(text).replace("¿", " ")))
+
+
 def combine_frustration(complaint: Signal, anger: Signal, repeated: Signal,
                         dissatisfied: Signal = Signal(0.0, False, "")) -> Signal:
     parts = [(complaint, "complaint"), (anger, "anger"), (repeated, "repeated question"),

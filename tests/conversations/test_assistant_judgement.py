@@ -502,3 +502,17 @@ def test_asking_whether_it_is_a_bot_is_not_frustration(bot: Assistant, text: str
 @pytest.mark.parametrize("text", CALM)
 def test_calm_and_pleased_messages_are_not_frustration(bot: Assistant, text: str) -> None:
     assert not bot.analyze(text).frustration.fired, bot.analyze(text).frustration
+
+
+@pytest.mark.parametrize("text", ["my tent zip is broken after one week, what can I do?",
+                                  "My jacket has a tear in the seam, is that covered?",
+                                  "mi cremallera se rompió, ¿qué puedo hacer?"])
+def test_a_defect_reported_with_a_question_about_the_remedy_is_not_frustration(bot: Assistant, text: str) -> None:
+    """Trial of 2 Dec: calm warranty questions read as frustrated, one queued as urgent ("broken" reads dissatisfied)."""
+    assert not bot.analyze(text).frustration.fired, bot.analyze(text).frustration
+
+
+@pytest.mark.parametrize("text", ["This is useless, what is wrong with you?",
+                                  "Three weeks and still nothing, what is going on with my order?!"])
+def test_angry_words_with_a_question_are_still_frustration(bot: Assistant, text: str) -> None:
+    assert bot.analyze(text).frustration.fired, bot.analyze(text).frustration
