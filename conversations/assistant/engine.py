@@ -360,9 +360,11 @@ class Assistant:
         # a question, answered honestly (anger and a complaint still count)
         dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb) \
             if smalltalk != "bot_question" and not asks_if_someone_is_there(text) and not details_only else NO_SIGNAL
-        if dissatisfied.fired and not (complaint.fired or anger.fired) and d.asks_about_remedy(text):
-            # "my tent zip is broken after one week, what can I do?": a defect reported with a question is no upset
-            # (the classifiers read "broken" as dissatisfied); a complaint or angry words still count
+        if dissatisfied.fired and not (complaint.fired or anger.fired) and (d.asks_about_remedy(text)
+                                                                             or d.claims_warranty(text)):
+            # "my tent zip is broken after one week, what can I do?", "I'd like to file a warranty claim": a defect
+            # reported with a question or a claim is no upset (the classifiers read "broken" and "claim" as
+            # dissatisfied); a complaint or angry words still count
             dissatisfied = Signal(dissatisfied.score, False, "")
         frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
         # (sarcasm, "thank the agent for losing my parcel", reads as frustration)

@@ -512,6 +512,18 @@ def test_a_defect_reported_with_a_question_about_the_remedy_is_not_frustration(b
     assert not bot.analyze(text).frustration.fired, bot.analyze(text).frustration
 
 
+@pytest.mark.parametrize("text", ["The zip of my tent broke after two weeks, I'd like to file a warranty claim",
+                                  "Quiero hacer una reclamación de garantía por mi mochila"])
+def test_a_warranty_claim_is_no_complaint(bot: Assistant, text: str) -> None:
+    """Bitext's "file a claim" complaints taught the classifiers "claim": a warranty claim asks for a repair."""
+    a = bot.analyze(text)
+    assert not a.complaint.fired and not a.frustration.fired, a.frustration
+
+
+def test_a_complaint_about_a_warranty_claim_is_a_complaint(bot: Assistant) -> None:
+    assert bot.analyze("I want to file a complaint about how my warranty claim was handled").complaint.fired
+
+
 @pytest.mark.parametrize("text", ["This is useless, what is wrong with you?",
                                   "Three weeks and still nothing, what is going on with my order?!"])
 def test_angry_words_with_a_question_are_still_frustration(bot: Assistant, text: str) -> None:
