@@ -249,13 +249,20 @@ def _with_earlier_answers(plan: TurnPlan, earlier: tuple[Analysis, ...]) -> Turn
     if not earlier or plan.handoff is not None or plan.consult_model:
         return plan
     quoted = {str((r.metadata.get("article") or {}).get("id")) for r in plan.replies if r.metadata.get("article")}
-    extra: list[Reply] = []
-    for a in earlier:
-        if a.answer is None or a.smalltalk or a.answer.article_id in quoted:
-            continue
-        quoted.add(a.answer.article_id)
-        extra.append(Reply(a.answer.text, _answer_metadata(a), kb_answer=True))
+    extra = earlier_answers(earlier, quoted=quoted)
     return replace(plan, replies=(*extra, *plan.replies)) if extra else plan
+
+
+def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozenset[str] = frozenset()) -> tuple[Reply, ...]:
+    """The answers from the articles to questions sent just before a turn's message, each article once and none
+    already `quoted` (also what a flow that took the newest message leaves to the assistant)."""
+    seen, out = set(quoted), []
+    for a in earlier:
+        if a.answer is None or a.smalltalk or a.answer.article_id in seen:
+            continue
+        seen.add(a.answer.article_id)
+        out.append(Reply(a.answer.text, _answer_metadata(a), kb_answer=True))
+    return tuple(out)
 
 
 def nudges(text: str) -> bool:

@@ -29,8 +29,8 @@ from conversations import knowledge, llm_turn, realtime, selectors, services
 from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
-from conversations.turn_plan import (FieldSpec, TurnFacts, TurnPlan, TurnPolicy, plan_gathering_lapsed, plan_turn,
-                                     withdraws)
+from conversations.turn_plan import (FieldSpec, TurnFacts, TurnPlan, TurnPolicy, earlier_answers, plan_gathering_lapsed,
+                                     plan_turn, withdraws)
 from csat import services as csat_services
 from flows import selectors as flow_selectors
 from flows import services as flow_services
@@ -96,9 +96,33 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
             return True
         if flow_services.flow_handle_message(conversation=conversation, message=message):
             services.message_turn_settle(message=message, outcome=Message.TurnOutcome.FLOW)
+            _answer_merged_questions(conversation, message)
             return True
         services.message_turn_pass_flows(message=message)
     return False
+
+
+def _answer_merged_questions(conversation: Conversation, message: Message) -> None:
+    """Under the turn's lock, once a flow took `message`: the questions sent just before it, whose turns were merged
+    into this one, still get their answers from the articles ("Can I pay with PayPal?", "Do you ship to Canada?"
+    and "How do I track my order?" sent together got only the tracking flow's question: trial of 2 Dec). A
+    question with no answer is left to the flow's outcome, as a turn leaves it to its handoff."""
+    earlier = selectors.visitor_messages_unanswered_before(message=message, limit=EARLIER_QUESTIONS)
+    conversation.refresh_from_db(fields=["status"])
+    if not earlier or not conversation.ai_active:  # the flow handed off: the person reads them all
+        return
+    try:
+        bot = knowledge.assistant_for(workspace=conversation.workspace,
+                                      policy=routing_selectors.policy_for(workspace=conversation.workspace))
+        history = _history(conversation, message)
+        replies = earlier_answers(tuple(bot.analyze(text, history) for text in earlier))
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception:  # the flow has its message: the assistant failing on the others must not undo that
+        logger.exception("Assistant failed on the questions merged into message %s", message.pk)
+        return
+    for reply in replies:
+        services.ai_reply_locked(conversation, body=reply.text, metadata=dict(reply.metadata), ask_if_helpful=True)
 
 
 def _opens_a_channel_conversation(conversation: Conversation, message: Message) -> bool:

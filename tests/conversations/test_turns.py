@@ -530,6 +530,33 @@ def test_a_burst_of_questions_gets_every_answer_the_knowledge_base_has(conversat
     assert "working days" in answers[-1], answers
 
 
+def test_questions_sent_just_before_one_a_flow_takes_still_get_their_answers(shop, conversation):
+    """Trial of 2 Dec: "Can I pay with PayPal?", "Can I return unworn items?" and "How do I track my order?" sent
+    together got only the tracking flow's question; the first two were merged into its turn and never answered."""
+    from flows import services as flow_services
+
+    workspace, _, _ = shop
+    flow = flow_services.flow_create(
+        workspace=workspace, name="Order status", trigger={"kind": "keywords", "keywords": ["track"]},
+        nodes=[{"id": "ask", "type": "collect_input",
+                "config": {"variable": "order", "question": "What's your order number?", "kind": "text"}}],
+        edges=[])
+    flow_services.flow_publish(flow=flow)
+    sent = [services.receive_message(conversation=conversation, body=body)
+            for body in ("Can I pay with PayPal?", "Can I return unworn items?", "How do I track my order?")]
+    for n, message in enumerate(sent):
+        turns.process_turn(message_id=message.pk, claim=f"c{n}")
+    outcomes = [m.turn_outcome for m in conversation.messages.filter(sender_type="visitor").order_by("id")]
+    assert outcomes == ["merged", "merged", "flow"]
+    replies = [m.body for m in conversation.messages.exclude(sender_type="visitor").order_by("id")]
+    assert any("What's your order number?" in r for r in replies), replies
+    assert any("PayPal" in r for r in replies) and any("30 days" in r for r in replies), replies
+    assert len(replies) == 3, "each once"
+    # a redelivered turn answers nothing twice
+    turns.process_turn(message_id=sent[-1].pk, claim="again")
+    assert conversation.messages.exclude(sender_type="visitor").count() == 3
+
+
 def test_a_greeting_and_a_question_sent_together_get_one_reply(conversation):
     first = services.receive_message(conversation=conversation, body="hi")
     second = services.receive_message(conversation=conversation, body="How long does standard shipping take?")
