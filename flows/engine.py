@@ -25,6 +25,7 @@ from typing import Any, Literal, TypeAlias
 
 from flows.graph import FlowGraph, Node
 from flows.nodes import (
+    NO_ANSWER_HINT,
     RETRY_HINTS,
     SEVERAL_HINTS,
     WHY_WE_ASK,
@@ -140,7 +141,8 @@ class Reading:
     (`kb_answer`, the knowledge base's confident answer) and the question asked again; a
     request for a person or anger hands off at once; a refusal ("skip", "I don't know it")
     takes the node's no-answer path. The service reads the message with the workspace's
-    assistant (five languages); without a reading the message is taken as written.
+    assistant (five languages); without a reading the message is taken as written (a question that
+    expects a specific value, an order number, still takes only a message with something like one).
     """
 
     kb_answer: str | None = None
@@ -526,6 +528,9 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
     run.retries[node.id] = tries
     question = render(config.question, run.variables, run.contact())
     hint = SEVERAL_HINTS[config.kind] if several_values(config, text) else f"{RETRY_HINTS[config.kind]} {question}"
+    if "?" in text and re.search(r"[^\W\d_]{2}", text) and expects_specific_value(config) \
+            and not several_values(config, text):
+        hint = f"{NO_ANSWER_HINT} {question}"  # a question the articles do not answer, asked instead of the value
     retry = config.retry_text or hint
     run.emit(SendMessage(render(retry, run.variables, run.contact()), config.choices))
     run.log(f"{config.variable} was not valid, asked again ({tries}/{config.max_retries})")
@@ -548,8 +553,9 @@ def _answer_value(config: CollectInputConfig, text: str, reading: Reading) -> Js
     if expects_specific_value(config):
         if not re.search(r"\w", text):  # emoji or punctuation alone ("🙂🙂🙂", "?") hold no order number
             return None
-        escaping = reading.kb_answer or reading.declined or reading.wants_person or reading.upset or reading.topic
-        return None if escaping and not looks_like_value(text, bare_word=not reading.declined) else value
+        # a message with nothing like a value in it is no value, whatever else it is ("actually, do you ship to
+        # Canada?" was looked up as the order number: trial of 2 Dec); a refusal is no value even as one word
+        return value if looks_like_value(text, bare_word=not reading.declined) else None
     if reading.wants_person or reading.upset or (reading.declined and _counts_as_refusal(config, text)):
         return None
     return value

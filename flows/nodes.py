@@ -433,6 +433,7 @@ def edge_labels(node: Node, config: NodeConfig | None) -> frozenset[str]:
 
 # Said when the visitor asks why a question is asked ("why do you need my email?"), before the question again
 WHY_WE_ASK = phrase("why_we_ask", "en")  # (flows are written in one language, as RETRY_HINTS)
+NO_ANSWER_HINT = phrase("cannot_answer_plain", "en")
 RETRY_HINTS: Mapping[str, str] = MappingProxyType(
     {
         "text": "Sorry, I didn't get an answer.",

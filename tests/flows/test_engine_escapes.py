@@ -3,6 +3,8 @@ assistant's reading of the visitor's message (no database)."""
 
 from __future__ import annotations
 
+import pytest
+
 from typing import Any
 
 from flows.engine import Inbound, Reading, RequestHandoff, RunState, SendMessage, Step, advance
@@ -201,9 +203,17 @@ def test_values_that_look_like_answers_are_still_accepted() -> None:
         assert step.state.variables["order_number"] == value, text
 
 
-def test_without_a_reading_the_message_is_taken_as_written() -> None:
-    step = answer(ORDERS, waiting(ORDERS), "What is your return policy?", None)
-    assert step.state.variables["order_number"] == "What is your return policy?"
+def test_without_a_reading_a_message_with_a_value_gives_it() -> None:
+    step = answer(ORDERS, waiting(ORDERS), "it's nw10001 I think", None)
+    assert step.state.variables["order_number"] == "nw10001"
+
+
+@pytest.mark.parametrize("reading", [None, Reading()])
+def test_a_question_with_nothing_like_a_value_is_no_order_number_even_unanswered(reading) -> None:
+    # trial of 2 Dec: "actually, do you ship to Canada?" was looked up as the order number, "not found", handed off
+    step = answer(ORDERS, waiting(ORDERS), "actually, do you ship to Canada?", reading)
+    assert step.state.status == "waiting_input" and "order_number" not in step.state.variables
+    assert sent(step) == ["I couldn't find an answer to that in our help articles. What's your order number?"]
 
 
 def test_a_free_text_question_takes_a_question_as_the_answer_but_not_a_short_refusal() -> None:
