@@ -676,7 +676,10 @@ function renderComposerHint() {
   const c = state.open;
   if (state.mode === "note") dom.replyHint.textContent = "Only agents see notes; the visitor never does.";
   else if (outsider(c)) dom.replyHint.textContent = "This conversation is for another team: add a note for them, or ask an admin to assign it to you.";
-  else dom.replyHint.textContent = c && c.status === "open" ? "The AI is handling this conversation; replying takes it over." : "";
+  else if (c && c.assignee && !sameId(c.assignee.id, ME.id) && !isResolved(c)) {
+    // two agents answering one visitor at once read as a muddle (trial of 2 Dec): say whose it is
+    dom.replyHint.textContent = `${c.assignee.name || "Another agent"} has this conversation: a reply reaches the visitor too. A note reaches only them.`;
+  } else dom.replyHint.textContent = c && c.status === "open" ? "The AI is handling this conversation; replying takes it over." : "";
 }
 
 // --- history --------------------------------------------------------------------------------

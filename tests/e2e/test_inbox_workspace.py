@@ -140,6 +140,9 @@ def test_two_agents_a_private_note_a_canned_response_and_search(live_stack, new_
     expect(toast).not_to_contain_text("Something went wrong")
     expect(toast).to_have_attribute("data-kind", "info")
     expect(ben.get_by_test_id("conversation-assignee")).to_have_text("Ana Ortiz")  # refreshed after the refusal
+    # Ben is told whose it is before he answers the visitor too (trial of 2 Dec: two greetings at once)
+    expect(ben.locator("#reply-hint")).to_contain_text("Ana Ortiz has this conversation")
+    expect(ana.locator("#reply-hint")).not_to_contain_text("has this conversation")
     ben_events["paused"] = False
 
     # 5. Ana replies with a canned response picked with "/": placeholders are filled in.
