@@ -16,6 +16,7 @@ from sklearn import config_context
 from . import detectors as d
 from .encoder import QUERY_TOKENS, get_encoder, get_multilingual_encoder, in_background, single_blas_thread
 from .extract import given_detail
+from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
@@ -381,6 +382,15 @@ class Assistant:
                 kb_text = self.knowledge.corrected(text, self.encoder.tokenizer.vocab)
                 kb_emb = q_emb if kb_text == text else self.encoder.encode_one(kb_text)
             ranked = self.knowledge.score(kb_text, kb_emb, m_emb, lang)
+            if (lang != "en" and self.encoder is not None and (not ranked or ranked[0][1] < self.kb_threshold)
+                    and not (smalltalk or human.fired) and (glossed := in_english(text, lang))):
+                # "¿Cuál es su política de devoluciones?" found nothing sure: its shop words in English, for MiniLM
+                # (glossary.py), against the multilingual reading of the message as written (KnowledgeIndex.score);
+                # only then, so that the second MiniLM pass costs nothing to a question already answered
+                glossed_emb = self.encoder.encode_one(glossed)
+                again = self.knowledge.score(glossed, glossed_emb, m_emb, lang)
+                if again and (not ranked or again[0][1] > ranked[0][1]):
+                    ranked, kb_text, kb_emb = again, glossed, glossed_emb
             candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)
             cand_passages = tuple(self.knowledge.passages[p] for _, _, p, _ in ranked)
             whole = None  # a long message's own answer, taken when none of its last questions finds one

@@ -517,7 +517,25 @@ def test_a_question_in_another_language_is_answered_from_the_english_article(sho
     a = bot.analyze("¿Cuánto tarda el envío?")
     assert a.language == "es" and a.answer is not None and a.answer.article_id == "delivery"
     assert "De nuestro artículo «Delivery times»" in a.answer.text and a.answer.text.endswith(a.answer.url)
-    assert Assistant(replace(shop, emb_multi=None)).analyze("¿Cuánto tarda el envío?").answer is None
+    # without the multilingual vectors, the question's shop words read in English still find it (glossary.py) ...
+    assert Assistant(replace(shop, emb_multi=None)).analyze("¿Cuánto tarda el envío?").answer.article_id == "delivery"
+    # ... and a question with none of them does not
+    assert Assistant(replace(shop, emb_multi=None)).analyze("¿Cuánto se tarda?").answer is None
+
+
+@pytest.mark.parametrize("question, lang", [("¿Cuál es vuestra política de devoluciones?", "es"),
+                                            ("Quelle est votre politique de retour ?", "fr"),
+                                            ("Wie sind Ihre Bedingungen für Rücksendungen?", "de")])
+def test_a_return_policy_question_in_another_language_finds_the_returns_article(question: str, lang: str) -> None:
+    """Trial of 2 Dec: "Hola, ¿cuál es vuestra política de devoluciones?" was handed off (0.17 on the multilingual
+    reading alone: it is as close to "Which payment methods do you accept?"); its shop words read in English find it.
+    (Written for this test with a Portuguese one, "Qual é a vossa política de devoluções?", which ranks the returns
+    article first at 0.25, just under the demo's 0.26: docs/assistant.md.)"""
+    from conversations.assistant.glossary import in_english
+
+    assert in_english(question, lang) is not None
+    a = demo_shop().analyze(question)
+    assert a.language == lang and a.answer is not None and a.answer.title == "Returns and exchanges", a.candidates
 
 
 def test_a_question_in_another_language_that_no_article_answers_is_not_answered(shop: KnowledgeIndex) -> None:
@@ -538,6 +556,6 @@ def test_english_questions_are_scored_as_before_the_multilingual_vectors(shop: K
         m_emb = bot.ml_encoder.encode_one(question)
         assert shop.score(question, q_emb, m_emb, "en") == older.score(question, q_emb, m_emb, "en") \
             == older.score(question, q_emb)
-    spanish = "¿Cuánto tarda el envío?"
+    spanish = "¿Y si me quedan grandes?"  # (no shop word of the glossary in it)
     assert Assistant(older).analyze(spanish).answer is None
-    assert Assistant(shop).analyze(spanish).answer is not None
+    assert Assistant(shop).analyze("¿Cuánto tarda el envío?").answer is not None

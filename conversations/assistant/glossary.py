@@ -1,0 +1,99 @@
+"""Support words in Spanish, French, German and Portuguese, read as English for the knowledge base.
+
+MiniLM, which ranks an English knowledge base, reads English only; the multilingual encoder matches a question in
+another language to English passages only loosely ("¿Cuál es su política de devoluciones?" is as close to "Which
+payment methods do you accept?" as to the returns article). A question whose words of online shopping and support
+are put in English ("¿cuál es su policy de returns?") is read by MiniLM like an English one. The words are the
+vocabulary of a shop's help centre (orders, delivery, returns, payment, accounts, stores), written for this module
+from general knowledge, not from any evaluation set; words the list lacks stay as written.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .text import normalize
+
+# accent-folded, lower case (as text.normalize writes them) -> English
+_WORDS: dict[str, dict[str, str]] = {
+    "es": {
+        "pedido": "order", "pedidos": "orders", "compra": "purchase", "envio": "shipping", "envios": "shipping",
+        "entrega": "delivery", "enviar": "ship", "envian": "ship", "enviais": "ship", "enviado": "shipped",
+        "llega": "arrive", "llegar": "arrive", "llegara": "arrive", "tarda": "take", "tardan": "take", "plazo": "time",
+        "devolucion": "return", "devoluciones": "returns", "devolver": "return", "devuelvo": "return",
+        "cambio": "exchange", "cambios": "exchanges", "cambiar": "change", "reembolso": "refund",
+        "reembolsos": "refunds", "dinero": "money", "talla": "size", "tallas": "sizes", "politica": "policy",
+        "pago": "payment", "pagos": "payments", "pagar": "pay", "tarjeta": "card", "regalo": "gift",
+        "garantia": "warranty", "roto": "broken", "rota": "broken", "danado": "damaged", "danada": "damaged",
+        "seguimiento": "tracking", "rastrear": "track", "paquete": "parcel", "cancelar": "cancel",
+        "contrasena": "password", "cuenta": "account", "tienda": "store", "tiendas": "stores", "horario": "hours",
+        "abre": "open", "abierto": "open", "gratis": "free", "gratuito": "free", "coste": "cost", "precio": "price",
+        "cuanto": "how much", "cuando": "when", "donde": "where", "como": "how", "puedo": "can i", "botas": "boots",
+        "chaqueta": "jacket", "pantalones": "trousers", "mochila": "backpack", "tienda de campana": "tent",
+        "saldo": "balance", "factura": "invoice", "recoger": "collect", "internacional": "international",
+    },
+    "fr": {
+        "commande": "order", "commandes": "orders", "achat": "purchase", "livraison": "delivery",
+        "expedition": "shipping", "envoi": "shipping", "expedie": "shipped", "expediee": "shipped",
+        "livrez": "deliver", "livrer": "deliver", "arrive": "arrive", "delai": "time", "delais": "times",
+        "retour": "return", "retours": "returns", "retourner": "return", "renvoyer": "send back",
+        "echange": "exchange", "echanger": "exchange", "remboursement": "refund", "rembourse": "refunded",
+        "argent": "money", "taille": "size", "tailles": "sizes", "politique": "policy", "paiement": "payment",
+        "payer": "pay", "carte": "card", "cadeau": "gift", "garantie": "warranty", "casse": "broken",
+        "cassee": "broken", "endommage": "damaged", "endommagee": "damaged", "suivi": "tracking", "suivre": "track",
+        "colis": "parcel", "annuler": "cancel", "modifier": "change", "mot de passe": "password", "compte": "account",
+        "magasin": "store", "magasins": "stores", "boutique": "store", "horaires": "hours", "ouvert": "open",
+        "gratuit": "free", "gratuite": "free", "cout": "cost", "prix": "price", "combien": "how much",
+        "quand": "when", "ou": "where", "comment": "how", "chaussures": "shoes", "veste": "jacket",
+        "pantalon": "trousers", "sac a dos": "backpack", "tente": "tent", "solde": "balance", "facture": "invoice",
+        "retirer": "collect", "international": "international",
+    },
+    "de": {
+        "bestellung": "order", "bestellungen": "orders", "kauf": "purchase", "versand": "shipping",
+        "lieferung": "delivery", "liefern": "deliver", "geliefert": "delivered", "versendet": "shipped",
+        "verschickt": "shipped", "kommt": "arrive", "dauert": "take", "lieferzeit": "delivery time",
+        "rucksendung": "return", "rucksendungen": "returns", "zurucksenden": "return", "zuruckschicken": "return",
+        "ruckgabe": "return", "umtausch": "exchange", "umtauschen": "exchange", "erstattung": "refund",
+        "ruckerstattung": "refund", "geld": "money", "grosse": "size", "grossen": "sizes", "richtlinie": "policy",
+        "bedingungen": "policy", "zahlung": "payment", "bezahlen": "pay", "zahlen": "pay", "karte": "card",
+        "geschenkkarte": "gift card", "gutschein": "gift card", "garantie": "warranty", "kaputt": "broken",
+        "beschadigt": "damaged", "sendungsverfolgung": "tracking", "verfolgen": "track", "paket": "parcel",
+        "stornieren": "cancel", "andern": "change", "passwort": "password", "konto": "account", "laden": "store",
+        "geschaft": "store", "filiale": "store", "offnungszeiten": "opening hours", "geoffnet": "open",
+        "kostenlos": "free", "kosten": "cost", "kostet": "cost", "preis": "price", "wie viel": "how much",
+        "wann": "when", "wo": "where", "wie": "how", "stiefel": "boots", "schuhe": "shoes", "jacke": "jacket",
+        "hose": "trousers", "rucksack": "backpack", "zelt": "tent", "guthaben": "balance", "rechnung": "invoice",
+        "abholen": "collect", "international": "international",
+    },
+    "pt": {
+        "pedido": "order", "pedidos": "orders", "encomenda": "order", "encomendas": "orders", "compra": "purchase",
+        "envio": "shipping", "entrega": "delivery", "enviar": "ship", "enviam": "ship", "enviado": "shipped",
+        "chega": "arrive", "chegar": "arrive", "demora": "take", "prazo": "time", "devolucao": "return",
+        "devolucoes": "returns", "devolver": "return", "troca": "exchange", "trocas": "exchanges", "trocar": "exchange",
+        "reembolso": "refund", "dinheiro": "money", "tamanho": "size", "tamanhos": "sizes", "politica": "policy",
+        "pagamento": "payment", "pagar": "pay", "cartao": "card", "presente": "gift", "garantia": "warranty",
+        "quebrado": "broken", "quebrada": "broken", "danificado": "damaged", "danificada": "damaged",
+        "rastreamento": "tracking", "rastrear": "track", "pacote": "parcel", "cancelar": "cancel", "alterar": "change",
+        "senha": "password", "conta": "account", "loja": "store", "lojas": "stores", "horario": "hours",
+        "aberta": "open", "gratis": "free", "gratuito": "free", "custo": "cost", "preco": "price", "quanto": "how much",
+        "quando": "when", "onde": "where", "como": "how", "posso": "can i", "botas": "boots", "jaqueta": "jacket",
+        "casaco": "jacket", "calcas": "trousers", "mochila": "backpack", "barraca": "tent", "saldo": "balance",
+        "fatura": "invoice", "retirar": "collect", "internacional": "international",
+    },
+}
+# the longest phrases first ("mot de passe" before "passe"), each whole words
+_PATTERNS = {lang: re.compile(r"\b(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b")
+             for lang, words in _WORDS.items()}
+
+
+@lru_cache(maxsize=1024)
+def in_english(text: str, lang: str) -> str | None:
+    """`text` with its support words in English ("¿Cuál es su política de devoluciones?" -> "¿cual es su policy de
+    returns?"), or None when the language has no list or no word of it is in the list."""
+    pattern = _PATTERNS.get(lang)
+    if pattern is None:
+        return None
+    words = _WORDS[lang]
+    norm = normalize(text)
+    glossed, count = pattern.subn(lambda m: words[m.group(1)], norm)
+    return glossed if count else None
