@@ -81,6 +81,22 @@ _WORDS: dict[str, dict[str, str]] = {
         "fatura": "invoice", "retirar": "collect", "internacional": "international",
     },
 }
+# the language's own function words, left as written, only blur what MiniLM reads ("¿cual es vuestra policy de
+# returns?" -> "policy returns?")
+_FUNCTION_WORDS = {
+    "es": "el la los las lo de del a al en y o que cual es son su sus vuestra vuestro vuestras vuestros mi mis un una "
+          "unos unas por se le les me te nos hay esta este esto ese esa eso muy ya",
+    "fr": "le la les l de d du des un une et ou que qu quel quelle quels quelles est sont votre vos mon ma mes ce cette "
+          "ces il elle je j vous nous y en au aux a",
+    "de": "der die das den dem des ein eine einen einem einer und oder ist sind ihr ihre ihren mein meine es ich sie wir "
+          "im am zum zur",
+    "pt": "o a os as de do da dos das um uma e ou que qual quais e sao seu sua seus suas vosso vossa meu minha no na "
+          "nos nas em se me",
+}
+_DROP = {lang: re.compile(r"\b(?:" + "|".join(words.split()) + r")\b\s*") for lang, words in _FUNCTION_WORDS.items()}
+# a greeting before the question says nothing MiniLM should weigh ("Hola, ¿cuál es…?" scored 0.015 lower)
+_GREETING = re.compile(r"^\W*(?:hola|buenas|buenos\s+dias|buenas\s+tardes|bonjour|bonsoir|salut|hallo|guten\s+(?:tag|morgen)"
+                       r"|servus|moin|ola|oi|bom\s+dia|boa\s+tarde)\b[\s,;:!.]*")
 # the longest phrases first ("mot de passe" before "passe"), each whole words
 _PATTERNS = {lang: re.compile(r"\b(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b")
              for lang, words in _WORDS.items()}
@@ -94,6 +110,8 @@ def in_english(text: str, lang: str) -> str | None:
     if pattern is None:
         return None
     words = _WORDS[lang]
-    norm = normalize(text)
+    norm = _GREETING.sub("", normalize(text)) or normalize(text)
     glossed, count = pattern.subn(lambda m: words[m.group(1)], norm)
-    return glossed if count else None
+    if not count:
+        return None
+    return " ".join(_DROP[lang].sub(" ", glossed).split()) or glossed
