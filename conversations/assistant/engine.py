@@ -53,6 +53,12 @@ _NEW_SLOT = {lang: re.compile(
     rf"(?:(?P<prep>{preps})\s+)?(?P<slot>[^?!.,;:]{{2,40}}?)\s*[?!.]*\s*$", re.IGNORECASE)
     for lang, preps in SLOT_PREPOSITIONS.items()}
 _SLOT_END = re.compile(r"\s*(?:[?!.,;:]|$)")
+# Words that open a question and say nothing of it ("actually, do you ship to Canada?" fell under the threshold that
+# "Do you ship to Canada?" passed: trial of 2 Dec); not "and", "so", "also", which make a follow-up
+_OPENING_FILLER = re.compile(
+    r"^\W*(?:(?:actually|by\s+the\s+way|btw|oh|ah|well|anyway|in\s+fact|quick\s+question|one\s+more\s+thing|hmm+|um+"
+    r"|por\s+cierto|en\s+realidad|oye|au\s+fait|en\s+fait|ubrigens|übrigens|eigentlich|alias|aliás|na\s+verdade)\b[\s,;:.!-]*)+",
+    re.IGNORECASE)
 FOLLOW_PARTS = 2  # a long message's last questions looked up on their own
 MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of at most this many
 # ... looked up only when a second article already ranks this close to answering the whole message: a second
@@ -378,9 +384,12 @@ class Assistant:
         answer, conf, candidates, cand_passages = None, 0.0, (), ()
         if not self.knowledge.empty and text.strip():
             kb_text, kb_emb = text, q_emb
+            if len((plain := _OPENING_FILLER.sub("", text)).split()) >= 3:
+                kb_text = plain
             if lang == "en" and self.encoder is not None:  # "a refnud for my boots": the knowledge base's "refund"
-                kb_text = self.knowledge.corrected(text, self.encoder.tokenizer.vocab)
-                kb_emb = q_emb if kb_text == text else self.encoder.encode_one(kb_text)
+                kb_text = self.knowledge.corrected(kb_text, self.encoder.tokenizer.vocab)
+            if kb_text != text and self.encoder is not None:
+                kb_emb = self.encoder.encode_one(kb_text)
             ranked = self.knowledge.score(kb_text, kb_emb, m_emb, lang)
             if (lang != "en" and self.encoder is not None and (not ranked or ranked[0][1] < self.kb_threshold)
                     and not (smalltalk or human.fired) and (glossed := in_english(text, lang))):
