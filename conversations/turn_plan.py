@@ -49,6 +49,16 @@ DECLINE = re.compile(
     r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux) pas|non|aucun|"
     r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich wei(?:ss|ß) nicht|ich mochte nicht|nein|keine|"
     r"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao)\b")
+# A detail refused before it is asked ("I don't want to give my email", "je ne veux pas donner mon email", "no quiero dar
+# mi correo"): the field is not asked later (normalized text); which kind of detail, by the word for it
+REFUSES_DETAIL = re.compile(
+    r"\b(?:(?:i\s+)?(?:don'?t|do\s+not|won'?t|will\s+not|rather\s+not|prefer\s+not\s+to)\s+(?:want\s+to\s+|wish\s+to\s+)?"
+    r"(?:give|share|provide|leave|send)|no\s+(?:quiero|voy\s+a)\s+(?:dar|dejar|compartir|facilitar)|prefiero\s+no\s+(?:dar|dejar)"
+    r"|je\s+(?:ne\s+)?(?:veux|souhaite|vais)\s+pas\s+(?:donner|laisser|communiquer|partager)"
+    r"|(?:ich\s+)?(?:mochte|will|werde)\s+(?:meine\s+\S+\s+)?nicht\s+(?:angeben|geben|nennen|teilen)"
+    r"|nao\s+(?:quero|vou)\s+(?:dar|deixar|passar|compartilhar|partilhar))\b")
+_DETAIL_WORDS = {"email": re.compile(r"\b(?:e-?mail|mail|correo|courriel|adresse\s+mail|e-mail-adresse)\b"),
+                 "phone": re.compile(r"\b(?:phone|number|telefono|numero|telephone|telefon\w*|nummer|numero)\b")}
 # Asking back why the information is needed ("why do you need my email?", "¿para qué lo necesitan?", "wozu?"): not a
 # refusal, not an answer; the AI says why and asks once more (normalized text)
 WHY_ASKED = re.compile(
@@ -341,6 +351,13 @@ class _Turn:
         a, m = self.analysis, self.memory
         if a.smalltalk == "details" and not self.asked:
             return self._details_noted()
+        refused = self._details_refused()
+        if refused is not None and a.answer is None and not self.asked and not a.frustration.fired and not self.topic:
+            # "I don't want to give my email" before anything was asked: it never will be
+            self.memory = replace(self.memory, skipped=tuple(dict.fromkeys((*m.skipped, *refused))),
+                                  awaiting_problem=not m.problem or m.awaiting_problem)
+            return self._reply(Decision("small_talk", why="the visitor refused a detail before it was asked"),
+                               f"{phrase('gather_skipped', self.lang)} {phrase('ask_what_you_need_short', self.lang)}")
         # "are you sure?" after an answer is said of the answer: never a new question, whatever the articles find for
         # it ("is that right?" found the shipping article); after the offer of a person, said again, it did not help
         doubted = doubts(self.text) and not self.asked and any(t.startswith(ANSWERED) for t in m.tried[-2:])
@@ -421,6 +438,13 @@ class _Turn:
             return self._reply(decision, phrase("thanks", self.lang))
         self.memory = replace(self.memory, problem_answered=True).with_tried("the visitor confirmed the answer")
         return replace(self._reply(decision, phrase("answer_confirmed", self.lang)), resolve=True)
+
+    def _details_refused(self) -> tuple[str, ...] | None:
+        """The policy's fields of the kind of detail the message refuses to give ("I don't want to give my email":
+        its email fields, maybe none); None when it refuses none."""
+        norm = normalize(self.text)
+        kinds = {kind for kind, word in _DETAIL_WORDS.items() if word.search(norm)} if REFUSES_DETAIL.search(norm) else set()
+        return tuple(f.name for f in self.policy.fields if f.kind in kinds) if kinds else None
 
     def _details_noted(self) -> TurnPlan:
         """An email or a number with nothing asked for it (the answer to a question asked before an agent resolved

@@ -88,6 +88,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Eine Person aus unserem Team kann mit Ihnen klären, was Sie brauchen.",
         "pt": "Uma pessoa da nossa equipe pode ver com você do que você precisa.",
     },
+    "ask_what_you_need_short": {  # after a detail refused before it was asked
+        "en": "What can I help you with?",
+        "es": "¿En qué puedo ayudarte?",
+        "fr": "Comment puis-je vous aider ?",
+        "de": "Wobei kann ich Ihnen helfen?",
+        "pt": "Como posso ajudar?",
+    },
     "details_noted": {  # an email or a number sent with nothing asked for it: kept for the team
         "en": "Thanks, I've added that to your details. What can I help you with?",
         "es": "Gracias, lo he añadido a tus datos. ¿En qué puedo ayudarte?",

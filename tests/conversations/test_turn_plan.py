@@ -1058,6 +1058,25 @@ def test_a_link_alone_is_no_detail_to_note(bot):
     assert reply(plan) != phrase("details_noted", "en")
 
 
+@pytest.mark.parametrize("refusal, lang", [("I don't want to give my email", "en"),
+                                           ("je ne veux pas donner mon email", "fr"),
+                                           ("no quiero dar mi correo", "es")])
+def test_an_email_refused_before_it_is_asked_is_never_asked(bot, refusal, lang):
+    # re-trial of 2 Dec: "je ne veux pas donner mon email" was handed off as a question with no answer, the email asked
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say(refusal)
+    assert plan.handoff is None and plan.memory.pending is None and plan.language == lang
+    assert reply(plan).startswith(phrase("gather_skipped", lang))
+    plan = chat.say({"en": "I want to talk to a person", "fr": "je veux parler à quelqu'un",
+                     "es": "quiero hablar con una persona"}[lang])
+    assert plan.handoff is not None and phrase("gather_email", lang) not in reply(plan)
+
+
+def test_an_email_refused_with_a_question_gets_the_answer(bot):
+    plan = RealChat(balanced(EMAIL), bot=bot).say("I don't want to give my email, how long does shipping take?")
+    assert "working days" in reply(plan) and plan.memory.pending is None
+
+
 def test_an_email_and_a_phone_together_give_the_email():
     chat = Chat(balanced(EMAIL))
     chat.say("I want to talk to someone", human=True)
