@@ -2,8 +2,9 @@
 contact's name, email and phone.
 
 Every word must match somewhere in the conversation (its messages or its contact), as a prefix, so
-"refu" finds "refund" while the agent types; accents are folded on both sides ("tres" finds "três"). The 'simple' configuration (no stemming, no stop words)
-because the assistant's five languages share one index; PostgreSQL's parser keeps a whole email
+"refu" finds "refund" while the agent types; accents are folded on both sides ("tres" finds "três").
+The 'simple' configuration (no stemming, no stop words) because the assistant's five languages share
+one index; PostgreSQL's parser keeps a whole email
 address as one token, so "ana@example.com" finds exactly that contact. The vectors are built with the
 same expressions as the GIN indexes on Message and Contact, so PostgreSQL can use them.
 """
@@ -72,10 +73,10 @@ def matches(text: str) -> Q | None:
         in_contact = Contact.objects.annotate(found=contact_vector()).filter(pk=OuterRef("contact_id"), found=query)
         found = Q(Exists(in_messages)) | Q(Exists(in_contact))
         if digits := phone_digits(word):  # a number without its country code, or written another way
-            on_phone = (Contact.objects.filter(pk=OuterRef("contact_id"))
-                        .annotate(digits=Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
-                                              output_field=CharField()))
-                        .filter(digits__contains=digits))
+            phone = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
+                         output_field=CharField())  # the contact's phone, its digits only
+            on_phone = Contact.objects.filter(pk=OuterRef("contact_id")).annotate(digits=phone).filter(
+                digits__contains=digits)
             found |= Q(Exists(on_phone))
         condition &= found
     return condition

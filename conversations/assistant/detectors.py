@@ -298,11 +298,12 @@ def detect_complaint(text: str, language: str, models: DetectorModels, x=None) -
     lr = positive_proba(models.complaint, x)
     if language != "en":
         lr *= 0.6
-    claim = claims_warranty(text)
+    norm = normalize(text)
+    claim = bool(_WARRANTY_CLAIM.search(norm))
     if claim:
         lr = min(lr, 0.3)
-    m = _COMPLAINT_RE.search(normalize(text))
-    if m and claim and not _COMPLAINT_WORD.search(normalize(text)):
+    m = _COMPLAINT_RE.search(norm)
+    if m and claim and not _COMPLAINT_WORD.search(norm):
         m = None  # "hacer una reclamación de garantía" is the claim; "a complaint about my warranty claim" is one
     if m and 0.85 > lr:
         return Signal(0.85, True, f"complaint: {m.group(0)!r}")

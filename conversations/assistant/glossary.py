@@ -3,7 +3,8 @@
 MiniLM, which ranks an English knowledge base, reads English only; the multilingual encoder matches a question in
 another language to English passages only loosely ("¿Cuál es su política de devoluciones?" is as close to "Which
 payment methods do you accept?" as to the returns article). A question whose words of online shopping and support
-are put in English ("¿cuál es su policy de returns?") is read by MiniLM like an English one. The words are the
+are put in English, its greeting and its language's function words left out ("policy returns?"), is read by MiniLM
+like an English one. The words are the
 vocabulary of a shop's help centre (orders, delivery, returns, payment, accounts, stores), written for this module
 from general knowledge, not from any evaluation set; words the list lacks stay as written.
 """
@@ -104,13 +105,15 @@ _PATTERNS = {lang: re.compile(r"\b(" + "|".join(sorted(map(re.escape, words), ke
 
 @lru_cache(maxsize=1024)
 def in_english(text: str, lang: str) -> str | None:
-    """`text` with its support words in English ("¿Cuál es su política de devoluciones?" -> "¿cual es su policy de
-    returns?"), or None when the language has no list or no word of it is in the list."""
+    """`text` with its support words in English, without a greeting or the language's function words ("Hola, ¿Cuál
+    es su política de devoluciones?" -> "¿ policy returns?"), or None when the language has no list or no word of
+    it is in the list."""
     pattern = _PATTERNS.get(lang)
     if pattern is None:
         return None
     words = _WORDS[lang]
-    norm = _GREETING.sub("", normalize(text)) or normalize(text)
+    norm = normalize(text)
+    norm = _GREETING.sub("", norm) or norm
     glossed, count = pattern.subn(lambda m: words[m.group(1)], norm)
     if not count:
         return None
