@@ -43,7 +43,7 @@ from bench.report import write_json  # noqa: E402
 import numpy as np  # noqa: E402
 
 from conversations.assistant import (  # noqa: E402
-    DEFAULT_KB_THRESHOLD, Article, Assistant, KnowledgeIndex, Topic, build_knowledge_index,
+    DEFAULT_KB_THRESHOLD, Article, ArticleTranslation, Assistant, KnowledgeIndex, Topic, build_knowledge_index,
 )
 from conversations.assistant import detectors  # noqa: E402
 from conversations.assistant.encoder import get_encoder  # noqa: E402
@@ -370,12 +370,13 @@ def kb_languages_eval(models, timings: list[float]) -> dict:
     questions of kb_passages_demo.jsonl and their translations, plus 8 questions it does not answer per
     language; at the demo's own threshold, how many get the right article, a wrong one, or none."""
     bot, doc = demo_bot(models)
+    titles = {str(i): a["title"] for i, a in enumerate(doc["knowledge_base"])}  # an answer may name a translation
     rows = load(KB_LANGUAGES) + [{"lang": "en", "article": r["article"], "question": r["question"]}
                                  for r in load(KB_DEMO_QUESTIONS)]
     per: dict[str, dict] = {}
     for r in rows:
         a = timed(bot, r["question"], timings)
-        got = a.answer.title if a.answer is not None else None
+        got = titles[a.answer.article_id] if a.answer is not None else None
         m = per.setdefault(r["lang"], {"in_scope": 0, "right": 0, "wrong": 0, "out_of_scope": 0, "oos_answered": 0})
         if r["article"] is None:
             m["out_of_scope"] += 1
@@ -404,10 +405,16 @@ def demo_bot(models, threshold: float | None = None) -> tuple[Assistant, dict]:
     """The demo shop as `make run` seeds it: its articles, example questions, questions not covered, threshold."""
     doc = json.loads(DEMO_WORKSPACE.read_text())
     articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/{i}/",
-                        tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
+                        tuple(a.get("questions", ())), translations(a)) for i, a in enumerate(doc["knowledge_base"])]
     kb_threshold = doc["policy"]["kb_threshold"] if threshold is None else threshold
     return Assistant(build_knowledge_index(articles, doc["policy"]["kb_not_covered"]), kb_threshold=kb_threshold,
                      models=models), doc
+
+
+def translations(article: dict) -> tuple[ArticleTranslation, ...]:
+    """A workspace document article's translations, as the app indexes them (conversations/knowledge.py)."""
+    return tuple(ArticleTranslation(lang, t["title"], t["body"], tuple(t.get("questions", ())))
+                 for lang, t in sorted(article.get("translations", {}).items()))
 
 
 def demo_bitext_eval(split: str, limit: int | None, models, timings: list[float]) -> dict:

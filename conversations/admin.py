@@ -5,6 +5,7 @@ from django.utils.dateparse import parse_datetime
 
 from conversations import knowledge, services
 from conversations.models import (
+    TRANSLATION_LANGUAGES,
     CannedResponse,
     Contact,
     Conversation,
@@ -73,6 +74,8 @@ class HandoffAdmin(admin.ModelAdmin):
 
 
 class KnowledgeArticleForm(forms.ModelForm):
+    """The article, and its translations as plain fields a language (title, body, questions) instead of JSON."""
+
     questions = ListTextField(
         commas=False, rows=5, label="Questions it answers",
         help_text="Questions visitors ask that this article answers, one a line, in their own words "
@@ -83,10 +86,52 @@ class KnowledgeArticleForm(forms.ModelForm):
         model = KnowledgeArticle
         fields = ("workspace", "title", "body", "tags", "questions", "published")
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        saved = (self.instance.translations or {}) if self.instance else {}
+        for lang, name in TRANSLATION_LANGUAGES.items():
+            t = saved.get(lang) or {}
+            self.fields[f"title_{lang}"] = forms.CharField(
+                label=f"Title ({name})", max_length=200, required=False, initial=t.get("title", ""))
+            self.fields[f"body_{lang}"] = forms.CharField(
+                label=f"Body ({name})", required=False, initial=t.get("body", ""),
+                widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
+                help_text=f"A visitor writing in {name} is answered from this text. Leave title and body empty for none.")
+            self.fields[f"questions_{lang}"] = ListTextField(
+                commas=False, rows=3, label=f"Questions it answers ({name})", initial=t.get("questions", []))
+
+    def clean(self):
+        cleaned = super().clean()
+        translations = {}
+        for lang, name in TRANSLATION_LANGUAGES.items():
+            title = " ".join((cleaned.get(f"title_{lang}") or "").split())
+            body = (cleaned.get(f"body_{lang}") or "").strip()
+            questions = cleaned.get(f"questions_{lang}") or []
+            if not (title or body or questions):
+                continue
+            if not title:
+                self.add_error(f"title_{lang}", f"The {name} translation needs a title (or leave all its fields empty).")
+            if not body:
+                self.add_error(f"body_{lang}", f"The {name} translation needs a body (or leave all its fields empty).")
+            translations[lang] = {"title": title, "body": body, "questions": questions}
+        self.instance.translations = translations
+        return cleaned
+
 
 @admin.register(KnowledgeArticle)
 class KnowledgeArticleAdmin(admin.ModelAdmin):
     form = KnowledgeArticleForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        # the translations' fields are made by the form itself, not by the model form factory
+        kwargs["fields"] = KnowledgeArticleForm.Meta.fields
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return [(None, {"fields": ("workspace", "title", "body", "tags", "questions", "published")})] + [
+            (f"In {name}", {"classes": ("collapse",),
+                            "fields": (f"title_{lang}", f"body_{lang}", f"questions_{lang}")})
+            for lang, name in TRANSLATION_LANGUAGES.items()]
     list_display = ("title", "workspace", "published", "updated_at")
     list_filter = ("workspace", "published")
     search_fields = ("title", "body", "questions")

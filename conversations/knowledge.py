@@ -31,9 +31,15 @@ def article_url(article: KnowledgeArticle) -> str:
 def articles_for(workspace: Workspace) -> list[assistant.Article]:
     return [
         assistant.Article(id=str(a.pk), title=a.title, body=a.body, tags=tuple(a.tags or ()), url=article_url(a),
-                          questions=tuple(a.questions or ()))
+                          questions=tuple(a.questions or ()), translations=_translations(a))
         for a in KnowledgeArticle.objects.filter(workspace=workspace, published=True).order_by("pk")
     ]
+
+
+def _translations(article: KnowledgeArticle) -> tuple[assistant.ArticleTranslation, ...]:
+    return tuple(assistant.ArticleTranslation(language=lang, title=t.get("title") or "", body=t.get("body") or "",
+                                              questions=tuple(t.get("questions") or ()))
+                 for lang, t in sorted((article.translations or {}).items()) if isinstance(t, dict))
 
 
 # A reindex's progress, for the admin: "queued" (a task is on its way), "building" (a worker is on it);

@@ -270,6 +270,10 @@ class Handoff(HandoffTarget):
         return self.status in self.OPEN_STATUSES
 
 
+# An article is written in English, the assistant's first language; it may be translated into the others it reads.
+TRANSLATION_LANGUAGES = {"es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese"}
+
+
 class KnowledgeArticle(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="articles")
     title = models.CharField(max_length=200)
@@ -279,10 +283,19 @@ class KnowledgeArticle(models.Model):
         default=list, blank=True,
         help_text="Questions visitors ask that this article answers: matched like the title, never quoted.")
     published = models.BooleanField(default=True)
+    translations = models.JSONField(
+        default=dict, blank=True,
+        help_text='The article in other languages, by language code: {"es": {"title": …, "body": …, "questions": […]}}. '
+                  "A visitor writing in one of them is answered from it.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title"]
+
+    def translated(self, language: str) -> tuple[str, str]:
+        """(title, body) in `language` when the article has that translation, else as written."""
+        t = (self.translations or {}).get(language) or {}
+        return (t.get("title") or self.title, t.get("body") or self.body) if t.get("body") else (self.title, self.body)
 
     def __str__(self) -> str:
         return self.title

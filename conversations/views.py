@@ -37,4 +37,8 @@ def inbox(request):
 
 def help_article(request, workspace_id: int, article_id: int):
     article = get_object_or_404(KnowledgeArticle, pk=article_id, workspace_id=workspace_id, published=True)
-    return render(request, "help_article.html", {"article": article})
+    # ?lang=es: the translation an answer in Spanish quoted (the article as written when it has none)
+    language = request.GET.get("lang", "")
+    title, body = article.translated(language)
+    return render(request, "help_article.html", {
+        "title": title, "body": body, "language": language if (title, body) != (article.title, article.body) else "en"})

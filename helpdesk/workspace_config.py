@@ -15,7 +15,7 @@ from rest_framework import serializers
 from conversations import knowledge
 from conversations.assistant.text import LANGUAGES as GREETING_LANGUAGES
 from conversations import services as conversation_services
-from conversations.models import KnowledgeArticle
+from conversations.models import TRANSLATION_LANGUAGES, KnowledgeArticle
 from flows import document as flow_document
 from flows import selectors as flow_selectors
 from flows import services as flow_services
@@ -139,6 +139,12 @@ class PolicySerializer(serializers.Serializer):
         return not_covered_questions(value)[0]
 
 
+class ArticleTranslationSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField()
+    questions = serializers.ListField(child=serializers.CharField(max_length=500), required=False, default=list)
+
+
 class ArticleSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField()
@@ -148,6 +154,19 @@ class ArticleSerializer(serializers.Serializer):
         help_text="Questions visitors ask that this article answers: the assistant matches them like the title "
                   "and never quotes them.")
     published = serializers.BooleanField(required=False, default=True)
+    translations = serializers.DictField(
+        child=ArticleTranslationSerializer(), required=False, default=dict,
+        help_text=f"The article in other languages, by language code ({', '.join(TRANSLATION_LANGUAGES)}): a visitor "
+                  "writing in one of them is answered from it.")
+
+    def validate_translations(self, value: dict) -> dict:
+        unknown = sorted(set(value) - set(TRANSLATION_LANGUAGES))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown language {', '.join(map(repr, unknown))}: use {', '.join(TRANSLATION_LANGUAGES)}.")
+        return {lang: {"title": " ".join(t["title"].split()), "body": t["body"].strip(),
+                       "questions": [" ".join(q.split()) for q in t["questions"] if q.strip()]}
+                for lang, t in sorted(value.items())}
 
 
 class WorkspaceInfoSerializer(serializers.Serializer):
@@ -198,6 +217,13 @@ def _unknown_fields(serializer: serializers.BaseSerializer, data: Any, prefix: s
         out: dict[str, str] = {}
         for i, item in enumerate(data):
             out.update(_unknown_fields(serializer.child, item, f"{prefix}[{i}]"))
+        return out
+    if isinstance(serializer, serializers.DictField):
+        if not isinstance(data, dict):
+            return {}
+        out = {}
+        for key, item in data.items():
+            out.update(_unknown_fields(serializer.child, item, f"{prefix}.{key}"))
         return out
     if not isinstance(serializer, serializers.Serializer) or not isinstance(data, dict):
         return {}
@@ -308,7 +334,7 @@ def workspace_export(*, workspace: Workspace) -> dict:
             "ai_idle_resolve_seconds": policy.ai_idle_resolve_seconds,
         },
         "knowledge_base": [{"title": a.title, "body": a.body, "tags": a.tags, "questions": a.questions,
-                            "published": a.published}
+                            "published": a.published, "translations": dict(sorted((a.translations or {}).items()))}
                            for a in KnowledgeArticle.objects.filter(workspace=workspace).order_by("title")],
         "flows": flow_selectors.flow_documents(workspace=workspace),
     }
@@ -435,8 +461,8 @@ def _sync_articles(workspace: Workspace, articles: list[dict]) -> None:
     kept = []
     for d in articles:
         article = existing.get(d["title"]) or KnowledgeArticle(workspace=workspace, title=d["title"])
-        article.body, article.tags, article.questions, article.published = (
-            d["body"], d["tags"], d["questions"], d["published"])
+        article.body, article.tags, article.questions, article.published, article.translations = (
+            d["body"], d["tags"], d["questions"], d["published"], d["translations"])
         article.save()
         kept.append(article.pk)
     KnowledgeArticle.objects.filter(workspace=workspace).exclude(pk__in=kept).delete()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from .engine import Assistant, TopicIndex, summarize
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, build_knowledge_index
-from .types import Analysis, Article, KBAnswer, Sender, Signal, Topic, TopicMatch, Turn
+from .types import Analysis, Article, ArticleTranslation, KBAnswer, Sender, Signal, Topic, TopicMatch, Turn
 
 __all__ = [
-    "DEFAULT_KB_THRESHOLD", "Analysis", "Article", "Assistant", "KBAnswer", "KnowledgeIndex", "Sender",
+    "DEFAULT_KB_THRESHOLD", "Analysis", "Article", "ArticleTranslation", "Assistant", "KBAnswer", "KnowledgeIndex", "Sender",
     "Signal", "Topic", "TopicIndex", "TopicMatch", "Turn", "build_knowledge_index", "summarize",
 ]

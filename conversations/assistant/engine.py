@@ -568,10 +568,13 @@ class Assistant:
         kb = self.knowledge
         passage = kb.passages[p]
         quote = kb.condensed(p, q_emb)
-        source = phrase("kb_source", lang, title=kb.titles[a])
-        if kb.urls[a]:
-            source = f"{source}: {kb.urls[a]}"
-        return KBAnswer(article_id=kb.article_ids[a], title=kb.titles[a], url=kb.urls[a], passage=passage,
+        title, url = kb.title_in(a, p), kb.urls[a]
+        if url and (translation := kb.language_of(p)):  # the article's page in the language quoted
+            url = f"{url}{'&' if '?' in url else '?'}lang={translation}"
+        source = phrase("kb_source", lang, title=title)
+        if url:
+            source = f"{source}: {url}"
+        return KBAnswer(article_id=kb.article_ids[a], title=title, url=url, passage=passage,
                         text=f"{quote}\n\n{source}", confidence=round(conf, 4))
 
 

@@ -34,6 +34,11 @@ The reply quotes one body passage of the chosen article (`best_passage_for`): th
 meaning is closest to the question, helped by the share of the question's content words it
 contains (IDF-weighted, stemmed) and, when the question is about the article's subject as a
 whole ("What is your return policy?"), by being the article's opening passage.
+
+An article may be written again in other languages (`ArticleTranslation`). Its translations are more
+passages of the same article, each marked with its language: they help find the article (their words
+and meaning), and a visitor writing in one of those languages is quoted from that language's passages,
+under its title; anyone else from the article as written.
 """
 from __future__ import annotations
 
@@ -59,7 +64,7 @@ from .encoder import DIM, get_encoder, get_multilingual_encoder
 from .models import l2_rows
 from .serialize import restricted_loads
 from .text import normalize, sentences, words
-from .types import Article
+from .types import Article, ArticleTranslation
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +141,8 @@ class TermIndex:
     idf: np.ndarray
 
     @classmethod
-    def build(cls, passages: Sequence[str]) -> TermIndex:
+    def build(cls, passages: Sequence[str], counted: np.ndarray | None = None) -> TermIndex:
+        """`counted`: which passages the IDF counts (the articles as written, not their translations); all by default."""
         vocabulary: dict[str, int] = {}
         rows, cols = [], []
         for i, p in enumerate(passages):
@@ -145,8 +151,9 @@ class TermIndex:
                 cols.append(vocabulary.setdefault(term, len(vocabulary)))
         n_terms = max(1, len(vocabulary))
         matrix = sparse.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(passages), n_terms))
-        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=n_terms)
-        idf = np.log(1 + (len(passages) - df + 0.5) / (df + 0.5))  # as BM25: a term most passages hold weighs ~0
+        counted = np.ones(len(passages), dtype=bool) if counted is None else counted
+        df = np.bincount(np.asarray(cols, dtype=np.int64)[counted[rows]], minlength=n_terms)
+        idf = np.log(1 + (int(counted.sum()) - df + 0.5) / (df + 0.5))  # as BM25: a term most passages hold weighs ~0
         return cls(vocabulary, matrix, idf)
 
     def coverage(self, query: str) -> np.ndarray:
@@ -245,6 +252,10 @@ class KnowledgeIndex:
     emb_multi: np.ndarray | None = None
     multi_classifier: LogisticRegression | None = None
     spelling: Spelling | None = None  # the knowledge base's words, for typos (None in indexes built before it)
+    # each passage's language: "" for the article as written, else its translation's ("es"); None when no
+    # article has a translation (and in indexes built before them)
+    passage_lang: np.ndarray | None = None
+    translated_titles: dict[tuple[int, str], str] | None = None  # (article, language) -> the translation's title
     version: int = INDEX_VERSION
     build_seconds: float = 0.0
 
@@ -290,6 +301,7 @@ class KnowledgeIndex:
             sims = self.emb @ query_emb
         else:
             sims = np.asarray((self.lex @ q_lex.T).todense()).ravel() if q_lex is not None else np.zeros(len(self.passages))
+        sims = self._other_languages_out(sims, lang)
         n_articles = len(self.article_ids)
         lead = LEAD_WEIGHT
         if self.classifier is not None:
@@ -300,7 +312,7 @@ class KnowledgeIndex:
         # (an index pickled before the multilingual vectors reads the class default, None)
         if lang != "en" and self.emb_multi is not None and multi_emb is not None:
             q = _unit(multi_emb)
-            m_sims = self.emb_multi @ q
+            m_sims = self._other_languages_out(self.emb_multi @ q, lang)
             clf = self.multi_classifier
             m_probs = self._group_probs(clf.classes_, _class_proba(clf.intercept_ + clf.coef_ @ q.astype(np.float64))) \
                 if clf is not None else np.ones(n_articles)
@@ -311,7 +323,7 @@ class KnowledgeIndex:
         top = np.argsort(-conf)[:5]
         coverage = self._coverage(query)
         asked = asks(query)
-        return [(int(a), float(conf[a]), self._choose(int(a), sims, coverage, asked, lead), float(best_sim[a]))
+        return [(int(a), float(conf[a]), self._choose(int(a), sims, coverage, asked, lead, lang), float(best_sim[a]))
                 for a in top]
 
     def corrected(self, query: str, known: Container[str]) -> str:
@@ -371,8 +383,38 @@ class KnowledgeIndex:
         another language is read on the multilingual vectors, with no lead for the opening passage, as in `score`."""
         if lang != "en" and self.emb_multi is not None and multi_emb is not None:
             sims = self.emb_multi @ _unit(multi_emb)
-            return self._choose(article, sims, self._coverage(query), asks(query), LEAD_WEIGHT_ACROSS)
-        return self._choose(article, self._similarities(query, query_emb), self._coverage(query), asks(query))
+            return self._choose(article, sims, self._coverage(query), asks(query), LEAD_WEIGHT_ACROSS, lang)
+        return self._choose(article, self._similarities(query, query_emb), self._coverage(query), asks(query),
+                            lang=lang)
+
+    def _other_languages_out(self, sims: np.ndarray, lang: str) -> np.ndarray:
+        """`sims` with the passages of translations into other languages than `lang` at -1: an English question
+        is measured against the articles as written (MiniLM finds text in a language it does not know loosely
+        close to many questions), a Spanish one against them and the Spanish translations."""
+        langs = getattr(self, "passage_lang", None)
+        if langs is None:
+            return sims
+        return np.where((langs == "") | (langs == lang), sims, -1.0).astype(sims.dtype, copy=False)
+
+    def _in_language(self, idx: np.ndarray, lang: str) -> np.ndarray:
+        """Of passages `idx` (one article's), those of its translation into `lang`, else those as written."""
+        langs = getattr(self, "passage_lang", None)  # indexes pickled before translations have none
+        if langs is None:
+            return idx
+        translated = idx[langs[idx] == lang] if lang != "en" else idx[:0]
+        return translated if translated.size else idx[langs[idx] == ""]
+
+    def title_in(self, article: int, passage: int) -> str:
+        """The title to name article `article` by when quoting `passage`: its translation's when the passage is one."""
+        langs = getattr(self, "passage_lang", None)
+        if langs is None or not langs[passage]:
+            return self.titles[article]
+        return (self.translated_titles or {}).get((article, str(langs[passage]))) or self.titles[article]
+
+    def language_of(self, passage: int) -> str:
+        """The language of passage `passage` when it is a translation's ("es"), else ""."""
+        langs = getattr(self, "passage_lang", None)
+        return str(langs[passage]) if langs is not None else ""
 
     def _similarities(self, query: str, query_emb: np.ndarray | None) -> np.ndarray:
         if self.emb is not None and query_emb is not None:
@@ -385,12 +427,15 @@ class KnowledgeIndex:
         return terms.coverage(query) if terms is not None else None
 
     def _choose(self, article: int, sims: np.ndarray, coverage: np.ndarray | None,
-                asked: frozenset[str] = frozenset(), lead: float = LEAD_WEIGHT) -> int:
+                asked: frozenset[str] = frozenset(), lead: float = LEAD_WEIGHT, lang: str = "en") -> int:
         """The passage to quote: the question's similarity to each body passage, plus the share of its
         content words the passage holds, plus whether it gives the price or time `asked` for, plus, for the
         opening passage, `lead` x how close the question is to the article's title (a question about the
-        subject as a whole gets the article's lead)."""
-        idx = np.flatnonzero(self.passage_article == article)
+        subject as a whole gets the article's lead). Only passages in `lang` when the article has that
+        translation, else the article as written."""
+        idx = self._in_language(np.flatnonzero(self.passage_article == article), lang)
+        if lang != "en" and idx.size and self.language_of(int(idx[0])) == lang:
+            lead = LEAD_WEIGHT  # the question and the passages in one language: as in English, not across
         heads = idx[self.passage_is_title[idx]]
         body = idx[~self.passage_is_title[idx]]
         if not body.size:
@@ -441,6 +486,15 @@ def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str
     passages: list[str] = []
     owner: list[int] = []
     is_title: list[bool] = []
+    language: list[str] = []
+    titles: dict[tuple[int, str], str] = {}
+
+    def add(text: str, article: int, title: bool, lang: str = "") -> None:
+        passages.append(text)
+        owner.append(article)
+        is_title.append(title)
+        language.append(lang)
+
     for a in articles:
         body = split_passages(a)
         if not body and not a.title.strip():
@@ -453,33 +507,36 @@ def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str
         if a.tags:
             head = f"{head} ({', '.join(a.tags)})" if head else ", ".join(a.tags)
         if head:
-            passages.append(head)
-            owner.append(i)
-            is_title.append(True)
+            add(head, i, True)
         for q in dict.fromkeys(" ".join(q.split()) for q in a.questions):
             if q:
-                passages.append(q)
-                owner.append(i)
-                is_title.append(True)
+                add(q, i, True)
         for p in body:
-            passages.append(p)
-            owner.append(i)
-            is_title.append(False)
+            add(p, i, False)
+        for t in a.translations:
+            _add_translation(t, i, add, titles)
     if not passages:
         return idx
     for q in dict.fromkeys(" ".join(q.split()) for q in not_covered):
         if q:
-            passages.append(q)
-            owner.append(len(idx.article_ids))
-            is_title.append(True)
+            add(q, len(idx.article_ids), True)
             idx.not_covered += 1
     idx.passages = passages
     idx.passage_article = np.asarray(owner, dtype=np.int32)
     idx.passage_is_title = np.asarray(is_title, dtype=bool)
+    if titles or any(language):
+        idx.passage_lang = np.asarray(language, dtype="<U8")
+        idx.translated_titles = titles
+    # The article classifier and its n-grams learn from the articles as written: trained on translations too, it
+    # grew surer of every article and answered off-topic English questions (demo shop, Bitext val: 5 -> 84 of
+    # 908 answered); the translations are read by the multilingual classifier and the similarities.
+    written = np.asarray([not lang for lang in language])
     idx.tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=normalize)
-    idx.lex = l2_rows(idx.tfidf.fit_transform(passages))
-    idx.terms = TermIndex.build(passages)
-    idx.spelling = Spelling.build(passages)
+    idx.tfidf.fit([p for p, w in zip(passages, written) if w])
+    idx.lex = l2_rows(idx.tfidf.transform(passages))
+    idx.terms = TermIndex.build(passages, written)
+    # typos are read as the articles' own words as written (English), never as a translation's
+    idx.spelling = Spelling.build([p for p, lang in zip(passages, language) if not lang])
     encoder = get_encoder()
     if encoder is not None:
         idx.emb = encoder.encode(passages)
@@ -499,16 +556,32 @@ def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str
             idx.multi_classifier = LogisticRegression(C=10, max_iter=3000).fit(idx.emb_multi, idx.passage_article)
         blocks = []
         if idx.emb is not None:
-            blocks.append(sparse.csr_matrix(idx.emb * EMB_WEIGHT))
-        blocks.append(idx.lex)
+            blocks.append(sparse.csr_matrix(idx.emb[written] * EMB_WEIGHT))
+        blocks.append(idx.lex[np.flatnonzero(written)])
         x = sparse.hstack(blocks).tocsr()
         clf = LogisticRegression(C=10, max_iter=3000)
-        clf.fit(x, idx.passage_article)
+        clf.fit(x, idx.passage_article[written])
         idx.classifier = clf
     idx.build_seconds = time.perf_counter() - t0
     logger.info("knowledge index: %s articles, %s passages in %.1fs",
                 len(idx.article_ids), len(passages), idx.build_seconds)
     return idx
+
+
+def _add_translation(t: ArticleTranslation, article: int, add, titles: dict[tuple[int, str], str]) -> None:
+    """Article `article`'s translation `t` as passages in its language: its title, questions and body."""
+    lang = t.language.strip().lower()
+    body = split_passages(Article(id="", title=t.title, body=t.body))
+    if not lang or not (body or t.title.strip()):
+        return
+    if t.title.strip():
+        titles[(article, lang)] = t.title.strip()
+        add(t.title.strip(), article, True, lang)
+    for q in dict.fromkeys(" ".join(q.split()) for q in t.questions):
+        if q:
+            add(q, article, True, lang)
+    for p in body:
+        add(p, article, False, lang)
 
 
 @lru_cache(maxsize=4096)

@@ -8,6 +8,17 @@ Sender = Literal["visitor", "ai", "agent", "system"]
 
 
 @dataclass(frozen=True)
+class ArticleTranslation:
+    """An article written again in another language ("es", "fr", "de", "pt"): a visitor writing in it is
+    quoted from it, and its words help find the article."""
+
+    language: str
+    title: str
+    body: str
+    questions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Article:
     id: str
     title: str
@@ -16,6 +27,7 @@ class Article:
     url: str = ""
     # Questions visitors ask that this article answers: matched like the title, never quoted.
     questions: tuple[str, ...] = ()
+    translations: tuple[ArticleTranslation, ...] = ()
 
 
 @dataclass(frozen=True)

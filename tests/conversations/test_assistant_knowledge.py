@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conversations.assistant import (
-    DEFAULT_KB_THRESHOLD, Article, Assistant, KnowledgeIndex, Turn, build_knowledge_index, summarize,
+    DEFAULT_KB_THRESHOLD, Article, ArticleTranslation, Assistant, KnowledgeIndex, Turn, build_knowledge_index, summarize,
 )
 from conversations.assistant import knowledge
 from conversations.assistant.knowledge import content_terms, split_passages
@@ -231,12 +231,17 @@ def test_blank_and_repeated_example_questions_are_ignored() -> None:
     assert index.passages == ["Gift cards", "do gift cards expire?", "Gift cards never expire."]
 
 
-@lru_cache(maxsize=1)
-def demo_shop() -> Assistant:
-    """The demo workspace's knowledge base, at its own threshold, as `make run` seeds it."""
+@lru_cache(maxsize=2)
+def demo_shop(translated: bool = False) -> Assistant:
+    """The demo workspace's knowledge base, at its own threshold. As written in English only by default (a workspace
+    that has not translated its articles: other languages are read across, on the multilingual encoder); with
+    `translated`, also with the articles' translations, as `make run` seeds it."""
     doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
     articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://shop.example/help/1/{i}/",
-                        tuple(a.get("questions", ()))) for i, a in enumerate(doc["knowledge_base"])]
+                        tuple(a.get("questions", ())),
+                        tuple(ArticleTranslation(lang, t["title"], t["body"], tuple(t["questions"]))
+                              for lang, t in sorted(a.get("translations", {}).items()) if translated))
+                for i, a in enumerate(doc["knowledge_base"])]
     return Assistant(build_knowledge_index(articles, doc["policy"]["kb_not_covered"]), kb_threshold=doc["policy"]["kb_threshold"])
 
 
@@ -569,3 +574,32 @@ def test_english_questions_are_scored_as_before_the_multilingual_vectors(shop: K
     spanish = "¿Y si me quedan grandes?"  # (no shop word of the glossary in it)
     assert Assistant(older).analyze(spanish).answer is None
     assert Assistant(shop).analyze("¿Cuánto tarda el envío?").answer is not None
+
+
+@pytest.mark.parametrize("question, lang, title, words", [
+    ("¿Cuál es vuestra política de devoluciones?", "es", "Devoluciones y cambios", "30 días"),
+    ("Quelle est votre politique de retour ?", "fr", "Retours et échanges", "30 jours"),
+    ("Wie sind Ihre Bedingungen für Rücksendungen?", "de", "Rücksendungen und Umtausch", "30 Tagen"),
+    ("Qual é a vossa política de devoluções?", "pt", "Devoluções e trocas", "30 dias"),
+    ("¿Cuánto cuesta el envío exprés a Madrid?", "es", "Plazos de envío", "9,95 euros"),
+    ("el pedido nunca llegó", "es", "Paquetes retrasados o perdidos", "investigación"),
+])
+def test_a_visitor_in_another_language_is_quoted_from_the_articles_translation(question, lang, title, words) -> None:
+    """Before, a Spanish visitor got the English passage under a Spanish "From our article" line."""
+    a = demo_shop(translated=True).analyze(question)
+    assert a.language == lang and a.answer is not None and a.answer.title == title, a.candidates
+    assert words in a.answer.passage and a.answer.url.endswith(f"?lang={lang}"), a.answer.passage
+    assert a.answer.text.startswith(a.answer.passage[:40]) and a.answer.text.endswith(a.answer.url)
+
+
+def test_translations_change_nothing_for_english_visitors() -> None:
+    """The classifier and the similarities of an English question see the articles as written only: the
+    translations neither take English answers nor make off-topic English questions surer (docs/assistant.md)."""
+    questions = [json.loads(line)["question"] for line in (Path(__file__).resolve().parents[2] / "conversations"
+                 / "assistant" / "checksets" / "kb_passages_demo.jsonl").read_text().splitlines() if line.strip()]
+    questions += ["how do I send money to another person?", "what's the weather in Madrid?", "my order never arrived!!!"]
+    plain, translated = demo_shop(), demo_shop(translated=True)
+    for q in questions:
+        a, b = plain.analyze(q), translated.analyze(q)
+        assert a.candidates == b.candidates, q
+        assert (a.answer and (a.answer.title, a.answer.passage)) == (b.answer and (b.answer.title, b.answer.passage)), q
