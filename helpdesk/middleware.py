@@ -8,7 +8,7 @@ import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 
 from helpdesk.parsers import body_too_large_message
@@ -16,8 +16,9 @@ from helpdesk.parsers import body_too_large_message
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
-# The database, Redis or the broker is down or unreachable: try again shortly.
-OUTAGES = (DatabaseError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+# The database, Redis or the broker is down or unreachable: try again shortly. Not every database error: a
+# violated constraint (IntegrityError) or a bad query is a bug, which a retry never mends (a 500, logged).
+OUTAGES = (OperationalError, InterfaceError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
            kombu.exceptions.OperationalError, ConnectionError)
 
 

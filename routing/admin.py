@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 
 from helpdesk.admin_fields import ListTextField
+from routing import hours
 from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
 from routing.validation import gather_problem, not_covered_questions, target_problem
 
@@ -118,8 +119,33 @@ class GatherFieldForm(forms.ModelForm):
         return cleaned
 
 
+class TeamForm(forms.ModelForm):
+    """Office hours and time zone checked as the workspace document checks them: a malformed schedule saved
+    here used to stop every handoff to the team."""
+
+    class Meta:
+        model = Team
+        fields = "__all__"
+
+    def clean_timezone(self) -> str:
+        value = (self.cleaned_data.get("timezone") or "").strip() or "UTC"
+        if value != "UTC" and hours.zone(value).key != value:
+            raise forms.ValidationError(f"Unknown time zone {value!r}: use an IANA name such as Europe/Madrid.")
+        return value
+
+    def clean_office_hours(self) -> dict:
+        value = self.cleaned_data.get("office_hours")
+        if value in (None, ""):
+            return {}  # "Empty means always open"
+        problems = hours.validate_weekly(value)
+        if problems:
+            raise forms.ValidationError(problems)
+        return value
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    form = TeamForm
     list_display = ("name", "workspace", "timezone", "reply_time_minutes", "slack_channel")
     list_filter = ("workspace",)
 

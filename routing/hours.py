@@ -55,8 +55,9 @@ def zone(name: str) -> ZoneInfo:
 
 
 def is_open(weekly: dict, tz: str, now: datetime) -> bool:
-    """Empty schedule means always open."""
-    if not weekly:
+    """Empty schedule means always open; so does one that cannot be read (validate_weekly): a handoff is never
+    stopped by a malformed value stored before it was checked."""
+    if not weekly or validate_weekly(weekly):
         return True
     local = now.astimezone(zone(tz))
     for start, end in weekly.get(DAYS[local.weekday()], []):
