@@ -3,6 +3,22 @@ from __future__ import annotations
 
 from django.db import models
 
+# The languages the assistant reads (conversations.assistant.text.LANGUAGES): a greeting may be written in each.
+GREETING_LANGUAGES = ("en", "es", "fr", "de", "pt")
+
+
+def greeting_translations_problem(value: object) -> str | None:
+    """Why `value` cannot be a workspace's greeting translations ({"es": "¡Hola! …"}), or None when it can."""
+    if not isinstance(value, dict):
+        return 'Write an object of language code to greeting, e.g. {"es": "¡Hola!"}.'
+    unknown = sorted(set(value) - set(GREETING_LANGUAGES))
+    if unknown:
+        return f"Unknown language {', '.join(map(repr, unknown))}: use {', '.join(GREETING_LANGUAGES)}."
+    not_text = sorted(lang for lang, text in value.items() if not isinstance(text, str))
+    if not_text:
+        return f"The greeting in {', '.join(map(repr, not_text))} must be text."
+    return None
+
 
 class Workspace(models.Model):
     name = models.CharField(max_length=100)
@@ -25,7 +41,9 @@ class Workspace(models.Model):
         if not self.greeting:  # no greeting at all: none in any language
             return ""
         primary = (language or "").replace("_", "-").split("-")[0].strip().lower()
-        return (self.greeting_translations or {}).get(primary) or self.greeting
+        translations = self.greeting_translations if isinstance(self.greeting_translations, dict) else {}
+        translated = translations.get(primary)
+        return translated if isinstance(translated, str) and translated.strip() else self.greeting
 
     def __str__(self) -> str:
         return self.name
