@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from conversations import knowledge, services
+from conversations.services import canned_responses
 from conversations.models import (
     TRANSLATION_LANGUAGES,
     CannedResponse,
@@ -15,6 +16,7 @@ from conversations.models import (
     Message,
 )
 from helpdesk.admin_fields import ListTextField
+from helpdesk.errors import DomainError
 from routing.admin import HandoffPolicyAdmin
 from routing.models import HandoffPolicy
 from workspaces.models import Workspace
@@ -76,6 +78,8 @@ class HandoffAdmin(admin.ModelAdmin):
 class KnowledgeArticleForm(forms.ModelForm):
     """The article, and its translations as plain fields a language (title, body, questions) instead of JSON."""
 
+    tags = ListTextField(commas=True, rows=1, help_text="Words the article is about, separated by commas, e.g. "
+                                                       "shipping, delivery (JSON was asked for).")
     questions = ListTextField(
         commas=False, rows=5, label="Questions it answers",
         help_text="Questions visitors ask that this article answers, one a line, in their own words "
@@ -181,8 +185,27 @@ class KnowledgeIndexAdmin(admin.ModelAdmin):
         return False  # built by the reindex, never typed in
 
 
+class CannedResponseForm(forms.ModelForm):
+    """The rules the API applies: a shortcut of letters, digits, - and _ (a leading "/" dropped), known placeholders."""
+
+    class Meta:
+        model = CannedResponse
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        given = {name: cleaned[name] for name in ("shortcut", "title", "body") if cleaned.get(name) is not None}
+        try:
+            cleaned.update(canned_responses.canned_response_checked(given))
+        except DomainError as problem:
+            for name, errors in (problem.fields or {None: [problem.message]}).items():
+                self.add_error(name if name in self.fields else None, errors)
+        return cleaned  # the stripped shortcut is the one the unique constraint then checks
+
+
 @admin.register(CannedResponse)
 class CannedResponseAdmin(admin.ModelAdmin):
+    form = CannedResponseForm
     list_display = ("shortcut", "title", "workspace", "updated_at")
     list_filter = ("workspace",)
     search_fields = ("shortcut", "title", "body")

@@ -21,7 +21,7 @@ def test_the_admin_edits_questions_one_a_line_and_queues_a_reindex(workspace, ad
     client.force_login(admin_agent)
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post("/admin/conversations/knowledgearticle/add/", {
-            "workspace": workspace.pk, "title": "Size guide", "body": SIZES, "tags": "[]", "published": "on",
+            "workspace": workspace.pk, "title": "Size guide", "body": SIZES, "tags": "", "published": "on",
             "questions": "my coat is too big\n\n  what size should I order?  \nmy coat is too big\n"}, follow=True)
     assert page.status_code == 200
     article = KnowledgeArticle.objects.get(workspace=workspace, title="Size guide")

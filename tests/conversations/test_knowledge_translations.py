@@ -65,7 +65,7 @@ def test_the_admin_edits_a_translation_in_plain_fields_and_queues_a_reindex(work
     admin_agent.save()
     client = Client()
     client.force_login(admin_agent)
-    form = {"workspace": workspace.pk, "title": "Returns", "body": RETURNS, "tags": "[]", "published": "on",
+    form = {"workspace": workspace.pk, "title": "Returns", "body": RETURNS, "tags": "returns, refunds", "published": "on",
             "questions": "", "title_es": " Devoluciones ", "body_es": RETURNS_ES["body"],
             "questions_es": "¿Cómo hago una devolución?\n\n"}
     for lang in ("fr", "de", "pt"):
@@ -80,6 +80,7 @@ def test_the_admin_edits_a_translation_in_plain_fields_and_queues_a_reindex(work
     assert page.status_code == 200
     article = KnowledgeArticle.objects.get(workspace=workspace, title="Returns")
     assert article.translations == {"es": RETURNS_ES}
+    assert article.tags == ["returns", "refunds"]  # typed as words, not JSON
     assert ("reindex_knowledge_task", (workspace.pk,)) in no_tasks
     change = client.get(f"/admin/conversations/knowledgearticle/{article.pk}/change/").content.decode()
     assert "In Spanish" in change and 'value="Devoluciones"' in change
