@@ -25,7 +25,11 @@ _cache_lock = threading.Lock()
 def article_url(article: KnowledgeArticle) -> str:
     """The article's public page as a full link (HELPDESK_PUBLIC_URL): answers also travel by
     email and SMS, where a bare "/help/1/1/" path is no link; the widget links it as it is."""
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/help/{article.workspace_id}/{article.pk}/"
+    return _article_url(article.workspace_id, article.pk)
+
+
+def _article_url(workspace_id: int, article_id) -> str:
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/help/{workspace_id}/{article_id}/"
 
 
 def articles_for(workspace: Workspace) -> list[assistant.Article]:
@@ -152,6 +156,8 @@ def assistant_for(*, workspace: Workspace, policy: HandoffPolicy) -> assistant.A
     else:
         data = KnowledgeIndex.objects.filter(pk=row.pk).values_list("data", flat=True).first()
         index = assistant.KnowledgeIndex.from_bytes(bytes(data))
+        # the links as served now, not as when the index was built (the app since moved to another address)
+        index.urls = [_article_url(workspace.pk, article_id) for article_id in index.article_ids]
     built = assistant.Assistant(index, topics, kb_threshold=policy.kb_threshold)
     with _cache_lock:
         _cache[workspace.pk] = (key, built)

@@ -131,6 +131,10 @@ class Launcher:
         env.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
         env["PYTHONUNBUFFERED"] = "1"
         env["HELPDESK_DEMO"] = "1" if self.demo else "0"
+        # Links in answers (emails, SMS, the widget) point at the served address unless told otherwise: on
+        # PORT=8010 they pointed at :8000, where nothing listened (trial of 2 Dec).
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        env.setdefault("HELPDESK_PUBLIC_URL", f"http://{f'[{host}]' if ':' in host else host}:{self.port}")
         return env
 
     def _python(self, *args: str) -> list[str]:

@@ -914,6 +914,17 @@
     state.items.splice(index, 0, item);
   }
 
+  /** The body without the articles' bare addresses ("From our article “Returns”: https://…/help/1/3/"): the
+   *  links under the message open them; emails and SMS keep the address, having no such link. */
+  function withoutArticleUrls(body, articles) {
+    let text = body;
+    for (const article of articles) {
+      const url = article && typeof article.url === "string" ? article.url : "";
+      if (url && safeUrl(url)) text = text.split(`: ${url}`).join("");
+    }
+    return text;
+  }
+
   function renderMessage(message) {
     const type = ["visitor", "ai", "agent", "system"].includes(message.sender_type) ? message.sender_type : "system";
     const node = testid(el("div", `msg msg--${type}`), "widget-message");
@@ -924,11 +935,11 @@
       const fallback = t(type === "ai" ? "ai" : "agent");
       node.append(testid(el("div", "msg__sender", message.sender_name || fallback), "widget-sender"));
     }
-    node.append(el("div", "msg__body", message.body || ""));
-
     const metadata = message.metadata || {};
     // the answer's article, and the others' when the message asked several things
     const articles = [metadata.article, ...(Array.isArray(metadata.more_articles) ? metadata.more_articles : [])];
+    node.append(el("div", "msg__body", withoutArticleUrls(message.body || "", articles)));
+
     for (const article of articles.slice(0, 4)) {
       const href = article && safeUrl(article.url);
       if (!href) continue;

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -84,3 +85,22 @@ def test_a_message_asking_two_things_shows_both_answers_and_both_articles(live_s
     expect(links).to_have_count(2)
     expect(links.nth(0)).to_contain_text("Shipping times")
     expect(links.nth(1)).to_contain_text("Returns and exchanges")
+
+
+def test_a_spanish_visitor_reads_the_spanish_article_and_a_link_to_it_not_a_bare_address(live_stack, new_context):
+    """The demo shop's articles carry translations: the answer quotes the Spanish passage under its Spanish title,
+    the link opens the article in Spanish, and the bubble shows no bare address (the link under it opens it)."""
+    seed_demo_workspace()
+    page = open_widget(new_context, live_stack["url"])
+    send_as_visitor(page, "¿Cuál es vuestra política de devoluciones?")
+    answer = widget_messages(page, "ai").last
+    expect(answer).to_contain_text("30 días", timeout=30_000)
+    expect(answer.locator(".msg__body")).to_contain_text("«Devoluciones y cambios»")
+    expect(answer.locator(".msg__body")).not_to_contain_text("http")
+    link = answer.locator(".msg__article")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("href", re.compile(r"/help/\d+/\d+/\?lang=es$"))
+    article = new_context().new_page()  # (the stack's public address is not its test port: the path, on it)
+    article.goto(live_stack["url"] + urlsplit(link.get_attribute("href")).path + "?lang=es")
+    expect(article.locator("h1")).to_have_text("Devoluciones y cambios")
+    expect(article.locator("html")).to_have_attribute("lang", "es")
