@@ -284,3 +284,19 @@ def test_details_given_to_the_ai_fill_the_contact_without_overwriting_it(workspa
     contact.refresh_from_db()
     assert (contact.email, contact.phone) == ("kept@example.org", "+34 612 345 678")
     assert contact.attributes == {"plan": "pro", "order": "A-10234"}
+
+
+def test_the_place_in_the_queue_counts_only_the_visitors_waiting_for_the_same_team(workspace):
+    """Trial of 2 Dec: a visitor handed to Support, with nobody waiting for Support, was told "number 8 in the
+    queue" because seven visitors waited for Billing."""
+    billing, support = factories.TeamFactory(workspace=workspace, name="Billing"), factories.TeamFactory(
+        workspace=workspace, name="Support")
+    for _ in range(3):
+        request_handoff(factories.ConversationFactory(workspace=workspace),
+                        target=services.Target(kind="team", team=billing))
+    fourth_for_billing = factories.ConversationFactory(workspace=workspace)
+    request_handoff(fourth_for_billing, target=services.Target(kind="team", team=billing))
+    first_for_support = factories.ConversationFactory(workspace=workspace)
+    request_handoff(first_for_support, target=services.Target(kind="team", team=support))
+    assert fourth_for_billing.messages.get(sender_type="system").metadata["queue_position"] == 4
+    assert first_for_support.messages.get(sender_type="system").metadata["queue_position"] == 1
