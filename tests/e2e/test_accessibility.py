@@ -109,3 +109,20 @@ def test_the_flow_builder_and_analytics(live_stack, new_context):
     staff.goto(f"{base}/analytics/")
     staff.wait_for_load_state("networkidle")
     assert axe_violations(staff) == []
+
+
+def test_every_staff_page_fits_a_phone_without_sideways_scrolling(live_stack, new_context):
+    """Trial of 2 Dec: at 390 px the top navigation pushed "Log out" off the screen on every page, and the flow
+    builder's three columns left its canvas no width."""
+    base = live_stack["url"]
+    workspace = seed_with_staff()
+    flow = Flow.objects.filter(workspace=workspace).order_by("id").first()
+    phone = new_context(viewport={"width": 390, "height": 844}).new_page()
+    login(phone, base, "admin", "admin")
+    for path in ("/inbox/", "/analytics/", f"/flows/?flow={flow.pk}"):
+        phone.goto(f"{base}{path}")
+        phone.wait_for_load_state("networkidle")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+        expect(phone.get_by_role("button", name="Log out")).to_be_in_viewport()
+    canvas = phone.locator(".builder__main").bounding_box()
+    assert canvas["width"] >= 300 and canvas["height"] >= 300, canvas
