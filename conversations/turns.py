@@ -115,7 +115,7 @@ def _answer_merged_questions(conversation: Conversation, message: Message) -> No
         bot = knowledge.assistant_for(workspace=conversation.workspace,
                                       policy=routing_selectors.policy_for(workspace=conversation.workspace))
         history = _history(conversation, message)
-        replies = earlier_answers(tuple(bot.analyze(text, history) for text in earlier))
+        replies = earlier_answers(tuple(bot.analyze(text, history, conversation.language) for text in earlier))
     except TRANSIENT_ERRORS:
         raise
     except Exception:  # the flow has its message: the assistant failing on the others must not undo that
@@ -155,10 +155,10 @@ def _plan(conversation: Conversation, message: Message) -> TurnPlan:
         return plan_turn(policy, memory, None, message.body, facts)
     try:
         bot = knowledge.assistant_for(workspace=conversation.workspace, policy=policy_row)
-        analysis = bot.analyze(message.body, history)
+        analysis = bot.analyze(message.body, history, conversation.language)
         earlier = selectors.visitor_messages_unanswered_before(message=message, limit=EARLIER_QUESTIONS)
         if earlier:
-            facts = replace(facts, earlier=tuple(bot.analyze(text, history) for text in earlier))
+            facts = replace(facts, earlier=tuple(bot.analyze(text, history, conversation.language) for text in earlier))
         plan = plan_turn(policy, memory, analysis, message.body, facts)
         if plan.consult_model:
             verdict = llm_turn.verdict(bot=bot, analysis=analysis, question=message.body, history=history,

@@ -21,7 +21,7 @@ from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clau
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
-from .text import detect_language, normalize, sentences
+from .text import LANGUAGES, detect_language, normalize, sentences
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
 logger = logging.getLogger(__name__)
@@ -320,17 +320,19 @@ class Assistant:
         self.ml_encoder = get_multilingual_encoder() if self.models.human_ml is not None else None
         self.encoders = d.Encoders(self.encoder, self.ml_encoder)
 
-    def analyze(self, text: str, history: Sequence[Turn] = ()) -> Analysis:
+    def analyze(self, text: str, history: Sequence[Turn] = (), language: str = "") -> Analysis:
+        """`language`: the conversation's language so far (at first the visitor's browser's), which decides a
+        message whose words fit two languages ("Gibt es Geschenkkarten?": "es" is German and Spanish)."""
         # Our inputs are strings into fitted vectorizers: sklearn's per-call parameter and
         # finiteness checks would be ~10% of a message's time.
         # One BLAS thread for the whole decision, held here so that the encoders' own limits,
         # entered and left on two threads at once, never restore another value (encoder.in_background).
         with config_context(assume_finite=True, skip_parameter_validation=True), single_blas_thread():
-            return self._analyze(text or "", history)
+            return self._analyze(text or "", history, language if language in LANGUAGES else "en")
 
-    def _analyze(self, text: str, history: Sequence[Turn]) -> Analysis:
+    def _analyze(self, text: str, history: Sequence[Turn], language: str) -> Analysis:
         prior = " ".join(t.text for t in history if t.sender == "visitor")[-300:]
-        lang = detect_language(text, default=detect_language(prior) if prior else "en")
+        lang = detect_language(text, default=detect_language(prior, default=language) if prior else language)
         if prior and len(text.split()) <= 2:  # "ok", "yes", "merci": the conversation's language wins
             lang = detect_language(f"{prior} {text}")
         if d.only_contact_details(text):  # "ana@example.com" read as Portuguese: the words around it decide

@@ -50,7 +50,7 @@ _LEXICON: dict[str, str] = {
         cuenta contrasena dinero todavia otra vez ayuda ayudar favor porque pero muy mas
         tengo tiene hay esto eso este ese ya nada nunca problema funciona mal quisiera
         cuanto cuanta tarda tiempo envio envios devolucion devoluciones politica pago pagar precio talla
-        paquete recibir puedes podeis ustedes""",
+        paquete recibir puedes podeis ustedes aceptais aceptan enviais envian teneis tienen haceis hacen""",
     "fr": """le la les un une des et ou mais est sont etait suis es etre avoir j'ai je tu il
         elle nous vous ils elles mon ma mes ton ta tes son sa ses notre votre leur que qui quoi
         ou quand comment pourquoi pour par avec sans de du au aux en ne pas oui non merci
@@ -66,7 +66,8 @@ _LEXICON: dict[str, str] = {
         reden mensch menschen person jemand mitarbeiter bestellung erstattung konto passwort
         geld noch wieder hilfe helfen schon nichts nie problem funktioniert sehr mehr mir mich
         ihnen einem einen warum lange dauert versand lieferung kostet zahlen bezahlen rucksendung
-        zuruckschicken paket grosse konnen welche""",
+        zuruckschicken paket grosse konnen welche gibt gibts auch nach bei aus sich uns euch dass ob denn
+        doch wird werden""",
     "pt": """o a os as um uma uns umas e ou mas e sao foi era estou esta estao ser estar eu
         voce ele ela nos eles elas meu minha meus minhas seu sua que qual quem onde quando
         como por para com sem de do da dos das no na nos nas nao sim obrigado obrigada ola oi

@@ -603,3 +603,14 @@ def test_translations_change_nothing_for_english_visitors() -> None:
         a, b = plain.analyze(q), translated.analyze(q)
         assert a.candidates == b.candidates, q
         assert (a.answer and (a.answer.title, a.answer.passage)) == (b.answer and (b.answer.title, b.answer.passage)), q
+
+
+def test_the_conversations_language_decides_a_message_whose_words_fit_two_languages() -> None:
+    """Trial of 2 Dec: a German browser's "Gibt es Geschenkkarten?" was read as Spanish ("es"), and the answer and
+    the whole widget turned Spanish. The conversation's language (at first the browser's) breaks such a tie."""
+    bot = demo_shop(translated=True)
+    german = bot.analyze("Gibt es Geschenkkarten?", (), "de")
+    assert german.language == "de" and german.answer is not None and german.answer.title == "Geschenkkarten"
+    assert bot.analyze("Problema?", (), "pt").language == "pt" and bot.analyze("Problema?", (), "es").language == "es"
+    assert bot.analyze("Do you ship to Canada?", (), "de").language == "en"  # the words decide when they can
+    assert bot.analyze("aceptais bizum?", (), "").language == "es"
