@@ -69,6 +69,16 @@ def current_handoff(conversation: Conversation) -> Handoff | None:
     return handoffs[0] if handoffs else None
 
 
+def not_started(conversation: Conversation) -> bool:
+    """A widget conversation the visitor opened and has not written in, nobody waiting (selectors.NOT_STARTED)."""
+    if not (conversation.channel == "web" and conversation.last_visitor_message_at is None
+            and conversation.status == "open" and not conversation.needs_agent and conversation.assignee_id is None):
+        return False
+    if hasattr(conversation, "visitor_wrote"):  # annotated by selectors.conversation_list
+        return not conversation.visitor_wrote
+    return not conversation.messages.filter(sender_type="visitor").exists()
+
+
 def conversation_payload(conversation: Conversation) -> dict[str, Any]:
     """The inbox list item; the detail view adds contact details."""
     contact = conversation.contact
@@ -83,6 +93,7 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
     handoff = current_handoff(conversation)
     return {
         "id": str(conversation.id),
+        "not_started": not_started(conversation),
         "contact": {"id": str(contact.id), "name": str(contact), "email": contact.email},
         "channel": conversation.channel,
         "status": conversation.status,

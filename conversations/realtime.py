@@ -76,6 +76,12 @@ def publish_conversation_created(conversation: Conversation) -> None:
 
 
 def publish_conversation_updated(conversation: Conversation) -> None:
+    publish_inbox_conversation_updated(conversation)
+    publish_widget_conversation_updated(conversation)
+
+
+def publish_inbox_conversation_updated(conversation: Conversation) -> None:
+    """The inbox's side alone (the conversation's list item): nothing the visitor sees changed."""
     item = payloads.conversation_payload(conversation)
     inbox_event = {
         "type": "conversation.updated",
@@ -86,7 +92,6 @@ def publish_conversation_updated(conversation: Conversation) -> None:
         "priority": item["priority"],
     }
     _publish([inbox_group(conversation.workspace_id)], inbox_event)
-    publish_widget_conversation_updated(conversation)
 
 
 def publish_widget_conversation_updated(conversation: Conversation) -> None:

@@ -78,14 +78,24 @@ def conversations_with_turns_settled_since(*, since: datetime, limit: int = 500)
                 .exclude(Exists(pending)).distinct().order_by("id")[:limit])
 
 
+# A widget conversation opens when the visitor opens the chat panel and gets the AI's greeting: until the visitor
+# writes (and while no person has it) there is nothing for an agent to read. Every visitor who opened the chat and
+# left would otherwise fill the inbox's open views. (payloads.not_started says the same of one conversation.)
+VISITOR_WROTE = Exists(Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.VISITOR))
+NOT_STARTED = Q(channel=Conversation.Channel.WEB, status=Conversation.Status.OPEN, needs_agent=False,
+                assignee__isnull=True) & ~VISITOR_WROTE
+
+
 def conversation_list(*, viewer, status: str | None = None, assignee: str | None = None, team: str | None = None,
                       needs_agent: bool | None = None, q: str | None = None,
-                      tag: str | None = None, contact: str | None = None) -> QuerySet[Conversation]:
+                      tag: str | None = None, contact: str | None = None,
+                      started: bool = False) -> QuerySet[Conversation]:
     """The conversations of the viewer's workspace (every agent sees them all), newest activity first.
 
     `status` may be comma-separated; `assignee` is "me", "unassigned" or a user id; `q` is a full-text
     search (conversations.search); `tag` keeps the conversations carrying that tag; `contact` is a
-    contact id (the inbox's "past conversations").
+    contact id (the inbox's "past conversations"); `started` leaves out the widget conversations nobody has
+    written in yet (NOT_STARTED).
     """
     profile = agent_profile_for(viewer)
     if profile is None:
@@ -103,6 +113,8 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
         qs = qs.filter(team_id=team_id) if (team_id := parse_id(team)) else qs.none()
     if needs_agent is not None:
         qs = qs.filter(needs_agent=needs_agent)
+    if started:
+        qs = qs.exclude(NOT_STARTED)
     if contact:
         qs = qs.filter(contact_id=contact_id) if (contact_id := parse_id(contact)) else qs.none()
     if tag:  # tags are one whatever their case ("Lost-Parcel" finds "lost-parcel"); jsonb cannot hold a NUL
@@ -112,7 +124,7 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
         qs = qs.filter(found)
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
     return (qs.select_related("contact", "assignee", "team")
-            .annotate(last_body=Subquery(last.values("body")[:1]),
+            .annotate(visitor_wrote=VISITOR_WROTE, last_body=Subquery(last.values("body")[:1]),
                       last_sender_type=Subquery(last.values("sender_type")[:1]),
                       last_private=Subquery(last.values("private")[:1]),
                       last_created_at=Subquery(last.values("created_at")[:1]))

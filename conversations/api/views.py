@@ -204,7 +204,9 @@ class ConversationListApi(ListAPIView):
         OpenApiParameter("contact", str, description="a contact id: that contact's conversations"),
         OpenApiParameter("q", str, description="Full-text search over messages (notes included) and the contact's "
                          "name, email and phone; every word must match, as a prefix."),
-        OpenApiParameter("tag", str, description="Only conversations with this tag.")],
+        OpenApiParameter("tag", str, description="Only conversations with this tag."),
+        OpenApiParameter("started", bool, description="true: leave out widget conversations whose visitor opened the "
+                         "chat and has not written (the AI's greeting only, nobody waiting); the inbox's views")],
         responses={200: ConversationOutput(many=True), **error_responses(*AGENT_ERRORS, 404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -215,7 +217,8 @@ class ConversationListApi(ListAPIView):
         return selectors.conversation_list(
             viewer=self.request.user, status=params.get("status"), assignee=params.get("assignee"),
             team=params.get("team"), q=params.get("q"), tag=params.get("tag"), contact=params.get("contact"),
-            needs_agent=None if needs_agent in (None, "") else needs_agent.lower() in ("true", "1", "yes"))
+            needs_agent=None if needs_agent in (None, "") else needs_agent.lower() in ("true", "1", "yes"),
+            started=(params.get("started") or "").lower() in ("true", "1", "yes"))
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conversations import realtime
 from conversations.assistant.phrases import phrase
+from conversations.assistant.text import LANGUAGES
 from conversations.models import Contact, Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery
@@ -95,11 +96,14 @@ def append_message(conversation: Conversation, **fields) -> Message:
     message = Message.objects.create(conversation=conversation, **fields)
     conversation.last_activity_at = message.created_at
     update = ["last_activity_at"]
+    first_word = message.sender_type == Message.SenderType.VISITOR and conversation.last_visitor_message_at is None
     if message.sender_type == Message.SenderType.VISITOR:
         conversation.last_visitor_message_at = message.created_at
         update.append("last_visitor_message_at")
     conversation.save(update_fields=update)
     _announce(message)
+    if first_word:  # the inbox's views leave out a conversation nobody has written in: it now joins them
+        realtime.publish_inbox_conversation_updated(conversation)
     return message
 
 
@@ -119,7 +123,11 @@ def widget_conversation_start(*, workspace: Workspace, name: str = "", email: st
     contact = Contact(workspace=workspace, name=name, email=email, attributes=attributes or {})
     token = contact.issue_visitor_token()
     contact.save()
-    conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=Conversation.Channel.WEB)
+    # the browser's language, until the visitor's own words say otherwise: it decides a first message whose words
+    # fit two languages, and the notices sent before any ("Gibt es Geschenkkarten?" was read as Spanish)
+    primary = (language or "").replace("_", "-").split("-")[0].strip().lower()
+    conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=Conversation.Channel.WEB,
+                                               language=primary if primary in LANGUAGES else "")
     if greeting := workspace.greeting_in(language):
         append_message(conversation, sender_type=Message.SenderType.AI, sender_name=workspace.assistant_name,
                        body=greeting, metadata={"greeting": True})

@@ -28,8 +28,9 @@ const SEEN_KEY = `helpdesk.inbox.seen.${ME.id}`;
 const FILTERS = {
   needs_agent: { params: { needs_agent: "true" }, match: (c) => Boolean(c.needs_agent), empty: "Nobody is waiting for an agent." },
   mine: { params: { assignee: "me", status: OPEN_STATUSES }, match: (c) => !isResolved(c) && sameId(c.assignee && c.assignee.id, ME.id), empty: "Nothing assigned to you." },
-  unassigned: { params: { assignee: "unassigned", status: OPEN_STATUSES }, match: (c) => !isResolved(c) && !c.assignee, empty: "Every open conversation has an owner." },
-  open: { params: { status: OPEN_STATUSES }, match: (c) => !isResolved(c), empty: "No open conversations." },
+  // (a visitor who opened the chat and has not written is nobody's business yet: `started`, `not_started`)
+  unassigned: { params: { assignee: "unassigned", status: OPEN_STATUSES, started: "true" }, match: (c) => !isResolved(c) && !c.assignee && !c.not_started, empty: "Every open conversation has an owner." },
+  open: { params: { status: OPEN_STATUSES, started: "true" }, match: (c) => !isResolved(c) && !c.not_started, empty: "No open conversations." },
   resolved: { params: { status: "resolved" }, match: (c) => isResolved(c), empty: "No resolved conversations yet." },
 };
 const FILTER_KEYS = ["needs_agent", "mine", "unassigned", "open", "resolved"];

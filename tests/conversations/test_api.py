@@ -275,3 +275,31 @@ def test_message_pipeline_writes_before_anything_else(visitor):
 @pytest.mark.parametrize("path", ["/inbox/", "/admin/"])
 def test_pages_need_a_login(client, db, path):
     assert client.get(path).status_code == 302
+
+
+def test_a_widget_conversation_joins_the_inbox_views_when_the_visitor_first_writes(
+        workspace, agent_client, visitor, published, django_capture_on_commit_callbacks):
+    """Every visitor who opened the chat panel (the AI's greeting, nothing written) was an open conversation in
+    the inbox; the inbox's views ask for `started` ones, and hear the conversation join when the visitor writes."""
+    conversation, _, visitor_client = visitor
+    waiting = factories.ConversationFactory(workspace=workspace, needs_agent=True, status="pending_human")
+    listed = {c["id"]: c for c in agent_client.get("/api/v1/conversations/?status=open,pending_human").json()["results"]}
+    assert listed[str(conversation.pk)]["not_started"] is True  # still listed without the filter (the API as it was)
+    started = agent_client.get("/api/v1/conversations/?status=open,pending_human&started=true").json()["results"]
+    assert [c["id"] for c in started] == [str(waiting.pk)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = visitor_client.post(f"/api/v1/widget/conversations/{conversation.pk}/messages/",
+                                       {"body": "Hi, where is my parcel?"}, format="json")
+    assert response.status_code == 201
+    started = agent_client.get("/api/v1/conversations/?status=open,pending_human&started=true").json()["results"]
+    assert {c["id"] for c in started} == {str(waiting.pk), str(conversation.pk)}
+    joined = [e for e in published if e["type"] == "conversation.updated"
+              and e["conversation"]["id"] == str(conversation.pk) and not e["conversation"]["not_started"]]
+    assert joined and joined[0]["_group"] == f"inbox.{workspace.pk}", published
+
+
+def test_a_widget_conversation_starts_in_the_browsers_language_when_the_assistant_reads_it(workspace, no_tasks):
+    for browser, language in (("de-DE", "de"), ("pt_PT", "pt"), ("ja-JP", ""), ("", "")):
+        conversation, _ = services.widget_conversation_start(workspace=workspace, language=browser)
+        assert conversation.language == language, browser

@@ -45,7 +45,8 @@ def test_visitor_message_is_committed_published_and_queued_for_the_ai(
 def test_a_visitor_message_publishes_exactly_these_events_in_order_after_commit(
         conversation, published, no_tasks, django_capture_on_commit_callbacks):
     """What the widget and the inbox hear of a visitor's message, and the turn it queues: nothing
-    before the commit, then the message to both groups, "the AI is typing" to both, one turn."""
+    before the commit, then the message to both groups, the inbox's list item once the visitor's first
+    message makes the conversation one its views show, "the AI is typing" to both, one turn."""
     with django_capture_on_commit_callbacks(execute=True):
         message = services.receive_message(conversation=conversation, body="Where is my order?")
         assert published == [] and no_tasks == []
@@ -56,10 +57,18 @@ def test_a_visitor_message_publishes_exactly_these_events_in_order_after_commit(
                "sender_name": str(conversation.contact), "body": "Where is my order?", "private": False,
                "metadata": {}, "created_at": message.created_at.isoformat().replace("+00:00", "Z")}
     typing = {"type": "ai.typing", "active": True, "conversation": str(conversation.pk)}
+    joined = published.pop(2)
+    assert (joined["type"], joined["_group"], joined["conversation"]["not_started"]) == (
+        "conversation.updated", inbox, False)
     assert published == [{"type": "message.created", "message": payload, "_group": widget},
                          {"type": "message.created", "message": payload, "_group": inbox},
                          {**typing, "_group": widget}, {**typing, "_group": inbox}]
     assert no_tasks == [("process_turn_task", (message.pk,))]
+
+    published.clear()  # a second message: the conversation is in the views already
+    with django_capture_on_commit_callbacks(execute=True):
+        services.receive_message(conversation=conversation, body="It was NW-1234.")
+    assert [e["type"] for e in published] == ["message.created", "message.created", "ai.typing", "ai.typing"]
 
 
 def test_a_message_to_a_team_owned_conversation_notifies_the_team_online(

@@ -377,3 +377,22 @@ def test_handoffs_that_arrive_together_are_one_toast_that_counts_them(live_stack
     expect(toast).to_have_count(1)
     expect(toast).to_contain_text("Cy asked for a person")
     assert page.errors == []
+
+
+def test_a_visitor_who_only_opened_the_chat_is_not_in_the_inbox_until_they_write(live_stack, new_context):
+    """Every visitor who opened the chat panel (the AI's greeting, nothing written) stayed an open conversation in
+    the inbox's views; it now appears, live, with the visitor's first message."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    agent = agent_page(new_context, base, "agent1")
+    visitor = new_context().new_page()
+    open_widget(visitor, base)
+    expect(widget_messages(visitor, "ai").first).to_be_visible()  # the greeting: the conversation exists
+    conversation = Conversation.objects.get()
+    row = agent.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
+    agent.reload()
+    expect(agent.get_by_test_id("ws-state")).to_have_attribute("data-state", "online")
+    expect(row).to_have_count(0)
+    say(visitor, "Do you ship to Canada?")
+    expect(row).to_have_count(1, timeout=15_000)  # live, from the socket
+    assert agent.errors == []
