@@ -10,6 +10,7 @@ from celery import shared_task
 from celery.signals import worker_init, worker_ready
 from django.conf import settings
 from django.core.mail import send_mail
+from django import db
 from django.db import transaction
 from django.utils import timezone
 
@@ -68,8 +69,16 @@ def load_the_assistant_before_forking(**_kwargs) -> None:
     sentence encoders are loaded there, once, before the fork. Otherwise each child loaded them
     (~3.5 s) inside the first visitor turn it took after every (re)start, and 60 simultaneous
     handoffs right after a start waited for four children loading at once. The children also share
-    the models' memory."""
+    the models' memory. Each workspace's assistant too (`knowledge.warm_assistants`), when the database
+    answers; the database connection is closed before the fork."""
     knowledge.load_assistant_models()
+    try:
+        warmed = knowledge.warm_assistants()
+        logger.info("Assistants of %s workspace(s) ready before the first turn", warmed)
+    except Exception:  # the database not there yet, say: each child builds its own on its first turn, as before
+        logger.warning("Could not prepare the workspaces' assistants before the first turn", exc_info=True)
+    finally:
+        db.connections.close_all()
 
 
 @worker_ready.connect

@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from conversations import services, tasks
-from conversations.models import Handoff
+from conversations.models import Handoff, KnowledgeArticle
 from routing import services as routing_services
 from tests import factories
 from tests.conftest import request_handoff
@@ -260,3 +260,18 @@ raise SystemExit(os.waitstatus_to_exitcode(status))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test"}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_starting_worker_prepares_each_indexed_workspaces_assistant(workspace, no_tasks):
+    """Trial of 2 Dec: the first replies after a start took 22 s, two pool children each building the demo
+    shop's assistant (its topics embedded, its index loaded) inside a visitor's turn."""
+    from conversations import knowledge
+    from tests import factories
+
+    factories.WorkspaceFactory()  # no index yet: nothing to prepare, and nothing queued for it
+    KnowledgeArticle.objects.create(workspace=workspace, title="Returns", body="Return within 30 days.")
+    knowledge.knowledge_reindex(workspace=workspace)
+    knowledge._cache.clear()
+    assert knowledge.warm_assistants() == 1
+    prepared = knowledge._cache[workspace.pk][1]
+    assert knowledge.assistant_for(workspace=workspace, policy=workspace.policy) is prepared  # a turn takes it as is
