@@ -78,8 +78,8 @@ class HandoffAdmin(admin.ModelAdmin):
 class KnowledgeArticleForm(forms.ModelForm):
     """The article, and its translations as plain fields a language (title, body, questions) instead of JSON."""
 
-    tags = ListTextField(commas=True, rows=1, help_text="Words the article is about, separated by commas, e.g. "
-                                                       "shipping, delivery (JSON was asked for).")
+    tags = ListTextField(commas=True, rows=2, help_text="Words the article is about, separated by commas, e.g. "
+                                                       "shipping, delivery.")
     questions = ListTextField(
         commas=False, rows=5, label="Questions it answers",
         help_text="Questions visitors ask that this article answers, one a line, in their own words "
@@ -200,7 +200,12 @@ class CannedResponseForm(forms.ModelForm):
         except DomainError as problem:
             for name, errors in (problem.fields or {None: [problem.message]}).items():
                 self.add_error(name if name in self.fields else None, errors)
-        return cleaned  # the stripped shortcut is the one the unique constraint then checks
+            return cleaned
+        workspace, shortcut = cleaned.get("workspace"), cleaned.get("shortcut")
+        taken = CannedResponse.objects.filter(workspace=workspace, shortcut__iexact=shortcut).exclude(pk=self.instance.pk)
+        if workspace is not None and shortcut and taken.exists():
+            self.add_error("shortcut", f'The shortcut "/{shortcut}" is already used in this workspace (in any letter case).')
+        return cleaned
 
 
 @admin.register(CannedResponse)
@@ -209,7 +214,12 @@ class CannedResponseAdmin(admin.ModelAdmin):
     list_display = ("shortcut", "title", "workspace", "updated_at")
     list_filter = ("workspace",)
     search_fields = ("shortcut", "title", "body")
-    raw_id_fields = ("created_by",)
+    readonly_fields = ("created_by",)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class KnowledgePolicyAdmin(HandoffPolicyAdmin):

@@ -35,10 +35,18 @@ def inbox(request):
     return render(request, "inbox/index.html", {"inbox_config": config})
 
 
+# The help page's own words, in the language of the article shown (an answer in Spanish links its translation).
+HELP_PAGE_WORDS = {"en": ("Back to the shop", "Help"), "es": ("Volver a la tienda", "Ayuda"),
+                   "fr": ("Retour à la boutique", "Aide"), "de": ("Zurück zum Shop", "Hilfe"),
+                   "pt": ("Voltar à loja", "Ajuda")}
+
+
 def help_article(request, workspace_id: int, article_id: int):
     article = get_object_or_404(KnowledgeArticle, pk=article_id, workspace_id=workspace_id, published=True)
     # ?lang=es: the translation an answer in Spanish quoted (the article as written when it has none)
     language = request.GET.get("lang", "")
     title, body = article.translated(language)
-    return render(request, "help_article.html", {
-        "title": title, "body": body, "language": language if (title, body) != (article.title, article.body) else "en"})
+    shown = language if (title, body) != (article.title, article.body) else "en"
+    back, help_word = HELP_PAGE_WORDS.get(shown, HELP_PAGE_WORDS["en"])
+    return render(request, "help_article.html", {"title": title, "body": body, "language": shown, "back": back,
+                                                  "help": help_word})

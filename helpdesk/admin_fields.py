@@ -15,7 +15,7 @@ class ListTextField(forms.CharField):
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
-        return "\n".join(str(v) for v in value) if isinstance(value, list) else value
+        return (", " if self.commas else "\n").join(str(v) for v in value) if isinstance(value, list) else value
 
     def to_python(self, value) -> list[str]:
         if isinstance(value, list):

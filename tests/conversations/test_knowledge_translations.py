@@ -54,9 +54,10 @@ def test_the_help_page_shows_the_translation_asked_for_escaped(workspace):
     page = client.get(f"/help/{workspace.pk}/{article.pk}/?lang=es").content.decode()
     assert "Devoluciones &lt;b&gt;ya&lt;/b&gt;" in page and "<b>ya</b>" not in page
     assert '<html lang="es">' in page and page.count("<p>") >= 3  # each passage a paragraph
+    assert "Volver a la tienda" in page and "· Ayuda</title>" in page
     for other in ("fr", "<script>", ""):
         page = client.get(f"/help/{workspace.pk}/{article.pk}/", {"lang": other}).content.decode()
-        assert "unworn items" in page and '<html lang="en">' in page
+        assert "unworn items" in page and '<html lang="en">' in page and "Back to the shop" in page
 
 
 def test_the_admin_edits_a_translation_in_plain_fields_and_queues_a_reindex(workspace, admin_agent, no_tasks,

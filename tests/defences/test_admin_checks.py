@@ -85,8 +85,10 @@ def test_the_canned_response_admin_applies_the_apis_rules(workspace, admin_clien
     page = admin_client.post("/admin/conversations/cannedresponse/add/", {**form, "shortcut": "/kayak"})
     assert page.status_code == 302, _errors(page)
     assert CannedResponse.objects.get(workspace=workspace).shortcut == "kayak"  # the leading "/" dropped
+    assert CannedResponse.objects.get(workspace=workspace).created_by is not None  # the admin who added it
     page = admin_client.post("/admin/conversations/cannedresponse/add/", {**form, "shortcut": "/KAYAK"})
-    assert page.status_code == 200 and CannedResponse.objects.filter(workspace=workspace).count() == 1
+    assert page.status_code == 200 and "already used in this workspace" in page.content.decode()
+    assert CannedResponse.objects.filter(workspace=workspace).count() == 1
 
 
 def test_a_violated_constraint_is_a_bug_reported_as_such_not_a_brief_outage(db):

@@ -98,7 +98,7 @@ def test_restricted_topic_keywords_and_examples_are_typed_as_plain_lists(workspa
     topic = form.save()
     assert topic.keywords == ["fire", "burned", "burnt"]
     assert topic.examples == ["My charger caught fire, and I burned my hand", "Smoke came out"]  # commas kept
-    assert "fire\nburned\nburnt" in str(RestrictedTopicForm(instance=topic)["keywords"])
+    assert "fire, burned, burnt" in str(RestrictedTopicForm(instance=topic)["keywords"])
 
     empty = RestrictedTopicForm(data={**data, "keywords": " , ", "examples": ""})
     assert not empty.is_valid() and "never matches" in empty.errors["keywords"][0]
