@@ -125,6 +125,10 @@ class KnowledgeArticleForm(forms.ModelForm):
 @admin.register(KnowledgeArticle)
 class KnowledgeArticleAdmin(admin.ModelAdmin):
     form = KnowledgeArticleForm
+    list_display = ("title", "workspace", "published", "updated_at")
+    list_filter = ("workspace", "published")
+    search_fields = ("title", "body", "questions")
+    actions = ["reindex_now"]
 
     def get_form(self, request, obj=None, **kwargs):
         # the translations' fields are made by the form itself, not by the model form factory
@@ -136,10 +140,6 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
             (f"In {name}", {"classes": ("collapse",),
                             "fields": (f"title_{lang}", f"body_{lang}", f"questions_{lang}")})
             for lang, name in TRANSLATION_LANGUAGES.items()]
-    list_display = ("title", "workspace", "published", "updated_at")
-    list_filter = ("workspace", "published")
-    search_fields = ("title", "body", "questions")
-    actions = ["reindex_now"]
 
     @admin.action(description="Reindex now (the knowledge bases of the selected articles)")
     def reindex_now(self, request, queryset):

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import worker_init, worker_ready
+from django import db
 from django.conf import settings
 from django.core.mail import send_mail
-from django import db
 from django.db import transaction
 from django.utils import timezone
 

@@ -111,6 +111,18 @@ def admin_agent(workspace):
     return user
 
 
+@pytest.fixture
+def admin_client(admin_agent):
+    """A browser session of a superuser, for the admin pages."""
+    from django.test import Client
+
+    admin_agent.is_superuser = True
+    admin_agent.save()
+    client = Client()
+    client.force_login(admin_agent)
+    return client
+
+
 def client_for(user):
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient

@@ -3,7 +3,6 @@ indexed by the reindex worker, matched like the title and never quoted to the vi
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from conversations import knowledge
 from conversations.models import KnowledgeArticle
@@ -13,12 +12,9 @@ SIZES = "Our coats follow Italian sizes and run large: order one size down.\n\nE
 DELIVERY = "Standard delivery takes 1 to 3 working days in Italy and 4 to 7 working days to the rest of Europe."
 
 
-def test_the_admin_edits_questions_one_a_line_and_queues_a_reindex(workspace, admin_agent, no_tasks,
+def test_the_admin_edits_questions_one_a_line_and_queues_a_reindex(workspace, admin_client, no_tasks,
                                                                    django_capture_on_commit_callbacks):
-    admin_agent.is_superuser = True
-    admin_agent.save()
-    client = Client()
-    client.force_login(admin_agent)
+    client = admin_client
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post("/admin/conversations/knowledgearticle/add/", {
             "workspace": workspace.pk, "title": "Size guide", "body": SIZES, "tags": "", "published": "on",

@@ -60,12 +60,9 @@ def test_the_help_page_shows_the_translation_asked_for_escaped(workspace):
         assert "unworn items" in page and '<html lang="en">' in page and "Back to the shop" in page
 
 
-def test_the_admin_edits_a_translation_in_plain_fields_and_queues_a_reindex(workspace, admin_agent, no_tasks,
+def test_the_admin_edits_a_translation_in_plain_fields_and_queues_a_reindex(workspace, admin_client, no_tasks,
                                                                          django_capture_on_commit_callbacks):
-    admin_agent.is_superuser = True
-    admin_agent.save()
-    client = Client()
-    client.force_login(admin_agent)
+    client = admin_client
     form = {"workspace": workspace.pk, "title": "Returns", "body": RETURNS, "tags": "returns, refunds", "published": "on",
             "questions": "", "title_es": " Devoluciones ", "body_es": RETURNS_ES["body"],
             "questions_es": "¿Cómo hago una devolución?\n\n"}

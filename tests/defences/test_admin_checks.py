@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 from django.db import IntegrityError
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 
 from conversations.models import CannedResponse
 from helpdesk.launcher import Launcher
@@ -15,15 +15,6 @@ from helpdesk.middleware import RequestLimitsMiddleware
 from routing import hours
 from routing.models import Team
 from workspaces.models import Workspace
-
-
-@pytest.fixture
-def admin_client(admin_agent):
-    admin_agent.is_superuser = True
-    admin_agent.save()
-    client = Client()
-    client.force_login(admin_agent)
-    return client
 
 
 def _errors(page) -> str:
