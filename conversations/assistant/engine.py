@@ -412,6 +412,14 @@ class Assistant:
                         whole = (a, conf, p)
                     else:
                         answer = self._answer(a, conf, p, kb_emb, lang)
+            if answer is not None and history and (again := self._asked_again(text, history, lang)):
+                # "¿y a Alemania?" alone found the international article (0.26) where the question before, asked
+                # about Germany, finds the delivery times (0.61): a short follow-up naming something new is read
+                # with the question before it, and the surer reading answers
+                question, again_emb, _, ranked_again = again
+                if ranked_again[0][1] > conf:
+                    a, conf, p, _ = ranked_again[0]
+                    answer = self._answer(a, conf, p, again_emb, lang)
             if answer is None and declined_clause and not smalltalk and len(clauses.kept.split()) >= 3:
                 # "I do NOT want to talk to a person, just tell me the return window": the refusal drowns the
                 # question in the message's embedding, so the question is also looked up alone
@@ -485,15 +493,8 @@ class Assistant:
                     yield (*embedded(part), False)
         before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
         follow = _after_acknowledgment(parts) or text  # "ok cool. and how do I start one?": the follow-up
-        if before and (asked_again := _with_new_slot(before, follow, lang)):
-            question, named = asked_again
-            part, part_q, part_m = embedded(question)
-            ranked = self.knowledge.score(part, part_q, part_m, lang)
-            # "and to Switzerland?" after the EU delivery times: a place only other articles name is theirs (the
-            # rewritten question ranks the delivery times first; the international article lists Switzerland)
-            naming = self.knowledge.articles_naming(named)
-            if ranked and (not naming or ranked[0][0] in naming):
-                yield part, part_q, part_m, False
+        if (again := self._asked_again(text, history, lang)) is not None:
+            yield (*again[:3], False)
         if before and len(follow.split()) <= FOLLOW_UP_WORDS and len(sentences(follow)) <= 1 \
                 and _FOLLOW_UP.search(normalize(follow)):
             together = embedded(f"{before} {follow}")
@@ -504,6 +505,22 @@ class Assistant:
             if first and alone and both and first[0][0] == both[0][0] \
                     and _stays_on(first[0][0], alone, self.kb_threshold, points_back):
                 yield (*together, True)
+
+    def _asked_again(self, text: str, history: Sequence[Turn], lang: str):
+        """(question, MiniLM vector, multilingual vector, its ranking) of the question before asked about the new place
+        or thing a short follow-up names ("and to Germany?": `_with_new_slot`), or None. A place only other articles name is
+        theirs: "and to Switzerland?" after the EU delivery times (the rewritten question ranks the delivery times
+        first; the international article lists Switzerland)."""
+        before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
+        asked_again = _with_new_slot(before, _after_acknowledgment(sentences(text)) or text, lang) if before else None
+        if asked_again is None:
+            return None
+        question, named = asked_again
+        q = self.encoder.encode_one(question) if self.encoder is not None else None
+        m = self.ml_encoder.encode_one(question) if self.ml_encoder is not None and lang != "en" else None
+        ranked = self.knowledge.score(question, q, m, lang)
+        naming = self.knowledge.articles_naming(named)
+        return (question, q, m, ranked) if ranked and (not naming or ranked[0][0] in naming) else None
 
     def _each_question_answered(self, text: str, lang: str) -> KBAnswer | None:
         """A message asking two or three things ("How long does shipping take to Germany? And what is your return

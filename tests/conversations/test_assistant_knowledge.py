@@ -614,3 +614,14 @@ def test_the_conversations_language_decides_a_message_whose_words_fit_two_langua
     assert bot.analyze("Problema?", (), "pt").language == "pt" and bot.analyze("Problema?", (), "es").language == "es"
     assert bot.analyze("Do you ship to Canada?", (), "de").language == "en"  # the words decide when they can
     assert bot.analyze("aceptais bizum?", (), "").language == "es"
+
+
+def test_a_follow_up_naming_a_new_place_is_read_with_the_question_before_even_when_it_finds_an_article_alone() -> None:
+    """Re-trial of 2 Dec: with the shop's Spanish articles, "¿y a Alemania?" alone reached the international article
+    (0.26, over the threshold) and was answered from it; asked with the question before, it is the EU delivery times."""
+    bot = demo_shop(translated=True)
+    before = "¿Cuánto tarda el envío a Portugal?"
+    a = bot.analyze("¿y a Alemania?", [Turn("visitor", before), Turn("ai", bot.analyze(before, (), "es").answer.text)], "es")
+    assert a.answer is not None and a.answer.title == "Plazos de envío" and "resto de la UE" in a.answer.passage
+    swiss = bot.analyze("and to Switzerland?", [Turn("visitor", "How long does shipping take to Portugal?")])
+    assert swiss.answer is None or swiss.answer.title != "Shipping times"  # only the international article names it
