@@ -91,7 +91,8 @@ class ExpectedReply:
 
 def expected_reply(*, team: Team | None, workspace: Workspace, position: int = 1) -> ExpectedReply:
     """Out of office hours: the wait until the team opens plus its reply time. Open: its reply time for each
-    visitor in the queue up to this one (number 7 in the queue does not wait as long as number 1)."""
+    round of the queue up to this one, its available members answering one visitor each a round (number 7 does not
+    wait as long as number 1; with two agents, numbers 1 and 2 wait the same)."""
     if team is None:
         team = Team.objects.filter(workspace=workspace).order_by("reply_time_minutes").first()
     if team is None:
@@ -101,4 +102,6 @@ def expected_reply(*, team: Team | None, workspace: Workspace, position: int = 1
     if opening is not None and opening > now:
         return ExpectedReply(minutes=int((opening - now).total_seconds() // 60) + team.reply_time_minutes,
                              opens_at=opening)
-    return ExpectedReply(minutes=max(1, team.reply_time_minutes) * max(1, position))
+    answering = max(1, AgentProfile.objects.filter(teams=team, available=True, user__is_active=True).count())
+    rounds = -(-max(1, position) // answering)  # ceil
+    return ExpectedReply(minutes=max(1, team.reply_time_minutes) * rounds)

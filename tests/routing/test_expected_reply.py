@@ -48,3 +48,13 @@ def test_office_hours_refuse_a_time_that_is_no_time_of_day():
     assert validate_weekly({"tue": [["9:75", "18:00"]]}) == ["tue: 9:75 is not a time of day (00:00 to 24:00)"]
     assert validate_weekly({"wed": [["18:00", "09:00"]]}) == ["wed: 18:00-09:00 ends before it starts"]
     assert validate_weekly({"thu": [["00:00", "24:00"]], "fri": [["9:00", "17:30"]]}) == []
+
+
+def test_the_wait_counts_the_teams_available_agents(workspace):
+    """Re-trial of 2 Dec: the wait was the place times the reply time, as if one agent answered everyone."""
+    team = factories.TeamFactory(workspace=workspace, office_hours={}, reply_time_minutes=10)
+    factories.AgentFactory(workspace=workspace, teams=[team])
+    factories.AgentFactory(workspace=workspace, teams=[team])
+    factories.AgentFactory(workspace=workspace, teams=[team], available=False)  # away: answers nobody
+    assert [selectors.expected_reply(team=team, workspace=workspace, position=p).minutes for p in (1, 2, 3, 5)] == [
+        10, 10, 20, 30]
