@@ -70,7 +70,8 @@ def load_the_assistant_before_forking(**_kwargs) -> None:
     (~3.5 s) inside the first visitor turn it took after every (re)start, and 60 simultaneous
     handoffs right after a start waited for four children loading at once. The children also share
     the models' memory. Each workspace's assistant too (`knowledge.warm_assistants`), when the database
-    answers; the database connection is closed before the fork."""
+    answers; then the database connections and their pool are closed, so that no process forked from this
+    one inherits a pool whose threads it does not have (its connections then time out)."""
     knowledge.load_assistant_models()
     try:
         warmed = knowledge.warm_assistants()
@@ -78,7 +79,10 @@ def load_the_assistant_before_forking(**_kwargs) -> None:
     except Exception:  # the database not there yet, say: each child builds its own on its first turn, as before
         logger.warning("Could not prepare the workspaces' assistants before the first turn", exc_info=True)
     finally:
-        db.connections.close_all()
+        for connection in db.connections.all(initialized_only=True):
+            connection.close()
+            if hasattr(connection, "close_pool"):  # PostgreSQL with Django's pool (settings.py)
+                connection.close_pool()
 
 
 @worker_ready.connect
