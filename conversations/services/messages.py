@@ -96,15 +96,23 @@ def append_message(conversation: Conversation, **fields) -> Message:
     message = Message.objects.create(conversation=conversation, **fields)
     conversation.last_activity_at = message.created_at
     update = ["last_activity_at"]
-    first_word = message.sender_type == Message.SenderType.VISITOR and conversation.last_visitor_message_at is None
+    first_word = message.sender_type == Message.SenderType.VISITOR and _left_out_of_the_inbox(conversation)
     if message.sender_type == Message.SenderType.VISITOR:
         conversation.last_visitor_message_at = message.created_at
         update.append("last_visitor_message_at")
     conversation.save(update_fields=update)
     _announce(message)
-    if first_word:  # the inbox's views leave out a conversation nobody has written in: it now joins them
+    if first_word:  # the inbox's views now show it
         realtime.publish_inbox_conversation_updated(conversation)
     return message
+
+
+def _left_out_of_the_inbox(conversation: Conversation) -> bool:
+    """A widget conversation nobody has written in yet, nobody waiting: the inbox's views leave it out until the
+    visitor's first words (payloads.not_started)."""
+    return (conversation.last_visitor_message_at is None and conversation.channel == Conversation.Channel.WEB
+            and conversation.status == Conversation.Status.OPEN and not conversation.needs_agent
+            and conversation.assignee_id is None)
 
 
 def _announce(message: Message) -> None:
@@ -279,11 +287,15 @@ def _receive_together(cleaned: list[tuple[int, Conversation, str, str | None]]) 
         # millisecond). bulk_update's CASE per row cost a fifth of Daphne's CPU at 200 messages/s.
         written = new[-1].created_at
         touched = {message.conversation_id: message.conversation for message in new}
+        joining = {pk for pk, conversation in touched.items() if _left_out_of_the_inbox(conversation)}
         Conversation.objects.filter(pk__in=touched).update(last_activity_at=written, last_visitor_message_at=written)
         for conversation in touched.values():
             conversation.last_activity_at = conversation.last_visitor_message_at = written
     for message in new:
         _announce(message)
+        if message.conversation_id in joining:  # the visitor's first words: the inbox's views now show it
+            joining.discard(message.conversation_id)
+            realtime.publish_inbox_conversation_updated(message.conversation)
         realtime.publish_ai_typing(message.conversation, True)  # on at once; the turn's outcome clears it
         turns.append(message.pk)
     if turns:

@@ -125,8 +125,10 @@ def test_a_resolved_conversation_reopens_and_a_human_owned_one_notifies_its_owne
     assert all(isinstance(m, Message) for m in results)
     resolved.refresh_from_db()
     assert (resolved.status, resolved.resolution) == ("open", "")
-    assert [e["status"] for e in published if e["type"] == "conversation.updated"
-            and e["_group"] == f"inbox.{workspace.pk}"] == ["open"]
+    # the reopening, then the visitor's first words joining the inbox's views (resolved, then the plain one)
+    assert [(e["conversation"]["id"], e["status"], e["conversation"]["not_started"]) for e in published
+            if e["type"] == "conversation.updated" and e["_group"] == f"inbox.{workspace.pk}"] == [
+        (str(resolved.pk), "open", True), (str(resolved.pk), "open", False), (str(plain.pk), "open", False)]
     owned_messages = [m for m in results if m.conversation_id == owned.pk]
     assert {(m.turn_outcome, m.turn_processed_at is not None) for m in owned_messages} == {("human", True)}
     notes = [(e["_group"], e["kind"]) for e in published if e["type"] == "notification"]
@@ -199,8 +201,11 @@ def test_a_batchs_events_go_to_redis_in_one_pipeline_in_order(monkeypatch, no_ta
     results = services.receive_messages([incoming(c, f"hello {n}") for n, c in enumerate(conversations)])
 
     assert len(sent) == 1, "one round trip to Redis for the batch"
+    # (each conversation's first words also bring it into the inbox's views: its list item, to the inbox)
     assert [(event["type"], groups[0]) for groups, event in sent[0]] == [
-        (kind, f"conversation.{m.conversation_id}") for m in results for kind in ("message.created", "ai.typing")]
+        pair for m in results for pair in (("message.created", f"conversation.{m.conversation_id}"),
+                                           ("conversation.updated", f"inbox.{workspace.pk}"),
+                                           ("ai.typing", f"conversation.{m.conversation_id}"))]
 
 
 # --- the group commit itself (no database) -------------------------------------------------------
