@@ -69,10 +69,16 @@ def current_handoff(conversation: Conversation) -> Handoff | None:
     return handoffs[0] if handoffs else None
 
 
+def awaiting_first_words(conversation: Conversation) -> bool:
+    """A widget conversation with no visitor message on record, the AI's, nobody waiting: the inbox's views leave it
+    out until the visitor's first words (selectors.NOT_STARTED says the same in SQL)."""
+    return (conversation.channel == "web" and conversation.last_visitor_message_at is None
+            and conversation.status == "open" and not conversation.needs_agent and conversation.assignee_id is None)
+
+
 def not_started(conversation: Conversation) -> bool:
     """A widget conversation the visitor opened and has not written in, nobody waiting (selectors.NOT_STARTED)."""
-    if not (conversation.channel == "web" and conversation.last_visitor_message_at is None
-            and conversation.status == "open" and not conversation.needs_agent and conversation.assignee_id is None):
+    if not awaiting_first_words(conversation):
         return False
     if hasattr(conversation, "visitor_wrote"):  # annotated by selectors.conversation_list
         return not conversation.visitor_wrote

@@ -13,7 +13,6 @@ from django.db import transaction
 from rest_framework import serializers
 
 from conversations import knowledge
-from conversations.assistant.text import LANGUAGES as GREETING_LANGUAGES
 from conversations import services as conversation_services
 from conversations.models import TRANSLATION_LANGUAGES, KnowledgeArticle
 from flows import document as flow_document
@@ -24,7 +23,7 @@ from routing import hours
 from routing.models import (FALLBACK_PHONE_PATTERN, AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty,
                             TargetKind, Team)
 from routing.validation import NOT_COVERED_MAX_LENGTH, NOT_COVERED_MAX_QUESTIONS, gather_problem, not_covered_questions
-from workspaces.models import Workspace
+from workspaces.models import GREETING_LANGUAGES, Workspace, greeting_translations_problem
 
 User = get_user_model()
 
@@ -179,10 +178,8 @@ class WorkspaceInfoSerializer(serializers.Serializer):
     assistant_name = serializers.CharField(max_length=60, required=False)
 
     def validate_greeting_translations(self, value: dict) -> dict:
-        unknown = sorted(set(value) - set(GREETING_LANGUAGES))
-        if unknown:
-            raise serializers.ValidationError(
-                f"Unknown language {', '.join(map(repr, unknown))}: use {', '.join(GREETING_LANGUAGES)}.")
+        if problem := greeting_translations_problem(value):
+            raise serializers.ValidationError(problem)
         return {lang: " ".join(text.split()) for lang, text in value.items() if text.strip()}
 
 

@@ -7,6 +7,11 @@ from django.db import models
 GREETING_LANGUAGES = ("en", "es", "fr", "de", "pt")
 
 
+def primary_language(tag: str) -> str:
+    """The language of a browser's tag: "es-ES", "pt_PT" -> "es", "pt"."""
+    return (tag or "").replace("_", "-").split("-")[0].strip().lower()
+
+
 def greeting_translations_problem(value: object) -> str | None:
     """Why `value` cannot be a workspace's greeting translations ({"es": "¡Hola! …"}), or None when it can."""
     if not isinstance(value, dict):
@@ -40,7 +45,7 @@ class Workspace(models.Model):
         workspace has one, else the greeting as written."""
         if not self.greeting:  # no greeting at all: none in any language
             return ""
-        primary = (language or "").replace("_", "-").split("-")[0].strip().lower()
+        primary = primary_language(language)
         translations = self.greeting_translations if isinstance(self.greeting_translations, dict) else {}
         translated = translations.get(primary)
         return translated if isinstance(translated, str) and translated.strip() else self.greeting

@@ -12,7 +12,7 @@ from conversations import realtime
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import LANGUAGES
 from conversations.models import Contact, Conversation, Handoff, Message
-from conversations.payloads import user_name
+from conversations.payloads import awaiting_first_words, user_name
 from conversations.services import delivery
 from conversations.services.attributes import details_given_to_the_team
 from conversations.turn_plan import nudges, withdraws
@@ -21,7 +21,7 @@ from helpdesk.errors import DomainError
 from helpdesk.ids import parse_id
 from helpdesk.text import strip_refused, text_problem
 from routing.selectors import team_online_member_ids
-from workspaces.models import Workspace
+from workspaces.models import Workspace, primary_language
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def append_message(conversation: Conversation, **fields) -> Message:
     message = Message.objects.create(conversation=conversation, **fields)
     conversation.last_activity_at = message.created_at
     update = ["last_activity_at"]
-    first_word = message.sender_type == Message.SenderType.VISITOR and _left_out_of_the_inbox(conversation)
+    first_word = message.sender_type == Message.SenderType.VISITOR and awaiting_first_words(conversation)
     if message.sender_type == Message.SenderType.VISITOR:
         conversation.last_visitor_message_at = message.created_at
         update.append("last_visitor_message_at")
@@ -106,13 +106,6 @@ def append_message(conversation: Conversation, **fields) -> Message:
         realtime.publish_inbox_conversation_updated(conversation)
     return message
 
-
-def _left_out_of_the_inbox(conversation: Conversation) -> bool:
-    """A widget conversation nobody has written in yet, nobody waiting: the inbox's views leave it out until the
-    visitor's first words (payloads.not_started)."""
-    return (conversation.last_visitor_message_at is None and conversation.channel == Conversation.Channel.WEB
-            and conversation.status == Conversation.Status.OPEN and not conversation.needs_agent
-            and conversation.assignee_id is None)
 
 
 def _announce(message: Message) -> None:
@@ -133,7 +126,7 @@ def widget_conversation_start(*, workspace: Workspace, name: str = "", email: st
     contact.save()
     # the browser's language, until the visitor's own words say otherwise: it decides a first message whose words
     # fit two languages, and the notices sent before any ("Gibt es Geschenkkarten?" was read as Spanish)
-    primary = (language or "").replace("_", "-").split("-")[0].strip().lower()
+    primary = primary_language(language)
     conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=Conversation.Channel.WEB,
                                                language=primary if primary in LANGUAGES else "")
     if greeting := workspace.greeting_in(language):
@@ -287,7 +280,7 @@ def _receive_together(cleaned: list[tuple[int, Conversation, str, str | None]]) 
         # millisecond). bulk_update's CASE per row cost a fifth of Daphne's CPU at 200 messages/s.
         written = new[-1].created_at
         touched = {message.conversation_id: message.conversation for message in new}
-        joining = {pk for pk, conversation in touched.items() if _left_out_of_the_inbox(conversation)}
+        joining = {pk for pk, conversation in touched.items() if awaiting_first_words(conversation)}
         Conversation.objects.filter(pk__in=touched).update(last_activity_at=written, last_visitor_message_at=written)
         for conversation in touched.values():
             conversation.last_activity_at = conversation.last_visitor_message_at = written
