@@ -87,21 +87,40 @@ class ExpectedReply:
 
     minutes: int
     opens_at: datetime | None = None
+    # open, but no agent routing may reach is online: "busy" and a wait in minutes would be untrue
+    nobody_online: bool = False
 
 
-def expected_reply(*, team: Team | None, workspace: Workspace, position: int = 1) -> ExpectedReply:
+def expected_reply(*, team: Team | None, workspace: Workspace, position: int = 1, specialty_id: int | None = None,
+                   agent_id: int | None = None) -> ExpectedReply:
     """Out of office hours: the wait until the team opens plus its reply time. Open: its reply time for each
-    round of the queue up to this one, its available members answering one visitor each a round (number 7 does not
-    wait as long as number 1; with two agents, numbers 1 and 2 wait the same)."""
+    round of the queue up to this one, the agents who may take it (available and online) answering one visitor each
+    a round (number 7 does not wait as long as number 1; with two agents, numbers 1 and 2 wait the same); with none of
+    them online, `nobody_online` (the visitor is told so, not a wait)."""
+    queue_team = team
     if team is None:
         team = Team.objects.filter(workspace=workspace).order_by("reply_time_minutes").first()
     if team is None:
-        return ExpectedReply(minutes=10 * max(1, position))
+        return ExpectedReply(minutes=10 * max(1, position), nobody_online=not _reachable(
+            workspace, None, specialty_id, agent_id).exists())
     now = timezone.now()
     opening = hours.next_opening(team.office_hours, team.timezone, now)
     if opening is not None and opening > now:
         return ExpectedReply(minutes=int((opening - now).total_seconds() // 60) + team.reply_time_minutes,
                              opens_at=opening)
-    answering = max(1, AgentProfile.objects.filter(teams=team, available=True, user__is_active=True).count())
-    rounds = -(-max(1, position) // answering)  # ceil
-    return ExpectedReply(minutes=max(1, team.reply_time_minutes) * rounds)
+    answering = _reachable(workspace, queue_team, specialty_id, agent_id).count()
+    rounds = -(-max(1, position) // max(1, answering))  # ceil
+    return ExpectedReply(minutes=max(1, team.reply_time_minutes) * rounds, nobody_online=not answering)
+
+
+def _reachable(workspace: Workspace, team: Team | None, specialty_id: int | None, agent_id: int | None) -> QuerySet:
+    """Who may take a queued handoff now (available and online): the team's members, the specialty's, the one agent
+    it asks for, else any of the workspace's agents."""
+    reachable = AgentProfile.objects.filter(presence.eligible_q(), workspace=workspace)
+    if team is not None:
+        return reachable.filter(teams=team)
+    if specialty_id is not None:
+        return reachable.filter(specialties=specialty_id)
+    if agent_id is not None:
+        return reachable.filter(user_id=agent_id)
+    return reachable

@@ -32,6 +32,55 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
         "espere uma resposta em cerca de {minutes} minutos. Responderemos nesta conversa.",
     },
+    # queued while nobody who could take it is online (office hours or none): no "busy", no wait in minutes
+    "handoff_queued_offline": {
+        "en": "No one from our team is online right now. You are number {position} in the queue, and the first "
+              "person back will reply here. You can leave this page.",
+        "es": "Ahora mismo no hay nadie de nuestro equipo conectado. Eres el número {position} en la cola y la "
+              "primera persona que vuelva te responderá aquí. Puedes salir de esta página.",
+        "fr": "Personne de notre équipe n'est en ligne pour le moment. Vous êtes numéro {position} dans la file, et "
+              "la première personne de retour vous répondra ici. Vous pouvez quitter cette page.",
+        "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; wer als "
+              "Erstes zurück ist, antwortet Ihnen hier. Sie können die Seite verlassen.",
+        "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila, e a primeira pessoa "
+              "que voltar vai responder aqui. Pode sair desta página.",
+    },
+    "handoff_queued_thread_offline": {
+        "en": "No one from our team is online right now. You are number {position} in the queue, and the first "
+              "person back will reply in this conversation.",
+        "es": "Ahora mismo no hay nadie de nuestro equipo conectado. Eres el número {position} en la cola y la "
+              "primera persona que vuelva te responderá en esta conversación.",
+        "fr": "Personne de notre équipe n'est en ligne pour le moment. Vous êtes numéro {position} dans la file, et "
+              "la première personne de retour vous répondra dans cette conversation.",
+        "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; wer als "
+              "Erstes zurück ist, antwortet Ihnen in dieser Unterhaltung.",
+        "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila, e a primeira pessoa "
+              "que voltar vai responder nesta conversa.",
+    },
+    "call_queued_text_back_offline": {
+        "en": "No one from our team is available right now. You are number {position} in the queue; the first "
+              "person back will send you a text message at this number.",
+        "es": "Ahora mismo no hay nadie de nuestro equipo disponible. Eres el número {position} en la cola; la "
+              "primera persona que vuelva te escribirá a este número.",
+        "fr": "Personne de notre équipe n'est disponible pour le moment. Vous êtes numéro {position} dans la file ; "
+              "la première personne de retour vous enverra un SMS à ce numéro.",
+        "de": "Gerade ist niemand aus unserem Team erreichbar. Sie sind Nummer {position} in der Warteschlange; wer "
+              "als Erstes zurück ist, schickt Ihnen eine SMS an diese Nummer.",
+        "pt": "Agora não há ninguém da nossa equipe disponível. Você é o número {position} na fila; a primeira "
+              "pessoa que voltar vai enviar uma mensagem de texto para este número.",
+    },
+    "still_waiting_queued_offline": {
+        "en": "You're still in the queue, number {position}. No one from our team is online right now; the first "
+              "person back will reply here. Everything you write here is kept for the team.",
+        "es": "Sigues en la cola, con el número {position}. Ahora mismo no hay nadie del equipo conectado; la primera "
+              "persona que vuelva te responderá aquí. Todo lo que escribas aquí se guarda para el equipo.",
+        "fr": "Vous êtes toujours dans la file, numéro {position}. Personne de l'équipe n'est en ligne pour le moment ; "
+              "la première personne de retour vous répondra ici. Tout ce que vous écrivez ici est gardé pour l'équipe.",
+        "de": "Sie sind noch in der Warteschlange, Nummer {position}. Gerade ist niemand aus dem Team online; wer als "
+              "Erstes zurück ist, antwortet hier. Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
+        "pt": "Você continua na fila, com o número {position}. Agora não há ninguém da equipe online; a primeira pessoa "
+              "que voltar vai responder aqui. Tudo o que você escrever aqui fica guardado para a equipe.",
+    },
     "offer_human": {
         "en": "I'm sorry this is frustrating. Would you like me to bring in a person from our team?",
         "es": "Siento que esto sea frustrante. ¿Quieres que te pase con una persona de nuestro equipo?",

@@ -36,6 +36,7 @@ def test_out_of_office_hours_the_wait_runs_to_the_opening(workspace, monkeypatch
 
 def test_in_office_hours_the_wait_grows_with_the_queue(workspace):
     team = factories.TeamFactory(workspace=workspace, office_hours={}, reply_time_minutes=5)  # always open
+    factories.AgentFactory(workspace=workspace, teams=[team])
     assert selectors.expected_reply(team=team, workspace=workspace, position=1) == selectors.ExpectedReply(5)
     assert selectors.expected_reply(team=team, workspace=workspace, position=7) == selectors.ExpectedReply(35)
 
@@ -58,3 +59,26 @@ def test_the_wait_counts_the_teams_available_agents(workspace):
     factories.AgentFactory(workspace=workspace, teams=[team], available=False)  # away: answers nobody
     assert [selectors.expected_reply(team=team, workspace=workspace, position=p).minutes for p in (1, 2, 3, 5)] == [
         10, 10, 20, 30]
+
+
+def test_with_nobody_online_the_wait_is_not_said_to_be_a_busy_team(workspace):
+    """Trial of 2 Dec: with no agent online, a visitor was told "Everyone on our team is busy … about 10 minutes"."""
+    team = factories.TeamFactory(workspace=workspace, office_hours={}, reply_time_minutes=10)
+    member = factories.AgentFactory(workspace=workspace, teams=[team], last_seen_at=None)  # never connected
+    factories.AgentFactory(workspace=workspace)  # online, but not in the team
+    assert selectors.expected_reply(team=team, workspace=workspace).nobody_online
+    said = phrase("handoff_queued_offline", "es", position=1)
+    assert "no hay nadie" in said and "ocupado" not in said
+
+    member.last_seen_at = datetime.now(tz=MADRID)
+    member.save()
+    assert not selectors.expected_reply(team=team, workspace=workspace).nobody_online
+
+
+def test_a_specialty_or_one_agent_waits_for_those_who_may_take_it(workspace):
+    specialty = factories.SpecialtyFactory(workspace=workspace)
+    factories.AgentFactory(workspace=workspace)  # online, another specialty
+    wanted = factories.AgentFactory(workspace=workspace, available=False, specialties=[specialty])
+    assert selectors.expected_reply(team=None, workspace=workspace, specialty_id=specialty.pk).nobody_online
+    assert selectors.expected_reply(team=None, workspace=workspace, agent_id=wanted.user_id).nobody_online
+    assert not selectors.expected_reply(team=None, workspace=workspace).nobody_online, "the default queue: anyone"

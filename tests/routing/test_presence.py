@@ -204,7 +204,7 @@ def test_an_agent_coming_and_going_tells_a_waiting_visitor_once_not_at_every_log
         seen_ago(ana, GONE)
         assert tasks.reroute_handoffs_task() == 1
     bodies = system_bodies(conversation)
-    assert [b.split(".")[0] for b in bodies] == [phrase("handoff_queued", "en").split(".")[0],
+    assert [b.split(".")[0] for b in bodies] == [phrase("handoff_queued_offline", "en").split(".")[0],
                                                  phrase("handoff_dequeued", "en").split(".")[0]], bodies
 
 
