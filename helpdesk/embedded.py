@@ -54,6 +54,10 @@ class EmbeddedError(RuntimeError):
     """Something about the embedded servers that the operator has to fix; the message says what."""
 
 
+class ExitedBeforeReady(EmbeddedError):
+    """The server's process ended before it accepted connections (killed, or crashed while starting)."""
+
+
 def _log(message: str) -> None:
     print(f"embedded: {message}", flush=True)
 
@@ -571,11 +575,15 @@ def _signal_and_wait(pid: int, signals: Sequence[signal.Signals], timeout: float
     raise EmbeddedError(f"PID {pid} survived {', '.join(s.name for s in signals)}")
 
 
-def _wait_for(check, name: str, log_file: Path, timeout: float = START_TIMEOUT) -> None:
+def _wait_for(check, name: str, log_file: Path, timeout: float = START_TIMEOUT,
+              alive: Callable[[], bool] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
             return
+        if alive is not None and not alive():
+            raise ExitedBeforeReady(f"{name} exited before it accepted connections.\n"
+                                    f"Last lines of {log_file}:\n{_tail(log_file)}")
         time.sleep(0.1)
     raise EmbeddedError(
         f"{name} did not accept connections within {timeout:.0f} s.\n"
@@ -625,8 +633,9 @@ class ForegroundServer:
     accepts_connections: Callable[[], bool]
     log_file: Path
 
-    def wait_ready(self) -> None:
-        _wait_for(self.accepts_connections, self.name, self.log_file)
+    def wait_ready(self, alive: Callable[[], bool] | None = None) -> None:
+        """Until it accepts connections; `alive`: whether its process still runs (else ExitedBeforeReady at once)."""
+        _wait_for(self.accepts_connections, self.name, self.log_file, alive=alive)
         if self.name == "postgres":
             _pg_create_database()
 

@@ -45,6 +45,7 @@ MIN_BACKOFF, MAX_BACKOFF = 1.0, 30.0  # seconds before restarting a crashed chil
 # agents' messages must still go through at once: the Celery workers run at a lower CPU priority
 # than Daphne, PostgreSQL and Redis (docs/performance.md, change 17).
 DEFAULT_WORKER_NICE = 5
+START_ATTEMPTS = 3  # an embedded server that dies before it accepts connections is started again this often
 STABLE_SECONDS = 60.0  # a child that ran this long starts its back-off afresh
 
 
@@ -280,7 +281,18 @@ class Launcher:
                 self.out.say(f"using the embedded {name} already running (pid {pid}); if it stops, we start our own")
                 self.borrowed.append(name)
                 continue
-            self._start_server(name)
+            for attempt in range(1, START_ATTEMPTS + 1):
+                try:
+                    self._start_server(name)
+                    break
+                except embedded.ExitedBeforeReady as exc:  # killed or crashed while starting: as any crash
+                    if attempt == START_ATTEMPTS:
+                        raise
+                    self.out.say(f"error: {exc}; starting it again")
+            if attempt > 1:
+                server = next(c for c in self.servers if c.name == name)
+                server.restarts += attempt - 1
+                self.out.say(f"restarted {name} (restart #{server.restarts}, pid {server.proc.pid})")
 
     def _start_server(self, name: str) -> None:
         """Run embedded PostgreSQL or Redis as our child: in the foreground, restarted, dying with us."""
@@ -296,7 +308,7 @@ class Launcher:
                 self.servers.append(child)
             self._spawn(child)
             try:
-                server.wait_ready()
+                server.wait_ready(alive=lambda: child.alive)
             except embedded.EmbeddedError:
                 self._terminate([child])
                 raise
