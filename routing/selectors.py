@@ -96,7 +96,7 @@ def expected_reply(*, team: Team | None, workspace: Workspace, position: int = 1
     """Out of office hours: the wait until the team opens plus its reply time. Open: its reply time for each
     round of the queue up to this one, the agents who may take it (available and online) answering one visitor each
     a round (number 7 does not wait as long as number 1; with two agents, numbers 1 and 2 wait the same); with none of
-    them online, `nobody_online` (the visitor is told so, not a wait)."""
+    them online, `nobody_online` too (the visitor is told so, and the usual wait)."""
     queue_team = team
     if team is None:
         team = Team.objects.filter(workspace=workspace).order_by("reply_time_minutes").first()

@@ -32,54 +32,54 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
         "espere uma resposta em cerca de {minutes} minutos. Responderemos nesta conversa.",
     },
-    # queued while nobody who could take it is online (office hours or none): no "busy", no wait in minutes
+    # queued while nobody who could take it is online (in office hours, or none set): not "busy"; the usual wait
     "handoff_queued_offline": {
-        "en": "No one from our team is online right now. You are number {position} in the queue, and the first "
-              "person back will reply here. You can leave this page.",
-        "es": "Ahora mismo no hay nadie de nuestro equipo conectado. Eres el número {position} en la cola y la "
-              "primera persona que vuelva te responderá aquí. Puedes salir de esta página.",
-        "fr": "Personne de notre équipe n'est en ligne pour le moment. Vous êtes numéro {position} dans la file, et "
-              "la première personne de retour vous répondra ici. Vous pouvez quitter cette page.",
-        "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; wer als "
-              "Erstes zurück ist, antwortet Ihnen hier. Sie können die Seite verlassen.",
-        "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila, e a primeira pessoa "
-              "que voltar vai responder aqui. Pode sair desta página.",
+        "en": "No one from our team is online right now. You are number {position} in the queue; we usually reply "
+              "within about {minutes} minutes, here. You can leave this page.",
+        "es": "Ahora mismo no hay nadie de nuestro equipo conectado. Eres el número {position} en la cola; "
+              "solemos responder en unos {minutes} minutos, aquí. Puedes salir de esta página.",
+        "fr": "Personne de notre équipe n'est en ligne pour le moment. Vous êtes numéro {position} dans la file ; "
+              "nous répondons d'habitude en environ {minutes} minutes, ici. Vous pouvez quitter cette page.",
+        "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; "
+              "normalerweise antworten wir in etwa {minutes} Minuten, hier. Sie können die Seite verlassen.",
+        "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila; "
+              "costumamos responder em cerca de {minutes} minutos, aqui. Pode sair desta página.",
     },
     "handoff_queued_thread_offline": {
-        "en": "No one from our team is online right now. You are number {position} in the queue, and the first "
-              "person back will reply in this conversation.",
-        "es": "Ahora mismo no hay nadie de nuestro equipo conectado. Eres el número {position} en la cola y la "
-              "primera persona que vuelva te responderá en esta conversación.",
-        "fr": "Personne de notre équipe n'est en ligne pour le moment. Vous êtes numéro {position} dans la file, et "
-              "la première personne de retour vous répondra dans cette conversation.",
-        "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; wer als "
-              "Erstes zurück ist, antwortet Ihnen in dieser Unterhaltung.",
-        "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila, e a primeira pessoa "
-              "que voltar vai responder nesta conversa.",
+        "en": "No one from our team is online right now. You are number {position} in the queue; we usually reply "
+              "within about {minutes} minutes, in this conversation.",
+        "es": "Ahora mismo no hay nadie de nuestro equipo conectado. Eres el número {position} en la cola; "
+              "solemos responder en unos {minutes} minutos, en esta conversación.",
+        "fr": "Personne de notre équipe n'est en ligne pour le moment. Vous êtes numéro {position} dans la file ; "
+              "nous répondons d'habitude en environ {minutes} minutes, dans cette conversation.",
+        "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; "
+              "normalerweise antworten wir in etwa {minutes} Minuten, in dieser Unterhaltung.",
+        "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila; "
+              "costumamos responder em cerca de {minutes} minutos, nesta conversa.",
     },
     "call_queued_text_back_offline": {
-        "en": "No one from our team is available right now. You are number {position} in the queue; the first "
-              "person back will send you a text message at this number.",
-        "es": "Ahora mismo no hay nadie de nuestro equipo disponible. Eres el número {position} en la cola; la "
-              "primera persona que vuelva te escribirá a este número.",
+        "en": "No one from our team is available right now. You are number {position} in the queue; a member of "
+              "our team will send you a text message at this number, usually within about {minutes} minutes.",
+        "es": "Ahora mismo no hay nadie de nuestro equipo disponible. Eres el número {position} en la cola; una "
+              "persona de nuestro equipo te escribirá a este número, normalmente en unos {minutes} minutos.",
         "fr": "Personne de notre équipe n'est disponible pour le moment. Vous êtes numéro {position} dans la file ; "
-              "la première personne de retour vous enverra un SMS à ce numéro.",
-        "de": "Gerade ist niemand aus unserem Team erreichbar. Sie sind Nummer {position} in der Warteschlange; wer "
-              "als Erstes zurück ist, schickt Ihnen eine SMS an diese Nummer.",
-        "pt": "Agora não há ninguém da nossa equipe disponível. Você é o número {position} na fila; a primeira "
-              "pessoa que voltar vai enviar uma mensagem de texto para este número.",
+              "un membre de notre équipe vous enverra un SMS à ce numéro, d'habitude en environ {minutes} minutes.",
+        "de": "Gerade ist niemand aus unserem Team erreichbar. Sie sind Nummer {position} in der Warteschlange; "
+              "jemand aus unserem Team schickt Ihnen eine SMS an diese Nummer, normalerweise in etwa {minutes} Minuten.",
+        "pt": "Agora não há ninguém da nossa equipe disponível. Você é o número {position} na fila; uma pessoa da "
+              "nossa equipe vai enviar uma mensagem de texto para este número, normalmente em cerca de {minutes} minutos.",
     },
     "still_waiting_queued_offline": {
-        "en": "You're still in the queue, number {position}. No one from our team is online right now; the first "
-              "person back will reply here. Everything you write here is kept for the team.",
-        "es": "Sigues en la cola, con el número {position}. Ahora mismo no hay nadie del equipo conectado; la primera "
-              "persona que vuelva te responderá aquí. Todo lo que escribas aquí se guarda para el equipo.",
+        "en": "You're still in the queue, number {position}. No one from our team is online right now; we usually "
+              "reply within about {minutes} minutes. Everything you write here is kept for the team.",
+        "es": "Sigues en la cola, con el número {position}. Ahora mismo no hay nadie del equipo conectado; solemos "
+              "responder en unos {minutes} minutos. Todo lo que escribas aquí se guarda para el equipo.",
         "fr": "Vous êtes toujours dans la file, numéro {position}. Personne de l'équipe n'est en ligne pour le moment ; "
-              "la première personne de retour vous répondra ici. Tout ce que vous écrivez ici est gardé pour l'équipe.",
-        "de": "Sie sind noch in der Warteschlange, Nummer {position}. Gerade ist niemand aus dem Team online; wer als "
-              "Erstes zurück ist, antwortet hier. Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
-        "pt": "Você continua na fila, com o número {position}. Agora não há ninguém da equipe online; a primeira pessoa "
-              "que voltar vai responder aqui. Tudo o que você escrever aqui fica guardado para a equipe.",
+              "nous répondons d'habitude en environ {minutes} minutes. Tout ce que vous écrivez ici est gardé pour l'équipe.",
+        "de": "Sie sind noch in der Warteschlange, Nummer {position}. Gerade ist niemand aus dem Team online; "
+              "normalerweise antworten wir in etwa {minutes} Minuten. Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
+        "pt": "Você continua na fila, com o número {position}. Agora não há ninguém da equipe online; costumamos "
+              "responder em cerca de {minutes} minutos. Tudo o que você escrever aqui fica guardado para a equipe.",
     },
     "offer_human": {
         "en": "I'm sorry this is frustrating. Would you like me to bring in a person from our team?",

@@ -234,14 +234,13 @@ def _where_in_the_queue(conversation: Conversation, handoff: Handoff, language: 
         position=position,
         specialty_id=handoff.target_specialty_id if handoff.target_kind == TargetKind.SPECIALTY else None,
         agent_id=handoff.target_user_id if handoff.target_kind == TargetKind.USER else None)
-    if expected.nobody_online:  # open, but nobody who could take it is online: no "busy", no wait in minutes
-        body = phrase(f"{open_key}_offline", language, position=position)
+    if expected.nobody_online:  # open, but nobody who could take it is online: not "busy"; the usual wait
+        body = phrase(f"{open_key}_offline", language, minutes=expected.minutes, position=position)
     elif expected.opens_at is None or closed_key is None:
         body = phrase(open_key, language, minutes=expected.minutes, position=position)
     else:
         body = phrase(closed_key, language, position=position, when=when(expected.opens_at, timezone.now(), language))
-    return body, {"queue_position": position, "expected_minutes": None if expected.nobody_online else expected.minutes,
-                  "nobody_online": expected.nobody_online}
+    return body, {"queue_position": position, "expected_minutes": expected.minutes, "nobody_online": expected.nobody_online}
 
 
 @transaction.atomic

@@ -154,7 +154,8 @@ def test_nobody_available_waits_in_the_queue_and_tells_the_visitor(workspace, sp
     handoff = request_handoff(conversation, target=services.Target(kind="specialty", specialty=specialty))
     assert handoff.assigned_to is None and handoff.status == "pending"
     notice = conversation.messages.get(sender_type="system")
-    assert notice.metadata["queue_position"] == 1 and notice.metadata["nobody_online"] is True
+    assert notice.metadata["queue_position"] == 1 and notice.metadata["expected_minutes"] >= 1
+    assert notice.metadata["nobody_online"] is True
     assert "No one from our team is online right now" in notice.body and "busy" not in notice.body
 
     agents[0].agent.available = True
