@@ -64,13 +64,18 @@ MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of 
 # ... looked up only when a second article already ranks this close to answering the whole message: a second
 # question about another article pulls it up (demo shop: 0.18-0.21 at its threshold 0.28; one topic asked twice, 0.13)
 RUNNER_UP_SHARE = 0.5
+# A question of a message answered from one article is quoted its own passage of it when, looked up alone, it ranks the
+# article at least this share of its first ("do you deliver to the UK?" alone: shipping times 0.28, international 0.27)
+PART_SHARE = 0.8
 # "How long does shipping take and what is your return policy?": a second question joined by "and" (the message as
 # written: the questions are looked up with their accents)
-_AND_ASKS = re.compile(
-    r",?\s+(?:and|y|e|et|und)\s+(?=(?:what|what's|how|when|where|which|who|why|can|could|do|does|is|are|will|would"
+_QUESTION_OPENERS = (
+    r"(?:what|what's|how|when|where|which|who|why|can|could|do|does|is|are|will|would"
     r"|qu[eé]|c[oó]mo|cu[aá]ndo|d[oó]nde|cu[aá]l|cu[aá]nt[oa]s?|puedo|puede|se puede|hay|quel|quelle|comment|quand|o[uù]"
-    r"|combien|est-ce|puis-je|was|wie|wann|wo|welche[rs]?|kann|k[oö]nnen|gibt|o que|qual|quanto|posso|pode|tem)\b)",
-    re.IGNORECASE)
+    r"|combien|est-ce|puis-je|was|wie|wann|wo|welche[rs]?|kann|k[oö]nnen|gibt|o que|qual|quanto|posso|pode|tem)\b")
+_AND_ASKS = re.compile(r",?\s+(?:and|y|e|et|und)\s+(?=" + _QUESTION_OPENERS + ")", re.IGNORECASE)
+# a sentence that asks without a question mark: "how long do i have", "and what about customs"
+_ASKS_UNMARKED = re.compile(r"^\W*(?:(?:and|y|e|et|und)\s+)?" + _QUESTION_OPENERS, re.IGNORECASE)
 FOLLOW_UP_WORDS = 6  # a message this short may follow up the question before it ("And is it free?")
 FOLLOW_UP_VAGUE = 0.5  # a follow-up whose best article is below this share of the threshold names nothing itself
 FOLLOW_UP_NEAR = 0.7  # ... and stays on the article before when that one is this close to its best (_stays_on)
@@ -443,6 +448,8 @@ class Assistant:
                 answer = self._answer(a, conf, p, kb_emb, lang)
         if not smalltalk and len(candidates) >= 2 and candidates[1][1] >= self.kb_threshold * RUNNER_UP_SHARE:
             answer = self._each_question_answered(text, lang) or answer
+        if answer is not None and not answer.also:
+            answer = self._each_part_quoted(answer, text, lang)
         # (said again, "I need help" is still vague: the repetition alone is no upset; turn_plan brings in a person)
         upset = complaint.fired or anger.fired or dissatisfied.fired
         if answer is None and not smalltalk and topic is None and not human.fired and not upset:
@@ -549,6 +556,33 @@ class Assistant:
         first, *rest = found.values()
         return replace(first, text="\n\n".join(x.text for x in found.values()),
                        confidence=min(x.confidence for x in found.values()), also=tuple(rest))
+
+    def _each_part_quoted(self, answer: KBAnswer, text: str, lang: str) -> KBAnswer:
+        """`answer` quoting, from its article, the passage each of the message's questions asks for when they ask for
+        different ones ("do you deliver to the UK? and what about customs": the countries and the customs paragraph
+        of one article; before, only the first). A question counts when, looked up alone, it ranks this article close to
+        its first (PART_SHARE; one about something else is not answered from it)."""
+        questions = [q.strip() for sentence in sentences(text) for q in _AND_ASKS.split(sentence)
+                     if len(q.split()) >= 3 and ("?" in q or _ASKS_UNMARKED.match(q))][:MORE_QUESTIONS]
+        if len(questions) < 2:
+            return answer
+        kb = self.knowledge
+        a = kb.article_ids.index(answer.article_id)
+        q_embs = self.encoder.encode_parts(questions) if self.encoder is not None else [None] * len(questions)
+        m_embs = self.ml_encoder.encode(questions) if self.ml_encoder is not None and lang != "en" \
+            else [None] * len(questions)
+        chosen: dict[int, np.ndarray | None] = {}
+        for question, q_emb, m_emb in zip(questions, q_embs, m_embs):
+            ranked = kb.score(question, q_emb, m_emb, lang)
+            mine = next(((conf, p) for b, conf, p, _ in ranked if b == a), None)
+            if mine is not None and mine[0] >= PART_SHARE * ranked[0][1]:
+                chosen.setdefault(mine[1], q_emb)
+        if len(chosen) < 2:
+            return answer
+        first = self._answer(a, answer.confidence, next(iter(chosen)), next(iter(chosen.values())), lang)
+        source = first.text.rsplit("\n\n", 1)[-1]
+        return replace(first, passage="\n\n".join(kb.passages[p] for p in chosen),
+                       text="\n\n".join([kb.condensed(p, e) for p, e in chosen.items()] + [source]))
 
     def _second_features(self, text: str, lang: str):
         """(n-gram row, (multilingual embedding, the multilingual encoder with the texts the

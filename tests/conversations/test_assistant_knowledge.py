@@ -287,6 +287,30 @@ def test_one_question_or_two_about_the_same_article_get_one_answer() -> None:
         assert a.answer is not None and a.answer.also == () and a.answer.text.count("https://") == 1, message
 
 
+@pytest.mark.parametrize("message, passages", [
+    ("do you deliver to the UK? and what about customs", ["We ship to the United Kingdom", "Customs duties"]),
+    ("if a jacket doesn't fit can i send it back? how long do i have", ["If something doesn't fit", "within 30 days"]),
+])
+def test_two_questions_about_one_article_are_each_quoted_their_passage(message, passages) -> None:
+    """Trial of 2 Dec: each got the first question's paragraph only (the customs, the 30 days left out). Both
+    passages are quoted, in the message's order, under the article's one link."""
+    a = demo_shop().analyze(message)
+    assert a.answer is not None and a.answer.also == () and a.answer.text.count("https://") == 1, a.answer
+    at = [a.answer.text.index(words) for words in passages]
+    assert at == sorted(at), a.answer.text
+
+
+def test_an_example_question_points_the_lead_to_the_passage_it_asks_about() -> None:
+    """Trial of 2 Dec: "the box was crushed" came closest to the example question "My order arrived damaged, what
+    should I do?", whose weight went to the article's opening on its two-year warranty; it goes to the paragraph
+    on damaged parcels now. A question about the article as a whole still gets the opening."""
+    bot = demo_shop()
+    crushed = bot.analyze("my parcel arrived today and the box was crushed, the tent pole is bent")
+    assert crushed.answer is not None and crushed.answer.passage.startswith("If your order arrives damaged")
+    policy = bot.analyze("How many days do I have to return something?")
+    assert policy.answer is not None and "within 30 days" in policy.answer.passage
+
+
 @pytest.mark.parametrize("typo, title", [
     ("wat r ur payement methds", "Payment methods"),
     ("I want a refnud for my boots", "Returns and exchanges"),  # picked the sizing guide
