@@ -675,9 +675,12 @@ class _Turn:
             parts.append(phrase(f"gather_intro_{self._notice(pending.cause)}", self.lang))
         parts.append(question)
         body = " ".join(parts)
+        metadata: dict[str, Any] = {}
         if prefix:  # an answer to a question asked meanwhile, or "no problem" after a refusal
             body = f"{prefix}\n\n{body}" if "\n" in prefix or len(prefix) > 80 else f"{prefix} {body}"
-        return replace(self._reply(decision, body), contact_updates=self._contact_updates(gathered))
+            if self.analysis.answer is not None and prefix == self.analysis.answer.text:
+                metadata = _answer_metadata(self.analysis)  # its article as a link (the widget hides the bare address)
+        return replace(self._reply(decision, body, metadata), contact_updates=self._contact_updates(gathered))
 
     def _question(self, spec: FieldSpec) -> str:
         if spec.question and self._speaks(spec.question):

@@ -540,8 +540,10 @@ def detect_repeated(text: str, history: Sequence[Turn]) -> Signal:
 _GREET_WORD = (r"hi|hello|hey|hiya|howdy|good\s+(?:morning|afternoon|evening)|greetings|hola|buenas|buenos\s+dias"
                r"|buenas\s+(?:tardes|noches)|bonjour|bonsoir|salut|coucou|hallo|guten\s+(?:tag|morgen|abend)|moin|servus"
                r"|ola|oi|bom\s+dia|boa\s+(?:tarde|noite)")
+# one greeting or several: "hola buenas", "hola, buenos días", "hi hello" (trial of 2 Dec: "hola buenas" was handed off)
 _GREETING = re.compile(
-    rf"^(?:{_GREET_WORD}|yo)(?:\s+(?:there|all|team|everyone|equipo|a\s+todos|tout\s+le\s+monde|zusammen))?"
+    rf"^(?:{_GREET_WORD}|yo)(?:[\s,!.]+(?:{_GREET_WORD}))*"
+    r"(?:\s+(?:there|all|team|everyone|equipo|a\s+todos|tout\s+le\s+monde|zusammen))?"
     r"[\s!.,?]*$"  # "hello?" opening a chat is a greeting (a person it asks for only while a handoff waits: nudges)
 )
 _HOW_ARE_YOU = (r"how\s+are\s+you(?:\s+(?:doing|today))?|how'?s\s+it\s+going|que\s+tal|como\s+(?:estas|esta|vai|vais)"
@@ -550,7 +552,7 @@ _SAYS_NAME = (r"(?:(?P<named>my\s+name\s+is|me\s+llamo|je\s+m'appelle|ich\s+heis
               r"|i'?m|i\s+am|soy|je\s+suis|ich\s+bin|sou\s+(?:o|a))\s+(?P<name>[^\W\d_]+)(?:\s+[^\W\d_]+)?")
 # "Hi, I'm Ana", "hello, how are you?", "Hola, ¿qué tal?", "Bonjour, je m'appelle Luc, ça va ?": a greeting
 _GREETING_MORE = re.compile(
-    rf"^(?:(?:{_GREET_WORD})[\s!.,]*)?(?:(?:{_SAYS_NAME})[\s!.,]*)?(?:(?:and\s+|y\s+|et\s+|und\s+|e\s+)?(?:{_HOW_ARE_YOU})[\s!.,?]*)?$")
+    rf"^(?:(?:{_GREET_WORD})[\s!.,]*)*(?:(?:{_SAYS_NAME})[\s!.,]*)?(?:(?:and\s+|y\s+|et\s+|und\s+|e\s+)?(?:{_HOW_ARE_YOU})[\s!.,?]*)?$")
 
 # "what can you do?", "who are you?", "what is this?": what the assistant is and does
 _CAPABILITIES = re.compile(

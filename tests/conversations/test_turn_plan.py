@@ -217,6 +217,16 @@ def test_a_question_the_ai_cannot_answer_while_gathering_is_passed_on_and_gather
     assert "Also asked: “What's the capital of Australia, by the way?”" in h.summary
 
 
+def test_an_answer_given_while_gathering_names_its_article_for_the_widgets_link():
+    """Trial of 2 Dec: the answer that came with the email question had no article in its metadata, so the widget
+    showed the article's bare address and no "Read" link."""
+    chat = Chat(balanced(EMAIL))
+    chat.say("I want a human", human=True)
+    plan = chat.say("How long does shipping take?", answer="shipping")
+    assert "2 to 4 working days" in reply(plan) and "email" in reply(plan)
+    assert plan.replies[-1].metadata["article"]["id"] == "shipping"
+
+
 def test_a_question_put_another_way_that_the_ai_can_answer_needs_nobody(bot):
     """Trial of 2 Dec: "wat is ur retrun polcy" found nothing and the handoff began; "What is your return policy?"
     got its answer and was queued all the same, as "frustrated"."""
@@ -926,6 +936,8 @@ def test_a_vague_request_is_a_need_and_nothing_said_of_it():
     ("testing", "Sorry, I didn't quite get that."),
     ("hello?", "Hello! How can I help you today?"),  # re-trial of 2 Dec: handed off
     ("Hallo?", "Hallo! Wie kann ich Ihnen heute helfen?"),
+    ("hola buenas", "¡Hola!"),  # trial of 2 Dec: two greetings in one, handed off as a question with no answer
+    ("Hola, buenos días", "¡Hola!"),
     ("I would like more information", "Of course. What do you need help with?"),
 ])
 def test_an_opener_that_asks_nothing_is_answered_not_handed_off(bot, opener, says):
