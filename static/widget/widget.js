@@ -446,6 +446,8 @@
       if (state.socket !== ws) return;
       state.backoff = BACKOFF_MIN_MS;
       setOnline(true);
+      // the server is back: "couldn't reach the server" is no longer true (the unsent text is still in the box)
+      if (ui.error.textContent === t("unreachable")) showError("");
       stopPolling();
       catchUp(); // anything sent while we were away
       refreshConversation();

@@ -2,6 +2,7 @@
 the widget (visitor) and an agent's inbox socket, through Daphne and Redis."""
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -99,3 +100,32 @@ def test_typing_goes_both_ways_between_widget_and_inbox(live_stack, new_context)
     expect(typing).to_have_text(f"{name} est\u00e1 escribiendo\u2026")
     inbox.evaluate("(frame) => window.__inbox.send(JSON.stringify(frame))", {**frame, "private": False, "active": False})
     expect(typing).to_be_hidden()
+
+
+def test_the_servers_unreachable_message_goes_when_the_widget_is_back_online(live_stack, new_context):
+    """Trial of 2 Dec: with Daphne killed, a message sent got "We couldn't reach the server…"; the widget came back
+    online by itself 8 s later and still showed it, as if it were still cut off."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    page = new_context().new_page()
+    sockets = []
+
+    def through(ws):  # the widget's socket, passed on to the server, that the test can cut
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r".*/ws/widget/.*"), through)
+    open_widget(page, base)
+    page.route(re.compile(r".*/api/v1/widget/.*"), lambda route: route.abort())
+    page.get_by_role("textbox", name="Your message").fill("Do you ship to Norway?")
+    page.keyboard.press("Enter")
+    error = page.locator("[data-testid=widget-error]")
+    expect(error).to_have_text("We couldn't reach the server. Check your connection and try again.")
+    expect(page.get_by_role("textbox", name="Your message")).to_have_value("Do you ship to Norway?")
+
+    page.unroute(re.compile(r".*/api/v1/widget/.*"))
+    sockets[-1].close()  # the connection drops, and comes back
+    connection = page.locator("[data-testid=widget-connection]")
+    expect(connection).to_have_attribute("data-state", "offline")
+    expect(connection).to_have_attribute("data-state", "online", timeout=20_000)
+    expect(error).to_be_hidden()
