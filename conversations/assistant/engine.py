@@ -404,7 +404,7 @@ class Assistant:
                 # (glossary.py), against the multilingual reading of the message as written (KnowledgeIndex.score);
                 # only then, so that the second MiniLM pass costs nothing to a question already answered
                 glossed_emb = self.encoder.encode_one(glossed)
-                again = self.knowledge.score(glossed, glossed_emb, m_emb, lang)
+                again = self.knowledge.score(glossed, glossed_emb, m_emb, lang, glossed=True)
                 if again and (not ranked or again[0][1] > ranked[0][1]):
                     ranked, kb_text, kb_emb = again, glossed, glossed_emb
             candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)

@@ -18,6 +18,8 @@ from .text import normalize
 # accent-folded, lower case (as text.normalize writes them) -> English
 _WORDS: dict[str, dict[str, str]] = {
     "es": {
+        "aduana": "customs", "aduanas": "customs", "impuestos": "taxes", "a plazos": "in instalments",
+        "en plazos": "in instalments", "plazos sin intereses": "interest-free instalments",
         "pedido": "order", "pedidos": "orders", "compra": "purchase", "envio": "shipping", "envios": "shipping",
         "entrega": "delivery", "enviar": "ship", "envian": "ship", "enviais": "ship", "enviado": "shipped",
         "llega": "arrive", "llegar": "arrive", "llegara": "arrive", "tarda": "take", "tardan": "take", "plazo": "time",
@@ -34,6 +36,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "saldo": "balance", "factura": "invoice", "recoger": "collect", "internacional": "international",
     },
     "fr": {
+        "douane": "customs", "douanes": "customs", "en plusieurs fois": "in instalments",
+        "mensualites": "instalments",
         "commande": "order", "commandes": "orders", "achat": "purchase", "livraison": "delivery",
         "expedition": "shipping", "envoi": "shipping", "expedie": "shipped", "expediee": "shipped",
         "livrez": "deliver", "livrer": "deliver", "arrive": "arrive", "delai": "time", "delais": "times",
@@ -50,6 +54,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "retirer": "collect", "international": "international",
     },
     "de": {
+        "zoll": "customs", "zollgebuhren": "customs duties", "in raten": "in instalments", "raten": "instalments",
+        "ratenzahlung": "instalments",
         "bestellung": "order", "bestellungen": "orders", "kauf": "purchase", "versand": "shipping",
         "lieferung": "delivery", "liefern": "deliver", "geliefert": "delivered", "versendet": "shipped",
         "verschickt": "shipped", "kommt": "arrive", "dauert": "take", "lieferzeit": "delivery time",
@@ -67,6 +73,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "abholen": "collect", "international": "international",
     },
     "pt": {
+        "alfandega": "customs", "prestacoes": "instalments", "em prestacoes": "in instalments", "parcelas": "instalments",
         "pedido": "order", "pedidos": "orders", "encomenda": "order", "encomendas": "orders", "compra": "purchase",
         "envio": "shipping", "entrega": "delivery", "enviar": "ship", "enviam": "ship", "enviado": "shipped",
         "chega": "arrive", "chegar": "arrive", "demora": "take", "prazo": "time", "devolucao": "return",

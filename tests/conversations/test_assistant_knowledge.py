@@ -616,6 +616,20 @@ def test_a_visitor_in_another_language_is_quoted_from_the_articles_translation(q
     assert a.answer.text.startswith(a.answer.passage[:40]) and a.answer.text.endswith(a.answer.url)
 
 
+@pytest.mark.parametrize("lang, question, article, passage", [
+    ("de", "Kann ich in Raten zahlen?", "Payment methods", "mit Klarna auch in drei zinsfreien Raten"),
+    ("pt", "Posso pagar em prestações?", "Payment methods", "três prestações sem juros"),
+])
+def test_instalments_asked_in_another_language_get_the_klarna_paragraph_in_it(lang, question, article, passage):
+    """Trial of 2 Dec: "Kann ich in Raten zahlen?" was handed off as unanswered, and answered it quoted the cards
+    accepted: "Raten" is now read as instalments, and a question read in English is given the paragraph the English
+    article answers it with, quoted from the translation at the same place."""
+    bot = demo_shop(translated=True)
+    a = bot.analyze(question, language=lang)
+    assert a.answer is not None and bot.knowledge.titles[bot.knowledge.article_ids.index(a.answer.article_id)] == article
+    assert passage in a.answer.passage, a.answer.passage
+
+
 def test_translations_change_nothing_for_english_visitors() -> None:
     """The classifier and the similarities of an English question see the articles as written only: the
     translations neither take English answers nor make off-topic English questions surer (docs/assistant.md)."""
