@@ -568,6 +568,8 @@ class Assistant:
             return answer
         kb = self.knowledge
         a = kb.article_ids.index(answer.article_id)
+        if kb.body_passages(a, lang) < 2:  # one passage to quote: nothing to look up
+            return answer
         q_embs = self.encoder.encode_parts(questions) if self.encoder is not None else [None] * len(questions)
         m_embs = self.ml_encoder.encode(questions) if self.ml_encoder is not None and lang != "en" \
             else [None] * len(questions)

@@ -398,6 +398,11 @@ class KnowledgeIndex:
         return self._choose(article, self._similarities(query, query_emb), self._coverage(query), asks(query),
                             lang=lang)
 
+    def body_passages(self, article: int, lang: str) -> int:
+        """How many body passages an answer from `article` to a visitor writing in `lang` may quote."""
+        idx = self._in_language(np.flatnonzero(self.passage_article == article), lang)
+        return int((~self.passage_is_title[idx]).sum())
+
     def _aligned(self, article: int, passage: int, lang: str) -> int:
         """The passage of `article`'s translation into `lang` at the place of `passage` (a passage as written): a
         translation written paragraph for paragraph says there what the original says. `passage` itself when it is
