@@ -715,8 +715,12 @@ class _Turn:
         """Why the AI hands off what it could not solve: the answer did not help, or there was none."""
         if self.vague_again:  # "I need help" again: there was no question to answer
             return "vague_handoff"
-        said_of_the_answer = self.analysis.not_helpful.fired or doubts(self.text)  # "are you sure?" asked again
-        return "not_helpful_plain" if said_of_the_answer else "cannot_answer_plain"
+        a = self.analysis
+        said_of_the_answer = a.not_helpful.fired or doubts(self.text)  # "are you sure?" asked again
+        # the same question again, and the articles do answer it: their answer did not help, not "no answer found"
+        # (trial of 2 Dec: "I couldn't find an answer to that" after the answer had been given twice)
+        asked_again = a.repeated_question.fired and a.answer is not None
+        return "not_helpful_plain" if said_of_the_answer or asked_again else "cannot_answer_plain"
 
     def _notice(self, cause: str) -> Notice:
         """No cheerful opener after a complaint, anger, an accident or an urgent problem; asked "are you a

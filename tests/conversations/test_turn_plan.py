@@ -737,6 +737,17 @@ def test_asking_the_same_thing_again_names_the_loop_not_frustration():
     assert h.cause == "cannot_answer" and "keeps asking the same thing" in h.reason
 
 
+def test_the_same_answered_question_again_is_told_the_answer_did_not_help_not_that_there_was_none():
+    """Trial of 2 Dec: asked a third time, a question the articles answer got "I couldn't find an answer to that in
+    our help articles" before the email was asked for."""
+    chat = Chat(balanced(EMAIL))
+    chat.say("How long does shipping take?", answer="shipping")
+    chat.say("How long does shipping take?", answer="shipping", repeated=True, frustrated=True)
+    plan = chat.say("How long does shipping take??", answer="shipping", repeated=True, frustrated=True)
+    assert plan.memory.pending is not None and "email" in reply(plan)
+    assert "couldn't find an answer" not in reply(plan) and "Sorry that didn't help" in reply(plan), reply(plan)
+
+
 def test_topic_changes_keep_the_unresolved_problem_for_the_agent():
     chat = Chat(balanced(EMAIL, ORDER))
     chat.say("hello", smalltalk="greeting")
