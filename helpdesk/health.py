@@ -85,6 +85,10 @@ def healthz(request):
     response = JsonResponse(results, status=200 if ok else 503)
     if not ok:
         response["Retry-After"] = "5"
+        # Not ready is a state, not a server error: while a worker starts, Django's request log printed an ERROR line
+        # for every probe (trial of 2 Dec). One line at INFO instead; a check that is down has its WARNING above.
+        response._has_been_logged = True  # django.utils.log.log_response's own mark
+        logger.info("Not ready: %s", ", ".join(f"{k} {v}" for k, v in results.items() if v != "ok"))
     response["Cache-Control"] = "no-store"
     return response
 

@@ -17,7 +17,7 @@ def test_live_answers_without_asking_anything_else(db):
     assert response.json() == {"status": "ok"}
 
 
-def test_not_ready_without_a_live_worker(db):
+def test_not_ready_without_a_live_worker(db, caplog):
     heartbeat.stop()
     for url in ("/healthz", "/healthz/ready"):
         response = APIClient().get(url)
@@ -26,6 +26,9 @@ def test_not_ready_without_a_live_worker(db):
         assert body["worker"] == "not_ready"
         assert body["database"] == body["channel_layer"] == body["broker"] == "ok"
         assert response["Retry-After"]
+    # a state, not a server error: no ERROR line from Django's request log while a worker starts
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+    assert "Not ready: worker not_ready" in caplog.text
 
 
 def test_not_ready_until_every_workspace_has_a_current_index(workspace, worker_heartbeat, no_tasks):
