@@ -22,6 +22,7 @@ const HEARTBEAT_MS = 10000;
 const TYPING_LAPSE_MS = 10000; // the server's lapse too: without a new frame, typing has stopped
 const TYPING_RESEND_MS = 3000;
 const TYPING_IDLE_MS = 4000;
+const LIST_RENDER_MS = 100; // live updates of the conversation list are drawn at most this often
 const OWN_ACTION_MS = 15000; // a notification this soon after the agent's own action on it is theirs
 const SEEN_KEY = `helpdesk.inbox.seen.${ME.id}`;
 
@@ -378,7 +379,7 @@ function upsertConversation(patch) {
   const merged = mergeConversation(state.conversations.get(id), patch);
   if (matchesList(merged)) state.conversations.set(id, merged);
   else state.conversations.delete(id);
-  renderList();
+  renderListSoon();
   if (id === state.openId && state.open) {
     state.open = mergeConversation(state.open, patch);
     if (document.hasFocus()) markSeen(state.open);
@@ -387,9 +388,17 @@ function upsertConversation(patch) {
 }
 
 function sortedConversations() {
-  return Array.from(state.conversations.values()).sort(
-    (a, b) => (Date.parse(b.last_activity_at) || 0) - (Date.parse(a.last_activity_at) || 0),
-  );
+  const at = (c) => Date.parse(c.last_activity_at) || 0;
+  return Array.from(state.conversations.values(), (c) => [at(c), c])
+    .sort((a, b) => b[0] - a[0])
+    .map(([, c]) => c);
+}
+
+// A burst of events (100 messages a second, trial of 2 Dec) re-sorted and re-rendered the whole list for each one
+// and froze the page for seconds: the events of LIST_RENDER_MS are drawn in one render.
+let listRenderTimer = null;
+function renderListSoon() {
+  if (listRenderTimer === null) listRenderTimer = setTimeout(renderList, LIST_RENDER_MS);
 }
 
 function conversationRow(c) {
@@ -425,6 +434,8 @@ function conversationRow(c) {
 }
 
 function renderList() {
+  clearTimeout(listRenderTimer);
+  listRenderTimer = null;
   const items = sortedConversations();
   render(repeat(items, (c) => String(c.id), conversationRow), dom.list);
   const empty = state.listLoaded && !items.length;
