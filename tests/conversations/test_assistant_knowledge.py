@@ -630,6 +630,22 @@ def test_instalments_asked_in_another_language_get_the_klarna_paragraph_in_it(la
     assert passage in a.answer.passage, a.answer.passage
 
 
+@pytest.mark.parametrize("lang, question, article, passage", [
+    ("es", "¿se puede pagar a plazos?", "Payment methods", "tres plazos sin intereses"),
+    ("de", "Mein Paket ist beschädigt angekommen", "Product warranty", "beschädigt an"),
+    ("fr", "mon colis est arrivé abîmé", "Product warranty", "arrive endommagée"),
+    ("pt", "a minha encomenda chegou danificada", "Product warranty", "chegar danificada"),
+])
+def test_a_sure_reading_as_written_is_checked_against_the_glossary(lang, question, article, passage):
+    """Trial of 2 Dec: "¿se puede pagar a plazos?" got the shipping times ("Plazos de envío" is that article's
+    title), and a parcel that arrived damaged, in German, French or Portuguese, got the late-parcel paragraph: the
+    words "Paket" and "angekommen" were enough for the multilingual reading to be sure."""
+    bot = demo_shop(translated=True)
+    a = bot.analyze(question, language=lang)
+    assert a.answer is not None and bot.knowledge.titles[bot.knowledge.article_ids.index(a.answer.article_id)] == article
+    assert passage in a.answer.passage, a.answer.passage
+
+
 def test_translations_change_nothing_for_english_visitors() -> None:
     """The classifier and the similarities of an English question see the articles as written only: the
     translations neither take English answers nor make off-topic English questions surer (docs/assistant.md)."""
