@@ -42,6 +42,11 @@ class MessageBodyInput(serializers.Serializer):
 class ReplyInput(MessageBodyInput):
     private = serializers.BooleanField(
         default=False, help_text="true: an internal note (as POST …/notes/), never sent to the visitor.")
+    after = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="The id of the newest message the agent had seen while writing. When another agent replied to the "
+                  "visitor after it, nothing is sent: 409 `replied_meanwhile`, naming that reply. Send again with a "
+                  "newer id, or without `after`, to send anyway.")
 
 
 class AssignInput(serializers.Serializer):

@@ -1,6 +1,8 @@
 """Widget (visitor) and agent REST endpoints: authenticate, validate, call a service, shape the output."""
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth import authenticate, get_user_model
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -268,7 +270,8 @@ class ConversationMessagesApi(_AgentConversationApi):
         # {"private": true} is a note here too: a client that says so never has its text sent to the visitor
         data = ReplyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        write = services.note_add if data.validated_data["private"] else services.agent_reply
+        write = services.note_add if data.validated_data["private"] else \
+            partial(services.agent_reply, seen_up_to=data.validated_data.get("after"))
         return self.write_message(request, conversation_id, write)
 
 

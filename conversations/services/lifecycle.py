@@ -157,11 +157,16 @@ def conversation_close(*, conversation: Conversation, resolution: str, by=None,
 
 
 @transaction.atomic
-def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict | None = None) -> Message:
+def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict | None = None,
+                seen_up_to: int | None = None) -> Message:
     """An agent's reply. It acknowledges a pending handoff; into an AI conversation it is a takeover.
-    `metadata` says where it was written when not in the inbox (e.g. {"via": "slack"})."""
+    `metadata` says where it was written when not in the inbox (e.g. {"via": "slack"}). `seen_up_to`: the newest
+    message the agent had on screen while writing; a colleague's reply after it refuses this one (409
+    "replied_meanwhile"), so that two agents answering at once don't both reach the visitor unknowingly."""
     body = clean_body(body)
-    conversation = lock_conversation(conversation)
+    conversation = lock_conversation(conversation)  # (two replies at once: the second waits here, then sees the first)
+    if seen_up_to is not None:
+        _check_no_reply_since(conversation, agent, seen_up_to)
     handoff = handoffs.open_handoff(conversation, lock=True)
     if handoff is not None:
         handoffs.check_may_take(handoff, agent)
@@ -179,3 +184,15 @@ def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict 
         conversation.save(update_fields=["needs_agent"])
     realtime.publish_conversation_updated(conversation)
     return message
+
+
+def _check_no_reply_since(conversation: Conversation, agent, seen_up_to: int) -> None:
+    newer = (conversation.messages.filter(id__gt=seen_up_to, sender_type=Message.SenderType.AGENT, private=False)
+             .exclude(sender_user=agent).order_by("-id").first())
+    if newer is None:
+        return
+    said = " ".join(newer.body.split())
+    said = said if len(said) <= 120 else said[:119] + "…"
+    raise DomainError("replied_meanwhile", f"{newer.sender_name or 'Another agent'} replied while you were writing: "
+                      f"“{said}”. Send yours anyway, or change it first.", status=409,
+                      fields={"after": f"Message {newer.pk} came after the one you had seen."})

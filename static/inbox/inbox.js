@@ -132,6 +132,10 @@ const dom = {
   replyInput: byId("reply-input"),
   replySend: byId("reply-send"),
   replyHint: byId("reply-hint"),
+  collision: byId("reply-collision"),
+  collisionText: byId("reply-collision-text"),
+  collisionSend: byId("reply-anyway"),
+  collisionClose: byId("reply-collision-close"),
   details: byId("details"),
   detailsBody: byId("details-body"),
   toasts: byId("toasts"),
@@ -529,6 +533,7 @@ async function openConversation(id, { silent = false } = {}) {
     state.handoffExpanded = false;
     state.canned.open = false;
     dom.replyInput.value = state.drafts.get(id) || "";
+    showCollision("");
     history.replaceState(null, "", `#conversation=${enc(id)}`);
     document.body.classList.add("is-thread-open");
     live.send({ type: "viewing", conversation: id });
@@ -788,6 +793,7 @@ function setMode(mode) {
     ? "Write a private note… only agents see it (Enter adds it)"
     : "Write a reply… Enter sends, Shift+Enter for a new line, / for canned responses";
   stopMyTyping(); // a typed note is shown to colleagues only: start again with the right flag
+  showCollision(""); // a note is never held back
   renderComposerHint();
 }
 
@@ -795,7 +801,18 @@ function saveDraft() {
   if (state.openId) state.drafts.set(state.openId, dom.replyInput.value);
 }
 
-async function sendReply() {
+/** The newest message of the open conversation on screen: a colleague's reply after it holds ours back. */
+function newestSeenId() {
+  const ids = Array.from(state.messages.keys(), Number).filter(Number.isFinite);
+  return ids.length ? Math.max(...ids) : undefined;
+}
+
+function showCollision(text) {
+  dom.collisionText.textContent = text || "";
+  dom.collision.hidden = !text;
+}
+
+async function sendReply({ anyway = false } = {}) {
   const id = state.openId;
   const text = dom.replyInput.value;
   if (!id || !text.trim() || dom.replySend.disabled) return;
@@ -804,7 +821,10 @@ async function sendReply() {
   stopMyTyping();
   try {
     const path = note ? `conversations/${enc(id)}/notes/` : `conversations/${enc(id)}/messages/`;
-    const message = await api(path, { method: "POST", body: { body: text.trim() } });
+    // "Send anyway" leaves `after` out: the agent has read the colleague's reply and sends theirs too
+    const after = note || anyway ? undefined : newestSeenId();
+    const message = await api(path, { method: "POST", body: { body: text.trim(), after } });
+    showCollision("");
     if (state.openId === id) {
       addMessage(message, { scroll: "bottom" });
       if (dom.replyInput.value === text) dom.replyInput.value = "";
@@ -814,7 +834,10 @@ async function sendReply() {
     // A reply acknowledges a pending handoff; don't wait for the event to show it.
     if (!note) refreshOpen(id);
   } catch (err) {
-    toastError(err, note ? "The note was not added" : "The reply was not sent"); // the text stays in the box
+    if (err instanceof ApiError && err.code === "replied_meanwhile" && state.openId === id) {
+      showCollision(err.message); // the text stays in the box, and the colleague's reply comes into the history
+      refreshOpen(id);
+    } else toastError(err, note ? "The note was not added" : "The reply was not sent"); // the text stays in the box
   } finally {
     dom.replySend.disabled = false;
   }
@@ -1481,6 +1504,11 @@ function wire() {
   dom.replyForm.addEventListener("submit", (event) => {
     event.preventDefault();
     sendReply();
+  });
+  dom.collisionSend.addEventListener("click", () => sendReply({ anyway: true }));
+  dom.collisionClose.addEventListener("click", () => {
+    showCollision("");
+    dom.replyInput.focus();
   });
   dom.replyInput.addEventListener("keydown", onComposerKeydown);
   dom.replyInput.addEventListener("input", onComposerInput);

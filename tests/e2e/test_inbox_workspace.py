@@ -191,6 +191,45 @@ def test_two_agents_a_private_note_a_canned_response_and_search(live_stack, new_
     assert not ana.errors and not ben.errors, ana.errors + ben.errors
 
 
+def test_a_reply_written_while_a_colleague_answered_waits_for_the_agent_to_choose(live_stack, new_context):
+    """Trial of 2 Dec: two agents replying at the same moment both reached the visitor. Ben's inbox has not heard
+    of Ana's reply when he sends his: it is held, he reads hers, and sends his anyway."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    AgentProfile.objects.exclude(user__username__in=["agent1", "agent2"]).update(available=False)
+    ana = agent_page(new_context, base, "agent1")
+    ben_events = {"paused": False}
+    ben = agent_page(new_context, base, "agent2", events=ben_events)
+    visitor, conversation = handed_off_conversation(base, new_context)
+    for page in (ana, ben):
+        row = page.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
+        expect(row).to_be_visible(timeout=15_000)
+        row.click()
+        expect(page.get_by_test_id("handoff-reason")).to_be_visible()
+
+    ben_events["paused"] = True
+    ana.get_by_test_id("reply-input").fill("Hi Rosa, Ana here: I can help.")
+    ana.get_by_test_id("reply-send").click()
+    expect(widget_messages(visitor, "agent").last).to_contain_text("Ana here")
+    ben.get_by_test_id("reply-input").fill("Hello, Ben here, how can I help?")
+    ben.get_by_test_id("reply-send").click()
+
+    collision = ben.get_by_test_id("reply-collision")
+    expect(collision).to_contain_text("Ana Ortiz replied while you were writing")
+    expect(collision).to_contain_text("Hi Rosa, Ana here: I can help.")
+    expect(ben.get_by_test_id("reply-input")).to_have_value("Hello, Ben here, how can I help?")
+    theirs = ben.locator("[data-testid=inbox-message][data-sender-type=agent][data-private=false]")
+    expect(theirs.last).to_contain_text("Ana here")  # her reply is in his history to read
+    assert list(Message.objects.filter(conversation=conversation, sender_type="agent").values_list("body", flat=True)) \
+        == ["Hi Rosa, Ana here: I can help."], "nothing of Ben's reached the visitor"
+
+    ben.get_by_test_id("reply-anyway").click()
+    expect(collision).to_be_hidden()
+    expect(widget_messages(visitor, "agent").last).to_contain_text("Ben here")
+    expect(ben.get_by_test_id("reply-input")).to_have_value("")
+    assert not ana.errors and not ben.errors, ana.errors + ben.errors
+
+
 def test_the_shift_layout_handoff_line_unread_shortcuts_and_contact_panel(live_stack, new_context):
     base = live_stack["url"]
     seed_demo_workspace()
