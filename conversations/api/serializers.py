@@ -44,7 +44,7 @@ class ReplyInput(MessageBodyInput):
         default=False, help_text="true: an internal note (as POST …/notes/), never sent to the visitor.")
     after = serializers.IntegerField(
         required=False, min_value=1,
-        help_text="The id of the newest message the agent had seen while writing. When another agent replied to the "
+        help_text="The id of the newest message on the agent's screen when they began writing. When another agent replied to the "
                   "visitor after it, nothing is sent: 409 `replied_meanwhile`, naming that reply. Send again with a "
                   "newer id, or without `after`, to send anyway.")
 

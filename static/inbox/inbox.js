@@ -72,6 +72,9 @@ const state = {
   messages: new Map(), // message id -> message, of the open conversation
   pastConversations: null, // the open contact's other conversations
   drafts: new Map(), // conversation id -> unsent reply text
+  // conversation id -> the newest message on screen when the agent began the reply being written: a colleague's
+  // reply after it holds this one back, though it came in while they typed (trial: 0.3 s before Enter)
+  draftSeen: new Map(),
   fetching: new Set(), // conversation ids being fetched because an event named an unknown one
   seen: loadSeen(), // conversation id -> last activity the agent has seen (unread markers)
   handoffExpanded: false,
@@ -822,8 +825,9 @@ async function sendReply({ anyway = false } = {}) {
   try {
     const path = note ? `conversations/${enc(id)}/notes/` : `conversations/${enc(id)}/messages/`;
     // "Send anyway" leaves `after` out: the agent has read the colleague's reply and sends theirs too
-    const after = note || anyway ? undefined : newestSeenId();
+    const after = note || anyway ? undefined : state.draftSeen.get(id) ?? newestSeenId();
     const message = await api(path, { method: "POST", body: { body: text.trim(), after } });
+    state.draftSeen.delete(id);
     showCollision("");
     if (state.openId === id) {
       addMessage(message, { scroll: "bottom" });
@@ -836,6 +840,7 @@ async function sendReply({ anyway = false } = {}) {
   } catch (err) {
     if (err instanceof ApiError && err.code === "replied_meanwhile" && state.openId === id) {
       showCollision(err.message); // the text stays in the box, and the colleague's reply comes into the history
+      state.draftSeen.delete(id); // sent again after changing it: checked against what is on screen then
       refreshOpen(id);
     } else toastError(err, note ? "The note was not added" : "The reply was not sent"); // the text stays in the box
   } finally {
@@ -953,6 +958,8 @@ function onComposerInput() {
   saveDraft();
   updateCanned();
   if (!state.openId) return;
+  if (!dom.replyInput.value.trim()) state.draftSeen.delete(state.openId);
+  else if (!state.draftSeen.has(state.openId)) state.draftSeen.set(state.openId, newestSeenId());
   // The visitor sees "Ana is typing…" (colleagues only, for a note): say so at most every few
   // seconds while typing, and stop after a pause.
   const now = Date.now();
