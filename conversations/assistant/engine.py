@@ -299,18 +299,20 @@ def _with_new_slot(before: str, follow: str, lang: str) -> tuple[str, str] | Non
     names none, or the question before has no preposition to put it after. Without a preposition of its own the
     follow-up must name something ("what about Norway?"), not ask ("and is it free?", "and express?")."""
     m = _NEW_SLOT[lang if lang in _NEW_SLOT else "en"].match(follow)
-    if not m or len(follow.split()) > FOLLOW_UP_WORDS or "?" not in before:
+    # the question before may go without its mark: "how long does shipping take to spain and how much is it"
+    asked = [q for q in sentences(before) if "?" in q or _ASKS_UNMARKED.match(q)]
+    if not m or len(follow.split()) > FOLLOW_UP_WORDS or not asked:
         return None
     slot, prep = m.group("slot").strip(), m.group("prep")
     if not (m.group("connector") or prep) or len(slot.split()) > 4:
         return None
     if not prep and not all(w[:1].isupper() for w in slot.split()):
         return None
-    question = [q for q in sentences(before) if "?" in q][-1]
+    question = asked[-1]
     preps = SLOT_PREPOSITIONS.get(lang, SLOT_PREPOSITIONS["en"])
     at = [p for p in re.finditer(rf"(?<!\w)(?:{preps})\s+(?=\w)", question, re.IGNORECASE) if p.start() > 0]
-    if not at:
-        return None
+    if not at:  # "how much does shipping cost" + "and to germany?": the place goes at its end
+        return (f"{question.rstrip(' ?!.')} {prep} {slot}?", slot) if prep else None
     last = at[-1]
     end = _SLOT_END.search(question, last.end()).start()  # the old place or thing ends at punctuation
     head = question[:last.start()] + (f"{prep} " if prep else question[last.start():last.end()])
