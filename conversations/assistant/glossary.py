@@ -18,6 +18,9 @@ from .text import normalize
 # accent-folded, lower case (as text.normalize writes them) -> English
 _WORDS: dict[str, dict[str, str]] = {
     "es": {
+        "hay que": "do i have to", "tengo que": "do i have to", "debo": "must", "luego": "later",
+        "mas tarde": "later", "caja": "box", "aplastada": "crushed", "suiza": "switzerland", "alemania": "germany",
+        "francia": "france", "reino unido": "united kingdom", "estados unidos": "united states", "noruega": "norway",
         "aduana": "customs", "aduanas": "customs", "impuestos": "taxes", "a plazos": "in instalments",
         "en plazos": "in instalments", "plazos sin intereses": "interest-free instalments",
         "pedido": "order", "pedidos": "orders", "compra": "purchase", "envio": "shipping", "envios": "shipping",
@@ -38,6 +41,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "saldo": "balance", "factura": "invoice", "no": "not", "recoger": "collect", "internacional": "international",
     },
     "fr": {
+        "dois-je": "do i have to", "faut-il": "do i have to", "dois": "must", "frais": "fees",
+        "frais de douane": "customs duties", "plus tard": "later", "carton": "box", "ecrase": "crushed",
+        "dechire": "torn", "suisse": "switzerland", "allemagne": "germany", "royaume-uni": "united kingdom",
+        "etats-unis": "united states", "norvege": "norway",
         "douane": "customs", "douanes": "customs", "en plusieurs fois": "in instalments",
         "mensualites": "instalments",
         "commande": "order", "commandes": "orders", "achat": "purchase", "livraison": "delivery",
@@ -59,6 +66,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "retirer": "collect", "international": "international",
     },
     "de": {
+        "muss ich": "do i have to", "muss": "must", "spater": "later", "gebuhren": "fees", "kam": "arrived",
+        "karton": "box", "eingedruckt": "crushed", "zerrissen": "torn", "schweiz": "switzerland",
+        "deutschland": "germany", "frankreich": "france", "grossbritannien": "united kingdom",
+        "usa": "united states", "norwegen": "norway",
         "zoll": "customs", "zollgebuhren": "customs duties", "in raten": "in instalments", "raten": "instalments",
         "ratenzahlung": "instalments",
         "bestellung": "order", "bestellungen": "orders", "kauf": "purchase", "versand": "shipping",
@@ -81,6 +92,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "abholen": "collect", "international": "international",
     },
     "pt": {
+        "tenho de": "do i have to", "tenho que": "do i have to", "devo": "must", "mais tarde": "later",
+        "depois": "later", "taxas": "fees", "caixa": "box", "esmagada": "crushed", "rasgado": "torn",
+        "rasgada": "torn", "suica": "switzerland", "alemanha": "germany", "franca": "france",
+        "reino unido": "united kingdom", "estados unidos": "united states", "noruega": "norway",
         "alfandega": "customs", "prestacoes": "instalments", "em prestacoes": "in instalments",
         "parcelas": "instalments",
         "pedido": "order", "pedidos": "orders", "encomenda": "order", "encomendas": "orders", "compra": "purchase",
