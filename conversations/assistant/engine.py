@@ -380,7 +380,8 @@ class Assistant:
             smalltalk = "bot_question"  # only that question: nothing to look up (turn_plan answers it)
         # "¿Eres un bot?" or "is a real person reading this?" alone reads as impatient to the classifiers; it is
         # a question, answered honestly (anger and a complaint still count)
-        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb) \
+        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb,
+                                                plain_question=d.asks_about_warranty(text)) \
             if smalltalk != "bot_question" and not asks_if_someone_is_there(text) and not details_only else NO_SIGNAL
         if dissatisfied.fired and not (complaint.fired or anger.fired) and (d.asks_about_remedy(text)
                                                                              or d.claims_warranty(text)):

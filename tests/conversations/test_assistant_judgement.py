@@ -512,6 +512,17 @@ def test_a_defect_reported_with_a_question_about_the_remedy_is_not_frustration(b
     assert not bot.analyze(text).frustration.fired, bot.analyze(text).frustration
 
 
+@pytest.mark.parametrize("text, upset", [
+    ("quelle est la garantie sur vos produits", False), ("wie lange garantie habt ihr auf rucksäcke", False),
+    ("¿qué garantía tienen vuestros productos?", False),
+    ("what kind of garbage warranty is this?", True), ("pourquoi votre garantie est-elle si nulle ?", True),
+])
+def test_a_question_about_the_warranty_is_upset_only_in_upset_words(bot: Assistant, text: str, upset: bool) -> None:
+    """Trial of 3 Dec: "quelle est la garantie sur vos produits" was answered with "I'm sorry this is frustrating":
+    in French and German the classifiers read "garantie" as dissatisfied."""
+    assert bot.analyze(text).frustration.fired == upset, bot.analyze(text).frustration
+
+
 @pytest.mark.parametrize("text", ["The zip of my tent broke after two weeks, I'd like to file a warranty claim",
                                   "Quiero hacer una reclamación de garantía por mi mochila"])
 def test_a_warranty_claim_is_no_complaint(bot: Assistant, text: str) -> None:
