@@ -211,7 +211,7 @@ def _apply(conversation: Conversation, message: Message, plan: TurnPlan) -> None
         services.conversation_remember(conversation=conversation, memory=plan.memory.to_dict(),
                                        language=plan.language)
         if plan.contact_updates:
-            services.contact_fill_details(contact=conversation.contact, details=[
+            conversation.contact = services.contact_fill_details(contact=conversation.contact, details=[
                 (u.kind, u.name, u.value) for u in plan.contact_updates])
         for reply in plan.replies:
             services.ai_reply_locked(conversation, body=reply.text, metadata=dict(reply.metadata),

@@ -118,6 +118,8 @@ def contact_fill_details(*, contact: Contact, details: Iterable[tuple[str, str, 
             changed.add("attributes")
     if changed:
         contact.save(update_fields=sorted(changed))
+    if changed & PERSON_FIELDS.keys():  # the inbox rows name the contact: "Visitor #7" becomes the address
+        _publish_contact_rows(contact)
     return contact
 
 
@@ -131,6 +133,12 @@ def contact_edit(*, contact: Contact, changes: Mapping[str, str]) -> Contact:
         setattr(contact, key, changes[key])
     if changed:
         contact.save(update_fields=changed)
-        for conversation in contact.conversations.select_related("contact", "assignee", "team").order_by("-id")[:20]:
-            realtime.publish_conversation_updated(conversation)
+        _publish_contact_rows(contact)
     return contact
+
+
+def _publish_contact_rows(contact: Contact) -> None:
+    """The inbox rows of the contact's recent conversations, with the contact as it now is."""
+    for conversation in contact.conversations.select_related("assignee", "team").order_by("-id")[:20]:
+        conversation.contact = contact
+        realtime.publish_inbox_conversation_updated(conversation)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conversations import knowledge, services, turns
-from conversations.models import Handoff, Message
+from conversations.models import Contact, Handoff, Message
 from routing.models import GatherField
 from tests import factories
 
@@ -455,6 +455,23 @@ def test_an_email_given_when_asked_is_no_sign_of_frustration(shop, conversation,
     assert handoff is not None and handoff.gathered["email"] in answer
     assert "frustrat" not in handoff.reason.lower() and "frustrat" not in " ".join(handoff.priority_reasons).lower()
     assert "sorry" not in last_reply(conversation).body.lower()
+
+
+def test_an_email_given_when_asked_names_the_visitor_in_every_open_inbox_at_once(
+        shop, conversation, published, django_capture_on_commit_callbacks):
+    """The inbox list kept "Visitor #78" until a reload, so searching the list by the address failed (trial of 3 Dec)."""
+    _, policy, _ = shop
+    GatherField.objects.create(policy=policy, name="email", kind="email", required=True)
+    Contact.objects.filter(pk=conversation.contact_id).update(name="")  # a widget visitor: "Visitor #N" so far
+    conversation.refresh_from_db()
+    say(conversation, "Can I talk to a person please?")
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, "it's pat.jones@example.com")
+    rows = [e["conversation"] for e in published
+            if e["type"] == "conversation.updated" and e["_group"].startswith("inbox") and "conversation" in e]
+    assert rows and rows[-1]["contact"] | {"id": None} == {"id": None, "name": "pat.jones@example.com",
+                                                           "email": "pat.jones@example.com"}
 
 
 def test_anyone_there_while_waiting_for_a_person_is_told_where_the_handoff_stands(shop, conversation):
