@@ -10,15 +10,20 @@ logger = logging.getLogger(__name__)
 _PHRASES: dict[str, dict[str, str]] = {
     "handoff_queued": {
         "en": "Everyone on our team is busy right now. You are number {position} in the queue; "
-        "expect a reply in about {minutes} minutes. You can leave this page, we'll answer here.",
+        "expect a reply in about {minutes} minutes. The reply will appear here, even if you leave this page and come back "
+        "later.",
         "es": "Ahora mismo todo nuestro equipo está ocupado. Eres el número {position} en la cola; "
-        "espera una respuesta en unos {minutes} minutos. Puedes salir de esta página, responderemos aquí.",
+        "espera una respuesta en unos {minutes} minutos. La respuesta aparecerá aquí, también si sales de esta página y "
+        "vuelves más tarde.",
         "fr": "Toute notre équipe est occupée pour le moment. Vous êtes numéro {position} dans la file ; "
-        "réponse prévue dans environ {minutes} minutes. Vous pouvez quitter cette page, nous répondrons ici.",
+        "réponse prévue dans environ {minutes} minutes. La réponse s'affichera ici, même si vous quittez cette page et "
+        "revenez plus tard.",
         "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange; "
-        "rechnen Sie mit einer Antwort in etwa {minutes} Minuten. Sie können die Seite verlassen, wir antworten hier.",
+        "rechnen Sie mit einer Antwort in etwa {minutes} Minuten. Die Antwort erscheint hier, auch wenn Sie die Seite "
+        "verlassen und später zurückkommen.",
         "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
-        "espere uma resposta em cerca de {minutes} minutos. Pode sair desta página, responderemos aqui.",
+        "espere uma resposta em cerca de {minutes} minutos. A resposta vai aparecer aqui, mesmo que você saia desta "
+        "página e volte mais tarde.",
     },
     "handoff_queued_thread": {  # the same by email, SMS or Slack: there is no page to leave
         "en": "Everyone on our team is busy right now. You are number {position} in the queue; "
@@ -35,15 +40,19 @@ _PHRASES: dict[str, dict[str, str]] = {
     # queued while nobody who could take it is online (in office hours, or none set): not "busy"; the usual wait
     "handoff_queued_offline": {
         "en": "No one from our team is online right now. You are number {position} in the queue; we usually reply "
-              "within about {minutes} minutes, here. You can leave this page.",
+              "within about {minutes} minutes. The reply will appear here, even if you leave this page and come back later.",
         "es": "Ahora mismo no hay nadie de nuestro equipo conectado. Eres el número {position} en la cola; "
-              "solemos responder en unos {minutes} minutos, aquí. Puedes salir de esta página.",
+              "solemos responder en unos {minutes} minutos. La respuesta aparecerá aquí, también si sales de esta página y "
+              "vuelves más tarde.",
         "fr": "Personne de notre équipe n'est en ligne pour le moment. Vous êtes numéro {position} dans la file ; "
-              "nous répondons d'habitude en environ {minutes} minutes, ici. Vous pouvez quitter cette page.",
+              "nous répondons d'habitude en environ {minutes} minutes. La réponse s'affichera ici, même si vous quittez "
+              "cette page et revenez plus tard.",
         "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; "
-              "normalerweise antworten wir in etwa {minutes} Minuten, hier. Sie können die Seite verlassen.",
+              "normalerweise antworten wir in etwa {minutes} Minuten. Die Antwort erscheint hier, auch wenn Sie die Seite "
+              "verlassen und später zurückkommen.",
         "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila; "
-              "costumamos responder em cerca de {minutes} minutos, aqui. Pode sair desta página.",
+              "costumamos responder em cerca de {minutes} minutos. A resposta vai aparecer aqui, mesmo que você saia desta "
+              "página e volte mais tarde.",
     },
     "handoff_queued_thread_offline": {
         "en": "No one from our team is online right now. You are number {position} in the queue; we usually reply "
@@ -221,16 +230,16 @@ _PHRASES: dict[str, dict[str, str]] = {
     },
     # --- what happens next, said in a way that fits the situation ---
     "handoff_after_hours": {  # queued while the team is out of office hours: when it is back, not "busy"
-        "en": "Our team is out of office right now and back {when}; they'll reply here then. You are number "
-              "{position} in the queue, and you can leave this page.",
-        "es": "Nuestro equipo está fuera de horario y vuelve {when}; te responderá aquí. Eres el número {position} "
-              "en la cola y puedes salir de esta página.",
-        "fr": "Notre équipe est absente pour le moment et revient {when} ; elle vous répondra ici. Vous êtes "
-              "numéro {position} dans la file, et vous pouvez quitter cette page.",
-        "de": "Unser Team ist gerade nicht im Dienst und ab {when} wieder da; die Antwort kommt dann hier. Sie sind "
-              "Nummer {position} in der Warteschlange und können die Seite verlassen.",
-        "pt": "Nossa equipe está fora do horário e volta {when}; vai responder aqui. Você é o número {position} na "
-              "fila e pode sair desta página.",
+        "en": "Our team is out of office right now and back {when}. You are number {position} in the queue; the "
+              "reply will appear here, even if you leave this page and come back later.",
+        "es": "Nuestro equipo está fuera de horario y vuelve {when}. Eres el número {position} en la cola; la "
+              "respuesta aparecerá aquí, también si sales de esta página y vuelves más tarde.",
+        "fr": "Notre équipe est absente pour le moment et revient {when}. Vous êtes numéro {position} dans la "
+              "file ; la réponse s'affichera ici, même si vous quittez cette page et revenez plus tard.",
+        "de": "Unser Team ist gerade nicht im Dienst und ab {when} wieder da. Sie sind Nummer {position} in der "
+              "Warteschlange; die Antwort erscheint hier, auch wenn Sie die Seite verlassen und später zurückkommen.",
+        "pt": "Nossa equipe está fora do horário e volta {when}. Você é o número {position} na fila; a resposta "
+              "vai aparecer aqui, mesmo que você saia desta página e volte mais tarde.",
     },
     "handoff_after_hours_thread": {  # the same by email, SMS or Slack
         "en": "Our team is out of office right now and back {when}; they'll reply in this conversation then. You "
