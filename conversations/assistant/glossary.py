@@ -39,6 +39,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "cuanto": "how much", "cuando": "when", "donde": "where", "como": "how", "puedo": "can i", "botas": "boots",
         "chaqueta": "jacket", "pantalones": "trousers", "mochila": "backpack", "tienda de campana": "tent",
         "saldo": "balance", "factura": "invoice", "no": "not", "recoger": "collect", "internacional": "international",
+        "direccion": "address", "direccion de envio": "shipping address", "direccion de entrega": "delivery address",
+        "modificar": "change",
     },
     "fr": {
         "dois-je": "do i have to", "faut-il": "do i have to", "dois": "must", "frais": "fees",
@@ -57,7 +59,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "payer": "pay", "carte": "card", "cadeau": "gift", "garantie": "warranty", "casse": "broken",
         "cassee": "broken", "endommage": "damaged", "endommagee": "damaged", "abime": "damaged", "abimee": "damaged",
         "suivi": "tracking", "suivre": "track",
-        "colis": "parcel", "annuler": "cancel", "modifier": "change", "mot de passe": "password", "compte": "account",
+        "colis": "parcel", "annuler": "cancel", "modifier": "change", "changer": "change", "adresse": "address",
+        "adresse de livraison": "delivery address", "mot de passe": "password", "compte": "account",
         "magasin": "store", "magasins": "stores", "boutique": "store", "horaires": "hours", "ouvert": "open",
         "gratuit": "free", "gratuite": "free", "cout": "cost", "prix": "price", "combien": "how much",
         "quand": "when", "ou": "where", "comment": "how", "chaussures": "shoes", "veste": "jacket",
@@ -90,6 +93,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "hose": "trousers", "rucksack": "backpack", "zelt": "tent", "guthaben": "balance", "rechnung": "invoice",
         "nicht": "not", "noch nicht": "not yet",
         "abholen": "collect", "international": "international",
+        "adresse": "address", "lieferadresse": "delivery address", "anschrift": "address", "andere ich": "do i change",
+        "kann ich": "can i",
     },
     "pt": {
         "tenho de": "do i have to", "tenho que": "do i have to", "devo": "must", "mais tarde": "later",
@@ -117,6 +122,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "casaco": "jacket", "calcas": "trousers", "mochila": "backpack", "barraca": "tent", "saldo": "balance",
         "fatura": "invoice", "nao": "not", "ainda nao": "not yet", "retirar": "collect",
         "internacional": "international",
+        "morada": "address", "morada de entrega": "delivery address", "endereco": "address",
+        "endereco de entrega": "delivery address", "mudar": "change", "altero": "change",
     },
 }
 # the language's own function words, left as written, only blur what MiniLM reads ("¿cual es vuestra policy de
