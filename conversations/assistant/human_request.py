@@ -317,6 +317,19 @@ def asks_for_someone_else(kept: str) -> bool:
     return _in_a_clause_without_negation(_ELSEWHERE, kept) or _in_a_clause_without_negation(_CALL_ME, kept)
 
 
+# Being put through, asked again while a person is awaited: "why do you need it? just put me through", "connect me
+# to someone now", "pásame con alguien", "passez-moi un conseiller", "verbinden Sie mich", "me transfere".
+_PUT_THROUGH = re.compile(
+    r"\b(?:put|get)\s+me\s+through\b|\b(?:connect|transfer|forward|pass)\s+me\s+(?:to|with|on|through)\b"
+    r"|\b(?:pasame|pasenme|paseme|comunicame|transfiereme)\b|\bpassez-moi\b|\bpasse-moi\b|\bme\s+(?:passer|transferer)\b"
+    r"|\bverbinden\s+sie\s+mich\b|\bstellen\s+sie\s+mich\s+durch\b|\bme\s+(?:transfere|transfira|passa|passe)\s+(?:para|pra)\b")
+
+
+def asks_to_be_put_through(text: str) -> bool:
+    """The message asks to be put through to a person, or for a real one, in a clause without a negation."""
+    return _in_a_clause_without_negation(_PUT_THROUGH, text) or asks_for_a_real_person(text)
+
+
 @lru_cache(maxsize=256)  # asked by the detector, what it re-reads and the dissatisfaction check, per message
 def asks_if_someone_is_there(text: str) -> bool:
     """A sentence of the message asks whether a person is there at all ("Is anyone there?",

@@ -496,6 +496,24 @@ def test_anyone_there_while_waiting_for_a_person_is_told_where_the_handoff_stand
         id__gt=told.id).exists()
 
 
+@pytest.mark.parametrize("again", ["why do you need it? just put me through", "pásame con alguien, por favor",
+                                   "verbinden Sie mich bitte mit einem Mitarbeiter"])
+def test_asking_again_to_be_put_through_while_waiting_is_told_where_the_handoff_stands(shop, conversation, again):
+    """Queued, "why do you need it? just put me through" got no reply at all (trial of 3 Dec)."""
+    say(conversation, "I want to talk to a person")
+    message = say(conversation, again)
+    told = last_reply(conversation)
+    message.refresh_from_db()
+    assert told.sender_type == "system" and told.metadata.get("reassured") is True
+    assert message.turn_outcome == "human" and handoff_of(conversation).status == "pending"
+
+
+def test_a_message_while_waiting_that_asks_for_nobody_gets_no_reassurance(shop, conversation):
+    say(conversation, "I want to talk to a person")
+    say(conversation, "don't transfer me to the billing team, it's about a delivery")
+    assert not conversation.messages.filter(metadata__reassured=True).exists()
+
+
 def test_handing_back_to_the_ai_answers_the_question_nobody_answered(shop, conversation, django_capture_on_commit_callbacks):
     """It said "How can I help?" and left the question asked while waiting unanswered (trial of 1 Dec, night)."""
     _, _, agent = shop
