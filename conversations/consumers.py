@@ -52,6 +52,7 @@ class WidgetConsumer(JsonSocketConsumer):
     """/ws/widget/{conversation_id}/?token=<visitor_token>"""
 
     conversation = None
+    seen_up_to = None
 
     async def connect(self):
         token = query_token(self.scope)
@@ -94,6 +95,14 @@ class WidgetConsumer(JsonSocketConsumer):
             active = _typing_active(content)
             if self.typing.should_send("visitor", active, time.monotonic()):
                 await database_sync_to_async(services.typing_by_visitor)(conversation=self.conversation, active=active)
+        elif kind == "seen":  # what the page showed while in view: replies after it go to the visitor's email
+            seen = content.get("message")
+            if seen == self.seen_up_to:  # the same again (another render): nothing to write
+                return
+            if not await database_sync_to_async(services.visitor_saw)(conversation_id=self.conversation.id,
+                                                                       message_id=seen):
+                return await self.send_error("invalid", "\"message\" must be a message id.")
+            self.seen_up_to = seen
         else:
             await self.send_error("unknown_type", f"Unknown frame type {str(kind)[:50]!r}.")
 

@@ -107,9 +107,17 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(auto_now_add=True)
     last_visitor_message_at = models.DateTimeField(null=True, blank=True)
+    # Web chat: agents' replies the visitor has not seen on the page go to their email (services/missed_replies.py)
+    visitor_seen_up_to = models.BigIntegerField(default=0, help_text="The newest message the visitor's widget showed "
+                                                "while the page was in view.")
+    missed_replies_due_at = models.DateTimeField(null=True, blank=True, help_text="When agents' replies the "
+                                                 "visitor has not seen go to their email.")
+    missed_replies_emailed_up_to = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [
+            models.Index(fields=["missed_replies_due_at"], condition=Q(missed_replies_due_at__isnull=False),
+                         name="conv_missed_replies_due"),
             models.Index(fields=["workspace", "-last_activity_at"], name="conv_ws_activity"),
             models.Index(fields=["workspace", "status", "-last_activity_at"], name="conv_ws_status_activity"),
             models.Index(fields=["assignee", "status"], name="conv_assignee_status"),

@@ -296,3 +296,9 @@ def stalled_gathering_ids(*, now: datetime, quiet_for: timedelta, limit: int = 2
     if conversation_id is not None:
         qs = qs.filter(pk=conversation_id)
     return list(qs.order_by("last_ai_at").values_list("pk", flat=True)[:limit])
+
+
+def missed_replies_due_ids(*, now: datetime, limit: int) -> list[int]:
+    """Web chats whose agents' replies are due to go to the visitor's email (services/missed_replies.py)."""
+    return list(Conversation.objects.filter(missed_replies_due_at__lte=now).order_by("missed_replies_due_at")
+                .values_list("id", flat=True)[:limit])

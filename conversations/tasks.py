@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations import knowledge, realtime, selectors, services, turns
-from conversations.connectors import dispatch, slack
+from conversations.connectors import dispatch, email, slack
 from conversations.models import Conversation, Handoff, Message
 from flows import services as flow_services
-from helpdesk.errors import ProviderUnavailable
+from helpdesk.errors import DeliveryRefused, ProviderUnavailable
 from routing.models import HandoffPolicy
 from workspaces.models import Workspace
 
@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 # This start of the worker (set in its main process, inherited by the pool processes it forks). A
 # claim names "node start": when the node starts again, claims naming an earlier start are orphans.
 WORKER_START = uuid.uuid4().hex[:12]
+
+MISSED_REPLIES_BATCH = 200  # conversations a sweep emails; the next sweep takes the rest
 
 
 def _worker_name(node: str | None) -> str:
@@ -206,6 +208,26 @@ def remind_handoffs_task() -> int:
                         message=f"A handoff has waited {policy.reminder_minutes}+ minutes.\nReason: {h.reason}\n\n{h.summary}",
                         from_email=None, recipient_list=[h.assigned_to.email]))
                     sent += 1
+    return sent
+
+
+@shared_task(acks_late=True, soft_time_limit=120)
+def email_missed_replies_task() -> int:
+    """The beat sweep: web chats whose agents' replies the visitor has not seen by the due time get them by email,
+    one mail per conversation (services/missed_replies.py). Returns how many mails left."""
+    sent = 0
+    for conversation_id in selectors.missed_replies_due_ids(now=timezone.now(), limit=MISSED_REPLIES_BATCH):
+        claim = services.missed_replies_claim(conversation_id=conversation_id)
+        if claim is None:
+            continue
+        try:
+            mail_id = email.send_missed_replies(claim)
+        except (ProviderUnavailable, DeliveryRefused) as exc:
+            logger.warning("Missed replies of conversation %s not emailed: %s", conversation_id, exc)
+            services.missed_replies_failed(claim=claim, retry=isinstance(exc, ProviderUnavailable))
+            continue
+        services.missed_replies_emailed(claim=claim, mail_id=mail_id)
+        sent += 1
     return sent
 
 

@@ -192,7 +192,8 @@ CELERY_TASK_ROUTES = {name: {"queue": CELERY_LONG_QUEUE} for name in (
     "flows.tasks.resend_stuck_webhooks_task",
     "conversations.tasks.expire_handoffs_task", "conversations.tasks.assign_waiting_handoffs_task",
     "conversations.tasks.reroute_handoffs_task", "conversations.tasks.remind_handoffs_task",
-    "csat.tasks.send_due_surveys_task", "csat.tasks.resolve_idle_ai_conversations_task")}
+    "csat.tasks.send_due_surveys_task", "csat.tasks.resolve_idle_ai_conversations_task",
+    "conversations.tasks.email_missed_replies_task")}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-stale-handoffs": {"task": "conversations.tasks.expire_handoffs_task", "schedule": 60.0},
@@ -200,6 +201,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reroute-handoffs-of-absent-agents": {"task": "conversations.tasks.reroute_handoffs_task", "schedule": 10.0},
     "remind-unacknowledged-handoffs": {"task": "conversations.tasks.remind_handoffs_task", "schedule": 60.0},
     "send-due-surveys": {"task": "csat.tasks.send_due_surveys_task", "schedule": 10.0},
+    "email-missed-replies": {"task": "conversations.tasks.email_missed_replies_task", "schedule": 15.0},
     "resolve-idle-ai-conversations": {"task": "csat.tasks.resolve_idle_ai_conversations_task", "schedule": 60.0},
     "resend-stuck-flow-webhooks": {"task": "flows.tasks.resend_stuck_webhooks_task", "schedule": 600.0},
     "hand-off-stalled-gathering": {"task": "conversations.tasks.hand_off_stalled_gathering_task", "schedule": 30.0},
@@ -379,6 +381,8 @@ EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=20)
 HELPDESK_EMAIL_WEBHOOK_SECRET: str = env("HELPDESK_EMAIL_WEBHOOK_SECRET", default="")
 HELPDESK_EMAIL_MAX_BYTES: int = env.int("HELPDESK_EMAIL_MAX_BYTES", default=30 * 1024 * 1024)  # the whole mail
 HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES: int = env.int("HELPDESK_EMAIL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Web chat: an agent's reply the visitor has not seen on the page this long after it goes to their email (0: never)
+HELPDESK_MISSED_REPLIES_EMAIL_SECONDS: int = env.int("HELPDESK_MISSED_REPLIES_EMAIL_SECONDS", default=300)
 TWILIO_ACCOUNT_SID: str = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN: str = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER: str = env("TWILIO_FROM_NUMBER", default="")

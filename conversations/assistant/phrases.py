@@ -25,6 +25,34 @@ _PHRASES: dict[str, dict[str, str]] = {
         "espere uma resposta em cerca de {minutes} minutos. A resposta vai aparecer aqui, mesmo que você saia desta "
         "página e volte mais tarde.",
     },
+    # after the queue notice on the web, when the visitor gave an email (services/missed_replies.py)
+    "reply_by_email_too": {
+        "en": "If you're not on this page when it comes, we'll email it to {email}.",
+        "es": "Si no estás en esta página cuando llegue, te la enviaremos a {email}.",
+        "fr": "Si vous n'êtes pas sur cette page à ce moment-là, nous vous l'enverrons à {email}.",
+        "de": "Falls Sie dann nicht auf dieser Seite sind, schicken wir sie an {email}.",
+        "pt": "Se não estiver nesta página quando ela chegar, vamos enviá-la para {email}.",
+    },
+    # the mail of agents' replies a web visitor did not see on the page (connectors/email.send_missed_replies)
+    "missed_replies_intro": {
+        "en": "Our team replied in the chat while you were away:",
+        "es": "Nuestro equipo te respondió en el chat mientras no estabas:",
+        "fr": "Notre équipe vous a répondu dans le chat pendant votre absence :",
+        "de": "Unser Team hat Ihnen im Chat geantwortet, während Sie nicht da waren:",
+        "pt": "A nossa equipe respondeu no chat enquanto você estava ausente:",
+    },
+    "missed_replies_outro": {
+        "en": "Reply to this email to answer: your reply reaches the same conversation, which the chat on our website "
+              "shows too.",
+        "es": "Responde a este correo para contestar: tu respuesta llega a la misma conversación, que también ves en "
+              "el chat de nuestra web.",
+        "fr": "Répondez à cet e-mail pour continuer : votre réponse arrive dans la même conversation, que vous "
+              "retrouvez aussi dans le chat de notre site.",
+        "de": "Antworten Sie einfach auf diese E-Mail: Ihre Antwort landet in derselben Unterhaltung, die Sie auch im "
+              "Chat auf unserer Website sehen.",
+        "pt": "Responda a este e-mail para continuar: a sua resposta chega à mesma conversa, que também aparece no "
+              "chat do nosso site.",
+    },
     "handoff_queued_thread": {  # the same by email, SMS or Slack: there is no page to leave
         "en": "Everyone on our team is busy right now. You are number {position} in the queue; "
         "expect a reply in about {minutes} minutes. We'll answer in this conversation.",

@@ -26,7 +26,8 @@ from mailparser_reply import EmailReplyParser
 
 from conversations.connectors.common import absolute_links, hook_error, hook_workspace, hmac_sha256_valid
 from conversations.models import ChannelRef, Conversation, Message
-from conversations.services import channels
+from conversations.assistant.phrases import phrase
+from conversations.services import MissedReplies, channels
 from csat.models import Survey
 from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
 from helpdesk.ids import parse_id
@@ -257,23 +258,42 @@ def _subject_text(subject: str) -> str:
 def send(message: Message) -> str:
     """Send one message by SMTP, threaded under the conversation's mail. Returns its Message-ID."""
     conversation = message.conversation
+    text, html = _render(message)
+    # RFC 3834: vacation responders must not answer what no person wrote
+    message_id = _send_threaded(conversation, text, html, msgid=f"m{message.pk}",
+                                automatic=message.sender_type != Message.SenderType.AGENT)
+    channels.channel_ref_record(conversation=conversation, kind=ChannelRef.Kind.EMAIL, value=message_id, message=message)
+    return message_id
+
+
+def send_missed_replies(claim: MissedReplies) -> str:
+    """The agents' replies a web visitor did not see on the page, in one mail to their address, threaded so that
+    answering it comes back into the conversation (services/missed_replies.py). Returns its Message-ID."""
+    conversation = claim.conversation
+    lang = conversation.language or "en"
+    workspace = conversation.workspace.name
+    replies = "\n\n".join(f"{m.sender_name or workspace}:\n{absolute_links(m.body)}" for m in claim.messages)
+    text = f"{phrase('missed_replies_intro', lang)}\n\n{replies}\n\n{phrase('missed_replies_outro', lang)}\n\n— {workspace}\n"
+    return _send_threaded(conversation, text, "", msgid=f"c{conversation.pk}m{claim.last_id}", automatic=False)
+
+
+def _send_threaded(conversation: Conversation, text: str, html: str, *, msgid: str, automatic: bool) -> str:
     contact = conversation.contact
     if not contact.email:
         raise DeliveryRefused("The contact has no email address.")
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].partition("@")[2] or "helpdesk.local"
-    message_id = make_msgid(idstring=f"m{message.pk}", domain=domain)
+    message_id = make_msgid(idstring=msgid, domain=domain)
     thread = list(ChannelRef.objects.filter(conversation=conversation, kind=ChannelRef.Kind.EMAIL)
                   .order_by("-id").values_list("value", flat=True)[:REFERENCES_KEPT])[::-1]
     last_inbound = (ChannelRef.objects.filter(conversation=conversation, kind=ChannelRef.Kind.EMAIL,
                                               message__sender_type=Message.SenderType.VISITOR)
                     .order_by("-id").values_list("value", flat=True).first())
     headers = {"Message-ID": message_id}
-    if message.sender_type != Message.SenderType.AGENT:  # RFC 3834: vacation responders must not answer these
+    if automatic:
         headers["Auto-Submitted"] = "auto-replied"
     if thread:
         headers["In-Reply-To"] = last_inbound or thread[-1]
         headers["References"] = " ".join(thread)
-    text, html = _render(message)
     mail = EmailMultiAlternatives(subject=_subject(conversation), body=text, from_email=settings.DEFAULT_FROM_EMAIL,
                                   to=[contact.email], reply_to=[reply_address(conversation.pk)], headers=headers)
     if html:
@@ -284,7 +304,6 @@ def send(message: Message) -> str:
         raise DeliveryRefused(f"The mail server refused {contact.email}.") from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise ProviderUnavailable(f"SMTP: {exc.__class__.__name__}: {exc}") from exc
-    channels.channel_ref_record(conversation=conversation, kind=ChannelRef.Kind.EMAIL, value=message_id, message=message)
     return message_id
 
 

@@ -52,6 +52,14 @@ from conversations.services.messages import (
     system_message,
     widget_conversation_start,
 )
+from conversations.services.missed_replies import (
+    MissedReplies,
+    missed_replies_claim,
+    missed_replies_emailed,
+    missed_replies_failed,
+    missed_replies_schedule_locked,
+    visitor_saw,
+)
 from conversations.services.presence import (
     agent_seen,
     typing_by_agent,
@@ -79,7 +87,9 @@ __all__ = [
     "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_priority", "handoff_reroute", "restricted_topic_target",
     "handoff_reassure_waiting", "handoff_withdraw_waiting",
     "handoff_request", "handoff_request_locked", "lock_conversation", "message_turn_claim", "message_turn_lock", "message_turn_pass_flows",
-    "message_turn_settle", "message_turns_release_orphans", "messages_turn_requeued", "note_add", "open_handoff",
+    "message_turn_settle", "message_turns_release_orphans", "messages_turn_requeued", "MissedReplies",
+    "missed_replies_claim", "missed_replies_emailed", "missed_replies_failed", "missed_replies_schedule_locked",
+    "note_add", "open_handoff",
     "receive_message", "receive_messages", "system_message", "typing_by_agent", "typing_by_visitor", "viewing_leave", "viewing_refresh",
-    "viewing_set", "widget_conversation_start",
+    "viewing_set", "visitor_saw", "widget_conversation_start",
 ]

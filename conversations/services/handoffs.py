@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -207,21 +208,32 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
     opener = {"of_course": "opener_of_course", "sorry": "opener_sorry", "ai_disclosed": "opener_ai_disclosed"}.get(notice)
     calling = conversation.channel == Conversation.Channel.PHONE
     transferred = calling and bool(routing_selectors.policy_for(workspace=conversation.workspace).fallback_phone)
+    on_the_page = conversation.channel == Conversation.Channel.WEB  # by email, SMS or Slack no page to leave
     if someone_there or transferred:
         next_step = "call_transfer" if transferred else "call_text_back" if calling else "handoff_passing"
-        parts = [phrase(opener, language) if opener else "", phrase(next_step, language)]
+        parts = [phrase(opener, language) if opener else "", phrase(next_step, language),
+                 _by_email_too(conversation, language)]
         system_message_locked(conversation, body=" ".join(p for p in parts if p),
                               metadata={"handoff": str(handoff.id), "notice": SOMEONE_HAS_IT})
         return
     # (a caller hears the wait in minutes, a text back to come)
-    on_the_page = conversation.channel == Conversation.Channel.WEB  # by email, SMS or Slack no page to leave
     queued, where = _where_in_the_queue(
         conversation, handoff, language,
         open_key="call_queued_text_back" if calling else "handoff_queued" if on_the_page else "handoff_queued_thread",
         closed_key=None if calling else "handoff_after_hours" if on_the_page else "handoff_after_hours_thread")
     if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
         queued = f"{phrase(opener, language)} {queued}"
+    queued = " ".join(p for p in (queued, _by_email_too(conversation, language)) if p)
     system_message_locked(conversation, body=queued, metadata={"handoff": str(handoff.id), "notice": QUEUED, **where})
+
+
+def _by_email_too(conversation: Conversation, language: str) -> str:
+    """On the web, to a visitor who gave an email: a reply they are not on the page for goes there
+    (services/missed_replies.py)."""
+    if (conversation.channel != Conversation.Channel.WEB or not conversation.contact.email
+            or settings.HELPDESK_MISSED_REPLIES_EMAIL_SECONDS <= 0):
+        return ""
+    return phrase("reply_by_email_too", language, email=conversation.contact.email)
 
 
 def _where_in_the_queue(conversation: Conversation, handoff: Handoff, language: str, *, open_key: str,

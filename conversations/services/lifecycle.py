@@ -15,6 +15,7 @@ from conversations.payloads import user_name
 from conversations.services import delivery, handoffs
 from conversations.services.messages import (append_message, clean_body, conversation_reopen, lock_conversation,
                                              message_back_to_the_ai_locked, system_message_locked)
+from conversations.services.missed_replies import missed_replies_schedule_locked
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import handoff_summary
 from helpdesk.errors import DomainError
@@ -182,6 +183,7 @@ def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict 
     if conversation.needs_agent:
         conversation.needs_agent = False
         conversation.save(update_fields=["needs_agent"])
+    missed_replies_schedule_locked(conversation)  # by email if the visitor does not see it on the page
     realtime.publish_conversation_updated(conversation)
     return message
 

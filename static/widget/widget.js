@@ -120,6 +120,8 @@
     byId: new Map(),
     csat: new Map(), // survey token -> block element
     lastSeenId: null,
+    seenReported: 0, // the newest message id the server heard the visitor saw ("seen" frame)
+    seenTimer: null,
     historyLoaded: false,
     lastHandoffStatus: "", // the host page hears each handoff status once
     isOpen: false,
@@ -327,6 +329,7 @@
     state.byId.clear();
     state.csat.clear();
     state.lastSeenId = null;
+    state.seenReported = 0;
     state.historyLoaded = false;
     state.unread = 0;
     ui.log.replaceChildren();
@@ -451,6 +454,7 @@
       stopPolling();
       catchUp(); // anything sent while we were away
       refreshConversation();
+      reportSeenSoon(); // what was shown while the socket was down
     };
     ws.onmessage = (event) => {
       if (state.socket !== ws) return;
@@ -905,6 +909,21 @@
       renderUnread();
     }
     scrollToBottom(nearBottom || message.sender_type === "visitor");
+    reportSeenSoon();
+  }
+
+  // What the visitor has seen: the newest message shown while the panel is open and the page in view. An agent's
+  // reply after it, still unseen a few minutes later, goes to the visitor's email when they gave one.
+  function reportSeenSoon() {
+    clearTimeout(state.seenTimer);
+    state.seenTimer = setTimeout(reportSeen, 300); // a history replay sends one frame, not one per message
+  }
+
+  function reportSeen() {
+    if (!state.isOpen || document.visibilityState !== "visible") return;
+    let newest = 0;
+    for (const id of state.byId.keys()) newest = Math.max(newest, Number(id) || 0);
+    if (newest > state.seenReported && sendFrame({ type: "seen", message: newest })) state.seenReported = newest;
   }
 
   function insertSorted(item) {
@@ -1130,6 +1149,7 @@
     ui.input.focus({ preventScroll: true });
     ensureConversation().catch((err) => showError(err.message));
     panelState.remember(true);
+    reportSeenSoon();
     if (!wasOpen) emit("open", {});
   }
 
@@ -1155,6 +1175,7 @@
   // --- wiring ----------------------------------------------------------------------------------
 
   ui.launcher.addEventListener("click", () => (state.isOpen ? close() : open()));
+  document.addEventListener("visibilitychange", reportSeenSoon); // back to the tab: what is on screen is seen
   ui.closeButton.addEventListener("click", close);
   ui.panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") close();

@@ -81,6 +81,28 @@ async def test_widget_socket_streams_the_conversation():
         await communicator.disconnect()
 
 
+async def test_the_widget_reports_what_the_visitor_saw_and_only_a_message_id_counts():
+    workspace = await make_workspace()
+    conversation, token = await new_widget_conversation(workspace)
+    message = await visitor_says(conversation, "Hello there")
+    communicator = WebsocketCommunicator(application, f"/ws/widget/{conversation.pk}/?token={token}")
+    connected, _ = await communicator.connect()
+    assert connected
+    try:
+        await communicator.send_json_to({"type": "seen", "message": message.pk})
+        await communicator.send_json_to({"type": "seen", "message": "not-an-id"})
+        assert (await receive_until(communicator, "error"))["error"]["code"] == "invalid"
+        assert await seen_up_to(conversation) == message.pk
+    finally:
+        await communicator.disconnect()
+
+
+@database_sync_to_async
+def seen_up_to(conversation):
+    conversation.refresh_from_db()
+    return conversation.visitor_seen_up_to
+
+
 @database_sync_to_async
 def visitor_says(conversation, body):
     return services.receive_message(conversation=conversation, body=body)

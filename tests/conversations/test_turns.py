@@ -5,7 +5,7 @@ import pytest
 
 from conversations import knowledge, services, turns
 from conversations.models import Contact, Handoff, Message
-from routing.models import GatherField
+from routing.models import AgentProfile, GatherField
 from tests import factories
 
 ARTICLES = [
@@ -472,6 +472,24 @@ def test_an_email_given_when_asked_names_the_visitor_in_every_open_inbox_at_once
             if e["type"] == "conversation.updated" and e["_group"].startswith("inbox") and "conversation" in e]
     assert rows and rows[-1]["contact"] | {"id": None} == {"id": None, "name": "pat.jones@example.com",
                                                            "email": "pat.jones@example.com"}
+
+
+@pytest.mark.parametrize("email_after", [300, 0])
+@pytest.mark.parametrize("target, notice", [("user", "someone_has_it"), ("", "queued")])
+def test_a_web_visitor_who_gave_an_email_hears_that_a_reply_they_miss_goes_there(shop, conversation, settings,
+                                                                                 email_after, target, notice):
+    _, policy, agent = shop
+    policy.target_kind = target  # the online agent it names has it at once; or every online agent, and nobody is
+    policy.save()               # online: the visitor waits in the queue
+    if notice == "queued":
+        AgentProfile.objects.filter(user=agent).update(last_seen_at=None)
+    settings.HELPDESK_MISSED_REPLIES_EMAIL_SECONDS = email_after
+    GatherField.objects.create(policy=policy, name="email", kind="email", required=True)
+    say(conversation, "Can I talk to a person please?")
+    say(conversation, "pat.jones@example.com")
+    told = conversation.messages.get(sender_type="system", metadata__notice=notice)
+    assert ("we'll email it to pat.jones@example.com" in told.body) is (email_after > 0)
+    assert told.body.count("pat.jones@example.com") == (email_after > 0)
 
 
 def test_anyone_there_while_waiting_for_a_person_is_told_where_the_handoff_stands(shop, conversation):

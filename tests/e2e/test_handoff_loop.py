@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import httpx
 import pytest
@@ -40,6 +41,16 @@ def widget_messages(page, sender_type: str):
 def send_as_visitor(page, text: str) -> None:
     page.locator("[data-testid=widget-input]").fill(text)
     page.locator("[data-testid=widget-send]").click()
+
+
+def seen_up_to(conversation: Conversation, at_least: int, timeout: float = 10.0) -> int:
+    """The newest message the server heard the visitor's page showed, once it reaches `at_least` (or the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        conversation.refresh_from_db(fields=["visitor_seen_up_to"])
+        if conversation.visitor_seen_up_to >= at_least or time.monotonic() > deadline:
+            return conversation.visitor_seen_up_to
+        time.sleep(0.1)
 
 
 def typing_events(frames: list[str]) -> list[bool]:
@@ -115,12 +126,17 @@ def test_visitor_ai_agent_and_back(live_stack, new_context):
     handoff.refresh_from_db()
     assert handoff.status == "acknowledged"
     assert widget_messages(visitor, "ai").count() == ai_count
+    # the page showed it: the reply will not also be emailed to Rosa
+    reply_id = int(widget_messages(visitor, "agent").last.get_attribute("data-message-id"))
+    assert seen_up_to(conversation, reply_id) == reply_id
 
     # 6. A dropped connection reconnects and catches up on what was said meanwhile.
     visitor.evaluate("window.__sockets.forEach(s => s.close())")
     agent.locator("[data-testid=reply-input]").fill("Found your order, it left the warehouse today.")
     agent.locator("[data-testid=reply-send]").click()
     expect(widget_messages(visitor, "agent").last).to_contain_text("left the warehouse", timeout=20_000)
+    caught_up = int(widget_messages(visitor, "agent").last.get_attribute("data-message-id"))
+    assert seen_up_to(conversation, caught_up) == caught_up, "what the catch-up showed counts as seen too"
 
     # 7. Hand back to the AI: the next question is answered by the AI again.
     agent.locator("[data-testid=unassign]").click()
