@@ -483,7 +483,9 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
     value = None if reading.why_asked else _answer_value(config, text, reading)
     # (a restricted topic is the answer to a free-text question, "what's the billing issue?", not an escape)
     on_a_topic = bool(reading.topic) and (config.kind != "text" or expects_specific_value(config))
-    if reading.wants_person or reading.upset or on_a_topic:
+    # one of the question's own buttons is its answer, whatever its words ("Damaged" read as frustration handed
+    # the visitor off instead of taking the flow's "Damaged" branch: trial of 3 Dec)
+    if (reading.wants_person or reading.upset or on_a_topic) and not _is_one_of_the_choices(config, text):
         _escape_to_person(run, node, config, text, reading, value)
         return
     if value is not None:
@@ -576,6 +578,11 @@ def _no_answer(run: _Run, node: Node, config: CollectInputConfig, why: str) -> N
         return
     run.log(f"no {config.variable}: {why}; went on without it")
     run.follow(node)
+
+
+def _is_one_of_the_choices(config: CollectInputConfig, text: str) -> bool:
+    said = " ".join(text.split()).casefold()
+    return any(said == " ".join(choice.split()).casefold() for choice in config.choices)
 
 
 def _escape_to_person(run: _Run, node: Node, config: CollectInputConfig, text: str, reading: Reading,

@@ -177,6 +177,22 @@ def test_anger_hands_off_with_a_sorry_notice_and_keeps_a_value_given_with_it() -
     assert step.state.variables["order_number"] == "A1234"
 
 
+@pytest.mark.parametrize("button, reading", [("Damaged", Reading(upset=True)), ("terrible quality ", Reading(upset=True)),
+                                             ("Talk to a person", Reading(wants_person=True)),
+                                             ("Refund", Reading(topic="Refunds"))])
+def test_one_of_the_questions_own_buttons_is_its_answer_whatever_it_reads_as(button, reading) -> None:
+    """Clicking "Damaged" was read as frustration and handed the visitor off, skipping the flow's own "Damaged"
+    branch, even under "AI only" (trial of 3 Dec)."""
+    graph = flow(("problem", "collect_input", {"variable": "problem", "kind": "choice", "question": "What happened?",
+                                               "choices": ["Damaged", "Terrible quality", "Talk to a person", "Refund"]}),
+                 ("thanks", "message", {"text": "Noted: {{problem}}"}))
+    step = answer(graph, waiting(graph), button, reading)
+    assert handoffs(step) == [] and sent(step) == [f"Noted: {step.state.variables['problem']}"]
+    assert step.state.variables["problem"].casefold() == button.strip().casefold()
+    # the same words typed with more around them still escape
+    assert handoffs(answer(graph, waiting(graph), f"{button.strip()}!! this is ridiculous, useless shop", reading))
+
+
 def test_an_explicit_request_outranks_frustration() -> None:
     step = answer(ORDERS, waiting(ORDERS), "This is useless, get me a human", Reading(wants_person=True, upset=True))
     (handoff,) = handoffs(step)
