@@ -190,8 +190,9 @@ def _volume_counts() -> dict[str, Count]:
     """Conversations, AI-resolved, handed off: the same definitions for the totals and per day."""
     # an internal note is no human reply: a conversation the AI closed stays the AI's
     human = Message.objects.visible_to_visitor().filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AGENT)
+    # an agent who resolved it without replying (after a handoff, with a note) resolved it, not the AI
     ai_resolved = (Q(status=Conversation.Status.RESOLVED) & ~Q(resolution__in=NO_SURVEY_RESOLUTIONS)
-                   & ~Exists(human))
+                   & ~Exists(human) & ~Q(resolved_by_kind=Conversation.ResolvedBy.AGENT))
     return {"conversations": Count("pk"),
             "ai_resolved": Count("pk", filter=ai_resolved),
             # The AI's own resolutions, apart: the visitor said "yes, that answered it", or went quiet after it.

@@ -263,3 +263,22 @@ def test_an_offer_of_a_person_the_visitor_declined_does_not_keep_the_conversatio
     conversation = answered(workspace)
     Conversation.objects.filter(pk=conversation.pk).update(assistant_state={"offered_human": True, "offer_open": False})
     assert idle_ids() == [conversation.pk]
+
+
+@pytest.mark.django_db
+def test_a_handed_off_conversation_an_agent_resolves_without_replying_is_not_ai_resolved(workspace, agent, no_tasks):
+    """An agent added a note and resolved it: `handed_off` and `ai_resolved` both went up (trial of 3 Dec)."""
+    from csat import services as csat_services
+
+    conversation = answered(workspace)
+    request_handoff(conversation)
+    services.note_add(conversation=conversation, agent=agent, body="Duplicate of #12, closing")
+    csat_services.conversation_resolve(conversation=conversation, resolution="resolved", by=agent)
+    quiet = answered(workspace)
+    tasks.resolve_idle_ai_conversations_task()
+
+    period = selectors.Period(timezone.localdate() - dt.timedelta(days=1), timezone.localdate())
+    counts = selectors.conversation_counts(workspace=workspace, period=period)
+    assert (counts["conversations"], counts["handed_off"], counts["ai_resolved"]) == (2, 1, 1)
+    quiet.refresh_from_db()
+    assert quiet.resolved_by_kind == "ai"
