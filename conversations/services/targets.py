@@ -1,0 +1,44 @@
+"""A handoff target that is deleted (a team, a specialty, an agent) leaves the workspace's default target, not a
+target of nothing: the topic, the policy and the handoffs still waiting route as if none were set.
+
+Without this, deleting the specialty a restricted topic pointed to left the topic, and every handoff queued for
+it, as "specialty: none", which no sweep could assign (trial of 3 Dec). Wired to `pre_delete` in apps.py.
+"""
+from __future__ import annotations
+
+from conversations.models import Handoff
+from routing.models import HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
+
+KIND_OF_FIELD = {"target_user": TargetKind.USER, "target_team": TargetKind.TEAM,
+                 "target_specialty": TargetKind.SPECIALTY}
+
+
+def target_deleted(*, field: str, obj) -> int:
+    """Before `obj` is deleted: what targets it through `field` falls back to the default target. Returns how many
+    rows changed. Handoffs already closed keep their history."""
+    kind = KIND_OF_FIELD[field]
+    changed = 0
+    for model in (HandoffPolicy, RestrictedTopic):
+        changed += model.objects.filter(**{field: obj, "target_kind": kind}).update(target_kind="")
+    waiting = Handoff.objects.filter(**{field: obj, "target_kind": kind}, status__in=Handoff.OPEN_STATUSES)
+    for workspace_id in set(waiting.values_list("conversation__workspace_id", flat=True)):
+        # the workspace's default target now (the policy's, unless it was this very object: then none)
+        policy = HandoffPolicy.objects.filter(workspace_id=workspace_id).first()
+        default = {"target_kind": "", "target_user": None, "target_team": None, "target_specialty": None}
+        if policy is not None and policy.target_kind and getattr(policy, field) != obj:
+            default = {"target_kind": policy.target_kind, "target_user": policy.target_user,
+                       "target_team": policy.target_team, "target_specialty": policy.target_specialty}
+        changed += waiting.filter(conversation__workspace_id=workspace_id).update(**default)
+    return changed
+
+
+def on_team_deleted(sender, instance: Team, **kwargs) -> None:
+    target_deleted(field="target_team", obj=instance)
+
+
+def on_specialty_deleted(sender, instance: Specialty, **kwargs) -> None:
+    target_deleted(field="target_specialty", obj=instance)
+
+
+def on_user_deleted(sender, instance, **kwargs) -> None:
+    target_deleted(field="target_user", obj=instance)
