@@ -78,6 +78,9 @@ OPTIONAL_IMPORTS = {
     # The assistant engine runs outside the project too (python -m conversations.assistant.train in a
     # bare checkout); importing the helpdesk package at module level would also start Celery's app.
     ("conversations.assistant.models", "helpdesk.embedded_paths"),
+    # Django's place for signal wiring: models may be imported only once the app registry is ready.
+    ("conversations.apps", "conversations.services"),
+    ("conversations.apps", "routing.models"),
 }
 
 
