@@ -221,12 +221,12 @@ def email_missed_replies_task() -> int:
         if claim is None:
             continue
         try:
-            mail_id = email.send_missed_replies(claim)
+            email.send_missed_replies(claim)
         except (ProviderUnavailable, DeliveryRefused) as exc:
             logger.warning("Missed replies of conversation %s not emailed: %s", conversation_id, exc)
             services.missed_replies_failed(claim=claim, retry=isinstance(exc, ProviderUnavailable))
             continue
-        services.missed_replies_emailed(claim=claim, mail_id=mail_id)
+        services.missed_replies_emailed(claim=claim)
         sent += 1
     return sent
 

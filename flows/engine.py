@@ -581,8 +581,7 @@ def _no_answer(run: _Run, node: Node, config: CollectInputConfig, why: str) -> N
 
 
 def _is_one_of_the_choices(config: CollectInputConfig, text: str) -> bool:
-    said = " ".join(text.split()).casefold()
-    return any(said == " ".join(choice.split()).casefold() for choice in config.choices)
+    return config.kind == "choice" and check_answer(config, text) is not None
 
 
 def _escape_to_person(run: _Run, node: Node, config: CollectInputConfig, text: str, reading: Reading,

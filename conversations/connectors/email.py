@@ -24,9 +24,9 @@ from django.views.decorators.http import require_POST
 from bs4 import BeautifulSoup
 from mailparser_reply import EmailReplyParser
 
+from conversations.assistant.phrases import phrase
 from conversations.connectors.common import absolute_links, hook_error, hook_workspace, hmac_sha256_valid
 from conversations.models import ChannelRef, Conversation, Message
-from conversations.assistant.phrases import phrase
 from conversations.services import MissedReplies, channels
 from csat.models import Survey
 from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
@@ -274,7 +274,9 @@ def send_missed_replies(claim: MissedReplies) -> str:
     workspace = conversation.workspace.name
     replies = "\n\n".join(f"{m.sender_name or workspace}:\n{absolute_links(m.body)}" for m in claim.messages)
     text = f"{phrase('missed_replies_intro', lang)}\n\n{replies}\n\n{phrase('missed_replies_outro', lang)}\n\n— {workspace}\n"
-    return _send_threaded(conversation, text, "", msgid=f"c{conversation.pk}m{claim.last_id}", automatic=False)
+    message_id = _send_threaded(conversation, text, "", msgid=f"c{conversation.pk}m{claim.last_id}", automatic=False)
+    channels.channel_ref_record(conversation=conversation, kind=ChannelRef.Kind.EMAIL, value=message_id)
+    return message_id
 
 
 def _send_threaded(conversation: Conversation, text: str, html: str, *, msgid: str, automatic: bool) -> str:

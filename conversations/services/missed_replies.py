@@ -17,8 +17,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from conversations.models import ChannelRef, Conversation, Message
-from conversations.services.messages import append_message
+from conversations.models import Conversation, Message
+from conversations.services.messages import append_message, lock_conversation
 
 RETRY_AFTER = timedelta(minutes=5)  # the mail server was down: the same replies are tried again
 NEWEST_ID = 2**63 - 1
@@ -94,12 +94,9 @@ def _missed(conversation: Conversation) -> list[Message]:
 
 
 @transaction.atomic
-def missed_replies_emailed(*, claim: MissedReplies, mail_id: str) -> Message:
-    """The mail left: its Message-ID threads a reply by mail into this conversation, and the agents see a note."""
-    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("contact", "workspace").get(
-        pk=claim.conversation.pk)
-    ChannelRef.objects.get_or_create(workspace_id=conversation.workspace_id, kind=ChannelRef.Kind.EMAIL,
-                                     value=mail_id, defaults={"conversation": conversation})
+def missed_replies_emailed(*, claim: MissedReplies) -> Message:
+    """The mail left (the connector recorded its Message-ID, so a reply by mail threads in): the agents see a note."""
+    conversation = lock_conversation(claim.conversation)
     count = len(claim.messages)
     replies = "the reply" if count == 1 else f"the {count} replies"
     return append_message(
@@ -115,7 +112,7 @@ def missed_replies_failed(*, claim: MissedReplies, retry: bool) -> None:
     if not retry:
         return
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update(of=("self",)).get(pk=claim.conversation.pk)
+        conversation = lock_conversation(claim.conversation)
         if conversation.missed_replies_emailed_up_to != claim.last_id:
             return
         conversation.missed_replies_emailed_up_to = claim.emailed_before
