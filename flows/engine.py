@@ -690,7 +690,8 @@ def _resume_ai_action(run: _Run, node: Node, config: AIActionConfig, result: Eff
 def _enter_handoff(run: _Run, node: Node, config: HandoffConfig) -> None:
     reason = config.reason or f"Requested by flow {run.flow_name}".rstrip()
     run.emit(RequestHandoff(config.target_kind, config.target_name, reason))
-    run.finish("handed_off", f"handed off to {config.target_kind} {config.target_name}")
+    whom = f"{config.target_kind} {config.target_name}" if config.target_kind else "the workspace's default target"
+    run.finish("handed_off", f"handed off to {whom}")
 
 
 def _enter_resolve(run: _Run, node: Node, config: ResolveConfig) -> None:

@@ -28,6 +28,8 @@ ConditionOp = Literal["eq", "contains", "matches", "in_office_hours"]
 ConditionSource = Literal["variable", "attribute", "message", "office_hours"]
 AITask = Literal["classify", "extract"]
 TargetKind = Literal["user", "team", "specialty"]
+# a Handoff node's {"kind": "default"}: the workspace's own routing (its default target), no name
+DEFAULT_TARGET = "default"
 Resolution = Literal["resolved", "no_action_needed", "duplicate", "spam"]
 
 VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -95,7 +97,7 @@ class AIActionConfig:
 
 @dataclass(frozen=True)
 class HandoffConfig:
-    target_kind: TargetKind
+    target_kind: TargetKind | Literal[""]  # "": the workspace's default target
     target_name: str
     reason: str = ""
 
@@ -328,10 +330,12 @@ def _handoff(r: _Reader) -> HandoffConfig:
     target = r.mapping("target")
     kind = target.get("kind")
     name = _stripped(target.get("name"))
+    if kind == DEFAULT_TARGET:  # the workspace's routing: its default target, as a policy with none names
+        return HandoffConfig(target_kind="", target_name="", reason=r.text("reason"))
     if not target or not kind or not name:
-        r.missing("Choose who to hand off to: a user, a team or a specialty, by name.")
+        r.missing("Choose who to hand off to: a user, a team or a specialty, by name, or the workspace's default target.")
     elif kind not in get_args(TargetKind):
-        r.invalid(f"The handoff target must be a user, a team or a specialty (got “{kind}”).")
+        r.invalid(f"The handoff target must be a user, a team, a specialty or “{DEFAULT_TARGET}” (got “{kind}”).")
     return HandoffConfig(
         target_kind=cast(TargetKind, kind if kind in get_args(TargetKind) else "team"),
         target_name=name,

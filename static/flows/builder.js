@@ -146,7 +146,11 @@ function summary(type, c) {
     case "branch": return `If ${((c.conditions || []).map((x) => x.label).filter(Boolean).join(" / ")) || "…"}, else …`;
     case "ai_answer": return "The assistant answers the visitor's message";
     case "ai_action": return `${c.task || "?"} into ${c.variable || "?"}`;
-    case "handoff": return `To ${(c.target && c.target.kind) || "?"} ${(c.target && c.target.name) || "?"}${c.reason ? ` — ${c.reason}` : ""}`;
+    case "handoff": {
+      const t = c.target || {};
+      const whom = t.kind === "default" ? "the default target" : `${t.kind || "?"} ${t.name || "?"}`;
+      return `To ${whom}${c.reason ? ` — ${c.reason}` : ""}`;
+    }
     case "resolve": return `As ${c.resolution || "resolved"}, CSAT ${c.csat === true ? "on" : c.csat === false ? "off" : "per policy"}`;
     case "action": {
       const parts = [];
@@ -518,20 +522,24 @@ function configFields(node) {
     }
     case "handoff": {
       const target = c.target || {};
-      const kind = control("select", "target-kind", target.kind || "team", { options: [["team", "Team"], ["user", "Agent"], ["specialty", "Round-robin in a specialty"]] });
-      kind.addEventListener("change", () => editConfig((cfg) => { cfg.target = { ...(cfg.target || {}), kind: kind.value }; }, { rerender: true }));
+      const kind = control("select", "target-kind", target.kind || "team", { options: [["team", "Team"], ["user", "Agent"], ["specialty", "Round-robin in a specialty"], ["default", "The workspace's default target"]] });
+      kind.addEventListener("change", () => editConfig((cfg) => {
+        cfg.target = kind.value === "default" ? { kind: "default" } : { ...(cfg.target || {}), kind: kind.value };
+      }, { rerender: true }));
       parts.push(field("Hand off to", kind));
-      const listId = `targets-${target.kind || "team"}`;
-      const list = document.createElement("datalist");
-      list.id = listId;
-      for (const name of TARGETS[target.kind || "team"] || []) {
-        const o = document.createElement("option");
-        o.value = name;
-        list.append(o);
+      if (target.kind !== "default") {
+        const listId = `targets-${target.kind || "team"}`;
+        const list = document.createElement("datalist");
+        list.id = listId;
+        for (const name of TARGETS[target.kind || "team"] || []) {
+          const o = document.createElement("option");
+          o.value = name;
+          list.append(o);
+        }
+        parts.push(list);
+        parts.push(field("Name", bind(control("input", "target-name", target.name, { list: listId }), (cfg, el) => { cfg.target = { kind: (cfg.target || {}).kind || "team", name: el.value.trim() }; }),
+          `Known: ${(TARGETS[target.kind || "team"] || []).join(", ") || "none"}`));
       }
-      parts.push(list);
-      parts.push(field("Name", bind(control("input", "target-name", target.name, { list: listId }), (cfg, el) => { cfg.target = { kind: (cfg.target || {}).kind || "team", name: el.value.trim() }; }),
-        `Known: ${(TARGETS[target.kind || "team"] || []).join(", ") || "none"}`));
       parts.push(field("Reason (shown to the agent)", bind(control("input", "reason", c.reason), (cfg, el) => { cfg.reason = el.value; })));
       break;
     }

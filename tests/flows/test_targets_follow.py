@@ -1,0 +1,107 @@
+"""A Handoff node follows its target: a renamed team is named by its new name, a deleted one leaves the workspace's
+default target, and the workspace document stays importable either way."""
+from __future__ import annotations
+
+import pytest
+
+from conversations.models import Handoff
+from flows.document import validate_flows
+from flows.models import Flow
+from helpdesk.workspace_config import workspace_export, workspace_import
+from routing.models import Specialty
+from tests import factories
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+TO_TEMP = ("h", "handoff", {"target": {"kind": "team", "name": "Temp"}, "reason": "Temp question"})
+
+
+def handoff_targets(graph: dict) -> list[dict]:
+    return [n["config"]["target"] for n in graph["nodes"] if n["type"] == "handoff"]
+
+
+def test_deleting_a_team_a_flow_hands_off_to_keeps_the_document_importable(workspace, make_flow):
+    """Trial of 3 Dec: after deleting team "Temp", GET then PUT of the very same document was refused with
+    unknown_target until someone edited the flow by hand."""
+    admin = factories.UserFactory(username="root", is_staff=True)
+    factories.AgentFactory(workspace=workspace, user=admin)
+    temp = factories.TeamFactory(workspace=workspace, name="Temp")
+    flow = make_flow([("m", "message", {"text": "One moment"}), TO_TEMP], name="Temp flow")
+    draft_only = make_flow([TO_TEMP], name="Unpublished", published=False)
+
+    temp.delete()
+
+    flow.refresh_from_db()
+    draft_only.refresh_from_db()
+    assert handoff_targets(flow.published_version.graph) == [{"kind": "default"}]
+    assert handoff_targets(flow.graph) == handoff_targets(draft_only.graph) == [{"kind": "default"}]
+    client = client_for(admin)
+    document = client.get("/api/v1/workspace/").json()
+    response = client.put("/api/v1/workspace/", document, format="json")
+    assert response.status_code == 200, response.content
+    assert client.get("/api/v1/workspace/").json()["flows"] == document["flows"]
+
+
+def test_a_renamed_team_is_named_by_its_new_name_and_still_gets_the_handoff(workspace, make_flow, conversation,
+                                                                           deliver):
+    temp = factories.TeamFactory(workspace=workspace, name="Temp")
+    flow = make_flow([TO_TEMP], name="Temp flow", trigger={"kind": "keywords", "keywords": ["parcel"]})
+    older = flow.published_version
+
+    temp.name = "Logistics"
+    temp.save()
+
+    flow.refresh_from_db()
+    assert handoff_targets(flow.published_version.graph) == [{"kind": "team", "name": "Logistics"}]
+    assert handoff_targets(flow.graph) == [{"kind": "team", "name": "Logistics"}]
+    assert flow.published_version_id == older.pk, "the same version, not a new publication"
+    deliver(conversation, "where is my parcel")
+    handoff = Handoff.objects.get(conversation=conversation)
+    assert (handoff.target_kind, handoff.target_team) == ("team", temp)
+
+
+def test_a_flow_handing_off_to_the_default_target_routes_like_the_policy(workspace, make_flow, conversation,
+                                                                        deliver):
+    general = Specialty.objects.create(workspace=workspace, name="general")
+    policy = workspace.policy
+    policy.target_kind, policy.target_specialty = "specialty", general
+    policy.save()
+    make_flow([("h", "handoff", {"target": {"kind": "default"}, "reason": "Anyone"})],
+              trigger={"kind": "keywords", "keywords": ["parcel"]})
+
+    deliver(conversation, "where is my parcel")
+
+    handoff = Handoff.objects.get(conversation=conversation)
+    assert (handoff.target_kind, handoff.target_specialty) == ("specialty", general)
+    assert handoff.reason == "Anyone"
+
+
+def test_the_default_target_is_valid_and_a_missing_or_unknown_kind_is_not():
+    def flow(target) -> dict:
+        config = {"reason": "x"} if target is None else {"target": target, "reason": "x"}
+        return {"name": "F", "trigger": {"kind": "conversation_started"},
+                "nodes": [{"id": "h", "type": "handoff", "config": config}], "edges": []}
+
+    names = {"usernames": set(), "teams": set(), "specialties": set()}
+    assert validate_flows([flow({"kind": "default"})], **names) == {}
+    assert "Choose who to hand off to" in validate_flows([flow(None)], **names)["flows[0].nodes[0].config.target"]
+    assert "got “robot”" in validate_flows([flow({"kind": "robot", "name": "x"})], **names)["flows[0].nodes[0].config"]
+
+
+def test_deleting_an_agent_a_flow_names_hands_off_to_the_default_target(workspace, make_flow):
+    ana = factories.AgentFactory(workspace=workspace, user__username="ana").user
+    flow = make_flow([("h", "handoff", {"target": {"kind": "user", "name": "ana"}, "reason": "VIP"})])
+    other = factories.WorkspaceFactory()
+    elsewhere = Flow.objects.create(workspace=other, name="Other", graph={"nodes": [
+        {"id": "h", "type": "handoff", "config": {"target": {"kind": "user", "name": "ana"}}}], "edges": []})
+
+    ana.delete()
+
+    flow.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert handoff_targets(flow.published_version.graph) == [{"kind": "default"}]
+    assert handoff_targets(elsewhere.graph) == [{"kind": "user", "name": "ana"}], "another workspace's flows stay"
+    doc = workspace_export(workspace=workspace)
+    workspace_import(document=doc, workspace=workspace)
+    assert workspace_export(workspace=workspace) == doc
