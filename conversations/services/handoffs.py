@@ -348,17 +348,19 @@ def _assign(handoff: Handoff, conversation: Conversation, agent) -> None:
     conversation.save(update_fields=["assignee"])
 
 
-def mark_acknowledged(*, handoff: Handoff, conversation: Conversation, agent) -> None:
-    """Under the caller's locks: the agent owns the conversation from now on."""
+def mark_acknowledged(*, handoff: Handoff, conversation: Conversation, agent, owner=None) -> None:
+    """Under the caller's locks: the agent answered the handoff; `owner` (by default that agent) has the
+    conversation from now on."""
     now = timezone.now()
+    owner = owner or agent
     handoff.status = Handoff.Status.ACKNOWLEDGED
     handoff.acknowledged_by = agent
     handoff.acknowledged_at = now
-    if handoff.assigned_to_id != agent.pk:
-        handoff.assigned_to, handoff.assigned_at = agent, now
+    if handoff.assigned_to_id != owner.pk:
+        handoff.assigned_to, handoff.assigned_at = owner, now
     handoff.save()
     conversation.status = Conversation.Status.ASSIGNED
-    conversation.assignee = agent
+    conversation.assignee = owner
     conversation.needs_agent = False
     conversation.save(update_fields=["status", "assignee", "needs_agent"])
     realtime.publish_handoff_updated(handoff)

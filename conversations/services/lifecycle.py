@@ -174,7 +174,11 @@ def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict 
     if handoff is None:
         handoff = handoffs.start_agent_takeover(conversation=conversation, agent=agent)
     elif handoff.status == Handoff.Status.PENDING:
-        handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent)
+        # a colleague's reply to a conversation assigned to someone else answers the visitor, and the assignee
+        # keeps it: before, the reply took it over and the assignee lost it without notice (trial of 3 Dec);
+        # taking it is "Assign to me"
+        other = handoff.assigned_to if handoff.assigned_to_id not in (None, agent.pk) else None
+        handoffs.mark_acknowledged(handoff=handoff, conversation=conversation, agent=agent, owner=other)
     message = append_message(conversation, sender_type=Message.SenderType.AGENT, sender_user=agent,
                       sender_name=user_name(agent), body=body, metadata=metadata or {})
     if handoff.first_human_reply_at is None:

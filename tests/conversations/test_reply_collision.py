@@ -83,3 +83,41 @@ def test_two_replies_at_the_same_moment_send_one_and_hold_the_other(workspace):
     errors = run_together(*(reply(a) for a in agents))
     assert len(errors) == 1 and isinstance(errors[0], DomainError) and errors[0].code == "replied_meanwhile", errors
     assert Message.objects.filter(conversation=conversation, sender_type="agent").count() == 1
+
+
+def test_a_reply_to_a_conversation_a_colleague_was_assigned_leaves_it_with_them(workspace, conversation, no_tasks):
+    """Trial of 3 Dec: Ben assigned the conversation to Chloé; Ana, whose page said "Chloé Martin has this
+    conversation: a reply reaches the visitor too", replied, and the conversation became Ana's: Chloé lost it
+    without notice. The reply reaches the visitor and Chloé keeps the conversation; Ana takes it only by
+    assigning it to herself."""
+    from tests.conftest import request_handoff
+
+    ana = factories.AgentFactory(workspace=workspace, user__first_name="Ana").user
+    chloe = factories.AgentFactory(workspace=workspace, user__first_name="Chloé").user
+    handoff = request_handoff(conversation)
+    services.conversation_assign(conversation=conversation, user=chloe, by=factories.AgentFactory(workspace=workspace).user)
+
+    reply = client_for(ana).post(f"/api/v1/conversations/{conversation.pk}/messages/", {"body": "Ana here, on it"},
+                                 format="json")
+
+    assert reply.status_code == 201
+    handoff.refresh_from_db()
+    conversation.refresh_from_db()
+    assert (conversation.assignee, handoff.assigned_to) == (chloe, chloe)
+    assert (handoff.status, handoff.acknowledged_by) == ("acknowledged", ana), "the visitor has had a reply"
+    assert agent_replies(conversation) == ["Ana here, on it"]
+
+
+def test_a_reply_to_a_waiting_conversation_nobody_has_takes_it(workspace, conversation, no_tasks):
+    from tests.conftest import request_handoff
+
+    ana = factories.AgentFactory(workspace=workspace, user__first_name="Ana").user
+    handoff = request_handoff(conversation)
+    handoff.refresh_from_db()
+    assert handoff.assigned_to is None or handoff.assigned_to == ana
+
+    assert client_for(ana).post(f"/api/v1/conversations/{conversation.pk}/messages/", {"body": "On it"},
+                                format="json").status_code == 201
+
+    conversation.refresh_from_db()
+    assert conversation.assignee == ana
