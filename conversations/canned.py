@@ -3,7 +3,7 @@
 `{{contact.name}}`, `{{contact.email}}` and `{{agent.name}}`, spaces inside the braces allowed, with an
 optional fallback for an empty value: `{{contact.name|there}}` gives "there" when the contact has no
 name; with none, the placeholder goes and the space before the punctuation after it too ("Hi {{contact.name}},"
-gives "Hi,", not "Hi ,"). An unknown placeholder is refused when the response is saved (`unknown_placeholders`),
+gives "Hi,", not "Hi ,"), as do brackets around it ("({{contact.email}})" leaves no "()"). An unknown placeholder is refused when the response is saved (`unknown_placeholders`),
 and one saved before stays as written, so it shows in the composer instead of vanishing.
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ def render(body: str, values: Mapping[str, str]) -> str:
         return values.get(key) or (fallback.strip() if fallback is not None else "") or _EMPTY
 
     text = _PLACEHOLDER.sub(fill, body)
+    text = re.sub(rf"[ \t]*[(\[<]{_EMPTY}[)\]>]", "", text)  # "Hi {{contact.name}} ({{contact.email}})": no "()"
     text = re.sub(rf"[ \t]*{_EMPTY}(?=[,.!?;:])", "", text)  # "Hi {{contact.name}}, I'm Ana" -> "Hi, I'm Ana"
     return re.sub(rf"[ \t]*{_EMPTY}", "", text)
 

@@ -85,5 +85,6 @@ def canned_response_delete(*, canned_response: CannedResponse) -> None:
 def canned_response_render(*, canned_response: CannedResponse, conversation: Conversation, agent) -> str:
     """The body with the conversation's contact and the agent filled in."""
     contact = conversation.contact
-    return canned.render(canned_response.body, {"contact.name": contact.name, "contact.email": contact.email,
+    name = contact.name if contact.name not in (contact.phone, contact.email) else ""  # (numbers once stored as names)
+    return canned.render(canned_response.body, {"contact.name": name, "contact.email": contact.email,
                                                 "agent.name": user_name(agent)})

@@ -128,11 +128,12 @@ def _contact_for(workspace: Workspace, inbound: Inbound) -> Contact:
     contacts = Contact.objects.filter(workspace=workspace).order_by("id")
     contact = (contacts.filter(email__iexact=inbound.email).first() if inbound.email
                else contacts.filter(phone=inbound.phone).first() if inbound.phone else None)
+    # an SMS or a call names its sender by number: that is their phone, not a name ("Hi +34600…" in a canned reply)
+    name = inbound.sender_name[:200] if inbound.sender_name not in (inbound.phone, inbound.email) else ""
     if contact is None:
-        contact = Contact.objects.create(workspace=workspace, name=inbound.sender_name[:200], email=inbound.email,
-                                         phone=inbound.phone)
-    elif inbound.sender_name and not contact.name:
-        contact.name = inbound.sender_name[:200]
+        contact = Contact.objects.create(workspace=workspace, name=name, email=inbound.email, phone=inbound.phone)
+    elif name and not contact.name:
+        contact.name = name
         contact.save(update_fields=["name"])
     return contact
 

@@ -161,3 +161,16 @@ def test_without_twilio_settings_the_hook_refuses(workspace, client, no_tasks, s
     form = {"From": PHONE, "Body": "Hi", "MessageSid": "SM1"}
     response = client.post(HOOK, form, HTTP_X_TWILIO_SIGNATURE=twilio_signature("https://help.example.com" + HOOK, form, ""))
     assert response.status_code == 403 and Message.objects.count() == 0
+
+
+def test_a_texter_is_not_named_by_their_number(workspace, client, no_tasks, agent):
+    """Trial of 3 Dec: a canned "Hi {{contact.name|there}}" greeted an SMS contact as "Hi +34600999888"."""
+    from conversations.models import CannedResponse
+
+    post_sms(client, "Where is my parcel?", sid="SM9")
+    contact = Contact.objects.get(phone=PHONE)
+    assert contact.name == "" and str(contact) == PHONE, "the inbox still shows the number"
+    greeting = CannedResponse.objects.create(workspace=workspace, shortcut="hi", title="Hi",
+                                             body="Hi {{contact.name|there}}!")
+    conversation = Conversation.objects.get(contact=contact)
+    assert services.canned_response_render(canned_response=greeting, conversation=conversation, agent=agent) == "Hi there!"

@@ -25,3 +25,11 @@ def test_unknown_or_malformed_placeholders_stay_as_written():
 def test_unknown_placeholders_are_found_to_be_refused_when_saved():
     assert unknown_placeholders("Hi {{contact.name|there}}, {{ agent.name }}") == []
     assert unknown_placeholders("Call {{contact.phone}} about {{order}}") == ["{{contact.phone}}", "{{order}}"]
+
+
+def test_brackets_around_an_empty_placeholder_go_with_it():
+    """Trial of 3 Dec: "Hi {{contact.name}} ({{contact.email}})," gave "Hi ()," for a visitor who gave neither."""
+    body = "Hi {{contact.name}} ({{contact.email}}), Ana here."
+    assert render(body, {}) == "Hi, Ana here."
+    assert render(body, {"contact.name": "Bo", "contact.email": "bo@example.org"}) == "Hi Bo (bo@example.org), Ana here."
+    assert render("Write to <{{contact.email}}> or [{{agent.name|us}}]", {}) == "Write to or [us]"
