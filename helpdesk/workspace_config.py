@@ -35,6 +35,35 @@ class WorkspaceDocumentError(Exception):
 
 
 # --- Shape -------------------------------------------------------------------------------
+# The document is JSON: a number is a number and true is true. DRF's fields would take "60" for 60 and "yes" for
+# true, so a value typed as a string in a hand-edited document was accepted without a word (trial of 3 Dec).
+class IntegerField(serializers.IntegerField):
+    default_error_messages = {"invalid": "A whole number is required (not a string)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class FloatField(serializers.FloatField):
+    default_error_messages = {"invalid": "A number is required (not a string)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "true or false is required."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class TargetSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TargetKind.values)
     name = serializers.CharField()
@@ -45,9 +74,9 @@ class AgentSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     password = serializers.CharField(required=False, allow_blank=False, write_only=True)
-    capacity = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=5)
-    available = serializers.BooleanField(required=False, default=True)
-    admin = serializers.BooleanField(required=False, default=False)
+    capacity = IntegerField(min_value=0, max_value=1000, required=False, default=5)
+    available = BooleanField(required=False, default=True)
+    admin = BooleanField(required=False, default=False)
     teams = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     specialties = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
@@ -71,7 +100,7 @@ class OfficeHoursSerializer(serializers.Serializer):
 class TeamSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     office_hours = OfficeHoursSerializer(required=False)
-    reply_time_minutes = serializers.IntegerField(min_value=0, required=False, default=10)
+    reply_time_minutes = IntegerField(min_value=0, required=False, default=10)
     slack_channel = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -95,7 +124,7 @@ class GatherSerializer(serializers.Serializer):
     name = serializers.RegexField(r"^[a-z][a-z0-9_]*$", max_length=50)
     kind = serializers.ChoiceField(choices=GatherField.Kind.values)
     regex = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
-    required = serializers.BooleanField(required=False, default=True)
+    required = BooleanField(required=False, default=True)
     question = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
     def validate(self, attrs):
@@ -108,31 +137,31 @@ class GatherSerializer(serializers.Serializer):
 
 
 class CsatSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField(required=False, default=True)
-    delay_seconds = serializers.IntegerField(min_value=0, max_value=7 * 24 * 3600, required=False, default=30)
+    enabled = BooleanField(required=False, default=True)
+    delay_seconds = IntegerField(min_value=0, max_value=7 * 24 * 3600, required=False, default=30)
 
 
 class PolicySerializer(serializers.Serializer):
-    handoff_enabled = serializers.BooleanField(required=False, default=True)
+    handoff_enabled = BooleanField(required=False, default=True)
     level = serializers.ChoiceField(choices=HandoffPolicy.Level.values, required=False, default="balanced")
     when_to_use = serializers.CharField(required=False, allow_blank=True, default="")
     default_target = TargetSerializer(required=False, allow_null=True, default=None)
     restricted_topics = TopicSerializer(many=True, required=False, default=list)
     gather = GatherSerializer(many=True, required=False, default=list)
-    auto_priority = serializers.BooleanField(required=False, default=True)
+    auto_priority = BooleanField(required=False, default=True)
     fallback_phone = serializers.RegexField(FALLBACK_PHONE_PATTERN, required=False, allow_blank=True, default="")
     csat = CsatSerializer(required=False)
-    kb_threshold = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True, default=None)
+    kb_threshold = FloatField(min_value=0, max_value=1, required=False, allow_null=True, default=None)
     kb_not_covered = serializers.ListField(
         child=serializers.CharField(max_length=NOT_COVERED_MAX_LENGTH), max_length=NOT_COVERED_MAX_QUESTIONS,
         required=False, default=list,
         help_text="Questions visitors ask that the knowledge base does not answer: a question like one of them is "
                   "not answered from an article (the AI says it cannot answer, or hands off per the policy). "
                   "Trimmed; repeats dropped.")
-    expiry_minutes = serializers.IntegerField(min_value=1, required=False, default=24 * 60)
-    reminder_minutes = serializers.IntegerField(min_value=0, required=False, default=15)
-    reassign_after_minutes = serializers.IntegerField(min_value=0, required=False, default=10)
-    ai_idle_resolve_seconds = serializers.IntegerField(min_value=10, required=False, allow_null=True, default=1800)
+    expiry_minutes = IntegerField(min_value=1, required=False, default=24 * 60)
+    reminder_minutes = IntegerField(min_value=0, required=False, default=15)
+    reassign_after_minutes = IntegerField(min_value=0, required=False, default=10)
+    ai_idle_resolve_seconds = IntegerField(min_value=10, required=False, allow_null=True, default=1800)
 
     def validate_kb_not_covered(self, value: list[str]) -> list[str]:
         return not_covered_questions(value)[0]
@@ -152,7 +181,7 @@ class ArticleSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=500), required=False, default=list,
         help_text="Questions visitors ask that this article answers: the assistant matches them like the title "
                   "and never quotes them.")
-    published = serializers.BooleanField(required=False, default=True)
+    published = BooleanField(required=False, default=True)
     translations = serializers.DictField(
         child=ArticleTranslationSerializer(), required=False, default=dict,
         help_text=f"The article in other languages, by language code ({', '.join(TRANSLATION_LANGUAGES)}): a visitor "

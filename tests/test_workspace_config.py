@@ -70,6 +70,11 @@ def test_passwords_only_when_given_and_absent_agents_are_deactivated(workspace, 
     (lambda d: d["policy"].update(ai_idle_resolve_seconds=5), "policy.ai_idle_resolve_seconds"),
     (lambda d: d["workspace"]["greeting_translations"].update(it="Ciao!"), "workspace.greeting_translations"),
     (lambda d: d["policy"].update(reassign_after_minutes=-1), "policy.reassign_after_minutes"),
+    # JSON types: "60" for 60 and "yes" for true were taken without a word (trial of 3 Dec)
+    (lambda d: d["policy"].update(ai_idle_resolve_seconds="60"), "policy.ai_idle_resolve_seconds"),
+    (lambda d: d["policy"].update(auto_priority="yes"), "policy.auto_priority"),
+    (lambda d: d["policy"].update(kb_threshold="0.3"), "policy.kb_threshold"),
+    (lambda d: d["agents"][0].update(capacity=True), "agents[0].capacity"),
     # a section left out would have removed all its objects; a misspelt key changed nothing and said 200
     (lambda d: d.pop("knowledge_base"), "knowledge_base"),
     (lambda d: d.pop("policy"), "policy"),
