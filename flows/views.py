@@ -7,7 +7,8 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -35,7 +36,7 @@ DEMO_ORDERS = {
 def builder(request: HttpRequest) -> HttpResponse:
     profile = agent_profile_for(request.user)
     if profile is None or not request.user.is_staff:
-        return HttpResponseForbidden("The flow builder is for workspace admins.")
+        raise PermissionDenied("The flow builder is for workspace admins.")  # (templates/403.html, as analytics)
     targets = selectors.target_names(workspace=profile.workspace)
     config = {
         "api_base": "/api/v1/",
