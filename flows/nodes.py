@@ -584,6 +584,11 @@ def render(text: str, variables: Mapping[str, Json], contact: Mapping[str, Json]
     return _PLACEHOLDER.sub(fill, text)
 
 
+def placeholders(text: str) -> set[str]:
+    """The `{{variable}}` names in `text` (not `{{contact.…}}`)."""
+    return {m.group(1) for m in _PLACEHOLDER.finditer(text) if not m.group(1).startswith("contact.")}
+
+
 _MISSING = object()
 
 

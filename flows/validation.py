@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from flows.graph import Edge, FlowGraph, Node
-from flows.nodes import NODE_TYPES, BranchConfig, NodeConfig, edge_labels, parse_node
+from flows.nodes import (NODE_TYPES, BranchConfig, CollectInputConfig, MessageConfig, NodeConfig, edge_labels,
+                         parse_node, placeholders)
 
 __all__ = ["FlowIssue", "validate_graph"]
 
@@ -38,6 +39,7 @@ def validate_graph(graph: FlowGraph) -> list[FlowIssue]:
         *_check_configs(graph),
         *_check_edges(graph, configs),
         *_check_branches(graph, configs),
+        *_check_unanswered(graph, configs),
         *_check_reachable(graph),
         *_check_cycles(graph),
     ]
@@ -157,6 +159,25 @@ def _check_branches(graph: FlowGraph, configs: dict[str, NodeConfig | None]) -> 
                     f"The condition “{label}” has no edge, so the flow ends when it matches.",
                     severity="warning",
                 )
+
+
+def _check_unanswered(graph: FlowGraph, configs: dict[str, NodeConfig | None]) -> Iterator[FlowIssue]:
+    """A question without an "error" exit whose answer a later message quotes: a visitor who declines ("no",
+    "skip") goes on without it, and the message shows a gap ("exchange order  for
+    another size": trial of 3 Dec). Connecting the error exit is how a flow handles that; the builder says so."""
+    quoted = {name for config in configs.values() if isinstance(config, MessageConfig)
+              for name in placeholders(config.text)}
+    for node in graph.nodes:
+        config = configs.get(node.id)
+        if (isinstance(config, CollectInputConfig) and config.variable in quoted
+                and "error" not in {e.when for e in graph.outgoing(node.id)}):
+            yield FlowIssue(
+                node.id, "unanswered_goes_on",
+                f"A visitor who won't give {config.variable} (“no”, “skip”, “I don't know it”) goes on to the next "
+                f"step without it, and a message that shows {{{{{config.variable}}}}} shows nothing there. "
+                "Connect the “error” exit to handle that.",
+                severity="warning",
+            )
 
 
 def _successors(graph: FlowGraph, node: Node, *, through_ends: bool) -> list[str]:

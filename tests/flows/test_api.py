@@ -15,7 +15,7 @@ from tests.conftest import client_for
 from tests.flows.conftest import graph_document
 
 ASK = ("ask", "collect_input", {"variable": "email", "question": "Your email?", "kind": "email"})
-CALM = ("calm", "message", {"text": "Thanks {{email}}, Billing will reply here."})
+CALM = ("calm", "message", {"text": "Thanks, Billing will reply here."})
 HANDOFF = ("handoff", "handoff", {"target": {"kind": "team", "name": "Billing"}, "reason": "Billing question"})
 TRIGGER = {"kind": "keywords", "keywords": ["billing"]}
 

@@ -93,6 +93,7 @@ def test_a_complete_flow_has_no_issues() -> None:
         ("hi", "ask", "next"),
         ("ask", "lookup", "next"),
         ("lookup", "route", "next"),
+        ("ask", "sorry", "error"),
         ("lookup", "sorry", "error"),
         ("route", "eta", "shipped"),
         ("route", "sorry", "angry"),
@@ -293,3 +294,16 @@ def test_edge_label_a_node_cannot_leave_by() -> None:
 def test_two_edges_for_the_same_outcome() -> None:
     issue = only_issue(graph([HI, BYE, ASK], [("hi", "bye", "next"), ("hi", "ask", "next")]))
     assert (issue.node_id, issue.code) == ("hi", "duplicate_edge")
+
+
+def test_a_question_whose_answer_a_message_shows_warns_without_an_error_exit() -> None:
+    """Trial of 3 Dec: "no idea" to the order question went on to "exchange order  for another size"."""
+    ask = ("ask", "collect_input", {"variable": "order_no", "question": "Your order number?"})
+    shows = ("say", "message", {"text": "You can exchange order {{order_no}} within 30 days."})
+    issue = only_issue(graph([ask, shows]))
+    assert (issue.node_id, issue.code, issue.severity) == ("ask", "unanswered_goes_on", "warning")
+    assert "order_no" in issue.message and "“error” exit" in issue.message
+
+    sorry = ("sorry", "message", {"text": "No problem: an agent will look it up."})
+    assert validate_graph(graph([ask, shows, sorry], [("ask", "say", "next"), ("ask", "sorry", "error")])) == []
+    assert validate_graph(graph([ask, BYE])) == [], "an answer nobody quotes needs no error exit"
