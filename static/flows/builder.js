@@ -385,7 +385,27 @@ function addFromPalette(type) {
   }
   dom.canvasEmpty.hidden = true;
   select(dfId);
+  bringIntoView(dfId);
   changed();
+}
+
+// A node added to the right of the last one may land past the canvas's edge: pan until it shows.
+function bringIntoView(dfId) {
+  const el = nodeEl(dfId);
+  if (!el) return;
+  const box = editor.container.getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  const margin = 24;
+  let dx = 0;
+  let dy = 0;
+  if (r.right > box.right - margin) dx = box.right - margin - r.right;
+  if (r.left + dx < box.left + margin) dx = box.left + margin - r.left;
+  if (r.bottom > box.bottom - margin) dy = box.bottom - margin - r.bottom;
+  if (r.top + dy < box.top + margin) dy = box.top + margin - r.top;
+  if (!dx && !dy) return;
+  editor.canvas_x += dx;
+  editor.canvas_y += dy;
+  editor.precanvas.style.transform = `translate(${editor.canvas_x}px, ${editor.canvas_y}px) scale(${editor.zoom})`;
 }
 
 // --- the config panel -------------------------------------------------------------------------
@@ -934,6 +954,7 @@ async function openFlow(id) {
   if (!id) return;
   const detail = await request(`flows/${id}/`);
   state.flow = detail;
+  dom.newFlowError.hidden = true; // (a refused name belongs to the attempt, not to the flow opened next)
   loadSettings(detail);
   loadGraph(detail);
   setIssues(detail.issues);
@@ -969,6 +990,8 @@ dom.newFlowForm.addEventListener("submit", async (e) => {
     dom.newFlowError.hidden = false;
   }
 });
+
+dom.newFlowName.addEventListener("input", () => { dom.newFlowError.hidden = true; });
 
 dom.deleteFlow.addEventListener("click", async () => {
   if (!state.flow || !window.confirm(`Delete the flow “${state.flow.name}” and its versions?`)) return;

@@ -158,3 +158,37 @@ def test_a_published_flow_talks_to_a_visitor_in_the_widget(live_stack, new_conte
     conversation = Conversation.objects.get(workspace=workspace)
     assert conversation.status == "pending_human" and conversation.team.name == "Billing"
     assert "flow Billing: handed off to team Billing" in FlowStepLog.objects.values_list("text", flat=True)
+
+
+def test_nodes_added_past_the_edge_come_into_view_and_a_refused_name_does_not_linger(live_stack, new_context):
+    """Trial of 3 Dec: a Branch and the nodes after it were placed off the visible canvas, and "Another flow is
+    already called …" stayed under the name box after the existing flow was opened."""
+    base = live_stack["url"]
+    workspace = factories.WorkspaceFactory(name="Northwind")
+    factories.PolicyFactory(workspace=workspace)
+    admin = factories.UserFactory(username="flowadmin2", is_staff=True)  # password "pw"
+    factories.AgentFactory(workspace=workspace, user=admin)
+    Flow.objects.create(workspace=workspace, name="Warranty", graph={"nodes": [], "edges": []})
+
+    page = new_context(viewport={"width": 1200, "height": 800}).new_page()
+    login(page, base, "flowadmin2", "pw")
+    page.goto(f"{base}/flows/")
+    expect(page.locator("body")).to_have_attribute("data-builder-ready", "true")
+    page.get_by_test_id("new-flow-name").fill("Warranty")
+    page.get_by_test_id("new-flow-create").click()
+    refused = page.locator("#new-flow-error")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text("Warranty")
+    page.get_by_test_id("new-flow-name").fill("Sizes")
+    expect(refused).to_be_hidden()
+    page.get_by_test_id("new-flow-create").click()
+    expect(page.get_by_test_id("flow-title")).to_have_text("Sizes")
+    expect(refused).to_be_hidden()
+
+    canvas = page.get_by_test_id("canvas")
+    for kind in ("message", "collect_input", "branch", "message", "message", "handoff"):
+        page.get_by_test_id(f"palette-{kind}").click()  # each after the one selected: one column further right
+    last = page.locator("[data-testid=flow-node][data-node-id=n6]")
+    box, node = canvas.bounding_box(), last.bounding_box()
+    assert box["x"] <= node["x"] and node["x"] + node["width"] <= box["x"] + box["width"], (box, node)
+    assert box["y"] <= node["y"] and node["y"] + node["height"] <= box["y"] + box["height"], (box, node)
