@@ -43,6 +43,7 @@ from flows.nodes import (
     WebhookConfig,
     as_text,
     check_answer,
+    codes_in,
     expects_specific_value,
     json_path,
     looks_like_value,
@@ -554,6 +555,10 @@ def _answer_value(config: CollectInputConfig, text: str, reading: Reading) -> Js
         return value
     if expects_specific_value(config):
         if not re.search(r"\w", text):  # emoji or punctuation alone ("🙂🙂🙂", "?") hold no order number
+            return None
+        if "?" in text and len(text.split()) > 1 and not codes_in(text):
+            # a question holding no code is asked, not the answer: "Can I change my delivery address to 2 Elm St?"
+            # was taken as the order number and looked up (trial of 3 Dec)
             return None
         # a message with nothing like a value in it is no value, whatever else it is ("actually, do you ship to
         # Canada?" was looked up as the order number: trial of 2 Dec); a refusal is no value even as one word

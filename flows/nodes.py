@@ -520,10 +520,15 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
         return None
     if expects_specific_value(config) and len(text.split()) > 1:
         # "my order number is NW 10002", "es el A1234": the one code in the sentence, as written
-        codes = {m.group(1) for m in _CODE.finditer(text) if sum(c.isdigit() for c in m.group(1)) >= 3}
+        codes = codes_in(text)
         if len(codes) == 1:
             return codes.pop()
     return text
+
+
+def codes_in(text: str) -> set[str]:
+    """The codes a sentence holds (`_CODE`, with at least three digits), as written."""
+    return {m.group(1) for m in _CODE.finditer(text) if sum(c.isdigit() for c in m.group(1)) >= 3}
 
 
 # A code in a sentence: digits, with letters or dashes in it, and an upper-case prefix of up to four letters

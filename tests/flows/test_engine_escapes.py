@@ -232,6 +232,21 @@ def test_a_question_with_nothing_like_a_value_is_no_order_number_even_unanswered
     assert sent(step) == ["I couldn't find an answer to that in our help articles. What's your order number?"]
 
 
+@pytest.mark.parametrize("text", ["Can I change my delivery address to 2 Elm St?",
+                                  "Can I change my delivery address? [ref-v3m1]", "do you have size 42 in stock?"])
+def test_a_question_with_a_number_but_no_code_is_no_order_number(text) -> None:
+    # trial of 3 Dec: a question with a digit in it was taken whole as the order number: "I couldn't find an order
+    # Can I change my delivery address? …", and handed off
+    step = answer(ORDERS, waiting(ORDERS), text, Reading())
+    assert step.state.status == "waiting_input" and "order_number" not in step.state.variables
+
+
+@pytest.mark.parametrize("text, code", [("is it NW-10001?", "NW-10001"), ("my order is 55512, where is it?", "55512")])
+def test_a_question_holding_a_code_gives_it(text, code) -> None:
+    step = answer(ORDERS, waiting(ORDERS), text, Reading())
+    assert step.state.variables["order_number"] == code
+
+
 def test_a_free_text_question_takes_a_question_as_the_answer_but_not_a_short_refusal() -> None:
     issue = flow(("ask", "collect_input", {"variable": "issue", "kind": "text", "question": "What's the issue?"}),
                  ("done", "message", {"text": "Noted: {{issue}}"}))
