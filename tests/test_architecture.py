@@ -81,6 +81,8 @@ OPTIONAL_IMPORTS = {
     # Django's place for signal wiring: models may be imported only once the app registry is ready.
     ("conversations.apps", "conversations.services"),
     ("conversations.apps", "routing.models"),
+    ("flows.apps", "flows.services"),
+    ("flows.apps", "routing.models"),
 }
 
 
