@@ -221,8 +221,9 @@ def validate_flows(flows: list[dict], *, usernames: set[str], teams: set[str],
     A flow is refused for any error of `flow_issues` (warnings pass). Each message names
     the flow, the node and the rule broken, e.g. `flows[1].nodes[3].config.target`:
     "Flow “Billing”, node “n4” (Human Handoff) breaks rule unknown_target: There is no team
-    named “Billing” in this workspace; …". A `draft` is only checked for its shape: it is
-    work in progress, as in the builder.
+    named “Billing” in this workspace; …". A `draft`, and a flow with `"published": false`, is only
+    checked for its shape: it is work in progress, which the builder saves with its problems (an
+    admin's half-built flow made the export unimportable: trial of 3 Dec).
     """
     targets = TargetNames(frozenset(usernames), frozenset(teams), frozenset(specialties), scope="the document")
     errors: dict[str, str] = {}
@@ -237,6 +238,8 @@ def validate_flows(flows: list[dict], *, usernames: set[str], teams: set[str],
             errors[f"flows[{index}].name"] = (f"Flow {label}: another flow (flows[{seen[name.casefold()]}]) has the "
                                               "same name; flow names must be unique.")
         seen.setdefault(name.casefold(), index)
+        if flow.get("published") is False:
+            continue  # a flow never published is a draft: the builder saves it with its problems, so may the document
         graph = FlowGraph.from_document(flow)
         positions = {}
         for position, node in enumerate(graph.nodes):

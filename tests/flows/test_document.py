@@ -218,3 +218,20 @@ def test_the_demo_document_with_its_flows_imports(workspace):
     assert set(flows) == {"Order status", "Billing"}
     assert all(f.published_version is not None for f in flows.values())
     assert Workspace.objects.get(pk=workspace.pk).flows.count() == 2
+
+
+def test_a_never_published_draft_with_problems_still_round_trips(workspace):
+    """Trial of 3 Dec: an admin's half-built flow, saved as a draft with its problems as the builder allows, made
+    GET then PUT of the workspace document fail with invalid_document."""
+    workspace_import(document=document(billing_flow()), workspace=workspace)
+    scratch = billing_flow(name="Scratch", published=False, trigger={}, edges=[])
+    scratch["nodes"][2]["config"]["target"] = {"kind": "team", "name": "Nobody"}
+    workspace_import(document=document(billing_flow(), scratch), workspace=workspace)
+
+    exported = workspace_export(workspace=workspace)
+    workspace_import(document=exported, workspace=workspace)
+
+    assert workspace_export(workspace=workspace) == exported
+    assert Flow.objects.get(name="Scratch").published_version is None
+    with pytest.raises(WorkspaceDocumentError):  # published, the same flow is refused
+        workspace_import(document=document(billing_flow(), {**scratch, "published": True}), workspace=workspace)
