@@ -1032,7 +1032,9 @@ window.addEventListener("beforeunload", (e) => {
 // --- the test panel ------------------------------------------------------------------------------------
 
 function resetTest() {
+  // a new object, not the old one cleared: a turn still running holds the old one and sees it is stale
   state.test = { state: null, contact: null, tags: [], turn: 0, busy: false };
+  dom.testSend.disabled = false;
   dom.transcript.replaceChildren();
   dom.path.replaceChildren();
   dom.variables.replaceChildren();
@@ -1137,7 +1139,8 @@ async function testTurn(message) {
     dom.testStatus.textContent = `Fix the JSON in the test setup: ${err.message}`;
     return;
   }
-  state.test.busy = true;
+  const test = state.test; // a Restart while this turn runs starts a new test: its answer is then dropped
+  test.busy = true;
   dom.testSend.disabled = true;
   const doc = toDocument();
   try {
@@ -1152,6 +1155,7 @@ async function testTurn(message) {
       in_office_hours: dom.testHours.checked,
       webhook: { ok: dom.testHookOk.checked, response: webhookResponse },
     } });
+    if (state.test !== test) return;
     state.test.state = result.state;
     state.test.contact = result.contact;
     state.test.tags = result.tags;
@@ -1163,10 +1167,10 @@ async function testTurn(message) {
       : STATUS_TEXT[result.status] || result.status;
     dom.testStatus.dataset.status = result.status;
   } catch (err) {
-    dom.testStatus.textContent = `Test failed: ${err.message}`;
+    if (state.test === test) dom.testStatus.textContent = `Test failed: ${err.message}`;
   } finally {
-    state.test.busy = false;
-    dom.testSend.disabled = false;
+    test.busy = false;
+    if (state.test === test) dom.testSend.disabled = false;
   }
 }
 

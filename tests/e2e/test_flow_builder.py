@@ -109,6 +109,28 @@ def test_build_test_and_publish_a_three_node_flow(live_stack, new_context):
     expect(page.get_by_test_id("test-variables").locator("[data-variable=email]")).to_have_text("rosa@example.org")
     expect(page.get_by_test_id("test-status")).to_contain_text("handed off")
 
+    # Restart while a turn is on its way: its answer is dropped, not shown in the new test, and the new test starts
+    # the flow again (trial of 3 Dec: the old answer landed in the cleared panel, and the flow read as ended)
+    held = []
+    page.route("**/api/v1/flows/test-run/", held.append)
+    page.get_by_test_id("test-input").fill("I want my money back")
+    page.get_by_test_id("test-send").click()
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    page.get_by_test_id("test-restart").click()
+    page.unroute("**/api/v1/flows/test-run/")
+    with page.expect_response("**/api/v1/flows/test-run/"):
+        held[0].continue_()
+    page.wait_for_timeout(300)
+    expect(transcript.locator("li")).to_have_count(0)
+    expect(page.get_by_test_id("test-status")).to_have_text("")
+    page.get_by_test_id("test-input").fill("I want my money back")
+    page.get_by_test_id("test-send").click()
+    expect(transcript).to_contain_text("What's the email of your order?")
+    expect(transcript).not_to_contain_text("Would hand off")
+
     # Publish: version 1, exactly the three nodes built here.
     page.get_by_test_id("publish").click()
     expect(page.get_by_test_id("flow-status")).to_have_text("Published v1")
