@@ -45,6 +45,10 @@ def conversation_assign(*, conversation: Conversation, by, user=None, team: Team
         summary, gathered = _context_so_far(conversation)
         handoff = Handoff(conversation=conversation, trigger=Handoff.Trigger.AGENT,
                           reason=f"Assigned by {user_name(by)}", summary=summary, gathered=gathered)
+    elif handoff.trigger == Handoff.Trigger.AGENT:
+        # an agent's handoff says who passed it on last: Ben, assigned it by an admin, read "Assigned by Ana",
+        # who had only taken it herself (trial of 3 Dec); a visitor's or the AI's reason stays, it says why
+        handoff.reason = f"Assigned by {user_name(by)}"
     handoff.target_kind = TargetKind.USER if user else TargetKind.TEAM
     handoff.target_user, handoff.target_team, handoff.target_specialty = user, team, None
     handoff.assigned_to, handoff.assigned_at = user, now if user else None

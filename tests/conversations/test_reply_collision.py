@@ -108,6 +108,19 @@ def test_a_reply_to_a_conversation_a_colleague_was_assigned_leaves_it_with_them(
     assert agent_replies(conversation) == ["Ana here, on it"]
 
 
+def test_a_reassignment_says_who_passed_it_on(workspace, conversation, no_tasks):
+    """Trial of 3 Dec: Ana took the conversation; an admin assigned it to Ben, who read "Assigned by Ana Ortiz"."""
+    ana = factories.AgentFactory(workspace=workspace, user__first_name="Ana", user__last_name="Ortiz").user
+    ben = factories.AgentFactory(workspace=workspace, user__first_name="Ben").user
+    admin = factories.AgentFactory(workspace=workspace, user__first_name="Alex", user__last_name="Admin",
+                                   user__is_staff=True).user
+    services.conversation_assign(conversation=conversation, user=ana, by=ana)
+    services.conversation_assign(conversation=conversation, user=ben, by=admin)
+
+    handoff = conversation.handoffs.get()
+    assert (handoff.assigned_to, handoff.reason) == (ben, "Assigned by Alex Admin")
+
+
 def test_a_reply_to_a_waiting_conversation_nobody_has_takes_it(workspace, conversation, no_tasks):
     from tests.conftest import request_handoff
 
