@@ -31,6 +31,18 @@ def render(body: str, values: Mapping[str, str]) -> str:
     return re.sub(rf"[ \t]*{_EMPTY}", "", text)
 
 
+def empty_placeholders(body: str, values: Mapping[str, str]) -> list[str]:
+    """The known placeholders of `body` that `render` leaves out: no value and no fallback ("contact.email" for a
+    visitor who gave none). "We'll send the label to {{contact.email}}." reads "We'll send the label to." then: the
+    agent is told before sending (trial of 3 Dec)."""
+    out: list[str] = []
+    for m in _PLACEHOLDER.finditer(body):
+        key, fallback = m.group(1), m.group(2)
+        if key in PLACEHOLDERS and not values.get(key) and not (fallback or "").strip() and key not in out:
+            out.append(key)
+    return out
+
+
 def unknown_placeholders(body: str) -> list[str]:
     """The placeholders in `body` that `render` does not know ("{{contact.phone}}"), as written."""
     return [m.group(0) for m in _PLACEHOLDER.finditer(body) if m.group(1) not in PLACEHOLDERS] + \

@@ -261,3 +261,7 @@ class CannedResponseOutput(serializers.Serializer):
     body = serializers.CharField(help_text="As written, placeholders included.")
     rendered = serializers.CharField(required=False, help_text="With `?conversation=`: the body with the "
                                      "conversation's contact and the asking agent filled in.")
+    empty_placeholders = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="With `?conversation=`: the placeholders `rendered` leaves out, having no value and no fallback "
+                  '(e.g. ["contact.email"] for a visitor who gave none); the inbox tells the agent before sending.')

@@ -384,11 +384,11 @@ class ContactDetailApi(APIView):
 
 
 # --- Canned responses -------------------------------------------------------------------------
-def _canned_payload(canned_response, rendered: str | None = None) -> dict:
+def _canned_payload(canned_response, rendered: tuple[str, list[str]] | None = None) -> dict:
     data = {"id": str(canned_response.pk), "shortcut": canned_response.shortcut, "title": canned_response.title,
             "body": canned_response.body}
     if rendered is not None:
-        data["rendered"] = rendered
+        data["rendered"], data["empty_placeholders"] = rendered
     return data
 
 

@@ -82,9 +82,10 @@ def canned_response_delete(*, canned_response: CannedResponse) -> None:
     canned_response.delete()
 
 
-def canned_response_render(*, canned_response: CannedResponse, conversation: Conversation, agent) -> str:
-    """The body with the conversation's contact and the agent filled in."""
+def canned_response_render(*, canned_response: CannedResponse, conversation: Conversation,
+                           agent) -> tuple[str, list[str]]:
+    """The body with the conversation's contact and the agent filled in, and the placeholders left empty."""
     contact = conversation.contact
     name = contact.name if contact.name not in (contact.phone, contact.email) else ""  # (numbers once stored as names)
-    return canned.render(canned_response.body, {"contact.name": name, "contact.email": contact.email,
-                                                "agent.name": user_name(agent)})
+    values = {"contact.name": name, "contact.email": contact.email, "agent.name": user_name(agent)}
+    return canned.render(canned_response.body, values), canned.empty_placeholders(canned_response.body, values)

@@ -694,6 +694,11 @@ function outsider(c) {
 
 function renderComposerHint() {
   const c = state.open;
+  const gap = state.cannedGap;
+  if (gap && state.mode !== "note" && sameId(gap.conversation, state.openId) && dom.replyInput.value.trim()) {
+    dom.replyHint.textContent = gap.text;
+    return;
+  }
   if (state.mode === "note") dom.replyHint.textContent = "Only agents see notes; the visitor never does.";
   else if (outsider(c)) dom.replyHint.textContent = "This conversation is for another team: add a note for them, or ask an admin to assign it to you.";
   else if (c && c.assignee && !sameId(c.assignee.id, ME.id) && !isResolved(c)) {
@@ -834,6 +839,10 @@ async function sendReply({ anyway = false } = {}) {
       if (dom.replyInput.value === text) dom.replyInput.value = "";
     }
     state.drafts.delete(id);
+    if (state.cannedGap && sameId(state.cannedGap.conversation, id)) {
+      state.cannedGap = null;
+      renderComposerHint();
+    }
     state.ownActions.set(id, Date.now());
     // A reply acknowledges a pending handoff; don't wait for the event to show it.
     if (!note) refreshOpen(id);
@@ -930,7 +939,13 @@ function pickCanned(index) {
   input.focus();
   closeCanned();
   saveDraft();
+  // "We'll send the label to {{contact.email}}." for a visitor who gave none reads "…to." (trial of 3 Dec): say so
+  const empty = item.empty_placeholders || [];
+  state.cannedGap = empty.length ? { conversation: state.openId, text: `This contact has no ${empty.map((p) => PLACEHOLDER_WORDS[p] || p).join(" or ")} on file, so the canned response leaves it out: check the reply before sending.` } : null;
+  renderComposerHint();
 }
+
+const PLACEHOLDER_WORDS = { "contact.name": "name", "contact.email": "email", "agent.name": "agent name" };
 
 function onComposerKeydown(event) {
   const { open, matches, index } = state.canned;

@@ -173,4 +173,5 @@ def test_a_texter_is_not_named_by_their_number(workspace, client, no_tasks, agen
     greeting = CannedResponse.objects.create(workspace=workspace, shortcut="hi", title="Hi",
                                              body="Hi {{contact.name|there}}!")
     conversation = Conversation.objects.get(contact=contact)
-    assert services.canned_response_render(canned_response=greeting, conversation=conversation, agent=agent) == "Hi there!"
+    assert services.canned_response_render(canned_response=greeting, conversation=conversation,
+                                           agent=agent) == ("Hi there!", [])

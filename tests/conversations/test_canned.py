@@ -33,3 +33,12 @@ def test_brackets_around_an_empty_placeholder_go_with_it():
     assert render(body, {}) == "Hi, Ana here."
     assert render(body, {"contact.name": "Bo", "contact.email": "bo@example.org"}) == "Hi Bo (bo@example.org), Ana here."
     assert render("Write to <{{contact.email}}> or [{{agent.name|us}}]", {}) == "Write to or [us]"
+
+
+def test_the_placeholders_left_empty_are_named():
+    from conversations.canned import empty_placeholders
+
+    body = "We'll send it to {{contact.email}}, {{ contact.name | there }}. {{agent.name}} {{contact.email}}"
+    assert empty_placeholders(body, {"agent.name": "Ana"}) == ["contact.email"]
+    assert empty_placeholders(body, {"agent.name": "Ana", "contact.email": "a@b.co"}) == []
+    assert empty_placeholders("{{contact.phone}}", {}) == [], "an unknown placeholder stays as written"

@@ -263,8 +263,10 @@ def test_canned_responses_crud_and_rendering(agent, agent_client, workspace):
     assert listed[0]["rendered"] == "Hi Vera, Ana here: the refund goes to vera@example.com."
     nameless = factories.ConversationFactory(workspace=workspace,
                                              contact=factories.ContactFactory(workspace=workspace, name=""))
-    assert agent_client.get("/api/v1/canned-responses/", {"conversation": nameless.pk}).json()[0][
-        "rendered"].startswith("Hi there, Ana here")
+    assert listed[0]["empty_placeholders"] == []
+    nameless_item = agent_client.get("/api/v1/canned-responses/", {"conversation": nameless.pk}).json()[0]
+    assert nameless_item["rendered"].startswith("Hi there, Ana here")
+    assert nameless_item["empty_placeholders"] == ["contact.email"], "the name has its fallback; the email has none"
 
     patched = agent_client.patch(f"/api/v1/canned-responses/{item['id']}/", {"title": "Refunds"}, format="json")
     assert patched.status_code == 200 and patched.json()["title"] == "Refunds" and patched.json()["shortcut"] == "refund"

@@ -90,13 +90,16 @@ def test_two_agents_a_private_note_a_canned_response_and_search(live_stack, new_
         "shortcut": "thanks", "title": "Thank you",
         "body": "Thanks {{contact.name}}, {{agent.name}} here: I'll look into it now."})
     assert created.status_code == 201, created.text
+    label = httpx.post(f"{base}/api/v1/canned-responses/", headers=headers, json={
+        "shortcut": "label", "title": "Return label", "body": "We'll send the label to {{contact.email}}."})
+    assert label.status_code == 201, label.text
 
     ana = agent_page(new_context, base, "agent1")
     ben_events = {"paused": False}
     ben = agent_page(new_context, base, "agent2", events=ben_events)
     visitor, conversation = handed_off_conversation(base, new_context)
-    conversation.contact.name = "Rosa"
-    conversation.contact.save(update_fields=["name"])
+    conversation.contact.name, conversation.contact.email = "Rosa", ""  # (no email on file: the "label" response)
+    conversation.contact.save(update_fields=["name", "email"])
 
     # 1. Both open it; each sees the other.
     for page in (ana, ben):
@@ -165,6 +168,15 @@ def test_two_agents_a_private_note_a_canned_response_and_search(live_stack, new_
     assert "double-charged" not in visitor.locator("[data-testid=widget-panel]").inner_text()
     assert not [f for f in visitor.frames_received if "double-charged" in str(f)], "the note never reached the widget"
     assert any("Thanks Rosa" in str(f) for f in visitor.frames_received), "the frames were recorded"
+
+    # A placeholder with nothing to fill it is left out, and the agent is told before sending (trial of 3 Dec:
+    # "We'll send the label to." went out as written)
+    composer.press_sequentially("/label", delay=30)
+    expect(ana.get_by_test_id("canned-option").first).to_have_attribute("data-shortcut", "label")
+    composer.press("Enter")
+    expect(composer).to_have_value("We'll send the label to.")
+    expect(ana.locator("#reply-hint")).to_contain_text("no email on file")
+    composer.fill("")
 
     # 6. A tag from the contact panel, then search by a word of the note and by the tag.
     ana.get_by_test_id("tag-input").fill("billing")
