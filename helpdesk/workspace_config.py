@@ -38,7 +38,7 @@ class WorkspaceDocumentError(Exception):
 # The document is JSON: a number is a number and true is true. DRF's fields would take "60" for 60 and "yes" for
 # true, so a value typed as a string in a hand-edited document was accepted without a word (trial of 3 Dec).
 class IntegerField(serializers.IntegerField):
-    default_error_messages = {"invalid": "A whole number is required (not a string)."}
+    default_error_messages = {"invalid": "A whole number is required."}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | float):
@@ -47,7 +47,7 @@ class IntegerField(serializers.IntegerField):
 
 
 class FloatField(serializers.FloatField):
-    default_error_messages = {"invalid": "A number is required (not a string)."}
+    default_error_messages = {"invalid": "A number is required."}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | float):

@@ -167,3 +167,14 @@ def test_export_and_import_commands(workspace, demo_doc, tmp_path, no_tasks):
     with pytest.raises(CommandError, match=r"policy\.csat\.delay_seconds"):
         call_command("import_workspace", str(source), "--workspace", workspace.slug)
     assert KnowledgeArticle.objects.filter(workspace=workspace).count() == len(DEMO["knowledge_base"])
+
+
+def test_a_wrongly_typed_value_is_named_for_what_it_should_be(workspace, demo_doc, no_tasks):
+    demo_doc["policy"].update(reassign_after_minutes=10.5, auto_priority="yes")
+    demo_doc["policy"]["csat"]["delay_seconds"] = True
+    with pytest.raises(WorkspaceDocumentError) as error:
+        workspace_import(document=demo_doc, workspace=workspace)
+    assert error.value.errors["policy.reassign_after_minutes"] == "A whole number is required."
+    assert error.value.errors["policy.csat.delay_seconds"] == "A whole number is required."
+    assert error.value.errors["policy.auto_priority"] == "true or false is required."
+
