@@ -112,7 +112,7 @@ def test_build_test_and_publish_a_three_node_flow(live_stack, new_context):
     # Restart while a turn is on its way: its answer is dropped, not shown in the new test, and the new test starts
     # the flow again (trial of 3 Dec: the old answer landed in the cleared panel, and the flow read as ended)
     held = []
-    page.route("**/api/v1/flows/test-run/", held.append)
+    page.route("**/api/v1/flows/test-run/", lambda route: held.append(route))
     page.get_by_test_id("test-input").fill("I want my money back")
     page.get_by_test_id("test-send").click()
     for _ in range(50):
@@ -120,9 +120,9 @@ def test_build_test_and_publish_a_three_node_flow(live_stack, new_context):
             break
         page.wait_for_timeout(100)
     page.get_by_test_id("test-restart").click()
-    page.unroute("**/api/v1/flows/test-run/")
     with page.expect_response("**/api/v1/flows/test-run/"):
         held[0].continue_()
+    page.unroute("**/api/v1/flows/test-run/")
     page.wait_for_timeout(300)
     expect(transcript.locator("li")).to_have_count(0)
     expect(page.get_by_test_id("test-status")).to_have_text("")
