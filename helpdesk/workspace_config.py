@@ -37,22 +37,21 @@ class WorkspaceDocumentError(Exception):
 # --- Shape -------------------------------------------------------------------------------
 # The document is JSON: a number is a number and true is true. DRF's fields would take "60" for 60 and "yes" for
 # true, so a value typed as a string in a hand-edited document was accepted without a word (trial of 3 Dec).
-class IntegerField(serializers.IntegerField):
+class _JsonNumber:
+    """A number field that takes only a JSON number (not a string, not true/false)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IntegerField(_JsonNumber, serializers.IntegerField):
     default_error_messages = {"invalid": "A whole number is required."}
 
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
-
-class FloatField(serializers.FloatField):
+class FloatField(_JsonNumber, serializers.FloatField):
     default_error_messages = {"invalid": "A number is required."}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class BooleanField(serializers.BooleanField):

@@ -81,15 +81,14 @@ def on_user_saved(sender, instance, update_fields=None, **kwargs) -> None:
     if instance.pk is None or (update_fields is not None and "username" not in update_fields):
         return  # (a login saves last_login alone)
     before = get_user_model().objects.filter(pk=instance.pk).values_list("username", flat=True).first()
-    workspace_id = AgentProfile.objects.filter(user_id=instance.pk).values_list("workspace_id", flat=True).first()
+    workspace_id = _agent_workspace_id(instance.pk)
     if before is not None and workspace_id is not None and before != instance.username:
         retarget_handoffs(workspace_id=workspace_id, kind="user", name=before,
                           to={"kind": "user", "name": instance.username})
 
 
 def on_user_deleted(sender, instance, **kwargs) -> None:
-    workspace_id = AgentProfile.objects.filter(user_id=instance.pk).values_list("workspace_id", flat=True).first()
-    if workspace_id is not None:
+    if (workspace_id := _agent_workspace_id(instance.pk)) is not None:
         retarget_handoffs(workspace_id=workspace_id, kind="user", name=instance.username, to=DEFAULT)
 
 
@@ -100,3 +99,8 @@ def _renamed(instance, model, kind: str) -> None:
     if before is not None and before != instance.name:
         retarget_handoffs(workspace_id=instance.workspace_id, kind=kind, name=before,
                           to={"kind": kind, "name": instance.name})
+
+
+def _agent_workspace_id(user_id: int) -> int | None:
+    return AgentProfile.objects.filter(user_id=user_id).values_list("workspace_id", flat=True).first()
+
