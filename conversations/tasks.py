@@ -90,16 +90,34 @@ def load_the_assistant_before_forking(**_kwargs) -> None:
 @worker_ready.connect
 def release_orphaned_turns(sender=None, **_kwargs) -> list[int]:
     """A worker (re)started: queue at once the turns its previous start had claimed when it died
-    (SIGKILL, OOM), instead of leaving the visitor waiting out the lease."""
+    (SIGKILL, OOM), instead of leaving the visitor waiting out the lease; and the turns no worker has
+    claimed yet, which its previous start may have taken from the broker without starting (prefetched):
+    Redis gives those back only after the visibility timeout, and the sweep after its grace. A turn
+    still queued elsewhere is then queued twice, and answered once (the claim)."""
     node = getattr(sender, "hostname", "")
     if not node:
         return []
     orphans = services.message_turns_release_orphans(node=node, worker=_worker_name(node))
-    for message_id in orphans:
+    now = timezone.now()
+    unclaimed = [] if not _consumes_turns(sender) else [
+        message_id for message_id in selectors.messages_awaiting_turn(
+            now=now, grace_seconds=0, requeue_every_seconds=settings.TURN_LEASE_SECONDS,
+            window_seconds=settings.TURN_SWEEP_WINDOW_SECONDS)
+        if message_id not in orphans]
+    for message_id in orphans + unclaimed:
         process_turn_task.delay(message_id)
+    services.messages_turn_requeued(message_ids=unclaimed, at=now)
     if orphans:
         logger.warning("Queued %s turn(s) again that %s held when it stopped", len(orphans), node)
-    return orphans
+    if unclaimed:
+        logger.warning("Queued %s turn(s) again that no worker had started", len(unclaimed))
+    return orphans + unclaimed
+
+
+def _consumes_turns(consumer) -> bool:
+    """Whether this worker reads the visitors' turns' queue (the jobs worker, `-Q <queue>.long`, never held one)."""
+    queues = getattr(getattr(consumer, "task_consumer", None), "queues", None)
+    return queues is None or any(queue.name == settings.CELERY_TASK_DEFAULT_QUEUE for queue in queues)
 
 
 @shared_task(acks_late=True, soft_time_limit=60)

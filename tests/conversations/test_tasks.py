@@ -187,6 +187,39 @@ def test_a_restarted_worker_queues_at_once_the_turns_its_earlier_start_held(work
     assert Message.objects.get(pk=orphan.pk).turn_requeued_at is not None, "the sweep does not queue it too"
 
 
+def test_a_restarted_worker_queues_at_once_the_turns_no_worker_had_started(workspace, no_tasks):
+    """Its earlier start may have taken turns from the broker (prefetched) and died before starting them:
+    they hold no claim, and Redis gives them back only after an hour. They are queued when it is ready,
+    not after the sweep's grace; a turn queued again lately, or running elsewhere, is left alone."""
+    from types import SimpleNamespace
+
+    from django.conf import settings
+    from kombu import Queue
+
+    from conversations.models import Message
+
+    conversation = factories.ConversationFactory(workspace=workspace)
+    prefetched = Message.objects.create(conversation=conversation, sender_type="visitor", body="where is my parcel?")
+    running = Message.objects.create(conversation=conversation, sender_type="visitor", body="hello")
+    assert services.message_turn_claim(message_id=running.pk, claim="t1", lease_seconds=600, worker="w2@host 5tart")
+    lately = Message.objects.create(conversation=conversation, sender_type="visitor", body="hi",
+                                    turn_requeued_at=timezone.now())
+
+    def worker(node: str, queue: str) -> SimpleNamespace:
+        return SimpleNamespace(hostname=node, task_consumer=SimpleNamespace(queues=[Queue(queue)]))
+
+    jobs_worker = worker("jobs@host", settings.CELERY_LONG_QUEUE)
+    assert tasks.release_orphaned_turns(sender=jobs_worker) == [], "the jobs worker never takes a turn"
+    turns_worker = worker("worker@host", settings.CELERY_TASK_DEFAULT_QUEUE)
+    assert tasks.release_orphaned_turns(sender=turns_worker) == [prefetched.pk]
+    assert no_tasks == [("process_turn_task", (prefetched.pk,))]
+    assert Message.objects.get(pk=prefetched.pk).turn_requeued_at is not None
+
+    no_tasks.clear()
+    tasks.sweep_turns_task()
+    assert ("process_turn_task", (prefetched.pk,)) not in no_tasks, "queued once, not again by the sweep"
+
+
 def test_two_live_workers_with_one_node_name_still_settle_a_turn_once(workspace, no_tasks, published):
     """Celery only warns about a duplicate node name: the second one's start releases the first one's
     running claim, both think about the turn, and the outcome still commits once."""
