@@ -76,7 +76,8 @@ _LEXICON: dict[str, str] = {
         muito mais tenho tem isso isto esse este ja nada nunca problema funciona gostaria
         pra deixa esquece valeu tchau quanto demora entrega devolver devolucao frete tamanho pacote
         receber voces custa custam fui pela pelo vezes duas mesma mesmo encomenda encomendas cobranca
-        cartao recebi comprei troca trocar loja""",
+        cartao recebi comprei troca trocar loja vc vcs em ao aos tambem enviam entregam aceitam vendem fazem
+        cobram mandam trocam devolvem""",
 }
 
 _WORD_LANGS: dict[str, frozenset[str]] = {}

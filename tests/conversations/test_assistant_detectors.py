@@ -213,7 +213,10 @@ def test_a_topic_is_matched_in_other_languages(topic_bot: Assistant, text: str, 
                                        ("Hallo, ich brauche Hilfe", "de"), ("Olá, preciso de ajuda", "pt"),
                                        ("Hi, I need help", "en"), ("12345", "en"),
                                        # no word of the lexicon before: read as English (re-trial of 1 Dec)
-                                       ("Fui cobrado duas vezes pela mesma encomenda", "pt")])
+                                       ("Fui cobrado duas vezes pela mesma encomenda", "pt"),
+                                       # Portuguese plural verbs and chat shorthand, beside Spanish words (re-trial of 3 Dec)
+                                       ("vcs enviam para o brasil? pago alfandega?", "pt"),
+                                       ("entregam em lisboa?", "pt"), ("envian a brasil? pago aduana?", "es")])
 def test_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
 
