@@ -138,7 +138,7 @@ def parse_email(raw: bytes) -> channels.Inbound:
         files = _attachments_of(mime)
     except (LookupError, ValueError, AttributeError) as exc:
         raise MalformedEmail(f"Unreadable MIME body: {exc.__class__.__name__}") from exc
-    reply = strip_quoted(full_text)
+    reply = without_sign_off(strip_quoted(full_text), sender_name, sender)
     listed = [f for f in files if not f.is_raw_message]
     # a question written in the subject alone ("Where is my parcel?", empty body) is the message
     body = reply or _subject_text(subject) or (f"(no text; {len(listed)} attachment(s))" if listed else "")
@@ -174,6 +174,40 @@ def strip_quoted(text: str) -> str:
     replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=text).replies
     first = replies[0].body.strip() if replies else ""
     return first or text
+
+
+# A closing before the sender's name at the end of a mail: "Thanks,", "Best regards", "Un saludo", "Viele Grüße"…
+_CLOSING = re.compile(
+    r"(?:many |thanks |thank you |best |kind |warm )?(?:thanks|thank you|cheers|best|regards|best wishes|sincerely|"
+    r"yours|gracias|saludos|un saludo|atentamente|merci|cordialement|bien à vous|bonne journée|danke|grüße|gruß|"
+    r"viele grüße|beste grüße|liebe grüße|mit freundlichen grüßen|lg|vg|obrigad[oa]|abraços?|atenciosamente|"
+    r"cumprimentos)(?: again| in advance| a lot| and regards)?\s*[,.!]*",
+    re.I)
+
+_SIGNED = re.compile(r"(?:(?P<closing>.+?)(?:,| [-–—] ))?(?P<name>[^,]*)", re.S)
+
+
+def without_sign_off(text: str, sender_name: str, address: str) -> str:
+    """`text` without the sender signing off at its end ("Pat", "Thanks,\nPat Doe", "Best regards - Pat"): a
+    last line made only of the sender's names (from the From header, or the address's local part), and the
+    closing before it. Anything else stays, and so does a mail that would be left empty."""
+    names = {w for w in re.findall(r"\w+", f"{sender_name} {address.partition('@')[0]}".lower()) if len(w) > 1}
+    lines = text.rstrip().splitlines()
+    if len(lines) < 2 or not names:
+        return text
+    last = lines[-1].strip(" -–—~,.!").lower()
+    closing, signed = _SIGNED.fullmatch(last).group("closing", "name")
+    words = re.findall(r"\w+", signed)
+    if not words or not all(w in names or len(w) == 1 for w in words) or not any(w in names for w in words) \
+            or (closing and not _CLOSING.fullmatch(closing.strip())):
+        return text
+    kept = lines[:-1]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    if kept and _CLOSING.fullmatch(kept[-1].strip(" -–—~")):
+        kept.pop()
+    body = "\n".join(kept).rstrip()
+    return body or text
 
 
 def _text_of(mime: MimeMessage) -> str:

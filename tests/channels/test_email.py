@@ -81,6 +81,28 @@ def test_a_new_mail_opens_a_conversation_the_sender_becomes_the_contact(workspac
     assert ("process_turn_task", (message.id,)) in no_tasks, "the AI answers the mail"
 
 
+@pytest.mark.parametrize("body,sender,expected", [
+    ("Hi, how long does standard shipping take to Portugal?\n\nPat", "Pat Doe <pat@example.com>",
+     "Hi, how long does standard shipping take to Portugal?"),
+    ("Where is my parcel?\n\nThanks,\nPat Doe", "Pat Doe <pat@example.com>", "Where is my parcel?"),
+    ("Where is my parcel?\nBest regards - pat", "<pat@example.com>", "Where is my parcel?"),
+    ("¿Dónde está mi pedido?\n\nUn saludo,\nLucía", "Lucía Pérez <lucia@example.es>", "¿Dónde está mi pedido?"),
+    # not a sign-off: another name, a sentence naming the sender, the sender's name alone
+    ("Is the parcel for Sam?\nSam", "Pat Doe <pat@example.com>", "Is the parcel for Sam?\nSam"),
+    ("Where is my parcel?\nPat said it left on Monday", "Pat Doe <pat@example.com>",
+     "Where is my parcel?\nPat said it left on Monday"),
+    ("Pat", "Pat Doe <pat@example.com>", "Pat"),
+])
+def test_the_sender_signing_off_is_not_part_of_the_message(workspace, client, no_tasks, body, sender, expected):
+    """The sign-off is no part of what the customer asks: the AI and the handoff summary read the message without it
+    (it quoted "…Portugal? Pat"); the full text keeps it."""
+    response = post_mail(client, make_mail(body=body, sender=sender))
+    assert response.status_code == 201, response.content
+    message = Message.objects.get(pk=response.json()["message"])
+    assert message.body == expected
+    assert message.metadata["email"]["full_text"] == body
+
+
 OUTLOOK_HTML = """<html><head><style>p.MsoNormal{margin:0}</style><script>alert(1)</script></head><body>
 <div><p class="MsoNormal">Hello,<br><br>Which payment methods do you accept?&nbsp;Can I use PayPal?</p>
 <p class="MsoNormal">Kind regards,<br>Olga</p></div><hr>
