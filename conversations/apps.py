@@ -9,9 +9,11 @@ class ConversationsConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from conversations.services import targets
+        from routing import dependents
         from routing.models import Specialty, Team
 
         # a deleted team, specialty or agent leaves the default target behind, not a target of nothing
         pre_delete.connect(targets.on_team_deleted, sender=Team, dispatch_uid="targets.team")
         pre_delete.connect(targets.on_specialty_deleted, sender=Specialty, dispatch_uid="targets.specialty")
         pre_delete.connect(targets.on_user_deleted, sender=get_user_model(), dispatch_uid="targets.user")
+        dependents.register(targets.waiting_handoffs)  # what the admin's "Are you sure?" page says will move

@@ -9,6 +9,7 @@ class FlowsConfig(AppConfig):
         from django.db.models.signals import pre_delete, pre_save
 
         from flows.services import targets
+        from routing import dependents
         from routing.models import Specialty, Team
 
         # a Handoff node follows its target: renamed, it names the new name; deleted, the default target
@@ -19,3 +20,4 @@ class FlowsConfig(AppConfig):
         pre_delete.connect(targets.on_team_deleted, sender=Team, dispatch_uid="flows.targets.team")
         pre_delete.connect(targets.on_specialty_deleted, sender=Specialty, dispatch_uid="flows.targets.specialty")
         pre_delete.connect(targets.on_user_deleted, sender=user, dispatch_uid="flows.targets.user")
+        dependents.register(targets.flows_handing_off)  # what the admin's "Are you sure?" page says will move

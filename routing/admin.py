@@ -1,13 +1,14 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 
 from helpdesk.admin_fields import ListTextField
-from routing import hours
+from routing import dependents, hours
 from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
 from routing.validation import gather_problem, not_covered_questions, target_problem
 
-TARGET_FIELDS = {TargetKind.USER: "target_user", TargetKind.TEAM: "target_team", TargetKind.SPECIALTY: "target_specialty"}
+TARGET_FIELDS = {kind: field for field, kind in dependents.KIND_OF_FIELD.items()}
 
 
 class TargetForm(forms.ModelForm):
@@ -143,16 +144,30 @@ class TeamForm(forms.ModelForm):
         return value
 
 
+class TargetAdmin(admin.ModelAdmin):
+    """A team's or a specialty's page: "Are you sure?" also lists what hands off to it and will move to the
+    workspace's default target (the flows, the policy and its topics, the handoffs still waiting)."""
+    target_field = ""
+    delete_confirmation_template = "admin/routing/delete_target_confirmation.html"
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        moving = dependents.moving_to_default(field=self.target_field, obj=obj) if obj is not None else []
+        return super().delete_view(request, object_id, {**(extra_context or {}), "moving_to_default": moving})
+
+
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(TargetAdmin):
     form = TeamForm
     list_display = ("name", "workspace", "timezone", "reply_time_minutes", "slack_channel")
     list_filter = ("workspace",)
+    target_field = "target_team"
 
 
 @admin.register(Specialty)
-class SpecialtyAdmin(admin.ModelAdmin):
+class SpecialtyAdmin(TargetAdmin):
     list_display = ("name", "workspace")
+    target_field = "target_specialty"
 
 
 @admin.register(AgentProfile)

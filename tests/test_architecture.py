@@ -81,8 +81,10 @@ OPTIONAL_IMPORTS = {
     # Django's place for signal wiring: models may be imported only once the app registry is ready.
     ("conversations.apps", "conversations.services"),
     ("conversations.apps", "routing.models"),
+    ("conversations.apps", "routing"),
     ("flows.apps", "flows.services"),
     ("flows.apps", "routing.models"),
+    ("flows.apps", "routing"),
 }
 
 

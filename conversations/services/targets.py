@@ -7,10 +7,8 @@ it, as "specialty: none", which no sweep could assign (trial of 3 Dec). Wired to
 from __future__ import annotations
 
 from conversations.models import Handoff
-from routing.models import HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
-
-KIND_OF_FIELD = {"target_user": TargetKind.USER, "target_team": TargetKind.TEAM,
-                 "target_specialty": TargetKind.SPECIALTY}
+from routing.dependents import KIND_OF_FIELD
+from routing.models import HandoffPolicy, RestrictedTopic, Specialty, Team
 
 
 def target_deleted(*, field: str, obj) -> int:
@@ -30,6 +28,13 @@ def target_deleted(*, field: str, obj) -> int:
                        "target_team": policy.target_team, "target_specialty": policy.target_specialty}
         changed += waiting.filter(conversation__workspace_id=workspace_id).update(**default)
     return changed
+
+
+def waiting_handoffs(field: str, obj) -> list[str]:
+    """For the admin's confirmation page (routing.dependents): the handoffs still waiting for `obj`."""
+    count = Handoff.objects.filter(**{field: obj, "target_kind": KIND_OF_FIELD[field]},
+                                   status__in=Handoff.OPEN_STATUSES).count()
+    return [f"{count} handoff{'s' if count != 1 else ''} still waiting for a person"] if count else []
 
 
 def on_team_deleted(sender, instance: Team, **kwargs) -> None:

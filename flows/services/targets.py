@@ -40,6 +40,22 @@ def retarget_handoffs(*, workspace_id: int, kind: str, name: str, to: dict[str, 
     return changed
 
 
+def flows_handing_off(field: str, obj) -> list[str]:
+    """For the admin's confirmation page (routing.dependents): the flows whose draft or published version hands
+    off to `obj`, which a deletion points at the default target."""
+    if field == "target_user":
+        kind, name, workspace_id = "user", obj.username, _agent_workspace_id(obj.pk)
+    else:
+        kind, name, workspace_id = field.removeprefix("target_"), obj.name, obj.workspace_id
+    if workspace_id is None:
+        return []
+    flows = Flow.objects.filter(workspace_id=workspace_id).select_related("published_version").order_by("name")
+    return [f"The flow “{flow.name}”: its Handoff step" for flow in flows
+            if _retargeted(flow.graph, kind, name, DEFAULT) is not None
+            or (flow.published_version is not None
+                and _retargeted(flow.published_version.graph, kind, name, DEFAULT) is not None)]
+
+
 def _retargeted(graph: Any, kind: str, name: str, to: dict[str, str]) -> dict | None:
     """`graph` with its Handoff nodes to `kind` `name` pointed at `to`, or None when none hands off there."""
     if not isinstance(graph, dict) or not isinstance(graph.get("nodes"), list):

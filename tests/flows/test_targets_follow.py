@@ -105,3 +105,40 @@ def test_deleting_an_agent_a_flow_names_hands_off_to_the_default_target(workspac
     doc = workspace_export(workspace=workspace)
     workspace_import(document=doc, workspace=workspace)
     assert workspace_export(workspace=workspace) == doc
+
+
+def test_the_admins_are_you_sure_page_lists_what_moves_to_the_default_target(workspace, make_flow, no_tasks):
+    """Deleting a team in /admin/ moved its flows, topics and waiting handoffs without a word on the confirmation
+    page (trial of 3 Dec). It lists them now, escaped, and deleting still moves them."""
+    from django.test import Client
+
+    from conversations import services
+    from routing.models import RestrictedTopic
+    from tests.conftest import request_handoff
+
+    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    temp = factories.TeamFactory(workspace=workspace, name="Temp")
+    other = factories.TeamFactory(workspace=workspace, name="Other")
+    make_flow([TO_TEMP], name="Returns <b>desk</b>")
+    make_flow([("h", "handoff", {"target": {"kind": "team", "name": "Other"}, "reason": "x"})], name="Elsewhere")
+    policy = workspace.policy
+    policy.target_kind, policy.target_team = "team", temp
+    policy.save()
+    RestrictedTopic.objects.create(policy=policy, name="Refunds", keywords=["refund"], target_kind="team",
+                                   target_team=temp)
+    for _ in range(2):
+        request_handoff(factories.ConversationFactory(workspace=workspace), target=services.Target(kind="team", team=temp))
+    client = Client()
+    client.force_login(admin)
+
+    page = client.get(f"/admin/routing/team/{temp.pk}/delete/").content.decode()
+    listed = page.split('id="moving-to-default"', 1)[1].split("</ul>", 1)[0]
+    assert "Returns &lt;b&gt;desk&lt;/b&gt;" in listed and "Elsewhere" not in listed
+    assert "The restricted topic “Refunds”" in listed and "handoff policy" in listed
+    assert "2 handoffs still waiting" in listed
+    other_page = client.get(f"/admin/routing/team/{other.pk}/delete/").content.decode()
+    assert "Elsewhere" in other_page and "Refunds" not in other_page and "still waiting" not in other_page
+
+    assert client.post(f"/admin/routing/team/{temp.pk}/delete/", {"post": "yes"}).status_code == 302
+    flow = Flow.objects.get(name="Returns <b>desk</b>")
+    assert handoff_targets(flow.graph) == [{"kind": "default"}]

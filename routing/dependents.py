@@ -1,0 +1,37 @@
+"""What names a handoff target besides routing's own rows, for the admin's confirmation page.
+
+Deleting a team, a specialty or an agent moves what named it to the workspace's default target
+(conversations.services.targets, flows.services.targets). The page that asks "Are you sure?" says what will move.
+Routing imports neither conversations nor flows (the layers point one way): each registers, in its
+`AppConfig.ready`, a function telling what of its own names the target.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from routing.models import HandoffPolicy, RestrictedTopic, TargetKind
+
+# (field, obj) -> one line per thing that names `obj` through `field` ("target_team", "target_specialty", "target_user")
+Describer = Callable[[str, Any], list[str]]
+KIND_OF_FIELD = {"target_user": TargetKind.USER, "target_team": TargetKind.TEAM,
+                 "target_specialty": TargetKind.SPECIALTY}
+
+_describers: list[Describer] = []
+
+
+def register(describer: Describer) -> None:
+    if describer not in _describers:
+        _describers.append(describer)
+
+
+def moving_to_default(*, field: str, obj) -> list[str]:
+    """What will hand off to the workspace's default target once `obj` is deleted."""
+    kind = KIND_OF_FIELD[field]
+    lines = [f"The handoff policy of {policy.workspace}: its default target (there will be none)"
+             for policy in HandoffPolicy.objects.filter(**{field: obj, "target_kind": kind}).select_related("workspace")]
+    lines += [f"The restricted topic “{topic.name}”"
+              for topic in RestrictedTopic.objects.filter(**{field: obj, "target_kind": kind}).order_by("name")]
+    for describe in _describers:
+        lines += describe(field, obj)
+    return lines
