@@ -165,6 +165,7 @@ class TurnFacts:
     # the analyses of the visitor's messages sent just before this one that no reply answered (two sent at once:
     # the newer message's turn answers for both, so each question the knowledge base answers gets its answer)
     earlier: tuple[Analysis, ...] = ()
+    earlier_texts: tuple[str, ...] = ()  # those messages, in the same order
 
 
 # --- the plan out ----------------------------------------------------------------------
@@ -249,29 +250,42 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     turn.vague_again = vague_again
     if memory.gathering:
         return turn.continue_gathering()
-    return _with_earlier_answers(turn.plan(), facts.earlier)
+    return _with_earlier_answers(turn.plan(), facts.earlier, facts.earlier_texts)
 
 
-def _with_earlier_answers(plan: TurnPlan, earlier: tuple[Analysis, ...]) -> TurnPlan:
+def _with_earlier_answers(plan: TurnPlan, earlier: tuple[Analysis, ...], texts: tuple[str, ...] = ()) -> TurnPlan:
     """The plan's replies after the answers to the questions sent just before, each article once ("how long does
-    shipping take?" and "can I pay with PayPal?" sent together get both answers). A handoff takes them all to
-    a person instead; a language model writing the answer sees only the last message, so it is left as it is."""
+    shipping take?" and "can I pay with PayPal?" sent together get both answers), then a word on each of those
+    questions the articles do not answer: five questions sent at once got four answers, and nothing said of the
+    fifth (trial of 3 Dec). A handoff takes them all to a person instead; a language model writing the answer sees
+    only the last message, so it is left as it is."""
     if not earlier or plan.handoff is not None or plan.consult_model:
         return plan
     quoted = {str((r.metadata.get("article") or {}).get("id")) for r in plan.replies if r.metadata.get("article")}
-    extra = earlier_answers(earlier, quoted=quoted)
+    extra = earlier_answers(earlier, quoted=quoted, texts=texts, lang=plan.language)
     return replace(plan, replies=(*extra, *plan.replies)) if extra else plan
 
 
-def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozenset[str] = frozenset()) -> tuple[Reply, ...]:
+def _unanswered_question(analysis: Analysis, text: str) -> bool:
+    """A question the articles had no answer for, and nothing else (not small talk, not a request for a person)."""
+    return (analysis.answer is None and not analysis.smalltalk and analysis.restricted_topic is None
+            and not analysis.wants_person and "?" in text and len(text.split()) >= 3)
+
+
+def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozenset[str] = frozenset(),
+                    texts: tuple[str, ...] = (), lang: str = "en") -> tuple[Reply, ...]:
     """The answers from the articles to questions sent just before a turn's message, each article once and none
-    already `quoted` (also what a flow that took the newest message leaves to the assistant)."""
+    already `quoted` (also what a flow that took the newest message leaves to the assistant). With the messages'
+    `texts`, a question the articles do not answer is said so, in its place."""
     seen, out = set(quoted), []
-    for a in earlier:
-        if a.answer is None or a.smalltalk or a.answer.article_id in seen:
-            continue
-        seen.add(a.answer.article_id)
-        out.append(Reply(a.answer.text, _answer_metadata(a), kb_answer=True))
+    for n, a in enumerate(earlier):
+        text = texts[n] if n < len(texts) else ""
+        if a.answer is not None and not a.smalltalk:
+            if a.answer.article_id not in seen:
+                seen.add(a.answer.article_id)
+                out.append(Reply(a.answer.text, _answer_metadata(a), kb_answer=True))
+        elif text and _unanswered_question(a, text):
+            out.append(Reply(phrase("earlier_not_found", lang, question=_clip(text, 120))))
     return tuple(out)
 
 

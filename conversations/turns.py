@@ -158,7 +158,8 @@ def _plan(conversation: Conversation, message: Message) -> TurnPlan:
         analysis = bot.analyze(message.body, history, conversation.language)
         earlier = selectors.visitor_messages_unanswered_before(message=message, limit=EARLIER_QUESTIONS)
         if earlier:
-            facts = replace(facts, earlier=tuple(bot.analyze(text, history, conversation.language) for text in earlier))
+            facts = replace(facts, earlier=tuple(bot.analyze(text, history, conversation.language) for text in earlier),
+                            earlier_texts=tuple(earlier))
         plan = plan_turn(policy, memory, analysis, message.body, facts)
         if plan.consult_model:
             verdict = llm_turn.verdict(bot=bot, analysis=analysis, question=message.body, history=history,

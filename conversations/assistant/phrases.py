@@ -405,6 +405,14 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Kein Problem, dann geht es ohne weiter.",
         "pt": "Sem problema, seguimos sem essa informação.",
     },
+    # a question sent with others (their turns merged into one) that the articles do not answer: said, not skipped
+    "earlier_not_found": {
+        "en": "I couldn't find an answer to “{question}” in our help articles.",
+        "es": "No he encontrado la respuesta a «{question}» en nuestros artículos de ayuda.",
+        "fr": "Je n'ai pas trouvé de réponse à « {question} » dans nos articles d'aide.",
+        "de": "Auf „{question}“ habe ich in unseren Hilfeartikeln keine Antwort gefunden.",
+        "pt": "Não encontrei uma resposta para “{question}” nos nossos artigos de ajuda.",
+    },
     "question_passed_on": {
         "en": "I couldn't find an answer to that in our help articles; I'll pass your question on to our team.",
         "es": "No he encontrado la respuesta en nuestros artículos de ayuda; pasaré tu pregunta a nuestro equipo.",
