@@ -230,7 +230,8 @@ def test_language_of_a_short_reply_follows_the_conversation(bot: Assistant) -> N
 def test_every_phrase_in_every_language(lang: str) -> None:
     for key in KEYS:
         text = phrase(key, lang, minutes=5, position=2, title="Returns", label="the code", phone="+34 910 000 000",
-                      when="today at 09:00", time="09:00", day="Monday", email="pat@example.com")
+                      when="today at 09:00", time="09:00", day="Monday", email="pat@example.com",
+                      question="Do you ship to the Canary Islands?")
         assert text and "{" not in text
     assert "5" in phrase("handoff_queued", lang, minutes=5, position=2)
 
