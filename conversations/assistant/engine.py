@@ -546,7 +546,7 @@ class Assistant:
         second question often stays below it: "¿… y cuál es su política de devoluciones?" alone reaches 0.15.
         Taking it at half the threshold when the whole message ranked its article near answered 4 more of 44
         two-question messages in es/fr/de/pt and 2 more wrongly: not kept.)"""
-        questions = [q.strip() for sentence in sentences(text) if "?" in sentence
+        questions = [q.strip() for sentence in sentences(text) if "?" in sentence or _ASKS_UNMARKED.match(sentence)
                      for q in _AND_ASKS.split(sentence) if len(q.split()) >= 3]
         if len(questions) < 2:
             return None
