@@ -239,6 +239,8 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
         if analysis.answer is None and not memory.offer_open and len(_after_withdrawal(text).split()) < 2:
             # "never mind" with nothing being prepared: nothing to look up, nobody to bring in
             analysis = replace(_calm(analysis), smalltalk=analysis.smalltalk or "acknowledgment")
+    if not withdraws(text):
+        analysis = _with_earlier_signals(analysis, facts.earlier)
     vague_again = analysis.smalltalk == "vague" and ASKED_WHAT in memory.tried
     if vague_again:
         # asked once already what the problem is, and still nothing said of it: a person finds out ("I need help"
@@ -251,6 +253,23 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     if memory.gathering:
         return turn.continue_gathering()
     return _with_earlier_answers(turn.plan(), facts.earlier, facts.earlier_texts)
+
+
+def _with_earlier_signals(analysis: Analysis, earlier: tuple[Analysis, ...]) -> Analysis:
+    """A burst is one turn: a request for a person, a restricted topic or upset words in a message sent just before
+    the newest one count as the newest one's, unless it declines a person. "can I talk to a human please" then "How
+    long does shipping take?" sent together got the shipping answer and no handoff (trial of 3 Dec)."""
+    if analysis.declined_human.fired:
+        return analysis
+    for a in earlier:
+        if a.human_request.fired and not analysis.human_request.fired:
+            analysis = replace(analysis, human_request=a.human_request,
+                               asks_for_call=analysis.asks_for_call or a.asks_for_call)
+        if a.restricted_topic is not None and analysis.restricted_topic is None:
+            analysis = replace(analysis, restricted_topic=a.restricted_topic)
+        if (a.complaint.fired or a.anger.fired) and not analysis.frustration.fired:  # (a message sent twice is not)
+            analysis = replace(analysis, frustration=a.frustration, complaint=a.complaint, anger=a.anger)
+    return analysis
 
 
 def _with_earlier_answers(plan: TurnPlan, earlier: tuple[Analysis, ...], texts: tuple[str, ...] = ()) -> TurnPlan:
@@ -269,7 +288,7 @@ def _with_earlier_answers(plan: TurnPlan, earlier: tuple[Analysis, ...], texts: 
 def _unanswered_question(analysis: Analysis, text: str) -> bool:
     """A question the articles had no answer for, and nothing else (not small talk, not a request for a person)."""
     return (analysis.answer is None and not analysis.smalltalk and analysis.restricted_topic is None
-            and not analysis.wants_person and "?" in text and len(text.split()) >= 3)
+            and not analysis.wants_person and "?" in text and len(text.split()) >= 2)
 
 
 def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozenset[str] = frozenset(),
@@ -277,15 +296,16 @@ def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozens
     """The answers from the articles to questions sent just before a turn's message, each article once and none
     already `quoted` (also what a flow that took the newest message leaves to the assistant). With the messages'
     `texts`, a question the articles do not answer is said so, in its place."""
-    seen, out = set(quoted), []
+    seen, said, out = set(quoted), set(), []
     for n, a in enumerate(earlier):
         text = texts[n] if n < len(texts) else ""
         if a.answer is not None and not a.smalltalk:
             if a.answer.article_id not in seen:
                 seen.add(a.answer.article_id)
                 out.append(Reply(a.answer.text, _answer_metadata(a), kb_answer=True))
-        elif text and _unanswered_question(a, text):
-            out.append(Reply(phrase("earlier_not_found", lang, question=_clip(text, 120))))
+        elif text and _unanswered_question(a, text) and normalize(text) not in said:
+            said.add(normalize(text))  # the same question twice is said once
+            out.append(Reply(phrase("earlier_not_found", a.language or lang, question=_clip(text, 120))))
     return tuple(out)
 
 
