@@ -206,6 +206,8 @@ def without_sign_off(text: str, sender_name: str, address: str) -> str:
         kept.pop()
     if kept and _CLOSING.fullmatch(kept[-1].strip(" -–—~")):
         kept.pop()
+    elif not closing and kept and not kept[-1].rstrip().endswith((".", "?", "!", ")", "…", ":")):
+        return text  # "Her name is\nPat": the name ends a sentence, it signs nothing
     body = "\n".join(kept).rstrip()
     return body or text
 

@@ -92,6 +92,8 @@ def test_a_new_mail_opens_a_conversation_the_sender_becomes_the_contact(workspac
     ("Where is my parcel?\nPat said it left on Monday", "Pat Doe <pat@example.com>",
      "Where is my parcel?\nPat said it left on Monday"),
     ("Pat", "Pat Doe <pat@example.com>", "Pat"),
+    ("Please send the gift card to my friend.\n\nHer name is\nPat", "Pat Doe <pat@example.com>",
+     "Please send the gift card to my friend.\n\nHer name is\nPat"),
 ])
 def test_the_sender_signing_off_is_not_part_of_the_message(workspace, client, no_tasks, body, sender, expected):
     """The sign-off is no part of what the customer asks: the AI and the handoff summary read the message without it
