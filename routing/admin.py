@@ -152,8 +152,12 @@ class TargetAdmin(admin.ModelAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        moving = dependents.moving_to_default(field=self.target_field, obj=obj) if obj is not None else []
-        return super().delete_view(request, object_id, {**(extra_context or {}), "moving_to_default": moving})
+        extra = {**(extra_context or {}), "moving_to_default": []}
+        if obj is not None:
+            extra["moving_to_default"] = dependents.moving_to_default(field=self.target_field, obj=obj)
+            extra["default_after"] = dependents.default_after_deleting(field=self.target_field, obj=obj,
+                                                                       workspace_id=obj.workspace_id)
+        return super().delete_view(request, object_id, extra)
 
 
 @admin.register(Team)

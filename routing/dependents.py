@@ -25,10 +25,18 @@ def register(describer: Describer) -> None:
         _describers.append(describer)
 
 
+def default_after_deleting(*, field: str, obj, workspace_id: int) -> str:
+    """What the workspace's default target will be once `obj` is gone, in words for the confirmation page."""
+    policy = HandoffPolicy.objects.filter(workspace_id=workspace_id).first()
+    if policy is None or not policy.target_kind or getattr(policy, field) == obj:
+        return "no target: any available agent"
+    return policy.target_label
+
+
 def moving_to_default(*, field: str, obj) -> list[str]:
     """What will hand off to the workspace's default target once `obj` is deleted."""
     kind = KIND_OF_FIELD[field]
-    lines = [f"The handoff policy of {policy.workspace}: its default target (there will be none)"
+    lines = [f"The handoff policy of {policy.workspace}: its default target"
              for policy in HandoffPolicy.objects.filter(**{field: obj, "target_kind": kind}).select_related("workspace")]
     lines += [f"The restricted topic “{topic.name}”"
               for topic in RestrictedTopic.objects.filter(**{field: obj, "target_kind": kind}).order_by("name")]

@@ -135,9 +135,11 @@ def test_the_admins_are_you_sure_page_lists_what_moves_to_the_default_target(wor
     listed = page.split('id="moving-to-default"', 1)[1].split("</ul>", 1)[0]
     assert "Returns &lt;b&gt;desk&lt;/b&gt;" in listed and "Elsewhere" not in listed
     assert "The restricted topic “Refunds”" in listed and "handoff policy" in listed
+    assert "default target\n      (no target: any available agent)" in page, "the policy's target is the one deleted"
     assert "2 handoffs still waiting" in listed
     other_page = client.get(f"/admin/routing/team/{other.pk}/delete/").content.decode()
     assert "Elsewhere" in other_page and "Refunds" not in other_page and "still waiting" not in other_page
+    assert "(team Temp)" in other_page, "the default target it moves to is named"
 
     assert client.post(f"/admin/routing/team/{temp.pk}/delete/", {"post": "yes"}).status_code == 302
     flow = Flow.objects.get(name="Returns <b>desk</b>")
