@@ -166,14 +166,23 @@ def parse_email(raw: bytes) -> channels.Inbound:
         files=tuple(listed) + (channels.InboundFile("message.eml", "message/rfc822", raw, is_raw_message=True),))
 
 
+# A line of what the parser took for a signature that names an order ("Thanks,\nOrder 12345" lost the number: trial
+# of 3 Dec); a signature's postcode or phone number names none
+_ORDER_LINE = re.compile(r"\b(?:order|pedido|commande|bestellung|bestellnummer|encomenda|ref(?:erence)?)\b.*\d|#\s?[a-z]{0,4}-?\d{3,}",
+                         re.I)
+
+
 def strip_quoted(text: str) -> str:
-    """What the sender wrote: quoted history and signatures removed (mail-parser-reply)."""
+    """What the sender wrote: quoted history and signatures removed (mail-parser-reply), but for a line of the
+    signature that names an order."""
     text = text.strip()
     if not text:
         return ""
     replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=text).replies
     first = replies[0].body.strip() if replies else ""
-    return first or text
+    orders = [line.strip() for line in (replies[0].signatures or "").splitlines() if _ORDER_LINE.search(line)] \
+        if first else []
+    return "\n\n".join([first, *orders]) if orders else first or text
 
 
 # A closing before the sender's name at the end of a mail: "Thanks,", "Best regards", "Un saludo", "Viele Grüße"…

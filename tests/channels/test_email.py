@@ -93,7 +93,10 @@ def test_a_new_mail_opens_a_conversation_the_sender_becomes_the_contact(workspac
      "Where is my parcel?\nPat said it left on Monday"),
     ("Pat", "Pat Doe <pat@example.com>", "Pat"),
     ("Please send the gift card to my friend.\n\nHer name is\nPat", "Pat Doe <pat@example.com>",
-     "Please send the gift card to my friend.\n\nHer name is\nPat"),
+     "Please send the gift card to my friend.\n\nHer name is\nPat"),    # a line naming an order after the closing is kept; a signature's address is not (trial of 3 Dec)
+    ("Where is my parcel?\n\nThanks,\nOrder 12345", "Pat Doe <pat@example.com>", "Where is my parcel?\n\nOrder 12345"),
+    ("Where is my parcel?\n\nBest regards,\nPat Doe\nAcme GmbH, Musterstr. 12, 10115 Berlin", "Pat Doe <pat@example.com>",
+     "Where is my parcel?"),
 ])
 def test_the_sender_signing_off_is_not_part_of_the_message(workspace, client, no_tasks, body, sender, expected):
     """The sign-off is no part of what the customer asks: the AI and the handoff summary read the message without it
