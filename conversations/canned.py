@@ -15,7 +15,7 @@ PLACEHOLDERS = ("contact.name", "contact.email", "agent.name")
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z]+\.[a-z]+)\s*(?:\|([^{}]*))?\}\}")
 
 
-_EMPTY = "\x00"  # where a placeholder had no value, until the spacing around it is tidied
+EMPTY = "\x00"  # where a placeholder had no value, until the spacing around it is tidied
 
 
 def render(body: str, values: Mapping[str, str]) -> str:
@@ -23,12 +23,17 @@ def render(body: str, values: Mapping[str, str]) -> str:
         key, fallback = match.group(1), match.group(2)
         if key not in PLACEHOLDERS:
             return match.group(0)
-        return values.get(key) or (fallback.strip() if fallback is not None else "") or _EMPTY
+        return values.get(key) or (fallback.strip() if fallback is not None else "") or EMPTY
 
-    text = _PLACEHOLDER.sub(fill, body)
-    text = re.sub(rf"[ \t]*[(\[<]{_EMPTY}[)\]>]", "", text)  # "Hi {{contact.name}} ({{contact.email}})": no "()"
-    text = re.sub(rf"[ \t]*{_EMPTY}(?=[,.!?;:])", "", text)  # "Hi {{contact.name}}, I'm Ana" -> "Hi, I'm Ana"
-    return re.sub(rf"[ \t]*{_EMPTY}", "", text)
+    return without_empty(_PLACEHOLDER.sub(fill, body))
+
+
+def without_empty(text: str) -> str:
+    """`text` whose placeholders with no value were filled with EMPTY, with them and the spacing around them gone
+    (also for a flow's messages: flows.nodes.render)."""
+    text = re.sub(rf"[ \t]*[(\[<]{EMPTY}[)\]>]", "", text)  # "Hi {{contact.name}} ({{contact.email}})": no "()"
+    text = re.sub(rf"[ \t]*{EMPTY}(?=[,.!?;:])", "", text)  # "Hi {{contact.name}}, I'm Ana" -> "Hi, I'm Ana"
+    return re.sub(rf"[ \t]*{EMPTY}", "", text)
 
 
 def empty_placeholders(body: str, values: Mapping[str, str]) -> list[str]:

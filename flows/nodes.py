@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast, get_args
 
-from conversations import fields
+from conversations import canned, fields
 from conversations.assistant.phrases import phrase
 from flows.graph import Node
 
@@ -578,15 +578,16 @@ def as_text(value: Json) -> str:
 
 
 def render(text: str, variables: Mapping[str, Json], contact: Mapping[str, Json]) -> str:
-    """Fill `{{variable}}` and `{{contact.field}}` placeholders; unknown ones become ""."""
+    """Fill `{{variable}}` and `{{contact.field}}` placeholders; unknown or empty ones go, with the space before
+    them ("I couldn't find an order {{order_number}}." with no number read "an order .": trial of 3 Dec)."""
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
         if name.startswith("contact."):
-            return as_text(contact.get(name.removeprefix("contact.")))
-        return as_text(variables.get(name))
+            return as_text(contact.get(name.removeprefix("contact."))) or canned.EMPTY
+        return as_text(variables.get(name)) or canned.EMPTY
 
-    return _PLACEHOLDER.sub(fill, text)
+    return canned.without_empty(_PLACEHOLDER.sub(fill, text))
 
 
 def placeholders(text: str) -> set[str]:

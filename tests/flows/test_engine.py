@@ -118,6 +118,14 @@ def test_render_leaves_unknown_placeholders_empty() -> None:
     assert render("{{a}}-{{contact.b}}-{{ c }}", {"c": True}, {}) == "--true"
 
 
+def test_an_empty_placeholder_takes_its_space_along() -> None:
+    """Trial of 3 Dec: "I couldn't find an order {{order_number}}." with no number read "an order ."."""
+    assert render("I couldn't find an order {{order_number}}. Let me help.", {}, {}) == \
+        "I couldn't find an order. Let me help."
+    assert render("Hi {{contact.name}} ({{contact.email}}), order {{n}} is late", {"n": "A1"}, {"name": "Pat"}) == \
+        "Hi Pat, order A1 is late"
+
+
 def test_empty_flow_finishes_at_once() -> None:
     step = advance(FlowGraph(), RunState(), Inbound())
     assert step.state.status == "finished"

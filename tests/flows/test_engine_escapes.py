@@ -115,7 +115,7 @@ def test_without_a_fallback_path_the_flow_goes_on_without_the_value() -> None:
     first = answer(ORDERS, waiting(ORDERS), "What is your return policy?", RETURNS)
     second = answer(ORDERS, first.state, "How long does shipping take?", Reading(kb_answer="3 days."))
 
-    assert sent(second) == ["3 days.", "Looking up ."]
+    assert sent(second) == ["3 days.", "Looking up."]
     assert "order_number" not in second.state.variables
 
 
@@ -206,7 +206,7 @@ def test_a_refusal_takes_the_no_answer_path_instead_of_becoming_the_value() -> N
     assert "order_number" not in step.state.variables
 
     skipped = answer(ORDERS, waiting(ORDERS), "skip", Reading(declined=True))
-    assert sent(skipped) == ["Looking up ."]
+    assert sent(skipped) == ["Looking up."]
     assert "order_number" not in skipped.state.variables
 
 
@@ -268,10 +268,10 @@ def test_validated_kinds_keep_rejecting_and_their_re_ask_has_the_escapes() -> No
     assert sent(invalid) == ["That doesn't look like an email address. Email?"]
 
     question = answer(graph, invalid.state, "What are your opening hours?", Reading(kb_answer="9 to 5."))
-    assert sent(question) == ["9 to 5.", "Thanks "]  # asked twice already: the flow goes on without it
+    assert sent(question) == ["9 to 5.", "Thanks"]  # asked twice already: the flow goes on without it
 
     refused = answer(graph, invalid.state, "I'd rather not", Reading(declined=True))
-    assert sent(refused) == ["Thanks "]
+    assert sent(refused) == ["Thanks"]
     person = answer(graph, invalid.state, "let me talk to a person", Reading(wants_person=True))
     assert [h.trigger for h in handoffs(person)] == ["user_request"]
 
