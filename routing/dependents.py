@@ -25,21 +25,30 @@ def register(describer: Describer) -> None:
         _describers.append(describer)
 
 
+def naming(model, *, field: str, obj):
+    """The rows of `model` (a HandoffTarget: the policy, its topics, handoffs) that hand off to `obj` through `field`."""
+    return model.objects.filter(**{field: obj, "target_kind": KIND_OF_FIELD[field]})
+
+
+def policy_kept_as_default(*, field: str, obj, workspace_id: int) -> HandoffPolicy | None:
+    """The workspace's policy when its target stays the default once `obj` is deleted; None when no target is left
+    (no target set, or `obj` was it)."""
+    policy = HandoffPolicy.objects.filter(workspace_id=workspace_id).first()
+    return policy if policy is not None and policy.target_kind and getattr(policy, field) != obj else None
+
+
 def default_after_deleting(*, field: str, obj, workspace_id: int) -> str:
     """What the workspace's default target will be once `obj` is gone, in words for the confirmation page."""
-    policy = HandoffPolicy.objects.filter(workspace_id=workspace_id).first()
-    if policy is None or not policy.target_kind or getattr(policy, field) == obj:
-        return "no target: any available agent"
-    return policy.target_label
+    policy = policy_kept_as_default(field=field, obj=obj, workspace_id=workspace_id)
+    return policy.target_label if policy is not None else "no target: any available agent"
 
 
 def moving_to_default(*, field: str, obj) -> list[str]:
     """What will hand off to the workspace's default target once `obj` is deleted."""
-    kind = KIND_OF_FIELD[field]
     lines = [f"The handoff policy of {policy.workspace}: its default target"
-             for policy in HandoffPolicy.objects.filter(**{field: obj, "target_kind": kind}).select_related("workspace")]
+             for policy in naming(HandoffPolicy, field=field, obj=obj).select_related("workspace")]
     lines += [f"The restricted topic “{topic.name}”"
-              for topic in RestrictedTopic.objects.filter(**{field: obj, "target_kind": kind}).order_by("name")]
+              for topic in naming(RestrictedTopic, field=field, obj=obj).order_by("name")]
     for describe in _describers:
         lines += describe(field, obj)
     return lines

@@ -7,23 +7,22 @@ it, as "specialty: none", which no sweep could assign (trial of 3 Dec). Wired to
 from __future__ import annotations
 
 from conversations.models import Handoff
-from routing.dependents import KIND_OF_FIELD
+from routing.dependents import naming, policy_kept_as_default
 from routing.models import HandoffPolicy, RestrictedTopic, Specialty, Team
 
 
 def target_deleted(*, field: str, obj) -> int:
     """Before `obj` is deleted: what targets it through `field` falls back to the default target. Returns how many
     rows changed. Handoffs already closed keep their history."""
-    kind = KIND_OF_FIELD[field]
     changed = 0
     for model in (HandoffPolicy, RestrictedTopic):
-        changed += model.objects.filter(**{field: obj, "target_kind": kind}).update(target_kind="")
-    waiting = Handoff.objects.filter(**{field: obj, "target_kind": kind}, status__in=Handoff.OPEN_STATUSES)
+        changed += naming(model, field=field, obj=obj).update(target_kind="")
+    waiting = _waiting(field, obj)
     for workspace_id in set(waiting.values_list("conversation__workspace_id", flat=True)):
         # the workspace's default target now (the policy's, unless it was this very object: then none)
-        policy = HandoffPolicy.objects.filter(workspace_id=workspace_id).first()
+        policy = policy_kept_as_default(field=field, obj=obj, workspace_id=workspace_id)
         default = {"target_kind": "", "target_user": None, "target_team": None, "target_specialty": None}
-        if policy is not None and policy.target_kind and getattr(policy, field) != obj:
+        if policy is not None:
             default = {"target_kind": policy.target_kind, "target_user": policy.target_user,
                        "target_team": policy.target_team, "target_specialty": policy.target_specialty}
         changed += waiting.filter(conversation__workspace_id=workspace_id).update(**default)
@@ -32,9 +31,12 @@ def target_deleted(*, field: str, obj) -> int:
 
 def waiting_handoffs(field: str, obj) -> list[str]:
     """For the admin's confirmation page (routing.dependents): the handoffs still waiting for `obj`."""
-    count = Handoff.objects.filter(**{field: obj, "target_kind": KIND_OF_FIELD[field]},
-                                   status__in=Handoff.OPEN_STATUSES).count()
+    count = _waiting(field, obj).count()
     return [f"{count} handoff{'s' if count != 1 else ''} still waiting for a person"] if count else []
+
+
+def _waiting(field: str, obj):
+    return naming(Handoff, field=field, obj=obj).filter(status__in=Handoff.OPEN_STATUSES)
 
 
 def on_team_deleted(sender, instance: Team, **kwargs) -> None:
