@@ -272,6 +272,15 @@ def _with_earlier_signals(analysis: Analysis, earlier: tuple[Analysis, ...]) -> 
     return analysis
 
 
+def asked_for_person_before(analysis: Analysis, earlier: tuple[Analysis, ...], text: str) -> bool:
+    """Whether a message sent just before the newest one (`text`, read as `analysis`) asks for a person that the
+    newest one does not ask for itself, decline or withdraw: the request the turn carries (`_with_earlier_signals`),
+    which a flow must not swallow either ("can I talk to a human please" then "where is my order?" started the
+    order flow and nobody came: trial of 3 Dec)."""
+    return (not withdraws(text) and not analysis.human_request.fired
+            and _with_earlier_signals(analysis, earlier).human_request.fired)
+
+
 def _with_earlier_answers(plan: TurnPlan, earlier: tuple[Analysis, ...], texts: tuple[str, ...] = ()) -> TurnPlan:
     """The plan's replies after the answers to the questions sent just before, each article once ("how long does
     shipping take?" and "can I pay with PayPal?" sent together get both answers), then a word on each of those

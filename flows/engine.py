@@ -154,6 +154,7 @@ class Reading:
     why_asked: bool = False  # "why do you need it?": told why, then asked again
     language: str = ""  # the message's language: the handoff notice is said in it
     topic: str = ""  # a restricted topic the workspace's policy hands off ("Refunds"), when the message is one
+    asked_in: str = ""  # the visitor's words that asked for a person, when a message sent just before this one did
 
 
 @dataclass(frozen=True)
@@ -597,7 +598,7 @@ def _escape_to_person(run: _Run, node: Node, config: CollectInputConfig, text: s
         run.variables[config.variable] = value
     # an explicit request comes first, as in a turn without a flow (routing.decision)
     cause = "user_request" if reading.wants_person else "restricted_topic" if reading.topic else "frustration"
-    words = " ".join(text.split())
+    words = " ".join((reading.asked_in if cause == "user_request" and reading.asked_in else text).split())
     words = words if len(words) <= 120 else words[:119].rsplit(" ", 1)[0] + "…"
     notice = "sorry" if reading.upset else "of_course"
     about = f" “{reading.topic}”" if cause == "restricted_topic" else ""

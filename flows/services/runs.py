@@ -113,12 +113,15 @@ def flow_start_for_new_conversation(*, conversation: Conversation) -> bool:
         return True
 
 
-def flow_handle_message(*, conversation: Conversation, message: Message) -> bool:
+def flow_handle_message(*, conversation: Conversation, message: Message, person_asked_in: str = "") -> bool:
     """Give a visitor message to the conversation's flow: the active run, else a flow it triggers.
 
     True when a flow consumed the message (the assistant must not answer it too); False when
     no flow wants it, or a Let AI Answer leaves this message to the assistant. Safe to call
     twice with one message (the second call changes nothing) and concurrently with others.
+    `person_asked_in`: a message sent just before this one asked for a person (the turn's burst). No flow
+    starts on this message then (the assistant's turn hands off), and a question waiting for an answer
+    escapes to a person as if this message had asked.
     """
     with transaction.atomic():
         conversation = conversation_services.lock_conversation(conversation)
@@ -133,11 +136,14 @@ def flow_handle_message(*, conversation: Conversation, message: Message) -> bool
                 ending.end_run(run, conversation, reason="superseded", line=stale)
                 run = None
         if run is None:
-            picked = _pick_flow(conversation, _message_trigger(conversation, message))
+            picked = None if person_asked_in else _pick_flow(conversation, _message_trigger(conversation, message))
             if picked is None:
                 return False
             run = _start_run(conversation, *picked)
-        inbound = replace(_inbound(conversation, text=message.body), reading=_reading(run, conversation, message))
+        reading = _reading(run, conversation, message)
+        if person_asked_in and RunState.from_dict(run.state).status == "waiting_input":
+            reading = replace(reading or Reading(), wants_person=True, asked_in=person_asked_in)
+        inbound = replace(_inbound(conversation, text=message.body), reading=reading)
         return _drive(run, conversation, inbound=inbound, message=message)
 
 

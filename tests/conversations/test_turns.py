@@ -666,6 +666,63 @@ def test_questions_sent_just_before_one_a_flow_takes_still_get_their_answers(sho
     assert conversation.messages.exclude(sender_type="visitor").count() == 3
 
 
+def order_flow(workspace):
+    from flows import services as flow_services
+
+    flow = flow_services.flow_create(
+        workspace=workspace, name="Order status", trigger={"kind": "keywords", "keywords": ["track"]},
+        nodes=[{"id": "ask", "type": "collect_input",
+                "config": {"variable": "order", "question": "What's your order number?", "kind": "text"}},
+               {"id": "done", "type": "message", "config": {"text": "Thanks, looking up {{order}}."}}],
+        edges=[{"from": "ask", "to": "done"}])
+    flow_services.flow_publish(flow=flow)
+    return flow
+
+
+def test_a_request_for_a_person_just_before_a_flow_keyword_is_handed_off_not_started_on_the_flow(shop, conversation):
+    """Trial of 3 Dec: "can I talk to a human please" then "How do I track my order?" sent together: the order flow
+    took the second one and asked for the order number; nobody was called."""
+    from flows.models import FlowRun
+
+    workspace, _, agent = shop
+    order_flow(workspace)
+    sent = burst(conversation, ["can I talk to a human please", "How do I track my order?"])
+    handoff = handoff_of(conversation)
+    assert handoff is not None and (handoff.trigger, handoff.assigned_to) == ("user_request", agent)
+    assert not FlowRun.objects.filter(conversation=conversation).exists()
+    sent[-1].refresh_from_db()
+    assert sent[-1].turn_outcome == "handoff"
+    assert not any("order number" in m.body for m in conversation.messages.exclude(sender_type="visitor"))
+
+
+def test_a_request_for_a_person_just_before_the_answer_to_a_flows_question_leaves_the_flow(shop, conversation):
+    """The flow waits for the order number; "can I speak to someone?" and "NW-24680" arrive together. The visitor
+    asked for a person: the flow hands off (its answer was taken before as the order number, nobody called)."""
+    from flows.models import FlowRun
+
+    workspace, _, agent = shop
+    order_flow(workspace)
+    say(conversation, "How do I track my order?")
+    assert last_reply(conversation).body.endswith("What's your order number?")
+    burst(conversation, ["can I speak to someone please?", "NW-24680"])
+    handoff = handoff_of(conversation)
+    assert handoff is not None and (handoff.trigger, handoff.assigned_to) == ("user_request", agent)
+    assert "can I speak to someone please?" in handoff.reason, handoff.reason
+    run = FlowRun.objects.get(conversation=conversation)
+    assert not run.active
+    assert not any("looking up" in m.body for m in conversation.messages.exclude(sender_type="visitor"))
+
+
+def test_a_request_for_a_person_taken_back_before_a_flow_keyword_leaves_the_flow_its_message(shop, conversation):
+    workspace, _, _ = shop
+    order_flow(workspace)
+    sent = burst(conversation, ["can I talk to a human please", "never mind, how do I track my order?"])
+    assert handoff_of(conversation) is None
+    sent[-1].refresh_from_db()
+    assert sent[-1].turn_outcome == "flow"
+    assert last_reply(conversation).body.endswith("What's your order number?")
+
+
 def test_a_greeting_and_a_question_sent_together_get_one_reply(conversation):
     first = services.receive_message(conversation=conversation, body="hi")
     second = services.receive_message(conversation=conversation, body="How long does standard shipping take?")
