@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy
 
 from helpdesk.admin_fields import ListTextField
 from routing import dependents, hours
@@ -149,6 +152,8 @@ class TargetAdmin(admin.ModelAdmin):
     workspace's default target (the flows, the policy and its topics, the handoffs still waiting)."""
     target_field = ""
     delete_confirmation_template = "admin/routing/delete_target_confirmation.html"
+    delete_selected_confirmation_template = "admin/routing/delete_selected_targets_confirmation.html"
+    actions = ["delete_selected"]
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
@@ -158,6 +163,18 @@ class TargetAdmin(admin.ModelAdmin):
             extra["default_after"] = dependents.default_after_deleting(field=self.target_field, obj=obj,
                                                                        workspace_id=obj.workspace_id)
         return super().delete_view(request, object_id, extra)
+
+    @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
+    def delete_selected(self, request, queryset):
+        """Django's own bulk delete; its "Are you sure?" page also lists, per target, what moves to the default."""
+        response = django_delete_selected(self, request, queryset)
+        if isinstance(response, TemplateResponse):  # the confirmation (None once deleted)
+            objs = list(queryset)
+            response.context_data["moving_to_default"] = [
+                (obj, lines, dependents.default_after_deleting(field=self.target_field, obj=obj,
+                                                                 workspace_id=obj.workspace_id, also_deleted=objs))
+                for obj in objs if (lines := dependents.moving_to_default(field=self.target_field, obj=obj))]
+        return response
 
 
 @admin.register(Team)

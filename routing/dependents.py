@@ -30,16 +30,18 @@ def naming(model, *, field: str, obj):
     return model.objects.filter(**{field: obj, "target_kind": KIND_OF_FIELD[field]})
 
 
-def policy_kept_as_default(*, field: str, obj, workspace_id: int) -> HandoffPolicy | None:
-    """The workspace's policy when its target stays the default once `obj` is deleted; None when no target is left
-    (no target set, or `obj` was it)."""
+def policy_kept_as_default(*, field: str, obj, workspace_id: int, also_deleted=()) -> HandoffPolicy | None:
+    """The workspace's policy when its target stays the default once `obj` (and `also_deleted`, deleted with it) is
+    deleted; None when no target is left (no target set, or one of them was it)."""
     policy = HandoffPolicy.objects.filter(workspace_id=workspace_id).first()
-    return policy if policy is not None and policy.target_kind and getattr(policy, field) != obj else None
+    if policy is None or not policy.target_kind:
+        return None
+    return policy if getattr(policy, field) not in (obj, *also_deleted) else None
 
 
-def default_after_deleting(*, field: str, obj, workspace_id: int) -> str:
+def default_after_deleting(*, field: str, obj, workspace_id: int, also_deleted=()) -> str:
     """What the workspace's default target will be once `obj` is gone, in words for the confirmation page."""
-    policy = policy_kept_as_default(field=field, obj=obj, workspace_id=workspace_id)
+    policy = policy_kept_as_default(field=field, obj=obj, workspace_id=workspace_id, also_deleted=also_deleted)
     return policy.target_label if policy is not None else "no target: any available agent"
 
 

@@ -144,3 +144,39 @@ def test_the_admins_are_you_sure_page_lists_what_moves_to_the_default_target(wor
     assert client.post(f"/admin/routing/team/{temp.pk}/delete/", {"post": "yes"}).status_code == 302
     flow = Flow.objects.get(name="Returns <b>desk</b>")
     assert handoff_targets(flow.graph) == [{"kind": "default"}]
+
+
+def test_the_bulk_delete_lists_what_moves_for_each_selected_target(workspace, make_flow, no_tasks):
+    """"Delete selected teams" in /admin/ asked "Are you sure?" without a word on the flows, topics and waiting handoffs
+    that move to the default target; the default named must not be one of the teams being deleted."""
+    from django.test import Client
+
+    from routing.models import RestrictedTopic, Team
+
+    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    temp = factories.TeamFactory(workspace=workspace, name="Temp")
+    other = factories.TeamFactory(workspace=workspace, name="Other <i>team</i>")
+    kept = factories.TeamFactory(workspace=workspace, name="Kept")
+    make_flow([TO_TEMP], name="Returns <b>desk</b>")
+    policy = workspace.policy
+    policy.target_kind, policy.target_team = "team", other
+    policy.save()
+    RestrictedTopic.objects.create(policy=policy, name="Refunds", keywords=["refund"], target_kind="team",
+                                   target_team=temp)
+    client = Client()
+    client.force_login(admin)
+    selected = {"action": "delete_selected", "_selected_action": [temp.pk, other.pk]}
+
+    page = client.post("/admin/routing/team/", selected).content.decode()
+    listed = page.split('id="moving-to-default"', 1)[1].split("</div>", 1)[0]
+    assert "Returns &lt;b&gt;desk&lt;/b&gt;" in listed and "The restricted topic “Refunds”" in listed
+    assert "“Other &lt;i&gt;team&lt;/i&gt;”" in listed and "handoff policy" in listed
+    assert "team Other" not in listed and listed.count("(no target: any available agent)") == 2, \
+        "the policy's target is deleted too: nothing is left as the default"
+    assert "Kept" not in listed
+    assert "Yes, I’m sure" in page
+
+    assert client.post("/admin/routing/team/", {**selected, "post": "yes"}).status_code == 302
+    assert list(Team.objects.filter(workspace=workspace).values_list("name", flat=True)) == ["Kept"]
+    assert RestrictedTopic.objects.get(name="Refunds").target_kind == ""
+    assert handoff_targets(Flow.objects.get(name="Returns <b>desk</b>").graph) == [{"kind": "default"}]
