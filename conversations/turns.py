@@ -118,6 +118,8 @@ def _person_asked_in_burst(conversation: Conversation, message: Message) -> str:
                                       policy=routing_selectors.policy_for(workspace=conversation.workspace))
         history = _history(conversation, message)
         readings = tuple(bot.analyze(text, history, conversation.language) for text in earlier)
+        if not any(reading.human_request.fired for reading in readings):
+            return ""  # (most bursts: the newest message is not read twice)
         newest = bot.analyze(message.body, history, conversation.language)
     except TRANSIENT_ERRORS:
         raise
