@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy
 
@@ -160,9 +161,18 @@ class TargetAdmin(admin.ModelAdmin):
         extra = {**(extra_context or {}), "moving_to_default": []}
         if obj is not None:
             extra["moving_to_default"] = dependents.moving_to_default(field=self.target_field, obj=obj)
-            extra["default_after"] = dependents.default_after_deleting(field=self.target_field, obj=obj,
-                                                                       workspace_id=obj.workspace_id)
+            extra["default_after"] = self._default_after(obj)
         return super().delete_view(request, object_id, extra)
+
+    def target_workspace_id(self, obj) -> int | None:
+        return obj.workspace_id
+
+    def _default_after(self, obj, also_deleted=()) -> str:
+        workspace_id = self.target_workspace_id(obj)
+        if workspace_id is None:
+            return "no target: any available agent"
+        return dependents.default_after_deleting(field=self.target_field, obj=obj, workspace_id=workspace_id,
+                                                 also_deleted=also_deleted)
 
     @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
     def delete_selected(self, request, queryset):
@@ -171,8 +181,7 @@ class TargetAdmin(admin.ModelAdmin):
         if isinstance(response, TemplateResponse):  # the confirmation (None once deleted)
             objs = list(queryset)
             response.context_data["moving_to_default"] = [
-                (obj, lines, dependents.default_after_deleting(field=self.target_field, obj=obj,
-                                                                 workspace_id=obj.workspace_id, also_deleted=objs))
+                (obj, lines, self._default_after(obj, also_deleted=objs))
                 for obj in objs if (lines := dependents.moving_to_default(field=self.target_field, obj=obj))]
         return response
 
@@ -189,6 +198,20 @@ class TeamAdmin(TargetAdmin):
 class SpecialtyAdmin(TargetAdmin):
     list_display = ("name", "workspace")
     target_field = "target_specialty"
+
+
+class AgentUserAdmin(TargetAdmin, UserAdmin):
+    """Django's user admin; deleting an agent also lists what hands off to them and will move to their workspace's
+    default target (an agent leaving is the usual case)."""
+    target_field = "target_user"
+
+    def target_workspace_id(self, obj) -> int | None:
+        profile = AgentProfile.objects.filter(user=obj).only("workspace_id").first()
+        return profile.workspace_id if profile is not None else None
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AgentUserAdmin)
 
 
 @admin.register(AgentProfile)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from conversations.models import Handoff
 from routing.dependents import naming, policy_kept_as_default
-from routing.models import HandoffPolicy, RestrictedTopic, Specialty, Team
+from conversations.services.lifecycle import conversations_back_to_the_queue
+from routing.models import AgentProfile, HandoffPolicy, RestrictedTopic, Specialty, Team
 
 
 def target_deleted(*, field: str, obj) -> int:
@@ -48,4 +49,9 @@ def on_specialty_deleted(sender, instance: Specialty, **kwargs) -> None:
 
 
 def on_user_deleted(sender, instance, **kwargs) -> None:
+    """An agent deleted (in /admin/, when they leave): what targets them falls back to the default, and the
+    conversations they hold or that wait for them go back to the queue, each with a new handoff. Their assignee
+    would otherwise be set to nothing with the conversation still "assigned": in no queue, for good."""
+    AgentProfile.objects.filter(user=instance).update(available=False)  # routing must not give them back
     target_deleted(field="target_user", obj=instance)
+    conversations_back_to_the_queue(agent=instance)

@@ -57,3 +57,40 @@ def test_deleting_the_team_the_policy_targets_leaves_handoffs_for_every_online_a
     closed.refresh_from_db()
     assert policy.target_kind == "" and waiting.target_kind == ""
     assert closed.target_kind == "team", "a closed handoff keeps its history"
+
+
+def test_deleting_an_agent_in_the_admin_sends_the_conversations_they_hold_back_to_the_queue(workspace, no_tasks):
+    """An agent who leaves is deleted in /admin/: the conversations they had taken, and the one waiting for them,
+    were left "assigned" to nobody (the assignee set to NULL), out of every queue for good. The confirmation page
+    says what moves; deleting gives each to another agent of the default target, never back to the one leaving."""
+    from django.test import Client
+
+    from conversations.models import Conversation
+
+    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    general = Specialty.objects.create(workspace=workspace, name="general")
+    leaving = factories.AgentFactory(workspace=workspace).user
+    leaving.agent.specialties.set([general])
+    policy = workspace.policy
+    policy.target_kind, policy.target_specialty = "specialty", general
+    policy.save()
+    taken = request_handoff(factories.ConversationFactory(workspace=workspace))
+    services.handoff_acknowledge(handoff=taken, agent=leaving)
+    waiting = request_handoff(factories.ConversationFactory(workspace=workspace),
+                              target=services.Target(kind="user", user=leaving))
+    assert (taken.assigned_to_id, waiting.assigned_to_id) == (leaving.pk, leaving.pk)
+    colleague = factories.AgentFactory(workspace=workspace).user
+    colleague.agent.specialties.set([general])
+    client = Client()
+    client.force_login(admin)
+
+    page = client.get(f"/admin/auth/user/{leaving.pk}/delete/").content.decode()
+    listed = page.split('id="moving-to-default"', 1)[1].split("</ul>", 1)[0]
+    assert "1 handoff still waiting" in listed and "(specialty general)" in page
+
+    assert client.post(f"/admin/auth/user/{leaving.pk}/delete/", {"post": "yes"}).status_code == 302
+    for conversation in (taken.conversation, waiting.conversation):
+        conversation.refresh_from_db()
+        handoff = Handoff.objects.filter(conversation=conversation, status__in=Handoff.OPEN_STATUSES).get()
+        assert conversation.status == Conversation.Status.PENDING_HUMAN and conversation.needs_agent
+        assert (handoff.target_kind, handoff.assigned_to, conversation.assignee) == ("specialty", colleague, colleague)
