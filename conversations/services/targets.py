@@ -6,7 +6,7 @@ it, as "specialty: none", which no sweep could assign (trial of 3 Dec). Wired to
 """
 from __future__ import annotations
 
-from conversations.models import Handoff
+from conversations.models import Conversation, Handoff
 from routing.dependents import naming, policy_kept_as_default
 from conversations.services.lifecycle import conversations_back_to_the_queue
 from routing.models import AgentProfile, HandoffPolicy, RestrictedTopic, Specialty, Team
@@ -46,6 +46,17 @@ def on_team_deleted(sender, instance: Team, **kwargs) -> None:
 
 def on_specialty_deleted(sender, instance: Specialty, **kwargs) -> None:
     target_deleted(field="target_specialty", obj=instance)
+
+
+def on_user_saved(sender, instance, **kwargs) -> None:
+    """An agent deactivated (the usual way to let someone go: their history keeps their name) hands back what they
+    hold, as a deleted one does: routing already skips them for new handoffs, and the reroute sweep moves what waits
+    for them, but a conversation they had taken stayed theirs with nobody to answer it."""
+    if instance.is_active or kwargs.get("raw") or not instance.pk:
+        return
+    if Conversation.objects.filter(assignee=instance).exclude(
+            status__in=(Conversation.Status.OPEN, Conversation.Status.RESOLVED)).exists():
+        conversations_back_to_the_queue(agent=instance)
 
 
 def on_user_deleted(sender, instance, **kwargs) -> None:

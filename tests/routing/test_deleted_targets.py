@@ -94,3 +94,29 @@ def test_deleting_an_agent_in_the_admin_sends_the_conversations_they_hold_back_t
         handoff = Handoff.objects.filter(conversation=conversation, status__in=Handoff.OPEN_STATUSES).get()
         assert conversation.status == Conversation.Status.PENDING_HUMAN and conversation.needs_agent
         assert (handoff.target_kind, handoff.assigned_to, conversation.assignee) == ("specialty", colleague, colleague)
+
+
+def test_deactivating_an_agent_hands_back_the_conversations_they_had_taken(workspace, no_tasks):
+    """Unticking "active" is how an admin lets an agent go and keeps their name on the history. A conversation they
+    had taken stayed theirs, with nobody left to answer it; now it goes to a colleague of the default target."""
+    from conversations.models import Conversation
+
+    general = Specialty.objects.create(workspace=workspace, name="general")
+    policy = workspace.policy
+    policy.target_kind, policy.target_specialty = "specialty", general
+    policy.save()
+    leaving = factories.AgentFactory(workspace=workspace).user
+    leaving.agent.specialties.set([general])
+    taken = request_handoff(factories.ConversationFactory(workspace=workspace))
+    services.handoff_acknowledge(handoff=taken, agent=leaving)
+    colleague = factories.AgentFactory(workspace=workspace).user
+    colleague.agent.specialties.set([general])
+
+    leaving.is_active = False
+    leaving.save()
+
+    conversation = Conversation.objects.get(pk=taken.conversation_id)
+    handoff = Handoff.objects.filter(conversation=conversation, status__in=Handoff.OPEN_STATUSES).get()
+    assert (conversation.status, handoff.assigned_to, conversation.assignee) == ("pending_human", colleague, colleague)
+    leaving.save()  # saved again: nothing more moves
+    assert Handoff.objects.filter(conversation=conversation).count() == 2
