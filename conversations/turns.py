@@ -29,8 +29,8 @@ from conversations import knowledge, llm_turn, realtime, selectors, services
 from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
-from conversations.turn_plan import (FieldSpec, TurnFacts, TurnPlan, TurnPolicy, asked_for_person_before, earlier_answers,
-                                     plan_gathering_lapsed, plan_turn, withdraws)
+from conversations.turn_plan import (FieldSpec, TurnFacts, TurnPlan, TurnPolicy, asked_for_person_before,
+                                     earlier_answers, plan_gathering_lapsed, plan_turn, withdraws)
 from csat import services as csat_services
 from flows import selectors as flow_selectors
 from flows import services as flow_services

@@ -306,10 +306,14 @@ def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, messag
     state = step.state
     now = timezone.now()
     if state == before:
-        # Nothing to do with this input (e.g. a message while the run waits for its webhook).
+        # Nothing the run does with this input: a message while it waits for its webhook. The assistant's turn
+        # answers it ("I want to talk to a person", sent while the order was looked up, was kept by the flow and
+        # never answered, nor handed off: trial of 3 Dec); the webhook's result then goes on as before, or ends
+        # the run if a person took over meanwhile.
         if message is not None:
-            FlowRun.objects.filter(pk=run.pk).update(last_message_id=message.pk)
-            ending.log_line(run, conversation, state.steps, "a message arrived while waiting; kept")
+            ending.log_line(run, conversation, state.steps,
+                            "a message arrived while the webhook ran; the assistant answers it")
+            return False
         return True
     pending: dict[str, Any] = {}
     hook = _pending(step.effects) if state.status == "waiting_effect" else None

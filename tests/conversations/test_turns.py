@@ -723,6 +723,44 @@ def test_a_request_for_a_person_taken_back_before_a_flow_keyword_leaves_the_flow
     assert last_reply(conversation).body.endswith("What's your order number?")
 
 
+def test_a_request_for_a_person_while_a_flows_webhook_runs_is_handed_off(shop, conversation, monkeypatch,
+                                                                        django_capture_on_commit_callbacks):
+    """Trial of 3 Dec: "NW-10001" then "I want to talk to a person" 0.1 s later: the flow, waiting for its order
+    lookup, kept the second message, and nobody answered it or came. The assistant's turn has it now; the webhook's
+    result, arriving after the person took over, ends the run instead of talking over them."""
+    from flows import services as flow_services
+    from flows import tasks as flow_tasks
+    from flows.engine import EffectResult
+    from flows.models import FlowRun
+
+    workspace, _, agent = shop
+    monkeypatch.setattr(flow_tasks.call_webhook_task, "delay", lambda *args: None)
+    flow = flow_services.flow_create(
+        workspace=workspace, name="Order status", trigger={"kind": "keywords", "keywords": ["track"]},
+        nodes=[{"id": "ask", "type": "collect_input",
+                "config": {"variable": "order", "question": "What's your order number?", "kind": "text"}},
+               {"id": "hook", "type": "webhook", "config": {"url": "https://hooks.example.org/orders", "secret": "s"}},
+               {"id": "done", "type": "message", "config": {"text": "Order {{order}} is {{status}}."}}],
+        edges=[{"from": "ask", "to": "hook"}, {"from": "hook", "to": "done"}])
+    flow_services.flow_publish(flow=flow)
+    say(conversation, "How do I track my order?")
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, "NW-10001")
+    run = FlowRun.objects.get(conversation=conversation)
+    assert run.state["status"] == "waiting_effect"
+
+    message = say(conversation, "I want to talk to a person")
+
+    message.refresh_from_db()
+    handoff = handoff_of(conversation)
+    assert message.turn_outcome == "handoff" and handoff is not None and handoff.assigned_to == agent
+    assert not flow_services.flow_resume_effect(run_id=run.pk, result=EffectResult(
+        ok=True, json={"status": "shipped"}, step=run.steps))
+    run.refresh_from_db()
+    assert not run.active
+    assert not any("shipped" in m.body for m in conversation.messages.all())
+
+
 def test_a_greeting_and_a_question_sent_together_get_one_reply(conversation):
     first = services.receive_message(conversation=conversation, body="hi")
     second = services.receive_message(conversation=conversation, body="How long does standard shipping take?")
