@@ -330,6 +330,22 @@ def withdraws(text: str) -> bool:
     return bool(WITHDRAW.match(normalize(text)))
 
 
+# A flow's question left with one word ("stop", "exit", "salir", "arrête", "sair"): the whole message, nothing else
+_STOP_WORD = re.compile(r"^\W*(?:stop|exit|quit|salir|parar|arrete[rz]?|stopp|aufhoren|beenden|sair)\W*$")
+
+
+def leaves_a_question(text: str) -> bool:
+    """Whether the message leaves what is being asked (a flow's question): a withdrawal ("never mind", "cancel",
+    "olvídalo") or one stop word. Visitors who wrote "cancel" or "stop" at a flow's question were asked again, or had
+    "stop" filed as their billing issue and handed to the team (trial of 3 Dec)."""
+    return withdraws(text) or bool(_STOP_WORD.match(normalize(text)))
+
+
+def asks_after_withdrawing(text: str) -> bool:
+    """ "never mind, how long does shipping take?": something asked after the withdrawal."""
+    return len(_after_withdrawal(text).split()) >= 2
+
+
 def _after_withdrawal(text: str) -> str:
     return WITHDRAW.sub("", normalize(text), count=1).strip(" ,.;")
 

@@ -155,6 +155,7 @@ class Reading:
     language: str = ""  # the message's language: the handoff notice is said in it
     topic: str = ""  # a restricted topic the workspace's policy hands off ("Refunds"), when the message is one
     asked_in: str = ""  # the visitor's words that asked for a person, when a message sent just before this one did
+    leaving: str = ""  # "never mind", "cancel", "stop": what the visitor is told as the flow stops there
 
 
 @dataclass(frozen=True)
@@ -490,6 +491,14 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
     if (reading.wants_person or reading.upset or on_a_topic) and not _is_one_of_the_choices(config, text):
         _escape_to_person(run, node, config, text, reading, value)
         return
+    if reading.leaving and not _is_one_of_the_choices(config, text):
+        # the visitor leaves the question, and the flow with it: told so, and what they asked on the way answered
+        run.emit(SendMessage(reading.leaving))
+        if reading.kb_answer:
+            run.emit(SendMessage(reading.kb_answer, metadata=reading.kb_metadata))
+        run.retries.pop(node.id, None)
+        run.finish("visitor_left", f"the visitor left instead of giving {config.variable}; stopped")
+        return
     if value is not None:
         run.variables[config.variable] = value
         run.retries.pop(node.id, None)
@@ -605,7 +614,8 @@ def _escape_to_person(run: _Run, node: Node, config: CollectInputConfig, text: s
     run.emit(RequestHandoff(*_the_flows_own_target(run.graph), f"{REASON[cause]}{about}: “{words}”",
                             trigger=TRIGGER[cause], notice=notice, language=reading.language, topic=reading.topic))
     run.retries.pop(node.id, None)
-    what = {"user_request": "asked for a person", "frustration": "is frustrated"}.get(cause, f"wrote of {reading.topic}")
+    what = {"user_request": "asked for a person", "frustration": "is frustrated"}.get(cause,
+                                                                                     f"wrote of {reading.topic}")
     run.finish("handed_off", f"the visitor {what} instead of giving {config.variable}; handed off")
 
 

@@ -469,6 +469,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "In Ordnung, ich hole niemanden dazu. Wobei kann ich sonst noch helfen?",
         "pt": "Tudo bem, não vou chamar ninguém. Em que mais posso ajudar?",
     },
+    "flow_left": {  # "never mind", "cancel", "stop" while a flow waited for an answer: the flow stops there
+        "en": "All right, let's leave that there. What else can I help you with?",
+        "es": "De acuerdo, lo dejamos aquí. ¿En qué más puedo ayudarte?",
+        "fr": "D'accord, on s'arrête là. En quoi puis-je encore vous aider ?",
+        "de": "In Ordnung, wir lassen das hier. Wobei kann ich sonst noch helfen?",
+        "pt": "Tudo bem, vamos parar por aqui. Em que mais posso ajudar?",
+    },
     "unclear": {  # "?", "...", an emoji: nothing to answer and no reason to bring anyone in
         "en": "Sorry, I didn't quite get that. Could you tell me in a few words what you need?",
         "es": "Perdona, no lo he entendido. ¿Puedes contarme en pocas palabras qué necesitas?",

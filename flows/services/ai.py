@@ -17,7 +17,8 @@ from conversations import knowledge
 from conversations.assistant.extract import extract_field
 from conversations.assistant.text import normalize
 from conversations.assistant.types import Analysis, KBAnswer, Turn
-from conversations.turn_plan import DECLINE, WHY_ASKED
+from conversations.assistant.phrases import phrase
+from conversations.turn_plan import DECLINE, WHY_ASKED, asks_after_withdrawing, leaves_a_question
 from flows.document import BUILTIN_INTENTS, fold
 from flows.engine import EffectResult, Reading, RunAIAction
 from routing import selectors as routing_selectors
@@ -124,7 +125,11 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
     answer = analysis.answer
     policy = routing_selectors.policy_for(workspace=workspace)
     hands_off_topics = policy.handoff_enabled and policy.level != policy.Level.AI_ONLY
+    leaving = leaves_a_question(text)
+    if leaving and not asks_after_withdrawing(text):
+        answer = None  # "cancel" alone is no question about cancelling an order
     return Reading(
+        leaving=phrase("flow_left", analysis.language) if leaving else "",
         kb_answer=answer.text if answer is not None else None,
         kb_metadata=_answer_metadata(answer) if answer is not None else {},
         wants_person=analysis.wants_person,

@@ -761,6 +761,31 @@ def test_a_request_for_a_person_while_a_flows_webhook_runs_is_handed_off(shop, c
     assert not any("shipped" in m.body for m in conversation.messages.all())
 
 
+@pytest.mark.parametrize(("opener", "text", "told"), [
+    ("How do I track my order?", "never mind", "All right, let's leave that there."),
+    ("How do I track my order?", "cancel", "All right, let's leave that there."),
+    ("How do I track my order?", "stop", "All right, let's leave that there."),
+    ("¿Cómo hago el track de mi pedido?", "olvídalo", "De acuerdo, lo dejamos aquí."),
+])
+def test_a_visitor_leaves_a_flows_question_with_never_mind_cancel_or_stop(shop, conversation, opener, text, told):
+    """Trial of 3 Dec: "never mind" at the flow's question was asked again as a bad answer, "cancel" got the
+    article on cancelling orders, "stop" was filed as the answer. The flow stops there and says so."""
+    from flows.models import FlowRun
+
+    workspace, _, _ = shop
+    order_flow(workspace)
+    say(conversation, opener)
+    message = say(conversation, text)
+
+    message.refresh_from_db()
+    assert message.turn_outcome == "flow" and last_reply(conversation).body.startswith(told)
+    run = FlowRun.objects.get(conversation=conversation)
+    assert (run.active, run.end_reason) == (False, "visitor_left") and "order" not in run.state["variables"]
+    assert handoff_of(conversation) is None
+    say(conversation, "How long does standard shipping take?")
+    assert "working days" in last_reply(conversation).body, "the assistant answers again"
+
+
 def test_a_greeting_and_a_question_sent_together_get_one_reply(conversation):
     first = services.receive_message(conversation=conversation, body="hi")
     second = services.receive_message(conversation=conversation, body="How long does standard shipping take?")

@@ -288,3 +288,35 @@ def test_which_questions_expect_one_specific_value() -> None:
     assert not specific("issue") and not specific("order_issue") and not specific("name")
     assert looks_like_value("A1234") and looks_like_value("it's 55512") and looks_like_value("ABCDEF")
     assert not looks_like_value("What is your return policy?") and not looks_like_value("I don't know it")
+
+
+LEAVING = "All right, let's leave that there. What else can I help you with?"
+
+
+@pytest.mark.parametrize("kind", ["text", "email"])
+def test_a_visitor_who_leaves_the_question_leaves_the_flow(kind) -> None:
+    """Trial of 3 Dec: "never mind" at the email question was asked again as an invalid email, and "stop" at a free-text
+    question was filed as the billing issue and handed to the team. Left, the flow says so and stops there."""
+    ask = ("ask", "collect_input", {"variable": "issue", "kind": kind, "question": "What's the billing issue?"})
+    graph = flow(ask, ("handoff", "handoff", {"target": {"kind": "team", "name": "Billing"}, "reason": "Billing"}))
+
+    step = answer(graph, waiting(graph), "stop", Reading(leaving=LEAVING))
+
+    assert sent(step) == [LEAVING] and not handoffs(step)
+    assert step.state.finished and step.state.end_reason == "visitor_left" and "issue" not in step.state.variables
+
+
+def test_leaving_with_a_question_answers_it_and_a_choice_named_like_leaving_is_still_an_answer() -> None:
+    step = answer(ORDERS, waiting(ORDERS), "never mind, what is your return policy?",
+                  Reading(leaving=LEAVING, kb_answer=RETURNS.kb_answer, kb_metadata=RETURNS.kb_metadata))
+    assert sent(step) == [LEAVING, RETURNS.kb_answer] and step.state.finished
+
+    choose = flow(("ask", "collect_input", {"variable": "what", "kind": "choice", "question": "Which one?",
+                                            "choices": ["Track", "Cancel"]}), LOOKUP)
+    picked = answer(choose, waiting(choose), "Cancel", Reading(leaving=LEAVING))
+    assert picked.state.variables["what"] == "Cancel" and LEAVING not in sent(picked)
+
+
+def test_a_request_for_a_person_with_leaving_words_still_hands_off() -> None:
+    step = answer(ORDERS, waiting(ORDERS), "forget it, get me a human", Reading(leaving=LEAVING, wants_person=True))
+    assert handoffs(step) and LEAVING not in sent(step)
