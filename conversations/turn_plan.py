@@ -487,10 +487,13 @@ class _Turn:
     def _no_person_here(self, decision: Decision) -> TurnPlan:
         """Said plainly: no person can join this chat, with the other way to reach the team when there is one."""
         self.memory = self.memory.with_tried("told the visitor no person can join this chat")
-        body = phrase("no_person_here", self.lang)
+        return self._reply(decision, self._no_person_line("no_person_here"))
+
+    def _no_person_line(self, key: str) -> str:
+        body = phrase(key, self.lang)
         if self.policy.fallback_phone:
             body = f"{body} {phrase('call_the_team', self.lang, phone=self.policy.fallback_phone)}"
-        return self._reply(decision, body)
+        return body
 
     def _confirmed(self, decision: Decision) -> TurnPlan:
         """"That answered my question" after an answer resolves the conversation at once; before any, it is thanks."""
@@ -547,6 +550,9 @@ class _Turn:
         if m.problem:
             m = replace(m, ai_attempted=True, problem_answered=m.problem == self.text or m.problem_answered)
         self.memory = m.with_tried(f"{ANSWERED} “{_clip(self.text, 80)}” from the article “{a.answer.title}”")
+        if decision.tell_no_person:  # AI only: the request for a person in the same message is not passed over
+            body = f"{body}\n\n{self._no_person_line('no_person_after_answer')}"
+            self.memory = self.memory.with_tried("told the visitor no person can join this chat")
         consult = self.policy.uses_model and model is None
         return TurnPlan(memory=self.memory, language=self.lang, decision=decision,
                         replies=(Reply(body, metadata, kb_answer=True),), consult_model=consult,

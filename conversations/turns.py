@@ -113,9 +113,11 @@ def _person_asked_in_burst(conversation: Conversation, message: Message) -> str:
     earlier = selectors.visitor_messages_unanswered_before(message=message, limit=EARLIER_QUESTIONS)
     if not earlier:
         return ""
+    policy = routing_selectors.policy_for(workspace=conversation.workspace)
+    if not policy.handoff_enabled or policy.level == HandoffPolicy.Level.AI_ONLY:
+        return ""  # the assistant brings in nobody: the flow, whose Handoff steps still hand off, keeps its message
     try:
-        bot = knowledge.assistant_for(workspace=conversation.workspace,
-                                      policy=routing_selectors.policy_for(workspace=conversation.workspace))
+        bot = knowledge.assistant_for(workspace=conversation.workspace, policy=policy)
         history = _history(conversation, message)
         readings = tuple(bot.analyze(text, history, conversation.language) for text in earlier)
         if not any(reading.human_request.fired for reading in readings):

@@ -73,6 +73,7 @@ class Decision:
     gather_first: tuple[str, ...] = ()
     cause: Cause | None = None  # what the handoff is named after (see PRECEDENCE)
     model_may_hand_off: bool = False  # for "answer": a language model writing it may still call its handoff tool
+    tell_no_person: bool = False  # for "answer", AI only: the visitor also asked for a person, who cannot join
 
 
 REASON: dict[str, str] = {
@@ -111,6 +112,9 @@ def decide(level: HandoffLevel | str, s: TurnSignals) -> Decision:
             return Decision("small_talk", why=why)
         if s.asked_for_human and not s.kb_can_answer:  # said plainly, with the other ways to reach the team
             return Decision("no_person_here", why=f"{why}; the visitor asked for a person, who cannot join this chat")
+        if s.asked_for_human:  # "How long does shipping take? Also I want to speak to someone": both halves answered
+            return Decision("answer", why=f"{why}; answered, and told that no person can join this chat",
+                            tell_no_person=True)
         return Decision("answer" if s.kb_can_answer else "cannot_answer", why=why)
 
     if s.assistant_error:

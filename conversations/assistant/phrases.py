@@ -216,6 +216,17 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden. Können Sie die Frage anders formulieren oder etwas anderes fragen?",
         "pt": "Não encontrei uma resposta nos nossos artigos de ajuda. Pode reformular a pergunta ou perguntar outra coisa?",
     },
+    "no_person_after_answer": {  # AI only: after the answer to a message that also asked for a person
+        "en": "As for talking to a person: no one from the team can join this chat, but I'm happy to keep helping here.",
+        "es": "En cuanto a hablar con una persona: nadie del equipo puede unirse a este chat, pero con gusto sigo "
+              "ayudándote aquí.",
+        "fr": "Quant à parler à quelqu'un : personne de l'équipe ne peut rejoindre cette conversation, mais je peux "
+              "continuer à vous aider ici.",
+        "de": "Was ein Gespräch mit einer Person angeht: Niemand aus dem Team kann diesem Chat beitreten, aber ich "
+              "helfe gern hier weiter.",
+        "pt": "Quanto a falar com uma pessoa: ninguém da equipe pode entrar neste chat, mas posso continuar ajudando "
+              "aqui.",
+    },
     "no_person_here": {  # AI only, or handoff turned off: a request for a person is answered plainly
         "en": "I'm the virtual assistant, and no one from the team can join this chat. I'm happy to keep helping "
               "here: tell me what you need.",

@@ -208,6 +208,22 @@ def test_with_no_person_to_bring_in_a_request_for_one_is_answered_plainly(shop, 
     assert "nadie del equipo puede unirse" in last_reply(conversation).body
 
 
+@pytest.mark.parametrize("level, enabled", [("ai_only", True), ("balanced", False)])
+def test_with_no_person_to_bring_in_a_question_and_a_request_for_one_get_both_answers(shop, conversation, level,
+                                                                                      enabled):
+    """Trial of 3 Dec, AI only: "How long does shipping take? Also I want to speak to someone" got the shipping
+    answer and not a word on the person."""
+    _, policy, _ = shop
+    policy.level, policy.handoff_enabled, policy.fallback_phone = level, enabled, "+34 910 000 000"
+    policy.save()
+    say(conversation, "How long does standard shipping take? Also I want to speak to someone")
+    body = last_reply(conversation).body
+    assert handoff_of(conversation) is None
+    assert "working days" in body and "no one from the team can join this chat" in body and "+34 910 000 000" in body
+    say(conversation, "¿Puedo devolver artículos sin usar? Quiero hablar con una persona")
+    assert "nadie del equipo puede unirse" in last_reply(conversation).body
+
+
 def test_restricted_topic_goes_to_its_own_target(shop, conversation):
     workspace, policy, _ = shop
     billing = factories.TeamFactory(workspace=workspace, name="Billing")
@@ -693,6 +709,18 @@ def test_a_request_for_a_person_just_before_a_flow_keyword_is_handed_off_not_sta
     sent[-1].refresh_from_db()
     assert sent[-1].turn_outcome == "handoff"
     assert not any("order number" in m.body for m in conversation.messages.exclude(sender_type="visitor"))
+
+
+def test_under_ai_only_a_flow_still_takes_its_message_after_a_request_for_a_person(shop, conversation):
+    """Trial of 3 Dec, AI only: the assistant can bring in nobody, but the flow's own Handoff steps can: the flow keeps
+    the message it was triggered by."""
+    workspace, policy, _ = shop
+    policy.level = "ai_only"
+    policy.save()
+    order_flow(workspace)
+    sent = burst(conversation, ["can I talk to a human please", "How do I track my order?"])
+    sent[-1].refresh_from_db()
+    assert sent[-1].turn_outcome == "flow" and last_reply(conversation).body.endswith("What's your order number?")
 
 
 def test_a_request_for_a_person_just_before_the_answer_to_a_flows_question_leaves_the_flow(shop, conversation):

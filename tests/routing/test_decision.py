@@ -87,6 +87,15 @@ def test_ai_only_hands_off_only_for_flows_and_agents(case):
     assert not decision.model_may_hand_off
 
 
+@pytest.mark.parametrize("level, enabled", [("ai_only", True), ("balanced", False)])
+def test_with_nobody_to_bring_in_an_answer_also_says_so_when_a_person_was_asked_for(level, enabled):
+    asked = decide(level, TurnSignals(asked_for_human=True, kb_can_answer=True, handoff_enabled=enabled))
+    assert (asked.action, asked.tell_no_person) == ("answer", True)
+    assert not decide(level, TurnSignals(kb_can_answer=True, handoff_enabled=enabled)).tell_no_person
+    assert decide(level, TurnSignals(asked_for_human=True, kb_can_answer=False,
+                                     handoff_enabled=enabled)).action == "no_person_here"
+
+
 def test_disabled_handoff_never_hands_off_on_its_own():
     decision = decide("balanced", TurnSignals(asked_for_human=True, human_requests=1, handoff_enabled=False))
     assert decision.action == "answer"
