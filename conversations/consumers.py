@@ -23,7 +23,7 @@ from helpdesk import ratelimit
 from helpdesk.errors import DomainError
 from helpdesk.sockets import JsonSocketConsumer
 from routing import presence
-from routing.selectors import agent_profile_for
+from routing.selectors import agent_profile_for, still_an_agent
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +170,7 @@ class InboxConsumer(JsonSocketConsumer):
     groups_joined: list[str] = []
     profile = None
     heartbeat: asyncio.Task | None = None
+    revoked = False
 
     async def connect(self):
         user = self.scope.get("user")
@@ -195,10 +196,13 @@ class InboxConsumer(JsonSocketConsumer):
         self.heartbeat = asyncio.create_task(self._keep_online())
 
     async def _keep_online(self):
-        """Refresh presence while the socket is open; if this process dies, the agent lapses offline."""
+        """Refresh presence while the socket is open; if this process dies, the agent lapses offline. An agent
+        removed meanwhile (their `access.revoked` event lost with Redis, say) is closed out here."""
         while True:
             await asyncio.sleep(presence.heartbeat_seconds())
             try:
+                if not await database_sync_to_async(still_an_agent)(self.profile.user_id):
+                    return await self._revoked()
                 await database_sync_to_async(services.agent_seen)(profile=self.profile)
                 await database_sync_to_async(services.viewing_refresh)(user_id=self.profile.user_id,
                                                                        socket=self.channel_name)
@@ -210,11 +214,15 @@ class InboxConsumer(JsonSocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.heartbeat is not None:
             self.heartbeat.cancel()
+            if self.revoked:  # gone from the workspace: not seen online once more, nor typing anywhere
+                return
             # Seen once more at close: the grace period covers a reload from now on.
             await database_sync_to_async(services.agent_seen)(profile=self.profile)
             await database_sync_to_async(_leave)(self.profile, self.channel_name, self.typing.active_keys())
 
     async def receive_json(self, content, **kwargs):
+        if self.revoked:
+            return
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
             await self.send_json({"type": "pong"})
@@ -229,7 +237,20 @@ class InboxConsumer(JsonSocketConsumer):
             await self.send_error("unknown_type", f"Unknown frame type {str(kind)[:50]!r}.")
 
     async def relay(self, message):
-        await self.send_json(message["event"])
+        if self.revoked:  # (events already queued for this socket when it was closed)
+            return
+        event = message["event"]
+        await self.send_json(event)
+        if event.get("type") == realtime.ACCESS_REVOKED:  # removed from the workspace: nothing more reaches them
+            await self._revoked()
+
+    async def _revoked(self):
+        if self.revoked:
+            return
+        self.revoked = True
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.close(code=CLOSE_FORBIDDEN)
 
 
 def _agent_conversation(profile, conversation_id):

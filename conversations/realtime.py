@@ -124,6 +124,15 @@ def publish_agent_presence(workspace_id: int, *, agent: dict, online: bool) -> N
     _publish([inbox_group(workspace_id)], {"type": "agent.presence", "agent": agent, "online": online})
 
 
+def publish_access_revoked(user_id: int) -> None:
+    """The agent was removed (deleted, deactivated, left out of the workspace): their open inbox sockets close
+    (InboxConsumer.relay), instead of streaming the workspace's conversations to someone who left."""
+    _publish([agent_group(user_id)], {"type": ACCESS_REVOKED})
+
+
+ACCESS_REVOKED = "access.revoked"
+
+
 def publish_typing(conversation: Conversation, *, who: str, active: bool, agent: dict | None = None,
                    to_visitor: bool = False) -> None:
     """Someone types in the conversation: "visitor", or "agent" with `agent` {"id","name"}. The widget hears

@@ -397,8 +397,8 @@ def workspace_import(*, document: Any, workspace: Workspace | None = None, actin
     specialties = _sync_named(Specialty, workspace, doc["specialties"], lambda s, d: None)
     users, leaving = _sync_agents(workspace, doc["agents"], teams, specialties)
     _apply_policy(workspace, doc.get("policy") or {}, users, teams, specialties)
-    for user in leaving:  # their open conversations to the new policy's queue (routing no longer picks them)
-        conversation_services.conversations_back_to_the_queue(agent=user)
+    for user in leaving:  # their sockets closed, their open conversations to the new policy's queue
+        conversation_services.agent_removed(agent=user)
     _sync_articles(workspace, doc["knowledge_base"])
     if doc["flows"] or "flows" in document:
         flow_services.flow_replace_all(workspace=workspace, flows=doc["flows"])

@@ -50,6 +50,11 @@ def agent_profile_for(user) -> AgentProfile | None:
         return None
 
 
+def still_an_agent(user_id: int) -> bool:
+    """Read afresh: the user is active and still an agent of a workspace (an open inbox socket asks it)."""
+    return AgentProfile.objects.filter(user_id=user_id, user__is_active=True).exists()
+
+
 def agent_list(*, workspace: Workspace) -> QuerySet[AgentProfile]:
     return (AgentProfile.objects.filter(workspace=workspace, user__is_active=True)
             .select_related("user").prefetch_related("teams", "specialties").order_by("user__username"))

@@ -84,6 +84,14 @@ def _context_so_far(conversation: Conversation) -> tuple[str, dict]:
     return (previous.summary, dict(previous.gathered or {})) if previous else ("", {})
 
 
+def agent_removed(*, agent) -> int:
+    """`agent` no longer works the inbox (deleted, deactivated, left out of the workspace document): their open inbox
+    sockets close at once (they kept receiving every conversation of the workspace: trial of 3 Dec), and the open
+    conversations they hold go back to the queue. Returns how many went back."""
+    realtime.publish_access_revoked(agent.pk)
+    return conversations_back_to_the_queue(agent=agent)
+
+
 def conversations_back_to_the_queue(*, agent) -> int:
     """The open conversations `agent` holds go back to the queue (the agent was removed from the workspace): each
     gets a new handoff to the policy's default target with what was known, and its visitor is told who has it now

@@ -6,9 +6,10 @@ it, as "specialty: none", which no sweep could assign (trial of 3 Dec). Wired to
 """
 from __future__ import annotations
 
-from conversations.models import Conversation, Handoff
+from conversations.models import Handoff
 from routing.dependents import naming, policy_kept_as_default
-from conversations.services.lifecycle import conversations_back_to_the_queue
+from conversations import realtime
+from conversations.services.lifecycle import agent_removed
 from routing.models import AgentProfile, HandoffPolicy, RestrictedTopic, Specialty, Team
 
 
@@ -54,9 +55,7 @@ def on_user_saved(sender, instance, **kwargs) -> None:
     for them, but a conversation they had taken stayed theirs with nobody to answer it."""
     if instance.is_active or kwargs.get("raw") or not instance.pk:
         return
-    if Conversation.objects.filter(assignee=instance).exclude(
-            status__in=(Conversation.Status.OPEN, Conversation.Status.RESOLVED)).exists():
-        conversations_back_to_the_queue(agent=instance)
+    agent_removed(agent=instance)
 
 
 def on_user_deleted(sender, instance, **kwargs) -> None:
@@ -65,4 +64,10 @@ def on_user_deleted(sender, instance, **kwargs) -> None:
     would otherwise be set to nothing with the conversation still "assigned": in no queue, for good."""
     AgentProfile.objects.filter(user=instance).update(available=False)  # routing must not give them back
     target_deleted(field="target_user", obj=instance)
-    conversations_back_to_the_queue(agent=instance)
+    agent_removed(agent=instance)
+
+
+def on_agent_profile_deleted(sender, instance: AgentProfile, **kwargs) -> None:
+    """An agent taken out of their workspace (the user stays): their inbox sockets close. (Their conversations are
+    not moved here: a workspace being deleted takes its profiles and conversations together.)"""
+    realtime.publish_access_revoked(instance.user_id)

@@ -105,3 +105,48 @@ def test_an_inbox_that_polls_keeps_its_agent_online_with_the_heartbeat(workspace
 
     _conversation, _token, visitor_client = visitor
     assert visitor_client.post("/api/v1/agents/me/heartbeat/").status_code in (401, 403)
+
+
+@database_sync_to_async
+def remove(user, how: str) -> None:
+    if how == "deactivated":
+        user.is_active = False
+        user.save()
+    elif how == "deleted":
+        user.delete()
+    elif how == "taken out of the workspace":
+        AgentProfile.objects.filter(user=user).delete()
+    else:  # deactivated by a bulk update (the workspace document): no signal, the heartbeat finds out
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+
+async def events_until_closed(socket, timeout: float = 3.0) -> tuple[list[dict], int | None]:
+    events = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        output = await socket.receive_output(timeout=max(deadline - asyncio.get_running_loop().time(), 0.01))
+        if output["type"] == "websocket.close":
+            return events, output.get("code")
+        events.append(__import__("json").loads(output["text"]))
+
+
+@override_settings(PRESENCE_GRACE_SECONDS=0.6)
+@pytest.mark.parametrize("how", ["deactivated", "deleted", "taken out of the workspace", "bulk"])
+async def test_an_agent_who_is_removed_has_their_open_inbox_closed(how):
+    """Trial of 3 Dec: an agent deleted in /admin/ (or deactivated by the workspace document) kept an open inbox
+    socket that went on receiving every visitor message of the workspace, and could still send typing to visitors."""
+    from conversations import services
+
+    agent, key, workspace = await offline_agent()
+    socket = WebsocketCommunicator(application, f"/ws/inbox/?token={key}")
+    assert (await socket.connect())[0]
+    try:
+        await remove(agent, how)
+        events, code = await events_until_closed(socket)
+        assert code == 4403
+        if how != "bulk":
+            assert events[-1] == {"type": "access.revoked"}, "told at once, not at the next heartbeat"
+        await database_sync_to_async(services.widget_conversation_start)(workspace=workspace)
+        assert await socket.receive_nothing(timeout=0.3), "nothing reaches a closed inbox"
+    finally:
+        await socket.disconnect()
