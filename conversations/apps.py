@@ -18,4 +18,6 @@ class ConversationsConfig(AppConfig):
         pre_delete.connect(targets.on_user_deleted, sender=get_user_model(), dispatch_uid="targets.user")
         post_save.connect(targets.on_user_saved, sender=get_user_model(), dispatch_uid="targets.user_saved")
         post_delete.connect(targets.on_agent_profile_deleted, sender=AgentProfile, dispatch_uid="targets.profile")
-        dependents.register(targets.waiting_handoffs)  # what the admin's "Are you sure?" page says will move
+        # what the admin's "Are you sure?" page says will move
+        dependents.register(targets.waiting_handoffs)
+        dependents.register(targets.held_conversations)

@@ -6,7 +6,7 @@ it, as "specialty: none", which no sweep could assign (trial of 3 Dec). Wired to
 """
 from __future__ import annotations
 
-from conversations.models import Handoff
+from conversations.models import Conversation, Handoff
 from routing.dependents import naming, policy_kept_as_default
 from conversations import realtime
 from conversations.services.lifecycle import agent_removed
@@ -35,6 +35,16 @@ def waiting_handoffs(field: str, obj) -> list[str]:
     """For the admin's confirmation page (routing.dependents): the handoffs still waiting for `obj`."""
     count = _waiting(field, obj).count()
     return [f"{count} handoff{'s' if count != 1 else ''} still waiting for a person"] if count else []
+
+
+def held_conversations(field: str, obj) -> list[str]:
+    """For the admin's confirmation page of an agent: the open conversations they hold, which go back to the queue."""
+    if field != "target_user":
+        return []
+    count = Conversation.objects.filter(assignee=obj).exclude(
+        status__in=(Conversation.Status.OPEN, Conversation.Status.RESOLVED)).count()
+    return [f"{count} open conversation{'s' if count != 1 else ''} they hold: back to the queue, each with a new "
+            "handoff"] if count else []
 
 
 def _waiting(field: str, obj):

@@ -87,6 +87,7 @@ def test_deleting_an_agent_in_the_admin_sends_the_conversations_they_hold_back_t
     page = client.get(f"/admin/auth/user/{leaving.pk}/delete/").content.decode()
     listed = page.split('id="moving-to-default"', 1)[1].split("</ul>", 1)[0]
     assert "1 handoff still waiting" in listed and "(specialty general)" in page
+    assert "2 open conversations they hold: back to the queue" in listed
 
     assert client.post(f"/admin/auth/user/{leaving.pk}/delete/", {"post": "yes"}).status_code == 302
     for conversation in (taken.conversation, waiting.conversation):
