@@ -306,8 +306,13 @@ def _about_the_waiting_handoff(conversation: Conversation, body: str) -> bool:
 def message_back_to_the_ai_locked(conversation: Conversation) -> Message | None:
     """Under the caller's lock, once the AI answers again (a hand-back): the visitor's last message, when it went
     to the team and nobody has answered it since, gets an AI turn. Returns it, or None."""
-    last = conversation.messages.exclude(sender_type=Message.SenderType.SYSTEM).exclude(private=True).order_by("-id").first()
+    said = conversation.messages.exclude(sender_type=Message.SenderType.SYSTEM).exclude(private=True).order_by("-id")
+    last, before = (list(said[:2]) + [None, None])[:2]
     if last is None or last.sender_type != Message.SenderType.VISITOR or last.turn_outcome != Message.TurnOutcome.HUMAN:
+        return None
+    if before is not None and before.sender_type == Message.SenderType.AGENT and "?" not in last.body:
+        # "thanks! fast please", said to the agent who had just written: no question for the AI, which took it for
+        # one it could not answer and announced a person again (trial of 3 Dec)
         return None
     Message.objects.filter(pk=last.pk).update(turn_processed_at=None, turn_outcome="", turn_claim="", turn_lease_until=None,
                                               turn_attempts=0, turn_flow_done=False)

@@ -574,6 +574,26 @@ def test_handing_back_after_the_agent_answered_asks_how_to_help(shop, conversati
     assert not conversation.messages.filter(sender_type="visitor", turn_processed_at__isnull=True).exists()
 
 
+def test_handing_back_after_the_visitor_answered_the_agent_does_not_read_their_words_as_a_question(shop, conversation):
+    """Trial of 3 Dec: the agent wrote "I'm checking NW-55555 now", the visitor "thanks! fast please", the agent
+    handed back: the AI took "thanks! fast please" for a question it could not answer and announced a person again.
+    A question asked after the agent's reply is still answered."""
+    _, _, agent = shop
+    say(conversation, "I want to talk to a person")
+    services.agent_reply(conversation=conversation, agent=agent, body="Hi! I'm checking NW-55555 now.")
+    say(conversation, "thanks! fast please")
+    services.conversation_unassign(conversation=conversation, by=agent)
+    assert last_reply(conversation).body == "Hi again, I'm the assistant and I'm back with you. How can I help?"
+    assert not conversation.messages.filter(sender_type="visitor", turn_processed_at__isnull=True).exists()
+
+    say(conversation, "I want to talk to a person")
+    services.agent_reply(conversation=conversation, agent=agent, body="Hello again!")
+    asked = say(conversation, "How long does standard shipping take?")
+    services.conversation_unassign(conversation=conversation, by=agent)
+    turns.process_turn(message_id=asked.pk, claim="handed-back")
+    assert "working days" in last_reply(conversation).body
+
+
 def test_two_questions_sent_together_each_get_their_answer(conversation):
     """The newer message's turn answers for both; it answered only its own (trial of 1 Dec, night: 4 of 4 tries)."""
     first = services.receive_message(conversation=conversation, body="How long does standard shipping take?")
