@@ -44,14 +44,14 @@ class SurveyAlreadyAnswered(DomainError):
 @transaction.atomic
 def conversation_resolve(*, conversation: Conversation, resolution: str, by=None,
                          by_kind: str = Conversation.ResolvedBy.AGENT, csat: bool | None = None,
-                         csat_delay_seconds: int | None = None) -> Conversation:
+                         csat_delay_seconds: int | None = None, seen_up_to: int | None = None) -> Conversation:
     """Close the conversation with a resolution type. Resolving a resolved conversation is a no-op.
 
     The active flow run ends; CSAT follows the policy unless `csat` says otherwise; spam and
-    duplicates never get a survey.
+    duplicates never get a survey. `seen_up_to`: see `conversation_close` (a visitor message after it: 409).
     """
     conversation, closed = conversation_services.conversation_close(conversation=conversation, resolution=resolution,
-                                                                    by=by, by_kind=by_kind)
+                                                                    by=by, by_kind=by_kind, seen_up_to=seen_up_to)
     if closed:
         flow_ending.flow_end_runs(conversation=conversation, reason="resolved")
         survey_schedule(conversation=conversation, override=csat, delay_seconds=csat_delay_seconds)

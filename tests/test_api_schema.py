@@ -45,7 +45,7 @@ def test_each_operation_takes_its_own_input(schema):
         return set(components[name]["properties"])
 
     assert body_fields("/api/v1/conversations/{conversation_id}/assign/") == {"user_id", "team_id"}
-    assert body_fields("/api/v1/conversations/{conversation_id}/resolve/") == {"resolution", "csat"}
+    assert body_fields("/api/v1/conversations/{conversation_id}/resolve/") == {"resolution", "csat", "after"}
     assert body_fields("/api/v1/widget/conversations/") == {"name", "email", "attributes", "workspace", "language"}
     assert body_fields("/api/v1/auth/token/") == {"username", "password"}
     assert components["AvailabilityInputRequest"]["required"] == ["available"]

@@ -103,6 +103,10 @@ class ResolveInput(serializers.Serializer):
                                           + ", ".join(Conversation.Resolution.values) + "."})
     csat = serializers.BooleanField(required=False, allow_null=True, default=None,
                                     help_text="Send a CSAT survey; null: the workspace's default.")
+    after = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="The id of the newest message on the agent's screen. When the visitor wrote after it, nothing is "
+                  "closed: 409 `visitor_wrote_meanwhile`, quoting the message. Resolve again without it to close anyway.")
 
 
 # --- Outputs --------------------------------------------------------------------------------

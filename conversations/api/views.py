@@ -338,8 +338,9 @@ class ConversationResolveApi(_AgentConversationApi):
         conversation = self.conversation(request, conversation_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
         conversation = csat_services.conversation_resolve(conversation=conversation, by=request.user,
-                                                          **data.validated_data)
+                                                          seen_up_to=fields.pop("after", None), **fields)
         return self.detail(conversation)
 
 

@@ -117,6 +117,18 @@ def conversations_back_to_the_queue(*, agent) -> int:
     return moved
 
 
+def _check_visitor_silent_since(conversation: Conversation, seen_up_to: int) -> None:
+    newer = (conversation.messages.filter(id__gt=seen_up_to, sender_type=Message.SenderType.VISITOR)
+             .order_by("-id").first())
+    if newer is None:
+        return
+    said = " ".join(newer.body.split())
+    said = said if len(said) <= 120 else said[:119] + "…"
+    raise DomainError("visitor_wrote_meanwhile", f"The visitor wrote while you were closing it: “{said}”. Answer it, "
+                      "or resolve again.", status=409,
+                      fields={"after": f"Message {newer.pk} came after the one you had seen."})
+
+
 @transaction.atomic
 def conversation_unassign(*, conversation: Conversation, by) -> Conversation:
     """Hand back to the AI: the open handoff is cancelled and the AI answers the next message."""
@@ -142,15 +154,21 @@ def conversation_unassign(*, conversation: Conversation, by) -> Conversation:
 
 
 def conversation_close(*, conversation: Conversation, resolution: str, by=None,
-                       by_kind: str = Conversation.ResolvedBy.AGENT) -> tuple[Conversation, bool]:
+                       by_kind: str = Conversation.ResolvedBy.AGENT,
+                       seen_up_to: int | None = None) -> tuple[Conversation, bool]:
     """Under the caller's transaction: mark the conversation resolved. Returns it locked, and whether it changed
-    (closing a resolved conversation is a no-op). The Resolve use case (with CSAT and flows) is csat.services."""
+    (closing a resolved conversation is a no-op). The Resolve use case (with CSAT and flows) is csat.services.
+    `seen_up_to`: the newest message on the agent's screen; a visitor message after it refuses the close (409
+    "visitor_wrote_meanwhile"): "wait, one more question…" sent as the agent clicked Resolve stayed unanswered in a
+    resolved conversation (trial of 3 Dec)."""
     if resolution not in Conversation.Resolution.values:
         raise DomainError("invalid", f"Unknown resolution {resolution!r}.", status=400,
                           fields={"resolution": [f"One of {', '.join(Conversation.Resolution.values)}."]})
     conversation = lock_conversation(conversation)
     if conversation.status == Conversation.Status.RESOLVED:
         return conversation, False
+    if seen_up_to is not None:
+        _check_visitor_silent_since(conversation, seen_up_to)
     handoff = handoffs.open_handoff(conversation, lock=True) if by is not None else None
     if handoff is not None:
         handoffs.check_may_take(handoff, by)

@@ -1101,7 +1101,8 @@ function unassign() {
 function resolve() {
   if (dom.resolveGroup.hidden) return;
   const resolution = dom.resolveType.value;
-  runAction(dom.resolve, (id) => api(`conversations/${enc(id)}/resolve/`, { method: "POST", body: { resolution } }), "Couldn't resolve it");
+  // `after`: a visitor message that arrived as the agent clicked is shown (409) instead of closed unanswered
+  runAction(dom.resolve, (id) => api(`conversations/${enc(id)}/resolve/`, { method: "POST", body: { resolution, after: newestSeenId() } }), "Couldn't resolve it");
 }
 
 async function loadAssignees() {

@@ -176,6 +176,25 @@ def test_reply_assign_unassign_resolve(workspace, agent, agent_client, no_tasks)
     assert Conversation.objects.get(pk=conversation.pk).resolution == "no_action_needed"
 
 
+def test_resolving_refuses_when_the_visitor_wrote_after_what_the_agent_saw(workspace, agent, agent_client, no_tasks):
+    """Trial of 3 Dec: "wait, one more question: what is your return policy?" stored 31 ms before the agent's Resolve
+    stayed unanswered in a resolved conversation. With `after` (the inbox sends the newest message on screen) the
+    resolve is refused and quotes the message; without it, it closes as before."""
+    conversation = factories.ConversationFactory(workspace=workspace)
+    base = f"/api/v1/conversations/{conversation.pk}"
+    seen = agent_client.post(f"{base}/messages/", {"body": "Anything else?"}, format="json").json()["id"]
+    services.receive_message(conversation=conversation, body="wait, one more question: what is your return policy?")
+
+    refused = agent_client.post(f"{base}/resolve/", {"resolution": "resolved", "after": seen}, format="json")
+    assert refused.status_code == 409 and error_of(refused)["code"] == "visitor_wrote_meanwhile"
+    assert "one more question" in error_of(refused)["message"]
+    assert Conversation.objects.get(pk=conversation.pk).status != "resolved"
+
+    newest = conversation.messages.order_by("-id").first().pk
+    closed = agent_client.post(f"{base}/resolve/", {"resolution": "resolved", "after": newest}, format="json")
+    assert closed.status_code == 200 and closed.json()["status"] == "resolved"
+
+
 def test_handoff_acknowledge_and_cancel_endpoints(workspace, agent, agent_client):
     conversation = factories.ConversationFactory(workspace=workspace)
     team = factories.TeamFactory(workspace=workspace)
