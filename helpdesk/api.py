@@ -77,6 +77,7 @@ _ERROR_DESCRIPTIONS = {
     410: "No longer open (`survey_closed`).",
     413: "Too large (`too_large`, `message_too_large`).",
     415: "Unsupported content type (`unsupported_media_type`).",
+    422: "A used Idempotency-Key with another message (`idempotency_key_reused`).",
     429: "Too many requests (`rate_limited`); `Retry-After` says when to try again.",
 }
 

@@ -150,8 +150,9 @@ class WidgetMessagesApi(_VisitorApi):
         return Response([payloads.message_payload(m) for m in messages])
 
     @extend_schema(request=MessageBodyInput, parameters=[OpenApiParameter(
-        "Idempotency-Key", str, OpenApiParameter.HEADER, description="A retry with the same key stores one message.")],
-        responses={201: MessageOutput, **error_responses(400, 401, 404, 409, 413, 415)})
+        "Idempotency-Key", str, OpenApiParameter.HEADER,
+        description="A retry with the same key stores one message; another text under a used key: 422.")],
+        responses={201: MessageOutput, **error_responses(400, 401, 404, 409, 413, 415, 422)})
     def post(self, request, conversation_id):
         conversation = self.conversation(request, conversation_id)
         if conversation is None:
@@ -160,7 +161,7 @@ class WidgetMessagesApi(_VisitorApi):
         data.is_valid(raise_exception=True)
         key = services.clean_idempotency_key(request.headers.get("Idempotency-Key"))
         message = services.receive_message(conversation=conversation, body=data.validated_data["body"],
-                                           external_id=key)
+                                           external_id=key, key_names_body=True)
         return Response(payloads.message_payload(message), status=status.HTTP_201_CREATED)
 
 

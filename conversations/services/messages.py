@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,12 +27,15 @@ from workspaces.models import Workspace, primary_language
 logger = logging.getLogger(__name__)
 
 
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]")
+
+
 def clean_body(body: object) -> str:
     """The text of a message, or a DomainError the API shows as 400 / 413."""
     if not isinstance(body, str):
         raise DomainError("invalid", "The message body must be text.", status=400, fields={"body": ["Must be a string."]})
     body = strip_refused(body).rstrip()  # widgets refuse them outright; mail and SMS keep the rest of the text
-    if not body.strip():
+    if not _INVISIBLE.sub("", body).strip():  # a zero-width space alone was stored and answered
         raise DomainError("empty_message", "A message needs some text.", status=400,
                           fields={"body": ["This field may not be blank."]})
     limit = settings.MESSAGE_MAX_CHARS
@@ -139,22 +143,28 @@ def widget_conversation_start(*, workspace: Workspace, name: str = "", email: st
 
 
 def receive_message(*, conversation: Conversation, body: str, external_id: str | None = None,
-                    sender_name: str = "", metadata: dict | None = None) -> Message:
+                    sender_name: str = "", metadata: dict | None = None, key_names_body: bool = False) -> Message:
     """A visitor's message from any channel. Idempotent on `external_id`.
 
     The message is committed before anything else happens; then the AI turn is queued
     (or, when a human owns the conversation, the assignee is notified instead).
+    `key_names_body`: `external_id` is a client's Idempotency-Key, so a retry must carry the same text: another
+    text under a used key is refused (422 "idempotency_key_reused"), not silently answered with the first message.
     """
     body = clean_body(body)
     try:
-        return _receive(conversation=conversation, body=body, external_id=external_id,
-                        sender_name=sender_name, metadata=metadata or {})
+        message = _receive(conversation=conversation, body=body, external_id=external_id,
+                           sender_name=sender_name, metadata=metadata or {})
     except IntegrityError:
         # Two deliveries of one provider message raced past the lookup: keep the first.
-        existing = Message.objects.filter(conversation=conversation, external_id=external_id).first()
-        if existing is None:
+        message = Message.objects.filter(conversation=conversation, external_id=external_id).first()
+        if message is None:
             raise
-        return existing
+    if key_names_body and message.body != body:
+        raise DomainError("idempotency_key_reused", "This Idempotency-Key was already used for another message. "
+                          "Use a new key for a new message.", status=422,
+                          fields={"Idempotency-Key": [f"Already used for message {message.pk}."]})
+    return message
 
 
 @transaction.atomic

@@ -85,6 +85,28 @@ def test_bad_idempotency_keys_are_400_and_store_nothing(visitor, key):
     assert ok.status_code == 201
 
 
+def test_a_used_idempotency_key_with_another_text_is_refused_not_answered_with_the_first(visitor):
+    """Trial of 3 Dec: a key reused with another text answered 201 with the first message; the new text was dropped
+    without a word."""
+    conversation, _token, client = visitor
+    url = f"/api/v1/widget/conversations/{conversation.pk}/messages/"
+    first = client.post(url, {"body": "hi"}, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
+    again = client.post(url, {"body": "hi"}, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    error = assert_json_error(client.post(url, {"body": "something else"}, format="json", HTTP_IDEMPOTENCY_KEY="key-1"),
+                              422)
+    assert error["code"] == "idempotency_key_reused"
+    assert not Message.objects.filter(conversation=conversation, body="something else").exists()
+
+
+@pytest.mark.parametrize("body", ["\u200b", "\u200b\u200d \ufeff", "\u2060"])
+def test_a_message_of_invisible_characters_is_empty(visitor, body):
+    conversation, _token, client = visitor
+    url = f"/api/v1/widget/conversations/{conversation.pk}/messages/"
+    error = assert_json_error(client.post(url, {"body": body}, format="json"), 400)
+    assert error["code"] == "empty_message"
+
+
 @pytest.mark.parametrize("url", ["/api/v1/conversations/99999999999999999999999/",
                                  "/api/v1/widget/conversations/99999999999999999999999/messages/?after=1"])
 def test_ids_out_of_range_are_4xx_not_500(agent_client, visitor, url):
