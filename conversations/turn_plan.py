@@ -166,6 +166,10 @@ class TurnFacts:
     # the newer message's turn answers for both, so each question the knowledge base answers gets its answer)
     earlier: tuple[Analysis, ...] = ()
     earlier_texts: tuple[str, ...] = ()  # those messages, in the same order
+    # the words of the earlier message whose request for a person / restricted topic the turn carries (a handoff's
+    # reason quotes them, not the newest message's: trial of 3 Dec)
+    request_words: str = ""
+    topic_words: str = ""
 
 
 # --- the plan out ----------------------------------------------------------------------
@@ -240,7 +244,10 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
             # "never mind" with nothing being prepared: nothing to look up, nobody to bring in
             analysis = replace(_calm(analysis), smalltalk=analysis.smalltalk or "acknowledgment")
     if not withdraws(text):
-        analysis = _with_earlier_signals(analysis, facts.earlier)
+        carried = _with_earlier_signals(analysis, facts.earlier)
+        if carried is not analysis:
+            facts = replace(facts, **_carried_words(analysis, carried, facts))
+        analysis = carried
     vague_again = analysis.smalltalk == "vague" and ASKED_WHAT in memory.tried
     if vague_again:
         # asked once already what the problem is, and still nothing said of it: a person finds out ("I need help"
@@ -270,6 +277,17 @@ def _with_earlier_signals(analysis: Analysis, earlier: tuple[Analysis, ...]) -> 
         if (a.complaint.fired or a.anger.fired) and not analysis.frustration.fired:  # (a message sent twice is not)
             analysis = replace(analysis, frustration=a.frustration, complaint=a.complaint, anger=a.anger)
     return analysis
+
+
+def _carried_words(own: Analysis, carried: Analysis, facts: TurnFacts) -> dict[str, str]:
+    """Which earlier messages' words the carried signals came from (TurnFacts.request_words, topic_words)."""
+    words = {}
+    pairs = list(zip(facts.earlier, facts.earlier_texts))
+    if carried.human_request.fired and not own.human_request.fired:
+        words["request_words"] = next((t for a, t in pairs if a.human_request.fired), "")
+    if carried.restricted_topic is not None and own.restricted_topic is None:
+        words["topic_words"] = next((t for a, t in pairs if a.restricted_topic is not None), "")
+    return words
 
 
 def asked_for_person_before(analysis: Analysis, earlier: tuple[Analysis, ...], text: str) -> bool:
@@ -821,9 +839,10 @@ class _Turn:
         """The reason, quoting the words that caused it (an earlier message's, if that one did)."""
         m = self.memory
         if cause == "user_request":
-            return f"The visitor asked for a human: “{_clip(self.text if self.asked else m.request, 120)}”"
+            words = self.facts.request_words or (self.text if self.asked else m.request)
+            return f"The visitor asked for a human: “{_clip(words, 120)}”"
         if cause == "restricted_topic":
-            return f"Restricted topic {self.topic}: “{_clip(self.text, 120)}”"
+            return f"Restricted topic {self.topic}: “{_clip(self.facts.topic_words or self.text, 120)}”"
         if cause == "frustration":
             words = self.text if _upset(self.analysis) else m.frustration
             if not words:  # the same question asked again: no angry words to quote

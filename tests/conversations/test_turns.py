@@ -641,6 +641,8 @@ def test_a_request_for_a_person_in_a_burst_is_not_lost_behind_a_question(shop, c
     burst(conversation, bodies)
     handoff = handoff_of(conversation)
     assert handoff is not None and (handoff.trigger, handoff.assigned_to) == ("user_request", agent)
+    asked = next(b for b in bodies if "person" in b or "human" in b)
+    assert handoff.reason == f"The visitor asked for a human: “{asked}”", "the words that asked are quoted"
 
 
 def test_a_restricted_topic_in_a_burst_still_goes_to_its_target(shop, conversation):
@@ -652,6 +654,7 @@ def test_a_restricted_topic_in_a_burst_still_goes_to_its_target(shop, conversati
     burst(conversation, ["I'm going to file a chargeback with my bank", "How long does standard shipping take?"])
     handoff = handoff_of(conversation)
     assert handoff is not None and (handoff.trigger, handoff.target_team) == ("restricted_topic", billing)
+    assert "chargeback" in handoff.reason, handoff.reason
 
 
 def test_a_burst_says_each_unanswered_question_once_in_its_own_language(conversation):
