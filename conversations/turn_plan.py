@@ -785,8 +785,8 @@ class _Turn:
             replies.append(Reply(self.analysis.answer.text, _answer_metadata(self.analysis)))
         elif answered_question:
             replies.append(Reply(phrase("question_passed_on", self.lang)))
-        elif fresh and cause == "cannot_answer":
-            replies.append(Reply(phrase(self._miss_phrase(), self.lang)))  # says so, then the handoff notice
+        elif fresh and cause == "cannot_answer" and (miss := self._miss_phrase()):
+            replies.append(Reply(phrase(miss, self.lang)))  # says so, then the handoff notice
         handoff = HandoffPlan(
             trigger=decision.trigger or TRIGGER[cause], cause=cause, reason=pending.reason,
             summary=handoff_summary(self.memory, self.policy.fields, latest=self.text),
@@ -795,11 +795,15 @@ class _Turn:
         return TurnPlan(memory=self.memory, language=self.lang, decision=decision, replies=tuple(replies),
                         handoff=handoff, contact_updates=self._contact_updates(gathered))
 
-    def _miss_phrase(self) -> str:
-        """Why the AI hands off what it could not solve: the answer did not help, or there was none."""
+    def _miss_phrase(self) -> str | None:
+        """Why the AI hands off what it could not solve: the answer did not help, or there was none; None when there
+        was neither an answer nor a question ("😡😡😡" as the first words got "Sorry that didn't help": trial of 3 Dec)."""
         if self.vague_again:  # "I need help" again: there was no question to answer
             return "vague_handoff"
         a = self.analysis
+        answered_before = any(t.startswith(ANSWERED) for t in self.memory.tried)
+        if a.not_helpful.fired and not answered_before and not doubts(self.text) and "?" not in self.text:
+            return None
         said_of_the_answer = a.not_helpful.fired or doubts(self.text)  # "are you sure?" asked again
         # the same question again, and the articles do answer it: their answer did not help, not "no answer found"
         # (trial of 2 Dec: "I couldn't find an answer to that" after the answer had been given twice)

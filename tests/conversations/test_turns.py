@@ -224,6 +224,13 @@ def test_with_no_person_to_bring_in_a_question_and_a_request_for_one_get_both_an
     assert "nadie del equipo puede unirse" in last_reply(conversation).body
 
 
+def test_an_angry_face_as_the_first_words_is_not_told_the_answer_did_not_help(shop, conversation):
+    """Trial of 3 Dec: "😡😡😡" opening the conversation got "Sorry that didn't help." though nothing had been said."""
+    say(conversation, "😡😡😡")
+    said = " ".join(m.body for m in conversation.messages.exclude(sender_type="visitor"))
+    assert "didn't help" not in said and "couldn't find an answer" not in said, said
+
+
 def test_restricted_topic_goes_to_its_own_target(shop, conversation):
     workspace, policy, _ = shop
     billing = factories.TeamFactory(workspace=workspace, name="Billing")
