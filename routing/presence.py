@@ -61,11 +61,12 @@ def presence_seen(*, user_id: int) -> bool:
             return False
         came_online = not is_online(previous, now)
         if came_online:
-            transaction.on_commit(_pull_waiting_handoffs)
+            transaction.on_commit(pull_waiting_handoffs)
     return came_online
 
 
-def _pull_waiting_handoffs() -> None:
+def pull_waiting_handoffs() -> None:
+    """The waiting-handoff sweep now rather than at its next beat (call on commit): someone may take one."""
     try:
         current_app.send_task("conversations.tasks.assign_waiting_handoffs_task")
     except Exception:  # the broker is down: the beat sweep assigns them a little later

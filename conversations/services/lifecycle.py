@@ -19,6 +19,7 @@ from conversations.services.missed_replies import missed_replies_schedule_locked
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import handoff_summary
 from helpdesk.errors import DomainError
+from routing import presence
 from routing.models import AgentProfile, TargetKind, Team
 
 
@@ -173,6 +174,11 @@ def conversation_close(*, conversation: Conversation, resolution: str, by=None,
     if handoff is not None:
         handoffs.check_may_take(handoff, by)
     handoffs.handoff_resolve_open(conversation=conversation)
+    if conversation.assignee_id is not None and Handoff.objects.filter(
+            conversation__workspace_id=conversation.workspace_id, status=Handoff.Status.PENDING,
+            assigned_to__isnull=True).exists():
+        # the assignee has room for one more: the queue is served now, not at the sweep's next beat (~45 s later)
+        transaction.on_commit(presence.pull_waiting_handoffs)
     conversation.status = Conversation.Status.RESOLVED
     conversation.resolution = resolution
     conversation.resolved_at = timezone.now()

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch, no_tasks):
-    monkeypatch.setattr(presence, "_pull_waiting_handoffs", lambda: None)
+    monkeypatch.setattr(presence, "pull_waiting_handoffs", lambda: None)
 
 
 @pytest.fixture(autouse=True)

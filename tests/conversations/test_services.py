@@ -245,6 +245,29 @@ def test_resolve_then_a_new_visitor_message_reopens_with_the_ai(conversation, ag
     assert (conversation.status, conversation.assignee, conversation.resolution) == ("open", None, "")
 
 
+def test_resolving_frees_a_slot_and_the_queue_is_served_at_once(workspace, agent, monkeypatch, no_tasks,
+                                                                django_capture_on_commit_callbacks):
+    """Trial of 3 Dec: a handoff waiting for an agent at capacity was given to them ~45 s after they resolved one
+    (the sweep's next beat). Resolving now runs the sweep."""
+    from routing import presence
+
+    pulls = []
+    monkeypatch.setattr(presence, "pull_waiting_handoffs", lambda: pulls.append(1))
+    agent.agent.capacity = 1
+    agent.agent.save()
+    busy = factories.ConversationFactory(workspace=workspace)
+    services.handoff_acknowledge(handoff=request_handoff(busy, target=services.Target(kind="user", user=agent)),
+                                 agent=agent)
+    waiting = request_handoff(factories.ConversationFactory(workspace=workspace))
+    assert waiting.assigned_to is None, "the agent is full"
+    with django_capture_on_commit_callbacks(execute=True):
+        csat_services.conversation_resolve(conversation=busy, resolution="resolved", by=agent)
+    assert pulls == [1]
+    with django_capture_on_commit_callbacks(execute=True):  # nothing waits: no sweep
+        csat_services.conversation_resolve(conversation=waiting.conversation, resolution="spam", by=agent)
+    assert pulls == [1]
+
+
 def test_manual_assignment_to_someone_else_waits_for_their_acknowledgement(workspace, conversation, agent,
                                                                            published,
                                                                            django_capture_on_commit_callbacks):

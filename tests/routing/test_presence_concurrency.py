@@ -26,7 +26,7 @@ def specialty(workspace):
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     """Coming online enqueues the waiting-handoff sweep; these tests run that sweep themselves."""
-    monkeypatch.setattr(presence, "_pull_waiting_handoffs", lambda: None)
+    monkeypatch.setattr(presence, "pull_waiting_handoffs", lambda: None)
 
 
 def test_agents_coming_online_while_sweeps_race_get_each_waiting_handoff_once(workspace, specialty):

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch, no_tasks):
-    monkeypatch.setattr(presence, "_pull_waiting_handoffs", lambda: None)
+    monkeypatch.setattr(presence, "pull_waiting_handoffs", lambda: None)
 
 
 @pytest.fixture
