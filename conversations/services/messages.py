@@ -27,7 +27,7 @@ from workspaces.models import Workspace, primary_language
 logger = logging.getLogger(__name__)
 
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e\u2800\u3164\uffa0\u115f\u1160]")
 
 
 def clean_body(body: object) -> str:
@@ -161,9 +161,7 @@ def receive_message(*, conversation: Conversation, body: str, external_id: str |
         if message is None:
             raise
     if key_names_body and message.body != body:
-        raise DomainError("idempotency_key_reused", "This Idempotency-Key was already used for another message. "
-                          "Use a new key for a new message.", status=422,
-                          fields={"Idempotency-Key": [f"Already used for message {message.pk}."]})
+        raise _key_reused(message, field="Idempotency-Key")
     return message
 
 
@@ -228,6 +226,7 @@ def receive_messages(incoming: list[IncomingMessage]) -> list[Message | Exceptio
             cleaned.append((index, item.conversation, clean_body(item.body), external_id))
         except DomainError as exc:
             results[index] = exc
+    keyed_bodies = {index: body for index, _, body, external_id in cleaned if external_id}
     try:
         if len(cleaned) > 1:
             with realtime.published_together():
@@ -243,7 +242,17 @@ def receive_messages(incoming: list[IncomingMessage]) -> list[Message | Exceptio
             results[index] = receive_message(conversation=conversation, body=body, external_id=external_id)
         except Exception as exc:
             results[index] = exc
+    for index, body in keyed_bodies.items():  # a client_id is the socket's Idempotency-Key: same rule as the API's
+        stored = results[index]
+        if isinstance(stored, Message) and stored.body != body:
+            results[index] = _key_reused(stored, field="client_id")
     return results
+
+
+def _key_reused(message: Message, *, field: str) -> DomainError:
+    return DomainError("idempotency_key_reused", f"This {field} was already used for another message. Use a new "
+                       f"{field} for a new message.", status=422,
+                       fields={field: [f"Already used for message {message.pk}."]})
 
 
 @transaction.atomic

@@ -362,3 +362,19 @@ def test_a_batchs_task_gives_each_message_its_one_turn_and_a_redelivery_changes_
     tasks.process_turns_task([m.pk for m in slow])
     assert Message.objects.get(pk=slow[0].pk).turn_processed_at is not None
     assert no_tasks == [("process_turn_task", (slow[1].pk,)), ("process_turn_task", (slow[2].pk,))]
+
+
+def test_a_client_id_reused_with_another_text_is_refused_within_a_batch_and_alone(
+        conversations, no_tasks, django_capture_on_commit_callbacks):
+    """Re-trial of 3 Dec: the widget socket dropped "Different text" sent under a used client_id without a word (the
+    API answers 422 for a reused Idempotency-Key)."""
+    first, second, _ = conversations
+    with django_capture_on_commit_callbacks(execute=True):
+        kept, reused, other = services.receive_messages([
+            incoming(first, "What sizes do you have?", "c-1"), incoming(first, "Different text", "c-1"),
+            incoming(second, "Different text", "c-1")])
+        alone = services.receive_messages([incoming(first, "Another text", "c-1")])
+    assert isinstance(kept, Message) and isinstance(other, Message)
+    assert (type(reused), reused.code, reused.status) == (DomainError, "idempotency_key_reused", 422)
+    assert (type(alone[0]), alone[0].code) == (DomainError, "idempotency_key_reused")
+    assert not Message.objects.filter(conversation=first, body__in=["Different text", "Another text"]).exists()
