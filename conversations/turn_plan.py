@@ -349,7 +349,9 @@ def withdraws(text: str) -> bool:
 
 
 # A flow's question left with one word ("stop", "exit", "salir", "arrête", "sair"): the whole message, nothing else
-_STOP_WORD = re.compile(r"^\W*(?:stop|exit|quit|salir|parar|arrete[rz]?|stopp|aufhoren|beenden|sair)\W*$")
+_STOP_WORD = re.compile(r"^\W*(?:(?:no|ok|okay|please|just|por\s+favor|bitte|s'il\s+vous\s+plait)\W+)*"
+                        r"(?:stop|exit|quit|salir|parar|arrete[rz]?|stopp|aufhoren|beenden|sair)"
+                        r"(?:\W+(?:it|that|this|now|please|por\s+favor|bitte|s'il\s+vous\s+plait))*\W*$")
 
 
 def leaves_a_question(text: str) -> bool:

@@ -13,6 +13,7 @@ from conversations.assistant.phrases import phrase
 from conversations.models import Conversation, Handoff, Message
 from conversations.payloads import user_name
 from conversations.services import delivery, handoffs
+from conversations.services import presence as presence_services
 from conversations.services.messages import (append_message, clean_body, conversation_reopen, lock_conversation,
                                              message_back_to_the_ai_locked, system_message_locked)
 from conversations.services.missed_replies import missed_replies_schedule_locked
@@ -90,6 +91,7 @@ def agent_removed(*, agent) -> int:
     sockets close at once (they kept receiving every conversation of the workspace: trial of 3 Dec), and the open
     conversations they hold go back to the queue. Returns how many went back."""
     realtime.publish_access_revoked(agent.pk)
+    presence_services.viewing_end_for(user_id=agent.pk)
     return conversations_back_to_the_queue(agent=agent)
 
 

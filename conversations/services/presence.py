@@ -49,6 +49,16 @@ def viewing_leave(*, profile: AgentProfile, socket: str) -> None:
     viewing_set(profile=profile, conversation=None, socket=socket)
 
 
+def viewing_end_for(*, user_id: int) -> None:
+    """The agent was removed: the conversation they had open is left, and its inboxes hear so (their socket's own
+    close does not say it: re-trial of 3 Dec, a removed agent stayed "viewing")."""
+    left = list(ConversationViewer.objects.filter(user_id=user_id)
+                .values_list("conversation_id", "conversation__workspace_id"))
+    ConversationViewer.objects.filter(user_id=user_id).delete()
+    for conversation_id, workspace_id in left:
+        _publish_viewers_on_commit(workspace_id, conversation_id)
+
+
 def viewing_refresh(*, user_id: int, socket: str) -> None:
     """The socket is still there (its heartbeat): its view does not lapse."""
     ConversationViewer.objects.filter(user_id=user_id, socket=socket).update(seen_at=timezone.now())

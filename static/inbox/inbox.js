@@ -19,6 +19,7 @@ const { request: api, all: apiAll } = apiClient(config.api_base || "/api/v1/");
 const OPEN_STATUSES = "open,pending_human,assigned";
 const POLL_MS = Math.max(Number(config.poll_ms) || 15000, 1000);
 const HEARTBEAT_MS = 10000;
+const READ_MS = 3000; // a visitor message that came in this recently is not yet read (newestReadId)
 const TYPING_LAPSE_MS = 10000; // the server's lapse too: without a new frame, typing has stopped
 const TYPING_RESEND_MS = 3000;
 const TYPING_IDLE_MS = 4000;
@@ -70,6 +71,7 @@ const state = {
   open: null, // detail of the selected conversation
   openRequest: 0,
   messages: new Map(), // message id -> message, of the open conversation
+  arrivedAt: new Map(), // visitor message id -> when it came in over the socket while the conversation was open
   pastConversations: null, // the open contact's other conversations
   drafts: new Map(), // conversation id -> unsent reply text
   // conversation id -> the newest message on screen when the agent began the reply being written: a colleague's
@@ -815,6 +817,18 @@ function newestSeenId() {
   return ids.length ? Math.max(...ids) : undefined;
 }
 
+/** The newest message of the open conversation the agent has had time to read: a visitor message that came in
+ * the last READ_MS is not counted, so "Resolve" clicked as it arrives is refused (409) rather than closing it
+ * unanswered (re-trial of 3 Dec: `newestSeenId` counted a message rendered 0.3 s before the click). */
+function newestReadId() {
+  const now = Date.now();
+  const ids = Array.from(state.messages.keys())
+    .filter((id) => !(now - (state.arrivedAt.get(id) ?? 0) < READ_MS))
+    .map(Number)
+    .filter(Number.isFinite);
+  return ids.length ? Math.max(...ids) : undefined;
+}
+
 function showCollision(text) {
   dom.collisionText.textContent = text || "";
   dom.collision.hidden = !text;
@@ -1102,7 +1116,7 @@ function resolve() {
   if (dom.resolveGroup.hidden) return;
   const resolution = dom.resolveType.value;
   // `after`: a visitor message that arrived as the agent clicked is shown (409) instead of closed unanswered
-  runAction(dom.resolve, (id) => api(`conversations/${enc(id)}/resolve/`, { method: "POST", body: { resolution, after: newestSeenId() } }), "Couldn't resolve it");
+  runAction(dom.resolve, (id) => api(`conversations/${enc(id)}/resolve/`, { method: "POST", body: { resolution, after: newestReadId() } }), "Couldn't resolve it");
 }
 
 async function loadAssignees() {
@@ -1369,6 +1383,7 @@ function onMessageCreated(m) {
   if (!m || m.conversation === undefined || m.conversation === null) return;
   const id = String(m.conversation);
   if (id === state.openId) {
+    if (m.sender_type === "visitor") state.arrivedAt.set(String(m.id), Date.now());
     addMessage(m);
     if (m.sender_type === "visitor") onTyping({ conversation: id, who: "visitor", active: false });
   }

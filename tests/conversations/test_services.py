@@ -334,3 +334,20 @@ def test_the_place_in_the_queue_counts_only_the_visitors_waiting_for_the_same_te
     request_handoff(first_for_support, target=services.Target(kind="team", team=support))
     assert fourth_for_billing.messages.get(sender_type="system").metadata["queue_position"] == 4
     assert first_for_support.messages.get(sender_type="system").metadata["queue_position"] == 1
+
+
+def test_a_removed_agent_stops_viewing_the_conversation_they_had_open(workspace, agent, published,
+                                                                      django_capture_on_commit_callbacks):
+    """Re-trial of 3 Dec: a removed agent's socket closed, but colleagues' inboxes still showed them viewing."""
+    from conversations.models import ConversationViewer
+
+    conversation = factories.ConversationFactory(workspace=workspace)
+    services.viewing_set(profile=agent.agent, conversation=conversation, socket="s1")
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        agent.is_active = False
+        agent.save()
+    assert not ConversationViewer.objects.filter(user=agent).exists()
+    presence = [e for e in events_of(published, "presence") if e["conversation"] == str(conversation.pk)]
+    assert presence and presence[-1]["viewers"] == []
+    assert [e["_group"] for e in events_of(published, "access.revoked")] == [f"agent.{agent.pk}"]

@@ -1144,3 +1144,16 @@ def test_an_address_given_in_a_few_words_keeps_the_conversation_language(bot):
     plan = chat.say("hans at gmx punkt de")
     assert plan.handoff is not None and plan.handoff.language == "de" and plan.language == "de"
     assert plan.handoff.gathered == {"email": "hans@gmx.de"}
+
+
+@pytest.mark.parametrize("text, leaves", [
+    ("never mind", True), ("cancel", True), ("Cancel.", True), ("forget it", True), ("olvídalo", True),
+    ("stop", True), ("stop please", True), ("no, stop", True), ("ok stop it", True), ("salir", True),
+    ("cancel my order", False), ("I want to stop my subscription", False), ("stop charging me twice!", False),
+    ("NW-10001", False), ("no", False),
+])
+def test_what_leaves_a_flows_question(text, leaves):
+    """Re-trial of 3 Dec: "stop please" was asked the question again and "no, stop" read as declining to answer."""
+    from conversations.turn_plan import leaves_a_question
+
+    assert leaves_a_question(text) is leaves

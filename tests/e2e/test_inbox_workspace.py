@@ -323,6 +323,20 @@ def test_the_shift_layout_handoff_line_unread_shortcuts_and_contact_panel(live_s
     ana.wait_for_timeout(1500)  # a toast would have arrived with the assignment's events
     expect(ana.get_by_test_id("toast")).to_have_count(0)
 
+    # A visitor message that comes in as Resolve is clicked is shown, not closed unanswered (re-trial of 3 Dec: the
+    # click 0.3 s after it rendered closed the conversation).
+    from conversations import services
+
+    services.receive_message(conversation=conversation, body="wait, one more question about the invoice")
+    expect(ana.get_by_test_id("history")).to_contain_text("one more question about the invoice")
+    dismiss_toasts(ana)
+    ana.get_by_test_id("resolve").click()
+    expect(ana.get_by_test_id("toast").filter(has_text="The visitor wrote while you were closing it")).to_have_count(1)
+    conversation.refresh_from_db()
+    assert conversation.status != "resolved"
+    dismiss_toasts(ana)
+    ana.wait_for_timeout(3200)  # read by now: Resolve closes it
+
     # Resolved reads as one word, not "Resolved · Resolved".
     ana.get_by_test_id("resolve").click()
     expect(ana.get_by_test_id("resolved-note")).to_contain_text("Resolved.")
