@@ -123,13 +123,9 @@ def conversations_back_to_the_queue(*, agent) -> int:
 def _check_visitor_silent_since(conversation: Conversation, seen_up_to: int) -> None:
     newer = (conversation.messages.filter(id__gt=seen_up_to, sender_type=Message.SenderType.VISITOR)
              .order_by("-id").first())
-    if newer is None:
-        return
-    said = " ".join(newer.body.split())
-    said = said if len(said) <= 120 else said[:119] + "…"
-    raise DomainError("visitor_wrote_meanwhile", f"The visitor wrote while you were closing it: “{said}”. Answer it, "
-                      "or resolve again.", status=409,
-                      fields={"after": f"Message {newer.pk} came after the one you had seen."})
+    if newer is not None:
+        raise DomainError("visitor_wrote_meanwhile", "The visitor wrote while you were closing it: "
+                          f"“{_quoted(newer)}”. Answer it, or resolve again.", status=409, fields=_came_after(newer))
 
 
 @transaction.atomic
@@ -233,10 +229,17 @@ def agent_reply(*, conversation: Conversation, agent, body: str, metadata: dict 
 def _check_no_reply_since(conversation: Conversation, agent, seen_up_to: int) -> None:
     newer = (conversation.messages.filter(id__gt=seen_up_to, sender_type=Message.SenderType.AGENT, private=False)
              .exclude(sender_user=agent).order_by("-id").first())
-    if newer is None:
-        return
-    said = " ".join(newer.body.split())
-    said = said if len(said) <= 120 else said[:119] + "…"
-    raise DomainError("replied_meanwhile", f"{newer.sender_name or 'Another agent'} replied while you were writing: "
-                      f"“{said}”. Send yours anyway, or change it first.", status=409,
-                      fields={"after": f"Message {newer.pk} came after the one you had seen."})
+    if newer is not None:
+        raise DomainError("replied_meanwhile", f"{newer.sender_name or 'Another agent'} replied while you were "
+                          f"writing: “{_quoted(newer)}”. Send yours anyway, or change it first.", status=409,
+                          fields=_came_after(newer))
+
+
+def _quoted(message: Message) -> str:
+    """A message that came after what the agent had seen, on one line and at most 120 characters, for a 409."""
+    said = " ".join(message.body.split())
+    return said if len(said) <= 120 else said[:119] + "…"
+
+
+def _came_after(message: Message) -> dict:
+    return {"after": f"Message {message.pk} came after the one you had seen."}

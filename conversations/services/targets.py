@@ -6,10 +6,10 @@ it, as "specialty: none", which no sweep could assign (trial of 3 Dec). Wired to
 """
 from __future__ import annotations
 
-from conversations.models import Conversation, Handoff
-from routing.dependents import naming, policy_kept_as_default
 from conversations import realtime
+from conversations.models import Conversation, Handoff
 from conversations.services.lifecycle import agent_removed
+from routing.dependents import naming, policy_kept_as_default
 from routing.models import AgentProfile, HandoffPolicy, RestrictedTopic, Specialty, Team
 
 

@@ -140,19 +140,22 @@ def flow_handle_message(*, conversation: Conversation, message: Message, person_
             if picked is None:
                 return False
             run = _start_run(conversation, *picked)
-        reading = _reading(run, conversation, message)
-        if person_asked_in and RunState.from_dict(run.state).status == "waiting_input":
-            reading = replace(reading or Reading(), wants_person=True, asked_in=person_asked_in)
-        inbound = replace(_inbound(conversation, text=message.body), reading=reading)
+        inbound = replace(_inbound(conversation, text=message.body),
+                          reading=_reading(run, conversation, message, person_asked_in))
         return _drive(run, conversation, inbound=inbound, message=message)
 
 
-def _reading(run: FlowRun, conversation: Conversation, message: Message) -> Reading | None:
-    """The assistant's reading of an answer to a waiting Collect Input (its escapes need it)."""
+def _reading(run: FlowRun, conversation: Conversation, message: Message,
+             person_asked_in: str = "") -> Reading | None:
+    """The assistant's reading of an answer to a waiting Collect Input (its escapes need it); with `person_asked_in`,
+    read as asking for a person in those words."""
     if RunState.from_dict(run.state).status != "waiting_input":
         return None
     history = conversation_selectors.message_history(conversation=conversation, before=message.pk)
-    return ai.reading(workspace=conversation.workspace, text=message.body, history=history)
+    reading = ai.reading(workspace=conversation.workspace, text=message.body, history=history)
+    if person_asked_in:
+        reading = replace(reading or Reading(), wants_person=True, asked_in=person_asked_in)
+    return reading
 
 
 def flow_resume_effect(*, run_id: int, result: EffectResult) -> bool:

@@ -12,16 +12,27 @@ from tests.conftest import request_handoff
 pytestmark = pytest.mark.django_db
 
 
+def default_specialty(workspace) -> tuple[Specialty, object]:
+    """A "general" specialty, the workspace's default target; and the policy."""
+    general = Specialty.objects.create(workspace=workspace, name="general")
+    policy = workspace.policy
+    policy.target_kind, policy.target_specialty = "specialty", general
+    policy.save()
+    return general, policy
+
+
+def agent_with(workspace, specialty):
+    user = factories.AgentFactory(workspace=workspace).user
+    user.agent.specialties.set([specialty])
+    return user
+
+
 def test_deleting_a_specialty_sends_its_topic_and_its_queue_to_the_default_target(workspace, no_tasks):
     """Deleting "medical" left the "Medical" topic and its queued handoffs as "specialty: none": nobody was ever
     assigned, with three agents online (trial of 3 Dec)."""
     medical = Specialty.objects.create(workspace=workspace, name="medical")
-    general = Specialty.objects.create(workspace=workspace, name="general")
-    online = factories.AgentFactory(workspace=workspace).user
-    online.agent.specialties.set([general])
-    policy = workspace.policy
-    policy.target_kind, policy.target_specialty = "specialty", general
-    policy.save()
+    general, policy = default_specialty(workspace)
+    online = agent_with(workspace, general)
     topic = RestrictedTopic.objects.create(policy=policy, name="Medical", keywords=["ibuprofen"],
                                            target_kind="specialty", target_specialty=medical)
     waiting = request_handoff(factories.ConversationFactory(workspace=workspace),
@@ -68,19 +79,14 @@ def test_deleting_an_agent_in_the_admin_sends_the_conversations_they_hold_back_t
     from conversations.models import Conversation
 
     admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
-    general = Specialty.objects.create(workspace=workspace, name="general")
-    leaving = factories.AgentFactory(workspace=workspace).user
-    leaving.agent.specialties.set([general])
-    policy = workspace.policy
-    policy.target_kind, policy.target_specialty = "specialty", general
-    policy.save()
+    general, _ = default_specialty(workspace)
+    leaving = agent_with(workspace, general)
     taken = request_handoff(factories.ConversationFactory(workspace=workspace))
     services.handoff_acknowledge(handoff=taken, agent=leaving)
     waiting = request_handoff(factories.ConversationFactory(workspace=workspace),
                               target=services.Target(kind="user", user=leaving))
     assert (taken.assigned_to_id, waiting.assigned_to_id) == (leaving.pk, leaving.pk)
-    colleague = factories.AgentFactory(workspace=workspace).user
-    colleague.agent.specialties.set([general])
+    colleague = agent_with(workspace, general)
     client = Client()
     client.force_login(admin)
 
@@ -102,16 +108,11 @@ def test_deactivating_an_agent_hands_back_the_conversations_they_had_taken(works
     had taken stayed theirs, with nobody left to answer it; now it goes to a colleague of the default target."""
     from conversations.models import Conversation
 
-    general = Specialty.objects.create(workspace=workspace, name="general")
-    policy = workspace.policy
-    policy.target_kind, policy.target_specialty = "specialty", general
-    policy.save()
-    leaving = factories.AgentFactory(workspace=workspace).user
-    leaving.agent.specialties.set([general])
+    general, _ = default_specialty(workspace)
+    leaving = agent_with(workspace, general)
     taken = request_handoff(factories.ConversationFactory(workspace=workspace))
     services.handoff_acknowledge(handoff=taken, agent=leaving)
-    colleague = factories.AgentFactory(workspace=workspace).user
-    colleague.agent.specialties.set([general])
+    colleague = agent_with(workspace, general)
 
     leaving.is_active = False
     leaving.save()
