@@ -44,7 +44,7 @@ def test_each_operation_takes_its_own_input(schema):
         name = _body_ref(paths[path][method]).rsplit("/", 1)[-1]
         return set(components[name]["properties"])
 
-    assert body_fields("/api/v1/conversations/{conversation_id}/assign/") == {"user_id", "team_id"}
+    assert body_fields("/api/v1/conversations/{conversation_id}/assign/") == {"user_id", "team_id", "expected_assignee_id"}
     assert body_fields("/api/v1/conversations/{conversation_id}/resolve/") == {"resolution", "csat", "after"}
     assert body_fields("/api/v1/widget/conversations/") == {"name", "email", "attributes", "workspace", "language"}
     assert body_fields("/api/v1/auth/token/") == {"username", "password"}

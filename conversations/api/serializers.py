@@ -52,6 +52,11 @@ class ReplyInput(MessageBodyInput):
 class AssignInput(serializers.Serializer):
     user_id = serializers.IntegerField(required=False)
     team_id = serializers.IntegerField(required=False)
+    expected_assignee_id = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text="The assignee on the agent's screen (null: nobody). When it has changed since, nothing changes: "
+                  "409 `assigned_meanwhile`. Without it, assigning to yourself a conversation a colleague has taken "
+                  "is refused (409 `already_assigned`); with their id it is a deliberate takeover.")
 
     def validate(self, attrs):
         if ("user_id" in attrs) == ("team_id" in attrs):

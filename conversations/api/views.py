@@ -318,7 +318,9 @@ class ConversationAssignApi(_AgentConversationApi):
             if team is None:
                 raise DomainError("not_found", "No such team in this workspace.", status=404,
                                   fields={"team_id": ["Unknown team."]})
-        conversation = services.conversation_assign(conversation=conversation, by=request.user, user=user, team=team)
+        seen = data.validated_data.get("expected_assignee_id", services.ASSIGNEE_NOT_GIVEN)
+        conversation = services.conversation_assign(conversation=conversation, by=request.user, user=user, team=team,
+                                                    seen_assignee_id=seen)
         return self.detail(conversation)
 
 

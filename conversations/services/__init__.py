@@ -31,6 +31,7 @@ from conversations.services.handoffs import (
     open_handoff,
 )
 from conversations.services.lifecycle import (
+    ASSIGNEE_NOT_GIVEN,
     agent_reply,
     conversation_assign,
     conversation_close,
@@ -80,7 +81,7 @@ from conversations.services.turn_outcomes import (
 )
 
 __all__ = [
-    "HandoffRequest", "IncomingMessage", "Target", "agent_reply", "agent_seen", "ai_reply", "ai_reply_locked", "answer_check_record",
+    "ASSIGNEE_NOT_GIVEN", "HandoffRequest", "IncomingMessage", "Target", "agent_reply", "agent_seen", "ai_reply", "ai_reply_locked", "answer_check_record",
     "canned_response_create", "canned_response_delete", "canned_response_render", "canned_response_update", "clean_body",
     "clean_idempotency_key", "clean_tags", "contact_fill_details", "contact_update_attributes", "conversation_assign",
     "conversation_close", "conversation_remember", "conversation_reopen", "conversation_tag", "conversation_unassign",

@@ -24,12 +24,21 @@ from routing import presence
 from routing.models import AgentProfile, TargetKind, Team
 
 
+ASSIGNEE_NOT_GIVEN = object()  # conversation_assign: the caller did not say which assignee it saw
+
+
 @transaction.atomic
-def conversation_assign(*, conversation: Conversation, by, user=None, team: Team | None = None) -> Conversation:
-    """Manual assignment to an agent or a team. The new owner must acknowledge (unless they assigned themselves)."""
+def conversation_assign(*, conversation: Conversation, by, user=None, team: Team | None = None,
+                        seen_assignee_id=ASSIGNEE_NOT_GIVEN) -> Conversation:
+    """Manual assignment to an agent or a team. The new owner must acknowledge (unless they assigned themselves).
+    `seen_assignee_id`: the assignee on the agent's screen (None: nobody); another one by now refuses it (409
+    "assigned_meanwhile"). Without it, taking for oneself what a colleague has taken is refused (409
+    "already_assigned"): two agents clicking "Assign to me" at once both got 200 and the first lost it unaware
+    (trial of 3 Dec)."""
     if (user is None) == (team is None):
         raise DomainError("invalid", "Give exactly one of user_id or team_id.", status=400)
     conversation = lock_conversation(conversation)
+    _check_owner_unchanged(conversation, by=by, user=user, seen_assignee_id=seen_assignee_id)
     if user is not None and not AgentProfile.objects.filter(user=user, workspace_id=conversation.workspace_id,
                                                             user__is_active=True).exists():
         raise DomainError("not_found", "No such agent in this workspace.", status=404, fields={"user_id": ["Unknown agent."]})
@@ -77,6 +86,22 @@ def conversation_assign(*, conversation: Conversation, by, user=None, team: Team
     return conversation
 
 
+def _check_owner_unchanged(conversation: Conversation, *, by, user, seen_assignee_id) -> None:
+    owner = conversation.assignee
+    owner_id = owner.pk if owner else None
+    if seen_assignee_id is ASSIGNEE_NOT_GIVEN:  # taking for oneself what a colleague has taken needs saying so
+        if (user is not None and user.pk == by.pk and owner_id not in (None, by.pk)
+                and conversation.status == Conversation.Status.ASSIGNED):
+            raise DomainError("already_assigned", f"{user_name(owner)} has this conversation. To take it over, "
+                              f"assign it again with expected_assignee_id {owner_id}.", status=409,
+                              fields={"expected_assignee_id": [f"The assignee now: {owner_id}."]})
+        return
+    if seen_assignee_id != owner_id and not (user is not None and owner_id == user.pk):
+        raise DomainError("assigned_meanwhile", "This conversation was reassigned while you looked: it is with "
+                          f"{user_name(owner) if owner else 'nobody'} now.", status=409,
+                          fields={"expected_assignee_id": [f"The assignee now: {owner_id}."]})
+
+
 def _context_so_far(conversation: Conversation) -> tuple[str, dict]:
     """The summary a new owner reads: what the AI learnt in this episode, else the last handoff's."""
     memory = TurnMemory.from_dict(conversation.assistant_state)
@@ -120,7 +145,23 @@ def conversations_back_to_the_queue(*, agent) -> int:
     return moved
 
 
+def _check_same_resolution(conversation: Conversation, resolution: str, by_kind: str) -> None:
+    """A repeat is a no-op; an agent closing it otherwise than a colleague just did is told (409): two agents
+    resolving at once, as "resolved" and as "spam", both got 200 and the second's spam was never recorded."""
+    if resolution == conversation.resolution or by_kind != Conversation.ResolvedBy.AGENT:
+        return
+    who = (user_name(conversation.resolved_by) if conversation.resolved_by_id
+           else {Conversation.ResolvedBy.AI: "The AI", Conversation.ResolvedBy.FLOW: "A flow"}.get(
+               conversation.resolved_by_kind, "Someone"))
+    raise DomainError("already_resolved", f"{who} resolved this conversation as “{conversation.get_resolution_display()}” "
+                      "first. Reopen it to change that.", status=409,
+                      fields={"resolution": [f"Already resolved as {conversation.resolution}."]})
+
+
 def _check_visitor_silent_since(conversation: Conversation, seen_up_to: int) -> None:
+    if not conversation.messages.filter(id=seen_up_to).exists():
+        raise DomainError("invalid", f"Message {seen_up_to} is not in this conversation.", status=400,
+                          fields={"after": ["The id of a message of this conversation."]})
     newer = (conversation.messages.filter(id__gt=seen_up_to, sender_type=Message.SenderType.VISITOR)
              .order_by("-id").first())
     if newer is not None:
@@ -165,6 +206,7 @@ def conversation_close(*, conversation: Conversation, resolution: str, by=None,
                           fields={"resolution": [f"One of {', '.join(Conversation.Resolution.values)}."]})
     conversation = lock_conversation(conversation)
     if conversation.status == Conversation.Status.RESOLVED:
+        _check_same_resolution(conversation, resolution, by_kind)
         return conversation, False
     if seen_up_to is not None:
         _check_visitor_silent_since(conversation, seen_up_to)

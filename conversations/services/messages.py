@@ -69,8 +69,22 @@ LOCK_RELATED = ("contact", "assignee", "team", "workspace")
 def lock_conversation(conversation: Conversation, *, related: tuple[str, ...] = LOCK_RELATED) -> Conversation:
     """The conversation's row, fresh and locked until the transaction ends, with `related` joined in
     (any other relation loads when first read)."""
-    return (Conversation.objects.select_for_update(of=("self",)).select_related(*related)
-            .get(pk=conversation.pk))
+    locked = (Conversation.objects.select_for_update(of=("self",)).select_related(*related)
+              .get(pk=conversation.pk))
+    _forget_stale_joins(locked, related)
+    return locked
+
+
+def _forget_stale_joins(conversation: Conversation, related: tuple[str, ...]) -> None:
+    """FOR UPDATE that waited for another writer re-reads the locked row only: what was joined to it is from before
+    the wait. Ben's "Assign to me", locked behind Ana's, read assignee_id Ana and assignee None. A joined row that is
+    not the one the row points to now is dropped, to load when first read."""
+    for name in related:
+        field = Conversation._meta.get_field(name)
+        if field.is_cached(conversation):
+            joined = field.get_cached_value(conversation)
+            if (joined.pk if joined is not None else None) != getattr(conversation, field.attname):
+                field.delete_cached_value(conversation)
 
 
 def conversation_reopen(*, conversation: Conversation) -> None:

@@ -1103,6 +1103,8 @@ function assign() {
   }
   const [kind, targetId] = [value.slice(0, value.indexOf(":")), value.slice(value.indexOf(":") + 1)];
   const body = kind === "team" ? { team_id: targetId } : { user_id: targetId };
+  // the owner on screen: a colleague who took it meanwhile is shown (409), not silently replaced
+  body.expected_assignee_id = state.open && state.open.assignee ? state.open.assignee.id : null;
   runAction(dom.assignSubmit, (id) => api(`conversations/${enc(id)}/assign/`, { method: "POST", body }), "Couldn't assign it").then((done) => {
     if (done) dom.assignSelect.value = "";
   });
