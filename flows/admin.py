@@ -34,6 +34,14 @@ class FlowAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # the builder creates flows, so that they are validated
 
+    # as the builder deletes: running conversations end their run, past ones keep their flow steps
+    def delete_model(self, request, obj):
+        services.flow_delete(flow=obj)
+
+    def delete_queryset(self, request, queryset):
+        for flow in queryset:
+            services.flow_delete(flow=flow)
+
 
 @admin.register(FlowVersion)
 class FlowVersionAdmin(admin.ModelAdmin):

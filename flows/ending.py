@@ -39,5 +39,5 @@ def end_run(run: FlowRun, conversation: Conversation, *, reason: str, line: str)
 
 
 def log_line(run: FlowRun, conversation: Conversation, step: int, line: str) -> None:
-    FlowStepLog.objects.create(run=run, conversation=conversation, step=step,
+    FlowStepLog.objects.create(run=run, conversation=conversation, step=step, flow_name=run.flow.name,
                                text=f"flow {run.flow.name}: {line}"[:500])

@@ -110,7 +110,10 @@ class FlowRun(models.Model):
 class FlowStepLog(models.Model):
     """One line of a run's log, for agents (not visitors): "flow Billing: collected email"."""
 
-    run = models.ForeignKey(FlowRun, on_delete=models.CASCADE, related_name="logs")
+    # A deleted flow takes its runs with it, not what its runs did on past conversations (trial of 3 Dec): the
+    # line stays with no run, and `flow_name` still says which flow it was.
+    run = models.ForeignKey(FlowRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs")
+    flow_name = models.CharField(max_length=100, blank=True, default="")
     conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE,
                                      related_name="flow_logs")
     text = models.CharField(max_length=500)

@@ -10,7 +10,8 @@ from django.db.models import Max
 from flows import selectors
 from flows.document import errors_of, issue_payload, normalized
 from flows.graph import FlowDocumentError, FlowGraph
-from flows.models import Flow, FlowVersion
+from flows.ending import flow_end_runs
+from flows.models import Flow, FlowRun, FlowVersion
 from helpdesk.errors import DomainError
 
 if TYPE_CHECKING:
@@ -144,8 +145,16 @@ def flow_unpublish(*, flow: Flow) -> Flow:
 
 @transaction.atomic
 def flow_delete(*, flow: Flow) -> None:
-    """Delete the flow, its versions and its runs (a conversation in it goes back to the assistant)."""
+    """Delete the flow, its versions and its runs (a conversation in it goes back to the assistant). What its runs
+    did stays in the conversations' flow steps."""
+    _end_runs(Flow.objects.filter(pk=flow.pk))
     Flow.objects.filter(pk=flow.pk).delete()
+
+
+def _end_runs(flows) -> None:
+    """Conversations half-way through flows about to be deleted end them first, with a line saying so."""
+    for run in FlowRun.objects.filter(flow__in=flows, active=True).select_related("conversation"):
+        flow_end_runs(conversation=run.conversation, reason="flow_deleted")
 
 
 @transaction.atomic
@@ -176,4 +185,6 @@ def flow_replace_all(*, workspace: Workspace, flows: list[dict]) -> None:
             flow.published_version = None
         flow.save()
         kept.append(flow.pk)
-    Flow.objects.filter(workspace=workspace).exclude(pk__in=kept).delete()
+    gone = Flow.objects.filter(workspace=workspace).exclude(pk__in=kept)
+    _end_runs(gone)
+    gone.delete()

@@ -359,7 +359,8 @@ def _apply(run: FlowRun, conversation: Conversation, effects: list[Effect], *, s
                     metadata["quick_replies"] = list(effect.quick_replies)
                 conversation_services.ai_reply(conversation=conversation, body=effect.text, metadata=metadata)
         elif isinstance(effect, Log):
-            FlowStepLog.objects.create(run=run, conversation=conversation, step=state.steps, text=effect.text[:500])
+            FlowStepLog.objects.create(run=run, conversation=conversation, step=state.steps, flow_name=name,
+                                       text=effect.text[:500])
         elif isinstance(effect, LetAIAnswer):
             text = message.body if message is not None else state.last_message
             later = any(_visible(e) for e in effects[index + 1:])

@@ -452,6 +452,24 @@ def test_flow_end_runs_and_the_log_selector(conversation, deliver, make_flow):
     assert not FlowRun.objects.filter(active=True).exists()
 
 
+def test_deleting_a_flow_keeps_what_it_did_and_ends_its_running_conversations(conversation, deliver, make_flow,
+                                                                                workspace):
+    """Trial of 3 Dec: deleting a flow deleted its runs' log, so past conversations lost their "Flow steps"."""
+    flow = make_flow([ASK_EMAIL, THANKS])
+    done = factories.ConversationFactory(workspace=workspace)
+    deliver(done, "billing")
+    deliver(done, "done@example.org")
+    deliver(conversation, "billing")  # still waits for the email
+    before = [e["text"] for e in selectors.flow_log_for(done)]
+
+    services.flow_delete(flow=flow)
+
+    assert not Flow.objects.exists() and not FlowRun.objects.exists()
+    assert [e["text"] for e in selectors.flow_log_for(done)] == before
+    assert {e["flow"] for e in selectors.flow_log_for(done)} == {"Billing"}
+    assert [e["text"] for e in selectors.flow_log_for(conversation)][-1] == "flow Billing: ended (flow_deleted)"
+
+
 def test_step_logs_are_not_messages(conversation, deliver, make_flow):
     make_flow([ASK_EMAIL])
 
