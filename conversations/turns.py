@@ -93,7 +93,10 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
             # Flows triggered by "conversation started" start first (the widget starts them when it opens
             # a conversation, before the visitor writes); the message then goes to them like any other.
             flow_services.flow_start_for_new_conversation(conversation=conversation)
-        if _overtaken(conversation, message):  # the newer message's turn answers with the fuller context
+        if _overtaken(conversation, message) and not flow_selectors.run_waits_for_an_answer(conversation=conversation):
+            # the newer message's turn answers with the fuller context; a flow's question takes each message in
+            # turn instead ("NW-24680" then "I want to talk to a person": the number is the answer, and the agent
+            # the request brings in reads it; merged, it never reached the flow: re-trial of 3 Dec)
             services.message_turn_settle(message=message, outcome=Message.TurnOutcome.MERGED)
             return True
         if flow_services.flow_handle_message(conversation=conversation, message=message,
@@ -262,8 +265,14 @@ def _handoff_request(conversation: Conversation, plan: TurnPlan) -> services.Han
     target = services.restricted_topic_target(workspace=conversation.workspace, topic=h.topic) or services.Target()
     priority, reasons = services.handoff_priority(conversation=conversation, restricted_topic=bool(h.topic),
                                                  frustrated=h.frustrated)
-    return services.HandoffRequest(trigger=h.trigger, reason=h.reason, target=target, summary=h.summary,
-                                   priority=priority, priority_reasons=reasons, gathered=dict(h.gathered),
+    summary, gathered = h.summary, dict(h.gathered)
+    told_the_flow = {name: value for name, value in flow_selectors.flow_answers_for(conversation=conversation).items()
+                     if name not in gathered}
+    if told_the_flow:  # the flow asked first ("What's your order number?"): the agent reads the answer too
+        summary += "\nTold a flow: " + "; ".join(f"{name}: {value}" for name, value in told_the_flow.items())
+        gathered = {**told_the_flow, **gathered}
+    return services.HandoffRequest(trigger=h.trigger, reason=h.reason, target=target, summary=summary,
+                                   priority=priority, priority_reasons=reasons, gathered=gathered,
                                    language=h.language, notice=h.notice)
 
 

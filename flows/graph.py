@@ -109,6 +109,15 @@ class FlowGraph:
             "edges": [{"from": e.source, "to": e.target, "when": e.when} for e in self.edges],
         }
 
+    @cached_property
+    def visitor_variables(self) -> frozenset[str]:
+        """The variables filled from the visitor's own words (a Collect Input's answer, an AI Action's extraction),
+        as opposed to what a webhook, a classification or an action set (`order_found`): an agent reads the first as
+        what the visitor gave."""
+        return frozenset(
+            str(n.config.get("variable")) for n in self.nodes if n.config.get("variable") and (
+                n.type == "collect_input" or (n.type == "ai_action" and n.config.get("task", "extract") == "extract")))
+
     @property
     def entry(self) -> Node | None:
         """The node a new run starts at: the first in document order (None if empty)."""

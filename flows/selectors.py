@@ -11,6 +11,7 @@ from conversations.payloads import iso
 from flows.document import TargetNames, flow_issues
 from flows.graph import FlowDocumentError, FlowGraph
 from flows.models import Flow, FlowRun, FlowStepLog
+from flows.nodes import as_text
 from flows.validation import FlowIssue
 from helpdesk.ids import parse_id
 from routing import hours
@@ -74,6 +75,28 @@ def active_run_for(*, conversation: Conversation, lock: bool = False) -> FlowRun
     if lock:
         qs = qs.select_for_update(of=("self",))
     return qs.select_related("flow", "version").first()
+
+
+def flow_answers_for(*, conversation: Conversation) -> dict[str, str]:
+    """What the visitor told the conversation's flows since it last went to a person (its flows' Collect Inputs and
+    extractions, oldest run first): the assistant's handoff carries it ("NW-24680" answered the order flow, then "I
+    want to talk to a person": the agent read no order number, re-trial of 3 Dec)."""
+    last_handoff = conversation.handoffs.order_by("-requested_at").values_list("requested_at", flat=True).first()
+    runs = FlowRun.objects.filter(conversation=conversation).select_related("version").order_by("id")
+    if last_handoff is not None:
+        runs = runs.filter(started_at__gt=last_handoff)
+    answers: dict[str, str] = {}
+    for run in runs:
+        given = FlowGraph.from_document(run.version.graph or {}).visitor_variables
+        variables = (run.state or {}).get("variables") or {}
+        answers.update({name: as_text(value) for name, value in variables.items()
+                        if name in given and as_text(value).strip()})
+    return answers
+
+
+def run_waits_for_an_answer(*, conversation: Conversation) -> bool:
+    """The conversation's active run asks the visitor something and waits for the answer (a Collect Input)."""
+    return FlowRun.objects.filter(conversation=conversation, active=True, state__status="waiting_input").exists()
 
 
 def workspace_in_office_hours(*, workspace: Workspace, now: datetime | None = None) -> bool:

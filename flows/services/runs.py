@@ -423,10 +423,15 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
         ending.log_line(run, conversation, state.steps, f"no {effect.target_kind} named {effect.target_name} any more; "
                                                         "handed off to the workspace's default target")
         target = conversation_services.Target()
-    gathered = {k: as_text(v) for k, v in state.variables.items()}
+    # what the visitor gave is "gathered"; what the flow found out itself (a webhook's `order_found`) is only told
+    given = FlowGraph.from_document(run.version.graph or {}).visitor_variables
+    gathered = {k: as_text(v) for k, v in state.variables.items() if k in given}
+    found = {k: as_text(v) for k, v in state.variables.items() if k not in given}
     lines = [f"Flow “{run.flow.name}” handed off: {effect.reason}."]
     if gathered:
         lines.append("Collected: " + "; ".join(f"{k}: {v}" for k, v in gathered.items()) + ".")
+    if found:
+        lines.append("The flow found: " + "; ".join(f"{k}: {v}" for k, v in found.items()) + ".")
     if state.last_message:
         lines.append(f"Last visitor message: “{state.last_message[:300]}”")
     # (a visitor who escaped the flow is prioritised like one outside it: a restricted topic or anger counts)

@@ -771,6 +771,28 @@ def test_a_request_for_a_person_just_before_the_answer_to_a_flows_question_leave
     assert not any("looking up" in m.body for m in conversation.messages.exclude(sender_type="visitor"))
 
 
+@pytest.mark.parametrize("request_words", ["I want to talk to a person", "can I speak to someone please?"])
+def test_the_answer_to_a_flows_question_sent_just_before_a_request_for_a_person_reaches_the_handoff(
+        shop, conversation, request_words):
+    """Re-trial of 3 Dec: the flow waits for the order number; "NW-24680" and "I want to talk to a person" arrive
+    together. The number was merged into the request's turn and never reached the flow: the agent got a handoff
+    without it. Each message goes to the waiting question in its order, so the agent reads the number."""
+    from flows.models import FlowRun
+
+    workspace, _, agent = shop
+    order_flow(workspace)
+    say(conversation, "How do I track my order?")
+    sent = burst(conversation, ["NW-24680", request_words])
+
+    sent[0].refresh_from_db()
+    assert sent[0].turn_outcome == "flow", "the answer went to the question that waited for it"
+    assert FlowRun.objects.get(conversation=conversation).state["variables"]["order"] == "NW-24680"
+    handoff = handoff_of(conversation)
+    assert handoff is not None and (handoff.trigger, handoff.assigned_to) == ("user_request", agent)
+    assert request_words in handoff.reason
+    assert "NW-24680" in (str(handoff.gathered) + handoff.summary), (handoff.gathered, handoff.summary)
+
+
 def test_a_request_for_a_person_taken_back_before_a_flow_keyword_leaves_the_flow_its_message(shop, conversation):
     workspace, _, _ = shop
     order_flow(workspace)

@@ -358,6 +358,30 @@ def test_webhook_node_queues_the_call_after_commit(conversation, deliver, make_f
     assert consumed is False and FlowRun.objects.get().steps == run.steps
 
 
+def test_a_flows_handoff_gathers_what_the_visitor_gave_not_what_a_webhook_found(conversation, deliver, make_flow,
+                                                                                  billing_team, monkeypatch):
+    """Trial of 3 Dec: the handoff's "gathered" listed `order_found: false`, as if the visitor had said it. The
+    webhook's findings are in the summary, said as the flow's."""
+    from flows import tasks
+    from flows.engine import EffectResult
+
+    monkeypatch.setattr(tasks.call_webhook_task, "delay", lambda *args: None)
+    make_flow([("ask", "collect_input", {"variable": "order", "question": "Order?"}),
+               ("hook", "webhook", {"url": "https://hooks.example.org/orders", "secret": "s",
+                                    "map": {"order_found": "found"}}),
+               HANDOFF])
+    deliver(conversation, "billing")
+    deliver(conversation, "NW-1")
+    run = FlowRun.objects.get()
+
+    assert services.flow_resume_effect(run_id=run.pk, result=EffectResult(ok=True, json={"found": False},
+                                                                          step=run.steps))
+
+    handoff = Handoff.objects.get(conversation=conversation)
+    assert handoff.gathered == {"order": "NW-1"}
+    assert "Collected: order: NW-1." in handoff.summary and "The flow found: order_found: false." in handoff.summary
+
+
 def test_handoff_to_a_specialty_round_robins(conversation, deliver, make_flow, workspace):
     refunds = factories.SpecialtyFactory(workspace=workspace, name="refunds")
     agent = factories.AgentFactory(workspace=workspace, specialties=[refunds]).user
