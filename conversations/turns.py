@@ -93,7 +93,8 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
             # Flows triggered by "conversation started" start first (the widget starts them when it opens
             # a conversation, before the visitor writes); the message then goes to them like any other.
             flow_services.flow_start_for_new_conversation(conversation=conversation)
-        if _overtaken(conversation, message) and not flow_selectors.run_waits_for_an_answer(conversation=conversation):
+        if _overtaken(conversation, message) and not flow_services.flow_takes_as_answer(conversation=conversation,
+                                                                                         message=message):
             # the newer message's turn answers with the fuller context; a flow's question takes each message in
             # turn instead ("NW-24680" then "I want to talk to a person": the number is the answer, and the agent
             # the request brings in reads it; merged, it never reached the flow: re-trial of 3 Dec)

@@ -578,6 +578,27 @@ def _answer_value(config: CollectInputConfig, text: str, reading: Reading) -> Js
     return value
 
 
+def answers_the_question(graph: FlowGraph, state: RunState, text: str, reading: Reading | None = None) -> bool:
+    """Whether `text` is the answer the run waits for: a value its Collect Input takes, and no escape from it. A
+    message a newer one overtook goes to the question only then ("NW-24680" sent just before "I want to talk to a
+    person"), not "ok" or "let me check" typed while the visitor looked the number up, nor part of a free-text
+    answer."""
+    node = graph.node(state.node_id) if state.status == "waiting_input" and state.node_id else None
+    if node is None or node.type != "collect_input":
+        return False
+    config = parse_node(node).config
+    assert isinstance(config, CollectInputConfig)
+    if not expects_specific_value(config):
+        return False  # free text comes in pieces ("my package", "arrived broken"): the newest message takes it
+    if _is_one_of_the_choices(config, text):
+        return True
+    reading = reading or Reading()
+    on_a_topic = bool(reading.topic) and (config.kind != "text" or expects_specific_value(config))
+    if reading.why_asked or reading.wants_person or reading.upset or on_a_topic or reading.leaving:
+        return False
+    return _answer_value(config, text, reading) is not None
+
+
 def _counts_as_refusal(config: CollectInputConfig, text: str) -> bool:
     """A refusal of a free-text question is short ("no", "rather not"): "No refund came yet" is an answer."""
     return expects_specific_value(config) or config.kind != "text" or len(text.split()) <= 3

@@ -554,13 +554,22 @@ def expects_specific_value(config: CollectInputConfig) -> bool:
     return bool(words & _SPECIFIC_WORDS) and not words & _FREE_TEXT_WORDS
 
 
+# One word that says something else than a code: "ok" while the visitor looks the number up is no order number
+_NOT_A_CODE = frozenset({
+    "ok", "okay", "k", "kk", "sure", "yes", "yeah", "yep", "yup", "no", "nope", "wait", "hmm", "hm", "um", "uh", "hi",
+    "hello", "hey", "thanks", "thx", "ty", "alright", "right", "fine", "cool", "great", "one", "sec", "moment",
+    "vale", "sí", "si", "claro", "espera", "momento", "hola", "gracias", "oui", "non", "attends", "merci", "bonjour",
+    "ja", "nein", "moment", "danke", "hallo", "sim", "não", "nao", "obrigado", "obrigada", "olá", "ola"})
+
+
 def looks_like_value(text: str, *, bare_word: bool = True) -> bool:
     """Whether a message holds a specific value: a token with a digit ("A1234", "it's 55512"), or
-    (with `bare_word`) one word alone ("ABCDEF"; not when the word is a refusal such as "skip")."""
+    (with `bare_word`) one word alone ("ABCDEF"; not when the word is a refusal such as "skip", nor "ok" or "wait")."""
     tokens = text.split()
     if any(re.search(r"\d", token) for token in tokens):
         return True
-    return bare_word and len(tokens) == 1 and "?" not in text
+    return (bare_word and len(tokens) == 1 and "?" not in text
+            and re.sub(r"[^\w]", "", text).casefold() not in _NOT_A_CODE)
 
 
 # --- placeholders and paths ------------------------------------------------------------

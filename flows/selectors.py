@@ -94,11 +94,6 @@ def flow_answers_for(*, conversation: Conversation) -> dict[str, str]:
     return answers
 
 
-def run_waits_for_an_answer(*, conversation: Conversation) -> bool:
-    """The conversation's active run asks the visitor something and waits for the answer (a Collect Input)."""
-    return FlowRun.objects.filter(conversation=conversation, active=True, state__status="waiting_input").exists()
-
-
 def workspace_in_office_hours(*, workspace: Workspace, now: datetime | None = None) -> bool:
     """A Branch's office-hours condition: some team of the workspace is open (no teams: always open)."""
     now = now or timezone.now()

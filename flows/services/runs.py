@@ -59,6 +59,7 @@ from flows.engine import (
     Step,
     UpdateTags,
     advance,
+    answers_the_question,
 )
 from flows.graph import FlowGraph
 from flows.models import Flow, FlowRun, FlowStepLog, FlowVersion
@@ -143,6 +144,16 @@ def flow_handle_message(*, conversation: Conversation, message: Message, person_
         inbound = replace(_inbound(conversation, text=message.body),
                           reading=_reading(run, conversation, message, person_asked_in))
         return _drive(run, conversation, inbound=inbound, message=message)
+
+
+def flow_takes_as_answer(*, conversation: Conversation, message: Message) -> bool:
+    """Under the caller's lock: the conversation's flow waits on a question and `message` answers it. The turn of a
+    message a newer one overtook gives it to the flow then, instead of merging it into the newer one's turn."""
+    run = selectors.active_run_for(conversation=conversation)
+    if run is None or RunState.from_dict(run.state).status != "waiting_input":
+        return False
+    return answers_the_question(FlowGraph.from_document(run.version.graph), RunState.from_dict(run.state),
+                                message.body, _reading(run, conversation, message))
 
 
 def _reading(run: FlowRun, conversation: Conversation, message: Message,

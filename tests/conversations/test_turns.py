@@ -793,6 +793,22 @@ def test_the_answer_to_a_flows_question_sent_just_before_a_request_for_a_person_
     assert "NW-24680" in (str(handoff.gathered) + handoff.summary), (handoff.gathered, handoff.summary)
 
 
+def test_words_typed_before_the_answer_to_a_flows_question_are_not_taken_as_answers(shop, conversation):
+    """Only a message the question takes goes to it ahead of a newer one: "ok" and "let me check" typed while the
+    visitor looks up the number are merged as before, not asked again as bad order numbers."""
+    workspace, _, _ = shop
+    order_flow(workspace)
+    say(conversation, "How do I track my order?")
+    sent = burst(conversation, ["ok", "let me check", "NW-24680"])
+    outcomes = []
+    for message in sent:
+        message.refresh_from_db()
+        outcomes.append(message.turn_outcome)
+    assert outcomes == ["merged", "merged", "flow"]
+    assert last_reply(conversation).body == "Thanks, looking up NW-24680."
+    assert sum("order number" in m.body for m in conversation.messages.exclude(sender_type="visitor")) == 1
+
+
 def test_a_request_for_a_person_taken_back_before_a_flow_keyword_leaves_the_flow_its_message(shop, conversation):
     workspace, _, _ = shop
     order_flow(workspace)

@@ -7,7 +7,7 @@ import pytest
 
 from typing import Any
 
-from flows.engine import Inbound, Reading, RequestHandoff, RunState, SendMessage, Step, advance
+from flows.engine import Inbound, Reading, RequestHandoff, RunState, SendMessage, Step, advance, answers_the_question
 from flows.graph import FlowGraph
 from flows.nodes import WHY_WE_ASK, CollectInputConfig, expects_specific_value, looks_like_value
 from tests.flows.conftest import graph_document
@@ -320,3 +320,27 @@ def test_leaving_with_a_question_answers_it_and_a_choice_named_like_leaving_is_s
 def test_a_request_for_a_person_with_leaving_words_still_hands_off() -> None:
     step = answer(ORDERS, waiting(ORDERS), "forget it, get me a human", Reading(leaving=LEAVING, wants_person=True))
     assert handoffs(step) and LEAVING not in sent(step)
+
+
+@pytest.mark.parametrize("text", ["ok", "Okay!", "wait", "vale", "hmm"])
+def test_a_word_of_acknowledgement_is_no_order_number(text: str) -> None:
+    """"ok" typed while the visitor looks the number up was looked up as the order number."""
+    step = answer(ORDERS, waiting(ORDERS), text, Reading())
+    assert "order_number" not in step.state.variables and step.state.status == "waiting_input"
+    assert answer(ORDERS, waiting(ORDERS), "ABCDEF", Reading()).state.variables["order_number"] == "ABCDEF"
+
+
+@pytest.mark.parametrize(("graph", "text", "reading", "takes"), [
+    (ORDERS, "NW-24680", Reading(), True),
+    (ORDERS, "ok", Reading(), False),
+    (ORDERS, "let me check", Reading(), False),
+    (ORDERS, "NW-24680, get me a person", Reading(wants_person=True), False),
+    (ORDERS, "never mind", Reading(leaving="All right."), False),
+    (flow(("ask", "collect_input", {"variable": "issue", "kind": "text", "question": "What happened?"})),
+     "my package", Reading(), False),
+])
+def test_which_message_a_waiting_question_takes_ahead_of_a_newer_one(graph, text, reading, takes) -> None:
+    """A burst's earlier message goes to the question only when it is the answer (`answers_the_question`): free
+    text, which comes in pieces, is the newest message's."""
+    assert answers_the_question(graph, waiting(graph), text, reading) is takes
+    assert answers_the_question(graph, RunState(), text, reading) is False, "no question waits"
