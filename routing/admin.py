@@ -5,7 +5,9 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from helpdesk.admin_fields import ListTextField
 from routing import dependents, hours
@@ -209,9 +211,28 @@ class AgentUserAdmin(TargetAdmin, UserAdmin):
         profile = AgentProfile.objects.filter(user=obj).only("workspace_id").first()
         return profile.workspace_id if profile is not None else None
 
+    def get_deleted_objects(self, objs, request):
+        """Django lists a user's API token by its key (the token's name) among what goes with them: it is hidden."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        keys = list(Token.objects.filter(user__in=objs).values_list("key", flat=True))
+        return _without(deleted, keys), counts, perms_needed, protected
+
+
+def _without(items, keys: list[str]):
+    """The delete page's nested list of what goes, with each key replaced by its last four characters."""
+    if isinstance(items, list):
+        return [_without(item, keys) for item in items]
+    text = str(items)
+    for key in keys:
+        text = text.replace(key, f"API token …{key[-4:]}")
+    return mark_safe(text) if isinstance(items, SafeString) else text  # noqa: S308 - escaped by Django, key is hex
+
 
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), AgentUserAdmin)
+# DRF's token admin lists every agent's API key in full, a password to the API: tokens come from signing in
+# (POST /api/v1/auth/token/), and deactivating the user is how an admin revokes one
+admin.site.unregister(TokenProxy)
 
 
 @admin.register(AgentProfile)

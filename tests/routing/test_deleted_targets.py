@@ -122,3 +122,23 @@ def test_deactivating_an_agent_hands_back_the_conversations_they_had_taken(works
     assert (conversation.status, handoff.assigned_to, conversation.assignee) == ("pending_human", colleague, colleague)
     leaving.save()  # saved again: nothing more moves
     assert Handoff.objects.filter(conversation=conversation).count() == 2
+
+
+def test_an_agents_api_token_is_never_shown_in_admin(workspace):
+    """Trial of 3 Dec: a user's delete page listed "Token: <the whole key>", and DRF's token admin lists every key:
+    with it, anyone reading the page could call the API as that agent."""
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    leaving = factories.AgentFactory(workspace=workspace).user
+    key = Token.objects.create(user=leaving).key
+    client = Client()
+    client.force_login(admin)
+
+    page = client.get(f"/admin/auth/user/{leaving.pk}/delete/").content.decode()
+    assert key not in page and f"API token …{key[-4:]}" in page
+    bulk = client.post("/admin/auth/user/", {"action": "delete_selected", "_selected_action": [leaving.pk]})
+    assert bulk.status_code == 200 and key not in bulk.content.decode()
+    assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert key not in client.get("/admin/").content.decode()
