@@ -77,7 +77,11 @@ def on_user_deleted(sender, instance, **kwargs) -> None:
     agent_removed(agent=instance)
 
 
-def on_agent_profile_deleted(sender, instance: AgentProfile, **kwargs) -> None:
-    """An agent taken out of their workspace (the user stays): their inbox sockets close. (Their conversations are
-    not moved here: a workspace being deleted takes its profiles and conversations together.)"""
-    realtime.publish_access_revoked(instance.user_id)
+def on_agent_profile_deleted(sender, instance: AgentProfile, origin=None, **kwargs) -> None:
+    """An agent taken out of their workspace (the user stays): their inbox sockets close, and when the profile itself
+    was deleted (not its workspace or its user, which take or move the conversations themselves) what they hold goes
+    back to the queue; it stayed "assigned" to someone who no longer sees the inbox."""
+    if isinstance(origin, AgentProfile) or getattr(origin, "model", None) is AgentProfile:
+        agent_removed(agent=instance.user)
+    else:
+        realtime.publish_access_revoked(instance.user_id)

@@ -142,3 +142,36 @@ def test_an_agents_api_token_is_never_shown_in_admin(workspace):
     assert bulk.status_code == 200 and key not in bulk.content.decode()
     assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
     assert key not in client.get("/admin/").content.decode()
+
+
+def test_an_agent_taken_out_of_the_workspace_hands_back_what_they_hold(workspace, no_tasks):
+    """Deleting the agent profile (the user stays) closed their inbox but left their conversations "assigned" to
+    someone who no longer sees them. They go back to the queue, to a colleague."""
+    from conversations.models import Conversation
+    from routing.models import AgentProfile
+
+    general, _ = default_specialty(workspace)
+    leaving = agent_with(workspace, general)
+    taken = request_handoff(factories.ConversationFactory(workspace=workspace))
+    services.handoff_acknowledge(handoff=taken, agent=leaving)
+    colleague = agent_with(workspace, general)
+
+    AgentProfile.objects.get(user=leaving).delete()
+
+    conversation = Conversation.objects.get(pk=taken.conversation_id)
+    assert conversation.assignee_id != leaving.pk
+    handoff = conversation.handoffs.order_by("-id").first()
+    assert handoff.status == "pending" and handoff.assigned_to_id in (None, colleague.pk)
+
+
+def test_deleting_a_workspace_takes_its_agents_and_conversations_together(workspace, no_tasks):
+    from conversations.models import Conversation
+
+    general, _ = default_specialty(workspace)
+    agent = agent_with(workspace, general)
+    taken = request_handoff(factories.ConversationFactory(workspace=workspace))
+    services.handoff_acknowledge(handoff=taken, agent=agent)
+
+    workspace.delete()
+
+    assert not Conversation.objects.exists() and not Handoff.objects.exists()
