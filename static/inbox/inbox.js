@@ -1265,7 +1265,7 @@ function renderDetails() {
     <h2 class="details__title">Flow steps</h2>
     <ol class="flow-log" id="flow-log" data-testid="flow-log">
       ${steps.length ? steps.map((step) => html`<li class="flow-log__item">${step.text || String(step)}</li>`)
-        : html`<li class="tags__empty">No flow has run.</li>`}
+        : html`<li class="tags__empty flow-log__none">No flow has run.</li>`}
     </ol>`, dom.detailsBody);
 }
 

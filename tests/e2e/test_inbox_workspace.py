@@ -376,6 +376,9 @@ def test_the_phone_layout_is_one_column(live_stack, new_context):
     history = phone.get_by_test_id("history").bounding_box()
     assert history["width"] > 0.9 * PHONE["width"] and history["height"] > 0.3 * PHONE["height"], history
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    for action in ("claim", "assign-submit", "unassign", "resolve"):  # Resolve was past the screen's edge (trial of 3 Dec)
+        box = phone.get_by_test_id(action).bounding_box()
+        assert box and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], (action, box)
     phone.screenshot(path=str(shots / "inbox-390x844.png"))
 
     phone.get_by_test_id("details-toggle").click()
