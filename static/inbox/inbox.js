@@ -1349,6 +1349,7 @@ function handleEvent(event) {
   switch (event.type) {
     case "conversation.created":
     case "conversation.updated": // the inbox's carries the whole list item (realtime.publish_conversation_updated)
+      if (event.conversation) retireHandoffToast(event.conversation);
       if (!searching()) upsertConversation(event.conversation);
       else if (event.conversation && state.conversations.has(String(event.conversation.id))) upsertConversation(event.conversation);
       break;
@@ -1432,10 +1433,27 @@ function onNotification(event) {
     action: key !== null ? () => openConversation(key) : null,
     timeout: messages ? 8000 : 20000,
   });
-  state.notificationToasts[group] = { node, count };
+  const keys = new Set(count > 1 ? previous.keys : []);
+  if (key !== null) keys.add(key);
+  state.notificationToasts[group] = { node, count, keys };
   if (key !== null) {
     desktopNotify(title, body, key);
     if (!state.conversations.has(key) && !searching()) fetchAndUpsert(key);
+  }
+}
+
+/** A handoff's toast goes once a colleague has taken the conversation, or it is closed: its "Open" would lead to
+ * someone else's conversation (trial of 3 Dec: it stayed up for its 20 s after a colleague's claim). */
+function retireHandoffToast(c) {
+  const shown = state.notificationToasts.handoffs;
+  const key = String(c.id);
+  if (!shown || !shown.node.isConnected || !shown.keys.has(key)) return;
+  const someoneElses = c.assignee && !sameId(c.assignee.id, ME.id) && c.status === "assigned";
+  if (!someoneElses && !isResolved(c)) return;
+  shown.keys.delete(key);
+  if (shown.keys.size === 0) {
+    shown.node.remove();
+    state.notificationToasts.handoffs = null;
   }
 }
 

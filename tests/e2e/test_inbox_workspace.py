@@ -466,6 +466,30 @@ def test_handoffs_that_arrive_together_are_one_toast_that_counts_them(live_stack
     assert page.errors == []
 
 
+def test_a_teams_handoff_toast_goes_when_a_colleague_takes_it(live_stack, new_context):
+    """Trial of 3 Dec: Ben's "Handoff" toast stayed up, with its "Open", after Ana had claimed the conversation."""
+    from conversations import services
+    from tests.conftest import request_handoff
+
+    base = live_stack["url"]
+    workspace = seed_demo_workspace()
+    team = factories.TeamFactory(workspace=workspace, name="Returns")
+    ana, ben = (AgentProfile.objects.get(user__username=name) for name in ("agent1", "agent2"))
+    for profile in (ana, ben):
+        profile.teams.add(team)
+    pages = [agent_page(new_context, base, name) for name in ("agent1", "agent2")]
+    contact = factories.ContactFactory(workspace=workspace, name="Dora")
+    handoff = request_handoff(factories.ConversationFactory(workspace=workspace, contact=contact),
+                              target=services.Target(kind="team", team=team), reason="Dora asked for a person")
+    for page in pages:
+        expect(page.get_by_test_id("toast").filter(has_text="Dora asked for a person")).to_have_count(1)
+
+    services.handoff_acknowledge(handoff=handoff, agent=ana.user)
+
+    expect(pages[1].get_by_test_id("toast").filter(has_text="Dora asked for a person")).to_have_count(0)
+    assert all(page.errors == [] for page in pages)
+
+
 def test_a_visitor_who_only_opened_the_chat_is_not_in_the_inbox_until_they_write(live_stack, new_context):
     """Every visitor who opened the chat panel (the AI's greeting, nothing written) stayed an open conversation in
     the inbox's views; it now appears, live, with the visitor's first message."""
