@@ -136,6 +136,8 @@ def flow_handle_message(*, conversation: Conversation, message: Message, person_
             if stale:
                 ending.end_run(run, conversation, reason="superseded", line=stale)
                 run = None
+        if run is not None and _asked_after(run, conversation, message):
+            return False  # the assistant answers it; the question still waits for its answer
         if run is None:
             picked = None if person_asked_in else _pick_flow(conversation, _message_trigger(conversation, message))
             if picked is None:
@@ -144,6 +146,16 @@ def flow_handle_message(*, conversation: Conversation, message: Message, person_
         inbound = replace(_inbound(conversation, text=message.body),
                           reading=_reading(run, conversation, message, person_asked_in))
         return _drive(run, conversation, inbound=inbound, message=message)
+
+
+def _asked_after(run: FlowRun, conversation: Conversation, message: Message) -> bool:
+    """On the web chat, the run's question was sent after the visitor wrote `message`: they had not seen it, so it is
+    no answer to it ("How long does shipping take?" typed as the chat opened was read as the email a "conversation
+    started" flow asked for a moment later: trial of 3 Dec). An email or SMS opens with the message the flow reads."""
+    return (conversation.channel == Conversation.Channel.WEB
+            and RunState.from_dict(run.state).status == "waiting_input"
+            and Message.objects.filter(conversation_id=conversation.pk, id__gt=message.pk,
+                                       metadata__flow_run=str(run.pk)).exists())
 
 
 def flow_takes_as_answer(*, conversation: Conversation, message: Message) -> bool:

@@ -139,6 +139,22 @@ def test_conversation_started_flow_waits_for_the_first_message(conversation, del
     assert bot_texts(conversation) == ["Your email?", "Thanks, me@example.org! Passing you to Billing."]
 
 
+def test_a_message_written_before_the_flows_first_question_is_no_answer_to_it(conversation, make_flow):
+    """Trial of 3 Dec: the visitor's first message, stored just before the "conversation started" flow asked for an
+    email, was taken as the email. It is the assistant's; the question still waits."""
+    make_flow([ASK_EMAIL, THANKS], trigger={"kind": "conversation_started"})
+    early = Message.objects.create(conversation=conversation, sender_type="visitor", body="How long does shipping take?")
+    services.flow_start_for_new_conversation(conversation=conversation)
+
+    assert services.flow_handle_message(conversation=conversation, message=early) is False
+    run = FlowRun.objects.get()
+    assert run.state["status"] == "waiting_input" and "email" not in run.state["variables"]
+    assert bot_texts(conversation) == ["Your email?"]
+    answer = Message.objects.create(conversation=conversation, sender_type="visitor", body="me@example.org")
+    assert services.flow_handle_message(conversation=conversation, message=answer) is True
+    assert FlowRun.objects.get().state["variables"]["email"] == "me@example.org"
+
+
 def test_start_skips_a_conversation_a_human_owns(conversation, make_flow):
     make_flow([("hi", "message", {"text": "Welcome"})], trigger={"kind": "conversation_started"})
     Conversation.objects.filter(pk=conversation.pk).update(status="assigned")
