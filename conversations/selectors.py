@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from conversations import search
 from conversations.models import (Attachment, CannedResponse, Contact, Conversation, ConversationViewer, Handoff, Message,
-                                  hash_token)
+                                  handoff_queue_rank, hash_token)
 from helpdesk.ids import parse_id
 from helpdesk.text import strip_refused
 from routing import presence
@@ -231,7 +231,8 @@ def attachment_of(*, message: Message, attachment_id) -> Attachment | None:
 
 
 def handoffs_to_assign(*, limit: int = 500) -> list[tuple[int, tuple]]:
-    """The queue the assign-waiting sweep may act on, oldest first: (handoff id, routing key) pairs.
+    """The queue the assign-waiting sweep may act on, urgent and high first, then oldest first: (handoff id, routing
+    key) pairs.
 
     Only handoffs in workspaces where routing may reach somebody now, and, for a team or the default
     queue, only those whose online agents were never told (told once, they wait to be taken). A night's
@@ -242,7 +243,7 @@ def handoffs_to_assign(*, limit: int = 500) -> list[tuple[int, tuple]]:
     rows = (Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=True,
                                    conversation__workspace_id__in=workspaces_with_online_agents(at_least=1))
             .filter(Q(target_kind__in=[TargetKind.USER, TargetKind.SPECIALTY]) | Q(notified_at__isnull=True))
-            .order_by("requested_at")
+            .order_by(handoff_queue_rank(), "requested_at")
             .values_list("pk", "conversation__workspace_id", "target_kind", "target_user_id", "target_team_id",
                          "target_specialty_id")[:limit])
     return [(pk, tuple(key)) for pk, *key in rows]
@@ -256,7 +257,7 @@ def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
     """
     pending = Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=False)
     absent = list(pending.exclude(presence.eligible_q("assigned_to__agent__"))
-                  .select_related("conversation").order_by("requested_at")[:limit])
+                  .select_related("conversation").order_by(handoff_queue_rank(), "requested_at")[:limit])
     now = timezone.now()
     late = Q(pk__in=[])
     # A late handoff whose agent is still there moves only to another agent routing may reach: with

@@ -9,11 +9,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from conversations import realtime
 from conversations.assistant.phrases import phrase, when
-from conversations.models import Conversation, Handoff, Message
+from conversations.models import QUEUE_RANK, QUEUE_RANK_OTHERS, Conversation, Handoff, Message, handoff_queue_rank
 from conversations.payloads import user_name
 from conversations.selectors import HISTORY_TURNS
 from conversations.services import delivery
@@ -68,14 +69,17 @@ def open_handoff(conversation: Conversation, *, lock: bool = False) -> Handoff |
 
 def _queue_position(handoff: Handoff) -> int:
     """1 + pending unassigned handoffs of the same workspace for the same target (team, specialty, agent or the
-    default) requested earlier: a visitor waiting for Support is not behind the Billing queue (trial of 2 Dec:
-    "number 8 in the queue, about 40 minutes" with nobody waiting for Support)."""
+    default) served before it: a visitor waiting for Support is not behind the Billing queue (trial of 2 Dec:
+    "number 8 in the queue, about 40 minutes" with nobody waiting for Support). Urgent and high go first
+    (`handoff_queue_rank`), then the oldest."""
+    rank = QUEUE_RANK.get(handoff.priority, QUEUE_RANK_OTHERS)
     return Handoff.objects.filter(
         conversation__workspace_id=handoff.conversation.workspace_id, status=Handoff.Status.PENDING,
-        assigned_to__isnull=True, requested_at__lt=handoff.requested_at, target_kind=handoff.target_kind,
+        assigned_to__isnull=True, target_kind=handoff.target_kind,
         target_team_id=handoff.target_team_id, target_specialty_id=handoff.target_specialty_id,
         target_user_id=handoff.target_user_id,
-    ).count() + 1
+    ).exclude(pk=handoff.pk).annotate(rank=handoff_queue_rank()).filter(
+        Q(rank__lt=rank) | Q(rank=rank, requested_at__lt=handoff.requested_at)).count() + 1
 
 
 def _resolve_target(conversation: Conversation, target: Target) -> Target:

@@ -100,6 +100,27 @@ def test_becoming_available_pulls_from_the_queue(workspace, django_capture_on_co
     assert handoff.assigned_to == profile.user
 
 
+def test_an_agent_coming_online_takes_the_urgent_and_high_handoffs_first(workspace):
+    """Trial of 3 Dec: an agent back online was given the four oldest "normal" handoffs while an urgent chargeback and
+    a high legal threat, requested later, went on waiting; the urgent visitor was told "number 7 in the queue"."""
+    specialty = factories.SpecialtyFactory(workspace=workspace)
+    profile = factories.AgentFactory(workspace=workspace, available=False, specialties=[specialty], capacity=2)
+    target = services.Target(kind="specialty", specialty=specialty)
+    routine = [request_handoff(factories.ConversationFactory(workspace=workspace), target=target) for _ in range(3)]
+    urgent = request_handoff(factories.ConversationFactory(workspace=workspace), target=target, priority="urgent")
+    high = request_handoff(factories.ConversationFactory(workspace=workspace), target=target, priority="high")
+
+    notices = {h.pk: h.conversation.messages.filter(sender_type="system").order_by("-id").first().body
+               for h in (urgent, high, routine[0])}
+    assert "number 1 in the queue" in notices[urgent.pk], notices
+    assert "number 2 in the queue" in notices[high.pk], notices
+
+    routing_services.agent_set_availability(user=profile.user, available=True)
+    assert tasks.assign_waiting_handoffs_task() == 2
+    taken = set(Handoff.objects.filter(assigned_to=profile.user).values_list("pk", flat=True))
+    assert taken == {urgent.pk, high.pk}
+
+
 @pytest.mark.parametrize("status", ["acknowledged", "cancelled"])
 def test_sweeps_leave_handled_handoffs_alone(workspace, agent, status):
     handoff = request_handoff(factories.ConversationFactory(workspace=workspace),
