@@ -578,7 +578,16 @@ _THANKS = re.compile(
 _THANKS_PIECE = (r"thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty"
                  r"|cheers|many\s+thanks|(?:muchas\s+)?gracias|merci(?:\s+beaucoup)?|danke(?:\s+schon|\s+sehr)?|vielen\s+dank"
                  r"|(?:muito\s+)?obrigad[oa]|valeu")
-_BYE_PIECE = (r"bye(?:\s+bye)?|good\s*bye|see\s+you(?:\s+(?:later|soon|around))?|take\s+care|have\s+a\s+(?:nice|good|great|lovely)"
+# "you can close this chat": done, said to the AI (trial of 3 Dec: read as the restricted topic "Account deletion")
+_CLOSE_CHAT_PIECE = (
+    r"(?:(?:you|u)\s+(?:can|may)\s+|please\s+|pls\s+|feel\s+free\s+to\s+|go\s+ahead\s+and\s+)?(?:close|end)\s+"
+    r"(?:(?:this|the)\s+(?:chat|conversation|ticket)|(?:this|it)(?=\s*[.!]*$))(?:\s+now)?(?:\s+please)?"
+    r"|(?:(?:puedes|puede|podeis|pueden)\s+)?(?:cerrar|cierra|cierre)\s+(?:el|este|la|esta)\s+(?:chat|conversacion)"
+    r"|(?:(?:vous\s+pouvez|tu\s+peux)\s+)?(?:fermer|fermez|ferme)\s+(?:le|ce|la|cette)\s+(?:chat|conversation|discussion)"
+    r"|(?:(?:sie\s+konnen|du\s+kannst)\s+)?(?:den|diesen|das)\s+(?:chat|gesprach)\s+(?:schliessen|schließen|beenden)"
+    r"|(?:(?:pode|podes|voce\s+pode)\s+)?(?:fechar|feche|fecha|encerrar)\s+(?:o|este|a|esta)\s+(?:chat|conversa)")
+_CLOSE_CHAT = re.compile(rf"(?<!\w)(?:{_CLOSE_CHAT_PIECE})(?!\w)")
+_BYE_PIECE = (rf"{_CLOSE_CHAT_PIECE}|bye(?:\s+bye)?|good\s*bye|see\s+you(?:\s+(?:later|soon|around))?|take\s+care|have\s+a\s+(?:nice|good|great|lovely)"
               r"\s+(?:day|one|evening|weekend|night)|adios|hasta\s+(?:luego|pronto)|chao|que\s+tengas?\s+(?:un\s+)?buen\s+dia"
               r"|au\s+revoir|a\s+bientot|bonne\s+(?:journee|soiree)|tschuss|auf\s+wiedersehen|schonen\s+tag(?:\s+noch)?"
               r"|tchau|ate\s+logo|tenha\s+um\s+bom\s+dia")
@@ -644,6 +653,12 @@ def _a_name(greeting: re.Match, text: str) -> bool:
     name = greeting.group("name")
     return (name is None or greeting.group("named") is not None
             or any(w[:1].isupper() and normalize(w) == name for w in re.findall(r"[^\W\d_]+", text)))
+
+
+def closes_the_chat(text: str) -> bool:
+    """The visitor tells the AI it may close the chat ("you can close this chat", "puedes cerrar el chat"): a goodbye,
+    whose "close" is no request to close an account."""
+    return bool(_CLOSE_CHAT.search(normalize(text)))
 
 
 def detect_smalltalk(text: str) -> str | None:

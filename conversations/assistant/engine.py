@@ -221,9 +221,11 @@ class TopicIndex:
         return TOPIC_EMB_WEIGHT * (a_emb @ b_emb.T) + (1 - TOPIC_EMB_WEIGHT) * lex
 
     def match(self, text: str, q_lex: sparse.csr_matrix, q_emb: np.ndarray | None,
-              m_emb: np.ndarray | None = None, lang: str = "en") -> TopicMatch | None:
+              m_emb: np.ndarray | None = None, lang: str = "en", *, keywords_only: bool = False) -> TopicMatch | None:
         """The topic of a message: a keyword, a covered intent, or its closeness to the examples (for a
-        message not in English, on the multilingual vectors `m_emb` as well)."""
+        message not in English, on the multilingual vectors `m_emb` as well); with `keywords_only`, a keyword."""
+        if keywords_only:
+            return self._keyword_match(normalize(text))
         # (MiniLM reads English: on two Spanish sentences its cosine follows their shared words, not their meaning)
         across = lang != "en" and m_emb is not None and self.ex_multi is not None
         found = self._match_in_english(text, q_lex, None if across else q_emb)
@@ -255,16 +257,13 @@ class TopicIndex:
         return TopicMatch(self.topics[best_t].name, round(float(s_t), 4),
                           f"{how} {nearest[:80]!r} ({s_t:.2f}; closest other request {s_b:.2f})")
 
-    def _match_in_english(self, text: str, q_lex: sparse.csr_matrix, q_emb: np.ndarray | None) -> TopicMatch | None:
-        """Keywords, covered intents, then (with `q_emb`, MiniLM's vector) closeness to the examples."""
-        if not self.topics:
-            return None
-        norm = normalize(text)
+    def _keyword_match(self, norm: str) -> TopicMatch | None:
+        """A topic's keyword in the normalized message, or one typo in a long single-word keyword."""
         for i, pats in enumerate(self.keywords):
             for keyword, pat in pats:
                 if pat.search(norm):
                     return TopicMatch(self.topics[i].name, 0.95, f"keyword {keyword!r}")
-        for i, pats in enumerate(self.keywords):  # one typo in a long single-word keyword
+        for i, pats in enumerate(self.keywords):
             for keyword, _ in pats:
                 kw = normalize(keyword)
                 if " " in kw or len(kw) < 6:
@@ -272,6 +271,15 @@ class TopicIndex:
                 for w in norm.split():
                     if abs(len(w) - len(kw)) <= 2 and fuzz.ratio(w, kw) >= 88:
                         return TopicMatch(self.topics[i].name, 0.85, f"keyword {keyword!r} (as {w!r})")
+        return None
+
+    def _match_in_english(self, text: str, q_lex: sparse.csr_matrix, q_emb: np.ndarray | None) -> TopicMatch | None:
+        """Keywords, covered intents, then (with `q_emb`, MiniLM's vector) closeness to the examples."""
+        if not self.topics:
+            return None
+        found = self._keyword_match(normalize(text))
+        if found is not None:
+            return found
         if self.lex is None:
             return None
         probs = intent_proba(self.models, q_lex)[0]
@@ -395,7 +403,9 @@ class Assistant:
             human.fired or smalltalk or frustration.fired or "?" in text) else None
         if thanked and len(text.split()) - len(thanked.split()) <= THANKS_REST_WORDS:
             smalltalk = "thanks_staff"  # "I want to thank the agent who helped me": nothing to look up, nobody to call
-        topic = self.topics.match(text, q_lex, q_emb, m_emb, lang) if not smalltalk else None
+        # "…thanks. you can close this": its "close" is the chat's, so only a topic's own keywords count
+        topic = self.topics.match(text, q_lex, q_emb, m_emb, lang, keywords_only=d.closes_the_chat(text)) \
+            if not smalltalk else None
 
         answer, conf, candidates, cand_passages = None, 0.0, (), ()
         if not self.knowledge.empty and text.strip():
