@@ -355,6 +355,7 @@ def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, messag
         changes["last_message_id"] = message.pk
     if not FlowRun.objects.filter(pk=run.pk, steps=before.steps, active=True).update(**changes):
         raise _RunMoved(f"run {run.pk} moved on from step {before.steps}")
+    _fill_contact(conversation, graph, before, state)
     consumed = _apply(run, conversation, effects, state=state, message=message)
     if pending:
         from flows.tasks import call_webhook_task  # Celery: the task module imports this one
@@ -363,6 +364,21 @@ def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, messag
         # robust: a broker hiccup must not fail the visitor's turn; the sweep re-sends stuck calls.
         transaction.on_commit(lambda: call_webhook_task.delay(run_id, at), robust=True)
     return consumed
+
+
+def _fill_contact(conversation: Conversation, graph: FlowGraph, before: RunState, state: RunState) -> None:
+    """An email or phone the visitor just gave a flow's question fills the contact's empty field, as the policy's own
+    gathering does (trial of 3 Dec: the agent saw "Visitor #49" with no address, the queue notice promised no email,
+    and a reply the visitor missed was never mailed). Before the effects: a handoff's notice reads the contact."""
+    details = []
+    for node in graph.nodes:
+        variable, kind = str(node.config.get("variable") or ""), node.config.get("kind")
+        value = state.variables.get(variable)
+        if (node.type == "collect_input" and kind in ("email", "phone") and value
+                and value != before.variables.get(variable)):
+            details.append((str(kind), variable, as_text(value)))
+    if details:
+        conversation.contact = conversation_services.contact_fill_details(contact=conversation.contact, details=details)
 
 
 def _visible(effect: Effect) -> bool:

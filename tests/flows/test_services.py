@@ -180,6 +180,11 @@ def test_collect_input_then_handoff_to_a_team(conversation, deliver, make_flow, 
         "flow", "team", billing_team, "Billing question")
     assert handoff.gathered == {"email": "jane@example.org"}
     assert "Billing question" in handoff.summary and "jane@example.org" in handoff.summary
+    # the contact has the address now (trial of 3 Dec: "Visitor #49", no email, no missed-reply mail)
+    conversation.contact.refresh_from_db()
+    assert conversation.contact.email == "jane@example.org"
+    notice = conversation.messages.filter(sender_type="system").order_by("-id").first()
+    assert notice is not None and "jane@example.org" in notice.body, notice and notice.body
     conversation.refresh_from_db()
     assert conversation.status == "pending_human" and conversation.team == billing_team
     run = FlowRun.objects.get()
