@@ -21,6 +21,15 @@ def test_conversation_counts(data):
     }
 
 
+def test_a_chat_only_opened_is_no_conversation(data):
+    """Trial of 3 Dec: every chat a visitor opened and never wrote in counted, lowering the handoff and AI rates."""
+    from tests.csat.conftest import make_conversation
+
+    make_conversation(data.workspace, NOW - dt.timedelta(days=1), senders=("ai",))  # the greeting alone
+    counts = selectors.conversation_counts(workspace=data.workspace, period=PERIOD)
+    assert (counts["conversations"], counts["handoff_rate"]) == (9, 0.5556)
+
+
 def test_handoff_rate_by_trigger(data):
     rows = {r["trigger"]: (r["conversations"], r["rate"])
             for r in selectors.handoffs_by_trigger(workspace=data.workspace, period=PERIOD)}
