@@ -480,6 +480,11 @@ class _Turn:
         if action == "answer":
             return self._answer(decision)
         if action == "cannot_answer":
+            if a.restricted_topic is not None:
+                # "you charged me twice, I want a refund" with nobody to hand to: not "could you rephrase it?" (trial
+                # of 3 Dec, AI only), but that the team handles it and how to reach them
+                self.memory = self.memory.with_tried("told the visitor no person can join this chat")
+                return self._reply(decision, self._no_person_line("topic_no_person_here"))
             self.memory = self.memory.with_tried(f"could not answer “{_clip(self.text, 80)}”")
             return self._reply(decision, phrase("cannot_answer_ai_only", self.lang))
         if action == "apologize":

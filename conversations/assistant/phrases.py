@@ -239,6 +239,14 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "Sou o assistente virtual e ninguém da equipe pode entrar nesta conversa. Posso continuar ajudando "
               "aqui: me diga do que você precisa.",
     },
+    "topic_no_person_here": {  # AI only, or handoff turned off: a restricted topic, which the AI may not handle
+        "en": "That's something our team has to handle, and no one from the team can join this chat.",
+        "es": "Eso lo tiene que gestionar nuestro equipo, y nadie del equipo puede unirse a este chat.",
+        "fr": "C'est une demande que notre équipe doit traiter, et personne de l'équipe ne peut rejoindre cette "
+              "conversation.",
+        "de": "Darum muss sich unser Team kümmern, und niemand aus dem Team kann diesem Chat beitreten.",
+        "pt": "Isso precisa ser tratado pela nossa equipe, e ninguém da equipe pode entrar nesta conversa.",
+    },
     "call_the_team": {  # after no_person_here, when the policy has a fallback phone
         "en": "To speak with someone, call us at {phone}.",
         "es": "Para hablar con alguien, llámanos al {phone}.",

@@ -399,6 +399,21 @@ def test_ai_first_asks_for_the_problem_tries_it_then_hands_off_after_repeated_re
     assert plan.handoff.gathered == {"email": "me@example.org"}, "the earlier message still counts"
 
 
+@pytest.mark.parametrize("policy", [TurnPolicy(level="ai_only", fields=(EMAIL,), fallback_phone="+34 910 000 000"),
+                                    TurnPolicy(level="balanced", handoff_enabled=False, fields=(EMAIL,),
+                                               fallback_phone="+34 910 000 000")])
+def test_a_restricted_topic_with_nobody_to_hand_to_is_told_who_handles_it_not_asked_to_rephrase(policy):
+    """Trial of 3 Dec, AI only: "I want a refund, you charged me twice" got "Could you rephrase it?", again and again;
+    "I want to talk to a human" got the phone number."""
+    chat = Chat(policy)
+    plan = chat.say("I want a refund, you charged me twice", topic="Billing disputes")
+    assert plan.handoff is None
+    assert reply(plan) == ("That's something our team has to handle, and no one from the team can join this chat. "
+                           "To speak with someone, call us at +34 910 000 000.")
+    plan = chat.say("¿Por qué me cobrasteis dos veces?", topic="Billing disputes", lang="es")
+    assert reply(plan).startswith("Eso lo tiene que gestionar nuestro equipo") and "rephrase" not in reply(plan)
+
+
 def test_ai_only_answers_every_message_of_a_long_conversation_and_never_hands_off():
     chat = Chat(TurnPolicy(level="ai_only", fields=(EMAIL,)))
     for text, signals in SCRIPT + [("my email is a@b.co", {}), ("I'm angry", {"frustrated": True}),
