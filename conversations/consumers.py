@@ -58,12 +58,12 @@ class WidgetConsumer(JsonSocketConsumer):
         token = query_token(self.scope)
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
         if not token:
-            return await self.close(code=CLOSE_UNAUTHENTICATED)
+            return await self.refuse(CLOSE_UNAUTHENTICATED)
         self.conversation = await database_sync_to_async(selectors.conversation_for_visitor)(
             conversation_id=conversation_id, token=token)
         if self.conversation is None:
             known = await database_sync_to_async(_visitor_token_known)(token)
-            return await self.close(code=CLOSE_NOT_FOUND if known else CLOSE_UNAUTHENTICATED)
+            return await self.refuse(CLOSE_NOT_FOUND if known else CLOSE_UNAUTHENTICATED)
         self.group = realtime.conversation_group(self.conversation.id)
         self.typing = TypingThrottle()
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -178,12 +178,12 @@ class InboxConsumer(JsonSocketConsumer):
         if token:
             user = await database_sync_to_async(_user_for_token)(token)
         elif user is not None and user.is_authenticated and not same_site_origin(self.scope):
-            return await self.close(code=CLOSE_FORBIDDEN)
+            return await self.close(code=CLOSE_FORBIDDEN)  # another site's page: not even a handshake
         if user is None or not user.is_authenticated:
-            return await self.close(code=CLOSE_UNAUTHENTICATED)
+            return await self.refuse(CLOSE_UNAUTHENTICATED)
         profile = await database_sync_to_async(agent_profile_for)(user)
         if profile is None:
-            return await self.close(code=CLOSE_FORBIDDEN)
+            return await self.refuse(CLOSE_FORBIDDEN)
         self.groups_joined = [realtime.inbox_group(profile.workspace_id), realtime.agent_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)

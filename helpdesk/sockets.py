@@ -36,6 +36,13 @@ class JsonSocketConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def refuse(self, code: int) -> None:
+        """Refuse the socket with a close code the client can read (4401, 4403, 4404: docs/api.md). Closed before the
+        handshake, it is only an HTTP 403 to the client, which cannot tell a bad token from someone else's
+        conversation (trial of 3 Dec), and the inbox never learnt that its session had ended."""
+        await self.accept()
+        await self.close(code=code)
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None:
             return await self.send_error("binary_frame", "Frames must be JSON text, not binary.")

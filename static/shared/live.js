@@ -24,6 +24,7 @@ export class LiveConnection {
     this.socket = null;
     this.everConnected = false;
     this.backoff = BACKOFF_MIN_MS;
+    this.refusals = 0; // closes with a 4xxx code in a row
     this.timer = null;
     window.addEventListener("online", () => {
       if (!this.socket) {
@@ -67,6 +68,10 @@ export class LiveConnection {
     ws.onclose = (event) => {
       if (this.socket !== ws) return;
       this.socket = null;
+      // refused with a reason (4401, 4403, 4404: accepted, then closed at once): the reset on open does not count,
+      // so retries still back off instead of coming every half second
+      this.refusals = event.code >= 4000 ? this.refusals + 1 : 0;
+      if (this.refusals) this.backoff = Math.min(BACKOFF_MIN_MS * 2 ** (this.refusals - 1), BACKOFF_MAX_MS);
       this.handlers.onClose(event);
       this.scheduleReconnect();
     };

@@ -17,6 +17,7 @@ from routing import presence
 from routing.models import AgentProfile
 from tests import factories
 from tests.conftest import client_for, close_socket_connections
+from tests.conversations.test_consumers import refused_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,7 +93,7 @@ async def test_the_socket_keeps_refreshing_presence_while_it_stays_open():
 async def test_a_refused_socket_does_not_make_anyone_online():
     agent, _, _ = await offline_agent()
     socket = WebsocketCommunicator(application, "/ws/inbox/?token=forged")
-    assert not (await socket.connect())[0]
+    assert await refused_with(socket) == 4401
     assert await last_seen(agent) is None
 
 

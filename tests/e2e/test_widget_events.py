@@ -92,3 +92,21 @@ def test_the_host_page_hears_open_messages_handoff_close_and_csat(live_stack, ne
     assert [detail for name, detail in events(page) if name == "csat"] == [{"rating": "positive"}]
     assert [d for n, d in events(page) if n == "handoff"][-1] == {"status": "resolved"}
     assert ["dropped"] not in events(page, "__callbacks")
+
+
+@pytest.mark.parametrize(("case", "code"), [("another conversation", 4404), ("forged token", 4401)])
+def test_a_refused_socket_tells_the_client_why_through_daphne(live_stack, case, code):
+    """Trial of 3 Dec: through Daphne, a refused socket was an HTTP 403 handshake, so a client could not tell a bad
+    token from someone else's conversation (docs/api.md's 4401/4404 never arrived)."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    base = live_stack["url"]
+    seed_demo_workspace()
+    mine, theirs = (httpx.post(f"{base}/api/v1/widget/conversations/", json={}).json() for _ in range(2))
+    token = mine["visitor_token"] if case == "another conversation" else "forged"
+    url = f"{base.replace('http', 'ws', 1)}/ws/widget/{theirs['id']}/?token={token}"
+    with connect(url, origin=base, open_timeout=10) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == code
