@@ -236,6 +236,24 @@ def test_search_finds_order_numbers_and_phone_numbers_as_agents_type_them(agent_
     assert _ids(agent_client, "24681") == set()
 
 
+def test_search_finds_what_the_inbox_shows_a_visitor_by_and_part_of_an_address(agent_client, workspace):
+    """Trial of 3 Dec: "Visitor #11", copied from the list, found nothing; nor did "example.com" or "xss@example"."""
+    nameless = factories.ConversationFactory(workspace=workspace, contact=factories.ContactFactory(
+        workspace=workspace, name="", email="", phone=""))
+    services.receive_message(conversation=nameless, body="Hello?")
+    mailed = factories.ConversationFactory(workspace=workspace, contact=factories.ContactFactory(
+        workspace=workspace, name="", email="xss@example.com"))
+    services.receive_message(conversation=mailed, body="Hi")
+    shown = str(nameless.contact)
+    assert shown == f"Visitor #{nameless.contact_id}"
+
+    assert _ids(agent_client, shown) == {str(nameless.pk)}
+    assert _ids(agent_client, f"#{nameless.contact_id}") == {str(nameless.pk)}
+    assert _ids(agent_client, "example.com") == {str(mailed.pk)}
+    assert _ids(agent_client, "xss@example") == {str(mailed.pk)}
+    assert _ids(agent_client, "xss@example.org") == set()
+
+
 @pytest.mark.parametrize("query", ["'", "a'b", "foo & bar", "!(x)", "\\", ":*", "a:b|c", "\u00e9t\u00e9", "😀", "x" * 500])
 def test_search_text_is_plain_words_never_a_server_error(agent_client, workspace, query):
     assert agent_client.get("/api/v1/conversations/", {"q": query}).status_code == 200
