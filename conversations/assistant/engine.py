@@ -21,7 +21,7 @@ from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clau
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
-from .text import LANGUAGES, detect_language, normalize, sentences
+from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
 logger = logging.getLogger(__name__)
@@ -416,7 +416,8 @@ class Assistant:
                 kb_text = self.knowledge.corrected(kb_text, self.encoder.tokenizer.vocab)
             if kb_text != text and self.encoder is not None:
                 kb_emb = self.encoder.encode_one(kb_text)
-            ranked = self.knowledge.score(kb_text, kb_emb, m_emb, lang)
+            kb_m_emb = self._kb_multilingual(text, m_emb, ml_encoder)
+            ranked = self.knowledge.score(kb_text, kb_emb, kb_m_emb, lang)
             unsure = not ranked or ranked[0][1] < self.kb_threshold * GLOSS_BELOW
             if (lang != "en" and self.encoder is not None and unsure
                     and not (smalltalk or human.fired) and (glossed := in_english(text, lang))):
@@ -424,7 +425,7 @@ class Assistant:
                 # (glossary.py), against the multilingual reading of the message as written (KnowledgeIndex.score);
                 # only then, so that the second MiniLM pass costs nothing to a question already answered
                 glossed_emb = self.encoder.encode_one(glossed)
-                again = self.knowledge.score(glossed, glossed_emb, m_emb, lang, glossed=True)
+                again = self.knowledge.score(glossed, glossed_emb, kb_m_emb, lang, glossed=True)
                 if again and (not ranked or again[0][1] > ranked[0][1]):
                     ranked, kb_text, kb_emb = again, glossed, glossed_emb
             candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)
@@ -606,12 +607,22 @@ class Assistant:
         return replace(first, passage="\n\n".join(kb.passages[p] for p in chosen),
                        text="\n\n".join([kb.condensed(p, e) for p, e in chosen.items()] + [source]))
 
+    @staticmethod
+    def _kb_multilingual(text: str, m_emb, ml_encoder):
+        """The multilingual vector the knowledge base is searched with: the message's, sentence-cased (embedded in
+        `_second_features`' batch), since the encoder reads letter case and articles' questions are written
+        capitalised."""
+        cased = sentence_cased(text)
+        return ml_encoder.encode_one(cased) if cased != text and ml_encoder is not None else m_emb
+
     def _second_features(self, text: str, lang: str):
         """(n-gram row, (multilingual embedding, the multilingual encoder with the texts the
         human-request detector may read again already embedded)) of a message."""
         with config_context(assume_finite=True, skip_parameter_validation=True):  # thread-local
-            multilingual = self.ml_encoder.encode_message(text, d.texts_read_again(text, lang)) \
-                if self.ml_encoder is not None else (None, None)
+            parts = d.texts_read_again(text, lang)
+            if (cased := sentence_cased(text)) != text:  # the knowledge base reads it so (_kb_multilingual)
+                parts = [*parts, cased]
+            multilingual = self.ml_encoder.encode_message(text, parts) if self.ml_encoder is not None else (None, None)
             return self.models.lexical.transform([text]), multilingual
 
     def passages_for(self, analysis: Analysis, k: int = 3) -> list[Passage]:

@@ -105,3 +105,20 @@ def test_the_workspace_document_carries_translations_and_refuses_an_unknown_lang
             workspace_import(document=bad, workspace=workspace)
         assert path in error.value.errors, error.value.errors
         assert workspace_export(workspace=workspace)["knowledge_base"] == exported  # nothing changed
+
+
+@pytest.mark.parametrize("question", ["¿dónde está mi pedido?", "hola, ¿dónde está mi pedido?"])
+def test_a_question_typed_in_lower_case_finds_what_the_capitalised_one_finds(workspace, no_tasks, question):
+    """Trial of 3 Dec, the demo shop: "¿Dónde está mi pedido?" found order tracking, "¿dónde está mi pedido?" the
+    shipping times (the multilingual encoder reads letter case)."""
+    import json
+    from pathlib import Path
+
+    document = json.loads((Path(__file__).resolve().parents[2] / "helpdesk/demo_workspace.json").read_text())
+    workspace_import(document=document, workspace=workspace)
+    bot = _assistant(workspace)
+
+    capitalised = bot.analyze("¿Dónde está mi pedido?", language="es")
+    typed = bot.analyze(question, language="es")
+    assert capitalised.answer is not None and capitalised.answer.title == "Seguimiento de tu pedido"
+    assert typed.answer is not None and typed.answer.title == capitalised.answer.title, typed.candidates
