@@ -53,7 +53,8 @@ def test_resolve_and_reopen_work_on_every_channel(conversations_by_channel, agen
 
 
 def test_analytics_and_the_inbox_list_count_every_channel(conversations_by_channel, workspace, admin_agent, no_tasks):
-    factories.ConversationFactory(workspace=workspace, channel="web")
+    web = factories.ConversationFactory(workspace=workspace, channel="web")
+    services.receive_message(conversation=web, body="Hello, is my parcel on its way?")
     api = client_for(admin_agent)
     summary = api.get("/api/v1/analytics/summary/").json()
     assert summary["conversations"] == 4
