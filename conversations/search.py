@@ -62,7 +62,7 @@ def phone_digits(word: str) -> str:
 
 
 # "Visitor #11", "#11": the name the inbox shows for a contact with none of their own (Contact.__str__)
-_VISITOR_NUMBER = re.compile(r"^\s*(?:visitor\s*)?#\s*(\d{1,18})\s*$", re.IGNORECASE)
+_VISITOR_NUMBER = re.compile(r"^\s*(visitor\s*)?#\s*(\d{1,18})\s*$", re.IGNORECASE)
 
 
 def matches(text: str) -> Q | None:
@@ -71,8 +71,8 @@ def matches(text: str) -> Q | None:
     if not words:
         return None
     if numbered := _VISITOR_NUMBER.match(text):  # copied from the list (trial of 3 Dec: found nothing)
-        number = int(numbered.group(1))
-        return Q(contact_id=number) | Q(pk=number)
+        number = int(numbered.group(2))
+        return Q(contact_id=number) if numbered.group(1) else Q(contact_id=number) | Q(pk=number)
     condition = Q()
     for word in words:
         query = word_query(word)

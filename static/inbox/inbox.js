@@ -486,10 +486,16 @@ function resetList() {
 // --- search ---------------------------------------------------------------------------------
 
 /** "refund #vip" -> {q: "refund", tag: "vip"}; the API takes one tag. */
+// "#refund" filters by tag; "#14" and "Visitor #14" are the name the list shows a contact without one, searched
+// as written (re-trial of 3 Dec: "Visitor #14" became the tag "14" and found nothing)
+const VISITOR_NUMBER = /^\s*(?:visitor\s*)?#\d+\s*$/i;
+
 function parseSearch(text) {
+  if (VISITOR_NUMBER.test(String(text))) return { q: String(text).trim(), tag: "" };
   const words = String(text).trim().split(/\s+/).filter(Boolean);
-  const tag = (words.find((w) => w.startsWith("#") && w.length > 1) || "").slice(1);
-  const q = words.filter((w) => !w.startsWith("#")).join(" ");
+  const isTag = (w) => w.startsWith("#") && w.length > 1 && !/^#\d+$/.test(w);
+  const tag = (words.find(isTag) || "").slice(1);
+  const q = words.filter((w) => !isTag(w)).join(" ");
   return { q, tag };
 }
 
