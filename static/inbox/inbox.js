@@ -303,7 +303,8 @@ async function loadMe() {
     dom.myTeams.textContent = teams.length ? `Teams: ${teams.join(", ")}` : "";
     dom.myTeams.hidden = !teams.length;
   } catch (err) {
-    if (err.status !== 401) toastError(err, "Couldn't load your profile");
+    if (err.status === 403) accessRemoved();
+    else if (err.status !== 401) toastError(err, "Couldn't load your profile");
   }
 }
 
@@ -1289,6 +1290,7 @@ const live = new LiveConnection(config.ws_url || "/ws/inbox/", {
     }
   },
   onClose(event) {
+    if (event.code === 4403) return accessRemoved(); // no longer an agent here: the server says so on the page
     setWsState(false);
     if (event.code >= 4000) loadMe(); // an expired session redirects to the login page from there
   },
@@ -1351,8 +1353,22 @@ function stopPolling() {
   state.heartbeatTimer = null;
 }
 
+/** This agent was taken out of the workspace (deleted, deactivated, profile removed): reconnecting and polling
+ * only stacked "Couldn't load…" toasts (re-trial of 3 Dec). The page is loaded again once, and the server's answer
+ * (the login page, or "The inbox is for agents…") says where they stand. */
+let leaving = false;
+function accessRemoved() {
+  if (leaving) return;
+  leaving = true;
+  stopPolling();
+  location.reload();
+}
+
 function handleEvent(event) {
   switch (event.type) {
+    case "access.revoked":
+      accessRemoved();
+      break;
     case "conversation.created":
     case "conversation.updated": // the inbox's carries the whole list item (realtime.publish_conversation_updated)
       if (event.conversation) retireHandoffToast(event.conversation);

@@ -514,3 +514,16 @@ def test_a_visitor_who_only_opened_the_chat_is_not_in_the_inbox_until_they_write
     say(visitor, "Do you ship to Canada?")
     expect(row).to_have_count(1, timeout=15_000)  # live, from the socket
     assert agent.errors == []
+
+
+def test_an_agent_taken_out_of_the_workspace_sees_why_not_a_pile_of_errors(live_stack, new_context):
+    """Re-trial of 3 Dec: with their agent profile deleted, an open inbox showed "Reconnecting…" and stacked seven
+    "Couldn't load…" toasts in five seconds. It loads once more and says where they stand."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    page = agent_page(new_context, base, "agent1")
+    AgentProfile.objects.filter(user__username="agent1").delete()
+    expect(page.locator("body")).to_contain_text("The inbox is for agents", timeout=20_000)
+    page.wait_for_timeout(2000)
+    expect(page.locator("body")).to_contain_text("The inbox is for agents")
+    assert page.get_by_test_id("toast").count() == 0
