@@ -18,14 +18,14 @@ from flows.models import FlowRun, FlowStepLog
 
 
 @transaction.atomic
-def flow_end_runs(*, conversation: Conversation, reason: str = "ended") -> int:
+def flow_end_runs(*, conversation: Conversation, reason: str = "ended", line: str = "") -> int:
     """End the conversation's active run, e.g. when an agent resolves it; returns how many ended (0 or 1).
-    Safe to repeat."""
+    `line`: what the agent reads in the flow steps (default "ended (<reason>)"). Safe to repeat."""
     conversation = lock_conversation(conversation)  # the same lock order as every other entry point
     run = selectors.active_run_for(conversation=conversation, lock=True)
     if run is None:
         return 0
-    end_run(run, conversation, reason=reason, line=f"ended ({reason})")
+    end_run(run, conversation, reason=reason, line=line or f"ended ({reason})")
     return 1
 
 

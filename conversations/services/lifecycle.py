@@ -97,8 +97,9 @@ def _check_owner_unchanged(conversation: Conversation, *, by, user, seen_assigne
                               fields={"expected_assignee_id": [f"The assignee now: {owner_id}."]})
         return
     if seen_assignee_id != owner_id and not (user is not None and owner_id == user.pk):
-        raise DomainError("assigned_meanwhile", "This conversation was reassigned while you looked: it is with "
-                          f"{user_name(owner) if owner else 'nobody'} now.", status=409,
+        now_with = f"it is with {user_name(owner)} now" if owner else "nobody has it now"
+        raise DomainError("assigned_meanwhile", f"Someone else assigned this conversation while you looked: {now_with}.",
+                          status=409,
                           fields={"expected_assignee_id": [f"The assignee now: {owner_id}."]})
 
 
@@ -145,6 +146,11 @@ def conversations_back_to_the_queue(*, agent) -> int:
     return moved
 
 
+# the inbox's words for each resolution ("Solved", "No action needed"…)
+_RESOLVED_AS = {Conversation.Resolution.RESOLVED: "solved", Conversation.Resolution.NO_ACTION_NEEDED: "no action needed",
+                Conversation.Resolution.DUPLICATE: "a duplicate", Conversation.Resolution.SPAM: "spam"}
+
+
 def _check_same_resolution(conversation: Conversation, resolution: str, by_kind: str) -> None:
     """A repeat is a no-op; an agent closing it otherwise than a colleague just did is told (409): two agents
     resolving at once, as "resolved" and as "spam", both got 200 and the second's spam was never recorded."""
@@ -153,8 +159,9 @@ def _check_same_resolution(conversation: Conversation, resolution: str, by_kind:
     who = (user_name(conversation.resolved_by) if conversation.resolved_by_id
            else {Conversation.ResolvedBy.AI: "The AI", Conversation.ResolvedBy.FLOW: "A flow"}.get(
                conversation.resolved_by_kind, "Someone"))
-    raise DomainError("already_resolved", f"{who} resolved this conversation as “{conversation.get_resolution_display()}” "
-                      "first. Reopen it to change that.", status=409,
+    how = _RESOLVED_AS.get(conversation.resolution, conversation.get_resolution_display().lower())
+    raise DomainError("already_resolved", f"{who} resolved this conversation first, as {how}. Reopen it to change that.",
+                      status=409,
                       fields={"resolution": [f"Already resolved as {conversation.resolution}."]})
 
 

@@ -154,7 +154,7 @@ def flow_delete(*, flow: Flow) -> None:
 def _end_runs(flows) -> None:
     """Conversations half-way through flows about to be deleted end them first, with a line saying so."""
     for run in FlowRun.objects.filter(flow__in=flows, active=True).select_related("conversation"):
-        flow_end_runs(conversation=run.conversation, reason="flow_deleted")
+        flow_end_runs(conversation=run.conversation, reason="flow_deleted", line="ended: the flow was deleted")
 
 
 @transaction.atomic

@@ -512,7 +512,7 @@ def test_deleting_a_flow_keeps_what_it_did_and_ends_its_running_conversations(co
     assert not Flow.objects.exists() and not FlowRun.objects.exists()
     assert [e["text"] for e in selectors.flow_log_for(done)] == before
     assert {e["flow"] for e in selectors.flow_log_for(done)} == {"Billing"}
-    assert [e["text"] for e in selectors.flow_log_for(conversation)][-1] == "flow Billing: ended (flow_deleted)"
+    assert [e["text"] for e in selectors.flow_log_for(conversation)][-1] == "flow Billing: ended: the flow was deleted"
 
 
 def test_step_logs_are_not_messages(conversation, deliver, make_flow):
