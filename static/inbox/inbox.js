@@ -47,6 +47,7 @@ const STATUS_TITLES = {
 };
 const HANDOFF_LABELS = { pending: "Waiting for an agent", acknowledged: "Taken", resolved: "Done", cancelled: "Back with the AI" };
 const PRIORITY_LABELS = { low: "Low priority", normal: "Normal priority", high: "High priority", urgent: "Urgent" };
+const PRIORITY_RANK = { urgent: 0, high: 1, normal: 2, low: 3 }; // lower first, as the server's queue
 const TRIGGER_LABELS = {
   user_request: "the visitor's request",
   ai_decision: "the AI",
@@ -1442,22 +1443,26 @@ function onNotification(event) {
   const title = event.title || fallback;
   const body = [event.reason, event.priority && PRIORITY_LABELS[event.priority]].filter(Boolean).join(" · ");
   // Several at once (the queue handed to an agent who just came online): one toast that counts them, not a
-  // stack that hides the list. The count's toast opens the latest.
+  // stack that hides the list. It names and opens the most urgent of them, else the latest (re-trial of 3 Dec: an
+  // urgent dispute was hidden behind "Latest: … Normal priority").
   const group = messages ? "messages" : "handoffs";
   const previous = state.notificationToasts[group];
   const count = previous && previous.node.isConnected ? previous.count + 1 : 1;
   if (count > 1) previous.node.remove();
+  const mine = { key, title, body, rank: PRIORITY_RANK[event.priority] ?? PRIORITY_RANK.normal };
+  const shown = count > 1 && previous.shown.rank < mine.rank ? previous.shown : mine;
+  const latest = shown === mine;
   const node = toast({
     kind: "notification",
-    title: count > 1 ? `${count} ${messages ? "new messages" : "handoffs assigned to you"}` : title,
-    body: count > 1 ? `Latest: ${title}${body ? ` · ${body}` : ""}` : body,
-    actionLabel: count > 1 ? "Open latest" : "Open",
-    action: key !== null ? () => openConversation(key) : null,
+    title: count > 1 ? `${count} ${messages ? "new messages" : "handoffs for you"}` : title,
+    body: count > 1 ? `${latest ? "Latest" : "Most urgent"}: ${shown.title}${shown.body ? ` · ${shown.body}` : ""}` : body,
+    actionLabel: count > 1 ? (latest ? "Open latest" : "Open most urgent") : "Open",
+    action: shown.key !== null ? () => openConversation(shown.key) : null,
     timeout: messages ? 8000 : 20000,
   });
   const keys = new Set(count > 1 ? previous.keys : []);
   if (key !== null) keys.add(key);
-  state.notificationToasts[group] = { node, count, keys };
+  state.notificationToasts[group] = { node, count, keys, shown };
   if (key !== null) {
     desktopNotify(title, body, key);
     if (!state.conversations.has(key) && !searching()) fetchAndUpsert(key);

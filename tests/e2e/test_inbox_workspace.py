@@ -467,9 +467,20 @@ def test_handoffs_that_arrive_together_are_one_toast_that_counts_them(live_stack
         request_handoff(factories.ConversationFactory(workspace=workspace, contact=contact),
                         target=services.Target(kind="user", user=agent), reason=f"{name} asked for a person")
     toast = page.get_by_test_id("toast")
-    expect(toast).to_contain_text("3 handoffs assigned to you")
+    expect(toast).to_contain_text("3 handoffs for you")
     expect(toast).to_have_count(1)
-    expect(toast).to_contain_text("Cy asked for a person")
+    expect(toast).to_contain_text("Latest: Handoff: Cy · Cy asked for a person")
+    # an urgent one among them is the one the toast names and opens (re-trial of 3 Dec: "Latest: … Normal")
+    dora = factories.ContactFactory(workspace=workspace, name="Dora")
+    request_handoff(factories.ConversationFactory(workspace=workspace, contact=dora), priority="urgent",
+                    target=services.Target(kind="user", user=agent), reason="Dora disputes a charge")
+    eli = factories.ContactFactory(workspace=workspace, name="Eli")
+    request_handoff(factories.ConversationFactory(workspace=workspace, contact=eli),
+                    target=services.Target(kind="user", user=agent), reason="Eli asked for a person")
+    expect(toast).to_contain_text("5 handoffs for you")
+    expect(toast).to_contain_text("Most urgent: Handoff: Dora · Dora disputes a charge · Urgent")
+    toast.get_by_role("button", name="Open most urgent").click()
+    expect(page.get_by_test_id("contact-name")).to_have_text("Dora")
     assert page.errors == []
 
 
