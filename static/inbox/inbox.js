@@ -606,7 +606,7 @@ function renderThread() {
   render(html`
     <div><dt>Status</dt><dd><span class="badge badge--status badge--${c.status}" id="conversation-status"
         data-testid="conversation-status" title=${STATUS_TITLES[c.status] || ""}>${statusLabel(c.status)}</span></dd></div>
-    <div><dt>Assignee</dt><dd id="conversation-assignee" data-testid="conversation-assignee">${c.assignee ? c.assignee.name : "Nobody yet"}</dd></div>
+    <div><dt>Assignee</dt><dd id="conversation-assignee" data-testid="conversation-assignee">${assigneeText(c)}</dd></div>
     ${c.team ? html`<div><dt>Team</dt><dd id="conversation-team" data-testid="conversation-team">${c.team.name}</dd></div>` : nothing}
     <div><dt>Channel</dt><dd id="conversation-channel">${CHANNEL_LABELS[c.channel] || humanize(c.channel || "web")}</dd></div>
     ${c.csat ? html`<div><dt>CSAT</dt><dd id="conversation-csat" data-testid="conversation-csat">${csatLabel(c.csat)}</dd></div>` : nothing}
@@ -674,6 +674,17 @@ function toggleHandoff() {
   if (!state.open || !state.open.handoff) return;
   state.handoffExpanded = !state.handoffExpanded;
   renderHandoff(state.open.handoff);
+}
+
+/** Who has it, or whom it waits for: an admin's assignment to a colleague who is away waits for them, and read
+ * "Nobody yet" as if undone (re-trial of 3 Dec). */
+function assigneeText(c) {
+  if (c.assignee) return c.assignee.name;
+  const h = c.handoff;
+  const target = h && h.status === "pending" && h.target && h.target.name ? h.target : null;
+  if (!target) return "Nobody yet";
+  const label = { user: target.name, team: `the ${target.name} team`, specialty: `${target.name} (specialty)` };
+  return `Waiting for ${label[target.kind] || target.name}`;
 }
 
 function renderActions(c) {

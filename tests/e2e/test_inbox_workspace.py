@@ -538,3 +538,24 @@ def test_an_agent_taken_out_of_the_workspace_sees_why_not_a_pile_of_errors(live_
     page.wait_for_timeout(2000)
     expect(page.locator("body")).to_contain_text("The inbox is for agents")
     assert page.get_by_test_id("toast").count() == 0
+
+
+def test_a_conversation_waiting_for_an_away_colleague_says_whom_it_waits_for(live_stack, new_context):
+    """Re-trial of 3 Dec: an admin assigned a conversation to a colleague who was away; the sweep took it off her
+    (she cannot take it now) and the header read "Nobody yet", as if the assignment had been undone."""
+    from conversations import services
+    from tests.conftest import request_handoff
+
+    base = live_stack["url"]
+    workspace = seed_demo_workspace()
+    away = AgentProfile.objects.get(user__username="agent2")
+    away.available = False
+    away.save(update_fields=["available"])
+    contact = factories.ContactFactory(workspace=workspace, name="Gus")
+    conversation = factories.ConversationFactory(workspace=workspace, contact=contact)
+    handoff = request_handoff(conversation, target=services.Target(kind="user", user=away.user))
+    assert handoff.assigned_to is None, "she is away: it waits for her"
+    page = agent_page(new_context, base, "agent1")
+    page.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']").click()
+    expect(page.get_by_test_id("conversation-assignee")).to_have_text(f"Waiting for {away.user.get_full_name()}")
+    assert page.errors == []
