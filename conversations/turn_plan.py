@@ -24,7 +24,8 @@ from typing import Any, Literal
 
 from conversations.assistant.detectors import confused, doubts, venting_only, without_contact_details
 from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, validate_field
-from conversations.assistant.human_request import asks_if_someone_is_there, asks_in_a_word, asks_to_be_put_through
+from conversations.assistant.human_request import (asks_if_someone_is_there, asks_in_a_word, asks_to_be_put_through,
+                                                   asks_to_talk_to_someone)
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
 from conversations.assistant.types import NO_SIGNAL, Analysis, Signal, Turn
@@ -338,9 +339,10 @@ def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozens
 
 def nudges(text: str) -> bool:
     """Whether the message asks whether anyone is there, names a person and nothing else, or asks again to be put
-    through ("hello?? anyone?", "agent please", "just put me through"): said while waiting for a person, it asks
-    where the handoff stands."""
-    return asks_if_someone_is_there(text) or asks_in_a_word(text) or asks_to_be_put_through(text)
+    through or to talk to someone ("hello?? anyone?", "agent please", "just put me through", "I want to talk to a
+    human"): said while waiting for a person, it asks where the handoff stands."""
+    return (asks_if_someone_is_there(text) or asks_in_a_word(text) or asks_to_be_put_through(text)
+            or asks_to_talk_to_someone(text))
 
 
 def withdraws(text: str) -> bool:

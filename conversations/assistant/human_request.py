@@ -330,6 +330,23 @@ def asks_to_be_put_through(text: str) -> bool:
     return _in_a_clause_without_negation(_PUT_THROUGH, text) or asks_for_a_real_person(text)
 
 
+# "I want to talk to a human", "quero falar com uma pessoa", "je veux parler à un humain": said again while a person
+# is awaited, it asks where the handoff stands (re-trial of 3 Dec: it got no answer at all). Only there: the
+# detector reads such wishes with its classifier.
+_TALK_TO_SOMEONE = re.compile(
+    r"(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s+|the\s+)?(?:real\s+|live\s+)?"
+    r"(?:human|person|agent|someone|somebody|representative|operator)"
+    r"|hablar\s+con\s+(?:una\s+persona|un\s+humano|un\s+agente|alguien|un\s+asesor)"
+    r"|parler\s+(?:a|avec)\s+(?:un\s+humain|une\s+personne|un\s+agent|quelqu'un|un\s+conseiller)"
+    r"|mit\s+(?:einem\s+menschen|einer\s+person|jemandem|einem\s+mitarbeiter|einem\s+berater)\s+(?:sprechen|reden)"
+    r"|falar\s+com\s+(?:uma\s+pessoa|um\s+humano|um\s+atendente|alguem|um\s+agente)")
+
+
+def asks_to_talk_to_someone(text: str) -> bool:
+    """A clause without a negation wishes to talk to a person ("I want to talk to a human")."""
+    return _in_a_clause_without_negation(_TALK_TO_SOMEONE, text)
+
+
 @lru_cache(maxsize=256)  # asked by the detector, what it re-reads and the dissatisfaction check, per message
 def asks_if_someone_is_there(text: str) -> bool:
     """A sentence of the message asks whether a person is there at all ("Is anyone there?",

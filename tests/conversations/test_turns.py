@@ -538,7 +538,10 @@ def test_anyone_there_while_waiting_for_a_person_is_told_where_the_handoff_stand
 
 
 @pytest.mark.parametrize("again", ["why do you need it? just put me through", "pásame con alguien, por favor",
-                                   "verbinden Sie mich bitte mit einem Mitarbeiter"])
+                                   "verbinden Sie mich bitte mit einem Mitarbeiter",
+                                   # re-trial of 3 Dec: the request said again got no reply at all
+                                   "I want to talk to a human", "quero falar com uma pessoa",
+                                   "je veux parler à un humain"])
 def test_asking_again_to_be_put_through_while_waiting_is_told_where_the_handoff_stands(shop, conversation, again):
     """Queued, "why do you need it? just put me through" got no reply at all (trial of 3 Dec)."""
     say(conversation, "I want to talk to a person")
