@@ -1,12 +1,13 @@
 """Tags and contact details: the writes other apps (flows' Action nodes) and the turn make to these rows."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 
 from django.db import transaction
 
 from conversations import realtime
-from conversations.assistant.extract import given_detail
+from conversations.assistant.extract import extract_field, given_detail
 from conversations.models import Contact, Conversation, Handoff
 from conversations.turn_plan import summary_with_details_given_later
 from helpdesk.errors import DomainError
@@ -71,6 +72,17 @@ def conversation_tag(*, conversation: Conversation, add: list[str], remove: list
     return conversation_update_tags(conversation=conversation, change=change)
 
 
+# A message that is an order number, or says it is one: "NW-10001", "my order is A-1234", "pedido 55231"
+_ORDER_WORD = re.compile(r"\b(?:order|pedido|commande|bestellung|encomenda|ordem)\b", re.IGNORECASE)
+
+
+def _order_number_given(body: str) -> str | None:
+    value = extract_field("order_number", body)
+    if value is None or not (len(body.split()) <= 2 or _ORDER_WORD.search(body)):
+        return None
+    return value
+
+
 @transaction.atomic
 def contact_update_attributes(*, contact_id: int, values: Mapping[str, object]) -> Contact:
     """Merge `values` into the contact's attributes (read under a row lock); returns the saved contact."""
@@ -88,11 +100,17 @@ def details_given_to_the_team(*, conversation: Conversation, body: str) -> None:
     address they add later): an email or phone number in it fills the contact's empty field and the open
     handoff's gathered details, so the team has it and never has to ask (trial of 2 Dec: it was lost)."""
     found = {kind: value for kind in ("email", "phone") if (value := given_detail(kind, body))}
-    if not found:
+    order = _order_number_given(body)
+    if not found and not order:
         return
-    contact_fill_details(contact=conversation.contact, details=[(kind, kind, value) for kind, value in found.items()])
+    if found:
+        contact_fill_details(contact=conversation.contact, details=[(kind, kind, value) for kind, value in found.items()])
     handoff = (Handoff.objects.select_for_update(of=("self",))
                .filter(conversation=conversation, status__in=Handoff.OPEN_STATUSES).first())
+    if order and handoff is not None and not any("order" in key for key in handoff.gathered):
+        # "I want to talk to a person" then "NW-10001" 0.15 s later: the number reached the agent in the history
+        # only (re-trial of 3 Dec)
+        found["order number"] = order
     added = {kind: value for kind, value in found.items() if handoff is not None and not handoff.gathered.get(kind)}
     if added:
         handoff.gathered = {**handoff.gathered, **added}

@@ -796,6 +796,24 @@ def test_the_answer_to_a_flows_question_sent_just_before_a_request_for_a_person_
     assert "NW-24680" in (str(handoff.gathered) + handoff.summary), (handoff.gathered, handoff.summary)
 
 
+@pytest.mark.parametrize(("later", "noted"), [("NW-10001", "NW-10001"), ("my order is A-1234 btw", "A-1234"),
+                                              ("I have 3 kids and 12345 problems", None)])
+def test_an_order_number_sent_after_the_request_for_a_person_reaches_the_handoff(shop, conversation, later, noted):
+    """Re-trial of 3 Dec: "I want to talk to a person" then "NW-10001" 0.15 s later at the order flow's question: the
+    number reached the agent in the history only; a later email was listed as "Given later"."""
+    workspace, _, _ = shop
+    order_flow(workspace)
+    say(conversation, "How do I track my order?")
+    say(conversation, "I want to talk to a person")
+    assert handoff_of(conversation) is not None
+    say(conversation, later)
+    handoff = handoff_of(conversation)
+    if noted:
+        assert handoff.gathered.get("order number") == noted and f"Given later: order number: {noted}" in handoff.summary
+    else:
+        assert "order number" not in handoff.gathered, "a number said in passing is no order number"
+
+
 def test_words_typed_before_the_answer_to_a_flows_question_are_not_taken_as_answers(shop, conversation):
     """Only a message the question takes goes to it ahead of a newer one: "ok" and "let me check" typed while the
     visitor looks up the number are merged as before, not asked again as bad order numbers."""
