@@ -2,34 +2,24 @@
 (trial of 3 Dec: two "Assign to me" both got 200, and so did a "resolved" and a "spam" resolve)."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from conversations import services
 from conversations.models import Conversation
 from tests import factories
-from tests.conftest import client_for
+from tests.conftest import client_for, run_together
 
 
-def at_once(*calls):
-    """Run the calls in threads released together; their responses, in the order of `calls`."""
-    start, results = threading.Barrier(len(calls), timeout=30), [None] * len(calls)
+def posted_at_once(*posts):
+    """Each (user, url, body) posted by that user's API client, all released together (tests.conftest.run_together);
+    the responses in the order of `posts`."""
+    responses = [None] * len(posts)
 
-    def run(index, call):
-        try:
-            start.wait()
-            results[index] = call()
-        finally:
-            connections.close_all()
+    def post(index, user, url, body):
+        responses[index] = client_for(user).post(url, body, format="json")
 
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    assert not run_together(*(lambda i=i, p=p: post(i, *p) for i, p in enumerate(posts)))
+    return responses
 
 
 def waiting_conversation(workspace):
@@ -38,17 +28,19 @@ def waiting_conversation(workspace):
     return conversation
 
 
+@pytest.fixture
+def ana_and_ben(workspace):
+    return tuple(factories.AgentFactory(workspace=workspace, user__first_name=name).user for name in ("Ana", "Ben"))
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_agents_assigning_themselves_at_once_one_gets_it_the_other_is_told(no_tasks):
-    workspace = factories.WorkspaceFactory()
-    factories.PolicyFactory(workspace=workspace)
-    ana, ben = (factories.AgentFactory(workspace=workspace, user__first_name=name).user for name in ("Ana", "Ben"))
+def test_two_agents_assigning_themselves_at_once_one_gets_it_the_other_is_told(workspace, ana_and_ben, no_tasks):
+    ana, ben = ana_and_ben
     conversation = waiting_conversation(workspace)
     url = f"/api/v1/conversations/{conversation.pk}/assign/"
-    clients = {ana.pk: client_for(ana), ben.pk: client_for(ben)}
 
     # as a script would: no expected_assignee_id
-    responses = at_once(*(lambda u=user: clients[u.pk].post(url, {"user_id": u.pk}, format="json") for user in (ana, ben)))
+    responses = posted_at_once(*((user, url, {"user_id": user.pk}) for user in (ana, ben)))
 
     assert sorted(r.status_code for r in responses) == [200, 409]
     winner = (ana, ben)[[r.status_code for r in responses].index(200)]
@@ -59,17 +51,14 @@ def test_two_agents_assigning_themselves_at_once_one_gets_it_the_other_is_told(n
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_agents_assigning_from_the_inbox_at_once_one_gets_it(no_tasks):
+def test_two_agents_assigning_from_the_inbox_at_once_one_gets_it(workspace, ana_and_ben, no_tasks):
     """The inbox sends the owner on screen (nobody): the second click finds one and changes nothing."""
-    workspace = factories.WorkspaceFactory()
-    factories.PolicyFactory(workspace=workspace)
-    ana, ben = (factories.AgentFactory(workspace=workspace, user__first_name=name).user for name in ("Ana", "Ben"))
+    ana, ben = ana_and_ben
     conversation = waiting_conversation(workspace)
     url = f"/api/v1/conversations/{conversation.pk}/assign/"
-    clients = {ana.pk: client_for(ana), ben.pk: client_for(ben)}
 
-    responses = at_once(*(lambda u=user: clients[u.pk].post(url, {"user_id": u.pk, "expected_assignee_id": None},
-                                                            format="json") for user in (ana, ben)))
+    responses = posted_at_once(*((user, url, {"user_id": user.pk, "expected_assignee_id": None})
+                                 for user in (ana, ben)))
 
     assert sorted(r.status_code for r in responses) == [200, 409]
     refused = responses[[r.status_code for r in responses].index(409)].json()["error"]
@@ -78,8 +67,8 @@ def test_two_agents_assigning_from_the_inbox_at_once_one_gets_it(no_tasks):
     assert Conversation.objects.get(pk=conversation.pk).assignee_id == winner.pk
 
 
-def test_taking_over_a_colleagues_conversation_needs_saying_whose_it_was(workspace, no_tasks):
-    ana, ben = (factories.AgentFactory(workspace=workspace, user__first_name=name).user for name in ("Ana", "Ben"))
+def test_taking_over_a_colleagues_conversation_needs_saying_whose_it_was(workspace, ana_and_ben, no_tasks):
+    ana, ben = ana_and_ben
     conversation = waiting_conversation(workspace)
     url = f"/api/v1/conversations/{conversation.pk}/assign/"
     assert client_for(ana).post(url, {"user_id": ana.pk}, format="json").status_code == 200
@@ -99,16 +88,12 @@ def test_taking_over_a_colleagues_conversation_needs_saying_whose_it_was(workspa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_resolves_with_different_resolutions_the_second_is_told(no_tasks):
-    workspace = factories.WorkspaceFactory()
-    factories.PolicyFactory(workspace=workspace)
-    ana, ben = (factories.AgentFactory(workspace=workspace, user__first_name=name).user for name in ("Ana", "Ben"))
+def test_two_resolves_with_different_resolutions_the_second_is_told(workspace, ana_and_ben, no_tasks):
+    ana, ben = ana_and_ben
     conversation = waiting_conversation(workspace)
     url = f"/api/v1/conversations/{conversation.pk}/resolve/"
-    clients = [client_for(ana), client_for(ben)]
 
-    responses = at_once(lambda: clients[0].post(url, {"resolution": "resolved"}, format="json"),
-                        lambda: clients[1].post(url, {"resolution": "spam"}, format="json"))
+    responses = posted_at_once((ana, url, {"resolution": "resolved"}), (ben, url, {"resolution": "spam"}))
 
     assert sorted(r.status_code for r in responses) == [200, 409]
     refused = responses[[r.status_code for r in responses].index(409)].json()["error"]

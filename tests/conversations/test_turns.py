@@ -959,8 +959,10 @@ def test_a_visitor_who_answered_meanwhile_is_not_swept(shop, conversation, setti
     assert tasks.hand_off_stalled_gathering_task() == 0 and handoff_of(conversation) is None
 
 
-def account_deletion_topic(policy):
+@pytest.fixture
+def account_deletion(shop):
     """The demo workspace's "Account deletion" topic, as shipped (helpdesk/demo_workspace.json)."""
+    _, policy, _ = shop
     factories.RestrictedTopicFactory(
         policy=policy, name="Account deletion",
         keywords=["delete my account", "close my account", "remove my data", "gdpr", "borrar mi cuenta"],
@@ -969,21 +971,17 @@ def account_deletion_topic(policy):
 
 @pytest.mark.parametrize("goodbye", ["you can close this chat", "please close this conversation",
                                      "great, thanks. you can close this", "ok thanks, puedes cerrar el chat"])
-def test_closing_the_chat_is_a_goodbye_not_an_account_deletion(shop, conversation, goodbye):
+def test_closing_the_chat_is_a_goodbye_not_an_account_deletion(account_deletion, conversation, goodbye):
     """Trial of 3 Dec: "you can close this chat" after an answer was handed to a person as the restricted topic
     "Account deletion" (its example "I want to close my account"), and the agent read that the visitor wanted their
     account deleted."""
-    _, policy, _ = shop
-    account_deletion_topic(policy)
     say(conversation, "How long does standard shipping take?")
     say(conversation, goodbye)
     assert handoff_of(conversation) is None
     assert "email" not in last_reply(conversation).body
 
 
-def test_a_visitor_in_the_queue_who_found_the_answer_and_says_close_this_withdraws(shop, conversation):
-    _, policy, _ = shop
-    account_deletion_topic(policy)
+def test_a_visitor_in_the_queue_who_found_the_answer_and_says_close_this_withdraws(account_deletion, conversation):
     say(conversation, "I want to talk to a human, my email is ana@example.org")
     first = handoff_of(conversation)
     assert first is not None and first.status == "pending"
@@ -993,9 +991,7 @@ def test_a_visitor_in_the_queue_who_found_the_answer_and_says_close_this_withdra
     assert Handoff.objects.filter(conversation=conversation).count() == 1, "no second handoff"
 
 
-def test_closing_an_account_is_still_the_restricted_topic(shop, conversation):
-    _, policy, agent = shop
-    account_deletion_topic(policy)
+def test_closing_an_account_is_still_the_restricted_topic(account_deletion, conversation):
     say(conversation, "I'd like you to close my account please")
     handoff = handoff_of(conversation)
     assert handoff is not None and handoff.trigger == "restricted_topic"
