@@ -60,6 +60,9 @@ class TopicMatch:
     name: str
     score: float
     evidence: str
+    # matched only by closeness to an example on the multilingual vectors (no keyword, no intent, not in English):
+    # the loosest evidence, which a surer knowledge-base answer outweighs (engine.TOPIC_OVER_KB_ACROSS)
+    across: bool = False
 
 
 @dataclass(frozen=True)
