@@ -110,6 +110,7 @@ ANSWERED = "answered"  # how the memory's list of what was tried notes an answer
 ASKED_WHAT = "asked what the problem is"
 PHONE_INSTEAD = "phone"  # gathered: the number a visitor gave when asked for an email
 NOT_GIVEN = "Not given: "  # the summary's line of the details the visitor did not give
+NOT_DESCRIBED = "Problem: not described yet"  # the summary's first line when the assistant heard no problem
 
 Notice = Literal["of_course", "sorry", "plain", "ai_disclosed"]
 
@@ -333,7 +334,7 @@ def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozens
                 out.append(Reply(a.answer.text, _answer_metadata(a), kb_answer=True))
         elif text and _unanswered_question(a, text) and normalize(text) not in said:
             said.add(normalize(text))  # the same question twice is said once
-            out.append(Reply(phrase("earlier_not_found", a.language or lang, question=_clip(text, 120))))
+            out.append(Reply(phrase("earlier_not_found", a.language or lang, question=clip(text, 120))))
     return tuple(out)
 
 
@@ -487,7 +488,7 @@ class _Turn:
                 # of 3 Dec, AI only), but that the team handles it and how to reach them
                 self.memory = self.memory.with_tried("told the visitor no person can join this chat")
                 return self._reply(decision, self._no_person_line("topic_no_person_here"))
-            self.memory = self.memory.with_tried(f"could not answer “{_clip(self.text, 80)}”")
+            self.memory = self.memory.with_tried(f"could not answer “{clip(self.text, 80)}”")
             return self._reply(decision, phrase("cannot_answer_ai_only", self.lang))
         if action == "apologize":
             return self._reply(decision, phrase("assistant_trouble", self.lang))
@@ -576,7 +577,7 @@ class _Turn:
         m = self.memory
         if m.problem:
             m = replace(m, ai_attempted=True, problem_answered=m.problem == self.text or m.problem_answered)
-        self.memory = m.with_tried(f"{ANSWERED} “{_clip(self.text, 80)}” from the article “{a.answer.title}”")
+        self.memory = m.with_tried(f"{ANSWERED} “{clip(self.text, 80)}” from the article “{a.answer.title}”")
         if decision.tell_no_person:  # AI only: the request for a person in the same message is not passed over
             body = f"{body}\n\n{self._no_person_line('no_person_after_answer')}"
             self.memory = self.memory.with_tried("told the visitor no person can join this chat")
@@ -670,7 +671,7 @@ class _Turn:
     def _note_question(self) -> None:
         if self.analysis.answer is not None:
             self.memory = self.memory.with_tried(
-                f"{ANSWERED} “{_clip(self.text, 80)}” from the article “{self.analysis.answer.title}”")
+                f"{ANSWERED} “{clip(self.text, 80)}” from the article “{self.analysis.answer.title}”")
         else:
             unanswered = tuple(q for q in self.memory.unanswered if q != self.text) + (self.text[:300],)
             self.memory = replace(self.memory, unanswered=unanswered[-3:])
@@ -835,13 +836,13 @@ class _Turn:
             return self.memory.pending.reason if self.memory.pending else REASON[cause]
         if cause == "cannot_answer":
             a = self.analysis
-            problem = _clip(self.memory.problem or self.text, 120)
+            problem = clip(self.memory.problem or self.text, 120)
             if self.vague_again:
-                return f"The visitor needs help and did not say with what: “{_clip(self.text, 120)}”"
+                return f"The visitor needs help and did not say with what: “{clip(self.text, 120)}”"
             if a.not_helpful.fired:
                 return f"The AI's answer did not help with “{problem}”"
             if a.repeated_question.fired:
-                return f"The visitor keeps asking the same thing: “{_clip(self.text, 120)}”"
+                return f"The visitor keeps asking the same thing: “{clip(self.text, 120)}”"
             return f"The AI could not answer “{problem}”"
         if cause == "model":
             model = self.facts.model
@@ -853,15 +854,15 @@ class _Turn:
         m = self.memory
         if cause == "user_request":
             words = self.facts.request_words or (self.text if self.asked else m.request)
-            return f"The visitor asked for a human: “{_clip(words, 120)}”"
+            return f"The visitor asked for a human: “{clip(words, 120)}”"
         if cause == "restricted_topic":
-            return f"Restricted topic {self.topic}: “{_clip(self.facts.topic_words or self.text, 120)}”"
+            return f"Restricted topic {self.topic}: “{clip(self.facts.topic_words or self.text, 120)}”"
         if cause == "frustration":
             words = self.text if _upset(self.analysis) else m.frustration
             if not words:  # the same question asked again: no angry words to quote
-                return f"The visitor is frustrated: asked again “{_clip(self.text, 120)}”"
-            return f"The visitor is frustrated: “{_clip(words, 120)}”"
-        return f"{REASON.get(cause or '', 'Handoff')}: “{_clip(self.text, 120)}”"
+                return f"The visitor is frustrated: asked again “{clip(self.text, 120)}”"
+            return f"The visitor is frustrated: “{clip(words, 120)}”"
+        return f"{REASON.get(cause or '', 'Handoff')}: “{clip(self.text, 120)}”"
 
     def _gathered(self, known: Mapping[str, str]) -> dict[str, str]:
         """The policy's fields known so far, and a phone number given instead of the email asked for."""
@@ -937,16 +938,16 @@ def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest
     tried, what was gathered. Never the assistant's own prompts."""
     lines: list[str] = []
     if memory.problem and not memory.problem_answered:
-        lines.append(f"Problem: “{_clip(memory.problem, 240)}”")
+        lines.append(f"Problem: “{clip(memory.problem, 240)}”")
     else:
-        lines.append("Problem: not described yet")
+        lines.append(NOT_DESCRIBED)
     latest = latest.strip()
     if latest and latest != memory.problem and len(latest.split()) >= 4 and not DECLINE.match(normalize(latest)) \
             and not WHY_ASKED.search(normalize(latest)):
-        lines.append(f"Latest from the visitor: “{_clip(latest, 200)}”")
+        lines.append(f"Latest from the visitor: “{clip(latest, 200)}”")
     for question in memory.unanswered:
         if question != latest:
-            lines.append(f"Also asked: “{_clip(question, 160)}”")
+            lines.append(f"Also asked: “{clip(question, 160)}”")
     lines.append("AI tried: " + ("; ".join(memory.tried) if memory.tried else "nothing yet"))
     labels = {f.name: f.label for f in fields}
     if memory.gathered:
@@ -1025,6 +1026,6 @@ def _phone_instead_of_email(spec: FieldSpec, text: str) -> str:
     return given_detail("phone", text) or ""
 
 
-def _clip(text: str, n: int) -> str:
+def clip(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"

@@ -81,17 +81,32 @@ def flow_answers_for(*, conversation: Conversation) -> dict[str, str]:
     """What the visitor told the conversation's flows since it last went to a person (its flows' Collect Inputs and
     extractions, oldest run first): the assistant's handoff carries it ("NW-24680" answered the order flow, then "I
     want to talk to a person": the agent read no order number, re-trial of 3 Dec)."""
-    last_handoff = conversation.handoffs.order_by("-requested_at").values_list("requested_at", flat=True).first()
-    runs = FlowRun.objects.filter(conversation=conversation).select_related("version").order_by("id")
-    if last_handoff is not None:
-        runs = runs.filter(started_at__gt=last_handoff)
     answers: dict[str, str] = {}
-    for run in runs:
+    for run in _runs_since_last_handoff(conversation):
         given = FlowGraph.from_document(run.version.graph or {}).visitor_variables
         variables = (run.state or {}).get("variables") or {}
         answers.update({name: as_text(value) for name, value in variables.items()
                         if name in given and as_text(value).strip()})
     return answers
+
+
+def flow_requests_for(*, conversation: Conversation) -> list[tuple[str, str]]:
+    """(flow name, the visitor's message that started it) for the conversation's flows since it last went to a
+    person, oldest first: "where is my order" started the order flow, so the agent's summary says what the visitor
+    wanted rather than "Problem: not described yet" (trial of 3 Dec)."""
+    requests = []
+    for run in _runs_since_last_handoff(conversation):
+        started_by = (conversation.messages.filter(sender_type="visitor", created_at__lte=run.started_at)
+                      .order_by("-created_at", "-id").values_list("body", flat=True).first())
+        if started_by and started_by.strip():
+            requests.append((run.flow.name, started_by.strip()))
+    return requests
+
+
+def _runs_since_last_handoff(conversation: Conversation) -> QuerySet[FlowRun]:
+    last_handoff = conversation.handoffs.order_by("-requested_at").values_list("requested_at", flat=True).first()
+    runs = FlowRun.objects.filter(conversation=conversation).select_related("version", "flow").order_by("id")
+    return runs.filter(started_at__gt=last_handoff) if last_handoff is not None else runs
 
 
 def workspace_in_office_hours(*, workspace: Workspace, now: datetime | None = None) -> bool:

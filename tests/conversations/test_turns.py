@@ -794,6 +794,9 @@ def test_the_answer_to_a_flows_question_sent_just_before_a_request_for_a_person_
     assert handoff is not None and (handoff.trigger, handoff.assigned_to) == ("user_request", agent)
     assert request_words in handoff.reason
     assert "NW-24680" in (str(handoff.gathered) + handoff.summary), (handoff.gathered, handoff.summary)
+    # what the visitor wanted is the message that started the flow (it read "Problem: not described yet")
+    assert handoff.summary.startswith("Problem: “How do I track my order?” (started the flow “Order status”)"), \
+        handoff.summary
 
 
 @pytest.mark.parametrize(("later", "noted"), [("NW-10001", "NW-10001"), ("my order is A-1234 btw", "A-1234"),
