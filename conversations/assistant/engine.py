@@ -451,6 +451,11 @@ class Assistant:
                 if ranked_again[0][1] > conf:
                     a, conf, p, _ = ranked_again[0]
                     answer = self._answer(a, conf, p, again_emb, lang)
+            if answer is not None and history and (back := self._pointing_back(text, history, lang)) is not None:
+                # "do you ship to Norway?" then "and how long does it take?": alone it found the shipping times of
+                # Spain and Portugal; "it" is the shipping to Norway, which the international article answers
+                a, conf, p, back_emb = back
+                answer = self._answer(a, conf, p, back_emb, lang)
             if answer is None and declined_clause and not smalltalk and len(clauses.kept.split()) >= 3:
                 # "I do NOT want to talk to a person, just tell me the return window": the refusal drowns the
                 # question in the message's embedding, so the question is also looked up alone
@@ -540,6 +545,31 @@ class Assistant:
             if first and alone and both and first[0][0] == both[0][0] \
                     and _stays_on(first[0][0], alone, self.kb_threshold, points_back):
                 yield (*together, True)
+
+    def _pointing_back(self, text: str, history: Sequence[Turn], lang: str):
+        """(article, confidence, passage, embedding) for a short follow-up that points back at the visitor's question
+        before it ("and how long does it take?", "et c'est gratuit ?": a connector, "it", no name of its own) when the
+        two read together rank that question's article first, surely; None otherwise, and for any other message.
+        Its passage is the one the follow-up asks for (the delivery times, not the countries served)."""
+        follow = _after_acknowledgment(sentences(text)) or text
+        norm = normalize(follow)
+        if not (len(follow.split()) <= FOLLOW_UP_WORDS and len(sentences(follow)) <= 1 and _FOLLOW_UP.match(norm)
+                and _POINTS_BACK.search(norm) and not _names_something(follow)):
+            return None
+        before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
+        if not before or self.encoder is None:
+            return None
+        def embedded(part: str):
+            m = self.ml_encoder.encode_one(part) if self.ml_encoder is not None and lang != "en" else None
+            return part, self.encoder.encode_one(part), m
+        first, both = self.knowledge.score(*embedded(before), lang), self.knowledge.score(*(together := embedded(
+            f"{before} {follow}")), lang)
+        if not (first and both and first[0][0] == both[0][0] and both[0][1] >= self.kb_threshold):
+            return None
+        a, conf = both[0][0], both[0][1]
+        q_emb = self.encoder.encode_one(follow)
+        m_emb = self.ml_encoder.encode_one(follow) if self.ml_encoder is not None and lang != "en" else None
+        return a, conf, self.knowledge.best_passage_for(a, follow, q_emb, lang, m_emb), together[1]
 
     def _asked_again(self, text: str, history: Sequence[Turn], lang: str):
         """(question, MiniLM vector, multilingual vector, its ranking) of the question before asked about the new place

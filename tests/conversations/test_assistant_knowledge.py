@@ -723,3 +723,20 @@ def test_a_topic_worded_without_its_keywords_in_another_language_still_outweighs
     returns), stay with the topic: they are far closer to its examples than to that article."""
     a = demo_shop_with_topics().analyze(request_, language=language)
     assert a.restricted_topic is not None and a.restricted_topic.name == topic, (a.restricted_topic, a.candidates)
+
+
+def test_a_follow_up_pointing_back_is_answered_about_the_question_before_it_not_alone() -> None:
+    """Trial of 3 Dec: "do you ship to Norway?" then "and how long does it take?": alone the follow-up found the
+    delivery times of Spain and Portugal, so the visitor read two different times for Norway. "It" is the shipping to
+    Norway: the international article answers it."""
+    bot = demo_shop()
+    history = (Turn("visitor", "do you ship to Norway?"), Turn("ai", "We ship to the United Kingdom, Switzerland, Norway…"))
+    a = bot.analyze("and how long does it take?", history=history)
+    assert a.answer is not None and a.answer.title == "International shipping", a.candidates
+    assert "5 to 10 working days" in a.answer.passage
+    # a follow-up with a subject of its own is not read with the question before it
+    a = bot.analyze("and what is your return policy?", history=history)
+    assert a.answer is not None and a.answer.title == "Returns and exchanges", a.candidates
+    # nor is the same question with no question before it
+    a = bot.analyze("and how long does it take?")
+    assert a.answer is None or a.answer.title != "International shipping"
