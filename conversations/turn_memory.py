@@ -25,16 +25,17 @@ class PendingHandoff:
     topic: str | None = None
     field: str = ""  # the field asked for last
     by_phone: bool = False  # the visitor asked to be called: a phone number is asked instead of an email
+    opened: str = ""  # how the first question opened ("sorry": "I'm sorry about this. I'll bring in…"), said once
 
     def to_dict(self) -> dict[str, Any]:
         return {"cause": self.cause, "reason": self.reason, "topic": self.topic, "field": self.field,
-                "by_phone": self.by_phone}
+                "by_phone": self.by_phone, "opened": self.opened}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PendingHandoff:
         return cls(cause=str(data.get("cause") or "cannot_answer"), reason=str(data.get("reason") or ""),
                    topic=data.get("topic") or None, field=str(data.get("field") or ""),
-                   by_phone=bool(data.get("by_phone")))
+                   by_phone=bool(data.get("by_phone")), opened=str(data.get("opened") or ""))
 
 
 @dataclass(frozen=True)

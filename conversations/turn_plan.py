@@ -766,7 +766,9 @@ class _Turn:
         if lead_in:
             if pending.cause == "cannot_answer":
                 parts.append(phrase(self._miss_phrase(), self.lang))  # says so, then what happens next
-            parts.append(phrase(f"gather_intro_{self._notice(pending.cause)}", self.lang))
+            opened = self._notice(pending.cause)
+            parts.append(phrase(f"gather_intro_{opened}", self.lang))
+            self.memory = replace(self.memory, pending=replace(self.memory.pending, opened=opened))
         parts.append(question)
         body = " ".join(parts)
         metadata: dict[str, Any] = {}
@@ -801,7 +803,7 @@ class _Turn:
             trigger=decision.trigger or TRIGGER[cause], cause=cause, reason=pending.reason,
             summary=handoff_summary(self.memory, self.policy.fields, latest=self.text),
             gathered=gathered, topic=pending.topic or self.topic, frustrated=self.memory.frustrated,
-            notice=self._notice(cause), language=self.lang)
+            notice=_not_twice(self._notice(cause), pending.opened), language=self.lang)
         return TurnPlan(memory=self.memory, language=self.lang, decision=decision, replies=tuple(replies),
                         handoff=handoff, contact_updates=self._contact_updates(gathered))
 
@@ -931,6 +933,12 @@ def plan_gathering_lapsed(policy: TurnPolicy, memory: TurnMemory) -> TurnPlan | 
                           gathered=gathered, topic=pending.topic,
                           frustrated=memory.frustrated, notice=notice, language=lang)
     return TurnPlan(memory=memory, language=lang, decision=decision, handoff=handoff)
+
+
+def _not_twice(notice: Notice, opened: str) -> Notice:
+    """The handoff notice's opener, unless the question asked before it opened the same way: "I'm sorry about this."
+    opened the email question of a billing dispute and the queue notice again (trial of 3 Dec)."""
+    return "plain" if notice == opened and notice in ("sorry", "of_course") else notice
 
 
 def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest: str = "") -> str:

@@ -282,7 +282,18 @@ def test_no_cheerful_opener_after_an_accident():
     plan = chat.say("My stove caught fire, I need to talk to someone", human=True)
     assert not reply(plan).startswith("Of course")
     assert reply(plan).startswith("I'm sorry about this.")
-    assert chat.say("it's rui@example.org").handoff.notice == "sorry"
+    # said once: the notice after the email does not open "I'm sorry about this." again (trial of 3 Dec)
+    assert chat.say("it's rui@example.org").handoff.notice == "plain"
+
+
+def test_an_apology_said_before_the_details_is_not_said_again_unless_the_visitor_got_upset_since():
+    chat = Chat(balanced(EMAIL))
+    assert reply(chat.say("Can I talk to a person please?", human=True)).startswith("Of course")
+    assert chat.say("it's rui@example.org").handoff.notice == "plain", "no second “Of course.”"
+    chat = Chat(balanced(EMAIL))
+    assert reply(chat.say("Can I talk to a person please?", human=True)).startswith("Of course")
+    plan = chat.say("why do you need that?? this is ridiculous, rui@example.org", frustrated=True, complaint=True)
+    assert plan.handoff.notice == "sorry", "upset after the first question: the apology is new"
 
 
 def test_a_complaint_gets_no_cheerful_opener_either():
