@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from conversations.assistant.detectors import confused, doubts, venting_only, without_contact_details
+from conversations.assistant.detectors import confused, doubts, says_no, venting_only, without_contact_details
 from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, validate_field
 from conversations.assistant.human_request import (asks_if_someone_is_there, asks_in_a_word, asks_to_be_put_through,
                                                    asks_to_talk_to_someone)
@@ -447,6 +447,12 @@ class _Turn:
         if doubted:
             self.analysis = a = replace(a, answer=None, not_helpful=Signal(0.9, True, "doubts the answer again")
                                         if m.offered_human else a.not_helpful)
+        elif says_no(self.text) and not (self.asked or self.declined_offer) and m.tried \
+                and m.tried[-1].startswith(ANSWERED):
+            # "en fait non" right after an answer: it did not help (as the widget's "No" says), not a new question
+            # the articles have no answer to ("Je n'ai pas trouvé de réponse…": trial of 3 Dec)
+            self.analysis = a = replace(a, answer=None, smalltalk=None,
+                                        not_helpful=Signal(0.9, True, f"said no after the answer: {self.text!r}"))
         problem, answered, awaiting = m.problem, m.problem_answered, m.awaiting_problem
         if awaiting and not self.asked:
             problem, answered, awaiting = self.text, False, False

@@ -490,6 +490,23 @@ def doubts(text: str) -> bool:
     return bool(_DOUBT.match(normalize(text).replace("¿", " ").replace("¡", " ").strip()))
 
 
+# "actually no", "not really", "en fait non", "eigentlich nicht", "na verdade não": a no that, right after an answer
+# (the widget asks "Did that answer your question?"), says it did not (turn_plan). A bare "no" stays an acknowledgment:
+# after an answer it as often means "nothing else".
+_NO_OPENER = (r"(?:actually|well|hmm+|um+|sorry|en\s+fait|bah|ben|euh|en\s+realidad|pues|bueno|eigentlich|naja|hm+"
+              r"|na\s+verdade|bem|olha)")
+_SAID_NO = re.compile(
+    rf"^(?:(?:{_NO_OPENER}[\s,!.]*)+(?:no+|nope|nah|non|nein|nee|nicht|nao)"
+    rf"|(?:{_NO_OPENER}[\s,!.]*)*(?:not\s+really|not\s+quite|not\s+at\s+all|it\s+didn'?t|it\s+did\s+not|pas\s+vraiment"
+    r"|pas\s+du\s+tout|pas\s+trop|nicht\s+wirklich|no\s+realmente|no\s+mucho|para\s+nada|nao\s+muito|nao\s+realmente"
+    r"|nem\s+por\s+isso|nem\s+tanto))[\s!.?]*$")
+
+
+def says_no(text: str) -> bool:
+    """A no that is more than "no", in the five languages ("actually no", "pas vraiment", "eigentlich nicht")."""
+    return bool(_SAID_NO.match(normalize(text).strip()))
+
+
 def detect_not_helpful(text: str, history: Sequence[Turn]) -> Signal:
     # (or a thumbs down, an angry face, alone: said of the answer)
     m = _NOT_HELPFUL_RE.search(normalize(text)) or (_DISPLEASED.search(text) if _ONLY_SYMBOLS.match(text.strip()) else None)

@@ -1183,3 +1183,22 @@ def test_what_leaves_a_flows_question(text, leaves):
     from conversations.turn_plan import leaves_a_question
 
     assert leaves_a_question(text) is leaves
+
+
+@pytest.mark.parametrize("lang, no", [("en", "actually no"), ("fr", "en fait non"), ("es", "en realidad no"),
+                                      ("de", "eigentlich nicht"), ("pt", "na verdade não"), ("en", "not really")])
+def test_a_bare_no_right_after_an_answer_says_it_did_not_help(lang, no):
+    """Trial of 3 Dec: "en fait non" after an answer got "Je n'ai pas trouvé de réponse dans nos articles d'aide" and a
+    handoff for a question nobody asked; it answers the widget's "Did that answer your question?" as its "No" does."""
+    chat = Chat(balanced())
+    chat.say("How long does shipping take?", answer="shipping", lang=lang)
+    plan = chat.say(no, lang=lang)
+    assert reply(plan) == phrase("not_helpful_plain", lang), chat.ai_texts
+    assert plan.handoff is not None and "did not help" in plan.handoff.reason, plan.handoff
+
+
+def test_a_no_to_anything_but_an_answer_is_not_taken_for_it():
+    chat = Chat(balanced())
+    chat.say("Hi", smalltalk="greeting")
+    plan = chat.say("actually no")
+    assert reply(plan) != phrase("not_helpful_plain", "en") and (plan.handoff is None or "did not help" not in plan.handoff.reason)
