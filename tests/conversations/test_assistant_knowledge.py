@@ -740,3 +740,11 @@ def test_a_follow_up_pointing_back_is_answered_about_the_question_before_it_not_
     # nor is the same question with no question before it
     a = bot.analyze("and how long does it take?")
     assert a.answer is None or a.answer.title != "International shipping"
+
+
+def test_how_a_thing_works_is_answered_from_its_opening_not_from_a_passage_saying_working_days() -> None:
+    """Trial of 3 Dec: "how do returns work?" quoted the refund timing ("…within 5 working days…"): its "work" counted
+    as a content word the passage held. The question is about returns as a whole: the 30-day rule."""
+    a = demo_shop().analyze("How do returns work?")
+    assert a.answer is not None and a.answer.title == "Returns and exchanges", a.candidates
+    assert "within 30 days" in a.answer.passage, a.answer.passage
