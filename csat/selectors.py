@@ -55,7 +55,7 @@ def ai_idle_conversation_ids(*, now: dt.datetime, limit: int = 500, conversation
     `ai_idle_resolve_seconds` since the AI last wrote, oldest silence first.
 
     Handled alone: no handoff ever, no agent message, at least one knowledge-base answer, no offer of a person
-    waiting for the visitor's answer, and the visitor did not say "no" to the latest answer's check. With
+    waiting for the visitor's answer, no handoff being prepared (details asked for a person), and the visitor did not say "no" to the latest answer's check. With
     `conversation_id`, the same test for that one conversation (the resolve re-checks it under its lock).
     """
     ai = Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AI)
@@ -65,6 +65,9 @@ def ai_idle_conversation_ids(*, now: dt.datetime, limit: int = 500, conversation
           # an offer of a person still waiting for the visitor's answer (the turn's memory, conversations.turn_memory);
           # one the visitor declined does not keep the conversation open (trial of 2 Dec)
           .exclude(assistant_state__contains={"offer_open": True})
+          # a person promised and details asked for first: the handoff is made when they come or the visitor goes
+          # quiet (conversations.turns.hand_off_stalled_gathering), never an AI resolution (trial of 3 Dec)
+          .filter(Q(assistant_state__pending__isnull=True) | Q(assistant_state__pending=None))  # no key, or null
           .filter(Exists(answers))
           .exclude(Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))
           .exclude(Exists(Message.objects.visible_to_visitor()  # notes are not an agent's reply

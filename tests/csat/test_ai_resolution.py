@@ -11,6 +11,7 @@ from conversations import services
 from conversations.assistant.detectors import detect_not_helpful
 from conversations.assistant.phrases import languages, phrase
 from conversations.models import Conversation, Message
+from conversations.turn_memory import PendingHandoff, TurnMemory
 from csat import selectors, tasks
 from csat.models import Survey
 from tests import factories
@@ -87,7 +88,8 @@ def test_thanks_after_the_answer_still_ends_in_an_ai_resolution(workspace, no_ta
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", ["visitor wrote last", "handed off", "an agent wrote", "idle resolve off",
-                                  "no answer, only a miss", "the AI offered a person", "the visitor said no"])
+                                  "no answer, only a miss", "the AI offered a person", "the visitor said no",
+                                  "a person promised, details asked first"])
 def test_conversations_the_ai_did_not_handle_alone_stay_open(workspace, agent, no_tasks, case):
     conversation = answered(workspace)
     if case == "visitor wrote last":
@@ -106,6 +108,9 @@ def test_conversations_the_ai_did_not_handle_alone_stay_open(workspace, agent, n
         Conversation.objects.filter(pk=conversation.pk).update(assistant_state={"offered_human": True, "offer_open": True})
     elif case == "the visitor said no":
         conversation.messages.filter(sender_type="ai").update(metadata={**ARTICLE, "answer_check": {"answer": "no"}})
+    elif case == "a person promised, details asked first":  # "Of course, I'll bring in… what email?" (trial of 3 Dec)
+        memory = TurnMemory(pending=PendingHandoff(cause="user_request", field="email"))
+        Conversation.objects.filter(pk=conversation.pk).update(assistant_state=memory.to_dict())
 
     assert idle_ids() == []
     assert tasks.resolve_idle_ai_conversations_task() == 0
