@@ -39,7 +39,8 @@ YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por f
 # not asked again at half its similarity to the closest earlier one)
 ANOTHER_WAY = 0.3
 # "no" to the AI's offer of a person (a short message; normalized text)
-NO_THANKS = re.compile(r"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|nein|nao)\b")
+NO_THANKS = re.compile(r"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|nein|nao|better not|rather not|ahora no"
+                       r"|mejor no|pas maintenant|plutot pas|lieber nicht|jetzt nicht|nicht jetzt|agora nao|melhor nao)\b")
 # Declining a question while information is gathered (matched on normalized text: no accents, lower case;
 # normalize keeps "ß")
 DECLINE = re.compile(
@@ -49,7 +50,8 @@ DECLINE = re.compile(
     r"omitir|saltar|paso|prefiero no|no tengo|no lo se|no quiero|no se|"
     r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux) pas|non|aucun|"
     r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich wei(?:ss|ß) nicht|ich mochte nicht|nein|keine|"
-    r"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao)\b")
+    r"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao|"
+    r"better not|ahora no|mejor no|pas maintenant|plutot pas|jetzt nicht|nicht jetzt|agora nao|melhor nao)\b")
 # A detail refused before it is asked ("I don't want to give my email", "je ne veux pas donner mon email", "no quiero dar
 # mi correo"): the field is not asked later (normalized text); which kind of detail, by the word for it
 REFUSES_DETAIL = re.compile(
@@ -98,7 +100,9 @@ WITHDRAW = re.compile(
     r"|olvida(?:lo|le)?|olvidelo|da\s+igual|no\s+importa|dejalo|cancela(?:r|lo)?|ya\s+(?:lo\s+)?encontre"
     r"|ya\s+no\s+(?:hace\s+falta|lo\s+necesito)|laisse[zr]?\s+tomber|oublie[zr]?(?:\s+ca)?|annule[rz]?|pas\s+la\s+peine"
     r"|vergiss\s+es|vergessen\s+sie\s+es|schon\s+gut|abbrechen|nicht\s+mehr\s+notig"
-    r"|deixa\s+(?:pra|para)\s+la|esquece|nao\s+precisa(?:\s+mais)?)"
+    r"|deixa\s+(?:pra|para)\s+la|esquece|nao\s+precisa(?:\s+mais)?"
+    # "actually no", "en fait non", "doch nicht": changed their mind (trial of 3 Dec)
+    r"|(?:actually|en\s+fait|en\s+realidad|na\s+verdade)\s*,?\s+(?:no|non|nao)|(?:lieber\s+|besser\s+)?doch\s+nicht)"
     r"(?:\s+(?:please|thanks|thank\s+you|por\s+favor|gracias|merci|danke|obrigad[oa]))?(?=\s*(?:[,.;!?]|$))")
 # An accident, injury or danger: no cheerful opener before the handoff notice
 DISTRESS = re.compile(
@@ -239,7 +243,8 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     text = text or ""
     if analysis is None or facts.assistant_failed:
         return _fail_safe(policy, memory, text, facts)
-    if withdraws(text) and not analysis.human_request.fired:
+    if (withdraws(text) or _no_thanks_to_an_unasked_person(text, memory)) and not analysis.human_request.fired \
+            and not _said_no_to_the_answer(text, memory):
         if memory.gathering or memory.awaiting_problem or facts.withdrew_handoff:
             return _Turn.start(policy, _withdrawn(memory), _calm(analysis), text, facts).after_withdrawal()
         if analysis.answer is None and not memory.offer_open and len(_after_withdrawal(text).split()) < 2:
@@ -346,6 +351,22 @@ def nudges(text: str) -> bool:
             or asks_to_talk_to_someone(text))
 
 
+_NO_THANKS_WORDS = re.compile(r"^\W*(?:no|nope|nah|non|nein|nao)\W+(?:thanks|thank\s+you|gracias|merci|danke|obrigad[oa])\W*$")
+
+
+def _said_no_to_the_answer(text: str, memory: TurnMemory) -> bool:
+    """"actually no", "en fait non" right after an answer, with nothing else open: it did not help."""
+    return (says_no(text) and not (memory.gathering or memory.offer_open) and bool(memory.tried)
+            and memory.tried[-1].startswith(ANSWERED))
+
+
+def _no_thanks_to_an_unasked_person(text: str, memory: TurnMemory) -> bool:
+    """"No thanks" to the person the AI brought in because it had no answer (not one the visitor asked for): that
+    handoff is withdrawn, where after "I want to talk to a person" it declines the email (trial of 3 Dec)."""
+    return (memory.pending is not None and memory.pending.cause == "cannot_answer"
+            and bool(_NO_THANKS_WORDS.match(normalize(text))))
+
+
 def withdraws(text: str) -> bool:
     """Whether the message withdraws a handoff (or the offer of one): "never mind", "I found it", "olvídalo"."""
     return bool(WITHDRAW.match(normalize(text)))
@@ -447,8 +468,7 @@ class _Turn:
         if doubted:
             self.analysis = a = replace(a, answer=None, not_helpful=Signal(0.9, True, "doubts the answer again")
                                         if m.offered_human else a.not_helpful)
-        elif says_no(self.text) and not (self.asked or self.declined_offer) and m.tried \
-                and m.tried[-1].startswith(ANSWERED):
+        elif _said_no_to_the_answer(self.text, m) and not (self.asked or self.declined_offer):
             # "en fait non" right after an answer: it did not help (as the widget's "No" says), not a new question
             # the articles have no answer to ("Je n'ai pas trouvé de réponse…": trial of 3 Dec)
             self.analysis = a = replace(a, answer=None, smalltalk=None,

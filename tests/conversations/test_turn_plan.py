@@ -687,6 +687,10 @@ def test_a_visitor_who_declined_a_person_is_offered_one_not_handed_off_when_the_
     ("I don't want to talk to anyone, just tell me if you sell gift cards", "nope", "No problem."),
     ("¿Eres un bot?", "no, gracias", "De acuerdo."),
     ("Ich möchte mit niemandem reden, verkaufen Sie Gutscheine?", "nein danke", "In Ordnung."),
+    # trial of 3 Dec: each of these was "I couldn't find an answer… I'll bring in a member of our team"
+    ("es-tu un robot ?", "en fait non", "D'accord"), ("bist du ein Bot?", "doch nicht", "In Ordnung."),
+    ("bist du ein Bot?", "lieber nicht", "In Ordnung."), ("¿Eres un bot?", "ahora no", "De acuerdo."),
+    ("¿Eres un bot?", "mejor no", "De acuerdo."), ("are you a bot?", "actually no", "No problem."),
 ])
 def test_no_to_the_offer_of_a_person_keeps_the_assistant_and_starts_no_handoff(bot, first, no, says):
     chat = RealChat(balanced(EMAIL), bot=bot)
@@ -823,6 +827,9 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("no wait, forget it", "en", "All right, I won't bring anyone in."),
     ("I changed my mind", "en", "All right, I won't bring anyone in."),
     ("gracias, eso es todo", "es", "De acuerdo, no avisaré a nadie"),
+    ("en fait non", "fr", "D'accord, je ne fais appel à personne."),  # trial of 3 Dec: "not an email", then queued
+    ("doch nicht", "de", "In Ordnung, ich hole niemanden dazu."),
+    ("actually, no", "en", "All right, I won't bring anyone in."),
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
     first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",
@@ -1202,3 +1209,17 @@ def test_a_no_to_anything_but_an_answer_is_not_taken_for_it():
     chat.say("Hi", smalltalk="greeting")
     plan = chat.say("actually no")
     assert reply(plan) != phrase("not_helpful_plain", "en") and (plan.handoff is None or "did not help" not in plan.handoff.reason)
+
+
+def test_no_thanks_to_the_person_the_ai_brought_in_for_a_question_it_could_not_answer_withdraws_it(bot):
+    """Trial of 3 Dec: "do you sell bicycles?" → "I couldn't find an answer… I'll bring in a member of our team… what
+    email?" → "no thanks" queued the visitor. They never asked for a person: "no thanks" declines the person. After
+    "I want to talk to a person" the same words decline the email, and the handoff goes on."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say("What's the capital of Australia?").memory.pending.cause == "cannot_answer"
+    plan = chat.say("no thanks")
+    assert plan.handoff is None and plan.memory.pending is None
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("I want to talk to a person")
+    plan = chat.say("no thanks")
+    assert plan.handoff is not None and plan.handoff.cause == "user_request"
