@@ -998,3 +998,29 @@ def test_closing_an_account_is_still_the_restricted_topic(account_deletion, conv
     say(conversation, "I'd like you to close my account please")
     handoff = handoff_of(conversation)
     assert handoff is not None and handoff.trigger == "restricted_topic"
+
+
+@pytest.mark.parametrize("without", ["I don't have the number", "I don't want to give you that", "i dont know it"])
+def test_the_demo_order_flow_takes_a_visitor_without_an_order_number_to_a_person_without_a_lookup(
+        shop, conversation, without):
+    """Trial of 3 Dec: the demo's order flow had no path for a visitor without the number: "I don't have the number"
+    went on to the lookup with none, "I couldn't find an order.", and the agent read that the lookup failed."""
+    import json
+    from pathlib import Path
+
+    from flows import services as flow_services
+
+    demo = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
+    order_status = next(f for f in demo["flows"] if f["name"] == "Order status")
+    workspace, _, _ = shop
+    flow = flow_services.flow_create(workspace=workspace, name=order_status["name"], trigger=order_status["trigger"],
+                                     nodes=order_status["nodes"], edges=order_status["edges"])
+    flow_services.flow_publish(flow=flow)
+    say(conversation, "where is my order")
+    assert "What's your order number?" in last_reply(conversation).body
+    say(conversation, without)
+    replies = [m.body for m in conversation.messages.filter(sender_type="ai").order_by("id")]
+    assert any(r.startswith("No problem. Someone from our support team can find your order") for r in replies), replies
+    assert not any("couldn't find an order" in r for r in replies)
+    handoff = handoff_of(conversation)
+    assert handoff is not None and handoff.reason == "Order status: the visitor did not give an order number"
