@@ -243,9 +243,26 @@ class AgentProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
 
 
+class UniqueNamesFormSet(forms.BaseInlineFormSet):
+    """A policy's topics (or fields) each with its own name, as the workspace document requires: two topics named
+    alike saved here made GET then PUT of the document, and export then import, fail (trial of 3 Dec)."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            name = str(form.cleaned_data.get("name") or "").strip().lower()
+            if name in seen:
+                form.add_error("name", f"Another one is already named “{form.cleaned_data['name']}”: each needs its own name.")
+            seen.add(name)
+
+
 class RestrictedTopicInline(admin.StackedInline):
     model = RestrictedTopic
     form = RestrictedTopicForm
+    formset = UniqueNamesFormSet
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -259,6 +276,7 @@ class RestrictedTopicInline(admin.StackedInline):
 class GatherFieldInline(admin.TabularInline):
     model = GatherField
     form = GatherFieldForm
+    formset = UniqueNamesFormSet
     extra = 0
     fields = ("name", "kind", "regex", "required", "question", "position")
 

@@ -130,3 +130,38 @@ def test_the_admin_pages_read_well(workspace, admin_agent, no_tasks, django_capt
     knowledge.knowledge_reindex(workspace=workspace)  # the worker's run: progress cleared, the time shown
     assert "Up to date" in client.get("/admin/conversations/knowledgeindex/").content.decode()
     assert article.pk
+
+
+def test_the_policy_page_refuses_two_restricted_topics_of_one_name(workspace, admin_agent):
+    """Trial of 3 Dec: renaming "Refunds" to "Billing disputes" beside another "Billing disputes" saved, and the
+    workspace document (GET then PUT, export then import) was refused from then on."""
+    from helpdesk.workspace_config import workspace_export, workspace_import
+
+    policy = workspace.policy
+    first = factories.RestrictedTopicFactory(policy=policy, name="Billing disputes", keywords=["chargeback"])
+    second = factories.RestrictedTopicFactory(policy=policy, name="Refunds", keywords=["refund"])
+    admin_agent.is_superuser = True
+    admin_agent.save()
+    client = Client()
+    client.force_login(admin_agent)
+    page = client.get(f"/admin/routing/handoffpolicy/{policy.pk}/change/")
+    form = page.context["adminform"].form
+    data = {**{k: v for k, v in form.initial.items() if v is not None}, **policy_data(policy)}
+    data.update({"target": "", "restricted_topics-TOTAL_FORMS": "2", "restricted_topics-INITIAL_FORMS": "2",
+                 "gather_fields-TOTAL_FORMS": "0", "gather_fields-INITIAL_FORMS": "0"})
+    for i, topic in enumerate((first, second)):
+        data.update({f"restricted_topics-{i}-id": topic.pk, f"restricted_topics-{i}-policy": policy.pk,
+                     f"restricted_topics-{i}-name": "Billing disputes", f"restricted_topics-{i}-position": i,
+                     f"restricted_topics-{i}-keywords": ", ".join(topic.keywords),
+                     f"restricted_topics-{i}-examples": "", f"restricted_topics-{i}-target": ""})
+    response = client.post(f"/admin/routing/handoffpolicy/{policy.pk}/change/", data)
+    assert response.status_code == 200 and "each needs its own name" in response.content.decode()
+    second.refresh_from_db()
+    assert second.name == "Refunds", "nothing saved"
+
+    data["restricted_topics-1-name"] = "Refunds, by card"
+    response = client.post(f"/admin/routing/handoffpolicy/{policy.pk}/change/", data)
+    assert response.status_code == 302, [(f.prefix, f.errors) for f in response.context["inline_admin_formsets"][0].formset] + [response.context["adminform"].form.errors]
+    second.refresh_from_db()
+    assert second.name == "Refunds, by card"
+    workspace_import(document=workspace_export(workspace=workspace), workspace=workspace)  # the document round-trips
