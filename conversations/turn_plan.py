@@ -630,8 +630,9 @@ class _Turn:
         wait_asked = not why_asked and bool(WAIT_ASKED.search(normalize(self.text)))
         declined = not why_asked and bool(DECLINE.match(normalize(self.text)))
         bot_question = a.asked_if_bot.fired and not self.asked
+        # ("I want to talk to a human please" at the email question asks for the person, not something to pass on)
         question = (not declined and not bot_question and not why_asked and not wait_asked and not call_asked
-                    and self._is_question())
+                    and not (self.asked and a.answer is None) and self._is_question())
         took = False
         if current is not None and current.name not in gathered:
             value = _value_in_answer(current, self.text,

@@ -1223,3 +1223,13 @@ def test_no_thanks_to_the_person_the_ai_brought_in_for_a_question_it_could_not_a
     chat.say("I want to talk to a person")
     plan = chat.say("no thanks")
     assert plan.handoff is not None and plan.handoff.cause == "user_request"
+
+
+def test_asking_for_a_person_at_the_email_question_is_no_question_passed_on(bot):
+    """Trial of 3 Dec: "my parcel is late" found no answer, the email was asked, and "I want to talk to a human
+    please" got "I couldn't find an answer to that in our help articles; I'll pass your question on to our team."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say("What's the capital of Australia?").memory.pending.cause == "cannot_answer"
+    plan = chat.say("I want to talk to a human please")
+    assert plan.handoff is not None and plan.handoff.cause == "user_request"
+    assert phrase("question_passed_on", "en") not in reply(plan) and "couldn't find" not in reply(plan)
