@@ -354,6 +354,20 @@ def nudges(text: str) -> bool:
 _NO_THANKS_WORDS = re.compile(r"^\W*(?:no|nope|nah|non|nein|nao)\W+(?:thanks|thank\s+you|gracias|merci|danke|obrigad[oa])\W*$")
 
 
+_ORDER_WORDS = frozenset("order number no nr my is it's its it the here this pedido encomenda commande bestellung "
+                         "numero nummer es est ist e c'est el mi mon ma le la mein meine meiner die der o a meu minha"
+                         .split())
+
+
+def _only_an_order_number(text: str) -> bool:
+    """"NW-10005", "order NW-10005", "my order number is A-1234": an order number and nothing else."""
+    number = extract_field("order_number", text)
+    if not number:
+        return False
+    rest = normalize(text.replace(number, " ")).replace("#", " ").replace(":", " ").split()
+    return all(word.strip(".,!") in _ORDER_WORDS or not word.strip(".,!") for word in rest)
+
+
 def _said_no_to_the_answer(text: str, memory: TurnMemory) -> bool:
     """"actually no", "en fait non" right after an answer, with nothing else open: it did not help."""
     return (says_no(text) and not (memory.gathering or memory.offer_open) and bool(memory.tried)
@@ -791,8 +805,8 @@ class _Turn:
                 question = f"{question} {spec.question}"
         parts: list[str] = []
         if lead_in:
-            if pending.cause == "cannot_answer":
-                parts.append(phrase(self._miss_phrase(), self.lang))  # says so, then what happens next
+            if pending.cause == "cannot_answer" and (miss := self._miss_phrase()):
+                parts.append(phrase(miss, self.lang))  # says so, then what happens next
             opened = self._notice(pending.cause)
             parts.append(phrase(f"gather_intro_{opened}", self.lang))
             self.memory = replace(self.memory, pending=replace(self.memory.pending, opened=opened))
@@ -847,6 +861,10 @@ class _Turn:
         # the same question again, and the articles do answer it: their answer did not help, not "no answer found"
         # (trial of 2 Dec: "I couldn't find an answer to that" after the answer had been given twice)
         asked_again = a.repeated_question.fired and a.answer is not None
+        if not (said_of_the_answer or asked_again) and answered_before and _only_an_order_number(self.text):
+            # "NW-10005" after the late-parcel article ("write to us with your order number"): no question the articles
+            # failed, the number for the person who looks it up (trial of 3 Dec: "I couldn't find an answer to that")
+            return None
         return "not_helpful_plain" if said_of_the_answer or asked_again else "cannot_answer_plain"
 
     def _notice(self, cause: str) -> Notice:

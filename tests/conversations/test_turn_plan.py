@@ -1233,3 +1233,14 @@ def test_asking_for_a_person_at_the_email_question_is_no_question_passed_on(bot)
     plan = chat.say("I want to talk to a human please")
     assert plan.handoff is not None and plan.handoff.cause == "user_request"
     assert phrase("question_passed_on", "en") not in reply(plan) and "couldn't find" not in reply(plan)
+
+
+@pytest.mark.parametrize("number", ["NW-10005", "order NW-10005", "Es el pedido NW-10005."])
+def test_an_order_number_sent_after_an_answer_is_for_the_person_not_a_question_without_an_answer(bot, number):
+    """Trial of 3 Dec: "my package never arrived" got the late-parcel article ("write to us with your order number"),
+    then "order NW-10005" got "I couldn't find an answer to that in our help articles"."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("How long does shipping take?")
+    plan = chat.say(number)
+    assert phrase("cannot_answer_plain", plan.language) not in reply(plan), reply(plan)
+    assert plan.handoff is not None or plan.memory.pending is not None, "someone looks the order up"
