@@ -201,7 +201,7 @@ def _answer(surveys: QuerySet[Survey], *, rating: str, comment: str | None) -> S
         if comment and rating == survey.rating and not survey.comment:
             survey.comment = comment
             survey.save(update_fields=["comment"])
-            _record(survey, f"Comment on the rating: {comment}")
+            _record(survey, phrase("csat_comment", survey.conversation.language, comment=comment))
             return survey
         raise SurveyAlreadyAnswered(survey.rating)
     if survey.status != Survey.Status.SENT:
@@ -211,7 +211,10 @@ def _answer(surveys: QuerySet[Survey], *, rating: str, comment: str | None) -> S
     survey.comment = comment
     survey.answered_at = timezone.now()
     survey.save(update_fields=["status", "rating", "comment", "answered_at"])
-    text = f"Rated {Survey.Rating(rating).label}"
+    # in the visitor's language: they read it under the buttons they answered with ("Rated 👍 Positive" in a Portuguese
+    # widget: trial of 3 Dec)
+    lang = survey.conversation.language
+    text = phrase("csat_rated", lang, rating=phrase(f"csat_{rating}", lang))
     _record(survey, f"{text} — “{comment}”" if comment else text)
     return survey
 

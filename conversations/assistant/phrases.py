@@ -676,6 +676,23 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Wie waren wir? Antworten Sie 1 für 👍 gut, 2 für 😐 okay, 3 für 👎 schlecht.",
         "pt": "Como nos saímos? Responda 1 para 👍 bom, 2 para 😐 razoável, 3 para 👎 ruim.",
     },
+    "csat_rated": {  # the rating, in the history the visitor and the inbox see
+        "en": "Rated {rating}",
+        "es": "Valoración: {rating}",
+        "fr": "Note : {rating}",
+        "de": "Bewertung: {rating}",
+        "pt": "Avaliação: {rating}",
+    },
+    "csat_positive": {"en": "👍 Positive", "es": "👍 Buena", "fr": "👍 Bien", "de": "👍 Gut", "pt": "👍 Bom"},
+    "csat_neutral": {"en": "😐 Neutral", "es": "😐 Regular", "fr": "😐 Moyen", "de": "😐 Okay", "pt": "😐 Razoável"},
+    "csat_negative": {"en": "👎 Negative", "es": "👎 Mala", "fr": "👎 Mauvais", "de": "👎 Schlecht", "pt": "👎 Ruim"},
+    "csat_comment": {
+        "en": "Comment on the rating: {comment}",
+        "es": "Comentario sobre la valoración: {comment}",
+        "fr": "Commentaire sur la note : {comment}",
+        "de": "Kommentar zur Bewertung: {comment}",
+        "pt": "Comentário sobre a avaliação: {comment}",
+    },
     "csat_links": {  # email and Slack: one link per rating follows
         "en": "How did we do? Tap to rate:",
         "es": "¿Qué tal lo hicimos? Toca para valorar:",

@@ -231,7 +231,7 @@ def test_every_phrase_in_every_language(lang: str) -> None:
     for key in KEYS:
         text = phrase(key, lang, minutes=5, position=2, title="Returns", label="the code", phone="+34 910 000 000",
                       when="today at 09:00", time="09:00", day="Monday", email="pat@example.com",
-                      question="Do you ship to the Canary Islands?")
+                      question="Do you ship to the Canary Islands?", rating="👍", comment="Fast")
         assert text and "{" not in text
     assert "5" in phrase("handoff_queued", lang, minutes=5, position=2)
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 
 from conversations import services
-from conversations.models import Message
+from conversations.models import Conversation, Message
 from csat import services as csat_services
 from csat.models import Survey
 from helpdesk.errors import DomainError
@@ -369,3 +369,10 @@ def test_conversation_csat_for_the_inbox_header(sent_survey):
     assert (shown["status"], shown["rating"], shown["comment"]) == ("answered", "positive", "Great")
     assert conversation_csat(conversation=factories.ConversationFactory(workspace=conversation.workspace)) is None
 
+
+
+def test_the_rating_is_recorded_in_the_visitors_language(sent_survey):
+    """Trial of 3 Dec: a Portuguese visitor read "Rated 👍 Positive" under the buttons "👍 Bom"."""
+    Conversation.objects.filter(pk=sent_survey.conversation_id).update(language="pt")
+    survey = csat_services.survey_answer(token=sent_survey.token, rating="positive", comment="Rápido")
+    assert survey.conversation.messages.order_by("-id").first().body == "Avaliação: 👍 Bom — “Rápido”"
