@@ -18,7 +18,7 @@ from .encoder import QUERY_TOKENS, get_encoder, get_multilingual_encoder, in_bac
 from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
-from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex
+from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -48,6 +48,7 @@ _FOLLOW_UP = re.compile(r"^\W*(?:and|also|so|but|what about|how about|y|e|et|und
 # ... and one that points back at what was asked before ("and how do I start one?", "where do I do that?") with no
 # name of its own stays on it however its words alone rank ("and for Norway?" names a place: it has to rank near)
 _POINTS_BACK = re.compile(r"\b(?:it|one|that|this|them|those|there|eso|esto|ello|ahi|ca|cela|das|dies|dort|isso|isto)\b")
+_THEY = re.compile(r"\b(?:they|these|ellos|ellas|estos|estas|ils|elles|eles|elas)\b")  # "how much do they cost?"
 # "and to Germany?", "what about Norway?", "¿y a Alemania?", "et pour la Suisse ?" after a question with a place or a
 # thing after a preposition ("How long does shipping take to Portugal?"): the same question about the new one
 SLOT_PREPOSITIONS = {"en": "to|for|in|into|from|with|of", "es": "a|al|para|en|con|de|desde",
@@ -451,7 +452,7 @@ class Assistant:
                 if ranked_again[0][1] > conf:
                     a, conf, p, _ = ranked_again[0]
                     answer = self._answer(a, conf, p, again_emb, lang)
-            if answer is not None and history and (back := self._pointing_back(text, history, lang)) is not None:
+            if not smalltalk and history and (back := self._pointing_back(text, history, lang)) is not None:
                 # "do you ship to Norway?" then "and how long does it take?": alone it found the shipping times of
                 # Spain and Portugal; "it" is the shipping to Norway, which the international article answers
                 a, conf, p, back_emb = back
@@ -548,13 +549,15 @@ class Assistant:
 
     def _pointing_back(self, text: str, history: Sequence[Turn], lang: str):
         """(article, confidence, passage, embedding) for a short follow-up that points back at the visitor's question
-        before it ("and how long does it take?", "et c'est gratuit ?": a connector, "it", no name of its own) when the
+        before it ("and how long does it take?", "how much do they cost?", "how long?": "it", "they", or a price or time
+        asked in three words at most; no name of its own: "and to Germany?" is `_asked_again`'s) when the
         two read together rank that question's article first, surely; None otherwise, and for any other message.
         Its passage is the one the follow-up asks for (the delivery times, not the countries served)."""
         follow = _after_acknowledgment(sentences(text)) or text
         norm = normalize(follow)
-        if not (len(follow.split()) <= FOLLOW_UP_WORDS and len(sentences(follow)) <= 1 and _FOLLOW_UP.match(norm)
-                and _POINTS_BACK.search(norm) and not _names_something(follow)):
+        elliptic = len(follow.split()) <= 3 and bool(asks(follow))  # "how long?", "how much?", "¿cuánto cuesta?"
+        if not (len(follow.split()) <= FOLLOW_UP_WORDS and len(sentences(follow)) <= 1
+                and (elliptic or _POINTS_BACK.search(norm) or _THEY.search(norm)) and not _names_something(follow)):
             return None
         before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
         if not before or self.encoder is None:

@@ -748,3 +748,15 @@ def test_how_a_thing_works_is_answered_from_its_opening_not_from_a_passage_sayin
     a = demo_shop().analyze("How do returns work?")
     assert a.answer is not None and a.answer.title == "Returns and exchanges", a.candidates
     assert "within 30 days" in a.answer.passage, a.answer.passage
+
+
+@pytest.mark.parametrize("before, follow_up, title, words", [
+    ("do you sell gift cards?", "how much do they cost?", "Gift cards", "20 to 500 euros"),
+    ("do you ship to Norway?", "how long?", "International shipping", "5 to 10 working days"),
+    ("Comment retourner un article ?", "et c'est gratuit ?", "Returns and exchanges", ""),
+])
+def test_a_short_follow_up_with_they_or_a_bare_how_long_stays_on_the_question_before(before, follow_up, title, words):
+    """Trial of 3 Dec: "do you sell gift cards?" then "how much do they cost?" was handed off in 10 of 30 bursts."""
+    a = demo_shop().analyze(follow_up, history=(Turn("visitor", before),))
+    assert a.answer is not None and a.answer.title == title, a.candidates
+    assert words in a.answer.passage
