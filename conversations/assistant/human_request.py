@@ -172,7 +172,7 @@ _BOT_QUESTION = re.compile(
     r"^\W*(?:(?:hi|hello|hey|so|ok|okay|wait|sorry|hola|oye|bueno|pues|perdon|salut|bonjour|alors|pardon|hallo|also|oi|ola|entao)\W+)?"
     r"(?:are\s+you|r\s+u|am\s+i\s+(?:talking|chatting|speaking|writing)\s+(?:to|with)|is\s+(?:this|it|that)"
     r"|eres|es\s+usted|es|estoy\s+(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
-    r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|est-ce\s+que\s+(?:vous\s+etes|tu\s+es|c'est)|c'est"
+    r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|t'es|t\s+es|t'est|tes|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|est-ce\s+que\s+(?:vous\s+etes|tu\s+es|c'est)|c'est"
     r"|bist\s+du|sind\s+sie|spreche\s+ich\s+mit|rede\s+ich\s+mit|schreibe\s+ich\s+mit|chatte\s+ich\s+mit|ist\s+das"
     r"|voce\s+e|vc\s+e|e\s+voce|estou\s+(?:falando|conversando)\s+com|falo\s+com|isso\s+e)"
     rf"{_FILLER}\s+{_BEING}\b"

@@ -640,6 +640,7 @@ def test_ai_first_hands_off_an_angry_message_that_states_its_problem(bot):
     ("Am I talking to a real person?", "en", "I'm an AI assistant, not a person."),
     ("¿Eres un bot?", "es", "Soy un asistente de IA, no una persona."),
     ("Êtes-vous un robot ?", "fr", "Je suis un assistant IA, pas une personne."),
+    ("t'es un robot ?", "fr", "Je suis un assistant IA, pas une personne."),  # informal (trial of 3 Dec)
     ("Bist du ein Bot?", "de", "Ich bin ein KI-Assistent, kein Mensch."),
     ("Você é um robô?", "pt", "Sou um assistente de IA, não uma pessoa."),
 ])
