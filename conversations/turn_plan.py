@@ -707,7 +707,9 @@ class _Turn:
     def _is_question(self) -> bool:
         """A real question, not an attempt at the answer asked for."""
         a, n = self.analysis, len(self.text.split())
-        return a.answer is not None or a.restricted_topic is not None or ("?" in self.text and n >= 4) or n >= 7
+        # (a short one too: "c'est gratuit ?" at the email question was told it is not an email: trial of 3 Dec)
+        asks = "?" in self.text and (n >= 4 or (n >= 2 and "@" not in self.text))
+        return a.answer is not None or a.restricted_topic is not None or asks or n >= 7
 
     def _note_question(self) -> None:
         if self.analysis.answer is not None:

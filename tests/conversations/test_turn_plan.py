@@ -1245,3 +1245,12 @@ def test_an_order_number_sent_after_an_answer_is_for_the_person_not_a_question_w
     plan = chat.say(number)
     assert phrase("cannot_answer_plain", plan.language) not in reply(plan), reply(plan)
     assert plan.handoff is not None or plan.memory.pending is not None, "someone looks the order up"
+
+
+@pytest.mark.parametrize("question, lang", [("c'est gratuit ?", "fr"), ("is it free?", "en")])
+def test_a_short_question_at_the_email_question_is_no_bad_email(bot, question, lang):
+    """Trial of 3 Dec: "c'est gratuit ?" at the email question got "Cela ne ressemble pas à une adresse e-mail"."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say({"fr": "Je voudrais parler à quelqu'un", "en": "I want to talk to a person"}[lang])
+    plan = chat.say(question)
+    assert phrase("gather_invalid_email", lang, label="email") not in reply(plan), reply(plan)
