@@ -22,7 +22,8 @@ from helpdesk.errors import error_paths
 from routing import hours
 from routing.models import (FALLBACK_PHONE_PATTERN, AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty,
                             TargetKind, Team)
-from routing.validation import NOT_COVERED_MAX_LENGTH, NOT_COVERED_MAX_QUESTIONS, gather_problem, not_covered_questions
+from routing.validation import (NOT_COVERED_MAX_LENGTH, NOT_COVERED_MAX_QUESTIONS, WHEN_TO_USE_MAX_LENGTH, gather_problem,
+                                not_covered_questions)
 from workspaces.models import GREETING_LANGUAGES, Workspace, greeting_translations_problem
 
 User = get_user_model()
@@ -143,7 +144,7 @@ class CsatSerializer(serializers.Serializer):
 class PolicySerializer(serializers.Serializer):
     handoff_enabled = BooleanField(required=False, default=True)
     level = serializers.ChoiceField(choices=HandoffPolicy.Level.values, required=False, default="balanced")
-    when_to_use = serializers.CharField(required=False, allow_blank=True, default="")
+    when_to_use = serializers.CharField(required=False, allow_blank=True, default="", max_length=WHEN_TO_USE_MAX_LENGTH)
     default_target = TargetSerializer(required=False, allow_null=True, default=None)
     restricted_topics = TopicSerializer(many=True, required=False, default=list)
     gather = GatherSerializer(many=True, required=False, default=list)

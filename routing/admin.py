@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token, TokenProxy
 from helpdesk.admin_fields import ListTextField
 from routing import dependents, hours
 from routing.models import AgentProfile, GatherField, HandoffPolicy, RestrictedTopic, Specialty, TargetKind, Team
-from routing.validation import gather_problem, not_covered_questions, target_problem
+from routing.validation import WHEN_TO_USE_MAX_LENGTH, gather_problem, not_covered_questions, target_problem
 
 TARGET_FIELDS = {kind: field for field, kind in dependents.KIND_OF_FIELD.items()}
 
@@ -77,6 +77,13 @@ class PolicyForm(TargetForm):
     class Meta:
         model = HandoffPolicy
         exclude = list(TARGET_FIELDS.values()) + ["target_kind"]
+
+    def clean_when_to_use(self) -> str:
+        text = self.cleaned_data.get("when_to_use") or ""
+        if len(text) > WHEN_TO_USE_MAX_LENGTH:
+            raise forms.ValidationError(f"At most {WHEN_TO_USE_MAX_LENGTH} characters (it has {len(text)}): the AI "
+                                        "reads it with every message.")
+        return text
 
     def clean_kb_not_covered(self) -> list[str]:
         questions, problem = not_covered_questions(self.cleaned_data.get("kb_not_covered") or [])

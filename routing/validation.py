@@ -47,6 +47,8 @@ def gather_problem(*, kind: str, regex: str, required: bool, question: str) -> t
 # Questions the knowledge base does not answer: each one is one more example of the index's "not covered"
 # class, embedded at every reindex, so the list is bounded like an article's questions.
 NOT_COVERED_MAX_QUESTIONS = 200
+# "When to use" goes verbatim into every LLM request as the handoff tool's description: a paragraph, not a book
+WHEN_TO_USE_MAX_LENGTH = 2000
 NOT_COVERED_MAX_LENGTH = 300
 
 

@@ -82,6 +82,8 @@ def test_passwords_only_when_given_and_absent_agents_are_deactivated(workspace, 
     (lambda d: d["agents"][0].update(nmae="Ana"), "agents[0].nmae"),
     (lambda d: d["policy"]["restricted_topics"].append(dict(d["policy"]["restricted_topics"][0])),
      f"policy.restricted_topics[{len(DEMO['policy']['restricted_topics'])}].name"),
+    # 2,000,000 characters were taken, and would go into every LLM request (trial of 3 Dec)
+    (lambda d: d["policy"].update(when_to_use="x" * 2001), "policy.when_to_use"),
 ])
 def test_an_invalid_document_changes_nothing_and_names_the_path(workspace, demo_doc, no_tasks, mutate, path):
     workspace_import(document=DEMO, workspace=workspace)

@@ -62,7 +62,7 @@ def test_the_ai_idle_resolve_time_is_set_in_the_admin_at_least_10_seconds_or_emp
 def test_the_policy_page_refuses_what_the_workspace_document_refuses(workspace):
     """A threshold of 7 handed every question off, and the page saved it; the document refused it (trial of 1 Dec)."""
     for field, value in (("kb_threshold", 7), ("kb_threshold", -1), ("fallback_phone", "call us maybe"),
-                         ("expiry_minutes", 0), ("csat_delay_seconds", 8 * 24 * 3600)):
+                         ("expiry_minutes", 0), ("csat_delay_seconds", 8 * 24 * 3600), ("when_to_use", "x" * 2001)):
         form = PolicyForm(data=policy_data(workspace.policy, **{field: value}), instance=workspace.policy)
         assert not form.is_valid() and field in form.errors, (field, value)
         workspace.policy.refresh_from_db()  # (an invalid form still sets its values on the instance)
