@@ -703,7 +703,8 @@ def demo_shop_with_topics() -> Assistant:
 
 
 @pytest.mark.parametrize("question, language", [
-    ("et les retours ?", "fr"), ("como hago una devolucion", "es"), ("quero devolver uma camisola como faço", "pt")])
+    ("et les retours ?", "fr"), ("como hago una devolucion", "es"), ("quero devolver uma camisola como faço", "pt"),
+    ("je voudrais retourner un pull", "fr")])
 def test_a_returns_question_in_another_language_is_answered_not_taken_for_the_refunds_topic(question, language):
     """Trial of 3 Dec: "et les retours ?" was handed to a person as the restricted topic Refunds (high priority): on the
     multilingual vectors it sits near the example "where is my refund" (0.46) while the returns article answers it."""
