@@ -761,3 +761,12 @@ def test_a_short_follow_up_with_they_or_a_bare_how_long_stays_on_the_question_be
     a = demo_shop().analyze(follow_up, history=(Turn("visitor", before),))
     assert a.answer is not None and a.answer.title == title, a.candidates
     assert words in a.answer.passage
+
+
+def test_a_place_named_by_one_of_the_two_articles_ranked_near_the_threshold_decides() -> None:
+    """Trial of 3 Dec: "do you ship to Portugal?" was handed off: the international article ranked it 0.24, the delivery
+    times (which name Spain and Portugal) 0.23, under the threshold 0.25. A place no article names decides nothing."""
+    a = demo_shop().analyze("do you ship to Portugal?")
+    assert a.answer is not None and a.answer.title == "Shipping times", a.candidates
+    assert "Portugal" in a.answer.passage
+    assert demo_shop().analyze("do you ship to Atlantis?").answer is None
