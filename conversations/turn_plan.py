@@ -343,6 +343,13 @@ def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozens
     return tuple(out)
 
 
+def asks_while_waiting(text: str) -> bool:
+    """Said while a person is waited for, it is told where the handoff stands: a nudge (`nudges`), or a question
+    ("how long does shipping take?" got no word at all: the visitor could not tell whether anyone read it, trial of
+    3 Dec). The message itself stays the team's."""
+    return nudges(text) or ("?" in text and len(text.split()) >= 2)
+
+
 def nudges(text: str) -> bool:
     """Whether the message asks whether anyone is there, names a person and nothing else, or asks again to be put
     through or to talk to someone ("hello?? anyone?", "agent please", "just put me through", "I want to talk to a

@@ -19,7 +19,7 @@ from conversations.payloads import user_name
 from conversations.selectors import HISTORY_TURNS
 from conversations.services import delivery
 from conversations.services.messages import conversation_reopen, lock_conversation, system_message_locked
-from conversations.turn_plan import nudges, withdraws
+from conversations.turn_plan import asks_while_waiting, withdraws
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
@@ -476,11 +476,11 @@ REASSURE_EVERY = timedelta(minutes=2)  # "anyone there?" asked again sooner gets
 
 @transaction.atomic
 def handoff_reassure_waiting(*, conversation: Conversation, message: Message) -> bool:
-    """Under the turn's lock: "hello?? anyone there?" while the handoff waits for a person gets where it
-    stands (with its assignee, or its place in the queue and the expected wait), at most every
+    """Under the turn's lock: "hello?? anyone there?", or a question, while the handoff waits for a person gets
+    where it stands (with its assignee, or its place in the queue and the expected wait), at most every
     REASSURE_EVERY. The message itself stays the team's. True when the visitor was answered."""
     handoff = _waiting_handoff(conversation)
-    if handoff is None or not nudges(message.body):
+    if handoff is None or not asks_while_waiting(message.body):
         return False
     if conversation.messages.filter(sender_type=Message.SenderType.SYSTEM, metadata__reassured=True,
                                     created_at__gte=timezone.now() - REASSURE_EVERY).exists():

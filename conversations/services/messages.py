@@ -16,7 +16,7 @@ from conversations.models import Contact, Conversation, Handoff, Message
 from conversations.payloads import awaiting_first_words, user_name
 from conversations.services import delivery
 from conversations.services.attributes import details_given_to_the_team
-from conversations.turn_plan import nudges, withdraws
+from conversations.turn_plan import asks_while_waiting, withdraws
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
 from helpdesk.ids import parse_id
@@ -330,9 +330,9 @@ def _receive_together(cleaned: list[tuple[int, Conversation, str, str | None]]) 
 
 
 def _about_the_waiting_handoff(conversation: Conversation, body: str) -> bool:
-    """The visitor takes back a handoff nobody has answered yet ("never mind", "I found it"), or asks whether
-    anyone is there."""
-    return (withdraws(body) or nudges(body)) and Handoff.objects.filter(
+    """The visitor takes back a handoff nobody has answered yet ("never mind", "I found it"), asks whether
+    anyone is there, or asks something meanwhile."""
+    return (withdraws(body) or asks_while_waiting(body)) and Handoff.objects.filter(
         conversation=conversation, status=Handoff.Status.PENDING).exists()
 
 

@@ -541,7 +541,9 @@ def test_anyone_there_while_waiting_for_a_person_is_told_where_the_handoff_stand
                                    "verbinden Sie mich bitte mit einem Mitarbeiter",
                                    # re-trial of 3 Dec: the request said again got no reply at all
                                    "I want to talk to a human", "quero falar com uma pessoa",
-                                   "je veux parler à un humain"])
+                                   "je veux parler à un humain",
+                                   # trial of 3 Dec: a question asked while queued got no word at all
+                                   "how long does shipping take?", "¿cuánto tarda el envío?"])
 def test_asking_again_to_be_put_through_while_waiting_is_told_where_the_handoff_stands(shop, conversation, again):
     """Queued, "why do you need it? just put me through" got no reply at all (trial of 3 Dec)."""
     say(conversation, "I want to talk to a person")

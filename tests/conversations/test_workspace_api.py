@@ -248,7 +248,9 @@ def test_search_finds_what_the_inbox_shows_a_visitor_by_and_part_of_an_address(a
     assert shown == f"Visitor #{nameless.contact_id}"
 
     assert _ids(agent_client, shown) == {str(nameless.pk)}
-    assert _ids(agent_client, f"#{nameless.contact_id}") == {str(nameless.pk)}
+    # "#N" is also conversation N, which may be another one when the two sequences meet (they did in a full run)
+    also = {str(nameless.contact_id)} if workspace.conversations.filter(pk=nameless.contact_id).exists() else set()
+    assert _ids(agent_client, f"#{nameless.contact_id}") == {str(nameless.pk)} | also
     assert _ids(agent_client, "example.com") == {str(mailed.pk)}
     assert _ids(agent_client, "xss@example") == {str(mailed.pk)}
     assert _ids(agent_client, "xss@example.org") == set()
