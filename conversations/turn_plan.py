@@ -40,7 +40,8 @@ YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por f
 ANOTHER_WAY = 0.3
 # "no" to the AI's offer of a person (a short message; normalized text)
 NO_THANKS = re.compile(r"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|nein|nao|better not|rather not|ahora no"
-                       r"|mejor no|pas maintenant|plutot pas|lieber nicht|jetzt nicht|nicht jetzt|agora nao|melhor nao)\b")
+                       r"|mejor no|pas maintenant|plutot pas|lieber nicht|jetzt nicht|nicht jetzt|agora nao|melhor nao"
+                       r"|(?:maybe\s+)?later|mas\s+tarde|luego|plus\s+tard|spater|vielleicht\s+spater|mais\s+tarde|depois)\b")
 # Declining a question while information is gathered (matched on normalized text: no accents, lower case;
 # normalize keeps "ß")
 DECLINE = re.compile(
@@ -102,7 +103,8 @@ WITHDRAW = re.compile(
     r"|vergiss\s+es|vergessen\s+sie\s+es|schon\s+gut|abbrechen|nicht\s+mehr\s+notig"
     r"|deixa\s+(?:pra|para)\s+la|esquece|nao\s+precisa(?:\s+mais)?"
     # "actually no", "en fait non", "doch nicht": changed their mind (trial of 3 Dec)
-    r"|(?:actually|en\s+fait|en\s+realidad|na\s+verdade)\s*,?\s+(?:no|non|nao)|(?:lieber\s+|besser\s+)?doch\s+nicht)"
+    r"|(?:actually|en\s+fait|en\s+realidad|na\s+verdade)\s*,?\s+(?:no|non|nao)|(?:lieber\s+|besser\s+)?doch\s+nicht"
+    r"|no\s+hace\s+falta|pas\s+besoin|nicht\s+notig|no\s+need)"
     r"(?:\s+(?:please|thanks|thank\s+you|por\s+favor|gracias|merci|danke|obrigad[oa]))?(?=\s*(?:[,.;!?]|$))")
 # An accident, injury or danger: no cheerful opener before the handoff notice
 DISTRESS = re.compile(

@@ -87,6 +87,10 @@ for _lang, _blob in _LEXICON.items():
         _WORD_LANGS[_w] = _WORD_LANGS.get(_w, frozenset()) | {_lang}
 
 # Letters that only some of the five languages use (checked before accents are stripped).
+# Two words that are each of several languages, and together of one ("tu es un robot ?" tied French with Spanish,
+# and Spanish won: trial of 3 Dec; Spanish says "tú eres")
+_PAIR_HINTS = {("tu", "es"): "fr", ("es", "tu"): "fr", ("da", "igual"): "es", ("no", "hace"): "es",
+               ("hace", "falta"): "es"}
 _CHAR_HINTS = {
     "ñ": ("es",), "¿": ("es",), "¡": ("es",),
     "ã": ("pt",), "õ": ("pt",),
@@ -105,12 +109,16 @@ def detect_language(text: str, default: str = "en") -> str:
         if ch in low:
             for lang in langs:
                 scores[lang] += 1.5 / len(langs)
-    for w in words(text):
+    found = words(text)
+    for w in found:
         langs = _WORD_LANGS.get(w)
         if langs:
             share = 1.0 / len(langs)
             for lang in langs:
                 scores[lang] += share
+    for pair in zip(found, found[1:]):
+        if (lang := _PAIR_HINTS.get(pair)) is not None:
+            scores[lang] += 1.5
     best = max(LANGUAGES, key=lambda lang: (scores[lang], lang == default))
     if scores[best] <= 0:
         return default

@@ -210,6 +210,9 @@ def test_a_topic_is_matched_in_other_languages(topic_bot: Assistant, text: str, 
 
 
 @pytest.mark.parametrize("text,lang", [("hola", "es"), ("Bonjour, j'ai une question", "fr"),
+                                       # re-trial of 3 Dec: these three read as Spanish, the last as Portuguese
+                                       ("tu es un robot ?", "fr"), ("es-tu un robot ?", "fr"), ("t'es un robot ?", "fr"),
+                                       ("no, da igual", "es"),
                                        ("Hallo, ich brauche Hilfe", "de"), ("Olá, preciso de ajuda", "pt"),
                                        ("Hi, I need help", "en"), ("12345", "en"),
                                        # no word of the lexicon before: read as English (re-trial of 1 Dec)

@@ -692,6 +692,9 @@ def test_a_visitor_who_declined_a_person_is_offered_one_not_handed_off_when_the_
     ("es-tu un robot ?", "en fait non", "D'accord"), ("bist du ein Bot?", "doch nicht", "In Ordnung."),
     ("bist du ein Bot?", "lieber nicht", "In Ordnung."), ("¿Eres un bot?", "ahora no", "De acuerdo."),
     ("¿Eres un bot?", "mejor no", "De acuerdo."), ("are you a bot?", "actually no", "No problem."),
+    # re-trial of 3 Dec
+    ("are you a bot?", "maybe later", "No problem."), ("¿Eres un bot?", "no, da igual", "De acuerdo."),
+    ("tu es un robot ?", "non merci", "D'accord"),
 ])
 def test_no_to_the_offer_of_a_person_keeps_the_assistant_and_starts_no_handoff(bot, first, no, says):
     chat = RealChat(balanced(EMAIL), bot=bot)
@@ -831,6 +834,7 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("en fait non", "fr", "D'accord, je ne fais appel à personne."),  # trial of 3 Dec: "not an email", then queued
     ("doch nicht", "de", "In Ordnung, ich hole niemanden dazu."),
     ("actually, no", "en", "All right, I won't bring anyone in."),
+    ("no hace falta", "es", "De acuerdo, no avisaré a nadie"),  # re-trial of 3 Dec: queued at once
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
     first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",
