@@ -558,13 +558,12 @@ class Assistant:
         asked in three words at most; no name of its own: "and to Germany?" is `_asked_again`'s) when the
         two read together rank that question's article first, surely; None otherwise, and for any other message.
         Its passage is the one the follow-up asks for (the delivery times, not the countries served)."""
-        follow = _after_acknowledgment(sentences(text)) or text
-        norm = normalize(follow)
-        elliptic = len(follow.split()) <= 3 and bool(asks(follow))  # "how long?", "how much?", "¿cuánto cuesta?"
-        if not (len(follow.split()) <= FOLLOW_UP_WORDS and len(sentences(follow)) <= 1
-                and (elliptic or _POINTS_BACK.search(norm) or _THEY.search(norm)) and not _names_something(follow)):
+        follow = _points_back(text)
+        if not follow:
             return None
-        before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
+        # the question it follows up: not an earlier follow-up ("how long?" after "and how long does it take?")
+        before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()
+                       and not _points_back(t.text)), "")
         if not before or self.encoder is None:
             return None
         def embedded(part: str):
@@ -731,6 +730,19 @@ def _stays_on(article: int, alone: list, threshold: float, points_back: bool = F
     conf = {a: c for a, c, _, _ in alone}
     return alone[0][1] < FOLLOW_UP_VAGUE * threshold and (
         points_back or conf.get(article, 0.0) >= FOLLOW_UP_NEAR * alone[0][1])
+
+
+def _points_back(text: str) -> str:
+    """The follow-up in `text` when it is a short one pointing back at what was asked before (`_pointing_back`),
+    else ""."""
+    follow = _after_acknowledgment(sentences(text)) or text
+    norm = normalize(follow)
+    # "how long?", "how much?", "¿cuánto cuesta?", "et c'est gratuit ?" (its "?" spaced off is no word)
+    elliptic = len([w for w in follow.split() if re.search(r"\w", w)]) <= 3 and bool(asks(follow))
+    if (len(follow.split()) <= FOLLOW_UP_WORDS and len(sentences(follow)) <= 1
+            and (elliptic or _POINTS_BACK.search(norm) or _THEY.search(norm)) and not _names_something(follow)):
+        return follow
+    return ""
 
 
 def _names_something(text: str) -> bool:

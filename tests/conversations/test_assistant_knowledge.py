@@ -771,3 +771,18 @@ def test_a_place_named_by_one_of_the_two_articles_ranked_near_the_threshold_deci
     assert a.answer is not None and a.answer.title == "Shipping times", a.candidates
     assert "Portugal" in a.answer.passage
     assert demo_shop().analyze("do you ship to Atlantis?").answer is None
+
+
+def test_a_follow_up_of_a_follow_up_stays_on_the_question_they_both_follow() -> None:
+    """Re-trial of 3 Dec: "do you ship to Norway?", "and how long does it take?" (the international article), then
+    "how long?" got the delivery times of Spain: it was read with the follow-up before it, not the question."""
+    history = (Turn("visitor", "do you ship to Norway?"), Turn("ai", "We ship to…"),
+               Turn("visitor", "and how long does it take?"), Turn("ai", "International orders take 5 to 10 working days."))
+    a = demo_shop(translated=True).analyze("how long?", history=history)
+    assert a.answer is not None and a.answer.title == "International shipping", a.candidates
+
+
+def test_a_french_follow_up_with_its_question_mark_spaced_off_is_still_three_words() -> None:
+    a = demo_shop(translated=True).analyze("et c'est gratuit ?", history=(Turn("visitor", "Comment retourner un article ?"),),
+                                           language="fr")
+    assert a.answer is not None and a.answer.article_id == "3", a.candidates
