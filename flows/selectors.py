@@ -96,11 +96,16 @@ def flow_requests_for(*, conversation: Conversation) -> list[tuple[str, str]]:
     wanted rather than "Problem: not described yet" (trial of 3 Dec)."""
     requests = []
     for run in _runs_since_last_handoff(conversation):
-        started_by = (conversation.messages.filter(sender_type="visitor", created_at__lte=run.started_at)
-                      .order_by("-created_at", "-id").values_list("body", flat=True).first())
-        if started_by and started_by.strip():
-            requests.append((run.flow.name, started_by.strip()))
+        if started_by := flow_started_by(run):
+            requests.append((run.flow.name, started_by))
     return requests
+
+
+def flow_started_by(run: FlowRun) -> str:
+    """The visitor's message that started `run` ("where is my order"), or "" (a flow started on opening the chat)."""
+    body = (run.conversation.messages.filter(sender_type="visitor", created_at__lte=run.started_at)
+            .order_by("-created_at", "-id").values_list("body", flat=True).first())
+    return (body or "").strip()
 
 
 def _runs_since_last_handoff(conversation: Conversation) -> QuerySet[FlowRun]:
