@@ -476,7 +476,9 @@ class _Turn:
 
     def plan(self) -> TurnPlan:
         a, m = self.analysis, self.memory
-        if a.smalltalk == "details" and not self.asked:
+        if (a.smalltalk == "details" or (_only_an_order_number(self.text) and not (m.tried or m.problem))) \
+                and not self.asked:
+            # ("NW-10001" as the first words: noted and asked what about, not "I couldn't find an answer": re-trial)
             return self._details_noted()
         refused = self._details_refused()
         if refused is not None and a.answer is None and not self.asked and not a.frustration.fired and not self.topic:
@@ -591,6 +593,8 @@ class _Turn:
         the conversation, or a first message): it goes on the contact, and the visitor is asked what they need."""
         given = {f.name: value for f in self.policy.fields
                  if f.kind in ("email", "phone") and (value := given_detail(f.kind, self.text))}
+        given.update({f.name: value for f in self.policy.fields
+                      if f.kind == "order_number" and (value := extract_field("order_number", self.text))})
         phone = given_detail("phone", self.text)
         if phone and not any(f.kind == "phone" for f in self.policy.fields):
             given[PHONE_INSTEAD] = phone

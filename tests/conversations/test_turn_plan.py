@@ -1258,3 +1258,12 @@ def test_a_short_question_at_the_email_question_is_no_bad_email(bot, question, l
     chat.say({"fr": "Je voudrais parler à quelqu'un", "en": "I want to talk to a person"}[lang])
     plan = chat.say(question)
     assert phrase("gather_invalid_email", lang, label="email") not in reply(plan), reply(plan)
+
+
+def test_an_order_number_as_the_first_words_is_noted_and_the_visitor_asked_what_about(bot):
+    """Re-trial of 3 Dec: "NW-10001" as the first message got "I couldn't find an answer" and a handoff."""
+    chat = RealChat(balanced(EMAIL, ORDER), bot=bot)
+    plan = chat.say("NW-10001")
+    assert plan.handoff is None and plan.memory.pending is None
+    assert reply(plan) == phrase("details_noted", "en")
+    assert [(u.name, u.value) for u in plan.contact_updates] == [("order", "NW-10001")], "kept for the team"
