@@ -38,9 +38,10 @@ YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por f
 # A question at least 60% like one asked before is that question put another way (detect_repeated scores a question
 # not asked again at half its similarity to the closest earlier one)
 ANOTHER_WAY = 0.3
+# "not now", "better not" in five languages: no to the offer of a person, or to the detail asked for
+_NOT_NOW = r"better not|ahora no|mejor no|pas maintenant|plutot pas|jetzt nicht|nicht jetzt|agora nao|melhor nao"
 # "no" to the AI's offer of a person (a short message; normalized text)
-NO_THANKS = re.compile(r"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|nein|nao|better not|rather not|ahora no"
-                       r"|mejor no|pas maintenant|plutot pas|lieber nicht|jetzt nicht|nicht jetzt|agora nao|melhor nao"
+NO_THANKS = re.compile(rf"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|nein|nao|rather not|lieber nicht|{_NOT_NOW}"
                        r"|(?:maybe\s+)?later|mas\s+tarde|luego|plus\s+tard|spater|vielleicht\s+spater|mais\s+tarde|depois)\b")
 # Declining a question while information is gathered (matched on normalized text: no accents, lower case;
 # normalize keeps "ß")
@@ -51,8 +52,7 @@ DECLINE = re.compile(
     r"omitir|saltar|paso|prefiero no|no tengo|no lo se|no quiero|no se|"
     r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux) pas|non|aucun|"
     r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich wei(?:ss|ß) nicht|ich mochte nicht|nein|keine|"
-    r"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao|"
-    r"better not|ahora no|mejor no|pas maintenant|plutot pas|jetzt nicht|nicht jetzt|agora nao|melhor nao)\b")
+    rf"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao|{_NOT_NOW})\b")
 # A detail refused before it is asked ("I don't want to give my email", "je ne veux pas donner mon email", "no quiero dar
 # mi correo"): the field is not asked later (normalized text); which kind of detail, by the word for it
 REFUSES_DETAIL = re.compile(

@@ -30,7 +30,7 @@ from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import (NOT_DESCRIBED, FieldSpec, TurnFacts, TurnPlan, TurnPolicy, asked_for_person_before,
-                                     clip, earlier_answers, plan_gathering_lapsed, plan_turn, withdraws)
+                                     earlier_answers, plan_gathering_lapsed, plan_turn, withdraws)
 from csat import services as csat_services
 from flows import selectors as flow_selectors
 from flows import services as flow_services
@@ -269,9 +269,8 @@ def _handoff_request(conversation: Conversation, plan: TurnPlan) -> services.Han
     summary, gathered = h.summary, dict(h.gathered)
     told_the_flow = {name: value for name, value in flow_selectors.flow_answers_for(conversation=conversation).items()
                      if name not in gathered}
-    if summary.startswith(NOT_DESCRIBED) and (started := flow_selectors.flow_requests_for(conversation=conversation)):
-        flow_name, words = started[-1]  # "where is my order" went to the order flow, not to the assistant
-        summary = f"Problem: “{clip(words, 240)}” (started the flow “{flow_name}”)" + summary[len(NOT_DESCRIBED):]
+    if summary.startswith(NOT_DESCRIBED) and (problem := flow_selectors.flow_problem_for(conversation=conversation)):
+        summary = problem + summary[len(NOT_DESCRIBED):]  # "where is my order" went to the flow, not to the assistant
     if told_the_flow:  # the flow asked first ("What's your order number?"): the agent reads the answer too
         summary += "\nTold a flow: " + "; ".join(f"{name}: {value}" for name, value in told_the_flow.items())
         gathered = {**told_the_flow, **gathered}

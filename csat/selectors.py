@@ -55,7 +55,8 @@ def ai_idle_conversation_ids(*, now: dt.datetime, limit: int = 500, conversation
     `ai_idle_resolve_seconds` since the AI last wrote, oldest silence first.
 
     Handled alone: no handoff ever, no agent message, at least one knowledge-base answer, no offer of a person
-    waiting for the visitor's answer, no handoff being prepared (details asked for a person), and the visitor did not say "no" to the latest answer's check. With
+    waiting for the visitor's answer, no handoff being prepared (details asked for a person), and the visitor
+    did not say "no" to the latest answer's check. With
     `conversation_id`, the same test for that one conversation (the resolve re-checks it under its lock).
     """
     ai = Message.objects.filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AI)

@@ -8,6 +8,7 @@ from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from conversations.payloads import iso
+from conversations.turn_plan import clip
 from flows.document import TargetNames, flow_issues
 from flows.graph import FlowDocumentError, FlowGraph
 from flows.models import Flow, FlowRun, FlowStepLog
@@ -90,22 +91,20 @@ def flow_answers_for(*, conversation: Conversation) -> dict[str, str]:
     return answers
 
 
-def flow_requests_for(*, conversation: Conversation) -> list[tuple[str, str]]:
-    """(flow name, the visitor's message that started it) for the conversation's flows since it last went to a
-    person, oldest first: "where is my order" started the order flow, so the agent's summary says what the visitor
-    wanted rather than "Problem: not described yet" (trial of 3 Dec)."""
-    requests = []
-    for run in _runs_since_last_handoff(conversation):
-        if started_by := flow_started_by(run):
-            requests.append((run.flow.name, started_by))
-    return requests
+def flow_problem_for(*, conversation: Conversation) -> str:
+    """What the visitor asked the conversation's latest flow since it last went to a person (`flow_problem`), for a
+    handoff the assistant makes after it; "" when no flow took a visitor's message."""
+    problems = [problem for run in _runs_since_last_handoff(conversation) if (problem := flow_problem(run))]
+    return problems[-1] if problems else ""
 
 
-def flow_started_by(run: FlowRun) -> str:
-    """The visitor's message that started `run` ("where is my order"), or "" (a flow started on opening the chat)."""
-    body = (run.conversation.messages.filter(sender_type="visitor", created_at__lte=run.started_at)
-            .order_by("-created_at", "-id").values_list("body", flat=True).first())
-    return (body or "").strip()
+def flow_problem(run: FlowRun) -> str:
+    """A handoff summary's first line for what the visitor asked a flow, in their words: "Problem: “where is my order”
+    (started the flow “Order status”)", not "Problem: not described yet" (trial of 3 Dec); "" for a flow started on
+    opening the chat."""
+    started_by = (run.conversation.messages.filter(sender_type="visitor", created_at__lte=run.started_at)
+                  .order_by("-created_at", "-id").values_list("body", flat=True).first() or "").strip()
+    return f"Problem: “{clip(started_by, 240)}” (started the flow “{run.flow.name}”)" if started_by else ""
 
 
 def _runs_since_last_handoff(conversation: Conversation) -> QuerySet[FlowRun]:

@@ -462,8 +462,7 @@ class Assistant:
             if answer is None and declined_clause and not smalltalk and len(clauses.kept.split()) >= 3:
                 # "I do NOT want to talk to a person, just tell me the return window": the refusal drowns the
                 # question in the message's embedding, so the question is also looked up alone
-                kept_emb = self.encoder.encode_one(clauses.kept) if self.encoder is not None else None
-                kept_m = self.ml_encoder.encode_one(clauses.kept) if self.ml_encoder is not None and lang != "en" else None
+                kept_emb, kept_m = self._vectors(clauses.kept, lang)
                 alone = self.knowledge.score(clauses.kept, kept_emb, kept_m, lang)
                 if alone and alone[0][1] >= self.kb_threshold:
                     a, conf, p, _ = alone[0]
@@ -528,16 +527,14 @@ class Assistant:
           take to Portugal?"), kept only when the question before, the follow-up alone and the two together find
           the same article first (the follow-up stays on it)."""
         def embedded(part: str):
-            q = self.encoder.encode_one(part) if self.encoder is not None else None
-            m = self.ml_encoder.encode_one(part) if self.ml_encoder is not None and lang != "en" else None
-            return part, q, m
+            return (part, *self._vectors(part, lang))
 
         parts = sentences(text)
         if len(parts) >= 2:
             for part in ([p for p in parts if "?" in p][-FOLLOW_PARTS:] or parts[-1:])[::-1]:
                 if len(part.split()) >= 3:
                     yield (*embedded(part), False)
-        before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
+        before = _question_before(text, history)
         follow = _after_acknowledgment(parts) or text  # "ok cool. and how do I start one?": the follow-up
         if (again := self._asked_again(text, history, lang)) is not None:
             yield (*again[:3], False)
@@ -552,6 +549,12 @@ class Assistant:
                     and _stays_on(first[0][0], alone, self.kb_threshold, points_back):
                 yield (*together, True)
 
+    def _vectors(self, text: str, lang: str):
+        """`text`'s MiniLM vector and, not in English, its multilingual one (None without the encoder)."""
+        q = self.encoder.encode_one(text) if self.encoder is not None else None
+        m = self.ml_encoder.encode_one(text) if self.ml_encoder is not None and lang != "en" else None
+        return q, m
+
     def _pointing_back(self, text: str, history: Sequence[Turn], lang: str):
         """(article, confidence, passage, embedding) for a short follow-up that points back at the visitor's question
         before it ("and how long does it take?", "how much do they cost?", "how long?": "it", "they", or a price or time
@@ -562,28 +565,25 @@ class Assistant:
         if not follow:
             return None
         # the question it follows up: not an earlier follow-up ("how long?" after "and how long does it take?")
-        before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()
-                       and not _points_back(t.text)), "")
+        before = _question_before(text, history, skip=_points_back)
         if not before or self.encoder is None:
             return None
-        def embedded(part: str):
-            m = self.ml_encoder.encode_one(part) if self.ml_encoder is not None and lang != "en" else None
-            return part, self.encoder.encode_one(part), m
-        first, both = self.knowledge.score(*embedded(before), lang), self.knowledge.score(*(together := embedded(
-            f"{before} {follow}")), lang)
+        together = f"{before} {follow}"
+        together_emb, together_m = self._vectors(together, lang)
+        first = self.knowledge.score(before, *self._vectors(before, lang), lang)
+        both = self.knowledge.score(together, together_emb, together_m, lang)
         if not (first and both and first[0][0] == both[0][0] and both[0][1] >= self.kb_threshold):
             return None
         a, conf = both[0][0], both[0][1]
-        q_emb = self.encoder.encode_one(follow)
-        m_emb = self.ml_encoder.encode_one(follow) if self.ml_encoder is not None and lang != "en" else None
-        return a, conf, self.knowledge.best_passage_for(a, follow, q_emb, lang, m_emb), together[1]
+        follow_emb, follow_m = self._vectors(follow, lang)
+        return a, conf, self.knowledge.best_passage_for(a, follow, follow_emb, lang, follow_m), together_emb
 
     def _named_in_one(self, text: str, ranked: list) -> tuple | None:
         """Of two articles ranked near the threshold (NAMED_SHARE of it, both), the second when its text names what the
         question names and the first's does not ("do you ship to Portugal?": the delivery times name Portugal, 0.23, the
         international article ranks it 0.24 and does not; the threshold is 0.25). None otherwise: a name the first
         article has ("¿qué tiempo hace en Madrid?", the delivery times name Madrid) decides nothing."""
-        names = [w for w in re.findall(r"[^\W\d_]+", text)[1:] if w[:1].isupper() and len(w) > 3]
+        names = [w for w in _capitalised(text) if len(w) > 3]
         if not names or len(ranked) < 2 or ranked[1][1] < self.kb_threshold * NAMED_SHARE:
             return None
         naming = self.knowledge.articles_naming(" ".join(names))
@@ -594,13 +594,12 @@ class Assistant:
         or thing a short follow-up names ("and to Germany?": `_with_new_slot`), or None. A place only other articles name is
         theirs: "and to Switzerland?" after the EU delivery times (the rewritten question ranks the delivery times
         first; the international article lists Switzerland)."""
-        before = next((t.text for t in reversed(history) if t.sender == "visitor" and t.text.strip() != text.strip()), "")
+        before = _question_before(text, history)
         asked_again = _with_new_slot(before, _after_acknowledgment(sentences(text)) or text, lang) if before else None
         if asked_again is None:
             return None
         question, named = asked_again
-        q = self.encoder.encode_one(question) if self.encoder is not None else None
-        m = self.ml_encoder.encode_one(question) if self.ml_encoder is not None and lang != "en" else None
+        q, m = self._vectors(question, lang)
         ranked = self.knowledge.score(question, q, m, lang)
         naming = self.knowledge.articles_naming(named)
         return (question, q, m, ranked) if ranked and (not naming or ranked[0][0] in naming) else None
@@ -747,7 +746,18 @@ def _points_back(text: str) -> str:
 
 def _names_something(text: str) -> bool:
     """A capitalised word after the first ("and to Norway?", "what about the Lisbon store?"): a name of its own."""
-    return any(w[:1].isupper() and len(w) > 1 for w in re.findall(r"[^\W\d_]+", text)[1:])  # (not "I")
+    return any(len(w) > 1 for w in _capitalised(text))  # (not "I")
+
+
+def _capitalised(text: str) -> list[str]:
+    """The words of `text` after the first that start with a capital: the names it gives ("Norway", "Lisbon")."""
+    return [w for w in re.findall(r"[^\W\d_]+", text)[1:] if w[:1].isupper()]
+
+
+def _question_before(text: str, history: Sequence[Turn], skip=lambda _: False) -> str:
+    """The visitor's latest message before `text` (not `text` said again, nor one `skip` passes over), or ""."""
+    return next((t.text for t in reversed(history)
+                 if t.sender == "visitor" and t.text.strip() != text.strip() and not skip(t.text)), "")
 
 
 def summarize(history: Sequence[Turn], gathered: Mapping[str, str], reason: str) -> str:

@@ -467,8 +467,8 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
     gathered = {k: as_text(v) for k, v in state.variables.items() if k in given}
     found = {k: as_text(v) for k, v in state.variables.items() if k not in given}
     lines = [f"Flow “{run.flow.name}” handed off: {effect.reason}."]
-    if started_by := selectors.flow_started_by(run):  # what the visitor wanted, in their words (re-trial of 3 Dec)
-        lines.insert(0, f"Problem: “{started_by[:240]}” (started the flow “{run.flow.name}”)")
+    if problem := selectors.flow_problem(run):  # what the visitor wanted, in their words (re-trial of 3 Dec)
+        lines.insert(0, problem)
     if gathered:
         lines.append("Collected: " + "; ".join(f"{k}: {v}" for k, v in gathered.items()) + ".")
     if found:
