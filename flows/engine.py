@@ -25,10 +25,6 @@ from typing import Any, Literal, TypeAlias
 
 from flows.graph import FlowGraph, Node
 from flows.nodes import (
-    NO_ANSWER_HINT,
-    RETRY_HINTS,
-    SEVERAL_HINTS,
-    WHY_WE_ASK,
     ActionConfig,
     AIActionConfig,
     AIAnswerConfig,
@@ -45,11 +41,17 @@ from flows.nodes import (
     check_answer,
     codes_in,
     expects_specific_value,
+    in_language,
     json_path,
+    language_of,
     looks_like_value,
+    no_answer_hint,
     parse_node,
     render,
+    retry_hint,
+    several_hint,
     several_values,
+    why_we_ask,
 )
 from routing.decision import ASK_LIMIT, REASON, TRIGGER
 
@@ -165,7 +167,7 @@ class Inbound:
     `text` is the visitor's message, or None when there is none (a run started by
     "conversation started", or a resumed effect). `contact_fields` are the contact's
     own fields (name, email, phone); `contact_attributes` its custom attributes;
-    `reading` the assistant's reading of `text`, for a waiting Collect Input.
+    `reading` the assistant's reading of `text`, for a waiting Collect Input; `language` the visitor's.
     """
 
     text: str | None = None
@@ -174,6 +176,7 @@ class Inbound:
     in_office_hours: bool = True
     effect_result: EffectResult | None = None
     reading: Reading | None = None
+    language: str = ""  # the visitor's: a Message or question translated into it is said so (nodes.in_language)
 
 
 # --- effects ------------------------------------------------------------------------
@@ -432,7 +435,7 @@ class _Run:
                 "misconfigured", f"node {node.id} is not set up correctly ({problem}); stopped"
             )
             return None
-        return node, parsed.config
+        return node, in_language(parsed.config, self.inbound.language)
 
 
 # --- node behaviour --------------------------------------------------------------------
@@ -521,7 +524,7 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
             run.emit(SendMessage(reading.kb_answer, metadata=reading.kb_metadata))
             run.log(f"answered the visitor's question while waiting for {config.variable}")
         elif not asked_enough:  # why it is asked, before asking again
-            run.emit(SendMessage(WHY_WE_ASK))
+            run.emit(SendMessage(why_we_ask(language_of(config, run.inbound.language))))
             run.log(f"said why {config.variable} is asked")
         if asked_enough:
             _no_answer(run, node, config, f"asked {tries} times, the visitor asked something else")
@@ -540,10 +543,11 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
         return
     run.retries[node.id] = tries
     question = render(config.question, run.variables, run.contact())
-    hint = SEVERAL_HINTS[config.kind] if several_values(config, text) else f"{RETRY_HINTS[config.kind]} {question}"
-    if "?" in text and re.search(r"[^\W\d_]{2}", text) and expects_specific_value(config) \
-            and not several_values(config, text):
-        hint = f"{NO_ANSWER_HINT} {question}"  # a question the articles do not answer, asked instead of the value
+    language = language_of(config, run.inbound.language)
+    several = several_values(config, text)
+    hint = several_hint(config.kind, language) if several else f"{retry_hint(config.kind, language)} {question}"
+    if "?" in text and re.search(r"[^\W\d_]{2}", text) and expects_specific_value(config) and not several:
+        hint = f"{no_answer_hint(language)} {question}"  # a question the articles do not answer, asked instead
     retry = config.retry_text or hint
     run.emit(SendMessage(render(retry, run.variables, run.contact()), config.choices))
     run.log(f"{config.variable} was not valid, asked again ({tries}/{config.max_retries})")
@@ -726,7 +730,7 @@ def _resume_ai_action(run: _Run, node: Node, config: AIActionConfig, result: Eff
 
 def _enter_handoff(run: _Run, node: Node, config: HandoffConfig) -> None:
     reason = config.reason or f"Requested by flow {run.flow_name}".rstrip()
-    run.emit(RequestHandoff(config.target_kind, config.target_name, reason))
+    run.emit(RequestHandoff(config.target_kind, config.target_name, reason, language=run.inbound.language))
     whom = f"{config.target_kind} {config.target_name}" if config.target_kind else "the workspace's default target"
     run.finish("handed_off", f"handed off to {whom}")
 

@@ -13,12 +13,13 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast, get_args
 
 from conversations import canned, fields
 from conversations.assistant.phrases import phrase
+from conversations.assistant.text import LANGUAGES, detect_language
 from flows.graph import Node
 
 Json: TypeAlias = Any  # a JSON value: str | int | float | bool | None | list | dict
@@ -38,10 +39,15 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?)\
 
 # --- typed configs -------------------------------------------------------------------
 
+# A node's words in other languages: {"es": {"text": "Hola"}}. The visitor is told the one in their language, the
+# written text without one (`in_language`).
+Translations: TypeAlias = Mapping[str, Mapping[str, str]]
+
 
 @dataclass(frozen=True)
 class MessageConfig:
     text: str
+    translations: Translations = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class CollectInputConfig:
     choices: tuple[str, ...] = ()
     retry_text: str = ""  # empty: a kind-specific hint followed by the question again
     max_retries: int = 3  # re-asks before giving up (the "error" edge, or the run ends)
+    translations: Translations = field(default_factory=dict)  # the question and retry_text
 
 
 @dataclass(frozen=True)
@@ -232,9 +239,41 @@ class _Reader:
             return {}
         return dict(value)
 
+    def translations(self, texts: tuple[str, ...]) -> dict[str, dict[str, str]]:
+        """`translations`: a language code and its texts for `texts` ({"es": {"question": "…"}}), or, shorter, the
+        first of them alone ({"es": "…"})."""
+        value = self.raw.get("translations")
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.invalid(f"“translations” must be an object: a language ({', '.join(LANGUAGES)}) and its words.")
+            return {}
+        found: dict[str, dict[str, str]] = {}
+        for language, given in value.items():
+            if language not in LANGUAGES:
+                self.invalid(f"“{language}” in “translations” is not a language the assistant speaks "
+                             f"({', '.join(LANGUAGES)}).")
+                continue
+            given = {texts[0]: given} if isinstance(given, str) else given
+            if not isinstance(given, Mapping):
+                self.invalid(f"“translations.{language}” must be text or an object with {', '.join(texts)}.")
+                continue
+            words: dict[str, str] = {}
+            for key, text in given.items():
+                if key not in texts:
+                    self.invalid(f"“translations.{language}.{key}” cannot be translated: only {', '.join(texts)}.")
+                elif not isinstance(text, str):
+                    self.invalid(f"“translations.{language}.{key}” must be text.")
+                elif text.strip():
+                    words[key] = text.strip()
+            if words:
+                found[language] = words
+        return found
+
 
 def _message(r: _Reader) -> MessageConfig:
-    return MessageConfig(text=r.text("text", required="Write the message to send."))
+    return MessageConfig(text=r.text("text", required="Write the message to send."),
+                         translations=r.translations(("text",)))
 
 
 def _collect_input(r: _Reader) -> CollectInputConfig:
@@ -251,6 +290,7 @@ def _collect_input(r: _Reader) -> CollectInputConfig:
         choices=choices,
         retry_text=r.text("retry_text"),
         max_retries=r.integer("max_retries", 3, 0, 10) or 0,
+        translations=r.translations(("question", "retry_text")),
     )
 
 
@@ -433,33 +473,47 @@ def edge_labels(node: Node, config: NodeConfig | None) -> frozenset[str]:
     return node_type.edges
 
 
+# --- languages ---------------------------------------------------------------------------
+
+
+def in_language(config: NodeConfig, language: str) -> NodeConfig:
+    """The node as said to a visitor who writes `language`: its translation's words over the written ones."""
+    texts = getattr(config, "translations", {}).get(language)
+    return replace(config, **texts) if texts else config
+
+
+def language_of(config: MessageConfig | CollectInputConfig, language: str) -> str:
+    """The language the node speaks to a visitor who writes `language`: that one when it has a translation, else the
+    language it is written in (a flow written in Spanish re-asks in Spanish)."""
+    if language in config.translations:
+        return language
+    return detect_language(config.text if isinstance(config, MessageConfig) else config.question)
+
+
+def why_we_ask(language: str) -> str:
+    """Said when the visitor asks why a question is asked ("why do you need my email?"), before the question again."""
+    return phrase("why_we_ask", language)
+
+
+def no_answer_hint(language: str) -> str:
+    """Said before the question again when the visitor asked something the articles do not answer instead."""
+    return phrase("cannot_answer_plain", language)
+
+
+def retry_hint(kind: InputKind, language: str) -> str:
+    """Said before the question again when the answer is not one of its kind."""
+    return phrase(f"flow_retry_{kind}", language)
+
+
+def several_hint(kind: InputKind, language: str) -> str:
+    """Said instead of the retry hint when the answer holds several values of the kind asked for ("a@x.com or
+    b@y.com")."""
+    return phrase(f"flow_several_{kind}", language)
+
+
 # --- Collect Input answers ---------------------------------------------------------------
 
-# Said when the visitor asks why a question is asked ("why do you need my email?"), before the question again
-WHY_WE_ASK = phrase("why_we_ask", "en")  # (flows are written in one language, as RETRY_HINTS)
-NO_ANSWER_HINT = phrase("cannot_answer_plain", "en")
-RETRY_HINTS: Mapping[str, str] = MappingProxyType(
-    {
-        "text": "Sorry, I didn't get an answer.",
-        "email": "That doesn't look like an email address.",
-        "phone": "That doesn't look like a phone number.",
-        "number": "Please answer with a number.",
-        "choice": "Please pick one of the options.",
-    }
-)
-
-
 _NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)?(?![\w.,]*\d)")
-
-
-# Said instead of the retry hint when the answer holds several values of the kind asked for ("a@x.com or b@y.com")
-SEVERAL_HINTS: Mapping[str, str] = MappingProxyType(
-    {
-        "email": "I see more than one email address there: which one should we use?",
-        "phone": "I see more than one phone number there: which one should we use?",
-        "number": "I see more than one number there: which one do you mean?",
-    }
-)
 
 
 def _given(kind: str, text: str) -> list[str]:

@@ -166,7 +166,8 @@ def _check_unanswered(graph: FlowGraph, configs: dict[str, NodeConfig | None]) -
     "skip") goes on without it, and the message shows a gap ("exchange order  for
     another size": trial of 3 Dec). Connecting the error exit is how a flow handles that; the builder says so."""
     quoted = {name for config in configs.values() if isinstance(config, MessageConfig)
-              for name in placeholders(config.text)}
+              for text in (config.text, *(t["text"] for t in config.translations.values()))
+              for name in placeholders(text)}
     for node in graph.nodes:
         config = configs.get(node.id)
         if (isinstance(config, CollectInputConfig) and config.variable in quoted

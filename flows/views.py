@@ -30,6 +30,21 @@ DEMO_ORDERS = {
     "NW-10003": {"status": "delivered", "carrier": "UPS", "eta": "delivered on Monday",
                  "tracking_url": "https://tracking.example.org/NW-10003"},
 }
+# The same words in the conversation's language (the webhook's payload says it), as a real shop's order API would.
+DEMO_ORDER_WORDS = {
+    "es": {"shipped": "enviado", "processing": "en preparación", "delivered": "entregado",
+           "in 2 working days": "llega en 2 días laborables", "ships tomorrow": "sale mañana",
+           "delivered on Monday": "entregado el lunes"},
+    "fr": {"shipped": "expédiée", "processing": "en préparation", "delivered": "livrée",
+           "in 2 working days": "arrive sous 2 jours ouvrés", "ships tomorrow": "part demain",
+           "delivered on Monday": "livrée lundi"},
+    "de": {"shipped": "versandt", "processing": "in Bearbeitung", "delivered": "zugestellt",
+           "in 2 working days": "kommt in 2 Werktagen an", "ships tomorrow": "wird morgen versandt",
+           "delivered on Monday": "am Montag zugestellt"},
+    "pt": {"shipped": "enviado", "processing": "em preparação", "delivered": "entregue",
+           "in 2 working days": "chega em 2 dias úteis", "ships tomorrow": "sai amanhã",
+           "delivered on Monday": "entregue na segunda-feira"},
+}
 
 
 @login_required
@@ -78,4 +93,7 @@ def demo_order_status(request: HttpRequest) -> JsonResponse:
     order = DEMO_ORDERS.get(number)
     if order is None:
         return JsonResponse({"found": False, "order": None})
+    conversation = payload.get("conversation")
+    words = DEMO_ORDER_WORDS.get(conversation.get("language") if isinstance(conversation, dict) else "", {})
+    order = {key: words.get(value, value) if key in ("status", "eta") else value for key, value in order.items()}
     return JsonResponse({"found": True, "order": {"number": number, **order}})

@@ -25,6 +25,63 @@ _PHRASES: dict[str, dict[str, str]] = {
         "espere uma resposta em cerca de {minutes} minutos. A resposta vai aparecer aqui, mesmo que você saia desta "
         "página e volte mais tarde.",
     },
+    # a flow's question asked again (flows.nodes.retry_hint / several_hint), before the question itself
+    "flow_retry_text": {
+        "en": "Sorry, I didn't get an answer.",
+        "es": "Perdona, no he recibido una respuesta.",
+        "fr": "Désolé, je n'ai pas eu de réponse.",
+        "de": "Entschuldigung, ich habe keine Antwort bekommen.",
+        "pt": "Desculpe, não recebi uma resposta.",
+    },
+    "flow_retry_email": {
+        "en": "That doesn't look like an email address.",
+        "es": "Eso no parece una dirección de correo electrónico.",
+        "fr": "Cela ne ressemble pas à une adresse e-mail.",
+        "de": "Das sieht nicht wie eine E-Mail-Adresse aus.",
+        "pt": "Isso não parece um endereço de e-mail.",
+    },
+    "flow_retry_phone": {
+        "en": "That doesn't look like a phone number.",
+        "es": "Eso no parece un número de teléfono.",
+        "fr": "Cela ne ressemble pas à un numéro de téléphone.",
+        "de": "Das sieht nicht wie eine Telefonnummer aus.",
+        "pt": "Isso não parece um número de telefone.",
+    },
+    "flow_retry_number": {
+        "en": "Please answer with a number.",
+        "es": "Responde con un número, por favor.",
+        "fr": "Merci de répondre par un nombre.",
+        "de": "Bitte antworten Sie mit einer Zahl.",
+        "pt": "Responda com um número, por favor.",
+    },
+    "flow_retry_choice": {
+        "en": "Please pick one of the options.",
+        "es": "Elige una de las opciones, por favor.",
+        "fr": "Merci de choisir l'une des options.",
+        "de": "Bitte wählen Sie eine der Optionen.",
+        "pt": "Escolha uma das opções, por favor.",
+    },
+    "flow_several_email": {
+        "en": "I see more than one email address there: which one should we use?",
+        "es": "Veo más de una dirección de correo: ¿cuál usamos?",
+        "fr": "Je vois plusieurs adresses e-mail : laquelle devons-nous utiliser ?",
+        "de": "Ich sehe dort mehr als eine E-Mail-Adresse: Welche sollen wir verwenden?",
+        "pt": "Vejo mais de um endereço de e-mail: qual devemos usar?",
+    },
+    "flow_several_phone": {
+        "en": "I see more than one phone number there: which one should we use?",
+        "es": "Veo más de un número de teléfono: ¿cuál usamos?",
+        "fr": "Je vois plusieurs numéros de téléphone : lequel devons-nous utiliser ?",
+        "de": "Ich sehe dort mehr als eine Telefonnummer: Welche sollen wir verwenden?",
+        "pt": "Vejo mais de um número de telefone: qual devemos usar?",
+    },
+    "flow_several_number": {
+        "en": "I see more than one number there: which one do you mean?",
+        "es": "Veo más de un número: ¿a cuál te refieres?",
+        "fr": "Je vois plusieurs nombres : lequel voulez-vous dire ?",
+        "de": "Ich sehe dort mehr als eine Zahl: Welche meinen Sie?",
+        "pt": "Vejo mais de um número: a qual você se refere?",
+    },
     # after the queue notice on the web, when the visitor gave an email (services/missed_replies.py)
     "reply_by_email_too": {
         "en": "If you're not on this page when it comes, we'll email it to {email}.",

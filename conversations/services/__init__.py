@@ -72,6 +72,7 @@ from conversations.services.presence import (
 )
 from conversations.services.turn_outcomes import (
     conversation_remember,
+    conversation_set_language,
     message_turn_claim,
     message_turn_lock,
     message_turn_pass_flows,
@@ -84,7 +85,7 @@ __all__ = [
     "ASSIGNEE_NOT_GIVEN", "HandoffRequest", "IncomingMessage", "Target", "agent_reply", "agent_seen", "ai_reply", "ai_reply_locked", "answer_check_record",
     "canned_response_create", "canned_response_delete", "canned_response_render", "canned_response_update", "clean_body",
     "clean_idempotency_key", "clean_tags", "contact_fill_details", "contact_update_attributes", "conversation_assign",
-    "conversation_close", "conversation_remember", "conversation_reopen", "conversation_tag", "conversation_unassign",
+    "conversation_close", "conversation_remember", "conversation_set_language", "conversation_reopen", "conversation_tag", "conversation_unassign",
     "conversation_update_tags", "conversations_back_to_the_queue", "agent_removed",
     "handoff_acknowledge", "handoff_assign_waiting", "handoff_cancel", "handoff_expire", "handoff_notify", "handoff_priority", "handoff_reroute", "restricted_topic_target",
     "handoff_reassure_waiting", "handoff_withdraw_waiting",

@@ -90,11 +90,15 @@ def message_turn_settle(*, message: Message, outcome: str) -> None:
 def conversation_remember(*, conversation: Conversation, memory: dict, language: str) -> None:
     """Under the conversation's lock: the assistant's memory after a turn, and the visitor's language."""
     conversation.assistant_state = memory
-    fields = ["assistant_state"]
-    changed = bool(language) and language != conversation.language
-    if changed:
-        conversation.language = language
-        fields.append("language")
-    conversation.save(update_fields=fields)
-    if changed:  # the widget's own words follow the visitor's language (the inbox's list item has none)
-        realtime.publish_widget_conversation_updated(conversation)
+    conversation.save(update_fields=["assistant_state"])
+    conversation_set_language(conversation=conversation, language=language)
+
+
+def conversation_set_language(*, conversation: Conversation, language: str) -> None:
+    """Under the conversation's lock: the language the visitor writes ("" changes nothing)."""
+    if not language or language == conversation.language:
+        return
+    conversation.language = language
+    conversation.save(update_fields=["language"])
+    # the widget's own words follow the visitor's language (the inbox's list item has none)
+    realtime.publish_widget_conversation_updated(conversation)

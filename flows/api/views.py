@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from conversations import selectors as conversation_selectors
 from conversations.api.serializers import FlowLogEntryOutput
+from conversations.assistant.text import LANGUAGES
 from conversations.payloads import iso
 from flows import selectors, services
 from flows.document import TRIGGER_KINDS, issue_payload
@@ -236,6 +237,8 @@ class FlowTestRunInput(serializers.Serializer):
     contact = serializers.DictField(required=False, default=dict)
     tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     in_office_hours = serializers.BooleanField(required=False, default=True)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, default="en",
+                                       help_text="The language the pretend visitor writes: a translated node says it.")
     webhook = serializers.DictField(required=False, default=dict,
                                     help_text='The simulated webhook outcome: {"ok": bool, "response": JSON}.')
 
@@ -261,7 +264,7 @@ class FlowTestRunApi(APIView):
         result = services.flow_test_run(
             workspace=_workspace(request), graph={"nodes": d["nodes"], "edges": d["edges"]}, state=d["state"],
             message=d["message"], contact=contact, tags=d["tags"], in_office_hours=d["in_office_hours"],
-            webhook=d["webhook"], flow_name=d["name"])
+            webhook=d["webhook"], flow_name=d["name"], language=d["language"])
         return Response(result)
 
 

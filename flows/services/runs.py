@@ -31,6 +31,7 @@ from django.utils import timezone
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.assistant.phrases import phrase
+from conversations.assistant.text import detect_language
 from conversations.models import Contact, Conversation, Handoff, Message
 from csat import services as csat_services
 from flows import ending, selectors
@@ -143,6 +144,10 @@ def flow_handle_message(*, conversation: Conversation, message: Message, person_
             if picked is None:
                 return False
             run = _start_run(conversation, *picked)
+            # the flow speaks the visitor's language from its first words ("¿dónde está mi pedido?"), as the
+            # assistant does; the answers to its questions ("NW-10001") say too little to change it
+            conversation_services.conversation_set_language(
+                conversation=conversation, language=detect_language(message.body, conversation.language or "en"))
         inbound = replace(_inbound(conversation, text=message.body),
                           reading=_reading(run, conversation, message, person_asked_in))
         return _drive(run, conversation, inbound=inbound, message=message)
@@ -277,7 +282,7 @@ def _inbound(conversation: Conversation, *, text: str | None = None,
     fields = {k: v for k, v in (("name", contact.name), ("email", contact.email), ("phone", contact.phone)) if v}
     return Inbound(text=text, contact_attributes=dict(contact.attributes or {}), contact_fields=fields,
                    in_office_hours=selectors.workspace_in_office_hours(workspace=conversation.workspace),
-                   effect_result=effect_result)
+                   effect_result=effect_result, language=conversation.language or "en")
 
 
 def run_to_rest(graph: FlowGraph, state: RunState, inbound: Inbound, *, flow_name: str,

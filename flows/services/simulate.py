@@ -40,11 +40,12 @@ if TYPE_CHECKING:
 
 def flow_test_run(*, workspace: Workspace, graph: dict, state: dict | None = None, message: str | None = None,
                   contact: dict | None = None, tags: list[str] | None = None, in_office_hours: bool = True,
-                  webhook: dict | None = None, flow_name: str = "test") -> dict[str, Any]:
+                  webhook: dict | None = None, flow_name: str = "test", language: str = "en") -> dict[str, Any]:
     """One turn of a test conversation: start the draft (`state` None) or resume it with `message`.
 
     `contact` is the pretend visitor ({"name", "email", "phone", "attributes"}), `tags` the pretend
-    conversation's tags, `webhook` the simulated response ({"ok": bool, "response": JSON}).
+    conversation's tags, `webhook` the simulated response ({"ok": bool, "response": JSON}), `language` the one the
+    pretend visitor writes.
     Returns the new state, what the visitor would read, the path taken, the variables and
     the pretend contact/tags as the flow left them.
     """
@@ -56,7 +57,7 @@ def flow_test_run(*, workspace: Workspace, graph: dict, state: dict | None = Non
     run_state = RunState.from_dict(state) if state else RunState()
     reading = ai.reading(workspace=workspace, text=text) if text and run_state.status == "waiting_input" else None
     inbound = Inbound(text=text, contact_attributes=attributes, contact_fields=fields, in_office_hours=in_office_hours,
-                      reading=reading)
+                      reading=reading, language=language)
     simulated = webhook or {}
 
     def on_webhook(effect: CallWebhook) -> EffectResult:

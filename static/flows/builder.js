@@ -65,6 +65,7 @@ const dom = {
   form: $("node-config"),
   testContact: $("test-contact"),
   testHours: $("test-office-hours"),
+  testLanguage: $("test-language"),
   testHookOk: $("test-webhook-ok"),
   testHookResponse: $("test-webhook-response"),
   testStart: $("test-start"),
@@ -495,6 +496,44 @@ function parsePairs(text, scalar) {
   return out;
 }
 
+const OTHER_LANGUAGES = [["es", "Spanish"], ["fr", "French"], ["de", "German"], ["pt", "Portuguese"]];
+
+// The node's words for a visitor who writes another language (flows.nodes.in_language); `key` is the text
+// translated ("text", "question"). {"es": "…"} is short for {"es": {key: "…"}}.
+function translationFields(c, key) {
+  const box = document.createElement("details");
+  box.className = "translations";
+  box.setAttribute("data-testid", "config-translations");
+  box.open = OTHER_LANGUAGES.some(([lang]) => textIn(c, lang, key));
+  const summary = document.createElement("summary");
+  summary.textContent = "In other languages";
+  const hint = document.createElement("small");
+  hint.className = "hint";
+  hint.textContent = "A visitor who writes one of these reads it instead; left empty, the text above.";
+  box.append(summary, hint);
+  for (const [lang, name] of OTHER_LANGUAGES) {
+    const el = control("textarea", `translation-${lang}`, textIn(c, lang, key), { rows: 2 });
+    box.append(field(name, bind(el, (cfg, input) => setTextIn(cfg, lang, key, input.value))));
+  }
+  return box;
+}
+
+function textIn(c, lang, key) {
+  const words = (c.translations || {})[lang];
+  return typeof words === "string" ? words : (words || {})[key] || "";
+}
+
+function setTextIn(cfg, lang, key, value) {
+  const all = { ...(cfg.translations || {}) };
+  const words = typeof all[lang] === "string" ? { [key]: all[lang] } : { ...(all[lang] || {}) };
+  if (value.trim()) words[key] = value;
+  else delete words[key];
+  if (Object.keys(words).length) all[lang] = words;
+  else delete all[lang];
+  if (Object.keys(all).length) cfg.translations = all;
+  else delete cfg.translations;
+}
+
 function configFields(node) {
   const c = node.config;
   const parts = [];
@@ -502,9 +541,11 @@ function configFields(node) {
     case "message":
       parts.push(field("Message", bind(control("textarea", "text", c.text), (cfg, el) => { cfg.text = el.value; }),
         "{{variable}} and {{contact.name}} are filled in."));
+      parts.push(translationFields(c, "text"));
       break;
     case "collect_input": {
       parts.push(field("Question", bind(control("textarea", "question", c.question, { rows: 2 }), (cfg, el) => { cfg.question = el.value; })));
+      parts.push(translationFields(c, "question"));
       parts.push(field("Save the answer in variable", bind(control("input", "variable", c.variable, { placeholder: "email" }), (cfg, el) => { cfg.variable = el.value.trim(); }),
         "Skipped when the contact already has a valid value."));
       const kind = control("select", "kind", c.kind || "text", { options: [["text", "Text"], ["email", "Email"], ["phone", "Phone"], ["number", "Number"], ["choice", "Choice (buttons)"]] });
@@ -1153,6 +1194,7 @@ async function testTurn(message) {
       contact,
       tags: state.test.tags,
       in_office_hours: dom.testHours.checked,
+      language: dom.testLanguage.value,
       webhook: { ok: dom.testHookOk.checked, response: webhookResponse },
     } });
     if (state.test !== test) return;

@@ -216,3 +216,44 @@ def test_nodes_added_past_the_edge_come_into_view_and_a_refused_name_does_not_li
     box, node = canvas.bounding_box(), last.bounding_box()
     assert box["x"] <= node["x"] and node["x"] + node["width"] <= box["x"] + box["width"], (box, node)
     assert box["y"] <= node["y"] and node["y"] + node["height"] <= box["y"] + box["height"], (box, node)
+
+
+def test_a_message_is_translated_in_the_builder_and_the_test_visitor_reads_it_in_spanish(live_stack, new_context):
+    """A flow said the same English words to every visitor (trial of 3 Dec): the admin gives a node its words in
+    another language, and the test panel's Spanish visitor reads them."""
+    base = live_stack["url"]
+    workspace = factories.WorkspaceFactory(name="Northwind")
+    factories.PolicyFactory(workspace=workspace)
+    admin = factories.UserFactory(username="flowadmin3", is_staff=True)  # password "pw"
+    factories.AgentFactory(workspace=workspace, user=admin)
+
+    page = new_context(viewport={"width": 1500, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, base, "flowadmin3", "pw")
+    page.goto(f"{base}/flows/")
+    expect(page.locator("body")).to_have_attribute("data-builder-ready", "true")
+    page.get_by_test_id("new-flow-name").fill("Welcome")
+    page.get_by_test_id("new-flow-create").click()
+    expect(page.get_by_test_id("flow-title")).to_have_text("Welcome")
+    page.get_by_test_id("palette-message").click()
+    config = page.get_by_test_id("node-config")
+    config.get_by_test_id("config-text").fill("Welcome to Northwind!")
+    config.get_by_test_id("config-translations").locator("summary").click()
+    config.get_by_test_id("config-translation-es").fill("¡Bienvenido a Northwind!")
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_test_id("flow-status")).to_have_text("Draft, not published")
+    flow = Flow.objects.get(name="Welcome")
+    assert flow.graph["nodes"][0]["config"] == {"text": "Welcome to Northwind!",
+                                                "translations": {"es": {"text": "¡Bienvenido a Northwind!"}}}
+
+    page.get_by_test_id("tab-test").click()
+    page.locator("details.test-setup summary").click()
+    page.get_by_test_id("test-language").select_option("es")
+    page.get_by_test_id("test-start").click()
+    expect(page.get_by_test_id("test-transcript")).to_contain_text("¡Bienvenido a Northwind!")
+    page.get_by_test_id("test-language").select_option("fr")  # not translated: the words as written
+    page.get_by_test_id("test-restart").click()
+    page.get_by_test_id("test-start").click()
+    expect(page.get_by_test_id("test-transcript")).to_contain_text("Welcome to Northwind!")
+    assert errors == []

@@ -9,7 +9,7 @@ from typing import Any
 
 from flows.engine import Inbound, Reading, RequestHandoff, RunState, SendMessage, Step, advance, answers_the_question
 from flows.graph import FlowGraph
-from flows.nodes import WHY_WE_ASK, CollectInputConfig, expects_specific_value, looks_like_value
+from flows.nodes import CollectInputConfig, expects_specific_value, looks_like_value, why_we_ask
 from tests.flows.conftest import graph_document
 
 ASK_ORDER = ("ask", "collect_input", {"variable": "order_number", "kind": "text",
@@ -65,7 +65,7 @@ def test_asked_why_the_flow_says_why_and_asks_again_once_then_goes_on_without_it
                  edges=[("ask", "thanks", "next"), ("ask", "no_number", "error")])
     why = Reading(why_asked=True)
     step = answer(issue, waiting(issue), "why do you need it?", why)
-    assert sent(step) == [WHY_WE_ASK, "What's the billing issue?"] and "issue" not in step.state.variables, \
+    assert sent(step) == [why_we_ask("en"), "What's the billing issue?"] and "issue" not in step.state.variables, \
         "a question back is not the billing issue"
     assert sent(answer(issue, step.state, "I was charged twice for one order", Reading())) == [
         "Thanks: I was charged twice for one order"]

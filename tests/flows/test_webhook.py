@@ -303,3 +303,36 @@ def test_the_sweep_resends_a_lost_webhook_call(conversation, deliver, order_flow
 
     assert tasks.resend_stuck_webhooks_task() == 1
     assert queued[-1] == (run_id, step)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("language", "first", "asked", "status"), [
+    ("es", "¿Dónde está mi pedido?", "¿Cuál es tu número de pedido?",
+     "Pedido NW-10001: enviado (llega en 2 días laborables)."),
+    ("de", "Wo ist meine Bestellung?", "Wie lautet Ihre Bestellnummer?",
+     "Bestellung NW-10001: versandt (kommt in 2 Werktagen an)."),
+    ("fr", "où est ma commande ?", "Quel est votre numéro de commande ?",
+     "Commande NW-10001 : expédiée (arrive sous 2 jours ouvrés)."),
+    ("pt", "Onde está o meu pedido?", "Qual é o número do seu pedido?",
+     "Pedido NW-10001: enviado (chega em 2 dias úteis)."),
+])
+def test_the_demo_order_flow_looks_an_order_up_in_the_visitors_language(workspace, demo_order_flow, deliver, queued,
+                                                                         language, first, asked, status):
+    """A Spanish visitor asking for their order got the tracking article, then a person for the number: the flow's
+    keywords and words were English only (trial of 3 Dec)."""
+    conversation = ask_the_demo_flow(workspace, deliver, queued, first, "NW-10001")
+
+    texts = bot_texts(conversation)
+    assert asked in texts[0] and texts[-1].startswith(status), texts
+    conversation.refresh_from_db()
+    assert conversation.language == language  # the agent and the widget see it too
+    assert not Handoff.objects.filter(conversation=conversation).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_order_flow_hands_off_an_unknown_order_in_spanish(workspace, demo_order_flow, deliver, queued):
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "¿dónde está mi pedido?", "NW-99999")
+
+    texts = bot_texts(conversation)
+    assert texts[-1].startswith("No he encontrado ningún pedido NW-99999."), texts
+    assert Handoff.objects.get(conversation=conversation).trigger == "flow"
