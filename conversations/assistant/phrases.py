@@ -10,20 +10,37 @@ logger = logging.getLogger(__name__)
 _PHRASES: dict[str, dict[str, str]] = {
     "handoff_queued": {
         "en": "Everyone on our team is busy right now. You are number {position} in the queue; "
-        "expect a reply in about {minutes} minutes. The reply will appear here, even if you leave this page and come back "
+        "expect a reply in {wait}. The reply will appear here, even if you leave this page and come back "
         "later.",
         "es": "Ahora mismo todo nuestro equipo está ocupado. Eres el número {position} en la cola; "
-        "espera una respuesta en unos {minutes} minutos. La respuesta aparecerá aquí, también si sales de esta página y "
+        "espera una respuesta en {wait}. La respuesta aparecerá aquí, también si sales de esta página y "
         "vuelves más tarde.",
         "fr": "Toute notre équipe est occupée pour le moment. Vous êtes numéro {position} dans la file ; "
-        "réponse prévue dans environ {minutes} minutes. La réponse s'affichera ici, même si vous quittez cette page et "
+        "réponse prévue dans {wait}. La réponse s'affichera ici, même si vous quittez cette page et "
         "revenez plus tard.",
         "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange; "
-        "rechnen Sie mit einer Antwort in etwa {minutes} Minuten. Die Antwort erscheint hier, auch wenn Sie die Seite "
+        "rechnen Sie mit einer Antwort in {wait}. Die Antwort erscheint hier, auch wenn Sie die Seite "
         "verlassen und später zurückkommen.",
         "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
-        "espere uma resposta em cerca de {minutes} minutos. A resposta vai aparecer aqui, mesmo que você saia desta "
+        "espere uma resposta em {wait}. A resposta vai aparecer aqui, mesmo que você saia desta "
         "página e volte mais tarde.",
+    },
+    # the expected wait in the queue notices' {wait} (waiting_time)
+    "wait_minutes": {
+        "en": "about {minutes} minutes", "es": "unos {minutes} minutos", "fr": "environ {minutes} minutes",
+        "de": "etwa {minutes} Minuten", "pt": "cerca de {minutes} minutos",
+    },
+    "wait_an_hour": {
+        "en": "about an hour", "es": "una hora más o menos", "fr": "environ une heure", "de": "etwa einer Stunde",
+        "pt": "cerca de uma hora",
+    },
+    "wait_hours": {
+        "en": "about {hours} hours", "es": "unas {hours} horas", "fr": "environ {hours} heures",
+        "de": "etwa {hours} Stunden", "pt": "cerca de {hours} horas",
+    },
+    "wait_over_a_day": {
+        "en": "more than a day", "es": "más de un día", "fr": "plus d'une journée", "de": "mehr als einem Tag",
+        "pt": "mais de um dia",
     },
     # a flow's question asked again (flows.nodes.retry_hint / several_hint), before the question itself
     "flow_retry_text": {
@@ -112,68 +129,68 @@ _PHRASES: dict[str, dict[str, str]] = {
     },
     "handoff_queued_thread": {  # the same by email, SMS or Slack: there is no page to leave
         "en": "Everyone on our team is busy right now. You are number {position} in the queue; "
-        "expect a reply in about {minutes} minutes. We'll answer in this conversation.",
+        "expect a reply in {wait}. We'll answer in this conversation.",
         "es": "Ahora mismo todo nuestro equipo está ocupado. Eres el número {position} en la cola; "
-        "espera una respuesta en unos {minutes} minutos. Te responderemos en esta conversación.",
+        "espera una respuesta en {wait}. Te responderemos en esta conversación.",
         "fr": "Toute notre équipe est occupée pour le moment. Vous êtes numéro {position} dans la file ; "
-        "réponse prévue dans environ {minutes} minutes. Nous vous répondrons dans cette conversation.",
+        "réponse prévue dans {wait}. Nous vous répondrons dans cette conversation.",
         "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange; "
-        "rechnen Sie mit einer Antwort in etwa {minutes} Minuten. Wir antworten Ihnen in dieser Unterhaltung.",
+        "rechnen Sie mit einer Antwort in {wait}. Wir antworten Ihnen in dieser Unterhaltung.",
         "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
-        "espere uma resposta em cerca de {minutes} minutos. Responderemos nesta conversa.",
+        "espere uma resposta em {wait}. Responderemos nesta conversa.",
     },
     # queued while nobody who could take it is online (in office hours, or none set): not "busy"; the usual wait
     "handoff_queued_offline": {
         "en": "No one from our team is online right now. You are number {position} in the queue; we usually reply "
-              "within about {minutes} minutes. The reply will appear here, even if you leave this page and come back later.",
+              "within {wait}. The reply will appear here, even if you leave this page and come back later.",
         "es": "Ahora mismo no hay nadie de nuestro equipo conectado. Eres el número {position} en la cola; "
-              "solemos responder en unos {minutes} minutos. La respuesta aparecerá aquí, también si sales de esta página y "
+              "solemos responder en {wait}. La respuesta aparecerá aquí, también si sales de esta página y "
               "vuelves más tarde.",
         "fr": "Personne de notre équipe n'est en ligne pour le moment. Vous êtes numéro {position} dans la file ; "
-              "nous répondons d'habitude en environ {minutes} minutes. La réponse s'affichera ici, même si vous quittez "
+              "nous répondons d'habitude en {wait}. La réponse s'affichera ici, même si vous quittez "
               "cette page et revenez plus tard.",
         "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; "
-              "normalerweise antworten wir in etwa {minutes} Minuten. Die Antwort erscheint hier, auch wenn Sie die Seite "
+              "normalerweise antworten wir in {wait}. Die Antwort erscheint hier, auch wenn Sie die Seite "
               "verlassen und später zurückkommen.",
         "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila; "
-              "costumamos responder em cerca de {minutes} minutos. A resposta vai aparecer aqui, mesmo que você saia desta "
+              "costumamos responder em {wait}. A resposta vai aparecer aqui, mesmo que você saia desta "
               "página e volte mais tarde.",
     },
     "handoff_queued_thread_offline": {
         "en": "No one from our team is online right now. You are number {position} in the queue; we usually reply "
-              "within about {minutes} minutes, in this conversation.",
+              "within {wait}, in this conversation.",
         "es": "Ahora mismo no hay nadie de nuestro equipo conectado. Eres el número {position} en la cola; "
-              "solemos responder en unos {minutes} minutos, en esta conversación.",
+              "solemos responder en {wait}, en esta conversación.",
         "fr": "Personne de notre équipe n'est en ligne pour le moment. Vous êtes numéro {position} dans la file ; "
-              "nous répondons d'habitude en environ {minutes} minutes, dans cette conversation.",
+              "nous répondons d'habitude en {wait}, dans cette conversation.",
         "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; "
-              "normalerweise antworten wir in etwa {minutes} Minuten, in dieser Unterhaltung.",
+              "normalerweise antworten wir in {wait}, in dieser Unterhaltung.",
         "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila; "
-              "costumamos responder em cerca de {minutes} minutos, nesta conversa.",
+              "costumamos responder em {wait}, nesta conversa.",
     },
     "call_queued_text_back_offline": {
         "en": "No one from our team is available right now. You are number {position} in the queue; a member of "
-              "our team will send you a text message at this number, usually within about {minutes} minutes.",
+              "our team will send you a text message at this number, usually within {wait}.",
         "es": "Ahora mismo no hay nadie de nuestro equipo disponible. Eres el número {position} en la cola; una "
-              "persona de nuestro equipo te escribirá a este número, normalmente en unos {minutes} minutos.",
+              "persona de nuestro equipo te escribirá a este número, normalmente en {wait}.",
         "fr": "Personne de notre équipe n'est disponible pour le moment. Vous êtes numéro {position} dans la file ; "
-              "un membre de notre équipe vous enverra un SMS à ce numéro, d'habitude en environ {minutes} minutes.",
+              "un membre de notre équipe vous enverra un SMS à ce numéro, d'habitude en {wait}.",
         "de": "Gerade ist niemand aus unserem Team erreichbar. Sie sind Nummer {position} in der Warteschlange; "
-              "jemand aus unserem Team schickt Ihnen eine SMS an diese Nummer, normalerweise in etwa {minutes} Minuten.",
+              "jemand aus unserem Team schickt Ihnen eine SMS an diese Nummer, normalerweise in {wait}.",
         "pt": "Agora não há ninguém da nossa equipe disponível. Você é o número {position} na fila; uma pessoa da "
-              "nossa equipe vai enviar uma mensagem de texto para este número, normalmente em cerca de {minutes} minutos.",
+              "nossa equipe vai enviar uma mensagem de texto para este número, normalmente em {wait}.",
     },
     "still_waiting_queued_offline": {
         "en": "You're still in the queue, number {position}. No one from our team is online right now; we usually "
-              "reply within about {minutes} minutes. Everything you write here is kept for the team.",
+              "reply within {wait}. Everything you write here is kept for the team.",
         "es": "Sigues en la cola, con el número {position}. Ahora mismo no hay nadie del equipo conectado; solemos "
-              "responder en unos {minutes} minutos. Todo lo que escribas aquí se guarda para el equipo.",
+              "responder en {wait}. Todo lo que escribas aquí se guarda para el equipo.",
         "fr": "Vous êtes toujours dans la file, numéro {position}. Personne de l'équipe n'est en ligne pour le moment ; "
-              "nous répondons d'habitude en environ {minutes} minutes. Tout ce que vous écrivez ici est gardé pour l'équipe.",
+              "nous répondons d'habitude en {wait}. Tout ce que vous écrivez ici est gardé pour l'équipe.",
         "de": "Sie sind noch in der Warteschlange, Nummer {position}. Gerade ist niemand aus dem Team online; "
-              "normalerweise antworten wir in etwa {minutes} Minuten. Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
+              "normalerweise antworten wir in {wait}. Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
         "pt": "Você continua na fila, com o número {position}. Agora não há ninguém da equipe online; costumamos "
-              "responder em cerca de {minutes} minutos. Tudo o que você escrever aqui fica guardado para a equipe.",
+              "responder em {wait}. Tudo o que você escrever aqui fica guardado para a equipe.",
     },
     "offer_human": {
         "en": "I'm sorry this is frustrating. Would you like me to bring in a person from our team?",
@@ -379,15 +396,15 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "Sim, uma pessoa da nossa equipe está com a sua conversa e vai responder aqui assim que puder.",
     },
     "still_waiting_queued": {  # "anyone there?" while the handoff waits in the queue
-        "en": "You're still in the queue, number {position}; expect a reply in about {minutes} minutes. "
+        "en": "You're still in the queue, number {position}; expect a reply in {wait}. "
               "Everything you write here is kept for the team.",
-        "es": "Sigues en la cola, con el número {position}; espera una respuesta en unos {minutes} minutos. "
+        "es": "Sigues en la cola, con el número {position}; espera una respuesta en {wait}. "
               "Todo lo que escribas aquí se guarda para el equipo.",
-        "fr": "Vous êtes toujours dans la file, numéro {position} ; réponse prévue dans environ {minutes} minutes. "
+        "fr": "Vous êtes toujours dans la file, numéro {position} ; réponse prévue dans {wait}. "
               "Tout ce que vous écrivez ici est gardé pour l'équipe.",
-        "de": "Sie sind noch in der Warteschlange, Nummer {position}; rechnen Sie mit einer Antwort in etwa {minutes} "
-              "Minuten. Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
-        "pt": "Você continua na fila, com o número {position}; a resposta deve chegar em cerca de {minutes} minutos. "
+        "de": "Sie sind noch in der Warteschlange, Nummer {position}; rechnen Sie mit einer Antwort in {wait}. "
+              "Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
+        "pt": "Você continua na fila, com o número {position}; a resposta deve chegar em {wait}. "
               "Tudo o que você escrever aqui fica guardado para a equipe.",
     },
     "handoff_passing": {
@@ -675,15 +692,15 @@ _PHRASES: dict[str, dict[str, str]] = {
     },
     "call_queued_text_back": {
         "en": "Everyone on our team is busy right now. You are number {position} in the queue. "
-        "A member of our team will send you a text message at this number in about {minutes} minutes.",
+        "A member of our team will send you a text message at this number in {wait}.",
         "es": "Ahora mismo todo nuestro equipo está ocupado. Eres el número {position} en la cola. "
-        "Una persona de nuestro equipo te escribirá a este número en unos {minutes} minutos.",
+        "Una persona de nuestro equipo te escribirá a este número en {wait}.",
         "fr": "Toute notre équipe est occupée pour le moment. Vous êtes numéro {position} dans la file. "
-        "Un membre de notre équipe vous enverra un SMS à ce numéro dans environ {minutes} minutes.",
+        "Un membre de notre équipe vous enverra un SMS à ce numéro dans {wait}.",
         "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange. "
-        "Jemand aus unserem Team schickt Ihnen in etwa {minutes} Minuten eine SMS an diese Nummer.",
+        "Jemand aus unserem Team schickt Ihnen in {wait} eine SMS an diese Nummer.",
         "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila. "
-        "Uma pessoa da nossa equipe vai enviar uma mensagem de texto para este número em cerca de {minutes} minutos.",
+        "Uma pessoa da nossa equipe vai enviar uma mensagem de texto para este número em {wait}.",
     },
     "handoff_rerouted": {
         "en": "The teammate who had your conversation isn't available, so I've passed it to another member "
@@ -807,6 +824,18 @@ def phrase(key: str, lang: str, **kwargs: object) -> str:
     if not kwargs:
         return template if "{" not in template else string.Formatter().vformat(template, (), _Missing())
     return string.Formatter().vformat(template, (), _Missing(kwargs))
+
+
+def waiting_time(minutes: int, language: str) -> str:
+    """A queue's expected wait in words: "about 25 minutes", "about 4 hours" (not "about 215 minutes": trial of
+    3 Dec), "more than a day"."""
+    if minutes < 60:
+        return phrase("wait_minutes", language, minutes=max(2, minutes))  # (never "about 1 minutes")
+    if minutes < 90:
+        return phrase("wait_an_hour", language)
+    if minutes < 24 * 60:
+        return phrase("wait_hours", language, hours=round(minutes / 60))
+    return phrase("wait_over_a_day", language)
 
 
 def languages() -> tuple[str, ...]:

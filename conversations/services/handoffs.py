@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conversations import realtime
-from conversations.assistant.phrases import phrase, when
+from conversations.assistant.phrases import phrase, waiting_time, when
 from conversations.models import QUEUE_RANK, QUEUE_RANK_OTHERS, Conversation, Handoff, Message, handoff_queue_rank
 from conversations.payloads import user_name
 from conversations.selectors import HISTORY_TURNS
@@ -250,10 +250,11 @@ def _where_in_the_queue(conversation: Conversation, handoff: Handoff, language: 
         position=position,
         specialty_id=handoff.target_specialty_id if handoff.target_kind == TargetKind.SPECIALTY else None,
         agent_id=handoff.target_user_id if handoff.target_kind == TargetKind.USER else None)
+    wait = waiting_time(expected.minutes, language)
     if expected.nobody_online:  # open, but nobody who could take it is online: not "busy"; the usual wait
-        body = phrase(f"{open_key}_offline", language, minutes=expected.minutes, position=position)
+        body = phrase(f"{open_key}_offline", language, wait=wait, position=position)
     elif expected.opens_at is None or closed_key is None:
-        body = phrase(open_key, language, minutes=expected.minutes, position=position)
+        body = phrase(open_key, language, wait=wait, position=position)
     else:
         body = phrase(closed_key, language, position=position, when=when(expected.opens_at, timezone.now(), language))
     return body, {"queue_position": position, "expected_minutes": expected.minutes, "nobody_online": expected.nobody_online}

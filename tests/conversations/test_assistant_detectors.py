@@ -8,7 +8,7 @@ import pytest
 
 from conversations.assistant import Assistant, KnowledgeIndex, Topic, Turn
 from conversations.assistant.extract import extract_field, validate_field
-from conversations.assistant.phrases import KEYS, phrase
+from conversations.assistant.phrases import KEYS, phrase, waiting_time
 from conversations.assistant.text import detect_language
 
 CHECKSET = Path(__file__).resolve().parents[2] / "conversations/assistant/checksets/human_request_multilingual.jsonl"
@@ -232,16 +232,25 @@ def test_language_of_a_short_reply_follows_the_conversation(bot: Assistant) -> N
 @pytest.mark.parametrize("lang", ["en", "es", "fr", "de", "pt"])
 def test_every_phrase_in_every_language(lang: str) -> None:
     for key in KEYS:
-        text = phrase(key, lang, minutes=5, position=2, title="Returns", label="the code", phone="+34 910 000 000",
+        text = phrase(key, lang, minutes=5, hours=3, wait=waiting_time(5, lang), position=2, title="Returns", label="the code", phone="+34 910 000 000",
                       when="today at 09:00", time="09:00", day="Monday", email="pat@example.com",
                       question="Do you ship to the Canary Islands?", rating="👍", comment="Fast")
         assert text and "{" not in text
-    assert "5" in phrase("handoff_queued", lang, minutes=5, position=2)
+    assert "5" in phrase("handoff_queued", lang, wait=waiting_time(5, lang), position=2)
+
+
+@pytest.mark.parametrize(("minutes", "said"), [
+    (1, "about 2 minutes"), (45, "about 45 minutes"), (70, "about an hour"), (215, "about 4 hours"),
+    (26 * 60, "more than a day")])
+def test_a_long_queue_is_told_in_hours_not_hundreds_of_minutes(minutes: int, said: str) -> None:
+    """Trial of 3 Dec: "expect a reply in about 215 minutes"."""
+    assert f"expect a reply in {said}." in phrase("handoff_queued", "en", wait=waiting_time(minutes, "en"), position=9)
+    assert "unas 4 horas" in phrase("handoff_queued", "es", wait=waiting_time(215, "es"), position=9)
 
 
 def test_phrase_fallback_and_missing_kwargs() -> None:
     assert phrase("ask_problem", "it") == phrase("ask_problem", "en")
-    assert "{minutes}" in phrase("handoff_queued", "en")  # never raises
+    assert "{wait}" in phrase("handoff_queued", "en")  # never raises
     for kind in ("name", "email", "phone", "order_number", "text"):
         assert phrase(f"gather_{kind}", "de") != phrase(f"gather_invalid_{kind}", "de")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from conversations.assistant.phrases import phrase, when
+from conversations.assistant.phrases import phrase, waiting_time, when
 from routing import selectors
 from tests import factories
 
@@ -67,7 +67,7 @@ def test_with_nobody_online_the_wait_is_not_said_to_be_a_busy_team(workspace):
     member = factories.AgentFactory(workspace=workspace, teams=[team], last_seen_at=None)  # never connected
     factories.AgentFactory(workspace=workspace)  # online, but not in the team
     assert selectors.expected_reply(team=team, workspace=workspace).nobody_online
-    said = phrase("handoff_queued_offline", "es", position=1, minutes=10)
+    said = phrase("handoff_queued_offline", "es", position=1, wait=waiting_time(10, "es"))
     assert "no hay nadie" in said and "ocupado" not in said and "unos 10 minutos" in said
 
     member.last_seen_at = datetime.now(tz=MADRID)
