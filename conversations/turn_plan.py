@@ -117,6 +117,7 @@ ASKED_WHAT = "asked what the problem is"
 PHONE_INSTEAD = "phone"  # gathered: the number a visitor gave when asked for an email
 NOT_GIVEN = "Not given: "  # the summary's line of the details the visitor did not give
 NOT_DESCRIBED = "Problem: not described yet"  # the summary's first line when the assistant heard no problem
+NOTHING_TRIED = "AI tried: nothing yet"  # the summary's line when the assistant answered nothing
 
 Notice = Literal["of_course", "sorry", "plain", "ai_disclosed"]
 
@@ -1016,7 +1017,7 @@ def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest
     for question in memory.unanswered:
         if question != latest:
             lines.append(f"Also asked: “{clip(question, 160)}”")
-    lines.append("AI tried: " + ("; ".join(memory.tried) if memory.tried else "nothing yet"))
+    lines.append("AI tried: " + "; ".join(memory.tried) if memory.tried else NOTHING_TRIED)
     labels = {f.name: f.label for f in fields}
     if memory.gathered:
         lines.append("Gathered: " + "; ".join(f"{labels.get(k, k)}: {v}" for k, v in memory.gathered.items()))

@@ -29,7 +29,7 @@ from conversations import knowledge, llm_turn, realtime, selectors, services
 from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
-from conversations.turn_plan import (NOT_DESCRIBED, FieldSpec, TurnFacts, TurnPlan, TurnPolicy, asked_for_person_before,
+from conversations.turn_plan import (NOT_DESCRIBED, NOTHING_TRIED, FieldSpec, TurnFacts, TurnPlan, TurnPolicy, asked_for_person_before,
                                      earlier_answers, plan_gathering_lapsed, plan_turn, withdraws)
 from csat import services as csat_services
 from flows import selectors as flow_selectors
@@ -271,6 +271,8 @@ def _handoff_request(conversation: Conversation, plan: TurnPlan) -> services.Han
                      if name not in gathered}
     if summary.startswith(NOT_DESCRIBED) and (problem := flow_selectors.flow_problem_for(conversation=conversation)):
         summary = problem + summary[len(NOT_DESCRIBED):]  # "where is my order" went to the flow, not to the assistant
+    if f"\n{NOTHING_TRIED}" in summary and (tried := flow_selectors.flow_tried_for(conversation=conversation)):
+        summary = summary.replace(NOTHING_TRIED, f"AI tried: {tried}", 1)  # the flow answered (re-trial of 3 Dec)
     if told_the_flow:  # the flow asked first ("What's your order number?"): the agent reads the answer too
         summary += "\nTold a flow: " + "; ".join(f"{name}: {value}" for name, value in told_the_flow.items())
         gathered = {**told_the_flow, **gathered}

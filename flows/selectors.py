@@ -107,6 +107,18 @@ def flow_problem(run: FlowRun) -> str:
     return f"Problem: “{clip(started_by, 240)}” (started the flow “{run.flow.name}”)" if started_by else ""
 
 
+def flow_tried_for(*, conversation: Conversation) -> str:
+    """What the conversation's latest flow told the visitor since it last went to a person, for a handoff the assistant
+    makes after it: "the flow “Order status”, which said “Order NW-10001 is shipped…”", not "AI tried: nothing yet"
+    (re-trial of 3 Dec); "" when no flow said anything."""
+    for run in reversed(list(_runs_since_last_handoff(conversation))):
+        said = (run.conversation.messages.filter(sender_type="ai", metadata__flow_run=str(run.pk))
+                .order_by("-id").values_list("body", flat=True).first())
+        if said:
+            return f"the flow “{run.flow.name}”, which said “{clip(said, 200)}”"
+    return ""
+
+
 def _runs_since_last_handoff(conversation: Conversation) -> QuerySet[FlowRun]:
     last_handoff = conversation.handoffs.order_by("-requested_at").values_list("requested_at", flat=True).first()
     runs = FlowRun.objects.filter(conversation=conversation).select_related("version", "flow").order_by("id")

@@ -1059,3 +1059,19 @@ def test_a_spanish_visitor_without_the_order_number_is_asked_for_their_email_in_
     conversation.refresh_from_db()
     assert conversation.language == "es"
     assert detect_language(last_reply(conversation).body) == "es", last_reply(conversation).body
+
+
+def test_the_handoff_after_a_flow_tells_the_agent_what_the_flow_said(shop, conversation):
+    """Re-trial of 3 Dec: the order flow told the visitor the status, they then asked for a person, and the agent read
+    "AI tried: nothing yet"."""
+    workspace, _, _ = shop
+    order_flow(workspace)
+    say(conversation, "How do I track my order?")
+    say(conversation, "NW-10001")
+    say(conversation, "I want to talk to a person")
+
+    handoff = handoff_of(conversation)
+    assert handoff is not None
+    assert "AI tried: the flow “Order status”, which said “Thanks, looking up NW-10001.”" in handoff.summary, \
+        handoff.summary
+    assert "nothing yet" not in handoff.summary
