@@ -786,3 +786,18 @@ def test_a_french_follow_up_with_its_question_mark_spaced_off_is_still_three_wor
     a = demo_shop(translated=True).analyze("et c'est gratuit ?", history=(Turn("visitor", "Comment retourner un article ?"),),
                                            language="fr")
     assert a.answer is not None and a.answer.article_id == "3", a.candidates
+
+
+@pytest.mark.parametrize("before, follow_up, language", [
+    ("do you ship to the UK?", "how much does it cost?", "en"),
+    ("Liefert ihr in die Schweiz?", "und wie lange dauert das?", "de"),
+    ("Vocês enviam para a Suíça?", "quanto custa?", "pt"),
+    ("¿Enviáis a Suiza?", "¿y cuánto tarda?", "es"),
+    ("Vous livrez en Suisse ?", "et ça coûte combien ?", "fr"),
+])
+def test_a_follow_up_on_shipping_outside_the_eu_is_not_given_the_eus_times_or_prices(before, follow_up, language):
+    """Trial of 3 Dec: after "do you ship to the UK?" (the international article), "how much does it cost?" read with it
+    ranked the EU's prices first, and the visitor read 4.95 euros, which is the EU's; in German, Spanish, Portuguese
+    the same with the EU's delivery times. "It" is the shipping abroad: only its article answers."""
+    a = demo_shop(translated=True).analyze(follow_up, history=(Turn("visitor", before),), language=language)
+    assert a.answer is not None and a.answer.article_id == "1", (a.answer and a.answer.title, a.candidates)
