@@ -571,6 +571,16 @@ _SAYS_NAME = (r"(?:(?P<named>my\s+name\s+is|me\s+llamo|je\s+m'appelle|ich\s+heis
 _GREETING_MORE = re.compile(
     rf"^(?:(?:{_GREET_WORD})[\s!.,]*)*(?:(?:{_SAYS_NAME})[\s!.,]*)?(?:(?:and\s+|y\s+|et\s+|und\s+|e\s+)?(?:{_HOW_ARE_YOU})[\s!.,?]*)?$")
 
+# "are you there?", "tu es là ?", "¿sigues ahí?": the assistant asked whether it is still there (not "is anyone there?",
+# which asks for a person); said to it, it is (trial of 3 Dec: "tu es là ?" got "Je n'ai pas trouvé de réponse…")
+_STILL_THERE = re.compile(
+    r"^(?:(?:hello|hi|hey|hola|bonjour|allo|hallo|ola|oi)[\s,!.?]+)?"
+    r"(?:(?:are\s+)?you\s+(?:still\s+)?there|still\s+there"
+    r"|(?:tu\s+es|t'es|vous\s+etes)\s+(?:toujours\s+|encore\s+)?la|(?:es[\s-]tu|etes[\s-]vous)\s+(?:toujours\s+)?la"
+    r"|(?:estas|esta\s+usted|sigues|seguis)\s+(?:ahi|alli)"
+    r"|(?:bist\s+du|sind\s+sie)\s+(?:noch\s+)?da|(?:voce\s+)?(?:ainda\s+)?(?:esta|estas)\s+(?:ai|ainda\s+ai|por\s+ai))"
+    r"[\s!.?]*$")
+
 # "what can you do?", "who are you?", "what is this?": what the assistant is and does
 _CAPABILITIES = re.compile(
     r"^(?:(?:hi|hello|hey|ok|so|hola|bonjour|hallo|ola|oi)[\s,!.]+)?"
@@ -697,6 +707,8 @@ def detect_smalltalk(text: str) -> str | None:
         return "greeting"
     if _CAPABILITIES.match(norm.replace("¿", " ").strip()):
         return "capabilities"
+    if _STILL_THERE.match(norm.replace("¿", " ").strip()):
+        return "still_there"
     if len(norm.split()) > 6:
         return None
     if _GREETING.match(norm):

@@ -527,6 +527,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich bin der KI-Assistent: Ich beantworte Fragen mit unseren Hilfeartikeln und hole bei Bedarf jemanden aus unserem Team dazu. Wie kann ich helfen?",
         "pt": "Sou o assistente de IA: respondo a perguntas com os nossos artigos de ajuda e, se precisar, chamo uma pessoa da nossa equipe. Como posso ajudar?",
     },
+    "still_there": {  # "are you there?" said to the assistant
+        "en": "Yes, I'm here. What can I help you with?",
+        "es": "Sí, aquí estoy. ¿En qué puedo ayudarte?",
+        "fr": "Oui, je suis là. Comment puis-je vous aider ?",
+        "de": "Ja, ich bin da. Wie kann ich Ihnen helfen?",
+        "pt": "Sim, estou aqui. Como posso ajudar?",
+    },
     "greeting": {
         "en": "Hello! How can I help you today?",
         "es": "¡Hola! ¿En qué puedo ayudarte hoy?",

@@ -98,7 +98,7 @@ class Analysis:
     complaint: Signal = NO_SIGNAL  # the visitor wants to file a complaint (part of frustration)
     anger: Signal = NO_SIGNAL  # angry or exasperated wording (part of frustration)
     smalltalk: str | None = None  # "greeting", "thanks", "thanks_staff", "goodbye", "acknowledgment", "confirmed",
-    # "unclear", "bot_question", "capabilities" ("what can you do?"), "vague" (a need that says nothing of what it
+    # "unclear", "bot_question", "capabilities" ("what can you do?"), "still_there" ("are you there?"), "vague" (a need that says nothing of what it
     # is), "details" (an email or a number with nothing asked): nothing to look up
     # "are you a bot?": not a request for a person, but the AI says what it is and brings one in (turn_plan)
     asked_if_bot: Signal = NO_SIGNAL

@@ -288,3 +288,19 @@ def test_custom_regex_and_bad_regex() -> None:
     assert validate_field("regex", "XK-99", r"[A-Z]{2}-\d{2}")
     assert not validate_field("regex", "XK-9", r"[A-Z]{2}-\d{2}")
     assert extract_field("regex", "anything", r"([unclosed") is None
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("are you there?", "en"), ("Hello? Are you still there?", "en"), ("tu es là ?", "fr"), ("vous êtes là ?", "fr"),
+    ("¿Sigues ahí?", "es"), ("¿estás ahí?", "es"), ("Bist du noch da?", "de"), ("sind Sie da?", "de"),
+    ("você está aí?", "pt"), ("ainda está aí?", "pt")])
+def test_are_you_there_said_to_the_assistant_is_answered_not_handed_off(bot: Assistant, text: str, lang: str) -> None:
+    """Trial of 3 Dec: "tu es là ?" got "Je n'ai pas trouvé de réponse…" and a person; the assistant is there."""
+    a = bot.analyze(text, language=lang)
+    assert a.smalltalk == "still_there" and not a.human_request.fired, (a.smalltalk, a.human_request)
+
+
+@pytest.mark.parametrize("text", ["is anyone there?", "¿hay alguien?", "il y a quelqu'un ?",
+                                  "are you there to process my refund today?"])
+def test_is_anyone_there_is_not_the_assistant_asked_whether_it_is_there(bot: Assistant, text: str) -> None:
+    assert bot.analyze(text).smalltalk != "still_there"
