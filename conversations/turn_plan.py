@@ -93,6 +93,8 @@ WAIT_ASKED = re.compile(
 # mind, how long is the warranty?" withdraws, then asks); "cancel my order" is no withdrawal.
 WITHDRAW = re.compile(
     r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere"
+    # "fine, forget it", "bueno, olvídalo", "bon, laisse tomber": the same, said with a shrug (trial of 4 Dec)
+    r"|fine|alright|all\s+right|just|bueno|vale|pues|bon|bah|ben|na\s+gut|ach|bem|entao"
     r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa])\W+)*"
     r"(?:never\s*mind|nvm|(?:i(?:'?ve)?\s+)?changed\s+my\s+mind|he\s+cambiado\s+de\s+opinion|j'ai\s+change\s+d'avis"
     r"|mudei\s+de\s+ideia|that'?s\s+(?:all|it)|eso\s+es\s+todo|c'est\s+tout|das\s+war'?s|e\s+isso|era\s+isso|cancel(?:\s+(?:that|it|this|the\s+(?:request|handoff|transfer)))?|forget\s+(?:it|that|about\s+it)"
@@ -105,6 +107,7 @@ WITHDRAW = re.compile(
     # "actually no", "en fait non", "doch nicht": changed their mind (trial of 3 Dec)
     r"|(?:actually|en\s+fait|en\s+realidad|na\s+verdade)\s*,?\s+(?:no|non|nao)|(?:lieber\s+|besser\s+)?doch\s+nicht"
     r"|no\s+hace\s+falta|pas\s+besoin|nicht\s+notig|no\s+need)"
+    r"(?:\s+(?:then|entonces|alors|dann|entao))?"
     r"(?:\s+(?:please|thanks|thank\s+you|por\s+favor|gracias|merci|danke|obrigad[oa]))?(?=\s*(?:[,.;!?]|$))")
 # An accident, injury or danger: no cheerful opener before the handoff notice
 DISTRESS = re.compile(

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast, get_args
 
 from conversations import canned, fields
+from conversations.assistant.extract import spaced_prefix
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import LANGUAGES, detect_language
 from flows.graph import Node
@@ -581,8 +582,15 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
 
 
 def codes_in(text: str) -> set[str]:
-    """The codes a sentence holds (`_CODE`, with at least three digits), as written."""
-    return {m.group(1) for m in _CODE.finditer(text) if sum(c.isdigit() for c in m.group(1)) >= 3}
+    """The codes a sentence holds (`_CODE`, with at least three digits), as written; "nw 10002" typed in lower case
+    keeps its prefix (it was looked up as "10002": trial of 4 Dec), "my 10002" does not."""
+    codes = set()
+    for m in _CODE.finditer(text):
+        code = m.group(1)
+        if sum(c.isdigit() for c in code) >= 3:
+            prefix = spaced_prefix(text, m.start(1)) if code[:1].isdigit() else ""
+            codes.add(f"{prefix} {code}" if prefix else code)
+    return codes
 
 
 # A code in a sentence: digits, with letters or dashes in it, and an upper-case prefix of up to four letters

@@ -15,6 +15,18 @@ from .text import normalize
 
 # An order number mixes digits with optional letters/dashes ("A-10234", "#55231", "ORD123456")
 ORDER = re.compile(r"(?<![\w-])#?((?=[A-Za-z0-9-]*\d)(?:[A-Za-z]{1,4}-?)?\d[\d-]{2,14}[A-Za-z0-9]?)(?![\w-])")
+# A code typed with its letters apart ("nw 10002", "NW 10002"): the letters are its prefix unless they are a word of
+# the sentence ("my 10002", "es el 10002"); the number alone was kept, and looked up as "10002" (trial of 4 Dec)
+_SPACED_PREFIX = re.compile(r"(?<![\w-])([A-Za-z]{2,4}) $")
+_NOT_A_PREFIX = frozenset(
+    "my is no nr num id ref its it to at on in of for and or the was our de el la mi es un una su le ma mon est "
+    "die der das ist mein dein im am um uma meu seu o da do e ca nro".split())
+
+
+def spaced_prefix(text: str, start: int) -> str:
+    """The letters typed apart just before `start` in `text` that prefix the code there ("nw" of "nw 10002"), or ""."""
+    m = _SPACED_PREFIX.search(text[:start])
+    return m.group(1) if m and m.group(1).casefold() not in _NOT_A_PREFIX else ""
 
 _NAME_INTRO = re.compile(
     r"(?:my name is|my name's|i am|i'm|im|this is|call me|name:|"
@@ -97,7 +109,8 @@ def extract_field(kind: str, text: str, regex: str | None = None) -> str | None:
             if any(start <= m.start(1) and m.end(1) <= end for start, end in phones):
                 continue
             if len(_digits(value)) >= 3:
-                return value.upper()
+                prefix = spaced_prefix(text, m.start(1)) if value[:1].isdigit() else ""
+                return f"{prefix}-{value}".upper() if prefix else value.upper()
         return None
     if kind == "name":
         m = _NAME_INTRO.search(normalize(text))

@@ -304,3 +304,10 @@ def test_are_you_there_said_to_the_assistant_is_answered_not_handed_off(bot: Ass
                                   "are you there to process my refund today?"])
 def test_is_anyone_there_is_not_the_assistant_asked_whether_it_is_there(bot: Assistant, text: str) -> None:
     assert bot.analyze(text).smalltalk != "still_there"
+
+
+@pytest.mark.parametrize("text, value", [("nw 10002", "NW-10002"), ("my order is NW 10002", "NW-10002"),
+                                         ("my 10002", "10002"), ("es el 10002", "10002")])
+def test_an_order_number_typed_with_its_letters_apart_keeps_them(text: str, value: str) -> None:
+    """Trial of 4 Dec: "nw 10002" was noted as "10002"."""
+    assert extract_field("order_number", text) == value

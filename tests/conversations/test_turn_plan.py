@@ -835,6 +835,8 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("doch nicht", "de", "In Ordnung, ich hole niemanden dazu."),
     ("actually, no", "en", "All right, I won't bring anyone in."),
     ("no hace falta", "es", "De acuerdo, no avisaré a nadie"),  # re-trial of 3 Dec: queued at once
+    ("fine, never mind then", "en", "All right, I won't bring anyone in."),  # trial of 4 Dec
+    ("bon, laisse tomber", "fr", "D'accord, je ne fais appel à personne."),
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
     first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",

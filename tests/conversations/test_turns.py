@@ -417,6 +417,8 @@ def test_never_mind_while_the_email_is_asked_starts_no_handoff(shop, conversatio
     ("never mind", "en", "All right, I won't bring anyone in."),
     ("actually I found it, thanks", "en", "All right, I won't bring anyone in."),
     ("olvídalo", "es", "De acuerdo, no avisaré a nadie del equipo."),
+    ("fine forget it", "en", "All right, I won't bring anyone in."),  # trial of 4 Dec: no reply at all
+    ("bueno, olvídalo", "es", "De acuerdo, no avisaré a nadie del equipo."),
 ])
 def test_never_mind_while_the_handoff_waits_for_a_person_takes_it_back(shop, conversation, published, withdrawal,
                                                                       lang, says, django_capture_on_commit_callbacks):

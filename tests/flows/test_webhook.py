@@ -336,3 +336,13 @@ def test_the_demo_order_flow_hands_off_an_unknown_order_in_spanish(workspace, de
     texts = bot_texts(conversation)
     assert texts[-1].startswith("No he encontrado ningún pedido NW-99999."), texts
     assert Handoff.objects.get(conversation=conversation).trigger == "flow"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("typed", ["nw 10002", "it's nw 10002"])
+def test_an_order_number_typed_in_lower_case_with_a_space_keeps_its_prefix(workspace, demo_order_flow, deliver, queued,
+                                                                          typed):
+    """Trial of 4 Dec: "track my order", then "nw 10002": "I couldn't find an order 10002." and a person."""
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "track my order", typed)
+
+    assert bot_texts(conversation)[-1].startswith("Order nw 10002 is processing"), bot_texts(conversation)
