@@ -172,12 +172,22 @@ _ORDER_LINE = re.compile(r"\b(?:order|pedido|commande|bestellung|bestellnummer|e
                          re.I)
 
 
+# The line a mail client writes above the quoted history, when the parser missed it: its Spanish pattern wants two
+# spaces before "escribió:", so "El vie, 4 dic 2026 a las 03:51, Northwind <…> escribió:" and the whole history
+# reached the agent and the assistant (trial of 4 Dec)
+_QUOTE_HEADER = re.compile(
+    r"^[ \t]*(?:On\s.+\swrote|El\s.+\sescribió|Le\s.+\sa\s+écrit|Am\s.+\sschrieb[^:\n]*|Em\s.+\sescreveu"
+    r"|Op\s.+\sschreef|Il\s.+\sha\s+scritto)[ \t]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M)
+
+
 def strip_quoted(text: str) -> str:
     """What the sender wrote: quoted history and signatures removed (mail-parser-reply), but for a line of the
     signature that names an order."""
     text = text.strip()
     if not text:
         return ""
+    if (header := _QUOTE_HEADER.search(text)) is not None and text[:header.start()].strip():
+        text = text[:header.start()].rstrip()
     replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=text).replies
     first = replies[0].body.strip() if replies else ""
     orders = [line.strip() for line in (replies[0].signatures or "").splitlines() if _ORDER_LINE.search(line)] \

@@ -486,3 +486,22 @@ def test_a_mail_above_djangos_body_limit_is_kept_and_one_above_the_mail_limit_is
     response = post_mail(client, make_mail(message_id="<other@example.org>", attachment=("scan.pdf", b"y" * 2000)))
     assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
     assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize("body, kept", [
+    ("Vale, pero quiero hablar con una persona. Mi pedido es NW-10003.\n\nEl vie, 4 dic 2026 a las 03:51, Northwind "
+     "<support@northwind.test> escribió:\n> Puedes devolver los artículos sin usar en 30 días.",
+     "Vale, pero quiero hablar con una persona. Mi pedido es NW-10003."),
+    ("Merci, et pour la Belgique ?\n\nLe ven. 4 déc. 2026 à 03:51, Northwind <support@northwind.test> a écrit :\n\n"
+     "> Vous pouvez retourner vos articles.", "Merci, et pour la Belgique ?"),
+    ("Danke, und nach Österreich?\n\nAm Fr., 4. Dez. 2026 um 03:51 Uhr schrieb Northwind <support@northwind.test>:\n"
+     "> Sie können Artikel zurückgeben.", "Danke, und nach Österreich?"),
+    ("Obrigado! E para a Suíça?\n\nEm sex., 4 de dez. de 2026 às 03:51, Northwind <support@northwind.test> escreveu:\n"
+     "> Pode devolver os artigos.", "Obrigado! E para a Suíça?"),
+])
+def test_the_quoted_history_under_a_header_in_another_language_is_left_out(body, kept):
+    """Trial of 4 Dec: a Spanish reply reached the agent and the assistant with the whole history under "El vie, 4 dic
+    2026 a las 03:51, Northwind <…> escribió:"."""
+    from conversations.connectors.email import strip_quoted
+
+    assert strip_quoted(body) == kept
