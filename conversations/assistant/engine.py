@@ -19,6 +19,7 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks
+from .places import eu_member_named, full_names_in, member_names, names_outside_the_eu, names_the_eu, with_full_names
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -73,6 +74,7 @@ _OPENING_FILLER = re.compile(
 # +7.6 ms when every such question is read twice).
 GLOSS_BELOW = 2.0
 FOLLOW_PARTS = 2  # a long message's last questions looked up on their own
+PLACE_SHARE = 0.6  # an article this near the threshold answers a question naming a country it alone of the first three names
 NAMED_SHARE = 0.8  # an article this near the threshold answers when it alone of the first two names the place asked of
 MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of at most this many
 # ... looked up only when a second article already ranks this close to answering the whole message: a second
@@ -422,6 +424,7 @@ class Assistant:
                 kb_text = plain
             if lang == "en" and self.encoder is not None:  # "a refnud for my boots": the knowledge base's "refund"
                 kb_text = self.knowledge.corrected(kb_text, self.encoder.tokenizer.vocab)
+            kb_text = with_full_names(kb_text)  # "how long to the US?" got the EU's times; articles write it out
             if kb_text != text and self.encoder is not None:
                 kb_emb = self.encoder.encode_one(kb_text)
             kb_m_emb = self._kb_multilingual(text, m_emb, ml_encoder)
@@ -436,6 +439,11 @@ class Assistant:
                 again = self.knowledge.score(glossed, glossed_emb, kb_m_emb, lang, glossed=True)
                 if again and (not ranked or again[0][1] > ranked[0][1]):
                     ranked, kb_text, kb_emb = again, glossed, glossed_emb
+            if not smalltalk and (placed := self._named_place(text, kb_text, ranked, lang, kb_emb, kb_m_emb)
+                                  or self._in_the_eu(text, ranked, lang, kb_emb, kb_m_emb)) is not None:
+                # "do you ship to Austria?": no article names Austria; the one that names the EU answers (not the
+                # list of the countries outside it, which reads as "no": trial of 4 Dec)
+                ranked = [placed, *(r for r in ranked if r[0] != placed[0])]
             candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)
             cand_passages = tuple(self.knowledge.passages[p] for _, _, p, _ in ranked)
             whole = None  # a long message's own answer, taken when none of its last questions finds one
@@ -596,6 +604,51 @@ class Assistant:
             return None
         naming = self.knowledge.articles_naming(" ".join(names))
         return ranked[1] if ranked[1][0] in naming and ranked[0][0] not in naming else None
+
+    def _named_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> tuple | None:
+        """(article, confidence, passage, similarity) for a question naming a country by its short name ("USA", "UK"),
+        from the article among the first three that writes it out when the first does not, near the threshold
+        (PLACE_SHARE of it): "how long does delivery to the USA take?" got the EU's delivery times (trial of 4 Dec).
+        None otherwise."""
+        names = full_names_in(text)
+        if not names or not ranked:
+            return None
+        naming = self.knowledge.articles_naming(" ".join(names))
+        if ranked[0][0] in naming:
+            return None
+        for a, conf, _, sim in ranked[1:3]:
+            if a in naming and conf >= self.kb_threshold * PLACE_SHARE:
+                p = self.knowledge.best_passage_for(a, kb_text, q_emb, lang, m_emb)
+                return a, max(ranked[0][1], self.kb_threshold), p, sim
+        return None
+
+    def _in_the_eu(self, text: str, ranked: list, lang: str, q_emb, m_emb) -> tuple | None:
+        """(article, confidence, passage, similarity) for a question naming a member state of the EU that no article
+        names, when the article ranked first, near the threshold at least (NAMED_SHARE), is about places outside the
+        EU and another names the EU itself (places.py): that one, quoting its passage naming the EU, or the one giving
+        the price or time asked for. None otherwise ("do you have a store in Austria?" finds the stores)."""
+        member = eu_member_named(text)
+        if member is None or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE:
+            return None
+        kb = self.knowledge
+        first, conf, p, sim = ranked[0]
+        if kb.articles_naming(" ".join(member_names(member))):
+            return None
+        inside = kb.articles_where(names_the_eu)
+        if first in inside:  # "¿hacéis envíos a Bélgica?": the delivery times, from the passage naming the EU
+            a = first
+        elif first in kb.articles_where(names_outside_the_eu) and inside:
+            order = {a: i for i, (a, *_) in enumerate(ranked)}
+            a, sim = min(inside, key=lambda a: order.get(a, len(order))), 0.0  # the best ranked of them
+        else:
+            return None
+        on_the_eu = kb.passage_where(a, lang, names_the_eu)
+        if not asks(text) and on_the_eu is not None:
+            p = on_the_eu
+        elif a != first:
+            p = kb.best_passage_for(a, text, q_emb, lang, m_emb)
+        # (the place answers as _named_in_one's does: the question is the first article's, near the threshold)
+        return a, max(conf, self.kb_threshold), p, sim
 
     def _asked_again(self, text: str, history: Sequence[Turn], lang: str):
         """(question, MiniLM vector, multilingual vector, its ranking) of the question before asked about the new place

@@ -49,7 +49,7 @@ import logging
 import pickle
 import re
 import time
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -352,6 +352,17 @@ class KnowledgeIndex:
         pattern = re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b")
         return {int(self.passage_article[i]) for i, passage in enumerate(self.passages)
                 if int(self.passage_article[i]) < len(self.article_ids) and pattern.search(normalize(passage))}
+
+    def passage_where(self, article: int, lang: str, holds: Callable[[str], bool]) -> int | None:
+        """The first body passage of `article`, in `lang` when translated into it, for which `holds` is true; None."""
+        idx = self._in_language(np.flatnonzero(self.passage_article == article), lang)
+        return next((int(i) for i in idx if not self.passage_is_title[i] and holds(self.passages[int(i)])), None)
+
+    def articles_where(self, holds: Callable[[str], bool]) -> list[int]:
+        """The articles with a body passage (as written or translated) for which `holds` is true, in order."""
+        return sorted({int(self.passage_article[i]) for i, passage in enumerate(self.passages)
+                       if int(self.passage_article[i]) < len(self.article_ids) and not self.passage_is_title[i]
+                       and holds(passage)})
 
     def _group_probs(self, classes: np.ndarray, proba: np.ndarray) -> np.ndarray:
         """Per article, the classifier's probability; what the questions not covered took is no article's."""

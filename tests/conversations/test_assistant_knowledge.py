@@ -801,3 +801,34 @@ def test_a_follow_up_on_shipping_outside_the_eu_is_not_given_the_eus_times_or_pr
     the same with the EU's delivery times. "It" is the shipping abroad: only its article answers."""
     a = demo_shop(translated=True).analyze(follow_up, history=(Turn("visitor", before),), language=language)
     assert a.answer is not None and a.answer.article_id == "1", (a.answer and a.answer.title, a.candidates)
+
+
+@pytest.mark.parametrize("question, language, words", [
+    ("do you ship to Austria?", "en", "rest of the EU"),
+    ("Do you ship to Italy?", "en", "rest of the EU"),
+    ("Liefern Sie nach Österreich?", "de", "übrige EU"),
+    ("livrez-vous en Belgique ?", "fr", "reste de l'UE"),
+    ("¿hacéis envíos a Bélgica?", "es", "resto de la UE"),
+    ("enviam para a Bélgica?", "pt", "resto da UE"),
+    ("how much is shipping to Belgium?", "en", "4.95 euros"),
+])
+def test_a_country_of_the_eu_no_article_names_is_answered_from_the_article_naming_the_eu(question, language, words):
+    """Trial of 4 Dec: "Liefern Sie nach Österreich?" and "livrez-vous en Belgique ?" got the international article's
+    list of the UK, Switzerland, Norway and the US, which reads as "no"; "do you ship to Austria?" got a person."""
+    a = demo_shop(translated=True).analyze(question, language=language)
+    assert a.answer is not None and a.answer.article_id == "0", (a.answer and a.answer.title, a.candidates)
+    assert words in a.answer.passage, a.answer.passage
+
+
+@pytest.mark.parametrize("question", ["do you have a store in Austria?", "What is the weather in Italy?",
+                                      "do you ship to Switzerland?"])
+def test_a_country_outside_the_eu_or_a_question_not_on_shipping_is_not_given_the_eus_delivery_times(question):
+    a = demo_shop(translated=True).analyze(question)
+    assert a.answer is None or a.answer.article_id != "0", (a.answer.title, a.answer.passage)
+
+
+@pytest.mark.parametrize("question", ["how long does delivery to the USA take?", "how long to the US?"])
+def test_a_country_by_its_short_name_is_answered_from_the_article_writing_it_out(question):
+    """Trial of 4 Dec: "how long to the US?" after Norway and the UK got the EU's delivery times."""
+    a = demo_shop(translated=True).analyze(question)
+    assert a.answer is not None and a.answer.title == "International shipping", (a.answer and a.answer.title, a.candidates)
