@@ -550,8 +550,11 @@ class _Turn:
         if action == "no_person_here":
             return self._no_person_here(decision)
         if action == "ask_problem":
+            # asked for a person again instead: not the same sentence word for word (trial of 4 Dec, AI first)
+            again = self.memory.tried[-1:] == (ASKED_WHAT,) and a.human_request.fired
             self.memory = replace(self.memory, awaiting_problem=True).with_tried(ASKED_WHAT)
-            return self._reply(decision, phrase("ask_problem_sorry" if self._venting() else "ask_problem", self.lang))
+            key = "ask_problem_again" if again else "ask_problem_sorry" if self._venting() else "ask_problem"
+            return self._reply(decision, phrase(key, self.lang))
         if action == "offer_human":
             self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
             offer = ("bot_offer_human" if a.asked_if_bot.fired

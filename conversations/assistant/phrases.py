@@ -234,6 +234,18 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich kann Sie mit unserem Team verbinden. Damit es sofort helfen kann: Worum geht es genau?",
         "pt": "Posso conectar você com a nossa equipe. Para que possam ajudar logo, qual é o problema?",
     },
+    "ask_problem_again": {  # AI first: asked for a person again instead of saying what it is about
+        "en": "Understood, you'd like a person, and I'll get you one. In a few words, what is it about, so they can help "
+              "you straight away?",
+        "es": "Entendido, quieres hablar con una persona y te pondré con una. En pocas palabras, ¿de qué se trata, para "
+              "que puedan ayudarte enseguida?",
+        "fr": "Entendu, vous voulez parler à une personne et je vais vous en trouver une. En quelques mots, de quoi "
+              "s'agit-il, pour qu'elle puisse vous aider tout de suite ?",
+        "de": "Verstanden, Sie möchten mit einer Person sprechen, und ich hole jemanden dazu. Worum geht es in wenigen "
+              "Worten, damit man Ihnen sofort helfen kann?",
+        "pt": "Entendido, você quer falar com uma pessoa e vou chamar uma. Em poucas palavras, do que se trata, para que "
+              "possam ajudar logo?",
+    },
     "ask_what_you_need": {  # "I have a problem", "can you help me?": nothing said yet of what it is
         "en": "Of course. What do you need help with? Tell me in a sentence or two and I'll look into it.",
         "es": "Claro. ¿En qué necesitas ayuda? Cuéntamelo en una o dos frases y lo miro.",

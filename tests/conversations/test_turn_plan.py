@@ -404,7 +404,8 @@ def test_ai_first_asks_for_the_problem_tries_it_then_hands_off_after_repeated_re
     chat.hand_back()
     assert "help" in reply(chat.say("hi again", smalltalk="greeting"))
     assert "what is the problem" in reply(chat.say("agent", human=True))
-    assert "what is the problem" in reply(chat.say("AGENT", human=True))
+    # asked again, not the same sentence word for word (trial of 4 Dec)
+    assert reply(chat.say("AGENT", human=True)).startswith("Understood, you'd like a person, and I'll get you one.")
     plan = chat.say("AGENT!!!", human=True)
     assert plan.handoff is not None and plan.handoff.cause == "user_request", "insisting three times is enough"
     assert plan.handoff.gathered == {"email": "me@example.org"}, "the earlier message still counts"
