@@ -109,6 +109,12 @@ WITHDRAW = re.compile(
     r"|no\s+hace\s+falta|pas\s+besoin|nicht\s+notig|no\s+need)"
     r"(?:\s+(?:then|entonces|alors|dann|entao))?"
     r"(?:\s+(?:please|thanks|thank\s+you|por\s+favor|gracias|merci|danke|obrigad[oa]))?(?=\s*(?:[,.;!?]|$))")
+# An answer telling the visitor to contact the team ("write to us with your order number"), accent-folded
+CONTACT_US = re.compile(
+    r"\b(?:write\s+to\s+us|contact\s+us|email\s+us|get\s+in\s+touch\s+with\s+us|reach\s+out\s+to\s+us"
+    r"|escribenos|contactanos|ponte\s+en\s+contacto\s+con\s+nosotros|escribe(?:nos)?\s+a\s+(?:nuestro\s+equipo|soporte)"
+    r"|ecrivez[\s-]nous|contactez[\s-]nous|schreiben\s+sie\s+uns|kontaktieren\s+sie\s+uns|melden\s+sie\s+sich\s+bei\s+uns"
+    r"|escreva[\s-]nos|entre\s+em\s+contato\s+conosco|contacte[\s-]nos|fale\s+connosco|fale\s+conosco)\b")
 # An accident, injury or danger: no cheerful opener before the handoff notice
 DISTRESS = re.compile(
     r"\b(?:fire|caught fire|on fire|burn\w*|smoke|injur\w*|hurt|bleed\w*|accident|emergency|danger\w*|explo\w*|"
@@ -641,10 +647,20 @@ class _Turn:
         if decision.tell_no_person:  # AI only: the request for a person in the same message is not passed over
             body = f"{body}\n\n{self._no_person_line('no_person_after_answer')}"
             self.memory = self.memory.with_tried("told the visitor no person can join this chat")
+        ask_if_helpful = True
+        if CONTACT_US.search(normalize(a.answer.passage)) and self._may_hand_off() and not decision.tell_no_person:
+            # "…write to us with your order number": the visitor is writing to us; a person is offered here, not a dead
+            # end (trial of 4 Dec: "my parcel has not arrived" got the article and nothing else)
+            body = f"{body}\n\n{phrase('contact_us_here', self.lang)}"
+            self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
+            ask_if_helpful = False  # ("Yes, thanks" under it would close the conversation the offer keeps open)
         consult = self.policy.uses_model and model is None
         return TurnPlan(memory=self.memory, language=self.lang, decision=decision,
-                        replies=(Reply(body, metadata, kb_answer=True),), consult_model=consult,
+                        replies=(Reply(body, metadata, kb_answer=ask_if_helpful),), consult_model=consult,
                         model_may_hand_off=consult and decision.model_may_hand_off)
+
+    def _may_hand_off(self) -> bool:
+        return self.policy.handoff_enabled and self.policy.level != "ai_only"
 
     # -- a turn while information is gathered for a handoff --
 

@@ -234,6 +234,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich kann Sie mit unserem Team verbinden. Damit es sofort helfen kann: Worum geht es genau?",
         "pt": "Posso conectar você com a nossa equipe. Para que possam ajudar logo, qual é o problema?",
     },
+    "contact_us_here": {  # after an answer telling the visitor to write to the team: they can, here
+        "en": "You can do that right here: just say so and I'll pass this to a person from our team.",
+        "es": "Puedes hacerlo aquí mismo: dímelo y se lo paso a una persona de nuestro equipo.",
+        "fr": "Vous pouvez le faire ici même : dites-le-moi et je transmets votre demande à une personne de notre équipe.",
+        "de": "Das geht auch direkt hier: Sagen Sie einfach Bescheid, und ich gebe es an jemanden aus unserem Team weiter.",
+        "pt": "Pode fazer isso aqui mesmo: é só dizer e eu passo isto para uma pessoa da nossa equipe.",
+    },
     "ask_problem_again": {  # AI first: asked for a person again instead of saying what it is about
         "en": "Understood, you'd like a person, and I'll get you one. In a few words, what is it about, so they can help "
               "you straight away?",

@@ -1270,3 +1270,30 @@ def test_an_order_number_as_the_first_words_is_noted_and_the_visitor_asked_what_
     assert plan.handoff is None and plan.memory.pending is None
     assert reply(plan) == phrase("details_noted", "en")
     assert [(u.name, u.value) for u in plan.contact_updates] == [("order", "NW-10001")], "kept for the team"
+
+
+@pytest.fixture(scope="module")
+def parcels_bot():
+    from conversations.assistant import Article, Assistant, build_knowledge_index
+
+    return Assistant(build_knowledge_index([
+        Article("late", "Late or missing parcels", "If your parcel hasn't arrived within the delivery time, or its "
+                "tracking hasn't moved for 5 working days, write to us with your order number: we open an "
+                "investigation with the carrier."),
+        Article("shipping", "Shipping times", "Standard shipping takes 2 to 4 working days in Spain and Portugal."),
+    ]))
+
+
+def test_an_answer_telling_the_visitor_to_write_to_us_offers_a_person_here(parcels_bot):
+    """Trial of 4 Dec: "My parcel has not arrived, tracking has not moved for a week" got "…write to us with your order
+    number…" and nothing else: the visitor is writing to us. A person is offered, and "yes" brings one in."""
+    chat = RealChat(balanced(EMAIL), bot=parcels_bot)
+    plan = chat.say("My parcel has not arrived, tracking has not moved for a week")
+    assert "write to us" in reply(plan) and reply(plan).endswith(phrase("contact_us_here", "en")), reply(plan)
+    assert not plan.replies[0].kb_answer, "no \"Did that answer your question?\" under an offer left open"
+    plan = chat.say("yes please")
+    assert plan.memory.pending is not None or plan.handoff is not None, reply(plan)
+    # an answer that sends nobody anywhere is asked about as before
+    chat = RealChat(balanced(EMAIL), bot=parcels_bot)
+    plan = chat.say("How long does standard shipping take?")
+    assert phrase("contact_us_here", "en") not in reply(plan) and plan.replies[0].kb_answer
