@@ -19,7 +19,7 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks
-from .places import eu_member_named, full_names_in, member_names, names_outside_the_eu, names_the_eu, with_full_names
+from .places import in_the_eu, names_outside_the_eu, names_place, names_the_eu, places_named, with_full_names
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -578,13 +578,18 @@ class Assistant:
             return None
         together = f"{before} {follow}"
         together_emb, together_m = self._vectors(together, lang)
-        first = self.knowledge.score(before, *self._vectors(before, lang), lang)
+        before_emb, before_m = self._vectors(before, lang)
+        first = self.knowledge.score(before, before_emb, before_m, lang)
+        if (placed := self._named_place(before, before, first, lang, before_emb, before_m)
+                or self._in_the_eu(before, first, lang, before_emb, before_m)) is not None:
+            first = [placed, *(r for r in first if r[0] != placed[0])]  # as the question before was answered
         both = self.knowledge.score(together, together_emb, together_m, lang)
         if not (first and both):
             return None
         if first[0][0] == both[0][0] and both[0][1] >= self.kb_threshold:
             a, conf = both[0][0], both[0][1]
-        elif first[0][1] >= self.kb_threshold:
+        elif first[0][1] >= self.kb_threshold or (first[0][1] >= self.kb_threshold * NAMED_SHARE
+                                                  and self._names_a_place_of(before, first[0][0])):
             # "Liefert ihr in die Schweiz?" then "und wie lange dauert das?": read together, the delivery times of
             # Spain and the EU come first, but "das" is still the shipping to Switzerland, whose article answers
             # (and "how much does it cost?" after the UK is not given the EU's price: trial of 3 Dec)
@@ -606,33 +611,40 @@ class Assistant:
         return ranked[1] if ranked[1][0] in naming and ranked[0][0] not in naming else None
 
     def _named_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> tuple | None:
-        """(article, confidence, passage, similarity) for a question naming a country by its short name ("USA", "UK"),
-        from the article among the first three that writes it out when the first does not, near the threshold
-        (PLACE_SHARE of it): "how long does delivery to the USA take?" got the EU's delivery times (trial of 4 Dec).
-        None otherwise."""
-        names = full_names_in(text)
-        if not names or not ranked:
+        """(article, confidence, passage, similarity) for a question naming a place (places.py) that the article ranked
+        first, near the threshold at least (NAMED_SHARE), does not name: the article among the next two that names it,
+        near the threshold (PLACE_SHARE). "How much does shipping to Norway cost?" got the EU's prices, "how long does
+        delivery to the USA take?" the EU's times (trial of 4 Dec). None otherwise ("can I pay with PayPal from
+        Norway?" stays with the payment methods)."""
+        places = places_named(text)
+        if not places or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE:
             return None
-        naming = self.knowledge.articles_naming(" ".join(names))
-        if ranked[0][0] in naming:
+        named = set(self.knowledge.articles_where(lambda norm: any(names_place(norm, p) for p in places)))
+        if ranked[0][0] in named:
             return None
         for a, conf, _, sim in ranked[1:3]:
-            if a in naming and conf >= self.kb_threshold * PLACE_SHARE:
+            if a in named and conf >= self.kb_threshold * PLACE_SHARE:
                 p = self.knowledge.best_passage_for(a, kb_text, q_emb, lang, m_emb)
                 return a, max(ranked[0][1], self.kb_threshold), p, sim
         return None
+
+    def _names_a_place_of(self, text: str, article: int) -> bool:
+        """Whether `text` names a place the article names ("enviam para Portugal?": the delivery times name Portugal)."""
+        places = places_named(text)
+        return bool(places) and article in self.knowledge.articles_where(
+            lambda norm: any(names_place(norm, p) for p in places))
 
     def _in_the_eu(self, text: str, ranked: list, lang: str, q_emb, m_emb) -> tuple | None:
         """(article, confidence, passage, similarity) for a question naming a member state of the EU that no article
         names, when the article ranked first, near the threshold at least (NAMED_SHARE), is about places outside the
         EU and another names the EU itself (places.py): that one, quoting its passage naming the EU, or the one giving
         the price or time asked for. None otherwise ("do you have a store in Austria?" finds the stores)."""
-        member = eu_member_named(text)
-        if member is None or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE:
+        members = [p for p in places_named(text) if in_the_eu(p)]
+        if not members or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE:
             return None
         kb = self.knowledge
         first, conf, p, sim = ranked[0]
-        if kb.articles_naming(" ".join(member_names(member))):
+        if kb.articles_where(lambda norm: any(names_place(norm, m) for m in members)):
             return None
         inside = kb.articles_where(names_the_eu)
         if first in inside:  # "¿hacéis envíos a Bélgica?": the delivery times, from the passage naming the EU

@@ -354,15 +354,25 @@ class KnowledgeIndex:
                 if int(self.passage_article[i]) < len(self.article_ids) and pattern.search(normalize(passage))}
 
     def passage_where(self, article: int, lang: str, holds: Callable[[str], bool]) -> int | None:
-        """The first body passage of `article`, in `lang` when translated into it, for which `holds` is true; None."""
+        """The first body passage of `article`, in `lang` when translated into it, for which `holds` is true of its
+        text.normalize'd text; None."""
         idx = self._in_language(np.flatnonzero(self.passage_article == article), lang)
-        return next((int(i) for i in idx if not self.passage_is_title[i] and holds(self.passages[int(i)])), None)
+        return next((int(i) for i in idx if not self.passage_is_title[i] and holds(normalize(self.passages[int(i)]))),
+                    None)
 
     def articles_where(self, holds: Callable[[str], bool]) -> list[int]:
-        """The articles with a body passage (as written or translated) for which `holds` is true, in order."""
-        return sorted({int(self.passage_article[i]) for i, passage in enumerate(self.passages)
-                       if int(self.passage_article[i]) < len(self.article_ids) and not self.passage_is_title[i]
-                       and holds(passage)})
+        """The articles with a body passage (as written or translated) for which `holds` is true of its
+        text.normalize'd text, in order."""
+        return sorted({int(self.passage_article[i]) for i, norm in self._normalized_bodies() if holds(norm)})
+
+    def _normalized_bodies(self) -> list[tuple[int, str]]:
+        """(index, text.normalize'd text) of every body passage of an article, worked out once per index."""
+        bodies = self.__dict__.get("_bodies")
+        if bodies is None:
+            bodies = [(i, normalize(p)) for i, p in enumerate(self.passages)
+                      if int(self.passage_article[i]) < len(self.article_ids) and not self.passage_is_title[i]]
+            self.__dict__["_bodies"] = bodies
+        return bodies
 
     def _group_probs(self, classes: np.ndarray, proba: np.ndarray) -> np.ndarray:
         """Per article, the classifier's probability; what the questions not covered took is no article's."""

@@ -13,45 +13,64 @@ import re
 
 from .text import normalize
 
-# accent-folded, lower case (text.normalize) -> the member state, in English
-_EU_MEMBERS: dict[str, str] = {}
-for _names in (
-    "austria osterreich autriche",
-    "belgium belgien belgique belgica",
-    "bulgaria bulgarien bulgarie",
-    "croatia kroatien croatie croacia",
-    "cyprus zypern chypre chipre",
-    "czechia tschechien tchequie chequia chequia",
-    "denmark danemark danemark dinamarca",
-    "estonia estland estonie estonia",
-    "finland finnland finlande finlandia",
-    "france frankreich francia franca",
-    "germany deutschland allemagne alemania alemanha",
-    "greece griechenland grece grecia",
-    "hungary ungarn hongrie hungria",
-    "ireland irland irlande irlanda",
-    "italy italien italie italia",
-    "latvia lettland lettonie letonia",
-    "lithuania litauen lituanie lituania",
-    "luxembourg luxemburg luxemburgo",
-    "malta malte",
-    "netherlands niederlande holland hollande holanda",
-    "poland polen pologne polonia",
-    "portugal",
-    "romania rumanien roumanie rumania romenia",
-    "slovakia slowakei slovaquie eslovaquia",
-    "slovenia slowenien slovenie eslovenia",
-    "spain spanien espagne espana espanha",
-    "sweden schweden suede suecia",
-):
-    _first, *_others = _names.split()
-    for _name in (_first, *_others):
-        _EU_MEMBERS[_name] = _first
-_EU_MULTIWORD = {"czech republic": "czechia", "republique tcheque": "czechia", "republica checa": "czechia",
-                 "republica tcheca": "czechia", "pays bas": "netherlands", "paises bajos": "netherlands",
-                 "paises baixos": "netherlands"}
-_MEMBER = re.compile(r"\b(" + "|".join(sorted(map(re.escape, [*_EU_MULTIWORD, *_EU_MEMBERS]), key=len, reverse=True))
-                     + r")\b")
+# Each place's names in the five languages, accent-folded and in lower case (text.normalize); the first is its own
+_EU_MEMBERS = (
+    "austria osterreich autriche", "belgium belgien belgique belgica", "bulgaria bulgarien bulgarie",
+    "croatia kroatien croatie croacia", "cyprus zypern chypre chipre", "czechia tschechien tchequie chequia|czech republic"
+    "|republique tcheque|republica checa|republica tcheca", "denmark danemark dinamarca", "estonia estland estonie",
+    "finland finnland finlande finlandia", "france frankreich francia franca",
+    "germany deutschland allemagne alemania alemanha", "greece griechenland grece grecia",
+    "hungary ungarn hongrie hungria", "ireland irland irlande irlanda", "italy italien italie italia",
+    "latvia lettland lettonie letonia", "lithuania litauen lituanie lituania", "luxembourg luxemburg luxemburgo",
+    "malta malte", "netherlands niederlande holland hollande holanda|pays bas|paises bajos|paises baixos",
+    "poland polen pologne polonia", "portugal", "romania rumanien roumanie rumania romenia",
+    "slovakia slowakei slovaquie eslovaquia", "slovenia slowenien slovenie eslovenia",
+    "spain spanien espagne espana espanha", "sweden schweden suede suecia",
+)
+_ELSEWHERE = (
+    "norway norwegen norvege noruega", "switzerland schweiz suisse suiza suica",
+    "united kingdom|reino unido|royaume uni|vereinigtes konigreich|grossbritannien|great britain|britain|england",
+    "united states|estados unidos|etats unis|vereinigte staaten|america", "canada kanada", "australia australien australie",
+    "iceland islandia islande island", "canary islands|canarias|canaries|kanaren|ilhas canarias|islas canarias",
+    "andorra andorre", "monaco", "japan japon japao", "mexico mexiko mexique", "brazil brasil bresil brasilien",
+    "turkey turkei turquie turquia", "china chine", "liechtenstein", "serbia serbien serbie servia",
+)
+
+
+def _table(rows: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """"a b|c d" -> {"a": ("a", "b", "c d")}: one-word names apart by spaces, longer ones by bars."""
+    table = {}
+    for row in rows:
+        names = tuple(n for part in row.split("|") for n in ([part] if " " in part.strip() and "|" in row
+                                                            else part.split()) if n)
+        table[names[0]] = names
+    return table
+
+
+_EU_PLACES = _table(_EU_MEMBERS)
+_PLACES = {**_EU_PLACES, **_table(_ELSEWHERE)}
+_NAME_OF = {name: place for place, names in _PLACES.items() for name in names}
+_NAMED = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _NAME_OF), key=len, reverse=True)) + r")\b")
+
+
+def places_named(text: str) -> tuple[str, ...]:
+    """The places `text` names, by their first name ("¿enviáis a Bélgica?" -> ("belgium",); "the US" -> ("united
+    states",)), in order."""
+    found = [_NAME_OF[m.group(1)] for m in _NAMED.finditer(normalize(with_full_names(text)).replace("-", " "))]
+    return tuple(dict.fromkeys(found))
+
+
+def in_the_eu(place: str) -> bool:
+    return place in _EU_PLACES
+
+
+def names_place(norm: str, place: str) -> bool:
+    """Whether a passage (text.normalize'd) names the place, in any of the five languages."""
+    return bool(_NAMES[place].search(norm.replace("-", " ")))
+
+
+_NAMES = {place: re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") for place, names in _PLACES.items()}
+
 
 # The EU as articles write it, in the five languages; not where they say "outside the EU"
 _EU = re.compile(r"\b(?:eu|ue|european union|union europeenne|union europea|europaische union|uniao europeia)\b")
@@ -64,36 +83,15 @@ _ALIASES = {"US": "United States", "USA": "United States", "U.S.": "United State
 _ALIAS = re.compile(r"(?<![\w.])(" + "|".join(sorted(map(re.escape, _ALIASES), key=len, reverse=True)) + r")(?![\w])")
 
 
-def eu_member_named(text: str) -> str | None:
-    """The first member state of the European Union `text` names ("¿enviáis a Bélgica?" -> "belgium"), or None."""
-    m = _MEMBER.search(normalize(text))
-    if m is None:
-        return None
-    return _EU_MULTIWORD.get(m.group(1)) or _EU_MEMBERS[m.group(1)]
-
-
-def member_names(member: str) -> tuple[str, ...]:
-    """Every name of the member state in the five languages ("austria", "osterreich", "autriche")."""
-    return tuple({*(n for n, m in _EU_MEMBERS.items() if m == member), *(n for n, m in _EU_MULTIWORD.items()
-                                                                         if m == member)})
-
-
-def names_the_eu(passage: str) -> bool:
-    """Whether the passage names the EU as a place it is about ("3 to 6 working days to the rest of the EU"), not only
-    as the place it is not about ("outside the EU")."""
-    norm = normalize(passage)
+def names_the_eu(norm: str) -> bool:
+    """Whether a passage (text.normalize'd) names the EU as a place it is about ("3 to 6 working days to the rest of
+    the EU"), not only as the place it is not about ("outside the EU")."""
     return any(not _OUTSIDE.search(norm[:m.start()]) for m in _EU.finditer(norm))
 
 
-def names_outside_the_eu(passage: str) -> bool:
-    """Whether the passage is about places outside the EU ("Customs duties … outside the EU are paid …")."""
-    norm = normalize(passage)
+def names_outside_the_eu(norm: str) -> bool:
+    """Whether a passage (text.normalize'd) is about places outside the EU ("Customs duties … outside the EU …")."""
     return any(_OUTSIDE.search(norm[:m.start()]) for m in _EU.finditer(norm))
-
-
-def full_names_in(text: str) -> tuple[str, ...]:
-    """The names "US", "UK" and the like in `text` stand for ("United States")."""
-    return tuple(dict.fromkeys(_ALIASES[m.group(1)] for m in _ALIAS.finditer(text)))
 
 
 def with_full_names(text: str) -> str:

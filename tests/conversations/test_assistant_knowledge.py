@@ -832,3 +832,29 @@ def test_a_country_by_its_short_name_is_answered_from_the_article_writing_it_out
     """Trial of 4 Dec: "how long to the US?" after Norway and the UK got the EU's delivery times."""
     a = demo_shop(translated=True).analyze(question)
     assert a.answer is not None and a.answer.title == "International shipping", (a.answer and a.answer.title, a.candidates)
+
+
+@pytest.mark.parametrize("question, language", [
+    ("How much does shipping to Norway cost?", "en"), ("how long does shipping to Switzerland take?", "en"),
+    ("¿Cuánto cuesta el envío a Noruega?", "es"), ("Was kostet der Versand in die Schweiz?", "de"),
+    ("How long does delivery to the United States take?", "en")])
+def test_a_price_or_time_asked_for_a_country_outside_the_eu_is_not_the_eus(question, language):
+    """Trial of 4 Dec: "How much does shipping to Norway cost?" got "Shipping is free on orders over 60 euros…", the EU's
+    prices; the article that names Norway answers (or nothing does), never the EU's figures."""
+    a = demo_shop(translated=True).analyze(question, language=language)
+    assert a.answer is not None and a.answer.article_id == "1", (a.answer and a.answer.passage, a.candidates)
+
+
+@pytest.mark.parametrize("before, follow_up, language, words", [
+    ("do you ship to Austria?", "is it free?", "en", "60 euros"),
+    ("Olá, enviam para Portugal?", "e é grátis?", "pt", "60 euros"),
+])
+def test_a_follow_up_after_a_place_answered_by_its_name_stays_on_that_article(before, follow_up, language, words):
+    """Trial of 4 Dec: "is it free?" after the shipping to Austria or Portugal was answered was handed off."""
+    a = demo_shop(translated=True).analyze(follow_up, history=(Turn("visitor", before),), language=language)
+    assert a.answer is not None and a.answer.article_id == "0" and words in a.answer.passage, a.candidates
+
+
+def test_a_place_in_a_question_on_another_subject_changes_nothing():
+    a = demo_shop(translated=True).analyze("Can I pay with PayPal from Norway?")
+    assert a.answer is not None and a.answer.title == "Payment methods", a.candidates

@@ -346,3 +346,11 @@ def test_an_order_number_typed_in_lower_case_with_a_space_keeps_its_prefix(works
     conversation = ask_the_demo_flow(workspace, deliver, queued, "track my order", typed)
 
     assert bot_texts(conversation)[-1].startswith("Order nw 10002 is processing"), bot_texts(conversation)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_number_asked_about_in_other_words_is_looked_up(workspace, demo_order_flow, deliver, queued):
+    """Trial of 4 Dec: "Hi, my order NW-10002 - has it shipped yet?" got "I couldn't find an answer" and a person."""
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "Hi, my order NW-10002 - has it shipped yet?")
+
+    assert bot_texts(conversation)[-1].startswith("Order NW-10002 is processing"), bot_texts(conversation)
