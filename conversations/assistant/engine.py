@@ -619,7 +619,7 @@ class Assistant:
         places = places_named(text)
         if not places or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE:
             return None
-        named = set(self.knowledge.articles_where(lambda norm: any(names_place(norm, p) for p in places)))
+        named = self._articles_naming_places(places)
         if ranked[0][0] in named:
             return None
         for a, conf, _, sim in ranked[1:3]:
@@ -631,8 +631,13 @@ class Assistant:
     def _names_a_place_of(self, text: str, article: int) -> bool:
         """Whether `text` names a place the article names ("enviam para Portugal?": the delivery times name Portugal)."""
         places = places_named(text)
-        return bool(places) and article in self.knowledge.articles_where(
-            lambda norm: any(names_place(norm, p) for p in places))
+        return bool(places) and article in self._articles_naming_places(places)
+
+    def _articles_naming_places(self, places: tuple[str, ...] | list[str]) -> frozenset[int]:
+        """The articles naming one of the places (places.py), each place's worked out once per knowledge base."""
+        kb = self.knowledge
+        return frozenset().union(*(kb.articles_where(lambda norm, p=p: names_place(norm, p), key=f"place:{p}")
+                                   for p in places))
 
     def _in_the_eu(self, text: str, ranked: list, lang: str, q_emb, m_emb) -> tuple | None:
         """(article, confidence, passage, similarity) for a question naming a member state of the EU that no article
@@ -644,12 +649,12 @@ class Assistant:
             return None
         kb = self.knowledge
         first, conf, p, sim = ranked[0]
-        if kb.articles_where(lambda norm: any(names_place(norm, m) for m in members)):
+        if self._articles_naming_places(members):
             return None
-        inside = kb.articles_where(names_the_eu)
+        inside = kb.articles_where(names_the_eu, key="the eu")
         if first in inside:  # "¿hacéis envíos a Bélgica?": the delivery times, from the passage naming the EU
             a = first
-        elif first in kb.articles_where(names_outside_the_eu) and inside:
+        elif first in kb.articles_where(names_outside_the_eu, key="outside the eu") and inside:
             order = {a: i for i, (a, *_) in enumerate(ranked)}
             a, sim = min(inside, key=lambda a: order.get(a, len(order))), 0.0  # the best ranked of them
         else:

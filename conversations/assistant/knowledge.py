@@ -360,10 +360,17 @@ class KnowledgeIndex:
         return next((int(i) for i in idx if not self.passage_is_title[i] and holds(normalize(self.passages[int(i)]))),
                     None)
 
-    def articles_where(self, holds: Callable[[str], bool]) -> list[int]:
+    def articles_where(self, holds: Callable[[str], bool], *, key: str = "") -> frozenset[int]:
         """The articles with a body passage (as written or translated) for which `holds` is true of its
-        text.normalize'd text, in order."""
-        return sorted({int(self.passage_article[i]) for i, norm in self._normalized_bodies() if holds(norm)})
+        text.normalize'd text; with a `key`, worked out once per index (a question naming a place would otherwise
+        read every passage of a large knowledge base again)."""
+        cache = self.__dict__.setdefault("_articles_where", {})
+        if key and key in cache:
+            return cache[key]
+        found = frozenset(int(self.passage_article[i]) for i, norm in self._normalized_bodies() if holds(norm))
+        if key:
+            cache[key] = found
+        return found
 
     def _normalized_bodies(self) -> list[tuple[int, str]]:
         """(index, text.normalize'd text) of every body passage of an article, worked out once per index."""
