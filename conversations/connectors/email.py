@@ -176,14 +176,14 @@ _ORDER_LINE = re.compile(r"\b(?:order|pedido|commande|bestellung|bestellnummer|e
 # spaces before "escribió:", so "El vie, 4 dic 2026 a las 03:51, Northwind <…> escribió:" and the whole history
 # reached the agent and the assistant (trial of 4 Dec)
 _QUOTE_HEADER = re.compile(
-    r"^[ \t]*(?:On\s.+\swrote|El\s.+\sescribió|Le\s.+\sa\s+écrit|Am\s.+\sschrieb[^:\n]*|Em\s.+\sescreveu"
-    r"|Op\s.+\sschreef|Il\s.+\sha\s+scritto)[ \t]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M)
+    r"^[ \t]*(?:On|El|Le|Am|Em|Op|Il)\s[^\n]*(?:\n(?![ \t]*>)[^\n]*)?\s(?:wrote|escribió|a\s+écrit|schrieb|escreveu|schreef"
+    r"|ha\s+scritto)[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M)
 
 
 def strip_quoted(text: str) -> str:
     """What the sender wrote: quoted history and signatures removed (mail-parser-reply), but for a line of the
     signature that names an order."""
-    text = text.strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # (a mail's lines end in CRLF)
     if not text:
         return ""
     if (header := _QUOTE_HEADER.search(text)) is not None and text[:header.start()].strip():

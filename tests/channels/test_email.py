@@ -498,6 +498,13 @@ def test_a_mail_above_djangos_body_limit_is_kept_and_one_above_the_mail_limit_is
      "> Sie können Artikel zurückgeben.", "Danke, und nach Österreich?"),
     ("Obrigado! E para a Suíça?\n\nEm sex., 4 de dez. de 2026 às 03:51, Northwind <support@northwind.test> escreveu:\n"
      "> Pode devolver os artigos.", "Obrigado! E para a Suíça?"),
+    # as a mail's lines come (CRLF), and the header wrapped over two lines as Gmail does (re-trial of 4 Dec)
+    ("Hola, todavía no ha llegado.\r\n\r\nEl vie, 4 dic 2026 a las 03:51, Northwind <support@northwind.test> "
+     "escribió:\r\n> Hola Lucía, tu pedido está en preparación.\r\n", "Hola, todavía no ha llegado."),
+    ("Sigue sin llegar el paquete.\n\nEl vie, 4 dic 2026 a las 03:51, Northwind <\nsupport@northwind.test> escribió:\n\n"
+     "> Hola, tu pedido está en preparación.\n>\n> Saludos", "Sigue sin llegar el paquete."),
+    # a line that only starts like a header stays
+    ("El pedido llegó roto.\nLe escribí ayer:\nsin respuesta", "El pedido llegó roto.\nLe escribí ayer:\nsin respuesta"),
 ])
 def test_the_quoted_history_under_a_header_in_another_language_is_left_out(body, kept):
     """Trial of 4 Dec: a Spanish reply reached the agent and the assistant with the whole history under "El vie, 4 dic
