@@ -19,7 +19,7 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks
-from .places import in_the_eu, names_outside_the_eu, names_place, names_the_eu, places_named, with_full_names
+from .places import ALL_PLACES, in_the_eu, names_outside_the_eu, names_place, names_the_eu, places_named, with_full_names
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -569,13 +569,15 @@ class Assistant:
         asked in three words at most; no name of its own: "and to Germany?" is `_asked_again`'s) when the
         two read together rank that question's article first, surely; None otherwise, and for any other message.
         Its passage is the one the follow-up asks for (the delivery times, not the countries served)."""
-        follow = _points_back(text)
+        follow = _points_back(text) or _asks_of_a_place(text)
         if not follow:
             return None
         # the question it follows up: not an earlier follow-up ("how long?" after "and how long does it take?")
-        before = _question_before(text, history, skip=_points_back)
+        before = _question_before(text, history, skip=lambda t: bool(_points_back(t) or _asks_of_a_place(t)))
         if not before or self.encoder is None:
             return None
+        if follow == _asks_of_a_place(text) and not _points_back(text) and not places_named(before):
+            return None  # ("is shipping free?" alone is a question of its own, unless a place was asked of)
         together = f"{before} {follow}"
         together_emb, together_m = self._vectors(together, lang)
         before_emb, before_m = self._vectors(before, lang)
@@ -620,12 +622,21 @@ class Assistant:
         if not places or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE:
             return None
         named = self._articles_naming_places(places)
-        if ranked[0][0] in named:
+        first, conf, p, sim = ranked[0]
+        if first in named:  # "Do you deliver to Switzerland?" near the threshold: the article naming it answers
+            return first, max(conf, self.kb_threshold), p, sim
+        if not named:
             return None
-        for a, conf, _, sim in ranked[1:3]:
-            if a in named and conf >= self.kb_threshold * PLACE_SHARE:
-                p = self.knowledge.best_passage_for(a, kb_text, q_emb, lang, m_emb)
-                return a, max(ranked[0][1], self.kb_threshold), p, sim
+        for a, other_conf, _, other_sim in ranked[1:3]:
+            if a in named and other_conf >= self.kb_threshold * PLACE_SHARE:
+                return a, max(conf, self.kb_threshold), self.knowledge.best_passage_for(a, kb_text, q_emb, lang, m_emb), \
+                    other_sim
+        if first in self._articles_naming_places(ALL_PLACES):
+            # the first article is about other places ("…in Spain and Portugal, … the rest of the EU"): its figures
+            # are not this place's ("Was kostet der Versand nach Norwegen?" got the EU's prices: re-trial of 4 Dec)
+            order = {a: i for i, (a, *_) in enumerate(ranked)}
+            a = min(named, key=lambda a: (order.get(a, len(order)), a))
+            return a, max(conf, self.kb_threshold), self.knowledge.best_passage_for(a, kb_text, q_emb, lang, m_emb), 0.0
         return None
 
     def _names_a_place_of(self, text: str, article: int) -> bool:
@@ -818,6 +829,17 @@ def _points_back(text: str) -> str:
     elliptic = len([w for w in follow.split() if re.search(r"\w", w)]) <= 3 and bool(asks(follow))
     if (len(follow.split()) <= FOLLOW_UP_WORDS and len(sentences(follow)) <= 1
             and (elliptic or _POINTS_BACK.search(norm) or _THEY.search(norm)) and not _names_something(follow)):
+        return follow
+    return ""
+
+
+def _asks_of_a_place(text: str) -> str:
+    """A short question for a price or a time with no place of its own ("e quanto tempo demora?", "and is shipping
+    free?"): after a question naming a place it is asked of that place (re-trial of 4 Dec: the EU's times for
+    Switzerland), else "". `_pointing_back` checks the place."""
+    follow = _after_acknowledgment(sentences(text)) or text
+    if (asks(follow) & {"money", "duration"} and len(follow.split()) <= FOLLOW_UP_WORDS
+            and len(sentences(follow)) <= 1 and not _names_something(follow) and not places_named(follow)):
         return follow
     return ""
 

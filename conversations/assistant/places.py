@@ -49,6 +49,7 @@ def _table(rows: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 _EU_PLACES = _table(_EU_MEMBERS)
 _PLACES = {**_EU_PLACES, **_table(_ELSEWHERE)}
+ALL_PLACES = tuple(_PLACES)
 _NAME_OF = {name: place for place, names in _PLACES.items() for name in names}
 _NAMED = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _NAME_OF), key=len, reverse=True)) + r")\b")
 

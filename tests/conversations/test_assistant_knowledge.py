@@ -858,3 +858,25 @@ def test_a_follow_up_after_a_place_answered_by_its_name_stays_on_that_article(be
 def test_a_place_in_a_question_on_another_subject_changes_nothing():
     a = demo_shop(translated=True).analyze("Can I pay with PayPal from Norway?")
     assert a.answer is not None and a.answer.title == "Payment methods", a.candidates
+
+
+@pytest.mark.parametrize("before, follow_up, language", [
+    ("Enviam para a Suíça?", "e quanto tempo demora?", "pt"),
+    ("how long to the US?", "and is shipping free?", "en"),
+    ("Vocês entregam nos Estados Unidos?", "quanto custa o envio?", "pt"),
+])
+def test_a_price_or_time_asked_after_a_place_is_that_places(before, follow_up, language):
+    """Re-trial of 4 Dec: "e quanto tempo demora?" after Switzerland, "and is shipping free?" after the US got the EU's
+    times and prices: four words, or "shipping", were no pointing back. A place asked of before is."""
+    a = demo_shop(translated=True).analyze(follow_up, history=(Turn("visitor", before),), language=language)
+    assert a.answer is not None and a.answer.article_id == "1", (a.answer and a.answer.passage, a.candidates)
+    assert demo_shop(translated=True).analyze("and is shipping free?").answer.article_id == "0"  # no place before
+
+
+@pytest.mark.parametrize("question, language", [("Was kostet der Versand nach Norwegen?", "de"),
+                                                ("Do you deliver to Switzerland?", "en")])
+def test_a_place_only_one_article_names_is_answered_from_it(question, language):
+    """Re-trial of 4 Dec: the EU's prices for Norway (the delivery times name Spain, Portugal and the EU, not Norway);
+    "Do you deliver to Switzerland?" handed off, near the threshold, though the article naming it answers."""
+    a = demo_shop(translated=True).analyze(question, language=language)
+    assert a.answer is not None and a.answer.article_id == "1", (a.answer and a.answer.passage, a.candidates)
