@@ -160,6 +160,11 @@ class TurnPolicy:
     uses_model: bool = False  # a language model writes the answers (HELPDESK_LLM_BASE_URL)
     fallback_phone: str = ""  # where the team can be called when no person can join the chat
 
+    @property
+    def hands_off(self) -> bool:
+        """Whether the AI may bring in a person: handoffs switched on, and not "AI only"."""
+        return self.handoff_enabled and self.level != "ai_only"
+
 
 @dataclass(frozen=True)
 class ModelVerdict:
@@ -648,7 +653,7 @@ class _Turn:
             body = f"{body}\n\n{self._no_person_line('no_person_after_answer')}"
             self.memory = self.memory.with_tried("told the visitor no person can join this chat")
         ask_if_helpful = True
-        if CONTACT_US.search(normalize(a.answer.passage)) and self._may_hand_off() and not decision.tell_no_person:
+        if CONTACT_US.search(normalize(a.answer.passage)) and self.policy.hands_off and not decision.tell_no_person:
             # "…write to us with your order number": the visitor is writing to us; a person is offered here, not a dead
             # end (trial of 4 Dec: "my parcel has not arrived" got the article and nothing else)
             body = f"{body}\n\n{phrase('contact_us_here', self.lang)}"
@@ -658,9 +663,6 @@ class _Turn:
         return TurnPlan(memory=self.memory, language=self.lang, decision=decision,
                         replies=(Reply(body, metadata, kb_answer=ask_if_helpful),), consult_model=consult,
                         model_may_hand_off=consult and decision.model_may_hand_off)
-
-    def _may_hand_off(self) -> bool:
-        return self.policy.handoff_enabled and self.policy.level != "ai_only"
 
     # -- a turn while information is gathered for a handoff --
 
@@ -1002,7 +1004,7 @@ def plan_gathering_lapsed(policy: TurnPolicy, memory: TurnMemory) -> TurnPlan | 
         return None
     lang = memory.language or "en"
     memory = replace(memory, pending=None).with_tried("asked for details; the visitor went quiet")
-    if not policy.handoff_enabled or policy.level == "ai_only":
+    if not policy.hands_off:
         return TurnPlan(memory=memory, language=lang, decision=Decision("small_talk", why="handoffs are off now"))
     cause = pending.cause
     decision = Decision("handoff", TRIGGER[cause], pending.reason, cause=cause,  # type: ignore[arg-type]

@@ -439,11 +439,10 @@ class Assistant:
                 again = self.knowledge.score(glossed, glossed_emb, kb_m_emb, lang, glossed=True)
                 if again and (not ranked or again[0][1] > ranked[0][1]):
                     ranked, kb_text, kb_emb = again, glossed, glossed_emb
-            if not smalltalk and (placed := self._named_place(text, kb_text, ranked, lang, kb_emb, kb_m_emb)
-                                  or self._in_the_eu(text, ranked, lang, kb_emb, kb_m_emb)) is not None:
+            if not smalltalk:
                 # "do you ship to Austria?": no article names Austria; the one that names the EU answers (not the
                 # list of the countries outside it, which reads as "no": trial of 4 Dec)
-                ranked = [placed, *(r for r in ranked if r[0] != placed[0])]
+                ranked = self._by_place(text, kb_text, ranked, lang, kb_emb, kb_m_emb)
             candidates = tuple((self.knowledge.article_ids[a], round(c, 4)) for a, c, _, _ in ranked)
             cand_passages = tuple(self.knowledge.passages[p] for _, _, p, _ in ranked)
             whole = None  # a long message's own answer, taken when none of its last questions finds one
@@ -569,22 +568,22 @@ class Assistant:
         asked in three words at most; no name of its own: "and to Germany?" is `_asked_again`'s) when the
         two read together rank that question's article first, surely; None otherwise, and for any other message.
         Its passage is the one the follow-up asks for (the delivery times, not the countries served)."""
-        follow = _points_back(text) or _asks_of_a_place(text)
+        pointed = _points_back(text)
+        follow = pointed or _asks_of_a_place(text)
         if not follow:
             return None
         # the question it follows up: not an earlier follow-up ("how long?" after "and how long does it take?")
         before = _question_before(text, history, skip=lambda t: bool(_points_back(t) or _asks_of_a_place(t)))
         if not before or self.encoder is None:
             return None
-        if follow == _asks_of_a_place(text) and not _points_back(text) and not places_named(before):
+        if not pointed and not places_named(before):
             return None  # ("is shipping free?" alone is a question of its own, unless a place was asked of)
         together = f"{before} {follow}"
         together_emb, together_m = self._vectors(together, lang)
         before_emb, before_m = self._vectors(before, lang)
-        first = self.knowledge.score(before, before_emb, before_m, lang)
-        if (placed := self._named_place(before, before, first, lang, before_emb, before_m)
-                or self._in_the_eu(before, first, lang, before_emb, before_m)) is not None:
-            first = [placed, *(r for r in first if r[0] != placed[0])]  # as the question before was answered
+        # ranked as the question before was answered, its place included
+        first = self._by_place(before, before, self.knowledge.score(before, before_emb, before_m, lang), lang,
+                               before_emb, before_m)
         both = self.knowledge.score(together, together_emb, together_m, lang)
         if not (first and both):
             return None
@@ -612,6 +611,12 @@ class Assistant:
         naming = self.knowledge.articles_naming(" ".join(names))
         return ranked[1] if ranked[1][0] in naming and ranked[0][0] not in naming else None
 
+    def _by_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> list:
+        """`ranked`, with the article that answers the place the question names first (`_named_place`, `_in_the_eu`)."""
+        placed = self._named_place(text, kb_text, ranked, lang, q_emb, m_emb) or self._in_the_eu(text, ranked, lang,
+                                                                                                   q_emb, m_emb)
+        return ranked if placed is None else [placed, *(r for r in ranked if r[0] != placed[0])]
+
     def _named_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> tuple | None:
         """(article, confidence, passage, similarity) for a question naming a place (places.py) that the article ranked
         first, near the threshold at least (NAMED_SHARE), does not name: the article among the next two that names it,
@@ -634,8 +639,7 @@ class Assistant:
         if first in self._articles_naming_places(ALL_PLACES):
             # the first article is about other places ("…in Spain and Portugal, … the rest of the EU"): its figures
             # are not this place's ("Was kostet der Versand nach Norwegen?" got the EU's prices: re-trial of 4 Dec)
-            order = {a: i for i, (a, *_) in enumerate(ranked)}
-            a = min(named, key=lambda a: (order.get(a, len(order)), a))
+            a = _best_ranked(named, ranked)
             return a, max(conf, self.kb_threshold), self.knowledge.best_passage_for(a, kb_text, q_emb, lang, m_emb), 0.0
         return None
 
@@ -666,8 +670,7 @@ class Assistant:
         if first in inside:  # "¿hacéis envíos a Bélgica?": the delivery times, from the passage naming the EU
             a = first
         elif first in kb.articles_where(names_outside_the_eu, key="outside the eu") and inside:
-            order = {a: i for i, (a, *_) in enumerate(ranked)}
-            a, sim = min(inside, key=lambda a: order.get(a, len(order))), 0.0  # the best ranked of them
+            a, sim = _best_ranked(inside, ranked), 0.0
         else:
             return None
         on_the_eu = kb.passage_where(a, lang, names_the_eu)
@@ -831,6 +834,12 @@ def _points_back(text: str) -> str:
             and (elliptic or _POINTS_BACK.search(norm) or _THEY.search(norm)) and not _names_something(follow)):
         return follow
     return ""
+
+
+def _best_ranked(articles: frozenset[int], ranked: list) -> int:
+    """Of `articles`, the one ranked first (those not ranked after, the lowest index first)."""
+    order = {a: i for i, (a, *_) in enumerate(ranked)}
+    return min(articles, key=lambda a: (order.get(a, len(order)), a))
 
 
 def _asks_of_a_place(text: str) -> str:

@@ -3,8 +3,9 @@
 "Do you ship to Austria?" got the international article ("We ship to the United Kingdom, Switzerland, Norway and the
 United States"), which reads as "no", where the delivery times say "3 to 6 working days to the rest of the EU"
 (trial of 4 Dec): no article names Austria, and the encoders match "ship to <a country>" to the list of countries.
-A country of the European Union that no article names is therefore read as the EU the articles name, and "US" or
-"UK" as the names articles write out. The member states and their names in the five languages are general
+So the places a question names are read here: the EU's member states and common destinations, by their names in
+the five languages, and "US" or "UK" as the names articles write out. The engine (`_by_place`) answers a place from
+the article naming it, and a member state no article names from the article naming the EU. The names are general
 knowledge, written for this module, not taken from any evaluation set.
 """
 from __future__ import annotations
