@@ -48,10 +48,16 @@ NO_THANKS = re.compile(rf"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|n
 DECLINE = re.compile(
     r"^\s*(?:skip|pass|no|nope|nah|n/?a|none|no thanks|not now|later|rather not|i'?d rather not|i would rather not|"
     r"prefer not|i'?d prefer not|i prefer not|i don'?t (?:want|have|know|remember)|i do not (?:want|have|know)|"
-    r"i can'?t|i cannot|dunno|"
-    r"omitir|saltar|paso|prefiero no|no tengo|no lo se|no quiero|no se|"
-    r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux) pas|non|aucun|"
-    r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich wei(?:ss|ß) nicht|ich mochte nicht|nein|keine|"
+    r"i can'?t|i cannot|dunno|not sure(?=\W*$)|no idea|i lost it|"
+    r"omitir|saltar|paso|prefiero no|no tengo|no lo se|no quiero|no se|ni idea|"
+    # "je ne l'ai pas" (I don't have it) at the order number's question was read as a question and asked again
+    # (trial of 4 Dec)
+    r"passer|je passe|je prefere ne pas|je n'ai pas|je ne (?:sais|veux|connais) pas"
+    r"|je ne (?:l'|le |la )(?:ai|sais|connais|trouve|retrouve) (?:pas|plus)|je (?:l'|le |la )(?:ai|sais|connais) pas"
+    r"|j'ai pas|je ne m'en souviens (?:pas|plus)|pas sur(?=\W*$)"
+    r"|aucune idee|non|aucun|"
+    r"uberspringen|weiter|lieber nicht|habe ich nicht|hab ich nicht|ich wei(?:ss|ß) (?:es )?nicht"
+    r"|ich (?:habe|hab) (?:sie|es|ihn|die nummer) nicht|ich (?:habe|hab) keine|ich mochte nicht|keine ahnung|nein|keine|"
     rf"pular|passo|prefiro nao|nao tenho|nao sei|nao quero|nao|{_NOT_NOW})\b")
 # A detail refused before it is asked ("I don't want to give my email", "je ne veux pas donner mon email", "no quiero dar
 # mi correo"): the field is not asked later (normalized text); which kind of detail, by the word for it
@@ -95,7 +101,7 @@ WITHDRAW = re.compile(
     r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere"
     # "fine, forget it", "bueno, olvídalo", "bon, laisse tomber": the same, said with a shrug (trial of 4 Dec)
     r"|fine|alright|all\s+right|just|bueno|vale|pues|bon|bah|ben|na\s+gut|ach|bem|entao"
-    r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa])\W+)*"
+    r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa]|egal|ist\s+egal)\W+)*"
     r"(?:never\s*mind|nvm|(?:i(?:'?ve)?\s+)?changed\s+my\s+mind|he\s+cambiado\s+de\s+opinion|j'ai\s+change\s+d'avis"
     r"|mudei\s+de\s+ideia|that'?s\s+(?:all|it)|eso\s+es\s+todo|c'est\s+tout|das\s+war'?s|e\s+isso|era\s+isso|cancel(?:\s+(?:that|it|this|the\s+(?:request|handoff|transfer)))?|forget\s+(?:it|that|about\s+it)"
     r"|don'?t\s+bother|i\s+(?:found|figured)\s+(?:it|the\s+answer|it\s+out)(?:\s+myself)?"
@@ -103,6 +109,10 @@ WITHDRAW = re.compile(
     r"|olvida(?:lo|le)?|olvidelo|da\s+igual|no\s+importa|dejalo|cancela(?:r|lo)?|ya\s+(?:lo\s+)?encontre"
     r"|ya\s+no\s+(?:hace\s+falta|lo\s+necesito)|laisse[zr]?\s+tomber|oublie[zr]?(?:\s+ca)?|annule[rz]?|pas\s+la\s+peine"
     r"|vergiss\s+es|vergessen\s+sie\s+es|schon\s+gut|abbrechen|nicht\s+mehr\s+notig"
+    # "egal, hat sich erledigt" while queued got no word and stayed queued (trial of 4 Dec)
+    r"|(?:hat\s+sich|ist(?:\s+schon)?)\s+erledigt|(?:ich\s+)?hab(?:e)?\s+es\s+(?:selbst\s+|schon\s+)?gefunden"
+    r"|ya\s+(?:lo\s+)?(?:resolvi|solucione)|ya\s+esta\s+resuelto|j'ai\s+trouve|c'est\s+regle|ja\s+(?:resolvi|encontrei|consegui)"
+    r"|problem\s+solved|(?:all\s+)?sorted(?:\s+now)?"
     r"|deixa\s+(?:pra|para)\s+la|esquece|nao\s+precisa(?:\s+mais)?"
     # "actually no", "en fait non", "doch nicht": changed their mind (trial of 3 Dec)
     r"|(?:actually|en\s+fait|en\s+realidad|na\s+verdade)\s*,?\s+(?:no|non|nao)|(?:lieber\s+|besser\s+)?doch\s+nicht"
@@ -429,7 +439,15 @@ def asks_after_withdrawing(text: str) -> bool:
 
 
 def _after_withdrawal(text: str) -> str:
-    return WITHDRAW.sub("", normalize(text), count=1).strip(" ,.;")
+    """What follows the withdrawal; a second one is part of it ("never mind, I figured it out" as a first message was
+    read as a question and handed off: trial of 4 Dec)."""
+    rest = normalize(text)
+    for _ in range(3):
+        shorter = WITHDRAW.sub("", rest, count=1).strip(" ,.;!")
+        if shorter == rest:
+            break
+        rest = shorter
+    return rest
 
 
 def _withdrawn(memory: TurnMemory) -> TurnMemory:

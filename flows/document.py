@@ -48,6 +48,7 @@ INTENT_THRESHOLD = 85  # rapidfuzz token-set similarity (0-100) to one example p
 class Trigger:
     kind: str
     keywords: tuple[str, ...] = ()
+    codes_like: tuple[str, ...] = ()  # a keywords trigger also fires on a code shaped like one of these ("NW-10001")
     intent: str = ""
     examples: tuple[str, ...] = ()
     attribute: str = ""
@@ -77,9 +78,14 @@ def parse_trigger(raw: Any) -> tuple[Trigger | None, list[str]]:
         keywords = _strings(raw.get("keywords"))
         if keywords is None:
             return None, ["“keywords” must be a list of words or phrases."]
-        if not keywords:
+        codes_like = _strings(raw.get("codes_like"))
+        if codes_like is None:
+            return None, ["“codes_like” must be a list of example codes, such as NW-10001."]
+        problems += [f"“{example}” is no example code: write one like NW-10001 (letters, at least three digits, "
+                     "dashes)." for example in codes_like if code_shape(example) is None]
+        if not keywords and not codes_like:
             problems.append("Add at least one keyword; otherwise no message starts the flow.")
-        return Trigger(kind, keywords=keywords), problems
+        return Trigger(kind, keywords=keywords, codes_like=codes_like), problems
     if kind == "intent":
         intent = raw.get("intent")
         intent = intent.strip() if isinstance(intent, str) else ""
@@ -119,6 +125,32 @@ def keywords_match(keywords: tuple[str, ...], text: str) -> str | None:
         pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in fold(keyword).split()) + r"(?!\w)"
         if keyword.strip() and re.search(pattern, folded):
             return keyword
+    return None
+
+
+# An example code: letters, digits and separators ("NW-10001", "ORD 2024/0042"), with at least three digits
+_EXAMPLE_CODE = re.compile(r"[A-Za-z0-9]+(?:[-\s./#][A-Za-z0-9]+)*")
+_CODE_PARTS = re.compile(r"[A-Za-z]+|\d+")
+
+
+def code_shape(example: str) -> re.Pattern[str] | None:
+    """The codes shaped like `example`, as visitors type them: the same letters in any case, as many digits, any or
+    no separator between the parts ("NW-10001" finds "nw 10002", "NW10003", "#NW-10004"). None: not an example."""
+    example = example.strip().lstrip("#")
+    if len(example) > 40 or not _EXAMPLE_CODE.fullmatch(example) or sum(c.isdigit() for c in example) < 3:
+        return None
+    parts = [re.escape(part) if part.isalpha() else rf"\d{{{len(part)}}}" for part in _CODE_PARTS.findall(example)]
+    return re.compile(r"(?<![\w-])#?" + r"[-\s./]?".join(parts) + r"(?![\w-])", re.IGNORECASE)
+
+
+def code_match(codes_like: tuple[str, ...], text: str) -> str | None:
+    """The first code in `text` shaped like one of `codes_like`, as written (not inside an email address or a link)."""
+    text = _ADDRESSES.sub(" ", text)
+    for example in codes_like:
+        shape = code_shape(example)
+        found = shape.search(text) if shape else None
+        if found:
+            return found.group(0).lstrip("#")
     return None
 
 

@@ -86,6 +86,10 @@ class FlowRun(models.Model):
     end_reason = models.CharField(max_length=40, blank=True)
     last_message_id = models.BigIntegerField(
         null=True, blank=True, help_text="The last visitor message the run consumed (a redelivery is ignored).")
+    started_by_code_in = models.BigIntegerField(
+        null=True, blank=True,
+        help_text="The visitor message whose code (an order number shaped like the trigger's example), not its words, "
+                  "started the run: the assistant still answers what else it asks.")
     pending_effect = models.JSONField(
         default=dict, blank=True, help_text="The webhook call the run waits for: {step, payload}.")
     started_at = models.DateTimeField(auto_now_add=True)

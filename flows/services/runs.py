@@ -39,6 +39,7 @@ from flows.document import (
     BUILTIN_INTENTS,
     Trigger,
     attribute_matches,
+    code_match,
     examples_match,
     keywords_match,
     parse_trigger,
@@ -143,7 +144,7 @@ def flow_handle_message(*, conversation: Conversation, message: Message, person_
             picked = None if person_asked_in else _pick_flow(conversation, _message_trigger(conversation, message))
             if picked is None:
                 return False
-            run = _start_run(conversation, *picked)
+            run = _start_run(conversation, *picked, message=message)
             # the flow speaks the visitor's language from its first words ("¿dónde está mi pedido?"), as the
             # assistant does; the answers to its questions ("NW-10001") say too little to change it
             conversation_services.conversation_set_language(
@@ -212,6 +213,10 @@ def flow_resume_effect(*, run_id: int, result: EffectResult) -> bool:
 # --- choosing and starting a flow ----------------------------------------------------------------
 
 
+# Why a run started when a code in the message, not its words, fired the trigger
+CODE_GIVEN = "the message gives a code like"
+
+
 def _pick_flow(conversation: Conversation,
                fires: Callable[[Flow, Trigger], str | None]) -> tuple[Flow, FlowVersion, str] | None:
     """The first flow, by priority, whose published trigger fires: (flow, version, why)."""
@@ -235,7 +240,10 @@ def _message_trigger(conversation: Conversation, message: Message) -> Callable[[
         nonlocal detected
         if trigger.kind == "keywords":
             keyword = keywords_match(trigger.keywords, message.body)
-            return f"the message mentions “{keyword}”" if keyword else None
+            if keyword:
+                return f"the message mentions “{keyword}”"
+            code = code_match(trigger.codes_like, message.body)
+            return f"{CODE_GIVEN} “{code}”" if code else None
         if trigger.kind == "intent":
             if trigger.examples and examples_match(trigger.examples, message.body):
                 return f"the message matches the intent “{trigger.intent}”"
@@ -256,9 +264,11 @@ def _message_trigger(conversation: Conversation, message: Message) -> Callable[[
     return fires
 
 
-def _start_run(conversation: Conversation, flow: Flow, version: FlowVersion, why: str) -> FlowRun:
+def _start_run(conversation: Conversation, flow: Flow, version: FlowVersion, why: str,
+               message: Message | None = None) -> FlowRun:
+    by_code = message.pk if message is not None and why.startswith(CODE_GIVEN) else None
     run = FlowRun.objects.create(conversation=conversation, flow=flow, version=version,
-                                 state=RunState().to_dict(), steps=0)
+                                 state=RunState().to_dict(), steps=0, started_by_code_in=by_code)
     run.flow, run.version = flow, version
     ending.log_line(run, conversation, 0, f"started (v{version.number}) because {why}")
     return run

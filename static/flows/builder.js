@@ -42,6 +42,7 @@ const dom = {
   priority: $("flow-priority"),
   triggerKind: $("trigger-kind"),
   keywords: $("trigger-keywords"),
+  codesLike: $("trigger-codes"),
   intent: $("trigger-intent"),
   examples: $("trigger-examples"),
   attribute: $("trigger-attribute"),
@@ -788,7 +789,12 @@ dom.form.addEventListener("submit", (e) => e.preventDefault());
 function currentTrigger() {
   const kind = dom.triggerKind.value;
   if (!kind) return {};
-  if (kind === "keywords") return { kind, keywords: splitList(dom.keywords.value) };
+  if (kind === "keywords") {
+    const trigger = { kind, keywords: splitList(dom.keywords.value) };
+    const codes = splitList(dom.codesLike.value);
+    if (codes.length) trigger.codes_like = codes;
+    return trigger;
+  }
   if (kind === "intent") return { kind, intent: dom.intent.value.trim(), examples: LINES(dom.examples.value) };
   if (kind === "attribute") {
     const trigger = { kind, attribute: dom.attribute.value.trim() };
@@ -811,6 +817,7 @@ function loadSettings(flow) {
   const t = flow.trigger || {};
   dom.triggerKind.value = t.kind || "";
   dom.keywords.value = (t.keywords || []).join(", ");
+  dom.codesLike.value = (t.codes_like || []).join(", ");
   dom.intent.value = t.intent || "";
   dom.examples.value = (t.examples || []).join("\n");
   dom.attribute.value = t.attribute || "";
@@ -818,7 +825,7 @@ function loadSettings(flow) {
   showTriggerFields();
 }
 
-for (const el of [dom.name, dom.priority, dom.keywords, dom.intent, dom.examples, dom.attribute, dom.attrValue]) {
+for (const el of [dom.name, dom.priority, dom.keywords, dom.codesLike, dom.intent, dom.examples, dom.attribute, dom.attrValue]) {
   el.addEventListener("input", () => changed());
 }
 dom.enabled.addEventListener("change", () => changed({ validate: false }));

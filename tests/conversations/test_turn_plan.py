@@ -330,6 +330,19 @@ def test_not_knowing_the_answer_declines_the_question_in_every_language(text):
     assert DECLINE.match(normalize(text)), "a visitor who does not know is not asked again and again"
 
 
+@pytest.mark.parametrize("text", ["je ne l'ai pas", "je l'ai pas",
+                                  "je ne le trouve plus", "pas sûr", "Keine Ahnung", "ich habe sie nicht", "ni idea", "not sure"])
+def test_not_having_the_detail_declines_the_question(text):
+    # trial of 4 Dec: "je ne l'ai pas" at the order number's question got the lost-parcels article and the same question
+    assert DECLINE.match(normalize(text))
+
+
+@pytest.mark.parametrize("text", ["ich habe es gefunden", "je ne trouve pas le bouton pour retourner mon article",
+                                  "not sure why my parcel is late", "ich habe eine Frage", "not sure, why?"])
+def test_a_sentence_that_only_starts_like_not_having_it_is_no_refusal(text):
+    assert not DECLINE.match(normalize(text))
+
+
 # --- the agent gets the right context ------------------------------------------------------------
 
 
@@ -838,6 +851,8 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("no hace falta", "es", "De acuerdo, no avisaré a nadie"),  # re-trial of 3 Dec: queued at once
     ("fine, never mind then", "en", "All right, I won't bring anyone in."),  # trial of 4 Dec
     ("bon, laisse tomber", "fr", "D'accord, je ne fais appel à personne."),
+    ("egal, hat sich erledigt", "de", "In Ordnung, ich hole niemanden dazu."),  # trial of 4 Dec: no word, queued
+    ("já resolvi", "pt", "Tudo bem, não vou chamar ninguém."),
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
     first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",
@@ -852,6 +867,14 @@ def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw
     assert plan.handoff is None and plan.memory.pending is None, "the withdrawn request does not come back"
     plan = chat.say("What's the capital of Australia?")  # a miss is the balanced policy's own handoff, named after it
     assert plan.memory.pending is not None and plan.memory.pending.cause == "cannot_answer"
+
+
+@pytest.mark.parametrize("text", ["never mind, I figured it out", "egal, hat sich erledigt", "ya lo resolví, gracias"])
+def test_a_visitor_done_before_asking_anything_is_not_handed_off(bot, text):
+    # trial of 4 Dec: "never mind, I figured it out" as a first message was "not found" and handed to the team
+    plan = RealChat(balanced(EMAIL), bot=bot).say(text)
+    assert plan.handoff is None and plan.memory.pending is None
+    assert "couldn't find" not in reply(plan) and "No he encontrado" not in reply(plan)
 
 
 def test_never_mind_then_a_question_withdraws_and_answers_it(bot):

@@ -733,6 +733,56 @@ def order_flow(workspace):
     return flow
 
 
+def code_flow(workspace):
+    """An order flow that a message giving an order number starts, whatever its words."""
+    from flows import services as flow_services
+
+    flow = flow_services.flow_create(
+        workspace=workspace, name="Order status",
+        trigger={"kind": "keywords", "keywords": ["track"], "codes_like": ["NW-10001"]},
+        nodes=[{"id": "ask", "type": "collect_input",
+                "config": {"variable": "order_number", "question": "What's your order number?", "kind": "text"}},
+               {"id": "done", "type": "message", "config": {"text": "Order {{order_number}} is on its way."}}],
+        edges=[{"from": "ask", "to": "done"}])
+    flow_services.flow_publish(flow=flow)
+
+
+@pytest.mark.parametrize("text, number", [("What's the status of order NW-10002", "NW-10002"),
+                                          ("Can you check nw10003 for me?", "nw10003"),
+                                          ("Bestellnummer nw-10001, können Sie nachsehen?", "nw-10001")])
+def test_a_message_giving_an_order_number_starts_the_order_flow_whatever_its_words(shop, conversation, text, number):
+    # trial of 4 Dec: "What's the status of order NW-10002" was "not found in our articles" and handed off
+    workspace, _, _ = shop
+    code_flow(workspace)
+    message = say(conversation, text)
+    message.refresh_from_db()
+    assert message.turn_outcome == "flow"
+    replies = [m.body for m in conversation.messages.exclude(sender_type="visitor").order_by("id")]
+    assert replies == [f"Order {number} is on its way."], "only the order: nothing from the articles, no handoff"
+    assert handoff_of(conversation) is None
+
+
+def test_what_else_a_message_giving_an_order_number_asks_is_answered_too(shop, conversation):
+    workspace, _, _ = shop
+    code_flow(workspace)
+    factories.ArticleFactory(workspace=workspace, title="Tracking your order",
+                             body="When your order ships we email you a tracking link. You can also see the status of "
+                                  "every order under My account > Orders.")
+    knowledge.knowledge_reindex(workspace=workspace)
+
+    say(conversation, "Can I pay order NW-10002 with PayPal?")
+    replies = [m.body for m in conversation.messages.exclude(sender_type="visitor").order_by("id")]
+    assert "Order NW-10002 is on its way." in replies and any("PayPal" in r for r in replies), replies
+
+    other = factories.ConversationFactory(workspace=workspace)
+    say(other, "Where's my stuff? order nw-10001")  # the tracking article is what the flow is for: not said on top
+    assert [m.body for m in other.messages.exclude(sender_type="visitor")] == ["Order nw-10001 is on its way."]
+
+    email = factories.ConversationFactory(workspace=workspace)
+    say(email, "my address is nw-10001@example.com")  # a code inside an address starts nothing
+    assert not any("on its way" in m.body for m in email.messages.exclude(sender_type="visitor"))
+
+
 def test_a_request_for_a_person_just_before_a_flow_keyword_is_handed_off_not_started_on_the_flow(shop, conversation):
     """Trial of 3 Dec: "can I talk to a human please" then "How do I track my order?" sent together: the order flow
     took the second one and asked for the order number; nobody was called."""

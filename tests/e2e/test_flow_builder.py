@@ -48,6 +48,7 @@ def test_build_test_and_publish_a_three_node_flow(live_stack, new_context):
     expect(page.get_by_test_id("flow-title")).to_have_text("Refund helper")
     page.get_by_test_id("trigger-kind").select_option("keywords")
     page.get_by_test_id("trigger-keywords").fill("refund, money back")
+    page.get_by_test_id("trigger-codes").fill("RF-1001")  # a message giving a code like it starts the flow too
 
     # 1. Collect Input: the palette adds it and opens its config.
     page.get_by_test_id("palette-collect_input").click()
@@ -142,7 +143,8 @@ def test_build_test_and_publish_a_three_node_flow(live_stack, new_context):
         ("n1", "collect_input"), ("n2", "message"), ("n3", "handoff")]
     assert sorted((e["from"], e["to"], e["when"]) for e in graph["edges"]) == [
         ("n1", "n2", "next"), ("n2", "n3", "next")]
-    assert flow.published_version.trigger == {"kind": "keywords", "keywords": ["refund", "money back"]}
+    assert flow.published_version.trigger == {"kind": "keywords", "keywords": ["refund", "money back"],
+                                              "codes_like": ["RF-1001"]}
     assert graph["nodes"][2]["config"] == {"target": {"kind": "team", "name": "Billing"}, "reason": "Refund request"}
 
     # The test conversation touched no real data.

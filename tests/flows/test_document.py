@@ -9,6 +9,7 @@ import pytest
 
 from flows.document import (
     attribute_matches,
+    code_match,
     examples_match,
     keywords_match,
     parse_trigger,
@@ -75,6 +76,25 @@ def test_triggers_parse_and_match():
     assert parse_trigger({"kind": "intent", "intent": "order_status"})[1]  # a custom intent needs examples
     assert parse_trigger({"kind": "intent", "intent": "human_request"})[1] == []
     assert parse_trigger({"kind": "nope"})[0] is None
+
+
+@pytest.mark.parametrize("text, code", [
+    ("What's the status of order NW-10002", "NW-10002"), ("where's my stuff? nw 10001", "nw 10001"),
+    ("Bestellnummer nw10003", "nw10003"), ("ma commande #NW-99999 n'est pas arrivée", "NW-99999"),
+    ("order NW-100021", None), ("order 10002", None), ("XNW-10002", None), ("mail me at nw-10001@example.com", None),
+    ("see https://shop.example/orders/NW-10001", None), ("NW-1000", None)])
+def test_a_code_like_the_example_is_found_as_visitors_type_it(text, code):
+    # trial of 4 Dec: "What's the status of order NW-10002" matched no keyword and was handed off
+    assert code_match(("NW-10001",), text) == code
+
+
+def test_codes_like_takes_example_codes_and_says_what_is_wrong():
+    trigger, problems = parse_trigger({"kind": "keywords", "codes_like": ["NW-10001"]})
+    assert problems == [] and trigger.codes_like == ("NW-10001",), "a code alone is a trigger"
+    _, problems = parse_trigger({"kind": "keywords", "keywords": ["order"], "codes_like": ["NW", "(a+)+$"]})
+    assert len(problems) == 2 and "“NW” is no example code" in problems[0]
+    assert parse_trigger({"kind": "keywords", "codes_like": "NW-10001"}) == (
+        None, ["“codes_like” must be a list of example codes, such as NW-10001."])
 
 
 # --- validation -------------------------------------------------------------------------------

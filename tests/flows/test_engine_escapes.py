@@ -219,6 +219,15 @@ def test_values_that_look_like_answers_are_still_accepted() -> None:
         assert step.state.variables["order_number"] == value, text
 
 
+@pytest.mark.parametrize("text", ["jean@gmail.com", "c'est jean@gmail.com"])
+def test_an_email_address_is_no_order_number(text) -> None:
+    # trial of 4 Dec: "jean@gmail.com" at the order number's question was looked up: "No order jean@gmail.com"
+    step = answer(ORDERS, waiting(ORDERS), text, Reading())
+    assert step.state.status == "waiting_input" and "order_number" not in step.state.variables
+    with_code = answer(ORDERS, waiting(ORDERS), "NW-10002, and my email is jean@gmail.com", Reading())
+    assert with_code.state.variables["order_number"] == "NW-10002"
+
+
 def test_without_a_reading_a_message_with_a_value_gives_it() -> None:
     step = answer(ORDERS, waiting(ORDERS), "it's nw10001 I think", None)
     assert step.state.variables["order_number"] == "nw10001"

@@ -282,6 +282,14 @@ def test_an_order_number_given_with_the_question_is_not_asked_for_again(workspac
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_order_number_in_any_words_starts_the_demo_order_flow(workspace, demo_order_flow, deliver, queued):
+    # trial of 4 Dec: "What's the status of order NW-10002" matched none of the flow's keywords and was handed off
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "What's the status of order nw 10002")
+
+    assert bot_texts(conversation)[-1].startswith("Order nw 10002 is processing"), bot_texts(conversation)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_demo_order_status_flow_hands_off_an_unknown_order(workspace, demo_order_flow, deliver, queued):
     conversation = ask_the_demo_flow(workspace, deliver, queued, "where is my order?", "NW-99999")
 
