@@ -22,10 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from conversations.assistant.detectors import confused, doubts, says_no, venting_only, without_contact_details
+from conversations.assistant.detectors import (confused, doubts, says_no, vague_request, venting_only,
+                                               without_contact_details)
 from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, validate_field
 from conversations.assistant.human_request import (asks_if_someone_is_there, asks_in_a_word, asks_to_be_put_through,
-                                                   asks_to_talk_to_someone)
+                                                   asks_to_talk_to_someone, names_a_person)
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
 from conversations.assistant.types import NO_SIGNAL, Analysis, Signal, Turn
@@ -415,6 +416,25 @@ def _no_thanks_to_an_unasked_person(text: str, memory: TurnMemory) -> bool:
             and bool(_NO_THANKS_WORDS.match(normalize(text))))
 
 
+# Where a request for a person turns to what it is about: "Necesito hablar con una persona, mi chaqueta llegó rota"
+_REQUEST_AND_MORE = re.compile(r"\s*[,;:.!?]+\s+|\s+(?:and|but|because|as|since|y|pero|porque|ya\s+que|et|mais|car"
+                               r"|parce\s+que|und|aber|weil|denn|e|mas|pois)\s+", re.IGNORECASE)
+
+
+_COURTESY = re.compile(r"^\W*(?:thanks|thank\s+you|thx|cheers|gracias|merci|danke|obrigad[oa]|please|por\s+favor|bitte"
+                       r"|s'il\s+vous\s+plait|right\s+now|now|ahora|maintenant|jetzt|agora|asap)\b")
+
+
+def says_more_than_the_request(text: str) -> bool:
+    """A request for a person that also says what the problem is, in a clause of its own that names nobody and is no
+    vague "I have a question" (the handoff summary read "Problem: not described yet": re-trial of 4 Dec)."""
+    clauses = _REQUEST_AND_MORE.split(text.strip())
+    return len(clauses) > 1 and any(
+        len(c.split()) >= 3 and not names_a_person(c) and not vague_request(c) and not venting_only(c)
+        and not nudges(c) and not withdraws(c) and not _COURTESY.match(normalize(c)) and not DECLINE.match(normalize(c))
+        for c in clauses)
+
+
 def withdraws(text: str) -> bool:
     """Whether the message withdraws a handoff (or the offer of one): "never mind", "I found it", "olvídalo"."""
     return bool(WITHDRAW.match(normalize(text)))
@@ -645,7 +665,7 @@ class _Turn:
         if a.smalltalk:
             return False
         if self.asked and a.answer is None and a.restricted_topic is None:
-            return False
+            return says_more_than_the_request(self.text)
         if self._venting():  # AI first asks what went wrong; an earlier problem stays the one to solve
             return False
         return a.answer is not None or a.restricted_topic is not None or len(self.text.split()) >= 4

@@ -526,6 +526,27 @@ def test_the_reported_conversation_with_the_real_assistant(bot):
     assert "Problem: not described yet" in plan.handoff.summary
 
 
+@pytest.mark.parametrize("text", ["Necesito hablar con una persona, mi chaqueta llegó rota",
+                                  "I want to talk to a person because my order arrived damaged",
+                                  "Je veux parler à un conseiller. Mon colis est arrivé abîmé."])
+def test_a_request_for_a_person_that_says_what_is_wrong_is_the_problem_the_agent_reads(bot, text):
+    # re-trial of 4 Dec: the summary of "Necesito hablar con una persona, mi chaqueta llegó rota" read "Problem: not
+    # described yet"
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say(text)
+    plan = chat.say("ana@example.es")
+    assert plan.handoff is not None and plan.handoff.summary.startswith(f"Problem: “{text}”"), plan.handoff.summary
+
+
+@pytest.mark.parametrize("text", ["I want to talk to a human", "Can I speak to someone, I have a question",
+                                  "put me through to an agent, now!", "I want a human, this bot is useless"])
+def test_a_request_for_a_person_alone_describes_no_problem(bot, text):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say(text)
+    plan = chat.say("ana@example.es")
+    assert plan.handoff is not None and plan.handoff.summary.startswith("Problem: not described yet")
+
+
 def test_the_real_assistant_a_question_then_frustration_while_gathering(bot):
     chat = RealChat(balanced(EMAIL), bot=bot)
     plan = chat.say("What's the capital of Australia?")
