@@ -658,6 +658,21 @@ def test_a_question_in_another_language_gets_the_paragraph_its_glossary_reading_
     assert passage in a.answer.passage, a.answer.passage
 
 
+@pytest.mark.parametrize("lang, question, article", [
+    ("es", "¿Puedo cambiar la talla de mi pedido?", "Changing or cancelling an order"),
+    ("en", "I ordered the wrong size, can I change it?", "Changing or cancelling an order"),
+    ("de", "Kann ich meine Bestellung noch ändern?", "Changing or cancelling an order"),
+    ("en", "my shoes don't fit, can I get another size?", "Returns and exchanges"),
+    ("pt", "Quero devolver umas botas, são pequenas demais", "Returns and exchanges"),
+])
+def test_changing_an_order_before_it_ships_is_not_exchanging_what_arrived(lang, question, article) -> None:
+    """Trial of 4 Dec: "¿Puedo cambiar la talla de mi pedido NW-10002?" on an order still being prepared got "send it
+    back and choose Exchange" instead of "Edit order until it ships"."""
+    bot = demo_shop(translated=True)
+    a = bot.analyze(question, language=lang)
+    assert a.answer is not None and bot.knowledge.titles[bot.knowledge.article_ids.index(a.answer.article_id)] == article
+
+
 def test_translations_change_nothing_for_english_visitors() -> None:
     """The classifier and the similarities of an English question see the articles as written only: the
     translations neither take English answers nor make off-topic English questions surer (docs/assistant.md)."""
