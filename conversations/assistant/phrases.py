@@ -728,6 +728,22 @@ _PHRASES: dict[str, dict[str, str]] = {
         "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila. "
         "Uma pessoa da nossa equipe vai enviar uma mensagem de texto para este número em {wait}.",
     },
+    "handoff_transferred": {  # an agent passed the conversation to a team that is there
+        "en": "Your conversation has been passed to the colleagues who can best help with it; they'll reply here.",
+        "es": "Hemos pasado tu conversación a los compañeros que mejor pueden ayudarte; te responderán aquí.",
+        "fr": "Votre conversation a été transmise aux collègues les mieux placés pour vous aider ; ils vous "
+        "répondront ici.",
+        "de": "Ihr Gespräch wurde an die Kolleginnen und Kollegen weitergegeben, die Ihnen am besten helfen können; "
+        "die Antwort kommt hier.",
+        "pt": "A sua conversa foi passada aos colegas que melhor podem ajudar; vão responder-lhe aqui.",
+    },
+    "handoff_transferred_waiting": {  # ... to a team that is away: the queue or office-hours notice follows
+        "en": "Your conversation has been passed to the colleagues who can best help with it.",
+        "es": "Hemos pasado tu conversación a los compañeros que mejor pueden ayudarte.",
+        "fr": "Votre conversation a été transmise aux collègues les mieux placés pour vous aider.",
+        "de": "Ihr Gespräch wurde an die Kolleginnen und Kollegen weitergegeben, die Ihnen am besten helfen können.",
+        "pt": "A sua conversa foi passada aos colegas que melhor podem ajudar.",
+    },
     "handoff_rerouted": {
         "en": "The teammate who had your conversation isn't available, so I've passed it to another member "
         "of our team; they'll reply here.",

@@ -204,8 +204,21 @@ def _notify(handoff: Handoff, recipients: list[int]) -> None:
                                   title=f"Handoff: {conversation.contact}")
 
 
+def handoff_tell_transferred(*, conversation: Conversation, handoff: Handoff) -> None:
+    """Under the conversation's lock: an agent passed the conversation to a team. The visitor hears that someone of
+    it will reply, or where it waits: a transfer to Billing out of its office hours left the visitor with the first
+    team's "expect a reply in about 25 minutes" (trial of 4 Dec)."""
+    language = conversation.language or "en"
+    if _notify_recipients(conversation, handoff):
+        system_message_locked(conversation, body=phrase("handoff_transferred", language),
+                              metadata={"handoff": str(handoff.id), "notice": SOMEONE_HAS_IT})
+        return
+    _tell_visitor(conversation, handoff, someone_there=False, language=language, notice="plain",
+                  lead=phrase("handoff_transferred_waiting", language))
+
+
 def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there: bool, language: str,
-                  notice: str) -> None:
+                  notice: str, lead: str = "") -> None:
     """The handoff notice, in the visitor's language, opening as the situation asks. On a phone call it is
     spoken (conversations/connectors/voice.py): the call is put through to the policy's fallback phone,
     whoever has the handoff, or the caller hears that a person will text them."""
@@ -227,7 +240,7 @@ def _tell_visitor(conversation: Conversation, handoff: Handoff, *, someone_there
         closed_key=None if calling else "handoff_after_hours" if on_the_page else "handoff_after_hours_thread")
     if notice in ("sorry", "ai_disclosed"):  # "Of course." is no opener for a queue
         queued = f"{phrase(opener, language)} {queued}"
-    queued = " ".join(p for p in (queued, _by_email_too(conversation, language)) if p)
+    queued = " ".join(p for p in (lead, queued, _by_email_too(conversation, language)) if p)
     system_message_locked(conversation, body=queued, metadata={"handoff": str(handoff.id), "notice": QUEUED, **where})
 
 

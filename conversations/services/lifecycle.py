@@ -80,6 +80,7 @@ def conversation_assign(*, conversation: Conversation, by, user=None, team: Team
         handoffs.handoff_notify(conversation=conversation, handoff=handoff)
     if team is not None:
         delivery.handoff_announce(handoff)  # a team's Slack channel hears of it, as for an AI handoff
+        handoffs.handoff_tell_transferred(conversation=conversation, handoff=handoff)
     realtime.publish_ai_typing(conversation, False)
     realtime.publish_handoff_updated(handoff)
     realtime.publish_conversation_updated(conversation)

@@ -100,6 +100,28 @@ def test_becoming_available_pulls_from_the_queue(workspace, django_capture_on_co
     assert handoff.assigned_to == profile.user
 
 
+def test_a_transfer_to_a_team_tells_the_visitor_who_replies_or_when_the_team_is_back(workspace):
+    """Trial of 4 Dec: an agent transferred a conversation to Billing, out of its office hours; the visitor was told
+    nothing and still read the first team's "expect a reply in about 25 minutes"."""
+    support = factories.TeamFactory(workspace=workspace, name="Support")
+    tomorrow = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(timezone.now().weekday() + 1) % 7]
+    billing = factories.TeamFactory(workspace=workspace, name="Billing", timezone="UTC",
+                                    office_hours={tomorrow: [["09:00", "17:00"]]})
+    agent = factories.AgentFactory(workspace=workspace, teams=[support]).user
+    conversation = factories.ConversationFactory(workspace=workspace, language="es")
+    request_handoff(conversation, target=services.Target(kind="team", team=support))
+
+    services.conversation_assign(conversation=conversation, by=agent, team=billing)
+    notice = conversation.messages.filter(sender_type="system").order_by("-id").first()
+    assert notice.body.startswith("Hemos pasado tu conversación a los compañeros que mejor pueden ayudarte. "), notice.body
+    assert notice.metadata["expected_minutes"] > 60, "the wait until Billing opens, not Support's"
+
+    accountant = factories.AgentFactory(workspace=workspace, teams=[billing]).user
+    services.conversation_assign(conversation=conversation, by=accountant, team=support)  # to a team that is there
+    notice = conversation.messages.filter(sender_type="system").order_by("-id").first()
+    assert notice.body == "Hemos pasado tu conversación a los compañeros que mejor pueden ayudarte; te responderán aquí."
+
+
 def test_an_agent_coming_online_takes_the_urgent_and_high_handoffs_first(workspace):
     """Trial of 3 Dec: an agent back online was given the four oldest "normal" handoffs while an urgent chargeback and
     a high legal threat, requested later, went on waiting; the urgent visitor was told "number 7 in the queue"."""
