@@ -89,6 +89,30 @@ def _resolve_target(conversation: Conversation, target: Target) -> Target:
     return Target.of(policy)
 
 
+# A visitor who writes again within this time after an agent resolved their conversation goes back to that agent
+RETURN_TO_AGENT_HOURS = 24
+
+
+def _returning_agent(conversation: Conversation, target: Target):
+    """The agent who resolved this conversation's last handoff within RETURN_TO_AGENT_HOURS, when the new handoff's
+    target includes them and they are available and online now; else None. A follow-up after Ben resolved it
+    ("one more thing: will the new pole be the same colour?") waited in the general queue as number 18 (trial of 4
+    Dec)."""
+    since = timezone.now() - timedelta(hours=RETURN_TO_AGENT_HOURS)
+    last = (Handoff.objects.filter(conversation=conversation, status=Handoff.Status.RESOLVED, resolved_at__gte=since)
+            .exclude(acknowledged_by=None).select_related("acknowledged_by").order_by("-resolved_at").first())
+    if last is None:
+        return None
+    agent = last.acknowledged_by
+    included = ((target.kind == TargetKind.USER and target.user is not None and target.user.pk == agent.pk)
+                or (target.kind == TargetKind.TEAM and target.team is not None
+                    and target.team.members.filter(user=agent).exists())
+                or (target.kind == TargetKind.SPECIALTY and target.specialty is not None
+                    and target.specialty.agents.filter(user=agent).exists())
+                or not target.kind)
+    return routing_services.assignment_take_agent(workspace=conversation.workspace, user=agent) if included else None
+
+
 def _pick_assignee(conversation: Conversation, target: Target, exclude: Collection[int] = ()):
     """Who takes a handoff aimed at one agent or a specialty: an agent available and online, else None
     (it waits in the queue). Team and default targets are not assigned: their online members are notified."""
@@ -130,7 +154,7 @@ def handoff_request_locked(conversation: Conversation, *, request: HandoffReques
                       priority_reasons=list(request.priority_reasons), gathered=dict(request.gathered),
                       target_kind=target.kind, target_user=target.user, target_team=target.team,
                       target_specialty=target.specialty)
-    assignee = _pick_assignee(conversation, target)
+    assignee = _returning_agent(conversation, target) or _pick_assignee(conversation, target)
     handoff.assigned_to = assignee
     handoff.assigned_at = timezone.now() if assignee else None
     handoff.save()

@@ -122,6 +122,39 @@ def test_a_transfer_to_a_team_tells_the_visitor_who_replies_or_when_the_team_is_
     assert notice.body == "Hemos pasado tu conversación a los compañeros que mejor pueden ayudarte; te responderán aquí."
 
 
+def test_a_visitor_writing_again_soon_after_an_agent_resolved_it_goes_back_to_that_agent(workspace):
+    """Trial of 4 Dec: "one more thing: will the new pole be the same colour?" after Ben resolved the conversation
+    waited in the general queue as number 18 instead of going back to Ben."""
+    from csat import services as csat_services
+
+    support = factories.TeamFactory(workspace=workspace, name="Support")
+    ben, ana = (factories.AgentFactory(workspace=workspace, teams=[support]).user for _ in range(2))
+    conversation = factories.ConversationFactory(workspace=workspace)
+    target = services.Target(kind="team", team=support)
+    first = request_handoff(conversation, target=target)
+    services.handoff_acknowledge(handoff=first, agent=ben)
+    csat_services.conversation_resolve(conversation=conversation, resolution="resolved", by=ben)
+
+    again = request_handoff(conversation, target=target)
+    assert again.assigned_to == ben and again.pk != first.pk
+    conversation.refresh_from_db()
+    assert conversation.assignee == ben
+
+    services.handoff_acknowledge(handoff=again, agent=ben)
+    csat_services.conversation_resolve(conversation=conversation, resolution="resolved", by=ben)
+    factories.AgentFactory._meta.model.objects.filter(user=ben).update(available=False)  # Ben is away now
+    third = request_handoff(conversation, target=target)
+    assert third.assigned_to is None, "nobody else is picked for a team: its online members are told"
+
+    billing = factories.TeamFactory(workspace=workspace, name="Billing")
+    other = factories.ConversationFactory(workspace=workspace)
+    handled = request_handoff(other, target=target)
+    services.handoff_acknowledge(handoff=handled, agent=ana)
+    csat_services.conversation_resolve(conversation=other, resolution="resolved", by=ana)
+    assert request_handoff(other, target=services.Target(kind="team", team=billing)).assigned_to is None, \
+        "a handoff to a team Ana is not in does not go back to her"
+
+
 def test_an_agent_coming_online_takes_the_urgent_and_high_handoffs_first(workspace):
     """Trial of 3 Dec: an agent back online was given the four oldest "normal" handoffs while an urgent chargeback and
     a high legal threat, requested later, went on waiting; the urgent visitor was told "number 7 in the queue"."""
