@@ -332,6 +332,9 @@ class _Run:
         self.effects: list[Effect] = []
         self.path: list[str] = []  # node ids executed (or resumed) by this call, in order
         self.started_now = state.steps == 0 and state.node_id is None  # this call's message started the run
+        # contact details given to another question in this call, by kind: the email typed at the order number's
+        # question answers the email question the flow asks next instead (trial of 4 Dec)
+        self.given: dict[str, Json] = {}
 
     # -- bookkeeping --
 
@@ -447,6 +450,16 @@ def _enter_message(run: _Run, node: Node, config: MessageConfig) -> None:
     run.follow(node)
 
 
+_AN_EMAIL = CollectInputConfig(variable="email", question="", kind="email")
+
+
+def _email_instead(config: CollectInputConfig, text: str) -> Json | None:
+    """The one email address an answer to a question for a code (an order number) gives instead of the code."""
+    if config.kind != "text" or not expects_specific_value(config):
+        return None
+    return check_answer(_AN_EMAIL, text)
+
+
 def _known_value(run: _Run, config: CollectInputConfig) -> Json | None:
     """A value for the variable from the run or the contact, if it passes the check, or given with the message
     that started the flow."""
@@ -455,6 +468,8 @@ def _known_value(run: _Run, config: CollectInputConfig) -> Json | None:
         checked = None if value in (None, "") else check_answer(config, as_text(value))
         if checked is not None:
             return checked
+    if config.kind in run.given:
+        return run.given[config.kind]
     return _given_with_the_trigger(run, config)
 
 
@@ -513,6 +528,13 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
             run.emit(SendMessage(reading.kb_answer, metadata=reading.kb_metadata))
             run.log("answered the question asked with it")
         run.follow(node)
+        return
+    email = _email_instead(config, text)
+    if email is not None:
+        # "jane.doe@example.com", "I don't have one, I ordered with jane@x.com" at the order number's question: no
+        # number, and the address is known if the flow asks for it next (it was asked for again: trial of 4 Dec)
+        run.given["email"] = email
+        _no_answer(run, node, config, "the visitor gave an email address instead")
         return
     if reading.declined and _counts_as_refusal(config, text):
         _no_answer(run, node, config, "the visitor declined to give it")

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeAlias, cast, get_args
 from conversations import canned, fields
 from conversations.assistant.extract import spaced_prefix
 from conversations.assistant.phrases import phrase
-from conversations.assistant.text import LANGUAGES, detect_language
+from conversations.assistant.text import LANGUAGES, detect_language, normalize
 from flows.graph import Node
 
 Json: TypeAlias = Any  # a JSON value: str | int | float | bool | None | list | dict
@@ -535,6 +535,8 @@ _SAME_VALUE: Mapping[str, Callable[[str], str]] = MappingProxyType(
 
 def several_values(config: CollectInputConfig, text: str) -> bool:
     """The answer holds more than one value of the kind asked for (so none is taken)."""
+    if config.kind == "text":
+        return expects_specific_value(config) and check_answer(config, text) is None and len(codes_in(text)) > 1
     same = _SAME_VALUE.get(config.kind)
     return same is not None and len({same(v) for v in _given(config.kind, text)}) > 1
 
@@ -581,20 +583,30 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
         # "my order number is NW 10002", "es el A1234": the one code in the sentence, as written
         codes = codes_in(text)
         if len(codes) == 1:
-            return codes.pop()
+            return codes[0]
+        if codes:
+            # "NW-10001, perdón, quise decir NW-10002": the code it corrects to; two with no correction are asked
+            # about (the whole sentence was looked up as the order number: trial of 4 Dec)
+            return codes[-1] if _CORRECTS.search(normalize(text)) else None
     return text
 
 
-def codes_in(text: str) -> set[str]:
-    """The codes a sentence holds (`_CODE`, with at least three digits), as written; "nw 10002" typed in lower case
-    keeps its prefix (it was looked up as "10002": trial of 4 Dec), "my 10002" does not."""
-    codes = set()
+# Words that correct what was just said ("sorry, I meant", "perdón, quise decir", "ich meinte"), accent-folded
+_CORRECTS = re.compile(r"\b(?:sorry|i\s+mean|i\s+meant|no\s+wait|correction|perdon|perdona|quise\s+decir|quiero\s+decir"
+                       r"|mejor\s+dicho|pardon|je\s+voulais\s+dire|je\s+veux\s+dire|plutot|entschuldigung|ich\s+meinte"
+                       r"|ich\s+meine|korrektur|desculp\w*|quis\s+dizer|quero\s+dizer|ou\s+melhor)\b")
+
+
+def codes_in(text: str) -> list[str]:
+    """The codes a sentence holds (`_CODE`, with at least three digits), as written, in order, each once; "nw 10002"
+    typed in lower case keeps its prefix (it was looked up as "10002": trial of 4 Dec), "my 10002" does not."""
+    codes: dict[str, None] = {}
     for m in _CODE.finditer(text):
         code = m.group(1)
         if sum(c.isdigit() for c in code) >= 3:
             prefix = spaced_prefix(text, m.start(1)) if code[:1].isdigit() else ""
-            codes.add(f"{prefix} {code}" if prefix else code)
-    return codes
+            codes[f"{prefix} {code}" if prefix else code] = None
+    return list(codes)
 
 
 # A code in a sentence: digits, with letters or dashes in it, and an upper-case prefix of up to four letters

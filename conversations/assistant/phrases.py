@@ -92,6 +92,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich sehe dort mehr als eine Telefonnummer: Welche sollen wir verwenden?",
         "pt": "Vejo mais de um número de telefone: qual devemos usar?",
     },
+    "flow_several_text": {  # two codes at a question for one ("NW-10001 and NW-10002")
+        "en": "You gave more than one there: which one do you mean?",
+        "es": "Me has dado más de uno: ¿a cuál te refieres?",
+        "fr": "Vous en avez donné plusieurs : lequel voulez-vous dire ?",
+        "de": "Sie haben mehr als eine angegeben: Welche meinen Sie?",
+        "pt": "Indicou mais do que um: a qual se refere?",
+    },
     "flow_several_number": {
         "en": "I see more than one number there: which one do you mean?",
         "es": "Veo más de un número: ¿a cuál te refieres?",

@@ -219,13 +219,33 @@ def test_values_that_look_like_answers_are_still_accepted() -> None:
         assert step.state.variables["order_number"] == value, text
 
 
-@pytest.mark.parametrize("text", ["jean@gmail.com", "c'est jean@gmail.com"])
-def test_an_email_address_is_no_order_number(text) -> None:
-    # trial of 4 Dec: "jean@gmail.com" at the order number's question was looked up: "No order jean@gmail.com"
-    step = answer(ORDERS, waiting(ORDERS), text, Reading())
-    assert step.state.status == "waiting_input" and "order_number" not in step.state.variables
+ORDERS_THEN_EMAIL = flow(ASK_ORDER, LOOKUP, NO_NUMBER,
+                         ("ask_email", "collect_input", {"variable": "email", "kind": "email",
+                                                         "question": "What email did you order with?"}),
+                         ("passed", "message", {"text": "Our team will write to {{email}}."}),
+                         edges=[("ask", "lookup", "next"), ("ask", "no_number", "error"),
+                                ("no_number", "ask_email", "next"), ("ask_email", "passed", "next")])
+
+
+@pytest.mark.parametrize("text, reading", [("jean@gmail.com", Reading()), ("c'est jean@gmail.com", Reading()),
+                                           ("I don't have one, I ordered with jean@gmail.com", Reading(declined=True))])
+def test_an_email_address_at_the_order_numbers_question_is_no_number_and_answers_the_email_question(text, reading):
+    # trial of 4 Dec: "jean@gmail.com" at the order number's question was looked up ("No order jean@gmail.com"); then
+    # refused as no number, and "I don't have one, I used jane.doe@example.com" was asked for the email again
+    step = answer(ORDERS_THEN_EMAIL, waiting(ORDERS_THEN_EMAIL), text, reading)
+    assert sent(step) == ["No problem, someone will look it up.", "Our team will write to jean@gmail.com."]
+    assert "order_number" not in step.state.variables and step.state.variables["email"] == "jean@gmail.com"
     with_code = answer(ORDERS, waiting(ORDERS), "NW-10002, and my email is jean@gmail.com", Reading())
     assert with_code.state.variables["order_number"] == "NW-10002"
+
+
+def test_a_number_corrected_in_the_same_message_is_the_one_it_corrects_to_and_two_are_asked_about() -> None:
+    # trial of 4 Dec: "NW-10001, perdón, quise decir NW-10002" was looked up whole: "No order NW-10001, perdón, …"
+    corrected = answer(ORDERS, waiting(ORDERS), "NW-10001, perdón, quise decir NW-10002", Reading())
+    assert corrected.state.variables["order_number"] == "NW-10002"
+    two = answer(ORDERS, waiting(ORDERS), "NW-10001 and NW-10002", Reading())
+    assert "order_number" not in two.state.variables and two.state.status == "waiting_input"
+    assert sent(two) == ["You gave more than one there: which one do you mean?"]
 
 
 def test_without_a_reading_a_message_with_a_value_gives_it() -> None:
