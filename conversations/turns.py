@@ -26,7 +26,6 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
 from conversations import knowledge, llm_turn, realtime, selectors, services
-from conversations.assistant.extract import ORDER
 from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
@@ -144,24 +143,14 @@ def _answer_merged_questions(conversation: Conversation, message: Message) -> No
     and "How do I track my order?" sent together got only the tracking flow's question: trial of 2 Dec). A
     question with no answer is left to the flow's outcome, as a turn leaves it to its handoff."""
     earlier = selectors.visitor_messages_unanswered_before(message=message, limit=EARLIER_QUESTIONS)
-    # the order number in the message started the flow, not what the message asks: that is answered too ("I want to
-    # return order NW-10001"), unless it is what the flow is for, by its name ("Where's my stuff? order nw-10001"
-    # needs no tracking article on top of the order's status)
-    started_by_code = flow_selectors.flow_started_by_code_in(message=message)
     conversation.refresh_from_db(fields=["status"])
-    if not (earlier or started_by_code) or not conversation.ai_active:  # the flow handed off: the person reads all
+    if not earlier or not conversation.ai_active:  # the flow handed off: the person reads them all
         return
     try:
         bot = knowledge.assistant_for(workspace=conversation.workspace,
                                       policy=routing_selectors.policy_for(workspace=conversation.workspace))
         history = _history(conversation, message)
-        analyses = [bot.analyze(text, history, conversation.language) for text in earlier]
-        if started_by_code:
-            own = bot.analyze(started_by_code, [], conversation.language).answer
-            rest = bot.analyze(ORDER.sub(" ", message.body), history, conversation.language)  # the code is the flow's
-            if rest.answer is not None and (own is None or own.article_id != rest.answer.article_id):
-                analyses.append(rest)
-        replies = earlier_answers(tuple(analyses))
+        replies = earlier_answers(tuple(bot.analyze(text, history, conversation.language) for text in earlier))
     except TRANSIENT_ERRORS:
         raise
     except Exception:  # the flow has its message: the assistant failing on the others must not undo that

@@ -89,7 +89,7 @@ class FlowRun(models.Model):
     started_by_code_in = models.BigIntegerField(
         null=True, blank=True,
         help_text="The visitor message whose code (an order number shaped like the trigger's example), not its words, "
-                  "started the run: the assistant still answers what else it asks.")
+                  "started the run, until what else it asks is answered (once the run comes to rest).")
     pending_effect = models.JSONField(
         default=dict, blank=True, help_text="The webhook call the run waits for: {step, payload}.")
     started_at = models.DateTimeField(auto_now_add=True)

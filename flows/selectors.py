@@ -20,7 +20,7 @@ from routing.models import AgentProfile, Specialty, Team
 from workspaces.models import Workspace
 
 if TYPE_CHECKING:
-    from conversations.models import Conversation, Message
+    from conversations.models import Conversation
 
 
 def flow_list(*, workspace: Workspace) -> QuerySet[Flow]:
@@ -69,14 +69,6 @@ def flows_may_take_messages(*, conversation: Conversation) -> bool:
     runs = FlowRun.objects.filter(conversation=conversation, active=True)
     flows = Flow.objects.filter(workspace_id=conversation.workspace_id, enabled=True, published_version__isnull=False)
     return Workspace.objects.filter(Exists(runs) | Exists(flows), pk=conversation.workspace_id).exists()  # one query
-
-
-def flow_started_by_code_in(*, message: Message) -> str:
-    """The name of the flow a code in `message` (an order number), not its words, started, or "": what else the
-    message asks is the assistant's ("I want to return order NW-10001" gets the order's status, and the returns
-    answer)."""
-    return (FlowRun.objects.filter(conversation_id=message.conversation_id, started_by_code_in=message.pk)
-            .values_list("flow__name", flat=True).first() or "")
 
 
 def active_run_for(*, conversation: Conversation, lock: bool = False) -> FlowRun | None:

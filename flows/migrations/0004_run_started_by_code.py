@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='flowrun',
             name='started_by_code_in',
-            field=models.BigIntegerField(blank=True, help_text="The visitor message whose code (an order number shaped like the trigger's example), not its words, started the run: the assistant still answers what else it asks.", null=True),
+            field=models.BigIntegerField(blank=True, help_text="The visitor message whose code (an order number shaped like the trigger's example), not its words, started the run, until what else it asks is answered (once the run comes to rest).", null=True),
         ),
     ]

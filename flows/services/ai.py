@@ -142,6 +142,18 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
     )
 
 
+def ai_answer_besides(*, workspace: Workspace, text: str, flow_name: str, history: list | None = None) -> AIAnswer | None:
+    """The assistant's knowledge-base answer to `text`, unless it is the article the flow's name leads to (what the
+    flow is for: "Where's my stuff? order nw-10001" needs no tracking article after the order's status)."""
+    answer = _analyze(workspace, text, history).answer
+    if answer is None:
+        return None
+    own = _analyze(workspace, flow_name, None).answer
+    if own is not None and own.article_id == answer.article_id:
+        return None
+    return AIAnswer(text=answer.text, metadata=_answer_metadata(answer))
+
+
 def _analyze(workspace: Workspace, text: str, history: list | None) -> Analysis:
     policy = routing_selectors.policy_for(workspace=workspace)
     bot = knowledge.assistant_for(workspace=workspace, policy=policy)

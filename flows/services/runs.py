@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
+from conversations.assistant.extract import ORDER
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language
 from conversations.models import Contact, Conversation, Handoff, Message
@@ -372,6 +373,8 @@ def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, messag
         raise _RunMoved(f"run {run.pk} moved on from step {before.steps}")
     _fill_contact(conversation, graph, before, state)
     consumed = _apply(run, conversation, effects, state=state, message=message)
+    if run.started_by_code_in and not pending:
+        _answer_the_rest(run, conversation)
     if pending:
         from flows.tasks import call_webhook_task  # Celery: the task module imports this one
 
@@ -438,6 +441,29 @@ def _apply(run: FlowRun, conversation: Conversation, effects: list[Effect], *, s
                                                                                    values=effect.values)
         # RunAIAction was answered inline; CallWebhook is queued by the caller after commit.
     return consumed
+
+
+def _answer_the_rest(run: FlowRun, conversation: Conversation) -> None:
+    """The run a code started (an order number, not the message's words) came to rest, its lookup done: what else the
+    message asks is answered from the articles, after it ("I want to return order NW-10001": the order's status,
+    then the returns answer; the answer came first while the lookup ran: trial of 4 Dec). Once; not when the flow
+    handed off (the person reads it)."""
+    message_id, run.started_by_code_in = run.started_by_code_in, None
+    FlowRun.objects.filter(pk=run.pk).update(started_by_code_in=None)
+    message = Message.objects.filter(pk=message_id, conversation=conversation).first()
+    conversation.refresh_from_db(fields=["status"])
+    if message is None or not conversation.ai_active:
+        return
+    try:
+        history = conversation_selectors.message_history(conversation=conversation, before=message.pk)
+        answer = ai.ai_answer_besides(workspace=conversation.workspace, text=ORDER.sub(" ", message.body),
+                                      flow_name=run.flow.name, history=history)  # the code is the flow's
+    except Exception:  # the flow has answered; the assistant failing on the rest must not undo that
+        logger.exception("Answering the rest of message %s failed", message.pk)
+        return
+    if answer is not None:
+        conversation_services.ai_reply(conversation=conversation, body=answer.text,
+                                       metadata={**answer.metadata, "flow": run.flow.name}, ask_if_helpful=True)
 
 
 def _answer_now(run: FlowRun, conversation: Conversation, text: str) -> None:

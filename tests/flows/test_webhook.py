@@ -290,6 +290,22 @@ def test_an_order_number_in_any_words_starts_the_demo_order_flow(workspace, demo
 
 
 @pytest.mark.django_db(transaction=True)
+def test_what_else_a_message_giving_an_order_number_asks_is_answered_after_the_lookup(workspace, demo_order_flow,
+                                                                                      deliver, queued):
+    # trial of 4 Dec: the answer came before the order's status, the lookup still running
+    from conversations import knowledge
+
+    factories.ArticleFactory(workspace=workspace, title="Payment methods",
+                             body="We accept Visa, Mastercard, American Express, PayPal and Apple Pay.")
+    knowledge.knowledge_reindex(workspace=workspace)
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "Can I pay order NW-10001 with PayPal?")
+
+    texts = bot_texts(conversation)
+    assert len(texts) == 2 and texts[0].startswith("Order NW-10001 is shipped") and "PayPal" in texts[1], texts
+    assert run_task(*queued[0]) == "stale" and len(bot_texts(conversation)) == 2, "a redelivered lookup answers nothing again"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_demo_order_status_flow_hands_off_an_unknown_order(workspace, demo_order_flow, deliver, queued):
     conversation = ask_the_demo_flow(workspace, deliver, queued, "where is my order?", "NW-99999")
 
