@@ -102,7 +102,7 @@ WITHDRAW = re.compile(
     r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere"
     # "fine, forget it", "bueno, olvídalo", "bon, laisse tomber": the same, said with a shrug (trial of 4 Dec)
     r"|fine|alright|all\s+right|just|bueno|vale|pues|bon|bah|ben|na\s+gut|ach|bem|entao"
-    r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa]|egal|ist\s+egal)\W+)*"
+    r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa]|egal|ist\s+egal|c'est\s+bon|ca\s+y\s+est)\W+)*"
     r"(?:never\s*mind|nvm|(?:i(?:'?ve)?\s+)?changed\s+my\s+mind|he\s+cambiado\s+de\s+opinion|j'ai\s+change\s+d'avis"
     r"|mudei\s+de\s+ideia|that'?s\s+(?:all|it)|eso\s+es\s+todo|c'est\s+tout|das\s+war'?s|e\s+isso|era\s+isso|cancel(?:\s+(?:that|it|this|the\s+(?:request|handoff|transfer)))?|forget\s+(?:it|that|about\s+it)"
     r"|don'?t\s+bother|i\s+(?:found|figured)\s+(?:it|the\s+answer|it\s+out)(?:\s+myself)?"
@@ -112,7 +112,10 @@ WITHDRAW = re.compile(
     r"|vergiss\s+es|vergessen\s+sie\s+es|schon\s+gut|abbrechen|nicht\s+mehr\s+notig"
     # "egal, hat sich erledigt" while queued got no word and stayed queued (trial of 4 Dec)
     r"|(?:hat\s+sich|ist(?:\s+schon)?)\s+erledigt|(?:ich\s+)?hab(?:e)?\s+es\s+(?:selbst\s+|schon\s+)?gefunden"
-    r"|ya\s+(?:lo\s+)?(?:resolvi|solucione)|ya\s+esta\s+resuelto|j'ai\s+trouve|c'est\s+regle|ja\s+(?:resolvi|encontrei|consegui)"
+    # "c'est bon, j'ai trouvé la réponse, merci" while queued got no word (trial of 4 Dec)
+    r"|ya\s+(?:lo\s+)?(?:resolvi|solucione)|ya\s+esta\s+resuelto|ya\s+encontre\s+la\s+respuesta"
+    r"|j'ai\s+trouve(?:\s+(?:la\s+reponse|ce\s+que\s+je\s+cherchais|tout\s+seul|toute\s+seule))?|c'est\s+regle"
+    r"|(?:ich\s+)?hab(?:e)?\s+die\s+antwort\s+gefunden|ja\s+(?:resolvi|encontrei|consegui)(?:\s+a\s+resposta)?"
     r"|problem\s+solved|(?:all\s+)?sorted(?:\s+now)?"
     r"|deixa\s+(?:pra|para)\s+la|esquece|nao\s+precisa(?:\s+mais)?"
     # "actually no", "en fait non", "doch nicht": changed their mind (trial of 3 Dec)

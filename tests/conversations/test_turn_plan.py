@@ -874,6 +874,7 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("bon, laisse tomber", "fr", "D'accord, je ne fais appel à personne."),
     ("egal, hat sich erledigt", "de", "In Ordnung, ich hole niemanden dazu."),  # trial of 4 Dec: no word, queued
     ("já resolvi", "pt", "Tudo bem, não vou chamar ninguém."),
+    ("c'est bon, j'ai trouvé la réponse, merci", "fr", "D'accord, je ne fais appel à personne."),  # trial of 4 Dec
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
     first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",
