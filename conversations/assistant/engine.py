@@ -576,8 +576,14 @@ class Assistant:
         before = _question_before(text, history, skip=lambda t: bool(_points_back(t) or _asks_of_a_place(t)))
         if not before or self.encoder is None:
             return None
-        if not pointed and not places_named(before):
-            return None  # ("is shipping free?" alone is a question of its own, unless a place was asked of)
+        # "and to Switzerland?" is the question before it asked of Switzerland: "how long?" after it is asked of that
+        # (it was handed off as unanswered: trial of 4 Dec)
+        before = _as_asked(before, history, lang)
+        # ("is shipping free?" alone is a question of its own, unless a place was asked of, or it goes on with "and":
+        # "e tenho de pagar o envio?" after a return is the return's cost, not the shipping price: trial of 4 Dec)
+        going_on = not pointed and not places_named(before)
+        if going_on and not _GOES_ON.match(normalize(follow)):
+            return None
         together = f"{before} {follow}"
         together_emb, together_m = self._vectors(together, lang)
         before_emb, before_m = self._vectors(before, lang)
@@ -589,6 +595,8 @@ class Assistant:
             return None
         if first[0][0] == both[0][0] and both[0][1] >= self.kb_threshold:
             a, conf = both[0][0], both[0][1]
+        elif going_on:
+            return None  # read together, another article comes first: a question of its own after all
         elif first[0][1] >= self.kb_threshold or (first[0][1] >= self.kb_threshold * NAMED_SHARE
                                                   and self._names_a_place_of(before, first[0][0])):
             # "Liefert ihr in die Schweiz?" then "und wie lange dauert das?": read together, the delivery times of
@@ -598,7 +606,7 @@ class Assistant:
         else:
             return None
         follow_emb, follow_m = self._vectors(follow, lang)
-        return a, conf, self.knowledge.best_passage_for(a, follow, follow_emb, lang, follow_m), together_emb
+        return a, conf, self.knowledge.best_passage_for(a, follow, follow_emb, lang, follow_m, detail=True), together_emb
 
     def _named_in_one(self, text: str, ranked: list) -> tuple | None:
         """Of two articles ranked near the threshold (NAMED_SHARE of it, both), the second when its text names what the
@@ -861,6 +869,19 @@ def _names_something(text: str) -> bool:
 def _capitalised(text: str) -> list[str]:
     """The words of `text` after the first that start with a capital: the names it gives ("Norway", "Lisbon")."""
     return [w for w in re.findall(r"[^\W\d_]+", text)[1:] if w[:1].isupper()]
+
+
+# A follow-up that goes on from the question before ("and…", "y…", "e…", "et…", "und…"), normalized
+_GOES_ON = re.compile(r"^\W*(?:and|also|so|y|e|et|und|auch|tambien|aussi|tambem|ademas)\b")
+
+
+def _as_asked(before: str, history: Sequence[Turn], lang: str) -> str:
+    """`before` as the visitor meant it: a short follow-up naming a new place or thing ("and to Switzerland?") is the
+    question before it asked of that ("Do you ship to Switzerland?"); any other question as it is."""
+    at = [i for i, t in enumerate(history) if t.sender == "visitor" and t.text.strip() == before.strip()]
+    prior = _question_before(before, history[:at[-1]]) if at else ""
+    again = _with_new_slot(prior, _after_acknowledgment(sentences(before)) or before, lang) if prior else None
+    return again[0] if again else before
 
 
 def _question_before(text: str, history: Sequence[Turn], skip=lambda _: False) -> str:

@@ -104,7 +104,10 @@ ASKS = {
         r"\b(?:how much|costs?|costing|price[sd]?|pricing|fees?|charge[sd]?|expensive|cheap(?:er|est)?|free|gratis"
         r"|gratuit\w*|kostenlos|gratuito|gratuita"
         r"|cuanto cuesta\w*|cuesta\w*|precios?|coste|costo|cobr\w+|combien (?:coute|ca coute)\w*|coute\w*|prix|couts?|frais"
-        r"|wie ?viel kostet|kostet|kosten|preise?|gebuhr\w*|quanto custa\w*|custa\w*|custos?|precos?|taxas?)\b"),
+        r"|wie ?viel kostet|kostet|kosten|preise?|gebuhr\w*|quanto custa\w*|custa\w*|custos?|precos?|taxas?"
+        # having to pay ("e tenho de pagar o envio?", "c'est payant ?"): not "how do I pay", which asks for a way
+        r"|(?:have|need) to pay|do i pay|payant\w*|(?:tengo|tienes|hay) que pagar|(?:tenho|tens) (?:de|que) pagar"
+        r"|(?:dois|doit|faut)[- ](?:je |on |il )?payer|(?:muss|muss man|mussen) (?:ich |man )?(?:be)?zahlen)\b"),
     "duration": re.compile(
         r"\b(?:how long|how many (?:days|weeks|hours|months)|how soon|how quickly|how fast"
         r"|cuanto (?:tarda\w*|tiempo|dura\w*)|cuantos dias|tarda\w*|combien de (?:temps|jours)|delais?"
@@ -418,14 +421,17 @@ class KnowledgeIndex:
         return condense(self.passages[passage], query_emb, stored.get(passage) if stored else None)
 
     def best_passage_for(self, article: int, query: str, query_emb: np.ndarray | None, lang: str = "en",
-                         multi_emb: np.ndarray | None = None) -> int:
+                         multi_emb: np.ndarray | None = None, *, detail: bool = False) -> int:
         """The body passage of `article` that answers the question (the title only if no body); a question in
-        another language is read on the multilingual vectors, with no lead for the opening passage, as in `score`."""
+        another language is read on the multilingual vectors, with no lead for the opening passage, as in `score`.
+        `detail`: the question asks a detail of a subject already answered ("and do I have to pay for the
+        shipping?" after a return), never the subject as a whole: no lead for the opening passage either."""
         if lang != "en" and self.emb_multi is not None and multi_emb is not None:
             sims = self.emb_multi @ _unit(multi_emb)
-            return self._choose(article, sims, self._coverage(query), asks(query), LEAD_WEIGHT_ACROSS, lang)
+            return self._choose(article, sims, self._coverage(query), asks(query), LEAD_WEIGHT_ACROSS, lang,
+                                detail=detail)
         return self._choose(article, self._similarities(query, query_emb), self._coverage(query), asks(query),
-                            lang=lang)
+                            lang=lang, detail=detail)
 
     def body_passages(self, article: int, lang: str) -> int:
         """How many body passages an answer from `article` to a visitor writing in `lang` may quote."""
@@ -488,7 +494,8 @@ class KnowledgeIndex:
         return terms.coverage(query) if terms is not None else None
 
     def _choose(self, article: int, sims: np.ndarray, coverage: np.ndarray | None,
-                asked: frozenset[str] = frozenset(), lead: float = LEAD_WEIGHT, lang: str = "en") -> int:
+                asked: frozenset[str] = frozenset(), lead: float = LEAD_WEIGHT, lang: str = "en", *,
+                detail: bool = False) -> int:
         """The passage to quote: the question's similarity to each body passage, plus the share of its
         content words the passage holds, plus whether it gives the price or time `asked` for, plus, for the
         opening passage, `lead` x how close the question is to the article's title (a question about the
@@ -497,6 +504,8 @@ class KnowledgeIndex:
         idx = self._in_language(np.flatnonzero(self.passage_article == article), lang)
         if lang != "en" and idx.size and self.language_of(int(idx[0])) == lang:
             lead = LEAD_WEIGHT  # the question and the passages in one language: as in English, not across
+        if detail:
+            lead = 0.0
         heads = idx[self.passage_is_title[idx]]
         body = idx[~self.passage_is_title[idx]]
         if not body.size:
