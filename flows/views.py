@@ -41,8 +41,8 @@ DEMO_ORDER_WORDS = {
     "de": {"shipped": "versandt", "processing": "in Bearbeitung", "delivered": "zugestellt",
            "in 2 working days": "kommt in 2 Werktagen an", "ships tomorrow": "wird morgen versandt",
            "delivered on Monday": "am Montag zugestellt"},
-    "pt": {"shipped": "enviado", "processing": "em preparação", "delivered": "entregue",
-           "in 2 working days": "chega em 2 dias úteis", "ships tomorrow": "sai amanhã",
+    "pt": {"shipped": "enviada", "processing": "em preparação", "delivered": "entregue",
+           "in 2 working days": "chega dentro de 2 dias úteis", "ships tomorrow": "sai amanhã",
            "delivered on Monday": "entregue na segunda-feira"},
 }
 

@@ -21,9 +21,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange; "
         "rechnen Sie mit einer Antwort in {wait}. Die Antwort erscheint hier, auch wenn Sie die Seite "
         "verlassen und später zurückkommen.",
-        "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
-        "espere uma resposta em {wait}. A resposta vai aparecer aqui, mesmo que você saia desta "
-        "página e volte mais tarde.",
+        "pt": "Toda a nossa equipa está ocupada neste momento. É o número {position} na fila; conte com uma "
+              "resposta em {wait}. A resposta vai aparecer aqui, mesmo que saia desta página e volte mais tarde.",
     },
     # the expected wait in the queue notices' {wait} (waiting_time)
     "wait_minutes": {
@@ -83,14 +82,14 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Veo más de una dirección de correo: ¿cuál usamos?",
         "fr": "Je vois plusieurs adresses e-mail : laquelle devons-nous utiliser ?",
         "de": "Ich sehe dort mehr als eine E-Mail-Adresse: Welche sollen wir verwenden?",
-        "pt": "Vejo mais de um endereço de e-mail: qual devemos usar?",
+        "pt": "Vejo mais do que um endereço de e-mail: qual devemos usar?",
     },
     "flow_several_phone": {
         "en": "I see more than one phone number there: which one should we use?",
         "es": "Veo más de un número de teléfono: ¿cuál usamos?",
         "fr": "Je vois plusieurs numéros de téléphone : lequel devons-nous utiliser ?",
         "de": "Ich sehe dort mehr als eine Telefonnummer: Welche sollen wir verwenden?",
-        "pt": "Vejo mais de um número de telefone: qual devemos usar?",
+        "pt": "Vejo mais do que um número de telefone: qual devemos usar?",
     },
     "flow_several_text": {  # two codes at a question for one ("NW-10001 and NW-10002")
         "en": "You gave more than one there: which one do you mean?",
@@ -104,7 +103,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Veo más de un número: ¿a cuál te refieres?",
         "fr": "Je vois plusieurs nombres : lequel voulez-vous dire ?",
         "de": "Ich sehe dort mehr als eine Zahl: Welche meinen Sie?",
-        "pt": "Vejo mais de um número: a qual você se refere?",
+        "pt": "Vejo mais do que um número: a qual se refere?",
     },
     # after the queue notice on the web, when the visitor gave an email (services/missed_replies.py)
     "reply_by_email_too": {
@@ -112,7 +111,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Si no estás en esta página cuando llegue, te la enviaremos a {email}.",
         "fr": "Si vous n'êtes pas sur cette page à ce moment-là, nous vous l'enverrons à {email}.",
         "de": "Falls Sie dann nicht auf dieser Seite sind, schicken wir sie an {email}.",
-        "pt": "Se não estiver nesta página quando ela chegar, vamos enviá-la para {email}.",
+        "pt": "Se não estiver nesta página quando ela chegar, enviamo-la por e-mail para {email}.",
     },
     # the mail of agents' replies a web visitor did not see on the page (connectors/email.send_missed_replies)
     "missed_replies_intro": {
@@ -120,7 +119,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Nuestro equipo te respondió en el chat mientras no estabas:",
         "fr": "Notre équipe vous a répondu dans le chat pendant votre absence :",
         "de": "Unser Team hat Ihnen im Chat geantwortet, während Sie nicht da waren:",
-        "pt": "A nossa equipe respondeu no chat enquanto você estava ausente:",
+        "pt": "A nossa equipa respondeu no chat enquanto não estava na página:",
     },
     "missed_replies_outro": {
         "en": "Reply to this email to answer: your reply reaches the same conversation, which the chat on our website "
@@ -143,8 +142,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "réponse prévue dans {wait}. Nous vous répondrons dans cette conversation.",
         "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange; "
         "rechnen Sie mit einer Antwort in {wait}. Wir antworten Ihnen in dieser Unterhaltung.",
-        "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila; "
-        "espere uma resposta em {wait}. Responderemos nesta conversa.",
+        "pt": "Toda a nossa equipa está ocupada neste momento. É o número {position} na fila; conte com uma "
+              "resposta em {wait}. Responderemos nesta conversa.",
     },
     # queued while nobody who could take it is online (in office hours, or none set): not "busy"; the usual wait
     "handoff_queued_offline": {
@@ -159,9 +158,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; "
               "normalerweise antworten wir in {wait}. Die Antwort erscheint hier, auch wenn Sie die Seite "
               "verlassen und später zurückkommen.",
-        "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila; "
-              "costumamos responder em {wait}. A resposta vai aparecer aqui, mesmo que você saia desta "
-              "página e volte mais tarde.",
+        "pt": "Neste momento não há ninguém da nossa equipa online. É o número {position} na fila; costumamos "
+              "responder em {wait}. A resposta vai aparecer aqui, mesmo que saia desta página e volte mais tarde.",
     },
     "handoff_queued_thread_offline": {
         "en": "No one from our team is online right now. You are number {position} in the queue; we usually reply "
@@ -172,8 +170,8 @@ _PHRASES: dict[str, dict[str, str]] = {
               "nous répondons d'habitude en {wait}, dans cette conversation.",
         "de": "Gerade ist niemand aus unserem Team online. Sie sind Nummer {position} in der Warteschlange; "
               "normalerweise antworten wir in {wait}, in dieser Unterhaltung.",
-        "pt": "Agora não há ninguém da nossa equipe online. Você é o número {position} na fila; "
-              "costumamos responder em {wait}, nesta conversa.",
+        "pt": "Neste momento não há ninguém da nossa equipa online. É o número {position} na fila; costumamos "
+              "responder em {wait}, nesta conversa.",
     },
     "call_queued_text_back_offline": {
         "en": "No one from our team is available right now. You are number {position} in the queue; a member of "
@@ -184,8 +182,8 @@ _PHRASES: dict[str, dict[str, str]] = {
               "un membre de notre équipe vous enverra un SMS à ce numéro, d'habitude en {wait}.",
         "de": "Gerade ist niemand aus unserem Team erreichbar. Sie sind Nummer {position} in der Warteschlange; "
               "jemand aus unserem Team schickt Ihnen eine SMS an diese Nummer, normalerweise in {wait}.",
-        "pt": "Agora não há ninguém da nossa equipe disponível. Você é o número {position} na fila; uma pessoa da "
-              "nossa equipe vai enviar uma mensagem de texto para este número, normalmente em {wait}.",
+        "pt": "Neste momento não há ninguém da nossa equipa disponível. É o número {position} na fila; uma pessoa "
+              "da nossa equipa vai enviar-lhe uma mensagem de texto para este número, normalmente em {wait}.",
     },
     "still_waiting_queued_offline": {
         "en": "You're still in the queue, number {position}. No one from our team is online right now; we usually "
@@ -196,57 +194,59 @@ _PHRASES: dict[str, dict[str, str]] = {
               "nous répondons d'habitude en {wait}. Tout ce que vous écrivez ici est gardé pour l'équipe.",
         "de": "Sie sind noch in der Warteschlange, Nummer {position}. Gerade ist niemand aus dem Team online; "
               "normalerweise antworten wir in {wait}. Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
-        "pt": "Você continua na fila, com o número {position}. Agora não há ninguém da equipe online; costumamos "
-              "responder em {wait}. Tudo o que você escrever aqui fica guardado para a equipe.",
+        "pt": "Continua na fila, com o número {position}. Neste momento não há ninguém da equipa online; costumamos "
+              "responder em {wait}. Tudo o que escrever aqui fica guardado para a equipa.",
     },
     "offer_human": {
         "en": "I'm sorry this is frustrating. Would you like me to bring in a person from our team?",
         "es": "Siento que esto sea frustrante. ¿Quieres que te pase con una persona de nuestro equipo?",
         "fr": "Je suis désolé que ce soit frustrant. Voulez-vous que je fasse appel à une personne de notre équipe ?",
         "de": "Es tut mir leid, dass das frustrierend ist. Soll ich jemanden aus unserem Team dazuholen?",
-        "pt": "Sinto muito que isso seja frustrante. Quer que eu chame uma pessoa da nossa equipe?",
+        "pt": "Lamento que isto seja frustrante. Quer que eu chame uma pessoa da nossa equipa?",
     },
     "confused_offer": {  # "I don't understand" after an answer
         "en": "Sorry, that wasn't clear. You can ask it another way, or I can bring in a person from our team. Would you like that?",
         "es": "Perdona, no ha quedado claro. Puedes preguntarlo de otra forma, o te paso con una persona de nuestro equipo. ¿Quieres?",
         "fr": "Désolé, ce n'était pas clair. Vous pouvez reformuler, ou je fais appel à une personne de notre équipe. Le voulez-vous ?",
         "de": "Entschuldigung, das war nicht klar. Sie können es anders fragen, oder ich hole jemanden aus unserem Team dazu. Möchten Sie das?",
-        "pt": "Desculpe, não ficou claro. Pode perguntar de outra forma, ou eu chamo uma pessoa da nossa equipe. Quer?",
+        "pt": "Desculpe, não ficou claro. Pode perguntar de outra forma, ou eu chamo uma pessoa da nossa equipa. "
+              "Quer?",
     },
     "doubt_offer": {  # "are you sure?" after an answer
         "en": "That's what our help article says. If your case is different, tell me more, or I can bring in a person from our team. Would you like that?",
         "es": "Es lo que dice nuestro artículo de ayuda. Si tu caso es distinto, cuéntame más, o te paso con una persona de nuestro equipo. ¿Quieres?",
         "fr": "C'est ce que dit notre article d'aide. Si votre cas est différent, dites-m'en plus, ou je fais appel à une personne de notre équipe. Le voulez-vous ?",
         "de": "So steht es in unserem Hilfeartikel. Wenn es bei Ihnen anders ist, erzählen Sie mir mehr, oder ich hole jemanden aus unserem Team dazu. Möchten Sie das?",
-        "pt": "É o que diz o nosso artigo de ajuda. Se o seu caso for diferente, me conte mais, ou eu chamo uma pessoa da nossa equipe. Quer?",
+        "pt": "É o que diz o nosso artigo de ajuda. Se o seu caso for diferente, conte-me mais, ou eu chamo uma "
+              "pessoa da nossa equipa. Quer?",
     },
     "offer_declined": {  # "no thanks" to the offer of a person
         "en": "No problem. What else can I help you with?",
         "es": "De acuerdo. ¿En qué más puedo ayudarte?",
         "fr": "D'accord. Puis-je vous aider pour autre chose ?",
         "de": "In Ordnung. Wobei kann ich Ihnen sonst helfen?",
-        "pt": "Tudo bem. Em que mais posso ajudar?",
+        "pt": "Está bem. Em que mais posso ajudar?",
     },
     "bot_offer_human": {  # the answer to "are you a bot?" (opener_ai_disclosed), and the offer
         "en": "I'm an AI assistant, not a person. Would you like me to bring in a person from our team?",
         "es": "Soy un asistente de IA, no una persona. ¿Quieres que te pase con una persona de nuestro equipo?",
         "fr": "Je suis un assistant IA, pas une personne. Voulez-vous que je fasse appel à une personne de notre équipe ?",
         "de": "Ich bin ein KI-Assistent, kein Mensch. Soll ich jemanden aus unserem Team dazuholen?",
-        "pt": "Sou um assistente de IA, não uma pessoa. Quer que eu chame uma pessoa da nossa equipe?",
+        "pt": "Sou um assistente de IA, não uma pessoa. Quer que eu chame uma pessoa da nossa equipa?",
     },
     "ask_problem": {
         "en": "I can connect you with our team. So they can help right away, what is the problem you need help with?",
         "es": "Puedo ponerte en contacto con nuestro equipo. Para que puedan ayudarte enseguida, ¿cuál es el problema?",
         "fr": "Je peux vous mettre en relation avec notre équipe. Pour qu'elle vous aide tout de suite, quel est le problème ?",
         "de": "Ich kann Sie mit unserem Team verbinden. Damit es sofort helfen kann: Worum geht es genau?",
-        "pt": "Posso conectar você com a nossa equipe. Para que possam ajudar logo, qual é o problema?",
+        "pt": "Posso pôr a nossa equipa em contacto consigo. Para que possam ajudar de imediato, qual é o problema?",
     },
     "contact_us_here": {  # after an answer telling the visitor to write to the team: they can, here
         "en": "You can do that right here: just say so and I'll pass this to a person from our team.",
         "es": "Puedes hacerlo aquí mismo: dímelo y se lo paso a una persona de nuestro equipo.",
         "fr": "Vous pouvez le faire ici même : dites-le-moi et je transmets votre demande à une personne de notre équipe.",
         "de": "Das geht auch direkt hier: Sagen Sie einfach Bescheid, und ich gebe es an jemanden aus unserem Team weiter.",
-        "pt": "Pode fazer isso aqui mesmo: é só dizer e eu passo isto para uma pessoa da nossa equipe.",
+        "pt": "Pode fazê-lo aqui mesmo: basta dizer e eu passo isto a uma pessoa da nossa equipa.",
     },
     "ask_problem_again": {  # AI first: asked for a person again instead of saying what it is about
         "en": "Understood, you'd like a person, and I'll get you one. In a few words, what is it about, so they can help "
@@ -257,22 +257,22 @@ _PHRASES: dict[str, dict[str, str]] = {
               "s'agit-il, pour qu'elle puisse vous aider tout de suite ?",
         "de": "Verstanden, Sie möchten mit einer Person sprechen, und ich hole jemanden dazu. Worum geht es in wenigen "
               "Worten, damit man Ihnen sofort helfen kann?",
-        "pt": "Entendido, você quer falar com uma pessoa e vou chamar uma. Em poucas palavras, do que se trata, para que "
-              "possam ajudar logo?",
+        "pt": "Entendido, quer falar com uma pessoa e vou chamar uma. Em poucas palavras, de que se trata, para que "
+              "possam ajudar de imediato?",
     },
     "ask_what_you_need": {  # "I have a problem", "can you help me?": nothing said yet of what it is
         "en": "Of course. What do you need help with? Tell me in a sentence or two and I'll look into it.",
         "es": "Claro. ¿En qué necesitas ayuda? Cuéntamelo en una o dos frases y lo miro.",
         "fr": "Bien sûr. De quoi avez-vous besoin ? Dites-le-moi en une ou deux phrases et je regarde.",
         "de": "Gern. Wobei brauchen Sie Hilfe? Beschreiben Sie es mir in ein, zwei Sätzen, dann schaue ich nach.",
-        "pt": "Claro. Com o que você precisa de ajuda? Conte-me em uma ou duas frases e eu verifico.",
+        "pt": "Claro. Em que precisa de ajuda? Conte-me numa ou duas frases e eu verifico.",
     },
     "vague_handoff": {  # asked what they need, the visitor said again only that they need help
         "en": "A person from our team can work out with you what you need.",
         "es": "Una persona de nuestro equipo podrá ver contigo qué necesitas.",
         "fr": "Une personne de notre équipe pourra voir avec vous ce dont vous avez besoin.",
         "de": "Eine Person aus unserem Team kann mit Ihnen klären, was Sie brauchen.",
-        "pt": "Uma pessoa da nossa equipe pode ver com você do que você precisa.",
+        "pt": "Uma pessoa da nossa equipa pode ver consigo aquilo de que precisa.",
     },
     "ask_what_you_need_short": {  # after a detail refused before it was asked
         "en": "What can I help you with?",
@@ -286,28 +286,30 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Gracias, lo he añadido a tus datos. ¿En qué puedo ayudarte?",
         "fr": "Merci, je l'ai ajouté à vos coordonnées. Comment puis-je vous aider ?",
         "de": "Danke, ich habe das zu Ihren Angaben hinzugefügt. Wobei kann ich Ihnen helfen?",
-        "pt": "Obrigado, adicionei isso aos seus dados. Como posso ajudar?",
+        "pt": "Obrigado, acrescentei isso aos seus dados. Como posso ajudar?",
     },
     "ask_problem_sorry": {
         "en": "I'm sorry about this. Tell me what went wrong, and I'll do my best to sort it out or bring in the right person from our team.",
         "es": "Siento mucho lo ocurrido. Cuéntame qué ha pasado y haré lo posible por resolverlo o pasarte con la persona adecuada de nuestro equipo.",
         "fr": "Je suis désolé. Dites-moi ce qui ne va pas : je ferai de mon mieux pour régler le problème ou faire appel à la bonne personne de notre équipe.",
         "de": "Das tut mir leid. Erzählen Sie mir, was passiert ist – ich versuche, es zu lösen, oder hole die richtige Person aus unserem Team dazu.",
-        "pt": "Lamento muito. Conte-me o que aconteceu e farei o possível para resolver ou chamar a pessoa certa da nossa equipe.",
+        "pt": "Lamento muito. Conte-me o que aconteceu e farei o possível para resolver ou chamar a pessoa certa da "
+              "nossa equipa.",
     },
     "why_we_ask": {
         "en": "We ask so that our team has what it needs to help you right away, without asking you again.",
         "es": "Te lo pedimos para que nuestro equipo tenga lo necesario para ayudarte enseguida, sin volver a preguntarte.",
         "fr": "Nous vous le demandons pour que notre équipe ait ce qu'il faut pour vous aider tout de suite, sans vous le redemander.",
         "de": "Wir fragen, damit unser Team alles hat, um Ihnen gleich zu helfen, ohne noch einmal nachzufragen.",
-        "pt": "Pedimos para que a nossa equipe tenha o necessário para ajudar logo, sem precisar perguntar de novo.",
+        "pt": "Pedimos estes dados para que a nossa equipa tenha o necessário para ajudar de imediato, sem ter de "
+              "perguntar outra vez.",
     },
     "cannot_answer": {
         "en": "I couldn't find an answer to that in our help articles. Would you like me to bring in a person from our team?",
         "es": "No he encontrado la respuesta en nuestros artículos de ayuda. ¿Quieres que te pase con una persona de nuestro equipo?",
         "fr": "Je n'ai pas trouvé de réponse dans nos articles d'aide. Voulez-vous que je fasse appel à une personne de notre équipe ?",
         "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden. Soll ich jemanden aus unserem Team dazuholen?",
-        "pt": "Não encontrei uma resposta nos nossos artigos de ajuda. Quer que eu chame uma pessoa da nossa equipe?",
+        "pt": "Não encontrei uma resposta nos nossos artigos de ajuda. Quer que eu chame uma pessoa da nossa equipa?",
     },
     "cannot_answer_ai_only": {
         "en": "I couldn't find an answer to that in our help articles. Could you rephrase it, or ask about something else?",
@@ -324,8 +326,8 @@ _PHRASES: dict[str, dict[str, str]] = {
               "continuer à vous aider ici.",
         "de": "Was ein Gespräch mit einer Person angeht: Niemand aus dem Team kann diesem Chat beitreten, aber ich "
               "helfe gern hier weiter.",
-        "pt": "Quanto a falar com uma pessoa: ninguém da equipe pode entrar neste chat, mas posso continuar ajudando "
-              "aqui.",
+        "pt": "Quanto a falar com uma pessoa: ninguém da equipa pode entrar neste chat, mas posso continuar a "
+              "ajudar aqui.",
     },
     "no_person_here": {  # AI only, or handoff turned off: a request for a person is answered plainly
         "en": "I'm the virtual assistant, and no one from the team can join this chat. I'm happy to keep helping "
@@ -336,8 +338,8 @@ _PHRASES: dict[str, dict[str, str]] = {
               "continuer à vous aider ici : dites-moi ce dont vous avez besoin.",
         "de": "Ich bin der virtuelle Assistent, und niemand aus dem Team kann diesem Chat beitreten. Ich helfe gern "
               "hier weiter: Sagen Sie mir, was Sie brauchen.",
-        "pt": "Sou o assistente virtual e ninguém da equipe pode entrar nesta conversa. Posso continuar ajudando "
-              "aqui: me diga do que você precisa.",
+        "pt": "Sou o assistente virtual e ninguém da equipa pode entrar nesta conversa. Posso continuar a ajudar "
+              "aqui: diga-me de que precisa.",
     },
     "topic_no_person_here": {  # AI only, or handoff turned off: a restricted topic, which the AI may not handle
         "en": "That's something our team has to handle, and no one from the team can join this chat.",
@@ -345,28 +347,28 @@ _PHRASES: dict[str, dict[str, str]] = {
         "fr": "C'est une demande que notre équipe doit traiter, et personne de l'équipe ne peut rejoindre cette "
               "conversation.",
         "de": "Darum muss sich unser Team kümmern, und niemand aus dem Team kann diesem Chat beitreten.",
-        "pt": "Isso precisa ser tratado pela nossa equipe, e ninguém da equipe pode entrar nesta conversa.",
+        "pt": "Isso tem de ser tratado pela nossa equipa, e ninguém da equipa pode entrar nesta conversa.",
     },
     "call_the_team": {  # after no_person_here, when the policy has a fallback phone
         "en": "To speak with someone, call us at {phone}.",
         "es": "Para hablar con alguien, llámanos al {phone}.",
         "fr": "Pour parler à quelqu'un, appelez-nous au {phone}.",
         "de": "Wenn Sie mit jemandem sprechen möchten, rufen Sie uns an: {phone}.",
-        "pt": "Para falar com alguém, ligue-nos para {phone}.",
+        "pt": "Para falar com alguém, ligue-nos para o {phone}.",
     },
     "handed_back": {
         "en": "Hi again, I'm the assistant and I'm back with you. How can I help?",
         "es": "Hola de nuevo, soy el asistente y vuelvo a atenderte. ¿En qué puedo ayudarte?",
         "fr": "Re-bonjour, c'est l'assistant, je reprends la conversation. Comment puis-je vous aider ?",
         "de": "Hallo nochmal, hier ist wieder der Assistent. Wie kann ich helfen?",
-        "pt": "Olá de novo, sou o assistente e voltei a atender você. Como posso ajudar?",
+        "pt": "Olá de novo, sou o assistente e estou de volta. Como posso ajudar?",
     },
     "handed_back_to_question": {  # handed back with the visitor's last message unanswered: the AI answers it next
         "en": "Hi again, I'm the assistant and I'm back with you. About your last message:",
         "es": "Hola de nuevo, soy el asistente y vuelvo a atenderte. Sobre tu último mensaje:",
         "fr": "Re-bonjour, c'est l'assistant, je reprends la conversation. À propos de votre dernier message :",
         "de": "Hallo nochmal, hier ist wieder der Assistent. Zu Ihrer letzten Nachricht:",
-        "pt": "Olá de novo, sou o assistente e voltei a atender você. Sobre a sua última mensagem:",
+        "pt": "Olá de novo, sou o assistente e estou de volta. Sobre a sua última mensagem:",
     },
     "kb_source": {
         "en": "From our article “{title}”",
@@ -385,8 +387,8 @@ _PHRASES: dict[str, dict[str, str]] = {
               "file ; la réponse s'affichera ici, même si vous quittez cette page et revenez plus tard.",
         "de": "Unser Team ist gerade nicht im Dienst und ab {when} wieder da. Sie sind Nummer {position} in der "
               "Warteschlange; die Antwort erscheint hier, auch wenn Sie die Seite verlassen und später zurückkommen.",
-        "pt": "Nossa equipe está fora do horário e volta {when}. Você é o número {position} na fila; a resposta "
-              "vai aparecer aqui, mesmo que você saia desta página e volte mais tarde.",
+        "pt": "A nossa equipa está fora do horário de atendimento e volta {when}. É o número {position} na fila; a "
+              "resposta vai aparecer aqui, mesmo que saia desta página e volte mais tarde.",
     },
     "handoff_after_hours_thread": {  # the same by email, SMS or Slack
         "en": "Our team is out of office right now and back {when}; they'll reply in this conversation then. You "
@@ -397,8 +399,8 @@ _PHRASES: dict[str, dict[str, str]] = {
               "Vous êtes numéro {position} dans la file.",
         "de": "Unser Team ist gerade nicht im Dienst und ab {when} wieder da; die Antwort kommt dann in dieser "
               "Unterhaltung. Sie sind Nummer {position} in der Warteschlange.",
-        "pt": "Nossa equipe está fora do horário e volta {when}; vai responder nesta conversa. Você é o número "
-              "{position} na fila.",
+        "pt": "A nossa equipa está fora do horário de atendimento e volta {when}; vai responder nesta conversa. É o "
+              "número {position} na fila.",
     },
     "still_waiting_after_hours": {  # "anyone there?" while queued out of office hours
         "en": "You're still in the queue, number {position}. Our team is back {when} and will reply here.",
@@ -406,7 +408,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "fr": "Vous êtes toujours dans la file, numéro {position}. Notre équipe revient {when} et vous répondra ici.",
         "de": "Sie sind noch in der Warteschlange, Nummer {position}. Unser Team ist ab {when} wieder da und "
               "antwortet hier.",
-        "pt": "Você continua na fila, com o número {position}. Nossa equipe volta {when} e vai responder aqui.",
+        "pt": "Continua na fila, com o número {position}. A nossa equipa volta {when} e vai responder aqui.",
     },
     "when_today": {"en": "today at {time}", "es": "hoy a las {time}", "fr": "aujourd'hui à {time}",
                    "de": "heute um {time}", "pt": "hoje às {time}"},
@@ -419,7 +421,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Sí, una persona de nuestro equipo tiene tu conversación y te responderá aquí en cuanto pueda.",
         "fr": "Oui, un membre de notre équipe a votre conversation et vous répondra ici dès que possible.",
         "de": "Ja, jemand aus unserem Team hat Ihr Gespräch und antwortet hier, sobald es geht.",
-        "pt": "Sim, uma pessoa da nossa equipe está com a sua conversa e vai responder aqui assim que puder.",
+        "pt": "Sim, uma pessoa da nossa equipa está com a sua conversa e vai responder aqui assim que puder.",
     },
     "still_waiting_queued": {  # "anyone there?" while the handoff waits in the queue
         "en": "You're still in the queue, number {position}; expect a reply in {wait}. "
@@ -430,15 +432,15 @@ _PHRASES: dict[str, dict[str, str]] = {
               "Tout ce que vous écrivez ici est gardé pour l'équipe.",
         "de": "Sie sind noch in der Warteschlange, Nummer {position}; rechnen Sie mit einer Antwort in {wait}. "
               "Alles, was Sie hier schreiben, bleibt für das Team erhalten.",
-        "pt": "Você continua na fila, com o número {position}; a resposta deve chegar em {wait}. "
-              "Tudo o que você escrever aqui fica guardado para a equipe.",
+        "pt": "Continua na fila, com o número {position}; a resposta deve chegar em {wait}. Tudo o que escrever "
+              "aqui fica guardado para a equipa.",
     },
     "handoff_passing": {
         "en": "I'm passing this conversation to a member of our team; they'll reply here.",
         "es": "Paso esta conversación a una persona de nuestro equipo; te responderá aquí.",
         "fr": "Je transmets cette conversation à un membre de notre équipe ; il vous répondra ici.",
         "de": "Ich gebe dieses Gespräch an jemanden aus unserem Team weiter; die Antwort kommt hier.",
-        "pt": "Estou passando esta conversa para uma pessoa da nossa equipe; ela vai responder aqui.",
+        "pt": "Estou a passar esta conversa a uma pessoa da nossa equipa; ela vai responder aqui.",
     },
     "opener_of_course": {
         "en": "Of course.",
@@ -452,7 +454,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Siento mucho lo ocurrido.",
         "fr": "Je suis désolé de ce qui se passe.",
         "de": "Das tut mir leid.",
-        "pt": "Sinto muito pelo ocorrido.",
+        "pt": "Lamento muito o sucedido.",
     },
     "opener_ai_disclosed": {
         "en": "I'm an AI assistant, not a person.",
@@ -466,7 +468,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Siento que eso no te haya servido.",
         "fr": "Désolé que cela ne vous ait pas aidé.",
         "de": "Schade, dass das nicht geholfen hat.",
-        "pt": "Sinto muito que isso não tenha ajudado.",
+        "pt": "Lamento que isso não tenha ajudado.",
     },
     "cannot_answer_plain": {
         "en": "I couldn't find an answer to that in our help articles.",
@@ -480,42 +482,42 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Por supuesto, te paso con una persona de nuestro equipo.",
         "fr": "Bien sûr, je fais appel à un membre de notre équipe.",
         "de": "Natürlich, ich hole jemanden aus unserem Team dazu.",
-        "pt": "Claro, vou chamar uma pessoa da nossa equipe.",
+        "pt": "Claro, vou chamar uma pessoa da nossa equipa.",
     },
     "gather_intro_sorry": {
         "en": "I'm sorry about this. I'll bring in a member of our team.",
         "es": "Siento mucho lo ocurrido. Te paso con una persona de nuestro equipo.",
         "fr": "Je suis désolé de ce qui se passe. Je fais appel à un membre de notre équipe.",
         "de": "Das tut mir leid. Ich hole jemanden aus unserem Team dazu.",
-        "pt": "Sinto muito pelo ocorrido. Vou chamar uma pessoa da nossa equipe.",
+        "pt": "Lamento muito o sucedido. Vou chamar uma pessoa da nossa equipa.",
     },
     "gather_intro_plain": {
         "en": "I'll bring in a member of our team.",
         "es": "Te paso con una persona de nuestro equipo.",
         "fr": "Je fais appel à un membre de notre équipe.",
         "de": "Ich hole jemanden aus unserem Team dazu.",
-        "pt": "Vou chamar uma pessoa da nossa equipe.",
+        "pt": "Vou chamar uma pessoa da nossa equipa.",
     },
     "gather_intro_ai_disclosed": {
         "en": "I'm an AI assistant, not a person. I'll bring in a member of our team.",
         "es": "Soy un asistente de IA, no una persona. Te paso con una persona de nuestro equipo.",
         "fr": "Je suis un assistant IA, pas une personne. Je fais appel à un membre de notre équipe.",
         "de": "Ich bin ein KI-Assistent, kein Mensch. Ich hole jemanden aus unserem Team dazu.",
-        "pt": "Sou um assistente de IA, não uma pessoa. Vou chamar uma pessoa da nossa equipe.",
+        "pt": "Sou um assistente de IA, não uma pessoa. Vou chamar uma pessoa da nossa equipa.",
     },
     "gather_phone_instead": {  # asked for an email, the visitor gave a phone number
         "en": "Thanks, our team can reach you on that number.",
         "es": "Gracias, nuestro equipo puede contactarte en ese número.",
         "fr": "Merci, notre équipe pourra vous joindre à ce numéro.",
         "de": "Danke, unser Team kann Sie unter dieser Nummer erreichen.",
-        "pt": "Obrigado, a nossa equipe pode falar com você nesse número.",
+        "pt": "Obrigado, a nossa equipa pode ligar-lhe para esse número.",
     },
     "wait_after_gathering": {  # "how long will I have to wait?" while a detail is asked before the handoff
         "en": "As soon as I have this, you're in the queue and I'll tell you how long the wait is.",
         "es": "En cuanto tenga este dato, entras en la cola y te digo cuánto hay que esperar.",
         "fr": "Dès que j'ai cette information, vous êtes dans la file et je vous dis combien de temps il faut attendre.",
         "de": "Sobald ich das habe, sind Sie in der Warteschlange, und ich sage Ihnen, wie lange es dauert.",
-        "pt": "Assim que eu tiver esse dado, você entra na fila e eu digo quanto tempo é a espera.",
+        "pt": "Assim que eu tiver esse dado, entra na fila e digo-lhe quanto tempo terá de esperar.",
     },
     "gather_skipped": {
         "en": "No problem, we'll go on without it.",
@@ -537,21 +539,22 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "No he encontrado la respuesta en nuestros artículos de ayuda; pasaré tu pregunta a nuestro equipo.",
         "fr": "Je n'ai pas trouvé de réponse dans nos articles d'aide ; je transmets votre question à notre équipe.",
         "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden; ich gebe Ihre Frage an unser Team weiter.",
-        "pt": "Não encontrei uma resposta nos nossos artigos de ajuda; vou passar a sua pergunta para a nossa equipe.",
+        "pt": "Não encontrei uma resposta nos nossos artigos de ajuda; vou passar a sua pergunta à nossa equipa.",
     },
     "assistant_trouble": {
         "en": "Sorry, something went wrong on my side. Please try again in a moment.",
         "es": "Lo siento, algo ha fallado por mi parte. Inténtalo de nuevo en un momento.",
         "fr": "Désolé, un problème est survenu de mon côté. Réessayez dans un instant.",
         "de": "Entschuldigung, bei mir ist etwas schiefgelaufen. Bitte versuchen Sie es gleich noch einmal.",
-        "pt": "Desculpe, algo deu errado do meu lado. Tente novamente daqui a pouco.",
+        "pt": "Desculpe, algo correu mal do meu lado. Tente novamente daqui a pouco.",
     },
     "capabilities": {  # "what can you do?", "who are you?"
         "en": "I'm the AI assistant here: I answer questions from our help articles, and I can bring in a person from our team when you need one. What can I help you with?",
         "es": "Soy el asistente de IA: respondo preguntas con nuestros artículos de ayuda y, si lo necesitas, te paso con una persona de nuestro equipo. ¿En qué puedo ayudarte?",
         "fr": "Je suis l'assistant IA : je réponds aux questions à partir de nos articles d'aide et, si besoin, je fais appel à une personne de notre équipe. Comment puis-je vous aider ?",
         "de": "Ich bin der KI-Assistent: Ich beantworte Fragen mit unseren Hilfeartikeln und hole bei Bedarf jemanden aus unserem Team dazu. Wie kann ich helfen?",
-        "pt": "Sou o assistente de IA: respondo a perguntas com os nossos artigos de ajuda e, se precisar, chamo uma pessoa da nossa equipe. Como posso ajudar?",
+        "pt": "Sou o assistente de IA: respondo a perguntas com os nossos artigos de ajuda e, se precisar, chamo "
+              "uma pessoa da nossa equipa. Como posso ajudar?",
     },
     "still_there": {  # "are you there?" said to the assistant
         "en": "Yes, I'm here. What can I help you with?",
@@ -579,42 +582,42 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "¡Gracias, qué amable! El equipo verá tu mensaje. ¿Puedo ayudarte en algo más?",
         "fr": "Merci, c'est gentil ! L'équipe verra votre message. Puis-je vous aider pour autre chose ?",
         "de": "Danke, das ist nett! Das Team sieht Ihre Nachricht. Kann ich sonst noch helfen?",
-        "pt": "Obrigado, que gentileza! A equipe vai ver a sua mensagem. Posso ajudar em mais alguma coisa?",
+        "pt": "Obrigado, é muito amável! A equipa vai ver a sua mensagem. Posso ajudar em mais alguma coisa?",
     },
     "acknowledgment": {  # a bare "ok", "yes", "no": nothing to look up, nobody to bring in
         "en": "All right. What can I help you with?",
         "es": "De acuerdo. ¿En qué puedo ayudarte?",
         "fr": "D'accord. En quoi puis-je vous aider ?",
         "de": "In Ordnung. Wobei kann ich Ihnen helfen?",
-        "pt": "Tudo bem. Em que posso ajudar?",
+        "pt": "Está bem. Em que posso ajudar?",
     },
     "handoff_withdrawn": {  # "never mind" while a handoff was being prepared: nobody is brought in
         "en": "All right, I won't bring anyone in. What else can I help you with?",
         "es": "De acuerdo, no avisaré a nadie del equipo. ¿En qué más puedo ayudarte?",
         "fr": "D'accord, je ne fais appel à personne. En quoi puis-je encore vous aider ?",
         "de": "In Ordnung, ich hole niemanden dazu. Wobei kann ich sonst noch helfen?",
-        "pt": "Tudo bem, não vou chamar ninguém. Em que mais posso ajudar?",
+        "pt": "Está bem, não vou chamar ninguém. Em que mais posso ajudar?",
     },
     "flow_left": {  # "never mind", "cancel", "stop" while a flow waited for an answer: the flow stops there
         "en": "All right, let's leave that there. What else can I help you with?",
         "es": "De acuerdo, lo dejamos aquí. ¿En qué más puedo ayudarte?",
         "fr": "D'accord, on s'arrête là. En quoi puis-je encore vous aider ?",
         "de": "In Ordnung, wir lassen das hier. Wobei kann ich sonst noch helfen?",
-        "pt": "Tudo bem, vamos parar por aqui. Em que mais posso ajudar?",
+        "pt": "Está bem, ficamos por aqui. Em que mais posso ajudar?",
     },
     "unclear": {  # "?", "...", an emoji: nothing to answer and no reason to bring anyone in
         "en": "Sorry, I didn't quite get that. Could you tell me in a few words what you need?",
         "es": "Perdona, no lo he entendido. ¿Puedes contarme en pocas palabras qué necesitas?",
         "fr": "Désolé, je n'ai pas bien compris. Pouvez-vous me dire en quelques mots ce dont vous avez besoin ?",
         "de": "Entschuldigung, das habe ich nicht verstanden. Können Sie mir in ein paar Worten sagen, was Sie brauchen?",
-        "pt": "Desculpe, não entendi. Pode me dizer em poucas palavras do que precisa?",
+        "pt": "Desculpe, não percebi. Pode dizer-me em poucas palavras de que precisa?",
     },
     "goodbye": {
         "en": "Thanks for reaching out. Have a good day!",
         "es": "Gracias por escribirnos. ¡Que tengas un buen día!",
         "fr": "Merci de nous avoir contactés. Bonne journée !",
         "de": "Danke für Ihre Nachricht. Einen schönen Tag noch!",
-        "pt": "Obrigado pelo contato. Tenha um bom dia!",
+        "pt": "Obrigado pelo contacto. Tenha um bom dia!",
     },
     # information to gather before a handoff: one question at a time
     "gather_name": {
@@ -622,49 +625,49 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Antes de pasarte con el equipo, ¿cómo te llamas?",
         "fr": "Avant de vous mettre en relation, quel est votre nom ?",
         "de": "Bevor ich Sie verbinde: Wie ist Ihr Name?",
-        "pt": "Antes de transferir, qual é o seu nome?",
+        "pt": "Antes de passar a conversa, qual é o seu nome?",
     },
     "gather_email": {
         "en": "What email address can our team reach you at?",
         "es": "¿En qué dirección de correo electrónico puede contactarte nuestro equipo?",
         "fr": "À quelle adresse e-mail notre équipe peut-elle vous joindre ?",
         "de": "Unter welcher E-Mail-Adresse kann unser Team Sie erreichen?",
-        "pt": "Em qual endereço de e-mail a nossa equipe pode falar com você?",
+        "pt": "Para que endereço de e-mail pode a nossa equipa escrever-lhe?",
     },
     "gather_phone": {
         "en": "What phone number can our team call you on?",
         "es": "¿A qué número de teléfono puede llamarte nuestro equipo?",
         "fr": "À quel numéro de téléphone notre équipe peut-elle vous appeler ?",
         "de": "Unter welcher Telefonnummer kann unser Team Sie anrufen?",
-        "pt": "Em qual número de telefone a nossa equipe pode ligar para você?",
+        "pt": "Para que número de telefone pode a nossa equipa ligar-lhe?",
     },
     "gather_order_number": {
         "en": "What is your order number?",
         "es": "¿Cuál es tu número de pedido?",
         "fr": "Quel est votre numéro de commande ?",
         "de": "Wie lautet Ihre Bestellnummer?",
-        "pt": "Qual é o número do seu pedido?",
+        "pt": "Qual é o número da sua encomenda?",
     },
     "gather_text": {
         "en": "Could you describe the issue in a sentence or two?",
         "es": "¿Puedes describir el problema en una o dos frases?",
         "fr": "Pouvez-vous décrire le problème en une ou deux phrases ?",
         "de": "Können Sie das Problem in ein, zwei Sätzen beschreiben?",
-        "pt": "Pode descrever o problema em uma ou duas frases?",
+        "pt": "Pode descrever o problema numa ou duas frases?",
     },
     "gather_regex": {
         "en": "Could you give me the {label}?",
         "es": "¿Puedes indicarme {label}?",
         "fr": "Pouvez-vous m'indiquer {label} ?",
         "de": "Können Sie mir {label} nennen?",
-        "pt": "Pode me informar {label}?",
+        "pt": "Pode indicar-me {label}?",
     },
     "gather_invalid_name": {
         "en": "Sorry, I didn't catch a name. Please type your name, for example “Maria Silva”.",
         "es": "Perdona, no he entendido el nombre. Escribe tu nombre, por ejemplo «María García».",
         "fr": "Désolé, je n'ai pas compris le nom. Tapez votre nom, par exemple « Marie Dupont ».",
         "de": "Entschuldigung, ich habe keinen Namen erkannt. Bitte geben Sie Ihren Namen ein, z. B. „Anna Müller“.",
-        "pt": "Desculpe, não entendi o nome. Digite o seu nome, por exemplo “Maria Silva”.",
+        "pt": "Desculpe, não percebi o nome. Escreva o seu nome, por exemplo “Maria Silva”.",
     },
     "gather_invalid_email": {
         "en": "That doesn't look like an email address. Please send one like name@example.com.",
@@ -678,21 +681,22 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Eso no parece un número de teléfono. Envíalo con el prefijo del país, p. ej. +34 612 345 678.",
         "fr": "Cela ne ressemble pas à un numéro de téléphone. Envoyez-le avec l'indicatif, p. ex. +33 6 12 34 56 78.",
         "de": "Das sieht nicht wie eine Telefonnummer aus. Bitte mit Ländervorwahl senden, z. B. +49 151 2345 6789.",
-        "pt": "Isso não parece um número de telefone. Envie com o código do país, por exemplo +55 11 91234 5678.",
+        "pt": "Isso não parece um número de telefone. Envie-o com o indicativo do país, por exemplo +351 912 345 "
+              "678.",
     },
     "gather_invalid_order_number": {
         "en": "I couldn't find an order number in that. It's on your confirmation email, e.g. “A12345”.",
         "es": "No encuentro un número de pedido ahí. Está en tu correo de confirmación, p. ej. «A12345».",
         "fr": "Je ne trouve pas de numéro de commande. Il figure dans votre e-mail de confirmation, p. ex. « A12345 ».",
         "de": "Ich finde darin keine Bestellnummer. Sie steht in Ihrer Bestätigungs-E-Mail, z. B. „A12345“.",
-        "pt": "Não encontrei um número de pedido. Ele está no seu e-mail de confirmação, por exemplo “A12345”.",
+        "pt": "Não encontrei um número de encomenda. Está no seu e-mail de confirmação, por exemplo “A12345”.",
     },
     "gather_invalid_text": {
         "en": "Could you tell me a bit more? A short sentence about the problem is enough.",
         "es": "¿Puedes contarme un poco más? Basta con una frase sobre el problema.",
         "fr": "Pouvez-vous m'en dire un peu plus ? Une courte phrase sur le problème suffit.",
         "de": "Können Sie etwas mehr dazu sagen? Ein kurzer Satz zum Problem genügt.",
-        "pt": "Pode me contar um pouco mais? Uma frase curta sobre o problema basta.",
+        "pt": "Pode contar-me um pouco mais? Basta uma frase curta sobre o problema.",
     },
     "gather_invalid_regex": {
         "en": "That doesn't match the expected format for {label}. Please check and send it again.",
@@ -706,7 +710,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Ya hay una persona de nuestro equipo disponible; te responderá aquí en breve.",
         "fr": "Un membre de notre équipe est maintenant disponible et vous répondra ici sous peu.",
         "de": "Jetzt ist jemand aus unserem Team verfügbar und antwortet Ihnen hier in Kürze.",
-        "pt": "Uma pessoa da nossa equipe já está disponível e vai responder aqui em breve.",
+        "pt": "Uma pessoa da nossa equipa já está disponível e vai responder aqui em breve.",
     },
     # --- the same notices on a phone call: heard, not read, and no page to leave ---
     "call_transfer": {
@@ -714,14 +718,15 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "Te paso ahora con una persona de nuestro equipo. Por favor, no cuelgues.",
         "fr": "Je vous passe maintenant un membre de notre équipe. Merci de rester en ligne.",
         "de": "Ich verbinde Sie jetzt mit jemandem aus unserem Team. Bitte bleiben Sie dran.",
-        "pt": "Vou transferir você agora para uma pessoa da nossa equipe. Por favor, não desligue.",
+        "pt": "Vou passar agora a sua chamada a uma pessoa da nossa equipa. Por favor, não desligue.",
     },
     "call_text_back": {
         "en": "I've passed your call to a member of our team. They'll send you a text message at this number.",
         "es": "He pasado tu llamada a una persona de nuestro equipo. Te escribirá un mensaje de texto a este número.",
         "fr": "J'ai transmis votre appel à un membre de notre équipe. Il vous enverra un SMS à ce numéro.",
         "de": "Ich habe Ihren Anruf an jemanden aus unserem Team weitergegeben. Sie bekommen eine SMS an diese Nummer.",
-        "pt": "Passei a sua chamada para uma pessoa da nossa equipe. Ela vai enviar uma mensagem de texto para este número.",
+        "pt": "Passei a sua chamada a uma pessoa da nossa equipa, que lhe vai enviar uma mensagem de texto para "
+              "este número.",
     },
     "call_queued_text_back": {
         "en": "Everyone on our team is busy right now. You are number {position} in the queue. "
@@ -732,8 +737,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "Un membre de notre équipe vous enverra un SMS à ce numéro dans {wait}.",
         "de": "Unser Team ist gerade beschäftigt. Sie sind Nummer {position} in der Warteschlange. "
         "Jemand aus unserem Team schickt Ihnen in {wait} eine SMS an diese Nummer.",
-        "pt": "Toda a nossa equipe está ocupada agora. Você é o número {position} na fila. "
-        "Uma pessoa da nossa equipe vai enviar uma mensagem de texto para este número em {wait}.",
+        "pt": "Toda a nossa equipa está ocupada neste momento. É o número {position} na fila. Uma pessoa da nossa "
+              "equipa vai enviar-lhe uma mensagem de texto para este número em {wait}.",
     },
     "handoff_transferred": {  # an agent passed the conversation to a team that is there
         "en": "Your conversation has been passed to the colleagues who can best help with it; they'll reply here.",
@@ -760,8 +765,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "membre de notre équipe, qui vous répondra ici.",
         "de": "Die Person, die Ihr Gespräch hatte, ist nicht erreichbar. Ich habe es an jemand anderen aus "
         "unserem Team weitergegeben; die Antwort kommt hier.",
-        "pt": "A pessoa que estava com a sua conversa não está disponível, então passei para outra pessoa "
-        "da nossa equipe; ela vai responder aqui.",
+        "pt": "A pessoa que estava com a sua conversa não está disponível, por isso passei-a a outra pessoa da "
+              "nossa equipa; ela vai responder aqui.",
     },
     "answer_check_question": {
         "en": "Did that answer your question?",
@@ -790,14 +795,14 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "¿Qué tal lo hicimos? Valora esta conversación.",
         "fr": "Comment s'est passé l'échange ? Notez cette conversation.",
         "de": "Wie waren wir? Bewerten Sie dieses Gespräch.",
-        "pt": "Como nos saímos? Avalie esta conversa.",
+        "pt": "Como foi o nosso atendimento? Avalie esta conversa.",
     },
     "csat_text_reply": {  # SMS and phone: answered with 1, 2 or 3
         "en": "How did we do? Reply 1 for 👍 good, 2 for 😐 okay, 3 for 👎 bad.",
         "es": "¿Qué tal lo hicimos? Responde 1 si fue 👍 bien, 2 si fue 😐 regular, 3 si fue 👎 mal.",
         "fr": "Comment s'est passé l'échange ? Répondez 1 pour 👍 bien, 2 pour 😐 moyen, 3 pour 👎 mauvais.",
         "de": "Wie waren wir? Antworten Sie 1 für 👍 gut, 2 für 😐 okay, 3 für 👎 schlecht.",
-        "pt": "Como nos saímos? Responda 1 para 👍 bom, 2 para 😐 razoável, 3 para 👎 ruim.",
+        "pt": "Como foi o nosso atendimento? Responda 1 para 👍 bom, 2 para 😐 razoável, 3 para 👎 mau.",
     },
     "csat_rated": {  # the rating, in the history the visitor and the inbox see
         "en": "Rated {rating}",
@@ -808,7 +813,7 @@ _PHRASES: dict[str, dict[str, str]] = {
     },
     "csat_positive": {"en": "👍 Positive", "es": "👍 Buena", "fr": "👍 Bien", "de": "👍 Gut", "pt": "👍 Bom"},
     "csat_neutral": {"en": "😐 Neutral", "es": "😐 Regular", "fr": "😐 Moyen", "de": "😐 Okay", "pt": "😐 Razoável"},
-    "csat_negative": {"en": "👎 Negative", "es": "👎 Mala", "fr": "👎 Mauvais", "de": "👎 Schlecht", "pt": "👎 Ruim"},
+    "csat_negative": {"en": "👎 Negative", "es": "👎 Mala", "fr": "👎 Mauvais", "de": "👎 Schlecht", "pt": "👎 Mau"},
     "csat_comment": {
         "en": "Comment on the rating: {comment}",
         "es": "Comentario sobre la valoración: {comment}",
@@ -821,14 +826,14 @@ _PHRASES: dict[str, dict[str, str]] = {
         "es": "¿Qué tal lo hicimos? Toca para valorar:",
         "fr": "Comment s'est passé l'échange ? Touchez pour noter :",
         "de": "Wie waren wir? Zum Bewerten tippen:",
-        "pt": "Como nos saímos? Toque para avaliar:",
+        "pt": "Como foi o nosso atendimento? Toque para avaliar:",
     },
     "answer_confirmed": {
         "en": "Great, glad I could help! If anything else comes up, just write here.",
         "es": "¡Genial, me alegra haber ayudado! Si necesitas algo más, escribe aquí.",
         "fr": "Parfait, ravi d'avoir pu vous aider ! Pour toute autre question, écrivez ici.",
         "de": "Super, freut mich, dass ich helfen konnte! Wenn noch etwas ist, schreiben Sie einfach hier.",
-        "pt": "Ótimo, que bom que pude ajudar! Se precisar de mais alguma coisa, é só escrever aqui.",
+        "pt": "Ótimo, ainda bem que pude ajudar! Se precisar de mais alguma coisa, basta escrever aqui.",
     },
 }
 

@@ -594,7 +594,7 @@ def test_ai_first_asks_what_went_wrong_after_anger_alone_then_hands_off_the_prob
     ("Buenas tardes, tengo una duda sobre mi pedido", "es", "Claro. ¿En qué necesitas ayuda?"),
     ("Bonjour, j'ai besoin d'aide", "fr", "Bien sûr. De quoi avez-vous besoin ?"),
     ("Hallo, ich habe ein Problem mit meinem Konto", "de", "Gern. Wobei brauchen Sie Hilfe?"),
-    ("Oi, tenho uma pergunta", "pt", "Claro. Com o que você precisa de ajuda?"),
+    ("Oi, tenho uma pergunta", "pt", "Claro. Em que precisa de ajuda?"),
 ])
 def test_a_need_with_nothing_said_of_it_is_asked_about_not_handed_off_as_unanswerable(bot, opener, lang, says):
     # before: "I couldn't find an answer to that in our help articles. I'll bring in a member of our team."
@@ -862,7 +862,7 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("olvídalo", "es", "De acuerdo, no avisaré a nadie"),
     ("laissez tomber", "fr", "D'accord, je ne fais appel à personne."),
     ("schon gut", "de", "In Ordnung, ich hole niemanden dazu."),
-    ("deixa pra lá", "pt", "Tudo bem, não vou chamar ninguém."),
+    ("deixa pra lá", "pt", "Está bem, não vou chamar ninguém."),
     ("no wait, forget it", "en", "All right, I won't bring anyone in."),
     ("I changed my mind", "en", "All right, I won't bring anyone in."),
     ("gracias, eso es todo", "es", "De acuerdo, no avisaré a nadie"),
@@ -873,7 +873,7 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("fine, never mind then", "en", "All right, I won't bring anyone in."),  # trial of 4 Dec
     ("bon, laisse tomber", "fr", "D'accord, je ne fais appel à personne."),
     ("egal, hat sich erledigt", "de", "In Ordnung, ich hole niemanden dazu."),  # trial of 4 Dec: no word, queued
-    ("já resolvi", "pt", "Tudo bem, não vou chamar ninguém."),
+    ("já resolvi", "pt", "Está bem, não vou chamar ninguém."),
     ("c'est bon, j'ai trouvé la réponse, merci", "fr", "D'accord, je ne fais appel à personne."),  # trial of 4 Dec
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):

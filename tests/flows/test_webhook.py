@@ -337,8 +337,8 @@ def test_the_sweep_resends_a_lost_webhook_call(conversation, deliver, order_flow
      "Bestellung NW-10001: versandt (kommt in 2 Werktagen an)."),
     ("fr", "où est ma commande ?", "Quel est votre numéro de commande ?",
      "Commande NW-10001 : expédiée (arrive sous 2 jours ouvrés)."),
-    ("pt", "Onde está o meu pedido?", "Qual é o número do seu pedido?",
-     "Pedido NW-10001: enviado (chega em 2 dias úteis)."),
+    ("pt", "Onde está o meu pedido?", "Qual é o número da sua encomenda?",
+     "Encomenda NW-10001: enviada (chega dentro de 2 dias úteis)."),
 ])
 def test_the_demo_order_flow_looks_an_order_up_in_the_visitors_language(workspace, demo_order_flow, deliver, queued,
                                                                          language, first, asked, status):
