@@ -140,7 +140,7 @@ def code_shape(example: str) -> re.Pattern[str] | None:
     if len(example) > 40 or not _EXAMPLE_CODE.fullmatch(example) or sum(c.isdigit() for c in example) < 3:
         return None
     parts = [re.escape(part) if part.isalpha() else rf"\d{{{len(part)}}}" for part in _CODE_PARTS.findall(example)]
-    return re.compile(r"(?<![\w-])#?" + r"[-\s./]?".join(parts) + r"(?![\w-])", re.IGNORECASE)
+    return re.compile(r"(?<![\w-])#?" + r"[-\u2010-\u2015\s./]?".join(parts) + r"(?![\w-])", re.IGNORECASE)
 
 
 def code_match(codes_like: tuple[str, ...], text: str) -> str | None:

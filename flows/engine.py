@@ -483,7 +483,9 @@ def _given_with_the_trigger(run: _Run, config: CollectInputConfig) -> Json | Non
     if config.kind == "text" and not expects_specific_value(config):
         return None
     value = check_answer(config, text)
-    return None if config.kind == "text" and value == text else value  # (no code in it: the sentence itself)
+    if config.kind == "text" and value == text and codes_in(text) != [text]:
+        return None  # no code in it: the sentence itself ("NW-10002" alone is the code, asked for again: trial of 4 Dec)
+    return value
 
 
 def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> None:

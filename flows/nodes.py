@@ -575,6 +575,8 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
         if text.isascii() and text.isdigit() and 1 <= int(text) <= len(config.choices):
             return config.choices[int(text) - 1]  # "2" picks the second option
         return None
+    if expects_specific_value(config):
+        text = _DASHES.sub("-", text)  # "NW–10003" typed with a dash the keyboard made long
     if expects_specific_value(config) and fields.EMAIL.search(text) and not codes_in(fields.EMAIL.sub(" ", text)):
         # an email address is no order number or code: "jean@gmail.com" at the order number's question was "looked
         # up" as one (trial of 4 Dec); the question is asked again
@@ -590,6 +592,8 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
             return codes[-1] if _CORRECTS.search(normalize(text)) else None
     return text
 
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 # Words that correct what was just said ("sorry, I meant", "perdón, quise decir", "ich meinte"), accent-folded
 _CORRECTS = re.compile(r"\b(?:sorry|i\s+mean|i\s+meant|no\s+wait|correction|perdon|perdona|quise\s+decir|quiero\s+decir"

@@ -237,6 +237,18 @@ def _message_trigger(conversation: Conversation, message: Message) -> Callable[[
     detected: set[str] | None = None
     attributes = conversation.contact.attributes or {}
 
+    for_the_team: bool | None = None
+
+    def goes_to_the_team() -> bool:
+        """The assistant reads the message as one for a person: asked for, upset, or on a restricted topic."""
+        nonlocal for_the_team
+        if for_the_team is None:
+            seen = ai.reading(workspace=conversation.workspace, text=message.body,
+                              history=conversation_selectors.message_history(conversation=conversation,
+                                                                             before=message.pk))
+            for_the_team = seen is not None and (seen.wants_person or seen.upset or bool(seen.topic))
+        return for_the_team
+
     def fires(flow: Flow, trigger: Trigger) -> str | None:
         nonlocal detected
         if trigger.kind == "keywords":
@@ -244,7 +256,9 @@ def _message_trigger(conversation: Conversation, message: Message) -> Callable[[
             if keyword:
                 return f"the message mentions “{keyword}”"
             code = code_match(trigger.codes_like, message.body)
-            return f"{CODE_GIVEN} “{code}”" if code else None
+            # a code says which order, not what the visitor wants: "you charged me twice for order NW-10003" is a
+            # billing dispute for the team, not the order's status (trial of 4 Dec)
+            return f"{CODE_GIVEN} “{code}”" if code and not goes_to_the_team() else None
         if trigger.kind == "intent":
             if trigger.examples and examples_match(trigger.examples, message.body):
                 return f"the message matches the intent “{trigger.intent}”"

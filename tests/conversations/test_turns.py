@@ -762,6 +762,33 @@ def test_a_message_giving_an_order_number_starts_the_order_flow_whatever_its_wor
     assert handoff_of(conversation) is None
 
 
+@pytest.mark.parametrize("text, number", [("NW-10002", "NW-10002"), ("NW–10003", "NW-10003")])
+def test_an_order_number_alone_is_looked_up_not_asked_for(shop, conversation, text, number):
+    # trial of 4 Dec: "NW-10002" as a first message got "What's your order number?"; "NW–10003" with a long dash was
+    # handed off
+    workspace, _, _ = shop
+    code_flow(workspace)
+    say(conversation, text)
+    assert [m.body for m in conversation.messages.exclude(sender_type="visitor")] == [f"Order {number} is on its way."]
+
+
+@pytest.mark.parametrize("text", ["you charged me twice for order NW-10003", "I want to talk to a person about NW-10003"])
+def test_an_order_number_does_not_keep_a_message_for_the_team_from_it(shop, conversation, text):
+    # trial of 4 Dec: "you charged me twice for order NW-10003" got the order's status and no person
+    from flows.models import FlowRun
+
+    workspace, policy, agent = shop
+    billing = factories.TeamFactory(workspace=workspace, name="Billing")
+    factories.AgentFactory(workspace=workspace, teams=[billing])
+    factories.RestrictedTopicFactory(policy=policy, name="Billing disputes", keywords=["charged twice"],
+                                     target_kind="team", target_team=billing)
+    code_flow(workspace)
+    say(conversation, text)
+    handoff = handoff_of(conversation)
+    assert handoff is not None and not FlowRun.objects.filter(conversation=conversation).exists()
+    assert "NW-10003" in handoff.reason or "NW-10003" in handoff.summary, "the agent reads which order"
+
+
 def test_what_else_a_message_giving_an_order_number_asks_is_answered_too(shop, conversation):
     workspace, _, _ = shop
     code_flow(workspace)
