@@ -304,7 +304,13 @@ _CALL_ME = re.compile(
     r"|\b(?:puede\w*|podri\w*|quiero|quisiera|necesito|por\s+favor)\s+(?:\S+\s+){0,4}?"
     r"(?:llamarme|me\s+llam(?:e|en|a|as)\b|devolverme\s+la\s+llamada)"
     r"|\b(?:kann|konnen|konnte\w*|bitte|mochte)\s+(?:\S+\s+){0,4}?(?:zuruckrufen|anrufen)\b|\brufen\s+sie\s+mich\s+(?:bitte\s+)?(?:zuruck|an)\b"
-    r"|\b(?:pode\w*|poderi\w*|quero|queria|preciso|por\s+favor)\s+(?:\S+\s+){0,4}?(?:me\s+ligar|ligar\s+para\s+mim|retornar\s+a\s+ligacao)")
+    r"|\b(?:pode\w*|poderi\w*|quero|queria|preciso|por\s+favor)\s+(?:\S+\s+){0,4}?(?:me\s+ligar|ligar\s+para\s+mim|retornar\s+a\s+ligacao)"
+    # "Ich hätte gern einen Rückruf" got the returns article, "¿Me podéis llamar?", "Pouvez-vous me rappeler ?", "Podem
+    # ligar-me?" nothing (trial of 4 Dec)
+    r"|\b(?:hatte|mochte|will|brauche|bitte\s+um|wunsche)\s+(?:\S+\s+){0,2}?ruckruf\b|\bruckruf\s+bitte\b"
+    r"|\bme\s+(?:pueden|puede|podeis|podrian|podria|podrias|puedes)\s+llamar\b|\bllamadme\b"
+    r"|\b(?:pouvez|pourriez|peux|pourrais)[\s-](?:vous|tu)\s+me\s+(?:rappeler|telephoner|appeler)\b|\brappelez[\s-]moi\b"
+    r"|\b(?:podem|pode|podiam|podia|poderiam|poderia)\s+(?:\S+\s+){0,3}?ligar[\s-]me\b|\bliguem[\s-]me\b")
 
 
 def asks_for_a_call(text: str) -> bool:

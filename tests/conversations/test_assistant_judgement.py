@@ -293,6 +293,10 @@ def test_someone_sought_to_help_is_a_request(bot: Assistant, text: str, asks: bo
     ("Could one of your staff phone me this afternoon?", True), ("I'd like to book a call back", True),
     ("¿Podrían llamarme al móvil?", True), ("Können Sie mich morgen anrufen?", True),
     ("Por favor, podem me ligar hoje?", True),
+    # trial of 4 Dec: the returns article, or nothing
+    ("Ich hätte gern einen Rückruf", True), ("¿Me podéis llamar esta tarde?", True),
+    ("Pouvez-vous me rappeler ?", True), ("Podem ligar-me amanhã?", True),
+    ("Ich habe einen Rückruf verpasst, wer hat angerufen?", False), ("El mensajero me llamó ayer", False),
     ("Why did your courier call me at 6am?", False), ("Please don't call me, email is fine", False),
     ("I'll call you back when I find the receipt", False)])
 def test_a_call_asked_for_is_a_request_for_a_person(bot: Assistant, text: str, asks: bool) -> None:
