@@ -53,11 +53,13 @@ _POINTS_BACK = re.compile(r"\b(?:it|one|that|this|them|those|there|eso|esto|ello
 _THEY = re.compile(r"\b(?:they|these|ellos|ellas|estos|estas|ils|elles|eles|elas)\b")  # "how much do they cost?"
 # "and to Germany?", "what about Norway?", "¿y a Alemania?", "et pour la Suisse ?" after a question with a place or a
 # thing after a preposition ("How long does shipping take to Portugal?"): the same question about the new one
-SLOT_PREPOSITIONS = {"en": "to|for|in|into|from|with|of", "es": "a|al|para|en|con|de|desde",
-                     "fr": "à|au|aux|pour|en|avec|de|du|des", "de": "nach|für|in|zu|mit|von|aus",
-                     "pt": "a|ao|para|em|no|na|com|de|do|da"}
+SLOT_PREPOSITIONS = {"en": "to|for|in|into|from|with|of|on", "es": "a|al|para|en|con|de|desde|sobre",
+                     "fr": "à|au|aux|pour|en|avec|de|du|des|sur", "de": "nach|für|in|zu|mit|von|aus|auf",
+                     "pt": "a|ao|para|em|no|na|com|de|do|da|sobre"}
+# ("warranty on tents" then "and what about backpacks?" was not read as the same question: trial of 4 Dec)
+_ABOUT = r"(?:and\s+)?(?:what about|how about)|y qu[eé] tal|e quanto a|et quid de|und was ist mit"
 _NEW_SLOT = {lang: re.compile(
-    r"^\W*(?:(?P<connector>and|what about|how about|y qu[eé] tal|y|e quanto a|et|e|und was ist mit|und)\b)?\s*"
+    rf"^\W*(?:(?P<connector>{_ABOUT}|and|y|et|e|und)\b)?\s*"
     rf"(?:(?P<prep>{preps})\s+)?(?P<slot>[^?!.,;:]{{2,40}}?)\s*[?!.]*\s*$", re.IGNORECASE)
     for lang, preps in SLOT_PREPOSITIONS.items()}
 _SLOT_END = re.compile(r"\s*(?:[?!.,;:]|$)")
@@ -319,12 +321,13 @@ def _with_new_slot(before: str, follow: str, lang: str) -> tuple[str, str] | Non
     m = _NEW_SLOT[lang if lang in _NEW_SLOT else "en"].match(follow)
     # the question before may go without its mark: "how long does shipping take to spain and how much is it"
     asked = [q for q in sentences(before) if "?" in q or _ASKS_UNMARKED.match(q)]
-    if not m or len(follow.split()) > FOLLOW_UP_WORDS or not asked:
-        return None
+    if not m or len([w for w in follow.split() if re.search(r"\w", w)]) > FOLLOW_UP_WORDS or not asked:
+        return None  # (a "?" spaced off, as French writes it, is no word: "et pour les sacs à dos ?")
     slot, prep = m.group("slot").strip(), m.group("prep")
     if not (m.group("connector") or prep) or len(slot.split()) > 4:
         return None
-    if not prep and not all(w[:1].isupper() for w in slot.split()):
+    about = bool(re.fullmatch(_ABOUT, m.group("connector") or "", re.IGNORECASE))
+    if not prep and not about and not all(w[:1].isupper() for w in slot.split()):
         return None
     question = asked[-1]
     preps = SLOT_PREPOSITIONS.get(lang, SLOT_PREPOSITIONS["en"])

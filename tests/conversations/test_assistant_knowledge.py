@@ -727,6 +727,9 @@ def _conversation(bot: Assistant, lang: str, *messages: str):
     # "e tenho de pagar o envio?" after a return got the shipping price, not what a return costs
     ("pt", ["Quero devolver umas botas, são pequenas demais", "e tenho de pagar o envio?"], "Returns and exchanges",
      "6,95"),
+    # "and what about backpacks?" after the warranty on tents was handed off; "et pour les sacs à dos ?" got returns
+    ("en", ["What's your warranty on tents?", "and what about backpacks?"], "Product warranty", "backpacks"),
+    ("fr", ["Quelle est la garantie sur les tentes ?", "et pour les sacs à dos ?"], "Product warranty", "sacs à dos"),
 ])
 def test_a_follow_up_is_asked_of_what_the_visitor_was_asking_about(lang, messages, article, passage) -> None:
     bot = demo_shop(translated=True)
