@@ -438,6 +438,11 @@ def says_more_than_the_request(text: str) -> bool:
         for c in clauses)
 
 
+# Saying there is nothing more ("that's all", "eso es todo", "c'est tout", "das war's", "era isso"), normalized
+_THATS_ALL = re.compile(r"\b(?:that'?s\s+(?:all|it)|that\s+is\s+all|nothing\s+else|eso\s+es\s+todo|nada\s+mas|c'est\s+tout"
+                        r"|rien\s+d'autre|das\s+war'?s|nichts\s+weiter|e\s+isso|era\s+isso|mais\s+nada)\b")
+
+
 def withdraws(text: str) -> bool:
     """Whether the message withdraws a handoff (or the offer of one): "never mind", "I found it", "olvídalo"."""
     return bool(WITHDRAW.match(normalize(text)))
@@ -636,7 +641,9 @@ class _Turn:
     def _confirmed(self, decision: Decision) -> TurnPlan:
         """"That answered my question" after an answer resolves the conversation at once; before any, it is thanks."""
         if not any(t.startswith(ANSWERED) for t in self.memory.tried):
-            return self._reply(decision, phrase("thanks", self.lang))
+            # "thanks, that's all" is done: no "anything else?" (trial of 4 Dec, after an order's status)
+            return self._reply(decision, phrase("goodbye" if _THATS_ALL.search(normalize(self.text)) else "thanks",
+                                                self.lang))
         self.memory = replace(self.memory, problem_answered=True).with_tried("the visitor confirmed the answer")
         return replace(self._reply(decision, phrase("answer_confirmed", self.lang)), resolve=True)
 

@@ -950,6 +950,14 @@ def test_a_confirmation_before_any_answer_resolves_nothing(bot):
     assert not plan.resolve and plan.handoff is None and plan.memory.pending is None
 
 
+@pytest.mark.parametrize("text, lang, says", [("thanks, that's all", "en", "Thanks for reaching out."),
+                                              ("gracias, eso es todo", "es", "Gracias por escribirnos.")])
+def test_that_is_all_is_a_goodbye_not_a_question_whether_there_is_more(bot, text, lang, says):
+    # trial of 4 Dec: "thanks, that's all" got "Is there anything else I can help with?"
+    plan = RealChat(balanced(EMAIL), bot=bot).say(text)
+    assert reply(plan).startswith(says) and not plan.resolve and plan.handoff is None
+
+
 @pytest.mark.parametrize("text, says", [("?", "Sorry, I didn't quite get that."), ("...", "Sorry, I didn't quite get that."),
                                         ("👍", "All right."),
                                         # keys typed along a row (re-trial of 2 Dec: handed off)
