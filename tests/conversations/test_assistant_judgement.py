@@ -527,6 +527,17 @@ def test_a_question_about_the_warranty_is_upset_only_in_upset_words(bot: Assista
     assert bot.analyze(text).frustration.fired == upset, bot.analyze(text).frustration
 
 
+@pytest.mark.parametrize("text, upset", [
+    ("Quero devolver umas botas, são pequenas demais", False),  # trial of 4 Dec: "Sinto muito que isso seja frustrante"
+    ("these boots are too small, I want to return them", False), ("Die Jacke ist zu eng, kann ich sie umtauschen?", False),
+    ("These boots are way too small and your sizing chart is a joke, I want to return this garbage", True),
+    ("As botas são pequenas demais, que porcaria, quero devolver já", True),
+])
+def test_something_that_does_not_fit_is_no_complaint_but_rude_words_around_it_are(bot: Assistant, text: str,
+                                                                                   upset: bool) -> None:
+    assert bot.analyze(text).frustration.fired == upset, bot.analyze(text).frustration
+
+
 @pytest.mark.parametrize("text", ["The zip of my tent broke after two weeks, I'd like to file a warranty claim",
                                   "Quiero hacer una reclamación de garantía por mi mochila"])
 def test_a_warranty_claim_is_no_complaint(bot: Assistant, text: str) -> None:
