@@ -605,6 +605,17 @@ class Assistant:
         both = self.knowledge.score(together, together_emb, together_m, lang)
         if not (first and both):
             return None
+        if not pointed and (places := places_named(before)):
+            # a price or time of something else, asked of the same place ("How much does a return cost?" after
+            # delivery to France got the shipping price: re-trial of 4 Dec): its own article, sure of itself with the
+            # place, answers
+            own_q = f"{follow} {' '.join(places)}"
+            own_emb, own_m = self._vectors(own_q, lang)
+            own = self._by_place(own_q, own_q, self.knowledge.score(own_q, own_emb, own_m, lang), lang, own_emb, own_m)
+            if own and own[0][1] >= self.kb_threshold and own[0][0] != first[0][0]:
+                follow_emb, follow_m = self._vectors(follow, lang)
+                return own[0][0], own[0][1], self.knowledge.best_passage_for(
+                    own[0][0], follow, follow_emb, lang, follow_m, detail=True), own_emb
         if first[0][0] == both[0][0] and both[0][1] >= self.kb_threshold:
             a, conf = both[0][0], both[0][1]
         elif going_on:

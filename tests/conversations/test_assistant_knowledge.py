@@ -730,6 +730,10 @@ def _conversation(bot: Assistant, lang: str, *messages: str):
     # "and what about backpacks?" after the warranty on tents was handed off; "et pour les sacs à dos ?" got returns
     ("en", ["What's your warranty on tents?", "and what about backpacks?"], "Product warranty", "backpacks"),
     ("fr", ["Quelle est la garantie sur les tentes ?", "et pour les sacs à dos ?"], "Product warranty", "sacs à dos"),
+    # re-trial of 4 Dec: a return's price after delivery to France got the shipping price
+    ("en", ["How long does delivery to France take?", "How much does a return cost?"], "Returns and exchanges",
+     "6.95 euros"),
+    ("en", ["how long to the US?", "and is shipping free?"], "International shipping", ""),
 ])
 def test_a_follow_up_is_asked_of_what_the_visitor_was_asking_about(lang, messages, article, passage) -> None:
     bot = demo_shop(translated=True)
