@@ -793,12 +793,15 @@ _SEND_BACK = re.compile(
     r"|retourner|renvoyer|echanger|echange|retour|zuruckgeben|zuruckschicken|zurucksenden|umtauschen|umtausch)\w*")
 
 
-def without_what_does_not_fit(text: str) -> str:
-    """The message as written without its words saying what does not fit (the classifiers read text as written)."""
+def without_plain_words(text: str) -> str:
+    """The message as written without its words saying what does not fit or naming the warranty, which the
+    classifiers read as dissatisfied on their own (they read text as written)."""
     folded = "".join(unicodedata.normalize("NFD", c)[0].lower() if len(unicodedata.normalize("NFD", c)[0].lower()) == 1
                      else c for c in text)  # one character for one: the spans found map back to the text
     kept, at = [], 0
-    for m in _DOES_NOT_FIT.finditer(folded):
+    for m in sorted([*_DOES_NOT_FIT.finditer(folded), *_WARRANTY_WORD.finditer(folded)], key=lambda m: m.start()):
+        if m.start() < at:
+            continue
         kept.append(text[at:m.start()])
         at = m.end()
     return re.sub(r"\s+", " ", " ".join([*kept, text[at:]])).strip()

@@ -404,11 +404,12 @@ class Assistant:
         dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb,
                                                 plain_question=d.asks_about_warranty(text)) \
             if smalltalk != "bot_question" and not asks_if_someone_is_there(text) and not details_only else NO_SIGNAL
-        if dissatisfied.fired and d.asks_to_send_back_what_does_not_fit(text):
-            # "Quero devolver umas botas, são pequenas demais" read as dissatisfied (0.64) and got "Sorry that this is
-            # frustrating" (trial of 4 Dec): what does not fit is no complaint; the rest of the message is read alone
-            # ("…your sizing chart is a joke, I want to return this garbage" still is one)
-            rest = d.without_what_does_not_fit(text)
+        if dissatisfied.fired and (d.asks_to_send_back_what_does_not_fit(text) or d.asks_about_warranty(text)):
+            # "Quero devolver umas botas, são pequenas demais" read as dissatisfied (0.64), "Quelle est la garantie sur
+            # les tentes ?" with a voter sure of it, and got "Sorry that this is frustrating" (trials of 4 Dec): what
+            # does not fit, or the warranty, is no complaint; the rest of the message is read alone ("…your sizing
+            # chart is a joke, I want to return this garbage" still is one)
+            rest = d.without_plain_words(text)
             r_emb = self.encoder.encode_one(rest) if self.encoder is not None else None
             r_m = self.ml_encoder.encode_one(rest) if self.ml_encoder is not None else None
             dissatisfied = d.detect_dissatisfaction(self.models, r_m, self.models.lexical.transform([rest]), r_emb,

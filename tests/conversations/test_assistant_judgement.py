@@ -519,6 +519,7 @@ def test_a_defect_reported_with_a_question_about_the_remedy_is_not_frustration(b
 @pytest.mark.parametrize("text, upset", [
     ("quelle est la garantie sur vos produits", False), ("wie lange garantie habt ihr auf rucksäcke", False),
     ("¿qué garantía tienen vuestros productos?", False),
+    ("Quelle est la garantie sur les tentes ?", False),  # re-trial of 4 Dec: "Je suis désolé que ce soit frustrant"
     ("what kind of garbage warranty is this?", True), ("pourquoi votre garantie est-elle si nulle ?", True),
 ])
 def test_a_question_about_the_warranty_is_upset_only_in_upset_words(bot: Assistant, text: str, upset: bool) -> None:
