@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from conversations import knowledge
 from conversations.assistant.extract import extract_field
-from conversations.assistant.text import normalize
+from conversations.assistant.text import normalize, sentences
 from conversations.assistant.types import Analysis, KBAnswer, Turn
 from conversations.assistant.phrases import phrase
 from conversations.turn_plan import DECLINE, WHY_ASKED, asks_after_withdrawing, leaves_a_question
@@ -144,14 +144,16 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
 
 def ai_answer_besides(*, workspace: Workspace, text: str, flow_name: str, history: list | None = None) -> AIAnswer | None:
     """The assistant's knowledge-base answer to `text`, unless it is the article the flow's name leads to (what the
-    flow is for: "Where's my stuff? order nw-10001" needs no tracking article after the order's status)."""
-    answer = _analyze(workspace, text, history).answer
-    if answer is None:
-        return None
+    flow is for: "Where's my stuff? order nw-10001" needs no tracking article after the order's status). A message of
+    several sentences is answered by the first of them the flow is not for ("Where is order NW-10001? Also, how much
+    does shipping to France cost?" got the status alone: re-trial of 4 Dec)."""
     own = _analyze(workspace, flow_name, None).answer
-    if own is not None and own.article_id == answer.article_id:
-        return None
-    return AIAnswer(text=answer.text, metadata=_answer_metadata(answer))
+    parts = [text, *(sentences(text) if len(sentences(text)) > 1 else [])]
+    for part in parts:
+        answer = _analyze(workspace, part, history).answer
+        if answer is not None and (own is None or own.article_id != answer.article_id):
+            return AIAnswer(text=answer.text, metadata=_answer_metadata(answer))
+    return None
 
 
 def _analyze(workspace: Workspace, text: str, history: list | None) -> Analysis:

@@ -805,6 +805,11 @@ def test_what_else_a_message_giving_an_order_number_asks_is_answered_too(shop, c
     say(other, "Where's my stuff? order nw-10001")  # the tracking article is what the flow is for: not said on top
     assert [m.body for m in other.messages.exclude(sender_type="visitor")] == ["Order nw-10001 is on its way."]
 
+    two = factories.ConversationFactory(workspace=workspace)
+    say(two, "Where is my order NW-10001? Also, can I pay with PayPal?")  # re-trial of 4 Dec: the status alone
+    texts = [m.body for m in two.messages.exclude(sender_type="visitor").order_by("id")]
+    assert texts[0] == "Order NW-10001 is on its way." and len(texts) == 2 and "PayPal" in texts[1], texts
+
     email = factories.ConversationFactory(workspace=workspace)
     say(email, "my address is nw-10001@example.com")  # a code inside an address starts nothing
     assert not any("on its way" in m.body for m in email.messages.exclude(sender_type="visitor"))
