@@ -815,6 +815,9 @@ class _Turn:
     def _signals(self, known: Mapping[str, str], *, gathering_for: str | None) -> TurnSignals:
         a, m = self.analysis, self.memory
         called = self._phone_to_call(known)  # a call asked for and a number to call: no email needed
+        if called and not m.gathered.get(PHONE_INSTEAD) and called != self.facts.contact.get("phone", "") \
+                and not any(f.kind == "phone" and f.name in known for f in self.policy.fields):
+            self.memory = m = replace(m, gathered={**m.gathered, PHONE_INSTEAD: called})  # the agent reads it
         missing = tuple(f.name for f in self.policy.fields
                         if f.required and f.name not in known and f.name not in m.skipped
                         and m.asks.get(f.name, 0) < ASK_LIMIT and not (called and f.kind == "email"))
@@ -871,6 +874,9 @@ class _Turn:
         phones = [self.memory.gathered.get(PHONE_INSTEAD, "")]
         phones += [value for name, value in known.items() if (spec := self._field(name)) and spec.kind == "phone"]
         phones.append(self.facts.contact.get("phone", ""))
+        # given with the request ("Please call me back on +34 600 111 222" was asked for its number: re-trial of 4 Dec)
+        phones += [given_detail("phone", t) or "" for t in [self.text, *reversed(
+            [t.text for t in self.facts.history if t.sender == "visitor"][-3:])]]
         return next((p for p in phones if p and validate_field("phone", p, None)), "")
 
     def _field(self, name: str) -> FieldSpec | None:

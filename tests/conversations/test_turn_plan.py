@@ -1148,6 +1148,13 @@ def test_a_call_asked_for_when_the_number_is_known_is_handed_off_without_asking_
     assert plan.handoff is not None and not any("email" in r.text for r in plan.replies)
 
 
+@pytest.mark.parametrize("text", ["Please call me back on +34 600 111 222", "¿Me podéis llamar al 600 111 222?"])
+def test_a_call_asked_for_with_the_number_is_handed_off_without_asking_for_it(bot, text):
+    # re-trial of 4 Dec: "What phone number can our team call you on?", then "That doesn't look like a phone number"
+    plan = RealChat(balanced(EMAIL), bot=bot).say(text)
+    assert plan.handoff is not None and plan.handoff.gathered["phone"].replace(" ", "").endswith("600111222")
+
+
 def test_a_number_that_is_no_number_is_asked_again_as_a_number():
     chat = Chat(balanced(EMAIL))
     chat.say("please call me", human=True, call=True)
