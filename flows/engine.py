@@ -496,6 +496,13 @@ def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> N
         run.log(f"{config.variable} already known, skipped the question")
         run.follow(node)
         return
+    if (node.id not in run.passed_inputs and run.started_now and config.kind == "text"
+            and several_values(config, run.inbound.text or "")):
+        # "What's the status of NW-10001 and NW-10002?" was asked for its order number (re-trial of 4 Dec)
+        run.emit(SendMessage(several_hint(config.kind, language_of(config, run.inbound.language)), config.choices))
+        run.log(f"asked which {config.variable} of several")
+        run.wait(node, "waiting_input")
+        return
     run.emit(SendMessage(render(config.question, run.variables, run.contact()), config.choices))
     run.log(f"asked for {config.variable}")
     run.wait(node, "waiting_input")

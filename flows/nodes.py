@@ -641,7 +641,8 @@ _NOT_A_CODE = frozenset({
     "ok", "okay", "k", "kk", "sure", "yes", "yeah", "yep", "yup", "no", "nope", "wait", "hmm", "hm", "um", "uh", "hi",
     "hello", "hey", "thanks", "thx", "ty", "alright", "right", "fine", "cool", "great", "one", "sec", "moment",
     "vale", "sí", "si", "claro", "espera", "momento", "hola", "gracias", "oui", "non", "attends", "merci", "bonjour",
-    "ja", "nein", "moment", "danke", "hallo", "sim", "não", "nao", "obrigado", "obrigada", "olá", "ola"})
+    "ja", "nein", "moment", "danke", "hallo", "sim", "não", "nao", "obrigado", "obrigada", "olá", "ola",
+    "both", "all", "ambos", "ambas", "todos", "beide", "alle", "tous", "toutes"})  # "both" at "which one?" (re-trial)
 
 
 def looks_like_value(text: str, *, bare_word: bool = True) -> bool:

@@ -239,6 +239,16 @@ def test_an_email_address_at_the_order_numbers_question_is_no_number_and_answers
     assert with_code.state.variables["order_number"] == "NW-10002"
 
 
+def test_two_numbers_in_the_message_that_starts_the_flow_are_asked_about_and_both_is_no_number() -> None:
+    # re-trial of 4 Dec: "What's the status of NW-10001 and NW-10002?" got "What's your order number?", and "both"
+    # was looked up as an order number
+    step = advance(ORDERS, RunState(), Inbound(text="What's the status of NW-10001 and NW-10002?"), flow_name="Orders")
+    assert sent(step) == ["You gave more than one there: which one do you mean?"]
+    assert step.state.status == "waiting_input"
+    assert "order_number" not in answer(ORDERS, step.state, "both", Reading()).state.variables
+    assert answer(ORDERS, step.state, "the second, NW-10002", Reading()).state.variables["order_number"] == "NW-10002"
+
+
 def test_a_number_corrected_in_the_same_message_is_the_one_it_corrects_to_and_two_are_asked_about() -> None:
     # trial of 4 Dec: "NW-10001, perdón, quise decir NW-10002" was looked up whole: "No order NW-10001, perdón, …"
     corrected = answer(ORDERS, waiting(ORDERS), "NW-10001, perdón, quise decir NW-10002", Reading())
