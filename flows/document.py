@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, get_args
@@ -133,6 +134,7 @@ _EXAMPLE_CODE = re.compile(r"[A-Za-z0-9]+(?:[-\s./#][A-Za-z0-9]+)*")
 _CODE_PARTS = re.compile(r"[A-Za-z]+|\d+")
 
 
+@lru_cache(maxsize=256)  # read on every visitor message, for each flow a code starts
 def code_shape(example: str) -> re.Pattern[str] | None:
     """The codes shaped like `example`, as visitors type them: the same letters in any case, as many digits, any or
     no separator between the parts ("NW-10001" finds "nw 10002", "NW10003", "#NW-10004"). None: not an example."""

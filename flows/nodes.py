@@ -575,13 +575,14 @@ def check_answer(config: CollectInputConfig, text: str) -> Json | None:
         if text.isascii() and text.isdigit() and 1 <= int(text) <= len(config.choices):
             return config.choices[int(text) - 1]  # "2" picks the second option
         return None
-    if expects_specific_value(config):
-        text = _DASHES.sub("-", text)  # "NW–10003" typed with a dash the keyboard made long
-    if expects_specific_value(config) and fields.EMAIL.search(text) and not codes_in(fields.EMAIL.sub(" ", text)):
+    if not expects_specific_value(config):
+        return text
+    text = _DASHES.sub("-", text)  # "NW–10003" typed with a dash the keyboard made long
+    if fields.EMAIL.search(text) and not codes_in(fields.EMAIL.sub(" ", text)):
         # an email address is no order number or code: "jean@gmail.com" at the order number's question was "looked
         # up" as one (trial of 4 Dec); the question is asked again
         return None
-    if expects_specific_value(config) and len(text.split()) > 1:
+    if len(text.split()) > 1:
         # "my order number is NW 10002", "es el A1234": the one code in the sentence, as written
         codes = codes_in(text)
         if len(codes) == 1:

@@ -148,8 +148,8 @@ def ai_answer_besides(*, workspace: Workspace, text: str, flow_name: str, histor
     several sentences is answered by the first of them the flow is not for ("Where is order NW-10001? Also, how much
     does shipping to France cost?" got the status alone: re-trial of 4 Dec)."""
     own = _analyze(workspace, flow_name, None).answer
-    parts = [text, *(sentences(text) if len(sentences(text)) > 1 else [])]
-    for part in parts:
+    said = sentences(text)
+    for part in [text, *(said if len(said) > 1 else [])]:
         answer = _analyze(workspace, part, history).answer
         if answer is not None and (own is None or own.article_id != answer.article_id):
             return AIAnswer(text=answer.text, metadata=_answer_metadata(answer))
