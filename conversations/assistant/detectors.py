@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 
-from .human_request import (_fold, asks_for_a_real_person, asks_for_someone_else, asks_if_someone_is_there, asks_in_a_word,
+from .human_request import (fold_in_place, asks_for_a_real_person, asks_for_someone_else, asks_if_someone_is_there, asks_in_a_word,
                             names_a_person, split_clauses)
 from .models import DetectorModels
 from .text import normalize, sentences, words
@@ -795,7 +795,7 @@ _SEND_BACK = re.compile(
 def without_plain_words(text: str) -> str:
     """The message as written without its words saying what does not fit or naming the warranty, which the
     classifiers read as dissatisfied on their own (they read text as written)."""
-    folded = _fold(text)  # one character for one: the spans found map back to the text
+    folded = fold_in_place(text)  # one character for one: the spans found map back to the text
     kept, at = [], 0
     for m in sorted([*_DOES_NOT_FIT.finditer(folded), *_WARRANTY_WORD.finditer(folded)], key=lambda m: m.start()):
         if m.start() < at:

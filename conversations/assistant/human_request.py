@@ -200,7 +200,7 @@ _IN_A_WORD = re.compile(rf"^\W*(?:(?:{_COURTESY})\W+)*(?:{_PERSON_NOUN}|{_ESCALA
 def asks_in_a_word(text: str) -> bool:
     """The whole message, or one of its sentences, names a person to be handed to ("agent",
     "operador por favor", "I've asked three times. Human. Now.")."""
-    return any(len(part) <= 60 and _IN_A_WORD.match(_fold(part)) for part in [text, *sentences(text)])
+    return any(len(part) <= 60 and _IN_A_WORD.match(fold_in_place(part)) for part in [text, *sentences(text)])
 
 
 # "Is anyone there?", "Is a real person reading this?", "¿Hay alguien ahí?", "Ist da jemand?": asking
@@ -253,7 +253,7 @@ def asks_for_a_real_person(kept: str) -> bool:
 
 
 def _in_a_clause_without_negation(pattern: re.Pattern, kept: str) -> bool:
-    return any(pattern.search(c.strip()) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(_fold(kept)))
+    return any(pattern.search(c.strip()) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(fold_in_place(kept)))
 
 
 # Someone else, someone to talk to, a department, "manual" service: said to a bot, each asks for a person.
@@ -358,7 +358,7 @@ def asks_if_someone_is_there(text: str) -> bool:
     """A sentence of the message asks whether a person is there at all ("Is anyone there?",
     "Il y a quelqu'un ?"); every language's wording is tried, as a short question's language is
     often misread."""
-    folded = [_fold(part) for part in sentences(text)]
+    folded = [fold_in_place(part) for part in sentences(text)]
     return any(pattern.search(part) for part in folded for pattern in _SOMEONE_THERE.values())
 
 
@@ -380,7 +380,7 @@ class Clauses:
                     or self.other_senses)
 
 
-def _fold(text: str) -> str:
+def fold_in_place(text: str) -> str:
     """Lower case without accents, one character for one (so positions map back to the text)."""
     out = []
     for ch in text.replace("\u2019", "'").replace("\u2018", "'"):
@@ -420,7 +420,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
         clause = raw.strip()
         if not clause:
             continue
-        folded = _fold(clause)
+        folded = fold_in_place(clause)
         if _BOT_QUESTION.search(folded):
             bot_questions.append(clause)
             continue
@@ -451,4 +451,4 @@ _NAMES_A_PERSON = re.compile(rf"\b(?:{_PERSON})\b")
 
 def names_a_person(text: str) -> bool:
     """A word for someone to be handed to ("agent", "alguien", "Mitarbeiter") or for handing over."""
-    return bool(_NAMES_A_PERSON.search(_fold(text)))
+    return bool(_NAMES_A_PERSON.search(fold_in_place(text)))
