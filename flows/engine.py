@@ -37,6 +37,7 @@ from flows.nodes import (
     NodeConfig,
     ResolveConfig,
     WebhookConfig,
+    as_number,
     as_text,
     check_answer,
     codes_in,
@@ -503,8 +504,11 @@ def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> N
         run.log(f"asked which {config.variable} of several")
         run.wait(node, "waiting_input")
         return
-    run.emit(SendMessage(render(config.question, run.variables, run.contact()), config.choices))
-    run.log(f"asked for {config.variable}")
+    # asked again through a loop ("I couldn't find that order"): its words for asking again, when it has them
+    again = node.id in run.passed_inputs and config.retry_text
+    run.emit(SendMessage(render(config.retry_text if again else config.question, run.variables, run.contact()),
+                         config.choices))
+    run.log(f"asked for {config.variable}" + (" again" if again else ""))
     run.wait(node, "waiting_input")
 
 
@@ -575,11 +579,13 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
     run.retries[node.id] = tries
     question = render(config.question, run.variables, run.contact())
     language = language_of(config, run.inbound.language)
-    several = several_values(config, text)
-    hint = several_hint(config.kind, language) if several else f"{retry_hint(config.kind, language)} {question}"
-    if "?" in text and re.search(r"[^\W\d_]{2}", text) and expects_specific_value(config) and not several:
-        hint = f"{no_answer_hint(language)} {question}"  # a question the articles do not answer, asked instead
-    retry = config.retry_text or hint
+    # two of them, or a question the articles do not answer asked instead: said so, whatever the retry text
+    if several_values(config, text):
+        retry = several_hint(config.kind, language)
+    elif "?" in text and re.search(r"[^\W\d_]{2}", text) and expects_specific_value(config):
+        retry = f"{no_answer_hint(language)} {question}"
+    else:
+        retry = config.retry_text or f"{retry_hint(config.kind, language)} {question}"
     run.emit(SendMessage(render(retry, run.variables, run.contact()), config.choices))
     run.log(f"{config.variable} was not valid, asked again ({tries}/{config.max_retries})")
     run.wait(node, "waiting_input")
@@ -698,6 +704,9 @@ def _condition_holds(run: _Run, condition: Condition) -> bool:
         actual = run.last_message
     if actual is None:
         return False
+    if condition.op == "at_least":
+        number, least = as_number(actual), as_number(condition.value)
+        return number is not None and least is not None and number >= least
     expected = as_text(condition.value).strip().casefold()
     if condition.op == "eq":
         return as_text(actual).strip().casefold() == expected
@@ -786,6 +795,9 @@ def _enter_action(run: _Run, node: Node, config: ActionConfig) -> None:
         run.attributes.update(values)
         run.emit(SetAttributes(MappingProxyType(values)))
         done.append(f"set {', '.join(values)}")
+    for name in config.count:
+        run.variables[name] = int(as_number(run.variables.get(name)) or 0) + 1
+        done.append(f"counted {name}: {run.variables[name]}")
     run.log("; ".join(done))
     run.follow(node)
 

@@ -26,7 +26,7 @@ from flows.graph import Node
 Json: TypeAlias = Any  # a JSON value: str | int | float | bool | None | list | dict
 
 InputKind = Literal["text", "email", "phone", "number", "choice"]
-ConditionOp = Literal["eq", "contains", "matches", "in_office_hours"]
+ConditionOp = Literal["eq", "contains", "matches", "at_least", "in_office_hours"]
 ConditionSource = Literal["variable", "attribute", "message", "office_hours"]
 AITask = Literal["classify", "extract"]
 TargetKind = Literal["user", "team", "specialty"]
@@ -68,7 +68,8 @@ class Condition:
 
     Comparisons forgive what visitors and admins type: `eq` and `contains` ignore case
     (and `eq` surrounding spaces; `contains` on a list means "has this item"), and
-    `matches` is a case-insensitive regex search.
+    `matches` is a case-insensitive regex search. `at_least` compares numbers: an Action's `count` (a loop's
+    tries) is at least the value.
     """
 
     label: str
@@ -122,6 +123,7 @@ class ActionConfig:
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
     set_attributes: Mapping[str, Json] = field(default_factory=dict)
+    count: tuple[str, ...] = ()  # run variables raised by one each time the node runs: a loop's tries
 
 
 @dataclass(frozen=True)
@@ -311,7 +313,7 @@ def _condition(r: _Reader, raw: Any, number: int) -> Condition | None:
         r.invalid(f"{where}: “{label}” is reserved for edges; choose another label.")
     op = cast(ConditionOp, raw.get("op"))
     if op not in get_args(ConditionOp):
-        r.invalid(f"{where}: the operator must be eq, contains, matches or in_office_hours.")
+        r.invalid(f"{where}: the operator must be eq, contains, matches, at_least or in_office_hours.")
         op = "eq"  # keep the label, so its edges are not reported as unknown too
     if op == "in_office_hours":
         value = raw.get("value", True)
@@ -336,6 +338,8 @@ def _condition(r: _Reader, raw: Any, number: int) -> Condition | None:
             re.compile(str(value))
         except re.error as exc:
             r.invalid(f"{where}: “{value}” is not a valid regular expression ({exc}).")
+    elif op == "at_least" and as_number(value) is None:
+        r.invalid(f"{where}: “at least” compares numbers; “{value}” is not one.")
     return Condition(label, op, source, key, value)
 
 
@@ -397,9 +401,13 @@ def _action(r: _Reader) -> ActionConfig:
         add_tags=r.strings("add_tags"),
         remove_tags=r.strings("remove_tags"),
         set_attributes=MappingProxyType(r.mapping("set_attributes")),
+        count=r.strings("count"),
     )
-    if not (config.add_tags or config.remove_tags or config.set_attributes) and not r.problems:
-        r.missing("Add a tag, remove a tag or set an attribute; this action does nothing yet.")
+    for name in config.count:
+        if not VARIABLE_NAME.match(name):
+            r.invalid(f"“{name}” can't be counted: a variable's name is letters, digits and _, not starting with a digit.")
+    if not (config.add_tags or config.remove_tags or config.set_attributes or config.count) and not r.problems:
+        r.missing("Add a tag, remove a tag, set an attribute or count a variable; this action does nothing yet.")
     return config
 
 
@@ -668,6 +676,18 @@ def as_text(value: Json) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def as_number(value: Json) -> float | None:
+    """A number, or a text that is one ("2"); None for anything else (a flag is no number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip()) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def render(text: str, variables: Mapping[str, Json], contact: Mapping[str, Json]) -> str:

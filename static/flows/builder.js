@@ -159,6 +159,7 @@ function summary(type, c) {
       if ((c.add_tags || []).length) parts.push(`+${c.add_tags.join(", +")}`);
       if ((c.remove_tags || []).length) parts.push(`−${c.remove_tags.join(", −")}`);
       if (c.set_attributes && Object.keys(c.set_attributes).length) parts.push(`set ${Object.keys(c.set_attributes).join(", ")}`);
+      if ((c.count || []).length) parts.push(`count ${c.count.join(", ")}`);
       return parts.join("; ") || "(nothing yet)";
     }
     case "webhook": return `POST ${c.url || "(no URL yet)"}`;
@@ -618,6 +619,8 @@ function configFields(node) {
       parts.push(field("Remove tags (comma separated)", bind(control("input", "remove_tags", (c.remove_tags || []).join(", ")), (cfg, el) => { cfg.remove_tags = splitList(el.value); })));
       parts.push(field("Set contact attributes (one “name = value” per line)", bind(control("textarea", "set_attributes", pairs(c.set_attributes)),
         (cfg, el) => { cfg.set_attributes = parsePairs(el.value, true); })));
+      parts.push(field("Count (variables raised by one each time, comma separated)", bind(control("input", "count", (c.count || []).join(", ")), (cfg, el) => { cfg.count = splitList(el.value); }),
+        "A loop's tries: a Branch then tests “is at least”."));
       break;
     case "webhook":
       parts.push(field("URL (POST, JSON)", bind(control("input", "url", c.url, { type: "url", placeholder: "https://…" }), (cfg, el) => { cfg.url = el.value.trim(); })));
@@ -677,7 +680,7 @@ function branchFields(c) {
         key.addEventListener("input", () => editConfig((cfg) => { cfg.conditions[i][source] = key.value.trim(); }));
         row.append(key);
       }
-      const op = control("select", `condition-${i}-op`, cond.op || "eq", { options: [["eq", "equals"], ["contains", "contains"], ["matches", "matches regex"]] });
+      const op = control("select", `condition-${i}-op`, cond.op || "eq", { options: [["eq", "equals"], ["contains", "contains"], ["matches", "matches regex"], ["at_least", "is at least"]] });
       op.addEventListener("change", () => editConfig((cfg) => { cfg.conditions[i].op = op.value; }));
       const value = control("input", `condition-${i}-value`, scalarText(cond.value), { placeholder: "value" });
       value.addEventListener("input", () => editConfig((cfg) => { cfg.conditions[i].value = parseScalar(value.value); }));

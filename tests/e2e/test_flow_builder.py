@@ -259,3 +259,40 @@ def test_a_message_is_translated_in_the_builder_and_the_test_visitor_reads_it_in
     page.get_by_test_id("test-start").click()
     expect(page.get_by_test_id("test-transcript")).to_contain_text("Welcome to Northwind!")
     assert errors == []
+
+
+def test_an_action_counts_tries_and_a_branch_tests_at_least(live_stack, new_context):
+    """A loop that gives the visitor a second try needs a count and a number comparison: both edited in the builder."""
+    base = live_stack["url"]
+    workspace = factories.WorkspaceFactory(name="Northwind")
+    factories.PolicyFactory(workspace=workspace)
+    admin = factories.UserFactory(username="flowadmin", is_staff=True)  # password "pw"
+    factories.AgentFactory(workspace=workspace, user=admin)
+
+    page = new_context(viewport={"width": 1500, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, base, "flowadmin", "pw")
+    page.goto(f"{base}/flows/")
+    expect(page.locator("body")).to_have_attribute("data-builder-ready", "true")
+    page.get_by_test_id("new-flow-name").fill("Lookup tries")
+    page.get_by_test_id("new-flow-create").click()
+    expect(page.get_by_test_id("flow-title")).to_have_text("Lookup tries")
+
+    config = page.get_by_test_id("node-config")
+    page.get_by_test_id("palette-action").click()
+    config.get_by_test_id("config-count").fill("lookup_tries")
+    page.get_by_test_id("palette-branch").click()  # a new branch comes with one condition to fill in
+    config.get_by_test_id("config-condition-0-label").fill("twice")
+    config.get_by_test_id("config-condition-0-key").fill("lookup_tries")
+    config.get_by_test_id("config-condition-0-op").select_option("at_least")
+    config.get_by_test_id("config-condition-0-value").fill("2")
+    expect(page.locator("[data-testid=flow-node][data-node-id=n1]")).to_contain_text("count lookup_tries")
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_test_id("flow-status")).to_have_text("Draft, not published")
+
+    nodes = Flow.objects.get(name="Lookup tries").graph["nodes"]
+    assert nodes[0]["config"]["count"] == ["lookup_tries"]
+    assert nodes[1]["config"]["conditions"] == [{"label": "twice", "variable": "lookup_tries", "op": "at_least",
+                                                 "value": 2}]
+    assert errors == []

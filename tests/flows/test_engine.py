@@ -305,6 +305,49 @@ def test_branch_matches_regex_on_the_message() -> None:
     assert sent(advance(graph, RunState(), Inbound(text="Where is my order?"))) == ["else"]
 
 
+def test_branch_at_least_compares_numbers() -> None:
+    graph = branch_flow({"label": "often", "variable": "tries", "op": "at_least", "value": "2"})
+    assert [sent(advance(graph, RunState(variables={"tries": n}), Inbound())) for n in (1, 2, "3", None)] == [
+        ["else"], ["often"], ["often"], ["else"]]
+
+
+# An order looked up twice: a number not found is asked for again once, then a person takes over.
+LOOKUP_LOOP = flow(
+    ("ask", "collect_input", {"variable": "order", "question": "Your order number?",
+                              "retry_text": "Could you check it and send it again?"}),
+    ("lookup", "branch", {"conditions": [{"label": "found", "variable": "order", "op": "eq", "value": "NW-1"}]}),
+    ("status", "message", {"text": "{{order}} has shipped."}),
+    ("count", "action", {"count": ["tries"]}),
+    ("often", "branch", {"conditions": [{"label": "twice", "variable": "tries", "op": "at_least", "value": 2}]}),
+    ("again", "message", {"text": "I couldn't find {{order}}."}),
+    HANDOFF,
+    edges=[("ask", "lookup", "next"), ("lookup", "status", "found"), ("lookup", "count", "else"),
+           ("count", "often", "next"), ("often", "handoff", "twice"), ("often", "again", "else"),
+           ("again", "ask", "next")],
+)
+
+
+def test_a_loop_asks_again_in_its_retry_words_and_a_count_ends_it() -> None:
+    first = run(LOOKUP_LOOP, "NW-9")
+    assert sent(first) == ["I couldn't find NW-9.", "Could you check it and send it again?"]
+    assert first.state.variables["tries"] == 1 and first.state.status == "waiting_input"
+
+    found = advance(LOOKUP_LOOP, first.state, Inbound(text="NW-1"))
+    assert sent(found) == ["NW-1 has shipped."]
+
+    second = advance(LOOKUP_LOOP, first.state, Inbound(text="NW-8"))
+    assert sent(second) == []
+    assert any(isinstance(e, RequestHandoff) for e in second.effects)
+    assert second.state.variables["tries"] == 2
+
+
+def test_two_values_are_asked_which_one_whatever_the_retry_text() -> None:
+    ask = ("ask", "collect_input", {"variable": "order", "question": "Your order number?",
+                                    "retry_text": "Could you check it and send it again?"})
+    assert sent(run(flow(ask, THANKS), "NW-10001 or NW-10002")) == [
+        "You gave more than one there: which one do you mean?"]
+
+
 def test_branch_on_office_hours() -> None:
     graph = branch_flow({"label": "open", "op": "in_office_hours", "value": True})
     assert sent(run(graph, in_office_hours=True)) == ["open"]

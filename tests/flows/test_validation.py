@@ -177,12 +177,20 @@ def test_branch_condition_with_bad_operator_or_regex() -> None:
     for condition in (
         {"label": "a", "variable": "v", "op": "like", "value": "x"},
         {"label": "a", "message": True, "op": "matches", "value": "(unclosed"},
+        {"label": "a", "variable": "tries", "op": "at_least", "value": "twice"},
     ):
         g = graph(
             [("b", "branch", {"conditions": [condition]}), BYE, HI],
             [("b", "bye", "a"), ("b", "hi", "else")],
         )
         assert only_issue(g, errors_only=True).code == "invalid_config"
+
+
+def test_an_action_counts_variables_by_their_names() -> None:
+    assert validate_graph(graph([HI, ("count", "action", {"count": ["tries"]}), BYE])) == []
+    issue = only_issue(graph([HI, ("count", "action", {"count": ["2 tries"]}), BYE]))
+    assert (issue.node_id, issue.code) == ("count", "invalid_config")
+    assert "can't be counted" in issue.message
 
 
 def test_webhook_url_must_be_http() -> None:

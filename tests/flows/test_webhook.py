@@ -306,12 +306,32 @@ def test_what_else_a_message_giving_an_order_number_asks_is_answered_after_the_l
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_order_status_flow_hands_off_an_unknown_order(workspace, demo_order_flow, deliver, queued):
+def test_demo_order_status_flow_asks_once_more_then_hands_off_an_unknown_order(workspace, demo_order_flow, deliver,
+                                                                                  queued):
+    # a mistyped number was handed to a person at once; now the visitor gets a second try (trial of 4 Dec)
     conversation = ask_the_demo_flow(workspace, deliver, queued, "where is my order?", "NW-99999")
 
-    assert bot_texts(conversation)[-1].startswith("I couldn't find an order NW-99999.")
+    assert bot_texts(conversation)[-2:] == ["I couldn't find an order NW-99999.",
+                                            "Could you check the number and send it again? It looks like NW-10001."]
+    assert not Handoff.objects.filter(conversation=conversation).exists()
+
+    deliver(conversation, "NW-99998")
+    assert run_task(*queued[-1]) == "ok"
+    assert bot_texts(conversation)[-1].startswith("I couldn't find an order NW-99998.")
     handoff = Handoff.objects.get(conversation=conversation)
     assert (handoff.trigger, handoff.target_team.name) == ("flow", "Support")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_order_status_flow_finds_the_corrected_number_on_the_second_try(workspace, demo_order_flow, deliver,
+                                                                            queued):
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "wo ist meine bestellung?", "NW-1001")
+
+    assert bot_texts(conversation)[-1] == "Könnten Sie die Nummer prüfen und noch einmal senden? Sie sieht so aus: NW-10001."
+    deliver(conversation, "NW-10001")
+    assert run_task(*queued[-1]) == "ok"
+    assert bot_texts(conversation)[-1].startswith("Bestellung NW-10001: ")
+    assert not Handoff.objects.filter(conversation=conversation).exists()
 
 
 def test_the_sweep_resends_a_lost_webhook_call(conversation, deliver, order_flow, queued):
@@ -357,8 +377,12 @@ def test_the_demo_order_flow_looks_an_order_up_in_the_visitors_language(workspac
 def test_the_demo_order_flow_hands_off_an_unknown_order_in_spanish(workspace, demo_order_flow, deliver, queued):
     conversation = ask_the_demo_flow(workspace, deliver, queued, "¿dónde está mi pedido?", "NW-99999")
 
+    assert bot_texts(conversation)[-2:] == ["No he encontrado ningún pedido NW-99999.",
+                                            "¿Puedes revisar el número y enviarlo de nuevo? Tiene este aspecto: NW-10001."]
+    deliver(conversation, "NW 99999")
+    assert run_task(*queued[-1]) == "ok"
     texts = bot_texts(conversation)
-    assert texts[-1].startswith("No he encontrado ningún pedido NW-99999."), texts
+    assert texts[-1].startswith("No he encontrado ningún pedido NW 99999. Te paso con alguien"), texts
     assert Handoff.objects.get(conversation=conversation).trigger == "flow"
 
 
