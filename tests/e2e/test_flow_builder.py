@@ -26,6 +26,24 @@ def drag_connect(page: Page, source_node: str, target_node: str, output: str = "
     page.mouse.up()
 
 
+def builder_on_a_new_flow(base: str, new_context, username: str, name: str) -> tuple[Page, list[str]]:
+    """A staff agent of a new workspace opens the builder and creates flow `name`: the page, and its script errors."""
+    workspace = factories.WorkspaceFactory(name="Northwind")
+    factories.PolicyFactory(workspace=workspace)
+    admin = factories.UserFactory(username=username, is_staff=True)  # password "pw"
+    factories.AgentFactory(workspace=workspace, user=admin)
+    page = new_context(viewport={"width": 1500, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, base, username, "pw")
+    page.goto(f"{base}/flows/")
+    expect(page.locator("body")).to_have_attribute("data-builder-ready", "true")
+    page.get_by_test_id("new-flow-name").fill(name)
+    page.get_by_test_id("new-flow-create").click()
+    expect(page.get_by_test_id("flow-title")).to_have_text(name)
+    return page, errors
+
+
 def test_build_test_and_publish_a_three_node_flow(live_stack, new_context):
     base = live_stack["url"]
     workspace = factories.WorkspaceFactory(name="Northwind")
@@ -224,20 +242,7 @@ def test_a_message_is_translated_in_the_builder_and_the_test_visitor_reads_it_in
     """A flow said the same English words to every visitor (trial of 3 Dec): the admin gives a node its words in
     another language, and the test panel's Spanish visitor reads them."""
     base = live_stack["url"]
-    workspace = factories.WorkspaceFactory(name="Northwind")
-    factories.PolicyFactory(workspace=workspace)
-    admin = factories.UserFactory(username="flowadmin3", is_staff=True)  # password "pw"
-    factories.AgentFactory(workspace=workspace, user=admin)
-
-    page = new_context(viewport={"width": 1500, "height": 900}).new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    login(page, base, "flowadmin3", "pw")
-    page.goto(f"{base}/flows/")
-    expect(page.locator("body")).to_have_attribute("data-builder-ready", "true")
-    page.get_by_test_id("new-flow-name").fill("Welcome")
-    page.get_by_test_id("new-flow-create").click()
-    expect(page.get_by_test_id("flow-title")).to_have_text("Welcome")
+    page, errors = builder_on_a_new_flow(base, new_context, "flowadmin3", "Welcome")
     page.get_by_test_id("palette-message").click()
     config = page.get_by_test_id("node-config")
     config.get_by_test_id("config-text").fill("Welcome to Northwind!")
@@ -263,21 +268,7 @@ def test_a_message_is_translated_in_the_builder_and_the_test_visitor_reads_it_in
 
 def test_an_action_counts_tries_and_a_branch_tests_at_least(live_stack, new_context):
     """A loop that gives the visitor a second try needs a count and a number comparison: both edited in the builder."""
-    base = live_stack["url"]
-    workspace = factories.WorkspaceFactory(name="Northwind")
-    factories.PolicyFactory(workspace=workspace)
-    admin = factories.UserFactory(username="flowadmin", is_staff=True)  # password "pw"
-    factories.AgentFactory(workspace=workspace, user=admin)
-
-    page = new_context(viewport={"width": 1500, "height": 900}).new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    login(page, base, "flowadmin", "pw")
-    page.goto(f"{base}/flows/")
-    expect(page.locator("body")).to_have_attribute("data-builder-ready", "true")
-    page.get_by_test_id("new-flow-name").fill("Lookup tries")
-    page.get_by_test_id("new-flow-create").click()
-    expect(page.get_by_test_id("flow-title")).to_have_text("Lookup tries")
+    page, errors = builder_on_a_new_flow(live_stack["url"], new_context, "flowadmin", "Lookup tries")
 
     config = page.get_by_test_id("node-config")
     page.get_by_test_id("palette-action").click()
