@@ -50,8 +50,10 @@ from flows.nodes import (
     parse_node,
     render,
     retry_hint,
+    one_of_the_offered,
     several_hint,
     several_values,
+    values_given,
     why_we_ask,
 )
 from routing.decision import ASK_LIMIT, REASON, TRIGGER
@@ -74,6 +76,8 @@ class RunState:
     visitor message the run saw (Branch "message" conditions and AI Actions read it).
     `passed_inputs` lists the Collect Inputs the run got past: one reached again
     through a loop asks again even if its variable is known, so such a loop waits.
+    `offered` holds the values an answer gave at once ("NW-10001 or NW-10002"), while the
+    visitor is asked which one: "the second one" picks from them.
     """
 
     node_id: str | None = None
@@ -84,6 +88,7 @@ class RunState:
     last_message: str | None = None
     passed_inputs: tuple[str, ...] = ()  # Collect Inputs already answered or skipped
     end_reason: str = ""  # set when finished: completed, handed_off, resolved, step_limit, ...
+    offered: tuple[str, ...] = ()
 
     @property
     def awaiting(self) -> str | None:
@@ -105,6 +110,7 @@ class RunState:
             "last_message": self.last_message,
             "passed_inputs": list(self.passed_inputs),
             "end_reason": self.end_reason,
+            "offered": list(self.offered),
         }
 
     @classmethod
@@ -118,6 +124,7 @@ class RunState:
             last_message=data.get("last_message"),
             passed_inputs=tuple(data.get("passed_inputs") or ()),
             end_reason=data.get("end_reason") or "",
+            offered=tuple(data.get("offered") or ()),
         )
 
 
@@ -328,6 +335,7 @@ class _Run:
         self.last_message = state.last_message
         self.passed_inputs = list(state.passed_inputs)
         self.end_reason = state.end_reason
+        self.offered = state.offered
         # Attributes set by an Action earlier in this call are visible to later nodes.
         self.attributes: dict[str, Json] = dict(inbound.contact_attributes)
         self.effects: list[Effect] = []
@@ -350,6 +358,7 @@ class _Run:
             last_message=self.last_message,
             passed_inputs=tuple(self.passed_inputs),
             end_reason=self.end_reason,
+            offered=self.offered,
         )
 
     def emit(self, effect: Effect) -> None:
@@ -370,6 +379,7 @@ class _Run:
             return False
         self.node_id = edge.target
         self.status = "running"
+        self.offered = ()  # (what a question was given at once is that question's)
         return True
 
     def wait(self, node: Node, status: RunStatus) -> None:
@@ -379,6 +389,7 @@ class _Run:
     def finish(self, reason: str, line: str) -> None:
         self.status = "finished"
         self.end_reason = reason
+        self.offered = ()
         self.log(line)
 
     # -- driving --
@@ -501,6 +512,7 @@ def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> N
             and several_values(config, run.inbound.text or "")):
         # "What's the status of NW-10001 and NW-10002?" was asked for its order number (re-trial of 4 Dec)
         run.emit(SendMessage(several_hint(config.kind, language_of(config, run.inbound.language)), config.choices))
+        run.offered = tuple(values_given(config, run.inbound.text or ""))
         run.log(f"asked which {config.variable} of several")
         run.wait(node, "waiting_input")
         return
@@ -514,7 +526,8 @@ def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> N
 
 def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, text: str) -> None:
     reading = run.inbound.reading or Reading()
-    value = None if reading.why_asked else _answer_value(config, text, reading)
+    picked = one_of_the_offered(run.offered, text)  # "the second one", after "which one do you mean?"
+    value = check_answer(config, picked) if picked else None if reading.why_asked else _answer_value(config, text, reading)
     # (a restricted topic is the answer to a free-text question, "what's the billing issue?", not an escape)
     on_a_topic = bool(reading.topic) and (config.kind != "text" or expects_specific_value(config))
     # one of the question's own buttons is its answer, whatever its words ("Damaged" read as frustration handed
@@ -582,6 +595,7 @@ def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, tex
     # two of them, or a question the articles do not answer asked instead: said so, whatever the retry text
     if several_values(config, text):
         retry = several_hint(config.kind, language)
+        run.offered = tuple(values_given(config, text))
     elif "?" in text and re.search(r"[^\W\d_]{2}", text) and expects_specific_value(config):
         retry = f"{no_answer_hint(language)} {question}"
     else:
@@ -631,7 +645,7 @@ def answers_the_question(graph: FlowGraph, state: RunState, text: str, reading: 
     assert isinstance(config, CollectInputConfig)
     if not expects_specific_value(config):
         return False  # free text comes in pieces ("my package", "arrived broken"): the newest message takes it
-    if _is_one_of_the_choices(config, text):
+    if _is_one_of_the_choices(config, text) or one_of_the_offered(state.offered, text):
         return True
     reading = reading or Reading()
     on_a_topic = bool(reading.topic) and (config.kind != "text" or expects_specific_value(config))

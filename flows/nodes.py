@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast, get_args
@@ -547,6 +547,39 @@ def several_values(config: CollectInputConfig, text: str) -> bool:
         return expects_specific_value(config) and check_answer(config, text) is None and len(codes_in(text)) > 1
     same = _SAME_VALUE.get(config.kind)
     return same is not None and len({same(v) for v in _given(config.kind, text)}) > 1
+
+
+def values_given(config: CollectInputConfig, text: str) -> list[str]:
+    """The values of the kind asked for that an answer holds, as written, in order: the codes of a text question."""
+    return codes_in(text) if config.kind == "text" else list(dict.fromkeys(_given(config.kind, text)))
+
+
+# "the second one", "la primera", "die letzte": which of the values given at once the visitor means (0-based; -1 last);
+# as text.normalize writes them (no accents: "première" is "premiere")
+_ORDINALS: Mapping[str, int] = MappingProxyType({
+    **dict.fromkeys(("first", "1st", "former", "primer", "primero", "primera", "premier", "premiere", "erste", "ersten",
+                     "erster", "erstes", "primeiro"), 0),
+    **dict.fromkeys(("second", "2nd", "segundo", "segunda", "deuxieme", "seconde", "zweite", "zweiten", "zweiter",
+                     "zweites"), 1),
+    **dict.fromkeys(("third", "3rd", "tercer", "tercero", "tercera", "troisieme", "dritte", "dritten", "dritter",
+                     "drittes", "terceiro", "terceira"), 2),
+    **dict.fromkeys(("last", "latter", "ultimo", "ultima", "dernier", "derniere", "letzte",
+                     "letzten", "letzter", "letztes"), -1),
+})
+_A_MOMENT = re.compile(r"\b(?:a|one|un|una|um|une|eine)\s+(?:second|segundo|seconde|sekunde)\b")
+
+
+def one_of_the_offered(offered: Sequence[str], text: str) -> str:
+    """The value of `offered` a short answer picks by its place ("the second one", "la última", "die erste
+    Bestellung"); "" when it names none, or more than one, or it is "wait a second"."""
+    words = normalize(text).replace("-", " ").split()
+    if len(offered) < 2 or not words or len(words) > 6 or _A_MOMENT.search(" ".join(words)):
+        return ""
+    places = {_ORDINALS[w.strip(".,!?¿¡")] for w in words if w.strip(".,!?¿¡") in _ORDINALS}
+    if len(places) != 1:
+        return ""
+    place = places.pop()
+    return offered[place] if place < len(offered) else ""
 
 
 def check_answer(config: CollectInputConfig, text: str) -> Json | None:

@@ -675,3 +675,30 @@ def test_an_edge_to_a_missing_node_stops_the_run() -> None:
 def test_state_round_trips_through_a_dict() -> None:
     state = run(flow(ASK_EMAIL), "bad").state
     assert RunState.from_dict(state.to_dict()) == state
+
+
+@pytest.mark.parametrize("pick, order", [
+    ("the second one", "NW-10002"), ("La primera, por favor", "NW-10001"), ("die letzte", "NW-10002"),
+    ("la première", "NW-10001"), ("o segundo", "NW-10002"),
+])
+def test_which_one_is_answered_by_its_place(pick: str, order: str) -> None:
+    ask = ("ask", "collect_input", {"variable": "order_number", "question": "Your order number?"})
+    graph = flow(ask, ("status", "message", {"text": "Looking up {{order_number}}."}))
+    asked = run(graph, "NW-10001 or NW-10002")
+    assert asked.state.offered == ("NW-10001", "NW-10002")
+    assert RunState.from_dict(asked.state.to_dict()) == asked.state  # kept between messages
+
+    step = advance(graph, asked.state, Inbound(text=pick))
+    assert sent(step) == [f"Looking up {order}."]
+
+
+def test_which_one_asked_at_the_start_takes_a_place_too_but_not_a_moment() -> None:
+    ask = ("ask", "collect_input", {"variable": "order_number", "question": "Your order number?"})
+    graph = flow(ask, ("status", "message", {"text": "Looking up {{order_number}}."}))
+    asked = advance(graph, RunState(), Inbound(text="where are NW-10001 and NW-10002?"))
+    assert sent(asked) == ["You gave more than one there: which one do you mean?"]
+
+    waiting = advance(graph, asked.state, Inbound(text="wait a second"))
+    assert waiting.state.status == "waiting_input" and waiting.state.offered == asked.state.offered
+    picked = advance(graph, waiting.state, Inbound(text="the 2nd"))
+    assert sent(picked) == ["Looking up NW-10002."] and picked.state.offered == ()

@@ -323,6 +323,16 @@ def test_demo_order_status_flow_asks_once_more_then_hands_off_an_unknown_order(w
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_demo_order_flow_takes_the_second_one_of_two_numbers(workspace, demo_order_flow, deliver, queued):
+    # "which one do you mean?" answered "the second one" was asked again (trial of 4 Dec)
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "where are NW-10001 and NW-10002?", "the second one")
+
+    texts = bot_texts(conversation)
+    assert texts[0] == "You gave more than one there: which one do you mean?", texts
+    assert texts[-1].startswith("Order NW-10002 is "), texts
+
+
+@pytest.mark.django_db(transaction=True)
 def test_demo_order_status_flow_finds_the_corrected_number_on_the_second_try(workspace, demo_order_flow, deliver,
                                                                             queued):
     conversation = ask_the_demo_flow(workspace, deliver, queued, "wo ist meine bestellung?", "NW-1001")
