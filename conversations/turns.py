@@ -29,7 +29,7 @@ from conversations import knowledge, llm_turn, realtime, selectors, services
 from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
-from conversations.turn_plan import (NOT_DESCRIBED, NOTHING_TRIED, FieldSpec, TurnFacts, TurnPlan, TurnPolicy, asked_for_person_before,
+from conversations.turn_plan import (NOT_DESCRIBED, NOTHING_TRIED, FieldSpec, Reply, TurnFacts, TurnPlan, TurnPolicy, asked_for_person_before,
                                      earlier_answers, plan_gathering_lapsed, plan_turn, withdraws)
 from csat import services as csat_services
 from flows import selectors as flow_selectors
@@ -150,7 +150,8 @@ def _answer_merged_questions(conversation: Conversation, message: Message) -> No
         bot = knowledge.assistant_for(workspace=conversation.workspace,
                                       policy=routing_selectors.policy_for(workspace=conversation.workspace))
         history = _history(conversation, message)
-        replies = earlier_answers(tuple(bot.analyze(text, history, conversation.language) for text in earlier))
+        replies = _as_the_channel_says(conversation, bot, earlier_answers(
+            tuple(bot.analyze(text, history, conversation.language) for text in earlier)), " ".join(earlier))
     except TRANSIENT_ERRORS:
         raise
     except Exception:  # the flow has its message: the assistant failing on the others must not undo that
@@ -201,12 +202,23 @@ def _plan(conversation: Conversation, message: Message) -> TurnPlan:
                                        policy=policy_row, may_hand_off=plan.model_may_hand_off)
             plan = plan_turn(policy, memory, analysis, message.body, replace(facts, model=verdict))
         logger.info("Turn on conversation %s: %s (%s)", conversation.pk, plan.decision.action, plan.decision.why)
-        return plan
+        return replace(plan, replies=_as_the_channel_says(conversation, bot, plan.replies, message.body))
     except TRANSIENT_ERRORS:
         raise  # the task retries: a database or broker blip is not the assistant's failure
     except Exception:
         logger.exception("Assistant failed on conversation %s; fail-safe", conversation.pk)
         return plan_turn(policy, memory, None, message.body, facts)
+
+
+# Channels whose replies reach the visitor as text messages (a phone call's too, texted after the call)
+TEXTED = frozenset({Conversation.Channel.SMS, Conversation.Channel.PHONE})
+
+
+def _as_the_channel_says(conversation: Conversation, bot, replies: tuple[Reply, ...], question: str) -> tuple[Reply, ...]:
+    """By text message, an answer from the articles is quoted briefly (`Assistant.brief`)."""
+    if conversation.channel not in TEXTED:
+        return replies
+    return tuple(replace(r, text=bot.brief(r.text, question)) if r.kb_answer else r for r in replies)
 
 
 def _policy(policy: HandoffPolicy) -> TurnPolicy:

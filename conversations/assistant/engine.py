@@ -18,7 +18,7 @@ from .encoder import QUERY_TOKENS, get_encoder, get_multilingual_encoder, in_bac
 from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
-from .knowledge import DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks
+from .knowledge import BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense
 from .places import ALL_PLACES, in_the_eu, names_outside_the_eu, names_place, names_the_eu, places_named, with_full_names
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
@@ -802,6 +802,16 @@ class Assistant:
                 parts = [*parts, cased]
             multilingual = self.ml_encoder.encode_message(text, parts) if self.ml_encoder is not None else (None, None)
             return self.models.lexical.transform([text]), multilingual
+
+    def brief(self, text: str, question: str) -> str:
+        """An answer as a text message (SMS) says it: each paragraph longer than BRIEF_LIMIT cut to its sentences
+        closest to `question`; the article's name and link, short, as they are (a 420-character quote with its
+        link was four texts on the visitor's phone: trials of 3 and 4 Dec)."""
+        paragraphs = text.split("\n\n")
+        if all(len(p) <= BRIEF_LIMIT for p in paragraphs):
+            return text
+        q_emb = self.encoder.encode_one(question) if self.encoder is not None else None
+        return "\n\n".join(condense(p, q_emb, limit=BRIEF_LIMIT) for p in paragraphs)
 
     def passages_for(self, analysis: Analysis, k: int = 3) -> list[Passage]:
         """The best passages of the top articles, for a language model to answer from. Articles

@@ -72,6 +72,7 @@ INDEX_MAGIC = b"HDKI"
 INDEX_VERSION = 2
 MAX_PASSAGE_CHARS = 600
 CONDENSE_LIMIT = 420  # an answer quoting a longer passage gives its sentences closest to the question
+BRIEF_LIMIT = 280  # the same by text message (SMS): ~2 segments with the article's link, not 3-4
 # The tuned default: on CLINC150 val it keeps in-scope accuracy >= 95% (see docs/assistant.md).
 DEFAULT_KB_THRESHOLD = 0.3
 EMB_WEIGHT = 1.0  # relative weight of the embedding block next to TF-IDF in the article classifier
