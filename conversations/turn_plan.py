@@ -293,6 +293,13 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
         calm = not (analysis.complaint.fired or analysis.anger.fired)
         analysis = replace(analysis, smalltalk=None, repeated_question=NO_SIGNAL,
                            frustration=NO_SIGNAL if calm else analysis.frustration)
+    if memory.gathering and analysis.smalltalk in ("goodbye", "confirmed") and not analysis.human_request.fired:
+        # "egal, tschüss" or "danke schön, das hilft mir" at the email question: leaving, or helped after all; the
+        # visitor was queued, or told it was not an email (trial of 4 Dec). Said so, then answered as small talk.
+        plan = _Turn.start(policy, _withdrawn(memory), analysis, text, facts).plan()
+        if plan.handoff is None and plan.replies:
+            said = f"{phrase('handoff_not_needed', plan.language)} {plan.replies[0].text}"
+            return replace(plan, replies=(replace(plan.replies[0], text=said), *plan.replies[1:]))
     turn = _Turn.start(policy, memory, analysis, text, facts)
     turn.vague_again = vague_again
     if memory.gathering:

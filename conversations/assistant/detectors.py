@@ -604,9 +604,13 @@ _THANKS = re.compile(
 )
 # A sign-off made of thanks, goodbyes and acknowledgments: "thanks, bye!", "ok thank you, have a nice day",
 # "merci, au revoir", "gracias, adiós", "danke und tschüss". Each piece alone is small talk; together too.
-_THANKS_PIECE = (r"thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty"
+# "thanks for the help", "gracias por tu ayuda", "merci pour l'aide", "obrigada pela ajuda" (trial of 4 Dec: a handoff);
+# not "thanks for nothing"
+_FOR_THE_HELP = (r"(?:\s+(?:for|por|pour|fur|pela|pelo|pelas|pelos)(?!\s+(?:nothing|nada|rien|nichts)\b)"
+                 r"(?:\s+[\w']+){1,3})?")
+_THANKS_PIECE = (r"(?:thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty"
                  r"|cheers|many\s+thanks|(?:muchas\s+)?gracias|merci(?:\s+beaucoup)?|danke(?:\s+schon|\s+sehr)?|vielen\s+dank"
-                 r"|(?:muito\s+)?obrigad[oa]|valeu")
+                 rf"|(?:muito\s+)?obrigad[oa]|valeu){_FOR_THE_HELP}")
 # "you can close this chat": done, said to the AI (trial of 3 Dec: read as the restricted topic "Account deletion")
 _CLOSE_CHAT_PIECE = (
     r"(?:(?:you|u)\s+(?:can|may)\s+|please\s+|pls\s+|feel\s+free\s+to\s+|go\s+ahead\s+and\s+)?(?:close|end)\s+"
@@ -621,7 +625,11 @@ _BYE_PIECE = (rf"{_CLOSE_CHAT_PIECE}|bye(?:\s+bye)?|good\s*bye|see\s+you(?:\s+(?
               r"|au\s+revoir|a\s+bientot|bonne\s+(?:journee|soiree)|tschuss|auf\s+wiedersehen|schonen\s+tag(?:\s+noch)?"
               r"|tchau|ate\s+logo|tenha\s+um\s+bom\s+dia")
 _ACK_PIECE = (r"ok(?:ay)?|great|perfect|cool|awesome|super|nice|alright|all\s+right|got\s+it|genial|perfecto|vale|parfait"
-              r"|d'accord|prima|alles\s+klar|perfeito|beleza|that'?s\s+(?:all|it)|eso\s+es\s+todo|c'est\s+tout|das\s+wars|e\s+isso")
+              r"|d'accord|prima|alles\s+klar|perfeito|beleza|that'?s\s+(?:all|it)(?:\s+i\s+(?:needed|wanted))?|eso\s+es\s+todo"
+              r"|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo|era\s+(?:so\s+)?(?:isso|tudo)|egal"
+              # "that helps", "eso me ayuda", "ça m'aide", "das hilft mir", "isso ajuda" (trial of 4 Dec)
+              r"|(?:that|this|it)\s+help(?:s|ed)(?:\s+(?:a\s+lot|me))?|eso\s+(?:me\s+)?ayuda|(?:ca|cela)\s+(?:m')?aide"
+              r"|das\s+hilft(?:\s+mir)?(?:\s+sehr)?|isso\s+(?:me\s+)?ajuda")
 _SIGN_OFF = re.compile(rf"^(?:(?:{_THANKS_PIECE}|{_BYE_PIECE}|{_ACK_PIECE})(?:[\s,!.;:)]+(?:(?:and|y|et|und|e)\s+)?|$))+$")
 _BYE_IN = re.compile(rf"\b(?:{_BYE_PIECE})\b")
 _THANKS_IN = re.compile(rf"\b(?:{_THANKS_PIECE})\b")
@@ -637,12 +645,16 @@ _ACK_WORDS = frozenset("""yes yeah yep yup no nope nah ok okay k alright all rig
 # "That answered my question", "that's all I needed", "problem solved": the visitor confirms the answer, so
 # the conversation is resolved at once (DESIGN.md, "Resolve and CSAT"). Not "that didn't answer my question".
 _CONFIRMED = re.compile(
-    r"^(?:(?:ok(?:ay)?|great|perfect|cool|awesome|excellent|yes|yep|thanks?|thank\s+you|cheers|genial|perfecto|gracias|si|vale"
+    r"^(?:(?:ok(?:ay)?|great|perfect|cool|awesome|excellent|yes|yep|thanks?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
+    r"|thank\s+you(?:\s+(?:so|very)\s+much)?|cheers|genial|perfecto|(?:muchas\s+)?gracias|si|vale|merci\s+beaucoup"
+    r"|danke\s+(?:schon|sehr)|vielen\s+dank|muito\s+obrigad[oa]"
     r"|parfait|super|merci|oui|prima|danke|ja|perfeito|obrigad[oa]|sim|otimo)[\s,!.]+)*"
     r"(?:that|this|it|that's|this\s+is|it's|that\s+is)?\s*"
     r"(?:answer(?:s|ed)\s+(?:my\s+question|it)|help(?:s|ed)(?:\s+(?:a\s+lot|me))?|solve[sd]\s+(?:it|my\s+problem)"
     r"|(?:all|exactly\s+what|everything|what)\s+i\s+(?:needed|wanted)(?:\s+to\s+know)?|(?:problem\s+)?solved|all\s+sorted|that'?s\s+(?:all|it)"
-    r"|c'est\s+parfait|c'est\s+tout|das\s+wars|e\s+isso"
+    r"|c'est\s+parfait|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo"
+    # "danke schön, das hilft mir" at the email question was "not an email" (trial of 4 Dec)
+    r"|eso\s+(?:me\s+)?ayuda|(?:ca|cela)\s+(?:m')?aide|das\s+hilft(?:\s+mir)?(?:\s+sehr)?|isso\s+(?:me\s+)?ajuda"
     r"|eso\s+(?:es\s+todo|responde\s+a\s+mi\s+pregunta|me\s+(?:ayudo|sirve|sirvio))|(?:problema|todo)\s+resuelto"
     r"|ca\s+(?:repond\s+a\s+ma\s+question|m'aide|m'a\s+aide)|c'est\s+tout\s+ce\s+qu'il\s+me\s+fallait|probleme\s+resolu"
     r"|das\s+(?:beantwortet\s+meine\s+frage|hat\s+(?:mir\s+)?geholfen|war\s+(?:alles|es))|problem\s+gelost"

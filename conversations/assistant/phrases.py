@@ -598,6 +598,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "In Ordnung, ich hole niemanden dazu. Wobei kann ich sonst noch helfen?",
         "pt": "Está bem, não vou chamar ninguém. Em que mais posso ajudar?",
     },
+    "handoff_not_needed": {  # a goodbye or "that helped" while a handoff was being prepared: before the reply to it
+        "en": "All right, I won't bring anyone in.",
+        "es": "De acuerdo, no avisaré a nadie del equipo.",
+        "fr": "D'accord, je ne fais appel à personne.",
+        "de": "In Ordnung, ich hole niemanden dazu.",
+        "pt": "Está bem, não vou chamar ninguém.",
+    },
     "flow_left": {  # "never mind", "cancel", "stop" while a flow waited for an answer: the flow stops there
         "en": "All right, let's leave that there. What else can I help you with?",
         "es": "De acuerdo, lo dejamos aquí. ¿En qué más puedo ayudarte?",

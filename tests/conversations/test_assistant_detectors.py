@@ -150,12 +150,20 @@ def test_smalltalk(bot: Assistant) -> None:
     ("thanks, bye!", "goodbye"), ("ok thank you, have a nice day", "goodbye"), ("merci, au revoir", "goodbye"),
     ("gracias, adiós", "goodbye"), ("danke und tschüss", "goodbye"), ("obrigado, tchau", "goodbye"),
     ("got it, thanks", "thanks"), ("perfect, thank you so much!", "thanks"),
+    # trial of 4 Dec: each of these after an answer got "I couldn't find an answer… I'll bring in a member of our team"
+    ("awesome, thanks for the help!", "thanks"), ("genial, gracias por la ayuda", "thanks"),
+    ("super merci pour l'aide", "thanks"), ("muito obrigada pela ajuda", "thanks"), ("danke für die Hilfe", "thanks"),
+    ("great, thank you so much! that's all I needed", "confirmed"), ("obrigado, é tudo", "confirmed"),
+    ("super, danke, das war's", "confirmed"), ("danke schön, das hilft mir", "confirmed"),
+    ("gracias, eso me ayuda", "confirmed"), ("egal, tschüss", "goodbye"),
 ])
 def test_a_sign_off_is_small_talk_not_a_question_to_look_up(bot: Assistant, text: str, kind: str) -> None:
     """Thanks and goodbye together got "I couldn't find an answer" and a handoff (trial of 1 Dec, night)."""
     a = bot.analyze(text)
     assert a.smalltalk == kind and not a.human_request.fired, a
     assert bot.analyze("thanks but where is my order?").smalltalk is None
+    assert bot.analyze("thanks for nothing").smalltalk is None
+    assert bot.analyze("das hilft mir nicht").smalltalk is None
 
 
 # --- restricted topics ---------------------------------------------------------------------

@@ -1293,6 +1293,21 @@ def test_no_thanks_to_the_person_the_ai_brought_in_for_a_question_it_could_not_a
     assert plan.handoff is not None and plan.handoff.cause == "user_request"
 
 
+@pytest.mark.parametrize("first, sign_off, says", [
+    ("What's the capital of Australia?", "ok, bye", "All right, I won't bring anyone in."),
+    ("I want to talk to a person", "thanks, that's all I needed", "All right, I won't bring anyone in."),
+    ("¿Cuál es la capital de Australia?", "vale, adiós", "De acuerdo, no avisaré a nadie del equipo."),
+])
+def test_a_goodbye_at_the_email_question_brings_in_nobody(bot, first, sign_off, says):
+    """Trial of 4 Dec: "egal, tschüss" at the email question queued the visitor, "danke schön, das hilft mir" was told
+    it was no email address."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say(first).memory.pending is not None
+    plan = chat.say(sign_off)
+    assert plan.handoff is None and plan.memory.pending is None
+    assert reply(plan).startswith(says), reply(plan)
+
+
 def test_asking_for_a_person_at_the_email_question_is_no_question_passed_on(bot):
     """Trial of 3 Dec: "my parcel is late" found no answer, the email was asked, and "I want to talk to a human
     please" got "I couldn't find an answer to that in our help articles; I'll pass your question on to our team."""
