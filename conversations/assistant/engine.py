@@ -19,7 +19,8 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense
-from .places import ALL_PLACES, in_the_eu, names_outside_the_eu, names_place, names_the_eu, places_named, with_full_names
+from .places import (ALL_PLACES, in_the_eu, names_outside_the_eu, names_place, names_the_eu, part_of_a_member_state,
+                     places_named, with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -489,7 +490,9 @@ class Assistant:
                     answer = self._answer(a, conf, p, kept_emb, lang)
             if answer is None and not smalltalk:
                 for part, part_emb, part_m, follow_up in self._parts_to_look_up(text, history, lang, q_emb, m_emb):
-                    alone = self.knowledge.score(part, part_emb, part_m, lang)
+                    # (the place a part names is answered as a question's is: "and to Canada?" asked again)
+                    alone = self._by_place(part, part, self.knowledge.score(part, part_emb, part_m, lang), lang,
+                                           part_emb, part_m)
                     if alone and alone[0][1] >= self.kb_threshold:
                         a, conf, p, _ = alone[0]
                         if follow_up:  # the passage that answers the follow-up ("is it free?": the prices)
@@ -606,6 +609,10 @@ class Assistant:
         both = self.knowledge.score(together, together_emb, together_m, lang)
         if not (first and both):
             return None
+        if places_named(follow) and (placed := self._not_served(together, both, lang)) is not None:
+            # "and to Canada?" after the delivery times: no article names Canada, the list of countries served answers
+            # (it got the EU's times: trial of 4 Dec)
+            return placed[0], placed[1], placed[2], together_emb
         if not pointed and (places := places_named(before)):
             # a price or time of something else, asked of the same place ("How much does a return cost?" after
             # delivery to France got the shipping price: re-trial of 4 Dec): its own article, sure of itself with the
@@ -645,9 +652,34 @@ class Assistant:
 
     def _by_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> list:
         """`ranked`, with the article that answers the place the question names first (`_named_place`, `_in_the_eu`)."""
-        placed = self._named_place(text, kb_text, ranked, lang, q_emb, m_emb) or self._in_the_eu(text, ranked, lang,
-                                                                                                   q_emb, m_emb)
+        placed = self._named_place(text, kb_text, ranked, lang, q_emb, m_emb) \
+            or self._in_the_eu(text, ranked, lang, q_emb, m_emb) or self._not_served(text, ranked, lang)
         return ranked if placed is None else [placed, *(r for r in ranked if r[0] != placed[0])]
+
+    def _not_served(self, text: str, ranked: list, lang: str) -> tuple | None:
+        """(article, confidence, passage, similarity) for a question naming a country outside the EU that no article
+        names ("Do you deliver to Canada?", "¿y a Canadá?" after the delivery times), when the article naming other
+        countries outside the EU (the list of those the shop ships to, which tells the visitor it does not ship there)
+        ranks among the first three and the first is near the threshold (NAMED_SHARE): its passage naming them. The
+        first was handed off, or gave the EU's times and prices as Canada's (trial of 4 Dec). None otherwise, and for a
+        place that belongs to a member state (places.part_of_a_member_state: the Canaries are neither list's), and when
+        the first article is about no place (the question is on something else)."""
+        places = [p for p in places_named(text) if not in_the_eu(p) and not part_of_a_member_state(p)]
+        if not places or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE \
+                or self._articles_naming_places(places):
+            return None
+        if ranked[0][0] not in self._articles_naming_places(ALL_PLACES) | self.knowledge.articles_where(names_the_eu,
+                                                                                                     key="the eu"):
+            return None  # a question on something else than where the shop ships ("do you have a store in Canada?")
+        abroad = [p for p in ALL_PLACES if not in_the_eu(p) and not part_of_a_member_state(p)]
+        listing = self._articles_naming_places(abroad)
+        a = next((r[0] for r in ranked[:3] if r[0] in listing), None)
+        if a is None:
+            return None
+        passage = self.knowledge.passage_where(a, lang, lambda norm: any(names_place(norm, p) for p in abroad))
+        if passage is None:
+            return None
+        return a, max(ranked[0][1], self.kb_threshold), passage, 0.0
 
     def _named_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> tuple | None:
         """(article, confidence, passage, similarity) for a question naming a place (places.py) that the article ranked
@@ -724,7 +756,7 @@ class Assistant:
             return None
         question, named = asked_again
         q, m = self._vectors(question, lang)
-        ranked = self.knowledge.score(question, q, m, lang)
+        ranked = self._by_place(question, question, self.knowledge.score(question, q, m, lang), lang, q, m)
         naming = self.knowledge.articles_naming(named)
         return (question, q, m, ranked) if ranked and (not naming or ranked[0][0] in naming) else None
 

@@ -66,6 +66,15 @@ def in_the_eu(place: str) -> bool:
     return place in _EU_PLACES
 
 
+# Places of a member state that are not in its customs or delivery terms (the Canaries are Spain's, outside the EU's
+# VAT area): the EU's prices are not theirs, nor is a list of countries served outside the EU about them
+_PARTS_OF_MEMBER_STATES = frozenset({"canary islands"})
+
+
+def part_of_a_member_state(place: str) -> bool:
+    return place in _PARTS_OF_MEMBER_STATES
+
+
 def names_place(norm: str, place: str) -> bool:
     """Whether a passage (text.normalize'd) names the place, in any of the five languages."""
     return bool(_NAMES[place].search(norm.replace("-", " ")))

@@ -876,6 +876,23 @@ def test_a_country_of_the_eu_no_article_names_is_answered_from_the_article_namin
     assert words in a.answer.passage, a.answer.passage
 
 
+@pytest.mark.parametrize("before, question, language, words", [
+    ("", "Do you deliver to Canada?", "en", "United Kingdom, Switzerland, Norway"),
+    ("", "do you ship to Mexico?", "en", "United Kingdom, Switzerland, Norway"),
+    ("How long does shipping take?", "and to Canada?", "en", "United Kingdom, Switzerland, Norway"),
+    ("¿Cuánto tarda el envío?", "¿y a Canadá?", "es", "Reino Unido, Suiza, Noruega"),
+    ("Combien coûte la livraison en France ?", "et au Canada ?", "fr", "Royaume-Uni, en Suisse"),
+    ("Quanto tempo demora o envio?", "e para o Brasil?", "pt", "Reino Unido, Suíça, Noruega"),
+])
+def test_a_country_outside_the_eu_no_article_names_gets_the_list_of_countries_served(before, question, language, words):
+    """Trial of 4 Dec: "and to Canada?" after the delivery times got the EU's times again, "et au Canada ?" the EU's
+    prices, "Do you deliver to Canada?" a person: the list of countries the shop ships to answers (it is not one)."""
+    a = demo_shop(translated=True).analyze(question, history=(Turn("visitor", before),) if before else (),
+                                           language=language)
+    assert a.answer is not None and a.answer.article_id == "1", (a.answer and a.answer.title, a.candidates)
+    assert words in a.answer.passage, a.answer.passage
+
+
 @pytest.mark.parametrize("question", ["do you have a store in Austria?", "What is the weather in Italy?",
                                       "do you ship to Switzerland?"])
 def test_a_country_outside_the_eu_or_a_question_not_on_shipping_is_not_given_the_eus_delivery_times(question):
