@@ -585,7 +585,8 @@ class Assistant:
         two read together rank that question's article first, surely; None otherwise, and for any other message.
         Its passage is the one the follow-up asks for (the delivery times, not the countries served)."""
         pointed = _points_back(text)
-        follow = pointed or _asks_of_a_place(text)
+        from_a_place = "" if pointed else _asks_from_a_place(text)
+        follow = pointed or _asks_of_a_place(text) or from_a_place
         if not follow:
             return None
         # the question it follows up: not an earlier follow-up ("how long?" after "and how long does it take?")
@@ -609,10 +610,16 @@ class Assistant:
         both = self.knowledge.score(together, together_emb, together_m, lang)
         if not (first and both):
             return None
-        if places_named(follow) and (placed := self._not_served(together, both, lang)) is not None:
-            # "and to Canada?" after the delivery times: no article names Canada, the list of countries served answers
-            # (it got the EU's times: trial of 4 Dec)
-            return placed[0], placed[1], placed[2], together_emb
+        if from_a_place:
+            # "und was kostet das aus Österreich?" after a return: the return's price, as the question before and the two
+            # together both find it with the place's own rules (it got the shipping price: trial of 4 Dec); a place
+            # another article answers ("and how much to Switzerland?" after the delivery times) is not this one's
+            both = self._by_place(together, together, both, lang, together_emb, together_m)
+            if both[0][0] != first[0][0] or both[0][1] < self.kb_threshold:
+                return None
+            follow_emb, follow_m = self._vectors(follow, lang)
+            return both[0][0], both[0][1], self.knowledge.best_passage_for(
+                both[0][0], follow, follow_emb, lang, follow_m, detail=True), together_emb
         if not pointed and (places := places_named(before)):
             # a price or time of something else, asked of the same place ("How much does a return cost?" after
             # delivery to France got the shipping price: re-trial of 4 Dec): its own article, sure of itself with the
@@ -923,6 +930,19 @@ def _asks_of_a_place(text: str) -> str:
     follow = _after_acknowledgment(sentences(text)) or text
     if (asks(follow) & {"money", "duration"} and len(follow.split()) <= FOLLOW_UP_WORDS
             and len(sentences(follow)) <= 1 and not _names_something(follow) and not places_named(follow)):
+        return follow
+    return ""
+
+
+def _asks_from_a_place(text: str) -> str:
+    """A short question for a price or a time that names a place and goes on from the question before ("und was kostet
+    das aus Österreich?", "e quanto custa a partir de França?", "and how much is it from Italy?"): asked of what the
+    question before asked, from or to that place; else "". `_pointing_back` checks that both read alike."""
+    follow = _after_acknowledgment(sentences(text)) or text
+    norm = normalize(follow)
+    if (asks(follow) & {"money", "duration"} and len(follow.split()) <= FOLLOW_UP_WORDS + 1
+            and len(sentences(follow)) <= 1 and places_named(follow)
+            and (_GOES_ON.match(norm) or _POINTS_BACK.search(norm))):
         return follow
     return ""
 

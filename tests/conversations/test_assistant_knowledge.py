@@ -893,6 +893,18 @@ def test_a_country_outside_the_eu_no_article_names_gets_the_list_of_countries_se
     assert words in a.answer.passage, a.answer.passage
 
 
+@pytest.mark.parametrize("before, follow_up, language, words", [
+    ("Wie kann ich etwas zurückschicken?", "und was kostet das aus Österreich?", "de", "6,95 Euro"),
+    ("Como faço uma devolução?", "e quanto custa a partir de França?", "pt", "6,95 euros"),
+    ("how do I send something back?", "and how much is it from Italy?", "en", "6.95 euros"),
+])
+def test_a_price_asked_from_a_place_after_a_return_is_the_returns(before, follow_up, language, words):
+    """Trial of 4 Dec: "und was kostet das aus Österreich?" after the returns got the shipping price (4,95 Euro)."""
+    a = demo_shop(translated=True).analyze(follow_up, history=(Turn("visitor", before),), language=language)
+    assert a.answer is not None and a.answer.article_id == "3", (a.answer and a.answer.title, a.candidates)
+    assert words in a.answer.passage, a.answer.passage
+
+
 @pytest.mark.parametrize("question", ["do you have a store in Austria?", "What is the weather in Italy?",
                                       "do you ship to Switzerland?"])
 def test_a_country_outside_the_eu_or_a_question_not_on_shipping_is_not_given_the_eus_delivery_times(question):
