@@ -619,6 +619,11 @@ class _Turn:
             self.memory = replace(self.memory, awaiting_problem=True).with_tried(ASKED_WHAT)
             key = "ask_problem_again" if again else "ask_problem_sorry" if self._venting() else "ask_problem"
             return self._reply(decision, phrase(key, self.lang))
+        if action == "offer_human" and a.declined_human.fired and a.answer is None and not a.asked_if_bot.fired:
+            # "no I don't want a person, just tell me what to do": not offered one again in the same breath (trial of
+            # 4 Dec); asked for more to look up, the person still there if they ask
+            self.memory = self.memory.with_tried("told the visitor the articles have no more on it")
+            return self._reply(decision, phrase("declined_no_answer", self.lang))
         if action == "offer_human":
             self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
             offer = ("bot_offer_human" if a.asked_if_bot.fired

@@ -311,6 +311,18 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden. Soll ich jemanden aus unserem Team dazuholen?",
         "pt": "Não encontrei uma resposta nos nossos artigos de ajuda. Quer que eu chame uma pessoa da nossa equipa?",
     },
+    "declined_no_answer": {  # no person wanted, and the articles have nothing (more) on the question
+        "en": "All right, no person. I couldn't find more on that in our help articles: tell me a bit more about what's "
+              "happening, or ask it another way, and I'll look again.",
+        "es": "De acuerdo, sin pasarte con nadie. No he encontrado nada más sobre eso en nuestros artículos de ayuda: "
+              "cuéntame un poco más de lo que pasa, o pregúntalo de otra forma, y vuelvo a buscar.",
+        "fr": "D'accord, sans faire appel à personne. Je n'ai rien trouvé de plus à ce sujet dans nos articles d'aide : "
+              "dites-m'en un peu plus sur ce qui se passe, ou posez la question autrement, et je chercherai à nouveau.",
+        "de": "In Ordnung, ohne Kollegen. Dazu habe ich in unseren Hilfeartikeln nichts weiter gefunden: Erzählen Sie mir "
+              "etwas mehr darüber, was los ist, oder fragen Sie anders, dann suche ich noch einmal.",
+        "pt": "Está bem, sem chamar ninguém. Não encontrei mais nada sobre isso nos nossos artigos de ajuda: conte-me um "
+              "pouco mais sobre o que se passa, ou pergunte de outra forma, e volto a procurar.",
+    },
     "cannot_answer_ai_only": {
         "en": "I couldn't find an answer to that in our help articles. Could you rephrase it, or ask about something else?",
         "es": "No he encontrado la respuesta en nuestros artículos de ayuda. ¿Puedes reformular la pregunta o preguntar otra cosa?",

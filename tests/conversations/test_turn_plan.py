@@ -709,20 +709,25 @@ def test_a_bot_question_with_a_request_for_a_person_is_a_request(bot):
 
 
 @pytest.mark.parametrize("text, lang, says", [
-    ("I don't want to talk to anyone, just tell me if you sell gift cards", "en", "I couldn't find an answer"),
-    ("Ich möchte mit niemandem reden, verkaufen Sie Gutscheine?", "de", "Dazu habe ich in unseren Hilfeartikeln"),
-    ("No quiero hablar con nadie, ¿venden tarjetas regalo?", "es", "No he encontrado la respuesta"),
+    ("I don't want to talk to anyone, just tell me if you sell gift cards", "en", "All right, no person."),
+    ("Ich möchte mit niemandem reden, verkaufen Sie Gutscheine?", "de", "In Ordnung, ohne Kollegen."),
+    ("No quiero hablar con nadie, ¿venden tarjetas regalo?", "es", "De acuerdo, sin pasarte con nadie."),
 ])
-def test_a_visitor_who_declined_a_person_is_offered_one_not_handed_off_when_the_ai_cannot_answer(bot, text, lang, says):
-    _, offer = _offer_accepted(bot, text, says, yes={"en": "yes", "de": "ja", "es": "sí"}[lang])
-    assert offer.language == lang
+def test_a_visitor_who_declined_a_person_is_neither_handed_off_nor_offered_one_in_the_same_breath(bot, text, lang, says):
+    """Trial of 4 Dec: "no I don't want a person, just tell me what to do" got "Would you like me to bring in a person
+    from our team?". Asked for more to look up instead; asking for a person still brings one."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    plan = chat.say(text)
+    assert reply(plan).startswith(says) and plan.language == lang
+    assert plan.handoff is None and plan.memory.pending is None and not plan.memory.offer_open
+    asked = {"en": "ok, let me talk to a person then", "de": "ok, dann doch einen Mitarbeiter bitte",
+             "es": "vale, pásame con una persona entonces"}[lang]
+    assert chat.say(asked).memory.pending.cause == "user_request"
 
 
 @pytest.mark.parametrize("first, no, says", [
     ("are you a bot?", "no thanks", "No problem."),
-    ("I don't want to talk to anyone, just tell me if you sell gift cards", "nope", "No problem."),
     ("¿Eres un bot?", "no, gracias", "De acuerdo."),
-    ("Ich möchte mit niemandem reden, verkaufen Sie Gutscheine?", "nein danke", "In Ordnung."),
     # trial of 3 Dec: each of these was "I couldn't find an answer… I'll bring in a member of our team"
     ("es-tu un robot ?", "en fait non", "D'accord"), ("bist du ein Bot?", "doch nicht", "In Ordnung."),
     ("bist du ein Bot?", "lieber nicht", "In Ordnung."), ("¿Eres un bot?", "ahora no", "De acuerdo."),
