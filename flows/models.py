@@ -86,10 +86,11 @@ class FlowRun(models.Model):
     end_reason = models.CharField(max_length=40, blank=True)
     last_message_id = models.BigIntegerField(
         null=True, blank=True, help_text="The last visitor message the run consumed (a redelivery is ignored).")
-    started_by_code_in = models.BigIntegerField(
+    answers_rest_of = models.BigIntegerField(
         null=True, blank=True,
-        help_text="The visitor message whose code (an order number shaped like the trigger's example), not its words, "
-                  "started the run, until what else it asks is answered (once the run comes to rest).")
+        help_text="The visitor message that started the run and asks more than the flow is for (a code started it, not "
+                  "its words, or it has several sentences), until that is answered, once the run no longer waits for "
+                  "the visitor.")
     pending_effect = models.JSONField(
         default=dict, blank=True, help_text="The webhook call the run waits for: {step, payload}.")
     started_at = models.DateTimeField(auto_now_add=True)

@@ -32,7 +32,7 @@ from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.assistant.extract import ORDER
 from conversations.assistant.phrases import phrase
-from conversations.assistant.text import detect_language
+from conversations.assistant.text import detect_language, sentences
 from conversations.models import Contact, Conversation, Handoff, Message
 from csat import services as csat_services
 from flows import ending, selectors
@@ -281,9 +281,10 @@ def _message_trigger(conversation: Conversation, message: Message) -> Callable[[
 
 def _start_run(conversation: Conversation, flow: Flow, version: FlowVersion, why: str,
                message: Message | None = None) -> FlowRun:
-    by_code = message.pk if message is not None and why.startswith(CODE_GIVEN) else None
-    run = FlowRun.objects.create(conversation=conversation, flow=flow, version=version,
-                                 state=RunState().to_dict(), steps=0, started_by_code_in=by_code)
+    # "wo ist meine Bestellung NW-10001? Und kann ich mit Klarna zahlen?" by email got the status alone (trial of 4 Dec)
+    says_more = message is not None and (why.startswith(CODE_GIVEN) or len(sentences(message.body)) > 1)
+    run = FlowRun.objects.create(conversation=conversation, flow=flow, version=version, state=RunState().to_dict(),
+                                 steps=0, answers_rest_of=message.pk if says_more else None)
     run.flow, run.version = flow, version
     ending.log_line(run, conversation, 0, f"started (v{version.number}) because {why}")
     return run
@@ -387,7 +388,7 @@ def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, messag
         raise _RunMoved(f"run {run.pk} moved on from step {before.steps}")
     _fill_contact(conversation, graph, before, state)
     consumed = _apply(run, conversation, effects, state=state, message=message)
-    if run.started_by_code_in and not pending:
+    if run.answers_rest_of and not pending and state.status != "waiting_input" and state.end_reason != "visitor_left":
         _answer_the_rest(run, conversation)
     if pending:
         from flows.tasks import call_webhook_task  # Celery: the task module imports this one
@@ -458,12 +459,12 @@ def _apply(run: FlowRun, conversation: Conversation, effects: list[Effect], *, s
 
 
 def _answer_the_rest(run: FlowRun, conversation: Conversation) -> None:
-    """The run a code started (an order number, not the message's words) came to rest, its lookup done: what else the
-    message asks is answered from the articles, after it ("I want to return order NW-10001": the order's status,
-    then the returns answer; the answer came first while the lookup ran: trial of 4 Dec). Once; not when the flow
-    handed off (the person reads it)."""
-    message_id, run.started_by_code_in = run.started_by_code_in, None
-    FlowRun.objects.filter(pk=run.pk).update(started_by_code_in=None)
+    """The run came to rest, its lookup done and no question waiting: what else the message that started it asks is
+    answered from the articles, after it ("I want to return order NW-10001": the order's status, then the returns
+    answer; the answer came first while the lookup ran: trial of 4 Dec). Once; not when the flow handed off (the
+    person reads it)."""
+    message_id, run.answers_rest_of = run.answers_rest_of, None
+    FlowRun.objects.filter(pk=run.pk).update(answers_rest_of=None)
     message = Message.objects.filter(pk=message_id, conversation=conversation).first()
     conversation.refresh_from_db(fields=["status"])
     if message is None or not conversation.ai_active:

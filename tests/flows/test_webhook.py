@@ -306,6 +306,30 @@ def test_what_else_a_message_giving_an_order_number_asks_is_answered_after_the_l
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_second_question_of_a_message_its_keywords_started_is_answered_once_the_flow_is_at_rest(
+        workspace, demo_order_flow, deliver, queued):
+    # by email, "wo ist meine Bestellung NW-10001? Und kann ich mit Klarna zahlen?" got the status alone (trial of 4 Dec)
+    from conversations import knowledge
+
+    factories.ArticleFactory(workspace=workspace, title="Payment methods",
+                             body="We accept Visa, Mastercard, American Express, PayPal and Apple Pay.")
+    knowledge.knowledge_reindex(workspace=workspace)
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "Where is my order NW-10001? And can I pay with PayPal?")
+
+    texts = bot_texts(conversation)
+    assert len(texts) == 2 and texts[0].startswith("Order NW-10001 is shipped") and "PayPal" in texts[1], texts
+
+    # asked for the number first: the other question waits until the status is given, not answered under the question
+    later = factories.ConversationFactory(workspace=workspace)
+    deliver(later, "Where is my order? Also, can I pay with PayPal?")
+    assert bot_texts(later) == ["I can check that for you. What's your order number? It looks like NW-10001."]
+    deliver(later, "NW-10001")
+    assert run_task(*queued[-1]) == "ok"
+    texts = bot_texts(later)
+    assert texts[-2].startswith("Order NW-10001 is shipped") and "PayPal" in texts[-1], texts
+
+
+@pytest.mark.django_db(transaction=True)
 def test_demo_order_status_flow_asks_once_more_then_hands_off_an_unknown_order(workspace, demo_order_flow, deliver,
                                                                                   queued):
     # a mistyped number was handed to a person at once; now the visitor gets a second try (trial of 4 Dec)
