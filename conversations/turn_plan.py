@@ -207,6 +207,9 @@ class TurnFacts:
     # reason quotes them, not the newest message's: trial of 3 Dec)
     request_words: str = ""
     topic_words: str = ""
+    # the conversation's channel reaches the visitor itself (SMS, a call's texts, email, Slack): the built-in email
+    # question, "What email address can our team reach you at?", is not asked (SMS texters were: trial of 4 Dec)
+    reached_here: bool = False
 
 
 # --- the plan out ----------------------------------------------------------------------
@@ -832,7 +835,8 @@ class _Turn:
             self.memory = m = replace(m, gathered={**m.gathered, PHONE_INSTEAD: called})  # the agent reads it
         missing = tuple(f.name for f in self.policy.fields
                         if f.required and f.name not in known and f.name not in m.skipped
-                        and m.asks.get(f.name, 0) < ASK_LIMIT and not (called and f.kind == "email"))
+                        and m.asks.get(f.name, 0) < ASK_LIMIT and not (called and f.kind == "email")
+                        and not (self.facts.reached_here and f.kind == "email" and not f.question))
         return TurnSignals(
             asked_for_human=self.asked,
             frustrated=a.frustration.fired,

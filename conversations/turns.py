@@ -182,6 +182,7 @@ def _plan(conversation: Conversation, message: Message) -> TurnPlan:
     memory = TurnMemory.from_dict(conversation.assistant_state)
     history = _history(conversation, message)
     facts = TurnFacts(history=tuple(history), contact=_contact(conversation),
+                      reached_here=conversation.channel != Conversation.Channel.WEB,
                       assistant_failed=message.turn_attempts > MAX_TURN_ATTEMPTS,
                       withdrew_handoff=withdraws(message.body) and selectors.handoff_withdrawn_by(message=message))
     if facts.withdrew_handoff and not memory.language:  # the cancelled handoff took the memory with it

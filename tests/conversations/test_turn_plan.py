@@ -1377,3 +1377,16 @@ def test_an_answer_telling_the_visitor_to_write_to_us_offers_a_person_here(parce
     chat = RealChat(balanced(EMAIL), bot=parcels_bot)
     plan = chat.say("How long does standard shipping take?")
     assert phrase("contact_us_here", "en") not in reply(plan) and plan.replies[0].kb_answer
+
+
+def test_by_sms_or_email_the_built_in_email_question_is_not_asked_but_the_admins_own_is():
+    """Trial of 4 Dec: a texter asking for a person was asked "What email address can our team reach you at?", though
+    the team answers by text. A question the admin wrote for the field may want the address for another reason."""
+    asking = analysis("I want to talk to a person", human=True)
+    here = TurnFacts(reached_here=True)
+    plan = plan_turn(balanced(EMAIL), TurnMemory(), asking, "I want to talk to a person", here)
+    assert plan.handoff is not None and plan.handoff.cause == "user_request"
+    assert plan_turn(balanced(EMAIL), TurnMemory(), asking, "I want to talk to a person").handoff is None  # the widget asks
+    own = FieldSpec("email", "email", question="Which email address is your account under?")
+    plan = plan_turn(balanced(own), TurnMemory(), asking, "I want to talk to a person", here)
+    assert plan.handoff is None and "account" in reply(plan)
