@@ -298,7 +298,9 @@ _ELSEWHERE = re.compile(
 # ligar?". A wish or a request comes first ("why did you call me?" asks none).
 _CALL_ME = re.compile(
     r"\b(?:can|could|would|will|please|pls|want|need|like|may)\s+(?:\S+\s+){0,4}?(?:call|ring|phone)\s+me\b"
-    r"|\b(?:like|want|need|request|get|arrange|book|schedule)\s+(?:a\s+)?(?:call\s*back|callback|call\s+from)\b"
+    # "Could I get a phone call from your team?" was asked for an email (trial of 4 Dec)
+    r"|\b(?:like|want|need|request|get|arrange|book|schedule|have|receive)\s+(?:a\s+)?(?:phone\s+|quick\s+)?"
+    r"(?:call\s*back|callback|call\s+from|call(?=\s*(?:please|pls)?\s*[?.!]*$))\b|\bgive\s+me\s+a\s+(?:call|ring)\b"
     r"|\b(?:pourr?(?:ait|iez|aient)|peu[tx]|peuvent|pouvez|voudrais|souhaite|souhaiterais|merci\s+de)\s+(?:\S+\s+){0,4}?"
     r"(?:me\s+rappeler|m'appeler|me\s+telephoner)"
     r"|\b(?:puede\w*|podri\w*|quiero|quisiera|necesito|por\s+favor)\s+(?:\S+\s+){0,4}?"

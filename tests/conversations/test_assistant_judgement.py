@@ -298,9 +298,13 @@ def test_someone_sought_to_help_is_a_request(bot: Assistant, text: str, asks: bo
     ("Pouvez-vous me rappeler ?", True), ("Podem ligar-me amanhã?", True),
     ("Ich habe einen Rückruf verpasst, wer hat angerufen?", False), ("El mensajero me llamó ayer", False),
     ("Why did your courier call me at 6am?", False), ("Please don't call me, email is fine", False),
-    ("I'll call you back when I find the receipt", False)])
+    ("I'll call you back when I find the receipt", False),
+    # trial of 4 Dec: a request for a person, but an email was asked instead of a number
+    ("Could I get a phone call from your team?", True), ("give me a call please", True),
+    ("I got a call from you yesterday about my order", False)])
 def test_a_call_asked_for_is_a_request_for_a_person(bot: Assistant, text: str, asks: bool) -> None:
-    assert bot.analyze(text).human_request.fired is asks, text
+    a = bot.analyze(text)
+    assert a.human_request.fired is asks and a.asks_for_call is asks, text
 
 
 @pytest.mark.parametrize("text", ["I saw you are hiring agents. Anyway, can I talk to a person about my refund?",
