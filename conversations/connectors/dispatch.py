@@ -33,9 +33,10 @@ def deliver(*, message_id: int, last_attempt: bool) -> str:
         return "skipped"
     with delivery.one_delivery_at_a_time(conversation_id):
         message = Message.objects.get(pk=message_id)
+        by_mail = message.conversation.channel == Conversation.Channel.EMAIL
         try:
             for earlier_id in delivery.queued_before(message):
-                _deliver_one(earlier_id, last_attempt=False)
+                _deliver_one(earlier_id, last_attempt=False, together=by_mail)
         except ProviderUnavailable as exc:
             # Waiting for the one before it is this message's attempt too: it is counted and, on the last one,
             # the message is marked failed (the inbox shows it, an agent retries) instead of staying queued
@@ -46,10 +47,12 @@ def deliver(*, message_id: int, last_attempt: bool) -> str:
             if last_attempt:
                 return delivery.FAILED
             raise
-        return _deliver_one(message_id, last_attempt=last_attempt)
+        return _deliver_one(message_id, last_attempt=last_attempt, together=by_mail)
 
 
-def _deliver_one(message_id: int, *, last_attempt: bool) -> str:
+def _deliver_one(message_id: int, *, last_attempt: bool, together: bool = False) -> str:
+    """Send one queued message; with `together` (email), the automatic messages written with it in one mail
+    (`delivery.written_with`), each recorded as sent by it."""
     message = Message.objects.select_related("conversation__contact", "conversation__workspace").filter(
         pk=message_id).first()
     state = (message.metadata or {}).get("delivery", {}) if message else {}
@@ -65,8 +68,9 @@ def _deliver_one(message_id: int, *, last_attempt: bool) -> str:
         delivery.delivery_record(message_id=message.pk, status=delivery.FAILED,
                                  error=f"No sender for the {message.conversation.channel} channel.")
         return delivery.FAILED
+    also = delivery.written_with(message) if together else []
     try:
-        provider_id = sender(message)
+        provider_id = email.send(message, also=also) if also else sender(message)
     except DeliveryRefused as exc:
         delivery.delivery_record(message_id=message.pk, status=delivery.FAILED, error=str(exc))
         return delivery.FAILED
@@ -77,5 +81,6 @@ def _deliver_one(message_id: int, *, last_attempt: bool) -> str:
         if last_attempt:
             return delivery.FAILED
         raise
-    delivery.delivery_record(message_id=message.pk, status=delivery.SENT, provider_id=provider_id or "")
+    for sent in [message, *also]:
+        delivery.delivery_record(message_id=sent.pk, status=delivery.SENT, provider_id=provider_id or "")
     return delivery.SENT

@@ -11,6 +11,7 @@ import email.policy
 import hashlib
 import re
 import smtplib
+from collections.abc import Sequence
 from email.message import EmailMessage as MimeMessage
 from email.utils import getaddresses, make_msgid, parseaddr
 
@@ -310,10 +311,11 @@ def _subject_text(subject: str) -> str:
 
 
 # --- outbound -----------------------------------------------------------------------------------
-def send(message: Message) -> str:
-    """Send one message by SMTP, threaded under the conversation's mail. Returns its Message-ID."""
+def send(message: Message, also: Sequence[Message] = ()) -> str:
+    """Send one message by SMTP, threaded under the conversation's mail, with the messages written `also` with it
+    (delivery.written_with) after it in the same mail. Returns its Message-ID."""
     conversation = message.conversation
-    text, html = _render(message)
+    text, html = _render(message, also)
     # RFC 3834: vacation responders must not answer what no person wrote
     message_id = _send_threaded(conversation, text, html, msgid=f"m{message.pk}",
                                 automatic=message.sender_type != Message.SenderType.AGENT)
@@ -373,7 +375,7 @@ def _subject(conversation: Conversation) -> str:
     return f"{subject} [#{reply_token(conversation.pk)}]"
 
 
-def _render(message: Message) -> tuple[str, str]:
+def _render(message: Message, also: Sequence[Message] = ()) -> tuple[str, str]:
     """The text (and for a survey, the HTML) of the mail."""
     conversation = message.conversation
     csat = (message.metadata or {}).get("csat")
@@ -383,7 +385,8 @@ def _render(message: Message) -> tuple[str, str]:
         return render_to_string("csat/email.txt", context), render_to_string("csat/email.html", context)
     workspace = conversation.workspace.name
     signature = f"{message.sender_name}, {workspace}" if message.sender_name else workspace
-    return f"{absolute_links(message.body)}\n\n— {signature}\n", ""
+    body = "\n\n".join(absolute_links(m.body) for m in [message, *also])
+    return f"{body}\n\n— {signature}\n", ""
 
 
 def csat_options(csat: dict) -> list[dict]:

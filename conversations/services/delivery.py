@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -69,6 +70,29 @@ def one_delivery_at_a_time(conversation_id: int) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+TOGETHER_SECONDS = 5  # an answer and the handoff notice of one turn are written within this of each other
+
+
+def written_with(message: Message) -> list[Message]:
+    """The conversation's messages queued right after `message`, written in the same breath (within TOGETHER_SECONDS),
+    neither an agent's, a note nor a survey, as `message` is not: one mail for them, not two 20 ms apart ("I couldn't
+    find an answer…" then the queue notice: trial of 4 Dec). Up to the first that is not one of them."""
+    def automatic(m: Message) -> bool:
+        return m.sender_type in (Message.SenderType.AI, Message.SenderType.SYSTEM) and not m.private \
+            and not (m.metadata or {}).get("csat")
+
+    if not automatic(message):
+        return []
+    together = []
+    for m in Message.objects.filter(conversation_id=message.conversation_id, pk__gt=message.pk,
+                                    created_at__lte=message.created_at + timedelta(seconds=TOGETHER_SECONDS)
+                                    ).order_by("pk"):
+        if not automatic(m) or (m.metadata or {}).get("delivery", {}).get("status") != QUEUED:
+            break
+        together.append(m)
+    return together
 
 
 def queued_before(message: Message) -> list[int]:
