@@ -629,8 +629,12 @@ class _Turn:
             return self._reply(decision, phrase("declined_no_answer", self.lang))
         if action == "offer_human":
             self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
+            # the same question asked again, calmly ("ok so how much is express shipping?"), is no frustration to be
+            # sorry for (trial of 4 Dec)
+            calm_repeat = a.repeated_question.fired and not (a.complaint.fired or a.anger.fired or a.dissatisfied.fired)
             offer = ("bot_offer_human" if a.asked_if_bot.fired
-                     else "cannot_answer" if a.declined_human.fired and a.answer is None else "offer_human")
+                     else "cannot_answer" if a.declined_human.fired and a.answer is None
+                     else "offer_human_repeated" if calm_repeat and a.answer is not None else "offer_human")
             body, metadata = phrase(offer, self.lang), {}
             if a.answer is not None:
                 body, metadata = f"{a.answer.text}\n\n{body}", _answer_metadata(a)

@@ -530,7 +530,7 @@ class Assistant:
         return Analysis(
             language=lang, human_request=human, frustration=frustration, not_helpful=not_helpful,
             repeated_question=repeated, restricted_topic=topic, out_of_scope=oos, answer=answer,
-            complaint=complaint, anger=anger, smalltalk=smalltalk, asked_if_bot=asked_if_bot,
+            complaint=complaint, anger=anger, dissatisfied=dissatisfied, smalltalk=smalltalk, asked_if_bot=asked_if_bot,
             declined_human=declined, asks_for_call=human.fired and asks_for_a_call(text),
             kb_confidence=round(conf, 4), candidates=candidates, candidate_passages=cand_passages,
         )

@@ -311,6 +311,14 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Dazu habe ich in unseren Hilfeartikeln keine Antwort gefunden. Soll ich jemanden aus unserem Team dazuholen?",
         "pt": "Não encontrei uma resposta nos nossos artigos de ajuda. Quer que eu chame uma pessoa da nossa equipa?",
     },
+    "offer_human_repeated": {  # after the answer given again to a question asked again, calmly
+        "en": "If that doesn't answer what you're asking, I can bring in a person from our team: would you like that?",
+        "es": "Si eso no responde a lo que preguntas, puedo pasarte con una persona de nuestro equipo: ¿quieres?",
+        "fr": "Si cela ne répond pas à votre question, je peux faire appel à une personne de notre équipe : le "
+              "souhaitez-vous ?",
+        "de": "Falls das Ihre Frage nicht beantwortet, kann ich jemanden aus unserem Team dazuholen: Möchten Sie das?",
+        "pt": "Se isso não responde ao que pergunta, posso chamar uma pessoa da nossa equipa: quer que o faça?",
+    },
     "declined_no_answer": {  # no person wanted, and the articles have nothing (more) on the question
         "en": "All right, no person. I couldn't find more on that in our help articles: tell me a bit more about what's "
               "happening, or ask it another way, and I'll look again.",

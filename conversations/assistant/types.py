@@ -97,6 +97,7 @@ class Analysis:
     answer: KBAnswer | None
     complaint: Signal = NO_SIGNAL  # the visitor wants to file a complaint (part of frustration)
     anger: Signal = NO_SIGNAL  # angry or exasperated wording (part of frustration)
+    dissatisfied: Signal = NO_SIGNAL  # plain-words dissatisfaction ("a waste of my time": part of frustration)
     smalltalk: str | None = None  # "greeting", "thanks", "thanks_staff", "goodbye", "acknowledgment", "confirmed",
     # "unclear", "bot_question", "capabilities" ("what can you do?"), "still_there" ("are you there?"), "vague" (a need that says nothing of what it
     # is), "details" (an email or a number with nothing asked): nothing to look up

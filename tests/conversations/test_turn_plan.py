@@ -806,7 +806,7 @@ def test_asking_the_same_thing_again_names_the_loop_not_frustration():
     chat = Chat(balanced())
     chat.say("How long does shipping take?", answer="shipping")
     plan = chat.say("How long does shipping take?", answer="shipping", repeated=True, frustrated=True)
-    assert plan.handoff is None and "Would you like me to bring in a person" in reply(plan)
+    assert plan.handoff is None and reply(plan).endswith(phrase("offer_human_repeated", "en"))
     h = chat.say("How long does shipping take??", answer="shipping", repeated=True, frustrated=True).handoff
     assert h.cause == "cannot_answer" and "keeps asking the same thing" in h.reason
 
@@ -1390,3 +1390,16 @@ def test_by_sms_or_email_the_built_in_email_question_is_not_asked_but_the_admins
     own = FieldSpec("email", "email", question="Which email address is your account under?")
     plan = plan_turn(balanced(own), TurnMemory(), asking, "I want to talk to a person", here)
     assert plan.handoff is None and "account" in reply(plan)
+
+
+def test_a_question_asked_again_calmly_gets_the_answer_and_an_offer_without_an_apology_for_frustration(bot):
+    """Trial of 4 Dec: "ok so how much is express shipping?" after its answer got "I'm sorry this is frustrating"."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("How long does express shipping take?")
+    plan = chat.say("ok so how long does express shipping take?")
+    assert "next working day" in reply(plan) and plan.handoff is None and plan.memory.pending is None
+    assert reply(plan).endswith(phrase("offer_human_repeated", "en")) and "sorry" not in reply(plan).lower()
+    angry = RealChat(balanced(EMAIL), bot=bot)
+    angry.say("How long does express shipping take?")
+    plan = angry.say("HOW LONG DOES EXPRESS SHIPPING TAKE?? this is ridiculous, answer me")
+    assert "sorry" in reply(plan).lower(), reply(plan)
