@@ -632,6 +632,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "In Ordnung, wir lassen das hier. Wobei kann ich sonst noch helfen?",
         "pt": "Está bem, ficamos por aqui. Em que mais posso ajudar?",
     },
+    "flow_left_answered": {  # the same, said before the answer to the question the visitor asked instead
+        "en": "All right, let's leave that there.",
+        "es": "De acuerdo, lo dejamos aquí.",
+        "fr": "D'accord, on s'arrête là.",
+        "de": "In Ordnung, wir lassen das hier.",
+        "pt": "Está bem, ficamos por aqui.",
+    },
     "unclear": {  # "?", "...", an emoji: nothing to answer and no reason to bring anyone in
         "en": "Sorry, I didn't quite get that. Could you tell me in a few words what you need?",
         "es": "Perdona, no lo he entendido. ¿Puedes contarme en pocas palabras qué necesitas?",

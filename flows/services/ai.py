@@ -129,7 +129,8 @@ def reading(*, workspace: Workspace, text: str, history: list | None = None) -> 
     if leaving and not asks_after_withdrawing(text):
         answer = None  # "cancel" alone is no question about cancelling an order
     return Reading(
-        leaving=phrase("flow_left", analysis.language) if leaving else "",
+        # (with a question answered next, not "What else can I help you with?" before its answer: trial of 4 Dec)
+        leaving=phrase("flow_left_answered" if answer is not None else "flow_left", analysis.language) if leaving else "",
         kb_answer=answer.text if answer is not None else None,
         kb_metadata=_answer_metadata(answer) if answer is not None else {},
         wants_person=analysis.wants_person,

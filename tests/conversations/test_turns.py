@@ -1019,6 +1019,17 @@ def test_a_visitor_leaves_a_flows_question_with_never_mind_cancel_or_stop(shop, 
     assert "working days" in last_reply(conversation).body, "the assistant answers again"
 
 
+def test_a_visitor_who_leaves_a_flows_question_with_another_question_is_not_asked_what_else_first(shop, conversation):
+    # "actually forget that, do you sell gift cards?" got "…What else can I help you with?" and the answer at once
+    # (trial of 4 Dec)
+    workspace, _, _ = shop
+    order_flow(workspace)
+    say(conversation, "How do I track my order?")
+    say(conversation, "actually forget that, how long does standard shipping take?")
+    left, answer = [m.body for m in conversation.messages.filter(sender_type="ai").order_by("-id")[:2]][::-1]
+    assert left == "All right, let's leave that there." and "working days" in answer
+
+
 def test_a_greeting_and_a_question_sent_together_get_one_reply(conversation):
     first = services.receive_message(conversation=conversation, body="hi")
     second = services.receive_message(conversation=conversation, body="How long does standard shipping take?")
