@@ -903,6 +903,13 @@
     const metadata = message.metadata || {};
     if (metadata.csat && metadata.csat.token) showCsat(metadata.csat, node);
     refreshQuickReplies();
+    if (message.sender_type === "agent" && state.status === "pending_human" && state.historyLoaded) {
+      // a person's reply is a person there, even before the status event comes (trial of 4 Dec: the header kept
+      // saying "We've asked a person to join" while Ana replied)
+      state.status = "assigned";
+      state.assigneeName = state.assigneeName || String(message.sender_name || "");
+      renderHeader();
+    }
 
     if (message.sender_type !== "visitor" && state.historyLoaded && !state.isOpen) {
       state.unread += 1;
