@@ -824,12 +824,12 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Nein, das beantwortet meine Frage nicht",
         "pt": "Não, isso não me ajudou",
     },
-    "csat_widget": {  # above the rating buttons in the widget
-        "en": "How did we do? Rate this conversation.",
-        "es": "¿Qué tal lo hicimos? Valora esta conversación.",
-        "fr": "Comment s'est passé l'échange ? Notez cette conversation.",
-        "de": "Wie waren wir? Bewerten Sie dieses Gespräch.",
-        "pt": "Como foi o nosso atendimento? Avalie esta conversa.",
+    "csat_widget": {  # above the rating card in the widget, whose own title asks "How did we do?" (said twice: trial)
+        "en": "Thanks for contacting us. Please rate this conversation below.",
+        "es": "Gracias por escribirnos. Valora esta conversación aquí abajo.",
+        "fr": "Merci de nous avoir écrit. Notez cette conversation ci-dessous.",
+        "de": "Danke für Ihre Nachricht. Bitte bewerten Sie dieses Gespräch unten.",
+        "pt": "Obrigado por nos contactar. Avalie esta conversa aqui em baixo.",
     },
     "csat_text_reply": {  # SMS and phone: answered with 1, 2 or 3
         "en": "How did we do? Reply 1 for 👍 good, 2 for 😐 okay, 3 for 👎 bad.",

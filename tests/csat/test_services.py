@@ -200,7 +200,7 @@ def test_text_channels_get_a_survey_answered_by_replying_1_2_or_3(workspace, no_
     assert message.metadata["delivery"]["status"] == "queued"
 
 
-@pytest.mark.parametrize("channel, language, words", [("web", "es", "¿Qué tal lo hicimos?"),
+@pytest.mark.parametrize("channel, language, words", [("web", "es", "Valora esta conversación"),
                                                      ("sms", "de", "Antworten Sie 1"), ("email", "fr", "pour noter")])
 def test_the_survey_speaks_the_conversations_language(workspace, no_tasks, channel, language, words):
     contact = factories.ContactFactory(workspace=workspace, email="ana@example.com", phone="+34612345678")
