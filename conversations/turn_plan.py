@@ -25,8 +25,8 @@ from typing import Any, Literal
 from conversations.assistant.detectors import (confused, doubts, says_no, vague_request, venting_only,
                                                without_contact_details)
 from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, validate_field
-from conversations.assistant.human_request import (asks_if_someone_is_there, asks_in_a_word, asks_to_be_put_through,
-                                                   asks_to_talk_to_someone, names_a_person)
+from conversations.assistant.human_request import (asks_for_a_call, asks_if_someone_is_there, asks_in_a_word,
+                                                   asks_to_be_put_through, asks_to_talk_to_someone, names_a_person)
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
 from conversations.assistant.types import NO_SIGNAL, Analysis, Signal, Turn
@@ -387,8 +387,19 @@ def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozens
 def asks_while_waiting(text: str) -> bool:
     """Said while a person is waited for, it is told where the handoff stands: a nudge (`nudges`), or a question
     ("how long does shipping take?" got no word at all: the visitor could not tell whether anyone read it, trial of
-    3 Dec). The message itself stays the team's."""
-    return nudges(text) or ("?" in text and len(text.split()) >= 2)
+    3 Dec), or something for the team (`for_the_team_while_waiting`). The message itself stays the team's."""
+    return nudges(text) or ("?" in text and len(text.split()) >= 2) or bool(for_the_team_while_waiting(text))
+
+
+def for_the_team_while_waiting(text: str) -> str:
+    """"call" when the message asks for a call, "detail" when it gives an order number, an email or a phone number,
+    else "": said while a person is waited for, the visitor is told it is kept for the team ("oh sorry, it's NW-10002
+    actually" got no word: trial of 4 Dec)."""
+    if asks_for_a_call(text):
+        return "call"
+    if any(given_detail(kind, text) for kind in ("email", "phone")) or extract_field("order_number", text):
+        return "detail"
+    return ""
 
 
 def nudges(text: str) -> bool:

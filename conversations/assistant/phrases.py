@@ -369,6 +369,21 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Darum muss sich unser Team kümmern, und niemand aus dem Team kann diesem Chat beitreten.",
         "pt": "Isso tem de ser tratado pela nossa equipa, e ninguém da equipa pode entrar nesta conversa.",
     },
+    "detail_noted_waiting": {  # an order number, an email or a phone given while a person is awaited
+        "en": "Thanks, that's added to your conversation for the team.",
+        "es": "Gracias, lo he añadido a tu conversación para el equipo.",
+        "fr": "Merci, c'est ajouté à votre conversation pour l'équipe.",
+        "de": "Danke, das steht jetzt für das Team in Ihrem Gespräch.",
+        "pt": "Obrigado, fica registado na sua conversa para a equipa.",
+    },
+    "call_noted_waiting": {  # a call asked for while a person is awaited
+        "en": "I've noted for the team that you'd like a call; write your number here if they don't have it.",
+        "es": "He anotado para el equipo que prefieres una llamada; escribe aquí tu número si no lo tienen.",
+        "fr": "J'ai noté pour l'équipe que vous souhaitez un appel ; écrivez ici votre numéro s'ils ne l'ont pas.",
+        "de": "Ich habe für das Team notiert, dass Sie einen Anruf möchten; schreiben Sie Ihre Nummer hier, falls sie "
+              "fehlt.",
+        "pt": "Registei para a equipa que prefere uma chamada; escreva aqui o seu número se ainda não o tiverem.",
+    },
     "call_the_team": {  # after no_person_here, when the policy has a fallback phone
         "en": "To speak with someone, call us at {phone}.",
         "es": "Para hablar con alguien, llámanos al {phone}.",

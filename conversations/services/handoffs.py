@@ -19,7 +19,7 @@ from conversations.payloads import user_name
 from conversations.selectors import HISTORY_TURNS
 from conversations.services import delivery
 from conversations.services.messages import conversation_reopen, lock_conversation, system_message_locked
-from conversations.turn_plan import asks_while_waiting, withdraws
+from conversations.turn_plan import asks_while_waiting, for_the_team_while_waiting, withdraws
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
@@ -516,10 +516,13 @@ REASSURE_EVERY = timedelta(minutes=2)  # "anyone there?" asked again sooner gets
 def handoff_reassure_waiting(*, conversation: Conversation, message: Message) -> bool:
     """Under the turn's lock: "hello?? anyone there?", or a question, while the handoff waits for a person gets
     where it stands (with its assignee, or its place in the queue and the expected wait), at most every
-    REASSURE_EVERY. The message itself stays the team's. True when the visitor was answered."""
+    REASSURE_EVERY. A call asked for, or a detail given ("oh sorry, it's NW-10002 actually"), is first said to be
+    kept for the team, with the policy's phone for a call (both got no word, or the queue alone: trial of 4 Dec).
+    The message itself stays the team's. True when the visitor was answered."""
     handoff = _waiting_handoff(conversation)
     if handoff is None or not asks_while_waiting(message.body):
         return False
+    told = for_the_team_while_waiting(message.body)
     if conversation.messages.filter(sender_type=Message.SenderType.SYSTEM, metadata__reassured=True,
                                     created_at__gte=timezone.now() - REASSURE_EVERY).exists():
         return False
@@ -531,7 +534,11 @@ def handoff_reassure_waiting(*, conversation: Conversation, message: Message) ->
         body, where = _where_in_the_queue(conversation, handoff, language, open_key="still_waiting_queued",
                                           closed_key="still_waiting_after_hours")
         metadata.update(where)
-    system_message_locked(conversation, body=body, metadata=metadata)
+    lead = [phrase(f"{told}_noted_waiting", language)] if told else []
+    phone = routing_selectors.policy_for(workspace=conversation.workspace).fallback_phone if told == "call" else ""
+    if phone and conversation.channel != Conversation.Channel.PHONE:
+        lead.append(phrase("call_the_team", language, phone=phone))
+    system_message_locked(conversation, body=" ".join([*lead, body]), metadata=metadata)
     return True
 
 

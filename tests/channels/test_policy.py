@@ -31,9 +31,10 @@ def test_the_ai_stops_after_a_handoff_and_takes_over_again_when_handed_back(
     conversation = conversations_by_channel[channel]
     with django_capture_on_commit_callbacks(execute=True):
         request_handoff(conversation)
-        services.receive_message(conversation=conversation, body="My order is A-1234, please check it")
+        services.receive_message(conversation=conversation, body="My parcel arrived damaged, please check it")
     assert not [t for t in no_tasks if t[0] == "process_turn_task"], "no AI turn while a human owns it"
-    # (a "Hello? Anybody?" takes a turn only to be told where the handoff stands: tests/conversations/test_turns.py)
+    # (a "Hello? Anybody?" or an order number takes a turn only to be told where the handoff stands and that it is
+    # kept: tests/conversations/test_turns.py)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.conversation_unassign(conversation=conversation, by=agent)

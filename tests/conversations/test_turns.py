@@ -583,6 +583,23 @@ def test_asking_again_to_be_put_through_while_waiting_is_told_where_the_handoff_
     assert message.turn_outcome == "human" and handoff_of(conversation).status == "pending"
 
 
+@pytest.mark.parametrize("said, told", [
+    ("oh sorry, it's NW-10002 actually", "Thanks, that's added to your conversation for the team."),
+    ("can someone call me?", "you'd like a call"),
+])
+def test_a_detail_or_a_call_asked_while_waiting_is_said_to_be_kept_for_the_team(shop, conversation, said, told):
+    """Trial of 4 Dec: a corrected order number while queued got no word; "can someone call me?" only the queue."""
+    workspace, policy, _ = shop
+    policy.fallback_phone = "+34 910 000 000"
+    policy.save()
+    say(conversation, "I want to talk to a person")
+    say(conversation, said)
+    reply = last_reply(conversation)
+    assert reply.metadata.get("reassured") is True and told in reply.body, reply.body
+    assert ("+34 910 000 000" in reply.body) is ("call" in said)
+    assert handoff_of(conversation).status == "pending"
+
+
 def test_a_message_while_waiting_that_asks_for_nobody_gets_no_reassurance(shop, conversation):
     say(conversation, "I want to talk to a person")
     say(conversation, "don't transfer me to the billing team, it's about a delivery")
