@@ -526,13 +526,15 @@ def _enter_collect_input(run: _Run, node: Node, config: CollectInputConfig) -> N
 
 def _answer_collect_input(run: _Run, node: Node, config: CollectInputConfig, text: str) -> None:
     reading = run.inbound.reading or Reading()
-    picked = one_of_the_offered(run.offered, text)  # "the second one", after "which one do you mean?"
+    # "the second one", after "which one do you mean?" (never an escape: "la primera" read as the Refunds topic was
+    # handed off at high priority: re-trial of 4 Dec)
+    picked = one_of_the_offered(run.offered, text, by_number=config.kind == "text")
     value = check_answer(config, picked) if picked else None if reading.why_asked else _answer_value(config, text, reading)
     # (a restricted topic is the answer to a free-text question, "what's the billing issue?", not an escape)
     on_a_topic = bool(reading.topic) and (config.kind != "text" or expects_specific_value(config))
     # one of the question's own buttons is its answer, whatever its words ("Damaged" read as frustration handed
     # the visitor off instead of taking the flow's "Damaged" branch: trial of 3 Dec)
-    if (reading.wants_person or reading.upset or on_a_topic) and not _is_one_of_the_choices(config, text):
+    if (reading.wants_person or reading.upset or on_a_topic) and not (picked or _is_one_of_the_choices(config, text)):
         _escape_to_person(run, node, config, text, reading, value)
         return
     if reading.leaving and not _is_one_of_the_choices(config, text):
@@ -645,7 +647,8 @@ def answers_the_question(graph: FlowGraph, state: RunState, text: str, reading: 
     assert isinstance(config, CollectInputConfig)
     if not expects_specific_value(config):
         return False  # free text comes in pieces ("my package", "arrived broken"): the newest message takes it
-    if _is_one_of_the_choices(config, text) or one_of_the_offered(state.offered, text):
+    if _is_one_of_the_choices(config, text) or one_of_the_offered(state.offered, text,
+                                                                    by_number=config.kind == "text"):
         return True
     reading = reading or Reading()
     on_a_topic = bool(reading.topic) and (config.kind != "text" or expects_specific_value(config))

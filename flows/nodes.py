@@ -569,12 +569,16 @@ _ORDINALS: Mapping[str, int] = MappingProxyType({
 _A_MOMENT = re.compile(r"\b(?:a|one|un|una|um|une|eine)\s+(?:second|segundo|seconde|sekunde)\b")
 
 
-def one_of_the_offered(offered: Sequence[str], text: str) -> str:
+def one_of_the_offered(offered: Sequence[str], text: str, *, by_number: bool = False) -> str:
     """The value of `offered` a short answer picks by its place ("the second one", "la última", "die erste
-    Bestellung"); "" when it names none, or more than one, or it is "wait a second"."""
+    Bestellung"; with `by_number`, a question for a code, "1" or "#2" too); "" when it names none, or more than one,
+    or it is "wait a second"."""
     words = normalize(text).replace("-", " ").split()
     if len(offered) < 2 or not words or len(words) > 6 or _A_MOMENT.search(" ".join(words)):
         return ""
+    if by_number and (digit := re.fullmatch(r"\W*#?(\d)\W*", text.strip())):
+        place = int(digit.group(1))
+        return offered[place - 1] if 1 <= place <= len(offered) else ""
     places = {_ORDINALS[w.strip(".,!?¿¡")] for w in words if w.strip(".,!?¿¡") in _ORDINALS}
     if len(places) != 1:
         return ""

@@ -18,6 +18,7 @@ visitor reads the answer before the flow's next question.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -469,10 +470,14 @@ def _answer_the_rest(run: FlowRun, conversation: Conversation) -> None:
     conversation.refresh_from_db(fields=["status"])
     if message is None or not conversation.ai_active:
         return
+    rest = ORDER.sub(" ", message.body)  # the code is the flow's
+    if len(re.findall(r"[^\W\d_]{2,}", rest)) < 2:
+        return  # "it's NW-10002" asks nothing else (it was answered from the history: "Once an order has shipped it
+        # can no longer be changed", for an order not shipped: re-trial of 4 Dec)
     try:
         history = conversation_selectors.message_history(conversation=conversation, before=message.pk)
-        answer = ai.ai_answer_besides(workspace=conversation.workspace, text=ORDER.sub(" ", message.body),
-                                      flow_name=run.flow.name, history=history)  # the code is the flow's
+        answer = ai.ai_answer_besides(workspace=conversation.workspace, text=rest, flow_name=run.flow.name,
+                                      history=history)
     except Exception:  # the flow has answered; the assistant failing on the rest must not undo that
         logger.exception("Answering the rest of message %s failed", message.pk)
         return

@@ -12,6 +12,7 @@ from flows.engine import (
     Inbound,
     LetAIAnswer,
     Log,
+    Reading,
     RequestHandoff,
     Resolve,
     RunAIAction,
@@ -702,3 +703,15 @@ def test_which_one_asked_at_the_start_takes_a_place_too_but_not_a_moment() -> No
     assert waiting.state.status == "waiting_input" and waiting.state.offered == asked.state.offered
     picked = advance(graph, waiting.state, Inbound(text="the 2nd"))
     assert sent(picked) == ["Looking up NW-10002."] and picked.state.offered == ()
+
+
+def test_which_one_by_its_place_or_number_is_no_escape_to_a_restricted_topic() -> None:
+    """Re-trial of 4 Dec: "la primera" in an English conversation was read as the Refunds topic and handed off."""
+    ask = ("ask", "collect_input", {"variable": "order_number", "question": "Your order number?"})
+    graph = flow(ask, ("status", "message", {"text": "Looking up {{order_number}}."}), HANDOFF)
+    asked = run(graph, "NW-10001 or NW-10002")
+    on_refunds = Reading(topic="Refunds")
+    assert sent(advance(graph, asked.state, Inbound(text="la primera", reading=on_refunds))) == ["Looking up NW-10001."]
+    assert sent(advance(graph, asked.state, Inbound(text="2"))) == ["Looking up NW-10002."]
+    escaped = advance(graph, asked.state, Inbound(text="I want a refund", reading=on_refunds))
+    assert any(isinstance(e, RequestHandoff) for e in escaped.effects)

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -327,6 +328,24 @@ def test_the_second_question_of_a_message_its_keywords_started_is_answered_once_
     assert run_task(*queued[-1]) == "ok"
     texts = bot_texts(later)
     assert texts[-2].startswith("Order NW-10001 is shipped") and "PayPal" in texts[-1], texts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_number_given_alone_gets_its_status_and_nothing_read_into_the_message_before(
+        workspace, demo_order_flow, deliver, queued):
+    # "I ordered the wrong size" then "it's NW-10002": "processing", then "Once an order has shipped it can no longer
+    # be changed", answered from the message before (re-trial of 4 Dec)
+    from conversations import knowledge
+
+    doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
+    for article in doc["knowledge_base"]:
+        factories.ArticleFactory(workspace=workspace, title=article["title"], body=article["body"],
+                                 questions=article.get("questions") or [])
+    knowledge.knowledge_reindex(workspace=workspace)
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "I ordered the wrong size", "it's NW-10002")
+
+    texts = bot_texts(conversation)
+    assert texts[-1].startswith("Order NW-10002 is processing"), texts
 
 
 @pytest.mark.django_db(transaction=True)
