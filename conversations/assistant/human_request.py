@@ -312,7 +312,15 @@ _CALL_ME = re.compile(
     r"|\b(?:hatte|mochte|will|brauche|bitte\s+um|wunsche)\s+(?:\S+\s+){0,2}?ruckruf\b|\bruckruf\s+bitte\b"
     r"|\bme\s+(?:pueden|puede|podeis|podrian|podria|podrias|puedes)\s+llamar\b|\bllamadme\b"
     r"|\b(?:pouvez|pourriez|peux|pourrais)[\s-](?:vous|tu)\s+me\s+(?:rappeler|telephoner|appeler)\b|\brappelez[\s-]moi\b"
-    r"|\b(?:podem|pode|podiam|podia|poderiam|poderia)\s+(?:\S+\s+){0,3}?ligar[\s-]me\b|\bliguem[\s-]me\b")
+    r"|\b(?:podem|pode|podiam|podia|poderiam|poderia)\s+(?:\S+\s+){0,3}?ligar[\s-]me\b|\bliguem[\s-]me\b"
+    # "Pouvez-vous m'appeler ?", "qu'un conseiller me téléphone", "lieber telefonisch", "de preferência por telefone"
+    # were asked for an email (re-trial of 4 Dec); said with a request for a person, "by phone" is a call
+    r"|\b(?:pouvez|pourriez|peux|pourrais)[\s-](?:vous|tu)\s+m'(?:appeler|rappeler)\b|\bqu(?:'|e\s+)(?:\S+\s+){0,3}?me\s+(?:telephone|rappelle|appelle)\b"
+    r"|\b(?:lieber|am\s+liebsten|gern|gerne)\s+(?:\S+\s+){0,2}?(?:telefonisch|am\s+telefon|per\s+telefon)\b"
+    r"|\b(?:de\s+preferencia|preferencialmente|prefiro)\s+(?:\S+\s+){0,2}?(?:por|ao)\s+telefone\b"
+    r"|\b(?:preferiblemente|prefiero|mejor)\s+(?:\S+\s+){0,2}?(?:por|al)\s+telefono\b"
+    r"|\b(?:de\s+preference|plutot|je\s+prefere)\s+(?:\S+\s+){0,2}?(?:par|au)\s+telephone\b"
+    r"|\b(?:preferably|rather|prefer(?:\s+it)?)\s+(?:\S+\s+){0,2}?(?:by|over\s+the|on\s+the)\s+phone\b")
 
 
 def asks_for_a_call(text: str) -> bool:

@@ -78,7 +78,7 @@ _LEXICON: dict[str, str] = {
         pra deixa esquece valeu tchau quanto demora entrega devolver devolucao frete tamanho pacote
         receber voces custa custam fui pela pelo vezes duas mesma mesmo encomenda encomendas cobranca
         cartao recebi comprei troca trocar loja vc vcs em ao aos tambem enviam entregam aceitam vendem fazem
-        cobram mandam trocam devolvem""",
+        cobram mandam trocam devolvem podem ligar liguem telefone""",
 }
 
 _WORD_LANGS: dict[str, frozenset[str]] = {}

@@ -301,6 +301,9 @@ def test_someone_sought_to_help_is_a_request(bot: Assistant, text: str, asks: bo
     ("I'll call you back when I find the receipt", False),
     # trial of 4 Dec: a request for a person, but an email was asked instead of a number
     ("Could I get a phone call from your team?", True), ("give me a call please", True),
+    # re-trial of 4 Dec: an email was asked
+    ("Ich will mit jemandem sprechen, aber lieber telefonisch", True), ("Pouvez-vous m'appeler ?", True),
+    ("Quero falar com alguém, de preferência por telefone", True), ("Je voudrais qu'un conseiller me téléphone", True),
     ("I got a call from you yesterday about my order", False)])
 def test_a_call_asked_for_is_a_request_for_a_person(bot: Assistant, text: str, asks: bool) -> None:
     a = bot.analyze(text)

@@ -1403,3 +1403,9 @@ def test_a_question_asked_again_calmly_gets_the_answer_and_an_offer_without_an_a
     angry.say("How long does express shipping take?")
     plan = angry.say("HOW LONG DOES EXPRESS SHIPPING TAKE?? this is ridiculous, answer me")
     assert "sorry" in reply(plan).lower(), reply(plan)
+
+
+def test_a_call_asked_for_in_two_words_of_portuguese_is_asked_its_number_in_portuguese(bot):
+    """Re-trial of 4 Dec: "Podem ligar-me?" was read as English and asked "What phone number can our team call you on?"."""
+    plan = RealChat(balanced(EMAIL), bot=bot).say("Podem ligar-me?")
+    assert plan.language == "pt" and reply(plan).endswith(phrase("gather_phone", "pt")), reply(plan)
