@@ -611,15 +611,19 @@ class Assistant:
         if not (first and both):
             return None
         if from_a_place:
-            # "und was kostet das aus Österreich?" after a return: the return's price, as the question before and the two
-            # together both find it with the place's own rules (it got the shipping price: trial of 4 Dec); a place
-            # another article answers ("and how much to Switzerland?" after the delivery times) is not this one's
-            both = self._by_place(together, together, both, lang, together_emb, together_m)
-            if both[0][0] != first[0][0] or both[0][1] < self.kb_threshold:
+            # "und was kostet das aus Österreich?" after a return: the return's price, when the question before, asked
+            # of that place with the place's own rules, still finds its article (it got the shipping price: trial of
+            # 4 Dec; "et ça coûte combien depuis la Belgique ?" read together ranked the shipping prices first); a
+            # place another article answers ("and how much to Switzerland?" after the delivery times) is not this one's
+            there_q = f"{before} {' '.join(places_named(follow))}"
+            there_emb, there_m = self._vectors(there_q, lang)
+            there = self._by_place(there_q, there_q, self.knowledge.score(there_q, there_emb, there_m, lang), lang,
+                                   there_emb, there_m)
+            if not there or there[0][0] != first[0][0] or there[0][1] < self.kb_threshold:
                 return None
             follow_emb, follow_m = self._vectors(follow, lang)
-            return both[0][0], both[0][1], self.knowledge.best_passage_for(
-                both[0][0], follow, follow_emb, lang, follow_m, detail=True), together_emb
+            return there[0][0], there[0][1], self.knowledge.best_passage_for(
+                there[0][0], follow, follow_emb, lang, follow_m, detail=True), together_emb
         if not pointed and (places := places_named(before)):
             # a price or time of something else, asked of the same place ("How much does a return cost?" after
             # delivery to France got the shipping price: re-trial of 4 Dec): its own article, sure of itself with the
@@ -940,7 +944,8 @@ def _asks_from_a_place(text: str) -> str:
     question before asked, from or to that place; else "". `_pointing_back` checks that both read alike."""
     follow = _after_acknowledgment(sentences(text)) or text
     norm = normalize(follow)
-    if (asks(follow) & {"money", "duration"} and len(follow.split()) <= FOLLOW_UP_WORDS + 1
+    said = [w for w in follow.split() if re.search(r"\w", w)]  # ("Belgique ?": its "?" spaced off is no word)
+    if (asks(follow) & {"money", "duration"} and len(said) <= FOLLOW_UP_WORDS + 2
             and len(sentences(follow)) <= 1 and places_named(follow)
             and (_GOES_ON.match(norm) or _POINTS_BACK.search(norm))):
         return follow

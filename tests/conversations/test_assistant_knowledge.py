@@ -897,6 +897,8 @@ def test_a_country_outside_the_eu_no_article_names_gets_the_list_of_countries_se
     ("Wie kann ich etwas zurückschicken?", "und was kostet das aus Österreich?", "de", "6,95 Euro"),
     ("Como faço uma devolução?", "e quanto custa a partir de França?", "pt", "6,95 euros"),
     ("how do I send something back?", "and how much is it from Italy?", "en", "6.95 euros"),
+    # re-trial of 4 Dec: read together, the shipping prices came first
+    ("Comment faire un retour ?", "et ça coûte combien depuis la Belgique ?", "fr", "6,95 euros"),
 ])
 def test_a_price_asked_from_a_place_after_a_return_is_the_returns(before, follow_up, language, words):
     """Trial of 4 Dec: "und was kostet das aus Österreich?" after the returns got the shipping price (4,95 Euro)."""
