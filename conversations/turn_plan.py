@@ -25,8 +25,9 @@ from typing import Any, Literal
 from conversations.assistant.detectors import (confused, doubts, says_no, vague_request, venting_only,
                                                without_contact_details)
 from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, validate_field
-from conversations.assistant.human_request import (asks_for_a_call, asks_if_someone_is_there, asks_in_a_word,
-                                                   asks_to_be_put_through, asks_to_talk_to_someone, names_a_person)
+from conversations.assistant.human_request import (asks_for_a_call, asks_for_our_phone, asks_if_someone_is_there,
+                                                   asks_in_a_word, asks_to_be_put_through, asks_to_talk_to_someone,
+                                                   names_a_person)
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, normalize
 from conversations.assistant.types import NO_SIGNAL, Analysis, Signal, Turn
@@ -558,6 +559,10 @@ class _Turn:
 
     def plan(self) -> TurnPlan:
         a, m = self.analysis, self.memory
+        if self.policy.fallback_phone and asks_for_our_phone(self.text) and not (a.frustration.fired or self.topic):
+            # "what's your phone number?" started a handoff; the policy has the number (re-trial of 4 Dec)
+            return self._reply(Decision("small_talk", why="asked for the phone number: the policy's fallback phone"),
+                               phrase("call_the_team", self.lang, phone=self.policy.fallback_phone))
         if (a.smalltalk == "details" or (_only_an_order_number(self.text) and not (m.tried or m.problem))) \
                 and not self.asked:
             # ("NW-10001" as the first words: noted and asked what about, not "I couldn't find an answer": re-trial)

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .text import sentences
+from .text import normalize, sentences
 
 
 # Clause boundaries: punctuation, and the conjunctions that turn a sentence around.
@@ -326,6 +326,24 @@ _CALL_ME = re.compile(
 def asks_for_a_call(text: str) -> bool:
     """The message asks to be called ("could someone call me back?"): the team needs a number, not an email."""
     return _in_a_clause_without_negation(_CALL_ME, text)
+
+
+# "what's your phone number?", "¿cuál es vuestro teléfono?", "quel est votre numéro de téléphone ?", "Wie ist Ihre
+# Telefonnummer?", "qual é o vosso número de telefone?": the shop's number asked for, not a number given
+_OUR_PHONE = re.compile(
+    r"\b(?:your|ur|the\s+support|the\s+customer\s+service|a\s+contact)\s+(?:phone|telephone|contact|hotline)?\s*"
+    r"(?:number|line)\b|\bnumber\s+(?:i\s+can|to)\s+call\b|\bphone\s+number\s+(?:for|of)\s+(?:you|support|customer)"
+    r"|\b(?:vuestro|su|tu|el)\s+(?:numero\s+de\s+)?telefono(?:\s+de\s+(?:contacto|atencion))?\b(?=.*\?)"
+    r"|\btelefono\s+de\s+(?:contacto|atencion)\b"
+    r"|\bvotre\s+numero(?:\s+de\s+telephone)?\b|\bnumero\s+de\s+telephone\s+(?:du\s+service|de\s+contact)"
+    r"|\b(?:ihre|eure|deine)\s+(?:telefonnummer|nummer|hotline)\b|\bhotline\b"
+    r"|\b(?:vosso|seu|o)\s+(?:numero\s+de\s+)?telefone(?:\s+de\s+contacto)?\b(?=.*\?)|\btelefone\s+de\s+contacto\b")
+
+
+def asks_for_our_phone(text: str) -> bool:
+    """The message asks for the shop's phone number (a question, with no number of its own in it)."""
+    norm = normalize(text)
+    return "?" in text and not re.search(r"\d{3}", text) and bool(_OUR_PHONE.search(norm))
 
 
 def asks_for_someone_else(kept: str) -> bool:

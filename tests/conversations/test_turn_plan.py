@@ -1409,3 +1409,14 @@ def test_a_call_asked_for_in_two_words_of_portuguese_is_asked_its_number_in_port
     """Re-trial of 4 Dec: "Podem ligar-me?" was read as English and asked "What phone number can our team call you on?"."""
     plan = RealChat(balanced(EMAIL), bot=bot).say("Podem ligar-me?")
     assert plan.language == "pt" and reply(plan).endswith(phrase("gather_phone", "pt")), reply(plan)
+
+
+@pytest.mark.parametrize("question, lang", [("what's your phone number?", "en"), ("¿Cuál es vuestro teléfono?", "es"),
+                                            ("Wie ist Ihre Telefonnummer?", "de")])
+def test_asked_for_the_phone_number_the_policys_is_given_not_a_handoff(bot, question, lang):
+    """Re-trial of 4 Dec: "what's your phone number?" started a handoff; the policy had +34 910 000 000."""
+    plan = RealChat(balanced(EMAIL, fallback_phone="+34 910 000 000"), bot=bot).say(question)
+    assert plan.handoff is None and plan.memory.pending is None
+    assert reply(plan) == phrase("call_the_team", lang, phone="+34 910 000 000")
+    without = RealChat(balanced(EMAIL), bot=bot).say(question)
+    assert "+34" not in reply(without)
