@@ -385,6 +385,18 @@ def earlier_answers(earlier: tuple[Analysis, ...], *, quoted: set[str] | frozens
     return tuple(out)
 
 
+# "just tell me what to do", "dime qué hago", "dites-moi quoi faire", "sagen Sie mir, was ich tun soll", "diga-me o que
+# fazer" (normalized)
+_WHAT_TO_DO = re.compile(
+    r"\b(?:tell\s+me|say)\s+what\s+(?:to\s+do|i\s+(?:should|can|need\s+to|have\s+to)\s+do)\b|\bwhat\s+(?:do|should|can)\s+i\s+do\b"
+    r"|\b(?:dime|decidme|digame|dinos)\s+(?:que|lo\s+que)\s+(?:hago|hacer|debo\s+hacer|tengo\s+que\s+hacer)\b"
+    r"|\bque\s+(?:hago|debo\s+hacer|tengo\s+que\s+hacer)\b"
+    r"|\b(?:dites|dis)[\s-]moi\s+(?:quoi\s+faire|ce\s+que\s+je\s+dois\s+faire|ce\s+qu'il\s+faut\s+faire)"
+    r"|\bque\s+(?:dois[\s-]je|faut[\s-]il)\s+faire\b"
+    r"|\bwas\s+(?:ich\s+(?:tun|machen)\s+soll|soll\s+ich\s+(?:tun|machen))\b"
+    r"|\b(?:diga|diz|digam)[\s-]me\s+o\s+que\s+(?:fazer|faco|devo\s+fazer)\b|\bo\s+que\s+(?:faco|devo\s+fazer)\b")
+
+
 def asks_while_waiting(text: str) -> bool:
     """Said while a person is waited for, it is told where the handoff stands: a nudge (`nudges`), or a question
     ("how long does shipping take?" got no word at all: the visitor could not tell whether anyone read it, trial of
@@ -559,6 +571,12 @@ class _Turn:
 
     def plan(self) -> TurnPlan:
         a, m = self.analysis, self.memory
+        said_before = self._answer_said_before()
+        if a.declined_human.fired and said_before and _WHAT_TO_DO.search(normalize(self.text)) and not self.topic:
+            # "no I don't want a person, just tell me what to do" after the late-parcel answer: that answer again, not
+            # "I couldn't find more" ("no quiero una persona, dime qué hago" got the returns article: re-trial of 4 Dec)
+            return self._reply(Decision("answer", why="declined a person and asked what to do: the answer before"),
+                               f"{phrase('what_to_do_again', self.lang)}\n\n{said_before}")
         if self.policy.fallback_phone and asks_for_our_phone(self.text) and not (a.frustration.fired or self.topic):
             # "what's your phone number?" started a handoff; the policy has the number (re-trial of 4 Dec)
             return self._reply(Decision("small_talk", why="asked for the phone number: the policy's fallback phone"),
@@ -666,6 +684,15 @@ class _Turn:
         """Said plainly: no person can join this chat, with the other way to reach the team when there is one."""
         self.memory = self.memory.with_tried("told the visitor no person can join this chat")
         return self._reply(decision, self._no_person_line("no_person_here"))
+
+    def _answer_said_before(self) -> str:
+        """The answer from the articles the assistant's last message gave (the memory's last tries), without the offer
+        of a person after it; else ""."""
+        said = next((t.text for t in reversed(self.facts.history) if t.sender == "ai"), "").split("\n\n")
+        offers = {phrase(key, self.lang) for key in ("offer_human", "offer_human_repeated")}
+        if len(said) > 1 and said[-1] in offers:  # an answer, then the offer of a person
+            return "\n\n".join(said[:-1])
+        return "\n\n".join(said) if self.memory.tried[-1:] and self.memory.tried[-1].startswith(ANSWERED) else ""
 
     def _no_person_line(self, key: str) -> str:
         body = phrase(key, self.lang)

@@ -319,6 +319,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Falls das Ihre Frage nicht beantwortet, kann ich jemanden aus unserem Team dazuholen: Möchten Sie das?",
         "pt": "Se isso não responde ao que pergunta, posso chamar uma pessoa da nossa equipa: quer que o faça?",
     },
+    "what_to_do_again": {  # no person wanted, "just tell me what to do" right after an answer: that answer again
+        "en": "All right, no person. Here's what to do, from the answer above:",
+        "es": "De acuerdo, sin pasarte con nadie. Esto es lo que puedes hacer, según la respuesta anterior:",
+        "fr": "D'accord, sans faire appel à personne. Voici quoi faire, d'après la réponse ci-dessus :",
+        "de": "In Ordnung, ohne Kollegen. So gehen Sie vor, laut der Antwort oben:",
+        "pt": "Está bem, sem chamar ninguém. Eis o que fazer, segundo a resposta acima:",
+    },
     "declined_no_answer": {  # no person wanted, and the articles have nothing (more) on the question
         "en": "All right, no person. I couldn't find more on that in our help articles: tell me a bit more about what's "
               "happening, or ask it another way, and I'll look again.",

@@ -1420,3 +1420,19 @@ def test_asked_for_the_phone_number_the_policys_is_given_not_a_handoff(bot, ques
     assert reply(plan) == phrase("call_the_team", lang, phone="+34 910 000 000")
     without = RealChat(balanced(EMAIL), bot=bot).say(question)
     assert "+34" not in reply(without)
+
+
+@pytest.mark.parametrize("upset, then, lang", [
+    ("this is so annoying, my parcel is late again", "no I don't want a person, just tell me what to do", "en"),
+    ("esto es un desastre, mi paquete llega tarde otra vez", "no quiero una persona, dime qué hago", "es"),
+])
+def test_no_person_and_what_to_do_after_an_answer_gets_that_answer_again(upset, then, lang):
+    """Re-trial of 4 Dec: the English got "I couldn't find more on that", the Spanish the returns article."""
+    from tests.conversations.test_assistant_knowledge import demo_shop_with_topics
+
+    chat = RealChat(balanced(EMAIL), bot=demo_shop_with_topics())
+    first = chat.say(upset)
+    assert first.memory.offered_human and "/help/1/11/" in reply(first)
+    plan = chat.say(then)
+    assert plan.handoff is None and reply(plan).startswith(phrase("what_to_do_again", lang))
+    assert "/help/1/11/" in reply(plan) and phrase("offer_human", lang) not in reply(plan)
