@@ -624,12 +624,13 @@ _BYE_PIECE = (rf"{_CLOSE_CHAT_PIECE}|bye(?:\s+bye)?|good\s*bye|see\s+you(?:\s+(?
               r"\s+(?:day|one|evening|weekend|night)|adios|hasta\s+(?:luego|pronto)|chao|que\s+tengas?\s+(?:un\s+)?buen\s+dia"
               r"|au\s+revoir|a\s+bientot|bonne\s+(?:journee|soiree)|tschuss|auf\s+wiedersehen|schonen\s+tag(?:\s+noch)?"
               r"|tchau|ate\s+logo|tenha\s+um\s+bom\s+dia")
+# "eso me ayuda", "ça m'aide", "das hilft mir", "isso ajuda" (trial of 4 Dec): a sign-off piece, and a confirmation
+_HELPED_PIECE = (r"eso\s+(?:me\s+)?ayuda|(?:ca|cela)\s+(?:m')?aide|das\s+hilft(?:\s+mir)?(?:\s+sehr)?"
+                 r"|isso\s+(?:me\s+)?ajuda")
 _ACK_PIECE = (r"ok(?:ay)?|great|perfect|cool|awesome|super|nice|alright|all\s+right|got\s+it|genial|perfecto|vale|parfait"
               r"|d'accord|prima|alles\s+klar|perfeito|beleza|that'?s\s+(?:all|it)(?:\s+i\s+(?:needed|wanted))?|eso\s+es\s+todo"
               r"|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo|era\s+(?:so\s+)?(?:isso|tudo)|egal"
-              # "that helps", "eso me ayuda", "ça m'aide", "das hilft mir", "isso ajuda" (trial of 4 Dec)
-              r"|(?:that|this|it)\s+help(?:s|ed)(?:\s+(?:a\s+lot|me))?|eso\s+(?:me\s+)?ayuda|(?:ca|cela)\s+(?:m')?aide"
-              r"|das\s+hilft(?:\s+mir)?(?:\s+sehr)?|isso\s+(?:me\s+)?ajuda")
+              rf"|(?:that|this|it)\s+help(?:s|ed)(?:\s+(?:a\s+lot|me))?|{_HELPED_PIECE}")
 _SIGN_OFF = re.compile(rf"^(?:(?:{_THANKS_PIECE}|{_BYE_PIECE}|{_ACK_PIECE})(?:[\s,!.;:)]+(?:(?:and|y|et|und|e)\s+)?|$))+$")
 _BYE_IN = re.compile(rf"\b(?:{_BYE_PIECE})\b")
 _THANKS_IN = re.compile(rf"\b(?:{_THANKS_PIECE})\b")
@@ -654,7 +655,7 @@ _CONFIRMED = re.compile(
     r"|(?:all|exactly\s+what|everything|what)\s+i\s+(?:needed|wanted)(?:\s+to\s+know)?|(?:problem\s+)?solved|all\s+sorted|that'?s\s+(?:all|it)"
     r"|c'est\s+parfait|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo"
     # "danke schön, das hilft mir" at the email question was "not an email" (trial of 4 Dec)
-    r"|eso\s+(?:me\s+)?ayuda|(?:ca|cela)\s+(?:m')?aide|das\s+hilft(?:\s+mir)?(?:\s+sehr)?|isso\s+(?:me\s+)?ajuda"
+    rf"|{_HELPED_PIECE}"
     r"|eso\s+(?:es\s+todo|responde\s+a\s+mi\s+pregunta|me\s+(?:ayudo|sirve|sirvio))|(?:problema|todo)\s+resuelto"
     r"|ca\s+(?:repond\s+a\s+ma\s+question|m'aide|m'a\s+aide)|c'est\s+tout\s+ce\s+qu'il\s+me\s+fallait|probleme\s+resolu"
     r"|das\s+(?:beantwortet\s+meine\s+frage|hat\s+(?:mir\s+)?geholfen|war\s+(?:alles|es))|problem\s+gelost"

@@ -607,10 +607,7 @@ class Assistant:
         # ranked as the question before was answered, its place included
         first = self._by_place(before, before, self.knowledge.score(before, before_emb, before_m, lang), lang,
                                before_emb, before_m)
-        both = self.knowledge.score(together, together_emb, together_m, lang)
-        if not (first and both):
-            return None
-        if from_a_place:
+        if first and from_a_place:
             # "und was kostet das aus Österreich?" after a return: the return's price, when the question before, asked
             # of that place with the place's own rules, still finds its article (it got the shipping price: trial of
             # 4 Dec; "et ça coûte combien depuis la Belgique ?" read together ranked the shipping prices first); a
@@ -621,9 +618,10 @@ class Assistant:
                                    there_emb, there_m)
             if not there or there[0][0] != first[0][0] or there[0][1] < self.kb_threshold:
                 return None
-            follow_emb, follow_m = self._vectors(follow, lang)
-            return there[0][0], there[0][1], self.knowledge.best_passage_for(
-                there[0][0], follow, follow_emb, lang, follow_m, detail=True), together_emb
+            return self._detail_asked(there[0][0], there[0][1], follow, lang, together_emb)
+        both = self.knowledge.score(together, together_emb, together_m, lang)
+        if not (first and both):
+            return None
         if not pointed and (places := places_named(before)):
             # a price or time of something else, asked of the same place ("How much does a return cost?" after
             # delivery to France got the shipping price: re-trial of 4 Dec): its own article, sure of itself with the
@@ -632,9 +630,7 @@ class Assistant:
             own_emb, own_m = self._vectors(own_q, lang)
             own = self._by_place(own_q, own_q, self.knowledge.score(own_q, own_emb, own_m, lang), lang, own_emb, own_m)
             if own and own[0][1] >= self.kb_threshold and own[0][0] != first[0][0]:
-                follow_emb, follow_m = self._vectors(follow, lang)
-                return own[0][0], own[0][1], self.knowledge.best_passage_for(
-                    own[0][0], follow, follow_emb, lang, follow_m, detail=True), own_emb
+                return self._detail_asked(own[0][0], own[0][1], follow, lang, own_emb)
         if first[0][0] == both[0][0] and both[0][1] >= self.kb_threshold:
             a, conf = both[0][0], both[0][1]
         elif going_on:
@@ -647,8 +643,14 @@ class Assistant:
             a, conf = first[0][0], first[0][1]
         else:
             return None
+        return self._detail_asked(a, conf, follow, lang, together_emb)
+
+    def _detail_asked(self, article: int, conf: float, follow: str, lang: str, emb) -> tuple:
+        """(article, confidence, passage, embedding) answering a follow-up from `article`: the passage giving the detail
+        it asks for (`best_passage_for`'s `detail`, no lead for the opening passage)."""
         follow_emb, follow_m = self._vectors(follow, lang)
-        return a, conf, self.knowledge.best_passage_for(a, follow, follow_emb, lang, follow_m, detail=True), together_emb
+        return article, conf, self.knowledge.best_passage_for(article, follow, follow_emb, lang, follow_m,
+                                                              detail=True), emb
 
     def _named_in_one(self, text: str, ranked: list) -> tuple | None:
         """Of two articles ranked near the threshold (NAMED_SHARE of it, both), the second when its text names what the
