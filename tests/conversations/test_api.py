@@ -254,6 +254,30 @@ def test_a_teams_conversation_is_taken_and_worked_by_its_members_or_an_admin_not
         assert client_for(taker).post(f"/api/v1/handoffs/{handoff.pk}/acknowledge/").status_code == 200
 
 
+def test_a_colleague_does_not_close_an_agents_conversation_but_writes_a_note_and_an_admin_may(workspace, agent,
+                                                                                                 admin_agent):
+    ben = factories.AgentFactory(workspace=workspace, user__username="ben", user__first_name="Ben").user
+    conversation = factories.ConversationFactory(workspace=workspace)
+    services.receive_message(conversation=conversation, body="my parcel never arrived")
+    base = f"/api/v1/conversations/{conversation.pk}"
+    assert client_for(agent).post(f"{base}/assign/", {"user_id": agent.pk}, format="json").status_code == 200
+
+    refused = client_for(ben).post(f"{base}/resolve/", {"resolution": "spam"}, format="json")
+    assert refused.status_code == 403 and error_of(refused)["code"] == "not_assignee"
+    assert "Ana has this conversation" in error_of(refused)["message"]
+    assert Conversation.objects.get(pk=conversation.pk).status == "assigned", "still Ana's, still open"
+    assert client_for(ben).post(f"{base}/notes/", {"body": "Looks like spam to me"}, format="json").status_code == 201
+
+    closed = client_for(admin_agent).post(f"{base}/resolve/", {"resolution": "spam"}, format="json")
+    assert closed.status_code == 200 and closed.json()["resolution"] == "spam"
+    mine = factories.ConversationFactory(workspace=workspace)
+    services.receive_message(conversation=mine, body="hello?")
+    assert client_for(agent).post(f"/api/v1/conversations/{mine.pk}/assign/", {"user_id": agent.pk},
+                                  format="json").status_code == 200
+    own = client_for(agent).post(f"/api/v1/conversations/{mine.pk}/resolve/", {"resolution": "resolved"}, format="json")
+    assert own.status_code == 200 and own.json()["status"] == "resolved"
+
+
 def test_agent_availability(agent, agent_client):
     me = agent_client.get("/api/v1/agents/me/").json()
     assert me["available"] is True and me["username"] == agent.username
