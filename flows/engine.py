@@ -684,18 +684,30 @@ def _escape_to_person(run: _Run, node: Node, config: CollectInputConfig, text: s
     off at once with what is known (a restricted topic to its own target, which the service looks up)."""
     if value is not None and (config.kind != "text" or expects_specific_value(config)):
         run.variables[config.variable] = value
+    handoff = handoff_for_a_reading(run.graph, text, reading)
+    run.emit(handoff)
+    run.retries.pop(node.id, None)
+    what = {"user_request": "asked for a person", "restricted_topic": f"wrote of {reading.topic}"}.get(
+        handoff.trigger, "is frustrated")
+    run.finish("handed_off", f"the visitor {what} instead of giving {config.variable}; handed off")
+
+
+def for_a_person(reading: Reading) -> bool:
+    """The assistant read the message as one for a person: asked for, upset, or on a restricted topic."""
+    return reading.wants_person or reading.upset or bool(reading.topic)
+
+
+def handoff_for_a_reading(graph: FlowGraph, text: str, reading: Reading) -> RequestHandoff:
+    """The handoff a message read as one for a person asks for (`for_a_person`): to the flow's own target, or
+    the restricted topic's, with the visitor's words as the reason."""
     # an explicit request comes first, as in a turn without a flow (routing.decision)
     cause = "user_request" if reading.wants_person else "restricted_topic" if reading.topic else "frustration"
     words = " ".join((reading.asked_in if cause == "user_request" and reading.asked_in else text).split())
     words = words if len(words) <= 120 else words[:119].rsplit(" ", 1)[0] + "…"
     notice = "sorry" if reading.upset else "of_course"
     about = f" “{reading.topic}”" if cause == "restricted_topic" else ""
-    run.emit(RequestHandoff(*_the_flows_own_target(run.graph), f"{REASON[cause]}{about}: “{words}”",
-                            trigger=TRIGGER[cause], notice=notice, language=reading.language, topic=reading.topic))
-    run.retries.pop(node.id, None)
-    what = {"user_request": "asked for a person", "frustration": "is frustrated"}.get(cause,
-                                                                                     f"wrote of {reading.topic}")
-    run.finish("handed_off", f"the visitor {what} instead of giving {config.variable}; handed off")
+    return RequestHandoff(*_the_flows_own_target(graph), f"{REASON[cause]}{about}: “{words}”",
+                          trigger=TRIGGER[cause], notice=notice, language=reading.language, topic=reading.topic)
 
 
 def _the_flows_own_target(graph: FlowGraph) -> tuple[str, str]:

@@ -64,6 +64,8 @@ from flows.engine import (
     UpdateTags,
     advance,
     answers_the_question,
+    for_a_person,
+    handoff_for_a_reading,
 )
 from flows.graph import FlowGraph
 from flows.models import Flow, FlowRun, FlowStepLog, FlowVersion
@@ -247,7 +249,7 @@ def _message_trigger(conversation: Conversation, message: Message) -> Callable[[
             seen = ai.reading(workspace=conversation.workspace, text=message.body,
                               history=conversation_selectors.message_history(conversation=conversation,
                                                                              before=message.pk))
-            for_the_team = seen is not None and (seen.wants_person or seen.upset or bool(seen.topic))
+            for_the_team = seen is not None and for_a_person(seen)
         return for_the_team
 
     def fires(flow: Flow, trigger: Trigger) -> str | None:
@@ -390,7 +392,7 @@ def _drive(run: FlowRun, conversation: Conversation, *, inbound: Inbound, messag
     _fill_contact(conversation, graph, before, state)
     consumed = _apply(run, conversation, effects, state=state, message=message)
     if run.answers_rest_of and not pending and state.status != "waiting_input" and state.end_reason != "visitor_left":
-        _answer_the_rest(run, conversation)
+        _answer_the_rest(run, conversation, state)
     if pending:
         from flows.tasks import call_webhook_task  # Celery: the task module imports this one
 
@@ -459,11 +461,11 @@ def _apply(run: FlowRun, conversation: Conversation, effects: list[Effect], *, s
     return consumed
 
 
-def _answer_the_rest(run: FlowRun, conversation: Conversation) -> None:
+def _answer_the_rest(run: FlowRun, conversation: Conversation, state: RunState) -> None:
     """The run came to rest, its lookup done and no question waiting: what else the message that started it asks is
     answered from the articles, after it ("I want to return order NW-10001": the order's status, then the returns
-    answer; the answer came first while the lookup ran: trial of 4 Dec). Once; not when the flow handed off (the
-    person reads it)."""
+    answer; the answer came first while the lookup ran: trial of 4 Dec); a rest for a person (asked for, upset, a
+    restricted topic) hands off after it. Once; not when the flow handed off (the person reads it)."""
     message_id, run.answers_rest_of = run.answers_rest_of, None
     FlowRun.objects.filter(pk=run.pk).update(answers_rest_of=None)
     message = Message.objects.filter(pk=message_id, conversation=conversation).first()
@@ -476,10 +478,17 @@ def _answer_the_rest(run: FlowRun, conversation: Conversation) -> None:
         # can no longer be changed", for an order not shipped: re-trial of 4 Dec)
     try:
         history = conversation_selectors.message_history(conversation=conversation, before=message.pk)
-        answer = ai.ai_answer_besides(workspace=conversation.workspace, text=rest, flow_name=run.flow.name,
-                                      history=history)
+        seen = ai.reading(workspace=conversation.workspace, text=rest, history=history)
+        answer = None if seen is not None and for_a_person(seen) else ai.ai_answer_besides(
+            workspace=conversation.workspace, text=rest, flow_name=run.flow.name, history=history)
     except Exception:  # the flow has answered; the assistant failing on the rest must not undo that
         logger.exception("Answering the rest of message %s failed", message.pk)
+        return
+    if seen is not None and for_a_person(seen):
+        # "I was charged but NW-10002 says processing": the order's status, then the Billing team, not the status
+        # alone (re-trial of 4 Dec)
+        graph = FlowGraph.from_document(run.version.graph)
+        _handoff(run, conversation, handoff_for_a_reading(graph, message.body, seen), state)
         return
     if answer is not None:
         conversation_services.ai_reply(conversation=conversation, body=answer.text,

@@ -131,6 +131,16 @@ def ask_the_demo_flow(workspace, deliver, queued, *messages: str):
     return conversation
 
 
+def _the_demo_articles(workspace) -> None:
+    from conversations import knowledge
+
+    doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
+    for article in doc["knowledge_base"]:
+        factories.ArticleFactory(workspace=workspace, title=article["title"], body=article["body"],
+                                 questions=article.get("questions") or [])
+    knowledge.knowledge_reindex(workspace=workspace)
+
+
 def test_success_is_signed_and_maps_the_response_into_variables(conversation, deliver, order_flow, hooks, queued):
     order_flow(f"{hooks.url}/ok")
     run_id, step = waiting_run(conversation, deliver, queued)
@@ -335,17 +345,41 @@ def test_an_order_number_given_alone_gets_its_status_and_nothing_read_into_the_m
         workspace, demo_order_flow, deliver, queued):
     # "I ordered the wrong size" then "it's NW-10002": "processing", then "Once an order has shipped it can no longer
     # be changed", answered from the message before (re-trial of 4 Dec)
-    from conversations import knowledge
-
-    doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
-    for article in doc["knowledge_base"]:
-        factories.ArticleFactory(workspace=workspace, title=article["title"], body=article["body"],
-                                 questions=article.get("questions") or [])
-    knowledge.knowledge_reindex(workspace=workspace)
+    _the_demo_articles(workspace)
     conversation = ask_the_demo_flow(workspace, deliver, queued, "I ordered the wrong size", "it's NW-10002")
 
     texts = bot_texts(conversation)
     assert texts[-1].startswith("Order NW-10002 is processing"), texts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_problem_told_with_an_order_number_gets_the_status_then_a_person_or_the_answer(workspace, demo_order_flow,
+                                                                                        deliver, queued):
+    # "I was charged but NW-10002 says processing" got the status alone, and "NW-10003 says delivered but I never got
+    # it" too (re-trial of 4 Dec)
+    from routing.selectors import policy_for
+
+    _the_demo_articles(workspace)
+    billing = factories.TeamFactory(workspace=workspace, name="Billing")
+    doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
+    for topic in doc["policy"]["restricted_topics"]:  # the demo's four, the Billing team's first
+        factories.RestrictedTopicFactory(policy=policy_for(workspace=workspace), name=topic["name"],
+                                         keywords=topic["keywords"], examples=topic["examples"],
+                                         **({"target_kind": "team", "target_team": billing}
+                                            if topic["name"] == "Billing disputes" else {}))
+    charged = ask_the_demo_flow(workspace, deliver, queued, "I was charged but NW-10002 says processing")
+
+    assert bot_texts(charged)[0].startswith("Order NW-10002 is processing"), bot_texts(charged)
+    handoff = Handoff.objects.get(conversation=charged)
+    assert (handoff.trigger, handoff.target_team) == ("restricted_topic", billing)
+    assert "I was charged" in handoff.reason and "processing" in handoff.summary
+
+    queued.clear()
+    never = ask_the_demo_flow(workspace, deliver, queued, "NW-10003 says delivered but I never got it")
+
+    texts = bot_texts(never)
+    assert texts[0].startswith("Order NW-10003 is delivered") and "proof of delivery" in texts[1], texts
+    assert not Handoff.objects.filter(conversation=never).exists(), "the article says what to do; a person if asked"
 
 
 @pytest.mark.django_db(transaction=True)
