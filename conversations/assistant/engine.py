@@ -18,7 +18,7 @@ from .encoder import QUERY_TOKENS, get_encoder, get_multilingual_encoder, in_bac
 from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
-from .knowledge import BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense
+from .knowledge import BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
 from .places import (ALL_PLACES, in_the_eu, names_outside_the_eu, names_place, names_the_eu, part_of_a_member_state,
                      places_named, with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
@@ -590,7 +590,7 @@ class Assistant:
         if not follow:
             return None
         # the question it follows up: not an earlier follow-up ("how long?" after "and how long does it take?")
-        before = _question_before(text, history, skip=lambda t: bool(_points_back(t) or _asks_of_a_place(t)))
+        before = _question_before(text, history, skip=_follows_up)
         if not before or self.encoder is None:
             return None
         # "and to Switzerland?" is the question before it asked of Switzerland: "how long?" after it is asked of that
@@ -643,11 +643,18 @@ class Assistant:
             a, conf = first[0][0], first[0][1]
         else:
             return None
-        return self._detail_asked(a, conf, follow, lang, together_emb)
+        return self._detail_asked(a, conf, follow, lang, together_emb, _last_ai_answer(history))
 
-    def _detail_asked(self, article: int, conf: float, follow: str, lang: str, emb) -> tuple:
+    def _detail_asked(self, article: int, conf: float, follow: str, lang: str, emb, said_before: str = "") -> tuple:
         """(article, confidence, passage, embedding) answering a follow-up from `article`: the passage giving the detail
-        it asks for (`best_passage_for`'s `detail`, no lead for the opening passage)."""
+        it asks for (`best_passage_for`'s `detail`, no lead for the opening passage). A price asked right after this
+        article's passage that gave one (`said_before`: "how much?" after "exchanges for a different size are free") is
+        that passage again, not the return label's price."""
+        if said_before and "money" in asks(follow):
+            said = normalize(said_before)
+            again = self.knowledge.passage_where(article, lang, lambda norm: norm[:80] in said and "money" in gives(norm))
+            if again is not None:
+                return article, conf, again, emb
         follow_emb, follow_m = self._vectors(follow, lang)
         return article, conf, self.knowledge.best_passage_for(article, follow, follow_emb, lang, follow_m,
                                                               detail=True), emb
@@ -791,7 +798,10 @@ class Assistant:
             else [None] * len(questions)
         found: dict[int, KBAnswer] = {}
         for question, q_emb, m_emb in zip(questions, q_embs, m_embs):
-            ranked = self.knowledge.score(question, q_emb, m_emb, lang)
+            # (the place's own rules: "Do you ship to Germany and how much does it cost?" got the list of countries
+            # outside the EU for Germany)
+            ranked = self._by_place(question, question, self.knowledge.score(question, q_emb, m_emb, lang), lang,
+                                    q_emb, m_emb)
             if ranked and ranked[0][1] >= self.kb_threshold and ranked[0][0] not in found:
                 a, conf, p, _ = ranked[0]
                 found[a] = self._answer(a, conf, p, q_emb, lang)
@@ -805,9 +815,9 @@ class Assistant:
         """`answer` quoting, from its article, the passage each of the message's questions asks for when they ask for
         different ones ("do you deliver to the UK? and what about customs": the countries and the customs paragraph
         of one article; before, only the first). A question counts when, looked up alone, it ranks this article close to
-        its first (PART_SHARE; one about something else is not answered from it)."""
-        questions = [q.strip() for sentence in sentences(text) for q in _AND_ASKS.split(sentence)
-                     if len(q.split()) >= 3 and ("?" in q or _ASKS_UNMARKED.match(q))][:MORE_QUESTIONS]
+        its first (PART_SHARE; one about something else is not answered from it), or when it follows up the one before
+        ("and what does that cost?")."""
+        questions = questions_in(text)[:MORE_QUESTIONS]
         if len(questions) < 2:
             return answer
         kb = self.knowledge
@@ -818,8 +828,13 @@ class Assistant:
         m_embs = self.ml_encoder.encode(questions) if self.ml_encoder is not None and lang != "en" \
             else [None] * len(questions)
         chosen: dict[int, np.ndarray | None] = {}
-        for question, q_emb, m_emb in zip(questions, q_embs, m_embs):
-            ranked = kb.score(question, q_emb, m_emb, lang)
+        for i, (question, q_emb, m_emb) in enumerate(zip(questions, q_embs, m_embs)):
+            if i and (_follows_up(question) or _asks_from_a_place(question)):
+                # "…zurückschicken und was kostet das aus Österreich?": the price of what the question before asks
+                # (alone it ranks the shipping prices first: the price came alone, the how left out: re-trial of 4 Dec)
+                chosen.setdefault(kb.best_passage_for(a, question, q_emb, lang, m_emb, detail=True), q_emb)
+                continue
+            ranked = self._by_place(question, question, kb.score(question, q_emb, m_emb, lang), lang, q_emb, m_emb)
             mine = next(((conf, p) for b, conf, p, _ in ranked if b == a), None)
             if mine is not None and mine[0] >= PART_SHARE * ranked[0][1]:
                 chosen.setdefault(mine[1], q_emb)
@@ -940,6 +955,21 @@ def _asks_of_a_place(text: str) -> str:
     return ""
 
 
+def questions_in(text: str) -> list[str]:
+    """The questions a message asks, each sentence cut at "and how…", "y cuánto…" (`_AND_ASKS`): "where is my order and
+    how do I return it?" asks two."""
+    return [q.strip() for sentence in sentences(text) for q in _AND_ASKS.split(sentence)
+            if len(q.split()) >= 3 and ("?" in q or _ASKS_UNMARKED.match(q))]
+
+
+def _follows_up(text: str) -> bool:
+    """A follow-up of the question before it ("and how long does it take?", "how long?", "and is shipping free?"), not a
+    short question of its own ("How long does shipping take?": "how much?" after it was handed off, its question
+    passed over as a follow-up: trial of 4 Dec)."""
+    return bool(_points_back(text)) or bool(_asks_of_a_place(text)) and (
+        len(text.split()) <= 3 or bool(_GOES_ON.match(normalize(text))))
+
+
 def _asks_from_a_place(text: str) -> str:
     """A short question for a price or a time that names a place and goes on from the question before ("und was kostet
     das aus Österreich?", "e quanto custa a partir de França?", "and how much is it from Italy?"): asked of what the
@@ -975,6 +1005,11 @@ def _as_asked(before: str, history: Sequence[Turn], lang: str) -> str:
     prior = _question_before(before, history[:at[-1]]) if at else ""
     again = _with_new_slot(prior, _after_acknowledgment(sentences(before)) or before, lang) if prior else None
     return again[0] if again else before
+
+
+def _last_ai_answer(history: Sequence[Turn]) -> str:
+    """What the assistant said last, or ""."""
+    return next((t.text for t in reversed(history) if t.sender == "ai"), "")
 
 
 def _question_before(text: str, history: Sequence[Turn], skip=lambda _: False) -> str:

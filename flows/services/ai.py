@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz
 
 from conversations import knowledge
+from conversations.assistant.engine import questions_in
 from conversations.assistant.extract import extract_field
 from conversations.assistant.text import normalize, sentences
 from conversations.assistant.types import Analysis, KBAnswer, Turn
@@ -147,10 +148,11 @@ def ai_answer_besides(*, workspace: Workspace, text: str, flow_name: str, histor
     """The assistant's knowledge-base answer to `text`, unless it is the article the flow's name leads to (what the
     flow is for: "Where's my stuff? order nw-10001" needs no tracking article after the order's status). A message of
     several sentences is answered by the first of them the flow is not for ("Where is order NW-10001? Also, how much
-    does shipping to France cost?" got the status alone: re-trial of 4 Dec)."""
+    does shipping to France cost?" got the status alone: re-trial of 4 Dec), or of its questions."""
     own = _analyze(workspace, flow_name, None).answer
-    said = sentences(text)
-    for part in [text, *(said if len(said) > 1 else [])]:
+    said, asked = sentences(text), questions_in(text)
+    # ("where is my order NW-10002 and how do I return it?": two questions in one sentence: trial of 4 Dec)
+    for part in [text, *(said if len(said) > 1 else []), *(q for q in asked if len(asked) > 1 and q not in said)]:
         answer = _analyze(workspace, part, history).answer
         if answer is not None and (own is None or own.article_id != answer.article_id):
             return AIAnswer(text=answer.text, metadata=_answer_metadata(answer))

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
+from conversations.assistant.engine import questions_in
 from conversations.assistant.extract import ORDER
 from conversations.assistant.phrases import phrase
 from conversations.assistant.text import detect_language, sentences
@@ -285,7 +286,9 @@ def _message_trigger(conversation: Conversation, message: Message) -> Callable[[
 def _start_run(conversation: Conversation, flow: Flow, version: FlowVersion, why: str,
                message: Message | None = None) -> FlowRun:
     # "wo ist meine Bestellung NW-10001? Und kann ich mit Klarna zahlen?" by email got the status alone (trial of 4 Dec)
-    says_more = message is not None and (why.startswith(CODE_GIVEN) or len(sentences(message.body)) > 1)
+    # (and "where is my order NW-10002 and how do I return it?", two questions in a sentence: trial of 4 Dec)
+    says_more = message is not None and (why.startswith(CODE_GIVEN) or len(sentences(message.body)) > 1
+                                         or len(questions_in(message.body)) > 1)
     run = FlowRun.objects.create(conversation=conversation, flow=flow, version=version, state=RunState().to_dict(),
                                  steps=0, answers_rest_of=message.pk if says_more else None)
     run.flow, run.version = flow, version

@@ -919,6 +919,42 @@ def test_a_price_asked_from_a_place_after_a_return_is_the_returns(before, follow
     assert words in a.answer.passage, a.answer.passage
 
 
+def _after_an_answer(bot, question: str, language: str = "en") -> tuple[Turn, ...]:
+    """The visitor's question and the assistant's answer to it, as the history of the message after."""
+    answer = bot.analyze(question, language=language).answer
+    assert answer is not None, question
+    return Turn("visitor", question), Turn("ai", answer.text)
+
+
+@pytest.mark.parametrize("before, follow_up, language, words", [
+    # re-trial of 4 Dec: "how much?" after a return quoted the free size exchange
+    ("How do I return a jacket?", "how much?", "en", "6.95 euros"),
+    ("¿Cómo devuelvo una chaqueta?", "¿cuánto cuesta?", "es", "6,95 euros"),
+    ("Comment retourner une veste ?", "combien ça coûte ?", "fr", "6,95 euros"),
+    # after the size exchange, its own price: free
+    ("Can I exchange for another size?", "how much?", "en", "exchanges for a different size are free"),
+    # trial of 4 Dec: "how much?" after the delivery times was handed off (the question before it passed over as a
+    # follow-up of its own)
+    ("How long does shipping take?", "how much?", "en", "4.95 euros"),
+])
+def test_a_price_asked_right_after_an_answer_is_the_price_of_what_was_answered(before, follow_up, language, words):
+    bot = demo_shop(translated=True)
+    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
+
+
+@pytest.mark.parametrize("question, language, both", [
+    # re-trial of 4 Dec: by email, the price alone
+    ("Wie kann ich eine Jacke zurückschicken und was kostet das aus Österreich?", "de", ("Mein Konto", "6,95 Euro")),
+    ("How do I return a jacket and how much does it cost from Austria?", "en", ("My account", "6.95 euros")),
+    # Germany is the EU's: its times and prices, not the list of countries outside it
+    ("Do you ship to Germany and how much does it cost?", "en", ("rest of the EU", "4.95 euros")),
+])
+def test_how_and_how_much_in_one_sentence_get_both_passages_of_the_article(question, language, both):
+    a = demo_shop(translated=True).analyze(question, language=language)
+    assert a.answer is not None and all(words in a.answer.text for words in both), (a.answer and a.answer.text)
+
+
 @pytest.mark.parametrize("question", ["do you have a store in Austria?", "What is the weather in Italy?",
                                       "do you ship to Switzerland?"])
 def test_a_country_outside_the_eu_or_a_question_not_on_shipping_is_not_given_the_eus_delivery_times(question):

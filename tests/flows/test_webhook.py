@@ -353,6 +353,18 @@ def test_an_order_number_given_alone_gets_its_status_and_nothing_read_into_the_m
 
 
 @pytest.mark.django_db(transaction=True)
+def test_two_questions_in_one_sentence_with_an_order_number_get_the_status_and_the_other_answer(
+        workspace, demo_order_flow, deliver, queued):
+    # "where is my order NW-10002 and how do I return it?" got the status alone (trial of 4 Dec)
+    _the_demo_articles(workspace)
+    conversation = ask_the_demo_flow(workspace, deliver, queued, "where is my order NW-10002 and how do I return it?")
+
+    texts = bot_texts(conversation)
+    assert len(texts) == 2 and texts[0].startswith("Order NW-10002 is processing"), texts
+    assert "within 30 days" in texts[1], texts
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_problem_told_with_an_order_number_gets_the_status_then_a_person_or_the_answer(workspace, demo_order_flow,
                                                                                         deliver, queued):
     # "I was charged but NW-10002 says processing" got the status alone, and "NW-10003 says delivered but I never got
