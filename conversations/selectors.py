@@ -282,6 +282,12 @@ def contact_for_agent(*, viewer, contact_id) -> Contact | None:
     return Contact.objects.filter(pk=pk, workspace_id=profile.workspace_id).first()
 
 
+def handoff_being_prepared(*, conversation: Conversation) -> bool:
+    """The AI asked the visitor for a detail before a handoff (the memory's pending handoff): their next message
+    answers it."""
+    return bool((conversation.assistant_state or {}).get("pending"))
+
+
 def stalled_gathering_ids(*, now: datetime, quiet_for: timedelta, limit: int = 200,
                           conversation_id: int | None = None) -> list[int]:
     """Open conversations whose AI asked for a detail before a handoff (the memory's pending handoff) and whose

@@ -129,7 +129,7 @@ def flow_handle_message(*, conversation: Conversation, message: Message, person_
     twice with one message (the second call changes nothing) and concurrently with others.
     `person_asked_in`: a message sent just before this one asked for a person (the turn's burst). No flow
     starts on this message then (the assistant's turn hands off), and a question waiting for an answer
-    escapes to a person as if this message had asked.
+    escapes to a person as if this message had asked. Nor while the assistant prepares a handoff.
     """
     with transaction.atomic():
         conversation = conversation_services.lock_conversation(conversation)
@@ -146,7 +146,11 @@ def flow_handle_message(*, conversation: Conversation, message: Message, person_
         if run is not None and _asked_after(run, conversation, message):
             return False  # the assistant answers it; the question still waits for its answer
         if run is None:
-            picked = None if person_asked_in else _pick_flow(conversation, _message_trigger(conversation, message))
+            # (nor while the assistant asks for a detail before a handoff: "sure, it's kim@example.com and my order
+            # number is NW-10001" is the answer, not the order flow's: the status came instead of the handoff, and the
+            # email was lost: trial of 4 Dec)
+            picked = None if person_asked_in or conversation_selectors.handoff_being_prepared(
+                conversation=conversation) else _pick_flow(conversation, _message_trigger(conversation, message))
             if picked is None:
                 return False
             run = _start_run(conversation, *picked, message=message)

@@ -805,6 +805,29 @@ def test_a_message_giving_an_order_number_starts_the_order_flow_whatever_its_wor
     assert handoff_of(conversation) is None
 
 
+@pytest.mark.parametrize("answer, email, language", [
+    ("sure, it's kim@example.com and my order number is NW-10001", "kim@example.com", "en"),
+    ("claro: ana@example.com, pedido NW-10002", "ana@example.com", "es")])
+def test_an_email_given_with_an_order_number_for_a_handoff_is_the_answer_not_the_order_flows(shop, conversation,
+                                                                                            answer, email, language):
+    # trial of 4 Dec: the order's status came instead of the handoff (in Portuguese for the Spanish visitor), and the
+    # handoff the sweep made minutes later had lost the email
+    from flows.models import FlowRun
+
+    workspace, policy, _ = shop
+    GatherField.objects.create(policy=policy, name="email", kind="email")
+    code_flow(workspace)
+    say(conversation, {"en": "I want to talk to a person", "es": "quiero hablar con una persona"}[language])
+    assert handoff_of(conversation) is None and "@" not in last_reply(conversation).body
+    say(conversation, answer)
+
+    handoff = handoff_of(conversation)
+    assert handoff is not None and handoff.gathered["email"] == email
+    assert not FlowRun.objects.filter(conversation=conversation).exists()
+    conversation.refresh_from_db()
+    assert conversation.language == language
+
+
 @pytest.mark.parametrize("text, number", [("NW-10002", "NW-10002"), ("NW–10003", "NW-10003")])
 def test_an_order_number_alone_is_looked_up_not_asked_for(shop, conversation, text, number):
     # trial of 4 Dec: "NW-10002" as a first message got "What's your order number?"; "NW–10003" with a long dash was
