@@ -19,8 +19,8 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
-from .places import (ALL_PLACES, in_the_eu, names_outside_the_eu, names_place, names_the_eu, part_of_a_member_state,
-                     places_named, with_full_names)
+from .places import (ALL_PLACES, in_the_eu, names_other_countries, names_outside_the_eu, names_place, names_the_eu,
+                     part_of_a_member_state, places_named, with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -607,6 +607,9 @@ class Assistant:
         # ranked as the question before was answered, its place included
         first = self._by_place(before, before, self.knowledge.score(before, before_emb, before_m, lang), lang,
                                before_emb, before_m)
+        if first and from_a_place and self._asks_of_itself(follow, first[0][0], lang):
+            return None  # "e quanto custa devolver de Portugal?" after the delivery times: the returns' price (trial of
+            # 4 Dec: it got the shipping price)
         if first and from_a_place:
             # "und was kostet das aus Österreich?" after a return: the return's price, when the question before, asked
             # of that place with the place's own rules, still finds its article (it got the shipping price: trial of
@@ -644,6 +647,14 @@ class Assistant:
         else:
             return None
         return self._detail_asked(a, conf, follow, lang, together_emb, _last_ai_answer(history))
+
+    def _asks_of_itself(self, follow: str, before: int, lang: str) -> bool:
+        """Whether a follow-up names what it asks of ("and how much to return it…" has "it"; "e quanto custa devolver de
+        Portugal?" names returns): no word pointing back, and alone it finds another article than `before`, surely."""
+        if _POINTS_BACK.search(normalize(follow)):
+            return False
+        alone = self.knowledge.score(follow, *self._vectors(follow, lang), lang)
+        return bool(alone) and alone[0][0] != before and alone[0][1] >= self.kb_threshold
 
     def _detail_asked(self, article: int, conf: float, follow: str, lang: str, emb, said_before: str = "") -> tuple:
         """(article, confidence, passage, embedding) answering a follow-up from `article`: the passage giving the detail
@@ -720,9 +731,12 @@ class Assistant:
             if a in named and other_conf >= self.kb_threshold * PLACE_SHARE:
                 return a, max(conf, self.kb_threshold), self.knowledge.best_passage_for(a, kb_text, q_emb, lang, m_emb), \
                     other_sim
-        if first in self._articles_naming_places(ALL_PLACES):
+        if first in self._articles_naming_places(ALL_PLACES) and first not in self.knowledge.articles_where(
+                names_other_countries, key="other countries"):
             # the first article is about other places ("…in Spain and Portugal, … the rest of the EU"): its figures
-            # are not this place's ("Was kostet der Versand nach Norwegen?" got the EU's prices: re-trial of 4 Dec)
+            # are not this place's ("Was kostet der Versand nach Norwegen?" got the EU's prices: re-trial of 4 Dec),
+            # unless it speaks of other countries too ("Combien coûte le retour depuis la Suisse ?": the returns' label
+            # "from other countries", not the countries shipped to: trial of 4 Dec)
             a = _best_ranked(named, ranked)
             return a, max(conf, self.kb_threshold), self.knowledge.best_passage_for(a, kb_text, q_emb, lang, m_emb), 0.0
         return None

@@ -123,6 +123,10 @@ ASKS = {
     "when": re.compile(r"\b(?:when|cuando|quand|wann|bis wann|quando)\b"),
 }
 _DURATION = (r"\d+\s*(?:working |business )?(?:minutes?|hours?|days?|weeks?|months?|years?)\b"
+             # a translation's units ("de 2 a 4 días laborables", "5 à 10 jours ouvrés", "2 bis 4 Werktagen"): the
+             # same-day dispatch was quoted for "¿Cuánto tardan los envíos a Alemania?" (trial of 4 Dec)
+             r"|\d+\s*(?:d[ií]as?|jours?|tagen?|werktag\w*|arbeitstag\w*|horas?|heures?|stunden?|semanas?|semaines?"
+             r"|wochen?|meses|mois|monate?n?)\b"
              r"|\bnext (?:working |business )?day\b")
 GIVES = {
     "money": re.compile(r"[€$£]\s*\d|\d\s*(?:€|\$|£|(?:euros?|eur|dollars?|usd|pounds?|gbp)\b)|\bfree\b"),
@@ -532,12 +536,20 @@ class KnowledgeIndex:
 
     def _passage_answering(self, head: int, body: np.ndarray, heads: np.ndarray) -> int:
         """Which of `body` (an article's passages, in order) the title or example question `head` points to: the
-        title to the opening passage (the subject as a whole); an example question to the passage clearly closest
-        to it in meaning (EXAMPLE_MARGIN), else the opening too."""
+        title to the opening passage (the subject as a whole); an example question to the one passage giving the price
+        or time it asks for, else to the passage clearly closest to it in meaning (EXAMPLE_MARGIN), else the opening."""
         article, lang = int(self.passage_article[head]), self.language_of(head)
         has_title = (article, lang) in (self.translated_titles or {}) if lang else bool(self.titles[article].strip())
         vectors = self.emb_multi if lang else self.emb  # MiniLM reads English only
-        if (head == int(heads[0]) and has_title) or vectors is None:
+        if head == int(heads[0]) and has_title:
+            return 0
+        # an example question asking a price or a time points to the one passage giving one ("¿Cuánto tarda en llegar
+        # mi pedido?" led to the same-day dispatch, the opening, over the delivery times: trial of 4 Dec)
+        if asked := asks(self.passages[head]):
+            giving = [i for i, p in enumerate(body) if asked & gives(self.passages[int(p)])]
+            if len(giving) == 1:
+                return giving[0]
+        if vectors is None:
             return 0
         closeness = vectors[body] @ vectors[head]
         best = int(np.argmax(closeness))

@@ -100,6 +100,15 @@ def names_the_eu(norm: str) -> bool:
     return any(not _OUTSIDE.search(norm[:m.start()]) for m in _EU.finditer(norm))
 
 
+# "from other countries the return label costs 6.95 euros", in the five languages (text.normalize'd)
+_OTHER_COUNTRIES = re.compile(r"\b(?:other countries|otros paises|autres pays|anderen landern|outros paises)\b")
+
+
+def names_other_countries(norm: str) -> bool:
+    """Whether a passage (text.normalize'd) speaks of other countries than those it names: its figures are theirs too."""
+    return bool(_OTHER_COUNTRIES.search(norm))
+
+
 def names_outside_the_eu(norm: str) -> bool:
     """Whether a passage (text.normalize'd) is about places outside the EU ("Customs duties … outside the EU …")."""
     return any(_OUTSIDE.search(norm[:m.start()]) for m in _EU.finditer(norm))

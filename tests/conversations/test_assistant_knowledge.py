@@ -943,6 +943,21 @@ def test_a_price_asked_right_after_an_answer_is_the_price_of_what_was_answered(b
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
+@pytest.mark.parametrize("before, question, language, words", [
+    # trial of 4 Dec: the same-day dispatch (the example question "¿Cuánto tarda en llegar mi pedido?" led to it)
+    ("", "¿Cuánto tardan los envíos a Alemania?", "es", "3 a 6 días laborables"),
+    ("", "¿Cuántos días tarda un pedido en llegar a Francia?", "es", "3 a 6 días laborables"),
+    # trial of 4 Dec: the countries shipped to, for naming Switzerland (the returns speak of "other countries")
+    ("", "Combien coûte le retour depuis la Suisse ?", "fr", "6,95 euros"),
+    # trial of 4 Dec: after the delivery times, the shipping price; the follow-up names returns itself
+    ("Quanto tempo demora o envio?", "e quanto custa devolver de Portugal?", "pt", "gratuitas a partir de Espanha e Portugal"),
+])
+def test_a_question_in_another_language_gets_the_passage_giving_what_it_asks(before, question, language, words):
+    bot = demo_shop(translated=True)
+    a = bot.analyze(question, history=_after_an_answer(bot, before, language) if before else (), language=language)
+    assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
+
+
 @pytest.mark.parametrize("question, language, both", [
     # re-trial of 4 Dec: by email, the price alone
     ("Wie kann ich eine Jacke zurückschicken und was kostet das aus Österreich?", "de", ("Mein Konto", "6,95 Euro")),
