@@ -625,9 +625,14 @@ _BYE_PIECE = (rf"{_CLOSE_CHAT_PIECE}|bye(?:\s+bye)?|good\s*bye|see\s+you(?:\s+(?
               r"|au\s+revoir|a\s+bientot|bonne\s+(?:journee|soiree)|tschuss|auf\s+wiedersehen|schonen\s+tag(?:\s+noch)?"
               r"|tchau|ate\s+logo|tenha\s+um\s+bom\s+dia")
 # "eso me ayuda", "ça m'aide", "das hilft mir", "isso ajuda" (trial of 4 Dec): a sign-off piece, and a confirmation
+# "that was really helpful", "muy útil", "très utile", "sehr hilfreich", "muito útil" (trial of 4 Dec: "Wow, that was
+# really helpful, thank you!" was handed off, not finding an answer)
 _HELPED_PIECE = (r"eso\s+(?:me\s+)?ayuda|(?:ca|cela)\s+(?:m')?aide|das\s+hilft(?:\s+mir)?(?:\s+sehr)?"
-                 r"|isso\s+(?:me\s+)?ajuda")
-_ACK_PIECE = (r"ok(?:ay)?|great|perfect|cool|awesome|super|nice|alright|all\s+right|got\s+it|genial|perfecto|vale|parfait"
+                 r"|isso\s+(?:me\s+)?ajuda"
+                 r"|(?:(?:that|this|it)(?:\s+(?:was|is)|'s)\s+)?(?:very\s+|really\s+|super\s+|so\s+)?helpful"
+                 r"|(?:(?:eso\s+)?(?:fue|es|ha\s+sido)\s+)?muy\s+util|(?:c'etait|c'est)?\s*tres\s+utile"
+                 r"|(?:das\s+war\s+)?sehr\s+hilfreich|(?:(?:isso\s+)?foi\s+)?muito\s+util")
+_ACK_PIECE = (r"ok(?:ay)?|wow|great|perfect|cool|awesome|super|nice|alright|all\s+right|got\s+it|genial|perfecto|vale|parfait"
               r"|d'accord|prima|alles\s+klar|perfeito|beleza|that'?s\s+(?:all|it)(?:\s+i\s+(?:needed|wanted))?|eso\s+es\s+todo"
               r"|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo|era\s+(?:so\s+)?(?:isso|tudo)|egal"
               rf"|(?:that|this|it)\s+help(?:s|ed)(?:\s+(?:a\s+lot|me))?|{_HELPED_PIECE}")
@@ -709,8 +714,8 @@ def detect_smalltalk(text: str) -> str | None:
         if _DISPLEASED.search(norm):
             return None
         return "acknowledgment" if _APPROVING.search(norm) else "unclear"
-    if len(norm.split()) > 9:
-        return None
+    if len(norm.split()) > 9 or marks_sarcasm(text):
+        return None  # ("Wow, thanks, super helpful 🙄" is no thanks)
     if _CONFIRMED.match(norm):
         return "confirmed"
     if _SIGN_OFF.match(norm) and _BYE_IN.search(norm):
@@ -745,6 +750,18 @@ def filler_only(text: str) -> bool:
 
 
 SURE_VOTE = 0.9  # a voter this sure makes a plain question dissatisfied (detect_dissatisfaction)
+
+# Sarcasm the classifiers miss: an eye roll, "thanks for nothing" ("Wow, thanks, super helpful 🙄" was told "I couldn't
+# find an answer to that": trial of 4 Dec). Not "wow, really helpful" without one: said as often in earnest.
+# Normalized text; the emoji on the raw one
+_EYE_ROLL = re.compile("[\U0001F644\U0001F612]")
+_SARCASTIC = re.compile(
+    r"\b(?:thanks?(?: you)? for nothing|gracias por nada|merci pour rien|danke fur nichts|obrigad[oa] por nada)\b")
+
+
+def marks_sarcasm(text: str) -> bool:
+    """An eye roll or a sarcastic thanks: dissatisfied, whatever the classifiers read."""
+    return bool(_EYE_ROLL.search(text) or _SARCASTIC.search(normalize(text)))
 
 
 def detect_dissatisfaction(models: DetectorModels, ml_emb=None, x=None, emb=None, *, plain_question: bool = False) \

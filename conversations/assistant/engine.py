@@ -405,6 +405,8 @@ class Assistant:
         dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb,
                                                 plain_question=d.asks_about_warranty(text)) \
             if smalltalk != "bot_question" and not asks_if_someone_is_there(text) and not details_only else NO_SIGNAL
+        if not dissatisfied.fired and d.marks_sarcasm(text):
+            dissatisfied = Signal(1.0, True, "sarcasm")
         if dissatisfied.fired and (d.asks_to_send_back_what_does_not_fit(text) or d.asks_about_warranty(text)):
             # "Quero devolver umas botas, são pequenas demais" read as dissatisfied (0.64), "Quelle est la garantie sur
             # les tentes ?" with a voter sure of it, and got "Sorry that this is frustrating" (trials of 4 Dec): what

@@ -156,6 +156,10 @@ def test_smalltalk(bot: Assistant) -> None:
     ("great, thank you so much! that's all I needed", "confirmed"), ("obrigado, é tudo", "confirmed"),
     ("super, danke, das war's", "confirmed"), ("danke schön, das hilft mir", "confirmed"),
     ("gracias, eso me ayuda", "confirmed"), ("egal, tschüss", "goodbye"),
+    # trial of 4 Dec: "Wow, that was really helpful, thank you!" was handed off as not found
+    ("Wow, that was really helpful, thank you!", "thanks"), ("thanks, that was very helpful!", "confirmed"),
+    ("muy útil, gracias", "confirmed"), ("merci, très utile !", "confirmed"), ("danke, sehr hilfreich", "confirmed"),
+    ("obrigado, muito útil", "confirmed"),
 ])
 def test_a_sign_off_is_small_talk_not_a_question_to_look_up(bot: Assistant, text: str, kind: str) -> None:
     """Thanks and goodbye together got "I couldn't find an answer" and a handoff (trial of 1 Dec, night)."""
@@ -164,6 +168,14 @@ def test_a_sign_off_is_small_talk_not_a_question_to_look_up(bot: Assistant, text
     assert bot.analyze("thanks but where is my order?").smalltalk is None
     assert bot.analyze("thanks for nothing").smalltalk is None
     assert bot.analyze("das hilft mir nicht").smalltalk is None
+
+
+@pytest.mark.parametrize("text", ["Wow, thanks, super helpful 🙄", "thanks for nothing", "gracias por nada",
+                                  "merci pour rien", "danke für nichts", "obrigado por nada", "great answer 🙄"])
+def test_sarcasm_is_dissatisfaction_not_thanks(bot: Assistant, text: str) -> None:
+    """Trial of 4 Dec: "Wow, thanks, super helpful 🙄" was told "I couldn't find an answer to that" and handed off."""
+    a = bot.analyze(text)
+    assert a.smalltalk is None and a.frustration.fired, a
 
 
 # --- restricted topics ---------------------------------------------------------------------
