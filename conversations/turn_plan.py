@@ -1047,6 +1047,10 @@ class _Turn:
                 return f"The AI's answer did not help with “{problem}”"
             if a.repeated_question.fired:
                 return f"The visitor keeps asking the same thing: “{clip(self.text, 120)}”"
+            if self.memory.problem_answered and self.memory.problem and self.text.strip() != self.memory.problem.strip():
+                # the question before was answered: the one left is this message ("customs?" after the delivery times
+                # to Switzerland was filed as the times left unanswered: trial of 4 Dec)
+                return f"The AI could not answer “{clip(self.text, 120)}” (after answering “{clip(self.memory.problem, 80)}”)"
             return f"The AI could not answer “{problem}”"
         if cause == "model":
             model = self.facts.model

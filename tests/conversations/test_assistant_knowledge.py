@@ -958,6 +958,20 @@ def test_a_question_in_another_language_gets_the_passage_giving_what_it_asks(bef
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
+@pytest.mark.parametrize("before, word, language, words", [
+    ("How long does delivery to Switzerland take?", "customs?", "en", "Customs duties"),
+    ("Wie lange dauert der Versand in die Schweiz?", "Zoll?", "de", "Zölle"),
+    ("How long does shipping take?", "express?", "en", "Express shipping"),
+])
+def test_a_word_asked_after_an_answer_gets_that_articles_passage_on_it(before, word, language, words):
+    """Trial of 4 Dec: "customs?" and "Zoll?" after the international shipping were handed off as not found."""
+    bot = demo_shop(translated=True)
+    a = bot.analyze(word, history=_after_an_answer(bot, before, language), language=language)
+    assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
+    other = bot.analyze("Klarna?", history=_after_an_answer(bot, before, language), language=language).answer
+    assert other is None or other.article_id != a.answer.article_id, "a word on something else is not that article's"
+
+
 @pytest.mark.parametrize("question, language, both", [
     # re-trial of 4 Dec: by email, the price alone
     ("Wie kann ich eine Jacke zurückschicken und was kostet das aus Österreich?", "de", ("Mein Konto", "6,95 Euro")),

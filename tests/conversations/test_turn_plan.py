@@ -277,6 +277,16 @@ def test_the_ai_says_when_it_cannot_answer_before_the_handoff():
     assert plan.handoff.notice == "plain"
 
 
+def test_the_reason_quotes_the_question_left_unanswered_not_the_one_answered_before():
+    # trial of 4 Dec: "customs?" after the delivery times to Switzerland was filed as "The AI could not answer “How long
+    # does delivery to Switzerland take?”", the question the AI had answered
+    chat = Chat(balanced())
+    chat.say("How long does delivery to Switzerland take?", answer="shipping")
+    plan = chat.say("VAT?")
+    assert plan.handoff.reason == ("The AI could not answer “VAT?” (after answering “How long does delivery to "
+                                   "Switzerland take?”)")
+
+
 def test_no_cheerful_opener_after_an_accident():
     chat = Chat(balanced(EMAIL))
     plan = chat.say("My stove caught fire, I need to talk to someone", human=True)
