@@ -1062,6 +1062,9 @@ class _Turn:
         m = self.memory
         if cause == "user_request":
             words = self.facts.request_words or (self.text if self.asked else m.request)
+            if m.offered_human and YES.match(words) and not self.analysis.human_request.fired:
+                # ("The visitor asked for a human: “ja”" told the agent nothing: trial of 4 Dec)
+                return f"The visitor accepted the AI's offer of a person: “{clip(words, 120)}”"
             return f"The visitor asked for a human: “{clip(words, 120)}”"
         if cause == "restricted_topic":
             return f"Restricted topic {self.topic}: “{clip(self.facts.topic_words or self.text, 120)}”"

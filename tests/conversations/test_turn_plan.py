@@ -695,6 +695,8 @@ def test_asked_if_it_is_a_bot_the_real_assistant_says_what_it_is_and_offers_a_pe
     assert offer.language == lang and reply(offer) != says, "the offer of a person follows the answer"
     plan = chat.say("skip")
     assert plan.handoff is not None and plan.handoff.cause == "user_request"
+    # ("The visitor asked for a human: “ja”" told the agent nothing: trial of 4 Dec)
+    assert plan.handoff.reason == "The visitor accepted the AI's offer of a person: “yes”"
 
 
 def _offer_accepted(bot, first: str, says: str, yes: str = "yes"):
