@@ -102,9 +102,14 @@ def flow_problem(run: FlowRun) -> str:
     """A handoff summary's first line for what the visitor asked a flow, in their words: "Problem: “where is my order”
     (started the flow “Order status”)", not "Problem: not described yet" (trial of 3 Dec); "" for a flow started on
     opening the chat."""
-    started_by = (run.conversation.messages.filter(sender_type="visitor", created_at__lte=run.started_at)
-                  .order_by("-created_at", "-id").values_list("body", flat=True).first() or "").strip()
+    started_by = flow_started_by(run)
     return f"Problem: “{clip(started_by, 240)}” (started the flow “{run.flow.name}”)" if started_by else ""
+
+
+def flow_started_by(run: FlowRun) -> str:
+    """The visitor's message that started the run; "" for a flow started on opening the chat."""
+    return (run.conversation.messages.filter(sender_type="visitor", created_at__lte=run.started_at)
+            .order_by("-created_at", "-id").values_list("body", flat=True).first() or "").strip()
 
 
 def flow_tried_for(*, conversation: Conversation) -> str:

@@ -552,14 +552,24 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
         lines.append("The flow found: " + "; ".join(f"{k}: {v}" for k, v in found.items()) + ".")
     if state.last_message:
         lines.append(f"Last visitor message: “{state.last_message[:300]}”")
-    # (a visitor who escaped the flow is prioritised like one outside it: a restricted topic or anger counts)
+    # (a visitor who escaped the flow is prioritised like one outside it: a restricted topic or anger counts, and so
+    # does anger in the message that started it: "This is the third time I'm asking. Your service is a joke. Where is
+    # my order??" went to Support at normal priority when the order was not found: trial of 4 Dec)
     priority, reasons = conversation_services.handoff_priority(
-        conversation=conversation, restricted_topic=bool(effect.topic), frustrated=effect.notice == "sorry")
+        conversation=conversation, restricted_topic=bool(effect.topic),
+        frustrated=effect.notice == "sorry" or _started_upset(run, conversation))
     request = conversation_services.HandoffRequest(
         trigger=effect.trigger, reason=effect.reason, target=target, summary="\n".join(lines), priority=priority,
         priority_reasons=reasons, gathered=gathered, language=effect.language or conversation.language or "en",
         notice=effect.notice)
     conversation_services.handoff_request(conversation=conversation, request=request)
+
+
+def _started_upset(run: FlowRun, conversation: Conversation) -> bool:
+    """Whether the visitor's message that started the run was read as upset (angry, a complaint, dissatisfied)."""
+    started_by = selectors.flow_started_by(run)
+    seen = ai.reading(workspace=conversation.workspace, text=started_by) if started_by else None
+    return seen is not None and seen.upset
 
 
 def _conversation_payload(conversation: Conversation) -> dict[str, Any]:

@@ -409,6 +409,17 @@ def test_demo_order_status_flow_asks_once_more_then_hands_off_an_unknown_order(w
     assert bot_texts(conversation)[-1].startswith("I couldn't find an order NW-99998.")
     handoff = Handoff.objects.get(conversation=conversation)
     assert (handoff.trigger, handoff.target_team.name) == ("flow", "Support")
+    assert "frustrated visitor" not in handoff.priority_reasons
+
+    # the same, started in anger: the team sees it (trial of 4 Dec: normal priority, no reason)
+    queued.clear()
+    angry = ask_the_demo_flow(workspace, deliver, queued,
+                              "This is the third time I'm asking. Your service is a joke. Where is my order??",
+                              "NW-99999")
+    deliver(angry, "NW-99998")
+    assert run_task(*queued[-1]) == "ok"
+    handoff = Handoff.objects.get(conversation=angry)
+    assert handoff.priority == "high" and "frustrated visitor" in handoff.priority_reasons, handoff.priority_reasons
 
 
 @pytest.mark.django_db(transaction=True)
