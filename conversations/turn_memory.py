@@ -61,6 +61,9 @@ class TurnMemory:
     frustration: str = ""  # the visitor's words the last time they were frustrated
     request: str = ""  # the visitor's words the last time they asked for a person
     distressed: bool = False  # an accident, a danger or an urgent problem was mentioned
+    # the visitor said they want no person ("I don't want to talk to a person, just tell me…"): a question the AI cannot
+    # answer later gets a person offered, not brought in, until they ask for one
+    declined_person: bool = False
     tried: tuple[str, ...] = ()
     unanswered: tuple[str, ...] = ()  # questions asked while information was gathered that the AI could not answer
     gathered: Mapping[str, str] = field(default_factory=dict)
@@ -86,7 +89,7 @@ class TurnMemory:
             "language": self.language, "problem": self.problem, "problem_answered": self.problem_answered,
             "awaiting_problem": self.awaiting_problem, "human_requests": self.human_requests,
             "offered_human": self.offered_human, "offer_open": self.offer_open, "ai_attempted": self.ai_attempted, "frustration": self.frustration,
-            "request": self.request, "distressed": self.distressed,
+            "request": self.request, "distressed": self.distressed, "declined_person": self.declined_person,
             "tried": list(self.tried), "unanswered": list(self.unanswered), "gathered": dict(self.gathered),
             "asks": dict(self.asks), "skipped": list(self.skipped),
             "pending": self.pending.to_dict() if self.pending else None,
@@ -110,6 +113,7 @@ class TurnMemory:
             frustration=str(data.get("frustration") or ""),
             request=str(data.get("request") or ""),
             distressed=bool(data.get("distressed")),
+            declined_person=bool(data.get("declined_person")),
             tried=_strings(data.get("tried")),
             unanswered=_strings(data.get("unanswered")),
             gathered={str(k): str(v) for k, v in _mapping(data.get("gathered")).items()},

@@ -521,7 +521,10 @@ def _withdrawn(memory: TurnMemory) -> TurnMemory:
 def _calm(analysis: Analysis) -> Analysis:
     """The withdrawing message read as declining a person: what follows it is answered, never handed off."""
     return replace(analysis, frustration=NO_SIGNAL, complaint=NO_SIGNAL, anger=NO_SIGNAL, not_helpful=NO_SIGNAL,
-                   repeated_question=NO_SIGNAL, declined_human=Signal(1.0, True, "withdrew the handoff"))
+                   repeated_question=NO_SIGNAL, declined_human=Signal(1.0, True, WITHDREW))
+
+
+WITHDREW = "withdrew the handoff"  # (a withdrawal is no "no person" for later turns: a miss after it hands off again)
 
 
 @dataclass
@@ -550,7 +553,12 @@ class _Turn:
         asked = analysis.human_request.fired or (memory.offer_open and bool(YES.match(text)))
         declined_offer = memory.offer_open and not asked and (
             (len(text.split()) <= 4 and bool(NO_THANKS.match(normalize(text)))) or withdraws(text))
+        # ("the link expired" after "I don't want to talk to a person, just tell me how to reset my password" asked for
+        # an email, and the visitor gone quiet was handed off anyway: trial of 4 Dec)
+        said_no_person = analysis.declined_human.fired and analysis.declined_human.evidence != WITHDREW
+        declined_person = (memory.declined_person or said_no_person) and not asked
         memory = replace(memory, language=lang, offer_open=False, human_requests=memory.human_requests + int(asked),
+                         declined_person=declined_person,
                          request=text[:300] if asked else memory.request,
                          frustration=text[:300] if _upset(analysis) else memory.frustration,
                          distressed=memory.distressed or _distress(text))
@@ -667,7 +675,7 @@ class _Turn:
             # sorry for (trial of 4 Dec)
             calm_repeat = a.repeated_question.fired and not (a.complaint.fired or a.anger.fired or a.dissatisfied.fired)
             offer = ("bot_offer_human" if a.asked_if_bot.fired
-                     else "cannot_answer" if a.declined_human.fired and a.answer is None
+                     else "cannot_answer" if (a.declined_human.fired or self.memory.declined_person) and a.answer is None
                      else "offer_human_repeated" if calm_repeat and a.answer is not None else "offer_human")
             body, metadata = phrase(offer, self.lang), {}
             if a.answer is not None:
@@ -902,7 +910,7 @@ class _Turn:
             model_handoff=bool(self.facts.model and self.facts.model.handoff),
             was_frustrated=m.frustrated,
             asked_if_bot=a.asked_if_bot.fired,
-            declined_human=a.declined_human.fired,
+            declined_human=a.declined_human.fired or m.declined_person,
             declined_offer=self.declined_offer,
         )
 

@@ -699,6 +699,21 @@ def test_asked_if_it_is_a_bot_the_real_assistant_says_what_it_is_and_offers_a_pe
     assert plan.handoff.reason == "The visitor accepted the AI's offer of a person: “yes”"
 
 
+def test_a_visitor_who_said_no_person_is_offered_one_later_not_brought_in():
+    # trial of 4 Dec: "the link expired" after "I don't want to talk to a person, just tell me how to reset my
+    # password" asked for an email, and the visitor who went quiet was handed off anyway
+    from tests.conversations.test_assistant_knowledge import demo_shop_with_topics
+
+    chat = RealChat(balanced(EMAIL), bot=demo_shop_with_topics())
+    assert "Forgot password" in reply(chat.say("I don't want to talk to a person, just tell me how to reset my password"))
+    plan = chat.say("the link expired")
+    assert plan.memory.pending is None and plan.handoff is None, "offered, not gathering for a handoff"
+    assert reply(plan) == "I couldn't find an answer to that in our help articles. Would you like me to bring in a " \
+                          "person from our team?"
+    assert chat.say("yes please").memory.pending is not None, "a yes brings one in"
+    assert not chat.memory.declined_person
+
+
 def _offer_accepted(bot, first: str, says: str, yes: str = "yes"):
     """`first` gets the offer of a person (a reply starting with `says`), which `yes` accepts."""
     chat = RealChat(balanced(EMAIL), bot=bot)
