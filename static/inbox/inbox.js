@@ -743,9 +743,12 @@ function messageTemplate(m) {
   const note = Boolean(m.private);
   const metadata = m.metadata || {};
   const fallback = { visitor: "Visitor", ai: "Assistant", agent: "Agent" }[type];
+  // the visitor by the contact's name as known now, as the header and the list say: the thread named one visitor
+  // "Visitor #54" on early messages and "sam.visitor@example.com" on later ones (trial of 4 Dec)
+  const sender = type === "visitor" && state.open ? contactName(state.open) : m.sender_name || fallback;
   return html`<article class="imsg imsg--${type} ${note ? "imsg--private" : ""}">
     ${type !== "system" ? html`<header class="imsg__head">
-      <span class="imsg__sender">${m.sender_name || fallback}</span>
+      <span class="imsg__sender" data-testid="message-sender">${sender}</span>
       ${type === "ai" ? html`<span class="tag tag--ai">AI</span>` : nothing}
       ${note ? html`<span class="tag tag--note">Private note</span>` : nothing}
       ${metadata.via === "slack" ? html`<span class="tag tag--slack">via Slack</span>` : nothing}

@@ -366,6 +366,11 @@ def test_the_phone_layout_is_one_column(live_stack, new_context):
     desktop = agent_page(new_context, base, "agent1")
     desktop.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']").click()
     expect(desktop.locator("[data-testid=inbox-message][data-sender-type=visitor]").last).to_contain_text("NW-1234")
+    # one visitor, one name: the thread said "Visitor #54" above the messages sent before the email was known and the
+    # email below (trial of 4 Dec)
+    senders = desktop.locator(".imsg--visitor [data-testid=message-sender]")
+    expect(senders.first).to_have_text("rosa@example.org")
+    expect(senders.last).to_have_text("rosa@example.org")
     dismiss_toasts(desktop)
     desktop.screenshot(path=str(shots / "inbox-1366x800.png"))
 
