@@ -19,7 +19,7 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
-from .places import (ALL_PLACES, in_the_eu, names_other_countries, names_outside_the_eu, names_place, names_the_eu,
+from .places import (ALL_PLACES, as_written, in_the_eu, names_other_countries, names_outside_the_eu, names_place, names_the_eu,
                      part_of_a_member_state, places_named, with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
@@ -517,6 +517,9 @@ class Assistant:
             answer = self._each_question_answered(text, lang) or answer
         if answer is not None and not answer.also:
             answer = self._each_part_quoted(answer, text, lang)
+        if answer is not None and (place := self._not_listed(text, answer)):
+            # "Do you ship to Canada?" got the list of the countries served and never a word on Canada (trial of 4 Dec)
+            answer = replace(answer, text=f"{phrase('place_not_listed', lang, place=place)} {answer.text}")
         # (said again, "I need help" is still vague: the repetition alone is no upset; turn_plan brings in a person)
         upset = complaint.fired or anger.fired or dissatisfied.fired
         if answer is None and not smalltalk and topic is None and not human.fired and not upset:
@@ -736,6 +739,18 @@ class Assistant:
         if passage is None:
             return None
         return a, max(ranked[0][1], self.kb_threshold), passage, 0.0
+
+    def _not_listed(self, text: str, answer: KBAnswer) -> str:
+        """The visitor's name for a country outside the EU that no article names, when `answer` quotes the article
+        listing the countries outside the EU the shop serves (`_not_served`'s); else ""."""
+        places = [p for p in places_named(text) if not in_the_eu(p) and not part_of_a_member_state(p)]
+        if not places or self._articles_naming_places(places):
+            return ""
+        abroad = [p for p in ALL_PLACES if not in_the_eu(p) and not part_of_a_member_state(p)]
+        listing = self._articles_naming_places(abroad)
+        if self.knowledge.article_ids.index(answer.article_id) not in listing:
+            return ""
+        return as_written(text, places[0])
 
     def _named_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> tuple | None:
         """(article, confidence, passage, similarity) for a question naming a place (places.py) that the article ranked

@@ -412,6 +412,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Hallo nochmal, hier ist wieder der Assistent. Zu Ihrer letzten Nachricht:",
         "pt": "Olá de novo, sou o assistente e estou de volta. Sobre a sua última mensagem:",
     },
+    "place_not_listed": {  # a country no article names, answered with the list of the countries the shop serves
+        "en": "{place} isn't mentioned in our help articles. This is what they say about other countries:",
+        "es": "{place} no aparece en nuestros artículos de ayuda. Esto es lo que dicen sobre otros países:",
+        "fr": "{place} n'apparaît pas dans nos articles d'aide. Voici ce qu'ils disent des autres pays :",
+        "de": "{place} wird in unseren Hilfeartikeln nicht genannt. Das steht dort zu anderen Ländern:",
+        "pt": "{place} não aparece nos nossos artigos de ajuda. Eis o que dizem sobre outros países:",
+    },
     "kb_source": {
         "en": "From our article “{title}”",
         "es": "De nuestro artículo «{title}»",

@@ -62,6 +62,18 @@ def places_named(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def as_written(text: str, place: str) -> str:
+    """The words `text` names `place` with, as the visitor wrote them ("Canadá", "the US"); its first name, capitalised,
+    when they cannot be found."""
+    words = list(re.finditer(r"[^\W\d_]+", text))
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            start, end = words[i].start(), words[i + size - 1].end()
+            if _NAME_OF.get(normalize(with_full_names(text[start:end])).replace("-", " ")) == place:
+                return text[start:end]
+    return place.title()
+
+
 def in_the_eu(place: str) -> bool:
     return place in _EU_PLACES
 

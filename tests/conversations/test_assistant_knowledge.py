@@ -15,6 +15,7 @@ from conversations.assistant import (
     summarize,
 )
 from conversations.assistant import knowledge
+from conversations.assistant.phrases import phrase
 from conversations.assistant.knowledge import content_terms, split_passages
 from conversations.assistant.models import l2_rows
 
@@ -903,6 +904,12 @@ def test_a_country_outside_the_eu_no_article_names_gets_the_list_of_countries_se
                                            language=language)
     assert a.answer is not None and a.answer.article_id == "1", (a.answer and a.answer.title, a.candidates)
     assert words in a.answer.passage, a.answer.passage
+    # and says the country asked of is not there, in the visitor's words (trial of 4 Dec: the list alone, never a word
+    # on Canada)
+    named = next(name for name in ("Canadá", "Canada", "Mexico", "Brasil") if name in question)
+    assert a.answer.text.startswith(phrase("place_not_listed", language, place=named)), a.answer.text
+    assert not demo_shop(translated=True).analyze("Do you ship to the UK?").answer.text.startswith("United"), \
+        "a country the list names is no country missing from it"
 
 
 @pytest.mark.parametrize("before, follow_up, language, words", [
