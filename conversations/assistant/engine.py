@@ -520,6 +520,9 @@ class Assistant:
         if answer is not None and (place := self._not_listed(text, answer)):
             # "Do you ship to Canada?" got the list of the countries served and never a word on Canada (trial of 4 Dec)
             answer = replace(answer, text=f"{phrase('place_not_listed', lang, place=place)} {answer.text}")
+        elif answer is not None and history and (name := self._asked_of_an_unwritten_name(text, history, lang)):
+            # "et à Paris ?" after the stores' hours got the hours of Madrid and Lisbon, as if they were Paris's
+            answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
         # (said again, "I need help" is still vague: the repetition alone is no upset; turn_plan brings in a person)
         upset = complaint.fired or anger.fired or dissatisfied.fired
         if answer is None and not smalltalk and topic is None and not human.fired and not upset:
@@ -751,6 +754,17 @@ class Assistant:
         if self.knowledge.article_ids.index(answer.article_id) not in listing:
             return ""
         return as_written(text, places[0])
+
+    def _asked_of_an_unwritten_name(self, text: str, history: Sequence[Turn], lang: str) -> str:
+        """The name a short follow-up asks the question before of ("et à Paris ?", "and in Porto?"), when no article
+        has it; else ""."""
+        before = _question_before(text, history)
+        again = _with_new_slot(before, _after_acknowledgment(sentences(text)) or text, lang) if before else None
+        # (a country is the place rules' own: "and to Germany?" is the EU's)
+        if again is None or not any(w[:1].isupper() for w in again[1].split()) or places_named(again[1]) \
+                or self.knowledge.articles_naming(again[1]):
+            return ""
+        return again[1]
 
     def _named_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> tuple | None:
         """(article, confidence, passage, similarity) for a question naming a place (places.py) that the article ranked

@@ -419,6 +419,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "{place} wird in unseren Hilfeartikeln nicht genannt. Das steht dort zu anderen Ländern:",
         "pt": "{place} não aparece nos nossos artigos de ajuda. Eis o que dizem sobre outros países:",
     },
+    "name_not_listed": {  # a follow-up asks the question before of a name no article has ("et à Paris ?")
+        "en": "I don't see {name} in our help articles. This is what they say:",
+        "es": "No veo {name} en nuestros artículos de ayuda. Esto es lo que dicen:",
+        "fr": "Je ne vois pas {name} dans nos articles d'aide. Voici ce qu'ils disent :",
+        "de": "{name} finde ich in unseren Hilfeartikeln nicht. Das steht dort:",
+        "pt": "Não vejo {name} nos nossos artigos de ajuda. Eis o que dizem:",
+    },
     "kb_source": {
         "en": "From our article “{title}”",
         "es": "De nuestro artículo «{title}»",

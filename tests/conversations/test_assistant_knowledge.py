@@ -965,6 +965,22 @@ def test_a_question_in_another_language_gets_the_passage_giving_what_it_asks(bef
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
+@pytest.mark.parametrize("before, follow_up, language, name", [
+    # re-trial of 4 Dec: the hours of Madrid and Lisbon, as if they were Paris's
+    ("What are your store hours?", "et à Paris ?", "fr", "Paris"),
+    ("¿Cuál es el horario de la tienda de Lisboa?", "¿y en Barcelona?", "es", "Barcelona"),
+    ("Can I pay with PayPal?", "and with Bitcoin?", "en", "Bitcoin"),
+])
+def test_a_follow_up_on_a_name_no_article_has_is_told_so_before_the_answer(before, follow_up, language, name):
+    bot = demo_shop(translated=True)
+    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    assert a.answer is not None and a.answer.text.startswith(phrase("name_not_listed", language, name=name)), a.answer
+    for known, again in (("Can I pay with PayPal?", "and with Klarna?"), ("How long does shipping take to Portugal?",
+                                                                         "and to Germany?")):
+        other = bot.analyze(again, history=_after_an_answer(bot, known)).answer
+        assert other is not None and not other.text.startswith("I don't see"), other.text
+
+
 @pytest.mark.parametrize("before, word, language, words", [
     ("How long does delivery to Switzerland take?", "customs?", "en", "Customs duties"),
     ("Wie lange dauert der Versand in die Schweiz?", "Zoll?", "de", "Zölle"),
