@@ -437,7 +437,7 @@ function conversationRow(c) {
         ${c.needs_agent ? nothing : html`<span class="badge badge--status badge--${c.status}">${statusLabel(c.status)}</span>`}
         ${c.priority && c.priority !== "normal" ? html`<span class="badge badge--priority badge--${c.priority}">${PRIORITY_LABELS[c.priority] || humanize(c.priority)}</span>` : nothing}
         <span class="chip">${CHANNEL_LABELS[c.channel] || humanize(c.channel || "web")}</span>
-        ${viewers.length ? html`<span class="conv-item__viewers">👁 ${viewers.map((v) => v.name).join(", ")}</span>` : nothing}
+        ${viewers.length ? html`<span class="conv-item__viewers" data-testid="conversation-viewers">Open by ${viewers.map((v) => v.name).join(", ")}</span>` : nothing}
         ${owner ? html`<span class="conv-item__assignee">${owner}</span>` : nothing}
       </span>
     </button>

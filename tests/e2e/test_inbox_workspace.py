@@ -109,6 +109,9 @@ def test_two_agents_a_private_note_a_canned_response_and_search(live_stack, new_
         expect(page.get_by_test_id("handoff-reason")).to_be_visible()
     expect(ana.get_by_test_id("presence")).to_contain_text("Ben Carter is viewing")
     expect(ben.get_by_test_id("presence")).to_contain_text("Ana Ortiz is viewing")
+    # the list says it in words (an eye emoji was a missing-glyph box where no emoji font is installed: trial of 4 Dec)
+    row = ana.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
+    expect(row.get_by_test_id("conversation-viewers")).to_have_text("Open by Ben Carter")
 
     # 2. Ben types a reply: Ana sees "typing", and so does the visitor.
     ben.get_by_test_id("reply-input").press_sequentially("Let me check", delay=20)
