@@ -704,12 +704,17 @@ class Assistant:
     def _named_in_one(self, text: str, ranked: list) -> tuple | None:
         """Of two articles ranked near the threshold (NAMED_SHARE of it, both), the second when its text names what the
         question names and the first's does not ("do you ship to Portugal?": the delivery times name Portugal, 0.23, the
-        international article ranks it 0.24 and does not; the threshold is 0.25). None otherwise: a name the first
-        article has ("¿qué tiempo hace en Madrid?", the delivery times name Madrid) decides nothing."""
+        international article ranks it 0.24 and does not; the threshold is 0.25); the first, near the threshold, when
+        it alone of the two names it ("Habt ihr ein Geschäft in Lissabon?": the stores, 0.93 of the threshold, were
+        handed off; "Do you have a shop in Lisbon?" too). None otherwise: a name both articles have decides nothing."""
         names = [w for w in _capitalised(text) if len(w) > 3]
-        if not names or len(ranked) < 2 or ranked[1][1] < self.kb_threshold * NAMED_SHARE:
+        if not names or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE:
             return None
         naming = self.knowledge.articles_naming(" ".join(names))
+        if ranked[0][0] in naming and (len(ranked) < 2 or ranked[1][0] not in naming):
+            return ranked[0]
+        if len(ranked) < 2 or ranked[1][1] < self.kb_threshold * NAMED_SHARE:
+            return None
         return ranked[1] if ranked[1][0] in naming and ranked[0][0] not in naming else None
 
     def _by_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> list:

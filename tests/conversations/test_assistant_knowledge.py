@@ -965,6 +965,17 @@ def test_a_question_in_another_language_gets_the_passage_giving_what_it_asks(bef
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
+@pytest.mark.parametrize("question, language", [
+    # trial of 4 Dec: "Habt ihr ein Geschäft in Lissabon?" (0.93 of the threshold) was handed off
+    ("Habt ihr ein Geschäft in Lissabon?", "de"), ("Do you have a shop in Lisbon?", "en"),
+    ("Vocês têm loja em Lisboa?", "pt")])
+def test_a_question_naming_what_only_the_article_ranked_first_names_is_answered_from_it(question, language):
+    a = demo_shop_with_topics().analyze(question, language=language)
+    assert a.answer is not None and a.answer.article_id == "9", a.candidates
+    assert demo_shop_with_topics().analyze("What is the weather in Madrid?").answer is None, \
+        "a name both ranked articles have decides nothing"
+
+
 @pytest.mark.parametrize("before, follow_up, language, name", [
     # re-trial of 4 Dec: the hours of Madrid and Lisbon, as if they were Paris's
     ("What are your store hours?", "et à Paris ?", "fr", "Paris"),
