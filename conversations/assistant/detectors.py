@@ -643,9 +643,11 @@ _THANKS_IN = re.compile(rf"\b(?:{_THANKS_PIECE})\b")
 # A bare "yes", "ok", "no", "got it", "vale", "d'accord", "alles klar", "beleza": an acknowledgment, not a
 # question the knowledge base fails to answer (which would hand the visitor off). A "yes" or "no" to the
 # AI's offer of a person is read by the turn before this (turn_plan: YES, NO_THANKS).
+# (re-trial of 4 Dec: "genial", "vale, perfecto", "super", "prima", "perfeito", "fixe" after an answer were handed off)
 _ACK_WORDS = frozenset("""yes yeah yep yup no nope nah ok okay k alright all right sure fine got it i see understood
-    cool great perfect noted si vale claro de acuerdo entendido oui non d'accord compris parfait ja nein alles klar
-    verstanden gut sim nao certo entendi beleza ta bom""".split())
+    cool great perfect noted nice awesome super si vale claro de acuerdo entendido genial perfecto estupendo guay oui non
+    d'accord compris parfait top ja nein alles klar verstanden gut prima toll super sim nao certo entendi beleza ta bom
+    perfeito otimo fixe""".split())
 
 
 # "That answered my question", "that's all I needed", "problem solved": the visitor confirms the answer, so

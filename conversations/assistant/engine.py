@@ -95,6 +95,8 @@ _QUESTION_OPENERS = (
 _AND_ASKS = re.compile(r",?\s+(?:and|y|e|et|und)\s+(?=" + _QUESTION_OPENERS + ")", re.IGNORECASE)
 # a sentence that asks without a question mark: "how long do i have", "and what about customs"
 _ASKS_UNMARKED = re.compile(r"^\W*(?:(?:and|y|e|et|und)\s+)?" + _QUESTION_OPENERS, re.IGNORECASE)
+# Words every visitor writes whatever their language: the conversation's language answers them
+SAID_IN_EVERY_LANGUAGE = frozenset({"ok", "okay", "k", "kk", "ok ok", "super", "top", "cool"})
 FOLLOW_UP_WORDS = 6  # a message this short may follow up the question before it ("And is it free?")
 FOLLOW_UP_VAGUE = 0.5  # a follow-up whose best article is below this share of the threshold names nothing itself
 FOLLOW_UP_NEAR = 0.7  # ... and stays on the article before when that one is this close to its best (_stays_on)
@@ -370,6 +372,8 @@ class Assistant:
         lang = detect_language(text, default=detect_language(prior, default=language) if prior else language)
         if prior and len(text.split()) <= 2:  # "ok", "yes", "merci": the conversation's language wins
             lang = detect_language(f"{prior} {text}")
+        elif not prior and normalize(text).strip(" !.,?") in SAID_IN_EVERY_LANGUAGE:
+            lang = language  # "ok" as a first message in a Spanish widget got "All right." (re-trial of 4 Dec)
         if d.only_contact_details(text):  # "ana@example.com" read as Portuguese: the words around it decide
             rest = d.without_contact_details(text)
             lang = detect_language(f"{prior} {rest}") if prior else detect_language(rest, default="en")

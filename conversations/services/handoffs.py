@@ -462,6 +462,19 @@ def check_may_take(handoff: Handoff, agent) -> None:
                       "for them, or ask an admin to assign it to you.", status=403)
 
 
+def check_holds_it(conversation: Conversation, agent, doing: str = "close it") -> None:
+    """A conversation a colleague holds is closed or handed back to the AI by them or by an admin: Ben closed Ana's
+    conversation as spam while she was answering it, and nobody told her (trial of 4 Dec); handing it back first
+    was a way round that (re-trial of 4 Dec). Held means taken (assigned and acknowledged): an assignment not taken
+    yet can still be undone. A reply or a note stays open to every agent."""
+    if (conversation.assignee_id in (None, agent.pk) or agent.is_staff
+            or conversation.status != Conversation.Status.ASSIGNED):
+        return
+    who = user_name(conversation.assignee)
+    raise DomainError("not_assignee", f"{who} has this conversation: add a note for {who}, or ask them or an admin "
+                      f"to {doing}.", status=403)
+
+
 @transaction.atomic
 def handoff_cancel(*, handoff: Handoff, reason: str, by=None, tell_visitor: bool = True) -> Handoff:
     """Return the conversation to the AI. Repeating it is a no-op; a resolved handoff can't be cancelled (409)."""
@@ -471,8 +484,9 @@ def handoff_cancel(*, handoff: Handoff, reason: str, by=None, tell_visitor: bool
         return handoff
     if handoff.status == Handoff.Status.RESOLVED:
         raise DomainError("handoff_closed", "This handoff is already resolved.")
-    if by is not None:  # an agent handing it back: a team's conversation is its members'
+    if by is not None:  # an agent handing it back: a team's conversation is its members', a colleague's theirs
         check_may_take(handoff, by)
+        check_holds_it(conversation, by, "hand it back to the AI")
     handoff.status = Handoff.Status.CANCELLED
     handoff.cancelled_at = timezone.now()
     handoff.cancel_reason = reason[:100]

@@ -166,16 +166,6 @@ def _check_same_resolution(conversation: Conversation, resolution: str, by_kind:
                       fields={"resolution": [f"Already resolved as {conversation.resolution}."]})
 
 
-def _check_may_close(conversation: Conversation, agent) -> None:
-    """A conversation a colleague holds is closed by them or by an admin: Ben closed Ana's conversation as spam
-    while she was answering it, and nobody told her (trial of 4 Dec). A reply or a note stays open to every agent."""
-    if conversation.assignee_id in (None, agent.pk) or agent.is_staff:
-        return
-    who = user_name(conversation.assignee)
-    raise DomainError("not_assignee", f"{who} has this conversation: add a note for {who}, or ask them or an admin "
-                      "to close it.", status=403)
-
-
 def _check_visitor_silent_since(conversation: Conversation, seen_up_to: int) -> None:
     if not conversation.messages.filter(id=seen_up_to).exists():
         raise DomainError("invalid", f"Message {seen_up_to} is not in this conversation.", status=400,
@@ -193,6 +183,8 @@ def conversation_unassign(*, conversation: Conversation, by) -> Conversation:
     conversation = lock_conversation(conversation)
     if conversation.status == Conversation.Status.RESOLVED:
         raise DomainError("conversation_resolved", "A resolved conversation has nobody to unassign.")
+    if by is not None:
+        handoffs.check_holds_it(conversation, by, "hand it back to the AI")
     handoff = handoffs.open_handoff(conversation, lock=True)
     if handoff is not None:
         handoffs.handoff_cancel(handoff=handoff, reason="handed_back", by=by, tell_visitor=False)
@@ -232,7 +224,7 @@ def conversation_close(*, conversation: Conversation, resolution: str, by=None,
     if handoff is not None:
         handoffs.check_may_take(handoff, by)
     if by is not None and by_kind == Conversation.ResolvedBy.AGENT:
-        _check_may_close(conversation, by)
+        handoffs.check_holds_it(conversation, by)
     handoffs.handoff_resolve_open(conversation=conversation)
     if conversation.assignee_id is not None and Handoff.objects.filter(
             conversation__workspace_id=conversation.workspace_id, status=Handoff.Status.PENDING,

@@ -267,6 +267,12 @@ def test_a_colleague_does_not_close_an_agents_conversation_but_writes_a_note_and
     assert "Ana has this conversation" in error_of(refused)["message"]
     assert Conversation.objects.get(pk=conversation.pk).status == "assigned", "still Ana's, still open"
     assert client_for(ben).post(f"{base}/notes/", {"body": "Looks like spam to me"}, format="json").status_code == 201
+    # nor hands it back to the AI first, a way round (re-trial of 4 Dec), by either endpoint
+    handed_back = client_for(ben).post(f"{base}/unassign/", {}, format="json")
+    assert handed_back.status_code == 403 and "hand it back to the AI" in error_of(handed_back)["message"]
+    handoff = Handoff.objects.filter(conversation=conversation).latest("id")
+    assert client_for(ben).post(f"/api/v1/handoffs/{handoff.pk}/cancel/").status_code == 403
+    assert Conversation.objects.get(pk=conversation.pk).assignee_id == agent.pk
 
     closed = client_for(admin_agent).post(f"{base}/resolve/", {"resolution": "spam"}, format="json")
     assert closed.status_code == 200 and closed.json()["resolution"] == "spam"

@@ -140,7 +140,9 @@ def test_smalltalk(bot: Assistant) -> None:
     assert bot.analyze("Hello!").smalltalk == "greeting"
     assert bot.analyze("thanks a lot").smalltalk == "thanks"
     assert bot.analyze("I need a new password").smalltalk is None
-    for ack in ("ok", "Yes.", "no", "got it", "vale", "d'accord", "alles klar", "beleza"):
+    # (re-trial of 4 Dec: "genial", "vale, perfecto", "super", "prima", "perfeito", "fixe" after an answer were handed off)
+    for ack in ("ok", "Yes.", "no", "got it", "vale", "d'accord", "alles klar", "beleza", "genial", "vale, perfecto",
+                "super", "prima", "perfeito", "fixe", "top"):
         assert bot.analyze(ack).smalltalk == "acknowledgment", ack
     for not_ack in ("no refund yet", "yes I need help with my order", "ok where is my parcel"):
         assert bot.analyze(not_ack).smalltalk is None, not_ack
@@ -247,6 +249,12 @@ def test_language(text: str, lang: str) -> None:
 def test_language_of_a_short_reply_follows_the_conversation(bot: Assistant) -> None:
     history = [Turn("visitor", "Hola, necesito ayuda con mi pedido")]
     assert bot.analyze("ok", history).language == "es"
+    # as a first message, the conversation's (the widget's) language: "ok" in a Spanish widget got "All right."
+    # (re-trial of 4 Dec)
+    for lang in ("es", "fr", "de", "pt"):
+        assert bot.analyze("ok", (), lang).language == lang
+        assert bot.analyze("Ok!", (), lang).language == lang
+    assert bot.analyze("where is my order?", (), "es").language == "en", "words of a language still decide"
 
 
 @pytest.mark.parametrize("lang", ["en", "es", "fr", "de", "pt"])
