@@ -195,6 +195,13 @@ class InboxConsumer(JsonSocketConsumer):
         await self.accept()
         self.heartbeat = asyncio.create_task(self._keep_online())
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the consumer ends: its heartbeat must not keep a gone agent online
+            if self.heartbeat is not None:
+                self.heartbeat.cancel()
+
     async def _keep_online(self):
         """Refresh presence while the socket is open; if this process dies, the agent lapses offline. An agent
         removed meanwhile (their `access.revoked` event lost with Redis, say) is closed out here."""

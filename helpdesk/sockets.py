@@ -36,6 +36,15 @@ class JsonSocketConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def send_json(self, content, close=False):
+        """A frame sent as the client goes (its close crossing the frame) is dropped: the server raises on it ("Attempt
+        to send on a closed protocol"), and the consumer died before its disconnect ran, so an agent whose tab had
+        closed stayed online and was handed conversations (re-trial of 4 Dec). The disconnect comes next."""
+        try:
+            await super().send_json(content, close=close)
+        except RuntimeError as exc:  # (autobahn's Disconnected, under Daphne)
+            logger.info("A frame was dropped: the socket closed meanwhile (%s)", exc)
+
     async def refuse(self, code: int) -> None:
         """Refuse the socket with a close code the client can read (4401, 4403, 4404: docs/api.md). Closed before the
         handshake, it is only an HTTP 403 to the client, which cannot tell a bad token from someone else's

@@ -90,6 +90,30 @@ async def test_the_socket_keeps_refreshing_presence_while_it_stays_open():
         await socket.disconnect()
 
 
+async def test_a_frame_sent_as_the_socket_closes_is_dropped_and_the_heartbeat_ends_with_the_consumer():
+    # re-trial of 4 Dec: Daphne raised "Attempt to send on a closed protocol" on a frame crossing the close, the
+    # consumer died before its disconnect ran, and its heartbeat kept the agent online for 15 minutes and more
+    from conversations.consumers import InboxConsumer
+
+    consumer = InboxConsumer()
+
+    async def closed(message):
+        raise RuntimeError("Attempt to send on a closed protocol")
+
+    consumer.base_send = closed
+    await consumer.send_json({"type": "pong"})  # dropped, not raised
+
+    consumer.heartbeat = asyncio.create_task(asyncio.sleep(60))
+
+    async def receive():
+        raise ConnectionError("the application is stopped")
+
+    with pytest.raises(ConnectionError):
+        await consumer({"type": "websocket", "path": "/ws/inbox/"}, receive, closed)
+    await asyncio.sleep(0)
+    assert consumer.heartbeat.cancelled(), "the heartbeat ends with the consumer"
+
+
 async def test_a_refused_socket_does_not_make_anyone_online():
     agent, _, _ = await offline_agent()
     socket = WebsocketCommunicator(application, "/ws/inbox/?token=forged")
