@@ -683,6 +683,20 @@ class Assistant:
         q_emb, m_emb = self._vectors(text, lang)
         return a, self.kb_threshold, self.knowledge.best_passage_for(a, text, q_emb, lang, m_emb, detail=True), q_emb
 
+    def _goes_on_from(self, before: str, question: str, text: str, lang: str) -> bool:
+        """Whether `question`, the part of `text` after `before`, asks the price or time of what `before` asks: a
+        follow-up ("…and what does that cost from Austria?"), or a short one after "and" in the same sentence that,
+        read with `before`, still finds `before`'s article first ("Wie lange habe ich Zeit für eine Rücksendung und was
+        kostet sie aus Deutschland?" got the shipping price, the second part looked up alone: re-trial of 4 Dec)."""
+        if _follows_up(question) or _asks_from_a_place(question):
+            return True
+        if not asks(question) & {"money", "duration"} or len(question.split()) > FOLLOW_UP_WORDS + 2 \
+                or not any(before in s and question in s for s in sentences(text)):
+            return False
+        first = self.knowledge.score(before, *self._vectors(before, lang), lang)
+        together = self.knowledge.score(f"{before} {question}", *self._vectors(f"{before} {question}", lang), lang)
+        return bool(first and together) and first[0][0] == together[0][0]
+
     def _asks_of_itself(self, follow: str, before: int, lang: str) -> bool:
         """Whether a follow-up names what it asks of ("and how much to return it…" has "it"; "e quanto custa devolver de
         Portugal?" names returns): no word pointing back, and alone it finds another article than `before`, surely."""
@@ -874,7 +888,9 @@ class Assistant:
         m_embs = self.ml_encoder.encode(questions) if self.ml_encoder is not None and lang != "en" \
             else [None] * len(questions)
         found: dict[int, KBAnswer] = {}
-        for question, q_emb, m_emb in zip(questions, q_embs, m_embs):
+        for i, (question, q_emb, m_emb) in enumerate(zip(questions, q_embs, m_embs)):
+            if i and self._goes_on_from(questions[i - 1], question, text, lang):
+                continue  # the price or time of what the question before asks: that article's (`_each_part_quoted`)
             # (the place's own rules: "Do you ship to Germany and how much does it cost?" got the list of countries
             # outside the EU for Germany)
             ranked = self._by_place(question, question, self.knowledge.score(question, q_emb, m_emb, lang), lang,
@@ -906,7 +922,7 @@ class Assistant:
             else [None] * len(questions)
         chosen: dict[int, np.ndarray | None] = {}
         for i, (question, q_emb, m_emb) in enumerate(zip(questions, q_embs, m_embs)):
-            if i and (_follows_up(question) or _asks_from_a_place(question)):
+            if i and self._goes_on_from(questions[i - 1], question, text, lang):
                 # "…zurückschicken und was kostet das aus Österreich?": the price of what the question before asks
                 # (alone it ranks the shipping prices first: the price came alone, the how left out: re-trial of 4 Dec)
                 chosen.setdefault(kb.best_passage_for(a, question, q_emb, lang, m_emb, detail=True), q_emb)
@@ -1035,8 +1051,10 @@ def _asks_of_a_place(text: str) -> str:
 def questions_in(text: str) -> list[str]:
     """The questions a message asks, each sentence cut at "and how…", "y cuánto…" (`_AND_ASKS`): "where is my order and
     how do I return it?" asks two."""
-    return [q.strip() for sentence in sentences(text) for q in _AND_ASKS.split(sentence)
-            if len(q.split()) >= 3 and ("?" in q or _ASKS_UNMARKED.match(q))]
+    # (a price or a time asked after "and" in two words counts: "¿Cuánto tarda el envío a Portugal y cuánto cuesta?"
+    # got the price alone, "…e quanto custa?" the time alone: re-trial of 4 Dec)
+    return [q.strip() for sentence in sentences(text) for i, q in enumerate(_AND_ASKS.split(sentence))
+            if (len(q.split()) >= 3 or (i and asks(q))) and ("?" in q or _ASKS_UNMARKED.match(q))]
 
 
 def _follows_up(text: str) -> bool:

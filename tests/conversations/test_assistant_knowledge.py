@@ -1012,6 +1012,12 @@ def test_a_word_asked_after_an_answer_gets_that_articles_passage_on_it(before, w
     ("How do I return a jacket and how much does it cost from Austria?", "en", ("My account", "6.95 euros")),
     # Germany is the EU's: its times and prices, not the list of countries outside it
     ("Do you ship to Germany and how much does it cost?", "en", ("rest of the EU", "4.95 euros")),
+    # re-trial of 4 Dec: the price alone, the time alone (the two-word price question was no question)
+    ("¿Cuánto tarda el envío a Portugal y cuánto cuesta?", "es", ("3 a 6 días", "4,95 euros")),
+    ("Quanto tempo demora o envio para Portugal e quanto custa?", "pt", ("3 a 6 dias", "4,95 euros")),
+    # re-trial of 4 Dec: the 30 days and the shipping price (the second part looked up alone)
+    ("Wie lange habe ich Zeit für eine Rücksendung und was kostet sie aus Deutschland?", "de", ("30 Tagen", "6,95 Euro")),
+    ("Combien de temps ai-je pour un retour et combien ça coûte depuis la Belgique ?", "fr", ("30 jours", "6,95 euros")),
 ])
 def test_how_and_how_much_in_one_sentence_get_both_passages_of_the_article(question, language, both):
     a = demo_shop(translated=True).analyze(question, language=language)
