@@ -543,10 +543,11 @@ class KnowledgeIndex:
         vectors = self.emb_multi if lang else self.emb  # MiniLM reads English only
         if head == int(heads[0]) and has_title:
             return 0
-        # an example question asking a price or a time points to the one passage giving one ("¿Cuánto tarda en llegar
-        # mi pedido?" led to the same-day dispatch, the opening, over the delivery times: trial of 4 Dec)
+        # an example question asking a price or a time points to the one passage giving it ("¿Cuánto tarda en llegar
+        # mi pedido?" led to the same-day dispatch, the opening, over the delivery times: trial of 4 Dec); all it asks
+        # ("When is my card charged?" is no question about Klarna's 100 euros)
         if asked := asks(self.passages[head]):
-            giving = [i for i, p in enumerate(body) if asked & gives(self.passages[int(p)])]
+            giving = [i for i, p in enumerate(body) if asked <= gives(self.passages[int(p)])]
             if len(giving) == 1:
                 return giving[0]
         if vectors is None:

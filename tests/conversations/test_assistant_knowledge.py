@@ -965,6 +965,31 @@ def test_a_question_in_another_language_gets_the_passage_giving_what_it_asks(bef
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
+@pytest.mark.parametrize("before, question, language, words", [
+    # re-trial of 4 Dec: a person asked for, the shipping prices for "¿Cuándo me cobran el pedido?"
+    ("", "When will my card be charged?", "en", "when your order ships"),
+    ("", "¿Cuándo me cobran el pedido?", "es", "cuando tu pedido sale"),
+    ("", "Quand ma carte sera-t-elle débitée ?", "fr", "à l'expédition"),
+    # re-trial of 4 Dec: "You can change the size or colour…" in four languages, a person in English
+    ("What are your store hours?", "can I pick up an online order there?", "en", "collected in store"),
+    ("¿A qué hora abre la tienda?", "¿puedo recoger allí un pedido online?", "es", "recoger gratis en tienda"),
+    ("", "gift vouchers?", "en", "Gift cards are available"), ("", "Gibt es Gutscheine?", "de", "Geschenkkarten gibt es"),
+])
+def test_what_visitors_asked_in_other_words_finds_the_demo_shops_answer(before, question, language, words):
+    bot = demo_shop_with_topics()
+    a = bot.analyze(question, history=_after_an_answer(bot, before, language) if before else (), language=language)
+    assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
+
+
+@pytest.mark.parametrize("text, topic", [
+    # re-trial of 4 Dec: the masculine "débité" handed off, the feminine got the order's status
+    ("J'ai été débitée deux fois pour la commande NW-10001. Pouvez-vous me rembourser ?", "Billing disputes"),
+    ("Je voudrais être remboursée", "Refunds")])
+def test_a_french_refund_or_double_charge_in_the_feminine_is_the_restricted_topic(text, topic):
+    a = demo_shop_with_topics().analyze(text, language="fr")
+    assert a.restricted_topic is not None and a.restricted_topic.name == topic, a.restricted_topic
+
+
 @pytest.mark.parametrize("question, language", [
     # trial of 4 Dec: "Habt ihr ein Geschäft in Lissabon?" (0.93 of the threshold) was handed off
     ("Habt ihr ein Geschäft in Lissabon?", "de"), ("Do you have a shop in Lisbon?", "en"),
