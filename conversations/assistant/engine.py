@@ -19,8 +19,8 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
-from .places import (ALL_PLACES, as_written, in_the_eu, names_other_countries, names_outside_the_eu, names_place, names_the_eu,
-                     part_of_a_member_state, places_named, with_full_names)
+from .places import (ABROAD, ALL_PLACES, abroad, as_written, in_the_eu, names_other_countries, names_outside_the_eu,
+                     names_place, names_the_eu, places_named, with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -501,8 +501,7 @@ class Assistant:
             if answer is None and not smalltalk:
                 for part, part_emb, part_m, follow_up in self._parts_to_look_up(text, history, lang, q_emb, m_emb):
                     # (the place a part names is answered as a question's is: "and to Canada?" asked again)
-                    alone = self._by_place(part, part, self.knowledge.score(part, part_emb, part_m, lang), lang,
-                                           part_emb, part_m)
+                    alone = self._ranked(part, lang, part_emb, part_m)
                     if alone and alone[0][1] >= self.kb_threshold:
                         a, conf, p, _ = alone[0]
                         if follow_up:  # the passage that answers the follow-up ("is it free?": the prices)
@@ -621,8 +620,7 @@ class Assistant:
         together_emb, together_m = self._vectors(together, lang)
         before_emb, before_m = self._vectors(before, lang)
         # ranked as the question before was answered, its place included
-        first = self._by_place(before, before, self.knowledge.score(before, before_emb, before_m, lang), lang,
-                               before_emb, before_m)
+        first = self._ranked(before, lang, before_emb, before_m)
         if first and from_a_place and self._asks_of_itself(follow, first[0][0], lang):
             return None  # "e quanto custa devolver de Portugal?" after the delivery times: the returns' price (trial of
             # 4 Dec: it got the shipping price)
@@ -633,8 +631,7 @@ class Assistant:
             # place another article answers ("and how much to Switzerland?" after the delivery times) is not this one's
             there_q = f"{before} {' '.join(places_named(follow))}"
             there_emb, there_m = self._vectors(there_q, lang)
-            there = self._by_place(there_q, there_q, self.knowledge.score(there_q, there_emb, there_m, lang), lang,
-                                   there_emb, there_m)
+            there = self._ranked(there_q, lang, there_emb, there_m)
             if not there or there[0][0] != first[0][0] or there[0][1] < self.kb_threshold:
                 return None
             return self._detail_asked(there[0][0], there[0][1], follow, lang, together_emb)
@@ -647,7 +644,7 @@ class Assistant:
             # place, answers
             own_q = f"{follow} {' '.join(places)}"
             own_emb, own_m = self._vectors(own_q, lang)
-            own = self._by_place(own_q, own_q, self.knowledge.score(own_q, own_emb, own_m, lang), lang, own_emb, own_m)
+            own = self._ranked(own_q, lang, own_emb, own_m)
             if own and own[0][1] >= self.kb_threshold and own[0][0] != first[0][0]:
                 return self._detail_asked(own[0][0], own[0][1], follow, lang, own_emb)
         if first[0][0] == both[0][0] and both[0][1] >= self.kb_threshold:
@@ -676,7 +673,7 @@ class Assistant:
         if not before:
             return None
         b_emb, b_m = self._vectors(before, lang)
-        first = self._by_place(before, before, self.knowledge.score(before, b_emb, b_m, lang), lang, b_emb, b_m)
+        first = self._ranked(before, lang, b_emb, b_m)
         a = ranked[0][0]
         if not first or first[0][0] != a or first[0][1] < self.kb_threshold:
             return None
@@ -735,6 +732,11 @@ class Assistant:
             return None
         return ranked[1] if ranked[1][0] in naming and ranked[0][0] not in naming else None
 
+    def _ranked(self, question: str, lang: str, q_emb, m_emb) -> list:
+        """The articles ranked for `question` as a message is answered: the knowledge base's score, then the place
+        rules (`_by_place`)."""
+        return self._by_place(question, question, self.knowledge.score(question, q_emb, m_emb, lang), lang, q_emb, m_emb)
+
     def _by_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> list:
         """`ranked`, with the article that answers the place the question names first (`_named_place`, `_in_the_eu`)."""
         placed = self._named_place(text, kb_text, ranked, lang, q_emb, m_emb) \
@@ -749,19 +751,18 @@ class Assistant:
         first was handed off, or gave the EU's times and prices as Canada's (trial of 4 Dec). None otherwise, and for a
         place that belongs to a member state (places.part_of_a_member_state: the Canaries are neither list's), and when
         the first article is about no place (the question is on something else)."""
-        places = [p for p in places_named(text) if not in_the_eu(p) and not part_of_a_member_state(p)]
+        places = [p for p in places_named(text) if abroad(p)]
         if not places or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE \
                 or self._articles_naming_places(places):
             return None
         if ranked[0][0] not in self._articles_naming_places(ALL_PLACES) | self.knowledge.articles_where(names_the_eu,
                                                                                                      key="the eu"):
             return None  # a question on something else than where the shop ships ("do you have a store in Canada?")
-        abroad = [p for p in ALL_PLACES if not in_the_eu(p) and not part_of_a_member_state(p)]
-        listing = self._articles_naming_places(abroad)
+        listing = self._articles_naming_places(ABROAD)
         a = next((r[0] for r in ranked[:3] if r[0] in listing), None)
         if a is None:
             return None
-        passage = self.knowledge.passage_where(a, lang, lambda norm: any(names_place(norm, p) for p in abroad))
+        passage = self.knowledge.passage_where(a, lang, lambda norm: any(names_place(norm, p) for p in ABROAD))
         if passage is None:
             return None
         return a, max(ranked[0][1], self.kb_threshold), passage, 0.0
@@ -769,11 +770,10 @@ class Assistant:
     def _not_listed(self, text: str, answer: KBAnswer) -> str:
         """The visitor's name for a country outside the EU that no article names, when `answer` quotes the article
         listing the countries outside the EU the shop serves (`_not_served`'s); else ""."""
-        places = [p for p in places_named(text) if not in_the_eu(p) and not part_of_a_member_state(p)]
+        places = [p for p in places_named(text) if abroad(p)]
         if not places or self._articles_naming_places(places):
             return ""
-        abroad = [p for p in ALL_PLACES if not in_the_eu(p) and not part_of_a_member_state(p)]
-        listing = self._articles_naming_places(abroad)
+        listing = self._articles_naming_places(ABROAD)
         if self.knowledge.article_ids.index(answer.article_id) not in listing:
             return ""
         return as_written(text, places[0])
@@ -867,7 +867,7 @@ class Assistant:
             return None
         question, named = asked_again
         q, m = self._vectors(question, lang)
-        ranked = self._by_place(question, question, self.knowledge.score(question, q, m, lang), lang, q, m)
+        ranked = self._ranked(question, lang, q, m)
         naming = self.knowledge.articles_naming(named)
         return (question, q, m, ranked) if ranked and (not naming or ranked[0][0] in naming) else None
 
@@ -893,8 +893,7 @@ class Assistant:
                 continue  # the price or time of what the question before asks: that article's (`_each_part_quoted`)
             # (the place's own rules: "Do you ship to Germany and how much does it cost?" got the list of countries
             # outside the EU for Germany)
-            ranked = self._by_place(question, question, self.knowledge.score(question, q_emb, m_emb, lang), lang,
-                                    q_emb, m_emb)
+            ranked = self._ranked(question, lang, q_emb, m_emb)
             if ranked and ranked[0][1] >= self.kb_threshold and ranked[0][0] not in found:
                 a, conf, p, _ = ranked[0]
                 found[a] = self._answer(a, conf, p, q_emb, lang)
@@ -927,7 +926,7 @@ class Assistant:
                 # (alone it ranks the shipping prices first: the price came alone, the how left out: re-trial of 4 Dec)
                 chosen.setdefault(kb.best_passage_for(a, question, q_emb, lang, m_emb, detail=True), q_emb)
                 continue
-            ranked = self._by_place(question, question, kb.score(question, q_emb, m_emb, lang), lang, q_emb, m_emb)
+            ranked = self._ranked(question, lang, q_emb, m_emb)
             mine = next(((conf, p) for b, conf, p, _ in ranked if b == a), None)
             if mine is not None and mine[0] >= PART_SHARE * ranked[0][1]:
                 chosen.setdefault(mine[1], q_emb)

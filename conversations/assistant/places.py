@@ -62,6 +62,11 @@ def places_named(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def abroad(place: str) -> bool:
+    """Outside the EU and no part of a member state: a place a list of the countries served outside the EU is about."""
+    return not in_the_eu(place) and not part_of_a_member_state(place)
+
+
 def as_written(text: str, place: str) -> str:
     """The words `text` names `place` with, as the visitor wrote them ("Canadá", "the US"); its first name, capitalised,
     when they cannot be found."""
@@ -129,3 +134,6 @@ def names_outside_the_eu(norm: str) -> bool:
 def with_full_names(text: str) -> str:
     """`text` with "US", "UK" and the like written out ("how long to the United States?")."""
     return _ALIAS.sub(lambda m: _ALIASES[m.group(1)], text)
+
+
+ABROAD = tuple(p for p in ALL_PLACES if abroad(p))

@@ -486,12 +486,13 @@ def _answer_the_rest(run: FlowRun, conversation: Conversation, state: RunState) 
     try:
         history = conversation_selectors.message_history(conversation=conversation, before=message.pk)
         seen = ai.reading(workspace=conversation.workspace, text=rest, history=history)
-        answer = None if seen is not None and for_a_person(seen) else ai.ai_answer_besides(
+        for_the_team = seen is not None and for_a_person(seen)
+        answer = None if for_the_team else ai.ai_answer_besides(
             workspace=conversation.workspace, text=rest, flow_name=run.flow.name, history=history)
     except Exception:  # the flow has answered; the assistant failing on the rest must not undo that
         logger.exception("Answering the rest of message %s failed", message.pk)
         return
-    if seen is not None and for_a_person(seen):
+    if for_the_team:
         # "I was charged but NW-10002 says processing": the order's status, then the Billing team, not the status
         # alone (re-trial of 4 Dec)
         graph = FlowGraph.from_document(run.version.graph)
