@@ -139,6 +139,7 @@ PERSON_KINDS = ("name", "email", "phone")  # gathered values of these kinds fill
 ANSWERED = "answered"  # how the memory's list of what was tried notes an answer from the knowledge base
 ASKED_WHAT = "asked what the problem is"
 PHONE_INSTEAD = "phone"  # gathered: the number a visitor gave when asked for an email
+ORDER_GIVEN = "order number"  # gathered: an order number the visitor gave though no field asks for one
 NOT_GIVEN = "Not given: "  # the summary's line of the details the visitor did not give
 NOT_DESCRIBED = "Problem: not described yet"  # the summary's first line when the assistant heard no problem
 NOTHING_TRIED = "AI tried: nothing yet"  # the summary's line when the assistant answered nothing
@@ -1084,10 +1085,17 @@ class _Turn:
         return f"{REASON.get(cause or '', 'Handoff')}: “{clip(self.text, 120)}”"
 
     def _gathered(self, known: Mapping[str, str]) -> dict[str, str]:
-        """The policy's fields known so far, and a phone number given instead of the email asked for."""
+        """The policy's fields known so far, a phone number given instead of the email asked for, and an order
+        number the visitor gave though no field asks for one ("kim@example.com and my order number is NW-10001":
+        the agent had the email only, re-trial of 4 Dec)."""
         gathered = {f.name: known[f.name] for f in self.policy.fields if f.name in known}
         if self.memory.gathered.get(PHONE_INSTEAD) and PHONE_INSTEAD not in gathered:
             gathered[PHONE_INSTEAD] = self.memory.gathered[PHONE_INSTEAD]
+        if not any(f.kind == "order_number" for f in self.policy.fields):
+            said = [t.text for t in self.facts.history if t.sender == "visitor"] + [self.text]
+            number = next((n for text in reversed(said) if (n := extract_field("order_number", text))), None)
+            if number:
+                gathered[ORDER_GIVEN] = number
         return gathered
 
     def _contact_updates(self, gathered: Mapping[str, str]) -> tuple[ContactUpdate, ...]:

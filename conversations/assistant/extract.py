@@ -102,11 +102,12 @@ def extract_field(kind: str, text: str, regex: str | None = None) -> str | None:
         # (digits of a phone number are no order: "+44 20 7946 0000" in a signature; a bare "12345678" may be either)
         phones = [p.span() for p in PHONE.finditer(text)
                   if len(_digits(p.group(0))) in PHONE_DIGITS and re.search(r"^\+|[\s().]", p.group(0))]
+        # (nor digits of an email: "ana2024@x.org"; a number after the email is one: "kim@x.org and my order is
+        # NW-10001" lost its number, re-trial of 4 Dec)
+        emails = [e.span() for e in EMAIL.finditer(text)]
         for m in ORDER.finditer(text):
             value = m.group(1)
-            if EMAIL.search(text) and value in text.split("@")[-1]:
-                continue
-            if any(start <= m.start(1) and m.end(1) <= end for start, end in phones):
+            if any(start <= m.start(1) and m.end(1) <= end for start, end in emails + phones):
                 continue
             if len(_digits(value)) >= 3:
                 prefix = spaced_prefix(text, m.start(1)) if value[:1].isdigit() else ""

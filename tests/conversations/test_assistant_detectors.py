@@ -306,7 +306,12 @@ def test_validate_rejects(kind: str, value: str) -> None:
 
 @pytest.mark.parametrize("text,value", [("Olga Smith\nNorthwind Ltd\n+44 20 7946 0000", None),
                                         ("order A-10234, call me on +34 600 123 456", "A-10234"),
-                                        ("my order number is 12345678", "12345678")])
+                                        ("my order number is 12345678", "12345678"),
+                                        # nor an email's, but a number written after an email is one (re-trial
+                                        # of 4 Dec: "kim@… and my order number is NW-10001" lost the number)
+                                        ("ana2024@example.org", None), ("write to me@shop-12345.com", None),
+                                        ("sure, it's kim@example.com and my order number is NW-10001", "NW-10001"),
+                                        ("claro: ana@example.com, pedido NW-10002", "NW-10002")])
 def test_the_digits_of_a_phone_number_are_no_order_number(text: str, value: str | None) -> None:
     assert extract_field("order_number", text) == value
 
