@@ -176,9 +176,11 @@ _ORDER_LINE = re.compile(r"\b(?:order|pedido|commande|bestellung|bestellnummer|e
 # The line a mail client writes above the quoted history, when the parser missed it: its Spanish pattern wants two
 # spaces before "escribió:", so "El vie, 4 dic 2026 a las 03:51, Northwind <…> escribió:" and the whole history
 # reached the agent and the assistant (trial of 4 Dec)
+# Whatever its first word ("Na sex., 4 de dez. …", "No dia 4 …", "Às 10:00 de …" were missed: re-trial of 4 Dec), the
+# header names a date or an address, and quoted lines follow it.
 _QUOTE_HEADER = re.compile(
-    r"^[ \t]*(?:On|El|Le|Am|Em|Op|Il)\s[^\n]*(?:\n(?![ \t]*>)[^\n]*)?\s(?:wrote|escribió|a\s+écrit|schrieb|escreveu|schreef"
-    r"|ha\s+scritto)[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M)
+    r"^[ \t]*(?=[^\n]*[\d@])[^\s>][^\n]*(?:\n(?![ \t]*>)[^\n]*)?\s(?:wrote|escribió|a\s+écrit|schrieb|escreveu"
+    r"|schreef|ha\s+scritto)[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M)
 
 
 def strip_quoted(text: str) -> str:
@@ -233,18 +235,28 @@ def without_sign_off(text: str, sender_name: str, address: str) -> str:
 
 
 def _text_of(mime: MimeMessage) -> str:
-    part = mime.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return ""
-    content = part.get_content()
-    if isinstance(content, bytes):
-        content = content.decode("utf-8", "replace")
-    return text_of_html(content) if part.get_content_type() == "text/html" else content
+    """The mail's text part, else its HTML part's text: a client that sends an empty text part beside the HTML one
+    was read from its subject alone (re-trial of 4 Dec)."""
+    for kind in ("plain", "html"):
+        part = mime.get_body(preferencelist=(kind,))
+        if part is None:
+            continue
+        content = part.get_content()
+        if isinstance(content, bytes):
+            content = content.decode("utf-8", "replace")
+        text = text_of_html(content) if kind == "html" else content
+        if text.strip():
+            return text
+    return ""
 
 
 # Where mail clients put the quoted history in HTML: Gmail, Yahoo, Thunderbird's cite, Apple Mail's and every
 # client's blockquote, and Outlook's "From: … Sent: …" block (after which everything is the old mail)
 _QUOTED_HTML = "blockquote, .gmail_quote, .gmail_attr, .yahoo_quoted, .moz-cite-prefix"
+# Where they put the sender's signature (Gmail, Thunderbird, Outlook, Apple Mail): a name, a title, a phone number
+# reached the agent and the assistant as if written to them (re-trial of 4 Dec)
+_SIGNATURE_HTML = ".gmail_signature, [data-smartmail=gmail_signature], .moz-signature, #Signature, #signature, " \
+                  "#AppleMailSignature, .signature"
 _OUTLOOK_QUOTE = "#divRplyFwdMsg, #appendonsend"
 _BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "ul", "ol", "pre")
 
@@ -264,13 +276,17 @@ def text_of_html(html: str) -> str:
         quote.decompose()
     for element in soup.select(_QUOTED_HTML):
         element.decompose()
+    for element in soup.select(_SIGNATURE_HTML):
+        if not _ORDER_LINE.search(element.get_text(" ")):  # (a signature naming an order keeps it, as in text)
+            element.decompose()
     for element in soup.find_all("br"):
         element.replace_with("\n")
     for element in soup.find_all(_BLOCKS):
         element.insert_before("\n")
         element.insert_after("\n")
     lines = (" ".join(line.replace("\xa0", " ").split()) for line in soup.get_text().splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return re.sub(r"\n+--$", "", text)  # the delimiter left above a signature taken out
 
 
 def _attachments_of(mime: MimeMessage) -> list[channels.InboundFile]:

@@ -129,6 +129,44 @@ def test_an_html_only_mail_reads_as_its_sender_wrote_it(workspace, client, no_ta
     assert "shipping times" not in body and "From:" not in body
 
 
+def html_mail(html: str, *, text: str | None = None) -> bytes:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "Ana Silva <ana@example.pt>", "support@northwind.test", "Encomenda"
+    mail["Message-ID"] = make_msgid(domain="example.pt")
+    if text is None:
+        mail.set_content(html, subtype="html")
+    else:
+        mail.set_content(text)
+        mail.add_alternative(html, subtype="html")
+    return mail.as_bytes()
+
+
+@pytest.mark.parametrize("html", [
+    '<div>Onde está a minha encomenda?</div><div><br></div><div>-- <br><div class="gmail_signature"><b>Ana Silva</b>'
+    '<br>Gerente, Exemplo Lda<br>+351 912 345 678</div></div>',
+    '<p>Onde está a minha encomenda?</p><div id="Signature"><p>Ana Silva | Gerente</p><p>Tel. +351 912 345 678</p></div>',
+])
+def test_an_html_signature_is_not_part_of_the_message(workspace, client, no_tasks, html):
+    # re-trial of 4 Dec: the signature's name, title and phone reached the agent and the assistant
+    response = post_mail(client, html_mail(html))
+    assert response.status_code == 201, response.content
+    assert Message.objects.get(pk=response.json()["message"]).body == "Onde está a minha encomenda?"
+
+
+def test_a_signature_naming_an_order_keeps_it(workspace, client, no_tasks):
+    html = '<p>Still nothing.</p><div class="gmail_signature">Ana Silva<br>Order NW-10002</div>'
+    response = post_mail(client, html_mail(html))
+    body = Message.objects.get(pk=response.json()["message"]).body
+    assert body.startswith("Still nothing.") and "NW-10002" in body
+
+
+def test_a_mail_with_an_empty_text_part_is_read_from_its_html(workspace, client, no_tasks):
+    # re-trial of 4 Dec: the message was the subject alone, "Encomenda"
+    response = post_mail(client, html_mail("<p>A minha encomenda NW-10002 ainda não chegou.</p>", text="\n"))
+    assert response.status_code == 201, response.content
+    assert Message.objects.get(pk=response.json()["message"]).body == "A minha encomenda NW-10002 ainda não chegou."
+
+
 def test_a_second_mail_from_the_sender_matches_the_contact_case_insensitively(workspace, client, no_tasks):
     existing = Contact.objects.create(workspace=workspace, name="Zoe", email="Zoe@Example.org")
     response = post_mail(client, make_mail(sender="ZOE@example.org"))
@@ -515,7 +553,14 @@ def test_a_mail_above_djangos_body_limit_is_kept_and_one_above_the_mail_limit_is
      "escribió:\r\n> Hola Lucía, tu pedido está en preparación.\r\n", "Hola, todavía no ha llegado."),
     ("Sigue sin llegar el paquete.\n\nEl vie, 4 dic 2026 a las 03:51, Northwind <\nsupport@northwind.test> escribió:\n\n"
      "> Hola, tu pedido está en preparación.\n>\n> Saludos", "Sigue sin llegar el paquete."),
-    # a line that only starts like a header stays
+    # whatever the header's first word, Portuguese from Portugal included (re-trial of 4 Dec)
+    ("Obrigado, mas ainda não chegou.\n\nNa sex., 4 de dez. de 2026 às 10:00, Northwind <support@northwind.test> "
+     "escreveu:\n> Olá, a sua encomenda foi enviada.\n> Cumprimentos", "Obrigado, mas ainda não chegou."),
+    ("Nada ainda.\n\nNo dia 4 de dez. de 2026, às 10:00, Northwind <support@northwind.test> escreveu:\n> Olá",
+     "Nada ainda."),
+    ("Ainda nada.\n\nÀs 10:00 de 04/12/2026, Northwind escreveu:\n> Olá", "Ainda nada."),
+    # a line that only starts like a header stays, and so does a quote with no date or address above it
+    ("My friend wrote:\n> it arrived broken\nwhat should I do?", "My friend wrote:\n> it arrived broken\nwhat should I do?"),
     ("El pedido llegó roto.\nLe escribí ayer:\nsin respuesta", "El pedido llegó roto.\nLe escribí ayer:\nsin respuesta"),
 ])
 def test_the_quoted_history_under_a_header_in_another_language_is_left_out(body, kept):
