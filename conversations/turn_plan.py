@@ -402,7 +402,14 @@ def asks_while_waiting(text: str) -> bool:
     """Said while a person is waited for, it is told where the handoff stands: a nudge (`nudges`), or a question
     ("how long does shipping take?" got no word at all: the visitor could not tell whether anyone read it, trial of
     3 Dec), or something for the team (`for_the_team_while_waiting`). The message itself stays the team's."""
-    return nudges(text) or ("?" in text and len(text.split()) >= 2) or bool(for_the_team_while_waiting(text))
+    return asks_where_it_stands(text) or bool(for_the_team_while_waiting(text))
+
+
+def asks_where_it_stands(text: str) -> bool:
+    """A nudge or a question while a person is waited for: the answer may begin "Yes," (not for a message that only
+    gives the team a detail: "Yes, a member of our team has your conversation" answered a mail that asked nothing,
+    re-trial of 4 Dec)."""
+    return nudges(text) or ("?" in text and len(text.split()) >= 2)
 
 
 def for_the_team_while_waiting(text: str) -> str:

@@ -479,6 +479,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ja, jemand aus unserem Team hat Ihr Gespräch und antwortet hier, sobald es geht.",
         "pt": "Sim, uma pessoa da nossa equipa está com a sua conversa e vai responder aqui assim que puder.",
     },
+    "waiting_assigned": {  # a detail given while the handoff waits for its assignee's first reply
+        "en": "A member of our team has your conversation and will reply here as soon as they can.",
+        "es": "Una persona de nuestro equipo tiene tu conversación y te responderá aquí en cuanto pueda.",
+        "fr": "Un membre de notre équipe a votre conversation et vous répondra ici dès que possible.",
+        "de": "Jemand aus unserem Team hat Ihr Gespräch und antwortet hier, sobald es geht.",
+        "pt": "Uma pessoa da nossa equipa está com a sua conversa e vai responder aqui assim que puder.",
+    },
     "still_waiting_queued": {  # "anyone there?" while the handoff waits in the queue
         "en": "You're still in the queue, number {position}; expect a reply in {wait}. "
               "Everything you write here is kept for the team.",

@@ -19,7 +19,7 @@ from conversations.payloads import user_name
 from conversations.selectors import HISTORY_TURNS
 from conversations.services import delivery
 from conversations.services.messages import conversation_reopen, lock_conversation, system_message_locked
-from conversations.turn_plan import asks_while_waiting, for_the_team_while_waiting, withdraws
+from conversations.turn_plan import asks_where_it_stands, asks_while_waiting, for_the_team_while_waiting, withdraws
 from helpdesk.errors import DomainError
 from routing import selectors as routing_selectors
 from routing import services as routing_services
@@ -543,7 +543,7 @@ def handoff_reassure_waiting(*, conversation: Conversation, message: Message) ->
     language = conversation.language or "en"
     metadata: dict = {"handoff": str(handoff.id), "reassured": True}
     if handoff.assigned_to_id:
-        body = phrase("still_waiting_assigned", language)
+        body = phrase("still_waiting_assigned" if asks_where_it_stands(message.body) else "waiting_assigned", language)
     else:
         body, where = _where_in_the_queue(conversation, handoff, language, open_key="still_waiting_queued",
                                           closed_key="still_waiting_after_hours")

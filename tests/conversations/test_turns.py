@@ -598,6 +598,8 @@ def test_a_detail_or_a_call_asked_while_waiting_is_said_to_be_kept_for_the_team(
     assert reply.metadata.get("reassured") is True and told in reply.body, reply.body
     assert ("+34 910 000 000" in reply.body) is ("call" in said)
     assert handoff_of(conversation).status == "pending"
+    # a detail asked nothing: no "Yes, a member of our team has your conversation" (re-trial of 4 Dec, by email)
+    assert ("Yes," in reply.body) is ("?" in said) and "member of our team has your conversation" in reply.body
 
 
 def test_a_message_while_waiting_that_asks_for_nobody_gets_no_reassurance(shop, conversation):
