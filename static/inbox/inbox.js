@@ -10,7 +10,7 @@
 import { html, nothing, render } from "../vendor/lit-html/lit-html.js";
 import { repeat } from "../vendor/lit-html/directives/repeat.js";
 import { ApiError, apiClient, enc, pageConfig, query } from "../shared/api.js";
-import { byId, humanize, isTyping, relativeTime } from "../shared/dom.js";
+import { byId, humanize, isTyping, linkParts, relativeTime } from "../shared/dom.js";
 import { LiveConnection } from "../shared/live.js";
 
 const config = pageConfig("inbox-config");
@@ -628,6 +628,12 @@ function csatLabel(survey) {
     || survey.status;
 }
 
+/** A message's text with its http(s) addresses as links that open in a new tab (lit-html escapes the rest). */
+function linkedText(body) {
+  return linkParts(body || "").map((part) => part.href
+    ? html`<a href=${part.href} target="_blank" rel="noopener noreferrer nofollow">${part.text}</a>` : part.text);
+}
+
 /** The handoff is one line (status, priority, reason); its summary and gathered fields open below it. */
 function renderHandoff(h) {
   dom.handoff.hidden = !h;
@@ -755,7 +761,7 @@ function messageTemplate(m) {
       ${timeTemplate(m.created_at, "imsg__time")}
     </header>` : nothing}
     <div class="imsg__body" data-testid="inbox-message" data-sender-type=${type} data-message-id=${String(m.id)}
-         data-private=${note ? "true" : "false"}>${m.body || ""}</div>
+         data-private=${note ? "true" : "false"}>${linkedText(m.body)}</div>
     ${metadata.article && metadata.article.title ? html`<p class="imsg__note">Suggested article: ${metadata.article.title}</p>` : nothing}
     ${Array.isArray(metadata.quick_replies) && metadata.quick_replies.length
       ? html`<p class="imsg__note">Quick replies: ${metadata.quick_replies.join(" · ")}</p>` : nothing}

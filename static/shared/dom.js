@@ -20,6 +20,34 @@ export function esc(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
+// An address written in a message: http(s) only, without the punctuation that ends its sentence
+const WRITTEN_URL = /\bhttps?:\/\/[^\s<>"']+/gi;
+const URL_TAIL = /[.,;:!?)\]}'"\u00bb\u201d]+$/;
+
+/** The text cut into plain parts ({text}) and addresses ({text, href}), for a page to show the addresses as links
+ *  (a tracking link an agent pasted was plain text: re-trial of 4 Dec). Only http(s) addresses are links. */
+export function linkParts(text) {
+  const source = String(text ?? "");
+  const parts = [];
+  let at = 0;
+  for (const match of source.matchAll(WRITTEN_URL)) {
+    const url = match[0].replace(URL_TAIL, "");
+    let href = "";
+    try {
+      const parsed = new URL(url);
+      href = parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : "";
+    } catch {
+      href = "";
+    }
+    if (!href) continue;
+    if (match.index > at) parts.push({ text: source.slice(at, match.index) });
+    parts.push({ text: url, href });
+    at = match.index + url.length;
+  }
+  if (at < source.length) parts.push({ text: source.slice(at) });
+  return parts;
+}
+
 export function humanize(key) {
   const text = String(key ?? "").replace(/_/g, " ");
   return text.charAt(0).toUpperCase() + text.slice(1);

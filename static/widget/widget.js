@@ -953,6 +953,28 @@
     return text;
   }
 
+  /** The message's text with its http(s) addresses as links (a tracking link an agent pasted was plain text:
+   *  re-trial of 4 Dec). Text nodes and anchors only, never markup; the same cut as the app's shared linkParts,
+   *  written again here because this file is embedded alone on host pages. */
+  function linkedBody(text) {
+    const body = el("div", "msg__body");
+    let at = 0;
+    for (const match of text.matchAll(/\bhttps?:\/\/[^\s<>"']+/gi)) {
+      const url = match[0].replace(/[.,;:!?)\]}'"\u00bb\u201d]+$/, "");
+      const href = safeUrl(url);
+      if (!href || !/^https?:/i.test(url)) continue;
+      if (match.index > at) body.append(document.createTextNode(text.slice(at, match.index)));
+      const link = el("a", "msg__link", url);
+      link.href = href;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer nofollow";
+      body.append(link);
+      at = match.index + url.length;
+    }
+    if (at < text.length) body.append(document.createTextNode(text.slice(at)));
+    return body;
+  }
+
   function renderMessage(message) {
     const type = ["visitor", "ai", "agent", "system"].includes(message.sender_type) ? message.sender_type : "system";
     const node = testid(el("div", `msg msg--${type}`), "widget-message");
@@ -966,7 +988,7 @@
     const metadata = message.metadata || {};
     // the answer's article, and the others' when the message asked several things
     const articles = [metadata.article, ...(Array.isArray(metadata.more_articles) ? metadata.more_articles : [])];
-    node.append(el("div", "msg__body", withoutArticleUrls(message.body || "", articles)));
+    node.append(linkedBody(withoutArticleUrls(message.body || "", articles)));
 
     for (const article of articles.slice(0, 4)) {
       const href = article && safeUrl(article.url);
@@ -1314,6 +1336,7 @@ button:disabled { cursor: default; opacity: .55; }
 .msg--system .msg__body { padding: 4px 10px; font-size: 12.5px; color: #64748b; background: transparent; }
 .msg__article { align-self: flex-start; font-size: 13px; color: var(--accent); font-weight: 600; text-decoration: none; padding: 2px 4px; }
 .msg__article:hover { text-decoration: underline; }
+.msg__link { color: inherit; text-decoration: underline; word-break: break-all; }
 
 .quick-replies { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 4px; }
 .quick-reply { border: 1px solid var(--accent); color: var(--accent); background: #fff; border-radius: 999px; padding: 5px 12px; font-size: 13px; }

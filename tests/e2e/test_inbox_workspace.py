@@ -478,6 +478,11 @@ def test_handoffs_that_arrive_together_are_one_toast_that_counts_them(live_stack
     expect(toast).to_contain_text("3 handoffs for you")
     expect(toast).to_have_count(1)
     expect(toast).to_contain_text("Latest: Handoff: Cy · Cy asked for a person")
+    # at 1366x800 it is over the contact panel's foot, not the list's last conversations (trial of 4 Dec)
+    box, listed = toast.bounding_box(), page.get_by_test_id("conversation-list").bounding_box()
+    assert box["x"] >= listed["x"] + listed["width"], (box, listed)
+    reply_box = page.get_by_test_id("reply-input").bounding_box()
+    assert not reply_box or box["x"] >= reply_box["x"] + reply_box["width"], (box, reply_box)
     # an urgent one among them is the one the toast names and opens (re-trial of 3 Dec: "Latest: … Normal")
     dora = factories.ContactFactory(workspace=workspace, name="Dora")
     request_handoff(factories.ConversationFactory(workspace=workspace, contact=dora), priority="urgent",
@@ -567,3 +572,36 @@ def test_a_conversation_waiting_for_an_away_colleague_says_whom_it_waits_for(liv
     page.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']").click()
     expect(page.get_by_test_id("conversation-assignee")).to_have_text(f"Waiting for {away.user.get_full_name()}")
     assert page.errors == []
+
+
+def test_addresses_in_messages_are_links_and_markup_stays_text(live_stack, new_context):
+    """Re-trial of 4 Dec: a tracking link an agent pasted was plain text in the widget. Only http(s) addresses become
+    links, without the sentence's last full stop; markup a visitor writes is shown as they wrote it."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    visitor, conversation = handed_off_conversation(base, new_context)
+    say(visitor, 'photo: https://example.org/p?id=7. also javascript:alert(1) <img src=x onerror="window.__x=1">')
+    expect(widget_messages(visitor, "visitor")).to_have_count(2)
+    headers = token_for(base, "agent1")
+    response = httpx.post(f"{base}/api/v1/conversations/{conversation.pk}/messages/", headers=headers,
+                          json={"body": "Track it here: https://track.example.com/NW-1234."})
+    assert response.status_code == 201, response.text
+
+    link = widget_messages(visitor, "agent").last.locator("a.msg__link")
+    expect(link).to_have_attribute("href", "https://track.example.com/NW-1234")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(widget_messages(visitor, "agent").last).to_contain_text("Track it here: https://track.example.com/NW-1234.")
+    mine = widget_messages(visitor, "visitor").last
+    expect(mine.locator("a")).to_have_count(1)
+    expect(mine.locator("a")).to_have_attribute("href", "https://example.org/p?id=7")
+    expect(mine).to_contain_text('<img src=x onerror="window.__x=1">')
+
+    agent = agent_page(new_context, base, "agent1")
+    agent.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']").click()
+    theirs = agent.locator("[data-testid=inbox-message][data-sender-type=visitor]").last
+    expect(theirs.locator("a")).to_have_attribute("href", "https://example.org/p?id=7")
+    expect(theirs.locator("a")).to_have_attribute("rel", "noopener noreferrer nofollow")
+    expect(theirs).to_contain_text("javascript:alert(1)")
+    expect(theirs.locator("img")).to_have_count(0)
+    assert visitor.evaluate("() => window.__x") is None and agent.evaluate("() => window.__x") is None
+    assert agent.errors == []
