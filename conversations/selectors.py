@@ -210,6 +210,14 @@ def recent_conversation_ids(*, contact: Contact, channel: str, limit: int = 5) -
     return list(contact.conversations.filter(channel=channel).order_by("-id").values_list("id", flat=True)[:limit])
 
 
+def contact_language(*, contact: Contact | None, channel: str) -> str:
+    """The language of the contact's newest conversation on a channel ("" when none is known)."""
+    if contact is None:
+        return ""
+    return (contact.conversations.filter(channel=channel).exclude(language="").order_by("-id")
+            .values_list("language", flat=True).first() or "")
+
+
 def unspoken_replies_after(*, conversation: Conversation, message_id: int) -> list[Message]:
     """The assistant's and the system's messages after a caller's turn that the call has not spoken yet."""
     return list(conversation.messages.filter(id__gt=message_id, sender_type__in=[

@@ -479,6 +479,18 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ja, jemand aus unserem Team hat Ihr Gespräch und antwortet hier, sobald es geht.",
         "pt": "Sim, uma pessoa da nossa equipa está com a sua conversa e vai responder aqui assim que puder.",
     },
+    "sms_help": {  # the answer to HELP by SMS
+        "en": "{name} support: write your question here and we will answer. Reply STOP to opt out.",
+        "es": "Atención al cliente de {name}: escribe aquí tu pregunta y te responderemos. Responde STOP para darte de baja.",
+        "fr": "Service client {name} : écrivez votre question ici et nous vous répondrons. Répondez STOP pour vous "
+              "désabonner.",
+        "de": "{name} Kundenservice: Schreiben Sie Ihre Frage hier, wir antworten Ihnen. Antworten Sie STOP zum Abmelden.",
+        "pt": "Apoio ao cliente {name}: escreva aqui a sua pergunta e nós respondemos. Responda STOP para cancelar.",
+    },
+    "sms_rating_thanks": {  # a survey answered 1, 2 or 3 by SMS
+        "en": "Thanks for your rating!", "es": "¡Gracias por tu valoración!", "fr": "Merci pour votre note !",
+        "de": "Danke für Ihre Bewertung!", "pt": "Obrigado pela sua avaliação!",
+    },
     "waiting_assigned": {  # a detail given while the handoff waits for its assignee's first reply
         "en": "A member of our team has your conversation and will reply here as soon as they can.",
         "es": "Una persona de nuestro equipo tiene tu conversación y te responderá aquí en cuanto pueda.",

@@ -12,6 +12,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
 from conversations import selectors
+from conversations.assistant.phrases import phrase
 from conversations.connectors import twilio_client
 from conversations.connectors.common import absolute_links, hook_error
 from conversations.models import ChannelRef, Conversation, Message
@@ -22,7 +23,9 @@ from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
 
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"}
 START_WORDS = {"start", "unstop", "yes"}
-HELP_WORDS = {"help", "info"}
+# HELP in the languages the assistant speaks, with the language the answer is written in (a German sender got English:
+# re-trial of 4 Dec); "help" and "info" are answered in the language of the sender's conversations
+HELP_WORDS = {"help": "", "info": "", "ayuda": "es", "aide": "fr", "hilfe": "de", "ajuda": "pt"}
 RATING_REPLIES = {"1": "positive", "2": "neutral", "3": "negative"}
 OPTED_OUT = "sms_opted_out"
 
@@ -45,8 +48,9 @@ def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
         if contact is not None:
             contact_update_attributes(contact_id=contact.pk, values={OPTED_OUT: keyword in STOP_WORDS})
         return twiml()  # Twilio's own opt-out handling answers the sender
+    language = HELP_WORDS.get(keyword) or selectors.contact_language(contact=contact, channel=Conversation.Channel.SMS)
     if keyword in HELP_WORDS:
-        return twiml(f"{workspace.name} support: write your question here and we will answer. Reply STOP to opt out.")
+        return twiml(phrase("sms_help", language or "en", name=workspace.name))
     if keyword in RATING_REPLIES and contact is not None:
         survey = csat_selectors.survey_awaiting_answer(conversation_ids=selectors.recent_conversation_ids(
             contact=contact, channel=Conversation.Channel.SMS))
@@ -55,7 +59,7 @@ def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
                 csat_services.survey_answer(token=survey.token, rating=RATING_REPLIES[keyword])
             except DomainError:
                 pass  # answered meanwhile: the thanks is still right
-            return twiml("Thanks for your rating!")
+            return twiml(phrase("sms_rating_thanks", language or "en"))
     if not body:
         return hook_error(400, "malformed", "The message has no text.")
     inbound = channels.Inbound(channel=Conversation.Channel.SMS, ref_kind=ChannelRef.Kind.SMS, ref=sid, body=body,

@@ -115,6 +115,20 @@ def test_stop_opts_out_help_answers_and_start_opts_back_in(workspace, client, no
     assert Contact.objects.get().attributes["sms_opted_out"] is False
 
 
+@pytest.mark.parametrize("keyword, language, expected", [
+    ("HILFE", "", "Schreiben Sie Ihre Frage hier"), ("ayuda", "", "escribe aquí tu pregunta"),
+    ("Aide", "", "écrivez votre question ici"), ("AJUDA", "", "escreva aqui a sua pergunta"),
+    # re-trial of 4 Dec: HELP from a German sender was answered in English
+    ("HELP", "de", "Schreiben Sie Ihre Frage hier"), ("help", "", "write your question here")])
+def test_help_is_answered_in_the_senders_language(workspace, client, no_tasks, keyword, language, expected):
+    if language:
+        post_sms(client, "Hallo, wo ist meine Bestellung?", sid="SM1")
+        Conversation.objects.update(language=language)
+    reply = post_sms(client, keyword, sid="SM2").content.decode()
+    assert expected in reply and workspace.name in reply and "STOP" in reply
+    assert Message.objects.count() == (1 if language else 0), "a keyword is no message to the AI"
+
+
 def test_the_survey_is_answered_by_replying_1_2_or_3(workspace, client, no_tasks, twilio_api, deliveries,
                                                       django_capture_on_commit_callbacks):
     post_sms(client, "Hello", sid="SM1")
