@@ -128,7 +128,7 @@ _WORDS: dict[str, dict[str, str]] = {
 }
 # the language's own function words, left as written, only blur what MiniLM reads ("¿cual es vuestra policy de
 # returns?" -> "policy returns?")
-_FUNCTION_WORDS = {
+FUNCTION_WORDS_OF = {
     "es": "el la los las lo de del a al en y o que cual es son su sus vuestra vuestro vuestras vuestros mi mis un una "
           "unos unas por se le les me te nos hay esta este esto ese esa eso muy ya ha he han hemos",
     "fr": "le la les l de d du des un une et ou que qu quel quelle quels quelles est sont votre vos mon ma mes ce cette "
@@ -138,7 +138,7 @@ _FUNCTION_WORDS = {
     "pt": "o a os as de do da dos das um uma e ou que qual quais e sao seu sua seus suas vosso vossa meu minha no na "
           "nos nas em se me foi",
 }
-_DROP = {lang: re.compile(r"\b(?:" + "|".join(words.split()) + r")\b\s*") for lang, words in _FUNCTION_WORDS.items()}
+_DROP = {lang: re.compile(r"\b(?:" + "|".join(words.split()) + r")\b\s*") for lang, words in FUNCTION_WORDS_OF.items()}
 # a greeting before the question says nothing MiniLM should weigh ("Hola, ¿cuál es…?" scored 0.015 lower)
 _GREETING = re.compile(r"^\W*(?:hola|buenas|buenos\s+dias|buenas\s+tardes|bonjour|bonsoir|salut|hallo|guten\s+(?:tag|morgen)"
                        r"|servus|moin|ola|oi|bom\s+dia|boa\s+tarde)\b[\s,;:!.]*")

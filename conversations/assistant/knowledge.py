@@ -61,6 +61,7 @@ from rapidfuzz.distance import OSA
 from sklearn.linear_model import LogisticRegression
 
 from .encoder import DIM, get_encoder, get_multilingual_encoder
+from .glossary import FUNCTION_WORDS_OF
 from .models import l2_rows
 from .serialize import restricted_loads
 from .text import normalize, sentences, words
@@ -103,6 +104,10 @@ KIND_WEIGHT = 0.1
 # over one saying only that something is free (the free size exchange, quoted as the return's price: re-trial of 4 Dec).
 # Follow-ups only: for first questions it cost one of the shop's Spanish questions (bench/kb_passage_choice.py).
 AMOUNT_WEIGHT = 0.1
+# An example question points to the passage holding this much more of its content words than the opening, and no
+# further from it in meaning, when their meanings are too close to tell ("¿Las botas tallan pequeño?" pointed to the jackets' sizes, the opening, and "¿Tenéis
+# tallas grandes en botas?" got them: re-trial of 4 Dec)
+NAMED_LATER = 0.25
 AMOUNT = re.compile(r"[€$£]\s*\d|\d\s*(?:€|\$|£|(?:euros?|eur|dollars?|usd|pounds?|gbp)\b)")
 # a price question that asks whether something is free: an amount is no better answer
 ASKS_IF_FREE = re.compile(r"\b(?:free|gratis|gratuit\w*|kostenlos|gratuito|gratuita|payant\w*)\b")
@@ -138,6 +143,10 @@ GIVES = {
 _stemmer = snowballstemmer.stemmer("english")
 # English function words and question words. Not scikit-learn's ENGLISH_STOP_WORDS: it also drops
 # words a support question turns on ("back" in "money back", "take", "show", "bill", "call").
+# The other languages' function words too: the IDF counts the articles as written, so in a translation "de", "est"
+# weighed as much as its content words ("Quelle est votre politique de retour ?" pointed to the refund's "est fait"),
+# but for those that are English content words ("can the virus die on surfaces?")
+ENGLISH_TOO = frozenset({"die", "son", "den"})
 FUNCTION_WORDS = frozenset("""
     a an the and or but if then than so as of to in on at by for from with without about into over under
     after before until up down out off again i me my mine we us our you your yours he him his she her it its
@@ -145,7 +154,7 @@ FUNCTION_WORDS = frozenset("""
     is are was were be been being am do does did doing done have has had having can could will would shall
     should may might must not no yes please hi hello thanks thank any some all each every very too also just
     work works
-    """.split())
+    """.split()) | ({w for words in FUNCTION_WORDS_OF.values() for w in words.split()} - ENGLISH_TOO)
 
 
 def content_terms(text: str) -> list[str]:
@@ -550,11 +559,17 @@ class KnowledgeIndex:
             giving = [i for i, p in enumerate(body) if asked <= gives(self.passages[int(p)])]
             if len(giving) == 1:
                 return giving[0]
-        if vectors is None:
-            return 0
-        closeness = vectors[body] @ vectors[head]
-        best = int(np.argmax(closeness))
-        return best if closeness[best] - closeness[0] >= EXAMPLE_MARGIN else 0
+        closeness = None if vectors is None else vectors[body] @ vectors[head]
+        if closeness is not None:
+            best = int(np.argmax(closeness))
+            if closeness[best] - closeness[0] >= EXAMPLE_MARGIN:
+                return best
+        if (coverage := self._coverage(self.passages[head])) is not None:
+            named = coverage[body]
+            best = int(np.argmax(named))
+            if named[best] >= named[0] + NAMED_LATER and (closeness is None or closeness[best] >= closeness[0]):
+                return best
+        return 0
 
 
 def asks(question: str) -> frozenset[str]:
