@@ -1101,7 +1101,7 @@ class _Turn:
         if not any(f.kind == "order_number" for f in self.policy.fields):
             said = [t.text for t in self.facts.history if t.sender == "visitor"] + [self.text]
             number = next((n for text in reversed(said) if (n := extract_field("order_number", text))), None)
-            if number:
+            if number and number not in gathered.values():  # (a member id "M-12345" is no order number)
                 gathered[ORDER_GIVEN] = number
         return gathered
 

@@ -437,7 +437,7 @@ class Assistant:
         topic = self.topics.match(text, q_lex, q_emb, m_emb, lang, keywords_only=d.closes_the_chat(text)) \
             if not smalltalk else None
 
-        answer, conf, candidates, cand_passages = None, 0.0, (), ()
+        answer, conf, candidates, cand_passages, ranked = None, 0.0, (), (), []
         if not self.knowledge.empty and text.strip():
             kb_text, kb_emb = text, q_emb
             if len((plain := _OPENING_FILLER.sub("", text)).split()) >= 3:
@@ -520,7 +520,13 @@ class Assistant:
             answer = self._each_question_answered(text, lang) or answer
         if answer is not None and not answer.also:
             answer = self._each_part_quoted(answer, text, lang)
-        if answer is not None and (place := self._not_listed(text, answer)):
+        if not smalltalk and topic is None and ranked and (unlisted := self._unlisted(text, ranked, answer, lang)):
+            # "Can I pay with Google Pay?" was handed off and "Posso pagar com MB Way?" got Klarna's instalments: a
+            # name no article has, asked of an article listing what is accepted, gets that list, said to lack it
+            name, (a, conf, p, _) = unlisted
+            answer = self._answer(a, conf, p, kb_emb, lang)
+            answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
+        elif answer is not None and (place := self._not_listed(text, answer)):
             # "Do you ship to Canada?" got the list of the countries served and never a word on Canada (trial of 4 Dec)
             answer = replace(answer, text=f"{phrase('place_not_listed', lang, place=place)} {answer.text}")
         elif answer is not None and history and (name := self._asked_of_an_unwritten_name(text, history, lang)):
@@ -766,6 +772,22 @@ class Assistant:
         if passage is None:
             return None
         return a, max(ranked[0][1], self.kb_threshold), passage, 0.0
+
+    def _unlisted(self, text: str, ranked: list, answer: KBAnswer | None, lang: str) -> tuple[str, tuple] | None:
+        """(the name, (article, confidence, passage, similarity)) when the question names something no article has
+        (`_unwritten_names`) and the article answering it, or ranked first near the threshold (NAMED_SHARE), has a
+        passage listing what is accepted or offered by name (A_LIST); else None."""
+        names = [n for n in _unwritten_names(text, lang) if not self.knowledge.articles_naming(n)]
+        if not names:
+            return None
+        if answer is not None:
+            a, conf = self.knowledge.article_ids.index(answer.article_id), answer.confidence
+        else:
+            a, conf = ranked[0][0], ranked[0][1]
+            if conf < self.kb_threshold * NAMED_SHARE:
+                return None
+        passage = self.knowledge.passage_where(a, lang, A_LIST.search, as_written=True)
+        return None if passage is None else (names[0], (a, max(conf, self.kb_threshold), passage, 0.0))
 
     def _not_listed(self, text: str, answer: KBAnswer) -> str:
         """The visitor's name for a country outside the EU that no article names, when `answer` quotes the article
@@ -1081,6 +1103,37 @@ def _asks_from_a_place(text: str) -> str:
 def _names_something(text: str) -> bool:
     """A capitalised word after the first ("and to Norway?", "what about the Lisbon store?"): a name of its own."""
     return any(len(w) > 1 for w in _capitalised(text))  # (not "I")
+
+
+# A passage listing what is accepted or offered by name: three names or more of a few words each, between commas
+# ("Visa, Mastercard, American Express, PayPal, Bizum and Apple Pay"), as written
+A_LIST = re.compile(r"(?:\b[A-ZÀ-ÖØ-Þ]\w*(?: \w+){0,2}, ){2,}[A-ZÀ-ÖØ-Þ]")
+# A name given for oneself is no name of a thing asked about ("Hi, I'm Maria, can I pay with…")
+_INTRODUCED = re.compile(r"(?:\bi'?m|\bi\s+am|\bname\s+is|\bsoy|\bllamo|\bje\s+suis|\bappelle|\bich\s+bin|\bhei(?:ss|ß)e"
+                         r"|\bsou|\bchamo(?:-me)?|\bhola|\bhi|\bhello|\bbonjour|\bhallo|\bol[aá])[\s,]+$", re.IGNORECASE)
+_NOT_NAMES = frozenset({"OK", "FAQ", "AI", "XS", "XL", "XXL", "I"})
+
+
+def _unwritten_names(text: str, lang: str) -> list[str]:
+    """The names a question gives: runs of capitalised words after each sentence's first ("Google Pay", "MB Way"),
+    not a place (places.py has its own rules), not the visitor's own name. German writes every noun with a capital:
+    there only a run of two words or one in capitals ("Google Pay", "DHL")."""
+    names = []
+    for sentence in sentences(text):
+        run: list[re.Match] = []
+        for word in [*list(re.finditer(r"[^\W\d_]+", sentence))[1:], None]:
+            if word is not None and word.group()[:1].isupper() and (
+                    not run or not sentence[run[-1].end():word.start()].strip()):
+                run.append(word)
+                continue
+            if run:
+                name = sentence[run[0].start():run[-1].end()]
+                german_noun = lang == "de" and len(run) == 1 and not name.isupper()
+                if not (german_noun or name in _NOT_NAMES or places_named(name)
+                        or _INTRODUCED.search(sentence[:run[0].start()])):
+                    names.append(name)
+            run = [word] if word is not None and word.group()[:1].isupper() else []
+    return names
 
 
 def _capitalised(text: str) -> list[str]:

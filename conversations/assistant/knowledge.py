@@ -377,12 +377,13 @@ class KnowledgeIndex:
         return {int(self.passage_article[i]) for i, passage in enumerate(self.passages)
                 if int(self.passage_article[i]) < len(self.article_ids) and pattern.search(normalize(passage))}
 
-    def passage_where(self, article: int, lang: str, holds: Callable[[str], bool]) -> int | None:
+    def passage_where(self, article: int, lang: str, holds: Callable[[str], bool], *, as_written: bool = False
+                      ) -> int | None:
         """The first body passage of `article`, in `lang` when translated into it, for which `holds` is true of its
-        text.normalize'd text; None."""
+        text.normalize'd text (of its text `as_written`); None."""
         idx = self._in_language(np.flatnonzero(self.passage_article == article), lang)
-        return next((int(i) for i in idx if not self.passage_is_title[i] and holds(normalize(self.passages[int(i)]))),
-                    None)
+        read = (lambda text: text) if as_written else normalize
+        return next((int(i) for i in idx if not self.passage_is_title[i] and holds(read(self.passages[int(i)]))), None)
 
     def articles_where(self, holds: Callable[[str], bool], *, key: str = "") -> frozenset[int]:
         """The articles with a body passage (as written or translated) for which `holds` is true of its
