@@ -487,6 +487,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "{name} Kundenservice: Schreiben Sie Ihre Frage hier, wir antworten Ihnen. Antworten Sie STOP zum Abmelden.",
         "pt": "Apoio ao cliente {name}: escreva aqui a sua pergunta e nós respondemos. Responda STOP para cancelar.",
     },
+    "sms_opted_out": {  # a sender's own word for STOP (BAJA, ARRET, STOPP, PARAR), which Twilio does not answer
+        "en": "You won't get any more texts from us. Reply START to receive them again.",
+        "es": "No recibirás más mensajes nuestros. Responde START para volver a recibirlos.",
+        "fr": "Vous ne recevrez plus de SMS de notre part. Répondez START pour les recevoir à nouveau.",
+        "de": "Sie erhalten keine SMS mehr von uns. Antworten Sie START, um sie wieder zu erhalten.",
+        "pt": "Não vai receber mais mensagens nossas. Responda START para voltar a recebê-las.",
+    },
     "sms_rating_thanks": {  # a survey answered 1, 2 or 3 by SMS
         "en": "Thanks for your rating!", "es": "¡Gracias por tu valoración!", "fr": "Merci pour votre note !",
         "de": "Danke für Ihre Bewertung!", "pt": "Obrigado pela sua avaliação!",

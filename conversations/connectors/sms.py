@@ -21,7 +21,12 @@ from csat import selectors as csat_selectors
 from csat import services as csat_services
 from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
 
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout"}
+# Twilio's own opt-out keywords, answered by Twilio itself; and the words senders use in the languages the assistant
+# speaks, which Twilio does not know, so we confirm them ("BAJA" was read as a question and handed to a person, and
+# the sender was texted after it: trial of 4 Dec)
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
+STOP_WORDS_OF = {"baja": "es", "arret": "fr", "arrêt": "fr", "stopp": "de", "abmelden": "de", "parar": "pt",
+                 "sair": "pt", "cancelar": "pt"}
 START_WORDS = {"start", "unstop", "yes"}
 # HELP in the languages the assistant speaks, with the language the answer is written in (a German sender got English:
 # re-trial of 4 Dec); "help" and "info" are answered in the language of the sender's conversations
@@ -44,9 +49,11 @@ def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
         return hook_error(400, "malformed", "A Twilio message needs From and MessageSid.")
     keyword = body.lower().strip(" .!")
     contact = selectors.contact_by_phone(workspace=workspace, phone=phone)
-    if keyword in STOP_WORDS or keyword in START_WORDS:
+    if keyword in STOP_WORDS or keyword in START_WORDS or keyword in STOP_WORDS_OF:
         if contact is not None:
-            contact_update_attributes(contact_id=contact.pk, values={OPTED_OUT: keyword in STOP_WORDS})
+            contact_update_attributes(contact_id=contact.pk, values={OPTED_OUT: keyword not in START_WORDS})
+        if keyword in STOP_WORDS_OF:
+            return twiml(phrase("sms_opted_out", STOP_WORDS_OF[keyword]))
         return twiml()  # Twilio's own opt-out handling answers the sender
     language = HELP_WORDS.get(keyword) or selectors.contact_language(contact=contact, channel=Conversation.Channel.SMS)
     if keyword in HELP_WORDS:

@@ -115,6 +115,23 @@ def test_stop_opts_out_help_answers_and_start_opts_back_in(workspace, client, no
     assert Contact.objects.get().attributes["sms_opted_out"] is False
 
 
+@pytest.mark.parametrize("word, told", [("BAJA", "No recibirás más mensajes"), ("Arrêt", "Vous ne recevrez plus"),
+                                        ("ARRET", "Vous ne recevrez plus"), ("STOPP", "Sie erhalten keine SMS mehr"),
+                                        ("parar", "Não vai receber mais mensagens")])
+def test_stop_in_the_senders_language_opts_out_and_is_confirmed(workspace, client, no_tasks, twilio_api, deliveries,
+                                                                django_capture_on_commit_callbacks, word, told):
+    """Trial of 4 Dec: "BAJA" was read as a question, handed to a person, and the sender texted after it."""
+    post_sms(client, "Hola, ¿cuánto tarda el envío?", sid="SM1")
+    conversation = Conversation.objects.get()
+    reply = post_sms(client, word, sid="SM2")
+    assert told in reply.content.decode() and "START" in reply.content.decode()
+    assert Contact.objects.get().attributes["sms_opted_out"] is True
+    assert Message.objects.filter(sender_type="visitor").count() == 1, "a keyword is no message to the AI"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ai_reply(conversation=conversation, body="¿Sigues ahí?")
+    assert run_deliveries(deliveries) == ["failed"] and twilio_api.requests == []
+
+
 @pytest.mark.parametrize("keyword, language, expected", [
     ("HILFE", "", "Schreiben Sie Ihre Frage hier"), ("ayuda", "", "escribe aquí tu pregunta"),
     ("Aide", "", "écrivez votre question ici"), ("AJUDA", "", "escreva aqui a sua pergunta"),
