@@ -13,11 +13,14 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from conversations.assistant.phrases import phrase
+from conversations.assistant.text import LANGUAGES
 from csat import selectors, services
 from csat.models import Survey
 from helpdesk.errors import DomainError
 from routing.models import Team
 from routing.selectors import agent_profile_for, team_list
+from workspaces.models import primary_language
 
 # --- one-click rating link --------------------------------------------------------------------
 @csrf_exempt  # the signed token in the URL authorises this, not a session: there is nothing to forge
@@ -59,14 +62,29 @@ def _confirmation(request, token: str, rating: str) -> HttpResponse:
     return _link_page(request, "confirm", survey=survey, rating=rating, token=token)
 
 
+PAGE_WORDS = ("invalid_title", "invalid_text", "closed_title", "closed_text", "already", "recorded", "comment_refused",
+              "confirm", "add", "send_rating", "not_right", "or", "commented", "thanks", "send_comment")
+
+
+def rating_label(rating: str, language: str) -> str:
+    """"Buena" for "positive" in Spanish: the rating's word, without its emoji."""
+    return phrase(f"csat_{rating}", language).split(" ", 1)[-1] if rating in Survey.OPTIONS else ""
+
+
 def _link_page(request, state: str, *, survey: Survey | None = None, rating: str = "", token: str = "",
                error: str = "", status: int = 200) -> HttpResponse:
+    """The page in the conversation's language (the browser's when the link names no survey)."""
+    language = (survey.conversation.language if survey else "") or \
+        primary_language(request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]) or "en"
+    label = rating_label(rating, language)
     context = {
         "state": state,
+        "language": language if language in LANGUAGES else "en",
+        "words": {key: phrase(f"csat_page_{key}", language, label=label) for key in PAGE_WORDS},
         "workspace": survey.workspace if survey else None,
         "rating": rating,
         "emoji": Survey.EMOJI.get(rating, ""),
-        "label": Survey.Rating(rating).label.split(" ", 1)[1] if rating in Survey.OPTIONS else "",
+        "label": label,
         "comment": survey.comment if survey else "",
         "can_comment": bool(survey and token and not survey.comment and state in ("thanks", "confirm")),
         "others": [{"rating": r, "emoji": Survey.EMOJI[r]} for r in Survey.OPTIONS if r != rating],

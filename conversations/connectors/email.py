@@ -396,8 +396,15 @@ def _render(message: Message, also: Sequence[Message] = ()) -> tuple[str, str]:
     conversation = message.conversation
     csat = (message.metadata or {}).get("csat")
     if csat and csat.get("links"):
+        language = conversation.language or "en"
+        name = conversation.contact.name if conversation.contact else ""
+        words = {"greeting": phrase("csat_mail_greeting", language, name=name) if name
+                 else phrase("csat_mail_greeting_anonymous", language),
+                 "resolved": phrase("csat_mail_resolved", language, workspace=conversation.workspace.name),
+                 "ask": phrase("csat_mail_ask", language), "thanks": phrase("csat_mail_thanks", language)}
         context = {"conversation": conversation, "workspace": conversation.workspace, "contact": conversation.contact,
-                   "options": csat_options(csat)}
+                   "options": csat_options(csat, language), "words": words,
+                   "language": language if language in ("en", "es", "fr", "de", "pt") else "en"}
         return render_to_string("csat/email.txt", context), render_to_string("csat/email.html", context)
     workspace = conversation.workspace.name
     signature = f"{message.sender_name}, {workspace}" if message.sender_name else workspace
@@ -405,8 +412,8 @@ def _render(message: Message, also: Sequence[Message] = ()) -> tuple[str, str]:
     return f"{body}\n\n— {signature}\n", ""
 
 
-def csat_options(csat: dict) -> list[dict]:
-    labels = {"positive": "Positive", "neutral": "Neutral", "negative": "Negative"}
+def csat_options(csat: dict, language: str = "en") -> list[dict]:
+    labels = {r: phrase(f"csat_{r}", language).split(" ", 1)[-1] for r in ("positive", "neutral", "negative")}
     emoji = Survey.EMOJI
     # best first, whatever order the links came back in (PostgreSQL's jsonb orders keys by length)
     links = csat["links"]

@@ -489,6 +489,41 @@ def test_the_csat_survey_mail_links_to_a_confirmation_page_that_records_only_on_
     assert 'data-state="already"' in again.content.decode()
 
 
+def test_the_survey_mail_and_its_page_speak_the_conversations_language(
+        workspace, client, no_tasks, smtp_server, deliveries, django_capture_on_commit_callbacks, settings):
+    """Trial of 4 Dec: a German customer got the survey mail and its page in English, while the inbox showed the
+    survey in German."""
+    settings.PUBLIC_BASE_URL = "https://help.example.com"
+    inbound, _ = open_mail_conversation(client, django_capture_on_commit_callbacks)
+    conversation = inbound.conversation
+    Conversation.objects.filter(pk=conversation.pk).update(language="de")
+    conversation.contact.name = "Jürgen Müller"
+    conversation.contact.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        csat_services.conversation_resolve(conversation=conversation, resolution="resolved", csat=True,
+                                           csat_delay_seconds=0)
+    survey = Survey.objects.get(conversation=conversation)
+    with django_capture_on_commit_callbacks(execute=True):
+        csat_services.survey_send(survey_id=survey.pk)
+    assert run_deliveries(deliveries) == ["sent"]
+    [mail] = smtp_server.received
+    text = mail.get_body(("plain",)).get_content()
+    assert text.startswith("Hallo Jürgen Müller,") and "Wie waren wir? Ein Klick genügt:" in text, text
+    assert text.index("Gut") < text.index("Okay") < text.index("Schlecht") and "Positive" not in text
+    html = mail.get_body(("html",)).get_content()
+    assert 'lang="de"' in html and "Vielen Dank!" in html and "Hi " not in html
+
+    path = csat_services.survey_links(survey)["positive"].removeprefix("https://help.example.com")
+    page = client.get(path).content.decode()
+    assert 'lang="de"' in page and "Dieses Gespräch bewerten: Gut?" in page and "Bewertung senden" in page
+    assert "Rate this conversation" not in page
+    thanks = client.post(path, {"comment": ""}).content.decode()
+    assert "Danke für Ihre Rückmeldung: Gut" in thanks
+    # a link that names no survey: in the browser's language
+    assert "Ce lien d&#x27;enquête n&#x27;est pas valide" in client.get(
+        "/csat/not-a-token/positive/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+
+
 def test_channel_refs_are_unique_per_workspace(workspace):
     from django.db import IntegrityError, transaction
 
