@@ -871,7 +871,10 @@ class Assistant:
         else:
             return None
         on_the_eu = kb.passage_where(a, lang, names_the_eu)
-        if not asks(text) and on_the_eu is not None:
+        asked = asks(text)
+        # (asked for a price or a time, that passage when it gives it: "Quels sont les délais de livraison en Belgique ?"
+        # got the same-day dispatch, trial of 4 Dec)
+        if on_the_eu is not None and (not asked or asked & gives(kb.passages[on_the_eu])):
             p = on_the_eu
         elif a != first:
             p = kb.best_passage_for(a, text, q_emb, lang, m_emb)

@@ -124,7 +124,10 @@ ASKS = {
     "duration": re.compile(
         r"\b(?:how long|how many (?:days|weeks|hours|months)|how soon|how quickly|how fast"
         r"|cuanto (?:tarda\w*|tiempo|dura\w*)|cuantos dias|tarda\w*|combien de (?:temps|jours)|delais?"
-        r"|wie lange|wie viele tage|dauert|quanto tempo|quantos dias|demora\w*|prazos?)\b"),
+        r"|wie lange|wie viele tage|dauert|quanto tempo|quantos dias|demora\w*|prazos?"
+        # and the times themselves, as glossed too ("délais de livraison" -> "times delivery": the same-day dispatch
+        # answered "Quels sont les délais de livraison en Belgique ?", trial of 4 Dec)
+        r"|(?:delivery|shipping|transit|lead) times?|times? (?:of )?(?:delivery|shipping)|lieferzeit\w*)\b"),
     "when": re.compile(r"\b(?:when|cuando|quand|wann|bis wann|quando)\b"),
 }
 _DURATION = (r"\d+\s*(?:working |business )?(?:minutes?|hours?|days?|weeks?|months?|years?)\b"
@@ -535,13 +538,18 @@ class KnowledgeIndex:
         relevance = sims[body].astype(np.float64)
         if coverage is not None:
             relevance += TERMS_WEIGHT * coverage[body]
-        if asked:
-            relevance += KIND_WEIGHT * np.array([bool(asked & gives(self.passages[i])) for i in body])
+        giving = np.array([bool(asked & gives(self.passages[i])) for i in body]) if asked else None
+        if giving is not None:
+            relevance += KIND_WEIGHT * giving
         if detail and "money" in asked and "free" not in asked:
             relevance += AMOUNT_WEIGHT * np.array([bool(AMOUNT.search(self.passages[i].lower())) for i in body])
         if heads.size:
             nearest = int(heads[int(np.argmax(sims[heads]))])
-            relevance[self._passage_answering(nearest, body, heads)] += lead * max(0.0, float(sims[nearest]))
+            led = self._passage_answering(nearest, body, heads)
+            # (not to a passage without the price or time asked when another gives it: "Quels sont les délais de
+            # livraison en Belgique ?", nearly the title "Délais de livraison", got the same-day dispatch: trial of 4 Dec)
+            if giving is None or giving[led] or not giving.any():
+                relevance[led] += lead * max(0.0, float(sims[nearest]))
         return int(body[int(np.argmax(relevance))])
 
     def _passage_answering(self, head: int, body: np.ndarray, heads: np.ndarray) -> int:
