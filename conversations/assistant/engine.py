@@ -91,7 +91,9 @@ PART_SHARE = 0.8
 _QUESTION_OPENERS = (
     r"(?:what|what's|how|when|where|which|who|why|can|could|do|does|is|are|will|would"
     r"|qu[eé]|c[oó]mo|cu[aá]ndo|d[oó]nde|cu[aá]l|cu[aá]nt[oa]s?|puedo|puede|se puede|hay|quel|quelle|comment|quand|o[uù]"
-    r"|combien|est-ce|puis-je|was|wie|wann|wo|welche[rs]?|kann|k[oö]nnen|gibt|o que|qual|quanto|posso|pode|tem)\b")
+    r"|combien|est-ce|puis-je|was|wie|wann|wo|welche[rs]?|kann|k[oö]nnen|gibt|o que|qual|quanto|posso|pode|tem"
+    # "is it…" in each language ("Como faço a devolução e é grátis para Portugal?" lost its price: trial of 4 Dec)
+    r"|é|es|est|ist)\b")
 _AND_ASKS = re.compile(r",?\s+(?:and|y|e|et|und)\s+(?=" + _QUESTION_OPENERS + ")", re.IGNORECASE)
 # a sentence that asks without a question mark: "how long do i have", "and what about customs"
 _ASKS_UNMARKED = re.compile(r"^\W*(?:(?:and|y|e|et|und)\s+)?" + _QUESTION_OPENERS, re.IGNORECASE)
@@ -516,7 +518,10 @@ class Assistant:
                 answer = self._answer(a, conf, p, kb_emb, lang)
         if topic is not None and topic.across and answer is not None and topic.score - conf < TOPIC_OVER_KB_ACROSS:
             topic = None  # "et les retours ?": the returns article, not a refund handed to a person
-        if not smalltalk and len(candidates) >= 2 and candidates[1][1] >= self.kb_threshold * RUNNER_UP_SHARE:
+        # (a second question about something else may rank low in the whole message: "¿Cuánto tarda el envío a Italia y
+        # puedo pagar con Bizum?" got the shipping prices alone, trial of 4 Dec)
+        if not smalltalk and len(candidates) >= 2 and (candidates[1][1] >= self.kb_threshold * RUNNER_UP_SHARE
+                                                       or len(questions_in(text)) >= 2):
             answer = self._each_question_answered(text, lang) or answer
         if answer is not None and not answer.also:
             answer = self._each_part_quoted(answer, text, lang)
@@ -738,10 +743,16 @@ class Assistant:
             return None
         return ranked[1] if ranked[1][0] in naming and ranked[0][0] not in naming else None
 
-    def _ranked(self, question: str, lang: str, q_emb, m_emb) -> list:
+    def _ranked(self, question: str, lang: str, q_emb, m_emb, *, glossed: bool = False) -> list:
         """The articles ranked for `question` as a message is answered: the knowledge base's score, then the place
-        rules (`_by_place`)."""
-        return self._by_place(question, question, self.knowledge.score(question, q_emb, m_emb, lang), lang, q_emb, m_emb)
+        rules (`_by_place`). `glossed`: as a message is, read again with its shop words in English when unsure."""
+        ranked = self.knowledge.score(question, q_emb, m_emb, lang)
+        if glossed and lang != "en" and self.encoder is not None and (
+                not ranked or ranked[0][1] < self.kb_threshold * GLOSS_BELOW) and (english := in_english(question, lang)):
+            again = self.knowledge.score(english, self.encoder.encode_one(english), m_emb, lang, glossed=True)
+            if again and (not ranked or again[0][1] > ranked[0][1]):
+                ranked = again
+        return self._by_place(question, question, ranked, lang, q_emb, m_emb)
 
     def _by_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> list:
         """`ranked`, with the article that answers the place the question names first (`_named_place`, `_in_the_eu`)."""
@@ -918,7 +929,7 @@ class Assistant:
                 continue  # the price or time of what the question before asks: that article's (`_each_part_quoted`)
             # (the place's own rules: "Do you ship to Germany and how much does it cost?" got the list of countries
             # outside the EU for Germany)
-            ranked = self._ranked(question, lang, q_emb, m_emb)
+            ranked = self._ranked(question, lang, q_emb, m_emb, glossed=True)
             if ranked and ranked[0][1] >= self.kb_threshold and ranked[0][0] not in found:
                 a, conf, p, _ = ranked[0]
                 found[a] = self._answer(a, conf, p, q_emb, lang)

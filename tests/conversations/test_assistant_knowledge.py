@@ -1072,6 +1072,10 @@ def test_a_word_asked_after_an_answer_gets_that_articles_passage_on_it(before, w
     # re-trial of 4 Dec: the 30 days and the shipping price (the second part looked up alone)
     ("Wie lange habe ich Zeit für eine Rücksendung und was kostet sie aus Deutschland?", "de", ("30 Tagen", "6,95 Euro")),
     ("Combien de temps ai-je pour un retour et combien ça coûte depuis la Belgique ?", "fr", ("30 jours", "6,95 euros")),
+    # trial of 4 Dec: by email, the price alone ("e é…" was no second question)
+    ("Como faço a devolução e é grátis para Portugal?", "pt", ("A minha conta", "gratuitas a partir de Espanha e Portugal")),
+    # trial of 4 Dec: two questions of two articles, the second ranking low in the whole message: the price alone
+    ("¿Cuánto tarda el envío a Italia y puedo pagar con Bizum?", "es", ("3 a 6 días", "Bizum")),
 ])
 def test_how_and_how_much_in_one_sentence_get_both_passages_of_the_article(question, language, both):
     a = demo_shop(translated=True).analyze(question, language=language)
