@@ -19,8 +19,9 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
-from .places import (ABROAD, ALL_PLACES, abroad, as_written, in_the_eu, names_other_countries, names_outside_the_eu,
-                     names_place, names_the_eu, places_named, with_full_names)
+from .places import (ABROAD, ALL_PLACES, abroad, as_written, in_the_eu, member_state_of, names_other_countries,
+                     names_outside_the_eu, names_place, names_the_eu, part_of_a_member_state, places_named,
+                     with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -531,6 +532,14 @@ class Assistant:
             name, (a, conf, p, _) = unlisted
             answer = self._answer(a, conf, p, kb_emb, lang)
             answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
+        elif not smalltalk and answer is not None and (where := self._unwritten_place(text, answer, lang)):
+            # "¿Tenéis tienda en Barcelona?" got the store pickup, "¿Hacéis envíos a Canarias?" the same-day dispatch,
+            # as if the shop were there (trial of 4 Dec): said to be missing, with the passage naming the places it has
+            name, p = where
+            if p is not None:
+                answer = self._answer(self.knowledge.article_ids.index(answer.article_id), answer.confidence, p, kb_emb,
+                                      lang)
+            answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
         elif answer is not None and (place := self._not_listed(text, answer)):
             # "Do you ship to Canada?" got the list of the countries served and never a word on Canada (trial of 4 Dec)
             answer = replace(answer, text=f"{phrase('place_not_listed', lang, place=place)} {answer.text}")
@@ -799,6 +808,22 @@ class Assistant:
                 return None
         passage = self.knowledge.passage_where(a, lang, A_LIST.search, as_written=True)
         return None if passage is None else (names[0], (a, max(conf, self.kb_threshold), passage, 0.0))
+
+    def _unwritten_place(self, text: str, answer: KBAnswer, lang: str) -> tuple[str, int | None] | None:
+        """(the name as written, the passage to quote or None) when the question asks about a place no article names
+        and `answer`'s article names some: a name after "in", "en", "à"… (`_unwritten_names`: "a store in Barcelona"),
+        quoted with the first passage giving names ("Our Madrid store…", not the store pickup); or a part of a member
+        state ("the Canaries"), with the passage naming its member state. None otherwise."""
+        a = self.knowledge.article_ids.index(answer.article_id)
+        for place in places_named(text):
+            if part_of_a_member_state(place) and not self._articles_naming_places([place]):
+                state = member_state_of(place)
+                return as_written(text, place), self.knowledge.passage_where(a, lang, lambda n: names_place(n, state))
+        names = [n for n in _unwritten_names(text, lang, located=True) if not self.knowledge.articles_naming(n)]
+        if not names:
+            return None
+        passage = self.knowledge.passage_where(a, lang, lambda text: len(_capitalised(text)) >= 2, as_written=True)
+        return None if passage is None else (names[0], passage)
 
     def _not_listed(self, text: str, answer: KBAnswer) -> str:
         """The visitor's name for a country outside the EU that no article names, when `answer` quotes the article
@@ -1128,10 +1153,15 @@ _INTRODUCED = re.compile(r"(?:\bi'?m|\bi\s+am|\bname\s+is|\bsoy|\bllamo|\bje\s+s
 _NOT_NAMES = frozenset({"OK", "FAQ", "AI", "XS", "XL", "XXL", "I"})
 
 
-def _unwritten_names(text: str, lang: str) -> list[str]:
+# "in", "at", "to" a place, in the five languages: what a name after it is ("a store in Barcelona")
+_AT = re.compile(r"\b(?:in|at|near|en|a|à|au|aux|em|no|na|nach|bei|im|zu|de)\s+$", re.IGNORECASE)
+
+
+def _unwritten_names(text: str, lang: str, *, located: bool = False) -> list[str]:
     """The names a question gives: runs of capitalised words after each sentence's first ("Google Pay", "MB Way"),
-    not a place (places.py has its own rules), not the visitor's own name. German writes every noun with a capital:
-    there only a run of two words or one in capitals ("Google Pay", "DHL")."""
+    not a place (places.py has its own rules), not the visitor's own name; `located`, only those after "in", "en",
+    "à"… (`_AT`: a place the question asks about). German writes every noun with a capital: there only a run of two
+    words or one in capitals ("Google Pay", "DHL"), or one `located`."""
     names = []
     for sentence in sentences(text):
         run: list[re.Match] = []
@@ -1141,10 +1171,10 @@ def _unwritten_names(text: str, lang: str) -> list[str]:
                 run.append(word)
                 continue
             if run:
-                name = sentence[run[0].start():run[-1].end()]
-                german_noun = lang == "de" and len(run) == 1 and not name.isupper()
-                if not (german_noun or name in _NOT_NAMES or places_named(name)
-                        or _INTRODUCED.search(sentence[:run[0].start()])):
+                name, before = sentence[run[0].start():run[-1].end()], sentence[:run[0].start()]
+                german_noun = lang == "de" and len(run) == 1 and not name.isupper() and not located
+                if not (german_noun or name in _NOT_NAMES or places_named(name) or _INTRODUCED.search(before)
+                        or (located and not _AT.search(before))):
                     names.append(name)
             run = [word] if word is not None and word.group()[:1].isupper() else []
     return names

@@ -85,11 +85,16 @@ def in_the_eu(place: str) -> bool:
 
 # Places of a member state that are not in its customs or delivery terms (the Canaries are Spain's, outside the EU's
 # VAT area): the EU's prices are not theirs, nor is a list of countries served outside the EU about them
-_PARTS_OF_MEMBER_STATES = frozenset({"canary islands"})
+_PARTS_OF_MEMBER_STATES = {"canary islands": "spain"}
 
 
 def part_of_a_member_state(place: str) -> bool:
     return place in _PARTS_OF_MEMBER_STATES
+
+
+def member_state_of(place: str) -> str:
+    """The member state a part of it belongs to ("canary islands" -> "spain"), else ""."""
+    return _PARTS_OF_MEMBER_STATES.get(place, "")
 
 
 def names_place(norm: str, place: str) -> bool:
