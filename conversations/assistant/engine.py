@@ -540,6 +540,11 @@ class Assistant:
                 answer = self._answer(self.knowledge.article_ids.index(answer.article_id), answer.confidence, p, kb_emb,
                                       lang)
             answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
+        elif not smalltalk and answer is not None and not answer.also and (missing := self._detail_not_given(
+                text, answer, lang)):
+            # "How much does shipping to the UK cost?" got the countries served and their delivery time, and no word
+            # on the price the articles do not give (trial of 4 Dec)
+            answer = replace(answer, text=f"{phrase(missing, lang)} {answer.text}")
         elif answer is not None and (place := self._not_listed(text, answer)):
             # "Do you ship to Canada?" got the list of the countries served and never a word on Canada (trial of 4 Dec)
             answer = replace(answer, text=f"{phrase('place_not_listed', lang, place=place)} {answer.text}")
@@ -808,6 +813,18 @@ class Assistant:
                 return None
         passage = self.knowledge.passage_where(a, lang, A_LIST.search, as_written=True)
         return None if passage is None else (names[0], (a, max(conf, self.kb_threshold), passage, 0.0))
+
+    def _detail_not_given(self, text: str, answer: KBAnswer, lang: str) -> str:
+        """The phrase saying the articles lack what the question asks, when it asks a price or a length of time (not
+        whether something is free) and no passage of `answer`'s article gives one; else ""."""
+        asked = asks(text)
+        a = self.knowledge.article_ids.index(answer.article_id)
+        for kind, key in (("money", "price_not_given"), ("duration", "time_not_given")):
+            # (in the article as written too: a translation may write its figures out)
+            if kind in asked and "free" not in asked and all(self.knowledge.passage_where(
+                    a, language, lambda norm, kind=kind: kind in gives(norm)) is None for language in {lang, "en"}):
+                return key
+        return ""
 
     def _unwritten_place(self, text: str, answer: KBAnswer, lang: str) -> tuple[str, int | None] | None:
         """(the name as written, the passage to quote or None) when the question asks about a place no article names

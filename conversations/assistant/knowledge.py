@@ -130,7 +130,8 @@ ASKS = {
         r"|(?:delivery|shipping|transit|lead) times?|times? (?:of )?(?:delivery|shipping)|lieferzeit\w*)\b"),
     "when": re.compile(r"\b(?:when|cuando|quand|wann|bis wann|quando)\b"),
 }
-_DURATION = (r"\d+\s*(?:working |business )?(?:minutes?|hours?|days?|weeks?|months?|years?)\b"
+_DURATION = (r"(?:\d+|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve))[\s-]*(?:working |business )?"
+             r"(?:minutes?|hours?|days?|weeks?|months?|years?)\b"
              # a translation's units ("de 2 a 4 días laborables", "5 à 10 jours ouvrés", "2 bis 4 Werktagen"): the
              # same-day dispatch was quoted for "¿Cuánto tardan los envíos a Alemania?" (trial of 4 Dec)
              r"|\d+\s*(?:d[ií]as?|jours?|tagen?|werktag\w*|arbeitstag\w*|horas?|heures?|stunden?|semanas?|semaines?"

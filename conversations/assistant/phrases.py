@@ -419,6 +419,20 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "{place} wird in unseren Hilfeartikeln nicht genannt. Das steht dort zu anderen Ländern:",
         "pt": "{place} não aparece nos nossos artigos de ajuda. Eis o que dizem sobre outros países:",
     },
+    "price_not_given": {  # a price asked of an article that gives none ("How much does shipping to the UK cost?")
+        "en": "Our help articles don't give a price for that. This is what they say:",
+        "es": "Nuestros artículos de ayuda no dan un precio para eso. Esto es lo que dicen:",
+        "fr": "Nos articles d'aide n'indiquent pas de prix pour cela. Voici ce qu'ils disent :",
+        "de": "Einen Preis dafür nennen unsere Hilfeartikel nicht. Das steht dort:",
+        "pt": "Os nossos artigos de ajuda não indicam um preço para isso. Eis o que dizem:",
+    },
+    "time_not_given": {  # a length of time asked of an article that gives none
+        "en": "Our help articles don't say how long that takes. This is what they say:",
+        "es": "Nuestros artículos de ayuda no dicen cuánto tarda eso. Esto es lo que dicen:",
+        "fr": "Nos articles d'aide n'indiquent pas combien de temps cela prend. Voici ce qu'ils disent :",
+        "de": "Wie lange das dauert, steht nicht in unseren Hilfeartikeln. Das steht dort:",
+        "pt": "Os nossos artigos de ajuda não dizem quanto tempo isso demora. Eis o que dizem:",
+    },
     "name_not_listed": {  # a follow-up asks the question before of a name no article has ("et à Paris ?")
         "en": "I don't see {name} in our help articles. This is what they say:",
         "es": "No veo {name} en nuestros artículos de ayuda. Esto es lo que dicen:",
