@@ -183,14 +183,24 @@ _QUOTE_HEADER = re.compile(
     r"|schreef|ha\s+scritto)[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M)
 
 
+# Outlook's line above the old mail, and its header block, in the five languages ("-----Mensaje original-----", "De:
+# … Enviado el: …" reached the agent: trial of 4 Dec)
+_ORIGINAL_MESSAGE = re.compile(
+    r"^[ \t]*-{2,}\s*(?:original message|mensaje original|message d'origine|ursprüngliche nachricht|mensagem original"
+    r"|messaggio originale)\s*-{2,}[ \t]*$"
+    r"|^[ \t]*(?:from|de|von|da)[ \t]*:[^\n]*\n[ \t]*(?:sent|enviado(?: el)?|envoyé|gesendet|inviato|date|fecha|datum)[ \t]*:",
+    re.IGNORECASE | re.MULTILINE)
+
+
 def strip_quoted(text: str) -> str:
     """What the sender wrote: quoted history and signatures removed (mail-parser-reply), but for a line of the
     signature that names an order."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # (a mail's lines end in CRLF)
     if not text:
         return ""
-    if (header := _QUOTE_HEADER.search(text)) is not None and text[:header.start()].strip():
-        text = text[:header.start()].rstrip()
+    for quoted in (_QUOTE_HEADER, _ORIGINAL_MESSAGE):
+        if (header := quoted.search(text)) is not None and text[:header.start()].strip():
+            text = text[:header.start()].rstrip()
     replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=text).replies
     first = replies[0].body.strip() if replies else ""
     orders = [line.strip() for line in (replies[0].signatures or "").splitlines() if _ORDER_LINE.search(line)] \
@@ -206,6 +216,7 @@ _CLOSING = re.compile(
     r"cumprimentos)(?: again| in advance| a lot| and regards)?\s*[,.!]*",
     re.I)
 
+SIGNATURE_LINES = 4  # short lines under a closing and the sender's name that are still the signature
 _SIGNED = re.compile(r"(?:(?P<closing>.+?)(?:,| [-–—] ))?(?P<name>[^,]*)", re.S)
 
 
@@ -217,6 +228,15 @@ def without_sign_off(text: str, sender_name: str, address: str) -> str:
     lines = text.rstrip().splitlines()
     if len(lines) < 2 or not names:
         return text
+    # a closing and the sender's name with a few short lines under them (an address, a phone): all the signature
+    # ("Obrigado,\nPat Silva\nRua das Flores 12, 1200-195 Lisboa\n+351 912 345 678" reached the agent: trial of 4 Dec)
+    for i in range(len(lines) - 2, max(0, len(lines) - SIGNATURE_LINES - 2) - 1, -1):
+        words = re.findall(r"\w+", lines[i + 1].lower())
+        if i and _CLOSING.fullmatch(lines[i].strip(" -–—~")) and words and all(w in names for w in words) \
+                and all(len(line) <= 60 for line in lines[i + 2:]):
+            orders = [line.strip() for line in lines[i + 2:] if _ORDER_LINE.search(line)]  # (as strip_quoted keeps)
+            body = "\n\n".join(["\n".join(lines[:i]).rstrip(), *orders]).strip()
+            return body or text
     last = lines[-1].strip(" -–—~,.!").lower()
     closing, signed = _SIGNED.fullmatch(last).group("closing", "name")
     words = re.findall(r"\w+", signed)

@@ -97,6 +97,11 @@ def test_a_new_mail_opens_a_conversation_the_sender_becomes_the_contact(workspac
     ("Where is my parcel?\n\nThanks,\nOrder 12345", "Pat Doe <pat@example.com>", "Where is my parcel?\n\nOrder 12345"),
     ("Where is my parcel?\n\nBest regards,\nPat Doe\nAcme GmbH, Musterstr. 12, 10115 Berlin", "Pat Doe <pat@example.com>",
      "Where is my parcel?"),
+    # the address and phone under the closing and the name (trial of 4 Dec), an order among them kept
+    ("Olá, a minha encomenda ainda não chegou.\n\nObrigado,\nPat Silva\nRua das Flores 12, 1200-195 Lisboa\n"
+     "+351 912 345 678", "Pat Silva <pat@example.pt>", "Olá, a minha encomenda ainda não chegou."),
+    ("Still nothing.\n\nThanks,\nPat Doe\nOrder NW-10002\n+44 20 7946 0000", "Pat Doe <pat@example.com>",
+     "Still nothing.\n\nOrder NW-10002"),
 ])
 def test_the_sender_signing_off_is_not_part_of_the_message(workspace, client, no_tasks, body, sender, expected):
     """The sign-off is no part of what the customer asks: the AI and the handoff summary read the message without it
@@ -588,6 +593,11 @@ def test_a_mail_above_djangos_body_limit_is_kept_and_one_above_the_mail_limit_is
      "escribió:\r\n> Hola Lucía, tu pedido está en preparación.\r\n", "Hola, todavía no ha llegado."),
     ("Sigue sin llegar el paquete.\n\nEl vie, 4 dic 2026 a las 03:51, Northwind <\nsupport@northwind.test> escribió:\n\n"
      "> Hola, tu pedido está en preparación.\n>\n> Saludos", "Sigue sin llegar el paquete."),
+    # Outlook's "original message" line and header block, in Spanish and English (trial of 4 Dec)
+    ("Sigue sin llegar.\n\n-----Mensaje original-----\nDe: Northwind <support@northwind.test>\nEnviado el: jueves, 3 de "
+     "diciembre de 2026 10:00\nPara: ana@example.es\nAsunto: Pedido\n\nHola", "Sigue sin llegar."),
+    ("Still nothing.\n\nFrom: Northwind <support@northwind.test>\nSent: Thursday, 3 December 2026 10:00\nTo: me\n\nHello",
+     "Still nothing."),
     # whatever the header's first word, Portuguese from Portugal included (re-trial of 4 Dec)
     ("Obrigado, mas ainda não chegou.\n\nNa sex., 4 de dez. de 2026 às 10:00, Northwind <support@northwind.test> "
      "escreveu:\n> Olá, a sua encomenda foi enviada.\n> Cumprimentos", "Obrigado, mas ainda não chegou."),
