@@ -843,8 +843,14 @@ class _Turn:
         if decision.action == "handoff":
             if decision.cause != pending.cause:  # asked for a person or frustrated: named after what they said
                 pending = replace(pending, cause=decision.cause, reason=self._cause_reason(decision.cause))
-            return self._handoff(decision, pending, known, answered_question=question and not took,
-                                 lead=phrase("gather_phone_instead", self.lang) if by_phone else "")
+            lead = phrase("gather_phone_instead", self.lang) if by_phone else ""
+            if current is not None and current.name not in gathered and not (
+                    took or by_phone or declined or question or why_asked or wait_asked or bot_question or call_asked
+                    or decision.cause != pending.cause) and m.asks.get(current.name, 0) >= ASK_LIMIT:
+                # a last try that was no valid value either: said, not dropped without a word
+                kind = current.kind if current.kind in ("email", "phone") else ""
+                lead = phrase(f"gather_not_taken_{kind}" if kind else "gather_not_taken", self.lang, label=current.label)
+            return self._handoff(decision, pending, known, answered_question=question and not took, lead=lead)
         if decision.action != "gather":  # AI only or handoff disabled meanwhile: nothing to gather for
             self.memory = replace(self.memory, pending=None)
             if question and not took:

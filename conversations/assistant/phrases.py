@@ -49,6 +49,37 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Entschuldigung, ich habe keine Antwort bekommen.",
         "pt": "Desculpe, não recebi uma resposta.",
     },
+    # the last try at a detail was not valid either: the handoff goes on without it (a French visitor's second try,
+    # "jean.dupont@gmail", was dropped without a word: trial of 4 Dec)
+    "gather_not_taken_email": {
+        "en": "That still doesn't look like an email address, so I'll go on without it: you can give it to the team here.",
+        "es": "Eso sigue sin parecer una dirección de correo, así que sigo sin ella: puedes dársela al equipo aquí.",
+        "fr": "Cela ne ressemble toujours pas à une adresse e-mail, je continue donc sans : vous pourrez la donner à "
+              "l'équipe ici.",
+        "de": "Das sieht immer noch nicht wie eine E-Mail-Adresse aus, ich mache ohne sie weiter: Sie können sie dem "
+              "Team hier geben.",
+        "pt": "Isso continua a não parecer um endereço de e-mail, por isso continuo sem ele: pode dá-lo à equipa aqui.",
+    },
+    "gather_not_taken_phone": {
+        "en": "That still doesn't look like a phone number, so I'll go on without it: you can give it to the team here.",
+        "es": "Eso sigue sin parecer un número de teléfono, así que sigo sin él: puedes dárselo al equipo aquí.",
+        "fr": "Cela ne ressemble toujours pas à un numéro de téléphone, je continue donc sans : vous pourrez le donner à "
+              "l'équipe ici.",
+        "de": "Das sieht immer noch nicht wie eine Telefonnummer aus, ich mache ohne sie weiter: Sie können sie dem Team "
+              "hier geben.",
+        "pt": "Isso continua a não parecer um número de telefone, por isso continuo sem ele: pode dá-lo à equipa aqui.",
+    },
+    "gather_not_taken": {
+        "en": "That still doesn't match the format for {label}, so I'll go on without it: you can give it to the team "
+              "here.",
+        "es": "Eso sigue sin tener el formato de {label}, así que sigo sin ello: puedes dárselo al equipo aquí.",
+        "fr": "Cela ne correspond toujours pas au format de {label}, je continue donc sans : vous pourrez le donner à "
+              "l'équipe ici.",
+        "de": "Das passt immer noch nicht zum Format von {label}, ich mache ohne weiter: Sie können es dem Team hier "
+              "geben.",
+        "pt": "Isso continua a não corresponder ao formato de {label}, por isso continuo sem isso: pode dá-lo à equipa "
+              "aqui.",
+    },
     "flow_retry_email": {
         "en": "That doesn't look like an email address.",
         "es": "Eso no parece una dirección de correo electrónico.",
