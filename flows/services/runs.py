@@ -556,9 +556,12 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
     # (a visitor who escaped the flow is prioritised like one outside it: a restricted topic or anger counts, and so
     # does anger in the message that started it: "This is the third time I'm asking. Your service is a joke. Where is
     # my order??" went to Support at normal priority when the order was not found: trial of 4 Dec)
+    # (and a restricted topic in it: "I was double charged" was high priority outside the Billing flow and normal
+    # through it: trial of 4 Dec)
+    started = _started_reading(run, conversation)
     priority, reasons = conversation_services.handoff_priority(
-        conversation=conversation, restricted_topic=bool(effect.topic),
-        frustrated=effect.notice == "sorry" or _started_upset(run, conversation))
+        conversation=conversation, restricted_topic=bool(effect.topic or (started and started.topic)),
+        frustrated=effect.notice == "sorry" or bool(started and started.upset))
     request = conversation_services.HandoffRequest(
         trigger=effect.trigger, reason=effect.reason, target=target, summary="\n".join(lines), priority=priority,
         priority_reasons=reasons, gathered=gathered, language=effect.language or conversation.language or "en",
@@ -566,11 +569,10 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
     conversation_services.handoff_request(conversation=conversation, request=request)
 
 
-def _started_upset(run: FlowRun, conversation: Conversation) -> bool:
-    """Whether the visitor's message that started the run was read as upset (angry, a complaint, dissatisfied)."""
+def _started_reading(run: FlowRun, conversation: Conversation):
+    """How the visitor's message that started the run reads (upset, a restricted topic), or None without one."""
     started_by = selectors.flow_started_by(run)
-    seen = ai.reading(workspace=conversation.workspace, text=started_by) if started_by else None
-    return seen is not None and seen.upset
+    return ai.reading(workspace=conversation.workspace, text=started_by) if started_by else None
 
 
 def _conversation_payload(conversation: Conversation) -> dict[str, Any]:

@@ -512,3 +512,26 @@ def test_an_order_number_asked_about_in_other_words_is_looked_up(workspace, demo
     conversation = ask_the_demo_flow(workspace, deliver, queued, "Hi, my order NW-10002 - has it shipped yet?")
 
     assert bot_texts(conversation)[-1].startswith("Order NW-10002 is processing"), bot_texts(conversation)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_billing_flow_hands_a_restricted_topic_off_at_its_priority(workspace, deliver):
+    """Trial of 4 Dec: "I was double charged" was high priority outside the Billing flow and normal through it; and
+    the flow said "Two quick questions" and asked one when the email was known."""
+    from flows.services import flow_replace_all as import_flows
+
+    billing = factories.TeamFactory(workspace=workspace, name="Billing")
+    factories.RestrictedTopicFactory(policy=workspace.policy, name="Billing disputes", keywords=["double charged"],
+                                     target_kind="team", target_team=billing)
+    flows = json.loads((Path(__file__).resolve().parents[2] / "flows" / "demo_flows.json").read_text())
+    import_flows(workspace=workspace, flows=[next(f for f in flows if f["name"] == "Billing")])
+    contact = factories.ContactFactory(workspace=workspace, email="kim@example.com")
+    conversation = factories.ConversationFactory(workspace=workspace, contact=contact)
+
+    deliver(conversation, "I was double charged on my last invoice")
+    texts = bot_texts(conversation)
+    assert "Two quick questions" not in texts[0] and "quick details" in texts[0], texts
+    deliver(conversation, "Two charges of 89 euros for order NW-10002")
+    handoff = Handoff.objects.get(conversation=conversation)
+    assert handoff.target_team == billing
+    assert handoff.priority == "high" and "restricted topic" in handoff.priority_reasons, handoff.priority_reasons
