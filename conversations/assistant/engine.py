@@ -801,7 +801,7 @@ class Assistant:
     def _unlisted(self, text: str, ranked: list, answer: KBAnswer | None, lang: str) -> tuple[str, tuple] | None:
         """(the name, (article, confidence, passage, similarity)) when the question names something no article has
         (`_unwritten_names`) and the article answering it, or ranked first near the threshold (NAMED_SHARE), has a
-        passage listing what is accepted or offered by name (A_LIST); else None."""
+        passage listing what is accepted or offered by name (`_A_LIST`); else None."""
         names = [n for n in _unwritten_names(text, lang) if not self.knowledge.articles_naming(n)]
         if not names:
             return None
@@ -811,7 +811,7 @@ class Assistant:
             a, conf = ranked[0][0], ranked[0][1]
             if conf < self.kb_threshold * NAMED_SHARE:
                 return None
-        passage = self.knowledge.passage_where(a, lang, A_LIST.search, as_written=True)
+        passage = self.knowledge.passage_where(a, lang, _A_LIST.search, as_written=True)
         return None if passage is None else (names[0], (a, max(conf, self.kb_threshold), passage, 0.0))
 
     def _detail_not_given(self, text: str, answer: KBAnswer, lang: str) -> str:
@@ -1163,11 +1163,20 @@ def _names_something(text: str) -> bool:
 
 # A passage listing what is accepted or offered by name: three names or more of a few words each, between commas
 # ("Visa, Mastercard, American Express, PayPal, Bizum and Apple Pay"), as written
-A_LIST = re.compile(r"(?:\b[A-ZÀ-ÖØ-Þ]\w*(?: \w+){0,2}, ){2,}[A-ZÀ-ÖØ-Þ]")
+_A_LIST = re.compile(r"(?:\b[A-ZÀ-ÖØ-Þ]\w*(?: \w+){0,2}, ){2,}[A-ZÀ-ÖØ-Þ]")
 # A name given for oneself is no name of a thing asked about ("Hi, I'm Maria, can I pay with…")
 _INTRODUCED = re.compile(r"(?:\bi'?m|\bi\s+am|\bname\s+is|\bsoy|\bllamo|\bje\s+suis|\bappelle|\bich\s+bin|\bhei(?:ss|ß)e"
                          r"|\bsou|\bchamo(?:-me)?|\bhola|\bhi|\bhello|\bbonjour|\bhallo|\bol[aá])[\s,]+$", re.IGNORECASE)
 _NOT_NAMES = frozenset({"OK", "FAQ", "AI", "XS", "XL", "XXL", "I"})
+# days and months are no names of things ("Do you deliver in December?"), in the five languages
+_WHEN_NAMES = re.compile(
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|october"
+    r"|november|december|christmas|easter|lunes|martes|miercoles|jueves|viernes|sabado|domingo|enero|febrero|marzo|abril"
+    r"|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|navidad|lundi|mardi|mercredi|jeudi|vendredi"
+    r"|samedi|dimanche|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|noel"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|januar|februar|marz|juni|juli|oktober|dezember"
+    r"|weihnachten|segunda|terca|quarta|quinta|sexta|janeiro|fevereiro|marco|maio|junho|julho|agosto|setembro|outubro"
+    r"|novembro|dezembro|natal")
 
 
 # "in", "at", "to" a place, in the five languages: what a name after it is ("a store in Barcelona")
@@ -1190,7 +1199,8 @@ def _unwritten_names(text: str, lang: str, *, located: bool = False) -> list[str
             if run:
                 name, before = sentence[run[0].start():run[-1].end()], sentence[:run[0].start()]
                 german_noun = lang == "de" and len(run) == 1 and not name.isupper() and not located
-                if not (german_noun or name in _NOT_NAMES or places_named(name) or _INTRODUCED.search(before)
+                if not (german_noun or name in _NOT_NAMES or _WHEN_NAMES.fullmatch(normalize(name)) or places_named(name)
+                        or _INTRODUCED.search(before)
                         or (located and not _AT.search(before))):
                     names.append(name)
             run = [word] if word is not None and word.group()[:1].isupper() else []
