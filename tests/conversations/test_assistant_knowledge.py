@@ -393,8 +393,8 @@ def test_a_name_the_list_of_what_is_accepted_lacks_is_said_to_be_missing(questio
     ("¿Tenéis tienda en Barcelona?", "No veo Barcelona en nuestros artículos de ayuda.", "Nuestra tienda de Madrid"),
     ("Do you have a store in Barcelona?", "I don't see Barcelona in our help articles.", "Our Madrid store"),
     ("¿Hacéis envíos a Canarias?", "No veo Canarias en nuestros artículos de ayuda.", "España y Portugal"),
-    # a place the articles have is no missing one
-    ("Is there a shop in Lisbon?", "", "Our Lisbon store")])
+    # a place the articles have is no missing one, nor is a month
+    ("Is there a shop in Lisbon?", "", "Our Lisbon store"), ("Is the Madrid store open in December?", "", "Our Madrid")])
 def test_a_place_the_articles_do_not_have_is_said_to_be_missing(question, said, quoted) -> None:
     """Trial of 4 Dec: "¿Tenéis tienda en Barcelona?" got the store pickup, "¿Hacéis envíos a Canarias?" the same-day
     dispatch, as if the shop were there; now said to be missing, with the passage naming the places it has."""
