@@ -80,6 +80,7 @@ GLOSS_BELOW = 2.0
 FOLLOW_PARTS = 2  # a long message's last questions looked up on their own
 PLACE_SHARE = 0.6  # an article this near the threshold answers a question naming a country it alone of the first three names
 NAMED_SHARE = 0.8  # an article this near the threshold answers when it alone of the first two names the place asked of
+NAMED_ALONE = 0.6  # ... and this near it when it is the only article naming what the question names ("Bizum")
 MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of at most this many
 # ... looked up only when a second article already ranks this close to answering the whole message: a second
 # question about another article pulls it up (demo shop: 0.18-0.21 at its threshold 0.28; one topic asked twice, 0.13)
@@ -526,12 +527,14 @@ class Assistant:
             answer = self._each_question_answered(text, lang) or answer
         if answer is not None and not answer.also:
             answer = self._each_part_quoted(answer, text, lang)
-        if not smalltalk and topic is None and ranked and (unlisted := self._unlisted(text, ranked, answer, lang)):
+        if not smalltalk and topic is None and ranked and (answer is None or not answer.also) and (
+                unlisted := self._unlisted(text, ranked, answer, lang)):
             # "Can I pay with Google Pay?" was handed off and "Posso pagar com MB Way?" got Klarna's instalments: a
             # name no article has, asked of an article listing what is accepted, gets that list, said to lack it
             name, (a, conf, p, _) = unlisted
             answer = self._answer(a, conf, p, kb_emb, lang)
-            answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
+            if name:
+                answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
         elif not smalltalk and answer is not None and (where := self._unwritten_place(text, answer, lang)):
             # "¿Tenéis tienda en Barcelona?" got the store pickup, "¿Hacéis envíos a Canarias?" the same-day dispatch,
             # as if the shop were there (trial of 4 Dec): said to be missing, with the passage naming the places it has
@@ -748,14 +751,33 @@ class Assistant:
         it alone of the two names it ("Habt ihr ein Geschäft in Lissabon?": the stores, 0.93 of the threshold, were
         handed off; "Do you have a shop in Lisbon?" too). None otherwise: a name both articles have decides nothing."""
         names = [w for w in _capitalised(text) if len(w) > 3]
-        if not names or not ranked or ranked[0][1] < self.kb_threshold * NAMED_SHARE:
+        if not names or not ranked or ranked[0][1] < self.kb_threshold * NAMED_ALONE:
             return None
         naming = self.knowledge.articles_naming(" ".join(names))
+        if naming == {ranked[0][0]} and ranked[0][1] < self.kb_threshold * NAMED_SHARE:
+            # the one article naming it, further below the threshold ("Do you accept Bizum?": 0.76 of it, handed off:
+            # trial of 4 Dec), quoting the passage that names it
+            a, conf, p, sim = ranked[0]
+            return a, conf, self._passage_naming(a, names, self.knowledge.language_of(p) or "en") or p, sim
+        if ranked[0][1] < self.kb_threshold * NAMED_SHARE:
+            return None
         if ranked[0][0] in naming and (len(ranked) < 2 or ranked[1][0] not in naming):
-            return ranked[0]
+            a, conf, p, sim = ranked[0]  # ("Kann ich mit Bizum zahlen?" quoted Klarna's instalments)
+            return a, conf, self._passage_naming(a, names, self.knowledge.language_of(p) or "en") or p, sim
         if len(ranked) < 2 or ranked[1][1] < self.kb_threshold * NAMED_SHARE:
             return None
         return ranked[1] if ranked[1][0] in naming and ranked[0][0] not in naming else None
+
+    def _passage_naming(self, article: int, names: Sequence[str], lang: str) -> int | None:
+        """The one body passage of `article` (in `lang` when translated) that names one of `names`, or None when none
+        or several do."""
+        pattern = re.compile(rf"\b(?:{'|'.join(re.escape(normalize(n)) for n in names)})\b")
+        first = self.knowledge.passage_where(article, lang, pattern.search)
+        if first is None:
+            return None
+        again = self.knowledge.passage_where(article, lang, lambda norm: bool(pattern.search(norm)) and norm != normalize(
+            self.knowledge.passages[first]))
+        return first if again is None else None
 
     def _ranked(self, question: str, lang: str, q_emb, m_emb, *, glossed: bool = False) -> list:
         """The articles ranked for `question` as a message is answered: the knowledge base's score, then the place
@@ -801,7 +823,8 @@ class Assistant:
     def _unlisted(self, text: str, ranked: list, answer: KBAnswer | None, lang: str) -> tuple[str, tuple] | None:
         """(the name, (article, confidence, passage, similarity)) when the question names something no article has
         (`_unwritten_names`) and the article answering it, or ranked first near the threshold (NAMED_SHARE), has a
-        passage listing what is accepted or offered by name (`_A_LIST`); else None."""
+        passage listing what is accepted or offered by name (`_A_LIST`); the name "" when it is a short form of one
+        the list has ("Amex"); else None."""
         names = [n for n in _unwritten_names(text, lang) if not self.knowledge.articles_naming(n)]
         if not names:
             return None
@@ -812,7 +835,13 @@ class Assistant:
             if conf < self.kb_threshold * NAMED_SHARE:
                 return None
         passage = self.knowledge.passage_where(a, lang, _A_LIST.search, as_written=True)
-        return None if passage is None else (names[0], (a, max(conf, self.kb_threshold), passage, 0.0))
+        if passage is None:
+            return None
+        # (a short form of a name the list has is no missing name: "Amex" is American Express, trial of 4 Dec)
+        listed = re.findall(r"[A-ZÀ-ÖØ-Þ][\w&]*(?: [A-ZÀ-ÖØ-Þ][\w&]*)*", self.knowledge.passages[passage])
+        missing = [n for n in names if not any(_shortens(n, full) for full in listed)]
+        # (every name a short form of one listed: the list answers, with nothing said missing)
+        return missing[0] if missing else "", (a, max(conf, self.kb_threshold), passage, 0.0)
 
     def _detail_not_given(self, text: str, answer: KBAnswer, lang: str) -> str:
         """The phrase saying the articles lack what the question asks, when it asks a price or a length of time (not
@@ -1205,6 +1234,24 @@ def _unwritten_names(text: str, lang: str, *, located: bool = False) -> list[str
                     names.append(name)
             run = [word] if word is not None and word.group()[:1].isupper() else []
     return names
+
+
+def _shortens(name: str, full: str) -> bool:
+    """Whether `name` is a short form of `full`: its initials or the beginnings of its words run together ("AE",
+    "Amex" for "American Express"), or `full` itself in other letters."""
+    short, words = name.lower().replace(" ", ""), [w.lower() for w in full.split()]
+    if short == "".join(words):
+        return True
+    if len(words) < 2:
+        return False
+
+    def built(rest: str, i: int) -> bool:  # `rest` made of a beginning of each of words[i:], in order
+        if not rest:
+            return i == len(words)
+        return i < len(words) and any(words[i].startswith(rest[:k]) and built(rest[k:], i + 1)
+                                      for k in range(1, len(rest) + 1))
+
+    return built(short, 0)
 
 
 def _capitalised(text: str) -> list[str]:
