@@ -571,7 +571,9 @@ _SAYS_NAME = (r"(?:(?P<named>my\s+name\s+is|me\s+llamo|je\s+m'appelle|ich\s+heis
               r"|i'?m|i\s+am|soy|je\s+suis|ich\s+bin|sou\s+(?:o|a))\s+(?P<name>[^\W\d_]+)(?:\s+[^\W\d_]+)?")
 # "Hi, I'm Ana", "hello, how are you?", "Hola, ¿qué tal?", "Bonjour, je m'appelle Luc, ça va ?": a greeting
 _GREETING_MORE = re.compile(
-    rf"^(?:(?:{_GREET_WORD})[\s!.,]*)*(?:(?:{_SAYS_NAME})[\s!.,]*)?(?:(?:and\s+|y\s+|et\s+|und\s+|e\s+)?(?:{_HOW_ARE_YOU})[\s!.,?]*)?$")
+    # (and a greeting after the name: "Hi, I'm Tom Jones. Hello!" was handed off as a question: re-trial of 4 Dec)
+    rf"^(?:(?:{_GREET_WORD})[\s!.,]*)*(?:(?:{_SAYS_NAME})[\s!.,]*)?(?:(?:{_GREET_WORD})[\s!.,]*)*"
+    rf"(?:(?:and\s+|y\s+|et\s+|und\s+|e\s+)?(?:{_HOW_ARE_YOU})[\s!.,?]*)?$")
 
 # "are you there?", "tu es là ?", "¿sigues ahí?": the assistant asked whether it is still there (not "is anyone there?",
 # which asks for a person); said to it, it is (trial of 3 Dec: "tu es là ?" got "Je n'ai pas trouvé de réponse…")

@@ -174,7 +174,9 @@ _BOT_QUESTION = re.compile(
     r"|eres|es\s+usted|es|estoy\s+(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
     r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|t'es|t\s+es|t'est|tes|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|est-ce\s+que\s+(?:vous\s+etes|tu\s+es|c'est)|c'est"
     r"|bist\s+du|sind\s+sie|spreche\s+ich\s+mit|rede\s+ich\s+mit|schreibe\s+ich\s+mit|chatte\s+ich\s+mit|ist\s+das"
-    r"|voce\s+e|vc\s+e|e\s+voce|estou\s+(?:falando|conversando)\s+com|falo\s+com|isso\s+e)"
+    r"|voce\s+e|vc\s+e|e\s+voce|estou\s+(?:falando|conversando)\s+com|falo\s+com|isso\s+e"
+    # the plural ("Vocês são um robô?" started a handoff: re-trial of 4 Dec)
+    r"|voces\s+sao|vcs\s+sao|sao\s+voces|sois|ustedes\s+son|son\s+ustedes|seid\s+ihr)"
     rf"{_FILLER}\s+{_BEING}\b"
     r"|^\W*(?:who\s+am\s+i\s+(?:talking|chatting|speaking|writing)|con\s+quien\s+(?:hablo|estoy\s+hablando)"
     r"|a\s+qui\s+(?:je\s+parle|suis-je)|mit\s+wem\s+(?:spreche|schreibe|rede|chatte)|com\s+quem\s+(?:falo|estou\s+falando))\b"

@@ -169,7 +169,8 @@ BOT_QUESTIONS = {
     "es": ["¿Estoy hablando con una máquina?", "¿Eres una persona real?", "¿Es un humano de verdad?"],
     "fr": ["Est-ce que je parle à une machine ?", "Tu es un robot ?", "Est-ce que vous êtes un vrai conseiller ?"],
     "de": ["Spreche ich mit einer Maschine?", "Sind Sie ein echter Mensch?"],
-    "pt": ["Estou falando com uma máquina?", "Você é uma pessoa de verdade?"],
+    "pt": ["Estou falando com uma máquina?", "Você é uma pessoa de verdade?",
+           "Vocês são um robô?"],  # the plural started a handoff (re-trial of 4 Dec)
 }
 
 
@@ -562,3 +563,10 @@ def test_a_complaint_about_a_warranty_claim_is_a_complaint(bot: Assistant) -> No
                                   "Three weeks and still nothing, what is going on with my order?!"])
 def test_angry_words_with_a_question_are_still_frustration(bot: Assistant, text: str) -> None:
     assert bot.analyze(text).frustration.fired, bot.analyze(text).frustration
+
+
+@pytest.mark.parametrize("text", ["Hi, I'm Tom Jones. Hello!", "Hello, my name is Ana Ortiz, hi!", "Hola, soy Lucía. ¡Buenas!"])
+def test_a_greeting_with_a_name_and_another_greeting_is_a_greeting(bot: Assistant, text: str) -> None:
+    """Re-trial of 4 Dec: "Hi, I'm Tom Jones. Hello!" was a question with no answer and started a handoff."""
+    a = bot.analyze(text)
+    assert a.smalltalk == "greeting" and a.answer is None and not a.human_request.fired
