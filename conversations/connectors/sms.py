@@ -1,10 +1,12 @@
 """SMS through Twilio: the messaging webhook in, the Messages API out.
 
-One conversation per number while it is open. Keywords: STOP (and Twilio's synonyms) opts the
+One conversation per number while it is open. Keywords (a courtesy after them ignored): STOP (and Twilio's synonyms, and the senders' own words in five languages) opts the
 number out, so nothing more is sent to it; START opts back in; HELP answers with who we are.
 After a survey, a reply of 1, 2 or 3 is the rating.
 """
 from __future__ import annotations
+
+import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -35,6 +37,17 @@ RATING_REPLIES = {"1": "positive", "2": "neutral", "3": "negative"}
 OPTED_OUT = "sms_opted_out"
 
 
+# A courtesy around a keyword ("Stopp bitte", "1 danke", "BAJA por favor"): still the keyword (both were read as
+# questions and handed to a person: re-trial of 4 Dec)
+_COURTESY = re.compile(r"[\s,.!]+(?:please|pls|thanks|thank\s+you|thx|por\s+favor|gracias|s'il\s+vous\s+pla[iî]t|svp|merci"
+                       r"|bitte|danke(?:\s+sch[oö]n)?|obrigad[oa]|por\s+favor)[\s.!]*$", re.IGNORECASE)
+
+
+def _keyword(body: str) -> str:
+    """The message as a keyword: lower case, its end punctuation and a courtesy after it left out."""
+    return _COURTESY.sub("", body.strip()).lower().strip(" .!")
+
+
 def twiml(text: str = "") -> HttpResponse:
     response = MessagingResponse()
     if text:
@@ -47,13 +60,15 @@ def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
     phone, body, sid = (request.POST.get(k, "").strip() for k in ("From", "Body", "MessageSid"))
     if not phone or not sid:
         return hook_error(400, "malformed", "A Twilio message needs From and MessageSid.")
-    keyword = body.lower().strip(" .!")
+    keyword = _keyword(body)
     contact = selectors.contact_by_phone(workspace=workspace, phone=phone)
     if keyword in STOP_WORDS or keyword in START_WORDS or keyword in STOP_WORDS_OF:
         if contact is not None:
             contact_update_attributes(contact_id=contact.pk, values={OPTED_OUT: keyword not in START_WORDS})
         if keyword in STOP_WORDS_OF:
             return twiml(phrase("sms_opted_out", STOP_WORDS_OF[keyword]))
+        if keyword in STOP_WORDS and body.lower().strip(" .!") != keyword:  # ("STOP please": not Twilio's keyword)
+            return twiml(phrase("sms_opted_out", "en"))
         return twiml()  # Twilio's own opt-out handling answers the sender
     language = HELP_WORDS.get(keyword) or selectors.contact_language(contact=contact, channel=Conversation.Channel.SMS)
     if keyword in HELP_WORDS:

@@ -117,7 +117,10 @@ def test_stop_opts_out_help_answers_and_start_opts_back_in(workspace, client, no
 
 @pytest.mark.parametrize("word, told", [("BAJA", "No recibirás más mensajes"), ("Arrêt", "Vous ne recevrez plus"),
                                         ("ARRET", "Vous ne recevrez plus"), ("STOPP", "Sie erhalten keine SMS mehr"),
-                                        ("parar", "Não vai receber mais mensagens")])
+                                        ("parar", "Não vai receber mais mensagens"),
+                                        # with a courtesy (re-trial of 4 Dec: "Stopp bitte" was a question)
+                                        ("Stopp bitte", "Sie erhalten keine SMS mehr"),
+                                        ("STOP please", "You won't get any more texts")])
 def test_stop_in_the_senders_language_opts_out_and_is_confirmed(workspace, client, no_tasks, twilio_api, deliveries,
                                                                 django_capture_on_commit_callbacks, word, told):
     """Trial of 4 Dec: "BAJA" was read as a question, handed to a person, and the sender texted after it."""
@@ -159,7 +162,7 @@ def test_the_survey_is_answered_by_replying_1_2_or_3(workspace, client, no_tasks
     assert run_deliveries(deliveries) == ["sent"]
     assert "Reply 1" in twilio_api.requests[-1]["form"]["Body"]
 
-    reply = post_sms(client, "1", sid="SM9")
+    reply = post_sms(client, "1 thanks!", sid="SM9")  # (re-trial of 4 Dec: "1 danke" opened a conversation)
     assert "Thanks for your rating" in reply.content.decode()
     survey.refresh_from_db()
     assert (survey.status, survey.rating) == ("answered", "positive")
