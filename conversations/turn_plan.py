@@ -463,7 +463,11 @@ def _no_thanks_to_an_unasked_person(text: str, memory: TurnMemory) -> bool:
 
 # Where a request for a person turns to what it is about: "Necesito hablar con una persona, mi chaqueta llegó rota"
 _REQUEST_AND_MORE = re.compile(r"\s*[,;:.!?]+\s+|\s+(?:and|but|because|as|since|y|pero|porque|ya\s+que|et|mais|car"
-                               r"|parce\s+que|und|aber|weil|denn|e|mas|pois)\s+", re.IGNORECASE)
+                               r"|parce\s+que|und|aber|weil|denn|e|mas|pois"
+                               # what the person is wanted for ("una persona sobre mi pedido NW-10002, llega tarde": the
+                               # summary said "not described yet", re-trial of 4 Dec)
+                               r"|about|regarding|concerning|sobre|acerca\s+de|au\s+sujet\s+de|concernant|à\s+propos\s+de"
+                               r"|wegen|über|bezüglich)\s+", re.IGNORECASE)
 
 
 _COURTESY = re.compile(r"^\W*(?:thanks|thank\s+you|thx|cheers|gracias|merci|danke|obrigad[oa]|please|por\s+favor|bitte"

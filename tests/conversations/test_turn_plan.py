@@ -539,7 +539,10 @@ def test_the_reported_conversation_with_the_real_assistant(bot):
 
 @pytest.mark.parametrize("text", ["Necesito hablar con una persona, mi chaqueta llegó rota",
                                   "I want to talk to a person because my order arrived damaged",
-                                  "Je veux parler à un conseiller. Mon colis est arrivé abîmé."])
+                                  "Je veux parler à un conseiller. Mon colis est arrivé abîmé.",
+                                  # what the person is wanted for (re-trial of 4 Dec, by email)
+                                  "Hola, quiero hablar con una persona sobre mi pedido NW-10002, llega tarde.",
+                                  "I need to speak to someone about my damaged tent"])
 def test_a_request_for_a_person_that_says_what_is_wrong_is_the_problem_the_agent_reads(bot, text):
     # re-trial of 4 Dec: the summary of "Necesito hablar con una persona, mi chaqueta llegó rota" read "Problem: not
     # described yet"

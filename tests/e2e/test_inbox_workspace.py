@@ -483,6 +483,8 @@ def test_handoffs_that_arrive_together_are_one_toast_that_counts_them(live_stack
     assert box["x"] >= listed["x"] + listed["width"], (box, listed)
     reply_box = page.get_by_test_id("reply-input").bounding_box()
     assert not reply_box or box["x"] >= reply_box["x"] + reply_box["width"], (box, reply_box)
+    text = toast.locator(".toast__text").bounding_box()  # (beside its button, the text was 95 px wide: re-trial)
+    assert text["width"] > 0.6 * box["width"], (text, box)
     # an urgent one among them is the one the toast names and opens (re-trial of 3 Dec: "Latest: … Normal")
     dora = factories.ContactFactory(workspace=workspace, name="Dora")
     request_handoff(factories.ConversationFactory(workspace=workspace, contact=dora), priority="urgent",
