@@ -95,7 +95,11 @@ _QUESTION_OPENERS = (
     r"|qu[eé]|c[oó]mo|cu[aá]ndo|d[oó]nde|cu[aá]l|cu[aá]nt[oa]s?|puedo|puede|se puede|hay|quel|quelle|comment|quand|o[uù]"
     r"|combien|est-ce|puis-je|was|wie|wann|wo|welche[rs]?|kann|k[oö]nnen|gibt|o que|qual|quanto|posso|pode|tem"
     # "is it…" in each language ("Como faço a devolução e é grátis para Portugal?" lost its price: trial of 4 Dec)
-    r"|é|es|est|ist)\b")
+    r"|é|es|est|ist"
+    # a shop's verbs that open a question of their own ("¿Puedo pagar con Mastercard y enviáis a Noruega?" lost its
+    # second half: re-trial of 4 Dec)
+    r"|envi[aá]is|env[ií]an|hac[eé]is|ten[eé]is|acept[aá]is|aceptan|livrez|acceptez|liefert\s+ihr|akzeptiert\s+ihr"
+    r"|enviam|aceitam|entregam)\b")
 _AND_ASKS = re.compile(r",?\s+(?:and|y|e|et|und)\s+(?=" + _QUESTION_OPENERS + ")", re.IGNORECASE)
 # a sentence that asks without a question mark: "how long do i have", "and what about customs"
 _ASKS_UNMARKED = re.compile(r"^\W*(?:(?:and|y|e|et|und)\s+)?" + _QUESTION_OPENERS, re.IGNORECASE)
