@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from conversations.assistant.phrases import phrase
+from conversations.assistant.phrases import phrase, rating_word
 from conversations.assistant.text import LANGUAGES
 from csat import selectors, services
 from csat.models import Survey
@@ -66,17 +66,12 @@ PAGE_WORDS = ("invalid_title", "invalid_text", "closed_title", "closed_text", "a
               "confirm", "add", "send_rating", "not_right", "or", "commented", "thanks", "send_comment")
 
 
-def rating_label(rating: str, language: str) -> str:
-    """"Buena" for "positive" in Spanish: the rating's word, without its emoji."""
-    return phrase(f"csat_{rating}", language).split(" ", 1)[-1] if rating in Survey.OPTIONS else ""
-
-
 def _link_page(request, state: str, *, survey: Survey | None = None, rating: str = "", token: str = "",
                error: str = "", status: int = 200) -> HttpResponse:
     """The page in the conversation's language (the browser's when the link names no survey)."""
     language = (survey.conversation.language if survey else "") or \
         primary_language(request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]) or "en"
-    label = rating_label(rating, language)
+    label = rating_word(rating, language) if rating in Survey.OPTIONS else ""
     context = {
         "state": state,
         "language": language if language in LANGUAGES else "en",

@@ -457,16 +457,8 @@ class Assistant:
                 kb_emb = self.encoder.encode_one(kb_text)
             kb_m_emb = self._kb_multilingual(text, m_emb, ml_encoder)
             ranked = self.knowledge.score(kb_text, kb_emb, kb_m_emb, lang)
-            unsure = not ranked or ranked[0][1] < self.kb_threshold * GLOSS_BELOW
-            if (lang != "en" and self.encoder is not None and unsure
-                    and not (smalltalk or human.fired) and (glossed := in_english(text, lang))):
-                # "¿Cuál es su política de devoluciones?" found nothing very sure: its shop words in English, for MiniLM
-                # (glossary.py), against the multilingual reading of the message as written (KnowledgeIndex.score);
-                # only then, so that the second MiniLM pass costs nothing to a question already answered
-                glossed_emb = self.encoder.encode_one(glossed)
-                again = self.knowledge.score(glossed, glossed_emb, kb_m_emb, lang, glossed=True)
-                if again and (not ranked or again[0][1] > ranked[0][1]):
-                    ranked, kb_text, kb_emb = again, glossed, glossed_emb
+            if not (smalltalk or human.fired) and (glossed := self._read_in_english(text, lang, ranked, kb_m_emb)):
+                ranked, kb_text, kb_emb = glossed
             if not smalltalk:
                 # "do you ship to Austria?": no article names Austria; the one that names the EU answers (not the
                 # list of the countries outside it, which reads as "no": trial of 4 Dec)
@@ -538,7 +530,7 @@ class Assistant:
             name, (a, conf, p, _) = unlisted
             answer = self._answer(a, conf, p, kb_emb, lang)
             if name:
-                answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
+                answer = _said_first(answer, phrase("name_not_listed", lang, name=name))
         elif not smalltalk and answer is not None and (where := self._unwritten_place(text, answer, lang)):
             # "¿Tenéis tienda en Barcelona?" got the store pickup, "¿Hacéis envíos a Canarias?" the same-day dispatch,
             # as if the shop were there (trial of 4 Dec): said to be missing, with the passage naming the places it has
@@ -546,18 +538,18 @@ class Assistant:
             if p is not None:
                 answer = self._answer(self.knowledge.article_ids.index(answer.article_id), answer.confidence, p, kb_emb,
                                       lang)
-            answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
+            answer = _said_first(answer, phrase("name_not_listed", lang, name=name))
         elif not smalltalk and answer is not None and not answer.also and (missing := self._detail_not_given(
                 text, answer, lang)):
             # "How much does shipping to the UK cost?" got the countries served and their delivery time, and no word
             # on the price the articles do not give (trial of 4 Dec)
-            answer = replace(answer, text=f"{phrase(missing, lang)} {answer.text}")
+            answer = _said_first(answer, phrase(missing, lang))
         elif answer is not None and (place := self._not_listed(text, answer)):
             # "Do you ship to Canada?" got the list of the countries served and never a word on Canada (trial of 4 Dec)
-            answer = replace(answer, text=f"{phrase('place_not_listed', lang, place=place)} {answer.text}")
+            answer = _said_first(answer, phrase("place_not_listed", lang, place=place))
         elif answer is not None and history and (name := self._asked_of_an_unwritten_name(text, history, lang)):
             # "et à Paris ?" after the stores' hours got the hours of Madrid and Lisbon, as if they were Paris's
-            answer = replace(answer, text=f"{phrase('name_not_listed', lang, name=name)} {answer.text}")
+            answer = _said_first(answer, phrase("name_not_listed", lang, name=name))
         # (said again, "I need help" is still vague: the repetition alone is no upset; turn_plan brings in a person)
         upset = complaint.fired or anger.fired or dissatisfied.fired
         if answer is None and not smalltalk and topic is None and not human.fired and not upset:
@@ -776,22 +768,29 @@ class Assistant:
         """The one body passage of `article` (in `lang` when translated) that names one of `names`, or None when none
         or several do."""
         pattern = re.compile(rf"\b(?:{'|'.join(re.escape(normalize(n)) for n in names)})\b")
-        first = self.knowledge.passage_where(article, lang, pattern.search)
-        if first is None:
+        naming = self.knowledge.passages_where(article, lang, pattern.search)
+        return naming[0] if len(naming) == 1 else None
+
+    def _read_in_english(self, text: str, lang: str, ranked: list, m_emb) -> tuple[list, str, np.ndarray] | None:
+        """(ranking, text, MiniLM vector) of `text` with its shop words in English (glossary.py), when a question not in
+        English found nothing very sure (GLOSS_BELOW) and that reading, against the multilingual reading of the text as
+        written (KnowledgeIndex.score), is surer; else None. Only then, so that the second MiniLM pass costs nothing
+        to a question already answered ("¿Cuál es su política de devoluciones?")."""
+        if lang == "en" or self.encoder is None or (ranked and ranked[0][1] >= self.kb_threshold * GLOSS_BELOW):
             return None
-        again = self.knowledge.passage_where(article, lang, lambda norm: bool(pattern.search(norm)) and norm != normalize(
-            self.knowledge.passages[first]))
-        return first if again is None else None
+        english = in_english(text, lang)
+        if not english:
+            return None
+        english_emb = self.encoder.encode_one(english)
+        again = self.knowledge.score(english, english_emb, m_emb, lang, glossed=True)
+        return (again, english, english_emb) if again and (not ranked or again[0][1] > ranked[0][1]) else None
 
     def _ranked(self, question: str, lang: str, q_emb, m_emb, *, glossed: bool = False) -> list:
         """The articles ranked for `question` as a message is answered: the knowledge base's score, then the place
         rules (`_by_place`). `glossed`: as a message is, read again with its shop words in English when unsure."""
         ranked = self.knowledge.score(question, q_emb, m_emb, lang)
-        if glossed and lang != "en" and self.encoder is not None and (
-                not ranked or ranked[0][1] < self.kb_threshold * GLOSS_BELOW) and (english := in_english(question, lang)):
-            again = self.knowledge.score(english, self.encoder.encode_one(english), m_emb, lang, glossed=True)
-            if again and (not ranked or again[0][1] > ranked[0][1]):
-                ranked = again
+        if glossed and (again := self._read_in_english(question, lang, ranked, m_emb)):
+            ranked = again[0]
         return self._by_place(question, question, ranked, lang, q_emb, m_emb)
 
     def _by_place(self, text: str, kb_text: str, ranked: list, lang: str, q_emb, m_emb) -> list:
@@ -1020,7 +1019,7 @@ class Assistant:
                 continue
             if a not in found:
                 answer = self._answer(a, conf, p, q_emb, lang)
-                found[a] = replace(answer, text=f"{said} {answer.text}") if said else answer
+                found[a] = _said_first(answer, said) if said else answer
         if len(found) < 2:
             return None
         first, *rest = found.values()
@@ -1251,6 +1250,11 @@ def _unwritten_names(text: str, lang: str, *, located: bool = False) -> list[str
                     names.append(name)
             run = [word] if word is not None and word.group()[:1].isupper() else []
     return names
+
+
+def _said_first(answer: KBAnswer, words: str) -> KBAnswer:
+    """`answer` with `words` before it ("I don't see Google Pay in our help articles. This is what they say: …")."""
+    return replace(answer, text=f"{words} {answer.text}")
 
 
 def _shortens(name: str, full: str) -> bool:

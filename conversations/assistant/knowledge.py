@@ -385,9 +385,16 @@ class KnowledgeIndex:
                       ) -> int | None:
         """The first body passage of `article`, in `lang` when translated into it, for which `holds` is true of its
         text.normalize'd text (of its text `as_written`); None."""
+        return next(self._passages_where(article, lang, holds, as_written), None)
+
+    def passages_where(self, article: int, lang: str, holds: Callable[[str], bool]) -> list[int]:
+        """Every body passage of `article` `passage_where` would consider, in order, for which `holds` is true."""
+        return list(self._passages_where(article, lang, holds, False))
+
+    def _passages_where(self, article: int, lang: str, holds: Callable[[str], bool], as_written: bool):
         idx = self._in_language(np.flatnonzero(self.passage_article == article), lang)
         read = (lambda text: text) if as_written else normalize
-        return next((int(i) for i in idx if not self.passage_is_title[i] and holds(read(self.passages[int(i)]))), None)
+        return (int(i) for i in idx if not self.passage_is_title[i] and holds(read(self.passages[int(i)])))
 
     def articles_where(self, holds: Callable[[str], bool], *, key: str = "") -> frozenset[int]:
         """The articles with a body passage (as written or translated) for which `holds` is true of its

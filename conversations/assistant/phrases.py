@@ -1100,6 +1100,11 @@ def phrase(key: str, lang: str, **kwargs: object) -> str:
     return string.Formatter().vformat(template, (), _Missing(kwargs))
 
 
+def rating_word(rating: str, language: str) -> str:
+    """A CSAT rating's word without its emoji: "Buena" for "positive" in Spanish; the rating itself if unknown."""
+    return phrase(f"csat_{rating}", language).split(" ", 1)[-1] if f"csat_{rating}" in _PHRASES else rating
+
+
 def waiting_time(minutes: int, language: str) -> str:
     """A queue's expected wait in words: "about 25 minutes", "about 4 hours" (not "about 215 minutes": trial of
     3 Dec), "more than a day"."""

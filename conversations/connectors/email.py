@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from bs4 import BeautifulSoup
 from mailparser_reply import EmailReplyParser
 
-from conversations.assistant.phrases import phrase
+from conversations.assistant.phrases import phrase, rating_word
 from conversations.connectors.common import absolute_links, hook_error, hook_workspace, hmac_sha256_valid
 from conversations.models import ChannelRef, Conversation, Message
 from conversations.services import MissedReplies, channels
@@ -433,9 +433,8 @@ def _render(message: Message, also: Sequence[Message] = ()) -> tuple[str, str]:
 
 
 def csat_options(csat: dict, language: str = "en") -> list[dict]:
-    labels = {r: phrase(f"csat_{r}", language).split(" ", 1)[-1] for r in ("positive", "neutral", "negative")}
     emoji = Survey.EMOJI
     # best first, whatever order the links came back in (PostgreSQL's jsonb orders keys by length)
     links = csat["links"]
     order = [r for r in Survey.OPTIONS if r in links] + [r for r in links if r not in Survey.OPTIONS]
-    return [{"rating": r, "emoji": emoji.get(r, ""), "label": labels.get(r, r), "url": links[r]} for r in order]
+    return [{"rating": r, "emoji": emoji.get(r, ""), "label": rating_word(r, language), "url": links[r]} for r in order]

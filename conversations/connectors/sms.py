@@ -40,7 +40,7 @@ OPTED_OUT = "sms_opted_out"
 # A courtesy around a keyword ("Stopp bitte", "1 danke", "BAJA por favor"): still the keyword (both were read as
 # questions and handed to a person: re-trial of 4 Dec)
 _COURTESY = re.compile(r"[\s,.!]+(?:please|pls|thanks|thank\s+you|thx|por\s+favor|gracias|s'il\s+vous\s+pla[iî]t|svp|merci"
-                       r"|bitte|danke(?:\s+sch[oö]n)?|obrigad[oa]|por\s+favor)[\s.!]*$", re.IGNORECASE)
+                       r"|bitte|danke(?:\s+sch[oö]n)?|obrigad[oa])[\s.!]*$", re.IGNORECASE)
 
 
 def _keyword(body: str) -> str:
