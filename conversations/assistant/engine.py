@@ -25,6 +25,7 @@ from .places import (ABROAD, ALL_PLACES, abroad, as_written, in_the_eu, member_s
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
+from .things import asked_thing, covered_by
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
 logger = logging.getLogger(__name__)
@@ -523,6 +524,7 @@ class Assistant:
             answer = self._each_question_answered(text, lang) or answer
         if answer is not None and not answer.also:
             answer = self._each_part_quoted(answer, text, lang)
+        uncovered = None
         if not smalltalk and topic is None and ranked and (answer is None or not answer.also) and (
                 unlisted := self._unlisted(text, ranked, answer, lang)):
             # "Can I pay with Google Pay?" was handed off and "Posso pagar com MB Way?" got Klarna's instalments: a
@@ -531,6 +533,16 @@ class Assistant:
             answer = self._answer(a, conf, p, kb_emb, lang)
             if name:
                 answer = _said_first(answer, phrase("name_not_listed", lang, name=name))
+        elif not smalltalk and topic is None and ranked and (answer is None or not answer.also) and (
+                uncovered := self._thing_not_covered(text, ranked, answer, lang)):
+            # "do you sell bicycles?" got the gift cards, "Can I change the delivery address?" the size and colour
+            # change, "Can I pay by bank transfer?" was handed off (trial of 4 Dec): the thing asked about, said to be
+            # missing from the articles, with the list of what there is; not answered when no article mentions it
+            unmentioned, listing, answered = uncovered
+            if listing is not None:
+                a, conf, p, _ = listing
+                answer = self._answer(a, conf, p, kb_emb, lang)
+            answer = _said_first(answer, phrase("thing_not_mentioned", lang, thing=unmentioned)) if answered else None
         elif not smalltalk and answer is not None and (where := self._unwritten_place(text, answer, lang)):
             # "¿Tenéis tienda en Barcelona?" got the store pickup, "¿Hacéis envíos a Canarias?" the same-day dispatch,
             # as if the shop were there (trial of 4 Dec): said to be missing, with the passage naming the places it has
@@ -563,6 +575,8 @@ class Assistant:
             oos = Signal(round(1 - conf, 4), False, f"small talk: {smalltalk}")
         elif self.knowledge.empty:
             oos = Signal(1.0, True, "the knowledge base is empty")
+        elif uncovered:
+            oos = Signal(round(1 - conf, 4), True, f"no article mentions {uncovered[0]!r}")
         else:
             oos = Signal(round(1 - conf, 4), True,
                          f"best article confidence {conf:.2f} is below the threshold {self.kb_threshold:.2f}")
@@ -845,6 +859,40 @@ class Assistant:
         missing = [n for n in names if not any(_shortens(n, full) for full in listed)]
         # (every name a short form of one listed: the list answers, with nothing said missing)
         return missing[0] if missing else "", (a, max(conf, self.kb_threshold), passage, 0.0)
+
+    def _thing_not_covered(self, text: str, ranked: list, answer: KBAnswer | None, lang: str
+                           ) -> tuple[str, tuple | None, bool] | None:
+        """(the thing asked about as written, the (article, confidence, passage, similarity) of a passage listing
+        what there is or None, whether to answer at all) when the question asks about a thing after a verb of
+        paying, selling or changing (things.asked_thing: "bank transfer", "bicycles") that the article answering it,
+        or ranked first near the threshold (NAMED_SHARE), does not mention in any language; None when it does, when
+        the article has no text in the visitor's language to compare with, and when nothing answers and no article
+        lists what there is."""
+        thing, kind = asked_thing(text, lang)
+        if not thing:
+            return None
+        if answer is not None:
+            a, conf = self.knowledge.article_ids.index(answer.article_id), answer.confidence
+        else:
+            a, conf = ranked[0][0], ranked[0][1]
+            if conf < self.kb_threshold * NAMED_SHARE:
+                return None
+        if not self.knowledge.reads_in(a, lang) or covered_by(thing, self.knowledge.vocabulary(a), lang):
+            return None
+        listing = self.knowledge.passage_where(a, lang, _A_LIST.search, as_written=True)
+        if listing is not None:
+            return thing, (a, max(conf, self.kb_threshold), listing, 0.0), True
+        # (something sold that the answer does not name is not what it answers: "do you sell bicycles?", the gift
+        # cards; a payment or a change it does not name is, when some article names the thing: "Can I change the
+        # delivery address?", the order changes)
+        if answer is None:
+            return None
+        return thing, None, kind != "sell" and self._mentioned_anywhere(thing, lang)
+
+    def _mentioned_anywhere(self, thing: str, lang: str) -> bool:
+        """Whether an article with text in the visitor's language mentions `thing`."""
+        return any(self.knowledge.reads_in(a, lang) and covered_by(thing, self.knowledge.vocabulary(a), lang)
+                   for a in range(len(self.knowledge.article_ids)))
 
     def _detail_not_given(self, text: str, answer: KBAnswer, lang: str) -> str:
         """The phrase saying the articles lack what the question asks, when it asks a price or a length of time (not

@@ -381,6 +381,23 @@ class KnowledgeIndex:
         return {int(self.passage_article[i]) for i, passage in enumerate(self.passages)
                 if int(self.passage_article[i]) < len(self.article_ids) and pattern.search(normalize(passage))}
 
+    def vocabulary(self, article: int) -> frozenset[str]:
+        """The words of `article` (normalized): its title, example questions and body, as written and translated;
+        worked out once per index."""
+        cache = self.__dict__.setdefault("_vocabulary", {})
+        if article not in cache:
+            cache[article] = frozenset(w for i in np.flatnonzero(self.passage_article == article)
+                                       for w in words(self.passages[int(i)]))
+        return cache[article]
+
+    def reads_in(self, article: int, lang: str) -> bool:
+        """Whether `article` has text in `lang`: a translation into it, or as written (taken as English, the
+        language articles are written in when not translated)."""
+        if lang == "en":
+            return True
+        langs = getattr(self, "passage_lang", None)
+        return langs is not None and bool((langs[self.passage_article == article] == lang).any())
+
     def passage_where(self, article: int, lang: str, holds: Callable[[str], bool], *, as_written: bool = False
                       ) -> int | None:
         """The first body passage of `article`, in `lang` when translated into it, for which `holds` is true of its

@@ -464,6 +464,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Wie lange das dauert, steht nicht in unseren Hilfeartikeln. Das steht dort:",
         "pt": "Os nossos artigos de ajuda não dizem quanto tempo isso demora. Eis o que dizem:",
     },
+    "thing_not_mentioned": {  # a thing asked about that the article answering does not mention ("bank transfer")
+        "en": "Our help articles don't mention “{thing}”. This is what they say:",
+        "es": "Nuestros artículos de ayuda no mencionan «{thing}». Esto es lo que dicen:",
+        "fr": "Nos articles d'aide ne mentionnent pas « {thing} ». Voici ce qu'ils disent :",
+        "de": "„{thing}“ wird in unseren Hilfeartikeln nicht erwähnt. Das steht dort:",
+        "pt": "Os nossos artigos de ajuda não mencionam «{thing}». Eis o que dizem:",
+    },
     "name_not_listed": {  # a follow-up asks the question before of a name no article has ("et à Paris ?")
         "en": "I don't see {name} in our help articles. This is what they say:",
         "es": "No veo {name} en nuestros artículos de ayuda. Esto es lo que dicen:",

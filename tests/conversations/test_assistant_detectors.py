@@ -262,7 +262,7 @@ def test_every_phrase_in_every_language(lang: str) -> None:
     for key in KEYS:
         text = phrase(key, lang, minutes=5, hours=3, wait=waiting_time(5, lang), position=2, title="Returns", label="the code", phone="+34 910 000 000",
                       when="today at 09:00", time="09:00", day="Monday", email="pat@example.com",
-                      question="Do you ship to the Canary Islands?", rating="👍", comment="Fast", place="Canada", name="Paris",
+                      question="Do you ship to the Canary Islands?", rating="👍", comment="Fast", place="Canada", name="Paris", thing="bank transfer",
                       workspace="Northwind")
         assert text and "{" not in text
     assert "5" in phrase("handoff_queued", lang, wait=waiting_time(5, lang), position=2)

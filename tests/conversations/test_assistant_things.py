@@ -1,0 +1,32 @@
+"""The thing a question asks about after a verb of paying, selling or changing, and whether an article's words cover
+it (assistant/things.py): pure, no database."""
+import pytest
+
+from conversations.assistant.things import asked_thing, covered_by
+
+
+@pytest.mark.parametrize("text, lang, thing, kind", [
+    ("Can I pay by bank transfer?", "en", "bank transfer", "pay"),
+    ("Do you accept cash on delivery?", "en", "cash", "pay"),
+    ("do you sell bicycles?", "en", "bicycles", "sell"),
+    ("Can I change the delivery address of my order?", "en", "delivery address", "change"),
+    ("¿Puedo cambiar la dirección de entrega?", "es", "dirección de entrega", "change"),
+    ("Puis-je changer l'adresse de livraison ?", "fr", "adresse de livraison", "change"),
+    ("Kann ich die Lieferadresse noch ändern?", "de", "Lieferadresse", "change"),
+    ("Kann ich mit Überweisung bezahlen?", "de", "Überweisung", "pay"),
+    ("Posso pagar com cartão de débito?", "pt", "cartão de débito", "pay"),
+    ("Vendem bicicletas?", "pt", "bicicletas", "sell"),
+    # nothing after the verb but a word of no content, or no such verb: no thing
+    ("Can I change it?", "en", "", ""), ("How long does shipping take?", "en", "", ""),
+    ("I want to exchange my boots", "en", "", "")])
+def test_the_thing_asked_about_is_read_after_its_verb_as_written(text, lang, thing, kind) -> None:
+    assert asked_thing(text, lang) == (thing, kind)
+
+
+@pytest.mark.parametrize("thing, vocabulary, lang, covered", [
+    ("color", {"size", "colour"}, "en", True), ("jacket", {"jackets"}, "en", True),
+    ("instalment", {"instalments"}, "en", True), ("credit card", {"card", "charged"}, "en", True),
+    ("Lieferadresse", {"adresse"}, "de", True), ("bank transfer", {"visa", "paypal", "bizum"}, "en", False),
+    ("bicycles", {"gift", "cards", "vouchers"}, "en", False)])
+def test_a_thing_is_covered_by_an_article_naming_it_in_another_spelling_or_number(thing, vocabulary, lang, covered):
+    assert covered_by(thing, vocabulary, lang) is covered
