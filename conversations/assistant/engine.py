@@ -18,7 +18,7 @@ from .encoder import QUERY_TOKENS, get_encoder, get_multilingual_encoder, in_bac
 from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
-from .knowledge import BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
+from .knowledge import AMOUNT, BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
 from .places import (ABROAD, ALL_PLACES, abroad, as_written, in_the_eu, member_state_of, names_other_countries,
                      names_outside_the_eu, names_place, names_the_eu, part_of_a_member_state, places_named,
                      with_full_names)
@@ -491,6 +491,12 @@ class Assistant:
                     word := self._a_word_on_the_answer(text, history, lang, ranked)) is not None:
                 a, conf, p, word_emb = word
                 answer = self._answer(a, conf, p, word_emb, lang)
+            if not smalltalk and history and (answer is None or _GOES_ON.match(normalize(text))
+                                              or _FOR_AN_AMOUNT.match(normalize(text))) and (
+                    amount := self._an_amount_for_the_answer(text, history, lang)) is not None:
+                # ("¿y para un pedido de 80 euros?" after Klarna found the shipping prices alone)
+                a, conf, p, amount_emb = amount
+                answer = self._answer(a, conf, p, amount_emb, lang)
             if answer is None and declined_clause and not smalltalk and len(clauses.kept.split()) >= 3:
                 # "I do NOT want to talk to a person, just tell me the return window": the refusal drowns the
                 # question in the message's embedding, so the question is also looked up alone
@@ -717,6 +723,24 @@ class Assistant:
             return None
         q_emb, m_emb = self._vectors(text, lang)
         return a, self.kb_threshold, self.knowledge.best_passage_for(a, text, q_emb, lang, m_emb, detail=True), q_emb
+
+    def _an_amount_for_the_answer(self, text: str, history: Sequence[Turn], lang: str) -> tuple | None:
+        """(article, confidence, passage, embedding) for a short question giving an amount right after an answer whose
+        passage sets one ("for an order of 80 euros?" after Klarna's "on orders over 100 euros"): that passage again,
+        to measure the amount against. It found nothing, and was handed off (trial of 4 Dec). None otherwise."""
+        said = normalize(_last_ai_answer(history))
+        if not said or "?" not in text or len(text.split()) > FOLLOW_UP_WORDS + 2 or not AMOUNT.search(normalize(text)):
+            return None
+        before = _question_before(text, history)
+        if not before:
+            return None
+        b_emb, b_m = self._vectors(before, lang)
+        first = self._ranked(before, lang, b_emb, b_m)
+        if not first or first[0][1] < self.kb_threshold:
+            return None
+        a = first[0][0]
+        p = self.knowledge.passage_where(a, lang, lambda norm: norm[:80] in said and bool(AMOUNT.search(norm)))
+        return None if p is None else (a, max(first[0][1], self.kb_threshold), p, b_emb)
 
     def _goes_on_from(self, before: str, question: str, text: str, lang: str) -> bool:
         """Whether `question`, the part of `text` after `before`, asks the price or time of what `before` asks: a
@@ -1328,6 +1352,8 @@ def _capitalised(text: str) -> list[str]:
     return [w for w in re.findall(r"[^\W\d_]+", text)[1:] if w[:1].isupper()]
 
 
+# A short question for an amount, asked of the answer before ("for an order of 80 euros?"), normalized
+_FOR_AN_AMOUNT = re.compile(r"^\W*(?:for|para|pour|fur|what about|how about|with|con|com|avec|mit)\b")
 # A follow-up that goes on from the question before ("and…", "y…", "e…", "et…", "und…"), normalized
 _GOES_ON = re.compile(r"^\W*(?:and|also|so|y|e|et|und|auch|tambien|aussi|tambem|ademas)\b")
 
