@@ -940,7 +940,8 @@ class Assistant:
             if part_of_a_member_state(place) and not self._articles_naming_places([place]):
                 state = member_state_of(place)
                 return as_written(text, place), self.knowledge.passage_where(a, lang, lambda n: names_place(n, state))
-        names = [n for n in _unwritten_names(text, lang, located=True) if not self.knowledge.articles_naming(n)]
+        names = [n for n in _unwritten_names(text, lang, located=True) if not self.knowledge.articles_naming(n)
+                 and not self._mentioned_anywhere(n, lang)]  # ("bei Wanderschuhen": "Wanderschuhe")
         if not names:
             return None
         passage = self.knowledge.passage_where(a, lang, lambda text: len(_capitalised(text)) >= 2, as_written=True)

@@ -190,6 +190,11 @@ class TermIndex:
         idf = np.log(1 + (int(counted.sum()) - df + 0.5) / (df + 0.5))  # as BM25: a term most passages hold weighs ~0
         return cls(vocabulary, matrix, idf)
 
+    def held(self, query: str) -> sparse.csr_matrix | None:
+        """(passages x the query's content terms the knowledge base uses): 1 where the passage holds the term."""
+        known = sorted({self.vocabulary[t] for t in content_terms(query) if t in self.vocabulary})
+        return self.matrix[:, known].tocsr() if known else None
+
     def coverage(self, query: str) -> np.ndarray:
         """Per passage, the IDF-weighted share of the query's content terms it contains (0..1).
         A term the knowledge base never uses counts in the total with the highest IDF."""
@@ -358,13 +363,14 @@ class KnowledgeIndex:
                 conf, best_sim, sims = m_conf, m_best, m_sims
                 lead, across = LEAD_WEIGHT_ACROSS, True
         top = np.argsort(-conf)[:5]
-        coverage = self._coverage(query)
+        coverage, held = self._coverage(query), self._held(query)
         asked = asks(query)
         if glossed and not across:  # the demo shop's translated questions, glossed: 115 -> 119 of 151 right passages
-            return [(int(a), float(conf[a]), self._aligned(int(a), self._choose(int(a), sims, coverage, asked, lead, "en"),
-                                                          lang), float(best_sim[a])) for a in top]
-        return [(int(a), float(conf[a]), self._choose(int(a), sims, coverage, asked, lead, lang), float(best_sim[a]))
-                for a in top]
+            return [(int(a), float(conf[a]), self._aligned(int(a), self._choose(int(a), sims, coverage, asked, lead, "en",
+                                                                                held=held), lang), float(best_sim[a]))
+                    for a in top]
+        return [(int(a), float(conf[a]), self._choose(int(a), sims, coverage, asked, lead, lang, held=held),
+                 float(best_sim[a])) for a in top]
 
     def corrected(self, query: str, known: Container[str]) -> str:
         """The query with its typos read as the knowledge base's words (`Spelling`); as given without them."""
@@ -479,9 +485,9 @@ class KnowledgeIndex:
         if lang != "en" and self.emb_multi is not None and multi_emb is not None:
             sims = self.emb_multi @ _unit(multi_emb)
             return self._choose(article, sims, self._coverage(query), asks(query), LEAD_WEIGHT_ACROSS, lang,
-                                detail=detail)
+                                detail=detail, held=self._held(query))
         return self._choose(article, self._similarities(query, query_emb), self._coverage(query), asks(query),
-                            lang=lang, detail=detail)
+                            lang=lang, detail=detail, held=self._held(query))
 
     def body_passages(self, article: int, lang: str) -> int:
         """How many body passages an answer from `article` to a visitor writing in `lang` may quote."""
@@ -539,18 +545,23 @@ class KnowledgeIndex:
         q = l2_rows(self.tfidf.transform([query]))
         return np.asarray((self.lex @ q.T).todense()).ravel()
 
+    def _held(self, query: str):
+        terms = getattr(self, "terms", None)
+        return terms.held(query) if terms is not None else None
+
     def _coverage(self, query: str) -> np.ndarray | None:
         terms = getattr(self, "terms", None)  # indexes built before the passage choice have none
         return terms.coverage(query) if terms is not None else None
 
     def _choose(self, article: int, sims: np.ndarray, coverage: np.ndarray | None,
                 asked: frozenset[str] = frozenset(), lead: float = LEAD_WEIGHT, lang: str = "en", *,
-                detail: bool = False) -> int:
+                detail: bool = False, held=None) -> int:
         """The passage to quote: the question's similarity to each body passage, plus the share of its
         content words the passage holds, plus whether it gives the price or time `asked` for, plus, for the
         opening passage, `lead` x how close the question is to the article's title (a question about the
         subject as a whole gets the article's lead). Only passages in `lang` when the article has that
-        translation, else the article as written."""
+        translation, else the article as written. `held`: which of the question's content terms each passage holds
+        (TermIndex.held), to lead with the one passage naming what the title and the nearest example do not."""
         idx = self._in_language(np.flatnonzero(self.passage_article == article), lang)
         if lang != "en" and idx.size and self.language_of(int(idx[0])) == lang:
             lead = LEAD_WEIGHT  # the question and the passages in one language: as in English, not across
@@ -571,6 +582,14 @@ class KnowledgeIndex:
         if heads.size:
             nearest = int(heads[int(np.argmax(sims[heads]))])
             led = self._passage_answering(nearest, body, heads)
+            if held is not None and body.size >= 2 and led == 0:  # (not over an example's passage with the price)
+                # (the one passage naming what the question names beside the title and the example question nearest
+                # it leads: "e as botas, que tamanho devo escolher?" got the jackets' sizes, the example question on
+                # sizes pointing to the opening passage, where only the boots' passage names boots: trial of 4 Dec)
+                said = np.asarray(held[[int(heads[0]), nearest]].sum(axis=0)).ravel() > 0
+                own = np.flatnonzero(np.asarray(held[body][:, ~said].sum(axis=1)).ravel() > 0)
+                if len(own) == 1:
+                    led = int(own[0])
             # (not to a passage without the price or time asked when another gives it: "Quels sont les délais de
             # livraison en Belgique ?", nearly the title "Délais de livraison", got the same-day dispatch: trial of 4 Dec)
             if giving is None or giving[led] or not giving.any():
