@@ -25,6 +25,7 @@ from .places import (ABROAD, ALL_PLACES, abroad, as_written, in_the_eu, member_s
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
+from .text import words as words_in
 from .things import asked_thing, covered_by
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
@@ -81,6 +82,10 @@ GLOSS_BELOW = 2.0
 FOLLOW_PARTS = 2  # a long message's last questions looked up on their own
 PLACE_SHARE = 0.6  # an article this near the threshold answers a question naming a country it alone of the first three names
 NAMED_SHARE = 0.8  # an article this near the threshold answers when it alone of the first two names the place asked of
+# Set phrases holding a word a topic's keyword may be, meaning something else, normalized: cash on delivery
+# ("contra reembolso", "contre remboursement") is a way of paying, no refund
+_SET_PHRASES = re.compile(r"\bcontra\s*-?\s*reembolso\b|\bcontre[\s-]+remboursement\b")
+LISTING_SHARE = 0.5  # a way of paying asked of another article: the article listing them, ranked this near, answers
 NAMED_ALONE = 0.6  # ... and this near it when it is the only article naming what the question names ("Bizum")
 MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of at most this many
 # ... looked up only when a second article already ranks this close to answering the whole message: a second
@@ -282,7 +287,10 @@ class TopicIndex:
                           f"{how} {nearest[:80]!r} ({s_t:.2f}; closest other request {s_b:.2f})", across)
 
     def _keyword_match(self, norm: str) -> TopicMatch | None:
-        """A topic's keyword in the normalized message, or one typo in a long single-word keyword."""
+        """A topic's keyword in the normalized message, or one typo in a long single-word keyword; not one inside a
+        set phrase that means something else (`_SET_PHRASES`: "pago contra reembolso" is cash on delivery, no
+        refund)."""
+        norm = _SET_PHRASES.sub(" ", norm)
         for i, pats in enumerate(self.keywords):
             for keyword, pat in pats:
                 if pat.search(norm):
@@ -544,11 +552,14 @@ class Assistant:
             # "do you sell bicycles?" got the gift cards, "Can I change the delivery address?" the size and colour
             # change, "Can I pay by bank transfer?" was handed off (trial of 4 Dec): the thing asked about, said to be
             # missing from the articles, with the list of what there is; not answered when no article mentions it
-            unmentioned, listing, answered = uncovered
-            if listing is not None:
-                a, conf, p, _ = listing
+            unmentioned, instead, said = uncovered
+            if instead is not None:
+                a, conf, p, _ = instead
                 answer = self._answer(a, conf, p, kb_emb, lang)
-            answer = _said_first(answer, phrase("thing_not_mentioned", lang, thing=unmentioned)) if answered else None
+            if said:
+                answer = _said_first(answer, phrase(said, lang, thing=unmentioned))
+            elif instead is None:
+                answer = None
         elif not smalltalk and answer is not None and (where := self._unwritten_place(text, answer, lang)):
             # "¿Tenéis tienda en Barcelona?" got the store pickup, "¿Hacéis envíos a Canarias?" the same-day dispatch,
             # as if the shop were there (trial of 4 Dec): said to be missing, with the passage naming the places it has
@@ -581,7 +592,7 @@ class Assistant:
             oos = Signal(round(1 - conf, 4), False, f"small talk: {smalltalk}")
         elif self.knowledge.empty:
             oos = Signal(1.0, True, "the knowledge base is empty")
-        elif uncovered:
+        elif uncovered and not uncovered[1]:
             oos = Signal(round(1 - conf, 4), True, f"no article mentions {uncovered[0]!r}")
         else:
             oos = Signal(round(1 - conf, 4), True,
@@ -885,13 +896,13 @@ class Assistant:
         return missing[0] if missing else "", (a, max(conf, self.kb_threshold), passage, 0.0)
 
     def _thing_not_covered(self, text: str, ranked: list, answer: KBAnswer | None, lang: str
-                           ) -> tuple[str, tuple | None, bool] | None:
-        """(the thing asked about as written, the (article, confidence, passage, similarity) of a passage listing
-        what there is or None, whether to answer at all) when the question asks about a thing after a verb of
-        paying, selling or changing (things.asked_thing: "bank transfer", "bicycles") that the article answering it,
-        or ranked first near the threshold (NAMED_SHARE), does not mention in any language; None when it does, when
-        the article has no text in the visitor's language to compare with, and when nothing answers and no article
-        lists what there is."""
+                           ) -> tuple[str, tuple | None, str] | None:
+        """When the question asks about a thing after a verb of paying, selling or changing (things.asked_thing:
+        "bank transfer", "bicycles") that the article answering it, or ranked first, does not mention in any
+        language: (the thing as written, the (article, confidence, passage, similarity) to answer from instead or
+        None to keep the answer, the phrase to say first or ""); no answer at all when both are empty. None when the
+        article mentions it, has no text in the visitor's language to compare with, or when nothing answers and no
+        other article helps."""
         thing, kind = asked_thing(text, lang)
         if not thing:
             return None
@@ -899,23 +910,73 @@ class Assistant:
             a, conf = self.knowledge.article_ids.index(answer.article_id), answer.confidence
         else:
             a, conf = ranked[0][0], ranked[0][1]
-            if conf < self.kb_threshold * NAMED_SHARE:
-                return None
-        if not self.knowledge.reads_in(a, lang) or covered_by(thing, self.knowledge.vocabulary(a), lang):
+        if not self.knowledge.reads_in(a, lang):
             return None
-        listing = self.knowledge.passage_where(a, lang, _A_LIST.search, as_written=True)
-        if listing is not None:
-            return thing, (a, max(conf, self.kb_threshold), listing, 0.0), True
-        # (something sold that the answer does not name is not what it answers: "do you sell bicycles?", the gift
-        # cards; a payment or a change it does not name is, when some article names the thing: "Can I change the
-        # delivery address?", the order changes)
+        if kind == "sell":
+            return self._sold(thing, a, answer, ranked, lang)
+        if kind == "pay" and self._listing(a, lang) is None and not self._mentions(a, thing, lang, whole=True):
+            # a way of paying asked of an article on something else: the article listing the ways of paying, ranked
+            # near ("do you take credit cards?" got the gift cards, "Can I pay cash in the Madrid store?" the hours)
+            for b, b_conf, *_ in ranked[:3]:
+                if b != a and b_conf >= self.kb_threshold * LISTING_SHARE and self.knowledge.reads_in(b, lang) \
+                        and (listing := self._listing(b, lang)) is not None:
+                    return thing, (b, max(b_conf, self.kb_threshold), listing, 0.0), \
+                        "" if self._mentions(b, thing, lang) else "thing_not_mentioned"
+        if self._mentions(a, thing, lang):
+            # (a way of paying the article's list covers, answered from its other passage: "¿Puedo pagar con tarjeta
+            # de débito?" got Klarna's instalments, read as a yes)
+            listing = self._listing(a, lang)
+            if kind == "pay" and answer is not None and listing is not None and not covered_by(
+                    thing, words_in(answer.passage), lang):
+                return thing, (a, conf, listing, 0.0), ""
+            return None
+        # another article ranked near it that mentions the thing answers ("¿Puedo cambiar el color?" got the returns,
+        # the order changes second)
+        for b, b_conf, *_ in ranked[:3]:
+            if b != a and b_conf >= self.kb_threshold * NAMED_SHARE and self.knowledge.reads_in(b, lang) \
+                    and self._mentions(b, thing, lang) and (passage := self._passage_mentioning(b, thing, lang)) is not None:
+                return thing, (b, max(b_conf, self.kb_threshold), passage, 0.0), ""
+        if conf < self.kb_threshold * NAMED_SHARE:
+            return None
+        if (listing := self._listing(a, lang)) is not None:  # the list of what there is, said to lack it
+            return thing, (a, max(conf, self.kb_threshold), listing, 0.0), "thing_not_mentioned"
         if answer is None:
             return None
-        return thing, None, kind != "sell" and self._mentioned_anywhere(thing, lang)
+        # a change the article on changes does not name is said to be missing over what it says ("Can I change the
+        # delivery address?"); a way of paying too, when some article names it; else no answer
+        said = kind == "change" or self._mentioned_anywhere(thing, lang)
+        return thing, None, "thing_not_mentioned" if said else ""
+
+    def _sold(self, thing: str, a: int, answer: KBAnswer | None, ranked: list, lang: str
+              ) -> tuple[str, tuple | None, str] | None:
+        """`_thing_not_covered` for something asked to be sold ("do you sell tents?"): the first article, answering
+        or ranked, then any, with a passage mentioning it, quoted as such ("Our help articles mention “tents”
+        here: … Tents and backpacks have a lifetime warranty…"); None when the answer is from it; no answer when
+        no article mentions it ("do you sell bicycles?" got the gift cards: trial of 4 Dec)."""
+        confidence = {r[0]: r[1] for r in ranked}
+        for b in dict.fromkeys([a, *(r[0] for r in ranked), *range(len(self.knowledge.article_ids))]):
+            if not self.knowledge.reads_in(b, lang) or (passage := self._passage_mentioning(b, thing, lang)) is None:
+                continue
+            if b == a and answer is not None:
+                return None
+            return thing, (b, max(confidence.get(b, 0.0), self.kb_threshold), passage, 0.0), "thing_mentioned"
+        return None if answer is None else (thing, None, "")
+
+    def _listing(self, article: int, lang: str) -> int | None:
+        """The passage of `article` listing what is accepted or offered by name (`_A_LIST`), or None."""
+        return self.knowledge.passage_where(article, lang, _A_LIST.search, as_written=True)
+
+    def _passage_mentioning(self, article: int, thing: str, lang: str) -> int | None:
+        """The first body passage of `article` (in `lang` when translated) mentioning `thing`, or None."""
+        return self.knowledge.passage_where(article, lang,
+                                            lambda norm: covered_by(thing, re.findall(r"[^\W\d_]+", norm), lang))
+
+    def _mentions(self, article: int, thing: str, lang: str, *, whole: bool = False) -> bool:
+        return covered_by(thing, self.knowledge.vocabulary(article, lang), lang, whole=whole)
 
     def _mentioned_anywhere(self, thing: str, lang: str) -> bool:
         """Whether an article with text in the visitor's language mentions `thing`."""
-        return any(self.knowledge.reads_in(a, lang) and covered_by(thing, self.knowledge.vocabulary(a), lang)
+        return any(self.knowledge.reads_in(a, lang) and self._mentions(a, thing, lang)
                    for a in range(len(self.knowledge.article_ids)))
 
     def _detail_not_given(self, text: str, answer: KBAnswer, lang: str) -> str:
@@ -1297,6 +1358,7 @@ _WHEN_NAMES = re.compile(
     r"|novembro|dezembro|natal")
 
 
+_GERMAN_YOU = frozenset({"Sie", "Ihr", "Ihre", "Ihren", "Ihrem", "Ihrer", "Ihnen", "Euch", "Eure", "Du", "Dein", "Deine"})
 # "in", "at", "to" a place, in the five languages: what a name after it is ("a store in Barcelona")
 _AT = re.compile(r"\b(?:in|at|near|en|a|à|au|aux|em|no|na|nach|bei|im|zu|de)\s+$", re.IGNORECASE)
 
@@ -1314,6 +1376,9 @@ def _unwritten_names(text: str, lang: str, *, located: bool = False) -> list[str
                     not run or not sentence[run[-1].end():word.start()].strip()):
                 run.append(word)
                 continue
+            if run:
+                if lang == "de" and run[0].group() in _GERMAN_YOU:  # ("Akzeptieren Sie Nachnahme?": no "Sie Nachnahme")
+                    run = run[1:]
             if run:
                 name, before = sentence[run[0].start():run[-1].end()], sentence[:run[0].start()]
                 german_noun = lang == "de" and len(run) == 1 and not name.isupper() and not located

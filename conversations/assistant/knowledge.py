@@ -166,6 +166,11 @@ def content_terms(text: str) -> list[str]:
     return _stemmer.stemWords([w for w in words(text) if w not in FUNCTION_WORDS and "'" not in w])
 
 
+_ANY_FUNCTION_WORD = frozenset(w for words_of in FUNCTION_WORDS_OF.values() for w in words_of.split()) | {
+    "para", "com", "con", "por", "pour", "avec", "fur", "mit", "sobre", "sem", "sin", "sans", "ohne", "devo", "debo",
+    "dois", "doi", "soll", "sollt", "kann", "puedo", "posso", "peux", "puis"}
+
+
 @dataclass
 class TermIndex:
     """Which content terms each passage contains, with their IDF over the knowledge base."""
@@ -192,7 +197,8 @@ class TermIndex:
 
     def held(self, query: str) -> sparse.csr_matrix | None:
         """(passages x the query's content terms the knowledge base uses): 1 where the passage holds the term."""
-        known = sorted({self.vocabulary[t] for t in content_terms(query) if t in self.vocabulary})
+        known = sorted({self.vocabulary[t] for t in content_terms(query) if t in self.vocabulary
+                        and t not in _ANY_FUNCTION_WORD})  # ("para" names nothing in Portuguese)
         return self.matrix[:, known].tocsr() if known else None
 
     def coverage(self, query: str) -> np.ndarray:
@@ -387,14 +393,15 @@ class KnowledgeIndex:
         return {int(self.passage_article[i]) for i, passage in enumerate(self.passages)
                 if int(self.passage_article[i]) < len(self.article_ids) and pattern.search(normalize(passage))}
 
-    def vocabulary(self, article: int) -> frozenset[str]:
-        """The words of `article` (normalized): its title, example questions and body, as written and translated;
-        worked out once per index."""
+    def vocabulary(self, article: int, lang: str) -> frozenset[str]:
+        """The words of `article` (normalized) in its translation into `lang`, else as written: its title, example
+        questions and body (not another language's words: Spanish "tiendas" is no Portuguese "tendas"); worked out
+        once per index."""
         cache = self.__dict__.setdefault("_vocabulary", {})
-        if article not in cache:
-            cache[article] = frozenset(w for i in np.flatnonzero(self.passage_article == article)
-                                       for w in words(self.passages[int(i)]))
-        return cache[article]
+        if (article, lang) not in cache:
+            idx = self._in_language(np.flatnonzero(self.passage_article == article), lang)
+            cache[(article, lang)] = frozenset(w for i in idx for w in words(self.passages[int(i)]))
+        return cache[(article, lang)]
 
     def reads_in(self, article: int, lang: str) -> bool:
         """Whether `article` has text in `lang`: a translation into it, or as written (taken as English, the
@@ -582,13 +589,15 @@ class KnowledgeIndex:
         if heads.size:
             nearest = int(heads[int(np.argmax(sims[heads]))])
             led = self._passage_answering(nearest, body, heads)
-            if held is not None and body.size >= 2 and led == 0:  # (not over an example's passage with the price)
+            if held is not None and body.size >= 2:
                 # (the one passage naming what the question names beside the title and the example question nearest
                 # it leads: "e as botas, que tamanho devo escolher?" got the jackets' sizes, the example question on
-                # sizes pointing to the opening passage, where only the boots' passage names boots: trial of 4 Dec)
+                # sizes pointing to the opening passage, where only the boots' passage names boots; "¿Qué talla de
+                # chaqueta me pido?" the boots', by the example question on boots: trial of 4 Dec). Not over a
+                # passage giving the price or time asked where it gives none ("quanto custa o envio para Espanha?")
                 said = np.asarray(held[[int(heads[0]), nearest]].sum(axis=0)).ravel() > 0
                 own = np.flatnonzero(np.asarray(held[body][:, ~said].sum(axis=1)).ravel() > 0)
-                if len(own) == 1:
+                if len(own) == 1 and (giving is None or giving[own[0]] or not giving[led]):
                     led = int(own[0])
             # (not to a passage without the price or time asked when another gives it: "Quels sont les délais de
             # livraison en Belgique ?", nearly the title "Délais de livraison", got the same-day dispatch: trial of 4 Dec)

@@ -471,6 +471,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "„{thing}“ wird in unseren Hilfeartikeln nicht erwähnt. Das steht dort:",
         "pt": "Os nossos artigos de ajuda não mencionam «{thing}». Eis o que dizem:",
     },
+    "thing_mentioned": {  # something asked to be sold that only another article mentions ("do you sell tents?")
+        "en": "Our help articles mention “{thing}” here:",
+        "es": "Nuestros artículos de ayuda mencionan «{thing}» aquí:",
+        "fr": "Nos articles d'aide mentionnent « {thing} » ici :",
+        "de": "„{thing}“ wird in unseren Hilfeartikeln hier erwähnt:",
+        "pt": "Os nossos artigos de ajuda mencionam «{thing}» aqui:",
+    },
     "name_not_listed": {  # a follow-up asks the question before of a name no article has ("et à Paris ?")
         "en": "I don't see {name} in our help articles. This is what they say:",
         "es": "No veo {name} en nuestros artículos de ayuda. Esto es lo que dicen:",

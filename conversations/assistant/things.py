@@ -11,22 +11,26 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz
 
 from .glossary import FUNCTION_WORDS_OF
+from .knowledge import FUNCTION_WORDS
 from .text import strip_accents
 
 # Verbs whose object is the thing asked about, with the words before the object, read on lower-case text without
 # accents: the object follows (`_AFTER`), or in German comes before the verb at the end (`_BEFORE`).
-_DETERMINERS = (r"(?:(?:the|my|a|an|your|our|some|el|la|los|las|mi|mis|un|una|tu|su|le|les|l'|mon|ma|mes|une|des|du"
+_DETERMINERS = (r"(?:(?:the|my|a|an|your|our|some|any|el|la|los|las|mi|mis|un|una|tu|su|le|les|l'|mon|ma|mes|une|des|du"
                 r"|votre|vos|o|os|as|meu|minha|meus|minhas|um|uma|seu|sua|die|den|das|der|dem|meine|meinen|mein|einer"
                 r"|einem|eine|einen|ein|ihre|ihren)\s+|l')*")
 _AFTER = re.compile(
-    r"\b(?:(?P<pay>pay(?:ing)?\s+(?:by|with|using|via|through|in)|accept|pagar\s+(?:con|por|en|mediante|com|via)"
-    r"|acept(?:an|ais|as)|pa(?:yer|ie)\s+(?:par|avec|en)|accept(?:ez|ent)|akzeptieren\s+sie|akzeptiert\s+ihr"
-    r"|aceit(?:am|as))"
-    r"|(?P<sell>(?:sell|stock|carry)s?|vend(?:en|eis|es|ez|ent|em)|verkauf(?:en|t)\s+(?:sie|ihr))"
+    r"\b(?:(?P<pay>pay(?:ing)?(?:\s+(?:by|with|using|via|through|in))?|accept|(?<=you )take"
+    r"|pagar\s+(?:con|por|en|mediante|com|via|em|no|na)|acept(?:an|ais|as)|pa(?:yer|ie)\s+(?:par|avec|en)"
+    r"|accept(?:ez|ent)(?:-vous)?|akzeptieren\s+sie|akzeptiert\s+ihr|aceit(?:am|as))"
+    r"|(?P<sell>(?:sell|stock|carry)s?|vend(?:en|eis|es|ez|ent|em)(?:-vous)?|verkauf(?:en|t)\s+(?:sie|ihr))"
     r"|(?P<change>change|modify|update|edit|correct|cambiar|modificar|actualizar|corregir|changer|modifier|corriger"
     r"|mudar|alterar|trocar|corrigir))\s+" + _DETERMINERS + r"(?P<thing>[^\W\d_][^?!.,;:]*)")
-_BEFORE = re.compile(r"\b(?:mit|per|uber|die|den|das|meine|meinen|mein)\s+(?P<thing>[^\W\d_]+(?:\s+[^\W\d_]+)?)\s+"
-                     r"(?:(?P<pay>(?:be)?zahlen)|(?P<change>andern|wechseln|korrigieren))\b")
+# paying when the parcel comes, a thing of its own in each language (its words would end the thing: "on delivery")
+_ON_DELIVERY = re.compile(r"\b(?:(?:pay(?:ing|ment)?|cash)\s+on\s+delivery|(?:pago\s+|pagamento\s+)?contra\s*-?\s*reembolso"
+                          r"|(?:paiement\s+)?contre[\s-]+remboursement|nachnahme|pagamento\s+na\s+entrega)\b")
+_BEFORE = re.compile(r"\b(?:(?:mit|per|uber|die|den|das|meine|meinen|mein)\s+(?P<thing>[^\W\d_]+(?:\s+[^\W\d_]+)?)"
+                     r"|(?P<cash>bar))\s+(?:(?P<pay>(?:be)?zahlen)|(?P<change>andern|wechseln|korrigieren))\b")
 # what ends the thing: a word joining another clause or saying when, where or for whom
 _ENDS = frozenset("""
     for if when after before once on at to from in or and but please so because while until since with of by into
@@ -42,7 +46,7 @@ _ENDS = frozenset("""
 # the words that join two nouns of one name ("address of delivery", "dirección de entrega", "adresse de livraison")
 _JOINS = frozenset({"de", "of", "da", "do", "du", "d"})
 MAX_WORDS = 4
-MIN_LETTERS = 4  # a content word: "cash", "bike"; shorter ones are too often function words
+MIN_LETTERS = 3  # a content word: "cash", "bike", "cor" (Portuguese colour); not a function word
 CLOSE = 85  # rapidfuzz ratio at which two words are one ("color"/"colour", "jacket"/"jackets")
 
 
@@ -53,8 +57,12 @@ def asked_thing(text: str, lang: str) -> tuple[str, str]:
     read = strip_accents(low)
     if len(read) != len(text):  # (a letter that changes length in lower case: the spans would not be the text's)
         return "", ""
+    if on_delivery := _ON_DELIVERY.search(read):
+        return text[on_delivery.start():on_delivery.end()], "pay"
     for pattern in (_AFTER, _BEFORE):
         for match in pattern.finditer(read):
+            if match.groupdict().get("cash"):  # ("Kann ich bar bezahlen?": cash, said in one word)
+                return text[match.start("cash"):match.end("cash")], "pay"
             start, words = match.start("thing"), []
             for word in re.finditer(r"[^\W\d_]+(?:'[^\W\d_]+)?", read[start:match.end("thing")]):
                 if word.group() in _ENDS and not (word.group() in _JOINS and words):
@@ -70,16 +78,43 @@ def asked_thing(text: str, lang: str) -> tuple[str, str]:
     return "", ""
 
 
-def covered_by(thing: str, vocabulary: Iterable[str], lang: str) -> bool:
-    """Whether a content word of `thing` is, nearly, one of `vocabulary` (normalized words of an article): "colour"
-    for "color", "jackets" for "jacket", "instalments" for "instalment"."""
-    words = _content_words(strip_accents(thing.lower()), lang)
-    vocabulary = list(vocabulary)
-    return any(w == v or fuzz.ratio(w, v) >= CLOSE or (min(len(w), len(v)) >= 5 and (
-        w.startswith(v) or v.startswith(w) or lang == "de" and w.endswith(v)))  # (German compounds: "Lieferadresse")
-               for w in words for v in vocabulary)
+def covered_by(thing: str, vocabulary: Iterable[str], lang: str, *, whole: bool = False) -> bool:
+    """Whether the head word of `thing` is one of `vocabulary` (normalized words of an article) in another spelling or
+    number: "colour" for "color", "jackets" for "jacket", "card" for "credit card", "tarjeta" for "tarjeta de débito";
+    a card by the card brands ("Visa, Mastercard"); every word of a way of paying on delivery ("cash on delivery":
+    "delivery" alone is said of shipping). `whole`: every word ("gift cards" are not "cartes de crédit")."""
+    read = strip_accents(thing.lower())
+    words = _content_words(read, lang)
+    if not words:
+        return True
+    vocabulary = set(vocabulary)
+    head = words[0] if lang in ("es", "fr", "pt") else words[-1]  # (the noun a name is built on)
+    if _CARD.search(head) and vocabulary & _CARD_BRANDS:
+        return True
+    if whole or _ON_DELIVERY.fullmatch(read):
+        return all(_known(w, vocabulary, lang) for w in words)
+    return _known(head, vocabulary, lang)
+
+
+# a payment card, in the five languages; an article naming card brands covers it ("do you take credit cards?")
+_CARD = re.compile(r"^(?:cards?|(?:credit|debit)?cards?|tarjetas?|cartes?|(?:kredit|debit|ec)?karten?|cartao|cartoes|visa"
+                   r"|mastercard)$")
+_CARD_BRANDS = frozenset({"visa", "mastercard", "maestro"})
+
+
+def _known(word: str, vocabulary: set[str], lang: str) -> bool:
+    """`word` is in `vocabulary`: as it is, in the other number ("tents", "Zelte"/"Zelten"), or, of five letters or
+    more, nearly ("color"/"colour") or as a beginning ("instalment"/"instalments"), or, in German, as the end of a
+    compound ("Lieferadresse"/"Adresse"). Shorter words only as they are: "date" is not "até"."""
+    if word in vocabulary or any(word + end in vocabulary for end in ("s", "es", "n", "en", "e")) \
+            or any(word.endswith(end) and word[:-len(end)] in vocabulary for end in ("s", "es", "n", "en", "e")):
+        return True
+    if len(word) < 5:
+        return False
+    return any(len(v) >= 5 and (fuzz.ratio(word, v) >= CLOSE or word.startswith(v) or v.startswith(word)
+                                or lang == "de" and word.endswith(v)) for v in vocabulary)
 
 
 def _content_words(read: str, lang: str) -> list[str]:
-    function = set(FUNCTION_WORDS_OF.get(lang, "").split()) | _ENDS
+    function = set(FUNCTION_WORDS_OF.get(lang, "").split()) | _ENDS | FUNCTION_WORDS
     return [w for w in re.findall(r"[^\W\d_]+", read) if len(w) >= MIN_LETTERS and w not in function]

@@ -29,6 +29,13 @@ from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
 STOP_WORDS_OF = {"baja": "es", "arret": "fr", "arrêt": "fr", "stopp": "de", "abmelden": "de", "parar": "pt",
                  "sair": "pt", "cancelar": "pt"}
+# words Spanish and Portuguese share: confirmed in the language of the sender's country ("cancelar" from a Spanish
+# number was confirmed in Portuguese: trial 51), by its calling code, else as above
+SHARED_STOP_WORDS = {"parar", "cancelar"}
+LANGUAGE_OF_CALLING_CODE = {"34": "es", "52": "es", "54": "es", "56": "es", "57": "es", "51": "es", "58": "es",
+                            "593": "es", "598": "es", "595": "es", "591": "es", "506": "es", "507": "es", "503": "es",
+                            "502": "es", "504": "es", "505": "es", "53": "es", "1809": "es", "351": "pt", "55": "pt",
+                            "244": "pt", "258": "pt", "238": "pt"}
 START_WORDS = {"start", "unstop", "yes"}
 # HELP in the languages the assistant speaks, with the language the answer is written in (a German sender got English:
 # re-trial of 4 Dec); "help" and "info" are answered in the language of the sender's conversations
@@ -46,6 +53,12 @@ _COURTESY = re.compile(r"[\s,.!]+(?:please|pls|thanks|thank\s+you|thx|por\s+favo
 def _keyword(body: str) -> str:
     """The message as a keyword: lower case, its end punctuation and a courtesy after it left out."""
     return _COURTESY.sub("", body.strip()).lower().strip(" .!")
+
+
+def _language_of_number(phone: str) -> str:
+    """The language of the country a number in E.164 form is from, by its longest known calling code; "" unknown."""
+    digits = phone.lstrip("+")
+    return next((LANGUAGE_OF_CALLING_CODE[digits[:n]] for n in (4, 3, 2) if digits[:n] in LANGUAGE_OF_CALLING_CODE), "")
 
 
 def twiml(text: str = "") -> HttpResponse:
@@ -66,7 +79,8 @@ def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
         if contact is not None:
             contact_update_attributes(contact_id=contact.pk, values={OPTED_OUT: keyword not in START_WORDS})
         if keyword in STOP_WORDS_OF:
-            return twiml(phrase("sms_opted_out", STOP_WORDS_OF[keyword]))
+            language = (keyword in SHARED_STOP_WORDS and _language_of_number(phone)) or STOP_WORDS_OF[keyword]
+            return twiml(phrase("sms_opted_out", language))
         if keyword in STOP_WORDS and body.lower().strip(" .!") != keyword:  # ("STOP please": not Twilio's keyword)
             return twiml(phrase("sms_opted_out", "en"))
         return twiml()  # Twilio's own opt-out handling answers the sender

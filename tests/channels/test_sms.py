@@ -117,7 +117,7 @@ def test_stop_opts_out_help_answers_and_start_opts_back_in(workspace, client, no
 
 @pytest.mark.parametrize("word, told", [("BAJA", "No recibirás más mensajes"), ("Arrêt", "Vous ne recevrez plus"),
                                         ("ARRET", "Vous ne recevrez plus"), ("STOPP", "Sie erhalten keine SMS mehr"),
-                                        ("parar", "Não vai receber mais mensagens"),
+                                        ("sair", "Não vai receber mais mensagens"),
                                         # with a courtesy (re-trial of 4 Dec: "Stopp bitte" was a question)
                                         ("Stopp bitte", "Sie erhalten keine SMS mehr"),
                                         ("STOP please", "You won't get any more texts")])
@@ -133,6 +133,17 @@ def test_stop_in_the_senders_language_opts_out_and_is_confirmed(workspace, clien
     with django_capture_on_commit_callbacks(execute=True):
         services.ai_reply(conversation=conversation, body="¿Sigues ahí?")
     assert run_deliveries(deliveries) == ["failed"] and twilio_api.requests == []
+
+
+@pytest.mark.parametrize("word, phone, told", [
+    ("cancelar", "+34600111222", "No recibirás más mensajes"), ("CANCELAR", "+351912345678", "Não vai receber mais"),
+    ("parar", "+5215512345678", "No recibirás más mensajes"), ("parar", "+5511912345678", "Não vai receber mais"),
+    ("cancelar", "+15005550009", "Não vai receber mais")])
+def test_a_stop_word_spanish_and_portuguese_share_is_confirmed_in_the_language_of_the_senders_country(
+        workspace, client, no_tasks, word, phone, told):
+    """Trial 51: "cancelar" from a Spanish number was confirmed in Portuguese."""
+    reply = post_sms(client, word, sid="SM1", phone=phone)
+    assert told in reply.content.decode()
 
 
 @pytest.mark.parametrize("keyword, language, expected", [
