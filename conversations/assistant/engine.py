@@ -26,7 +26,7 @@ from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
 from .text import words as words_in
-from .things import asked_thing, covered_by
+from .things import asked_thing, asks_ways_of_paying, covered_by
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
 logger = logging.getLogger(__name__)
@@ -905,6 +905,20 @@ class Assistant:
         other article helps."""
         thing, kind = asked_thing(text, lang)
         if not thing:
+            # ("ok so what can I pay with then?" below the threshold was handed off, "¿con qué puedo pagar?" got
+            # Klarna's instalments alone: the list of the ways of paying)
+            if not asks_ways_of_paying(text):
+                return None
+            if answer is not None:
+                a = self.knowledge.article_ids.index(answer.article_id)
+                listing = self._listing(a, lang)
+                if listing is None or self.knowledge.passages[listing] in answer.passage:
+                    return None
+                return "", (a, answer.confidence, listing, 0.0), ""
+            for b, b_conf, *_ in ranked[:3]:
+                if b_conf >= self.kb_threshold * LISTING_SHARE and self.knowledge.reads_in(b, lang) \
+                        and (listing := self._listing(b, lang)) is not None:
+                    return "", (b, max(b_conf, self.kb_threshold), listing, 0.0), ""
             return None
         if answer is not None:
             a, conf = self.knowledge.article_ids.index(answer.article_id), answer.confidence

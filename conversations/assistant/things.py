@@ -50,6 +50,21 @@ MIN_LETTERS = 3  # a content word: "cash", "bike", "cor" (Portuguese colour); no
 CLOSE = 85  # rapidfuzz ratio at which two words are one ("color"/"colour", "jacket"/"jackets")
 
 
+# a question on the ways of paying, with no one named ("what can I pay with?", "¿con qué puedo pagar?"), read on lower
+# case text without accents
+_WAYS_OF_PAYING = re.compile(
+    r"\b(?:(?:what|which|how)\b[^?.!]*\bpay\b|payment\s+(?:methods?|options?)|ways?\s+(?:to|of)\s+pay"
+    r"|con\s+que\s+(?:\w+\s+)?pag|como\s+(?:\w+\s+)?pag(?:ar|o)\b|formas?\s+de\s+pago|metodos?\s+de\s+pago"
+    r"|comment\s+(?:\S+\s+)?pa(?:yer|ie)|avec\s+quoi\b[^?.!]*\bpa(?:yer|ie)|moyens?\s+de\s+paiement"
+    r"|\b(?:wie|womit)\b[^?.!]*\b(?:be)?zahlen|zahlungs(?:arten|methoden|moglichkeiten)"
+    r"|com\s+o\s+que\b[^?.!]*\bpag|formas?\s+de\s+pagamento|metodos?\s+de\s+pagamento)")
+
+
+def asks_ways_of_paying(text: str) -> bool:
+    """Whether `text` asks how one can pay, naming no way of paying ("ok so what can I pay with then?")."""
+    return bool(_WAYS_OF_PAYING.search(strip_accents(text.lower())))
+
+
 def asked_thing(text: str, lang: str) -> tuple[str, str]:
     """(the thing `text` asks about after a verb of paying, selling or changing, as written ("bank transfer"), the
     verb's kind: "pay", "sell" or "change"), or ("", "")."""

@@ -422,6 +422,9 @@ def test_a_name_the_list_of_what_is_accepted_lacks_is_said_to_be_missing(questio
     # the gift cards; "Can I pay cash in the Madrid store?", the stores' hours); one the list covers gets the list, not
     # Klarna's instalments ("También…", read as a yes)
     ("do you take credit cards?", "en", "", "Visa, Mastercard"),
+    # the ways of paying asked with none named: the list (below the threshold it was handed off; above, Klarna alone)
+    ("what can I pay with?", "en", "", "Visa, Mastercard"), ("¿con qué puedo pagar?", "es", "", "Visa, Mastercard"),
+    ("como posso pagar?", "pt", "", "Visa, Mastercard"), ("comment puis-je payer ?", "fr", "", "Visa, Mastercard"),
     ("Acceptez-vous les cartes de crédit ?", "fr", "", "Visa, Mastercard"),
     ("¿Puedo pagar con tarjeta de débito?", "es", "", "Visa, Mastercard"),
     ("Can I pay cash in the Madrid store?", "en", "Our help articles don't mention “cash”.", "Visa, Mastercard"),

@@ -2,7 +2,7 @@
 it (assistant/things.py): pure, no database."""
 import pytest
 
-from conversations.assistant.things import asked_thing, covered_by
+from conversations.assistant.things import asked_thing, asks_ways_of_paying, covered_by
 
 
 @pytest.mark.parametrize("text, lang, thing, kind", [
@@ -45,3 +45,11 @@ def test_a_thing_of_several_words_is_covered_whole_only_by_all_of_them() -> None
     """"cartes de crédit" are no "cartes cadeaux": the gift cards article covers the head word, not the thing."""
     assert covered_by("cartes de crédit", {"cartes", "cadeaux"}, "fr")
     assert not covered_by("cartes de crédit", {"cartes", "cadeaux"}, "fr", whole=True)
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("ok so what can I pay with then?", True), ("¿con qué puedo pagar?", True), ("wie kann ich bezahlen?", True),
+    ("comment puis-je payer ?", True), ("como posso pagar?", True), ("Quels moyens de paiement acceptez-vous ?", True),
+    ("How long does shipping take?", False), ("¿Cuánto cuesta el envío?", False)])
+def test_a_question_on_the_ways_of_paying_is_told_from_one_naming_none(text, asks) -> None:
+    assert asks_ways_of_paying(text) is asks
