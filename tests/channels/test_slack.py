@@ -131,6 +131,17 @@ def test_a_thread_reply_reaches_the_customer_as_text_not_as_slack_markup(
         "or a colleague will follow up")
 
 
+@pytest.mark.parametrize("text, body", [
+    ("*Good news*: it _ships_ today :smile: :+1:", "Good news: it ships today 😄 👍"),
+    ("a ~wrong~ size", "a wrong size"),
+    # markers inside a word, or not closed, are the agent's own text
+    ("see order_number_field and 2*3*4, *maybe", "see order_number_field and 2*3*4, *maybe"),
+    (":not_an_emoji: stays", ":not_an_emoji: stays")])
+def test_slack_emphasis_and_emoji_codes_reach_the_customer_as_they_look_in_slack(text, body) -> None:
+    """Trial 51: "*bold* _it_ :smile:" reached a web visitor as written."""
+    assert slack.plain(text) == body
+
+
 @pytest.mark.parametrize("extra,user", [({"bot_id": "B1"}, "UANA"), ({"subtype": "message_changed"}, "UANA"),
                                         ({}, "USTRANGER")])
 def test_the_app_own_messages_edits_and_non_agents_are_ignored(
