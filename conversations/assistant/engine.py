@@ -564,9 +564,12 @@ class Assistant:
             # "¿Tenéis tienda en Barcelona?" got the store pickup, "¿Hacéis envíos a Canarias?" the same-day dispatch,
             # as if the shop were there (trial of 4 Dec): said to be missing, with the passage naming the places it has
             name, p = where
-            if p is not None:
-                answer = self._answer(self.knowledge.article_ids.index(answer.article_id), answer.confidence, p, kb_emb,
+            if p is not None and self.knowledge.passages[p] not in answer.passage:
+                placed = self._answer(self.knowledge.article_ids.index(answer.article_id), answer.confidence, p, kb_emb,
                                       lang)
+                # (with another question, its passage kept after: "¿hacéis envíos a Canarias? ¿Y cuánto cuesta el
+                # envío exprés?" lost the express price to the Canaries' passage: trial 51)
+                answer = _quoting_also(placed, answer) if len(questions_in(text)) >= 2 else placed
             answer = _said_first(answer, phrase("name_not_listed", lang, name=name))
         elif not smalltalk and answer is not None and not answer.also and (missing := self._detail_not_given(
                 text, answer, lang)):
@@ -1402,6 +1405,13 @@ def _unwritten_names(text: str, lang: str, *, located: bool = False) -> list[str
                     names.append(name)
             run = [word] if word is not None and word.group()[:1].isupper() else []
     return names
+
+
+def _quoting_also(answer: KBAnswer, other: KBAnswer) -> KBAnswer:
+    """`answer` (from one article) with `other`'s passages of the same article after its own, under one source line."""
+    body, source = answer.text.rsplit("\n\n", 1)
+    other_body = other.text.rsplit("\n\n", 1)[0]
+    return replace(answer, passage=f"{answer.passage}\n\n{other.passage}", text=f"{body}\n\n{other_body}\n\n{source}")
 
 
 def _said_first(answer: KBAnswer, words: str) -> KBAnswer:

@@ -460,6 +460,14 @@ def test_something_no_article_mentions_gets_no_answer_from_an_article_on_somethi
     assert a.answer is None and a.out_of_scope.fired, (a.answer and a.answer.text, a.candidates)
 
 
+def test_a_place_said_to_be_missing_keeps_the_other_question_of_the_message() -> None:
+    """Trial 51: "¿hacéis envíos a Canarias? ¿Y cuánto cuesta el envío exprés?" answered the Canaries only."""
+    a = demo_shop(translated=True).analyze("¿hacéis envíos a Canarias? ¿Y cuánto cuesta el envío exprés?", language="es")
+    assert a.answer is not None and a.answer.text.startswith("No veo Canarias"), a.answer and a.answer.text
+    assert "España y Portugal" in a.answer.text and "9,95 euros" in a.answer.text
+    assert a.answer.text.count("De nuestro artículo") == 1
+
+
 @pytest.mark.parametrize("question, said, quoted", [
     ("¿Tenéis tienda en Barcelona?", "No veo Barcelona en nuestros artículos de ayuda.", "Nuestra tienda de Madrid"),
     ("Do you have a store in Barcelona?", "I don't see Barcelona in our help articles.", "Our Madrid store"),
