@@ -26,7 +26,7 @@ from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
 from .text import words as words_in
-from .things import asked_thing, asks_ways_of_paying, covered_by
+from .things import asked_thing, asks_ways_of_paying, covered_by, pays_on_delivery
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,8 @@ NOT_ARRIVED = re.compile(
     r"|\bnicht\s+(?:\w+\s+)?(?:angekommen|ankommt|an\b)|\bkommt\s+(?:\w+\s+)?nicht\s+an\b"
     r"|\bnao\s+(?:me\s+)?(?:chegou|chega\w*)")
 NOT_ARRIVED_SHARE = 0.8  # ... an article saying what happens then, ranked this near the first, answers it
+_PAYING_WITH = {"en": "Can I pay with {}?", "es": "¿Puedo pagar con {}?", "fr": "Puis-je payer par {} ?",
+                "de": "Kann ich mit {} bezahlen?", "pt": "Posso pagar com {}?"}
 LISTING_SHARE = 0.5  # a way of paying asked of another article: the article listing them, ranked this near, answers
 NAMED_ALONE = 0.6  # ... and this near it when it is the only article naming what the question names ("Bizum")
 MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of at most this many
@@ -432,8 +434,11 @@ class Assistant:
             smalltalk = "bot_question"  # only that question: nothing to look up (turn_plan answers it)
         # "¿Eres un bot?" or "is a real person reading this?" alone reads as impatient to the classifiers; it is
         # a question, answered honestly (anger and a complaint still count)
-        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb,
-                                                plain_question=d.asks_about_warranty(text)) \
+        # (a question on what the shop sells or accepts is a plain one too: "Vocês vendem tendas?" read as
+        # dissatisfied, 0.66, and got an apology: trial 51)
+        plain_question = d.asks_about_warranty(text) or asked_thing(text, lang)[1] in ("sell", "pay") \
+            or asks_ways_of_paying(text)
+        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb, plain_question=plain_question) \
             if smalltalk != "bot_question" and not asks_if_someone_is_there(text) and not details_only else NO_SIGNAL
         if not dissatisfied.fired and d.marks_sarcasm(text):
             dissatisfied = Signal(1.0, True, "sarcasm")
@@ -548,6 +553,8 @@ class Assistant:
         if answer is not None and not answer.also:
             answer = self._each_part_quoted(answer, text, lang)
         uncovered = None
+        thing_text, thing_ranked = (text, ranked) if smalltalk or not history else self._thing_asked_again(
+            text, history, lang, ranked)
         if not smalltalk and topic is None and ranked and (answer is None or not answer.also) and (
                 unlisted := self._unlisted(text, ranked, answer, lang)):
             # "Can I pay with Google Pay?" was handed off and "Posso pagar com MB Way?" got Klarna's instalments: a
@@ -557,7 +564,7 @@ class Assistant:
             if name:
                 answer = _said_first(answer, phrase("name_not_listed", lang, name=name))
         elif not smalltalk and topic is None and ranked and (answer is None or not answer.also) and (
-                uncovered := self._thing_not_covered(text, ranked, answer, lang)):
+                uncovered := self._thing_not_covered(thing_text, thing_ranked, answer, lang)):
             # "do you sell bicycles?" got the gift cards, "Can I change the delivery address?" the size and colour
             # change, "Can I pay by bank transfer?" was handed off (trial of 4 Dec): the thing asked about, said to be
             # missing from the articles, with the list of what there is; not answered when no article mentions it
@@ -932,6 +939,30 @@ class Assistant:
         # (every name a short form of one listed: the list answers, with nothing said missing)
         return missing[0] if missing else "", (a, max(conf, self.kb_threshold), passage, 0.0)
 
+    def _thing_asked_again(self, text: str, history: Sequence[Turn], lang: str, ranked: list) -> tuple[str, list]:
+        """(the question, its ranking) `_thing_not_covered` reads: a short follow-up naming no thing of its own, of a
+        question before that named one, is that question asked of the follow-up's thing ("¿y con tarjeta de
+        débito?" after "¿Puedo pagar contra reembolso?": paying with a debit card; "et des kayaks ?" after "Vous
+        vendez des vestes ?"), or, asking nothing of its own, that question again ("so that's a no?"); else the
+        message as it is. Those follow-ups got Klarna's instalments, the gift cards, the delivery times (trial 51)."""
+        if asked_thing(text, lang)[0] or asks_ways_of_paying(text):
+            return text, ranked
+        before = _question_before(text, history)
+        if not before or not asked_thing(before, lang)[0]:
+            return text, ranked
+        follow = _after_acknowledgment(sentences(text)) or text
+        again = _with_new_slot(before, follow, lang)
+        if again is not None and normalize(again[1]) in normalize(asked_thing(again[0], lang)[0]):
+            question = again[0]
+        elif again is not None and asked_thing(before, lang)[1] == "pay":
+            # (the slot put after the thing before: "¿Puedo pagar contra reembolso con tarjeta de débito?")
+            question = _PAYING_WITH.get(lang, _PAYING_WITH["en"]).format(again[1])
+        elif _points_back(text) and not asks(text) and len(follow.split()) <= FOLLOW_UP_WORDS:
+            question = before
+        else:
+            return text, ranked
+        return question, self._ranked(question, lang, *self._vectors(question, lang))
+
     def _thing_not_covered(self, text: str, ranked: list, answer: KBAnswer | None, lang: str
                            ) -> tuple[str, tuple | None, str] | None:
         """When the question asks about a thing after a verb of paying, selling or changing (things.asked_thing:
@@ -968,9 +999,13 @@ class Assistant:
         if kind == "pay" and self._listing(a, lang) is None and not self._mentions(a, thing, lang, whole=True):
             # a way of paying asked of an article on something else: the article listing the ways of paying, ranked
             # near ("do you take credit cards?" got the gift cards, "Can I pay cash in the Madrid store?" the hours)
-            for b, b_conf, *_ in ranked[:3]:
-                if b != a and b_conf >= self.kb_threshold * LISTING_SHARE and self.knowledge.reads_in(b, lang) \
-                        and (listing := self._listing(b, lang)) is not None:
+            near = [(b, b_conf) for b, b_conf, *_ in ranked[:3] if b_conf >= self.kb_threshold * LISTING_SHARE]
+            if pays_on_delivery(thing):  # (a way of paying by its words alone: "Posso pagar contra reembolso?" got
+                # the returns, "reembolso" being a refund; the list of the ways of paying wherever it ranks)
+                near += [(b, 0.0) for b in range(len(self.knowledge.article_ids))
+                         if self._mentions(b, "visa", lang) or self._mentions(b, "paypal", lang)]
+            for b, b_conf in near:
+                if b != a and self.knowledge.reads_in(b, lang) and (listing := self._listing(b, lang)) is not None:
                     return thing, (b, max(b_conf, self.kb_threshold), listing, 0.0), \
                         "" if self._mentions(b, thing, lang) else "thing_not_mentioned"
         if self._mentions(a, thing, lang):

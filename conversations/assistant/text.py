@@ -89,7 +89,10 @@ for _lang, _blob in _LEXICON.items():
 # Letters that only some of the five languages use (checked before accents are stripped).
 # Two words that are each of several languages, and together of one ("tu es un robot ?" tied French with Spanish,
 # and Spanish won: trial of 3 Dec; Spanish says "tú eres")
-_PAIR_HINTS = {("tu", "es"): "fr", ("es", "tu"): "fr", ("da", "igual"): "es", ("no", "hace"): "es",
+_PAIR_HINTS = {**{("posso", verb): "pt" for verb in (  # ("Posso pagar contra reembolso?" read as Spanish: trial 51)
+    "pagar", "fazer", "mudar", "alterar", "trocar", "devolver", "comprar", "ter", "falar", "encomendar", "usar",
+    "cancelar", "receber", "escolher")},
+    ("tu", "es"): "fr", ("es", "tu"): "fr", ("da", "igual"): "es", ("no", "hace"): "es",
                ("hace", "falta"): "es"}
 _CHAR_HINTS = {
     "ñ": ("es",), "¿": ("es",), "¡": ("es",),

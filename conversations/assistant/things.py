@@ -21,7 +21,7 @@ _DETERMINERS = (r"(?:(?:the|my|a|an|your|our|some|any|el|la|los|las|mi|mis|un|un
                 r"|einem|eine|einen|ein|ihre|ihren)\s+|l')*")
 _AFTER = re.compile(
     r"\b(?:(?P<pay>pay(?:ing)?(?:\s+(?:by|with|using|via|through|in))?|accept|(?<=you )take"
-    r"|pagar\s+(?:con|por|en|mediante|com|via|em|no|na)|acept(?:an|ais|as)|pa(?:yer|ie)\s+(?:par|avec|en)"
+    r"|pagar\s+(?:con|por|en|mediante|com|via|em|no|na|a|ao)|acept(?:an|ais|as)|pa(?:yer|ie)\s+(?:par|avec|en)"
     r"|accept(?:ez|ent)(?:-vous)?|akzeptieren\s+sie|akzeptiert\s+ihr|aceit(?:am|as))"
     r"|(?P<sell>(?:sell|stock|carry)s?|vend(?:en|eis|es|ez|ent|em)(?:-vous)?|verkauf(?:en|t)\s+(?:sie|ihr))"
     r"|(?P<change>change|modify|update|edit|correct|cambiar|modificar|actualizar|corregir|changer|modifier|corriger"
@@ -57,7 +57,12 @@ _WAYS_OF_PAYING = re.compile(
     r"|con\s+que\s+(?:\w+\s+)?pag|como\s+(?:\w+\s+)?pag(?:ar|o)\b|formas?\s+de\s+pago|metodos?\s+de\s+pago"
     r"|comment\s+(?:\S+\s+)?pa(?:yer|ie)|avec\s+quoi\b[^?.!]*\bpa(?:yer|ie)|moyens?\s+de\s+paiement"
     r"|\b(?:wie|womit)\b[^?.!]*\b(?:be)?zahlen|zahlungs(?:arten|methoden|moglichkeiten)"
-    r"|com\s+o\s+que\b[^?.!]*\bpag|formas?\s+de\s+pagamento|metodos?\s+de\s+pagamento)")
+    r"|com\s+(?:o\s+)?que\b[^?.!]*\bpag|formas?\s+de\s+pagamento|metodos?\s+de\s+pagamento)")
+
+
+def pays_on_delivery(thing: str) -> bool:
+    """Whether `thing` is paying when the parcel comes ("cash on delivery", "contra reembolso", "Nachnahme")."""
+    return bool(_ON_DELIVERY.fullmatch(strip_accents(thing.lower())))
 
 
 def asks_ways_of_paying(text: str) -> bool:
@@ -119,15 +124,16 @@ _CARD_BRANDS = frozenset({"visa", "mastercard", "maestro"})
 
 def _known(word: str, vocabulary: set[str], lang: str) -> bool:
     """`word` is in `vocabulary`: as it is, in the other number ("tents", "Zelte"/"Zelten"), or, of five letters or
-    more, nearly ("color"/"colour") or as a beginning ("instalment"/"instalments"), or, in German, as the end of a
+    more, nearly in English ("color"/"colour") or as a beginning ("instalment"/"instalments"), or, in German, as the end of a
     compound ("Lieferadresse"/"Adresse"). Shorter words only as they are: "date" is not "até"."""
     if word in vocabulary or any(word + end in vocabulary for end in ("s", "es", "n", "en", "e")) \
             or any(word.endswith(end) and word[:-len(end)] in vocabulary for end in ("s", "es", "n", "en", "e")):
         return True
     if len(word) < 5:
         return False
-    return any(len(v) >= 5 and (fuzz.ratio(word, v) >= CLOSE or word.startswith(v) or v.startswith(word)
-                                or lang == "de" and word.endswith(v)) for v in vocabulary)
+    # (nearly only in English, for its two spellings: Portuguese "contra" is no "conta")
+    return any(len(v) >= 5 and (lang == "en" and fuzz.ratio(word, v) >= CLOSE or word.startswith(v)
+                                or v.startswith(word) or lang == "de" and word.endswith(v)) for v in vocabulary)
 
 
 def _content_words(read: str, lang: str) -> list[str]:

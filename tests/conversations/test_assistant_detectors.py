@@ -241,7 +241,9 @@ def test_a_topic_is_matched_in_other_languages(topic_bot: Assistant, text: str, 
                                        ("Fui cobrado duas vezes pela mesma encomenda", "pt"),
                                        # Portuguese plural verbs and chat shorthand, beside Spanish words (re-trial of 3 Dec)
                                        ("vcs enviam para o brasil? pago alfandega?", "pt"),
-                                       ("entregam em lisboa?", "pt"), ("envian a brasil? pago aduana?", "es")])
+                                       ("entregam em lisboa?", "pt"), ("envian a brasil? pago aduana?", "es"),
+                                       # trial 51b: "posso" before a verb is Portuguese beside Spanish words
+                                       ("Posso pagar contra reembolso?", "pt"), ("¿Puedo pagar contra reembolso?", "es")])
 def test_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
 

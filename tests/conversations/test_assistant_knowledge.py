@@ -424,6 +424,8 @@ def test_a_name_the_list_of_what_is_accepted_lacks_is_said_to_be_missing(questio
     ("do you take credit cards?", "en", "", "Visa, Mastercard"),
     # the ways of paying asked with none named: the list (below the threshold it was handed off; above, Klarna alone)
     ("what can I pay with?", "en", "", "Visa, Mastercard"), ("¿con qué puedo pagar?", "es", "", "Visa, Mastercard"),
+    ("Com que posso pagar?", "pt", "", "Visa, Mastercard"),
+    ("Posso pagar à cobrança?", "pt", "Os nossos artigos de ajuda não mencionam «cobrança».", "Visa, Mastercard"),
     ("como posso pagar?", "pt", "", "Visa, Mastercard"), ("comment puis-je payer ?", "fr", "", "Visa, Mastercard"),
     ("Acceptez-vous les cartes de crédit ?", "fr", "", "Visa, Mastercard"),
     ("¿Puedo pagar con tarjeta de débito?", "es", "", "Visa, Mastercard"),
@@ -449,6 +451,39 @@ def test_a_thing_the_answering_article_does_not_mention_is_said_to_be_missing(qu
     a = demo_shop(translated=True).analyze(question, language=language)
     assert a.answer is not None and quoted in a.answer.text, (a.answer and a.answer.text, a.candidates)
     assert a.answer.text.startswith(said) and (said != "" or "articles" not in a.answer.text.split(quoted)[0])
+
+
+@pytest.mark.parametrize("before, follow_up, language, starts, quoted", [
+    ("¿Puedo pagar contra reembolso?", "¿y con tarjeta de débito?", "es", "Aceptamos", "Visa, Mastercard"),
+    ("Posso pagar com multibanco?", "e com cartão de crédito?", "pt", "Aceitamos", "Visa, Mastercard"),
+    ("Can I pay with cash on delivery?", "so that's a no?", "en", "Our help articles don't mention “cash on delivery”.",
+     "Visa, Mastercard"),
+    ("¿Puedo pagar contra reembolso?", "¿y con bitcoin?", "es", "Nuestros artículos de ayuda no mencionan «bitcoin».",
+     "Visa, Mastercard"),
+    ("Posso pagar com cartão de crédito?", "E posso pagar contra reembolso?", "pt",
+     "Os nossos artigos de ajuda não mencionam «contra reembolso».", "Visa, Mastercard")])
+def test_a_follow_up_on_another_thing_is_the_question_before_asked_of_it(before, follow_up, language, starts, quoted):
+    """Trial 51b: "¿y con tarjeta de débito?" after cash on delivery got Klarna's instalments, "so that's a no?" the
+    2 pm cut-off, "E posso pagar contra reembolso?" the returns ("reembolso" is also a refund)."""
+    bot = demo_shop(translated=True)
+    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    assert a.answer is not None and a.answer.text.startswith(starts) and quoted in a.answer.text, (
+        a.answer and a.answer.text, a.candidates)
+
+
+@pytest.mark.parametrize("question, language", [("Vocês vendem tendas?", "pt"), ("do you sell tents?", "en"),
+                                                 ("¿con qué puedo pagar?", "es")])
+def test_a_question_on_what_the_shop_sells_or_accepts_is_no_dissatisfaction(question, language) -> None:
+    """Trial 51b: "Vocês vendem tendas?" read as dissatisfied (0.66) and got "Lamento que isto seja frustrante"."""
+    a = demo_shop_with_topics().analyze(question, language=language)
+    assert not a.frustration.fired, a.frustration
+
+
+def test_a_follow_up_on_something_no_article_mentions_is_not_answered_from_another() -> None:
+    """Trial 51b: "et des kayaks ?" after "Vous vendez des vestes ?" got the gift cards."""
+    bot = demo_shop(translated=True)
+    a = bot.analyze("et des kayaks ?", history=_after_an_answer(bot, "Vous vendez des vestes ?", "fr"), language="fr")
+    assert a.answer is None, a.answer.text
 
 
 @pytest.mark.parametrize("question, language", [
