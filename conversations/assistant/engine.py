@@ -26,7 +26,7 @@ from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
 from .text import words as words_in
-from .things import asked_thing, asks_ways_of_paying, covered_by, pays_on_delivery
+from .things import asked_thing, asks_ways_of_paying, covered_by, names_a_way_of_paying
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ NOT_ARRIVED = re.compile(
 NOT_ARRIVED_SHARE = 0.8  # ... an article saying what happens then, ranked this near the first, answers it
 _PAYING_WITH = {"en": "Can I pay with {}?", "es": "¿Puedo pagar con {}?", "fr": "Puis-je payer par {} ?",
                 "de": "Kann ich mit {} bezahlen?", "pt": "Posso pagar com {}?"}
+PAYING_NOT_A_PERSON = 0.8  # a question on a way of paying the human-request classifiers read below this is none
 LISTING_SHARE = 0.5  # a way of paying asked of another article: the article listing them, ranked this near, answers
 NAMED_ALONE = 0.6  # ... and this near it when it is the only article naming what the question names ("Bizum")
 MORE_QUESTIONS = 3  # a message asking several things gets an answer to each of at most this many
@@ -414,6 +415,12 @@ class Assistant:
         q_lex, (m_emb, ml_encoder) = second.result()
         encoders = d.Encoders(self.encoder, ml_encoder)
         human = d.detect_human_request(text, lang, self.models, encoders, q_lex, q_emb, m_emb)
+        if human.fired and human.evidence.startswith("classifiers") and human.score < PAYING_NOT_A_PERSON \
+                and (thing := asked_thing(text, lang))[1] == "pay" and names_a_way_of_paying(text, thing[0]) \
+                and text.strip().rstrip("?!. ").endswith(thing[0]):  # (all it asks: not "…by card or talk to someone?")
+            # "Akzeptieren Sie Maestro?" read as asking for a person (0.52: "maestro" is a master, a teacher): a way
+            # of paying asked about is no request, unless the classifiers are sure or a rule found one (trial 51b)
+            human = Signal(human.score, False, "")
         details_only = d.only_contact_details(text)  # "it's claire@example.com": no mood to read in it
         complaint = d.detect_complaint(text, lang, self.models, q_lex) if not details_only else NO_SIGNAL
         anger = d.detect_anger(d.without_contact_details(text))
@@ -1000,8 +1007,9 @@ class Assistant:
             # a way of paying asked of an article on something else: the article listing the ways of paying, ranked
             # near ("do you take credit cards?" got the gift cards, "Can I pay cash in the Madrid store?" the hours)
             near = [(b, b_conf) for b, b_conf, *_ in ranked[:3] if b_conf >= self.kb_threshold * LISTING_SHARE]
-            if pays_on_delivery(thing):  # (a way of paying by its words alone: "Posso pagar contra reembolso?" got
-                # the returns, "reembolso" being a refund; the list of the ways of paying wherever it ranks)
+            if names_a_way_of_paying(text, thing):  # (the list of the ways of paying wherever it ranks: "Posso
+                # pagar contra reembolso?" got the returns, "reembolso" being a refund; "Do you accept Maestro?" was
+                # handed off)
                 near += [(b, 0.0) for b in range(len(self.knowledge.article_ids))
                          if self._mentions(b, "visa", lang) or self._mentions(b, "paypal", lang)]
             for b, b_conf in near:
@@ -1022,7 +1030,10 @@ class Assistant:
             if b != a and b_conf >= self.kb_threshold * NAMED_SHARE and self.knowledge.reads_in(b, lang) \
                     and self._mentions(b, thing, lang) and (passage := self._passage_mentioning(b, thing, lang)) is not None:
                 return thing, (b, max(b_conf, self.kb_threshold), passage, 0.0), ""
-        if conf < self.kb_threshold * NAMED_SHARE:
+        # (a way of paying asked of the article listing them, further below the threshold: "Do you accept Maestro?",
+        # 0.6 of it, was handed off)
+        means = kind == "pay" and names_a_way_of_paying(text, thing)
+        if conf < self.kb_threshold * (LISTING_SHARE if means else NAMED_SHARE):
             return None
         if (listing := self._listing(a, lang)) is not None:  # the list of what there is, said to lack it
             return thing, (a, max(conf, self.kb_threshold), listing, 0.0), "thing_not_mentioned"

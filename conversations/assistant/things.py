@@ -60,6 +60,19 @@ _WAYS_OF_PAYING = re.compile(
     r"|com\s+(?:o\s+)?que\b[^?.!]*\bpag|formas?\s+de\s+pagamento|metodos?\s+de\s+pagamento)")
 
 
+# a verb naming a way of paying after it ("pay with", "accept", "pagar con", "akzeptieren"), read on lower-case text
+# without accents: what follows is a way of paying (not "pay the difference", "pay in store")
+_BY_MEANS = re.compile(r"\b(?:pay(?:ing)?\s+(?:by|with|using|via|through)|accept|(?<=you )take|pagar\s+(?:con|por|mediante|com|via)"
+                       r"|acept(?:an|ais|as)|pa(?:yer|ie)\s+(?:par|avec)|accept(?:ez|ent)|akzeptier\w*"
+                       r"|(?:mit|per)\s+\S+\s+(?:be)?zahlen|aceit(?:am|as))\b")
+
+
+def names_a_way_of_paying(text: str, thing: str) -> bool:
+    """Whether `thing`, asked about in `text`, is a way of paying: after a verb naming one ("Do you accept Maestro?",
+    "Can I pay with bitcoin?"), or paying on delivery by its words alone."""
+    return pays_on_delivery(thing) or bool(_BY_MEANS.search(strip_accents(text.lower())))
+
+
 def pays_on_delivery(thing: str) -> bool:
     """Whether `thing` is paying when the parcel comes ("cash on delivery", "contra reembolso", "Nachnahme")."""
     return bool(_ON_DELIVERY.fullmatch(strip_accents(thing.lower())))

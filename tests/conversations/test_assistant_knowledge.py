@@ -479,6 +479,19 @@ def test_a_question_on_what_the_shop_sells_or_accepts_is_no_dissatisfaction(ques
     assert not a.frustration.fired, a.frustration
 
 
+@pytest.mark.parametrize("question, language, person", [
+    ("Do you accept Maestro?", "en", False), ("Akzeptieren Sie Maestro?", "de", False),
+    # a way of paying with a request beside it is still a request
+    ("can I pay by card or talk to someone?", "en", True)])
+def test_a_way_of_paying_asked_about_is_no_request_for_a_person(question, language, person) -> None:
+    """Trial 51b: "Do you accept Maestro?" was handed off; "Akzeptieren Sie Maestro?" read as asking for a person
+    (0.52: "maestro" is a master, a teacher)."""
+    a = demo_shop_with_topics().analyze(question, language=language)
+    assert a.human_request.fired is person, a.human_request
+    if not person:
+        assert a.answer is not None and "Maestro" in a.answer.text.split(".")[0] and "Visa, Mastercard" in a.answer.text
+
+
 def test_a_follow_up_on_something_no_article_mentions_is_not_answered_from_another() -> None:
     """Trial 51b: "et des kayaks ?" after "Vous vendez des vestes ?" got the gift cards."""
     bot = demo_shop(translated=True)
