@@ -94,6 +94,9 @@ NOT_ARRIVED = re.compile(
     r"|\bnicht\s+(?:\w+\s+)?(?:angekommen|ankommt|an\b)|\bkommt\s+(?:\w+\s+)?nicht\s+an\b"
     r"|\bnao\s+(?:me\s+)?(?:chegou|chega\w*)")
 NOT_ARRIVED_SHARE = 0.8  # ... an article saying what happens then, ranked this near the first, answers it
+# "and the X?", "y la X?", "et l'X ?", "und die X?", "e a X?": a follow-up naming another thing, nothing asked
+_AND_THE = re.compile(r"^\W*(?:and|or|what about|how about|y|o|e|ou|et|und|oder)\s+(?:(?:the|my|el|la|los|las|mi|le|les"
+                      r"|l'|o|a|os|as|die|der|das|den|meine)\s+|l')?(?P<thing>[^\W\d_][^?!.]*?)\s*\?\s*$", re.IGNORECASE)
 _PAYING_WITH = {"en": "Can I pay with {}?", "es": "¿Puedo pagar con {}?", "fr": "Puis-je payer par {} ?",
                 "de": "Kann ich mit {} bezahlen?", "pt": "Posso pagar com {}?"}
 PAYING_NOT_A_PERSON = 0.8  # a question on a way of paying the human-request classifiers read below this is none
@@ -562,6 +565,12 @@ class Assistant:
         uncovered = None
         thing_text, thing_ranked = (text, ranked) if smalltalk or not history else self._thing_asked_again(
             text, history, lang, ranked)
+        if thing_text != text and topic is None and not human.fired and thing_ranked \
+                and thing_ranked[0][1] >= max(self.kb_threshold, answer.confidence if answer is not None else 0.0):
+            # ("and the delivery address?" after the colour's change found nothing alone, "et l'adresse ?" the
+            # tracking: that question's answer, when it is the surer reading)
+            a, conf, p, _ = thing_ranked[0]
+            answer = self._answer(a, conf, p, kb_emb, lang)
         if not smalltalk and topic is None and ranked and (answer is None or not answer.also) and (
                 unlisted := self._unlisted(text, ranked, answer, lang)):
             # "Can I pay with Google Pay?" was handed off and "Posso pagar com MB Way?" got Klarna's instalments: a
@@ -964,6 +973,10 @@ class Assistant:
         elif again is not None and asked_thing(before, lang)[1] == "pay":
             # (the slot put after the thing before: "¿Puedo pagar contra reembolso con tarjeta de débito?")
             question = _PAYING_WITH.get(lang, _PAYING_WITH["en"]).format(again[1])
+        elif (other := _AND_THE.match(follow)) and len(other.group("thing").split()) <= 4:
+            # "and the delivery address?" after "Can I change the colour of my order?": that question of the address
+            thing_before = asked_thing(before, lang)[0]
+            question = re.sub(re.escape(thing_before), other.group("thing"), before, count=1, flags=re.IGNORECASE)
         elif _points_back(text) and not asks(text) and len(follow.split()) <= FOLLOW_UP_WORDS:
             question = before
         else:

@@ -461,7 +461,14 @@ def test_a_thing_the_answering_article_does_not_mention_is_said_to_be_missing(qu
     ("¿Puedo pagar contra reembolso?", "¿y con bitcoin?", "es", "Nuestros artículos de ayuda no mencionan «bitcoin».",
      "Visa, Mastercard"),
     ("Posso pagar com cartão de crédito?", "E posso pagar contra reembolso?", "pt",
-     "Os nossos artigos de ajuda não mencionam «contra reembolso».", "Visa, Mastercard")])
+     "Os nossos artigos de ajuda não mencionam «contra reembolso».", "Visa, Mastercard"),
+    # "and the X?" after a change: that change asked of X (trial 51b: handed off; the tracking in French)
+    ("Can I change the colour of my order?", "and the delivery address?", "en",
+     "Our help articles don't mention “delivery address”.", "size or colour"),
+    ("Puis-je changer la couleur de ma commande ?", "et l'adresse ?", "fr",
+     "Nos articles d'aide ne mentionnent pas « adresse ».", "la taille ou la couleur"),
+    ("Can I change the colour of my order?", "and the size?", "en", "You can change the size", "size or colour"),
+    ("Do you sell tents?", "and backpacks?", "en", "Our help articles mention “backpacks” here:", "Tents and backpacks")])
 def test_a_follow_up_on_another_thing_is_the_question_before_asked_of_it(before, follow_up, language, starts, quoted):
     """Trial 51b: "¿y con tarjeta de débito?" after cash on delivery got Klarna's instalments, "so that's a no?" the
     2 pm cut-off, "E posso pagar contra reembolso?" the returns ("reembolso" is also a refund)."""
