@@ -759,16 +759,20 @@ class Assistant:
         words = [w for w in text.split() if re.search(r"\w", w)]
         if len(words) > 2 or "?" not in text or not ranked or ranked[0][1] < self.kb_threshold * PLACE_SHARE:
             return None
-        before = _question_before(text, history)
-        if not before:
-            return None
-        b_emb, b_m = self._vectors(before, lang)
-        first = self._ranked(before, lang, b_emb, b_m)
+        first, _ = self._ranked_before(text, history, lang)
         a = ranked[0][0]
         if not first or first[0][0] != a or first[0][1] < self.kb_threshold:
             return None
         q_emb, m_emb = self._vectors(text, lang)
         return a, self.kb_threshold, self.knowledge.best_passage_for(a, text, q_emb, lang, m_emb, detail=True), q_emb
+
+    def _ranked_before(self, text: str, history: Sequence[Turn], lang: str) -> tuple[list, np.ndarray | None]:
+        """The ranking of the visitor's question before `text`, with its MiniLM vector; ([], None) when none."""
+        before = _question_before(text, history)
+        if not before:
+            return [], None
+        b_emb, b_m = self._vectors(before, lang)
+        return self._ranked(before, lang, b_emb, b_m), b_emb
 
     def _an_amount_for_the_answer(self, text: str, history: Sequence[Turn], lang: str) -> tuple | None:
         """(article, confidence, passage, embedding) for a short question giving an amount right after an answer whose
@@ -777,11 +781,7 @@ class Assistant:
         said = normalize(_last_ai_answer(history))
         if not said or "?" not in text or len(text.split()) > FOLLOW_UP_WORDS + 2 or not AMOUNT.search(normalize(text)):
             return None
-        before = _question_before(text, history)
-        if not before:
-            return None
-        b_emb, b_m = self._vectors(before, lang)
-        first = self._ranked(before, lang, b_emb, b_m)
+        first, b_emb = self._ranked_before(text, history, lang)
         if not first or first[0][1] < self.kb_threshold:
             return None
         a = first[0][0]
