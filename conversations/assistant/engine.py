@@ -523,6 +523,10 @@ class Assistant:
                     word := self._a_word_on_the_answer(text, history, lang, ranked)) is not None:
                 a, conf, p, word_emb = word
                 answer = self._answer(a, conf, p, word_emb, lang)
+            if answer is None and not smalltalk and history and (
+                    named := self._a_name_on_the_answer(text, history, lang)) is not None:
+                a, conf, p, named_emb = named
+                answer = self._answer(a, conf, p, named_emb, lang)
             if not smalltalk and history and (answer is None or _GOES_ON.match(normalize(text))
                                               or _FOR_AN_AMOUNT.match(normalize(text))) and (
                     amount := self._an_amount_for_the_answer(text, history, lang)) is not None:
@@ -765,6 +769,24 @@ class Assistant:
             return None
         q_emb, m_emb = self._vectors(text, lang)
         return a, self.kb_threshold, self.knowledge.best_passage_for(a, text, q_emb, lang, m_emb, detail=True), q_emb
+
+    def _a_name_on_the_answer(self, text: str, history: Sequence[Turn], lang: str) -> tuple | None:
+        """(article, confidence, passage, embedding) for a short follow-up naming what the article answering the
+        question before names ("and Madrid on Sunday?" after the Lisbon store's hours, which name the Madrid store
+        too): that article's passage naming it. It was handed off, the delivery times naming "Madrid time" as well
+        (trial 51b). None otherwise: a name the article does not have is the place rules' or the missing names'."""
+        names = [w for w in _capitalised(" " + (_after_acknowledgment(sentences(text)) or text))
+                 if len(w) > 3 and not _WHEN_NAMES.fullmatch(normalize(w))]  # (not "Sunday")
+        if not names or len(text.split()) > FOLLOW_UP_WORDS:
+            return None
+        first, b_emb = self._ranked_before(text, history, lang)
+        if not first or first[0][1] < self.kb_threshold:
+            return None
+        a = first[0][0]
+        if any(a not in self.knowledge.articles_naming(name) for name in names):
+            return None
+        passage = self._passage_naming(a, names, lang)
+        return None if passage is None else (a, max(first[0][1], self.kb_threshold), passage, b_emb)
 
     def _ranked_before(self, text: str, history: Sequence[Turn], lang: str) -> tuple[list, np.ndarray | None]:
         """The ranking of the visitor's question before `text`, with its MiniLM vector; ([], None) when none."""

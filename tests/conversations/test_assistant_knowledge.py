@@ -1136,6 +1136,17 @@ def _after_an_answer(bot, question: str, language: str = "en") -> tuple[Turn, ..
 
 
 @pytest.mark.parametrize("before, follow_up, language, words", [
+    ("What are the opening hours of the Lisbon store?", "and Madrid on Sunday?", "en", "Monday to Saturday"),
+    ("¿Cuál es el horario de la tienda de Lisboa?", "¿y Madrid?", "es", "de lunes a sábado")])
+def test_a_follow_up_naming_what_the_answer_before_names_stays_on_it(before, follow_up, language, words) -> None:
+    """Trial 51b: "and Madrid on Sunday?" after the Lisbon store's hours was handed off (the delivery times name
+    "Madrid time" too)."""
+    bot = demo_shop(translated=True)
+    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
+
+
+@pytest.mark.parametrize("before, follow_up, language, words", [
     ("How long does delivery take?", "what if it doesn't arrive by Friday?", "en", "we open an investigation"),
     ("¿Cuánto tarda el envío?", "¿y si no llega el viernes?", "es", "abrimos una investigación"),
     ("Wie lange dauert der Versand?", "und wenn es bis Freitag nicht ankommt?", "de", "Sendungsverfolgung"),
