@@ -100,7 +100,9 @@ WAIT_ASKED = re.compile(
 # "I don't need anyone anymore" (normalized text). The phrase ends the message or a sentence of it ("never
 # mind, how long is the warranty?" withdraws, then asks); "cancel my order" is no withdrawal.
 WITHDRAW = re.compile(
-    r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere"
+    r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|non|nao|nein|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere"
+    # "non en fait pas besoin" while the email was asked was handed off anyway (trial 51c)
+    r"|en\s+fait|en\s+realidad|na\s+verdade|eigentlich"
     # "fine, forget it", "bueno, olvídalo", "bon, laisse tomber": the same, said with a shrug (trial of 4 Dec)
     r"|fine|alright|all\s+right|just|bueno|vale|pues|bon|bah|ben|na\s+gut|ach|bem|entao"
     r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa]|egal|ist\s+egal|c'est\s+bon|ca\s+y\s+est)\W+)*"
@@ -121,7 +123,9 @@ WITHDRAW = re.compile(
     r"|deixa\s+(?:pra|para)\s+la|esquece|nao\s+precisa(?:\s+mais)?"
     # "actually no", "en fait non", "doch nicht": changed their mind (trial of 3 Dec)
     r"|(?:actually|en\s+fait|en\s+realidad|na\s+verdade)\s*,?\s+(?:no|non|nao)|(?:lieber\s+|besser\s+)?doch\s+nicht"
-    r"|no\s+hace\s+falta|pas\s+besoin|nicht\s+notig|no\s+need)"
+    r"|no\s+hace\s+falta|pas\s+besoin|nicht\s+notig|no\s+need"
+    # "no, mejor no" ("better not") while the email was asked was handed off anyway (trial 51c)
+    r"|(?:mejor|melhor)\s+(?:no|nao)|better\s+not|plutot\s+pas|lieber\s+nicht)"
     r"(?:\s+(?:then|entonces|alors|dann|entao))?"
     r"(?:\s+(?:please|thanks|thank\s+you|por\s+favor|gracias|merci|danke|obrigad[oa]))?(?=\s*(?:[,.;!?]|$))")
 # An answer telling the visitor to contact the team ("write to us with your order number"), accent-folded

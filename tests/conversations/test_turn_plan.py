@@ -911,6 +911,10 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("egal, hat sich erledigt", "de", "In Ordnung, ich hole niemanden dazu."),  # trial of 4 Dec: no word, queued
     ("já resolvi", "pt", "Está bem, não vou chamar ninguém."),
     ("c'est bon, j'ai trouvé la réponse, merci", "fr", "D'accord, je ne fais appel à personne."),  # trial of 4 Dec
+    # trial 51c: handed off anyway
+    ("non en fait pas besoin", "fr", "D'accord, je ne fais appel à personne."),
+    ("no, mejor no", "es", "De acuerdo, no avisaré a nadie"),
+    ("não, melhor não", "pt", "Está bem, não vou chamar ninguém."),
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
     first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",
