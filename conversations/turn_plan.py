@@ -849,7 +849,9 @@ class _Turn:
             pending = replace(pending, cause=cause, reason=self._cause_reason(cause), topic=self.topic)
         decision = decide(self.policy.level, self._signals(known, gathering_for=pending.cause))
         if decision.action == "handoff":
-            if decision.cause != pending.cause:  # asked for a person or frustrated: named after what they said
+            if decision.cause != pending.cause and strongest_cause(decision.cause, pending.cause) == decision.cause:
+                # asked for a person or frustrated: named after what they said (not over a restricted topic said
+                # meanwhile: "quero falar com um advogado, vou processar vocês" was a plain request: trial 51c)
                 pending = replace(pending, cause=decision.cause, reason=self._cause_reason(decision.cause))
             lead = phrase("gather_phone_instead", self.lang) if by_phone else ""
             if current is not None and current.name not in gathered and not (

@@ -88,7 +88,7 @@ _SET_PHRASES = re.compile(r"\bcontra\s*-?\s*reembolso\b|\bcontre[\s-]+remboursem
 # A parcel not arriving, in the five languages, normalized: "hasn't arrived", "no ha llegado", "n'est pas arrivé",
 # "nicht angekommen", "não chegou"; asked of in a question, and said in a passage
 NOT_ARRIVED = re.compile(
-    r"(?:n't|\bnot|\bnever)\s+(?:yet\s+|even\s+|still\s+)?(?:arriv\w*|c[oa]me|been\s+delivered|turn\w*\s+up|show\w*\s+up)"
+    r"(?:n'?t|\bnot|\bnever)\s+(?:yet\s+|even\s+|still\s+)?(?:arriv\w*|c[oa]me|been\s+delivered|turn\w*\s+up|show\w*\s+up)"
     r"|\bno\s+(?:me\s+|nos\s+)?(?:ha\s+|han\s+|haya\s+)?(?:llega\w*|lleg[oó])"
     r"|\bn'?\s*arrive\w*\s+(?:toujours\s+)?pas\b|\bn'?\s*(?:est|sont)\s+(?:toujours\s+)?pas\s+(?:encore\s+)?arriv\w*"
     r"|\bnicht\s+(?:\w+\s+)?(?:angekommen|ankommt|an\b)|\bkommt\s+(?:\w+\s+)?nicht\s+an\b"

@@ -28,10 +28,10 @@ from helpdesk.errors import DeliveryRefused, DomainError, ProviderUnavailable
 # the sender was texted after it: trial of 4 Dec)
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
 STOP_WORDS_OF = {"baja": "es", "arret": "fr", "arrêt": "fr", "stopp": "de", "abmelden": "de", "parar": "pt",
-                 "sair": "pt", "cancelar": "pt"}
+                 "sair": "pt", "cancelar": "pt", "pare": "pt"}
 # words Spanish and Portuguese share: confirmed in the language of the sender's country ("cancelar" from a Spanish
 # number was confirmed in Portuguese: trial 51), by its calling code, else as above
-SHARED_STOP_WORDS = {"parar", "cancelar"}
+SHARED_STOP_WORDS = {"parar", "cancelar", "pare"}  # ("PARE" from a Portuguese number was a message: trial 51c)
 LANGUAGE_OF_CALLING_CODE = {"34": "es", "52": "es", "54": "es", "56": "es", "57": "es", "51": "es", "58": "es",
                             "593": "es", "598": "es", "595": "es", "591": "es", "506": "es", "507": "es", "503": "es",
                             "502": "es", "504": "es", "505": "es", "53": "es", "1809": "es", "351": "pt", "55": "pt",

@@ -138,7 +138,7 @@ def test_stop_in_the_senders_language_opts_out_and_is_confirmed(workspace, clien
 @pytest.mark.parametrize("word, phone, told", [
     ("cancelar", "+34600111222", "No recibirás más mensajes"), ("CANCELAR", "+351912345678", "Não vai receber mais"),
     ("parar", "+5215512345678", "No recibirás más mensajes"), ("parar", "+5511912345678", "Não vai receber mais"),
-    ("cancelar", "+15005550009", "Não vai receber mais")])
+    ("cancelar", "+15005550009", "Não vai receber mais"), ("PARE", "+351912345678", "Não vai receber mais")])
 def test_a_stop_word_spanish_and_portuguese_share_is_confirmed_in_the_language_of_the_senders_country(
         workspace, client, no_tasks, word, phone, told):
     """Trial 51: "cancelar" from a Spanish number was confirmed in Portuguese."""

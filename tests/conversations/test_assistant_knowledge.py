@@ -1148,6 +1148,7 @@ def test_a_follow_up_naming_what_the_answer_before_names_stays_on_it(before, fol
 
 @pytest.mark.parametrize("before, follow_up, language, words", [
     ("How long does delivery take?", "what if it doesn't arrive by Friday?", "en", "we open an investigation"),
+    ("How long does delivery take?", "what if it doesnt arrive by friday?", "en", "we open an investigation"),
     ("¿Cuánto tarda el envío?", "¿y si no llega el viernes?", "es", "abrimos una investigación"),
     ("Wie lange dauert der Versand?", "und wenn es bis Freitag nicht ankommt?", "de", "Sendungsverfolgung"),
     ("Quanto tempo demora o envio?", "e se não chegar até sexta?", "pt", "investigação")])
