@@ -94,6 +94,12 @@ NOT_ARRIVED = re.compile(
     r"|\bnicht\s+(?:\w+\s+)?(?:angekommen|ankommt|an\b)|\bkommt\s+(?:\w+\s+)?nicht\s+an\b"
     r"|\bnao\s+(?:me\s+)?(?:chegou|chega\w*)")
 NOT_ARRIVED_SHARE = 0.8  # ... an article saying what happens then, ranked this near the first, answers it
+# "so that's a no?", "então não?", "¿entonces no?", "donc non ?", "also nein?": the answer before, asked to be confirmed
+_CONFIRMS = re.compile(
+    r"^\W*(?:(?:so|ok|okay|then|entonces|asi\s+que|o\s+sea|donc|alors|also|entao|ou\s+seja|e|y|et|und)\W+)*"
+    r"(?:(?:so\s+)?(?:that'?s|is\s+that|it'?s)\s+a\s+(?:no|yes)|(?:(?:so|entonces|asi\s+que|o\s+sea|donc|alors|also"
+    r"|entao|ou\s+seja)\W+(?:no|yes|si|oui|non|ja|nein|sim|nao|c'est\s+(?:non|oui)))|(?:no|non|nein|nao)\s+(?:then|entonces"
+    r"|alors|dann|entao))\W*$")
 # "and the X?", "y la X?", "et l'X ?", "und die X?", "e a X?": a follow-up naming another thing, nothing asked
 _AND_THE = re.compile(r"^\W*(?:and|or|what about|how about|y|o|e|ou|et|und|oder)\s+(?:(?:the|my|el|la|los|las|mi|le|les"
                       r"|l'|o|a|os|as|die|der|das|den|meine)\s+|l')?(?P<thing>[^\W\d_][^?!.]*?)\s*\?\s*$", re.IGNORECASE)
@@ -523,6 +529,11 @@ class Assistant:
                     word := self._a_word_on_the_answer(text, history, lang, ranked)) is not None:
                 a, conf, p, word_emb = word
                 answer = self._answer(a, conf, p, word_emb, lang)
+            if not smalltalk and history and "?" in text and _CONFIRMS.match(normalize(text)) and (
+                    again_said := self._the_answer_before(text, history, lang)) is not None:
+                # "so that's a no?", "então não?" after an answer: that answer again, not a handoff (trial 51c)
+                a, conf, p, again_emb = again_said
+                answer = self._answer(a, conf, p, again_emb, lang)
             if answer is None and not smalltalk and history and (
                     named := self._a_name_on_the_answer(text, history, lang)) is not None:
                 a, conf, p, named_emb = named
@@ -787,6 +798,17 @@ class Assistant:
             return None
         passage = self._passage_naming(a, names, lang)
         return None if passage is None else (a, max(first[0][1], self.kb_threshold), passage, b_emb)
+
+    def _the_answer_before(self, text: str, history: Sequence[Turn], lang: str) -> tuple | None:
+        """(article, confidence, passage, embedding) of the answer to the question before `text`: its article, the
+        passage the assistant quoted; None when it found none."""
+        first, b_emb = self._ranked_before(text, history, lang)
+        if not first or first[0][1] < self.kb_threshold:
+            return None
+        a, conf, p, _ = first[0]
+        said = normalize(_last_ai_answer(history))
+        quoted = self.knowledge.passage_where(a, lang, lambda norm: norm[:80] in said)
+        return a, conf, p if quoted is None else quoted, b_emb
 
     def _ranked_before(self, text: str, history: Sequence[Turn], lang: str) -> tuple[list, np.ndarray | None]:
         """The ranking of the visitor's question before `text`, with its MiniLM vector; ([], None) when none."""

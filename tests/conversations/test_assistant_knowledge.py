@@ -1136,6 +1136,19 @@ def _after_an_answer(bot, question: str, language: str = "en") -> tuple[Turn, ..
 
 
 @pytest.mark.parametrize("before, follow_up, language, words", [
+    ("Vocês enviam para o Brasil?", "então não?", "pt", "Enviamos para o Reino Unido"),
+    ("Do you ship to Canada?", "so that's a no?", "en", "We ship to the United Kingdom"),
+    ("¿Enviáis a Canadá?", "¿entonces no?", "es", "Enviamos al Reino Unido"),
+    ("Liefert ihr nach Kanada?", "also nein?", "de", "Wir liefern ins Vereinigte Königreich")])
+def test_asking_to_confirm_the_answer_before_gets_it_again(before, follow_up, language, words) -> None:
+    """Trial 51c: "então não?" after Brazil was said not to be served was handed off; "so that's a no?" after Canada
+    got the customs passage."""
+    bot = demo_shop(translated=True)
+    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
+
+
+@pytest.mark.parametrize("before, follow_up, language, words", [
     ("What are the opening hours of the Lisbon store?", "and Madrid on Sunday?", "en", "Monday to Saturday"),
     ("¿Cuál es el horario de la tienda de Lisboa?", "¿y Madrid?", "es", "de lunes a sábado")])
 def test_a_follow_up_naming_what_the_answer_before_names_stays_on_it(before, follow_up, language, words) -> None:
