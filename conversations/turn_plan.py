@@ -128,6 +128,11 @@ WITHDRAW = re.compile(
     r"|(?:mejor|melhor)\s+(?:no|nao)|better\s+not|plutot\s+pas|lieber\s+nicht)"
     r"(?:\s+(?:then|entonces|alors|dann|entao))?"
     r"(?:\s+(?:please|thanks|thank\s+you|por\s+favor|gracias|merci|danke|obrigad[oa]))?(?=\s*(?:[,.;!?]|$))")
+# A question word opening a message, normalized: a question even without its mark
+_OPENS_A_QUESTION = re.compile(
+    r"^\W*(?:what|how|why|when|where|who|which|can|could|do|does|is|are|que|como|por\s+que|cuando|donde|quien|cual"
+    r"|puedo|pourquoi|comment|quand|quel\w*|est-ce|warum|wie|wann|wo|wer|was|welche\w*|kann|porque|quando|onde|quem"
+    r"|qual|posso)\b")
 # An answer telling the visitor to contact the team ("write to us with your order number"), accent-folded
 CONTACT_US = re.compile(
     r"\b(?:write\s+to\s+us|contact\s+us|email\s+us|get\s+in\s+touch\s+with\s+us|reach\s+out\s+to\s+us"
@@ -889,7 +894,9 @@ class _Turn:
         a, n = self.analysis, len(self.text.split())
         # (a short one too: "c'est gratuit ?" at the email question was told it is not an email: trial of 3 Dec)
         asks = "?" in self.text and (n >= 4 or (n >= 2 and "@" not in self.text))
-        return a.answer is not None or a.restricted_topic is not None or asks or n >= 7
+        # (one without its mark too: "what is the meaning of life" was told it is no email address: trial 51c)
+        unmarked = n >= 3 and "@" not in self.text and bool(_OPENS_A_QUESTION.match(normalize(self.text)))
+        return a.answer is not None or a.restricted_topic is not None or asks or unmarked or n >= 7
 
     def _note_question(self) -> None:
         if self.analysis.answer is not None:

@@ -487,6 +487,16 @@ def test_a_question_on_what_the_shop_sells_or_accepts_is_no_dissatisfaction(ques
 
 
 @pytest.mark.parametrize("question, language, person", [
+    # a lawyer is no one of the team: the Legal topic brings one in (trial 51c: routed as a plain request)
+    ("quero falar com um advogado", "pt", False), ("I want to talk to my lawyer", "en", False),
+    ("I want to talk to a person, not a lawyer", "en", True)])
+def test_talking_to_a_lawyer_is_no_request_for_the_team_but_the_legal_topic(question, language, person) -> None:
+    a = demo_shop_with_topics().analyze(question, language=language)
+    assert a.human_request.fired is person, a.human_request
+    assert a.restricted_topic is not None and a.restricted_topic.name == "Legal", a.restricted_topic
+
+
+@pytest.mark.parametrize("question, language, person", [
     ("Do you accept Maestro?", "en", False), ("Akzeptieren Sie Maestro?", "de", False),
     # a way of paying with a request beside it is still a request
     ("can I pay by card or talk to someone?", "en", True)])

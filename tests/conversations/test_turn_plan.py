@@ -954,6 +954,14 @@ def test_cancel_my_order_while_the_email_is_asked_is_no_withdrawal(bot):
     assert plan.memory.pending is not None or plan.handoff is not None, "the handoff goes on"
 
 
+def test_a_question_without_its_mark_while_the_email_is_asked_is_no_failed_email(bot):
+    """Trial 51c: "what is the meaning of life" was told "That doesn't look like an email address"."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("I want to talk to a human")
+    plan = chat.say("what is the meaning of life")
+    assert "doesn't look like an email" not in reply(plan) and "email" in reply(plan), reply(plan)
+
+
 def test_never_mind_to_the_offer_of_a_person_declines_it(bot):
     chat = RealChat(balanced(EMAIL), bot=bot)
     assert chat.say("are you a bot?").memory.offer_open
