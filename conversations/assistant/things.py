@@ -27,7 +27,7 @@ _AFTER = re.compile(
     r"|(?P<change>change|modify|update|edit|correct|cambiar|modificar|actualizar|corregir|changer|modifier|corriger"
     r"|mudar|alterar|trocar|corrigir))\s+" + _DETERMINERS + r"(?P<thing>[^\W\d_][^?!.,;:]*)")
 # paying when the parcel comes, a thing of its own in each language (its words would end the thing: "on delivery")
-_ON_DELIVERY = re.compile(r"\b(?:(?:pay(?:ing|ment)?|cash)\s+on\s+delivery|(?:pago\s+|pagamento\s+)?contra\s*-?\s*reembolso"
+_ON_DELIVERY = re.compile(r"\b(?:(?:pay(?:ing|ment)?|cash)\s+on\s+delivery|(?:pago\s+|pagamento\s+)?contra\s*-?\s*(?:reembolso|entrega)"
                           r"|(?:paiement\s+)?contre[\s-]+remboursement|nachnahme|pagamento\s+na\s+entrega)\b")
 _BEFORE = re.compile(r"\b(?:(?:mit|per|uber|die|den|das|meine|meinen|mein)\s+(?P<thing>[^\W\d_]+(?:\s+[^\W\d_]+)?)"
                      r"|(?P<cash>bar))\s+(?:(?P<pay>(?:be)?zahlen)|(?P<change>andern|wechseln|korrigieren))\b")

@@ -462,6 +462,9 @@ def test_a_thing_the_answering_article_does_not_mention_is_said_to_be_missing(qu
      "Visa, Mastercard"),
     ("Posso pagar com cartão de crédito?", "E posso pagar contra reembolso?", "pt",
      "Os nossos artigos de ajuda não mencionam «contra reembolso».", "Visa, Mastercard"),
+    # "contra entrega" is paying on delivery too (trial 51b: the shipping prices)
+    ("Posso pagar com cartão de crédito?", "e contra entrega?", "pt",
+     "Os nossos artigos de ajuda não mencionam «contra entrega».", "Visa, Mastercard"),
     # "and the X?" after a change: that change asked of X (trial 51b: handed off; the tracking in French)
     ("Can I change the colour of my order?", "and the delivery address?", "en",
      "Our help articles don't mention “delivery address”.", "size or colour"),
