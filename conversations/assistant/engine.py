@@ -430,16 +430,7 @@ class Assistant:
         q_lex, (m_emb, ml_encoder) = second.result()
         encoders = d.Encoders(self.encoder, ml_encoder)
         human = d.detect_human_request(text, lang, self.models, encoders, q_lex, q_emb, m_emb)
-        if human.fired and _A_LAWYER.search(normalize(text)) and not _ONE_OF_US.search(normalize(text)):
-            # "quero falar com um advogado": a lawyer is no one of the team (a restricted topic's keyword brings one
-            # in, routed there; the request routed it to the default team: trial 51c)
-            human = Signal(human.score, False, "")
-        if human.fired and human.evidence.startswith("classifiers") and human.score < PAYING_NOT_A_PERSON \
-                and (thing := asked_thing(text, lang))[1] == "pay" and names_a_way_of_paying(text, thing[0]) \
-                and text.strip().rstrip("?!. ").endswith(thing[0]):  # (all it asks: not "…by card or talk to someone?")
-            # "Akzeptieren Sie Maestro?" read as asking for a person (0.52: "maestro" is a master, a teacher): a way
-            # of paying asked about is no request, unless the classifiers are sure or a rule found one (trial 51b)
-            human = Signal(human.score, False, "")
+        human = _unless_for_someone_else(human, text, lang)
         details_only = d.only_contact_details(text)  # "it's claire@example.com": no mood to read in it
         complaint = d.detect_complaint(text, lang, self.models, q_lex) if not details_only else NO_SIGNAL
         anger = d.detect_anger(d.without_contact_details(text))
@@ -816,9 +807,14 @@ class Assistant:
         if not first or first[0][1] < self.kb_threshold:
             return None
         a, conf, p, _ = first[0]
-        said = normalize(_last_ai_answer(history))
-        quoted = self.knowledge.passage_where(a, lang, lambda norm: norm[:80] in said)
+        quoted = self._passage_quoted_in(_last_ai_answer(history), a, lang)
         return a, conf, p if quoted is None else quoted, b_emb
+
+    def _passage_quoted_in(self, said: str, article: int, lang: str, holds=lambda norm: True) -> int | None:
+        """The first body passage of `article` that the assistant's text `said` quotes (and for which `holds` is
+        true of its normalized text), or None."""
+        said = normalize(said)
+        return self.knowledge.passage_where(article, lang, lambda norm: norm[:80] in said and holds(norm))
 
     def _ranked_before(self, text: str, history: Sequence[Turn], lang: str) -> tuple[list, np.ndarray | None]:
         """The ranking of the visitor's question before `text`, with its MiniLM vector; ([], None) when none."""
@@ -832,14 +828,14 @@ class Assistant:
         """(article, confidence, passage, embedding) for a short question giving an amount right after an answer whose
         passage sets one ("for an order of 80 euros?" after Klarna's "on orders over 100 euros"): that passage again,
         to measure the amount against. It found nothing, and was handed off (trial of 4 Dec). None otherwise."""
-        said = normalize(_last_ai_answer(history))
+        said = _last_ai_answer(history)
         if not said or "?" not in text or len(text.split()) > FOLLOW_UP_WORDS + 2 or not AMOUNT.search(normalize(text)):
             return None
         first, b_emb = self._ranked_before(text, history, lang)
         if not first or first[0][1] < self.kb_threshold:
             return None
         a = first[0][0]
-        p = self.knowledge.passage_where(a, lang, lambda norm: norm[:80] in said and bool(AMOUNT.search(norm)))
+        p = self._passage_quoted_in(said, a, lang, lambda norm: bool(AMOUNT.search(norm)))
         return None if p is None else (a, max(first[0][1], self.kb_threshold), p, b_emb)
 
     def _goes_on_from(self, before: str, question: str, text: str, lang: str) -> bool:
@@ -870,8 +866,7 @@ class Assistant:
         article's passage that gave one (`said_before`: "how much?" after "exchanges for a different size are free") is
         that passage again, not the return label's price."""
         if said_before and "money" in asks(follow):
-            said = normalize(said_before)
-            again = self.knowledge.passage_where(article, lang, lambda norm: norm[:80] in said and "money" in gives(norm))
+            again = self._passage_quoted_in(said_before, article, lang, lambda norm: "money" in gives(norm))
             if again is not None:
                 return article, conf, again, emb
         follow_emb, follow_m = self._vectors(follow, lang)
@@ -1000,7 +995,7 @@ class Assistant:
             a, conf = ranked[0][0], ranked[0][1]
             if conf < self.kb_threshold * NAMED_SHARE:
                 return None
-        passage = self.knowledge.passage_where(a, lang, _A_LIST.search, as_written=True)
+        passage = self._listing(a, lang)
         if passage is None:
             return None
         # (a short form of a name the list has is no missing name: "Amex" is American Express, trial of 4 Dec)
@@ -1559,6 +1554,23 @@ def _quoting_also(answer: KBAnswer, other: KBAnswer) -> KBAnswer:
     body, source = answer.text.rsplit("\n\n", 1)
     other_body = other.text.rsplit("\n\n", 1)[0]
     return replace(answer, passage=f"{answer.passage}\n\n{other.passage}", text=f"{body}\n\n{other_body}\n\n{source}")
+
+
+def _unless_for_someone_else(human: Signal, text: str, lang: str) -> Signal:
+    """`human` not fired when the message is not for a person of the team after all: a lawyer ("quero falar com um
+    advogado": the Legal topic's keyword brings one in, routed there; the request routed it to the default team: trial
+    51c), or a way of paying read as a person by the classifiers, unsure ("Akzeptieren Sie Maestro?", 0.52: "maestro"
+    is a master, a teacher: trial 51b), when that is all the message asks (not "…by card or talk to someone?")."""
+    if not human.fired:
+        return human
+    norm = normalize(text)
+    if _A_LAWYER.search(norm) and not _ONE_OF_US.search(norm):
+        return Signal(human.score, False, "")
+    thing, kind = asked_thing(text, lang)
+    if human.evidence.startswith("classifiers") and human.score < PAYING_NOT_A_PERSON and kind == "pay" \
+            and names_a_way_of_paying(text, thing) and text.strip().rstrip("?!. ").endswith(thing):
+        return Signal(human.score, False, "")
+    return human
 
 
 def _said_first(answer: KBAnswer, words: str) -> KBAnswer:

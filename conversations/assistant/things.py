@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -83,6 +84,7 @@ def asks_ways_of_paying(text: str) -> bool:
     return bool(_WAYS_OF_PAYING.search(strip_accents(text.lower())))
 
 
+@lru_cache(maxsize=2048)  # (read of one message by the request, the mood and the answer rules alike)
 def asked_thing(text: str, lang: str) -> tuple[str, str]:
     """(the thing `text` asks about after a verb of paying, selling or changing, as written ("bank transfer"), the
     verb's kind: "pay", "sell" or "change"), or ("", "")."""
