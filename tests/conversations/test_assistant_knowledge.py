@@ -475,8 +475,7 @@ def test_a_thing_the_answering_article_does_not_mention_is_said_to_be_missing(qu
 def test_a_follow_up_on_another_thing_is_the_question_before_asked_of_it(before, follow_up, language, starts, quoted):
     """Trial 51b: "¿y con tarjeta de débito?" after cash on delivery got Klarna's instalments, "so that's a no?" the
     2 pm cut-off, "E posso pagar contra reembolso?" the returns ("reembolso" is also a refund)."""
-    bot = demo_shop(translated=True)
-    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    a = _asked_after(before, follow_up, language)
     assert a.answer is not None and a.answer.text.startswith(starts) and quoted in a.answer.text, (
         a.answer and a.answer.text, a.candidates)
 
@@ -1141,6 +1140,12 @@ def test_a_price_asked_from_a_place_after_a_return_is_the_returns(before, follow
     assert words in a.answer.passage, a.answer.passage
 
 
+def _asked_after(before: str, follow_up: str, language: str = "en"):
+    """The demo shop's (translated) reading of `follow_up` right after it answered `before`."""
+    bot = demo_shop(translated=True)
+    return bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+
+
 def _after_an_answer(bot, question: str, language: str = "en") -> tuple[Turn, ...]:
     """The visitor's question and the assistant's answer to it, as the history of the message after."""
     answer = bot.analyze(question, language=language).answer
@@ -1156,8 +1161,7 @@ def _after_an_answer(bot, question: str, language: str = "en") -> tuple[Turn, ..
 def test_asking_to_confirm_the_answer_before_gets_it_again(before, follow_up, language, words) -> None:
     """Trial 51c: "então não?" after Brazil was said not to be served was handed off; "so that's a no?" after Canada
     got the customs passage."""
-    bot = demo_shop(translated=True)
-    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    a = _asked_after(before, follow_up, language)
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
@@ -1167,8 +1171,7 @@ def test_asking_to_confirm_the_answer_before_gets_it_again(before, follow_up, la
 def test_a_follow_up_naming_what_the_answer_before_names_stays_on_it(before, follow_up, language, words) -> None:
     """Trial 51b: "and Madrid on Sunday?" after the Lisbon store's hours was handed off (the delivery times name
     "Madrid time" too)."""
-    bot = demo_shop(translated=True)
-    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    a = _asked_after(before, follow_up, language)
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
@@ -1181,8 +1184,7 @@ def test_a_follow_up_naming_what_the_answer_before_names_stays_on_it(before, fol
 def test_a_parcel_not_arriving_gets_the_article_on_late_parcels_not_the_delivery_times(before, follow_up, language,
                                                                                          words) -> None:
     """Trial 51 (and 50): "what if it doesn't arrive by Friday?" got the 2 pm cut-off, the late parcels second by 0.01."""
-    bot = demo_shop(translated=True)
-    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    a = _asked_after(before, follow_up, language)
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
@@ -1197,8 +1199,7 @@ def test_a_parcel_not_arriving_gets_the_article_on_late_parcels_not_the_delivery
 def test_an_amount_asked_after_an_answer_setting_one_gets_that_passage_again(before, follow_up, language, words):
     """Trial of 4 Dec: "for an order of 80 euros?" after Klarna's instalments "on orders over 100 euros" found nothing
     and was handed off; in Spanish it got the shipping prices."""
-    bot = demo_shop(translated=True)
-    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    a = _asked_after(before, follow_up, language)
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
@@ -1214,8 +1215,7 @@ def test_an_amount_asked_after_an_answer_setting_one_gets_that_passage_again(bef
     ("How long does shipping take?", "how much?", "en", "4.95 euros"),
 ])
 def test_a_price_asked_right_after_an_answer_is_the_price_of_what_was_answered(before, follow_up, language, words):
-    bot = demo_shop(translated=True)
-    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    a = _asked_after(before, follow_up, language)
     assert a.answer is not None and words in a.answer.text, (a.answer and a.answer.text, a.candidates)
 
 
@@ -1277,12 +1277,11 @@ def test_a_question_naming_what_only_the_article_ranked_first_names_is_answered_
     ("Can I pay with PayPal?", "and with Bitcoin?", "en", "Bitcoin"),
 ])
 def test_a_follow_up_on_a_name_no_article_has_is_told_so_before_the_answer(before, follow_up, language, name):
-    bot = demo_shop(translated=True)
-    a = bot.analyze(follow_up, history=_after_an_answer(bot, before, language), language=language)
+    a = _asked_after(before, follow_up, language)
     assert a.answer is not None and a.answer.text.startswith(phrase("name_not_listed", language, name=name)), a.answer
     for known, again in (("Can I pay with PayPal?", "and with Klarna?"), ("How long does shipping take to Portugal?",
                                                                          "and to Germany?")):
-        other = bot.analyze(again, history=_after_an_answer(bot, known)).answer
+        other = _asked_after(known, again).answer
         assert other is not None and not other.text.startswith("I don't see"), other.text
 
 
