@@ -1320,6 +1320,8 @@ def test_a_word_asked_after_an_answer_gets_that_articles_passage_on_it(before, w
     ("Can I pay with Google Pay and how long does shipping to Spain take?", "en", ("I don't see Google Pay", "2 to 4 working")),
     # re-trial of 4 Dec: a second question opened by a verb, not a question word, was lost
     ("¿Puedo pagar con Mastercard y enviáis a Noruega?", "es", ("Aceptamos Visa", "Noruega")),
+    # trial of 4 Dec: the size exchange lost (alone, the return's price ranks the shipping times a little ahead)
+    ("Posso trocar o tamanho? Quanto custa a devolução para Portugal?", "pt", ("Troca", "gratuitas a partir de Espanha")),
 ])
 def test_how_and_how_much_in_one_sentence_get_both_passages_of_the_article(question, language, both):
     a = demo_shop(translated=True).analyze(question, language=language)
