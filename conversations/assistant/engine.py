@@ -695,9 +695,9 @@ class Assistant:
                 yield (*together, True)
 
     def _vectors(self, text: str, lang: str):
-        """`text`'s MiniLM vector and, not in English, its multilingual one (None without the encoder)."""
+        """`text`'s MiniLM vector and, when the knowledge base reads it across languages, its multilingual one (None without the encoder)."""
         q = self.encoder.encode_one(text) if self.encoder is not None else None
-        m = self.ml_encoder.encode_one(text) if self.ml_encoder is not None and lang != "en" else None
+        m = self.ml_encoder.encode_one(text) if self.ml_encoder is not None and self.knowledge.reads_across(lang) else None
         return q, m
 
     def _pointing_back(self, text: str, history: Sequence[Turn], lang: str):
@@ -1289,7 +1289,7 @@ class Assistant:
         questions = questions[:MORE_QUESTIONS]
         # each encoder once for all the questions (one forward pass costs little more than one question's)
         q_embs = self.encoder.encode_parts(questions) if self.encoder is not None else [None] * len(questions)
-        m_embs = self.ml_encoder.encode(questions) if self.ml_encoder is not None and lang != "en" \
+        m_embs = self.ml_encoder.encode(questions) if self.ml_encoder is not None and self.knowledge.reads_across(lang) \
             else [None] * len(questions)
         found: dict[int, KBAnswer] = {}
         for i, (question, q_emb, m_emb) in enumerate(zip(questions, q_embs, m_embs)):
@@ -1334,7 +1334,7 @@ class Assistant:
         if kb.body_passages(a, lang) < 2:  # one passage to quote: nothing to look up
             return answer
         q_embs = self.encoder.encode_parts(questions) if self.encoder is not None else [None] * len(questions)
-        m_embs = self.ml_encoder.encode(questions) if self.ml_encoder is not None and lang != "en" \
+        m_embs = self.ml_encoder.encode(questions) if self.ml_encoder is not None and self.knowledge.reads_across(lang) \
             else [None] * len(questions)
         chosen: dict[int, np.ndarray | None] = {}
         for i, (question, q_emb, m_emb) in enumerate(zip(questions, q_embs, m_embs)):

@@ -28,7 +28,9 @@ encoder (USE multilingual, one space for 16 languages), with an article classifi
 those vectors: MiniLM is English-only, so "¿Cuánto tarda el envío?" found no article in an English
 knowledge base. Its confidence is the same formula on the multilingual vectors, and the higher of
 the two readings wins (a message misread as German, "will coronavirus die in summer", keeps its
-English score). English questions are scored exactly as before.
+English score). English questions are scored exactly as before, unless some articles are written in another language than most
+(`foreign`): then every question is read on both, and those articles are not ranked first on MiniLM and the n-grams
+alone, which read a question's language before its meaning.
 
 The reply quotes one body passage of the chosen article (`best_passage_for`): the one whose
 meaning is closest to the question, helped by the share of the question's content words it
@@ -64,7 +66,7 @@ from .encoder import DIM, get_encoder, get_multilingual_encoder
 from .glossary import FUNCTION_WORDS_OF
 from .models import l2_rows
 from .serialize import restricted_loads
-from .text import normalize, sentences, words
+from .text import detect_language, normalize, sentences, words
 from .types import Article, ArticleTranslation
 
 logger = logging.getLogger(__name__)
@@ -301,6 +303,13 @@ class KnowledgeIndex:
     # article has a translation (and in indexes built before them)
     passage_lang: np.ndarray | None = None
     translated_titles: dict[tuple[int, str], str] | None = None  # (article, language) -> the translation's title
+    # the language each article is written in (text.detect_language), when they are not all written in one; None
+    # when they are (and in indexes built before it)
+    written_in: tuple[str, ...] | None = None
+    # the passages as written of articles written in another language than most are: MiniLM and the n-grams read a
+    # question's language before its meaning (a Spanish article among English ones took every Spanish question,
+    # "¿qué tiempo hará mañana?" too: trial 52), so those articles are found on the multilingual vectors alone
+    foreign: np.ndarray | None = None
     version: int = INDEX_VERSION
     build_seconds: float = 0.0
 
@@ -356,15 +365,23 @@ class KnowledgeIndex:
         else:
             probs = np.ones(n_articles)
         conf, best_sim = self._confidence(probs, sims)
+        foreign = getattr(self, "foreign", None)  # (indexes built before it have none)
         across = False  # read on the multilingual vectors rather than MiniLM's
         # (an index pickled before the multilingual vectors reads the class default, None)
-        if lang != "en" and self.emb_multi is not None and multi_emb is not None:
+        if self.reads_across(lang) and self.emb_multi is not None and multi_emb is not None:
             q = _unit(multi_emb)
             m_sims = self._other_languages_out(self.emb_multi @ q, lang)
             clf = self.multi_classifier
             m_probs = self._group_probs(clf.classes_, _class_proba(clf.intercept_ + clf.coef_ @ q.astype(np.float64))) \
                 if clf is not None else np.ones(n_articles)
             m_conf, m_best = self._confidence(m_probs, m_sims)
+            if foreign is not None and self._is_foreign(first := int(conf.argmax())) and (
+                    int(m_conf.argmax()) != first or not self._shares_a_term(first, query)):
+                # an article in another language than most's, first on MiniLM and the n-grams, which read the
+                # question's language before its meaning: unless the multilingual reading puts it first too and the
+                # question says one of its words ("¿tenéis fibra en casa?"), those articles out of their reading
+                conf, best_sim = self._confidence(np.where(self._foreign_articles(), 0.0, probs),
+                                                  np.where(foreign, -1.0, sims))
             if m_conf.max() > conf.max():  # the multilingual reading is the surer one: it ranks and quotes
                 conf, best_sim, sims = m_conf, m_best, m_sims
                 lead, across = LEAD_WEIGHT_ACROSS, True
@@ -403,10 +420,34 @@ class KnowledgeIndex:
             cache[(article, lang)] = frozenset(w for i in idx for w in words(self.passages[int(i)]))
         return cache[(article, lang)]
 
+    def reads_across(self, lang: str) -> bool:
+        """Whether a question in `lang` is read on the multilingual vectors too: one not in English, or any when some
+        articles are written in another language than most (`foreign`)."""
+        return lang != "en" or getattr(self, "foreign", None) is not None
+
+    def _is_foreign(self, article: int) -> bool:
+        return getattr(self, "foreign", None) is not None and bool(self._foreign_articles()[article])
+
+    def _shares_a_term(self, article: int, query: str) -> bool:
+        """Whether a passage of `article` holds one of the query's content terms (TermIndex, stemmed)."""
+        held = self._held(query)
+        return held is not None and bool(held[np.flatnonzero(self.passage_article == article)].nnz)
+
+    def _foreign_articles(self) -> np.ndarray:
+        """Per article, whether it is written in another language than most (`foreign`)."""
+        cache = self.__dict__.setdefault("_foreign_articles_cache", {})
+        if "mask" not in cache:
+            mask = np.zeros(len(self.article_ids), dtype=bool)
+            owners = self.passage_article[self.foreign]
+            mask[owners[owners < len(self.article_ids)]] = True
+            cache["mask"] = mask
+        return cache["mask"]
+
     def reads_in(self, article: int, lang: str) -> bool:
-        """Whether `article` has text in `lang`: a translation into it, or as written (taken as English, the
-        language articles are written in when not translated)."""
-        if lang == "en":
+        """Whether `article` has text in `lang`: a translation into it, or as written (in English unless the
+        knowledge base mixes languages: `written_in`)."""
+        written_in = getattr(self, "written_in", None)
+        if lang == (written_in[article] if written_in else "en"):
             return True
         langs = getattr(self, "passage_lang", None)
         return langs is not None and bool((langs[self.passage_article == article] == lang).any())
@@ -489,7 +530,7 @@ class KnowledgeIndex:
         another language is read on the multilingual vectors, with no lead for the opening passage, as in `score`.
         `detail`: the question asks a detail of a subject already answered ("and do I have to pay for the
         shipping?" after a return), never the subject as a whole: no lead for the opening passage either."""
-        if lang != "en" and self.emb_multi is not None and multi_emb is not None:
+        if (lang != "en" or self._is_foreign(article)) and self.emb_multi is not None and multi_emb is not None:
             sims = self.emb_multi @ _unit(multi_emb)
             return self._choose(article, sims, self._coverage(query), asks(query), LEAD_WEIGHT_ACROSS, lang,
                                 detail=detail, held=self._held(query))
@@ -674,6 +715,7 @@ def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str
     is_title: list[bool] = []
     language: list[str] = []
     titles: dict[tuple[int, str], str] = {}
+    written_in: list[str] = []
 
     def add(text: str, article: int, title: bool, lang: str = "") -> None:
         passages.append(text)
@@ -689,6 +731,7 @@ def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str
         idx.article_ids.append(str(a.id))
         idx.titles.append(a.title)
         idx.urls.append(a.url)
+        written_in.append(detect_language(f"{a.title}\n{a.body}"))
         head = a.title.strip()
         if a.tags:
             head = f"{head} ({', '.join(a.tags)})" if head else ", ".join(a.tags)
@@ -717,12 +760,17 @@ def build_knowledge_index(articles: Sequence[Article], not_covered: Sequence[str
     # grew surer of every article and answered off-topic English questions (demo shop, Bitext val: 5 -> 84 of
     # 908 answered); the translations are read by the multilingual classifier and the similarities.
     written = np.asarray([not lang for lang in language])
+    if len(set(written_in)) > 1:
+        idx.written_in = tuple(written_in)
+        most = max(set(written_in), key=lambda lang: (written_in.count(lang), lang == "en"))
+        idx.foreign = written & np.asarray([a < len(written_in) and written_in[a] != most for a in owner])
     idx.tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=normalize)
     idx.tfidf.fit([p for p, w in zip(passages, written) if w])
     idx.lex = l2_rows(idx.tfidf.transform(passages))
     idx.terms = TermIndex.build(passages, written)
     # typos are read as the articles' own words as written (English), never as a translation's
-    idx.spelling = Spelling.build([p for p, lang in zip(passages, language) if not lang])
+    idx.spelling = Spelling.build([p for i, (p, lang) in enumerate(zip(passages, language))
+                                   if not lang and (idx.foreign is None or not idx.foreign[i])])
     encoder = get_encoder()
     if encoder is not None:
         idx.emb = encoder.encode(passages)
