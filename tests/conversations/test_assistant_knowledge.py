@@ -1439,3 +1439,19 @@ def test_an_article_written_in_another_language_than_most_takes_no_question_for_
         assert got in (None, "Porting your number"), (got, a.candidates)
     else:
         assert got == article, (got, a.candidates)
+
+
+@pytest.mark.parametrize("question, language, article_id", [
+    ("Can you recommend a good restaurant in Lisbon?", "en", None),
+    ("¿Me recomiendas un buen restaurante en Lisboa?", "es", None),
+    ("Do you have a shop in Lisbon?", "en", "9"),  # (the stores' hours)
+    ("Is the Madrid one open late?", "en", "9"),
+    ("Do you accept Bizum?", "en", "5"),  # (the ways of paying)
+    ("Kann ich mit Bizum zahlen?", "de", "5"),
+])
+def test_a_name_only_one_article_has_answers_only_a_question_about_that_article(question, language, article_id):
+    """Trial 51 and 52: "Can you recommend a good restaurant in Lisbon?" got the stores' hours, "what's the weather in
+    Madrid tomorrow?" the shops': below the threshold, the one article naming a name the question gives answered.
+    It still does when the question without the name is about that article."""
+    a = demo_shop(translated=True).analyze(question, language=language)
+    assert (a.answer.article_id if a.answer is not None else None) == article_id, a.candidates
