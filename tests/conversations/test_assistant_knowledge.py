@@ -1455,3 +1455,27 @@ def test_a_name_only_one_article_has_answers_only_a_question_about_that_article(
     It still does when the question without the name is about that article."""
     a = demo_shop(translated=True).analyze(question, language=language)
     assert (a.answer.article_id if a.answer is not None else None) == article_id, a.candidates
+
+
+@lru_cache(maxsize=1)
+def demo_articles_alone() -> Assistant:
+    """The demo shop's English articles as a new workspace has them: no translations, no example questions, the
+    default threshold."""
+    doc = json.loads((Path(__file__).resolve().parents[2] / "helpdesk" / "demo_workspace.json").read_text())
+    return Assistant(build_knowledge_index([Article(str(i), a["title"], a["body"], url=f"https://shop.example/help/{i}/")
+                                            for i, a in enumerate(doc["knowledge_base"])]))
+
+
+@pytest.mark.parametrize("question, language, article_id", [
+    ("Wie lange dauert die Lieferung nach Spanien?", "de", "0"),  # (the delivery times; 0.22 read as the English)
+    ("¿Qué tiempo hace hoy en Madrid?", "es", None),
+    ("Quel temps fait-il à Paris ?", "fr", None),
+    ("Qual é a capital da Austrália?", "pt", None),
+    ("Wer hat das Spiel gestern gewonnen?", "de", None),
+])
+def test_a_question_in_another_language_than_the_articles_is_measured_across_languages(question, language, article_id):
+    """Both readings of a question run lower against articles in another language: the demo shop's English articles
+    alone answered 70 of its 152 translated questions at the default threshold (no wrong one). Measured as across
+    languages (ACROSS_SCALE), the delivery times answer in German; what no article is about still gets no answer."""
+    a = demo_articles_alone().analyze(question, language=language)
+    assert (a.answer.article_id if a.answer is not None else None) == article_id, a.candidates
