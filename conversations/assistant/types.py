@@ -63,6 +63,9 @@ class TopicMatch:
     # matched only by closeness to an example on the multilingual vectors (no keyword, no intent, not in English):
     # the loosest evidence, which a surer knowledge-base answer outweighs (engine.TOPIC_OVER_KB_ACROSS)
     across: bool = False
+    # matched only by closeness to an example (on either encoder): a knowledge-base answer about as close outweighs
+    # it (engine.TOPIC_OVER_KB)
+    by_example: bool = False
 
 
 @dataclass(frozen=True)

@@ -1479,3 +1479,38 @@ def test_a_question_in_another_language_than_the_articles_is_measured_across_lan
     languages (ACROSS_SCALE), the delivery times answer in German; what no article is about still gets no answer."""
     a = demo_articles_alone().analyze(question, language=language)
     assert (a.answer.article_id if a.answer is not None else None) == article_id, a.candidates
+
+
+@lru_cache(maxsize=1)
+def operator_with_a_fraud_topic() -> Assistant:
+    """A phone operator's SIM article and its restricted topic on fraud, configured as trial 52's admin did: keywords
+    and examples, one of which names a SIM that stopped working."""
+    sim = Article("sim", "Activating your SIM or eSIM",
+                  "Physical SIM: insert the card, switch the phone on and wait up to 15 minutes. If you see SIM not "
+                  "provisioned, restart the phone once.\n\neSIM: in the app, open My lines > Install eSIM and scan "
+                  "the QR code. A replacement SIM costs 5 euros.", url="https://phone.example/help/sim/")
+    plans = Article("plans", "Plans and prices", "Lite costs 12 euros a month with 5 GB of data. Plus costs 22 euros "
+                    "a month with 30 GB.", url="https://phone.example/help/plans/")
+    fraud = Topic("Fraud and SIM swap", keywords=("fraud", "sim swap", "hacked", "scam"),
+                  examples=("someone ported my number without my permission",
+                            "my SIM stopped working and my bank account was emptied",
+                            "I got a suspicious call pretending to be the operator"))
+    return Assistant(build_knowledge_index([sim, plans]), [fraud])
+
+
+@pytest.mark.parametrize("message, fraud", [
+    ("my new SIM card doesn't work", False),
+    ("how much is a new SIM card?", False),
+    ("I want an eSIM instead of a physical SIM", False),
+    ("someone swapped my SIM without asking", True),
+    ("my bank account was emptied after my SIM stopped working", True),
+    ("I think this is a sim swap, my phone has no service", True),  # (its keyword)
+])
+def test_a_restricted_topic_near_an_article_by_one_example_leaves_the_article_its_questions(message, fraud):
+    """Trial 52: every question naming a SIM went to the fraud team, urgent: "my new SIM card doesn't work" sat 0.61
+    from "my SIM stopped working and my bank account was emptied" while the SIM article answers it (0.45). An example's
+    closeness outweighs an answer only by TOPIC_OVER_KB; a keyword always."""
+    a = operator_with_a_fraud_topic().analyze(message)
+    assert (a.restricted_topic is not None) == fraud, (a.restricted_topic, a.candidates)
+    if not fraud:
+        assert a.answer is not None and a.answer.article_id == "sim", a.candidates
