@@ -821,6 +821,9 @@ class _Turn:
         wait_asked = not why_asked and bool(WAIT_ASKED.search(normalize(self.text)))
         declined = not why_asked and bool(DECLINE.match(normalize(self.text)))
         bot_question = a.asked_if_bot.fired and not self.asked
+        # "ok great, thanks a lot", "obrigado" at the phone question: no try at the number ("That still doesn't look
+        # like a phone number" said to thanks: trial 52)
+        signed_off = a.smalltalk in ("thanks", "goodbye", "confirmed", "acknowledgment")
         # ("I want to talk to a human please" at the email question asks for the person, not something to pass on)
         question = (not declined and not bot_question and not why_asked and not wait_asked and not call_asked
                     and not (self.asked and a.answer is None) and self._is_question())
@@ -861,7 +864,7 @@ class _Turn:
             lead = phrase("gather_phone_instead", self.lang) if by_phone else ""
             if current is not None and current.name not in gathered and not (
                     took or by_phone or declined or question or why_asked or wait_asked or bot_question or call_asked
-                    or decision.cause != pending.cause) and m.asks.get(current.name, 0) >= ASK_LIMIT:
+                    or signed_off or decision.cause != pending.cause) and m.asks.get(current.name, 0) >= ASK_LIMIT:
                 # a last try that was no valid value either: said, not dropped without a word
                 kind = current.kind if current.kind in ("email", "phone") else ""
                 lead = phrase(f"gather_not_taken_{kind}" if kind else "gather_not_taken", self.lang, label=current.label)
@@ -886,7 +889,7 @@ class _Turn:
         if by_phone:
             prefix = phrase("gather_phone_instead", self.lang)
         retry = nxt == pending.field and not (took or question or declined or bot_question or why_asked or wait_asked
-                                              or call_asked)
+                                              or call_asked or signed_off)
         return self._ask(decision, pending, nxt, known=known, retry=retry, prefix=prefix)
 
     def _is_question(self) -> bool:

@@ -598,8 +598,17 @@ _CAPABILITIES = re.compile(
 )
 # "test", "lol", "hmm": nothing to answer and no reason to bring anyone in
 _FILLER_WORDS = frozenset("test testing tst lol lmao haha hahaha jaja jajaja hmm hmmm hm mmm xd uh um eh ah oh".split())
+# Words of approval said with thanks or alone after an answer, in the five languages (normalized): "brilliant, cheers"
+# found no article and was handed off (trial 52)
+_APPROVAL = (r"brilliant|excellent|lovely|fantastic|amazing|wonderful|sweet|nice\s+one|fab|splendid|spot\s+on"
+             r"|estupendo|fenomenal|excelente|buenisimo|maravilloso|genial|formidable|impeccable|nickel|excellent"
+             r"|toll|klasse|spitze|wunderbar|ausgezeichnet|sehr\s+gut|otimo|maravilha|fixe")
+# "great service", "super Service", "buen servicio", "ótimo atendimento": praise, not a question
+_PRAISE = (r"(?:great|excellent|super|good|amazing|awesome|top|buen|gran|excelente|toller?|guter?|klasse|otimo|bom"
+           r"|excellent|bon)\s+(?:service|servicio|servico|atendimento|atencion|job|work|help|ayuda|ajuda|hilfe"
+           r"|trabajo|trabalho|arbeit|travail)")
 _THANKS = re.compile(
-    r"^(?:(?:ok(?:ay)?|great|perfect|cool|awesome|super|genial|parfait|perfecto|perfeito|prima)[\s,!.]+)?"
+    rf"^(?:(?:ok(?:ay)?|great|perfect|cool|awesome|super|genial|parfait|perfecto|perfeito|prima|{_APPROVAL})[\s,!.]+)?"
     r"(?:thanks?(?:\s+you)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty|cheers|gracias|muchas\s+gracias|merci(?:\s+beaucoup)?|"
     r"danke(?:\s+schon|\s+sehr)?|vielen\s+dank|obrigad[oa]|muito\s+obrigad[oa]|valeu)"
     r"(?:\s+(?:a\s+lot|so\s+much|very\s+much|again|mil|beaucoup|\w+))?[\s!.,]*$"
@@ -637,7 +646,7 @@ _HELPED_PIECE = (r"eso\s+(?:me\s+)?ayuda|(?:ca|cela)\s+(?:m')?aide|das\s+hilft(?
 _ACK_PIECE = (r"ok(?:ay)?|wow|great|perfect|cool|awesome|super|nice|alright|all\s+right|got\s+it|genial|perfecto|vale|parfait"
               r"|d'accord|prima|alles\s+klar|perfeito|beleza|that'?s\s+(?:all|it)(?:\s+i\s+(?:needed|wanted))?|eso\s+es\s+todo"
               r"|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo|era\s+(?:so\s+)?(?:isso|tudo)|egal"
-              rf"|(?:that|this|it)\s+help(?:s|ed)(?:\s+(?:a\s+lot|me))?|{_HELPED_PIECE}")
+              rf"|(?:that|this|it)\s+help(?:s|ed)(?:\s+(?:a\s+lot|me))?|{_HELPED_PIECE}|{_APPROVAL}|{_PRAISE}")
 _SIGN_OFF = re.compile(rf"^(?:(?:{_THANKS_PIECE}|{_BYE_PIECE}|{_ACK_PIECE})(?:[\s,!.;:)]+(?:(?:and|y|et|und|e)\s+)?|$))+$")
 _BYE_IN = re.compile(rf"\b(?:{_BYE_PIECE})\b")
 _THANKS_IN = re.compile(rf"\b(?:{_THANKS_PIECE})\b")
@@ -649,7 +658,8 @@ _THANKS_IN = re.compile(rf"\b(?:{_THANKS_PIECE})\b")
 _ACK_WORDS = frozenset("""yes yeah yep yup no nope nah ok okay k alright all right sure fine got it i see understood
     cool great perfect noted nice awesome super si vale claro de acuerdo entendido genial perfecto estupendo guay oui non
     d'accord compris parfait top ja nein alles klar verstanden gut prima toll super sim nao certo entendi beleza ta bom
-    perfeito otimo fixe""".split())
+    perfeito otimo fixe brilliant excellent lovely fantastic amazing wonderful excelente fenomenal maravilloso toll klasse
+    spitze wunderbar ausgezeichnet maravilha""".split())
 
 
 # "That answered my question", "that's all I needed", "problem solved": the visitor confirms the answer, so

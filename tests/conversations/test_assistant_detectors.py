@@ -347,3 +347,16 @@ def test_is_anyone_there_is_not_the_assistant_asked_whether_it_is_there(bot: Ass
 def test_an_order_number_typed_with_its_letters_apart_keeps_them(text: str, value: str) -> None:
     """Trial of 4 Dec: "nw 10002" was noted as "10002"."""
     assert extract_field("order_number", text) == value
+
+
+@pytest.mark.parametrize("text, smalltalk", [
+    ("brilliant, cheers", "thanks"), ("lovely, thank you!", "thanks"), ("Danke, super Service", "thanks"),
+    ("ótimo atendimento, obrigado", "thanks"), ("excelente, gracias", "thanks"), ("brilliant", "acknowledgment"),
+    ("wunderbar", "acknowledgment"),
+    ("great service, my parcel never arrived", None), ("the service was terrible, thanks for nothing", None),
+    ("thanks, but my order still hasn't arrived", None),
+])
+def test_approval_with_or_without_thanks_is_small_talk(bot: Assistant, text: str, smalltalk: str | None) -> None:
+    """Trial 52: "brilliant, cheers" after an answer found no article and was handed off ("The AI could not answer
+    “brilliant, cheers”"). Praise is small talk; praise with a problem is not."""
+    assert bot.analyze(text).smalltalk == smalltalk

@@ -1495,3 +1495,21 @@ def test_a_last_invalid_try_at_a_detail_is_said_not_to_be_taken(lang, tries, sai
     last = chat.say(tries[1], lang=lang)
     assert last.handoff is not None and reply(last).startswith(said)
     assert "Not given: email" in last.handoff.summary and last.handoff.gathered == {}
+
+
+@pytest.mark.parametrize("thanks, lang", [("ok great, thanks a lot", "en"), ("Danke, super Service", "de"),
+                                          ("obrigado", "pt"), ("brilliant, cheers", "en")])
+def test_thanks_while_a_detail_is_asked_is_no_failed_try_at_it(bot, thanks, lang):
+    """Trial 52: "ok great, thanks a lot", "Danke, super Service", "obrigado" at the phone question were each told "That
+    still doesn't look like a phone number". Thanks is no try: the question is asked again plainly, and the last time
+    the handoff goes on without a word on the number."""
+    phone = FieldSpec("phone", "phone", required=True)
+    chat = RealChat(balanced(phone), bot=bot)
+    chat.say("I want to talk to a person")
+    plan = chat.say(thanks)
+    invalid = [phrase(key, language) for key in ("gather_invalid_phone", "gather_not_taken_phone")
+               for language in {"en", lang}]
+    assert not any(reply(plan).startswith(said) for said in invalid), reply(plan)
+    assert plan.memory.pending is not None and plan.handoff is None, "asked again"
+    last = chat.say(thanks)
+    assert not any(reply(last).startswith(said) for said in invalid), reply(last)
