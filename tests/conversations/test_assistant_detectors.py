@@ -360,3 +360,15 @@ def test_approval_with_or_without_thanks_is_small_talk(bot: Assistant, text: str
     """Trial 52: "brilliant, cheers" after an answer found no article and was handed off ("The AI could not answer
     “brilliant, cheers”"). Praise is small talk; praise with a problem is not."""
     assert bot.analyze(text).smalltalk == smalltalk
+
+
+@pytest.mark.parametrize("text, upset", [
+    ("buenas, cuánto tarda en venir el técnico a instalar la fibra?", False),
+    ("hi, how much does express shipping cost?", False),
+    ("This is ridiculous. How long do I have to wait for my refund?", True),
+    ("three weeks and still nothing, when will my refund come?? useless", True),
+])
+def test_a_question_for_a_price_or_a_time_is_no_dissatisfaction_by_itself(bot: Assistant, text: str, upset: bool):
+    """Trial 52: "buenas, cuánto tarda en venir el técnico a instalar la fibra?" read as dissatisfied (0.53) and its
+    answer came with "Siento que esto sea frustrante". Asking a figure needs a sure voter; upset words around it count."""
+    assert bot.analyze(text).frustration.fired == upset
