@@ -19,9 +19,9 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import AMOUNT, BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
-from .places import (ABROAD, ALL_PLACES, abroad, as_written, in_the_eu, member_state_of, names_other_countries,
-                     names_outside_the_eu, names_place, names_the_eu, part_of_a_member_state, places_named,
-                     with_full_names)
+from .places import (ABROAD, ALL_PLACES, abroad, as_written, cities_named, country_of_city, in_the_eu, member_state_of,
+                     names_other_countries, names_outside_the_eu, names_place, names_the_eu, part_of_a_member_state,
+                     places_named, with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -587,6 +587,8 @@ class Assistant:
             answer = self._each_question_answered(text, lang) or answer
         if answer is not None and not answer.also:
             answer = self._each_part_quoted(answer, text, lang)
+        if answer is not None and not answer.also:
+            answer = self._quoting_the_place(answer, text, kb_emb if not smalltalk and ranked else None, lang)
         uncovered = None
         thing_text, thing_ranked = (text, ranked) if smalltalk or not history else self._thing_asked_again(
             text, history, lang, ranked)
@@ -625,9 +627,13 @@ class Assistant:
                 placed = self._answer(self.knowledge.article_ids.index(answer.article_id), answer.confidence, p, kb_emb,
                                       lang)
                 # (with another question, its passage kept after: "¿hacéis envíos a Canarias? ¿Y cuánto cuesta el
-                # envío exprés?" lost the express price to the Canaries' passage: trial 51)
-                answer = _quoting_also(placed, answer) if len(questions_in(text)) >= 2 else placed
-            answer = _said_first(answer, phrase("name_not_listed", lang, name=name))
+                # envío exprés?" lost the express price to the Canaries' passage: trial 51; so is the passage of a
+                # place the question names beside a city: "Lisbon … and then Switzerland")
+                also = len(questions_in(text)) >= 2 or any(names_place(normalize(answer.passage), place)
+                                                           for place in places_named(text))
+                answer = _quoting_also(placed, answer) if also else placed
+            if name:
+                answer = _said_first(answer, phrase("name_not_listed", lang, name=name))
         elif not smalltalk and answer is not None and not answer.also and (missing := self._detail_not_given(
                 text, answer, lang)):
             # "How much does shipping to the UK cost?" got the countries served and their delivery time, and no word
@@ -1007,7 +1013,8 @@ class Assistant:
         (`_unwritten_names`) and the article answering it, or ranked first near the threshold (NAMED_SHARE), has a
         passage listing what is accepted or offered by name (`_A_LIST`); the name "" when it is a short form of one
         the list has ("Amex"); else None."""
-        names = [n for n in _unwritten_names(text, lang) if not self.knowledge.articles_naming(n)]
+        # (a city is its country's: `_unwritten_place`)
+        names = [n for n in _unwritten_names(text, lang) if not self.knowledge.articles_naming(n) and not country_of_city(n)]
         if not names:
             return None
         if answer is not None:
@@ -1183,6 +1190,21 @@ class Assistant:
                 return as_written(text, place), self.knowledge.passage_where(a, lang, lambda n: names_place(n, state))
         names = [n for n in _unwritten_names(text, lang, located=True) if not self.knowledge.articles_naming(n)
                  and not self._mentioned_anywhere(n, lang)]  # ("bei Wanderschuhen": "Wanderschuhe")
+        cities = [c for c in cities_named(text) if not self.knowledge.articles_naming(c)]  # ("flying to Lisbon")
+        if not names and not cities:
+            return None
+        for name in [*names, *cities]:
+            # a city of a country the article names, or of a member state where it names the EU: that country's
+            # passage, with nothing said missing ("flying to Lisbon… will my phone just work?" got "I don't see
+            # Lisbon" and the rest of the world's roaming prices: trial 52)
+            if country := country_of_city(name):
+                kb = self.knowledge
+                passage = kb.passage_where(a, lang, lambda n: names_place(n, country)) if country in ALL_PLACES \
+                    else None
+                if passage is None and in_the_eu(country):
+                    passage = kb.passage_where(a, lang, names_the_eu)
+                if passage is not None:
+                    return "", passage
         if not names:
             return None
         passage = self.knowledge.passage_where(a, lang, lambda text: len(_capitalised(text)) >= 2, as_written=True)
@@ -1339,6 +1361,24 @@ class Assistant:
         first, *rest = found.values()
         return replace(first, text="\n\n".join(x.text for x in found.values()),
                        confidence=min(x.confidence for x in found.values()), also=tuple(rest))
+
+    def _quoting_the_place(self, answer: KBAnswer, text: str, q_emb, lang: str) -> KBAnswer:
+        """`answer` quoting the one passage of its article that names the place the question names (places.py), when
+        the passage it quotes does not: "How much does roaming cost in Switzerland?" got the EU's roaming over the
+        passage saying Switzerland is not in the EU zone (trial 52). Not over a word said before the quote."""
+        places = places_named(text)
+        if not places or not answer.text.startswith(answer.passage[:40]):
+            return answer
+        names = lambda norm: any(names_place(norm, place) for place in places)  # noqa: E731
+        if names(normalize(answer.passage)):
+            return answer
+        kb = self.knowledge
+        a = kb.article_ids.index(answer.article_id)
+        naming = kb.passages_where(a, lang, names)
+        asked = asks(text) - {"free"}
+        if len(naming) != 1 or asked & gives(answer.passage) and not asked & gives(kb.passages[naming[0]]):
+            return answer  # ("how much is shipping to Portugal?": the prices, not the times naming Portugal)
+        return self._answer(a, answer.confidence, naming[0], q_emb, lang)
 
     def _each_part_quoted(self, answer: KBAnswer, text: str, lang: str) -> KBAnswer:
         """`answer` quoting, from its article, the passage each of the message's questions asks for when they ask for

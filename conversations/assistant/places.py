@@ -97,6 +97,60 @@ def member_state_of(place: str) -> str:
     return _PARTS_OF_MEMBER_STATES.get(place, "")
 
 
+# Cities visitors name for their country ("I'm flying to Lisbon": Portugal, in the EU), by their names in the five
+# languages, accent-folded and in lower case; general knowledge, written for this module. A city an article names is
+# the article's own (the stores in Madrid and Lisbon), never read as its country.
+_CITIES = {  # (one-word names apart by spaces; "_" joins the words of a longer one)
+    "spain": "madrid barcelona valencia sevilla seville bilbao malaga zaragoza alicante granada palma valladolid vigo"
+             " murcia cordoba salamanca san_sebastian cadiz ibiza marbella toledo",
+    "portugal": "lisbon lisboa lissabon lisbonne porto oporto braga coimbra funchal aveiro",
+    "france": "paris marseille marsella marselha lyon lyons lille toulouse niza bordeaux burdeos nantes strasbourg"
+              " estrasburgo strassburg montpellier rennes",
+    "germany": "berlin munich munchen muenchen munique hamburg hamburgo frankfurt francfort cologne koln colonia"
+               " stuttgart dusseldorf dresden dresde leipzig hannover nuremberg nurnberg bremen",
+    "italy": "rome roma milan milano mailand milao naples napoli neapel napoles turin torino florence firenze florenz"
+             " florencia venice venezia venedig venecia veneza bologna bolonia genoa genova verona palermo",
+    "netherlands": "amsterdam rotterdam the_hague den_haag la_haye la_haya utrecht eindhoven",
+    "belgium": "brussels bruxelles brussel bruselas bruxelas antwerp antwerpen anvers amberes ghent gent gand bruges",
+    "austria": "vienna wien vienne viena salzburg salzburgo innsbruck graz linz",
+    "switzerland": "zurich geneva geneve genf ginebra genebra basel bale basilea lausanne bern berne berna lugano",
+    "ireland": "dublin dublim galway",
+    "greece": "athens athen athenes atenas thessaloniki",
+    "poland": "warsaw warszawa warschau varsovie varsovia krakow cracow krakau cracovie cracovia gdansk wroclaw",
+    "czechia": "prague praha prag praga brno",
+    "hungary": "budapest budapeste",
+    "denmark": "copenhagen kobenhavn kopenhagen copenhague copenhaga",
+    "sweden": "stockholm estocolmo gothenburg goteborg",
+    "norway": "oslo bergen",
+    "finland": "helsinki helsinque",
+    "croatia": "zagreb dubrovnik",
+    "romania": "bucharest bukarest bucarest bucareste",
+    "united kingdom": "london londres londra edinburgh glasgow manchester liverpool birmingham bristol",
+    "united states": "new_york nova_iorque nueva_york los_angeles san_francisco chicago miami boston las_vegas"
+                     " washington seattle",
+    "canada": "toronto montreal vancouver",
+    "mexico": "mexico_city ciudad_de_mexico cancun guadalajara",
+    "brazil": "sao_paulo rio_de_janeiro brasilia",
+    "japan": "tokyo tokio toquio kyoto osaka",
+    "turkey": "istanbul estambul istambul ankara",
+    "australia": "sydney melbourne",
+    "canary islands": "tenerife gran_canaria lanzarote fuerteventura las_palmas",
+}
+_CITY_OF = {name.replace("_", " "): country for country, row in _CITIES.items() for name in row.split()}
+_CITY_NAMED = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _CITY_OF), key=len, reverse=True)) + r")\b")
+
+
+def country_of_city(name: str) -> str:
+    """The country (its first name, as places.py writes it) of a city a visitor names ("Lisbon" -> "portugal"), else
+    ""."""
+    return _CITY_OF.get(normalize(name).strip(), "")
+
+
+def cities_named(text: str) -> tuple[str, ...]:
+    """The cities `text` names (text.normalize'd, in order): "flying to Lisbon then Zurich" -> ("lisbon", "zurich")."""
+    return tuple(dict.fromkeys(m.group(1) for m in _CITY_NAMED.finditer(normalize(text).replace("-", " "))))
+
+
 def names_place(norm: str, place: str) -> bool:
     """Whether a passage (text.normalize'd) names the place, in any of the five languages."""
     return bool(_NAMES[place].search(norm.replace("-", " ")))
@@ -107,7 +161,8 @@ _NAMES = {place: re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
 
 # The EU as articles write it, in the five languages; not where they say "outside the EU"
 _EU = re.compile(r"\b(?:eu|ue|european union|union europeenne|union europea|europaische union|uniao europeia)\b")
-_OUTSIDE = re.compile(r"(?:outside|beyond|non|fuera|hors|ausserhalb|außerhalb|ausser|außer|fora)\W+(?:(?:of|the|de|la|l|der|die|da|do)"
+_OUTSIDE = re.compile(r"(?:outside|beyond|non|fuera|hors|ausserhalb|außerhalb|ausser|außer|fora|not\s+in|nicht\s+in"
+                      r"|no\s+(?:esta|estan)\s+en|pas\s+dans|nao\s+(?:esta|estao)\s+na)\W+(?:(?:of|the|de|la|l|der|die|da|do)"
                       r"\W+){0,2}$")
 
 # Short names written in capitals, as the articles write them out ("how long to the US?")

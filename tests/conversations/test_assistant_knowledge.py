@@ -1406,8 +1406,9 @@ def phone_operator() -> Assistant:
                                     "lines, with no cancellation fee.",
         "Lost or stolen phone": "Block your line straight away in the app from another device or by calling the "
                                 "support line. A replacement SIM costs 5 euros and keeps your number.",
-        "Roaming": "In every EU country your calls, SMS and data cost the same as at home. In Switzerland and the "
-                   "United Kingdom buy the Travel Pass: 5 euros a day for 1 GB.",
+        "Roaming": "Roam like at home: in every EU country your calls, SMS and data cost the same as at home.\n\n"
+                   "Switzerland and the United Kingdom are not in the EU zone: there, buy the Travel Pass, 5 euros a "
+                   "day for 1 GB.\n\nRest of the world (USA, Mexico, Morocco): calls cost 1.20 euros a minute.",
         "Tarifa Fibra + Móvil": "Nuestra tarifa Casa combina fibra óptica de 600 Mb con una línea móvil por 45 € al "
                                 "mes. La instalación es gratuita y la hace un técnico en un plazo de 3 a 7 días. El "
                                 "router se presta mientras dure el contrato y hay que devolverlo tras la baja.",
@@ -1426,7 +1427,7 @@ def phone_operator() -> Assistant:
     ("¿cuánto cuesta el router si no lo devuelvo?", "es", "Tarifa Fibra + Móvil"),
     ("Gibt es Business-Tarife?", "de", "Geschäftskunden"),
     ("do you have fibre internet for home?", "en", "Tarifa Fibra + Móvil"),
-    ("how long does the port take?", "en", "Porting your number"),
+    ("how long does it take to port my number?", "en", "Porting your number"),
 ])
 def test_an_article_written_in_another_language_than_most_takes_no_question_for_its_language_alone(
         question, language, article):
@@ -1514,3 +1515,35 @@ def test_a_restricted_topic_near_an_article_by_one_example_leaves_the_article_it
     assert (a.restricted_topic is not None) == fraud, (a.restricted_topic, a.candidates)
     if not fraud:
         assert a.answer is not None and a.answer.article_id == "sim", a.candidates
+
+
+@pytest.mark.parametrize("question, language, quoted, not_said", [
+    ("How much does roaming cost in Switzerland?", "en", "not in the EU zone", ""),
+    ("does roaming work in Paris?", "en", "every EU country", "Paris"),
+    ("I'm flying to Lisbon and then driving to Switzerland, will my phone work there?", "en", "every EU country", "Lisbon"),
+])
+def test_the_passage_of_the_place_asked_about_is_quoted(question, language, quoted, not_said):
+    """Trial 52: "How much does roaming cost in Switzerland?" got the EU's roaming, a paragraph before the one naming
+    Switzerland; "flying to Lisbon… will my phone just work?" got "I don't see Lisbon" and the rest of the world's
+    prices: a city is its country's, and Portugal is in the EU."""
+    a = phone_operator().analyze(question, language=language)
+    assert a.answer is not None and a.answer.title == "Roaming" and quoted in a.answer.text, (a.answer, a.candidates)
+    assert not not_said or not_said not in a.answer.text, a.answer.text
+    if "Switzerland" in question:
+        assert "Travel Pass" in a.answer.text, a.answer.text
+
+
+@pytest.mark.parametrize("question, language, said", [
+    ("¿cuánto tarda el envío a Valencia?", "es", ""),  # (Spain's times: Valencia is in Spain)
+    ("how long does shipping to Munich take?", "en", ""),
+    ("¿Tenéis tienda en Barcelona?", "es", "No veo Barcelona"),  # (the stores name Madrid and Lisbon, not Spain)
+    ("Do you have a store in Paris?", "en", "I don't see Paris"),
+])
+def test_a_city_is_answered_as_its_country_where_the_article_names_it(question, language, said):
+    a = demo_shop(translated=True).analyze(question, language=language)
+    assert a.answer is not None, a.candidates
+    if said:
+        assert a.answer.text.startswith(said), a.answer.text
+    else:
+        assert "No veo" not in a.answer.text and "I don't see" not in a.answer.text, a.answer.text
+        assert a.answer.article_id == "0", a.answer.title
