@@ -550,6 +550,12 @@ class Assistant:
                 # ("¿y para un pedido de 80 euros?" after Klarna found the shipping prices alone)
                 a, conf, p, amount_emb = amount
                 answer = self._answer(a, conf, p, amount_emb, lang)
+            if answer is None and not smalltalk and history and (
+                    placed := self._a_place_for_the_answer(text, history, lang, ranked)) is not None:
+                # ("what about the US, we might go to New York in summer", "And is it the same price in the UK?" after
+                # Switzerland's roaming found nothing alone and were handed off: trial 52)
+                a, conf, p, place_emb = placed
+                answer = self._answer(a, conf, p, place_emb, lang)
             if answer is None and declined_clause and not smalltalk and len(clauses.kept.split()) >= 3:
                 # "I do NOT want to talk to a person, just tell me the return window": the refusal drowns the
                 # question in the message's embedding, so the question is also looked up alone
@@ -852,6 +858,27 @@ class Assistant:
         a = first[0][0]
         p = self._passage_quoted_in(said, a, lang, lambda norm: bool(AMOUNT.search(norm)))
         return None if p is None else (a, max(first[0][1], self.kb_threshold), p, b_emb)
+
+    def _a_place_for_the_answer(self, text: str, history: Sequence[Turn], lang: str, ranked: list) -> tuple | None:
+        """(article, confidence, passage, embedding) for a short message naming a place (a country, or a city for its
+        country) right after an answer from an article with one passage naming it, when the message alone (`ranked`)
+        stays on that article (`_stays_on`): that passage (the roaming prices of the US after Switzerland's). None
+        otherwise ("I live in France and my bill is wrong" is about the bill)."""
+        if not _last_ai_answer(history) or len(text.split()) > FOLLOW_UP_WORDS + 8:
+            return None
+        places = list(places_named(text)) + [c for c in map(country_of_city, cities_named(text)) if c in ALL_PLACES]
+        if not places:
+            return None
+        first, b_emb = self._ranked_before(text, history, lang)
+        if not first or first[0][1] < self.kb_threshold:
+            return None
+        a = first[0][0]
+        if ranked and not _stays_on(a, ranked, self.kb_threshold):
+            return None
+        naming = self.knowledge.passages_where(a, lang, lambda norm: names_place(norm, places[0]))
+        if not naming and in_the_eu(places[0]):
+            naming = self.knowledge.passages_where(a, lang, names_the_eu)
+        return (a, first[0][1], naming[0], b_emb) if len(naming) == 1 else None
 
     def _goes_on_from(self, before: str, question: str, text: str, lang: str) -> bool:
         """Whether `question`, the part of `text` after `before`, asks the price or time of what `before` asks: a

@@ -30,8 +30,8 @@ _EU_MEMBERS = (
 )
 _ELSEWHERE = (
     "norway norwegen norvege noruega", "switzerland schweiz suisse suiza suica",
-    "united kingdom|reino unido|royaume uni|vereinigtes konigreich|grossbritannien|great britain|britain|england",
-    "united states|estados unidos|etats unis|vereinigte staaten|america", "canada kanada", "australia australien australie",
+    "united kingdom|reino unido|royaume uni|vereinigtes konigreich|grossbritannien|great britain|britain|england|uk",
+    "united states|estados unidos|etats unis|vereinigte staaten|america|usa", "canada kanada", "australia australien australie",
     "iceland islandia islande island", "canary islands|canarias|canaries|kanaren|ilhas canarias|islas canarias",
     "andorra andorre", "monaco", "japan japon japao", "mexico mexiko mexique", "brazil brasil bresil brasilien",
     "turkey turkei turquie turquia", "china chine", "liechtenstein", "serbia serbien serbie servia",

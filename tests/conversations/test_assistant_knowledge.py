@@ -1547,3 +1547,25 @@ def test_a_city_is_answered_as_its_country_where_the_article_names_it(question, 
     else:
         assert "No veo" not in a.answer.text and "I don't see" not in a.answer.text, a.answer.text
         assert a.answer.article_id == "0", a.answer.title
+
+
+@pytest.mark.parametrize("follow_up, quoted", [
+    ("what about the US, we might go to New York in summer", "Rest of the world"),
+    ("And is it the same price in the UK?", "Travel Pass"),
+    ("what about the USA?", "Rest of the world"),
+    ("I live in France and my bill is wrong", None),  # (about the bill, not the roaming in France)
+])
+def test_a_place_asked_after_an_answer_is_asked_of_that_answers_article(follow_up, quoted):
+    """Trial 52: after Switzerland's roaming, "what about the US, we might go to New York in summer" and "And is it the
+    same price in the UK?" found nothing alone and were handed off; "what about the US?" was told the US is not
+    mentioned (the article writes "USA")."""
+    bot = phone_operator()
+    before = "How much does roaming cost in Switzerland?"
+    first = bot.analyze(before)
+    assert first.answer is not None and "Travel Pass" in first.answer.text, first.answer
+    a = bot.analyze(follow_up, history=(Turn("visitor", before), Turn("ai", first.answer.text)))
+    if quoted is None:
+        assert a.answer is None or a.answer.title != "Roaming", a.answer
+    else:
+        assert a.answer is not None and a.answer.title == "Roaming" and quoted in a.answer.text, (a.answer, a.candidates)
+        assert "mentioned" not in a.answer.text and "don't see" not in a.answer.text, a.answer.text
