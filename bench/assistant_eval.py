@@ -56,6 +56,8 @@ PROBE = ROOT / "conversations" / "assistant" / "checksets" / "human_request_prob
 COMPLAINT_SET = ROOT / "conversations" / "assistant" / "checksets" / "complaint_frustration.jsonl"
 KB_DEMO_QUESTIONS = ROOT / "conversations" / "assistant" / "checksets" / "kb_passages_demo.jsonl"
 KB_LANGUAGES = ROOT / "conversations" / "assistant" / "checksets" / "kb_questions_multilingual.jsonl"
+KB_FRESH = ROOT / "conversations" / "assistant" / "checksets" / "kb_phone_operator.json"
+KB_FRESH_QUESTIONS = ROOT / "conversations" / "assistant" / "checksets" / "kb_phone_operator_questions.jsonl"
 DEMO_WORKSPACE = ROOT / "helpdesk" / "demo_workspace.json"
 EXTERNAL = DATA / "external"
 FAQ = EXTERNAL / "kb_qa"
@@ -411,6 +413,33 @@ def demo_bot(models, threshold: float | None = None) -> tuple[Assistant, dict]:
                      models=models), doc
 
 
+def fresh_kb_eval(models, timings: list[float]) -> dict:
+    """A knowledge base the assistant never saw (checksets/kb_phone_operator.json: a phone operator's articles, one
+    only in Spanish, one only in German), loaded as a new workspace has it: no example questions, the default
+    threshold. Its labelled questions (kb_phone_operator_questions.jsonl) in five languages, per source: how many get
+    the right article, a wrong one, or none; how many of those it does not answer get one."""
+    doc = json.loads(KB_FRESH.read_text())
+    articles = [Article(str(i), a["title"], a["body"], tuple(a.get("tags", ())), f"https://phone.example/help/{i}/",
+                        (), translations(a)) for i, a in enumerate(doc["knowledge_base"])]
+    bot = Assistant(build_knowledge_index(articles), models=models)
+    titles = {str(i): a["title"] for i, a in enumerate(doc["knowledge_base"])}
+    per: dict[str, dict] = {}
+    for r in load(KB_FRESH_QUESTIONS):
+        a = timed(bot, r["question"], timings)
+        got = titles[a.answer.article_id] if a.answer is not None else None
+        source = "tester" if r["source"].startswith("written by the trial") else "project"
+        for key in (f"{source} {r['lang']}", f"{source} all"):
+            m = per.setdefault(key, {"in_scope": 0, "right": 0, "wrong": 0, "out_of_scope": 0, "oos_answered": 0})
+            if r["article"] is None:
+                m["out_of_scope"] += 1
+                m["oos_answered"] += got is not None
+            else:
+                m["in_scope"] += 1
+                m["right"] += got == r["article"]
+                m["wrong"] += got is not None and got != r["article"]
+    return {"threshold": bot.kb_threshold, "per_source_and_language": dict(sorted(per.items()))}
+
+
 def translations(article: dict) -> tuple[ArticleTranslation, ...]:
     """A workspace document article's translations, as the app indexes them (conversations/knowledge.py)."""
     return tuple(ArticleTranslation(lang, t["title"], t["body"], tuple(t.get("questions", ())))
@@ -494,7 +523,8 @@ def component_costs(bot: Assistant, texts: list[str]) -> dict:
                                               "p99": round(float(np.percentile(v, 99)), 2)} for name, v in cost.items()}}
 
 
-PARTS = ("bitext", "clinc", "external", "check", "probe", "complaint", "faq", "kb_languages", "demo_bitext", "cost")
+PARTS = ("bitext", "clinc", "external", "check", "probe", "complaint", "faq", "kb_languages", "fresh_kb", "demo_bitext",
+         "cost")
 
 
 def main() -> int:
@@ -566,6 +596,8 @@ def main() -> int:
                          "all_development_questions": faq_pooled_eval(args.split, args.limit, models)}
     if "kb_languages" in parts:
         res["kb_languages"] = kb_languages_eval(models, timings)
+    if "fresh_kb" in parts:
+        res["fresh_kb"] = fresh_kb_eval(models, timings)
     if "demo_bitext" in parts:
         res["demo_bitext"] = demo_bitext_eval(args.split, args.limit, models, timings)
     if "cost" in parts:  # the check set's messages, in no split: the same 500 for val and test
@@ -669,6 +701,13 @@ def print_table(res: dict) -> None:
         for lang, m in kl["per_language"].items():
             rows.append((f"  {lang}", f"{m['right']}/{m['in_scope']} right, {m['wrong']} wrong; "
                                       f"{m['oos_answered']}/{m['out_of_scope']} OOS answered", ""))
+    if "fresh_kb" in res:
+        fk = res["fresh_kb"]
+        rows.append((f"A phone operator's articles, never seen, asked in 5 languages (th {fk['threshold']:.2f})",
+                     "right / wrong of in-scope; OOS answered", ""))
+        for key, m in fk["per_source_and_language"].items():
+            rows.append((f"  {key}", f"{m['right']}/{m['in_scope']} right, {m['wrong']} wrong; "
+                                     f"{m['oos_answered']}/{m['out_of_scope']} OOS answered", ""))
     if "demo_bitext" in res:
         for key, label in (("at_demo_threshold", "the demo's threshold"), ("at_rule_threshold", "the rule's threshold"),
                            ("rule_on_train", "the rule's threshold, on the train rows it was set on")):
