@@ -422,6 +422,13 @@ _PHRASES: dict[str, dict[str, str]] = {
               "fehlt.",
         "pt": "Registei para a equipa que prefere uma chamada; escreva aqui o seu número se ainda não o tiverem.",
     },
+    "call_noted_waiting_at": {  # a call asked for while a person is awaited, the number known (by SMS, on the contact)
+        "en": "I've noted for the team that you'd like a call at {phone}.",
+        "es": "He anotado para el equipo que prefieres una llamada al {phone}.",
+        "fr": "J'ai noté pour l'équipe que vous souhaitez un appel au {phone}.",
+        "de": "Ich habe für das Team notiert, dass Sie einen Anruf unter {phone} möchten.",
+        "pt": "Registei para a equipa que prefere uma chamada para o {phone}.",
+    },
     "call_the_team": {  # after no_person_here, when the policy has a fallback phone
         "en": "To speak with someone, call us at {phone}.",
         "es": "Para hablar con alguien, llámanos al {phone}.",

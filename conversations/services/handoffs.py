@@ -548,7 +548,10 @@ def handoff_reassure_waiting(*, conversation: Conversation, message: Message) ->
         body, where = _where_in_the_queue(conversation, handoff, language, open_key="still_waiting_queued",
                                           closed_key="still_waiting_after_hours")
         metadata.update(where)
-    lead = [phrase(f"{told}_noted_waiting", language)] if told else []
+    known = conversation.contact.phone if told == "call" and conversation.contact_id else ""
+    # (by SMS the number is the sender's: "write your number here if they don't have it" asked it again: trial 52)
+    lead = [phrase("call_noted_waiting_at", language, phone=known) if known
+            else phrase(f"{told}_noted_waiting", language)] if told else []
     phone = routing_selectors.policy_for(workspace=conversation.workspace).fallback_phone if told == "call" else ""
     if phone and conversation.channel != Conversation.Channel.PHONE:
         lead.append(phrase("call_the_team", language, phone=phone))

@@ -602,6 +602,17 @@ def test_a_detail_or_a_call_asked_while_waiting_is_said_to_be_kept_for_the_team(
     assert ("Yes," in reply.body) is ("?" in said) and "member of our team has your conversation" in reply.body
 
 
+def test_a_call_asked_while_waiting_with_the_number_known_is_not_asked_for_it(shop, conversation):
+    """Trial 52: by SMS, "ok can someone from your team call me" got "write your number here if they don't have it",
+    though the message came from that number."""
+    conversation.contact.phone = "+34 600 111 222"
+    conversation.contact.save(update_fields=["phone"])
+    say(conversation, "I want to talk to a person")
+    say(conversation, "ok can someone from your team call me")
+    reply = last_reply(conversation)
+    assert "a call at +34 600 111 222" in reply.body and "write your number" not in reply.body, reply.body
+
+
 def test_a_message_while_waiting_that_asks_for_nobody_gets_no_reassurance(shop, conversation):
     say(conversation, "I want to talk to a person")
     say(conversation, "don't transfer me to the billing team, it's about a delivery")
