@@ -378,16 +378,21 @@ def kb_languages_eval(models, timings: list[float]) -> dict:
     per: dict[str, dict] = {}
     for r in rows:
         a = timed(bot, r["question"], timings)
-        got = titles[a.answer.article_id] if a.answer is not None else None
-        m = per.setdefault(r["lang"], {"in_scope": 0, "right": 0, "wrong": 0, "out_of_scope": 0, "oos_answered": 0})
-        if r["article"] is None:
-            m["out_of_scope"] += 1
-            m["oos_answered"] += got is not None
-        else:
-            m["in_scope"] += 1
-            m["right"] += got == r["article"]
-            m["wrong"] += got is not None and got != r["article"]
+        count_answer(per, r["lang"], r["article"], titles[a.answer.article_id] if a.answer is not None else None)
     return {"threshold": doc["policy"]["kb_threshold"], "per_language": per}
+
+
+def count_answer(per: dict[str, dict], key: str, wanted: str | None, got: str | None) -> None:
+    """One question's outcome counted under `key`: the right article, a wrong one, or none; for a question no article
+    answers (`wanted` None), whether one was given anyway."""
+    m = per.setdefault(key, {"in_scope": 0, "right": 0, "wrong": 0, "out_of_scope": 0, "oos_answered": 0})
+    if wanted is None:
+        m["out_of_scope"] += 1
+        m["oos_answered"] += got is not None
+    else:
+        m["in_scope"] += 1
+        m["right"] += got == wanted
+        m["wrong"] += got is not None and got != wanted
 
 
 # Bitext intents the demo shop's articles answer (its article), and intents none of them does (account settings,
@@ -429,14 +434,7 @@ def fresh_kb_eval(models, timings: list[float]) -> dict:
         got = titles[a.answer.article_id] if a.answer is not None else None
         source = "tester" if r["source"].startswith("written by the trial") else "project"
         for key in (f"{source} {r['lang']}", f"{source} all"):
-            m = per.setdefault(key, {"in_scope": 0, "right": 0, "wrong": 0, "out_of_scope": 0, "oos_answered": 0})
-            if r["article"] is None:
-                m["out_of_scope"] += 1
-                m["oos_answered"] += got is not None
-            else:
-                m["in_scope"] += 1
-                m["right"] += got == r["article"]
-                m["wrong"] += got is not None and got != r["article"]
+            count_answer(per, key, r["article"], got)
     return {"threshold": bot.kb_threshold, "per_source_and_language": dict(sorted(per.items()))}
 
 
@@ -694,20 +692,14 @@ def print_table(res: dict) -> None:
         rows.append((f"  at the default threshold {d['threshold']:.2f}",
                      f"right {100 * d['right']:.1f}% wrong {100 * d['wrong']:.1f}% OOS declined {100 * d['oos_declined']:.1f}%", ""))
         rows.append(("  top-1 article right (no threshold)", f"{100 * kb['top1_any_threshold']:.1f}%", ""))
-    if "kb_languages" in res:
-        kl = res["kb_languages"]
-        rows.append((f"Demo shop's English knowledge base asked in 5 languages (th {kl['threshold']:.2f})",
-                     "right / wrong of in-scope; OOS answered", ""))
-        for lang, m in kl["per_language"].items():
-            rows.append((f"  {lang}", f"{m['right']}/{m['in_scope']} right, {m['wrong']} wrong; "
-                                      f"{m['oos_answered']}/{m['out_of_scope']} OOS answered", ""))
-    if "fresh_kb" in res:
-        fk = res["fresh_kb"]
-        rows.append((f"A phone operator's articles, never seen, asked in 5 languages (th {fk['threshold']:.2f})",
-                     "right / wrong of in-scope; OOS answered", ""))
-        for key, m in fk["per_source_and_language"].items():
-            rows.append((f"  {key}", f"{m['right']}/{m['in_scope']} right, {m['wrong']} wrong; "
-                                     f"{m['oos_answered']}/{m['out_of_scope']} OOS answered", ""))
+    for part, label, per in (("kb_languages", "Demo shop's English knowledge base asked in 5 languages", "per_language"),
+                             ("fresh_kb", "A phone operator's articles, never seen, asked in 5 languages",
+                              "per_source_and_language")):
+        if part in res:
+            rows.append((f"{label} (th {res[part]['threshold']:.2f})", "right / wrong of in-scope; OOS answered", ""))
+            rows += [(f"  {key}", f"{m['right']}/{m['in_scope']} right, {m['wrong']} wrong; "
+                                  f"{m['oos_answered']}/{m['out_of_scope']} OOS answered", "")
+                     for key, m in res[part][per].items()]
     if "demo_bitext" in res:
         for key, label in (("at_demo_threshold", "the demo's threshold"), ("at_rule_threshold", "the rule's threshold"),
                            ("rule_on_train", "the rule's threshold, on the train rows it was set on")):
