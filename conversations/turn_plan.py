@@ -288,7 +288,8 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     text = text or ""
     if analysis is None or facts.assistant_failed:
         return _fail_safe(policy, memory, text, facts)
-    if (withdraws(text) or _no_thanks_to_an_unasked_person(text, memory)) and not analysis.human_request.fired \
+    if (withdraws(text) or _no_thanks_to_an_unasked_person(text, memory)
+            or _thanks_to_an_unasked_person(analysis, memory)) and not analysis.human_request.fired \
             and not _said_no_to_the_answer(text, memory):
         if memory.gathering or memory.awaiting_problem or facts.withdrew_handoff:
             return _Turn.start(policy, _withdrawn(memory), _calm(analysis), text, facts).after_withdrawal()
@@ -468,6 +469,14 @@ def _no_thanks_to_an_unasked_person(text: str, memory: TurnMemory) -> bool:
     handoff is withdrawn, where after "I want to talk to a person" it declines the email (trial of 3 Dec)."""
     return (memory.pending is not None and memory.pending.cause == "cannot_answer"
             and bool(_NO_THANKS_WORDS.match(normalize(text))))
+
+
+def _thanks_to_an_unasked_person(analysis: Analysis, memory: TurnMemory) -> bool:
+    """Thanks or goodbye while a person the AI brought in for a question it could not answer is being prepared: the
+    visitor is done ("Danke, super" after two answers queued them for the question that failed before: re-trial 52).
+    Not after a visitor's own request for a person: they still wait for one."""
+    return (memory.pending is not None and memory.pending.cause == "cannot_answer"
+            and analysis.smalltalk in ("thanks", "goodbye", "confirmed"))
 
 
 # Where a request for a person turns to what it is about: "Necesito hablar con una persona, mi chaqueta llegó rota"

@@ -620,8 +620,10 @@ _THANKS = re.compile(
 _FOR_THE_HELP = (r"(?:\s+(?:for|por|pour|fur|pela|pelo|pelas|pelos)(?!\s+(?:nothing|nada|rien|nichts)\b)"
                  r"(?:\s+[\w']+){1,3})?")
 _THANKS_PIECE = (r"(?:thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty"
-                 r"|cheers|many\s+thanks|(?:muchas\s+)?gracias|merci(?:\s+beaucoup)?|danke(?:\s+schon|\s+sehr)?|vielen\s+dank"
-                 rf"|(?:muito\s+)?obrigad[oa]|valeu){_FOR_THE_HELP}")
+                 r"|cheers|many\s+thanks|(?:muchas\s+)?gracias|merci(?:\s+beaucoup)?"
+                 # "alles klar, danke dir", "obrigadíssimo" were no thanks (re-trial 52)
+                 r"|danke(?:\s+schon|\s+sehr|\s+dir|\s+euch|\s+ihnen)?|vielen\s+dank|(?:muito\s+)?obrigad[oa]|obrigadissim[oa]"
+                 rf"|valeu){_FOR_THE_HELP}")
 # "you can close this chat": done, said to the AI (trial of 3 Dec: read as the restricted topic "Account deletion")
 _CLOSE_CHAT_PIECE = (
     r"(?:(?:you|u)\s+(?:can|may)\s+|please\s+|pls\s+|feel\s+free\s+to\s+|go\s+ahead\s+and\s+)?(?:close|end)\s+"
@@ -639,7 +641,8 @@ _BYE_PIECE = (rf"{_CLOSE_CHAT_PIECE}|bye(?:\s+bye)?|good\s*bye|see\s+you(?:\s+(?
 # "that was really helpful", "muy útil", "très utile", "sehr hilfreich", "muito útil" (trial of 4 Dec: "Wow, that was
 # really helpful, thank you!" was handed off, not finding an answer)
 _HELPED_PIECE = (r"eso\s+(?:me\s+)?ayuda|(?:ca|cela)\s+(?:m')?aide|das\s+hilft(?:\s+mir)?(?:\s+sehr)?"
-                 r"|isso\s+(?:me\s+)?ajuda"
+                 r"|isso\s+(?:me\s+)?ajuda|(?:isso\s+)?(?:me\s+)?ajudou(?:\s+muito)?|(?:me\s+)?(?:has|ha)\s+ayudado(?:\s+mucho)?"
+                 r"|(?:you(?:'ve)?\s+)?helped\s+(?:a\s+lot|me)|hat\s+(?:mir\s+)?(?:sehr\s+)?geholfen"
                  r"|(?:(?:that|this|it)(?:\s+(?:was|is)|'s)\s+)?(?:very\s+|really\s+|super\s+|so\s+)?helpful"
                  r"|(?:(?:eso\s+)?(?:fue|es|ha\s+sido)\s+)?muy\s+util|(?:c'etait|c'est)?\s*tres\s+utile"
                  r"|(?:das\s+war\s+)?sehr\s+hilfreich|(?:(?:isso\s+)?foi\s+)?muito\s+util")

@@ -1230,6 +1230,9 @@ class Assistant:
                     else None
                 if passage is None and in_the_eu(country):
                     passage = kb.passage_where(a, lang, names_the_eu)
+                asked = asks(text) - {"free"}
+                if passage is not None and asked & gives(answer.passage) and not asked & gives(kb.passages[passage]):
+                    return "", None  # ("How much is shipping to Munich?": the prices, not the EU's delivery times)
                 if passage is not None:
                     return "", passage
         if not names:

@@ -31,7 +31,7 @@ _EU_MEMBERS = (
 _ELSEWHERE = (
     "norway norwegen norvege noruega", "switzerland schweiz suisse suiza suica",
     "united kingdom|reino unido|royaume uni|vereinigtes konigreich|grossbritannien|great britain|britain|england|uk",
-    "united states|estados unidos|etats unis|vereinigte staaten|america|usa", "canada kanada", "australia australien australie",
+    "united states|estados unidos|etats unis|vereinigte staaten|america|usa|ee uu|eeuu|eua", "canada kanada", "australia australien australie",
     "iceland islandia islande island", "canary islands|canarias|canaries|kanaren|ilhas canarias|islas canarias",
     "andorra andorre", "monaco", "japan japon japao", "mexico mexiko mexique", "brazil brasil bresil brasilien",
     "turkey turkei turquie turquia", "china chine", "liechtenstein", "serbia serbien serbie servia",
@@ -58,7 +58,7 @@ _NAMED = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _NAME_OF), key=len, 
 def places_named(text: str) -> tuple[str, ...]:
     """The places `text` names, by their first name ("¿enviáis a Bélgica?" -> ("belgium",); "the US" -> ("united
     states",)), in order."""
-    found = [_NAME_OF[m.group(1)] for m in _NAMED.finditer(normalize(with_full_names(text)).replace("-", " "))]
+    found = [_NAME_OF[m.group(1)] for m in _NAMED.finditer(_spaced(normalize(with_full_names(text))))]
     return tuple(dict.fromkeys(found))
 
 
@@ -153,7 +153,12 @@ def cities_named(text: str) -> tuple[str, ...]:
 
 def names_place(norm: str, place: str) -> bool:
     """Whether a passage (text.normalize'd) names the place, in any of the five languages."""
-    return bool(_NAMES[place].search(norm.replace("-", " ")))
+    return bool(_NAMES[place].search(_spaced(norm)))
+
+
+def _spaced(norm: str) -> str:
+    """`norm` with hyphens and dots between letters as spaces: "EE. UU.", "Royaume-Uni" read as names."""
+    return re.sub(r"\s+", " ", re.sub(r"(?<=\w)[.\-](?=\s*\w)", " ", norm))
 
 
 _NAMES = {place: re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") for place, names in _PLACES.items()}

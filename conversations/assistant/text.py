@@ -51,7 +51,8 @@ _LEXICON: dict[str, str] = {
         cuenta contrasena dinero todavia otra vez ayuda ayudar favor porque pero muy mas
         tengo tiene hay esto eso este ese ya nada nunca problema funciona mal quisiera
         cuanto cuanta tarda tiempo envio envios devolucion devoluciones politica pago pagar precio talla
-        paquete recibir puedes podeis ustedes aceptais aceptan enviais envian teneis tienen haceis hacen""",
+        paquete recibir puedes podeis ustedes aceptais aceptan enviais envian teneis tienen haceis hacen
+        me habeis hemos han veces vez dos factura facturas cobrado cobrais cobran movil""",
     "fr": """le la les un une des et ou mais est sont etait suis es etre avoir j'ai je tu il t'es
         elle nous vous ils elles mon ma mes ton ta tes son sa ses notre votre leur que qui quoi
         ou quand comment pourquoi pour par avec sans de du au aux en ne pas oui non merci

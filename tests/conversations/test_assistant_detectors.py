@@ -352,7 +352,7 @@ def test_an_order_number_typed_with_its_letters_apart_keeps_them(text: str, valu
 @pytest.mark.parametrize("text, smalltalk", [
     ("brilliant, cheers", "thanks"), ("lovely, thank you!", "thanks"), ("Danke, super Service", "thanks"),
     ("ótimo atendimento, obrigado", "thanks"), ("excelente, gracias", "thanks"), ("brilliant", "acknowledgment"),
-    ("wunderbar", "acknowledgment"),
+    ("wunderbar", "acknowledgment"), ("alles klar, danke dir", "thanks"), ("obrigadíssimo, ajudou muito", "thanks"),
     ("great service, my parcel never arrived", None), ("the service was terrible, thanks for nothing", None),
     ("thanks, but my order still hasn't arrived", None),
 ])
@@ -372,3 +372,12 @@ def test_a_question_for_a_price_or_a_time_is_no_dissatisfaction_by_itself(bot: A
     """Trial 52: "buenas, cuánto tarda en venir el técnico a instalar la fibra?" read as dissatisfied (0.53) and its
     answer came with "Siento que esto sea frustrante". Asking a figure needs a sure voter; upset words around it count."""
     assert bot.analyze(text).frustration.fired == upset
+
+
+@pytest.mark.parametrize("text, language", [("Me habéis cobrado la factura dos veces este mes", "es"),
+                                            ("Il me faut la facture de ce mois", "fr"),
+                                            ("Me cobraram duas vezes este mês", "pt")])
+def test_a_billing_complaint_is_read_in_its_language(text: str, language: str) -> None:
+    """Re-trial 52: "Me habéis cobrado la factura dos veces este mes" was read as French ("me" English, "mes" French)
+    and the whole handoff went on in French to a Spanish visitor."""
+    assert detect_language(text) == language

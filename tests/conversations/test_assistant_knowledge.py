@@ -1569,3 +1569,9 @@ def test_a_place_asked_after_an_answer_is_asked_of_that_answers_article(follow_u
     else:
         assert a.answer is not None and a.answer.title == "Roaming" and quoted in a.answer.text, (a.answer, a.candidates)
         assert "mentioned" not in a.answer.text and "don't see" not in a.answer.text, a.answer.text
+
+
+def test_the_price_to_a_city_is_the_price_not_the_time():
+    """Re-trial 52: "How much is shipping to Munich?" got the delivery times (the EU's, for Munich's Germany)."""
+    a = demo_shop(translated=True).analyze("How much is shipping to Munich?")
+    assert a.answer is not None and "4.95 euros" in a.answer.text and "I don't see" not in a.answer.text, a.answer

@@ -1513,3 +1513,17 @@ def test_thanks_while_a_detail_is_asked_is_no_failed_try_at_it(bot, thanks, lang
     assert plan.memory.pending is not None and plan.handoff is None, "asked again"
     last = chat.say(thanks)
     assert not any(reply(last).startswith(said) for said in invalid), reply(last)
+
+
+@pytest.mark.parametrize("thanks", ["Danke, super", "alles klar, danke dir", "obrigadíssimo, ajudou muito", "vale, gracias"])
+def test_thanks_while_a_person_is_prepared_for_an_unanswered_question_withdraws_it(bot, thanks):
+    """Re-trial 52: a question the articles did not answer brought a person in; the next answers came, then "Danke,
+    super" queued the visitor for the question they had moved on from. The AI's own handoff is withdrawn by thanks; a
+    handoff the visitor asked for is not (`test_thanks_while_a_detail_is_asked_is_no_failed_try_at_it`)."""
+    phone = FieldSpec("phone", "phone", required=True)
+    chat = RealChat(balanced(phone), bot=bot)
+    first = chat.say("what is the meaning of life?")
+    assert first.memory.pending is not None and first.memory.pending.cause == "cannot_answer", reply(first)
+    chat.say("how long does shipping take?")
+    plan = chat.say(thanks)
+    assert plan.handoff is None and plan.memory.pending is None, reply(plan)
