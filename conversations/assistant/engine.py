@@ -19,9 +19,9 @@ from .extract import given_detail
 from .glossary import in_english
 from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import AMOUNT, BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
-from .places import (ABROAD, ALL_PLACES, abroad, as_written, cities_named, country_of_city, in_the_eu, member_state_of,
-                     names_other_countries, names_outside_the_eu, names_place, names_the_eu, part_of_a_member_state,
-                     places_named, with_full_names)
+from .places import (ABROAD, ALL_PLACES, abroad, as_written, cities_as_countries, cities_named, country_of_city,
+                     in_the_eu, member_state_of, names_other_countries, names_outside_the_eu, names_place,
+                     names_the_eu, part_of_a_member_state, places_named, with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
 from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
@@ -498,6 +498,7 @@ class Assistant:
             if lang == "en" and self.encoder is not None:  # "a refnud for my boots": the knowledge base's "refund"
                 kb_text = self.knowledge.corrected(kb_text, self.encoder.tokenizer.vocab)
             kb_text = with_full_names(kb_text)  # "how long to the US?" got the EU's times; articles write it out
+            kb_text = self._cities_as_countries(kb_text, lang)
             if kb_text != text and self.encoder is not None:
                 kb_emb = self.encoder.encode_one(kb_text)
             kb_m_emb = self._kb_multilingual(text, m_emb, ml_encoder)
@@ -858,6 +859,26 @@ class Assistant:
         a = first[0][0]
         p = self._passage_quoted_in(said, a, lang, lambda norm: bool(AMOUNT.search(norm)))
         return None if p is None else (a, max(first[0][1], self.kb_threshold), p, b_emb)
+
+    def _cities_as_countries(self, text: str, lang: str) -> str:
+        """`text` with each city no article names written as its country, when an article names that country (or the
+        EU, for a member state's city): "I'm heading to Zurich next week, will my data work there?" found nothing (the
+        roaming article names Switzerland), where "…to Switzerland…" finds it (re-trial 52). The place rules still read
+        the message as written."""
+        kb = self.knowledge
+        eu = None
+
+        def named(city: str, country: str) -> bool:
+            nonlocal eu
+            if kb.articles_naming(city) or country not in ALL_PLACES:
+                return False
+            if self._articles_naming_places([country]):
+                return True
+            if eu is None:
+                eu = bool(kb.articles_where(names_the_eu, key="the eu"))
+            return in_the_eu(country) and eu
+
+        return cities_as_countries(text, named)
 
     def _a_place_for_the_answer(self, text: str, history: Sequence[Turn], lang: str, ranked: list) -> tuple | None:
         """(article, confidence, passage, embedding) for a short message naming a place (a country, or a city for its

@@ -11,6 +11,7 @@ knowledge, written for this module, not taken from any evaluation set.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .text import normalize
 
@@ -144,6 +145,21 @@ def country_of_city(name: str) -> str:
     """The country (its first name, as places.py writes it) of a city a visitor names ("Lisbon" -> "portugal"), else
     ""."""
     return _CITY_OF.get(normalize(name).strip(), "")
+
+
+def cities_as_countries(text: str, replace: Callable[[str, str], bool]) -> str:
+    """`text` with each city it names written as its country's name ("heading to Zürich" -> "heading to
+    Switzerland") where `replace(city, country)` says so."""
+    if not _CITY_NAMED.search(normalize(text)):
+        return text
+    out, words = text, list(re.finditer(r"[^\W\d_]+", text))
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            start, end = words[i].start(), words[i + size - 1].end()
+            city = normalize(text[start:end])
+            if (country := _CITY_OF.get(city)) and replace(city, country) and text[start:end] in out:
+                out = out.replace(text[start:end], country.title(), 1)
+    return out
 
 
 def cities_named(text: str) -> tuple[str, ...]:
