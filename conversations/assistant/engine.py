@@ -866,19 +866,9 @@ class Assistant:
         roaming article names Switzerland), where "…to Switzerland…" finds it (re-trial 52). The place rules still read
         the message as written."""
         kb = self.knowledge
-        eu = None
-
-        def named(city: str, country: str) -> bool:
-            nonlocal eu
-            if kb.articles_naming(city) or country not in ALL_PLACES:
-                return False
-            if self._articles_naming_places([country]):
-                return True
-            if eu is None:
-                eu = bool(kb.articles_where(names_the_eu, key="the eu"))
-            return in_the_eu(country) and eu
-
-        return cities_as_countries(text, named)
+        return cities_as_countries(text, lambda city, country: not kb.articles_naming(city) and country in ALL_PLACES and (
+            bool(self._articles_naming_places([country]))
+            or in_the_eu(country) and bool(kb.articles_where(names_the_eu, key="the eu"))))
 
     def _a_place_for_the_answer(self, text: str, history: Sequence[Turn], lang: str, ranked: list) -> tuple | None:
         """(article, confidence, passage, embedding) for a short message naming a place (a country, or a city for its
@@ -896,10 +886,14 @@ class Assistant:
         a = first[0][0]
         if ranked and not _stays_on(a, ranked, self.kb_threshold):
             return None
-        naming = self.knowledge.passages_where(a, lang, lambda norm: names_place(norm, places[0]))
-        if not naming and in_the_eu(places[0]):
-            naming = self.knowledge.passages_where(a, lang, names_the_eu)
+        naming = self._passages_of_place(a, places[0], lang)
         return (a, first[0][1], naming[0], b_emb) if len(naming) == 1 else None
+
+    def _passages_of_place(self, article: int, place: str, lang: str) -> list[int]:
+        """The body passages of `article` naming `place`, or, for a member state none names, those naming the EU."""
+        naming = self.knowledge.passages_where(article, lang, lambda norm: names_place(norm, place)) \
+            if place in ALL_PLACES else []
+        return naming or (self.knowledge.passages_where(article, lang, names_the_eu) if in_the_eu(place) else [])
 
     def _goes_on_from(self, before: str, question: str, text: str, lang: str) -> bool:
         """Whether `question`, the part of `text` after `before`, asks the price or time of what `before` asks: a
@@ -1256,17 +1250,10 @@ class Assistant:
             # a city of a country the article names, or of a member state where it names the EU: that country's
             # passage, with nothing said missing ("flying to Lisbon… will my phone just work?" got "I don't see
             # Lisbon" and the rest of the world's roaming prices: trial 52)
-            if country := country_of_city(name):
-                kb = self.knowledge
-                passage = kb.passage_where(a, lang, lambda n: names_place(n, country)) if country in ALL_PLACES \
-                    else None
-                if passage is None and in_the_eu(country):
-                    passage = kb.passage_where(a, lang, names_the_eu)
-                asked = asks(text) - {"free"}
-                if passage is not None and asked & gives(answer.passage) and not asked & gives(kb.passages[passage]):
+            if (country := country_of_city(name)) and (naming := self._passages_of_place(a, country, lang)):
+                if _gives_less(text, answer.passage, self.knowledge.passages[naming[0]]):
                     return "", None  # ("How much is shipping to Munich?": the prices, not the EU's delivery times)
-                if passage is not None:
-                    return "", passage
+                return "", naming[0]
         if not names:
             return None
         passage = self.knowledge.passage_where(a, lang, lambda text: len(_capitalised(text)) >= 2, as_written=True)
@@ -1437,8 +1424,7 @@ class Assistant:
         kb = self.knowledge
         a = kb.article_ids.index(answer.article_id)
         naming = kb.passages_where(a, lang, names)
-        asked = asks(text) - {"free"}
-        if len(naming) != 1 or asked & gives(answer.passage) and not asked & gives(kb.passages[naming[0]]):
+        if len(naming) != 1 or _gives_less(text, answer.passage, kb.passages[naming[0]]):
             return answer  # ("how much is shipping to Portugal?": the prices, not the times naming Portugal)
         return self._answer(a, answer.confidence, naming[0], q_emb, lang)
 
@@ -1717,6 +1703,12 @@ def _shortens(name: str, full: str) -> bool:
                                       for k in range(1, len(rest) + 1))
 
     return built(short, 0)
+
+
+def _gives_less(text: str, quoted: str, other: str) -> bool:
+    """Whether passage `other` lacks the price or time `text` asks for, which the `quoted` passage gives."""
+    asked = asks(text) - {"free"}
+    return bool(asked & gives(quoted)) and not asked & gives(other)
 
 
 def _asks_a_figure(text: str) -> bool:
