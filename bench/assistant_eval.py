@@ -53,6 +53,7 @@ from conversations.assistant.text import detect_language  # noqa: E402
 DATA = Path(os.environ.get("HELPDESK_EVAL_DATA", ROOT.parent / "shared" / "data"))
 CHECKSET = ROOT / "conversations" / "assistant" / "checksets" / "human_request_multilingual.jsonl"
 PROBE = ROOT / "conversations" / "assistant" / "checksets" / "human_request_probe.jsonl"
+BLIND = ROOT / "conversations" / "assistant" / "checksets" / "human_request_blind.jsonl"
 COMPLAINT_SET = ROOT / "conversations" / "assistant" / "checksets" / "complaint_frustration.jsonl"
 KB_DEMO_QUESTIONS = ROOT / "conversations" / "assistant" / "checksets" / "kb_passages_demo.jsonl"
 KB_LANGUAGES = ROOT / "conversations" / "assistant" / "checksets" / "kb_questions_multilingual.jsonl"
@@ -359,6 +360,20 @@ def probe_eval(bot: Assistant, timings: list[float]) -> dict:
             "errors": [(r["lang"], r["human"], r["text"]) for r, p in zip(probe, pred) if p != r["human"]]}
 
 
+def blind_eval(bot: Assistant, timings: list[float]) -> dict:
+    """The two blind probes of stop 53 (checksets/README.md): 400 chat messages in five languages written by sessions
+    that never saw the detector; per probe and language."""
+    rows = load(BLIND)
+    pred = [timed(bot, r["text"], timings).human_request.fired for r in rows]
+    out = {}
+    for probe in ("A", "B"):
+        for lang in ("all", "en", "es", "fr", "de", "pt"):
+            pick = [i for i, r in enumerate(rows) if r["source"].startswith(f"blind probe {probe}")
+                    and lang in ("all", r["lang"])]
+            out[f"{probe} {lang}"] = {**prf([rows[i]["human"] for i in pick], [pred[i] for i in pick]), "rows": len(pick)}
+    return out
+
+
 def complaint_eval(bot: Assistant, timings: list[float]) -> dict:
     comp = load(COMPLAINT_SET)
     pred = [timed(bot, r["text"], timings).frustration.fired for r in comp]
@@ -521,7 +536,7 @@ def component_costs(bot: Assistant, texts: list[str]) -> dict:
                                               "p99": round(float(np.percentile(v, 99)), 2)} for name, v in cost.items()}}
 
 
-PARTS = ("bitext", "clinc", "external", "check", "probe", "complaint", "faq", "kb_languages", "fresh_kb", "demo_bitext",
+PARTS = ("bitext", "clinc", "external", "check", "probe", "blind", "complaint", "faq", "kb_languages", "fresh_kb", "demo_bitext",
          "cost")
 
 
@@ -584,6 +599,8 @@ def main() -> int:
         res["human_request_check"] = check_eval(bot, timings)
     if "probe" in parts:
         res["human_request_probe"] = probe_eval(bot, timings)
+    if "blind" in parts:
+        res["human_request_blind"] = blind_eval(bot, timings)
     if "complaint" in parts:
         res["complaint_set"] = complaint_eval(bot, timings)
     if "faq" in parts:
@@ -673,6 +690,11 @@ def print_table(res: dict) -> None:
     if "human_request_probe" in res:
         pr = res["human_request_probe"]
         rows.append((f"Human-request probe, 30 Nov ({pr['rows']} rows, written before its training rows)", _prf(pr), ""))
+    if "human_request_blind" in res:
+        for key, m in res["human_request_blind"].items():
+            label = f"Human-request blind probe {key[0]}, stop 53 ({m['rows']} rows)" if key.endswith("all") \
+                else f"  {key[2:]} ({m['rows']} rows)"
+            rows.append((label, _prf(m), "R >= 0.90" if key.endswith("all") else ""))
     if "complaint_set" in res:
         cs = res["complaint_set"]
         rows.append((f"Complaint/frustration set ({cs['rows']} rows)", _prf(cs), TARGETS["complaint_set"]))

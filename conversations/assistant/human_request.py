@@ -112,9 +112,18 @@ _DESCRIBED_SUBJECT = (r"i\s+am|i'?m|im|i\s+was|(?:my|our)\s+\w+\s+(?:is|was)|(?:
                       r"|(?:eu\s+)?sou|(?:meu|minha)\s+\w+\s+e")
 _DESCRIBED_ARTICLE = r"a|an|one|the|una|la|un|une|ein|eine|die|uma"
 _DESCRIBED_NOUN = r"person|persona|personne|pessoa"
-_DESCRIBED_NOUN_WITH_ARTICLE = r"the\s+(?:\w+\s+)?person|la\s+persona|la\s+personne|die\s+person|a\s+pessoa"
-_DESCRIBED_PAST = (r"was|were|did|didn'?t|said|told|gave|hung\s+up|promised|fue|era|dijo|colgo|prometio"
-                   r"|etait|a\s+ete|a\s+dit|m'a\s+dit|a\s+raccroche|war|hat|sagte|foi|disse|desligou|prometeu")
+_DESCRIBED_NOUN_WITH_ARTICLE = (
+    r"the\s+(?:\w+\s+)?(?:person|agent|rep|representative|advisou?r|adviser|operator|consultant|lady|guy)"
+    r"|(?:la|el)\s+(?:persona|agente|asesora?|operadora?|chica|chico)|(?:la|le)\s+(?:personne|conseill(?:er|ere)|agent|operat(?:eur|rice))"
+    r"|(?:die|der)\s+(?:person|mitarbeiter(?:in)?|berater(?:in)?|dame|herr)|(?:a|o)\s+(?:pessoa|atendente|agente|consultora?)")
+_DESCRIBED_PAST = (r"was|were|did|didn'?t|said|told|gave|hung\s+up|promised|spoke|talked|chatted|helped|solved|fixed|sorted"
+                   r"|resolved|called|fue|era|dijo|colgo|prometio|ha\s+solucionado|soluciono|resolvio|ayudo|me\s+llamo|hable"
+                   r"|etait|a\s+ete|a\s+dit|m'a\s+dit|a\s+raccroche|m'a\s+(?:rappele|aide|appele|repondu)|a\s+(?:resolu|regle)"
+                   r"|war|hat|sagte|geholfen|gelost|zuruckgerufen|foi|disse|desligou|prometeu|ajudou|resolveu|ligou|falei|atendeu")
+# staff a visitor has spoken with or waits for
+_PERSON_SPOKEN = (r"agents?|person|rep|representative|advisou?r|adviser|operator|consultant|staff|support|team|agente|asesora?"
+                  r"|persona|operadora?|personne|conseill(?:er|ere)|operat(?:eur|rice)|mitarbeiter(?:in)?|berater(?:in)?"
+                  r"|kundenberater(?:in)?|pessoa|atendente|consultora?")
 _TALK_VERB = r"talk|speak|chat|hablar|charlar|conversar|parler|discuter|sprechen|reden|falar|conversar"
 _OTHER_SENSES = re.compile(
     rf"\b(?:{_ADDING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_MEMBER})\b"
@@ -130,6 +139,21 @@ _OTHER_SENSES = re.compile(
     # Talking about something, with nobody named: "I'd like to talk about my order" is said to whoever answers
     # ("… about my order with an agent" names one and is left to the classifiers)
     rf"|^(?!.*\b(?:{_PERSON})\b).*?\b(?:{_TALK_VERB})\s+(?:about|of|sobre|de|du|des|uber)\b"
+    # A person already spoken with, waited for, or someone else's to contact (a blind probe, stop 53): "ya hablé con la
+    # persona de soporte y quedó todo resuelto", "ok I'll wait for the agent then", "¿cómo contacto con el vendedor?"
+    rf"|\b(?:i\s+(?:already\s+)?(?:spoke|talked|chatted)|(?:ya\s+)?hable|(?:j'ai\s+)?(?:deja\s+)?(?:parle|discute)"
+    rf"|(?:ja\s+)?falei|(?:ja\s+)?conversei)\s+(?:to|with|con|a|avec|com)\s+(?:\S+\s+){{0,2}}?(?:{_PERSON_SPOKEN})\b"
+    rf"|\bhabe\s+(?:\S+\s+){{0,3}}?mit\s+(?:\S+\s+){{0,2}}?(?:{_PERSON_SPOKEN})\s+(?:\S+\s+){{0,2}}?gesprochen\b"
+    rf"|\b(?:i'?ll|ill|i\s+will|i\s+can|i'?m|im|i\s+am)\s+(?:just\s+)?(?:wait|waiting)\s+for\s+(?:the|your|my)\s+(?:\w+\s+)?(?:{_PERSON_SPOKEN})\b"
+    rf"|\b(?:espero|esperare|voy\s+a\s+esperar)\s+(?:a\s+)?(?:al|la|el)\s+(?:{_PERSON_SPOKEN})\b"
+    rf"|\b(?:j'attends|je\s+vais\s+attendre|j'attendrai)\s+(?:que\s+)?(?:le\s+|la\s+|l')(?:{_PERSON_SPOKEN})\b"
+    rf"|\bwarte\s+(?:ich\s+)?(?:(?:dann|halt|mal|einfach|gerne?)\s+)*auf\s+(?:den|die|ihren|ihre|meinen|meine)\s+(?:{_PERSON_SPOKEN})\b"
+    rf"|\b(?:espero|aguardo|vou\s+esperar|vou\s+aguardar)\s+(?:pel[oa]|[oa])\s+(?:{_PERSON_SPOKEN})\b"
+    r"|\b(?:how\s+(?:do|can|could)\s+i|como\s+(?:puedo\s+|posso\s+|eu\s+)?|comment\s+(?:puis-je\s+|je\s+peux\s+)?|wie\s+(?:kann\s+ich\s+)?)"
+    r"(?:contact|reach|message|get\s+in\s+touch\s+with|contacto|contactar|contacte|contacter|joindre|kontaktiere\w*|erreiche\w*"
+    r"|contato|contatar|falar\s+com)\s+(?:con\s+|a\s+|avec\s+)?(?:the|el|al|le|la|den|die|das|o|a)\s+(?:seller|vendor|merchant"
+    r"|restaurant|driver|courier|host|landlord|vendedora?|restaurante|repartidor|conductor|vendeur|livreur|chauffeur|verkaufer\w*"
+    r"|handler\w*|fahrer\w*|kurier\w*|entregador|motorista)\b"
     # (staff only at the clause's start: "can I talk to the person who was helping me?" asks for them)
     rf"|^\W*(?:(?:and|but|also|y|et|und|e)\s+)?(?:{_DESCRIBED_NOUN_WITH_ARTICLE})\s+(?:\S+\s+){{0,5}}?(?:{_DESCRIBED_PAST})(?!\w)")
 # Thanks for the staff: "I want to thank the agent who helped me", "a compliment to one of your staff",
@@ -154,6 +178,7 @@ _WANTS_NOBODY = {
                      # ... or says none is needed: "no real person needed"
                      rf"|\bno\s+(?:\S+\s+){{0,2}}?(?:{_PERSON})\s+(?:is\s+)?(?:needed|necessary|required)\b"),
     "de": re.compile(r"\b(?:will|mochte|moechte|brauche|wollen|mochten|muss)\b(?:\s+\S+){0,4}?\s+niemand\w*"),
+    "pt": re.compile(r"\bdispenso\b(?:\s+\S+){0,3}?\s+(?:alguem|atendente|pessoa|humano|agente)"),
 }
 # (without "ai"/"ia": French "j'ai", Spanish "ia" are words of their own)
 _BOT_WORD = re.compile(r"\b(?:bots?|robot\w*|robo|machine|maquina|maschine|ki|chatbot|automat\w*|computer|ordinateur)\b")
@@ -170,11 +195,12 @@ _BEING = (rf"(?:{_BOT}|human\w*|person\w*|mensch\w*|humain\w*|humano\w*|pessoa\w
           r"|agents?|agente|representative|operator|operador|rep|conseiller|mitarbeiter\w*|atendente)")
 _BOT_QUESTION = re.compile(
     r"^\W*(?:(?:hi|hello|hey|so|ok|okay|wait|sorry|hola|oye|bueno|pues|perdon|salut|bonjour|alors|pardon|hallo|also|oi|ola|entao)\W+)?"
-    r"(?:are\s+you|r\s+u|am\s+i\s+(?:talking|chatting|speaking|writing)\s+(?:to|with)|is\s+(?:this|it|that)"
-    r"|eres|es\s+usted|es|estoy\s+(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
+    r"(?:are\s+you|r\s+u|am\s+i\s+(?:(?:actually|really|currently|now|even)\s+)?(?:talking|chatting|speaking|writing)\s+(?:to|with)"
+    r"|is\s+(?:this|it|that)"
+    r"|eres|es\s+usted|es|estoy\s+(?:(?:ahora|realmente)\s+)?(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
     r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|t'es|t\s+es|t'est|tes|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|est-ce\s+que\s+(?:vous\s+etes|tu\s+es|c'est)|c'est"
-    r"|bist\s+du|sind\s+sie|spreche\s+ich\s+mit|rede\s+ich\s+mit|schreibe\s+ich\s+mit|chatte\s+ich\s+mit|ist\s+das"
-    r"|voce\s+e|vc\s+e|e\s+voce|estou\s+(?:falando|conversando)\s+com|falo\s+com|isso\s+e"
+    r"|bist\s+du|sind\s+sie|is\s+des|(?:spreche|rede|schreibe|chatte)\s+ich\s+(?:(?:gerade|grad|hier|jetzt|eigentlich|wirklich|da)\s+)*mit|ist\s+das"
+    r"|voce\s+e|vc\s+e|e\s+voce|(?:estou|to|tou)\s+(?:(?:agora|aqui|mesmo)\s+)?(?:falando|conversando|teclando|a\s+falar|a\s+conversar)\s+com|falo\s+com|isso\s+e"
     # the plural ("Vocês são um robô?" started a handoff: re-trial of 4 Dec)
     r"|voces\s+sao|vcs\s+sao|sao\s+voces|sois|ustedes\s+son|son\s+ustedes|seid\s+ihr)"
     rf"{_FILLER}\s+{_BEING}\b"
@@ -187,13 +213,13 @@ _BOT_QUESTION = re.compile(
 # please", "operador", "Mensch bitte", "live agent"): what visitors type to get past a bot. One
 # word gives the classifier too little to be sure of; as a whole message it means one thing.
 _COURTESY = (r"please|pls|plz|now|asap|thanks|a|an|the|live|real|human|talk\s+to|speak\s+to|por\s+favor|porfa|ya|un|una"
-             r"|s'il\s+vous\s+plait|svp|stp|merci|bitte|sofort|einen?|agora|um|uma|obrigad[oa]"
+             r"|s'il\s+vous\s+plait|svp|stp|merci|bitte|sofort|einen?|agora|um|uma|obrigad[oa]|danke|gracias|thank\s+you|thx|ty"
              # what makes the person a real one: "echter Mensch bitte", "un vrai humain", "humano de verdad"
              r"|echte[rnms]?|vrai|vraie|reel|reelle|de\s+verdad|de\s+verdade|verdadeir[oa]|real(?:es)?|en\s+vivo|ao\s+vivo")
 _PERSON_NOUN = (r"agents?|representative|rep|operator|human|person|someone|somebody|supervisor|manager"
                 r"|humano|persona|agente|operador(?:a)?|asesor(?:a)?|representante"
                 r"|humain|conseill(?:er|ere)|operat(?:eur|rice)|mensch(?:en)?|mitarbeiter(?:in)?|berater(?:in)?"
-                r"|kundendienst|kundenservice|atendente|pessoa|consultor(?:a)?")
+                r"|kundendienst|kundenservice|kundenberater(?:in)?|kundenbetreuer(?:in)?|sachbearbeiter(?:in)?|atendente|pessoa|consultor(?:a)?")
 # "Escalate" alone asks the same thing: the visitor wants it taken past the assistant.
 _ESCALATE = r"escalat(?:e|ion)(?:\s+(?:this|it|me|my\s+(?:case|issue|ticket)))?"
 _IN_A_WORD = re.compile(rf"^\W*(?:(?:{_COURTESY})\W+)*(?:{_PERSON_NOUN}|{_ESCALATE})(?:\W+(?:{_COURTESY}))*\W*$")
@@ -243,9 +269,12 @@ _SOMEONE_THERE = {
 # refusals are out by then), in a clause without a negation ("no live agent needed").
 _MADE_REAL = re.compile(
     r"\b(?:live|real|actual)\s+(?:reps?|agents?|persons?|humans?|human\s+beings?|representatives?|operators?|support\s+agents?)\b"
-    r"|\b(?:persona|humano|agente|operador|asesor|pessoa|atendente)\s+(?:real|de\s+verdad|de\s+verdade|en\s+vivo|ao\s+vivo)\b"
+    r"|\b(?:persona|humano|agente|operador|asesora?|representante|pessoa|atendente|consultora?)\s+(?:real|de\s+verdad|de\s+verdade"
+    r"|en\s+vivo|ao\s+vivo)\b"
     r"|\b(?:vrai|vraie|veritable|reel|reelle)\s+(?:personne|humain|conseiller|conseillere|agent|operateur)\b"
-    r"|\b(?:echte[nrms]?|richtige[nrms]?)\s+(?:mensch\w*|person\w*|mitarbeiter\w*|berater\w*)\b")
+    r"|\b(?:echte[nrms]?|richtige[nrms]?)\s+(?:mensch\w*|person\w*|mitarbeiter\w*|berater\w*)\b"
+    r"|\b(?:alguien|alguem|quelqu'un|qqn|someone|somebody)\s+(?:de\s+carne\s+y\s+hueso|de\s+verdad|de\s+verdade|de\s+vrai|de\s+reel"
+    r"|real|in\s+the\s+flesh)\b|\b(?:wen|jemand\w*)\s+echt\w*")
 _NEGATION_WORD = re.compile(r"\b(?:no|not|never|without|dont|nobody|sin|nunca|pas|jamais|sans|kein\w*|nicht|nie|nao|sem)\b|n't\b")
 
 
@@ -287,6 +316,51 @@ _ELSEWHERE = re.compile(
     r"(?:ansprechpartner\w*|contact\s+person|persona\s+de\s+contacto|interlocuteur|pessoa\s+de\s+contato)\b"
     # someone sought to help: "I'm looking for someone who can fix my booking", "busco a alguien que me ayude"
     rf"|\b(?:{_SEEKING})\s+(?:{_SOMEONE_SOUGHT})\s+(?:who|that|to|que|qui|der|die|para|pour)\s+(?:\S+\s+){{0,2}}?(?:[a-z]')?(?:{_HELPING})"
+    # (a blind probe, stop 53) someone there who can help: "is there anyone who can actually look at my account",
+    # "hay alguien que pueda revisar mi cuenta", "y a-t-il quelqu'un qui peut regarder mon dossier"
+    rf"|\b(?:is\s+there|are\s+there|hay|y\s+a[\s-]+t[\s-]+il|il\s+y\s+a|est-ce\s+qu'il\s+y\s+a|gibt\s+es|tem|ha|existe)\s+"
+    r"(?:anyone|anybody|someone|somebody|a\s+(?:real\s+)?person|alguien|alguna\s+persona|una\s+persona|quelqu'un|une\s+personne"
+    rf"|jemand(?:en)?|alguem|uma\s+pessoa)\s+(?:who|that|que|qui|der|die)\s+(?:\S+\s+){{0,3}}?(?:[a-z]')?(?:{_HELPING})"
+    # a wish to talk with a person: "je souhaiterais échanger avec un agent", "will das mit nem Menschen besprechen"
+    r"|\b(?:je\s+(?:veux|voudrais|souhaite|souhaiterais|peux|pourrais|aimerais|dois)|puis-je|pourrais-je|j'aimerais"
+    r"|est-ce\s+que\s+je\s+(?:peux|pourrais)|j'ai\s+besoin\s+de)\s+(?:\S+\s+){0,2}?(?:parler|echanger|discuter|m'entretenir)\s+"
+    r"(?:a|avec)\s+(?:quelqu'un|un\s+(?:vrai\s+)?(?:agent|conseiller|humain|operateur|interlocuteur|responsable|technicien)"
+    r"|une\s+(?:vraie\s+)?(?:personne|conseillere|operatrice))\b"
+    r"|\b(?:quiero|quisiera|necesito|puedo|podria|me\s+gustaria|deseo)\s+(?:\S+\s+){0,2}?(?:hablar|conversar|chatear"
+    r"|comunicarme)\s+con\s+(?:alguien|una\s+persona|un\s+(?:agente|asesor|humano|operador|representante|encargado|responsable"
+    r"|ejecutivo|tecnico)|una\s+(?:asesora|operadora|ejecutiva))\b"
+    r"|\b(?:will|mochte|moechte|wurde|kann\s+ich|konnte\s+ich|muss|brauch\w*)\b(?:\s+\S+){0,6}?\s+mit\s+(?:jemandem"
+    r"|(?:einem|nem|einer|ner)\s+(?:echten\s+)?(?:menschen|mitarbeiter\w*|person|berater\w*|kundenberater\w*|sachbearbeiter\w*))"
+    r"\s+(?:\S+\s+){0,2}?(?:sprechen|reden|besprechen|telefonieren|chatten|klaren)\b"
+    r"|\b(?:quero|queria|gostaria\s+de|preciso|posso|poderia|da\s+pra)\s+(?:\S+\s+){0,2}?(?:falar|conversar)\s+com\s+"
+    r"(?:alguem|uma\s+pessoa|um\s+(?:atendente|humano|consultor|agente|gerente|responsavel|tecnico)|uma\s+(?:atendente|consultora))\b"
+    # being connected with one: "merci de me mettre en relation avec un conseiller", "mich zur Schadenabteilung
+    # durchstellen", "me transfere pro setor financeiro"
+    r"|\b(?:me\s+mettre|mettez-moi|me\s+mettez|me\s+mettre)\s+en\s+(?:relation|contact)\s+avec\b"
+    r"|\b(?:ponerme|ponme|pongame|me\s+pone[ns]?|me\s+puede[ns]?\s+poner)\s+en\s+contacto\s+con\b"
+    r"|\bme\s+(?:colocar|colocam?|por|poe[m]?)\s+em\s+contato\s+com\b|\bme\s+(?:transfere|transfira|passa|passe)\s+(?:para|pra|pro)\b"
+    r"|\bmich\s+(?:\S+\s+){0,4}?(?:durchstellen|weiterverbinden|verbinden)\b"
+    r"|\b(?:put|get)\s+me\s+through\b|\b(?:connect|transfer|pass|put)\s+me\s+(?:to|with|on\s+to|through\s+to)\s+"
+    r"(?:a|an|the|your|some|someone|somebody|anyone|whoever)\b"
+    # (a second blind probe, stop 53) a channel on which a person answers: "what email do I use to reach a person",
+    # "vous avez un whatsapp où une personne répond ?", "an welche Mailadresse schreib ich, damit das eine Person liest?"
+    r"|\b(?:number|email|e-mail|mail|whatsapp|correo|numero|mailadresse|adresse|telefone|telefono|telephone|nummer|phone)\b"
+    r"[^?.!]{0,40}?\b(?:to|pour|para|pra|damit|where|wo|ou|donde|onde|que|so)\s+(?:\S+\s+){0,3}?"
+    r"(?:someone|somebody|a\s+(?:real\s+)?person|a\s+human|an?\s+(?:agent|rep|representative)|quelqu'un|qqn|une\s+personne"
+    r"|un\s+conseiller|alguien|una\s+persona|un\s+asesor|jemand\w*|(?:ein|eine|einem|einer)\s+(?:mensch|person|mitarbeiter)\w*"
+    r"|alguem|uma\s+pessoa|atendente)\b"
+    # someone asked to look at it: "necesito que alguien revise mi solicitud", "faudrait que qqn regarde mon dossier",
+    # "kann sich bitte jemand meine Bestellung anschauen", "est-ce qu'un responsable peut s'occuper de ça ?"
+    r"|\b(?:need|want|necesito\s+que|quiero\s+que|faudrait\s+que|il\s+faut\s+que|je\s+veux\s+que|kann|konnte|preciso\s+que"
+    r"|quero\s+que|can|could|est-ce\s+qu'|qu')\s*(?:\S+\s+){0,2}?(?:someone|somebody|alguien|qqn|quelqu'un|un\s+responsable"
+    r"|un\s+conseiller|jemand|alguem)\s+(?:\S+\s+){0,4}?(?:[a-z]')?(?:revis\w*|regarde\w*|occupe\w*|occuper|anschau\w*|ansehen"
+    r"|look|check|review|handle|olhe|veja|verifique|mire|kummer\w*|traite\w*|trait\w*)"
+    r"|\bescalat(?:e|ing)\s+(?:this|it|my|the)\b|\b(?:hay\s+que\s+|quiero\s+|pueden\s+)?escalar(?:lo|la)?\b|\beskalier\w*"
+    r"|\b(?:put|get)\s+me\s+thr(?:u|ough)\b|\b(?:pasame|pasenme|paseme|comunicame|transfiereme|me\s+pasan)\s+con\b"
+    r"|\b(?:transferez|transfere|passez|passe)[\s-]+moi\s+(?:au|a\s+la|le|la|un|une)\b"
+    r"|\b(?:an|zur|zum|in\s+die)\s+(?:\S+\s+){0,2}?\w*(?:abteilung|kundendienst|kundenservice|team)\s+weiterleiten\b"
+    r"|\b(?:hatte|mochte|mocht)\s+(?:gerne?|bitte)\s+(?:einen|eine|mit\s+(?:einem|einer|wem|jemandem))\s+(?:berater\w*|mitarbeiter\w*"
+    r"|menschen|person|ansprechpartner\w*|kundenberater\w*|reden|sprechen)\b|\bmit\s+wem\s+(?:reden|sprechen)\b"
     r"|\bmanual\s+(?:customer\s+)?(?:service|support|assistance|help|agent|operator)\b"
     r"|\b(?:servicio|atencion|soporte|asistencia)\s+(?:al\s+cliente\s+)?manual\b|\b(?:service|assistance|support)\s+(?:client\s+)?manuel\b"
     r"|\bmanuelle[nr]?\s+(?:kundenservice|kundendienst|support|service)\b|\b(?:atendimento|suporte|servico)\s+(?:ao\s+cliente\s+)?manual\b"
@@ -312,7 +386,8 @@ _CALL_ME = re.compile(
     # "Ich hätte gern einen Rückruf" got the returns article, "¿Me podéis llamar?", "Pouvez-vous me rappeler ?", "Podem
     # ligar-me?" nothing (trial of 4 Dec)
     r"|\b(?:hatte|mochte|will|brauche|bitte\s+um|wunsche)\s+(?:\S+\s+){0,2}?ruckruf\b|\bruckruf\s+bitte\b"
-    r"|\bme\s+(?:pueden|puede|podeis|podrian|podria|podrias|puedes)\s+llamar\b|\bllamadme\b"
+    r"|\bme\s+(?:pueden|puede|podeis|podrian|podria|podrias|puedes)\s+(?:llamar|marcar)\b|\bllamadme\b|\bmarcarme\b"
+    r"|\bme\s+faire\s+rappeler\b|\b(?:podem|pode|poderiam|poderia)-me\s+ligar\b"
     r"|\b(?:pouvez|pourriez|peux|pourrais)[\s-](?:vous|tu)\s+me\s+(?:rappeler|telephoner|appeler)\b|\brappelez[\s-]moi\b"
     r"|\b(?:podem|pode|podiam|podia|poderiam|poderia)\s+(?:\S+\s+){0,3}?ligar[\s-]me\b|\bliguem[\s-]me\b"
     # "Pouvez-vous m'appeler ?", "qu'un conseiller me téléphone", "lieber telefonisch", "de preferência por telefone"

@@ -47,6 +47,15 @@ _ENDS = frozenset("""
 # the words that join two nouns of one name ("address of delivery", "dirección de entrega", "adresse de livraison")
 _JOINS = frozenset({"de", "of", "da", "do", "du", "d"})
 MAX_WORDS = 4
+# what is paid, never a way of paying: "when do you take the money from my account?" was declined as if "money" were a
+# card no article names (fresh knowledge base, stop 53); but "pagar em dinheiro" is paying cash
+_WHAT_IS_PAID = frozenset("""
+    money payment payments fee fees amount amounts charge charges bill bills sum deposit cost costs price
+    pago pagos importe cuota cuotas cargo cargos factura facturas precio
+    paiement paiements montant frais facture factures prix
+    zahlung zahlungen betrag gebuhr gebuhren rechnung rechnungen preis
+    pagamento pagamentos valor montante taxa taxas fatura faturas preco
+""".split())
 MIN_LETTERS = 3  # a content word: "cash", "bike", "cor" (Portuguese colour); not a function word
 CLOSE = 85  # rapidfuzz ratio at which two words are one ("color"/"colour", "jacket"/"jackets")
 
@@ -107,8 +116,11 @@ def asked_thing(text: str, lang: str) -> tuple[str, str]:
                     break
             while words and words[-1].group() in _JOINS:  # ("la dirección de" before "entrega" was cut off)
                 words.pop()
-            if words and _content_words(read[start + words[0].start():start + words[-1].end()], lang):
+            content = _content_words(read[start + words[0].start():start + words[-1].end()], lang) if words else []
+            if content:
                 kind = next(k for k in ("pay", "sell", "change") if match.groupdict().get(k))
+                if kind == "pay" and set(content) <= _WHAT_IS_PAID:
+                    continue
                 return text[start + words[0].start():start + words[-1].end()], kind
     return "", ""
 

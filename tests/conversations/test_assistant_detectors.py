@@ -57,6 +57,49 @@ def test_human_request_does_not_fire(bot: Assistant, text: str) -> None:
     assert not signal.fired, signal
 
 
+@pytest.mark.parametrize("text, language", [
+    ("is there someone who could check my booking instead of sending me links", "en"),
+    ("hay alguien que me pueda ayudar con la factura de verdad?", "es"),
+    ("est-ce qu'il y a quelqu'un qui peut traiter mon dossier ?", "fr"),
+    ("je voudrais échanger avec un conseiller au sujet de mon contrat", "fr"),
+    ("necesito hablar con un asesor sobre mi seguro", "es"),
+    ("ich möchte das lieber mit einem Mitarbeiter besprechen", "de"),
+    ("queria falar com um consultor sobre a minha apólice", "pt"),
+    ("pouvez-vous me mettre en relation avec le service client ?", "fr"),
+    ("könnten Sie mich bitte mit der Buchhaltung verbinden?", "de"),
+    ("me passa pro setor de cobrança por favor", "pt"),
+    ("Kundenberater bitte, danke", "de"),
+])
+def test_indirect_requests_for_a_person_fire(bot: Assistant, text: str, language: str) -> None:
+    """A blind probe written by a session that never saw the detector (stop 53): someone there who can help, a wish to
+    talk with an adviser, being put in touch with a department, in five languages, were missed."""
+    signal = bot.analyze(text, language=language).human_request
+    assert signal.fired, signal
+
+
+@pytest.mark.parametrize("text, language", [
+    ("ok, I'll wait for the agent", "en"),
+    ("vale, espero a la asesora", "es"),
+    ("d'accord, j'attends le conseiller", "fr"),
+    ("gut, dann warte ich auf die Mitarbeiterin", "de"),
+    ("tá bom, aguardo o atendente", "pt"),
+    ("the rep I chatted with this morning solved everything, thanks", "en"),
+    ("ya hablé con el agente y me lo arregló todo", "es"),
+    ("le conseiller m'a rappelé hier, tout est réglé", "fr"),
+    ("a consultora ajudou muito ontem, obrigado", "pt"),
+    ("chatte ich hier gerade mit einem echten Menschen?", "de"),
+    ("tô conversando com uma pessoa ou é um robô?", "pt"),
+    ("how can I contact the driver? he has my parcel", "en"),
+    ("¿cómo contacto con el repartidor?", "es"),
+])
+def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(bot: Assistant, text: str,
+                                                                               language: str) -> None:
+    """The same probe's false alarms: a person already spoken with, the awaited agent waited for, a bot question with an
+    adverb or a colloquial verb, a third party to contact."""
+    signal = bot.analyze(text, language=language).human_request
+    assert not signal.fired, signal
+
+
 def test_negated_request_says_why(bot: Assistant) -> None:
     signal = bot.analyze("I don't need a human, just tell me the price").human_request
     assert "declines a person" in signal.evidence

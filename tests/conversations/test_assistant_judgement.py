@@ -364,7 +364,8 @@ def test_a_message_of_several_sentences_is_heard_in_each(bot: Assistant) -> None
 def test_a_sentence_that_turns_to_a_request_is_heard_in_its_clause(bot: Assistant, text: str, asks: bool) -> None:
     signal = bot.analyze(text).human_request
     assert signal.fired is asks, signal
-    if asks:  # the message as a whole reads as a complaint: the clause is what asks
+    if asks and not signal.evidence.startswith("asks for someone else"):  # (being put through is a rule's: stop 53)
+        # the message as a whole reads as a complaint: the clause is what asks
         assert "scored on" in signal.evidence and text.split(", ")[1][:20] in signal.evidence
 
 

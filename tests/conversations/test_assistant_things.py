@@ -24,7 +24,11 @@ from conversations.assistant.things import asked_thing, asks_ways_of_paying, cov
     ("Akzeptieren Sie Nachnahme?", "de", "Nachnahme", "pay"),
     # nothing after the verb but a word of no content, or no such verb: no thing
     ("Can I change it?", "en", "", ""), ("How long does shipping take?", "en", "", ""),
-    ("I want to exchange my boots", "en", "", "")])
+    ("I want to exchange my boots", "en", "", ""),
+    # what is paid is no way of paying: the money, the bill, the fee
+    ("when do you take the money from my account?", "en", "", ""), ("can I pay the bill in instalments?", "en", "", ""),
+    ("¿Cuándo puedo pagar la factura?", "es", "", ""), ("Kann ich die Gebühr bezahlen?", "de", "", ""),
+    ("Kann ich die Gebühr mit Karte bezahlen?", "de", "Karte", "pay")])
 def test_the_thing_asked_about_is_read_after_its_verb_as_written(text, lang, thing, kind) -> None:
     assert asked_thing(text, lang) == (thing, kind)
 
