@@ -389,6 +389,10 @@ def workspace_import(*, document: Any, workspace: Workspace | None = None, actin
     workspace = workspace or default_workspace()
     workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
     info = doc.get("workspace") or {}
+    if "greeting" in info and info["greeting"] != workspace.greeting and "greeting_translations" not in info:
+        # the old greeting's translations say the old greeting ("¡Hola! Soy el asistente virtual de Northwind…" after
+        # the greeting became a bike shop's: trial 53); visitors in other languages get the new one as written
+        workspace.greeting_translations = {}
     for field in ("name", "greeting", "greeting_translations", "assistant_name"):
         if field in info:
             setattr(workspace, field, info[field])

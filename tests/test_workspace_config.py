@@ -180,3 +180,17 @@ def test_a_wrongly_typed_value_is_named_for_what_it_should_be(workspace, demo_do
     assert error.value.errors["policy.csat.delay_seconds"] == "A whole number is required."
     assert error.value.errors["policy.auto_priority"] == "true or false is required."
 
+
+
+def test_a_new_greeting_without_translations_drops_the_old_greetings_translations(workspace, demo_doc, no_tasks):
+    """Trial 53: a workspace whose greeting became a bike shop's, sent without translations, still greeted Spanish
+    browsers with the old shop's "¡Hola! Soy el asistente virtual de Northwind…". The same greeting keeps them."""
+    workspace_import(document=demo_doc, workspace=workspace)
+    demo_doc["workspace"].pop("greeting_translations")
+    workspace_import(document=demo_doc, workspace=workspace)
+    workspace.refresh_from_db()
+    assert workspace.greeting_translations["es"].startswith("¡Hola!"), "the same greeting keeps its translations"
+    demo_doc["workspace"]["greeting"] = "Hi! I'm Pedal Point's assistant."
+    workspace_import(document=demo_doc, workspace=workspace)
+    workspace.refresh_from_db()
+    assert workspace.greeting_translations == {}

@@ -1246,3 +1246,24 @@ def test_the_handoff_after_a_flow_tells_the_agent_what_the_flow_said(shop, conve
     assert "AI tried: the flow “Order status”, which said “Thanks, looking up NW-10001.”" in handoff.summary, \
         handoff.summary
     assert "nothing yet" not in handoff.summary
+
+
+def test_the_merged_turns_of_a_backlog_read_no_earlier_message(shop, conversation, monkeypatch):
+    """Trial 53: with a flow published, each merged turn of a backlog read every message sent before it (up to nine
+    readings a turn): 60 visitors writing every 3 s left the AI 80-140 s behind. A merged turn reads nothing now; the
+    newest one reads the burst, and answers it."""
+    from conversations.assistant import Assistant
+
+    workspace, _, _ = shop
+    order_flow(workspace)
+    readings = []
+    real = Assistant.analyze
+    monkeypatch.setattr(Assistant, "analyze", lambda self, text, *args, **kwargs: readings.append(text) or real(
+        self, text, *args, **kwargs))
+    bodies = [f"Hello number {n}" for n in range(9)] + ["How long does standard shipping take?"]
+    burst(conversation, bodies)
+    outcomes = [m.turn_outcome for m in conversation.messages.filter(sender_type="visitor").order_by("id")]
+    assert outcomes == ["merged"] * 9 + ["reply"], outcomes
+    assert "working days" in last_reply(conversation).body
+    assert len(readings) <= 2 * len(bodies) + 2, f"{len(readings)} readings for {len(bodies)} messages"
+
