@@ -318,7 +318,8 @@ _ELSEWHERE = re.compile(
     rf"|\b(?:{_SEEKING})\s+(?:{_SOMEONE_SOUGHT})\s+(?:who|that|to|que|qui|der|die|para|pour)\s+(?:\S+\s+){{0,2}}?(?:[a-z]')?(?:{_HELPING})"
     # (a blind probe, stop 53) someone there who can help: "is there anyone who can actually look at my account",
     # "hay alguien que pueda revisar mi cuenta", "y a-t-il quelqu'un qui peut regarder mon dossier"
-    rf"|\b(?:is\s+there|are\s+there|hay|y\s+a[\s-]+t[\s-]+il|il\s+y\s+a|est-ce\s+qu'il\s+y\s+a|gibt\s+es|tem|ha|existe)\s+"
+    rf"|\b(?:is\s+there|are\s+there|hay|y\s+a[\s-]+t[\s-]+il|il\s+y\s+a|est-ce\s+qu'il\s+y\s+a|gibt\s+es|gibts|tem|ha|existe)\s+"
+    r"(?:(?:bei\s+(?:euch|ihnen)|hier|da|ahi|aqui|ici|la)\s+)?"
     r"(?:anyone|anybody|someone|somebody|a\s+(?:real\s+)?person|alguien|alguna\s+persona|una\s+persona|quelqu'un|une\s+personne"
     rf"|jemand(?:en)?|alguem|uma\s+pessoa)\s+(?:who|that|que|qui|der|die)\s+(?:\S+\s+){{0,3}}?(?:[a-z]')?(?:{_HELPING})"
     # a wish to talk with a person: "je souhaiterais échanger avec un agent", "will das mit nem Menschen besprechen"
@@ -331,7 +332,7 @@ _ELSEWHERE = re.compile(
     r"|ejecutivo|tecnico)|una\s+(?:asesora|operadora|ejecutiva))\b"
     r"|\b(?:will|mochte|moechte|wurde|kann\s+ich|konnte\s+ich|muss|brauch\w*)\b(?:\s+\S+){0,6}?\s+mit\s+(?:jemandem"
     r"|(?:einem|nem|einer|ner)\s+(?:echten\s+)?(?:menschen|mitarbeiter\w*|person|berater\w*|kundenberater\w*|sachbearbeiter\w*))"
-    r"\s+(?:\S+\s+){0,2}?(?:sprechen|reden|besprechen|telefonieren|chatten|klaren)\b"
+    r"\s+(?:\S+\s+){0,3}?(?:sprechen|reden|besprechen|telefonieren|chatten|klaren|schreiben)\b"
     r"|\b(?:quero|queria|gostaria\s+de|preciso|posso|poderia|da\s+pra)\s+(?:\S+\s+){0,2}?(?:falar|conversar)\s+com\s+"
     r"(?:alguem|uma\s+pessoa|um\s+(?:atendente|humano|consultor|agente|gerente|responsavel|tecnico)|uma\s+(?:atendente|consultora))\b"
     # being connected with one: "merci de me mettre en relation avec un conseiller", "mich zur Schadenabteilung
@@ -361,6 +362,9 @@ _ELSEWHERE = re.compile(
     r"|\b(?:an|zur|zum|in\s+die)\s+(?:\S+\s+){0,2}?\w*(?:abteilung|kundendienst|kundenservice|team)\s+weiterleiten\b"
     r"|\b(?:hatte|mochte|mocht)\s+(?:gerne?|bitte)\s+(?:einen|eine|mit\s+(?:einem|einer|wem|jemandem))\s+(?:berater\w*|mitarbeiter\w*"
     r"|menschen|person|ansprechpartner\w*|kundenberater\w*|reden|sprechen)\b|\bmit\s+wem\s+(?:reden|sprechen)\b"
+    # a person of the company wished for: "i want a customer service rep", "I need an actual advisor"
+    r"|\b(?:want|need|like|get\s+me|give\s+me)\s+(?:a|an)\s+(?:(?:actual|proper|real|live)\s+)?(?:customer\s+(?:service|support|care)\s+)?"
+    r"(?:rep|representative|agent|advisou?r|adviser|operator)\b(?!\s+(?:code|number|id|fee|fees|license|licence)\b)"
     r"|\bmanual\s+(?:customer\s+)?(?:service|support|assistance|help|agent|operator)\b"
     r"|\b(?:servicio|atencion|soporte|asistencia)\s+(?:al\s+cliente\s+)?manual\b|\b(?:service|assistance|support)\s+(?:client\s+)?manuel\b"
     r"|\bmanuelle[nr]?\s+(?:kundenservice|kundendienst|support|service)\b|\b(?:atendimento|suporte|servico)\s+(?:ao\s+cliente\s+)?manual\b"
