@@ -362,6 +362,9 @@ _ELSEWHERE = re.compile(
     r"|\b(?:an|zur|zum|in\s+die)\s+(?:\S+\s+){0,2}?\w*(?:abteilung|kundendienst|kundenservice|team)\s+weiterleiten\b"
     r"|\b(?:hatte|mochte|mocht)\s+(?:gerne?|bitte)\s+(?:einen|eine|mit\s+(?:einem|einer|wem|jemandem))\s+(?:berater\w*|mitarbeiter\w*"
     r"|menschen|person|ansprechpartner\w*|kundenberater\w*|reden|sprechen)\b|\bmit\s+wem\s+(?:reden|sprechen)\b"
+    # rather with the staff: "I'd rather go over the group booking details with one of your staff" (re-trial 53)
+    r"|\b(?:rather|prefer\w*)\s+(?:(?!than\b)\S+\s+){0,8}?(?:with|to)\s+(?:one\s+of\s+|someone\s+(?:from|on|of)\s+)?(?:your|the\s+shop'?s?|the\s+company'?s?)\s+"
+    r"(?:staff|team|people|agents?|employees?|advisou?rs?|colleagues)\b"
     # a person of the company wished for: "i want a customer service rep", "I need an actual advisor"
     r"|\b(?:want|need|like|get\s+me|give\s+me)\s+(?:a|an)\s+(?:(?:actual|proper|real|live)\s+)?(?:customer\s+(?:service|support|care)\s+)?"
     r"(?:rep|representative|agent|advisou?r|adviser|operator)\b(?!\s+(?:code|number|id|fee|fees|license|licence)\b)"

@@ -72,6 +72,7 @@ def test_human_request_does_not_fire(bot: Assistant, text: str) -> None:
     ("gibts bei euch jemanden, der sich meinen Vertrag anschauen kann?", "de"),
     ("kann ich mit einer Beraterin aus der Filiale schreiben?", "de"),
     ("honestly I just need a customer support agent", "en"),
+    ("I'd prefer to sort out the invoice with one of your people", "en"),
 ])
 def test_indirect_requests_for_a_person_fire(bot: Assistant, text: str, language: str) -> None:
     """A blind probe written by a session that never saw the detector (stop 53): someone there who can help, a wish to
@@ -95,6 +96,7 @@ def test_indirect_requests_for_a_person_fire(bot: Assistant, text: str, language
     ("how can I contact the driver? he has my parcel", "en"),
     ("¿cómo contacto con el repartidor?", "es"),
     ("do I need an agent code to sign up?", "en"),
+    ("I'd rather pay by card than talk to your team about it", "en"),
 ])
 def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(bot: Assistant, text: str,
                                                                                language: str) -> None:
