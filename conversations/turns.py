@@ -70,13 +70,18 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
     message overtook it, or a flow takes it. Returns True when settled."""
     if message.turn_flow_done:
         return False
-    if (conversation.ai_active and not _overtaken(conversation, message)
+    overtaken = _overtaken(conversation, message)
+    if (conversation.ai_active and not overtaken
             and not flow_selectors.flows_may_take_messages(conversation=conversation)):
         # Nothing to settle before thinking: unlocked reads instead of the locked check. A human or a
         # newer message arriving meanwhile is caught by `_apply` under the lock, as after the locked
         # check; a flow published or started meanwhile does not take this message, as after it.
         return False
-    person_asked_in = "" if _merged_anyway(conversation, message) else _person_asked_in_burst(conversation, message)
+    # A newer message overtook this one and no flow waits for an answer: its turn is merged under the lock whatever the
+    # messages sent before it say, so they are not read for it (each merged turn of a backlog read up to nine: 60
+    # visitors writing every 3 s, 20 messages a second, left the AI 80-140 s behind: trial 53)
+    merged_anyway = overtaken and flow_selectors.active_run_for(conversation=conversation) is None
+    person_asked_in = "" if merged_anyway else _person_asked_in_burst(conversation, message)
     with transaction.atomic():
         locked = services.message_turn_lock(message=message)
         if locked is None:
@@ -107,13 +112,6 @@ def _flow_step(conversation: Conversation, message: Message) -> bool:
             return True
         services.message_turn_pass_flows(message=message)
     return False
-
-
-def _merged_anyway(conversation: Conversation, message: Message) -> bool:
-    """A newer message overtook `message` and no flow waits for an answer: its turn is merged under the lock whatever
-    the messages sent before it say, so they are not read for it. Each merged turn of a backlog read up to nine of
-    them: 60 visitors writing every 3 s (20 messages a second) left the AI 80-140 s behind (trial 53)."""
-    return _overtaken(conversation, message) and flow_selectors.active_run_for(conversation=conversation) is None
 
 
 def _person_asked_in_burst(conversation: Conversation, message: Message) -> str:

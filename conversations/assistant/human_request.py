@@ -121,9 +121,7 @@ _DESCRIBED_PAST = (r"was|were|did|didn'?t|said|told|gave|hung\s+up|promised|spok
                    r"|etait|a\s+ete|a\s+dit|m'a\s+dit|a\s+raccroche|m'a\s+(?:rappele|aide|appele|repondu)|a\s+(?:resolu|regle)"
                    r"|war|hat|sagte|geholfen|gelost|zuruckgerufen|foi|disse|desligou|prometeu|ajudou|resolveu|ligou|falei|atendeu")
 # staff a visitor has spoken with or waits for
-_PERSON_SPOKEN = (r"agents?|person|rep|representative|advisou?r|adviser|operator|consultant|staff|support|team|agente|asesora?"
-                  r"|persona|operadora?|personne|conseill(?:er|ere)|operat(?:eur|rice)|mitarbeiter(?:in)?|berater(?:in)?"
-                  r"|kundenberater(?:in)?|pessoa|atendente|consultora?")
+_PERSON_SPOKEN = rf"{_STAFF}|rep|person|persona|personne|pessoa|support|team|kundenberater(?:in)?"
 _TALK_VERB = r"talk|speak|chat|hablar|charlar|conversar|parler|discuter|sprechen|reden|falar|conversar"
 _OTHER_SENSES = re.compile(
     rf"\b(?:{_ADDING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_MEMBER})\b"
@@ -341,7 +339,7 @@ _ELSEWHERE = re.compile(
     r"|\b(?:ponerme|ponme|pongame|me\s+pone[ns]?|me\s+puede[ns]?\s+poner)\s+en\s+contacto\s+con\b"
     r"|\bme\s+(?:colocar|colocam?|por|poe[m]?)\s+em\s+contato\s+com\b|\bme\s+(?:transfere|transfira|passa|passe)\s+(?:para|pra|pro)\b"
     r"|\bmich\s+(?:\S+\s+){0,4}?(?:durchstellen|weiterverbinden|verbinden)\b"
-    r"|\b(?:put|get)\s+me\s+through\b|\b(?:connect|transfer|pass|put)\s+me\s+(?:to|with|on\s+to|through\s+to)\s+"
+    r"|\b(?:connect|transfer|pass|put)\s+me\s+(?:to|with|on\s+to|through\s+to)\s+"
     r"(?:a|an|the|your|some|someone|somebody|anyone|whoever)\b"
     # (a second blind probe, stop 53) a channel on which a person answers: "what email do I use to reach a person",
     # "vous avez un whatsapp où une personne répond ?", "an welche Mailadresse schreib ich, damit das eine Person liest?"

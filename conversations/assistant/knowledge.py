@@ -79,6 +79,18 @@ BRIEF_LIMIT = 280  # the same by text message (SMS): ~2 segments with the articl
 # The tuned default: on CLINC150 val it keeps in-scope accuracy >= 95% (see docs/assistant.md).
 DEFAULT_KB_THRESHOLD = 0.3
 EMB_WEIGHT = 1.0  # relative weight of the embedding block next to TF-IDF in the article classifier
+# A first article far ahead of the second is surer than its confidence alone says: x (1 + CLEAR_BOOST x (CLEAR_RATIO -
+# second / first)) when the second's confidence is below CLEAR_RATIO of the first's, lifted to CLEAR_CAP at most (it
+# decides whether a question near the threshold is answered, never how a sure answer weighs against a topic or another
+# reading). Only in a knowledge base of CLEAR_MIN_ARTICLES or more (fewer rank nothing against each other) made of
+# articles alone (`articles_alone`: example questions and questions not covered teach the classifier the visitors'
+# words, and a clear lead then is no surer: the demo shop answered 3.7% of Bitext's off-topic questions with it, 0.4%
+# without). Right answers lead by far, wrong ones and questions no article answers by little (second / first, median:
+# 0.27-0.49 right, 0.67-0.71 wrong, 0.69 out of scope). Development, stop 53, at 0.30, boost 0 / 1 / 2: the phone
+# operator's 57 English questions 59.6 / 70.2 / 77.2% right, 0 wrong; trial 53's bike shop, 18 questions, 50.0 / 55.6 /
+# 55.6%, 0 wrong; the public FAQ's 783 train + val questions 47.1 / 49.1 / 49.8% right, 9.3 / 9.4 / 9.4% wrong,
+# out-of-scope answered 11 of 136 each; 3 would add 1 more of 136 and 0.4 points wrong.
+CLEAR_BOOST, CLEAR_RATIO, CLEAR_MIN_ARTICLES, CLEAR_CAP = 2.0, 0.5, 5, 0.4
 # Passage choice within the answering article (docs/assistant.md, "Passage choice"):
 #   relevance = cosine(question, passage) + TERMS_WEIGHT * share of the question's content words in the passage
 #               + LEAD_WEIGHT * cosine(question, title or example question) for the article's opening passage
@@ -102,18 +114,6 @@ LEAD_WEIGHT_ACROSS = 0.0
 # questions answered; at 1.15: 87, 0, 2; at 1.25: 98, 0, 3. On questions written after (a phone operator's articles
 # from trial 52 and 14 more demo questions), 1.25 answered 2 wrong where 1.15 answered 1 (docs/assistant.md, stop 52).
 ACROSS_SCALE = 1.15
-# A first article far ahead of the second is surer than its confidence alone says: x (1 + CLEAR_BOOST x (CLEAR_RATIO -
-# second / first)) when the second's confidence is below CLEAR_RATIO of the first's, lifted to CLEAR_CAP at most (it
-# decides whether a question near the threshold is answered, never how a sure answer weighs against a topic or another
-# reading). Only in a knowledge base of CLEAR_MIN_ARTICLES or more (fewer rank nothing against each other) made of
-# articles alone (`articles_alone`: example questions and questions not covered teach the classifier the visitors'
-# words, and a clear lead then is no surer: the demo shop answered 3.7% of Bitext's off-topic questions with it, 0.4%
-# without). Right answers lead by far, wrong ones and questions no article answers by little (second / first, median:
-# 0.27-0.49 right, 0.67-0.71 wrong, 0.69 out of scope). Development, stop 53, at 0.30, boost 0 / 1 / 2: the phone
-# operator's 57 English questions 59.6 / 70.2 / 77.2% right, 0 wrong; trial 53's bike shop, 18 questions, 50.0 / 55.6 /
-# 55.6%, 0 wrong; the public FAQ's 783 train + val questions 47.1 / 49.1 / 49.8% right, 9.3 / 9.4 / 9.4% wrong,
-# out-of-scope answered 11 of 136 each; 3 would add 1 more of 136 and 0.4 points wrong.
-CLEAR_BOOST, CLEAR_RATIO, CLEAR_MIN_ARTICLES, CLEAR_CAP = 2.0, 0.5, 5, 0.4
 #   + KIND_WEIGHT when the question asks for a price, a length of time or when, and the passage gives one
 #     ("how much is shipping to Portugal?" quotes the prices, not the delivery times that name Portugal; "Wie
 #     lange dauert der Versand?" the delivery times, not the same-day dispatch): the question's cue words are
@@ -411,10 +411,8 @@ class KnowledgeIndex:
         if lang != "en" or foreign is not None:
             conf = np.where(self._not_in(lang), conf * ACROSS_SCALE, conf)
         top = np.argsort(-conf)[:5]
-        if n_articles >= CLEAR_MIN_ARTICLES and getattr(self, "articles_alone", None) and conf[top[0]] > 0:
-            conf = conf.copy()
-            first = conf[top[0]]
-            conf[top[0]] = max(first, min(CLEAR_CAP, first * (1 + CLEAR_BOOST * max(0.0, CLEAR_RATIO - conf[top[1]] / first))))
+        if n_articles >= CLEAR_MIN_ARTICLES and getattr(self, "articles_alone", None):
+            conf = _clear_lead_lifted(conf, top)
         coverage, held = self._coverage(query), self._held(query)
         asked = asks(query)
         if glossed and not across:  # the demo shop's translated questions, glossed: 115 -> 119 of 151 right passages
@@ -724,6 +722,16 @@ def gives(passage: str) -> frozenset[str]:
     """What the passage gives (GIVES): "money", "duration", "when"."""
     text = passage.lower()
     return frozenset(kind for kind, amount in GIVES.items() if amount.search(text))
+
+
+def _clear_lead_lifted(conf: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """`conf` with the first article's confidence lifted by its lead over the second (CLEAR_*)."""
+    first = conf[top[0]]
+    if first <= 0:
+        return conf
+    lifted = conf.copy()
+    lifted[top[0]] = max(first, min(CLEAR_CAP, first * (1 + CLEAR_BOOST * max(0.0, CLEAR_RATIO - conf[top[1]] / first))))
+    return lifted
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
