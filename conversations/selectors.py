@@ -45,6 +45,13 @@ def visitor_messages_unanswered_before(*, message: Message, limit: int) -> list[
     return earlier[::-1]
 
 
+def newest_visitor_message_waiting(*, message: Message) -> int | None:
+    """The id of the conversation's newest visitor message after `message` still waiting for its turn, if any."""
+    return (Message.objects.filter(conversation_id=message.conversation_id, sender_type=Message.SenderType.VISITOR,
+                                   id__gt=message.pk, turn_processed_at__isnull=True)
+            .order_by("-id").values_list("pk", flat=True).first())
+
+
 def handoff_withdrawn_by(*, message: Message) -> bool:
     """Whether the visitor's `message` took back a handoff that was waiting for a person (it was cancelled
     for it: `services.handoff_withdraw_waiting`). Read again by a retried turn."""

@@ -1267,3 +1267,42 @@ def test_the_merged_turns_of_a_backlog_read_no_earlier_message(shop, conversatio
     assert "working days" in last_reply(conversation).body
     assert len(readings) <= 2 * len(bodies) + 2, f"{len(readings)} readings for {len(bodies)} messages"
 
+
+
+def test_behind_a_backlog_the_first_turn_reached_answers_the_visitors_messages_at_once(conversation):
+    """Trial 53: behind a backlog, each turn of a visitor writing every 3 s found a newer message and was merged into
+    it, whose turn was merged in its turn: nobody got a reply until they stopped writing. The first of their turns
+    the worker reaches now takes the newest message's turn and answers them all; the later tasks find nothing to do."""
+    questions = ["How long does standard shipping take?", "Which payment methods do you accept?",
+                 "Can I return unworn items?"]
+    sent = [services.receive_message(conversation=conversation, body=body) for body in questions]
+
+    turns.process_turn(message_id=sent[0].pk, claim="first-task")
+
+    outcomes = [m.turn_outcome for m in conversation.messages.filter(sender_type="visitor").order_by("id")]
+    assert outcomes[0] == "merged" and outcomes[-1] == "reply", outcomes
+    answers = [m.body for m in conversation.messages.filter(sender_type="ai").order_by("id")]
+    assert len(answers) == 3, answers
+    assert "working days" in answers[0] and "PayPal" in answers[1] and "30 days" in answers[2], answers
+
+    for n, message in enumerate(sent[1:]):  # their own tasks, further back in the queue
+        turns.process_turn(message_id=message.pk, claim=f"later-task-{n}")
+    assert conversation.messages.filter(sender_type="ai").count() == 3, "nothing answered twice"
+    assert not conversation.messages.filter(sender_type="visitor", turn_processed_at__isnull=True).exists()
+
+
+def test_a_newest_message_another_worker_is_answering_is_not_taken_from_it(conversation):
+    """The takeover claims the newest message's turn like any task: a live lease held by another worker keeps it
+    theirs, and only one answer is given."""
+    first = services.receive_message(conversation=conversation, body="How long does standard shipping take?")
+    newest = services.receive_message(conversation=conversation, body="Which payment methods do you accept?")
+    assert services.message_turn_claim(message_id=newest.pk, claim="other-worker", lease_seconds=60)
+
+    turns.process_turn(message_id=first.pk, claim="first-task")
+    assert not conversation.messages.filter(sender_type="ai").exists()
+    newest.refresh_from_db()
+    assert newest.turn_processed_at is None and newest.turn_claim == "other-worker"
+
+    turns.process_turn(message_id=newest.pk, claim="other-worker")
+    answers = [m.body for m in conversation.messages.filter(sender_type="ai").order_by("id")]
+    assert len(answers) == 2 and "working days" in answers[0] and "PayPal" in answers[1], answers
