@@ -90,12 +90,15 @@ _PAYMENT = re.compile(
 _STAFF = (r"agents?|representatives?|reps|staff|employees?|advisou?rs?|advisers?|operators?|consultants?|people|workers?"
           r"|agentes?|asesor(?:es|as?)?|operador(?:es|as?)?|representantes?|personal|empleados?"
           r"|conseill(?:er|ere)s?|operat(?:eur|rice)s?|employes?|mitarbeiter(?:in|innen)?|berater(?:in|innen)?"
-          r"|atendentes?|consultor(?:es|as?)?|funcionarios?")
+          r"|atendentes?|consultor(?:es|as?)?|funcionarios?|tele-?conseill(?:er|ere)s?|tele-?operador(?:es|as?)?")
 _HIRING_VERB = (r"hir(?:e|es|ed|ing)|recruit\w*|becom(?:e|ing)\s+(?:a|an|one\s+of\s+your)|(?:jobs?|openings?|vacanc(?:y|ies)|positions?)\s+for|work\s+as"
                 r"|contrat(?:ando|an|ais|a|ar|am)|reclut\w*|vacantes?\s+(?:de|para)|trabajar\s+como|convertirme\s+en"
                 r"|recrut\w*|embauch\w*|devenir\s+(?:un|une)|travailler\s+comme"
-                r"|such(?:t|en)\s+(?:ihr|sie)|einstell\w*|arbeiten\s+als|vagas?\s+(?:de|para)|trabalhar\s+como|tornar-me")
-_HIRING = re.compile(rf"\b(?:{_HIRING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\b"
+                r"|such(?:t|en)\s+(?:ihr|sie)|einstell\w*|arbeiten\s+als|vagas?\s+(?:de|para)|trabalhar\s+como|tornar-me"
+                # a job applicant (a third blind probe, stop 54): "quiero postular como asesor", "queria me candidatar pra
+                # vaga de atendente", "estan buscando personal?"
+                r"|postul\w*|candidat\w*|apply(?:ing)?\s+(?:for|as|to\s+be)|bewerb\w*|buscan|buscando|procuram|procurando")
+_HIRING = re.compile(rf"\b(?:{_HIRING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\b|\b(?:{_HIRING_VERB})\W*$"  # "are you hiring?"
                      # German "stellen Sie … Mitarbeiter ein" (not "stellen Sie mich zu einem Mitarbeiter durch")
                      rf"|\bstell(?:t|en)\s+(?:ihr|sie)\s+(?:\S+\s+){{0,3}}?(?:{_STAFF})\s+ein\b")
 # People added to an account, human resources and a helping hand: "Can I invite a colleague to my workspace?", "Kann ich
@@ -142,6 +145,10 @@ _OTHER_SENSES = re.compile(
     rf"|\b(?:i\s+(?:already\s+)?(?:spoke|talked|chatted)|(?:ya\s+)?hable|(?:j'ai\s+)?(?:deja\s+)?(?:parle|discute)"
     rf"|(?:ja\s+)?falei|(?:ja\s+)?conversei)\s+(?:to|with|con|a|avec|com)\s+(?:\S+\s+){{0,2}}?(?:{_PERSON_SPOKEN})\b"
     rf"|\bhabe\s+(?:\S+\s+){{0,3}}?mit\s+(?:\S+\s+){{0,2}}?(?:{_PERSON_SPOKEN})\s+(?:\S+\s+){{0,2}}?gesprochen\b"
+    # already being served elsewhere (a third blind probe, stop 54): "já estou a ser atendido pelo Rui no outro chat"
+    r"|\b(?:estou|to|tou|estoy|je\s+suis|i'?m|im|i\s+am|ich\s+werde)\s+(?:already\s+|ya\s+|deja\s+|ja\s+|schon\s+|bereits\s+)?"
+    r"(?:a\s+ser|sendo|siendo|being|en\s+train\s+d'etre)\s+(?:atendid[oa]|helped|served|assisted|pris\s+en\s+charge|betreut)\b"
+    r"|\b(?:ya\s+me\s+(?:esta|estan)\s+atendiendo|i'?m\s+already\s+(?:talking|chatting|speaking)\s+(?:to|with))\b"
     rf"|\b(?:i'?ll|ill|i\s+will|i\s+can|i'?m|im|i\s+am)\s+(?:just\s+)?(?:wait|waiting)\s+for\s+(?:the|your|my)\s+(?:\w+\s+)?(?:{_PERSON_SPOKEN})\b"
     rf"|\b(?:espero|esperare|voy\s+a\s+esperar)\s+(?:a\s+)?(?:al|la|el)\s+(?:{_PERSON_SPOKEN})\b"
     rf"|\b(?:j'attends|je\s+vais\s+attendre|j'attendrai)\s+(?:que\s+)?(?:le\s+|la\s+|l')(?:{_PERSON_SPOKEN})\b"
@@ -194,7 +201,8 @@ _BEING = (rf"(?:{_BOT}|human\w*|person\w*|mensch\w*|humain\w*|humano\w*|pessoa\w
 _BOT_QUESTION = re.compile(
     r"^\W*(?:(?:hi|hello|hey|so|ok|okay|wait|sorry|hola|oye|bueno|pues|perdon|salut|bonjour|alors|pardon|hallo|also|oi|ola|entao)\W+)?"
     r"(?:are\s+you|r\s+u|am\s+i\s+(?:(?:actually|really|currently|now|even)\s+)?(?:talking|chatting|speaking|writing)\s+(?:to|with)"
-    r"|is\s+(?:this|it|that)"
+    r"|is\s+(?:this|it|that)|is\s+(?:this|the)\s+(?:chat|conversation|service|support|line)\s+(?:(?:read|answered|run|staffed|handled"
+    r"|monitored|manned|operated)\s+)?(?:by|with)"
     r"|eres|es\s+usted|es|estoy\s+(?:(?:ahora|realmente)\s+)?(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
     r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|t'es|t\s+es|t'est|tes|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|est-ce\s+que\s+(?:vous\s+etes|tu\s+es|c'est)|c'est"
     r"|bist\s+du|sind\s+sie|is\s+des|(?:spreche|rede|schreibe|chatte)\s+ich\s+(?:(?:gerade|grad|hier|jetzt|eigentlich|wirklich|da)\s+)*mit|ist\s+das"
@@ -238,7 +246,8 @@ _SOMEONE = (r"(?:(?:a|an|any|some|one)\s+)?(?:(?:real|actual|live|living|human)\
 _THERE = (r"(?:there|here|around|on\s+the\s+(?:other\s+end|line)|online|available|reading|listening|behind\s+(?:this|the)"
           r"|working\s+(?:here|there)|in\s+(?:this|the)\s+chat)")
 _READS = r"(?:ever\s+|actually\s+|really\s+|even\s+)*(?:read|reads|reading|see|sees|look\s+at|answer|answers)\s+(?:this|these|it|my|the)"
-_FROM_YOU = r"(?:\s+(?:from|at|of|on)\s+(?:your|the)\s+(?:team|company|support|staff|side|end))?"
+_FROM_YOU = (r"(?:\s+(?:from|at|of|on|in)\s+(?:your|the)\s+(?:\S+\s+){0,2}?(?:team|company|support|staff|side|end|department"
+             r"|dept|desk|office))?")
 _SOMEONE_THERE = {
     "en": re.compile(
         rf"\b(?:is|are)\s+(?:there\s+)?{_SOMEONE}{_FROM_YOU}\s+(?:(?:real|actually|really|even|still|alive)\s+)*{_THERE}\b"
@@ -282,7 +291,13 @@ def asks_for_a_real_person(kept: str) -> bool:
 
 
 def _in_a_clause_without_negation(pattern: re.Pattern, kept: str) -> bool:
-    return any(pattern.search(c.strip()) and not _NEGATION_WORD.search(c) for c in _CLAUSE_SPLIT.split(fold_in_place(kept)))
+    """A clause says it with no negation before or in it (one after it negates something else: "quisiera que alguien
+    revise mi caso porque esto no es justo", "is there someone who can look at it because i dont trust the app")."""
+    for clause in _CLAUSE_SPLIT.split(fold_in_place(kept)):
+        clause = clause.strip()
+        if (m := pattern.search(clause)) and not _NEGATION_WORD.search(clause[:m.end()]):
+            return True
+    return False
 
 
 # Someone else, someone to talk to, a department, "manual" service: said to a bot, each asks for a person.
@@ -319,23 +334,37 @@ _ELSEWHERE = re.compile(
     rf"|\b(?:is\s+there|are\s+there|hay|y\s+a[\s-]+t[\s-]+il|il\s+y\s+a|est-ce\s+qu'il\s+y\s+a|gibt\s+es|gibts|tem|ha|existe)\s+"
     r"(?:(?:bei\s+(?:euch|ihnen)|hier|da|ahi|aqui|ici|la)\s+)?"
     r"(?:anyone|anybody|someone|somebody|a\s+(?:real\s+)?person|alguien|alguna\s+persona|una\s+persona|quelqu'un|une\s+personne"
-    rf"|jemand(?:en)?|alguem|uma\s+pessoa)\s+(?:who|that|que|qui|der|die)\s+(?:\S+\s+){{0,3}}?(?:[a-z]')?(?:{_HELPING})"
+    rf"|jemand(?:en)?|alguem|uma\s+pessoa)(?:\s+(?:at|from|in|on|of|de|da|do|del|bei|von)\s+(?:the|your|la|el|le|o|a|der|dem|euch|ihnen)"
+    r"(?:\s+\S+){1,2}?)?\s+(?:who|that|que|qui|der|die)\s+(?:\S+\s+){0,8}?(?:[a-z]')?"
+    rf"(?:{_HELPING})"
     # a wish to talk with a person: "je souhaiterais échanger avec un agent", "will das mit nem Menschen besprechen"
     r"|\b(?:je\s+(?:veux|voudrais|souhaite|souhaiterais|peux|pourrais|aimerais|dois)|puis-je|pourrais-je|j'aimerais"
-    r"|est-ce\s+que\s+je\s+(?:peux|pourrais)|j'ai\s+besoin\s+de)\s+(?:\S+\s+){0,2}?(?:parler|echanger|discuter|m'entretenir)\s+"
-    r"(?:a|avec)\s+(?:quelqu'un|un\s+(?:vrai\s+)?(?:agent|conseiller|humain|operateur|interlocuteur|responsable|technicien)"
-    r"|une\s+(?:vraie\s+)?(?:personne|conseillere|operatrice))\b"
-    r"|\b(?:quiero|quisiera|necesito|puedo|podria|me\s+gustaria|deseo)\s+(?:\S+\s+){0,2}?(?:hablar|conversar|chatear"
+    r"|est-ce\s+que\s+je\s+(?:peux|pourrais)|j'ai\s+besoin\s+de|(?:est|serait)-il\s+possible\s+de|(?:est-ce|c'est)\s+possible\s+de"
+    r"|il\s+faut\s+que\s+je)\s+(?:\S+\s+){0,2}?(?:parler|echanger|discuter|m'entretenir|parle)\s+"
+    r"(?:(?:a|avec)\s+(?:quelqu'un|qqn|qq'un|un\s+(?:vrai\s+)?(?:agent|conseiller|humain|operateur|interlocuteur|responsable|technicien"
+    r"|gerant|superviseur)|une\s+(?:vraie\s+)?(?:personne|conseillere|operatrice))"
+    r"|au\s+(?:responsable|gerant|directeur|superviseur|technicien|service\s+(?:client|clientele|apres-vente)))\b"
+    r"|\b(?:quiero|quisiera|necesito|puedo|podria|me\s+gustaria|deseo|se\s+puede|es\s+posible|seria\s+posible"
+    r"|hay\s+(?:forma|manera|modo)\s+de)\s+(?:\S+\s+){0,2}?(?:hablar|conversar|chatear"
     r"|comunicarme)\s+con\s+(?:alguien|una\s+persona|un\s+(?:agente|asesor|humano|operador|representante|encargado|responsable"
-    r"|ejecutivo|tecnico)|una\s+(?:asesora|operadora|ejecutiva))\b"
+    r"|ejecutivo|tecnico|supervisor|gerente)|una\s+(?:asesora|operadora|ejecutiva)"
+    r"|el\s+(?:gerente|encargado|supervisor|responsable|tecnico|jefe|ejecutivo)|la\s+(?:gerente|encargada|supervisora|responsable))\b"
+    # formally: "solicito ser atendido por un representante"
+    r"|\bser\s+atendid[oa]s?\s+por\s+(?:alguien|alguem|una?\s+(?:persona|representante|asesora?|agente|humano|ejecutivo)"
+    r"|uma?\s+(?:pessoa|atendente|consultora?|representante|humano))\b"
     r"|\b(?:will|mochte|moechte|wurde|kann\s+ich|konnte\s+ich|muss|brauch\w*)\b(?:\s+\S+){0,6}?\s+mit\s+(?:jemandem"
     r"|(?:einem|nem|einer|ner)\s+(?:echten\s+)?(?:menschen|mitarbeiter\w*|person|berater\w*|kundenberater\w*|sachbearbeiter\w*))"
     r"\s+(?:\S+\s+){0,3}?(?:sprechen|reden|besprechen|telefonieren|chatten|klaren|schreiben)\b"
-    r"|\b(?:quero|queria|gostaria\s+de|preciso|posso|poderia|da\s+pra)\s+(?:\S+\s+){0,2}?(?:falar|conversar)\s+com\s+"
-    r"(?:alguem|uma\s+pessoa|um\s+(?:atendente|humano|consultor|agente|gerente|responsavel|tecnico)|uma\s+(?:atendente|consultora))\b"
+    r"|\b(?:quero|queria|gostaria\s+de|preciso|posso|poderia|da\s+pra|e\s+possivel|tem\s+como|seria\s+possivel)\s+(?:\S+\s+){0,2}?"
+    r"(?:falar|conversar)\s+com\s+"
+    r"(?:alguem|uma\s+pessoa|um\s+(?:atendente|humano|consultor|agente|gerente|responsavel|tecnico)|uma\s+(?:atendente|consultora)"
+    r"|o\s+(?:gerente|responsavel|supervisor|tecnico|atendente|encarregado)|a\s+(?:gerente|responsavel|supervisora|atendente))\b"
+    # formally: "venho solicitar o contacto de um assistente"
+    r"|\b(?:solicitar|pedir|peco|solicito)\s+(?:o\s+)?(?:contacto|contato)\s+(?:de|com)\s+(?:um|uma)\s+(?:assistente|atendente"
+    r"|consultora?|agente|gestora?|tecnico|responsavel|pessoa)\b"
     # being connected with one: "merci de me mettre en relation avec un conseiller", "mich zur Schadenabteilung
     # durchstellen", "me transfere pro setor financeiro"
-    r"|\b(?:me\s+mettre|mettez-moi|me\s+mettez|me\s+mettre)\s+en\s+(?:relation|contact)\s+avec\b"
+    r"|\b(?:me\s+mettre|mettez-moi|me\s+mettez|me\s+mettre|etre\s+mise?)\s+en\s+(?:relation|contact)\s+avec\b"
     r"|\b(?:ponerme|ponme|pongame|me\s+pone[ns]?|me\s+puede[ns]?\s+poner)\s+en\s+contacto\s+con\b"
     r"|\bme\s+(?:colocar|colocam?|por|poe[m]?)\s+em\s+contato\s+com\b|\bme\s+(?:transfere|transfira|passa|passe)\s+(?:para|pra|pro)\b"
     r"|\bmich\s+(?:\S+\s+){0,4}?(?:durchstellen|weiterverbinden|verbinden)\b"
@@ -343,15 +372,20 @@ _ELSEWHERE = re.compile(
     r"(?:a|an|the|your|some|someone|somebody|anyone|whoever)\b"
     # (a second blind probe, stop 53) a channel on which a person answers: "what email do I use to reach a person",
     # "vous avez un whatsapp où une personne répond ?", "an welche Mailadresse schreib ich, damit das eine Person liest?"
-    r"|\b(?:number|email|e-mail|mail|whatsapp|correo|numero|mailadresse|adresse|telefone|telefono|telephone|nummer|phone)\b"
+    r"|\b(?:number|email|e-mail|mail|whatsapp|correo|numero|mailadresse|adresse|telefone|telefono|telephone|nummer|phone|num)\b"
     r"[^?.!]{0,40}?\b(?:to|pour|para|pra|damit|where|wo|ou|donde|onde|que|so)\s+(?:\S+\s+){0,3}?"
-    r"(?:someone|somebody|a\s+(?:real\s+)?person|a\s+human|an?\s+(?:agent|rep|representative)|quelqu'un|qqn|une\s+personne"
+    r"(?:someone|somebody|a\s+(?:real\s+)?person|a\s+human|an?\s+(?:agent|rep|representative)|quelqu'un|qqn|qq'un|une\s+personne"
     r"|un\s+conseiller|alguien|una\s+persona|un\s+asesor|jemand\w*|(?:ein|eine|einem|einer)\s+(?:mensch|person|mitarbeiter)\w*"
     r"|alguem|uma\s+pessoa|atendente)\b"
+    # "vcs tem whatsapp com atendente de vdd?", "do you have a chat with a real agent?"
+    r"|\b(?:whatsapp|chat|telegram|hotline|line|linea|ligne|telefone|telefono|telephone)\s+(?:com|con|avec|mit|with)\s+"
+    r"(?:(?:um|uma|un|una|une|a|an|einem|einer|real|live|echten)\s+){0,2}(?:atendente|pessoa|humano|agente|asesor|persona|agent"
+    r"|conseiller|personne|humain|mensch\w*|mitarbeiter\w*|person|human|rep|representative)\b"
     # someone asked to look at it: "necesito que alguien revise mi solicitud", "faudrait que qqn regarde mon dossier",
     # "kann sich bitte jemand meine Bestellung anschauen", "est-ce qu'un responsable peut s'occuper de ça ?"
-    r"|\b(?:need|want|necesito\s+que|quiero\s+que|faudrait\s+que|il\s+faut\s+que|je\s+veux\s+que|kann|konnte|preciso\s+que"
-    r"|quero\s+que|can|could|est-ce\s+qu'|qu')\s*(?:\S+\s+){0,2}?(?:someone|somebody|alguien|qqn|quelqu'un|un\s+responsable"
+    r"|\b(?:need|want|necesito\s+que|quiero\s+que|quisiera\s+que|me\s+gustaria\s+que|faudrait\s+que|il\s+faut\s+que"
+    r"|je\s+(?:veux|voudrais|souhaite|souhaiterais)\s+que|j'aimerais\s+que|kann|konnte|preciso\s+que|quero\s+que|queria\s+que"
+    r"|gostaria\s+que|can|could|est-ce\s+qu'|qu')\s*(?:\S+\s+){0,2}?(?:someone|somebody|alguien|qqn|quelqu'un|un\s+responsable"
     r"|un\s+conseiller|jemand|alguem)\s+(?:\S+\s+){0,4}?(?:[a-z]')?(?:revis\w*|regarde\w*|occupe\w*|occuper|anschau\w*|ansehen"
     r"|look|check|review|handle|olhe|veja|verifique|mire|kummer\w*|traite\w*|trait\w*)"
     r"|\bescalat(?:e|ing)\s+(?:this|it|my|the)\b|\b(?:hay\s+que\s+|quiero\s+|pueden\s+)?escalar(?:lo|la)?\b|\beskalier\w*"
@@ -370,6 +404,20 @@ _ELSEWHERE = re.compile(
     r"|\b(?:servicio|atencion|soporte|asistencia)\s+(?:al\s+cliente\s+)?manual\b|\b(?:service|assistance|support)\s+(?:client\s+)?manuel\b"
     r"|\bmanuelle[nr]?\s+(?:kundenservice|kundendienst|support|service)\b|\b(?:atendimento|suporte|servico)\s+(?:ao\s+cliente\s+)?manual\b"
     r"|^\W*(?:the\s+)?\w+(?:\s+\w+)?\s+(?:team|department|desk|dept)\s+(?:please|pls|plz|now)\W*$"
+    # (a third blind probe, stop 54) "y a moyen d'avoir quelqu'un", "brauch dafür jemanden von euch am telefon", "un
+    # numéro direct pour joindre mon conseiller"
+    r"|\b(?:moyen|possible)\s+d'(?:avoir|parler\s+a)\s+(?:quelqu'un|qqn|qq'un|un\s+(?:conseiller|humain|agent)|une\s+personne)\b"
+    r"|\b(?:brauch\w*|will|mochte|hatte\s+gern\w*)\s+(?:\S+\s+){0,3}?jemand\w*\s+(?:von\s+(?:euch|ihnen|dir)|am\s+telefon"
+    r"|personlich)\b"
+    r"|\b(?:joindre|contacter|reach|contact|contactar|falar\s+com|erreichen)\s+(?:mon|ma|my|mi|meu|minha|meinen|meine)\s+"
+    r"(?:conseill\w*|advisou?r|adviser|agent|account\s+manager|asesora?|gestora?|berater\w*|ansprechpartner\w*)\b"
+    # (a third blind probe, stop 54) a role: "need to speak with the store manager at your elm street location"
+    r"|\b(?:want|need|like|let\s+me|can\s+i|could\s+i|may\s+i|have)\s+(?:to\s+)?(?:speak|talk|chat)\s+(?:to|with)\s+"
+    r"(?:the|your|a|an)\s+(?:\w+\s+)?(?:manager|supervisor|technician|claims\s+handler|adjuster|team\s+leader)\b"
+    r"|\b(?:is\s+it|would\s+it\s+be)\s+possible\s+to\s+(?:speak|talk|chat)\s+(?:to|with)\s+(?:someone|somebody|anyone|a\s+person"
+    r"|a\s+human|an?\s+(?:agent|rep|representative|advisou?r|operator|manager|supervisor))\b"
+    # someone to contact the visitor: "i need the claims handler assigned to my case to contact me"
+    r"|\b(?:need|want|would\s+like|'d\s+like)\s+(?:\S+\s+){1,8}?to\s+(?:contact|call|ring|phone|get\s+back\s+to|reach\s+out\s+to)\s+me\b"
     r"|\b(?:want|need|like|let\s+me|can\s+i|could\s+i|may\s+i)\s+(?:to\s+)?(?:speak|talk)\s+(?:to|with)\s+(?:the|your)\s+"
     r"(?!bot\b|robot|ai\b|assistant|chatbot|machine)\w+(?:\s+(?:team|department|desk|office))?\W*$")
 
@@ -392,6 +440,7 @@ _CALL_ME = re.compile(
     # ligar-me?" nothing (trial of 4 Dec)
     r"|\b(?:hatte|mochte|will|brauche|bitte\s+um|wunsche)\s+(?:\S+\s+){0,2}?ruckruf\b|\bruckruf\s+bitte\b"
     r"|\bme\s+(?:pueden|puede|podeis|podrian|podria|podrias|puedes)\s+(?:llamar|marcar)\b|\bllamadme\b|\bmarcarme\b"
+    r"|\b(?:alguem|alguien|quelqu'un|qqn|qq'un)\s+(?:\S+\s+){0,2}?me\s+(?:ligue|liguem|llame|llamen|rappelle|telephone)\b"
     r"|\bme\s+faire\s+rappeler\b|\b(?:podem|pode|poderiam|poderia)-me\s+ligar\b"
     r"|\b(?:pouvez|pourriez|peux|pourrais)[\s-](?:vous|tu)\s+me\s+(?:rappeler|telephoner|appeler)\b|\brappelez[\s-]moi\b"
     r"|\b(?:podem|pode|podiam|podia|poderiam|poderia)\s+(?:\S+\s+){0,3}?ligar[\s-]me\b|\bliguem[\s-]me\b"
@@ -515,6 +564,17 @@ def _declining_spans(clause: str, lang: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A person someone else told the visitor to ask for, when the visitor says the assistant can do it (a third blind
+# probe, stop 54): "mi esposa dice que pida hablar con el gerente pero yo creo que tu me puedes ayudar", "my wife said I
+# should ask for a manager but I think you can do it". Without "but you can", the suggestion may be theirs too.
+_REPORTED = re.compile(rf"\b(?:said|says|told\s+me|suggested|dice|dijo|me\s+dijo|dicen|dit|m'a\s+dit|disent|sagt|meint|meinte|sagte"
+                       rf"|disse|diz|falou)\b(?:\s+\S+){{0,8}}?\s+(?:{_PERSON}|superviseur|gerant|chef|vorgesetzt\w*|filialleiter\w*)\b")
+_YOU_CAN_DO_IT = re.compile(
+    r"\b(?:but|pero|mais|aber|mas|porem)\s+(?:\S+\s+){0,4}?(?:you\s+(?:can|could)|tu\s+(?:me\s+)?puedes|usted\s+(?:me\s+)?puede"
+    r"|vous\s+(?:me\s+)?(?:pouvez|pourriez)|tu\s+(?:me\s+)?(?:peux|pourrais)|du\s+(?:kannst|konntest)|sie\s+(?:konnen|konnten)"
+    r"|(?:voce|vc|tu)\s+(?:me\s+)?(?:pode|podes|consegue))\b")
+
+
 # The engine and the detector ask for the same message's clauses (what it declines, thanks, asks):
 # computed once per message and language (Clauses is immutable).
 @lru_cache(maxsize=256)
@@ -526,6 +586,7 @@ def split_clauses(text: str, lang: str) -> Clauses:
     hiring: list[str] = []
     thanks: list[str] = []
     other_senses: list[str] = []
+    reported = _YOU_CAN_DO_IT.search(fold_in_place(text)) is not None
     for raw in _CLAUSE_SPLIT.split(text):
         clause = raw.strip()
         if not clause:
@@ -539,6 +600,8 @@ def split_clauses(text: str, lang: str) -> Clauses:
         spans += [(m.start(), m.end(), hiring) for m in _HIRING.finditer(folded)]
         spans += [(m.start(), m.end(), thanks) for m in _THANKS.finditer(folded)]
         spans += [(m.start(), m.end(), other_senses) for m in _OTHER_SENSES.finditer(folded)]
+        if reported:
+            spans += [(m.start(), m.end(), other_senses) for m in _REPORTED.finditer(folded)]
         if not spans:
             kept.append(clause)
             continue
