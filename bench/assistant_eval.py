@@ -692,7 +692,7 @@ def print_table(res: dict) -> None:
         rows.append((f"Human-request probe, 30 Nov ({pr['rows']} rows, written before its training rows)", _prf(pr), ""))
     if "human_request_blind" in res:
         for key, m in res["human_request_blind"].items():
-            label = f"Human-request blind probe {key[0]}, stop 53 ({m['rows']} rows)" if key.endswith("all") \
+            label = f"Human-request blind probe {key[0]}, stop {53 if key[0] in 'AB' else 54} ({m['rows']} rows)" if key.endswith("all") \
                 else f"  {key[2:]} ({m['rows']} rows)"
             rows.append((label, _prf(m), "R >= 0.90" if key.endswith("all") else ""))
     if "complaint_set" in res:
