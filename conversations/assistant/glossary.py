@@ -5,8 +5,9 @@ another language to English passages only loosely ("¿Cuál es su política de d
 payment methods do you accept?" as to the returns article). A question whose words of online shopping and support
 are put in English, its greeting and its language's function words left out ("policy returns?"), is read by MiniLM
 like an English one. The words are the
-vocabulary of a shop's help centre (orders, delivery, returns, payment, accounts, stores), written for this module
-from general knowledge, not from any evaluation set; words the list lacks stay as written.
+vocabulary of a shop's help centre (orders, delivery, returns, payment, accounts, stores) and of other help centres
+(`_GENERAL_WORDS`), written for this module from general knowledge, not from any evaluation set; words the list lacks
+stay as written.
 """
 from __future__ import annotations
 
@@ -126,6 +127,97 @@ _WORDS: dict[str, dict[str, str]] = {
         "endereco de entrega": "delivery address", "mudar": "change", "altero": "change",
     },
 }
+# Beyond a shop: the words of other help centres (bookings and travel, phones and plans, libraries and loans, accounts,
+# family and pets, time), written for this module from general knowledge like the shop's (stop 54). Words with a
+# second everyday sense are left out (French "vol" is a flight and a theft, Spanish "seguro" insurance and sure).
+_GENERAL_WORDS: dict[str, dict[str, str]] = {
+    "es": {"cuanto tiempo": "how long", "libro": "book", "libros": "books", "biblioteca": "library", "prestamo": "loan", "prestar": "lend",
+        "prestan": "lend", "tomar prestado": "borrow", "pedir prestado": "borrow", "renovar": "renew",
+        "reservar": "book", "reserva": "booking", "reservas": "bookings", "multa": "fine", "multas": "fines",
+        "penalizacion": "penalty", "perdido": "lost", "perdida": "lost", "perdi": "i lost", "robado": "stolen",
+        "robada": "stolen", "robaron": "stolen", "movil": "mobile phone", "celular": "mobile phone",
+        "telefono": "phone", "numero": "number", "tarifa": "plan", "tarifas": "plans", "contrato": "contract",
+        "datos": "data", "internet": "internet", "wifi": "wifi", "sala": "room", "habitacion": "room",
+        "vuelo": "flight", "vuelos": "flights", "billete": "ticket", "boleto": "ticket", "asiento": "seat",
+        "equipaje": "baggage", "maleta": "suitcase", "maletas": "suitcases", "socio": "member", "miembro": "member",
+        "afiliacion": "membership", "cuota": "fee", "casa": "home", "domicilio": "home", "ninos": "children",
+        "nino": "child", "hijo": "son", "hija": "daughter", "hijos": "children", "perro": "dog", "gato": "cat",
+        "mascota": "pet", "mascotas": "pets", "estudiante": "student", "estudiantes": "students",
+        "descuento": "discount", "semana": "week", "semanas": "weeks", "mes": "month", "meses": "months",
+        "dia": "day", "dias": "days", "ano": "year", "hora": "hour", "horas": "hours", "hoy": "today",
+        "manana": "tomorrow", "retraso": "delay", "retrasado": "delayed", "nuevo": "new", "nueva": "new",
+        "barato": "cheap", "barata": "cheap", "caro": "expensive", "disponible": "available", "cerrado": "closed",
+        "registrarme": "sign up", "registro": "registration", "iniciar sesion": "log in", "correo": "email",
+        "aplicacion": "app", "descargar": "download", "imprimir": "print", "ordenador": "computer",
+        "computadora": "computer", "banco": "bank", "transferencia": "transfer", "cita": "appointment",
+        "llevar": "bring", "traer": "bring", "usar": "use", "funciona": "work", "extranjero": "abroad",
+        "viajar": "travel", "olvide": "i forgot", "mayores": "older people", "discapacidad": "disability"},
+    "fr": {"combien de temps": "how long", "livre": "book", "livres": "books", "bibliotheque": "library", "pret": "loan", "prets": "loans",
+        "emprunter": "borrow", "emprunt": "loan", "preter": "lend", "renouveler": "renew", "prolonger": "renew",
+        "reserver": "book", "reservation": "booking", "amende": "fine", "amendes": "fines", "penalite": "penalty",
+        "perdu": "lost", "perdue": "lost", "vole": "stolen", "volee": "stolen", "portable": "mobile phone",
+        "telephone": "phone", "numero": "number", "forfait": "plan", "forfaits": "plans",
+        "abonnement": "subscription", "contrat": "contract", "donnees": "data", "internet": "internet",
+        "wifi": "wifi", "salle": "room", "chambre": "room", "billet": "ticket", "siege": "seat", "bagage": "baggage",
+        "bagages": "baggage", "valise": "suitcase", "membre": "member", "adhesion": "membership",
+        "cotisation": "fee", "maison": "home", "domicile": "home", "enfants": "children", "enfant": "child",
+        "fils": "son", "fille": "daughter", "chien": "dog", "animal": "pet", "animaux": "pets",
+        "etudiant": "student", "etudiants": "students", "reduction": "discount", "remise": "discount",
+        "semaine": "week", "semaines": "weeks", "mois": "month", "jour": "day", "jours": "days", "an": "year",
+        "annee": "year", "heure": "hour", "heures": "hours", "aujourd'hui": "today", "demain": "tomorrow",
+        "retard": "delay", "en retard": "late", "nouveau": "new", "nouvelle": "new", "pas cher": "cheap",
+        "cher": "expensive", "disponible": "available", "ferme": "closed", "inscrire": "sign up",
+        "inscription": "registration", "connecter": "log in", "connexion": "login", "courriel": "email",
+        "application": "app", "appli": "app", "telecharger": "download", "imprimer": "print",
+        "ordinateur": "computer", "banque": "bank", "virement": "transfer", "assurance": "insurance",
+        "rendez-vous": "appointment", "apporter": "bring", "amener": "bring", "utiliser": "use",
+        "fonctionne": "work", "etranger": "abroad", "voyager": "travel", "oublie": "forgot",
+        "handicap": "disability", "numeriques": "digital", "numerique": "digital"},
+    "de": {"wie lange": "how long", "buch": "book", "bucher": "books", "bibliothek": "library", "bucherei": "library", "ausleihen": "borrow",
+        "leihen": "borrow", "ausgeliehen": "borrowed", "ausleihe": "loan", "verlangern": "renew",
+        "reservieren": "book", "reservierung": "booking", "buchung": "booking", "buchen": "book",
+        "mahngebuhr": "fine", "mahngebuhren": "fines", "strafe": "fine", "verloren": "lost", "gestohlen": "stolen",
+        "handy": "mobile phone", "telefon": "phone", "nummer": "number", "rufnummer": "number", "tarif": "plan",
+        "tarife": "plans", "vertrag": "contract", "daten": "data", "datenvolumen": "data allowance",
+        "internet": "internet", "wlan": "wifi", "raum": "room", "zimmer": "room", "flug": "flight",
+        "fluge": "flights", "ticket": "ticket", "sitzplatz": "seat", "gepack": "baggage", "koffer": "suitcase",
+        "mitglied": "member", "mitgliedschaft": "membership", "beitrag": "fee", "zuhause": "home", "haus": "home",
+        "kinder": "children", "kind": "child", "sohn": "son", "tochter": "daughter", "hund": "dog", "katze": "cat",
+        "haustier": "pet", "haustiere": "pets", "student": "student", "studenten": "students", "rabatt": "discount",
+        "ermassigung": "discount", "woche": "week", "wochen": "weeks", "monat": "month", "monate": "months",
+        "tag": "day", "tage": "days", "jahr": "year", "stunde": "hour", "stunden": "hours", "heute": "today",
+        "morgen": "tomorrow", "verspatung": "delay", "verspatet": "late", "zu spat": "late", "neu": "new",
+        "neue": "new", "neuen": "new", "billig": "cheap", "gunstig": "cheap", "teuer": "expensive",
+        "verfugbar": "available", "geschlossen": "closed", "anmelden": "sign up", "registrieren": "sign up",
+        "einloggen": "log in", "e-mail": "email", "app": "app", "herunterladen": "download", "drucken": "print",
+        "computer": "computer", "bank": "bank", "uberweisung": "transfer", "versicherung": "insurance",
+        "termin": "appointment", "mitbringen": "bring", "benutzen": "use", "nutzen": "use", "funktioniert": "work",
+        "ausland": "abroad", "reisen": "travel", "vergessen": "forgot", "behinderung": "disability",
+        "kundigung": "cancellation", "kundigen": "cancel"},
+    "pt": {"quanto tempo": "how long", "livro": "book", "livros": "books", "biblioteca": "library", "emprestimo": "loan",
+        "pegar emprestado": "borrow", "emprestar": "lend", "emprestam": "lend", "renovar": "renew",
+        "reservar": "book", "reserva": "booking", "multa": "fine", "multas": "fines", "perdi": "i lost",
+        "perdido": "lost", "perdida": "lost", "roubado": "stolen", "roubada": "stolen", "roubaram": "stolen",
+        "celular": "mobile phone", "telemovel": "mobile phone", "telefone": "phone", "numero": "number",
+        "plano": "plan", "planos": "plans", "tarifario": "plan", "tarifarios": "plans", "contrato": "contract",
+        "dados": "data", "internet": "internet", "wifi": "wifi", "sala": "room", "quarto": "room", "voo": "flight",
+        "voos": "flights", "bilhete": "ticket", "passagem": "ticket", "assento": "seat", "bagagem": "baggage",
+        "mala": "suitcase", "malas": "suitcases", "socio": "member", "membro": "member", "mensalidade": "fee",
+        "casa": "home", "criancas": "children", "crianca": "child", "filho": "son", "filha": "daughter",
+        "filhos": "children", "cachorro": "dog", "cao": "dog", "gato": "cat", "animal de estimacao": "pet",
+        "estudante": "student", "estudantes": "students", "desconto": "discount", "semana": "week",
+        "semanas": "weeks", "mes": "month", "meses": "months", "dia": "day", "dias": "days", "ano": "year",
+        "hora": "hour", "horas": "hours", "hoje": "today", "amanha": "tomorrow", "atraso": "delay",
+        "atrasado": "late", "novo": "new", "nova": "new", "barato": "cheap", "caro": "expensive",
+        "disponivel": "available", "fechado": "closed", "cadastrar": "sign up", "registar": "sign up",
+        "email": "email", "aplicativo": "app", "aplicacao": "app", "app": "app", "baixar": "download",
+        "imprimir": "print", "computador": "computer", "banco": "bank", "transferencia": "transfer",
+        "levar": "bring", "trazer": "bring", "usar": "use", "funciona": "work", "exterior": "abroad",
+        "estrangeiro": "abroad", "viajar": "travel", "esqueci": "i forgot", "deficiencia": "disability",
+        "entregam": "deliver", "sair de casa": "leave home"},
+}
+for _lang, _extra in _GENERAL_WORDS.items():
+    _WORDS[_lang] = {**_extra, **_WORDS[_lang]}  # a shop's sense first where both have the word
 # the language's own function words, left as written, only blur what MiniLM reads ("¿cual es vuestra policy de
 # returns?" -> "policy returns?")
 FUNCTION_WORDS_OF = {

@@ -1624,3 +1624,20 @@ def test_a_first_article_far_ahead_in_a_knowledge_base_of_articles_alone_answers
                                     for i, d in enumerate(doc["knowledge_base"])], ["what's the weather tomorrow?"])
     assert not taught.articles_alone and phone_operator_check_set().knowledge.articles_alone
     assert Assistant(taught).analyze(question).kb_confidence < a.kb_confidence
+
+
+@pytest.mark.parametrize("question, lang, title", [
+    ("Was kostet der günstigste Tarif?", "de", "Plans and prices"),
+    ("Funktioniert mein Handy im Ausland?", "de", "Roaming in the EU and abroad"),
+    ("Combien coûte le forfait le moins cher ?", "fr", "Plans and prices"),
+    ("On m'a volé mon portable, je fais quoi ?", "fr", "Lost or stolen phone"),
+    ("Mon téléphone fonctionne à l'étranger ?", "fr", "Roaming in the EU and abroad"),
+    ("Roubaram meu celular, o que faço?", "pt", "Lost or stolen phone"),
+    ("Meu telemóvel funciona no estrangeiro?", "pt", "Roaming in the EU and abroad"),
+])
+def test_a_question_in_another_language_reads_the_words_of_help_centres_beyond_a_shop(question, lang, title):
+    """Stop 54: the glossary knew a shop's words only; a phone operator's or a library's visitors writing in German,
+    French or Portuguese ("Handy", "forfait", "roubaram", "à l'étranger") were declined (0.14-0.27) though MiniLM reads
+    the question's English glosses as surely as an English question."""
+    a = phone_operator_check_set().analyze(question, language=lang)
+    assert a.answer is not None and a.answer.title == title, a.candidates
