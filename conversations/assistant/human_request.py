@@ -271,6 +271,27 @@ _SOMEONE_THERE = {
 }
 
 
+# Nobody there, asked (a question, a blind probe's, stop 54): "is there literally noone who can read this??", "¿no hay un
+# asesor disponible?", "il n'y a personne pour m'aider ?", "gibt es niemanden, der mir helfen kann?", "não tem ninguém
+# que possa me ajudar?". The negation asks for one; said, not asked ("no hay nadie en la tienda"), it is left to the rest.
+_NOBODY_THERE = re.compile(
+    r"\b(?:is|are)\s+there\s+(?:\S+\s+){0,2}?(?:no\s+one|noone|no-one|nobody|no\s+(?:human|person|agent|rep|representative|staff)"
+    r"|not\s+(?:a|any|one)\s+(?:single\s+)?(?:person|human|agent|rep))\b"
+    r"|\b(?:isn'?t|aren'?t|isnt|arent)\s+there\s+(?:\S+\s+)?(?:anyone|anybody|someone|somebody|a\s+(?:real\s+)?(?:person|human)"
+    r"|an?\s+(?:agent|rep))\b"
+    r"|\bno\s+hay\s+(?:nadie|alguien|ningun[oa]?\s+(?:persona|humano|agente|asesor\w*|operador\w*|representante)"
+    r"|(?:un|una|algun|alguna)\s+(?:persona|humano|agente|asesora?|operadora?|representante|ejecutiv[oa]))\b"
+    r"|\bn'?y\s+a[\s-]+(?:t[\s-]+il\s+)?(?:personne|pas\s+(?:un|une|de|d')\s*(?:vrai\s+)?(?:conseill\w*|personne|humain|agent"
+    r"|operat\w*|interlocuteur))\b|\by\s+a\s+personne\s+(?:qui|pour|de\s+dispo)"
+    r"|\b(?:gibt\s+es|gibts|ist\s+da)\s+(?:(?:denn|hier|da|bei\s+euch|bei\s+ihnen|wirklich)\s+)*(?:niemand\w*"
+    r"|keine[nrm]?\s+(?:mensch\w*|mitarbeiter\w*|berater\w*|person|ansprechpartner\w*))"
+    r"|\bnao\s+(?:tem|ha|existe)\s+(?:ninguem|nenhum\w*\s+(?:atendente|pessoa|humano|agente|consultor\w*)"
+    r"|(?:um|uma|algum|alguma)\s+(?:atendente|pessoa|humano|agente|consultora?))\b")
+
+# "isn't there anyone else with this problem?", "¿no hay nadie más con este problema?": other customers, not staff
+_ANYONE_ELSE = re.compile(r"\b(?:anyone|anybody|someone|somebody|nobody|no\s+one|noone|nadie|alguien|personne|niemand\w*|ninguem"
+                          r"|alguem)\s+(?:else|mas|d'autre|sonst|mais)\b")
+
 # A person made real ("a live rep", "una persona de verdad", "un vrai conseiller", "einen echten
 # Menschen"): said to a bot, it asks for one. Read only in what the rules leave (bot questions and
 # refusals are out by then), in a clause without a negation ("no live agent needed").
@@ -515,10 +536,11 @@ def asks_to_talk_to_someone(text: str) -> bool:
 @lru_cache(maxsize=256)  # asked by the detector, what it re-reads and the dissatisfaction check, per message
 def asks_if_someone_is_there(text: str) -> bool:
     """A sentence of the message asks whether a person is there at all ("Is anyone there?",
-    "Il y a quelqu'un ?"); every language's wording is tried, as a short question's language is
-    often misread."""
+    "Il y a quelqu'un ?"), or whether nobody is ("is there nobody who can help me?"); every language's wording is
+    tried, as a short question's language is often misread."""
     folded = [fold_in_place(part) for part in sentences(text)]
-    return any(pattern.search(part) for part in folded for pattern in _SOMEONE_THERE.values())
+    return any(pattern.search(part) for part in folded for pattern in _SOMEONE_THERE.values()) or any(
+        _NOBODY_THERE.search(part) and not _ANYONE_ELSE.search(part) for part in folded if part.rstrip().endswith("?"))
 
 
 @dataclass(frozen=True)

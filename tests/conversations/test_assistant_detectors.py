@@ -148,6 +148,24 @@ def test_a_bot_question_reported_advice_a_job_application_or_someone_already_ser
     assert not signal.fired, signal
 
 
+@pytest.mark.parametrize("text, language, asks", [
+    ("is there nobody who can sort this out??", "en", True),
+    ("isn't there a real person I could write to?", "en", True),
+    ("¿no hay ningún agente que me atienda?", "es", True),
+    ("il n'y a pas un humain pour répondre ?", "fr", True),
+    ("gibt es denn niemanden, der das prüfen kann?", "de", True),
+    ("não há nenhuma pessoa que me atenda?", "pt", True),
+    ("isn't there anyone else who had this issue with the update?", "en", False),
+    ("no hay nadie en la recepción por la noche", "es", False),
+])
+def test_asking_whether_nobody_is_there_is_a_request(bot: Assistant, text: str, language: str, asks: bool) -> None:
+    """Stop 54: a question whether nobody is there ("is there literally noone who can read this??", "¿no hay un asesor
+    disponible?") read as a person declined; asked, it is a plea for one. Said, not asked, or about other customers,
+    it is not."""
+    signal = bot.analyze(text, language=language).human_request
+    assert signal.fired == asks, signal
+
+
 def test_negated_request_says_why(bot: Assistant) -> None:
     signal = bot.analyze("I don't need a human, just tell me the price").human_request
     assert "declines a person" in signal.evidence
