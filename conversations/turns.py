@@ -74,7 +74,6 @@ def process_turn(*, message_id: int, claim: str, worker: str = "") -> None:
         message_id = newest
 
 
-
 def _turn(message: Message) -> str | None:
     """The claimed message's turn; its outcome (None when another turn settled it meanwhile)."""
     conversation = message.conversation
