@@ -803,6 +803,18 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Unter welcher Telefonnummer kann unser Team Sie anrufen?",
         "pt": "Para que número de telefone pode a nossa equipa ligar-lhe?",
     },
+    "gather_phone_after_email": {  # a call asked for, an email given when the number was asked
+        "en": "Thanks, I've noted your email. To call you back, our team needs a phone number: what number can they call "
+              "you on? (If email is fine, just say so.)",
+        "es": "Gracias, he anotado tu correo. Para llamarte, nuestro equipo necesita un número de teléfono: ¿a qué número "
+              "pueden llamarte? (Si prefieres el correo, dímelo.)",
+        "fr": "Merci, j'ai noté votre e-mail. Pour vous rappeler, notre équipe a besoin d'un numéro de téléphone : à quel "
+              "numéro peut-elle vous appeler ? (Si l'e-mail vous convient, dites-le-moi.)",
+        "de": "Danke, ich habe Ihre E-Mail notiert. Für einen Rückruf braucht unser Team eine Telefonnummer: Unter welcher "
+              "Nummer kann es Sie anrufen? (Wenn E-Mail in Ordnung ist, sagen Sie es einfach.)",
+        "pt": "Obrigado, anotei o seu e-mail. Para lhe ligar, a nossa equipa precisa de um número de telefone: para que "
+              "número pode ligar-lhe? (Se o e-mail servir, diga-me.)",
+    },
     "gather_order_number": {
         "en": "What is your order number?",
         "es": "¿Cuál es tu número de pedido?",

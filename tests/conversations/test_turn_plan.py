@@ -1189,6 +1189,20 @@ def test_a_visitor_asked_for_an_email_who_asks_for_a_call_instead_is_asked_for_t
     assert plan.handoff is not None and plan.handoff.gathered["phone"].endswith("612 345 678")
 
 
+@pytest.mark.parametrize("then, phone", [("+34 612 345 678", True), ("no, email is fine", False)])
+def test_an_email_given_for_a_call_is_kept_and_the_number_asked_once_more(bot, then, phone):
+    """Trial 53: asked for a number to be called back on, the visitor gave an email; the handoff went with the email
+    only and nobody could call back. The email is kept, the number asked once more, and either answer hands off."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("could someone call me back?")
+    plan = chat.say("ana.reyes@example.com")
+    assert plan.handoff is None and reply(plan) == phrase("gather_phone_after_email", "en")
+    assert ("email", "email", "ana.reyes@example.com") in [(u.kind, u.name, u.value) for u in plan.contact_updates]
+    plan = chat.say(then)
+    assert plan.handoff is not None and plan.handoff.gathered["email"] == "ana.reyes@example.com"
+    assert ("phone" in plan.handoff.gathered) == phone, plan.handoff.gathered
+
+
 def test_a_call_asked_for_when_the_number_is_known_is_handed_off_without_asking_anything():
     # an SMS or phone contact: the team already has the number to call
     chat = Chat(balanced(EMAIL), contact={"phone": "+34612345678"})
