@@ -54,7 +54,7 @@ def ai_idle_conversation_ids(*, now: dt.datetime, limit: int = 500, conversation
     """Open conversations the AI handled alone whose visitor has been silent for the policy's
     `ai_idle_resolve_seconds` since the AI last wrote, oldest silence first.
 
-    Handled alone: no handoff ever, no agent message, at least one knowledge-base answer, no offer of a person
+    Handled alone: no handoff ever (but one the visitor withdrew while it waited), no agent message, at least one knowledge-base answer, no offer of a person
     waiting for the visitor's answer, no handoff being prepared (details asked for a person), and the visitor
     did not say "no" to the latest answer's check. With
     `conversation_id`, the same test for that one conversation (the resolve re-checks it under its lock).
@@ -70,7 +70,9 @@ def ai_idle_conversation_ids(*, now: dt.datetime, limit: int = 500, conversation
           # quiet (conversations.turns.hand_off_stalled_gathering), never an AI resolution (trial of 3 Dec)
           .filter(Q(assistant_state__pending__isnull=True) | Q(assistant_state__pending=None))  # no key, or null
           .filter(Exists(answers))
-          .exclude(Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))
+          # a handoff the visitor withdrew before anyone took it ("never mind") leaves the conversation the AI's (trial 54)
+          .exclude(Exists(Handoff.objects.filter(conversation=OuterRef("pk")).exclude(
+              status=Handoff.Status.CANCELLED, cancel_reason=Handoff.VISITOR_WITHDREW)))
           .exclude(Exists(Message.objects.visible_to_visitor()  # notes are not an agent's reply
                           .filter(conversation=OuterRef("pk"), sender_type=Message.SenderType.AGENT)))
           .annotate(last_ai_at=Subquery(ai.order_by("-id").values("created_at")[:1]),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from conversations import services
 from conversations.assistant.detectors import detect_not_helpful
 from conversations.assistant.phrases import languages, phrase
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Handoff, Message
 from conversations.turn_memory import PendingHandoff, TurnMemory
 from csat import selectors, tasks
 from csat.models import Survey
@@ -116,6 +116,21 @@ def test_conversations_the_ai_did_not_handle_alone_stay_open(workspace, agent, n
     assert tasks.resolve_idle_ai_conversations_task() == 0
     conversation.refresh_from_db()
     assert conversation.status == "open" and conversation.ai_resolution == ""
+
+
+@pytest.mark.django_db
+def test_a_handoff_the_visitor_withdrew_before_anyone_took_it_leaves_the_conversation_to_the_ai(workspace, no_tasks):
+    """Trial 54: "I want a person", then "never mind", then an answer and silence: the conversation stayed open for
+    good. The withdrawn handoff reached nobody; the AI handled it alone."""
+    conversation = factories.ConversationFactory(workspace=workspace)
+    request_handoff(conversation)
+    services.handoff_cancel(handoff=services.open_handoff(conversation), reason=Handoff.VISITOR_WITHDREW)
+    say(conversation, "visitor", IDLE + 65, "never mind, how long does shipping take?")
+    say(conversation, "ai", IDLE + 60, "3–5 working days.", ARTICLE)
+    assert idle_ids() == [conversation.pk]
+    assert tasks.resolve_idle_ai_conversations_task() == 1
+    conversation.refresh_from_db()
+    assert conversation.status == "resolved" and conversation.ai_resolution == "idle"
 
 
 @pytest.mark.django_db
