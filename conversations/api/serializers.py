@@ -33,10 +33,20 @@ class WidgetConversationInput(serializers.Serializer):
                                                "the greeting in it when the workspace has one.")
 
 
+class TextInput(serializers.CharField):
+    """Text as the client wrote it: a number or a boolean is refused (DRF would store {"body": 12345} as "12345")."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MessageBodyInput(serializers.Serializer):
     # Length is checked by the service (413 with a clear message), not here (which would be a 400).
-    body = serializers.CharField(trim_whitespace=False, allow_blank=True,
-                                 help_text=f"At most {settings.MESSAGE_MAX_CHARS} characters.")
+    body = TextInput(trim_whitespace=False, allow_blank=True, help_text=f"At most {settings.MESSAGE_MAX_CHARS} characters.")
 
 
 class ReplyInput(MessageBodyInput):
@@ -89,7 +99,7 @@ class TagsInput(serializers.Serializer):
 class CannedResponseInput(serializers.Serializer):
     shortcut = serializers.CharField(max_length=51, help_text='Without the leading "/": letters, digits, - and _.')
     title = serializers.CharField(max_length=200)
-    body = serializers.CharField(max_length=5000, help_text="May use {{contact.name}}, {{contact.email}}, "
+    body = TextInput(max_length=5000, help_text="May use {{contact.name}}, {{contact.email}}, "
                                  "{{agent.name}}; a fallback for an empty value: {{contact.name|there}}.")
 
 
@@ -98,7 +108,7 @@ class CannedResponsePatchInput(serializers.Serializer):
 
     shortcut = serializers.CharField(max_length=51, required=False)
     title = serializers.CharField(max_length=200, required=False)
-    body = serializers.CharField(max_length=5000, required=False)
+    body = TextInput(max_length=5000, required=False)
 
 
 class ResolveInput(serializers.Serializer):

@@ -73,6 +73,9 @@ def test_visitor_errors(workspace, visitor):
     assert empty.status_code == 400 and error_of(empty)["fields"]["body"]
     too_long = client.post(url, {"body": "y" * 10_001}, format="json")
     assert too_long.status_code == 413 and error_of(too_long)["code"] == "message_too_large"
+    for not_text in (12345, True, ["hi"]):  # (a number was stored as "12345": trial 54)
+        refused = client.post(url, {"body": not_text}, format="json")
+        assert refused.status_code == 400 and error_of(refused)["fields"]["body"] == ["Must be a string."]
     malformed = client.post(url, data="{not json", content_type="application/json")
     assert malformed.status_code == 400 and error_of(malformed)["code"] == "malformed_request"
     assert not conversation.messages.filter(sender_type="visitor").exists(), "nothing was written"
