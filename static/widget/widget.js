@@ -763,7 +763,7 @@
     const input = testid(el("textarea", "composer__input"), "widget-input");
     input.id = "hd-input";
     input.rows = 1;
-    input.maxLength = MAX_LENGTH;
+    // no maxLength: it cut a long paste in half without a word (trial 54); the counter and the error say it instead
     input.setAttribute("aria-describedby", "hd-counter");
     const sendButton = testid(el("button", "composer__send"), "widget-send");
     sendButton.type = "submit";
@@ -873,6 +873,7 @@
     const length = ui.input.value.length;
     ui.counter.textContent = `${length.toLocaleString()} / ${MAX_LENGTH.toLocaleString()}`;
     ui.counter.classList.toggle("is-near", length >= MAX_LENGTH * 0.9);
+    ui.counter.classList.toggle("is-over", length > MAX_LENGTH);
     ui.counter.hidden = length === 0;
     ui.sendButton.disabled = state.sending;
     ui.form.classList.toggle("is-sending", state.sending);
@@ -1223,7 +1224,8 @@
     renderComposer();
     noteTyping();
     const tooLong = t("maxLength", { n: MAX_LENGTH.toLocaleString() });
-    if (ui.input.value.length < MAX_LENGTH && ui.error.textContent === tooLong) showError("");
+    if (ui.input.value.length > MAX_LENGTH) showError(tooLong);
+    else if (ui.error.textContent === tooLong) showError("");
   });
   window.addEventListener("online", () => {
     if (state.conversation && !state.socket) {
@@ -1381,7 +1383,7 @@ button:disabled { cursor: default; opacity: .55; }
 .composer__send svg { width: 20px; height: 20px; fill: currentColor; }
 .composer.is-sending .composer__send { opacity: .6; }
 .composer__counter { position: absolute; right: 62px; bottom: 2px; font-size: 11px; color: #475569; }
-.composer__counter.is-near { color: #b91c1c; font-weight: 600; }
+.composer__counter.is-near, .composer__counter.is-over { color: #b91c1c; font-weight: 600; }
 .footer { margin: 0; padding: 0 0 8px; text-align: center; font-size: 11px; color: #475569; background: #fff; }
 `;
   }

@@ -129,3 +129,23 @@ def test_the_servers_unreachable_message_goes_when_the_widget_is_back_online(liv
     expect(connection).to_have_attribute("data-state", "offline")
     expect(connection).to_have_attribute("data-state", "online", timeout=20_000)
     expect(error).to_be_hidden()
+
+
+def test_a_paste_over_the_limit_is_kept_whole_and_refused_with_a_word(live_stack, new_context):
+    """Trial 54: the textarea's maxlength cut a 20,000-character paste to 10,000 and sent that half without a word.
+    The paste stays whole, the widget says the limit, nothing is sent; shortened, it goes."""
+    seed_demo_workspace()
+    page = new_context().new_page()
+    open_widget(page, live_stack["url"])
+    box = page.get_by_role("textbox", name="Your message")
+    box.fill("x" * 20_000)
+    assert box.evaluate("box => box.value.length") == 20_000
+    error = page.locator("[data-testid=widget-error]")
+    expect(error).to_have_text("Messages can be at most 10,000 characters.")
+    page.keyboard.press("Enter")
+    expect(error).to_have_text("Messages can be at most 10,000 characters.")
+    expect(page.locator("[data-sender-type=visitor]")).to_have_count(0)
+    box.fill("Do you ship to Norway?")
+    expect(error).to_be_hidden()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-sender-type=visitor]")).to_have_count(1)
