@@ -817,6 +817,12 @@
     renderTyping();
     renderUnread();
     setOnline(state.online);
+    // messages shown before the language was known (a reload shows the history first): "Read: …" in English under
+    // a Spanish answer (trial 54)
+    ui.log.querySelectorAll(".msg__article").forEach((link) => {
+      link.textContent = t("read", { title: link.dataset.title });
+    });
+    ui.log.querySelectorAll(".quick-replies").forEach((group) => group.setAttribute("aria-label", t("suggested")));
   }
 
   function renderHeader() {
@@ -995,6 +1001,7 @@
       const href = article && safeUrl(article.url);
       if (!href) continue;
       const link = el("a", "msg__article", t("read", { title: article.title || href }));
+      link.dataset.title = article.title || href; // relabelled when the widget learns the visitor's language
       link.href = href;
       link.target = "_blank";
       link.rel = "noopener noreferrer";

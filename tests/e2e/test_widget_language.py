@@ -149,3 +149,25 @@ def test_a_paste_over_the_limit_is_kept_whole_and_refused_with_a_word(live_stack
     expect(error).to_be_hidden()
     page.keyboard.press("Enter")
     expect(page.locator("[data-sender-type=visitor]")).to_have_count(1)
+
+
+def test_after_a_reload_the_article_links_are_in_the_conversations_language(live_stack, new_context):
+    """Trial 54: in a Spanish conversation the answer's link read "Leer: Devoluciones y cambios"; after a reload the
+    history came back first, in the browser's English: "Read: Devoluciones y cambios"."""
+    seed_demo_workspace()
+    page = new_context(locale="en-US").new_page()
+    open_widget(page, live_stack["url"])
+    page.get_by_role("textbox", name="Your message").fill("¿Cuál es vuestra política de devoluciones?")
+    page.keyboard.press("Enter")
+    link = page.locator(".msg__article").first
+    expect(link).to_have_text(re.compile(r"^Leer: "), timeout=30_000)
+    # the conversation's details (its language) held back until the history is shown, as on a slow network
+    details, held = re.compile(r".*/api/v1/widget/conversations/\d+/(\?.*)?$"), []
+    page.route(details, lambda route: held.append(route))
+    page.reload()
+    expect(page.locator(".msg__article").first).to_have_text(re.compile(r"^Read: "), timeout=15_000)
+    for route in held:
+        route.continue_()
+    page.unroute(details)
+    expect(page.locator("[data-testid=widget-panel]")).to_have_attribute("lang", "es", timeout=15_000)
+    expect(page.locator(".msg__article").first).to_have_text(re.compile(r"^Leer: "))
