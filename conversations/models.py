@@ -86,6 +86,7 @@ class Conversation(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    subject = models.CharField(max_length=300, blank=True, default="")  # an email conversation's first subject
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="assigned_conversations")

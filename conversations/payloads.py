@@ -102,6 +102,7 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "not_started": not_started(conversation),
         "contact": {"id": str(contact.id), "name": str(contact), "email": contact.email},
         "channel": conversation.channel,
+        "subject": conversation.subject,
         "status": conversation.status,
         "needs_agent": conversation.needs_agent,
         "priority": conversation.priority or None,

@@ -1,5 +1,5 @@
-"""The inbox's full-text search: PostgreSQL text search over message bodies (notes included) and the
-contact's name, email and phone.
+"""The inbox's full-text search: PostgreSQL text search over message bodies (notes included), an email
+conversation's subject and the contact's name, email and phone.
 
 Every word must match somewhere in the conversation (its messages or its contact), as a prefix, so
 "refu" finds "refund" while the agent types; accents are folded on both sides ("tres" finds "três").
@@ -15,7 +15,7 @@ import re
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import CharField, Exists, F, Func, OuterRef, Q, Value
 
-from conversations.models import Contact, Message
+from conversations.models import Contact, Conversation, Message
 from conversations.unaccent import Unaccented
 from helpdesk.text import strip_refused
 
@@ -32,6 +32,10 @@ def message_vector() -> SearchVector:
 
 def contact_vector() -> SearchVector:
     return SearchVector(Unaccented(F("name")), Unaccented(F("email")), Unaccented(F("phone")), config=CONFIG)
+
+
+def subject_vector() -> SearchVector:
+    return SearchVector(Unaccented(F("subject")), config=CONFIG)
 
 
 def search_words(text: str) -> list[str]:
@@ -78,7 +82,8 @@ def matches(text: str) -> Q | None:
         query = word_query(word)
         in_messages = Message.objects.annotate(found=message_vector()).filter(conversation=OuterRef("pk"), found=query)
         in_contact = Contact.objects.annotate(found=contact_vector()).filter(pk=OuterRef("contact_id"), found=query)
-        found = Q(Exists(in_messages)) | Q(Exists(in_contact))
+        in_subject = Conversation.objects.annotate(found=subject_vector()).filter(pk=OuterRef("pk"), found=query)
+        found = Q(Exists(in_messages)) | Q(Exists(in_contact)) | Q(Exists(in_subject))
         if "@" in word or "." in word.strip("."):
             # part of an address: the parser keeps "ana@example.com" whole, so "example.com" or "ana@exam" is
             # no prefix of it (trial of 3 Dec)

@@ -211,6 +211,8 @@ class ConversationOutput(serializers.Serializer):
     id = serializers.CharField()
     contact = ContactOutput()
     channel = serializers.ChoiceField(choices=Conversation.Channel.choices)
+    subject = serializers.CharField(allow_blank=True, help_text="An email conversation's subject (\"Re:\" left out); "
+                                    "empty for other channels. Searched like the messages.")
     status = serializers.ChoiceField(choices=Conversation.Status.choices)
     needs_agent = serializers.BooleanField()
     priority = serializers.ChoiceField(choices=Conversation.Priority.choices, allow_null=True)

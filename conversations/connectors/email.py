@@ -163,7 +163,7 @@ def parse_email(raw: bytes) -> channels.Inbound:
         thread_refs=tuple(reversed(in_reply_to + references)),
         conversation_id=(_token_conversation_id(recipients, REPLY_TOKEN)
                          or _token_conversation_id([subject], SUBJECT_TOKEN)),
-        metadata=metadata,
+        metadata=metadata, subject=_subject_text(subject),
         files=tuple(listed) + (channels.InboundFile("message.eml", "message/rfc822", raw, is_raw_message=True),))
 
 

@@ -41,6 +41,7 @@ class Inbound:
     phone: str = ""
     thread_refs: tuple[str, ...] = ()  # email: In-Reply-To and References, newest first
     conversation_id: int | None = None  # a reply token named it (already verified)
+    subject: str = ""  # email: the subject without "Re:" and our token; a new conversation is titled with it
     metadata: dict = field(default_factory=dict)
     files: tuple[InboundFile, ...] = ()
 
@@ -118,7 +119,8 @@ def _conversation_for(workspace: Workspace, inbound: Inbound) -> Conversation:
                     .exclude(status=Conversation.Status.RESOLVED).order_by("-id").first())
         if open_one is not None:
             return open_one
-    conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=inbound.channel)
+    conversation = Conversation.objects.create(workspace=workspace, contact=contact, channel=inbound.channel,
+                                               subject=inbound.subject[:300])
     realtime.publish_conversation_created(conversation)
     return conversation
 

@@ -431,6 +431,7 @@ function conversationRow(c) {
         <span class="conv-item__name">${contactName(c)}</span>
         ${timeTemplate(c.last_activity_at, "conv-item__time")}
       </span>
+      ${c.subject ? html`<span class="conv-item__subject" data-testid="conversation-subject">${c.subject}</span>` : nothing}
       <span class="conv-item__preview">${preview.length > 140 ? `${preview.slice(0, 140)}…` : preview}</span>
       <span class="conv-item__meta">
         ${c.needs_agent ? html`<span class="badge badge--alert">Needs agent</span>` : nothing}
@@ -609,6 +610,7 @@ function renderThread() {
     <div><dt>Assignee</dt><dd id="conversation-assignee" data-testid="conversation-assignee">${assigneeText(c)}</dd></div>
     ${c.team ? html`<div><dt>Team</dt><dd id="conversation-team" data-testid="conversation-team">${c.team.name}</dd></div>` : nothing}
     <div><dt>Channel</dt><dd id="conversation-channel">${CHANNEL_LABELS[c.channel] || humanize(c.channel || "web")}</dd></div>
+    ${c.subject ? html`<div><dt>Subject</dt><dd id="conversation-subject" data-testid="conversation-detail-subject">${c.subject}</dd></div>` : nothing}
     ${c.csat ? html`<div><dt>CSAT</dt><dd id="conversation-csat" data-testid="conversation-csat">${csatLabel(c.csat)}</dd></div>` : nothing}
   `, dom.meta);
 

@@ -614,3 +614,18 @@ def test_the_quoted_history_under_a_header_in_another_language_is_left_out(body,
     from conversations.connectors.email import strip_quoted
 
     assert strip_quoted(body) == kept
+
+
+def test_the_mails_subject_titles_the_conversation_for_agents_and_is_searched(workspace, client, agent_client, no_tasks):
+    """Trial 54: "Subject: Return window question" showed nowhere in the inbox and a search for "window" found
+    nothing; it was kept in the message's metadata only. A reply's "Re:" does not retitle it."""
+    assert post_mail(client, make_mail(subject="Re: Return window question", body="Can I still send the boots back?"))\
+        .status_code == 201
+    conversation = Conversation.objects.get(channel="email")
+    assert conversation.subject == "Return window question"
+    listed = agent_client.get("/api/v1/conversations/").json()["results"]
+    assert [c["subject"] for c in listed if c["id"] == str(conversation.pk)] == ["Return window question"]
+    assert agent_client.get(f"/api/v1/conversations/{conversation.pk}/").json()["subject"] == "Return window question"
+    found = agent_client.get("/api/v1/conversations/", {"q": "window"}).json()["results"]
+    assert [c["id"] for c in found] == [str(conversation.pk)]
+    assert agent_client.get("/api/v1/conversations/", {"q": "windowsill"}).json()["results"] == []
