@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from conversations.assistant.detectors import (confused, doubts, says_no, vague_request, venting_only,
                                                without_contact_details)
-from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, validate_field
+from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, stated_name, validate_field
 from conversations.assistant.human_request import (asks_for_a_call, asks_for_our_phone, asks_if_someone_is_there,
                                                    asks_in_a_word, asks_to_be_put_through, asks_to_talk_to_someone,
                                                    names_a_person)
@@ -285,6 +285,20 @@ def plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None,
     `analysis` is the assistant's analysis of `text`, or None when the assistant failed
     (the fail-safe). Deterministic: the same arguments always give the same plan.
     """
+    return _with_stated_name(_plan_turn(policy, memory, analysis, text, facts), text, facts)
+
+
+def _with_stated_name(plan: TurnPlan, text: str, facts: TurnFacts) -> TurnPlan:
+    """"Hi, my name is Rosa…" said unasked names a contact who has no name yet (the inbox showed their email and a
+    canned "Hi {{contact.name}}" had nothing to say: trial 54)."""
+    if facts.contact.get("name") or any(u.kind == "name" for u in plan.contact_updates):
+        return plan
+    name = stated_name(text)
+    return replace(plan, contact_updates=(*plan.contact_updates, ContactUpdate("name", "name", name))) if name else plan
+
+
+def _plan_turn(policy: TurnPolicy, memory: TurnMemory, analysis: Analysis | None, text: str,
+               facts: TurnFacts) -> TurnPlan:
     text = text or ""
     if analysis is None or facts.assistant_failed:
         return _fail_safe(policy, memory, text, facts)

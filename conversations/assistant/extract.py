@@ -36,6 +36,9 @@ _NAME_INTRO = re.compile(
     r"meu nome e|eu sou|me chamo|sou)\s+(.+)",
     re.I,
 )
+# said unasked, only these introduce the visitor's own name ("I'm Spanish" is no name; "my name is Rosa" is)
+_NAME_STATED = re.compile(r"\b(?:my name is|my name's|me llamo|mi nombre es|je m'appelle|mon nom est|ich heisse"
+                          r"|mein name ist|meu nome e|me chamo)\s+(.+)", re.I)
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['.-][^\W\d_]+)*\.?$", re.UNICODE)
 # Words that follow "I'm" without being a name ("I'm fine", "I'm having trouble")
 _NOT_NAMES = frozenset(
@@ -84,6 +87,22 @@ def _clean_name(candidate: str) -> str | None:
     return " ".join(p[:1].upper() + p[1:] if p.islower() else p for p in parts)
 
 
+def stated_name(text: str) -> str | None:
+    """The visitor's name when the message says it unasked ("Hi, my name is Rosa and my parcel…"), else None."""
+    return _name_after(_NAME_STATED, (text or "").strip()) or None
+
+
+def _name_after(intro: re.Pattern, text: str) -> str | None:
+    """The name after `intro` in `text` ("" when what follows is no name), None when `intro` is not there."""
+    m = intro.search(normalize(text))
+    if not m:
+        return None
+    # map the match back onto the original text to keep the visitor's casing and accents
+    start = len(text) - len(m.group(1)) if len(normalize(text)) == len(text) else None
+    candidate = text[start:] if start is not None else m.group(1)
+    return _clean_name(candidate) or ""
+
+
 def extract_field(kind: str, text: str, regex: str | None = None) -> str | None:
     """The value of `kind` found in `text`, or None. Never raises on a bad custom regex."""
     text = (text or "").strip()
@@ -114,12 +133,8 @@ def extract_field(kind: str, text: str, regex: str | None = None) -> str | None:
                 return f"{prefix}-{value}".upper() if prefix else value.upper()
         return None
     if kind == "name":
-        m = _NAME_INTRO.search(normalize(text))
-        if m:
-            # map the match back onto the original text to keep the visitor's casing and accents
-            start = len(text) - len(m.group(1)) if len(normalize(text)) == len(text) else None
-            candidate = text[start:] if start is not None else m.group(1)
-            return _clean_name(candidate)
+        if (named := _name_after(_NAME_INTRO, text)) is not None:
+            return named or None
         return _clean_name(text) if len(text.split()) <= 4 else None
     if kind == "regex":
         if not regex:

@@ -1306,3 +1306,24 @@ def test_a_newest_message_another_worker_is_answering_is_not_taken_from_it(conve
     turns.process_turn(message_id=newest.pk, claim="other-worker")
     answers = [m.body for m in conversation.messages.filter(sender_type="ai").order_by("id")]
     assert len(answers) == 2 and "working days" in answers[0] and "PayPal" in answers[1], answers
+
+
+@pytest.mark.parametrize("said, name", [("Hi, my name is Rosa Martín and my parcel never arrived", "Rosa Martín"),
+                                        ("Hola, me llamo Lucía, ¿hacéis envíos a Canarias?", "Lucía"),
+                                        ("I'm Spanish, do you ship to Spain?", "")])
+def test_a_name_the_visitor_states_unasked_names_the_contact(conversation, said, name):
+    """Trial 54: after "My name is Rosa…" the contact stayed nameless: the inbox showed the email, and a canned
+    "Hi {{contact.name}}" had no name to say. Only a stated name counts ("I'm Spanish" is none)."""
+    conversation.contact.name = ""  # a widget visitor who gave none
+    conversation.contact.save()
+    say(conversation, said)
+    conversation.contact.refresh_from_db()
+    assert conversation.contact.name == name
+
+
+def test_a_stated_name_never_replaces_the_contacts_own(conversation):
+    conversation.contact.name = "Rosa M."
+    conversation.contact.save()
+    say(conversation, "my name is Rosalind, where is my order?")
+    conversation.contact.refresh_from_db()
+    assert conversation.contact.name == "Rosa M."
