@@ -73,10 +73,26 @@ def test_human_request_does_not_fire(bot: Assistant, text: str) -> None:
     ("kann ich mit einer Beraterin aus der Filiale schreiben?", "de"),
     ("honestly I just need a customer support agent", "en"),
     ("I'd prefer to sort out the invoice with one of your people", "en"),
+    ("I have to talk to the branch manager about what happened at the till", "en"),
+    ("would it be possible to speak with an advisor this afternoon?", "en"),
+    ("is anybody from the billing department around right now?", "en"),
+    ("I want whoever handles refunds to contact me about this", "en"),
+    ("is there someone at your head office who can sort out my account because the app doesn't work", "en"),
+    ("¿es posible hablar con el encargado de la sucursal?", "es"),
+    ("me gustaría que alguien revisara la factura porque no me cuadra", "es"),
+    ("deseo ser atendido por un asesor, gracias", "es"),
+    ("serait-il possible de parler au responsable du magasin ?", "fr"),
+    ("je demande à être mise en relation avec une conseillère", "fr"),
+    ("ich bräuchte jemanden von euch persönlich für die Kündigung", "de"),
+    ("tem como falar com o responsável da agência?", "pt"),
+    ("vocês têm um chat com atendente de verdade?", "pt"),
+    ("preciso que alguém me ligue hoje ainda", "pt"),
 ])
 def test_indirect_requests_for_a_person_fire(bot: Assistant, text: str, language: str) -> None:
-    """A blind probe written by a session that never saw the detector (stop 53): someone there who can help, a wish to
-    talk with an adviser, being put in touch with a department, in five languages, were missed."""
+    """Blind probes written by sessions that never saw the detector (stops 53 and 54): someone there who can help, a
+    wish to talk with an adviser, being put in touch with a department, a role asked for (the store manager, the claims
+    handler), a possibility asked, formal letters, someone to contact the visitor, a negation after the request in its
+    clause, in five languages, were missed."""
     signal = bot.analyze(text, language=language).human_request
     assert signal.fired, signal
 
@@ -97,41 +113,6 @@ def test_indirect_requests_for_a_person_fire(bot: Assistant, text: str, language
     ("¿cómo contacto con el repartidor?", "es"),
     ("do I need an agent code to sign up?", "en"),
     ("I'd rather pay by card than talk to your team about it", "en"),
-])
-def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(bot: Assistant, text: str,
-                                                                               language: str) -> None:
-    """The same probe's false alarms: a person already spoken with, the awaited agent waited for, a bot question with an
-    adverb or a colloquial verb, a third party to contact."""
-    signal = bot.analyze(text, language=language).human_request
-    assert not signal.fired, signal
-
-
-@pytest.mark.parametrize("text, language", [
-    ("I have to talk to the branch manager about what happened at the till", "en"),
-    ("would it be possible to speak with an advisor this afternoon?", "en"),
-    ("is anybody from the billing department around right now?", "en"),
-    ("I want whoever handles refunds to contact me about this", "en"),
-    ("is there someone at your head office who can sort out my account because the app doesn't work", "en"),
-    ("¿es posible hablar con el encargado de la sucursal?", "es"),
-    ("me gustaría que alguien revisara la factura porque no me cuadra", "es"),
-    ("deseo ser atendido por un asesor, gracias", "es"),
-    ("serait-il possible de parler au responsable du magasin ?", "fr"),
-    ("je demande à être mise en relation avec une conseillère", "fr"),
-    ("ich bräuchte jemanden von euch persönlich für die Kündigung", "de"),
-    ("tem como falar com o responsável da agência?", "pt"),
-    ("vocês têm um chat com atendente de verdade?", "pt"),
-    ("preciso que alguém me ligue hoje ainda", "pt"),
-])
-def test_a_role_a_formal_request_or_someone_to_contact_the_visitor_fires(bot: Assistant, text: str,
-                                                                          language: str) -> None:
-    """A third blind probe (stop 54) missed a role asked for (the store manager, the claims handler), a possibility
-    asked ("est-il possible de parler à un conseiller"), formal letters ("solicito ser atendido por un
-    representante"), someone asked to contact the visitor, and a negation after the request in the same clause."""
-    signal = bot.analyze(text, language=language).human_request
-    assert signal.fired, signal
-
-
-@pytest.mark.parametrize("text, language", [
     ("is this support chat answered by people or by a bot?", "en"),
     ("my boss told me to ask for a supervisor but I'm sure you can sort it out: change the delivery address", "en"),
     ("mi hermano dijo que pidiera un asesor, pero creo que tú puedes: ¿cómo cambio la contraseña?", "es"),
@@ -140,10 +121,11 @@ def test_a_role_a_formal_request_or_someone_to_contact_the_visitor_fires(bot: As
     ("vous recrutez ? je voudrais postuler comme téléconseiller", "fr"),
     ("estou sendo atendida pela Ana no outro chat, só queria saber o prazo de entrega", "pt"),
 ])
-def test_a_bot_question_reported_advice_a_job_application_or_someone_already_serving_is_no_request(
-        bot: Assistant, text: str, language: str) -> None:
-    """The same probe's false alarms: whether people read the chat is a bot question; a person someone else advised
-    asking for, when the visitor says the assistant can do it; a job application; a visitor already served elsewhere."""
+def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(bot: Assistant, text: str,
+                                                                               language: str) -> None:
+    """The same probes' false alarms: a person already spoken with, the awaited agent waited for, a bot question with an
+    adverb or a colloquial verb or whether people read the chat, a third party to contact, a person someone else
+    advised asking for when the visitor says the assistant can do it, a job application, a visitor already served."""
     signal = bot.analyze(text, language=language).human_request
     assert not signal.fired, signal
 
