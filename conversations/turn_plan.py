@@ -45,6 +45,12 @@ _NOT_NOW = r"better not|ahora no|mejor no|pas maintenant|plutot pas|jetzt nicht|
 # "no" to the AI's offer of a person (a short message; normalized text)
 NO_THANKS = re.compile(rf"^\s*(?:no|nope|nah|not now|i'?m (?:fine|good|ok)|non|nein|nao|rather not|lieber nicht|{_NOT_NOW}"
                        r"|(?:maybe\s+)?later|mas\s+tarde|luego|plus\s+tard|spater|vielleicht\s+spater|mais\s+tarde|depois)\b")
+# what follows a "no" that declines the offer of a person rather than saying something else is not so ("no, just tell me
+# what to do", "no thanks, I don't need anyone", "no, dime qué hago"; not "no, it still doesn't work")
+NO_THANKS_THEN = re.compile(r"^\W*(?:thanks?|thank you|thx|gracias|merci|danke|obrigad[oa]|just|only|i'?m fine|i'?m ok"
+                            r"|i (?:don'?t|do not) (?:need|want)|i'?d rather|tell me|solo|dime|digame|no necesito|no quiero"
+                            r"|seulement|dites-moi|dis-moi|je n'ai pas besoin|je ne veux pas|nur|sag mir|sagen sie mir"
+                            r"|ich brauche kein|ich will kein|apenas|so me|diga-me|me diga|me fala|nao preciso|nao quero)\b")
 # Declining a question while information is gathered (matched on normalized text: no accents, lower case;
 # normalize keeps "ß")
 DECLINE = re.compile(
@@ -595,8 +601,12 @@ class _Turn:
         # a "yes" to that offer is the request, a "no" declines it, and only the message right after it
         # answers it ("ok" to a later answer accepts nothing).
         asked = analysis.human_request.fired or (memory.offer_open and bool(YES.match(text)))
-        declined_offer = memory.offer_open and not asked and (
-            (len(text.split()) <= 4 and bool(NO_THANKS.match(normalize(text)))) or withdraws(text))
+        no_thanks = NO_THANKS.match(normalize(text))
+        declined_offer = memory.offer_open and not asked and (withdraws(text) or bool(no_thanks and (
+            len(text.split()) <= 4 or analysis.answer is not None
+            # "no, just tell me what to do", "no, dime qué puedo hacer" after "Would you like a person?" were handed off
+            # as still frustrated (trial 54)
+            or NO_THANKS_THEN.match(normalize(text)[no_thanks.end():]))))
         # ("the link expired" after "I don't want to talk to a person, just tell me how to reset my password" asked for
         # an email, and the visitor gone quiet was handed off anyway: trial of 4 Dec)
         said_no_person = analysis.declined_human.fired and analysis.declined_human.evidence != WITHDREW

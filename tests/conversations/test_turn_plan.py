@@ -969,6 +969,28 @@ def test_never_mind_to_the_offer_of_a_person_declines_it(bot):
     assert plan.handoff is None and plan.memory.pending is None and reply(plan).startswith("No problem.")
 
 
+@pytest.mark.parametrize("upset, no, lang", [
+    ("your assistant is useless. I've been waiting 3 weeks for my tent", "no, just tell me what to do", "en"),
+    ("this is ridiculous, my boots arrived broken", "no thanks, I don't need anyone", "en"),
+    ("esto es inaceptable, llevo tres semanas esperando mi pedido", "no, dime qué puedo hacer", "es"),
+])
+def test_no_with_more_words_to_the_offer_of_a_person_declines_it(bot, upset, no, lang):
+    """Trial 54: "no, just tell me what to do" to "Would you like me to bring in a person?" was answered "I'll bring in
+    a member of our team" (still frustrated): only a "no" of four words or fewer declined the offer."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say(upset).memory.offer_open
+    plan = chat.say(no)
+    assert plan.handoff is None and plan.memory.pending is None, reply(plan)
+    assert reply(plan) == phrase("offer_declined", lang)
+
+
+def test_no_to_the_offer_with_something_else_said_is_still_heard(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say("this is ridiculous, my boots arrived broken").memory.offer_open
+    plan = chat.say("no, I want a real person right now")
+    assert plan.memory.pending is not None or plan.handoff is not None, "a request for a person still is one"
+
+
 @pytest.mark.parametrize("confirm, lang, says", [
     ("that answered my question", "en", "Great, glad I could help!"),
     ("great, that's all I needed", "en", "Great, glad I could help!"),
