@@ -96,6 +96,12 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         last = conversation.messages.order_by("-id").first()
         last_message = {"body": last.body[:200], "sender_type": last.sender_type, "private": last.private,
                         "created_at": iso(last.created_at)} if last else None
+    if hasattr(conversation, "last_visitor_body"):
+        visitor_said = {"body": (conversation.last_visitor_body or "")[:200],
+                        "created_at": iso(conversation.last_visitor_at)} if conversation.last_visitor_at else None
+    else:
+        said = conversation.messages.filter(sender_type="visitor").order_by("-id").first()
+        visitor_said = {"body": said.body[:200], "created_at": iso(said.created_at)} if said else None
     handoff = current_handoff(conversation)
     return {
         "id": str(conversation.id),
@@ -109,6 +115,8 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "assignee": _user_ref(conversation.assignee),
         "team": {"id": str(conversation.team_id), "name": conversation.team.name} if conversation.team_id else None,
         "last_message": last_message,
+        # the list's preview of a conversation waiting for an agent (its last message is the AI's handoff notice)
+        "last_visitor_message": visitor_said,
         "last_activity_at": iso(conversation.last_activity_at),
         "created_at": iso(conversation.created_at),
         "tags": conversation.tags,

@@ -130,11 +130,14 @@ def conversation_list(*, viewer, status: str | None = None, assignee: str | None
     if q and (found := search.matches(q)) is not None:
         qs = qs.filter(found)
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
+    last_visitor = last.filter(sender_type=Message.SenderType.VISITOR)
     return (qs.select_related("contact", "assignee", "team")
             .annotate(visitor_wrote=VISITOR_WROTE, last_body=Subquery(last.values("body")[:1]),
                       last_sender_type=Subquery(last.values("sender_type")[:1]),
                       last_private=Subquery(last.values("private")[:1]),
-                      last_created_at=Subquery(last.values("created_at")[:1]))
+                      last_created_at=Subquery(last.values("created_at")[:1]),
+                      last_visitor_body=Subquery(last_visitor.values("body")[:1]),
+                      last_visitor_at=Subquery(last_visitor.values("created_at")[:1]))
             .prefetch_related(Prefetch("handoffs", queryset=Handoff.objects.select_related(
                 "target_user", "target_team", "target_specialty", "assigned_to").order_by("-id"),
                 to_attr="prefetched_handoffs"))

@@ -205,6 +205,11 @@ class LastMessageOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class LastVisitorMessageOutput(serializers.Serializer):
+    body = serializers.CharField(help_text="The first 200 characters.")
+    created_at = serializers.DateTimeField()
+
+
 class ConversationOutput(serializers.Serializer):
     """An inbox list item."""
 
@@ -219,6 +224,9 @@ class ConversationOutput(serializers.Serializer):
     assignee = RefOutput(allow_null=True)
     team = RefOutput(allow_null=True)
     last_message = LastMessageOutput(allow_null=True)
+    last_visitor_message = LastVisitorMessageOutput(
+        allow_null=True, help_text="The visitor's latest message: the inbox previews it for a conversation waiting for "
+                                   "an agent, whose last message is the AI's handoff notice.")
     last_activity_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     tags = serializers.ListField(child=serializers.CharField())

@@ -416,7 +416,9 @@ function conversationRow(c) {
   const id = String(c.id);
   const active = id === state.openId;
   const unread = isUnread(c);
-  const last = c.last_message;
+  // waiting for an agent, the last message is the AI's handoff notice, the same in every row (trial 54c): what the
+  // visitor wrote tells the agent which one to take
+  const last = c.needs_agent && c.last_visitor_message ? { ...c.last_visitor_message, sender_type: "visitor" } : c.last_message;
   const prefix = last && last.private ? "Note: " : last ? SENDER_PREFIX[last.sender_type] || "" : "";
   const preview = last ? `${prefix}${last.body || ""}` : "No messages yet";
   const owner = c.assignee ? c.assignee.name : c.team ? c.team.name : "";
@@ -1439,7 +1441,8 @@ function onMessageCreated(m) {
   if (id === state.openId && m.metadata && (m.metadata.csat_result || m.metadata.csat)) refreshOpen(id);
   const lastMessage = { body: m.body, sender_type: m.sender_type, created_at: m.created_at, private: Boolean(m.private) };
   if (state.conversations.has(id) || (state.open && id === state.openId)) {
-    upsertConversation({ id, last_message: lastMessage, last_activity_at: m.created_at });
+    const visitorSaid = m.sender_type === "visitor" ? { last_visitor_message: { body: m.body, created_at: m.created_at } } : {};
+    upsertConversation({ id, last_message: lastMessage, last_activity_at: m.created_at, ...visitorSaid });
   } else if (!searching()) {
     fetchAndUpsert(id);
   }

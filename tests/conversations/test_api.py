@@ -130,6 +130,14 @@ def test_conversation_list_filters_and_shape(workspace, agent, agent_client):
     needs = agent_client.get("/api/v1/conversations/?needs_agent=true").json()["results"]
     assert [c["id"] for c in needs] == [str(waiting.pk)]
     assert needs[0]["last_message"]["body"] == "Please, a human"
+    # the AI's handoff notice after it: the list still has what the visitor wrote (trial 54c: every waiting row read
+    # "I'm passing this conversation to a member of our team…")
+    factories.MessageFactory(conversation=waiting, sender_type="ai", body="I'm passing this conversation to our team.")
+    needs = agent_client.get("/api/v1/conversations/?needs_agent=true").json()["results"]
+    assert needs[0]["last_message"]["body"] == "I'm passing this conversation to our team."
+    assert needs[0]["last_visitor_message"]["body"] == "Please, a human"
+    assert agent_client.get(f"/api/v1/conversations/{waiting.pk}/").json()["last_visitor_message"]["body"] == \
+        "Please, a human"
     assert {c["id"] for c in agent_client.get("/api/v1/conversations/?status=assigned").json()["results"]} == {
         str(mine.pk)}
 

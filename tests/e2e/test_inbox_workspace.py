@@ -281,6 +281,10 @@ def test_the_shift_layout_handoff_line_unread_shortcuts_and_contact_panel(live_s
 
     # Unread until opened; a new visitor message marks it again while another one is open.
     expect(row).to_have_attribute("data-unread", "true", timeout=15_000)
+    # waiting for an agent, the row previews what the visitor wrote, not the AI's handoff notice (trial 54c)
+    expect(row.locator(".conv-item__preview")).to_contain_text("I want to talk to a human please")
+    ana.reload()
+    expect(row.locator(".conv-item__preview")).to_contain_text("I want to talk to a human please")
     ana.keyboard.press("j")  # shortcut: the first conversation
     expect(row).to_have_attribute("aria-current", "true")
     expect(row).to_have_attribute("data-unread", "false")
