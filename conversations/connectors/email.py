@@ -202,10 +202,28 @@ def strip_quoted(text: str) -> str:
         if (header := quoted.search(text)) is not None and text[:header.start()].strip():
             text = text[:header.start()].rstrip()
     replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=text).replies
-    first = replies[0].body.strip() if replies else ""
+    first = _without_quoted_lines(replies[0].body.strip()) if replies else ""
     orders = [line.strip() for line in (replies[0].signatures or "").splitlines() if _ORDER_LINE.search(line)] \
         if first else []
     return "\n\n".join([first, *orders]) if orders else first or text
+
+
+def _without_quoted_lines(text: str) -> str:
+    """`text` without its blocks of "> " lines quoted under no "On … wrote:" header (a reply quoting the AI's "I couldn't
+    find an order NW-20777" was read as giving that number again: trial 54c), but for a block the visitor introduces
+    ("My friend wrote:" just above it); as it is when it is all quote."""
+    kept: list[str] = []
+    introduced = False
+    for line in text.splitlines():
+        if line.lstrip().startswith(">"):
+            if introduced:
+                kept.append(line)
+            continue
+        if line.strip():
+            introduced = line.rstrip().endswith(":")
+        kept.append(line)
+    rest = "\n".join(kept).strip()
+    return re.sub(r"\n{3,}", "\n\n", rest) if rest else text
 
 
 # A closing before the sender's name at the end of a mail: "Thanks,", "Best regards", "Un saludo", "Viele Grüße"…

@@ -629,3 +629,14 @@ def test_the_mails_subject_titles_the_conversation_for_agents_and_is_searched(wo
     found = agent_client.get("/api/v1/conversations/", {"q": "window"}).json()["results"]
     assert [c["id"] for c in found] == [str(conversation.pk)]
     assert agent_client.get("/api/v1/conversations/", {"q": "windowsill"}).json()["results"] == []
+
+
+@pytest.mark.parametrize("body", ["Sorry, it's NW-10002.\n\n> I couldn't find an order NW-20777. Could you check the number\n"
+                                  "> and send it again?",
+                                  "> I couldn't find an order NW-20777.\n\nSorry, it's NW-10002."])
+def test_lines_quoted_with_no_header_are_not_the_message(workspace, client, no_tasks, body):
+    """Trial 54c: a reply quoting the AI's "I couldn't find an order NW-20777" with plain "> " lines (no "On … wrote:")
+    was read as giving NW-20777 again, and the visitor was handed off for a number they had corrected."""
+    assert post_mail(client, make_mail(body=body)).status_code == 201
+    message = Message.objects.get(sender_type="visitor")
+    assert message.body == "Sorry, it's NW-10002.", message.body
