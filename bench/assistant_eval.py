@@ -365,12 +365,12 @@ def probe_eval(bot: Assistant, timings: list[float]) -> dict:
 
 
 def blind_eval(bot: Assistant, timings: list[float]) -> dict:
-    """The blind probes of stops 53 and 54 (checksets/README.md): 600 chat messages in five languages written by sessions
+    """The blind probes of stops 53 and 54 (checksets/README.md): 800 chat messages in five languages written by sessions
     that never saw the detector; per probe and language."""
     rows = load(BLIND)
     pred = [timed(bot, r["text"], timings).human_request.fired for r in rows]
     out = {}
-    for probe in ("A", "B", "C"):
+    for probe in ("A", "B", "C", "D"):
         for lang in ("all", "en", "es", "fr", "de", "pt"):
             pick = [i for i, r in enumerate(rows) if r["source"].startswith(f"blind probe {probe}")
                     and lang in ("all", r["lang"])]

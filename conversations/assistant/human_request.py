@@ -117,7 +117,7 @@ _DESCRIBED_ARTICLE = r"a|an|one|the|una|la|un|une|ein|eine|die|uma"
 _DESCRIBED_NOUN = r"person|persona|personne|pessoa"
 _DESCRIBED_NOUN_WITH_ARTICLE = (
     r"the\s+(?:\w+\s+)?(?:person|agent|rep|representative|advisou?r|adviser|operator|consultant|lady|guy)"
-    r"|(?:la|el)\s+(?:persona|agente|asesora?|operadora?|chica|chico)|(?:la|le)\s+(?:personne|conseill(?:er|ere)|agent|operat(?:eur|rice))"
+    r"|(?:la|el)\s+(?:persona|agente|asesora?|operadora?|chica|chico)|(?:la|le)\s+(?:personne|conseill(?:er|ere)|agent|operat(?:eur|rice))|l'(?:agent|operat(?:eur|rice)|employee?)"
     r"|(?:die|der)\s+(?:person|mitarbeiter(?:in)?|berater(?:in)?|dame|herr)|(?:a|o)\s+(?:pessoa|atendente|agente|consultora?)")
 _DESCRIBED_PAST = (r"was|were|did|didn'?t|said|told|gave|hung\s+up|promised|spoke|talked|chatted|helped|solved|fixed|sorted"
                    r"|resolved|called|fue|era|dijo|colgo|prometio|ha\s+solucionado|soluciono|resolvio|ayudo|me\s+llamo|hable"
@@ -174,7 +174,9 @@ _DETERMINERS = (r"to|the|your|that|this|our|a|an|one|of|for|all|nice|kind|lovely
 _THANKS = re.compile(rf"\b(?:{_THANKING})(?:\s+(?:{_DETERMINERS}))*\s+(?:{_THANKED})\b"
                      # German puts the verb last: "mich bei dem Mitarbeiter bedanken", "Ihr Team loben"
                      rf"|\b(?:{_THANKED})\b(?:\s+\S+){{0,4}}?\s+(?:bedank\w*|danken|loben)\b")
-_NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b")  # "je ne veux parler à personne"
+_NEGATED_FR_PERSONNE = re.compile(r"\b(?:ne|n')\b.*\ba\s+personne\b"  # "je ne veux parler à personne"
+                                  # spoken, without "ne": "je veux parler à personne, dites-moi juste…" (probe D, stop 54)
+                                  r"|\b(?:veux|voudrais|souhaite)\s+(?:parler|avoir\s+affaire)\s+a\s+personne\b")
 # The negation is the person itself, after a wish: "Ich will mit niemandem sprechen", "I want to talk
 # to nobody" (Spanish and Portuguese put a "no"/"não" first, which _NEGATED takes). Not "Will nobody
 # help me?", which asks for someone.
@@ -335,7 +337,7 @@ _SOMEONE_SOUGHT = (r"someone|somebody|a\s+(?:real\s+)?(?:person|human)|an\s+(?:a
                    r"|una\s+persona|quelqu'un|une\s+personne|jemand\w*|eine\s+person|alguem|uma\s+pessoa")
 _HELPING = (r"help|fix|sort|look|check|handle|deal|assist|explain|answer|call|resolve|solve|ayud\w*|revis\w*|atiend\w*"
             r"|soluci\w*|resuelv\w*|aide\w*|aider|regarde\w*|trait\w*|resou\w*|helf\w*|hilft|kummer\w*|ajud\w*|resolv\w*"
-            r"|atend\w*")
+            r"|atend\w*|jeter")
 _ELSEWHERE = re.compile(
     rf"\b(?:can|could|would|will|may|puede|podria|peut|pourrait|kann|konnte|pode|poderia)\s+(?:{_ANOTHER})\s+(?:\S+\s+){{0,2}}?"
     r"(?:help|look|take|check|handle|deal|assist|review|call|contact|answer|ayudar\w*|revisar|atender\w*|aider|regarder"
@@ -355,7 +357,7 @@ _ELSEWHERE = re.compile(
     rf"|\b(?:is\s+there|are\s+there|hay|y\s+a[\s-]+t[\s-]+il|il\s+y\s+a|est-ce\s+qu'il\s+y\s+a|gibt\s+es|gibts|tem|ha|existe)\s+"
     r"(?:(?:bei\s+(?:euch|ihnen)|hier|da|ahi|aqui|ici|la)\s+)?"
     r"(?:anyone|anybody|someone|somebody|a\s+(?:real\s+)?person|alguien|alguna\s+persona|una\s+persona|quelqu'un|une\s+personne"
-    rf"|jemand(?:en)?|alguem|uma\s+pessoa)(?:\s+(?:at|from|in|on|of|de|da|do|del|bei|von)\s+(?:the|your|la|el|le|o|a|der|dem|euch|ihnen)"
+    rf"|jemand(?:en)?|alguem|uma\s+pessoa)(?:\s+(?:at|from|in|on|of|de|da|do|del|bei|von)\s+(?:the|your|la|el|le|o|a|der|dem|euch|ihnen|chez)"
     r"(?:\s+\S+){1,2}?)?\s+(?:who|that|que|qui|der|die)\s+(?:\S+\s+){0,8}?(?:[a-z]')?"
     rf"(?:{_HELPING})"
     # a wish to talk with a person: "je souhaiterais échanger avec un agent", "will das mit nem Menschen besprechen"
@@ -393,10 +395,11 @@ _ELSEWHERE = re.compile(
     r"(?:a|an|the|your|some|someone|somebody|anyone|whoever)\b"
     # (a second blind probe, stop 53) a channel on which a person answers: "what email do I use to reach a person",
     # "vous avez un whatsapp où une personne répond ?", "an welche Mailadresse schreib ich, damit das eine Person liest?"
-    r"|\b(?:number|email|e-mail|mail|whatsapp|correo|numero|mailadresse|adresse|telefone|telefono|telephone|nummer|phone|num)\b"
-    r"[^?.!]{0,40}?\b(?:to|pour|para|pra|damit|where|wo|ou|donde|onde|que|so)\s+(?:\S+\s+){0,3}?"
+    r"|\b(?:number|email|e-mail|mail|whatsapp|correo|numero|mailadresse|adresse|telefone|telefono|telephone|nummer|phone|num"
+    r"|telefonnummer|rufnummer|hotline)\b"
+    r"[^?.!]{0,40}?\b(?:to|pour|para|pra|damit|where|wo|ou|donde|onde|que|so|unter\s+der|unter\s+dem|bei\s+der)\s+(?:\S+\s+){0,3}?"
     r"(?:someone|somebody|a\s+(?:real\s+)?person|a\s+human|an?\s+(?:agent|rep|representative)|quelqu'un|qqn|qq'un|une\s+personne"
-    r"|un\s+conseiller|alguien|una\s+persona|un\s+asesor|jemand\w*|(?:ein|eine|einem|einer)\s+(?:mensch|person|mitarbeiter)\w*"
+    r"|un\s+conseiller|alguien|una\s+persona|un\s+asesor|jemand\w*|(?:ein|eine|einen|einem|einer)\s+(?:mensch|person|mitarbeiter)\w*"
     r"|alguem|uma\s+pessoa|atendente)\b"
     # "vcs tem whatsapp com atendente de vdd?", "do you have a chat with a real agent?"
     r"|\b(?:whatsapp|chat|telegram|hotline|line|linea|ligne|telefone|telefono|telephone)\s+(?:com|con|avec|mit|with)\s+"
@@ -425,6 +428,36 @@ _ELSEWHERE = re.compile(
     r"|\b(?:servicio|atencion|soporte|asistencia)\s+(?:al\s+cliente\s+)?manual\b|\b(?:service|assistance|support)\s+(?:client\s+)?manuel\b"
     r"|\bmanuelle[nr]?\s+(?:kundenservice|kundendienst|support|service)\b|\b(?:atendimento|suporte|servico)\s+(?:ao\s+cliente\s+)?manual\b"
     r"|^\W*(?:the\s+)?\w+(?:\s+\w+)?\s+(?:team|department|desk|dept)\s+(?:please|pls|plz|now)\W*$"
+    # (a fourth blind probe, stop 54) a person wanted, plainly: "quiero una persona YA", "ich will einen menschen der auch
+    # was entscheiden darf" (not to sign for or collect something)
+    r"|\b(?:want|need|quiero|necesito|quisiera|veux|voudrais|will|mochte|brauche|quero|queria|preciso\s+de)\s+"
+    r"(?:a|an|una|un|une|einen|eine|um|uma)\s+(?:real\s+|echte[nm]?\s+|vraie?\s+)?(?:person|human|persona|humano|personne|humain"
+    r"|menschen|mensch|pessoa)\b(?!\s+(?:to\s+)?(?:sign|pick|collect|receive|deliver|drive|carry|firmar|recoger|signer|unterschreiben"
+    r"|assinar|buscar))"
+    r"|\b(?:holen|hol|holt)\s+(?:sie\s+)?(?:mir|uns)\s+(?:jemand\w*|einen\s+(?:menschen|mitarbeiter\w*|berater\w*))"
+    r"|\b(?:chama|chame|chamem)\s+(?:alguem|um\s+atendente|uma\s+pessoa|um\s+humano)\b"
+    # talking to someone, wished or asked: "i want to speak with someone from the rental desk", "any chance i could talk
+    # to someone in admissions", "id rather just call and talk to someone"
+    r"|\b(?:want|wants|need|needs|like|rather|let\s+me|can\s+i|could\s+i|may\s+i|i\s+could|possible\s+to|and)\s+(?:\S+\s+){0,2}?"
+    r"(?:speak|talk|chat)\s+(?:to|with)\s+(?:someone|somebody|anyone|a\s+(?:real\s+)?(?:person|human))\b"
+    # a call or a meeting booked with one: "can we book a 30 min slot with someone from your solutions team", "podemos
+    # marcar uma call com o time tecnico"
+    r"|\b(?:book|schedule|set\s+up|arrange)\s+(?:a\s+|an\s+)?(?:\S+\s+){0,3}?(?:call|meeting|slot|appointment)\s+with\s+"
+    r"(?:someone|somebody|a\s+person|your|one\s+of\s+your)\b"
+    r"|\b(?:marcar|agendar)\s+uma?\s+(?:call|chamada|reuniao|ligacao|conversa)\s+com\b"
+    # someone senior: "id like someone senior at the city to review this", "a human with authority"
+    r"|\bsomeone\s+(?:more\s+)?senior\b|\bsomeone\s+in\s+charge\b|\b(?:someone|a\s+human|a\s+person)\s+with\s+(?:more\s+|real\s+)?authority\b"
+    # a manager's wish for ours: "my manager wants to talk to your account manager", "echanger avec votre chargé de compte",
+    # "je peux avoir un supérieur hiérarchique ?"
+    r"|\b(?:parler|echanger|discuter)\s+(?:avec|a)\s+(?:votre|un|une|le|la)\s+(?:charge\w*\s+de\s+compte|superieur\w*|commercial\w*)\b"
+    r"|\bavoir\s+(?:un|une|votre)\s+(?:superieur\w*|responsable|manager)\b"
+    r"|\bavoir\s+(?:quelqu'un|qqn|qq'un|un\s+conseiller|une\s+personne)\s+au\s+bout\s+du\s+fil\b"
+    # someone to look at it, the person after the verb: "quisiera que lo revise un funcionario", "queria que um servidor da
+    # prefeitura olhasse meu recurso", "quiero que una persona revise mi caso"
+    r"|\b(?:quisiera|quiero|queria|gostaria|necesito|preciso)\s+que\s+(?:lo\s+|la\s+|me\s+)?(?:revise|mire|vea|atienda|olhe|veja"
+    r"|analise)\s+(?:un|una|um|uma)\s+(?:persona|humano|funcionario|servidor|agente|asesor|pessoa|atendente)\b"
+    r"|\b(?:quisiera|quiero|queria|gostaria|necesito|preciso)\s+que\s+(?:un|una|um|uma)\s+(?:persona|humano|funcionario|servidor|agente"
+    r"|asesor|pessoa|atendente)\s+(?:\S+\s+){0,3}?(?:revis\w*|mir\w*|olh\w*|analis\w*|vea|viera|visse|atend\w*)"
     # (a third blind probe, stop 54) "y a moyen d'avoir quelqu'un", "brauch dafür jemanden von euch am telefon", "un
     # numéro direct pour joindre mon conseiller"
     r"|\b(?:moyen|possible)\s+d'(?:avoir|parler\s+a)\s+(?:quelqu'un|qqn|qq'un|un\s+(?:conseiller|humain|agent)|une\s+personne)\b"
@@ -433,7 +466,7 @@ _ELSEWHERE = re.compile(
     r"|\b(?:joindre|contacter|reach|contact|contactar|falar\s+com|erreichen)\s+(?:mon|ma|my|mi|meu|minha|meinen|meine)\s+"
     r"(?:conseill\w*|advisou?r|adviser|agent|account\s+manager|asesora?|gestora?|berater\w*|ansprechpartner\w*)\b"
     # (a third blind probe, stop 54) a role: "need to speak with the store manager at your elm street location"
-    r"|\b(?:want|need|like|let\s+me|can\s+i|could\s+i|may\s+i|have)\s+(?:to\s+)?(?:speak|talk|chat)\s+(?:to|with)\s+"
+    r"|\b(?:want|wants|need|needs|like|let\s+me|can\s+i|could\s+i|may\s+i|have)\s+(?:to\s+)?(?:speak|talk|chat)\s+(?:to|with)\s+"
     r"(?:the|your|a|an)\s+(?:\w+\s+)?(?:manager|supervisor|technician|claims\s+handler|adjuster|team\s+leader)\b"
     r"|\b(?:is\s+it|would\s+it\s+be)\s+possible\s+to\s+(?:speak|talk|chat)\s+(?:to|with)\s+(?:someone|somebody|anyone|a\s+person"
     r"|a\s+human|an?\s+(?:agent|rep|representative|advisou?r|operator|manager|supervisor))\b"

@@ -87,6 +87,14 @@ def test_human_request_does_not_fire(bot: Assistant, text: str) -> None:
     ("tem como falar com o responsável da agência?", "pt"),
     ("vocês têm um chat com atendente de verdade?", "pt"),
     ("preciso que alguém me ligue hoje ainda", "pt"),
+    # (a fourth blind probe, stop 54)
+    ("this bot is hopeless. i want a person now", "en"),
+    ("Ihr Bot versteht nichts, holen Sie mir bitte jemanden", "de"),
+    ("could we schedule a call with someone from your billing team on monday?", "en"),
+    ("I'd like someone senior to look at this decision", "en"),
+    ("quiero que un funcionario revise mi recurso, no un formulario", "es"),
+    ("je préfère téléphoner et avoir quelqu'un au bout du fil", "fr"),
+    ("gibt es eine Telefonnummer, unter der man einen Menschen erreicht?", "de"),
 ])
 def test_indirect_requests_for_a_person_fire(bot: Assistant, text: str, language: str) -> None:
     """Blind probes written by sessions that never saw the detector (stops 53 and 54): someone there who can help, a
@@ -120,6 +128,9 @@ def test_indirect_requests_for_a_person_fire(bot: Assistant, text: str, language
     ("¿están buscando personal? quiero postular", "es"),
     ("vous recrutez ? je voudrais postuler comme téléconseiller", "fr"),
     ("estou sendo atendida pela Ana no outro chat, só queria saber o prazo de entrega", "pt"),
+    ("je veux parler à personne, dites-moi juste le statut", "fr"),
+    ("c'est réglé, l'agent m'a rappelé ce matin", "fr"),
+    ("I need a person to sign for the delivery, can I name a neighbour?", "en"),
 ])
 def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(bot: Assistant, text: str,
                                                                                language: str) -> None:
