@@ -875,14 +875,14 @@ class _Turn:
             question = False
         self.memory = replace(m, gathered=gathered, skipped=tuple(skipped))
         if took and pending.by_phone and current.kind == "email" and not self.memory.asks.get(PHONE_INSTEAD) \
-                and not self._phone_to_call(self._known()):
+                and not self._phone_to_call(known := self._known()):
             # asked for a number to be called on, the visitor gave an email: kept, and the number asked once more (the
             # handoff went with the email only, and nobody could call back: trial 53)
             self.memory = replace(self.memory, asks={**self.memory.asks, PHONE_INSTEAD: 1})
             decision = Decision("gather", field=current.name, why="a call was asked for and an email given: the number "
                                 "is asked once more")
             return replace(self._reply(decision, phrase("gather_phone_after_email", self.lang)),
-                           contact_updates=self._contact_updates(self._gathered(self._known())))
+                           contact_updates=self._contact_updates(self._gathered(known)))
         put_another_way = a.repeated_question.fired or a.repeated_question.score >= ANOTHER_WAY
         if (pending.cause == "cannot_answer" and put_another_way and a.answer is not None and not took
                 and not declined and not (self.asked or self.topic or a.anger.fired or a.complaint.fired

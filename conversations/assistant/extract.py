@@ -28,17 +28,12 @@ def spaced_prefix(text: str, start: int) -> str:
     m = _SPACED_PREFIX.search(text[:start])
     return m.group(1) if m and m.group(1).casefold() not in _NOT_A_PREFIX else ""
 
-_NAME_INTRO = re.compile(
-    r"(?:my name is|my name's|i am|i'm|im|this is|call me|name:|"
-    r"me llamo|mi nombre es|soy|"
-    r"je m'appelle|je suis|mon nom est|"
-    r"ich bin|ich heisse|mein name ist|"
-    r"meu nome e|eu sou|me chamo|sou)\s+(.+)",
-    re.I,
-)
 # said unasked, only these introduce the visitor's own name ("I'm Spanish" is no name; "my name is Rosa" is)
-_NAME_STATED = re.compile(r"\b(?:my name is|my name's|me llamo|mi nombre es|je m'appelle|mon nom est|ich heisse"
-                          r"|mein name ist|meu nome e|me chamo)\s+(.+)", re.I)
+_STATES_A_NAME = (r"my name is|my name's|me llamo|mi nombre es|je m'appelle|mon nom est|ich heisse|mein name ist"
+                  r"|meu nome e|me chamo")
+_NAME_INTRO = re.compile(
+    rf"(?:{_STATES_A_NAME}|i am|i'm|im|this is|call me|name:|soy|je suis|ich bin|eu sou|sou)\s+(.+)", re.I)
+_NAME_STATED = re.compile(rf"\b(?:{_STATES_A_NAME})\s+(.+)", re.I)
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['.-][^\W\d_]+)*\.?$", re.UNICODE)
 # Words that follow "I'm" without being a name ("I'm fine", "I'm having trouble")
 _NOT_NAMES = frozenset(
