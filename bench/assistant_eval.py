@@ -364,13 +364,16 @@ def probe_eval(bot: Assistant, timings: list[float]) -> dict:
             "errors": [(r["lang"], r["human"], r["text"]) for r, p in zip(probe, pred) if p != r["human"]]}
 
 
+BLIND_PROBE_STOP = {"A": 53, "B": 53, "C": 54, "D": 54, "E": 55, "F": 55}
+
+
 def blind_eval(bot: Assistant, timings: list[float]) -> dict:
-    """The blind probes of stops 53 and 54 (checksets/README.md): 800 chat messages in five languages written by sessions
-    that never saw the detector; per probe and language."""
+    """The blind probes of stops 53 to 55 (checksets/README.md): 1,182 chat messages in five languages written by
+    sessions that never saw the detector; per probe and language."""
     rows = load(BLIND)
     pred = [timed(bot, r["text"], timings).human_request.fired for r in rows]
     out = {}
-    for probe in ("A", "B", "C", "D"):
+    for probe in "ABCDEF":
         for lang in ("all", "en", "es", "fr", "de", "pt"):
             pick = [i for i, r in enumerate(rows) if r["source"].startswith(f"blind probe {probe}")
                     and lang in ("all", r["lang"])]
@@ -702,7 +705,7 @@ def print_table(res: dict) -> None:
         rows.append((f"Human-request probe, 30 Nov ({pr['rows']} rows, written before its training rows)", _prf(pr), ""))
     if "human_request_blind" in res:
         for key, m in res["human_request_blind"].items():
-            label = f"Human-request blind probe {key[0]}, stop {53 if key[0] in 'AB' else 54} ({m['rows']} rows)" if key.endswith("all") \
+            label = f"Human-request blind probe {key[0]}, stop {BLIND_PROBE_STOP[key[0]]} ({m['rows']} rows)" if key.endswith("all") \
                 else f"  {key[2:]} ({m['rows']} rows)"
             rows.append((label, _prf(m), "R >= 0.90" if key.endswith("all") else ""))
     if "complaint_set" in res:

@@ -24,7 +24,7 @@ from .places import (ABROAD, ALL_PLACES, abroad, as_written, cities_as_countries
                      names_the_eu, part_of_a_member_state, places_named, with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
-from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences
+from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences, spelt_out, unshouted
 from .text import words as words_in
 from .things import asked_thing, asks_ways_of_paying, covered_by, names_a_way_of_paying
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
@@ -417,6 +417,7 @@ class Assistant:
             return self._analyze(text or "", history, language if language in LANGUAGES else "en")
 
     def _analyze(self, text: str, history: Sequence[Turn], language: str) -> Analysis:
+        said, text = text, unshouted(text)  # (the capitals are read as anger, below)
         prior = " ".join(t.text for t in history if t.sender == "visitor")[-300:]
         lang = detect_language(text, default=detect_language(prior, default=language) if prior else language)
         if prior and len(text.split()) <= 2:  # "ok", "yes", "merci": the conversation's language wins
@@ -426,6 +427,8 @@ class Assistant:
         if d.only_contact_details(text):  # "ana@example.com" read as Portuguese: the words around it decide
             rest = d.without_contact_details(text)
             lang = detect_language(f"{prior} {rest}") if prior else detect_language(rest, default="en")
+        if lang == "en":
+            text = spelt_out(text)  # "any real ppl working today or is it just u"
         # MiniLM, the costly pass, runs here; the rest of what the detectors read is computed on a
         # second thread meanwhile (encoder.in_background): the n-grams, and the multilingual encoder
         # on the message and what the human-request detector may read again (what a rule leaves,
@@ -438,7 +441,7 @@ class Assistant:
         human = _unless_for_someone_else(human, text, lang)
         details_only = d.only_contact_details(text)  # "it's claire@example.com": no mood to read in it
         complaint = d.detect_complaint(text, lang, self.models, q_lex) if not details_only else NO_SIGNAL
-        anger = d.detect_anger(d.without_contact_details(text))
+        anger = d.detect_anger(d.without_contact_details(said))
         repeated = d.detect_repeated(text, history)
         not_helpful = d.detect_not_helpful(text, history)
         smalltalk = d.detect_smalltalk(text)

@@ -9,7 +9,7 @@ import pytest
 from conversations.assistant import Assistant, KnowledgeIndex, Topic, Turn
 from conversations.assistant.extract import extract_field, validate_field
 from conversations.assistant.phrases import KEYS, phrase, waiting_time
-from conversations.assistant.text import detect_language
+from conversations.assistant.text import detect_language, spelt_out, unshouted
 
 CHECKSET = Path(__file__).resolve().parents[2] / "conversations/assistant/checksets/human_request_multilingual.jsonl"
 
@@ -141,6 +141,67 @@ def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(b
     assert not signal.fired, signal
 
 
+@pytest.mark.parametrize("text, language", [
+    # (a fifth and a sixth blind probe, stop 55)
+    ("I've been trying to reach someone in your billing team since Monday and nobody picks up", "en"),
+    ("llevo días intentando hablar con alguien de atención al cliente", "es"),
+    ("ça fait trois jours que j'essaie de joindre quelqu'un, sans réponse", "fr"),
+    ("ich versuche seit Wochen, jemanden bei Ihnen telefonisch zu erreichen", "de"),
+    ("estou há dias a tentar falar com alguém do apoio ao cliente", "pt"),
+    ("would it be possible to chat with one of your support staff about my invoice?", "en"),
+    ("I need to go over the contract terms with someone before I sign", "en"),
+    ("y a quelqu'un qui pourrait vérifier ma facture ?", "fr"),
+    ("ist da jemand, der mir bei der Rechnung helfen kann?", "de"),
+    ("prefiero resolverlo con gente de verdad", "es"),
+    ("this app clearly can't do it, so I'll need a person to sort out my refund", "en"),
+    ("o bot não entende nada, quero um humano", "pt"),
+    ("I HAVE ASKED THREE TIMES NOW, I WANT TO TALK TO A REAL HUMAN BEING", "en"),
+    ("ICH MÖCHTE SOFORT EINEN MENSCHEN SPRECHEN, DAS IST EINE FRECHHEIT", "de"),
+    ("u keep sending me links, i need to talk to sum1 asap", "en"),
+    ("mi madre quiere hablar con alguien sobre su receta", "es"),
+    ("ma femme voudrait parler à un conseiller au sujet du contrat", "fr"),
+    ("our whole shop is offline, I need a technician on this right now", "en"),
+    ("necesito que un técnico revise la instalación hoy", "es"),
+    ("un conseiller est-il disponible cet après-midi ?", "fr"),
+    ("Servus, i hätt gern an Berater wegen der Finanzierung", "de"),
+    ("vous avez un numéro pour joindre un expert en fiscalité ?", "fr"),
+    ("i'd like the manager to ring me: ich hätte gern, dass mich jemand zurückruft", "de"),
+])
+def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str) -> None:
+    """Requests missed on two more blind probes (stop 55), written here again in other words: a visitor who has tried for
+    days to reach someone, one of the staff, someone to go over it with, someone there who could check, real people,
+    a wish after the assistant's own failure or after a negation of something else, shouting, chat shorthand, someone
+    asking for a relative, a technician or an expert, someone available, a call asked for in German."""
+    signal = bot.analyze(text, language=language).human_request
+    assert signal.fired, signal
+
+
+@pytest.mark.parametrize("text, language", [
+    ("quick question before I pay: is this chat a real person or a bot?", "en"),
+    ("bin ich hier mit einem Menschen oder mit einem Computer verbunden?", "de"),
+    ("is this automated or is somebody reading it?", "en"),
+    ("c'est un robot ou une vraie personne derrière ?", "fr"),
+    ("ok, espero a que se conecte un asesor", "es"),
+    ("gut, dann warte ich, bis die Beraterin Zeit hat", "de"),
+    ("fico a aguardar que a atendente fique livre", "pt"),
+    ("the installers were fantastic yesterday, please pass that along to their boss", "en"),
+    ("ich brauche keinen Berater, sagen Sie mir nur, wie ich kündige", "de"),
+    ("can I switch my personal trainer to a morning slot?", "en"),
+    ("our estate agent says we need a survey, do you do those?", "en"),
+    ("can the courier call me when he's at the gate?", "en"),
+])
+def test_look_alikes_of_other_writers_are_no_request(bot: Assistant, text: str, language: str) -> None:
+    """False alarms on the same probes, in other words: which of the two the assistant is, anywhere in the question;
+    waiting until a person is free; praise passed on; a person declined with nobody named after; a personal
+    trainer; an agent of another trade; a courier who will call."""
+    signal = bot.analyze(text, language=language).human_request
+    assert not signal.fired, signal
+
+
+def test_please_pass_this_to_a_human_still_asks(bot: Assistant) -> None:
+    """Only praise is passed on: "pass this to a human" hands the conversation over."""
+    assert bot.analyze("Please pass this to a human, you keep misunderstanding me").human_request.fired
+
 @pytest.mark.parametrize("text, language, asks", [
     ("is there nobody who can sort this out??", "en", True),
     ("isn't there a real person I could write to?", "en", True),
@@ -211,6 +272,18 @@ def test_anger_in_five_languages(bot: Assistant, text: str) -> None:
 def test_calm_message_is_not_frustrated(bot: Assistant) -> None:
     a = bot.analyze("Hi, could you tell me how long shipping to Canada takes?")
     assert not a.frustration.fired and not a.anger.fired
+
+
+def test_shouting_is_read_in_lower_case_and_still_counts_as_anger(bot: Assistant) -> None:
+    """The models read a shouted message as typed text; the capitals still say the visitor is angry."""
+    assert unshouted("WHERE IS MY ORDER? I PAID TWO WEEKS AGO") == "Where is my order? I paid two weeks ago"
+    assert unshouted("Where is my ORDER ORD-1234?") == "Where is my ORDER ORD-1234?"  # (a few capitals: left alone)
+    assert bot.analyze("WHERE IS MY ORDER??? I PAID TWO WEEKS AGO").anger.fired
+
+
+def test_english_chat_shorthand_is_spelt_out_but_capitals_are_left() -> None:
+    assert spelt_out("r u a bot? pls get me sum1") == "are you a bot? please get me someone"
+    assert spelt_out("Section R of form U.S. 12, email u@example.com") == "Section R of form U.S. 12, email u@example.com"
 
 
 def test_not_angry_is_not_anger(bot: Assistant) -> None:
