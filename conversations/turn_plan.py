@@ -1247,6 +1247,10 @@ def handoff_summary(memory: TurnMemory, fields: tuple[FieldSpec, ...], *, latest
     lines: list[str] = []
     if memory.problem and not memory.problem_answered:
         lines.append(f"Problem: “{clip(memory.problem, 240)}”")
+    elif memory.problem and "?" not in memory.problem and not _OPENS_A_QUESTION.match(normalize(memory.problem)):
+        # a problem told, not a question asked, stays the problem once answered: "my jacket zipper broke" got the
+        # warranty article, then "I want to talk to a human", and the agent read "Problem: not described yet" (trial 55)
+        lines.append(f"Problem: “{clip(memory.problem, 240)}” (the AI answered it: see below)")
     else:
         lines.append(NOT_DESCRIBED)
     latest = latest.strip()

@@ -548,7 +548,8 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
     if problem := selectors.flow_problem(run):  # what the visitor wanted, in their words (re-trial of 3 Dec)
         lines.insert(0, problem)
     if gathered:
-        lines.append("Collected: " + "; ".join(f"{k}: {v}" for k, v in gathered.items()) + ".")
+        lines.append("Collected: " + "; ".join(f"{k}: {v}" + (" (not found)" if _not_found(k, found) else "")
+                                               for k, v in gathered.items()) + ".")
     if found:
         lines.append("The flow found: " + "; ".join(f"{k}: {v}" for k, v in found.items()) + ".")
     if state.last_message:
@@ -567,6 +568,14 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
         priority_reasons=reasons, gathered=gathered, language=effect.language or conversation.language or "en",
         notice=effect.notice)
     conversation_services.handoff_request(conversation=conversation, request=request)
+
+
+def _not_found(variable: str, found: dict[str, str]) -> bool:
+    """The flow found that what the visitor gave does not exist: `order_number` given, `order_found` false. The
+    summary read "Collected: order_number: ORD-12e45" as if it were a real order, with "order_found: false" lines
+    below it (trial 55)."""
+    stem = variable.removesuffix("_number").removesuffix("_id").removesuffix("_code")
+    return any(name.startswith(stem) and name.endswith("_found") and value == "false" for name, value in found.items())
 
 
 def _started_reading(run: FlowRun, conversation: Conversation):

@@ -537,6 +537,19 @@ def test_the_reported_conversation_with_the_real_assistant(bot):
     assert "Problem: not described yet" in plan.handoff.summary
 
 
+def test_a_problem_told_and_answered_is_still_the_problem_the_agent_reads(bot):
+    """Trial 55: "my jacket zipper broke" got the warranty article, then "I want to talk to a human"; the agent read
+    "Problem: not described yet" above "AI tried: answered “my jacket zipper broke”". A question answered is still no
+    problem (test_the_reported_conversation_with_the_real_assistant)."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert "30 days" in reply(chat.say("The shoes I got are unworn but too small, I want an exchange"))
+    chat.say("I want to talk to a human")
+    plan = chat.say("I'd rather not")
+    assert plan.handoff is not None
+    assert plan.handoff.summary.startswith("Problem: “The shoes I got are unworn but too small, I want an exchange” (the AI "
+                                           "answered it"), plan.handoff.summary
+
+
 @pytest.mark.parametrize("text", ["Necesito hablar con una persona, mi chaqueta llegó rota",
                                   "I want to talk to a person because my order arrived damaged",
                                   "Je veux parler à un conseiller. Mon colis est arrivé abîmé.",
