@@ -127,7 +127,9 @@ def decide(level: HandoffLevel | str, s: TurnSignals) -> Decision:
     if s.asked_if_bot and not (s.asked_for_human or s.frustrated or s.restricted_topic):
         return Decision("offer_human", why="a bot question gets an honest answer and the offer of a person, not a handoff")
 
-    if s.declined_offer and not (s.asked_for_human or s.frustrated or s.restricted_topic):
+    if s.declined_offer and not (s.asked_for_human or s.frustrated or s.restricted_topic or s.kb_can_answer):
+        # (with a question the articles answer, that answer: "no thanks, how long does shipping to France take?" got
+        # "No problem. What else can I help you with?": trial 55)
         return Decision("small_talk", why="the visitor said no to the offer of a person: the AI stays with them")
 
     if s.smalltalk and not (s.asked_for_human or s.frustrated or s.restricted_topic):

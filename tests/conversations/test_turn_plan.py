@@ -790,6 +790,17 @@ def test_no_to_the_offer_of_a_person_keeps_the_assistant_and_starts_no_handoff(b
     assert "2 to 4 working days" in reply(plan), "the assistant goes on answering"
 
 
+@pytest.mark.parametrize("no", ["no thanks, how long does shipping take?", "no, gracias. ¿Cuánto tarda el envío a Portugal?"])
+def test_no_to_the_offer_with_a_question_gets_the_answer(bot, no):
+    """Trial 55: "no thanks, how long does shipping to France take?" after the offer got "No problem. What else can I
+    help you with?", the question unanswered."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say("are you a bot?").memory.offered_human
+    plan = chat.say(no)
+    assert plan.handoff is None and plan.memory.pending is None, "declined: nobody is brought in"
+    assert "working days" in reply(plan) or "días laborables" in reply(plan), reply(plan)
+
+
 @pytest.mark.parametrize("first, ack, says", [
     ("How long does shipping take?", "ok", "All right."), ("How long does shipping take?", "yes", "All right."),
     ("How long does shipping take?", "no", "All right."), ("¿Cuánto tarda el envío a Portugal?", "vale", "De acuerdo."),
