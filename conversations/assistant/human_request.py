@@ -134,6 +134,14 @@ _OTHER_SENSES = re.compile(
     # (not a travel or insurance agent: at a travel agency or an insurer they are the staff asked for)
     r"|\b(?:estate|real\s+estate|letting|user|secret|free|sports)\s+agents?\b"
     r"|\bagentes?\s+(?:inmobiliari[oa]s?|imobiliari[oa]s?|de\s+(?:aduanas?|bolsa))\b|\bagents?\s+immobiliers?\b|\bimmobilienmakler\w*"
+    # (a seventh blind probe, stop 55) a person added to a membership, a contract: "need to add another person to our
+    # coworking membership", "je voudrais ajouter une personne à mon contrat habitation"
+    r"|\badd\w*\s+(?:another|a|an\s+extra|a\s+second|one\s+more|a\s+new)\s+(?:person|people)\s+to\s+(?:my|our|the)\s+(?!chat|conversation)\w+"
+    r"|\bajout\w*\s+(?:une|une\s+autre|une\s+deuxieme)\s+personne\s+(?:a|sur|dans)\s+(?:mon|ma|notre|mes|le|la)\s+(?!chat|conversation|discussion)\w+"
+    r"|\b(?:anadir|agregar|incluir)\s+(?:a\s+)?(?:otra|una)\s+persona\s+(?:a|en)\s+(?:mi|nuestra|nuestro|la|el)\s+(?!chat|conversacion)\w+"
+    r"|\b(?:adicionar|incluir)\s+(?:outra|uma)\s+pessoa\s+(?:ao|a|na|no)\s+(?!chat|conversa)\w+"
+    r"|\bhab\w*\s+(?:\S+\s+){0,3}?mit\s+(?:\S+\s+){0,2}?(?:mitarbeiter\w*|berater\w*|kundenberater\w*|jemand\w*)\s+(?:telefoniert|gesprochen"
+    r"|gechattet|geschrieben)\b"
     # (a fifth blind probe, stop 55) "can i change my personal trainer", "changer de coach perso"
     r"|\bpersonal\s+(?:trainer\w*|coach\w*|shopper\w*)|\bcoach\s+perso\w*|\b(?:entrenador|entrenadora)\s+personal\b"
     r"|\b(?:treinador|treinadora|personal)\s+(?:pessoal|trainer)\b"
@@ -269,7 +277,7 @@ def asks_human_or_bot(clause: str) -> bool:
 # A message that is only a name for a person, maybe with "please" ("agent", "representative
 # please", "operador", "Mensch bitte", "live agent"): what visitors type to get past a bot. One
 # word gives the classifier too little to be sure of; as a whole message it means one thing.
-_COURTESY = (r"please|pls|plz|now|asap|thanks|a|an|the|live|real|human|talk\s+to|speak\s+to|por\s+favor|porfa|ya|un|una"
+_COURTESY = (r"please|pls|plz|now|asap|urgent|urgente|urgently|dringend|thanks|a|an|the|live|real|human|talk\s+to|speak\s+to|por\s+favor|porfa|ya|un|una"
              r"|s'il\s+vous\s+plait|svp|stp|merci|bitte|sofort|einen?|agora|um|uma|obrigad[oa]|danke|gracias|thank\s+you|thx|ty"
              # what makes the person a real one: "echter Mensch bitte", "un vrai humain", "humano de verdad"
              r"|echte[rnms]?|vrai|vraie|reel|reelle|de\s+verdad|de\s+verdade|verdadeir[oa]|real(?:es)?|en\s+vivo|ao\s+vivo")
@@ -282,10 +290,42 @@ _ESCALATE = r"escalat(?:e|ion)(?:\s+(?:this|it|me|my\s+(?:case|issue|ticket)))?"
 _IN_A_WORD = re.compile(rf"^\W*(?:(?:{_COURTESY})\W+)*(?:{_PERSON_NOUN}|{_ESCALATE})(?:\W+(?:{_COURTESY}))*\W*$")
 
 
+# The names _IN_A_WORD knows, for a typo in one ("un agemte porfa", "un conseiler svp urgent": a blind probe, stop 55)
+_NOUNS_IN_A_WORD = ("agent", "agente", "representative", "representante", "operator", "operador", "operateur", "supervisor",
+                    "manager", "human", "humano", "humain", "person", "persona", "personne", "pessoa", "asesor", "conseiller",
+                    "conseillere", "mitarbeiter", "berater", "kundendienst", "atendente", "consultor", "someone", "somebody")
+
+
+def _one_typo_away(word: str) -> str | None:
+    """The name of a person `word` is one typing slip from (a letter wrong, missing, extra or two swapped), if any;
+    words of five letters or more only."""
+    if len(word) < 5:
+        return None
+    for noun in _NOUNS_IN_A_WORD:
+        if abs(len(noun) - len(word)) > 1 or noun == word:
+            continue
+        if len(noun) == len(word):
+            diff = [i for i, (a, b) in enumerate(zip(noun, word)) if a != b]
+            if len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and noun[diff[0]] == word[diff[1]]
+                                  and noun[diff[1]] == word[diff[0]]):
+                return noun
+        else:
+            short, long_ = sorted((noun, word), key=len)
+            if any(long_[:i] + long_[i + 1:] == short for i in range(len(long_))):
+                return noun
+    return None
+
+
+def _with_typos_mended(part: str) -> str:
+    return re.sub(r"[a-z]+", lambda m: _one_typo_away(m.group(0)) or m.group(0), part)
+
+
 def asks_in_a_word(text: str) -> bool:
     """The whole message, or one of its sentences, names a person to be handed to ("agent",
-    "operador por favor", "I've asked three times. Human. Now.")."""
-    return any(len(part) <= 60 and _IN_A_WORD.match(fold_in_place(part)) for part in [text, *sentences(text)])
+    "operador por favor", "I've asked three times. Human. Now."), maybe with a typing slip in the name."""
+    return any(len(part) <= 60 and (_IN_A_WORD.match(folded := fold_in_place(part))
+                                    or _IN_A_WORD.match(_with_typos_mended(folded)))
+               for part in [text, *sentences(text)])
 
 
 # "Is anyone there?", "Is a real person reading this?", "¿Hay alguien ahí?", "Ist da jemand?": asking
@@ -386,9 +426,23 @@ def _in_a_clause_without_negation(pattern: re.Pattern, kept: str) -> bool:
     for the assistant's own failing ("the bot can't help, i need a person")."""
     for clause in _CLAUSE_SPLIT.split(fold_in_place(kept)):
         clause = clause.strip()
-        if (m := pattern.search(clause)) and not _NEGATION_WORD.search(_THE_BOT_FAILS.sub(" ", clause[:m.end()])):
+        if (m := pattern.search(clause)) and not _negated_before(clause, m):
             return True
     return False
+
+
+# A new wish of the visitor's own after the negation: "i dont want a link i want a REAL PERSON" (a seventh blind probe)
+_NEW_WISH = re.compile(r"\b(?:i|je|j'|ich|yo|eu)\s+(?:\S+\s+)?(?:want|need|veux|voudrais|will|mochte|brauche|quiero|necesito|quero|preciso)\b")
+
+
+def _negated_before(clause: str, m: re.Match) -> bool:
+    """A negation before or in the match `m` of the clause governs it (not the assistant's failing, nor one that a new
+    wish follows)."""
+    negations = list(_NEGATION_WORD.finditer(_THE_BOT_FAILS.sub(lambda f: " " * len(f.group(0)), clause[:m.end()])))
+    if not negations:
+        return False
+    last = negations[-1]
+    return last.start() >= m.start() or not _NEW_WISH.search(clause[last.end():m.start()])
 
 
 # Someone else, someone to talk to, a department, "manual" service: said to a bot, each asks for a person.
@@ -557,6 +611,23 @@ _ELSEWHERE = re.compile(
     # possible to talk to one of the course advisers"
     rf"|\b(?:want|need|like|rather|let\s+me|can\s+i|could\s+i|may\s+i|possible\s+to)\s+(?:\S+\s+){{0,2}}?(?:speak|talk|chat)\s+"
     rf"(?:to|with)\s+one\s+of\s+(?:your|the|you)\s+(?:\w+\s+)?(?:{_STAFF}|guys|team)\b"
+    # (a seventh blind probe, stop 55) one of your pharmacists, instructors...: "id like to talk to one of your pharmacists"
+    r"|\b(?:want|like|need|rather|can\s+i|could\s+i|may\s+i|possible\s+to)\s+(?:\S+\s+){0,2}?(?:speak|talk|chat)\s+(?:to|with)\s+"
+    r"one\s+of\s+(?:your|the)\s+(?:\w+\s+)?\w+s\b"
+    # ... the person who helped before: "could I speak to Marta who helped me last week", "est-ce que je peux avoir Camille
+    # qui m'a aidé", "sería posible que me atendiera Lucía, la chica que me ayudó"
+    r"|\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:\w+\s+){1,2}(?:who|that)\s+(?:\S+\s+)?(?:helped|assisted|served|dealt\s+with|handled)\s+(?:me|us)\b"
+    r"|\b(?:avoir|parler\s+(?:a|avec))\s+(?:\w+\s+){1,2}qui\s+(?:m'a|nous\s+a)\s+(?:aide|aidee|conseille|conseillee|servi|pris\s+en\s+charge)\b"
+    r"|\bque\s+me\s+(?:atiend\w+|ayud\w+)\s+(?:\S+\s+){0,3}?(?:el|la)?\s*(?:\w+\s+)?que\s+me\s+(?:ayudo|atendio)\b"
+    r"|\bque\s+me\s+atendiera\w*\b|\bsich\s+(?:\S+\s+){0,4}?bei\s+(?:mir|uns)\s+(?:meldet|melden|meldete)\b"
+    # ... a number to speak to someone on: "is there a number I can ring to speak to my instructor directly?"
+    r"|\b(?:number|line|hotline)\b[^?.!]{0,30}?\b(?:speak|talk)\s+(?:to|with)\s+(?:my|the|your|a|an|someone)\b"
+    # ... calling or a phone appointment: "je peux vous appeler ?", "un rendez-vous téléphonique avec le photographe"
+    r"|\b(?:can|could|may)\s+i\s+(?:call|ring|phone)\s+(?:you|your\s+\w+)\b|\b(?:je\s+(?:peux|pourrais)|puis-je)\s+vous\s+(?:appeler|telephoner)\b"
+    r"|\b(?:puedo|podria)\s+llamar(?:les|los|os|le)\b|\bkann\s+ich\s+(?:sie|euch)\s+anrufen\b|\bposso\s+(?:ligar\s+(?:para\s+)?(?:voces|vcs)|ligar-vos)\b"
+    r"|\brendez-vous\s+(?:telephonique\s+)?avec\b|\bcita\s+(?:telefonica\s+)?con\s+(?:el|la|un|una)\b|\btelefontermin\s+mit\b"
+    r"|\b(?:je\s+|j'?)\s*(?:prefere|prefererais)\s+(?:\S+\s+){0,2}?(?:parler|echanger|discuter)\s+(?:a|avec)\s+(?:quelqu'un|qqn|qq'un"
+    r"|une\s+personne|un\s+(?:conseiller|humain|agent))\b"
     # ... someone to go over it with: "need to go over my tax return with someone", "quiero revisarlo con alguien",
     # "je voudrais voir ça avec quelqu'un", "queria ver isso com alguém"
     r"|\b(?:need|want|like|rather|have)\s+to\s+(?:go\s+(?:over|through)|discuss|talk\s+(?:through|over)|run\s+through)\s+"
@@ -594,7 +665,7 @@ _CALL_ME = re.compile(
     r"\b(?:can|could|would|will|please|pls|want|need|like|may)\s+"
     # (not someone who comes to the visitor: "can the driver call me when he's outside?", probe F)
     r"(?!(?:the|your|my|a)\s+(?:driver|courier|rider|delivery\s+\w+|doctor|vet|landlord|neighbou?r|nurse|plumber|installer)\b)"
-    r"(?:\S+\s+){0,4}?(?:call|ring|phone)\s+me\b"
+    r"(?:\S+\s+){0,6}?(?:call|ring|phone)\s+me\b"
     # "Could I get a phone call from your team?" was asked for an email (trial of 4 Dec)
     r"|\b(?:like|want|need|request|get|arrange|book|schedule|have|receive)\s+(?:a\s+)?(?:phone\s+|quick\s+)?"
     r"(?:call\s*back|callback|call\s+from|call(?=\s*(?:please|pls)?\s*[?.!]*$))\b|\bgive\s+me\s+a\s+(?:call|ring)\b"
@@ -732,8 +803,11 @@ _WISH_BEFORE = re.compile(r"(?:\b(?:i|ich|je|yo|eu)\s+)?\b(?:brauch\w*|will|moch
 
 
 def _wish_after_another_verb(gap: str) -> bool:
+    """ "não entende nada quero um humano"; and a wish with its own object then a new one: "i dont want a link i want a
+    real person" (a seventh blind probe, stop 55)."""
     words = gap.split()
-    return any(k >= 2 and word in _WISH and words[k - 1] not in _BEFORE_A_WISH for k, word in enumerate(words))
+    return any(k >= 2 and word in _WISH and (words[k - 1] not in _BEFORE_A_WISH or words[0] in _WISH)
+               for k, word in enumerate(words))
 
 
 def _declining_spans(clause: str, lang: str) -> list[tuple[int, int]]:
