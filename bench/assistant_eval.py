@@ -55,6 +55,7 @@ CHECKSET = ROOT / "conversations" / "assistant" / "checksets" / "human_request_m
 PROBE = ROOT / "conversations" / "assistant" / "checksets" / "human_request_probe.jsonl"
 BLIND = ROOT / "conversations" / "assistant" / "checksets" / "human_request_blind.jsonl"
 COMPLAINT_SET = ROOT / "conversations" / "assistant" / "checksets" / "complaint_frustration.jsonl"
+COMPLAINT_BLIND = ROOT / "conversations" / "assistant" / "checksets" / "complaint_blind.jsonl"
 KB_DEMO_QUESTIONS = ROOT / "conversations" / "assistant" / "checksets" / "kb_passages_demo.jsonl"
 KB_LANGUAGES = ROOT / "conversations" / "assistant" / "checksets" / "kb_questions_multilingual.jsonl"
 KB_FRESH = ROOT / "conversations" / "assistant" / "checksets" / "kb_phone_operator.json"
@@ -364,16 +365,16 @@ def probe_eval(bot: Assistant, timings: list[float]) -> dict:
             "errors": [(r["lang"], r["human"], r["text"]) for r, p in zip(probe, pred) if p != r["human"]]}
 
 
-BLIND_PROBE_STOP = {"A": 53, "B": 53, "C": 54, "D": 54, "E": 55, "F": 55}
+BLIND_PROBE_STOP = {"A": 53, "B": 53, "C": 54, "D": 54, "E": 55, "F": 55, "G": 55}
 
 
 def blind_eval(bot: Assistant, timings: list[float]) -> dict:
-    """The blind probes of stops 53 to 55 (checksets/README.md): 1,182 chat messages in five languages written by
+    """The blind probes of stops 53 to 55 (checksets/README.md): 1,373 chat messages in five languages written by
     sessions that never saw the detector; per probe and language."""
     rows = load(BLIND)
     pred = [timed(bot, r["text"], timings).human_request.fired for r in rows]
     out = {}
-    for probe in "ABCDEF":
+    for probe in "ABCDEFG":
         for lang in ("all", "en", "es", "fr", "de", "pt"):
             pick = [i for i, r in enumerate(rows) if r["source"].startswith(f"blind probe {probe}")
                     and lang in ("all", r["lang"])]
@@ -386,7 +387,23 @@ def complaint_eval(bot: Assistant, timings: list[float]) -> dict:
     pred = [timed(bot, r["text"], timings).frustration.fired for r in comp]
     return {**prf([r["complaint"] for r in comp], pred), "rows": len(comp),
             "by_kind": {k: round(sum(p for r, p in zip(comp, pred) if r["kind"] == k)
-                                 / max(1, sum(r["kind"] == k for r in comp)), 4) for k in ("plain", "insult", "sarcasm")}}
+                                 / max(1, sum(r["kind"] == k for r in comp)), 4) for k in ("plain", "insult", "sarcasm")},
+            "blind": complaint_blind_eval(bot)}
+
+
+def complaint_blind_eval(bot: Assistant) -> dict:
+    """The blind probes of dissatisfaction of stop 55 (checksets/README.md), per probe: 1 and 2 were used to write
+    rules, 3 is held out. Read in their writers' language, and not timed (the latency's sample stays as it was)."""
+    rows = load(COMPLAINT_BLIND)
+    pred = [bot.analyze(r["text"], language=r["lang"]).frustration.fired for r in rows]
+    out = {}
+    for probe in ("1", "2", "3"):
+        pick = [i for i, r in enumerate(rows) if r["source"].startswith(f"blind dissatisfaction probe {probe}")]
+        kinds = sorted({rows[i]["kind"] for i in pick if rows[i]["complaint"]})
+        out[probe] = {**prf([rows[i]["complaint"] for i in pick], [pred[i] for i in pick]), "rows": len(pick),
+                      "recall_by_kind": {k: round(sum(pred[i] for i in pick if rows[i]["kind"] == k)
+                                                  / max(1, sum(rows[i]["kind"] == k for i in pick)), 4) for k in kinds}}
+    return out
 
 
 def kb_languages_eval(models, timings: list[float]) -> dict:
@@ -713,6 +730,12 @@ def print_table(res: dict) -> None:
         rows.append((f"Complaint/frustration set ({cs['rows']} rows)", _prf(cs), TARGETS["complaint_set"]))
         rows.append(("  recall by kind (plain / insult / sarcasm)",
                      " / ".join(f"{cs['by_kind'][k]:.2f}" for k in ("plain", "insult", "sarcasm")), ""))
+        for probe, m in cs.get("blind", {}).items():
+            used = "held out" if probe == "3" else "rules written from it"
+            rows.append((f"Dissatisfaction blind probe {probe}, stop 55 ({m['rows']} rows, {used})", _prf(m),
+                         TARGETS["complaint_set"]))
+            rows.append(("  recall by kind (" + " / ".join(m["recall_by_kind"]) + ")",
+                         " / ".join(f"{v:.2f}" for v in m["recall_by_kind"].values()), ""))
     for name, kb in res.get("kb_faq", {}).items():
         label = "articles only" if name == "articles_only" else f"+ {kb['example_questions']} train questions"
         if name == "all_development_questions":

@@ -463,10 +463,16 @@ class Assistant:
         # dissatisfied, 0.66, and got an apology: trial 51)
         plain_question = d.asks_about_warranty(text) or asked_thing(text, lang)[1] in ("sell", "pay") \
             or asks_ways_of_paying(text) or _asks_a_figure(text)
-        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb, plain_question=plain_question) \
-            if smalltalk != "bot_question" and not asks_if_someone_is_there(text) and not details_only else NO_SIGNAL
+        # (the complaints procedure asked about is a plain question the classifiers are sure of: "what's your complaints
+        # procedure? I need it for a form" read 0.64-0.99, Bitext's complaints ask for it)
+        dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb, plain_question=plain_question,
+                                                praised=d.praises_only(said)) \
+            if smalltalk != "bot_question" and not asks_if_someone_is_there(text) and not details_only \
+            and not d.asks_about_complaints_process(text) else NO_SIGNAL
         if not dissatisfied.fired and d.marks_sarcasm(text):
             dissatisfied = Signal(1.0, True, "sarcasm")
+        if not dissatisfied.fired and smalltalk != "bot_question" and (said_so := d.dissatisfied_in_words(said)):
+            dissatisfied = Signal(1.0, True, f"dissatisfied in words: {said_so[:60]!r}")
         if dissatisfied.fired and (d.asks_to_send_back_what_does_not_fit(text) or d.asks_about_warranty(text)):
             # "Quero devolver umas botas, são pequenas demais" read as dissatisfied (0.64), "Quelle est la garantie sur
             # les tentes ?" with a voter sure of it, and got "Sorry that this is frustrating" (trials of 4 Dec): what
