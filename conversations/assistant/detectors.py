@@ -920,8 +920,8 @@ _PRAISE_FIRST = re.compile(r"^\W*(?:wow|oh|great|brilliant|fantastic|amazing|per
 
 
 # ... nor thanks for a harm: "Please thank the agent for losing my parcel"
-_HARM = re.compile(r"\b(?:los(?:e|ing|t)|broke|broken|break\w*|damag\w*|ruin\w*|cancel\w*|wrong|late|never|missing|overcharg\w*"
-                   r"|charg(?:ed|ing)\s+(?:me\s+)?twice|perd\w*|romp\w*|roto|rota|dan\w*|estrope\w*|cancel\w*|equivocad\w*|tarde|nunca"
+_HARM = re.compile(r"\b(?:los(?:e|ing|t)|broke|broken|break(?:s|ing)?|damag\w*|ruin\w*|cancel\w*|wrong|late|never|missing|overcharg\w*"
+                   r"|charg(?:ed|ing)\s+(?:me\s+)?twice|perd\w*|romp\w*|roto|rota|danad\w*|dano|estrope\w*|equivocad\w*|tarde|nunca"
                    r"|perdu\w*|cass\w*|abim\w*|annul\w*|jamais|retard\w*|verlor\w*|kaputt\w*|beschadig\w*|storniert|falsch\w*|nie|verspat\w*"
                    r"|perdid\w*|perdeu|quebr\w*|estrag\w*|atras\w*)\b")
 

@@ -287,6 +287,7 @@ def test_dissatisfaction_in_plain_words_is_frustration(bot: Assistant, text: str
     ("Thanks so much, the movers were brilliant and not a single scratch!", "en"),
     ("muchas gracias, todo perfecto y sin un rasguño", "es"),
     ("obrigado, chegou tudo certinho, recomendo", "pt"),
+    ("Vielen Dank, alles hat perfekt geklappt, danke an das ganze Team!", "de"),
     ("what's your complaints procedure? it's for a school project", "en"),
     ("my wife is furious about the delay, what are our options?", "en"),
 ])
