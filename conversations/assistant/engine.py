@@ -24,7 +24,8 @@ from .places import (ABROAD, ALL_PLACES, abroad, as_written, cities_as_countries
                      names_the_eu, part_of_a_member_state, places_named, with_full_names)
 from .models import DetectorModels, detector_models, intent_proba
 from .phrases import phrase
-from .text import LANGUAGES, detect_language, normalize, sentence_cased, sentences, spelt_out, unshouted
+from .text import (LANGUAGES, detect_language, normalize, sentence_cased, sentences, spelt_out, unshouted,
+                   with_damage_named)
 from .text import words as words_in
 from .things import asked_thing, asks_ways_of_paying, covered_by, names_a_way_of_paying
 from .types import NO_SIGNAL, Analysis, KBAnswer, Passage, Signal, Topic, TopicMatch, Turn
@@ -507,6 +508,8 @@ class Assistant:
             if lang == "en" and self.encoder is not None:  # "a refnud for my boots": the knowledge base's "refund"
                 kb_text = self.knowledge.corrected(kb_text, self.encoder.tokenizer.vocab)
             kb_text = with_full_names(kb_text)  # "how long to the US?" got the EU's times; articles write it out
+            if lang == "en":
+                kb_text = with_damage_named(kb_text)  # "my tent pole snapped": the articles say "broken"
             kb_text = self._cities_as_countries(kb_text, lang)
             if kb_text != text and self.encoder is not None:
                 kb_emb = self.encoder.encode_one(kb_text)
