@@ -843,6 +843,13 @@ def test_a_visitor_in_another_language_is_quoted_from_the_articles_translation(q
     assert a.answer.text.startswith(a.answer.passage[:40]) and a.answer.text.endswith(a.answer.url)
 
 
+def test_how_long_in_spanish_is_not_how_much() -> None:
+    """Trial 55: "no me pases con nadie, solo dime cuánto tarda el envío" got the shipping cost: the glossary read
+    "cuánto" as "how much" and "tarda" as "take"; "cuánto tarda" is how long."""
+    a = demo_shop().analyze("no me pases con nadie, solo dime cuánto tarda el envío", language="es")
+    assert a.answer is not None and "working days" in a.answer.passage, a.answer
+
+
 @pytest.mark.parametrize("lang, question, article, passage", [
     # sure as written, wrongly: "Plazos de envío" is the shipping article's Spanish title, and "Paket … angekommen"
     # was enough for the multilingual reading to pick the late parcels
