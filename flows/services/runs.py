@@ -543,7 +543,8 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
     # what the visitor gave is "gathered"; what the flow found out itself (a webhook's `order_found`) is only told
     given = FlowGraph.from_document(run.version.graph or {}).visitor_variables
     gathered = {k: as_text(v) for k, v in state.variables.items() if k in given}
-    found = {k: as_text(v) for k, v in state.variables.items() if k not in given}
+    # (not the flow's own counters: "lookup_tries: 1" beside the order not found read as a finding: trial 55)
+    found = {k: as_text(v) for k, v in state.variables.items() if k not in given and not _COUNTER.search(k)}
     lines = [f"Flow “{run.flow.name}” handed off: {effect.reason}."]
     if problem := selectors.flow_problem(run):  # what the visitor wanted, in their words (re-trial of 3 Dec)
         lines.insert(0, problem)
@@ -568,6 +569,9 @@ def _handoff(run: FlowRun, conversation: Conversation, effect: RequestHandoff, s
         priority_reasons=reasons, gathered=gathered, language=effect.language or conversation.language or "en",
         notice=effect.notice)
     conversation_services.handoff_request(conversation=conversation, request=request)
+
+
+_COUNTER = re.compile(r"(?:^|_)(?:tries|attempts|retries|count|counter|loops?)$")
 
 
 def _not_found(variable: str, found: dict[str, str]) -> bool:

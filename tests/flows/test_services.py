@@ -388,6 +388,7 @@ def test_a_flows_handoff_gathers_what_the_visitor_gave_not_what_a_webhook_found(
 
     monkeypatch.setattr(tasks.call_webhook_task, "delay", lambda *args: None)
     make_flow([("ask", "collect_input", {"variable": "order", "question": "Order?"}),
+               ("count", "action", {"count": ["lookup_tries"]}),
                ("hook", "webhook", {"url": "https://hooks.example.org/orders", "secret": "s",
                                     "map": {"order_found": "found"}}),
                HANDOFF])
@@ -403,6 +404,7 @@ def test_a_flows_handoff_gathers_what_the_visitor_gave_not_what_a_webhook_found(
     # (what was given and not found says so where it is listed: trial 55)
     assert "Collected: order: NW-1 (not found)." in handoff.summary
     assert "The flow found: order_found: false." in handoff.summary
+    assert "lookup_tries" not in handoff.summary, "the flow's own counter is no finding (trial 55)"
     # what the visitor wanted opens it (re-trial of 3 Dec: only the flow's own words)
     assert handoff.summary.startswith("Problem: “billing” (started the flow"), handoff.summary
 
