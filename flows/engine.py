@@ -798,7 +798,9 @@ def _resume_ai_action(run: _Run, node: Node, config: AIActionConfig, result: Eff
 
 
 def _enter_handoff(run: _Run, node: Node, config: HandoffConfig) -> None:
-    reason = config.reason or f"Requested by flow {run.flow_name}".rstrip()
+    # (placeholders filled as in the flow's messages: agents read "Warranty claim for order {{order}}": trial 55)
+    reason = render(config.reason, run.variables, run.contact()) if config.reason else \
+        f"Requested by flow {run.flow_name}".rstrip()
     run.emit(RequestHandoff(config.target_kind, config.target_name, reason, language=run.inbound.language))
     whom = f"{config.target_kind} {config.target_name}" if config.target_kind else "the workspace's default target"
     run.finish("handed_off", f"handed off to {whom}")

@@ -455,6 +455,14 @@ def test_handoff_without_reason_names_the_flow() -> None:
     )
 
 
+def test_handoff_reason_fills_its_placeholders() -> None:
+    """Trial 55: agents read "Warranty claim for order {{order}}" with the order collected."""
+    graph = flow(("h", "handoff", {"target": {"kind": "team", "name": "Billing"},
+                                   "reason": "Warranty claim for order {{order}}"}))
+    step = advance(graph, RunState(variables={"order": "NW-10001"}), Inbound(), flow_name="Billing")
+    assert step.effects[0] == RequestHandoff("team", "Billing", "Warranty claim for order NW-10001")
+
+
 def test_resolve_ends_the_run_with_csat_settings() -> None:
     graph = flow(
         (
