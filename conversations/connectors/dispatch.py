@@ -72,6 +72,8 @@ def _deliver_one(message_id: int, *, last_attempt: bool, together: bool = False)
     try:
         provider_id = email.send(message, also=also) if also else sender(message)
     except DeliveryRefused as exc:
+        # (said in the log too: an SMS setup without its account id failed every send with nothing in the log: trial 55)
+        logger.warning("Delivery of message %s refused: %s", message.pk, exc)
         delivery.delivery_record(message_id=message.pk, status=delivery.FAILED, error=str(exc))
         return delivery.FAILED
     except ProviderUnavailable as exc:

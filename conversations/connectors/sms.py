@@ -117,8 +117,8 @@ def send_text(contact, body: str) -> str:
         raise DeliveryRefused("The contact has no phone number.")
     if (contact.attributes or {}).get(OPTED_OUT):
         raise DeliveryRefused("The number opted out (STOP).")
-    if not twilio_client.configured():
-        raise DeliveryRefused("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER).")
+    if missing := twilio_client.missing_settings():  # (only what is missing: the auth token set, it was named anyway)
+        raise DeliveryRefused(f"Twilio is not configured: {', '.join(missing)} not set.")
     try:
         sent = twilio_client.client().messages.create(to=contact.phone, from_=settings.TWILIO_FROM_NUMBER, body=body)
     except TwilioRestException as exc:

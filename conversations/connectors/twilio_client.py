@@ -31,7 +31,12 @@ class BaseUrlHttpClient(TwilioHttpClient):
 
 
 def configured() -> bool:
-    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM_NUMBER)
+    return not missing_settings()
+
+
+def missing_settings() -> list[str]:
+    """The settings an outgoing text needs that are not set."""
+    return [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER") if not getattr(settings, name)]
 
 
 def client() -> Client:

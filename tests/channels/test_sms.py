@@ -55,6 +55,23 @@ def test_a_text_opens_a_conversation_and_the_reply_goes_out_through_twilio(
     assert twilio_api.requests[-1]["form"]["Body"] == "See our article “Returns”: https://help.example.com/help/1/7/"
 
 
+def test_a_setup_without_its_account_id_says_which_setting_is_missing(
+        workspace, client, no_tasks, twilio_api, deliveries, settings, caplog, django_capture_on_commit_callbacks):
+    """Trial 55: with only the auth token set, every text failed with "Twilio is not configured (TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)" (naming the token that was set) and nothing in the log."""
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_FROM_NUMBER = "", ""
+    with django_capture_on_commit_callbacks(execute=True):
+        post_sms(client, "Where is my parcel?", sid="SM9")
+    conversation = Message.objects.get(external_id="sms:SM9").conversation
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.ai_reply(conversation=conversation, body="It left the warehouse today.")
+    assert run_deliveries(deliveries) == ["failed"] and twilio_api.requests == []
+    answer.refresh_from_db()
+    error = answer.metadata["delivery"]["error"]
+    assert "TWILIO_ACCOUNT_SID" in error and "TWILIO_FROM_NUMBER" in error and "TWILIO_AUTH_TOKEN" not in error
+    assert any("refused" in r.getMessage() and "TWILIO_ACCOUNT_SID" in r.getMessage() for r in caplog.records)
+
+
 def test_one_conversation_per_number_while_it_is_open(workspace, client, no_tasks):
     post_sms(client, "Hello", sid="SM1")
     post_sms(client, "Anyone there?", sid="SM2")
