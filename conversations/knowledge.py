@@ -142,8 +142,14 @@ def warm_assistants() -> int:
 
 
 def _topics_for(policy: HandoffPolicy) -> list[assistant.Topic]:
+    """The restricted topics as the assistant matches them: the first whose keyword a message has wins, so the topics
+    routed somewhere come before those left to the workspace's routing ("Legal threats" to the Legal team added beside
+    the seeded "Legal" with no target, both listing "sue": "I'm going to sue you" went to the refunds agents: trial
+    55); otherwise in the admin's order."""
+    topics = sorted(policy.restricted_topics.select_related("target_user", "target_team", "target_specialty"),
+                    key=lambda t: t.target_object is None)
     return [assistant.Topic(name=t.name, keywords=tuple(t.keywords or ()), examples=tuple(t.examples or ()))
-            for t in policy.restricted_topics.all()]
+            for t in topics]
 
 
 def assistant_for(*, workspace: Workspace, policy: HandoffPolicy) -> assistant.Assistant:

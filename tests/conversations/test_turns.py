@@ -271,6 +271,20 @@ def test_restricted_topic_goes_to_its_own_target(shop, conversation):
     assert handoff.priority in ("high", "urgent") and "restricted topic" in handoff.priority_reasons
 
 
+def test_of_two_topics_sharing_a_keyword_the_one_routed_somewhere_wins(shop, conversation):
+    """Trial 55: an admin added "Legal threats" (to the Legal team) beside a "Legal" topic with no target, both listing
+    "sue"; "I'm going to sue you" matched the first and went to the workspace's default routing."""
+    workspace, policy, _ = shop
+    legal = factories.TeamFactory(workspace=workspace, name="Legal")
+    factories.AgentFactory(workspace=workspace, teams=[legal])
+    factories.RestrictedTopicFactory(policy=policy, name="Legal", keywords=["sue", "lawyer"], position=0)
+    factories.RestrictedTopicFactory(policy=policy, name="Legal threats", keywords=["sue", "lawsuit"], position=1,
+                                     target_kind="team", target_team=legal)
+    say(conversation, "I'm going to sue you")
+    handoff = handoff_of(conversation)
+    assert (handoff.trigger, handoff.target_kind, handoff.target_team) == ("restricted_topic", "team", legal)
+
+
 def test_frustration_under_balanced_offers_a_human_once(conversation):
     say(conversation, "This is ridiculous, third time I've asked and nothing works!!!")
     first = last_reply(conversation)
