@@ -31,6 +31,28 @@ def test_not_ready_without_a_live_worker(db, caplog):
     assert "Not ready: worker not_ready" in caplog.text
 
 
+def test_a_redis_that_does_not_answer_is_reported_down_at_once(db, worker_heartbeat, monkeypatch):
+    """Trial 55: with Redis stopped (SIGSTOP), /healthz answered only when Redis came back, 12 s later."""
+    import threading
+
+    from helpdesk import health
+
+    released, answered = threading.Event(), []
+
+    def redis_stopped() -> None:
+        released.wait(60)
+        answered.append(True)
+
+    monkeypatch.setitem(health.CHECKS, "channel_layer", redis_stopped)
+    monkeypatch.setattr(health, "CHECK_SECONDS", 0.3)
+    try:
+        response = APIClient().get("/healthz")
+        assert answered == [], "the probe answered while Redis still had not"
+    finally:
+        released.set()
+    assert response.status_code == 503 and response.json()["channel_layer"] == "down"
+
+
 def test_not_ready_until_every_workspace_has_a_current_index(workspace, worker_heartbeat, no_tasks):
     client = APIClient()
     assert client.get("/healthz/ready").json()["assistant"] == "not_ready"
