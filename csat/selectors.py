@@ -114,6 +114,12 @@ def survey_awaiting_answer(*, conversation_ids: list[int]) -> Survey | None:
             .order_by("-sent_at").first())
 
 
+def survey_answered_since(*, conversation_ids: list[int], since) -> bool:
+    """A survey among these conversations was answered after `since` (a second "2" after "1" rates nothing new)."""
+    return Survey.objects.filter(conversation_id__in=conversation_ids, status=Survey.Status.ANSWERED,
+                                 answered_at__gte=since).exists()
+
+
 def conversation_csat(*, conversation: Conversation) -> dict[str, Any] | None:
     """The latest survey of a conversation for its header: status, rating, comment; None when none."""
     survey = (Survey.objects.filter(conversation=conversation).exclude(status=Survey.Status.CANCELLED)

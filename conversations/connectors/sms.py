@@ -7,9 +7,11 @@ After a survey, a reply of 1, 2 or 3 is the rating.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -68,6 +70,9 @@ def twiml(text: str = "") -> HttpResponse:
     return HttpResponse(str(response), content_type="text/xml")
 
 
+RATED_AGAIN_WITHIN = timedelta(hours=1)
+
+
 @twilio_client.twilio_hook
 def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
     phone, body, sid = (request.POST.get(k, "").strip() for k in ("From", "Body", "MessageSid"))
@@ -95,6 +100,11 @@ def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
                 csat_services.survey_answer(token=survey.token, rating=RATING_REPLIES[keyword])
             except DomainError:
                 pass  # answered meanwhile: the thanks is still right
+            return twiml(phrase("sms_rating_thanks", language or "en"))
+        if csat_selectors.survey_answered_since(conversation_ids=selectors.recent_conversation_ids(
+                contact=contact, channel=Conversation.Channel.SMS), since=timezone.now() - RATED_AGAIN_WITHIN):
+            # a second number after the rating is the rating again, not a new conversation: "2" after "1" opened one,
+            # in English, and was handed off as a question the AI could not answer (trial 55)
             return twiml(phrase("sms_rating_thanks", language or "en"))
     if not body:
         return hook_error(400, "malformed", "The message has no text.")

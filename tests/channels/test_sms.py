@@ -195,9 +195,12 @@ def test_the_survey_is_answered_by_replying_1_2_or_3(workspace, client, no_tasks
     survey.refresh_from_db()
     assert (survey.status, survey.rating) == ("answered", "positive")
     assert Conversation.objects.count() == 1, "the rating opens nothing"
-    post_sms(client, "3", sid="SM10")  # once only
+    again = post_sms(client, "3", sid="SM10")  # once only
     survey.refresh_from_db()
     assert survey.rating == "positive"
+    # (trial 55: a second number opened a new conversation, handed off as a question the AI could not answer)
+    assert "Thanks for your rating" in again.content.decode()
+    assert Conversation.objects.count() == 1, "a second rating opens nothing either"
 
 
 def test_twilio_down_is_retried_and_a_refusal_fails_at_once(workspace, client, no_tasks, twilio_api, deliveries,
