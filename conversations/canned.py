@@ -32,6 +32,7 @@ def without_empty(text: str) -> str:
     """`text` whose placeholders with no value were filled with EMPTY, with them and the spacing around them gone
     (also for a flow's messages: flows.nodes.render)."""
     text = re.sub(rf"[ \t]*[(\[<]{EMPTY}[)\]>]", "", text)  # "Hi {{contact.name}} ({{contact.email}})": no "()"
+    text = re.sub(rf",[ \t]*{EMPTY}(?=[.!?;:])", "", text)  # "…a 2-year warranty, {{contact.name}}." (trial 55: ",.")
     text = re.sub(rf"[ \t]*{EMPTY}(?=[,.!?;:])", "", text)  # "Hi {{contact.name}}, I'm Ana" -> "Hi, I'm Ana"
     return re.sub(rf"[ \t]*{EMPTY}", "", text)
 

@@ -15,6 +15,9 @@ def test_an_empty_value_takes_its_fallback_or_nothing():
     assert render("Hi {{contact.email}}, I'm {{agent.name}}.", VALUES) == "Hi, I'm Ana."
     assert render("Write to {{contact.email}} today", VALUES) == "Write to today"
     assert render("Hi {{contact.name|there}}", VALUES) == "Hi Vera"
+    # the comma that led to the name goes with it (trial 55: "Our products carry a 2-year warranty,.")
+    assert render("Our products carry a 2-year warranty, {{contact.email}}.", VALUES) == \
+        "Our products carry a 2-year warranty."
 
 
 def test_unknown_or_malformed_placeholders_stay_as_written():
