@@ -271,22 +271,43 @@ def validate_document(document: Any) -> dict:
     serializer = DocumentSerializer(data=document)
     unknown = _unknown_fields(DocumentSerializer(), document)
     if not serializer.is_valid() or unknown:
-        raise WorkspaceDocumentError({**unknown, **(error_paths(serializer.errors) if serializer.errors else {})})
+        errors = {**unknown, **(error_paths(serializer.errors) if serializer.errors else {})}
+        # the references too, as far as the document can be read: an invalid delay named first, and a topic's unknown
+        # team only once it was fixed (trial 55)
+        references: dict[str, str] = {}
+        try:
+            _reference_errors(document, references)
+        except (KeyError, TypeError, AttributeError, ValueError):
+            pass  # a section too malformed to follow: its own errors are above
+        within = tuple(errors)  # (not again inside a part already wrong: "agents[0].teams" a string, read letter by letter)
+        raise WorkspaceDocumentError({**{path: message for path, message in references.items()
+                                         if not any(path == bad or path.startswith((f"{bad}.", f"{bad}["))
+                                                    for bad in within)}, **errors})
     doc = serializer.validated_data
     errors: dict[str, str] = {}
-    _duplicates(doc["agents"], "username", "agents", errors)
-    _duplicates(doc["teams"], "name", "teams", errors)
-    _duplicates(doc["specialties"], "name", "specialties", errors)
-    _duplicates(doc["knowledge_base"], "title", "knowledge_base", errors)
-    team_names = {t["name"] for t in doc["teams"]}
-    specialty_names = {s["name"] for s in doc["specialties"]}
-    usernames = {a["username"] for a in doc["agents"]}
+    _reference_errors(doc, errors)
+    if errors:
+        raise WorkspaceDocumentError(errors)
+    return doc
+
+
+def _reference_errors(doc: dict, errors: dict[str, str]) -> None:
+    """Into `errors`: duplicates and names the document does not define (teams, specialties, agents, flows' targets)."""
+    # (read with defaults: an invalid document's sections are read as written, without the serializer's)
+    agents, teams, specialties = doc.get("agents", []), doc.get("teams", []), doc.get("specialties", [])
+    _duplicates(agents, "username", "agents", errors)
+    _duplicates(teams, "name", "teams", errors)
+    _duplicates(specialties, "name", "specialties", errors)
+    _duplicates(doc.get("knowledge_base", []), "title", "knowledge_base", errors)
+    team_names = {t["name"] for t in teams}
+    specialty_names = {s["name"] for s in specialties}
+    usernames = {a["username"] for a in agents}
     agents_by_specialty: dict[str, int] = {}
-    for i, agent in enumerate(doc["agents"]):
-        for j, team in enumerate(agent["teams"]):
+    for i, agent in enumerate(agents):
+        for j, team in enumerate(agent.get("teams", [])):
             if team not in team_names:
                 errors[f"agents[{i}].teams[{j}]"] = f"No team named {team!r} in the document."
-        for j, specialty in enumerate(agent["specialties"]):
+        for j, specialty in enumerate(agent.get("specialties", [])):
             if specialty not in specialty_names:
                 errors[f"agents[{i}].specialties[{j}]"] = f"No specialty named {specialty!r} in the document."
             agents_by_specialty[specialty] = agents_by_specialty.get(specialty, 0) + 1
@@ -307,10 +328,7 @@ def validate_document(document: Any) -> dict:
         check_target(topic.get("target"), f"policy.restricted_topics[{i}].target")
     _duplicates(policy.get("gather", []), "name", "policy.gather", errors)
     _duplicates(policy.get("restricted_topics", []), "name", "policy.restricted_topics", errors)
-    errors.update(_validate_flows(doc["flows"], usernames, team_names, specialty_names))
-    if errors:
-        raise WorkspaceDocumentError(errors)
-    return doc
+    errors.update(_validate_flows(doc.get("flows", []), usernames, team_names, specialty_names))
 
 
 def _validate_flows(flows: list[dict], usernames: set[str], teams: set[str], specialties: set[str]) -> dict[str, str]:

@@ -96,6 +96,17 @@ def test_an_invalid_document_changes_nothing_and_names_the_path(workspace, demo_
     assert workspace_export(workspace=workspace) == before
 
 
+def test_an_invalid_document_names_its_wrong_references_in_the_same_answer(workspace, demo_doc, no_tasks):
+    """Trial 55: an invalid CSAT delay was named first, and a topic's unknown team only after the delay was fixed."""
+    demo_doc["policy"].setdefault("csat", {})["delay_seconds"] = -5
+    demo_doc["policy"]["restricted_topics"][2].update(target={"kind": "team", "name": "Nope"})
+    demo_doc["agents"][1]["teams"].append("Ghosts")
+    with pytest.raises(WorkspaceDocumentError) as error:
+        workspace_import(document=demo_doc, workspace=workspace)
+    assert {"policy.csat.delay_seconds", "policy.restricted_topics[2].target", "agents[1].teams[1]"} <= set(
+        error.value.errors), error.value.errors
+
+
 def test_a_removed_agents_open_conversations_go_back_to_the_queue(workspace, demo_doc, no_tasks):
     """They stayed assigned to someone who could no longer log in, and nobody was prompted (trial of 1 Dec)."""
     from conversations import services
