@@ -42,6 +42,21 @@ def sentence_parts(text: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
+def voter_features(models, texts: list[str]):
+    """(multilingual embeddings, MiniLM + n-grams) of `texts`: what the two human-request voters read."""
+    use = get_multilingual_encoder().encode(texts)
+    lex = sparse.hstack([sparse.csr_matrix(get_encoder().encode(texts)), models.lexical.transform(texts)]).tocsr()
+    return use, lex
+
+
+def with_voters_refitted(shipped, use, lex, y, sample_weight=None):
+    """The shipped models with both human-request voters refitted on these rows (as models.py fits them)."""
+    models = copy.copy(shipped)
+    models.human_ml = LogisticRegression(max_iter=5000, C=m.HUMAN_C).fit(use, y, sample_weight=sample_weight)
+    models.human_lex = LogisticRegression(max_iter=5000, C=m.HUMAN_LEX_C).fit(lex, y, sample_weight=sample_weight)
+    return models
+
+
 def stratified_folds(rows: list[dict]) -> np.ndarray:
     """Each row's fold, stratified by (label, language)."""
     strata = [f"{r['human_request']}/{r['lang']}" for r in rows]
@@ -65,15 +80,11 @@ def main() -> int:
     fold = stratified_folds(ext)
     texts = [t for t, _ in fixed] + [r["text"] for r in ext]
     y = np.array([label for _, label in fixed] + [r["human_request"] for r in ext])
-    use = get_multilingual_encoder().encode(texts)
-    lex = sparse.hstack([sparse.csr_matrix(get_encoder().encode(texts)), shipped.lexical.transform(texts)]).tocsr()
+    use, lex = voter_features(shipped, texts)
     scores = np.zeros(len(ext))
     for k in range(FOLDS):
         fit = np.r_[np.arange(len(fixed)), len(fixed) + np.flatnonzero(fold != k)]
-        models = copy.copy(shipped)
-        models.human_ml = LogisticRegression(max_iter=5000, C=m.HUMAN_C).fit(use[fit], y[fit])
-        models.human_lex = LogisticRegression(max_iter=5000, C=m.HUMAN_LEX_C).fit(lex[fit], y[fit])
-        bot = Assistant(KnowledgeIndex(), models=models)
+        bot = Assistant(KnowledgeIndex(), models=with_voters_refitted(shipped, use[fit], lex[fit], y[fit]))
         for i in np.flatnonzero(fold == k):
             scores[i] = bot.analyze(ext[i]["text"]).human_request.score
     gold = [r["human_request"] for r in ext]

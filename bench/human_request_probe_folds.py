@@ -13,42 +13,27 @@ voters.
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.assistant_eval import BLIND, CHECKSET, EXTERNAL, PROBE, load, prf  # noqa: E402
+from bench.human_request_folds import voter_features, with_voters_refitted  # noqa: E402
 from bench.report import write_json  # noqa: E402
 from conversations.assistant import Assistant, KnowledgeIndex  # noqa: E402
 from conversations.assistant import models as m  # noqa: E402
-from conversations.assistant.encoder import get_encoder, get_multilingual_encoder  # noqa: E402
-
-
-def features(models, texts: list[str]):
-    """(multilingual embeddings, MiniLM + n-grams) of `texts`, as the two voters read them."""
-    use = get_multilingual_encoder().encode(texts)
-    lex = sparse.hstack([sparse.csr_matrix(get_encoder().encode(texts)), models.lexical.transform(texts)]).tocsr()
-    return use, lex
 
 
 def refitted(shipped, fixed, probe, pick: np.ndarray, weight: float):
     """The shipped models with both voters refitted on their training rows and the probe rows `pick`."""
     (use_f, lex_f, y_f), (use_p, lex_p, y_p) = fixed, probe
-    weights = np.r_[np.ones(len(y_f)), np.full(len(pick), weight)]
-    y = np.r_[y_f, y_p[pick]]
-    models = copy.copy(shipped)
-    models.human_ml = LogisticRegression(max_iter=5000, C=m.HUMAN_C).fit(
-        np.vstack([use_f, use_p[pick]]), y, sample_weight=weights)
-    models.human_lex = LogisticRegression(max_iter=5000, C=m.HUMAN_LEX_C).fit(
-        sparse.vstack([lex_f, lex_p[pick]]).tocsr(), y, sample_weight=weights)
-    return models
+    return with_voters_refitted(shipped, np.vstack([use_f, use_p[pick]]), sparse.vstack([lex_f, lex_p[pick]]).tocsr(),
+                                np.r_[y_f, y_p[pick]], sample_weight=np.r_[np.ones(len(y_f)), np.full(len(pick), weight)])
 
 
 def read(models, rows: list[dict]) -> dict:
@@ -64,9 +49,9 @@ def main() -> int:
     args = ap.parse_args()
     shipped = m.detector_models()
     rows = m.human_request_rows(m.load_training_rows())
-    fixed = (*features(shipped, [t for t, _ in rows]), np.array([label for _, label in rows]))
+    fixed = (*voter_features(shipped, [t for t, _ in rows]), np.array([label for _, label in rows]))
     blind = load(BLIND)
-    probe = (*features(shipped, [r["text"] for r in blind]), np.array([r["human"] for r in blind]))
+    probe = (*voter_features(shipped, [r["text"] for r in blind]), np.array([r["human"] for r in blind]))
     probe_of = np.array([r["source"].removeprefix("blind probe ")[:1] for r in blind])
     res: dict = {"weight": args.weight, "training_rows": len(rows), "held_out_probe": {}, "other_sets": {}}
     print(f"{'probe left out':<16}{'voters':<22}{'P':>7}{'R':>7}{'fp':>5}{'fn':>5}")

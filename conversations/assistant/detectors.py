@@ -905,17 +905,19 @@ _SHOUTED_NOW = re.compile(r"\b(?:NOW|TODAY|IMMEDIATELY|YA|AHORA|HOY|MAINTENANT|I
 
 # Thanks and praise with nothing against them ("the team on Saturday were brilliant, not a single scratch, thank you!!",
 # "mudança perfeita, nem um arranhão"): the classifiers read the damage words (0.53-0.83 on a blind probe of stop 55);
-# like a plain question, such a message is dissatisfied only when a voter is sure (sarcasm praises too)
+# like a plain question, such a message is dissatisfied only when a voter is sure (sarcasm praises too). (Not
+# human_request's praise words, which make "please pass that on" a compliment: those count "great", "kind", "helpful",
+# which "great, another delay" and "not helpful at all" use.)
 _PRAISE = re.compile(r"\b(?:thanks?|thank\s+you|grateful|brilliant|excellent|amazing|wonderful|fantastic|perfect|recommend\w*|lovely"
                      r"|gracias|agradec\w*|cracks?|buenisim[oa]|estupend[oa]|perfect[oa]|recomiend\w*|merci|remercie\w*|parfait\w*"
-                     r"|formidable|danke|dankesch[oö]n|hervorragend|wunderbar|perfekt|empfehle\w*|obrigad[oa]|agradec\w*|perfeit[oa]"
+                     r"|formidable|danke|dankesch[oö]n|hervorragend|wunderbar|perfekt|empfehle\w*|obrigad[oa]|perfeit[oa]"
                      r"|recomendo|otim[oa]|bem\s+haja)\b")
 _TURNS = re.compile(r"\b(?:but|however|although|though|pero|aunque|sin\s+embargo|mais|cependant|pourtant|aber|jedoch|allerdings|mas|porem"
                     r"|contudo|only|just\s+that|solo\s+que|sauf\s+que|nur)\b|\?")
 
 
 # ... not a praise word thrown before the news, the shape of sarcasm: "Fantastic, charged twice for one jacket"
-_PRAISE_FIRST = re.compile(r"^\W*(?:wow|oh|great|brilliant|fantastic|amazing|perfect|super|lovely|genial|perfecto|genial|parfait|super"
+_PRAISE_FIRST = re.compile(r"^\W*(?:wow|oh|great|brilliant|fantastic|amazing|perfect|super|lovely|genial|perfecto|parfait"
                            r"|toll|prima|perfekt|otimo|perfeito|fantastico)\s*[,!.]+\s+(?!(?:thanks|thank|gracias|merci|danke|obrigad))")
 
 

@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz.distance import OSA
+
 from .text import normalize, sentences
 
 
@@ -297,23 +299,11 @@ _NOUNS_IN_A_WORD = ("agent", "agente", "representative", "representante", "opera
 
 
 def _one_typo_away(word: str) -> str | None:
-    """The name of a person `word` is one typing slip from (a letter wrong, missing, extra or two swapped), if any;
-    words of five letters or more only."""
+    """The name of a person `word` is one typing slip from (a letter wrong, missing, extra or two swapped: optimal
+    string alignment distance 1), if any; words of five letters or more only."""
     if len(word) < 5:
         return None
-    for noun in _NOUNS_IN_A_WORD:
-        if abs(len(noun) - len(word)) > 1 or noun == word:
-            continue
-        if len(noun) == len(word):
-            diff = [i for i, (a, b) in enumerate(zip(noun, word)) if a != b]
-            if len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and noun[diff[0]] == word[diff[1]]
-                                  and noun[diff[1]] == word[diff[0]]):
-                return noun
-        else:
-            short, long_ = sorted((noun, word), key=len)
-            if any(long_[:i] + long_[i + 1:] == short for i in range(len(long_))):
-                return noun
-    return None
+    return next((noun for noun in _NOUNS_IN_A_WORD if OSA.distance(noun, word, score_cutoff=1) == 1), None)
 
 
 def _with_typos_mended(part: str) -> str:
@@ -432,7 +422,9 @@ def _in_a_clause_without_negation(pattern: re.Pattern, kept: str) -> bool:
 
 
 # A new wish of the visitor's own after the negation: "i dont want a link i want a REAL PERSON" (a seventh blind probe)
-_NEW_WISH = re.compile(r"\b(?:i|je|j'|ich|yo|eu)\s+(?:\S+\s+)?(?:want|need|veux|voudrais|will|mochte|brauche|quiero|necesito|quero|preciso)\b")
+# The verbs of a wish the negation rules read (normalized, first person)
+_WISHING = "want|need|veux|voudrais|will|mochte|brauche|quiero|necesito|quero|preciso"
+_NEW_WISH = re.compile(rf"\b(?:i|je|j'|ich|yo|eu)\s+(?:\S+\s+)?(?:{_WISHING})\b")
 
 
 def _negated_before(clause: str, m: re.Match) -> bool:
@@ -794,12 +786,11 @@ def fold_in_place(text: str) -> str:
 
 # (a fifth blind probe, stop 55) a wish after another verb ends what a negation governs: in "vc não entende nada 🤦 quero
 # um humano" the "não" is about understanding and "quero um humano" asks (not "I don't think I want an agent").
-_WISH = frozenset("want need quero quiero necesito preciso veux voudrais will mochte brauche queria quisiera".split())
+_WISH = frozenset([*_WISHING.split("|"), "queria", "quisiera"])
 _BEFORE_A_WISH = frozenset("i je j' ich yo eu really even just realmente wirklich vraiment to do".split())
 # ... and a wish before the negation is the decline's: "ich brauch keinen mitarbeiter" (the rest, "ich brauch", read
 # as a need, 0.52), "je veux pas de conseiller"
-_WISH_BEFORE = re.compile(r"(?:\b(?:i|ich|je|yo|eu)\s+)?\b(?:brauch\w*|will|mochte|need|want|veux|voudrais|quiero|necesito|quero"
-                          r"|preciso)\s*$")
+_WISH_BEFORE = re.compile(rf"(?:\b(?:i|ich|je|yo|eu)\s+)?\b(?:brauch\w*|{_WISHING})\s*$")  # (spoken "ich brauch")
 
 
 def _wish_after_another_verb(gap: str) -> bool:

@@ -93,16 +93,15 @@ def sms_hook(request: HttpRequest, workspace) -> HttpResponse:
     if keyword in HELP_WORDS:
         return twiml(phrase("sms_help", language or "en", name=workspace.name))
     if keyword in RATING_REPLIES and contact is not None:
-        survey = csat_selectors.survey_awaiting_answer(conversation_ids=selectors.recent_conversation_ids(
-            contact=contact, channel=Conversation.Channel.SMS))
+        recent = selectors.recent_conversation_ids(contact=contact, channel=Conversation.Channel.SMS)
+        survey = csat_selectors.survey_awaiting_answer(conversation_ids=recent)
         if survey is not None:
             try:
                 csat_services.survey_answer(token=survey.token, rating=RATING_REPLIES[keyword])
             except DomainError:
                 pass  # answered meanwhile: the thanks is still right
             return twiml(phrase("sms_rating_thanks", language or "en"))
-        if csat_selectors.survey_answered_since(conversation_ids=selectors.recent_conversation_ids(
-                contact=contact, channel=Conversation.Channel.SMS), since=timezone.now() - RATED_AGAIN_WITHIN):
+        if csat_selectors.survey_answered_since(conversation_ids=recent, since=timezone.now() - RATED_AGAIN_WITHIN):
             # a second number after the rating is the rating again, not a new conversation: "2" after "1" opened one,
             # in English, and was handed off as a question the AI could not answer (trial 55)
             return twiml(phrase("sms_rating_thanks", language or "en"))
