@@ -112,10 +112,13 @@ def test_visitor_ai_agent_and_back(live_stack, new_context):
     expect(agent.locator("[data-testid=handoff-gathered]")).to_contain_text("rosa@example.org")
     expect(agent.locator("[data-testid=handoff-summary]")).not_to_be_empty()
 
-    # 4. The AI stays quiet while a human owns the conversation.
+    # 4. The AI stays quiet while a human owns the conversation; "anyone there?" gets a word that someone
+    # has it (a system line, not an AI answer), and the agent sees the visitor's message live.
     ai_count = widget_messages(visitor, "ai").count()
     send_as_visitor(visitor, "Hello? Anyone there?")
-    expect(agent.locator("[data-testid=inbox-message]").last).to_contain_text("Anyone there?")
+    visitor_lines = agent.locator("[data-testid=inbox-message][data-sender-type=visitor]")
+    expect(visitor_lines.last).to_contain_text("Anyone there?")
+    expect(widget_messages(visitor, "system").last).to_contain_text("has your conversation", timeout=15_000)
 
     # 5. The agent replies: the visitor sees it at once, and the handoff is acknowledged.
     agent.locator("[data-testid=reply-input]").fill("Hi Rosa, Ana here. Let me look into it.")
