@@ -16,8 +16,6 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.retry import Retry
 
 from conversations import payloads
 
@@ -216,7 +214,6 @@ def _send_all(events: list[tuple[list[str], dict]]) -> None:
             f"{event.get('type')} to {', '.join(groups)}" for groups, event in events))
 
 
-PUBLISH_TIMEOUT_SECONDS = 5.0
 _redis_lock = threading.Lock()
 _redis_clients: dict[str, redis.Redis] = {}
 
@@ -242,7 +239,6 @@ def _redis() -> redis.Redis:
     if client is None:
         with _redis_lock:
             client = _redis_clients.setdefault(address, redis.Redis.from_url(
-                address, socket_timeout=PUBLISH_TIMEOUT_SECONDS, socket_connect_timeout=PUBLISH_TIMEOUT_SECONDS,
-                # a few quick tries: the first after a restart only finds its pooled connection dead
-                retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.5), retries=3)))
+                address, socket_timeout=settings.REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=settings.REDIS_TIMEOUT_SECONDS, retry=settings.REDIS_RETRY))
     return client

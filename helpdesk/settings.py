@@ -11,9 +11,12 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+import redis.exceptions
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from kombu import Queue
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 
 from helpdesk import embedded_paths, site_paths
 
@@ -158,9 +161,21 @@ REDIS_URL: str = env("REDIS_URL", default="") or embedded_paths.redis_url()
 # Keeps the cache and channel keys of parallel test runs apart on one Redis.
 REDIS_KEY_PREFIX: str = env("HELPDESK_CHANNEL_PREFIX", default="helpdesk")
 
+# A Redis that accepts connections but never answers (stopped, swapping, a network black hole) must
+# not hold a visitor's request forever: every command we send synchronously (counting limits, live
+# updates, queueing a turn) gives up after this long. Nothing is lost: the message is already saved,
+# a limit that cannot count lets it through, and the turn sweep queues a turn whose task never left.
+REDIS_TIMEOUT_SECONDS: float = env.float("HELPDESK_REDIS_TIMEOUT", default=2.0)
+# Retried quickly, and only when the connection broke (the first command after a Redis restart finds
+# its pooled connection dead); a command that timed out is not sent again into a Redis that hangs.
+REDIS_RETRY = Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.5), retries=3,
+                    supported_errors=(redis.exceptions.ConnectionError,))
+
 # Shared by every Daphne process: throttling counts and cached data agree across them.
 CACHES = {"default": {"BACKEND": "helpdesk.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL,
-                      "KEY_PREFIX": REDIS_KEY_PREFIX}}
+                      "KEY_PREFIX": REDIS_KEY_PREFIX,
+                      "OPTIONS": {"socket_timeout": REDIS_TIMEOUT_SECONDS,
+                                  "socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "retry": REDIS_RETRY}}}
 
 CHANNEL_LAYERS = {
     "default": {
@@ -178,7 +193,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                                   "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
+# One quick second try (a connection a Redis restart broke); a broker that does not answer is left to
+# the turn sweep rather than retried while the visitor waits.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # Long jobs (knowledge reindex, flow webhooks, Slack thread copies: they wait on someone else's server) go to their
 # own queue, served by their own worker (`-Q <queue>.long`, as the launcher starts it), so they
 # never hold a child that a visitor's turn is waiting for. A worker started without -Q serves both.

@@ -788,6 +788,7 @@ def filler_only(text: str) -> bool:
     return 1 <= len(tokens) <= 3 and all(t in _FILLER_WORDS for t in tokens)
 
 
+DISSATISFIED_FIRE = FIRE  # the voters' mean from which a message reads as dissatisfied (detect_dissatisfaction)
 SURE_VOTE = 0.9  # a voter this sure makes a plain question dissatisfied (detect_dissatisfaction)
 
 # Sarcasm the classifiers miss: an eye roll, "thanks for nothing" ("Wow, thanks, super helpful 🙄" was told "I couldn't
@@ -966,7 +967,7 @@ def detect_dissatisfaction(models: DetectorModels, ml_emb=None, x=None, emb=None
     if not votes:
         return Signal(0.0, False, "")
     p = sum(votes) / len(votes)
-    fired = p >= FIRE and (not plain_question or max(votes) >= SURE_VOTE) and (not praised or p >= SURE_VOTE)
+    fired = p >= DISSATISFIED_FIRE and (not plain_question or max(votes) >= SURE_VOTE) and (not praised or p >= SURE_VOTE)
     return Signal(round(p, 4), fired, f"dissatisfied wording (classifiers {p:.2f})" if fired else "")
 
 

@@ -143,6 +143,13 @@ class Stack:
         self._stop("redis", signal.SIGKILL)
         self.redis_socket.unlink(missing_ok=True)
 
+    def freeze_redis(self) -> None:
+        """SIGSTOP: Redis still accepts connections but never answers (a hung host, a full disk, a long fork)."""
+        os.killpg(self.procs["redis"].pid, signal.SIGSTOP)
+
+    def thaw_redis(self) -> None:
+        os.killpg(self.procs["redis"].pid, signal.SIGCONT)
+
     def start_web(self) -> None:
         self._start("daphne", [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port),
                                "helpdesk.asgi:application"])

@@ -184,6 +184,27 @@ def test_a_message_sent_while_redis_is_down_is_answered_once_redis_is_back(make_
     assert Message.objects.filter(conversation_id=visitor.conversation_id, sender_type="visitor").count() == 1
 
 
+def test_a_message_sent_while_redis_hangs_is_stored_at_once_and_answered_when_it_wakes(make_stack):
+    """A Redis that accepts connections and never answers must not hold the visitor's request (and a
+    Daphne worker thread) forever: the limit is let through, the live update and the task are given up
+    after a short timeout, and the sweep queues the stored message once Redis answers again."""
+    stack = make_stack()
+    workspace = shop()
+    stack.start_worker("worker")
+    visitor = stack.widget(workspace.slug)
+
+    stack.freeze_redis()
+    try:
+        response = visitor.send(QUESTION)  # bounded by the client's 30 s: a hang fails the test
+    finally:
+        stack.thaw_redis()
+    assert response.status_code == 201, response.text
+    message_id = int(response.json()["id"])
+    wait_for(lambda: settled(message_id), timeout=90 + LEASE_SECONDS, what="the stored message to get its turn")
+    time.sleep(3 * SWEEP_SECONDS)
+    assert len(outcomes_for(message_id)) == 1
+
+
 def test_a_message_stored_while_the_broker_is_down_is_swept_without_any_retry(make_stack):
     stack = make_stack()
     workspace = shop()
