@@ -273,7 +273,9 @@ def handoffs_to_reroute(*, limit: int = 200) -> list[Handoff]:
 
     A hint for the sweep, read without locks: `handoff_reroute` re-checks each under its locks.
     """
-    pending = Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=False)
+    # (one aimed at its assignee alone stays with them: handoff_reroute)
+    pending = Handoff.objects.filter(status=Handoff.Status.PENDING, assigned_to__isnull=False).exclude(
+        target_kind=TargetKind.USER, target_user_id=F("assigned_to_id"), target_user__is_active=True)
     absent = list(pending.exclude(presence.eligible_q("assigned_to__agent__"))
                   .select_related("conversation").order_by(handoff_queue_rank(), "requested_at")[:limit])
     now = timezone.now()

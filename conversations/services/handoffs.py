@@ -342,6 +342,11 @@ def handoff_reroute(*, handoff: Handoff) -> Handoff:
         handoff.assigned_at <= timezone.now() - timedelta(minutes=minutes))
     if still_there and not overdue:
         return handoff
+    if handoff.target_kind == TargetKind.USER and handoff.target_user_id == previous and handoff.target_user.is_active:
+        # Aimed at this one agent (a colleague transferred it to them, or the policy names them): nobody else may take
+        # it, so back in the queue it would only leave their list and wait for them all the same (trial 56: a
+        # transfer to Ana, away, left the conversation with no owner and out of her "Mine")
+        return handoff
     agent = _pick_assignee(conversation, Target.of(handoff), exclude={previous})
     if agent is None and still_there:
         return handoff

@@ -336,3 +336,26 @@ def test_reassigning_late_handoffs_can_be_turned_off(workspace, specialty):
 
     assert selectors.handoffs_to_reroute() == []
     assert services.handoff_reroute(handoff=handoff).assigned_to.username == "ana"
+
+
+def test_a_transfer_to_a_colleague_who_is_away_stays_theirs(workspace, specialty):
+    """Trial 56: Ben transferred a conversation to Ana, whose switch was off; ten seconds later the sweep put it back in
+    the queue with nobody on it, out of Ana's "Mine", though nobody else could take it. It waits with her."""
+    ana, ben = specialty_agent(workspace, specialty, "ana"), specialty_agent(workspace, specialty, "ben")
+    conversation = factories.ConversationFactory(workspace=workspace)
+    handoff = request_handoff(conversation, target=services.Target(kind="user", user=ben))
+    services.handoff_acknowledge(handoff=handoff, agent=ben)
+    AgentProfile.objects.filter(user=ana).update(available=False)
+    services.conversation_assign(conversation=conversation, by=ben, user=ana)
+
+    assert selectors.handoffs_to_reroute() == []
+    tasks.reroute_handoffs_task()
+    handoff.refresh_from_db()
+    conversation.refresh_from_db()
+    assert (handoff.assigned_to, conversation.assignee, handoff.status) == (ana, ana, "pending")
+
+    # deactivated, she holds nothing: the sweep moves it on (to the queue: its target is Ana alone)
+    type(ana).objects.filter(pk=ana.pk).update(is_active=False)
+    tasks.reroute_handoffs_task()
+    handoff.refresh_from_db()
+    assert handoff.assigned_to is None
