@@ -788,7 +788,10 @@ def filler_only(text: str) -> bool:
     return 1 <= len(tokens) <= 3 and all(t in _FILLER_WORDS for t in tokens)
 
 
-DISSATISFIED_FIRE = FIRE  # the voters' mean from which a message reads as dissatisfied (detect_dissatisfaction)
+# The voters' mean from which a message reads as dissatisfied (detect_dissatisfaction): chosen with the voters trained
+# without the third blind probe, on that probe and the check set (0.40-0.50 tied there; the higher for fewer
+# needless handoffs), never on the fourth, held-out probe (docs/assistant.md, stop 56)
+DISSATISFIED_FIRE = 0.45
 SURE_VOTE = 0.9  # a voter this sure makes a plain question dissatisfied (detect_dissatisfaction)
 
 # Sarcasm the classifiers miss: an eye roll, "thanks for nothing" ("Wow, thanks, super helpful 🙄" was told "I couldn't
@@ -853,6 +856,7 @@ _IN_WORDS = re.compile(
     r"|\byou\s+people\b|\b(?:joke|clowns?|cowboys|thieves|crooks|morons?|amateurs)\b(?!\s+(?:book|gift))"
     r"|\b(?:inutiles|estafador\w*|ladron\w*|sinverguenza\w*|incompetentes?|de\s+chiste|tomadura\s+de\s+pelo|cachondeo|chapuza\w*)\b"
     r"|\b(?:incompetents?|incapables|guignols?|branquignols?|escrocs?|voleurs?|bande\s+d'|foutu\s+de\s+moi|foutage|n'importe\s+quoi"
+    r"|(?:si|trop|vraiment|tellement|completement|totalement|franchement|c'est)\s+nul(?:le)?s?|ca\s+craint"
     r"|minable\w*|je\s+m'en\s+fous|quelle\s+honte|impolitesse|niaiserie\w*|calisse|tabarnak|criss)\b"
     r"|\b(?:decepcion|deception|enttauschung|decepcao|lamentable|lamentavel|zumutung|vollidiot\w*|pampig\w*|schei(?:ss|ß)\w*)\b"
     r"|\b(?:saftladen|vollpfosten|zu\s+(?:nix|nichts)\s+zu\s+gebrauchen|letzte\s+schei(?:ss|ß)\w*|idioten|abzocke\w*|inkompetent\w*"

@@ -484,6 +484,8 @@ class Assistant:
             r_m = self.ml_encoder.encode_one(rest) if self.ml_encoder is not None else None
             dissatisfied = d.detect_dissatisfaction(self.models, r_m, self.models.lexical.transform([rest]), r_emb,
                                                     plain_question=True)
+            if not dissatisfied.fired and (said_so := d.dissatisfied_in_words(rest)):
+                dissatisfied = Signal(1.0, True, f"dissatisfied in words: {said_so[:60]!r}")  # "…si nulle ?"
         if dissatisfied.fired and not (complaint.fired or anger.fired) and (d.asks_about_remedy(text)
                                                                              or d.claims_warranty(text)):
             # "my tent zip is broken after one week, what can I do?", "I'd like to file a warranty claim": a defect
