@@ -106,7 +106,7 @@ WAIT_ASKED = re.compile(
 # "I don't need anyone anymore" (normalized text). The phrase ends the message or a sentence of it ("never
 # mind, how long is the warranty?" withdraws, then asks); "cancel my order" is no withdrawal.
 WITHDRAW = re.compile(
-    r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|non|nao|nein|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere"
+    r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nope|non|nao|nein|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere"
     # "non en fait pas besoin" while the email was asked was handed off anyway (trial 51c)
     r"|en\s+fait|en\s+realidad|na\s+verdade|eigentlich"
     # "fine, forget it", "bueno, olvídalo", "bon, laisse tomber": the same, said with a shrug (trial of 4 Dec)

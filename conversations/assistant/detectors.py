@@ -687,6 +687,15 @@ _ACK_WORDS = frozenset("""yes yeah yep yup no nope nah ok okay k alright all rig
     spitze wunderbar ausgezeichnet maravilha""".split())
 
 
+# "no thanks", "nah, I'm good", "no gracias", "non merci", "nein danke", "não, obrigado" said to nothing in particular:
+# a shrug, not a question the knowledge base fails to answer ("no thanks" after "What else can I help you with?" was
+# told "I couldn't find an answer to that" and queued for a person: trial 56). A "no thanks" to the offer of a person or
+# to the detail asked for is read by the turn before this (turn_plan).
+_NO_THANKS = re.compile(
+    r"^(?:(?:no|nope|nah|non|nein|nao)(?:[\s,!.]+(?:thanks?|thank\s+you|thx|(?:muchas\s+)?gracias|merci|danke|obrigad[oa]"
+    r"|i'?m\s+(?:good|fine|ok(?:ay)?)|all\s+good|(?:that'?s|it'?s)\s+(?:ok(?:ay)?|fine)|estoy\s+bien|ca\s+va|passt(?:\s+schon)?"
+    r"|tudo\s+bem|estou\s+bem|ca\s+ira))+|i'?m\s+(?:good|fine|ok(?:ay)?)(?:[\s,!.]+(?:thanks?|thank\s+you))?)[\s!.,]*$")
+
 # "That answered my question", "that's all I needed", "problem solved": the visitor confirms the answer, so
 # the conversation is resolved at once (DESIGN.md, "Resolve and CSAT"). Not "that didn't answer my question".
 _CONFIRMED = re.compile(
@@ -774,6 +783,8 @@ def detect_smalltalk(text: str) -> str | None:
         return "greeting"
     if _THANKS.match(norm):
         return "thanks"
+    if _NO_THANKS.match(norm):
+        return "acknowledgment"
     tokens = re.findall(r"[\w']+", norm)
     if 1 <= len(tokens) <= 3 and all(t in _ACK_WORDS or t in _FILLER_WORDS for t in tokens) \
             and any(t in _ACK_WORDS for t in tokens):

@@ -368,7 +368,12 @@ def test_smalltalk(bot: Assistant) -> None:
     for ack in ("ok", "Yes.", "no", "got it", "vale", "d'accord", "alles klar", "beleza", "genial", "vale, perfecto",
                 "super", "prima", "perfeito", "fixe", "top"):
         assert bot.analyze(ack).smalltalk == "acknowledgment", ack
-    for not_ack in ("no refund yet", "yes I need help with my order", "ok where is my parcel"):
+    # trial 56: "no thanks" after "What else can I help you with?" was "not found" and queued for a person
+    for no_thanks in ("no thanks", "nah, I'm good", "no thank you!", "no gracias", "non merci", "Nein, danke!",
+                      "não, obrigado", "I'm fine, thanks"):
+        assert bot.analyze(no_thanks).smalltalk == "acknowledgment", no_thanks
+    for not_ack in ("no refund yet", "yes I need help with my order", "ok where is my parcel",
+                    "no thanks to your courier my parcel is lost", "nein danke, aber wo ist mein Paket?"):
         assert bot.analyze(not_ack).smalltalk is None, not_ack
 
 

@@ -398,7 +398,10 @@ def test_a_question_naming_what_one_passage_holds_gets_that_passage(question: st
     ("Do you accept Bizum?", ""), ("Kann ich mit Bizum zahlen?", ""),
     # a name the article has, or the visitor's own, is no missing name
     ("Can I pay with PayPal?", ""), ("Hi, I'm Maria, which payment methods do you accept?", ""),
-    ("¿Puedo pagar con Bizum?", "")])
+    ("¿Puedo pagar con Bizum?", ""),
+    # a clause's first word after a dash, a colon or a bracket is no name (trial 56: "I don't see Do in our help articles")
+    ("Quick question - Do you accept PayPal?", ""), ("[ref 18] Do you accept PayPal?", ""),
+    ("Payment: Can I pay with Revolut?", "I don't see Revolut in our help articles.")])
 def test_a_name_the_list_of_what_is_accepted_lacks_is_said_to_be_missing(question: str, said: str) -> None:
     """Re-trial of 4 Dec: "Can I pay with Google Pay?" was handed off and "Posso pagar com MB Way?" got Klarna's
     instalments, as if MB Way were Klarna. The list of what is accepted answers, said to lack the name."""

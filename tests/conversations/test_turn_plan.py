@@ -537,6 +537,25 @@ def test_the_reported_conversation_with_the_real_assistant(bot):
     assert "Problem: not described yet" in plan.handoff.summary
 
 
+def test_a_visitor_who_says_no_to_everything_is_never_queued_for_a_person(bot):
+    """Trial 56: after an answer, "no", "never mind", then "no thanks" was "I couldn't find an answer to that" and a
+    person brought in; the visitor's "no" to the email then queued them, and "nope, forget it" stayed queued."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert "working days" in reply(chat.say("How long does standard shipping take?"))
+    for text in ("no", "never mind", "no thanks", "nah, I'm good", "non merci"):
+        plan = chat.say(text)
+        assert plan.handoff is None and "email" not in reply(plan).lower(), (text, reply(plan))
+        assert "couldn't find" not in reply(plan), (text, reply(plan))
+    assert not chat.memory.gathering
+
+
+def test_nope_forget_it_takes_back_the_person_brought_in_for_a_question_not_answered(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert "email" in reply(chat.say("Do you sell bicycles?")).lower()
+    plan = chat.say("nope, forget it")
+    assert plan.handoff is None and "won't bring anyone in" in reply(plan)
+
+
 def test_a_problem_told_and_answered_is_still_the_problem_the_agent_reads(bot):
     """Trial 55: "my jacket zipper broke" got the warranty article, then "I want to talk to a human"; the agent read
     "Problem: not described yet" above "AI tried: answered “my jacket zipper broke”". A question answered is still no
