@@ -647,7 +647,34 @@ _ELSEWHERE = re.compile(
     # someone to contact the visitor: "i need the claims handler assigned to my case to contact me"
     r"|\b(?:need|want|would\s+like|'d\s+like)\s+(?:\S+\s+){1,8}?to\s+(?:contact|call|ring|phone|get\s+back\s+to|reach\s+out\s+to)\s+me\b"
     r"|\b(?:want|need|like|let\s+me|can\s+i|could\s+i|may\s+i)\s+(?:to\s+)?(?:speak|talk)\s+(?:to|with)\s+(?:the|your)\s+"
-    r"(?!bot\b|robot|ai\b|assistant|chatbot|machine)\w+(?:\s+(?:team|department|desk|office))?\W*$")
+    r"(?!bot\b|robot|ai\b|assistant|chatbot|machine)\w+(?:\s+(?:team|department|desk|office))?\W*$"
+    # (an eighth blind probe, stop 56) someone who knows, whoever handles it: "get me someone who actually knows how the
+    # railcard works", "I'd like to speak to whoever handles repair complaints", "geben Sie mir bitte jemanden, der sich mit
+    # Lohnabrechnung auskennt", "pásame con alguien que sepa", "passez-moi quelqu'un qui connaît", "me passa alguém que entenda"
+    r"|\b(?:get|give|find)\s+me\s+(?:someone|somebody|a\s+person|whoever)\s+(?:who|that)\s+(?:actually\s+|really\s+)?"
+    r"(?:knows?|understands?|can|could|handles?|deals?|is\s+(?:in\s+charge|responsible)|works?\s+(?:in|on)|speaks?)\b"
+    r"|\b(?:speak|talk)\s+(?:to|with)\s+whoever\s+(?:handles|deals|is\s+(?:in\s+charge|responsible)|manages|looks\s+after|runs|can)\b"
+    r"|\b(?:pasame|pasenme|paseme|dame|deme|denme|ponme|pongame)\s+(?:con\s+)?(?:alguien|una\s+persona)\s+que\b"
+    r"|\bhablar\s+con\s+quien\s+(?:se\s+encargue|lleve|lo\s+lleve|sepa)\b"
+    r"|\b(?:passez|passe|donnez|trouvez)[\s-]moi\s+(?:quelqu'un|qqn|une\s+personne)\s+qui\b"
+    r"|\bparler\s+(?:a|avec)\s+(?:la\s+personne|celui|celle)\s+qui\s+s'occupe\b"
+    r"|\b(?:geben\s+sie|gib|gebt)\s+mir\s+(?:bitte\s+|mal\s+)*(?:jemanden|einen\s+menschen|einen\s+mitarbeiter\w*)\b"
+    r"|\b(?:sprechen|reden)\s+mit\s+(?:dem|der|jemandem),?\s+(?:der|die)\s+(?:\S+\s+){0,3}?zustandig\b"
+    r"|\b(?:me\s+passa|me\s+passe|me\s+coloca|me\s+coloque|passa[\s-]me)\s+(?:para\s+|com\s+)?(?:alguem|uma\s+pessoa)\s+que\b"
+    r"|\bfalar\s+com\s+quem\s+(?:cuida|trata|e\s+responsavel|entende)\b"
+    # escalated to someone senior: "escálalo a un responsable", "examinée par un responsable, merci d'escalader"
+    r"|\bescala(?:lo|la)\b|\b(?:merci\s+d'|veuillez\s+|pouvez[\s-]vous\s+|pourriez[\s-]vous\s+)escalader\b"
+    r"|\bescalader\s+(?:mon|ma|ce|cette|le|la)\s+(?:dossier|demande|reclamation|ticket|cas|probleme)\b"
+    r"|\b(?:que|afin\s+que|pour\s+que)\s+(?:\S+\s+){0,4}?(?:soit|soient|sera)\s+(?:examine\w*|traite\w*|regarde\w*|revu\w*|vue?s?)"
+    r"\s+par\s+un\s+(?:responsable|superieur|manager)\b"
+    r"|\bescal(?:ar|em|e)\s+(?:isso|o\s+(?:meu\s+)?caso|para\s+um)\b"
+    # still waiting for the person promised: "still waiting for the agent??", "warte immer noch auf den mitarbeiter",
+    # "ainda to esperando o atendente", "sigo esperando al agente", "j'attends toujours le conseiller"
+    r"|\bstill\s+waiting\s+(?:for|on)\s+(?:the|an|a|your)\s+(?:agent|person|human|rep\w*|operator|advisou?r)\b"
+    r"|\b(?:sigo|estoy|sigo\s+aun)\s+esperando\s+(?:al|a\s+un|a\s+la|a\s+una)\s+(?:agente|asesor\w*|persona|operador\w*)\b"
+    r"|\b(?:j'attends|attends|on\s+attend)\s+toujours\s+(?:le|l'|un|une)\s*(?:conseiller\w*|agent|operat\w*|humain|personne)\b"
+    r"|\bwarte\w*\s+(?:\S+\s+){0,2}?(?:immer\s+)?noch\s+auf\s+(?:den|die|einen|eine)\s+(?:mitarbeiter\w*|berater\w*|menschen)\b"
+    r"|\b(?:to|tou|estou|continuo)\s+(?:\S+\s+)?esperando\s+(?:o|a|um|uma)\s+(?:atendente|agente|pessoa|humano)\b")
 
 
 # A call asked for: only a person calls back. "Could someone call me back?", "please ring me", "I'd like a
@@ -665,7 +692,9 @@ _CALL_ME = re.compile(
     r"(?:me\s+rappeler|m'appeler|me\s+telephoner)"
     r"|\b(?:puede\w*|podri\w*|quiero|quisiera|necesito|por\s+favor)\s+(?:\S+\s+){0,4}?"
     r"(?:llamarme|me\s+llam(?:e|en|a|as)\b|devolverme\s+la\s+llamada)"
-    r"|\b(?:kann|konnen|konnte\w*|bitte|mochte)\s+(?:\S+\s+){0,4}?(?:zuruckrufen|anrufen)\b|\brufen\s+sie\s+mich\s+(?:bitte\s+)?(?:zuruck|an)\b"
+    # ("kann mich jemand nach 17 uhr zurückrufen?", "rufen sie mich bitte morgen vormittag an": an eighth blind probe, stop 56)
+    r"|\b(?:kann|konnen|konnte\w*|bitte|mochte)\s+(?:\S+\s+){0,6}?(?:zuruckrufen|anrufen)\b"
+    r"|\brufen\s+sie\s+mich\s+(?:\S+\s+){0,4}?(?:zuruck|an)\b"
     # (a fifth blind probe, stop 55) "ich hätte gern dass mich jemand vom service anruft"
     r"|\b(?:dass|das)\s+mich\s+(?:\S+\s+){0,4}?(?:anruft|zuruckruft|anrufen|zuruckrufen)\b"
     r"|\b(?:dass|das)\s+(?:jemand|wer|ein\w*)\s+(?:\S+\s+){0,3}?mich\s+(?:\S+\s+){0,2}?(?:anruft|zuruckruft)\b"

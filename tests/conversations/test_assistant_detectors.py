@@ -175,6 +175,19 @@ def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(b
     ("je peux vous appeler demain matin ?", "fr"),
     ("Ich bitte darum, dass sich ein Mitarbeiter zeitnah bei mir meldet.", "de"),
     ("can somebody from the accounts team at the depot ring me back today?", "en"),
+    # (an eighth blind probe, stop 56)
+    ("that answer is no use, find me somebody who understands pension contributions", "en"),
+    ("I want to talk to whoever is in charge of refunds", "en"),
+    ("pásame con alguien que sepa de facturación, por favor", "es"),
+    ("escálalo a tu supervisor, esto no puede seguir así", "es"),
+    ("passez-moi quelqu'un qui connaît les contrats d'entreprise", "fr"),
+    ("je veux que mon dossier soit regardé par un responsable", "fr"),
+    ("gib mir bitte jemanden, der sich mit Domains auskennt", "de"),
+    ("können Sie mich bitte heute zwischen 14 und 16 Uhr zurückrufen?", "de"),
+    ("me passa para alguém que entenda de faturamento", "pt"),
+    ("still waiting on the agent, it's been twenty minutes", "en"),
+    ("ich warte schon noch auf den Mitarbeiter, wie lange noch?", "de"),
+    ("continuo esperando o atendente, alguém aí?", "pt"),
 ])
 def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str) -> None:
     """Requests missed on two more blind probes (stop 55), written here again in other words: a visitor who has tried for
@@ -198,6 +211,10 @@ def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str
     ("can I switch my personal trainer to a morning slot?", "en"),
     ("our estate agent says we need a survey, do you do those?", "en"),
     ("can the courier call me when he's at the gate?", "en"),
+    # (look-alikes of the eighth blind probe's rules, stop 56)
+    ("on peut escalader le mur d'escalade le samedi ?", "fr"), ("le devis a été vu par un responsable ?", "fr"),
+    ("¿el vuelo hace escala en Madrid?", "es"), ("I'm still waiting for the refund, any news?", "en"),
+    ("ainda estou esperando o pedido chegar", "pt"),
     ("we need to add another person to our family plan, how much extra is it?", "en"),
     ("ich habe gestern mit einem Mitarbeiter telefoniert, ist die Rückerstattung schon raus?", "de"),
 ])
