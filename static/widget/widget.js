@@ -127,6 +127,7 @@
     isOpen: false,
     unread: 0,
     sending: false,
+    outbox: [], // what the visitor sent while another message was on its way, in order
     retry: null, // {body, key}: a failed send retried with the same text reuses its Idempotency-Key
     creating: null, // in-flight creation promise, so open + send never create two
     generation: 0, // bumped by reset(): late responses for a forgotten conversation are dropped
@@ -1243,9 +1244,21 @@
 
   async function submitComposer() {
     const text = ui.input.value;
-    const sent = await send(text);
-    // Only clear what was sent; the visitor may have kept typing meanwhile.
-    if (sent && ui.input.value === text) ui.input.value = "";
+    if (!text.trim()) return;
+    state.outbox.push(text);
+    ui.input.value = ""; // on its way; back in the box if it cannot go
+    renderComposer();
+    // Enter again while a message is on its way: this one follows it, in order (the third of three quick
+    // messages stayed in the box, unsent and unsaid: trial 56)
+    if (state.sending) return;
+    while (state.outbox.length) {
+      if (!(await send(state.outbox[0]))) {
+        // what could not go is back in the box, before anything typed since
+        ui.input.value = [...state.outbox.splice(0), ui.input.value].filter((part) => part.trim()).join("\n");
+        break;
+      }
+      state.outbox.shift();
+    }
     renderComposer();
   }
 

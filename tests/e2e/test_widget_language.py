@@ -171,3 +171,24 @@ def test_after_a_reload_the_article_links_are_in_the_conversations_language(live
     page.unroute(details)
     expect(page.locator("[data-testid=widget-panel]")).to_have_attribute("lang", "es", timeout=15_000)
     expect(page.locator(".msg__article").first).to_have_text(re.compile(r"^Leer: "))
+
+
+def test_messages_sent_while_one_is_on_its_way_follow_it_in_order(live_stack, new_context):
+    """Trial 56: three messages sent within half a second; the third stayed in the box, unsent and with no word (Enter
+    was ignored while the one before was on its way)."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    page = new_context().new_page()
+    open_widget(page, base)
+    box = page.get_by_role("textbox", name="Your message")
+    for text in ("hi", "my order NW-10002 is late", "can you check where it is?"):
+        box.fill(text)
+        box.press("Enter")
+    sent = page.locator("[data-testid=widget-message][data-sender-type=visitor]")
+    expect(sent).to_have_count(3, timeout=15_000)
+    assert [line.strip() for line in sent.all_inner_texts()] == [
+        "hi", "my order NW-10002 is late", "can you check where it is?"]
+    expect(box).to_have_value("")
+    conversation = Conversation.objects.get()
+    assert list(conversation.messages.filter(sender_type="visitor").order_by("id").values_list("body", flat=True)) == [
+        "hi", "my order NW-10002 is late", "can you check where it is?"]
