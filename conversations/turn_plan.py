@@ -732,7 +732,10 @@ class _Turn:
                      else "cannot_answer" if (a.declined_human.fired or self.memory.declined_person) and a.answer is None
                      else "offer_human_repeated" if calm_repeat and a.answer is not None else "offer_human")
             body, metadata = phrase(offer, self.lang), {}
-            if a.answer is not None:
+            if a.answer is not None and offer == "offer_human":
+                body, metadata = (f"{phrase('offer_human_sorry', self.lang)}\n\n{a.answer.text}\n\n"
+                                  f"{phrase('offer_human_question', self.lang)}"), _answer_metadata(a)
+            elif a.answer is not None:
                 body, metadata = f"{a.answer.text}\n\n{body}", _answer_metadata(a)
             return self._reply(decision, body, metadata)
         cause = decision.cause or "cannot_answer"
@@ -751,9 +754,9 @@ class _Turn:
         """The answer from the articles the assistant's last message gave (the memory's last tries), without the offer
         of a person after it; else ""."""
         said = next((t.text for t in reversed(self.facts.history) if t.sender == "ai"), "").split("\n\n")
-        offers = {phrase(key, self.lang) for key in ("offer_human", "offer_human_repeated")}
-        if len(said) > 1 and said[-1] in offers:  # an answer, then the offer of a person
-            return "\n\n".join(said[:-1])
+        offers = {phrase(key, self.lang) for key in ("offer_human", "offer_human_repeated", "offer_human_question")}
+        if len(said) > 1 and said[-1] in offers:  # an answer, then the offer of a person (sorry before it)
+            return "\n\n".join(said[1 if said[0] == phrase("offer_human_sorry", self.lang) else 0:-1])
         return "\n\n".join(said) if self.memory.tried[-1:] and self.memory.tried[-1].startswith(ANSWERED) else ""
 
     def _no_person_line(self, key: str) -> str:

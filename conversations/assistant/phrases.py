@@ -235,6 +235,22 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Es tut mir leid, dass das frustrierend ist. Soll ich jemanden aus unserem Team dazuholen?",
         "pt": "Lamento que isto seja frustrante. Quer que eu chame uma pessoa da nossa equipa?",
     },
+    # offer_human said around an answer: sorry first, the answer, then the question (trial 56: "my boots fell apart,
+    # useless idiots" read the returns passage first and the apology only after it)
+    "offer_human_sorry": {
+        "en": "I'm sorry this is frustrating.",
+        "es": "Siento que esto sea frustrante.",
+        "fr": "Je suis désolé que ce soit frustrant.",
+        "de": "Es tut mir leid, dass das frustrierend ist.",
+        "pt": "Lamento que isto seja frustrante.",
+    },
+    "offer_human_question": {
+        "en": "Would you like me to bring in a person from our team?",
+        "es": "¿Quieres que te pase con una persona de nuestro equipo?",
+        "fr": "Voulez-vous que je fasse appel à une personne de notre équipe ?",
+        "de": "Soll ich jemanden aus unserem Team dazuholen?",
+        "pt": "Quer que eu chame uma pessoa da nossa equipa?",
+    },
     "confused_offer": {  # "I don't understand" after an answer
         "en": "Sorry, that wasn't clear. You can ask it another way, or I can bring in a person from our team. Would you like that?",
         "es": "Perdona, no ha quedado claro. Puedes preguntarlo de otra forma, o te paso con una persona de nuestro equipo. ¿Quieres?",

@@ -1527,6 +1527,21 @@ def test_a_question_asked_again_calmly_gets_the_answer_and_an_offer_without_an_a
     assert "sorry" in reply(plan).lower(), reply(plan)
 
 
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "de", "pt"])
+def test_an_upset_visitor_hears_sorry_before_the_answer_and_the_offer_after_it(lang):
+    """Trial 56: "this shop is garbage, my boots fell apart after a week, useless idiots" was answered with the returns
+    passage first, and "I'm sorry this is frustrating" only after it."""
+    chat = Chat(balanced(EMAIL))
+    plan = chat.say("this is ridiculous, how long does shipping take?", lang=lang, frustrated=True, answer="shipping")
+    assert reply(plan).startswith(phrase("offer_human_sorry", lang)), reply(plan)
+    assert reply(plan).endswith(phrase("offer_human_question", lang)) and "2 to 4 working days" in reply(plan)
+    assert plan.memory.offer_open
+    # what the visitor may ask back about is the answer, not the apology or the offer ("what?" reads it again)
+    assert chat.plans[-1].replies[0].text.split("\n\n")[1].startswith("Standard shipping")
+    plan = chat.say("no", lang=lang, smalltalk="acknowledgment")
+    assert plan.handoff is None and not plan.memory.pending
+
+
 def test_a_call_asked_for_in_two_words_of_portuguese_is_asked_its_number_in_portuguese(bot):
     """Re-trial of 4 Dec: "Podem ligar-me?" was read as English and asked "What phone number can our team call you on?"."""
     plan = RealChat(balanced(EMAIL), bot=bot).say("Podem ligar-me?")
