@@ -29,7 +29,7 @@ from conversations.assistant.human_request import (asks_for_a_call, asks_for_our
                                                    asks_in_a_word, asks_to_be_put_through, asks_to_talk_to_someone,
                                                    names_a_person)
 from conversations.assistant.phrases import phrase
-from conversations.assistant.text import detect_language, normalize
+from conversations.assistant.text import detect_language, normalize, sentences
 from conversations.assistant.types import NO_SIGNAL, Analysis, Signal, Turn
 from conversations.turn_memory import PendingHandoff, TurnMemory
 from routing.decision import ASK_LIMIT, REASON, TRIGGER, Decision, TurnSignals, decide, strongest_cause
@@ -741,9 +741,13 @@ class _Turn:
         cause = decision.cause or "cannot_answer"
         pending = PendingHandoff(cause=cause, reason=self._reason(decision, cause), topic=self.topic,
                                  by_phone=a.asks_for_call)
+        # a question of its own beside the request is answered too ("¿Aceptáis PayPal? Y también quiero hablar con
+        # alguien" got only the email question: trial 56)
+        answered = cause == "user_request" and a.answer is not None and _asks_something_besides(self.text)
         if action == "ask_field":
-            return self._ask(decision, pending, decision.field or "", lead_in=True, known=known)
-        return self._handoff(decision, pending, known, fresh=True)
+            return self._ask(decision, pending, decision.field or "", lead_in=True, known=known,
+                             prefix=a.answer.text if answered else "")
+        return self._handoff(decision, pending, known, fresh=True, answered_question=answered)
 
     def _no_person_here(self, decision: Decision) -> TurnPlan:
         """Said plainly: no person can join this chat, with the other way to reach the team when there is one."""
@@ -1316,6 +1320,14 @@ def _value_in_answer(spec: FieldSpec, text: str, *, bare_name: bool) -> str | No
     if value is None and spec.kind == "email":
         value = spoken_email(text)  # "ana at example dot com"
     return value if value and validate_field(spec.kind, value, spec.regex or None) else None
+
+
+def _asks_something_besides(text: str) -> bool:
+    """Beside a request for a person, a sentence that asks something of its own and names nobody ("Do you accept
+    PayPal? Also I want to talk to someone"), not whether anyone is there."""
+    parts = sentences(text)
+    return len(parts) >= 2 and any(part.rstrip().endswith("?") and not names_a_person(part)
+                                   and not asks_if_someone_is_there(part) for part in parts)
 
 
 def _answer_metadata(analysis: Analysis) -> dict[str, Any]:

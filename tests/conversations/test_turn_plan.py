@@ -556,6 +556,23 @@ def test_nope_forget_it_takes_back_the_person_brought_in_for_a_question_not_answ
     assert plan.handoff is None and "won't bring anyone in" in reply(plan)
 
 
+@pytest.mark.parametrize("text, lang", [("How long does standard shipping take? I also want to talk to a person", "en"),
+                                        ("¿Cuánto tarda el envío estándar? Y también quiero hablar con alguien", "es")])
+def test_a_question_asked_beside_a_request_for_a_person_is_answered_too(bot, text, lang):
+    """Trial 56: "¿Aceptáis PayPal? Y también quiero hablar con alguien" got only the email question."""
+    plan = RealChat(balanced(EMAIL), bot=bot).say(text)
+    assert "2 to 4 working days" in reply(plan) or "2 a 4 días" in reply(plan), reply(plan)
+    assert reply(plan).endswith(phrase("gather_email", lang)), reply(plan)
+    assert plan.memory.pending is not None and plan.memory.pending.cause == "user_request"
+
+
+@pytest.mark.parametrize("text", ["I want to talk to a human, my shipping is late", "Can I talk to someone? Is anyone there?",
+                                  "can I talk to someone about returns?"])
+def test_a_request_for_a_person_alone_gets_no_article(bot, text):
+    plan = RealChat(balanced(EMAIL), bot=bot).say(text)
+    assert "From our article" not in reply(plan) and plan.memory.pending is not None, reply(plan)
+
+
 def test_a_problem_told_and_answered_is_still_the_problem_the_agent_reads(bot):
     """Trial 55: "my jacket zipper broke" got the warranty article, then "I want to talk to a human"; the agent read
     "Problem: not described yet" above "AI tried: answered “my jacket zipper broke”". A question answered is still no
