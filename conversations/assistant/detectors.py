@@ -281,7 +281,9 @@ _CALM_NEG = re.compile(r"\b(?:not|no|nao|pas|nicht)\s+(?:\w+\s+)?$")
 _SOMEONE_ELSE_IS = re.compile(r"\b(?:my|mi|mon|ma|mein\w*|meu|minha)\s+(?:\w+\s+)?(?:husband|wife|partner|boss|mother|father|mum|mom|dad"
                               r"|son|daughter|friend|neighbou?r|client|customer|marido|esposa|mujer|madre|padre|jefe|hij[oa]|amig[oa]"
                               r"|mari|femme|mere|pere|chef|fils|fille|ami|frau|mann|mutter|vater|sohn|tochter|freund\w*|chef\w*"
-                              r"|mulher|mae|pai|filh[oa])\s+(?:is|was|gets|got|esta|estaba|es|est|etait|ist|war|e|ficou|esta)\s+"
+                              r"|mulher|mae|pai|filh[oa]|sister|brother|grandma|grandpa|grandmother|grandfather|colleague|flatmate"
+                              r"|hermana|hermano|abuel[oa]|companer[oa]|soeur|frere|collegue|schwester|bruder|oma|opa|kolleg\w*"
+                              r"|irma|irmao|avo|colega)\s+(?:is|was|gets|got|esta|estaba|es|est|etait|ist|war|e|ficou|esta)\s+"
                               r"(?:\w+\s+)?$")
 
 
@@ -472,11 +474,13 @@ _NOT_HELPFUL_RE = re.compile(
     r"|(?:that|this|it)\s+(?:answered|explained|helped|told\s+me)\s+nothing"
     r"|(?:doesn't|does\s+not|didn't|did\s+not)\s+answer\s+my\s+question|you(?:'re|\s+are)\s+not\s+helping"
     r"|useless\s+answer|wrong\s+answer|that's\s+not\s+it|that\s+is\s+not\s+it|no\s+help"
-    r"|no\s+(?:me\s+)?(?:ayuda|ayudo|sirve|sirvio|funciono)|eso\s+no\s+es\s+lo\s+que\s+(?:pregunte|pedi|queria)"
+    # (not of a thing, in a relative clause: "como faço para devolver um produto que não serviu?" was told "Sorry that
+    # didn't help" as its first message: trial 56)
+    r"|(?<!que\s)no\s+(?:me\s+)?(?:ayuda|ayudo|sirve|sirvio|funciono)|eso\s+no\s+es\s+lo\s+que\s+(?:pregunte|pedi|queria)"
     r"|no\s+responde\s+a\s+mi\s+pregunta"
     r"|ca\s+(?:ne\s+m'aide|n'aide|ne\s+marche|ne\s+fonctionne|ne\s+repond)\s+pas|ce\s+n'est\s+pas\s+(?:ce\s+que|ma\s+question)"
     r"|(?:hilft|half)\s+(?:mir\s+)?nicht|das\s+ist\s+nicht\s+(?:was|meine\s+frage)|beantwortet\s+meine\s+frage\s+nicht"
-    r"|nao\s+(?:me\s+)?(?:ajuda|ajudou|serve|serviu|funcionou)|nao\s+e\s+(?:isso|o\s+que\s+(?:perguntei|pedi)))\b"
+    r"|(?<!que\s)nao\s+(?:me\s+)?(?:ajuda|ajudou|serve|serviu|funcionou)|nao\s+e\s+(?:isso|o\s+que\s+(?:perguntei|pedi)))\b"
 )
 
 
@@ -694,7 +698,11 @@ _ACK_WORDS = frozenset("""yes yeah yep yup no nope nah ok okay k alright all rig
 _NO_THANKS = re.compile(
     r"^(?:(?:no|nope|nah|non|nein|nao)(?:[\s,!.]+(?:thanks?|thank\s+you|thx|(?:muchas\s+)?gracias|merci|danke|obrigad[oa]"
     r"|i'?m\s+(?:good|fine|ok(?:ay)?)|all\s+good|(?:that'?s|it'?s)\s+(?:ok(?:ay)?|fine)|estoy\s+bien|ca\s+va|passt(?:\s+schon)?"
-    r"|tudo\s+bem|estou\s+bem|ca\s+ira))+|i'?m\s+(?:good|fine|ok(?:ay)?)(?:[\s,!.]+(?:thanks?|thank\s+you))?)[\s!.,]*$")
+    r"|tudo\s+bem|estou\s+bem|ca\s+ira|nothing|nada|rien|nichts"
+    # "no, I don't want that either" after every offer was read as a question and handed off (trial 56)
+    r"|i\s+(?:don'?t|do\s+not)\s+(?:want|need)\s+(?:that|it|this|anything)(?:\s+(?:either|else))?|no\s+(?:lo\s+)?quiero(?:\s+eso)?(?:\s+tampoco)?"
+    r"|je\s+n'en\s+veux\s+pas(?:\s+non\s+plus)?|(?:das\s+)?(?:will|brauche)\s+ich\s+(?:auch\s+)?nicht|nao\s+quero(?:\s+isso)?(?:\s+tambem)?))+"
+    r"|i'?m\s+(?:good|fine|ok(?:ay)?)(?:[\s,!.]+(?:thanks?|thank\s+you))?)[\s!.,]*$")
 
 # "That answered my question", "that's all I needed", "problem solved": the visitor confirms the answer, so
 # the conversation is resolved at once (DESIGN.md, "Resolve and CSAT"). Not "that didn't answer my question".
@@ -706,6 +714,9 @@ _CONFIRMED = re.compile(
     r"(?:that|this|it|that's|this\s+is|it's|that\s+is)?\s*"
     r"(?:answer(?:s|ed)\s+(?:my\s+question|it)|help(?:s|ed)(?:\s+(?:a\s+lot|me))?|solve[sd]\s+(?:it|my\s+problem)"
     r"|(?:all|exactly\s+what|everything|what)\s+i\s+(?:needed|wanted)(?:\s+to\s+know)?|(?:problem\s+)?solved|all\s+sorted|that'?s\s+(?:all|it)"
+    # it worked: "Danke, das hat geklappt!" got the same article again (trial 56)
+    r"|worked(?:\s+(?:now|perfectly|fine))?|(?:das|es)\s+hat\s+(?:geklappt|funktioniert)|hat\s+geklappt|klappt\s+jetzt"
+    r"|(?:ya\s+)?funciono|ya\s+funciona|(?:ca|cela)\s+(?:a\s+)?marche|(?:ja\s+)?funcionou|deu\s+certo|ja\s+funciona"
     r"|c'est\s+parfait|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo"
     # "danke schön, das hilft mir" at the email question was "not an email" (trial of 4 Dec)
     rf"|{_HELPED_PIECE}"
@@ -764,7 +775,7 @@ def detect_smalltalk(text: str) -> str | None:
         return "acknowledgment" if _APPROVING.search(norm) else "unclear"
     if len(norm.split()) > 9 or marks_sarcasm(text):
         return None  # ("Wow, thanks, super helpful 🙄" is no thanks)
-    if _CONFIRMED.match(norm):
+    if _CONFIRMED.match(norm.lstrip("¡¿ ")):  # ("¡funcionó, gracias!")
         return "confirmed"
     if _SIGN_OFF.match(norm) and _BYE_IN.search(norm):
         return "goodbye"

@@ -307,6 +307,9 @@ def test_dissatisfaction_in_plain_words_is_frustration(bot: Assistant, text: str
     ("Vielen Dank, alles hat perfekt geklappt, danke an das ganze Team!", "de"),
     ("what's your complaints procedure? it's for a school project", "en"),
     ("my wife is furious about the delay, what are our options?", "en"),
+    # trial 56: the sister's anger read as the visitor's, and handed off under quick handoff
+    ("mi hermano está furioso con la factura, ¿cómo se pide un duplicado?", "es"),
+    ("ma sœur est furieuse du retard, comment suivre le colis ?", "fr"),
 ])
 def test_praise_a_question_on_the_complaints_procedure_and_someone_elses_anger_are_no_frustration(
         bot: Assistant, text: str, language: str) -> None:
@@ -377,6 +380,20 @@ def test_not_helpful_after_an_answer(bot: Assistant) -> None:
     assert not bot.analyze("that helped, thanks", history).not_helpful.fired
 
 
+@pytest.mark.parametrize("text", ["Danke, das hat geklappt!", "it worked, thanks", "¡funcionó, gracias!", "ça a marché, merci",
+                                  "funcionou, obrigado"])
+def test_it_worked_confirms_the_answer(bot: Assistant, text: str) -> None:
+    """Trial 56: "Danke, das hat geklappt!" after the password article got the same article again."""
+    assert bot.analyze(text).smalltalk == "confirmed", text
+
+
+@pytest.mark.parametrize("text", ["Bom dia, como faço para devolver um produto que não serviu?",
+                                  "¿cómo devuelvo un cargador que no funcionó nunca?"])
+def test_a_thing_that_did_not_fit_or_work_is_no_answer_that_did_not_help(bot: Assistant, text: str) -> None:
+    """Trial 56: "…um produto que não serviu?" as a first message was told "Sorry that didn't help" and handed off."""
+    assert not bot.analyze(text).not_helpful.fired, text
+
+
 def test_smalltalk(bot: Assistant) -> None:
     assert bot.analyze("Hello!").smalltalk == "greeting"
     assert bot.analyze("thanks a lot").smalltalk == "thanks"
@@ -387,7 +404,8 @@ def test_smalltalk(bot: Assistant) -> None:
         assert bot.analyze(ack).smalltalk == "acknowledgment", ack
     # trial 56: "no thanks" after "What else can I help you with?" was "not found" and queued for a person
     for no_thanks in ("no thanks", "nah, I'm good", "no thank you!", "no gracias", "non merci", "Nein, danke!",
-                      "não, obrigado", "I'm fine, thanks"):
+                      "não, obrigado", "I'm fine, thanks", "no, I don't want that either", "nein, nichts",
+                      "no, no quiero eso tampoco", "não, não quero isso"):
         assert bot.analyze(no_thanks).smalltalk == "acknowledgment", no_thanks
     for not_ack in ("no refund yet", "yes I need help with my order", "ok where is my parcel",
                     "no thanks to your courier my parcel is lost", "nein danke, aber wo ist mein Paket?"):
