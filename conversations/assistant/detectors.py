@@ -716,7 +716,7 @@ _CONFIRMED = re.compile(
     r"|(?:all|exactly\s+what|everything|what)\s+i\s+(?:needed|wanted)(?:\s+to\s+know)?|(?:problem\s+)?solved|all\s+sorted|that'?s\s+(?:all|it)"
     # it worked: "Danke, das hat geklappt!" got the same article again (trial 56)
     r"|worked(?:\s+(?:now|perfectly|fine))?|(?:das|es)\s+hat\s+(?:geklappt|funktioniert)|hat\s+geklappt|klappt\s+jetzt"
-    r"|(?:ya\s+)?funciono|ya\s+funciona|(?:ca|cela)\s+(?:a\s+)?marche|(?:ja\s+)?funcionou|deu\s+certo|ja\s+funciona"
+    r"|(?:ya\s+esta[\s,!.]+)?(?:ya\s+)?funciono|ya\s+funciona|ya\s+esta|(?:ca|cela)\s+(?:a\s+)?marche|(?:ja\s+)?funcionou|deu\s+certo|ja\s+funciona"
     r"|c'est\s+parfait|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo"
     # "danke schön, das hilft mir" at the email question was "not an email" (trial of 4 Dec)
     rf"|{_HELPED_PIECE}"

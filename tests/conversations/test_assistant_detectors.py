@@ -381,7 +381,8 @@ def test_not_helpful_after_an_answer(bot: Assistant) -> None:
 
 
 @pytest.mark.parametrize("text", ["Danke, das hat geklappt!", "it worked, thanks", "¡funcionó, gracias!", "ça a marché, merci",
-                                  "funcionou, obrigado"])
+                                  "funcionou, obrigado", "Thanks, that worked!", "Gracias, ya está, funcionó.",
+                                  "Obrigado, deu certo!"])
 def test_it_worked_confirms_the_answer(bot: Assistant, text: str) -> None:
     """Trial 56: "Danke, das hat geklappt!" after the password article got the same article again."""
     assert bot.analyze(text).smalltalk == "confirmed", text
