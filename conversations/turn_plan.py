@@ -33,7 +33,7 @@ from conversations.assistant.text import detect_language, normalize, sentences
 from conversations.assistant.types import NO_SIGNAL, Analysis, Signal, Turn
 from conversations.turn_memory import PendingHandoff, TurnMemory
 from routing.decision import ASK_LIMIT, REASON, TRIGGER, Decision, TurnSignals, decide, strongest_cause
-from routing.priority import URGENT_WORDS
+from routing.priority import says_urgent
 
 # "yes" to the AI's offer of a person
 YES = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|please|yes please|s[ií]|por favor|oui|ja|sim|claro)\b", re.I)
@@ -1307,7 +1307,7 @@ def _upset(analysis: Analysis) -> bool:
 
 def _distress(text: str) -> bool:
     words = normalize(text)
-    return bool(DISTRESS.search(words) or URGENT_WORDS.search(words))
+    return bool(DISTRESS.search(words)) or says_urgent(words)
 
 
 def _value_in_answer(spec: FieldSpec, text: str, *, bare_name: bool) -> str | None:

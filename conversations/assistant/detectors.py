@@ -701,7 +701,9 @@ _NO_THANKS = re.compile(
     r"|tudo\s+bem|estou\s+bem|ca\s+ira|nothing|nada|rien|nichts"
     # "no, I don't want that either" after every offer was read as a question and handed off (trial 56)
     r"|i\s+(?:don'?t|do\s+not)\s+(?:want|need)\s+(?:that|it|this|anything)(?:\s+(?:either|else))?|no\s+(?:lo\s+)?quiero(?:\s+eso)?(?:\s+tampoco)?"
-    r"|je\s+n'en\s+veux\s+pas(?:\s+non\s+plus)?|(?:das\s+)?(?:will|brauche)\s+ich\s+(?:auch\s+)?nicht|nao\s+quero(?:\s+isso)?(?:\s+tambem)?))+"
+    r"|je\s+n'en\s+veux\s+pas(?:\s+non\s+plus)?|(?:das\s+)?(?:will|brauche)\s+ich\s+(?:auch\s+)?nicht|nao\s+quero(?:\s+isso)?(?:\s+tambem)?"
+    r"|(?:that\s+)?neither|not\s+that\s+either|(?:eso\s+)?tampoco|(?:ca|cela)\s+non\s+plus|(?:das\s+)?auch\s+nicht"
+    r"|(?:isso\s+)?tambem\s+nao))+"
     r"|i'?m\s+(?:good|fine|ok(?:ay)?)(?:[\s,!.]+(?:thanks?|thank\s+you))?)[\s!.,]*$")
 
 # "That answered my question", "that's all I needed", "problem solved": the visitor confirms the answer, so

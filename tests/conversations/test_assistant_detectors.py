@@ -406,7 +406,8 @@ def test_smalltalk(bot: Assistant) -> None:
     # trial 56: "no thanks" after "What else can I help you with?" was "not found" and queued for a person
     for no_thanks in ("no thanks", "nah, I'm good", "no thank you!", "no gracias", "non merci", "Nein, danke!",
                       "não, obrigado", "I'm fine, thanks", "no, I don't want that either", "nein, nichts",
-                      "no, no quiero eso tampoco", "não, não quero isso"):
+                      "no, no quiero eso tampoco", "não, não quero isso", "non, ça non plus", "nein, das auch nicht",
+                      "no, eso tampoco", "não, isso também não"):
         assert bot.analyze(no_thanks).smalltalk == "acknowledgment", no_thanks
     for not_ack in ("no refund yet", "yes I need help with my order", "ok where is my parcel",
                     "no thanks to your courier my parcel is lost", "nein danke, aber wo ist mein Paket?"):

@@ -16,6 +16,14 @@ def test_urgency_words_in_any_supported_language():
         assert compute_priority(PriorityFacts(text=text))[0] == "urgent", text
 
 
+def test_urgency_said_not_to_be_is_no_urgency():
+    """Trial 56b: "…just feedback for your team, nothing urgent!" was queued as urgent ahead of angry customers."""
+    for text in ("Nothing urgent, just feedback for your team!", "it's not an emergency", "no es urgente",
+                 "ce n'est pas urgent", "nicht dringend, danke", "não é urgente"):
+        assert compute_priority(PriorityFacts(text=text))[0] == "normal", text
+    assert compute_priority(PriorityFacts(text="not tomorrow, I need it right now"))[0] == "urgent"
+
+
 def test_long_waits_count():
     priority, reasons = compute_priority(PriorityFacts(waiting_minutes=45))
     assert priority == "high" and reasons == ("waiting 45 min",)
