@@ -25,11 +25,11 @@ from typing import Any, Literal
 from conversations.assistant.detectors import (confused, doubts, says_no, vague_request, venting_only,
                                                without_contact_details)
 from conversations.assistant.extract import SPOKEN_EMAIL, extract_field, given_detail, spoken_email, stated_name, validate_field
-from conversations.assistant.human_request import (asks_for_a_call, asks_for_our_phone, asks_if_someone_is_there,
+from conversations.assistant.human_request import (asked_besides, asks_for_a_call, asks_for_our_phone, asks_if_someone_is_there,
                                                    asks_in_a_word, asks_to_be_put_through, asks_to_talk_to_someone,
                                                    names_a_person)
 from conversations.assistant.phrases import phrase
-from conversations.assistant.text import detect_language, normalize, sentences
+from conversations.assistant.text import detect_language, normalize
 from conversations.assistant.types import NO_SIGNAL, Analysis, Signal, Turn
 from conversations.turn_memory import PendingHandoff, TurnMemory
 from routing.decision import ASK_LIMIT, REASON, TRIGGER, Decision, TurnSignals, decide, strongest_cause
@@ -743,7 +743,7 @@ class _Turn:
                                  by_phone=a.asks_for_call)
         # a question of its own beside the request is answered too ("¿Aceptáis PayPal? Y también quiero hablar con
         # alguien" got only the email question: trial 56)
-        answered = cause == "user_request" and a.answer is not None and _asks_something_besides(self.text)
+        answered = cause == "user_request" and a.answer is not None and bool(asked_besides(self.text))
         if action == "ask_field":
             return self._ask(decision, pending, decision.field or "", lead_in=True, known=known,
                              prefix=a.answer.text if answered else "")
@@ -1320,14 +1320,6 @@ def _value_in_answer(spec: FieldSpec, text: str, *, bare_name: bool) -> str | No
     if value is None and spec.kind == "email":
         value = spoken_email(text)  # "ana at example dot com"
     return value if value and validate_field(spec.kind, value, spec.regex or None) else None
-
-
-def _asks_something_besides(text: str) -> bool:
-    """Beside a request for a person, a sentence that asks something of its own and names nobody ("Do you accept
-    PayPal? Also I want to talk to someone"), not whether anyone is there."""
-    parts = sentences(text)
-    return len(parts) >= 2 and any(part.rstrip().endswith("?") and not names_a_person(part)
-                                   and not asks_if_someone_is_there(part) for part in parts)
 
 
 def _answer_metadata(analysis: Analysis) -> dict[str, Any]:

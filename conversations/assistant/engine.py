@@ -17,7 +17,7 @@ from . import detectors as d
 from .encoder import QUERY_TOKENS, get_encoder, get_multilingual_encoder, in_background, single_blas_thread
 from .extract import given_detail
 from .glossary import in_english
-from .human_request import asks_for_a_call, asks_if_someone_is_there, split_clauses
+from .human_request import asked_besides, asks_for_a_call, asks_if_someone_is_there, split_clauses
 from .knowledge import AMOUNT, BRIEF_LIMIT, DEFAULT_KB_THRESHOLD, KnowledgeIndex, asks, condense, gives
 from .places import (ABROAD, ALL_PLACES, abroad, as_written, cities_as_countries, cities_named, country_of_city,
                      in_the_eu, member_state_of, names_other_countries, names_outside_the_eu, names_place,
@@ -504,7 +504,10 @@ class Assistant:
 
         answer, conf, candidates, cand_passages, ranked = None, 0.0, (), (), []
         if not self.knowledge.empty and text.strip():
-            kb_text, kb_emb = text, q_emb
+            # a question of its own beside a request for a person is looked up alone ("Quiero hablar con una persona.
+            # ¿Puedo pagar con Bizum?" found nothing, the request's words in the way: trial 56b)
+            besides = asked_besides(text) if human.fired else ""
+            kb_text, kb_emb = besides or text, q_emb
             if len((plain := _OPENING_FILLER.sub("", text)).split()) >= 3:
                 kb_text = plain
             if lang == "en" and self.encoder is not None:  # "a refnud for my boots": the knowledge base's "refund"
@@ -515,9 +518,11 @@ class Assistant:
             kb_text = self._cities_as_countries(kb_text, lang)
             if kb_text != text and self.encoder is not None:
                 kb_emb = self.encoder.encode_one(kb_text)
-            kb_m_emb = self._kb_multilingual(text, m_emb, ml_encoder)
+            kb_m_emb = self._kb_multilingual(text, m_emb, ml_encoder) if not besides else (
+                ml_encoder.encode_one(sentence_cased(besides)) if ml_encoder is not None else None)
             ranked = self.knowledge.score(kb_text, kb_emb, kb_m_emb, lang)
-            if not (smalltalk or human.fired) and (glossed := self._read_in_english(text, lang, ranked, kb_m_emb)):
+            if not (smalltalk or (human.fired and not besides)) and (
+                    glossed := self._read_in_english(besides or text, lang, ranked, kb_m_emb)):
                 ranked, kb_text, kb_emb = glossed
             if not smalltalk:
                 # "do you ship to Austria?": no article names Austria; the one that names the EU answers (not the

@@ -913,3 +913,14 @@ _NAMES_A_PERSON = re.compile(rf"\b(?:{_PERSON})\b")
 def names_a_person(text: str) -> bool:
     """A word for someone to be handed to ("agent", "alguien", "Mitarbeiter") or for handing over."""
     return bool(_NAMES_A_PERSON.search(fold_in_place(text)))
+
+
+def asked_besides(text: str) -> str:
+    """The sentences of a message that ask something of their own beside a request for a person, naming nobody and
+    not whether anyone is there ("Do you accept PayPal? Also I want to talk to someone": "Do you accept PayPal?"); ""
+    when there are none, or the message is one sentence."""
+    parts = sentences(text)
+    if len(parts) < 2:
+        return ""
+    return " ".join(part for part in parts
+                    if part.rstrip().endswith("?") and not names_a_person(part) and not asks_if_someone_is_there(part))

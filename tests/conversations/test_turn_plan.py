@@ -557,7 +557,9 @@ def test_nope_forget_it_takes_back_the_person_brought_in_for_a_question_not_answ
 
 
 @pytest.mark.parametrize("text, lang", [("How long does standard shipping take? I also want to talk to a person", "en"),
-                                        ("¿Cuánto tarda el envío estándar? Y también quiero hablar con alguien", "es")])
+                                        ("¿Cuánto tarda el envío estándar? Y también quiero hablar con alguien", "es"),
+                                        # the request first, the question looked up alone (trial 56b)
+                                        ("Quiero hablar con una persona. ¿Cuánto tarda el envío estándar?", "es")])
 def test_a_question_asked_beside_a_request_for_a_person_is_answered_too(bot, text, lang):
     """Trial 56: "¿Aceptáis PayPal? Y también quiero hablar con alguien" got only the email question."""
     plan = RealChat(balanced(EMAIL), bot=bot).say(text)
