@@ -508,7 +508,7 @@ class Assistant:
             # ¿Puedo pagar con Bizum?" found nothing, the request's words in the way: trial 56b)
             besides = asked_besides(text) if human.fired else ""
             kb_text, kb_emb = besides or text, q_emb
-            if len((plain := _OPENING_FILLER.sub("", text)).split()) >= 3:
+            if len((plain := _OPENING_FILLER.sub("", kb_text)).split()) >= 3:
                 kb_text = plain
             if lang == "en" and self.encoder is not None:  # "a refnud for my boots": the knowledge base's "refund"
                 kb_text = self.knowledge.corrected(kb_text, self.encoder.tokenizer.vocab)
