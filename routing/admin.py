@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
@@ -133,9 +134,50 @@ class GatherFieldForm(forms.ModelForm):
         return cleaned
 
 
-class TeamForm(forms.ModelForm):
+class AgentsField(forms.ModelMultipleChoiceField):
+    """A team's or a specialty's agents: a two-list picker; the form narrows the choices to its workspace."""
+
+    def __init__(self) -> None:
+        super().__init__(queryset=AgentProfile.objects.select_related("user", "workspace").order_by("user__username"),
+                         required=False, widget=FilteredSelectMultiple("agents", is_stacked=False),
+                         help_text="Agents who take its conversations (also set on each agent's page).")
+
+    def label_from_instance(self, obj: AgentProfile) -> str:
+        return f"{obj.display_name} ({obj.workspace.name})"
+
+
+class AgentsOfTargetForm(forms.ModelForm):
+    """A team's or a specialty's agents, chosen on its own page too: a manager setting up a team expects to add
+    its people there, not on each agent's page. Only agents of the target's workspace are offered."""
+    agents_relation = ""  # AgentProfile's reverse name on the model ("members" of a team, "agents" of a specialty)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            field = self.fields[self.agents_relation]
+            field.queryset = field.queryset.filter(workspace_id=self.instance.workspace_id)
+            self.initial[self.agents_relation] = list(getattr(self.instance, self.agents_relation).all())
+
+    def clean(self):
+        cleaned = super().clean()
+        workspace = cleaned.get("workspace")
+        strangers = [agent.display_name for agent in cleaned.get(self.agents_relation) or ()
+                     if workspace is not None and agent.workspace_id != workspace.pk]
+        if strangers:
+            self.add_error(self.agents_relation, f"Not agents of {workspace.name}: {', '.join(strangers)}.")
+        return cleaned
+
+    def _save_m2m(self) -> None:
+        super()._save_m2m()
+        getattr(self.instance, self.agents_relation).set(self.cleaned_data[self.agents_relation])
+
+
+class TeamForm(AgentsOfTargetForm):
     """Office hours and time zone checked as the workspace document checks them: a malformed schedule saved
     here used to stop every handoff to the team."""
+
+    agents_relation = "members"
+    members = AgentsField()
 
     class Meta:
         model = Team
@@ -203,8 +245,18 @@ class TeamAdmin(TargetAdmin):
     target_field = "target_team"
 
 
+class SpecialtyForm(AgentsOfTargetForm):
+    agents_relation = "agents"
+    agents = AgentsField()
+
+    class Meta:
+        model = Specialty
+        fields = "__all__"
+
+
 @admin.register(Specialty)
 class SpecialtyAdmin(TargetAdmin):
+    form = SpecialtyForm
     list_display = ("name", "workspace")
     target_field = "target_specialty"
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from routing.models import HandoffPolicy, RestrictedTopic, Team
+from routing.models import AgentProfile, HandoffPolicy, RestrictedTopic, Team
 from tests.e2e.conftest import login, seed_demo_workspace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -50,3 +50,33 @@ def test_an_admin_sets_up_a_restricted_topic_without_json(live_stack, new_contex
     assert topic.keywords == ["fire", "burned"]
     assert topic.examples == ["My charger caught fire", "I burned my hand"]
     assert (topic.target_kind, topic.target_team_id) == ("team", team.pk)
+
+
+def test_an_admin_adds_an_agent_to_a_team_on_the_teams_page(live_stack, new_context):
+    """The two-list picker (Django's own script, under the site's content security policy) moves an agent into the
+    team; saved, the agent is a member and routing to the team reaches them."""
+    base = live_stack["url"]
+    workspace = seed_demo_workspace()
+    admin = get_user_model().objects.get(username="admin")
+    admin.is_staff = admin.is_superuser = True
+    admin.set_password("admin")
+    admin.save()
+    team = Team.objects.filter(workspace=workspace).first()
+    newcomer = next(agent for agent in AgentProfile.objects.filter(workspace=workspace)
+                    if not agent.teams.filter(pk=team.pk).exists())
+
+    page = new_context(viewport={"width": 1366, "height": 800}).new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    login(page, base, "admin", "admin")
+    page.goto(f"{base}/admin/routing/team/{team.pk}/change/")
+    available = page.locator("select#id_members_from")  # drawn by SelectFilter2.js: the script ran
+    expect(available).to_be_visible()
+    available.select_option(str(newcomer.pk))
+    page.locator("#id_members_add").click()
+    expect(page.locator(f"select#id_members_to option[value='{newcomer.pk}']")).to_have_count(1)
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+
+    assert team.members.filter(pk=newcomer.pk).exists()
+    assert errors == [], errors

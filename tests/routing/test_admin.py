@@ -1,10 +1,13 @@
 """Admin refuses a policy that cannot work, with a message saying why."""
 from __future__ import annotations
 
+import re
+
 from django.forms.models import model_to_dict
 from django.test import Client
 
 from routing.admin import GatherFieldForm, PolicyForm
+from routing.models import Team
 from tests import factories
 
 
@@ -165,3 +168,48 @@ def test_the_policy_page_refuses_two_restricted_topics_of_one_name(workspace, ad
     second.refresh_from_db()
     assert second.name == "Refunds, by card"
     workspace_import(document=workspace_export(workspace=workspace), workspace=workspace)  # the document round-trips
+
+
+def test_a_team_gets_its_members_on_its_own_page_and_only_agents_of_its_workspace(workspace, admin_client):
+    """A manager setting up a team adds its people on the team's page (they were only set agent by agent)."""
+    ana, ben = (factories.AgentFactory(workspace=workspace) for _ in range(2))
+    stranger = factories.AgentFactory()  # another workspace
+    form = {"workspace": workspace.pk, "name": "Billing", "timezone": "UTC", "office_hours": "",
+            "reply_time_minutes": 10, "slack_channel": "", "members": [ana.pk, ben.pk]}
+    page = admin_client.post("/admin/routing/team/add/", form)
+    assert page.status_code == 302, page.content.decode()[:2000]
+    team = Team.objects.get(workspace=workspace, name="Billing")
+    assert set(team.members.all()) == {ana, ben}
+
+    page = admin_client.get(f"/admin/routing/team/{team.pk}/change/").content.decode()
+    picker = re.search(r'<select name="members".*?</select>', page, re.S).group(0)
+    offered = dict(re.findall(r'<option value="(\d+)"( selected)?', picker))
+    assert offered[str(ana.pk)] == offered[str(ben.pk)] == " selected"
+    assert str(stranger.pk) not in offered and len(offered) == workspace.agents.count()
+
+    refused = admin_client.post(f"/admin/routing/team/{team.pk}/change/", {**form, "members": [ana.pk, stranger.pk]})
+    assert refused.status_code == 200
+    assert "not one of the available choices" in refused.content.decode()
+    assert set(team.members.all()) == {ana, ben}, "nothing changed"
+
+    assert admin_client.post(f"/admin/routing/team/{team.pk}/change/", {**form, "members": [ben.pk]}).status_code == 302
+    assert list(team.members.all()) == [ben]
+    ana.refresh_from_db()
+    assert list(ana.teams.all()) == [], "the agent's own page reads the same membership"
+
+
+def test_a_new_team_refuses_an_agent_of_another_workspace(workspace, admin_client):
+    stranger = factories.AgentFactory()
+    form = {"workspace": workspace.pk, "name": "Kayaks", "timezone": "UTC", "office_hours": "",
+            "reply_time_minutes": 10, "slack_channel": "", "members": [stranger.pk]}
+    page = admin_client.post("/admin/routing/team/add/", form)
+    assert page.status_code == 200 and "Not agents of" in page.content.decode()
+    assert not Team.objects.filter(name="Kayaks").exists()
+
+
+def test_a_specialty_gets_its_agents_on_its_own_page(workspace, admin_client):
+    ana = factories.AgentFactory(workspace=workspace)
+    page = admin_client.post("/admin/routing/specialty/add/", {"workspace": workspace.pk, "name": "Kayaks",
+                                                               "agents": [ana.pk]})
+    assert page.status_code == 302, page.content.decode()[:2000]
+    assert [s.name for s in ana.specialties.all()] == ["Kayaks"]
