@@ -392,7 +392,7 @@ def complaint_eval(bot: Assistant, timings: list[float]) -> dict:
 
 
 def complaint_blind_eval(bot: Assistant) -> dict:
-    """The held-out blind probe of dissatisfaction (checksets/README.md: probe 4 of stop 56; probes 1-3 are training
+    """The held-out blind probe of dissatisfaction (checksets/README.md: probe 5 of stop 57; probes 1-4 are training
     rows since), and by kind. Read in its writers' language, and not timed (the latency's sample stays as it was)."""
     rows = load(COMPLAINT_BLIND)
     pred = [bot.analyze(r["text"], language=r["lang"]).frustration.fired for r in rows]

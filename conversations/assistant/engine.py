@@ -466,9 +466,11 @@ class Assistant:
             or asks_ways_of_paying(text) or _asks_a_figure(text)
         # (the complaints procedure asked about is a plain question the classifiers are sure of: "what's your complaints
         # procedure? I need it for a form" read 0.64-0.99, Bitext's complaints ask for it)
+        # (nor is a message of dots or mashed keys anything to read: "..." read 0.50 once the voters learnt the fourth
+        # probe; it is asked to say what they need)
         dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb, plain_question=plain_question,
                                                 praised=d.praises_only(said)) \
-            if smalltalk != "bot_question" and not asks_if_someone_is_there(text) and not details_only \
+            if smalltalk not in ("bot_question", "unclear") and not asks_if_someone_is_there(text) and not details_only \
             and not d.asks_about_complaints_process(text) else NO_SIGNAL
         if not dissatisfied.fired and d.marks_sarcasm(text):
             dissatisfied = Signal(1.0, True, "sarcasm")
