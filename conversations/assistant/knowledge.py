@@ -180,7 +180,7 @@ FUNCTION_WORDS = frozenset("""
     they them their this that these those there here who whom whose which what when where why how
     is are was were be been being am do does did doing done have has had having can could will would shall
     should may might must not no yes please hi hello thanks thank any some all each every very too also just
-    work works
+    work works one ones
     """.split()) | ({w for words in FUNCTION_WORDS_OF.values() for w in words.split()} - ENGLISH_TOO)
 
 

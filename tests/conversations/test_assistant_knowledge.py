@@ -270,6 +270,16 @@ def test_something_that_broke_in_other_words_finds_the_warranty(problem) -> None
     assert a.answer is not None and a.answer.title == "Product warranty", (problem, a.candidates)
 
 
+@pytest.mark.parametrize("question", ["The sole came off my boots after one week. Are they under warranty?",
+                                      "My stove stopped working after one month, is that covered by the warranty?"])
+def test_a_defect_after_some_time_is_told_the_warranty_not_the_damaged_parcel(question) -> None:
+    """Trial 56: "…after one week. Are they under warranty?" quoted "If your order arrives damaged… the damaged one": the
+    pronoun "one" read as a word of the question that only that passage holds."""
+    a = demo_shop().analyze(question)
+    assert a.answer is not None and a.answer.title == "Product warranty", (question, a.candidates)
+    assert "two-year warranty" in a.answer.passage, a.answer.passage
+
+
 @pytest.mark.parametrize("message, answers", [
     ("How long does shipping take to Germany? And what is your return policy?",
      [("Shipping times", "rest of the EU"), ("Returns and exchanges", "within 30 days")]),
