@@ -25,7 +25,9 @@ Each fault, in turn:
 
 Faults: kill-web, kill-worker (the worker's main process), kill-redis, kill-postgres (SIGKILL
 each), restart-redis (SIGTERM: a clean stop the launcher restarts), terminate-db-connections
-(pg_terminate_backend on every connection of the app's database).
+(pg_terminate_backend on every connection of the app's database), hang-redis (SIGSTOP for 20 s, then SIGCONT:
+a Redis that accepts connections and never answers). "send s": the longest a visitor waited for a send to be
+accepted (the sends after the fault meet the hung Redis).
 """
 from __future__ import annotations
 
@@ -53,7 +55,9 @@ from bench.report import write_json  # noqa: E402
 from helpdesk import heartbeat, lifeline  # noqa: E402
 
 QUESTION = "How long does standard shipping take to Portugal?"
-FAULTS = ("kill-web", "kill-worker", "kill-redis", "kill-postgres", "restart-redis", "terminate-db-connections")
+FAULTS = ("kill-web", "kill-worker", "kill-redis", "kill-postgres", "restart-redis", "terminate-db-connections",
+          "hang-redis")
+HANG_SECONDS = 20.0  # hang-redis: Redis stopped (SIGSTOP: it accepts connections and never answers) this long
 RECOVERY_TIMEOUT = 120.0
 SEND_TIMEOUT = 90.0
 TURN_SECONDS = 30.0  # a turn's own time on a loaded machine, on top of the product's bounds
@@ -71,6 +75,7 @@ class Result:
     outcomes_late: int = 0
     outcomes_doubled: int = 0
     slowest_answer_seconds: float | None = None
+    slowest_send_seconds: float | None = None  # the longest a visitor waited for a send to be accepted
     indicators_left_on: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -214,6 +219,11 @@ def inject(stack: Stack, fault: str) -> str:
         stack.child("postgres -D").kill()
     elif fault == "terminate-db-connections":
         return f"{stack.terminate_db_connections()} connections terminated"
+    elif fault == "hang-redis":
+        redis_server = stack.child("redis-server")
+        redis_server.suspend()
+        threading.Timer(HANG_SECONDS, redis_server.resume).start()
+        return f"Redis answered nothing for {HANG_SECONDS:.0f} s"
     return ""
 
 
@@ -235,6 +245,7 @@ class Visitor:
         self.socket = threading.Thread(target=self._listen, daemon=True)
         self.socket.start()
         self.sent = False
+        self.send_seconds: float | None = None
 
     @staticmethod
     def _retry(call, status: int, timeout: float) -> httpx.Response | None:
@@ -272,9 +283,11 @@ class Visitor:
 
     def send(self) -> bool:
         key = uuid.uuid4().hex  # one key for every retry: the message is stored once
+        started = time.monotonic()
         self.sent = self._retry(lambda: self.client.post(
             f"/api/v1/widget/conversations/{self.id}/messages/", json={"body": QUESTION},
             headers={"Idempotency-Key": key}), 201, SEND_TIMEOUT) is not None
+        self.send_seconds = time.monotonic() - started if self.sent else None
         return self.sent
 
     def outcome(self) -> tuple[int, int]:
@@ -360,6 +373,8 @@ def run_fault(stack: Stack, fault: str, visitors: int, bounds: Bounds) -> Result
         result.indicators_left_on += bool(person.typing)
     if answered_at:
         result.slowest_answer_seconds = round(max(answered_at.values()) - started, 1)
+    if sends := [p.send_seconds for p in people if p.send_seconds is not None]:
+        result.slowest_send_seconds = round(max(sends), 2)
     for person in people:
         person.close()
     return result
@@ -367,13 +382,14 @@ def run_fault(stack: Stack, fault: str, visitors: int, bounds: Bounds) -> Result
 
 def print_table(results: list[Result]) -> None:
     head = f"{'fault':26} {'recovered':>9} {'seconds':>8} {'visitors':>8} {'msgs lost':>9} " \
-           f"{'AI lost':>7} {'AI late':>7} {'AI twice':>8} {'slowest s':>9} {'typing on':>9}"
+           f"{'AI lost':>7} {'AI late':>7} {'AI twice':>8} {'slowest s':>9} {'send s':>6} {'typing on':>9}"
     print(head)
     print("-" * len(head))
     for r in results:
         print(f"{r.fault:26} {'yes' if r.recovered else 'NO':>9} {r.recovery_seconds if r.recovered else '-':>8} "
               f"{r.visitors:>8} {r.messages_lost:>9} {r.outcomes_lost:>7} {r.outcomes_late:>7} "
               f"{r.outcomes_doubled:>8} {r.slowest_answer_seconds if r.slowest_answer_seconds is not None else '-':>9} "
+              f"{r.slowest_send_seconds if r.slowest_send_seconds is not None else '-':>6} "
               f"{r.indicators_left_on:>9}  {'; '.join(r.notes)}")
 
 

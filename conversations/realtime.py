@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from conversations import payloads
+from helpdesk import redis_breaker
 
 if TYPE_CHECKING:
     from conversations.models import Conversation, Handoff, Message
@@ -240,5 +241,6 @@ def _redis() -> redis.Redis:
         with _redis_lock:
             client = _redis_clients.setdefault(address, redis.Redis.from_url(
                 address, socket_timeout=settings.REDIS_TIMEOUT_SECONDS,
-                socket_connect_timeout=settings.REDIS_TIMEOUT_SECONDS, retry=settings.REDIS_RETRY))
+                socket_connect_timeout=settings.REDIS_TIMEOUT_SECONDS, retry=settings.REDIS_RETRY,
+                connection_class=redis_breaker.connection_class(address)))
     return client

@@ -18,7 +18,7 @@ from kombu import Queue
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
-from helpdesk import embedded_paths, site_paths
+from helpdesk import embedded_paths, redis_breaker, site_paths
 
 BASE_DIR: Path = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -175,7 +175,8 @@ REDIS_RETRY = Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.5), retries=3,
 CACHES = {"default": {"BACKEND": "helpdesk.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": REDIS_KEY_PREFIX,
                       "OPTIONS": {"socket_timeout": REDIS_TIMEOUT_SECONDS,
-                                  "socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "retry": REDIS_RETRY}}}
+                                  "socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "retry": REDIS_RETRY,
+                                  "connection_class": redis_breaker.connection_class(REDIS_URL)}}}
 
 CHANNEL_LAYERS = {
     "default": {

@@ -19,6 +19,7 @@ from conversations.services.attributes import details_given_to_the_team
 from conversations.turn_plan import asks_while_waiting, withdraws
 from csat.reopen import survey_cancel_pending
 from helpdesk.errors import DomainError
+from helpdesk import redis_breaker
 from helpdesk.ids import parse_id
 from helpdesk.text import strip_refused, text_problem
 from routing.selectors import team_online_member_ids
@@ -365,14 +366,14 @@ def _queue_turns(message_ids: list[int]) -> None:
     from conversations.tasks import process_turns_task  # Celery: the task module imports this one
 
     # robust: with the broker down the messages are stored all the same; the sweep queues their turns later.
-    transaction.on_commit(lambda: process_turns_task.delay(message_ids), robust=True)
+    transaction.on_commit(lambda: redis_breaker.queue_swept_task(process_turns_task, message_ids), robust=True)
 
 
 def _queue_turn(message: Message) -> None:
     from conversations.tasks import process_turn_task  # Celery: the task module imports this one
 
     # robust: with the broker down the message is stored all the same; the sweep queues its turn later.
-    transaction.on_commit(lambda: process_turn_task.delay(message.id), robust=True)
+    transaction.on_commit(lambda: redis_breaker.queue_swept_task(process_turn_task, message.id), robust=True)
 
 
 def _notify_owner_of_message(conversation: Conversation, message: Message) -> None:
