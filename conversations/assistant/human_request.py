@@ -126,7 +126,8 @@ _DESCRIBED_PAST = (r"was|were|did|didn'?t|said|told|gave|hung\s+up|promised|spok
                    r"|etait|a\s+ete|a\s+dit|m'a\s+dit|a\s+raccroche|m'a\s+(?:rappele|aide|appele|repondu)|a\s+(?:resolu|regle)"
                    r"|war|hat|sagte|geholfen|gelost|zuruckgerufen|foi|disse|desligou|prometeu|ajudou|resolveu|ligou|falei|atendeu")
 # staff a visitor has spoken with or waits for
-_PERSON_SPOKEN = rf"{_STAFF}|rep|person|persona|personne|pessoa|support|team|kundenberater(?:in)?|assistente|assistant"
+_PERSON_SPOKEN = (rf"{_STAFF}|rep|person|persona|personne|pessoa|support|team|kundenberater(?:in)?|assistente|assistant"
+                  r"|colleagues?|kolleg(?:e|en|in)|collegues?|colegas?")  # ("dann warte ich auf den kollegen": stop 57)
 _TALK_VERB = r"talk|speak|chat|hablar|charlar|conversar|parler|discuter|sprechen|reden|falar|conversar"
 _OTHER_SENSES = re.compile(
     rf"\b(?:{_ADDING_VERB})\s+(?:\S+\s+){{0,3}}?(?:{_MEMBER})\b"
@@ -179,6 +180,11 @@ _OTHER_SENSES = re.compile(
     rf"|\b(?:j'attends|je\s+vais\s+attendre|j'attendrai)\s+(?:que\s+)?(?:le\s+|la\s+|l')(?:{_PERSON_SPOKEN})\b"
     rf"|\bwarte\s+(?:ich\s+)?(?:(?:dann|halt|mal|einfach|gerne?)\s+)*auf\s+(?:den|die|ihren|ihre|meinen|meine)\s+(?:{_PERSON_SPOKEN})\b"
     rf"|\b(?:espero|aguardo|vou\s+esperar|vou\s+aguardar)\s+(?:pel[oa]|[oa])\s+(?:{_PERSON_SPOKEN})\b"
+    # someone the visitor hired or booked through the shop: "how do i contact the plumber i hired through you", "¿cómo
+    # contacto con el electricista que contraté aquí?" (a ninth blind probe, stop 57)
+    r"|\b(?:contact|reach|call|contacto|contactar|llamar|contacter|joindre|kontaktiere\w*|erreiche\w*|contatar|falar)\s+"
+    r"(?:con\s+|a\s+|avec\s+|com\s+)?(?:the|el|al|le|la|l'|den|die|das|o|a)\s*\w+\s+(?:i|que|qui|que\s+j'ai|den|die|das|que\s+eu)\s+"
+    r"(?:hired|booked|found|used|contrate|contratamos|reserve|contratei|ai\s+engage|ai\s+reserve|engage|gebucht|beauftragt|reservei)\b"
     r"|\b(?:how\s+(?:do|can|could)\s+i|como\s+(?:puedo\s+|posso\s+|eu\s+)?|comment\s+(?:puis-je\s+|je\s+peux\s+)?|wie\s+(?:kann\s+ich\s+)?)"
     r"(?:contact|reach|message|get\s+in\s+touch\s+with|contacto|contactar|contacte|contacter|joindre|kontaktiere\w*|erreiche\w*"
     r"|contato|contatar|falar\s+com)\s+(?:con\s+|a\s+|avec\s+)?(?:the|el|al|le|la|den|die|das|o|a)\s+(?:seller|vendor|merchant"
@@ -674,7 +680,42 @@ _ELSEWHERE = re.compile(
     r"|\b(?:sigo|estoy|sigo\s+aun)\s+esperando\s+(?:al|a\s+un|a\s+la|a\s+una)\s+(?:agente|asesor\w*|persona|operador\w*)\b"
     r"|\b(?:j'attends|attends|on\s+attend)\s+toujours\s+(?:le|l'|un|une)\s*(?:conseiller\w*|agent|operat\w*|humain|personne)\b"
     r"|\bwarte\w*\s+(?:\S+\s+){0,2}?(?:immer\s+)?noch\s+auf\s+(?:den|die|einen|eine)\s+(?:mitarbeiter\w*|berater\w*|menschen)\b"
-    r"|\b(?:to|tou|estou|continuo)\s+(?:\S+\s+)?esperando\s+(?:o|a|um|uma)\s+(?:atendente|agente|pessoa|humano)\b")
+    r"|\b(?:to|tou|estou|continuo)\s+(?:\S+\s+)?esperando\s+(?:o|a|um|uma)\s+(?:atendente|agente|pessoa|humano)\b"
+    # (a ninth blind probe, stop 57) the person awaited, asked after again: "toujours en attente du conseiller ??",
+    # "ainda esperando o atendente??", "todavía esperando al agente", "immer noch kein mitarbeiter da?", "still no agent?"
+    r"|\btoujours\s+en\s+attente\s+(?:du|d'un|d'une|de\s+l'|de\s+la)\s*(?:conseiller\w*|agent|operat\w*|humain|personne)\b"
+    r"|\b(?:ainda|segue|sigo)\s+(?:\S+\s+)?(?:esperando|aguardando|a\s+espera\s+d[oa]|a\s+aguardar)\s+(?:o\s+|a\s+|um\s+|uma\s+|pel[oa]\s+)?"
+    r"(?:atendente|agente|pessoa|humano|assistente|consultor\w*)\b"
+    r"|\b(?:todavia|aun)\s+(?:\S+\s+)?esperando\s+(?:al|a\s+la|a\s+un|a\s+una|a)\s+(?:agente|asesor\w*|persona|operador\w*|humano)\b"
+    r"|\bimmer\s+noch\s+(?:kein\w*)\s+(?:mitarbeiter\w*|berater\w*|mensch\w*)\b|\bstill\s+no\s+(?:agent|human|person|rep\w*)\b"
+    # a formal request to be served by someone: "Solicito que me atienda un gestor", "Solicito atendimento por um
+    # colaborador", "quiero que me atienda una audioprotesista", "je demande à être reçu par un conseiller"
+    r"|\bsolicit[oa]\s+(?:que\s+me\s+(?:atienda|atiendan|atenda|atendam)|ser\s+atendid[oa]|atencion\s+(?:de|por)|atendimento"
+    r"|hablar\s+con|falar\s+com)\b"
+    r"|\b(?:quiero|quisiera|necesito|prefiero)\s+que\s+me\s+(?:atienda|atiendan|llame|llamen)\s+(?:un|una|el|la|alguien|algun\w*)\b"
+    r"|\b(?:quero|queria|preciso|prefiro)\s+(?:que\s+)?(?:me\s+atenda|me\s+atendam|ser\s+atendid[oa])\s+(?:por\s+)?(?:um|uma|o|a|alguem)\b"
+    r"|\b(?:je\s+demande|je\s+souhaite|je\s+voudrais)\s+(?:a\s+)?etre\s+(?:recu|rappele|pris\s+en\s+charge|contacte)e?\s+par\s+(?:un|une|le|la|l')"
+    # to someone senior: "quiero que esto lo revise un responsable", "que mon dossier soit remonté à un responsable",
+    # "ich möchte, dass ein vorgesetzter sich das ansieht", "quero que um responsável analise isto"
+    r"|\bque\s+(?:\S+\s+){0,3}?(?:lo\s+|la\s+|me\s+)?(?:revise|vea|mire|atienda|gestione)\s+(?:un|una|el|la|algun)\s+"
+    r"(?:responsable|supervisor\w*|encargad[oa]|gerente|jef[ea])\b"
+    r"|\b(?:remonte\w*|transmis\w*|transfere\w*|escalade\w*)\s+(?:\S+\s+){0,2}?a\s+(?:un|une|votre|mon)\s+(?:responsable|superieur|manager)\b"
+    r"|\bque\s+(?:um|uma|o|a)\s+(?:responsavel|supervisor\w*|gerente|chefe)\s+(?:\S+\s+){0,1}?(?:analise|veja|olhe|trate|revise)\b"
+    r"|\b(?:dass|das)\s+(?:ein|eine|der|die)\s+(?:vorgesetzte\w*|teamleiter\w*|chef\w*|verantwortliche\w*)\s+(?:\S+\s+){0,4}?"
+    r"(?:ansieht|anschaut|pruft|kummert|ubernimmt)\b"
+    # speaking to a named role, the wish ending the clause ("je voudrais parler à l'audioprothésiste svp", "quiero hablar
+    # con la encargada", "quero falar com o técnico", "ich möchte mit dem techniker sprechen"), as in English above
+    r"|\b(?:je\s+)?(?:veux|voudrais|souhaite|souhaiterais|aimerais|peux|puis-je|pourrais)\s+(?:\S+\s+)?parler\s+(?:a|avec)\s+"
+    r"(?:l'|la\s+|le\s+|un\s+|une\s+|votre\s+)(?!robot|bot\b|chatbot|ia\b|assistant|machine)\w+(?:\s+(?:svp|stp|merci|s'il\s+vous\s+plait))?\W*$"
+    r"|\b(?:quiero|quisiera|necesito|puedo|podria)\s+hablar\s+con\s+(?:el|la|un|una|su|vuestr[oa])\s+(?!bot\b|robot|chatbot|ia\b|asistente|maquina)\w+"
+    r"(?:\s+(?:por\s+favor|porfa|porfavor))?\W*$"
+    r"|\b(?:quero|queria|preciso|posso|poderia)\s+falar\s+com\s+(?:o|a|um|uma|seu|sua|vosso|vossa)\s+(?!bot\b|robo|chatbot|ia\b|assistente|maquina)\w+"
+    r"(?:\s+(?:por\s+favor|pf|pfv))?\W*$"
+    r"|\b(?:mochte|will|muss|kann)\s+(?:ich\s+)?(?:bitte\s+)?mit\s+(?:dem|der|einem|einer|ihrem|ihrer)\s+(?!bot\b|roboter|chatbot|ki\b|assistent|maschine)\w+"
+    r"\s+(?:sprechen|reden)(?:\s+bitte)?\W*$"
+    # a person there at all, in German: "ist gerade ein mensch da?", "ist überhaupt ein mitarbeiter online?"
+    r"|\bist\s+(?:(?:gerade|jetzt|hier|denn|uberhaupt|heute|grad)\s+)*(?:ein|irgendein)\s+(?:echter\s+)?(?:mensch|mitarbeiter)"
+    r"\s+(?:\S+\s+)?(?:da|online|erreichbar|im\s+chat)\b")
 
 
 # A call asked for: only a person calls back. "Could someone call me back?", "please ring me", "I'd like a
@@ -714,7 +755,25 @@ _CALL_ME = re.compile(
     r"|\b(?:de\s+preferencia|preferencialmente|prefiro)\s+(?:\S+\s+){0,2}?(?:por|ao)\s+telefone\b"
     r"|\b(?:preferiblemente|prefiero|mejor)\s+(?:\S+\s+){0,2}?(?:por|al)\s+telefono\b"
     r"|\b(?:de\s+preference|plutot|je\s+prefere)\s+(?:\S+\s+){0,2}?(?:par|au)\s+telephone\b"
-    r"|\b(?:preferably|rather|prefer(?:\s+it)?)\s+(?:\S+\s+){0,2}?(?:by|over\s+the|on\s+the)\s+phone\b")
+    r"|\b(?:preferably|rather|prefer(?:\s+it)?)\s+(?:\S+\s+){0,2}?(?:by|over\s+the|on\s+the)\s+phone\b"
+    # (a ninth blind probe, stop 57) told, not asked, at the start of what they say: "ring me after 5 pls", "llámame mañana
+    # por la mañana", "ruf mich bitte heute ab 18 uhr an", "me liga amanhã depois do almoço", "appelez-moi demain"
+    r"|^(?:(?:ok|okay|hi|hey|hello|so|just|please|pls|plz|hola|vale|porfa|bonjour|salut|hallo|oi|ola|bitte)\W+)*"
+    # (not a name to be called by: "call me steve !", an external train row)
+    r"(?:(?:call|ring|phone)\s+me(?!\s+(?:a|an|the)\b)"
+    r"(?!\s+(?!back\b|now\b|asap\b|pls\b|please\b|plz\b|today\b|tomorrow\b|tonight\b|later\b|soon\b)[a-z]+\W*$)|give\s+me\s+a\s+(?:call|ring|bell)|llamame|llameme|llamenme|marcame"
+    r"|(?:appelle|appelez|rappelle|telephonez)[\s-]moi|ruf\s+mich\s+(?:\S+\s+){0,6}?(?:an|zuruck)|me\s+(?:liga|ligue|liguem)"
+    r"|(?:liga|ligue|liguem)[\s-]me)\b"
+    # to call the team: "can I call you?", "¿os puedo llamar?", "je peux vous appeler ?", "kann ich euch anrufen?",
+    # "posso ligar para vocês?" (not "posso ligar o aparelho?": "ligar" also switches on)
+    r"|\b(?:can|could|may)\s+i\s+(?:call|ring|phone)\s+(?:you|your\s+(?:team|office|support|staff))\b"
+    r"|\b(?:os|le|les)\s+(?:puedo|podria)\s+llamar\b|\b(?:puedo|podria)\s+llamar(?:os|le|les)\b"
+    r"|\b(?:je\s+peux|puis-je|pourrais-je|est-ce\s+que\s+je\s+peux)\s+vous\s+(?:appeler|telephoner)\b"
+    r"|\bkann\s+ich\s+(?:euch|sie|dich)\s+(?:\S+\s+)?anrufen\b"
+    r"|\b(?:posso|poderia)\s+(?:ligar[\s-](?:vos|lhes)|ligar\s+(?:para|pra)\s+(?:voces|vcs|vc|voce|a\s+loja|a\s+equipe|a\s+equipa))\b"
+    # rather told to someone: "prefiero explicárselo a alguien por teléfono", "I'd rather explain it to someone"
+    r"|\b(?:prefiero|prefiro|je\s+prefere|i'?d\s+rather|i\s+would\s+rather|i\s+prefer\s+to|lieber)\s+(?:\S+\s+){0,3}?"
+    r"(?:a\s+alguien|a\s+alguem|a\s+quelqu'un|to\s+(?:someone|somebody|a\s+person)|jemandem)\b")
 
 
 def asks_for_a_call(text: str) -> bool:

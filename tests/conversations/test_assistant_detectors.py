@@ -188,6 +188,23 @@ def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(b
     ("still waiting on the agent, it's been twenty minutes", "en"),
     ("ich warte schon noch auf den Mitarbeiter, wie lange noch?", "de"),
     ("continuo esperando o atendente, alguém aí?", "pt"),
+    # (a ninth blind probe, stop 57)
+    ("phone me tomorrow morning about the boiler quote please", "en"),
+    ("llámenme esta tarde, es por la factura del seguro", "es"),
+    ("rappelez-moi après 18h, c'est pour la résiliation", "fr"),
+    ("ruf mich morgen früh zurück, geht um die Kaution", "de"),
+    ("liga-me amanhã de manhã, é sobre a fatura", "pt"),
+    ("toujours en attente d'un conseiller, ça fait un quart d'heure", "fr"),
+    ("ainda aguardando o atendente, já são 20 minutos", "pt"),
+    ("Solicito ser atendido por un asesor para revisar mi contrato.", "es"),
+    ("quiero que lo revise un supervisor, ya van dos cambios de fecha", "es"),
+    ("merci de remonter ma réclamation à un responsable", "fr"),
+    ("je souhaiterais parler à la gérante svp", "fr"),
+    ("quero falar com o gerente", "pt"),
+    ("ich möchte bitte mit der Filialleiterin sprechen", "de"),
+    ("kann ich Sie heute noch anrufen?", "de"),
+    ("I'd rather explain this to someone on the phone", "en"),
+    ("ist überhaupt ein Mitarbeiter online?", "de"),
 ])
 def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str) -> None:
     """Requests missed on two more blind probes (stop 55), written here again in other words: a visitor who has tried for
@@ -217,6 +234,11 @@ def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str
     ("ainda estou esperando o pedido chegar", "pt"),
     ("we need to add another person to our family plan, how much extra is it?", "en"),
     ("ich habe gestern mit einem Mitarbeiter telefoniert, ist die Rückerstattung schon raus?", "de"),
+    # (look-alikes of the ninth blind probe's rules, stop 57)
+    ("call me Maria, by the way", "en"), ("my friends call me every evening about it", "en"),
+    ("ele me liga todo dia por causa disso", "pt"), ("posso ligar o carregador a qualquer tomada?", "pt"),
+    ("je voudrais parler de ma facture", "fr"), ("how can I reach the gardener I booked through your site?", "en"),
+    ("gut, dann warte ich auf die Kollegin", "de"), ("todavía esperando el paquete, ¿alguna novedad?", "es"),
 ])
 def test_look_alikes_of_other_writers_are_no_request(bot: Assistant, text: str, language: str) -> None:
     """False alarms on the same probes, in other words: which of the two the assistant is, anywhere in the question;
