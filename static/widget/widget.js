@@ -20,6 +20,7 @@
   const MAX_LENGTH = 10000;
   const POLL_MS = 3000;
   const BACKOFF_MIN_MS = 500;
+  const RESEND_MS = 5000; // a message that could not go for want of a connection is tried again this often
   const FIRST_SOCKET_WAIT_MS = 1500; // a new chat's first message waits this long at most for the socket
   const BACKOFF_MAX_MS = 10000;
   const DEFAULT_COLOR = "#4f46e5";
@@ -54,6 +55,7 @@
     placeholder: ["Type your message\u2026", "Escribe tu mensaje\u2026", "\u00C9crivez votre message\u2026", "Schreiben Sie Ihre Nachricht\u2026", "Escreva a sua mensagem\u2026"],
     send: ["Send message", "Enviar mensaje", "Envoyer le message", "Nachricht senden", "Enviar mensagem"],
     poweredBy: ["Powered by Helpdesk", "Con la tecnolog\u00EDa de Helpdesk", "Propuls\u00E9 par Helpdesk", "Bereitgestellt von Helpdesk", "Com a tecnologia Helpdesk"],
+    unsentUntilBack: ["We couldn't reach the server. Your message will be sent as soon as the connection is back.", "No pudimos conectar con el servidor. Tu mensaje se enviar\u00E1 en cuanto vuelva la conexi\u00F3n.", "Impossible de joindre le serveur. Votre message partira d\u00E8s le retour de la connexion.", "Der Server ist nicht erreichbar. Ihre Nachricht wird gesendet, sobald die Verbindung zur\u00FCck ist.", "N\u00E3o foi poss\u00EDvel contactar o servidor. A sua mensagem ser\u00E1 enviada assim que a liga\u00E7\u00E3o voltar."],
     unreachable: ["We couldn't reach the server. Check your connection and try again.", "No pudimos conectar con el servidor. Revisa tu conexi\u00F3n e int\u00E9ntalo de nuevo.", "Impossible de joindre le serveur. V\u00E9rifiez votre connexion et r\u00E9essayez.", "Der Server ist nicht erreichbar. Pr\u00FCfen Sie Ihre Verbindung und versuchen Sie es erneut.", "N\u00E3o foi poss\u00EDvel contactar o servidor. Verifique a sua liga\u00E7\u00E3o e tente novamente."],
     tooLong: ["That message is too long.", "Ese mensaje es demasiado largo.", "Ce message est trop long.", "Diese Nachricht ist zu lang.", "Essa mensagem \u00E9 demasiado longa."],
     maxLength: ["Messages can be at most {n} characters.", "Los mensajes pueden tener como m\u00E1ximo {n} caracteres.", "Un message peut compter au plus {n} caract\u00E8res.", "Nachrichten d\u00FCrfen h\u00F6chstens {n} Zeichen lang sein.", "As mensagens podem ter no m\u00E1ximo {n} caracteres."],
@@ -128,6 +130,7 @@
     unread: 0,
     sending: false,
     outbox: [], // what the visitor sent while another message was on its way, in order
+    unsent: null, // the box's text that could not go for want of a connection: sent when the server is back
     retry: null, // {body, key}: a failed send retried with the same text reuses its Idempotency-Key
     creating: null, // in-flight creation promise, so open + send never create two
     generation: 0, // bumped by reset(): late responses for a forgotten conversation are dropped
@@ -450,8 +453,9 @@
       if (state.socket !== ws) return;
       state.backoff = BACKOFF_MIN_MS;
       setOnline(true);
-      // the server is back: "couldn't reach the server" is no longer true (the unsent text is still in the box)
+      // the server is back: "couldn't reach the server" is no longer true, and what could not go goes now
       if (ui.error.textContent === t("unreachable")) showError("");
+      resendUnsent();
       stopPolling();
       catchUp(); // anything sent while we were away
       refreshConversation();
@@ -1240,6 +1244,7 @@
       state.backoff = BACKOFF_MIN_MS;
       connect();
     }
+    resendUnsent();
   });
 
   async function submitComposer() {
@@ -1255,11 +1260,28 @@
       if (!(await send(state.outbox[0]))) {
         // what could not go is back in the box, before anything typed since
         ui.input.value = [...state.outbox.splice(0), ui.input.value].filter((part) => part.trim()).join("\n");
+        // for want of a connection, it goes by itself when the server is back (a message sent while Daphne restarted
+        // stayed in the box after the widget was online again: trial 26); its Idempotency-Key is kept, so a first try
+        // the server stored is not stored twice
+        if (ui.error.textContent === t("unreachable")) {
+          state.unsent = ui.input.value;
+          showError(t("unsentUntilBack"));
+          setTimeout(resendUnsent, RESEND_MS); // (a socket that never dropped brings no "back" of its own)
+        }
         break;
       }
       state.outbox.shift();
     }
     renderComposer();
+  }
+
+  /** The server is reachable again: the text that could not go is sent, unless the visitor changed it since. */
+  function resendUnsent() {
+    const text = state.unsent;
+    state.unsent = null;
+    if (text === null || state.sending || ui.input.value !== text) return;
+    if (ui.error.textContent === t("unsentUntilBack")) showError("");
+    submitComposer();
   }
 
   function mount() {

@@ -192,3 +192,32 @@ def test_messages_sent_while_one_is_on_its_way_follow_it_in_order(live_stack, ne
     conversation = Conversation.objects.get()
     assert list(conversation.messages.filter(sender_type="visitor").order_by("id").values_list("body", flat=True)) == [
         "hi", "my order NW-10002 is late", "can you check where it is?"]
+
+
+def test_a_message_that_could_not_go_for_want_of_a_connection_goes_when_it_is_back(live_stack, new_context):
+    """Trial 26: a message sent while the server restarted was put back in the box with "check your connection and try
+    again", and stayed there, unsent, once the widget was online again. Now it is sent by itself, once."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    context = new_context()
+    page = context.new_page()
+    open_widget(page, base)
+    box = page.get_by_role("textbox", name="Your message")
+    box.fill("hi")
+    box.press("Enter")
+    sent = page.locator("[data-testid=widget-message][data-sender-type=visitor]")
+    expect(sent).to_have_count(1, timeout=15_000)
+
+    context.set_offline(True)
+    box.fill("where is my order NW-10002?")
+    box.press("Enter")
+    expect(page.get_by_text("Your message will be sent as soon as the connection is back")).to_be_visible()
+    expect(box).to_have_value("where is my order NW-10002?")
+    context.set_offline(False)
+
+    expect(sent).to_have_count(2, timeout=20_000)
+    expect(box).to_have_value("")
+    expect(page.get_by_text("Your message will be sent as soon as the connection is back")).to_be_hidden()
+    conversation = Conversation.objects.get()
+    assert list(conversation.messages.filter(sender_type="visitor").order_by("id").values_list("body", flat=True)) == [
+        "hi", "where is my order NW-10002?"]
