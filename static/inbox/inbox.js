@@ -63,6 +63,7 @@ const CSAT_LABELS = { positive: "👍 Positive", neutral: "😐 Neutral", negati
 
 const state = {
   filter: "open",
+  collisionWhileMine: false, // the open conversation was this agent's when a colleague's reply was warned of
   search: { q: "", tag: "" },
   conversations: new Map(), // id -> list item, only those matching the filter (or the search)
   next: null,
@@ -702,7 +703,11 @@ function renderActions(c) {
   const resolved = isResolved(c);
   const mine = sameId(c.assignee && c.assignee.id, ME.id);
   const targetsGroup = h && h.target && h.target.kind !== "user";
-  dom.claim.hidden = !(h && h.status === "pending" && (targetsGroup || !mine)) || outsider(c);
+  // (not to a colleague it was handed to: Ana, who had just transferred it to Ben, was offered to claim it: trial 26)
+  dom.claim.hidden = !(h && h.status === "pending" && (targetsGroup || !c.assignee)) || outsider(c);
+  // a colleague's reply warned of is stale once the conversation was handed to this agent: it is theirs now, and
+  // the warning stayed until a reload (trial 26)
+  if (mine && !dom.collision.hidden && !state.collisionWhileMine) showCollision("");
   const theirs = outsider(c); // another team's: notes only (the server refuses the rest)
   dom.unassign.hidden = resolved || theirs || !(c.status === "pending_human" || c.status === "assigned" || c.assignee || c.team);
   dom.assignGroup.hidden = resolved || theirs;
@@ -864,6 +869,7 @@ function newestReadId() {
 function showCollision(text) {
   dom.collisionText.textContent = text || "";
   dom.collision.hidden = !text;
+  state.collisionWhileMine = Boolean(text && state.open && sameId(state.open.assignee && state.open.assignee.id, ME.id));
 }
 
 async function sendReply({ anyway = false } = {}) {

@@ -271,6 +271,43 @@ def test_a_reply_written_while_a_colleague_answered_waits_for_the_agent_to_choos
     assert not ana.errors and not ben.errors, ana.errors + ben.errors
 
 
+def test_a_conversation_handed_to_a_colleague_leaves_nothing_stale_on_either_screen(live_stack, new_context):
+    """Trial 26: Ana replied while Ben was writing (his reply held, a warning shown), then handed the conversation to
+    him: his warning stayed until he reloaded, and Ana, who had just given it away, was offered to claim it."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    AgentProfile.objects.exclude(user__username__in=["agent1", "agent2"]).update(available=False)
+    ana = agent_page(new_context, base, "agent1")
+    ben = agent_page(new_context, base, "agent2")
+    visitor, conversation = handed_off_conversation(base, new_context)
+    for page in (ana, ben):
+        row = page.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
+        expect(row).to_be_visible(timeout=15_000)
+        row.click()
+        expect(page.get_by_test_id("handoff-reason")).to_be_visible()
+
+    ben.get_by_test_id("reply-input").fill("Hello, Ben here")
+    ana.get_by_test_id("reply-input").fill("Hi Rosa, Ana here.")
+    ana.get_by_test_id("reply-send").click()
+    expect(widget_messages(visitor, "agent").last).to_contain_text("Ana here")
+    ben.get_by_test_id("reply-send").click()
+    collision = ben.get_by_test_id("reply-collision")
+    expect(collision).to_contain_text("Ana Ortiz replied while you were writing")
+
+    ben_user = AgentProfile.objects.get(user__username="agent2").user
+    ana.get_by_test_id("assign-select").select_option(value=f"user:{ben_user.pk}")
+    ana.get_by_test_id("assign-submit").click()
+    expect(ben.get_by_test_id("conversation-assignee")).to_contain_text("Ben")
+    expect(collision).to_be_hidden()  # live, no reload: the conversation is his now
+    expect(ben.get_by_test_id("reply-input")).to_have_value("Hello, Ben here")  # his words kept
+    expect(ana.get_by_test_id("conversation-assignee")).to_contain_text("Ben")
+    expect(ana.locator("#claim")).to_be_hidden()
+    ana.reload()
+    expect(ana.get_by_test_id("conversation-assignee")).to_contain_text("Ben")
+    expect(ana.locator("#claim")).to_be_hidden()
+    assert not ana.errors and not ben.errors, ana.errors + ben.errors
+
+
 def test_the_shift_layout_handoff_line_unread_shortcuts_and_contact_panel(live_stack, new_context):
     base = live_stack["url"]
     seed_demo_workspace()
