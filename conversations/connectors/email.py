@@ -183,6 +183,14 @@ _QUOTE_HEADER = re.compile(
     r"|schreef|ha\s+scritto)[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M)
 
 
+# ... or a weekday where the date would be, and no address: "El sáb, Ana escribió:", "On Sat, Ana wrote:" (trial 26:
+# the Spanish one and its quote reached the agent). Not "My friend wrote:", which introduces a quote of the sender's.
+_DAY_HEADER = re.compile(
+    r"^[ \t]*(?:on|el|le|am|em|na|no)\s+(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mi[eé]|jue|vie|s[aá]b|dom|mer|jeu|ven|sam"
+    r"|dim|mo|di|mi|do|fr|sa|so|seg|ter|qua|qui|sex)[a-zà-ÿ]*\.?,[^\n]*\s(?:wrote|escribió|a\s+écrit|schrieb|escreveu)"
+    r"[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M | re.I)
+
+
 # Outlook's line above the old mail, and its header block, in the five languages ("-----Mensaje original-----", "De:
 # … Enviado el: …" reached the agent: trial of 4 Dec)
 _ORIGINAL_MESSAGE = re.compile(
@@ -198,7 +206,7 @@ def strip_quoted(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # (a mail's lines end in CRLF)
     if not text:
         return ""
-    for quoted in (_QUOTE_HEADER, _ORIGINAL_MESSAGE):
+    for quoted in (_QUOTE_HEADER, _DAY_HEADER, _ORIGINAL_MESSAGE):
         if (header := quoted.search(text)) is not None and text[:header.start()].strip():
             text = text[:header.start()].rstrip()
     replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=text).replies

@@ -604,6 +604,9 @@ def test_a_mail_above_djangos_body_limit_is_kept_and_one_above_the_mail_limit_is
     ("Nada ainda.\n\nNo dia 4 de dez. de 2026, às 10:00, Northwind <support@northwind.test> escreveu:\n> Olá",
      "Nada ainda."),
     ("Ainda nada.\n\nÀs 10:00 de 04/12/2026, Northwind escreveu:\n> Olá", "Ainda nada."),
+    # a weekday where the date would be, and no address (trial 26)
+    ("Gracias, ¿y a Canarias?\n\nEl sáb, Ana escribió:\n> Hola Ana, enviamos a toda España.", "Gracias, ¿y a Canarias?"),
+    ("Thanks, and to Norway?\n\nOn Sat, Ana wrote:\n\n> Hi Ana, we ship across the EU.", "Thanks, and to Norway?"),
     # a line that only starts like a header stays, and so does a quote with no date or address above it
     ("My friend wrote:\n> it arrived broken\nwhat should I do?", "My friend wrote:\n> it arrived broken\nwhat should I do?"),
     ("El pedido llegó roto.\nLe escribí ayer:\nsin respuesta", "El pedido llegó roto.\nLe escribí ayer:\nsin respuesta"),
