@@ -12,13 +12,18 @@ from tests.e2e.conftest import login, seed_demo_workspace
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_admin_sets_up_a_restricted_topic_without_json(live_stack, new_context):
-    base = live_stack["url"]
-    workspace = seed_demo_workspace()
+def make_admin() -> None:
+    """The demo's admin, able to sign in to the admin pages as admin / admin."""
     admin = get_user_model().objects.get(username="admin")
     admin.is_staff = admin.is_superuser = True
     admin.set_password("admin")
     admin.save()
+
+
+def test_an_admin_sets_up_a_restricted_topic_without_json(live_stack, new_context):
+    base = live_stack["url"]
+    workspace = seed_demo_workspace()
+    make_admin()
     policy = HandoffPolicy.objects.get(workspace=workspace)
     team = Team.objects.filter(workspace=workspace).first()
 
@@ -57,10 +62,7 @@ def test_an_admin_adds_an_agent_to_a_team_on_the_teams_page(live_stack, new_cont
     team; saved, the agent is a member and routing to the team reaches them."""
     base = live_stack["url"]
     workspace = seed_demo_workspace()
-    admin = get_user_model().objects.get(username="admin")
-    admin.is_staff = admin.is_superuser = True
-    admin.set_password("admin")
-    admin.save()
+    make_admin()
     team = Team.objects.filter(workspace=workspace).first()
     newcomer = next(agent for agent in AgentProfile.objects.filter(workspace=workspace)
                     if not agent.teams.filter(pk=team.pk).exists())

@@ -70,6 +70,15 @@ def token_for(base: str, username: str) -> dict[str, str]:
     return {"Authorization": f"Token {token}"}
 
 
+def open_in_each(pages, conversation) -> None:
+    """Each agent opens the handed-off conversation from their list."""
+    for page in pages:
+        row = page.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
+        expect(row).to_be_visible(timeout=15_000)
+        row.click()
+        expect(page.get_by_test_id("handoff-reason")).to_be_visible()
+
+
 def handed_off_conversation(base: str, new_context):
     """A visitor on the widget who asked for a person and gave an email: a pending handoff."""
     visitor = new_context().new_page()
@@ -102,11 +111,7 @@ def test_two_agents_a_private_note_a_canned_response_and_search(live_stack, new_
     conversation.contact.save(update_fields=["name", "email"])
 
     # 1. Both open it; each sees the other.
-    for page in (ana, ben):
-        row = page.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
-        expect(row).to_be_visible(timeout=15_000)
-        row.click()
-        expect(page.get_by_test_id("handoff-reason")).to_be_visible()
+    open_in_each((ana, ben), conversation)
     expect(ana.get_by_test_id("presence")).to_contain_text("Ben Carter is viewing")
     expect(ben.get_by_test_id("presence")).to_contain_text("Ana Ortiz is viewing")
     # the list says it in words (an eye emoji was a missing-glyph box where no emoji font is installed: trial of 4 Dec)
@@ -224,11 +229,7 @@ def test_a_reply_written_while_a_colleague_answered_waits_for_the_agent_to_choos
     ben_events = {"paused": False}
     ben = agent_page(new_context, base, "agent2", events=ben_events)
     visitor, conversation = handed_off_conversation(base, new_context)
-    for page in (ana, ben):
-        row = page.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
-        expect(row).to_be_visible(timeout=15_000)
-        row.click()
-        expect(page.get_by_test_id("handoff-reason")).to_be_visible()
+    open_in_each((ana, ben), conversation)
 
     ben.get_by_test_id("reply-input").press_sequentially("Hello, Ben here", delay=10)
     ana.get_by_test_id("reply-input").fill("Hi Rosa, Ana here: I can help.")
@@ -280,11 +281,7 @@ def test_a_conversation_handed_to_a_colleague_leaves_nothing_stale_on_either_scr
     ana = agent_page(new_context, base, "agent1")
     ben = agent_page(new_context, base, "agent2")
     visitor, conversation = handed_off_conversation(base, new_context)
-    for page in (ana, ben):
-        row = page.locator(f"[data-testid=conversation-item][data-conversation-id='{conversation.pk}']")
-        expect(row).to_be_visible(timeout=15_000)
-        row.click()
-        expect(page.get_by_test_id("handoff-reason")).to_be_visible()
+    open_in_each((ana, ben), conversation)
 
     ben.get_by_test_id("reply-input").fill("Hello, Ben here")
     ana.get_by_test_id("reply-input").fill("Hi Rosa, Ana here.")
