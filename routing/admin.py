@@ -317,6 +317,15 @@ class UniqueNamesFormSet(forms.BaseInlineFormSet):
                 form.add_error("name", f"Another one is already named “{form.cleaned_data['name']}”: each needs its own name.")
             seen.add(name)
 
+    def save_new(self, form, commit=True):
+        """A new row left at position 0 goes after the others (it went before them, and a topic's position is the
+        order topics are tried in: trial 26)."""
+        if not form.cleaned_data.get("position"):
+            others = [f.cleaned_data.get("position") or 0 for f in self.forms
+                      if f is not form and getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE")]
+            form.instance.position = max(others, default=-1) + 1
+        return super().save_new(form, commit=commit)
+
 
 class RestrictedTopicInline(admin.StackedInline):
     model = RestrictedTopic

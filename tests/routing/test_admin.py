@@ -170,6 +170,30 @@ def test_the_policy_page_refuses_two_restricted_topics_of_one_name(workspace, ad
     workspace_import(document=workspace_export(workspace=workspace), workspace=workspace)  # the document round-trips
 
 
+def test_a_new_restricted_topic_left_at_position_0_goes_after_the_others(workspace, admin_agent):
+    """Trial 26: a topic added with its position left as it was listed (and was tried) before the existing ones."""
+    policy = workspace.policy
+    first = factories.RestrictedTopicFactory(policy=policy, name="Injury", keywords=["burned"], position=0)
+    second = factories.RestrictedTopicFactory(policy=policy, name="Legal", keywords=["lawyer"], position=1)
+    admin_agent.is_superuser = True
+    admin_agent.save()
+    client = Client()
+    client.force_login(admin_agent)
+    form = client.get(f"/admin/routing/handoffpolicy/{policy.pk}/change/").context["adminform"].form
+    data = {**{k: v for k, v in form.initial.items() if v is not None}, **policy_data(policy)}
+    data.update({"target": "", "restricted_topics-TOTAL_FORMS": "3", "restricted_topics-INITIAL_FORMS": "2",
+                 "gather_fields-TOTAL_FORMS": "0", "gather_fields-INITIAL_FORMS": "0"})
+    rows = [(first.pk, "Injury", "burned", 0), (second.pk, "Legal", "lawyer", 1), ("", "Data deletion", "gdpr", 0)]
+    for i, (pk, name, keywords, position) in enumerate(rows):
+        data.update({f"restricted_topics-{i}-id": pk, f"restricted_topics-{i}-policy": policy.pk,
+                     f"restricted_topics-{i}-name": name, f"restricted_topics-{i}-position": position,
+                     f"restricted_topics-{i}-keywords": keywords, f"restricted_topics-{i}-examples": "",
+                     f"restricted_topics-{i}-target": ""})
+    response = client.post(f"/admin/routing/handoffpolicy/{policy.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert [t.name for t in policy.restricted_topics.all()] == ["Injury", "Legal", "Data deletion"]
+
+
 def test_a_team_gets_its_members_on_its_own_page_and_only_agents_of_its_workspace(workspace, admin_client):
     """A manager setting up a team adds its people on the team's page (they were only set agent by agent)."""
     ana, ben = (factories.AgentFactory(workspace=workspace) for _ in range(2))
