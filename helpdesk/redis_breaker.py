@@ -47,6 +47,7 @@ def reset() -> None:
     global _skip_until
     with _lock:
         _skip_until = 0.0
+        _skipped.clear()
 
 
 class _Breaker:
@@ -100,14 +101,26 @@ def connection_class(url: str) -> type[redis.Connection]:
     return BreakerSSLConnection if url.startswith("rediss://") else BreakerConnection
 
 
-def queue_swept_task(task: Any, *args: Any) -> bool:
-    """`task.delay(*args)` for a task a sweep queues again when it never left (a turn), unless Redis is being skipped;
-    a broker that failed only after the whole timeout starts the skipping (the broker's client is Celery's, not built
-    on the connections above). Whether it was sent."""
+# Tasks skipped while Redis was: sent after the next task that goes (the turns of messages written during a hang
+# waited for the sweep's grace, ~30-40 s after Redis was back: trial 27); a turn queued twice is answered once
+SKIPPED_KEPT = 500
+_skipped: list[tuple[Any, tuple]] = []
+
+
+def queue_task(task: Any, *args: Any, swept: bool) -> bool:
+    """`task.delay(*args)` unless Redis is being skipped; a broker that failed only after the whole timeout starts the
+    skipping (the broker's client is Celery's, not built on the connections above). `swept`: a sweep queues the task
+    again if it never leaves (a turn), so it is also sent after the next task that goes; else a skipped task is lost
+    (logged). Whether it was sent."""
     from django.conf import settings  # (read when queueing: settings.py imports this module)
 
     if not answering():
-        logger.warning("%s not queued: Redis did not answer a moment ago (the sweep queues it)", task.name)
+        logger.warning("%s not queued: Redis did not answer a moment ago%s", task.name,
+                       " (sent with the next task, or by the sweep)" if swept else "")
+        if swept:
+            with _lock:
+                if len(_skipped) < SKIPPED_KEPT:
+                    _skipped.append((task, args))
         return False
     started = time.monotonic()
     try:
@@ -116,4 +129,17 @@ def queue_swept_task(task: Any, *args: Any) -> bool:
         if time.monotonic() - started >= settings.REDIS_TIMEOUT_SECONDS:
             found_hanging(settings.REDIS_TIMEOUT_SECONDS)
         raise
+    _send_skipped()
     return True
+
+
+def _send_skipped() -> None:
+    with _lock:
+        waiting = _skipped[:]
+        _skipped.clear()
+    for at, (task, args) in enumerate(waiting):
+        try:
+            task.delay(*args)
+        except Exception:  # the broker went again: the sweep has them
+            logger.warning("%s skipped tasks left to the sweep", len(waiting) - at)
+            return

@@ -92,7 +92,7 @@ class AuthTokenApi(APIView):
 
 
 # --- Widget (visitor) --------------------------------------------------------------------
-class VisitorCreateThrottle(AnonRateThrottle):
+class VisitorCreateThrottle(ratelimit.UncountedWithoutRedis, AnonRateThrottle):
     scope = "visitor_create"
 
 

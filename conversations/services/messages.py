@@ -153,7 +153,10 @@ def widget_conversation_start(*, workspace: Workspace, name: str = "", email: st
                        body=greeting, metadata={"greeting": True})
     realtime.publish_conversation_created(conversation)
     from conversations.tasks import start_conversation_task  # Celery: the task module imports this one
-    transaction.on_commit(lambda: start_conversation_task.delay(conversation.id))
+    # robust: a new chat opens while the broker is down or hangs (it was a 503, and the visitor could not start one:
+    # trial 27); its "conversation started" flows are then skipped (logged), the conversation and its greeting stand
+    transaction.on_commit(lambda: redis_breaker.queue_task(start_conversation_task, conversation.id, swept=False),
+                          robust=True)
     return conversation, token
 
 
@@ -366,14 +369,14 @@ def _queue_turns(message_ids: list[int]) -> None:
     from conversations.tasks import process_turns_task  # Celery: the task module imports this one
 
     # robust: with the broker down the messages are stored all the same; the sweep queues their turns later.
-    transaction.on_commit(lambda: redis_breaker.queue_swept_task(process_turns_task, message_ids), robust=True)
+    transaction.on_commit(lambda: redis_breaker.queue_task(process_turns_task, message_ids, swept=True), robust=True)
 
 
 def _queue_turn(message: Message) -> None:
     from conversations.tasks import process_turn_task  # Celery: the task module imports this one
 
     # robust: with the broker down the message is stored all the same; the sweep queues its turn later.
-    transaction.on_commit(lambda: redis_breaker.queue_swept_task(process_turn_task, message.id), robust=True)
+    transaction.on_commit(lambda: redis_breaker.queue_task(process_turn_task, message.id, swept=True), robust=True)
 
 
 def _notify_owner_of_message(conversation: Conversation, message: Message) -> None:
