@@ -673,6 +673,11 @@ _HELPED_PIECE = (r"eso\s+(?:me\s+)?ayuda|(?:ca|cela)\s+(?:m')?aide|das\s+hilft(?
                  r"|(?:(?:eso\s+)?(?:fue|es|ha\s+sido)\s+)?muy\s+util|(?:c'etait|c'est)?\s*tres\s+utile"
                  r"|(?:das\s+war\s+)?sehr\s+hilfreich|(?:(?:isso\s+)?foi\s+)?muito\s+util")
 _ACK_PIECE = (r"ok(?:ay)?|wow|great|perfect|cool|awesome|super|nice|alright|all\s+right|got\s+it|genial|perfecto|vale|parfait"
+              # "no that's all, have a great day" (trial 27: it was a question not answered): a "no" before a sign-off
+              # ("no thanks" alone stays a shrug: _NO_THANKS)
+              r"|(?:no|nope|nah|non|nein|nao)(?=[\s,!.]+(?:that'?s\s+(?:all|it)|nothing\s+else|eso\s+es\s+todo|nada\s+mas"
+              r"|c'est\s+tout|rien\s+d'autre|das\s+war'?s|nichts\s+weiter|e\s+so|era\s+so|nada\s+mais))"
+              r"|nothing\s+else|nada\s+mas|rien\s+d'autre|nichts\s+weiter|nada\s+mais"
               r"|d'accord|prima|alles\s+klar|perfeito|beleza|that'?s\s+(?:all|it)(?:\s+i\s+(?:needed|wanted))?|eso\s+es\s+todo"
               r"|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo|era\s+(?:so\s+)?(?:isso|tudo)|egal"
               rf"|(?:that|this|it)\s+help(?:s|ed)(?:\s+(?:a\s+lot|me))?|{_HELPED_PIECE}|{_APPROVAL}|{_PRAISE}")
@@ -769,6 +774,9 @@ def closes_the_chat(text: str) -> bool:
     return bool(_CLOSE_CHAT.search(normalize(text)))
 
 
+PRAISE_MAX_WORDS = 25  # thanks and praise this long with nothing asked are still thanks (detect_smalltalk)
+
+
 def detect_smalltalk(text: str) -> str | None:
     norm = normalize(text).strip()
     if _ONLY_SYMBOLS.match(norm):
@@ -776,7 +784,9 @@ def detect_smalltalk(text: str) -> str | None:
             return None
         return "acknowledgment" if _APPROVING.search(norm) else "unclear"
     if len(norm.split()) > 9 or marks_sarcasm(text):
-        return None  # ("Wow, thanks, super helpful 🙄" is no thanks)
+        # ("Wow, thanks, super helpful 🙄" is no thanks); thanks and praise at length with nothing asked are ("That's
+        # perfect, thank you so much! You've been really helpful :)" was handed off as a question not answered: trial 27)
+        return "thanks" if len(norm.split()) <= PRAISE_MAX_WORDS and "?" not in text and praises_only(text) else None
     if _CONFIRMED.match(norm.lstrip("¡¿ ")):  # ("¡funcionó, gracias!")
         return "confirmed"
     if _SIGN_OFF.match(norm) and _BYE_IN.search(norm):
@@ -790,6 +800,8 @@ def detect_smalltalk(text: str) -> str | None:
         return "capabilities"
     if _STILL_THERE.match(norm.replace("¿", " ").strip()):
         return "still_there"
+    if len(norm.split()) > 3 and "?" not in text and not _NO_THANKS.match(norm) and praises_only(text):
+        return "thanks"  # "Muito obrigado, ajudou imenso!", "Love you guys, best shop ever" (a word or two: below)
     if len(norm.split()) > 6:
         return None
     if _GREETING.match(norm):
@@ -938,6 +950,11 @@ _SHOUTED_NOW = re.compile(r"\b(?:NOW|TODAY|IMMEDIATELY|YA|AHORA|HOY|MAINTENANT|I
 # human_request's praise words, which make "please pass that on" a compliment: those count "great", "kind", "helpful",
 # which "great, another delay" and "not helpful at all" use.)
 _PRAISE = re.compile(r"\b(?:thanks?|thank\s+you|grateful|brilliant|excellent|amazing|wonderful|fantastic|perfect|recommend\w*|lovely"
+                     # (trial 27: "Love you guys, best shop ever" was handed off; not "vielen dank", said in sarcasm too)
+                     r"|love\s+(?:you|u|it|this|your\s+\w+)|best\s+(?:\w+\s+){1,2}ever|os\s+(?:quiero|adoro)|les\s+adoro"
+                     r"|mejor\s+tienda|je\s+vous\s+adore|meilleure?\s+(?:boutique|magasin|service)|ich\s+liebe\s+(?:euch|es)"
+                     r"|beste[nrs]?\s+(?:shop|laden|service)|adoro\s+(?:voces|vcs)|amo\s+(?:voces|vcs)"
+                     r"|melhor\s+loja"
                      r"|gracias|agradec\w*|cracks?|buenisim[oa]|estupend[oa]|perfect[oa]|recomiend\w*|merci|remercie\w*|parfait\w*"
                      r"|formidable|danke|dankesch[oö]n|hervorragend|wunderbar|perfekt|empfehle\w*|obrigad[oa]|perfeit[oa]"
                      r"|recomendo|otim[oa]|bem\s+haja)\b")

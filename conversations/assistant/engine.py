@@ -497,7 +497,7 @@ class Assistant:
         frustration = d.combine_frustration(complaint, anger, repeated, dissatisfied)
         # (sarcasm, "thank the agent for losing my parcel", reads as frustration)
         thanked = clauses.thanks[0] if clauses.thanks and not (
-            human.fired or smalltalk or frustration.fired or "?" in text) else None
+            human.fired or smalltalk not in (None, "thanks") or frustration.fired or "?" in text) else None
         if thanked and len(text.split()) - len(thanked.split()) <= THANKS_REST_WORDS:
             smalltalk = "thanks_staff"  # "I want to thank the agent who helped me": nothing to look up, nobody to call
         # "…thanks. you can close this": its "close" is the chat's, so only a topic's own keywords count

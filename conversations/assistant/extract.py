@@ -23,6 +23,14 @@ _NOT_A_PREFIX = frozenset(
     "die der das ist mein dein im am um uma meu seu o da do e ca nro".split())
 
 
+# A number said to be a phone's just before it: "My number is 0612345678", "call me on 0612345678", "mi móvil es
+# 612345678" (trial 27: a bare phone number asked to be rung was also noted as the order number)
+_SAID_PHONE = re.compile(
+    r"(?:\b(?:phone|mobile|cell|tel|telephone|whatsapp|my\s+number|call\s+me|ring\s+me|text\s+me|reach\s+me|tel[eé]fono|m[oó]vil"
+    r"|celular|portable|handy|telefonnummer|telem[oó]vel|telefone|(?:mi|meu|mon|meine)\s+(?:n[uú]mero|num[eé]ro|nummer))"
+    r"\b[^\d\n]{0,12})$", re.I)
+
+
 def spaced_prefix(text: str, start: int) -> str:
     """The letters typed apart just before `start` in `text` that prefix the code there ("nw" of "nw 10002"), or ""."""
     m = _SPACED_PREFIX.search(text[:start])
@@ -115,7 +123,8 @@ def extract_field(kind: str, text: str, regex: str | None = None) -> str | None:
     if kind == "order_number":
         # (digits of a phone number are no order: "+44 20 7946 0000" in a signature; a bare "12345678" may be either)
         phones = [p.span() for p in PHONE.finditer(text)
-                  if len(_digits(p.group(0))) in PHONE_DIGITS and re.search(r"^\+|[\s().]", p.group(0))]
+                  if len(_digits(p.group(0))) in PHONE_DIGITS and (re.search(r"^\+|[\s().]", p.group(0))
+                                                                  or _SAID_PHONE.search(text[:p.start()]))]
         # (nor digits of an email: "ana2024@x.org"; a number after the email is one: "kim@x.org and my order is
         # NW-10001" lost its number, re-trial of 4 Dec)
         emails = [e.span() for e in EMAIL.finditer(text)]

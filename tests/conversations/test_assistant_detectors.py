@@ -602,7 +602,11 @@ def test_validate_rejects(kind: str, value: str) -> None:
                                         # of 4 Dec: "kim@… and my order number is NW-10001" lost the number)
                                         ("ana2024@example.org", None), ("write to me@shop-12345.com", None),
                                         ("sure, it's kim@example.com and my order number is NW-10001", "NW-10001"),
-                                        ("claro: ana@example.com, pedido NW-10002", "NW-10002")])
+                                        ("claro: ana@example.com, pedido NW-10002", "NW-10002"),
+                                        # said to be a phone's (trial 27: noted as the order number too)
+                                        ("Can someone ring me after 5? My number is 0612345678", None),
+                                        ("llámame, mi móvil es 612345678", None),
+                                        ("número de pedido 12345678", "12345678"), ("my order is 0612345678", "0612345678")])
 def test_the_digits_of_a_phone_number_are_no_order_number(text: str, value: str | None) -> None:
     assert extract_field("order_number", text) == value
 

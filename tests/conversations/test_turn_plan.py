@@ -1083,11 +1083,28 @@ def test_a_confirmation_before_any_answer_resolves_nothing(bot):
 
 
 @pytest.mark.parametrize("text, lang, says", [("thanks, that's all", "en", "Thanks for reaching out."),
-                                              ("gracias, eso es todo", "es", "Gracias por escribirnos.")])
+                                              ("gracias, eso es todo", "es", "Gracias por escribirnos."),
+                                              # (trial 27: a question not answered, and a person brought in)
+                                              ("no that's all, have a nice evening", "en", "Thanks for reaching out.")])
 def test_that_is_all_is_a_goodbye_not_a_question_whether_there_is_more(bot, text, lang, says):
     # trial of 4 Dec: "thanks, that's all" got "Is there anything else I can help with?"
     plan = RealChat(balanced(EMAIL), bot=bot).say(text)
     assert reply(plan).startswith(says) and not plan.resolve and plan.handoff is None
+
+
+@pytest.mark.parametrize("text, lang", [("Brilliant, thank you so much! You've all been super kind and quick :)", "en"),
+                                        ("Love it, best purchase ever", "en"),
+                                        ("Muchísimas gracias, me has ayudado un montón, sois geniales", "es"),
+                                        ("Danke schön, Sie waren eine große Hilfe, wirklich toll!", "de"),
+                                        ("Obrigada, ajudou imenso, vocês são ótimos!", "pt")])
+def test_thanks_and_praise_after_an_answer_bring_in_nobody(bot, text, lang):
+    """Trial 27: "That's perfect, thank you so much! You've been really helpful :)" and "Love you guys, best shop ever"
+    after an answer were "I couldn't find an answer to that… I'll bring in a member of our team"."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say("How long does shipping take?").memory.problem_answered
+    plan = chat.say(text)
+    assert plan.handoff is None and plan.memory.pending is None, reply(plan)
+    assert "help articles" not in reply(plan)
 
 
 @pytest.mark.parametrize("text, says", [("?", "Sorry, I didn't quite get that."), ("...", "Sorry, I didn't quite get that."),
