@@ -118,6 +118,10 @@ def retry_after(seconds: float) -> str:
 # --- visitor messages ------------------------------------------------------------------------
 
 
+# What a limit that cannot count is let through on: Redis down, or hanging (redis_breaker)
+REDIS_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
 def visitor_message_wait(*, contact_id: int, address: str) -> float | None:
     """Count a visitor's message; None when allowed, else seconds to wait (per visitor, per address).
 
@@ -137,7 +141,7 @@ def visitor_message_waits(senders: list[tuple[int, str]]) -> list[float | None]:
         limits += [("message-visitor", str(contact_id), visitor_rate), ("message-address", address, address_rate)]
     try:
         waits = hit_all(limits)
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+    except REDIS_UNAVAILABLE as exc:
         logger.warning("Message limits not counted (Redis unavailable): %s", exc)
         return [None] * len(senders)
     per_message = zip(waits[0::2], waits[1::2])
@@ -151,7 +155,7 @@ class UncountedWithoutRedis:
     def allow_request(self, request, view) -> bool:
         try:
             return super().allow_request(request, view)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        except REDIS_UNAVAILABLE as exc:
             logger.warning("%s limit not counted (Redis unavailable): %s", getattr(self, "scope", "a"), exc)
             return True
 

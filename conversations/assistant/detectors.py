@@ -786,7 +786,7 @@ def detect_smalltalk(text: str) -> str | None:
     if len(norm.split()) > 9 or marks_sarcasm(text):
         # ("Wow, thanks, super helpful 🙄" is no thanks); thanks and praise at length with nothing asked are ("That's
         # perfect, thank you so much! You've been really helpful :)" was handed off as a question not answered: trial 27)
-        return "thanks" if len(norm.split()) <= PRAISE_MAX_WORDS and "?" not in text and praises_only(text) else None
+        return "thanks" if len(norm.split()) <= PRAISE_MAX_WORDS and _thanks_or_praise_only(norm, text) else None
     if _CONFIRMED.match(norm.lstrip("¡¿ ")):  # ("¡funcionó, gracias!")
         return "confirmed"
     if _SIGN_OFF.match(norm) and _BYE_IN.search(norm):
@@ -800,7 +800,7 @@ def detect_smalltalk(text: str) -> str | None:
         return "capabilities"
     if _STILL_THERE.match(norm.replace("¿", " ").strip()):
         return "still_there"
-    if len(norm.split()) > 3 and "?" not in text and not _NO_THANKS.match(norm) and praises_only(text):
+    if len(norm.split()) > 3 and _thanks_or_praise_only(norm, text):
         return "thanks"  # "Muito obrigado, ajudou imenso!", "Love you guys, best shop ever" (a word or two: below)
     if len(norm.split()) > 6:
         return None
@@ -815,6 +815,11 @@ def detect_smalltalk(text: str) -> str | None:
             and any(t in _ACK_WORDS for t in tokens):
         return "acknowledgment"  # "ok", "got it", "hmm ok"
     return None
+
+
+def _thanks_or_praise_only(norm: str, text: str) -> bool:
+    """Thanks or praise with nothing asked (`praises_only`), not a "no thanks" (a shrug: _NO_THANKS)."""
+    return "?" not in text and not _NO_THANKS.match(norm) and praises_only(text)
 
 
 def filler_only(text: str) -> bool:

@@ -178,17 +178,17 @@ _ORDER_LINE = re.compile(r"\b(?:order|pedido|commande|bestellung|bestellnummer|e
 # reached the agent and the assistant (trial of 4 Dec)
 # Whatever its first word ("Na sex., 4 de dez. …", "No dia 4 …", "Às 10:00 de …" were missed: re-trial of 4 Dec), the
 # header names a date or an address, and quoted lines follow it.
+_WROTE = r"(?:wrote|escribió|a\s+écrit|schrieb|escreveu|schreef|ha\s+scritto)"  # the verb a quote's header ends with
 _QUOTE_HEADER = re.compile(
-    r"^[ \t]*(?=[^\n]*[\d@])[^\s>][^\n]*(?:\n(?![ \t]*>)[^\n]*)?\s(?:wrote|escribió|a\s+écrit|schrieb|escreveu"
-    r"|schreef|ha\s+scritto)[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M)
+    rf"^[ \t]*(?=[^\n]*[\d@])[^\s>][^\n]*(?:\n(?![ \t]*>)[^\n]*)?\s{_WROTE}[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M)
 
 
 # ... or a weekday where the date would be, and no address: "El sáb, Ana escribió:", "On Sat, Ana wrote:" (trial 26:
 # the Spanish one and its quote reached the agent). Not "My friend wrote:", which introduces a quote of the sender's.
 _DAY_HEADER = re.compile(
     r"^[ \t]*(?:on|el|le|am|em|na|no)\s+(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mi[eé]|jue|vie|s[aá]b|dom|mer|jeu|ven|sam"
-    r"|dim|mo|di|mi|do|fr|sa|so|seg|ter|qua|qui|sex)[a-zà-ÿ]*\.?,[^\n]*\s(?:wrote|escribió|a\s+écrit|schrieb|escreveu)"
-    r"[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>", re.M | re.I)
+    rf"|dim|mo|di|mi|do|fr|sa|so|seg|ter|qua|qui|sex)[a-zà-ÿ]*\.?,[^\n]*\s{_WROTE}[^:\n]*:[ \t]*\n(?:[ \t]*\n)*[ \t]*>",
+    re.M | re.I)
 
 
 # Outlook's line above the old mail, and its header block, in the five languages ("-----Mensaje original-----", "De:

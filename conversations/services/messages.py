@@ -18,8 +18,8 @@ from conversations.services import delivery
 from conversations.services.attributes import details_given_to_the_team
 from conversations.turn_plan import asks_while_waiting, withdraws
 from csat.reopen import survey_cancel_pending
-from helpdesk.errors import DomainError
 from helpdesk import redis_breaker
+from helpdesk.errors import DomainError
 from helpdesk.ids import parse_id
 from helpdesk.text import strip_refused, text_problem
 from routing.selectors import team_online_member_ids
