@@ -204,6 +204,27 @@
     },
   };
 
+  // What the visitor has typed and not sent, for this tab only: a reload (or the next page of the site) gives it
+  // back (trial 27: a half-written message was lost on reload). Sent or cleared, it is forgotten.
+  const draft = {
+    key: `${storageKey}:draft`,
+    load() {
+      try {
+        return sessionStorage.getItem(this.key) || "";
+      } catch {
+        return "";
+      }
+    },
+    remember(text) {
+      try {
+        if (text.trim()) sessionStorage.setItem(this.key, text);
+        else sessionStorage.removeItem(this.key);
+      } catch {
+        /* storage disabled: the draft lasts as long as the page */
+      }
+    },
+  };
+
   // --- HTTP ----------------------------------------------------------------------------
 
   class WidgetError extends Error {
@@ -1211,6 +1232,7 @@
     forget();
     showError("");
     ui.input.value = "";
+    draft.remember("");
     renderComposer();
   }
 
@@ -1235,6 +1257,7 @@
   ui.input.addEventListener("input", () => {
     renderComposer();
     noteTyping();
+    draft.remember(ui.input.value);
     const tooLong = t("maxLength", { n: MAX_LENGTH.toLocaleString() });
     if (ui.input.value.length > MAX_LENGTH) showError(tooLong);
     else if (ui.error.textContent === tooLong) showError("");
@@ -1252,6 +1275,7 @@
     if (!text.trim()) return;
     state.outbox.push(text);
     ui.input.value = ""; // on its way; back in the box if it cannot go
+    draft.remember(ui.input.value);
     renderComposer();
     // Enter again while a message is on its way: this one follows it, in order (the third of three quick
     // messages stayed in the box, unsent and unsaid: trial 56)
@@ -1272,6 +1296,7 @@
       }
       state.outbox.shift();
     }
+    draft.remember(ui.input.value); // what went is no draft; what could not go is one again
     renderComposer();
   }
 
@@ -1287,6 +1312,7 @@
   function mount() {
     document.body.append(ui.host);
     renderWords();
+    ui.input.value = draft.load();
     renderComposer();
     const saved = store.load();
     if (saved && saved.id && saved.visitor_token) {

@@ -223,3 +223,31 @@ def test_a_message_that_could_not_go_for_want_of_a_connection_goes_when_it_is_ba
     conversation = Conversation.objects.get()
     assert list(conversation.messages.filter(sender_type="visitor").order_by("id").values_list("body", flat=True)) == [
         "hi", "where is my order NW-10002?"]
+
+
+def test_a_half_written_message_survives_a_reload_and_is_forgotten_once_sent(live_stack, new_context):
+    """Trial 27: a visitor half-way through a long message reloaded the page and found the box empty."""
+    seed_demo_workspace()
+    context = new_context()
+    page = context.new_page()
+    open_widget(page, live_stack["url"])
+    box = page.get_by_role("textbox", name="Your message")
+    box.fill("hi")
+    box.press("Enter")
+    expect(page.locator("[data-sender-type=visitor]")).to_have_count(1)
+    box.fill("My order NW-10002 arrived with a broken zip and I would like")
+    page.reload()  # the panel the visitor left open is open again, with what they were writing
+    box = page.get_by_role("textbox", name="Your message")
+    expect(box).to_have_value("My order NW-10002 arrived with a broken zip and I would like")
+    box.press("End")
+    box.type(" to exchange it.")
+    box.press("Enter")
+    sent = page.locator("[data-testid=widget-message][data-sender-type=visitor]")
+    expect(sent).to_have_count(2)
+    expect(sent.last).to_contain_text("broken zip and I would like to exchange it.")
+    expect(box).to_have_value("")
+    page.reload()  # sent, it is no draft any more
+    expect(page.locator("[data-testid=widget-message][data-sender-type=visitor]")).to_have_count(2)
+    expect(page.get_by_role("textbox", name="Your message")).to_have_value("")
+    assert list(Conversation.objects.get().messages.filter(sender_type="visitor").values_list("body", flat=True)) == [
+        "hi", "My order NW-10002 arrived with a broken zip and I would like to exchange it."]
