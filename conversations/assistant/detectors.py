@@ -278,6 +278,26 @@ _ANGER_RE = re.compile(
     r"(?<![\w'])(" + "|".join(sorted((re.escape(k) for k in _ANGER_TERMS), key=len, reverse=True)) + r")(?![\w'])"
 )
 _CALM_NEG = re.compile(r"\b(?:not|no|nao|pas|nicht)\s+(?:\w+\s+)?$")
+# The visitor calling themselves names ("ugh I'm such an idiot, I booked the wrong weekend", "soy un desastre", "je suis
+# vraiment nulle", "ich Depp hab mein Passwort vergessen", "que burra que eu sou"): no anger at the shop (a sixth blind
+# probe of dissatisfaction, stop 58), unless it is for having trusted it ("I'm an idiot for trusting you")
+_SELF_BLAME = re.compile(
+    r"(?:\b(?:i'?m|i\s+am|im)\s+(?:such\s+an?|so|an?|a\s+(?:total|complete|real))\s+(?:idiot|moron|fool|dummy|muppet|disaster|mess|numpty)"
+    r"|\bsoy\s+(?:un[ae]?\s+|tan\s+|muy\s+)?(?:desastre|idiota|tont[oa]|torpe|despistad[oa]|burr[oa])|\bque\s+(?:tont[oa]|torpe|burr[oa])\s+soy"
+    r"|\bje\s+suis\s+(?:vraiment\s+|trop\s+|tellement\s+|si\s+|une?\s+)?(?:nulle?|bete|idiote?|distraite?|tete\s+en\s+l'air|boulet)"
+    r"|\bich\s+(?:depp|idiot|trottel|dussel|esel|schussel)|\bich\s+bin\s+(?:(?:so|echt|ein|eine|so\s+ein|so\s+eine|wirklich)\s+)*"
+    r"(?:depp|idiot\w*|trottel|dussel|schussel\w*|chaot\w*)"
+    r"|\b(?:sou|eu\s+sou)\s+(?:(?:mesmo|muito|uma?|tao)\s+)*(?:desastre|burr[oa]|idiota|tont[oa]|distraid[oa]|esquecid[oa])"
+    r"|\bque\s+burr[oa]\s+(?:que\s+)?(?:eu\s+)?sou)\b"
+    r"(?!(?:\s+(?:for|to|por|de|pour|zu|para)\s+|\s+d')(?:\S+\s+)?(?:trust|believ|buy|choos|order|confi|cre[eiy]|cru\b|compr|croire"
+    r"|achet|vertrau|glaub|kauf))")
+
+
+def blames_self(text: str) -> bool:
+    """The visitor calls themselves names, not the shop: "I'm such an idiot, I booked the wrong weekend"."""
+    return bool(_SELF_BLAME.search(normalize(text)))
+
+
 _SOMEONE_ELSE_IS = re.compile(r"\b(?:my|mi|mon|ma|mein\w*|meu|minha)\s+(?:\w+\s+)?(?:husband|wife|partner|boss|mother|father|mum|mom|dad"
                               r"|son|daughter|friend|neighbou?r|client|customer|marido|esposa|mujer|madre|padre|jefe|hij[oa]|amig[oa]"
                               r"|mari|femme|mere|pere|chef|fils|fille|ami|frau|mann|mutter|vater|sohn|tochter|freund\w*|chef\w*"
@@ -353,7 +373,7 @@ def only_contact_details(text: str) -> bool:
 
 
 def detect_anger(text: str) -> Signal:
-    norm = normalize(text)
+    norm = _SELF_BLAME.sub(" ", normalize(text))  # (the names they call themselves)
     score = 0.0
     evidence: list[str] = []
     for m in _ANGER_RE.finditer(norm):
@@ -840,7 +860,8 @@ SURE_VOTE = 0.9  # a voter this sure makes a plain question dissatisfied (detect
 # Normalized text; the emoji on the raw one
 _EYE_ROLL = re.compile("[\U0001F644\U0001F612]")
 _SARCASTIC = re.compile(
-    r"\b(?:thanks?(?: you)? for nothing|gracias por nada|merci pour rien|danke fur nichts|obrigad[oa] por nada)\b")
+    r"\b(?:thanks?(?: you)?(?: (?:a lot|so much|very much))? for nothing|(?:muchas )?gracias por nada|merci (?:beaucoup )?pour rien"
+    r"|(?:vielen )?dank(?:e)? fur nichts|obrigad(?:inh)?[oa]s? por nada)\b")
 
 
 # Dissatisfaction said in plain words the classifiers miss (a blind probe of dissatisfaction, stop 55: 200 messages
@@ -989,7 +1010,7 @@ def praises_only(text: str) -> bool:
 def dissatisfied_in_words(text: str) -> str:
     """The words of `text` that say the visitor is dissatisfied (contacted again and again, still nothing, time
     wasted, gone downhill, insults, demands and threats), or ""."""
-    if m := _IN_WORDS.search(normalize(text)):
+    if m := _IN_WORDS.search(_SELF_BLAME.sub(" ", normalize(text))):  # ("je suis vraiment nulle": not the shop)
         return m.group(0)
     m = _SHOUTED_NOW.search(text)
     return m.group(0) if m and not shouting(text) else ""
@@ -1107,7 +1128,7 @@ def top_k_mean(sims: np.ndarray, k: int) -> float:
 __all__ = [
     "FIRE", "HUMAN_FIRE", "Encoders", "combine_frustration", "detect_anger", "detect_complaint", "detect_dissatisfaction",
     "asks_about_complaints_process", "praises_only", "detect_human_request", "detect_not_helpful",
-    "dissatisfied_in_words", "detect_repeated", "detect_smalltalk", "human_request_proba",
+    "dissatisfied_in_words", "blames_self", "detect_repeated", "detect_smalltalk", "human_request_proba",
     "message_parts", "texts_read_again",
     "words",
 ]

@@ -472,6 +472,10 @@ class Assistant:
                                                 praised=d.praises_only(said)) \
             if smalltalk not in ("bot_question", "unclear") and not asks_if_someone_is_there(text) and not details_only \
             and not d.asks_about_complaints_process(text) else NO_SIGNAL
+        if dissatisfied.fired and d.blames_self(said) and not d.marks_sarcasm(text):
+            # "ugh I'm such an idiot, I booked the wrong weekend 🤦 can I change it?" read as dissatisfied: their own
+            # blunder, not the shop's (a sixth blind probe of dissatisfaction, stop 58); words against the shop still count
+            dissatisfied = Signal(dissatisfied.score, False, "")
         if not dissatisfied.fired and d.marks_sarcasm(text):
             dissatisfied = Signal(1.0, True, "sarcasm")
         if not dissatisfied.fired and smalltalk != "bot_question" and (said_so := d.dissatisfied_in_words(said)):

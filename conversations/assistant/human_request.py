@@ -27,7 +27,10 @@ from .text import normalize, sentences
 
 
 # Clause boundaries: punctuation, and the conjunctions that turn a sentence around.
-_CLAUSE_SPLIT = re.compile(r"[.;!?¿¡\n]+|,|\s+(?=(?:but|pero|mais|aber|mas|porem|sondern)\b)", re.IGNORECASE)
+# (a tenth blind probe, stop 58) an emoji ends a clause: in "este bot no entiende nada 😤 pasame con un humano" the "no" is
+# the bot's; and a German relative clause stays with whom it describes: "gibt es da jemanden, der sich das anschauen kann?"
+_CLAUSE_SPLIT = re.compile(r"[.;!?¿¡\n\u2600-\u27bf\U0001f300-\U0001faff]+|,(?!\s*(?:der|die|dem|den|welche[rnms]?)\s)"
+                           r"|\s+(?=(?:but|pero|mais|aber|mas|porem|sondern)\b)", re.IGNORECASE)
 
 # Who or what a visitor asks to be handed to, in the five languages (normalised: no accents).
 _PERSON = (
@@ -44,9 +47,9 @@ _BOT = r"bot|bots|robot\w*|robo|machine|maquina|maschine|ia|ai|ki|chatbot|automa
 # an English "No, I want a person" is a request).
 _NEGATION = {
     "en": r"don'?t|do\s+not|does\s+not|doesn'?t|didn'?t|did\s+not|never|no\s+need|not\s+necessary|rather\s+not|won'?t|no\s+one|nobody"
-          r"|not\s+(?:looking|asking|searching)\s+for",
+          r"|not\s+(?:looking|asking|searching)\s+for|no\s+longer",
     "es": r"no|nunca|ni|sin|tampoco|nadie",
-    "fr": r"ne|n'|pas|jamais|sans",
+    "fr": r"ne|n'|pas|jamais|sans|plus\s+besoin",  # ("finalement plus besoin d'un conseiller", stop 58)
     "de": r"nicht|kein\w*|nie|niemals|niemand\w*|ohne",
     "pt": r"nao|nunca|sem|ninguem|nem",
 }
@@ -136,6 +139,11 @@ _OTHER_SENSES = re.compile(
     # (a sixth blind probe, stop 55) agents of other trades: "mi agente inmobiliario dice que necesito una tasación", "user agent"
     # (not a travel or insurance agent: at a travel agency or an insurer they are the staff asked for)
     r"|\b(?:estate|real\s+estate|letting|user|secret|free|sports)\s+agents?\b"
+    # (a tenth blind probe, stop 58) the visitor's own trade, a form's contact: "sou agente de viagens", "je suis conseillère",
+    # "personne à contacter", "emergency contact"
+    r"|\b(?:i'?m|i\s+am|im|soy|sou|je\s+suis|ich\s+bin)\s+(?:an?\s+|un[ae]?\s+|uma?\s+|eine?\s+)?(?:agent\w*|representative|representante"
+    r"|conseill\w*|berater\w*|consultor\w*|operador\w*)\b"
+    r"|\bpersonne\s+a\s+contacter\b|\bemergency\s+contact\b|\bcontacto\s+de\s+emergencia\b|\bnotfallkontakt\w*|\bcontato\s+de\s+emergencia\b"
     r"|\bagentes?\s+(?:inmobiliari[oa]s?|imobiliari[oa]s?|de\s+(?:aduanas?|bolsa))\b|\bagents?\s+immobiliers?\b|\bimmobilienmakler\w*"
     # (a seventh blind probe, stop 55) a person added to a membership, a contract: "need to add another person to our
     # coworking membership", "je voudrais ajouter une personne à mon contrat habitation"
@@ -211,6 +219,7 @@ _THANKS = re.compile(rf"\b(?:{_THANKING})(?:\s+(?:{_DETERMINERS}))*\s+(?:{_THANK
 _PRAISE = re.compile(r"\b(?:brilliant|great|amazing|excellent|wonderful|fantastic|lovely|kind|helpful|superb|thanks|thank\s+you"
                      r"|genial|excelente|maravillos\w*|estupend\w*|gracias|super|formidable|merci|toll|klasse|danke|otim[oa]"
                      r"|incrivel|obrigad[oa])\b")
+_SIGNING_OFF = re.compile(r"\W*\b(?:thanks|thank\s+you|thx|ty|cheers|merci|gracias|danke|obrigad[oa])\W*$")
 _PASSED_ON_PRONOUN = re.compile(r"\bpass\s+(?:that|this|it|these|those)\s+(?:on\s+|along\s+|back\s+)?to\s+(?:\S+\s*){1,4}")
 _PASSED_ON = re.compile(
     r"\bpass\s+(?:(?:my|our)\s+\w+|the\s+(?:message|feedback|compliments?|praise|thanks))\s+"
@@ -253,7 +262,7 @@ _BOT_QUESTION = re.compile(
     r"|monitored|manned|operated)\s+)?(?:by|with)"
     r"|eres|es\s+usted|es|estoy\s+(?:(?:ahora|realmente)\s+)?(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
     r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|t'es|t\s+es|t'est|tes|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|est-ce\s+que\s+(?:vous\s+etes|tu\s+es|c'est)|c'est"
-    r"|bist\s+du|sind\s+sie|is\s+des|(?:spreche|rede|schreibe|chatte)\s+ich\s+(?:(?:gerade|grad|hier|jetzt|eigentlich|wirklich|da)\s+)*mit|ist\s+das"
+    r"|bist\s+du|sind\s+sie|is\s+des|bin\s+ich\s+(?:(?:gerade|grad|hier|jetzt|eigentlich|wirklich|da)\s+)*mit|(?:spreche|rede|schreibe|chatte)\s+ich\s+(?:(?:gerade|grad|hier|jetzt|eigentlich|wirklich|da)\s+)*mit|ist\s+das"
     r"|voce\s+e|vc\s+e|e\s+voce|(?:estou|to|tou)\s+(?:(?:agora|aqui|mesmo)\s+)?(?:falando|conversando|teclando|a\s+falar|a\s+conversar)\s+com|falo\s+com|isso\s+e"
     # the plural ("Vocês são um robô?" started a handoff: re-trial of 4 Dec)
     r"|voces\s+sao|vcs\s+sao|sao\s+voces|sois|ustedes\s+son|son\s+ustedes|seid\s+ihr)"
@@ -285,7 +294,7 @@ def asks_human_or_bot(clause: str) -> bool:
 # A message that is only a name for a person, maybe with "please" ("agent", "representative
 # please", "operador", "Mensch bitte", "live agent"): what visitors type to get past a bot. One
 # word gives the classifier too little to be sure of; as a whole message it means one thing.
-_COURTESY = (r"please|pls|plz|now|asap|urgent|urgente|urgently|dringend|thanks|a|an|the|live|real|human|talk\s+to|speak\s+to|por\s+favor|porfa|ya|un|una"
+_COURTESY = (r"please|pls|plz|x\s+favor|xfa|porfis|now|asap|urgent|urgente|urgently|dringend|thanks|a|an|the|live|real|human|talk\s+to|speak\s+to|por\s+favor|porfa|ya|un|una"
              r"|s'il\s+vous\s+plait|svp|stp|merci|bitte|sofort|einen?|agora|um|uma|obrigad[oa]|danke|gracias|thank\s+you|thx|ty"
              # what makes the person a real one: "echter Mensch bitte", "un vrai humain", "humano de verdad"
              r"|echte[rnms]?|vrai|vraie|reel|reelle|de\s+verdad|de\s+verdade|verdadeir[oa]|real(?:es)?|en\s+vivo|ao\s+vivo")
@@ -400,7 +409,8 @@ _MADE_REAL = re.compile(
     # (a fifth blind probe, stop 55) real people: "prefiro resolver isso com gente de verdade", "I'd rather deal with real people"
     r"|\b(?:gente|personas|pessoas)\s+(?:de\s+verdad|de\s+verdade|real|reales|reais|de\s+carne\s+y\s+hueso)\b"
     r"|\b(?:real|actual|live)\s+people\b|\b(?:vraies|vrais)\s+(?:gens|personnes|humains)\b|\bechte\s+(?:menschen|leute)\b")
-_NEGATION_WORD = re.compile(r"\b(?:no|not|never|without|dont|nobody|sin|nunca|pas|jamais|sans|kein\w*|nicht|nie|nao|sem)\b|n't\b")
+_NEGATION_WORD = re.compile(r"\b(?:no|not|never|without|dont|nobody|sin|nunca|pas|jamais|sans|kein\w*|nicht|nie|nao|sem"
+                            r"|plus\s+besoin)\b|n't\b")  # ("finalement plus besoin qu'on me rappelle", stop 58)
 
 
 def asks_for_a_real_person(kept: str) -> bool:
@@ -479,7 +489,7 @@ _ELSEWHERE = re.compile(
     r"(?:(?:bei\s+(?:euch|ihnen)|hier|da|ahi|aqui|ici|la)\s+)?"
     r"(?:anyone|anybody|someone|somebody|a\s+(?:real\s+)?person|alguien|alguna\s+persona|una\s+persona|quelqu'un|une\s+personne"
     rf"|jemand(?:en)?|irgendwe[rnm]|irgendjemand\w*|alguem|uma\s+pessoa)(?:\s+(?:at|from|in|on|of|de|da|do|del|bei|von)\s+(?:the|your|la|el|le|o|a|der|dem|euch|ihnen|chez)"
-    r"(?:\s+\S+){1,2}?)?\s+(?:who|that|que|qui|der|die)\s+(?:\S+\s+){0,8}?(?:[a-z]')?"
+    r"(?:\s+\S+){1,2}?)?,?\s+(?:who|that|que|qui|der|die)\s+(?:\S+\s+){0,8}?(?:[a-z]')?"
     rf"(?:{_HELPING})"
     # ... or to talk with: "gibts da irgendwen mit dem ich reden kann"
     r"|\b(?:gibt\s+es|gibts|ist\s+da)\s+(?:(?:da|hier|bei\s+euch|bei\s+ihnen)\s+)?(?:jemand\w*|irgendwe[rnm]|irgendjemand\w*)\s+"
@@ -715,7 +725,51 @@ _ELSEWHERE = re.compile(
     r"\s+(?:sprechen|reden)(?:\s+bitte)?\W*$"
     # a person there at all, in German: "ist gerade ein mensch da?", "ist überhaupt ein mitarbeiter online?"
     r"|\bist\s+(?:(?:gerade|jetzt|hier|denn|uberhaupt|heute|grad)\s+)*(?:ein|irgendein)\s+(?:echter\s+)?(?:mensch|mitarbeiter)"
-    r"\s+(?:\S+\s+)?(?:da|online|erreichbar|im\s+chat)\b")
+    r"\s+(?:\S+\s+)?(?:da|online|erreichbar|im\s+chat)\b"
+    # (a tenth blind probe, stop 58) passed on to whoever handles it: "could you pass this on to whoever handles refunds?",
+    # "pásenlo a quien lleve la facturación", "transmettez à la personne qui s'occupe des factures", "an die zuständige
+    # Abteilung weiterleiten", "encaminha para quem cuida disso" (not "send": documents are sent)
+    r"|\b(?:pass|forward|hand)\s+(?:this|it|that|my\s+\w+|the\s+\w+)\s+(?:on\s+|over\s+|along\s+)?to\s+(?:whoever|someone|somebody"
+    r"|the\s+(?:person|people|team|department)|a\s+(?:person|human|colleague))\b"
+    r"|\b(?:pasar|pasarlo|pasarle|pasalo|pasad|pasenlo|paselo|trasladar\w*|reenviar\w*)\s+(?:\S+\s+){0,2}?a\s+(?:quien|la\s+persona\s+que"
+    r"|alguien\s+que|el\s+(?:area|departamento)\s+de)\b"
+    r"|\b(?:transmettre|transmettez|transmets|faire\s+suivre|faites\s+suivre)\s+(?:\S+\s+){0,2}?a\s+(?:qui|quelqu'un|la\s+personne"
+    r"|un\s+(?:conseiller|collegue|responsable))\b"
+    r"|\bweiter(?:leiten|geben)\s+an\s+(?:jemand\w*|(?:den|die)\s+zustandig\w*)|\ban\s+(?:den|die|das)\s+zustandig\w*\s+(?:\S+\s+)?weiter\w*"
+    r"|\b(?:passar|passa|passe|encaminhar|encaminha|encaminhe|repassar|repassa|repasse)\s+(?:\S+\s+){0,2}?(?:para|pra)\s+(?:quem"
+    r"|alguem|a\s+pessoa\s+que|o\s+responsavel)\b"
+    # an answer from a person: "I'd appreciate a proper answer from someone on your team", "une vraie réponse de quelqu'un"
+    r"|\b(?:answer|reply|response)\s+from\s+(?:someone|somebody|a\s+(?:real\s+)?(?:person|human)|an\s+(?:actual\s+)?(?:person|human|agent)"
+    r"|one\s+of\s+your|your\s+(?:team|staff|people))\b"
+    r"|\brespuesta\s+de\s+(?:alguien|una\s+persona|un\s+humano)\b|\b(?:reponse|retour)\s+(?:de\s+|d')(?:quelqu'un|une\s+(?:vraie\s+)?personne"
+    r"|un\s+(?:humain|conseiller))\b|\bantwort\s+von\s+(?:jemandem|einem\s+(?:menschen|mitarbeiter))\b"
+    r"|\bresposta\s+de\s+(?:alguem|uma\s+pessoa|um\s+humano)\b"
+    # put through or transferred to a department: "me pueden pasar con el área de facturación?", "pouvez-vous me transférer
+    # au service facturation ?", "verbinden Sie mich bitte mit der Filiale", "pode me transferir pro setor financeiro?"
+    r"|\bme\s+(?:pueden|puede|podes|podeis|podrian|podria|puedes)\s+(?:pasar|transferir|comunicar)\s+(?:con|a|al)\b"
+    r"|\b(?:pasame|pasenme|paseme|comunicame|comuniqueme|comuniquenme|transfiereme|transfierame)\s+(?:con|a|al)\b"
+    r"|\b(?:me\s+transferer|transferez-moi|me\s+transferez|me\s+rediriger|redirigez-moi)\s+(?:au|aux|a\s+la|a\s+l'|vers|a\s+un|a\s+une)"
+    r"|\b(?:verbinden|verbinde)\s+(?:sie\s+|du\s+)?mich\b|\bstellen\s+sie\s+mich\s+(?:\S+\s+){0,3}?durch\b"
+    r"|\bme\s+(?:transferir|encaminhar)\s+(?:para|pra|pro|ao|a)\b"
+    # someone to serve the visitor: "es posible que me atienda alguien de la escuela?", "que alguém me atenda"
+    r"|\bme\s+(?:atienda|atiendan|atenda|atendam)\s+(?:alguien|alguem|una\s+persona|uma\s+pessoa|un\s+(?:humano|asesor|agente|responsable))\b"
+    r"|\b(?:alguien|alguem|una\s+persona|uma\s+pessoa)\s+(?:que\s+)?me\s+(?:atienda|atenda)\b"
+    # a meeting with one of the staff: "agendar una cita con alguien de la agencia", "prendre rendez-vous avec un conseiller"
+    r"|\b(?:appointment|meeting)\s+with\s+(?:someone|somebody|a\s+(?:person|member\s+of\s+(?:staff|your\s+team)))\s+(?:from|at|of|in)\b"
+    r"|\bcita\s+con\s+(?:alguien|una\s+persona)\s+de\b|\brendez-vous\s+avec\s+(?:quelqu'un|une\s+personne|un\s+conseiller)\b"
+    r"|\btermin\s+mit\s+(?:jemandem|einem\s+(?:mitarbeiter|berater))\b|\b(?:reuniao|horario)\s+com\s+(?:alguem|uma\s+pessoa)\s+(?:da|do|de)\b"
+    # a person to reach: "how do I get hold of someone?", "comment joindre une personne ?", "jemanden erreichen"
+    r"|\b(?:reach|contact|get\s+hold\s+of|get\s+through\s+to)\s+(?:a\s+(?:real\s+|live\s+)?(?:person|human)|someone|somebody"
+    r"|an\s+(?:actual\s+)?(?:person|human|agent))\b"
+    r"|\b(?:joindre|contacter)\s+(?:une\s+(?:vraie\s+)?personne|quelqu'un|un\s+(?:humain|conseiller|agent|interlocuteur))\b"
+    r"|\b(?:contactar(?:\s+con)?|comunicarme\s+con|localizar\s+a)\s+(?:alguien|una\s+persona|un\s+(?:humano|asesor|agente))\b"
+    r"|\b(?:jemanden|einen\s+(?:menschen|mitarbeiter\w*|berater\w*))\s+(?:\S+\s+){0,3}?(?:erreichen|kontaktieren)\b"
+    r"|\b(?:contactar|contatar)\s+(?:alguem|uma\s+pessoa|um\s+(?:humano|atendente))\b"
+    # spoken German: "i will endlich mit am Menschen redn"
+    r"|\b(?:will|mochte|mog)\s+(?:\S+\s+){0,3}?mit\s+(?:am|an|'nem)\s+(?:menschen|mitarbeiter\w*)\s+(?:\S+\s+){0,2}?(?:reden|redn|sprechen)\b"
+    # someone from the team to look at it: "pls someone from support check it"
+    r"|\b(?:please|pls|plz|can|could|would|need|want)\s+(?:someone|somebody|anyone|a\s+person)\s+(?:from|at|in|on)\s+(?:\S+\s+){0,2}?"
+    r"(?:to\s+)?(?:check|look|help|fix|sort|handle|call|contact|review|investigate|get\s+back)\b")
 
 
 # A call asked for: only a person calls back. "Could someone call me back?", "please ring me", "I'd like a
@@ -744,7 +798,8 @@ _CALL_ME = re.compile(
     # ligar-me?" nothing (trial of 4 Dec)
     r"|\b(?:hatte|mochte|will|brauche|bitte\s+um|wunsche)\s+(?:\S+\s+){0,2}?ruckruf\b|\bruckruf\s+bitte\b"
     r"|\bme\s+(?:pueden|puede|podeis|podrian|podria|podrias|puedes)\s+(?:llamar|marcar)\b|\bllamadme\b|\bmarcarme\b"
-    r"|\b(?:alguem|alguien|quelqu'un|qqn|qq'un)\s+(?:\S+\s+){0,2}?me\s+(?:ligue|liguem|llame|llamen|rappelle|telephone)\b"
+    r"|\b(?:alguem|alguien|quelqu'un|qqn|qq'un)\s+(?:\S+\s+){0,2}?me\s+(?:ligue|liguem|ligasse|ligassem|llame|llamen|llamara|llamaran"
+    r"|llamase|rappelle|telephone)\b"
     r"|\bme\s+faire\s+rappeler\b|\b(?:podem|pode|poderiam|poderia)-me\s+ligar\b"
     r"|\b(?:pouvez|pourriez|peux|pourrais)[\s-](?:vous|tu)\s+me\s+(?:rappeler|telephoner|appeler)\b|\brappelez[\s-]moi\b"
     r"|\b(?:podem|pode|podiam|podia|poderiam|poderia)\s+(?:\S+\s+){0,3}?ligar[\s-]me\b|\bliguem[\s-]me\b"
@@ -930,7 +985,8 @@ def split_clauses(text: str, lang: str) -> Clauses:
     thanks: list[str] = []
     other_senses: list[str] = []
     reported = _YOU_CAN_DO_IT.search(fold_in_place(text)) is not None
-    praised = _PRAISE.search(fold_in_place(text)) is not None
+    # (a thanks signing off is no praise: "could you pass this on to whoever handles refunds? thx", stop 58)
+    praised = _PRAISE.search(_SIGNING_OFF.sub("", fold_in_place(text))) is not None
     for raw in _CLAUSE_SPLIT.split(text):
         clause = raw.strip()
         if not clause:

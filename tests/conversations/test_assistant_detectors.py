@@ -205,6 +205,21 @@ def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(b
     ("kann ich Sie heute noch anrufen?", "de"),
     ("I'd rather explain this to someone on the phone", "en"),
     ("ist überhaupt ein Mitarbeiter online?", "de"),
+    # (a tenth blind probe, stop 58)
+    ("can you forward my message to whoever does the invoices?", "en"),
+    ("I'd like an answer from one of your staff, not another FAQ link", "en"),
+    ("nada de respuestas automáticas 🙄 pásame con alguien de reservas", "es"),
+    ("¿me puede pasar con el departamento de envíos?", "es"),
+    ("quisiera que me atienda una persona, es sobre la matrícula", "es"),
+    ("pouvez-vous me transférer vers le service des réclamations ?", "fr"),
+    ("je voudrais une réponse de quelqu'un de l'équipe, pas d'un robot", "fr"),
+    ("comment faire pour contacter un conseiller ?", "fr"),
+    ("verbinden Sie mich mit der Buchhaltung, bitte", "de"),
+    ("gibt es jemanden, der mir die Rechnung erklären kann?", "de"),
+    ("pode me encaminhar para o setor de cobrança?", "pt"),
+    ("queria que alguém da loja me ligasse hoje à tarde", "pt"),
+    ("the app froze twice. could someone from your tech team look at my account?", "en"),
+    ("un agente x favor", "es"),
 ])
 def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str) -> None:
     """Requests missed on two more blind probes (stop 55), written here again in other words: a visitor who has tried for
@@ -239,6 +254,12 @@ def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str
     ("ele me liga todo dia por causa disso", "pt"), ("posso ligar o carregador a qualquer tomada?", "pt"),
     ("je voudrais parler de ma facture", "fr"), ("how can I reach the gardener I booked through your site?", "en"),
     ("gut, dann warte ich auf die Kollegin", "de"), ("todavía esperando el paquete, ¿alguna novedad?", "es"),
+    # (look-alikes of the tenth blind probe's rules, stop 58)
+    ("plus besoin d'un conseiller, j'ai trouvé la réponse", "fr"), ("chatte ich gerade mit einer KI?", "de"),
+    ("je suis conseillère immobilière, vous faites des tarifs pros ?", "fr"),
+    ("do I have to fill in an emergency contact for the swimming course?", "en"),
+    ("can you pass the salt-free recipe on to my email?", "en"),
+    ("how do I connect the printer to the wifi?", "en"),
 ])
 def test_look_alikes_of_other_writers_are_no_request(bot: Assistant, text: str, language: str) -> None:
     """False alarms on the same probes, in other words: which of the two the assistant is, anywhere in the question;
@@ -313,6 +334,7 @@ def test_complaint(bot: Assistant) -> None:
     ("I've wasted my whole afternoon waiting for your engineer", "en"),
     ("quiero mi reembolso HOY, no la semana que viene", "es"),
     ("nobody told me the appointment was cancelled, I drove an hour for nothing", "en"),
+    ("I'm such an idiot for trusting your delivery promises", "en"),  # (their own blame, but for trusting the shop)
 ])
 def test_dissatisfaction_in_plain_words_is_frustration(bot: Assistant, text: str, language: str) -> None:
     """Two blind probes of dissatisfaction (stop 55), written by sessions that never saw the detector, read recall 0.32
@@ -332,11 +354,17 @@ def test_dissatisfaction_in_plain_words_is_frustration(bot: Assistant, text: str
     # trial 56: the sister's anger read as the visitor's, and handed off under quick handoff
     ("mi hermano está furioso con la factura, ¿cómo se pide un duplicado?", "es"),
     ("ma sœur est furieuse du retard, comment suivre le colis ?", "fr"),
+    # (a sixth blind probe of dissatisfaction, stop 58: the visitor's own blunder)
+    ("I'm such an idiot, I ordered the wrong size. Can I swap it?", "en"),
+    ("soy un despistado, puse mal la dirección, ¿la puedo cambiar?", "es"),
+    ("je suis vraiment bête, j'ai réservé le mauvais jour, on peut changer ?", "fr"),
+    ("ich Trottel hab die falsche Adresse angegeben, kann ich das noch ändern?", "de"),
+    ("que burra que eu sou, errei o tamanho, posso trocar?", "pt"),
 ])
 def test_praise_a_question_on_the_complaints_procedure_and_someone_elses_anger_are_no_frustration(
         bot: Assistant, text: str, language: str) -> None:
     """The same probes' false alarms: the classifiers read the damage words of praise ("not a single scratch"), and the
-    complaints procedure asked about; the anger was the husband's."""
+    complaints procedure asked about; the anger was the husband's; the names were the ones visitors call themselves."""
     signal = bot.analyze(text, language=language).frustration
     assert not signal.fired, signal
 
@@ -461,7 +489,8 @@ def test_a_sign_off_is_small_talk_not_a_question_to_look_up(bot: Assistant, text
 
 
 @pytest.mark.parametrize("text", ["Wow, thanks, super helpful 🙄", "thanks for nothing", "gracias por nada",
-                                  "merci pour rien", "danke für nichts", "obrigado por nada", "great answer 🙄"])
+                                  "merci pour rien", "danke für nichts", "obrigado por nada", "great answer 🙄",
+                                  "thanks a lot for nothing", "vielen Dank für nichts", "obrigadinha por nada"])
 def test_sarcasm_is_dissatisfaction_not_thanks(bot: Assistant, text: str) -> None:
     """Trial of 4 Dec: "Wow, thanks, super helpful 🙄" was told "I couldn't find an answer to that" and handed off."""
     a = bot.analyze(text)
