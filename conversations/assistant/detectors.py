@@ -962,6 +962,9 @@ _IN_WORDS = re.compile(
     # "really feel valued", "siempre quise dormir en el suelo de Barajas", "je me sens tellement écouté"
     r"|\b(?:always\s+(?:wanted|dreamt|dreamed)\s+(?:to|of)|siempre\s+(?:quise|he\s+querido|sone\s+con)|j'ai\s+toujours\s+(?:reve|voulu)"
     r"|hab\s+ich\s+(?:mir\s+)?schon\s+immer\s+gewunscht|sempre\s+(?:sonhei|quis))\b"
+    # praise for being given a bot: "oh great, another bot", "genial, otro robot", "super, encore un robot"
+    r"|\b(?:great|wonderful|fantastic|perfect|brilliant|lovely|super|genial|perfecto|parfait|toll|prima|otimo|perfeito)\s*[,!.]*\s+"
+    r"(?:another|a|otro|un|une|encore\s+un|noch\s+ein|schon\s+wieder\s+ein|mais\s+um|outro|um)\s+(?:bot|robot|chatbot|machine|robo)\b(?=\W*$|\s*[.!,;])"
     r"|\b(?:love|loving|gotta\s+love)\s+how\b|\b(?:really|so|truly)\s+feel\s+(?:valued|appreciated|heard)\b"
     r"|\bme\s+siento\s+(?:muy\s+|tan\s+)?(?:valorad|escuchad)\w*|\bje\s+me\s+sens\s+(?:tellement|vraiment|si)\s+(?:ecoute|valorise)\w*"
     r"|\bfuhle\s+mich\s+(?:sehr\s+|so\s+)?(?:wertgeschatzt|ernst\s+genommen)\b|\bme\s+sinto\s+(?:muito\s+|tao\s+)?(?:valorizad|ouvid)\w*")
@@ -989,8 +992,10 @@ _TURNS = re.compile(r"\b(?:but|however|although|though|pero|aunque|sin\s+embargo
 
 
 # ... not a praise word thrown before the news, the shape of sarcasm: "Fantastic, charged twice for one jacket"
-_PRAISE_FIRST = re.compile(r"^\W*(?:wow|oh|great|brilliant|fantastic|amazing|perfect|super|lovely|genial|perfecto|parfait"
-                           r"|toll|prima|perfekt|otimo|perfeito|fantastico)\s*[,!.]+\s+(?!(?:thanks|thank|gracias|merci|danke|obrigad))")
+# (trial 27: "Oh great, another bot. Wonderful. Really helpful." was read as thanks)
+_PRAISE_FIRST = re.compile(r"^\W*(?:(?:oh|ah|wow|well|och|na|ai)\s+)?(?:wow|oh|great|brilliant|fantastic|amazing|perfect|super|lovely"
+                           r"|wonderful|genial|perfecto|parfait|toll|prima|perfekt|otimo|perfeito|fantastico)\s*[,!.]+\s+"
+                           r"(?!(?:thanks|thank|gracias|merci|danke|obrigad))")
 
 
 # ... nor thanks for a harm: "Please thank the agent for losing my parcel"

@@ -131,6 +131,7 @@
     sending: false,
     outbox: [], // what the visitor sent while another message was on its way, in order
     unsent: null, // the box's text that could not go for want of a connection: sent when the server is back
+    openingError: null, // the error shown when the chat could not start: cleared once it has
     retry: null, // {body, key}: a failed send retried with the same text reuses its Idempotency-Key
     creating: null, // in-flight creation promise, so open + send never create two
     generation: 0, // bumped by reset(): late responses for a forgotten conversation are dropped
@@ -1210,10 +1211,31 @@
     renderComposer();
     scrollToBottom(true);
     ui.input.focus({ preventScroll: true });
-    ensureConversation().catch((err) => showError(err.message));
+    startWhenPossible();
     panelState.remember(true);
     reportSeenSoon();
     if (!wasOpen) emit("open", {});
+  }
+
+  // A chat that could not start for want of the server (down, overloaded, a hung Redis) is tried again while the panel
+  // is open, and its error goes once it has started (trial 27: "Something went wrong on our side" stayed on screen after
+  // the server was back, until the visitor sent something).
+  function startWhenPossible() {
+    ensureConversation()
+      .then(() => {
+        if (state.openingError !== null && ui.error.textContent === state.openingError) showError("");
+        state.openingError = null;
+      })
+      .catch((err) => {
+        showError(err.message);
+        const passing = err instanceof WidgetError && (err.status >= 500 || err.status === 429
+          || (err.status === 0 && err.message === t("unreachable")));
+        if (!passing) return;
+        state.openingError = err.message;
+        setTimeout(() => {
+          if (state.isOpen && !state.conversation) startWhenPossible();
+        }, RESEND_MS);
+      });
   }
 
   function close() {

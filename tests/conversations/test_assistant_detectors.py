@@ -490,7 +490,10 @@ def test_a_sign_off_is_small_talk_not_a_question_to_look_up(bot: Assistant, text
 
 @pytest.mark.parametrize("text", ["Wow, thanks, super helpful 🙄", "thanks for nothing", "gracias por nada",
                                   "merci pour rien", "danke für nichts", "obrigado por nada", "great answer 🙄",
-                                  "thanks a lot for nothing", "vielen Dank für nichts", "obrigadinha por nada"])
+                                  "thanks a lot for nothing", "vielen Dank für nichts", "obrigadinha por nada",
+                                  # trial 27: read as thanks
+                                  "Oh great, another bot. Wonderful. Really helpful.", "super, encore un robot",
+                                  "toll, noch ein Bot!"])
 def test_sarcasm_is_dissatisfaction_not_thanks(bot: Assistant, text: str) -> None:
     """Trial of 4 Dec: "Wow, thanks, super helpful 🙄" was told "I couldn't find an answer to that" and handed off."""
     a = bot.analyze(text)

@@ -251,3 +251,31 @@ def test_a_half_written_message_survives_a_reload_and_is_forgotten_once_sent(liv
     expect(page.get_by_role("textbox", name="Your message")).to_have_value("")
     assert list(Conversation.objects.get().messages.filter(sender_type="visitor").values_list("body", flat=True)) == [
         "hi", "My order NW-10002 arrived with a broken zip and I would like to exchange it."]
+
+
+def test_a_chat_that_could_not_start_starts_by_itself_when_the_server_is_back(live_stack, new_context):
+    """Trial 27: during a Redis hang the widget opened with "Something went wrong on our side", which stayed on screen
+    after the server was back, until the visitor sent something. It tries again while the panel is open."""
+    seed_demo_workspace()
+    page = new_context().new_page()
+    starts = re.compile(r".*/api/v1/widget/conversations/$")
+    refused = []
+
+    def overloaded(route):
+        refused.append(route.request.method)
+        route.fulfill(status=503, content_type="application/json", body='{"error": {"message": "unavailable"}}')
+
+    page.route(starts, overloaded)
+    page.goto(f"{live_stack['url']}/")
+    page.locator("[data-testid=widget-launcher]").click()
+    error = page.locator("[data-testid=widget-error]")
+    expect(error).to_have_text(re.compile("Something went wrong"))
+    page.unroute(starts)  # the server is back
+    expect(error).to_be_hidden(timeout=15_000)
+    expect(page.locator("[data-testid=widget-connection]")).to_have_attribute("data-state", "online", timeout=15_000)
+    assert refused and Conversation.objects.count() == 1  # started once, by itself
+    box = page.get_by_role("textbox", name="Your message")
+    box.fill("Do you ship to Norway?")
+    box.press("Enter")
+    expect(page.locator("[data-sender-type=visitor]")).to_have_count(1)
+    assert Conversation.objects.count() == 1
