@@ -30,7 +30,7 @@ from .text import normalize, sentences
 # (a tenth blind probe, stop 58) an emoji ends a clause: in "este bot no entiende nada 😤 pasame con un humano" the "no" is
 # the bot's; and a German relative clause stays with whom it describes: "gibt es da jemanden, der sich das anschauen kann?"
 _CLAUSE_SPLIT = re.compile(r"[.;!?¿¡\n\u2600-\u27bf\U0001f300-\U0001faff]+|,(?!\s*(?:der|die|dem|den|welche[rnms]?)\s)"
-                           r"|\s+(?=(?:but|pero|mais|aber|mas|porem|sondern)\b)", re.IGNORECASE)
+                           r"|\s+(?=(?:but|pero|mais|aber|mas|porem|sondern|est-ce\s+que|est\s+ce\s+que)\b)", re.IGNORECASE)
 
 # Who or what a visitor asks to be handed to, in the five languages (normalised: no accents).
 _PERSON = (
@@ -47,11 +47,11 @@ _BOT = r"bot|bots|robot\w*|robo|machine|maquina|maschine|ia|ai|ki|chatbot|automa
 # an English "No, I want a person" is a request).
 _NEGATION = {
     "en": r"don'?t|do\s+not|does\s+not|doesn'?t|didn'?t|did\s+not|never|no\s+need|not\s+necessary|rather\s+not|won'?t|no\s+one|nobody"
-          r"|not\s+(?:looking|asking|searching)\s+for|no\s+longer",
-    "es": r"no|nunca|ni|sin|tampoco|nadie",
-    "fr": r"ne|n'|pas|jamais|sans|plus\s+besoin",  # ("finalement plus besoin d'un conseiller", stop 58)
-    "de": r"nicht|kein\w*|nie|niemals|niemand\w*|ohne",
-    "pt": r"nao|nunca|sem|ninguem|nem",
+          r"|not\s+(?:looking|asking|searching)\s+for|no\s+longer|forget(?:\s+about)?",  # ("forget the human, found it", stop 58)
+    "es": r"no|nunca|ni|sin|tampoco|nadie|olvida|olvidate\s+de",
+    "fr": r"ne|n'|pas|jamais|sans|plus\s+besoin|laisse[zr]?\s+tomber|oubliez",  # ("finalement plus besoin d'un conseiller", stop 58)
+    "de": r"nicht|kein\w*|nie|niemals|niemand\w*|ohne|vergiss|vergessen\s+sie",
+    "pt": r"nao|nunca|sem|ninguem|nem|esquece|esqueca",
 }
 _NEGATED = {
     # ... through the last person word nearby: "don't need to transfer me to a real person"
@@ -143,6 +143,8 @@ _OTHER_SENSES = re.compile(
     # "personne à contacter", "emergency contact"
     r"|\b(?:i'?m|i\s+am|im|soy|sou|je\s+suis|ich\s+bin)\s+(?:an?\s+|un[ae]?\s+|uma?\s+|eine?\s+)?(?:agent\w*|representative|representante"
     r"|conseill\w*|berater\w*|consultor\w*|operador\w*)\b"
+    r"|\b(?:formulario|formular|form|formulaire)\b.*\b(?:persona\s+de\s+contacto|ansprechpartner\w*|contact\s+person|pessoa\s+de\s+contato)\b"
+    r"|\bpersona\s+de\s+contacto\s+(?:para|en\s+caso\s+de)\s+emergencia"
     r"|\bpersonne\s+a\s+contacter\b|\bemergency\s+contact\b|\bcontacto\s+de\s+emergencia\b|\bnotfallkontakt\w*|\bcontato\s+de\s+emergencia\b"
     r"|\bagentes?\s+(?:inmobiliari[oa]s?|imobiliari[oa]s?|de\s+(?:aduanas?|bolsa))\b|\bagents?\s+immobiliers?\b|\bimmobilienmakler\w*"
     # (a seventh blind probe, stop 55) a person added to a membership, a contract: "need to add another person to our
@@ -468,7 +470,8 @@ _SOMEONE_SOUGHT = (r"someone|somebody|a\s+(?:real\s+)?(?:person|human)|an\s+(?:a
                    r"|una\s+persona|quelqu'un|une\s+personne|jemand\w*|eine\s+person|alguem|uma\s+pessoa")
 _HELPING = (r"help|fix|sort|look|check|handle|deal|assist|explain|answer|call|resolve|solve|ayud\w*|revis\w*|atiend\w*"
             r"|soluci\w*|resuelv\w*|aide\w*|aider|regarde\w*|trait\w*|resou\w*|helf\w*|hilft|kummer\w*|ajud\w*|resolv\w*"
-            r"|atend\w*|jeter|anschau\w*|ansehen|anguck\w*|nachseh\w*|nachschau\w*|pruf\w*|ver|olhar|analis\w*|mirar|voir")
+            r"|atend\w*|jeter|anschau\w*|ansehen|anguck\w*|nachseh\w*|nachschau\w*|pruf\w*|ver|olhar|analis\w*|mirar|voir"
+            r"|knows?|sepa|sache|saiba|weiss|auskennt")  # ("alguien que sepa", an eleventh blind probe, stop 58)
 _ELSEWHERE = re.compile(
     rf"\b(?:can|could|would|will|may|puede|podria|peut|pourrait|kann|konnte|pode|poderia)\s+(?:{_ANOTHER})\s+(?:\S+\s+){{0,2}}?"
     r"(?:help|look|take|check|handle|deal|assist|review|call|contact|answer|ayudar\w*|revisar|atender\w*|aider|regarder"
@@ -489,7 +492,7 @@ _ELSEWHERE = re.compile(
     r"(?:(?:bei\s+(?:euch|ihnen)|hier|da|ahi|aqui|ici|la)\s+)?"
     r"(?:anyone|anybody|someone|somebody|a\s+(?:real\s+)?person|alguien|alguna\s+persona|una\s+persona|quelqu'un|une\s+personne"
     rf"|jemand(?:en)?|irgendwe[rnm]|irgendjemand\w*|alguem|uma\s+pessoa)(?:\s+(?:at|from|in|on|of|de|da|do|del|bei|von)\s+(?:the|your|la|el|le|o|a|der|dem|euch|ihnen|chez)"
-    r"(?:\s+\S+){1,2}?)?,?\s+(?:who|that|que|qui|der|die)\s+(?:\S+\s+){0,8}?(?:[a-z]')?"
+    r"(?:\s+\S+){1,2}?|\s+chez\s+vous|\s+bei\s+(?:ihnen|euch))?,?\s+(?:who|that|que|qui|der|die)\s+(?:\S+\s+){0,8}?(?:[a-z]')?"
     rf"(?:{_HELPING})"
     # ... or to talk with: "gibts da irgendwen mit dem ich reden kann"
     r"|\b(?:gibt\s+es|gibts|ist\s+da)\s+(?:(?:da|hier|bei\s+euch|bei\s+ihnen)\s+)?(?:jemand\w*|irgendwe[rnm]|irgendjemand\w*)\s+"
@@ -633,7 +636,7 @@ _ELSEWHERE = re.compile(
     # ... calling or a phone appointment: "je peux vous appeler ?", "un rendez-vous téléphonique avec le photographe"
     r"|\b(?:can|could|may)\s+i\s+(?:call|ring|phone)\s+(?:you|your\s+\w+)\b|\b(?:je\s+(?:peux|pourrais)|puis-je)\s+vous\s+(?:appeler|telephoner)\b"
     r"|\b(?:puedo|podria)\s+llamar(?:les|los|os|le)\b|\bkann\s+ich\s+(?:sie|euch)\s+anrufen\b|\bposso\s+(?:ligar\s+(?:para\s+)?(?:voces|vcs)|ligar-vos)\b"
-    r"|\brendez-vous\s+(?:telephonique\s+)?avec\b|\bcita\s+(?:telefonica\s+)?con\s+(?:el|la|un|una)\b|\btelefontermin\s+mit\b"
+    r"|\brendez-vous\s+(?:telephonique\s+)?avec\b|\bcita\s+(?:telefonica\s+|presencial\s+)?con\s+(?:el|la|un|una)\b|\btelefontermin\s+mit\b"
     r"|\b(?:je\s+|j'?)\s*(?:prefere|prefererais)\s+(?:\S+\s+){0,2}?(?:parler|echanger|discuter)\s+(?:a|avec)\s+(?:quelqu'un|qqn|qq'un"
     r"|une\s+personne|un\s+(?:conseiller|humain|agent))\b"
     # ... someone to go over it with: "need to go over my tax return with someone", "quiero revisarlo con alguien",
@@ -769,7 +772,42 @@ _ELSEWHERE = re.compile(
     r"|\b(?:will|mochte|mog)\s+(?:\S+\s+){0,3}?mit\s+(?:am|an|'nem)\s+(?:menschen|mitarbeiter\w*)\s+(?:\S+\s+){0,2}?(?:reden|redn|sprechen)\b"
     # someone from the team to look at it: "pls someone from support check it"
     r"|\b(?:please|pls|plz|can|could|would|need|want)\s+(?:someone|somebody|anyone|a\s+person)\s+(?:from|at|in|on)\s+(?:\S+\s+){0,2}?"
-    r"(?:to\s+)?(?:check|look|help|fix|sort|handle|call|contact|review|investigate|get\s+back)\b")
+    r"(?:to\s+)?(?:check|look|help|fix|sort|handle|call|contact|review|investigate|get\s+back)\b"
+    # (an eleventh blind probe, stop 58) to take it up with the person in charge: "who's responsible for the bookings? I'd
+    # like to take this up with them directly", "quiero tratar esto con él directamente", "das direkt mit ihm klären"
+    r"|\btake\s+(?:this|it|that|the\s+matter)\s+up\s+(?:directly\s+)?with\s+(?:them|him|her|someone|somebody|a\s+person|the\s+\w+|your\s+\w+)\b"
+    r"|\btratar\s+(?:esto|eso|esto|el\s+tema|el\s+asunto)\s+(?:directamente\s+)?con\s+(?:el|ella|alguien|una\s+persona|el\s+\w+|la\s+\w+)\b"
+    r"|\b(?:regler|voir)\s+(?:ca|cela)\s+(?:directement\s+)?avec\s+(?:lui|elle|quelqu'un|le\s+\w+|la\s+\w+)\b"
+    r"|\b(?:das|es)\s+(?:direkt\s+)?mit\s+(?:ihm|ihr|jemandem|dem\s+\w+|der\s+\w+)\s+(?:direkt\s+)?(?:klaren|besprechen|regeln)\b"
+    r"|\btratar\s+(?:disso|isso|do\s+assunto)\s+(?:diretamente\s+)?com\s+(?:ele|ela|alguem|o\s+\w+|a\s+\w+)\b"
+    # a call or a meeting with one of the staff: "can I arrange a video call with one of the coordinators?", "agendar una
+    # cita presencial con la coordinadora", "marcar uma reunião com a coordenadora", "an Termin mit wem vom Lager"
+    r"|\b(?:video\s*call|meeting|zoom\s+call)\s+with\s+(?:one\s+of\s+(?:your|the)\s+\w+|your\s+\w+|a\s+(?:member|staff)\b)"
+    r"|\b(?:reunion|videollamada|entretien|appel\s+video|visio|reuniao|videochamada|chamada\s+de\s+video)\s+(?:presencial\s+)?"
+    r"(?:con|avec|com)\s+(?:el|la|le|l'|o|a|uno\s+de|una\s+de|un\s+de|une\s+de|um\s+dos|uma\s+das|algun\w*|su|votre|seu|sua)\s*\w+"
+    r"|\btermin\s+mit\s+(?:wem|jemandem)\s+(?:\S+\s+)?(?:vom|von|aus|bei)\b"
+    # ... a call or a consultation with someone, to talk it over
+    r"|\b(?:call|appointment|llamada|horario|consulta)\s+(?:presencial\s+)?(?:with|con|avec|com)\s+(?:\S+\s+){1,4}?"
+    r"(?:to\s+(?:discuss|talk|go\s+over|review)|para\s+(?:ver|hablar|revisar|discutir|comentar|falar|conversar)|pra\s+(?:falar|conversar|ver)"
+    r"|pour\s+(?:parler|discuter|faire\s+le\s+point))\b"
+    # one of the staff to talk with: "¿podría hablar con uno de los monitores?", "parler à un prof de l'école",
+    # "kann ich mit einer Lehrerin vom Yogastudio sprechen?", "falar com um dos professores"
+    r"|\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:one\s+of\s+(?:your|the)\s+\w+|(?:a|an)\s+\w+\s+(?:from|at)\s+(?:your|the)\s+\w+)"
+    r"|\bhablar\s+con\s+(?:uno|una|alguno|alguna)\s+de\s+(?:los|las|sus|vuestros|vuestras)\s+\w+"
+    r"|\b(?:voudrais|veux|souhaite|souhaiterais|aimerais|possible\s+de|peux|puis-je|pourrais)\s+(?:\S+\s+)?parler\s+(?:a|avec)\s+(?:un|une)\s+\w+"
+    r"\s+(?:de|du|des|chez|de\s+la|de\s+l')\b"
+    r"|\b(?:kann|konnte|mochte|will|darf)\s+(?:ich\s+)?(?:bitte\s+)?(?:auch\s+)?mit\s+(?:einem|einer|dem|der)\s+\w+\s+(?:vom|von\s+der|von\s+dem|aus\s+dem|im|bei)"
+    r"\s+(?:\S+\s+){0,3}?(?:sprechen|reden)\b"
+    r"|\b(?:quero|queria|posso|poderia|gostaria\s+de)\s+falar\s+com\s+(?:um|uma|algum|alguma)\s+d[oa]s\s+\w+"
+    # put through in French: "passe-moi quelqu'un", "passez-moi la responsable"
+    r"|\b(?:passe|passez)-moi\s+(?:quelqu'un|qqn|un\s+\w+|une\s+\w+|le\s+\w+|la\s+\w+|l'\w+|votre\s+\w+)"
+    # a person to reach, in German word order: "Wie erreiche ich jemanden vom Kundenservice?"
+    r"|\berreiche\s+ich\s+(?:jemand\w*|einen\s+(?:menschen|mitarbeiter\w*|berater\w*)|eine\s+(?:person|mitarbeiterin|beraterin))\b"
+    # an answer from a person, with words between: "una respuesta de verdad de alguien que sepa"
+    r"|\b(?:answer|reply|response)\s+(?:\S+\s+){1,2}?from\s+(?:someone|somebody|a\s+(?:real\s+)?(?:person|human))\b"
+    r"|\brespuesta\s+(?:\S+\s+){1,3}?de\s+(?:alguien|una\s+persona|un\s+humano)\b"
+    # passed on, with more words between: "Agradecia que encaminhassem o meu pedido para quem trata das reservas"
+    r"|\b(?:encaminh\w*|repass\w*)\s+(?:\S+\s+){0,3}?(?:para|pra)\s+(?:quem|alguem|a\s+pessoa\s+que|o\s+responsavel)\b")
 
 
 # A call asked for: only a person calls back. "Could someone call me back?", "please ring me", "I'd like a
@@ -800,6 +838,8 @@ _CALL_ME = re.compile(
     r"|\bme\s+(?:pueden|puede|podeis|podrian|podria|podrias|puedes)\s+(?:llamar|marcar)\b|\bllamadme\b|\bmarcarme\b"
     r"|\b(?:alguem|alguien|quelqu'un|qqn|qq'un)\s+(?:\S+\s+){0,2}?me\s+(?:ligue|liguem|ligasse|ligassem|llame|llamen|llamara|llamaran"
     r"|llamase|rappelle|telephone)\b"
+    r"|\bme\s+(?:llame|llamen|ligue|liguem|rappelle)\s+(?:alguien|alguem|quelqu'un|qqn|un\s+\w+|una\s+\w+|um\s+\w+|uma\s+\w+)\b"
+    r"|\bde\s+vive\s+voix\b|\brappel\s+telephonique\b|\betre\s+rappelee?\b"
     r"|\bme\s+faire\s+rappeler\b|\b(?:podem|pode|poderiam|poderia)-me\s+ligar\b"
     r"|\b(?:pouvez|pourriez|peux|pourrais)[\s-](?:vous|tu)\s+me\s+(?:rappeler|telephoner|appeler)\b|\brappelez[\s-]moi\b"
     r"|\b(?:podem|pode|podiam|podia|poderiam|poderia)\s+(?:\S+\s+){0,3}?ligar[\s-]me\b|\bliguem[\s-]me\b"

@@ -220,6 +220,21 @@ def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(b
     ("queria que alguém da loja me ligasse hoje à tarde", "pt"),
     ("the app froze twice. could someone from your tech team look at my account?", "en"),
     ("un agente x favor", "es"),
+    # (an eleventh blind probe, stop 58)
+    ("I want to take this up directly with your manager", "en"),
+    ("quiero tratar el tema directamente con la encargada", "es"),
+    ("Could we set up a video call with one of your advisers?", "en"),
+    ("¿puedo hablar con una de las recepcionistas?", "es"),
+    ("je voudrais parler à une vendeuse du magasin", "fr"),
+    ("könnte ich mit einem Techniker vom Kundendienst sprechen?", "de"),
+    ("posso falar com um dos técnicos?", "pt"),
+    ("passe-moi la responsable, s'il te plaît", "fr"),
+    ("Wie erreiche ich einen Mitarbeiter der Buchhaltung?", "de"),
+    ("que me llame alguien del taller mañana", "es"),
+    ("y a-t-il quelqu'un chez vous qui pourrait regarder mon contrat ?", "fr"),
+    ("busco a alguien que sepa de calderas", "es"),
+    ("la machine ne démarre pas du tout est-ce que quelqu'un peut me rappeler", "fr"),
+    ("Agradecia que encaminhassem a minha reclamação para quem trata das faturas", "pt"),
 ])
 def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str) -> None:
     """Requests missed on two more blind probes (stop 55), written here again in other words: a visitor who has tried for
@@ -260,6 +275,10 @@ def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str
     ("do I have to fill in an emergency contact for the swimming course?", "en"),
     ("can you pass the salt-free recipe on to my email?", "en"),
     ("how do I connect the printer to the wifi?", "en"),
+    # (look-alikes of the eleventh blind probe's rules, stop 58)
+    ("forget the agent, what time do you open?", "en"), ("esquece o atendente, já resolvi", "pt"),
+    ("the form asks for a contact person, who should I put?", "en"),
+    ("vergiss den Mitarbeiter, ich hab's gefunden", "de"),
 ])
 def test_look_alikes_of_other_writers_are_no_request(bot: Assistant, text: str, language: str) -> None:
     """False alarms on the same probes, in other words: which of the two the assistant is, anywhere in the question;
