@@ -1012,6 +1012,16 @@ def praises_only(text: str) -> bool:
         and not _HARM.search(norm) and not dissatisfied_in_words(text) and not marks_sarcasm(text)
 
 
+# Hearts and heart eyes ("gente o pão de queijo de vocês é surreal 😍": read as dissatisfied by a sixth blind probe of
+# dissatisfaction, stop 58); not applause, said in sarcasm too ("you lost my parcel 👏👏")
+_LOVING = re.compile("[\U0001F60D\U0001F970\U0001F929\u2764\U0001F495\U0001F496\U0001F497\U0001F49E\U0001F63B]")
+
+
+def loves_it(text: str) -> bool:
+    """Hearts or heart eyes, and no dissatisfied words or sarcasm mark: like praise, the voters must be sure."""
+    return bool(_LOVING.search(text)) and not dissatisfied_in_words(text) and not marks_sarcasm(text)
+
+
 def dissatisfied_in_words(text: str) -> str:
     """The words of `text` that say the visitor is dissatisfied (contacted again and again, still nothing, time
     wasted, gone downhill, insults, demands and threats), or ""."""
@@ -1133,7 +1143,7 @@ def top_k_mean(sims: np.ndarray, k: int) -> float:
 __all__ = [
     "FIRE", "HUMAN_FIRE", "Encoders", "combine_frustration", "detect_anger", "detect_complaint", "detect_dissatisfaction",
     "asks_about_complaints_process", "praises_only", "detect_human_request", "detect_not_helpful",
-    "dissatisfied_in_words", "blames_self", "detect_repeated", "detect_smalltalk", "human_request_proba",
+    "dissatisfied_in_words", "blames_self", "loves_it", "detect_repeated", "detect_smalltalk", "human_request_proba",
     "message_parts", "texts_read_again",
     "words",
 ]

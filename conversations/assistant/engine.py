@@ -469,7 +469,7 @@ class Assistant:
         # (nor is a message of dots or mashed keys anything to read: "..." read 0.50 once the voters learnt the fourth
         # probe; it is asked to say what they need)
         dissatisfied = d.detect_dissatisfaction(self.models, m_emb, q_lex, q_emb, plain_question=plain_question,
-                                                praised=d.praises_only(said)) \
+                                                praised=d.praises_only(said) or d.loves_it(said)) \
             if smalltalk not in ("bot_question", "unclear") and not asks_if_someone_is_there(text) and not details_only \
             and not d.asks_about_complaints_process(text) else NO_SIGNAL
         if dissatisfied.fired and d.blames_self(said) and not d.marks_sarcasm(text):

@@ -379,6 +379,8 @@ def test_dissatisfaction_in_plain_words_is_frustration(bot: Assistant, text: str
     ("je suis vraiment bête, j'ai réservé le mauvais jour, on peut changer ?", "fr"),
     ("ich Trottel hab die falsche Adresse angegeben, kann ich das noch ändern?", "de"),
     ("que burra que eu sou, errei o tamanho, posso trocar?", "pt"),
+    # (hearts for the shop: the voters must be as sure as for praise in words)
+    ("o bolo de vocês é surreal 🥰", "pt"),
 ])
 def test_praise_a_question_on_the_complaints_procedure_and_someone_elses_anger_are_no_frustration(
         bot: Assistant, text: str, language: str) -> None:
