@@ -29,7 +29,7 @@ from .text import normalize, sentences
 # Clause boundaries: punctuation, and the conjunctions that turn a sentence around.
 # (a tenth blind probe, stop 58) an emoji ends a clause: in "este bot no entiende nada 😤 pasame con un humano" the "no" is
 # the bot's; and a German relative clause stays with whom it describes: "gibt es da jemanden, der sich das anschauen kann?"
-_CLAUSE_SPLIT = re.compile(r"[.;!?¿¡\n\u2600-\u27bf\U0001f300-\U0001faff]+|,(?!\s*(?:der|die|dem|den|welche[rnms]?)\s)"
+_CLAUSE_SPLIT = re.compile(r"[.;!?¿¡\n\u2600-\u27bf\U0001f300-\U0001faff]+|,(?!\s*(?:der|die|dem|den|welche[rnms]?|wo|um)\s)"
                            r"|\s+(?=(?:but|pero|mais|aber|mas|porem|sondern|est-ce\s+que|est\s+ce\s+que)\b)", re.IGNORECASE)
 
 # Who or what a visitor asks to be handed to, in the five languages (normalised: no accents).
@@ -123,11 +123,11 @@ _DESCRIBED_NOUN = r"person|persona|personne|pessoa"
 _DESCRIBED_NOUN_WITH_ARTICLE = (
     r"the\s+(?:\w+\s+)?(?:person|agent|rep|representative|advisou?r|adviser|operator|consultant|lady|guy)"
     r"|(?:la|el)\s+(?:persona|agente|asesora?|operadora?|chica|chico)|(?:la|le)\s+(?:personne|conseill(?:er|ere)|agent|operat(?:eur|rice))|l'(?:agent|operat(?:eur|rice)|employee?)"
-    r"|(?:die|der)\s+(?:person|mitarbeiter(?:in)?|berater(?:in)?|dame|herr)|(?:a|o)\s+(?:pessoa|atendente|agente|consultora?)")
+    r"|(?:die|der)\s+(?:person|mitarbeiter(?:in)?|berater(?:in)?|dame|herr|agent(?:in)?)|(?:a|o)\s+(?:pessoa|atendente|agente|consultora?)")
 _DESCRIBED_PAST = (r"was|were|did|didn'?t|said|told|gave|hung\s+up|promised|spoke|talked|chatted|helped|solved|fixed|sorted"
                    r"|resolved|called|fue|era|dijo|colgo|prometio|ha\s+solucionado|soluciono|resolvio|ayudo|me\s+llamo|hable"
                    r"|etait|a\s+ete|a\s+dit|m'a\s+dit|a\s+raccroche|m'a\s+(?:rappele|aide|appele|repondu)|a\s+(?:resolu|regle)"
-                   r"|war|hat|sagte|geholfen|gelost|zuruckgerufen|foi|disse|desligou|prometeu|ajudou|resolveu|ligou|falei|atendeu")
+                   r"|war|hat|sagte|meinte|geholfen|gelost|zuruckgerufen|foi|disse|desligou|prometeu|ajudou|resolveu|ligou|falei|atendeu")
 # staff a visitor has spoken with or waits for
 _PERSON_SPOKEN = (rf"{_STAFF}|rep|person|persona|personne|pessoa|support|team|kundenberater(?:in)?|assistente|assistant"
                   r"|colleagues?|kolleg(?:e|en|in)|collegues?|colegas?")  # ("dann warte ich auf den kollegen": stop 57)
@@ -144,7 +144,15 @@ _OTHER_SENSES = re.compile(
     r"|\b(?:i'?m|i\s+am|im|soy|sou|je\s+suis|ich\s+bin)\s+(?:an?\s+|un[ae]?\s+|uma?\s+|eine?\s+)?(?:agent\w*|representative|representante"
     r"|conseill\w*|berater\w*|consultor\w*|operador\w*)\b"
     r"|\b(?:formulario|formular|form|formulaire)\b.*\b(?:persona\s+de\s+contacto|ansprechpartner\w*|contact\s+person|pessoa\s+de\s+contato)\b"
+    r"|\b(?:persona\s+de\s+contacto|ansprechpartner\w*|contact\s+person|pessoa\s+de\s+contato)\b.*\b(?:formulario|formular|form|formulaire)\b"
+    # (a twelfth blind probe, stop 58) booked for someone else, the visitor's own boss: "je réserve le cours pour une autre
+    # personne", "ich buche für eine andere Person", "Mein Chef will wissen, ob…"
+    r"|\b(?:for|pour|para|fur)\s+(?:another|une\s+autre|otra|outra|eine\s+andere)\s+(?:person|personne|persona|pessoa)\b"
+    r"|\b(?:my|mein\w*|mi|mon|ma|meu|minha)\s+(?:boss|chef|chefin|jefe|jefa|patron|patronne|chefe)\b"
     r"|\bpersona\s+de\s+contacto\s+(?:para|en\s+caso\s+de)\s+emergencia"
+    # (the external val split) someone described, nobody: "alguien está bien", "personne ne se soucie…"
+    r"|\b(?:alguien|alguem|someone|somebody|quelqu'un|jemand)\s+(?:esta|is|est|ist|e)\s+(?:bien|fine|ok|okay|well|bem|gut|bon)\b"
+    r"|^\W*personne\s+(?:ne\b|n')"
     r"|\bpersonne\s+a\s+contacter\b|\bemergency\s+contact\b|\bcontacto\s+de\s+emergencia\b|\bnotfallkontakt\w*|\bcontato\s+de\s+emergencia\b"
     r"|\bagentes?\s+(?:inmobiliari[oa]s?|imobiliari[oa]s?|de\s+(?:aduanas?|bolsa))\b|\bagents?\s+immobiliers?\b|\bimmobilienmakler\w*"
     # (a seventh blind probe, stop 55) a person added to a membership, a contract: "need to add another person to our
@@ -404,7 +412,8 @@ _MADE_REAL = re.compile(
     r"\b(?:live|real|actual)\s+(?:reps?|agents?|persons?|humans?|human\s+beings?|representatives?|operators?|support\s+agents?)\b"
     r"|\b(?:persona|humano|agente|operador|asesora?|representante|pessoa|atendente|consultora?)\s+(?:real|de\s+verdad|de\s+verdade"
     r"|en\s+vivo|ao\s+vivo)\b"
-    r"|\b(?:vrai|vraie|veritable|reel|reelle)\s+(?:personne|humain|conseiller|conseillere|agent|operateur)\b"
+    r"|\b(?:vrai|vraie|veritable|reel|reelle)\s+(?:personne|humain|conseiller|conseillere|agent|operateur|gars|mec|type)\b"
+    r"|\b(?:quero|queremos|quiero)\s+(?:falar\s+com\s+|hablar\s+con\s+)?gente\b"  # ("CHEGA DE ROBÔ, QUERO GENTE", probe L)
     r"|\b(?:echte[nrms]?|richtige[nrms]?)\s+(?:mensch\w*|person\w*|mitarbeiter\w*|berater\w*)\b"
     r"|\b(?:alguien|alguem|quelqu'un|qqn|someone|somebody)\s+(?:de\s+carne\s+y\s+hueso|de\s+verdad|de\s+verdade|de\s+vrai|de\s+reel"
     r"|real|in\s+the\s+flesh)\b|\b(?:wen|jemand\w*)\s+echt\w*"
@@ -502,7 +511,7 @@ _ELSEWHERE = re.compile(
     r"|puis-je|pourrais-je|j'aimerais"
     r"|est-ce\s+que\s+je\s+(?:peux|pourrais)|j'ai\s+besoin\s+de|(?:est|serait)-il\s+possible\s+de|(?:est-ce|c'est)\s+possible\s+de"
     r"|il\s+faut\s+que\s+je)\s+(?:\S+\s+){0,2}?(?:parler|echanger|discuter|m'entretenir|parle)\s+"
-    r"(?:(?:a|avec)\s+(?:quelqu'un|qqn|qq'un|un\s+(?:vrai\s+)?(?:agent|conseiller|humain|operateur|interlocuteur|responsable|technicien"
+    r"(?:(?:a|avec)\s+(?:quelqu'un|qqn|qq'un|un\s+membre|un\s+(?:vrai\s+)?(?:agent|conseiller|humain|operateur|interlocuteur|responsable|technicien|employe"
     r"|gerant|superviseur)|une\s+(?:vraie\s+)?(?:personne|conseillere|operatrice))"
     r"|au\s+(?:responsable|gerant|directeur|superviseur|technicien|service\s+(?:client|clientele|apres-vente)))\b"
     r"|\b(?:quiero|quisiera|necesito|puedo|podria|me\s+gustaria|deseo|se\s+puede|es\s+posible|seria\s+posible|quiere|necesita|le\s+gustaria"
@@ -511,15 +520,17 @@ _ELSEWHERE = re.compile(
     r"|ejecutivo|tecnico|supervisor|gerente)|una\s+(?:asesora|operadora|ejecutiva)"
     r"|el\s+(?:gerente|encargado|supervisor|responsable|tecnico|jefe|ejecutivo)|la\s+(?:gerente|encargada|supervisora|responsable))\b"
     # formally: "solicito ser atendido por un representante"
-    r"|\bser\s+atendid[oa]s?\s+por\s+(?:alguien|alguem|una?\s+(?:persona|representante|asesora?|agente|humano|ejecutivo)"
+    r"|\bser\s+atendid[oa]s?\s+por\s+(?:alguien|alguem|una?\s+(?:persona|representante|asesora?|agente|humano|ejecutivo|emplead[oa]"
+    r"|dependienta?|trabajador\w*|miembro)"
     r"|uma?\s+(?:pessoa|atendente|consultora?|representante|humano))\b"
-    r"|\b(?:will|mochte|moechte|wurde|kann\s+ich|konnte\s+ich|muss|brauch\w*)\b(?:\s+\S+){0,6}?\s+mit\s+(?:jemandem"
+    r"|\b(?:will|mochte|moechte|wurde|kann\s+ich|konnte\s+ich|muss|brauch\w*)\b(?:\s+\S+){0,6}?\s+mit\s+(?:jemandem|jemand"
     r"|(?:einem|nem|einer|ner)\s+(?:echten\s+)?(?:menschen|mitarbeiter\w*|person|berater\w*|kundenberater\w*|sachbearbeiter\w*))"
     r"\s+(?:\S+\s+){0,3}?(?:sprechen|reden|besprechen|telefonieren|chatten|klaren|schreiben)\b"
-    r"|\b(?:quero|queria|gostaria\s+de|preciso|posso|poderia|da\s+pra|e\s+possivel|tem\s+como|seria\s+possivel"
+    r"|\b(?:quero|queria|gostaria\s+de|preciso|posso|poderia|da\s+pra|e\s+possivel|tem\s+como|seria\s+possivel|como\s+faco\s+(?:para|pra)"
     r"|quer|precisa|gostaria)\s+(?:\S+\s+){0,2}?"  # (she wants: "escrevo pela minha mãe: ela quer falar com alguém", probe F)
     r"(?:falar|conversar)\s+com\s+"
-    r"(?:alguem|uma\s+pessoa|um\s+(?:atendente|humano|consultor|agente|gerente|responsavel|tecnico)|uma\s+(?:atendente|consultora)"
+    r"(?:alguem|uma\s+pessoa|um\s+(?:atendente|humano|consultor|agente|gerente|responsavel|tecnico|funcionario|colaborador)"
+    r"|uma\s+(?:atendente|consultora|funcionaria|colaboradora)"
     r"|o\s+(?:gerente|responsavel|supervisor|tecnico|atendente|encarregado)|a\s+(?:gerente|responsavel|supervisora|atendente))\b"
     # formally: "venho solicitar o contacto de um assistente"
     r"|\b(?:solicitar|pedir|peco|solicito)\s+(?:o\s+)?(?:contacto|contato)\s+(?:de|com)\s+(?:um|uma)\s+(?:assistente|atendente"
@@ -749,8 +760,8 @@ _ELSEWHERE = re.compile(
     r"|\bresposta\s+de\s+(?:alguem|uma\s+pessoa|um\s+humano)\b"
     # put through or transferred to a department: "me pueden pasar con el área de facturación?", "pouvez-vous me transférer
     # au service facturation ?", "verbinden Sie mich bitte mit der Filiale", "pode me transferir pro setor financeiro?"
-    r"|\bme\s+(?:pueden|puede|podes|podeis|podrian|podria|puedes)\s+(?:pasar|transferir|comunicar)\s+(?:con|a|al)\b"
-    r"|\b(?:pasame|pasenme|paseme|comunicame|comuniqueme|comuniquenme|transfiereme|transfierame)\s+(?:con|a|al)\b"
+    r"|\bme\s+(?:pueden|puede|podes|podeis|podrian|podria|puedes)\s+(?:pasar|transferir|comunicar|derivar)\s+(?:con|a|al)\b"
+    r"|\b(?:pasame|pasenme|paseme|comunicame|comuniqueme|comuniquenme|transfiereme|transfierame|derivame|deriveme|derivenme)\s+(?:con|a|al)\b"
     r"|\b(?:me\s+transferer|transferez-moi|me\s+transferez|me\s+rediriger|redirigez-moi)\s+(?:au|aux|a\s+la|a\s+l'|vers|a\s+un|a\s+une)"
     r"|\b(?:verbinden|verbinde)\s+(?:sie\s+|du\s+)?mich\b|\bstellen\s+sie\s+mich\s+(?:\S+\s+){0,3}?durch\b"
     r"|\bme\s+(?:transferir|encaminhar)\s+(?:para|pra|pro|ao|a)\b"
@@ -762,9 +773,10 @@ _ELSEWHERE = re.compile(
     r"|\bcita\s+con\s+(?:alguien|una\s+persona)\s+de\b|\brendez-vous\s+avec\s+(?:quelqu'un|une\s+personne|un\s+conseiller)\b"
     r"|\btermin\s+mit\s+(?:jemandem|einem\s+(?:mitarbeiter|berater))\b|\b(?:reuniao|horario)\s+com\s+(?:alguem|uma\s+pessoa)\s+(?:da|do|de)\b"
     # a person to reach: "how do I get hold of someone?", "comment joindre une personne ?", "jemanden erreichen"
-    r"|\b(?:reach|contact|get\s+hold\s+of|get\s+through\s+to)\s+(?:a\s+(?:real\s+|live\s+)?(?:person|human)|someone|somebody"
-    r"|an\s+(?:actual\s+)?(?:person|human|agent))\b"
-    r"|\b(?:joindre|contacter)\s+(?:une\s+(?:vraie\s+)?personne|quelqu'un|un\s+(?:humain|conseiller|agent|interlocuteur))\b"
+    r"|\b(?:reach|contact|get\s+hold\s+of|get\s+through\s+to)\s+(?:a\s+(?:real\s+|live\s+)?(?:person|human|employee|staff\s+member)|someone|somebody"
+    r"|an\s+(?:actual\s+)?(?:person|human|agent|employee))\b"
+    r"|\b(?:joindre|contacter)\s+(?:une\s+(?:vraie\s+)?personne|quelqu'un|un\s+(?:humain|conseiller|agent|interlocuteur|employe|membre|vendeur"
+    r"|collaborateur)|une\s+(?:employee|vendeuse|conseillere))\b"
     r"|\b(?:contactar(?:\s+con)?|comunicarme\s+con|localizar\s+a)\s+(?:alguien|una\s+persona|un\s+(?:humano|asesor|agente))\b"
     r"|\b(?:jemanden|einen\s+(?:menschen|mitarbeiter\w*|berater\w*))\s+(?:\S+\s+){0,3}?(?:erreichen|kontaktieren)\b"
     r"|\b(?:contactar|contatar)\s+(?:alguem|uma\s+pessoa|um\s+(?:humano|atendente))\b"
@@ -805,9 +817,29 @@ _ELSEWHERE = re.compile(
     r"|\berreiche\s+ich\s+(?:jemand\w*|einen\s+(?:menschen|mitarbeiter\w*|berater\w*)|eine\s+(?:person|mitarbeiterin|beraterin))\b"
     # an answer from a person, with words between: "una respuesta de verdad de alguien que sepa"
     r"|\b(?:answer|reply|response)\s+(?:\S+\s+){1,2}?from\s+(?:someone|somebody|a\s+(?:real\s+)?(?:person|human))\b"
-    r"|\brespuesta\s+(?:\S+\s+){1,3}?de\s+(?:alguien|una\s+persona|un\s+humano)\b"
+    r"|\brespuesta\s+(?:\S+\s+){1,3}?de\s+(?:alguien|una\s+persona|un\s+humano)\b|\bresposta\s+(?:\S+\s+){1,3}?de\s+(?:alguem|uma\s+pessoa|um\s+humano)\b"
     # passed on, with more words between: "Agradecia que encaminhassem o meu pedido para quem trata das reservas"
-    r"|\b(?:encaminh\w*|repass\w*)\s+(?:\S+\s+){0,3}?(?:para|pra)\s+(?:quem|alguem|a\s+pessoa\s+que|o\s+responsavel)\b")
+    r"|\b(?:encaminh\w*|repass\w*)\s+(?:\S+\s+){0,3}?(?:para|pra|a)\s+(?:quem|alguem|a\s+pessoa\s+que|o\s+responsavel)\b"
+    # (a twelfth blind probe, stop 58) raised with the person in charge: "I'd like this raised with them directly"
+    r"|\b(?:raise|raised)\s+(?:(?:this|it|the\s+matter)\s+)?(?:directly\s+)?with\s+(?:them|him|her|someone|somebody|a\s+person|the\s+\w+|your\s+\w+)\b"
+    # one of the team to go over it: "is it possible to have one of your team go over my invoice with me?"
+    r"|\b(?:have|get|ask)\s+(?:one\s+of\s+your\s+(?:team|staff|people|colleagues|employees)|someone\s+(?:from|on|in)\s+your\s+\w+)\s+(?:to\s+)?"
+    r"(?:go\s+over|look|check|call|review|help|explain|contact|ring)\b"
+    # a person of the team to look at it: "es posible que una persona del equipo revise la foto?", "qu'une personne de
+    # l'équipe vérifie ma facture", "que alguém da equipa veja", "dass jemand aus dem Team das prüft"
+    r"|\bque\s+(?:alguien|una\s+persona|alguem|uma\s+pessoa)\s+(?:(?:de|del|da|do)\s+(?:\S+\s+){0,3}?)?(?:revise|mire|vea|compruebe|verifique"
+    r"|atienda|veja|analise|olhe|me\s+ayude|me\s+ajude)\b"
+    r"|\bqu(?:'|e\s+)(?:une\s+personne|quelqu'un|un\s+conseiller|un\s+membre)\s+(?:de\s+(?:\S+\s+){0,3}?)?(?:verifie|regarde|examine|s'occupe"
+    r"|m'aide)\b"
+    r"|\b(?:dass|das)\s+(?:jemand|eine\s+person)\s+(?:(?:vom|aus\s+dem|von)\s+\S+\s+)?(?:\S+\s+){0,3}?(?:pruft|ansieht|anschaut|nachschaut)\b"
+    # a number to reach someone: "un numéro pour joindre le ramoneur directement ?", "eine Telefonnummer, wo man wen
+    # erreicht?", "id rather just call"
+    r"|\bnumero\s+(?:de\s+telephone\s+|de\s+telefono\s+|de\s+telefone\s+)?(?:pour|para|pra)\s+(?:joindre|contacter|appeler|llamar|contactar"
+    r"|hablar\s+con|ligar|falar\s+com)\s+(?:le|la|l'|un|une|el|al|a|o|quelqu'un|alguien|alguem)"
+    r"|\btelefonnummer\w*\s*,?\s+(?:wo|unter\s+der)\s+(?:man|ich)\s+(?:wen|jemand\w*|einen\s+\w+)\s+erreich\w*"
+    r"|\b(?:i'?d|id|i\s+would)\s+rather\s+(?:just\s+)?(?:call|phone|ring)\b"
+    # an appointment to talk it over, in German: "einen Termin mit der Planerin ausmachen, um die Location zu besprechen"
+    r"|\btermin\s+mit\s+(?:\S+\s+){1,6}?(?:ausmachen|vereinbaren|machen)\s*,?\s+um\s+(?:\S+\s+){0,4}?zu\s+besprechen\b")
 
 
 # A call asked for: only a person calls back. "Could someone call me back?", "please ring me", "I'd like a
@@ -836,9 +868,10 @@ _CALL_ME = re.compile(
     # ligar-me?" nothing (trial of 4 Dec)
     r"|\b(?:hatte|mochte|will|brauche|bitte\s+um|wunsche)\s+(?:\S+\s+){0,2}?ruckruf\b|\bruckruf\s+bitte\b"
     r"|\bme\s+(?:pueden|puede|podeis|podrian|podria|podrias|puedes)\s+(?:llamar|marcar)\b|\bllamadme\b|\bmarcarme\b"
-    r"|\b(?:alguem|alguien|quelqu'un|qqn|qq'un)\s+(?:\S+\s+){0,2}?me\s+(?:ligue|liguem|ligasse|ligassem|llame|llamen|llamara|llamaran"
+    r"|\b(?:alguem|alguien|quelqu'un|qqn|qq'un)\s+(?:\S+\s+){0,5}?me\s+(?:ligue|liguem|ligasse|ligassem|llame|llamen|llamara|llamaran"
     r"|llamase|rappelle|telephone)\b"
     r"|\bme\s+(?:llame|llamen|ligue|liguem|rappelle)\s+(?:alguien|alguem|quelqu'un|qqn|un\s+\w+|una\s+\w+|um\s+\w+|uma\s+\w+)\b"
+    r"|\b(?:prefiero|prefiro|je\s+prefere)\s+(?:que\s+|qu'on\s+)(?:me\s+(?:llamen|llame|liguem|ligue|rappelle)|m'appelle)\b"
     r"|\bde\s+vive\s+voix\b|\brappel\s+telephonique\b|\betre\s+rappelee?\b"
     r"|\bme\s+faire\s+rappeler\b|\b(?:podem|pode|poderiam|poderia)-me\s+ligar\b"
     r"|\b(?:pouvez|pourriez|peux|pourrais)[\s-](?:vous|tu)\s+me\s+(?:rappeler|telephoner|appeler)\b|\brappelez[\s-]moi\b"

@@ -235,6 +235,18 @@ def test_staff_already_met_waited_for_or_someone_else_to_contact_is_no_request(b
     ("busco a alguien que sepa de calderas", "es"),
     ("la machine ne démarre pas du tout est-ce que quelqu'un peut me rappeler", "fr"),
     ("Agradecia que encaminhassem a minha reclamação para quem trata das faturas", "pt"),
+    # (a twelfth blind probe, stop 58)
+    ("I would like the matter raised with your supervisor", "en"),
+    ("could I get one of your staff to look over my quote?", "en"),
+    ("how can I contact a staff member about my booking?", "en"),
+    ("Solicito ser atendido por un empleado de la sucursal.", "es"),
+    ("derívame con alguien de facturación", "es"),
+    ("quisiera que una persona de soporte revise mi caso", "es"),
+    ("je souhaiterais m'entretenir avec un membre de l'équipe commerciale", "fr"),
+    ("auriez-vous un numéro pour joindre le technicien ?", "fr"),
+    ("Gibt es eine Telefonnummer, unter der man jemanden erreicht?", "de"),
+    ("prefiro que me liguem amanhã", "pt"),
+    ("como faço pra falar com uma funcionária da loja?", "pt"),
 ])
 def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str) -> None:
     """Requests missed on two more blind probes (stop 55), written here again in other words: a visitor who has tried for
@@ -279,6 +291,9 @@ def test_requests_of_other_writers_fire(bot: Assistant, text: str, language: str
     ("forget the agent, what time do you open?", "en"), ("esquece o atendente, já resolvi", "pt"),
     ("the form asks for a contact person, who should I put?", "en"),
     ("vergiss den Mitarbeiter, ich hab's gefunden", "de"),
+    # (look-alikes of the twelfth blind probe's rules, stop 58)
+    ("can I buy the voucher for another person?", "en"), ("mi jefe quiere saber si hacéis factura", "es"),
+    ("the contact person field on the form, is it required?", "en"),
 ])
 def test_look_alikes_of_other_writers_are_no_request(bot: Assistant, text: str, language: str) -> None:
     """False alarms on the same probes, in other words: which of the two the assistant is, anywhere in the question;
