@@ -109,6 +109,8 @@ WITHDRAW = re.compile(
     r"^\W*(?:(?:oh|ok|okay|actually|well|ah|sorry|no|nope|non|nao|nein|nah|hmm|wait|hold\s+on|espera|attendez|warte|espere"
     # "non en fait pas besoin" while the email was asked was handed off anyway (trial 51c)
     r"|en\s+fait|en\s+realidad|na\s+verdade|eigentlich"
+    # "finalement non, c'est bon, merci", "ach nee, doch nicht, schon gut" at the email question were asked again (trial 28)
+    r"|finalement|au\s+final|al\s+final|no\s+fim|nee|ne|noe"
     # "fine, forget it", "bueno, olvídalo", "bon, laisse tomber": the same, said with a shrug (trial of 4 Dec)
     r"|fine|alright|all\s+right|just|bueno|vale|pues|bon|bah|ben|na\s+gut|ach|bem|entao"
     r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa]|egal|ist\s+egal|c'est\s+bon|ca\s+y\s+est)\W+)*"
@@ -131,7 +133,9 @@ WITHDRAW = re.compile(
     r"|(?:actually|en\s+fait|en\s+realidad|na\s+verdade)\s*,?\s+(?:no|non|nao)|(?:lieber\s+|besser\s+)?doch\s+nicht"
     r"|no\s+hace\s+falta|pas\s+besoin|nicht\s+notig|no\s+need"
     # "no, mejor no" ("better not") while the email was asked was handed off anyway (trial 51c)
-    r"|(?:mejor|melhor)\s+(?:no|nao)|better\s+not|plutot\s+pas|lieber\s+nicht)"
+    r"|(?:mejor|melhor)\s+(?:no|nao)|better\s+not|plutot\s+pas|lieber\s+nicht"
+    # "no wait, don't. sorry. how do I reset my password?" while queued (trial 28); "finalement non, c'est bon"
+    r"|don'?t|(?:finalement\s*,?\s+|non\s*,?\s+)c'est\s+bon|finalement\s*,?\s+non)"
     r"(?:\s+(?:then|entonces|alors|dann|entao))?"
     r"(?:\s+(?:please|thanks|thank\s+you|por\s+favor|gracias|merci|danke|obrigad[oa]))?(?=\s*(?:[,.;!?]|$))")
 # A question word opening a message, normalized: a question even without its mark
@@ -548,6 +552,13 @@ def leaves_a_question(text: str) -> bool:
 def asks_after_withdrawing(text: str) -> bool:
     """ "never mind, how long does shipping take?": something asked after the withdrawal."""
     return len(_after_withdrawal(text).split()) >= 2
+
+
+def what_follows_a_withdrawal(text: str) -> str:
+    """What the message asks after withdrawing ("no actually I don't need anyone, just tell me if the tent is
+    waterproof": "just tell me if the tent is waterproof"), normalized; "" when nothing."""
+    rest = _after_withdrawal(text)
+    return rest if len(rest.split()) >= 2 else ""
 
 
 def _after_withdrawal(text: str) -> str:

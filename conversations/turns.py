@@ -30,7 +30,8 @@ from conversations.assistant.types import Turn
 from conversations.models import Conversation, Message
 from conversations.turn_memory import TurnMemory
 from conversations.turn_plan import (NOT_DESCRIBED, NOTHING_TRIED, FieldSpec, Reply, TurnFacts, TurnPlan, TurnPolicy, asked_for_person_before,
-                                     earlier_answers, plan_gathering_lapsed, plan_turn, withdraws)
+                                     earlier_answers, plan_gathering_lapsed, plan_turn, what_follows_a_withdrawal,
+                                     withdraws)
 from csat import services as csat_services
 from flows import selectors as flow_selectors
 from flows import services as flow_services
@@ -219,6 +220,10 @@ def _plan(conversation: Conversation, message: Message) -> TurnPlan:
     try:
         bot = knowledge.assistant_for(workspace=conversation.workspace, policy=policy_row)
         analysis = bot.analyze(message.body, history, conversation.language)
+        if analysis.answer is None and withdraws(message.body) and (asked := what_follows_a_withdrawal(message.body)):
+            # "no actually I dont need anyone, just tell me if the tent is waterproof": the question after the
+            # withdrawal, read alone, when the whole message found no article (it was dropped: trial 28)
+            analysis = replace(analysis, answer=bot.analyze(asked, history, conversation.language).answer)
         earlier = selectors.visitor_messages_unanswered_before(message=message, limit=EARLIER_QUESTIONS)
         if earlier:
             facts = replace(facts, earlier=tuple(bot.analyze(text, history, conversation.language) for text in earlier),

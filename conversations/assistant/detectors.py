@@ -666,10 +666,11 @@ _THANKS = re.compile(
 _FOR_THE_HELP = (r"(?:\s+(?:for|por|pour|fur|pela|pelo|pelas|pelos)(?!\s+(?:nothing|nada|rien|nichts)\b)"
                  r"(?:\s+[\w']+){1,3})?")
 _THANKS_PIECE = (r"(?:thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ty"
-                 r"|cheers|many\s+thanks|(?:muchas\s+)?gracias|merci(?:\s+beaucoup)?"
+                 r"|cheers|many\s+thanks|(?:muchas\s+|mil\s+)?gracias|merci(?:\s+beaucoup|\s+bcp)?"
                  # "alles klar, danke dir", "obrigadíssimo" were no thanks (re-trial 52)
                  r"|danke(?:\s+schon|\s+sehr|\s+dir|\s+euch|\s+ihnen)?|vielen\s+dank|(?:muito\s+)?obrigad[oa]|obrigadissim[oa]"
-                 rf"|valeu){_FOR_THE_HELP}")
+                 # (trial 28: "vlw", "blz valeu", "show, valeu!", "genial, mil gracias crack" were handed off)
+                 rf"|valeu|vlw|obg|brigad[oa]|danke\s+dir){_FOR_THE_HELP}")
 # "you can close this chat": done, said to the AI (trial of 3 Dec: read as the restricted topic "Account deletion")
 _CLOSE_CHAT_PIECE = (
     r"(?:(?:you|u)\s+(?:can|may)\s+|please\s+|pls\s+|feel\s+free\s+to\s+|go\s+ahead\s+and\s+)?(?:close|end)\s+"
@@ -698,7 +699,8 @@ _ACK_PIECE = (r"ok(?:ay)?|wow|great|perfect|cool|awesome|super|nice|alright|all\
               r"|(?:no|nope|nah|non|nein|nao)(?=[\s,!.]+(?:that'?s\s+(?:all|it)|nothing\s+else|eso\s+es\s+todo|nada\s+mas"
               r"|c'est\s+tout|rien\s+d'autre|das\s+war'?s|nichts\s+weiter|e\s+so|era\s+so|nada\s+mais))"
               r"|nothing\s+else|nada\s+mas|rien\s+d'autre|nichts\s+weiter|nada\s+mais"
-              r"|d'accord|prima|alles\s+klar|perfeito|beleza|that'?s\s+(?:all|it)(?:\s+i\s+(?:needed|wanted))?|eso\s+es\s+todo"
+              r"|d'accord|prima|alles\s+klar|perfeito|beleza|blz|show|top|crack|passt|k|kk|"
+              r"that'?s\s+(?:all|it)(?:\s+i\s+(?:needed|wanted))?|(?:that'?s\s+)?exactly\s+what\s+i\s+(?:needed|wanted)|eso\s+es\s+todo"
               r"|c'est\s+tout|das\s+war'?s|e\s+isso|e\s+tudo|era\s+(?:so\s+)?(?:isso|tudo)|egal"
               rf"|(?:that|this|it)\s+help(?:s|ed)(?:\s+(?:a\s+lot|me))?|{_HELPED_PIECE}|{_APPROVAL}|{_PRAISE}")
 _SIGN_OFF = re.compile(rf"^(?:(?:{_THANKS_PIECE}|{_BYE_PIECE}|{_ACK_PIECE})(?:[\s,!.;:)]+(?:(?:and|y|et|und|e)\s+)?|$))+$")
@@ -755,6 +757,7 @@ _CONFIRMED = re.compile(
 )
 # Nothing but punctuation or symbols ("?", "...", an emoji): nothing to answer, nobody to bring in.
 _ONLY_SYMBOLS = re.compile(r"^[\W_]+$")
+_SYMBOLS_AT_THE_END = re.compile("[\\s\u2600-\u27bf\U0001f300-\U0001faff\ufe0f\u200d]+$")
 # 👎 😡 😠 🤬 😤 😞 🙁 ☹: displeasure, left to the frustration and not-helpful detectors, never "unclear"
 _DISPLEASED = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F92C\U0001F624\U0001F61E\U0001F641\u2639]")
 _APPROVING = re.compile("[\U0001F44D\U0001F44C\U0001F64F\u2705\u2714\U0001F642\U0001F60A\U0001F600]")  # 👍 👌 🙏 ✅ ✔ 🙂 😊 😀
@@ -803,6 +806,8 @@ def detect_smalltalk(text: str) -> str | None:
         if _DISPLEASED.search(norm):
             return None
         return "acknowledgment" if _APPROVING.search(norm) else "unclear"
+    if not _DISPLEASED.search(text):
+        norm = _SYMBOLS_AT_THE_END.sub("", norm)  # ("perfect, that's exactly what I needed 🙏" was handed off: trial 28)
     if len(norm.split()) > 9 or marks_sarcasm(text):
         # ("Wow, thanks, super helpful 🙄" is no thanks); thanks and praise at length with nothing asked are ("That's
         # perfect, thank you so much! You've been really helpful :)" was handed off as a question not answered: trial 27)

@@ -514,6 +514,9 @@ def test_smalltalk(bot: Assistant) -> None:
     ("Wow, that was really helpful, thank you!", "thanks"), ("thanks, that was very helpful!", "confirmed"),
     ("muy útil, gracias", "confirmed"), ("merci, très utile !", "confirmed"), ("danke, sehr hilfreich", "confirmed"),
     ("obrigado, muito útil", "confirmed"),
+    # trial 28: casual thanks after an answer were handed off
+    ("vlw!", "thanks"), ("beleza, valeu", "thanks"), ("mil gracias, crack", "thanks"), ("passt, danke dir!", "thanks"),
+    ("k thx, bye", "goodbye"), ("exactly what I needed, thanks 🙏", "confirmed"), ("top, merci bcp", "thanks"),
 ])
 def test_a_sign_off_is_small_talk_not_a_question_to_look_up(bot: Assistant, text: str, kind: str) -> None:
     """Thanks and goodbye together got "I couldn't find an answer" and a handoff (trial of 1 Dec, night)."""

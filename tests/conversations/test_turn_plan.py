@@ -977,6 +977,9 @@ def test_a_refusal_is_not_the_visitors_latest_word_in_the_summary():
     ("non en fait pas besoin", "fr", "D'accord, je ne fais appel à personne."),
     ("no, mejor no", "es", "De acuerdo, no avisaré a nadie"),
     ("não, melhor não", "pt", "Está bem, não vou chamar ninguém."),
+    # trial 28: the email was asked again
+    ("finalement non, c'est bon, merci", "fr", "D'accord, je ne fais appel à personne."),
+    ("ach nee, doch nicht, schon gut", "de", "In Ordnung, ich hole niemanden dazu."),
 ])
 def test_never_mind_while_the_email_is_asked_withdraws_the_handoff(bot, withdraw, lang, says):
     first = {"en": "I want to talk to a human", "es": "Quiero hablar con una persona", "fr": "Je veux parler à un conseiller",

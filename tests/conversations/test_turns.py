@@ -489,6 +489,21 @@ def test_never_mind_then_a_question_while_waiting_takes_the_handoff_back_and_ans
     assert reply.sender_type == "ai" and "working days" in reply.body
 
 
+def test_a_question_after_taking_the_handoff_back_is_answered_even_when_the_whole_message_finds_nothing(shop,
+                                                                                                       conversation):
+    """Trial 28: "no actually I dont need anyone, just tell me …" was told "All right, I won't bring anyone in. What
+    else can I help you with?", the question dropped; "no wait, don't. sorry. how do I …?" while queued stayed queued."""
+    say(conversation, "I want to talk to a person")
+    say(conversation, "no wait, don't. sorry. how long does standard shipping take?")
+    assert handoff_of(conversation).status == "cancelled"
+    assert "working days" in last_reply(conversation).body
+    say(conversation, "I want to talk to a person")
+    say(conversation, "no actually I dont need anyone, just tell me how long standard shipping takes")
+    reply = last_reply(conversation)
+    assert reply.sender_type == "ai" and "working days" in reply.body
+    assert handoff_of(conversation).status == "cancelled"
+
+
 def test_never_mind_after_an_agent_answered_goes_to_the_agent(shop, conversation):
     _, _, agent = shop
     say(conversation, "I want to talk to a person")
