@@ -940,6 +940,9 @@ async function updateCanned() {
     closeCanned();
     return;
   }
+  // Each "/" fetches the list afresh: one a colleague or an admin added since shows at once (trial 28: it did not
+  // until a reload)
+  if (!state.canned.open) state.canned = { ...state.canned, items: null };
   await loadCanned();
   const again = slashToken(); // the agent may have typed on while the list loaded
   if (!again) {
@@ -975,7 +978,8 @@ function renderCanned() {
         @mousedown=${(event) => { event.preventDefault(); pickCanned(i); }}>
       <span class="canned__shortcut">/${r.shortcut}</span> <span class="canned__name">${r.title || ""}</span>
       <span class="canned__preview">${r.rendered || r.body}</span></li>`)
-    : html`<li class="canned__none">${items && items.length ? "No canned response matches." : "No canned responses yet: an admin adds them."}</li>`,
+    : html`<li class="canned__none">${items && items.length ? "No canned response matches: Esc to write it as it is."
+      : "No canned responses yet: add them under Canned responses in the admin."}</li>`,
   dom.cannedList);
 }
 
@@ -1007,6 +1011,11 @@ function onComposerKeydown(event) {
     else if (event.key === "ArrowUp") state.canned.index = (index - 1 + matches.length) % matches.length;
     else pickCanned(index);
     renderCanned();
+    return;
+  }
+  if (open && !matches.length && event.key === "Enter" && !event.shiftKey) {
+    // a shortcut that matches nothing is not sent to the visitor as "/war" (trial 28); Esc closes the picker
+    event.preventDefault();
     return;
   }
   if (event.key === "Escape") {

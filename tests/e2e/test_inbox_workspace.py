@@ -645,3 +645,33 @@ def test_addresses_in_messages_are_links_and_markup_stays_text(live_stack, new_c
     expect(theirs.locator("img")).to_have_count(0)
     assert visitor.evaluate("() => window.__x") is None and agent.evaluate("() => window.__x") is None
     assert agent.errors == []
+
+
+def test_a_canned_response_added_while_the_inbox_is_open_shows_and_a_shortcut_that_matches_nothing_is_not_sent(
+        live_stack, new_context):
+    """Trial 28: a canned response an admin added did not show in an open inbox until a reload ("No canned responses
+    yet"), and Enter then sent the literal "/war" to the visitor."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    AgentProfile.objects.exclude(user__username="agent1").update(available=False)
+    ana = agent_page(new_context, base, "agent1")
+    visitor, conversation = handed_off_conversation(base, new_context)
+    open_in_each((ana,), conversation)
+    ana.get_by_test_id("mode-reply").click()
+    composer = ana.get_by_test_id("reply-input")
+    composer.press_sequentially("/war", delay=30)
+    expect(ana.get_by_test_id("canned-picker")).to_contain_text("No canned responses yet")
+    composer.press("Enter")  # nothing to pick: nothing goes to the visitor
+    expect(composer).to_have_value("/war")
+    composer.fill("")
+
+    created = httpx.post(f"{base}/api/v1/canned-responses/", headers=token_for(base, "agent2"), json={
+        "shortcut": "warranty", "title": "Warranty", "body": "Every product has a two-year warranty."})
+    assert created.status_code == 201, created.text
+    composer.press_sequentially("/war", delay=30)  # no reload
+    expect(ana.get_by_test_id("canned-option").first).to_have_attribute("data-shortcut", "warranty")
+    composer.press("Enter")
+    expect(composer).to_have_value("Every product has a two-year warranty.")
+    composer.press("Enter")
+    expect(widget_messages(visitor, "agent").last).to_contain_text("two-year warranty")
+    assert not conversation.messages.filter(body__startswith="/war").exists()
