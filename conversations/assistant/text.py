@@ -61,7 +61,7 @@ _LEXICON: dict[str, str] = {
         s'il plait c'est n'est rien jamais probleme marche fonctionne tres plus j'aimerais
         aujourd'hui combien temps prend livraison coute quel quels quelle quelles moyens paiement
         acceptez retour retours delai colis taille prix frais recevoir puis-je est-ce avez""",
-    "de": """der die das den dem des ein eine einen einem einer und oder aber ist sind war bin
+    "de": """alles klar genau passt vielmal der die das den dem des ein eine einen einem einer und oder aber ist sind war bin
         bist sein haben habe hat ich du er sie es wir ihr mein meine dein deine unser euer was
         wer wo wann wie warum fur mit ohne von zu im in an auf nicht kein keine keinen ja nein
         danke bitte hallo guten tag abend morgen will mochte brauche kann konnen sprechen

@@ -602,7 +602,9 @@ def test_a_topic_is_matched_in_other_languages(topic_bot: Assistant, text: str, 
                                        ("vcs enviam para o brasil? pago alfandega?", "pt"),
                                        ("entregam em lisboa?", "pt"), ("envian a brasil? pago aduana?", "es"),
                                        # trial 51b: "posso" before a verb is Portuguese beside Spanish words
-                                       ("Posso pagar contra reembolso?", "pt"), ("¿Puedo pagar contra reembolso?", "es")])
+                                       ("Posso pagar contra reembolso?", "pt"), ("¿Puedo pagar contra reembolso?", "es"),
+                                       # trial 28: Swiss German "merci" after "alles klar" got a French reply
+                                       ("alles klar, merci", "de"), ("genau, merci vielmal", "de")])
 def test_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
 
