@@ -704,7 +704,9 @@ function renderActions(c) {
   const mine = sameId(c.assignee && c.assignee.id, ME.id);
   const targetsGroup = h && h.target && h.target.kind !== "user";
   // (not to a colleague it was handed to: Ana, who had just transferred it to Ben, was offered to claim it: trial 26)
-  dom.claim.hidden = !(h && h.status === "pending" && (targetsGroup || !c.assignee)) || outsider(c);
+  // ... but to the colleague it was handed to: Ana, given it by Ben, saw "Waiting for an agent" and nothing to take it
+  // with (trial 28)
+  dom.claim.hidden = !(h && h.status === "pending" && (targetsGroup || !c.assignee || mine)) || outsider(c);
   // a colleague's reply warned of is stale once the conversation was handed to this agent: it is theirs now, and
   // the warning stayed until a reload (trial 26)
   if (mine && !dom.collision.hidden && !state.collisionWhileMine) showCollision("");

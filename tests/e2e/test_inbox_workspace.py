@@ -299,6 +299,12 @@ def test_a_conversation_handed_to_a_colleague_leaves_nothing_stale_on_either_scr
     expect(ben.get_by_test_id("reply-input")).to_have_value("Hello, Ben here")  # his words kept
     expect(ana.get_by_test_id("conversation-assignee")).to_contain_text("Ben")
     expect(ana.locator("#claim")).to_be_hidden()
+    # ... and Ben, to whom it was handed, can take it (trial 28: "Waiting for an agent" and no Claim button)
+    assert conversation.handoffs.get().status == "pending"  # handed to him, for him to take
+    expect(ben.locator("#claim")).to_be_visible()
+    ben.locator("#claim").click()
+    expect(ben.locator("#claim")).to_be_hidden()
+    assert conversation.handoffs.get().status == "acknowledged"
     ana.reload()
     expect(ana.get_by_test_id("conversation-assignee")).to_contain_text("Ben")
     expect(ana.locator("#claim")).to_be_hidden()
