@@ -118,9 +118,13 @@ def publish_notification(user_ids: Iterable[int], *, kind: str, conversation: Co
     _publish([agent_group(uid) for uid in user_ids], event)
 
 
-def publish_agent_presence(workspace_id: int, *, agent: dict, online: bool) -> None:
-    """An agent came online (an inbox socket connected after they had none): the inbox's agent lists update."""
-    _publish([inbox_group(workspace_id)], {"type": "agent.presence", "agent": agent, "online": online})
+def publish_agent_presence(workspace_id: int, *, agent: dict, online: bool, available: bool | None = None) -> None:
+    """An agent came online (an inbox socket connected after they had none), or went away or came back: the inbox's
+    agent lists update."""
+    event = {"type": "agent.presence", "agent": agent, "online": online}
+    if available is not None:
+        event["available"] = available
+    _publish([inbox_group(workspace_id)], event)
 
 
 def publish_access_revoked(user_id: int) -> None:

@@ -156,6 +156,11 @@ def reindex_knowledge_task(workspace_id: int) -> None:
         knowledge.knowledge_reindex(workspace=workspace)
 
 
+@shared_task(acks_late=True, soft_time_limit=30)
+def announce_availability_task(user_id: int) -> None:
+    services.availability_changed(user_id=user_id)
+
+
 @shared_task(acks_late=True, soft_time_limit=120)
 def assign_waiting_handoffs_task() -> int:
     """Queued handoffs go to agents who became available (or whose office hours began). Sweep and kick."""

@@ -83,6 +83,9 @@ def agent_set_availability(*, user, available: bool) -> AgentProfile:
     if profile.available != available:
         profile.available = available
         profile.save(update_fields=["available"])
+        # the colleagues' assign menus say "(away)" at once (trial 28: until a reload); by task name, as below
+        transaction.on_commit(lambda: current_app.send_task("conversations.tasks.announce_availability_task",
+                                                            args=[profile.user_id]))
     if available:
         # By task name: conversations imports routing, not the other way round.
         transaction.on_commit(lambda: current_app.send_task("conversations.tasks.assign_waiting_handoffs_task"))

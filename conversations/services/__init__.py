@@ -64,6 +64,7 @@ from conversations.services.missed_replies import (
 )
 from conversations.services.presence import (
     agent_seen,
+    availability_changed,
     typing_by_agent,
     typing_by_visitor,
     viewing_leave,
@@ -82,7 +83,7 @@ from conversations.services.turn_outcomes import (
 )
 
 __all__ = [
-    "ASSIGNEE_NOT_GIVEN", "HandoffRequest", "IncomingMessage", "Target", "agent_reply", "agent_seen", "ai_reply", "ai_reply_locked", "answer_check_record",
+    "ASSIGNEE_NOT_GIVEN", "HandoffRequest", "IncomingMessage", "Target", "agent_reply", "agent_seen", "availability_changed", "ai_reply", "ai_reply_locked", "answer_check_record",
     "canned_response_create", "canned_response_delete", "canned_response_render", "canned_response_update", "clean_body",
     "clean_idempotency_key", "clean_tags", "contact_fill_details", "contact_update_attributes", "conversation_assign",
     "conversation_close", "conversation_remember", "conversation_set_language", "conversation_reopen", "conversation_tag", "conversation_unassign",

@@ -22,6 +22,15 @@ def agent_seen(*, profile: AgentProfile) -> bool:
     return came_online
 
 
+def availability_changed(*, user_id: int) -> None:
+    """The agent went away or came back: the workspace's inboxes hear it (their assign menus say "(away)")."""
+    profile = AgentProfile.objects.filter(user_id=user_id).first()
+    if profile is not None:
+        realtime.publish_agent_presence(profile.workspace_id, online=presence.is_online(profile.last_seen_at, timezone.now()),
+                                        available=profile.available,
+                                        agent={"id": str(profile.user_id), "name": profile.display_name})
+
+
 # --- who has a conversation open, who is typing ------------------------------------------------
 def viewing_set(*, profile: AgentProfile, conversation: Conversation | None, socket: str) -> None:
     """The agent's inbox socket `socket` shows `conversation` now (None: none). One conversation per agent:

@@ -94,7 +94,7 @@ def test_becoming_available_pulls_from_the_queue(workspace, django_capture_on_co
     monkeypatch.setattr("routing.services.current_app.send_task", lambda name, *a, **k: kicked.append(name))
     with django_capture_on_commit_callbacks(execute=True):
         routing_services.agent_set_availability(user=profile.user, available=True)
-    assert kicked == ["conversations.tasks.assign_waiting_handoffs_task"]
+    assert kicked == ["conversations.tasks.announce_availability_task", "conversations.tasks.assign_waiting_handoffs_task"]
     assert tasks.assign_waiting_handoffs_task() == 1
     handoff.refresh_from_db()
     assert handoff.assigned_to == profile.user
@@ -384,3 +384,22 @@ def test_a_starting_worker_prepares_each_indexed_workspaces_assistant(workspace,
     assert knowledge.warm_assistants() == 1
     prepared = knowledge._cache[workspace.pk][1]
     assert knowledge.assistant_for(workspace=workspace, policy=workspace.policy) is prepared  # a turn takes it as is
+
+
+def test_an_agent_going_away_is_announced_to_the_inboxes(workspace, django_capture_on_commit_callbacks, monkeypatch,
+                                                          published):
+    """Trial 28: Ana went away; Ben's assign menu said "Ana Ortiz (online)" until he reloaded."""
+    profile = factories.AgentFactory(workspace=workspace, available=True)
+    kicked = []
+    monkeypatch.setattr("routing.services.current_app.send_task", lambda name, *a, **k: kicked.append((name, k)))
+    with django_capture_on_commit_callbacks(execute=True):
+        routing_services.agent_set_availability(user=profile.user, available=False)
+    assert kicked == [("conversations.tasks.announce_availability_task", {"args": [profile.user_id]})]
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.announce_availability_task(profile.user_id)
+    events = [e for e in published if e["type"] == "agent.presence"]
+    assert events and events[-1]["available"] is False and events[-1]["agent"]["id"] == str(profile.user_id)
+    kicked.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        routing_services.agent_set_availability(user=profile.user, available=False)  # no change: nothing to say
+    assert kicked == []
