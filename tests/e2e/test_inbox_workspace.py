@@ -681,3 +681,20 @@ def test_a_canned_response_added_while_the_inbox_is_open_shows_and_a_shortcut_th
     composer.press("Enter")
     expect(widget_messages(visitor, "agent").last).to_contain_text("two-year warranty")
     assert not conversation.messages.filter(body__startswith="/war").exists()
+
+
+def test_a_colleague_going_away_shows_in_the_assign_menu_without_a_reload(live_stack, new_context):
+    """Trial 28: Ana switched to unavailable; Ben's assign menu said "Ana Ortiz (online)" until he reloaded."""
+    base = live_stack["url"]
+    seed_demo_workspace()
+    ana = agent_page(new_context, base, "agent1")
+    ben = agent_page(new_context, base, "agent2")
+    ana_id = AgentProfile.objects.get(user__username="agent1").user_id
+    option = ben.locator(f"[data-testid=assign-select] option[value='user:{ana_id}']")
+    expect(option).to_have_text("Ana Ortiz (online)", timeout=15_000)
+    toggle = ana.get_by_test_id("availability-toggle")
+    expect(toggle).to_be_enabled()
+    toggle.uncheck()
+    expect(option).to_have_text("Ana Ortiz (away)", timeout=15_000)
+    toggle.check()
+    expect(option).to_have_text("Ana Ortiz (online)", timeout=15_000)
