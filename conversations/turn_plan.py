@@ -765,6 +765,23 @@ class _Turn:
         self.memory = self.memory.with_tried("told the visitor no person can join this chat")
         return self._reply(decision, self._no_person_line("no_person_here"))
 
+    def _answer_just_given(self, body: str) -> bool:
+        """The articles' answer to this message is the passage the assistant's last message gave ("and do you have half
+        sizes?" after the boots' sizing got the same paragraph again: trial 28)."""
+        history = self.facts.history
+        last = history[-1].text if history and history[-1].sender == "ai" else ""  # (the turn just before)
+        passage = body.split("\n\n")[0].strip()
+        return len(passage) > 40 and passage in last and normalize(self.text) != normalize(
+            next((t.text for t in reversed(self.facts.history) if t.sender == "visitor"), ""))
+
+    def _said_above(self, decision: Decision) -> TurnPlan:
+        """Said once, not twice: the articles hold nothing more, and a person is offered where the policy hands off."""
+        self.memory = self.memory.with_tried("the articles' answer was the one just given")
+        if not self.policy.hands_off:
+            return self._reply(decision, phrase("said_above", self.lang))
+        self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
+        return self._reply(decision, f"{phrase('said_above', self.lang)} {phrase('offer_human_more', self.lang)}")
+
     def _answer_said_before(self) -> str:
         """The answer from the articles the assistant's last message gave (the memory's last tries), without the offer
         of a person after it; else ""."""
@@ -833,6 +850,8 @@ class _Turn:
         if a.answer is None:  # the rules only answer what the knowledge base can; never send nothing
             return self._reply(decision, phrase("cannot_answer_ai_only", self.lang))
         body, metadata = a.answer.text, _answer_metadata(a)
+        if model is None and self._answer_just_given(body) and not decision.tell_no_person:
+            return self._said_above(decision)
         if model is not None:  # the model wrote it, or failed and the local answer stands ("fallback")
             body, metadata = model.text or body, {**metadata, "generated_by": model.source}
         m = self.memory

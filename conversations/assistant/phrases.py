@@ -288,6 +288,20 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Ich kann Sie mit unserem Team verbinden. Damit es sofort helfen kann: Worum geht es genau?",
         "pt": "Posso pôr a nossa equipa em contacto consigo. Para que possam ajudar de imediato, qual é o problema?",
     },
+    "said_above": {  # the articles' answer to a new question is the one just given: not sent again (trial 28)
+        "en": "Our help articles say nothing more about that than my answer above.",
+        "es": "Nuestros artículos de ayuda no dicen nada más sobre eso que mi respuesta de arriba.",
+        "fr": "Nos articles d'aide n'en disent pas plus que ma réponse ci-dessus.",
+        "de": "Unsere Hilfeartikel sagen dazu nicht mehr als meine Antwort oben.",
+        "pt": "Os nossos artigos de ajuda não dizem mais nada sobre isso além da minha resposta acima.",
+    },
+    "offer_human_more": {
+        "en": "Would you like me to bring in a person from our team?",
+        "es": "¿Quieres que te pase con una persona de nuestro equipo?",
+        "fr": "Voulez-vous que je fasse appel à une personne de notre équipe ?",
+        "de": "Soll ich jemanden aus unserem Team dazuholen?",
+        "pt": "Quer que eu chame uma pessoa da nossa equipa?",
+    },
     "contact_us_here": {  # after an answer telling the visitor to write to the team: they can, here
         "en": "You can do that right here: just say so and I'll pass this to a person from our team.",
         "es": "Puedes hacerlo aquí mismo: dímelo y se lo paso a una persona de nuestro equipo.",

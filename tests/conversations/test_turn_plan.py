@@ -1660,3 +1660,23 @@ def test_thanks_while_a_person_is_prepared_for_an_unanswered_question_withdraws_
     chat.say("how long does shipping take?")
     plan = chat.say(thanks)
     assert plan.handoff is None and plan.memory.pending is None, reply(plan)
+
+
+def test_an_answer_just_given_is_not_sent_again_for_another_question(bot):
+    """Trial 28: "and do you have half sizes?" after the boots' sizing got the same paragraph word for word. The
+    assistant says its articles hold nothing more and offers a person; a yes hands off."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    first = reply(chat.say("How long does standard shipping take?"))
+    assert "2 to 4 working days" in first
+    plan = chat.say("and is that the same for Portugal?")
+    if "2 to 4 working days" in reply(plan):
+        pytest.fail(f"the same paragraph again: {reply(plan)!r}")
+    assert reply(plan) == f"{phrase('said_above', 'en')} {phrase('offer_human_more', 'en')}"
+    assert plan.memory.offer_open and plan.handoff is None
+    assert "email" in reply(chat.say("yes please")).lower()
+
+
+def test_the_same_question_asked_again_still_gets_its_answer(bot):
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    chat.say("How long does standard shipping take?")
+    assert "2 to 4 working days" in reply(chat.say("How long does standard shipping take?"))
