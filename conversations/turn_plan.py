@@ -110,7 +110,7 @@ WITHDRAW = re.compile(
     # "non en fait pas besoin" while the email was asked was handed off anyway (trial 51c)
     r"|en\s+fait|en\s+realidad|na\s+verdade|eigentlich"
     # "finalement non, c'est bon, merci", "ach nee, doch nicht, schon gut" at the email question were asked again (trial 28)
-    r"|finalement|au\s+final|al\s+final|no\s+fim|nee|ne|noe"
+    r"|finalement|au\s+final|al\s+final|no\s+fim|nee|ne|noe|you\s+know\s+what|on\s+second\s+thought|second\s+thought"
     # "fine, forget it", "bueno, olvídalo", "bon, laisse tomber": the same, said with a shrug (trial of 4 Dec)
     r"|fine|alright|all\s+right|just|bueno|vale|pues|bon|bah|ben|na\s+gut|ach|bem|entao"
     r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa]|egal|ist\s+egal|c'est\s+bon|ca\s+y\s+est)\W+)*"
@@ -135,7 +135,14 @@ WITHDRAW = re.compile(
     # "no, mejor no" ("better not") while the email was asked was handed off anyway (trial 51c)
     r"|(?:mejor|melhor)\s+(?:no|nao)|better\s+not|plutot\s+pas|lieber\s+nicht"
     # "no wait, don't. sorry. how do I reset my password?" while queued (trial 28); "finalement non, c'est bon"
-    r"|don'?t|(?:finalement\s*,?\s+|non\s*,?\s+)c'est\s+bon|finalement\s*,?\s+non)"
+    r"|don'?t|(?:finalement\s*,?\s+|non\s*,?\s+)c'est\s+bon|finalement\s*,?\s+non"
+    # "hmm actually you know what, you can probably help. do jackets run small?" at the email question (trial 28)
+    # (said, not asked: "tu peux m'aider ?" asks for help)
+    r"|(?:you\s+can\s+(?:probably\s+|maybe\s+|surely\s+)?(?:help(?:\s+me)?|do\s+it|answer\s+(?:it|that|this))"
+    r"|(?:tu\s+(?:peux|pourrais)|vous\s+(?:pouvez|pourriez))\s+(?:surement|sans\s+doute|peut-etre|sans\s+doute)\s+m'aider"
+    r"|(?:tu\s+)?(?:puedes|podes|podeis)\s+(?:seguramente|seguro|probablemente)\s+(?:ayudarme|hacerlo)"
+    r"|du\s+kannst\s+(?:mir\s+)?(?:sicher|bestimmt|wohl)\s+(?:helfen|weiterhelfen)"
+    r"|(?:voce|vc|tu)\s+(?:provavelmente|com\s+certeza|certamente)\s+(?:pode|podes)\s+(?:me\s+)?ajudar)(?!\s*\?))"
     r"(?:\s+(?:then|entonces|alors|dann|entao))?"
     r"(?:\s+(?:please|thanks|thank\s+you|por\s+favor|gracias|merci|danke|obrigad[oa]))?(?=\s*(?:[,.;!?]|$))")
 # A question word opening a message, normalized: a question even without its mark

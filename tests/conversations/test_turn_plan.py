@@ -1680,3 +1680,14 @@ def test_the_same_question_asked_again_still_gets_its_answer(bot):
     chat = RealChat(balanced(EMAIL), bot=bot)
     chat.say("How long does standard shipping take?")
     assert "2 to 4 working days" in reply(chat.say("How long does standard shipping take?"))
+
+
+@pytest.mark.parametrize("text", ["hmm actually you know what, you can probably help. how long does shipping take?",
+                                  "du kannst mir sicher helfen, wie lange dauert der Versand?"])
+def test_you_can_help_after_all_withdraws_and_the_question_is_answered(bot, text):
+    """Trial 28: the visitor took the person back ("you can probably help"); the answer came with the email asked again."""
+    chat = RealChat(balanced(EMAIL), bot=bot)
+    assert chat.say("I want to talk to a human").memory.pending is not None
+    plan = chat.say(text)
+    assert plan.handoff is None and plan.memory.pending is None
+    assert "2 to 4" in reply(plan) and "email" not in reply(plan).lower()
