@@ -139,7 +139,7 @@ WITHDRAW = re.compile(
     # "hmm actually you know what, you can probably help. do jackets run small?" at the email question (trial 28)
     # (said, not asked: "tu peux m'aider ?" asks for help)
     r"|(?:you\s+can\s+(?:probably\s+|maybe\s+|surely\s+)?(?:help(?:\s+me)?|do\s+it|answer\s+(?:it|that|this))"
-    r"|(?:tu\s+(?:peux|pourrais)|vous\s+(?:pouvez|pourriez))\s+(?:surement|sans\s+doute|peut-etre|sans\s+doute)\s+m'aider"
+    r"|(?:tu\s+(?:peux|pourrais)|vous\s+(?:pouvez|pourriez))\s+(?:surement|sans\s+doute|peut-etre)\s+m'aider"
     r"|(?:tu\s+)?(?:puedes|podes|podeis)\s+(?:seguramente|seguro|probablemente)\s+(?:ayudarme|hacerlo)"
     r"|du\s+kannst\s+(?:mir\s+)?(?:sicher|bestimmt|wohl)\s+(?:helfen|weiterhelfen)"
     r"|(?:voce|vc|tu)\s+(?:provavelmente|com\s+certeza|certamente)\s+(?:pode|podes)\s+(?:me\s+)?ajudar)(?!\s*\?))"
@@ -558,7 +558,7 @@ def leaves_a_question(text: str) -> bool:
 
 def asks_after_withdrawing(text: str) -> bool:
     """ "never mind, how long does shipping take?": something asked after the withdrawal."""
-    return len(_after_withdrawal(text).split()) >= 2
+    return bool(what_follows_a_withdrawal(text))
 
 
 def what_follows_a_withdrawal(text: str) -> str:
@@ -778,8 +778,8 @@ class _Turn:
         history = self.facts.history
         last = history[-1].text if history and history[-1].sender == "ai" else ""  # (the turn just before)
         passage = body.split("\n\n")[0].strip()
-        return len(passage) > 40 and passage in last and normalize(self.text) != normalize(
-            next((t.text for t in reversed(self.facts.history) if t.sender == "visitor"), ""))
+        asked_before = next((t.text for t in reversed(history) if t.sender == "visitor"), "")
+        return len(passage) > 40 and passage in last and normalize(self.text) != normalize(asked_before)
 
     def _said_above(self, decision: Decision) -> TurnPlan:
         """Said once, not twice: the articles hold nothing more, and a person is offered where the policy hands off."""
