@@ -787,7 +787,7 @@ class _Turn:
         if not self.policy.hands_off:
             return self._reply(decision, phrase("said_above", self.lang))
         self.memory = replace(self.memory, offered_human=True, offer_open=True).with_tried("offered a person")
-        return self._reply(decision, f"{phrase('said_above', self.lang)} {phrase('offer_human_more', self.lang)}")
+        return self._reply(decision, f"{phrase('said_above', self.lang)} {phrase('offer_human_question', self.lang)}")
 
     def _answer_said_before(self) -> str:
         """The answer from the articles the assistant's last message gave (the memory's last tries), without the offer

@@ -19,7 +19,7 @@ from scipy import sparse
 from .human_request import (fold_in_place, asks_for_a_real_person, asks_for_someone_else, asks_if_someone_is_there, asks_in_a_word,
                             names_a_person, split_clauses)
 from .models import DetectorModels
-from .text import normalize, sentences, shouting, words
+from .text import EMOJI, normalize, sentences, shouting, words
 from .types import Signal, Turn
 
 FIRE = 0.5
@@ -757,7 +757,7 @@ _CONFIRMED = re.compile(
 )
 # Nothing but punctuation or symbols ("?", "...", an emoji): nothing to answer, nobody to bring in.
 _ONLY_SYMBOLS = re.compile(r"^[\W_]+$")
-_SYMBOLS_AT_THE_END = re.compile("[\\s\u2600-\u27bf\U0001f300-\U0001faff\ufe0f\u200d]+$")
+_SYMBOLS_AT_THE_END = re.compile(rf"[\s{EMOJI}]+$")
 # 👎 😡 😠 🤬 😤 😞 🙁 ☹: displeasure, left to the frustration and not-helpful detectors, never "unclear"
 _DISPLEASED = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F92C\U0001F624\U0001F61E\U0001F641\u2639]")
 _APPROVING = re.compile("[\U0001F44D\U0001F44C\U0001F64F\u2705\u2714\U0001F642\U0001F60A\U0001F600]")  # 👍 👌 🙏 ✅ ✔ 🙂 😊 😀

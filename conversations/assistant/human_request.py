@@ -23,13 +23,13 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from .text import normalize, sentences
+from .text import EMOJI, normalize, sentences
 
 
 # Clause boundaries: punctuation, and the conjunctions that turn a sentence around.
 # (a tenth blind probe, stop 58) an emoji ends a clause: in "este bot no entiende nada 😤 pasame con un humano" the "no" is
 # the bot's; and a German relative clause stays with whom it describes: "gibt es da jemanden, der sich das anschauen kann?"
-_CLAUSE_SPLIT = re.compile(r"[.;!?¿¡\n\u2600-\u27bf\U0001f300-\U0001faff]+|,(?!\s*(?:der|die|dem|den|welche[rnms]?|wo|um)\s)"
+_CLAUSE_SPLIT = re.compile(rf"[.;!?¿¡\n{EMOJI}]+|,(?!\s*(?:der|die|dem|den|welche[rnms]?|wo|um)\s)"
                            r"|\s+(?=(?:but|pero|mais|aber|mas|porem|sondern|est-ce\s+que|est\s+ce\s+que)\b)", re.IGNORECASE)
 
 # Who or what a visitor asks to be handed to, in the five languages (normalised: no accents).
@@ -752,12 +752,14 @@ _ELSEWHERE = re.compile(
     r"|\bweiter(?:leiten|geben)\s+an\s+(?:jemand\w*|(?:den|die)\s+zustandig\w*)|\ban\s+(?:den|die|das)\s+zustandig\w*\s+(?:\S+\s+)?weiter\w*"
     r"|\b(?:passar|passa|passe|encaminhar|encaminha|encaminhe|repassar|repassa|repasse)\s+(?:\S+\s+){0,2}?(?:para|pra)\s+(?:quem"
     r"|alguem|a\s+pessoa\s+que|o\s+responsavel)\b"
-    # an answer from a person: "I'd appreciate a proper answer from someone on your team", "une vraie réponse de quelqu'un"
+    # an answer from a person: "I'd appreciate a proper answer from someone on your team", "une vraie réponse de quelqu'un",
+    # "una respuesta de verdad de alguien que sepa" (a twelfth probe, stop 58)
     r"|\b(?:answer|reply|response)\s+from\s+(?:someone|somebody|a\s+(?:real\s+)?(?:person|human)|an\s+(?:actual\s+)?(?:person|human|agent)"
     r"|one\s+of\s+your|your\s+(?:team|staff|people))\b"
-    r"|\brespuesta\s+de\s+(?:alguien|una\s+persona|un\s+humano)\b|\b(?:reponse|retour)\s+(?:de\s+|d')(?:quelqu'un|une\s+(?:vraie\s+)?personne"
+    r"|\b(?:answer|reply|response)\s+(?:\S+\s+){1,2}?from\s+(?:someone|somebody|a\s+(?:real\s+)?(?:person|human))\b"
+    r"|\brespuesta\s+(?:\S+\s+){0,3}?de\s+(?:alguien|una\s+persona|un\s+humano)\b|\b(?:reponse|retour)\s+(?:de\s+|d')(?:quelqu'un|une\s+(?:vraie\s+)?personne"
     r"|un\s+(?:humain|conseiller))\b|\bantwort\s+von\s+(?:jemandem|einem\s+(?:menschen|mitarbeiter))\b"
-    r"|\bresposta\s+de\s+(?:alguem|uma\s+pessoa|um\s+humano)\b"
+    r"|\bresposta\s+(?:\S+\s+){0,3}?de\s+(?:alguem|uma\s+pessoa|um\s+humano)\b"
     # put through or transferred to a department: "me pueden pasar con el área de facturación?", "pouvez-vous me transférer
     # au service facturation ?", "verbinden Sie mich bitte mit der Filiale", "pode me transferir pro setor financeiro?"
     r"|\bme\s+(?:pueden|puede|podes|podeis|podrian|podria|puedes)\s+(?:pasar|transferir|comunicar|derivar)\s+(?:con|a|al)\b"
@@ -788,7 +790,7 @@ _ELSEWHERE = re.compile(
     # (an eleventh blind probe, stop 58) to take it up with the person in charge: "who's responsible for the bookings? I'd
     # like to take this up with them directly", "quiero tratar esto con él directamente", "das direkt mit ihm klären"
     r"|\btake\s+(?:this|it|that|the\s+matter)\s+up\s+(?:directly\s+)?with\s+(?:them|him|her|someone|somebody|a\s+person|the\s+\w+|your\s+\w+)\b"
-    r"|\btratar\s+(?:esto|eso|esto|el\s+tema|el\s+asunto)\s+(?:directamente\s+)?con\s+(?:el|ella|alguien|una\s+persona|el\s+\w+|la\s+\w+)\b"
+    r"|\btratar\s+(?:esto|eso|el\s+tema|el\s+asunto)\s+(?:directamente\s+)?con\s+(?:el|ella|alguien|una\s+persona|el\s+\w+|la\s+\w+)\b"
     r"|\b(?:regler|voir)\s+(?:ca|cela)\s+(?:directement\s+)?avec\s+(?:lui|elle|quelqu'un|le\s+\w+|la\s+\w+)\b"
     r"|\b(?:das|es)\s+(?:direkt\s+)?mit\s+(?:ihm|ihr|jemandem|dem\s+\w+|der\s+\w+)\s+(?:direkt\s+)?(?:klaren|besprechen|regeln)\b"
     r"|\btratar\s+(?:disso|isso|do\s+assunto)\s+(?:diretamente\s+)?com\s+(?:ele|ela|alguem|o\s+\w+|a\s+\w+)\b"
@@ -815,9 +817,6 @@ _ELSEWHERE = re.compile(
     r"|\b(?:passe|passez)-moi\s+(?:quelqu'un|qqn|un\s+\w+|une\s+\w+|le\s+\w+|la\s+\w+|l'\w+|votre\s+\w+)"
     # a person to reach, in German word order: "Wie erreiche ich jemanden vom Kundenservice?"
     r"|\berreiche\s+ich\s+(?:jemand\w*|einen\s+(?:menschen|mitarbeiter\w*|berater\w*)|eine\s+(?:person|mitarbeiterin|beraterin))\b"
-    # an answer from a person, with words between: "una respuesta de verdad de alguien que sepa"
-    r"|\b(?:answer|reply|response)\s+(?:\S+\s+){1,2}?from\s+(?:someone|somebody|a\s+(?:real\s+)?(?:person|human))\b"
-    r"|\brespuesta\s+(?:\S+\s+){1,3}?de\s+(?:alguien|una\s+persona|un\s+humano)\b|\bresposta\s+(?:\S+\s+){1,3}?de\s+(?:alguem|uma\s+pessoa|um\s+humano)\b"
     # passed on, with more words between: "Agradecia que encaminhassem o meu pedido para quem trata das reservas"
     r"|\b(?:encaminh\w*|repass\w*)\s+(?:\S+\s+){0,3}?(?:para|pra|a)\s+(?:quem|alguem|a\s+pessoa\s+que|o\s+responsavel)\b"
     # (a twelfth blind probe, stop 58) raised with the person in charge: "I'd like this raised with them directly"

@@ -295,13 +295,6 @@ _PHRASES: dict[str, dict[str, str]] = {
         "de": "Unsere Hilfeartikel sagen dazu nicht mehr als meine Antwort oben.",
         "pt": "Os nossos artigos de ajuda não dizem mais nada sobre isso além da minha resposta acima.",
     },
-    "offer_human_more": {
-        "en": "Would you like me to bring in a person from our team?",
-        "es": "¿Quieres que te pase con una persona de nuestro equipo?",
-        "fr": "Voulez-vous que je fasse appel à une personne de notre équipe ?",
-        "de": "Soll ich jemanden aus unserem Team dazuholen?",
-        "pt": "Quer que eu chame uma pessoa da nossa equipa?",
-    },
     "contact_us_here": {  # after an answer telling the visitor to write to the team: they can, here
         "en": "You can do that right here: just say so and I'll pass this to a person from our team.",
         "es": "Puedes hacerlo aquí mismo: dímelo y se lo paso a una persona de nuestro equipo.",

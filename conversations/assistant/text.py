@@ -7,6 +7,8 @@ from functools import lru_cache
 
 LANGUAGES = ("en", "es", "fr", "de", "pt")
 
+# Emoji and pictographs (with their joiners and variation selector), for what reads them as marks between words
+EMOJI = "\u2600-\u27bf\U0001f300-\U0001faff\ufe0f\u200d"
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 _SENT = re.compile(r"(?<=[.!?。])\s+|\n+")
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+|[¿¡])([\"'(«\s]*)([^\W\d_])")

@@ -184,46 +184,42 @@
     },
   };
 
-  // Whether the panel was open, for this tab only: a reload (or the next page of the site) shows the chat
-  // as the visitor left it, and a new tab starts with the launcher.
+  // A value kept for this tab only (sessionStorage): read back after a reload or on the site's next page, gone in a
+  // new tab; "" removes it. With storage disabled (private mode, a sandboxed iframe) it lasts as long as the page.
+  function tabValue(name) {
+    const key = `${storageKey}:${name}`;
+    return {
+      load() {
+        try {
+          return sessionStorage.getItem(key) || "";
+        } catch {
+          return "";
+        }
+      },
+      save(value) {
+        try {
+          if (value) sessionStorage.setItem(key, value);
+          else sessionStorage.removeItem(key);
+        } catch {
+          /* storage disabled */
+        }
+      },
+    };
+  }
+
+  // Whether the panel was open: a reload shows the chat as the visitor left it, a new tab starts with the launcher.
+  const panelOpen = tabValue("open");
   const panelState = {
-    key: `${storageKey}:open`,
-    wasOpen() {
-      try {
-        return sessionStorage.getItem(this.key) === "1";
-      } catch {
-        return false;
-      }
-    },
-    remember(isOpen) {
-      try {
-        if (isOpen) sessionStorage.setItem(this.key, "1");
-        else sessionStorage.removeItem(this.key);
-      } catch {
-        /* storage disabled: the panel starts closed */
-      }
-    },
+    wasOpen: () => panelOpen.load() === "1",
+    remember: (isOpen) => panelOpen.save(isOpen ? "1" : ""),
   };
 
-  // What the visitor has typed and not sent, for this tab only: a reload (or the next page of the site) gives it
-  // back (trial 27: a half-written message was lost on reload). Sent or cleared, it is forgotten.
+  // What the visitor has typed and not sent: given back after a reload (trial 27: a half-written message was lost);
+  // sent or cleared, it is forgotten.
+  const typed = tabValue("draft");
   const draft = {
-    key: `${storageKey}:draft`,
-    load() {
-      try {
-        return sessionStorage.getItem(this.key) || "";
-      } catch {
-        return "";
-      }
-    },
-    remember(text) {
-      try {
-        if (text.trim()) sessionStorage.setItem(this.key, text);
-        else sessionStorage.removeItem(this.key);
-      } catch {
-        /* storage disabled: the draft lasts as long as the page */
-      }
-    },
+    load: () => typed.load(),
+    remember: (text) => typed.save(text.trim() ? text : ""),
   };
 
   // --- HTTP ----------------------------------------------------------------------------

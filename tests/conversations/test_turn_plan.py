@@ -1671,7 +1671,7 @@ def test_an_answer_just_given_is_not_sent_again_for_another_question(bot):
     plan = chat.say("and is that the same for Portugal?")
     if "2 to 4 working days" in reply(plan):
         pytest.fail(f"the same paragraph again: {reply(plan)!r}")
-    assert reply(plan) == f"{phrase('said_above', 'en')} {phrase('offer_human_more', 'en')}"
+    assert reply(plan) == f"{phrase('said_above', 'en')} {phrase('offer_human_question', 'en')}"
     assert plan.memory.offer_open and plan.handoff is None
     assert "email" in reply(chat.say("yes please")).lower()
 
