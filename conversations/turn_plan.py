@@ -111,6 +111,8 @@ WITHDRAW = re.compile(
     r"|en\s+fait|en\s+realidad|na\s+verdade|eigentlich"
     # "finalement non, c'est bon, merci", "ach nee, doch nicht, schon gut" at the email question were asked again (trial 28)
     r"|finalement|au\s+final|al\s+final|no\s+fim|nee|ne|noe|you\s+know\s+what|on\s+second\s+thought|second\s+thought"
+    # "non attends, laisse tomber", "pera, deixa pra lá" while queued stayed queued (trial 29)
+    r"|attends|attend|pera|perai|espera\s+ai|calma"
     # "fine, forget it", "bueno, olvídalo", "bon, laisse tomber": the same, said with a shrug (trial of 4 Dec)
     r"|fine|alright|all\s+right|just|bueno|vale|pues|bon|bah|ben|na\s+gut|ach|bem|entao"
     r"|thanks|thank\s+you|gracias|merci|danke|obrigad[oa]|egal|ist\s+egal|c'est\s+bon|ca\s+y\s+est)\W+)*"
@@ -128,7 +130,7 @@ WITHDRAW = re.compile(
     r"|j'ai\s+trouve(?:\s+(?:la\s+reponse|ce\s+que\s+je\s+cherchais|tout\s+seul|toute\s+seule))?|c'est\s+regle"
     r"|(?:ich\s+)?hab(?:e)?\s+die\s+antwort\s+gefunden|ja\s+(?:resolvi|encontrei|consegui)(?:\s+a\s+resposta)?"
     r"|problem\s+solved|(?:all\s+)?sorted(?:\s+now)?"
-    r"|deixa\s+(?:pra|para)\s+la|esquece|nao\s+precisa(?:\s+mais)?"
+    r"|deixa\s+(?:pra|para)\s+la|esquece|esqueca|nao\s+precisa(?:\s+mais)?"
     # "actually no", "en fait non", "doch nicht": changed their mind (trial of 3 Dec)
     r"|(?:actually|en\s+fait|en\s+realidad|na\s+verdade)\s*,?\s+(?:no|non|nao)|(?:lieber\s+|besser\s+)?doch\s+nicht"
     r"|no\s+hace\s+falta|pas\s+besoin|nicht\s+notig|no\s+need"

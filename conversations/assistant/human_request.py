@@ -273,7 +273,7 @@ _BOT_QUESTION = re.compile(
     r"|eres|es\s+usted|es|estoy\s+(?:(?:ahora|realmente)\s+)?(?:hablando|chateando|escribiendo)\s+con|hablo\s+con|es\s+esto"
     r"|etes[\s-]+vous|vous\s+etes|es[\s-]+tu|tu\s+es|t'es|t\s+es|t'est|tes|je\s+parle\s+(?:a|avec)|est-ce\s+que\s+je\s+parle\s+(?:a|avec)|est-ce\s+que\s+(?:vous\s+etes|tu\s+es|c'est)|c'est"
     r"|bist\s+du|sind\s+sie|is\s+des|bin\s+ich\s+(?:(?:gerade|grad|hier|jetzt|eigentlich|wirklich|da)\s+)*mit|(?:spreche|rede|schreibe|chatte)\s+ich\s+(?:(?:gerade|grad|hier|jetzt|eigentlich|wirklich|da)\s+)*mit|ist\s+das"
-    r"|voce\s+e|vc\s+e|e\s+voce|(?:estou|to|tou)\s+(?:(?:agora|aqui|mesmo)\s+)?(?:falando|conversando|teclando|a\s+falar|a\s+conversar)\s+com|falo\s+com|isso\s+e"
+    r"|voce\s+eh?|vc\s+eh?|e\s+voce|(?:estou|to|tou)\s+(?:(?:agora|aqui|mesmo)\s+)?(?:falando|conversando|teclando|a\s+falar|a\s+conversar)\s+com|falo\s+com|isso\s+e"
     # the plural ("Vocês são um robô?" started a handoff: re-trial of 4 Dec)
     r"|voces\s+sao|vcs\s+sao|sao\s+voces|sois|ustedes\s+son|son\s+ustedes|seid\s+ihr)"
     rf"{_FILLER}\s+{_BEING}\b"

@@ -170,7 +170,8 @@ BOT_QUESTIONS = {
     "fr": ["Est-ce que je parle à une machine ?", "Tu es un robot ?", "Est-ce que vous êtes un vrai conseiller ?"],
     "de": ["Spreche ich mit einer Maschine?", "Sind Sie ein echter Mensch?"],
     "pt": ["Estou falando com uma máquina?", "Você é uma pessoa de verdade?",
-           "Vocês são um robô?"],  # the plural started a handoff (re-trial of 4 Dec)
+           "Vocês são um robô?",  # the plural started a handoff (re-trial of 4 Dec)
+           "vc eh um robo?"],  # texting: it was handed to a person (trial 29)
 }
 
 

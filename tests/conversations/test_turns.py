@@ -481,6 +481,17 @@ def test_never_mind_while_the_handoff_waits_for_a_person_takes_it_back(shop, con
     assert "working days" in last_reply(conversation).body
 
 
+@pytest.mark.parametrize("withdrawal", ["non attends, laisse tomber. combien de temps prend la livraison standard ?",
+                                        "pera, deixa pra lá. quanto tempo demora o envio normal?"])
+def test_a_change_of_mind_while_queued_in_french_or_portuguese_takes_the_handoff_back(shop, conversation, withdrawal):
+    """Trial 29: these stayed queued and got "Oui, un membre de notre équipe a votre conversation…"."""
+    say(conversation, "I want to talk to a person")
+    assert handoff_of(conversation).status == "pending"
+    say(conversation, withdrawal)
+    assert handoff_of(conversation).status == "cancelled"
+    assert last_reply(conversation).sender_type == "ai"
+
+
 def test_never_mind_then_a_question_while_waiting_takes_the_handoff_back_and_answers(shop, conversation):
     say(conversation, "I want to talk to a person")
     say(conversation, "never mind, how long does standard shipping take?")
